@@ -1,0 +1,225 @@
+"""The dataset card (``README.md``) of a built dataset, generated from its manifest.
+
+The YAML front matter uses the Hub's dataset-card keys, so ``load_dataset`` finds both configs
+and their declared features in a local folder as on the Hub; the body explains fields, splits,
+provenance, the WVS terms and the limitations.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import yaml
+
+from sgbench.dataset import CONFIG_SPLITS, sample_features
+
+WVS_CITATION: Final = (
+    "Haerpfer, C., Inglehart, R., Moreno, A., Welzel, C., Kizilova, K., Diez-Medrano J., "
+    "M. Lagos, P. Norris, E. Ponarin & B. Puranen (eds.). 2022. World Values Survey: Round "
+    "Seven - Country-Pooled Datafile Version 5.0. Madrid, Spain & Vienna, Austria: JD Systems "
+    "Institute & WVSA Secretariat. doi:10.14281/18241.20 (cite the release version you built "
+    "from)"
+)
+PAPER_CITATION: Final = (
+    "Can Persona-Prompted LLMs Emulate Subgroup Values? An Empirical Analysis of "
+    "Generalisability and Fairness in Cultural Alignment. ACL 2026. arXiv:2604.12851"
+)
+WVS_TERMS_URL: Final = "https://www.worldvaluessurvey.org/WVSContents.jsp?CMSID=Documentation"
+
+FIELDS: Final[tuple[tuple[str, str], ...]] = (
+    ("id", "stable sample id: `<question_id>/<subgroup_id>`"),
+    ("question_id", "WVS Wave 7 variable, e.g. `Q27`"),
+    ("question", "question text (sgbench's own wording of the WVS item)"),
+    ("section", "one of the 12 WVS thematic sections"),
+    ("options", "substantive answers `{code, label}` in scale order (codes as in WVS files)"),
+    ("scale_type", "`ordinal`, `nominal` or `binary`"),
+    ("subgroup_id", "e.g. `age_group=25-34&religion=muslim`"),
+    ("subgroup", "one value per attribute; null where the stratum does not use it"),
+    ("stratum", "the attributes the subgroup fixes, e.g. `age_group_x_religion`"),
+    ("persona", "one sentence describing the subgroup, for persona prompts"),
+    ("country", "country code as given to the builder"),
+    ("wave", "WVS wave"),
+    ("subgroup_size", "respondents in the subgroup"),
+    ("n_valid", "respondents in the subgroup with a substantive answer to the question"),
+    ("counts", "unweighted respondents per option, aligned with `options`"),
+    ("distribution", "weighted share per option, aligned with `options`, sums to 1"),
+    ("answer", "modal option code (on a tie, the first tied option in scale order)"),
+    ("modal_answers", "every tied modal option code, in scale order"),
+    ("margin", "top share minus second share (0 on a tie)"),
+)
+
+
+def _size_category(n: int) -> str:
+    for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K")):
+        if n < bound:
+            return label
+    return "100K<n<1M"
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes repeated objects (the features of each config) in full: the Hub's card parser
+    does not expect YAML anchors."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The card's YAML front matter as a dict."""
+    configs = manifest["configs"]
+    features = sample_features(list(manifest["attributes"]))._to_yaml_list()
+    total = sum(split["samples"] for split in configs["default"].values())
+    synthetic = manifest["synthetic"]
+    return {
+        "pretty_name": "WVS Singapore subgroups" + (" (SYNTHETIC)" if synthetic else ""),
+        "license": "other",
+        "license_name": "wvs-terms-of-use",
+        "license_link": WVS_TERMS_URL,
+        "language": ["en"],
+        "task_categories": ["multiple-choice", "question-answering"],
+        "size_categories": [_size_category(total)],
+        "source_datasets": ["original"],
+        "tags": ["world-values-survey", "cultural-alignment", "persona", "fairness"]
+        + (["synthetic"] if synthetic else []),
+        "configs": [
+            {
+                "config_name": config,
+                **({"default": True} if config == "default" else {}),
+                "data_files": [
+                    {"split": split, "path": f"data/{config}/{split}-*.parquet"}
+                    for split in CONFIG_SPLITS[config]
+                ],
+            }
+            for config in CONFIG_SPLITS
+        ],
+        "dataset_info": [
+            {
+                "config_name": config,
+                "features": features,
+                "splits": [
+                    {
+                        "name": split,
+                        "num_bytes": configs[config][split]["num_bytes"],
+                        "num_examples": configs[config][split]["samples"],
+                    }
+                    for split in CONFIG_SPLITS[config]
+                ],
+            }
+            for config in CONFIG_SPLITS
+        ],
+    }
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_card(manifest: dict[str, Any]) -> str:
+    """The whole ``README.md`` of a dataset folder."""
+    front = yaml.dump(
+        card_metadata(manifest), Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True
+    )
+    built = manifest["built_from"]
+    name, version = manifest["name"], manifest["version"]
+    synthetic = manifest["synthetic"]
+    parts = [f"---\n{front}---\n", f"# {name} {version}\n"]
+    if synthetic:
+        parts.append(
+            "> **SYNTHETIC.** This build comes from a sample that sgbench generates; it is "
+            "**not** World Values Survey data and says nothing about Singapore. It exists to "
+            "try the tools end to end. Build from your own WVS download for real figures.\n"
+        )
+    parts.append(
+        "Can a language model, told it is a member of a demographic subgroup, answer a World "
+        "Values Survey question the way that subgroup actually answers it? Each sample is one "
+        "(subgroup, question) pair with the subgroup's answer distribution and modal answer. "
+        f"Built by sgbench {manifest['sgbench_version']}.\n"
+    )
+    parts.append("## Loading\n")
+    parts.append(
+        "```python\nfrom datasets import load_dataset\n"
+        f'ds = load_dataset("<org>/{name}", revision="v{version}")   # default config\n'
+        f'paper = load_dataset("<org>/{name}", "paper", revision="v{version}")\n'
+        f'local = load_dataset("path/to/{name}")                      # a local build\n```\n'
+    )
+    parts.append("## Configs and splits\n")
+    rows = []
+    for config in CONFIG_SPLITS:
+        for split in CONFIG_SPLITS[config]:
+            info = manifest["configs"][config][split]
+            rows.append([config, split, info["samples"], info["subgroups"], info["questions"]])
+    parts.append(_table(["config", "split", "samples", "subgroups", "questions"], rows) + "\n")
+    splits = manifest["splits"]
+    parts.append(
+        "- `paper`: `train` = the in-distribution strata ("
+        + ", ".join(f"`{s}`" for s in splits["in_distribution_strata"])
+        + "); `test_ood` = the held-out strata ("
+        + ", ".join(f"`{s}`" for s in splits["ood_strata"])
+        + "), whose subgroups appear in no other split.\n"
+        "- `default`: the same `test_ood`; the in-distribution samples divided by a seeded "
+        f"hash of the id into `train`, `validation` (~{splits['validation_fraction']:.0%}) and "
+        f"`test_id` (~{splits['test_id_fraction']:.0%}), every in-distribution subgroup and "
+        f"question keeping training samples (seed {splits['seed']}).\n"
+    )
+    parts.append("## Fields\n")
+    parts.append(_table(["field", "meaning"], [[f"`{f}`", text] for f, text in FIELDS]) + "\n")
+    parts.append("## Subgroups\n")
+    rows = [
+        [name_, spec["variable"], ", ".join(spec["values"])]
+        for name_, spec in manifest["attributes"].items()
+    ]
+    parts.append(_table(["attribute", "WVS variable", "values"], rows) + "\n")
+    parts.append(
+        f"Strata: {', '.join('×'.join(s) for s in manifest['strata'])}. A subgroup needs at "
+        f"least {manifest['min_subgroup_size']} respondents and a (subgroup, question) pair at "
+        f"least {manifest['min_valid_answers']} valid answers. Answers coded negative (don't "
+        "know, no answer, not asked, missing) and non-substantive codes are missing. "
+        + (
+            f"Distributions are weighted by `{manifest['weight']}`.\n"
+            if manifest["weight"]
+            else "Distributions are unweighted.\n"
+        )
+    )
+    parts.append("## Provenance\n")
+    parts.append(
+        _table(
+            ["", ""],
+            [
+                ["source file", f"`{built['file']}`" + (" (generated)" if synthetic else "")],
+                ["sha256", f"`{built['sha256']}`"],
+                ["format", built["format"]],
+                ["wave", built["wave"]],
+                ["country", built["country"]],
+                ["respondents", built["respondents"]],
+                ["items kept", manifest["items"]["kept"]],
+                ["items dropped", len(manifest["items_dropped"])],
+            ],
+        )
+        + "\n"
+    )
+    parts.append("## Terms of use\n")
+    parts.append(
+        "The World Values Survey data are free for non-commercial research and may not be "
+        f"redistributed ({WVS_TERMS_URL}). This dataset holds only aggregates (answer counts and "
+        f"shares) of subgroups of at least {manifest['min_subgroup_size']} respondents, never "
+        "respondent records. Use it for non-commercial research, and cite the WVS release.\n"
+    )
+    parts.append("## Citation\n")
+    parts.append(
+        f"- The study: {PAPER_CITATION}\n- The survey: {WVS_CITATION}\n"
+        f"- This dataset: {name} {version}, built with sgbench.\n"
+    )
+    parts.append("## Limitations\n")
+    parts.append(
+        "- A modal answer of a small subgroup is noisy: look at `margin` and `n_valid`; many "
+        "modes are near ties.\n"
+        "- Subgroups are defined by survey codes; personas flatten people into categories.\n"
+        "- Question texts are paraphrases of the WVS items; answers were given to the original "
+        "questionnaire in the interview language.\n"
+        "- Weights adjust for age, sex, education and region, not for every attribute used here.\n"
+    )
+    parts.append("## Changelog\n")
+    parts.append(f"- {version}: first release of this dataset layout.\n")
+    return "\n".join(parts)

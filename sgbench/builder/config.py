@@ -1,0 +1,236 @@
+"""Build config: which attributes define subgroups, which strata cross them, which thresholds apply.
+
+A config is a YAML or JSON file checked against ``sgbench/schema/build_config.schema.json``
+plus the cross-field rules below (strata name known attributes, OOD strata are strata, ...).
+The shipped default, ``configs/singapore.yaml``, reproduces the paper's subgroups.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import yaml
+
+from sgbench.errors import ConfigError
+
+PersonaRole = Literal["noun", "adjective", "suffix"]
+DEFAULT_CONFIG: Final = "singapore.yaml"
+
+
+@dataclass(frozen=True)
+class ValueRange:
+    """An inclusive numeric range of a variable, e.g. ages 25 to 34."""
+
+    min: float
+    max: float
+
+
+ValueRule = tuple[int, ...] | ValueRange
+"""How respondents get an attribute value: a list of codes or a numeric range."""
+
+
+@dataclass(frozen=True)
+class AttributeSource:
+    """A survey variable and the rule mapping its codes to attribute value labels."""
+
+    variable: str
+    values: dict[str, ValueRule]
+    """Value label → rule, in display order."""
+
+    def to_manifest(self) -> dict[str, Any]:
+        """``{"variable": ..., "values": {label: [codes] | {"min", "max"}}}`` for the manifest."""
+        return {
+            "variable": self.variable,
+            "values": {
+                label: (
+                    {"min": rule.min, "max": rule.max}
+                    if isinstance(rule, ValueRange)
+                    else list(rule)
+                )
+                for label, rule in self.values.items()
+            },
+        }
+
+
+@dataclass(frozen=True)
+class PersonaPhrase:
+    """How one attribute value reads in the persona sentence."""
+
+    role: PersonaRole
+    """``noun`` (the head: "woman"), ``adjective`` ("Malay") or ``suffix`` ("aged 25–34")."""
+    phrase: str
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """One demographic attribute of the subgroups."""
+
+    name: str
+    source: AttributeSource
+    """The variable read first."""
+    derive_from: AttributeSource | None
+    """Used instead when the file lacks ``source.variable`` (e.g. age in years for X003R)."""
+    persona: dict[str, PersonaPhrase]
+    """Value label → persona phrase."""
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Value labels in display order."""
+        return tuple(self.source.values)
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Everything that decides which samples a build produces."""
+
+    name: str
+    wave: int
+    country: str
+    country_name: str
+    weight: str | None
+    min_subgroup_size: int
+    min_valid_answers: int
+    items: tuple[str, ...] | None
+    """Question ids to build, or None for the whole catalogue."""
+    attributes: dict[str, AttributeSpec]
+    strata: tuple[tuple[str, ...], ...]
+    """Each stratum's attributes, in attribute order."""
+    ood_strata: tuple[tuple[str, ...], ...]
+    split_seed: int = 0
+    validation_fraction: float = 0.05
+    test_id_fraction: float = 0.10
+    source: str = field(default=DEFAULT_CONFIG, compare=False)
+    """Where the config came from (file name), for messages."""
+
+
+def stratum_name(attributes: tuple[str, ...]) -> str:
+    """``("age_group", "religion")`` → ``"age_group_x_religion"``."""
+    return "_x_".join(attributes)
+
+
+def _rule(raw: Any) -> ValueRule:
+    if isinstance(raw, dict):
+        return ValueRange(min=float(raw["min"]), max=float(raw["max"]))
+    return tuple(int(code) for code in raw)
+
+
+def _source(raw: dict[str, Any]) -> AttributeSource:
+    return AttributeSource(
+        variable=str(raw["variable"]),
+        values={str(label): _rule(rule) for label, rule in raw["values"].items()},
+    )
+
+
+def _validate_schema(raw: Any, where: str) -> None:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    text = resources.files("sgbench.schema").joinpath("build_config.schema.json")
+    schema = json.loads(text.read_text(encoding="utf-8"))
+    errors = list(Draft202012Validator(schema).iter_errors(raw))
+    if errors:
+        error = best_match(errors)
+        raise ConfigError(f"{where}: {error.json_path}: {error.message}")
+
+
+def parse_config(raw: Any, where: str = "config") -> BuildConfig:
+    """Check a parsed config document and turn it into a :class:`BuildConfig`.
+
+    Raises:
+        ConfigError: the document breaks the schema or a cross-field rule; the message names
+            ``where`` and the offending key.
+    """
+    _validate_schema(raw, where)
+    attributes: dict[str, AttributeSpec] = {}
+    for name, spec in raw["attributes"].items():
+        source = _source(spec)
+        derive_from = _source(spec["derive_from"]) if "derive_from" in spec else None
+        if derive_from is not None and list(derive_from.values) != list(source.values):
+            raise ConfigError(
+                f"{where}: $.attributes.{name}.derive_from: its value labels must be those of "
+                f"`values`, in the same order"
+            )
+        persona_raw = spec.get("persona", {"role": "adjective", "phrases": {}})
+        unknown = set(persona_raw["phrases"]) - set(source.values)
+        if unknown:
+            raise ConfigError(
+                f"{where}: $.attributes.{name}.persona: phrases for unknown values "
+                f"{sorted(unknown)}"
+            )
+        persona: dict[str, PersonaPhrase] = {}
+        for label in source.values:
+            phrase = persona_raw["phrases"].get(label, label)
+            if isinstance(phrase, dict):
+                persona[label] = PersonaPhrase(role=phrase["role"], phrase=phrase["phrase"])
+            else:
+                persona[label] = PersonaPhrase(role=persona_raw["role"], phrase=phrase)
+        attributes[name] = AttributeSpec(
+            name=name, source=source, derive_from=derive_from, persona=persona
+        )
+
+    order = {name: index for index, name in enumerate(attributes)}
+
+    def canonical(stratum: list[str], key: str) -> tuple[str, ...]:
+        unknown = [name for name in stratum if name not in order]
+        if unknown:
+            raise ConfigError(f"{where}: $.{key}: unknown attribute(s) {unknown}")
+        return tuple(sorted(stratum, key=order.__getitem__))
+
+    strata = tuple(canonical(s, "strata") for s in raw["strata"])
+    if len(set(strata)) != len(strata):
+        raise ConfigError(f"{where}: $.strata: a stratum is listed twice")
+    ood_strata = tuple(canonical(s, "ood_strata") for s in raw["ood_strata"])
+    missing = [stratum_name(s) for s in ood_strata if s not in strata]
+    if missing:
+        raise ConfigError(f"{where}: $.ood_strata: not among the strata: {missing}")
+    if len(ood_strata) == len(strata):
+        raise ConfigError(f"{where}: $.ood_strata: at least one stratum must be for training")
+    validation = float(raw.get("validation_fraction", 0.05))
+    test_id = float(raw.get("test_id_fraction", 0.10))
+    if validation + test_id >= 1:
+        raise ConfigError(f"{where}: validation_fraction + test_id_fraction must be below 1")
+    items = raw.get("items", "all")
+    return BuildConfig(
+        name=raw["name"],
+        wave=int(raw["wave"]),
+        country=str(raw["country"]),
+        country_name=str(raw.get("country_name", raw["country"])),
+        weight=raw.get("weight", "W_WEIGHT"),
+        min_subgroup_size=int(raw.get("min_subgroup_size", 30)),
+        min_valid_answers=int(raw.get("min_valid_answers", 30)),
+        items=None if items == "all" else tuple(items),
+        attributes=attributes,
+        strata=strata,
+        ood_strata=ood_strata,
+        split_seed=int(raw.get("split_seed", 0)),
+        validation_fraction=validation,
+        test_id_fraction=test_id,
+        source=where,
+    )
+
+
+def load_config(path: str | Path | None = None) -> BuildConfig:
+    """Read a build config file (YAML or JSON; JSON is YAML), or the shipped default.
+
+    Raises:
+        ConfigError: the file is missing, unparsable or invalid; the message names the file.
+    """
+    if path is None:
+        text = resources.files(__package__).joinpath("configs", DEFAULT_CONFIG)
+        return parse_config(yaml.safe_load(text.read_text(encoding="utf-8")), DEFAULT_CONFIG)
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}: line {mark.line + 1}" if mark is not None else str(path)
+        raise ConfigError(f"{where}: not valid YAML/JSON") from None
+    return parse_config(raw, str(path))

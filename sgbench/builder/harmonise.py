@@ -1,0 +1,127 @@
+"""Harmonise raw survey rows into the respondents table.
+
+The respondents table is the single hand-off between reading and aggregating: one row per
+respondent with a ``weight``, one categorical column per attribute (the value label, or missing
+when the respondent's code belongs to no value), and one column per catalogue item holding the
+answer's *position* on the item's scale (0 … K−1), or missing. Missing means: a negative WVS code
+(-1 … -5), a code the catalogue excludes as non-substantive, or a code the item does not have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sgbench.builder.config import AttributeSource, AttributeSpec, BuildConfig, ValueRange
+from sgbench.catalogue import Item
+from sgbench.errors import InputError
+
+
+@dataclass(frozen=True)
+class Respondents:
+    """The respondents table and what harmonising it found."""
+
+    table: pd.DataFrame
+    """Columns: ``weight``, one per attribute (categorical), one per item (Int8 positions)."""
+    attribute_sources: dict[str, AttributeSource]
+    """The variable actually used for each attribute (``derive_from`` when the first is absent)."""
+    weighted: bool
+    """Whether ``weight`` holds the file's weights (False: all 1)."""
+    unexpected_codes: dict[str, int]
+    """Item → number of answers with a non-negative code the catalogue does not know."""
+
+
+def attribute_labels(values: pd.Series[float], source: AttributeSource) -> pd.Categorical[str]:
+    """Map a variable's codes to value labels; codes matching no rule become missing.
+
+    A code matching two rules is a config error caught here rather than silently taking the
+    first.
+    """
+    codes = values.to_numpy(dtype="float64")
+    labels = list(source.values)
+    chosen = np.full(codes.shape, -1, dtype=np.int64)
+    for index, rule in enumerate(source.values.values()):
+        if isinstance(rule, ValueRange):
+            hit = (codes >= rule.min) & (codes <= rule.max)
+        else:
+            hit = np.isin(codes, np.asarray(rule, dtype="float64"))
+        if np.any(hit & (chosen >= 0)):
+            raise InputError(
+                f"attribute variable {source.variable}: a code matches more than one value "
+                f"(overlapping values in the build config)"
+            )
+        chosen[hit] = index
+    return pd.Categorical.from_codes(chosen, categories=pd.Index(labels))
+
+
+def _source_for(spec: AttributeSpec, columns: pd.Index) -> AttributeSource:
+    if spec.source.variable in columns:
+        return spec.source
+    if spec.derive_from is not None and spec.derive_from.variable in columns:
+        return spec.derive_from
+    wanted = spec.source.variable + (
+        f" (or {spec.derive_from.variable})" if spec.derive_from is not None else ""
+    )
+    raise InputError(f"missing column {wanted}, needed by attribute {spec.name}")
+
+
+def item_positions(codes: pd.Series, item: Item) -> tuple[pd.Series, int]:
+    """Scale positions of one item's answer codes, and how many codes were unexpected."""
+    known = pd.Series(np.arange(len(item.options)), index=list(item.codes), dtype="int64")
+    positions = codes.map(known)
+    excluded = {option.code for option in item.excluded}
+    unexpected = codes.notna() & (codes >= 0) & positions.isna() & ~codes.isin(excluded)
+    return positions.astype("Int8"), int(unexpected.sum())
+
+
+def harmonise(
+    frame: pd.DataFrame,
+    config: BuildConfig,
+    items: Sequence[Item],
+    weighted: bool,
+) -> Respondents:
+    """Build the respondents table from one country's raw rows.
+
+    Args:
+        frame: raw rows with WVS column names (float codes, negatives still present).
+        config: the attributes and weight column.
+        items: the catalogue items present in ``frame``.
+        weighted: use ``config.weight`` when the file has it.
+
+    Raises:
+        InputError: an attribute's variable is absent, or weights are missing or negative.
+    """
+    columns: dict[str, object] = {}
+    use_weight = weighted and config.weight is not None and config.weight in frame
+    if use_weight:
+        assert config.weight is not None
+        weights = frame[config.weight]
+        if weights.isna().any() or (weights < 0).any():
+            bad = int((weights.isna() | (weights < 0)).sum())
+            raise InputError(
+                f"column {config.weight}: {bad} respondent(s) with a missing or negative weight"
+            )
+        columns["weight"] = weights.to_numpy(dtype="float64")
+    else:
+        columns["weight"] = np.ones(len(frame), dtype="float64")
+    sources: dict[str, AttributeSource] = {}
+    for name, spec in config.attributes.items():
+        source = _source_for(spec, frame.columns)
+        sources[name] = source
+        columns[name] = attribute_labels(frame[source.variable], source)
+    unexpected: dict[str, int] = {}
+    for item in items:
+        positions, n_unexpected = item_positions(frame[item.question_id], item)
+        columns[item.question_id] = positions.array
+        if n_unexpected:
+            unexpected[item.question_id] = n_unexpected
+    table = pd.DataFrame(columns, index=pd.RangeIndex(len(frame), name="respondent"))
+    return Respondents(
+        table=table,
+        attribute_sources=sources,
+        weighted=use_weight,
+        unexpected_codes=unexpected,
+    )

@@ -1,0 +1,190 @@
+"""A SYNTHETIC Singapore sample in the WVS Wave 7 release layout. It is not survey data.
+
+The WVS terms forbid redistributing respondent data, so the embedded default, the tests and the
+benchmarks use this generated sample instead. It has the release's column names and codes, 2,012
+respondents aged 21+ with roughly Singapore's marginals (ethnicity, religion within ethnicity,
+age, sex), answers to every catalogue item driven by subgroup effects strong enough that
+subgroups differ, missing codes, non-substantive codes, one item not asked, and weights.
+Nothing computed from it says anything about Singapore.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from sgbench.catalogue import load_catalogue
+from sgbench.errors import InputError
+
+SYNTHETIC_SEED: Final = 7_2020
+N_RESPONDENTS: Final = 2012
+SYNTHETIC_FILE_NAME: Final = "sgbench-synthetic-wvs7-sgp.csv"
+NOT_ASKED: Final = ("Q221",)
+"""Items coded -4 for everyone, as items a country did not ask are (Singapore has no local
+government elections)."""
+
+ETHNICITY: Final = {
+    702004: 0.74,
+    702006: 0.135,
+    702003: 0.09,
+    702008: 0.01,
+    702001: 0.005,
+    702999: 0.02,
+}
+RELIGION_BY_ETHNICITY: Final[dict[int, dict[int, float]]] = {
+    # Q289: 0 none, 1 Roman Catholic, 2 Protestant, 5 Muslim, 6 Hindu, 7 Buddhist,
+    # 8 other Christian, 9 other (Taoist, Sikh, ...)
+    702004: {7: 0.40, 0: 0.25, 2: 0.13, 1: 0.07, 9: 0.14, 8: 0.01},
+    702006: {5: 0.97, 0: 0.02, 2: 0.01},
+    702003: {6: 0.58, 5: 0.22, 1: 0.07, 2: 0.06, 9: 0.05, 0: 0.02},
+    702008: {1: 0.55, 2: 0.25, 0: 0.20},
+    702001: {0: 0.45, 2: 0.30, 1: 0.25},
+    702999: {5: 0.30, 0: 0.30, 2: 0.20, 9: 0.20},
+}
+AGE_BANDS: Final = (
+    (21, 24, 0.07),
+    (25, 34, 0.18),
+    (35, 44, 0.19),
+    (45, 54, 0.19),
+    (55, 64, 0.18),
+    (65, 89, 0.19),
+)
+
+
+def _choice(rng: np.random.Generator, table: dict[int, float], size: int) -> np.ndarray:
+    codes = np.fromiter(table, dtype=np.int64)
+    probs = np.fromiter(table.values(), dtype=np.float64)
+    return rng.choice(codes, size=size, p=probs / probs.sum())
+
+
+def _demographics(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    ethnicity = _choice(rng, ETHNICITY, n)
+    religion = np.empty(n, dtype=np.int64)
+    for code, table in RELIGION_BY_ETHNICITY.items():
+        members = ethnicity == code
+        religion[members] = _choice(rng, table, int(members.sum()))
+    band = rng.choice(len(AGE_BANDS), size=n, p=[b[2] for b in AGE_BANDS])
+    low = np.array([b[0] for b in AGE_BANDS])[band]
+    high = np.array([b[1] for b in AGE_BANDS])[band]
+    age = rng.integers(low, high + 1)
+    age_group = np.searchsorted([24, 34, 44, 54, 64], age, side="left") + 1
+    sex = rng.choice([1, 2], size=n, p=[0.49, 0.51])
+    # A few respondents decline demographic questions, as in any survey.
+    religion[rng.random(n) < 0.005] = -2
+    weight = np.exp(rng.normal(0.0, 0.35, size=n))
+    weight = np.round(weight / weight.mean(), 6)
+    return pd.DataFrame(
+        {
+            "A_WAVE": 7,
+            "A_STUDY": 2,
+            "A_YEAR": 2020,
+            "B_COUNTRY": 702,
+            "B_COUNTRY_ALPHA": "SGP",
+            "D_INTERVIEW": 702070001 + np.arange(n),
+            "W_WEIGHT": weight,
+            "Q260": sex,
+            "Q262": age,
+            "X003R": age_group,
+            "Q289": religion,
+            "Q290": ethnicity,
+            "Q275R": rng.choice([1, 2, 3], size=n, p=[0.25, 0.40, 0.35]),
+            "Q288R": rng.choice([1, 2, 3], size=n, p=[0.30, 0.50, 0.20]),
+            "H_URBRURAL": 1,
+        }
+    )
+
+
+def _answers(rng: np.random.Generator, people: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Answer codes for every catalogue item from a latent score with subgroup effects.
+
+    latent = item intercept + sex, age, ethnicity and religion effects (drawn per item) + noise,
+    cut into the item's options at evenly spaced thresholds; missing codes sprinkled on top.
+    """
+    items = load_catalogue()
+    n, n_items = len(people), len(items)
+    factors = {
+        "Q260": ([1, 2], 0.35),
+        "X003R": ([1, 2, 3, 4, 5, 6], 0.55),
+        "Q290": (sorted(ETHNICITY), 0.8),
+        "Q289": ([-2, 0, 1, 2, 5, 6, 7, 8, 9], 1.0),
+    }
+    latent = rng.normal(0.0, 0.9, size=n_items)[None, :] + rng.logistic(0, 0.9, (n, n_items))
+    for column, (levels, scale) in factors.items():
+        effects = rng.normal(0.0, scale, size=(len(levels), n_items))
+        index = np.searchsorted(np.asarray(levels), people[column].to_numpy())
+        latent += effects[index]
+    max_options = max(len(item.options) for item in items)
+    cuts = np.full((n_items, max_options - 1), np.inf)
+    codes = np.full((n_items, max_options), -5, dtype=np.int64)
+    for j, item in enumerate(items):
+        k = len(item.options)
+        cuts[j, : k - 1] = np.linspace(-1.6, 1.6, k - 1) if k > 2 else [0.0]
+        codes[j, :k] = item.codes
+    position = (latent[:, :, None] > cuts[None, :, :]).sum(axis=2)
+    answer = codes[np.arange(n_items)[None, :], position]
+    draw = rng.random((n, n_items))
+    answer[draw < 0.02] = -1
+    answer[(draw >= 0.02) & (draw < 0.025)] = -2
+    for j, item in enumerate(items):
+        if item.excluded:
+            answer[draw[:, j] > 0.985, j] = item.excluded[0].code
+        if item.question_id in NOT_ASKED:
+            answer[:, j] = -4
+    return {item.question_id: answer[:, j] for j, item in enumerate(items)}
+
+
+def synthetic_sample(seed: int = SYNTHETIC_SEED, n: int = N_RESPONDENTS) -> pd.DataFrame:
+    """The SYNTHETIC sample as a DataFrame in the release's column layout (deterministic)."""
+    rng = np.random.default_rng(seed)
+    people = _demographics(rng, n)
+    answers = pd.DataFrame(_answers(rng, people))
+    return pd.concat([people, answers], axis=1)
+
+
+def synthetic_csv_bytes(seed: int = SYNTHETIC_SEED, n: int = N_RESPONDENTS) -> bytes:
+    """The SYNTHETIC sample as release-style CSV bytes (comma-delimited, header row)."""
+    return synthetic_sample(seed, n).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def write_synthetic_sample(
+    path: str | Path, seed: int | None = None, n: int = N_RESPONDENTS
+) -> Path:
+    """Write the SYNTHETIC sample as ``.csv``, ``.dta``, ``.sav`` or ``.zip`` (CSV inside).
+
+    Raises:
+        InputError: an unsupported extension.
+    """
+    import pyreadstat
+
+    path = Path(path)
+    seed = SYNTHETIC_SEED if seed is None else seed
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".dta", ".sav", ".zip"}:
+        raise InputError(f"{path}: unsupported extension; use .csv, .dta, .sav or .zip")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        if suffix == ".csv":
+            partial.write_bytes(synthetic_csv_bytes(seed, n))
+        elif suffix == ".zip":
+            member = path.with_suffix(".csv").name
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                info = zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, synthetic_csv_bytes(seed, n))
+            partial.write_bytes(buffer.getvalue())
+        else:
+            frame = synthetic_sample(seed, n)
+            label = "SYNTHETIC sgbench sample in WVS Wave 7 layout - not WVS data"
+            writer = pyreadstat.write_dta if suffix == ".dta" else pyreadstat.write_sav
+            writer(frame, str(partial), file_label=label)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path

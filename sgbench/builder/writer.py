@@ -1,0 +1,116 @@
+"""Writing a dataset folder: parquet shards, ``manifest.json`` and the dataset card, atomically.
+
+Everything is written into a hidden sibling folder first and moved into place only when complete,
+so an interrupted or failed build never leaves a half-written dataset, and an existing dataset is
+replaced only by a finished one. Parquet options are pinned (pyarrow's defaults have changed
+between releases) and nothing time-dependent is written, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from sgbench.dataset import CARD_FILE, MANIFEST_FILE, sample_features, split_file
+from sgbench.errors import InputError
+
+PARQUET_OPTIONS: Final[dict[str, Any]] = {
+    "version": "2.6",
+    "compression": "zstd",
+    "compression_level": 9,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "data_page_size": 1 << 20,
+}
+ROW_GROUP_SIZE: Final = 10_000
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_parquet(frame: pd.DataFrame, attribute_names: list[str], path: Path) -> int:
+    """Write sample rows with the declared features (never inferred) and pinned options.
+
+    Returns the table's size in memory (Arrow bytes), the card's ``num_bytes``.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = sample_features(attribute_names).arrow_schema
+    table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pq.ParquetWriter(path, schema, **PARQUET_OPTIONS) as writer:
+        writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+    return int(table.nbytes)
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise InputError(f"{out_dir}: exists and is not a folder")
+    if any(out_dir.iterdir()) and not (out_dir / MANIFEST_FILE).is_file():
+        raise InputError(
+            f"{out_dir}: refusing to replace a folder that is not an sgbench dataset "
+            f"(no {MANIFEST_FILE}); choose another --out"
+        )
+
+
+def write_dataset(
+    out_dir: str | Path,
+    splits: Mapping[tuple[str, str], pd.DataFrame],
+    attribute_names: list[str],
+    manifest: dict[str, Any],
+    render_card: Callable[[dict[str, Any]], str],
+) -> dict[str, Any]:
+    """Write a complete dataset folder and move it into place.
+
+    Args:
+        out_dir: the folder to create or replace (only an earlier sgbench dataset or an empty
+            folder is replaced).
+        splits: ``{(config, split): sample rows}``.
+        attribute_names: the fields of the ``subgroup`` struct.
+        manifest: the manifest without ``files``; the sha256 of each data file is added, and
+            each split's Arrow size as ``configs.<config>.<split>.num_bytes``.
+        render_card: builds the dataset card from the finished manifest.
+
+    Returns:
+        The manifest as written.
+    """
+    out_dir = Path(out_dir)
+    _check_replaceable(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    try:
+        files: dict[str, str] = {}
+        configs = copy.deepcopy(manifest["configs"])
+        for (config, split), frame in splits.items():
+            relative = split_file(config, split)
+            num_bytes = write_parquet(frame, attribute_names, staging / relative)
+            configs[config][split]["num_bytes"] = num_bytes
+            files[relative] = _sha256(staging / relative)
+        manifest = {**manifest, "configs": configs, "files": files}
+        (staging / MANIFEST_FILE).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        (staging / CARD_FILE).write_text(render_card(manifest), encoding="utf-8")
+        if out_dir.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            out_dir.replace(retired / out_dir.name)
+            staging.replace(out_dir)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staging.replace(out_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return manifest
