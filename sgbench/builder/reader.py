@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -114,27 +115,68 @@ def _csv_header(source: Path | io.BufferedIOBase, where: str) -> list[str]:
         source.seek(0)  # zip members are seekable streams; the data read starts over
     if not first.strip():
         raise InputError(f"{where}: empty file")
+    if b"\x00" in first:
+        raise InputError(f"{where}: binary data, not a CSV file")
     text = first.decode("utf-8-sig", errors="replace")
-    return [name.strip() for name in next(csv.reader([text]))]
+    try:
+        return [name.strip() for name in next(csv.reader([text.rstrip("\r\n")]))]
+    except csv.Error as exc:
+        raise InputError(f"{where}: line 1: not a CSV header ({exc})") from None
 
 
-def _read_csv(source: Path | io.BufferedIOBase, columns: list[str], where: str) -> pd.DataFrame:
+def _line_of(path: Path, text: str) -> int | None:
+    """1-based number of the first line of ``path`` that starts with ``text`` (error path only:
+    the threaded CSV reader does not report line numbers)."""
+    wanted = text.encode("utf-8")
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.rstrip(b"\r\n") == wanted:
+                return number
+    return None
+
+
+def _read_csv(
+    source: Path | io.BufferedIOBase, columns: list[str], header: list[str], where: str
+) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.csv as pacsv
+
+    bad_rows: list[Any] = []
+
+    def on_invalid_row(row: Any) -> str:
+        bad_rows.append(row)
+        return "error"
 
     types = {name: pa.string() if name == COUNTRY_ALPHA else pa.float64() for name in columns}
     try:
         table = pacsv.read_csv(
             source,
             read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=","),
+            parse_options=pacsv.ParseOptions(delimiter=",", invalid_row_handler=on_invalid_row),
             convert_options=pacsv.ConvertOptions(
                 include_columns=columns, column_types=types, strings_can_be_null=False
             ),
         )
     except pa.ArrowInvalid as exc:
         message = str(exc).splitlines()[0]
-        raise InputError(f"{where}: malformed CSV data ({message})") from None
+        if bad_rows:
+            row = bad_rows[0]
+            number = row.number
+            if number is None and isinstance(source, Path):
+                number = _line_of(source, row.text)
+            line = f"line {number}: " if number is not None else ""
+            raise InputError(
+                f"{where}: {line}{row.actual_columns} fields where the header has "
+                f"{row.expected_columns} (truncated or damaged file?)"
+            ) from None
+        column = re.search(r"column #(\d+)", message)
+        value = re.search(r"invalid value '([^']*)'", message)
+        if column and int(column.group(1)) < len(header):
+            found = f": {value.group(1)[:40]!r}" if value else ""
+            raise InputError(
+                f"{where}: column {header[int(column.group(1))]}: not a number{found}"
+            ) from None
+        raise InputError(f"{where}: malformed CSV data ({message[:200]})") from None
     frame: pd.DataFrame = table.to_pandas()
     return frame
 
@@ -244,11 +286,12 @@ def read_survey(
             raise InputError(f"{label}: missing column(s) {', '.join(lacking)}")
         file_columns = [by_upper[name.upper()] for name in present]
         if file_format == "csv":
-            frame = _read_csv(source, file_columns, label)
+            frame = _read_csv(source, file_columns, header, label)
         else:
             assert isinstance(source, Path)
             frame = _read_stat(source, file_format, file_columns, label)
-    frame.columns = pd.Index(present)
+    # Readers return columns in file order, under the file's spelling.
+    frame = frame.rename(columns=dict(zip(file_columns, present, strict=True)))[present]
     frame = _numeric(frame, label)
     if frame.empty:
         raise InputError(f"{label}: no data rows")

@@ -1,0 +1,176 @@
+"""Bad inputs to `sgbench build`: one error line naming the file, exit code 2, nothing written."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from sgbench.builder.synthetic import synthetic_csv_bytes, synthetic_sample
+from sgbench.cli import main
+
+
+def run_build(*args: str) -> Result:
+    return CliRunner().invoke(main, ["build", "--quiet", *args])
+
+
+def assert_one_error_line(result: Result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def assert_nothing_written(folder: Path) -> None:
+    assert not (folder / "out").exists()
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(".out.")]
+
+
+@pytest.fixture(scope="module")
+def csv_bytes() -> bytes:
+    return synthetic_csv_bytes()
+
+
+def bad_inputs(csv_bytes: bytes) -> dict[str, tuple[str, bytes, tuple[str, ...]]]:
+    lines = csv_bytes.decode().split("\n")
+    header = lines[0].split(",")
+    bad_value = lines.copy()
+    fields = bad_value[4].split(",")
+    fields[header.index("Q260")] = "male"
+    bad_value[4] = ",".join(fields)
+    without_ethnicity = [
+        ",".join(f for i, f in enumerate(line.split(",")) if i != header.index("Q290"))
+        for line in lines
+        if line
+    ]
+    return {
+        "empty": ("empty.csv", b"", ("empty.csv", "empty file")),
+        "blank": ("blank.csv", b"\n\n", ("blank.csv", "empty file")),
+        "truncated": (
+            "truncated.csv",
+            csv_bytes[: len(csv_bytes) // 2],
+            ("truncated.csv", "line 1006", "truncated"),
+        ),
+        "garbage": (
+            "garbage.csv",
+            os.urandom(4096).replace(b"\n", b"") + b"\x00",
+            ("garbage.csv",),
+        ),
+        "not wvs": ("other.csv", b"name,score\nann,3\n", ("other.csv", "not WVS Wave 7 data")),
+        "header only": ("header.csv", lines[0].encode() + b"\n", ("header.csv", "no data rows")),
+        "non-numeric": (
+            "value.csv",
+            "\n".join(bad_value).encode(),
+            ("value.csv", "column Q260", "not a number"),
+        ),
+        "no ethnicity": (
+            "noeth.csv",
+            "\n".join(without_ethnicity).encode(),
+            ("noeth.csv", "missing column Q290", "ethnicity"),
+        ),
+        "garbage dta": ("bad.dta", os.urandom(2048), ("bad.dta", "not a readable Stata file")),
+        "garbage sav": ("bad.sav", os.urandom(2048), ("bad.sav", "not a readable SPSS file")),
+        "garbage zip": ("bad.zip", b"PK\x03\x04 not really", ("bad.zip", "not a readable zip")),
+        "wrong type": ("data.xlsx", b"whatever", ("data.xlsx", "unsupported file type")),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "empty",
+        "blank",
+        "truncated",
+        "garbage",
+        "not wvs",
+        "header only",
+        "non-numeric",
+        "no ethnicity",
+        "garbage dta",
+        "garbage sav",
+        "garbage zip",
+        "wrong type",
+    ],
+)
+def test_bad_file(case: str, csv_bytes: bytes, tmp_path: Path) -> None:
+    name, content, fragments = bad_inputs(csv_bytes)[case]
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = run_build("--wvs", str(path), "--out", str(tmp_path / "out"))
+    assert_one_error_line(result, *fragments)
+    assert_nothing_written(tmp_path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    result = run_build("--wvs", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "out"))
+    assert_one_error_line(result, "nope.csv", "no such file")
+    assert_nothing_written(tmp_path)
+
+
+def test_country_not_in_file(tmp_path: Path, csv_bytes: bytes) -> None:
+    path = tmp_path / "sg.csv"
+    path.write_bytes(csv_bytes)
+    result = run_build("--wvs", str(path), "--country", "FRA", "--out", str(tmp_path / "out"))
+    assert_one_error_line(result, "sg.csv", "B_COUNTRY_ALPHA = FRA", "found: SGP")
+    assert_nothing_written(tmp_path)
+
+
+def test_zip_without_data_file(tmp_path: Path) -> None:
+    path = tmp_path / "docs.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("codebook.pdf", b"%PDF")
+    result = run_build("--wvs", str(path), "--out", str(tmp_path / "out"))
+    assert_one_error_line(result, "docs.zip", "no .csv, .dta or .sav")
+
+
+def test_bad_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("name: x\nwave: 7\ncountry: SGP\nattributes: {}\nstrata: []\n")
+    result = run_build("--config", str(config), "--out", str(tmp_path / "out"))
+    assert_one_error_line(result, "config.yaml")
+    config.write_text("name: [unclosed\n")
+    result = run_build("--config", str(config), "--out", str(tmp_path / "out"))
+    assert_one_error_line(result, "config.yaml", "line", "not valid YAML")
+    assert_nothing_written(tmp_path)
+
+
+def test_failed_build_leaves_the_existing_output_alone(tmp_path: Path, csv_bytes: bytes) -> None:
+    out = tmp_path / "out"
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes)
+    assert run_build("--wvs", str(good), "--out", str(out)).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    frame = synthetic_sample().drop(columns=["Q289"])
+    broken = tmp_path / "broken.csv"
+    frame.to_csv(broken, index=False)
+    result = run_build("--wvs", str(broken), "--out", str(out))
+    assert_one_error_line(result, "broken.csv", "Q289")
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv", "good.csv", "out"]
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_dataset(tmp_path: Path) -> None:
+    precious = tmp_path / "home"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    result = run_build("--out", str(precious))
+    assert_one_error_line(result, "home", "not an sgbench dataset")
+    assert (precious / "thesis.tex").read_text() == "years of work"
+
+
+def test_successful_build_prints_a_summary(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "ds")])
+    assert result.exit_code == 0, result.output
+    assert "read 2012 respondents (SGP)" in result.stdout
+    assert "items: 238 kept, 1 dropped" in result.stdout
+    assert "no valid answer in SGP: Q221" in result.stdout
+    assert "subgroups: 101 kept" in result.stdout
+    assert "samples [paper]: train" in result.stdout
+    assert "SYNTHETIC" in result.stdout
