@@ -144,10 +144,16 @@ def test_subgroups_sizes_ids_and_memberships() -> None:
     assert not table.loc["sex=female&age_group=old", "kept"]
     assert table.loc["sex=male", "age_group"] is None
     assert table.loc["sex=male&age_group=young", "stratum"] == "sex_x_age_group"
-    members = found.memberships.groupby("subgroup_id")["respondent"].apply(sorted)
-    assert members["sex=female"] == [3, 4, 5]
-    assert members["age_group=old"] == [2, 4, 5]
-    assert "sex=female&age_group=old" not in members  # dropped subgroups have no members
+    row = {sid: i for i, sid in enumerate(found.table["subgroup_id"])}
+
+    def members(sid: str) -> list[int]:
+        return sorted(np.flatnonzero((found.membership == row[sid]).any(axis=0)).tolist())
+
+    assert members("sex=female") == [3, 4, 5]
+    assert members("age_group=old") == [2, 4, 5]
+    assert members("sex=female&age_group=old") == []  # dropped subgroups have no members
+    # Each respondent is in at most one subgroup per stratum.
+    assert found.membership.shape == (3, 6)
 
 
 def test_persona_sentence_and_ids() -> None:
@@ -177,8 +183,7 @@ def test_aggregate_counts_weighted_shares_modes_and_margin() -> None:
     config = tiny_config(min_subgroup_size=1, min_valid_answers=1)
     respondents = harmonise(raw_rows(), config, [Q119, BINARY], weighted=True).table
     found = find_subgroups(respondents, config)
-    kept = found.table[found.table["kept"]].drop(columns="kept")
-    result = aggregate(respondents, found.memberships, kept, [Q119, BINARY], 1)
+    result = aggregate(respondents, found, [Q119, BINARY], 1)
     rows = result.samples.set_index("id")
 
     # Men answered Q119 with codes 1, 0, 0 (weights 1, 2, 1): positions 0, 2, 2.
@@ -219,8 +224,7 @@ def test_aggregate_tie_respects_scale_order_not_code_order() -> None:
     frame["Q119"] = [0.0, 1.0, -2.0, 3.0, 3.0, 4.0]
     respondents = harmonise(frame, config, [Q119], weighted=True).table
     found = find_subgroups(respondents, config)
-    kept = found.table[found.table["kept"]].drop(columns="kept")
-    rows = aggregate(respondents, found.memberships, kept, [Q119], 1).samples.set_index("id")
+    rows = aggregate(respondents, found, [Q119], 1).samples.set_index("id")
     men = rows.loc["Q119/sex=male"]
     assert list(men["modal_answers"]) == [1, 0]  # scale order: 1 before 0
     assert men["answer"] == 1
@@ -230,8 +234,7 @@ def test_aggregate_drops_pairs_below_min_valid_answers() -> None:
     config = tiny_config(min_subgroup_size=1)
     respondents = harmonise(raw_rows(), config, [Q119], weighted=True).table
     found = find_subgroups(respondents, config)
-    kept = found.table[found.table["kept"]].drop(columns="kept")
-    result = aggregate(respondents, found.memberships, kept, [Q119], 3)
+    result = aggregate(respondents, found, [Q119], 3)
     # Only pairs with ≥ 3 valid Q119 answers remain: men (3) and the young (3).
     assert sorted(result.samples["id"]) == ["Q119/age_group=young", "Q119/sex=male"]
     assert result.pairs_below_threshold > 0

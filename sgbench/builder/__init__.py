@@ -33,6 +33,7 @@ from sgbench.builder.writer import write_dataset
 from sgbench.catalogue import Item, load_catalogue
 from sgbench.dataset import CONFIG_SPLITS
 from sgbench.errors import ConfigError, InputError
+from sgbench.publish import VERSION_POLICY
 from sgbench.splits import assign_splits, split_manifest
 
 __all__ = ["BuildSummary", "build_dataset"]
@@ -171,20 +172,13 @@ def build_dataset(
         notes.append(f"answers with codes the catalogue does not know, read as missing: {shown}")
 
     subgroups = find_subgroups(respondents.table, config)
-    kept_subgroups = subgroups.table[subgroups.table["kept"]].drop(columns="kept")
-    if kept_subgroups.empty:
+    if not subgroups.table["kept"].any():
         raise InputError(
             f"{where}: no subgroup has {config.min_subgroup_size} respondents in {config.country}"
         )
     if not asked:
         raise InputError(f"{where}: no catalogue item has a valid answer in {config.country}")
-    aggregates = aggregate(
-        respondents.table,
-        subgroups.memberships,
-        kept_subgroups,
-        asked,
-        config.min_valid_answers,
-    )
+    aggregates = aggregate(respondents.table, subgroups, asked, config.min_valid_answers)
     for question_id in aggregates.items_without_samples:
         items_dropped[question_id] = f"no subgroup with {config.min_valid_answers} valid answers"
     samples = aggregates.samples
@@ -253,6 +247,7 @@ def _manifest(
     return {
         "name": config.name,
         "version": DATASET_VERSION + ("+synthetic" if synthetic else ""),
+        "version_policy": dict(VERSION_POLICY),
         "synthetic": synthetic,
         "sgbench_version": __version__,
         "built_from": {

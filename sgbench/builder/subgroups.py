@@ -23,8 +23,13 @@ class Subgroups:
     table: pd.DataFrame
     """One row per subgroup: ``subgroup_id``, ``stratum``, one column per attribute (value label
     or None), ``subgroup_size``, ``persona``, ``kept``; in stratum order, then value order."""
-    memberships: pd.DataFrame
-    """``respondent``, ``subgroup_id`` for every kept subgroup."""
+    membership: np.ndarray
+    """Shape (strata, respondents): the ``table`` row of the kept subgroup each respondent
+    belongs to in each stratum, or -1 (outside every kept subgroup of that stratum)."""
+
+    def kept(self) -> pd.DataFrame:
+        """The kept subgroups' rows (without the ``kept`` column), index = row in ``table``."""
+        return self.table[self.table["kept"]].drop(columns="kept")
 
 
 def slug(label: str) -> str:
@@ -58,46 +63,54 @@ def find_subgroups(respondents: pd.DataFrame, config: BuildConfig) -> Subgroups:
     """Enumerate the subgroups of every stratum and their members.
 
     Respondents whose value is missing for one of a stratum's attributes belong to no subgroup
-    of that stratum.
+    of that stratum. Subgroups are numbered by their attributes' category codes, so the table is
+    in value order within each stratum without sorting strings.
     """
     rows: list[pd.DataFrame] = []
-    members: list[pd.DataFrame] = []
-    for stratum in config.strata:
-        grouped = respondents.groupby(list(stratum), observed=True, sort=True, dropna=True)
-        sizes = grouped.size().rename("subgroup_size").reset_index()
-        value_dicts = [
-            dict(zip(stratum, row, strict=True))
-            for row in sizes[list(stratum)].astype(str).itertuples(index=False, name=None)
+    membership = np.full((len(config.strata), len(respondents)), -1, dtype=np.int64)
+    offset = 0
+    for index, stratum in enumerate(config.strata):
+        codes = [respondents[name].cat.codes.to_numpy(np.int64) for name in stratum]
+        shape = tuple(len(respondents[name].cat.categories) for name in stratum)
+        inside = np.all([c >= 0 for c in codes], axis=0)
+        cell = np.full(len(respondents), -1, dtype=np.int64)
+        cell[inside] = np.ravel_multi_index([c[inside] for c in codes], shape)
+        sizes = np.bincount(cell[inside], minlength=int(np.prod(shape)))
+        present = np.flatnonzero(sizes)
+        labels = np.unravel_index(present, shape)
+        values = [
+            {
+                name: str(respondents[name].cat.categories[label[i]])
+                for name, label in zip(stratum, labels, strict=True)
+            }
+            for i in range(len(present))
         ]
-        sizes["subgroup_id"] = [subgroup_id(values) for values in value_dicts]
-        sizes["stratum"] = stratum_name(stratum)
-        sizes["persona"] = [
-            persona_sentence(
-                [config.attributes[name].persona[value] for name, value in values.items()],
-                config.country_name,
-            )
-            for values in value_dicts
-        ]
-        sizes["kept"] = sizes["subgroup_size"] >= config.min_subgroup_size
-        # ngroup numbers groups in the same sorted order as size(); rows outside are NaN or -1.
-        group_of = grouped.ngroup().to_numpy(dtype="float64", na_value=np.nan)
-        inside = np.isfinite(group_of) & (group_of >= 0)
-        member_ids = (
-            sizes["subgroup_id"].where(sizes["kept"]).to_numpy()[group_of[inside].astype(np.int64)]
+        found = pd.DataFrame(
+            {
+                "subgroup_id": [subgroup_id(v) for v in values],
+                "stratum": stratum_name(stratum),
+                **{
+                    name: [v[name] for v in values] if name in stratum else None
+                    for name in config.attributes
+                },
+                "subgroup_size": sizes[present].astype(np.int64),
+                "persona": [
+                    persona_sentence(
+                        [config.attributes[name].persona[value] for name, value in v.items()],
+                        config.country_name,
+                    )
+                    for v in values
+                ],
+            }
         )
-        stratum_members = pd.DataFrame(
-            {"respondent": respondents.index.to_numpy()[inside], "subgroup_id": member_ids}
-        )
-        members.append(stratum_members.dropna())
-        for name in config.attributes:
-            if name not in stratum:
-                sizes[name] = None
-            else:
-                sizes[name] = sizes[name].astype(object)
-        rows.append(sizes)
+        found["kept"] = found["subgroup_size"] >= config.min_subgroup_size
+        # Respondent → table row of their (kept) subgroup in this stratum.
+        row_of_cell = np.full(sizes.size, -1, dtype=np.int64)
+        row_of_cell[present] = np.where(found["kept"], offset + np.arange(len(present)), -1)
+        membership[index, inside] = row_of_cell[cell[inside]]
+        offset += len(found)
+        rows.append(found)
     table = pd.concat(rows, ignore_index=True)
-    columns = ["subgroup_id", "stratum", *config.attributes, "subgroup_size", "persona", "kept"]
-    table = table[columns]
-    table["subgroup_size"] = table["subgroup_size"].astype(np.int64)
-    memberships = pd.concat(members, ignore_index=True)
-    return Subgroups(table=table, memberships=memberships)
+    for name in config.attributes:
+        table[name] = table[name].astype(object)
+    return Subgroups(table=table, membership=membership)
