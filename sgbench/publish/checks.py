@@ -1,0 +1,502 @@
+"""Checks of a built dataset folder before it is published (and by ``sgbench validate``).
+
+:func:`check_dataset` never stops at the first problem: it returns every problem it finds, each
+naming the file concerned, so one run tells the whole story. What is checked:
+
+- ``manifest.json`` is present, parses, and has the keys the other checks need; it lists exactly
+  one data file per (config, split) of its ``configs``;
+- every listed data file exists and has the sha256 the manifest records; no parquet file under
+  ``data/`` is left unlisted (a stale shard would be picked up by the card's ``data_files`` globs);
+- every data file is readable parquet, has the declared sample features as its Arrow schema, the
+  same schema (metadata included) as every other split and config, and as many rows as the
+  manifest counts;
+- ``README.md`` is present and its YAML front matter parses; its ``configs`` name the manifest's
+  configs and splits, each ``data_files`` glob matching exactly that split's file; its
+  ``dataset_info`` declares, per config, the features
+  :func:`sgbench.dataset.sample_features` gives for the manifest's attributes and, per split, the
+  manifest's ``num_examples``; its title names the manifest's version, and its Changelog has an
+  entry for that version.
+
+A SYNTHETIC build is not a problem here; it is reported (``DatasetCheck.synthetic``) and
+:func:`sgbench.publish.push_dataset` refuses it unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Final
+
+import yaml
+
+from sgbench.dataset import CARD_FILE, MANIFEST_FILE, sample_features, split_file
+from sgbench.errors import InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+VERSION_PATTERN: Final = re.compile(r"(\d+)\.(\d+)\.(\d+)(\+[0-9A-Za-z.-]+)?")
+"""A dataset version: ``MAJOR.MINOR.PATCH`` with an optional ``+label`` (``+synthetic``)."""
+
+DATA_DIR: Final = "data"
+CHANGELOG_HEADING: Final = "## Changelog"
+
+_MANIFEST_KEYS: Final[dict[str, type]] = {
+    "name": str,
+    "version": str,
+    "synthetic": bool,
+    "attributes": dict,
+    "configs": dict,
+    "files": dict,
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a dataset folder."""
+
+    file: str
+    """The file concerned, as a path under the folder given to :func:`check_dataset`."""
+    message: str
+    """What is wrong, one line."""
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.message}"
+
+
+@dataclass(frozen=True)
+class DatasetCheck:
+    """The result of :func:`check_dataset`: what the folder holds and every problem found."""
+
+    dataset_dir: Path
+    """The folder checked."""
+    name: str | None
+    """The manifest's dataset name (None when the manifest is unusable)."""
+    version: str | None
+    """The manifest's dataset version, e.g. ``1.0.0`` (None when the manifest is unusable)."""
+    synthetic: bool
+    """The build comes from the embedded SYNTHETIC sample, not from WVS data."""
+    files: tuple[str, ...]
+    """Relative paths a push uploads: the card, the manifest and every listed data file."""
+    problems: tuple[Problem, ...]
+    """Every problem found, in check order; empty when the folder is valid."""
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    @property
+    def tag(self) -> str:
+        """The Hub tag of this version, ``v<version>``."""
+        if self.version is None:
+            raise InputError(f"{self.dataset_dir / MANIFEST_FILE}: no usable version")
+        return f"v{self.version}"
+
+    def render(self) -> str:
+        """Human-readable summary: one line per problem, or that the folder is valid."""
+        label = f"{self.name} {self.version}" if self.version else "unknown version"
+        head = f"dataset folder {self.dataset_dir} ({label})"
+        lines: list[str] = []
+        if self.ok:
+            lines.append(f"{head}: valid ({len(self.files)} files checked)")
+        else:
+            lines.append(f"{head}: {len(self.problems)} problem(s)")
+            lines += [str(problem) for problem in self.problems]
+        if self.synthetic:
+            lines.append(
+                "SYNTHETIC build: not WVS data; `sgbench push` refuses it without --allow-synthetic"
+            )
+        return "\n".join(lines)
+
+
+class InvalidDatasetError(InputError):
+    """A dataset folder failed :func:`check_dataset`; the message lists every problem."""
+
+    def __init__(self, check: DatasetCheck) -> None:
+        self.check = check
+        problems = "; ".join(str(problem) for problem in check.problems)
+        super().__init__(
+            f"{check.dataset_dir}: {len(check.problems)} problem(s), not published: {problems}"
+        )
+
+
+def release_version(version: str) -> str:
+    """The ``MAJOR.MINOR.PATCH`` part of a dataset version (``1.0.0+synthetic`` → ``1.0.0``)."""
+    return version.split("+", 1)[0]
+
+
+def check_dataset(dataset_dir: str | Path) -> DatasetCheck:
+    """Check a built dataset folder and return every problem found (see the module docstring).
+
+    Raises:
+        InputError: ``dataset_dir`` is not a folder (nothing to check).
+    """
+    root = Path(dataset_dir)
+    if not root.is_dir():
+        raise InputError(f"{root}: no such dataset folder")
+    manifest, problems = _read_manifest(root)
+    if manifest is None:
+        return DatasetCheck(root, None, None, False, (), tuple(problems))
+    files: dict[str, str] = manifest["files"]
+    problems += _data_file_problems(root, files)
+    schemas, rows, unreadable = _parquet_facts(root, files)
+    problems += unreadable
+    problems += _schema_problems(root, schemas, list(manifest["attributes"]))
+    problems += _row_count_problems(root, manifest["configs"], rows)
+    problems += _card_problems(root, manifest)
+    return DatasetCheck(
+        dataset_dir=root,
+        name=manifest["name"],
+        version=manifest["version"],
+        synthetic=manifest["synthetic"],
+        files=(CARD_FILE, MANIFEST_FILE, *sorted(files)),
+        problems=tuple(problems),
+    )
+
+
+def _where(root: Path, relative: str) -> str:
+    return str(root / relative)
+
+
+def _read_manifest(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The manifest when usable by the other checks, and the problems found in it."""
+    import json
+
+    where = _where(root, MANIFEST_FILE)
+    path = root / MANIFEST_FILE
+    if not path.is_file():
+        return None, [Problem(where, "missing; is this a built sgbench dataset?")]
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, [Problem(where, f"not readable JSON ({exc})")]
+    if not isinstance(manifest, dict):
+        return None, [Problem(where, "not a JSON object")]
+    problems = [
+        Problem(where, f"key {key!r} missing or not a {kind.__name__}")
+        for key, kind in _MANIFEST_KEYS.items()
+        if not isinstance(manifest.get(key), kind)
+    ]
+    if problems:
+        return None, problems
+    problems += _manifest_content_problems(where, manifest)
+    return (None if problems else manifest), problems
+
+
+def _manifest_content_problems(where: str, manifest: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    if not VERSION_PATTERN.fullmatch(manifest["version"]):
+        problems.append(
+            Problem(where, f"version {manifest['version']!r} is not MAJOR.MINOR.PATCH[+label]")
+        )
+    files = manifest["files"]
+    if not all(isinstance(v, str) for v in files.values()):
+        problems.append(Problem(where, "`files` must map each data file to its sha256"))
+    configs = manifest["configs"]
+    expected: set[str] = set()
+    for config, splits in configs.items():
+        if not isinstance(splits, dict) or not all(
+            isinstance(info, dict) and isinstance(info.get("samples"), int)
+            for info in splits.values()
+        ):
+            problems.append(Problem(where, f"configs.{config}: each split needs `samples`"))
+            continue
+        expected |= {split_file(config, split) for split in splits}
+    for relative in sorted(expected - set(files)):
+        problems.append(Problem(where, f"`files` does not list {relative}"))
+    for relative in sorted(set(files) - expected):
+        problems.append(Problem(where, f"`files` lists {relative}, which is no config's split"))
+    return problems
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _data_file_problems(root: Path, files: Mapping[str, str]) -> list[Problem]:
+    """Listed files missing or changed since the build, and parquet files nobody listed."""
+    problems: list[Problem] = []
+    for relative, recorded in sorted(files.items()):
+        path = root / relative
+        if not path.is_file():
+            problems.append(Problem(str(path), f"missing (listed in {MANIFEST_FILE})"))
+            continue
+        actual = _sha256(path)
+        if actual != recorded:
+            problems.append(
+                Problem(
+                    str(path),
+                    f"sha256 {actual[:12]}… differs from {MANIFEST_FILE} ({recorded[:12]}…): "
+                    "changed since the build",
+                )
+            )
+    data = root / DATA_DIR
+    if data.is_dir():
+        for path in sorted(data.rglob("*.parquet")):
+            if path.relative_to(root).as_posix() not in files:
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"not listed in {MANIFEST_FILE} (a stale shard? delete it or rebuild)",
+                    )
+                )
+    return problems
+
+
+def _parquet_facts(
+    root: Path, files: Mapping[str, str]
+) -> tuple[dict[str, pa.Schema], dict[str, int], list[Problem]]:
+    """Arrow schema and row count of each readable listed file, and the unreadable ones."""
+    import pyarrow.parquet as pq
+
+    schemas: dict[str, pa.Schema] = {}
+    rows: dict[str, int] = {}
+    problems: list[Problem] = []
+    for relative in sorted(files):
+        path = root / relative
+        if not path.is_file():
+            continue
+        try:
+            parquet = pq.ParquetFile(path)
+            schemas[relative] = parquet.schema_arrow
+            rows[relative] = int(parquet.metadata.num_rows)
+        except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
+            problems.append(Problem(str(path), f"not a readable parquet file ({_one_line(exc)})"))
+    return schemas, rows, problems
+
+
+def schema_difference(actual: pa.Schema, expected: pa.Schema) -> str:
+    """The first difference between two Arrow schemas, in words ("" when they are equal)."""
+    missing = [name for name in expected.names if name not in actual.names]
+    if missing:
+        return f"missing field(s) {missing}"
+    extra = [name for name in actual.names if name not in expected.names]
+    if extra:
+        return f"unexpected field(s) {extra}"
+    if actual.names != expected.names:
+        return f"fields in another order: {actual.names}"
+    for field in expected:
+        other = actual.field(field.name)
+        if not other.equals(field):
+            return f"field {field.name!r} is {other.type}, expected {field.type}"
+    if not actual.equals(expected, check_metadata=True):
+        return "schema metadata differ"
+    return ""
+
+
+def _schema_problems(
+    root: Path, schemas: Mapping[str, pa.Schema], attribute_names: list[str]
+) -> list[Problem]:
+    """Each file against the declared features, and every file against the first."""
+    if not schemas:
+        return []
+    declared = sample_features(attribute_names).arrow_schema
+    problems: list[Problem] = []
+    first, reference = next(iter(schemas.items()))
+    for relative, schema in schemas.items():
+        if not schema.equals(declared):
+            problems.append(
+                Problem(
+                    _where(root, relative),
+                    "Arrow schema differs from the declared sample features: "
+                    + schema_difference(schema, declared),
+                )
+            )
+        elif not schema.equals(reference, check_metadata=True):
+            problems.append(
+                Problem(
+                    _where(root, relative),
+                    f"features differ from {first}: {schema_difference(schema, reference)}",
+                )
+            )
+    return problems
+
+
+def _row_count_problems(
+    root: Path, configs: Mapping[str, Mapping[str, Mapping[str, Any]]], rows: Mapping[str, int]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for config, splits in configs.items():
+        for split, info in splits.items():
+            relative = split_file(config, split)
+            if relative in rows and rows[relative] != info["samples"]:
+                problems.append(
+                    Problem(
+                        _where(root, relative),
+                        f"{rows[relative]} rows, {MANIFEST_FILE} counts {info['samples']}",
+                    )
+                )
+    return problems
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return " ".join(lines) or type(exc).__name__
+
+
+def split_card(text: str) -> tuple[str | None, str]:
+    """A card's YAML front matter (None when it has none) and its Markdown body."""
+    if not text.startswith("---\n"):
+        return None, text
+    end = text.find("\n---\n", 3)
+    if end < 0:
+        return None, text
+    return text[4 : end + 1], text[end + 5 :]
+
+
+def _card_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
+    where = _where(root, CARD_FILE)
+    path = root / CARD_FILE
+    if not path.is_file():
+        return [Problem(where, "missing (the dataset card)")]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(where, f"unreadable ({exc})")]
+    front, body = split_card(text)
+    if front is None:
+        return [Problem(where, "no YAML front matter (--- … --- at the top)")]
+    try:
+        metadata = yaml.safe_load(front)
+    except yaml.YAMLError as exc:
+        return [Problem(where, f"YAML front matter does not parse ({_one_line(exc)})")]
+    if not isinstance(metadata, dict):
+        return [Problem(where, "YAML front matter is not a mapping")]
+    return [
+        *(Problem(where, message) for message in _card_config_messages(root, metadata, manifest)),
+        *(Problem(where, message) for message in _card_info_messages(metadata, manifest)),
+        *(Problem(where, message) for message in _card_body_messages(body, manifest)),
+    ]
+
+
+def _entries(value: Any, key: str) -> dict[str, Any] | None:
+    """A card list of mappings (``configs``, ``dataset_info``) keyed by ``config_name``."""
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        return None
+    return {str(entry.get(key, "default")): entry for entry in value}
+
+
+def _glob(root: Path, pattern: Any) -> list[str] | None:
+    """Relative paths of the files a ``data_files`` pattern matches; None for a bad pattern."""
+    if not isinstance(pattern, str) or not pattern:
+        return None
+    pure = PurePosixPath(pattern)
+    if pure.is_absolute() or ".." in pure.parts:
+        return None
+    return sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
+
+
+def _card_config_messages(
+    root: Path, metadata: dict[str, Any], manifest: dict[str, Any]
+) -> list[str]:
+    configs = _entries(metadata.get("configs"), "config_name")
+    if configs is None:
+        return ["front matter: `configs` missing or not a list of configs"]
+    wanted: dict[str, dict[str, Any]] = manifest["configs"]
+    messages = [
+        f"configs: no config {name!r} (the manifest has it)"
+        for name in wanted
+        if name not in configs
+    ]
+    messages += [
+        f"configs: config {name!r} is not in the manifest" for name in configs if name not in wanted
+    ]
+    for name in (n for n in wanted if n in configs):
+        data_files = configs[name].get("data_files")
+        if not isinstance(data_files, list) or not all(isinstance(d, dict) for d in data_files):
+            messages.append(f"configs.{name}: `data_files` is not a list of {{split, path}}")
+            continue
+        by_split = {str(entry.get("split")): entry.get("path") for entry in data_files}
+        for split in wanted[name]:
+            if split not in by_split:
+                messages.append(f"configs.{name}: no data_files for split {split!r}")
+                continue
+            patterns = by_split[split]
+            patterns = patterns if isinstance(patterns, list) else [patterns]
+            matched: set[str] = set()
+            for pattern in patterns:
+                found = _glob(root, pattern)
+                if found is None:
+                    messages.append(f"configs.{name}.{split}: bad data_files path {pattern!r}")
+                else:
+                    matched |= set(found)
+            expected = {split_file(name, split)}
+            if matched != expected:
+                shown = sorted(matched) or "no file"
+                messages.append(
+                    f"configs.{name}.{split}: data_files match {shown}, expected {sorted(expected)}"
+                )
+        messages += [
+            f"configs.{name}: split {split!r} is not in the manifest"
+            for split in by_split
+            if split not in wanted[name]
+        ]
+    return messages
+
+
+def _card_info_messages(metadata: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
+    from datasets import Features
+
+    infos = _entries(metadata.get("dataset_info"), "config_name")
+    if infos is None:
+        return ["front matter: `dataset_info` missing or not a list of configs"]
+    declared = sample_features(list(manifest["attributes"]))
+    wanted: dict[str, dict[str, Any]] = manifest["configs"]
+    messages: list[str] = []
+    for name, splits in wanted.items():
+        info = infos.get(name)
+        if info is None:
+            messages.append(f"dataset_info: no entry for config {name!r}")
+            continue
+        try:
+            features = Features._from_yaml_list(info.get("features"))
+        except Exception as exc:  # datasets raises several types for malformed features
+            messages.append(f"dataset_info.{name}.features: not valid features ({_one_line(exc)})")
+        else:
+            if features != declared:
+                difference = schema_difference(features.arrow_schema, declared.arrow_schema)
+                messages.append(
+                    f"dataset_info.{name}.features differ from the sample features of the "
+                    f"manifest's attributes: {difference or 'feature types differ'}"
+                )
+        card_splits = info.get("splits")
+        counts = (
+            {str(s.get("name")): s.get("num_examples") for s in card_splits if isinstance(s, dict)}
+            if isinstance(card_splits, list)
+            else {}
+        )
+        for split, split_info in splits.items():
+            if split not in counts:
+                messages.append(f"dataset_info.{name}: no split {split!r}")
+            elif counts[split] != split_info["samples"]:
+                messages.append(
+                    f"dataset_info.{name}.{split}: num_examples {counts[split]}, "
+                    f"{MANIFEST_FILE} counts {split_info['samples']}"
+                )
+    return messages
+
+
+def _card_body_messages(body: str, manifest: dict[str, Any]) -> list[str]:
+    name, version = manifest["name"], manifest["version"]
+    messages: list[str] = []
+    title = next((line for line in body.splitlines() if line.startswith("# ")), None)
+    if title != f"# {name} {version}":
+        messages.append(
+            f"title {title!r} does not name the manifest's version (expected '# {name} {version}')"
+        )
+    _, _, changelog = body.partition(f"\n{CHANGELOG_HEADING}\n")
+    section = changelog.split("\n## ", 1)[0]
+    release = release_version(version)
+    if not any(line.startswith(f"- {release}:") for line in section.splitlines()):
+        messages.append(f"Changelog has no entry for version {release}")
+    return messages

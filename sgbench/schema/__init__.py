@@ -1,0 +1,97 @@
+"""The JSON Schemas sgbench ships, and validators for them.
+
+Every schema is a ``<name>.schema.json`` file in this package, written in JSON Schema Draft
+2020-12 with ``$schema`` and ``$id`` set. :func:`validator` returns a Draft 2020-12 validator whose
+registry holds every packaged schema (so a ``$ref`` to another packaged schema's ``$id`` resolves
+without touching the network) and which checks ``format``.
+
+One deliberate difference from plain Draft 2020-12: the validators treat ``"integer"`` as a JSON
+number written without a fraction or exponent. The standard accepts ``3.0`` as an integer; sgbench
+does not, because a prediction of ``3.0`` is usually a model or script emitting a float by mistake.
+Booleans are never numbers (as in the standard).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any, Final
+
+from jsonschema import Draft202012Validator, validators
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SCHEMA_SUFFIX: Final = ".schema.json"
+
+
+def _is_strict_integer(checker: object, instance: object) -> bool:
+    """A JSON integer token: a Python ``int`` from ``json.loads`` and not a ``bool``."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+StrictDraft202012Validator: Final = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer),
+)
+"""Draft 2020-12 validation, except that ``3.0`` is not an ``integer``."""
+
+
+def schema_names() -> list[str]:
+    """Names of the packaged schemas (file names without ``.schema.json``), sorted."""
+    package = resources.files(__package__)
+    return sorted(
+        entry.name.removesuffix(SCHEMA_SUFFIX)
+        for entry in package.iterdir()
+        if entry.name.endswith(SCHEMA_SUFFIX)
+    )
+
+
+@functools.cache
+def _load(name: str) -> str:
+    path = resources.files(__package__) / f"{name}{SCHEMA_SUFFIX}"
+    if not path.is_file():
+        raise KeyError(f"no packaged schema {name!r}; available: {schema_names()}")
+    return path.read_text(encoding="utf-8")
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    """A packaged schema as a fresh dict; ``name`` is e.g. ``"predictions"``.
+
+    Raises:
+        KeyError: there is no such packaged schema (a programming error, not a user input).
+    """
+    schema: dict[str, Any] = json.loads(_load(name.removesuffix(SCHEMA_SUFFIX)))
+    return schema
+
+
+@functools.cache
+def registry() -> Registry[Any]:
+    """A registry holding every packaged schema under its ``$id`` (never fetches anything)."""
+    resources_ = [DRAFT202012.create_resource(load_schema(name)) for name in schema_names()]
+    pairs: list[tuple[str, Resource[Any]]] = [(r.id() or "", r) for r in resources_]
+    return Registry().with_resources(pairs)
+
+
+def validator(name: str) -> Validator:
+    """A validator for the packaged schema ``name`` (schema checked, formats checked).
+
+    Use ``iter_errors`` to report every problem; ``best_match`` for a one-line summary.
+    """
+    schema = load_schema(name)
+    StrictDraft202012Validator.check_schema(schema)
+    result: Validator = StrictDraft202012Validator(
+        schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    return result
+
+
+__all__ = [
+    "SCHEMA_SUFFIX",
+    "StrictDraft202012Validator",
+    "load_schema",
+    "registry",
+    "schema_names",
+    "validator",
+]

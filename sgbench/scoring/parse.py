@@ -1,0 +1,168 @@
+"""Turn raw model output into predictions: ``sgbench parse RESPONSES.jsonl > predictions.jsonl``.
+
+Input: JSON Lines, ``{"id": ..., "response": "<model text>"}`` (other keys ignored). For each line
+the first rule that yields exactly one of the item's option codes wins:
+
+1. an answer marker: the text after the *last* ``Answer`` (``Answer: 3``, ``**Answer:** 3``,
+   ``answer is 3``, ``Answer - Very important``) read by rules 2–5;
+2. a bare number: the whole response is one integer (``3``, ``3.``, ``(3)``);
+3. a bare label: the whole response is an option's label (case and surrounding punctuation
+   ignored);
+4. a number with text around it: the integers in the text that are option codes are all the same
+   one (``I'd pick 2 because ...``); several different codes are ambiguous;
+5. a label inside the text: the options whose label occurs as whole words; when several occur,
+   the longest wins if it contains all the others (``not very important`` beats
+   ``very important``), otherwise ambiguous.
+
+Decimals (``3.5``) are not integers; negative numbers are not read as codes. A response with no
+rule giving a valid option, an ambiguous one, or a number that is not an option stays missing:
+:class:`ParseResult` lists those ids (the scorer counts them as missing predictions).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from sgbench.scoring.data import load_options
+from sgbench.scoring.predictions import PredictionsError, loads_strict, read_lines
+
+ANSWER_MARKER: Final = re.compile(r"\banswer\b\W*(?:is\b\W*)?", re.IGNORECASE)
+INTEGER: Final = re.compile(r"(?<![\d.-])(\d+)(?!\.?\d)")
+_EDGES: Final = " \t\r\n.,;:!?\"'`*()[]{}<>"
+
+Options = Sequence[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """Predictions parsed from a responses file."""
+
+    predictions: tuple[dict[str, Any], ...]
+    """``{"id", "answer", "response"}`` per parsed line, in file order."""
+    unparsed_ids: tuple[str, ...]
+    """Ids whose response gave no single valid option, in file order."""
+    n_lines: int
+
+    def to_jsonl(self) -> str:
+        """The predictions as JSON Lines (one object per line, trailing newline; '' if none)."""
+        return "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in self.predictions)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.strip(_EDGES).split()).casefold()
+
+
+def _bare_number(text: str, codes: set[int]) -> int | None:
+    stripped = text.strip(_EDGES)
+    if stripped.isdigit() and int(stripped) in codes:
+        return int(stripped)
+    return None
+
+
+def _bare_label(text: str, options: Options) -> int | None:
+    wanted = _normalise(text)
+    hits = {code for code, label in options if _normalise(label) == wanted}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def _number_in_text(text: str, codes: set[int]) -> int | None:
+    found = {int(m) for m in INTEGER.findall(text)} & codes
+    return found.pop() if len(found) == 1 else None
+
+
+def _label_in_text(text: str, options: Options) -> int | None:
+    haystack = f" {_normalise(text)} "
+    hits: dict[int, str] = {}
+    for code, label in options:
+        needle = _normalise(label)
+        if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack):
+            hits[code] = needle
+    if not hits:
+        return None
+    code, longest = max(hits.items(), key=lambda kv: len(kv[1]))
+    others = [label for c, label in hits.items() if c != code]
+    if all(re.search(rf"(?<!\w){re.escape(o)}(?!\w)", longest) for o in others) and not any(
+        o == longest for o in others
+    ):
+        return code
+    return None
+
+
+def _read(text: str, options: Options) -> int | None:
+    """Rules 2–5 of the module docstring, in order; the first giving a code wins."""
+    codes = {code for code, _ in options}
+    rules: tuple[Callable[[], int | None], ...] = (
+        lambda: _bare_number(text, codes),
+        lambda: _bare_label(text, options),
+        lambda: _number_in_text(text, codes),
+        lambda: _label_in_text(text, options),
+    )
+    for rule in rules:
+        value = rule()
+        if value is not None:
+            return value
+    return None
+
+
+def parse_response(text: str, options: Options) -> int | None:
+    """The option code a response gives (rules in the module docstring), or None."""
+    markers = list(ANSWER_MARKER.finditer(text))
+    if markers:
+        after = text[markers[-1].end() :]
+        value = _read(after.split("\n", 1)[0], options) if after.strip() else None
+        if value is not None:
+            return value
+    return _read(text, options)
+
+
+def parse_responses(
+    path: str | Path, dataset_dir: str | Path, config: str = "default"
+) -> ParseResult:
+    """Parse a responses file against the options of ``config``'s samples (any split).
+
+    Raises:
+        PredictionsError: lines that are not JSON objects with a string ``id`` and ``response``,
+            unknown or duplicate ids (every problem listed, ``FILE: line N: ...``).
+        InputError: the file is missing, unreadable or empty, or the dataset cannot be read.
+    """
+    name = str(path)
+    lines, problems, _ = read_lines(path)
+    options = load_options(dataset_dir, config)
+    seen: dict[str, int] = {}
+    parsed: list[dict[str, Any]] = []
+    unparsed: list[str] = []
+    for number, text in lines:
+        try:
+            obj = loads_strict(text)
+        except ValueError as exc:
+            problems.append((number, str(exc)))
+            continue
+        if not isinstance(obj, dict):
+            problems.append((number, "not a JSON object"))
+            continue
+        sample_id, response = obj.get("id"), obj.get("response")
+        if not isinstance(sample_id, str) or not isinstance(response, str):
+            problems.append((number, 'needs a string "id" and a string "response"'))
+            continue
+        if sample_id in seen:
+            problems.append(
+                (number, f"duplicate id {sample_id!r} (first on line {seen[sample_id]})")
+            )
+            continue
+        seen[sample_id] = number
+        if sample_id not in options:
+            problems.append((number, f"unknown id {sample_id!r}: in no split of config {config!r}"))
+            continue
+        answer = parse_response(response, options[sample_id])
+        if answer is None:
+            unparsed.append(sample_id)
+        else:
+            parsed.append({"id": sample_id, "answer": answer, "response": response})
+    if problems:
+        raise PredictionsError(name, problems)
+    return ParseResult(predictions=tuple(parsed), unparsed_ids=tuple(unparsed), n_lines=len(lines))

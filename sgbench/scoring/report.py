@@ -1,0 +1,290 @@
+"""The score report: :func:`score_predictions` and the :class:`ScoreReport` it returns.
+
+``ScoreReport.to_dict()`` is the JSON report (``sgbench score --json``); ``render()`` the readable
+summary. Key paths relied on by tools: ``split``, ``n_samples``, ``n_scored``, ``n_missing``,
+``metrics.<metric>``, ``ci.<metric>`` = ``[low, high]``,
+``fairness.subgroup.<metric>.{norm_range, cv, gap, ratio, worst}``,
+``fairness.attributes.<attribute>.<metric>.{values, norm_range, cv, gap, ratio, worst}``,
+``by_subgroup``, ``by_stratum``, ``by_attribute_value``, ``by_section``, ``by_scale_type``,
+``bootstrap``, ``n_skipped_other_splits`` and ``dataset``. The same input gives the same bytes
+(:meth:`ScoreReport.to_json`): no paths, times or host details go into the report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from sgbench import __version__
+from sgbench.dataset import check_config_split
+from sgbench.errors import InputError
+from sgbench.scoring.bootstrap import (
+    CONFIDENCE,
+    RESAMPLED,
+    Interval,
+    Intervals,
+    bootstrap_intervals,
+    check_settings,
+)
+from sgbench.scoring.data import load_scoring_data
+from sgbench.scoring.grouped import FIGURES, Breakdown, breakdown
+from sgbench.scoring.metrics import FAIRNESS_METRICS, METRICS, compute, metric_names
+from sgbench.scoring.predictions import read_predictions
+
+SUBGROUP: Final = "subgroup"
+ATTRIBUTE_PREFIX: Final = "attribute:"
+BREAKDOWNS: Final = (
+    ("subgroup", "subgroup_id"),
+    ("stratum", "stratum"),
+    ("section", "section"),
+    ("scale_type", "scale_type"),
+)
+"""Report breakdown name → item column it groups by (attribute values come on top)."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Which dataset was scored against."""
+
+    name: str
+    version: str
+    synthetic: bool | None
+    """The manifest's ``synthetic`` flag (SYNTHETIC data is not WVS data)."""
+    config: str
+    files: Mapping[str, str]
+    """Relative path → sha256 of the data files read."""
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """The result of scoring one predictions file on one split."""
+
+    dataset: DatasetInfo
+    split: str
+    predictions_sha256: str
+    n_samples: int
+    """Samples in the split."""
+    n_scored: int
+    """Samples with a prediction."""
+    n_missing: int
+    """Samples without a prediction (scored as wrong: accuracy 0, nmae 1, ...)."""
+    n_skipped_other_splits: int
+    """Prediction lines for samples of the config's other splits (ignored)."""
+    n_with_distribution: int
+    """Scored predictions that carried a distribution."""
+    n_questions: int
+    missing_ids: tuple[str, ...]
+    metrics: Mapping[str, float]
+    """Metric → mean over the split's samples, in metric order."""
+    by: Mapping[str, Breakdown]
+    """``subgroup``, ``stratum``, ``section``, ``scale_type`` breakdowns."""
+    by_attribute: Mapping[str, Breakdown]
+    """Attribute → breakdown by its values (attributes no sample of the split uses left out)."""
+    intervals: Intervals
+
+    def _ci(self, interval: Interval | None) -> list[float | None] | None:
+        if interval is None:
+            return None
+        return [_finite(interval[0]), _finite(interval[1])]
+
+    def _fairness(self, grouping: str, result: Breakdown, with_values: bool) -> dict[str, Any]:
+        block: dict[str, Any] = {}
+        for name in FAIRNESS_METRICS:
+            grouped = result.results[name]
+            entry: dict[str, Any] = {"values": grouped.by_group()} if with_values else {}
+            entry.update(grouped.fairness())
+            cis = self.intervals.fairness.get(grouping, {}).get(name, {})
+            entry["ci"] = {figure: self._ci(cis.get(figure)) for figure in FIGURES}
+            block[name] = entry
+        return block
+
+    def to_dict(self) -> dict[str, Any]:
+        """The full report as JSON-ready Python values (see the module docstring for keys)."""
+        return {
+            "sgbench_version": __version__,
+            "dataset": {
+                "name": self.dataset.name,
+                "version": self.dataset.version,
+                "synthetic": self.dataset.synthetic,
+                "config": self.dataset.config,
+                "files": dict(self.dataset.files),
+            },
+            "split": self.split,
+            "predictions_sha256": self.predictions_sha256,
+            "n_samples": self.n_samples,
+            "n_scored": self.n_scored,
+            "n_missing": self.n_missing,
+            "n_skipped_other_splits": self.n_skipped_other_splits,
+            "n_with_distribution": self.n_with_distribution,
+            "n_questions": self.n_questions,
+            "n_subgroups": len(self.by[SUBGROUP].groups),
+            "metrics": dict(self.metrics),
+            "ci": {name: self._ci(self.intervals.metrics.get(name)) for name in self.metrics},
+            "fairness": {
+                "subgroup": self._fairness(SUBGROUP, self.by[SUBGROUP], with_values=False),
+                "attributes": {
+                    attribute: self._fairness(ATTRIBUTE_PREFIX + attribute, result, True)
+                    for attribute, result in self.by_attribute.items()
+                },
+            },
+            "by_subgroup": self.by["subgroup"].table(),
+            "by_stratum": self.by["stratum"].table(),
+            "by_attribute_value": {a: r.table() for a, r in self.by_attribute.items()},
+            "by_section": self.by["section"].table(),
+            "by_scale_type": self.by["scale_type"].table(),
+            "bootstrap": {
+                "seed": self.intervals.seed,
+                "n_boot": self.intervals.n_boot,
+                "resampled": RESAMPLED,
+                "n_questions": self.intervals.n_questions,
+                "confidence": CONFIDENCE,
+                "method": "percentile",
+            },
+        }
+
+    def to_json(self) -> str:
+        """The report as JSON text (2-space indent, trailing newline); same input, same bytes."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    def render(self) -> str:
+        """A readable summary: headline metrics with intervals, fairness, the worst groups."""
+        d = self.dataset
+        flag = " (SYNTHETIC, not WVS data)" if d.synthetic else ""
+        lines = [
+            f"sgbench score: {d.name} {d.version}{flag}, config {d.config}, split {self.split}",
+            f"{self.n_samples} samples ({self.n_questions} questions × "
+            f"{len(self.by[SUBGROUP].groups)} subgroups); {self.n_scored} scored, "
+            f"{self.n_missing} missing (scored as wrong), "
+            f"{self.n_skipped_other_splits} lines for other splits skipped",
+            "",
+        ]
+        boot = self.intervals
+        ci_head = (
+            f"95% CI (bootstrap over questions, n={boot.n_boot}, seed={boot.seed})"
+            if boot.n_boot
+            else "(no bootstrap)"
+        )
+        lines.append(f"{'metric':<13}{'value':>8}   {ci_head}")
+        for name, value in self.metrics.items():
+            ci = boot.metrics.get(name)
+            ci_text = f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+            lines.append(f"{name:<13}{value:>8.3f}   {ci_text}")
+        lines += ["", "fairness (spread of group values; worst group and its value)"]
+        header = f"{'groups':<20}{'metric':<10}" + "".join(f"{f:>12}" for f in FIGURES)
+        lines.append(header + "  worst")
+        groupings = [(SUBGROUP, self.by[SUBGROUP])]
+        groupings += [(a, r) for a, r in self.by_attribute.items()]
+        for label, result in groupings:
+            for name in FAIRNESS_METRICS:
+                grouped = result.results[name]
+                figures = grouped.fairness()
+                worst = figures["worst"]
+                row = f"{label:<20}{name:<10}" + "".join(f"{figures[f]:>12.3f}" for f in FIGURES)
+                lines.append(f"{row}  {worst['group']} ({worst['value']:.3f})")
+        lines += ["", f"{'stratum':<28}{'n':>7}" + "".join(f"{m:>13}" for m in self.metrics)]
+        for stratum, row_ in self.by["stratum"].table().items():
+            cells = "".join(f"{row_[m]:>13.3f}" for m in self.metrics)
+            lines.append(f"{stratum:<28}{row_['n']:>7}{cells}")
+        return "\n".join(lines)
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def score_predictions(
+    predictions_path: str | Path,
+    dataset_dir: str | Path,
+    config: str = "default",
+    split: str = "test_ood",
+    n_boot: int = 1000,
+    seed: int = 0,
+    strict: bool = False,
+) -> ScoreReport:
+    """Score a predictions file on one split of a built dataset.
+
+    Args:
+        predictions_path: JSON Lines predictions (see :mod:`sgbench.scoring.predictions`).
+        dataset_dir: a built dataset folder, or a Hub dataset id ``org/name`` when no such
+            folder exists (downloaded with ``huggingface_hub``).
+        config: ``default`` or ``paper``.
+        split: the split to score; predictions for the config's other splits are skipped.
+        n_boot: bootstrap replicates for the 95% intervals (0: no intervals).
+        seed: seed of ``np.random.default_rng`` for the bootstrap.
+        strict: refuse a file that leaves some sample of the split without a prediction.
+
+    Raises:
+        InputError: any problem with the arguments, the dataset or the predictions file
+            (:class:`~sgbench.scoring.predictions.PredictionsError` lists every problem).
+    """
+    check_config_split(config, split)
+    check_settings(n_boot, seed)
+    data = load_scoring_data(dataset_dir, config, split)
+    predictions = read_predictions(predictions_path, data, strict=strict)
+    items, arrays = data.items, predictions.arrays
+    names = metric_names(with_distribution=bool(arrays.has_distribution.any()))
+    values = compute(items, arrays, names)
+    higher = {name: METRICS[name].higher_is_better for name in names}
+    missing = ~arrays.answered
+    meta = items.meta
+    by = {
+        name: breakdown(name, meta[column], values, higher, missing) for name, column in BREAKDOWNS
+    }
+    by_attribute = {
+        attribute: breakdown(attribute, meta[attribute], values, higher, missing)
+        for attribute in items.attributes
+        if meta[attribute].notna().any()
+    }
+    groupings = {SUBGROUP: meta["subgroup_id"]}
+    groupings.update({ATTRIBUTE_PREFIX + a: meta[a] for a in by_attribute})
+    intervals = bootstrap_intervals(
+        values, meta["question_id"], groupings, FAIRNESS_METRICS, n_boot=n_boot, seed=seed
+    )
+    manifest = data.manifest
+    synthetic = manifest.get("synthetic")
+    return ScoreReport(
+        dataset=DatasetInfo(
+            name=str(manifest.get("name", "")),
+            version=str(manifest.get("version", "")),
+            synthetic=synthetic if isinstance(synthetic, bool) else None,
+            config=config,
+            files=dict(data.files),
+        ),
+        split=split,
+        predictions_sha256=predictions.sha256,
+        n_samples=items.n,
+        n_scored=int(arrays.answered.sum()),
+        n_missing=predictions.n_missing,
+        n_skipped_other_splits=predictions.n_skipped_other_splits,
+        n_with_distribution=int(arrays.has_distribution.sum()),
+        n_questions=intervals.n_questions,
+        missing_ids=predictions.missing_ids,
+        metrics={name: float(np.mean(v)) for name, v in values.items()},
+        by=by,
+        by_attribute=by_attribute,
+        intervals=intervals,
+    )
+
+
+def write_report(report: ScoreReport, path: str | Path) -> None:
+    """Write ``report.to_json()`` to ``path`` atomically (a temporary file, then a rename).
+
+    Raises:
+        InputError: the file cannot be written.
+    """
+    target = Path(path)
+    text = report.to_json()
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write the report ({exc.strerror})") from None

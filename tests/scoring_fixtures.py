@@ -1,0 +1,248 @@
+"""Crafted tiny dataset folders for the scorer tests (no network, nothing read from /work/shared).
+
+A dataset folder is written exactly as the builder lays it out: ``manifest.json`` plus one parquet
+shard per split of a config, with the Arrow schema of :func:`sgbench.dataset.sample_features`.
+Rows are made by :func:`make_row` from counts, so every derived field (distribution, modal answers,
+margin) is consistent and the expected metric values can be worked out by hand in each test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sgbench.dataset import CONFIG_SPLITS, MANIFEST_FILE, sample_features, split_file
+
+ATTRIBUTES: tuple[str, ...] = ("sex", "age_group", "ethnicity", "religion")
+
+MANIFEST_ATTRIBUTES: dict[str, Any] = {
+    "sex": {"variable": "Q260", "values": {"Male": [1], "Female": [2]}},
+    "age_group": {
+        "variable": "Q262",
+        "values": {
+            "16-24": {"min": 16, "max": 24},
+            "25-34": {"min": 25, "max": 34},
+            "65+": {"min": 65, "max": 120},
+        },
+    },
+    "ethnicity": {"variable": "Q290", "values": {"Chinese": [1], "Malay": [2], "Indian": [3]}},
+    "religion": {"variable": "Q289", "values": {"Buddhist": [6], "Muslim": [5], "None": [0]}},
+}
+
+FOUR_POINT: list[tuple[int, str]] = [
+    (1, "Very important"),
+    (2, "Rather important"),
+    (3, "Not very important"),
+    (4, "Not at all important"),
+]
+
+
+def slug(value: str) -> str:
+    """The subgroup-id spelling of an attribute value."""
+    return value.lower().replace(" ", "_")
+
+
+def make_row(
+    question_id: str,
+    subgroup: Mapping[str, str],
+    options: Sequence[tuple[int, str]],
+    counts: Sequence[int],
+    *,
+    scale_type: str = "ordinal",
+    section: str = "Social values",
+) -> dict[str, Any]:
+    """One sample row; ``subgroup`` maps the attributes the stratum uses to their values."""
+    if len(options) != len(counts):
+        raise ValueError("options and counts must align")
+    n_valid = sum(counts)
+    distribution = [c / n_valid for c in counts]
+    top = max(counts)
+    modal = [code for (code, _), c in zip(options, counts, strict=True) if c == top]
+    shares = sorted(distribution, reverse=True)
+    subgroup_id = "&".join(f"{name}={slug(value)}" for name, value in subgroup.items())
+    persona = ", ".join(f"{name} {value}" for name, value in subgroup.items())
+    return {
+        "id": f"{question_id}/{subgroup_id}",
+        "question_id": question_id,
+        "question": f"Text of {question_id}?",
+        "section": section,
+        "options": [{"code": code, "label": label} for code, label in options],
+        "scale_type": scale_type,
+        "subgroup_id": subgroup_id,
+        "subgroup": {name: subgroup.get(name) for name in ATTRIBUTES},
+        "stratum": "_x_".join(subgroup),
+        "persona": f"A person in Singapore: {persona}",
+        "country": "SGP",
+        "wave": 7,
+        "subgroup_size": n_valid + 3,
+        "n_valid": n_valid,
+        "counts": list(counts),
+        "distribution": distribution,
+        "answer": modal[0],
+        "modal_answers": modal,
+        "margin": shares[0] - (shares[1] if len(shares) > 1 else 0.0),
+    }
+
+
+def write_dataset(
+    root: Path,
+    splits: Mapping[str, Iterable[Mapping[str, Any]]],
+    *,
+    config: str = "default",
+    name: str = "wvs-sg-subgroups",
+    version: str = "1.0.0",
+    extra_configs: Mapping[str, Mapping[str, Iterable[Mapping[str, Any]]]] | None = None,
+) -> Path:
+    """Write a dataset folder; splits of the config not given are written empty."""
+    root.mkdir(parents=True, exist_ok=True)
+    schema = sample_features(ATTRIBUTES).arrow_schema
+    files: dict[str, str] = {}
+    configs = {config: splits, **(extra_configs or {})}
+    for config_name, config_splits in configs.items():
+        for split in CONFIG_SPLITS[config_name]:
+            rows = list(config_splits.get(split, []))
+            table = pa.Table.from_pylist(rows, schema=schema)
+            rel = split_file(config_name, split)
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, path)
+            files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest = {
+        "name": name,
+        "version": version,
+        "synthetic": True,
+        "attributes": MANIFEST_ATTRIBUTES,
+        "strata": sorted({row["stratum"] for rows in splits.values() for row in rows}),
+        "files": files,
+    }
+    (root / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return root
+
+
+def write_jsonl(path: Path, records: Iterable[Mapping[str, Any] | str]) -> Path:
+    """Write prediction lines; a ``str`` record is written verbatim (for malformed lines)."""
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+# --- The hand-worked dataset --------------------------------------------------------------------
+# Three questions × three subgroups of the stratum age_group × religion (test_ood), plus one
+# training sample (to test skipping of other splits). Every expected value in the tests is worked
+# out by hand from these counts.
+
+Q1_OPTIONS = [(1, "A"), (2, "B"), (0, "C"), (3, "D"), (4, "E")]  # ordinal, codes out of order
+Q2_OPTIONS = [(1, "Red"), (2, "Green"), (3, "Blue")]  # nominal
+Q3_OPTIONS = [(1, "Yes"), (2, "No")]  # binary
+
+S1 = {"age_group": "16-24", "religion": "Muslim"}
+S2 = {"age_group": "25-34", "religion": "Muslim"}
+S3 = {"age_group": "16-24", "religion": "Buddhist"}
+
+HAND_COUNTS: dict[tuple[str, int], list[int]] = {
+    ("Q1", 1): [1, 3, 3, 2, 1],  # modal codes 2 and 0 (tied; positions 1 and 2)
+    ("Q1", 2): [0, 0, 1, 4, 5],  # modal code 4 (position 4)
+    ("Q1", 3): [6, 2, 1, 1, 0],  # modal code 1 (position 0)
+    ("Q2", 1): [5, 3, 2],  # modal 1
+    ("Q2", 2): [2, 2, 6],  # modal 3
+    ("Q2", 3): [4, 4, 2],  # modal 1 and 2 (tied)
+    ("Q3", 1): [7, 3],  # modal 1
+    ("Q3", 2): [3, 7],  # modal 2
+    ("Q3", 3): [5, 5],  # modal 1 and 2 (tied)
+}
+HAND_QUESTIONS = {
+    "Q1": (Q1_OPTIONS, "ordinal", "Social values"),
+    "Q2": (Q2_OPTIONS, "nominal", "Social values"),
+    "Q3": (Q3_OPTIONS, "binary", "Religious values"),
+}
+HAND_SUBGROUPS = {1: S1, 2: S2, 3: S3}
+
+
+def hand_rows() -> list[dict[str, Any]]:
+    """The nine test_ood rows of the hand-worked dataset."""
+    rows = []
+    for (question, s), counts in HAND_COUNTS.items():
+        options, scale, section = HAND_QUESTIONS[question]
+        rows.append(
+            make_row(
+                question, HAND_SUBGROUPS[s], options, counts, scale_type=scale, section=section
+            )
+        )
+    return rows
+
+
+TRAIN_ROW = make_row("Q1", {"sex": "Female"}, Q1_OPTIONS, [2, 2, 2, 2, 3])
+
+
+def hand_id(question: str, s: int) -> str:
+    """The id of one hand-worked sample."""
+    subgroup = HAND_SUBGROUPS[s]
+    return f"{question}/" + "&".join(f"{k}={slug(v)}" for k, v in subgroup.items())
+
+
+def write_hand_dataset(root: Path) -> Path:
+    """The hand-worked dataset (test_ood: nine rows; train: one row)."""
+    return write_dataset(root, {"test_ood": hand_rows(), "train": [TRAIN_ROW]})
+
+
+HAND_PREDICTIONS: list[dict[str, Any]] = [
+    {"id": hand_id("Q1", 1), "answer": 3},
+    {"id": hand_id("Q1", 2), "answer": 0},
+    {"id": hand_id("Q1", 3), "answer": 1},
+    {"id": hand_id("Q2", 1), "answer": 2},
+    {"id": hand_id("Q2", 2), "answer": 3},
+    {"id": hand_id("Q2", 3), "answer": 2},
+    # Q3 / S1 has no prediction (missing)
+    {"id": hand_id("Q3", 2), "answer": 1},
+    {"id": hand_id("Q3", 3), "answer": 2, "distribution": {"1": 0.5, "2": 0.5}},
+    {"id": TRAIN_ROW["id"], "answer": 4},  # another split: skipped
+]
+
+
+def random_rows(
+    n_questions: int, subgroups: Sequence[Mapping[str, str]], seed: int
+) -> list[dict[str, Any]]:
+    """Rows with random scales (2-7 options, shuffled codes) and random counts."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for q in range(n_questions):
+        k = int(rng.integers(2, 8))
+        codes = [int(c) for c in rng.permutation(k) + 1]
+        options = [(c, f"label {c}") for c in codes]
+        scale = "binary" if k == 2 else ("nominal" if q % 4 == 0 else "ordinal")
+        for subgroup in subgroups:
+            counts = [int(c) for c in rng.integers(0, 20, size=k)]
+            counts[int(rng.integers(k))] += 1
+            rows.append(
+                make_row(f"Q{q}", subgroup, options, counts, scale_type=scale, section=f"S{q % 3}")
+            )
+    return rows
+
+
+def random_predictions(
+    rows: Sequence[Mapping[str, Any]], seed: int, missing: float = 0.05
+) -> list[dict[str, Any]]:
+    """A random answer per row, some rows left out."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for row in rows:
+        if rng.random() < missing:
+            continue
+        codes = [o["code"] for o in row["options"]]
+        out.append({"id": row["id"], "answer": int(rng.choice(codes))})
+    return out
+
+
+RANDOM_SUBGROUPS: list[dict[str, str]] = [
+    {"age_group": a, "religion": r} for a in ("16-24", "25-34", "65+") for r in ("Muslim", "None")
+] + [{"age_group": a, "ethnicity": e} for a in ("16-24", "65+") for e in ("Chinese", "Malay")]

@@ -1,0 +1,87 @@
+"""The scorer refuses datasets that break the row invariants it relies on (exit code 2)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from scoring_fixtures import FOUR_POINT, S1, S2, make_row, write_dataset
+
+from sgbench.cli import main
+from sgbench.errors import InputError
+from sgbench.scoring import score_predictions
+
+
+def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(row: dict[str, Any]) -> None:
+        row[key] = value
+
+    return change
+
+
+BROKEN = [
+    (_set("options", [{"code": 1, "label": "Only"}]), "at least two options"),
+    (_set("counts", [1, 2, 3]), "counts does not align with options"),
+    (_set("distribution", [0.5, 0.5]), "distribution does not align with options"),
+    (_set("distribution", [0.5, 0.5, 0.5, 0.0]), "bad distribution"),
+    (_set("modal_answers", [9]), "a modal answer is not an option"),
+    (_set("modal_answers", []), "no modal answer"),
+    (_set("scale_type", "interval"), "scale_type not one of"),
+    (
+        _set("options", [{"code": 1, "label": "A"}, {"code": 1, "label": "B"}] * 2),
+        "duplicate option codes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BROKEN)
+def test_broken_rows_are_refused(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    good = make_row("Q1", S1, FOUR_POINT, [4, 3, 2, 1])
+    bad = make_row("Q2", S1, FOUR_POINT, [1, 2, 3, 4])
+    change(bad)
+    dataset = write_dataset(tmp_path / "ds", {"test_ood": [good, bad]})
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text(json.dumps({"id": good["id"], "answer": 1}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=message) as info:
+        score_predictions(predictions, dataset, n_boot=0)
+    assert "row 2 (id 'Q2/age_group=16-24&religion=muslim')" in str(info.value)
+    result = CliRunner().invoke(main, ["score", str(predictions), "--dataset", str(dataset)])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_id_in_two_splits_is_refused(tmp_path: Path) -> None:
+    row = make_row("Q1", S1, FOUR_POINT, [4, 3, 2, 1])
+    dataset = write_dataset(tmp_path / "ds", {"test_ood": [row], "train": [row]})
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text(json.dumps({"id": row["id"], "answer": 1}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="occurs more than once"):
+        score_predictions(predictions, dataset, n_boot=0)
+
+
+def test_empty_split_is_refused(tmp_path: Path) -> None:
+    row = make_row("Q1", S2, FOUR_POINT, [4, 3, 2, 1])
+    dataset = write_dataset(tmp_path / "ds", {"train": [row]})
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text(json.dumps({"id": row["id"], "answer": 1}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="has no samples"):
+        score_predictions(predictions, dataset, n_boot=0)
+    report = score_predictions(predictions, dataset, split="train", n_boot=0)
+    assert report.metrics["accuracy"] == 1.0
+
+
+def test_missing_split_file_is_refused(tmp_path: Path) -> None:
+    row = make_row("Q1", S2, FOUR_POINT, [4, 3, 2, 1])
+    dataset = write_dataset(tmp_path / "ds", {"test_ood": [row]})
+    (dataset / "data/default/validation-00000-of-00001.parquet").unlink()
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text(json.dumps({"id": row["id"], "answer": 1}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"validation-00000-of-00001\.parquet: missing"):
+        score_predictions(predictions, dataset, n_boot=0)
