@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 CONFIG_SPLITS: Final[dict[str, tuple[str, ...]]] = {
     "default": ("train", "validation", "test_id", "test_ood"),
     "paper": ("train", "test_ood"),
+    "temporal": ("train", "test"),
 }
-"""The dataset's configs and, for each, its splits in display order."""
+"""The dataset's configs and, for each, its splits in display order. ``default`` and ``paper``
+are in every build; ``temporal`` only in builds from more than one wave (see the manifest's
+``configs`` for what a folder has)."""
 
 MANIFEST_FILE: Final = "manifest.json"
 CARD_FILE: Final = "README.md"
@@ -64,6 +67,7 @@ def sample_features(attribute_names: Sequence[str]) -> datasets.Features:
             "persona": Value("string"),
             "country": Value("string"),
             "wave": Value("int32"),
+            "year": Value("int32"),
             "subgroup_size": Value("int32"),
             "n_valid": Value("int32"),
             "counts": List(Value("int32")),

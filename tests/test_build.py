@@ -71,7 +71,9 @@ def test_manifest_records_files_counts_and_provenance(built_default: Path) -> No
     manifest = load_manifest(built_default)
     for relative, sha in manifest["files"].items():
         assert hashlib.sha256((built_default / relative).read_bytes()).hexdigest() == sha
-    for config, splits in CONFIG_SPLITS.items():
+    assert list(manifest["configs"]) == ["default", "paper"]  # one wave: no temporal config
+    for config, splits in manifest["configs"].items():
+        assert list(splits) == list(CONFIG_SPLITS[config])
         for split in splits:
             frame = pd.read_parquet(built_default / split_file(config, split))
             assert manifest["configs"][config][split]["samples"] == len(frame)
@@ -206,7 +208,8 @@ def test_rows_recomputed_from_the_raw_file(
 def test_load_dataset_reads_both_configs_offline(built_default: Path) -> None:
     datasets = pytest.importorskip("datasets")
     manifest = load_manifest(built_default)
-    for config, splits in CONFIG_SPLITS.items():
+    for config in manifest["configs"]:
+        splits = CONFIG_SPLITS[config]
         loaded = datasets.load_dataset(str(built_default), config)
         assert list(loaded) == list(splits)
         features = {split: loaded[split].features for split in splits}

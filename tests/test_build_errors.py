@@ -62,7 +62,7 @@ def bad_inputs(csv_bytes: bytes) -> dict[str, tuple[str, bytes, tuple[str, ...]]
             os.urandom(4096).replace(b"\n", b"") + b"\x00",
             ("garbage.csv",),
         ),
-        "not wvs": ("other.csv", b"name,score\nann,3\n", ("other.csv", "not WVS Wave 7 data")),
+        "not wvs": ("other.csv", b"name,score\nann,3\n", ("other.csv", "not WVS data")),
         "header only": ("header.csv", lines[0].encode() + b"\n", ("header.csv", "no data rows")),
         "non-numeric": (
             "value.csv",

@@ -15,22 +15,35 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sgbench import DATASET_VERSION, __version__
-from sgbench.builder.aggregate import aggregate, valid_answer_counts
+from sgbench.builder.aggregate import Aggregates, aggregate, valid_answer_counts
 from sgbench.builder.card import render_card
-from sgbench.builder.config import BuildConfig, load_config, stratum_name
-from sgbench.builder.harmonise import harmonise
-from sgbench.builder.reader import read_survey
-from sgbench.builder.subgroups import find_subgroups
+from sgbench.builder.config import (
+    COUNTRY_ATTRIBUTE,
+    GENERIC_CONFIG,
+    BuildConfig,
+    across_countries,
+    load_config,
+    shipped_config,
+    stratum_name,
+    with_ethnicity,
+)
+from sgbench.builder.harmonise import Respondents, harmonise
+from sgbench.builder.reader import ALL_COUNTRIES, WAVE, YEAR, SurveyData, read_survey
+from sgbench.builder.subgroups import Subgroups, find_subgroups
 from sgbench.builder.synthetic import SYNTHETIC_FILE_NAME, synthetic_csv_bytes
 from sgbench.builder.writer import write_dataset
-from sgbench.catalogue import Item, load_catalogue
+from sgbench.catalogue import Item, load_catalogue, load_countries
 from sgbench.dataset import CONFIG_SPLITS
 from sgbench.errors import ConfigError, InputError
 from sgbench.publish import VERSION_POLICY
@@ -76,12 +89,14 @@ class BuildSummary:
             f"(subgroup, question) pairs below {m['min_valid_answers']} valid answers: "
             f"{m['pairs_below_min_valid_answers']}"
         )
-        for config in CONFIG_SPLITS:
-            counts = ", ".join(
-                f"{split} {m['configs'][config][split]['samples']}"
-                for split in CONFIG_SPLITS[config]
-            )
+        for config, splits in m["configs"].items():
+            counts = ", ".join(f"{split} {info['samples']}" for split, info in splits.items())
             lines.append(f"samples [{config}]: {counts}")
+        for earlier in m.get("earlier_waves", []):
+            lines.append(
+                f"wave {earlier['wave']}: {earlier['respondents']} respondents from "
+                f"{earlier['file']}, {len(earlier['items_dropped'])} items dropped"
+            )
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -98,38 +113,210 @@ def _select_items(config: BuildConfig) -> list[Item]:
     return [item for item in catalogue if item.question_id in wanted]
 
 
-def _split_stats(frame: pd.DataFrame) -> dict[str, int]:
+def _split_stats(table: pa.Table) -> dict[str, int]:
     return {
-        "samples": len(frame),
-        "subgroups": int(frame["subgroup_id"].nunique()),
-        "questions": int(frame["question_id"].nunique()),
+        "samples": table.num_rows,
+        "subgroups": int(pc.count_distinct(table["subgroup_id"]).as_py()),
+        "questions": int(pc.count_distinct(table["question_id"]).as_py()),
+    }
+
+
+def resolve_config(config_path: str | Path | None, country: str | None) -> BuildConfig:
+    """The build config for a command line: a file, or the shipped config for the country.
+
+    Without a file, Singapore (the default) gets the paper's config and any other Wave 7
+    country the generic one, with an ethnicity attribute where the catalogue knows the country's
+    Q290 codes; ``ALL`` builds every country with ``country`` as an attribute of every stratum.
+
+    Raises:
+        ConfigError: an unknown country code or an invalid config.
+    """
+    code = None if country is None else country.strip().upper()
+    if code == "":
+        raise ConfigError("--country: empty country code")
+    countries = load_countries()
+    if config_path is not None:
+        config = load_config(config_path)
+        if code is None or code == config.country.upper():
+            return config
+        known = countries.get(code)
+        return replace(config, country=code, country_name=known.name if known else code)
+    if code is None or code in {"SGP", "702"}:
+        return load_config(None)
+    generic = shipped_config(GENERIC_CONFIG)
+    if code == ALL_COUNTRIES:
+        everywhere = {c.alpha: (c.numeric, c.name) for c in countries.values()}
+        # Ethnic group codes are country-prefixed, so one attribute can hold every country's.
+        groups: dict[str, tuple[int, ...]] = {}
+        for known in countries.values():
+            for label, codes in known.ethnicity.items():
+                groups[label] = groups.get(label, ()) + codes
+        # Country is added last so that it prefixes every stratum, ethnicity's included.
+        config = across_countries(with_ethnicity(generic, groups), everywhere)
+        return replace(config, name="wvs-all-subgroups", country=code, country_name="their country")
+    known = countries.get(code) or next(
+        (c for c in countries.values() if code.isdigit() and c.numeric == int(code)), None
+    )
+    if known is None:
+        raise ConfigError(
+            f"--country: unknown country code {code!r} (see sgbench/catalogue/countries.json)"
+        )
+    config = with_ethnicity(generic, known.ethnicity)
+    return replace(
+        config,
+        name=f"wvs-{known.alpha.lower()}-subgroups",
+        country=known.alpha,
+        country_name=known.name,
+    )
+
+
+@dataclass(frozen=True)
+class WaveBuild:
+    """The samples of one wave, and what building them found."""
+
+    wave: int
+    samples: pa.Table
+    """Sample rows with every feature of :func:`sgbench.dataset.sample_features`."""
+    respondents: Respondents
+    subgroups: Subgroups
+    aggregates: Aggregates
+    items_dropped: dict[str, str]
+    n_respondents: int
+    years: dict[str, int | None]
+    """Survey year per country label (the most common ``A_YEAR``)."""
+
+
+def _survey_years(frame: pd.DataFrame, country_label: pd.Series) -> dict[str, int | None]:
+    if YEAR not in frame:
+        return {str(c): None for c in country_label.unique()}
+    years = frame[YEAR].where(frame[YEAR] > 0)
+    return {
+        str(label): (None if group.dropna().empty else int(group.mode().iloc[0]))
+        for label, group in years.groupby(country_label, sort=True)
+    }
+
+
+def _build_wave(
+    frame: pd.DataFrame,
+    wave: int,
+    config: BuildConfig,
+    items: list[Item],
+    weighted: bool,
+    where: str,
+    primary: bool,
+) -> WaveBuild:
+    present = [item for item in items if item.question_id in frame]
+    items_dropped: dict[str, str] = {
+        item.question_id: "not in the file" for item in items if item not in present
+    }
+    if not present:
+        raise InputError(f"{where}: none of the catalogue's items is in the file (wave {wave})")
+    try:
+        respondents = harmonise(frame, config, present, weighted)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    answered = valid_answer_counts(respondents.table, present)
+    for item in present:
+        if answered[item.question_id] == 0:
+            items_dropped[item.question_id] = f"no valid answer in {config.country}"
+    asked = [item for item in present if answered[item.question_id] > 0]
+    if not asked:
+        raise InputError(f"{where}: no catalogue item has a valid answer in {config.country}")
+    subgroups = find_subgroups(respondents.table, config)
+    if not subgroups.table["kept"].any():
+        raise InputError(
+            f"{where}: no subgroup has {config.min_subgroup_size} respondents in {config.country}"
+        )
+    aggregates = aggregate(respondents.table, subgroups, asked, config.min_valid_answers)
+    for question_id in aggregates.items_without_samples:
+        items_dropped[question_id] = f"no subgroup with {config.min_valid_answers} valid answers"
+    samples = aggregates.samples
+    if samples.num_rows == 0:
+        raise InputError(f"{where}: no (subgroup, question) pair has enough valid answers")
+    attribute_names = list(config.attributes)
+    n = samples.num_rows
+    if COUNTRY_ATTRIBUTE in config.attributes:
+        country_label = respondents.table[COUNTRY_ATTRIBUTE].astype(object)
+        country = samples[COUNTRY_ATTRIBUTE].combine_chunks()
+    else:
+        country_label = pd.Series(config.country, index=frame.index)
+        country = pa.array([config.country] * n, pa.string())
+    years = _survey_years(frame, country_label)
+    year_of = pa.array(list(years), pa.string())
+    year_values = pa.array(list(years.values()), pa.int32())
+    sample_ids = samples["id"]
+    if not primary:
+        # Earlier waves share subgroup and question ids with the primary wave.
+        sample_ids = pc.binary_join_element_wise(sample_ids, f"@w{wave}", "")
+    subgroup = pa.StructArray.from_arrays(
+        [samples[name].combine_chunks() for name in attribute_names], names=attribute_names
+    )
+    samples = (
+        samples.drop_columns(attribute_names)
+        .set_column(0, "id", sample_ids)
+        .append_column("subgroup", subgroup)
+        .append_column("country", country)
+        .append_column("wave", pa.array(np.full(n, wave, dtype=np.int32)))
+        .append_column("year", year_values.take(pc.index_in(country, value_set=year_of)))
+    )
+    return WaveBuild(
+        wave=wave,
+        samples=samples,
+        respondents=respondents,
+        subgroups=subgroups,
+        aggregates=aggregates,
+        items_dropped=items_dropped,
+        n_respondents=len(frame),
+        years=years,
+    )
+
+
+def temporal_split(primary: pa.Table, earlier: pa.Table) -> dict[str, pa.Table]:
+    """The ``temporal`` config: earlier-wave answers to train on, Wave 7 answers to test.
+
+    Only (subgroup, question) pairs present in both are kept, so every test sample has the
+    same subgroup's answer to the same question in an earlier wave.
+    """
+
+    def pair(table: pa.Table) -> pa.Array:
+        return pc.binary_join_element_wise(table["subgroup_id"], table["question_id"], "/")
+
+    key_primary, key_earlier = pair(primary), pair(earlier)
+    return {
+        "train": earlier.filter(pc.is_in(key_earlier, value_set=key_primary)),
+        "test": primary.filter(pc.is_in(key_primary, value_set=key_earlier)),
     }
 
 
 def build_dataset(
-    wvs_path: str | Path | None = None,
+    wvs_path: str | Path | Sequence[str | Path] | None = None,
     out_dir: str | Path = "wvs-sg-subgroups",
     config_path: str | Path | None = None,
     country: str | None = None,
     weighted: bool = True,
+    waves: Sequence[int] | None = None,
 ) -> BuildSummary:
-    """Build a dataset folder from a WVS Wave 7 file, or from the embedded SYNTHETIC sample.
+    """Build a dataset folder from WVS files, or from the embedded SYNTHETIC sample.
 
     Args:
-        wvs_path: the user's WVS download (.csv/.dta/.sav or the release .zip); None builds
-            from the synthetic sample and marks everything SYNTHETIC.
+        wvs_path: the user's WVS download(s): Wave 7 or Wave 6 cross-national files or the
+            Time Series file (.csv/.dta/.sav or the release .zip); several files (or a Time
+            Series file with ``waves``) give several waves. None builds from the synthetic
+            sample and marks everything SYNTHETIC.
         out_dir: the folder to write; replaced only when the new build is complete.
-        config_path: a build config (YAML/JSON); None uses the paper's Singapore config.
-        country: overrides the config's country (ISO alpha-3 or numeric code).
+        config_path: a build config (YAML/JSON); None picks the shipped config for the country.
+        country: ISO alpha-3 or numeric code, or ``ALL``; overrides the config's country.
         weighted: weight answer distributions by the config's weight column when present.
+        waves: waves to read from Time Series files (default: 7).
+
+    The latest wave read gives the ``default`` and ``paper`` configs; with earlier waves, a
+    ``temporal`` config pairs their answers (train) with the latest wave's (test).
 
     Raises:
         InputError: a bad input file, config or output folder (one line naming it); nothing
             is written then.
     """
-    config = load_config(config_path)
-    if country is not None:
-        config = _with_country(config, country)
+    config = resolve_config(config_path, country)
     items = _select_items(config)
     notes: list[str] = []
     attribute_columns = [spec.source.variable for spec in config.attributes.values()] + [
@@ -142,108 +329,88 @@ def build_dataset(
         columns.append(config.weight)
 
     synthetic = wvs_path is None
+    if wvs_path is None:
+        paths: list[Path] = []
+    elif isinstance(wvs_path, (str, Path)):
+        paths = [Path(wvs_path)]
+    else:
+        paths = [Path(p) for p in wvs_path]
+    surveys: list[SurveyData] = []
     with tempfile.TemporaryDirectory(prefix="sgbench-synthetic-") as scratch:
-        if wvs_path is None:
-            wvs_path = Path(scratch) / SYNTHETIC_FILE_NAME
-            wvs_path.write_bytes(synthetic_csv_bytes())
-        survey = read_survey(wvs_path, columns, required=(), country=config.country)
-    where = f"{survey.file_name}" + (f":{survey.member}" if survey.member else "")
-    try:
-        respondents = harmonise(
-            survey.frame, config, [i for i in items if i.question_id in survey.frame], weighted
+        if synthetic:
+            paths = [Path(scratch) / SYNTHETIC_FILE_NAME]
+            paths[0].write_bytes(synthetic_csv_bytes())
+        for path in paths:
+            surveys.append(read_survey(path, columns, country=config.country, waves=waves))
+    by_wave: dict[int, SurveyData] = {}
+    for survey in surveys:
+        for wave in sorted({int(w) for w in survey.frame[WAVE].unique()}):
+            if wave in by_wave:
+                raise InputError(
+                    f"{survey.file_name}: wave {wave} is also in {by_wave[wave].file_name}; "
+                    "give each wave once"
+                )
+            by_wave[wave] = survey
+    primary_wave = max(by_wave)
+    builds: dict[int, WaveBuild] = {}
+    for wave in sorted(by_wave, reverse=True):
+        survey = by_wave[wave]
+        where = survey.file_name + (f":{survey.member}" if survey.member else "")
+        frame = survey.frame[survey.frame[WAVE] == wave].reset_index(drop=True)
+        builds[wave] = _build_wave(
+            frame, wave, config, items, weighted, where, primary=wave == primary_wave
         )
-    except InputError as exc:
-        raise InputError(f"{where}: {exc}") from None
-    if weighted and config.weight is not None and not respondents.weighted:
+    primary = builds[primary_wave]
+    if weighted and config.weight is not None and not primary.respondents.weighted:
         notes.append(f"no {config.weight} column: built unweighted")
-    present = [item for item in items if item.question_id in survey.frame]
-    items_dropped: dict[str, str] = {
-        item.question_id: "not in the file" for item in items if item not in present
-    }
-    if not present:
-        raise InputError(f"{where}: not WVS Wave 7 data: none of the catalogue's item columns")
-    answered = valid_answer_counts(respondents.table, present)
-    for item in present:
-        if answered[item.question_id] == 0:
-            items_dropped[item.question_id] = f"no valid answer in {config.country}"
-    asked = [item for item in present if answered[item.question_id] > 0]
-    if respondents.unexpected_codes:
-        shown = ", ".join(f"{q} ({n})" for q, n in sorted(respondents.unexpected_codes.items()))
+    if primary.respondents.unexpected_codes:
+        shown = ", ".join(
+            f"{q} ({n})" for q, n in sorted(primary.respondents.unexpected_codes.items())
+        )
         notes.append(f"answers with codes the catalogue does not know, read as missing: {shown}")
 
-    subgroups = find_subgroups(respondents.table, config)
-    if not subgroups.table["kept"].any():
-        raise InputError(
-            f"{where}: no subgroup has {config.min_subgroup_size} respondents in {config.country}"
-        )
-    if not asked:
-        raise InputError(f"{where}: no catalogue item has a valid answer in {config.country}")
-    aggregates = aggregate(respondents.table, subgroups, asked, config.min_valid_answers)
-    for question_id in aggregates.items_without_samples:
-        items_dropped[question_id] = f"no subgroup with {config.min_valid_answers} valid answers"
-    samples = aggregates.samples
-    if samples.empty:
-        raise InputError(f"{where}: no (subgroup, question) pair has enough valid answers")
-    attribute_names = list(config.attributes)
-    samples["subgroup"] = pd.Series(
-        samples[attribute_names].to_dict("records"), index=samples.index, dtype=object
-    )
-    samples["country"] = config.country
-    samples["wave"] = config.wave
-
+    samples = primary.samples
     ood = [stratum_name(s) for s in config.ood_strata]
+    keys = samples.select(["id", "stratum", "subgroup_id", "question_id"]).to_pandas()
     assignments = assign_splits(
-        samples, ood, config.split_seed, config.validation_fraction, config.test_id_fraction
+        keys, ood, config.split_seed, config.validation_fraction, config.test_id_fraction
     )
     splits = {
-        (name, split): samples[assignment == split].reset_index(drop=True)
+        (name, split): samples.filter(pa.array((assignment == split).to_numpy()))
         for name, assignment in assignments.items()
         for split in CONFIG_SPLITS[name]
     }
-    manifest = _manifest(
-        config,
-        survey,
-        respondents,
-        synthetic,
-        items,
-        items_dropped,
-        subgroups,
-        aggregates,
-        splits,
-        ood,
-    )
-    written = write_dataset(out_dir, splits, attribute_names, manifest, render_card)
+    if len(builds) > 1:
+        earlier = pa.concat_tables(
+            [b.samples for w, b in sorted(builds.items()) if w != primary_wave]
+        )
+        for split, table in temporal_split(samples, earlier).items():
+            splits[("temporal", split)] = table
+    manifest = _manifest(config, by_wave, primary, builds, synthetic, items, splits, ood)
+    written = write_dataset(out_dir, splits, list(config.attributes), manifest, render_card)
     if synthetic:
         notes.append("SYNTHETIC build: not WVS data; use --wvs FILE for real figures")
     return BuildSummary(out_dir=Path(out_dir), manifest=written, notes=notes)
 
 
-def _with_country(config: BuildConfig, country: str) -> BuildConfig:
-    from dataclasses import replace
-
-    code = country.strip().upper()
-    if not code:
-        raise ConfigError("--country: empty country code")
-    name = config.country_name if code == config.country.upper() else code
-    return replace(config, country=code, country_name=name)
-
-
 def _manifest(
     config: BuildConfig,
-    survey: Any,
-    respondents: Any,
+    by_wave: dict[int, SurveyData],
+    primary: WaveBuild,
+    builds: dict[int, WaveBuild],
     synthetic: bool,
     items: list[Item],
-    items_dropped: dict[str, str],
-    subgroups: Any,
-    aggregates: Any,
-    splits: dict[tuple[str, str], pd.DataFrame],
+    splits: dict[tuple[str, str], pa.Table],
     ood: list[str],
 ) -> dict[str, Any]:
+    survey = by_wave[primary.wave]
+    subgroups = primary.subgroups
     dropped = subgroups.table[~subgroups.table["kept"]]
     catalogue_hash = hashlib.sha256(
         "\n".join(f"{i.question_id}:{i.codes}" for i in items).encode()
     ).hexdigest()
+    configs = [name for name in CONFIG_SPLITS if any(key[0] == name for key in splits)]
+    years = sorted({y for y in primary.years.values() if y is not None})
     return {
         "name": config.name,
         "version": DATASET_VERSION + ("+synthetic" if synthetic else ""),
@@ -255,13 +422,29 @@ def _manifest(
             "member": survey.member,
             "sha256": survey.sha256,
             "format": "synthetic (csv)" if synthetic else survey.format,
-            "wave": config.wave,
+            "layout": survey.layout,
+            "wave": primary.wave,
+            "year": years[0] if len(years) == 1 else years,
             "country": config.country,
-            "respondents": len(survey.frame),
+            "respondents": primary.n_respondents,
         },
-        "weight": config.weight if respondents.weighted else None,
+        "earlier_waves": [
+            {
+                "wave": wave,
+                "file": by_wave[wave].file_name,
+                "sha256": by_wave[wave].sha256,
+                "layout": by_wave[wave].layout,
+                "respondents": build.n_respondents,
+                "year": sorted({y for y in build.years.values() if y is not None}),
+                "items_dropped": build.items_dropped,
+            }
+            for wave, build in sorted(builds.items())
+            if wave != primary.wave
+        ],
+        "weight": config.weight if primary.respondents.weighted else None,
         "attributes": {
-            name: source.to_manifest() for name, source in respondents.attribute_sources.items()
+            name: source.to_manifest()
+            for name, source in primary.respondents.attribute_sources.items()
         },
         "strata": [list(stratum) for stratum in config.strata],
         "min_subgroup_size": config.min_subgroup_size,
@@ -270,17 +453,17 @@ def _manifest(
             "catalogue": f"wvs{config.wave}",
             "catalogue_sha256": catalogue_hash,
             "requested": len(items),
-            "kept": len(items) - len(items_dropped),
+            "kept": len(items) - len(primary.items_dropped),
         },
-        "items_dropped": items_dropped,
+        "items_dropped": primary.items_dropped,
         "subgroups": {
             "kept": int(subgroups.table["kept"].sum()),
             "dropped": [
-                {"subgroup_id": row.subgroup_id, "subgroup_size": int(row.subgroup_size)}
-                for row in dropped.itertuples()
+                {"subgroup_id": str(sid), "subgroup_size": int(size)}
+                for sid, size in zip(dropped["subgroup_id"], dropped["subgroup_size"], strict=True)
             ],
         },
-        "pairs_below_min_valid_answers": aggregates.pairs_below_threshold,
+        "pairs_below_min_valid_answers": primary.aggregates.pairs_below_threshold,
         "splits": split_manifest(
             ood,
             [stratum_name(s) for s in config.strata if stratum_name(s) not in ood],
@@ -289,7 +472,7 @@ def _manifest(
             config.test_id_fraction,
         ),
         "configs": {
-            name: {split: _split_stats(splits[(name, split)]) for split in split_names}
-            for name, split_names in CONFIG_SPLITS.items()
+            name: {split: _split_stats(splits[(name, split)]) for split in CONFIG_SPLITS[name]}
+            for name in configs
         },
     }

@@ -11,7 +11,8 @@ from typing import Any, Final
 
 import yaml
 
-from sgbench.dataset import CONFIG_SPLITS, sample_features
+from sgbench.dataset import sample_features
+from sgbench.publish import CHANGELOG, VERSION_POLICY
 
 WVS_CITATION: Final = (
     "Haerpfer, C., Inglehart, R., Moreno, A., Welzel, C., Kizilova, K., Diez-Medrano J., "
@@ -39,6 +40,7 @@ FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("persona", "one sentence describing the subgroup, for persona prompts"),
     ("country", "country code as given to the builder"),
     ("wave", "WVS wave"),
+    ("year", "survey year of the country-wave (the most common interview year)"),
     ("subgroup_size", "respondents in the subgroup"),
     ("n_valid", "respondents in the subgroup with a substantive answer to the question"),
     ("counts", "unweighted respondents per option, aligned with `options`"),
@@ -87,10 +89,10 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
                 **({"default": True} if config == "default" else {}),
                 "data_files": [
                     {"split": split, "path": f"data/{config}/{split}-*.parquet"}
-                    for split in CONFIG_SPLITS[config]
+                    for split in configs[config]
                 ],
             }
-            for config in CONFIG_SPLITS
+            for config in configs
         ],
         "dataset_info": [
             {
@@ -102,10 +104,10 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
                         "num_bytes": configs[config][split]["num_bytes"],
                         "num_examples": configs[config][split]["samples"],
                     }
-                    for split in CONFIG_SPLITS[config]
+                    for split in configs[config]
                 ],
             }
-            for config in CONFIG_SPLITS
+            for config in configs
         ],
     }
 
@@ -114,6 +116,19 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("+", 1)[0].split("."))
+
+
+def changelog_lines(version: str) -> list[str]:
+    """Changelog entries of ``version`` and every earlier release, newest first."""
+    current = _version_key(version)
+    released = sorted(
+        (v for v in CHANGELOG if _version_key(v) <= current), key=_version_key, reverse=True
+    )
+    return [f"- {v}: {CHANGELOG[v]}" for v in released]
 
 
 def render_card(manifest: dict[str, Any]) -> str:
@@ -144,10 +159,14 @@ def render_card(manifest: dict[str, Any]) -> str:
         f'paper = load_dataset("<org>/{name}", "paper", revision="v{version}")\n'
         f'local = load_dataset("path/to/{name}")                      # a local build\n```\n'
     )
+    parts.append(
+        "Every release is a Hub tag `v<version>` that is never moved: pass "
+        '`revision="v<version>"` to load exactly that release (see the Changelog).\n'
+    )
     parts.append("## Configs and splits\n")
     rows = []
-    for config in CONFIG_SPLITS:
-        for split in CONFIG_SPLITS[config]:
+    for config in manifest["configs"]:
+        for split in manifest["configs"][config]:
             info = manifest["configs"][config][split]
             rows.append([config, split, info["samples"], info["subgroups"], info["questions"]])
     parts.append(_table(["config", "split", "samples", "subgroups", "questions"], rows) + "\n")
@@ -163,6 +182,13 @@ def render_card(manifest: dict[str, Any]) -> str:
         f"`test_id` (~{splits['test_id_fraction']:.0%}), every in-distribution subgroup and "
         f"question keeping training samples (seed {splits['seed']}).\n"
     )
+    if "temporal" in manifest["configs"]:
+        earlier = ", ".join(str(e["wave"]) for e in manifest["earlier_waves"])
+        parts.append(
+            f"- `temporal`: `train` = the subgroups' answers in wave(s) {earlier} (ids end in "
+            f"`@w<wave>`), `test` = the same subgroups' answers to the same questions in wave "
+            f"{manifest['built_from']['wave']}: does a model track how values moved?\n"
+        )
     parts.append("## Fields\n")
     parts.append(_table(["field", "meaning"], [[f"`{f}`", text] for f, text in FIELDS]) + "\n")
     parts.append("## Subgroups\n")
@@ -190,7 +216,9 @@ def render_card(manifest: dict[str, Any]) -> str:
                 ["source file", f"`{built['file']}`" + (" (generated)" if synthetic else "")],
                 ["sha256", f"`{built['sha256']}`"],
                 ["format", built["format"]],
+                ["layout", built.get("layout", "wvs7")],
                 ["wave", built["wave"]],
+                ["survey year", built.get("year")],
                 ["country", built["country"]],
                 ["respondents", built["respondents"]],
                 ["items kept", manifest["items"]["kept"]],
@@ -209,7 +237,8 @@ def render_card(manifest: dict[str, Any]) -> str:
     parts.append("## Citation\n")
     parts.append(
         f"- The study: {PAPER_CITATION}\n- The survey: {WVS_CITATION}\n"
-        f"- This dataset: {name} {version}, built with sgbench.\n"
+        f"- This dataset: {name} {version} (Hub tag `v{version}`), built with sgbench "
+        f"{manifest['sgbench_version']}.\n"
     )
     parts.append("## Limitations\n")
     parts.append(
@@ -221,5 +250,14 @@ def render_card(manifest: dict[str, Any]) -> str:
         "- Weights adjust for age, sex, education and region, not for every attribute used here.\n"
     )
     parts.append("## Changelog\n")
-    parts.append(f"- {version}: first release of this dataset layout.\n")
+    parts.append(
+        "Versions are `MAJOR.MINOR.PATCH`. Major: "
+        + VERSION_POLICY["major"]
+        + ". Minor: "
+        + VERSION_POLICY["minor"]
+        + ". Patch: "
+        + VERSION_POLICY["patch"]
+        + ".\n"
+    )
+    parts.append("\n".join(changelog_lines(version)) + "\n")
     return "\n".join(parts)

@@ -8,7 +8,7 @@ The shipped default, ``configs/singapore.yaml``, reproduces the paper's subgroup
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -17,8 +17,10 @@ import yaml
 
 from sgbench.errors import ConfigError
 
-PersonaRole = Literal["noun", "adjective", "suffix"]
+PersonaRole = Literal["noun", "adjective", "suffix", "place"]
 DEFAULT_CONFIG: Final = "singapore.yaml"
+GENERIC_CONFIG: Final = "generic.yaml"
+COUNTRY_ATTRIBUTE: Final = "country"
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ class PersonaPhrase:
     """How one attribute value reads in the persona sentence."""
 
     role: PersonaRole
-    """``noun`` (the head: "woman"), ``adjective`` ("Malay") or ``suffix`` ("aged 25–34")."""
+    """``noun`` (the head: "woman"), ``adjective`` ("Malay"), ``suffix`` ("aged 25–34") or
+    ``place`` (where the person lives, instead of the config's ``country_name``)."""
     phrase: str
 
 
@@ -213,6 +216,12 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
     )
 
 
+def shipped_config(name: str) -> BuildConfig:
+    """One of the configs shipped in ``sgbench/builder/configs``."""
+    text = resources.files(__package__).joinpath("configs", name)
+    return parse_config(yaml.safe_load(text.read_text(encoding="utf-8")), name)
+
+
 def load_config(path: str | Path | None = None) -> BuildConfig:
     """Read a build config file (YAML or JSON; JSON is YAML), or the shipped default.
 
@@ -220,8 +229,7 @@ def load_config(path: str | Path | None = None) -> BuildConfig:
         ConfigError: the file is missing, unparsable or invalid; the message names the file.
     """
     if path is None:
-        text = resources.files(__package__).joinpath("configs", DEFAULT_CONFIG)
-        return parse_config(yaml.safe_load(text.read_text(encoding="utf-8")), DEFAULT_CONFIG)
+        return shipped_config(DEFAULT_CONFIG)
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -234,3 +242,57 @@ def load_config(path: str | Path | None = None) -> BuildConfig:
         where = f"{path}: line {mark.line + 1}" if mark is not None else str(path)
         raise ConfigError(f"{where}: not valid YAML/JSON") from None
     return parse_config(raw, str(path))
+
+
+def with_ethnicity(config: BuildConfig, groups: dict[str, tuple[int, ...]]) -> BuildConfig:
+    """Add an ``ethnicity`` attribute (Q290 codes) and its strata, as the Singapore config has.
+
+    It is placed after ``age_group``; ``ethnicity`` and ``sex × ethnicity`` train,
+    ``age_group × ethnicity`` and ``ethnicity × religion`` are held out.
+    """
+    if "ethnicity" in config.attributes or not groups:
+        return config
+    spec = AttributeSpec(
+        name="ethnicity",
+        source=AttributeSource("Q290", {label: codes for label, codes in groups.items()}),
+        derive_from=None,
+        persona={label: PersonaPhrase("adjective", label) for label in groups},
+    )
+    names = list(config.attributes)
+    at = names.index("age_group") + 1 if "age_group" in names else len(names)
+    pairs = list(config.attributes.items())
+    attributes = dict([*pairs[:at], ("ethnicity", spec), *pairs[at:]])
+    order = {name: index for index, name in enumerate(attributes)}
+
+    def canonical(stratum: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(stratum, key=order.__getitem__))
+
+    extra_train = [("ethnicity",), ("sex", "ethnicity")]
+    extra_ood = [("age_group", "ethnicity"), ("ethnicity", "religion")]
+    usable = [s for s in extra_train + extra_ood if all(a in attributes for a in s)]
+    strata = tuple(canonical(s) for s in (*config.strata, *usable))
+    ood = tuple(canonical(s) for s in (*config.ood_strata, *[s for s in extra_ood if s in usable]))
+    return replace(config, attributes=attributes, strata=strata, ood_strata=ood)
+
+
+def across_countries(config: BuildConfig, countries: dict[str, tuple[int, str]]) -> BuildConfig:
+    """One dataset over several countries: ``country`` becomes an attribute of every stratum.
+
+    Args:
+        countries: alpha-3 code → (numeric code, name for the persona), in display order.
+
+    Every stratum is crossed with ``country`` (and ``country`` alone is a stratum), so no
+    subgroup mixes countries; persona sentences name each subgroup's own country.
+    """
+    spec = AttributeSpec(
+        name=COUNTRY_ATTRIBUTE,
+        source=AttributeSource(
+            "B_COUNTRY", {alpha: (num,) for alpha, (num, _) in countries.items()}
+        ),
+        derive_from=None,
+        persona={alpha: PersonaPhrase("place", name) for alpha, (_, name) in countries.items()},
+    )
+    attributes = {COUNTRY_ATTRIBUTE: spec, **config.attributes}
+    strata = ((COUNTRY_ATTRIBUTE,), *((COUNTRY_ATTRIBUTE, *s) for s in config.strata))
+    ood = tuple((COUNTRY_ATTRIBUTE, *s) for s in config.ood_strata)
+    return replace(config, attributes=attributes, strata=strata, ood_strata=ood)

@@ -1,4 +1,4 @@
-"""Reading a WVS Wave 7 release file: CSV, Stata, SPSS, or any of them inside the release zip.
+"""Reading a WVS release file: CSV, Stata, SPSS, or any of them inside the release zip.
 
 Only the columns a build needs are read, and only the requested country's rows are kept, so the
 full release (~97k respondents × ~600 columns) never sits in memory whole. Every format yields
@@ -22,12 +22,17 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
+from sgbench.builder.layouts import LayoutName, Recode, detect_layout
+from sgbench.catalogue import country_numeric_code
 from sgbench.errors import InputError
 
 FileFormat = Literal["csv", "dta", "sav"]
 FORMATS: Final[dict[str, FileFormat]] = {".csv": "csv", ".dta": "dta", ".sav": "sav"}
 COUNTRY_ALPHA: Final = "B_COUNTRY_ALPHA"
 COUNTRY_NUMERIC: Final = "B_COUNTRY"
+WAVE: Final = "A_WAVE"
+YEAR: Final = "A_YEAR"
+ALL_COUNTRIES: Final = "ALL"
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class SurveyData:
     file_name: str
     sha256: str
     format: FileFormat
+    layout: LayoutName
+    """The release layout the file was read as (``wvs7``, ``wvs6`` or ``timeseries``)."""
     member: str | None
     """The data file's name inside the zip, when read from one."""
     columns_absent: tuple[str, ...]
@@ -136,7 +143,11 @@ def _line_of(path: Path, text: str) -> int | None:
 
 
 def _read_csv(
-    source: Path | io.BufferedIOBase, columns: list[str], header: list[str], where: str
+    source: Path | io.BufferedIOBase,
+    columns: list[str],
+    header: list[str],
+    where: str,
+    text_columns: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -147,7 +158,7 @@ def _read_csv(
         bad_rows.append(row)
         return "error"
 
-    types = {name: pa.string() if name == COUNTRY_ALPHA else pa.float64() for name in columns}
+    types = {name: pa.string() if name in text_columns else pa.float64() for name in columns}
     try:
         table = pacsv.read_csv(
             source,
@@ -223,41 +234,60 @@ def _numeric(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _country_mask(frame: pd.DataFrame, country: str, country_numeric: int | None) -> pd.Series:
+def _country_mask(frame: pd.DataFrame, country: str) -> pd.Series:
+    """Rows of ``country``: alpha-3 matched on the alpha column, digits on the numeric one."""
+    if country == ALL_COUNTRIES:
+        return pd.Series(True, index=frame.index)
     if country.isdigit():
         if COUNTRY_NUMERIC not in frame:
-            raise InputError(f"no {COUNTRY_NUMERIC} column to match country {country}")
+            raise InputError(f"no country code column to match country {country}")
         return frame[COUNTRY_NUMERIC] == float(country)
     if COUNTRY_ALPHA in frame:
         return frame[COUNTRY_ALPHA] == country.upper()
-    if country_numeric is not None and COUNTRY_NUMERIC in frame:
-        return frame[COUNTRY_NUMERIC] == float(country_numeric)
-    raise InputError(
-        f"no {COUNTRY_ALPHA} column to match country {country}; pass its numeric code "
-        f"(e.g. --country 702)"
-    )
+    numeric = country_numeric_code(country)
+    if numeric is None or COUNTRY_NUMERIC not in frame:
+        raise InputError(
+            f"no alpha-3 country column to match country {country}; pass its numeric code "
+            "(e.g. --country 702)"
+        )
+    return frame[COUNTRY_NUMERIC] == float(numeric)
+
+
+def _recode(column: pd.Series, recode: Recode) -> pd.Series:
+    """Apply a code map; negative (missing) codes and NaN pass through unchanged."""
+    mapped = column.map(lambda code: recode.codes.get(int(code), _UNLISTED) if code >= 0 else code)
+    unlisted = mapped.map(lambda value: value is _UNLISTED)
+    fallback = column if recode.default is None else pd.Series(recode.default, index=column.index)
+    mapped = mapped.where(~unlisted, fallback)
+    return pd.to_numeric(mapped, errors="coerce").astype("float64")
+
+
+_UNLISTED: Final = object()
 
 
 def read_survey(
     path: str | Path,
     columns: Iterable[str],
-    required: Iterable[str],
     country: str,
-    country_numeric: int | None = None,
+    waves: Iterable[int] | None = None,
 ) -> SurveyData:
-    """Read the needed columns and one country's rows of a WVS Wave 7 release file.
+    """Read the needed columns and one country's rows of a WVS release file, in Wave 7 terms.
+
+    The layout (Wave 7 cross-national, Wave 6 cross-national, or the 1981–2022 Time Series) is
+    told from the columns; the returned table uses Wave 7 names and codes whatever the layout,
+    with ``B_COUNTRY``, ``B_COUNTRY_ALPHA`` (when the file has it), ``A_WAVE`` and ``A_YEAR``.
 
     Args:
         path: a ``.csv``, ``.dta`` or ``.sav`` file, or a ``.zip`` holding one.
-        columns: every column the build could use (items, attributes, weight).
-        required: columns whose absence is an error rather than a note (e.g. an item column
-            is optional, a country column is not). Matching is case-insensitive.
-        country: ISO alpha-3 code (matched on ``B_COUNTRY_ALPHA``) or numeric code (``B_COUNTRY``).
-        country_numeric: numeric code to match when the file has no alpha column.
+        columns: Wave 7 names of every column the build could use (items, attributes, weight);
+            those the file lacks are listed in ``columns_absent``.
+        country: ISO alpha-3 code, numeric code, or ``ALL``.
+        waves: waves to keep (Time Series files hold several); None keeps Wave 7 from a Time
+            Series file and the file's own wave otherwise.
 
     Raises:
-        InputError: the file is missing, empty, damaged, not WVS Wave 7 data, lacks a required
-            column, or has no respondent in ``country``. The message names the file.
+        InputError: the file is missing, empty, damaged, not WVS data, or has no respondent in
+            ``country`` (and ``waves``). The message names the file.
     """
     path = Path(path)
     where = str(path)
@@ -267,7 +297,7 @@ def read_survey(
         raise InputError(f"{where}: is a folder, not a WVS data file")
     if path.stat().st_size == 0:
         raise InputError(f"{where}: empty file")
-    wanted = list(dict.fromkeys([COUNTRY_ALPHA, COUNTRY_NUMERIC, *columns]))
+    wanted = list(dict.fromkeys(columns))
     with _opened(path) as (source, file_format, member):
         label = f"{where}:{member}" if member else where
         if file_format == "csv":
@@ -275,44 +305,76 @@ def read_survey(
         else:
             assert isinstance(source, Path)  # narrowing for mypy; _opened yields a path here
             header = _stat_columns(source, file_format, label)
+        layout = detect_layout(header, label)
         by_upper = {name.upper(): name for name in header}
-        present = [name for name in wanted if name.upper() in by_upper]
-        if COUNTRY_ALPHA not in present and COUNTRY_NUMERIC not in present:
-            raise InputError(
-                f"{label}: not WVS Wave 7 data: no {COUNTRY_ALPHA} or {COUNTRY_NUMERIC} column"
-            )
-        lacking = [name for name in required if name.upper() not in by_upper]
-        if lacking:
-            raise InputError(f"{label}: missing column(s) {', '.join(lacking)}")
-        file_columns = [by_upper[name.upper()] for name in present]
+        # Wave 7 name → the layout's column name, for everything the file has.
+        sources = {
+            **{name: layout.variables.get(name, name) for name in wanted},
+            **layout.item_variables(wanted),
+            COUNTRY_NUMERIC: layout.country_numeric,
+        }
+        if layout.country_alpha:
+            sources[COUNTRY_ALPHA] = layout.country_alpha
+        if layout.wave_column:
+            sources[WAVE] = layout.wave_column
+        if layout.year_column:
+            sources[YEAR] = layout.year_column
+        present = {
+            name: by_upper[col.upper()] for name, col in sources.items() if col.upper() in by_upper
+        }
+        if COUNTRY_NUMERIC not in present and COUNTRY_ALPHA not in present:
+            raise InputError(f"{label}: missing column {layout.country_numeric}")
+        file_columns = list(dict.fromkeys(present.values()))
         if file_format == "csv":
-            frame = _read_csv(source, file_columns, header, label)
+            text = frozenset({present[COUNTRY_ALPHA]} if COUNTRY_ALPHA in present else ())
+            raw = _read_csv(source, file_columns, header, label, text)
         else:
             assert isinstance(source, Path)
-            frame = _read_stat(source, file_format, file_columns, label)
-    # Readers return columns in file order, under the file's spelling.
-    frame = frame.rename(columns=dict(zip(file_columns, present, strict=True)))[present]
+            raw = _read_stat(source, file_format, file_columns, label)
+    # Readers return columns in file order, under the file's spelling; one file column may
+    # serve two Wave 7 names (e.g. X003R in the Time Series).
+    frame = pd.DataFrame({name: raw[column] for name, column in present.items()})
     frame = _numeric(frame, label)
     if frame.empty:
         raise InputError(f"{label}: no data rows")
+    recodes = {**layout.recodes, **layout.item_recodes(wanted)}
+    for name, recode in recodes.items():
+        if name in frame:
+            frame[name] = _recode(frame[name], recode)
+    if layout.fixed_wave is not None:
+        frame[WAVE] = float(layout.fixed_wave)
     try:
-        mask = _country_mask(frame, country, country_numeric)
+        mask = _country_mask(frame, country)
     except InputError as exc:
         raise InputError(f"{label}: {exc}") from None
     if not mask.any():
         column = (
-            COUNTRY_ALPHA if COUNTRY_ALPHA in frame and not country.isdigit() else (COUNTRY_NUMERIC)
+            COUNTRY_ALPHA if COUNTRY_ALPHA in frame and not country.isdigit() else COUNTRY_NUMERIC
         )
         found = sorted({str(v) for v in frame[column].dropna().unique()})[:10]
         raise InputError(
             f"{label}: no respondent with {column} = {country} (found: {', '.join(found)})"
         )
-    frame = frame.loc[mask].reset_index(drop=True)
+    frame = frame.loc[mask]
+    wanted_waves: set[int] = (
+        {7} if waves is None and layout.fixed_wave is None else set(waves or ())
+    )
+    if wanted_waves:
+        in_waves = frame[WAVE].isin([float(w) for w in wanted_waves])
+        if not in_waves.any():
+            waves_found = sorted({int(w) for w in frame[WAVE].dropna().unique()})
+            raise InputError(
+                f"{label}: no respondent of {country} in wave(s) {sorted(wanted_waves)} "
+                f"(waves in the file: {waves_found})"
+            )
+        frame = frame.loc[in_waves]
+    frame = frame.reset_index(drop=True)
     return SurveyData(
         frame=frame,
         file_name=path.name,
         sha256=sha256_file(path),
         format=file_format,
+        layout=layout.name,
         member=member,
         columns_absent=tuple(name for name in wanted if name not in present),
     )

@@ -23,6 +23,8 @@ class Subgroups:
     table: pd.DataFrame
     """One row per subgroup: ``subgroup_id``, ``stratum``, one column per attribute (value label
     or None), ``subgroup_size``, ``persona``, ``kept``; in stratum order, then value order."""
+    attributes: tuple[str, ...]
+    """The attribute columns of ``table``, in config order."""
     membership: np.ndarray
     """Shape (strata, respondents): the ``table`` row of the kept subgroup each respondent
     belongs to in each stratum, or -1 (outside every kept subgroup of that stratum)."""
@@ -46,8 +48,11 @@ def persona_sentence(phrases: list[PersonaPhrase], country_name: str) -> str:
     """One sentence describing a subgroup, e.g. "You are a Malay Muslim woman aged 25–34, …".
 
     Adjectives come before the noun (``person`` when no attribute gives one), suffixes after it,
-    each in attribute order.
+    each in attribute order; a ``place`` phrase (the country attribute of a multi-country build)
+    replaces ``country_name``.
     """
+    places = [p.phrase for p in phrases if p.role == "place"]
+    country_name = places[0] if places else country_name
     adjectives = [p.phrase for p in phrases if p.role == "adjective"]
     nouns = [p.phrase for p in phrases if p.role == "noun"] or ["person"]
     suffixes = [p.phrase for p in phrases if p.role == "suffix"]
@@ -113,4 +118,4 @@ def find_subgroups(respondents: pd.DataFrame, config: BuildConfig) -> Subgroups:
     table = pd.concat(rows, ignore_index=True)
     for name in config.attributes:
         table[name] = table[name].astype(object)
-    return Subgroups(table=table, membership=membership)
+    return Subgroups(table=table, attributes=tuple(config.attributes), membership=membership)

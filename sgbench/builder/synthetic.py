@@ -18,6 +18,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from sgbench.builder.layouts import LAYOUTS, LayoutName
 from sgbench.catalogue import load_catalogue
 from sgbench.errors import InputError
 
@@ -146,15 +147,72 @@ def synthetic_sample(seed: int = SYNTHETIC_SEED, n: int = N_RESPONDENTS) -> pd.D
     return pd.concat([people, answers], axis=1)
 
 
+WVS6_RELIGION_EXAMPLES: Final = {
+    0: 0,
+    1: 64,
+    2: 62,
+    3: 52,
+    4: 42,
+    5: 49,
+    6: 31,
+    7: 12,
+    8: 17,
+    9: 77,
+}
+"""A Wave 6 denomination (V144) for each Wave 7 religion group, to write Wave 6 layout files."""
+
+
+def to_layout(
+    frame: pd.DataFrame, layout: LayoutName, wave: int = 7, year: int = 2020
+) -> pd.DataFrame:
+    """The same respondents in another release's layout: its column names and codes.
+
+    The inverse of what the reader does, so a file written in any layout reads back to the
+    same Wave 7 table (tests and benchmarks rely on this). ``wave`` and ``year`` label the rows
+    of a Time Series file.
+    """
+    if layout == "wvs7":
+        return frame.copy()
+    spec = LAYOUTS[layout]
+    question_ids = [q for q in frame.columns if q in {i.question_id for i in load_catalogue()}]
+    out = frame.copy()
+    for question_id, recode in spec.item_recodes(question_ids).items():
+        inverse = {w7: other for other, w7 in recode.codes.items() if w7 is not None}
+        out[question_id] = out[question_id].map(lambda c, inv=inverse: inv.get(c, c))
+    if layout == "wvs6":
+        out["Q289"] = out["Q289"].map(lambda c: WVS6_RELIGION_EXAMPLES.get(c, c))
+        out["Q290"] = out["Q290"].replace({702999: 702007})
+    names = {
+        **spec.item_variables(question_ids),
+        **spec.variables,
+        "B_COUNTRY": spec.country_numeric,
+    }
+    if spec.country_alpha:
+        names["B_COUNTRY_ALPHA"] = spec.country_alpha
+    if spec.year_column:
+        names["A_YEAR"] = spec.year_column
+    if spec.wave_column:
+        out["A_WAVE"] = wave
+        names["A_WAVE"] = spec.wave_column
+    out["A_YEAR"] = year
+    keep = [column for column in out.columns if column in names]
+    renamed = out[keep].rename(columns=names)
+    return renamed.loc[:, ~renamed.columns.duplicated()]
+
+
 def synthetic_csv_bytes(seed: int = SYNTHETIC_SEED, n: int = N_RESPONDENTS) -> bytes:
     """The SYNTHETIC sample as release-style CSV bytes (comma-delimited, header row)."""
     return synthetic_sample(seed, n).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def write_synthetic_sample(
-    path: str | Path, seed: int | None = None, n: int = N_RESPONDENTS
+    path: str | Path,
+    seed: int | None = None,
+    n: int = N_RESPONDENTS,
+    layout: LayoutName = "wvs7",
 ) -> Path:
-    """Write the SYNTHETIC sample as ``.csv``, ``.dta``, ``.sav`` or ``.zip`` (CSV inside).
+    """Write the SYNTHETIC sample as ``.csv``, ``.dta``, ``.sav`` or ``.zip`` (CSV inside),
+    in the layout of the Wave 7 or Wave 6 release or of the Time Series file.
 
     Raises:
         InputError: an unsupported extension.
@@ -169,7 +227,13 @@ def write_synthetic_sample(
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        if suffix == ".csv":
+        if layout != "wvs7":
+            frame = to_layout(synthetic_sample(seed, n), layout)
+            if suffix == ".csv":
+                partial.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode())
+            else:
+                raise InputError(f"{path}: a {layout} layout sample is written as .csv only")
+        elif suffix == ".csv":
             partial.write_bytes(synthetic_csv_bytes(seed, n))
         elif suffix == ".zip":
             member = path.with_suffix(".csv").name

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-import pandas as pd
+import pyarrow as pa
 
 from sgbench.dataset import CARD_FILE, MANIFEST_FILE, sample_features, split_file
 from sgbench.errors import InputError
@@ -25,7 +25,7 @@ from sgbench.errors import InputError
 PARQUET_OPTIONS: Final[dict[str, Any]] = {
     "version": "2.6",
     "compression": "zstd",
-    "compression_level": 9,
+    "compression_level": 3,
     "use_dictionary": True,
     "write_statistics": True,
     "data_page_size": 1 << 20,
@@ -37,16 +37,15 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_parquet(frame: pd.DataFrame, attribute_names: list[str], path: Path) -> int:
+def write_parquet(rows: pa.Table, attribute_names: list[str], path: Path) -> int:
     """Write sample rows with the declared features (never inferred) and pinned options.
 
     Returns the table's size in memory (Arrow bytes), the card's ``num_bytes``.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = sample_features(attribute_names).arrow_schema
-    table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+    table = rows.select(schema.names).cast(schema)
     path.parent.mkdir(parents=True, exist_ok=True)
     with pq.ParquetWriter(path, schema, **PARQUET_OPTIONS) as writer:
         writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
@@ -67,7 +66,7 @@ def _check_replaceable(out_dir: Path) -> None:
 
 def write_dataset(
     out_dir: str | Path,
-    splits: Mapping[tuple[str, str], pd.DataFrame],
+    splits: Mapping[tuple[str, str], pa.Table],
     attribute_names: list[str],
     manifest: dict[str, Any],
     render_card: Callable[[dict[str, Any]], str],

@@ -94,3 +94,72 @@ def load_catalogue(wave: int = 7) -> tuple[Item, ...]:
 def items_by_id(wave: int = 7) -> dict[str, Item]:
     """The catalogue keyed by ``question_id``."""
     return {item.question_id: item for item in load_catalogue(wave)}
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    """An item's variable in another release layout, and how its codes map to Wave 7 codes."""
+
+    variable: str
+    codes: dict[int, int | None] | None = None
+    """Other layout's code → Wave 7 option code (None: no equivalent, read as missing);
+    None when the codes mean the same in both."""
+
+
+@cache
+def load_crosswalk() -> dict[str, dict[str, Equivalent]]:
+    """``{layout: {question_id: Equivalent}}`` for the ``wvs6`` and ``timeseries`` layouts.
+
+    Items a layout lacks are absent from its mapping. The crosswalk is hand-written, checked
+    against the official WVS Time Series list of equivalences (v3.1) and the Wave 6 codebook.
+    """
+    text = resources.files(__package__).joinpath("crosswalk.json").read_text(encoding="utf-8")
+    raw = json.loads(text)["items"]
+    layouts: dict[str, dict[str, Equivalent]] = {"wvs6": {}, "timeseries": {}}
+    for question_id, entry in raw.items():
+        for layout in layouts:
+            variable = entry.get(layout)
+            if variable is None:
+                continue
+            codes = entry.get(f"{layout}_codes")
+            layouts[layout][question_id] = Equivalent(
+                variable=variable,
+                codes=None if codes is None else {int(k): v for k, v in codes.items()},
+            )
+    return layouts
+
+
+@dataclass(frozen=True)
+class Country:
+    """A country or territory of the WVS Wave 7 release."""
+
+    alpha: str
+    """ISO 3166-1 alpha-3 code (``B_COUNTRY_ALPHA``)."""
+    numeric: int
+    """ISO 3166-1 numeric code (``B_COUNTRY``)."""
+    name: str
+    """English name as it reads after "living in" (with its article where English needs one)."""
+    ethnicity: dict[str, tuple[int, ...]]
+    """Ethnic group label → Q290 codes, for countries whose codes name real groups; else empty."""
+
+
+@cache
+def load_countries() -> dict[str, Country]:
+    """The Wave 7 countries keyed by alpha-3 code, alphabetically."""
+    text = resources.files(__package__).joinpath("countries.json").read_text(encoding="utf-8")
+    raw = json.loads(text)["countries"]
+    return {
+        alpha: Country(
+            alpha=alpha,
+            numeric=int(entry["numeric"]),
+            name=entry["name"],
+            ethnicity={k: tuple(v) for k, v in entry.get("ethnicity", {}).items()},
+        )
+        for alpha, entry in sorted(raw.items())
+    }
+
+
+def country_numeric_code(alpha: str) -> int | None:
+    """The numeric code of an alpha-3 code, or None when the catalogue does not know it."""
+    country = load_countries().get(alpha.upper())
+    return None if country is None else country.numeric
