@@ -1,0 +1,20 @@
+"""Exports of the dataset for other tools: ``sgbench export sft`` and ``sgbench export lm-eval``.
+
+:mod:`~sgbench.export.sft` writes chat-format fine-tuning records; :mod:`~sgbench.export.lm_eval`
+writes an lm-evaluation-harness task folder.
+"""
+
+from __future__ import annotations
+
+from sgbench.export.lm_eval import TASK_NAME, task_yaml, utils_source, write_lm_eval_task
+from sgbench.export.sft import EVALUATION_SPLITS, sft_jsonl, sft_record
+
+__all__ = [
+    "EVALUATION_SPLITS",
+    "TASK_NAME",
+    "sft_jsonl",
+    "sft_record",
+    "task_yaml",
+    "utils_source",
+    "write_lm_eval_task",
+]

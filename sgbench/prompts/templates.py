@@ -1,0 +1,247 @@
+"""Prompt templates: the built-in ones, user template files, and rendering a split's prompts.
+
+A template is a system message (optional), a user message and a target, each a Python
+``str.format`` string (no Jinja2): ``{persona}``, ``{question}``, ``{options}``, ``{codes}``,
+``{subgroup[religion]}`` and the other names of :data:`~sgbench.prompts.render.PROMPT_FIELDS`;
+literal braces are doubled (``{{`` and ``}}``). The target (what a fine-tuned model should
+reply) may only use ``{answer}``, the modal code. Fields that reveal the subgroup's answers
+(:data:`~sgbench.prompts.render.TARGET_FIELDS`) are refused in prompts.
+
+A template file is YAML or JSON (``.yaml``, ``.yml``, ``.json``) with the keys ``user``
+(required), ``system`` and ``target`` (optional); any other file is read as the user message
+alone. Templates are checked when loaded, so an unknown field fails before any request is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, TypedDict
+
+from sgbench.errors import InputError
+from sgbench.prompts.render import (
+    PROMPT_FIELDS,
+    TARGET_FIELDS,
+    field_roots,
+    prompt_text,
+    render_messages,
+)
+
+DEFAULT_TARGET: Final = "Answer: {answer}"
+"""The paper's answer form."""
+
+TEMPLATE_FILE_KEYS: Final = frozenset({"system", "user", "target"})
+
+_YAML_HINT: Final = " (in YAML, quote a value that starts with '{' or use a block scalar |)"
+"""YAML reads an unquoted ``{persona} ...`` as a mapping: the usual mistake in a template file."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A prompt template (see the module docstring for the format)."""
+
+    name: str
+    """Recorded with every prompt and response: the built-in name, or for a file its stem and the
+    first 12 hex digits of its sha256 (``mine@0123456789ab``), so a changed file is a new name."""
+    user: str
+    """The user message."""
+    system: str | None = None
+    """The system message; ``None`` sends the user message alone."""
+    target: str = DEFAULT_TARGET
+    """The assistant's reply for fine-tuning; only ``{answer}`` (the modal code) is available."""
+    description: str = ""
+    """One line for ``--help`` and the README."""
+
+
+BUILTIN_TEMPLATES: Final[tuple[Template, ...]] = (
+    Template(
+        name="paper",
+        system="{persona}",
+        user="{question}\n\n{options}\n\n"
+        'Answer with the number of one option, in the form "Answer: <number>".',
+        description='the paper\'s form: persona as the system message, "Answer: <number>"',
+    ),
+    Template(
+        name="plain",
+        user="{persona}\n\n{question}\n\n{options}\n\nReply with the number of one option only.",
+        target="{answer}",
+        description="one user message (persona first), for models without a system role",
+    ),
+    Template(
+        name="json",
+        system="{persona}",
+        user="{question}\n\n{options}\n\n"
+        'Reply with a JSON object only, of the form {{"answer": <number>}}, '
+        "where <number> is one of {codes}.",
+        target='{{"answer": {answer}}}',
+        description='persona as the system message, the answer as {"answer": <number>}',
+    ),
+)
+"""The built-in templates; adding one is adding one entry here."""
+
+TEMPLATES: Final[Mapping[str, Template]] = {t.name: t for t in BUILTIN_TEMPLATES}
+"""Built-in templates by name."""
+
+
+class Message(TypedDict):
+    """One chat message."""
+
+    role: str
+    content: str
+
+
+class Prompt(TypedDict):
+    """One sample's prompt, as written by ``sgbench prompts`` (one JSON object per line)."""
+
+    id: str
+    template: str
+    messages: list[Message]
+    prompt: str
+
+
+def check_template(template: Template, where: str) -> Template:
+    """Return ``template`` if every field it uses exists, otherwise raise.
+
+    Raises:
+        InputError: an unmatched brace, a positional field, an answer field or an unknown field
+            in a prompt part, or a field other than ``{answer}`` in the target; the message names
+            ``where`` and the part.
+    """
+    parts = {"system": template.system, "user": template.user, "target": template.target}
+    for part, text in parts.items():
+        if text is None:
+            continue
+        allowed = ("answer",) if part == "target" else PROMPT_FIELDS
+        try:
+            roots = field_roots(text)
+        except ValueError as exc:
+            raise InputError(f"{where}: {part}: not a str.format template ({exc})") from None
+        for root in roots:
+            if root in allowed:
+                continue
+            if root == "" or root.isdigit():
+                problem = "positional fields ({} or {0}) are not allowed; name a field"
+            elif root in TARGET_FIELDS:
+                problem = f"{{{root}}} gives the subgroup's answers away; prompts cannot use it"
+            else:
+                problem = f"unknown field {{{root}}}; available: {', '.join(allowed)}"
+            raise InputError(f"{where}: {part}: {problem} (write {{{{ and }}}} for braces)")
+    return template
+
+
+def _read_template_file(path: Path) -> Template:
+    try:
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the template ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    name = f"{path.stem}@{hashlib.sha256(data).hexdigest()[:12]}"
+    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
+        return Template(name=name, user=text.strip("\n"))
+    parsed = _load_mapping(path, text)
+    unknown = sorted(set(parsed) - TEMPLATE_FILE_KEYS)
+    if unknown:
+        raise InputError(f"{path}: unknown key(s) {unknown}; a template has system, user, target")
+    for key, value in parsed.items():
+        if not (isinstance(value, str) or (key == "system" and value is None)):
+            hint = _YAML_HINT if isinstance(value, dict) else ""
+            raise InputError(f"{path}: {key} must be a string{hint}")
+    if "user" not in parsed:
+        raise InputError(f"{path}: missing key 'user' (the user message)")
+    return Template(
+        name=name,
+        user=parsed["user"],
+        system=parsed.get("system"),
+        target=parsed.get("target", DEFAULT_TARGET),
+    )
+
+
+def _load_mapping(path: Path, text: str) -> dict[str, Any]:
+    if path.suffix.lower() == ".json":
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{path}: line {exc.lineno}: column {exc.colno}: not JSON ({exc.msg})"
+            ) from None
+    else:
+        import yaml
+
+        try:
+            parsed = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f"line {mark.line + 1}: column {mark.column + 1}: " if mark else ""
+            raise InputError(
+                f"{path}: {at}not YAML ({getattr(exc, 'problem', exc)}){_YAML_HINT}"
+            ) from None
+    if not isinstance(parsed, dict):
+        raise InputError(f"{path}: a template file holds a mapping with user (system, target)")
+    return parsed
+
+
+def load_template(name_or_path: str | Path) -> Template:
+    """A built-in template by name, or a template file (module docstring), checked.
+
+    Raises:
+        InputError: neither a built-in name nor an existing file, or an invalid template.
+    """
+    key = str(name_or_path)
+    if key in TEMPLATES:
+        return check_template(TEMPLATES[key], f"template {key!r}")
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise InputError(
+            f"{key}: no such template; use a built-in one ({', '.join(TEMPLATES)}) or a file"
+        )
+    return check_template(_read_template_file(path), str(path))
+
+
+def render_prompt(template: Template, row: Mapping[str, Any]) -> Prompt:
+    """One row's prompt (deterministic: the same row and template give the same text).
+
+    Raises:
+        InputError: the template indexes something the row lacks (``{subgroup[height]}``).
+    """
+    try:
+        messages = render_messages(template.system, template.user, row)
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
+        raise InputError(
+            f"template {template.name!r}: cannot fill it for sample {row.get('id')!r} "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+    typed = [Message(role=m["role"], content=m["content"]) for m in messages]
+    return Prompt(
+        id=str(row["id"]), template=template.name, messages=typed, prompt=prompt_text(typed)
+    )
+
+
+def render_target(template: Template, row: Mapping[str, Any]) -> str:
+    """The assistant's reply for fine-tuning: the target filled with the row's modal code."""
+    return template.target.format(answer=int(row["answer"]))
+
+
+def split_rows(dataset: str | Path, config: str, split: str) -> list[dict[str, Any]]:
+    """The rows of one split (a dataset folder or Hub id), in file order, as plain dicts."""
+    from sgbench.dataset import load_manifest, load_split
+    from sgbench.scoring.data import resolve_dataset
+
+    root = resolve_dataset(dataset)
+    load_manifest(root)
+    frame = load_split(root, config, split)
+    return [{str(k): v for k, v in record.items()} for record in frame.to_dict("records")]
+
+
+def build_prompts(rows: Sequence[Mapping[str, Any]], template: Template) -> list[Prompt]:
+    """The prompt of every row, in row order."""
+    return [render_prompt(template, row) for row in rows]
+
+
+def prompts_jsonl(prompts: Sequence[Prompt]) -> str:
+    """Prompts as JSON Lines (``id``, ``template``, ``messages``, ``prompt``), trailing newline."""
+    return "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in prompts)

@@ -1,0 +1,27 @@
+"""Run a model on the benchmark through an OpenAI-compatible endpoint: ``sgbench run``.
+
+:mod:`~sgbench.runner.client` (one HTTP request, standard library only),
+:mod:`~sgbench.runner.backoff` (when to retry), :mod:`~sgbench.runner.store` (the resumable,
+append-only responses file), :mod:`~sgbench.runner.progress` (the progress line) and
+:mod:`~sgbench.runner.run` (the bounded pool that ties them together).
+"""
+
+from __future__ import annotations
+
+from sgbench.runner.backoff import RetryPolicy, retry_delay
+from sgbench.runner.client import Endpoint, RequestFailed, SamplingParams, post_chat
+from sgbench.runner.run import RunSummary, run_model
+from sgbench.runner.store import prepare_output, write_text_atomic
+
+__all__ = [
+    "Endpoint",
+    "RequestFailed",
+    "RetryPolicy",
+    "RunSummary",
+    "SamplingParams",
+    "post_chat",
+    "prepare_output",
+    "retry_delay",
+    "run_model",
+    "write_text_atomic",
+]

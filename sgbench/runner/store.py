@@ -1,0 +1,134 @@
+"""The responses file of ``sgbench run``: resuming from it and appending to it.
+
+JSON Lines, one object per line, appended as each request finishes and flushed at once, so an
+interruption loses at most the requests still in flight. A line is either a response::
+
+    {"id", "response", "model", "template", "params", "finish_reason", "usage", "attempts"}
+
+or, when every attempt failed, an error line with an empty ``response`` (so ``sgbench parse``
+reads it as missing) and the last error::
+
+    {"id", "response": "", "error", "model", "template", "params", "attempts"}
+
+Before a run, :func:`prepare_output` keeps the responses, drops error lines (their samples are
+tried again), duplicate ids and a line cut short by an interruption, so after any run the file
+has at most one line per id. Responses written with another model, template or sampling
+parameters are refused rather than mixed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sgbench.errors import InputError
+
+RUN_KEYS = ("model", "template", "params")
+"""What must match between the lines already in a file and the run appending to it."""
+
+
+@dataclass(frozen=True)
+class ExistingOutput:
+    """What :func:`prepare_output` found in the output file."""
+
+    done: frozenset[str]
+    """Ids with a response; the run skips them."""
+    n_errors_dropped: int
+    """Error lines removed (their samples are tried again)."""
+    n_duplicates_dropped: int
+    n_truncated_dropped: int
+    """An unfinished last line (0 or 1)."""
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
+
+    Raises:
+        InputError: the file cannot be written (nothing is left half-written).
+    """
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+
+
+def _mismatch(line: Mapping[str, Any], run: Mapping[str, Any]) -> str | None:
+    for key in RUN_KEYS:
+        if line.get(key) != run[key]:
+            return f"{key} {line.get(key)!r}, but this run has {run[key]!r}"
+    return None
+
+
+def prepare_output(path: str | Path, run: Mapping[str, Any]) -> ExistingOutput:
+    """Read an existing output file for resuming, and tidy it (module docstring).
+
+    ``run`` holds this run's :data:`RUN_KEYS`. A missing or empty file means nothing is done.
+    The file is rewritten (atomically) only when a line is dropped or its last line has no
+    newline.
+
+    Raises:
+        InputError: the path is a folder or unreadable, or a line (other than an unfinished last
+            one) is not a response object, or a response was written with other run settings.
+    """
+    where = Path(path)
+    if where.is_dir():
+        raise InputError(f"{path}: is a folder; --out needs a file")
+    if not where.exists():
+        return ExistingOutput(frozenset(), 0, 0, 0)
+    try:
+        text = where.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 text (byte {exc.start}); not a responses file"
+        ) from None
+    raw_lines = text.split("\n")
+    unfinished = not text.endswith("\n") and text != ""
+    kept: list[str] = []
+    done: set[str] = set()
+    errors = duplicates = truncated = 0
+    for number, line in enumerate(raw_lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            obj = None
+        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+            if unfinished and number == len(raw_lines):
+                truncated = 1  # the run writing it was stopped mid-line
+                continue
+            raise InputError(
+                f"{path}: line {number}: not a response line of `sgbench run`; choose another --out"
+            )
+        if "error" in obj:
+            errors += 1
+            continue
+        problem = _mismatch(obj, run)
+        if problem is not None:
+            raise InputError(
+                f"{path}: line {number}: written with {problem}; "
+                "use another --out for another model, template or sampling parameters"
+            )
+        if obj["id"] in done:
+            duplicates += 1
+            continue
+        done.add(obj["id"])
+        kept.append(line.removesuffix("\r"))
+    if errors or duplicates or truncated or unfinished:
+        write_text_atomic(where, "".join(line + "\n" for line in kept))
+    return ExistingOutput(frozenset(done), errors, duplicates, truncated)
+
+
+def response_line(record: Mapping[str, Any]) -> str:
+    """One output line (JSON, no ASCII escaping, trailing newline)."""
+    return json.dumps(record, ensure_ascii=False) + "\n"

@@ -1,0 +1,112 @@
+"""Every sample of one dataset config, as the arrays the landscape statistics need.
+
+The splits of a config together hold every sample once (``paper``: train + test_ood;
+``default``: train + validation + test_id + test_ood), so the statistics describe the whole
+dataset whichever config is read; the config only decides which split each sample is counted
+in. Each split is laid out and checked by the scorer's :func:`~sgbench.scoring.data.item_arrays`
+(so errors name the split's file and row), then the splits are stacked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sgbench.dataset import CONFIG_SPLITS, check_config_split, load_manifest, load_split, split_file
+from sgbench.errors import InputError
+from sgbench.scoring.data import (
+    FloatArray,
+    IntArray,
+    ItemArrays,
+    attribute_names,
+    checked_files,
+    item_arrays,
+    resolve_dataset,
+)
+
+
+@dataclass(frozen=True)
+class LandscapeData:
+    """Every sample of a config: the scorer's arrays plus the fields only statistics use."""
+
+    items: ItemArrays
+    """All samples, split after split in :data:`~sgbench.dataset.CONFIG_SPLITS` order."""
+    split: tuple[str, ...]
+    """Split of each sample."""
+    n_valid: IntArray
+    """``(N,)`` valid answers behind each sample's distribution."""
+    margin: FloatArray
+    """``(N,)`` top share minus second share (0 on a tie)."""
+    questions: Mapping[str, str]
+    """Question id → question text."""
+    manifest: Mapping[str, Any]
+    config: str
+    files: Mapping[str, str]
+    """Relative path → sha256 of every data file read (checked against the manifest)."""
+
+
+def _pad(matrix: npt.NDArray[Any], width: int) -> npt.NDArray[Any]:
+    """Pad an ``(N, w)`` matrix with zeros (False) on the right to ``(N, width)``."""
+    return np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])))
+
+
+def stack_items(parts: Sequence[ItemArrays]) -> ItemArrays:
+    """Stack several splits' :class:`ItemArrays` (same attributes) into one, padding options."""
+    width = max((p.codes.shape[1] for p in parts), default=0)
+    return ItemArrays(
+        meta=pd.concat([p.meta for p in parts], ignore_index=True),
+        ids=tuple(i for p in parts for i in p.ids),
+        attributes=parts[0].attributes,
+        k=np.concatenate([p.k for p in parts]),
+        codes=np.concatenate([_pad(p.codes, width) for p in parts]),
+        valid=np.concatenate([_pad(p.valid, width) for p in parts]),
+        target=np.concatenate([_pad(p.target, width) for p in parts]),
+        modal=np.concatenate([_pad(p.modal, width) for p in parts]),
+        nominal=np.concatenate([p.nominal for p in parts]),
+    )
+
+
+def load_landscape(dataset: str | Path, config: str = "default") -> LandscapeData:
+    """Read every split of ``config`` from a dataset folder (or Hub id ``org/name``).
+
+    Raises:
+        InputError: unknown config, missing or damaged files, a sha256 differing from the
+            manifest, a row breaking the dataset's invariants, or no samples at all.
+    """
+    check_config_split(config)
+    root = resolve_dataset(dataset)
+    manifest = load_manifest(root)
+    files = checked_files(root, manifest, config)
+    frames = {name: load_split(root, config, name) for name in CONFIG_SPLITS[config]}
+    every = pd.concat(list(frames.values()), ignore_index=True)
+    if len(every) == 0:
+        raise InputError(f"{root}: config {config!r} has no samples")
+    repeated = every["id"].duplicated()
+    if repeated.any():
+        raise InputError(
+            f"{root}: id {every['id'][repeated].iloc[0]!r} occurs more than once in config "
+            f"{config!r}"
+        )
+    attributes = attribute_names(every, manifest)
+    parts = [
+        item_arrays(frame, attributes, root / split_file(config, name))
+        for name, frame in frames.items()
+        if len(frame)
+    ]
+    questions = every.drop_duplicates("question_id").set_index("question_id")["question"]
+    return LandscapeData(
+        items=stack_items(parts),
+        split=tuple(np.repeat(list(frames), [len(f) for f in frames.values()]).tolist()),
+        n_valid=every["n_valid"].to_numpy(dtype=np.int64),
+        margin=every["margin"].to_numpy(dtype=np.float64),
+        questions={str(q): str(t) for q, t in questions.items()},
+        manifest=manifest,
+        config=config,
+        files=files,
+    )

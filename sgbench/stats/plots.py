@@ -1,0 +1,312 @@
+"""Charts of the value landscape and of score reports (matplotlib, an optional dependency).
+
+Install with ``pip install 'sgbench[plots]'``. Without matplotlib every function here raises
+:class:`PlotsUnavailable` (an :class:`~sgbench.errors.InputError`, so the CLI shows one line and
+exits with code 2); ``sgbench stats`` catches it and writes its other outputs.
+
+Figures are built on matplotlib's object API (no pyplot, no global figure state) and rendered
+with the Agg canvas (PNG) or the SVG backend. Chart files are deterministic: PNG without the
+``Software`` metadata, SVG without the ``Date`` metadata and with a fixed ``svg.hashsalt`` (the
+ids of clip paths), text kept as text in SVG, fonts from matplotlib's bundled DejaVu Sans.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, cast
+
+import numpy as np
+
+from sgbench.errors import InputError
+from sgbench.scoring.data import FloatArray
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sgbench.scoring.report import ScoreReport
+    from sgbench.stats.report import ChartFormat, StatsReport
+
+INSTALL_HINT: Final = "charts need matplotlib: pip install 'sgbench[plots]'"
+RC: Final[Mapping[str, Any]] = {
+    "svg.hashsalt": "sgbench",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "image.cmap": "viridis",
+}
+"""Fixed settings every chart is drawn and saved under (independent of the user's matplotlibrc)."""
+SAVE_METADATA: Final[Mapping[str, Mapping[str, None]]] = {
+    "png": {"Software": None},
+    "svg": {"Date": None},
+}
+BAR_COLOUR: Final = "#4c72b0"
+DOT_COLOUR: Final = "#333333"
+LIGHT_COLOUR: Final = "#9fb6db"
+
+
+class PlotsUnavailable(InputError):
+    """matplotlib is not installed."""
+
+
+def require_matplotlib() -> None:
+    """Raise :class:`PlotsUnavailable` unless matplotlib can be imported."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise PlotsUnavailable(INSTALL_HINT) from None
+
+
+def chart_format(path: str | Path) -> ChartFormat:
+    """The chart format of an output path from its suffix (``.png`` or ``.svg``).
+
+    Raises:
+        InputError: any other suffix.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix == ".png":
+        return "png"
+    if suffix == ".svg":
+        return "svg"
+    raise InputError(f"{path}: a chart must be a .png or .svg file")
+
+
+@contextmanager
+def _drawing() -> Iterator[None]:
+    """matplotlib's fixed settings (:data:`RC`) for drawing and saving one chart."""
+    require_matplotlib()
+    import matplotlib
+
+    with matplotlib.rc_context():
+        cast("MutableMapping[str, Any]", matplotlib.rcParams).update(RC)  # typed by literal keys
+        yield
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _render(figure: Figure, fmt: ChartFormat) -> bytes:
+    """The figure's file content in ``fmt``, without time or software stamps."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=fmt, metadata=dict(SAVE_METADATA[fmt]))
+    return buffer.getvalue()
+
+
+def _subtitle(name: str, version: str, synthetic: bool | None) -> str:
+    return f"{name} {version}" + (" — SYNTHETIC data, not WVS results" if synthetic else "")
+
+
+def mds_by_section(report: StatsReport) -> Figure:
+    """Bars: each section's mean MDS over its (question, stratum) cells, most divisive on top;
+    dots: the same mean within each stratum."""
+    sections = report.sections.sort_values(["mds", "distance"], kind="stable")
+    strata = report.section_strata.reindex(index=sections.index)
+    rows = np.arange(len(sections))
+    figure = _new_figure(9.0, 1.6 + 0.32 * max(len(sections), 1))
+    axes = figure.subplots()
+    axes.barh(rows, sections["mds"].fillna(0.0), color=LIGHT_COLOUR, label="section mean")
+    dots = strata.to_numpy(dtype=np.float64)
+    dot_rows = np.repeat(rows, dots.shape[1]) if dots.size else rows[:0]
+    axes.scatter(
+        dots.ravel(), dot_rows, s=9, color=DOT_COLOUR, zorder=3, label="mean within one stratum"
+    )
+    for row, value in zip(rows, sections["mds"], strict=True):
+        axes.annotate(
+            "–" if np.isnan(value) else f"{value:.3f}",
+            (0.0 if np.isnan(value) else value, row),
+            xytext=(3, -3),
+            textcoords="offset points",
+            fontsize=7,
+            va="top",
+        )
+    high = np.nanmax(np.append(dots.ravel(), sections["mds"].to_numpy(dtype=np.float64)))
+    axes.set_xlim(0.0, min(1.0, 1.15 * high) if np.isfinite(high) and high > 0 else 1.0)
+    axes.set_yticks(rows, [str(s) for s in sections.index])
+    axes.set_xlabel("MDS, mean over (question, stratum) cells; 0 = one modal answer for all")
+    d = report.dataset
+    axes.set_title(f"Modal Diversity Score by section\n{_subtitle(d.name, d.version, d.synthetic)}")
+    figure.legend(loc="outside lower center", ncols=2, fontsize=7, frameon=False)
+    return figure
+
+
+def distance_heatmap(report: StatsReport) -> Figure:
+    """Heatmap: mean normalised W1 between each subgroup and the population, per section.
+
+    Rows: subgroups, single attributes first, then by stratum and id; columns: sections, most
+    divisive (by MDS) first. Blank: the subgroup has no sample in that section.
+    """
+    import matplotlib as mpl
+
+    sections = report.sections.sort_values(["mds", "distance"], ascending=False, kind="stable")
+    order = report.subgroups.assign(width=report.subgroups["stratum"].str.count("_x_"))
+    order = order.sort_values(["width", "stratum"], kind="stable")
+    matrix = report.subgroup_sections.reindex(index=order.index, columns=sections.index)
+    values = np.ma.masked_invalid(matrix.to_numpy(dtype=np.float64))
+    figure = _new_figure(2.5 + 0.45 * len(sections), 2.2 + 0.13 * len(order))
+    axes = figure.subplots()
+    colours = mpl.colormaps["viridis"].with_extremes(bad="#eeeeee")
+    image = axes.imshow(values, aspect="auto", cmap=colours, interpolation="nearest", vmin=0.0)
+    axes.set_xticks(np.arange(len(sections)), [str(s) for s in sections.index])
+    axes.tick_params(axis="x", labelrotation=60, labelsize=7)
+    for label in axes.get_xticklabels():
+        label.set_horizontalalignment("right")
+        label.set_rotation_mode("anchor")
+    axes.set_yticks(np.arange(len(order)), [str(s) for s in order.index], fontsize=6)
+    figure.colorbar(image, ax=axes, shrink=0.5, label="mean normalised W1 from the population")
+    d = report.dataset
+    axes.set_title(
+        f"Distance from the population, subgroup × section\n"
+        f"{_subtitle(d.name, d.version, d.synthetic)}"
+    )
+    return figure
+
+
+def margin_histogram(report: StatsReport) -> Figure:
+    """Histogram of every sample's ``margin`` (top share − second share; 0 = a tie)."""
+    margin = report.margin
+    figure = _new_figure(7.0, 3.6)
+    axes = figure.subplots()
+    axes.hist(margin, bins=40, range=(0.0, 1.0), color=BAR_COLOUR)
+    if len(margin):
+        median = float(np.median(margin))
+        axes.axvline(median, color="black", linestyle="--", linewidth=1)
+        axes.annotate(
+            f"median {median:.3f}; {np.mean(margin < 0.05):.1%} below 0.05; "
+            f"{np.mean(margin <= 0.0):.1%} ties",
+            (0.98, 0.95),
+            xycoords="axes fraction",
+            ha="right",
+            va="top",
+            fontsize=8,
+        )
+    axes.set_xlim(0.0, 1.0)
+    axes.set_xlabel("margin: share of the modal answer minus the next (0 = tied modes)")
+    axes.set_ylabel("samples")
+    d = report.dataset
+    axes.set_title(f"Distribution of margin\n{_subtitle(d.name, d.version, d.synthetic)}")
+    return figure
+
+
+def stats_charts(report: StatsReport, fmt: ChartFormat) -> dict[str, bytes]:
+    """Every chart of ``sgbench stats``, file stem → content in ``fmt``.
+
+    Raises:
+        PlotsUnavailable: matplotlib is not installed.
+    """
+    with _drawing():
+        return {
+            "mds_by_section": _render(mds_by_section(report), fmt),
+            "distance_heatmap": _render(distance_heatmap(report), fmt),
+            "margin": _render(margin_histogram(report), fmt),
+        }
+
+
+def _zoom(values: FloatArray) -> tuple[float, float]:
+    """Axis limits around the finite ``values`` (10% margin, at least 0.1 wide), within [0, 1].
+
+    Zoomed rather than [0, 1] so that gaps between groups are visible at a glance.
+    """
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    pad = max(0.1 * (high - low), (0.1 - (high - low)) / 2, 0.0)
+    return max(0.0, low - pad), min(1.0, high + pad)
+
+
+def score_chart(report: ScoreReport) -> Figure:
+    """Accuracy and NMAE per attribute value, with their 95% bootstrap intervals.
+
+    One row per attribute value (grouped by attribute), one panel per metric; the dashed line is
+    the split's overall value. Intervals come from the report's bootstrap over questions (the
+    same replicates as its other intervals); without bootstrap only the points are drawn.
+    """
+    from sgbench.scoring.metrics import FAIRNESS_METRICS
+    from sgbench.scoring.report import ATTRIBUTE_PREFIX
+
+    labels: list[str] = []
+    positions: list[float] = []
+    keys: list[tuple[str, str]] = []
+    for block, (attribute, result) in enumerate(report.by_attribute.items()):
+        for group in result.groups:
+            positions.append(len(keys) + 0.6 * block)  # a small gap between attributes
+            labels.append(f"{attribute} = {group}")
+            keys.append((attribute, group))
+    rows = -np.asarray(positions, dtype=np.float64)
+    figure = _new_figure(9.0, 1.4 + 0.24 * max(len(keys), 1))
+    panels = figure.subplots(1, len(FAIRNESS_METRICS), sharey=True, squeeze=False)[0]
+    intervals = report.intervals.groups
+    for axes, metric in zip(panels, FAIRNESS_METRICS, strict=True):
+        values = np.asarray(
+            [report.by_attribute[a].results[metric].by_group()[g] for a, g in keys],
+            dtype=np.float64,
+        )
+        bounds = np.asarray(
+            [
+                intervals.get(ATTRIBUTE_PREFIX + a, {}).get(metric, {}).get(g, (np.nan, np.nan))
+                for a, g in keys
+            ],
+            dtype=np.float64,
+        ).reshape(len(keys), 2)
+        error = np.clip(np.stack([values - bounds[:, 0], bounds[:, 1] - values]), 0.0, None)
+        axes.errorbar(
+            values,
+            rows,
+            xerr=np.nan_to_num(error),
+            fmt="o",
+            color=BAR_COLOUR,
+            ecolor=DOT_COLOUR,
+            markersize=4,
+            capsize=2,
+        )
+        overall = report.metrics[metric]
+        axes.axvline(overall, color="black", linestyle="--", linewidth=1)
+        axes.set_xlim(*_zoom(np.concatenate([values, bounds.ravel(), [overall]])))
+        axes.set_xlabel(f"{metric} ({'higher' if metric == 'accuracy' else 'lower'} is better)")
+        axes.grid(axis="x", linewidth=0.4, alpha=0.5)
+    panels[0].set_yticks(rows, labels)
+    d, boot = report.dataset, report.intervals
+    ci = (
+        f"95% bootstrap intervals over questions (n={boot.n_boot}, seed={boot.seed})"
+        if boot.n_boot
+        else "no bootstrap intervals"
+    )
+    figure.suptitle(
+        f"Accuracy and NMAE per attribute value — {d.config}/{report.split}; dashed: overall\n"
+        f"{_subtitle(d.name, d.version, d.synthetic)}; {ci}",
+        fontsize=9,
+    )
+    return figure
+
+
+def write_score_chart(report: ScoreReport, path: str | Path) -> Path:
+    """Draw :func:`score_chart` and write it to ``path`` (``.png`` or ``.svg``), atomically.
+
+    Raises:
+        PlotsUnavailable: matplotlib is not installed.
+        InputError: another suffix, or the file cannot be written.
+    """
+    target = Path(path)
+    fmt = chart_format(target)
+    with _drawing():
+        content = _render(score_chart(report), fmt)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write the chart ({exc.strerror})") from None
+    return target

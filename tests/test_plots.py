@@ -1,0 +1,145 @@
+"""Charts: ``sgbench stats`` charts and ``sgbench score --plot`` (matplotlib, the plots extra)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset, write_jsonl
+from test_stats import write_landscape_dataset
+
+from sgbench.cli import main
+from sgbench.scoring.bootstrap import bootstrap_intervals, multiplicities
+from sgbench.stats import compute_stats, write_stats
+from sgbench.stats.plots import INSTALL_HINT, chart_format, stats_charts
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CHARTS = ("mds_by_section", "distance_heatmap", "margin")
+
+
+@pytest.fixture
+def landscape(tmp_path: Path) -> Path:
+    return write_landscape_dataset(tmp_path / "ds")
+
+
+@pytest.fixture
+def scoring_case(tmp_path: Path) -> tuple[Path, Path]:
+    dataset = write_hand_dataset(tmp_path / "hand")
+    return dataset, write_jsonl(tmp_path / "pred.jsonl", HAND_PREDICTIONS)
+
+
+@pytest.fixture(autouse=True)
+def _matplotlib() -> None:
+    pytest.importorskip("matplotlib")
+
+
+def test_stats_png_charts_are_written(tmp_path: Path, landscape: Path) -> None:
+    written = write_stats(compute_stats(landscape), tmp_path / "out", chart_format="png")
+    assert not written.charts_skipped
+    for stem in CHARTS:
+        content = (tmp_path / "out" / f"{stem}.png").read_bytes()
+        assert len(content) > 1000
+        assert content.startswith(PNG_SIGNATURE)
+        assert b"Software" not in content  # no matplotlib version stamp
+    text = (tmp_path / "out" / "stats.md").read_text(encoding="utf-8")
+    assert "![Modal Diversity Score by section](mds_by_section.png)" in text
+
+
+def test_stats_svg_charts_are_deterministic(landscape: Path) -> None:
+    report = compute_stats(landscape)
+    first = stats_charts(report, "svg")
+    second = stats_charts(report, "svg")
+    assert sorted(first) == sorted(CHARTS)
+    for stem in CHARTS:
+        assert first[stem] == second[stem]
+        assert first[stem].startswith(b"<?xml")
+        assert b"<svg" in first[stem]
+        assert b"<dc:date>" not in first[stem]
+    assert b"Alpha" in first["mds_by_section"]  # text is kept as text
+    assert b"SYNTHETIC" in first["margin"]
+
+
+def test_png_charts_are_deterministic(landscape: Path) -> None:
+    report = compute_stats(landscape)
+    assert stats_charts(report, "png") == stats_charts(report, "png")
+
+
+def test_score_plot_writes_png_and_svg(tmp_path: Path, scoring_case: tuple[Path, Path]) -> None:
+    dataset, predictions = scoring_case
+    for name in ("chart.png", "chart.svg"):
+        out = tmp_path / name
+        args = ["score", str(predictions), "--dataset", str(dataset), "--plot", str(out)]
+        result = CliRunner().invoke(main, [*args, "--bootstrap", "50"])
+        assert result.exit_code == 0, result.output
+        content = out.read_bytes()
+        assert len(content) > 1000
+        if name.endswith(".png"):
+            assert content.startswith(PNG_SIGNATURE)
+        else:
+            assert b"age_group = 16-24" in content
+            assert b"religion = Muslim" in content
+    assert "accuracy" in result.stdout  # the summary is still printed
+
+
+def test_score_plot_without_bootstrap(tmp_path: Path, scoring_case: tuple[Path, Path]) -> None:
+    dataset, predictions = scoring_case
+    out = tmp_path / "chart.svg"
+    args = ["score", str(predictions), "--dataset", str(dataset), "--plot", str(out)]
+    result = CliRunner().invoke(main, [*args, "--bootstrap", "0"])
+    assert result.exit_code == 0, result.output
+    assert b"no bootstrap intervals" in out.read_bytes()
+
+
+def test_score_plot_bad_suffix_is_one_line(tmp_path: Path, scoring_case: tuple[Path, Path]) -> None:
+    dataset, predictions = scoring_case
+    report = tmp_path / "report.json"
+    args = ["score", str(predictions), "--dataset", str(dataset), "--plot", str(tmp_path / "c.pdf")]
+    result = CliRunner().invoke(main, [*args, "--json", str(report), "--bootstrap", "0"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ")
+    assert ".png or .svg" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert not report.exists()
+
+
+def test_score_plot_without_matplotlib(
+    tmp_path: Path, scoring_case: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    dataset, predictions = scoring_case
+    report, chart = tmp_path / "report.json", tmp_path / "chart.png"
+    args = ["score", str(predictions), "--dataset", str(dataset), "--plot", str(chart)]
+    result = CliRunner().invoke(main, [*args, "--json", str(report), "--bootstrap", "0"])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {INSTALL_HINT}\n"
+    assert not chart.exists()
+    assert not report.exists()
+
+
+@pytest.mark.parametrize(("name", "expected"), [("a.png", "png"), ("b.SVG", "svg")])
+def test_chart_format_from_suffix(name: str, expected: str) -> None:
+    assert chart_format(name) == expected
+
+
+def test_group_intervals_of_the_bootstrap() -> None:
+    # Group A scores 1 on every question, so every replicate's mean is 1. Group B scores 0 on Q1
+    # and 1 on Q2 (two samples of Q2): a replicate drawing Q1 a times and Q2 b times has mean
+    # 2b / (a + 2b); the interval is the 2.5th and 97.5th percentile of those means.
+    values = np.array([1.0, 1.0, 0.0, 1.0, 1.0])
+    questions = ["Q1", "Q2", "Q1", "Q2", "Q2"]
+    groups = ["A", "A", "B", "B", "B"]
+    intervals = bootstrap_intervals(
+        {"accuracy": values}, questions, {"g": groups}, ["accuracy"], n_boot=200, seed=3
+    )
+    by_group = intervals.groups["g"]["accuracy"]
+    assert by_group["A"] == (1.0, 1.0)
+    draws = multiplicities(2, 200, 3)
+    means = [2 * b / (a + 2 * b) for a, b in draws.tolist() if a + 2 * b > 0]
+    assert by_group["B"] == pytest.approx(tuple(np.percentile(means, [2.5, 97.5])))
+    none = bootstrap_intervals(
+        {"accuracy": values}, questions, {"g": groups}, ["accuracy"], n_boot=0, seed=3
+    )
+    assert none.groups == {}
