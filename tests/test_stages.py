@@ -184,7 +184,7 @@ def test_aggregate_counts_weighted_shares_modes_and_margin() -> None:
     respondents = harmonise(raw_rows(), config, [Q119, BINARY], weighted=True).table
     found = find_subgroups(respondents, config)
     result = aggregate(respondents, found, [Q119, BINARY], 1)
-    rows = result.samples.to_pandas().set_index("id")
+    rows = result.samples.materialise().to_pandas().set_index("id")
 
     # Men answered Q119 with codes 1, 0, 0 (weights 1, 2, 1): positions 0, 2, 2.
     men = rows.loc["Q119/sex=male"]
@@ -224,7 +224,9 @@ def test_aggregate_tie_respects_scale_order_not_code_order() -> None:
     frame["Q119"] = [0.0, 1.0, -2.0, 3.0, 3.0, 4.0]
     respondents = harmonise(frame, config, [Q119], weighted=True).table
     found = find_subgroups(respondents, config)
-    rows = aggregate(respondents, found, [Q119], 1).samples.to_pandas().set_index("id")
+    rows = (
+        aggregate(respondents, found, [Q119], 1).samples.materialise().to_pandas().set_index("id")
+    )
     men = rows.loc["Q119/sex=male"]
     assert list(men["modal_answers"]) == [1, 0]  # scale order: 1 before 0
     assert men["answer"] == 1
@@ -236,7 +238,7 @@ def test_aggregate_drops_pairs_below_min_valid_answers() -> None:
     found = find_subgroups(respondents, config)
     result = aggregate(respondents, found, [Q119], 3)
     # Only pairs with ≥ 3 valid Q119 answers remain: men (3) and the young (3).
-    assert sorted(result.samples["id"].to_pylist()) == ["Q119/age_group=young", "Q119/sex=male"]
+    assert sorted(result.samples.keys()["id"]) == ["Q119/age_group=young", "Q119/sex=male"]
     assert result.pairs_below_threshold > 0
 
 

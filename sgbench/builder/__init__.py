@@ -40,6 +40,7 @@ from sgbench.builder.config import (
 )
 from sgbench.builder.harmonise import Respondents, harmonise
 from sgbench.builder.reader import ALL_COUNTRIES, WAVE, YEAR, SurveyData, read_survey
+from sgbench.builder.samples import SampleSet, SplitRows
 from sgbench.builder.subgroups import Subgroups, find_subgroups
 from sgbench.builder.synthetic import SYNTHETIC_FILE_NAME, synthetic_csv_bytes
 from sgbench.builder.writer import write_dataset
@@ -113,14 +114,6 @@ def _select_items(config: BuildConfig) -> list[Item]:
     return [item for item in catalogue if item.question_id in wanted]
 
 
-def _split_stats(table: pa.Table) -> dict[str, int]:
-    return {
-        "samples": table.num_rows,
-        "subgroups": int(pc.count_distinct(table["subgroup_id"]).as_py()),
-        "questions": int(pc.count_distinct(table["question_id"]).as_py()),
-    }
-
-
 def resolve_config(config_path: str | Path | None, country: str | None) -> BuildConfig:
     """The build config for a command line: a file, or the shipped config for the country.
 
@@ -175,8 +168,7 @@ class WaveBuild:
     """The samples of one wave, and what building them found."""
 
     wave: int
-    samples: pa.Table
-    """Sample rows with every feature of :func:`sgbench.dataset.sample_features`."""
+    samples: SampleSet
     respondents: Respondents
     subgroups: Subgroups
     aggregates: Aggregates
@@ -233,31 +225,25 @@ def _build_wave(
     samples = aggregates.samples
     if samples.num_rows == 0:
         raise InputError(f"{where}: no (subgroup, question) pair has enough valid answers")
-    attribute_names = list(config.attributes)
-    n = samples.num_rows
     if COUNTRY_ATTRIBUTE in config.attributes:
         country_label = respondents.table[COUNTRY_ATTRIBUTE].astype(object)
-        country = samples[COUNTRY_ATTRIBUTE].combine_chunks()
+        country = samples.subgroups[COUNTRY_ATTRIBUTE]
     else:
         country_label = pd.Series(config.country, index=frame.index)
-        country = pa.array([config.country] * n, pa.string())
+        country = pa.array([config.country] * samples.subgroups.num_rows, pa.string())
     years = _survey_years(frame, country_label)
-    year_of = pa.array(list(years), pa.string())
-    year_values = pa.array(list(years.values()), pa.int32())
-    sample_ids = samples["id"]
-    if not primary:
-        # Earlier waves share subgroup and question ids with the primary wave.
-        sample_ids = pc.binary_join_element_wise(sample_ids, f"@w{wave}", "")
-    subgroup = pa.StructArray.from_arrays(
-        [samples[name].combine_chunks() for name in attribute_names], names=attribute_names
+    year = pa.array(list(years.values()), pa.int32()).take(
+        pc.index_in(country, value_set=pa.array(list(years), pa.string()))
     )
-    samples = (
-        samples.drop_columns(attribute_names)
-        .set_column(0, "id", sample_ids)
-        .append_column("subgroup", subgroup)
-        .append_column("country", country)
-        .append_column("wave", pa.array(np.full(n, wave, dtype=np.int32)))
-        .append_column("year", year_values.take(pc.index_in(country, value_set=year_of)))
+    subgroup_table = samples.subgroups
+    if COUNTRY_ATTRIBUTE not in subgroup_table.column_names:
+        subgroup_table = subgroup_table.append_column("country", country)
+    samples = replace(
+        samples,
+        subgroups=subgroup_table.append_column("year", year),
+        wave=wave,
+        # Earlier waves share subgroup and question ids with the primary wave.
+        id_suffix="" if primary else f"@w{wave}",
     )
     return WaveBuild(
         wave=wave,
@@ -271,20 +257,28 @@ def _build_wave(
     )
 
 
-def temporal_split(primary: pa.Table, earlier: pa.Table) -> dict[str, pa.Table]:
+def temporal_split(primary: SampleSet, earlier: list[SampleSet]) -> dict[str, SplitRows]:
     """The ``temporal`` config: earlier-wave answers to train on, Wave 7 answers to test.
 
     Only (subgroup, question) pairs present in both are kept, so every test sample has the
     same subgroup's answer to the same question in an earlier wave.
     """
 
-    def pair(table: pa.Table) -> pa.Array:
-        return pc.binary_join_element_wise(table["subgroup_id"], table["question_id"], "/")
+    def pairs(samples: SampleSet) -> pd.Series:
+        keys = samples.keys()
+        return keys["subgroup_id"] + "/" + keys["question_id"]
 
-    key_primary, key_earlier = pair(primary), pair(earlier)
+    in_primary = pairs(primary)
+    in_earlier = [pairs(samples) for samples in earlier]
+    any_earlier = pd.concat(in_earlier, ignore_index=True)
     return {
-        "train": earlier.filter(pc.is_in(key_earlier, value_set=key_primary)),
-        "test": primary.filter(pc.is_in(key_primary, value_set=key_earlier)),
+        "train": SplitRows(
+            tuple(
+                (samples, np.flatnonzero(keys.isin(in_primary).to_numpy()))
+                for samples, keys in zip(earlier, in_earlier, strict=True)
+            )
+        ),
+        "test": SplitRows(((primary, np.flatnonzero(in_primary.isin(any_earlier).to_numpy())),)),
     }
 
 
@@ -371,21 +365,22 @@ def build_dataset(
 
     samples = primary.samples
     ood = [stratum_name(s) for s in config.ood_strata]
-    keys = samples.select(["id", "stratum", "subgroup_id", "question_id"]).to_pandas()
     assignments = assign_splits(
-        keys, ood, config.split_seed, config.validation_fraction, config.test_id_fraction
+        samples.split_keys(),
+        ood,
+        config.split_seed,
+        config.validation_fraction,
+        config.test_id_fraction,
     )
     splits = {
-        (name, split): samples.filter(pa.array((assignment == split).to_numpy()))
+        (name, split): SplitRows(((samples, np.flatnonzero((assignment == split).to_numpy())),))
         for name, assignment in assignments.items()
         for split in CONFIG_SPLITS[name]
     }
     if len(builds) > 1:
-        earlier = pa.concat_tables(
-            [b.samples for w, b in sorted(builds.items()) if w != primary_wave]
-        )
-        for split, table in temporal_split(samples, earlier).items():
-            splits[("temporal", split)] = table
+        earlier = [b.samples for w, b in sorted(builds.items()) if w != primary_wave]
+        for split, rows in temporal_split(samples, earlier).items():
+            splits[("temporal", split)] = rows
     manifest = _manifest(config, by_wave, primary, builds, synthetic, items, splits, ood)
     written = write_dataset(out_dir, splits, list(config.attributes), manifest, render_card)
     if synthetic:
@@ -400,7 +395,7 @@ def _manifest(
     builds: dict[int, WaveBuild],
     synthetic: bool,
     items: list[Item],
-    splits: dict[tuple[str, str], pa.Table],
+    splits: dict[tuple[str, str], SplitRows],
     ood: list[str],
 ) -> dict[str, Any]:
     survey = by_wave[primary.wave]
@@ -472,7 +467,7 @@ def _manifest(
             config.test_id_fraction,
         ),
         "configs": {
-            name: {split: _split_stats(splits[(name, split)]) for split in CONFIG_SPLITS[name]}
+            name: {split: splits[(name, split)].stats() for split in CONFIG_SPLITS[name]}
             for name in configs
         },
     }

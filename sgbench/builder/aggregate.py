@@ -14,10 +14,13 @@ from typing import Final
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from sgbench.builder.samples import SampleSet
 from sgbench.builder.subgroups import Subgroups
 from sgbench.catalogue import Item
+
+ITEM_CHUNK: Final = 32
+"""Items aggregated per bincount: bounds the temporary key matrix, not the result."""
 
 TIE_TOLERANCE: Final = 1e-12
 """Shares closer than this to the top share are tied modes (weights make exact ties rare, but
@@ -28,10 +31,10 @@ unweighted shares tie exactly and must not be split by rounding noise)."""
 class Aggregates:
     """The samples of every kept subgroup and item, and what the thresholds removed."""
 
-    samples: pa.Table
-    """One row per (subgroup, question): subgroup and item fields (one column per attribute),
-    ``n_valid``, ``counts``, ``distribution``, ``answer``, ``modal_answers``, ``margin``; rows in
-    subgroup order, then catalogue order."""
+    samples: SampleSet
+    """One row per (subgroup, question), stored normalised (see :class:`SampleSet`); rows in
+    subgroup order, then catalogue order. ``country`` and ``year`` of its subgroup table are
+    filled in by the builder."""
     pairs_below_threshold: int
     """(subgroup, question) pairs with some but fewer than ``min_valid_answers`` valid answers."""
     items_without_samples: tuple[str, ...]
@@ -64,25 +67,32 @@ def answer_cells(
     size of the answer matrix plus the result, whatever the number of subgroups.
     """
     n_items = positions.shape[1]
-    block = n_items * n_options
-    counts = np.zeros((n_subgroups, n_items, n_options), dtype=np.int64)
+    counts = np.zeros((n_subgroups, n_items, n_options), dtype=np.int32)
     sums = np.zeros((n_subgroups, n_items, n_options), dtype=np.float64)
-    item_offset = np.arange(n_items, dtype=np.int64)[None, :] * n_options
     for subgroup_of in membership:
         members = subgroup_of >= 0
         if not members.any():
             continue
         rows = subgroup_of[members]
         first, last = int(rows.min()), int(rows.max()) + 1
-        cell_positions = positions[members]
-        valid = cell_positions >= 0
-        keys = ((rows - first)[:, None] * block + item_offset + cell_positions)[valid]
-        cell_weights = np.broadcast_to(weights[members, None], cell_positions.shape)[valid]
-        size = (last - first) * block
-        counts[first:last] += np.bincount(keys, minlength=size).reshape(-1, n_items, n_options)
-        sums[first:last] += np.bincount(keys, weights=cell_weights, minlength=size).reshape(
-            -1, n_items, n_options
-        )
+        member_weights = weights[members]
+        # Items in chunks keep the (members × items) key matrix small for a 97k-row release.
+        for start in range(0, n_items, ITEM_CHUNK):
+            stop = min(start + ITEM_CHUNK, n_items)
+            width = stop - start
+            cell_positions = positions[members, start:stop]
+            valid = cell_positions >= 0
+            offsets = np.arange(width, dtype=np.int64)[None, :] * n_options
+            keys = ((rows - first)[:, None] * (width * n_options) + offsets + cell_positions)[valid]
+            cell_weights = np.broadcast_to(member_weights[:, None], valid.shape)[valid]
+            size = (last - first) * width * n_options
+            shape = (last - first, width, n_options)
+            counts[first:last, start:stop] += (
+                np.bincount(keys, minlength=size).reshape(shape).astype(np.int32)
+            )
+            sums[first:last, start:stop] += np.bincount(
+                keys, weights=cell_weights, minlength=size
+            ).reshape(shape)
     return counts, sums
 
 
@@ -110,29 +120,32 @@ def aggregate(
     (summing to 1); ``answer`` the first modal option in scale order; ``modal_answers`` every
     option within :data:`TIE_TOLERANCE` of the top share; ``margin`` the top share minus the
     second largest (0 on a tie). Rows come in subgroup order, then catalogue order. The result
-    is columnar (Arrow): per-item and per-subgroup fields are taken from one small array each,
-    so millions of samples cost no Python object per row.
+    is columnar (Arrow) and normalised, so millions of samples cost no Python object per row
+    and no repeated text.
     """
     question_ids = [item.question_id for item in items]
     max_options = max(len(item.options) for item in items)
     positions = respondents[question_ids].to_numpy(dtype=np.int16, na_value=-1)
+    # Only kept subgroups have members; number them 0 … n_kept − 1 for compact arrays.
+    kept_rows = np.flatnonzero(subgroups.table["kept"].to_numpy())
+    kept_number = np.full(len(subgroups.table) + 1, -1, dtype=np.int64)
+    kept_number[kept_rows] = np.arange(len(kept_rows))
+    membership = kept_number[subgroups.membership]  # -1 stays -1 (last entry)
     counts3, weights3 = answer_cells(
         positions,
         respondents["weight"].to_numpy(dtype=np.float64),
-        subgroups.membership,
-        len(subgroups.table),
+        membership,
+        len(kept_rows),
         max_options,
     )
     n_valid3 = counts3.sum(axis=2)
-    kept_rows = subgroups.table.index[subgroups.table["kept"]].to_numpy()
-    answered = n_valid3[kept_rows] > 0
-    enough = n_valid3[kept_rows] >= min_valid_answers
+    answered = n_valid3 > 0
+    enough = n_valid3 >= min_valid_answers
     pairs_below = int((answered & ~enough).sum())
-    subgroup_row, item_index = np.nonzero(enough)  # row-major: subgroup order, then items
-    subgroup_row = kept_rows[subgroup_row]
+    kept_index, item_index = np.nonzero(enough)  # row-major: subgroup order, then items
 
-    counts = counts3[subgroup_row, item_index]
-    weights = weights3[subgroup_row, item_index]
+    counts = counts3[kept_index, item_index]
+    weights = weights3[kept_index, item_index]
     del counts3, weights3
     n_options = np.array([len(item.options) for item in items], dtype=np.int64)[item_index]
     codes_table = np.full((len(items), max_options), -1, dtype=np.int64)
@@ -141,53 +154,67 @@ def aggregate(
     pair_codes = codes_table[item_index]
 
     in_scale = np.arange(max_options)[None, :] < n_options[:, None]
-    shares = weights / weights.sum(axis=1, keepdims=True)
-    ranked = np.where(in_scale, shares, -np.inf)
-    top = ranked.max(axis=1)
-    tied = in_scale & (ranked >= (top - TIE_TOLERANCE)[:, None])
+    # In place: with millions of samples every (sample × option) float array is ~200 MB.
+    shares = weights
+    shares /= weights.sum(axis=1, keepdims=True)
+    distribution = shares[in_scale]
+    shares[~in_scale] = -np.inf
+    top = np.full(len(shares), -np.inf)
+    second = np.full(len(shares), -np.inf)
+    for column in shares.T:
+        second = np.maximum(second, np.minimum(top, column))
+        top = np.maximum(top, column)
+    tied = in_scale & (shares >= (top - TIE_TOLERANCE)[:, None])
     first_mode = tied.argmax(axis=1)
-    second = np.sort(ranked, axis=1)[:, -2]
     margin = np.where(tied.sum(axis=1) > 1, 0.0, top - second)
 
-    take_item = pa.array(item_index)
-    take_subgroup = pa.array(subgroup_row)
     option_type = pa.struct([("code", pa.int32()), ("label", pa.string())])
-    options = pa.array(
-        [[{"code": o.code, "label": o.label} for o in item.options] for item in items],
-        type=pa.list_(option_type),
-    )
-    table = subgroups.table
-    subgroup_ids = pa.array(table["subgroup_id"].astype(str).tolist(), type=pa.string())
-    question_id = pa.array(question_ids, type=pa.string()).take(take_item)
-    columns: dict[str, pa.Array] = {
-        "id": pc.binary_join_element_wise(question_id, subgroup_ids.take(take_subgroup), "/"),
-        "question_id": question_id,
-        "question": pa.array([i.question for i in items], pa.string()).take(take_item),
-        "section": pa.array([i.section for i in items], pa.string()).take(take_item),
-        "options": options.take(take_item),
-        "scale_type": pa.array([i.scale_type for i in items], pa.string()).take(take_item),
-        "subgroup_id": subgroup_ids.take(take_subgroup),
-        "stratum": pa.array(table["stratum"].astype(str).tolist(), pa.string()).take(take_subgroup),
-        "persona": pa.array(table["persona"].astype(str).tolist(), pa.string()).take(take_subgroup),
-        "subgroup_size": pa.array(table["subgroup_size"].to_numpy(np.int32)).take(take_subgroup),
-    }
-    for name in subgroups.attributes:
-        values = [None if v is None else str(v) for v in table[name].tolist()]
-        columns[name] = pa.array(values, pa.string()).take(take_subgroup)
-    columns.update(
+    item_table = pa.table(
         {
+            "question_id": pa.array(question_ids, pa.string()),
+            "question": pa.array([i.question for i in items], pa.string()),
+            "section": pa.array([i.section for i in items], pa.string()),
+            "options": pa.array(
+                [[{"code": o.code, "label": o.label} for o in i.options] for i in items],
+                type=pa.list_(option_type),
+            ),
+            "scale_type": pa.array([i.scale_type for i in items], pa.string()),
+        }
+    )
+    kept = subgroups.table.iloc[kept_rows]
+    subgroup_table = pa.table(
+        {
+            "subgroup_id": pa.array(kept["subgroup_id"].astype(str).tolist(), pa.string()),
+            "stratum": pa.array(kept["stratum"].astype(str).tolist(), pa.string()),
+            "persona": pa.array(kept["persona"].astype(str).tolist(), pa.string()),
+            "subgroup_size": pa.array(kept["subgroup_size"].to_numpy(np.int32)),
+            **{
+                name: pa.array(
+                    [None if v is None else str(v) for v in kept[name].tolist()], pa.string()
+                )
+                for name in subgroups.attributes
+            },
+        }
+    )
+    rows = pa.table(
+        {
+            "item": pa.array(item_index.astype(np.int32)),
+            "subgroup": pa.array(kept_index.astype(np.int32)),
             "n_valid": pa.array(counts.sum(axis=1).astype(np.int32)),
             "counts": _list_array(counts[in_scale], n_options, pa.int32()),
-            "distribution": _list_array(shares[in_scale], n_options, pa.float64()),
+            "distribution": _list_array(distribution, n_options, pa.float64()),
             "answer": pa.array(pair_codes[np.arange(len(pair_codes)), first_mode].astype(np.int32)),
             "modal_answers": _list_array(pair_codes[tied], tied.sum(axis=1), pa.int32()),
             "margin": pa.array(margin),
         }
     )
+    samples = SampleSet(
+        rows=rows, items=item_table, subgroups=subgroup_table, attributes=subgroups.attributes
+    )
     with_samples = set(np.unique(item_index).tolist())
     answered_items = np.flatnonzero(answered.any(axis=0))
     return Aggregates(
-        samples=pa.table(columns),
+        samples=samples,
         pairs_below_threshold=pairs_below,
         items_without_samples=tuple(
             question_ids[i] for i in answered_items if i not in with_samples

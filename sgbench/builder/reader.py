@@ -21,6 +21,8 @@ from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sgbench.builder.layouts import LayoutName, Recode, detect_layout
 from sgbench.catalogue import country_numeric_code
@@ -148,8 +150,7 @@ def _read_csv(
     header: list[str],
     where: str,
     text_columns: frozenset[str] = frozenset(),
-) -> pd.DataFrame:
-    import pyarrow as pa
+) -> pa.Table:
     import pyarrow.csv as pacsv
 
     bad_rows: list[Any] = []
@@ -162,7 +163,7 @@ def _read_csv(
     try:
         table = pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 20),
             parse_options=pacsv.ParseOptions(delimiter=",", invalid_row_handler=on_invalid_row),
             convert_options=pacsv.ConvertOptions(
                 include_columns=columns, column_types=types, strings_can_be_null=False
@@ -188,8 +189,7 @@ def _read_csv(
                 f"{where}: column {header[int(column.group(1))]}: not a number{found}"
             ) from None
         raise InputError(f"{where}: malformed CSV data ({message[:200]})") from None
-    frame: pd.DataFrame = table.to_pandas()
-    return frame
+    return table
 
 
 def _stat_columns(path: Path, file_format: FileFormat, where: str) -> list[str]:
@@ -202,6 +202,23 @@ def _stat_columns(path: Path, file_format: FileFormat, where: str) -> list[str]:
         kind = "Stata" if file_format == "dta" else "SPSS"
         raise InputError(f"{where}: not a readable {kind} file ({exc})") from None
     return [str(name) for name in meta.column_names]
+
+
+def _country_rows(table: pa.Table, present: dict[str, str], country: str) -> pa.Table:
+    """The rows of ``country`` (all rows for ``ALL``, or when none match: the later check then
+    reports which countries the file holds)."""
+    if country == ALL_COUNTRIES:
+        return table
+    if not country.isdigit() and COUNTRY_ALPHA in present:
+        codes = pc.utf8_upper(pc.utf8_trim_whitespace(table[present[COUNTRY_ALPHA]]))
+        mask = pc.equal(codes, country.upper())
+    else:
+        numeric = int(country) if country.isdigit() else country_numeric_code(country)
+        if numeric is None or COUNTRY_NUMERIC not in present:
+            return table
+        mask = pc.equal(table[present[COUNTRY_NUMERIC]], float(numeric))
+    chosen = table.filter(pc.fill_null(mask, False))
+    return chosen if chosen.num_rows else table
 
 
 def _read_stat(path: Path, file_format: FileFormat, columns: list[str], where: str) -> pd.DataFrame:
@@ -327,7 +344,11 @@ def read_survey(
         file_columns = list(dict.fromkeys(present.values()))
         if file_format == "csv":
             text = frozenset({present[COUNTRY_ALPHA]} if COUNTRY_ALPHA in present else ())
-            raw = _read_csv(source, file_columns, header, label, text)
+            table = _read_csv(source, file_columns, header, label, text)
+            # Keep one country's rows before anything is copied: the release holds ~97k.
+            table = _country_rows(table, present, country)
+            raw = table.to_pandas(split_blocks=True, self_destruct=True)
+            del table
         else:
             assert isinstance(source, Path)
             raw = _read_stat(source, file_format, file_columns, label)

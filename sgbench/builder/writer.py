@@ -17,8 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-import pyarrow as pa
-
+from sgbench.builder.samples import SplitRows
 from sgbench.dataset import CARD_FILE, MANIFEST_FILE, sample_features, split_file
 from sgbench.errors import InputError
 
@@ -37,19 +36,26 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_parquet(rows: pa.Table, attribute_names: list[str], path: Path) -> int:
-    """Write sample rows with the declared features (never inferred) and pinned options.
+def write_parquet(rows: SplitRows, attribute_names: list[str], path: Path) -> int:
+    """Write a split's rows with the declared features (never inferred) and pinned options,
+    one row group of :data:`ROW_GROUP_SIZE` rows at a time, so a split of millions of rows is
+    never materialised whole.
 
-    Returns the table's size in memory (Arrow bytes), the card's ``num_bytes``.
+    Returns the rows' size in memory (Arrow bytes), the card's ``num_bytes``.
     """
     import pyarrow.parquet as pq
 
     schema = sample_features(attribute_names).arrow_schema
-    table = rows.select(schema.names).cast(schema)
     path.parent.mkdir(parents=True, exist_ok=True)
+    num_bytes = 0
     with pq.ParquetWriter(path, schema, **PARQUET_OPTIONS) as writer:
-        writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
-    return int(table.nbytes)
+        for chunk in rows.chunks(ROW_GROUP_SIZE):
+            table = chunk.select(schema.names).cast(schema)
+            writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+            num_bytes += int(table.nbytes)
+        if rows.num_rows == 0:
+            writer.write_table(schema.empty_table())
+    return num_bytes
 
 
 def _check_replaceable(out_dir: Path) -> None:
@@ -66,7 +72,7 @@ def _check_replaceable(out_dir: Path) -> None:
 
 def write_dataset(
     out_dir: str | Path,
-    splits: Mapping[tuple[str, str], pa.Table],
+    splits: Mapping[tuple[str, str], SplitRows],
     attribute_names: list[str],
     manifest: dict[str, Any],
     render_card: Callable[[dict[str, Any]], str],
