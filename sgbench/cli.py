@@ -201,6 +201,15 @@ def synth(out_path: Path, seed: int | None, layout: str) -> None:
     help="Refuse the file if a sample of the split has no prediction "
     "(by default it is scored as wrong).",
 )
+@click.option(
+    "--plot",
+    "plot_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="OUT.png|OUT.svg",
+    help="Also draw accuracy and NMAE per attribute value with their intervals to this chart "
+    "(needs pip install 'sgbench[plots]').",
+)
 @reports_errors
 def score(
     predictions_path: Path,
@@ -211,6 +220,7 @@ def score(
     n_boot: int,
     seed: int,
     strict: bool,
+    plot_out: Path | None,
 ) -> None:
     """Score a predictions file (JSON Lines) on one split of the dataset.
 
@@ -229,6 +239,10 @@ def score(
         seed=seed,
         strict=strict,
     )
+    if plot_out is not None:
+        from sgbench.stats.plots import write_score_chart
+
+        write_score_chart(report, plot_out)
     if json_out == "-":
         click.echo(report.to_json(), nl=False)
         click.echo(report.render(), err=True)
@@ -273,7 +287,7 @@ def parse(responses_path: Path, dataset_dir: str, config: str) -> None:
             click.echo(f"  {sample_id}", err=True)
 
 
-# Publishing (issue 6): `push` and `validate`.
+# Publishing: `push` and `validate`.
 
 
 @main.command()
@@ -351,3 +365,629 @@ def validate(path: Path) -> None:
         return
     click.echo(result.render(), err=True)
     raise SgbenchClickError(f"{path}: not a valid {result.kind} folder")
+
+
+# Prompts, model runs and exports: `prompts`, `run`, `export sft`, `export lm-eval`.
+
+template_option = click.option(
+    "--template",
+    "template_name",
+    default="paper",
+    show_default=True,
+    metavar="NAME|FILE",
+    help="Prompt template: paper, plain, json, open, or a template file (YAML/JSON with user, "
+    "system, target; any other file is the user message). str.format fields such as {persona}, "
+    "{question}, {options} (see the README).",
+)
+
+
+@main.command(name="prompts")
+@dataset_option
+@config_option
+@split_option
+@template_option
+@reports_errors
+def prompts_command(dataset_dir: str, config: str, split: str, template_name: str) -> None:
+    """Write the persona prompts of one split as JSON Lines to stdout.
+
+    One line per sample: {"id", "template", "messages" (system + user, chat form), "prompt"
+    (plain text)}. The same dataset and template always give the same text.
+    """
+    from sgbench.prompts import build_prompts, load_template, prompts_jsonl, split_rows
+
+    template = load_template(template_name)
+    rows = split_rows(dataset_dir, config, split)
+    click.echo(prompts_jsonl(build_prompts(rows, template)), nl=False)
+
+
+@main.command(name="run")
+@click.option(
+    "--base-url",
+    required=True,
+    help="OpenAI-compatible API base, e.g. http://localhost:8000/v1 "
+    "(/chat/completions is appended).",
+)
+@click.option("--model", required=True, help="Model name sent with each request, and recorded.")
+@template_option
+@dataset_option
+@config_option
+@split_option
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Responses file (JSON Lines), appended to; samples already answered in it are skipped.",
+)
+@click.option(
+    "--predictions",
+    "predictions_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Then parse the responses (as `sgbench parse` does) into this predictions file.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+@click.option(
+    "--temperature",
+    type=click.FloatRange(min=0.0),
+    default=0.0,
+    show_default=True,
+    help="Sampling temperature.",
+)
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(min=1),
+    default=64,
+    show_default=True,
+    help="Most tokens per response.",
+)
+@click.option(
+    "--top-p",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=None,
+    help="Nucleus sampling; sent only when given.",
+)
+@click.option("--seed", type=int, default=None, help="Sampling seed for servers that support it.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for each request.",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(1, 100),
+    default=6,
+    show_default=True,
+    help="Attempts per sample before it is recorded as an error.",
+)
+@click.option(
+    "--api-key-env",
+    default=None,
+    metavar="NAME",
+    help="Environment variable holding the API key (default: OPENAI_API_KEY, and no key is "
+    "sent when it is unset). The key is never printed or written.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only the first N samples of the split (a quick trial).",
+)
+@click.option(
+    "--progress/--no-progress",
+    "progress",
+    default=None,
+    help="Show a progress line on stderr (default: when stderr is a terminal).",
+)
+@reports_errors
+def run_command(
+    base_url: str,
+    model: str,
+    template_name: str,
+    dataset_dir: str,
+    config: str,
+    split: str,
+    out_path: Path,
+    predictions_path: Path | None,
+    concurrency: int,
+    temperature: float,
+    max_tokens: int,
+    top_p: float | None,
+    seed: int | None,
+    timeout: float,
+    max_attempts: int,
+    api_key_env: str | None,
+    limit: int | None,
+    progress: bool | None,
+) -> None:
+    """Send the prompts of one split to an OpenAI-compatible chat-completions endpoint.
+
+    Appends one line per sample to --out as each request finishes ({"id", "response", "model",
+    "template", "params", ...}). 429, 5xx, timeouts and malformed replies are retried with
+    exponential backoff (Retry-After honoured); samples that still fail get an error line. Run
+    the same command again to resume and to retry the errors. Exit code 1 when errors remain.
+    """
+    import os
+
+    from sgbench.errors import InputError
+    from sgbench.prompts import build_prompts, load_template, split_rows
+    from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, run_model
+    from sgbench.runner.store import write_text_atomic
+    from sgbench.scoring import parse_responses
+
+    key_name = api_key_env or "OPENAI_API_KEY"
+    api_key = os.environ.get(key_name) or None
+    if api_key_env is not None and api_key is None:
+        raise InputError(f"--api-key-env {api_key_env}: that environment variable is not set")
+    endpoint = Endpoint(base_url=base_url, api_key=api_key, timeout=timeout)
+    template = load_template(template_name)
+    rows = split_rows(dataset_dir, config, split)
+    prompts = build_prompts(rows[:limit] if limit else rows, template)
+    try:
+        summary = run_model(
+            prompts,
+            out_path,
+            model=model,
+            template=template.name,
+            endpoint=endpoint,
+            params=SamplingParams(
+                temperature=temperature, max_tokens=max_tokens, top_p=top_p, seed=seed
+            ),
+            concurrency=concurrency,
+            policy=RetryPolicy(max_attempts=max_attempts),
+            show_progress=progress,
+        )
+    except KeyboardInterrupt:
+        click.echo(
+            f"\ninterrupted: the responses so far are in {out_path}; "
+            "run the same command again to resume",
+            err=True,
+        )
+        raise SystemExit(130) from None
+    click.echo(summary.render(), err=True)
+    if predictions_path is not None:
+        result = parse_responses(out_path, dataset_dir, config=config)
+        write_text_atomic(predictions_path, result.to_jsonl())
+        click.echo(
+            f"parsed {len(result.predictions)} of {result.n_lines} responses into "
+            f"{predictions_path}; {len(result.unparsed_ids)} left missing",
+            err=True,
+        )
+    if summary.n_errors:
+        raise SystemExit(1)
+
+
+@main.group(name="export")
+def export_group() -> None:
+    """Export the dataset for fine-tuning (sft) or for lm-evaluation-harness (lm-eval)."""
+
+
+@export_group.command(name="sft")
+@dataset_option
+@config_option
+@click.option(
+    "--split",
+    default="train",
+    show_default=True,
+    help="Split to export: train, or validation for an evaluation set.",
+)
+@template_option
+@reports_errors
+def export_sft_command(dataset_dir: str, config: str, split: str, template_name: str) -> None:
+    """Write chat-format fine-tuning records (JSON Lines) to stdout.
+
+    One {"messages": [...]} per sample: the template's prompt messages, then the assistant's
+    reply with the subgroup's modal answer ("Answer: <code>" for the paper template).
+    """
+    from sgbench.export import EVALUATION_SPLITS, sft_jsonl
+    from sgbench.prompts import load_template, split_rows
+
+    template = load_template(template_name)
+    rows = split_rows(dataset_dir, config, split)
+    click.echo(sft_jsonl(template, rows), nl=False)
+    if split in EVALUATION_SPLITS:
+        click.echo(
+            f"warning: {split} is an evaluation split; fine-tuning on it leaks the targets",
+            err=True,
+        )
+
+
+@export_group.command(name="lm-eval")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Task folder to write (wvs_sg_subgroups.yaml and utils.py); an existing one is "
+    "replaced only if it holds an earlier export.",
+)
+@dataset_option
+@config_option
+@split_option
+@template_option
+@reports_errors
+def export_lm_eval_command(
+    out_dir: Path, dataset_dir: str, config: str, split: str, template_name: str
+) -> None:
+    """Write an lm-evaluation-harness task: multiple choice over each sample's options.
+
+    --dataset is a built folder (written as an absolute path) or a Hub id org/name. Then run:
+    lm_eval --model hf --model_args pretrained=MODEL --include_path OUT --tasks wvs_sg_subgroups
+    """
+    from sgbench.export import write_lm_eval_task
+    from sgbench.prompts import load_template
+
+    template = load_template(template_name)
+    written = write_lm_eval_task(out_dir, dataset_dir, config, split, template)
+    click.echo(f"wrote {written} and {written.parent / 'utils.py'}", err=True)
+
+
+# The value landscape: `stats` (and `score --plot` above).
+
+
+@main.command(name="stats")
+@dataset_option
+@config_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("sgbench-stats"),
+    show_default=True,
+    help="Folder for stats.json, stats.md and the charts (created if missing; those files are "
+    "replaced).",
+)
+@click.option(
+    "--format",
+    "chart_format",
+    type=click.Choice(["png", "svg"]),
+    default="png",
+    show_default=True,
+    help="Chart file format.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many most and least divisive questions to list.",
+)
+@reports_errors
+def stats_command(
+    dataset_dir: str, config: str, out_dir: Path, chart_format: str, top: int
+) -> None:
+    """Describe where subgroups disagree, before any model is scored.
+
+    Writes stats.json, a Markdown report (stats.md) and charts: Modal Diversity Score by section,
+    subgroup × section distance from the population, and the distribution of margin. Every
+    sample of the config counts (its splits together hold the whole dataset).
+    """
+    from sgbench.stats import compute_stats, write_stats
+    from sgbench.stats.plots import INSTALL_HINT
+
+    report = compute_stats(dataset_dir, config=config, top=top)
+    written = write_stats(report, out_dir, chart_format="svg" if chart_format == "svg" else "png")
+    click.echo(report.summary())
+    click.echo(f"wrote {', '.join(str(path) for path in written.paths)}", err=True)
+    if written.charts_skipped:
+        click.echo(f"note: no charts written; {INSTALL_HINT}", err=True)
+
+
+# Baselines and the leaderboard: `baseline` and `leaderboard`.
+
+BASELINE_NAMES = ("random", "majority", "composition", "nearest")
+"""``sgbench.baselines.BASELINES``, spelled out so that ``--help`` needs no numpy import."""
+
+EXIT_LEFT_OUT = 3
+"""`sgbench leaderboard` exit code: outputs written, but some submission was left out."""
+
+
+@main.command(name="baseline")
+@click.argument("name", metavar="NAME", type=click.Choice(BASELINE_NAMES))
+@dataset_option
+@config_option
+@split_option
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the random baseline (the others ignore it).",
+)
+@reports_errors
+def baseline_command(name: str, dataset_dir: str, config: str, split: str, seed: int) -> None:
+    """Predict a split with a reference baseline learnt from the train split only.
+
+    NAME is random (seeded uniform choice), majority (per question, the mode pooled over the
+    training subgroups), composition (the mode of the mean of the training distributions of the
+    single-attribute subgroups a subgroup crosses) or nearest (the modal answer of the training
+    subgroup sharing most attribute values). Writes predictions (JSON Lines) to stdout.
+    """
+    from sgbench.baselines import run_baseline
+
+    result = run_baseline(name, dataset_dir, config=config, split=split, seed=seed)
+    click.echo(result.to_jsonl(), nl=False)
+    click.echo(
+        f"{name}: {result.n_predicted} of {len(result.ids)} samples of {split} predicted from "
+        f"the train split of config {config}",
+        err=True,
+    )
+    if result.n_fallback:
+        click.echo(f"note: {result.n_fallback} predicted with the majority rule instead", err=True)
+    if result.n_predicted < len(result.ids):
+        click.echo(
+            f"note: {len(result.ids) - result.n_predicted} sample(s) left out: their question "
+            "has no training sample (they score as missing)",
+            err=True,
+        )
+
+
+@main.command(name="leaderboard")
+@click.argument(
+    "submissions_dir",
+    metavar="SUBMISSIONS",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@dataset_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("leaderboard"),
+    show_default=True,
+    help="Output folder (leaderboard.md, .csv, .json, index.html); replaced only when complete.",
+)
+@click.option(
+    "--with-baselines", is_flag=True, help="Add the built-in baselines (`sgbench baseline`)."
+)
+@click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(min=0, max=100_000),
+    default=1000,
+    show_default=True,
+    help="Bootstrap replicates over questions (intervals, ≈ leader marks); 0 for none.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the bootstrap's random generator.",
+)
+@reports_errors
+def leaderboard_command(
+    submissions_dir: Path,
+    dataset_dir: str,
+    out_dir: Path,
+    with_baselines: bool,
+    n_boot: int,
+    seed: int,
+) -> None:
+    """Rank the submission folders of SUBMISSIONS (each SUBMISSIONS/<slug>/ with
+    submission.json and predictions.jsonl) by accuracy on test_ood.
+
+    Invalid submissions are listed on stderr with their reasons and left out; the others are
+    ranked. Exit code 0 when every submission was ranked, 3 when the outputs were written but
+    some submission was left out, 2 on an error (nothing written).
+    """
+    from sgbench.leaderboard import build_leaderboard, render_text, write_leaderboard
+
+    board = build_leaderboard(
+        submissions_dir, dataset_dir, with_baselines=with_baselines, n_boot=n_boot, seed=seed
+    )
+    written = write_leaderboard(board, out_dir)
+    click.echo(render_text(board))
+    click.echo(f"wrote {written}/", err=True)
+    if board.excluded:
+        for excluded in board.excluded:
+            click.echo(f"left out {excluded.slug!r}:", err=True)
+            for problem in excluded.problems:
+                click.echo(f"  {problem}", err=True)
+        click.get_current_context().exit(EXIT_LEFT_OUT)
+
+
+# Open-ended answers judged pairwise: `judge` and `judge-report`.
+
+
+@main.command(name="judge")
+@click.argument("a_path", metavar="A", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("b_path", metavar="B", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--base-url",
+    required=True,
+    help="The judge's OpenAI-compatible API base, e.g. http://localhost:8000/v1.",
+)
+@click.option(
+    "--model", required=True, help="Judge model name sent with each request, and recorded."
+)
+@dataset_option
+@config_option
+@split_option
+@click.option(
+    "--criteria",
+    default="overall,value,persona",
+    show_default=True,
+    help="Comma-separated criteria: overall, value (closer to how the subgroup answers), "
+    "persona (consistent with who is speaking).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Judgments file (JSON Lines), appended to; judgments already in it are skipped.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+@click.option(
+    "--temperature",
+    type=click.FloatRange(min=0.0),
+    default=0.0,
+    show_default=True,
+    help="The judge's sampling temperature.",
+)
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Most tokens per judge reply.",
+)
+@click.option("--seed", type=int, default=None, help="Sampling seed for servers that support it.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for each request.",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(1, 100),
+    default=6,
+    show_default=True,
+    help="Attempts per request before the judgment is recorded as an error.",
+)
+@click.option(
+    "--api-key-env",
+    default=None,
+    metavar="NAME",
+    help="Environment variable holding the judge's API key (default: OPENAI_API_KEY, and no key "
+    "is sent when it is unset). The key is never printed or written.",
+)
+@click.option(
+    "--progress/--no-progress",
+    "progress",
+    default=None,
+    help="Show a progress line on stderr (default: when stderr is a terminal).",
+)
+@reports_errors
+def judge_command(
+    a_path: Path,
+    b_path: Path,
+    base_url: str,
+    model: str,
+    dataset_dir: str,
+    config: str,
+    split: str,
+    criteria: str,
+    out_path: Path,
+    concurrency: int,
+    temperature: float,
+    max_tokens: int,
+    seed: int | None,
+    timeout: float,
+    max_attempts: int,
+    api_key_env: str | None,
+    progress: bool | None,
+) -> None:
+    """Judge two responses files of `sgbench run` pairwise with an LLM judge.
+
+    For every sample of the split answered in both A and B, the judge sees the persona, the
+    question, the subgroup's answer distribution and both responses, in both orders (AB and BA),
+    and gives a verdict per criterion. Unreadable verdicts are retried once, then recorded as
+    unparsed. Run the same command again to resume. Exit code 1 when request errors remain.
+    """
+    import os
+
+    from sgbench.errors import InputError
+    from sgbench.judge import judge_files, parse_criteria
+    from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
+
+    chosen = parse_criteria(criteria)
+    key_name = api_key_env or "OPENAI_API_KEY"
+    api_key = os.environ.get(key_name) or None
+    if api_key_env is not None and api_key is None:
+        raise InputError(f"--api-key-env {api_key_env}: that environment variable is not set")
+    try:
+        summary = judge_files(
+            a_path,
+            b_path,
+            out_path,
+            dataset=dataset_dir,
+            model=model,
+            endpoint=Endpoint(base_url=base_url, api_key=api_key, timeout=timeout),
+            config=config,
+            split=split,
+            criteria=chosen,
+            params=SamplingParams(temperature=temperature, max_tokens=max_tokens, seed=seed),
+            concurrency=concurrency,
+            policy=RetryPolicy(max_attempts=max_attempts),
+            show_progress=progress,
+        )
+    except KeyboardInterrupt:
+        click.echo(
+            f"\ninterrupted: the judgments so far are in {out_path}; "
+            "run the same command again to resume",
+            err=True,
+        )
+        raise SystemExit(130) from None
+    click.echo(summary.render(), err=True)
+    if summary.n_errors:
+        raise SystemExit(1)
+
+
+@main.command(name="judge-report")
+@click.argument(
+    "judgments_path",
+    metavar="JUDGMENTS",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="Also write the full JSON report to this file; `-` writes it to stdout "
+    "(the summary then goes to stderr).",
+)
+@click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(min=0, max=100_000),
+    default=1000,
+    show_default=True,
+    help="Bootstrap replicates (resampling questions) for the 95% intervals; 0 for none.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the bootstrap's random generator.",
+)
+@reports_errors
+def judge_report_command(
+    judgments_path: Path, json_out: str | None, n_boot: int, seed: int
+) -> None:
+    """Summarise a judgments file of `sgbench judge`: A's win rate over B per criterion.
+
+    Win 1, tie 0.5, loss 0, averaged over both orders, with bootstrap intervals over questions;
+    how often the first-shown response wins (position bias); how often the two orders agree; win
+    rates per subgroup and attribute value with their spread (norm_range, cv, gap, ratio, worst).
+    Unparsed verdicts and request errors are left out and counted.
+    """
+    from sgbench.judge import judge_report, write_judge_report
+
+    report = judge_report(judgments_path, n_boot=n_boot, seed=seed)
+    if json_out == "-":
+        click.echo(report.to_json(), nl=False)
+        click.echo(report.render(), err=True)
+    else:
+        if json_out is not None:
+            write_judge_report(report, json_out)
+        click.echo(report.render())

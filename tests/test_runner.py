@@ -9,20 +9,18 @@ wait; only the timeout case really waits (client timeout 0.5 s).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import random
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from fake_openai import ChatHandler, LoopbackChatServer, serving
 
 from sgbench.cli import main
 from sgbench.errors import InputError
@@ -37,7 +35,7 @@ CLIENT_TIMEOUT = 0.5
 FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, max_retry_after=30.0, jitter=0)
 
 
-class FakeServer:
+class FakeServer(LoopbackChatServer):
     """A chat-completions server on 127.0.0.1 with scripted failures per sample.
 
     A request's sample is the ``id=...`` token in its last message; without one (the CLI test),
@@ -46,83 +44,40 @@ class FakeServer:
     """
 
     def __init__(self) -> None:
+        super().__init__()
         self.script: dict[str, list[str]] = {}
         self.fallback = "ok"
         """Behaviour of attempts past the end of a sample's script."""
         self.requests: dict[str, int] = defaultdict(int)
-        self.bodies: list[dict[str, Any]] = []
-        self.auth: list[str | None] = []
-        self.lock = threading.Lock()
-        self.release = threading.Event()
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                """Keep test output quiet."""
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(length))
-                content = body["messages"][-1]["content"]
-                found = re.search(r"id=(\S+)", content)
-                sample = found.group(1) if found else content
-                with server.lock:
-                    attempt = server.requests[sample]
-                    server.requests[sample] += 1
-                    server.bodies.append(body)
-                    server.auth.append(self.headers.get("Authorization"))
-                    plan = server.script.get(sample, [])
-                behaviour = plan[attempt] if attempt < len(plan) else server.fallback
-                with contextlib.suppress(OSError):  # the client gave up (the timeout case)
-                    self.respond(behaviour, sample, content)
-
-            def respond(self, behaviour: str, sample: str, content: str) -> None:
-                if behaviour == "timeout":
-                    server.release.wait(CLIENT_TIMEOUT + 0.4)
-                    behaviour = "ok"
-                if behaviour.startswith("429"):
-                    self.send(429, b'{"error": "slow down"}', {"Retry-After": behaviour[4:]})
-                elif behaviour == "500":
-                    self.send(500, b"internal error")
-                elif behaviour == "401":
-                    self.send(401, b'{"error": "bad key"}')
-                elif behaviour == "echo400":
-                    auth = self.headers.get("Authorization", "")
-                    self.send(400, f"bad request; you sent {auth}".encode())
-                elif behaviour == "malformed":
-                    self.send(200, b'{"choices": [ {"message": ')
-                elif behaviour == "nochoices":
-                    self.send(200, b'{"choices": []}')
-                else:
-                    option = re.search(r"^(\d+)\. ", content, re.MULTILINE)
-                    text = f"Answer: {option.group(1)}" if option else f"Answer for {sample}"
-                    reply = {
-                        "choices": [
-                            {
-                                "message": {"role": "assistant", "content": text},
-                                "finish_reason": "stop",
-                            }
-                        ],
-                        "usage": {"prompt_tokens": 10, "completion_tokens": 3},
-                    }
-                    self.send(200, json.dumps(reply).encode())
-
-            def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+    def respond(self, handler: ChatHandler, body: dict[str, Any]) -> None:
+        content = body["messages"][-1]["content"]
+        found = re.search(r"id=(\S+)", content)
+        sample = found.group(1) if found else content
+        with self.lock:
+            attempt = self.requests[sample]
+            self.requests[sample] += 1
+            plan = self.script.get(sample, [])
+        behaviour = plan[attempt] if attempt < len(plan) else self.fallback
+        if behaviour == "timeout":
+            self.release.wait(CLIENT_TIMEOUT + 0.4)
+            behaviour = "ok"
+        if behaviour.startswith("429"):
+            handler.send(429, b'{"error": "slow down"}', {"Retry-After": behaviour[4:]})
+        elif behaviour == "500":
+            handler.send(500, b"internal error")
+        elif behaviour == "401":
+            handler.send(401, b'{"error": "bad key"}')
+        elif behaviour == "echo400":
+            auth = handler.headers.get("Authorization", "")
+            handler.send(400, f"bad request; you sent {auth}".encode())
+        elif behaviour == "malformed":
+            handler.send(200, b'{"choices": [ {"message": ')
+        elif behaviour == "nochoices":
+            handler.send(200, b'{"choices": []}')
+        else:
+            option = re.search(r"^(\d+)\. ", content, re.MULTILINE)
+            handler.send_chat(f"Answer: {option.group(1)}" if option else f"Answer for {sample}")
 
     def endpoint(self, api_key: str | None = KEY) -> Endpoint:
         return Endpoint(base_url=self.url, api_key=api_key, timeout=CLIENT_TIMEOUT)
@@ -130,14 +85,8 @@ class FakeServer:
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServer]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    fake = FakeServer()
-    fake.thread.start()
-    yield fake
-    fake.release.set()
-    fake.httpd.shutdown()
-    fake.httpd.server_close()
+    with serving(FakeServer(), monkeypatch) as fake:
+        yield fake
 
 
 def prompts(n: int) -> list[Prompt]:

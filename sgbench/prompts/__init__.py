@@ -1,8 +1,9 @@
 """Persona prompts for the dataset's samples: ``sgbench prompts``.
 
-:mod:`~sgbench.prompts.templates` holds the built-in templates (``paper``, ``plain``, ``json``),
-reads template files and renders a split; :mod:`~sgbench.prompts.render` fills one template with
-one sample's fields (standard library only, because the lm-evaluation-harness export copies it).
+:mod:`~sgbench.prompts.templates` holds the built-in templates (``paper``, ``plain``, ``json``,
+``open``), reads template files and renders a split; :mod:`~sgbench.prompts.render` fills one
+template with one sample's fields (standard library only, because the lm-evaluation-harness
+export copies it).
 """
 
 from __future__ import annotations

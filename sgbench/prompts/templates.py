@@ -79,6 +79,16 @@ BUILTIN_TEMPLATES: Final[tuple[Template, ...]] = (
         target='{{"answer": {answer}}}',
         description='persona as the system message, the answer as {"answer": <number>}',
     ),
+    Template(
+        name="open",
+        system="{persona}",
+        user="{question}\n\n"
+        "Give your own view on this in a few sentences, in your own words, as the person you "
+        "are. Do not reply with an option number.",
+        # No free-text reference answer exists, so the fine-tuning target stays the modal code.
+        description="open-ended: persona as the system message, the question without numbered "
+        "options, a few sentences of free text (judge them with `sgbench judge`)",
+    ),
 )
 """The built-in templates; adding one is adding one entry here."""
 

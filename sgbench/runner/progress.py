@@ -21,8 +21,10 @@ def format_duration(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
-def format_progress(done: int, total: int, errors: int, elapsed: float) -> str:
+def format_progress(done: int, total: int, errors: int, elapsed: float, label: str = "run") -> str:
     """The progress line: ``run: 120/400 (30.0%) · 2 errors · 4.0/s · ETA 1m10s``.
+
+    ``label`` starts the line (``run``, ``judge``).
 
     The rate is requests finished in this run per second of this run; the ETA is the remaining
     requests at that rate (``ETA ?`` before the first one finishes).
@@ -31,7 +33,7 @@ def format_progress(done: int, total: int, errors: int, elapsed: float) -> str:
     rate = done / elapsed if elapsed > 0 else 0.0
     eta = format_duration((total - done) / rate) if rate > 0 else "?"
     noun = "error" if errors == 1 else "errors"
-    return f"run: {done}/{total} ({share:.1f}%) · {errors} {noun} · {rate:.1f}/s · ETA {eta}"
+    return f"{label}: {done}/{total} ({share:.1f}%) · {errors} {noun} · {rate:.1f}/s · ETA {eta}"
 
 
 class Progress:
@@ -45,12 +47,14 @@ class Progress:
         enabled: bool,
         interval: float = 0.2,
         clock: Callable[[], float] = time.monotonic,
+        label: str = "run",
     ) -> None:
         self.total = total
         self.stream = stream
         self.enabled = enabled
         self.interval = interval
         self.clock = clock
+        self.label = label
         self.start = clock()
         self._last_draw: float | None = None
         self._width = 0
@@ -63,7 +67,7 @@ class Progress:
         if not force and self._last_draw is not None and now - self._last_draw < self.interval:
             return
         self._last_draw = now
-        line = format_progress(done, self.total, errors, now - self.start)
+        line = format_progress(done, self.total, errors, now - self.start, self.label)
         # Pad with spaces so a shorter line fully covers the previous one.
         self.stream.write("\r" + line.ljust(self._width))
         self.stream.flush()

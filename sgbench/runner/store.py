@@ -14,6 +14,10 @@ Before a run, :func:`prepare_output` keeps the responses, drops error lines (the
 tried again), duplicate ids and a line cut short by an interruption, so after any run the file
 has at most one line per id. Responses written with another model, template or sampling
 parameters are refused rather than mixed.
+
+Other commands that append one line per request (``sgbench judge``) describe their lines with a
+:class:`LineFormat` (which fields identify a line, which settings must match) and reuse
+:func:`prepare_output` and :func:`response_line` unchanged.
 """
 
 from __future__ import annotations
@@ -32,11 +36,43 @@ RUN_KEYS = ("model", "template", "params")
 
 
 @dataclass(frozen=True)
+class LineFormat:
+    """What identifies a line of an append-only output file, and what must match to resume."""
+
+    keys: tuple[str, ...]
+    """String fields that together identify a line (one line per key after tidying)."""
+    run_keys: tuple[str, ...]
+    """Settings every line must share with the run appending to the file."""
+    name: str
+    """What a line is, for error messages (``response line of `sgbench run` ``)."""
+    settings: str
+    """What the run keys are, for the resume error (``model, template or sampling parameters``)."""
+
+
+RESPONSES = LineFormat(
+    keys=("id",),
+    run_keys=RUN_KEYS,
+    name="response line of `sgbench run`",
+    settings="model, template or sampling parameters",
+)
+"""The responses file of ``sgbench run``."""
+
+
+def line_key(obj: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The identity of a line: its ``keys`` fields joined by a tab (the id alone for
+    :data:`RESPONSES`); None when one of them is missing or not a string."""
+    values = [obj.get(key) for key in keys]
+    if not all(isinstance(value, str) for value in values):
+        return None
+    return "\t".join(str(value) for value in values)
+
+
+@dataclass(frozen=True)
 class ExistingOutput:
     """What :func:`prepare_output` found in the output file."""
 
     done: frozenset[str]
-    """Ids with a response; the run skips them."""
+    """Keys (:func:`line_key`; for responses, ids) with a line; the run skips them."""
     n_errors_dropped: int
     """Error lines removed (their samples are tried again)."""
     n_duplicates_dropped: int
@@ -60,23 +96,28 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         raise InputError(f"{path}: cannot write ({exc.strerror})") from None
 
 
-def _mismatch(line: Mapping[str, Any], run: Mapping[str, Any]) -> str | None:
-    for key in RUN_KEYS:
+def _mismatch(
+    line: Mapping[str, Any], run: Mapping[str, Any], run_keys: tuple[str, ...]
+) -> str | None:
+    for key in run_keys:
         if line.get(key) != run[key]:
             return f"{key} {line.get(key)!r}, but this run has {run[key]!r}"
     return None
 
 
-def prepare_output(path: str | Path, run: Mapping[str, Any]) -> ExistingOutput:
+def prepare_output(
+    path: str | Path, run: Mapping[str, Any], line_format: LineFormat = RESPONSES
+) -> ExistingOutput:
     """Read an existing output file for resuming, and tidy it (module docstring).
 
-    ``run`` holds this run's :data:`RUN_KEYS`. A missing or empty file means nothing is done.
-    The file is rewritten (atomically) only when a line is dropped or its last line has no
-    newline.
+    ``run`` holds this run's ``line_format.run_keys`` (for responses, :data:`RUN_KEYS`); lines
+    are identified by :func:`line_key`. A missing or empty file means nothing is done. The file
+    is rewritten (atomically) only when a line is dropped or its last line has no newline.
 
     Raises:
         InputError: the path is a folder or unreadable, or a line (other than an unfinished last
-            one) is not a response object, or a response was written with other run settings.
+            one) is not an object with the format's keys, or a line was written with other run
+            settings.
     """
     where = Path(path)
     if where.is_dir():
@@ -89,7 +130,7 @@ def prepare_output(path: str | Path, run: Mapping[str, Any]) -> ExistingOutput:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{path}: not UTF-8 text (byte {exc.start}); not a responses file"
+            f"{path}: not UTF-8 text (byte {exc.start}); not a file of {line_format.name}s"
         ) from None
     raw_lines = text.split("\n")
     unfinished = not text.endswith("\n") and text != ""
@@ -103,26 +144,27 @@ def prepare_output(path: str | Path, run: Mapping[str, Any]) -> ExistingOutput:
             obj = json.loads(line)
         except json.JSONDecodeError:
             obj = None
-        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        key = line_key(obj, line_format.keys) if isinstance(obj, dict) else None
+        if not isinstance(obj, dict) or key is None:
             if unfinished and number == len(raw_lines):
                 truncated = 1  # the run writing it was stopped mid-line
                 continue
             raise InputError(
-                f"{path}: line {number}: not a response line of `sgbench run`; choose another --out"
+                f"{path}: line {number}: not a {line_format.name}; choose another --out"
             )
         if "error" in obj:
             errors += 1
             continue
-        problem = _mismatch(obj, run)
+        problem = _mismatch(obj, run, line_format.run_keys)
         if problem is not None:
             raise InputError(
                 f"{path}: line {number}: written with {problem}; "
-                "use another --out for another model, template or sampling parameters"
+                f"use another --out for another {line_format.settings}"
             )
-        if obj["id"] in done:
+        if key in done:
             duplicates += 1
             continue
-        done.add(obj["id"])
+        done.add(key)
         kept.append(line.removesuffix("\r"))
     if errors or duplicates or truncated or unfinished:
         write_text_atomic(where, "".join(line + "\n" for line in kept))

@@ -158,3 +158,48 @@ def bootstrap_intervals(
         fairness=fairness,
         groups=group_intervals,
     )
+
+
+def paired_difference_intervals(
+    values: FloatArray,
+    questions: Sequence[str] | pd.Series,
+    reference: int,
+    *,
+    n_boot: int,
+    seed: int,
+) -> FloatArray:
+    """``(E, 2)``: the percentile interval of ``mean(values[reference]) − mean(values[e])``.
+
+    ``values`` is ``(E, N)``: one per-sample metric for each of ``E`` prediction sets scored on
+    the same ``N`` samples, ``questions`` the question of each sample. Every row is resampled with
+    the *same* replicates, so the differences are paired; the replicates are the multiplicity
+    matrix ``W`` that :func:`bootstrap_intervals` draws for this seed and number of questions.
+    Replicate ``b`` of row ``e`` is ``m[b, e] = Σ_q W[b, q] S[q, e] / Σ_q W[b, q] n_q``, with
+    ``S[q, e]`` the sum of row ``e`` over the samples of question ``q`` and ``n_q`` their number;
+    the interval is the 2.5th and 97.5th percentile of ``m[b, reference] − m[b, e]`` over ``b``.
+    Row ``reference`` gets ``[0, 0]``. All NaN when ``n_boot`` is 0.
+
+    Raises:
+        InputError: invalid ``n_boot`` or ``seed``, ``reference`` not a row, or ``values`` without
+            one column per sample.
+    """
+    check_settings(n_boot, seed)
+    matrix = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    q_codes, q_names = pd.factorize(pd.Series(np.asarray(questions, dtype=object)), sort=True)
+    question = np.asarray(q_codes, dtype=np.int64)
+    if matrix.shape[1] != len(question) or len(question) == 0:
+        raise InputError(
+            f"values have {matrix.shape[1]} column(s) for {len(question)} sample(s); "
+            "need one per sample, at least one"
+        )
+    if not 0 <= reference < matrix.shape[0]:
+        raise InputError(f"reference row {reference} is not one of {matrix.shape[0]} rows")
+    if n_boot == 0:
+        return np.full((matrix.shape[0], 2), np.nan)
+    n_questions = len(q_names)
+    weights = multiplicities(n_questions, n_boot, seed)
+    sums = np.zeros((n_questions, matrix.shape[0]), dtype=np.float64)
+    np.add.at(sums, question, matrix.T)
+    counts = np.bincount(question, minlength=n_questions).astype(np.float64)
+    means = (weights @ sums) / (weights @ counts)[:, None]
+    return np.asarray(_percentiles(means[:, [reference]] - means).T, dtype=np.float64)

@@ -1,0 +1,248 @@
+"""The baseline rules: each a pure, vectorised function from the training split to predictions.
+
+Every rule sees only the ``train`` split (its samples' distributions and modal answers) and the
+*questions and subgroups* of the split it predicts, never that split's answers. A rule returns,
+for every target sample, the **scale position** of its predicted option (an index into the item's
+options, as in :class:`~sgbench.scoring.data.ItemArrays`), or ``-1`` when it has nothing to go
+on. Notation: ``p_s,q`` is training subgroup ``s``'s answer distribution on question ``q`` (the
+dataset's weighted shares), ``n_s,q`` its number of valid answers.
+
+- ``random``: a uniform draw among the item's options, ``np.random.default_rng(seed)``, one draw
+  per target sample in the split's row order.
+- ``majority``: the mode of the pooled distribution ``Σ_s n_s,q · p_s,q`` over every training
+  subgroup ``s`` with a sample of ``q`` (each subgroup weighs as many answers as it has: the
+  "average Singaporean" of the training data).
+- ``composition``: for a target subgroup fixing attributes ``a = x`` and ``b = y``, the mode of the
+  unweighted mean ``(p_{a=x},q + p_{b=y},q) / 2`` of the training distributions of the
+  single-attribute subgroups it crosses; each source counts once, whatever its size. Sources
+  without a training sample of ``q`` are left out of the mean; with none left, ``majority``.
+- ``nearest``: the modal answer of the training subgroup that shares the most attribute values
+  with the target subgroup, among those with a training sample of ``q``. Ties go to the larger
+  subgroup (``subgroup_size``), then to the first ``subgroup_id`` in sorted (code point) order.
+
+Modes: the option with the largest weight; weights within a relative ``1e-9`` of the largest are
+tied (sums of floats that are equal in exact arithmetic can differ in the last bit), and ties go
+to the first option in scale order, as the dataset's ``answer`` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from sgbench.errors import InputError
+from sgbench.scoring.data import BoolArray, FloatArray, IntArray, ItemArrays
+
+TIE_TOLERANCE: Final = 1e-9
+"""Relative tolerance under which two option weights count as tied."""
+
+NO_PREDICTION: Final = -1
+"""The position a rule returns for a sample it cannot predict."""
+
+_PAD: Final = -(2**40)
+"""Stands for "no option here" in padded code matrices (codes are int32)."""
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The ``train`` split as a rule sees it."""
+
+    items: ItemArrays
+    """The training samples (distributions, modal answers, attribute values)."""
+    n_valid: IntArray
+    """``(N,)`` valid answers of each training sample."""
+    subgroup_size: IntArray
+    """``(N,)`` respondents in each training sample's subgroup."""
+
+
+def first_mode(weights: FloatArray, valid: BoolArray) -> IntArray:
+    """Per row, the first position (in scale order) whose weight is the row's largest.
+
+    ``weights`` and ``valid`` are ``(N, K)``; positions where ``valid`` is False never win.
+    Weights within a relative :data:`TIE_TOLERANCE` of the row's maximum are tied.
+    """
+    masked = np.where(valid, weights, -np.inf)
+    top = masked.max(axis=1, keepdims=True)
+    is_top = masked >= top - TIE_TOLERANCE * np.abs(top)
+    return np.asarray(is_top.argmax(axis=1), dtype=np.int64)
+
+
+def _questions(target: ItemArrays, train: ItemArrays) -> tuple[IntArray, IntArray, int]:
+    """Codes of each sample's question in one shared numbering: (target, train, count)."""
+    every = pd.concat(
+        [target.meta["question_id"], train.meta["question_id"]], ignore_index=True
+    ).astype(str)
+    codes, names = pd.factorize(every, sort=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    return codes[: target.n], codes[target.n :], len(names)
+
+
+def _widen(matrix: FloatArray, width: int) -> FloatArray:
+    """Pad an ``(N, K)`` matrix with zero columns to ``(N, width)``."""
+    return np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])))
+
+
+def _codes(items: ItemArrays, width: int) -> IntArray:
+    """Option codes padded to ``width`` columns, with :data:`_PAD` where there is no option."""
+    pad = ((0, 0), (0, width - items.codes.shape[1]))
+    return np.where(np.pad(items.valid, pad), np.pad(items.codes, pad), _PAD)
+
+
+def check_same_options(target: ItemArrays, train: ItemArrays) -> None:
+    """Raise :class:`InputError` if a question's options differ between the two splits.
+
+    The rules carry positions from training samples to target samples of the same question, which
+    is only meaningful when the question has the same options, in the same order, everywhere.
+    """
+    q_target, q_train, _ = _questions(target, train)
+    width = max(target.codes.shape[1], train.codes.shape[1])
+    codes = np.concatenate([_codes(target, width), _codes(train, width)])
+    questions = np.concatenate([q_target, q_train])
+    # Every question code occurs, so the first row of each, in code order, is its reference.
+    reference = codes[np.unique(questions, return_index=True)[1]]
+    bad = (codes != reference[questions]).any(axis=1)
+    if bad.any():
+        ids = target.ids + train.ids
+        raise InputError(
+            f"sample {ids[int(np.flatnonzero(bad)[0])]!r}: its question has other options in "
+            "another split; rebuild the dataset"
+        )
+
+
+def random_positions(target: ItemArrays, seed: int) -> IntArray:
+    """A uniform draw among each item's ``K`` options, from ``np.random.default_rng(seed)``."""
+    rng = np.random.default_rng(seed)
+    return np.asarray(rng.integers(0, target.k), dtype=np.int64)
+
+
+def majority_positions(target: ItemArrays, train: TrainingData) -> IntArray:
+    """The mode of the question's pooled training distribution ``Σ_s n_s,q · p_s,q``.
+
+    ``-1`` for questions without any training sample.
+    """
+    q_target, q_train, n_questions = _questions(target, train.items)
+    width = max(target.codes.shape[1], train.items.codes.shape[1])
+    pooled = np.zeros((n_questions, width), dtype=np.float64)
+    weighted = train.n_valid[:, None].astype(np.float64) * train.items.target
+    np.add.at(pooled, q_train, _widen(weighted, width))
+    seen = np.bincount(q_train, minlength=n_questions) > 0
+    valid = np.pad(target.valid, ((0, 0), (0, width - target.codes.shape[1])))
+    position = first_mode(pooled[q_target], valid)
+    return np.where(seen[q_target], position, NO_PREDICTION)
+
+
+def _single_attribute(items: ItemArrays) -> pd.Series:
+    """For each sample, the attribute of a single-attribute subgroup, else None."""
+    present = items.meta[list(items.attributes)].notna().to_numpy(dtype=bool)
+    names = np.asarray(items.attributes, dtype=object)
+    which = names[present.argmax(axis=1)].astype(object)
+    which[present.sum(axis=1) != 1] = None
+    return pd.Series(which, dtype=object)
+
+
+def composition_sources(target: ItemArrays, train: TrainingData) -> tuple[FloatArray, IntArray]:
+    """Sum of the source distributions and the number of sources, per target sample.
+
+    A source of target sample ``(s, q)`` is the training sample ``(a = x, q)`` of the
+    single-attribute subgroup ``a = x`` for each attribute value ``a = x`` that ``s`` fixes.
+    Returns ``(N, K)`` sums (in the target's option positions) and ``(N,)`` source counts.
+    """
+    width = max(target.codes.shape[1], train.items.codes.shape[1])
+    singles = train.items.meta.assign(
+        __attribute=_single_attribute(train.items), __row=np.arange(train.items.n)
+    )
+    singles = singles.loc[singles["__attribute"].notna()]
+    total = np.zeros((target.n, width), dtype=np.float64)
+    count = np.zeros(target.n, dtype=np.int64)
+    source_dist = _widen(train.items.target, width)
+    for attribute in target.attributes:
+        # One merge per attribute (there are a handful), none per subgroup or question.
+        pool = singles.loc[singles["__attribute"] == attribute, ["question_id", attribute, "__row"]]
+        wanted = target.meta[["question_id", attribute]].reset_index(drop=True)
+        found = wanted.merge(pool, on=["question_id", attribute], how="left", validate="m:1")
+        row = found["__row"].to_numpy(dtype=np.float64)
+        hit = ~np.isnan(row) & wanted[attribute].notna().to_numpy()
+        rows = row[hit].astype(np.int64)
+        total[hit] += source_dist[rows]
+        count[hit] += 1
+    return total, count
+
+
+def composition_positions(target: ItemArrays, train: TrainingData) -> tuple[IntArray, BoolArray]:
+    """The mode of the unweighted mean of the source distributions (see the module docstring).
+
+    Returns the positions and a mask of the samples that fell back to ``majority`` (no source).
+    """
+    total, count = composition_sources(target, train)
+    width = total.shape[1]
+    valid = np.pad(target.valid, ((0, 0), (0, width - target.codes.shape[1])))
+    # Dividing by the count does not move the mode; it keeps the weights on the same scale.
+    mean = total / np.maximum(count, 1)[:, None]
+    position = first_mode(mean, valid)
+    fallback = count == 0
+    return np.where(fallback, majority_positions(target, train), position), fallback
+
+
+def shared_values(target: pd.DataFrame, train: pd.DataFrame, attributes: list[str]) -> IntArray:
+    """``(T, S)``: how many attribute values target subgroup ``t`` and training subgroup ``s``
+    share (an attribute both fix, with the same value)."""
+    shared = np.zeros((len(target), len(train)), dtype=np.int64)
+    for attribute in attributes:
+        left = target[attribute].to_numpy(dtype=object)[:, None]
+        right = train[attribute].to_numpy(dtype=object)[None, :]
+        both = pd.notna(left) & pd.notna(right)
+        shared += both & (left == right)
+    return shared
+
+
+def nearest_order(shared: IntArray, size: IntArray) -> IntArray:
+    """``(T, S)``: for each target subgroup, the training subgroups from nearest to farthest.
+
+    Most shared values first; ties to the larger ``size``; then to the lower index (the training
+    subgroups are given sorted by ``subgroup_id``).
+    """
+    index = np.broadcast_to(np.arange(shared.shape[1]), shared.shape)
+    larger = np.broadcast_to(-size, shared.shape)
+    return np.asarray(np.lexsort((index, larger, -shared), axis=-1), dtype=np.int64)
+
+
+def nearest_positions(target: ItemArrays, train: TrainingData) -> tuple[IntArray, BoolArray]:
+    """The modal answer of the nearest training subgroup with a sample of the question.
+
+    Returns the positions and a mask of the samples that fell back to ``majority`` (no training
+    subgroup has a sample of the question).
+    """
+    if train.items.n == 0:
+        return majority_positions(target, train), np.ones(target.n, dtype=bool)
+    attributes = list(target.attributes)
+    q_target, q_train, n_questions = _questions(target, train.items)
+    train_meta = train.items.meta.assign(__size=train.subgroup_size)
+    subgroups = (
+        train_meta.groupby("subgroup_id", sort=True, dropna=False)
+        .agg({**{a: "first" for a in attributes}, "__size": "max"})
+        .reset_index()
+    )
+    s_codes = np.asarray(
+        pd.Categorical(train_meta["subgroup_id"], categories=subgroups["subgroup_id"]).codes,
+        dtype=np.int64,
+    )
+    wanted = target.meta[["subgroup_id", *attributes]]
+    t_codes, t_names = pd.factorize(wanted["subgroup_id"], sort=True)
+    targets = wanted.drop_duplicates("subgroup_id").set_index("subgroup_id").loc[t_names]
+    size = subgroups["__size"].to_numpy(dtype=np.int64)
+    order = nearest_order(shared_values(targets.reset_index(), subgroups, attributes), size)
+
+    # row_of[q, s]: the training row of subgroup s on question q (-1: none).
+    row_of = np.full((n_questions, len(subgroups)), -1, dtype=np.int64)
+    row_of[q_train, s_codes] = np.arange(train.items.n)
+    candidates = order[np.asarray(t_codes, dtype=np.int64)]
+    available = np.take_along_axis(row_of[q_target], candidates, axis=1) >= 0
+    fallback: BoolArray = np.asarray(~available.any(axis=1), dtype=bool)
+    chosen = np.take_along_axis(candidates, available.argmax(axis=1)[:, None], axis=1)[:, 0]
+    row = row_of[q_target, chosen]
+    # The dataset's modal answer: the first modal option in scale order.
+    position = train.items.modal[np.maximum(row, 0)].argmax(axis=1)
+    return np.where(fallback, majority_positions(target, train), position), fallback

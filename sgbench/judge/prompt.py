@@ -1,0 +1,183 @@
+"""The judge's prompt and reading its verdicts back (standard library only, pure functions).
+
+One request shows the judge the persona, the question, the subgroup's actual answer distribution
+(each option's label and share, in scale order) and two responses, shown as "Response 1" and
+"Response 2", and asks for a verdict per criterion: ``"1"``, ``"2"`` or ``"tie"``, as a JSON
+object. The wording is fixed and versioned by :data:`JUDGE_PROMPT`: the same sample, responses
+and criteria always give the same messages.
+
+Reading a reply (:func:`parse_verdicts`) never guesses. The reply's last JSON object that has a
+criterion key is read (code fences and text around it are allowed): a value counts only when it
+is ``1``, ``2``, ``tie``, ``Response 1`` or ``Response 2`` (any case, quotes and surrounding
+punctuation ignored). Without such an object, lines starting ``overall: 1`` (or ``= 2``,
+``- tie``, ``**Overall**: Response 1``) are read, and a criterion given twice with different
+values is unreadable. Anything else leaves that criterion unread (None).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Literal
+
+from sgbench.errors import InputError
+from sgbench.prompts import Message
+
+JUDGE_PROMPT: Final = "judge-v1"
+"""Name of the prompt wording, recorded with every judgment; change it when the text changes."""
+
+CRITERIA: Final = ("overall", "value", "persona")
+"""The criteria a judge can be asked about, in prompt and report order."""
+
+CRITERION_TEXT: Final[Mapping[str, str]] = {
+    "overall": "which response is the better answer to the question from this person, all things "
+    "considered",
+    "value": "which response expresses a view closer to how this group actually answers the "
+    "question (the shares above): the view most of the group holds, with as much certainty or "
+    "division as the group shows",
+    "persona": "which response is more consistent with who is speaking: the person described "
+    "above, in what they say and how they say it, without stereotyping them",
+}
+"""What the judge is asked for each criterion."""
+
+Position = Literal["1", "2", "tie"]
+"""A verdict as the judge gives it: the first-shown response, the second-shown one, or a tie."""
+
+_VALUE_WORDS: Final[Mapping[str, Position]] = {
+    "1": "1",
+    "2": "2",
+    "tie": "tie",
+    "response 1": "1",
+    "response 2": "2",
+}
+_VALUE_EDGES: Final = " \t\r\n\"'`*_.,;:!()[]<>"
+_FENCE: Final = re.compile(r"```[a-zA-Z]*")
+
+SYSTEM: Final = (
+    "You are a careful, impartial judge. You compare two answers that an AI model wrote while "
+    "speaking as a member of a particular group of people, in reply to a survey question."
+)
+
+
+def parse_criteria(text: str) -> tuple[str, ...]:
+    """``"value,overall"`` → ``("overall", "value")``: the named criteria in :data:`CRITERIA`
+    order, each once.
+
+    Raises:
+        InputError: an unknown or empty name.
+    """
+    names = [part.strip() for part in text.split(",")]
+    unknown = [name for name in names if name not in CRITERIA]
+    if unknown or not names:
+        raise InputError(
+            f"--criteria {text!r}: unknown criterion {unknown[0]!r}; choose from "
+            f"{', '.join(CRITERIA)} (comma-separated)"
+        )
+    return tuple(name for name in CRITERIA if name in names)
+
+
+def reply_format(criteria: Sequence[str]) -> str:
+    """The JSON object the judge is asked to reply with, values left as placeholders."""
+    return "{" + ", ".join(f'"{name}": "<1|2|tie>"' for name in criteria) + "}"
+
+
+def distribution_text(options: Sequence[Mapping[str, Any]], shares: Sequence[float]) -> str:
+    """One ``- <label>: <share>%`` line per option, in scale order (shares to one decimal)."""
+    return "\n".join(
+        f"- {option['label']}: {100.0 * float(share):.1f}%"
+        for option, share in zip(options, shares, strict=True)
+    )
+
+
+def judge_messages(
+    row: Mapping[str, Any], first: str, second: str, criteria: Sequence[str]
+) -> list[Message]:
+    """The judge's request for one sample (a dataset row) and two responses, shown in this order.
+
+    The row needs ``persona``, ``question``, ``options``, ``distribution`` and ``n_valid``.
+    """
+    listed = "\n".join(f"- {name}: {CRITERION_TEXT[name]}." for name in criteria)
+    user = (
+        f"The model was told to speak as this person:\n{row['persona']}\n\n"
+        f"It was asked:\n{row['question']}\n\n"
+        "How people in this group actually answered this question in the survey (shares of the "
+        f"{int(row['n_valid'])} respondents of the group who answered):\n"
+        f"{distribution_text(list(row['options']), list(row['distribution']))}\n\n"
+        f"[Response 1 begins]\n{first}\n[Response 1 ends]\n\n"
+        f"[Response 2 begins]\n{second}\n[Response 2 ends]\n\n"
+        f"Compare the two responses on each criterion:\n{listed}\n\n"
+        "The order in which the responses are shown, and their length, must not affect your "
+        'judgement. Say "tie" when neither response is better on a criterion. Reply with a JSON '
+        'object only, with exactly these keys and, for each, "1", "2" or "tie":\n'
+        f"{reply_format(criteria)}"
+    )
+    return [Message(role="system", content=SYSTEM), Message(role="user", content=user)]
+
+
+def repair_messages(
+    messages: Sequence[Message], reply: str, criteria: Sequence[str]
+) -> list[Message]:
+    """The one retry after an unreadable reply: the same conversation, the reply, and a request
+    for the JSON object alone (a plain repeat would get the same reply at temperature 0)."""
+    ask = (
+        "Your reply could not be read. Reply again with the JSON object only, with exactly these "
+        f'keys and, for each, "1", "2" or "tie":\n{reply_format(criteria)}'
+    )
+    return [
+        *messages,
+        Message(role="assistant", content=reply),
+        Message(role="user", content=ask),
+    ]
+
+
+def _position(value: object) -> Position | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value in (1, 2):
+        return "1" if value == 1 else "2"
+    if not isinstance(value, str):
+        return None
+    word = " ".join(value.strip(_VALUE_EDGES).split()).casefold()
+    return _VALUE_WORDS.get(word)
+
+
+def _json_objects(text: str) -> list[dict[str, Any]]:
+    """Every JSON object embedded in ``text`` (outermost ones, left to right)."""
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    index = text.find("{")
+    while index != -1:
+        try:
+            value, end = decoder.raw_decode(text, index)
+        except ValueError:
+            index = text.find("{", index + 1)
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+        index = text.find("{", end)
+    return found
+
+
+def _from_lines(text: str, criterion: str) -> Position | None:
+    """``overall: 1`` (``**Overall** - Response 2``, ...): the one value the lines give."""
+    pattern = re.compile(
+        rf"^[\W_]*{criterion}[\W_]*?[:=\-][\s\"'*`]*(response\s*[12]|[12]|tie)(?![\w.])",
+        re.IGNORECASE | re.MULTILINE,
+    )
+    values = {_position(match.group(1)) for match in pattern.finditer(text)}
+    return values.pop() if len(values) == 1 else None
+
+
+def parse_verdicts(text: str, criteria: Sequence[str]) -> dict[str, Position | None]:
+    """The judge's verdict per criterion (rules in the module docstring); None where unreadable."""
+    cleaned = _FENCE.sub("", text)
+    objects = [
+        {str(key).strip().casefold(): value for key, value in obj.items()}
+        for obj in _json_objects(cleaned)
+    ]
+    chosen = [obj for obj in objects if any(name in obj for name in criteria)]
+    if chosen:
+        last = chosen[-1]
+        return {name: _position(last.get(name)) for name in criteria}
+    return {name: _from_lines(cleaned, name) for name in criteria}

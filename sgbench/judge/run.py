@@ -1,0 +1,431 @@
+"""Judge two responses files pairwise with an LLM judge: ``sgbench judge A.jsonl B.jsonl``.
+
+For every sample of the split that both files answer (a line with a non-empty ``response`` and
+no ``error``), the judge is asked twice: order ``AB`` shows A's response first, order ``BA``
+shows B's first. Each request goes through the runner (:mod:`sgbench.runner`): the same bounded
+pool, retries with backoff, resumable append-only output and progress line as ``sgbench run``.
+A reply whose verdicts cannot all be read is retried once, with a request for the JSON object
+alone (:func:`~sgbench.judge.prompt.repair_messages`); if the retry cannot be read either, the
+judgment is recorded with ``parse: "unparsed"`` and null for each unread criterion, never
+guessed. A request that fails after every attempt becomes an error line, tried again by the next
+run.
+
+A judgment line (JSON, one per sample and order)::
+
+    {"id", "order": "AB"|"BA", "question_id", "subgroup_id", "subgroup",
+     "verdicts": {"<criterion>": "A"|"B"|"tie"|null}, "parse": "ok"|"unparsed",
+     "raw": "<the judge's last reply>", ["raw_first": "<the unread first reply>",]
+     "judge_model", "judge_prompt", "criteria", "params", "a", "b", "dataset",
+     "finish_reason", "usage", "attempts"}
+
+Verdicts name the file (``A`` or ``B``), whatever the order it was shown in. ``a`` and ``b`` are
+``{"model", "template"}`` of the two responses files; ``dataset`` is ``{"name", "version",
+"synthetic", "config", "split"}``. ``attempts`` counts every request sent for the judgment.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal, TextIO
+
+from sgbench.errors import InputError
+from sgbench.judge.prompt import (
+    JUDGE_PROMPT,
+    Position,
+    judge_messages,
+    parse_verdicts,
+    repair_messages,
+)
+from sgbench.prompts import Message
+from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
+from sgbench.runner.progress import format_duration
+from sgbench.runner.run import Outcome, request_with_retries, run_pool
+from sgbench.runner.store import LineFormat, prepare_output
+from sgbench.scoring.predictions import PredictionsError, loads_strict, read_lines
+
+Order = Literal["AB", "BA"]
+ORDERS: Final[tuple[Order, Order]] = ("AB", "BA")
+"""Both orders of a pair: ``AB`` shows A's response first."""
+
+VERDICTS: Final = ("A", "B", "tie")
+"""A recorded verdict names the better file, or a tie; null when the reply could not be read."""
+
+PARSE_STATUS: Final = ("ok", "unparsed")
+
+JUDGMENTS: Final = LineFormat(
+    keys=("id", "order"),
+    run_keys=("judge_model", "judge_prompt", "criteria", "params", "a", "b", "dataset"),
+    name="judgment line of `sgbench judge`",
+    settings="judge model, criteria, sampling parameters, dataset split or pair of files",
+)
+"""The judgments file: one line per (sample, order); settings that must match to resume."""
+
+DEFAULT_MAX_TOKENS: Final = 256
+"""The judge's token budget: room for a short preamble before the JSON object."""
+
+
+@dataclass(frozen=True)
+class Responses:
+    """The answered samples of one responses file (as written by ``sgbench run``)."""
+
+    path: Path
+    model: str | None
+    """The lines' ``model`` (None when the file does not say)."""
+    template: str | None
+    """The lines' ``template`` (None when the file does not say)."""
+    texts: Mapping[str, str]
+    """Id → response, for lines with a non-empty response and no ``error``."""
+    n_lines: int
+    n_unanswered: int
+    """Error lines and empty responses."""
+
+    def identity(self) -> dict[str, str | None]:
+        """``{"model", "template"}``, recorded with every judgment."""
+        return {"model": self.model, "template": self.template}
+
+
+@dataclass(frozen=True)
+class JudgeTask:
+    """One request to the judge: a sample, an order, and the messages showing it."""
+
+    id: str
+    order: Order
+    question_id: str
+    subgroup_id: str
+    subgroup: Mapping[str, str | None]
+    messages: list[Message]
+
+    @property
+    def key(self) -> str:
+        """The judgment's identity in the output file (:func:`~sgbench.runner.store.line_key`)."""
+        return f"{self.id}\t{self.order}"
+
+
+@dataclass(frozen=True)
+class JudgeSummary:
+    """What a judge run did."""
+
+    out: Path
+    n_samples: int
+    """Samples of the split answered in both files."""
+    n_only_one: int
+    """Samples of the split answered in one file only (not judged)."""
+    n_already_done: int
+    """Judgments already in the output file (skipped)."""
+    n_judged: int
+    """Judgments recorded in this run (parsed or unparsed)."""
+    n_unparsed: int
+    """Of those, judgments with at least one criterion unread after the retry."""
+    n_errors: int
+    """Judgments whose requests all failed (error lines; the next run retries them)."""
+    n_retried_errors: int
+    elapsed: float
+
+    def render(self) -> str:
+        """A short summary for stderr."""
+        text = (
+            f"judge: {self.n_samples} samples answered in both files, "
+            f"{2 * self.n_samples} judgments (both orders): {self.n_judged} judged "
+            f"({self.n_unparsed} unparsed)"
+        )
+        if self.n_already_done:
+            text += f", {self.n_already_done} already in {self.out}"
+        if self.n_retried_errors:
+            text += f", {self.n_retried_errors} earlier error(s) retried"
+        text += f", {self.n_errors} error(s) in {format_duration(self.elapsed)}"
+        if self.n_only_one:
+            text += f"; {self.n_only_one} sample(s) answered in only one file were left out"
+        if self.n_errors:
+            text += "; run the same command again to retry the errors"
+        return text
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def read_responses(path: str | Path) -> Responses:
+    """Read a responses file of ``sgbench run`` (any ``{"id", "response"}`` JSON Lines file).
+
+    Raises:
+        PredictionsError: lines that are not objects with a string ``id`` and ``response``,
+            duplicate ids, or a ``model``/``template`` other than the first line's (every
+            problem listed, ``FILE: line N: ...``).
+        InputError: the file is missing, unreadable or empty.
+    """
+    lines, problems, _ = read_lines(path)
+    texts: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    identity: tuple[str | None, str | None] | None = None
+    unanswered = 0
+    for number, text in lines:
+        try:
+            obj = loads_strict(text)
+        except ValueError as exc:
+            problems.append((number, str(exc)))
+            continue
+        if not isinstance(obj, dict):
+            problems.append((number, "not a JSON object"))
+            continue
+        sample_id, response = obj.get("id"), obj.get("response")
+        if not isinstance(sample_id, str) or not isinstance(response, str):
+            problems.append((number, 'needs a string "id" and a string "response"'))
+            continue
+        if sample_id in seen:
+            problems.append(
+                (number, f"duplicate id {sample_id!r} (first on line {seen[sample_id]})")
+            )
+            continue
+        seen[sample_id] = number
+        this = (_text_or_none(obj.get("model")), _text_or_none(obj.get("template")))
+        if identity is None:
+            identity = this
+        elif this != identity:
+            problems.append(
+                (number, f"model/template {this} differs from the first line's {identity}")
+            )
+            continue
+        if "error" in obj or not response.strip():
+            unanswered += 1
+            continue
+        texts[sample_id] = response
+    if problems:
+        raise PredictionsError(str(path), problems)
+    model, template = identity if identity is not None else (None, None)
+    return Responses(
+        path=Path(path),
+        model=model,
+        template=template,
+        texts=texts,
+        n_lines=len(lines),
+        n_unanswered=unanswered,
+    )
+
+
+def build_tasks(
+    rows: Sequence[Mapping[str, Any]],
+    a: Mapping[str, str],
+    b: Mapping[str, str],
+    criteria: Sequence[str],
+) -> list[JudgeTask]:
+    """Both orders of every row that ``a`` and ``b`` (id → response) both answer, in row order."""
+    tasks: list[JudgeTask] = []
+    for row in rows:
+        sample_id = str(row["id"])
+        if sample_id not in a or sample_id not in b:
+            continue
+        shown = {"AB": (a[sample_id], b[sample_id]), "BA": (b[sample_id], a[sample_id])}
+        subgroup = {str(k): _text_or_none(v) for k, v in (row.get("subgroup") or {}).items()}
+        for order in ORDERS:
+            first, second = shown[order]
+            tasks.append(
+                JudgeTask(
+                    id=sample_id,
+                    order=order,
+                    question_id=str(row["question_id"]),
+                    subgroup_id=str(row["subgroup_id"]),
+                    subgroup=subgroup,
+                    messages=judge_messages(row, first, second, criteria),
+                )
+            )
+    return tasks
+
+
+def to_files(verdicts: Mapping[str, Position | None], order: Order) -> dict[str, str | None]:
+    """Verdicts by position (``1``/``2``/``tie``) → by file (``A``/``B``/``tie``) for ``order``."""
+    by_position = {"1": order[0], "2": order[1], "tie": "tie"}
+    return {name: None if v is None else by_position[v] for name, v in verdicts.items()}
+
+
+def judge_one(
+    task: JudgeTask,
+    *,
+    criteria: Sequence[str],
+    model: str,
+    endpoint: Endpoint,
+    params: SamplingParams,
+    policy: RetryPolicy,
+    run: Mapping[str, Any],
+    sleep: Callable[[float], object],
+    stop: threading.Event,
+) -> dict[str, Any] | None:
+    """Ask the judge about one task (retrying an unread reply once); its output line as a dict.
+
+    Returns None when ``stop`` was set before it finished.
+
+    Raises:
+        RequestFailed: a fatal status (the run must stop).
+    """
+    head = {
+        "id": task.id,
+        "order": task.order,
+        "question_id": task.question_id,
+        "subgroup_id": task.subgroup_id,
+        "subgroup": dict(task.subgroup),
+    }
+
+    def ask(messages: Sequence[Message]) -> Outcome | None:
+        return request_with_retries(
+            messages,
+            key=task.key,
+            model=model,
+            endpoint=endpoint,
+            params=params,
+            policy=policy,
+            sleep=sleep,
+            stop=stop,
+        )
+
+    outcome = ask(task.messages)
+    if outcome is None:
+        return None
+    attempts = outcome.attempts
+    if outcome.completion is None:
+        return {**head, "error": outcome.error, **run, "attempts": attempts}
+    completion = outcome.completion
+    verdicts = parse_verdicts(completion.text, criteria)
+    first_raw: str | None = None
+    if any(v is None for v in verdicts.values()):
+        first_raw = completion.text
+        retry = ask(repair_messages(task.messages, first_raw, criteria))
+        if retry is None:
+            return None
+        attempts += retry.attempts
+        if retry.completion is None:
+            return {**head, "error": retry.error, **run, "attempts": attempts}
+        completion = retry.completion
+        verdicts = parse_verdicts(completion.text, criteria)
+    status = "ok" if all(v is not None for v in verdicts.values()) else "unparsed"
+    record: dict[str, Any] = {
+        **head,
+        "verdicts": to_files(verdicts, task.order),
+        "parse": status,
+        "raw": completion.text,
+    }
+    if first_raw is not None:
+        record["raw_first"] = first_raw
+    record.update(run)
+    record.update(finish_reason=completion.finish_reason, usage=completion.usage, attempts=attempts)
+    return record
+
+
+def dataset_identity(root: Path, config: str, split: str) -> dict[str, Any]:
+    """``{"name", "version", "synthetic", "config", "split"}`` of the judged split."""
+    from sgbench.dataset import load_manifest
+
+    manifest = load_manifest(root)
+    synthetic = manifest.get("synthetic")
+    return {
+        "name": str(manifest.get("name", "")),
+        "version": str(manifest.get("version", "")),
+        "synthetic": synthetic if isinstance(synthetic, bool) else None,
+        "config": config,
+        "split": split,
+    }
+
+
+def judge_files(
+    a_path: str | Path,
+    b_path: str | Path,
+    out: str | Path,
+    *,
+    dataset: str | Path,
+    model: str,
+    endpoint: Endpoint,
+    config: str = "default",
+    split: str = "test_ood",
+    criteria: Sequence[str] = ("overall", "value", "persona"),
+    params: SamplingParams | None = None,
+    concurrency: int = 8,
+    policy: RetryPolicy | None = None,
+    progress_stream: TextIO | None = None,
+    show_progress: bool | None = None,
+    sleep: Callable[[float], object] | None = None,
+) -> JudgeSummary:
+    """Judge every sample of ``split`` that both files answer, in both orders, appending one
+    line per judgment to ``out`` (module docstring); judgments already in ``out`` are skipped.
+
+    ``params`` default to temperature 0 and :data:`DEFAULT_MAX_TOKENS`; ``show_progress``,
+    ``progress_stream`` and ``sleep`` are as for :func:`~sgbench.runner.run_model`.
+
+    Raises:
+        InputError: unreadable inputs, no sample answered in both files, an output file that
+            cannot be resumed, or a fatal HTTP status (lines written before it stay in ``out``).
+    """
+    from sgbench.prompts import split_rows
+    from sgbench.scoring.data import resolve_dataset
+
+    if not criteria:
+        raise InputError("no criteria to judge")
+    params = params or SamplingParams(max_tokens=DEFAULT_MAX_TOKENS)
+    policy = policy or RetryPolicy()
+    a, b = read_responses(a_path), read_responses(b_path)
+    root = resolve_dataset(dataset)
+    rows = split_rows(root, config, split)
+    tasks = build_tasks(rows, a.texts, b.texts, criteria)
+    if not tasks:
+        raise InputError(
+            f"{a_path}, {b_path}: no sample of split {split!r} (config {config!r}) is answered "
+            "in both files"
+        )
+    in_split = {str(row["id"]) for row in rows}
+    n_only_one = len((set(a.texts) ^ set(b.texts)) & in_split)
+    run = {
+        "judge_model": model,
+        "judge_prompt": JUDGE_PROMPT,
+        "criteria": list(criteria),
+        "params": params.to_dict(),
+        "a": a.identity(),
+        "b": b.identity(),
+        "dataset": dataset_identity(root, config, split),
+    }
+    existing = prepare_output(out, run, JUDGMENTS)
+    pending = [task for task in tasks if task.key not in existing.done]
+    unparsed = 0
+    lock = threading.Lock()
+
+    def work(
+        task: JudgeTask, wait: Callable[[float], object], stop: threading.Event
+    ) -> dict[str, Any] | None:
+        nonlocal unparsed
+        record = judge_one(
+            task,
+            criteria=criteria,
+            model=model,
+            endpoint=endpoint,
+            params=params,
+            policy=policy,
+            run=run,
+            sleep=wait,
+            stop=stop,
+        )
+        if record is not None and record.get("parse") == "unparsed":
+            with lock:
+                unparsed += 1
+        return record
+
+    counts = run_pool(
+        pending,
+        work,
+        out,
+        where=endpoint.url,
+        concurrency=concurrency,
+        progress_stream=progress_stream,
+        show_progress=show_progress,
+        sleep=sleep,
+        label="judge",
+    )
+    return JudgeSummary(
+        out=Path(out),
+        n_samples=len(tasks) // 2,
+        n_only_one=n_only_one,
+        n_already_done=len(tasks) - len(pending),
+        n_judged=counts.n_done,
+        n_unparsed=unparsed,
+        n_errors=counts.n_errors,
+        n_retried_errors=existing.n_errors_dropped,
+        elapsed=counts.elapsed,
+    )

@@ -1,0 +1,333 @@
+"""``index.html``: the leaderboard as one self-contained page (no external assets).
+
+The page holds a table sortable by clicking its headers (inline JavaScript, which only moves
+rows; ``index.html#sort=<column>`` or ``#sort=<column>-desc`` opens it sorted), an inline SVG
+chart of each entry's ``test_ood`` accuracy per attribute value, the submissions' details, the
+left-out submissions with their reasons, and the rules.
+
+Every piece of submission text goes through :func:`text` (one line, then ``html.escape`` with
+quotes), in element content and in attributes alike; a URL becomes a link only when it starts
+with ``http://`` or ``https://``. The page's Content-Security-Policy allows no source at all except
+its own inline script and style, pinned by their sha256, so no other script can run and nothing
+is fetched even if some text were not escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+from collections.abc import Iterable
+from typing import Final
+
+from sgbench.leaderboard.ranking import RULES, Leaderboard, Row
+from sgbench.leaderboard.render import COLUMNS, Column, number, one_line
+
+STYLE: Final = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #1b1b1b; }
+table { border-collapse: collapse; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th button { font: inherit; font-weight: bold; background: none; border: 0; padding: 0;
+  cursor: pointer; }
+th[aria-sort="ascending"] button::after { content: " ▲"; }
+th[aria-sort="descending"] button::after { content: " ▼"; }
+.synthetic { background: #fff3cd; border: 1px solid #e0c36b; padding: 0.5rem; }
+.chart text { font-size: 12px; }
+dt { font-weight: bold; }
+"""
+
+SCRIPT: Final = """
+(function () {
+  "use strict";
+  var table = document.getElementById("leaderboard");
+  if (!table) { return; }
+  var heads = table.tHead.rows[0].cells;
+  var body = table.tBodies[0];
+  function key(row, col) { return row.cells[col].getAttribute("data-sort"); }
+  function compare(a, b, col, dir) {
+    var x = key(a, col), y = key(b, col), c = 0;
+    if (x === null || y === null) {
+      if (x !== y) { return x === null ? 1 : -1; }
+    } else {
+      var nx = Number(x), ny = Number(y);
+      if (x !== "" && y !== "" && !isNaN(nx) && !isNaN(ny)) { c = nx - ny; }
+      else { c = x < y ? -1 : (x > y ? 1 : 0); }
+      if (c !== 0) { return c * dir; }
+    }
+    return Number(a.getAttribute("data-order")) - Number(b.getAttribute("data-order"));
+  }
+  function sortBy(col, dir) {
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) { return compare(a, b, col, dir); });
+    for (var i = 0; i < rows.length; i++) { body.appendChild(rows[i]); }
+    for (var j = 0; j < heads.length; j++) { heads[j].removeAttribute("aria-sort"); }
+    heads[col].setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
+  }
+  function toggle(col) {
+    var now = heads[col].getAttribute("aria-sort");
+    var first = heads[col].getAttribute("data-first") === "descending" ? -1 : 1;
+    sortBy(col, now === "ascending" ? -1 : (now === "descending" ? 1 : first));
+  }
+  Array.prototype.forEach.call(heads, function (head, col) {
+    head.querySelector("button").addEventListener("click", function () { toggle(col); });
+  });
+  var wanted = /^#sort=([a-z_]+?)(-desc)?$/.exec(window.location.hash);
+  if (wanted) {
+    Array.prototype.forEach.call(heads, function (head, col) {
+      if (head.getAttribute("data-key") === wanted[1]) { sortBy(col, wanted[2] ? -1 : 1); }
+    });
+  }
+})();
+"""
+
+PALETTE: Final = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#999933",
+)
+"""Marker colours (Okabe–Ito, colour-blind safe); entries beyond them change marker shape."""
+
+SHAPES: Final = ("circle", "square", "diamond", "triangle")
+
+_LINK: Final = re.compile(r"https?://[^\s\"<>]+")
+
+# Chart geometry, in pixels.
+_LABEL_W: Final = 220
+_PLOT_W: Final = 480
+_RIGHT: Final = 24
+_TOP: Final = 34
+_ROW_H: Final = 22
+_LEGEND_ROW: Final = 18
+_RADIUS: Final = 5.0
+
+
+def text(value: object) -> str:
+    """Untrusted text for HTML element content or a quoted attribute value."""
+    return html.escape(one_line(value), quote=True)
+
+
+def _sha256(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+CSP: Final = (
+    f"default-src 'none'; script-src {_sha256(SCRIPT)}; style-src {_sha256(STYLE)}; "
+    "img-src 'none'; base-uri 'none'; form-action 'none'"
+)
+"""The page's Content-Security-Policy: only its own inline script and style."""
+
+
+def _sort_attribute(column: Column, row: Row) -> str:
+    value = column.sort(row)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f' data-sort="{value!r}"'
+    return f' data-sort="{text(value)}"'
+
+
+def _link(url: object, content: str) -> str:
+    """``content`` linked to ``url`` when it is an http(s) address, else ``content`` alone."""
+    if isinstance(url, str) and _LINK.fullmatch(url):
+        return f'<a href="{text(url)}" rel="nofollow noopener noreferrer">{content}</a>'
+    return content
+
+
+def _model_cell(row: Row) -> str:
+    return _link(row.entry.metadata.get("url"), text(row.model))
+
+
+def _cell(column: Column, row: Row) -> str:
+    content = _model_cell(row) if column.key == "model" else text(column.text(row))
+    numeric = isinstance(column.sort(row), int | float) or column.key == "ood_accuracy_ci"
+    css = ' class="num"' if numeric and column.key != "not_below_leader" else ""
+    return f"<td{css}{_sort_attribute(column, row)}>{content}</td>"
+
+
+def _table(board: Leaderboard) -> list[str]:
+    if not board.rows:
+        return ["<p>No entry could be ranked.</p>"]
+    heads = []
+    for column in COLUMNS:
+        first = "descending" if column.higher_first else "ascending"
+        sort = ' aria-sort="ascending"' if column.key == "rank" else ""
+        heads.append(
+            f'<th scope="col" data-key="{column.key}" data-first="{first}"{sort}>'
+            f'<button type="button">{text(column.header)}</button></th>'
+        )
+    lines = [
+        '<table id="leaderboard">',
+        f"<caption>Ranked by accuracy on {text(board.splits[0])}; click a header to sort."
+        "</caption>",
+        "<thead><tr>" + "".join(heads) + "</tr></thead>",
+        "<tbody>",
+    ]
+    for order, row in enumerate(board.rows):
+        cells = "".join(_cell(column, row) for column in COLUMNS)
+        lines.append(f'<tr data-slug="{text(row.entry.slug)}" data-order="{order}">{cells}</tr>')
+    lines += ["</tbody>", "</table>"]
+    return lines
+
+
+def _marker(index: int, x: float, y: float, title: str) -> str:
+    colour = PALETTE[index % len(PALETTE)]
+    shape = SHAPES[(index // len(PALETTE)) % len(SHAPES)]
+    paint = f'fill="{colour}" fill-opacity="0.85" stroke="#ffffff" stroke-width="0.6"'
+    r = _RADIUS
+    if shape == "circle":
+        element = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {paint}>'
+        end = "</circle>"
+    elif shape == "square":
+        element = (
+            f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" '
+            f"{paint}>"
+        )
+        end = "</rect>"
+    else:
+        if shape == "diamond":
+            points = [(x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y)]
+        else:
+            points = [(x, y - r - 1), (x + r + 1, y + r), (x - r - 1, y + r)]
+        coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+        element = f'<polygon points="{coordinates}" {paint}>'
+        end = "</polygon>"
+    return f"{element}<title>{title}</title>{end}"
+
+
+def _chart(board: Leaderboard) -> list[str]:
+    """A dot plot: one line per attribute value, one marker per entry at its accuracy."""
+    if not board.rows or not board.attributes:
+        return []
+    lines_spec: list[tuple[str, str | None]] = []
+    for attribute, values in board.attributes.items():
+        lines_spec.append((attribute, None))
+        lines_spec += [(attribute, value) for value in values]
+    plot_h = len(lines_spec) * _ROW_H
+    legend_top = _TOP + plot_h + 24
+    width = _LABEL_W + _PLOT_W + _RIGHT
+    height = legend_top + len(board.rows) * _LEGEND_ROW + 8
+    out = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        'aria-labelledby="chart-title">',
+        f'<title id="chart-title">Accuracy on {text(board.splits[0])} per attribute value, '
+        "one marker per entry</title>",
+    ]
+    for step in range(6):
+        x = _LABEL_W + step / 5 * _PLOT_W
+        out.append(
+            f'<line x1="{x:.1f}" y1="{_TOP - 6}" x2="{x:.1f}" y2="{_TOP + plot_h}" '
+            'stroke="#cccccc" stroke-width="1"/>'
+        )
+        out.append(f'<text x="{x:.1f}" y="{_TOP - 12}" text-anchor="middle">{step / 5:.1f}</text>')
+    for line, (attribute, value) in enumerate(lines_spec):
+        y = _TOP + line * _ROW_H
+        middle = y + _ROW_H / 2
+        if value is None:
+            out.append(
+                f'<text x="4" y="{middle + 4:.1f}" font-weight="bold">{text(attribute)}</text>'
+            )
+            continue
+        out.append(f'<text x="16" y="{middle + 4:.1f}">{text(value)}</text>')
+        out.append(
+            f'<line x1="{_LABEL_W}" y1="{middle:.1f}" x2="{_LABEL_W + _PLOT_W}" '
+            f'y2="{middle:.1f}" stroke="#eeeeee" stroke-width="1"/>'
+        )
+        for index, row in enumerate(board.rows):
+            accuracy = row.ood.by_attribute_value.get(attribute, {}).get(value)
+            if accuracy is None:
+                continue
+            title = text(f"{row.model}: {attribute}={value} {number(accuracy)}")
+            out.append(_marker(index, _LABEL_W + accuracy * _PLOT_W, middle, title))
+    for index, row in enumerate(board.rows):
+        y = legend_top + index * _LEGEND_ROW
+        out.append(_marker(index, 16, y, text(row.model)))
+        out.append(f'<text x="30" y="{y + 4}">{row.rank}. {text(row.model)}</text>')
+    out.append("</svg>")
+    return out
+
+
+def _definition_list(pairs: Iterable[tuple[str, str]]) -> str:
+    return "<dl>" + "".join(f"<dt>{key}</dt><dd>{value}</dd>" for key, value in pairs) + "</dl>"
+
+
+def _details(board: Leaderboard) -> list[str]:
+    out = []
+    for row in board.rows:
+        meta = row.entry.metadata
+        url = meta.get("url")
+        pairs = [
+            ("Slug", text(row.entry.slug)),
+            ("Model", text(row.model)),
+            ("Method", text(meta.get("method", ""))),
+            ("Organisation", text(meta.get("organisation") or "")),
+            ("URL", _link(url, text(url)) if url else ""),
+            ("Dataset version", text(meta.get("dataset_version") or "")),
+            ("Date", text(meta.get("date") or "")),
+            ("Notes", text(meta.get("notes") or "")),
+            ("Predictions sha256", text(row.ood.predictions_sha256)),
+        ]
+        out.append(f"<h3>{row.rank}. {text(row.model)}</h3>")
+        out.append(_definition_list(pairs))
+    return out
+
+
+def _excluded(board: Leaderboard) -> list[str]:
+    if not board.excluded:
+        return []
+    out = ["<h2>Left out</h2>", '<ul id="excluded">']
+    for excluded in board.excluded:
+        problems = "".join(f"<li>{text(problem)}</li>" for problem in excluded.problems)
+        out.append(f"<li>{text(excluded.slug)}<ul>{problems}</ul></li>")
+    out.append("</ul>")
+    return out
+
+
+def to_html(board: Leaderboard) -> str:
+    """``index.html``: one self-contained page (see the module docstring)."""
+    d = board.dataset
+    title = f"sgbench leaderboard: {d['name']} {d['version']}"
+    boot = (
+        f"95% intervals from {board.n_boot} bootstrap replicates over questions (seed {board.seed})"
+        if board.n_boot
+        else "no bootstrap: no intervals and no ≈ leader marks"
+    )
+    lines = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{text(title)}</title>",
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{text(title)}</h1>",
+    ]
+    if board.synthetic:
+        lines.append(
+            '<p class="synthetic"><strong>SYNTHETIC dataset</strong>: these figures are not '
+            "WVS results.</p>"
+        )
+    lines.append(
+        f"<p>Config {text(d['config'])}; ranked on {text(board.splits[0])}, also scored on "
+        f"{text(', '.join(board.splits[1:]))}; {text(boot)}.</p>"
+    )
+    lines += _table(board)
+    lines += _excluded(board)
+    chart = _chart(board)
+    if chart:
+        lines += ["<h2>Accuracy per attribute value</h2>", *chart]
+    lines += ["<h2>Entries</h2>", *_details(board)]
+    lines += ["<h2>Rules</h2>", "<ul>"]
+    lines += [f"<li>{text(name)}: {text(rule)}</li>" for name, rule in RULES.items()]
+    lines += ["</ul>", f"<script>{SCRIPT}</script>", "</body>", "</html>"]
+    return "\n".join(lines) + "\n"

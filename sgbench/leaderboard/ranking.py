@@ -1,0 +1,453 @@
+"""Scoring every entry and ranking them: the leaderboard's content, before any rendering.
+
+Each entry is scored with :func:`sgbench.scoring.score_predictions` on ``test_ood`` (the primary
+split) and ``test_id`` of the ``default`` config, with the same bootstrap settings. The rules
+(also written into every output, see :data:`RULES`):
+
+- **rank**: by ``test_ood`` accuracy, higher first, compared at the displayed precision
+  (:data:`DIGITS` decimals); entries with the same displayed accuracy share a rank and the next
+  rank skips (competition ranking, "1, 2, 2, 4").
+- **tie-break** (listing order within a shared rank; it never changes a rank): lower ``test_ood``
+  NMAE at full precision, then the slug in code point order.
+- **≈ leader**: the leader is the first entry listed. By a paired bootstrap over questions (every
+  entry resampled with the same replicates,
+  :func:`sgbench.scoring.bootstrap.paired_difference_intervals`), an entry is *not significantly
+  below the leader* when the 95% percentile interval of ``accuracy(leader) − accuracy(entry)``
+  on ``test_ood`` reaches 0 (its lower end is ≤ 0). The leader itself is marked. Without
+  bootstrap (``n_boot = 0``) nobody is marked.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from sgbench import __version__
+from sgbench.baselines import BASELINES, DESCRIPTIONS, run_baselines
+from sgbench.errors import InputError
+from sgbench.leaderboard.submission import (
+    PREDICTIONS_FILE,
+    PRIMARY_SPLIT,
+    check_submission,
+    load_ranked_splits,
+)
+from sgbench.scoring import score_predictions
+from sgbench.scoring.bootstrap import (
+    CONFIDENCE,
+    RESAMPLED,
+    check_settings,
+    paired_difference_intervals,
+)
+from sgbench.scoring.data import FloatArray, ScoringData
+from sgbench.scoring.metrics import METRICS
+from sgbench.scoring.predictions import Predictions, read_predictions
+
+CONFIG: Final = "default"
+"""The dataset config the leaderboard uses (``test_ood`` as in ``paper``, plus ``test_id``)."""
+
+DIGITS: Final = 3
+"""Decimals shown for every figure; ranks compare accuracy at this precision."""
+
+BASELINE_PREFIX: Final = "baseline:"
+"""Slug prefix of built-in baselines (``:`` is not allowed in submission slugs)."""
+
+BASELINE_SEED: Final = 0
+"""Seed of the ``random`` baseline on the leaderboard."""
+
+FAIRNESS_FIGURES: Final = ("norm_range", "cv")
+"""Spread figures over subgroups shown for accuracy and NMAE."""
+
+RULES: Final[dict[str, str]] = {
+    "rank": f"by {PRIMARY_SPLIT} accuracy, higher first, compared at the displayed precision "
+    f"({DIGITS} decimals); entries with the same displayed accuracy share a rank and the next "
+    "rank skips (competition ranking: 1, 2, 2, 4)",
+    "tie_break": f"within a shared rank, entries are listed by lower {PRIMARY_SPLIT} NMAE (full "
+    "precision), then by slug (code point order); the listing order never changes a rank",
+    "significance": "≈ leader marks the entries not significantly below the leader (the first "
+    "entry listed): the 95% percentile interval of accuracy(leader) − accuracy(entry) on "
+    f"{PRIMARY_SPLIT}, from a paired bootstrap over questions (every entry resampled with the "
+    "same replicates), reaches 0; without bootstrap nobody is marked",
+    "missing": "a sample without a prediction counts as wrong (accuracy 0, NMAE 1)",
+}
+"""The ranking rules, as written into every output."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing to rank: a valid submission or a built-in baseline."""
+
+    slug: str
+    metadata: Mapping[str, Any]
+    """``submission.json`` (baselines: made up by sgbench; ``url`` and ``date`` null)."""
+    predictions: Path
+    baseline: bool
+    checked: Mapping[str, Predictions] = field(default_factory=dict, repr=False)
+    """Split → the predictions as already read and checked (read again when absent)."""
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """A submission left out, with every reason."""
+
+    slug: str
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    """An entry's figures on one split (from its score report)."""
+
+    accuracy: float
+    accuracy_ci: tuple[float, float] | None
+    """95% bootstrap interval over questions; None without bootstrap."""
+    nmae: float
+    fairness: Mapping[str, Mapping[str, float]]
+    """``accuracy``/``nmae`` → ``norm_range``/``cv`` across subgroups."""
+    worst_group: str
+    """The attribute value (``attribute=value``) with the lowest accuracy; ties: first attribute
+    in the dataset's order, then first value in sorted order."""
+    worst_group_accuracy: float
+    by_attribute_value: Mapping[str, Mapping[str, float]]
+    """Attribute → value → accuracy."""
+    n_samples: int
+    n_missing: int
+    predictions_sha256: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One ranked entry."""
+
+    rank: int
+    entry: Entry
+    ood: SplitResult
+    id: SplitResult | None
+    """None when the entry predicts no sample of ``test_id``."""
+    leader_gap_ci: tuple[float, float] | None
+    """95% interval of accuracy(leader) − accuracy(entry) on ``test_ood``; None without
+    bootstrap."""
+    not_below_leader: bool | None
+    """True when not significantly below the leader; None without bootstrap."""
+
+    @property
+    def model(self) -> str:
+        """The model's name."""
+        return str(self.entry.metadata.get("model", ""))
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """The ranked entries and the left-out submissions, with what they were scored on."""
+
+    rows: tuple[Row, ...]
+    excluded: tuple[Excluded, ...]
+    dataset: Mapping[str, Any]
+    """``name``, ``version``, ``synthetic``, ``config``, ``files`` (path → sha256)."""
+    splits: tuple[str, ...]
+    """The splits scored, primary first."""
+    n_boot: int
+    seed: int
+    attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Attribute → its values on the primary split, for the chart (dataset order)."""
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the dataset is a SYNTHETIC build."""
+        return self.dataset.get("synthetic") is True
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything the outputs show, as JSON-ready values (``leaderboard.json``)."""
+        return {
+            "sgbench_version": __version__,
+            "dataset": dict(self.dataset),
+            "splits": list(self.splits),
+            "primary_split": PRIMARY_SPLIT,
+            "bootstrap": {
+                "seed": self.seed,
+                "n_boot": self.n_boot,
+                "resampled": RESAMPLED,
+                "confidence": CONFIDENCE,
+                "method": "percentile",
+            },
+            "rules": dict(RULES),
+            "entries": [_row_dict(row) for row in self.rows],
+            "excluded": [{"slug": e.slug, "problems": list(e.problems)} for e in self.excluded],
+        }
+
+
+def _split_dict(result: SplitResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {
+        "accuracy": result.accuracy,
+        "accuracy_ci": None if result.accuracy_ci is None else list(result.accuracy_ci),
+        "nmae": result.nmae,
+        "fairness": {m: dict(f) for m, f in result.fairness.items()},
+        "worst_attribute_group": {
+            "group": result.worst_group,
+            # NaN only when the split has no attribute values at all.
+            "accuracy": result.worst_group_accuracy
+            if math.isfinite(result.worst_group_accuracy)
+            else None,
+        },
+        "by_attribute_value": {a: dict(v) for a, v in result.by_attribute_value.items()},
+        "n_samples": result.n_samples,
+        "n_missing": result.n_missing,
+        "predictions_sha256": result.predictions_sha256,
+    }
+
+
+def _row_dict(row: Row) -> dict[str, Any]:
+    return {
+        "rank": row.rank,
+        "slug": row.entry.slug,
+        "baseline": row.entry.baseline,
+        "submission": dict(row.entry.metadata),
+        "not_below_leader": row.not_below_leader,
+        "leader_gap_ci": None if row.leader_gap_ci is None else list(row.leader_gap_ci),
+        "test_ood": _split_dict(row.ood),
+        "test_id": _split_dict(row.id),
+    }
+
+
+def displayed(value: float) -> Decimal:
+    """``value`` at the displayed precision (:data:`DIGITS` decimals), as ranks compare it."""
+    return Decimal(f"{value:.{DIGITS}f}")
+
+
+def competition_ranks(keys: Sequence[Decimal]) -> tuple[int, ...]:
+    """Competition ranks ("1, 2, 2, 4"): ``1 + `` the number of keys strictly greater."""
+    ranks = pd.Series([float(k) for k in keys], dtype=np.float64).rank(
+        method="min", ascending=False
+    )
+    return tuple(int(r) for r in ranks.to_numpy())
+
+
+def listing_order(
+    accuracy: Sequence[float], nmae: Sequence[float], slugs: Sequence[str]
+) -> list[int]:
+    """Indices in listing order: displayed accuracy (higher first), then NMAE, then slug."""
+    return sorted(range(len(slugs)), key=lambda i: (-displayed(accuracy[i]), nmae[i], slugs[i]))
+
+
+def worst_group(by_value: Mapping[str, Mapping[str, float]]) -> tuple[str, float]:
+    """The lowest-accuracy attribute value over all attributes, as ``attribute=value``.
+
+    Ties go to the first attribute (in the given order), then the first value in sorted order.
+    """
+    pairs = [
+        (f"{a}={v}", acc) for a, values in by_value.items() for v, acc in sorted(values.items())
+    ]
+    if not pairs:
+        return "", float("nan")
+    best = min(range(len(pairs)), key=lambda i: (pairs[i][1], i))
+    return pairs[best]
+
+
+def _split_result(report: Mapping[str, Any]) -> SplitResult:
+    by_value = {
+        attribute: {value: float(row["accuracy"]) for value, row in values.items()}
+        for attribute, values in report["by_attribute_value"].items()
+    }
+    group, group_accuracy = worst_group(by_value)
+    ci = report["ci"]["accuracy"]
+    subgroup = report["fairness"]["subgroup"]
+    return SplitResult(
+        accuracy=float(report["metrics"]["accuracy"]),
+        accuracy_ci=None if ci is None else (float(ci[0]), float(ci[1])),
+        nmae=float(report["metrics"]["nmae"]),
+        fairness={
+            metric: {figure: float(subgroup[metric][figure]) for figure in FAIRNESS_FIGURES}
+            for metric in ("accuracy", "nmae")
+        },
+        worst_group=group,
+        worst_group_accuracy=group_accuracy,
+        by_attribute_value=by_value,
+        n_samples=int(report["n_samples"]),
+        n_missing=int(report["n_missing"]),
+        predictions_sha256=str(report["predictions_sha256"]),
+    )
+
+
+@dataclass(frozen=True)
+class ScoredEntry:
+    """An entry with its results, before ranking."""
+
+    entry: Entry
+    results: tuple[SplitResult | None, ...]
+    """One per ranked split, primary first; None for a split the entry does not predict."""
+    accuracy: FloatArray
+    """Per-sample accuracy on the primary split (for the paired bootstrap)."""
+
+
+def score_entry(
+    entry: Entry, data: Sequence[ScoringData], *, n_boot: int, seed: int
+) -> ScoredEntry:
+    """Score one entry on every ranked split (``data``: primary first)."""
+    results: list[SplitResult | None] = []
+    accuracy = np.zeros(0)
+    for split_data in data:
+        predictions = entry.checked.get(split_data.split) or read_predictions(
+            entry.predictions, split_data
+        )
+        if split_data.split == PRIMARY_SPLIT:
+            accuracy = METRICS["accuracy"](split_data.items, predictions.arrays)
+        elif predictions.n_missing == split_data.items.n:
+            results.append(None)
+            continue
+        report = score_predictions(
+            entry.predictions,
+            split_data.path,
+            config=split_data.config,
+            split=split_data.split,
+            n_boot=n_boot,
+            seed=seed,
+        )
+        results.append(_split_result(report.to_dict()))
+    return ScoredEntry(entry, tuple(results), accuracy)
+
+
+def rank_entries(
+    scored: Sequence[ScoredEntry], primary: ScoringData, *, n_boot: int, seed: int
+) -> tuple[Row, ...]:
+    """Order, rank and mark the scored entries (see the module docstring for the rules)."""
+    if not scored:
+        return ()
+    ood: list[SplitResult] = []
+    for item in scored:
+        if item.results[0] is None:
+            raise ValueError(f"{item.entry.slug}: no result on the primary split")
+        ood.append(item.results[0])
+    order = listing_order(
+        [r.accuracy for r in ood], [r.nmae for r in ood], [s.entry.slug for s in scored]
+    )
+    ranks = competition_ranks([displayed(ood[i].accuracy) for i in order])
+    values = np.stack([scored[i].accuracy for i in order])
+    gaps = paired_difference_intervals(
+        values, primary.items.meta["question_id"], 0, n_boot=n_boot, seed=seed
+    )
+    rows = []
+    for position, index in enumerate(order):
+        item = scored[index]
+        low, high = float(gaps[position, 0]), float(gaps[position, 1])
+        tested = n_boot > 0
+        rows.append(
+            Row(
+                rank=ranks[position],
+                entry=item.entry,
+                ood=ood[index],
+                id=item.results[1] if len(item.results) > 1 else None,
+                leader_gap_ci=(low, high) if tested else None,
+                not_below_leader=bool(low <= 0.0) if tested else None,
+            )
+        )
+    return tuple(rows)
+
+
+def baseline_entries(
+    dataset: Path, folder: Path, splits: Sequence[str], version: str
+) -> list[Entry]:
+    """The built-in baselines as entries: their predictions for ``splits`` written in ``folder``."""
+    entries = []
+    results = run_baselines(BASELINES, dataset, CONFIG, splits, seed=BASELINE_SEED)
+    for name in BASELINES:
+        path = folder / f"{name}.jsonl"
+        text = "".join(r.to_jsonl() for r in results if r.name == name)
+        path.write_text(text, encoding="utf-8")
+        metadata = {
+            "model": f"{name} baseline",
+            "method": "baseline",
+            "organisation": "sgbench",
+            "url": None,
+            "dataset_version": version,
+            "date": None,
+            "notes": f"sgbench's {name} baseline, from the train split only: {DESCRIPTIONS[name]}"
+            + (f" (seed {BASELINE_SEED})" if name == "random" else ""),
+        }
+        entries.append(Entry(BASELINE_PREFIX + name, metadata, path, baseline=True))
+    return entries
+
+
+def submission_folders(folder: Path) -> list[Path]:
+    """The submission folders of ``folder``: every sub-folder not starting with ``.``, by name.
+
+    Raises:
+        InputError: ``folder`` is not a folder.
+    """
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder of submissions")
+    return sorted(
+        (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+    )
+
+
+def build_leaderboard(
+    submissions: str | Path,
+    dataset: str | Path,
+    *,
+    with_baselines: bool = False,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> Leaderboard:
+    """Check, score and rank every submission folder of ``submissions``.
+
+    Invalid submissions are left out and listed with every problem (:attr:`Leaderboard.excluded`);
+    the others are ranked. ``with_baselines`` adds the built-in baselines as entries.
+
+    Raises:
+        InputError: ``submissions`` is not a folder or holds no submission folder (and no
+            baselines were asked for); the dataset cannot be read; bad bootstrap settings.
+    """
+    check_settings(n_boot, seed)
+    folders = submission_folders(Path(submissions))
+    if not folders and not with_baselines:
+        raise InputError(f"{submissions}: no submission folders (and no --with-baselines)")
+    data = load_ranked_splits(dataset, CONFIG)
+    primary = data[0]
+    entries: list[Entry] = []
+    excluded: list[Excluded] = []
+    for folder in folders:
+        check = check_submission(folder, data, label=folder.name)
+        if check.ok:
+            path = folder / PREDICTIONS_FILE
+            entries.append(Entry(folder.name, check.metadata, path, False, check.predictions))
+        else:
+            excluded.append(Excluded(folder.name, check.problems))
+    manifest = primary.manifest
+    with tempfile.TemporaryDirectory(prefix="sgbench-baselines-") as scratch:
+        if with_baselines:
+            splits = [d.split for d in data]
+            entries += baseline_entries(
+                primary.path, Path(scratch), splits, str(manifest.get("version", ""))
+            )
+        scored = [score_entry(e, data, n_boot=n_boot, seed=seed) for e in entries]
+    rows = rank_entries(scored, primary, n_boot=n_boot, seed=seed)
+    synthetic = manifest.get("synthetic")
+    attributes = {
+        attribute: tuple(values)
+        for attribute, values in (rows[0].ood.by_attribute_value.items() if rows else ())
+    }
+    return Leaderboard(
+        rows=rows,
+        excluded=tuple(excluded),
+        dataset={
+            "name": str(manifest.get("name", "")),
+            "version": str(manifest.get("version", "")),
+            "synthetic": synthetic if isinstance(synthetic, bool) else None,
+            "config": CONFIG,
+            "files": dict(primary.files),
+        },
+        splits=tuple(d.split for d in data),
+        n_boot=n_boot,
+        seed=seed,
+        attributes=attributes,
+    )

@@ -1,0 +1,336 @@
+"""The leaderboard as Markdown, CSV, JSON and terminal text; every piece of submission text escaped.
+
+Submission text (model, organisation, notes, slugs, problems, ...) is untrusted. Every renderer
+first makes it one line (:func:`one_line`: control characters become spaces, bidirectional
+overrides are dropped) and then escapes it for its format:
+
+- Markdown (:func:`md_text`): ``&``, ``<``, ``>`` and ``"`` become HTML entities (Markdown passes
+  raw HTML through), and the Markdown punctuation that could start a link, emphasis, code or a
+  table cell (``\\ ` * _ [ ] | ~``) gets a backslash;
+- CSV (:func:`csv_text`): the csv module quotes; a cell starting with ``= + - @`` (a formula in a
+  spreadsheet) gets a leading ``'``;
+- JSON (:func:`json_text`): ``json.dumps``, then ``<``, ``>``, ``&``, U+2028 and U+2029 as
+  ``\\uXXXX`` escapes, so the file can be pasted into HTML or JavaScript as is;
+- HTML: see :mod:`sgbench.leaderboard.page`.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sgbench.leaderboard.ranking import DIGITS, RULES, Leaderboard, Row
+
+MISSING: Final = "–"
+"""Shown for a figure that does not exist (no ``test_id`` predictions, no bootstrap)."""
+
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BIDI: Final = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_MD_PUNCTUATION: Final = re.compile(r"([\\`*_\[\]|~])")
+_FORMULA_START: Final = ("=", "+", "-", "@")
+_JSON_ESCAPES: Final = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+_JSON_ESCAPES.update({"\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line: control characters as spaces, bidirectional controls dropped."""
+    return _CONTROL.sub(" ", _BIDI.sub("", str(text))).strip()
+
+
+def md_text(text: object) -> str:
+    """Untrusted text made inert in Markdown (and in the HTML Markdown may contain)."""
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", one_line(text))
+    return html.escape(escaped, quote=False).replace('"', "&quot;")
+
+
+def csv_text(text: object) -> str:
+    """Untrusted text for a CSV cell: one line, never read as a spreadsheet formula."""
+    cell = one_line(text)
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON (2-space indent, trailing newline) with ``< > &`` escaped."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+    for raw, escaped in _JSON_ESCAPES.items():
+        text = text.replace(raw, escaped)
+    return text + "\n"
+
+
+def number(value: float | None) -> str:
+    """A figure at the displayed precision, or :data:`MISSING`."""
+    if value is None or not math.isfinite(value):
+        return MISSING
+    return f"{value:.{DIGITS}f}"
+
+
+def interval(bounds: tuple[float, float] | None) -> str:
+    """``[low, high]`` at the displayed precision, or :data:`MISSING`."""
+    if bounds is None:
+        return MISSING
+    return f"[{number(bounds[0])}, {number(bounds[1])}]"
+
+
+def leader_mark(row: Row) -> str:
+    """``yes`` (not significantly below the leader), ``no``, or :data:`MISSING` (not tested)."""
+    if row.not_below_leader is None:
+        return MISSING
+    return "yes" if row.not_below_leader else "no"
+
+
+def _figure(row: Row, metric: str, figure: str) -> float:
+    return row.ood.fairness[metric][figure]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the displayed table (Markdown, HTML and terminal share them)."""
+
+    key: str
+    """Stable name (HTML ``data-key``; ``#sort=<key>`` in the page's address)."""
+    header: str
+    text: Callable[[Row], str]
+    """The cell as displayed (raw text; each renderer escapes it)."""
+    sort: Callable[[Row], float | str | None]
+    """The value the page sorts on (None: sorted last)."""
+    higher_first: bool = False
+    """The page's first click on the header sorts descending."""
+
+
+COLUMNS: Final[tuple[Column, ...]] = (
+    Column("rank", "Rank", lambda r: str(r.rank), lambda r: r.rank),
+    Column("model", "Model", lambda r: r.model, lambda r: one_line(r.model)),
+    Column(
+        "method",
+        "Method",
+        lambda r: str(r.entry.metadata.get("method", "")),
+        lambda r: one_line(r.entry.metadata.get("method", "")),
+    ),
+    Column(
+        "organisation",
+        "Organisation",
+        lambda r: str(r.entry.metadata.get("organisation") or ""),
+        lambda r: one_line(r.entry.metadata.get("organisation") or ""),
+    ),
+    Column(
+        "ood_accuracy",
+        "OOD accuracy",
+        lambda r: number(r.ood.accuracy),
+        lambda r: r.ood.accuracy,
+        higher_first=True,
+    ),
+    Column(
+        "ood_accuracy_ci",
+        "95% CI",
+        lambda r: interval(r.ood.accuracy_ci),
+        lambda r: None if r.ood.accuracy_ci is None else r.ood.accuracy_ci[0],
+        higher_first=True,
+    ),
+    Column(
+        "not_below_leader",
+        "≈ leader",
+        leader_mark,
+        lambda r: None if r.not_below_leader is None else int(r.not_below_leader),
+        higher_first=True,
+    ),
+    Column("ood_nmae", "OOD NMAE", lambda r: number(r.ood.nmae), lambda r: r.ood.nmae),
+    Column(
+        "accuracy_norm_range",
+        "Acc. norm. range",
+        lambda r: number(_figure(r, "accuracy", "norm_range")),
+        lambda r: _figure(r, "accuracy", "norm_range"),
+    ),
+    Column(
+        "accuracy_cv",
+        "Acc. CV",
+        lambda r: number(_figure(r, "accuracy", "cv")),
+        lambda r: _figure(r, "accuracy", "cv"),
+    ),
+    Column(
+        "nmae_norm_range",
+        "NMAE norm. range",
+        lambda r: number(_figure(r, "nmae", "norm_range")),
+        lambda r: _figure(r, "nmae", "norm_range"),
+    ),
+    Column(
+        "nmae_cv",
+        "NMAE CV",
+        lambda r: number(_figure(r, "nmae", "cv")),
+        lambda r: _figure(r, "nmae", "cv"),
+    ),
+    Column(
+        "worst_group",
+        "Worst attribute group",
+        lambda r: f"{r.ood.worst_group} ({number(r.ood.worst_group_accuracy)})",
+        lambda r: r.ood.worst_group_accuracy,
+        higher_first=True,
+    ),
+    Column(
+        "id_accuracy",
+        "ID accuracy",
+        lambda r: number(None if r.id is None else r.id.accuracy),
+        lambda r: None if r.id is None else r.id.accuracy,
+        higher_first=True,
+    ),
+    Column("ood_missing", "OOD missing", lambda r: str(r.ood.n_missing), lambda r: r.ood.n_missing),
+)
+"""The displayed columns, in order."""
+
+
+def _dataset_line(board: Leaderboard) -> str:
+    d = board.dataset
+    flag = " — SYNTHETIC data, not WVS results" if board.synthetic else ""
+    return f"dataset {d['name']} {d['version']}, config {d['config']}{flag}"
+
+
+def _settings_line(board: Leaderboard) -> str:
+    boot = (
+        f"95% intervals from {board.n_boot} bootstrap replicates over questions, seed {board.seed}"
+        if board.n_boot
+        else "no bootstrap (no intervals, no ≈ leader marks)"
+    )
+    return f"ranked on {board.splits[0]}; also scored: {', '.join(board.splits[1:])}; {boot}"
+
+
+def to_markdown(board: Leaderboard) -> str:
+    """``leaderboard.md``: the table, the left-out submissions with reasons, and the rules."""
+    lines = ["# sgbench leaderboard", ""]
+    if board.synthetic:
+        lines += ["**SYNTHETIC dataset: these figures are not WVS results.**", ""]
+    lines += [md_text(_dataset_line(board)) + "  ", md_text(_settings_line(board)), ""]
+    if board.rows:
+        lines.append("| " + " | ".join(md_text(c.header) for c in COLUMNS) + " |")
+        lines.append("|" + "|".join(" --- " for _ in COLUMNS) + "|")
+        lines += ["| " + " | ".join(md_text(c.text(r)) for c in COLUMNS) + " |" for r in board.rows]
+    else:
+        lines.append("No entry could be ranked.")
+    if board.excluded:
+        lines += ["", "## Left out", ""]
+        for excluded in board.excluded:
+            lines.append(f"- {md_text(excluded.slug)}:")
+            lines += [f"  - {md_text(problem)}" for problem in excluded.problems]
+    lines += ["", "## Rules", ""]
+    lines += [f"- {md_text(name)}: {md_text(rule)}" for name, rule in RULES.items()]
+    return "\n".join(lines) + "\n"
+
+
+CSV_FIELDS: Final = (
+    "rank",
+    "slug",
+    "baseline",
+    "model",
+    "method",
+    "organisation",
+    "url",
+    "dataset_version",
+    "date",
+    "ood_accuracy",
+    "ood_accuracy_low",
+    "ood_accuracy_high",
+    "not_below_leader",
+    "leader_gap_low",
+    "leader_gap_high",
+    "ood_nmae",
+    "accuracy_norm_range",
+    "accuracy_cv",
+    "nmae_norm_range",
+    "nmae_cv",
+    "worst_group",
+    "worst_group_accuracy",
+    "id_accuracy",
+    "id_nmae",
+    "ood_n_samples",
+    "ood_n_missing",
+    "notes",
+)
+"""``leaderboard.csv`` columns: full-precision figures, empty where there is none."""
+
+
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ""
+    if isinstance(value, int):
+        return str(value)
+    return csv_text(value)
+
+
+def _csv_record(row: Row) -> dict[str, object]:
+    meta = row.entry.metadata
+    ci, gap = row.ood.accuracy_ci, row.leader_gap_ci
+    return {
+        "rank": row.rank,
+        "slug": row.entry.slug,
+        "baseline": row.entry.baseline,
+        **{key: meta.get(key) for key in ("model", "method", "organisation", "url")},
+        **{key: meta.get(key) for key in ("dataset_version", "date")},
+        "ood_accuracy": row.ood.accuracy,
+        "ood_accuracy_low": None if ci is None else ci[0],
+        "ood_accuracy_high": None if ci is None else ci[1],
+        "not_below_leader": row.not_below_leader,
+        "leader_gap_low": None if gap is None else gap[0],
+        "leader_gap_high": None if gap is None else gap[1],
+        "ood_nmae": row.ood.nmae,
+        "accuracy_norm_range": _figure(row, "accuracy", "norm_range"),
+        "accuracy_cv": _figure(row, "accuracy", "cv"),
+        "nmae_norm_range": _figure(row, "nmae", "norm_range"),
+        "nmae_cv": _figure(row, "nmae", "cv"),
+        "worst_group": row.ood.worst_group,
+        "worst_group_accuracy": row.ood.worst_group_accuracy,
+        "id_accuracy": None if row.id is None else row.id.accuracy,
+        "id_nmae": None if row.id is None else row.id.nmae,
+        "ood_n_samples": row.ood.n_samples,
+        "ood_n_missing": row.ood.n_missing,
+        "notes": meta.get("notes"),
+    }
+
+
+def to_csv(board: Leaderboard) -> str:
+    """``leaderboard.csv``: one line per ranked entry, in listing order (see :data:`CSV_FIELDS`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for row in board.rows:
+        record = _csv_record(row)
+        writer.writerow([_csv_value(record[name]) for name in CSV_FIELDS])
+    return buffer.getvalue()
+
+
+def to_json(board: Leaderboard) -> str:
+    """``leaderboard.json``: :meth:`Leaderboard.to_dict` with ``< > &`` escaped."""
+    return json_text(board.to_dict())
+
+
+def render_text(board: Leaderboard) -> str:
+    """A short table for the terminal: rank, ≈ leader, model, method, OOD and ID figures."""
+    lines = [
+        f"sgbench leaderboard: {one_line(_dataset_line(board))}",
+        one_line(_settings_line(board)),
+        "",
+        f"{'rank':>4}  {'≈1st':<4}  {'model':<32}  {'method':<10}  {'OOD acc':>7}  "
+        f"{'95% CI':<14}  {'NMAE':>5}  {'ID acc':>6}",
+    ]
+    for row in board.rows:
+        model = one_line(row.model)
+        model = model if len(model) <= 32 else model[:31] + "…"
+        method = one_line(row.entry.metadata.get("method", ""))
+        lines.append(
+            f"{row.rank:>4}  {leader_mark(row):<4}  {model:<32}  {method:<10}  "
+            f"{number(row.ood.accuracy):>7}  {interval(row.ood.accuracy_ci):<14}  "
+            f"{number(row.ood.nmae):>5}  {number(None if row.id is None else row.id.accuracy):>6}"
+        )
+    if not board.rows:
+        lines.append("(no entry could be ranked)")
+    if board.excluded:
+        lines.append(f"{len(board.excluded)} submission(s) left out (reasons on stderr)")
+    return "\n".join(lines)

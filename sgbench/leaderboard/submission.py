@@ -1,0 +1,263 @@
+"""Checking one leaderboard submission folder: ``SUBMISSIONS/<slug>/``.
+
+A submission folder holds ``submission.json`` (checked against the packaged schema
+``submission.schema.json``: ``model``, ``method``, ``organisation``, ``url``, ``dataset_version``,
+``date``, ``notes``) and ``predictions.jsonl`` (a predictions file, any splits). Its name is the
+slug, ``[a-z0-9._-]+``. Every problem is one line naming the file it is about.
+
+Without a dataset (``sgbench validate``), ``predictions.jsonl`` is checked line by line against
+the predictions schema and for duplicate ids. With one (the leaderboard), it is read by the scorer
+(:func:`sgbench.scoring.predictions.read_predictions`) for each ranked split, so ids, answers and
+distributions are checked against the samples; the submission must predict at least one sample of
+``test_ood``; and its ``dataset_version`` must have the dataset's major version and the same
+build suffix (``+synthetic``): within one major version scores are comparable (the version
+policy in :mod:`sgbench.publish`), a SYNTHETIC build is another dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from sgbench.dataset import CONFIG_SPLITS, check_config_split
+from sgbench.errors import InputError
+from sgbench.publish.validate import SUBMISSION_FILE
+from sgbench.schema import validator
+from sgbench.scoring.data import ScoringData, load_scoring_data
+from sgbench.scoring.predictions import (
+    Predictions,
+    PredictionsError,
+    loads_strict,
+    read_lines,
+    read_predictions,
+)
+
+PREDICTIONS_FILE: Final = "predictions.jsonl"
+SLUG: Final = re.compile(r"[a-z0-9._-]+")
+"""A submission folder's name."""
+
+PRIMARY_SPLIT: Final = "test_ood"
+"""The split the leaderboard ranks by."""
+RANKED_SPLITS: Final = ("test_ood", "test_id")
+"""The splits the leaderboard scores, primary first."""
+
+_VERSION: Final = re.compile(r"([0-9]+)\.[0-9]+\.[0-9]+(\+[0-9A-Za-z.-]+)?")
+
+
+@dataclass(frozen=True)
+class SubmissionCheck:
+    """The outcome of checking one submission folder."""
+
+    path: Path
+    """The folder checked."""
+    slug: str
+    """The folder's name."""
+    problems: tuple[str, ...]
+    """Every problem, one line each, naming the file; empty when valid."""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    """``submission.json`` as read (empty when it could not be read)."""
+    predictions: Mapping[str, Predictions] = field(default_factory=dict, repr=False)
+    """Split → the checked predictions, when checked against a dataset and valid."""
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def render(self) -> str:
+        """``submission folder PATH: valid``, or a count and one line per problem."""
+        if self.ok:
+            return f"submission folder {self.path}: valid"
+        return "\n".join(
+            [f"submission folder {self.path}: {len(self.problems)} problem(s)", *self.problems]
+        )
+
+
+def version_mismatch(submitted: str, dataset: str) -> str | None:
+    """Why a submission's ``dataset_version`` cannot be ranked on ``dataset``, or None.
+
+    Compatible: the same major version and the same build suffix (``+synthetic`` or none).
+    """
+    mine, theirs = _VERSION.fullmatch(submitted), _VERSION.fullmatch(dataset)
+    if mine is None or theirs is None:
+        return None if submitted == dataset else "the versions cannot be compared"
+    if mine.group(2) != theirs.group(2):
+        return "the build suffixes differ; +synthetic marks a build from the SYNTHETIC sample"
+    if mine.group(1) != theirs.group(1):
+        return "the major versions differ, so the scores are not comparable"
+    return None
+
+
+def _read_metadata(path: Path, label: str) -> tuple[dict[str, Any], list[str]]:
+    """``submission.json`` and its problems (each ``LABEL: ...``)."""
+    try:
+        text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except FileNotFoundError:
+        return {}, [f"{label}: missing"]
+    except IsADirectoryError:
+        return {}, [f"{label}: not a file"]
+    except OSError as exc:
+        return {}, [f"{label}: cannot be read ({exc.strerror})"]
+    except UnicodeDecodeError as exc:
+        return {}, [f"{label}: not UTF-8 text (byte {exc.start + 1})"]
+    try:
+        obj = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        return {}, [f"{label}: line {exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})"]
+    except ValueError as exc:  # NaN, Infinity, or an oversized integer
+        return {}, [f"{label}: not valid JSON ({exc})"]
+    schema = validator("submission")
+    errors = sorted(schema.iter_errors(obj), key=lambda e: (e.json_path, e.message))
+    if errors:
+        return {}, [f"{label}: {e.json_path}: {e.message}" for e in errors]
+    return dict(obj), []
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _structural_problems(path: Path) -> list[tuple[int, str]]:
+    """Line problems of a predictions file checked without a dataset: JSON, schema, duplicates.
+
+    Raises:
+        InputError: the file is missing, not a file, unreadable or empty.
+    """
+    lines, problems, _ = read_lines(path)
+    schema = validator("predictions")
+    seen: dict[str, int] = {}
+    for number, text in lines:
+        try:
+            obj = loads_strict(text)
+        except ValueError as exc:
+            problems.append((number, str(exc)))
+            continue
+        errors = sorted(schema.iter_errors(obj), key=lambda e: (e.json_path, e.message))
+        if errors:
+            problems.extend((number, f"{e.json_path}: {e.message}") for e in errors)
+            continue
+        sample_id: str = obj["id"]
+        if sample_id in seen:
+            problems.append(
+                (number, f"duplicate id {sample_id!r} (first on line {seen[sample_id]})")
+            )
+            continue
+        seen[sample_id] = number
+    return problems
+
+
+def _relabel(message: str, path: Path, label: str) -> str:
+    """An error message about ``path`` that names it ``label`` instead."""
+    return label + message[len(str(path)) :] if message.startswith(str(path)) else message
+
+
+def _line_problems(label: str, problems: Sequence[tuple[int, str]]) -> list[str]:
+    """``LABEL: line N: ...`` lines, at most :data:`MAX_PROBLEMS`, as the scorer shows them."""
+    return str(PredictionsError(label, problems)).splitlines()
+
+
+def _prediction_problems(
+    path: Path, label: str, data: Sequence[ScoringData] | None
+) -> tuple[list[str], dict[str, Predictions]]:
+    """Problems of ``predictions.jsonl``, and the predictions read for each split of ``data``."""
+    if data is None:
+        try:
+            return _line_problems(label, _structural_problems(path)), {}
+        except InputError as exc:
+            return [_relabel(str(exc), path, label)], {}
+    line_problems: set[tuple[int, str]] = set()
+    file_problems: list[str] = []
+    checked: dict[str, Predictions] = {}
+    for split_data in data:
+        try:
+            checked[split_data.split] = read_predictions(path, split_data)
+        except PredictionsError as exc:
+            line_problems.update(exc.problems)
+        except InputError as exc:
+            message = _relabel(str(exc), path, label)
+            if message not in file_problems:
+                file_problems.append(message)
+    problems = file_problems + (
+        _line_problems(label, sorted(line_problems)) if line_problems else []
+    )
+    return problems, checked
+
+
+def check_submission(
+    folder: Path, data: Sequence[ScoringData] | None = None, label: str | None = None
+) -> SubmissionCheck:
+    """Check a submission folder; ``data``: the ranked splits, already loaded (or None).
+
+    ``label`` is how messages name the folder (default: the path as given); the leaderboard uses
+    the slug, so that its outputs do not depend on where the folder lives.
+    """
+    # The folder's own name (a symlink keeps its name); "." and ".." name their target.
+    name = folder.name if folder.name not in ("", "..") else folder.resolve().name
+    where = str(folder) if label is None else label
+    if not folder.is_dir():
+        return SubmissionCheck(folder, name, (f"{where}: not a folder",))
+    problems: list[str] = []
+    if not SLUG.fullmatch(name):
+        problems.append(
+            f"{where}: folder name {name!r} is not a slug (lowercase letters, digits, '.', '_' "
+            "and '-' only)"
+        )
+    metadata, meta_problems = _read_metadata(folder / SUBMISSION_FILE, f"{where}/{SUBMISSION_FILE}")
+    problems += meta_problems
+    predictions_label = f"{where}/{PREDICTIONS_FILE}"
+    prediction_problems, checked = _prediction_problems(
+        folder / PREDICTIONS_FILE, predictions_label, data
+    )
+    problems += prediction_problems
+    primary = checked.get(PRIMARY_SPLIT)
+    if primary is not None and primary.n_missing == len(primary.arrays.answered):
+        problems.append(
+            f"{predictions_label}: no prediction for any sample of {PRIMARY_SPLIT}, the split "
+            "the leaderboard ranks by"
+        )
+    if data and metadata:
+        dataset_version = str(data[0].manifest.get("version", ""))
+        why = version_mismatch(str(metadata["dataset_version"]), dataset_version)
+        if why is not None:
+            problems.append(
+                f"{where}/{SUBMISSION_FILE}: $.dataset_version: {metadata['dataset_version']!r} "
+                f"does not fit the dataset's version {dataset_version!r} ({why})"
+            )
+    return SubmissionCheck(folder, name, tuple(problems), metadata, {} if problems else checked)
+
+
+def load_ranked_splits(dataset: str | Path, config: str = "default") -> tuple[ScoringData, ...]:
+    """The ranked splits of ``config`` (those it has), primary first, ready for scoring.
+
+    Raises:
+        InputError: the dataset cannot be read, or the config has no primary split.
+    """
+    check_config_split(config, PRIMARY_SPLIT)
+    splits = [s for s in RANKED_SPLITS if s in CONFIG_SPLITS[config]]
+    return tuple(load_scoring_data(dataset, config, split) for split in splits)
+
+
+def validate_submission(
+    path: str | Path, dataset: str | Path | None = None, config: str = "default"
+) -> SubmissionCheck:
+    """Check one submission folder (what ``sgbench validate SUBMISSION_DIR`` runs).
+
+    Args:
+        path: the submission folder.
+        dataset: a built dataset folder to check the predictions against; without it,
+            ``predictions.jsonl`` is checked against the predictions schema and for duplicate
+            ids only (see the module docstring).
+        config: the dataset config (with ``dataset``).
+
+    Returns:
+        Every problem, one line each naming the file (``.problems``); ``.ok`` when there is none.
+
+    Raises:
+        InputError: the dataset cannot be read.
+    """
+    data = None if dataset is None else load_ranked_splits(dataset, config)
+    return check_submission(Path(path), data)

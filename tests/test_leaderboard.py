@@ -1,0 +1,565 @@
+"""The leaderboard on a crafted dataset: ranking, ties, significance, invalid and hostile entries.
+
+The crafted dataset: four questions (Q1-Q4, options 1-4 in scale order), three OOD subgroups
+(16-24 × Muslim, 25-34 × Muslim, 16-24 × Buddhist), so 12 ``test_ood`` samples; ``test_id`` holds
+the four samples of Female; every sample's mode is code 1 (counts [6, 2, 1, 1]). A wrong answer 2
+costs NMAE 1/3, a wrong answer 4 costs 1. The entries (OOD accuracy, NMAE by hand):
+
+=========  ==========================  ========  ======
+slug       wrong on                    accuracy  NMAE
+=========  ==========================  ========  ======
+alpha      nothing (also predicts ID)  12/12     0
+beta       Q1 (answer 2)               9/12      1/12
+delta      Q1 (answer 2)               9/12      1/12
+hostile    Q1 (answer 2)               9/12      1/12
+gamma      Q1 (answer 4)               9/12      3/12
+epsilon    Q1, Q2 (answer 4)           6/12      6/12
+zeta       everything (answer 4)       0/12      1
+=========  ==========================  ========  ======
+
+So the ranks are 1, 2, 2, 2, 2, 6, 7, listed alpha, then beta, delta, hostile (same NMAE: slug
+order), gamma (higher NMAE), epsilon, zeta.
+
+Significance (leader alpha): in a bootstrap replicate drawing question q W_q times out of 4, the
+accuracy gap of beta is W_Q1 / 4, which is 0 with probability (3/4)^4 ≈ 0.32 > 0.025, so its
+interval starts at 0 (not significantly below); zeta's gap is 1 in every replicate: [1, 1].
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from jsonschema import Draft202012Validator
+from scoring_fixtures import FOUR_POINT, make_row, write_dataset
+
+from sgbench.cli import EXIT_LEFT_OUT, main
+from sgbench.errors import InputError
+from sgbench.leaderboard import (
+    OUTPUT_FILES,
+    Leaderboard,
+    build_leaderboard,
+    render_files,
+    validate_submission,
+    write_leaderboard,
+)
+from sgbench.leaderboard.ranking import competition_ranks, displayed, listing_order, worst_group
+from sgbench.leaderboard.render import csv_text, md_text, one_line
+from sgbench.leaderboard.submission import version_mismatch
+from sgbench.publish import validate_folder
+from sgbench.schema import load_schema, validator
+from sgbench.scoring import score_predictions
+from sgbench.scoring.bootstrap import multiplicities, paired_difference_intervals
+
+QUESTIONS = ("Q1", "Q2", "Q3", "Q4")
+OOD_SUBGROUPS = (
+    {"age_group": "16-24", "religion": "Muslim"},
+    {"age_group": "25-34", "religion": "Muslim"},
+    {"age_group": "16-24", "religion": "Buddhist"},
+)
+ID_SUBGROUP = {"sex": "Female"}
+TRAIN_SUBGROUPS = ({"sex": "Male"}, {"age_group": "16-24"}, {"religion": "Muslim"})
+MODE = [6, 2, 1, 1]
+
+HOSTILE_MODEL = '<script>document.title="pwned"</script>Evil "model" | *x*'
+HOSTILE_ORGANISATION = '=HYPERLINK("http://example.invalid","click")'
+HOSTILE_NOTES = "line one\n</script><img src=x onerror=\"document.title='pwned'\"> `code` [a](b)"
+HOSTILE_URL = "https://example.org/?a=1&b='x'"
+HOSTILE_FOLDER = "<img src=x onerror=alert(1)>"
+
+Answer = Callable[[str, Mapping[str, str]], int]
+
+
+def sample_id(question: str, subgroup: Mapping[str, str]) -> str:
+    return f"{question}/" + "&".join(f"{k}={v.lower()}" for k, v in subgroup.items())
+
+
+def ood_ids() -> list[tuple[str, Mapping[str, str]]]:
+    return [(q, s) for q in QUESTIONS for s in OOD_SUBGROUPS]
+
+
+def write_board_dataset(root: Path) -> Path:
+    """The crafted dataset of the module docstring (train rows feed the baselines)."""
+    return write_dataset(
+        root,
+        {
+            "test_ood": [make_row(q, s, FOUR_POINT, MODE) for q, s in ood_ids()],
+            "test_id": [make_row(q, ID_SUBGROUP, FOUR_POINT, MODE) for q in QUESTIONS],
+            "train": [
+                make_row(q, s, FOUR_POINT, [1, 5, 3, 1]) for q in QUESTIONS for s in TRAIN_SUBGROUPS
+            ],
+        },
+    )
+
+
+def metadata(**changes: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "model": "A model",
+        "method": "zero-shot",
+        "organisation": "A lab",
+        "url": None,
+        "dataset_version": "1.0.0",
+        "date": "2026-03-01",
+        "notes": "",
+    }
+    meta.update(changes)
+    return meta
+
+
+def wrong_on(questions: set[str], answer: int) -> Answer:
+    return lambda q, s: answer if q in questions else 1
+
+
+def submit(
+    root: Path,
+    slug: str,
+    answer: Answer | None,
+    meta: Mapping[str, Any] | None = None,
+    *,
+    with_id: bool = False,
+    extra_lines: tuple[str, ...] = (),
+) -> Path:
+    """Write SUBMISSIONS/<slug>/ with predictions from ``answer`` (None: no predictions file)."""
+    folder = root / slug
+    folder.mkdir(parents=True)
+    if meta is not None:
+        (folder / "submission.json").write_text(json.dumps(meta), encoding="utf-8")
+    if answer is not None:
+        lines = [json.dumps({"id": sample_id(q, s), "answer": answer(q, s)}) for q, s in ood_ids()]
+        if with_id:
+            lines += [json.dumps({"id": sample_id(q, ID_SUBGROUP), "answer": 1}) for q in QUESTIONS]
+        lines += list(extra_lines)
+        (folder / "predictions.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def write_valid_submissions(root: Path) -> Path:
+    """The seven valid entries of the module docstring."""
+    submit(root, "alpha", wrong_on(set(), 1), metadata(model="Alpha"), with_id=True)
+    submit(root, "beta", wrong_on({"Q1"}, 2), metadata(model="Beta"))
+    submit(root, "delta", wrong_on({"Q1"}, 2), metadata(model="Delta", method="fine-tuned"))
+    hostile = metadata(
+        model=HOSTILE_MODEL, organisation=HOSTILE_ORGANISATION, notes=HOSTILE_NOTES, url=HOSTILE_URL
+    )
+    submit(root, "hostile", wrong_on({"Q1"}, 2), hostile)
+    submit(root, "gamma", wrong_on({"Q1"}, 4), metadata(model="Gamma"))
+    submit(root, "epsilon", wrong_on({"Q1", "Q2"}, 4), metadata(model="Epsilon"))
+    submit(root, "zeta", wrong_on(set(QUESTIONS), 4), metadata(model="Zeta", method="other"))
+    return root
+
+
+def write_invalid_submissions(root: Path) -> dict[str, str]:
+    """Invalid submissions → a phrase their problems must contain."""
+    submit(root, "no-metadata", wrong_on(set(), 1), None)
+    submit(root, "bad-schema", wrong_on(set(), 1), metadata(method="magic", colour="red"))
+    submit(
+        root,
+        "bad-lines",
+        wrong_on({"Q1"}, 9),
+        metadata(),
+        extra_lines=('{"id": "Q9/nobody", "answer": 1}',),
+    )
+    only_id = submit(root, "only-id", None, metadata())
+    (only_id / "predictions.jsonl").write_text(
+        json.dumps({"id": sample_id("Q1", ID_SUBGROUP), "answer": 1}) + "\n", encoding="utf-8"
+    )
+    submit(root, "old-version", wrong_on(set(), 1), metadata(dataset_version="2.0.0"))
+    submit(root, "Bad_Slug", wrong_on(set(), 1), metadata())
+    submit(root, HOSTILE_FOLDER, wrong_on(set(), 1), metadata())
+    return {
+        "no-metadata": "no-metadata/submission.json: missing",
+        "bad-schema": "bad-schema/submission.json: $.method: 'magic' is not one of",
+        "bad-lines": "bad-lines/predictions.jsonl: line 1: answer 9 is not an option",
+        "only-id": "only-id/predictions.jsonl: no prediction for any sample of test_ood",
+        "old-version": "the major versions differ",
+        "Bad_Slug": "folder name 'Bad_Slug' is not a slug",
+        HOSTILE_FOLDER: "is not a slug",
+    }
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_board_dataset(tmp_path_factory.mktemp("board") / "dataset")
+
+
+@pytest.fixture(scope="module")
+def valid_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_valid_submissions(tmp_path_factory.mktemp("valid") / "submissions")
+
+
+@pytest.fixture(scope="module")
+def board(dataset: Path, valid_root: Path) -> Leaderboard:
+    return build_leaderboard(valid_root, dataset, n_boot=300, seed=0)
+
+
+@pytest.fixture(scope="module")
+def mixed_root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    root = write_valid_submissions(tmp_path_factory.mktemp("mixed") / "submissions")
+    return root, write_invalid_submissions(root)
+
+
+# --- ranking ----------------------------------------------------------------------------------
+
+
+def test_rows_are_ranked_with_ties_and_the_tie_break(board: Leaderboard) -> None:
+    assert [r.entry.slug for r in board.rows] == [
+        "alpha",
+        "beta",
+        "delta",
+        "hostile",
+        "gamma",
+        "epsilon",
+        "zeta",
+    ]
+    assert [r.rank for r in board.rows] == [1, 2, 2, 2, 2, 6, 7]
+
+
+def test_figures_are_the_hand_values_and_the_scorers(board: Leaderboard, dataset: Path) -> None:
+    by_slug = {r.entry.slug: r for r in board.rows}
+    expected = {
+        "alpha": (1.0, 0.0),
+        "beta": (0.75, 1 / 12),
+        "gamma": (0.75, 3 / 12),
+        "epsilon": (0.5, 6 / 12),
+        "zeta": (0.0, 1.0),
+    }
+    for slug, (accuracy, nmae) in expected.items():
+        assert by_slug[slug].ood.accuracy == pytest.approx(accuracy)
+        assert by_slug[slug].ood.nmae == pytest.approx(nmae)
+    report = score_predictions(
+        by_slug["gamma"].entry.predictions, dataset, split="test_ood", n_boot=300, seed=0
+    )
+    assert by_slug["gamma"].ood.accuracy == report.metrics["accuracy"]
+    assert by_slug["gamma"].ood.accuracy_ci == report.intervals.metrics["accuracy"]
+    # Only alpha predicts test_id (all four right); the others show no ID figure.
+    assert by_slug["alpha"].id is not None
+    assert by_slug["alpha"].id.accuracy == 1.0
+    assert all(r.id is None for r in board.rows if r.entry.slug != "alpha")
+    # gamma is wrong on Q1 for every subgroup: accuracy 2/3 in each subgroup, so no spread.
+    assert by_slug["gamma"].ood.fairness["accuracy"] == {"norm_range": 0.0, "cv": 0.0}
+
+
+def test_significance_marks_by_paired_bootstrap(board: Leaderboard) -> None:
+    by_slug = {r.entry.slug: r for r in board.rows}
+    assert by_slug["alpha"].leader_gap_ci == (0.0, 0.0)
+    assert by_slug["alpha"].not_below_leader is True
+    beta_gap = by_slug["beta"].leader_gap_ci
+    assert beta_gap is not None
+    assert beta_gap[0] == 0.0
+    assert by_slug["beta"].not_below_leader is True
+    assert by_slug["zeta"].leader_gap_ci == (1.0, 1.0)
+    assert by_slug["zeta"].not_below_leader is False
+
+
+def test_no_bootstrap_marks_nobody(dataset: Path, valid_root: Path) -> None:
+    plain = build_leaderboard(valid_root, dataset, n_boot=0)
+    assert all(r.not_below_leader is None and r.leader_gap_ci is None for r in plain.rows)
+    assert all(r.ood.accuracy_ci is None for r in plain.rows)
+    assert (
+        "| 1 | Alpha | zero-shot | A lab | 1.000 | – | – |" in render_files(plain)["leaderboard.md"]
+    )
+
+
+def test_paired_difference_intervals_equal_a_plain_loop() -> None:
+    rng = np.random.default_rng(3)
+    questions = np.repeat([f"q{i}" for i in range(7)], 5)
+    values = rng.random((3, len(questions)))
+    got = paired_difference_intervals(values, questions, 1, n_boot=400, seed=11)
+    weights = multiplicities(7, 400, 11)
+    codes = np.unique(questions, return_inverse=True)[1]
+    means = np.zeros((400, 3))
+    for b in range(400):
+        w = weights[b][codes]
+        means[b] = (values * w).sum(axis=1) / w.sum()
+    expected = np.percentile(means[:, [1]] - means, [2.5, 97.5], axis=0).T
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    assert got[1].tolist() == [0.0, 0.0]
+    with pytest.raises(InputError, match="reference row"):
+        paired_difference_intervals(values, questions, 3, n_boot=10, seed=0)
+    assert np.isnan(paired_difference_intervals(values, questions, 0, n_boot=0, seed=0)).all()
+
+
+def test_ranks_compare_the_displayed_precision() -> None:
+    # 0.50025 and 0.49975 both show as 0.500 (and so does 0.4996): they share rank 2.
+    accuracy = [0.50025, 0.49975, 0.6, 0.4996, 0.2]
+    nmae = [0.3, 0.1, 0.5, 0.1, 0.0]
+    slugs = ["a", "b", "c", "d", "e"]
+    order = listing_order(accuracy, nmae, slugs)
+    assert order == [2, 1, 3, 0, 4]  # c; then b and d (NMAE 0.1; slug order), a; e
+    assert competition_ranks([displayed(accuracy[i]) for i in order]) == (1, 2, 2, 2, 5)
+    assert displayed(0.49975) == displayed(0.50025)
+
+
+def test_worst_group_ties_go_to_the_first_attribute_then_value() -> None:
+    by_value = {"age_group": {"65+": 0.5, "16-24": 0.4}, "religion": {"Muslim": 0.4}}
+    assert worst_group(by_value) == ("age_group=16-24", 0.4)
+
+
+# --- invalid submissions ----------------------------------------------------------------------
+
+
+def test_invalid_submissions_are_left_out_with_reasons(
+    dataset: Path, mixed_root: tuple[Path, dict[str, str]]
+) -> None:
+    root, reasons = mixed_root
+    mixed = build_leaderboard(root, dataset, n_boot=50)
+    assert [r.entry.slug for r in mixed.rows][:2] == ["alpha", "beta"]
+    assert len(mixed.rows) == 7
+    excluded = {e.slug: e.problems for e in mixed.excluded}
+    assert set(excluded) == set(reasons)
+    for slug, phrase in reasons.items():
+        assert any(phrase in problem for problem in excluded[slug]), (slug, excluded[slug])
+        # every problem is one line naming the submission's file (or folder)
+        assert all("\n" not in p and p.startswith(slug) for p in excluded[slug])
+    assert any("unknown id 'Q9/nobody'" in p for p in excluded["bad-lines"])
+    assert any("$: Additional properties" in p for p in excluded["bad-schema"])
+    outputs = render_files(mixed)
+    listed = json.loads(outputs["leaderboard.json"])["excluded"]
+    assert [e["slug"] for e in listed] == sorted(reasons)
+    assert "## Left out" in outputs["leaderboard.md"]
+    assert "bad-lines/predictions.jsonl: line 1: answer 9" in outputs["index.html"]
+
+
+def test_cli_exit_codes(
+    dataset: Path,
+    valid_root: Path,
+    mixed_root: tuple[Path, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    base = ["leaderboard", "--dataset", str(dataset), "--bootstrap", "20"]
+    ok = runner.invoke(main, [*base, str(valid_root), "--out", "all"])
+    assert ok.exit_code == 0, ok.output
+    assert sorted(p.name for p in Path("all").iterdir()) == sorted(OUTPUT_FILES)
+    assert "Alpha" in ok.stdout
+    left = runner.invoke(main, [*base, str(mixed_root[0]), "--out", "some"])
+    assert left.exit_code == EXIT_LEFT_OUT == 3
+    assert "left out 'bad-lines':" in left.stderr
+    assert "  bad-lines/predictions.jsonl: line 1: answer 9" in left.stderr
+    assert Path("some/leaderboard.json").is_file()
+    Path("empty").mkdir()
+    none = runner.invoke(main, [*base, "empty", "--out", "nothing"])
+    assert none.exit_code == 2
+    assert none.stderr.startswith("Error: empty: no submission folders")
+    assert not Path("nothing").exists()
+
+
+def test_validate_command_checks_submission_folders(
+    dataset: Path, mixed_root: tuple[Path, Any]
+) -> None:
+    root = mixed_root[0]
+    good = validate_folder(root / "alpha")
+    assert good.kind == "submission"
+    assert good.ok
+    bad = validate_folder(root / "bad-schema")
+    assert bad.problems
+    assert all("bad-schema/submission.json" in p for p in bad.problems)
+    runner = CliRunner()
+    result = runner.invoke(main, ["validate", str(root / "alpha")])
+    assert result.exit_code == 0
+    assert "valid" in result.stdout
+    result = runner.invoke(main, ["validate", str(root / "bad-schema")])
+    assert result.exit_code == 2
+    assert "$.method: 'magic' is not one of" in result.stderr
+    # Without a dataset, line structure and duplicates are checked; with one, ids and answers too.
+    lines = root / "bad-lines"
+    assert validate_submission(lines).ok
+    assert not validate_submission(lines, dataset).ok
+
+
+def test_structural_checks_without_a_dataset(tmp_path: Path) -> None:
+    folder = submit(tmp_path, "dup", wrong_on(set(), 1), metadata())
+    with (folder / "predictions.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"id": "Q1/age_group=16-24&religion=muslim", "answer": 2}\n')
+        handle.write('{"id": "x", "answer": 1.0}\n')
+    check = validate_submission(folder)
+    assert check.problems == (
+        f"{folder}/predictions.jsonl: line 13: duplicate id "
+        "'Q1/age_group=16-24&religion=muslim' (first on line 1)",
+        f"{folder}/predictions.jsonl: line 14: $.answer: 1.0 is not of type 'integer'",
+    )
+    empty = submit(tmp_path, "empty", None, metadata())
+    assert validate_submission(empty).problems == (f"{empty}/predictions.jsonl: no such file",)
+
+
+def test_submission_schema() -> None:
+    Draft202012Validator.check_schema(load_schema("submission"))
+    check = validator("submission")
+    assert check.is_valid(metadata())
+    assert check.is_valid(metadata(url="https://example.org/x", organisation="", notes=""))
+    for bad in (
+        metadata(date="2026-02-30"),
+        metadata(date="20260301"),
+        metadata(url="javascript:alert(1)"),
+        metadata(url="https://a b"),
+        metadata(method="baseline-ish"),
+        metadata(dataset_version="v1"),
+        metadata(model=""),
+    ):
+        assert not check.is_valid(bad), bad
+
+
+@pytest.mark.parametrize(
+    ("submitted", "dataset_version", "compatible"),
+    [
+        ("1.0.0", "1.0.0", True),
+        ("1.2.0", "1.0.3", True),
+        ("2.0.0", "1.0.0", False),
+        ("1.0.0", "1.0.0+synthetic", False),
+        ("1.0.0+synthetic", "1.1.0+synthetic", True),
+    ],
+)
+def test_version_rule(submitted: str, dataset_version: str, compatible: bool) -> None:
+    assert (version_mismatch(submitted, dataset_version) is None) is compatible
+
+
+# --- hostile text -----------------------------------------------------------------------------
+
+
+def test_hostile_text_is_escaped_in_every_output(
+    dataset: Path, mixed_root: tuple[Path, Any]
+) -> None:
+    outputs = render_files(build_leaderboard(mixed_root[0], dataset, n_boot=20))
+    page = outputs["index.html"]
+    assert page.count("<script") == 1  # the page's own script only
+    assert "<img" not in page
+    assert "&lt;script&gt;document.title=&quot;pwned&quot;&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page  # the hostile folder name, left out
+    assert 'href="https://example.org/?a=1&amp;b=&#x27;x&#x27;"' in page
+
+    markdown = outputs["leaderboard.md"]
+    assert "<script" not in markdown
+    assert "<img" not in markdown
+    assert "&lt;script&gt;document.title=&quot;pwned&quot;&lt;/script&gt;Evil" in markdown
+    assert "\\| \\*x\\*" in markdown  # no cell break, no emphasis
+    hostile_line = next(line for line in markdown.splitlines() if "pwned" in line)
+    header = next(line for line in markdown.splitlines() if line.startswith("| Rank"))
+    assert hostile_line.count(" | ") == header.count(" | ")  # as many cells as columns
+
+    table = list(csv.DictReader(io.StringIO(outputs["leaderboard.csv"])))
+    hostile = next(row for row in table if row["slug"] == "hostile")
+    assert hostile["model"] == HOSTILE_MODEL
+    assert hostile["organisation"] == "'" + HOSTILE_ORGANISATION  # not a spreadsheet formula
+    assert hostile["notes"] == one_line(HOSTILE_NOTES)
+
+    text = outputs["leaderboard.json"]
+    assert not {"<", ">", "&"} & set(text)
+    entries = json.loads(text)["entries"]
+    submitted = next(e["submission"] for e in entries if e["slug"] == "hostile")
+    assert submitted["model"] == HOSTILE_MODEL
+    assert submitted["notes"] == HOSTILE_NOTES
+
+
+def test_escaping_helpers() -> None:
+    assert one_line("a\nb\tc\x1b[31m\u202ed") == "a b c [31md"
+    assert md_text("<b>|_x_|</b>") == "&lt;b&gt;\\|\\_x\\_\\|&lt;/b&gt;"
+    assert csv_text("-1+2") == "'-1+2"
+    assert csv_text("plain") == "plain"
+
+
+# --- outputs ----------------------------------------------------------------------------------
+
+
+def test_outputs_are_deterministic(dataset: Path, valid_root: Path, tmp_path: Path) -> None:
+    copy = shutil.copytree(valid_root, tmp_path / "elsewhere" / "subs")
+    first = write_leaderboard(build_leaderboard(valid_root, dataset, n_boot=100), tmp_path / "a")
+    second = write_leaderboard(build_leaderboard(copy, dataset, n_boot=100), tmp_path / "b")
+    for name in OUTPUT_FILES:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_markdown_has_the_required_columns(board: Leaderboard) -> None:
+    lines = render_files(board)["leaderboard.md"].splitlines()
+    header = next(line for line in lines if line.startswith("| Rank"))
+    for column in (
+        "Rank",
+        "Model",
+        "Method",
+        "OOD accuracy",
+        "95% CI",
+        "≈ leader",
+        "OOD NMAE",
+        "Acc. norm. range",
+        "Acc. CV",
+        "NMAE norm. range",
+        "NMAE CV",
+        "Worst attribute group",
+        "ID accuracy",
+    ):
+        assert f"| {column} |" in header
+    assert "| 7 | Zeta | other | A lab | 0.000 | [0.000, 0.000] | no | 1.000 |" in (
+        render_files(board)["leaderboard.md"].replace("\\[", "[").replace("\\]", "]")
+    )
+
+
+def test_write_is_all_or_nothing(
+    board: Leaderboard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    (stranger / "keep.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError, match="not an sgbench leaderboard"):
+        write_leaderboard(board, stranger)
+    assert [p.name for p in stranger.iterdir()] == ["keep.txt"]
+
+    out = write_leaderboard(board, tmp_path / "out")
+    before = {name: (out / name).read_bytes() for name in OUTPUT_FILES}
+
+    def broken(_: Leaderboard) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("sgbench.leaderboard.to_html", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_leaderboard(board, out)
+    assert {name: (out / name).read_bytes() for name in OUTPUT_FILES} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "stranger"]
+
+
+def test_with_baselines_adds_four_entries(dataset: Path, valid_root: Path) -> None:
+    with_baselines = build_leaderboard(valid_root, dataset, with_baselines=True, n_boot=20)
+    baselines = [r for r in with_baselines.rows if r.entry.baseline]
+    assert sorted(r.entry.slug for r in baselines) == [
+        "baseline:composition",
+        "baseline:majority",
+        "baseline:nearest",
+        "baseline:random",
+    ]
+    assert all(r.entry.metadata["method"] == "baseline" for r in baselines)
+    # Train answers 2 on every question (counts [1, 5, 3, 1]) while every target's mode is 1.
+    majority = next(r for r in baselines if r.entry.slug == "baseline:majority")
+    assert majority.ood.accuracy == 0.0
+    assert majority.id is not None
+    assert majority.id.accuracy == 0.0
+    assert len(with_baselines.rows) == 11
+    # Entries beyond the eight colours get another marker shape in the chart.
+    page = render_files(with_baselines)["index.html"]
+    assert page.count("<circle") == 8 * (4 + 1)  # 4 attribute values + the legend
+    assert page.count("<rect") == 3 * (4 + 1)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'{"model": "x",\n "method": }', "submission.json: line 2: not valid JSON"),
+        (b'{"model": NaN}', "submission.json: not valid JSON (NaN is not a JSON number)"),
+        (b'{"model": "\xff"}', "submission.json: not UTF-8 text"),
+        (b"[]", "submission.json: $: [] is not of type 'object'"),
+    ],
+)
+def test_unreadable_metadata_is_one_problem(tmp_path: Path, content: bytes, problem: str) -> None:
+    folder = submit(tmp_path, "broken", wrong_on(set(), 1), metadata())
+    (folder / "submission.json").write_bytes(content)
+    problems = validate_submission(folder).problems
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{folder}/")
+    assert problem in problems[0]
