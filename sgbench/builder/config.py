@@ -7,7 +7,6 @@ The shipped default, ``configs/singapore.yaml``, reproduces the paper's subgroup
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, Final, Literal
 import yaml
 
 from sgbench.errors import ConfigError
+from sgbench.schema import validator
 
 PersonaRole = Literal["noun", "adjective", "suffix", "place"]
 DEFAULT_CONFIG: Final = "singapore.yaml"
@@ -129,12 +129,9 @@ def _source(raw: dict[str, Any]) -> AttributeSource:
 
 
 def _validate_schema(raw: Any, where: str) -> None:
-    from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
-    text = resources.files("sgbench.schema").joinpath("build_config.schema.json")
-    schema = json.loads(text.read_text(encoding="utf-8"))
-    errors = list(Draft202012Validator(schema).iter_errors(raw))
+    errors = list(validator("build_config").iter_errors(raw))
     if errors:
         error = best_match(errors)
         raise ConfigError(f"{where}: {error.json_path}: {error.message}")
