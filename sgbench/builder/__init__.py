@@ -28,29 +28,20 @@ import pyarrow.compute as pc
 from sgbench import DATASET_VERSION, __version__
 from sgbench.builder.aggregate import Aggregates, aggregate, valid_answer_counts
 from sgbench.builder.card import render_card
-from sgbench.builder.config import (
-    COUNTRY_ATTRIBUTE,
-    GENERIC_CONFIG,
-    BuildConfig,
-    across_countries,
-    load_config,
-    shipped_config,
-    stratum_name,
-    with_ethnicity,
-)
+from sgbench.builder.config import COUNTRY_ATTRIBUTE, BuildConfig, resolve_config, stratum_name
 from sgbench.builder.harmonise import Respondents, harmonise
-from sgbench.builder.reader import ALL_COUNTRIES, WAVE, YEAR, SurveyData, read_survey
+from sgbench.builder.reader import WAVE, YEAR, SurveyData, read_survey
 from sgbench.builder.samples import SampleSet, SplitRows
 from sgbench.builder.subgroups import Subgroups, find_subgroups
 from sgbench.builder.synthetic import SYNTHETIC_FILE_NAME, synthetic_csv_bytes
 from sgbench.builder.writer import write_dataset
-from sgbench.catalogue import Item, load_catalogue, load_countries
+from sgbench.catalogue import Item, load_catalogue
 from sgbench.dataset import CONFIG_SPLITS
 from sgbench.errors import ConfigError, InputError
 from sgbench.publish import VERSION_POLICY
 from sgbench.splits import assign_splits, split_manifest
 
-__all__ = ["BuildSummary", "build_dataset"]
+__all__ = ["BuildSummary", "build_dataset", "resolve_config"]
 
 
 @dataclass(frozen=True)
@@ -112,55 +103,6 @@ def _select_items(config: BuildConfig) -> list[Item]:
         raise ConfigError(f"{config.source}: $.items: not in the catalogue: {unknown}")
     wanted = set(config.items)
     return [item for item in catalogue if item.question_id in wanted]
-
-
-def resolve_config(config_path: str | Path | None, country: str | None) -> BuildConfig:
-    """The build config for a command line: a file, or the shipped config for the country.
-
-    Without a file, Singapore (the default) gets the paper's config and any other Wave 7
-    country the generic one, with an ethnicity attribute where the catalogue knows the country's
-    Q290 codes; ``ALL`` builds every country with ``country`` as an attribute of every stratum.
-
-    Raises:
-        ConfigError: an unknown country code or an invalid config.
-    """
-    code = None if country is None else country.strip().upper()
-    if code == "":
-        raise ConfigError("--country: empty country code")
-    countries = load_countries()
-    if config_path is not None:
-        config = load_config(config_path)
-        if code is None or code == config.country.upper():
-            return config
-        known = countries.get(code)
-        return replace(config, country=code, country_name=known.name if known else code)
-    if code is None or code in {"SGP", "702"}:
-        return load_config(None)
-    generic = shipped_config(GENERIC_CONFIG)
-    if code == ALL_COUNTRIES:
-        everywhere = {c.alpha: (c.numeric, c.name) for c in countries.values()}
-        # Ethnic group codes are country-prefixed, so one attribute can hold every country's.
-        groups: dict[str, tuple[int, ...]] = {}
-        for known in countries.values():
-            for label, codes in known.ethnicity.items():
-                groups[label] = groups.get(label, ()) + codes
-        # Country is added last so that it prefixes every stratum, ethnicity's included.
-        config = across_countries(with_ethnicity(generic, groups), everywhere)
-        return replace(config, name="wvs-all-subgroups", country=code, country_name="their country")
-    known = countries.get(code) or next(
-        (c for c in countries.values() if code.isdigit() and c.numeric == int(code)), None
-    )
-    if known is None:
-        raise ConfigError(
-            f"--country: unknown country code {code!r} (see sgbench/catalogue/countries.json)"
-        )
-    config = with_ethnicity(generic, known.ethnicity)
-    return replace(
-        config,
-        name=f"wvs-{known.alpha.lower()}-subgroups",
-        country=known.alpha,
-        country_name=known.name,
-    )
 
 
 @dataclass(frozen=True)

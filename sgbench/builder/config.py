@@ -14,6 +14,7 @@ from typing import Any, Final, Literal
 
 import yaml
 
+from sgbench.catalogue import ALL_COUNTRIES, load_countries
 from sgbench.errors import ConfigError
 from sgbench.schema import validator
 
@@ -293,3 +294,52 @@ def across_countries(config: BuildConfig, countries: dict[str, tuple[int, str]])
     strata = ((COUNTRY_ATTRIBUTE,), *((COUNTRY_ATTRIBUTE, *s) for s in config.strata))
     ood = tuple((COUNTRY_ATTRIBUTE, *s) for s in config.ood_strata)
     return replace(config, attributes=attributes, strata=strata, ood_strata=ood)
+
+
+def resolve_config(config_path: str | Path | None, country: str | None) -> BuildConfig:
+    """The build config for a command line: a file, or the shipped config for the country.
+
+    Without a file, Singapore (the default) gets the paper's config and any other Wave 7
+    country the generic one, with an ethnicity attribute where the catalogue knows the country's
+    Q290 codes; ``ALL`` builds every country with ``country`` as an attribute of every stratum.
+
+    Raises:
+        ConfigError: an unknown country code or an invalid config.
+    """
+    code = None if country is None else country.strip().upper()
+    if code == "":
+        raise ConfigError("--country: empty country code")
+    countries = load_countries()
+    if config_path is not None:
+        config = load_config(config_path)
+        if code is None or code == config.country.upper():
+            return config
+        known = countries.get(code)
+        return replace(config, country=code, country_name=known.name if known else code)
+    if code is None or code in {"SGP", "702"}:
+        return load_config(None)
+    generic = shipped_config(GENERIC_CONFIG)
+    if code == ALL_COUNTRIES:
+        everywhere = {c.alpha: (c.numeric, c.name) for c in countries.values()}
+        # Ethnic group codes are country-prefixed, so one attribute can hold every country's.
+        groups: dict[str, tuple[int, ...]] = {}
+        for known in countries.values():
+            for label, codes in known.ethnicity.items():
+                groups[label] = groups.get(label, ()) + codes
+        # Country is added last so that it prefixes every stratum, ethnicity's included.
+        config = across_countries(with_ethnicity(generic, groups), everywhere)
+        return replace(config, name="wvs-all-subgroups", country=code, country_name="their country")
+    known = countries.get(code) or next(
+        (c for c in countries.values() if code.isdigit() and c.numeric == int(code)), None
+    )
+    if known is None:
+        raise ConfigError(
+            f"--country: unknown country code {code!r} (see sgbench/catalogue/countries.json)"
+        )
+    config = with_ethnicity(generic, known.ethnicity)
+    return replace(
+        config,
+        name=f"wvs-{known.alpha.lower()}-subgroups",
+        country=known.alpha,
+        country_name=known.name,
+    )

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sgbench.builder.layouts import LayoutName, Recode, detect_layout
-from sgbench.catalogue import country_numeric_code
+from sgbench.catalogue import ALL_COUNTRIES, country_numeric_code
 from sgbench.errors import InputError
 
 FileFormat = Literal["csv", "dta", "sav"]
@@ -34,7 +34,6 @@ COUNTRY_ALPHA: Final = "B_COUNTRY_ALPHA"
 COUNTRY_NUMERIC: Final = "B_COUNTRY"
 WAVE: Final = "A_WAVE"
 YEAR: Final = "A_YEAR"
-ALL_COUNTRIES: Final = "ALL"
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,10 @@ def load_crosswalk() -> dict[str, dict[str, Equivalent]]:
     return layouts
 
 
+ALL_COUNTRIES: Final = "ALL"
+"""The ``--country`` value that builds every country of a file."""
+
+
 @dataclass(frozen=True)
 class Country:
     """A country or territory of the WVS Wave 7 release."""
