@@ -363,6 +363,7 @@ def _manifest(
             "wave": primary.wave,
             "year": years[0] if len(years) == 1 else years,
             "country": config.country,
+            "country_name": config.country_name,
             "respondents": primary.n_respondents,
         },
         "earlier_waves": [

@@ -66,6 +66,13 @@ class _NoAliasDumper(yaml.SafeDumper):
         return True
 
 
+def _place(manifest: dict[str, Any]) -> str:
+    """Where the respondents live, for titles: a country's name, or "all-country"."""
+    built = manifest["built_from"]
+    name = str(built.get("country_name") or built["country"])
+    return "all-country" if built["country"] == "ALL" else name.removeprefix("the ")
+
+
 def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
     """The card's YAML front matter as a dict."""
     configs = manifest["configs"]
@@ -73,7 +80,7 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
     total = sum(split["samples"] for split in configs["default"].values())
     synthetic = manifest["synthetic"]
     return {
-        "pretty_name": "WVS Singapore subgroups" + (" (SYNTHETIC)" if synthetic else ""),
+        "pretty_name": f"WVS {_place(manifest)} subgroups" + (" (SYNTHETIC)" if synthetic else ""),
         "license": "other",
         "license_name": "wvs-terms-of-use",
         "license_link": WVS_TERMS_URL,
@@ -143,8 +150,9 @@ def render_card(manifest: dict[str, Any]) -> str:
     if synthetic:
         parts.append(
             "> **SYNTHETIC.** This build comes from a sample that sgbench generates; it is "
-            "**not** World Values Survey data and says nothing about Singapore. It exists to "
-            "try the tools end to end. Build from your own WVS download for real figures.\n"
+            f"**not** World Values Survey data and says nothing about {_place(manifest)}. It "
+            "exists to try the tools end to end. Build from your own WVS download for real "
+            "figures.\n"
         )
     parts.append(
         "Can a language model, told it is a member of a demographic subgroup, answer a World "
