@@ -7,10 +7,11 @@ stderr.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import click
 
@@ -60,6 +61,183 @@ split_option = click.option(
     show_default=True,
     help="Split to use (train, validation, test_id or test_ood).",
 )
+
+# Reports (`score`, `judge-report`, `leaderboard`).
+
+json_report_option = click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="Also write the full JSON report to this file; `-` writes it to stdout "
+    "(the summary then goes to stderr).",
+)
+
+
+_BOOTSTRAP_HELP = "Bootstrap replicates (resampling questions) for the 95% intervals; 0 for none."
+
+
+def bootstrap_option(help_text: str = _BOOTSTRAP_HELP) -> Callable[[F], F]:
+    """``--bootstrap N`` (into ``n_boot``): 0..100000 replicates, default 1000."""
+    return click.option(
+        "--bootstrap",
+        "n_boot",
+        type=click.IntRange(min=0, max=100_000),
+        default=1000,
+        show_default=True,
+        help=help_text,
+    )
+
+
+bootstrap_seed_option = click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the bootstrap's random generator.",
+)
+
+# Requests to an OpenAI-compatible endpoint (`run`, `judge`); the factories take what differs.
+
+
+def base_url_option(help_text: str) -> Callable[[F], F]:
+    """``--base-url`` (required): the endpoint's API base."""
+    return click.option("--base-url", required=True, help=help_text)
+
+
+def model_option(help_text: str) -> Callable[[F], F]:
+    """``--model`` (required): the model name sent and recorded."""
+    return click.option("--model", required=True, help=help_text)
+
+
+def out_file_option(help_text: str) -> Callable[[F], F]:
+    """``--out`` (into ``out_path``, required): the JSON Lines file appended to."""
+    return click.option(
+        "--out",
+        "out_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        required=True,
+        help=help_text,
+    )
+
+
+concurrency_option = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+
+
+def temperature_option(help_text: str) -> Callable[[F], F]:
+    """``--temperature`` (>= 0, default 0)."""
+    return click.option(
+        "--temperature",
+        type=click.FloatRange(min=0.0),
+        default=0.0,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def max_tokens_option(default: int, help_text: str) -> Callable[[F], F]:
+    """``--max-tokens`` (>= 1)."""
+    return click.option(
+        "--max-tokens",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
+sampling_seed_option = click.option(
+    "--seed", type=int, default=None, help="Sampling seed for servers that support it."
+)
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for each request.",
+)
+
+
+def max_attempts_option(help_text: str) -> Callable[[F], F]:
+    """``--max-attempts`` (1..100, default 6)."""
+    return click.option(
+        "--max-attempts",
+        type=click.IntRange(1, 100),
+        default=6,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def api_key_env_option(help_text: str) -> Callable[[F], F]:
+    """``--api-key-env NAME``: read it with :func:`_api_key_from_env`."""
+    return click.option("--api-key-env", default=None, metavar="NAME", help=help_text)
+
+
+progress_option = click.option(
+    "--progress/--no-progress",
+    "progress",
+    default=None,
+    help="Show a progress line on stderr (default: when stderr is a terminal).",
+)
+
+
+def _api_key_from_env(api_key_env: str | None) -> str | None:
+    """The API key in the environment variable ``api_key_env`` (default ``OPENAI_API_KEY``);
+    None when it is unset or empty.
+
+    Raises:
+        InputError: ``api_key_env`` was given and that variable is not set (or empty).
+    """
+    import os
+
+    from sgbench.errors import InputError
+
+    api_key = os.environ.get(api_key_env or "OPENAI_API_KEY") or None
+    if api_key_env is not None and api_key is None:
+        raise InputError(f"--api-key-env {api_key_env}: that environment variable is not set")
+    return api_key
+
+
+@contextlib.contextmanager
+def _resumable(out_path: Path, what: str) -> Iterator[None]:
+    """On Ctrl-C, say that the ``what`` so far are in ``out_path`` and exit with code 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo(
+            f"\ninterrupted: the {what} so far are in {out_path}; "
+            "run the same command again to resume",
+            err=True,
+        )
+        raise SystemExit(130) from None
+
+
+class _Report(Protocol):
+    def to_json(self) -> str: ...
+
+    def render(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Report)
+
+
+def _show_report(report: R, json_out: str | None, write: Callable[[R, str], None]) -> None:
+    """The summary on stdout, and the JSON report written to ``json_out`` with ``write``; with
+    ``json_out`` ``-``, the JSON on stdout and the summary on stderr."""
+    if json_out == "-":
+        click.echo(report.to_json(), nl=False)
+        click.echo(report.render(), err=True)
+    else:
+        if json_out is not None:
+            write(report, json_out)
+        click.echo(report.render())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,29 +350,9 @@ def synth(out_path: Path, seed: int | None, layout: str) -> None:
 @dataset_option
 @config_option
 @split_option
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    default=None,
-    help="Also write the full JSON report to this file; `-` writes it to stdout "
-    "(the summary then goes to stderr).",
-)
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(min=0, max=100_000),
-    default=1000,
-    show_default=True,
-    help="Bootstrap replicates (resampling questions) for the 95% intervals; 0 for none.",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Seed of the bootstrap's random generator.",
-)
+@json_report_option
+@bootstrap_option()
+@bootstrap_seed_option
 @click.option(
     "--strict",
     is_flag=True,
@@ -243,13 +401,7 @@ def score(
         from sgbench.stats.plots import write_score_chart
 
         write_score_chart(report, plot_out)
-    if json_out == "-":
-        click.echo(report.to_json(), nl=False)
-        click.echo(report.render(), err=True)
-    else:
-        if json_out is not None:
-            write_report(report, json_out)
-        click.echo(report.render())
+    _show_report(report, json_out, write_report)
     if report.n_missing:
         click.echo(
             f"note: {report.n_missing} sample(s) of {split} have no prediction; "
@@ -401,23 +553,16 @@ def prompts_command(dataset_dir: str, config: str, split: str, template_name: st
 
 
 @main.command(name="run")
-@click.option(
-    "--base-url",
-    required=True,
-    help="OpenAI-compatible API base, e.g. http://localhost:8000/v1 "
-    "(/chat/completions is appended).",
+@base_url_option(
+    "OpenAI-compatible API base, e.g. http://localhost:8000/v1 (/chat/completions is appended)."
 )
-@click.option("--model", required=True, help="Model name sent with each request, and recorded.")
+@model_option("Model name sent with each request, and recorded.")
 @template_option
 @dataset_option
 @config_option
 @split_option
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="Responses file (JSON Lines), appended to; samples already answered in it are skipped.",
+@out_file_option(
+    "Responses file (JSON Lines), appended to; samples already answered in it are skipped."
 )
 @click.option(
     "--predictions",
@@ -426,54 +571,21 @@ def prompts_command(dataset_dir: str, config: str, split: str, template_name: st
     default=None,
     help="Then parse the responses (as `sgbench parse` does) into this predictions file.",
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 256),
-    default=8,
-    show_default=True,
-    help="Requests in flight at once.",
-)
-@click.option(
-    "--temperature",
-    type=click.FloatRange(min=0.0),
-    default=0.0,
-    show_default=True,
-    help="Sampling temperature.",
-)
-@click.option(
-    "--max-tokens",
-    type=click.IntRange(min=1),
-    default=64,
-    show_default=True,
-    help="Most tokens per response.",
-)
+@concurrency_option
+@temperature_option("Sampling temperature.")
+@max_tokens_option(64, "Most tokens per response.")
 @click.option(
     "--top-p",
     type=click.FloatRange(0.0, 1.0, min_open=True),
     default=None,
     help="Nucleus sampling; sent only when given.",
 )
-@click.option("--seed", type=int, default=None, help="Sampling seed for servers that support it.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Seconds to wait for each request.",
-)
-@click.option(
-    "--max-attempts",
-    type=click.IntRange(1, 100),
-    default=6,
-    show_default=True,
-    help="Attempts per sample before it is recorded as an error.",
-)
-@click.option(
-    "--api-key-env",
-    default=None,
-    metavar="NAME",
-    help="Environment variable holding the API key (default: OPENAI_API_KEY, and no key is "
-    "sent when it is unset). The key is never printed or written.",
+@sampling_seed_option
+@timeout_option
+@max_attempts_option("Attempts per sample before it is recorded as an error.")
+@api_key_env_option(
+    "Environment variable holding the API key (default: OPENAI_API_KEY, and no key is sent when "
+    "it is unset). The key is never printed or written."
 )
 @click.option(
     "--limit",
@@ -481,12 +593,7 @@ def prompts_command(dataset_dir: str, config: str, split: str, template_name: st
     default=None,
     help="Only the first N samples of the split (a quick trial).",
 )
-@click.option(
-    "--progress/--no-progress",
-    "progress",
-    default=None,
-    help="Show a progress line on stderr (default: when stderr is a terminal).",
-)
+@progress_option
 @reports_errors
 def run_command(
     base_url: str,
@@ -515,23 +622,17 @@ def run_command(
     exponential backoff (Retry-After honoured); samples that still fail get an error line. Run
     the same command again to resume and to retry the errors. Exit code 1 when errors remain.
     """
-    import os
-
-    from sgbench.errors import InputError
+    from sgbench.files import write_atomic
     from sgbench.prompts import build_prompts, load_template, split_rows
     from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, run_model
-    from sgbench.runner.store import write_text_atomic
     from sgbench.scoring import parse_responses
 
-    key_name = api_key_env or "OPENAI_API_KEY"
-    api_key = os.environ.get(key_name) or None
-    if api_key_env is not None and api_key is None:
-        raise InputError(f"--api-key-env {api_key_env}: that environment variable is not set")
+    api_key = _api_key_from_env(api_key_env)
     endpoint = Endpoint(base_url=base_url, api_key=api_key, timeout=timeout)
     template = load_template(template_name)
     rows = split_rows(dataset_dir, config, split)
     prompts = build_prompts(rows[:limit] if limit else rows, template)
-    try:
+    with _resumable(out_path, "responses"):
         summary = run_model(
             prompts,
             out_path,
@@ -545,17 +646,10 @@ def run_command(
             policy=RetryPolicy(max_attempts=max_attempts),
             show_progress=progress,
         )
-    except KeyboardInterrupt:
-        click.echo(
-            f"\ninterrupted: the responses so far are in {out_path}; "
-            "run the same command again to resume",
-            err=True,
-        )
-        raise SystemExit(130) from None
     click.echo(summary.render(), err=True)
     if predictions_path is not None:
         result = parse_responses(out_path, dataset_dir, config=config)
-        write_text_atomic(predictions_path, result.to_jsonl())
+        write_atomic(predictions_path, result.to_jsonl())
         click.echo(
             f"parsed {len(result.predictions)} of {result.n_lines} responses into "
             f"{predictions_path}; {len(result.unparsed_ids)} left missing",
@@ -748,21 +842,8 @@ def baseline_command(name: str, dataset_dir: str, config: str, split: str, seed:
 @click.option(
     "--with-baselines", is_flag=True, help="Add the built-in baselines (`sgbench baseline`)."
 )
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(min=0, max=100_000),
-    default=1000,
-    show_default=True,
-    help="Bootstrap replicates over questions (intervals, ≈ leader marks); 0 for none.",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Seed of the bootstrap's random generator.",
-)
+@bootstrap_option("Bootstrap replicates over questions (intervals, ≈ leader marks); 0 for none.")
+@bootstrap_seed_option
 @reports_errors
 def leaderboard_command(
     submissions_dir: Path,
@@ -801,14 +882,8 @@ def leaderboard_command(
 @main.command(name="judge")
 @click.argument("a_path", metavar="A", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("b_path", metavar="B", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--base-url",
-    required=True,
-    help="The judge's OpenAI-compatible API base, e.g. http://localhost:8000/v1.",
-)
-@click.option(
-    "--model", required=True, help="Judge model name sent with each request, and recorded."
-)
+@base_url_option("The judge's OpenAI-compatible API base, e.g. http://localhost:8000/v1.")
+@model_option("Judge model name sent with each request, and recorded.")
 @dataset_option
 @config_option
 @split_option
@@ -819,62 +894,18 @@ def leaderboard_command(
     help="Comma-separated criteria: overall, value (closer to how the subgroup answers), "
     "persona (consistent with who is speaking).",
 )
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="Judgments file (JSON Lines), appended to; judgments already in it are skipped.",
+@out_file_option("Judgments file (JSON Lines), appended to; judgments already in it are skipped.")
+@concurrency_option
+@temperature_option("The judge's sampling temperature.")
+@max_tokens_option(256, "Most tokens per judge reply.")
+@sampling_seed_option
+@timeout_option
+@max_attempts_option("Attempts per request before the judgment is recorded as an error.")
+@api_key_env_option(
+    "Environment variable holding the judge's API key (default: OPENAI_API_KEY, and no key is "
+    "sent when it is unset). The key is never printed or written."
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 256),
-    default=8,
-    show_default=True,
-    help="Requests in flight at once.",
-)
-@click.option(
-    "--temperature",
-    type=click.FloatRange(min=0.0),
-    default=0.0,
-    show_default=True,
-    help="The judge's sampling temperature.",
-)
-@click.option(
-    "--max-tokens",
-    type=click.IntRange(min=1),
-    default=256,
-    show_default=True,
-    help="Most tokens per judge reply.",
-)
-@click.option("--seed", type=int, default=None, help="Sampling seed for servers that support it.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Seconds to wait for each request.",
-)
-@click.option(
-    "--max-attempts",
-    type=click.IntRange(1, 100),
-    default=6,
-    show_default=True,
-    help="Attempts per request before the judgment is recorded as an error.",
-)
-@click.option(
-    "--api-key-env",
-    default=None,
-    metavar="NAME",
-    help="Environment variable holding the judge's API key (default: OPENAI_API_KEY, and no key "
-    "is sent when it is unset). The key is never printed or written.",
-)
-@click.option(
-    "--progress/--no-progress",
-    "progress",
-    default=None,
-    help="Show a progress line on stderr (default: when stderr is a terminal).",
-)
+@progress_option
 @reports_errors
 def judge_command(
     a_path: Path,
@@ -902,18 +933,12 @@ def judge_command(
     and gives a verdict per criterion. Unreadable verdicts are retried once, then recorded as
     unparsed. Run the same command again to resume. Exit code 1 when request errors remain.
     """
-    import os
-
-    from sgbench.errors import InputError
     from sgbench.judge import judge_files, parse_criteria
     from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
 
     chosen = parse_criteria(criteria)
-    key_name = api_key_env or "OPENAI_API_KEY"
-    api_key = os.environ.get(key_name) or None
-    if api_key_env is not None and api_key is None:
-        raise InputError(f"--api-key-env {api_key_env}: that environment variable is not set")
-    try:
+    api_key = _api_key_from_env(api_key_env)
+    with _resumable(out_path, "judgments"):
         summary = judge_files(
             a_path,
             b_path,
@@ -929,13 +954,6 @@ def judge_command(
             policy=RetryPolicy(max_attempts=max_attempts),
             show_progress=progress,
         )
-    except KeyboardInterrupt:
-        click.echo(
-            f"\ninterrupted: the judgments so far are in {out_path}; "
-            "run the same command again to resume",
-            err=True,
-        )
-        raise SystemExit(130) from None
     click.echo(summary.render(), err=True)
     if summary.n_errors:
         raise SystemExit(1)
@@ -947,29 +965,9 @@ def judge_command(
     metavar="JUDGMENTS",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    default=None,
-    help="Also write the full JSON report to this file; `-` writes it to stdout "
-    "(the summary then goes to stderr).",
-)
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(min=0, max=100_000),
-    default=1000,
-    show_default=True,
-    help="Bootstrap replicates (resampling questions) for the 95% intervals; 0 for none.",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Seed of the bootstrap's random generator.",
-)
+@json_report_option
+@bootstrap_option()
+@bootstrap_seed_option
 @reports_errors
 def judge_report_command(
     judgments_path: Path, json_out: str | None, n_boot: int, seed: int
@@ -984,10 +982,4 @@ def judge_report_command(
     from sgbench.judge import judge_report, write_judge_report
 
     report = judge_report(judgments_path, n_boot=n_boot, seed=seed)
-    if json_out == "-":
-        click.echo(report.to_json(), nl=False)
-        click.echo(report.render(), err=True)
-    else:
-        if json_out is not None:
-            write_judge_report(report, json_out)
-        click.echo(report.render())
+    _show_report(report, json_out, write_judge_report)

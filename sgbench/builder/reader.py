@@ -8,7 +8,6 @@ the same float64 table, so the same data in any format gives the same dataset.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 import tempfile
@@ -27,6 +26,7 @@ import pyarrow.compute as pc
 from sgbench.builder.layouts import LayoutName, Recode, detect_layout
 from sgbench.catalogue import ALL_COUNTRIES, country_numeric_code
 from sgbench.errors import InputError
+from sgbench.files import sha256_file
 
 FileFormat = Literal["csv", "dta", "sav"]
 FORMATS: Final[dict[str, FileFormat]] = {".csv": "csv", ".dta": "dta", ".sav": "sav"}
@@ -51,15 +51,6 @@ class SurveyData:
     """The data file's name inside the zip, when read from one."""
     columns_absent: tuple[str, ...]
     """Requested columns the file does not have."""
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _file_format(name: str, where: str) -> FileFormat:

@@ -9,7 +9,6 @@ between releases) and nothing time-dependent is written, so the same input gives
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ from typing import Any, Final
 from sgbench.builder.samples import SplitRows
 from sgbench.dataset import CARD_FILE, MANIFEST_FILE, sample_features, split_file
 from sgbench.errors import InputError
+from sgbench.files import sha256_file
 
 PARQUET_OPTIONS: Final[dict[str, Any]] = {
     "version": "2.6",
@@ -30,10 +30,6 @@ PARQUET_OPTIONS: Final[dict[str, Any]] = {
     "data_page_size": 1 << 20,
 }
 ROW_GROUP_SIZE: Final = 10_000
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_parquet(rows: SplitRows, attribute_names: list[str], path: Path) -> int:
@@ -102,7 +98,7 @@ def write_dataset(
             relative = split_file(config, split)
             num_bytes = write_parquet(frame, attribute_names, staging / relative)
             configs[config][split]["num_bytes"] = num_bytes
-            files[relative] = _sha256(staging / relative)
+            files[relative] = sha256_file(staging / relative)
         manifest = {**manifest, "configs": configs, "files": files}
         (staging / MANIFEST_FILE).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

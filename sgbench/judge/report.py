@@ -47,9 +47,10 @@ import pandas as pd
 
 from sgbench import __version__
 from sgbench.errors import InputError
+from sgbench.files import write_atomic
+from sgbench.jsonl import json_objects, read_lines
 from sgbench.judge.prompt import CRITERIA
 from sgbench.judge.run import JUDGMENTS, ORDERS, PARSE_STATUS, VERDICTS
-from sgbench.runner.store import write_text_atomic
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
     RESAMPLED,
@@ -60,7 +61,7 @@ from sgbench.scoring.bootstrap import (
 )
 from sgbench.scoring.data import FloatArray
 from sgbench.scoring.grouped import FIGURES, GroupedResult, grouped
-from sgbench.scoring.predictions import PredictionsError, loads_strict, read_lines
+from sgbench.scoring.predictions import PredictionsError
 
 SCORES: Final[Mapping[str, float]] = {"A": 1.0, "tie": 0.5, "B": 0.0}
 """What a verdict scores for A: win 1, tie 0.5, loss 0."""
@@ -140,15 +141,7 @@ def read_judgments(path: str | Path) -> Judgments:
     errors: set[tuple[str, str]] = set()
     seen: dict[tuple[str, str], int] = {}
     settings: dict[str, Any] | None = None
-    for number, text in lines:
-        try:
-            obj = loads_strict(text)
-        except ValueError as exc:
-            problems.append((number, str(exc)))
-            continue
-        if not isinstance(obj, dict):
-            problems.append((number, "not a JSON object"))
-            continue
+    for number, obj in json_objects(lines, problems):
         if "error" in obj:
             if not isinstance(obj.get("id"), str) or obj.get("order") not in ORDERS:
                 problems.append((number, 'an error line needs a string "id" and an "order"'))
@@ -566,4 +559,4 @@ def write_judge_report(report: JudgeReport, path: str | Path) -> None:
     Raises:
         InputError: the file cannot be written.
     """
-    write_text_atomic(path, report.to_json())
+    write_atomic(path, report.to_json())

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, TextIO
 
 from sgbench.errors import InputError
+from sgbench.jsonl import read_lines, response_lines
 from sgbench.judge.prompt import (
     JUDGE_PROMPT,
     Position,
@@ -44,7 +45,7 @@ from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
 from sgbench.runner.progress import format_duration
 from sgbench.runner.run import Outcome, request_with_retries, run_pool
 from sgbench.runner.store import LineFormat, prepare_output
-from sgbench.scoring.predictions import PredictionsError, loads_strict, read_lines
+from sgbench.scoring.predictions import PredictionsError
 
 Order = Literal["AB", "BA"]
 ORDERS: Final[tuple[Order, Order]] = ("AB", "BA")
@@ -158,28 +159,11 @@ def read_responses(path: str | Path) -> Responses:
     """
     lines, problems, _ = read_lines(path)
     texts: dict[str, str] = {}
-    seen: dict[str, int] = {}
     identity: tuple[str | None, str | None] | None = None
     unanswered = 0
-    for number, text in lines:
-        try:
-            obj = loads_strict(text)
-        except ValueError as exc:
-            problems.append((number, str(exc)))
-            continue
-        if not isinstance(obj, dict):
-            problems.append((number, "not a JSON object"))
-            continue
-        sample_id, response = obj.get("id"), obj.get("response")
-        if not isinstance(sample_id, str) or not isinstance(response, str):
-            problems.append((number, 'needs a string "id" and a string "response"'))
-            continue
-        if sample_id in seen:
-            problems.append(
-                (number, f"duplicate id {sample_id!r} (first on line {seen[sample_id]})")
-            )
-            continue
-        seen[sample_id] = number
+    for number, obj in response_lines(lines, problems):
+        sample_id: str = obj["id"]
+        response: str = obj["response"]
         this = (_text_or_none(obj.get("model")), _text_or_none(obj.get("template")))
         if identity is None:
             identity = this

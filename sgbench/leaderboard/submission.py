@@ -25,14 +25,14 @@ from typing import Any, Final
 
 from sgbench.dataset import CONFIG_SPLITS, check_config_split
 from sgbench.errors import InputError
+from sgbench.jsonl import BOM, read_lines, reject_constant
 from sgbench.publish.validate import SUBMISSION_FILE
-from sgbench.schema import validator
+from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.predictions import (
     Predictions,
     PredictionsError,
-    loads_strict,
-    read_lines,
+    prediction_lines,
     read_predictions,
 )
 
@@ -95,7 +95,7 @@ def version_mismatch(submitted: str, dataset: str) -> str | None:
 def _read_metadata(path: Path, label: str) -> tuple[dict[str, Any], list[str]]:
     """``submission.json`` and its problems (each ``LABEL: ...``)."""
     try:
-        text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        text = path.read_bytes().removeprefix(BOM).decode("utf-8")
     except FileNotFoundError:
         return {}, [f"{label}: missing"]
     except IsADirectoryError:
@@ -105,20 +105,15 @@ def _read_metadata(path: Path, label: str) -> tuple[dict[str, Any], list[str]]:
     except UnicodeDecodeError as exc:
         return {}, [f"{label}: not UTF-8 text (byte {exc.start + 1})"]
     try:
-        obj = json.loads(text, parse_constant=_refuse_constant)
+        obj = json.loads(text, parse_constant=reject_constant)
     except json.JSONDecodeError as exc:
         return {}, [f"{label}: line {exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})"]
     except ValueError as exc:  # NaN, Infinity, or an oversized integer
         return {}, [f"{label}: not valid JSON ({exc})"]
-    schema = validator("submission")
-    errors = sorted(schema.iter_errors(obj), key=lambda e: (e.json_path, e.message))
+    errors = schema_problems(validator("submission"), obj)
     if errors:
-        return {}, [f"{label}: {e.json_path}: {e.message}" for e in errors]
+        return {}, [f"{label}: {error}" for error in errors]
     return dict(obj), []
-
-
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _structural_problems(path: Path) -> list[tuple[int, str]]:
@@ -128,25 +123,8 @@ def _structural_problems(path: Path) -> list[tuple[int, str]]:
         InputError: the file is missing, not a file, unreadable or empty.
     """
     lines, problems, _ = read_lines(path)
-    schema = validator("predictions")
-    seen: dict[str, int] = {}
-    for number, text in lines:
-        try:
-            obj = loads_strict(text)
-        except ValueError as exc:
-            problems.append((number, str(exc)))
-            continue
-        errors = sorted(schema.iter_errors(obj), key=lambda e: (e.json_path, e.message))
-        if errors:
-            problems.extend((number, f"{e.json_path}: {e.message}") for e in errors)
-            continue
-        sample_id: str = obj["id"]
-        if sample_id in seen:
-            problems.append(
-                (number, f"duplicate id {sample_id!r} (first on line {seen[sample_id]})")
-            )
-            continue
-        seen[sample_id] = number
+    for _ in prediction_lines(lines, problems):
+        pass  # the lines are only checked; their problems are what is wanted
     return problems
 
 

@@ -23,7 +23,6 @@ A SYNTHETIC build is not a problem here; it is reported (``DatasetCheck.syntheti
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ import yaml
 
 from sgbench.dataset import CARD_FILE, MANIFEST_FILE, sample_features, split_file
 from sgbench.errors import InputError
+from sgbench.files import sha256_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -213,14 +213,6 @@ def _manifest_content_problems(where: str, manifest: dict[str, Any]) -> list[Pro
     return problems
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _data_file_problems(root: Path, files: Mapping[str, str]) -> list[Problem]:
     """Listed files missing or changed since the build, and parquet files nobody listed."""
     problems: list[Problem] = []
@@ -229,7 +221,7 @@ def _data_file_problems(root: Path, files: Mapping[str, str]) -> list[Problem]:
         if not path.is_file():
             problems.append(Problem(str(path), f"missing (listed in {MANIFEST_FILE})"))
             continue
-        actual = _sha256(path)
+        actual = sha256_file(path)
         if actual != recorded:
             problems.append(
                 Problem(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sgbench.runner.backoff import RetryPolicy, retry_delay
 from sgbench.runner.client import Endpoint, RequestFailed, SamplingParams, post_chat
 from sgbench.runner.run import RunSummary, run_model
-from sgbench.runner.store import prepare_output, write_text_atomic
+from sgbench.runner.store import prepare_output
 
 __all__ = [
     "Endpoint",
@@ -23,5 +23,4 @@ __all__ = [
     "prepare_output",
     "retry_delay",
     "run_model",
-    "write_text_atomic",
 ]

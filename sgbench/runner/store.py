@@ -23,13 +23,13 @@ Other commands that append one line per request (``sgbench judge``) describe the
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sgbench.errors import InputError
+from sgbench.files import write_atomic
 
 RUN_KEYS = ("model", "template", "params")
 """What must match between the lines already in a file and the run appending to it."""
@@ -78,22 +78,6 @@ class ExistingOutput:
     n_duplicates_dropped: int
     n_truncated_dropped: int
     """An unfinished last line (0 or 1)."""
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
-
-    Raises:
-        InputError: the file cannot be written (nothing is left half-written).
-    """
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
 
 
 def _mismatch(
@@ -167,7 +151,7 @@ def prepare_output(
         done.add(key)
         kept.append(line.removesuffix("\r"))
     if errors or duplicates or truncated or unfinished:
-        write_text_atomic(where, "".join(line + "\n" for line in kept))
+        write_atomic(where, "".join(line + "\n" for line in kept))
     return ExistingOutput(frozenset(done), errors, duplicates, truncated)
 
 

@@ -87,11 +87,18 @@ def validator(name: str) -> Validator:
     return result
 
 
+def schema_problems(schema: Validator, instance: Any) -> list[str]:
+    """Every error of ``instance`` as ``JSON_PATH: message``, sorted by path, then message."""
+    errors = sorted(schema.iter_errors(instance), key=lambda e: (e.json_path, e.message))
+    return [f"{e.json_path}: {e.message}" for e in errors]
+
+
 __all__ = [
     "SCHEMA_SUFFIX",
     "StrictDraft202012Validator",
     "load_schema",
     "registry",
     "schema_names",
+    "schema_problems",
     "validator",
 ]

@@ -8,7 +8,6 @@ probability 0, never modal).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from sgbench.dataset import (
     split_file,
 )
 from sgbench.errors import InputError
+from sgbench.files import sha256_file
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -122,15 +122,6 @@ def resolve_dataset(dataset: str | Path) -> Path:
     return Path(local)  # pragma: no cover
 
 
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _check_hashes(root: Path, manifest: Mapping[str, Any], config: str) -> dict[str, str]:
     listed = manifest.get("files")
     listed = listed if isinstance(listed, Mapping) else {}
@@ -140,7 +131,7 @@ def _check_hashes(root: Path, manifest: Mapping[str, Any], config: str) -> dict[
         path = root / rel
         if not path.is_file():
             raise InputError(f"{path}: missing; is {root} a built sgbench dataset?")
-        hashes[rel] = file_sha256(path)
+        hashes[rel] = sha256_file(path)
         expected = listed.get(rel)
         if expected is not None and str(expected).lower() != hashes[rel]:
             raise InputError(

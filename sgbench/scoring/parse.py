@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from sgbench.jsonl import read_lines, response_lines
 from sgbench.scoring.data import load_options
-from sgbench.scoring.predictions import PredictionsError, loads_strict, read_lines
+from sgbench.scoring.predictions import PredictionsError
 
 ANSWER_MARKER: Final = re.compile(r"\banswer\b\W*(?:is\b\W*)?", re.IGNORECASE)
 INTEGER: Final = re.compile(r"(?<![\d.-])(\d+)(?!\.?\d)")
@@ -133,28 +134,11 @@ def parse_responses(
     name = str(path)
     lines, problems, _ = read_lines(path)
     options = load_options(dataset_dir, config)
-    seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
     unparsed: list[str] = []
-    for number, text in lines:
-        try:
-            obj = loads_strict(text)
-        except ValueError as exc:
-            problems.append((number, str(exc)))
-            continue
-        if not isinstance(obj, dict):
-            problems.append((number, "not a JSON object"))
-            continue
-        sample_id, response = obj.get("id"), obj.get("response")
-        if not isinstance(sample_id, str) or not isinstance(response, str):
-            problems.append((number, 'needs a string "id" and a string "response"'))
-            continue
-        if sample_id in seen:
-            problems.append(
-                (number, f"duplicate id {sample_id!r} (first on line {seen[sample_id]})")
-            )
-            continue
-        seen[sample_id] = number
+    for number, obj in response_lines(lines, problems):
+        sample_id: str = obj["id"]
+        response: str = obj["response"]
         if sample_id not in options:
             problems.append((number, f"unknown id {sample_id!r}: in no split of config {config!r}"))
             continue

@@ -13,11 +13,8 @@ scored split without a prediction are *missing* (they score as wrong; ``strict``
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -25,7 +22,8 @@ from typing import Any, Final
 import numpy as np
 
 from sgbench.errors import InputError
-from sgbench.schema import validator
+from sgbench.jsonl import Line, distinct_ids, json_values, read_lines
+from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import (
     DISTRIBUTION_TOLERANCE,
     BoolArray,
@@ -37,7 +35,6 @@ from sgbench.scoring.data import (
 MAX_PROBLEMS: Final = 50
 """At most this many problems are listed; the rest are counted."""
 
-BOM: Final = b"\xef\xbb\xbf"
 ALLOWED_KEYS: Final = frozenset({"id", "answer", "distribution", "response"})
 _CODE_KEY: Final = re.compile(r"-?[0-9]+")
 _CODE_MIN: Final = -(2**31)
@@ -96,82 +93,6 @@ class Predictions:
         return len(self.missing_ids)
 
 
-class _NotFinite(ValueError):
-    pass
-
-
-def _reject_constant(name: str) -> float:
-    raise _NotFinite(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _NotFinite(f"{text} is out of range for a JSON number")
-    return value
-
-
-def loads_strict(line: str) -> Any:
-    """``json.loads`` that refuses ``NaN``, ``Infinity`` and numbers overflowing to infinity.
-
-    Raises:
-        ValueError: with a short reason.
-    """
-    try:
-        return json.loads(line, parse_constant=_reject_constant, parse_float=_finite_float)
-    except _NotFinite as exc:
-        raise ValueError(f"not valid JSON ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-    except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise ValueError(f"not valid JSON ({exc})") from None
-    except RecursionError:
-        raise ValueError("not valid JSON (nested too deeply)") from None
-
-
-def read_lines(path: str | Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]], str]:
-    """Non-blank lines of a UTF-8 JSON Lines file as ``(line number, text)``.
-
-    Returns the lines, the per-line problems (invalid UTF-8) and the file's sha256.
-
-    Raises:
-        InputError: the path does not exist, is not a file, cannot be read, or has no non-blank
-            line.
-    """
-    where = Path(path)
-    if not where.exists():
-        raise InputError(f"{path}: no such file")
-    if not where.is_file():
-        raise InputError(f"{path}: not a file")
-    try:
-        data = where.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
-    sha256 = hashlib.sha256(data).hexdigest()
-    data = data.removeprefix(BOM)
-    lines: list[tuple[int, str]] = []
-    problems: list[tuple[int, str]] = []
-    try:
-        texts = data.decode("utf-8").split("\n")
-    except UnicodeDecodeError:
-        texts = []
-        for number, raw in enumerate(data.split(b"\n"), start=1):
-            try:
-                texts.append(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                bad = raw[exc.start : exc.start + 1].hex()
-                problems.append(
-                    (number, f"not UTF-8 text (byte 0x{bad} at column {exc.start + 1})")
-                )
-                texts.append("")
-    for number, text in enumerate(texts, start=1):
-        if text.strip():
-            lines.append((number, text.removesuffix("\r")))
-    if not lines and not problems:
-        raise InputError(f"{path}: empty file, no predictions")
-    return lines, problems, sha256
-
-
 def _plainly_valid(obj: Any) -> bool:
     """A fast check that implies schema validity (the schema validator runs when this is False).
 
@@ -193,6 +114,29 @@ def _plainly_valid(obj: Any) -> bool:
             if type(value) not in (int, float) or value < 0 or not _CODE_KEY.fullmatch(key):
                 return False
     return True
+
+
+def prediction_lines(
+    lines: Iterable[Line], problems: list[Line]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The lines of a predictions file that are valid against the predictions schema, no id
+    twice (the checks that need no dataset).
+
+    Every other line goes to ``problems`` (:mod:`sgbench.jsonl`): not valid JSON, one
+    ``JSON_PATH: message`` per schema error (sorted), or ``duplicate id 'X' (first on line N)``.
+    """
+    schema = validator("predictions")
+
+    def valid(values: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, obj in values:
+            if not _plainly_valid(obj):
+                errors = schema_problems(schema, obj)
+                if errors:
+                    problems.extend((number, error) for error in errors)
+                    continue
+            yield number, obj
+
+    return distinct_ids(valid(json_values(lines, problems)), problems)
 
 
 def _fits_code(text: str) -> bool:
@@ -222,10 +166,8 @@ def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = Fals
     """
     name = str(path)
     lines, problems, sha256 = read_lines(path)
-    schema = validator("predictions")
     items = data.items
 
-    seen: dict[str, int] = {}
     rec_line: list[int] = []
     rec_row: list[int] = []
     rec_answer: list[int] = []
@@ -233,24 +175,8 @@ def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = Fals
     dist_code: list[int] = []
     dist_prob: list[float] = []
     skipped = 0
-    for number, text in lines:
-        try:
-            obj = loads_strict(text)
-        except ValueError as exc:
-            problems.append((number, str(exc)))
-            continue
-        if not _plainly_valid(obj):
-            errors = sorted(schema.iter_errors(obj), key=lambda e: (e.json_path, e.message))
-            if errors:
-                problems.extend((number, f"{e.json_path}: {e.message}") for e in errors)
-                continue
+    for number, obj in prediction_lines(lines, problems):
         sample_id: str = obj["id"]
-        if sample_id in seen:
-            problems.append(
-                (number, f"duplicate id {sample_id!r} (first on line {seen[sample_id]})")
-            )
-            continue
-        seen[sample_id] = number
         row = data.index.get(sample_id)
         if row is None:
             if sample_id in data.other_splits:

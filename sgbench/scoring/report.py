@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ import numpy as np
 
 from sgbench import __version__
 from sgbench.dataset import check_config_split
-from sgbench.errors import InputError
+from sgbench.files import write_atomic
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
     RESAMPLED,
@@ -279,12 +278,4 @@ def write_report(report: ScoreReport, path: str | Path) -> None:
     Raises:
         InputError: the file cannot be written.
     """
-    target = Path(path)
-    text = report.to_json()
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write the report ({exc.strerror})") from None
+    write_atomic(path, report.to_json(), what="report")

@@ -13,7 +13,6 @@ ids of clip paths), text kept as text in SVG, fonts from matplotlib's bundled De
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import numpy as np
 
 from sgbench.errors import InputError
+from sgbench.files import write_atomic
 from sgbench.scoring.data import FloatArray
 
 if TYPE_CHECKING:
@@ -302,11 +302,5 @@ def write_score_chart(report: ScoreReport, path: str | Path) -> Path:
     fmt = chart_format(target)
     with _drawing():
         content = _render(score_chart(report), fmt)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(content)
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write the chart ({exc.strerror})") from None
+    write_atomic(path, content, what="chart")
     return target

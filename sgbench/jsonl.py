@@ -1,0 +1,174 @@
+"""Reading JSON Lines inputs strictly, every problem tied to its line.
+
+The JSON Lines files sgbench reads (predictions, model responses, judgments) go through the same
+steps: :func:`read_lines` (the non-blank lines; a UTF-8 byte-order mark, CRLF line ends and blank
+lines are accepted), :func:`json_values` (each line parsed by :func:`loads_strict`, which refuses
+``NaN`` and ``Infinity``), :func:`json_objects` (objects only) and :func:`distinct_ids` (an
+``id`` already on an earlier line is a duplicate); :func:`response_lines` chains them for the
+``{"id", "response"}`` lines of a responses file.
+
+Each step appends the lines it rejects to a ``problems`` list as ``(line number, message)`` and
+yields the others, lazily and in file order, so a reader collects every problem of a file before
+raising (see :class:`~sgbench.scoring.predictions.PredictionsError`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Final, TypeAlias
+
+from sgbench.errors import InputError
+
+BOM: Final = b"\xef\xbb\xbf"
+"""The UTF-8 byte-order mark, dropped from the start of a file."""
+
+Line: TypeAlias = tuple[int, str]
+"""A line number (from 1) and a text: a line of the file, or a problem found on it."""
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def reject_constant(name: str) -> float:
+    """A ``parse_constant`` for :func:`json.loads` refusing ``NaN``, ``Infinity``, ``-Infinity``.
+
+    Raises:
+        ValueError: always, ``<name> is not a JSON number``.
+    """
+    raise _NotFinite(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(f"{text} is out of range for a JSON number")
+    return value
+
+
+def loads_strict(line: str) -> Any:
+    """``json.loads`` that refuses ``NaN``, ``Infinity`` and numbers overflowing to infinity.
+
+    Raises:
+        ValueError: with a short reason.
+    """
+    try:
+        return json.loads(line, parse_constant=reject_constant, parse_float=_finite_float)
+    except _NotFinite as exc:
+        raise ValueError(f"not valid JSON ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ValueError(f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ValueError("not valid JSON (nested too deeply)") from None
+
+
+def read_lines(path: str | Path) -> tuple[list[Line], list[Line], str]:
+    """Non-blank lines of a UTF-8 JSON Lines file as ``(line number, text)``.
+
+    Returns the lines, the per-line problems (invalid UTF-8) and the file's sha256.
+
+    Raises:
+        InputError: the path does not exist, is not a file, cannot be read, or has no non-blank
+            line.
+    """
+    where = Path(path)
+    if not where.exists():
+        raise InputError(f"{path}: no such file")
+    if not where.is_file():
+        raise InputError(f"{path}: not a file")
+    try:
+        data = where.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    sha256 = hashlib.sha256(data).hexdigest()
+    data = data.removeprefix(BOM)
+    lines: list[Line] = []
+    problems: list[Line] = []
+    try:
+        texts = data.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        texts = []
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            try:
+                texts.append(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                bad = raw[exc.start : exc.start + 1].hex()
+                problems.append(
+                    (number, f"not UTF-8 text (byte 0x{bad} at column {exc.start + 1})")
+                )
+                texts.append("")
+    for number, text in enumerate(texts, start=1):
+        if text.strip():
+            lines.append((number, text.removesuffix("\r")))
+    if not lines and not problems:
+        raise InputError(f"{path}: empty file, no predictions")
+    return lines, problems, sha256
+
+
+def json_values(lines: Iterable[Line], problems: list[Line]) -> Iterator[tuple[int, Any]]:
+    """Each line's value (:func:`loads_strict`) with its line number; a line that is not valid
+    JSON goes to ``problems`` (``not valid JSON (...)``) instead."""
+    for number, text in lines:
+        try:
+            value = loads_strict(text)
+        except ValueError as exc:
+            problems.append((number, str(exc)))
+            continue
+        yield number, value
+
+
+def json_objects(
+    lines: Iterable[Line], problems: list[Line]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """:func:`json_values` that are JSON objects; any other value goes to ``problems``
+    (``not a JSON object``)."""
+    for number, value in json_values(lines, problems):
+        if not isinstance(value, dict):
+            problems.append((number, "not a JSON object"))
+            continue
+        yield number, value
+
+
+def distinct_ids(
+    objects: Iterable[tuple[int, dict[str, Any]]], problems: list[Line]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The objects whose string ``id`` no earlier object had; a repeat goes to ``problems``
+    (``duplicate id 'X' (first on line N)``)."""
+    seen: dict[str, int] = {}
+    for number, obj in objects:
+        sample_id: str = obj["id"]
+        # Line numbers only grow: the id came before exactly when its first line is another.
+        first = seen.setdefault(sample_id, number)
+        if first != number:
+            problems.append((number, f"duplicate id {sample_id!r} (first on line {first})"))
+            continue
+        yield number, obj
+
+
+def _with_id_and_response(
+    objects: Iterable[tuple[int, dict[str, Any]]], problems: list[Line]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, obj in objects:
+        if not isinstance(obj.get("id"), str) or not isinstance(obj.get("response"), str):
+            problems.append((number, 'needs a string "id" and a string "response"'))
+            continue
+        yield number, obj
+
+
+def response_lines(
+    lines: Iterable[Line], problems: list[Line]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The lines of a responses file (``sgbench run``, ``sgbench parse``): objects with a string
+    ``id`` and a string ``response`` (other keys are the caller's), no id twice.
+
+    Everything else goes to ``problems``: lines that are not valid JSON, not objects
+    (``not a JSON object``), lack either string (``needs a string "id" and a string
+    "response"``), or repeat an id (``duplicate id 'X' (first on line N)``).
+    """
+    return distinct_ids(_with_id_and_response(json_objects(lines, problems), problems), problems)
