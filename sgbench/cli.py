@@ -264,9 +264,9 @@ def main() -> None:
     "--out",
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path(DATASET_NAME),
-    show_default=True,
-    help="Output folder; replaced only once the new build is complete.",
+    default=None,
+    help="Output folder; replaced only once the new build is complete. Default: the "
+    f"dataset's name ({DATASET_NAME} for Singapore, wvs-<country>-subgroups otherwise).",
 )
 @click.option(
     "--config",
@@ -293,7 +293,7 @@ def main() -> None:
 @reports_errors
 def build(
     wvs_paths: tuple[Path, ...],
-    out_dir: Path,
+    out_dir: Path | None,
     config_path: Path | None,
     country: str | None,
     waves: tuple[int, ...],

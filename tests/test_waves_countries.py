@@ -191,3 +191,18 @@ def test_every_catalogue_country_resolves() -> None:
         config = resolve_config(None, alpha)
         assert config.country in {alpha, "SGP"}
     assert len(load_catalogue()) == 239
+
+
+def test_default_output_folder_is_the_dataset_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from sgbench.cli import main
+
+    path = write_csv(malaysian(synthetic_sample(n=600)), tmp_path / "mys.csv")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build", "-q", "--wvs", str(path), "--country", "MYS"])
+    assert result.exit_code == 0, result.output
+    assert load_manifest(tmp_path / "wvs-mys-subgroups")["name"] == "wvs-mys-subgroups"
+    assert not (tmp_path / "wvs-sg-subgroups").exists()

@@ -226,7 +226,7 @@ def temporal_split(primary: SampleSet, earlier: list[SampleSet]) -> dict[str, Sp
 
 def build_dataset(
     wvs_path: str | Path | Sequence[str | Path] | None = None,
-    out_dir: str | Path = "wvs-sg-subgroups",
+    out_dir: str | Path | None = None,
     config_path: str | Path | None = None,
     country: str | None = None,
     weighted: bool = True,
@@ -239,7 +239,8 @@ def build_dataset(
             Time Series file (.csv/.dta/.sav or the release .zip); several files (or a Time
             Series file with ``waves``) give several waves. None builds from the synthetic
             sample and marks everything SYNTHETIC.
-        out_dir: the folder to write; replaced only when the new build is complete.
+        out_dir: the folder to write, by default the dataset's name in the working folder
+            (``wvs-sg-subgroups`` for Singapore); replaced only when the new build is complete.
         config_path: a build config (YAML/JSON); None picks the shipped config for the country.
         country: ISO alpha-3 or numeric code, or ``ALL``; overrides the config's country.
         weighted: weight answer distributions by the config's weight column when present.
@@ -253,6 +254,7 @@ def build_dataset(
             is written then.
     """
     config = resolve_config(config_path, country)
+    out_dir = Path(config.name) if out_dir is None else Path(out_dir)
     items = _select_items(config)
     notes: list[str] = []
     attribute_columns = [spec.source.variable for spec in config.attributes.values()] + [
@@ -327,7 +329,7 @@ def build_dataset(
     written = write_dataset(out_dir, splits, list(config.attributes), manifest, render_card)
     if synthetic:
         notes.append("SYNTHETIC build: not WVS data; use --wvs FILE for real figures")
-    return BuildSummary(out_dir=Path(out_dir), manifest=written, notes=notes)
+    return BuildSummary(out_dir=out_dir, manifest=written, notes=notes)
 
 
 def _manifest(
