@@ -29,10 +29,6 @@ class Subgroups:
     """Shape (strata, respondents): the ``table`` row of the kept subgroup each respondent
     belongs to in each stratum, or -1 (outside every kept subgroup of that stratum)."""
 
-    def kept(self) -> pd.DataFrame:
-        """The kept subgroups' rows (without the ``kept`` column), index = row in ``table``."""
-        return self.table[self.table["kept"]].drop(columns="kept")
-
 
 def slug(label: str) -> str:
     """A value label as it appears in ids: lower case, runs of other characters as ``_``."""
