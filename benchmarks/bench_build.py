@@ -8,7 +8,9 @@ each in a fresh subprocess so that peak memory is the run's own:
 - ``sgbench build --country SGP`` (one country);
 - ``sgbench build --country ALL`` (every country, country as an attribute).
 
-Prints the median and spread of several runs and the peak resident memory. Usage::
+Prints the median and spread of several runs and the peak resident memory, and writes the same
+figures to ``benchmarks/results/bench_build.json``, which ``docs/generate.py`` quotes in the docs.
+Usage::
 
     python benchmarks/bench_build.py [--runs 5] [--keep DIR]
 """
@@ -33,6 +35,7 @@ from sgbench.catalogue import load_countries
 N_COUNTRIES = 66
 PER_COUNTRY = 1470  # 66 × 1470 ≈ 97k respondents, the size of the Wave 7 release
 N_COLUMNS = 600
+RESULTS = Path(__file__).parent / "results" / "bench_build.json"
 
 
 def write_release(path: Path) -> tuple[int, int]:
@@ -96,6 +99,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, default=None, help="keep the release file here")
     args = parser.parse_args()
+    results: dict[str, object] = {"script": "benchmarks/bench_build.py", "runs": args.runs}
     with tempfile.TemporaryDirectory(prefix="sgbench-bench-") as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -103,6 +107,8 @@ def main() -> None:
         start = time.perf_counter()
         rows, columns = write_release(release)
         size = release.stat().st_size / 2**20
+        results["release"] = {"respondents": rows, "columns": columns, "mib": round(size, 1)}
+        results["countries"] = N_COUNTRIES
         print(
             f"SYNTHETIC release: {rows} respondents × {columns} columns, {size:.0f} MiB "
             f"(written in {time.perf_counter() - start:.1f} s)"
@@ -124,8 +130,16 @@ def main() -> None:
         }
         reference = figures["pandas.read_csv (all)"]["median_s"]
         for name in ("sgbench build SGP", "sgbench build ALL"):
-            print(f"{name} / read_csv: {figures[name]['median_s'] / reference:.2f}×")
-        print(json.dumps(figures, indent=2))
+            figures[name]["ratio_to_read_csv"] = figures[name]["median_s"] / reference
+            print(f"{name} / read_csv: {figures[name]['ratio_to_read_csv']:.2f}×")
+        all_manifest = json.loads((folder / "all" / "manifest.json").read_text(encoding="utf-8"))
+        samples_all = sum(s["samples"] for s in all_manifest["configs"]["default"].values())
+        print(f"sgbench build ALL: {samples_all} samples")
+        results["samples_all"] = samples_all
+        results["cases"] = figures
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS}")
 
 
 if __name__ == "__main__":

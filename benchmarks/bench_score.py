@@ -3,7 +3,8 @@
 Writes a dataset folder (``default`` config; ``test_ood`` with 420 questions × 48 subgroups =
 20,160 samples, every other split empty) and a predictions file (about 2% of samples missing,
 half the lines with a distribution) to a temporary folder, then times
-``score_predictions(..., n_boot=1000)`` and prints the median and spread of the runs.
+``score_predictions(..., n_boot=1000)`` and prints the median and spread of the runs. The same
+figures go to ``benchmarks/results/bench_score.json``, which ``docs/generate.py`` quotes.
 
     python benchmarks/bench_score.py [--runs 7] [--questions 420] [--bootstrap 1000]
 """
@@ -26,6 +27,10 @@ import pyarrow.parquet as pq
 
 from sgbench.dataset import CONFIG_SPLITS, MANIFEST_FILE, sample_features, split_file
 from sgbench.scoring import score_predictions
+
+RESULTS = Path(__file__).parent / "results" / "bench_score.json"
+N_SUBGROUPS = 48
+MISSING_SHARE = 0.02
 
 ATTRIBUTES = {
     "sex": ["Male", "Female"],
@@ -91,7 +96,7 @@ def make_rows(n_questions: int, n_subgroups: int, rng: np.random.Generator) -> l
 def write_fixture(root: Path, n_questions: int, seed: int = 0) -> tuple[Path, Path]:
     """Write the dataset folder and a predictions file under ``root``."""
     rng = np.random.default_rng(seed)
-    rows = make_rows(n_questions, 48, rng)
+    rows = make_rows(n_questions, N_SUBGROUPS, rng)
     dataset = root / "dataset"
     schema = sample_features(list(ATTRIBUTES)).arrow_schema
     files = {}
@@ -119,7 +124,7 @@ def write_fixture(root: Path, n_questions: int, seed: int = 0) -> tuple[Path, Pa
     predictions = root / "predictions.jsonl"
     with predictions.open("w", encoding="utf-8") as out:
         for i, row in enumerate(rows):
-            if rng.random() < 0.02:
+            if rng.random() < MISSING_SHARE:
                 continue
             codes = [o["code"] for o in row["options"]]
             line: dict[str, Any] = {"id": row["id"], "answer": int(rng.choice(codes))}
@@ -151,6 +156,23 @@ def main() -> None:
     print(
         f"median {statistics.median(times):.3f} s  min {min(times):.3f} s  max {max(times):.3f} s"
     )
+    results = {
+        "script": "benchmarks/bench_score.py",
+        "runs": args.runs,
+        "questions": args.questions,
+        "subgroups": N_SUBGROUPS,
+        "missing_share": MISSING_SHARE,
+        "bootstrap": args.bootstrap,
+        "n_samples": report.n_samples,
+        "n_scored": report.n_scored,
+        "n_with_distribution": report.n_with_distribution,
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS}")
 
 
 if __name__ == "__main__":
