@@ -1,0 +1,363 @@
+"""Regenerate the generated parts of README.md and docs/: the CLI reference and every figure.
+
+- ``docs/cli.md`` is written from the click command tree (``sgbench.cli.main``): each command's
+  usage, help text and options.
+- Every number the docs quote about the embedded default sits between markers,
+  ``<!-- fig:KEY -->23,995<!-- /fig -->``. The value comes from :func:`figures`, which builds the
+  embedded default into a temporary folder and runs the library on it (baselines, scoring,
+  statistics), plus the catalogue and the committed benchmark results
+  (``benchmarks/results/*.json``, written by the ``benchmarks/`` scripts, never re-run here).
+
+Usage, from the repository root::
+
+    python docs/generate.py           # rewrite README.md, docs/*.md and docs/cli.md in place
+    python docs/generate.py --check   # exit 1, naming the stale files, when anything is out of date
+
+The output depends only on the code and the committed files: no times, no paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI_PAGE = "docs/cli.md"
+REGENERATE = "python docs/generate.py"
+MARKER = re.compile(r"<!-- fig:([a-z0-9_.]+) -->(.*?)<!-- /fig -->", re.DOTALL)
+
+
+# --- CLI reference --------------------------------------------------------------------------
+
+
+def _value(param: click.Parameter, ctx: click.Context) -> str:
+    """What an option takes: ``flag``, the choices, or the type (with its range)."""
+    if isinstance(param, click.Option) and param.is_flag:
+        return "flag"
+    kind = param.type
+    if isinstance(kind, click.Choice):
+        return " \\| ".join(f"`{c}`" for c in kind.choices)
+    name = {"integer range": "integer", "float range": "number", "float": "number"}.get(
+        kind.name, kind.name
+    )
+    if isinstance(kind, click.IntRange | click.FloatRange):
+        low, high = kind.min, kind.max
+        if low is not None and high is not None:
+            name += f" {low}–{high}"
+        elif low is not None:
+            name += f" ≥ {low}" if not kind.min_open else f" > {low}"
+    return name
+
+
+def _option_row(param: click.Parameter, ctx: click.Context) -> str:
+    """One Markdown table row for an option or argument: names, value, default, meaning."""
+    if isinstance(param, click.Argument):
+        names = f"`{(param.metavar or param.name or '').upper()}`"
+        help_text = "argument" + ("" if param.required else " (optional)")
+    else:
+        names = ", ".join(f"`{n}`" for n in [*param.opts, *param.secondary_opts])
+        help_text = inspect.cleandoc(getattr(param, "help", None) or "")
+    default = ""
+    if isinstance(param, click.Option):
+        if param.required:
+            help_text = "Required. " + help_text
+        if param.multiple and "repeat" not in help_text.lower():
+            help_text += " Repeatable."
+        shown = param.default
+        if param.show_default and shown not in (None, (), "") and not callable(shown):
+            default = f"`{('on' if shown else 'off') if isinstance(shown, bool) else shown}`"
+    cells = [names, _value(param, ctx), default, help_text.replace("|", "\\|")]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _command_section(name: str, command: click.Command, parent: click.Context) -> list[str]:
+    """The Markdown section of one command, and of its subcommands after it."""
+    ctx = click.Context(command, info_name=name.split()[-1], parent=parent)
+    lines = [f"## `{name}`", "", "```", command.get_usage(ctx).replace("Usage: ", ""), "```", ""]
+    if command.help:
+        lines += [inspect.cleandoc(command.help), ""]
+    # --help is on every command; the page's introduction says so once.
+    params = [p for p in command.get_params(ctx) if "--help" not in p.opts]
+    if params:
+        lines += ["| option | value | default | meaning |", "| --- | --- | --- | --- |"]
+        lines += [_option_row(p, ctx) for p in params]
+        lines.append("")
+    if isinstance(command, click.Group):
+        for sub in command.list_commands(ctx):
+            child = command.get_command(ctx, sub)
+            if child is not None and not child.hidden:
+                lines += _command_section(f"{name} {sub}", child, ctx)
+    return lines
+
+
+def cli_reference(main: click.Command) -> str:
+    """``docs/cli.md``: every command of ``main`` with its usage, help and options."""
+    root = click.Context(main, info_name="sgbench", **main.context_settings)
+    head = [
+        "# CLI reference",
+        "",
+        f"<!-- Generated from the click commands by `{REGENERATE}`; do not edit by hand. -->",
+        "",
+        "Every command has `--help`. Errors are one `Error: …` line on stderr naming the file",
+        "(and line or column), with exit code 2; outputs are written to a temporary place and",
+        "moved into place only when complete. The pages linked from the [README](../README.md)",
+        "explain what each command does in depth.",
+        "",
+    ]
+    body: list[str] = []
+    if isinstance(main, click.Group):
+        for sub in main.list_commands(root):
+            command = main.get_command(root, sub)
+            if command is not None and not command.hidden:
+                body += _command_section(f"sgbench {sub}", command, root)
+    return "\n".join(head + body).rstrip() + "\n"
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def _n(value: float) -> str:
+    """An integer with thousands separators."""
+    return f"{int(value):,}"
+
+
+def _f3(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def _pct(value: float, digits: int = 1) -> str:
+    return f"{100 * value:.{digits}f}%"
+
+
+def dataset_figures(dataset: Path) -> dict[str, str]:
+    """Counts of the built embedded default, read from its manifest."""
+    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
+    configs = manifest["configs"]
+    strata = manifest["strata"]
+    out = {
+        "respondents": _n(manifest["built_from"]["respondents"]),
+        "items_catalogue": _n(manifest["items"]["requested"]),
+        "items_kept": _n(manifest["items"]["kept"]),
+        "items_dropped": ", ".join(sorted(manifest["items_dropped"])),
+        "subgroups_kept": _n(manifest["subgroups"]["kept"]),
+        "subgroups_dropped": _n(len(manifest["subgroups"]["dropped"])),
+        "subgroups_train": _n(configs["paper"]["train"]["subgroups"]),
+        "subgroups_ood": _n(configs["paper"]["test_ood"]["subgroups"]),
+        "min_subgroup_size": _n(manifest["min_subgroup_size"]),
+        "min_valid_answers": _n(manifest["min_valid_answers"]),
+        "validation_fraction": _pct(manifest["splits"]["validation_fraction"], 0),
+        "test_id_fraction": _pct(manifest["splits"]["test_id_fraction"], 0),
+        "strata": _n(len(strata)),
+        "strata_single": _n(sum(len(s) == 1 for s in strata)),
+        "strata_pairs": _n(sum(len(s) == 2 for s in strata)),
+        "samples": _n(sum(s["samples"] for s in configs["default"].values())),
+        "test_id_per_subgroup": _n(
+            round(
+                configs["default"]["test_id"]["samples"]
+                / configs["default"]["test_id"]["subgroups"]
+            )
+        ),
+        "judgments_ood": _n(2 * configs["default"]["test_ood"]["samples"]),
+    }
+    for config, splits in configs.items():
+        for split, counts in splits.items():
+            out[f"samples.{config}.{split}"] = _n(counts["samples"])
+    return out
+
+
+def catalogue_figures() -> dict[str, str]:
+    """Counts of the package's catalogue: items, crosswalk coverage, countries."""
+    from sgbench.catalogue import load_catalogue, load_countries, load_crosswalk
+
+    crosswalk = load_crosswalk()
+    countries = load_countries()
+    out = {
+        "catalogue_items": _n(len(load_catalogue())),
+        "countries": _n(len(countries)),
+        "countries_with_ethnicity": _n(sum(bool(c.ethnicity) for c in countries.values())),
+    }
+    for layout, items in crosswalk.items():
+        out[f"crosswalk.{layout}"] = _n(len(items))
+    return out
+
+
+def baseline_figures(dataset: Path, scratch: Path) -> dict[str, str]:
+    """Each baseline scored on test_ood and test_id (default config, 1,000 replicates, seed 0)."""
+    from sgbench.baselines import BASELINES, run_baseline
+    from sgbench.scoring import score_predictions
+
+    n_boot, seed = 1000, 0
+    out = {"baseline.n_boot": _n(n_boot), "baseline.seed": _n(seed)}
+    missing = 0
+    for split in ("test_ood", "test_id"):
+        for name in BASELINES:
+            result = run_baseline(name, dataset, split=split, seed=seed)
+            path = scratch / f"{name}-{split}.jsonl"
+            path.write_text(result.to_jsonl(), encoding="utf-8")
+            scored = score_predictions(path, dataset, split=split, n_boot=n_boot, seed=seed)
+            report = scored.to_dict()
+            key = f"baseline.{split}.{name}"
+            low, high = report["ci"]["accuracy"]
+            out[f"{key}.accuracy"] = (
+                f"{_f3(report['metrics']['accuracy'])} [{_f3(low)}, {_f3(high)}]"
+            )
+            out[f"{key}.nmae"] = _f3(report["metrics"]["nmae"])
+            for metric in ("accuracy", "nmae"):
+                spread = report["fairness"]["subgroup"][metric]["norm_range"]
+                out[f"{key}.norm_range_{metric}"] = _f3(spread)
+            out[f"{key}.fallback"] = _n(result.n_fallback)
+            missing += report["n_missing"]
+    out["baseline.missing"] = _n(missing)
+    return out
+
+
+def stats_figures(dataset: Path) -> dict[str, str]:
+    """The value landscape of the embedded default (``sgbench stats``)."""
+    from sgbench.stats import compute_stats
+
+    report = compute_stats(dataset, config="default").to_dict()
+    sections = sorted(report["by_section"].items(), key=lambda kv: -kv[1]["mds"])
+    out = {
+        "stats.section_max": sections[0][0],
+        "stats.section_max_mds": _f3(sections[0][1]["mds"]),
+        "stats.section_min": sections[-1][0],
+        "stats.section_min_mds": _f3(sections[-1][1]["mds"]),
+    }
+    for stratum, values in report["by_stratum"].items():
+        out[f"stats.stratum.{stratum}.mds"] = _f3(values["mds"])
+        out[f"stats.stratum.{stratum}.distance"] = _f3(values["distance"])
+    mode = report["population_mode"]
+    out["stats.mode.accuracy"] = _f3(mode["overall"]["accuracy"])
+    out["stats.mode.nmae"] = _f3(mode["overall"]["nmae"])
+    for split, values in mode["by_split"].items():
+        out[f"stats.mode.{split}.accuracy"] = _f3(values["accuracy"])
+    population = report["population"]["strata"]
+    out["stats.population_strata"] = ", ".join(f"`{s}`" for s in sorted(population))
+    for attribute, rows in report["distance_from_population"]["by_attribute"].items():
+        for rank, row in enumerate(rows[:2], start=1):
+            out[f"stats.furthest.{attribute}.{rank}"] = str(row["value"])
+            out[f"stats.furthest.{attribute}.{rank}.distance"] = _f3(row["distance"])
+    margin = report["margin"]
+    out["stats.margin.median"] = _f3(margin["quantiles"]["0.5"])
+    out["stats.margin.below_0.05"] = _pct(margin["share_below_0.05"])
+    out["stats.margin.tied"] = _pct(margin["share_tied"])
+    return out
+
+
+def benchmark_figures(results: Path) -> dict[str, str]:
+    """The committed results of the benchmark scripts (``benchmarks/results/*.json``)."""
+    out: dict[str, str] = {}
+    build = json.loads((results / "bench_build.json").read_text(encoding="utf-8"))
+    out["bench_build.runs"] = _n(build["runs"])
+    out["bench_build.respondents"] = _n(build["release"]["respondents"])
+    out["bench_build.columns"] = _n(build["release"]["columns"])
+    out["bench_build.mib"] = _n(round(build["release"]["mib"]))
+    out["bench_build.countries"] = _n(build["countries"])
+    out["bench_build.samples_all"] = f"{build['samples_all'] / 1e6:.1f} M"
+    for case, key in (
+        ("pandas.read_csv (all)", "read_csv"),
+        ("sgbench build SGP", "sgp"),
+        ("sgbench build ALL", "all"),
+    ):
+        figures = build["cases"][case]
+        out[f"bench_build.{key}.median"] = f"{figures['median_s']:.1f} s"
+        out[f"bench_build.{key}.peak"] = f"{_n(round(figures['peak_mib']))} MiB"
+        if "ratio_to_read_csv" in figures:
+            out[f"bench_build.{key}.ratio"] = f"{figures['ratio_to_read_csv']:.2f} ×"
+    score = json.loads((results / "bench_score.json").read_text(encoding="utf-8"))
+    for key in ("runs", "questions", "subgroups", "bootstrap", "n_samples"):
+        out[f"bench_score.{key}"] = _n(score[key])
+    out["bench_score.missing"] = _pct(score["missing_share"], 0)
+    out["bench_score.median"] = f"{score['median_s']:.2f} s"
+    return out
+
+
+def figures(dataset: Path | None = None) -> dict[str, str]:
+    """Every figure the docs may quote, by key. Builds the embedded default unless given one."""
+    with tempfile.TemporaryDirectory(prefix="sgbench-docs-") as tmp:
+        scratch = Path(tmp)
+        if dataset is None:
+            from sgbench.builder import build_dataset
+
+            dataset = scratch / "wvs-sg-subgroups"
+            build_dataset(out_dir=dataset)
+        out = dataset_figures(dataset)
+        out.update(catalogue_figures())
+        out.update(baseline_figures(dataset, scratch))
+        out.update(stats_figures(dataset))
+    out.update(benchmark_figures(ROOT / "benchmarks" / "results"))
+    return out
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def fill(text: str, values: Mapping[str, str], where: str) -> str:
+    """``text`` with every figure marker's content replaced by its current value."""
+
+    def replace(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise KeyError(f"{where}: unknown figure key {key!r} (see docs/generate.py)")
+        return f"<!-- fig:{key} -->{values[key]}<!-- /fig -->"
+
+    return MARKER.sub(replace, text)
+
+
+def pages(root: Path) -> list[Path]:
+    """The hand-written pages that may hold number markers."""
+    return [
+        root / "README.md",
+        *sorted(p for p in (root / "docs").glob("*.md") if p.name != "cli.md"),
+    ]
+
+
+def render(root: Path, values: Mapping[str, str], main: click.Command) -> dict[Path, str]:
+    """What every generated file should hold: the pages with figures filled, and the CLI page."""
+    out = {
+        page: fill(page.read_text(encoding="utf-8"), values, page.relative_to(root).as_posix())
+        for page in pages(root)
+    }
+    out[root / CLI_PAGE] = cli_reference(main)
+    return out
+
+
+def stale(rendered: Mapping[Path, str]) -> list[Path]:
+    """The files whose content differs from what they should hold."""
+    return [
+        path
+        for path, text in rendered.items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
+
+
+def main(argv: list[str] | None = None, figures_of: Callable[[], dict[str, Any]] = figures) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--check", action="store_true", help="exit 1 if any file is out of date")
+    args = parser.parse_args(argv)
+    from sgbench.cli import main as cli_main
+
+    rendered = render(ROOT, figures_of(), cli_main)
+    outdated = stale(rendered)
+    if args.check:
+        for path in outdated:
+            print(f"out of date: {path.relative_to(ROOT).as_posix()} (run `{REGENERATE}`)")
+        return 1 if outdated else 0
+    for path in outdated:
+        path.write_text(rendered[path], encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT).as_posix()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
