@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import itertools
 import json
 import re
 import sys
@@ -32,6 +33,7 @@ import click
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_PAGE = "docs/cli.md"
+CHART = "docs/mds_by_section.svg"
 REGENERATE = "python docs/generate.py"
 MARKER = re.compile(r"<!-- fig:([a-z0-9_.]+) -->(.*?)<!-- /fig -->", re.DOTALL)
 
@@ -192,39 +194,41 @@ def catalogue_figures() -> dict[str, str]:
 
 def baseline_figures(dataset: Path, scratch: Path) -> dict[str, str]:
     """Each baseline scored on test_ood and test_id (default config, 1,000 replicates, seed 0)."""
-    from sgbench.baselines import BASELINES, run_baseline
+    from sgbench.baselines import BASELINES, run_baselines
     from sgbench.scoring import score_predictions
 
-    n_boot, seed = 1000, 0
+    n_boot, seed, splits = 1000, 0, ("test_ood", "test_id")
     out = {"baseline.n_boot": _n(n_boot), "baseline.seed": _n(seed)}
     missing = 0
-    for split in ("test_ood", "test_id"):
-        for name in BASELINES:
-            result = run_baseline(name, dataset, split=split, seed=seed)
-            path = scratch / f"{name}-{split}.jsonl"
-            path.write_text(result.to_jsonl(), encoding="utf-8")
-            scored = score_predictions(path, dataset, split=split, n_boot=n_boot, seed=seed)
-            report = scored.to_dict()
-            key = f"baseline.{split}.{name}"
-            low, high = report["ci"]["accuracy"]
-            out[f"{key}.accuracy"] = (
-                f"{_f3(report['metrics']['accuracy'])} [{_f3(low)}, {_f3(high)}]"
-            )
-            out[f"{key}.nmae"] = _f3(report["metrics"]["nmae"])
-            for metric in ("accuracy", "nmae"):
-                spread = report["fairness"]["subgroup"][metric]["norm_range"]
-                out[f"{key}.norm_range_{metric}"] = _f3(spread)
-            out[f"{key}.fallback"] = _n(result.n_fallback)
-            missing += report["n_missing"]
+    results = run_baselines(BASELINES, dataset, splits=splits, seed=seed)
+    for (name, split), result in zip(itertools.product(BASELINES, splits), results, strict=True):
+        path = scratch / f"{name}-{split}.jsonl"
+        path.write_text(result.to_jsonl(), encoding="utf-8")
+        report = score_predictions(path, dataset, split=split, n_boot=n_boot, seed=seed).to_dict()
+        key = f"baseline.{split}.{name}"
+        low, high = report["ci"]["accuracy"]
+        accuracy = _f3(report["metrics"]["accuracy"])
+        out[f"{key}.accuracy"] = f"{accuracy} [{_f3(low)}, {_f3(high)}]"
+        out[f"{key}.nmae"] = _f3(report["metrics"]["nmae"])
+        for metric in ("accuracy", "nmae"):
+            spread = report["fairness"]["subgroup"][metric]["norm_range"]
+            out[f"{key}.norm_range_{metric}"] = _f3(spread)
+        out[f"{key}.fallback"] = _n(result.n_fallback)
+        missing += report["n_missing"]
     out["baseline.missing"] = _n(missing)
     return out
 
 
-def stats_figures(dataset: Path) -> dict[str, str]:
-    """The value landscape of the embedded default (``sgbench stats``)."""
-    from sgbench.stats import compute_stats
+def stats_figures(dataset: Path, chart: Path | None = None) -> dict[str, str]:
+    """The value landscape of the embedded default (``sgbench stats``); draws ``chart`` if given."""
+    from sgbench.stats import compute_stats, write_stats
 
-    report = compute_stats(dataset, config="default").to_dict()
+    stats = compute_stats(dataset, config="default")
+    if chart is not None:
+        with tempfile.TemporaryDirectory(prefix="sgbench-docs-stats-") as tmp:
+            write_stats(stats, tmp, chart_format="svg")
+            chart.write_bytes((Path(tmp) / chart.name).read_bytes())
+    report = stats.to_dict()
     sections = sorted(report["by_section"].items(), key=lambda kv: -kv[1]["mds"])
     out = {
         "stats.section_max": sections[0][0],
@@ -281,8 +285,11 @@ def benchmark_figures(results: Path) -> dict[str, str]:
     return out
 
 
-def figures(dataset: Path | None = None) -> dict[str, str]:
-    """Every figure the docs may quote, by key. Builds the embedded default unless given one."""
+def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str, str]:
+    """Every number the docs may quote, by key. Builds the embedded default unless given one.
+
+    With ``chart``, also draws the stats chart of that name (``mds_by_section.svg``) there.
+    """
     with tempfile.TemporaryDirectory(prefix="sgbench-docs-") as tmp:
         scratch = Path(tmp)
         if dataset is None:
@@ -293,7 +300,7 @@ def figures(dataset: Path | None = None) -> dict[str, str]:
         out = dataset_figures(dataset)
         out.update(catalogue_figures())
         out.update(baseline_figures(dataset, scratch))
-        out.update(stats_figures(dataset))
+        out.update(stats_figures(dataset, chart))
     out.update(benchmark_figures(ROOT / "benchmarks" / "results"))
     return out
 
@@ -307,7 +314,7 @@ def fill(text: str, values: Mapping[str, str], where: str) -> str:
     def replace(match: re.Match[str]) -> str:
         key = match.group(1)
         if key not in values:
-            raise KeyError(f"{where}: unknown figure key {key!r} (see docs/generate.py)")
+            raise KeyError(f"{where}: unknown number key {key!r} (see docs/generate.py)")
         return f"<!-- fig:{key} -->{values[key]}<!-- /fig -->"
 
     return MARKER.sub(replace, text)
@@ -340,13 +347,16 @@ def stale(rendered: Mapping[Path, str]) -> list[Path]:
     ]
 
 
-def main(argv: list[str] | None = None, figures_of: Callable[[], dict[str, Any]] = figures) -> int:
+def main(argv: list[str] | None = None, figures_of: Callable[..., dict[str, Any]] = figures) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--check", action="store_true", help="exit 1 if any file is out of date")
     args = parser.parse_args(argv)
     from sgbench.cli import main as cli_main
 
-    rendered = render(ROOT, figures_of(), cli_main)
+    # The chart is redrawn only when writing: its bytes depend on the matplotlib version, so
+    # --check (and the test) compare the text alone.
+    values = figures_of() if args.check else figures_of(chart=ROOT / CHART)
+    rendered = render(ROOT, values, cli_main)
     outdated = stale(rendered)
     if args.check:
         for path in outdated:
