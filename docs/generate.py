@@ -176,6 +176,32 @@ def dataset_figures(dataset: Path) -> dict[str, str]:
     return out
 
 
+EXAMPLE_SAMPLE = "Q27/age_group=25-34&religion=muslim"
+EXAMPLE_FIELDS = ("id", "question", "options", "persona", "counts", "distribution", "answer")
+
+
+def example_sample(dataset: Path) -> str:
+    """A Markdown JSON block with the main fields of one ``test_ood`` sample (README)."""
+    from sgbench.dataset import load_split
+
+    split = load_split(dataset, "default", "test_ood")
+    row = split[split["id"] == EXAMPLE_SAMPLE].iloc[0]
+    shown: dict[str, Any] = {}
+    for field in EXAMPLE_FIELDS:
+        value = row[field]
+        if field == "distribution":
+            value = [round(float(v), 3) for v in value]
+        elif field in ("options", "counts"):
+            value = [dict(v) if isinstance(v, dict) else int(v) for v in value]
+        elif field == "answer":
+            value = int(value)
+        shown[field] = value
+    lines = ",\n ".join(
+        f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in shown.items()
+    )
+    return f"\n```json\n{{{lines}}}\n```\n"
+
+
 def catalogue_figures() -> dict[str, str]:
     """Counts of the package's catalogue: items, crosswalk coverage, countries."""
     from sgbench.catalogue import load_catalogue, load_countries, load_crosswalk
@@ -204,7 +230,11 @@ def baseline_figures(dataset: Path, scratch: Path) -> dict[str, str]:
     for (name, split), result in zip(itertools.product(BASELINES, splits), results, strict=True):
         path = scratch / f"{name}-{split}.jsonl"
         path.write_text(result.to_jsonl(), encoding="utf-8")
-        report = score_predictions(path, dataset, split=split, n_boot=n_boot, seed=seed).to_dict()
+        scored = score_predictions(path, dataset, split=split, n_boot=n_boot, seed=seed)
+        if (name, split) == ("majority", "test_ood"):
+            # What the README's Quickstart command prints.
+            out["quickstart.score"] = f"\n```text\n{scored.render().rstrip()}\n```\n"
+        report = scored.to_dict()
         key = f"baseline.{split}.{name}"
         low, high = report["ci"]["accuracy"]
         accuracy = _f3(report["metrics"]["accuracy"])
@@ -298,6 +328,7 @@ def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str,
             dataset = scratch / "wvs-sg-subgroups"
             build_dataset(out_dir=dataset)
         out = dataset_figures(dataset)
+        out["readme.sample"] = example_sample(dataset)
         out.update(catalogue_figures())
         out.update(baseline_figures(dataset, scratch))
         out.update(stats_figures(dataset, chart))
