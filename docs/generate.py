@@ -312,6 +312,17 @@ def benchmark_figures(results: Path) -> dict[str, str]:
         out[f"bench_score.{key}"] = _n(score[key])
     out["bench_score.missing"] = _pct(score["missing_share"], 0)
     out["bench_score.median"] = f"{score['median_s']:.2f} s"
+    reports = json.loads((results / "bench_reports.json").read_text(encoding="utf-8"))
+    for key in ("runs", "bootstrap", "test_ood_samples", "leaderboard_entries", "judgments"):
+        out[f"bench_reports.{key}"] = _n(reports[key])
+    for key in (
+        "stats_s",
+        "stats_with_charts_s",
+        "leaderboard_baselines_s",
+        "leaderboard_with_entries_s",
+        "judge_report_s",
+    ):
+        out[f"bench_reports.{key}"] = f"{reports[key]:.1f} s"
     return out
 
 
