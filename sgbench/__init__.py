@@ -12,6 +12,6 @@ DATASET_NAME = "wvs-sg-subgroups"
 """The dataset's name: the default output folder and the Hub repository name."""
 
 DATASET_VERSION = "1.0.0"
-"""The version of the dataset the builder writes (see the version policy in the README)."""
+"""The version of the dataset the builder writes (see the version policy in docs/publishing.md)."""
 
 __all__ = ["DATASET_NAME", "DATASET_VERSION", "__version__"]

@@ -129,7 +129,7 @@ def test_dataset_invariants(built_default: Path) -> None:
 
 
 def test_embedded_default_counts(built_default: Path) -> None:
-    """The figures quoted in the README for the embedded default."""
+    """Counts of the embedded default that the docs quote (see docs/generate.py)."""
     manifest = load_manifest(built_default)
     counts = {
         c: {s: v["samples"] for s, v in splits.items()} for c, splits in manifest["configs"].items()

@@ -388,7 +388,7 @@ class JudgeReport:
         return tuple(a for a in self.judgments.attributes if ATTRIBUTE_PREFIX + a in present)
 
     def to_dict(self) -> dict[str, Any]:
-        """The full report as JSON-ready values (keys in the README's judge section)."""
+        """The full report as JSON-ready values (keys in docs/judge.md)."""
         j = self.judgments
         frame = j.frame
         settings = j.settings
