@@ -54,10 +54,10 @@ from sgbench.leaderboard import (
 from sgbench.leaderboard.ranking import competition_ranks, displayed, listing_order, worst_group
 from sgbench.leaderboard.render import csv_text, md_text, one_line
 from sgbench.leaderboard.submission import version_mismatch
-from sgbench.publish import validate_folder
 from sgbench.schema import load_schema, validator
 from sgbench.scoring import score_predictions
 from sgbench.scoring.bootstrap import multiplicities, paired_difference_intervals
+from sgbench.validate import validate_folder
 
 QUESTIONS = ("Q1", "Q2", "Q3", "Q4")
 OOD_SUBGROUPS = (

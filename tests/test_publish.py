@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +32,7 @@ from sgbench.builder.card import WVS_CITATION, render_card
 from sgbench.cli import main
 from sgbench.dataset import split_file
 from sgbench.errors import InputError
+from sgbench.leaderboard import validate_submission
 from sgbench.publish import (
     CHANGELOG,
     VERSION_POLICY,
@@ -690,34 +689,14 @@ def _submission(tmp_path: Path) -> Path:
     return folder
 
 
-def test_validate_submission_without_the_leaderboard(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setitem(sys.modules, "sgbench.leaderboard", types.ModuleType("sgbench.leaderboard"))
-    result = CliRunner().invoke(main, ["validate", str(_submission(tmp_path))])
-    assert result.exit_code == 2
-    assert result.stderr == "Error: submission validation is not available\n"
-
-
-@pytest.mark.parametrize(
-    ("problems", "code"), [([], 0), (["submission.json: $.model: required"], 2)]
-)
-def test_validate_submission_reports_its_problems(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, problems: list[str], code: int
-) -> None:
-    seen: list[Path] = []
-    module = types.ModuleType("sgbench.leaderboard")
-
-    def validate_submission(path: Path) -> list[str]:
-        seen.append(Path(path))
-        return problems
-
-    module.validate_submission = validate_submission  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "sgbench.leaderboard", module)
+def test_validate_an_invalid_submission(tmp_path: Path) -> None:
+    """A submission folder gets the leaderboard's checks, every problem on its own line."""
     folder = _submission(tmp_path)
     result = CliRunner().invoke(main, ["validate", str(folder)])
-    assert result.exit_code == code, result.output
-    assert seen == [folder]
-    assert f"submission folder {folder}" in result.output
-    for problem in problems:
-        assert problem in result.stderr.splitlines()
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    problems = validate_submission(folder).problems
+    assert problems
+    assert lines[0] == f"submission folder {folder}: {len(problems)} problem(s)"
+    assert lines[1:-1] == list(problems)
+    assert lines[-1] == f"Error: {folder}: not a valid submission folder"

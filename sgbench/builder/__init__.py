@@ -38,8 +38,8 @@ from sgbench.builder.writer import write_dataset
 from sgbench.catalogue import Item, load_catalogue
 from sgbench.dataset import CONFIG_SPLITS
 from sgbench.errors import ConfigError, InputError
-from sgbench.publish import VERSION_POLICY
 from sgbench.splits import assign_splits, split_manifest
+from sgbench.versioning import VERSION_POLICY
 
 __all__ = ["BuildSummary", "build_dataset", "resolve_config"]
 

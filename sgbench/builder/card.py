@@ -12,7 +12,7 @@ from typing import Any, Final
 import yaml
 
 from sgbench.dataset import sample_features
-from sgbench.publish import CHANGELOG, VERSION_POLICY
+from sgbench.versioning import CHANGELOG, VERSION_POLICY
 
 WVS_CITATION: Final = (
     "Haerpfer, C., Inglehart, R., Moreno, A., Welzel, C., Kizilova, K., Diez-Medrano J., "

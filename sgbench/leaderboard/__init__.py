@@ -20,7 +20,7 @@ from sgbench.errors import InputError
 from sgbench.leaderboard.page import to_html
 from sgbench.leaderboard.ranking import RULES, Leaderboard, Row, build_leaderboard
 from sgbench.leaderboard.render import render_text, to_csv, to_json, to_markdown
-from sgbench.leaderboard.submission import SubmissionCheck, validate_submission
+from sgbench.leaderboard.submission import SUBMISSION_FILE, SubmissionCheck, validate_submission
 
 JSON_FILE: Final = "leaderboard.json"
 OUTPUT_FILES: Final = ("leaderboard.md", "leaderboard.csv", JSON_FILE, "index.html")
@@ -83,6 +83,7 @@ def write_leaderboard(board: Leaderboard, out_dir: str | Path) -> Path:
 __all__ = [
     "OUTPUT_FILES",
     "RULES",
+    "SUBMISSION_FILE",
     "Leaderboard",
     "Row",
     "SubmissionCheck",

@@ -26,7 +26,6 @@ from typing import Any, Final
 from sgbench.dataset import CONFIG_SPLITS, check_config_split
 from sgbench.errors import InputError
 from sgbench.jsonl import BOM, read_lines, reject_constant
-from sgbench.publish.validate import SUBMISSION_FILE
 from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.predictions import (
@@ -36,6 +35,7 @@ from sgbench.scoring.predictions import (
     read_predictions,
 )
 
+SUBMISSION_FILE: Final = "submission.json"
 PREDICTIONS_FILE: Final = "predictions.jsonl"
 SLUG: Final = re.compile(r"[a-z0-9._-]+")
 """A submission folder's name."""

@@ -1,22 +1,22 @@
 """``sgbench validate PATH``: check a dataset folder or a leaderboard submission folder.
 
-A folder holding ``manifest.json`` is a dataset folder and gets :func:`check_dataset` (the checks
-``sgbench push`` runs); a folder holding ``submission.json`` is a submission folder and gets
-``sgbench.leaderboard.validate_submission``. The result says which of the two was checked.
+A folder holding ``manifest.json`` is a dataset folder and gets
+:func:`sgbench.publish.check_dataset` (the checks ``sgbench push`` runs); a folder holding
+``submission.json`` is a submission folder and gets
+:func:`sgbench.leaderboard.validate_submission`. The result says which of the two was checked.
+This module sits above both, so that neither imports the other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Literal
 
 from sgbench.dataset import MANIFEST_FILE
 from sgbench.errors import InputError
-from sgbench.publish.checks import DatasetCheck, check_dataset
-
-SUBMISSION_FILE: Final = "submission.json"
+from sgbench.leaderboard import SUBMISSION_FILE, SubmissionCheck, validate_submission
+from sgbench.publish import DatasetCheck, check_dataset
 
 FolderKind = Literal["dataset", "submission"]
 
@@ -33,6 +33,8 @@ class FolderValidation:
     """Every problem found, one line each; empty when valid."""
     dataset: DatasetCheck | None = None
     """The full dataset check (dataset folders only)."""
+    submission: SubmissionCheck | None = None
+    """The full submission check (submission folders only)."""
 
     @property
     def ok(self) -> bool:
@@ -79,8 +81,7 @@ def validate_folder(path: str | Path) -> FolderValidation:
     """Check a dataset or submission folder and return every problem found.
 
     Raises:
-        InputError: not a folder of either kind, or (for a submission) the leaderboard's
-            validation is not installed.
+        InputError: not a folder of either kind.
     """
     folder = Path(path)
     kind = folder_kind(folder)
@@ -89,24 +90,5 @@ def validate_folder(path: str | Path) -> FolderValidation:
         return FolderValidation(
             kind, folder, tuple(str(problem) for problem in check.problems), check
         )
-    return FolderValidation(kind, folder, _submission_problems(folder))
-
-
-def _submission_problems(folder: Path) -> tuple[str, ...]:
-    """Problems reported by ``sgbench.leaderboard.validate_submission`` (imported lazily).
-
-    It may return None, a string, an iterable of problems, or an object with ``problems``.
-    """
-    try:
-        from sgbench.leaderboard import validate_submission  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        raise InputError("submission validation is not available") from None
-    result: object = validate_submission(folder)
-    result = getattr(result, "problems", result)
-    if result is None:
-        return ()
-    if isinstance(result, str):
-        return (result,)
-    if isinstance(result, Iterable):
-        return tuple(str(problem) for problem in result)
-    raise InputError(f"{folder}: unexpected submission validation result {result!r}")
+    submission = validate_submission(folder)
+    return FolderValidation(kind, folder, submission.problems, submission=submission)

@@ -1,0 +1,50 @@
+"""The dataset's version policy and changelog: recorded in every manifest, rendered in the card.
+
+A leaf module, so that the builder (which writes them) and publishing (which releases by them)
+both read them without importing each other.
+
+Version policy
+--------------
+The dataset's version is ``MAJOR.MINOR.PATCH`` (:data:`sgbench.DATASET_VERSION`); a build from the
+embedded synthetic sample carries ``+synthetic`` (``1.0.0+synthetic``) and is a different dataset.
+Every release is a Hub tag ``v<version>`` that is never moved, so
+``load_dataset(..., revision="v1.0.0")`` always returns the same bytes. The rule of thumb: within
+one major version, a model scores the same on every sample two versions share.
+
+- **major**: anything that makes earlier results incomparable: a split's definition or
+  membership changes (which samples are in ``train``, ``validation``, ``test_id``, ``test_ood``);
+  sample identity changes (ids, subgroup definitions, the aggregation, the weights, a new WVS
+  release), so the targets of existing samples change; a feature is removed, renamed, or changes
+  type or meaning.
+- **minor**: additions that leave every existing sample, id, split and feature as it was: items,
+  subgroups, attributes or strata added (new samples only), new features, new metrics.
+- **patch**: fixes that change no sample's id, split or target: question texts, option labels,
+  personas, the card.
+
+The policy is recorded in every manifest (``version_policy``, :data:`VERSION_POLICY`) and each
+release gets an entry in :data:`CHANGELOG`, which the card's "Changelog" section renders; bump
+:data:`sgbench.DATASET_VERSION` and add the entry together.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+VERSION_POLICY: Final[dict[str, str]] = {
+    "scheme": "MAJOR.MINOR.PATCH; '+synthetic' marks a build from the embedded synthetic sample; "
+    "each release is the Hub tag v<version>, never moved",
+    "major": "split definitions or membership change; sample identity changes (ids, subgroup "
+    "definitions, aggregation, weights, WVS release) so existing targets change; a feature is "
+    "removed, renamed or changes type or meaning",
+    "minor": "additions only: items, subgroups, attributes or strata (new samples), features, "
+    "metrics; every existing sample, id, split and feature unchanged",
+    "patch": "fixes that change no sample id, split or target: question texts, option labels, "
+    "personas, the dataset card",
+}
+"""The version policy as recorded in ``manifest.json`` (see the module docstring)."""
+
+CHANGELOG: Final[dict[str, str]] = {
+    "1.0.0": "First release: configs `default` (train, validation, test_id, test_ood) and "
+    "`paper` (train, test_ood); WVS Wave 7 Singapore subgroups of at least 30 respondents.",
+}
+"""What changed in each release (``MAJOR.MINOR.PATCH`` → one line); the card renders it."""
