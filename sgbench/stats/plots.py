@@ -16,7 +16,7 @@ import io
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 
 import numpy as np
 
@@ -28,8 +28,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sgbench.scoring.report import ScoreReport
-    from sgbench.stats.report import ChartFormat, StatsReport
+    from sgbench.stats.report import StatsReport
 
+ChartFormat = Literal["png", "svg"]
+CHART_FORMATS: Final[tuple[ChartFormat, ...]] = get_args(ChartFormat)
+"""The chart file formats (``sgbench stats --format``)."""
 INSTALL_HINT: Final = "charts need matplotlib: pip install 'sgbench[plots]'"
 RC: Final[Mapping[str, Any]] = {
     "svg.hashsalt": "sgbench",

@@ -1,8 +1,8 @@
 """``sgbench stats``: the value landscape of a dataset as ``stats.json``, Markdown and charts.
 
 :func:`compute_stats` turns a dataset config into a :class:`StatsReport` (the statistics of
-:mod:`sgbench.stats.landscape`, grouped); :func:`write_stats` writes ``stats.json``, ``stats.md``
-and, when matplotlib is installed, the charts. Definitions:
+:mod:`sgbench.stats.landscape`, grouped), which renders itself as JSON and Markdown;
+:func:`sgbench.stats.output.write_stats` writes them with the charts. Definitions:
 
 - Cell (question × stratum) figures: ``mds`` (Modal Diversity Score) and ``distance`` (mean
   pairwise normalised W1 between the stratum's subgroups); NaN (``null``) for a cell with one
@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -57,10 +56,6 @@ MARGIN_BINS: Final = 20
 MARGIN_QUANTILES: Final = (0.1, 0.25, 0.5, 0.75, 0.9)
 NEAR_TIE: Final = 0.05
 """Margins below this count as near ties in the summary."""
-STATS_JSON: Final = "stats.json"
-STATS_MD: Final = "stats.md"
-CHART_FORMATS: Final = ("png", "svg")
-ChartFormat = Literal["png", "svg"]
 POPULATION_RULE: Final = (
     "per question, the single-attribute stratum with the most valid answers (ties: first by "
     "name); its subgroups' distributions pooled by their valid answers"
@@ -575,74 +570,3 @@ def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -
         margin=data.margin,
         top=top,
     )
-
-
-@dataclass(frozen=True)
-class StatsOutput:
-    """What :func:`write_stats` wrote."""
-
-    paths: tuple[Path, ...]
-    """Files written, in order: stats.json, stats.md, then the charts."""
-    charts_skipped: bool
-    """True when matplotlib is missing (stats.json and stats.md are written anyway)."""
-
-
-CHART_TITLES: Final = {
-    "mds_by_section": "Modal Diversity Score by section",
-    "distance_heatmap": "Distance from the population, subgroup × section",
-    "margin": "Distribution of margin",
-}
-"""Chart file stem → title (the Markdown links them in this order)."""
-
-
-def _write_all(out_dir: Path, files: Mapping[str, bytes]) -> tuple[Path, ...]:
-    """Write every file to a temporary name first, then move them all into place."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"{out_dir}: exists and is not a folder")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
-    temporary = {name: out_dir / f".{name}.{os.getpid()}.tmp" for name in files}
-    try:
-        for name, content in files.items():
-            temporary[name].write_bytes(content)
-        for name in files:
-            os.replace(temporary[name], out_dir / name)
-    except OSError as exc:
-        for path in temporary.values():
-            path.unlink(missing_ok=True)
-        raise InputError(f"{out_dir}: cannot write the statistics ({exc.strerror})") from None
-    return tuple(out_dir / name for name in files)
-
-
-def write_stats(
-    report: StatsReport, out_dir: str | Path, chart_format: ChartFormat = "png"
-) -> StatsOutput:
-    """Write ``stats.json``, ``stats.md`` and the charts (``<stem>.<chart_format>``) to ``out_dir``.
-
-    Everything is rendered in memory first; nothing is written if any part fails. Without
-    matplotlib the charts are skipped (:attr:`StatsOutput.charts_skipped`).
-
-    Raises:
-        InputError: unknown chart format, or the folder cannot be written.
-    """
-    from sgbench.stats.plots import PlotsUnavailable, stats_charts
-
-    if chart_format not in CHART_FORMATS:
-        raise InputError(f"unknown chart format {chart_format!r}; choose one of {CHART_FORMATS}")
-    try:
-        charts = {
-            f"{stem}.{chart_format}": content
-            for stem, content in stats_charts(report, chart_format).items()
-        }
-        skipped = False
-    except PlotsUnavailable:
-        charts, skipped = {}, True
-    links = {CHART_TITLES[name.rsplit(".", 1)[0]]: name for name in charts}
-    files = {
-        STATS_JSON: report.to_json().encode("utf-8"),
-        STATS_MD: report.render_markdown(links).encode("utf-8"),
-        **charts,
-    }
-    return StatsOutput(paths=_write_all(Path(out_dir), files), charts_skipped=skipped)
