@@ -33,6 +33,13 @@ CONFIG_SPLITS: Final[dict[str, tuple[str, ...]]] = {
 are in every build; ``temporal`` only in builds from more than one wave (see the manifest's
 ``configs`` for what a folder has)."""
 
+CONFIGS: Final[tuple[str, ...]] = tuple(CONFIG_SPLITS)
+"""Every config name, in :data:`CONFIG_SPLITS` order."""
+SPLITS: Final[tuple[str, ...]] = tuple(
+    dict.fromkeys(split for splits in CONFIG_SPLITS.values() for split in splits)
+)
+"""Every split name of any config, first appearance first."""
+
 MANIFEST_FILE: Final = "manifest.json"
 CARD_FILE: Final = "README.md"
 
@@ -105,6 +112,17 @@ def check_config_split(config: str, split: str | None = None) -> None:
         raise InputError(
             f"config {config!r} has no split {split!r}; its splits: {list(CONFIG_SPLITS[config])}"
         )
+
+
+def evaluation_split(config: str) -> str:
+    """The split a command evaluates on when none is given: the config's last, held-out split
+    (``test_ood`` for ``default`` and ``paper``, ``test`` for ``temporal``).
+
+    Raises:
+        InputError: unknown config.
+    """
+    check_config_split(config)
+    return CONFIG_SPLITS[config][-1]
 
 
 def load_split(dataset_dir: str | Path, config: str, split: str) -> pd.DataFrame:

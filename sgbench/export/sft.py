@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Final
 
-from sgbench.prompts import Message, Template, render_prompt, render_target
+from sgbench.dataset import SPLITS
+from sgbench.prompts import (
+    Message,
+    Template,
+    load_template,
+    render_prompt,
+    render_target,
+    split_rows,
+)
 
-EVALUATION_SPLITS: Final = frozenset({"test_id", "test_ood"})
+EVALUATION_SPLITS: Final = frozenset(SPLITS) - {"train", "validation"}
 """Splits whose targets are what the benchmark scores; fine-tuning on them leaks the answers."""
 
 
@@ -29,3 +38,8 @@ def sft_record(template: Template, row: Mapping[str, Any]) -> dict[str, list[Mes
 def sft_jsonl(template: Template, rows: Sequence[Mapping[str, Any]]) -> str:
     """Every row's record as JSON Lines, in row order (trailing newline; '' for no rows)."""
     return "".join(json.dumps(sft_record(template, row), ensure_ascii=False) + "\n" for row in rows)
+
+
+def split_sft_jsonl(dataset: str | Path, config: str, split: str, template_name: str | Path) -> str:
+    """``sgbench export sft``: the records of one split with a template (name or file)."""
+    return sft_jsonl(load_template(template_name), split_rows(dataset, config, split))

@@ -19,6 +19,7 @@ from sgbench.prompts.templates import (
     prompts_jsonl,
     render_prompt,
     render_target,
+    split_prompts_jsonl,
     split_rows,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "prompts_jsonl",
     "render_prompt",
     "render_target",
+    "split_prompts_jsonl",
     "split_rows",
 ]

@@ -255,3 +255,12 @@ def build_prompts(rows: Sequence[Mapping[str, Any]], template: Template) -> list
 def prompts_jsonl(prompts: Sequence[Prompt]) -> str:
     """Prompts as JSON Lines (``id``, ``template``, ``messages``, ``prompt``), trailing newline."""
     return "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in prompts)
+
+
+def split_prompts_jsonl(
+    dataset: str | Path, config: str, split: str, template_name: str | Path
+) -> str:
+    """``sgbench prompts``: one split's prompts with a template (name or file), as JSON Lines."""
+    return prompts_jsonl(
+        build_prompts(split_rows(dataset, config, split), load_template(template_name))
+    )

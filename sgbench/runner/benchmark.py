@@ -1,0 +1,100 @@
+"""``sgbench run`` as one library call: prompts of a split, sent, then optionally parsed.
+
+:func:`run_benchmark` ties together what the command line used to do step by step: the API key
+from the environment, the template, the split's rows, the prompts, the resumable run and the
+parsing into a predictions file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sgbench.errors import InputError
+from sgbench.files import write_atomic
+from sgbench.prompts import build_prompts, load_template, split_rows
+from sgbench.runner.backoff import RetryPolicy
+from sgbench.runner.client import Endpoint, SamplingParams
+from sgbench.runner.run import RunSummary, run_model
+
+if TYPE_CHECKING:
+    from sgbench.scoring import ParseResult
+
+DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
+
+
+def api_key_from_env(api_key_env: str | None) -> str | None:
+    """The API key in the environment variable ``api_key_env`` (default ``OPENAI_API_KEY``);
+    None when it is unset or empty.
+
+    Raises:
+        InputError: ``api_key_env`` was given and that variable is not set (or empty).
+    """
+    api_key = os.environ.get(api_key_env or DEFAULT_API_KEY_ENV) or None
+    if api_key_env is not None and api_key is None:
+        raise InputError(f"--api-key-env {api_key_env}: that environment variable is not set")
+    return api_key
+
+
+@dataclass(frozen=True)
+class BenchmarkRun:
+    """What :func:`run_benchmark` did: the run, and the parsing when it was asked for."""
+
+    summary: RunSummary
+    predictions_path: Path | None = None
+    parsed: ParseResult | None = None
+
+    def render(self) -> str:
+        """The run's summary, then one line on the parsing (when done)."""
+        lines = [self.summary.render()]
+        if self.parsed is not None:
+            lines.append(
+                f"parsed {len(self.parsed.predictions)} of {self.parsed.n_lines} responses into "
+                f"{self.predictions_path}; {len(self.parsed.unparsed_ids)} left missing"
+            )
+        return "\n".join(lines)
+
+
+def run_benchmark(
+    dataset: str,
+    out_path: Path,
+    *,
+    model: str,
+    endpoint: Endpoint,
+    config: str,
+    split: str,
+    template_name: str | Path,
+    params: SamplingParams | None = None,
+    concurrency: int = 8,
+    policy: RetryPolicy | None = None,
+    limit: int | None = None,
+    predictions_path: Path | None = None,
+    show_progress: bool | None = None,
+) -> BenchmarkRun:
+    """Send the prompts of one split (its first ``limit`` samples) to ``endpoint``, appending the
+    responses to ``out_path`` (resumable); then, with ``predictions_path``, parse every response in
+    it (as ``sgbench parse`` does) into that predictions file.
+    """
+    template = load_template(template_name)
+    rows = split_rows(dataset, config, split)
+    prompts = build_prompts(rows[:limit] if limit else rows, template)
+    summary = run_model(
+        prompts,
+        out_path,
+        model=model,
+        template=template.name,
+        endpoint=endpoint,
+        params=params,
+        concurrency=concurrency,
+        policy=policy,
+        show_progress=show_progress,
+    )
+    if predictions_path is None:
+        return BenchmarkRun(summary)
+    from sgbench.scoring import parse_responses  # pandas, only when parsing is asked for
+
+    parsed = parse_responses(out_path, dataset, config=config)
+    write_atomic(predictions_path, parsed.to_jsonl())
+    return BenchmarkRun(summary, predictions_path, parsed)
