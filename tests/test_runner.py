@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from fake_openai import ChatHandler, LoopbackChatServer, serving
 
-from sgbench.cli import main
+from sgbench.cli import EXIT_LEFT_OUT, main
 from sgbench.errors import InputError
 from sgbench.prompts import Prompt
 from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, run_model
@@ -371,7 +371,7 @@ def test_cli_run_exit_code_when_errors_remain(
     args = ["run", "--base-url", server.url, "--model", "m", "--dataset", str(built_default)]
     args += ["--split", "validation", "--limit", "2", "--max-attempts", "1", "--out", str(out)]
     result = CliRunner().invoke(main, args)
-    assert result.exit_code == 1
+    assert result.exit_code == EXIT_LEFT_OUT == 3
     assert result.stderr.startswith("run: 2 samples: 0 answered, 2 error(s) in ")
     assert result.stderr.endswith("; run the same command again to retry the errors\n")
     assert [line["error"] for line in read_lines(out)] == ["HTTP 500: internal error"] * 2

@@ -1,0 +1,66 @@
+"""Exports for training and other harnesses: ``export sft`` and ``export lm-eval``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sgbench.cli.options import config_option, dataset_option, split_option, template_option
+from sgbench.dataset import evaluation_split
+
+
+@click.group(name="export")
+def export_group() -> None:
+    """Export the dataset for fine-tuning (sft) or for lm-evaluation-harness (lm-eval)."""
+
+
+@export_group.command(name="sft")
+@dataset_option
+@config_option
+@split_option("train", "Split to export: train, or validation for an evaluation set.")
+@template_option
+def export_sft_command(dataset_dir: str, config: str, split: str, template_name: str) -> None:
+    """Write chat-format fine-tuning records (JSON Lines) to stdout.
+
+    One {"messages": [...]} per sample: the template's prompt messages, then the assistant's
+    reply with the subgroup's modal answer ("Answer: <code>" for the paper template).
+    """
+    from sgbench.export import EVALUATION_SPLITS, split_sft_jsonl
+
+    click.echo(split_sft_jsonl(dataset_dir, config, split, template_name), nl=False)
+    if split in EVALUATION_SPLITS:
+        click.echo(
+            f"warning: {split} is an evaluation split; fine-tuning on it leaks the targets",
+            err=True,
+        )
+
+
+@export_group.command(name="lm-eval")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Task folder to write (wvs_sg_subgroups.yaml and utils.py); an existing one is "
+    "replaced only if it holds an earlier export.",
+)
+@dataset_option
+@config_option
+@split_option()
+@template_option
+def export_lm_eval_command(
+    out_dir: Path, dataset_dir: str, config: str, split: str | None, template_name: str
+) -> None:
+    """Write an lm-evaluation-harness task: multiple choice over each sample's options.
+
+    --dataset is a built folder (written as an absolute path) or a Hub id org/name. Then run:
+    lm_eval --model hf --model_args pretrained=MODEL --include_path OUT --tasks wvs_sg_subgroups
+    """
+    from sgbench.export import write_lm_eval_task
+    from sgbench.prompts import load_template
+
+    template = load_template(template_name)
+    split = split or evaluation_split(config)
+    written = write_lm_eval_task(out_dir, dataset_dir, config, split, template)
+    click.echo(f"wrote {written} and {written.parent / 'utils.py'}", err=True)

@@ -1,0 +1,118 @@
+"""Baselines and the leaderboard: ``baseline`` and ``leaderboard``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from sgbench.cli.errors import left_out
+from sgbench.cli.options import (
+    LibraryChoice,
+    bootstrap_option,
+    bootstrap_seed_option,
+    config_option,
+    dataset_option,
+    split_option,
+)
+from sgbench.dataset import evaluation_split
+
+
+def _baselines() -> Sequence[str]:
+    from sgbench.baselines import BASELINES
+
+    return BASELINES
+
+
+@click.command(name="baseline")
+@click.argument("name", metavar="NAME", type=LibraryChoice(_baselines))
+@dataset_option
+@config_option
+@split_option()
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the random baseline (the others ignore it).",
+)
+def baseline_command(
+    name: str, dataset_dir: str, config: str, split: str | None, seed: int
+) -> None:
+    """Predict a split with a reference baseline learnt from the train split only.
+
+    NAME is random (seeded uniform choice), majority (per question, the mode pooled over the
+    training subgroups), composition (the mode of the mean of the training distributions of the
+    single-attribute subgroups a subgroup crosses) or nearest (the modal answer of the training
+    subgroup sharing most attribute values). Writes predictions (JSON Lines) to stdout.
+    """
+    from sgbench.baselines import run_baseline
+
+    split = split or evaluation_split(config)
+    result = run_baseline(name, dataset_dir, config=config, split=split, seed=seed)
+    click.echo(result.to_jsonl(), nl=False)
+    click.echo(
+        f"{name}: {result.n_predicted} of {len(result.ids)} samples of {split} predicted from "
+        f"the train split of config {config}",
+        err=True,
+    )
+    if result.n_fallback:
+        click.echo(f"note: {result.n_fallback} predicted with the majority rule instead", err=True)
+    if result.n_predicted < len(result.ids):
+        click.echo(
+            f"note: {len(result.ids) - result.n_predicted} sample(s) left out: their question "
+            "has no training sample (they score as missing)",
+            err=True,
+        )
+
+
+@click.command(name="leaderboard")
+@click.argument(
+    "submissions_dir",
+    metavar="SUBMISSIONS",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@dataset_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("leaderboard"),
+    show_default=True,
+    help="Output folder (leaderboard.md, .csv, .json, index.html); replaced only when complete.",
+)
+@click.option(
+    "--with-baselines", is_flag=True, help="Add the built-in baselines (`sgbench baseline`)."
+)
+@bootstrap_option("Bootstrap replicates over questions (intervals, ≈ leader marks); 0 for none.")
+@bootstrap_seed_option
+def leaderboard_command(
+    submissions_dir: Path,
+    dataset_dir: str,
+    out_dir: Path,
+    with_baselines: bool,
+    n_boot: int,
+    seed: int,
+) -> None:
+    """Rank the submission folders of SUBMISSIONS (each SUBMISSIONS/<slug>/ with
+    submission.json and predictions.jsonl) by accuracy on test_ood.
+
+    Invalid submissions are listed on stderr with their reasons and left out; the others are
+    ranked. Exit code 0 when every submission was ranked, 3 when the outputs were written but
+    some submission was left out, 2 on an error (nothing written).
+    """
+    from sgbench.leaderboard import build_leaderboard, render_text, write_leaderboard
+
+    board = build_leaderboard(
+        submissions_dir, dataset_dir, with_baselines=with_baselines, n_boot=n_boot, seed=seed
+    )
+    written = write_leaderboard(board, out_dir)
+    click.echo(render_text(board))
+    click.echo(f"wrote {written}/", err=True)
+    if board.excluded:
+        for excluded in board.excluded:
+            click.echo(f"left out {excluded.slug!r}:", err=True)
+            for problem in excluded.problems:
+                click.echo(f"  {problem}", err=True)
+        left_out()

@@ -1,0 +1,211 @@
+"""Options shared by several commands. Every choice comes from a library constant.
+
+Choices that live in modules importing numpy or pandas are loaded only when an option is
+parsed or its command's help is shown (:class:`LibraryChoice`), so ``sgbench --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sgbench import DATASET_NAME
+from sgbench.dataset import CONFIG_SPLITS, CONFIGS, SPLITS
+from sgbench.prompts.templates import TEMPLATES
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LibraryChoice(click.Choice):  # type: ignore[type-arg,unused-ignore]
+    """A :class:`click.Choice` over a library constant, read when first needed."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        self._loaded: tuple[str, ...] | None = None
+        super().__init__(())
+
+    @property  # type: ignore[override,unused-ignore]
+    def choices(self) -> tuple[str, ...]:
+        """The library's names."""
+        if self._loaded is None:
+            self._loaded = tuple(self._load())
+        return self._loaded
+
+    @choices.setter
+    def choices(self, _value: Sequence[str]) -> None:
+        """Ignored: the choices are the library's."""
+
+
+def _split_defaults() -> str:
+    """How the default split reads in help: the last split of each config."""
+    return "; ".join(f"{splits[-1]} for {config}" for config, splits in CONFIG_SPLITS.items())
+
+
+dataset_option = click.option(
+    "--dataset",
+    "dataset_dir",
+    default=DATASET_NAME,
+    show_default=True,
+    help="A built dataset folder (see `sgbench build`).",
+)
+config_option = click.option(
+    "--config",
+    "config",
+    type=click.Choice(CONFIGS),
+    default=CONFIGS[0],
+    show_default=True,
+    help="Dataset config: "
+    + "; ".join(f"`{config}` ({'/'.join(splits)})" for config, splits in CONFIG_SPLITS.items())
+    + ". A build has `temporal` only when it was made from more than one wave.",
+)
+
+
+def split_option(default: str | None = None, help_text: str | None = None) -> Callable[[F], F]:
+    """``--split``: one of the config's splits; by default (None) the config's held-out split,
+    resolved with :func:`sgbench.dataset.evaluation_split`."""
+    return click.option(
+        "--split",
+        type=click.Choice(SPLITS),
+        default=default,
+        show_default=default is not None,
+        help=help_text or f"Split to use, one of the config's (default: {_split_defaults()}).",
+    )
+
+
+template_option = click.option(
+    "--template",
+    "template_name",
+    default=next(iter(TEMPLATES)),
+    show_default=True,
+    metavar="NAME|FILE",
+    help=f"Prompt template: {', '.join(TEMPLATES)}, or a template file (YAML/JSON with user, "
+    "system, target; any other file is the user message). str.format fields such as {persona}, "
+    "{question}, {options} (see the README).",
+)
+
+# Reports (`score`, `judge-report`, `leaderboard`).
+
+json_report_option = click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="Also write the full JSON report to this file; `-` writes it to stdout "
+    "(the summary then goes to stderr).",
+)
+
+_BOOTSTRAP_HELP = "Bootstrap replicates (resampling questions) for the 95% intervals; 0 for none."
+
+
+def bootstrap_option(help_text: str = _BOOTSTRAP_HELP) -> Callable[[F], F]:
+    """``--bootstrap N`` (into ``n_boot``): 0..100000 replicates, default 1000."""
+    return click.option(
+        "--bootstrap",
+        "n_boot",
+        type=click.IntRange(min=0, max=100_000),
+        default=1000,
+        show_default=True,
+        help=help_text,
+    )
+
+
+bootstrap_seed_option = click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the bootstrap's random generator.",
+)
+
+# Requests to an OpenAI-compatible endpoint (`run`, `judge`); the factories take what differs.
+
+
+def base_url_option(help_text: str) -> Callable[[F], F]:
+    """``--base-url`` (required): the endpoint's API base."""
+    return click.option("--base-url", required=True, help=help_text)
+
+
+def model_option(help_text: str) -> Callable[[F], F]:
+    """``--model`` (required): the model name sent and recorded."""
+    return click.option("--model", required=True, help=help_text)
+
+
+def out_file_option(help_text: str) -> Callable[[F], F]:
+    """``--out`` (into ``out_path``, required): the JSON Lines file appended to."""
+    return click.option(
+        "--out",
+        "out_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        required=True,
+        help=help_text,
+    )
+
+
+concurrency_option = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+
+
+def temperature_option(help_text: str) -> Callable[[F], F]:
+    """``--temperature`` (>= 0, default 0)."""
+    return click.option(
+        "--temperature",
+        type=click.FloatRange(min=0.0),
+        default=0.0,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def max_tokens_option(default: int, help_text: str) -> Callable[[F], F]:
+    """``--max-tokens`` (>= 1)."""
+    return click.option(
+        "--max-tokens",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
+sampling_seed_option = click.option(
+    "--seed", type=int, default=None, help="Sampling seed for servers that support it."
+)
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for each request.",
+)
+
+
+def max_attempts_option(help_text: str) -> Callable[[F], F]:
+    """``--max-attempts`` (1..100, default 6)."""
+    return click.option(
+        "--max-attempts",
+        type=click.IntRange(1, 100),
+        default=6,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def api_key_env_option(help_text: str) -> Callable[[F], F]:
+    """``--api-key-env NAME``: read with :func:`sgbench.runner.api_key_from_env`."""
+    return click.option("--api-key-env", default=None, metavar="NAME", help=help_text)
+
+
+progress_option = click.option(
+    "--progress/--no-progress",
+    "progress",
+    default=None,
+    help="Show a progress line on stderr (default: when stderr is a terminal).",
+)

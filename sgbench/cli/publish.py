@@ -1,0 +1,84 @@
+"""Publishing and checking folders: ``push`` and ``validate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sgbench.errors import InputError
+
+
+@click.command()
+@click.argument(
+    "dataset_dir",
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--repo-id",
+    required=True,
+    help="Hub dataset repository, ORG/NAME (created when missing).",
+)
+@click.option(
+    "--tag/--no-tag",
+    default=True,
+    show_default=True,
+    help="Tag the upload commit v<version>; an existing tag is never moved.",
+)
+@click.option(
+    "--private",
+    is_flag=True,
+    help="Create the repository private (an existing one keeps its visibility).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print what would be uploaded, deleted and tagged; only reads the Hub "
+    "(list_repo_refs, list_repo_files), writes nothing.",
+)
+@click.option(
+    "--allow-synthetic", is_flag=True, help="Push a SYNTHETIC build (refused by default)."
+)
+def push(
+    dataset_dir: Path,
+    repo_id: str,
+    tag: bool,
+    private: bool,
+    dry_run: bool,
+    allow_synthetic: bool,
+) -> None:
+    """Check a dataset folder and publish it on the Hugging Face Hub in one tagged commit.
+
+    Runs the checks of `sgbench validate` first. The token comes from HF_TOKEN or
+    `hf auth login`.
+    """
+    from sgbench.publish import push_dataset
+
+    result = push_dataset(
+        dataset_dir,
+        repo_id,
+        tag=tag,
+        private=private,
+        dry_run=dry_run,
+        allow_synthetic=allow_synthetic,
+    )
+    click.echo(result.render())
+
+
+@click.command()
+@click.argument("path", metavar="PATH", type=click.Path(exists=True, path_type=Path))
+def validate(path: Path) -> None:
+    """Check a dataset folder (it has manifest.json) or a submission folder (submission.json).
+
+    Says which kind it checked; exit code 0 when valid, 2 with every problem listed (one per line,
+    on stderr) when not.
+    """
+    from sgbench.validate import validate_folder
+
+    result = validate_folder(path)
+    if result.ok:
+        click.echo(result.render())
+        return
+    click.echo(result.render(), err=True)
+    raise InputError(f"{path}: not a valid {result.kind} folder")

@@ -1,0 +1,153 @@
+"""Prompts and model runs: ``prompts`` and ``run``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sgbench.cli.errors import left_out, on_interrupt
+from sgbench.cli.options import (
+    api_key_env_option,
+    base_url_option,
+    concurrency_option,
+    config_option,
+    dataset_option,
+    max_attempts_option,
+    max_tokens_option,
+    model_option,
+    out_file_option,
+    progress_option,
+    sampling_seed_option,
+    split_option,
+    temperature_option,
+    template_option,
+    timeout_option,
+)
+from sgbench.dataset import evaluation_split
+
+
+def resumable_note(out_path: Path, what: str) -> str:
+    """What to say when a resumable command is interrupted."""
+    return f"the {what} so far are in {out_path}; run the same command again to resume"
+
+
+@click.command(name="prompts")
+@dataset_option
+@config_option
+@split_option()
+@template_option
+def prompts_command(dataset_dir: str, config: str, split: str | None, template_name: str) -> None:
+    """Write the persona prompts of one split as JSON Lines to stdout.
+
+    One line per sample: {"id", "template", "messages" (system + user, chat form), "prompt"
+    (plain text)}. The same dataset and template always give the same text.
+    """
+    from sgbench.prompts import split_prompts_jsonl
+
+    click.echo(
+        split_prompts_jsonl(dataset_dir, config, split or evaluation_split(config), template_name),
+        nl=False,
+    )
+
+
+@click.command(name="run")
+@base_url_option(
+    "OpenAI-compatible API base, e.g. http://localhost:8000/v1 (/chat/completions is appended)."
+)
+@model_option("Model name sent with each request, and recorded.")
+@template_option
+@dataset_option
+@config_option
+@split_option()
+@out_file_option(
+    "Responses file (JSON Lines), appended to; samples already answered in it are skipped."
+)
+@click.option(
+    "--predictions",
+    "predictions_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Then parse the responses (as `sgbench parse` does) into this predictions file.",
+)
+@concurrency_option
+@temperature_option("Sampling temperature.")
+@max_tokens_option(64, "Most tokens per response.")
+@click.option(
+    "--top-p",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=None,
+    help="Nucleus sampling; sent only when given.",
+)
+@sampling_seed_option
+@timeout_option
+@max_attempts_option("Attempts per sample before it is recorded as an error.")
+@api_key_env_option(
+    "Environment variable holding the API key (default: OPENAI_API_KEY, and no key is sent when "
+    "it is unset). The key is never printed or written."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only the first N samples of the split (a quick trial).",
+)
+@progress_option
+def run_command(
+    base_url: str,
+    model: str,
+    template_name: str,
+    dataset_dir: str,
+    config: str,
+    split: str | None,
+    out_path: Path,
+    predictions_path: Path | None,
+    concurrency: int,
+    temperature: float,
+    max_tokens: int,
+    top_p: float | None,
+    seed: int | None,
+    timeout: float,
+    max_attempts: int,
+    api_key_env: str | None,
+    limit: int | None,
+    progress: bool | None,
+) -> None:
+    """Send the prompts of one split to an OpenAI-compatible chat-completions endpoint.
+
+    Appends one line per sample to --out as each request finishes ({"id", "response", "model",
+    "template", "params", ...}). 429, 5xx, timeouts and malformed replies are retried with
+    exponential backoff (Retry-After honoured); samples that still fail get an error line. Run
+    the same command again to resume and to retry the errors. Exit code 3 when errors remain.
+    """
+    from sgbench.runner import (
+        Endpoint,
+        RetryPolicy,
+        SamplingParams,
+        api_key_from_env,
+        run_benchmark,
+    )
+
+    on_interrupt(resumable_note(out_path, "responses"))
+    outcome = run_benchmark(
+        dataset_dir,
+        out_path,
+        model=model,
+        endpoint=Endpoint(
+            base_url=base_url, api_key=api_key_from_env(api_key_env), timeout=timeout
+        ),
+        config=config,
+        split=split or evaluation_split(config),
+        template_name=template_name,
+        params=SamplingParams(
+            temperature=temperature, max_tokens=max_tokens, top_p=top_p, seed=seed
+        ),
+        concurrency=concurrency,
+        policy=RetryPolicy(max_attempts=max_attempts),
+        limit=limit,
+        predictions_path=predictions_path,
+        show_progress=progress,
+    )
+    click.echo(outcome.render(), err=True)
+    if outcome.summary.n_errors:
+        left_out()

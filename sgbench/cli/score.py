@@ -1,0 +1,115 @@
+"""Scoring prediction files: ``score`` and ``parse``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sgbench.cli.options import (
+    bootstrap_option,
+    bootstrap_seed_option,
+    config_option,
+    dataset_option,
+    json_report_option,
+    split_option,
+)
+from sgbench.cli.output import show_report
+from sgbench.dataset import evaluation_split
+
+
+@click.command()
+@click.argument(
+    "predictions_path",
+    metavar="PRED",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@dataset_option
+@config_option
+@split_option()
+@json_report_option
+@bootstrap_option()
+@bootstrap_seed_option
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse the file if a sample of the split has no prediction "
+    "(by default it is scored as wrong).",
+)
+@click.option(
+    "--plot",
+    "plot_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="OUT.png|OUT.svg",
+    help="Also draw accuracy and NMAE per attribute value with their intervals to this chart "
+    "(needs pip install 'sgbench[plots]').",
+)
+def score(
+    predictions_path: Path,
+    dataset_dir: str,
+    config: str,
+    split: str | None,
+    json_out: str | None,
+    n_boot: int,
+    seed: int,
+    strict: bool,
+    plot_out: Path | None,
+) -> None:
+    """Score a predictions file (JSON Lines) on one split of the dataset.
+
+    PRED has one {"id": ..., "answer": <option code>} object per line (optionally
+    "distribution" and "response"). --dataset may also be a Hugging Face Hub dataset id
+    (org/name) when no folder of that name exists.
+    """
+    from sgbench.scoring import score_predictions, write_report
+
+    split = split or evaluation_split(config)
+    report = score_predictions(
+        predictions_path,
+        dataset_dir,
+        config=config,
+        split=split,
+        n_boot=n_boot,
+        seed=seed,
+        strict=strict,
+    )
+    if plot_out is not None:
+        from sgbench.stats.plots import write_score_chart
+
+        write_score_chart(report, plot_out)
+    show_report(report, json_out, write_report)
+    if report.n_missing:
+        click.echo(
+            f"note: {report.n_missing} sample(s) of {split} have no prediction; "
+            "they are scored as wrong (use --strict to refuse)",
+            err=True,
+        )
+
+
+@click.command()
+@click.argument(
+    "responses_path",
+    metavar="RESPONSES",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@dataset_option
+@config_option
+def parse(responses_path: Path, dataset_dir: str, config: str) -> None:
+    """Turn raw model output into predictions: RESPONSES has {"id", "response"} lines.
+
+    Writes predictions (JSON Lines) to stdout; responses that give no single valid option are
+    left out (missing) and listed on stderr.
+    """
+    from sgbench.scoring import parse_responses
+
+    result = parse_responses(responses_path, dataset_dir, config=config)
+    click.echo(result.to_jsonl(), nl=False)
+    click.echo(f"parsed {len(result.predictions)} of {result.n_lines} responses", err=True)
+    if result.unparsed_ids:
+        click.echo(
+            f"{len(result.unparsed_ids)} response(s) could not be parsed (left missing):",
+            err=True,
+        )
+        for sample_id in result.unparsed_ids:
+            click.echo(f"  {sample_id}", err=True)
