@@ -13,8 +13,9 @@ Layout of a built dataset folder::
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -114,6 +115,17 @@ def check_config_split(config: str, split: str | None = None) -> None:
         )
 
 
+def check_built_config(dataset_dir: str | Path, manifest: Mapping[str, Any], config: str) -> None:
+    """Raise :class:`InputError` when the folder's manifest does not declare ``config`` (a build
+    from one wave has no ``temporal``)."""
+    built = manifest.get("configs")
+    if isinstance(built, Mapping) and config not in built:
+        raise InputError(
+            f"{dataset_dir}: this build has no config {config!r} (its configs: "
+            f"{', '.join(map(str, built))}); `temporal` needs a build from more than one wave"
+        )
+
+
 def evaluation_split(config: str) -> str:
     """The split a command evaluates on when none is given: the config's last, held-out split
     (``test_ood`` for ``default`` and ``paper``, ``test`` for ``temporal``).
@@ -136,6 +148,10 @@ def load_split(dataset_dir: str | Path, config: str, split: str) -> pd.DataFrame
     check_config_split(config, split)
     path = Path(dataset_dir) / split_file(config, split)
     if not path.is_file():
+        manifest: Mapping[str, Any] = {}
+        with contextlib.suppress(InputError):  # no readable manifest: say the file is missing
+            manifest = load_manifest(dataset_dir)
+        check_built_config(dataset_dir, manifest, config)
         raise InputError(f"{path}: missing; is {dataset_dir} a built sgbench dataset?")
     try:
         table = pq.read_table(path)

@@ -41,3 +41,18 @@ def built_default(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("built") / "wvs-sg-subgroups"
     build_dataset(out_dir=out)
     return out
+
+
+@pytest.fixture(scope="session")
+def built_temporal(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build from a SYNTHETIC Time Series file with waves 6 and 7: it has the `temporal`
+    config (read-only for tests)."""
+    from sgbench.builder.synthetic import to_layout
+
+    folder = tmp_path_factory.mktemp("temporal")
+    wave7 = to_layout(synthetic_sample(), "timeseries", wave=7, year=2020)
+    wave6 = to_layout(synthetic_sample(seed=11), "timeseries", wave=6, year=2012)
+    path = folder / "ts.csv"
+    pd.concat([wave6, wave7], ignore_index=True).to_csv(path, index=False)
+    build_dataset(wvs_path=path, out_dir=folder / "ds", waves=[6, 7])
+    return folder / "ds"

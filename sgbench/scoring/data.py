@@ -21,6 +21,7 @@ import pandas as pd
 from sgbench.dataset import (
     CONFIG_SPLITS,
     SCALE_TYPES,
+    check_built_config,
     check_config_split,
     load_manifest,
     load_split,
@@ -125,6 +126,7 @@ def resolve_dataset(dataset: str | Path) -> Path:
 def _check_hashes(root: Path, manifest: Mapping[str, Any], config: str) -> dict[str, str]:
     listed = manifest.get("files")
     listed = listed if isinstance(listed, Mapping) else {}
+    check_built_config(root, manifest, config)
     hashes: dict[str, str] = {}
     for split in CONFIG_SPLITS[config]:
         rel = split_file(config, split)
