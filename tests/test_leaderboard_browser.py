@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_leaderboard import (
+from leaderboard_fixtures import (
     HOSTILE_MODEL,
     write_board_dataset,
     write_invalid_submissions,

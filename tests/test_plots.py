@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from landscape_fixtures import write_landscape_dataset
 from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset, write_jsonl
-from test_stats import write_landscape_dataset
 
 from sgbench.cli import main
 from sgbench.scoring.bootstrap import bootstrap_intervals, multiplicities

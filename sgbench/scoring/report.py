@@ -213,7 +213,8 @@ def score_predictions(
         predictions_path: JSON Lines predictions (see :mod:`sgbench.scoring.predictions`).
         dataset_dir: a built dataset folder, or a Hub dataset id ``org/name`` when no such
             folder exists (downloaded with ``huggingface_hub``).
-        config: ``default`` or ``paper``.
+        config: one of :data:`sgbench.dataset.CONFIGS` that the build has (``temporal`` only
+            in builds from more than one wave).
         split: the split to score; predictions for the config's other splits are skipped.
         n_boot: bootstrap replicates for the 95% intervals (0: no intervals).
         seed: seed of ``np.random.default_rng`` for the bootstrap.

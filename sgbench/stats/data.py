@@ -1,9 +1,9 @@
 """Every sample of one dataset config, as the arrays the landscape statistics need.
 
-The splits of a config together hold every sample once (``paper``: train + test_ood;
-``default``: train + validation + test_id + test_ood), so the statistics describe the whole
-dataset whichever config is read; the config only decides which split each sample is counted
-in. Each split is laid out and checked by the scorer's :func:`~sgbench.scoring.data.item_arrays`
+The splits of ``default`` and ``paper`` together hold every sample once (``paper``: train +
+test_ood; ``default``: train + validation + test_id + test_ood), so the statistics describe the
+whole dataset whichever of the two is read; the config only decides which split each sample is
+counted in. ``temporal`` adds the earlier waves' answers (its train) to the latest wave's (test). Each split is laid out and checked by the scorer's :func:`~sgbench.scoring.data.item_arrays`
 (so errors name the split's file and row), then the splits are stacked.
 """
 
