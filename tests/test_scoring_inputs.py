@@ -196,7 +196,7 @@ def test_python_api_lists_problems(tmp_path: Path, dataset: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--split", "dev"], "has no split 'dev'"),
+        (["--split", "dev"], "'dev' is not one of"),
         (["--config", "paper", "--split", "test_id"], "has no split 'test_id'"),
         (["--bootstrap", "-1"], "--bootstrap"),
         (["--seed", "-1"], "--seed"),

@@ -3,8 +3,9 @@
 The splits of ``default`` and ``paper`` together hold every sample once (``paper``: train +
 test_ood; ``default``: train + validation + test_id + test_ood), so the statistics describe the
 whole dataset whichever of the two is read; the config only decides which split each sample is
-counted in. ``temporal`` adds the earlier waves' answers (its train) to the latest wave's (test). Each split is laid out and checked by the scorer's :func:`~sgbench.scoring.data.item_arrays`
-(so errors name the split's file and row), then the splits are stacked.
+counted in. ``temporal`` adds the earlier waves' answers (its train) to the latest wave's (test).
+Each split is laid out and checked by the scorer's :func:`~sgbench.scoring.data.item_arrays` (so
+errors name the split's file and row), then the splits are stacked.
 """
 
 from __future__ import annotations
