@@ -160,3 +160,21 @@ def test_library_errors_and_interrupts_are_handled_once_by_the_group() -> None:
     stopped = CliRunner().invoke(group, ["interrupted"])
     assert stopped.exit_code == EXIT_INTERRUPTED == 130
     assert "Traceback" not in stopped.output
+
+
+def test_an_interrupted_run_says_where_its_responses_are(
+    built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sgbench.runner.benchmark
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sgbench.runner.benchmark, "run_model", interrupted)
+    out = tmp_path / "r.jsonl"
+    args = ["run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--out", str(out)]
+    result = CliRunner().invoke(main, [*args, "--dataset", str(built_default)])
+    assert result.exit_code == 130
+    assert result.stderr == (
+        f"\ninterrupted: the responses so far are in {out}; run the same command again to resume\n"
+    )
