@@ -111,7 +111,7 @@ def test_every_command_taking_a_config_accepts_temporal(
     invoke("stats", "--out", str(tmp_path / "stats"))
     with serving(LoopbackChatServer(answer_and_verdict), monkeypatch) as server:
         responses = tmp_path / "a.jsonl"
-        endpoint = ["--base-url", server.url, "--model", "m", "--no-progress"]
+        endpoint = ["--base-url", server.url, "--model", "m", "--no-progress", "--concurrency", "1"]
         invoke("run", *endpoint, "--out", str(responses), "--limit", "2")
         other = tmp_path / "b.jsonl"
         other.write_text(responses.read_text(encoding="utf-8").replace('"m"', '"n"'), "utf-8")
