@@ -40,8 +40,11 @@ class LibraryChoice(click.Choice):  # type: ignore[type-arg,unused-ignore]
 
 
 def _split_defaults() -> str:
-    """How the default split reads in help: the last split of each config."""
-    return "; ".join(f"{splits[-1]} for {config}" for config, splits in CONFIG_SPLITS.items())
+    """The default split in help: each config's last split, configs that share one together."""
+    by_split: dict[str, list[str]] = {}
+    for config, splits in CONFIG_SPLITS.items():
+        by_split.setdefault(splits[-1], []).append(config)
+    return ", ".join(f"{split} for {' and '.join(configs)}" for split, configs in by_split.items())
 
 
 dataset_option = click.option(
@@ -71,7 +74,8 @@ def split_option(default: str | None = None, help_text: str | None = None) -> Ca
         type=click.Choice(SPLITS),
         default=default,
         show_default=default is not None,
-        help=help_text or f"Split to use, one of the config's (default: {_split_defaults()}).",
+        help=help_text
+        or f"Split to use, one of the config's (default: its held-out split, {_split_defaults()}).",
     )
 
 
@@ -83,7 +87,7 @@ template_option = click.option(
     metavar="NAME|FILE",
     help=f"Prompt template: {', '.join(TEMPLATES)}, or a template file (YAML/JSON with user, "
     "system, target; any other file is the user message). str.format fields such as {persona}, "
-    "{question}, {options} (see the README).",
+    "{question}, {options} (see docs/running-models.md).",
 )
 
 # Reports (`score`, `judge-report`, `leaderboard`).
