@@ -70,7 +70,7 @@ def write_dataset(
     out_dir: str | Path,
     splits: Mapping[tuple[str, str], SplitRows],
     attribute_names: list[str],
-    manifest: dict[str, Any],
+    manifest: Mapping[str, Any],
     render_card: Callable[[dict[str, Any]], str],
 ) -> dict[str, Any]:
     """Write a complete dataset folder and move it into place.

@@ -1,0 +1,197 @@
+"""``manifest.json``: the typed record of what a build read, kept, dropped and wrote.
+
+Each section is a :class:`~typing.TypedDict`, so the keys the card, the summary, ``validate`` and
+the scorer read are declared once here; :func:`build_manifest` fills them from a finished build.
+The writer adds ``files`` (sha256 per data file) and each split's ``num_bytes``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
+
+from sgbench import DATASET_VERSION, __version__
+from sgbench.builder.config import BuildConfig, stratum_name
+from sgbench.builder.reader import SurveyData
+from sgbench.catalogue import Item
+from sgbench.versioning import VERSION_POLICY
+from sgbench.splits import split_manifest
+
+
+class BuiltFrom(TypedDict):
+    """The file and country-wave of the latest wave read."""
+
+    file: str
+    member: str | None
+    sha256: str
+    format: str
+    layout: str
+    wave: int
+    year: int | list[int]
+    country: str
+    country_name: str
+    respondents: int
+
+
+class EarlierWave(TypedDict):
+    """An earlier wave of a ``temporal`` build."""
+
+    wave: int
+    file: str
+    sha256: str
+    layout: str
+    respondents: int
+    year: list[int]
+    items_dropped: dict[str, str]
+
+
+class ItemCounts(TypedDict):
+    catalogue: str
+    catalogue_sha256: str
+    requested: int
+    kept: int
+
+
+class DroppedSubgroup(TypedDict):
+    subgroup_id: str
+    subgroup_size: int
+
+
+class SubgroupCounts(TypedDict):
+    kept: int
+    dropped: list[DroppedSubgroup]
+
+
+class Manifest(TypedDict):
+    """Everything ``manifest.json`` holds before the writer adds ``files`` and byte sizes."""
+
+    name: str
+    version: str
+    version_policy: dict[str, str]
+    synthetic: bool
+    sgbench_version: str
+    built_from: BuiltFrom
+    earlier_waves: list[EarlierWave]
+    weight: str | None
+    attributes: dict[str, Any]
+    strata: list[list[str]]
+    min_subgroup_size: int
+    min_valid_answers: int
+    items: ItemCounts
+    items_dropped: dict[str, str]
+    subgroups: SubgroupCounts
+    pairs_below_min_valid_answers: int
+    splits: dict[str, Any]
+    configs: dict[str, dict[str, dict[str, int]]]
+
+
+class WaveRecord(TypedDict):
+    """What the manifest needs from one wave's build."""
+
+    survey: SurveyData
+    respondents: int
+    years: list[int]
+    items_dropped: dict[str, str]
+
+
+def catalogue_sha256(items: Sequence[Item]) -> str:
+    """A fingerprint of the requested items' ids and codes (changes when the catalogue does)."""
+    return hashlib.sha256(
+        "\n".join(f"{i.question_id}:{i.codes}" for i in items).encode()
+    ).hexdigest()
+
+
+def build_manifest(
+    config: BuildConfig,
+    *,
+    synthetic: bool,
+    items: Sequence[Item],
+    latest_wave: int,
+    waves: Mapping[int, WaveRecord],
+    weighted: bool,
+    attributes: dict[str, Any],
+    subgroup_sizes: Sequence[tuple[str, int, bool]],
+    pairs_below: int,
+    configs: dict[str, dict[str, dict[str, int]]],
+    split_extra: Mapping[str, Any] | None = None,
+) -> Manifest:
+    """The manifest of a build.
+
+    Args:
+        latest_wave: the wave that gives ``default`` and ``paper``.
+        waves: every wave read, latest included.
+        weighted: whether the distributions are weighted by ``config.weight``.
+        attributes: attribute name → its source as recorded (variable and value rules).
+        subgroup_sizes: ``(subgroup_id, size, kept)`` of every subgroup found.
+        pairs_below: (subgroup, question) pairs below ``min_valid_answers``.
+        configs: config → split → ``{samples, subgroups, questions}``.
+        split_extra: further split facts recorded under ``splits`` (overlap, reliability).
+    """
+    latest = waves[latest_wave]
+    survey = latest["survey"]
+    years = latest["years"]
+    ood = [stratum_name(s) for s in config.ood_strata]
+    splits = split_manifest(
+        ood,
+        [stratum_name(s) for s in config.strata if stratum_name(s) not in ood],
+        config.split_seed,
+        config.validation_fraction,
+        config.test_id_fraction,
+    )
+    splits.update(split_extra or {})
+    return {
+        "name": config.name,
+        "version": DATASET_VERSION + ("+synthetic" if synthetic else ""),
+        "version_policy": dict(VERSION_POLICY),
+        "synthetic": synthetic,
+        "sgbench_version": __version__,
+        "built_from": {
+            "file": survey.file_name,
+            "member": survey.member,
+            "sha256": survey.sha256,
+            "format": "synthetic (csv)" if synthetic else survey.format,
+            "layout": survey.layout,
+            "wave": latest_wave,
+            "year": years[0] if len(years) == 1 else years,
+            "country": config.country,
+            "country_name": config.country_name,
+            "respondents": latest["respondents"],
+        },
+        "earlier_waves": [
+            {
+                "wave": wave,
+                "file": record["survey"].file_name,
+                "sha256": record["survey"].sha256,
+                "layout": record["survey"].layout,
+                "respondents": record["respondents"],
+                "year": record["years"],
+                "items_dropped": record["items_dropped"],
+            }
+            for wave, record in sorted(waves.items())
+            if wave != latest_wave
+        ],
+        "weight": config.weight if weighted else None,
+        "attributes": attributes,
+        "strata": [list(stratum) for stratum in config.strata],
+        "min_subgroup_size": config.min_subgroup_size,
+        "min_valid_answers": config.min_valid_answers,
+        "items": {
+            "catalogue": f"wvs{config.wave}",
+            "catalogue_sha256": catalogue_sha256(items),
+            "requested": len(items),
+            "kept": len(items) - len(latest["items_dropped"]),
+        },
+        "items_dropped": latest["items_dropped"],
+        "subgroups": {
+            "kept": sum(1 for _, _, kept in subgroup_sizes if kept),
+            "dropped": [
+                {"subgroup_id": sid, "subgroup_size": size}
+                for sid, size, kept in subgroup_sizes
+                if not kept
+            ],
+        },
+        "pairs_below_min_valid_answers": pairs_below,
+        "splits": splits,
+        "configs": configs,
+    }

@@ -1,0 +1,303 @@
+"""Orchestration of a build: read each wave, aggregate, split, and write the dataset folder."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sgbench.builder.aggregate import Aggregates, aggregate, valid_answer_counts
+from sgbench.builder.card import render_card
+from sgbench.builder.config import COUNTRY_ATTRIBUTE, BuildConfig, resolve_config, stratum_name
+from sgbench.builder.harmonise import Respondents, harmonise
+from sgbench.builder.manifest import Manifest, WaveRecord, build_manifest
+from sgbench.builder.reader import WAVE, YEAR, SurveyData, read_survey
+from sgbench.builder.samples import SampleSet, SplitRows
+from sgbench.builder.subgroups import Subgroups, find_subgroups
+from sgbench.builder.summary import BuildSummary
+from sgbench.builder.synthetic import SYNTHETIC_FILE_NAME, synthetic_csv_bytes
+from sgbench.builder.writer import write_dataset
+from sgbench.catalogue import Item, load_catalogue
+from sgbench.dataset import CONFIG_SPLITS
+from sgbench.errors import ConfigError, InputError
+from sgbench.splits import assign_splits
+from sgbench.splits.temporal import temporal_split
+
+
+def _select_items(config: BuildConfig) -> list[Item]:
+    catalogue = load_catalogue(config.wave)
+    if config.items is None:
+        return list(catalogue)
+    known = {item.question_id for item in catalogue}
+    unknown = [q for q in config.items if q not in known]
+    if unknown:
+        raise ConfigError(f"{config.source}: $.items: not in the catalogue: {unknown}")
+    wanted = set(config.items)
+    return [item for item in catalogue if item.question_id in wanted]
+
+
+@dataclass(frozen=True)
+class WaveBuild:
+    """The samples of one wave, and what building them found."""
+
+    wave: int
+    samples: SampleSet
+    respondents: Respondents
+    subgroups: Subgroups
+    aggregates: Aggregates
+    items_dropped: dict[str, str]
+    n_respondents: int
+    years: dict[str, int | None]
+    """Survey year per country label (the most common ``A_YEAR``)."""
+
+
+def _survey_years(frame: pd.DataFrame, country_label: pd.Series) -> dict[str, int | None]:
+    if YEAR not in frame:
+        return {str(c): None for c in country_label.unique()}
+    years = frame[YEAR].where(frame[YEAR] > 0)
+    return {
+        str(label): (None if group.dropna().empty else int(group.mode().iloc[0]))
+        for label, group in years.groupby(country_label, sort=True)
+    }
+
+
+def _build_wave(
+    frame: pd.DataFrame,
+    wave: int,
+    config: BuildConfig,
+    items: list[Item],
+    weighted: bool,
+    where: str,
+    primary: bool,
+) -> WaveBuild:
+    present = [item for item in items if item.question_id in frame]
+    items_dropped: dict[str, str] = {
+        item.question_id: "not in the file" for item in items if item not in present
+    }
+    if not present:
+        raise InputError(f"{where}: none of the catalogue's items is in the file (wave {wave})")
+    try:
+        respondents = harmonise(frame, config, present, weighted)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    answered = valid_answer_counts(respondents.table, present)
+    for item in present:
+        if answered[item.question_id] == 0:
+            items_dropped[item.question_id] = f"no valid answer in {config.country}"
+    asked = [item for item in present if answered[item.question_id] > 0]
+    if not asked:
+        raise InputError(f"{where}: no catalogue item has a valid answer in {config.country}")
+    subgroups = find_subgroups(respondents.table, config)
+    if not subgroups.table["kept"].any():
+        raise InputError(
+            f"{where}: no subgroup has {config.min_subgroup_size} respondents in {config.country}"
+        )
+    aggregates = aggregate(respondents.table, subgroups, asked, config.min_valid_answers)
+    for question_id in aggregates.items_without_samples:
+        items_dropped[question_id] = f"no subgroup with {config.min_valid_answers} valid answers"
+    samples = aggregates.samples
+    if samples.num_rows == 0:
+        raise InputError(f"{where}: no (subgroup, question) pair has enough valid answers")
+    if COUNTRY_ATTRIBUTE in config.attributes:
+        country_label = respondents.table[COUNTRY_ATTRIBUTE].astype(object)
+        country = samples.subgroups[COUNTRY_ATTRIBUTE]
+    else:
+        country_label = pd.Series(config.country, index=frame.index)
+        country = pa.array([config.country] * samples.subgroups.num_rows, pa.string())
+    years = _survey_years(frame, country_label)
+    year = pa.array(list(years.values()), pa.int32()).take(
+        pc.index_in(country, value_set=pa.array(list(years), pa.string()))
+    )
+    subgroup_table = samples.subgroups
+    if COUNTRY_ATTRIBUTE not in subgroup_table.column_names:
+        subgroup_table = subgroup_table.append_column("country", country)
+    samples = replace(
+        samples,
+        subgroups=subgroup_table.append_column("year", year),
+        wave=wave,
+        # Earlier waves share subgroup and question ids with the primary wave.
+        id_suffix="" if primary else f"@w{wave}",
+    )
+    return WaveBuild(
+        wave=wave,
+        samples=samples,
+        respondents=respondents,
+        subgroups=subgroups,
+        aggregates=aggregates,
+        items_dropped=items_dropped,
+        n_respondents=len(frame),
+        years=years,
+    )
+
+
+def build_dataset(
+    wvs_path: str | Path | Sequence[str | Path] | None = None,
+    out_dir: str | Path | None = None,
+    config_path: str | Path | None = None,
+    country: str | None = None,
+    weighted: bool = True,
+    waves: Sequence[int] | None = None,
+) -> BuildSummary:
+    """Build a dataset folder from WVS files, or from the embedded SYNTHETIC sample.
+
+    Args:
+        wvs_path: the user's WVS download(s): Wave 7 or Wave 6 cross-national files or the
+            Time Series file (.csv/.dta/.sav or the release .zip); several files (or a Time
+            Series file with ``waves``) give several waves. None builds from the synthetic
+            sample and marks everything SYNTHETIC.
+        out_dir: the folder to write, by default the dataset's name in the working folder
+            (``wvs-sg-subgroups`` for Singapore); replaced only when the new build is complete.
+        config_path: a build config (YAML/JSON); None picks the shipped config for the country.
+        country: ISO alpha-3 or numeric code, or ``ALL``; overrides the config's country.
+        weighted: weight answer distributions by the config's weight column when present.
+        waves: waves to read from Time Series files (default: 7).
+
+    The latest wave read gives the ``default`` and ``paper`` configs; with earlier waves, a
+    ``temporal`` config pairs their answers (train) with the latest wave's (test).
+
+    Raises:
+        InputError: a bad input file, config or output folder (one line naming it); nothing
+            is written then.
+    """
+    config = resolve_config(config_path, country)
+    out_dir = Path(config.name) if out_dir is None else Path(out_dir)
+    items = _select_items(config)
+    notes: list[str] = []
+    attribute_columns = [spec.source.variable for spec in config.attributes.values()] + [
+        spec.derive_from.variable
+        for spec in config.attributes.values()
+        if spec.derive_from is not None
+    ]
+    columns = [*attribute_columns, *(item.question_id for item in items)]
+    if config.weight is not None:
+        columns.append(config.weight)
+
+    synthetic = wvs_path is None
+    if wvs_path is None:
+        paths: list[Path] = []
+    elif isinstance(wvs_path, (str, Path)):
+        paths = [Path(wvs_path)]
+    else:
+        paths = [Path(p) for p in wvs_path]
+    surveys: list[SurveyData] = []
+    with tempfile.TemporaryDirectory(prefix="sgbench-synthetic-") as scratch:
+        if synthetic:
+            paths = [Path(scratch) / SYNTHETIC_FILE_NAME]
+            paths[0].write_bytes(synthetic_csv_bytes())
+        for path in paths:
+            surveys.append(read_survey(path, columns, country=config.country, waves=waves))
+    by_wave: dict[int, SurveyData] = {}
+    for survey in surveys:
+        for wave in sorted({int(w) for w in survey.frame[WAVE].unique()}):
+            if wave in by_wave:
+                raise InputError(
+                    f"{survey.file_name}: wave {wave} is also in {by_wave[wave].file_name}; "
+                    "give each wave once"
+                )
+            by_wave[wave] = survey
+    primary_wave = max(by_wave)
+    builds: dict[int, WaveBuild] = {}
+    for wave in sorted(by_wave, reverse=True):
+        survey = by_wave[wave]
+        where = survey.file_name + (f":{survey.member}" if survey.member else "")
+        frame = survey.frame[survey.frame[WAVE] == wave].reset_index(drop=True)
+        builds[wave] = _build_wave(
+            frame, wave, config, items, weighted, where, primary=wave == primary_wave
+        )
+    primary = builds[primary_wave]
+    if weighted and config.weight is not None and not primary.respondents.weighted:
+        notes.append(f"no {config.weight} column: built unweighted")
+    if primary.respondents.unexpected_codes:
+        shown = ", ".join(
+            f"{q} ({n})" for q, n in sorted(primary.respondents.unexpected_codes.items())
+        )
+        notes.append(f"answers with codes the catalogue does not know, read as missing: {shown}")
+
+    samples = primary.samples
+    ood = [stratum_name(s) for s in config.ood_strata]
+    assignments = assign_splits(
+        samples.split_keys(),
+        ood,
+        config.split_seed,
+        config.validation_fraction,
+        config.test_id_fraction,
+    )
+    splits = {
+        (name, split): SplitRows(((samples, np.flatnonzero((assignment == split).to_numpy())),))
+        for name, assignment in assignments.items()
+        for split in CONFIG_SPLITS[name]
+    }
+    if len(builds) > 1:
+        earlier = [b.samples for w, b in sorted(builds.items()) if w != primary_wave]
+        rows = temporal_split(_pair_keys(samples), [_pair_keys(e) for e in earlier])
+        splits[("temporal", "train")] = SplitRows(tuple(zip(earlier, rows["train"], strict=True)))
+        splits[("temporal", "test")] = SplitRows(((samples, rows["test"][0]),))
+    manifest = _manifest(config, by_wave, primary, builds, synthetic, items, splits)
+    written = write_dataset(out_dir, splits, list(config.attributes), manifest, render_card)
+    if synthetic:
+        notes.append("SYNTHETIC build: not WVS data; use --wvs FILE for real figures")
+    return BuildSummary(out_dir=out_dir, manifest=written, notes=notes)
+
+
+def _pair_keys(samples: SampleSet) -> pd.Series:
+    """``<subgroup_id>/<question_id>`` of every sample: the same pair across waves."""
+    keys = samples.keys()
+    pairs: pd.Series = keys["subgroup_id"] + "/" + keys["question_id"]
+    return pairs
+
+
+def _years(years: dict[str, int | None]) -> list[int]:
+    return sorted({y for y in years.values() if y is not None})
+
+
+def _manifest(
+    config: BuildConfig,
+    by_wave: dict[int, SurveyData],
+    primary: WaveBuild,
+    builds: dict[int, WaveBuild],
+    synthetic: bool,
+    items: list[Item],
+    splits: dict[tuple[str, str], SplitRows],
+) -> Manifest:
+    table = primary.subgroups.table
+    configs = [name for name in CONFIG_SPLITS if any(key[0] == name for key in splits)]
+    waves: dict[int, WaveRecord] = {
+        wave: {
+            "survey": by_wave[wave],
+            "respondents": build.n_respondents,
+            "years": _years(build.years),
+            "items_dropped": build.items_dropped,
+        }
+        for wave, build in builds.items()
+    }
+    return build_manifest(
+        config,
+        synthetic=synthetic,
+        items=items,
+        latest_wave=primary.wave,
+        waves=waves,
+        weighted=primary.respondents.weighted,
+        attributes={
+            name: source.to_manifest()
+            for name, source in primary.respondents.attribute_sources.items()
+        },
+        subgroup_sizes=list(
+            zip(
+                table["subgroup_id"].astype(str),
+                table["subgroup_size"].astype(int),
+                table["kept"].astype(bool),
+                strict=True,
+            )
+        ),
+        pairs_below=primary.aggregates.pairs_below_threshold,
+        configs={
+            name: {split: splits[(name, split)].stats() for split in CONFIG_SPLITS[name]}
+            for name in configs
+        },
+    )

@@ -1,0 +1,56 @@
+"""The build summary the CLI prints: what a build read, kept and dropped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build read, kept and dropped; ``render()`` is the CLI's summary."""
+
+    out_dir: Path
+    manifest: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        """A human-readable summary of the build."""
+        m = self.manifest
+        built = m["built_from"]
+        lines = [
+            f"{m['name']} {m['version']} → {self.out_dir}",
+            f"read {built['respondents']} respondents ({built['country']}) from {built['file']}"
+            f" [{built['format']}]",
+            f"items: {m['items']['kept']} kept, {len(m['items_dropped'])} dropped",
+        ]
+        reasons: dict[str, list[str]] = {}
+        for question_id, reason in m["items_dropped"].items():
+            reasons.setdefault(reason, []).append(question_id)
+        for reason, ids in reasons.items():
+            shown = ", ".join(ids[:12]) + (", …" if len(ids) > 12 else "")
+            lines.append(f"  dropped {len(ids)}: {reason}: {shown}")
+        dropped = m["subgroups"]["dropped"]
+        lines.append(
+            f"subgroups: {m['subgroups']['kept']} kept, {len(dropped)} dropped "
+            f"(< {m['min_subgroup_size']} respondents)"
+        )
+        for entry in dropped[:8]:
+            lines.append(f"  dropped {entry['subgroup_id']} ({entry['subgroup_size']})")
+        if len(dropped) > 8:
+            lines.append(f"  … and {len(dropped) - 8} more (see manifest.json)")
+        lines.append(
+            f"(subgroup, question) pairs below {m['min_valid_answers']} valid answers: "
+            f"{m['pairs_below_min_valid_answers']}"
+        )
+        for config, splits in m["configs"].items():
+            counts = ", ".join(f"{split} {info['samples']}" for split, info in splits.items())
+            lines.append(f"samples [{config}]: {counts}")
+        for earlier in m.get("earlier_waves", []):
+            lines.append(
+                f"wave {earlier['wave']}: {earlier['respondents']} respondents from "
+                f"{earlier['file']}, {len(earlier['items_dropped'])} items dropped"
+            )
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
