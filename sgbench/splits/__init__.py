@@ -7,11 +7,14 @@
     split, so the model never sees the combination it is asked about.
 
 ``default``
-    ``test_ood`` as in ``paper``; the in-distribution samples are divided into ``train``,
-    ``validation`` and ``test_id`` by a seeded hash of the sample id (so adding an item or a
-    subgroup never moves other samples), then every in-distribution subgroup and every question
-    without a training sample gets its held-out sample with the largest hash back, so that each
-    keeps training data.
+    ``test_ood`` as in ``paper``; the in-distribution samples are divided by *question*: a
+    seeded hash of the question id puts each whole question in ``validation``, ``test_id`` or
+    ``train`` (so adding an item never moves other questions). ``test_id`` thus measures known
+    subgroups on unseen questions. Holding out whole questions is what makes it leak-free: a
+    single-attribute subgroup is the union of its sex × attribute children, so a held-out pair
+    (q, s) could be rebuilt by adding and subtracting ``train`` answers to q of subgroups sharing
+    respondents with s; no held-out question has any ``train`` sample. If every question drew a
+    held-out split, the one with the largest draw trains.
 
 No (subgroup, question) pair is in two splits of a config.
 """
@@ -31,10 +34,12 @@ SPLIT_DEFINITIONS: Final[dict[str, dict[str, str]]] = {
         "test_ood": "all samples of the OOD strata; their subgroups are in no other split",
     },
     "default": {
-        "train": "in-distribution samples not held out",
-        "validation": "seeded hash of the id below validation_fraction (in-distribution)",
-        "test_id": "seeded hash of the id in [validation_fraction, validation_fraction + "
-        "test_id_fraction) (in-distribution)",
+        "train": "in-distribution samples of questions not held out",
+        "validation": "in-distribution samples of questions whose seeded hash is below "
+        "validation_fraction",
+        "test_id": "in-distribution samples of questions whose seeded hash is in "
+        "[validation_fraction, validation_fraction + test_id_fraction): known subgroups, "
+        "unseen questions",
         "test_ood": "all samples of the OOD strata; their subgroups are in no other split",
     },
 }
@@ -55,14 +60,26 @@ def id_hash(ids: Iterable[str], seed: int) -> np.ndarray:
     )
 
 
-def _keep_training(split: pd.Series, draws: pd.Series, groups: pd.Series) -> pd.Series:
-    """Give every group without a ``train`` sample its held-out sample with the largest draw."""
-    has_train = (split == "train").groupby(groups, sort=False).transform("any")
-    lacking = ~has_train.astype(bool)
-    if lacking.any():
-        chosen = draws[lacking].groupby(groups[lacking], sort=False).idxmax()
-        split = split.copy()
-        split.loc[chosen.to_numpy()] = "train"
+def question_splits(
+    question_ids: Iterable[str],
+    seed: int,
+    validation_fraction: float,
+    test_id_fraction: float,
+) -> np.ndarray:
+    """The ``default`` split of each question's in-distribution samples (object array).
+
+    ``validation`` when the question's :func:`id_hash` is below ``validation_fraction``,
+    ``test_id`` below ``validation_fraction + test_id_fraction``, else ``train``; when no
+    question would train, the held-out one with the largest draw does.
+    """
+    draws = id_hash(question_ids, seed)
+    split = np.select(
+        [draws < validation_fraction, draws < validation_fraction + test_id_fraction],
+        ["validation", "test_id"],
+        default="train",
+    ).astype(object)
+    if len(split) and not (split == "train").any():
+        split[int(draws.argmax())] = "train"
     return split
 
 
@@ -76,10 +93,10 @@ def assign_splits(
     """The split of every sample in each config (``paper`` and ``default``).
 
     Args:
-        samples: needs ``id``, ``stratum``, ``subgroup_id`` and ``question_id``.
+        samples: needs ``stratum`` and ``question_id``.
         ood_strata: names of the held-out strata (e.g. ``"age_group_x_religion"``).
         seed: seed of the in-distribution division.
-        validation_fraction, test_id_fraction: expected shares of in-distribution samples.
+        validation_fraction, test_id_fraction: expected shares of questions held out.
 
     Returns:
         ``{config: Series of split names aligned with samples}``.
@@ -87,17 +104,13 @@ def assign_splits(
     is_ood = samples["stratum"].isin(list(ood_strata))
     paper = pd.Series(np.where(is_ood, "test_ood", "train"), index=samples.index, dtype=object)
 
-    draws = pd.Series(id_hash(samples["id"], seed), index=samples.index)
-    held = np.select(
-        [draws < validation_fraction, draws < validation_fraction + test_id_fraction],
-        ["validation", "test_id"],
-        default="train",
+    question = pd.Series(samples["question_id"]).astype("category")
+    default = pd.Series(np.where(is_ood, "test_ood", "train"), index=samples.index, dtype=object)
+    held = question_splits(
+        question.cat.categories.astype(str), seed, validation_fraction, test_id_fraction
     )
-    in_dist = pd.Series(held, index=samples.index, dtype=object)[~is_ood]
-    id_samples, id_draws = samples[~is_ood], draws[~is_ood]
-    in_dist = _keep_training(in_dist, id_draws, id_samples["subgroup_id"])
-    in_dist = _keep_training(in_dist, id_draws, id_samples["question_id"])
-    default = in_dist.reindex(samples.index).where(~is_ood, "test_ood")
+    in_dist = ~is_ood.to_numpy()
+    default[in_dist] = held[question.cat.codes.to_numpy()[in_dist]]
     return {"default": default, "paper": paper}
 
 
@@ -115,6 +128,9 @@ def split_manifest(
         "seed": seed,
         "validation_fraction": validation_fraction,
         "test_id_fraction": test_id_fraction,
-        "hash": "blake2b-64 of '<seed>:<id>' / 2**64",
+        "unit": "question",
+        "hash": "blake2b-64 of '<seed>:<question_id>' / 2**64",
+        "leakage": "no validation or test_id sample (q, s) has a train sample of question q "
+        "for any subgroup; so none for a subgroup sharing respondents with s",
         "rules": SPLIT_DEFINITIONS,
     }
