@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from sgbench.builder.reliability import mode_stability
 from sgbench.builder.samples import SampleSet
 from sgbench.builder.subgroups import Subgroups
 from sgbench.catalogue import Item
@@ -52,8 +53,8 @@ def answer_cells(
     membership: np.ndarray,
     n_subgroups: int,
     n_options: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Answer counts and weight sums per (subgroup, item, option position).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Answer counts, weight sums and squared-weight sums per (subgroup, item, option position).
 
     Args:
         positions: (respondents, items) scale positions, -1 where missing.
@@ -69,6 +70,7 @@ def answer_cells(
     n_items = positions.shape[1]
     counts = np.zeros((n_subgroups, n_items, n_options), dtype=np.int32)
     sums = np.zeros((n_subgroups, n_items, n_options), dtype=np.float64)
+    squares = np.zeros((n_subgroups, n_items, n_options), dtype=np.float64)
     for subgroup_of in membership:
         members = subgroup_of >= 0
         if not members.any():
@@ -93,7 +95,10 @@ def answer_cells(
             sums[first:last, start:stop] += np.bincount(
                 keys, weights=cell_weights, minlength=size
             ).reshape(shape)
-    return counts, sums
+            squares[first:last, start:stop] += np.bincount(
+                keys, weights=cell_weights * cell_weights, minlength=size
+            ).reshape(shape)
+    return counts, sums, squares
 
 
 def _list_array(values: np.ndarray, lengths: np.ndarray, value_type: pa.DataType) -> pa.Array:
@@ -119,9 +124,10 @@ def aggregate(
     ``counts`` are unweighted respondent counts per option; ``distribution`` the weighted shares
     (summing to 1); ``answer`` the first modal option in scale order; ``modal_answers`` every
     option within :data:`TIE_TOLERANCE` of the top share; ``margin`` the top share minus the
-    second largest (0 on a tie). Rows come in subgroup order, then catalogue order. The result
-    is columnar (Arrow) and normalised, so millions of samples cost no Python object per row
-    and no repeated text.
+    second largest (0 on a tie); ``mode_stability`` how often ``answer`` stays modal when the
+    pair's respondents are resampled (:mod:`~sgbench.builder.reliability`). Rows come in
+    subgroup order, then catalogue order. The result is columnar (Arrow) and normalised, so
+    millions of samples cost no Python object per row and no repeated text.
     """
     question_ids = [item.question_id for item in items]
     max_options = max(len(item.options) for item in items)
@@ -131,7 +137,7 @@ def aggregate(
     kept_number = np.full(len(subgroups.table) + 1, -1, dtype=np.int64)
     kept_number[kept_rows] = np.arange(len(kept_rows))
     membership = kept_number[subgroups.membership]  # -1 stays -1 (last entry)
-    counts3, weights3 = answer_cells(
+    counts3, weights3, squares3 = answer_cells(
         positions,
         respondents["weight"].to_numpy(dtype=np.float64),
         membership,
@@ -146,7 +152,8 @@ def aggregate(
 
     counts = counts3[kept_index, item_index]
     weights = weights3[kept_index, item_index]
-    del counts3, weights3
+    squares = squares3[kept_index, item_index]
+    del counts3, weights3, squares3
     n_options = np.array([len(item.options) for item in items], dtype=np.int64)[item_index]
     codes_table = np.full((len(items), max_options), -1, dtype=np.int64)
     for index, item in enumerate(items):
@@ -156,7 +163,8 @@ def aggregate(
     in_scale = np.arange(max_options)[None, :] < n_options[:, None]
     # In place: with millions of samples every (sample × option) float array is ~200 MB.
     shares = weights
-    shares /= weights.sum(axis=1, keepdims=True)
+    totals = weights.sum(axis=1)
+    shares /= totals[:, None]
     distribution = shares[in_scale]
     shares[~in_scale] = -np.inf
     top = np.full(len(shares), -np.inf)
@@ -167,6 +175,14 @@ def aggregate(
     tied = in_scale & (shares >= (top - TIE_TOLERANCE)[:, None])
     first_mode = tied.argmax(axis=1)
     margin = np.where(tied.sum(axis=1) > 1, 0.0, top - second)
+    # Weight totals compare like shares.
+    stability = mode_stability(
+        np.where(in_scale, shares, 0.0) * totals[:, None],
+        squares,
+        first_mode,
+        n_options,
+        counts.sum(axis=1),
+    )
 
     option_type = pa.struct([("code", pa.int32()), ("label", pa.string())])
     item_table = pa.table(
@@ -206,6 +222,7 @@ def aggregate(
             "answer": pa.array(pair_codes[np.arange(len(pair_codes)), first_mode].astype(np.int32)),
             "modal_answers": _list_array(pair_codes[tied], tied.sum(axis=1), pa.int32()),
             "margin": pa.array(margin),
+            "mode_stability": pa.array(stability),
         }
     )
     samples = SampleSet(

@@ -1,0 +1,106 @@
+"""How reliable each modal target is: ``mode_stability``, computed without resampling loops.
+
+``mode_stability`` estimates the share of bootstrap resamples of a (subgroup, question) pair's
+valid answers in which the sample's ``answer`` is (one of) the modal answer(s). A literal
+respondent bootstrap costs respondents × replicates per pair; this module computes the same
+quantity in closed form, for every pair at once.
+
+The approximation, in two steps:
+
+1. **Poisson bootstrap.** Each respondent is drawn ``P_i ~ Poisson(1)`` times instead of a
+   multinomial draw of ``n`` (the two agree as ``n`` grows; modality compares options, so the
+   resample's total does not matter). An option's resampled weight total
+   ``T_k = Σ_{i: x_i = k} P_i w_i`` then has mean ``W_k = Σ w_i`` and variance
+   ``V_k = Σ w_i²`` over its respondents, independently across options; respondents keep
+   their weights.
+2. **Normal totals.** With ``T_k ~ N(W_k, V_k)``,
+   ``stability = P(T_a ≥ T_k ∀ k ≠ a) = ∫ φ_a(t) Π_{k ≠ a} Φ((t + c − W_k) / √V_k) dt``, integrated
+   by :data:`QUADRATURE_NODES`-node Gauss–Hermite quadrature. Options nobody chose never beat
+   ``a`` (factor 1). ``c`` is a continuity correction: when all the pair's respondents have the
+   same weight ``w`` (always so unweighted), totals move in steps of ``w`` and an exact tie
+   counts as modal, so ``c = w / 2``; when only two options were chosen, a resample's fixed
+   size makes their difference move in steps of ``2w``, so ``c = w``; otherwise ``c = 0``.
+
+Deterministic (no seed): the same counts give the same value. Checked in the tests against a
+literal 1,000-replicate respondent bootstrap (mean absolute difference below 0.03).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+QUADRATURE_NODES: Final = 24
+CHUNK: Final = 32_768
+"""Samples per block: bounds the (samples × nodes × options) temporary arrays."""
+
+METHOD: Final = (
+    "Poisson bootstrap of the pair's valid answers (respondents keep their weights), option "
+    f"totals approximated as normal, P(answer modal) integrated by {QUADRATURE_NODES}-node "
+    "Gauss-Hermite quadrature; continuity correction of half a weight when all the pair's "
+    "weights are equal"
+)
+"""How ``mode_stability`` is computed (recorded in the manifest)."""
+
+
+def normal_cdf(x: FloatArray) -> FloatArray:
+    """Standard normal CDF, via Abramowitz & Stegun 7.1.26 for erf (absolute error < 1e-7)."""
+    z = np.abs(x) / np.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    erf = 1.0 - poly * np.exp(-z * z)
+    result: FloatArray = 0.5 * (1.0 + np.sign(x) * erf)
+    return result
+
+
+def mode_stability(
+    weight_sums: FloatArray,
+    weight_squares: FloatArray,
+    answer: npt.NDArray[np.int64],
+    n_options: npt.NDArray[np.int64],
+    n_valid: npt.NDArray[np.int64],
+) -> FloatArray:
+    """``P(answer is modal)`` under a bootstrap of each pair's respondents (module docstring).
+
+    Args:
+        weight_sums: ``(N, K)`` total weight per option (0 for padding and unchosen options).
+        weight_squares: ``(N, K)`` sum of squared weights per option.
+        answer: ``(N,)`` scale position of the sample's answer.
+        n_options: ``(N,)`` the item's number of options (columns beyond it are padding).
+        n_valid: ``(N,)`` respondents behind each row (to tell equal weights, see below).
+
+    Returns:
+        ``(N,)`` values in [0, 1].
+    """
+    nodes, node_weights = np.polynomial.hermite.hermgauss(QUADRATURE_NODES)
+    node_weights = node_weights / np.sqrt(np.pi)
+    total, squares = weight_sums.sum(axis=1), weight_squares.sum(axis=1)
+    # n·Σw² = (Σw)² exactly when all weights are equal (Cauchy–Schwarz); then steps are Σw / n.
+    equal = np.isclose(n_valid * squares, total * total, rtol=1e-9, atol=0.0)
+    step = np.where((weight_squares > 0).sum(axis=1) == 2, 1.0, 0.5)
+    correction = np.where(equal, step * total / np.maximum(n_valid, 1), 0.0)
+    out = np.empty(len(answer), dtype=np.float64)
+    # Rows grouped by their number of options, so padding columns cost nothing.
+    for k in np.unique(n_options):
+        same = np.flatnonzero(n_options == k)
+        for start in range(0, len(same), CHUNK):
+            rows = same[start : start + CHUNK]
+            at = np.arange(len(rows))
+            mean, var = weight_sums[rows, :k], weight_squares[rows, :k]
+            a = answer[rows]
+            t = mean[at, a, None] + np.sqrt(2.0 * var[at, a])[:, None] * nodes[None, :]
+            sd = np.sqrt(var)
+            rivals = sd > 0
+            rivals[at, a] = False
+            scale = np.where(rivals, sd, 1.0)[:, None, :]
+            shift = t + correction[rows, None]
+            z = (shift[:, :, None] - mean[:, None, :]) / scale
+            factor = np.where(rivals[:, None, :], normal_cdf(z), 1.0)
+            out[rows] = factor.prod(axis=2) @ node_weights
+    return np.clip(out, 0.0, 1.0)
