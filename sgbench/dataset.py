@@ -83,6 +83,8 @@ def sample_features(attribute_names: Sequence[str]) -> datasets.Features:
             "answer": Value("int32"),
             "modal_answers": List(Value("int32")),
             "margin": Value("float64"),
+            "mode_stability": Value("float64"),
+            "train_overlap": Value("float64"),
         }
     )
 

@@ -148,28 +148,29 @@ def read_raw_csv(path: Path) -> list[dict[str, float]]:
         ]
 
 
-AGE = {"16-24": 1, "25-34": 2, "35-44": 3, "45-54": 4, "55-64": 5, "65+": 6}
-ETHNICITY = {"Chinese": 702004, "Malay": 702006, "Indian": 702003}
+AGE = {"16-24": (1,), "25-34": (2,), "35-44": (3,), "45-54": (4,), "55-64": (5,), "65+": (6,)}
+ETHNICITY = {"Chinese": (702004,), "Malay": (702006,), "Indian": (702003,)}
+# The paper's 7 religion values: Orthodox (3), Jewish (4), other Christian (8) join Other.
 RELIGION = {
-    "No religion": 0,
-    "Roman Catholic": 1,
-    "Protestant": 2,
-    "Muslim": 5,
-    "Hindu": 6,
-    "Buddhist": 7,
-    "Other": 9,
+    "No religion": (0,),
+    "Roman Catholic": (1,),
+    "Protestant": (2,),
+    "Muslim": (5,),
+    "Hindu": (6,),
+    "Buddhist": (7,),
+    "Other": (3, 4, 8, 9),
 }
 
 
 def member(row: dict[str, float], subgroup: dict[str, str | None]) -> bool:
     checks = {
-        "sex": ("Q260", {"Male": 1, "Female": 2}),
+        "sex": ("Q260", {"Male": (1,), "Female": (2,)}),
         "age_group": ("X003R", AGE),
         "ethnicity": ("Q290", ETHNICITY),
         "religion": ("Q289", RELIGION),
     }
     return all(
-        value is None or row[checks[name][0]] == checks[name][1][value]
+        value is None or row[checks[name][0]] in checks[name][1][value]
         for name, value in subgroup.items()
     )
 

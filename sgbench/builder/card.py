@@ -12,6 +12,7 @@ from typing import Any, Final
 import yaml
 
 from sgbench.dataset import sample_features
+from sgbench.splits.overlap import NEAR_COPY
 from sgbench.versioning import CHANGELOG, VERSION_POLICY
 
 WVS_CITATION: Final = (
@@ -48,6 +49,16 @@ FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("answer", "modal option code (on a tie, the first tied option in scale order)"),
     ("modal_answers", "every tied modal option code, in scale order"),
     ("margin", "top share minus second share (0 on a tie)"),
+    (
+        "mode_stability",
+        "share of bootstrap resamples of the pair's respondents in which `answer` stays modal: "
+        "how reliable the target is (the best any predictor can expect to score)",
+    ),
+    (
+        "train_overlap",
+        "largest share of respondents (Jaccard) the subgroup has in common with a training "
+        "subgroup; 1 for training subgroups, near 1 for an OOD near-copy",
+    ),
 )
 
 
@@ -138,6 +149,52 @@ def changelog_lines(version: str) -> list[str]:
     return [f"- {v}: {CHANGELOG[v]}" for v in released]
 
 
+def _overlap_lines(manifest: dict[str, Any]) -> list[str]:
+    """The OOD subgroups that are near-copies of a training subgroup, as a card paragraph."""
+    overlap = manifest.get("train_overlap", {})
+    near = [(sid, e) for sid, e in overlap.items() if e["jaccard"] >= NEAR_COPY]
+    text = (
+        "Each row's `train_overlap` is the largest share of respondents (Jaccard) its subgroup "
+        "has in common with a training subgroup; `manifest.json` names that subgroup for every "
+        "`test_ood` subgroup. "
+    )
+    if near:
+        text += (
+            f"{len(near)} OOD subgroup(s) are near-copies (≥ {NEAR_COPY}) of a training "
+            "subgroup, so their answers test recall more than composition: "
+            + ", ".join(f"`{sid}` ≈ `{e['subgroup']}` ({e['jaccard']:.2f})" for sid, e in near)
+            + ". The scorer reports OOD metrics by overlap band (`by_overlap`)."
+        )
+    dropped = manifest["splits"].get("dropped_for_overlap", [])
+    if dropped:
+        text += (
+            f" Left out of `test_ood` (overlap above {manifest['splits']['max_train_overlap']}): "
+            + ", ".join(f"`{sid}`" for sid in dropped)
+            + "."
+        )
+    return [text + "\n"]
+
+
+def _paper_lines(manifest: dict[str, Any]) -> list[str]:
+    """This build's `paper` counts beside the paper's, for a build of its config."""
+    paper = manifest.get("paper_counts")
+    if not paper:
+        return []
+    split = manifest["configs"]["paper"]
+    rows = [
+        ["train subgroups", split["train"]["subgroups"], paper["train_subgroups"]],
+        ["OOD subgroups", split["test_ood"]["subgroups"], paper["ood_subgroups"]],
+        ["train samples", split["train"]["samples"], f"{paper['train_samples']:,}"],
+        ["OOD samples", split["test_ood"]["samples"], f"{paper['ood_samples']:,}"],
+        ["items", manifest["items"]["kept"], paper["items"]],
+    ]
+    return [
+        "The `paper` config beside the counts the paper reports for its Singapore split "
+        "(citations; a release file of another version can differ):\n",
+        _table(["", "this build", "paper"], rows) + "\n",
+    ]
+
+
 def render_card(manifest: dict[str, Any]) -> str:
     """The whole ``README.md`` of a dataset folder."""
     front = yaml.dump(
@@ -185,11 +242,16 @@ def render_card(manifest: dict[str, Any]) -> str:
         + "); `test_ood` = the held-out strata ("
         + ", ".join(f"`{s}`" for s in splits["ood_strata"])
         + "), whose subgroups appear in no other split.\n"
-        "- `default`: the same `test_ood`; the in-distribution samples divided by a seeded "
-        f"hash of the id into `train`, `validation` (~{splits['validation_fraction']:.0%}) and "
-        f"`test_id` (~{splits['test_id_fraction']:.0%}), every in-distribution subgroup and "
-        f"question keeping training samples (seed {splits['seed']}).\n"
+        "- `default`: the same `test_ood`; the in-distribution samples divided by *question*: a "
+        f"seeded hash of the question id (seed {splits['seed']}) holds out whole questions for "
+        f"`validation` (~{splits['validation_fraction']:.0%} of questions) and `test_id` "
+        f"(~{splits['test_id_fraction']:.0%}). So `test_id` measures **known subgroups on "
+        "unseen questions**, and no held-out answer can be rebuilt from `train` (a subgroup is "
+        "the union of its sex × attribute children: with a question in both, adding and "
+        "subtracting training answers would recover a held-out one).\n"
     )
+    parts += _overlap_lines(manifest)
+    parts += _paper_lines(manifest)
     if "temporal" in manifest["configs"]:
         earlier = ", ".join(str(e["wave"]) for e in manifest["earlier_waves"])
         parts.append(
@@ -250,8 +312,10 @@ def render_card(manifest: dict[str, Any]) -> str:
     )
     parts.append("## Limitations\n")
     parts.append(
-        "- A modal answer of a small subgroup is noisy: look at `margin` and `n_valid`; many "
-        "modes are near ties.\n"
+        "- A modal answer of a small subgroup is noisy: look at `mode_stability`, `margin` and "
+        "`n_valid`; many modes are near ties. A perfect predictor of the true distributions "
+        "would still score about the mean `mode_stability` in accuracy; the scorer reports it "
+        "as `ceiling.accuracy`.\n"
         "- Subgroups are defined by survey codes; personas flatten people into categories.\n"
         "- Question texts are paraphrases of the WVS items; answers were given to the original "
         "questionnaire in the interview language.\n"

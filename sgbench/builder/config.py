@@ -107,6 +107,8 @@ class BuildConfig:
     split_seed: int = 0
     validation_fraction: float = 0.05
     test_id_fraction: float = 0.10
+    max_train_overlap: float | None = None
+    """OOD subgroups sharing more than this (Jaccard) with a training subgroup are dropped."""
     source: str = field(default=DEFAULT_CONFIG, compare=False)
     """Where the config came from (file name), for messages."""
 
@@ -210,6 +212,9 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
         split_seed=int(raw.get("split_seed", 0)),
         validation_fraction=validation,
         test_id_fraction=test_id,
+        max_train_overlap=(
+            None if raw.get("max_train_overlap") is None else float(raw["max_train_overlap"])
+        ),
         source=where,
     )
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, Final, TypedDict
 
 from sgbench import DATASET_VERSION, __version__
 from sgbench.builder.config import BuildConfig, stratum_name
 from sgbench.builder.reader import SurveyData
+from sgbench.builder.reliability import METHOD as RELIABILITY_METHOD
 from sgbench.catalogue import Item
 from sgbench.versioning import VERSION_POLICY
 from sgbench.splits import split_manifest
@@ -63,6 +64,42 @@ class SubgroupCounts(TypedDict):
     dropped: list[DroppedSubgroup]
 
 
+class Overlap(TypedDict):
+    """An OOD subgroup's most-overlapping training subgroup (see :mod:`sgbench.splits.overlap`)."""
+
+    subgroup: str | None
+    jaccard: float
+
+
+class Reliability(TypedDict):
+    """How ``mode_stability`` was computed."""
+
+    method: str
+    resampled: str
+    replicates: None
+    """None: computed in closed form, not from drawn replicates (nothing to seed)."""
+
+
+class PaperCounts(TypedDict):
+    """The paper's subgroup, sample and item counts, cited beside a build of its config."""
+
+    train_subgroups: int
+    ood_subgroups: int
+    train_samples: int
+    ood_samples: int
+    items: int
+
+
+PAPER_COUNTS: Final[PaperCounts] = {
+    "train_subgroups": 50,
+    "ood_subgroups": 48,
+    "train_samples": 10_700,
+    "ood_samples": 10_177,
+    "items": 214,
+}
+"""Counts reported in the paper (citations, not computed here) for its Singapore split."""
+
+
 class Manifest(TypedDict):
     """Everything ``manifest.json`` holds before the writer adds ``files`` and byte sizes."""
 
@@ -83,6 +120,11 @@ class Manifest(TypedDict):
     subgroups: SubgroupCounts
     pairs_below_min_valid_answers: int
     splits: dict[str, Any]
+    train_overlap: dict[str, Overlap]
+    """Every OOD subgroup id → its most-overlapping training subgroup and their Jaccard."""
+    mode_stability: Reliability
+    paper_counts: PaperCounts | None
+    """The paper's counts when built with its config (the shipped Singapore one), else None."""
     configs: dict[str, dict[str, dict[str, int]]]
 
 
@@ -114,7 +156,9 @@ def build_manifest(
     subgroup_sizes: Sequence[tuple[str, int, bool]],
     pairs_below: int,
     configs: dict[str, dict[str, dict[str, int]]],
-    split_extra: Mapping[str, Any] | None = None,
+    overlap: Sequence[tuple[str, str | None, float]],
+    dropped_for_overlap: Sequence[str],
+    paper: bool,
 ) -> Manifest:
     """The manifest of a build.
 
@@ -126,7 +170,10 @@ def build_manifest(
         subgroup_sizes: ``(subgroup_id, size, kept)`` of every subgroup found.
         pairs_below: (subgroup, question) pairs below ``min_valid_answers``.
         configs: config → split → ``{samples, subgroups, questions}``.
-        split_extra: further split facts recorded under ``splits`` (overlap, reliability).
+        overlap: ``(OOD subgroup id, nearest training subgroup id, Jaccard)`` of each OOD
+            subgroup.
+        dropped_for_overlap: OOD subgroups left out for exceeding ``max_train_overlap``.
+        paper: built with the paper's config (its counts are cited beside ours).
     """
     latest = waves[latest_wave]
     survey = latest["survey"]
@@ -139,7 +186,8 @@ def build_manifest(
         config.validation_fraction,
         config.test_id_fraction,
     )
-    splits.update(split_extra or {})
+    splits["max_train_overlap"] = config.max_train_overlap
+    splits["dropped_for_overlap"] = list(dropped_for_overlap)
     return {
         "name": config.name,
         "version": DATASET_VERSION + ("+synthetic" if synthetic else ""),
@@ -193,5 +241,15 @@ def build_manifest(
         },
         "pairs_below_min_valid_answers": pairs_below,
         "splits": splits,
+        "train_overlap": {
+            sid: {"subgroup": nearest, "jaccard": round(jaccard, 6)}
+            for sid, nearest, jaccard in overlap
+        },
+        "mode_stability": {
+            "method": RELIABILITY_METHOD,
+            "resampled": "each (subgroup, question) pair's respondents with a valid answer",
+            "replicates": None,
+        },
+        "paper_counts": PAPER_COUNTS.copy() if paper else None,
         "configs": configs,
     }

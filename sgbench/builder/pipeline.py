@@ -14,7 +14,13 @@ import pyarrow.compute as pc
 
 from sgbench.builder.aggregate import Aggregates, aggregate, valid_answer_counts
 from sgbench.builder.card import render_card
-from sgbench.builder.config import COUNTRY_ATTRIBUTE, BuildConfig, resolve_config, stratum_name
+from sgbench.builder.config import (
+    COUNTRY_ATTRIBUTE,
+    DEFAULT_CONFIG,
+    BuildConfig,
+    resolve_config,
+    stratum_name,
+)
 from sgbench.builder.harmonise import Respondents, harmonise
 from sgbench.builder.manifest import Manifest, WaveRecord, build_manifest
 from sgbench.builder.reader import WAVE, YEAR, SurveyData, read_survey
@@ -27,6 +33,7 @@ from sgbench.catalogue import Item, load_catalogue
 from sgbench.dataset import CONFIG_SPLITS
 from sgbench.errors import ConfigError, InputError
 from sgbench.splits import assign_splits
+from sgbench.splits.overlap import train_overlap
 from sgbench.splits.temporal import temporal_split
 
 
@@ -55,6 +62,9 @@ class WaveBuild:
     n_respondents: int
     years: dict[str, int | None]
     """Survey year per country label (the most common ``A_YEAR``)."""
+    overlap: pd.DataFrame
+    """Per kept subgroup, in sample-set order: ``subgroup_id``, ``held_out`` (an OOD stratum),
+    ``train_subgroup`` (the most-overlapping training subgroup, or None) and ``jaccard``."""
 
 
 def _survey_years(frame: pd.DataFrame, country_label: pd.Series) -> dict[str, int | None]:
@@ -117,6 +127,10 @@ def _build_wave(
     subgroup_table = samples.subgroups
     if COUNTRY_ATTRIBUTE not in subgroup_table.column_names:
         subgroup_table = subgroup_table.append_column("country", country)
+    overlap = _overlap(subgroups, config)
+    subgroup_table = subgroup_table.append_column(
+        "train_overlap", pa.array(overlap["jaccard"].to_numpy(np.float64))
+    )
     samples = replace(
         samples,
         subgroups=subgroup_table.append_column("year", year),
@@ -133,6 +147,25 @@ def _build_wave(
         items_dropped=items_dropped,
         n_respondents=len(frame),
         years=years,
+        overlap=overlap,
+    )
+
+
+def _overlap(subgroups: Subgroups, config: BuildConfig) -> pd.DataFrame:
+    """:attr:`WaveBuild.overlap`: each kept subgroup's nearest training subgroup."""
+    table = subgroups.table
+    train_strata = np.array([s not in config.ood_strata for s in config.strata])
+    best, jaccard = train_overlap(subgroups.membership, train_strata, len(table))
+    kept = np.flatnonzero(table["kept"].to_numpy())
+    ids = table["subgroup_id"].astype(str).to_numpy()
+    ood = {stratum_name(s) for s in config.ood_strata}
+    return pd.DataFrame(
+        {
+            "subgroup_id": ids[kept],
+            "held_out": table["stratum"].isin(ood).to_numpy()[kept],
+            "train_subgroup": [None if b < 0 else str(ids[b]) for b in best[kept]],
+            "jaccard": jaccard[kept],
+        }
     )
 
 
@@ -228,6 +261,12 @@ def build_dataset(
         config.validation_fraction,
         config.test_id_fraction,
     )
+    too_close = _too_close(primary.overlap, config.max_train_overlap)
+    if too_close:
+        # Their samples are only ever in test_ood; dropping them leaves every other split as is.
+        subgroup_ids = samples.subgroups["subgroup_id"].to_numpy(zero_copy_only=False)
+        near = np.isin(subgroup_ids, sorted(too_close))[samples.rows["subgroup"].to_numpy()]
+        assignments = {name: a.where(~near, None) for name, a in assignments.items()}
     splits = {
         (name, split): SplitRows(((samples, np.flatnonzero((assignment == split).to_numpy())),))
         for name, assignment in assignments.items()
@@ -238,11 +277,19 @@ def build_dataset(
         rows = temporal_split(_pair_keys(samples), [_pair_keys(e) for e in earlier])
         splits[("temporal", "train")] = SplitRows(tuple(zip(earlier, rows["train"], strict=True)))
         splits[("temporal", "test")] = SplitRows(((samples, rows["test"][0]),))
-    manifest = _manifest(config, by_wave, primary, builds, synthetic, items, splits)
+    manifest = _manifest(config, by_wave, primary, builds, synthetic, items, splits, too_close)
     written = write_dataset(out_dir, splits, list(config.attributes), manifest, render_card)
     if synthetic:
         notes.append("SYNTHETIC build: not WVS data; use --wvs FILE for real figures")
     return BuildSummary(out_dir=out_dir, manifest=written, notes=notes)
+
+
+def _too_close(overlap: pd.DataFrame, limit: float | None) -> list[str]:
+    """OOD subgroups sharing more than ``limit`` (Jaccard) with a training subgroup."""
+    if limit is None:
+        return []
+    close = overlap["held_out"] & (overlap["jaccard"] > limit)
+    return [str(sid) for sid in overlap.loc[close, "subgroup_id"]]
 
 
 def _pair_keys(samples: SampleSet) -> pd.Series:
@@ -264,8 +311,10 @@ def _manifest(
     synthetic: bool,
     items: list[Item],
     splits: dict[tuple[str, str], SplitRows],
+    too_close: list[str],
 ) -> Manifest:
     table = primary.subgroups.table
+    held_out = primary.overlap[primary.overlap["held_out"]]
     configs = [name for name in CONFIG_SPLITS if any(key[0] == name for key in splits)]
     waves: dict[int, WaveRecord] = {
         wave: {
@@ -300,4 +349,14 @@ def _manifest(
             name: {split: splits[(name, split)].stats() for split in CONFIG_SPLITS[name]}
             for name in configs
         },
+        overlap=list(
+            zip(
+                held_out["subgroup_id"].astype(str),
+                held_out["train_subgroup"],
+                held_out["jaccard"].astype(float),
+                strict=True,
+            )
+        ),
+        dropped_for_overlap=too_close,
+        paper=config.source == DEFAULT_CONFIG,
     )

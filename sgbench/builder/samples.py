@@ -26,12 +26,13 @@ class SampleSet:
     rows: pa.Table
     """One row per sample: ``item`` and ``subgroup`` (row numbers into ``items`` and
     ``subgroups``), ``n_valid``, ``counts``, ``distribution``, ``answer``, ``modal_answers``,
-    ``margin``; in subgroup order, then catalogue order."""
+    ``margin``, ``mode_stability``; in subgroup order, then catalogue order."""
     items: pa.Table
     """``question_id``, ``question``, ``section``, ``options``, ``scale_type``."""
     subgroups: pa.Table
-    """``subgroup_id``, ``stratum``, ``persona``, ``subgroup_size``, ``country``, ``year``, and
-    one string column per attribute (null where the stratum does not use it)."""
+    """``subgroup_id``, ``stratum``, ``persona``, ``subgroup_size``, ``country``, ``year``,
+    ``train_overlap``, and one string column per attribute (null where the stratum does not use
+    it)."""
     attributes: tuple[str, ...]
     wave: int = 7
     id_suffix: str = ""
@@ -58,20 +59,19 @@ class SampleSet:
         return keys
 
     def split_keys(self) -> pd.DataFrame:
-        """What split assignment needs, compactly: ``id`` (strings, hashed), ``stratum``
-        (categorical), and ``subgroup_id`` / ``question_id`` as integer row numbers (grouping
-        needs only equality, and millions of repeated strings would not fit the memory target).
+        """What split assignment needs, compactly: ``stratum`` and ``question_id``
+        (categoricals) and ``subgroup_id`` as integer row numbers (grouping needs only equality,
+        and millions of repeated strings would not fit the memory target).
         """
         item, subgroup = self.rows["item"], self.rows["subgroup"]
-        question_id = self.items["question_id"].take(item)
-        subgroup_id = self.subgroups["subgroup_id"].take(subgroup)
         strata = pd.Categorical(self.subgroups["stratum"].to_pylist())
         return pd.DataFrame(
             {
-                "id": pd.Series(self._ids(question_id, subgroup_id), dtype="str"),
                 "stratum": strata.take(subgroup.to_numpy()),
                 "subgroup_id": subgroup.to_numpy(),
-                "question_id": item.to_numpy(),
+                "question_id": pd.Categorical.from_codes(
+                    item.to_numpy(), categories=self.items["question_id"].to_pylist()
+                ),
             }
         )
 
@@ -112,6 +112,7 @@ class SampleSet:
                 "wave": pa.array(np.full(rows.num_rows, self.wave, dtype=np.int32)),
                 "year": self._optional(by_subgroup, "year", pa.int32()),
                 "subgroup_size": by_subgroup["subgroup_size"],
+                "train_overlap": self._optional(by_subgroup, "train_overlap", pa.float64()),
                 **{
                     name: rows[name]
                     for name in rows.column_names

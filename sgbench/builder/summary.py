@@ -6,6 +6,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sgbench.splits.overlap import NEAR_COPY
+
+
+def paper_comparison(manifest: dict[str, Any]) -> list[str]:
+    """This build's paper-config counts beside the paper's (only for a build of its config)."""
+    paper = manifest.get("paper_counts")
+    if not paper:
+        return []
+    split = manifest["configs"]["paper"]
+    ours = {
+        "train_subgroups": split["train"]["subgroups"],
+        "ood_subgroups": split["test_ood"]["subgroups"],
+        "train_samples": split["train"]["samples"],
+        "ood_samples": split["test_ood"]["samples"],
+        "items": manifest["items"]["kept"],
+    }
+    return ["this build vs the paper (paper config):"] + [
+        f"  {name.replace('_', ' ')}: {ours[name]} (paper: {paper[name]:,})" for name in ours
+    ]
+
 
 @dataclass(frozen=True)
 class BuildSummary:
@@ -47,6 +67,23 @@ class BuildSummary:
         for config, splits in m["configs"].items():
             counts = ", ".join(f"{split} {info['samples']}" for split, info in splits.items())
             lines.append(f"samples [{config}]: {counts}")
+        lines += paper_comparison(m)
+        near = {
+            sid: entry
+            for sid, entry in m.get("train_overlap", {}).items()
+            if entry["jaccard"] >= NEAR_COPY
+        }
+        if near:
+            lines.append(
+                f"OOD near-copies of a training subgroup (respondent Jaccard ≥ {NEAR_COPY}):"
+            )
+            lines += [f"  {sid} ≈ {e['subgroup']} ({e['jaccard']:.3f})" for sid, e in near.items()]
+        dropped_close = m["splits"].get("dropped_for_overlap", [])
+        if dropped_close:
+            lines.append(
+                f"left out of test_ood (overlap > {m['splits']['max_train_overlap']}): "
+                + ", ".join(dropped_close)
+            )
         for earlier in m.get("earlier_waves", []):
             lines.append(
                 f"wave {earlier['wave']}: {earlier['respondents']} respondents from "

@@ -1,0 +1,190 @@
+"""Targets and splits a user can trust, proved on a hand-made respondent table.
+
+The table (:mod:`respondent_tables`) has a near-copy OOD subgroup and a tied mode; every
+expected value is recomputed here from the respondents themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import respondent_tables as handmade
+
+from sgbench.builder import build_dataset
+from sgbench.builder.reliability import mode_stability, normal_cdf
+from sgbench.dataset import load_config, load_manifest
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    folder = tmp_path_factory.mktemp("handmade")
+    data, conf = handmade.write(folder)
+    summary = build_dataset(wvs_path=data, config_path=conf, out_dir=folder / "out")
+    return folder / "out", summary.render()
+
+
+def rows(folder: Path, config: str) -> pd.DataFrame:
+    frames = load_config(folder, config)
+    return pd.concat([f.assign(split=s) for s, f in frames.items()], ignore_index=True)
+
+
+def test_held_out_pairs_have_no_train_answer_from_shared_respondents(
+    built: tuple[Path, str],
+) -> None:
+    folder, _ = built
+    people = handmade.table()
+    samples = rows(folder, "default")
+    train = samples[samples["split"] == "train"]
+    held = samples[samples["split"].isin(["validation", "test_id"])]
+    assert len(held) > 0
+    checked = 0
+    for sample in held.itertuples():
+        inside = handmade.members(people, sample.subgroup)
+        for other in train[train["question_id"] == sample.question_id].itertuples():
+            assert not inside & handmade.members(people, other.subgroup), (sample.id, other.id)
+            checked += 1
+    # Not vacuous: training pairs of the held-out questions would overlap, had there been any.
+    assert checked == 0
+    assert set(held["question_id"]).isdisjoint(train["question_id"])
+    manifest = load_manifest(folder)
+    assert manifest["splits"]["unit"] == "question"
+    assert "no validation or test_id sample" in manifest["splits"]["leakage"]
+
+
+def jaccard(a: set[int], b: set[int]) -> float:
+    return len(a & b) / len(a | b)
+
+
+def test_train_overlap_names_the_nearest_training_subgroup(built: tuple[Path, str]) -> None:
+    folder, summary = built
+    people = handmade.table()
+    paper = rows(folder, "paper")
+    train_groups = paper[paper["split"] == "train"].drop_duplicates("subgroup_id")
+    ood_groups = paper[paper["split"] == "test_ood"].drop_duplicates("subgroup_id")
+    recorded = load_manifest(folder)["train_overlap"]
+    assert set(recorded) == set(ood_groups["subgroup_id"])
+    for ood in ood_groups.itertuples():
+        inside = handmade.members(people, ood.subgroup)
+        scores = {
+            t.subgroup_id: jaccard(inside, handmade.members(people, t.subgroup))
+            for t in train_groups.itertuples()
+        }
+        best = max(scores, key=lambda sid: (scores[sid], -list(scores).index(sid)))
+        assert recorded[ood.subgroup_id]["subgroup"] == best
+        assert recorded[ood.subgroup_id]["jaccard"] == pytest.approx(scores[best], abs=1e-6)
+        rows_of = paper[paper["subgroup_id"] == ood.subgroup_id]
+        np.testing.assert_allclose(rows_of["train_overlap"], scores[best])
+    # The near-copy: every Hindu is Indian.
+    assert recorded["ethnicity=indian&religion=hindu"] == {
+        "subgroup": "religion=hindu",
+        "jaccard": 1.0,
+    }
+    assert recorded["ethnicity=chinese&religion=buddhist"]["jaccard"] == pytest.approx(24 / 30)
+    assert (paper.loc[paper["split"] == "train", "train_overlap"] == 1.0).all()
+    lines = summary.splitlines()
+    heading = next(i for i, line in enumerate(lines) if "near-copies" in line)
+    assert lines[heading + 1].strip() == "ethnicity=indian&religion=hindu ≈ religion=hindu (1.000)"
+
+
+def test_max_train_overlap_drops_near_copies_only(tmp_path: Path) -> None:
+    data, conf = handmade.write(tmp_path, max_train_overlap=0.9)
+    build_dataset(wvs_path=data, config_path=conf, out_dir=tmp_path / "out")
+    manifest = load_manifest(tmp_path / "out")
+    assert manifest["splits"]["dropped_for_overlap"] == ["ethnicity=indian&religion=hindu"]
+    for config in ("default", "paper"):
+        samples = rows(tmp_path / "out", config)
+        ood = set(samples.loc[samples["split"] == "test_ood", "subgroup_id"])
+        assert "ethnicity=indian&religion=hindu" not in ood
+        assert "ethnicity=chinese&religion=buddhist" in ood
+        assert (samples.loc[samples["split"] == "test_ood", "train_overlap"] <= 0.9).all()
+
+
+def respondent_bootstrap(
+    answers: np.ndarray, weights: np.ndarray, k: int, answer: int, rng: np.random.Generator
+) -> float:
+    """The literal definition: resample the pair's respondents (keeping their weights) 1,000
+    times; the share of resamples in which ``answer`` (a scale position) is a modal answer."""
+    draws = rng.integers(0, len(answers), size=(1000, len(answers)))
+    totals = np.zeros((1000, k))
+    np.add.at(
+        totals,
+        (np.repeat(np.arange(1000), len(answers)), answers[draws].ravel()),
+        weights[draws].ravel(),
+    )
+    top = totals.max(axis=1, keepdims=True)
+    return float(np.mean(totals[:, answer] >= top[:, 0] - 1e-9))
+
+
+def test_mode_stability_agrees_with_a_respondent_bootstrap(built: tuple[Path, str]) -> None:
+    folder, _ = built
+    people = handmade.table()
+    samples = rows(folder, "paper")
+    rng = np.random.default_rng(0)
+    differences = []
+    for sample in samples.itertuples():
+        codes = [o["code"] for o in sample.options]
+        inside = sorted(handmade.members(people, sample.subgroup))
+        answered = people.iloc[inside]
+        answered = answered[answered[sample.question_id].isin(codes)]
+        position = answered[sample.question_id].map({c: i for i, c in enumerate(codes)})
+        truth = respondent_bootstrap(
+            position.to_numpy(),
+            answered["W_WEIGHT"].to_numpy(),
+            len(codes),
+            codes.index(sample.answer),
+            rng,
+        )
+        differences.append(truth - sample.mode_stability)
+    assert np.mean(np.abs(differences)) < 0.03
+    # The tie: men split exactly between Q1's first two options, all with weight 1, so the
+    # bootstrap's answer is a binomial: Q1 = 1 stays modal when at least half of 42 draws are 1.
+    tie = samples[samples["id"] == "Q1/sex=male"].iloc[0]
+    assert list(tie["modal_answers"]) == [1, 2]
+    men = people[people["Q260"] == 1]
+    assert sorted(men["Q1"].value_counts().tolist()) == [21, 21]
+    assert (men["W_WEIGHT"] == 1.0).all()
+    exact = sum(math.comb(42, j) for j in range(21, 43)) / 2**42
+    assert tie["mode_stability"] == pytest.approx(exact, abs=0.01)
+
+
+def test_mode_stability_by_hand_for_two_options() -> None:
+    # Counts 30 and 10, unit weights: under the Poisson bootstrap T_a − T_b ~ N(20, 30 + 10);
+    # two options chosen, so the difference moves in steps of 2 and a tie (0) counts:
+    # P(T_a − T_b > −1) = Φ(21 / √40).
+    value = mode_stability(
+        np.array([[30.0, 10.0]]),
+        np.array([[30.0, 10.0]]),
+        np.array([0]),
+        np.array([2]),
+        np.array([40]),
+    )
+    assert value[0] == pytest.approx(normal_cdf(np.array([21 / np.sqrt(40.0)]))[0], abs=1e-6)
+    # Unequal weights (sums 30 and 10, squared sums 45 and 12): no correction, Φ(20 / √57).
+    value = mode_stability(
+        np.array([[30.0, 10.0]]),
+        np.array([[45.0, 12.0]]),
+        np.array([0]),
+        np.array([2]),
+        np.array([40]),
+    )
+    assert value[0] == pytest.approx(normal_cdf(np.array([20 / np.sqrt(57.0)]))[0], abs=1e-6)
+
+
+def test_normal_cdf_matches_known_values() -> None:
+    np.testing.assert_allclose(
+        normal_cdf(np.array([0.0, 1.0, -1.96, 3.0])),
+        [0.5, 0.8413447461, 0.0249978952, 0.9986501020],
+        atol=2e-7,
+    )
+
+
+def test_manifest_records_the_reliability_method(built: tuple[Path, str]) -> None:
+    folder, _ = built
+    method = json.loads((folder / "manifest.json").read_text())["mode_stability"]
+    assert "Poisson bootstrap" in method["method"]
+    assert method["replicates"] is None
