@@ -19,6 +19,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+import numpy as np
+import numpy.typing as npt
+
 from sgbench.errors import InputError
 
 if TYPE_CHECKING:
@@ -45,6 +48,27 @@ MANIFEST_FILE: Final = "manifest.json"
 CARD_FILE: Final = "README.md"
 
 SCALE_TYPES: Final = ("ordinal", "nominal", "binary")
+
+NEAR_COPY: Final = 0.9
+"""``train_overlap`` (respondent Jaccard with the nearest training subgroup) at or above which an
+OOD subgroup is a near-copy of a training subgroup (listed by the build, banded by the scorer)."""
+
+OVERLAP_BANDS: Final[tuple[tuple[str, float], ...]] = (
+    (">=0.9", NEAR_COPY),
+    ("0.5-0.9", 0.5),
+    ("<0.5", 0.0),
+)
+"""The scorer's ``by_overlap`` bands, highest first: a sample is in the first band whose lower
+bound its ``train_overlap`` reaches."""
+
+
+def overlap_band(jaccard: Sequence[float] | npt.NDArray[np.float64]) -> list[str | None]:
+    """The :data:`OVERLAP_BANDS` name of each ``train_overlap`` value (None for NaN)."""
+    values = np.asarray(jaccard, dtype=np.float64)
+    bands = np.full(len(values), None, dtype=object)
+    for name, low in reversed(OVERLAP_BANDS):
+        bands[values >= low] = name
+    return list(bands)
 
 
 def split_file(config: str, split: str) -> str:

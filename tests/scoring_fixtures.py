@@ -56,8 +56,11 @@ def make_row(
     *,
     scale_type: str = "ordinal",
     section: str = "Social values",
+    mode_stability: float | None = None,
+    train_overlap: float | None = None,
 ) -> dict[str, Any]:
-    """One sample row; ``subgroup`` maps the attributes the stratum uses to their values."""
+    """One sample row; ``subgroup`` maps the attributes the stratum uses to their values
+    (``mode_stability`` and ``train_overlap`` null unless given)."""
     if len(options) != len(counts):
         raise ValueError("options and counts must align")
     n_valid = sum(counts)
@@ -87,6 +90,8 @@ def make_row(
         "answer": modal[0],
         "modal_answers": modal,
         "margin": shares[0] - (shares[1] if len(shares) > 1 else 0.0),
+        "mode_stability": mode_stability,
+        "train_overlap": train_overlap,
     }
 
 

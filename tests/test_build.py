@@ -274,3 +274,30 @@ def test_manifest_is_plain_json_without_timestamps(built_default: Path) -> None:
     assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:", text), "no timestamps"
     assert "date" not in manifest
     assert manifest["name"] == "wvs-sg-subgroups"
+
+
+def test_held_out_questions_have_no_train_sample_of_an_overlapping_subgroup(
+    built_default: Path,
+) -> None:
+    """No validation/test_id (q, s) has a train sample of q for a subgroup sharing respondents
+    with s: two subgroups can share respondents unless some attribute they both fix differs."""
+    samples = pd.concat(
+        [f.assign(split=s) for s, f in load_config(built_default, "default").items()]
+    )
+    train = samples[samples["split"] == "train"]
+    held = samples[samples["split"].isin(["validation", "test_id"])]
+    assert len(held) > 0
+
+    def may_share(a: dict[str, str | None], b: dict[str, str | None]) -> bool:
+        return all(a[k] is None or b[k] is None or a[k] == b[k] for k in a)
+
+    by_question = {q: list(g["subgroup"]) for q, g in train.groupby("question_id")}
+    leaks = [
+        (sample.id, other)
+        for sample in held.itertuples()
+        for other in by_question.get(sample.question_id, [])
+        if may_share(sample.subgroup, other)
+    ]
+    assert leaks == []
+    # Every held-out subgroup is known from train (on other questions).
+    assert set(held["subgroup_id"]) <= set(train["subgroup_id"])

@@ -14,10 +14,19 @@ import numpy as np
 import pandas as pd
 import pytest
 import respondent_tables as handmade
+from scoring_fixtures import (
+    HAND_PREDICTIONS,
+    TRAIN_ROW,
+    hand_rows,
+    write_dataset,
+    write_hand_dataset,
+    write_jsonl,
+)
 
 from sgbench.builder import build_dataset
 from sgbench.builder.reliability import mode_stability, normal_cdf
 from sgbench.dataset import load_config, load_manifest
+from sgbench.scoring import score_predictions
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +197,44 @@ def test_manifest_records_the_reliability_method(built: tuple[Path, str]) -> Non
     method = json.loads((folder / "manifest.json").read_text())["mode_stability"]
     assert "Poisson bootstrap" in method["method"]
     assert method["replicates"] is None
+
+
+def test_score_report_gives_ceiling_normalised_accuracy_and_overlap_bands(tmp_path: Path) -> None:
+    # The hand-worked rows of scoring_fixtures (accuracy per sample in its docstring table:
+    # S1 0, 0, 0; S2 0, 1, 0; S3 1, 1, 1 over Q1, Q2, Q3), with a stability and an overlap per
+    # subgroup.
+    stability = {"16-24/Muslim": 0.5, "25-34/Muslim": 0.8, "16-24/Buddhist": 1.0}
+    overlap = {"16-24/Muslim": 0.95, "25-34/Muslim": 0.6, "16-24/Buddhist": 0.2}
+    rows = []
+    for row in hand_rows():
+        key = f"{row['subgroup']['age_group']}/{row['subgroup']['religion']}"
+        rows.append({**row, "mode_stability": stability[key], "train_overlap": overlap[key]})
+    root = write_dataset(tmp_path / "ds", {"test_ood": rows, "train": [TRAIN_ROW]})
+    predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
+    report = score_predictions(predictions, root, n_boot=0).to_dict()
+    ceiling = (3 * 0.5 + 3 * 0.8 + 3 * 1.0) / 9
+    assert report["ceiling"]["accuracy"] == pytest.approx(ceiling)
+    assert report["ceiling"]["by_subgroup"] == pytest.approx(
+        {
+            "age_group=16-24&religion=muslim": 0.5,
+            "age_group=25-34&religion=muslim": 0.8,
+            "age_group=16-24&religion=buddhist": 1.0,
+        }
+    )
+    assert report["metrics"]["accuracy"] == pytest.approx(4 / 9)
+    assert report["metrics"]["accuracy_normalised"] == pytest.approx((4 / 9) / ceiling)
+    bands = report["by_overlap"]
+    assert set(bands) == {">=0.9", "0.5-0.9", "<0.5"}
+    assert bands[">=0.9"]["accuracy"] == pytest.approx(0.0)
+    assert bands["0.5-0.9"]["accuracy"] == pytest.approx(1 / 3)
+    assert bands["<0.5"]["accuracy"] == pytest.approx(1.0)
+    assert [bands[b]["n"] for b in (">=0.9", "0.5-0.9", "<0.5")] == [3, 3, 3]
+
+
+def test_score_report_without_reliability_fields_has_no_ceiling(tmp_path: Path) -> None:
+    root = write_hand_dataset(tmp_path / "ds")
+    predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
+    report = score_predictions(predictions, root, n_boot=0).to_dict()
+    assert report["ceiling"] is None
+    assert report["by_overlap"] is None
+    assert "accuracy_normalised" not in report["metrics"]

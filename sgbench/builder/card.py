@@ -11,8 +11,7 @@ from typing import Any, Final
 
 import yaml
 
-from sgbench.dataset import sample_features
-from sgbench.splits.overlap import NEAR_COPY
+from sgbench.dataset import NEAR_COPY, sample_features
 from sgbench.versioning import CHANGELOG, VERSION_POLICY
 
 WVS_CITATION: Final = (

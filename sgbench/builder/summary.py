@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sgbench.splits.overlap import NEAR_COPY
+from sgbench.dataset import NEAR_COPY
 
 
 def paper_comparison(manifest: dict[str, Any]) -> list[str]:

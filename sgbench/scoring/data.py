@@ -44,6 +44,9 @@ HUB_ID: Final = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 """A Hugging Face Hub repository id, ``org/name``."""
 
 META_COLUMNS: Final = ("id", "question_id", "section", "scale_type", "subgroup_id", "stratum")
+RELIABILITY_COLUMNS: Final = ("mode_stability", "train_overlap")
+"""Per-sample floats read into ``meta`` when the dataset has them (NaN otherwise: built before
+they existed, or null in the file)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class ItemArrays:
 
     meta: pd.DataFrame
     """One row per sample, in file order: ``id``, ``question_id``, ``section``, ``scale_type``,
-    ``subgroup_id``, ``stratum`` and one column per attribute (the subgroup's value, or null)."""
+    ``subgroup_id``, ``stratum``, ``mode_stability`` and ``train_overlap`` (floats, NaN when
+    absent) and one column per attribute (the subgroup's value, or null)."""
     ids: tuple[str, ...]
     """Sample ids in row order."""
     attributes: tuple[str, ...]
@@ -233,6 +237,9 @@ def item_arrays(frame: pd.DataFrame, attributes: Sequence[str], where: Path) -> 
     np.logical_or.at(modal, modal_rows, hit)
 
     meta = frame.loc[:, list(META_COLUMNS)].reset_index(drop=True)
+    for column in RELIABILITY_COLUMNS:
+        present = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
+        meta[column] = np.asarray(present, dtype=np.float64)
     subgroups = pd.DataFrame(frame["subgroup"].tolist(), columns=list(attributes))
     for name in attributes:
         meta[name] = subgroups[name].astype(object).where(subgroups[name].notna(), None)

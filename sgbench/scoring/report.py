@@ -6,7 +6,9 @@ summary. Key paths relied on by tools: ``split``, ``n_samples``, ``n_scored``, `
 ``fairness.subgroup.<metric>.{norm_range, cv, gap, ratio, worst}``,
 ``fairness.attributes.<attribute>.<metric>.{values, norm_range, cv, gap, ratio, worst}``,
 ``by_subgroup``, ``by_stratum``, ``by_attribute_value``, ``by_section``, ``by_scale_type``,
-``bootstrap``, ``n_skipped_other_splits`` and ``dataset``. The same input gives the same bytes
+``by_overlap`` (bands of ``train_overlap``), ``ceiling.accuracy`` and ``ceiling.by_subgroup``
+(mean ``mode_stability``), ``metrics.accuracy_normalised``, ``bootstrap``,
+``n_skipped_other_splits`` and ``dataset``. The same input gives the same bytes
 (:meth:`ScoreReport.to_json`): no paths, times or host details go into the report.
 """
 
@@ -22,7 +24,7 @@ from typing import Any, Final
 import numpy as np
 
 from sgbench import __version__
-from sgbench.dataset import check_config_split
+from sgbench.dataset import check_config_split, overlap_band
 from sgbench.files import write_atomic
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
@@ -33,7 +35,7 @@ from sgbench.scoring.bootstrap import (
     check_settings,
 )
 from sgbench.scoring.data import load_scoring_data
-from sgbench.scoring.grouped import FIGURES, Breakdown, breakdown
+from sgbench.scoring.grouped import FIGURES, Breakdown, GroupedResult, breakdown, grouped
 from sgbench.scoring.metrics import FAIRNESS_METRICS, METRICS, compute, metric_names
 from sgbench.scoring.predictions import read_predictions
 
@@ -87,6 +89,11 @@ class ScoreReport:
     by_attribute: Mapping[str, Breakdown]
     """Attribute → breakdown by its values (attributes no sample of the split uses left out)."""
     intervals: Intervals
+    ceiling: GroupedResult | None = None
+    """Mean ``mode_stability`` of the split's samples, overall and per subgroup: the accuracy a
+    predictor of the true distributions would expect (None when the dataset lacks it)."""
+    by_overlap: Breakdown | None = None
+    """Metrics by band of ``train_overlap`` (None when the dataset lacks it)."""
 
     def _ci(self, interval: Interval | None) -> list[float | None] | None:
         if interval is None:
@@ -124,7 +131,8 @@ class ScoreReport:
             "n_with_distribution": self.n_with_distribution,
             "n_questions": self.n_questions,
             "n_subgroups": len(self.by[SUBGROUP].groups),
-            "metrics": dict(self.metrics),
+            "metrics": {**self.metrics, **self._normalised()},
+            "ceiling": self._ceiling(),
             "ci": {name: self._ci(self.intervals.metrics.get(name)) for name in self.metrics},
             "fairness": {
                 "subgroup": self._fairness(SUBGROUP, self.by[SUBGROUP], with_values=False),
@@ -138,6 +146,7 @@ class ScoreReport:
             "by_attribute_value": {a: r.table() for a, r in self.by_attribute.items()},
             "by_section": self.by["section"].table(),
             "by_scale_type": self.by["scale_type"].table(),
+            "by_overlap": None if self.by_overlap is None else self.by_overlap.table(),
             "bootstrap": {
                 "seed": self.intervals.seed,
                 "n_boot": self.intervals.n_boot,
@@ -146,6 +155,23 @@ class ScoreReport:
                 "confidence": CONFIDENCE,
                 "method": "percentile",
             },
+        }
+
+    def _normalised(self) -> dict[str, float | None]:
+        """``accuracy_normalised = accuracy / ceiling.accuracy`` (1: as good as the true
+        distributions' modes can expect; None without a ceiling or when it is 0)."""
+        if self.ceiling is None:
+            return {}
+        ceiling = self.ceiling.overall
+        value = self.metrics["accuracy"] / ceiling if ceiling > 0 else math.nan
+        return {"accuracy_normalised": _finite(value)}
+
+    def _ceiling(self) -> dict[str, Any] | None:
+        if self.ceiling is None:
+            return None
+        return {
+            "accuracy": _finite(self.ceiling.overall),
+            "by_subgroup": self.ceiling.by_group(),
         }
 
     def to_json(self) -> str:
@@ -175,6 +201,14 @@ class ScoreReport:
             ci = boot.metrics.get(name)
             ci_text = f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
             lines.append(f"{name:<13}{value:>8.3f}   {ci_text}")
+        if self.ceiling is not None:
+            normalised = self._normalised()["accuracy_normalised"]
+            lines.append(
+                f"{'ceiling':<13}{self.ceiling.overall:>8.3f}   mean mode_stability: the accuracy "
+                "the true distributions' modes would expect"
+            )
+            if normalised is not None:
+                lines.append(f"{'acc / ceiling':<13}{normalised:>8.3f}")
         lines += ["", "fairness (spread of group values; worst group and its value)"]
         header = f"{'groups':<20}{'metric':<10}" + "".join(f"{f:>12}" for f in FIGURES)
         lines.append(header + "  worst")
@@ -244,6 +278,18 @@ def score_predictions(
     }
     groupings = {SUBGROUP: meta["subgroup_id"]}
     groupings.update({ATTRIBUTE_PREFIX + a: meta[a] for a in by_attribute})
+    stability = meta["mode_stability"].to_numpy(dtype=np.float64)
+    ceiling = (
+        None
+        if np.isnan(stability).any()
+        else grouped(stability, meta["subgroup_id"], metric="ceiling", higher_is_better=True)
+    )
+    overlap = meta["train_overlap"].to_numpy(dtype=np.float64)
+    by_overlap = (
+        None
+        if np.isnan(overlap).any()
+        else breakdown("overlap", overlap_band(overlap), values, higher, missing)
+    )
     intervals = bootstrap_intervals(
         values, meta["question_id"], groupings, FAIRNESS_METRICS, n_boot=n_boot, seed=seed
     )
@@ -270,6 +316,8 @@ def score_predictions(
         by=by,
         by_attribute=by_attribute,
         intervals=intervals,
+        ceiling=ceiling,
+        by_overlap=by_overlap,
     )
 
 

@@ -10,32 +10,11 @@ they share none. A training subgroup overlaps itself (1).
 
 from __future__ import annotations
 
-from typing import Final
-
 import numpy as np
 import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
-NEAR_COPY: Final = 0.9
-"""Jaccard at or above which an OOD subgroup is listed as a near-copy of a training subgroup."""
-
-OVERLAP_BANDS: Final[tuple[tuple[str, float], ...]] = (
-    (">=0.9", NEAR_COPY),
-    ("0.5-0.9", 0.5),
-    ("<0.5", 0.0),
-)
-"""Overlap bands of the score report, highest first: a sample is in the first band whose lower
-bound its ``train_overlap`` reaches."""
-
-
-def overlap_band(jaccard: FloatArray) -> npt.NDArray[np.object_]:
-    """The :data:`OVERLAP_BANDS` name of each value (None where the value is NaN)."""
-    bands = np.full(len(jaccard), None, dtype=object)
-    for name, low in reversed(OVERLAP_BANDS):
-        bands[jaccard >= low] = name
-    return bands
 
 
 def train_overlap(
