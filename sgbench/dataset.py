@@ -80,8 +80,9 @@ def sample_features(attribute_names: Sequence[str]) -> datasets.Features:
     """The declared features of one sample row, identical in every config and split.
 
     Per-option fields (``counts``, ``distribution``) are lists aligned with ``options``, which is
-    in scale order; ``subgroup`` is a struct with one nullable string per attribute of the build
-    config (null where the sample's stratum does not use that attribute).
+    in scale order (an option with ``off_scale`` true is listed but is not a point of the
+    scale); ``subgroup`` is a struct with one nullable string per attribute of the build config
+    (null where the sample's stratum does not use that attribute).
     """
     from datasets import Features, List, Value
 
@@ -91,7 +92,9 @@ def sample_features(attribute_names: Sequence[str]) -> datasets.Features:
             "question_id": Value("string"),
             "question": Value("string"),
             "section": Value("string"),
-            "options": List({"code": Value("int32"), "label": Value("string")}),
+            "options": List(
+                {"code": Value("int32"), "label": Value("string"), "off_scale": Value("bool")}
+            ),
             "scale_type": Value("string"),
             "subgroup_id": Value("string"),
             "subgroup": {name: Value("string") for name in attribute_names},

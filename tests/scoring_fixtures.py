@@ -58,6 +58,7 @@ def make_row(
     section: str = "Social values",
     mode_stability: float | None = None,
     train_overlap: float | None = None,
+    off_scale: Sequence[int] = (),
 ) -> dict[str, Any]:
     """One sample row; ``subgroup`` maps the attributes the stratum uses to their values
     (``mode_stability`` and ``train_overlap`` null unless given)."""
@@ -75,7 +76,10 @@ def make_row(
         "question_id": question_id,
         "question": f"Text of {question_id}?",
         "section": section,
-        "options": [{"code": code, "label": label} for code, label in options],
+        "options": [
+            {"code": code, "label": label, "off_scale": code in off_scale}
+            for code, label in options
+        ],
         "scale_type": scale_type,
         "subgroup_id": subgroup_id,
         "subgroup": {name: subgroup.get(name) for name in ATTRIBUTES},

@@ -209,8 +209,8 @@ def test_aggregate_counts_weighted_shares_modes_and_margin() -> None:
     assert young["answer"] == 1  # the first tied option in scale order
     assert young["margin"] == 0.0
     assert list(young["options"]) == [
-        {"code": 1, "label": "Most people can be trusted"},
-        {"code": 2, "label": "Need to be very careful"},
+        {"code": 1, "label": "Most people can be trusted", "off_scale": False},
+        {"code": 2, "label": "Need to be very careful", "off_scale": False},
     ]
     assert young["persona"] == "You are a person aged under 35, living in Singapore."
     assert young["section"] == BINARY.section

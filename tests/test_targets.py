@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from scoring_fixtures import (
     HAND_PREDICTIONS,
     TRAIN_ROW,
     hand_rows,
+    make_row,
     write_dataset,
     write_hand_dataset,
     write_jsonl,
@@ -25,8 +27,12 @@ from scoring_fixtures import (
 
 from sgbench.builder import build_dataset
 from sgbench.builder.reliability import mode_stability, normal_cdf
+from sgbench.catalogue import load_catalogue
 from sgbench.dataset import load_config, load_manifest
 from sgbench.scoring import score_predictions
+from sgbench.scoring.data import load_scoring_data
+from sgbench.scoring.metrics import METRICS
+from sgbench.scoring.predictions import read_predictions
 
 
 @pytest.fixture(scope="module")
@@ -238,3 +244,68 @@ def test_score_report_without_reliability_fields_has_no_ceiling(tmp_path: Path) 
     assert report["ceiling"] is None
     assert report["by_overlap"] is None
     assert "accuracy_normalised" not in report["metrics"]
+
+
+# Q119's scale: strongly agree, agree, hard to say (code 0, off-scale), disagree, strongly
+# disagree; K' = 4 on-scale points.
+Q119 = [(1, "Strongly agree"), (2, "Agree"), (0, "Hard to say"), (3, "Disagree"), (4, "Strongly")]
+SUBGROUPS = [{"sex": "Male"}, {"sex": "Female"}, {"religion": "Hindu"}]
+
+
+def _off_scale_values(tmp_path: Path, predictions: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    rows = [
+        # p = [.1, .4, .2, .2, .1]: mode "agree" (code 2).
+        make_row("Q119", SUBGROUPS[0], Q119, [1, 4, 2, 2, 1], off_scale=[0]),
+        # p = [.1, .2, .4, .2, .1]: mode "hard to say" (code 0).
+        make_row("Q119", SUBGROUPS[1], Q119, [1, 2, 4, 2, 1], off_scale=[0]),
+        # Without the flag: the old interval reading, for contrast.
+        make_row("Q119", SUBGROUPS[2], Q119, [1, 4, 2, 2, 1]),
+    ]
+    root = write_dataset(tmp_path / "ds", {"test_ood": rows})
+    data = load_scoring_data(root, "default", "test_ood")
+    arrays = read_predictions(write_jsonl(tmp_path / "p.jsonl", predictions), data).arrays
+    order = [data.index[row["id"]] for row in rows]
+    return {name: METRICS[name](data.items, arrays)[order] for name in ("nmae", "wasserstein")}
+
+
+def test_off_scale_options_are_nominal_in_nmae_and_wasserstein(tmp_path: Path) -> None:
+    ids = [make_row("Q119", s, Q119, [1, 1, 1, 1, 1])["id"] for s in SUBGROUPS]
+    # Everyone answers "disagree" (code 3).
+    values = _off_scale_values(tmp_path / "a", [{"id": i, "answer": 3} for i in ids])
+    # Men: mode "agree", on-scale ranks agree 1, disagree 2 → |2 − 1| / 3.
+    # Women: mode "hard to say" (off-scale) ≠ disagree → 1.
+    # Unflagged: positions 1 and 3 of 5 → 2 / 4.
+    np.testing.assert_allclose(values["nmae"], [1 / 3, 1.0, 2 / 4])
+    # Wasserstein from a point mass at "disagree": mean distance of the subgroup's answers, with
+    # on-scale distances |rank − 2| / 3 and 1 for "hard to say":
+    # men .1·2/3 + .4·1/3 + .2·1 + .2·0 + .1·1/3; women .1·2/3 + .2·1/3 + .4·1 + .2·0 + .1·1/3.
+    men = 0.1 * 2 / 3 + 0.4 / 3 + 0.2 + 0.1 / 3
+    women = 0.1 * 2 / 3 + 0.2 / 3 + 0.4 + 0.1 / 3
+    # Unflagged: interval reading over 5 positions, .1·3/4 + .4·2/4 + .2·1/4 + .1·1/4.
+    flat = 0.1 * 3 / 4 + 0.4 * 2 / 4 + 0.2 / 4 + 0.1 / 4
+    np.testing.assert_allclose(values["wasserstein"], [men, women, flat], atol=1e-12)
+
+
+def test_off_scale_answer_is_one_away_from_everything_else(tmp_path: Path) -> None:
+    ids = [make_row("Q119", s, Q119, [1, 1, 1, 1, 1])["id"] for s in SUBGROUPS]
+    values = _off_scale_values(tmp_path, [{"id": i, "answer": 0} for i in ids])
+    # Men: "hard to say" is not the mode "agree" → 1; women: it is the mode → 0.
+    np.testing.assert_allclose(values["nmae"][:2], [1.0, 0.0])
+    # A point mass at an off-scale option: W = 1 − p(hard to say).
+    np.testing.assert_allclose(values["wasserstein"][:2], [1 - 0.2, 1 - 0.4], atol=1e-12)
+
+
+def test_catalogue_marks_the_off_scale_options() -> None:
+    marked = {
+        item.question_id: [o.code for o in item.options if o.off_scale]
+        for item in load_catalogue()
+        if any(o.off_scale for o in item.options)
+    }
+    expected = {"Q119": [0]}
+    expected.update({f"Q{n}": [1] for n in range(122, 130)})
+    expected.update({f"Q{n}": [0] for n in range(241, 250)})
+    assert marked == expected
+    # Marked options are listed by their items with the codebook's labels.
+    items = {i.question_id: i for i in load_catalogue()}
+    assert [o.label for o in items["Q122"].options if o.off_scale] == ["Hard to say"]
+    assert [o.label for o in items["Q241"].options if o.off_scale] == ["It is against democracy"]

@@ -18,7 +18,7 @@ import pyarrow as pa
 from sgbench.builder.reliability import mode_stability
 from sgbench.builder.samples import SampleSet
 from sgbench.builder.subgroups import Subgroups
-from sgbench.catalogue import Item
+from sgbench.catalogue import Item, Option
 
 ITEM_CHUNK: Final = 32
 """Items aggregated per bincount: bounds the temporary key matrix, not the result."""
@@ -99,6 +99,10 @@ def answer_cells(
                 keys, weights=cell_weights * cell_weights, minlength=size
             ).reshape(shape)
     return counts, sums, squares
+
+
+def _option(option: Option) -> dict[str, object]:
+    return {"code": option.code, "label": option.label, "off_scale": option.off_scale}
 
 
 def _list_array(values: np.ndarray, lengths: np.ndarray, value_type: pa.DataType) -> pa.Array:
@@ -184,14 +188,22 @@ def aggregate(
         counts.sum(axis=1),
     )
 
-    option_type = pa.struct([("code", pa.int32()), ("label", pa.string())])
+    option_type = pa.struct(
+        [("code", pa.int32()), ("label", pa.string()), ("off_scale", pa.bool_())]
+    )
     item_table = pa.table(
         {
             "question_id": pa.array(question_ids, pa.string()),
             "question": pa.array([i.question for i in items], pa.string()),
             "section": pa.array([i.section for i in items], pa.string()),
             "options": pa.array(
-                [[{"code": o.code, "label": o.label} for o in i.options] for i in items],
+                [
+                    [
+                        {"code": o.code, "label": o.label, "off_scale": o.off_scale}
+                        for o in i.options
+                    ]
+                    for i in items
+                ],
                 type=pa.list_(option_type),
             ),
             "scale_type": pa.array([i.scale_type for i in items], pa.string()),

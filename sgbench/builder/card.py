@@ -32,7 +32,12 @@ FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("question_id", "WVS Wave 7 variable, e.g. `Q27`"),
     ("question", "question text (sgbench's own wording of the WVS item)"),
     ("section", "one of the 12 WVS thematic sections"),
-    ("options", "substantive answers `{code, label}` in scale order (codes as in WVS files)"),
+    (
+        "options",
+        "substantive answers `{code, label, off_scale}` in scale order (codes as in WVS files); "
+        "`off_scale` marks an answer that is not a point of the scale (e.g. a spontaneous "
+        '"hard to say"), which metrics treat nominally',
+    ),
     ("scale_type", "`ordinal`, `nominal` or `binary`"),
     ("subgroup_id", "e.g. `age_group=25-34&religion=muslim`"),
     ("subgroup", "one value per attribute; null where the stratum does not use it"),

@@ -3,8 +3,9 @@
 The catalogue is package data (``wvs7.json``) and the only place that says what an item asks,
 which answer codes are substantive, and in which order they form the scale. Codes are the ones
 the WVS data files store; ``options`` lists them in scale order, which need not be numeric order
-(Q119 puts "Hard to say", code 0, in the middle). Codes in ``excluded`` and every negative code
-are treated as missing answers.
+(Q119 puts "Hard to say", code 0, in the middle). Options marked ``off_scale`` are substantive
+answers that are not points of the scale. Codes in ``excluded`` and every negative code are
+treated as missing answers.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class Option:
     """The integer stored in the WVS data file."""
     label: str
     """Short answer text."""
+    off_scale: bool = False
+    """Not a point of the item's ordinal scale although listed among its options: Q119's and
+    Q122–Q129's "hard to say", Q241–Q249's spontaneous "it is against democracy" (0). Metrics
+    that use scale distances treat such options nominally (:mod:`sgbench.scoring.metrics`)."""
 
 
 @dataclass(frozen=True)

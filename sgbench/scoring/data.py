@@ -73,6 +73,9 @@ class ItemArrays:
     """``(N, K_max)`` True at the subgroup's modal option(s) (several when tied)."""
     nominal: BoolArray
     """``(N,)`` True for nominal items (no order between options)."""
+    off_scale: BoolArray
+    """``(N, K_max)`` True at options that are not points of the item's scale (``off_scale`` in
+    the dataset; False where a dataset predates the flag)."""
 
     @property
     def n(self) -> int:
@@ -205,6 +208,12 @@ def item_arrays(frame: pd.DataFrame, attributes: Sequence[str], where: Path) -> 
     codes = _padded(
         frame["options"].map(lambda opts: [o["code"] for o in opts]), k, width, np.int64
     )
+    off_scale = _padded(
+        frame["options"].map(lambda opts: [bool(o.get("off_scale")) for o in opts]),
+        k,
+        width,
+        np.bool_,
+    )
     valid = np.arange(width)[None, :] < k[:, None]
     target = _padded(frame["distribution"], k, width, np.float64)
     same = (codes[:, :, None] == codes[:, None, :]) & valid[:, :, None] & valid[:, None, :]
@@ -253,6 +262,7 @@ def item_arrays(frame: pd.DataFrame, attributes: Sequence[str], where: Path) -> 
         target=target,
         modal=modal,
         nominal=scale == "nominal",
+        off_scale=off_scale,
     )
 
 

@@ -8,6 +8,13 @@ that order, ``p`` the subgroup's answer distribution, ``M`` its set of modal ans
 when tied), ``a`` the predicted answer and ``q`` the predicted distribution (the one given with the
 prediction, else a point mass at ``a``).
 
+Off-scale options (``off_scale`` in the dataset, e.g. Q119's "hard to say" listed mid-scale) are
+answers but not points of the scale. Metrics that use scale distances (``nmae``,
+``wasserstein``) measure the scale over the on-scale options only, ``r(c)`` being ``c``'s rank
+among them and ``K'`` their number, and treat off-scale options nominally: an off-scale answer is
+at distance 0 from itself and 1 (the largest distance) from every other option. On items without
+off-scale options, ``r = pos`` and ``K' = K``.
+
 A sample without a prediction scores the worst value of every metric: accuracy 0, agreement 0,
 nmae 1, wasserstein 1, js_distance 1. Every metric lies in [0, 1].
 """
@@ -45,19 +52,39 @@ def accuracy(items: ItemArrays, pred: PredictionArrays) -> FloatArray:
     return hit.astype(np.float64)
 
 
+def _scale_rank(items: ItemArrays) -> tuple[IntArray, IntArray]:
+    """Each option's rank among the on-scale options (``r``), and their number per row (``K'``)."""
+    on = items.valid & ~items.off_scale
+    rank = np.cumsum(on, axis=1) - 1
+    return rank, on.sum(axis=1)
+
+
 def nmae(items: ItemArrays, pred: PredictionArrays) -> FloatArray:
     """Normalised absolute error between the predicted answer and the nearest modal answer.
 
-    Ordinal and binary items: ``nmae = min_{m ∈ M} |pos(a) − pos(m)| / (K − 1)``, the distance in
-    scale steps to the closest mode, divided by the longest possible distance. Nominal items (no
-    order): ``0 if a ∈ M else 1``. Missing prediction: 1. Range [0, 1]; 0 is best, and 0 exactly
-    when the sample is accurate.
+    Ordinal and binary items: ``nmae = min_{m ∈ M} d(a, m)``, the distance to the closest mode,
+    where ``d(a, m) = |r(a) − r(m)| / (K' − 1)`` when both are on the scale (scale steps over the
+    longest possible distance), and, when either is off-scale, 0 if ``a = m`` else 1. Without
+    off-scale options this is ``min_m |pos(a) − pos(m)| / (K − 1)``. Nominal items (no order):
+    ``0 if a ∈ M else 1``. Missing prediction: 1. Range [0, 1]; 0 is best, and 0 exactly when
+    the sample is accurate.
+
+    Example: Q119 (strongly agree, agree, hard to say [off-scale], disagree, strongly disagree),
+    mode "agree": answering "disagree" gives ``|1 − 2| / 3 = 1/3`` (one step on the 4-point
+    scale); answering "hard to say" gives 1.
     """
-    steps = np.abs(np.arange(items.codes.shape[1])[None, :] - pred.position[:, None])
-    nearest = np.where(items.modal, steps, np.iinfo(np.int64).max).min(axis=1)
-    ordinal = nearest / (items.k - 1)
+    rank, k_on = _scale_rank(items)
+    off = items.off_scale
+    columns = np.arange(items.codes.shape[1])[None, :]
+    rank_a = _value_at(rank, pred.position)[:, None]
+    off_a = _value_at(off, pred.position)[:, None]
+    on_scale = np.abs(rank - rank_a) / np.maximum(k_on - 1, 1)[:, None]
+    distance = np.where(
+        off | off_a, np.where(columns == pred.position[:, None], 0.0, 1.0), on_scale
+    )
+    nearest = np.where(items.modal, distance, np.inf).min(axis=1)
     hit = accuracy(items, pred)
-    value = np.where(items.nominal, 1.0 - hit, ordinal)
+    value = np.where(items.nominal, 1.0 - hit, nearest)
     return np.where(pred.answered, value, 1.0)
 
 
@@ -67,32 +94,69 @@ def wasserstein(items: ItemArrays, pred: PredictionArrays) -> FloatArray:
     Ordinal and binary items, on the scale with unit steps between neighbouring options:
     ``W = Σ_{j=0}^{K-2} |P(j) − Q(j)| / (K − 1)`` with ``P``, ``Q`` the cumulative distributions of
     ``p`` and ``q`` in scale order; dividing by ``K − 1`` (the largest possible W1) puts it in
-    [0, 1]. Nominal items: total variation ``½ Σ_j |p_j − q_j|``. With a point-mass prediction,
-    ``W`` is the mean scale distance of the subgroup's answers from ``a`` (over ``K − 1``).
-    Missing prediction: 1. 0 is best (the prediction matches the subgroup's whole distribution).
+    [0, 1]. With off-scale options, see :func:`distribution_distance` (off-scale options compared
+    nominally, the rest by W1 over the on-scale options). Nominal items: total variation
+    ``½ Σ_j |p_j − q_j|``. With a point-mass prediction, ``W`` is the mean distance of the
+    subgroup's answers from ``a`` (over ``K − 1``; an off-scale answer or prediction counts 1
+    unless they are the same option). Missing prediction: 1. 0 is best (the prediction matches the
+    subgroup's whole distribution).
     """
-    value = distribution_distance(items.target, pred.distribution, items.k, items.nominal)
+    value = distribution_distance(
+        items.target, pred.distribution, items.k, items.nominal, items.off_scale
+    )
     return np.where(pred.answered, value, 1.0)
 
 
 def distribution_distance(
-    p: FloatArray, q: FloatArray, k: IntArray, nominal: BoolArray
+    p: FloatArray,
+    q: FloatArray,
+    k: IntArray,
+    nominal: BoolArray,
+    off_scale: BoolArray | None = None,
 ) -> FloatArray:
     """Row-wise distance between two distributions over the same item's options (in [0, 1]).
 
     ``p`` and ``q`` are ``(N, K_max)`` distributions over scale positions, padded with zeros after
-    each row's ``k`` options; ``nominal`` marks rows of nominal items. Ordinal and binary rows:
-    normalised Wasserstein-1, ``Σ_{j=0}^{K-2} |P(j) − Q(j)| / (K − 1)`` with ``P``, ``Q`` the
-    cumulative distributions in scale order. Nominal rows: total variation ``½ Σ_j |p_j − q_j|``.
-    0 means identical distributions. This is the distance of :func:`wasserstein`, which applies it
-    to the subgroup's distribution and the prediction's; :mod:`sgbench.stats` applies it between
-    subgroups.
+    each row's ``k`` options; ``nominal`` marks rows of nominal items; ``off_scale`` (optional)
+    marks options that are not points of the scale. Ordinal and binary rows without off-scale
+    options: normalised Wasserstein-1, ``W1 = Σ_{j=0}^{K-2} |P(j) − Q(j)| / (K − 1)`` with ``P``,
+    ``Q`` the cumulative distributions in scale order. Nominal rows: total variation
+    ``½ Σ_j |p_j − q_j|``. 0 means identical distributions.
+
+    Ordinal rows with off-scale options ``O`` (on-scale options ``S``, ``K' = |S|``, masses
+    ``p_S = Σ_{j ∈ S} p_j`` and ``q_S``): the off-scale options and the scale as a whole are
+    compared nominally, and the answers on the scale by W1 along it::
+
+        W = ½ (Σ_{o ∈ O} |p_o − q_o| + |p_S − q_S|) + min(p_S, q_S) · W1(p|S, q|S)
+
+    with ``p|S = p / p_S`` restricted to ``S`` (the on-scale answers renormalised; the term is 0
+    when either has no on-scale mass) and ``W1`` over ``K'`` points. It is at most 1, equals W1
+    when nobody chose an off-scale option, and gives ``1 − p_a`` for a point mass at an off-scale
+    option ``a``. Example (Q122: disagree, hard to say [off-scale], agree), ``p = [.5, .2, .3]``
+    and ``q`` a point mass at "agree": ``½ (.2 + |.8 − 1|) + .8 · |.625 − 0| / 1 = .7``, the mean
+    distance of the subgroup's answers from "agree" (disagree 1, hard to say 1, agree 0).
+
+    This is the distance of :func:`wasserstein`, which applies it to the subgroup's distribution
+    and the prediction's; :mod:`sgbench.stats` applies it between subgroups.
     """
-    gap = np.abs(np.cumsum(p, axis=1) - np.cumsum(q, axis=1))
-    inner = np.arange(p.shape[1])[None, :] < (k - 1)[:, None]
-    w1 = np.where(inner, gap, 0.0).sum(axis=1) / (k - 1)
+    width = p.shape[1]
+    valid = np.arange(width)[None, :] < k[:, None]
+    off = np.zeros_like(valid) if off_scale is None else (off_scale & valid)
+    on = valid & ~off
+    k_on = on.sum(axis=1)
+    p_on = np.where(on, p, 0.0).sum(axis=1)
+    q_on = np.where(on, q, 0.0).sum(axis=1)
+    coarse = 0.5 * (np.where(off, np.abs(p - q), 0.0).sum(axis=1) + np.abs(p_on - q_on))
+    p_scale = np.where(on, p, 0.0) / np.where(p_on > 0, p_on, 1.0)[:, None]
+    q_scale = np.where(on, q, 0.0) / np.where(q_on > 0, q_on, 1.0)[:, None]
+    gap = np.abs(np.cumsum(p_scale, axis=1) - np.cumsum(q_scale, axis=1))
+    # Off-scale columns carry no mass here, so cumulative sums at on-scale columns are those of
+    # the compressed scale; its last point (rank K' − 1) is left out as in W1.
+    inner = on & ((np.cumsum(on, axis=1) - 1) < (k_on - 1)[:, None])
+    w1 = np.where(inner, gap, 0.0).sum(axis=1) / np.maximum(k_on - 1, 1)
+    ordinal = coarse + np.minimum(p_on, q_on) * w1
     tv = 0.5 * np.abs(p - q).sum(axis=1)
-    value: FloatArray = np.clip(np.where(nominal, tv, w1), 0.0, 1.0)
+    value: FloatArray = np.clip(np.where(nominal, tv, ordinal), 0.0, 1.0)
     return value
 
 

@@ -70,6 +70,7 @@ def stack_items(parts: Sequence[ItemArrays]) -> ItemArrays:
         target=np.concatenate([_pad(p.target, width) for p in parts]),
         modal=np.concatenate([_pad(p.modal, width) for p in parts]),
         nominal=np.concatenate([p.nominal for p in parts]),
+        off_scale=np.concatenate([_pad(p.off_scale, width) for p in parts]),
     )
 
 

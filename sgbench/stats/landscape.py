@@ -101,16 +101,23 @@ def within_cell_pairs(cell: IntArray) -> tuple[IntArray, IntArray]:
 
 
 def mean_pairwise_distance(
-    target: FloatArray, k: IntArray, nominal: BoolArray, cell: IntArray, n_cells: int
+    target: FloatArray,
+    k: IntArray,
+    nominal: BoolArray,
+    cell: IntArray,
+    n_cells: int,
+    off_scale: BoolArray | None = None,
 ) -> FloatArray:
     """Mean distance between the distributions of every pair of subgroups of each cell.
 
     ``D_c = Σ_{i<j ∈ S_c} d(p_i, p_j) / (|S_c|(|S_c| − 1) / 2)``, ``d`` the scorer's normalised
-    Wasserstein-1 (total variation on nominal items). Range [0, 1]; 0: all subgroups answer alike.
+    Wasserstein-1 (total variation on nominal items; off-scale options compared nominally).
+    Range [0, 1]; 0: all subgroups answer alike.
     NaN for a cell with one subgroup.
     """
     left, right = within_cell_pairs(cell)
-    d = distribution_distance(target[left], target[right], k[left], nominal[left])
+    off = None if off_scale is None else off_scale[left]
+    d = distribution_distance(target[left], target[right], k[left], nominal[left], off)
     total = cell_totals(d, cell[left], n_cells)
     n_pairs = cell_totals(np.ones(len(left)), cell[left], n_cells)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -468,7 +468,9 @@ def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -
         .reset_index(drop=True)
     )
     cells["mds"] = modal_diversity(items.modal, items.k, cell, n_cells)
-    cells["distance"] = mean_pairwise_distance(items.target, items.k, items.nominal, cell, n_cells)
+    cells["distance"] = mean_pairwise_distance(
+        items.target, items.k, items.nominal, cell, n_cells, items.off_scale
+    )
 
     questions = cells.groupby("question_id", sort=True).agg(
         section=("section", "first"),
@@ -506,7 +508,9 @@ def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -
     sample_population = population[question]
     distance = np.where(
         has_population,
-        distribution_distance(items.target, sample_population, items.k, items.nominal),
+        distribution_distance(
+            items.target, sample_population, items.k, items.nominal, items.off_scale
+        ),
         np.nan,
     )
     used = pd.Series(chosen[chosen >= 0]).map(lambda code: str(single_names[code]))
