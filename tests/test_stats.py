@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from landscape_fixtures import (
@@ -53,11 +54,14 @@ from sgbench.stats import compute_stats, write_stats
 from sgbench.stats.landscape import (
     first_mode,
     modal_diversity,
-    modal_mass,
+    null_modal_diversity,
     population_distribution,
+    shuffled_counts,
     within_cell_pairs,
 )
 from sgbench.stats.plots import INSTALL_HINT
+
+DEMOGRAPHICS = ("Q260", "Q262", "Q275R", "Q288R", "Q289", "Q290")
 
 
 @pytest.fixture
@@ -80,16 +84,67 @@ def no_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- the pure functions -------------------------------------------------------------------------
 
 
-def test_modal_mass_splits_ties_equally() -> None:
-    modal = np.array([[True, False, False], [True, True, False], [True, True, True]])
-    expected = [[1, 0, 0], [0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3]]
-    np.testing.assert_allclose(modal_mass(modal), expected)
+def test_identical_tie_sets_give_zero_and_distinct_ones_count_as_categories() -> None:
+    # cell 0: two subgroups both tied on options {0, 1}: complete agreement → 0.
+    # cell 1: tie sets {0}, {1}, {0, 1} of a binary item: H = log2 3 > log2 min(3, 2) → capped 1.
+    # cell 2: {0, 1}, {0, 1}, {2}: H(2/3, 1/3) / log2 3.
+    modal = np.array(
+        [[1, 1, 0], [1, 1, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0], [1, 1, 0], [1, 1, 0], [0, 0, 1]],
+        dtype=bool,
+    )
+    k = np.array([3, 3, 2, 2, 2, 3, 3, 3])
+    cell = np.array([0, 0, 1, 1, 1, 2, 2, 2])
+    h = -(2 / 3) * math.log2(2 / 3) - (1 / 3) * math.log2(1 / 3)
+    np.testing.assert_allclose(modal_diversity(modal, k, cell, 3), [0.0, 1.0, h / LOG2_3])
+
+
+def _cells(
+    rng: np.random.Generator, planted: bool, n_cells: int = 60, per_cell: int = 6
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells of ``per_cell`` subgroups of 40 respondents answering a 4-option item.
+
+    NULL: every respondent answers from one shared distribution, so the subgroups differ only
+    by who was drawn into them. PLANTED: each subgroup's answers peak at its own option.
+    Returns counts, modal, cell."""
+    cell = np.repeat(np.arange(n_cells), per_cell)
+    probabilities = np.tile([0.3, 0.28, 0.22, 0.2], (len(cell), 1))
+    if planted:
+        probabilities = np.full((len(cell), 4), 0.1)
+        probabilities[np.arange(len(cell)), np.arange(len(cell)) % 4] = 0.7
+    counts = rng.multinomial(40, probabilities)
+    return counts, counts == counts.max(axis=1, keepdims=True), cell
+
+
+def test_shuffled_counts_keep_subgroup_sizes_and_cell_pools() -> None:
+    counts, _, cell = _cells(np.random.default_rng(0), planted=True, n_cells=5)
+    drawn = shuffled_counts(counts, cell, 5, np.random.default_rng(1))
+    np.testing.assert_array_equal(drawn.sum(axis=1), counts.sum(axis=1))
+    pooled = [counts[cell == c].sum(axis=0) for c in range(5)]
+    np.testing.assert_array_equal([drawn[cell == c].sum(axis=0) for c in range(5)], pooled)
+    assert not np.array_equal(drawn, counts)
+
+
+@pytest.mark.parametrize("planted", [False, True])
+def test_null_corrected_mds_is_zero_on_a_null_and_finds_a_planted_effect(planted: bool) -> None:
+    counts, modal, cell = _cells(np.random.default_rng(3), planted)
+    k = np.full(len(cell), 4)
+    mds = modal_diversity(modal, k, cell, 60)
+    corrected = mds - null_modal_diversity(counts, k, cell, 60, seed=1)
+    if planted:
+        # Every subgroup's own peak: far more diverse than shuffling would make them.
+        assert corrected.mean() > 0.2
+        assert (corrected > 0).mean() > 0.9
+    else:
+        # Raw MDS has a noise floor; the corrected one is centred on 0 (mean of 60 cells,
+        # standard error about 0.02).
+        assert mds.mean() > 0.3
+        assert abs(corrected.mean()) < 0.06
 
 
 def test_modal_diversity_consensus_spread_cap_and_single() -> None:
     # cell 0: two subgroups with the same mode; cell 1: two different modes of three options;
     # cell 2: three subgroups, modes 0, 0, 1 of three options; cell 3: one subgroup;
-    # cell 4: two subgroups whose split ties cover four options (H = 2 > log2 2: capped).
+    # cell 4: two subgroups with different tie sets ({0, 1} and {2, 3}): H = 1 = log2 2.
     modal = np.array(
         [
             [1, 0, 0, 0],
@@ -161,7 +216,9 @@ def _cell(stats: dict[str, Any], question: str, stratum: str) -> dict[str, Any]:
     return cell
 
 
-MDS_Q1_RELIGION = (0.5 + math.log2(6) / 6 + LOG2_3 / 3) / LOG2_3
+# Q1 by religion: tie sets {D}, {A}, {A, B} (No religion ties A and B): three distinct tie
+# sets of three subgroups, H = log2 3 → 1.
+MDS_Q1_RELIGION = 1.0
 MDS_Q3_RELIGION = (-(2 / 3) * math.log2(2 / 3) - (1 / 3) * math.log2(1 / 3)) / LOG2_3
 CELLS = {  # (question, stratum) -> (n_subgroups, mds, mean pairwise distance)
     ("Q1", "sex"): (2, 1.0, 1.0 / 3),
@@ -199,6 +256,7 @@ def test_questions_strata_and_sections_average_the_defined_cells(stats: dict[str
     assert strata["religion"]["mds"] == pytest.approx(
         (MDS_Q1_RELIGION + 1.0 + MDS_Q3_RELIGION) / 3, abs=1e-6
     )
+    corrected = strata["age_group_x_religion"].pop("mds_corrected")
     assert strata["age_group_x_religion"] == {
         "n_subgroups": 2,
         "n_questions": 2,
@@ -206,6 +264,8 @@ def test_questions_strata_and_sections_average_the_defined_cells(stats: dict[str
         "mds": 1.0,
         "distance": pytest.approx(0.1, abs=1e-6),
     }
+    # MDS minus a null MDS in [0, 1] (the NULL/PLANTED tests check its value).
+    assert 0.0 <= corrected <= 1.0
     beta = stats["by_section"]["Beta"]
     assert beta["n_questions"] == 2
     assert beta["n_cells"] == 4  # (Q2, age × religion) is undefined
@@ -413,3 +473,26 @@ def test_unknown_chart_format(tmp_path: Path, dataset: Path) -> None:
     with pytest.raises(InputError, match="chart format"):
         write_stats(compute_stats(dataset), tmp_path / "out", chart_format="pdf")  # type: ignore[arg-type]
     assert not (tmp_path / "out").exists()
+
+
+def test_null_corrected_mds_on_builds_with_answers_shuffled_and_planted(
+    synthetic_frame: pd.DataFrame, built_default: Path, tmp_path: Path
+) -> None:
+    """NULL: every item's answers shuffled across respondents (no subgroup differs): the
+    corrected MDS of every stratum is near 0 while the raw MDS is not. PLANTED: the SYNTHETIC
+    sample's subgroup effects are found (corrected MDS well above 0)."""
+    from sgbench.builder import build_dataset
+
+    rng = np.random.default_rng(5)
+    shuffled = synthetic_frame.copy()
+    for column in [c for c in shuffled.columns if c.startswith("Q") and c not in DEMOGRAPHICS]:
+        shuffled[column] = rng.permutation(shuffled[column].to_numpy())
+    path = tmp_path / "shuffled.csv"
+    shuffled.to_csv(path, index=False)
+    build_dataset(wvs_path=path, out_dir=tmp_path / "null", weighted=False)
+    null = compute_stats(tmp_path / "null").to_dict()["by_stratum"]
+    for stratum, row in null.items():
+        assert row["mds"] > 0.05, stratum
+        assert abs(row["mds_corrected"]) < 0.05, stratum
+    planted = compute_stats(built_default).to_dict()["by_stratum"]
+    assert planted["religion"]["mds_corrected"] > 0.2

@@ -168,7 +168,7 @@ def attribute_names(frame: pd.DataFrame, manifest: Mapping[str, Any]) -> tuple[s
     return tuple([a for a in order if a in present] + [a for a in present if a not in order])
 
 
-def _padded(lists: pd.Series, k: IntArray, width: int, dtype: Any) -> npt.NDArray[Any]:
+def padded(lists: pd.Series, k: IntArray, width: int, dtype: Any) -> npt.NDArray[Any]:
     """Stack ragged per-row sequences into an ``(N, width)`` matrix padded with zeros."""
     out = np.zeros((len(k), width), dtype=dtype)
     if len(k) == 0:
@@ -205,17 +205,15 @@ def item_arrays(frame: pd.DataFrame, attributes: Sequence[str], where: Path) -> 
         lengths = frame[column].map(len).to_numpy(dtype=np.int64) if n else k
         if (lengths != k).any():
             raise _row_error(where, frame, lengths != k, f"{column} does not align with options")
-    codes = _padded(
-        frame["options"].map(lambda opts: [o["code"] for o in opts]), k, width, np.int64
-    )
-    off_scale = _padded(
+    codes = padded(frame["options"].map(lambda opts: [o["code"] for o in opts]), k, width, np.int64)
+    off_scale = padded(
         frame["options"].map(lambda opts: [bool(o.get("off_scale")) for o in opts]),
         k,
         width,
         np.bool_,
     )
     valid = np.arange(width)[None, :] < k[:, None]
-    target = _padded(frame["distribution"], k, width, np.float64)
+    target = padded(frame["distribution"], k, width, np.float64)
     same = (codes[:, :, None] == codes[:, None, :]) & valid[:, :, None] & valid[:, None, :]
     duplicated = same.sum(axis=(1, 2)) > k
     if duplicated.any():

@@ -28,6 +28,7 @@ from sgbench.scoring.data import (
     attribute_names,
     checked_files,
     item_arrays,
+    padded,
     resolve_dataset,
 )
 
@@ -42,6 +43,8 @@ class LandscapeData:
     """Split of each sample."""
     n_valid: IntArray
     """``(N,)`` valid answers behind each sample's distribution."""
+    counts: IntArray
+    """``(N, K_max)`` unweighted answer counts per option, padded like ``items``."""
     margin: FloatArray
     """``(N,)`` top share minus second share (0 on a tie)."""
     questions: Mapping[str, str]
@@ -101,11 +104,13 @@ def load_landscape(dataset: str | Path, config: str = "default") -> LandscapeDat
         for name, frame in frames.items()
         if len(frame)
     ]
+    k = every["options"].map(len).to_numpy(dtype=np.int64)
     questions = every.drop_duplicates("question_id").set_index("question_id")["question"]
     return LandscapeData(
         items=stack_items(parts),
         split=tuple(np.repeat(list(frames), [len(f) for f in frames.values()]).tolist()),
         n_valid=every["n_valid"].to_numpy(dtype=np.int64),
+        counts=padded(every["counts"], k, int(k.max()), np.int64),
         margin=every["margin"].to_numpy(dtype=np.float64),
         questions={str(q): str(t) for q, t in questions.items()},
         manifest=manifest,

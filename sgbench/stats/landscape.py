@@ -6,11 +6,15 @@ subgroups that have a sample of the question, and ``K_c`` the question's number 
 answer distribution over scale positions. Every function takes and returns numpy arrays; none
 loops over samples, cells or groups in Python.
 
-- Modal mass: subgroup ``i`` gives one unit of mass, split equally among its tied modes,
-  ``w_i(m) = [m ∈ M_i] / |M_i|``.
-- Modal Diversity Score of a cell: ``p_c(m) = Σ_{i ∈ S_c} w_i(m) / |S_c|``,
-  ``MDS_c = −Σ_m p_c(m) log2 p_c(m) / log2(min(|S_c|, K_c))`` (``0 · log 0 = 0``), capped at 1;
-  undefined (NaN) when ``min(|S_c|, K_c) = 1``, i.e. a single subgroup.
+- Modal Diversity Score of a cell: each subgroup's *tie set* ``M_i`` (its modal answers; one
+  answer unless tied) is one category, ``p_c(M) = |{i ∈ S_c : M_i = M}| / |S_c|``,
+  ``MDS_c = −Σ_M p_c(M) log2 p_c(M) / log2(min(|S_c|, K_c))`` (``0 · log 0 = 0``), capped at 1;
+  undefined (NaN) when ``min(|S_c|, K_c) = 1``, i.e. a single subgroup. Subgroups that tie on
+  the same options agree completely: identical tie sets give 0.
+- Null-corrected MDS: ``MDS_c − E_null[MDS_c]``, the null being subgroups that differ only by
+  sampling: each subgroup's ``n_i`` answers redrawn from the cell's pooled distribution
+  (:func:`null_modal_diversity`). 0: no more diversity than chance; it removes the noise floor
+  that small subgroups and near-tied items give MDS.
 - Mean pairwise distance of a cell: ``D_c = Σ_{i<j ∈ S_c} d(p_i, p_j) / (|S_c|(|S_c| − 1)/2)``
   with ``d`` the scorer's distance (:func:`sgbench.scoring.metrics.distribution_distance`:
   normalised Wasserstein-1 on ordinal and binary scales, total variation on nominal ones);
@@ -29,17 +33,6 @@ from sgbench.scoring.metrics import distribution_distance
 
 TIE_TOLERANCE: Final = 1e-12
 """Shares closer than this to the largest share count as tied modes of a pooled distribution."""
-
-
-def modal_mass(modal: BoolArray) -> FloatArray:
-    """``(N, K)`` modal mass: ``w_i(m) = [m ∈ M_i] / |M_i|``; each row sums to 1.
-
-    A subgroup with two tied modal answers gives half a vote to each, so ties neither vanish
-    (as with "first mode wins") nor count twice.
-    """
-    counts = modal.sum(axis=1, keepdims=True)
-    mass: FloatArray = modal / np.maximum(counts, 1)
-    return mass
 
 
 def cell_totals(values: FloatArray, cell: IntArray, n_cells: int) -> FloatArray:
@@ -63,24 +56,111 @@ def entropy_bits(p: FloatArray) -> FloatArray:
     return bits
 
 
+def tie_set_keys(modal: BoolArray) -> IntArray:
+    """One integer per row naming its set of modal positions (bit ``j`` set: position ``j``)."""
+    bits = np.left_shift(np.int64(1), np.arange(modal.shape[1], dtype=np.int64))
+    keys: IntArray = (modal.astype(np.int64) * bits[None, :]).sum(axis=1)
+    return keys
+
+
 def modal_diversity(modal: BoolArray, k: IntArray, cell: IntArray, n_cells: int) -> FloatArray:
     """The Modal Diversity Score of every cell: ``(n_cells,)``, NaN where undefined.
 
-    ``MDS_c = min(1, H(p_c) / log2(min(|S_c|, K_c)))`` with ``p_c(m)`` the share of the cell's
-    modal mass on option ``m`` (see the module docstring). 0: every subgroup has the same modal
-    answer (consensus); 1: the modal answers are spread as evenly as the cell allows (with
-    ``|S_c| ≤ K_c``: every subgroup has a different mode). Split ties can spread the mass over
-    more options than there are subgroups, so that ``H`` exceeds ``log2 |S_c|``; the cap keeps
-    such a cell at 1 (at least as diverse as all-different modes). A cell with one subgroup has no
-    diversity to measure (``log2 1 = 0``): NaN, left out of every mean.
+    ``MDS_c = min(1, H(p_c) / log2(min(|S_c|, K_c)))`` with ``p_c(M)`` the share of the cell's
+    subgroups whose tie set is ``M`` (see the module docstring). 0: every subgroup has the same
+    modal answer(s) (consensus; two subgroups both tied on {1, 2} agree); 1: the tie sets are
+    spread as evenly as the cell allows (with ``|S_c| ≤ K_c``: every subgroup differs). Distinct
+    tie sets can outnumber the options; the cap keeps such a cell at 1. A cell with one subgroup
+    has no diversity to measure (``log2 1 = 0``): NaN, left out of every mean.
     """
     size = cell_totals(np.ones(len(cell)), cell, n_cells)
-    share = cell_totals(modal_mass(modal), cell, n_cells) / np.maximum(size, 1.0)[:, None]
+    categories = 1 << modal.shape[1]
+    pair, count = np.unique(cell * categories + tie_set_keys(modal), return_counts=True)
+    owner = pair // categories
+    share = count / size[owner]
+    entropy = np.bincount(owner, weights=-share * np.log2(share), minlength=n_cells)
     reach = np.minimum(size, cell_max(k, cell, n_cells).astype(np.float64))
     with np.errstate(divide="ignore", invalid="ignore"):
-        score = entropy_bits(share) / np.log2(reach)
+        score = np.abs(entropy) / np.log2(reach)
     result: FloatArray = np.where(reach > 1, np.minimum(score, 1.0), np.nan)
     return result
+
+
+NULL_REPLICATES: Final = 100
+NULL_SEED: Final = 0
+NULL_RULE: Final = (
+    "each cell's unweighted answers shuffled across its subgroups (subgroup sizes kept); "
+    "mean MDS over the replicates"
+)
+
+
+def rank_in_cell(cell: IntArray) -> IntArray:
+    """Each row's 0-based rank among its cell's rows, in row order."""
+    order = np.argsort(cell, kind="stable")
+    sizes = np.bincount(cell) if len(cell) else np.zeros(0, dtype=np.int64)
+    start = np.cumsum(sizes) - sizes
+    rank = np.empty(len(cell), dtype=np.int64)
+    rank[order] = np.arange(len(cell)) - start[cell[order]]
+    return rank
+
+
+def shuffled_counts(
+    counts: IntArray, cell: IntArray, n_cells: int, rng: np.random.Generator
+) -> IntArray:
+    """Answer counts after shuffling each cell's answers across its subgroups (sizes kept).
+
+    An exact permutation draw, vectorised over cells: subgroups are dealt answers one rank at a
+    time from what remains of their cell's pool, each option's count a hypergeometric draw from
+    the options left (a multivariate hypergeometric, option by option).
+    """
+    pool = cell_totals(counts.astype(np.float64), cell, n_cells).astype(np.int64)
+    rank = rank_in_cell(cell)
+    out = np.zeros_like(counts)
+    for r in range(int(rank.max()) + 1 if len(rank) else 0):
+        rows = np.flatnonzero(rank == r)
+        owner = cell[rows]
+        wanted = counts[rows].sum(axis=1)
+        left = pool[owner].sum(axis=1)
+        for j in range(counts.shape[1]):
+            good = pool[owner, j]
+            left -= good
+            draw = wanted > 0
+            taken = np.zeros(len(rows), dtype=np.int64)
+            if j == counts.shape[1] - 1:
+                taken = wanted.copy()
+            elif draw.any():
+                taken[draw] = rng.hypergeometric(good[draw], left[draw], wanted[draw])
+            out[rows, j] = taken
+            wanted -= taken
+            pool[owner, j] -= taken
+    return out
+
+
+def null_modal_diversity(
+    counts: IntArray,
+    k: IntArray,
+    cell: IntArray,
+    n_cells: int,
+    seed: int = NULL_SEED,
+    replicates: int = NULL_REPLICATES,
+) -> FloatArray:
+    """Expected MDS of every cell if its subgroups differed only by chance: ``(n_cells,)``.
+
+    The permutation null: a cell's answers (unweighted ``counts``) are shuffled across its
+    subgroups, each keeping its number of valid answers (:func:`shuffled_counts`); each
+    replicate's modal tie sets give an MDS, and the mean over ``replicates`` replicates of
+    ``np.random.default_rng(seed)`` is returned (NaN where MDS is undefined). Subgroups of
+    different strata share respondents, so the null is taken within each (question, stratum)
+    cell, whose subgroups are disjoint.
+    """
+    rng = np.random.default_rng(seed)
+    total = np.zeros(n_cells, dtype=np.float64)
+    for _ in range(replicates):
+        drawn = shuffled_counts(counts, cell, n_cells, rng)
+        modal = drawn == drawn.max(axis=1, keepdims=True)
+        total += modal_diversity(modal, k, cell, n_cells)
+    null: FloatArray = total / replicates
+    return null
 
 
 def within_cell_pairs(cell: IntArray) -> tuple[IntArray, IntArray]:

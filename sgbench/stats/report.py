@@ -4,11 +4,12 @@
 :mod:`sgbench.stats.landscape`, grouped), which renders itself as JSON and Markdown;
 :func:`sgbench.stats.output.write_stats` writes them with the charts. Definitions:
 
-- Cell (question × stratum) figures: ``mds`` (Modal Diversity Score) and ``distance`` (mean
-  pairwise normalised W1 between the stratum's subgroups); NaN (``null``) for a cell with one
-  subgroup. A question's figure is the mean over its strata's cells; a stratum's the mean over its
-  questions' cells; a section's the mean over the cells of its questions. Undefined cells are
-  left out of every mean.
+- Cell (question × stratum) figures: ``mds`` (Modal Diversity Score), ``mds_corrected`` (MDS
+  minus its permutation-null expectation, :func:`~sgbench.stats.landscape.null_modal_diversity`:
+  0 = no more diverse than chance) and ``distance`` (mean pairwise normalised W1 between the
+  stratum's subgroups); NaN (``null``) for a cell with one subgroup. A question's figure is the
+  mean over its strata's cells; a stratum's the mean over its questions' cells; a section's the
+  mean over the cells of its questions. Undefined cells are left out of every mean.
 - Population: :func:`~sgbench.stats.landscape.population_distribution` (per question, the
   single-attribute stratum with the most valid answers, its subgroups pooled by valid answers).
 - Distance from the population: ``d(p_i, π_q)`` per sample (the scorer's normalised W1, total
@@ -43,9 +44,13 @@ from sgbench.scoring.predictions import PredictionArrays
 from sgbench.scoring.report import DatasetInfo
 from sgbench.stats.data import LandscapeData, load_landscape
 from sgbench.stats.landscape import (
+    NULL_REPLICATES,
+    NULL_RULE,
+    NULL_SEED,
     first_mode,
     mean_pairwise_distance,
     modal_diversity,
+    null_modal_diversity,
     population_distribution,
 )
 
@@ -158,7 +163,11 @@ class StatsReport:
         subgroup_sections = dict(_rows(self.subgroup_sections))
 
         def cell_fields(row: Mapping[str, Any]) -> dict[str, Any]:
-            return {"mds": _num(row["mds"]), "distance": _num(row["distance"])}
+            return {
+                "mds": _num(row["mds"]),
+                "mds_corrected": _num(row["mds_corrected"]),
+                "distance": _num(row["distance"]),
+            }
 
         by_question: dict[str, Any] = {}
         cells = self.cells.sort_values(["question_id", "stratum"], kind="stable")
@@ -218,6 +227,7 @@ class StatsReport:
                 "files": dict(d.files),
             },
             "counts": dict(self.counts),
+            "mds_null": {"rule": NULL_RULE, "replicates": NULL_REPLICATES, "seed": NULL_SEED},
             "by_section": {
                 str(section): {
                     "n_questions": int(row["n_questions"]),
@@ -283,11 +293,14 @@ class StatsReport:
             f"{c['samples']} samples: {c['questions']} questions × {c['subgroups']} subgroups, "
             f"{c['strata']} strata, {c['sections']} sections",
             "",
-            f"{'MDS':>7}{'W1':>8}  section (mean over question × stratum cells)",
+            f"{'MDS':>7}{'MDS−null':>10}{'W1':>8}  section (mean over question × stratum cells)",
         ]
         sections = self.sections.sort_values(["mds", "distance"], ascending=False, kind="stable")
         for section, row in _rows(sections):
-            lines.append(f"{_fmt(row['mds']):>7}{_fmt(row['distance']):>8}  {section}")
+            lines.append(
+                f"{_fmt(row['mds']):>7}{_fmt(row['mds_corrected']):>10}"
+                f"{_fmt(row['distance']):>8}  {section}"
+            )
         overall = dict(_rows(self.population_mode["overall"]))["all"]
         splits = ", ".join(
             f"{split} {_fmt(row['accuracy'])}"
@@ -338,8 +351,12 @@ class StatsReport:
             "Population mode: answering every sample with the population's modal answer "
             "(accuracy and NMAE as `sgbench score` computes them).",
             "",
-            "| stratum | subgroups | questions | MDS | W1 | population-mode accuracy | NMAE |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "MDS − null: MDS minus its mean when the stratum's answers are shuffled across its "
+            "subgroups (0: no more diverse than chance).",
+            "",
+            "| stratum | subgroups | questions | MDS | MDS − null | W1 | population-mode accuracy "
+            "| NMAE |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for stratum, row in _rows(self.strata):
             mode = modes.get(stratum)
@@ -347,7 +364,8 @@ class StatsReport:
             err = _fmt(mode["nmae"]) if mode is not None else "–"
             out.append(
                 f"| {stratum} | {int(row['n_subgroups'])} | {int(row['n_questions'])} "
-                f"| {_fmt(row['mds'])} | {_fmt(row['distance'])} | {acc} | {err} |"
+                f"| {_fmt(row['mds'])} | {_fmt(row['mds_corrected'])} | {_fmt(row['distance'])} "
+                f"| {acc} | {err} |"
             )
         overall = dict(_rows(self.population_mode["overall"]))["all"]
         out += ["", f"All samples: population-mode accuracy {_fmt(overall['accuracy'])}, "]
@@ -468,6 +486,9 @@ def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -
         .reset_index(drop=True)
     )
     cells["mds"] = modal_diversity(items.modal, items.k, cell, n_cells)
+    cells["mds_corrected"] = cells["mds"] - null_modal_diversity(
+        data.counts, items.k, cell, n_cells
+    )
     cells["distance"] = mean_pairwise_distance(
         items.target, items.k, items.nominal, cell, n_cells, items.off_scale
     )
@@ -476,6 +497,7 @@ def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -
         section=("section", "first"),
         n_strata=("stratum", "size"),
         mds=("mds", "mean"),
+        mds_corrected=("mds_corrected", "mean"),
         distance=("distance", "mean"),
     )
     questions.insert(1, "question", questions.index.map(data.questions))
@@ -483,6 +505,7 @@ def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -
         n_questions=("question_id", "nunique"),
         n_cells=("mds", "count"),
         mds=("mds", "mean"),
+        mds_corrected=("mds_corrected", "mean"),
         distance=("distance", "mean"),
     )
     section_strata = cells.pivot_table(
@@ -492,6 +515,7 @@ def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -
         n_questions=("question_id", "nunique"),
         n_cells=("mds", "count"),
         mds=("mds", "mean"),
+        mds_corrected=("mds_corrected", "mean"),
         distance=("distance", "mean"),
     )
     strata.insert(0, "n_subgroups", meta.groupby("stratum", sort=True)["subgroup_id"].nunique())
