@@ -26,7 +26,9 @@ from scoring_fixtures import (
 )
 
 from sgbench.builder import build_dataset
+from sgbench.builder.config import PersonaPhrase, resolve_config
 from sgbench.builder.reliability import mode_stability, normal_cdf
+from sgbench.builder.subgroups import persona_sentence
 from sgbench.catalogue import load_catalogue
 from sgbench.dataset import load_config, load_manifest
 from sgbench.scoring import score_predictions
@@ -203,6 +205,8 @@ def test_manifest_records_the_reliability_method(built: tuple[Path, str]) -> Non
     method = json.loads((folder / "manifest.json").read_text())["mode_stability"]
     assert "Poisson bootstrap" in method["method"]
     assert method["replicates"] is None
+    # Built with another config than the paper's: its counts are not cited.
+    assert load_manifest(folder)["paper_counts"] is None
 
 
 def test_score_report_gives_ceiling_normalised_accuracy_and_overlap_bands(tmp_path: Path) -> None:
@@ -309,3 +313,41 @@ def test_catalogue_marks_the_off_scale_options() -> None:
     items = {i.question_id: i for i in load_catalogue()}
     assert [o.label for o in items["Q122"].options if o.off_scale] == ["Hard to say"]
     assert [o.label for o in items["Q241"].options if o.off_scale] == ["It is against democracy"]
+
+
+def test_singapore_config_has_the_papers_seven_religion_values() -> None:
+    config = resolve_config(None, None)
+    religion = config.attributes["religion"]
+    assert religion.labels == (
+        "No religion",
+        "Roman Catholic",
+        "Protestant",
+        "Muslim",
+        "Hindu",
+        "Buddhist",
+        "Other",
+    )
+    # Orthodox (3), Jewish (4) and other Christian (8) join Other (9).
+    assert religion.source.values["Other"] == (3, 4, 8, 9)
+    phrases = [PersonaPhrase("adjective", "Malay"), religion.persona["Other"]]
+    assert (
+        persona_sentence(phrases, "Singapore")
+        == "You are a Malay person who follows another religion, living in Singapore."
+    )
+
+
+def test_summary_and_card_cite_the_papers_counts_beside_ours(built_default: Path) -> None:
+    manifest = load_manifest(built_default)
+    paper = manifest["paper_counts"]
+    assert paper == {
+        "train_subgroups": 50,
+        "ood_subgroups": 48,
+        "train_samples": 10_700,
+        "ood_samples": 10_177,
+        "items": 214,
+    }
+    ours = manifest["configs"]["paper"]
+    card = (built_default / "README.md").read_text(encoding="utf-8")
+    assert f"| train subgroups | {ours['train']['subgroups']} | 50 |" in card
+    assert f"| OOD samples | {ours['test_ood']['samples']} | 10,177 |" in card
+    assert "known subgroups on unseen questions" in card
