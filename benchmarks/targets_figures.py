@@ -8,7 +8,9 @@ Builds the embedded default into a temporary folder and prints, from the built d
 - the accuracy ceiling of each split;
 - MDS and null-corrected MDS per stratum and the sections' range, and both on a NULL build whose
   answers are shuffled across respondents (no subgroup differs: the corrected MDS is near 0);
-- the items with off-scale options.
+- the items with off-scale options;
+- the reference baselines on ``test_ood`` of both configs (95% intervals over questions,
+  1,000 replicates, seed 0).
 
 Every figure is SYNTHETIC (generated sample, not WVS data). Usage::
 
@@ -23,10 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sgbench.baselines import BASELINES, run_baselines
 from sgbench.builder import build_dataset
 from sgbench.builder.synthetic import synthetic_sample
 from sgbench.catalogue import load_catalogue
 from sgbench.dataset import CONFIG_SPLITS, load_config, load_manifest
+from sgbench.scoring import score_predictions
 from sgbench.stats import compute_stats
 
 NULL_SEED = 5
@@ -45,6 +49,27 @@ def _null_build(scratch: Path) -> Path:
     frame.to_csv(path, index=False)
     build_dataset(wvs_path=path, out_dir=scratch / "null", weighted=False)
     return scratch / "null"
+
+
+def _baselines(folder: Path, scratch: Path) -> None:
+    """Each baseline's test_ood scores in ``paper`` and ``default``, as in the README table."""
+    print("\nconfig   baseline     accuracy [95% CI]      NMAE  norm_range acc  NMAE  missing")
+    for config in ("paper", "default"):
+        for name, result in zip(
+            BASELINES, run_baselines(BASELINES, folder, config, ["test_ood"]), strict=True
+        ):
+            path = scratch / f"{config}-{name}.jsonl"
+            path.write_text(result.to_jsonl(), encoding="utf-8")
+            report = score_predictions(path, folder, config=config).to_dict()
+            low, high = report["ci"]["accuracy"]
+            fairness = report["fairness"]["subgroup"]
+            print(
+                f"{config:<9}{name:<13}{report['metrics']['accuracy']:.3f} [{low:.3f}, "
+                f"{high:.3f}]{report['metrics']['nmae']:>8.3f}"
+                f"{fairness['accuracy']['norm_range']:>15.3f}"
+                f"{fairness['nmae']['norm_range']:>7.3f}{report['n_missing']:>8}"
+                f"  (fallback to majority: {result.n_fallback})"
+            )
 
 
 def main() -> None:
@@ -99,6 +124,8 @@ def main() -> None:
                 f"  {stratum:<22}{row['mds']:>6.3f}{row['mds_corrected']:>10.3f}"
                 f"{null[stratum]['mds']:>20.3f}{null[stratum]['mds_corrected']:>12.3f}"
             )
+
+        _baselines(folder, Path(scratch))
 
         print("\nitems with off-scale options:")
         for item in load_catalogue():
