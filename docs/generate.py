@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import itertools
 import json
 import re
 import sys
@@ -219,33 +218,117 @@ def catalogue_figures() -> dict[str, str]:
 
 
 def baseline_figures(dataset: Path, scratch: Path) -> dict[str, str]:
-    """Each baseline scored on test_ood and test_id (default config, 1,000 replicates, seed 0)."""
+    """Each baseline scored on test_ood of ``paper`` and ``default`` (1,000 replicates, seed 0)."""
     from sgbench.baselines import BASELINES, run_baselines
     from sgbench.scoring import score_predictions
 
-    n_boot, seed, splits = 1000, 0, ("test_ood", "test_id")
+    n_boot, seed, split = 1000, 0, "test_ood"
     out = {"baseline.n_boot": _n(n_boot), "baseline.seed": _n(seed)}
-    missing = 0
-    results = run_baselines(BASELINES, dataset, splits=splits, seed=seed)
-    for (name, split), result in zip(itertools.product(BASELINES, splits), results, strict=True):
-        path = scratch / f"{name}-{split}.jsonl"
-        path.write_text(result.to_jsonl(), encoding="utf-8")
-        scored = score_predictions(path, dataset, split=split, n_boot=n_boot, seed=seed)
-        if (name, split) == ("majority", "test_ood"):
-            # What the README's Quickstart command prints.
-            out["quickstart.score"] = f"\n```text\n{scored.render().rstrip()}\n```\n"
-        report = scored.to_dict()
-        key = f"baseline.{split}.{name}"
-        low, high = report["ci"]["accuracy"]
-        accuracy = _f3(report["metrics"]["accuracy"])
-        out[f"{key}.accuracy"] = f"{accuracy} [{_f3(low)}, {_f3(high)}]"
-        out[f"{key}.nmae"] = _f3(report["metrics"]["nmae"])
-        for metric in ("accuracy", "nmae"):
-            spread = report["fairness"]["subgroup"][metric]["norm_range"]
-            out[f"{key}.norm_range_{metric}"] = _f3(spread)
-        out[f"{key}.fallback"] = _n(result.n_fallback)
-        missing += report["n_missing"]
-    out["baseline.missing"] = _n(missing)
+    for config in ("paper", "default"):
+        results = run_baselines(BASELINES, dataset, config=config, splits=[split], seed=seed)
+        for name, result in zip(BASELINES, results, strict=True):
+            path = scratch / f"{config}-{name}.jsonl"
+            path.write_text(result.to_jsonl(), encoding="utf-8")
+            scored = score_predictions(
+                path, dataset, config=config, split=split, n_boot=n_boot, seed=seed
+            )
+            if (config, name) == ("default", "majority"):
+                # What the README's Quickstart command prints.
+                out["quickstart.score"] = f"\n```text\n{scored.render().rstrip()}\n```\n"
+            report = scored.to_dict()
+            key = f"baseline.{config}.{name}"
+            low, high = report["ci"]["accuracy"]
+            accuracy = _f3(report["metrics"]["accuracy"])
+            out[f"{key}.accuracy"] = f"{accuracy} [{_f3(low)}, {_f3(high)}]"
+            out[f"{key}.nmae"] = _f3(report["metrics"]["nmae"])
+            for metric in ("accuracy", "nmae"):
+                spread = report["fairness"]["subgroup"][metric]["norm_range"]
+                out[f"{key}.norm_range_{metric}"] = _f3(spread)
+            out[f"{key}.fallback"] = _n(result.n_fallback)
+            out[f"{key}.missing"] = _n(report["n_missing"])
+    return out
+
+
+NULL_SHUFFLE_SEED = 5
+DEMOGRAPHICS = ("Q260", "Q262", "Q275R", "Q288R", "Q289", "Q290")
+
+
+def null_build(scratch: Path) -> Path:
+    """An unweighted build of the SYNTHETIC sample with every item's answers shuffled across
+    respondents (seed :data:`NULL_SHUFFLE_SEED`): subgroups then differ only by chance."""
+    import numpy as np
+
+    from sgbench.builder import build_dataset
+    from sgbench.builder.synthetic import synthetic_sample
+
+    frame = synthetic_sample()
+    rng = np.random.default_rng(NULL_SHUFFLE_SEED)
+    for column in frame.columns:
+        if column.startswith("Q") and column not in DEMOGRAPHICS:
+            frame[column] = rng.permutation(frame[column].to_numpy())
+    path = scratch / "shuffled.csv"
+    frame.to_csv(path, index=False)
+    build_dataset(wvs_path=path, out_dir=scratch / "null", weighted=False)
+    return scratch / "null"
+
+
+def offscale_items(catalogue: Any) -> str:
+    """The items with off-scale options, runs of consecutive items with the same option merged:
+    ``Q119 (0 "Hard to say"), Q122–Q129 (1 "Hard to say"), …``."""
+    runs: list[tuple[list[int], str]] = []
+    for item in catalogue:
+        marked = ", ".join(f'{o.code} "{o.label}"' for o in item.options if o.off_scale)
+        if not marked:
+            continue
+        number = int(re.sub(r"\D", "", item.question_id))
+        if runs and runs[-1][1] == marked and runs[-1][0][-1] == number - 1:
+            runs[-1][0].append(number)
+        else:
+            runs.append(([number], marked))
+    return ", ".join(
+        (f"Q{n[0]}" if len(n) == 1 else f"Q{n[0]}–Q{n[-1]}") + f" ({marked})" for n, marked in runs
+    )
+
+
+def target_figures(dataset: Path, scratch: Path) -> dict[str, str]:
+    """Splits by question, OOD overlap, target reliability, null MDS and off-scale items."""
+    import numpy as np
+    import pandas as pd
+
+    from sgbench.catalogue import load_catalogue
+    from sgbench.dataset import NEAR_COPY, load_config
+    from sgbench.stats import compute_stats
+
+    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for config, splits in manifest["configs"].items():
+        for split, counts in splits.items():
+            out[f"questions.{config}.{split}"] = _n(counts["questions"])
+    overlap = sorted(manifest["train_overlap"].items(), key=lambda kv: (-kv[1]["jaccard"], kv[0]))
+    jaccard = np.array([entry["jaccard"] for _, entry in overlap])
+    out["overlap.near"] = _n((jaccard >= NEAR_COPY).sum())
+    out["overlap.mid"] = _n(((jaccard >= 0.5) & (jaccard < NEAR_COPY)).sum())
+    out["overlap.low"] = _n((jaccard < 0.5).sum())
+    out["overlap.near_list"] = "; ".join(
+        f"`{sid}` ≈ `{entry['subgroup']}` ({_f3(entry['jaccard'])})"
+        for sid, entry in overlap
+        if entry["jaccard"] >= NEAR_COPY
+    )
+    frames = load_config(dataset, "default")
+    every = pd.concat(list(frames.values()), ignore_index=True)
+    stability = every["mode_stability"]
+    out["stability.mean"] = _f3(stability.mean())
+    out["stability.median"] = _f3(stability.median())
+    out["stability.below_0.9"] = _pct(float(np.mean(stability < 0.9)))
+    out["stability.small"] = _f3(stability[every["n_valid"] <= 50].mean())
+    out["stability.large"] = _f3(stability[every["n_valid"] > 400].mean())
+    for split, frame in frames.items():
+        out[f"ceiling.default.{split}"] = _f3(frame["mode_stability"].mean())
+    null = compute_stats(null_build(scratch)).to_dict()["by_stratum"]
+    for stratum, values in null.items():
+        out[f"null.stratum.{stratum}.mds"] = _f3(values["mds"])
+    out["null.max_abs_corrected"] = _f3(max(abs(v["mds_corrected"]) for v in null.values()))
+    out["offscale.items"] = offscale_items(load_catalogue())
     return out
 
 
@@ -268,6 +351,7 @@ def stats_figures(dataset: Path, chart: Path | None = None) -> dict[str, str]:
     }
     for stratum, values in report["by_stratum"].items():
         out[f"stats.stratum.{stratum}.mds"] = _f3(values["mds"])
+        out[f"stats.stratum.{stratum}.mds_corrected"] = _f3(values["mds_corrected"])
         out[f"stats.stratum.{stratum}.distance"] = _f3(values["distance"])
     mode = report["population_mode"]
     out["stats.mode.accuracy"] = _f3(mode["overall"]["accuracy"])
@@ -343,6 +427,7 @@ def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str,
         out.update(catalogue_figures())
         out.update(baseline_figures(dataset, scratch))
         out.update(stats_figures(dataset, chart))
+        out.update(target_figures(dataset, scratch))
     out.update(benchmark_figures(ROOT / "benchmarks" / "results"))
     return out
 
