@@ -170,26 +170,19 @@ def test_mode_stability_agrees_with_a_respondent_bootstrap(built: tuple[Path, st
 
 
 def test_mode_stability_by_hand_for_two_options() -> None:
-    # Counts 30 and 10, unit weights: under the Poisson bootstrap T_a − T_b ~ N(20, 30 + 10);
-    # two options chosen, so the difference moves in steps of 2 and a tie (0) counts:
-    # P(T_a − T_b > −1) = Φ(21 / √40).
+    # Counts 30 and 10, unit weights (shares .75 and .25 of a total weight of 40): under the
+    # Poisson bootstrap T_a − T_b ~ N(20, 30 + 10); two options chosen, so the difference moves
+    # in steps of 2 and a tie (0) counts: P(T_a − T_b > −1) = Φ(21 / √40).
+    shares, totals = np.array([[0.75, 0.25]]), np.array([40.0])
     value = mode_stability(
-        np.array([[30.0, 10.0]]),
-        np.array([[30.0, 10.0]]),
-        np.array([0]),
-        np.array([2]),
-        np.array([40]),
+        shares, totals, np.array([[30.0, 10.0]]), np.array([0]), np.array([2]), np.array([40])
     )
-    assert value[0] == pytest.approx(normal_cdf(np.array([21 / np.sqrt(40.0)]))[0], abs=1e-6)
+    assert value[0] == pytest.approx(normal_cdf(np.array([21 / np.sqrt(40.0)]))[0], abs=1e-4)
     # Unequal weights (sums 30 and 10, squared sums 45 and 12): no correction, Φ(20 / √57).
     value = mode_stability(
-        np.array([[30.0, 10.0]]),
-        np.array([[45.0, 12.0]]),
-        np.array([0]),
-        np.array([2]),
-        np.array([40]),
+        shares, totals, np.array([[45.0, 12.0]]), np.array([0]), np.array([2]), np.array([40])
     )
-    assert value[0] == pytest.approx(normal_cdf(np.array([20 / np.sqrt(57.0)]))[0], abs=1e-6)
+    assert value[0] == pytest.approx(normal_cdf(np.array([20 / np.sqrt(57.0)]))[0], abs=1e-4)
 
 
 def test_normal_cdf_matches_known_values() -> None:

@@ -70,7 +70,8 @@ def answer_cells(
     n_items = positions.shape[1]
     counts = np.zeros((n_subgroups, n_items, n_options), dtype=np.int32)
     sums = np.zeros((n_subgroups, n_items, n_options), dtype=np.float64)
-    squares = np.zeros((n_subgroups, n_items, n_options), dtype=np.float64)
+    # float32: the variances feed a three-decimal probability, and this array is as large as sums.
+    squares = np.zeros((n_subgroups, n_items, n_options), dtype=np.float32)
     for subgroup_of in membership:
         members = subgroup_of >= 0
         if not members.any():
@@ -179,9 +180,9 @@ def aggregate(
     tied = in_scale & (shares >= (top - TIE_TOLERANCE)[:, None])
     first_mode = tied.argmax(axis=1)
     margin = np.where(tied.sum(axis=1) > 1, 0.0, top - second)
-    # Weight totals compare like shares.
     stability = mode_stability(
-        np.where(in_scale, shares, 0.0) * totals[:, None],
+        shares,
+        totals,
         squares,
         first_mode,
         n_options,

@@ -34,8 +34,8 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-QUADRATURE_NODES: Final = 24
-CHUNK: Final = 32_768
+QUADRATURE_NODES: Final = 16
+CHUNK: Final = 8_192
 """Samples per block: bounds the (samples × nodes × options) temporary arrays."""
 
 METHOD: Final = (
@@ -47,21 +47,23 @@ METHOD: Final = (
 """How ``mode_stability`` is computed (recorded in the manifest)."""
 
 
-def normal_cdf(x: FloatArray) -> FloatArray:
-    """Standard normal CDF, via Abramowitz & Stegun 7.1.26 for erf (absolute error < 1e-7)."""
-    z = np.abs(x) / np.sqrt(2.0)
+def normal_cdf(x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
+    """Standard normal CDF, via Abramowitz & Stegun 7.1.26 for erf (absolute error < 1e-7 in
+    float64); keeps the input's float type."""
+    z = np.abs(x) * 0.7071067811865476  # a Python float keeps float32 input float32
     t = 1.0 / (1.0 + 0.3275911 * z)
     poly = t * (
         0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
     )
     erf = 1.0 - poly * np.exp(-z * z)
-    result: FloatArray = 0.5 * (1.0 + np.sign(x) * erf)
+    result: npt.NDArray[np.floating] = 0.5 * (1.0 + np.sign(x) * erf)
     return result
 
 
 def mode_stability(
-    weight_sums: FloatArray,
-    weight_squares: FloatArray,
+    shares: FloatArray,
+    totals: FloatArray,
+    weight_squares: npt.NDArray[np.floating],
     answer: npt.NDArray[np.int64],
     n_options: npt.NDArray[np.int64],
     n_valid: npt.NDArray[np.int64],
@@ -69,22 +71,19 @@ def mode_stability(
     """``P(answer is modal)`` under a bootstrap of each pair's respondents (module docstring).
 
     Args:
-        weight_sums: ``(N, K)`` total weight per option (0 for padding and unchosen options).
-        weight_squares: ``(N, K)`` sum of squared weights per option.
+        shares: ``(N, K)`` weighted share per option (columns from ``n_options`` on ignored).
+        totals: ``(N,)`` total weight of the pair's valid answers (``W_k = shares · totals``).
+        weight_squares: ``(N, K)`` sum of squared weights per option (``V_k``).
         answer: ``(N,)`` scale position of the sample's answer.
-        n_options: ``(N,)`` the item's number of options (columns beyond it are padding).
-        n_valid: ``(N,)`` respondents behind each row (to tell equal weights, see below).
+        n_options: ``(N,)`` the item's number of options.
+        n_valid: ``(N,)`` respondents behind each row (to tell equal weights).
 
     Returns:
-        ``(N,)`` values in [0, 1].
+        ``(N,)`` values in [0, 1]. The quadrature runs in float32 (it needs three decimals).
     """
     nodes, node_weights = np.polynomial.hermite.hermgauss(QUADRATURE_NODES)
+    nodes32 = nodes.astype(np.float32)
     node_weights = node_weights / np.sqrt(np.pi)
-    total, squares = weight_sums.sum(axis=1), weight_squares.sum(axis=1)
-    # n·Σw² = (Σw)² exactly when all weights are equal (Cauchy–Schwarz); then steps are Σw / n.
-    equal = np.isclose(n_valid * squares, total * total, rtol=1e-9, atol=0.0)
-    step = np.where((weight_squares > 0).sum(axis=1) == 2, 1.0, 0.5)
-    correction = np.where(equal, step * total / np.maximum(n_valid, 1), 0.0)
     out = np.empty(len(answer), dtype=np.float64)
     # Rows grouped by their number of options, so padding columns cost nothing.
     for k in np.unique(n_options):
@@ -92,15 +91,25 @@ def mode_stability(
         for start in range(0, len(same), CHUNK):
             rows = same[start : start + CHUNK]
             at = np.arange(len(rows))
-            mean, var = weight_sums[rows, :k], weight_squares[rows, :k]
+            total, n = totals[rows], n_valid[rows]
+            mean = shares[rows, :k] * total[:, None]
+            var = weight_squares[rows, :k].astype(np.float64)
+            # n·Σw² = (Σw)² exactly when all weights are equal (Cauchy–Schwarz).
+            equal = np.isclose(n * var.sum(axis=1), total * total, rtol=1e-6, atol=0.0)
+            step = np.where((var > 0).sum(axis=1) == 2, 1.0, 0.5)
+            correction = np.where(equal, step * total / np.maximum(n, 1), 0.0)
             a = answer[rows]
-            t = mean[at, a, None] + np.sqrt(2.0 * var[at, a])[:, None] * nodes[None, :]
             sd = np.sqrt(var)
             rivals = sd > 0
             rivals[at, a] = False
-            scale = np.where(rivals, sd, 1.0)[:, None, :]
-            shift = t + correction[rows, None]
-            z = (shift[:, :, None] - mean[:, None, :]) / scale
-            factor = np.where(rivals[:, None, :], normal_cdf(z), 1.0)
-            out[rows] = factor.prod(axis=2) @ node_weights
+            centre = (mean[at, a] + correction)[:, None] - mean  # (rows, k), float64
+            spread = np.sqrt(2.0) * sd[at, a]
+            scale = np.where(rivals, sd, 1.0)
+            # z_k at node x: (W_a + c + √2·sd_a·x − W_k) / sd_k, in float32 for speed.
+            z = (
+                centre.astype(np.float32)[:, None, :]
+                + (spread.astype(np.float32)[:, None] * nodes32[None, :])[:, :, None]
+            ) / scale.astype(np.float32)[:, None, :]
+            factor = np.where(rivals[:, None, :], normal_cdf(z), np.float32(1.0))
+            out[rows] = factor.prod(axis=2, dtype=np.float64) @ node_weights
     return np.clip(out, 0.0, 1.0)
