@@ -16,8 +16,8 @@ from sgbench.builder.config import BuildConfig, stratum_name
 from sgbench.builder.reader import SurveyData
 from sgbench.builder.reliability import METHOD as RELIABILITY_METHOD
 from sgbench.catalogue import Item
-from sgbench.versioning import VERSION_POLICY
 from sgbench.splits import split_manifest
+from sgbench.versioning import VERSION_POLICY
 
 
 class BuiltFrom(TypedDict):
