@@ -172,3 +172,19 @@ def country_numeric_code(alpha: str) -> int | None:
     """The numeric code of an alpha-3 code, or None when the catalogue does not know it."""
     country = load_countries().get(alpha.upper())
     return None if country is None else country.numeric
+
+
+@cache
+def load_value_labels() -> dict[str, dict[int, str]]:
+    """The codebook's value labels of the demographic variables subgroups are defined by:
+    ``{variable: {code: label}}`` (``labels.json``; its ``source`` says where they come from).
+
+    Only substantive codes are listed, and only the variables (and, for Q290, the country
+    codes) the shipped build configs use; a variable or code absent here has no known label.
+    """
+    text = resources.files(__package__).joinpath("labels.json").read_text(encoding="utf-8")
+    raw = json.loads(text)["variables"]
+    return {
+        variable: {int(code): label for code, label in codes.items()}
+        for variable, codes in raw.items()
+    }

@@ -1,0 +1,365 @@
+"""``sgbench import paper-outputs``: the study's released outputs as a responses file of ours.
+
+Each released ``custom_id`` is matched exactly against the released-format ids of the dataset's
+samples, enumerated from the dataset's own definitions (:mod:`sgbench.paper.ids`). A row is
+matched when its id is spelled by exactly one sample and no other row names that sample; every
+other row is left out, never guessed, with one reason:
+
+- ``garbled``: not ``<question>_<stratum>_<value>`` in shape (fewer than three parts, an empty
+  part, or white space);
+- ``unknown question``: no question of the dataset starts it;
+- ``unknown stratum``: no stratum of the dataset follows the question;
+- ``unknown value``: the values are not released labels of the stratum's attributes;
+- ``not in dataset``: a valid subgroup and question the dataset has no sample for (the subgroup
+  is below the size threshold, the pair below the valid-answer threshold, or the question was
+  dropped);
+- ``ambiguous``: the id is spelled by more than one sample;
+- ``duplicate``: another row names the same sample (or has the same id);
+- ``no response``: the response is not text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from sgbench.builder.config import stratum_name
+from sgbench.catalogue import items_by_id
+from sgbench.dataset import CONFIG_SPLITS, check_config_split, load_manifest, split_file
+from sgbench.errors import InputError
+from sgbench.files import write_atomic
+from sgbench.paper.ids import (
+    PART_SEPARATOR,
+    ReleasedLabels,
+    released_labels,
+    stratum_spellings,
+    subgroup_suffixes,
+)
+from sgbench.paper.source import HubLoader, read_source
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TEMPLATE: Final = "paper-released"
+"""The ``template`` of every imported line: the study's own prompts, not one of ours."""
+REASONS: Final = (
+    "garbled",
+    "unknown question",
+    "unknown stratum",
+    "unknown value",
+    "not in dataset",
+    "ambiguous",
+    "duplicate",
+    "no response",
+)
+UNRECOGNISED: Final = "(unrecognised)"
+"""The stratum of an id whose stratum could not be read."""
+_SHAPE: Final = re.compile(r"^[^\s_]+(?:_[^\s_]+){2,}$")
+
+
+@dataclass(frozen=True)
+class SampleIndex:
+    """A dataset's samples under every released spelling, and what diagnosing a miss needs."""
+
+    keys: pd.DataFrame
+    """``custom_id`` (a released spelling), ``id`` (our sample id); sorted."""
+    stratum_of: pd.Series
+    """Our sample id → its stratum, for every sample of the config."""
+    questions: tuple[str, ...]
+    """The catalogue's and the dataset's question ids, longest first (a prefix test takes the
+    first that fits)."""
+    strata: dict[str, list[tuple[str, ...]]]
+    """Released stratum spelling → the attribute orders it can name, longest spelling first."""
+    stratum_names: dict[str, tuple[str, ...]]
+    """The dataset's stratum name → its attributes."""
+    labels: ReleasedLabels
+    dataset: dict[str, Any]
+    """``name``, ``version``, ``synthetic`` (from the manifest) and ``config``."""
+
+
+def build_index(dataset_dir: str | Path, config: str = "paper") -> SampleIndex:
+    """Every sample of ``config`` (all splits) under every released spelling of its id.
+
+    Raises:
+        InputError: the dataset folder, its manifest or a split file cannot be read.
+    """
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    check_config_split(config)
+    manifest = load_manifest(dataset_dir)
+    try:
+        strata = {stratum_name(tuple(s)): tuple(s) for s in manifest["strata"]}
+        labels = released_labels(manifest["attributes"])
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise InputError(f"{dataset_dir}: manifest.json lacks strata or attributes ({exc})") from None
+    columns = ["id", "question_id", "subgroup_id", "stratum", "subgroup"]
+    frames = []
+    for split in CONFIG_SPLITS[config]:
+        path = Path(dataset_dir) / split_file(config, split)
+        try:
+            table = pq.read_table(path, columns=columns)
+        except Exception as exc:  # pyarrow raises several unrelated types
+            raise InputError(f"{path}: not a readable split file ({exc})") from None
+        frames.append(table.to_pandas())
+    samples = pd.concat(frames, ignore_index=True)
+    # A hundred-odd subgroups, each spelled a few ways; the samples then join on subgroup_id.
+    suffix_rows = []
+    first = samples.drop_duplicates("subgroup_id")
+    for subgroup_id, stratum, struct in zip(
+        first["subgroup_id"], first["stratum"], first["subgroup"], strict=True
+    ):
+        values = {name: value for name, value in struct.items() if value is not None}
+        for suffix in subgroup_suffixes(strata[stratum], values, labels):
+            suffix_rows.append((subgroup_id, suffix))
+    suffixes = pd.DataFrame(suffix_rows, columns=["subgroup_id", "suffix"])
+    keys = samples.merge(suffixes, on="subgroup_id", how="inner")
+    keys["custom_id"] = keys["question_id"] + PART_SEPARATOR + keys["suffix"]
+    keys = keys[["custom_id", "id"]].sort_values(["custom_id", "id"])
+    spellings: dict[str, list[tuple[str, ...]]] = {}
+    for stratum in strata.values():
+        for spelling, order in stratum_spellings(stratum).items():
+            spellings.setdefault(spelling, []).append(order)
+    try:
+        catalogue = set(items_by_id(int(manifest.get("built_from", {}).get("wave", 7))))
+    except ValueError:
+        catalogue = set()
+    questions = catalogue | set(samples["question_id"])
+    return SampleIndex(
+        keys=keys.reset_index(drop=True),
+        stratum_of=samples.set_index("id")["stratum"].sort_index(),
+        questions=tuple(sorted(questions, key=lambda q: (-len(q), q))),
+        strata=dict(sorted(spellings.items(), key=lambda kv: (-len(kv[0]), kv[0]))),
+        stratum_names=strata,
+        labels=labels,
+        dataset={
+            "name": manifest.get("name"),
+            "version": manifest.get("version"),
+            "synthetic": manifest.get("synthetic"),
+            "config": config,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A released row that was not imported."""
+
+    custom_id: str
+    reason: str
+    """One of :data:`REASONS`."""
+    stratum: str
+    """The stratum the id names (the dataset's name for it), or :data:`UNRECOGNISED`."""
+    candidates: tuple[str, ...] = ()
+    """Our sample ids the id could stand for (``ambiguous``, ``duplicate``)."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The imported responses and everything left out."""
+
+    lines: tuple[dict[str, str], ...]
+    """``{"id", "response", "model", "template", "custom_id"}`` per matched row, by ``id``."""
+    left_out: tuple[LeftOut, ...]
+    """Rows not imported, by ``custom_id`` then reason."""
+    n_rows: int
+    n_samples: dict[str, int]
+    """Stratum → samples of the config."""
+    without_output: dict[str, int]
+    """Stratum → samples of the config no imported row names."""
+    unlabelled: dict[str, dict[str, str]]
+    """Attribute → value → why it has no released label."""
+    dataset: dict[str, Any]
+    model: str
+
+    def to_jsonl(self) -> str:
+        """The responses as JSON Lines (a trailing newline; '' when none matched)."""
+        return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in self.lines)
+
+    def by_stratum(self) -> dict[str, dict[str, int]]:
+        """Stratum → reason → rows left out, both sorted."""
+        counts = Counter((row.stratum, row.reason) for row in self.left_out)
+        table: dict[str, dict[str, int]] = {}
+        for (stratum, reason), n in sorted(counts.items()):
+            table.setdefault(stratum, {})[reason] = n
+        return table
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report (``--report``): counts, every row left out, samples not covered."""
+        reasons = Counter(row.reason for row in self.left_out)
+        return {
+            "dataset": self.dataset,
+            "model": self.model,
+            "template": TEMPLATE,
+            "rows": self.n_rows,
+            "imported": len(self.lines),
+            "left_out": len(self.left_out),
+            "left_out_by_reason": {r: reasons[r] for r in REASONS if reasons[r]},
+            "left_out_by_stratum": self.by_stratum(),
+            "left_out_rows": [
+                {
+                    "custom_id": row.custom_id,
+                    "reason": row.reason,
+                    "stratum": row.stratum,
+                    "candidates": list(row.candidates),
+                }
+                for row in self.left_out
+            ],
+            "samples": self.n_samples,
+            "samples_without_output": self.without_output,
+            "values_without_released_label": self.unlabelled,
+        }
+
+    def to_json(self) -> str:
+        """The report as JSON text; the same inputs give the same bytes."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def summary(self, list_limit: int | None = None) -> str:
+        """What stderr shows: counts, left-out rows per stratum and reason, and the rows
+        themselves (the first ``list_limit`` of them, all when None)."""
+        lines = [
+            f"imported {len(self.lines)} of {self.n_rows} rows as model {self.model!r}; "
+            f"{len(self.left_out)} left out; "
+            f"{sum(self.without_output.values())} of {sum(self.n_samples.values())} samples "
+            f"of config {self.dataset['config']!r} have no imported row",
+        ]
+        for attribute, values in self.unlabelled.items():
+            for value, why in values.items():
+                lines.append(f"no released label for {attribute}={value!r}: {why}")
+        if self.left_out:
+            lines.append("left out, per stratum:")
+            for stratum, reasons in self.by_stratum().items():
+                counts = ", ".join(f"{reason}: {n}" for reason, n in reasons.items())
+                lines.append(f"  {stratum}: {counts}")
+            shown = self.left_out if list_limit is None else self.left_out[:list_limit]
+            lines.append("rows left out (custom_id: reason):")
+            for row in shown:
+                extra = f" ({', '.join(row.candidates)})" if row.candidates else ""
+                lines.append(f"  {row.custom_id}: {row.reason}{extra}")
+            if len(shown) < len(self.left_out):
+                lines.append(f"  ... and {len(self.left_out) - len(shown)} more in the report")
+        return "\n".join(lines)
+
+
+def _stratum_name(order: tuple[str, ...], index: SampleIndex) -> str:
+    return next(name for name, names in index.stratum_names.items() if set(names) == set(order))
+
+
+def diagnose(custom_id: str, index: SampleIndex) -> tuple[str, str]:
+    """Why an id spelled by no sample is not one: ``(reason, stratum)`` (module docstring)."""
+    import itertools
+
+    if not _SHAPE.match(custom_id):
+        return "garbled", UNRECOGNISED
+    question = next((q for q in index.questions if custom_id.startswith(q + PART_SEPARATOR)), None)
+    if question is None:
+        return "unknown question", UNRECOGNISED
+    rest = custom_id[len(question) + 1 :]
+    for spelling, orders in index.strata.items():
+        values = rest[len(spelling) + 1 :]
+        # "sex_x_caste_..." starts with the stratum "sex" but names a pair nobody defined.
+        if not rest.startswith(spelling + PART_SEPARATOR) or values.startswith("x_"):
+            continue
+        stratum = _stratum_name(orders[0], index)
+        for order in orders:
+            texts = [list(index.labels.labels.get(name, {}).values()) for name in order]
+            if values in {PART_SEPARATOR.join(c) for c in itertools.product(*texts)}:
+                return "not in dataset", _stratum_name(order, index)
+        return "unknown value", stratum
+    return "unknown stratum", UNRECOGNISED
+
+
+def match_outputs(frame: pd.DataFrame, index: SampleIndex, model: str) -> ImportResult:
+    """Match released rows (``custom_id``, ``response``) to the samples of ``index``."""
+    rows = frame.assign(row=range(len(frame)))
+    candidates = index.keys.groupby("custom_id", sort=True)["id"].agg(tuple)
+    rows["candidates"] = rows["custom_id"].map(candidates)
+    left_out: list[LeftOut] = []
+    unique = rows[rows["candidates"].map(lambda c: isinstance(c, tuple) and len(c) == 1)].copy()
+    unique["id"] = unique["candidates"].map(lambda c: c[0])
+    for custom_id, found in zip(rows["custom_id"], rows["candidates"], strict=True):
+        if not isinstance(found, tuple):
+            reason, stratum = diagnose(custom_id, index)
+            left_out.append(LeftOut(custom_id, reason, stratum))
+        elif len(found) > 1:
+            left_out.append(LeftOut(custom_id, "ambiguous", _stratum_of(found, index), found))
+    # A sample named by two rows (the same id twice, or two spellings) takes neither.
+    repeated = unique["id"].duplicated(keep=False)
+    for custom_id, sample_id in zip(
+        unique.loc[repeated, "custom_id"], unique.loc[repeated, "id"], strict=True
+    ):
+        stratum = _stratum_of((sample_id,), index)
+        left_out.append(LeftOut(custom_id, "duplicate", stratum, (sample_id,)))
+    unique = unique[~repeated]
+    no_text = ~unique["response"].map(lambda value: isinstance(value, str))
+    for custom_id, sample_id in zip(
+        unique.loc[no_text, "custom_id"], unique.loc[no_text, "id"], strict=True
+    ):
+        left_out.append(LeftOut(custom_id, "no response", _stratum_of((sample_id,), index)))
+    unique = unique[~no_text].sort_values("id")
+    lines = tuple(
+        {
+            "id": sample_id,
+            "response": response,
+            "model": model,
+            "template": TEMPLATE,
+            "custom_id": custom_id,
+        }
+        for sample_id, response, custom_id in zip(
+            unique["id"], unique["response"], unique["custom_id"], strict=True
+        )
+    )
+    strata = index.stratum_of
+    missing = strata[~strata.index.isin(unique["id"])].value_counts().sort_index()
+    n_samples = strata.value_counts().sort_index()
+    return ImportResult(
+        lines=lines,
+        left_out=tuple(sorted(left_out, key=lambda r: (r.custom_id, r.reason, r.candidates))),
+        n_rows=len(frame),
+        n_samples={str(k): int(v) for k, v in n_samples.items()},
+        without_output={str(k): int(v) for k, v in missing.items()},
+        unlabelled=index.labels.unlabelled,
+        dataset=index.dataset,
+        model=model,
+    )
+
+
+def _stratum_of(sample_ids: tuple[str, ...], index: SampleIndex) -> str:
+    strata = sorted(set(index.stratum_of.loc[list(sample_ids)]))
+    return strata[0] if len(strata) == 1 else UNRECOGNISED
+
+
+def import_paper_outputs(
+    source: str,
+    dataset_dir: str | Path,
+    out: str | Path,
+    *,
+    config: str = "paper",
+    model: str | None = None,
+    hub_config: str | None = None,
+    hub_split: str = "train",
+    report: str | Path | None = None,
+    loader: HubLoader | None = None,
+) -> ImportResult:
+    """Read SOURCE, match its ids to ``config``'s samples, write the responses file ``out``
+    (and the JSON report ``report``), each all or nothing.
+
+    ``model`` defaults to ``hub_config`` when given, else SOURCE's file stem. Rows left out do
+    not stop the import; the caller decides what they mean (the CLI exits with code 3).
+
+    Raises:
+        InputError: SOURCE or the dataset cannot be read, or an output cannot be written.
+    """
+    frame = read_source(source, hub_config=hub_config, hub_split=hub_split, loader=loader)
+    index = build_index(dataset_dir, config)
+    name = model or hub_config or Path(source).stem
+    result = match_outputs(frame, index, name)
+    write_atomic(out, result.to_jsonl(), what="responses")
+    if report is not None:
+        write_atomic(report, result.to_json(), what="report")
+    return result

@@ -1,0 +1,111 @@
+"""Reading the study's released outputs: rows of ``custom_id`` and ``response``.
+
+A SOURCE is a local ``.jsonl``, ``.csv`` or ``.parquet`` file, or, when no such file exists and
+it looks like ``owner/name``, a Hugging Face Hub dataset loaded with ``datasets`` (online).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from sgbench.errors import InputError
+from sgbench.jsonl import json_objects, read_lines
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+COLUMNS: Final = ("custom_id", "response")
+"""The columns every source needs (others are ignored)."""
+LOCAL_FORMATS: Final = (".jsonl", ".csv", ".parquet")
+HUB_ID: Final = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+RELEASED_OUTPUTS: Final = "Incomple/SubgroupValuesSG-outputs"
+"""The Hub dataset holding the study's model outputs."""
+
+HubLoader = Callable[..., Any]
+"""``datasets.load_dataset``'s signature: ``(path, name, split=...)`` → a ``Dataset``."""
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    lines, problems, _ = read_lines(path)
+    rows = [obj for _, obj in json_objects(lines, problems)]
+    if problems:
+        number, message = problems[0]
+        raise InputError(f"{path}: line {number}: {message}")
+    return pd.DataFrame(rows)
+
+
+def _read_local(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".jsonl":
+            return _read_jsonl(path)
+        if suffix == ".csv":
+            # Strings as written: an id or response must never become a number or NaN.
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+    except InputError:
+        raise
+    except Exception as exc:  # pandas and pyarrow raise many unrelated types for a bad file
+        raise InputError(f"{path}: not a readable {suffix[1:]} file ({exc})") from None
+    raise InputError(f"{path}: unknown format; use one of {', '.join(LOCAL_FORMATS)}")
+
+
+def _load_hub(
+    source: str, config: str | None, split: str, loader: HubLoader | None
+) -> pd.DataFrame:
+    if loader is None:
+        from datasets import load_dataset
+
+        loader = load_dataset
+    try:
+        dataset = loader(source, config, split=split)
+    except Exception as exc:  # the Hub client raises many types (offline, missing, auth)
+        raise InputError(f"{source}: cannot load from the Hub ({exc})") from None
+    frame: pd.DataFrame = dataset.to_pandas()
+    return frame
+
+
+def read_source(
+    source: str,
+    *,
+    hub_config: str | None = None,
+    hub_split: str = "train",
+    loader: HubLoader | None = None,
+) -> pd.DataFrame:
+    """The ``custom_id`` and ``response`` columns of SOURCE, in its row order.
+
+    Args:
+        source: a local file path, or a Hub dataset id (used only when no such file exists).
+        hub_config, hub_split: the Hub dataset's config and split.
+        loader: replaces ``datasets.load_dataset`` (tests inject one; nothing else should).
+
+    Raises:
+        InputError: no such file and not a Hub id, an unreadable file, a missing column, or a
+            ``custom_id`` that is not text (the message names SOURCE and the column or line).
+    """
+    path = Path(source)
+    if path.exists():
+        if not path.is_file():
+            raise InputError(f"{source}: not a file")
+        frame = _read_local(path)
+    elif HUB_ID.match(source) and path.suffix.lower() not in LOCAL_FORMATS:
+        frame = _load_hub(source, hub_config, hub_split, loader)
+    else:
+        raise InputError(f"{source}: no such file (and not a Hub dataset id owner/name)")
+    missing = [column for column in COLUMNS if column not in frame.columns]
+    if missing:
+        raise InputError(f"{source}: missing column(s) {missing}; a source needs {list(COLUMNS)}")
+    frame = frame.loc[:, list(COLUMNS)].reset_index(drop=True)
+    not_text = ~frame["custom_id"].map(lambda value: isinstance(value, str))
+    if not_text.any():
+        row = int(not_text.to_numpy().argmax())
+        raise InputError(f"{source}: row {row + 1}: custom_id is not text")
+    return frame
