@@ -2,11 +2,11 @@
 
 One module per command family (:mod:`~sgbench.cli.build`, :mod:`~sgbench.cli.score`,
 :mod:`~sgbench.cli.publish`, :mod:`~sgbench.cli.run`, :mod:`~sgbench.cli.export`,
-:mod:`~sgbench.cli.stats`, :mod:`~sgbench.cli.leaderboard`, :mod:`~sgbench.cli.judge`); shared
-options, whose choices come from library constants, in :mod:`~sgbench.cli.options`; exit codes
-and error handling, once for every command, in :mod:`~sgbench.cli.errors` (0 done, 2 error or
-usage, 3 completed with something left out, 130 interrupted). Data goes to stdout, diagnostics
-to stderr.
+:mod:`~sgbench.cli.stats`, :mod:`~sgbench.cli.leaderboard`, :mod:`~sgbench.cli.judge`,
+:mod:`~sgbench.cli.paper`); shared options, whose choices come from library constants, in
+:mod:`~sgbench.cli.options`; exit codes and error handling, once for every command, in
+:mod:`~sgbench.cli.errors` (0 done, 2 error or usage, 3 completed with something left out, 130
+interrupted). Data goes to stdout, diagnostics to stderr.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sgbench.cli.errors import EXIT_LEFT_OUT, SgbenchGroup
 from sgbench.cli.export import export_group
 from sgbench.cli.judge import judge_command, judge_report_command
 from sgbench.cli.leaderboard import baseline_command, leaderboard_command
+from sgbench.cli.paper import import_group, paper_table_command
 from sgbench.cli.publish import push, validate
 from sgbench.cli.run import prompts_command, run_command
 from sgbench.cli.score import parse, score
@@ -50,6 +51,8 @@ for _command in (
     leaderboard_command,
     judge_command,
     judge_report_command,
+    import_group,
+    paper_table_command,
 ):
     main.add_command(_command)
 

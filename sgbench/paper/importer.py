@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -97,7 +96,9 @@ def build_index(dataset_dir: str | Path, config: str = "paper") -> SampleIndex:
         strata = {stratum_name(tuple(s)): tuple(s) for s in manifest["strata"]}
         labels = released_labels(manifest["attributes"])
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise InputError(f"{dataset_dir}: manifest.json lacks strata or attributes ({exc})") from None
+        raise InputError(
+            f"{dataset_dir}: manifest.json lacks strata or attributes ({exc})"
+        ) from None
     columns = ["id", "question_id", "subgroup_id", "stratum", "subgroup"]
     frames = []
     for split in CONFIG_SPLITS[config]:

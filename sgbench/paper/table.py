@@ -1,0 +1,194 @@
+"""``sgbench paper-table``: the study's published figures beside our score reports.
+
+The published figures are package data (``results.json``, with their source), stored once. A
+score report (``sgbench score --json``) is put beside a published row when its model name
+matches: the name given as ``NAME=REPORT.json``, else the report file's stem. Names are compared
+after case folding and dropping every character but letters and digits (``gpt-4.1`` is
+``GPT-4.1``); a name ending in ``fine-tuned`` (``Llama-3.1-8B-fine-tuned``) goes beside the
+fine-tuned figures, any other beside the zero-shot ones. Nothing else is guessed: a model name
+the paper does not list is shown apart.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+from sgbench.errors import InputError
+
+FIGURES: Final = ("accuracy", "nmae", "accuracy_norm_range", "nmae_norm_range")
+"""The published figures, in column order."""
+HEADINGS: Final = ("accuracy", "NMAE", "NR(acc)", "NR(NMAE)")
+REPORT_KEYS: Final = {
+    "accuracy": ("metrics", "accuracy"),
+    "nmae": ("metrics", "nmae"),
+    "accuracy_norm_range": ("fairness", "subgroup", "accuracy", "norm_range"),
+    "nmae_norm_range": ("fairness", "subgroup", "nmae", "norm_range"),
+}
+"""Where a score report holds each figure."""
+FINE_TUNED: Final = "fine-tuned"
+ZERO_SHOT: Final = "zero-shot"
+
+
+@dataclass(frozen=True)
+class PaperResults:
+    """The published table."""
+
+    source: str
+    config: str
+    split: str
+    settings: tuple[str, ...]
+    rows: dict[str, dict[str, dict[str, float]]]
+    """Model name → setting → figure → value, in the paper's order."""
+    notes: tuple[str, ...]
+
+
+@cache
+def load_paper_results() -> PaperResults:
+    """The study's published figures (``sgbench/paper/results.json``)."""
+    text = resources.files(__package__).joinpath("results.json").read_text(encoding="utf-8")
+    raw = json.loads(text)
+    return PaperResults(
+        source=raw["source"],
+        config=raw["config"],
+        split=raw["split"],
+        settings=tuple(raw["settings"]),
+        rows={
+            entry["name"]: {s: dict(entry[s]) for s in raw["settings"] if s in entry}
+            for entry in raw["models"]
+        },
+        notes=tuple(raw["notes"]),
+    )
+
+
+def normalise(name: str) -> str:
+    """A model name as compared: case folded, letters and digits only."""
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+def resolve(name: str, results: PaperResults) -> tuple[str | None, str]:
+    """The paper's row a model name stands for (or None) and the setting (module docstring)."""
+    key = normalise(name)
+    setting = ZERO_SHOT
+    suffix = normalise(FINE_TUNED)
+    if key.endswith(suffix) and key != suffix:
+        key, setting = key.removesuffix(suffix), FINE_TUNED
+    rows = {normalise(row): row for row in results.rows}
+    return rows.get(key), setting
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One score report given to ``paper-table``."""
+
+    name: str
+    row: str | None
+    """The paper's row it matches, or None."""
+    setting: str
+    figures: dict[str, float | None]
+    config: str | None
+    split: str | None
+    synthetic: bool | None
+
+
+def _figure(report: dict[str, Any], path: tuple[str, ...]) -> float | None:
+    value: Any = report
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return float(value) if isinstance(value, int | float) else None
+
+
+def read_entry(argument: str, results: PaperResults) -> ReportEntry:
+    """``[NAME=]REPORT.json`` → the report's figures under its model name.
+
+    Raises:
+        InputError: the file is missing, not JSON, or not a score report.
+    """
+    name, sep, path_text = argument.partition("=")
+    if not sep or Path(argument).exists():
+        name, path_text = "", argument
+    path = Path(path_text)
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a readable JSON score report ({exc})") from None
+    if not isinstance(report, dict) or not isinstance(report.get("metrics"), dict):
+        raise InputError(f"{path}: not a score report (no `metrics`; see `sgbench score --json`)")
+    name = name or path.stem
+    row, setting = resolve(name, results)
+    dataset = report.get("dataset") if isinstance(report.get("dataset"), dict) else {}
+    return ReportEntry(
+        name=name,
+        row=row,
+        setting=setting,
+        figures={figure: _figure(report, keys) for figure, keys in REPORT_KEYS.items()},
+        config=dataset.get("config") if dataset else None,
+        split=report.get("split") if isinstance(report.get("split"), str) else None,
+        synthetic=dataset.get("synthetic") if dataset else None,
+    )
+
+
+def _cell(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+@dataclass(frozen=True)
+class PaperTable:
+    """The published rows with the matching reports beneath each, and the reports apart."""
+
+    results: PaperResults
+    entries: tuple[ReportEntry, ...]
+
+    def warnings(self) -> list[str]:
+        """Reports scored on another config or split than the paper's, or on SYNTHETIC data."""
+        lines = []
+        for entry in self.entries:
+            if (entry.config, entry.split) != (self.results.config, self.results.split):
+                lines.append(
+                    f"note: {entry.name} was scored on config {entry.config}, split "
+                    f"{entry.split}; the paper's figures are config {self.results.config}, "
+                    f"split {self.results.split}"
+                )
+            if entry.synthetic:
+                lines.append(f"note: {entry.name} was scored on SYNTHETIC data, not WVS data")
+        return lines
+
+    def render(self) -> str:
+        """The table as text: one line per published (model, setting), reports beneath."""
+        width = max([len(n) for n in self.results.rows] + [len(e.name) + 2 for e in self.entries])
+        head = f"{'model':<{width}}  {'setting':<10}  {'from':<6}"
+        lines = [head + "".join(f"{h:>10}" for h in HEADINGS)]
+
+        def line(name: str, setting: str, origin: str, figures: dict[str, Any]) -> str:
+            cells = "".join(f"{_cell(figures.get(f)):>10}" for f in FIGURES)
+            return f"{name:<{width}}  {setting:<10}  {origin:<6}{cells}"
+
+        for model, settings in self.results.rows.items():
+            for setting, figures in settings.items():
+                lines.append(line(model, setting, "paper", figures))
+                for entry in self.entries:
+                    if (entry.row, entry.setting) == (model, setting):
+                        lines.append(line(f"  {entry.name}", setting, "ours", entry.figures))
+        apart = [
+            e for e in self.entries if e.row is None or e.setting not in self.results.rows[e.row]
+        ]
+        if apart:
+            lines += ["", "not in the paper's table:"]
+            lines += [line(f"  {e.name}", e.setting, "ours", e.figures) for e in apart]
+        lines += ["", f"source: {self.results.source}"]
+        lines += [f"- {note}" for note in self.results.notes]
+        lines.append("NR = Norm. Range (P_max - P_min) / P_max over the evaluation subgroups.")
+        return "\n".join(lines)
+
+
+def paper_table(reports: list[str]) -> PaperTable:
+    """The published table with ``reports`` (``[NAME=]REPORT.json`` each) beside it."""
+    results = load_paper_results()
+    return PaperTable(results=results, entries=tuple(read_entry(r, results) for r in reports))
