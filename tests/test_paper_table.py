@@ -1,0 +1,138 @@
+"""``sgbench paper-table``: the published figures, with score reports beside their rows."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from sgbench.cli import main
+from sgbench.dataset import load_split
+from sgbench.paper.table import load_paper_results, normalise, resolve
+from sgbench.scoring import score_predictions, write_report
+
+
+def published() -> dict[str, Any]:
+    text = resources.files("sgbench.paper").joinpath("results.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def score_report(path: Path, accuracy: float, nmae: float, **dataset: Any) -> Path:
+    """The keys of a `sgbench score --json` report that the table reads."""
+    report = {
+        "dataset": {"name": "wvs-sg-subgroups", "config": "paper", "synthetic": False, **dataset},
+        "split": "test_ood",
+        "metrics": {"accuracy": accuracy, "nmae": nmae},
+        "fairness": {"subgroup": {"accuracy": {"norm_range": 0.25}, "nmae": {"norm_range": 0.3}}},
+    }
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return path
+
+
+def table_lines(output: str) -> list[list[str]]:
+    return [line.split() for line in output.splitlines()]
+
+
+def test_every_published_figure_is_printed_once() -> None:
+    result = CliRunner().invoke(main, ["paper-table"])
+    assert result.exit_code == 0, result.output
+    rows = table_lines(result.stdout)
+    for entry in published()["models"]:
+        for setting in ("zero-shot", "fine-tuned"):
+            if setting not in entry:
+                continue
+            name = entry["name"].split()
+            matching = [r for r in rows if r[: len(name) + 2] == [*name, setting, "paper"]]
+            assert len(matching) == 1, (entry["name"], setting)
+            figures = entry[setting]
+            expected = [
+                f"{figures[f]:.3f}" if f in figures else "–"
+                for f in ("accuracy", "nmae", "accuracy_norm_range", "nmae_norm_range")
+            ]
+            assert matching[0][len(name) + 2 :] == expected
+    assert "arXiv:2604.12851" in result.stdout
+
+
+def test_reports_go_beside_the_row_of_their_model(tmp_path: Path) -> None:
+    gpt = score_report(tmp_path / "gpt-4.1.json", 0.5, 0.2)
+    tuned = score_report(tmp_path / "run7.json", 0.7, 0.1)
+    other = score_report(tmp_path / "my-model.json", 0.4, 0.3)
+    args = ["paper-table", str(gpt), f"llama 3.1 8b fine-tuned={tuned}", str(other)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    at = lines.index(next(x for x in lines if x.startswith("GPT-4.1 ")))
+    assert lines[at + 1].split() == [
+        "gpt-4.1",
+        "zero-shot",
+        "ours",
+        "0.500",
+        "0.200",
+        "0.250",
+        "0.300",
+    ]
+    at = lines.index(next(x for x in lines if x.split()[:2] == ["Llama-3.1-8B", "fine-tuned"]))
+    assert lines[at + 1].split()[-6:] == ["fine-tuned", "ours", "0.700", "0.100", "0.250", "0.300"]
+    apart = lines[lines.index("not in the paper's table:") + 1].split()
+    assert apart == ["my-model", "zero-shot", "ours", "0.400", "0.300", "0.250", "0.300"]
+    assert result.stderr == ""
+
+
+def test_report_of_another_split_or_synthetic_data_is_flagged(tmp_path: Path) -> None:
+    report = score_report(tmp_path / "gpt-4o.json", 0.5, 0.2, config="default", synthetic=True)
+    result = CliRunner().invoke(main, ["paper-table", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "gpt-4o was scored on config default, split test_ood" in result.stderr
+    assert "gpt-4o was scored on SYNTHETIC data" in result.stderr
+
+
+def test_names_match_only_after_normalising() -> None:
+    results = load_paper_results()
+    assert normalise("GPT-4.1") == normalise("gpt 4.1") == "gpt41"
+    assert resolve("gpt-4o-mini", results) == ("GPT-4o-mini", "zero-shot")
+    assert resolve("Sailor2 8B (fine-tuned)", results) == ("Sailor2-8B", "fine-tuned")
+    assert resolve("gpt-4.1-mini", results) == (None, "zero-shot")
+    assert resolve("fine-tuned", results) == (None, "zero-shot")
+
+
+def test_not_a_score_report_is_one_error_line(tmp_path: Path) -> None:
+    bad = tmp_path / "gpt-4.1.json"
+    bad.write_text('{"accuracy": 1}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper-table", str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {bad}: not a score report (no `metrics`; see `sgbench score --json`)"
+    ]
+
+
+def test_a_real_score_report_is_read(built_default: Path, tmp_path: Path) -> None:
+    frame = load_split(built_default, "paper", "test_ood")
+    predictions = tmp_path / "modal.jsonl"
+    predictions.write_text(
+        "".join(
+            json.dumps({"id": i, "answer": int(a)}) + "\n"
+            for i, a in zip(frame["id"], frame["answer"], strict=True)
+        ),
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.json"
+    write_report(score_predictions(predictions, built_default, config="paper", n_boot=0), report)
+    result = CliRunner().invoke(main, ["paper-table", f"GPT-4o={report}"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    at = lines.index(next(x for x in lines if x.startswith("GPT-4o ")))
+    # Every answer modal: accuracy 1 and NMAE 0 in every subgroup, so neither spreads.
+    assert lines[at + 1].split() == [
+        "GPT-4o",
+        "zero-shot",
+        "ours",
+        "1.000",
+        "0.000",
+        "0.000",
+        "0.000",
+    ]
+    assert "SYNTHETIC" in result.stderr
