@@ -126,6 +126,7 @@ def test_modal_responses_import_parse_and_score_perfectly(
     summary = json.loads(report.read_text(encoding="utf-8"))
     assert summary["left_out"] == 0
     assert sum(summary["samples_without_output"].values()) == 0
+    assert summary["questions_without_output"] == []
 
     parsed = parse_responses(out, built_default, config="paper")
     assert parsed.unparsed_ids == ()
@@ -209,7 +210,10 @@ def test_bad_ids_are_reported_and_never_matched(
     released: pd.DataFrame, built_default: Path, tmp_path: Path
 ) -> None:
     bad = dict(BAD_IDS)
-    bad[dropped_subgroup_id(manifest(built_default))] = "not in dataset"
+    meta = manifest(built_default)
+    bad[dropped_subgroup_id(meta)] = "not in dataset"
+    # A catalogue question the build dropped (no valid answer in the SYNTHETIC sample).
+    bad[f"{next(iter(meta['items_dropped']))}_sex_Female"] = "not in dataset"
     good = released.head(5)
     rows = [{"custom_id": k, "response": "Answer: 1"} for k in bad]
     rows += good[["custom_id", "response"]].to_dict("records")

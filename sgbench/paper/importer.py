@@ -67,8 +67,8 @@ class SampleIndex:
 
     keys: pd.DataFrame
     """``custom_id`` (a released spelling), ``id`` (our sample id); sorted."""
-    stratum_of: pd.Series
-    """Our sample id → its stratum, for every sample of the config."""
+    samples: pd.DataFrame
+    """Every sample of the config: ``stratum`` and ``question_id``, indexed and sorted by id."""
     questions: tuple[str, ...]
     """The catalogue's and the dataset's question ids, longest first (a prefix test takes the
     first that fits)."""
@@ -133,7 +133,7 @@ def build_index(dataset_dir: str | Path, config: str = "paper") -> SampleIndex:
     questions = catalogue | set(samples["question_id"])
     return SampleIndex(
         keys=keys.reset_index(drop=True),
-        stratum_of=samples.set_index("id")["stratum"].sort_index(),
+        samples=samples.set_index("id")[["stratum", "question_id"]].sort_index(),
         questions=tuple(sorted(questions, key=lambda q: (-len(q), q))),
         strata=dict(sorted(spellings.items(), key=lambda kv: (-len(kv[0]), kv[0]))),
         stratum_names=strata,
@@ -173,6 +173,8 @@ class ImportResult:
     """Stratum → samples of the config."""
     without_output: dict[str, int]
     """Stratum → samples of the config no imported row names."""
+    questions_without_output: tuple[str, ...]
+    """Questions of the dataset no imported row asks (in catalogue order)."""
     unlabelled: dict[str, dict[str, str]]
     """Attribute → value → why it has no released label."""
     dataset: dict[str, Any]
@@ -213,6 +215,7 @@ class ImportResult:
             ],
             "samples": self.n_samples,
             "samples_without_output": self.without_output,
+            "questions_without_output": list(self.questions_without_output),
             "values_without_released_label": self.unlabelled,
         }
 
@@ -229,6 +232,11 @@ class ImportResult:
             f"{sum(self.without_output.values())} of {sum(self.n_samples.values())} samples "
             f"of config {self.dataset['config']!r} have no imported row",
         ]
+        if self.questions_without_output:
+            lines.append(
+                f"{len(self.questions_without_output)} question(s) of the dataset have no "
+                "imported row (see the report)"
+            )
         for attribute, values in self.unlabelled.items():
             for value, why in values.items():
                 lines.append(f"no released label for {attribute}={value!r}: {why}")
@@ -315,23 +323,34 @@ def match_outputs(frame: pd.DataFrame, index: SampleIndex, model: str) -> Import
             unique["id"], unique["response"], unique["custom_id"], strict=True
         )
     )
-    strata = index.stratum_of
-    missing = strata[~strata.index.isin(unique["id"])].value_counts().sort_index()
-    n_samples = strata.value_counts().sort_index()
+    samples = index.samples
+    uncovered = samples[~samples.index.isin(unique["id"])]
+    missing = uncovered["stratum"].value_counts().sort_index()
+    n_samples = samples["stratum"].value_counts().sort_index()
+    no_question = sorted(
+        set(samples["question_id"]) - set(samples.loc[unique["id"], "question_id"])
+    )
     return ImportResult(
         lines=lines,
         left_out=tuple(sorted(left_out, key=lambda r: (r.custom_id, r.reason, r.candidates))),
         n_rows=len(frame),
         n_samples={str(k): int(v) for k, v in n_samples.items()},
         without_output={str(k): int(v) for k, v in missing.items()},
+        questions_without_output=tuple(sorted(no_question, key=_question_order)),
         unlabelled=index.labels.unlabelled,
         dataset=index.dataset,
         model=model,
     )
 
 
+def _question_order(question_id: str) -> tuple[int, str]:
+    """Q2 before Q10: the number first, then the text."""
+    digits = re.sub(r"\D", "", question_id)
+    return (int(digits) if digits else 0, question_id)
+
+
 def _stratum_of(sample_ids: tuple[str, ...], index: SampleIndex) -> str:
-    strata = sorted(set(index.stratum_of.loc[list(sample_ids)]))
+    strata = sorted(set(index.samples.loc[list(sample_ids), "stratum"]))
     return strata[0] if len(strata) == 1 else UNRECOGNISED
 
 
