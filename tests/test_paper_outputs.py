@@ -232,7 +232,7 @@ def test_bad_ids_are_reported_and_never_matched(
         counts = per_stratum.setdefault(row["stratum"], {})
         counts[row["reason"]] = counts.get(row["reason"], 0) + 1
     assert summary["left_out_by_stratum"] == per_stratum
-    assert per_stratum["sex"] == {"unknown value": 1}
+    assert per_stratum["sex"] == {"unknown value": 1, "not in dataset": 1}
     for custom_id, reason in bad.items():
         if custom_id:
             assert f"  {custom_id}: {reason}" in result.stderr
