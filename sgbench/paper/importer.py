@@ -69,9 +69,8 @@ class SampleIndex:
     """``custom_id`` (a released spelling), ``id`` (our sample id); sorted."""
     samples: pd.DataFrame
     """Every sample of the config: ``stratum`` and ``question_id``, indexed and sorted by id."""
-    questions: tuple[str, ...]
-    """The catalogue's and the dataset's question ids, longest first (a prefix test takes the
-    first that fits)."""
+    questions: frozenset[str]
+    """The catalogue's and the dataset's question ids."""
     strata: dict[str, list[tuple[str, ...]]]
     """Released stratum spelling → the attribute orders it can name, longest spelling first."""
     stratum_names: dict[str, tuple[str, ...]]
@@ -134,7 +133,7 @@ def build_index(dataset_dir: str | Path, config: str = "paper") -> SampleIndex:
     return SampleIndex(
         keys=keys.reset_index(drop=True),
         samples=samples.set_index("id")[["stratum", "question_id"]].sort_index(),
-        questions=tuple(sorted(questions, key=lambda q: (-len(q), q))),
+        questions=frozenset(questions),
         strata=dict(sorted(spellings.items(), key=lambda kv: (-len(kv[0]), kv[0]))),
         stratum_names=strata,
         labels=labels,
@@ -265,7 +264,11 @@ def diagnose(custom_id: str, index: SampleIndex) -> tuple[str, str]:
 
     if not _SHAPE.match(custom_id):
         return "garbled", UNRECOGNISED
-    question = next((q for q in index.questions if custom_id.startswith(q + PART_SEPARATOR)), None)
+    # The longest prefix ending before a separator that is a question id.
+    cuts = [i for i, char in enumerate(custom_id) if char == PART_SEPARATOR]
+    question = next(
+        (custom_id[:i] for i in reversed(cuts) if custom_id[:i] in index.questions), None
+    )
     if question is None:
         return "unknown question", UNRECOGNISED
     rest = custom_id[len(question) + 1 :]
@@ -285,18 +288,21 @@ def diagnose(custom_id: str, index: SampleIndex) -> tuple[str, str]:
 
 def match_outputs(frame: pd.DataFrame, index: SampleIndex, model: str) -> ImportResult:
     """Match released rows (``custom_id``, ``response``) to the samples of ``index``."""
-    rows = frame.assign(row=range(len(frame)))
-    candidates = index.keys.groupby("custom_id", sort=True)["id"].agg(tuple)
-    rows["candidates"] = rows["custom_id"].map(candidates)
+    keys = index.keys
+    spelled_by = keys["custom_id"].value_counts()
+    # Ids spelled by one sample map directly; the few spelled by several keep their candidates.
+    single = keys[keys["custom_id"].map(spelled_by) == 1].set_index("custom_id")["id"]
+    n_samples = frame["custom_id"].map(spelled_by).fillna(0).astype(int)
+    unique = frame[n_samples == 1].assign(id=lambda f: f["custom_id"].map(single))
+    several = keys[keys["custom_id"].isin(frame.loc[n_samples > 1, "custom_id"])]
+    candidates = {cid: tuple(ids) for cid, ids in several.groupby("custom_id")["id"]}
     left_out: list[LeftOut] = []
-    unique = rows[rows["candidates"].map(lambda c: isinstance(c, tuple) and len(c) == 1)].copy()
-    unique["id"] = unique["candidates"].map(lambda c: c[0])
-    for custom_id, found in zip(rows["custom_id"], rows["candidates"], strict=True):
-        if not isinstance(found, tuple):
-            reason, stratum = diagnose(custom_id, index)
-            left_out.append(LeftOut(custom_id, reason, stratum))
-        elif len(found) > 1:
-            left_out.append(LeftOut(custom_id, "ambiguous", _stratum_of(found, index), found))
+    for custom_id in frame.loc[n_samples == 0, "custom_id"]:
+        reason, stratum = diagnose(custom_id, index)
+        left_out.append(LeftOut(custom_id, reason, stratum))
+    for custom_id in frame.loc[n_samples > 1, "custom_id"]:
+        found = candidates[custom_id]
+        left_out.append(LeftOut(custom_id, "ambiguous", _stratum_of(found, index), found))
     # A sample named by two rows (the same id twice, or two spellings) takes neither.
     repeated = unique["id"].duplicated(keep=False)
     for custom_id, sample_id in zip(
