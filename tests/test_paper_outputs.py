@@ -370,3 +370,18 @@ def test_all_spellings_of_a_pair_name_the_same_sample(built_default: Path, tmp_p
         assert result.exit_code == 0, (custom_id, result.output)
         assert json.loads(out.read_text())["id"] == "Q5/sex=female&age_group=16-24"
     assert len(ids) == 4  # 2 orders x (sex) x (age, age_group)
+
+
+def test_a_row_without_response_text_is_left_out(built_default: Path, tmp_path: Path) -> None:
+    source = tmp_path / "outputs.parquet"
+    pd.DataFrame(
+        {"custom_id": ["Q1_sex_Male", "Q1_sex_Female"], "response": [None, "Answer: 2"]}
+    ).to_parquet(source)
+    out, report = tmp_path / "out.jsonl", tmp_path / "report.json"
+    result = run_import(source, built_default, out, "--report", str(report))
+    assert result.exit_code == 3, result.output
+    summary = json.loads(report.read_text(encoding="utf-8"))
+    assert summary["left_out_rows"] == [
+        {"custom_id": "Q1_sex_Male", "reason": "no response", "stratum": "sex", "candidates": []}
+    ]
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["Q1/sex=female"]
