@@ -7,7 +7,7 @@ other row is left out, never guessed, with one reason:
 
 - ``garbled``: not ``<question>_<stratum>_<value>`` in shape (fewer than three parts, an empty
   part, or white space);
-- ``unknown question``: no question of the dataset starts it;
+- ``unknown question``: no question of the catalogue or the dataset starts it;
 - ``unknown stratum``: no stratum of the dataset follows the question;
 - ``unknown value``: the values are not released labels of the stratum's attributes;
 - ``not in dataset``: a valid subgroup and question the dataset has no sample for (the subgroup
@@ -20,6 +20,7 @@ other row is left out, never guessed, with one reason:
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -260,8 +261,6 @@ def _stratum_name(order: tuple[str, ...], index: SampleIndex) -> str:
 
 def diagnose(custom_id: str, index: SampleIndex) -> tuple[str, str]:
     """Why an id spelled by no sample is not one: ``(reason, stratum)`` (module docstring)."""
-    import itertools
-
     if not _SHAPE.match(custom_id):
         return "garbled", UNRECOGNISED
     # The longest prefix ending before a separator that is a question id.
