@@ -380,8 +380,9 @@ def import_paper_outputs(
     Raises:
         InputError: SOURCE or the dataset cannot be read, or an output cannot be written.
     """
-    frame = read_source(source, hub_config=hub_config, hub_split=hub_split, loader=loader)
+    # The local dataset first: a missing one should fail before any download.
     index = build_index(dataset_dir, config)
+    frame = read_source(source, hub_config=hub_config, hub_split=hub_split, loader=loader)
     name = model or hub_config or Path(source).stem
     result = match_outputs(frame, index, name)
     write_atomic(out, result.to_jsonl(), what="responses")
