@@ -126,9 +126,11 @@ def build_index(dataset_dir: str | Path, config: str = "paper") -> SampleIndex:
     for stratum in strata.values():
         for spelling, order in stratum_spellings(stratum).items():
             spellings.setdefault(spelling, []).append(order)
+    built_from = manifest.get("built_from")
+    wave = built_from.get("wave", 7) if isinstance(built_from, dict) else 7
     try:
-        catalogue = set(items_by_id(int(manifest.get("built_from", {}).get("wave", 7))))
-    except ValueError:
+        catalogue = set(items_by_id(int(wave)))
+    except ValueError:  # no catalogue for that wave: the dataset's own questions still count
         catalogue = set()
     questions = catalogue | set(samples["question_id"])
     return SampleIndex(
