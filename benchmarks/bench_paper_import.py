@@ -2,7 +2,8 @@
 
 Builds the embedded SYNTHETIC default into a temporary folder, writes a released-format source
 with one row per sample (a randomly chosen accepted spelling of its id) plus 1% garbled ids,
-then times ``import_paper_outputs`` and prints the median and spread of the runs.
+then times ``import_paper_outputs`` and prints the median and spread of the runs; the figures go
+to ``benchmarks/results/bench_paper_import.json``.
 
     python benchmarks/bench_paper_import.py [--runs 5]
 """
@@ -19,6 +20,8 @@ from pathlib import Path
 from sgbench.builder import build_dataset
 from sgbench.paper import import_paper_outputs
 from sgbench.paper.importer import build_index
+
+RESULTS = Path(__file__).parent / "results" / "bench_paper_import.json"
 
 
 def main() -> None:
@@ -47,6 +50,19 @@ def main() -> None:
             f"median {statistics.median(times):.2f} s over {args.runs} runs "
             f"(min {min(times):.2f}, max {max(times):.2f})"
         )
+        results = {
+            "script": "benchmarks/bench_paper_import.py",
+            "runs": args.runs,
+            "rows": len(rows) + len(garbled),
+            "imported": len(result.lines),
+            "left_out": len(result.left_out),
+            "median_s": statistics.median(times),
+            "min_s": min(times),
+            "max_s": max(times),
+        }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS}")
 
 
 if __name__ == "__main__":

@@ -407,6 +407,10 @@ def benchmark_figures(results: Path) -> dict[str, str]:
         "judge_report_s",
     ):
         out[f"bench_reports.{key}"] = f"{reports[key]:.1f} s"
+    paper = json.loads((results / "bench_paper_import.json").read_text(encoding="utf-8"))
+    for key in ("runs", "rows", "imported", "left_out"):
+        out[f"bench_paper_import.{key}"] = _n(paper[key])
+    out["bench_paper_import.median"] = f"{paper['median_s']:.1f} s"
     return out
 
 
