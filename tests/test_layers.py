@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
     ("validate",),
     ("leaderboard", "publish"),
-    ("baselines", "export", "judge", "stats"),
+    ("baselines", "export", "judge", "paper", "stats"),
     ("runner",),
     ("prompts",),
     ("builder", "scoring"),

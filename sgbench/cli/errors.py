@@ -6,7 +6,8 @@ Exit codes:
 - ``2`` (:data:`EXIT_ERROR`): an error (a library :class:`~sgbench.errors.SgbenchError`, shown as
   one ``Error: ...`` line on stderr) or a usage error (click's own); nothing half-written.
 - ``3`` (:data:`EXIT_LEFT_OUT`): completed and outputs written, but something was left out
-  (``leaderboard``: an invalid submission; ``run`` and ``judge``: requests that still failed).
+  (``leaderboard``: an invalid submission; ``run`` and ``judge``: requests that still failed;
+  ``import paper-outputs``: released rows matching no sample or several).
 - ``130`` (:data:`EXIT_INTERRUPTED`): interrupted with Ctrl-C.
 
 :class:`SgbenchGroup` turns library errors and Ctrl-C into these codes for every command, so no
