@@ -4,10 +4,18 @@ The page is loaded from a ``file://`` address with networking features off; ``--
 the document after its script has run. Checked: the table's rows come in rank order, the page's
 sort (``#sort=<column>``) works, and hostile submission text is shown as text: its ``<script>``
 (which would set the title to "pwned") and ``<img onerror>`` never become elements.
+
+Layout: in a 1,280 px window the table has no horizontal scroll, also with five more figure
+columns than today (room for the columns still to come), and every figure that has an interval
+shows it. The layout is measured by a copy of the page without its Content-Security-Policy and
+with a probe script that writes the widths into the document before it is dumped.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -21,7 +29,8 @@ from leaderboard_fixtures import (
     write_valid_submissions,
 )
 
-from sgbench.leaderboard import build_leaderboard, write_leaderboard
+from sgbench.leaderboard import Leaderboard, build_leaderboard, write_leaderboard
+from sgbench.leaderboard import page as page_module
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(
@@ -68,6 +77,13 @@ class _Page(HTMLParser):
 
 def dump_dom(page: Path, fragment: str, profile: Path) -> _Page:
     """Run headless Chromium on ``page`` and parse the document it dumps."""
+    parsed = _Page()
+    parsed.feed(dump_text(page, fragment, profile))
+    return parsed
+
+
+def dump_text(page: Path, fragment: str, profile: Path, width: int = 1280) -> str:
+    """The document headless Chromium dumps after loading ``page`` in a ``width`` px window."""
     assert CHROMIUM is not None
     command = [
         CHROMIUM,
@@ -80,14 +96,46 @@ def dump_dom(page: Path, fragment: str, profile: Path) -> _Page:
         "--disable-component-update",
         "--disable-sync",
         f"--user-data-dir={profile}",
+        f"--window-size={width},900",
         "--dump-dom",
         page.resolve().as_uri() + fragment,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    parsed = _Page()
-    parsed.feed(done.stdout)
-    return parsed
+    return done.stdout
+
+
+PROBE = """<script>
+var table = document.getElementById("leaderboard");
+var intervals = table.querySelectorAll("td .ci").length;
+document.body.setAttribute("data-layout", JSON.stringify({
+  window: window.innerWidth,
+  page: [document.documentElement.scrollWidth, document.documentElement.clientWidth],
+  table: [table.scrollWidth, table.clientWidth, table.getBoundingClientRect().right],
+  intervals: intervals
+}));
+</script>"""
+
+
+def layout(page: Path, profile: Path, width: int) -> dict[str, object]:
+    """Widths measured in Chromium (see the module docstring) on a probed copy of ``page``."""
+    probed = page.with_name("probed.html")
+    source = page.read_text(encoding="utf-8")
+    source = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", source)
+    probed.write_text(source.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    found = re.search(r'data-layout="([^"]*)"', dump_text(probed, "", profile, width))
+    assert found is not None
+    measured: dict[str, object] = json.loads(found.group(1).replace("&quot;", '"'))
+    return measured
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory: pytest.TempPathFactory) -> Leaderboard:
+    root = tmp_path_factory.mktemp("board")
+    dataset = write_board_dataset(root / "dataset")
+    submissions = write_valid_submissions(root / "submissions")
+    write_invalid_submissions(submissions)
+    return build_leaderboard(submissions, dataset, n_boot=50, with_baselines=True)
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +178,54 @@ def test_page_sorts_by_a_column(page: Path, tmp_path: Path) -> None:
         "gamma",
         "alpha",
     ]
+
+
+def _fits(measured: dict[str, object]) -> None:
+    assert measured["window"] == 1280
+    page_scroll, page_client = measured["page"]  # type: ignore[misc]
+    table_scroll, table_client, table_right = measured["table"]  # type: ignore[misc]
+    assert table_scroll <= table_client
+    assert page_scroll <= page_client
+    assert table_right <= page_client
+
+
+def test_table_fits_1280_px_with_every_interval(board: Leaderboard, tmp_path: Path) -> None:
+    out = write_leaderboard(board, tmp_path / "out") / "index.html"
+    measured = layout(out, tmp_path / "profile", 1280)
+    _fits(measured)
+    # Every figure column with an interval shows it, in every row that has the figure.
+    expected = sum(
+        1
+        for row in board.rows
+        for column in page_module.PAGE_COLUMNS
+        if column.interval is not None and column.interval(row) is not None
+    )
+    with_interval = [c.key for c in page_module.PAGE_COLUMNS if c.interval is not None]
+    assert with_interval == [
+        "ood_accuracy",
+        "ood_nmae",
+        "accuracy_norm_range",
+        "accuracy_cv",
+        "nmae_norm_range",
+        "nmae_cv",
+        "worst_group",
+        "id_accuracy",
+    ]
+    # 7 submissions and 4 baselines x 7 OOD figures, plus ID accuracy for alpha and the baselines.
+    assert expected == 11 * 7 + 5
+    assert measured["intervals"] == expected
+
+
+def test_table_fits_with_five_more_columns(
+    board: Leaderboard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = next(c for c in page_module.PAGE_COLUMNS if c.key == "ood_nmae")
+    extra = tuple(
+        dataclasses.replace(template, key=f"extra_{n}", header=f"Another figure {n}")
+        for n in range(5)
+    )
+    monkeypatch.setattr(page_module, "PAGE_COLUMNS", page_module.PAGE_COLUMNS + extra)
+    out = write_leaderboard(board, tmp_path / "out") / "index.html"
+    measured = layout(out, tmp_path / "profile", 1280)
+    _fits(measured)
+    assert measured["intervals"] == (11 * 7 + 5) + 5 * 11

@@ -18,25 +18,32 @@ import base64
 import hashlib
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 from sgbench.leaderboard.ranking import RULES, Leaderboard, Row
-from sgbench.leaderboard.render import COLUMNS, Column, number, one_line
+from sgbench.leaderboard.render import COLUMNS, Column, interval, number, one_line
 
 STYLE: Final = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1b1b1b; }
-table { border-collapse: collapse; font-size: 0.9rem; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table { border-collapse: collapse; font-size: 0.8rem; width: 100%; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.25rem; text-align: left;
+  vertical-align: top; overflow-wrap: anywhere; }
+th { font-size: 0.75rem; vertical-align: bottom; overflow-wrap: normal; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; overflow-wrap: normal; }
+td.model { min-width: 6rem; }
+td .ci { display: block; font-size: 0.7rem; color: #555; }
 th button { font: inherit; font-weight: bold; background: none; border: 0; padding: 0;
-  cursor: pointer; }
+  cursor: pointer; text-align: inherit; }
 th[aria-sort="ascending"] button::after { content: " ▲"; }
 th[aria-sort="descending"] button::after { content: " ▼"; }
 .synthetic { background: #fff3cd; border: 1px solid #e0c36b; padding: 0.5rem; }
 .chart text { font-size: 12px; }
 dt { font-weight: bold; }
 """
+"""The page's style. The table fits a 1,280 px window with room for more columns: it takes the
+page's width, every cell may wrap (words in headers and figures, anywhere in submission text)
+and each interval sits on its own line under its figure."""
 
 SCRIPT: Final = """
 (function () {
@@ -144,10 +151,18 @@ def _model_cell(row: Row) -> str:
     return _link(row.entry.metadata.get("url"), text(row.model))
 
 
+PAGE_COLUMNS: Final = tuple(column for column in COLUMNS if column.on_page)
+"""The table's columns (an interval is shown under its figure, not in a column of its own)."""
+
+
 def _cell(column: Column, row: Row) -> str:
     content = _model_cell(row) if column.key == "model" else text(column.text(row))
+    bounds = None if column.interval is None else column.interval(row)
+    if bounds is not None:
+        content += f'<span class="ci" title="95% interval">{text(interval(bounds))}</span>'
     numeric = isinstance(column.sort(row), int | float) or column.key == "ood_accuracy_ci"
     css = ' class="num"' if numeric and column.key != "not_below_leader" else ""
+    css = ' class="model"' if column.key == "model" else css
     return f"<td{css}{_sort_attribute(column, row)}>{content}</td>"
 
 
@@ -155,7 +170,7 @@ def _table(board: Leaderboard) -> list[str]:
     if not board.rows:
         return ["<p>No entry could be ranked.</p>"]
     heads = []
-    for column in COLUMNS:
+    for column in PAGE_COLUMNS:
         first = "descending" if column.higher_first else "ascending"
         sort = ' aria-sort="ascending"' if column.key == "rank" else ""
         heads.append(
@@ -170,7 +185,7 @@ def _table(board: Leaderboard) -> list[str]:
         "<tbody>",
     ]
     for order, row in enumerate(board.rows):
-        cells = "".join(_cell(column, row) for column in COLUMNS)
+        cells = "".join(_cell(column, row) for column in PAGE_COLUMNS)
         lines.append(f'<tr data-slug="{text(row.entry.slug)}" data-order="{order}">{cells}</tr>')
     lines += ["</tbody>", "</table>"]
     return lines
@@ -201,35 +216,82 @@ def _marker(index: int, x: float, y: float, title: str) -> str:
     return f"{element}<title>{title}</title>{end}"
 
 
+def dodge(xs: Sequence[float], width: float) -> list[int]:
+    """Each marker's lane (0 = on the line) so that markers closer than ``width`` never overlap.
+
+    Markers closer than ``width`` to a neighbour (in order of x) form a cluster; its members take
+    the lanes 0, 1, -1, 2, -2, ... in the order given (the listing order), so tied entries are
+    stacked across the line, the first on it. Deterministic: the same input, the same lanes.
+    """
+    order = sorted(range(len(xs)), key=lambda i: (xs[i], i))
+    lanes = [0] * len(xs)
+    cluster: list[int] = []
+    for position, index in enumerate(order):
+        if cluster and xs[index] - xs[order[position - 1]] >= width:
+            _assign(cluster, lanes)
+            cluster = []
+        cluster.append(index)
+    _assign(cluster, lanes)
+    return lanes
+
+
+def _assign(cluster: list[int], lanes: list[int]) -> None:
+    for k, index in enumerate(sorted(cluster)):
+        lanes[index] = (k + 1) // 2 * (1 if k % 2 else -1)
+
+
 def _chart(board: Leaderboard) -> list[str]:
-    """A dot plot: one line per attribute value, one marker per entry at its accuracy."""
+    """A dot plot: one line per attribute value, one marker per entry at its accuracy.
+
+    Markers that would overlap (equal or close accuracies) are stacked across their line
+    (:func:`dodge`); the line grows to hold its largest stack.
+    """
     if not board.rows or not board.attributes:
         return []
     lines_spec: list[tuple[str, str | None]] = []
     for attribute, values in board.attributes.items():
         lines_spec.append((attribute, None))
         lines_spec += [(attribute, value) for value in values]
-    plot_h = len(lines_spec) * _ROW_H
-    legend_top = _TOP + plot_h + 24
+    lane = 2 * _RADIUS + 2
+    placed: list[tuple[str, str | None, float, list[tuple[int, float, int, float]]]] = []
+    top = float(_TOP)
+    for attribute, value in lines_spec:
+        markers: list[tuple[int, float, int, float]] = []
+        if value is not None:
+            found = [
+                (index, row.ood.by_attribute_value.get(attribute, {}).get(value))
+                for index, row in enumerate(board.rows)
+            ]
+            present = [(index, acc) for index, acc in found if acc is not None]
+            xs = [_LABEL_W + acc * _PLOT_W for _, acc in present]
+            lanes = dodge(xs, lane)
+            markers = [
+                (index, x, lane_, acc)
+                for (index, acc), x, lane_ in zip(present, xs, lanes, strict=True)
+            ]
+        spread = max((abs(m[2]) for m in markers), default=0)
+        height = max(float(_ROW_H), (2 * spread + 1) * lane + 6)
+        placed.append((attribute, value, top + height / 2, markers))
+        top += height
+    plot_h = top - _TOP
+    legend_top = top + 24
     width = _LABEL_W + _PLOT_W + _RIGHT
-    height = legend_top + len(board.rows) * _LEGEND_ROW + 8
+    height_px = int(legend_top + len(board.rows) * _LEGEND_ROW + 8)
     out = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'height="{height_px}" viewBox="0 0 {width} {height_px}" role="img" '
         'aria-labelledby="chart-title">',
         f'<title id="chart-title">Accuracy on {text(board.splits[0])} per attribute value, '
-        "one marker per entry</title>",
+        "one marker per entry (equal values stacked)</title>",
     ]
     for step in range(6):
         x = _LABEL_W + step / 5 * _PLOT_W
         out.append(
-            f'<line x1="{x:.1f}" y1="{_TOP - 6}" x2="{x:.1f}" y2="{_TOP + plot_h}" '
+            f'<line x1="{x:.1f}" y1="{_TOP - 6}" x2="{x:.1f}" y2="{_TOP + plot_h:.1f}" '
             'stroke="#cccccc" stroke-width="1"/>'
         )
         out.append(f'<text x="{x:.1f}" y="{_TOP - 12}" text-anchor="middle">{step / 5:.1f}</text>')
-    for line, (attribute, value) in enumerate(lines_spec):
-        y = _TOP + line * _ROW_H
-        middle = y + _ROW_H / 2
+    for attribute, value, middle, markers in placed:
         if value is None:
             out.append(
                 f'<text x="4" y="{middle + 4:.1f}" font-weight="bold">{text(attribute)}</text>'
@@ -240,16 +302,14 @@ def _chart(board: Leaderboard) -> list[str]:
             f'<line x1="{_LABEL_W}" y1="{middle:.1f}" x2="{_LABEL_W + _PLOT_W}" '
             f'y2="{middle:.1f}" stroke="#eeeeee" stroke-width="1"/>'
         )
-        for index, row in enumerate(board.rows):
-            accuracy = row.ood.by_attribute_value.get(attribute, {}).get(value)
-            if accuracy is None:
-                continue
+        for index, x, lane_, accuracy in markers:
+            row = board.rows[index]
             title = text(f"{row.model}: {attribute}={value} {number(accuracy)}")
-            out.append(_marker(index, _LABEL_W + accuracy * _PLOT_W, middle, title))
+            out.append(_marker(index, x, middle + lane_ * lane, title))
     for index, row in enumerate(board.rows):
         y = legend_top + index * _LEGEND_ROW
         out.append(_marker(index, 16, y, text(row.model)))
-        out.append(f'<text x="30" y="{y + 4}">{row.rank}. {text(row.model)}</text>')
+        out.append(f'<text x="30" y="{y + 4:.1f}">{row.rank}. {text(row.model)}</text>')
     out.append("</svg>")
     return out
 

@@ -49,6 +49,7 @@ from sgbench.scoring.bootstrap import (
 from sgbench.scoring.data import FloatArray, ScoringData
 from sgbench.scoring.metrics import METRICS
 from sgbench.scoring.predictions import Predictions, read_predictions
+from sgbench.scoring.report import ATTRIBUTE_PREFIX
 
 CONFIG: Final = "default"
 """The dataset config the leaderboard uses (``test_ood`` as in ``paper``, plus ``test_id``)."""
@@ -120,6 +121,23 @@ class SplitResult:
     n_samples: int
     n_missing: int
     predictions_sha256: str
+    intervals: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    """95% bootstrap interval of each figure shown, by :func:`figure_key` (``accuracy``,
+    ``nmae``, ``accuracy.cv``, ``worst_group``, ...); empty without bootstrap, and a figure
+    whose interval is undefined (no finite bound) is left out."""
+
+
+def figure_key(metric: str, figure: str | None = None) -> str:
+    """The key of a figure in :attr:`SplitResult.intervals`: ``metric`` or ``metric.figure``."""
+    return metric if figure is None else f"{metric}.{figure}"
+
+
+def _bounds(ci: Sequence[float | None] | None) -> tuple[float, float] | None:
+    """A report's ``[low, high]`` as floats, or None when absent or not finite."""
+    if ci is None or ci[0] is None or ci[1] is None:
+        return None
+    low, high = float(ci[0]), float(ci[1])
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else None
 
 
 @dataclass(frozen=True)
@@ -252,7 +270,33 @@ def worst_group(by_value: Mapping[str, Mapping[str, float]]) -> tuple[str, float
     return pairs[best]
 
 
-def _split_result(report: Mapping[str, Any]) -> SplitResult:
+def _intervals(
+    report: Mapping[str, Any],
+    worst: str,
+    groups: Mapping[str, Mapping[str, Mapping[str, tuple[float, float]]]],
+) -> dict[str, tuple[float, float]]:
+    """Every shown figure's interval from a score report (see :attr:`SplitResult.intervals`).
+
+    ``groups`` are the report's per-group intervals (not in its JSON), for the worst group.
+    """
+    found: dict[str, tuple[float, float] | None] = {
+        figure_key(m): _bounds(report["ci"].get(m)) for m in ("accuracy", "nmae")
+    }
+    subgroup = report["fairness"]["subgroup"]
+    for metric in ("accuracy", "nmae"):
+        cis = subgroup[metric].get("ci", {})
+        for figure in FAIRNESS_FIGURES:
+            found[figure_key(metric, figure)] = _bounds(cis.get(figure))
+    attribute, _, value = worst.partition("=")
+    per_group = groups.get(ATTRIBUTE_PREFIX + attribute, {}).get("accuracy", {})
+    found["worst_group"] = _bounds(per_group.get(value))
+    return {key: bounds for key, bounds in found.items() if bounds is not None}
+
+
+def _split_result(
+    report: Mapping[str, Any],
+    groups: Mapping[str, Mapping[str, Mapping[str, tuple[float, float]]]] | None = None,
+) -> SplitResult:
     by_value = {
         attribute: {value: float(row["accuracy"]) for value, row in values.items()}
         for attribute, values in report["by_attribute_value"].items()
@@ -274,6 +318,7 @@ def _split_result(report: Mapping[str, Any]) -> SplitResult:
         n_samples=int(report["n_samples"]),
         n_missing=int(report["n_missing"]),
         predictions_sha256=str(report["predictions_sha256"]),
+        intervals=_intervals(report, group, groups or {}),
     )
 
 
@@ -311,7 +356,7 @@ def score_entry(
             n_boot=n_boot,
             seed=seed,
         )
-        results.append(_split_result(report.to_dict()))
+        results.append(_split_result(report.to_dict(), report.intervals.groups))
     return ScoredEntry(entry, tuple(results), accuracy)
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sgbench.leaderboard.ranking import DIGITS, RULES, Leaderboard, Row
+from sgbench.leaderboard.ranking import DIGITS, RULES, Leaderboard, Row, figure_key
 
 MISSING: Final = "–"
 """Shown for a figure that does not exist (no ``test_id`` predictions, no bootstrap)."""
@@ -102,6 +102,14 @@ class Column:
     """The value the page sorts on (None: sorted last)."""
     higher_first: bool = False
     """The page's first click on the header sorts descending."""
+    interval: Callable[[Row], tuple[float, float] | None] | None = None
+    """The figure's 95% interval, shown under it on the page (None: the column has none)."""
+    on_page: bool = True
+    """False for a column the page shows otherwise (the accuracy interval, under the accuracy)."""
+
+
+def _ood_interval(key: str) -> Callable[[Row], tuple[float, float] | None]:
+    return lambda r: r.ood.intervals.get(key)
 
 
 COLUMNS: Final[tuple[Column, ...]] = (
@@ -125,6 +133,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
         lambda r: number(r.ood.accuracy),
         lambda r: r.ood.accuracy,
         higher_first=True,
+        interval=_ood_interval(figure_key("accuracy")),
     ),
     Column(
         "ood_accuracy_ci",
@@ -132,6 +141,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
         lambda r: interval(r.ood.accuracy_ci),
         lambda r: None if r.ood.accuracy_ci is None else r.ood.accuracy_ci[0],
         higher_first=True,
+        on_page=False,
     ),
     Column(
         "not_below_leader",
@@ -140,30 +150,40 @@ COLUMNS: Final[tuple[Column, ...]] = (
         lambda r: None if r.not_below_leader is None else int(r.not_below_leader),
         higher_first=True,
     ),
-    Column("ood_nmae", "OOD NMAE", lambda r: number(r.ood.nmae), lambda r: r.ood.nmae),
+    Column(
+        "ood_nmae",
+        "OOD NMAE",
+        lambda r: number(r.ood.nmae),
+        lambda r: r.ood.nmae,
+        interval=_ood_interval(figure_key("nmae")),
+    ),
     Column(
         "accuracy_norm_range",
         "Acc. norm. range",
         lambda r: number(_figure(r, "accuracy", "norm_range")),
         lambda r: _figure(r, "accuracy", "norm_range"),
+        interval=_ood_interval(figure_key("accuracy", "norm_range")),
     ),
     Column(
         "accuracy_cv",
         "Acc. CV",
         lambda r: number(_figure(r, "accuracy", "cv")),
         lambda r: _figure(r, "accuracy", "cv"),
+        interval=_ood_interval(figure_key("accuracy", "cv")),
     ),
     Column(
         "nmae_norm_range",
         "NMAE norm. range",
         lambda r: number(_figure(r, "nmae", "norm_range")),
         lambda r: _figure(r, "nmae", "norm_range"),
+        interval=_ood_interval(figure_key("nmae", "norm_range")),
     ),
     Column(
         "nmae_cv",
         "NMAE CV",
         lambda r: number(_figure(r, "nmae", "cv")),
         lambda r: _figure(r, "nmae", "cv"),
+        interval=_ood_interval(figure_key("nmae", "cv")),
     ),
     Column(
         "worst_group",
@@ -171,6 +191,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
         lambda r: f"{r.ood.worst_group} ({number(r.ood.worst_group_accuracy)})",
         lambda r: r.ood.worst_group_accuracy,
         higher_first=True,
+        interval=_ood_interval("worst_group"),
     ),
     Column(
         "id_accuracy",
@@ -178,6 +199,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
         lambda r: number(None if r.id is None else r.id.accuracy),
         lambda r: None if r.id is None else r.id.accuracy,
         higher_first=True,
+        interval=lambda r: None if r.id is None else r.id.intervals.get(figure_key("accuracy")),
     ),
     Column("ood_missing", "OOD missing", lambda r: str(r.ood.n_missing), lambda r: r.ood.n_missing),
 )
