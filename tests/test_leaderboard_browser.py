@@ -20,6 +20,7 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from leaderboard_fixtures import (
@@ -117,7 +118,7 @@ document.body.setAttribute("data-layout", JSON.stringify({
 </script>"""
 
 
-def layout(page: Path, profile: Path, width: int) -> dict[str, object]:
+def layout(page: Path, profile: Path, width: int) -> dict[str, Any]:
     """Widths measured in Chromium (see the module docstring) on a probed copy of ``page``."""
     probed = page.with_name("probed.html")
     source = page.read_text(encoding="utf-8")
@@ -125,7 +126,7 @@ def layout(page: Path, profile: Path, width: int) -> dict[str, object]:
     probed.write_text(source.replace("</body>", PROBE + "</body>"), encoding="utf-8")
     found = re.search(r'data-layout="([^"]*)"', dump_text(probed, "", profile, width))
     assert found is not None
-    measured: dict[str, object] = json.loads(found.group(1).replace("&quot;", '"'))
+    measured: dict[str, Any] = json.loads(found.group(1).replace("&quot;", '"'))
     return measured
 
 
@@ -180,10 +181,10 @@ def test_page_sorts_by_a_column(page: Path, tmp_path: Path) -> None:
     ]
 
 
-def _fits(measured: dict[str, object]) -> None:
+def _fits(measured: dict[str, Any]) -> None:
     assert measured["window"] == 1280
-    page_scroll, page_client = measured["page"]  # type: ignore[misc]
-    table_scroll, table_client, table_right = measured["table"]  # type: ignore[misc]
+    page_scroll, page_client = measured["page"]
+    table_scroll, table_client, table_right = measured["table"]
     assert table_scroll <= table_client
     assert page_scroll <= page_client
     assert table_right <= page_client
