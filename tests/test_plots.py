@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -12,9 +13,22 @@ from landscape_fixtures import write_landscape_dataset
 from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset, write_jsonl
 
 from sgbench.cli import main
+from sgbench.scoring import score_predictions
 from sgbench.scoring.bootstrap import bootstrap_intervals, multiplicities
-from sgbench.stats import compute_stats, write_stats
-from sgbench.stats.plots import INSTALL_HINT, chart_format, stats_charts
+from sgbench.stats import compute_stats, plots, write_stats
+from sgbench.stats.plots import (
+    HEATMAP_ROWS,
+    INSTALL_HINT,
+    _drawing,
+    chart_format,
+    distance_heatmap,
+    mds_by_section,
+    score_chart,
+    stats_charts,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHARTS = ("mds_by_section", "distance_heatmap", "margin")
@@ -143,3 +157,88 @@ def test_group_intervals_of_the_bootstrap() -> None:
         {"accuracy": values}, questions, {"g": groups}, ["accuracy"], n_boot=0, seed=3
     )
     assert none.groups == {}
+
+
+# --- legibility: label sizes, panels, legends, titles ------------------------------------------
+
+
+def _tick_sizes(figure: Figure) -> list[float]:
+    """The font size (pt) of every tick label of every axes except colour bars."""
+    sizes = []
+    for axes in figure.axes:
+        if axes.get_label() == "<colorbar>":
+            continue
+        for label in [*axes.get_xticklabels(), *axes.get_yticklabels()]:
+            if label.get_text():
+                sizes.append(float(label.get_fontsize()))
+    return sizes
+
+
+def test_heatmap_of_the_embedded_default_has_8_pt_labels(built_default: Path) -> None:
+    report = compute_stats(built_default)
+    with _drawing():
+        figure = distance_heatmap(report)
+        figure.canvas.draw()
+    panels = [a for a in figure.axes if a.get_label() != "<colorbar>"]
+    n = len(report.subgroups)
+    assert n == 101
+    assert len(panels) == -(-n // HEATMAP_ROWS) == 2
+    labels = [t.get_text() for a in panels for t in a.get_yticklabels()]
+    assert sorted(labels) == sorted(str(s) for s in report.subgroups.index)  # each once
+    sizes = _tick_sizes(figure)
+    assert sizes
+    assert min(sizes) >= 8.0
+    # One colour scale for every panel.
+    limits = {a.images[0].get_clim() for a in panels}
+    assert len(limits) == 1
+
+
+def test_heatmap_splits_rows_into_panels(landscape: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    report = compute_stats(landscape)
+    monkeypatch.setattr(plots, "HEATMAP_ROWS", 2)
+    with _drawing():
+        figure = distance_heatmap(report)
+    panels = [a for a in figure.axes if a.get_label() != "<colorbar>"]
+    n = len(report.subgroups)
+    assert len(panels) == -(-n // 2)
+    assert [len(a.get_yticklabels()) for a in panels] == [
+        len(c) for c in np.array_split(np.arange(n), len(panels))
+    ]
+
+
+def test_mds_chart_labels_every_stratum(built_default: Path) -> None:
+    report = compute_stats(built_default)
+    with _drawing():
+        figure = mds_by_section(report)
+        figure.canvas.draw()
+    legend = figure.legends[0]
+    entries = [t.get_text() for t in legend.get_texts()]
+    strata = [str(s) for s in report.section_strata.columns]
+    assert len(strata) == 10
+    assert sorted(entries) == sorted([*strata, "section mean"])
+    # Each stratum's dots have their own colour and marker pair.
+    axes = figure.axes[0]
+    styles = {
+        (tuple(c.get_facecolor()[0]), c.get_paths()[0].vertices.tobytes()) for c in axes.collections
+    }
+    assert len(styles) == len(strata)
+    assert min(_tick_sizes(figure)) >= 8.0
+
+
+def test_score_chart_title_names_model_and_file(
+    tmp_path: Path, scoring_case: tuple[Path, Path]
+) -> None:
+    dataset, predictions = scoring_case
+    out = tmp_path / "chart.svg"
+    args = ["score", str(predictions), "--dataset", str(dataset), "--plot", str(out)]
+    result = CliRunner().invoke(main, [*args, "--bootstrap", "0", "--model", "Model X-1"])
+    assert result.exit_code == 0, result.output
+    assert b"Model X-1 \xe2\x80\x94 predictions pred.jsonl" in out.read_bytes()
+    report = score_predictions(predictions, dataset, split="test_ood", n_boot=0)
+    with _drawing():
+        figure = score_chart(report, predictions, None)
+        figure.canvas.draw()
+    title = figure.get_suptitle()
+    assert title.splitlines()[0] == "model not named (score --model) — predictions pred.jsonl"
+    assert str(predictions.parent) not in title  # the name only: bytes independent of the folder
+    assert min(_tick_sizes(figure)) >= 8.0

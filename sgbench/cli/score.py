@@ -45,6 +45,13 @@ from sgbench.dataset import evaluation_split
     help="Also draw accuracy and NMAE per attribute value with their intervals to this chart "
     "(needs pip install 'sgbench[plots]').",
 )
+@click.option(
+    "--model",
+    "model",
+    default=None,
+    metavar="NAME",
+    help="The model's name, for the --plot chart's title (with the predictions file's name).",
+)
 def score(
     predictions_path: Path,
     dataset_dir: str,
@@ -55,6 +62,7 @@ def score(
     seed: int,
     strict: bool,
     plot_out: Path | None,
+    model: str | None,
 ) -> None:
     """Score a predictions file (JSON Lines) on one split of the dataset.
 
@@ -77,7 +85,7 @@ def score(
     if plot_out is not None:
         from sgbench.stats.plots import write_score_chart
 
-        write_score_chart(report, plot_out)
+        write_score_chart(report, plot_out, predictions_path, model)
     show_report(report, json_out, write_report)
     if report.n_missing:
         click.echo(

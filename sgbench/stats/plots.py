@@ -52,6 +52,12 @@ SAVE_METADATA: Final[Mapping[str, Mapping[str, None]]] = {
 BAR_COLOUR: Final = "#4c72b0"
 DOT_COLOUR: Final = "#333333"
 LIGHT_COLOUR: Final = "#9fb6db"
+STRATUM_MARKERS: Final = ("o", "s", "^", "D", "v")
+HEATMAP_ROWS: Final = 51
+"""At most this many subgroups per heatmap panel, so that each label gets 8 pt (the embedded
+default's 101 subgroups take two panels side by side)."""
+LABEL_SIZE: Final = 8
+"""Font size (pt) of every tick label: the smallest that stays legible in print."""
 
 
 class PlotsUnavailable(InputError):
@@ -111,67 +117,115 @@ def _subtitle(name: str, version: str, synthetic: bool | None) -> str:
     return f"{name} {version}" + (" — SYNTHETIC data, not WVS results" if synthetic else "")
 
 
+def _stratum_styles(strata: list[str]) -> dict[str, tuple[Any, str]]:
+    """A distinct (colour, marker) per stratum, in the order given (10 colours, 5 shapes)."""
+    import matplotlib as mpl
+
+    colours = mpl.colormaps["tab10"]
+    return {
+        stratum: (colours(k % 10), STRATUM_MARKERS[(k // 2) % len(STRATUM_MARKERS)])
+        for k, stratum in enumerate(strata)
+    }
+
+
 def mds_by_section(report: StatsReport) -> Figure:
     """Bars: each section's mean MDS over its (question, stratum) cells, most divisive on top;
-    dots: the same mean within each stratum."""
+    dots: the same mean within each stratum, one colour and marker per stratum (in the legend),
+    each stratum a little offset across the bar so that equal values stay apart."""
     sections = report.sections.sort_values(["mds", "distance"], kind="stable")
     strata = report.section_strata.reindex(index=sections.index)
     rows = np.arange(len(sections))
-    figure = _new_figure(9.0, 1.6 + 0.32 * max(len(sections), 1))
+    styles = _stratum_styles([str(c) for c in strata.columns])
+    legend_rows = -(-(len(styles) + 1) // 4)
+    figure = _new_figure(9.0, 1.9 + 0.36 * max(len(sections), 1) + 0.2 * legend_rows)
     axes = figure.subplots()
     axes.barh(rows, sections["mds"].fillna(0.0), color=LIGHT_COLOUR, label="section mean")
-    dots = strata.to_numpy(dtype=np.float64)
-    dot_rows = np.repeat(rows, dots.shape[1]) if dots.size else rows[:0]
-    axes.scatter(
-        dots.ravel(), dot_rows, s=9, color=DOT_COLOUR, zorder=3, label="mean within one stratum"
-    )
+    spread = 0.6 / max(len(styles), 1)
+    for k, (stratum, (colour, marker)) in enumerate(styles.items()):
+        axes.scatter(
+            strata[stratum].to_numpy(dtype=np.float64),
+            rows + (k - (len(styles) - 1) / 2) * spread,
+            s=16,
+            color=colour,
+            marker=marker,
+            edgecolors="white",
+            linewidths=0.4,
+            zorder=3,
+            label=stratum,
+        )
     for row, value in zip(rows, sections["mds"], strict=True):
         axes.annotate(
             "–" if np.isnan(value) else f"{value:.3f}",
-            (0.0 if np.isnan(value) else value, row),
-            xytext=(3, -3),
+            (0.0 if np.isnan(value) else value, row + 0.4),
+            xytext=(3, 1),
             textcoords="offset points",
-            fontsize=7,
-            va="top",
+            fontsize=8,
+            va="bottom",
         )
+    dots = strata.to_numpy(dtype=np.float64)
     high = np.nanmax(np.append(dots.ravel(), sections["mds"].to_numpy(dtype=np.float64)))
     axes.set_xlim(0.0, min(1.0, 1.15 * high) if np.isfinite(high) and high > 0 else 1.0)
     axes.set_yticks(rows, [str(s) for s in sections.index])
     axes.set_xlabel("MDS, mean over (question, stratum) cells; 0 = one modal answer for all")
     d = report.dataset
     axes.set_title(f"Modal Diversity Score by section\n{_subtitle(d.name, d.version, d.synthetic)}")
-    figure.legend(loc="outside lower center", ncols=2, fontsize=7, frameon=False)
+    figure.legend(
+        loc="outside lower center",
+        ncols=4,
+        fontsize=8,
+        frameon=False,
+        title="bar: section mean; dots: mean within one stratum",
+        title_fontsize=8,
+    )
     return figure
 
 
 def distance_heatmap(report: StatsReport) -> Figure:
     """Heatmap: mean normalised W1 between each subgroup and the population, per section.
 
-    Rows: subgroups, single attributes first, then by stratum and id; columns: sections, most
-    divisive (by MDS) first. Blank: the subgroup has no sample in that section.
+    Rows: subgroups, single attributes first, then by stratum and id, cut into panels of at most
+    :data:`HEATMAP_ROWS` side by side (one colour scale), so every label is
+    :data:`LABEL_SIZE` pt; columns: sections, most divisive (by MDS) first. Blank: the subgroup
+    has no sample in that section.
     """
     import matplotlib as mpl
+    from matplotlib.colors import Normalize
 
     sections = report.sections.sort_values(["mds", "distance"], ascending=False, kind="stable")
     order = report.subgroups.assign(width=report.subgroups["stratum"].str.count("_x_"))
     order = order.sort_values(["width", "stratum"], kind="stable")
     matrix = report.subgroup_sections.reindex(index=order.index, columns=sections.index)
     values = np.ma.masked_invalid(matrix.to_numpy(dtype=np.float64))
-    figure = _new_figure(2.5 + 0.45 * len(sections), 2.2 + 0.13 * len(order))
-    axes = figure.subplots()
+    chunks = np.array_split(np.arange(len(order)), max(1, -(-len(order) // HEATMAP_ROWS)))
+    tallest = max(len(chunk) for chunk in chunks)
+    figure = _new_figure(
+        1.0 + len(chunks) * (3.2 + 0.3 * len(sections)), 3.6 + 0.15 * max(tallest, 1)
+    )
+    panels = figure.subplots(1, len(chunks), squeeze=False)[0]
     colours = mpl.colormaps["viridis"].with_extremes(bad="#eeeeee")
-    image = axes.imshow(values, aspect="auto", cmap=colours, interpolation="nearest", vmin=0.0)
-    axes.set_xticks(np.arange(len(sections)), [str(s) for s in sections.index])
-    axes.tick_params(axis="x", labelrotation=60, labelsize=7)
-    for label in axes.get_xticklabels():
-        label.set_horizontalalignment("right")
-        label.set_rotation_mode("anchor")
-    axes.set_yticks(np.arange(len(order)), [str(s) for s in order.index], fontsize=6)
-    figure.colorbar(image, ax=axes, shrink=0.5, label="mean normalised W1 from the population")
+    high = float(values.max()) if values.count() else 1.0
+    norm = Normalize(vmin=0.0, vmax=high if high > 0 else 1.0)
+    image = None
+    for axes, chunk in zip(panels, chunks, strict=True):
+        block = values[chunk] if len(chunk) else values[:0]
+        image = axes.imshow(block, aspect="auto", cmap=colours, interpolation="nearest", norm=norm)
+        axes.set_xticks(np.arange(len(sections)), [str(s) for s in sections.index])
+        axes.tick_params(axis="x", labelrotation=60, labelsize=LABEL_SIZE)
+        for label in axes.get_xticklabels():
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
+        axes.set_yticks(
+            np.arange(len(chunk)), [str(order.index[i]) for i in chunk], fontsize=LABEL_SIZE
+        )
+    if image is not None:
+        figure.colorbar(
+            image, ax=list(panels), shrink=0.5, label="mean normalised W1 from the population"
+        )
     d = report.dataset
-    axes.set_title(
+    figure.suptitle(
         f"Distance from the population, subgroup × section\n"
-        f"{_subtitle(d.name, d.version, d.synthetic)}"
+        f"{_subtitle(d.name, d.version, d.synthetic)}",
+        fontsize=10,
     )
     return figure
 
@@ -229,12 +283,34 @@ def _zoom(values: FloatArray) -> tuple[float, float]:
     return max(0.0, low - pad), min(1.0, high + pad)
 
 
-def score_chart(report: ScoreReport) -> Figure:
+def score_title(report: ScoreReport, predictions: str | Path, model: str | None) -> str:
+    """The score chart's title: the model, the predictions file's name, the split and settings.
+
+    Only the file's name (not its folder), so the chart's bytes do not depend on where it lies.
+    """
+    d, boot = report.dataset, report.intervals
+    ci = (
+        f"95% bootstrap intervals over questions (n={boot.n_boot}, seed={boot.seed})"
+        if boot.n_boot
+        else "no bootstrap intervals"
+    )
+    named = model if model else "model not named (score --model)"
+    return (
+        f"{named} — predictions {Path(predictions).name}\n"
+        f"Accuracy and NMAE per attribute value, {d.config}/{report.split}; dashed: overall\n"
+        f"{_subtitle(d.name, d.version, d.synthetic)}; {ci}"
+    )
+
+
+def score_chart(
+    report: ScoreReport, predictions: str | Path = "predictions", model: str | None = None
+) -> Figure:
     """Accuracy and NMAE per attribute value, with their 95% bootstrap intervals.
 
     One row per attribute value (grouped by attribute), one panel per metric; the dashed line is
     the split's overall value. Intervals come from the report's bootstrap over questions (the
-    same replicates as its other intervals); without bootstrap only the points are drawn.
+    same replicates as its other intervals); without bootstrap only the points are drawn. The
+    title names ``model`` and the ``predictions`` file (:func:`score_title`).
     """
     from sgbench.scoring.metrics import FAIRNESS_METRICS
     from sgbench.scoring.report import ATTRIBUTE_PREFIX
@@ -248,7 +324,7 @@ def score_chart(report: ScoreReport) -> Figure:
             labels.append(f"{attribute} = {group}")
             keys.append((attribute, group))
     rows = -np.asarray(positions, dtype=np.float64)
-    figure = _new_figure(9.0, 1.4 + 0.24 * max(len(keys), 1))
+    figure = _new_figure(9.0, 1.6 + 0.24 * max(len(keys), 1))
     panels = figure.subplots(1, len(FAIRNESS_METRICS), sharey=True, squeeze=False)[0]
     intervals = report.intervals.groups
     for axes, metric in zip(panels, FAIRNESS_METRICS, strict=True):
@@ -280,21 +356,16 @@ def score_chart(report: ScoreReport) -> Figure:
         axes.set_xlabel(f"{metric} ({'higher' if metric == 'accuracy' else 'lower'} is better)")
         axes.grid(axis="x", linewidth=0.4, alpha=0.5)
     panels[0].set_yticks(rows, labels)
-    d, boot = report.dataset, report.intervals
-    ci = (
-        f"95% bootstrap intervals over questions (n={boot.n_boot}, seed={boot.seed})"
-        if boot.n_boot
-        else "no bootstrap intervals"
-    )
-    figure.suptitle(
-        f"Accuracy and NMAE per attribute value — {d.config}/{report.split}; dashed: overall\n"
-        f"{_subtitle(d.name, d.version, d.synthetic)}; {ci}",
-        fontsize=9,
-    )
+    figure.suptitle(score_title(report, predictions, model), fontsize=9)
     return figure
 
 
-def write_score_chart(report: ScoreReport, path: str | Path) -> Path:
+def write_score_chart(
+    report: ScoreReport,
+    path: str | Path,
+    predictions: str | Path = "predictions",
+    model: str | None = None,
+) -> Path:
     """Draw :func:`score_chart` and write it to ``path`` (``.png`` or ``.svg``), atomically.
 
     Raises:
@@ -304,6 +375,6 @@ def write_score_chart(report: ScoreReport, path: str | Path) -> Path:
     target = Path(path)
     fmt = chart_format(target)
     with _drawing():
-        content = _render(score_chart(report), fmt)
+        content = _render(score_chart(report, predictions, model), fmt)
     write_atomic(path, content, what="chart")
     return target
