@@ -217,6 +217,19 @@ def catalogue_figures() -> dict[str, str]:
     return out
 
 
+def layout_figures() -> dict[str, str]:
+    """The design figures of the leaderboard page and of the charts (constants of the package)."""
+    from sgbench.leaderboard.page import FIT_WIDTH, SPARE_COLUMNS
+    from sgbench.stats.plots import HEATMAP_ROWS, LABEL_SIZE
+
+    return {
+        "page.fit_width": _n(FIT_WIDTH),
+        "page.spare_columns": _n(SPARE_COLUMNS),
+        "plots.heatmap_rows": _n(HEATMAP_ROWS),
+        "plots.label_size": _n(LABEL_SIZE),
+    }
+
+
 def baseline_figures(dataset: Path, scratch: Path) -> dict[str, str]:
     """Each baseline scored on test_ood of ``paper`` and ``default`` (1,000 replicates, seed 0)."""
     from sgbench.baselines import BASELINES, run_baselines
@@ -429,6 +442,7 @@ def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str,
         out = dataset_figures(dataset)
         out["readme.sample"] = example_sample(dataset)
         out.update(catalogue_figures())
+        out.update(layout_figures())
         out.update(baseline_figures(dataset, scratch))
         out.update(stats_figures(dataset, chart))
         out.update(target_figures(dataset, scratch))

@@ -5,10 +5,11 @@ the document after its script has run. Checked: the table's rows come in rank or
 sort (``#sort=<column>``) works, and hostile submission text is shown as text: its ``<script>``
 (which would set the title to "pwned") and ``<img onerror>`` never become elements.
 
-Layout: in a 1,280 px window the table has no horizontal scroll, also with five more figure
-columns than today (room for the columns still to come), and every figure that has an interval
-shows it. The layout is measured by a copy of the page without its Content-Security-Policy and
-with a probe script that writes the widths into the document before it is dumped.
+Layout: in a ``FIT_WIDTH`` (1,280 px) window the table has no horizontal scroll, also with
+``SPARE_COLUMNS`` more figure columns than today (room for the columns still to come), and every
+figure that has an interval shows it. The layout is measured by a copy of the page without its
+Content-Security-Policy and with a probe script that writes the widths into the document before
+it is dumped.
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def test_page_sorts_by_a_column(page: Path, tmp_path: Path) -> None:
 
 
 def _fits(measured: dict[str, Any]) -> None:
-    assert measured["window"] == 1280
+    assert measured["window"] == page_module.FIT_WIDTH
     page_scroll, page_client = measured["page"]
     table_scroll, table_client, table_right = measured["table"]
     assert table_scroll <= table_client
@@ -192,7 +193,7 @@ def _fits(measured: dict[str, Any]) -> None:
 
 def test_table_fits_1280_px_with_every_interval(board: Leaderboard, tmp_path: Path) -> None:
     out = write_leaderboard(board, tmp_path / "out") / "index.html"
-    measured = layout(out, tmp_path / "profile", 1280)
+    measured = layout(out, tmp_path / "profile", page_module.FIT_WIDTH)
     _fits(measured)
     # Every figure column with an interval shows it, in every row that has the figure.
     expected = sum(
@@ -217,16 +218,16 @@ def test_table_fits_1280_px_with_every_interval(board: Leaderboard, tmp_path: Pa
     assert measured["intervals"] == expected
 
 
-def test_table_fits_with_five_more_columns(
+def test_table_fits_with_spare_columns(
     board: Leaderboard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     template = next(c for c in page_module.PAGE_COLUMNS if c.key == "ood_nmae")
     extra = tuple(
         dataclasses.replace(template, key=f"extra_{n}", header=f"Another figure {n}")
-        for n in range(5)
+        for n in range(page_module.SPARE_COLUMNS)
     )
     monkeypatch.setattr(page_module, "PAGE_COLUMNS", page_module.PAGE_COLUMNS + extra)
     out = write_leaderboard(board, tmp_path / "out") / "index.html"
-    measured = layout(out, tmp_path / "profile", 1280)
+    measured = layout(out, tmp_path / "profile", page_module.FIT_WIDTH)
     _fits(measured)
-    assert measured["intervals"] == (11 * 7 + 5) + 5 * 11
+    assert measured["intervals"] == (11 * 7 + 5) + page_module.SPARE_COLUMNS * 11

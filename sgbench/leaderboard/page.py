@@ -41,9 +41,9 @@ th[aria-sort="descending"] button::after { content: " ▼"; }
 .chart text { font-size: 12px; }
 dt { font-weight: bold; }
 """
-"""The page's style. The table fits a 1,280 px window with room for more columns: it takes the
-page's width, every cell may wrap (words in headers and figures, anywhere in submission text)
-and each interval sits on its own line under its figure."""
+"""The page's style. The table fits :data:`FIT_WIDTH` with :data:`SPARE_COLUMNS` to spare: it
+takes the page's width, every cell may wrap (words in headers and figures, anywhere in
+submission text) and each interval sits on its own line under its figure."""
 
 SCRIPT: Final = """
 (function () {
@@ -102,6 +102,11 @@ PALETTE: Final = (
 """Marker colours (Okabe–Ito, colour-blind safe); entries beyond them change marker shape."""
 
 SHAPES: Final = ("circle", "square", "diamond", "triangle")
+
+FIT_WIDTH: Final = 1280
+"""The window width (px) the table fits without a horizontal scroll (checked in a browser)."""
+SPARE_COLUMNS: Final = 5
+"""How many more figure columns (with intervals) the table takes and still fits."""
 
 _LINK: Final = re.compile(r"https?://[^\s\"<>]+")
 

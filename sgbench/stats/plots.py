@@ -153,19 +153,15 @@ def mds_by_section(report: StatsReport) -> Figure:
             zorder=3,
             label=stratum,
         )
-    for row, value in zip(rows, sections["mds"], strict=True):
-        axes.annotate(
-            "–" if np.isnan(value) else f"{value:.3f}",
-            (0.0 if np.isnan(value) else value, row + 0.4),
-            xytext=(3, 1),
-            textcoords="offset points",
-            fontsize=8,
-            va="bottom",
-        )
     dots = strata.to_numpy(dtype=np.float64)
     high = np.nanmax(np.append(dots.ravel(), sections["mds"].to_numpy(dtype=np.float64)))
     axes.set_xlim(0.0, min(1.0, 1.15 * high) if np.isfinite(high) and high > 0 else 1.0)
-    axes.set_yticks(rows, [str(s) for s in sections.index])
+    # The section's value goes with its name, clear of the dots that may cover the bar's end.
+    names = [
+        f"{section}  {'–' if np.isnan(value) else f'{value:.3f}'}"
+        for section, value in zip(sections.index, sections["mds"], strict=True)
+    ]
+    axes.set_yticks(rows, names)
     axes.set_xlabel("MDS, mean over (question, stratum) cells; 0 = one modal answer for all")
     d = report.dataset
     axes.set_title(f"Modal Diversity Score by section\n{_subtitle(d.name, d.version, d.synthetic)}")
