@@ -97,3 +97,12 @@ def test_chart_markers_never_coincide_and_the_legend_lists_everyone(board: Leade
     assert len(set(plotted)) == len(plotted)  # no two markers at one spot
     # The crafted board has ties (beta, delta, hostile and gamma share 0.75 for 16-24).
     assert len({x for x, _ in plotted}) < len(plotted)
+
+
+def test_json_carries_the_intervals_the_page_shows(board: Leaderboard) -> None:
+    entries = board.to_dict()["entries"]
+    for row, entry in zip(board.rows, entries, strict=True):
+        assert entry["test_ood"]["intervals"] == {
+            key: list(bounds) for key, bounds in row.ood.intervals.items()
+        }
+        assert set(entry["test_ood"]["intervals"]) >= {"accuracy", "nmae", "worst_group"}

@@ -220,6 +220,7 @@ def _split_dict(result: SplitResult | None) -> dict[str, Any] | None:
         "n_samples": result.n_samples,
         "n_missing": result.n_missing,
         "predictions_sha256": result.predictions_sha256,
+        "intervals": {key: list(bounds) for key, bounds in result.intervals.items()},
     }
 
 
