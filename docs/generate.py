@@ -424,6 +424,35 @@ def benchmark_figures(results: Path) -> dict[str, str]:
     for key in ("runs", "rows", "imported", "left_out"):
         out[f"bench_paper_import.{key}"] = _n(paper[key])
     out["bench_paper_import.median"] = f"{paper['median_s']:.1f} s"
+    out.update(scale_figures(json.loads((results / "bench_scale.json").read_text("utf-8"))))
+    return out
+
+
+SCALE_STEPS = {
+    "pandas.read_csv (all)": "read_csv",
+    "build SGP": "sgp",
+    "build ALL": "all",
+    "baseline majority (ALL)": "baseline",
+    "score (ALL, 1000 bootstrap)": "score",
+    "leaderboard 5 entries (ALL)": "leaderboard",
+}
+"""``bench_scale.py``'s step names → the keys their figures are quoted under."""
+
+
+def scale_figures(scale: Mapping[str, Any]) -> dict[str, str]:
+    """``bench_scale.<before|after>.<step>.{median,peak}`` and the run conditions."""
+    out = {
+        "bench_scale.runs": _n(scale["runs"]),
+        "bench_scale.load": f"{scale['load_average_before'][0]:.1f}",
+    }
+    for label, steps in scale["results"].items():
+        for step, key in SCALE_STEPS.items():
+            if step in steps:
+                out[f"bench_scale.{label}.{key}.median"] = f"{steps[step]['median_s']:.1f} s"
+                out[f"bench_scale.{label}.{key}.peak"] = f"{_n(steps[step]['peak_mib'])} MiB"
+        ratio = scale["build_sgp_over_read_csv"].get(label)
+        if ratio is not None:
+            out[f"bench_scale.{label}.sgp_ratio"] = f"{ratio:.2f} ×"
     return out
 
 

@@ -2,20 +2,31 @@
 
 One place for the facts every later stage relies on (scorer, baselines, prompts, leaderboard):
 which configs and splits exist, what a row holds, and where the files are. The builder writes
-exactly this layout; everything else reads it through :func:`load_split`.
+exactly this layout; everything else opens it with :func:`open_dataset` and reads through the
+:class:`BuiltDataset` it returns, which checks the manifest and every file it reads.
 
 Layout of a built dataset folder::
 
     README.md                      dataset card (YAML front matter declares configs and features)
     manifest.json                  machine-readable provenance, counts and file hashes
     data/<config>/<split>-00000-of-00001.parquet
+
+Integrity rule. ``manifest.json`` is checked against the packaged ``manifest.schema.json``; its
+``files`` must give the sha256 of every data file that is read (a manifest without complete
+hashes is refused, never read unchecked). The manifest cannot vouch for itself, so the fields
+that change what a dataset *means* (:data:`BOUND_FIELDS`: ``name``, ``version``, ``synthetic``)
+are also written into every data file's parquet key-value metadata (key :data:`BINDING_KEY`),
+which the manifest's sha256 protects: editing one of them in the manifest makes it disagree with
+the data; editing the data changes its hash. (This detects edits, not a forger who rewrites the
+data files, their hashes and the manifest together; nothing unsigned can.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -27,6 +38,7 @@ from sgbench.errors import InputError
 if TYPE_CHECKING:
     import datasets
     import pandas as pd
+    import pyarrow as pa
 
 CONFIG_SPLITS: Final[dict[str, tuple[str, ...]]] = {
     "default": ("train", "validation", "test_id", "test_ood"),
@@ -71,9 +83,96 @@ def overlap_band(jaccard: Sequence[float] | npt.NDArray[np.float64]) -> list[str
     return list(bands)
 
 
+BINDING_KEY: Final = b"sgbench"
+"""Parquet key-value metadata key under which each data file carries :data:`BOUND_FIELDS`."""
+
+BOUND_FIELDS: Final = ("name", "version", "synthetic")
+"""Manifest fields every data file repeats (see the module docstring's integrity rule)."""
+
+HUB_ID: Final = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
+"""A Hugging Face Hub repository id, ``org/name``."""
+
+
 def split_file(config: str, split: str) -> str:
     """Relative path of one split's (single) parquet shard inside a dataset folder."""
     return f"data/{config}/{split}-00000-of-00001.parquet"
+
+
+_SAMPLE_FIELDS: Final[tuple[tuple[str, Any], ...]] = (
+    ("id", "string"),
+    ("question_id", "string"),
+    ("question", "string"),
+    ("section", "string"),
+    ("options", ["list", {"code": "int32", "label": "string", "off_scale": "bool"}]),
+    ("scale_type", "string"),
+    ("subgroup_id", "string"),
+    ("subgroup", None),  # one nullable string per attribute of the build config
+    ("stratum", "string"),
+    ("persona", "string"),
+    ("country", "string"),
+    ("wave", "int32"),
+    ("year", "int32"),
+    ("subgroup_size", "int32"),
+    ("n_valid", "int32"),
+    ("counts", ["list", "int32"]),
+    ("distribution", ["list", "float64"]),
+    ("answer", "int32"),
+    ("modal_answers", ["list", "int32"]),
+    ("margin", "float64"),
+    ("mode_stability", "float64"),
+    ("train_overlap", "float64"),
+)
+"""The fields of one sample row: a value type name, ``["list", item]`` or ``{field: type}``."""
+
+
+def _feature(kind: Any) -> Any:
+    """A field declaration as Hugging Face ``datasets`` writes it in its features JSON."""
+    if isinstance(kind, str):
+        return {"dtype": kind, "_type": "Value"}
+    if isinstance(kind, list):
+        return {"feature": _feature(kind[1]), "_type": "List"}
+    return {name: _feature(inner) for name, inner in kind.items()}
+
+
+def _declared(attribute_names: Sequence[str]) -> dict[str, Any]:
+    subgroup = dict.fromkeys(attribute_names, "string")
+    return {name: subgroup if kind is None else kind for name, kind in _SAMPLE_FIELDS}
+
+
+def sample_schema(attribute_names: Sequence[str]) -> pa.Schema:
+    """The Arrow schema of one sample row, with the features metadata ``datasets`` reads.
+
+    The same schema as ``sample_features(...).arrow_schema``, made with pyarrow alone, so
+    writing a dataset does not import ``datasets``.
+    """
+    import pyarrow as pa
+
+    def arrow(kind: Any) -> pa.DataType:
+        if isinstance(kind, str):
+            return pa.from_numpy_dtype(kind) if kind != "string" else pa.string()
+        if isinstance(kind, list):
+            return pa.list_(arrow(kind[1]))
+        return pa.struct([(name, arrow(inner)) for name, inner in kind.items()])
+
+    declared = _declared(attribute_names)
+    features = {name: _feature(kind) for name, kind in declared.items()}
+    metadata = {"huggingface": json.dumps({"info": {"features": features}})}
+    return pa.schema([(name, arrow(kind)) for name, kind in declared.items()], metadata=metadata)
+
+
+def sample_card_features(attribute_names: Sequence[str]) -> list[dict[str, Any]]:
+    """The features as a dataset card's YAML lists them (what ``datasets`` writes there)."""
+
+    def entry(name: str, kind: Any) -> dict[str, Any]:
+        if isinstance(kind, str):
+            return {"name": name, "dtype": kind}
+        if isinstance(kind, list):
+            inner = kind[1]
+            listed = inner if isinstance(inner, str) else [entry(n, k) for n, k in inner.items()]
+            return {"name": name, "list": listed}
+        return {"name": name, "struct": [entry(n, k) for n, k in kind.items()]}
+
+    return [entry(name, kind) for name, kind in _declared(attribute_names).items()]
 
 
 def sample_features(attribute_names: Sequence[str]) -> datasets.Features:
@@ -84,40 +183,14 @@ def sample_features(attribute_names: Sequence[str]) -> datasets.Features:
     scale); ``subgroup`` is a struct with one nullable string per attribute of the build config
     (null where the sample's stratum does not use that attribute).
     """
-    from datasets import Features, List, Value
+    from datasets import Features
 
-    return Features(
-        {
-            "id": Value("string"),
-            "question_id": Value("string"),
-            "question": Value("string"),
-            "section": Value("string"),
-            "options": List(
-                {"code": Value("int32"), "label": Value("string"), "off_scale": Value("bool")}
-            ),
-            "scale_type": Value("string"),
-            "subgroup_id": Value("string"),
-            "subgroup": {name: Value("string") for name in attribute_names},
-            "stratum": Value("string"),
-            "persona": Value("string"),
-            "country": Value("string"),
-            "wave": Value("int32"),
-            "year": Value("int32"),
-            "subgroup_size": Value("int32"),
-            "n_valid": Value("int32"),
-            "counts": List(Value("int32")),
-            "distribution": List(Value("float64")),
-            "answer": Value("int32"),
-            "modal_answers": List(Value("int32")),
-            "margin": Value("float64"),
-            "mode_stability": Value("float64"),
-            "train_overlap": Value("float64"),
-        }
-    )
+    declared = _declared(attribute_names)
+    return Features.from_dict({name: _feature(kind) for name, kind in declared.items()})
 
 
 def load_manifest(dataset_dir: str | Path) -> dict[str, Any]:
-    """Read ``manifest.json`` of a built dataset folder.
+    """Read ``manifest.json`` of a built dataset folder as it is (unchecked; see :class:`Manifest`).
 
     Raises:
         InputError: the folder or its manifest is missing or unreadable.
@@ -126,12 +199,21 @@ def load_manifest(dataset_dir: str | Path) -> dict[str, Any]:
     if not Path(dataset_dir).is_dir():
         raise InputError(f"{dataset_dir}: no such dataset folder (run `sgbench build` first)")
     try:
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: missing; is {dataset_dir} a built sgbench dataset?") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"{path}: unreadable manifest ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise InputError(f"{path}: not a JSON object; is {dataset_dir} a built sgbench dataset?")
     return manifest
+
+
+def manifest_problems(manifest: Any) -> list[str]:
+    """Every way ``manifest`` breaks ``manifest.schema.json``, as ``JSON_PATH: message``."""
+    from sgbench.schema import schema_problems, validator
+
+    return schema_problems(validator("manifest"), manifest)
 
 
 def check_config_split(config: str, split: str | None = None) -> None:
@@ -166,31 +248,219 @@ def evaluation_split(config: str) -> str:
     return CONFIG_SPLITS[config][-1]
 
 
-def load_split(dataset_dir: str | Path, config: str, split: str) -> pd.DataFrame:
-    """Read one split of a built dataset folder as a DataFrame, one row per sample.
+def binding(manifest: Mapping[str, Any]) -> dict[bytes, bytes]:
+    """The parquet key-value metadata binding a data file to ``manifest``'s
+    :data:`BOUND_FIELDS` (canonical JSON, so the same manifest gives the same bytes)."""
+    fields = {name: manifest[name] for name in BOUND_FIELDS}
+    return {BINDING_KEY: json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()}
 
-    Nested fields come back as Python objects: ``options`` a list of ``{"code", "label"}`` dicts,
-    ``subgroup`` a dict, ``counts``/``distribution``/``modal_answers`` lists.
+
+@dataclass(frozen=True)
+class Manifest:
+    """A dataset's ``manifest.json``, checked against ``manifest.schema.json``."""
+
+    name: str
+    version: str
+    synthetic: bool
+    """True for a build from SYNTHETIC data (not WVS data)."""
+    attributes: tuple[str, ...]
+    """Attribute names in display order."""
+    configs: Mapping[str, tuple[str, ...]]
+    """Config → its splits, as built (``temporal`` only in multi-wave builds)."""
+    files: Mapping[str, str]
+    """Relative path of each data file → its sha256."""
+    raw: Mapping[str, Any] = field(repr=False)
+    """The whole manifest as read (keys this class does not type included)."""
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any], where: str | Path) -> Manifest:
+        """Check ``raw`` against the schema and type it.
+
+        Raises:
+            InputError: ``WHERE: JSON_PATH: message`` for the first schema problem (and a count
+                of the others).
+        """
+        problems = manifest_problems(raw)
+        if problems:
+            more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+            raise InputError(f"{where}: {problems[0]}{more}")
+        return cls(
+            name=raw["name"],
+            version=raw["version"],
+            synthetic=raw["synthetic"],
+            attributes=tuple(raw["attributes"]),
+            configs={c: tuple(splits) for c, splits in raw["configs"].items()},
+            files=dict(raw["files"]),
+            raw=raw,
+        )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A top-level manifest value, as ``dict.get`` (for keys this class does not type)."""
+        return self.raw.get(key, default)
+
+
+@dataclass
+class BuiltDataset:
+    """An opened dataset folder: its checked manifest, and its splits read on demand.
+
+    Each data file is checked once per object (sha256 against the manifest, bound fields
+    against the manifest; see the module docstring) before anything of it is returned.
     """
-    import pyarrow.parquet as pq
 
-    check_config_split(config, split)
-    path = Path(dataset_dir) / split_file(config, split)
-    if not path.is_file():
-        manifest: Mapping[str, Any] = {}
-        with contextlib.suppress(InputError):  # no readable manifest: say the file is missing
-            manifest = load_manifest(dataset_dir)
-        check_built_config(dataset_dir, manifest, config)
-        raise InputError(f"{path}: missing; is {dataset_dir} a built sgbench dataset?")
+    root: Path
+    manifest: Manifest
+    _checked: dict[str, str] = field(default_factory=dict, repr=False)
+    _ids: dict[str, dict[str, pa.ChunkedArray]] = field(default_factory=dict, repr=False)
+
+    def check_config(self, config: str, split: str | None = None) -> None:
+        """Raise :class:`InputError` for a config or split this dataset does not have."""
+        check_config_split(config, split)
+        check_built_config(self.root, self.manifest.raw, config)
+
+    def path(self, config: str, split: str) -> Path:
+        """The parquet file of one split."""
+        return self.root / split_file(config, split)
+
+    def file_hash(self, config: str, split: str) -> str:
+        """The checked sha256 of one split's data file.
+
+        Raises:
+            InputError: the file is missing, unlisted in or different from the manifest, or
+                its bound fields disagree with the manifest.
+        """
+        from sgbench.files import sha256_file
+
+        self.check_config(config, split)
+        rel = split_file(config, split)
+        if rel in self._checked:
+            return self._checked[rel]
+        path = self.root / rel
+        expected = self.manifest.files.get(rel)
+        if expected is None:
+            raise InputError(
+                f"{self.root / MANIFEST_FILE}: files: no sha256 for {rel}; a manifest without "
+                "complete hashes cannot be checked (rebuild the dataset)"
+            )
+        if not path.is_file():
+            raise InputError(f"{path}: missing; is {self.root} a built sgbench dataset?")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise InputError(
+                f"{path}: sha256 {actual} differs from manifest.json ({expected}); "
+                "the dataset folder was changed after it was built"
+            )
+        self._check_binding(path)
+        self._checked[rel] = actual
+        return actual
+
+    def _check_binding(self, path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+        except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
+            raise InputError(f"{path}: not a readable parquet file ({exc})") from None
+        carried = metadata.get(BINDING_KEY)
+        if carried != binding(self.manifest.raw)[BINDING_KEY]:
+            shown = "nothing" if carried is None else carried.decode("utf-8", "replace")
+            raise InputError(
+                f"{self.root / MANIFEST_FILE}: {', '.join(BOUND_FIELDS)} disagree with what "
+                f"{path.name} carries ({shown}); the manifest was edited after the build"
+            )
+
+    def files(self, config: str) -> dict[str, str]:
+        """Relative path → checked sha256 of every data file of ``config``."""
+        self.check_config(config)
+        return {
+            split_file(config, split): self.file_hash(config, split)
+            for split in CONFIG_SPLITS[config]
+        }
+
+    def table(self, config: str, split: str, columns: Sequence[str] | None = None) -> pa.Table:
+        """One split as an Arrow table (only ``columns`` when given), after its checks."""
+        import pyarrow.parquet as pq
+
+        self.file_hash(config, split)
+        path = self.path(config, split)
+        try:
+            return pq.read_table(path, columns=None if columns is None else list(columns))
+        except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
+            raise InputError(f"{path}: not a readable parquet file ({exc})") from None
+
+    def ids(self, config: str) -> dict[str, pa.ChunkedArray]:
+        """Split → its sample ids in row order, for every split of ``config`` (only the ``id``
+        columns are read, once per opened dataset)."""
+        self.check_config(config)
+        if config not in self._ids:
+            self._ids[config] = {
+                split: self.table(config, split, ["id"]).column("id")
+                for split in CONFIG_SPLITS[config]
+            }
+        return dict(self._ids[config])
+
+    def split(self, config: str, split: str) -> pd.DataFrame:
+        """One split as a DataFrame, one row per sample.
+
+        Nested fields come back as Python objects: ``options`` a list of ``{"code", "label"}``
+        dicts, ``subgroup`` a dict, ``counts``/``distribution``/``modal_answers`` lists.
+        """
+        frame: pd.DataFrame = self.table(config, split).to_pandas(maps_as_pydicts="strict")
+        return frame
+
+    def config(self, config: str) -> dict[str, pd.DataFrame]:
+        """Every split of one config, keyed by split name, in :data:`CONFIG_SPLITS` order."""
+        self.check_config(config)
+        return {split: self.split(config, split) for split in CONFIG_SPLITS[config]}
+
+
+def resolve_dataset(dataset: str | Path) -> Path:
+    """A local dataset folder, or a Hub dataset ``org/name`` fetched into the local cache.
+
+    A path that exists is used as is. Otherwise a value shaped like ``org/name`` is downloaded with
+    ``huggingface_hub.snapshot_download(repo_type="dataset")`` (needs the ``hub`` extra and the
+    network). Anything else is returned unchanged, so that reading it reports the missing folder.
+    """
+    path = Path(dataset)
+    if path.exists() or not HUB_ID.match(str(dataset)):
+        return path
     try:
-        table = pq.read_table(path)
-    except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
-        raise InputError(f"{path}: not a readable parquet file ({exc})") from None
-    frame: pd.DataFrame = table.to_pandas(maps_as_pydicts="strict")
-    return frame
+        from huggingface_hub import snapshot_download
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise InputError(
+            f"{dataset}: no such folder; to fetch it from the Hugging Face Hub install "
+            "huggingface_hub (pip install 'sgbench[hub]')"
+        ) from None
+    try:  # pragma: no cover - needs the network
+        local = snapshot_download(repo_id=str(dataset), repo_type="dataset")
+    except Exception as exc:  # pragma: no cover - the hub client raises many types
+        raise InputError(
+            f"{dataset}: no such folder, and fetching it from the Hugging Face Hub failed "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+    return Path(local)  # pragma: no cover
+
+
+def open_dataset(ref: str | Path | BuiltDataset) -> BuiltDataset:
+    """Open a built dataset folder (or Hub id ``org/name``, see :func:`resolve_dataset`).
+
+    The manifest is read and checked against ``manifest.schema.json`` here; data files are
+    checked when first read. An already opened dataset is returned as is.
+
+    Raises:
+        InputError: no such folder, or a missing, unreadable or invalid manifest.
+    """
+    if isinstance(ref, BuiltDataset):
+        return ref
+    root = resolve_dataset(ref)
+    raw = load_manifest(root)
+    return BuiltDataset(root, Manifest.parse(raw, root / MANIFEST_FILE))
+
+
+def load_split(dataset_dir: str | Path, config: str, split: str) -> pd.DataFrame:
+    """One split of a dataset folder as a DataFrame (see :meth:`BuiltDataset.split`)."""
+    return open_dataset(dataset_dir).split(config, split)
 
 
 def load_config(dataset_dir: str | Path, config: str) -> dict[str, pd.DataFrame]:
-    """Every split of one config, keyed by split name, in :data:`CONFIG_SPLITS` order."""
-    check_config_split(config)
-    return {split: load_split(dataset_dir, config, split) for split in CONFIG_SPLITS[config]}
+    """Every split of one config (see :meth:`BuiltDataset.config`)."""
+    return open_dataset(dataset_dir).config(config)

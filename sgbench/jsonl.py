@@ -68,14 +68,11 @@ def loads_strict(line: str) -> Any:
         raise ValueError("not valid JSON (nested too deeply)") from None
 
 
-def read_lines(path: str | Path) -> tuple[list[Line], list[Line], str]:
-    """Non-blank lines of a UTF-8 JSON Lines file as ``(line number, text)``.
-
-    Returns the lines, the per-line problems (invalid UTF-8) and the file's sha256.
+def read_bytes(path: str | Path) -> tuple[bytes, str]:
+    """A file's bytes (a leading UTF-8 byte-order mark dropped) and the sha256 of all of them.
 
     Raises:
-        InputError: the path does not exist, is not a file, cannot be read, or has no non-blank
-            line.
+        InputError: the path does not exist, is not a file, or cannot be read.
     """
     where = Path(path)
     if not where.exists():
@@ -86,8 +83,16 @@ def read_lines(path: str | Path) -> tuple[list[Line], list[Line], str]:
         data = where.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
-    sha256 = hashlib.sha256(data).hexdigest()
-    data = data.removeprefix(BOM)
+    return data.removeprefix(BOM), hashlib.sha256(data).hexdigest()
+
+
+def split_lines(path: str | Path, data: bytes) -> tuple[list[Line], list[Line]]:
+    """Non-blank lines of JSON Lines bytes as ``(line number, text)``, and the per-line
+    problems (invalid UTF-8).
+
+    Raises:
+        InputError: no non-blank line.
+    """
     lines: list[Line] = []
     problems: list[Line] = []
     try:
@@ -108,6 +113,20 @@ def read_lines(path: str | Path) -> tuple[list[Line], list[Line], str]:
             lines.append((number, text.removesuffix("\r")))
     if not lines and not problems:
         raise InputError(f"{path}: empty file, no predictions")
+    return lines, problems
+
+
+def read_lines(path: str | Path) -> tuple[list[Line], list[Line], str]:
+    """Non-blank lines of a UTF-8 JSON Lines file as ``(line number, text)``.
+
+    Returns the lines, the per-line problems (invalid UTF-8) and the file's sha256.
+
+    Raises:
+        InputError: the path does not exist, is not a file, cannot be read, or has no non-blank
+            line.
+    """
+    data, sha256 = read_bytes(path)
+    lines, problems = split_lines(path, data)
     return lines, problems, sha256
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sgbench.dataset import CONFIG_SPLITS, MANIFEST_FILE, sample_features, split_file
+from sgbench.dataset import CONFIG_SPLITS, MANIFEST_FILE, binding, sample_features, split_file
 
 ATTRIBUTES: tuple[str, ...] = ("sex", "age_group", "ethnicity", "religion")
 
@@ -110,12 +110,16 @@ def write_dataset(
 ) -> Path:
     """Write a dataset folder; splits of the config not given are written empty."""
     root.mkdir(parents=True, exist_ok=True)
+    identity = {"name": name, "version": version, "synthetic": True}
     schema = sample_features(ATTRIBUTES).arrow_schema
+    schema = schema.with_metadata({**(schema.metadata or {}), **binding(identity)})
     files: dict[str, str] = {}
+    counts: dict[str, dict[str, dict[str, int]]] = {}
     configs = {config: splits, **(extra_configs or {})}
     for config_name, config_splits in configs.items():
         for split in CONFIG_SPLITS[config_name]:
             rows = list(config_splits.get(split, []))
+            counts.setdefault(config_name, {})[split] = {"samples": len(rows)}
             table = pa.Table.from_pylist(rows, schema=schema)
             rel = split_file(config_name, split)
             path = root / rel
@@ -123,11 +127,10 @@ def write_dataset(
             pq.write_table(table, path)
             files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     manifest = {
-        "name": name,
-        "version": version,
-        "synthetic": True,
+        **identity,
         "attributes": MANIFEST_ATTRIBUTES,
         "strata": sorted({row["stratum"] for rows in splits.values() for row in rows}),
+        "configs": counts,
         "files": files,
     }
     (root / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -255,3 +258,41 @@ def random_predictions(
 RANDOM_SUBGROUPS: list[dict[str, str]] = [
     {"age_group": a, "religion": r} for a in ("16-24", "25-34", "65+") for r in ("Muslim", "None")
 ] + [{"age_group": a, "ethnicity": e} for a in ("16-24", "65+") for e in ("Chinese", "Malay")]
+
+
+_Q2 = hand_id("Q2", 1)
+BAD_PREDICTION_LINES: list[tuple[str, str]] = [
+    ("{not json", "not valid JSON"),
+    (json.dumps({"id": _Q2, "answer": 3})[:-1] + ', "x": NaN}', "NaN is not a JSON number"),
+    (f'{{"id": "{_Q2}", "answer": Infinity}}', "Infinity is not a JSON number"),
+    (f'{{"id": "{_Q2}", "answer": -Infinity}}', "-Infinity is not a JSON number"),
+    (f'{{"id": "{_Q2}", "answer": 1e400}}', "out of range"),
+    ("[1, 2]", "is not of type 'object'"),
+    ('"just a string"', "is not of type 'object'"),
+    (json.dumps({"id": _Q2}), "'answer' is a required property"),
+    (json.dumps({"answer": 1}), "'id' is a required property"),
+    (json.dumps({"id": _Q2, "answer": 3.0}), "$.answer: 3.0 is not of type 'integer'"),
+    (json.dumps({"id": _Q2, "answer": True}), "$.answer: True is not of type 'integer'"),
+    (json.dumps({"id": _Q2, "answer": "3"}), "$.answer: '3' is not of type 'integer'"),
+    (json.dumps({"id": 17, "answer": 3}), "$.id: 17 is not of type 'string'"),
+    (json.dumps({"id": _Q2, "answer": 1, "extra": 1}), "('extra' was unexpected)"),
+    (json.dumps({"id": "Q99/age_group=16-24", "answer": 1}), "unknown id 'Q99/age_group=16-24'"),
+    (json.dumps({"id": _Q2, "answer": 9}), "answer 9 is not an option of"),
+    (
+        json.dumps({"id": _Q2, "answer": 1, "distribution": {"1": -0.5, "2": 1.5}}),
+        "-0.5 is less than the minimum of 0",
+    ),
+    (
+        json.dumps({"id": _Q2, "answer": 1, "distribution": {"1": 0.5, "7": 0.5}}),
+        "distribution codes 7 are not options of",
+    ),
+    (
+        json.dumps({"id": _Q2, "answer": 1, "distribution": {"1": 0.5, "2": 0.4}}),
+        "distribution sums to 0.9, not 1",
+    ),
+    (json.dumps({"id": _Q2, "answer": 1, "distribution": {}}), "should be non-empty"),
+    (json.dumps({"id": _Q2, "answer": 1, "distribution": {"a": 1}}), "'a' does not match"),
+    (json.dumps({"id": _Q2, "answer": 1, "response": 5}), "$.response: 5 is not of type"),
+]
+"""Prediction lines for the hand-worked dataset, each with one problem, and a fragment of the
+message naming it."""

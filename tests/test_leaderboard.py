@@ -447,3 +447,28 @@ def test_unreadable_metadata_is_one_problem(tmp_path: Path, content: bytes, prob
     assert len(problems) == 1
     assert problems[0].startswith(f"{folder}/")
     assert problem in problems[0]
+
+
+def test_the_dataset_is_read_once_whatever_the_number_of_entries(
+    dataset: Path, valid_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sgbench.dataset
+
+    opened: list[object] = []
+    tables: list[tuple[str, str]] = []
+    real_open, real_table = sgbench.dataset.open_dataset, sgbench.dataset.BuiltDataset.table
+
+    def counting_open(ref: Any) -> Any:
+        opened.append(ref)
+        return real_open(ref)
+
+    def counting_table(self: Any, config: str, split: str, columns: Any = None) -> Any:
+        tables.append((split, ",".join(columns or [])))
+        return real_table(self, config, split, columns)
+
+    monkeypatch.setattr("sgbench.leaderboard.submission.open_dataset", counting_open)
+    monkeypatch.setattr(sgbench.dataset.BuiltDataset, "table", counting_table)
+    board = build_leaderboard(valid_root, dataset, n_boot=0)
+    assert len(board.rows) > 2
+    assert len(opened) == 1
+    assert len(tables) == len(set(tables))  # no split read twice for the same columns

@@ -296,12 +296,12 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "manifest without files": (
         lambda d: _edit_manifest(d, _drop_files),
         "manifest.json",
-        "key 'files' missing",
+        "$: 'files' is a required property",
     ),
     "manifest version": (
         lambda d: _edit_manifest(d, _short_version),
         "manifest.json",
-        "'1.0' is not MAJOR.MINOR.PATCH",
+        "$.version: '1.0' does not match",
     ),
     "manifest lists a file of no split": (
         lambda d: _edit_manifest(d, _foreign_file),

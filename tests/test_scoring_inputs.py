@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from scoring_fixtures import HAND_PREDICTIONS, TRAIN_ROW, hand_id, write_hand_dataset
+from scoring_fixtures import (
+    BAD_PREDICTION_LINES,
+    HAND_PREDICTIONS,
+    TRAIN_ROW,
+    hand_id,
+    write_hand_dataset,
+)
 
 from sgbench.cli import main
 from sgbench.errors import InputError
@@ -54,39 +60,7 @@ def assert_refused(result: Result, report: Path, expected: list[str]) -> list[st
     return lines
 
 
-BAD_LINES = [
-    ("{not json", "not valid JSON"),
-    (json.dumps({"id": Q2, "answer": 3})[:-1] + ', "x": NaN}', "NaN is not a JSON number"),
-    (f'{{"id": "{Q2}", "answer": Infinity}}', "Infinity is not a JSON number"),
-    (f'{{"id": "{Q2}", "answer": -Infinity}}', "-Infinity is not a JSON number"),
-    (f'{{"id": "{Q2}", "answer": 1e400}}', "out of range"),
-    ("[1, 2]", "is not of type 'object'"),
-    ('"just a string"', "is not of type 'object'"),
-    (json.dumps({"id": Q2}), "'answer' is a required property"),
-    (json.dumps({"answer": 1}), "'id' is a required property"),
-    (json.dumps({"id": Q2, "answer": 3.0}), "$.answer: 3.0 is not of type 'integer'"),
-    (json.dumps({"id": Q2, "answer": True}), "$.answer: True is not of type 'integer'"),
-    (json.dumps({"id": Q2, "answer": "3"}), "$.answer: '3' is not of type 'integer'"),
-    (json.dumps({"id": 17, "answer": 3}), "$.id: 17 is not of type 'string'"),
-    (json.dumps({"id": Q2, "answer": 1, "extra": 1}), "('extra' was unexpected)"),
-    (json.dumps({"id": "Q99/age_group=16-24", "answer": 1}), "unknown id 'Q99/age_group=16-24'"),
-    (json.dumps({"id": Q2, "answer": 9}), "answer 9 is not an option of"),
-    (
-        json.dumps({"id": Q2, "answer": 1, "distribution": {"1": -0.5, "2": 1.5}}),
-        "-0.5 is less than the minimum of 0",
-    ),
-    (
-        json.dumps({"id": Q2, "answer": 1, "distribution": {"1": 0.5, "7": 0.5}}),
-        "distribution codes 7 are not options of",
-    ),
-    (
-        json.dumps({"id": Q2, "answer": 1, "distribution": {"1": 0.5, "2": 0.4}}),
-        "distribution sums to 0.9, not 1",
-    ),
-    (json.dumps({"id": Q2, "answer": 1, "distribution": {}}), "should be non-empty"),
-    (json.dumps({"id": Q2, "answer": 1, "distribution": {"a": 1}}), "'a' does not match"),
-    (json.dumps({"id": Q2, "answer": 1, "response": 5}), "$.response: 5 is not of type"),
-]
+BAD_LINES = BAD_PREDICTION_LINES
 
 
 @pytest.mark.parametrize(("bad", "message"), BAD_LINES)

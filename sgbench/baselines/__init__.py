@@ -12,14 +12,13 @@ the same bytes.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Final, Literal, get_args
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import numpy as np
-import pandas as pd
 
 from sgbench.baselines.rules import (
     NO_PREDICTION,
@@ -30,7 +29,7 @@ from sgbench.baselines.rules import (
     nearest_positions,
     random_positions,
 )
-from sgbench.dataset import check_config_split, load_manifest, load_split, split_file
+from sgbench.dataset import BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import InputError
 from sgbench.scoring.data import (
     BoolArray,
@@ -38,8 +37,11 @@ from sgbench.scoring.data import (
     ItemArrays,
     attribute_names,
     item_arrays,
-    resolve_dataset,
+    item_columns,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 BaselineName = Literal["random", "majority", "composition", "nearest"]
 BASELINES: Final[tuple[BaselineName, ...]] = get_args(BaselineName)
@@ -57,6 +59,9 @@ DESCRIPTIONS: Final[dict[BaselineName, str]] = {
 """One line per baseline, for listings and the leaderboard's notes."""
 
 TRAIN_SPLIT: Final = "train"
+
+JSONL_CHUNK: Final = 100_000
+"""Lines per piece of a streamed predictions file (bounds the text held at once)."""
 
 
 @dataclass(frozen=True)
@@ -81,22 +86,30 @@ class BaselinePredictions:
         """Samples with a prediction."""
         return int(self.predicted.sum())
 
+    def jsonl_chunks(self) -> Iterator[str]:
+        """The predictions file in pieces of up to :data:`JSONL_CHUNK` lines, each line
+        ``{"id": ..., "answer": ...}`` exactly as ``json.dumps(..., ensure_ascii=False)``
+        writes it (same bytes, without an encoder call per line)."""
+        rows = np.flatnonzero(self.predicted)
+        for start in range(0, len(rows), JSONL_CHUNK):
+            part = rows[start : start + JSONL_CHUNK]
+            answers = self.answers[part].tolist()
+            yield "".join(
+                f'{{"id": {encode_basestring(self.ids[row])}, "answer": {answer}}}\n'
+                for row, answer in zip(part.tolist(), answers, strict=True)
+            )
+
     def to_jsonl(self) -> str:
         """The predictions file: one ``{"id", "answer"}`` line per predicted sample."""
-        lines = [
-            json.dumps({"id": sample_id, "answer": int(answer)}, ensure_ascii=False) + "\n"
-            for sample_id, answer, keep in zip(self.ids, self.answers, self.predicted, strict=True)
-            if keep
-        ]
-        return "".join(lines)
+        return "".join(self.jsonl_chunks())
 
 
-def _training_data(frame: pd.DataFrame, attributes: Sequence[str], where: Path) -> TrainingData:
+def _training_data(table: pa.Table, attributes: Sequence[str], where: Path) -> TrainingData:
     """One split as the rules see it: :class:`ItemArrays` plus ``n_valid`` and ``subgroup_size``."""
     return TrainingData(
-        items=item_arrays(frame, attributes, where),
-        n_valid=frame["n_valid"].to_numpy(dtype=np.int64),
-        subgroup_size=frame["subgroup_size"].to_numpy(dtype=np.int64),
+        items=item_arrays(table, attributes, where),
+        n_valid=np.asarray(table.column("n_valid").to_numpy(), dtype=np.int64),
+        subgroup_size=np.asarray(table.column("subgroup_size").to_numpy(), dtype=np.int64),
     )
 
 
@@ -119,7 +132,7 @@ def predict(
 
 def run_baselines(
     names: Sequence[str],
-    dataset: str | Path,
+    dataset: str | Path | BuiltDataset,
     config: str = "default",
     splits: Sequence[str] = ("test_ood",),
     seed: int = 0,
@@ -149,19 +162,22 @@ def run_baselines(
             raise InputError("the baselines learn from the train split; predict another split")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
-    root = resolve_dataset(dataset)
-    manifest = load_manifest(root)
-    frames = {split: load_split(root, config, split) for split in (*splits, TRAIN_SPLIT)}
+    built = open_dataset(dataset)
     for split in splits:
-        if len(frames[split]) == 0:
-            raise InputError(f"{root / split_file(config, split)}: split {split!r} has no samples")
-    # From a predicted split: the train split may be empty, and then names no attribute.
-    attributes = attribute_names(frames[splits[0]], manifest) if splits else ()
-    where = {split: root / split_file(config, split) for split in frames}
-    train = _training_data(frames[TRAIN_SPLIT], attributes, where[TRAIN_SPLIT])
-    targets = {
-        split: _training_data(frames[split], attributes, where[split]).items for split in splits
-    }
+        built.check_config(config, split)
+    targets: dict[str, ItemArrays] = {}
+    attributes: tuple[str, ...] = ()
+    for split in splits:  # one split's Arrow table in memory at a time
+        table = built.table(config, split, item_columns(built, config, split))
+        if table.num_rows == 0:
+            raise InputError(f"{built.path(config, split)}: split {split!r} has no samples")
+        attributes = attributes or attribute_names(table, built.manifest)
+        targets[split] = item_arrays(table, attributes, built.path(config, split))
+        del table
+    columns = (*item_columns(built, config, TRAIN_SPLIT), "n_valid", "subgroup_size")
+    train = _training_data(
+        built.table(config, TRAIN_SPLIT, columns), attributes, built.path(config, TRAIN_SPLIT)
+    )
     results = []
     for name in names:
         baseline = BASELINES[BASELINES.index(name)]  # typed as BaselineName
@@ -185,7 +201,7 @@ def run_baselines(
 
 def run_baseline(
     name: str,
-    dataset: str | Path,
+    dataset: str | Path | BuiltDataset,
     config: str = "default",
     split: str = "test_ood",
     seed: int = 0,

@@ -238,11 +238,19 @@ def nearest_positions(target: ItemArrays, train: TrainingData) -> tuple[IntArray
     # row_of[q, s]: the training row of subgroup s on question q (-1: none).
     row_of = np.full((n_questions, len(subgroups)), -1, dtype=np.int64)
     row_of[q_train, s_codes] = np.arange(train.items.n)
-    candidates = order[np.asarray(t_codes, dtype=np.int64)]
-    available = np.take_along_axis(row_of[q_target], candidates, axis=1) >= 0
-    fallback: BoolArray = np.asarray(~available.any(axis=1), dtype=bool)
-    chosen = np.take_along_axis(candidates, available.argmax(axis=1)[:, None], axis=1)[:, 0]
-    row = row_of[q_target, chosen]
+    # Walk each sample's candidates rank by rank, looking only at the samples not yet resolved:
+    # most find a training sample among their first few neighbours, and a (samples × training
+    # subgroups) matrix would not fit in memory for the all-country build.
+    t_codes = np.asarray(t_codes, dtype=np.int64)
+    row = np.full(target.n, -1, dtype=np.int64)
+    pending = np.arange(target.n)
+    for rank in range(order.shape[1]):
+        if len(pending) == 0:
+            break
+        found = row_of[q_target[pending], order[t_codes[pending], rank]]
+        row[pending] = found
+        pending = pending[found < 0]
+    fallback: BoolArray = row < 0
     # The dataset's modal answer: the first modal option in scale order.
     position = train.items.modal[np.maximum(row, 0)].argmax(axis=1)
     return np.where(fallback, majority_positions(target, train), position), fallback

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import yaml
 
-from sgbench.dataset import NEAR_COPY, sample_features
+from sgbench.dataset import NEAR_COPY, sample_card_features
 from sgbench.versioning import CHANGELOG, VERSION_POLICY
 
 WVS_CITATION: Final = (
@@ -91,7 +91,7 @@ def _place(manifest: dict[str, Any]) -> str:
 def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
     """The card's YAML front matter as a dict."""
     configs = manifest["configs"]
-    features = sample_features(list(manifest["attributes"]))._to_yaml_list()
+    features = sample_card_features(list(manifest["attributes"]))
     total = sum(split["samples"] for split in configs["default"].values())
     synthetic = manifest["synthetic"]
     return {

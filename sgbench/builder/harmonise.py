@@ -69,12 +69,25 @@ def _source_for(spec: AttributeSpec, columns: pd.Index) -> AttributeSource:
 
 
 def item_positions(codes: pd.Series, item: Item) -> tuple[pd.Series, int]:
-    """Scale positions of one item's answer codes, and how many codes were unexpected."""
-    known = pd.Series(np.arange(len(item.options)), index=list(item.codes), dtype="int64")
-    positions = codes.map(known)
-    excluded = {option.code for option in item.excluded}
-    unexpected = codes.notna() & (codes >= 0) & positions.isna() & ~codes.isin(excluded)
-    return positions.astype("Int8"), int(unexpected.sum())
+    """Scale positions of one item's answer codes, and how many codes were unexpected.
+
+    One lookup in a table indexed by code (``np.take``), not a per-value map: answer codes are
+    small non-negative integers.
+    """
+    values = codes.to_numpy(dtype="float64", na_value=np.nan)
+    option_codes = np.asarray(item.codes, dtype=np.int64)
+    table = np.full(int(option_codes.max(initial=-1)) + 2, -1, dtype=np.int64)
+    table[option_codes[option_codes >= 0]] = np.arange(len(option_codes))[option_codes >= 0]
+    # Anything that is not a code of the table (missing, negative, fractional, too large)
+    # looks up the last slot, which is always -1.
+    whole = np.isfinite(values) & (values >= 0) & (values < len(table) - 1)
+    whole &= values == np.floor(np.where(whole, values, 0))
+    index = np.where(whole, values, len(table) - 1).astype(np.int64)
+    positions = np.take(table, index)
+    excluded = np.asarray([option.code for option in item.excluded], dtype="float64")
+    unexpected = (values >= 0) & (positions < 0) & ~np.isin(values, excluded)
+    array = pd.arrays.IntegerArray(positions.astype(np.int8), mask=positions < 0)
+    return pd.Series(array, index=codes.index), int(unexpected.sum())
 
 
 def harmonise(

@@ -4,7 +4,7 @@ A dataset's rows repeat per-item fields (question text, options) and per-subgrou
 (persona, the subgroup struct) millions of times in a multi-country build. A :class:`SampleSet`
 keeps one row per sample with only the per-sample columns and two indexes, into an item table
 and a subgroup table, and materialises full rows (every feature of
-:func:`sgbench.dataset.sample_features`) on demand, a chunk at a time when writing. Memory then
+:func:`sgbench.dataset.sample_schema`) on demand, a chunk at a time when writing. Memory then
 grows with the per-sample data, not with the text repeated on every row.
 """
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sgbench.builder.samples import SplitRows
-from sgbench.dataset import CARD_FILE, MANIFEST_FILE, sample_features, split_file
+from sgbench.dataset import CARD_FILE, MANIFEST_FILE, binding, sample_schema, split_file
 from sgbench.errors import InputError
 from sgbench.files import sha256_file
 
@@ -32,16 +32,23 @@ PARQUET_OPTIONS: Final[dict[str, Any]] = {
 ROW_GROUP_SIZE: Final = 10_000
 
 
-def write_parquet(rows: SplitRows, attribute_names: list[str], path: Path) -> int:
+def write_parquet(
+    rows: SplitRows,
+    attribute_names: list[str],
+    path: Path,
+    metadata: Mapping[bytes, bytes] | None = None,
+) -> int:
     """Write a split's rows with the declared features (never inferred) and pinned options,
     one row group of :data:`ROW_GROUP_SIZE` rows at a time, so a split of millions of rows is
-    never materialised whole.
+    never materialised whole. ``metadata`` is added to the file's key-value metadata (the
+    manifest binding of :func:`sgbench.dataset.binding`).
 
     Returns the rows' size in memory (Arrow bytes), the card's ``num_bytes``.
     """
     import pyarrow.parquet as pq
 
-    schema = sample_features(attribute_names).arrow_schema
+    schema = sample_schema(attribute_names)
+    schema = schema.with_metadata({**(schema.metadata or {}), **(metadata or {})})
     path.parent.mkdir(parents=True, exist_ok=True)
     num_bytes = 0
     with pq.ParquetWriter(path, schema, **PARQUET_OPTIONS) as writer:
@@ -96,7 +103,7 @@ def write_dataset(
         configs = copy.deepcopy(manifest["configs"])
         for (config, split), frame in splits.items():
             relative = split_file(config, split)
-            num_bytes = write_parquet(frame, attribute_names, staging / relative)
+            num_bytes = write_parquet(frame, attribute_names, staging / relative, binding(manifest))
             configs[config][split]["num_bytes"] = num_bytes
             files[relative] = sha256_file(staging / relative)
         manifest = {**manifest, "configs": configs, "files": files}

@@ -11,6 +11,8 @@ interrupted). Data goes to stdout, diagnostics to stderr.
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from sgbench import __version__
@@ -34,6 +36,10 @@ def main() -> None:
     Build the dataset from a WVS file (or the embedded synthetic sample), then score prediction
     files against it.
     """
+    # Arrow's default allocator keeps freed memory; jemalloc hands it back, which keeps the
+    # all-country commands under their memory budget (benchmarks/bench_scale.py). A default
+    # only: the user's own ARROW_DEFAULT_MEMORY_POOL wins. Set before any pyarrow import.
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
 
 
 for _command in (

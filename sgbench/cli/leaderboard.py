@@ -51,7 +51,8 @@ def baseline_command(
 
     split = split or evaluation_split(config)
     result = run_baseline(name, dataset_dir, config=config, split=split, seed=seed)
-    click.echo(result.to_jsonl(), nl=False)
+    for chunk in result.jsonl_chunks():
+        click.echo(chunk, nl=False)
     click.echo(
         f"{name}: {result.n_predicted} of {len(result.ids)} samples of {split} predicted from "
         f"the train split of config {config}",

@@ -118,7 +118,7 @@ def resolved_dataset_path(dataset: str) -> str:
     Raises:
         InputError: neither an existing folder nor shaped like a Hub id ``org/name``.
     """
-    from sgbench.scoring.data import HUB_ID
+    from sgbench.dataset import HUB_ID
 
     path = Path(dataset)
     if path.is_dir():
@@ -142,8 +142,12 @@ def write_lm_eval_task(
         InputError: unknown config or split, an unusable dataset, or an ``out_dir`` that holds
             other files or cannot be written.
     """
+    from sgbench.dataset import open_dataset
+
     check_config_split(config, split)
     dataset_path = resolved_dataset_path(dataset)
+    if Path(dataset_path).is_dir():  # the harness reads the config's files: check them now
+        open_dataset(dataset_path).files(config)
     target = Path(out_dir)
     if target.exists():
         if not target.is_dir():

@@ -298,14 +298,13 @@ def judge_one(
 
 def dataset_identity(root: Path, config: str, split: str) -> dict[str, Any]:
     """``{"name", "version", "synthetic", "config", "split"}`` of the judged split."""
-    from sgbench.dataset import load_manifest
+    from sgbench.dataset import open_dataset
 
-    manifest = load_manifest(root)
-    synthetic = manifest.get("synthetic")
+    manifest = open_dataset(root).manifest
     return {
-        "name": str(manifest.get("name", "")),
-        "version": str(manifest.get("version", "")),
-        "synthetic": synthetic if isinstance(synthetic, bool) else None,
+        "name": manifest.name,
+        "version": manifest.version,
+        "synthetic": manifest.synthetic,
         "config": config,
         "split": split,
     }
@@ -339,8 +338,8 @@ def judge_files(
         InputError: unreadable inputs, no sample answered in both files, an output file that
             cannot be resumed, or a fatal HTTP status (lines written before it stay in ``out``).
     """
+    from sgbench.dataset import resolve_dataset
     from sgbench.prompts import split_rows
-    from sgbench.scoring.data import resolve_dataset
 
     if not criteria:
         raise InputError("no criteria to judge")

@@ -1,6 +1,6 @@
 """Scoring every entry and ranking them: the leaderboard's content, before any rendering.
 
-Each entry is scored with :func:`sgbench.scoring.score_predictions` on ``test_ood`` (the primary
+Each entry is scored with :func:`sgbench.scoring.score` on ``test_ood`` (the primary
 split) and ``test_id`` of the ``default`` config, with the same bootstrap settings. The rules
 (also written into every output, see :data:`RULES`):
 
@@ -32,6 +32,7 @@ import pandas as pd
 
 from sgbench import __version__
 from sgbench.baselines import BASELINES, DESCRIPTIONS, run_baselines
+from sgbench.dataset import BuiltDataset
 from sgbench.errors import InputError
 from sgbench.leaderboard.submission import (
     PREDICTIONS_FILE,
@@ -39,7 +40,7 @@ from sgbench.leaderboard.submission import (
     check_submission,
     load_ranked_splits,
 )
-from sgbench.scoring import score_predictions
+from sgbench.scoring import score
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
     RESAMPLED,
@@ -349,14 +350,7 @@ def score_entry(
         elif predictions.n_missing == split_data.items.n:
             results.append(None)
             continue
-        report = score_predictions(
-            entry.predictions,
-            split_data.path,
-            config=split_data.config,
-            split=split_data.split,
-            n_boot=n_boot,
-            seed=seed,
-        )
+        report = score(split_data, predictions, n_boot=n_boot, seed=seed)
         results.append(_split_result(report.to_dict(), report.intervals.groups))
     return ScoredEntry(entry, tuple(results), accuracy)
 
@@ -399,7 +393,7 @@ def rank_entries(
 
 
 def baseline_entries(
-    dataset: Path, folder: Path, splits: Sequence[str], version: str
+    dataset: Path | BuiltDataset, folder: Path, splits: Sequence[str], version: str
 ) -> list[Entry]:
     """The built-in baselines as entries: their predictions for ``splits`` written in ``folder``."""
     entries = []
@@ -472,12 +466,9 @@ def build_leaderboard(
     with tempfile.TemporaryDirectory(prefix="sgbench-baselines-") as scratch:
         if with_baselines:
             splits = [d.split for d in data]
-            entries += baseline_entries(
-                primary.path, Path(scratch), splits, str(manifest.get("version", ""))
-            )
+            entries += baseline_entries(primary.dataset, Path(scratch), splits, manifest.version)
         scored = [score_entry(e, data, n_boot=n_boot, seed=seed) for e in entries]
     rows = rank_entries(scored, primary, n_boot=n_boot, seed=seed)
-    synthetic = manifest.get("synthetic")
     attributes = {
         attribute: tuple(values)
         for attribute, values in (rows[0].ood.by_attribute_value.items() if rows else ())
@@ -486,9 +477,9 @@ def build_leaderboard(
         rows=rows,
         excluded=tuple(excluded),
         dataset={
-            "name": str(manifest.get("name", "")),
-            "version": str(manifest.get("version", "")),
-            "synthetic": synthetic if isinstance(synthetic, bool) else None,
+            "name": manifest.name,
+            "version": manifest.version,
+            "synthetic": manifest.synthetic,
             "config": CONFIG,
             "files": dict(primary.files),
         },

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from sgbench.dataset import CONFIG_SPLITS, check_config_split
+from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import InputError
 from sgbench.jsonl import BOM, read_lines, reject_constant
 from sgbench.schema import schema_problems, validator
@@ -198,7 +198,7 @@ def check_submission(
             "the leaderboard ranks by"
         )
     if data and metadata:
-        dataset_version = str(data[0].manifest.get("version", ""))
+        dataset_version = data[0].manifest.version
         why = version_mismatch(str(metadata["dataset_version"]), dataset_version)
         if why is not None:
             problems.append(
@@ -208,7 +208,9 @@ def check_submission(
     return SubmissionCheck(folder, name, tuple(problems), metadata, {} if problems else checked)
 
 
-def load_ranked_splits(dataset: str | Path, config: str = "default") -> tuple[ScoringData, ...]:
+def load_ranked_splits(
+    dataset: str | Path | BuiltDataset, config: str = "default"
+) -> tuple[ScoringData, ...]:
     """The ranked splits of ``config`` (those it has), primary first, ready for scoring.
 
     Raises:
@@ -216,7 +218,8 @@ def load_ranked_splits(dataset: str | Path, config: str = "default") -> tuple[Sc
     """
     check_config_split(config, PRIMARY_SPLIT)
     splits = [s for s in RANKED_SPLITS if s in CONFIG_SPLITS[config]]
-    return tuple(load_scoring_data(dataset, config, split) for split in splits)
+    built = open_dataset(dataset)
+    return tuple(load_scoring_data(built, config, split) for split in splits)
 
 
 def validate_submission(

@@ -238,12 +238,9 @@ def render_target(template: Template, row: Mapping[str, Any]) -> str:
 
 def split_rows(dataset: str | Path, config: str, split: str) -> list[dict[str, Any]]:
     """The rows of one split (a dataset folder or Hub id), in file order, as plain dicts."""
-    from sgbench.dataset import load_manifest, load_split
-    from sgbench.scoring.data import resolve_dataset
+    from sgbench.dataset import open_dataset
 
-    root = resolve_dataset(dataset)
-    load_manifest(root)
-    frame = load_split(root, config, split)
+    frame = open_dataset(dataset).split(config, split)
     return [{str(k): v for k, v in record.items()} for record in frame.to_dict("records")]
 
 

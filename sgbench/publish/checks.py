@@ -23,7 +23,6 @@ A SYNTHETIC build is not a problem here; it is reported (``DatasetCheck.syntheti
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -31,27 +30,25 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
-from sgbench.dataset import CARD_FILE, MANIFEST_FILE, sample_features, split_file
+from sgbench.dataset import (
+    BINDING_KEY,
+    BOUND_FIELDS,
+    CARD_FILE,
+    MANIFEST_FILE,
+    binding,
+    manifest_problems,
+    sample_features,
+    sample_schema,
+    split_file,
+)
 from sgbench.errors import InputError
 from sgbench.files import sha256_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-VERSION_PATTERN: Final = re.compile(r"(\d+)\.(\d+)\.(\d+)(\+[0-9A-Za-z.-]+)?")
-"""A dataset version: ``MAJOR.MINOR.PATCH`` with an optional ``+label`` (``+synthetic``)."""
-
 DATA_DIR: Final = "data"
 CHANGELOG_HEADING: Final = "## Changelog"
-
-_MANIFEST_KEYS: Final[dict[str, type]] = {
-    "name": str,
-    "version": str,
-    "synthetic": bool,
-    "attributes": dict,
-    "configs": dict,
-    "files": dict,
-}
 
 
 @dataclass(frozen=True)
@@ -145,6 +142,7 @@ def check_dataset(dataset_dir: str | Path) -> DatasetCheck:
     problems += _data_file_problems(root, files)
     schemas, rows, unreadable = _parquet_facts(root, files)
     problems += unreadable
+    problems += _binding_problems(root, schemas, manifest)
     problems += _schema_problems(root, schemas, list(manifest["attributes"]))
     problems += _row_count_problems(root, manifest["configs"], rows)
     problems += _card_problems(root, manifest)
@@ -176,11 +174,7 @@ def _read_manifest(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
         return None, [Problem(where, f"not readable JSON ({exc})")]
     if not isinstance(manifest, dict):
         return None, [Problem(where, "not a JSON object")]
-    problems = [
-        Problem(where, f"key {key!r} missing or not a {kind.__name__}")
-        for key, kind in _MANIFEST_KEYS.items()
-        if not isinstance(manifest.get(key), kind)
-    ]
+    problems = [Problem(where, problem) for problem in manifest_problems(manifest)]
     if problems:
         return None, problems
     problems += _manifest_content_problems(where, manifest)
@@ -189,13 +183,7 @@ def _read_manifest(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
 
 def _manifest_content_problems(where: str, manifest: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
-    if not VERSION_PATTERN.fullmatch(manifest["version"]):
-        problems.append(
-            Problem(where, f"version {manifest['version']!r} is not MAJOR.MINOR.PATCH[+label]")
-        )
     files = manifest["files"]
-    if not all(isinstance(v, str) for v in files.values()):
-        problems.append(Problem(where, "`files` must map each data file to its sha256"))
     configs = manifest["configs"]
     expected: set[str] = set()
     for config, splits in configs.items():
@@ -265,6 +253,27 @@ def _parquet_facts(
     return schemas, rows, problems
 
 
+def _binding_problems(
+    root: Path, schemas: Mapping[str, pa.Schema], manifest: Mapping[str, Any]
+) -> list[Problem]:
+    """Data files whose bound fields (:data:`~sgbench.dataset.BOUND_FIELDS`) disagree with the
+    manifest: the manifest was edited after the build (see :mod:`sgbench.dataset`)."""
+    expected = binding(manifest)[BINDING_KEY]
+    problems = []
+    for relative, schema in schemas.items():
+        carried = (schema.metadata or {}).get(BINDING_KEY)
+        if carried != expected:
+            shown = "nothing" if carried is None else carried.decode("utf-8", "replace")
+            problems.append(
+                Problem(
+                    _where(root, MANIFEST_FILE),
+                    f"{', '.join(BOUND_FIELDS)} disagree with what {relative} carries "
+                    f"({shown}): the manifest was edited after the build",
+                )
+            )
+    return problems
+
+
 def schema_difference(actual: pa.Schema, expected: pa.Schema) -> str:
     """The first difference between two Arrow schemas, in words ("" when they are equal)."""
     missing = [name for name in expected.names if name not in actual.names]
@@ -290,7 +299,7 @@ def _schema_problems(
     """Each file against the declared features, and every file against the first."""
     if not schemas:
         return []
-    declared = sample_features(attribute_names).arrow_schema
+    declared = sample_schema(attribute_names)
     problems: list[Problem] = []
     first, reference = next(iter(schemas.items()))
     for relative, schema in schemas.items():

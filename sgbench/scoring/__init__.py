@@ -14,7 +14,7 @@ from sgbench.scoring.grouped import GroupedResult, Worst, grouped
 from sgbench.scoring.metrics import METRICS
 from sgbench.scoring.parse import ParseResult, parse_responses
 from sgbench.scoring.predictions import PredictionsError
-from sgbench.scoring.report import ScoreReport, score_predictions, write_report
+from sgbench.scoring.report import ScoreReport, score, score_predictions, write_report
 
 __all__ = [
     "METRICS",
@@ -25,6 +25,7 @@ __all__ = [
     "Worst",
     "grouped",
     "parse_responses",
+    "score",
     "score_predictions",
     "write_report",
 ]

@@ -8,7 +8,7 @@ probability 0, never modal).
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,17 +21,17 @@ import pandas as pd
 from sgbench.dataset import (
     CONFIG_SPLITS,
     SCALE_TYPES,
-    check_built_config,
+    BuiltDataset,
+    Manifest,
     check_config_split,
-    load_manifest,
-    load_split,
-    split_file,
+    open_dataset,
 )
 from sgbench.errors import InputError
-from sgbench.files import sha256_file
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    import pyarrow as pa
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -40,10 +40,16 @@ FloatArray = npt.NDArray[np.float64]
 DISTRIBUTION_TOLERANCE: Final = 1e-6
 """How far from 1 a distribution's sum may be (dataset rows and predicted distributions)."""
 
-HUB_ID: Final = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
-"""A Hugging Face Hub repository id, ``org/name``."""
-
 META_COLUMNS: Final = ("id", "question_id", "section", "scale_type", "subgroup_id", "stratum")
+ITEM_COLUMNS: Final = (
+    *META_COLUMNS,
+    "subgroup",
+    "options",
+    "counts",
+    "distribution",
+    "modal_answers",
+)
+"""The columns :func:`item_arrays` reads (and :data:`RELIABILITY_COLUMNS` when present)."""
 RELIABILITY_COLUMNS: Final = ("mode_stability", "train_overlap")
 """Per-sample floats read into ``meta`` when the dataset has them (NaN otherwise: built before
 they existed, or null in the file)."""
@@ -87,172 +93,190 @@ class ItemArrays:
 class ScoringData:
     """What scoring needs from a dataset folder: one split as arrays and the ids of the others."""
 
-    path: Path
-    """The dataset folder."""
-    manifest: Mapping[str, Any]
-    """``manifest.json`` as read."""
+    dataset: BuiltDataset
+    """The opened dataset."""
     config: str
     split: str
     items: ItemArrays
     """The scored split."""
-    index: Mapping[str, int]
-    """Sample id → row of :attr:`items`."""
-    other_splits: Mapping[str, str]
-    """Id → split, for every sample of the config's other splits."""
+    ids: Mapping[str, pa.ChunkedArray]
+    """Split → its sample ids in row order, for every split of the config."""
     files: Mapping[str, str]
     """Relative path → sha256 of every data file read (checked against the manifest)."""
 
+    @functools.cached_property
+    def index(self) -> Mapping[str, int]:
+        """Sample id → row of :attr:`items` (built on first use)."""
+        return {sample_id: row for row, sample_id in enumerate(self.items.ids)}
 
-def resolve_dataset(dataset: str | Path) -> Path:
-    """A local dataset folder, or a Hub dataset ``org/name`` fetched into the local cache.
+    @functools.cached_property
+    def other_splits(self) -> Mapping[str, str]:
+        """Id → split, for every sample of the config's other splits (built on first use)."""
+        found: dict[str, str] = {}
+        for name, column in self.ids.items():
+            if name != self.split:
+                found.update(dict.fromkeys(column.to_pylist(), name))
+        return found
 
-    A path that exists is used as is. Otherwise a value shaped like ``org/name`` is downloaded with
-    ``huggingface_hub.snapshot_download(repo_type="dataset")`` (needs the ``hub`` extra and the
-    network). Anything else is returned unchanged, so that reading it reports the missing folder.
-    """
-    path = Path(dataset)
-    if path.exists() or not HUB_ID.match(str(dataset)):
-        return path
-    try:
-        from huggingface_hub import snapshot_download
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise InputError(
-            f"{dataset}: no such folder; to fetch it from the Hugging Face Hub install "
-            "huggingface_hub (pip install 'sgbench[hub]')"
-        ) from None
-    try:  # pragma: no cover - needs the network
-        local = snapshot_download(repo_id=str(dataset), repo_type="dataset")
-    except Exception as exc:  # pragma: no cover - the hub client raises many types
-        raise InputError(
-            f"{dataset}: no such folder, and fetching it from the Hugging Face Hub failed "
-            f"({type(exc).__name__}: {exc})"
-        ) from None
-    return Path(local)  # pragma: no cover
+    @property
+    def path(self) -> Path:
+        """The dataset folder."""
+        return self.dataset.root
+
+    @property
+    def manifest(self) -> Manifest:
+        """The dataset's checked manifest."""
+        return self.dataset.manifest
 
 
-def _check_hashes(root: Path, manifest: Mapping[str, Any], config: str) -> dict[str, str]:
-    listed = manifest.get("files")
-    listed = listed if isinstance(listed, Mapping) else {}
-    check_built_config(root, manifest, config)
-    hashes: dict[str, str] = {}
-    for split in CONFIG_SPLITS[config]:
-        rel = split_file(config, split)
-        path = root / rel
-        if not path.is_file():
-            raise InputError(f"{path}: missing; is {root} a built sgbench dataset?")
-        hashes[rel] = sha256_file(path)
-        expected = listed.get(rel)
-        if expected is not None and str(expected).lower() != hashes[rel]:
-            raise InputError(
-                f"{path}: sha256 {hashes[rel]} differs from manifest.json ({expected}); "
-                "the dataset folder was changed after it was built"
-            )
-    return hashes
-
-
-def checked_files(root: Path, manifest: Mapping[str, Any], config: str) -> dict[str, str]:
+def checked_files(dataset: str | Path | BuiltDataset, config: str) -> dict[str, str]:
     """Relative path → sha256 of every data file of ``config``, checked against the manifest.
 
     Raises:
         InputError: a data file is missing, or its sha256 differs from ``manifest.json``.
     """
-    return _check_hashes(root, manifest, config)
+    return open_dataset(dataset).files(config)
 
 
-def attribute_names(frame: pd.DataFrame, manifest: Mapping[str, Any]) -> tuple[str, ...]:
-    """Attributes of the subgroup struct, in the manifest's order (unlisted ones after)."""
-    first = next(iter(frame["subgroup"]), None) if len(frame) else None
-    present = list(first) if isinstance(first, Mapping) else []
-    declared = manifest.get("attributes")
-    order = list(declared) if isinstance(declared, Mapping) else []
+def attribute_names(table: pa.Table, manifest: Manifest) -> tuple[str, ...]:
+    """Attributes of the ``subgroup`` struct, in the manifest's order (unlisted ones after)."""
+    present = [f.name for f in table.schema.field("subgroup").type]
+    order = list(manifest.attributes)
     return tuple([a for a in order if a in present] + [a for a in present if a not in order])
 
 
-def padded(lists: pd.Series, k: IntArray, width: int, dtype: Any) -> npt.NDArray[Any]:
-    """Stack ragged per-row sequences into an ``(N, width)`` matrix padded with zeros."""
+def _lists(table: pa.Table, column: str) -> pa.ListArray:
+    """One list column as a single array (chunks combined; nulls read as empty lists)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = table.column(column).combine_chunks()
+    if array.null_count:
+        array = pc.if_else(pc.is_null(array), pa.scalar([], array.type), array)
+    return array
+
+
+def _lengths(lists: pa.ListArray) -> IntArray:
+    return np.asarray(lists.value_lengths().to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _flat(values: pa.Array, dtype: Any) -> npt.NDArray[Any]:
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=dtype)
+
+
+def _padded(flat: npt.NDArray[Any], k: IntArray, width: int, dtype: Any) -> npt.NDArray[Any]:
+    """Lay flattened ragged rows (row ``i`` has ``k[i]`` values) out as ``(N, width)``,
+    padded with zeros."""
     out = np.zeros((len(k), width), dtype=dtype)
-    if len(k) == 0:
-        return out
-    flat = np.concatenate([np.asarray(v, dtype=dtype) for v in lists.to_numpy()])
-    rows = np.repeat(np.arange(len(k)), k)
-    cols = np.arange(len(flat)) - np.repeat(np.cumsum(k) - k, k)
-    out[rows, cols] = flat
+    starts = np.cumsum(k) - k
+    # One gather per column: width is the largest option count, about ten.
+    for j in range(width):
+        has = k > j
+        out[has, j] = flat[starts[has] + j]
     return out
 
 
-def _row_error(path: Path, frame: pd.DataFrame, bad: BoolArray, what: str) -> InputError:
+def list_matrix(table: pa.Table, column: str, width: int, dtype: Any) -> npt.NDArray[Any]:
+    """A list column as an ``(N, width)`` matrix padded with zeros (``width`` ≥ every length)."""
+    lists = _lists(table, column)
+    return _padded(_flat(lists.flatten(), dtype), _lengths(lists), width, dtype)
+
+
+def _row_error(path: Path, ids: pa.ChunkedArray, bad: BoolArray, what: str) -> InputError:
     i = int(np.flatnonzero(bad)[0])
     return InputError(
-        f"{path}: row {i + 1} (id {frame['id'].iloc[i]!r}): {what}; "
+        f"{path}: row {i + 1} (id {ids[i].as_py()!r}): {what}; "
         f"{int(bad.sum())} row(s) affected; rebuild the dataset"
     )
 
 
-def item_arrays(frame: pd.DataFrame, attributes: Sequence[str], where: Path) -> ItemArrays:
+def item_arrays(table: pa.Table, attributes: Sequence[str], where: Path) -> ItemArrays:
     """Lay one split's rows out as :class:`ItemArrays`, checking each item's scale.
+
+    Works on the Arrow columns directly (list offsets and flattened values), so no Python
+    object is made per row.
 
     Raises:
         InputError: a row breaks the dataset's invariants (fewer than two options, duplicate
             codes, per-option lists of another length, a distribution not summing to 1, a modal
             answer that is not an option, an unknown scale type); the message names the first.
     """
-    n = len(frame)
-    k = frame["options"].map(len).to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64)
+    import pyarrow as pa
+
+    n = table.num_rows
+    ids = table.column("id")
+    options = _lists(table, "options")
+    k = _lengths(options)
     width = int(k.max()) if n else 0
     if n and (k < 2).any():
-        raise _row_error(where, frame, k < 2, "an item needs at least two options")
-    for column in ("counts", "distribution"):
-        lengths = frame[column].map(len).to_numpy(dtype=np.int64) if n else k
+        raise _row_error(where, ids, k < 2, "an item needs at least two options")
+    flat: dict[str, npt.NDArray[Any]] = {}
+    for column, dtype in (("counts", np.int64), ("distribution", np.float64)):
+        lists = _lists(table, column)
+        lengths = _lengths(lists)
         if (lengths != k).any():
-            raise _row_error(where, frame, lengths != k, f"{column} does not align with options")
-    codes = padded(frame["options"].map(lambda opts: [o["code"] for o in opts]), k, width, np.int64)
-    off_scale = padded(
-        frame["options"].map(lambda opts: [bool(o.get("off_scale")) for o in opts]),
-        k,
-        width,
-        np.bool_,
+            raise _row_error(where, ids, lengths != k, f"{column} does not align with options")
+        flat[column] = _flat(lists.flatten(), dtype)
+    option_fields = options.flatten()
+    codes = _padded(_flat(option_fields.field("code"), np.int64), k, width, np.int64)
+    off_flat = (
+        _flat(option_fields.field("off_scale").fill_null(False), np.bool_)
+        if "off_scale" in [f.name for f in option_fields.type]
+        else np.zeros(len(option_fields), dtype=np.bool_)
     )
+    off_scale = _padded(off_flat, k, width, np.bool_)
     valid = np.arange(width)[None, :] < k[:, None]
-    target = padded(frame["distribution"], k, width, np.float64)
-    same = (codes[:, :, None] == codes[:, None, :]) & valid[:, :, None] & valid[:, None, :]
-    duplicated = same.sum(axis=(1, 2)) > k
+    target = _padded(flat["distribution"], k, width, np.float64)
+    # Options are few (K ≤ about 11): comparing each position with the later ones is K²/2
+    # vectorised passes, instead of an (N, K, K) cube.
+    duplicated = np.zeros(n, dtype=bool)
+    for j in range(width):
+        later = codes[:, j + 1 :] == codes[:, j : j + 1]
+        duplicated |= (later & valid[:, j + 1 :] & valid[:, j : j + 1]).any(axis=1)
     if duplicated.any():
-        raise _row_error(where, frame, duplicated, "duplicate option codes")
+        raise _row_error(where, ids, duplicated, "duplicate option codes")
     off = np.abs(target.sum(axis=1) - 1.0) > DISTRIBUTION_TOLERANCE
     if off.any() or (target < 0).any():
-        raise _row_error(where, frame, off | (target < 0).any(axis=1), "bad distribution")
-    scale = frame["scale_type"].to_numpy(dtype=object)
+        raise _row_error(where, ids, off | (target < 0).any(axis=1), "bad distribution")
+    scale = table.column("scale_type").to_numpy()
     unknown = ~np.isin(scale, SCALE_TYPES)
     if unknown.any():
-        raise _row_error(where, frame, unknown, f"scale_type not one of {SCALE_TYPES}")
+        raise _row_error(where, ids, unknown, f"scale_type not one of {SCALE_TYPES}")
 
-    n_modal = frame["modal_answers"].map(len).to_numpy(dtype=np.int64) if n else k
+    modal_lists = _lists(table, "modal_answers")
+    n_modal = _lengths(modal_lists)
     if n and (n_modal < 1).any():
-        raise _row_error(where, frame, n_modal < 1, "no modal answer")
-    modal_rows = np.repeat(np.arange(n), n_modal)
-    modal_codes = (
-        np.concatenate([np.asarray(v, np.int64) for v in frame["modal_answers"].to_numpy()])
-        if n
-        else np.zeros(0, np.int64)
+        raise _row_error(where, ids, n_modal < 1, "no modal answer")
+    modal_codes = _padded(
+        _flat(modal_lists.flatten(), np.int64), n_modal, int(n_modal.max()) if n else 0, np.int64
     )
-    hit = (codes[modal_rows] == modal_codes[:, None]) & valid[modal_rows]
-    if n and not hit.any(axis=1).all():
-        bad = np.zeros(n, dtype=bool)
-        bad[modal_rows[~hit.any(axis=1)]] = True
-        raise _row_error(where, frame, bad, "a modal answer is not an option")
     modal = np.zeros((n, width), dtype=bool)
-    np.logical_or.at(modal, modal_rows, hit)
+    found = np.ones(n, dtype=bool)
+    for j in range(modal_codes.shape[1]):
+        listed = n_modal > j
+        hit = (codes == modal_codes[:, j : j + 1]) & valid & listed[:, None]
+        found &= hit.any(axis=1) | ~listed
+        modal |= hit
+    if not found.all():
+        raise _row_error(where, ids, ~found, "a modal answer is not an option")
 
-    meta = frame.loc[:, list(META_COLUMNS)].reset_index(drop=True)
+    subgroup = table.column("subgroup").combine_chunks()
+    columns = [table.column(name) for name in META_COLUMNS] + [
+        subgroup.field(name) for name in attributes
+    ]
+    # One Arrow-backed string column per field: a Python str per value and attribute would cost
+    # gigabytes on the all-country build.
+    meta = pa.table(columns, names=[*META_COLUMNS, *attributes]).to_pandas()
     for column in RELIABILITY_COLUMNS:
-        present = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
-        meta[column] = np.asarray(present, dtype=np.float64)
-    subgroups = pd.DataFrame(frame["subgroup"].tolist(), columns=list(attributes))
-    for name in attributes:
-        meta[name] = subgroups[name].astype(object).where(subgroups[name].notna(), None)
+        values = (
+            table.column(column).to_numpy(zero_copy_only=False)
+            if column in table.column_names
+            else np.full(n, np.nan)
+        )
+        meta.insert(len(META_COLUMNS), column, np.asarray(values, dtype=np.float64))
     return ItemArrays(
         meta=meta,
-        ids=tuple(str(i) for i in meta["id"].tolist()),
+        ids=tuple(meta["id"].tolist()),
         attributes=tuple(attributes),
         k=k,
         codes=codes,
@@ -264,60 +288,78 @@ def item_arrays(frame: pd.DataFrame, attributes: Sequence[str], where: Path) -> 
     )
 
 
-def load_scoring_data(dataset: str | Path, config: str, split: str) -> ScoringData:
-    """Read a dataset folder (or Hub id) for scoring ``split`` of ``config``.
+def item_columns(dataset: BuiltDataset, config: str, split: str) -> tuple[str, ...]:
+    """:data:`ITEM_COLUMNS` and the :data:`RELIABILITY_COLUMNS` this split's file has."""
+    import pyarrow.parquet as pq
 
-    Every split of the config is read: the scored one in full, the others for their ids (a
-    prediction for another split's sample is skipped, not an error). Data files are checked
-    against the manifest's sha256.
+    dataset.file_hash(config, split)
+    present = pq.read_schema(dataset.path(config, split)).names
+    return (*ITEM_COLUMNS, *(c for c in RELIABILITY_COLUMNS if c in present))
+
+
+def split_ids(dataset: BuiltDataset, config: str) -> dict[str, pa.ChunkedArray]:
+    """Split → its sample ids (only the ``id`` column is read).
+
+    Raises:
+        InputError: an id occurs in more than one row of the config (in one split or two).
+    """
+    import pyarrow as pa
+
+    ids = dataset.ids(config)
+    every = pa.chunked_array([c for column in ids.values() for c in column.chunks], pa.string())
+    if len(every.unique()) != len(every):
+        frame = pd.DataFrame(
+            {
+                "id": every.to_numpy(zero_copy_only=False),
+                "split": np.repeat(list(ids), [len(c) for c in ids.values()]),
+            }
+        )
+        repeated = frame["id"].duplicated(keep=False)
+        first = frame.loc[repeated].iloc[0]
+        raise InputError(
+            f"{dataset.root}: id {first['id']!r} occurs more than once in config {config!r} "
+            f"(splits: {sorted(set(frame.loc[frame['id'] == first['id'], 'split']))})"
+        )
+    return ids
+
+
+def load_scoring_data(dataset: str | Path | BuiltDataset, config: str, split: str) -> ScoringData:
+    """Read a dataset (folder, Hub id or opened :class:`BuiltDataset`) for scoring ``split``.
+
+    The scored split is read in full; of the config's other splits only the ids (a prediction
+    for another split's sample is skipped, not an error). Data files are checked against the
+    manifest (see :mod:`sgbench.dataset`).
 
     Raises:
         InputError: unknown config or split, missing or damaged files, a sha256 mismatch, an id
             in two splits, an empty scored split, or a row breaking the dataset's invariants.
     """
     check_config_split(config, split)
-    root = resolve_dataset(dataset)
-    manifest = load_manifest(root)
-    hashes = _check_hashes(root, manifest, config)
-    frames = {name: load_split(root, config, name) for name in CONFIG_SPLITS[config]}
-    scored = frames[split]
-    where = root / split_file(config, split)
-    if len(scored) == 0:
+    built = open_dataset(dataset)
+    built.check_config(config, split)
+    hashes = built.files(config)
+    ids = split_ids(built, config)
+    where = built.path(config, split)
+    if len(ids[split]) == 0:
         raise InputError(f"{where}: split {split!r} of config {config!r} has no samples")
-
-    every = pd.concat(
-        [pd.DataFrame({"id": f["id"].astype(str), "split": s}) for s, f in frames.items()],
-        ignore_index=True,
-    )
-    repeated = every["id"].duplicated(keep=False)
-    if repeated.any():
-        first = every.loc[repeated].iloc[0]
-        raise InputError(
-            f"{root}: id {first['id']!r} occurs more than once in config {config!r} "
-            f"(splits: {sorted(set(every.loc[every['id'] == first['id'], 'split']))})"
-        )
-    items = item_arrays(scored, attribute_names(scored, manifest), where)
-    others = every.loc[every["split"] != split]
+    scored = built.table(config, split, item_columns(built, config, split))
+    items = item_arrays(scored, attribute_names(scored, built.manifest), where)
     return ScoringData(
-        path=root,
-        manifest=manifest,
-        config=config,
-        split=split,
-        items=items,
-        index={sample_id: row for row, sample_id in enumerate(items.ids)},
-        other_splits=dict(zip(others["id"].tolist(), others["split"].tolist(), strict=True)),
-        files=hashes,
+        dataset=built, config=config, split=split, items=items, ids=ids, files=hashes
     )
 
 
-def load_options(dataset: str | Path, config: str) -> dict[str, list[tuple[int, str]]]:
+def load_options(
+    dataset: str | Path | BuiltDataset, config: str
+) -> dict[str, list[tuple[int, str]]]:
     """Sample id → its options ``(code, label)`` in scale order, over every split of ``config``."""
     check_config_split(config)
-    root = resolve_dataset(dataset)
-    load_manifest(root)
+    built = open_dataset(dataset)
     options: dict[str, list[tuple[int, str]]] = {}
     for name in CONFIG_SPLITS[config]:
-        frame = load_split(root, config, name)
-        for sample_id, opts in zip(frame["id"], frame["options"], strict=True):
+        table = built.table(config, name, ["id", "options"])
+        for sample_id, opts in zip(
+            table.column("id").to_pylist(), table.column("options").to_pylist(), strict=True
+        ):
             options[str(sample_id)] = [(int(o["code"]), str(o["label"])) for o in opts]
     return options

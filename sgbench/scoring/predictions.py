@@ -17,12 +17,13 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
+import numpy.typing as npt
 
 from sgbench.errors import InputError
-from sgbench.jsonl import Line, distinct_ids, json_values, read_lines
+from sgbench.jsonl import Line, distinct_ids, json_values, read_bytes, split_lines
 from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import (
     DISTRIBUTION_TOLERANCE,
@@ -32,6 +33,9 @@ from sgbench.scoring.data import (
     ScoringData,
 )
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 MAX_PROBLEMS: Final = 50
 """At most this many problems are listed; the rest are counted."""
 
@@ -40,6 +44,15 @@ _CODE_KEY: Final = re.compile(r"-?[0-9]+")
 _CODE_MIN: Final = -(2**31)
 _CODE_MAX: Final = 2**31 - 1
 """Option codes are int32 in the dataset; anything outside cannot be an option."""
+
+COLUMNAR: bool = True
+"""Read clean files column-wise (tests switch it off to compare both readers)."""
+
+_BLANK_BYTES: Final = np.frombuffer(b" \t\r", dtype=np.uint8)
+_CONTROL_BYTES: Final = np.setdiff1d(
+    np.arange(32, dtype=np.uint8), np.frombuffer(b"\t\n\r", np.uint8)
+)
+"""Bytes JSON allows only escaped; a file holding one raw is left to the strict reader."""
 
 
 class PredictionsError(InputError):
@@ -148,26 +161,30 @@ def _options_text(codes: IntArray) -> str:
     return ", ".join(str(int(c)) for c in codes)
 
 
-def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = False) -> Predictions:
-    """Read and check a predictions file against the dataset; see the module docstring.
+@dataclass(frozen=True)
+class _Records:
+    """The usable lines of a predictions file for the scored split, as parallel arrays."""
 
-    Checks, each reported as ``FILE: line N: ...``: valid UTF-8; valid JSON (``NaN`` and
-    ``Infinity`` refused); the schema (an object with a string ``id`` and an integer ``answer`` —
-    ``3.0`` and ``true`` are not integers — and no other keys than ``distribution`` and
-    ``response``); the id is a sample of the config; no id twice; for the scored split, the answer
-    is one of the item's option codes, and a distribution's codes are options, its probabilities
-    non-negative and their sum 1 within 1e-6. Lines for other splits are checked against the
-    schema and for duplicates only.
+    line: IntArray
+    """``(R,)`` line number of each record."""
+    row: IntArray
+    """``(R,)`` row of the record's sample in the scored split."""
+    answer: IntArray
+    """``(R,)`` the answer code."""
+    d_rec: IntArray
+    """``(D,)`` record of each distribution entry."""
+    d_code: IntArray
+    d_prob: FloatArray
+    skipped: int
+    """Lines for other splits of the config."""
+    n_lines: int
+    """Non-blank lines."""
 
-    Raises:
-        PredictionsError: the file has problems (every one listed, up to :data:`MAX_PROBLEMS`).
-        InputError: the file is missing, unreadable or empty; or ``strict`` and some sample of
-            the split has no prediction.
-    """
-    name = str(path)
-    lines, problems, sha256 = read_lines(path)
+
+def _strict_records(name: str, raw: bytes, data: ScoringData) -> tuple[_Records, list[Line]]:
+    """Every line parsed and checked on its own (exact per-line messages), and the problems."""
+    lines, problems = split_lines(name, raw)
     items = data.items
-
     rec_line: list[int] = []
     rec_row: list[int] = []
     rec_answer: list[int] = []
@@ -205,10 +222,191 @@ def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = Fals
             dist_rec.append(record)
             dist_code.append(int(key))
             dist_prob.append(float(value))
+    records = _Records(
+        line=np.asarray(rec_line, dtype=np.int64),
+        row=np.asarray(rec_row, dtype=np.int64),
+        answer=np.asarray(rec_answer, dtype=np.int64),
+        d_rec=np.asarray(dist_rec, dtype=np.int64),
+        d_code=np.asarray(dist_code, dtype=np.int64),
+        d_prob=np.asarray(dist_prob, dtype=np.float64),
+        skipped=skipped,
+        n_lines=len(lines),
+    )
+    return records, problems
 
-    lines_ = np.asarray(rec_line, dtype=np.int64)
-    rows = np.asarray(rec_row, dtype=np.int64)
-    answers = np.asarray(rec_answer, dtype=np.int64)
+
+def _nonblank_lines(raw: bytes, buffer: npt.NDArray[np.uint8]) -> IntArray:
+    """Numbers (from 1) of the lines holding something other than spaces, tabs and CRs."""
+    ends = np.flatnonzero(buffer == ord("\n"))
+    starts = np.concatenate([[0], ends + 1])
+    ends = np.concatenate([ends, [len(buffer)]])
+    # A line whose first byte is not blank is not blank; only the others are looked at.
+    first = buffer[np.minimum(starts, len(buffer) - 1)] if len(buffer) else starts
+    doubtful = np.flatnonzero((ends == starts) | np.isin(first, _BLANK_BYTES))
+    blank = [i for i in doubtful.tolist() if not raw[starts[i] : ends[i]].strip(b" \t\r")]
+    keep = np.ones(len(starts), dtype=bool)
+    keep[blank] = False
+    return np.flatnonzero(keep) + 1
+
+
+def _columnar_records(raw: bytes, data: ScoringData) -> _Records | None:
+    """The records of a *clean* file, read by Arrow's JSON reader without a Python object per
+    line; None as soon as anything is unusual (then the strict reader runs and names the
+    problems line by line).
+
+    Sound by construction: every condition the strict reader checks is either checked here on
+    the columns, or makes Arrow's parser fail, or is excluded up front (the ``null`` token,
+    control bytes, a file that is not UTF-8), so a file accepted here is accepted there with
+    the same records.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    buffer = np.frombuffer(raw, dtype=np.uint8)
+    if b"null" in raw or np.isin(buffer[buffer < 32], _CONTROL_BYTES).any():
+        return None
+    try:
+        raw.decode("utf-8")
+        table = pj.read_json(
+            pa.BufferReader(raw),
+            parse_options=pj.ParseOptions(
+                explicit_schema=pa.schema(
+                    [("id", pa.string()), ("answer", pa.int64()), ("response", pa.string())]
+                ),
+                unexpected_field_behavior="infer",
+            ),
+        )
+    except (UnicodeDecodeError, pa.ArrowInvalid):
+        return None
+    numbers = _nonblank_lines(raw, buffer)
+    if table.num_rows != len(numbers) or table.num_rows == 0:
+        return None  # a line with two values, or none at all
+    if not set(table.column_names) <= ALLOWED_KEYS:
+        return None
+    ids, answers = table.column("id"), table.column("answer")
+    if ids.null_count or answers.null_count or pc.any(pc.equal(pc.utf8_length(ids), 0)).as_py():
+        return None
+    if len(pc.unique(ids)) != len(ids):
+        return None
+    answer = np.asarray(answers.to_numpy(), dtype=np.int64)
+    if ((answer < _CODE_MIN) | (answer > _CODE_MAX)).any():
+        return None
+    scored = data.ids[data.split]
+    row = pc.index_in(ids, value_set=scored.combine_chunks())
+    mine = row.is_valid().to_numpy(zero_copy_only=False)
+    others = [c for name, c in data.ids.items() if name != data.split]
+    other = pa.chunked_array([c for column in others for c in column.chunks], pa.string())
+    elsewhere = pc.is_in(ids, value_set=other.combine_chunks()).to_numpy(zero_copy_only=False)
+    if not (mine | elsewhere).all():
+        return None  # an unknown id
+    records = np.flatnonzero(mine)
+    entries = _distribution_entries(table, records)
+    if entries is None:
+        return None
+    d_rec, d_code, d_prob = entries
+    return _Records(
+        line=numbers[records],
+        row=np.asarray(row.to_numpy(zero_copy_only=False)[records], dtype=np.int64),
+        answer=answer[records],
+        d_rec=d_rec,
+        d_code=d_code,
+        d_prob=d_prob,
+        skipped=int((~mine).sum()),
+        n_lines=len(numbers),
+    )
+
+
+def _distribution_entries(
+    table: pa.Table, records: IntArray
+) -> tuple[IntArray, IntArray, FloatArray] | None:
+    """``(record, code, probability)`` of every distribution entry of the scored lines, in line
+    order; None when a distribution breaks
+    the schema (not an object, empty, a key that is no int32 code, a value that is not a
+    non-negative finite number)."""
+    import pyarrow as pa
+
+    empty = np.zeros(0, np.int64)
+    if "distribution" not in table.column_names:
+        return empty, empty, np.zeros(0, np.float64)
+    column = table.column("distribution").combine_chunks()
+    if not pa.types.is_struct(column.type):
+        return None
+    keys = [f.name for f in column.type]
+    fields = [column.field(i) for i in range(len(keys))]
+    # Canonical keys only ("01" and "1" would both be code 1, summed in line order).
+    if not all(
+        _CODE_KEY.fullmatch(k) and str(int(k)) == k and _fits_code(k) for k in keys
+    ) or not all(pa.types.is_integer(f.type) or pa.types.is_floating(f.type) for f in fields):
+        return None
+    given = column.is_valid().to_numpy(zero_copy_only=False)
+    present = np.stack(
+        [f.is_valid().to_numpy(zero_copy_only=False) for f in fields] or [given[:0]], axis=1
+    ).reshape(len(given), len(keys))
+    values = np.stack(
+        [np.asarray(f.to_numpy(zero_copy_only=False), dtype=np.float64) for f in fields]
+        or [np.zeros(0)],
+        axis=1,
+    ).reshape(len(given), len(keys))
+    if (given & ~present.any(axis=1)).any():
+        return None  # an empty distribution
+    values = np.where(present, values, 0.0)
+    if not np.isfinite(values).all() or (values < 0).any():
+        return None
+    sub_present = present[records]
+    rec_index, key_index = np.nonzero(sub_present)
+    return (
+        np.asarray(rec_index, dtype=np.int64),
+        np.asarray([int(k) for k in keys], dtype=np.int64)[key_index],
+        values[records][rec_index, key_index],
+    )
+
+
+def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = False) -> Predictions:
+    """Read and check a predictions file against the dataset; see the module docstring.
+
+    Checks, each reported as ``FILE: line N: ...``: valid UTF-8; valid JSON (``NaN`` and
+    ``Infinity`` refused); the schema (an object with a string ``id`` and an integer ``answer`` —
+    ``3.0`` and ``true`` are not integers — and no other keys than ``distribution`` and
+    ``response``); the id is a sample of the config; no id twice; for the scored split, the answer
+    is one of the item's option codes, and a distribution's codes are options, its probabilities
+    non-negative and their sum 1 within 1e-6. Lines for other splits are checked against the
+    schema and for duplicates only.
+
+    A clean file is read column-wise (:func:`_columnar_records`); any file with a problem is
+    read line by line, which names every problem.
+
+    Raises:
+        PredictionsError: the file has problems (every one listed, up to :data:`MAX_PROBLEMS`).
+        InputError: the file is missing, unreadable or empty; or ``strict`` and some sample of
+            the split has no prediction.
+    """
+    name = str(path)
+    raw, sha256 = read_bytes(path)
+    fast = _columnar_records(raw, data) if COLUMNAR else None
+    if fast is not None:
+        predictions, problems = _checked(fast, data)
+        if not problems:
+            return _finish(name, predictions, data, sha256, strict)
+    records, problems = _strict_records(name, raw, data)
+    predictions, more = _checked(records, data)
+    problems += more
+    if problems:
+        raise PredictionsError(name, problems)
+    return _finish(name, predictions, data, sha256, strict)
+
+
+def _checked(
+    records: _Records, data: ScoringData
+) -> tuple[tuple[PredictionArrays, _Records], list[Line]]:
+    """The records checked against the items (answers and distribution codes are options,
+    distributions sum to 1) and laid out as :class:`PredictionArrays`; the problems found."""
+    items = data.items
+    problems: list[Line] = []
+    lines_, rows, answers = records.line, records.row, records.answer
+    # One order for the entries whatever the reader (sums and messages do not depend on it).
+    order = np.lexsort((records.d_code, records.d_rec))
+    d_rec, d_code, d_prob = records.d_rec[order], records.d_code[order], records.d_prob[order]
     match = (items.codes[rows] == answers[:, None]) & items.valid[rows]
     for r in np.flatnonzero(~match.any(axis=1)):
         problems.append(
@@ -219,9 +417,6 @@ def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = Fals
             )
         )
 
-    d_rec = np.asarray(dist_rec, dtype=np.int64)
-    d_code = np.asarray(dist_code, dtype=np.int64)
-    d_prob = np.asarray(dist_prob, dtype=np.float64)
     d_match = (items.codes[rows[d_rec]] == d_code[:, None]) & items.valid[rows[d_rec]]
     d_known = d_match.any(axis=1)
     for r in np.unique(d_rec[~d_known]):
@@ -242,9 +437,6 @@ def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = Fals
         problems.append(
             (int(lines_[r]), f"distribution sums to {totals[r]:.9g}, not 1 (within 1e-6)")
         )
-    if problems:
-        raise PredictionsError(name, problems)
-
     n, width = items.n, items.codes.shape[1]
     answered = np.zeros(n, dtype=bool)
     answered[rows] = True
@@ -258,7 +450,25 @@ def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = Fals
     distribution[with_dist] /= distribution[with_dist].sum(axis=1, keepdims=True)
     has_distribution = np.zeros(n, dtype=bool)
     has_distribution[with_dist] = True
+    arrays = PredictionArrays(
+        answered=answered,
+        position=position,
+        distribution=distribution,
+        has_distribution=has_distribution,
+    )
+    return (arrays, records), problems
 
+
+def _finish(
+    name: str,
+    checked: tuple[PredictionArrays, _Records],
+    data: ScoringData,
+    sha256: str,
+    strict: bool,
+) -> Predictions:
+    arrays, records = checked
+    items = data.items
+    answered = arrays.answered
     missing = tuple(items.ids[i] for i in np.flatnonzero(~answered))
     if strict and missing:
         shown = ", ".join(repr(i) for i in missing[:5])
@@ -268,14 +478,9 @@ def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = Fals
             f"(--strict): {shown}{more}"
         )
     return Predictions(
-        arrays=PredictionArrays(
-            answered=answered,
-            position=position,
-            distribution=distribution,
-            has_distribution=has_distribution,
-        ),
-        n_lines=len(lines),
-        n_skipped_other_splits=skipped,
+        arrays=arrays,
+        n_lines=records.n_lines,
+        n_skipped_other_splits=records.skipped,
         missing_ids=missing,
         sha256=sha256,
     )

@@ -34,10 +34,10 @@ from sgbench.scoring.bootstrap import (
     bootstrap_intervals,
     check_settings,
 )
-from sgbench.scoring.data import load_scoring_data
+from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.grouped import FIGURES, Breakdown, GroupedResult, breakdown, grouped
 from sgbench.scoring.metrics import FAIRNESS_METRICS, METRICS, compute, metric_names
-from sgbench.scoring.predictions import read_predictions
+from sgbench.scoring.predictions import Predictions, read_predictions
 
 SUBGROUP: Final = "subgroup"
 ATTRIBUTE_PREFIX: Final = "attribute:"
@@ -262,6 +262,21 @@ def score_predictions(
     check_settings(n_boot, seed)
     data = load_scoring_data(dataset_dir, config, split)
     predictions = read_predictions(predictions_path, data, strict=strict)
+    return score(data, predictions, n_boot=n_boot, seed=seed)
+
+
+def score(
+    data: ScoringData, predictions: Predictions, *, n_boot: int = 1000, seed: int = 0
+) -> ScoreReport:
+    """Score predictions already read against ``data`` (pure: reads no file).
+
+    What :func:`score_predictions` returns, for callers that hold the dataset already (the
+    leaderboard scores every entry on one loaded split).
+
+    Raises:
+        InputError: bad ``n_boot`` or ``seed``.
+    """
+    check_settings(n_boot, seed)
     items, arrays = data.items, predictions.arrays
     names = metric_names(with_distribution=bool(arrays.has_distribution.any()))
     values = compute(items, arrays, names)
@@ -294,16 +309,15 @@ def score_predictions(
         values, meta["question_id"], groupings, FAIRNESS_METRICS, n_boot=n_boot, seed=seed
     )
     manifest = data.manifest
-    synthetic = manifest.get("synthetic")
     return ScoreReport(
         dataset=DatasetInfo(
-            name=str(manifest.get("name", "")),
-            version=str(manifest.get("version", "")),
-            synthetic=synthetic if isinstance(synthetic, bool) else None,
-            config=config,
+            name=manifest.name,
+            version=manifest.version,
+            synthetic=manifest.synthetic,
+            config=data.config,
             files=dict(data.files),
         ),
-        split=split,
+        split=data.split,
         predictions_sha256=predictions.sha256,
         n_samples=items.n,
         n_scored=int(arrays.answered.sum()),

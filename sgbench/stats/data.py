@@ -19,17 +19,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sgbench.dataset import CONFIG_SPLITS, check_config_split, load_manifest, load_split, split_file
+from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import InputError
 from sgbench.scoring.data import (
     FloatArray,
     IntArray,
     ItemArrays,
     attribute_names,
-    checked_files,
     item_arrays,
-    padded,
-    resolve_dataset,
+    item_columns,
+    list_matrix,
+    split_ids,
 )
 
 
@@ -77,7 +77,7 @@ def stack_items(parts: Sequence[ItemArrays]) -> ItemArrays:
     )
 
 
-def load_landscape(dataset: str | Path, config: str = "default") -> LandscapeData:
+def load_landscape(dataset: str | Path | BuiltDataset, config: str = "default") -> LandscapeData:
     """Read every split of ``config`` from a dataset folder (or Hub id ``org/name``).
 
     Raises:
@@ -85,35 +85,43 @@ def load_landscape(dataset: str | Path, config: str = "default") -> LandscapeDat
             manifest, a row breaking the dataset's invariants, or no samples at all.
     """
     check_config_split(config)
-    root = resolve_dataset(dataset)
-    manifest = load_manifest(root)
-    files = checked_files(root, manifest, config)
-    frames = {name: load_split(root, config, name) for name in CONFIG_SPLITS[config]}
-    every = pd.concat(list(frames.values()), ignore_index=True)
-    if len(every) == 0:
-        raise InputError(f"{root}: config {config!r} has no samples")
-    repeated = every["id"].duplicated()
-    if repeated.any():
-        raise InputError(
-            f"{root}: id {every['id'][repeated].iloc[0]!r} occurs more than once in config "
-            f"{config!r}"
+    built = open_dataset(dataset)
+    built.check_config(config)
+    files = built.files(config)
+    split_ids(built, config)  # refuses an id in two rows
+    tables = {
+        name: built.table(
+            config, name, (*item_columns(built, config, name), "question", "n_valid", "margin")
         )
-    attributes = attribute_names(every, manifest)
+        for name in CONFIG_SPLITS[config]
+    }
+    if sum(t.num_rows for t in tables.values()) == 0:
+        raise InputError(f"{built.root}: config {config!r} has no samples")
+    attributes = attribute_names(next(iter(tables.values())), built.manifest)
     parts = [
-        item_arrays(frame, attributes, root / split_file(config, name))
-        for name, frame in frames.items()
-        if len(frame)
+        item_arrays(table, attributes, built.path(config, name))
+        for name, table in tables.items()
+        if table.num_rows
     ]
-    k = every["options"].map(len).to_numpy(dtype=np.int64)
+    every = pd.concat(
+        [
+            t.select(["question_id", "question", "n_valid", "margin"]).to_pandas()
+            for t in tables.values()
+        ],
+        ignore_index=True,
+    )
     questions = every.drop_duplicates("question_id").set_index("question_id")["question"]
+    items = stack_items(parts)
+    width = items.codes.shape[1]
+    counts = [list_matrix(t, "counts", width, np.int64) for t in tables.values() if t.num_rows]
     return LandscapeData(
-        items=stack_items(parts),
-        split=tuple(np.repeat(list(frames), [len(f) for f in frames.values()]).tolist()),
+        items=items,
+        counts=np.concatenate(counts),
+        split=tuple(np.repeat(list(tables), [t.num_rows for t in tables.values()]).tolist()),
         n_valid=every["n_valid"].to_numpy(dtype=np.int64),
-        counts=padded(every["counts"], k, int(k.max()), np.int64),
         margin=every["margin"].to_numpy(dtype=np.float64),
         questions={str(q): str(t) for q, t in questions.items()},
-        manifest=manifest,
+        manifest=built.manifest.raw,
         config=config,
         files=files,
     )
