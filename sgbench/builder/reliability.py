@@ -19,7 +19,9 @@ The approximation, in two steps:
    ``a`` (factor 1). ``c`` is a continuity correction: when all the pair's respondents have the
    same weight ``w`` (always so unweighted), totals move in steps of ``w`` and an exact tie
    counts as modal, so ``c = w / 2``; when only two options were chosen, a resample's fixed
-   size makes their difference move in steps of ``2w``, so ``c = w``; otherwise ``c = 0``.
+   size ``n`` makes their difference ``w(2X − n)`` move in steps of ``2w`` with ``n``'s parity,
+   so ``c = w`` when ``n`` is even (a tie is possible and counts) and ``c = 0`` when ``n`` is odd
+   (no tie; the midpoint between ``−w`` and ``w`` is 0); otherwise ``c = 0``.
 
 Deterministic (no seed): the same counts give the same value. Checked in the tests against a
 literal 1,000-replicate respondent bootstrap (mean absolute difference below 0.03).
@@ -41,8 +43,9 @@ CHUNK: Final = 8_192
 METHOD: Final = (
     "Poisson bootstrap of the pair's valid answers (respondents keep their weights), option "
     f"totals approximated as normal, P(answer modal) integrated by {QUADRATURE_NODES}-node "
-    "Gauss-Hermite quadrature; continuity correction of half a weight when all the pair's "
-    "weights are equal"
+    "Gauss-Hermite quadrature; when all the pair's weights are equal, a continuity correction "
+    "of half a weight (two options chosen: a weight for an even number of answers, none for "
+    "an odd one)"
 )
 """How ``mode_stability`` is computed (recorded in the manifest)."""
 
@@ -96,7 +99,10 @@ def mode_stability(
             var = weight_squares[rows, :k].astype(np.float64)
             # n·Σw² = (Σw)² exactly when all weights are equal (Cauchy–Schwarz).
             equal = np.isclose(n * var.sum(axis=1), total * total, rtol=1e-6, atol=0.0)
-            step = np.where((var > 0).sum(axis=1) == 2, 1.0, 0.5)
+            # Two options chosen: T_a − T_b = w(2X − n) moves in steps of 2w and takes n's
+            # parity, so a tie (0) exists only for even n: midpoint −w when n is even, 0 when odd.
+            two = (var > 0).sum(axis=1) == 2
+            step = np.where(two, np.where(n % 2 == 0, 1.0, 0.0), 0.5)
             correction = np.where(equal, step * total / np.maximum(n, 1), 0.0)
             a = answer[rows]
             sd = np.sqrt(var)
