@@ -35,6 +35,7 @@ from sgbench.scoring import score_predictions
 from sgbench.scoring.data import load_scoring_data
 from sgbench.scoring.metrics import METRICS
 from sgbench.scoring.predictions import read_predictions
+from sgbench.splits import id_hash
 
 
 @pytest.fixture(scope="module")
@@ -50,27 +51,63 @@ def rows(folder: Path, config: str) -> pd.DataFrame:
     return pd.concat([f.assign(split=s) for s, f in frames.items()], ignore_index=True)
 
 
+def leaks(samples: pd.DataFrame, split: pd.Series, people: pd.DataFrame) -> list[tuple[str, str]]:
+    """Every (held-out id, train id) pair of the same question whose subgroups share a
+    respondent: the leakage property, checked literally on respondent sets."""
+    found = []
+    train = samples[split == "train"]
+    for sample in samples[split.isin(["validation", "test_id"])].itertuples():
+        inside = handmade.members(people, sample.subgroup)
+        for other in train[train["question_id"] == sample.question_id].itertuples():
+            if inside & handmade.members(people, other.subgroup):
+                found.append((sample.id, other.id))
+    return found
+
+
 def test_held_out_pairs_have_no_train_answer_from_shared_respondents(
     built: tuple[Path, str],
 ) -> None:
     folder, _ = built
     people = handmade.table()
     samples = rows(folder, "default")
-    train = samples[samples["split"] == "train"]
-    held = samples[samples["split"].isin(["validation", "test_id"])]
-    assert len(held) > 0
-    checked = 0
-    for sample in held.itertuples():
-        inside = handmade.members(people, sample.subgroup)
-        for other in train[train["question_id"] == sample.question_id].itertuples():
-            assert not inside & handmade.members(people, other.subgroup), (sample.id, other.id)
-            checked += 1
-    # Not vacuous: training pairs of the held-out questions would overlap, had there been any.
-    assert checked == 0
-    assert set(held["question_id"]).isdisjoint(train["question_id"])
+    held = samples["split"].isin(["validation", "test_id"])
+    assert held.sum() > 0
+    assert leaks(samples, samples["split"], people) == []
+    assert set(samples.loc[held, "question_id"]).isdisjoint(
+        samples.loc[samples["split"] == "train", "question_id"]
+    )
     manifest = load_manifest(folder)
     assert manifest["splits"]["unit"] == "question"
     assert "no validation or test_id sample" in manifest["splits"]["leakage"]
+
+
+def test_the_old_per_sample_hash_split_leaks_on_the_same_table(built: tuple[Path, str]) -> None:
+    # The rule this release replaced, reimplemented: each in-distribution sample's split drawn
+    # from a seeded hash of its own id (below validation_fraction: validation; below
+    # validation_fraction + test_id_fraction: test_id). The property check above finds leaks
+    # in it, so it is not vacuous: held-out pairs whose subgroup shares respondents with a
+    # train pair of the same question, e.g. a religion held out while its sex × religion
+    # child trains.
+    folder, _ = built
+    people = handmade.table()
+    samples = rows(folder, "default")
+    in_dist = samples["split"] != "test_ood"
+    rule = load_manifest(folder)["splits"]
+    draw = pd.Series(id_hash(samples["id"], rule["seed"]))
+    validation = rule["validation_fraction"]
+    test_id = validation + rule["test_id_fraction"]
+    old = pd.Series(
+        np.select([draw < validation, draw < test_id], ["validation", "test_id"], "train"),
+        dtype=object,
+    ).where(in_dist, "test_ood")
+    found = leaks(samples, old, people)
+    assert len(found) > 0
+    nested = [
+        (held, train)
+        for held, train in found
+        if held.split("/")[1] in train.split("/")[1] or train.split("/")[1] in held.split("/")[1]
+    ]
+    assert len(nested) > 0
 
 
 def jaccard(a: set[int], b: set[int]) -> float:
