@@ -303,6 +303,38 @@ def offscale_items(catalogue: Any) -> str:
     )
 
 
+def null_monte_carlo(dataset: Path) -> dict[str, str]:
+    """Monte Carlo standard error of the permutation-null MDS (the mean of its replicates) on
+    the embedded default: per cell, and of the stratum means (mean over a stratum's cells; cells
+    are dealt independently, so their errors add in quadrature)."""
+    import numpy as np
+    import pandas as pd
+
+    from sgbench.stats.data import load_landscape
+    from sgbench.stats.landscape import NULL_REPLICATES, NULL_SEED, null_modal_diversity
+
+    data = load_landscape(dataset, "default")
+    meta = data.items.meta
+    cell, names = pd.factorize(meta["question_id"].astype(str) + "/" + meta["stratum"].astype(str))
+    replicates = np.stack(
+        [
+            null_modal_diversity(data.counts, data.items.k, cell, len(names), seed=s, replicates=1)
+            for s in range(NULL_REPLICATES)
+        ]
+    )
+    defined = ~np.isnan(replicates).any(axis=0)
+    se = replicates[:, defined].std(axis=0, ddof=1) / np.sqrt(NULL_REPLICATES)
+    stratum = pd.Series([n.split("/", 1)[1] for n in names])[defined].to_numpy()
+    per_stratum = pd.Series(se**2).groupby(stratum).agg(lambda v: np.sqrt(v.sum()) / len(v))
+    return {
+        "null.replicates": _n(NULL_REPLICATES),
+        "null.seed": _n(NULL_SEED),
+        "null.mc_se_cell_median": _f3(float(np.median(se))),
+        "null.mc_se_cell_max": _f3(float(se.max())),
+        "null.mc_se_stratum_max": _f3(float(per_stratum.max())),
+    }
+
+
 def target_figures(dataset: Path, scratch: Path) -> dict[str, str]:
     """Splits by question, OOD overlap, target reliability, null MDS and off-scale items."""
     import numpy as np
@@ -341,6 +373,7 @@ def target_figures(dataset: Path, scratch: Path) -> dict[str, str]:
     for stratum, values in null.items():
         out[f"null.stratum.{stratum}.mds"] = _f3(values["mds"])
     out["null.max_abs_corrected"] = _f3(max(abs(v["mds_corrected"]) for v in null.values()))
+    out.update(null_monte_carlo(dataset))
     out["offscale.items"] = offscale_items(load_catalogue())
     return out
 

@@ -11,10 +11,15 @@ loops over samples, cells or groups in Python.
   ``MDS_c = −Σ_M p_c(M) log2 p_c(M) / log2(min(|S_c|, K_c))`` (``0 · log 0 = 0``), capped at 1;
   undefined (NaN) when ``min(|S_c|, K_c) = 1``, i.e. a single subgroup. Subgroups that tie on
   the same options agree completely: identical tie sets give 0.
-- Null-corrected MDS: ``MDS_c − E_null[MDS_c]``, the null being subgroups that differ only by
-  sampling: each subgroup's ``n_i`` answers redrawn from the cell's pooled distribution
-  (:func:`null_modal_diversity`). 0: no more diversity than chance; it removes the noise floor
-  that small subgroups and near-tied items give MDS.
+- Null-corrected MDS: ``MDS_c(count modes) − E_null[MDS_c]``, the null being subgroups that
+  differ only by who was drawn into them: the cell's answers shuffled across its subgroups,
+  sizes kept (:func:`null_modal_diversity`). The null can only shuffle unweighted counts, so
+  both terms use the modes of the unweighted counts (:func:`count_modes`); comparing weighted
+  observed modes with unweighted null modes would be biased (exact ties are frequent in counts,
+  rare in weighted totals, and each tie set is a category). On an unweighted build the first
+  term is ``MDS_c``. 0: no more diversity than chance; it removes the noise floor that small
+  subgroups and near-tied items give MDS. Its Monte Carlo error is that of a mean of
+  :data:`NULL_REPLICATES` replicates (see :data:`NULL_REPLICATES`).
 - Mean pairwise distance of a cell: ``D_c = Σ_{i<j ∈ S_c} d(p_i, p_j) / (|S_c|(|S_c| − 1)/2)``
   with ``d`` the scorer's distance (:func:`sgbench.scoring.metrics.distribution_distance`:
   normalised Wasserstein-1 on ordinal and binary scales, total variation on nominal ones);
@@ -88,12 +93,21 @@ def modal_diversity(modal: BoolArray, k: IntArray, cell: IntArray, n_cells: int)
 
 NULL_REPLICATES: Final = 20
 """Replicates of the permutation null: each costs about a tenth of a second on the embedded
-default, and the figures reported are means over many cells, so 20 suffice."""
+default. One cell's null mean then has a Monte Carlo standard error of its replicates' standard
+deviation over √20 (a few hundredths; docs/stats.md quotes it, from docs/generate.py); the
+means over a stratum's or section's many cells that the docs quote have far less."""
 NULL_SEED: Final = 0
 NULL_RULE: Final = (
     "each cell's unweighted answers shuffled across its subgroups (subgroup sizes kept); "
     "mean MDS over the replicates"
 )
+
+
+def count_modes(counts: IntArray) -> BoolArray:
+    """Each row's modal options by unweighted count (ties: all of them); padding columns, at
+    0, are never modal since every row has an answer."""
+    modal: BoolArray = counts == counts.max(axis=1, keepdims=True)
+    return modal
 
 
 def rank_in_cell(cell: IntArray) -> IntArray:
@@ -181,9 +195,7 @@ def null_modal_diversity(
     deal = _Deal(counts, cell, n_cells)
     total = np.zeros(n_cells, dtype=np.float64)
     for _ in range(replicates):
-        drawn = deal.draw(rng)
-        modal = drawn == drawn.max(axis=1, keepdims=True)
-        total += modal_diversity(modal, k, cell, n_cells)
+        total += modal_diversity(count_modes(deal.draw(rng)), k, cell, n_cells)
     null: FloatArray = total / replicates
     return null
 

@@ -5,10 +5,11 @@
 :func:`sgbench.stats.output.write_stats` writes them with the charts. Definitions:
 
 - Cell (question × stratum) figures: ``mds`` (Modal Diversity Score), ``mds_corrected`` (MDS
-  minus its permutation-null expectation, :func:`~sgbench.stats.landscape.null_modal_diversity`:
-  0 = no more diverse than chance) and ``distance`` (mean pairwise normalised W1 between the
-  stratum's subgroups); NaN (``null``) for a cell with one subgroup. A question's figure is the
-  mean over its strata's cells; a stratum's the mean over its questions' cells; a section's the
+  of the unweighted counts' modes minus its permutation-null expectation,
+  :func:`~sgbench.stats.landscape.null_modal_diversity`: 0 = no more diverse than chance)
+  and ``distance`` (mean pairwise normalised W1 between the stratum's subgroups); NaN
+  (``null``) for a cell with one subgroup. A question's figure is the mean over its strata's
+  cells; a stratum's the mean over its questions' cells; a section's the
   mean over the cells of its questions. Undefined cells are left out of every mean.
 - Population: :func:`~sgbench.stats.landscape.population_distribution` (per question, the
   single-attribute stratum with the most valid answers, its subgroups pooled by valid answers).
@@ -47,6 +48,7 @@ from sgbench.stats.landscape import (
     NULL_REPLICATES,
     NULL_RULE,
     NULL_SEED,
+    count_modes,
     first_mode,
     mean_pairwise_distance,
     modal_diversity,
@@ -486,9 +488,10 @@ def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -
         .reset_index(drop=True)
     )
     cells["mds"] = modal_diversity(items.modal, items.k, cell, n_cells)
-    cells["mds_corrected"] = cells["mds"] - null_modal_diversity(
-        data.counts, items.k, cell, n_cells
-    )
+    # Observed and null modes by the same rule (unweighted counts): see the landscape module.
+    cells["mds_corrected"] = modal_diversity(
+        count_modes(data.counts), items.k, cell, n_cells
+    ) - null_modal_diversity(data.counts, items.k, cell, n_cells)
     cells["distance"] = mean_pairwise_distance(
         items.target, items.k, items.nominal, cell, n_cells, items.off_scale
     )
