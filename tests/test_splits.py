@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from sgbench.dataset import overlap_band
 from sgbench.splits import assign_splits, id_hash
+from sgbench.splits.overlap import train_overlap
 
 
 def samples_table(n_questions: int = 40) -> pd.DataFrame:
@@ -99,3 +102,85 @@ def test_id_hash_is_uniform_in_unit_interval_and_stable() -> None:
     assert draws.mean() == pytest.approx(0.5, abs=0.03)
     assert id_hash(["Q1/sex=male"], 0)[0] == id_hash(["Q1/sex=male"], 0)[0]
     assert id_hash(["Q1/sex=male"], 0)[0] != id_hash(["Q1/sex=male"], 1)[0]
+
+
+def literal_overlap(
+    membership: np.ndarray, train: np.ndarray, n: int
+) -> tuple[list[int], list[float]]:
+    """Brute force: every subgroup against every training subgroup, Jaccard on respondent sets;
+    ties to the lowest row, -1 and 0 when none shares anyone; training subgroups themselves."""
+    members: list[set[int]] = [set() for _ in range(n)]
+    for stratum in membership:
+        for person, row in enumerate(stratum):
+            if row >= 0:
+                members[row].add(person)
+    training = sorted({int(r) for s in membership[train] for r in s if r >= 0})
+    best, value = [], []
+    for row in range(n):
+        if row in training:
+            best.append(row)
+            value.append(1.0)
+            continue
+        scores = [
+            (len(members[row] & members[t]) / len(members[row] | members[t]), -t)
+            for t in training
+            if members[row] & members[t]
+        ]
+        top = max(scores, default=(0.0, 1))
+        best.append(-top[1])
+        value.append(top[0])
+    return best, value
+
+
+def strata_of(rng: np.random.Generator, people: int, planted: bool) -> np.ndarray:
+    """Three strata over ``people`` respondents: two training (sex: rows 0-1; religion: rows
+    2-4) and one held out (rows 5-8, each a random quarter of the people). PLANTED: row 5 is
+    exactly the people of religion row 2 (a near-copy)."""
+    sex = rng.integers(0, 2, people)
+    religion = 2 + rng.integers(0, 3, people)
+    held = 5 + rng.integers(0, 4, people)
+    if planted:
+        held = np.where(religion == 2, 5, 6 + rng.integers(0, 3, people))
+    return np.stack([sex, religion, held])
+
+
+@pytest.mark.parametrize("planted", [False, True])
+def test_train_overlap_matches_a_literal_jaccard_and_finds_a_near_copy(planted: bool) -> None:
+    rng = np.random.default_rng(4)
+    membership = strata_of(rng, 200, planted)
+    train = np.array([True, True, False])
+    best, jaccard = train_overlap(membership, train, 9)
+    expected_best, expected = literal_overlap(membership, train, 9)
+    assert best.tolist() == expected_best
+    np.testing.assert_allclose(jaccard, expected, atol=1e-12)
+    if planted:
+        assert (best[5], jaccard[5]) == (2, 1.0)
+    else:
+        # NULL: held-out rows are random quarters, no copy of anyone: a quarter of the people
+        # against a training subgroup of a half or a third overlaps by well under 0.5.
+        assert (jaccard[5:] < 0.5).all()
+
+
+def test_train_overlap_of_subgroups_sharing_no_one() -> None:
+    membership = np.array([[0, 0, -1, -1], [-1, -1, 1, 1]])
+    best, jaccard = train_overlap(membership, np.array([True, False]), 2)
+    assert best.tolist() == [0, -1]
+    assert jaccard.tolist() == [1.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("value", "band"),
+    [
+        (1.0, ">=0.9"),
+        (0.9, ">=0.9"),
+        (27 / 30, ">=0.9"),
+        (np.nextafter(0.9, 0.0), "0.5-0.9"),
+        (0.5, "0.5-0.9"),
+        (np.nextafter(0.5, 0.0), "<0.5"),
+        (0.0, "<0.5"),
+        (float("nan"), None),
+    ],
+)
+def test_overlap_bands_include_their_lower_bound(value: float, band: str | None) -> None:
+    # Documented bands: >= 0.9, [0.5, 0.9), < 0.5; a Jaccard of exactly 27/30 is a near-copy.
+    assert overlap_band([value]) == [band]

@@ -49,7 +49,7 @@ def train_overlap(
             left, right = keys // n_subgroups, keys % n_subgroups
             union = size[left] + size[right] - shared
             pairs.append((left, right, shared / union))
-    if pairs:
+    if pairs and sum(len(p[0]) for p in pairs):
         left = np.concatenate([p[0] for p in pairs])
         right = np.concatenate([p[1] for p in pairs])
         value = np.concatenate([p[2] for p in pairs])
