@@ -33,7 +33,7 @@ from sgbench.catalogue import load_catalogue
 from sgbench.dataset import load_config, load_manifest
 from sgbench.scoring import score_predictions
 from sgbench.scoring.data import load_scoring_data
-from sgbench.scoring.metrics import METRICS
+from sgbench.scoring.metrics import METRICS, distribution_distance
 from sgbench.scoring.predictions import read_predictions
 from sgbench.splits import id_hash
 
@@ -449,3 +449,95 @@ def test_mode_stability_of_small_weighted_pairs_agrees_with_a_literal_bootstrap(
             differences.append(value - truth)
     assert np.max(np.abs(differences)) < 0.06
     assert np.mean(np.abs(differences)) < 0.03
+
+
+def _plans(rows: list[int], columns: list[int]) -> Any:
+    """Every transport plan (non-negative integer matrix) with the given row and column sums."""
+    if not rows:
+        yield []
+        return
+    first, rest = rows[0], rows[1:]
+
+    def splits(total: int, caps: list[int]) -> Any:
+        if len(caps) == 1:
+            if total <= caps[0]:
+                yield [total]
+            return
+        for take in range(min(total, caps[0]) + 1):
+            for tail in splits(total - take, caps[1:]):
+                yield [take, *tail]
+
+    for row in splits(first, columns):
+        left = [c - r for c, r in zip(columns, row, strict=True)]
+        for tail in _plans(rest, left):
+            yield [row, *tail]
+
+
+def optimal_transport(p: list[int], q: list[int], ground: np.ndarray, unit: int) -> float:
+    """Brute force: the cheapest of all plans moving ``p`` to ``q`` (masses in ``1/unit``)."""
+    return min(float((np.array(plan) * ground).sum()) / unit for plan in _plans(p, q))
+
+
+# Three on-scale points (ranks 0, 1, 2: steps of 1/2) and one off-scale option (distance 1 from
+# everything else), in that order of columns.
+GROUND = np.array(
+    [[0, 0.5, 1, 1], [0.5, 0, 0.5, 1], [1, 0.5, 0, 1], [1, 1, 1, 0]], dtype=np.float64
+)
+OFF = np.array([[False, False, False, True]])
+
+
+def _distance(p: list[int], q: list[int], unit: int = 5) -> float:
+    return float(
+        distribution_distance(
+            np.array([p], dtype=np.float64) / unit,
+            np.array([q], dtype=np.float64) / unit,
+            np.array([4]),
+            np.array([False]),
+            OFF,
+        )[0]
+    )
+
+
+def test_off_scale_distance_is_the_transport_cost_from_a_point_mass() -> None:
+    # A point mass (on or off the scale) against any distribution: the formula is the optimal
+    # transport cost, i.e. the mean ground distance, found here by enumerating every plan.
+    for point in range(4):
+        mass = [5 if j == point else 0 for j in range(4)]
+        for p in ([1, 2, 0, 2], [0, 0, 0, 5], [2, 1, 1, 1], [0, 5, 0, 0]):
+            expected = optimal_transport(p, mass, GROUND, 5)
+            assert _distance(p, mass) == pytest.approx(expected, abs=1e-12), (p, point)
+            assert _distance(mass, p) == pytest.approx(expected, abs=1e-12), (p, point)
+
+
+def test_off_scale_distance_bounds_the_optimal_transport_between_spread_distributions() -> None:
+    # Between two spread distributions the formula moves the on-scale answers in proportion
+    # (a feasible plan), so it is never below the optimal transport and can exceed it. Example:
+    # p half at rank 0, half off-scale; q half at rank 0, half at rank 2. Optimal: move the
+    # off-scale half to rank 2 at cost 1, total 1/2; the formula gives ½(½ + ½) + ½ · W1 of
+    # [1, 0, 0] and [½, 0, ½] over 3 points (½) = 3/4.
+    assert optimal_transport([2, 0, 0, 2], [2, 0, 2, 0], GROUND, 4) == pytest.approx(0.5)
+    assert _distance([2, 0, 0, 2], [2, 0, 2, 0], unit=4) == pytest.approx(0.75)
+    rng = np.random.default_rng(2)
+    for _ in range(40):
+        p = rng.multinomial(5, np.full(4, 0.25)).tolist()
+        q = rng.multinomial(5, np.full(4, 0.25)).tolist()
+        value = _distance(p, q)
+        assert value >= optimal_transport(p, q, GROUND, 5) - 1e-12, (p, q)
+        assert value <= 1.0
+    # NULL: identical distributions, with or without off-scale mass, are at distance 0.
+    assert _distance([1, 2, 0, 2], [1, 2, 0, 2]) == 0.0
+    assert _distance([0, 0, 0, 5], [0, 0, 0, 5]) == 0.0
+
+
+def test_nmae_with_an_off_scale_option_in_a_tied_mode(tmp_path: Path) -> None:
+    # Q119 counts 1, 4, 4, 1, 0: modes "agree" (code 2, on-scale rank 1) and "hard to say"
+    # (code 0, off-scale) tie. "hard to say" → 0 (it is a mode); "disagree" (rank 2) → 1/3 (one
+    # step from "agree"; 1 from "hard to say"; the nearest mode counts); "strongly agree" → 1/3.
+    row = make_row("Q119", SUBGROUPS[0], Q119, [1, 4, 4, 1, 0], off_scale=[0])
+    root = write_dataset(tmp_path / "ds", {"test_ood": [row]})
+    data = load_scoring_data(root, "default", "test_ood")
+    expected = {0: 0.0, 3: 1 / 3, 1: 1 / 3, 4: 2 / 3}
+    for answer, value in expected.items():
+        path = write_jsonl(tmp_path / f"p{answer}.jsonl", [{"id": row["id"], "answer": answer}])
+        arrays = read_predictions(path, data).arrays
+        assert METRICS["nmae"](data.items, arrays)[0] == pytest.approx(value), answer

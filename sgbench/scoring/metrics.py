@@ -132,7 +132,10 @@ def distribution_distance(
     with ``p|S = p / p_S`` restricted to ``S`` (the on-scale answers renormalised; the term is 0
     when either has no on-scale mass) and ``W1`` over ``K'`` points. It is at most 1, equals W1
     when nobody chose an off-scale option, and gives ``1 − p_a`` for a point mass at an off-scale
-    option ``a``. Example (Q122: disagree, hard to say [off-scale], agree), ``p = [.5, .2, .3]``
+    option ``a``. Against a point mass it is the optimal transport cost with ground distance 1
+    to and from off-scale options; between two spread distributions it is the cost of one
+    feasible plan (on-scale answers moved in proportion), an upper bound of that optimum.
+    Example (Q122: disagree, hard to say [off-scale], agree), ``p = [.5, .2, .3]``
     and ``q`` a point mass at "agree": ``½ (.2 + |.8 − 1|) + .8 · |.625 − 0| / 1 = .7``, the mean
     distance of the subgroup's answers from "agree" (disagree 1, hard to say 1, agree 0).
 
