@@ -335,6 +335,84 @@ def null_monte_carlo(dataset: Path) -> dict[str, str]:
     }
 
 
+CEILING_CHECK_SEED = 3
+AGREEMENT_SEED = 4
+AGREEMENT_REPLICATES = 1000
+
+
+def stability_agreement() -> dict[str, str]:
+    """``mode_stability`` against a literal respondent bootstrap (:data:`AGREEMENT_REPLICATES`
+    replicates, respondents drawn with replacement keeping their weights) on small pairs: 30
+    per number of options (2, 3, 4, 5, 10), 30 to 35 respondents, answers from a Dirichlet(2)
+    distribution, weights uniform in [0.3, 2.5], the sample's answer its weighted mode."""
+    import numpy as np
+
+    from sgbench.builder.reliability import mode_stability
+
+    rng = np.random.default_rng(AGREEMENT_SEED)
+    reps = AGREEMENT_REPLICATES
+    differences = []
+    for k in (2, 3, 4, 5, 10):
+        for _ in range(30):
+            n = int(rng.integers(30, 36))
+            answers = rng.choice(k, size=n, p=rng.dirichlet(np.full(k, 2.0)))
+            weights = rng.uniform(0.3, 2.5, n)
+            totals = np.bincount(answers, weights=weights, minlength=k)
+            squares = np.bincount(answers, weights=weights**2, minlength=k)
+            top = int(totals.argmax())
+            value = mode_stability(
+                (totals / totals.sum())[None, :],
+                np.array([totals.sum()]),
+                squares[None, :],
+                np.array([top]),
+                np.array([k]),
+                np.array([n]),
+            )[0]
+            draws = rng.integers(0, n, size=(reps, n))
+            resampled = np.zeros((reps, k))
+            np.add.at(
+                resampled,
+                (np.repeat(np.arange(reps), n), answers[draws].ravel()),
+                weights[draws].ravel(),
+            )
+            literal = np.mean(resampled[:, top] >= resampled.max(axis=1) - 1e-9)
+            differences.append(abs(value - literal))
+    return {
+        "stability.agreement.pairs": _n(len(differences)),
+        "stability.agreement.replicates": _n(reps),
+        "stability.agreement.mean": _f3(float(np.mean(differences))),
+        "stability.agreement.max": _f3(float(np.max(differences))),
+    }
+
+
+def ceiling_check(frame: Any) -> dict[str, str]:
+    """How well ``ceiling.accuracy`` (mean ``mode_stability``) predicts the accuracy of a
+    predictor of the true distributions, on a world where the samples' distributions are the
+    truth: each sample's ``n_valid`` answers redrawn from its distribution (unweighted, seed
+    :data:`CEILING_CHECK_SEED`); the ceiling of the redrawn targets against the share of them
+    whose modes include the true mode."""
+    import numpy as np
+
+    from sgbench.builder.reliability import mode_stability
+
+    k = frame["options"].map(len).to_numpy()
+    width = int(k.max())
+    truth = np.zeros((len(frame), width))
+    for row, values in enumerate(frame["distribution"]):
+        truth[row, : len(values)] = values
+    n = frame["n_valid"].to_numpy(dtype=np.int64)
+    counts = np.random.default_rng(CEILING_CHECK_SEED).multinomial(n, truth).astype(np.float64)
+    stability = mode_stability(
+        counts / n[:, None], n.astype(np.float64), counts, counts.argmax(axis=1), k, n
+    )
+    modal = counts == counts.max(axis=1, keepdims=True)
+    hit = modal[np.arange(len(frame)), truth.argmax(axis=1)]
+    return {
+        "ceiling.check.stability": _f3(float(stability.mean())),
+        "ceiling.check.oracle": _f3(float(hit.mean())),
+    }
+
+
 def target_figures(dataset: Path, scratch: Path) -> dict[str, str]:
     """Splits by question, OOD overlap, target reliability, null MDS and off-scale items."""
     import numpy as np
@@ -369,6 +447,8 @@ def target_figures(dataset: Path, scratch: Path) -> dict[str, str]:
     out["stability.large"] = _f3(stability[every["n_valid"] > 400].mean())
     for split, frame in frames.items():
         out[f"ceiling.default.{split}"] = _f3(frame["mode_stability"].mean())
+    out.update(ceiling_check(frames["test_ood"]))
+    out.update(stability_agreement())
     null = compute_stats(null_build(scratch)).to_dict()["by_stratum"]
     for stratum, values in null.items():
         out[f"null.stratum.{stratum}.mds"] = _f3(values["mds"])

@@ -541,3 +541,40 @@ def test_nmae_with_an_off_scale_option_in_a_tied_mode(tmp_path: Path) -> None:
         path = write_jsonl(tmp_path / f"p{answer}.jsonl", [{"id": row["id"], "answer": answer}])
         arrays = read_predictions(path, data).arrays
         assert METRICS["nmae"](data.items, arrays)[0] == pytest.approx(value), answer
+
+
+def _ceiling_and_oracle(truth: np.ndarray, n: int, rng: np.random.Generator) -> tuple[float, float]:
+    """Redraw ``n`` unweighted answers per row from ``truth``: the mean ``mode_stability`` of the
+    redrawn targets (the scorer's ceiling), and the accuracy of predicting the true mode."""
+    rows, k = truth.shape
+    counts = rng.multinomial(n, truth).astype(np.float64)
+    stability = mode_stability(
+        counts / n,
+        np.full(rows, float(n)),
+        counts,
+        counts.argmax(axis=1),
+        np.full(rows, k),
+        np.full(rows, n),
+    )
+    modal = counts == counts.max(axis=1, keepdims=True)
+    return float(stability.mean()), float(modal[np.arange(rows), truth.argmax(axis=1)].mean())
+
+
+def test_ceiling_is_the_true_modes_accuracy_when_modes_are_clear() -> None:
+    # PLANTED: 2,000 subgroups of 100 with distinct true modes (4 options, flat Dirichlet): the
+    # ceiling (mean mode_stability) matches the accuracy of a predictor of the true
+    # distributions, counted as the scorer counts it (its answer among the tied modes).
+    rng = np.random.default_rng(8)
+    ceiling, oracle = _ceiling_and_oracle(rng.dirichlet(np.ones(4), size=2000), 100, rng)
+    assert ceiling == pytest.approx(oracle, abs=0.025)
+
+
+def test_ceiling_overstates_the_true_modes_accuracy_when_there_is_no_mode() -> None:
+    # NULL: every option equally likely (no true mode), 31 respondents. The true-mode predictor
+    # (option 0) is right when option 0 is among the observed modes: about a quarter, plus ties.
+    # mode_stability starts from the observed mode, which already won a draw, so it stays modal
+    # in most resamples: the documented winner's-curse bias of the ceiling on near-flat items.
+    rng = np.random.default_rng(9)
+    ceiling, oracle = _ceiling_and_oracle(np.full((2000, 4), 0.25), 31, rng)
+    assert 0.25 < oracle < 0.35
+    assert ceiling > oracle + 0.2
