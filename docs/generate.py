@@ -569,6 +569,15 @@ def scale_figures(scale: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def paper_count_figures() -> dict[str, str]:
+    """The paper's Singapore counts, as the package cites them (``PAPER_COUNTS``)."""
+    from sgbench.builder.manifest import PAPER_COUNTS
+
+    out = {f"paper.{key}": _n(value) for key, value in PAPER_COUNTS.items()}
+    out["paper.samples"] = _n(PAPER_COUNTS["train_samples"] + PAPER_COUNTS["ood_samples"])
+    return out
+
+
 def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str, str]:
     """Every number the docs may quote, by key. Builds the embedded default unless given one.
 
@@ -588,6 +597,7 @@ def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str,
         out.update(baseline_figures(dataset, scratch))
         out.update(stats_figures(dataset, chart))
         out.update(target_figures(dataset, scratch))
+    out.update(paper_count_figures())
     out.update(benchmark_figures(ROOT / "benchmarks" / "results"))
     return out
 
