@@ -269,6 +269,15 @@ def test_score_report_gives_ceiling_normalised_accuracy_and_overlap_bands(tmp_pa
     assert bands["0.5-0.9"]["accuracy"] == pytest.approx(1 / 3)
     assert bands["<0.5"]["accuracy"] == pytest.approx(1.0)
     assert [bands[b]["n"] for b in (">=0.9", "0.5-0.9", "<0.5")] == [3, 3, 3]
+    # Without the predictions of one accurate sample (S3's): it counts as wrong in accuracy, and
+    # still counts in the ceiling (the mean over the split's samples, like accuracy's).
+    dropped = next(p for p in HAND_PREDICTIONS if "buddhist" in p["id"])
+    fewer = [p for p in HAND_PREDICTIONS if p is not dropped]
+    partial = write_jsonl(tmp_path / "fewer.jsonl", fewer)
+    report = score_predictions(partial, root, n_boot=0).to_dict()
+    assert report["ceiling"]["accuracy"] == pytest.approx(ceiling)
+    assert report["metrics"]["accuracy"] == pytest.approx(3 / 9)
+    assert report["metrics"]["accuracy_normalised"] == pytest.approx((3 / 9) / ceiling)
 
 
 def test_score_report_without_reliability_fields_has_no_ceiling(tmp_path: Path) -> None:
