@@ -146,7 +146,13 @@ def test_group_intervals_of_the_bootstrap() -> None:
     questions = ["Q1", "Q2", "Q1", "Q2", "Q2"]
     groups = ["A", "A", "B", "B", "B"]
     intervals = bootstrap_intervals(
-        {"accuracy": values}, questions, {"g": groups}, ["accuracy"], n_boot=200, seed=3
+        {"accuracy": values},
+        questions,
+        {"g": groups},
+        ["accuracy"],
+        units=groups,
+        n_boot=200,
+        seed=3,
     )
     by_group = intervals.groups["g"]["accuracy"]
     assert by_group["A"] == (1.0, 1.0)
@@ -154,7 +160,7 @@ def test_group_intervals_of_the_bootstrap() -> None:
     means = [2 * b / (a + 2 * b) for a, b in draws.tolist() if a + 2 * b > 0]
     assert by_group["B"] == pytest.approx(tuple(np.percentile(means, [2.5, 97.5])))
     none = bootstrap_intervals(
-        {"accuracy": values}, questions, {"g": groups}, ["accuracy"], n_boot=0, seed=3
+        {"accuracy": values}, questions, {"g": groups}, ["accuracy"], units=groups, n_boot=0, seed=3
     )
     assert none.groups == {}
 

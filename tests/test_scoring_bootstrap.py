@@ -22,8 +22,7 @@ from scoring_fixtures import (
 
 from sgbench.errors import InputError
 from sgbench.scoring import score_predictions
-from sgbench.scoring.bootstrap import bootstrap_intervals, multiplicities
-from sgbench.scoring.grouped import spread
+from sgbench.scoring.bootstrap import bootstrap_intervals, multiplicities, unit_multiplicities
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +45,17 @@ def test_same_seed_same_report_other_seed_other_intervals(random_case: tuple[Pat
     assert first.to_dict()["bootstrap"] == {
         "seed": 7,
         "n_boot": 200,
-        "resampled": "question",
+        "resampled": "questions",
         "n_questions": 40,
         "confidence": 0.95,
         "method": "percentile",
+        "spread_method": "basic",
+    }
+    assert first.to_dict()["permutations"] == {
+        "seed": 7,
+        "n_permutations": 1000,
+        "shuffled": "group labels within each question",
+        "statistic": "sd_observed",
     }
 
 
@@ -62,9 +68,9 @@ def test_intervals_contain_the_point_estimate(random_case: tuple[Path, Path]) ->
         assert low < high, name
     for name in ("accuracy", "nmae"):
         block = report["fairness"]["subgroup"][name]
+        assert set(block["ci"]) == {"sd_between", "cv_between"}
         for figure, (low, high) in block["ci"].items():
-            assert low <= high, (name, figure)
-            assert low >= 0, (name, figure)
+            assert 0 <= low <= block[figure] <= high, (name, figure)
 
 
 def test_one_question_gives_a_point_interval(tmp_path: Path) -> None:
@@ -78,11 +84,11 @@ def test_one_question_gives_a_point_interval(tmp_path: Path) -> None:
     report = score_predictions(path, dataset, n_boot=50, seed=3).to_dict()
     for name, value in report["metrics"].items():
         assert report["ci"][name] == [pytest.approx(value), pytest.approx(value)]
-    gap = report["fairness"]["subgroup"]["nmae"]["gap"]
-    assert report["fairness"]["subgroup"]["nmae"]["ci"]["gap"] == [
-        pytest.approx(gap),
-        pytest.approx(gap),
-    ]
+    # One question: no group has a standard error, so there is no sd_between to bound.
+    block = report["fairness"]["subgroup"]["nmae"]
+    assert block["sd_noise"] is None
+    assert block["sd_between"] is None
+    assert block["ci"] == {"sd_between": [None, None], "cv_between": [None, None]}
 
 
 def test_multiplicities_draw_every_question_count() -> None:
@@ -92,50 +98,121 @@ def test_multiplicities_draw_every_question_count() -> None:
     np.testing.assert_array_equal(weights, multiplicities(7, 300, seed=5))
 
 
+def cluster_figures(sample: pd.DataFrame, key: str) -> tuple[float, float, float]:
+    """``(sd_observed², sd_noise², mean)`` of one replicate, from its expanded samples: every drawn
+    copy of a question (column ``draw``) is its own cluster."""
+    rows = sample.dropna(subset=["g"])
+    cells = rows.groupby(["g", "draw"])[key].agg(["sum", "count"]).reset_index()
+    means, se2 = [], []
+    for _, c in cells.groupby("g"):
+        m = c["sum"].sum() / c["count"].sum()
+        n = len(c)
+        residual = ((c["sum"] - m * c["count"]) ** 2).sum()
+        means.append(m)
+        se2.append(n / (n - 1) * residual / c["count"].sum() ** 2 if n > 1 else np.nan)
+    return float(np.var(means, ddof=1)), float(np.nanmean(se2)), float(np.mean(means))
+
+
 def test_vectorised_equals_a_plain_loop() -> None:
     """Recompute every replicate by expanding the drawn questions sample by sample."""
     rng = np.random.default_rng(11)
     n = 60
     questions = [f"Q{i % 6}" for i in range(n)]
+    units = [f"u{i % 4}" for i in range(n)]
     groups = [["a", "b", "c", None][i % 4] for i in range(n)]
     values = {"accuracy": rng.random(n), "nmae": rng.random(n)}
     n_boot, seed = 40, 4
     result = bootstrap_intervals(
-        values, questions, {"g": groups}, ("accuracy", "nmae"), n_boot=n_boot, seed=seed
+        values,
+        questions,
+        {"g": groups},
+        ("accuracy", "nmae"),
+        units=units,
+        n_boot=n_boot,
+        seed=seed,
     )
     names = sorted(set(questions))
     weights = multiplicities(len(names), n_boot, seed)
     frame = pd.DataFrame({"q": questions, "g": groups, **values})
     overall: dict[str, list[float]] = {k: [] for k in values}
-    figures: dict[str, list[dict[str, float]]] = {"accuracy": [], "nmae": []}
+    variance: dict[str, list[float]] = {k: [] for k in values}
     for b in range(n_boot):
         parts = [
-            frame[frame["q"] == q]
+            frame[frame["q"] == q].assign(draw=f"{q}#{copy}")
             for q, w in zip(names, weights[b], strict=True)
-            for _ in range(int(w))
+            for copy in range(int(w))
         ]
         sample = pd.concat(parts)
         for k in values:
             overall[k].append(float(sample[k].mean()))
-            group_means = sample.dropna(subset=["g"]).groupby("g")[k].mean().to_numpy()
-            figures[k].append({f: float(v) for f, v in spread(group_means).items()})
+            observed, noise, _ = cluster_figures(sample, k)
+            variance[k].append(observed - noise)
     for k in values:
         low, high = np.percentile(overall[k], [2.5, 97.5])
         assert result.metrics[k] == pytest.approx((low, high))
-        for figure in ("gap", "cv", "norm_range", "ratio"):
-            series = [row[figure] for row in figures[k]]
-            low, high = np.percentile(series, [2.5, 97.5])
-            assert result.fairness["g"][k][figure] == pytest.approx((low, high))
+        observed, noise, _ = cluster_figures(frame.assign(draw=frame["q"]), k)
+        spread = result.spreads["g"][k]
+        assert spread.figures["sd_observed"] == pytest.approx(np.sqrt(observed))
+        assert spread.figures["sd_noise"] == pytest.approx(np.sqrt(noise))
+        # The basic interval of the between-group variance, as a standard deviation.
+        q_low, q_high = np.percentile(variance[k], [2.5, 97.5])
+        estimate = observed - noise
+        ends = (estimate + observed - q_high, estimate + observed - q_low)
+        assert spread.ci["sd_between"] == pytest.approx(tuple(np.sqrt(max(e, 0)) for e in ends))
 
 
-@pytest.mark.parametrize(("n_boot", "seed"), [(-1, 0), (10, -3), (1.5, 0), (True, 0)])
-def test_bad_settings_raise(n_boot: Any, seed: Any) -> None:
+def test_two_way_equals_a_plain_loop() -> None:
+    """Questions and units drawn independently: a sample counts (question draws) × (unit draws)."""
+    rng = np.random.default_rng(3)
+    n = 48
+    questions = [f"Q{i % 6}" for i in range(n)]
+    units = [f"u{i // 6 % 8}" for i in range(n)]
+    values = {"accuracy": rng.random(n)}
+    n_boot, seed = 30, 9
+    result = bootstrap_intervals(
+        values,
+        questions,
+        {"g": units},
+        ("accuracy",),
+        units=units,
+        n_boot=n_boot,
+        seed=seed,
+        resample="questions+subgroups",
+    )
+    q_weights = multiplicities(6, n_boot, seed)
+    u_weights = unit_multiplicities(8, n_boot, seed)
+    q_index = [int(q[1:]) for q in questions]
+    u_index = [int(u[1:]) for u in units]
+    means = []
+    for b in range(n_boot):
+        w = q_weights[b, q_index] * u_weights[b, u_index]
+        means.append(float((w * values["accuracy"]).sum() / w.sum()))
+    assert result.metrics["accuracy"] == pytest.approx(tuple(np.percentile(means, [2.5, 97.5])))
+    assert result.resample == "questions+subgroups"
+
+
+@pytest.mark.parametrize(
+    ("n_boot", "seed", "n_permutations", "resample"),
+    [
+        (-1, 0, 0, "questions"),
+        (10, -3, 0, "questions"),
+        (1.5, 0, 0, "questions"),
+        (True, 0, 0, "questions"),
+        (10, 0, -1, "questions"),
+        (10, 0, 2.0, "questions"),
+        (10, 0, 0, "subgroups"),
+    ],
+)
+def test_bad_settings_raise(n_boot: Any, seed: Any, n_permutations: Any, resample: Any) -> None:
     with pytest.raises(InputError):
         bootstrap_intervals(
             {"accuracy": np.ones(2)},
             ["Q1", "Q2"],
             {},
             (),
+            units=["u", "u"],
             n_boot=n_boot,
             seed=seed,
+            n_permutations=n_permutations,
+            resample=resample,
         )

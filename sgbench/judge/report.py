@@ -22,12 +22,16 @@ first-shown response) and ``contradict_second``; ``agreement = agree / n_pairs``
 
 **Groups and fairness**: the win rate per subgroup and per attribute value (an attribute value
 group holds every judgment whose subgroup has that value, in any stratum), with the scorer's
-spread figures over the groups (:mod:`sgbench.scoring.grouped`: ``norm_range``, ``cv``,
-``gap``, ``ratio``, and ``worst``, the group where A's win rate is lowest).
+fairness entry (:func:`sgbench.scoring.fairness.fairness_entry`): ``cv_between`` and the
+permutation ``p_value`` first (:mod:`sgbench.scoring.noise`: the spread beyond each group's
+sampling noise over its questions, and labels shuffled within each question), then the
+descriptive ``norm_range``, ``cv``, ``gap``, ``ratio``, and ``worst``, the group where A's win
+rate is lowest.
 
-**Intervals**: 95% percentile bootstrap over questions (:mod:`sgbench.scoring.bootstrap`, seeded:
-a replicate draws the questions with replacement and keeps all their judgments), for the win
-rate, ``first_score``, each group's win rate and each spread figure.
+**Intervals**: 95% bootstrap over questions, or questions and subgroups
+(:mod:`sgbench.scoring.bootstrap`, seeded: a replicate draws the questions with replacement and
+keeps all their judgments): percentile intervals for the win rate, ``first_score`` and each
+group's win rate; basic intervals for ``sd_between`` and ``cv_between``.
 
 Rows are sorted by (id, order) before anything is computed, so the report does not depend on the
 order in which the judgments were written, and the same file and seed give the same bytes.
@@ -37,7 +41,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -53,14 +57,23 @@ from sgbench.judge.prompt import CRITERIA
 from sgbench.judge.run import JUDGMENTS, ORDERS, PARSE_STATUS, VERDICTS
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
-    RESAMPLED,
-    Interval,
+    QUESTIONS,
     Intervals,
+    Resample,
     bootstrap_intervals,
     check_settings,
 )
 from sgbench.scoring.data import FloatArray
-from sgbench.scoring.grouped import FIGURES, GroupedResult, grouped
+from sgbench.scoring.fairness import (
+    FAIRNESS_NOTE,
+    ci_list,
+    fairness_entry,
+    fairness_lines,
+    finite,
+    interval_text,
+)
+from sgbench.scoring.fairness import number as num
+from sgbench.scoring.grouped import GroupedResult, grouped
 from sgbench.scoring.predictions import PredictionsError
 
 SCORES: Final[Mapping[str, float]] = {"A": 1.0, "tie": 0.5, "B": 0.0}
@@ -280,7 +293,13 @@ class CriterionResult:
 
 
 def criterion_result(
-    judgments: Judgments, criterion: str, *, n_boot: int, seed: int
+    judgments: Judgments,
+    criterion: str,
+    *,
+    n_boot: int,
+    seed: int,
+    n_permutations: int = 0,
+    resample: Resample = QUESTIONS,
 ) -> CriterionResult:
     """The figures of one criterion (module docstring)."""
     frame = judgments.frame
@@ -308,8 +327,11 @@ def criterion_result(
         rows["question_id"],
         groupings,
         [WIN_RATE],
+        units=rows["subgroup_id"],
         n_boot=n_boot if n else 0,  # no read verdict: nothing to resample
         seed=seed,
+        n_permutations=n_permutations if n else 0,
+        resample=resample,
     )
     counts = verdicts[read].value_counts()
     first_won = np.count_nonzero(first == 1.0)
@@ -333,14 +355,6 @@ def criterion_result(
     )
 
 
-def _finite(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
-def _ci(interval: Interval | None) -> list[float | None] | None:
-    return None if interval is None else [_finite(interval[0]), _finite(interval[1])]
-
-
 @dataclass(frozen=True)
 class JudgeReport:
     """The result of :func:`judge_report`."""
@@ -350,19 +364,19 @@ class JudgeReport:
     """Criterion → its figures, in criterion order."""
     n_boot: int
     seed: int
+    n_permutations: int = 0
+    resample: Resample = QUESTIONS
 
     def _fairness(self, grouping: str, with_values: bool) -> dict[str, Any]:
-        block: dict[str, Any] = {}
-        for name, result in self.results.items():
-            if grouping not in result.by:
-                continue
-            group_result = result.by[grouping]
-            entry: dict[str, Any] = {"values": group_result.by_group()} if with_values else {}
-            entry.update(group_result.fairness())
-            cis = result.intervals.fairness.get(grouping, {}).get(WIN_RATE, {})
-            entry["ci"] = {figure: _ci(cis.get(figure)) for figure in FIGURES}
-            block[name] = entry
-        return block
+        return {
+            name: fairness_entry(
+                result.by[grouping],
+                result.intervals.spreads.get(grouping, {}).get(WIN_RATE),
+                with_values=with_values,
+            )
+            for name, result in self.results.items()
+            if grouping in result.by
+        }
 
     def _by_value(self, attribute: str) -> dict[str, dict[str, Any]]:
         grouping = ATTRIBUTE_PREFIX + attribute
@@ -378,7 +392,7 @@ class JudgeReport:
                 table.setdefault(group, {})[name] = {
                     "n": count,
                     "win_rate": value,
-                    "ci": _ci(cis.get(group)),
+                    "ci": ci_list(cis.get(group)),
                 }
         return dict(sorted(table.items()))
 
@@ -413,8 +427,8 @@ class JudgeReport:
             "n_subgroups": int(frame["subgroup_id"].nunique()),
             "win_rate": {
                 name: {
-                    "value": _finite(r.win_rate),
-                    "ci": _ci(r.intervals.metrics.get(WIN_RATE)),
+                    "value": finite(r.win_rate),
+                    "ci": ci_list(r.intervals.metrics.get(WIN_RATE)),
                     "n": r.n,
                     "n_unparsed": r.n_unparsed,
                     "wins": r.wins,
@@ -426,11 +440,11 @@ class JudgeReport:
             "position_bias": {
                 name: {
                     "n": r.n,
-                    "first": _finite(r.first),
-                    "second": _finite(r.second),
-                    "tie": _finite(r.tie),
-                    "first_score": _finite(r.first_score),
-                    "ci": _ci(r.intervals.metrics.get(FIRST_SCORE)),
+                    "first": finite(r.first),
+                    "second": finite(r.second),
+                    "tie": finite(r.tie),
+                    "first_score": finite(r.first_score),
+                    "ci": ci_list(r.intervals.metrics.get(FIRST_SCORE)),
                 }
                 for name, r in self.results.items()
             },
@@ -446,9 +460,16 @@ class JudgeReport:
             "bootstrap": {
                 "seed": self.seed,
                 "n_boot": self.n_boot,
-                "resampled": RESAMPLED,
+                "resampled": self.resample,
                 "confidence": CONFIDENCE,
                 "method": "percentile",
+                "spread_method": "basic",
+            },
+            "permutations": {
+                "seed": self.seed,
+                "n_permutations": self.n_permutations,
+                "shuffled": "group labels within each question",
+                "statistic": "sd_observed",
             },
         }
 
@@ -474,7 +495,7 @@ class JudgeReport:
             "",
         ]
         ci_head = (
-            f"95% CI (bootstrap over questions, n={self.n_boot}, seed={self.seed})"
+            f"95% CI (bootstrap over {self.resample}, n={self.n_boot}, seed={self.seed})"
             if self.n_boot
             else "(no bootstrap)"
         )
@@ -487,7 +508,7 @@ class JudgeReport:
         )
         for name, w in d["win_rate"].items():
             lines.append(
-                f"{name:<11}{_num(w['value']):>9}  {_interval(w['ci']):<17}{w['wins']:>7}"
+                f"{name:<11}{num(w['value']):>9}  {interval_text(w['ci']):<17}{w['wins']:>7}"
                 f"{w['ties']:>7}{w['losses']:>8}{w['n_unparsed']:>10}"
             )
         lines += ["", "position bias: share of verdicts for the response shown first or second"]
@@ -497,8 +518,8 @@ class JudgeReport:
         )
         for name, p in d["position_bias"].items():
             lines.append(
-                f"{name:<11}{_num(p['first']):>7}{_num(p['second']):>8}{_num(p['tie']):>7}"
-                f"{_num(p['first_score']):>13}  {_interval(p['ci'])}"
+                f"{name:<11}{num(p['first']):>7}{num(p['second']):>8}{num(p['tie']):>7}"
+                f"{num(p['first_score']):>13}  {interval_text(p['ci'])}"
             )
         lines += ["", "order agreement: samples with both orders read"]
         lines.append(
@@ -509,48 +530,53 @@ class JudgeReport:
             split = f"{o['contradict_first']}/{o['contradict_second']}"
             lines.append(
                 f"{name:<11}{o['n_pairs']:>7}{o['agree']:>7}{o['partial']:>9}"
-                f"{o['contradict']:>12}{split:>16}{_num(o['agreement']):>11}"
+                f"{o['contradict']:>12}{split:>16}{num(o['agreement']):>11}"
             )
-        lines += ["", "fairness of A's win rate across groups (worst: lowest win rate)"]
-        lines.append(
-            f"{'groups':<20}{'criterion':<11}" + "".join(f"{f:>12}" for f in FIGURES) + "  worst"
-        )
-        blocks = [(SUBGROUP, d["fairness"]["subgroup"])]
-        blocks += list(d["fairness"]["attributes"].items())
-        for label, block in blocks:
-            for name, entry in block.items():
-                cells = "".join(f"{_num(entry[f]):>12}" for f in FIGURES)
-                worst = entry["worst"]
-                lines.append(
-                    f"{label:<20}{name:<11}{cells}  {worst['group']} ({worst['value']:.3f})"
-                )
+        lines += [
+            "",
+            f"fairness of A's win rate across groups ({self.n_permutations} permutations; "
+            f"{FAIRNESS_NOTE}; worst: lowest win rate)",
+        ]
+        blocks = {SUBGROUP: d["fairness"]["subgroup"], **d["fairness"]["attributes"]}
+        lines += fairness_lines(blocks)
         return "\n".join(lines)
 
 
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
-def _interval(ci: Sequence[float | None] | None) -> str:
-    if ci is None or ci[0] is None or ci[1] is None:
-        return "-"
-    return f"[{ci[0]:.3f}, {ci[1]:.3f}]"
-
-
-def judge_report(path: str | Path, *, n_boot: int = 1000, seed: int = 0) -> JudgeReport:
+def judge_report(
+    path: str | Path,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    n_permutations: int = 1000,
+    resample: Resample = QUESTIONS,
+) -> JudgeReport:
     """Read a judgments file and compute every figure (module docstring).
 
     Raises:
         InputError: invalid ``n_boot`` or ``seed``, or a judgments file that cannot be read
             (:class:`~sgbench.scoring.predictions.PredictionsError` lists every problem).
     """
-    check_settings(n_boot, seed)
+    check_settings(n_boot, seed, n_permutations, resample)
     judgments = read_judgments(path)
     results = {
-        name: criterion_result(judgments, name, n_boot=n_boot, seed=seed)
+        name: criterion_result(
+            judgments,
+            name,
+            n_boot=n_boot,
+            seed=seed,
+            n_permutations=n_permutations,
+            resample=resample,
+        )
         for name in judgments.criteria
     }
-    return JudgeReport(judgments=judgments, results=results, n_boot=n_boot, seed=seed)
+    return JudgeReport(
+        judgments=judgments,
+        results=results,
+        n_boot=n_boot,
+        seed=seed,
+        n_permutations=n_permutations,
+        resample=resample,
+    )
 
 
 def write_judge_report(report: JudgeReport, path: str | Path) -> None:

@@ -1,68 +1,123 @@
-"""Percentile bootstrap intervals, resampling questions (each with all its subgroups).
+"""Bootstrap intervals and permutation nulls, from per-(question, unit) cell aggregates.
 
-The unit of resampling is the question: samples of the same question are not independent (the
-subgroups overlap and share the item's difficulty), so one replicate draws the split's ``Q``
-questions ``Q`` times with replacement and keeps every sample of each drawn question, as many
-times as it was drawn. The replicate's statistics are recomputed exactly as for the point
-estimate: means over samples (overall and per group) and then the spread figures of
-:func:`sgbench.scoring.grouped.spread` over the groups present in the replicate. The interval is
-the 2.5th and 97.5th percentile over ``n_boot`` replicates (linear interpolation).
+**Resampling unit** (``resample``):
 
-Vectorised: a replicate is a row of the ``(n_boot, Q)`` multiplicity matrix ``W`` (how often each
-question was drawn), so per-group sums over a replicate are ``W @ S`` with ``S`` the
-``(Q, groups)`` matrix of per-(question, group) sums, and the same for counts.
+- ``questions`` (the default): one replicate draws the split's ``Q`` questions ``Q`` times with
+  replacement and keeps every sample of each drawn question, as many times as it was drawn. The
+  samples of one question are not independent (the subgroups overlap and share the item's
+  difficulty), so the question is the unit. These intervals are *conditional on the subgroups*:
+  they say how the figures would move with other questions, for these same subgroups.
+- ``questions+subgroups``: a two-way bootstrap. Questions are drawn as above and, independently,
+  the ``U`` units (subgroups) ``U`` times with replacement; a sample counts (question draws) ×
+  (subgroup draws) times. Intervals then also cover the choice of subgroups, and are wider.
 
-Randomness comes only from ``np.random.default_rng(seed)``: same seed, same data, same intervals.
-Percentile intervals of spread figures (gap, norm_range, cv) need not contain the point estimate:
-resampling adds noise that widens the spread between groups, so their bootstrap distribution sits
-above the point estimate when the true spread is small.
+A replicate recomputes every statistic exactly as for the estimate: means over samples (overall
+and per group), then the figures over the groups. Vectorised: a replicate is a row of the
+``(n_boot, Q)`` question multiplicity matrix ``W`` (and of the ``(n_boot, U)`` unit multiplicity
+matrix ``V``), so group sums are ``W @ S`` with ``S`` the cell table of
+:mod:`sgbench.scoring.noise`, built once; memory is bounded by questions × units × a chunk of
+replicates, never by samples × replicates.
+
+**Intervals.** Means (overall and per group): the percentile interval (2.5th and 97.5th
+percentile, linear interpolation). Spread: the basic interval of ``sd_between`` and
+``cv_between`` (:func:`sgbench.scoring.noise.basic_interval`), which is centred on the estimate.
+The descriptive figures (``norm_range``, ``cv``, ``gap``, ``ratio``) get no interval: noise pushes
+both the figure and its replicates up, so no bootstrap interval of them is honest about the true
+spread; their permutation null says how large they are by chance.
+
+Randomness comes only from seeded generators: ``W`` from ``np.random.default_rng(seed)``
+(:func:`multiplicities`), ``V`` and the permutations from ``SeedSequence(seed)`` streams of their
+own, so the same seed and data give the same figures whatever else is computed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from sgbench.errors import InputError
 from sgbench.scoring.data import FloatArray, IntArray
-from sgbench.scoring.grouped import FIGURES, spread
+from sgbench.scoring.noise import (
+    CHUNK_CELLS,
+    NOISE_FIGURES,
+    Cells,
+    Grouping,
+    GroupStats,
+    NoiseSpread,
+    basic_interval,
+    cell_table,
+    group_stats,
+    noise_figures,
+    null_of,
+    permuted_means,
+    to_groups,
+    unit_grouping,
+)
 
 CONFIDENCE: Final = 0.95
-RESAMPLED: Final = "question"
 MAX_BOOT: Final = 100_000
+MAX_PERMUTATIONS: Final = 100_000
+
+Resample = Literal["questions", "questions+subgroups"]
+RESAMPLE_MODES: Final[tuple[Resample, ...]] = get_args(Resample)
+"""``--resample`` choices; the first is the default."""
+QUESTIONS: Final[Resample] = "questions"
+TWO_WAY: Final[Resample] = "questions+subgroups"
+
+_UNIT_STREAM: Final = 1
+_PERMUTATION_STREAM: Final = 2
 
 Interval = tuple[float, float]
 
 
 @dataclass(frozen=True)
 class Intervals:
-    """Bootstrap intervals of the headline metrics and of the spread figures."""
+    """Bootstrap intervals of the metrics and group values, and the noise-aware spread figures."""
 
     seed: int
     n_boot: int
     n_questions: int
+    resample: Resample = QUESTIONS
+    n_permutations: int = 0
     metrics: Mapping[str, Interval] = field(default_factory=dict)
     """Metric → (low, high) of its overall value; empty when ``n_boot`` is 0."""
-    fairness: Mapping[str, Mapping[str, Mapping[str, Interval]]] = field(default_factory=dict)
-    """Grouping → metric → figure → (low, high); empty when ``n_boot`` is 0."""
     groups: Mapping[str, Mapping[str, Mapping[str, Interval]]] = field(default_factory=dict)
-    """Grouping → metric → group → (low, high) of the group's mean, for ``fairness_metrics``
-    (from the same replicates); empty when ``n_boot`` is 0. Not part of the JSON report; used by
-    the score chart (:func:`sgbench.stats.plots.score_chart`)."""
+    """Grouping → metric → group → (low, high) of the group's mean, for ``fairness_metrics``;
+    empty when ``n_boot`` is 0. Not part of the JSON report; used by the score chart
+    (:func:`sgbench.stats.plots.score_chart`)."""
+    spreads: Mapping[str, Mapping[str, NoiseSpread]] = field(default_factory=dict)
+    """Grouping → metric → noise-aware figures, their intervals and permutation null (always
+    computed; intervals only with ``n_boot``, the null only with ``n_permutations``)."""
 
 
-def check_settings(n_boot: object, seed: object) -> None:
-    """Raise :class:`InputError` unless ``0 ≤ n_boot ≤ MAX_BOOT`` and ``seed ≥ 0`` are ints."""
+def check_settings(
+    n_boot: object,
+    seed: object,
+    n_permutations: object = 0,
+    resample: object = QUESTIONS,
+) -> None:
+    """Raise :class:`InputError` unless ``0 ≤ n_boot ≤ MAX_BOOT``, ``seed ≥ 0`` and
+    ``0 ≤ n_permutations ≤ MAX_PERMUTATIONS`` are ints and ``resample`` is a known mode."""
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or not 0 <= n_boot <= MAX_BOOT:
         raise InputError(
             f"bootstrap iterations must be an integer in 0..{MAX_BOOT}, got {n_boot!r}"
         )
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    if (
+        isinstance(n_permutations, bool)
+        or not isinstance(n_permutations, int)
+        or not 0 <= n_permutations <= MAX_PERMUTATIONS
+    ):
+        raise InputError(
+            f"permutations must be an integer in 0..{MAX_PERMUTATIONS}, got {n_permutations!r}"
+        )
+    if resample not in RESAMPLE_MODES:
+        raise InputError(f"resample must be one of {list(RESAMPLE_MODES)}, got {resample!r}")
 
 
 def multiplicities(n_questions: int, n_boot: int, seed: int) -> FloatArray:
@@ -76,6 +131,17 @@ def multiplicities(n_questions: int, n_boot: int, seed: int) -> FloatArray:
     return draws.astype(np.float64)
 
 
+def unit_multiplicities(n_units: int, n_boot: int, seed: int) -> FloatArray:
+    """``(n_boot, n_units)``: how often each unit (subgroup) is drawn in a two-way replicate.
+
+    From a stream of its own, ``SeedSequence(seed, spawn_key=(1,))``, so that the question draws
+    are those of :func:`multiplicities` in both modes.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_UNIT_STREAM,)))
+    draws = rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot)
+    return draws.astype(np.float64)
+
+
 def _percentiles(replicates: FloatArray) -> FloatArray:
     """The two-sided percentile interval; replicates that are NaN (no group drawn) are left out."""
     tail = (1.0 - CONFIDENCE) / 2.0 * 100.0
@@ -84,14 +150,78 @@ def _percentiles(replicates: FloatArray) -> FloatArray:
     return np.nanpercentile(replicates, [tail, 100.0 - tail], axis=0)
 
 
-def _cell_sums(
-    values: FloatArray, question: IntArray, group: IntArray, n_questions: int, n_groups: int
-) -> FloatArray:
-    """``(n_questions, n_groups)`` sums of ``values`` per (question, group); group -1 ignored."""
-    keep = group >= 0
-    cell = question[keep] * n_groups + group[keep]
-    sums = np.bincount(cell, weights=values[keep], minlength=n_questions * n_groups)
-    return sums.astype(np.float64).reshape(n_questions, n_groups)
+def _codes(keys: Sequence[str | None] | pd.Series) -> tuple[IntArray, int]:
+    codes, names = pd.factorize(pd.Series(np.asarray(keys, dtype=object)), sort=True)
+    return np.asarray(codes, dtype=np.int64), len(names)
+
+
+def _replicate_stats(
+    cells: Cells, name: str, grouping: Grouping, w: FloatArray, v: FloatArray | None
+) -> tuple[GroupStats, FloatArray | None]:
+    """Group statistics in every replicate, and the groups' weights (two-way, groups = units)."""
+    sums, counts = cells.sums[name], cells.counts
+    if v is None:
+        return group_stats(to_groups(sums, grouping), to_groups(counts, grouping), w), None
+    if grouping.identity:  # a drawn subgroup is a drawn group: it weighs as often as it is drawn
+        return group_stats(sums, counts, w), v
+    chunk = max(1, CHUNK_CELLS // sums.size)
+    means, se2 = [], []
+    for start in range(0, w.shape[0], chunk):
+        part = v[start : start + chunk, None, :]
+        stats = group_stats(
+            to_groups(sums[None] * part, grouping),
+            to_groups(counts[None] * part, grouping),
+            w[start : start + chunk],
+        )
+        means.append(stats.means)
+        se2.append(stats.se2)
+    return GroupStats(np.concatenate(means), np.concatenate(se2)), None
+
+
+def _spread(
+    cells: Cells,
+    name: str,
+    grouping: Grouping,
+    w: FloatArray | None,
+    v: FloatArray | None,
+    permuted: FloatArray | None,
+) -> tuple[NoiseSpread, FloatArray | None]:
+    """The noise-aware spread of one metric over one grouping, and its group-mean replicates."""
+    sums = to_groups(cells.sums[name], grouping)
+    counts = to_groups(cells.counts, grouping)
+    point = group_stats(sums, counts, np.ones((1, sums.shape[0])))
+    estimate = {k: float(x[0]) for k, x in noise_figures(point).items()}
+    ci: dict[str, Interval] = {}
+    replicate_means = None
+    if w is not None:
+        stats, weights = _replicate_stats(cells, name, grouping, w, v)
+        replicate_means = stats.means
+        replicas = noise_figures(stats, weights)
+        present = int(np.count_nonzero(~np.isnan(point.means[0])))
+        resampled_groups = weights is not None and present > 0
+        plug_in = estimate["sd_observed"] ** 2 * (
+            (present - 1) / present if resampled_groups else 1
+        )
+        mean = estimate["mean"]
+        ci["sd_between"] = basic_interval(
+            estimate["variance_between"], plug_in, replicas["variance_between"], CONFIDENCE
+        )
+        if mean > 0:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                relative = replicas["variance_between"] / replicas["mean"] ** 2
+            ci["cv_between"] = basic_interval(
+                estimate["variance_between"] / mean**2, plug_in / mean**2, relative, CONFIDENCE
+            )
+        else:
+            ci["cv_between"] = (0.0, 0.0)
+    null = None if permuted is None else null_of(point.means[0], permuted)
+    spread = NoiseSpread(
+        figures={k: estimate[k] for k in NOISE_FIGURES},
+        standard_errors=tuple(float(x) for x in np.sqrt(point.se2[0])),
+        ci=ci,
+        null=null,
+    )
+    return spread, replicate_means
 
 
 def bootstrap_intervals(
@@ -100,63 +230,74 @@ def bootstrap_intervals(
     groupings: Mapping[str, Sequence[str | None] | pd.Series],
     fairness_metrics: Sequence[str],
     *,
+    units: Sequence[str] | pd.Series,
     n_boot: int,
     seed: int,
+    n_permutations: int = 0,
+    resample: Resample = QUESTIONS,
 ) -> Intervals:
-    """Intervals for the mean of every metric and for the spread figures of ``fairness_metrics``
-    under every grouping (one key per sample; null keys: in no group).
+    """Intervals for the mean of every metric, and the noise-aware spread (with intervals and
+    permutation null) of ``fairness_metrics`` under every grouping.
+
+    ``questions`` and ``units`` give each sample's question and unit (subgroup); a grouping gives
+    each sample's group (null: in no group) and must be a property of the unit.
 
     Raises:
-        InputError: invalid ``n_boot`` or ``seed``.
+        InputError: invalid ``n_boot``, ``seed``, ``n_permutations`` or ``resample``.
+        ValueError: a grouping that splits a unit's samples.
     """
-    check_settings(n_boot, seed)
-    q_codes, q_names = pd.factorize(pd.Series(np.asarray(questions, dtype=object)), sort=True)
-    question = np.asarray(q_codes, dtype=np.int64)
-    n_questions = len(q_names)
-    if n_boot == 0:
-        return Intervals(seed=seed, n_boot=0, n_questions=n_questions)
-    weights = multiplicities(n_questions, n_boot, seed)
-    everyone = np.zeros(len(question), dtype=np.int64)
+    check_settings(n_boot, seed, n_permutations, resample)
+    question, n_questions = _codes(questions)
+    unit, n_units = _codes(units)
+    cells = cell_table(values, question, unit, (n_questions, n_units))
+    w = multiplicities(n_questions, n_boot, seed) if n_boot else None
+    v = unit_multiplicities(n_units, n_boot, seed) if n_boot and resample == TWO_WAY else None
 
-    count = weights @ _cell_sums(np.ones(len(question)), question, everyone, n_questions, 1)
     metrics: dict[str, Interval] = {}
-    for name, v in values.items():
-        total = weights @ _cell_sums(v, question, everyone, n_questions, 1)
-        low, high = _percentiles((total / count)[:, 0])
-        metrics[name] = (float(low), float(high))
+    if w is not None:
+        unit_weights = np.ones((n_boot, n_units)) if v is None else v
+        count = ((w @ cells.counts) * unit_weights).sum(axis=1)
+        for name in values:
+            total = ((w @ cells.sums[name]) * unit_weights).sum(axis=1)
+            low, high = _percentiles(total / count)
+            metrics[name] = (float(low), float(high))
 
-    fairness: dict[str, dict[str, dict[str, Interval]]] = {}
+    spreads: dict[str, dict[str, NoiseSpread]] = {}
     group_intervals: dict[str, dict[str, dict[str, Interval]]] = {}
-    for grouping, keys in groupings.items():
-        g_codes, g_names = pd.factorize(pd.Series(np.asarray(keys, dtype=object)), sort=True)
-        group = np.asarray(g_codes, dtype=np.int64)
-        n_groups = len(g_names)
-        if n_groups == 0:
-            continue
-        ones = np.ones(len(group))
-        group_count = weights @ _cell_sums(ones, question, group, n_questions, n_groups)
-        fairness[grouping] = {}
-        group_intervals[grouping] = {}
+    kept = {label: unit_grouping(keys, unit, n_units) for label, keys in groupings.items()}
+    kept = {label: grouping for label, grouping in kept.items() if grouping.size}
+    nulls: list[dict[str, FloatArray]] = [{} for _ in kept]
+    if n_permutations:
+        stream = np.random.SeedSequence(seed, spawn_key=(_PERMUTATION_STREAM,))
+        nulls = permuted_means(
+            cells,
+            list(kept.values()),
+            fairness_metrics,
+            n_permutations,
+            np.random.default_rng(stream),
+        )
+    for (label, grouping), permuted in zip(kept.items(), nulls, strict=True):
+        spreads[label] = {}
+        if w is not None:
+            group_intervals[label] = {}
         for name in fairness_metrics:
-            group_total = weights @ _cell_sums(values[name], question, group, n_questions, n_groups)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                means = np.where(group_count > 0, group_total / group_count, np.nan)
-            bounds = _percentiles(means)
-            group_intervals[grouping][name] = {
-                str(g): (float(bounds[0, i]), float(bounds[1, i])) for i, g in enumerate(g_names)
-            }
-            figures = spread(means)
-            fairness[grouping][name] = {}
-            for figure in FIGURES:
-                low, high = _percentiles(figures[figure])
-                fairness[grouping][name][figure] = (float(low), float(high))
+            spread, replicate_means = _spread(cells, name, grouping, w, v, permuted.get(name))
+            spreads[label][name] = spread
+            if replicate_means is not None:
+                bounds = _percentiles(replicate_means)
+                group_intervals[label][name] = {
+                    g: (float(bounds[0, i]), float(bounds[1, i]))
+                    for i, g in enumerate(grouping.names)
+                }
     return Intervals(
         seed=seed,
         n_boot=n_boot,
         n_questions=n_questions,
+        resample=resample,
+        n_permutations=n_permutations,
         metrics=metrics,
-        fairness=fairness,
         groups=group_intervals,
+        spreads=spreads,
     )
 
 
@@ -167,26 +308,28 @@ def paired_difference_intervals(
     *,
     n_boot: int,
     seed: int,
+    units: Sequence[str] | pd.Series | None = None,
+    resample: Resample = QUESTIONS,
 ) -> FloatArray:
     """``(E, 2)``: the percentile interval of ``mean(values[reference]) − mean(values[e])``.
 
     ``values`` is ``(E, N)``: one per-sample metric for each of ``E`` prediction sets scored on
-    the same ``N`` samples, ``questions`` the question of each sample. Every row is resampled with
-    the *same* replicates, so the differences are paired; the replicates are the multiplicity
-    matrix ``W`` that :func:`bootstrap_intervals` draws for this seed and number of questions.
-    Replicate ``b`` of row ``e`` is ``m[b, e] = Σ_q W[b, q] S[q, e] / Σ_q W[b, q] n_q``, with
-    ``S[q, e]`` the sum of row ``e`` over the samples of question ``q`` and ``n_q`` their number;
-    the interval is the 2.5th and 97.5th percentile of ``m[b, reference] − m[b, e]`` over ``b``.
-    Row ``reference`` gets ``[0, 0]``. All NaN when ``n_boot`` is 0.
+    the same ``N`` samples, ``questions`` (and ``units``) the question (and subgroup) of each
+    sample. Every row is resampled with the *same* replicates, so the differences are paired; the
+    replicates are those :func:`bootstrap_intervals` draws for this seed, questions and units.
+    Replicate ``b`` of row ``e`` is ``m[b, e] = Σ_{q,u} W[b, q] V[b, u] S[e, q, u] /
+    Σ_{q,u} W[b, q] V[b, u] N[q, u]``, with ``S`` and ``N`` the row's cell sums and counts and
+    ``V = 1`` unless ``resample`` is ``questions+subgroups``; the interval is the 2.5th and 97.5th
+    percentile of ``m[b, reference] − m[b, e]`` over ``b``. Row ``reference`` gets ``[0, 0]``. All
+    NaN when ``n_boot`` is 0.
 
     Raises:
-        InputError: invalid ``n_boot`` or ``seed``, ``reference`` not a row, or ``values`` without
-            one column per sample.
+        InputError: invalid ``n_boot``, ``seed`` or ``resample``, ``reference`` not a row,
+            ``values`` without one column per sample, or a two-way bootstrap without ``units``.
     """
-    check_settings(n_boot, seed)
+    check_settings(n_boot, seed, 0, resample)
     matrix = np.atleast_2d(np.asarray(values, dtype=np.float64))
-    q_codes, q_names = pd.factorize(pd.Series(np.asarray(questions, dtype=object)), sort=True)
-    question = np.asarray(q_codes, dtype=np.int64)
+    question, n_questions = _codes(questions)
     if matrix.shape[1] != len(question) or len(question) == 0:
         raise InputError(
             f"values have {matrix.shape[1]} column(s) for {len(question)} sample(s); "
@@ -194,12 +337,18 @@ def paired_difference_intervals(
         )
     if not 0 <= reference < matrix.shape[0]:
         raise InputError(f"reference row {reference} is not one of {matrix.shape[0]} rows")
+    if resample == TWO_WAY and units is None:
+        raise InputError("a questions+subgroups bootstrap needs the samples' subgroups")
     if n_boot == 0:
         return np.full((matrix.shape[0], 2), np.nan)
-    n_questions = len(q_names)
-    weights = multiplicities(n_questions, n_boot, seed)
-    sums = np.zeros((n_questions, matrix.shape[0]), dtype=np.float64)
-    np.add.at(sums, question, matrix.T)
-    counts = np.bincount(question, minlength=n_questions).astype(np.float64)
-    means = (weights @ sums) / (weights @ counts)[:, None]
+    unit, n_units = _codes(units) if units is not None else (np.zeros_like(question), 1)
+    rows = {str(e): matrix[e] for e in range(matrix.shape[0])}
+    cells = cell_table(rows, question, unit, (n_questions, n_units))
+    w = multiplicities(n_questions, n_boot, seed)
+    v = unit_multiplicities(n_units, n_boot, seed) if resample == TWO_WAY else np.ones(n_units)
+    count = ((w @ cells.counts) * v).sum(axis=1)
+    means = np.stack(
+        [((w @ cells.sums[str(e)]) * v).sum(axis=1) / count for e in range(matrix.shape[0])],
+        axis=1,
+    )
     return np.asarray(_percentiles(means[:, [reference]] - means).T, dtype=np.float64)

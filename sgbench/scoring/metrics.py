@@ -202,6 +202,10 @@ class Metric:
     """True for accuracy-like metrics (the worst group has the lowest value), False for errors."""
     needs_distribution: bool = False
     """Reported only when some prediction carries a distribution."""
+    lead: tuple[str, ...] = ("cv_between",)
+    """Spread figures a report shows first for this metric (its ``p_value`` follows them).
+    Error-like metrics lead with ``gap`` and ``sd_between``: their ``cv`` and ``norm_range``
+    divide by a mean or maximum that shrinks as errors fall."""
 
     def __call__(self, items: ItemArrays, pred: PredictionArrays) -> FloatArray:
         return self.function(items, pred)
@@ -211,7 +215,7 @@ METRICS: Final[dict[str, Metric]] = {
     m.name: m
     for m in (
         Metric("accuracy", accuracy, higher_is_better=True),
-        Metric("nmae", nmae, higher_is_better=False),
+        Metric("nmae", nmae, higher_is_better=False, lead=("gap", "sd_between")),
         Metric("wasserstein", wasserstein, higher_is_better=False),
         Metric("agreement", agreement, higher_is_better=True),
         Metric("js_distance", js_distance, higher_is_better=False, needs_distribution=True),

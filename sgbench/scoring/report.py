@@ -3,11 +3,13 @@
 ``ScoreReport.to_dict()`` is the JSON report (``sgbench score --json``); ``render()`` the readable
 summary. Key paths relied on by tools: ``split``, ``n_samples``, ``n_scored``, ``n_missing``,
 ``metrics.<metric>``, ``ci.<metric>`` = ``[low, high]``,
-``fairness.subgroup.<metric>.{norm_range, cv, gap, ratio, worst}``,
-``fairness.attributes.<attribute>.<metric>.{values, norm_range, cv, gap, ratio, worst}``,
+``fairness.subgroup.<metric>`` (:func:`sgbench.scoring.fairness.fairness_entry`: ``cv_between``,
+``p_value``, ``sd_between``, ..., ``norm_range``, ``cv``, ``gap``, ``ratio``, ``worst``, ``null``,
+``ci``), ``fairness.attributes.<attribute>.<metric>`` (the same, plus ``values`` and
+``standard_errors``),
 ``by_subgroup``, ``by_stratum``, ``by_attribute_value``, ``by_section``, ``by_scale_type``,
 ``by_overlap`` (bands of ``train_overlap``), ``ceiling.accuracy`` and ``ceiling.by_subgroup``
-(mean ``mode_stability``), ``metrics.accuracy_normalised``, ``bootstrap``,
+(mean ``mode_stability``), ``metrics.accuracy_normalised``, ``bootstrap``, ``permutations``,
 ``n_skipped_other_splits`` and ``dataset``. The same input gives the same bytes
 (:meth:`ScoreReport.to_json`): no paths, times or host details go into the report.
 """
@@ -28,14 +30,21 @@ from sgbench.dataset import check_config_split, overlap_band
 from sgbench.files import write_atomic
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
-    RESAMPLED,
-    Interval,
+    QUESTIONS,
     Intervals,
+    Resample,
     bootstrap_intervals,
     check_settings,
 )
 from sgbench.scoring.data import ScoringData, load_scoring_data
-from sgbench.scoring.grouped import FIGURES, Breakdown, GroupedResult, breakdown, grouped
+from sgbench.scoring.fairness import (
+    FAIRNESS_NOTE,
+    ci_list,
+    fairness_entry,
+    fairness_lines,
+    finite,
+)
+from sgbench.scoring.grouped import Breakdown, GroupedResult, breakdown, grouped
 from sgbench.scoring.metrics import FAIRNESS_METRICS, METRICS, compute, metric_names
 from sgbench.scoring.predictions import Predictions, read_predictions
 
@@ -95,21 +104,17 @@ class ScoreReport:
     by_overlap: Breakdown | None = None
     """Metrics by band of ``train_overlap`` (None when the dataset lacks it)."""
 
-    def _ci(self, interval: Interval | None) -> list[float | None] | None:
-        if interval is None:
-            return None
-        return [_finite(interval[0]), _finite(interval[1])]
-
     def _fairness(self, grouping: str, result: Breakdown, with_values: bool) -> dict[str, Any]:
-        block: dict[str, Any] = {}
-        for name in FAIRNESS_METRICS:
-            grouped = result.results[name]
-            entry: dict[str, Any] = {"values": grouped.by_group()} if with_values else {}
-            entry.update(grouped.fairness())
-            cis = self.intervals.fairness.get(grouping, {}).get(name, {})
-            entry["ci"] = {figure: self._ci(cis.get(figure)) for figure in FIGURES}
-            block[name] = entry
-        return block
+        spreads = self.intervals.spreads.get(grouping, {})
+        return {
+            name: fairness_entry(
+                result.results[name],
+                spreads.get(name),
+                lead=METRICS[name].lead,
+                with_values=with_values,
+            )
+            for name in FAIRNESS_METRICS
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The full report as JSON-ready Python values (see the module docstring for keys)."""
@@ -133,7 +138,7 @@ class ScoreReport:
             "n_subgroups": len(self.by[SUBGROUP].groups),
             "metrics": {**self.metrics, **self._normalised()},
             "ceiling": self._ceiling(),
-            "ci": {name: self._ci(self.intervals.metrics.get(name)) for name in self.metrics},
+            "ci": {name: ci_list(self.intervals.metrics.get(name)) for name in self.metrics},
             "fairness": {
                 "subgroup": self._fairness(SUBGROUP, self.by[SUBGROUP], with_values=False),
                 "attributes": {
@@ -150,10 +155,17 @@ class ScoreReport:
             "bootstrap": {
                 "seed": self.intervals.seed,
                 "n_boot": self.intervals.n_boot,
-                "resampled": RESAMPLED,
+                "resampled": self.intervals.resample,
                 "n_questions": self.intervals.n_questions,
                 "confidence": CONFIDENCE,
                 "method": "percentile",
+                "spread_method": "basic",
+            },
+            "permutations": {
+                "seed": self.intervals.seed,
+                "n_permutations": self.intervals.n_permutations,
+                "shuffled": "group labels within each question",
+                "statistic": "sd_observed",
             },
         }
 
@@ -164,13 +176,13 @@ class ScoreReport:
             return {}
         ceiling = self.ceiling.overall
         value = self.metrics["accuracy"] / ceiling if ceiling > 0 else math.nan
-        return {"accuracy_normalised": _finite(value)}
+        return {"accuracy_normalised": finite(value)}
 
     def _ceiling(self) -> dict[str, Any] | None:
         if self.ceiling is None:
             return None
         return {
-            "accuracy": _finite(self.ceiling.overall),
+            "accuracy": finite(self.ceiling.overall),
             "by_subgroup": self.ceiling.by_group(),
         }
 
@@ -192,7 +204,7 @@ class ScoreReport:
         ]
         boot = self.intervals
         ci_head = (
-            f"95% CI (bootstrap over questions, n={boot.n_boot}, seed={boot.seed})"
+            f"95% CI (bootstrap over {boot.resample}, n={boot.n_boot}, seed={boot.seed})"
             if boot.n_boot
             else "(no bootstrap)"
         )
@@ -209,27 +221,19 @@ class ScoreReport:
             )
             if normalised is not None:
                 lines.append(f"{'acc / ceiling':<13}{normalised:>8.3f}")
-        lines += ["", "fairness (spread of group values; worst group and its value)"]
-        header = f"{'groups':<20}{'metric':<10}" + "".join(f"{f:>12}" for f in FIGURES)
-        lines.append(header + "  worst")
-        groupings = [(SUBGROUP, self.by[SUBGROUP])]
-        groupings += [(a, r) for a, r in self.by_attribute.items()]
-        for label, result in groupings:
-            for name in FAIRNESS_METRICS:
-                grouped = result.results[name]
-                figures = grouped.fairness()
-                worst = figures["worst"]
-                row = f"{label:<20}{name:<10}" + "".join(f"{figures[f]:>12.3f}" for f in FIGURES)
-                lines.append(f"{row}  {worst['group']} ({worst['value']:.3f})")
+        perms = boot.n_permutations
+        lines += [
+            "",
+            f"fairness across groups ({perms} permutations; {FAIRNESS_NOTE})",
+        ]
+        fairness = self.to_dict()["fairness"]
+        blocks = {SUBGROUP: fairness["subgroup"], **fairness["attributes"]}
+        lines += fairness_lines(blocks)
         lines += ["", f"{'stratum':<28}{'n':>7}" + "".join(f"{m:>13}" for m in self.metrics)]
         for stratum, row_ in self.by["stratum"].table().items():
             cells = "".join(f"{row_[m]:>13.3f}" for m in self.metrics)
             lines.append(f"{stratum:<28}{row_['n']:>7}{cells}")
         return "\n".join(lines)
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
 
 
 def score_predictions(
@@ -240,6 +244,9 @@ def score_predictions(
     n_boot: int = 1000,
     seed: int = 0,
     strict: bool = False,
+    *,
+    n_permutations: int = 1000,
+    resample: Resample = QUESTIONS,
 ) -> ScoreReport:
     """Score a predictions file on one split of a built dataset.
 
@@ -251,22 +258,37 @@ def score_predictions(
             in builds from more than one wave).
         split: the split to score; predictions for the config's other splits are skipped.
         n_boot: bootstrap replicates for the 95% intervals (0: no intervals).
-        seed: seed of ``np.random.default_rng`` for the bootstrap.
+        seed: seed of the bootstrap's and the permutations' random generators.
         strict: refuse a file that leaves some sample of the split without a prediction.
+        n_permutations: shuffles of the permutation null of every fairness figure (0: none).
+        resample: ``questions`` or ``questions+subgroups`` (:mod:`sgbench.scoring.bootstrap`).
 
     Raises:
         InputError: any problem with the arguments, the dataset or the predictions file
             (:class:`~sgbench.scoring.predictions.PredictionsError` lists every problem).
     """
     check_config_split(config, split)
-    check_settings(n_boot, seed)
+    check_settings(n_boot, seed, n_permutations, resample)
     data = load_scoring_data(dataset_dir, config, split)
     predictions = read_predictions(predictions_path, data, strict=strict)
-    return score(data, predictions, n_boot=n_boot, seed=seed)
+    return score(
+        data,
+        predictions,
+        n_boot=n_boot,
+        seed=seed,
+        n_permutations=n_permutations,
+        resample=resample,
+    )
 
 
 def score(
-    data: ScoringData, predictions: Predictions, *, n_boot: int = 1000, seed: int = 0
+    data: ScoringData,
+    predictions: Predictions,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    n_permutations: int = 1000,
+    resample: Resample = QUESTIONS,
 ) -> ScoreReport:
     """Score predictions already read against ``data`` (pure: reads no file).
 
@@ -274,9 +296,9 @@ def score(
     leaderboard scores every entry on one loaded split).
 
     Raises:
-        InputError: bad ``n_boot`` or ``seed``.
+        InputError: bad ``n_boot``, ``seed``, ``n_permutations`` or ``resample``.
     """
-    check_settings(n_boot, seed)
+    check_settings(n_boot, seed, n_permutations, resample)
     items, arrays = data.items, predictions.arrays
     names = metric_names(with_distribution=bool(arrays.has_distribution.any()))
     values = compute(items, arrays, names)
@@ -306,7 +328,15 @@ def score(
         else breakdown("overlap", overlap_band(overlap), values, higher, missing)
     )
     intervals = bootstrap_intervals(
-        values, meta["question_id"], groupings, FAIRNESS_METRICS, n_boot=n_boot, seed=seed
+        values,
+        meta["question_id"],
+        groupings,
+        FAIRNESS_METRICS,
+        units=meta["subgroup_id"],
+        n_boot=n_boot,
+        seed=seed,
+        n_permutations=n_permutations,
+        resample=resample,
     )
     manifest = data.manifest
     return ScoreReport(

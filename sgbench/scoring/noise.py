@@ -1,0 +1,425 @@
+"""Noise-aware spread across groups: per-group standard errors, the spread corrected for noise,
+and a permutation null, all computed from per-(question, unit) cell aggregates.
+
+A *unit* is what the two-way bootstrap resamples besides questions (a subgroup); a *grouping*
+maps every unit to at most one group (the subgroup itself, or one value of an attribute). The
+cell table holds, for every metric, ``S[q, u]`` (sum of the per-sample values of unit ``u`` on
+question ``q``) and ``N[q, u]`` (their number). It is built once; every replicate and every
+permutation is a matrix operation on it, never on samples. A group's cells are the sums of its
+units' cells: ``S[q, g] = Σ_{u ∈ g} S[q, u]``, the same for ``N``.
+
+Definitions, for one metric and one grouping of ``G`` groups (group ``g`` seen on ``n_g``
+questions, ``m_g = Σ_q S[q, g] / Σ_q N[q, g]`` its value):
+
+- ``se_g``, the group's standard error over its questions (questions are the sampling unit; the
+  samples of one question are a cluster). The linearised (delta-method) standard error of the
+  ratio ``m_g``, with the usual ``n / (n − 1)`` small-sample factor::
+
+      se_g² = n_g / (n_g − 1) · Σ_q (S[q, g] − m_g N[q, g])² / (Σ_q N[q, g])²
+
+  With one sample per question (a subgroup) this is ``s² / n_g``, ``s²`` the sample variance
+  (ddof 1) of the group's per-question values. A group seen on fewer than 2 questions has no
+  standard error (NaN) and is left out of ``sd_noise``. A group whose values are all equal (say
+  accuracy 1 on every question) has ``se_g = 0``.
+- ``sd_observed``: the sample standard deviation (ddof 1) of the group values. (``cv`` of
+  :mod:`sgbench.scoring.grouped` keeps the paper's ddof 0.) ddof 1 makes ``sd_noise²`` the exact
+  expected contribution of independent group noise to ``sd_observed²``.
+- ``sd_noise = sqrt(mean_g se_g²)``, the root mean square of the standard errors.
+- ``sd_between = sqrt(max(0, sd_observed² − sd_noise²))``, the spread left once the noise is
+  taken out; ``cv_between = sd_between / mean_g m_g`` (0 when that mean is 0).
+
+When groups share questions, a question that is hard for everyone moves every group the same way:
+it is in each ``se_g`` but not in the differences between groups, so ``sd_noise`` then
+overstates the noise and ``sd_between`` errs towards 0 (conservative). The permutation null does
+not rely on ``sd_noise``:
+
+- **permutation null**: within each question, the group labels of the units seen on that question
+  (and in some group) are shuffled (one uniform permutation per question and replicate, from a
+  seeded generator); the group values are recomputed. The statistic is ``sd_observed``;
+  ``p_value = (1 + #{permutations with sd_observed ≥ the observed one}) / (1 + n_permutations)``
+  (add-one: never 0, and exact in level). The null mean of each descriptive figure
+  (``norm_range``, ``cv``, ``gap``, ``ratio``) and of ``sd_observed`` says how large the figure is
+  when group labels mean nothing.
+
+Worked example (one metric, two groups, three questions, one sample per cell): group ``a`` scores
+``1, 1, 0`` and ``b`` scores ``0, 0, 0``. ``m = (2/3, 0)``; ``se_a² = (1/3)/3 = 1/9`` (the sample
+variance of ``1, 1, 0`` is 1/3), ``se_b² = 0``; ``sd_noise² = 1/18``; ``sd_observed² = 2/9``
+(ddof 1 of ``2/3, 0``); ``sd_between = sqrt(2/9 − 1/18) = sqrt(1/6) ≈ 0.408``;
+``cv_between = 0.408 / (1/3) ≈ 1.225``. Shuffling labels within each question: only the swaps
+on questions 1 and 2 matter (question 3 has two zeros); of their 4 equally likely outcomes, 2 keep
+both 1s in one group (the observed spread) and 2 split them (spread 0), so the exact p-value is
+2/4 = 0.5, which the add-one Monte Carlo p-value approaches as permutations grow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sgbench.scoring.data import FloatArray, IntArray
+from sgbench.scoring.grouped import FIGURES, spread
+
+NOISE_FIGURES: Final = ("sd_observed", "sd_noise", "sd_between", "cv_between")
+"""Noise-aware figures, in report order."""
+
+NULL_STATISTIC: Final = "sd_observed"
+"""The statistic the permutation p-value compares."""
+
+CHUNK_CELLS: Final = 1 << 22
+"""Replicates are processed in chunks of about this many (replicate × cell) values, which bounds
+memory by questions × units × chunk, whatever the number of replicates."""
+
+_TIE: Final = 1e-12
+"""A permuted statistic within this of the observed one counts as "at least as large" (float
+sums of the same numbers in another order differ in the last bits)."""
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Per-(question, unit) sums and counts of every metric, computed once from the samples."""
+
+    sums: Mapping[str, FloatArray]
+    """Metric → ``(Q, U)`` sum of its per-sample values."""
+    counts: FloatArray
+    """``(Q, U)`` number of samples."""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(questions, units)``."""
+        q, u = self.counts.shape
+        return int(q), int(u)
+
+
+def cell_table(
+    values: Mapping[str, FloatArray], question: IntArray, unit: IntArray, shape: tuple[int, int]
+) -> Cells:
+    """Sum ``values`` per (question code, unit code) into ``(Q, U)`` matrices (one bincount)."""
+    cell = question * shape[1] + unit
+    size = shape[0] * shape[1]
+
+    def total(weights: FloatArray | None) -> FloatArray:
+        out = np.bincount(cell, weights=weights, minlength=size).astype(np.float64)
+        return out.reshape(shape)
+
+    return Cells(
+        sums={name: total(np.asarray(v, dtype=np.float64)) for name, v in values.items()},
+        counts=total(None),
+    )
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Which group each unit belongs to."""
+
+    names: tuple[str, ...]
+    """Group names, sorted."""
+    of_unit: IntArray
+    """``(U,)`` group index of each unit; -1: in no group."""
+
+    @property
+    def size(self) -> int:
+        """Number of groups."""
+        return len(self.names)
+
+    @property
+    def identity(self) -> bool:
+        """True when the groups are the units themselves (unit ``i`` is group ``i``)."""
+        return bool(np.array_equal(self.of_unit, np.arange(len(self.of_unit))))
+
+
+def unit_grouping(keys: Sequence[str | None] | pd.Series, unit: IntArray, n_units: int) -> Grouping:
+    """The grouping given by one key per sample (null: no group), as a map from units to groups.
+
+    Raises:
+        ValueError: samples of one unit carry different keys (a grouping must be a property of
+            the unit, as an attribute value is of a subgroup).
+    """
+    codes, names = pd.factorize(pd.Series(np.asarray(keys, dtype=object)), sort=True)
+    group = np.asarray(codes, dtype=np.int64)
+    of_unit = np.full(n_units, -1, dtype=np.int64)
+    of_unit[unit] = group
+    if not np.array_equal(of_unit[unit], group):
+        raise ValueError("a unit's samples belong to different groups")
+    return Grouping(names=tuple(str(n) for n in names), of_unit=of_unit)
+
+
+def to_groups(matrix: FloatArray, grouping: Grouping) -> FloatArray:
+    """Sum the unit axis (last) of ``matrix`` into groups (units in no group dropped)."""
+    if grouping.identity:
+        return matrix
+    keep = np.flatnonzero(grouping.of_unit >= 0)
+    order = keep[np.argsort(grouping.of_unit[keep], kind="stable")]
+    labels = grouping.of_unit[order]
+    starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+    out = np.zeros((*matrix.shape[:-1], grouping.size), dtype=np.float64)
+    out[..., labels[starts]] = np.add.reduceat(matrix[..., order], starts, axis=-1)
+    return out
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """Group values and squared standard errors, for one estimate or one row per replicate."""
+
+    means: FloatArray
+    """``(..., G)``; NaN where the group has no sample."""
+    se2: FloatArray
+    """``(..., G)`` squared standard errors; NaN below 2 questions."""
+
+
+def group_stats(sums: FloatArray, counts: FloatArray, weights: FloatArray) -> GroupStats:
+    """Group values and ``se_g²`` (module docstring) with questions weighted by ``weights``.
+
+    ``sums`` and ``counts`` are a group cell table ``(Q, G)`` (or ``(B, Q, G)``, one per
+    replicate); ``weights`` is ``(B, Q)``, how often each question counts (all ones: the
+    estimate; a bootstrap draw: a replicate).
+    """
+    spec = "bq,qg->bg" if sums.ndim == 2 else "bq,bqg->bg"
+    total = np.einsum(spec, weights, sums)
+    count = np.einsum(spec, weights, counts)
+    squares = np.einsum(spec, weights, sums * sums)
+    cross = np.einsum(spec, weights, sums * counts)
+    count_squares = np.einsum(spec, weights, counts * counts)
+    seen = np.einsum(spec, weights, (counts > 0).astype(np.float64))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(count > 0, total / count, np.nan)
+        residual = np.maximum(squares - 2 * means * cross + means * means * count_squares, 0.0)
+        se2 = np.where(seen >= 2, seen / (seen - 1) * residual / (count * count), np.nan)
+    return GroupStats(means=means, se2=se2)
+
+
+def noise_figures(stats: GroupStats, weights: FloatArray | None = None) -> dict[str, FloatArray]:
+    """``sd_observed``, ``sd_noise``, ``sd_between``, ``cv_between`` over the last axis, plus
+    ``mean`` (of the group values) and ``variance_between`` (``sd_observed² − sd_noise²``, not
+    truncated; intervals need it).
+
+    ``weights`` (same shape as the means) counts each group that many times, as a two-way
+    bootstrap draw does (frequency weights; default 1). NaN where fewer than 2 groups count, and
+    ``sd_noise`` (so ``sd_between``) NaN where no counted group has a standard error.
+    """
+    means = stats.means
+    w = np.ones_like(means) if weights is None else weights
+    w = np.where(np.isnan(means), 0.0, w)
+    m = np.nan_to_num(means)
+    total = w.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (w * m).sum(axis=-1) / total
+        variance = (w * (m - mean[..., None]) ** 2).sum(axis=-1) / (total - 1)
+        variance = np.where(total >= 2, variance, np.nan)
+        has_se = np.where(np.isnan(stats.se2), 0.0, w)
+        noise = (has_se * np.nan_to_num(stats.se2)).sum(axis=-1) / has_se.sum(axis=-1)
+        raw = variance - noise
+        between = np.sqrt(np.maximum(raw, 0.0))
+        cv_between = np.where(mean > 0, between / np.where(mean > 0, mean, 1.0), 0.0)
+    cv_between = np.where(np.isnan(between), np.nan, cv_between)
+    return {
+        "sd_observed": np.sqrt(variance),
+        "sd_noise": np.sqrt(noise),
+        "sd_between": between,
+        "cv_between": cv_between,
+        "mean": mean,
+        "variance_between": raw,
+    }
+
+
+@dataclass(frozen=True)
+class Null:
+    """The permutation null of one metric over one grouping."""
+
+    n_permutations: int
+    mean: Mapping[str, float]
+    """Figure (``norm_range``, ``cv``, ``gap``, ``ratio``, ``sd_observed``) → its mean over the
+    permutations."""
+    p_value: float
+    """Add-one share of permutations whose ``sd_observed`` is at least the observed one."""
+
+
+def permuted_means(
+    cells: Cells,
+    groupings: Sequence[Grouping],
+    metrics: Sequence[str],
+    n_permutations: int,
+    rng: np.random.Generator,
+) -> list[dict[str, FloatArray]]:
+    """For each grouping, metric → ``(n_permutations, G)`` group values with the group labels
+    shuffled within each question.
+
+    Within question ``q``, the grouping's labelled cells (units seen on ``q`` that belong to one
+    of its groups) are listed in unit order as positions ``0 … n_q − 1``. One uniform permutation
+    of ``0 … K − 1`` per (replicate, question) is drawn once (the argsort of ``K`` uniform keys),
+    ``K`` the largest ``n_q`` of any
+    grouping, and every grouping keeps, in order, its entries below its own ``n_q``: the relative
+    order of a subset of a uniform permutation is a uniform permutation of that subset. So each
+    grouping gets an exact permutation null (the groupings' nulls share draws, which makes their
+    p-values correlated but each one exact), and the random draws are made once. Work per chunk of
+    replicates: one argsort, then per grouping a mask, a gather and a
+    ``np.add.reduceat`` into groups, on at most :data:`CHUNK_CELLS` values.
+    """
+    plans = [_plan(cells.counts, grouping) for grouping in groupings]
+    width = max((int(plan.per_question.max(initial=0)) for plan in plans), default=0)
+    plans = [replace(plan, full=bool((plan.per_question == width).all())) for plan in plans]
+    n_questions = cells.shape[0]
+    out = [
+        {name: np.zeros((n_permutations, g.size)) for name in (*metrics, _COUNTS)}
+        for g in groupings
+    ]
+    if width == 0:
+        return [_means(o, metrics) for o in out]
+    chunk = max(1, CHUNK_CELLS // (n_questions * width))
+    for start in range(0, n_permutations, chunk):
+        size = min(chunk, n_permutations - start)
+        # The ranks of i.i.d. uniform keys are a uniform permutation (ties have probability
+        # ~K²/2⁵⁴), and sorting short rows is faster than rng.permuted's per-row shuffles.
+        base = np.argsort(rng.random((size, n_questions, width)), axis=-1)
+        for plan, result in zip(plans, out, strict=True):
+            if plan.n_cells == 0:
+                continue
+            if plan.full:  # every question keeps every position: nothing to drop
+                kept = base.reshape(size, plan.n_cells)
+            else:
+                kept = base[base < plan.per_question[None, :, None]].reshape(size, plan.n_cells)
+            source = np.take(kept + plan.offsets, plan.order, axis=1)
+            for name in (*metrics, _COUNTS):
+                if name == _COUNTS and not plan.counts_vary:
+                    result[name][start : start + size] = plan.fixed_counts
+                    continue
+                table = cells.counts if name == _COUNTS else cells.sums[name]
+                values = table[plan.question, plan.unit][source]
+                sums = np.add.reduceat(values, plan.starts, axis=1)
+                result[name][start : start + size, plan.labels] = sums
+    return [_means(o, metrics) for o in out]
+
+
+_COUNTS: Final = "\0counts"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where one grouping's labelled cells are, for :func:`permuted_means`."""
+
+    per_question: IntArray
+    """``(Q,)`` labelled cells per question (``n_q``)."""
+    n_cells: int
+    question: IntArray
+    unit: IntArray
+    """``(C,)`` the labelled cells, question by question, in unit order."""
+    offsets: npt.NDArray[np.int32]
+    """``(C,)`` index of the first labelled cell of each cell's question."""
+    full: bool
+    """Every question has the largest number of labelled cells of all groupings."""
+    order: IntArray
+    """``(C,)`` the cells sorted by group label (stable)."""
+    starts: IntArray
+    labels: IntArray
+    """Start (in ``order``) and label of each group's run of cells."""
+    counts_vary: bool
+    fixed_counts: FloatArray
+    """``(G,)`` group counts, which shuffles cannot change when every cell counts the same."""
+
+
+def _plan(counts: FloatArray, grouping: Grouping) -> _Plan:
+    labelled = (counts > 0) & (grouping.of_unit >= 0)[None, :]
+    question, unit = np.nonzero(labelled)
+    per_question = labelled.sum(axis=1)
+    first = np.concatenate([[0], np.cumsum(per_question)[:-1]])
+    label = grouping.of_unit[unit]
+    order = np.argsort(label, kind="stable")
+    sorted_labels = label[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    starts = starts if len(order) else np.zeros(0, dtype=np.int64)
+    cell_counts = counts[question, unit]
+    return _Plan(
+        per_question=per_question,
+        n_cells=len(unit),
+        question=question,
+        unit=unit,
+        offsets=first[question].astype(np.int32),
+        full=False,
+        order=order,
+        starts=starts,
+        labels=sorted_labels[starts] if len(order) else np.zeros(0, dtype=np.int64),
+        counts_vary=bool(np.ptp(cell_counts) > 0) if len(unit) else False,
+        fixed_counts=np.bincount(label, weights=cell_counts, minlength=grouping.size).astype(
+            np.float64
+        ),
+    )
+
+
+def _means(result: Mapping[str, FloatArray], metrics: Sequence[str]) -> dict[str, FloatArray]:
+    counts = result[_COUNTS]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            name: np.where(counts > 0, result[name] / np.where(counts > 0, counts, 1.0), np.nan)
+            for name in metrics
+        }
+
+
+def null_of(observed: FloatArray, permuted: FloatArray) -> Null:
+    """The :class:`Null` of one metric: ``observed`` ``(G,)`` and ``permuted`` ``(P, G)`` values."""
+    figures = spread(permuted)
+    sd = _sd(permuted)
+    mean = {name: _mean(figures[name]) for name in FIGURES}
+    mean[NULL_STATISTIC] = _mean(sd)
+    reference = float(_sd(observed))
+    at_least = int(np.count_nonzero(sd >= reference - _TIE))
+    p_value = (1 + at_least) / (1 + permuted.shape[0])
+    return Null(n_permutations=int(permuted.shape[0]), mean=mean, p_value=p_value)
+
+
+def _mean(values: FloatArray) -> float:
+    """Mean of the non-NaN values; NaN when there are none."""
+    kept = values[~np.isnan(values)]
+    return float(kept.mean()) if kept.size else float("nan")
+
+
+def _sd(values: FloatArray) -> FloatArray:
+    """Sample standard deviation (ddof 1) over the last axis, ignoring NaN groups."""
+    present = (~np.isnan(values)).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.nansum(values, axis=-1) / present
+        sd = np.sqrt(np.nansum((values - centre[..., None]) ** 2, axis=-1))
+        return np.asarray(np.where(present >= 2, sd / np.sqrt(present - 1), np.nan))
+
+
+@dataclass(frozen=True)
+class NoiseSpread:
+    """The noise-aware figures of one metric over one grouping, with their interval and null."""
+
+    figures: Mapping[str, float]
+    """:data:`NOISE_FIGURES` → value (NaN where undefined)."""
+    standard_errors: tuple[float, ...]
+    """``se_g`` per group, aligned with the grouping's sorted group names (NaN below 2
+    questions)."""
+    ci: Mapping[str, tuple[float, float]]
+    """``sd_between`` and ``cv_between`` → basic bootstrap interval (see
+    :func:`basic_interval`); empty without bootstrap."""
+    null: Null | None
+    """None when no permutation was asked for."""
+
+
+def basic_interval(
+    estimate: float, plug_in: float, replicates: FloatArray, confidence: float
+) -> tuple[float, float]:
+    """The basic (pivotal) bootstrap interval of a between-group variance, as a standard deviation.
+
+    ``estimate`` is ``V̂ = sd_observed² − sd_noise²`` (not truncated), ``replicates`` the same
+    statistic in each replicate, and ``plug_in`` its true value in the bootstrap world: the
+    replicates' group values are centred on the observed ones, so that truth is the observed
+    spread itself, ``sd_observed²`` (times ``(G − 1) / G`` when groups are resampled too). Since
+    ``V*`` estimates ``plug_in`` as ``V̂`` estimates the real between-group variance, the interval
+    is ``[V̂ − (q_hi − plug_in), V̂ − (q_lo − plug_in)]`` with ``q`` the replicates' percentiles,
+    then ``sqrt(max(0, ·))`` of both ends. It is centred on the estimate (the percentile interval
+    of a spread is pushed up by the noise each replicate adds, and can miss it), and its lower end
+    is 0 whenever the data cannot tell the spread from none.
+    """
+    finite = replicates[np.isfinite(replicates)]
+    if not (np.isfinite(estimate) and np.isfinite(plug_in)) or finite.size == 0:
+        return (float("nan"), float("nan"))
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    low, high = np.percentile(finite, [tail, 100.0 - tail])
+    ends = (estimate + plug_in - high, estimate + plug_in - low)
+    return (float(np.sqrt(max(ends[0], 0.0))), float(np.sqrt(max(ends[1], 0.0))))

@@ -1,0 +1,256 @@
+"""Noise-aware spread: hand-computed figures on tiny tables, the permutation null's p-value against
+exact enumeration, and the NULL / PLANTED checks on the embedded default."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sgbench.baselines import BASELINES, run_baseline
+from sgbench.dataset import load_split
+from sgbench.scoring import score_predictions
+from sgbench.scoring.bootstrap import bootstrap_intervals
+from sgbench.scoring.noise import cell_table, permuted_means, unit_grouping
+
+
+def table(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    """Samples as (question, unit, group, value)."""
+    return pd.DataFrame(rows, columns=["q", "u", "g", "v"])
+
+
+def two_groups(scores: list[tuple[float, float]]) -> pd.DataFrame:
+    """Groups (and units) a and b, one sample per question, scoring ``scores[q] = (a, b)``."""
+    return table(
+        [
+            (str(q), s, s, v)
+            for q, pair in enumerate(scores)
+            for s, v in zip("ab", pair, strict=True)
+        ]
+    )
+
+
+def spread_of(frame: pd.DataFrame, n_permutations: int = 0, seed: int = 0) -> dict[str, object]:
+    result = bootstrap_intervals(
+        {"m": frame["v"].to_numpy(dtype=np.float64)},
+        frame["q"],
+        {"g": frame["g"]},
+        ["m"],
+        units=frame["u"],
+        n_boot=0,
+        seed=seed,
+        n_permutations=n_permutations,
+    )
+    spread = result.spreads["g"]["m"]
+    return {**spread.figures, "se": spread.standard_errors, "null": spread.null}
+
+
+def test_worked_example_by_hand() -> None:
+    """Group a scores 1, 1, 0 and b 0, 0, 0 on three questions (the module docstring's example)."""
+    frame = two_groups([(1, 0), (1, 0), (0, 0)])
+    got = spread_of(frame)
+    se_a = math.sqrt(np.var([1, 1, 0], ddof=1) / 3)  # s² / n for one sample per question
+    assert got["se"] == pytest.approx((se_a, 0.0))
+    assert got["sd_noise"] == pytest.approx(math.sqrt((se_a**2 + 0.0) / 2))
+    assert got["sd_observed"] == pytest.approx(math.sqrt(2 / 9))  # ddof 1 of (2/3, 0)
+    assert got["sd_between"] == pytest.approx(math.sqrt(2 / 9 - 1 / 18))
+    assert got["cv_between"] == pytest.approx(math.sqrt(1 / 6) / (1 / 3))
+
+
+def test_noise_larger_than_the_spread_gives_zero() -> None:
+    frame = two_groups([(1, 0), (0, 1), (1, 1), (0, 0)])
+    got = spread_of(frame)  # both groups 1/2: sd_observed 0, noise > 0
+    assert got["sd_observed"] == 0.0
+    assert got["sd_noise"] > 0
+    assert got["sd_between"] == 0.0
+    assert got["cv_between"] == 0.0
+
+
+def test_pooled_groups_use_the_ratio_standard_error() -> None:
+    """Group A pools units u1 and u2; its per-question cells are sums, clustered by question."""
+    rows = [
+        ("1", "u1", "A", 1.0), ("1", "u2", "A", 0.0), ("1", "u3", "B", 1.0),
+        ("2", "u1", "A", 1.0), ("2", "u3", "B", 0.0),
+        ("3", "u2", "A", 0.0), ("3", "u1", "A", 0.0), ("3", "u3", "B", 1.0),
+    ]  # fmt: skip
+    got = spread_of(table(rows))
+    # A: cells (S, N) = (1, 2), (1, 1), (0, 2); m = 2/5.
+    m = 2 / 5
+    residuals = [1 - m * 2, 1 - m * 1, 0 - m * 2]
+    se_a = math.sqrt(3 / 2 * sum(r * r for r in residuals) / 5**2)
+    se_b = math.sqrt(np.var([1, 0, 1], ddof=1) / 3)
+    assert got["se"] == pytest.approx((se_a, se_b))
+    means = [m, 2 / 3]
+    assert got["sd_observed"] == pytest.approx(np.std(means, ddof=1))
+    noise = (se_a**2 + se_b**2) / 2
+    assert got["sd_noise"] == pytest.approx(math.sqrt(noise))
+    assert got["sd_between"] == pytest.approx(math.sqrt(max(0.0, np.var(means, ddof=1) - noise)))
+
+
+def test_one_question_has_no_standard_error() -> None:
+    frame = table([("1", "a", "a", 1.0), ("1", "b", "b", 0.0), ("2", "b", "b", 1.0)])
+    got = spread_of(frame)
+    assert math.isnan(got["se"][0])  # a: one question
+    assert got["se"][1] == pytest.approx(math.sqrt(0.5 / 2))
+    assert got["sd_noise"] == pytest.approx(got["se"][1])  # the RMS leaves a out
+
+
+def test_p_value_matches_exact_enumeration() -> None:
+    """Ten questions, each scored 1 by group a and 0 by b. Shuffling labels within a question
+    either swaps them or not; the observed spread is reached only when all ten agree (all kept or
+    all swapped): exact p = 2 / 2¹⁰. The Monte Carlo p-value (add-one) must be close."""
+    frame = two_groups([(1, 0)] * 10)
+    n = 20_000
+    p = spread_of(frame, n_permutations=n)["null"].p_value  # type: ignore[attr-defined]
+    exact = 2 / 2**10
+    sd = math.sqrt(exact * (1 - exact) / n)
+    assert abs(p - exact) < 5 * sd + 1 / n
+
+
+def test_worked_example_p_value_is_one_half() -> None:
+    frame = two_groups([(1, 0), (1, 0), (0, 0)])
+    null = spread_of(frame, n_permutations=20_000)["null"]
+    assert null.p_value == pytest.approx(0.5, abs=0.02)  # type: ignore[attr-defined]
+
+
+def test_identical_groups_give_p_one() -> None:
+    frame = table([(q, s, s, 0.5) for q in "123" for s in ("a", "b", "c")])
+    null = spread_of(frame, n_permutations=50)["null"]
+    assert null.p_value == 1.0  # type: ignore[attr-defined]
+    assert null.mean["sd_observed"] == 0.0  # type: ignore[attr-defined]
+
+
+def test_shuffles_stay_within_questions_and_keep_totals() -> None:
+    """A partial grid with two samples in some cells: every shuffle keeps each question's total
+    and, for a grouping that pools units, moves labels only among that question's cells."""
+    rng = np.random.default_rng(4)
+    rows = []
+    for q in range(6):
+        for u in range(5):
+            if (q + u) % 4 == 0:
+                continue  # absent cell
+            rows += [(q, u, float(rng.random()))] * (1 + (u == 2))
+    frame = pd.DataFrame(rows, columns=["q", "u", "v"])
+    q_codes = frame["q"].to_numpy(dtype=np.int64)
+    u_codes = frame["u"].to_numpy(dtype=np.int64)
+    cells = cell_table({"m": frame["v"].to_numpy()}, q_codes, u_codes, (6, 5))
+    pooled = unit_grouping(frame["u"].map({0: "x", 1: "x", 2: "y", 3: "y", 4: None}), u_codes, 5)
+    own = unit_grouping(frame["u"].astype(str), u_codes, 5)
+    means = permuted_means(cells, [pooled, own], ["m"], 200, np.random.default_rng(0))
+    for grouping, result in zip([pooled, own], means, strict=True):
+        labelled = frame[frame["u"].map(lambda u, g=grouping: g.of_unit[u] >= 0)]
+        assert not np.isnan(result["m"]).any()
+        # Group values stay within the range of the values they could receive.
+        assert result["m"].min() >= labelled["v"].min() - 1e-12
+        assert result["m"].max() <= labelled["v"].max() + 1e-12
+    # One question only, all cells one sample: the permuted group values are the question's
+    # values in some order.
+    single = cell_table(
+        {"m": np.array([0.1, 0.2, 0.3])}, np.zeros(3, np.int64), np.arange(3), (1, 3)
+    )
+    each = unit_grouping(["a", "b", "c"], np.arange(3), 3)
+    values = permuted_means(single, [each], ["m"], 30, np.random.default_rng(1))[0]["m"]
+    assert np.allclose(np.sort(values, axis=1), [0.1, 0.2, 0.3])
+    assert len({tuple(row) for row in values}) > 1
+
+
+def test_grouping_must_follow_units() -> None:
+    with pytest.raises(ValueError, match="different groups"):
+        unit_grouping(["a", "b"], np.array([0, 0]), 1)
+
+
+def write_predictions(path: Path, answers: dict[str, int]) -> Path:
+    path.write_text(
+        "".join(json.dumps({"id": i, "answer": a}) + "\n" for i, a in answers.items()),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def baseline_files(
+    built_default: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("baselines")
+    files = {}
+    for name in BASELINES:
+        text = run_baseline(name, built_default, split="test_ood").to_jsonl()
+        text += run_baseline(name, built_default, split="test_id").to_jsonl()
+        files[name] = folder / f"{name}.jsonl"
+        files[name].write_text(text, encoding="utf-8")
+    return files
+
+
+def test_null_random_baseline_shows_no_gap(
+    built_default: Path, baseline_files: dict[str, Path]
+) -> None:
+    """NULL: the random baseline treats every subgroup alike."""
+    report = score_predictions(baseline_files["random"], built_default, n_boot=200)
+    block = report.to_dict()["fairness"]["subgroup"]["accuracy"]
+    assert block["cv_between"] <= 0.02
+    assert block["p_value"] >= 0.05
+    assert block["no_detectable_gap"] is True
+    # The descriptive figure is mostly noise: about as large as under shuffled labels.
+    assert block["norm_range"] < 1.5 * block["null"]["mean"]["norm_range"]
+
+
+def test_planted_gap_is_found(built_default: Path, tmp_path: Path) -> None:
+    """PLANTED: exact for Chinese subgroups, uniformly random for every other subgroup."""
+    rows = load_split(built_default, "default", "test_ood")
+    rng = np.random.default_rng(0)
+    answers = {}
+    for row in rows.itertuples():
+        codes = [o["code"] for o in row.options]
+        chinese = row.subgroup.get("ethnicity") == "Chinese"
+        answers[row.id] = int(row.answer) if chinese else int(rng.choice(codes))
+    path = write_predictions(tmp_path / "planted.jsonl", answers)
+    fairness = score_predictions(path, built_default, n_boot=200).to_dict()["fairness"]
+    for block in (
+        fairness["subgroup"]["accuracy"],
+        fairness["attributes"]["ethnicity"]["accuracy"],
+    ):
+        assert block["p_value"] < 0.001
+        assert block["cv_between"] > 0.3
+        assert block["no_detectable_gap"] is False
+        low, high = block["ci"]["cv_between"]
+        assert 0.3 < low <= block["cv_between"] <= high
+
+
+@pytest.mark.parametrize("split", ["test_ood", "test_id"])
+def test_every_baseline_estimate_lies_in_its_interval(
+    built_default: Path, baseline_files: dict[str, Path], split: str
+) -> None:
+    for name, path in baseline_files.items():
+        fairness = score_predictions(
+            path, built_default, split=split, n_boot=300, n_permutations=0
+        ).to_dict()["fairness"]
+        blocks = [("subgroup", fairness["subgroup"]), *fairness["attributes"].items()]
+        for label, block in blocks:
+            for metric, entry in block.items():
+                for figure in ("sd_between", "cv_between"):
+                    low, high = entry["ci"][figure]
+                    assert low <= entry[figure] <= high, (name, split, label, metric, figure)
+
+
+def test_two_way_bootstrap_is_wider_and_recorded(
+    built_default: Path, baseline_files: dict[str, Path]
+) -> None:
+    path = baseline_files["composition"]
+    one = score_predictions(path, built_default, n_boot=300, n_permutations=0).to_dict()
+    two = score_predictions(
+        path, built_default, n_boot=300, n_permutations=0, resample="questions+subgroups"
+    ).to_dict()
+    assert one["bootstrap"]["resampled"] == "questions"
+    assert two["bootstrap"]["resampled"] == "questions+subgroups"
+    width = {
+        k: r["ci"]["accuracy"][1] - r["ci"]["accuracy"][0] for k, r in (("one", one), ("two", two))
+    }
+    assert width["two"] > width["one"]
+    assert one["metrics"] == two["metrics"]
+    assert one["fairness"]["subgroup"]["accuracy"]["sd_between"] == pytest.approx(
+        two["fairness"]["subgroup"]["accuracy"]["sd_between"]
+    )
