@@ -46,6 +46,40 @@ def test_cli_json_equals_python_api(tmp_path: Path, case: tuple[Path, Path]) -> 
     assert "1 sample(s) of test_ood have no prediction" in result.stderr
 
 
+def test_cli_resampling_options_reach_the_report(tmp_path: Path, case: tuple[Path, Path]) -> None:
+    dataset, predictions = case
+    out = tmp_path / "report.json"
+    args = ["score", str(predictions), "--dataset", str(dataset), "--json", str(out)]
+    args += ["--bootstrap", "40", "--permutations", "30", "--resample", "questions+subgroups"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    api = score_predictions(
+        predictions, dataset, n_boot=40, n_permutations=30, resample="questions+subgroups"
+    )
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report == api.to_dict()
+    assert report["bootstrap"]["resampled"] == "questions+subgroups"
+    assert report["permutations"]["n_permutations"] == 30
+    assert report["fairness"]["subgroup"]["accuracy"]["null"]["n_permutations"] == 30
+    skipped = CliRunner().invoke(main, [*args[:6], "--permutations", "0"])
+    assert skipped.exit_code == 0, skipped.output
+    block = json.loads(out.read_text(encoding="utf-8"))["fairness"]["subgroup"]["accuracy"]
+    assert block["p_value"] is None
+    assert block["null"] is None
+    bad = CliRunner().invoke(main, [*args[:6], "--resample", "subgroups"])
+    assert bad.exit_code == 2
+    assert "Traceback" not in bad.output
+
+
+def test_cli_resample_choices_are_the_library_modes() -> None:
+    from sgbench.scoring.bootstrap import RESAMPLE_MODES
+
+    for name in ("score", "judge-report", "leaderboard"):
+        command = main.commands[name]
+        option = next(p for p in command.params if p.name == "resample")
+        assert tuple(option.type.choices) == RESAMPLE_MODES, name  # type: ignore[attr-defined]
+
+
 def test_cli_json_to_stdout(case: tuple[Path, Path]) -> None:
     dataset, predictions = case
     args = ["score", str(predictions), "--dataset", str(dataset), "--json", "-"]
@@ -92,7 +126,7 @@ def test_report_key_paths(case: tuple[Path, Path]) -> None:
         assert set(block["worst"]) == {"group", "value"}
         religion = report["fairness"]["attributes"]["religion"][name]
         assert {"values", "norm_range", "cv", "gap", "ratio", "worst"} <= set(religion)
-    assert report["bootstrap"]["resampled"] == "question"
+    assert report["bootstrap"]["resampled"] == "questions"
     assert report["dataset"]["name"] == "wvs-sg-subgroups"
     assert report["dataset"]["version"] == "1.0.0"
     assert set(report["dataset"]["files"]) == {

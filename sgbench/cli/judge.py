@@ -21,6 +21,7 @@ from sgbench.cli.options import (
     model_option,
     out_file_option,
     progress_option,
+    resampling_options,
     sampling_seed_option,
     split_option,
     temperature_option,
@@ -119,17 +120,29 @@ def judge_command(
 @json_report_option
 @bootstrap_option()
 @bootstrap_seed_option
+@resampling_options("every fairness statistic")
 def judge_report_command(
-    judgments_path: Path, json_out: str | None, n_boot: int, seed: int
+    judgments_path: Path,
+    json_out: str | None,
+    n_boot: int,
+    seed: int,
+    n_permutations: int,
+    resample: str,
 ) -> None:
     """Summarise a judgments file of `sgbench judge`: A's win rate over B per criterion.
 
     Win 1, tie 0.5, loss 0, averaged over both orders, with bootstrap intervals over questions;
     how often the first-shown response wins (position bias); how often the two orders agree; win
-    rates per subgroup and attribute value with their spread (norm_range, cv, gap, ratio, worst).
-    Unparsed verdicts and request errors are left out and counted.
+    rates per subgroup and attribute value with their spread beyond sampling noise (cv_between)
+    and its permutation p-value. Unparsed verdicts and request errors are left out and counted.
     """
     from sgbench.judge import judge_report, write_judge_report
 
-    report = judge_report(judgments_path, n_boot=n_boot, seed=seed)
+    report = judge_report(
+        judgments_path,
+        n_boot=n_boot,
+        seed=seed,
+        n_permutations=n_permutations,
+        resample=resample,  # type: ignore[arg-type]  # the option's choices are the modes
+    )
     show_report(report, json_out, write_judge_report)

@@ -14,6 +14,7 @@ from sgbench.cli.options import (
     bootstrap_seed_option,
     config_option,
     dataset_option,
+    resampling_options,
     split_option,
 )
 from sgbench.dataset import evaluation_split
@@ -86,8 +87,9 @@ def baseline_command(
 @click.option(
     "--with-baselines", is_flag=True, help="Add the built-in baselines (`sgbench baseline`)."
 )
-@bootstrap_option("Bootstrap replicates over questions (intervals, ≈ leader marks); 0 for none.")
+@bootstrap_option("Bootstrap replicates for the 95% intervals; 0 for none.")
 @bootstrap_seed_option
+@resampling_options("the fairness columns and the ≈ leader test")
 def leaderboard_command(
     submissions_dir: Path,
     dataset_dir: str,
@@ -95,6 +97,8 @@ def leaderboard_command(
     with_baselines: bool,
     n_boot: int,
     seed: int,
+    n_permutations: int,
+    resample: str,
 ) -> None:
     """Rank the submission folders of SUBMISSIONS (each SUBMISSIONS/<slug>/ with
     submission.json and predictions.jsonl) by accuracy on test_ood.
@@ -106,7 +110,13 @@ def leaderboard_command(
     from sgbench.leaderboard import build_leaderboard, render_text, write_leaderboard
 
     board = build_leaderboard(
-        submissions_dir, dataset_dir, with_baselines=with_baselines, n_boot=n_boot, seed=seed
+        submissions_dir,
+        dataset_dir,
+        with_baselines=with_baselines,
+        n_boot=n_boot,
+        seed=seed,
+        n_permutations=n_permutations,
+        resample=resample,  # type: ignore[arg-type]  # the option's choices are the modes
     )
     written = write_leaderboard(board, out_dir)
     click.echo(render_text(board))

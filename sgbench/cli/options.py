@@ -121,8 +121,40 @@ bootstrap_seed_option = click.option(
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="Seed of the bootstrap's random generator.",
+    help="Seed of the bootstrap's and the permutations' random generators.",
 )
+
+
+def _resample_modes() -> Sequence[str]:
+    from sgbench.scoring.bootstrap import RESAMPLE_MODES
+
+    return RESAMPLE_MODES
+
+
+def resampling_options(what: str) -> Callable[[F], F]:
+    """``--permutations N`` (into ``n_permutations``) and ``--resample`` (into ``resample``)."""
+
+    def decorate(function: F) -> F:
+        function = click.option(
+            "--resample",
+            type=LibraryChoice(_resample_modes),
+            default="questions",
+            show_default=True,
+            help="What a bootstrap replicate draws: questions (intervals conditional on these "
+            "subgroups) or questions+subgroups (a two-way bootstrap, wider).",
+        )(function)
+        return click.option(
+            "--permutations",
+            "n_permutations",
+            type=click.IntRange(min=0, max=100_000),
+            default=1000,
+            show_default=True,
+            help=f"Shuffles of group labels within each question for the p-value of {what}; "
+            "0 to skip.",
+        )(function)
+
+    return decorate
+
 
 # Requests to an OpenAI-compatible endpoint (`run`, `judge`); the factories take what differs.
 

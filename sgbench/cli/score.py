@@ -12,6 +12,7 @@ from sgbench.cli.options import (
     config_option,
     dataset_option,
     json_report_option,
+    resampling_options,
     split_option,
 )
 from sgbench.cli.output import show_report
@@ -30,6 +31,7 @@ from sgbench.dataset import evaluation_split
 @json_report_option
 @bootstrap_option()
 @bootstrap_seed_option
+@resampling_options("every fairness statistic")
 @click.option(
     "--strict",
     is_flag=True,
@@ -60,6 +62,8 @@ def score(
     json_out: str | None,
     n_boot: int,
     seed: int,
+    n_permutations: int,
+    resample: str,
     strict: bool,
     plot_out: Path | None,
     model: str | None,
@@ -81,6 +85,8 @@ def score(
         n_boot=n_boot,
         seed=seed,
         strict=strict,
+        n_permutations=n_permutations,
+        resample=resample,  # type: ignore[arg-type]  # the option's choices are the modes
     )
     if plot_out is not None:
         from sgbench.stats.plots import write_score_chart
