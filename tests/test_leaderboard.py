@@ -127,29 +127,47 @@ def test_figures_are_the_hand_values_and_the_scorers(board: Leaderboard, dataset
     assert by_slug["alpha"].id is not None
     assert by_slug["alpha"].id.accuracy == 1.0
     assert all(r.id is None for r in board.rows if r.entry.slug != "alpha")
-    # gamma is wrong on Q1 for every subgroup: accuracy 2/3 in each subgroup, so no spread.
-    assert by_slug["gamma"].ood.fairness["accuracy"] == {"norm_range": 0.0, "cv": 0.0}
+    # gamma is wrong on Q1 for every subgroup: accuracy 3/4 in each subgroup, so no spread, and
+    # every shuffle of subgroup labels gives the same values (p = 1).
+    fairness = by_slug["gamma"].ood.fairness["accuracy"]
+    assert fairness == report.to_dict()["fairness"]["subgroup"]["accuracy"]
+    for figure in ("norm_range", "cv", "sd_observed", "sd_between", "cv_between"):
+        assert fairness[figure] == 0.0, figure
+    assert fairness["p_value"] == 1.0
+    assert fairness["no_detectable_gap"] is True
 
 
-def test_significance_marks_by_paired_bootstrap(board: Leaderboard) -> None:
+def test_leader_test_on_four_questions(board: Leaderboard) -> None:
+    """A paired test over questions cannot reject with four questions: the smallest one-sided
+    sign-flip p-value is 1/2⁴ (every question's difference keeping its sign), above 0.05. So even
+    zeta, wrong everywhere, is not shown below the leader; the bootstrap interval still sizes the
+    difference."""
     by_slug = {r.entry.slug: r for r in board.rows}
-    assert by_slug["alpha"].leader_gap_ci == (0.0, 0.0)
     assert by_slug["alpha"].not_below_leader is True
-    beta_gap = by_slug["beta"].leader_gap_ci
-    assert beta_gap is not None
-    assert beta_gap[0] == 0.0
-    assert by_slug["beta"].not_below_leader is True
-    assert by_slug["zeta"].leader_gap_ci == (1.0, 1.0)
-    assert by_slug["zeta"].not_below_leader is False
+    assert by_slug["alpha"].leader_p_value is None
+    assert by_slug["alpha"].leader_gap_ci == (0.0, 0.0)
+    n = board.n_permutations
+    tolerance = 5 * np.sqrt(0.25 / n)
+    zeta = by_slug["zeta"]
+    assert zeta.leader_gap_ci == (1.0, 1.0)
+    assert zeta.leader_p_value == pytest.approx(1 / 16, abs=tolerance)
+    assert zeta.not_below_leader is True
+    # beta differs from the leader on Q1 only: the test is a coin flip on that question's sign.
+    assert by_slug["beta"].leader_p_value == pytest.approx(1 / 2, abs=tolerance)
+    # Holm never lowers a p-value and keeps the order of the raw ones.
+    tested = [r for r in board.rows if r.leader_p_value is not None]
+    assert all(r.leader_p_holm is not None and r.leader_p_holm >= r.leader_p_value for r in tested)
 
 
-def test_no_bootstrap_marks_nobody(dataset: Path, valid_root: Path) -> None:
-    plain = build_leaderboard(valid_root, dataset, n_boot=0)
+def test_no_permutations_marks_nobody(dataset: Path, valid_root: Path) -> None:
+    plain = build_leaderboard(valid_root, dataset, n_boot=0, n_permutations=0)
     assert all(r.not_below_leader is None and r.leader_gap_ci is None for r in plain.rows)
+    assert all(r.leader_p_value is None for r in plain.rows)
     assert all(r.ood.accuracy_ci is None for r in plain.rows)
-    assert (
-        "| 1 | Alpha | zero-shot | A lab | 1.000 | – | – |" in render_files(plain)["leaderboard.md"]
-    )
+    assert all(r.ood.fairness["accuracy"]["p_value"] is None for r in plain.rows)
+    markdown = render_files(plain)["leaderboard.md"]
+    assert "| 1 | Alpha | zero-shot | A lab | 1.000 | – | – |" in markdown
+    assert "(p " not in markdown  # no p-values in the table
 
 
 def test_paired_difference_intervals_equal_a_plain_loop() -> None:
@@ -373,17 +391,16 @@ def test_markdown_has_the_required_columns(board: Leaderboard) -> None:
         "95% CI",
         "≈ leader",
         "OOD NMAE",
-        "Acc. norm. range",
-        "Acc. CV",
-        "NMAE norm. range",
-        "NMAE CV",
+        "Acc. cv\\_between (p)",
+        "NMAE sd\\_between (p)",
         "Worst attribute group",
         "ID accuracy",
     ):
         assert f"| {column} |" in header
-    assert "| 7 | Zeta | other | A lab | 0.000 | [0.000, 0.000] | no | 1.000 |" in (
-        render_files(board)["leaderboard.md"].replace("\\[", "[").replace("\\]", "]")
-    )
+    markdown = render_files(board)["leaderboard.md"].replace("\\[", "[").replace("\\]", "]")
+    # Zeta (wrong everywhere): no subgroup spread at all, so no detectable gap.
+    assert "| 7 | Zeta | other | A lab | 0.000 | [0.000, 0.000] | yes | 1.000 | " in markdown
+    assert "0.000 (p 1.000, no detectable gap) |" in markdown
 
 
 def test_write_is_all_or_nothing(

@@ -2,8 +2,10 @@
 
 The page is loaded from a ``file://`` address with networking features off; ``--dump-dom`` prints
 the document after its script has run. Checked: the table's rows come in rank order, the page's
-sort (``#sort=<column>``) works, and hostile submission text is shown as text: its ``<script>``
-(which would set the title to "pwned") and ``<img onerror>`` never become elements.
+sort (``#sort=<column>``) works, the fairness columns show ``cv_between`` of accuracy and
+``sd_between`` of NMAE with their permutation p-values (and "no detectable gap" exactly when
+p ≥ 0.05), as ``leaderboard.json`` has them, and hostile submission text is shown as text: its
+``<script>`` (which would set the title to "pwned") and ``<img onerror>`` never become elements.
 
 Layout: in a ``FIT_WIDTH`` (1,280 px) window the table has no horizontal scroll, also with
 ``SPARE_COLUMNS`` more figure columns than today (room for the columns still to come), and every
@@ -49,6 +51,7 @@ class _Page(HTMLParser):
         super().__init__()
         self.title = ""
         self.rows: list[tuple[str, list[str]]] = []
+        self.keys: list[str] = []
         self.tags: list[str] = []
         self._in_title = False
         self._cell: list[str] | None = None
@@ -58,6 +61,8 @@ class _Page(HTMLParser):
         found = dict(attrs)
         if tag == "title" and not self.title:
             self._in_title = True
+        elif tag == "th" and found.get("data-key") is not None:
+            self.keys.append(str(found["data-key"]))
         elif tag == "tr" and found.get("data-slug") is not None:
             self.rows.append((str(found["data-slug"]), []))
         elif tag == "td" and self.rows:
@@ -146,7 +151,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dataset = write_board_dataset(root / "dataset")
     submissions = write_valid_submissions(root / "submissions")
     write_invalid_submissions(submissions)
-    board = build_leaderboard(submissions, dataset, n_boot=50)
+    board = build_leaderboard(submissions, dataset, n_boot=50, n_permutations=200)
     return write_leaderboard(board, root / "out") / "index.html"
 
 
@@ -206,15 +211,13 @@ def test_table_fits_1280_px_with_every_interval(board: Leaderboard, tmp_path: Pa
     assert with_interval == [
         "ood_accuracy",
         "ood_nmae",
-        "accuracy_norm_range",
-        "accuracy_cv",
-        "nmae_norm_range",
-        "nmae_cv",
+        "accuracy_cv_between",
+        "nmae_sd_between",
         "worst_group",
         "id_accuracy",
     ]
-    # 7 submissions and 4 baselines x 7 OOD figures, plus ID accuracy for alpha and the baselines.
-    assert expected == 11 * 7 + 5
+    # 7 submissions and 4 baselines x 5 OOD figures, plus ID accuracy for alpha and the baselines.
+    assert expected == 11 * 5 + 5
     assert measured["intervals"] == expected
 
 
@@ -230,4 +233,39 @@ def test_table_fits_with_spare_columns(
     out = write_leaderboard(board, tmp_path / "out") / "index.html"
     measured = layout(out, tmp_path / "profile", page_module.FIT_WIDTH)
     _fits(measured)
-    assert measured["intervals"] == (11 * 7 + 5) + page_module.SPARE_COLUMNS * 11
+    assert measured["intervals"] == (11 * 5 + 5) + page_module.SPARE_COLUMNS * 11
+
+
+FAIRNESS_CELL = re.compile(
+    r"^(\d\.\d{3}) \(p (\d\.\d{3})(, no detectable gap)?\)(\[\d\.\d{3}, \d\.\d{3}\])?$"
+)
+"""A fairness cell's text: the figure, its p-value, the mark, and the interval under it."""
+
+
+def test_fairness_columns_show_the_figure_its_p_value_and_the_mark(
+    page: Path, tmp_path: Path
+) -> None:
+    rendered = dump_dom(page, "", tmp_path / "profile")
+    board = json.loads((page.parent / "leaderboard.json").read_text(encoding="utf-8"))
+    entries = {e["slug"]: e["test_ood"]["fairness"] for e in board["entries"]}
+    columns = {
+        "accuracy_cv_between": ("accuracy", "cv_between"),
+        "nmae_sd_between": ("nmae", "sd_between"),
+    }
+    for key, (metric, figure) in columns.items():
+        assert key in rendered.keys
+        index = rendered.keys.index(key)
+        for slug, cells in rendered.rows:
+            found = FAIRNESS_CELL.match(cells[index])
+            assert found is not None, cells[index]
+            entry = entries[slug][metric]
+            assert float(found.group(1)) == pytest.approx(entry[figure], abs=5e-4)
+            assert float(found.group(2)) == pytest.approx(entry["p_value"], abs=5e-4)
+            assert (found.group(3) is not None) == (entry["p_value"] >= 0.05)
+    # The descriptive figures stay in leaderboard.json, not in the table.
+    assert "accuracy_norm_range" not in rendered.keys
+    assert {"norm_range", "cv", "gap", "null"} <= set(entries["alpha"]["accuracy"])
+    by_spread = dump_dom(page, "#sort=accuracy_cv_between-desc", tmp_path / "profile")
+    index = by_spread.keys.index("accuracy_cv_between")
+    shown = [float(cells[index].split()[0]) for _, cells in by_spread.rows]
+    assert shown == sorted(shown, reverse=True)

@@ -360,9 +360,15 @@ def to_html(board: Leaderboard) -> str:
     d = board.dataset
     title = f"sgbench leaderboard: {d['name']} {d['version']}"
     boot = (
-        f"95% intervals from {board.n_boot} bootstrap replicates over questions (seed {board.seed})"
+        f"95% intervals from {board.n_boot} bootstrap replicates over {board.resample}"
         if board.n_boot
-        else "no bootstrap: no intervals and no ≈ leader marks"
+        else "no bootstrap: no intervals"
+    )
+    boot += (
+        f"; {board.n_permutations} permutations for the fairness p-values and the ≈ leader test "
+        f"(seed {board.seed})"
+        if board.n_permutations
+        else "; no permutations: no p-values and no ≈ leader marks"
     )
     lines = [
         "<!DOCTYPE html>",

@@ -9,12 +9,20 @@ split) and ``test_id`` of the ``default`` config, with the same bootstrap settin
   rank skips (competition ranking, "1, 2, 2, 4").
 - **tie-break** (listing order within a shared rank; it never changes a rank): lower ``test_ood``
   NMAE at full precision, then the slug in code point order.
-- **≈ leader**: the leader is the first entry listed. By a paired bootstrap over questions (every
-  entry resampled with the same replicates,
-  :func:`sgbench.scoring.bootstrap.paired_difference_intervals`), an entry is *not significantly
-  below the leader* when the 95% percentile interval of ``accuracy(leader) − accuracy(entry)``
-  on ``test_ood`` reaches 0 (its lower end is ≤ 0). The leader itself is marked. Without
-  bootstrap (``n_boot = 0``) nobody is marked.
+- **≈ leader**: the leader is the first entry listed. Every other entry is tested against it by
+  a one-sided paired sign-flip test over questions on ``test_ood`` accuracy
+  (:func:`sgbench.scoring.paired.sign_flip_p_values`: H1 "the leader is better"), and the
+  p-values are Holm-corrected across the entries (:func:`sgbench.scoring.paired.holm`). An entry
+  is *not significantly below the leader* when its Holm-adjusted p-value is above
+  :data:`~sgbench.scoring.paired.LEVEL` (0.05, family-wise). The leader itself is marked.
+  Without permutations (``n_permutations = 0``) nobody is marked. The paired bootstrap interval
+  of ``accuracy(leader) − accuracy(entry)``
+  (:func:`sgbench.scoring.bootstrap.paired_difference_intervals`) is reported alongside, as a
+  size, not as the test.
+- **fairness**: each entry's ``test_ood`` fairness entry across subgroups, for accuracy and NMAE
+  (:func:`sgbench.scoring.fairness.fairness_entry`); the table shows ``cv_between`` of accuracy
+  and ``sd_between`` of NMAE, each with its permutation p-value, and "no detectable gap" when
+  ``p ≥ 0.05``; ``leaderboard.json`` keeps every figure, descriptive ones included.
 """
 
 from __future__ import annotations
@@ -43,12 +51,14 @@ from sgbench.leaderboard.submission import (
 from sgbench.scoring import score
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
-    RESAMPLED,
+    QUESTIONS,
+    Resample,
     check_settings,
     paired_difference_intervals,
 )
 from sgbench.scoring.data import FloatArray, ScoringData
-from sgbench.scoring.metrics import METRICS
+from sgbench.scoring.metrics import FAIRNESS_METRICS, METRICS
+from sgbench.scoring.paired import LEVEL, holm, sign_flip_p_values
 from sgbench.scoring.predictions import Predictions, read_predictions
 from sgbench.scoring.report import ATTRIBUTE_PREFIX
 
@@ -64,8 +74,6 @@ BASELINE_PREFIX: Final = "baseline:"
 BASELINE_SEED: Final = 0
 """Seed of the ``random`` baseline on the leaderboard."""
 
-FAIRNESS_FIGURES: Final = ("norm_range", "cv")
-"""Spread figures over subgroups shown for accuracy and NMAE."""
 
 RULES: Final[dict[str, str]] = {
     "rank": f"by {PRIMARY_SPLIT} accuracy, higher first, compared at the displayed precision "
@@ -74,9 +82,14 @@ RULES: Final[dict[str, str]] = {
     "tie_break": f"within a shared rank, entries are listed by lower {PRIMARY_SPLIT} NMAE (full "
     "precision), then by slug (code point order); the listing order never changes a rank",
     "significance": "≈ leader marks the entries not significantly below the leader (the first "
-    "entry listed): the 95% percentile interval of accuracy(leader) − accuracy(entry) on "
-    f"{PRIMARY_SPLIT}, from a paired bootstrap over questions (every entry resampled with the "
-    "same replicates), reaches 0; without bootstrap nobody is marked",
+    f"entry listed): a one-sided paired sign-flip test over questions of {PRIMARY_SPLIT} "
+    "accuracy (H1: the leader is better; per-question differences get random signs), with "
+    f"Holm's correction across the entries, at family-wise level {LEVEL}; without permutations "
+    "nobody is marked",
+    "fairness": "cv_between of accuracy and sd_between of NMAE across subgroups: the spread of "
+    "subgroup values left once each subgroup's sampling noise over its questions is taken out, "
+    "with the p-value of a permutation null (subgroup labels shuffled within each question); "
+    "'no detectable gap' when p ≥ 0.05",
     "missing": "a sample without a prediction counts as wrong (accuracy 0, NMAE 1)",
 }
 """The ranking rules, as written into every output."""
@@ -111,8 +124,9 @@ class SplitResult:
     accuracy_ci: tuple[float, float] | None
     """95% bootstrap interval over questions; None without bootstrap."""
     nmae: float
-    fairness: Mapping[str, Mapping[str, float]]
-    """``accuracy``/``nmae`` → ``norm_range``/``cv`` across subgroups."""
+    fairness: Mapping[str, Mapping[str, Any]]
+    """``accuracy``/``nmae`` → the report's fairness entry across subgroups
+    (:func:`sgbench.scoring.fairness.fairness_entry`)."""
     worst_group: str
     """The attribute value (``attribute=value``) with the lowest accuracy; ties: first attribute
     in the dataset's order, then first value in sorted order."""
@@ -153,8 +167,12 @@ class Row:
     leader_gap_ci: tuple[float, float] | None
     """95% interval of accuracy(leader) − accuracy(entry) on ``test_ood``; None without
     bootstrap."""
+    leader_p_value: float | None
+    """One-sided sign-flip p-value of "below the leader"; None without permutations."""
+    leader_p_holm: float | None
+    """:attr:`leader_p_value` after Holm's correction across the entries."""
     not_below_leader: bool | None
-    """True when not significantly below the leader; None without bootstrap."""
+    """True when not significantly below the leader; None without permutations."""
 
     @property
     def model(self) -> str:
@@ -174,6 +192,8 @@ class Leaderboard:
     """The splits scored, primary first."""
     n_boot: int
     seed: int
+    n_permutations: int = 0
+    resample: Resample = QUESTIONS
     attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Attribute → its values on the primary split, for the chart (dataset order)."""
 
@@ -192,9 +212,15 @@ class Leaderboard:
             "bootstrap": {
                 "seed": self.seed,
                 "n_boot": self.n_boot,
-                "resampled": RESAMPLED,
+                "resampled": self.resample,
                 "confidence": CONFIDENCE,
                 "method": "percentile",
+            },
+            "permutations": {
+                "seed": self.seed,
+                "n_permutations": self.n_permutations,
+                "significance_level": LEVEL,
+                "correction": "holm",
             },
             "rules": dict(RULES),
             "entries": [_row_dict(row) for row in self.rows],
@@ -232,6 +258,8 @@ def _row_dict(row: Row) -> dict[str, Any]:
         "baseline": row.entry.baseline,
         "submission": dict(row.entry.metadata),
         "not_below_leader": row.not_below_leader,
+        "leader_p_value": row.leader_p_value,
+        "leader_p_holm": row.leader_p_holm,
         "leader_gap_ci": None if row.leader_gap_ci is None else list(row.leader_gap_ci),
         "test_ood": _split_dict(row.ood),
         "test_id": _split_dict(row.id),
@@ -287,7 +315,7 @@ def _intervals(
     subgroup = report["fairness"]["subgroup"]
     for metric in ("accuracy", "nmae"):
         cis = subgroup[metric].get("ci", {})
-        for figure in FAIRNESS_FIGURES:
+        for figure in ("sd_between", "cv_between"):  # the spreads that have an interval
             found[figure_key(metric, figure)] = _bounds(cis.get(figure))
     attribute, _, value = worst.partition("=")
     per_group = groups.get(ATTRIBUTE_PREFIX + attribute, {}).get("accuracy", {})
@@ -310,10 +338,7 @@ def _split_result(
         accuracy=float(report["metrics"]["accuracy"]),
         accuracy_ci=None if ci is None else (float(ci[0]), float(ci[1])),
         nmae=float(report["metrics"]["nmae"]),
-        fairness={
-            metric: {figure: float(subgroup[metric][figure]) for figure in FAIRNESS_FIGURES}
-            for metric in ("accuracy", "nmae")
-        },
+        fairness={metric: dict(subgroup[metric]) for metric in FAIRNESS_METRICS},
         worst_group=group,
         worst_group_accuracy=group_accuracy,
         by_attribute_value=by_value,
@@ -336,7 +361,13 @@ class ScoredEntry:
 
 
 def score_entry(
-    entry: Entry, data: Sequence[ScoringData], *, n_boot: int, seed: int
+    entry: Entry,
+    data: Sequence[ScoringData],
+    *,
+    n_boot: int,
+    seed: int,
+    n_permutations: int = 0,
+    resample: Resample = QUESTIONS,
 ) -> ScoredEntry:
     """Score one entry on every ranked split (``data``: primary first)."""
     results: list[SplitResult | None] = []
@@ -350,13 +381,26 @@ def score_entry(
         elif predictions.n_missing == split_data.items.n:
             results.append(None)
             continue
-        report = score(split_data, predictions, n_boot=n_boot, seed=seed)
+        report = score(
+            split_data,
+            predictions,
+            n_boot=n_boot,
+            seed=seed,
+            n_permutations=n_permutations,
+            resample=resample,
+        )
         results.append(_split_result(report.to_dict(), report.intervals.groups))
     return ScoredEntry(entry, tuple(results), accuracy)
 
 
 def rank_entries(
-    scored: Sequence[ScoredEntry], primary: ScoringData, *, n_boot: int, seed: int
+    scored: Sequence[ScoredEntry],
+    primary: ScoringData,
+    *,
+    n_boot: int,
+    seed: int,
+    n_permutations: int = 0,
+    resample: Resample = QUESTIONS,
 ) -> tuple[Row, ...]:
     """Order, rank and mark the scored entries (see the module docstring for the rules)."""
     if not scored:
@@ -371,22 +415,37 @@ def rank_entries(
     )
     ranks = competition_ranks([displayed(ood[i].accuracy) for i in order])
     values = np.stack([scored[i].accuracy for i in order])
+    meta = primary.items.meta
     gaps = paired_difference_intervals(
-        values, primary.items.meta["question_id"], 0, n_boot=n_boot, seed=seed
+        values,
+        meta["question_id"],
+        0,
+        n_boot=n_boot,
+        seed=seed,
+        units=meta["subgroup_id"],
+        resample=resample,
     )
+    raw = sign_flip_p_values(
+        values, meta["question_id"], 0, n_permutations=n_permutations, seed=seed
+    )
+    raw[0] = np.nan  # the leader is not tested against itself
+    adjusted = holm(raw)
     rows = []
     for position, index in enumerate(order):
         item = scored[index]
         low, high = float(gaps[position, 0]), float(gaps[position, 1])
-        tested = n_boot > 0
+        tested = n_permutations > 0
+        leader = position == 0
         rows.append(
             Row(
                 rank=ranks[position],
                 entry=item.entry,
                 ood=ood[index],
                 id=item.results[1] if len(item.results) > 1 else None,
-                leader_gap_ci=(low, high) if tested else None,
-                not_below_leader=bool(low <= 0.0) if tested else None,
+                leader_gap_ci=(low, high) if n_boot > 0 else None,
+                leader_p_value=None if leader or not tested else float(raw[position]),
+                leader_p_holm=None if leader or not tested else float(adjusted[position]),
+                not_below_leader=(leader or bool(adjusted[position] > LEVEL)) if tested else None,
             )
         )
     return tuple(rows)
@@ -437,6 +496,8 @@ def build_leaderboard(
     with_baselines: bool = False,
     n_boot: int = 1000,
     seed: int = 0,
+    n_permutations: int = 1000,
+    resample: Resample = QUESTIONS,
 ) -> Leaderboard:
     """Check, score and rank every submission folder of ``submissions``.
 
@@ -445,9 +506,10 @@ def build_leaderboard(
 
     Raises:
         InputError: ``submissions`` is not a folder or holds no submission folder (and no
-            baselines were asked for); the dataset cannot be read; bad bootstrap settings.
+            baselines were asked for); the dataset cannot be read; bad bootstrap or
+            permutation settings.
     """
-    check_settings(n_boot, seed)
+    check_settings(n_boot, seed, n_permutations, resample)
     folders = submission_folders(Path(submissions))
     if not folders and not with_baselines:
         raise InputError(f"{submissions}: no submission folders (and no --with-baselines)")
@@ -467,8 +529,14 @@ def build_leaderboard(
         if with_baselines:
             splits = [d.split for d in data]
             entries += baseline_entries(primary.dataset, Path(scratch), splits, manifest.version)
-        scored = [score_entry(e, data, n_boot=n_boot, seed=seed) for e in entries]
-    rows = rank_entries(scored, primary, n_boot=n_boot, seed=seed)
+        settings: dict[str, Any] = {
+            "n_boot": n_boot,
+            "seed": seed,
+            "n_permutations": n_permutations,
+            "resample": resample,
+        }
+        scored = [score_entry(e, data, **settings) for e in entries]
+    rows = rank_entries(scored, primary, **settings)
     attributes = {
         attribute: tuple(values)
         for attribute, values in (rows[0].ood.by_attribute_value.items() if rows else ())
@@ -486,5 +554,7 @@ def build_leaderboard(
         splits=tuple(d.split for d in data),
         n_boot=n_boot,
         seed=seed,
+        n_permutations=n_permutations,
+        resample=resample,
         attributes=attributes,
     )

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from sgbench.leaderboard.ranking import DIGITS, RULES, Leaderboard, Row, figure_key
+from sgbench.scoring.fairness import NO_GAP
 
 MISSING: Final = "–"
 """Shown for a figure that does not exist (no ``test_id`` predictions, no bootstrap)."""
@@ -85,8 +86,22 @@ def leader_mark(row: Row) -> str:
     return "yes" if row.not_below_leader else "no"
 
 
-def _figure(row: Row, metric: str, figure: str) -> float:
-    return row.ood.fairness[metric][figure]
+def _figure(row: Row, metric: str, figure: str) -> float | None:
+    value = row.ood.fairness[metric].get(figure)
+    return None if value is None else float(value)
+
+
+def fairness_text(row: Row, metric: str, figure: str) -> str:
+    """``figure`` of ``metric`` across subgroups with its permutation p-value, and the plain
+    "no detectable gap" mark when ``p ≥ 0.05``: ``0.072 (p 0.001)``,
+    ``0.000 (p 0.480, no detectable gap)``; just the figure without permutations."""
+    entry = row.ood.fairness[metric]
+    value = number(_figure(row, metric, figure))
+    p = entry.get("p_value")
+    if p is None:
+        return value
+    mark = f", {NO_GAP}" if entry.get("no_detectable_gap") else ""
+    return f"{value} (p {number(p)}{mark})"
 
 
 @dataclass(frozen=True)
@@ -158,32 +173,18 @@ COLUMNS: Final[tuple[Column, ...]] = (
         interval=_ood_interval(figure_key("nmae")),
     ),
     Column(
-        "accuracy_norm_range",
-        "Acc. norm. range",
-        lambda r: number(_figure(r, "accuracy", "norm_range")),
-        lambda r: _figure(r, "accuracy", "norm_range"),
-        interval=_ood_interval(figure_key("accuracy", "norm_range")),
+        "accuracy_cv_between",
+        "Acc. cv_between (p)",
+        lambda r: fairness_text(r, "accuracy", "cv_between"),
+        lambda r: _figure(r, "accuracy", "cv_between"),
+        interval=_ood_interval(figure_key("accuracy", "cv_between")),
     ),
     Column(
-        "accuracy_cv",
-        "Acc. CV",
-        lambda r: number(_figure(r, "accuracy", "cv")),
-        lambda r: _figure(r, "accuracy", "cv"),
-        interval=_ood_interval(figure_key("accuracy", "cv")),
-    ),
-    Column(
-        "nmae_norm_range",
-        "NMAE norm. range",
-        lambda r: number(_figure(r, "nmae", "norm_range")),
-        lambda r: _figure(r, "nmae", "norm_range"),
-        interval=_ood_interval(figure_key("nmae", "norm_range")),
-    ),
-    Column(
-        "nmae_cv",
-        "NMAE CV",
-        lambda r: number(_figure(r, "nmae", "cv")),
-        lambda r: _figure(r, "nmae", "cv"),
-        interval=_ood_interval(figure_key("nmae", "cv")),
+        "nmae_sd_between",
+        "NMAE sd_between (p)",
+        lambda r: fairness_text(r, "nmae", "sd_between"),
+        lambda r: _figure(r, "nmae", "sd_between"),
+        interval=_ood_interval(figure_key("nmae", "sd_between")),
     ),
     Column(
         "worst_group",
@@ -214,11 +215,19 @@ def _dataset_line(board: Leaderboard) -> str:
 
 def _settings_line(board: Leaderboard) -> str:
     boot = (
-        f"95% intervals from {board.n_boot} bootstrap replicates over questions, seed {board.seed}"
+        f"95% intervals from {board.n_boot} bootstrap replicates over {board.resample}"
         if board.n_boot
-        else "no bootstrap (no intervals, no ≈ leader marks)"
+        else "no bootstrap (no intervals)"
     )
-    return f"ranked on {board.splits[0]}; also scored: {', '.join(board.splits[1:])}; {boot}"
+    tests = (
+        f"{board.n_permutations} permutations for the fairness p-values and the ≈ leader test"
+        if board.n_permutations
+        else "no permutations (no p-values, no ≈ leader marks)"
+    )
+    return (
+        f"ranked on {board.splits[0]}; also scored: {', '.join(board.splits[1:])}; {boot}; "
+        f"{tests}; seed {board.seed}"
+    )
 
 
 def to_markdown(board: Leaderboard) -> str:
@@ -257,9 +266,17 @@ CSV_FIELDS: Final = (
     "ood_accuracy_low",
     "ood_accuracy_high",
     "not_below_leader",
+    "leader_p_value",
+    "leader_p_holm",
     "leader_gap_low",
     "leader_gap_high",
     "ood_nmae",
+    "accuracy_cv_between",
+    "accuracy_sd_between",
+    "accuracy_p_value",
+    "nmae_gap",
+    "nmae_sd_between",
+    "nmae_p_value",
     "accuracy_norm_range",
     "accuracy_cv",
     "nmae_norm_range",
@@ -300,9 +317,17 @@ def _csv_record(row: Row) -> dict[str, object]:
         "ood_accuracy_low": None if ci is None else ci[0],
         "ood_accuracy_high": None if ci is None else ci[1],
         "not_below_leader": row.not_below_leader,
+        "leader_p_value": row.leader_p_value,
+        "leader_p_holm": row.leader_p_holm,
         "leader_gap_low": None if gap is None else gap[0],
         "leader_gap_high": None if gap is None else gap[1],
         "ood_nmae": row.ood.nmae,
+        "accuracy_cv_between": _figure(row, "accuracy", "cv_between"),
+        "accuracy_sd_between": _figure(row, "accuracy", "sd_between"),
+        "accuracy_p_value": _figure(row, "accuracy", "p_value"),
+        "nmae_gap": _figure(row, "nmae", "gap"),
+        "nmae_sd_between": _figure(row, "nmae", "sd_between"),
+        "nmae_p_value": _figure(row, "nmae", "p_value"),
         "accuracy_norm_range": _figure(row, "accuracy", "norm_range"),
         "accuracy_cv": _figure(row, "accuracy", "cv"),
         "nmae_norm_range": _figure(row, "nmae", "norm_range"),
