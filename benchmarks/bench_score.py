@@ -1,12 +1,24 @@
-"""Time ``score_predictions`` on a synthetic dataset the size of the paper's OOD split.
+"""Time ``score_predictions``, and what the fairness work (noise-aware figures, their
+intervals and the permutation null) costs.
 
-Writes a dataset folder (``default`` config; ``test_ood`` with 420 questions × 48 subgroups =
-20,160 samples, every other split empty) and a predictions file (about 2% of samples missing,
-half the lines with a distribution) to a temporary folder, then times
-``score_predictions(..., n_boot=1000)`` and prints the median and spread of the runs. The same
-figures go to ``benchmarks/results/bench_score.json``, which ``docs/generate.py`` quotes.
+Three parts (``--part``, default all); their figures go to
+``benchmarks/results/bench_score.json`` (a part run alone updates its own keys only), which
+``docs/generate.py`` quotes:
 
-    python benchmarks/bench_score.py [--runs 7] [--questions 420] [--bootstrap 1000]
+- ``score``: a synthetic dataset the size of the paper's OOD split (``default`` config;
+  ``test_ood`` with 420 questions × 48 subgroups = 20,160 samples, every other split empty) and a
+  predictions file (about 2% of samples missing, half the lines with a distribution), scored with
+  ``n_boot=1000`` and 1,000 permutations; median and spread of the runs.
+- ``fairness``: the embedded default (``sgbench build``, 12,095 ``test_ood`` samples) scored for
+  the ``random`` baseline with 1,000 bootstrap replicates, with and without 1,000 permutations,
+  and the fairness engine alone (:func:`sgbench.scoring.bootstrap.bootstrap_intervals` with the
+  report's groupings minus the same call without groupings); medians of the runs.
+- ``scale``: a synthetic cell table of 239 questions × 4,756 subgroups (1.14 M samples, the ALL
+  build's size) with the subgroup grouping and three attribute groupings; the engine's time for
+  ``--scale-bootstrap`` replicates and ``--scale-permutations`` permutations, per 1,000 of each,
+  and the process's peak memory.
+
+    python benchmarks/bench_score.py [--part all] [--runs 7] [--questions 420] [--bootstrap 1000]
 """
 
 from __future__ import annotations
@@ -15,9 +27,11 @@ import argparse
 import hashlib
 import itertools
 import json
+import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +39,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sgbench.baselines import run_baseline
+from sgbench.builder import build_dataset
 from sgbench.dataset import CONFIG_SPLITS, MANIFEST_FILE, sample_features, split_file
 from sgbench.scoring import score_predictions
+from sgbench.scoring.bootstrap import bootstrap_intervals
+from sgbench.scoring.data import load_scoring_data
+from sgbench.scoring.metrics import FAIRNESS_METRICS, compute
+from sgbench.scoring.predictions import read_predictions
 
 RESULTS = Path(__file__).parent / "results" / "bench_score.json"
 N_SUBGROUPS = 48
@@ -135,34 +155,39 @@ def write_fixture(root: Path, n_questions: int, seed: int = 0) -> tuple[Path, Pa
     return dataset, predictions
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--questions", type=int, default=420)
-    parser.add_argument("--bootstrap", type=int, default=1000)
-    args = parser.parse_args()
+def timed(function: Callable[[], object], runs: int) -> list[float]:
+    """Wall-clock seconds of ``runs`` calls."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def spread_text(times: list[float]) -> str:
+    """``median … s (min … max …)``."""
+    return f"median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f})"
+
+
+def score_part(runs: int, questions: int, n_boot: int) -> dict[str, Any]:
+    """The paper-sized synthetic split (module docstring)."""
     with tempfile.TemporaryDirectory() as tmp:
-        dataset, predictions = write_fixture(Path(tmp), args.questions)
-        times = []
-        for _ in range(args.runs):
-            start = time.perf_counter()
-            report = score_predictions(predictions, dataset, n_boot=args.bootstrap, seed=0)
-            times.append(time.perf_counter() - start)
+        dataset, predictions = write_fixture(Path(tmp), questions)
+        report = score_predictions(predictions, dataset, n_boot=n_boot, seed=0)
+        times = timed(lambda: score_predictions(predictions, dataset, n_boot=n_boot), runs)
     print(
         f"score_predictions: {report.n_samples} samples ({report.n_scored} scored, "
-        f"{report.n_with_distribution} with a distribution), {args.bootstrap} bootstrap "
-        f"replicates, {args.runs} runs"
+        f"{report.n_with_distribution} with a distribution), {n_boot} bootstrap replicates, "
+        f"1000 permutations, {runs} runs: {spread_text(times)}"
     )
-    print(
-        f"median {statistics.median(times):.3f} s  min {min(times):.3f} s  max {max(times):.3f} s"
-    )
-    results = {
-        "script": "benchmarks/bench_score.py",
-        "runs": args.runs,
-        "questions": args.questions,
+    return {
+        "runs": runs,
+        "questions": questions,
         "subgroups": N_SUBGROUPS,
         "missing_share": MISSING_SHARE,
-        "bootstrap": args.bootstrap,
+        "bootstrap": n_boot,
+        "permutations": 1000,
         "n_samples": report.n_samples,
         "n_scored": report.n_scored,
         "n_with_distribution": report.n_with_distribution,
@@ -170,6 +195,143 @@ def main() -> None:
         "min_s": min(times),
         "max_s": max(times),
     }
+
+
+def fairness_part(runs: int, n_boot: int) -> dict[str, Any]:
+    """What the fairness work costs on the embedded default's test_ood (module docstring)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dataset = Path(tmp) / "ds"
+        build_dataset(out_dir=dataset)
+        predictions = Path(tmp) / "random.jsonl"
+        predictions.write_text(run_baseline("random", dataset).to_jsonl(), encoding="utf-8")
+        with_null = timed(lambda: score_predictions(predictions, dataset, n_boot=n_boot), runs)
+        without = timed(
+            lambda: score_predictions(predictions, dataset, n_boot=n_boot, n_permutations=0), runs
+        )
+        data = load_scoring_data(dataset, "default", "test_ood")
+        arrays = read_predictions(predictions, data).arrays
+        values = compute(data.items, arrays, ("accuracy", "nmae", "wasserstein", "agreement"))
+        meta = data.items.meta
+        groupings = {"subgroup": meta["subgroup_id"]}
+        groupings.update({a: meta[a] for a in data.items.attributes if meta[a].notna().any()})
+
+        def engine(with_groups: bool) -> object:
+            return bootstrap_intervals(
+                values,
+                meta["question_id"],
+                groupings if with_groups else {},
+                FAIRNESS_METRICS,
+                units=meta["subgroup_id"],
+                n_boot=n_boot,
+                seed=0,
+                n_permutations=1000 if with_groups else 0,
+            )
+
+        fair = timed(lambda: engine(True), runs)
+        plain = timed(lambda: engine(False), runs)
+    extra = statistics.median(fair) - statistics.median(plain)
+    print(
+        f"embedded default test_ood ({data.items.n} samples, {len(groupings)} groupings), "
+        f"random baseline, {n_boot} bootstrap replicates, {runs} runs:"
+    )
+    print(f"  score_predictions with 1000 permutations:  {spread_text(with_null)}")
+    print(f"  score_predictions with 0 permutations:     {spread_text(without)}")
+    print(f"  fairness engine (noise figures, intervals, 1000 permutations): {spread_text(fair)}")
+    print(f"  the same call without groupings (metric intervals only):       {spread_text(plain)}")
+    print(f"  fairness work costs {extra:.3f} s (median difference)")
+    return {
+        "runs": runs,
+        "bootstrap": n_boot,
+        "permutations": 1000,
+        "n_samples": data.items.n,
+        "groupings": len(groupings),
+        "score_median_s": statistics.median(with_null),
+        "score_without_permutations_median_s": statistics.median(without),
+        "engine_median_s": statistics.median(fair),
+        "engine_without_groupings_median_s": statistics.median(plain),
+        "extra_s": extra,
+    }
+
+
+def scale_part(n_boot: int, n_permutations: int) -> dict[str, Any]:
+    """The engine on a 239 × 4,756 cell table (module docstring)."""
+    n_questions, n_units = 239, 4756
+    rng = np.random.default_rng(0)
+    question = np.repeat(np.arange(n_questions), n_units)
+    unit = np.tile(np.arange(n_units), n_questions)
+    values = {
+        "accuracy": (rng.random(question.size) < 0.3).astype(np.float64),
+        "nmae": rng.random(question.size),
+    }
+    questions = np.array([f"Q{i:03d}" for i in range(n_questions)], dtype=object)[question]
+    units = np.array([f"S{i:04d}" for i in range(n_units)], dtype=object)[unit]
+    groupings: dict[str, Any] = {"subgroup": units}
+    for name, size in (("a", 7), ("b", 12), ("c", 64)):
+        labels = np.array([f"{name}{i}" for i in range(size)] + [None], dtype=object)
+        groupings[name] = labels[rng.integers(0, size + 1, n_units)][unit]
+
+    def engine(boot: int, permutations: int) -> float:
+        start = time.perf_counter()
+        bootstrap_intervals(
+            values,
+            questions,
+            groupings,
+            FAIRNESS_METRICS,
+            units=units,
+            n_boot=boot,
+            seed=0,
+            n_permutations=permutations,
+        )
+        return time.perf_counter() - start
+
+    base = engine(0, 0)
+    boot = engine(n_boot, 0) - base
+    perm = engine(0, n_permutations) - base
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(
+        f"scale: {n_questions} questions × {n_units} subgroups ({question.size} samples), "
+        f"{len(groupings)} groupings, 2 metrics:"
+    )
+    print(f"  cell table, point figures: {base:.2f} s")
+    print(
+        f"  {n_boot} bootstrap replicates: {boot:.2f} s (≈ {boot / n_boot * 1000:.1f} s per 1000)"
+    )
+    print(
+        f"  {n_permutations} permutations: {perm:.2f} s "
+        f"(≈ {perm / n_permutations * 1000:.1f} s per 1000)"
+    )
+    print(f"  peak memory of the process: {peak:.2f} GB")
+    return {
+        "questions": n_questions,
+        "subgroups": n_units,
+        "groupings": len(groupings),
+        "bootstrap": n_boot,
+        "permutations": n_permutations,
+        "point_s": base,
+        "bootstrap_per_1000_s": boot / n_boot * 1000,
+        "permutations_per_1000_s": perm / n_permutations * 1000,
+        "peak_gib": peak,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=["all", "score", "fairness", "scale"], default="all")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--questions", type=int, default=420)
+    parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--scale-bootstrap", type=int, default=100)
+    parser.add_argument("--scale-permutations", type=int, default=20)
+    args = parser.parse_args()
+    results: dict[str, Any] = {"script": "benchmarks/bench_score.py"}
+    if RESULTS.exists():
+        results.update(json.loads(RESULTS.read_text(encoding="utf-8")))
+    if args.part in ("all", "score"):
+        results.update(score_part(args.runs, args.questions, args.bootstrap))
+    if args.part in ("all", "fairness"):
+        results["fairness"] = fairness_part(args.runs, args.bootstrap)
+    if args.part in ("all", "scale"):
+        results["scale"] = scale_part(args.scale_bootstrap, args.scale_permutations)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")

@@ -4,7 +4,10 @@ Modules, one stage each: :mod:`~sgbench.scoring.data` (the dataset as arrays),
 :mod:`~sgbench.scoring.predictions` (reading and checking a predictions file),
 :mod:`~sgbench.scoring.metrics` (per-sample metrics, each defined once),
 :mod:`~sgbench.scoring.grouped` (one grouped result with spread figures for any metric),
-:mod:`~sgbench.scoring.bootstrap` (intervals, resampling questions),
+:mod:`~sgbench.scoring.noise` (noise-aware spread and permutation null on cell aggregates),
+:mod:`~sgbench.scoring.bootstrap` (intervals, resampling questions or questions and subgroups),
+:mod:`~sgbench.scoring.fairness` (the fairness block of score and judge reports),
+:mod:`~sgbench.scoring.paired` (the one-sided paired test behind "≈ leader"),
 :mod:`~sgbench.scoring.report` (the report) and :mod:`~sgbench.scoring.parse` (raw model text).
 """
 

@@ -256,13 +256,20 @@ def permuted_means(
     order of a subset of a uniform permutation is a uniform permutation of that subset. So each
     grouping gets an exact permutation null (the groupings' nulls share draws, which makes their
     p-values correlated but each one exact), and the random draws are made once. Work per chunk of
-    replicates: one argsort, then per grouping a mask, a gather and a
-    ``np.add.reduceat`` into groups, on at most :data:`CHUNK_CELLS` values.
+    replicates: one argsort, then per grouping a mask, a gather within each question and one
+    ``bincount`` into groups per metric, on at most :data:`CHUNK_CELLS` values.
     """
     plans = [_plan(cells.counts, grouping) for grouping in groupings]
     width = max((int(plan.per_question.max(initial=0)) for plan in plans), default=0)
     plans = [replace(plan, full=bool((plan.per_question == width).all())) for plan in plans]
     n_questions = cells.shape[0]
+    cell_values = [
+        {
+            name: (cells.counts if name == _COUNTS else cells.sums[name])[plan.question, plan.unit]
+            for name in (*metrics, _COUNTS)
+        }
+        for plan in plans
+    ]
     out = [
         {name: np.zeros((n_permutations, g.size)) for name in (*metrics, _COUNTS)}
         for g in groupings
@@ -270,27 +277,30 @@ def permuted_means(
     if width == 0:
         return [_means(o, metrics) for o in out]
     chunk = max(1, CHUNK_CELLS // (n_questions * width))
+    targets: dict[int, IntArray] = {}  # per plan: replicate × group bin of every position
     for start in range(0, n_permutations, chunk):
         size = min(chunk, n_permutations - start)
         # The ranks of i.i.d. uniform keys are a uniform permutation (ties have probability
-        # ~K²/2⁵⁴), and sorting short rows is faster than rng.permuted's per-row shuffles.
+        # ~K²/2⁵⁴); sorting them is faster than rng.permuted's shuffles, short rows or long.
         base = np.argsort(rng.random((size, n_questions, width)), axis=-1)
-        for plan, result in zip(plans, out, strict=True):
+        for plan, result, values in zip(plans, out, cell_values, strict=True):
             if plan.n_cells == 0:
                 continue
             if plan.full:  # every question keeps every position: nothing to drop
                 kept = base.reshape(size, plan.n_cells)
             else:
                 kept = base[base < plan.per_question[None, :, None]].reshape(size, plan.n_cells)
-            source = np.take(kept + plan.offsets, plan.order, axis=1)
-            for name in (*metrics, _COUNTS):
+            source = kept + plan.offsets  # the cell whose value lands at each labelled position
+            groups = len(plan.fixed_counts)
+            if targets.get(id(plan), np.zeros(0)).size != size * plan.n_cells:
+                targets[id(plan)] = (np.arange(size)[:, None] * groups + plan.label).ravel()
+            target = targets[id(plan)]
+            for name, cell in values.items():
                 if name == _COUNTS and not plan.counts_vary:
                     result[name][start : start + size] = plan.fixed_counts
                     continue
-                table = cells.counts if name == _COUNTS else cells.sums[name]
-                values = table[plan.question, plan.unit][source]
-                sums = np.add.reduceat(values, plan.starts, axis=1)
-                result[name][start : start + size, plan.labels] = sums
+                sums = np.bincount(target, weights=cell[source].ravel(), minlength=size * groups)
+                result[name][start : start + size] = sums.reshape(size, groups)
     return [_means(o, metrics) for o in out]
 
 
@@ -311,11 +321,8 @@ class _Plan:
     """``(C,)`` index of the first labelled cell of each cell's question."""
     full: bool
     """Every question has the largest number of labelled cells of all groupings."""
-    order: IntArray
-    """``(C,)`` the cells sorted by group label (stable)."""
-    starts: IntArray
-    labels: IntArray
-    """Start (in ``order``) and label of each group's run of cells."""
+    label: IntArray
+    """``(C,)`` the group of each labelled cell (a position keeps its label when values move)."""
     counts_vary: bool
     fixed_counts: FloatArray
     """``(G,)`` group counts, which shuffles cannot change when every cell counts the same."""
@@ -327,10 +334,6 @@ def _plan(counts: FloatArray, grouping: Grouping) -> _Plan:
     per_question = labelled.sum(axis=1)
     first = np.concatenate([[0], np.cumsum(per_question)[:-1]])
     label = grouping.of_unit[unit]
-    order = np.argsort(label, kind="stable")
-    sorted_labels = label[order]
-    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
-    starts = starts if len(order) else np.zeros(0, dtype=np.int64)
     cell_counts = counts[question, unit]
     return _Plan(
         per_question=per_question,
@@ -339,9 +342,7 @@ def _plan(counts: FloatArray, grouping: Grouping) -> _Plan:
         unit=unit,
         offsets=first[question].astype(np.int32),
         full=False,
-        order=order,
-        starts=starts,
-        labels=sorted_labels[starts] if len(order) else np.zeros(0, dtype=np.int64),
+        label=label,
         counts_vary=bool(np.ptp(cell_counts) > 0) if len(unit) else False,
         fixed_counts=np.bincount(label, weights=cell_counts, minlength=grouping.size).astype(
             np.float64
