@@ -110,9 +110,21 @@ def interval_text(ci: Sequence[float | None] | None) -> str:
 
 
 FAIRNESS_HEADER: Final = (
-    f"{'groups':<20}{'metric':<12}{'cv_between':>11}  {'95% CI':<16}{'sd_between':>11}"
-    f"{'sd_noise':>10}{'p':>7}{'gap':>8}{'norm_range':>11}  worst"
+    f"{'groups':<20}{'metric':<12}{'read first [95% CI]':<46}{'p':>6}{'sd_noise':>10}"
+    f"{'norm_range':>11}  worst"
 )
+
+
+def lead_text(entry: Mapping[str, Any]) -> str:
+    """The entry's lead figures (the keys before ``p_value``), the last with its interval:
+    ``cv_between 0.117 [0.091, 0.136]`` or ``gap 0.258, sd_between 0.059 [0.046, 0.069]``."""
+    keys = list(entry)
+    lead = keys[: keys.index("p_value")]
+    parts = [f"{name} {number(entry[name])}" for name in lead]
+    ci = entry["ci"].get(lead[-1]) if lead else None
+    if ci is not None:
+        parts[-1] += f" {interval_text(ci)}"
+    return ", ".join(parts)
 
 
 def fairness_lines(blocks: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[str]:
@@ -125,16 +137,14 @@ def fairness_lines(blocks: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> lis
             degenerate = "*" if e["norm_range_degenerate"] else " "
             mark = f"  ({NO_GAP})" if e["no_detectable_gap"] else ""
             lines.append(
-                f"{label:<20}{metric:<12}{number(e.get('cv_between'), 11)}  "
-                f"{interval_text(e['ci'].get('cv_between')):<16}"
-                f"{number(e.get('sd_between'), 11)}{number(e.get('sd_noise'), 10)}"
-                f"{number(e['p_value'], 7)}{number(e['gap'], 8)}{number(e['norm_range'], 10)}"
-                f"{degenerate} {worst['group']} ({worst['value']:.3f}){mark}"
+                f"{label:<20}{metric:<12}{lead_text(e):<46}{number(e['p_value'], 6)}"
+                f"{number(e.get('sd_noise'), 10)}{number(e['norm_range'], 10)}{degenerate} "
+                f"{worst['group']} ({worst['value']:.3f}){mark}"
             )
     return lines
 
 
 FAIRNESS_NOTE: Final = (
-    "read cv_between (spread beyond sampling noise) and p (permutation null) first; "
+    "read first: the spread beyond sampling noise, and p of the permutation null; "
     "* norm_range degenerate (a group at 0)"
 )
