@@ -145,8 +145,11 @@ def unit_multiplicities(n_units: int, n_boot: int, seed: int) -> FloatArray:
 def _percentiles(replicates: FloatArray) -> FloatArray:
     """The two-sided percentile interval; replicates that are NaN (no group drawn) are left out."""
     tail = (1.0 - CONFIDENCE) / 2.0 * 100.0
-    if np.isnan(replicates).all(axis=0).any():
+    missing = np.isnan(replicates)
+    if missing.all(axis=0).any():
         return np.full((2, *replicates.shape[1:]), np.nan)
+    if not missing.any():  # nanpercentile goes column by column; percentile is vectorised
+        return np.percentile(replicates, [tail, 100.0 - tail], axis=0)
     return np.nanpercentile(replicates, [tail, 100.0 - tail], axis=0)
 
 
