@@ -27,6 +27,7 @@ import argparse
 import hashlib
 import itertools
 import json
+import os
 import resource
 import statistics
 import tempfile
@@ -155,13 +156,16 @@ def write_fixture(root: Path, n_questions: int, seed: int = 0) -> tuple[Path, Pa
     return dataset, predictions
 
 
-def timed(function: Callable[[], object], runs: int) -> list[float]:
-    """Wall-clock seconds of ``runs`` calls."""
+def timed(function: Callable[[], object], runs: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock seconds of ``runs`` calls; with ``cpu``, their CPU seconds are appended to it
+    (on a shared machine CPU time moves less with the other processes' load than wall time)."""
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         function()
         times.append(time.perf_counter() - start)
+        if cpu is not None:
+            cpu.append(time.process_time() - start_cpu)
     return times
 
 
@@ -227,9 +231,12 @@ def fairness_part(runs: int, n_boot: int) -> dict[str, Any]:
                 n_permutations=1000 if with_groups else 0,
             )
 
-        fair = timed(lambda: engine(True), runs)
-        plain = timed(lambda: engine(False), runs)
+        fair_cpu: list[float] = []
+        plain_cpu: list[float] = []
+        fair = timed(lambda: engine(True), runs, fair_cpu)
+        plain = timed(lambda: engine(False), runs, plain_cpu)
     extra = statistics.median(fair) - statistics.median(plain)
+    extra_cpu = statistics.median(fair_cpu) - statistics.median(plain_cpu)
     print(
         f"embedded default test_ood ({data.items.n} samples, {len(groupings)} groupings), "
         f"random baseline, {n_boot} bootstrap replicates, {runs} runs:"
@@ -238,7 +245,10 @@ def fairness_part(runs: int, n_boot: int) -> dict[str, Any]:
     print(f"  score_predictions with 0 permutations:     {spread_text(without)}")
     print(f"  fairness engine (noise figures, intervals, 1000 permutations): {spread_text(fair)}")
     print(f"  the same call without groupings (metric intervals only):       {spread_text(plain)}")
-    print(f"  fairness work costs {extra:.3f} s (median difference)")
+    print(
+        f"  fairness work costs {extra:.3f} s wall, {extra_cpu:.3f} s CPU (median differences; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
     return {
         "runs": runs,
         "bootstrap": n_boot,
@@ -250,6 +260,8 @@ def fairness_part(runs: int, n_boot: int) -> dict[str, Any]:
         "engine_median_s": statistics.median(fair),
         "engine_without_groupings_median_s": statistics.median(plain),
         "extra_s": extra,
+        "extra_cpu_s": extra_cpu,
+        "load_average": os.getloadavg()[0],
     }
 
 

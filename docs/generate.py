@@ -257,6 +257,7 @@ def baseline_figures(dataset: Path, scratch: Path) -> dict[str, str]:
             for metric in ("accuracy", "nmae"):
                 spread = report["fairness"]["subgroup"][metric]["norm_range"]
                 out[f"{key}.norm_range_{metric}"] = _f3(spread)
+            out.update(fairness_figures(key, report["fairness"]["subgroup"]))
             out[f"{key}.fallback"] = _n(result.n_fallback)
             out[f"{key}.missing"] = _n(report["n_missing"])
     return out
@@ -458,6 +459,52 @@ def target_figures(dataset: Path, scratch: Path) -> dict[str, str]:
     return out
 
 
+def fairness_figures(key: str, subgroup: Mapping[str, Any]) -> dict[str, str]:
+    """One baseline's noise-aware fairness across subgroups (docs/metrics-and-fairness.md)."""
+    accuracy, nmae = subgroup["accuracy"], subgroup["nmae"]
+    low, high = accuracy["ci"]["cv_between"]
+    null = accuracy["null"]["mean"]
+    degenerate = " (degenerate)" if nmae["norm_range_degenerate"] else ""
+    return {
+        f"{key}.cv_between": f"{_f3(accuracy['cv_between'])} [{_f3(low)}, {_f3(high)}]",
+        f"{key}.p_accuracy": _f3(accuracy["p_value"]),
+        f"{key}.null_norm_range": f"{_f3(accuracy['norm_range'])} ({_f3(null['norm_range'])})",
+        f"{key}.null_cv": f"{_f3(accuracy['cv'])} ({_f3(null['cv'])})",
+        f"{key}.nmae_gap": _f3(nmae["gap"]),
+        f"{key}.nmae_sd_between": _f3(nmae["sd_between"]),
+        f"{key}.p_nmae": _f3(nmae["p_value"]),
+        f"{key}.nmae_norm_range": _f3(nmae["norm_range"]) + degenerate,
+        f"{key}.null_share": _pct(null["norm_range"] / accuracy["norm_range"], 0),
+    }
+
+
+def worked_example_figures() -> dict[str, str]:
+    """The worked example of sgbench.scoring.noise, computed by the library: group a scores
+    1, 1, 0 and group b 0, 0, 0 on three questions (exact p-value 0.5)."""
+    import numpy as np
+
+    from sgbench.scoring.bootstrap import bootstrap_intervals
+
+    groups = ["a", "b"] * 3
+    result = bootstrap_intervals(
+        {"m": np.array([1.0, 0.0, 1.0, 0.0, 0.0, 0.0])},
+        ["1", "1", "2", "2", "3", "3"],
+        {"g": groups},
+        ["m"],
+        units=groups,
+        n_boot=0,
+        seed=0,
+        n_permutations=100_000,
+    )
+    spread = result.spreads["g"]["m"]
+    assert spread.null is not None
+    out = {f"example.{k}": f"{v:.4f}" for k, v in spread.figures.items()}
+    out["example.se"] = ", ".join(f"{se:.4f}" for se in spread.standard_errors)
+    out["example.p_value"] = f"{spread.null.p_value:.4f}"
+    out["example.n_permutations"] = _n(spread.null.n_permutations)
+    return out
+
+
 def stats_figures(dataset: Path, chart: Path | None = None) -> dict[str, str]:
     """The value landscape of the embedded default (``sgbench stats``); draws ``chart`` if given."""
     from sgbench.stats import compute_stats, write_stats
@@ -522,6 +569,19 @@ def benchmark_figures(results: Path) -> dict[str, str]:
         out[f"bench_score.{key}"] = _n(score[key])
     out["bench_score.missing"] = _pct(score["missing_share"], 0)
     out["bench_score.median"] = f"{score['median_s']:.2f} s"
+    fairness = score["fairness"]
+    out["bench_score.fairness.runs"] = _n(fairness["runs"])
+    out["bench_score.fairness.extra"] = f"{fairness['extra_s']:.2f} s"
+    out["bench_score.fairness.extra_cpu"] = f"{fairness['extra_cpu_s']:.2f} s"
+    out["bench_score.fairness.load"] = f"{fairness['load_average']:.0f}"
+    out["bench_score.fairness.score"] = f"{fairness['score_median_s']:.2f} s"
+    out["bench_score.fairness.score_without"] = (
+        f"{fairness['score_without_permutations_median_s']:.2f} s"
+    )
+    scale = score["scale"]
+    out["bench_score.scale.bootstrap"] = f"{scale['bootstrap_per_1000_s']:.0f} s"
+    out["bench_score.scale.permutations"] = f"{scale['permutations_per_1000_s']:.0f} s"
+    out["bench_score.scale.peak"] = f"{scale['peak_gib']:.1f} GiB"
     reports = json.loads((results / "bench_reports.json").read_text(encoding="utf-8"))
     for key in ("runs", "bootstrap", "test_ood_samples", "leaderboard_entries", "judgments"):
         out[f"bench_reports.{key}"] = _n(reports[key])
@@ -595,6 +655,7 @@ def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str,
         out.update(catalogue_figures())
         out.update(layout_figures())
         out.update(baseline_figures(dataset, scratch))
+        out.update(worked_example_figures())
         out.update(stats_figures(dataset, chart))
         out.update(target_figures(dataset, scratch))
     out.update(paper_count_figures())
