@@ -8,7 +8,8 @@ Builds the embedded SYNTHETIC default into a temporary folder, then times, media
 - ``judge_report`` on a synthetic judgments file: every ``test_ood`` sample in both orders,
   three criteria, seeded random verdicts.
 
-All with 1,000 bootstrap replicates. Prints the figures and writes them to
+All with 1,000 bootstrap replicates and the default 1,000 permutations (fairness p-values and
+the ≈ leader test). Prints the figures and writes them to
 ``benchmarks/results/bench_reports.json``, which ``docs/generate.py`` quotes. Usage::
 
     python benchmarks/bench_reports.py [--runs 3] [--entries 4]
