@@ -158,6 +158,15 @@ def test_shuffles_stay_within_questions_and_keep_totals() -> None:
     assert len({tuple(row) for row in values}) > 1
 
 
+def test_one_group_has_no_p_value() -> None:
+    """A single group has no spread: no p-value (not the smallest one), and no gap mark."""
+    frame = table(
+        [(q, s, "only", v) for q, s, v in [("1", "a", 1.0), ("1", "b", 0.0), ("2", "a", 1.0)]]
+    )
+    null = spread_of(frame, n_permutations=20)["null"]
+    assert math.isnan(null.p_value)  # type: ignore[attr-defined]
+
+
 def test_grouping_must_follow_units() -> None:
     with pytest.raises(ValueError, match="different groups"):
         unit_grouping(["a", "b"], np.array([0, 0]), 1)

@@ -67,7 +67,7 @@ def fairness_entry(
     if spread is not None:
         figures.update({f: finite(spread.figures[f]) for f in NOISE_FIGURES})
     null = spread.null if spread is not None else None
-    p_value = None if null is None else null.p_value
+    p_value = None if null is None else finite(null.p_value)
     entry: dict[str, Any] = {f: figures.get(f) for f in lead}
     entry["p_value"] = p_value
     entry["no_detectable_gap"] = no_detectable_gap(p_value)
@@ -82,7 +82,7 @@ def fairness_entry(
         else {
             "n_permutations": null.n_permutations,
             "statistic": "sd_observed",
-            "p_value": null.p_value,
+            "p_value": finite(null.p_value),
             "mean": {k: finite(v) for k, v in null.mean.items()},
         }
     )

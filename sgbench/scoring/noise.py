@@ -249,7 +249,8 @@ class Null:
     """Figure (``norm_range``, ``cv``, ``gap``, ``ratio``, ``sd_observed``) → its mean over the
     permutations."""
     p_value: float
-    """Add-one share of permutations whose ``sd_observed`` is at least the observed one."""
+    """Add-one share of permutations whose ``sd_observed`` is at least the observed one (NaN with
+    fewer than two groups)."""
 
 
 def permuted_means(
@@ -391,14 +392,17 @@ def _means(result: Mapping[str, FloatArray], metrics: Sequence[str]) -> dict[str
 
 
 def null_of(observed: FloatArray, permuted: FloatArray) -> Null:
-    """The :class:`Null` of one metric: ``observed`` ``(G,)`` and ``permuted`` ``(P, G)`` values."""
+    """The :class:`Null` of one metric: ``observed`` ``(G,)`` and ``permuted`` ``(P, G)`` values.
+
+    With fewer than two groups there is no spread to test: ``p_value`` is NaN.
+    """
     figures = spread(permuted)
     sd = _sd(permuted)
     mean = {name: _mean(figures[name]) for name in FIGURES}
     mean[NULL_STATISTIC] = _mean(sd)
     reference = float(_sd(observed))
     at_least = int(np.count_nonzero(sd >= reference - _TIE))
-    p_value = (1 + at_least) / (1 + permuted.shape[0])
+    p_value = (1 + at_least) / (1 + permuted.shape[0]) if np.isfinite(reference) else float("nan")
     return Null(n_permutations=int(permuted.shape[0]), mean=mean, p_value=p_value)
 
 
