@@ -195,15 +195,27 @@ def baseline_files(
 
 
 def test_null_random_baseline_shows_no_gap(
-    built_default: Path, baseline_files: dict[str, Path]
+    built_default: Path, baseline_files: dict[str, Path], tmp_path: Path
 ) -> None:
-    """NULL: the random baseline treats every subgroup alike."""
-    report = score_predictions(baseline_files["random"], built_default, n_boot=200)
+    """NULL: the random baseline treats every subgroup alike (its expected accuracy differs
+    between subgroups only through tied modes, by well under 0.01). A test at level 0.05 still
+    flags one random draw in twenty, so the check is over sixteen seeded draws: the spread
+    beyond noise is ~0 and the p-values are not small more often than chance allows (three or
+    more of sixteen below 0.05 has probability 0.04 under the null)."""
+    cv_between, small = [], 0
+    for seed in range(16):
+        path = tmp_path / f"random-{seed}.jsonl"
+        path.write_text(run_baseline("random", built_default, seed=seed).to_jsonl(), "utf-8")
+        report = score_predictions(path, built_default, n_boot=0, n_permutations=200)
+        block = report.to_dict()["fairness"]["subgroup"]["accuracy"]
+        cv_between.append(block["cv_between"])
+        small += block["p_value"] < 0.05
+    assert float(np.median(cv_between)) <= 0.02
+    assert small <= 2
+    # The descriptive figure of the leaderboard's draw (seed 0) is mostly noise: about as large
+    # as under shuffled labels.
+    report = score_predictions(baseline_files["random"], built_default, n_boot=0)
     block = report.to_dict()["fairness"]["subgroup"]["accuracy"]
-    assert block["cv_between"] <= 0.02
-    assert block["p_value"] >= 0.05
-    assert block["no_detectable_gap"] is True
-    # The descriptive figure is mostly noise: about as large as under shuffled labels.
     assert block["norm_range"] < 1.5 * block["null"]["mean"]["norm_range"]
 
 
