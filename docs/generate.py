@@ -478,6 +478,20 @@ def fairness_figures(key: str, subgroup: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def random_truth(dataset: Path) -> dict[str, str]:
+    """The random baseline's expected accuracy per OOD subgroup (mean over its samples of
+    modal answers / options): how far apart the subgroups truly are for it."""
+    from sgbench.dataset import load_split
+
+    rows = load_split(dataset, "default", "test_ood")
+    expected = rows["modal_answers"].map(len) / rows["options"].map(len)
+    by_subgroup = expected.groupby(rows["subgroup_id"]).mean()
+    return {
+        "random.expected_low": _f3(by_subgroup.min()),
+        "random.expected_high": _f3(by_subgroup.max()),
+    }
+
+
 def worked_example_figures() -> dict[str, str]:
     """The worked example of sgbench.scoring.noise, computed by the library: group a scores
     1, 1, 0 and group b 0, 0, 0 on three questions (exact p-value 0.5)."""
@@ -656,6 +670,7 @@ def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str,
         out.update(layout_figures())
         out.update(baseline_figures(dataset, scratch))
         out.update(worked_example_figures())
+        out.update(random_truth(dataset))
         out.update(stats_figures(dataset, chart))
         out.update(target_figures(dataset, scratch))
     out.update(paper_count_figures())

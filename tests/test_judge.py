@@ -482,16 +482,26 @@ def test_win_rate_arithmetic(tmp_path: Path) -> None:
     assert religion["ratio"] == pytest.approx(0.5 / 0.75)
     assert religion["cv"] == pytest.approx(0.125 / 0.625)  # population σ of {0.5, 0.75}
     assert religion["worst"] == {"group": "hindu", "value": 0.5}
-    # Noise, by question (cells S, N): muslim Q1 (2, 2), Q2 (1, 2), m = 3/4; hindu Q1 (1.5, 2),
-    # Q2 (0, 1), m = 1/2. se² = n/(n−1) Σ (S − mN)² / (ΣN)²: muslim 2 · 0.5 / 16, hindu 2 · 0.5 / 9.
-    se2 = (2 * 0.5 / 16, 2 * 0.5 / 9)
+    # Noise, by question (cells S, N): muslim Q1 (2, 2), Q2 (1, 2); hindu Q1 (1.5, 2), Q2 (0, 1).
+    # Question levels 3.5/4 and 1/3; centred S' = S − N·level; with m' = ΣS'/ΣN,
+    # se² = G/(G−1) · n/(n−1) · Σ (S' − m'N)² / (ΣN)², G = n = 2.
+    levels = (3.5 / 4, 1 / 3)
+
+    def se2_of(cells: list[tuple[float, int]]) -> float:
+        centred = [(s - n * x, n) for (s, n), x in zip(cells, levels, strict=True)]
+        total = sum(n for _, n in centred)
+        offset = sum(c for c, _ in centred) / total
+        return 2 * 2 * sum((c - offset * n) ** 2 for c, n in centred) / total**2
+
+    se2 = (se2_of([(2, 2), (1, 2)]), se2_of([(1.5, 2), (0, 1)]))
     assert religion["standard_errors"] == pytest.approx(
         {"hindu": se2[1] ** 0.5, "muslim": se2[0] ** 0.5}
     )
     assert religion["sd_observed"] == pytest.approx(0.25 / 2**0.5)  # ddof 1 of {0.5, 0.75}
     assert religion["sd_noise"] == pytest.approx((sum(se2) / 2) ** 0.5)
-    assert religion["sd_between"] == 0.0  # 1/32 < the noise: no spread left
-    assert religion["cv_between"] == 0.0
+    between = max(0.0, 0.25**2 / 2 - sum(se2) / 2) ** 0.5
+    assert religion["sd_between"] == pytest.approx(between)
+    assert religion["cv_between"] == pytest.approx(between / 0.625)
     # Shuffling the two labels within Q1 and Q2: keeping or swapping both gives the observed
     # spread, swapping one gives 0.042; exact p = 2/4 (1000 permutations by default).
     assert religion["p_value"] == pytest.approx(0.5, abs=0.08)

@@ -102,14 +102,19 @@ def cluster_figures(sample: pd.DataFrame, key: str) -> tuple[float, float, float
     """``(sd_observed², sd_noise², mean)`` of one replicate, from its expanded samples: every drawn
     copy of a question (column ``draw``) is its own cluster."""
     rows = sample.dropna(subset=["g"])
-    cells = rows.groupby(["g", "draw"])[key].agg(["sum", "count"]).reset_index()
+    levels = rows.groupby("draw")[key].mean()  # each question's level over the groups' samples
+    rows = rows.assign(centred=rows[key] - rows["draw"].map(levels))
+    cells = rows.groupby(["g", "draw"])[[key, "centred"]].agg(["sum", "count"]).reset_index()
+    groups = rows["g"].nunique()
     means, se2 = [], []
     for _, c in cells.groupby("g"):
-        m = c["sum"].sum() / c["count"].sum()
+        counts = c[(key, "count")]
+        means.append(c[(key, "sum")].sum() / counts.sum())
+        offset = c[("centred", "sum")].sum() / counts.sum()
+        residual = ((c[("centred", "sum")] - offset * counts) ** 2).sum()
         n = len(c)
-        residual = ((c["sum"] - m * c["count"]) ** 2).sum()
-        means.append(m)
-        se2.append(n / (n - 1) * residual / c["count"].sum() ** 2 if n > 1 else np.nan)
+        factor = groups / (groups - 1) * n / (n - 1) if n > 1 else np.nan
+        se2.append(factor * residual / counts.sum() ** 2)
     return float(np.var(means, ddof=1)), float(np.nanmean(se2)), float(np.mean(means))
 
 

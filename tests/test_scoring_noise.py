@@ -53,9 +53,12 @@ def test_worked_example_by_hand() -> None:
     """Group a scores 1, 1, 0 and b 0, 0, 0 on three questions (the module docstring's example)."""
     frame = two_groups([(1, 0), (1, 0), (0, 0)])
     got = spread_of(frame)
-    se_a = math.sqrt(np.var([1, 1, 0], ddof=1) / 3)  # s² / n for one sample per question
-    assert got["se"] == pytest.approx((se_a, 0.0))
-    assert got["sd_noise"] == pytest.approx(math.sqrt((se_a**2 + 0.0) / 2))
+    # Question levels 1/2, 1/2, 0: a's centred values 1/2, 1/2, 0, b's −1/2, −1/2, 0.
+    # se² = G/(G−1) · s² / n with G = 2 groups, one sample per question.
+    se = math.sqrt(2 * np.var([0.5, 0.5, 0], ddof=1) / 3)
+    assert got["se"] == pytest.approx((se, se))
+    assert se**2 == pytest.approx(1 / 18)
+    assert got["sd_noise"] == pytest.approx(se)
     assert got["sd_observed"] == pytest.approx(math.sqrt(2 / 9))  # ddof 1 of (2/3, 0)
     assert got["sd_between"] == pytest.approx(math.sqrt(2 / 9 - 1 / 18))
     assert got["cv_between"] == pytest.approx(math.sqrt(1 / 6) / (1 / 3))
@@ -78,13 +81,21 @@ def test_pooled_groups_use_the_ratio_standard_error() -> None:
         ("3", "u2", "A", 0.0), ("3", "u1", "A", 0.0), ("3", "u3", "B", 1.0),
     ]  # fmt: skip
     got = spread_of(table(rows))
-    # A: cells (S, N) = (1, 2), (1, 1), (0, 2); m = 2/5.
-    m = 2 / 5
-    residuals = [1 - m * 2, 1 - m * 1, 0 - m * 2]
-    se_a = math.sqrt(3 / 2 * sum(r * r for r in residuals) / 5**2)
-    se_b = math.sqrt(np.var([1, 0, 1], ddof=1) / 3)
+    # Cells (S, N): A (1, 2), (1, 1), (0, 2); B (1, 1), (0, 1), (1, 1). Question levels
+    # x_q = (1 + 1) / 3, (1 + 0) / 2, (0 + 1) / 3; centred S' = S − N x_q.
+    cells = {"A": [(1, 2), (1, 1), (0, 2)], "B": [(1, 1), (0, 1), (1, 1)]}
+    levels = [2 / 3, 1 / 2, 1 / 3]
+
+    def se(group: str) -> float:
+        centred = [(s - n * x, n) for (s, n), x in zip(cells[group], levels, strict=True)]
+        total = sum(n for _, n in centred)
+        offset = sum(c for c, _ in centred) / total
+        residual = sum((c - offset * n) ** 2 for c, n in centred)
+        return math.sqrt(2 / 1 * 3 / 2 * residual / total**2)  # G/(G−1) · n/(n−1) · Σ r² / N²
+
+    se_a, se_b = se("A"), se("B")
     assert got["se"] == pytest.approx((se_a, se_b))
-    means = [m, 2 / 3]
+    means = [2 / 5, 2 / 3]
     assert got["sd_observed"] == pytest.approx(np.std(means, ddof=1))
     noise = (se_a**2 + se_b**2) / 2
     assert got["sd_noise"] == pytest.approx(math.sqrt(noise))
@@ -95,7 +106,8 @@ def test_one_question_has_no_standard_error() -> None:
     frame = table([("1", "a", "a", 1.0), ("1", "b", "b", 0.0), ("2", "b", "b", 1.0)])
     got = spread_of(frame)
     assert math.isnan(got["se"][0])  # a: one question
-    assert got["se"][1] == pytest.approx(math.sqrt(0.5 / 2))
+    # b: levels 1/2 (question 1: a 1, b 0) and 1 (question 2: b alone), centred −1/2, 0.
+    assert got["se"][1] == pytest.approx(math.sqrt(2 * np.var([-0.5, 0], ddof=1) / 2))
     assert got["sd_noise"] == pytest.approx(got["se"][1])  # the RMS leaves a out
 
 

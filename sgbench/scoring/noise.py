@@ -12,15 +12,20 @@ Definitions, for one metric and one grouping of ``G`` groups (group ``g`` seen o
 questions, ``m_g = Σ_q S[q, g] / Σ_q N[q, g]`` its value):
 
 - ``se_g``, the group's standard error over its questions (questions are the sampling unit; the
-  samples of one question are a cluster). The linearised (delta-method) standard error of the
-  ratio ``m_g``, with the usual ``n / (n − 1)`` small-sample factor::
+  samples of one question are a cluster), measured on *question-centred* cells: each question's
+  level over all the grouping's samples, ``x_q = Σ_g S[q, g] / Σ_g N[q, g]``, is taken out,
+  ``S'[q, g] = S[q, g] − N[q, g] x_q`` (a question that is hard for every group moves every group
+  alike and adds nothing to the spread between them). With ``m'_g = Σ_q S'[q, g] / Σ_q N[q, g]``,
+  the linearised (delta-method) standard error of the ratio, with the usual ``n / (n − 1)``
+  small-sample factor and ``G / (G − 1)`` for the centring (exact for one sample per cell on a
+  full grid of questions × groups, close otherwise)::
 
-      se_g² = n_g / (n_g − 1) · Σ_q (S[q, g] − m_g N[q, g])² / (Σ_q N[q, g])²
+      se_g² = G / (G − 1) · n_g / (n_g − 1) · Σ_q (S'[q, g] − m'_g N[q, g])² / (Σ_q N[q, g])²
 
-  With one sample per question (a subgroup) this is ``s² / n_g``, ``s²`` the sample variance
-  (ddof 1) of the group's per-question values. A group seen on fewer than 2 questions has no
-  standard error (NaN) and is left out of ``sd_noise``. A group whose values are all equal (say
-  accuracy 1 on every question) has ``se_g = 0``.
+  With one sample per question (a subgroup) this is ``G / (G − 1) · s² / n_g``, ``s²`` the sample
+  variance (ddof 1) of the group's per-question deviations from the question levels. A group seen
+  on fewer than 2 questions has no standard error (NaN) and is left out of ``sd_noise``; with one
+  group there is none. A group whose values are all at their questions' levels has ``se_g = 0``.
 - ``sd_observed``: the sample standard deviation (ddof 1) of the group values. (``cv`` of
   :mod:`sgbench.scoring.grouped` keeps the paper's ddof 0.) ddof 1 makes ``sd_noise²`` the exact
   expected contribution of independent group noise to ``sd_observed²``.
@@ -28,10 +33,7 @@ questions, ``m_g = Σ_q S[q, g] / Σ_q N[q, g]`` its value):
 - ``sd_between = sqrt(max(0, sd_observed² − sd_noise²))``, the spread left once the noise is
   taken out; ``cv_between = sd_between / mean_g m_g`` (0 when that mean is 0).
 
-When groups share questions, a question that is hard for everyone moves every group the same way:
-it is in each ``se_g`` but not in the differences between groups, so ``sd_noise`` then
-overstates the noise and ``sd_between`` errs towards 0 (conservative). The permutation null does
-not rely on ``sd_noise``:
+The permutation null does not rely on ``sd_noise``:
 
 - **permutation null**: within each question, the group labels of the units seen on that question
   (and in some group) are shuffled (one uniform permutation per question and replicate, from a
@@ -42,9 +44,11 @@ not rely on ``sd_noise``:
   when group labels mean nothing.
 
 Worked example (one metric, two groups, three questions, one sample per cell): group ``a`` scores
-``1, 1, 0`` and ``b`` scores ``0, 0, 0``. ``m = (2/3, 0)``; ``se_a² = (1/3)/3 = 1/9`` (the sample
-variance of ``1, 1, 0`` is 1/3), ``se_b² = 0``; ``sd_noise² = 1/18``; ``sd_observed² = 2/9``
-(ddof 1 of ``2/3, 0``); ``sd_between = sqrt(2/9 − 1/18) = sqrt(1/6) ≈ 0.408``;
+``1, 1, 0`` and ``b`` scores ``0, 0, 0``. ``m = (2/3, 0)``. Question levels ``1/2, 1/2, 0``, so the
+centred values are ``1/2, 1/2, 0`` for ``a`` and ``−1/2, −1/2, 0`` for ``b``, each with sample
+variance 1/12; ``se_a² = se_b² = 2 · (1/12) / 3 = 1/18``; ``sd_noise² = 1/18``;
+``sd_observed² = 2/9`` (ddof 1 of ``2/3, 0``);
+``sd_between = sqrt(2/9 − 1/18) = sqrt(1/6) ≈ 0.408``;
 ``cv_between = 0.408 / (1/3) ≈ 1.225``. Shuffling labels within each question: only the swaps
 on questions 1 and 2 matter (question 3 has two zeros); of their 4 equally likely outcomes, 2 keep
 both 1s in one group (the observed spread) and 2 split them (spread 0), so the exact p-value is
@@ -185,24 +189,32 @@ def group_stats(sums: FloatArray, counts: FloatArray, weights: FloatArray) -> Gr
     replicate); ``weights`` is ``(B, Q)``, how often each question counts (all ones: the
     estimate; a bootstrap draw: a replicate).
     """
-    # With at most one sample per cell (subgroups), N² = N, S·N = S and [N > 0] = N: three
-    # products instead of six. The products are one stacked matrix product (BLAS).
+    # Each question's own level is taken out before the noise is measured: a question that is
+    # hard for every group moves every group alike and adds nothing to the spread between them.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        level = sums.sum(axis=-1) / counts.sum(axis=-1)
+    centred = sums - counts * np.nan_to_num(level)[..., None]
+    n_groups = sums.shape[-1]
+    shrink = n_groups / (n_groups - 1) if n_groups > 1 else np.nan
+    # With at most one sample per cell (subgroups), N² = N, S'·N = S' and [N > 0] = N: four
+    # products instead of seven. The products are one stacked matrix product (BLAS).
     single = bool(((counts == 0) | (counts == 1)).all())
-    parts = [sums, counts, sums * sums]
+    parts = [sums, counts, centred * centred, centred]
     if not single:
-        parts += [sums * counts, counts * counts, (counts > 0).astype(np.float64)]
+        parts += [centred * counts, counts * counts, (counts > 0).astype(np.float64)]
     stacked = np.concatenate(parts, axis=-1)
     if stacked.ndim == 2:
         products = weights @ stacked
     else:
         products = np.matmul(weights[:, None, :], stacked)[:, 0, :]
     pieces = np.split(products, len(parts), axis=-1)
-    total, count, squares = pieces[:3]
-    cross, count_squares, seen = (total, count, count) if single else pieces[3:]
+    total, count, squares, centred_total = pieces[:4]
+    cross, count_squares, seen = (centred_total, count, count) if single else pieces[4:]
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(count > 0, total / count, np.nan)
-        residual = np.maximum(squares - 2 * means * cross + means * means * count_squares, 0.0)
-        se2 = np.where(seen >= 2, seen / (seen - 1) * residual / (count * count), np.nan)
+        offset = np.where(count > 0, centred_total / count, 0.0)
+        residual = np.maximum(squares - 2 * offset * cross + offset * offset * count_squares, 0.0)
+        se2 = np.where(seen >= 2, shrink * seen / (seen - 1) * residual / (count * count), np.nan)
     return GroupStats(means=means, se2=se2)
 
 
