@@ -37,7 +37,7 @@ def test_every_interval_is_the_scorers(board: Leaderboard, dataset: Path) -> Non
         ).to_dict()
         expected = {"accuracy": report["ci"]["accuracy"], "nmae": report["ci"]["nmae"]}
         for metric in ("accuracy", "nmae"):
-            for figure in ("norm_range", "cv"):
+            for figure in ("sd_between", "cv_between"):
                 expected[f"{metric}.{figure}"] = report["fairness"]["subgroup"][metric]["ci"][
                     figure
                 ]
