@@ -491,22 +491,48 @@ def _connection(endpoint: Endpoint) -> tuple[http.client.HTTPConnection, str]:
     return conn, urllib.parse.urlunsplit(parts)
 
 
-def _shut(conn: http.client.HTTPConnection) -> None:
+def _shut(sock: socket.socket | None) -> None:
     """Abort a connection from another thread: its blocked reads and writes return at once."""
-    sock = conn.sock
     if sock is not None:
         with suppress(OSError):  # already closed
             sock.shutdown(socket.SHUT_RDWR)
 
 
-def _exchange(
-    conn: http.client.HTTPConnection, target: str, body: bytes, headers: Mapping[str, str]
-) -> tuple[int, str, http.client.HTTPMessage, bytes]:
-    """Send the request, read the status, headers and at most one byte more than the cap."""
-    conn.request("POST", target, body=body, headers=dict(headers))
-    reply = conn.getresponse()
-    data = reply.read(MAX_BODY_BYTES + 1)
-    return reply.status, reply.reason, reply.headers, data
+class _Exchange:
+    """One request on one connection, abortable from another thread at any point.
+
+    The socket is kept here because ``http.client`` forgets it (``conn.sock = None``) once a
+    ``Connection: close`` reply starts, while the body is still being read from it.
+    """
+
+    def __init__(self, conn: http.client.HTTPConnection) -> None:
+        self.conn = conn
+        self.sock: socket.socket | None = None
+        self.aborted = False
+        self.guard = threading.Lock()
+
+    def abort(self) -> None:
+        """Shut the socket (now, or as soon as it is connected)."""
+        with self.guard:
+            self.aborted = True
+            sock = self.sock
+        _shut(sock)
+
+    def run(
+        self, target: str, body: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, str, http.client.HTTPMessage, bytes]:
+        """Send the request; the status, reason, headers and at most one byte more than the
+        cap of the body."""
+        self.conn.connect()
+        with self.guard:
+            self.sock = self.conn.sock
+            aborted = self.aborted
+        if aborted:
+            _shut(self.sock)
+        self.conn.request("POST", target, body=body, headers=dict(headers))
+        reply = self.conn.getresponse()
+        data = reply.read(MAX_BODY_BYTES + 1)
+        return reply.status, reply.reason, reply.headers, data
 
 
 def post_chat(
@@ -535,18 +561,19 @@ def post_chat(
     if cancel is not None and cancel.is_set():
         raise RequestFailed("cancelled", retryable=False)
     conn, target = _connection(endpoint)
+    exchange = _Exchange(conn)
     expired = threading.Event()
 
     def expire() -> None:
         expired.set()
-        _shut(conn)
+        exchange.abort()
 
     watchdog = threading.Timer(endpoint.timeout, expire)
     watchdog.daemon = True
     try:
-        with cancel.watch(lambda: _shut(conn)) if cancel is not None else _nothing():
+        with cancel.watch(exchange.abort) if cancel is not None else _nothing():
             watchdog.start()
-            status, reason, reply_headers, body = _exchange(conn, target, payload, headers)
+            status, reason, reply_headers, body = exchange.run(target, payload, headers)
     except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
         if cancel is not None and cancel.is_set():
             raise RequestFailed("cancelled", retryable=False) from None
