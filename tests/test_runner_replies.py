@@ -271,7 +271,7 @@ def test_timeout_bounds_the_whole_request(
     server = start(lambda handler, _: handler.send_drip(body, 0.05, headers_too=headers_too))
     endpoint = Endpoint(base_url=server.url, timeout=0.5)
     began = time.monotonic()
-    with pytest.raises(Exception, match=r"timed out after 0\.5 s"):
+    with pytest.raises(RequestFailed, match=r"timed out after 0\.5 s"):
         post_chat(endpoint, "m", [{"role": "user", "content": "q"}], SamplingParams())
     # The drip would take len(body) · 0.05 s (several seconds); per-read timeouts never fire.
     assert len(body) * 0.05 > 4
