@@ -2,7 +2,7 @@
 
 ``ScoreReport.to_dict()`` is the JSON report (``sgbench score --json``); ``render()`` the readable
 summary. Key paths relied on by tools: ``split``, ``n_samples``, ``n_scored``, ``n_missing``,
-``metrics.<metric>``, ``ci.<metric>`` = ``[low, high]``,
+``n_refused``, ``metrics.<metric>``, ``ci.<metric>`` = ``[low, high]``,
 ``fairness.subgroup.<metric>.{norm_range, cv, gap, ratio, worst}``,
 ``fairness.attributes.<attribute>.<metric>.{values, norm_range, cv, gap, ratio, worst}``,
 ``by_subgroup``, ``by_stratum``, ``by_attribute_value``, ``by_section``, ``by_scale_type``,
@@ -36,7 +36,7 @@ from sgbench.scoring.bootstrap import (
 )
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.grouped import FIGURES, Breakdown, GroupedResult, breakdown, grouped
-from sgbench.scoring.metrics import FAIRNESS_METRICS, METRICS, compute, metric_names
+from sgbench.scoring.metrics import METRICS, compute, fairness_names, metric_names
 from sgbench.scoring.predictions import Predictions, read_predictions
 
 SUBGROUP: Final = "subgroup"
@@ -94,6 +94,23 @@ class ScoreReport:
     predictor of the true distributions would expect (None when the dataset lacks it)."""
     by_overlap: Breakdown | None = None
     """Metrics by band of ``train_overlap`` (None when the dataset lacks it)."""
+    n_refused: int = 0
+    """Samples the model refused (among the missing ones); with any, ``refusal_rate`` is a metric
+    and a fairness figure, and every table row gets ``n_refused``."""
+
+    @property
+    def fairness_metrics(self) -> tuple[str, ...]:
+        """Metrics whose spread across groups is reported."""
+        return fairness_names(tuple(self.metrics))
+
+    def _table(self, result: Breakdown) -> dict[str, dict[str, Any]]:
+        """A breakdown's table, with ``n_refused`` per group when ``refusal_rate`` is reported
+        (its mean times the group size: a mean of 0/1 values, so a whole number)."""
+        table = result.table()
+        if "refusal_rate" in self.metrics:
+            for row in table.values():
+                row["n_refused"] = round(row["refusal_rate"] * row["n"])
+        return table
 
     def _ci(self, interval: Interval | None) -> list[float | None] | None:
         if interval is None:
@@ -102,7 +119,7 @@ class ScoreReport:
 
     def _fairness(self, grouping: str, result: Breakdown, with_values: bool) -> dict[str, Any]:
         block: dict[str, Any] = {}
-        for name in FAIRNESS_METRICS:
+        for name in self.fairness_metrics:
             grouped = result.results[name]
             entry: dict[str, Any] = {"values": grouped.by_group()} if with_values else {}
             entry.update(grouped.fairness())
@@ -127,6 +144,7 @@ class ScoreReport:
             "n_samples": self.n_samples,
             "n_scored": self.n_scored,
             "n_missing": self.n_missing,
+            **({"n_refused": self.n_refused} if "refusal_rate" in self.metrics else {}),
             "n_skipped_other_splits": self.n_skipped_other_splits,
             "n_with_distribution": self.n_with_distribution,
             "n_questions": self.n_questions,
@@ -141,12 +159,12 @@ class ScoreReport:
                     for attribute, result in self.by_attribute.items()
                 },
             },
-            "by_subgroup": self.by["subgroup"].table(),
-            "by_stratum": self.by["stratum"].table(),
-            "by_attribute_value": {a: r.table() for a, r in self.by_attribute.items()},
-            "by_section": self.by["section"].table(),
-            "by_scale_type": self.by["scale_type"].table(),
-            "by_overlap": None if self.by_overlap is None else self.by_overlap.table(),
+            "by_subgroup": self._table(self.by["subgroup"]),
+            "by_stratum": self._table(self.by["stratum"]),
+            "by_attribute_value": {a: self._table(r) for a, r in self.by_attribute.items()},
+            "by_section": self._table(self.by["section"]),
+            "by_scale_type": self._table(self.by["scale_type"]),
+            "by_overlap": None if self.by_overlap is None else self._table(self.by_overlap),
             "bootstrap": {
                 "seed": self.intervals.seed,
                 "n_boot": self.intervals.n_boot,
@@ -186,7 +204,9 @@ class ScoreReport:
             f"sgbench score: {d.name} {d.version}{flag}, config {d.config}, split {self.split}",
             f"{self.n_samples} samples ({self.n_questions} questions × "
             f"{len(self.by[SUBGROUP].groups)} subgroups); {self.n_scored} scored, "
-            f"{self.n_missing} missing (scored as wrong), "
+            f"{self.n_missing} missing (scored as wrong"
+            + (f"; {self.n_refused} of them refused" if self.n_refused else "")
+            + "), "
             f"{self.n_skipped_other_splits} lines for other splits skipped",
             "",
         ]
@@ -215,7 +235,7 @@ class ScoreReport:
         groupings = [(SUBGROUP, self.by[SUBGROUP])]
         groupings += [(a, r) for a, r in self.by_attribute.items()]
         for label, result in groupings:
-            for name in FAIRNESS_METRICS:
+            for name in self.fairness_metrics:
                 grouped = result.results[name]
                 figures = grouped.fairness()
                 worst = figures["worst"]
@@ -278,7 +298,8 @@ def score(
     """
     check_settings(n_boot, seed)
     items, arrays = data.items, predictions.arrays
-    names = metric_names(with_distribution=bool(arrays.has_distribution.any()))
+    refused = arrays.refused is not None and bool(arrays.refused.any())
+    names = metric_names(bool(arrays.has_distribution.any()), with_refusals=refused)
     values = compute(items, arrays, names)
     higher = {name: METRICS[name].higher_is_better for name in names}
     missing = ~arrays.answered
@@ -306,7 +327,7 @@ def score(
         else breakdown("overlap", overlap_band(overlap), values, higher, missing)
     )
     intervals = bootstrap_intervals(
-        values, meta["question_id"], groupings, FAIRNESS_METRICS, n_boot=n_boot, seed=seed
+        values, meta["question_id"], groupings, fairness_names(names), n_boot=n_boot, seed=seed
     )
     manifest = data.manifest
     return ScoreReport(
@@ -332,6 +353,7 @@ def score(
         intervals=intervals,
         ceiling=ceiling,
         by_overlap=by_overlap,
+        n_refused=int(arrays.refused.sum()) if arrays.refused is not None else 0,
     )
 
 
