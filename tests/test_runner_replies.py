@@ -268,14 +268,14 @@ def test_timeout_bounds_the_whole_request(
     start: Callable[[Respond], ScriptedServer], headers_too: bool
 ) -> None:
     body = json.dumps({"choices": [choice("Answer: 1")]}).encode()
-    server = start(lambda handler, _: handler.send_drip(body, 0.05, headers_too=headers_too))
+    server = start(lambda handler, _: handler.send_drip(body, 0.1, headers_too=headers_too))
     endpoint = Endpoint(base_url=server.url, timeout=0.5)
     began = time.monotonic()
     with pytest.raises(RequestFailed, match=r"timed out after 0\.5 s"):
         post_chat(endpoint, "m", [{"role": "user", "content": "q"}], SamplingParams())
-    # The drip would take len(body) · 0.05 s (several seconds); per-read timeouts never fire.
-    assert len(body) * 0.05 > 4
-    assert time.monotonic() - began < 3
+    # The drip would take len(body) · 0.1 s (about 9 s); per-read timeouts never fire.
+    assert len(body) * 0.1 > 8
+    assert time.monotonic() - began < 5
 
 
 def surrogate_reply(handler: ChatHandler, body: dict[str, Any]) -> None:
@@ -378,7 +378,7 @@ def test_judge_survives_hostile_replies(
 # --- Ctrl-C -------------------------------------------------------------------------------------
 
 
-def test_ctrl_c_exits_at_once_and_keeps_the_lines(
+def test_second_run_refused_and_ctrl_c_exits_at_once_keeping_the_lines(
     start: Callable[[Respond], ScriptedServer], built_default: Path, tmp_path: Path
 ) -> None:
     answered = threading.Semaphore(0)
@@ -407,6 +407,11 @@ def test_ctrl_c_exits_at_once_and_keeps_the_lines(
         while len(server.bodies) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(0.2)  # the third request is in flight, the server holds it
+        # A second run on the same --out, from another process, is refused at once.
+        second = CliRunner().invoke(main, args)
+        assert second.exit_code == 2
+        assert "in use by another sgbench process" in second.stderr
+        assert len(server.bodies) == 3
         sent = time.monotonic()
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)
