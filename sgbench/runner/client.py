@@ -602,7 +602,7 @@ def post_chat(
         param = parameter_error(body) if status == 400 else None
         if param is not None:
             raise RequestFailed(
-                f"HTTP 400: parameter {param!r} is not accepted: {detail}",
+                redact(f"HTTP 400: parameter {param!r} is not accepted: {detail}", key),
                 retryable=False,
                 fatal=True,
             )
