@@ -43,6 +43,8 @@ from leaderboard_fixtures import (
     HOSTILE_NOTES,
     HOSTILE_ORGANISATION,
     metadata,
+    ood_ids,
+    sample_id,
     submit,
     write_board_dataset,
     write_invalid_submissions,
