@@ -136,7 +136,8 @@ class QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
 
-        if not isinstance(sys.exc_info()[1], OSError):
+        # OSError: the client hung up; ValueError: a write to the file it closed.
+        if not isinstance(sys.exc_info()[1], OSError | ValueError):
             super().handle_error(request, client_address)
 
 

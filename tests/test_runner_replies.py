@@ -534,10 +534,13 @@ def test_sample_refuses_temperature_zero(tmp_path: Path) -> None:
 def test_verbalized_distribution(
     start: Callable[[Respond], ScriptedServer], built_default: Path, tmp_path: Path
 ) -> None:
+    first = split_rows(built_default, "default", "validation")[0]
+    codes = [str(o["code"]) for o in first["options"]]
+    given = {codes[0]: 69.5, codes[1]: 30.5}  # the other codes left out: 0
     replies = iter(
         [
-            'Sure. ```json\n{"1": 69.5, "2": 30.5}\n```',
-            '{"1": 50, "2": 60}',  # sums to 110: unreadable
+            f"Sure. ```json\n{json.dumps(given)}\n```",
+            json.dumps({codes[0]: 50, codes[1]: 60}),  # sums to 110: unreadable
             "I think 1.",
         ]
     )
@@ -549,9 +552,6 @@ def test_verbalized_distribution(
         handler.send_chat(text)
 
     server = start(script)
-    first = split_rows(built_default, "default", "validation")[0]
-    codes = [str(o["code"]) for o in first["options"]]
-    assert codes == ["1", "2"]
     out = tmp_path / "r.jsonl"
     args = ["run", "--base-url", server.url, "--model", "m", "--dataset", str(built_default)]
     args += ["--split", "validation", "--concurrency", "1", "--distribution", "verbalized"]
@@ -561,7 +561,6 @@ def test_verbalized_distribution(
     assert "percentage" in server.bodies[0]["messages"][-1]["content"]
     lines = lines_of(out)
     assert all(line["template"] == "verbalized" for line in lines)
-    given = {"1": 69.5, "2": 30.5}
     assert lines[0]["distribution"] == {c: given.get(c, 0.0) / 100.0 for c in codes}
     assert "distribution" not in lines[1]
     assert "distribution" not in lines[2]

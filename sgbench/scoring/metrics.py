@@ -256,7 +256,7 @@ def metric_names(with_distribution: bool, with_refusals: bool = False) -> tuple[
 def fairness_names(names: tuple[str, ...]) -> tuple[str, ...]:
     """The metrics among ``names`` whose spread is reported: :data:`FAIRNESS_METRICS`, and
     ``refusal_rate`` when reported."""
-    return (*FAIRNESS_METRICS, *(n for n in names if METRICS[n].needs_refusals))
+    return (*FAIRNESS_METRICS, *(n for n in names if n in METRICS and METRICS[n].needs_refusals))
 
 
 def compute(
