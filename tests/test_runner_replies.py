@@ -564,3 +564,34 @@ def test_verbalized_distribution(
     assert lines[0]["distribution"] == {c: given.get(c, 0.0) / 100.0 for c in codes}
     assert "distribution" not in lines[1]
     assert "distribution" not in lines[2]
+
+
+def test_distribution_readers_by_hand() -> None:
+    from sgbench.runner.client import TokenLogprobs
+    from sgbench.runner.distribution import (
+        logprob_distribution,
+        sample_distribution,
+        verbalized_distribution,
+    )
+
+    half, quarter = math.log(0.5), math.log(0.25)
+    tokens = [
+        TokenLogprobs("Answer", -0.1, (("Answer", -0.1),)),
+        TokenLogprobs(" 3", half, ((" 3", half), ("3", quarter), (" 1", quarter))),
+    ]
+    # " 3" and "3" are one code: 0.75 for 3, 0.25 for 1, nothing left outside.
+    assert logprob_distribution(tokens, [1, 2, 3]) == ({"1": 0.25, "2": 0.0, "3": 0.75}, 0.0)
+    partial = [TokenLogprobs("2", half, (("2", half), ("x", quarter)))]
+    assert logprob_distribution(partial, [1, 2]) == ({"1": 0.0, "2": 1.0}, 0.5)
+    assert logprob_distribution(tokens[:1], [1, 2, 3]) is None  # no token is a code
+    assert sample_distribution([1, None, 2, 1], [1, 2, 3]) == {"1": 2 / 3, "2": 1 / 3, "3": 0.0}
+    assert sample_distribution([None, None], [1, 2]) is None
+    assert verbalized_distribution('{"1": 25, "2": 75}', [1, 2]) == {"1": 0.25, "2": 0.75}
+    assert verbalized_distribution('{"1": 99.5}', [1, 2]) == {"1": 1.0, "2": 0.0}
+    for unreadable in ('{"1": 25, "5": 75}', '{"1": -10, "2": 110}', '{"1": 50}', "no JSON"):
+        assert verbalized_distribution(unreadable, [1, 2]) is None
+    # The last object whose keys are all codes wins (an example earlier in the reply loses).
+    assert verbalized_distribution('e.g. {"1": 40, "2": 60}; mine: {"2": 100}', [1, 2]) == {
+        "1": 0.0,
+        "2": 1.0,
+    }
