@@ -595,3 +595,24 @@ def test_distribution_readers_by_hand() -> None:
         "1": 0.0,
         "2": 1.0,
     }
+
+
+def test_parse_command_counts_refusals(built_default: Path, tmp_path: Path) -> None:
+    rows = split_rows(built_default, "default", "validation")[:2]
+    responses = tmp_path / "r.jsonl"
+    lines = [
+        {"id": rows[0]["id"], "response": "", "refusal": "No.", "finish_reason": "stop"},
+        {"id": rows[1]["id"], "response": f"Answer: {rows[1]['options'][0]['code']}"},
+    ]
+    responses.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["parse", str(responses), "--dataset", str(built_default)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "parsed 1 of 2 responses, 1 refused\n"
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {
+            "id": rows[1]["id"],
+            "answer": rows[1]["options"][0]["code"],
+            "response": lines[1]["response"],
+        },
+        {"id": rows[0]["id"], "refusal": "No."},
+    ]
