@@ -1,9 +1,13 @@
-"""`sgbench export sft` and `sgbench export lm-eval` (checked without installing lm-eval)."""
+"""`sgbench export sft` and `sgbench export lm-eval` (and, when lm-eval is installed, the task in
+the real harness with a stub model)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,7 +19,7 @@ from click.testing import CliRunner
 from sgbench.cli import main
 from sgbench.dataset import load_split
 from sgbench.errors import InputError
-from sgbench.export import TASK_NAME, sft_record, write_lm_eval_task
+from sgbench.export import sft_record, task_name, write_lm_eval_task
 from sgbench.prompts import TEMPLATES, render, render_prompt
 from sgbench.prompts.render import answer_prefix
 
@@ -98,28 +102,48 @@ def import_utils(folder: Path) -> ModuleType:
     return module
 
 
+TASK = "wvs_sg_subgroups_default_test_ood"
+
+
+def context(utils: ModuleType, doc: dict[str, Any]) -> str:
+    """The harness's plain-text context without a chat template: description, text, prefix."""
+    described = utils._description(doc)["sgbench_description"]
+    return described + utils.doc_to_text(doc) + utils.PREFIX
+
+
 def test_lm_eval_task(built_default: Path, tmp_path: Path) -> None:
     out = tmp_path / "task"
     result = CliRunner().invoke(
         main, ["export", "lm-eval", "--out", str(out), "--dataset", str(built_default)]
     )
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["utils.py", f"{TASK_NAME}.yaml"]
-    task = yaml.load((out / f"{TASK_NAME}.yaml").read_text(encoding="utf-8"), Loader=TaskLoader)
-    assert task["task"] == "wvs_sg_subgroups"
+    assert sorted(p.name for p in out.iterdir()) == ["utils.py", f"{TASK}.yaml"]
+    task = yaml.load((out / f"{TASK}.yaml").read_text(encoding="utf-8"), Loader=TaskLoader)
+    assert task["task"] == TASK == task_name("wvs-sg-subgroups", "default", "test_ood")
     assert task["dataset_path"] == str(built_default.resolve())
     assert task["dataset_name"] == "default"
     assert task["test_split"] == "test_ood"
     assert (task["training_split"], task["validation_split"]) == ("train", "validation")
+    assert task["fewshot_split"] == "train"
+    assert "num_fewshot" not in task
     assert task["output_type"] == "multiple_choice"
+    assert task["process_docs"] == "!function utils.process_docs"
+    assert task["description"] == "sgbench_description"
     assert task["doc_to_text"] == "!function utils.doc_to_text"
     assert task["doc_to_choice"] == "!function utils.doc_to_choice"
     assert task["doc_to_target"] == "!function utils.doc_to_target"
+    assert task["fewshot_config"] == {"doc_to_target": "!function utils.doc_to_fewshot_target"}
+    assert task["gen_prefix"] == "Answer:"
     assert task["target_delimiter"] == " "
     assert task["metric_list"] == [
         {"metric": "acc", "aggregation": "mean", "higher_is_better": True}
     ]
+    manifest = json.loads((built_default / "manifest.json").read_text(encoding="utf-8"))
     assert task["metadata"]["template"] == "paper"
+    assert task["metadata"]["dataset"] == manifest["name"]
+    assert task["metadata"]["dataset_version"] == manifest["version"]
+    assert "+synthetic" in task["metadata"]["dataset_version"]
+    assert task["metadata"]["synthetic"] is True
 
     # Load the split exactly as the harness would, then render documents through utils.py.
     import datasets
@@ -137,47 +161,81 @@ def test_lm_eval_task(built_default: Path, tmp_path: Path) -> None:
         doc = docs[index]
         row = rows.iloc[index].to_dict()
         assert doc["id"] == row["id"]
-        expected = render_prompt(TEMPLATES["paper"], row)["prompt"] + "\nAnswer:"
-        assert utils.doc_to_text(doc) == expected
+        prompt = render_prompt(TEMPLATES["paper"], row)
+        assert context(utils, doc) == prompt["prompt"] + "\nAnswer:"
+        assert utils._description(doc)["sgbench_description"] == row["persona"] + "\n\n"
+        assert utils.doc_to_text(doc) == prompt["messages"][-1]["content"] + "\n"
         codes = [str(o["code"]) for o in doc["options"]]
         assert utils.doc_to_choice(doc) == codes
-        assert codes[utils.doc_to_target(doc)] == str(doc["answer"])
+        assert [codes[i] for i in utils.doc_to_target(doc)] == [
+            str(c) for c in doc["modal_answers"]
+        ]
+        assert utils.doc_to_fewshot_target(doc) == str(doc["answer"])
 
 
-def test_lm_eval_json_template_and_paper_config(built_default: Path, tmp_path: Path) -> None:
+def test_lm_eval_tied_modes_json_template_and_paper_config(
+    built_default: Path, tmp_path: Path
+) -> None:
     out = write_lm_eval_task(
         tmp_path / "t", str(built_default), "paper", "test_ood", TEMPLATES["json"]
     ).parent
-    task = yaml.load((out / f"{TASK_NAME}.yaml").read_text(encoding="utf-8"), Loader=TaskLoader)
+    name = task_name("wvs-sg-subgroups", "paper", "test_ood")
+    task = yaml.load((out / f"{name}.yaml").read_text(encoding="utf-8"), Loader=TaskLoader)
     assert task["dataset_name"] == "paper"
     assert "validation_split" not in task
+    assert task["gen_prefix"] == '{"answer":'
     utils = import_utils(out)
     doc = tied_row()
-    assert utils.doc_to_text(doc).endswith('where <number> is one of 3, 2, 1.\n{"answer":')
+    assert context(utils, doc).endswith('where <number> is one of 3, 2, 1.\n{"answer":')
     assert utils.doc_to_choice(doc) == ["3", "2", "1"]
-    assert utils.doc_to_target(doc) == 0
+    assert utils.doc_to_target(doc) == [0, 1]  # both tied modes, 3 and 2
+    assert utils.doc_to_fewshot_target(doc) == "3"
     json_template = TEMPLATES["json"]
     args = (json_template.system, json_template.user, json_template.target, doc)
-    assert utils.doc_to_text(doc) == render.choice_text(*args)
-    assert (render.choices(doc), render.target_index(doc)) == (["3", "2", "1"], 0)
+    assert context(utils, doc) == render.choice_text(*args)
     assert answer_prefix("{answer}") == ""
     assert answer_prefix("Answer: {answer}") == "Answer:"
+    plain = write_lm_eval_task(
+        tmp_path / "p", str(built_default), "default", "test_ood", TEMPLATES["plain"]
+    )
+    assert "gen_prefix" not in plain.read_text(encoding="utf-8")
+    plain_utils = import_utils(plain.parent)
+    assert plain_utils._description(doc) == {"sgbench_description": ""}
+    assert context(plain_utils, doc) == render.choice_text(None, TEMPLATES["plain"].user, "", doc)
+
+
+def test_lm_eval_open_template_refused(built_default: Path, tmp_path: Path) -> None:
+    args = ["export", "lm-eval", "--out", str(tmp_path / "o"), "--dataset", str(built_default)]
+    result = CliRunner().invoke(main, [*args, "--template", "open"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --template open: shows no options")
+    assert not (tmp_path / "o").exists()
 
 
 def test_lm_eval_hub_id_and_refusals(built_default: Path, tmp_path: Path) -> None:
     hub = write_lm_eval_task(
         tmp_path / "hub", "org/wvs-sg", "default", "test_ood", TEMPLATES["paper"]
     )
-    assert 'dataset_path: "org/wvs-sg"' in hub.read_text(encoding="utf-8")
+    text = hub.read_text(encoding="utf-8")
+    assert hub.name == "wvs_sg_default_test_ood.yaml"
+    assert 'dataset_path: "org/wvs-sg"' in text
+    assert "dataset_version: null" in text
     # Writing again over an earlier export is fine; over other files it is refused.
-    write_lm_eval_task(tmp_path / "hub", "org/wvs-sg", "default", "test_id", TEMPLATES["paper"])
-    assert "test_split: test_id" in hub.read_text(encoding="utf-8")
+    again = write_lm_eval_task(
+        tmp_path / "hub", "org/wvs-sg", "default", "test_id", TEMPLATES["paper"]
+    )
+    assert "test_split: test_id" in again.read_text(encoding="utf-8")
+    assert sorted(p.name for p in again.parent.iterdir()) == ["utils.py", again.name]
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "notes.txt").write_text("mine", encoding="utf-8")
+    (busy / "other.yaml").write_text("task: mine\n", encoding="utf-8")
     with pytest.raises(InputError, match="holds other files"):
         write_lm_eval_task(busy, str(built_default), "default", "test_ood", TEMPLATES["paper"])
     assert (busy / "notes.txt").read_text(encoding="utf-8") == "mine"
+    (busy / "notes.txt").unlink()
+    with pytest.raises(InputError, match=r"holds other files \(other\.yaml\)"):
+        write_lm_eval_task(busy, str(built_default), "default", "test_ood", TEMPLATES["paper"])
     with pytest.raises(InputError, match="not a Hub id"):
         write_lm_eval_task(
             tmp_path / "x", str(tmp_path / "none"), "default", "test_ood", TEMPLATES["paper"]
@@ -192,3 +250,98 @@ def test_lm_eval_hub_id_and_refusals(built_default: Path, tmp_path: Path) -> Non
     )
     assert result.exit_code == 2
     assert "Error:" in result.output
+
+
+HARNESS_STUB = """
+import json, sys
+from lm_eval import simple_evaluate
+from lm_eval.api.model import LM
+from lm_eval.tasks import TaskManager
+
+
+class Stub(LM):
+    \"\"\"Scores the choice PICK highest after any context; records every request.\"\"\"
+
+    def __init__(self, pick):
+        super().__init__()
+        self.pick, self.requests = pick, []
+
+    def loglikelihood(self, requests, disable_tqdm=False):
+        self.requests += [r.args for r in requests]
+        return [(0.0 if c.strip() == self.pick else -1.0, c.strip() == self.pick)
+                for _, c in (r.args for r in requests)]
+
+    def loglikelihood_rolling(self, requests, disable_tqdm=False):
+        raise NotImplementedError
+
+    def generate_until(self, requests, disable_tqdm=False):
+        raise NotImplementedError
+
+    @property
+    def tokenizer_name(self):
+        return "stub"
+
+    def apply_chat_template(self, chat_history, add_generation_prompt=True):
+        return json.dumps(chat_history)
+
+
+folder, task, pick = sys.argv[1:4]
+runs = []
+for shots, chat, limit in json.loads(sys.argv[4]):
+    lm = Stub(pick)
+    result = simple_evaluate(
+        model=lm, tasks=[task], task_manager=TaskManager(include_path=folder),
+        num_fewshot=shots, apply_chat_template=chat, limit=limit,
+        random_seed=0, numpy_random_seed=0, fewshot_random_seed=0,
+    )
+    runs.append({"acc": result["results"][task]["acc,none"], "requests": lm.requests})
+print(json.dumps(runs))
+"""
+
+
+def run_harness(
+    folder: Path, tmp_path: Path, runs: list[tuple[int, bool, int]], pick: str
+) -> list[dict[str, Any]]:
+    """The exported task in the real harness (one subprocess), with a stub model that picks
+    ``pick``: one result per ``(num_fewshot, apply_chat_template, limit)``."""
+    script = tmp_path / "harness_stub.py"
+    script.write_text(HARNESS_STUB, encoding="utf-8")
+    args = [str(folder), TASK, pick, json.dumps(runs)]
+    env = {**os.environ, "HF_DATASETS_CACHE": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_the_task_runs_in_the_real_harness(built_default: Path, tmp_path: Path) -> None:
+    """lm-evaluation-harness 0.4.13 imports without torch for tasks and custom models; install
+    it with ``pip install --no-deps lm_eval`` and the ``lmeval-stub`` extra to run this."""
+    pytest.importorskip("lm_eval")
+    out = write_lm_eval_task(
+        tmp_path / "task", str(built_default), "default", "test_ood", TEMPLATES["paper"]
+    ).parent
+    limit = 6
+    rows = load_split(built_default, "default", "test_ood").head(limit)
+    plain, shots = run_harness(out, tmp_path, [(0, False, limit), (2, True, 2)], pick="1")
+    # acc: the stub always picks code 1; right exactly where 1 is one of the tied modes.
+    expected = sum(1 in list(m) for m in rows["modal_answers"]) / limit
+    assert plain["acc"] == pytest.approx(expected)
+    first = rows.iloc[0].to_dict()
+    context, continuation = plain["requests"][0]
+    assert context == render_prompt(TEMPLATES["paper"], first)["prompt"] + "\nAnswer:"
+    assert continuation == " " + str(first["options"][0]["code"])
+    messages = json.loads(shots["requests"][0][0])
+    roles = [m["role"] for m in messages]
+    assert roles == ["system", "user", "assistant", "user", "assistant", "user", "assistant"]
+    assert messages[0]["content"] == first["persona"] + "\n\n"
+    assert messages[2]["content"].startswith("Answer: ")
+    assert messages[-1] == {"role": "assistant", "content": "Answer:"}

@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("dataset",),
     ("schema",),
     ("catalogue", "versioning"),
-    ("files", "jsonl"),
+    ("files", "jsonl", "locks"),
     ("errors",),
     ("sgbench",),
 )

@@ -43,6 +43,8 @@ from leaderboard_fixtures import (
     HOSTILE_NOTES,
     HOSTILE_ORGANISATION,
     metadata,
+    ood_ids,
+    sample_id,
     submit,
     write_board_dataset,
     write_invalid_submissions,
@@ -489,3 +491,25 @@ def test_the_dataset_is_read_once_whatever_the_number_of_entries(
     assert len(board.rows) > 2
     assert len(opened) == 1
     assert len(tables) == len(set(tables))  # no split read twice for the same columns
+
+
+def test_refusal_rate_is_shown(dataset: Path, tmp_path: Path) -> None:
+    root = tmp_path / "submissions"
+    folder = submit(root, "shy", wrong_on(set(), 1), metadata(model="Shy"))
+    refused = [sample_id(q, s) for q, s in ood_ids() if q == "Q1"]
+    lines = [
+        json.dumps({"id": sample_id(q, s), "refusal": "No."})
+        if sample_id(q, s) in refused
+        else json.dumps({"id": sample_id(q, s), "answer": 1})
+        for q, s in ood_ids()
+    ]
+    (folder / "predictions.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    board = build_leaderboard(root, dataset, n_boot=0, seed=0)
+    rate = len(refused) / len(ood_ids())
+    assert board.rows[0].ood.refusal_rate == rate
+    assert board.rows[0].ood.n_missing == len(refused)
+    files = render_files(board)
+    assert f"{len(refused)} ({rate:.1%})" in files["leaderboard.md"]
+    assert json.loads(files["leaderboard.json"])["entries"][0]["test_ood"]["refusal_rate"] == rate
+    row = next(csv.DictReader(io.StringIO(files["leaderboard.csv"])))
+    assert float(row["ood_refusal_rate"]) == rate

@@ -108,7 +108,7 @@ def test_builtin_targets_parse_back(template: Template) -> None:
 
 
 def test_registry() -> None:
-    assert list(TEMPLATES) == ["paper", "plain", "json", "open"]
+    assert list(TEMPLATES) == ["paper", "plain", "json", "verbalized", "open"]
     assert all(TEMPLATES[t.name] is t for t in BUILTIN_TEMPLATES)
 
 

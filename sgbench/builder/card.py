@@ -66,11 +66,27 @@ FIELDS: Final[tuple[tuple[str, str], ...]] = (
 )
 
 
-def _size_category(n: int) -> str:
-    for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K")):
-        if n < bound:
-            return label
-    return "100K<n<1M"
+SIZE_CATEGORIES: Final = (
+    "n<1K",
+    "1K<n<10K",
+    "10K<n<100K",
+    "100K<n<1M",
+    "1M<n<10M",
+    "10M<n<100M",
+    "100M<n<1B",
+    "1B<n<10B",
+    "10B<n<100B",
+    "100B<n<1T",
+    "n>1T",
+)
+"""The Hub's ``size_categories`` values, smallest first: one per power of ten from 1K to 1T."""
+
+
+def size_category(n: int) -> str:
+    """The Hub's size category of ``n`` rows: ``n<1K`` below 1,000, then one per power of ten
+    (``1K<n<10K`` for 1,000 ≤ n < 10,000, ...), ``n>1T`` from 10^12 on."""
+    index = 0 if n < 1_000 else min(len(str(n)) - 3, len(SIZE_CATEGORIES) - 1)
+    return SIZE_CATEGORIES[index]
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -101,7 +117,7 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
         "license_link": WVS_TERMS_URL,
         "language": ["en"],
         "task_categories": ["multiple-choice", "question-answering"],
-        "size_categories": [_size_category(total)],
+        "size_categories": [size_category(total)],
         "source_datasets": ["original"],
         "tags": ["world-values-survey", "cultural-alignment", "persona", "fairness"]
         + (["synthetic"] if synthetic else []),

@@ -42,8 +42,8 @@ def export_sft_command(dataset_dir: str, config: str, split: str, template_name:
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
     required=True,
-    help="Task folder to write (wvs_sg_subgroups.yaml and utils.py); an existing one is "
-    "replaced only if it holds an earlier export.",
+    help="Task folder to write (TASK.yaml and utils.py); an existing one is replaced only if "
+    "it holds an earlier export.",
 )
 @dataset_option
 @config_option
@@ -54,8 +54,10 @@ def export_lm_eval_command(
 ) -> None:
     """Write an lm-evaluation-harness task: multiple choice over each sample's options.
 
+    The task is named after the dataset, config and split (wvs_sg_subgroups_default_test_ood);
     --dataset is a built folder (written as an absolute path) or a Hub id org/name. Then run:
-    lm_eval --model hf --model_args pretrained=MODEL --include_path OUT --tasks wvs_sg_subgroups
+    lm_eval --model hf --model_args pretrained=MODEL --include_path OUT --tasks TASK
+    [--num_fewshot N] [--apply_chat_template]
     """
     from sgbench.export import write_lm_eval_task
     from sgbench.prompts import load_template
@@ -63,4 +65,4 @@ def export_lm_eval_command(
     template = load_template(template_name)
     split = split or evaluation_split(config)
     written = write_lm_eval_task(out_dir, dataset_dir, config, split, template)
-    click.echo(f"wrote {written} and {written.parent / 'utils.py'}", err=True)
+    click.echo(f"wrote {written} and {written.parent / 'utils.py'}: task {written.stem}", err=True)

@@ -6,6 +6,7 @@ parsed or its command's help is shown (:class:`LibraryChoice`), so ``sgbench --h
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -189,14 +190,38 @@ concurrency_option = click.option(
 )
 
 
+class FiniteFloat(click.FloatRange):
+    """A :class:`click.FloatRange` that also refuses ``nan`` and ``inf`` (they are not JSON),
+    and with ``none_word`` reads that word as None (leave the parameter out of the request)."""
+
+    def __init__(
+        self,
+        min: float | None = None,
+        max: float | None = None,
+        *,
+        min_open: bool = False,
+        none_word: str | None = None,
+    ) -> None:
+        super().__init__(min, max, min_open=min_open)
+        self.none_word = none_word
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if self.none_word is not None and str(value).strip().casefold() == self.none_word:
+            return None
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 def temperature_option(help_text: str) -> Callable[[F], F]:
-    """``--temperature`` (>= 0, default 0)."""
+    """``--temperature`` (finite, >= 0, default 0; ``none`` leaves it out of the request)."""
     return click.option(
         "--temperature",
-        type=click.FloatRange(min=0.0),
+        type=FiniteFloat(min=0.0, none_word="none"),
         default=0.0,
         show_default=True,
-        help=help_text,
+        help=help_text + " `none` sends no temperature (for models that refuse one).",
     )
 
 
@@ -216,10 +241,10 @@ sampling_seed_option = click.option(
 )
 timeout_option = click.option(
     "--timeout",
-    type=click.FloatRange(min=0.0, min_open=True),
+    type=FiniteFloat(min=0.0, min_open=True),
     default=60.0,
     show_default=True,
-    help="Seconds to wait for each request.",
+    help="Seconds one request may take in all (connection, headers and body).",
 )
 
 

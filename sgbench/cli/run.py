@@ -8,6 +8,7 @@ import click
 
 from sgbench.cli.errors import left_out, on_interrupt
 from sgbench.cli.options import (
+    FiniteFloat,
     api_key_env_option,
     base_url_option,
     concurrency_option,
@@ -25,6 +26,7 @@ from sgbench.cli.options import (
     timeout_option,
 )
 from sgbench.dataset import evaluation_split
+from sgbench.runner.distribution import DEFAULT_SAMPLES, MODES, VERBALIZED_TEMPLATE, Mode
 
 
 def resumable_note(out_path: Path, what: str) -> str:
@@ -72,12 +74,35 @@ def prompts_command(dataset_dir: str, config: str, split: str | None, template_n
 )
 @concurrency_option
 @temperature_option("Sampling temperature.")
-@max_tokens_option(64, "Most tokens per response.")
+@max_tokens_option(64, "Most tokens per response (sent as max_tokens).")
+@click.option(
+    "--max-completion-tokens",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Most tokens per response, sent as max_completion_tokens instead of max_tokens (newer "
+    "OpenAI models refuse max_tokens; reasoning tokens count).",
+)
 @click.option(
     "--top-p",
-    type=click.FloatRange(0.0, 1.0, min_open=True),
+    type=FiniteFloat(min=0.0, max=1.0, min_open=True),
     default=None,
     help="Nucleus sampling; sent only when given.",
+)
+@click.option(
+    "--distribution",
+    type=click.Choice(MODES),
+    default=None,
+    help="Also record the model's answer distribution: logprobs (of the answer token; needs a "
+    "server with logprobs), sample (--samples answers per prompt, at --temperature > 0) or "
+    "verbalized (percentages per option; the verbalized template unless --template is given). "
+    "The prediction's answer is then the distribution's mode.",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=2, max=1000),
+    default=DEFAULT_SAMPLES,
+    show_default=True,
+    help="Answers per prompt for --distribution sample.",
 )
 @sampling_seed_option
 @timeout_option
@@ -103,9 +128,12 @@ def run_command(
     out_path: Path,
     predictions_path: Path | None,
     concurrency: int,
-    temperature: float,
+    temperature: float | None,
     max_tokens: int,
+    max_completion_tokens: int | None,
     top_p: float | None,
+    distribution: Mode | None,
+    samples: int,
     seed: int | None,
     timeout: float,
     max_attempts: int,
@@ -117,8 +145,10 @@ def run_command(
 
     Appends one line per sample to --out as each request finishes ({"id", "response", "model",
     "template", "params", ...}). 429, 5xx, timeouts and malformed replies are retried with
-    exponential backoff (Retry-After honoured); samples that still fail get an error line. Run
-    the same command again to resume and to retry the errors. Exit code 3 when errors remain.
+    exponential backoff (Retry-After honoured); samples that still fail get an error line. A
+    refusal is an answer (recorded with "refusal", never retried). Run the same command again to
+    resume and to retry the errors. Exit code 3 when errors remain. --out and --predictions are
+    locked while the command runs: a second run on them is refused.
     """
     from sgbench.runner import (
         Endpoint,
@@ -129,6 +159,9 @@ def run_command(
     )
 
     on_interrupt(resumable_note(out_path, "responses"))
+    source = click.get_current_context().get_parameter_source("template_name")
+    if distribution == "verbalized" and source is click.core.ParameterSource.DEFAULT:
+        template_name = VERBALIZED_TEMPLATE
     outcome = run_benchmark(
         dataset_dir,
         out_path,
@@ -140,13 +173,19 @@ def run_command(
         split=split or evaluation_split(config),
         template_name=template_name,
         params=SamplingParams(
-            temperature=temperature, max_tokens=max_tokens, top_p=top_p, seed=seed
+            temperature=temperature,
+            max_tokens=max_tokens,
+            max_completion_tokens=max_completion_tokens,
+            top_p=top_p,
+            seed=seed,
         ),
         concurrency=concurrency,
         policy=RetryPolicy(max_attempts=max_attempts),
         limit=limit,
         predictions_path=predictions_path,
         show_progress=progress,
+        distribution=distribution,
+        samples=samples,
     )
     click.echo(outcome.render(), err=True)
     if outcome.summary.n_errors:

@@ -113,13 +113,15 @@ def parse(responses_path: Path, dataset_dir: str, config: str) -> None:
     """Turn raw model output into predictions: RESPONSES has {"id", "response"} lines.
 
     Writes predictions (JSON Lines) to stdout; responses that give no single valid option are
-    left out (missing) and listed on stderr.
+    left out (missing) and listed on stderr. Refusals recorded by `sgbench run` stay missing,
+    are counted, and are written as {"id", "refusal"} for the score report.
     """
     from sgbench.scoring import parse_responses
 
     result = parse_responses(responses_path, dataset_dir, config=config)
     click.echo(result.to_jsonl(), nl=False)
-    click.echo(f"parsed {len(result.predictions)} of {result.n_lines} responses", err=True)
+    refused = f", {len(result.refused_ids)} refused" if result.refused_ids else ""
+    click.echo(f"parsed {len(result.predictions)} of {result.n_lines} responses{refused}", err=True)
     if result.unparsed_ids:
         click.echo(
             f"{len(result.unparsed_ids)} response(s) could not be parsed (left missing):",

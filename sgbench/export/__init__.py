@@ -6,15 +6,15 @@ writes an lm-evaluation-harness task folder.
 
 from __future__ import annotations
 
-from sgbench.export.lm_eval import TASK_NAME, task_yaml, utils_source, write_lm_eval_task
+from sgbench.export.lm_eval import task_name, task_yaml, utils_source, write_lm_eval_task
 from sgbench.export.sft import EVALUATION_SPLITS, sft_jsonl, sft_record, split_sft_jsonl
 
 __all__ = [
     "EVALUATION_SPLITS",
-    "TASK_NAME",
     "sft_jsonl",
     "sft_record",
     "split_sft_jsonl",
+    "task_name",
     "task_yaml",
     "utils_source",
     "write_lm_eval_task",

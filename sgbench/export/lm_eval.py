@@ -1,40 +1,54 @@
 """An lm-evaluation-harness task for the dataset: ``sgbench export lm-eval``.
 
-Writes a folder with ``wvs_sg_subgroups.yaml`` and ``utils.py`` so that::
+Writes a folder with ``<task>.yaml`` and ``utils.py`` so that::
 
-    lm_eval --model hf --model_args pretrained=MODEL --include_path DIR --tasks wvs_sg_subgroups
+    lm_eval --model hf --model_args pretrained=MODEL --include_path DIR --tasks <task>
 
-scores a model by log-likelihood over each sample's options (``output_type: multiple_choice``):
-the context is the template's prompt followed by its answer prefix (``Answer:`` for ``paper``),
-each choice is an option code, and the target is the index of the modal answer (on ties, the
-first in scale order, so the harness's ``acc`` can be a little below sgbench's accuracy, which
-accepts any tied mode).
+scores a model by log-likelihood over each sample's options (``output_type: multiple_choice``).
+The task is named after the dataset, config and split (``wvs_sg_subgroups_default_test_ood``),
+so two exports side by side do not collide. The prompt is laid out as ``sgbench run`` sends it:
 
-``utils.py`` holds :mod:`sgbench.prompts.render` verbatim plus the template's strings, so the
-harness renders exactly what ``sgbench prompts`` writes and needs no sgbench installed. The
-dataset is a local folder (written as an absolute path) or a Hub id, loaded by the harness
-with ``datasets.load_dataset(dataset_path, dataset_name)``.
+- the template's system message (the persona) is the task's ``description``, which the harness
+  sends as the system message under ``--apply_chat_template`` and puts first otherwise (each
+  document carries it, rendered, as ``sgbench_description``, added by ``process_docs``);
+- the user message is ``doc_to_text``; the template's answer prefix (``Answer:`` for ``paper``)
+  is ``gen_prefix``, the start of the assistant's turn under a chat template, and after a line
+  break otherwise, so without a chat template the context is exactly the prompt text of
+  ``sgbench prompts`` followed by the prefix;
+- every tied mode is a target (``doc_to_target`` is the list of their indices), so the harness's
+  ``acc`` counts any modal answer as correct, as sgbench's accuracy does;
+- few-shot is not pinned: ``--num_fewshot N`` draws N examples from ``train`` (answered with the
+  example's modal code); they are other subgroups' samples, since no split shares subgroups
+  with ``test_ood``.
+
+The metadata names the dataset, its version and whether it is SYNTHETIC, read from the dataset's
+``manifest.json`` (for a Hub id, from nothing local: the harness loads the Hub's current revision,
+and the metadata says so). ``utils.py`` holds :mod:`sgbench.prompts.render` verbatim plus the
+template's strings, so the harness renders exactly what ``sgbench prompts`` writes and needs no
+sgbench installed. A template without numbered options (``open``) is refused: there is nothing
+to choose from.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-from sgbench import DATASET_NAME, DATASET_VERSION, __version__
+from sgbench import __version__
 from sgbench.dataset import CONFIG_SPLITS, check_config_split
 from sgbench.errors import InputError
 from sgbench.prompts import Template, render
 
-TASK_NAME: Final = "wvs_sg_subgroups"
-TASK_FILE: Final = f"{TASK_NAME}.yaml"
 UTILS_FILE: Final = "utils.py"
-OWN_FILES: Final = frozenset({TASK_FILE, UTILS_FILE, "__pycache__"})
-"""What an earlier export holds; a folder with anything else is never replaced."""
+HEADER: Final = "# lm-evaluation-harness task by `sgbench export lm-eval`"
+"""The first line of every task YAML written here (an earlier export is recognised by it)."""
+CHOICE_FIELDS: Final = frozenset({"options", "codes"})
+"""Template fields that show the options; a multiple-choice task needs one of them."""
 
 
 def _quoted(value: str) -> str:
@@ -42,46 +56,99 @@ def _quoted(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def task_yaml(dataset_path: str, config: str, split: str, template: Template) -> str:
-    """The task's YAML text (the ``!function`` tags refer to :func:`utils_source`'s functions)."""
+def task_name(dataset_name: str, config: str, split: str) -> str:
+    """``wvs-sg-subgroups``, ``default``, ``test_ood`` → ``wvs_sg_subgroups_default_test_ood``
+    (lower case, runs of anything but letters and digits become ``_``)."""
+    text = f"{dataset_name}_{config}_{split}".lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def check_multiple_choice(template: Template) -> None:
+    """Refuse a template that shows no options (a free-text template such as ``open``).
+
+    Raises:
+        InputError: neither the system nor the user message uses ``{options}`` or ``{codes}``.
+    """
+    used = set(render.field_roots(template.user))
+    if template.system is not None:
+        used |= set(render.field_roots(template.system))
+    if not used & CHOICE_FIELDS:
+        raise InputError(
+            f"--template {template.name}: shows no options ({{options}} or {{codes}}); "
+            "an lm-eval multiple-choice task needs them (judge free text with `sgbench judge`)"
+        )
+
+
+def _dataset_name(dataset_path: str, provenance: dict[str, Any] | None) -> str:
+    """The manifest's name, or for a Hub id its repository name."""
+    return str(provenance["name"]) if provenance else dataset_path.rsplit("/", 1)[-1]
+
+
+def task_yaml(
+    dataset_path: str,
+    config: str,
+    split: str,
+    template: Template,
+    provenance: dict[str, Any] | None = None,
+) -> str:
+    """The task's YAML text (the ``!function`` tags refer to :func:`utils_source`'s functions).
+
+    ``provenance`` is ``{"name", "version", "synthetic"}`` from the dataset's manifest; None for
+    a Hub id (the name then comes from the id, and the version is unknown).
+    """
     check_config_split(config, split)
+    check_multiple_choice(template)
     splits = CONFIG_SPLITS[config]
+    dataset_name = _dataset_name(dataset_path, provenance)
+    name = task_name(dataset_name, config, split)
+    prefix = render.answer_prefix(template.target)
     lines = [
-        f"# lm-evaluation-harness task by `sgbench export lm-eval` (sgbench {__version__}).",
+        f"{HEADER} (sgbench {__version__}).",
         f"# Run: lm_eval --model hf --model_args pretrained=MODEL --include_path DIR "
-        f"--tasks {TASK_NAME}",
-        f"task: {TASK_NAME}",
+        f"--tasks {name} [--num_fewshot N] [--apply_chat_template]",
+        f"task: {name}",
         f"dataset_path: {_quoted(dataset_path)}",
         f"dataset_name: {config}",
     ]
     if "train" in splits and split != "train":
-        lines.append("training_split: train")
+        lines += ["training_split: train", "fewshot_split: train"]
     if "validation" in splits and split != "validation":
         lines.append("validation_split: validation")
     lines += [
         f"test_split: {split}",
         "output_type: multiple_choice",
+        "process_docs: !function utils.process_docs",
+        "description: sgbench_description",
         "doc_to_text: !function utils.doc_to_text",
         "doc_to_choice: !function utils.doc_to_choice",
         "doc_to_target: !function utils.doc_to_target",
+    ]
+    if prefix:
+        lines.append(f"gen_prefix: {_quoted(prefix)}")
+    lines += [
         'target_delimiter: " "',
-        "num_fewshot: 0",
+        "fewshot_config:",
+        "  doc_to_target: !function utils.doc_to_fewshot_target",
         "metric_list:",
         "  - metric: acc",
         "    aggregation: mean",
         "    higher_is_better: true",
         "metadata:",
-        "  version: 1.0",
+        "  version: 2.0",
         f"  template: {_quoted(template.name)}",
-        f"  dataset: {_quoted(DATASET_NAME)}",
-        f"  dataset_version: {_quoted(DATASET_VERSION)}",
-        f"  sgbench_version: {_quoted(__version__)}",
+        f"  dataset: {_quoted(dataset_name)}",
     ]
+    if provenance is None:
+        lines.append("  dataset_version: null  # a Hub id: whatever revision the harness loads")
+    else:
+        lines.append(f"  dataset_version: {_quoted(str(provenance['version']))}")
+        lines.append(f"  synthetic: {json.dumps(provenance.get('synthetic'))}")
+    lines.append(f"  sgbench_version: {_quoted(__version__)}")
     return "\n".join(lines) + "\n"
 
 
 def utils_source(template: Template) -> str:
-    """``utils.py``: :mod:`sgbench.prompts.render` verbatim, then the task's three functions."""
+    """``utils.py``: :mod:`sgbench.prompts.render` verbatim, then the task's functions."""
     header = (
         "# Written by `sgbench export lm-eval`: sgbench.prompts.render verbatim, then the\n"
         f"# template {template.name!r} and the harness's doc_to_* functions (stdlib only).\n"
@@ -92,12 +159,25 @@ def utils_source(template: Template) -> str:
 
 SYSTEM: str | None = {template.system!r}
 USER: str = {template.user!r}
-TARGET: str = {template.target!r}
+PREFIX: str = {render.answer_prefix(template.target)!r}
+
+
+def _description(doc: Mapping[str, Any]) -> dict[str, str]:
+    """The rendered system message, then a blank line (empty without a system message)."""
+    messages = render_messages(SYSTEM, USER, doc)
+    system = messages[0]["content"] + "\\n\\n" if len(messages) > 1 else ""
+    return {{"sgbench_description": system}}
+
+
+def process_docs(dataset: Any) -> Any:
+    """Each document with its ``sgbench_description`` (the task's description)."""
+    return dataset.map(_description)
 
 
 def doc_to_text(doc: Mapping[str, Any]) -> str:
-    """The prompt, then the answer prefix; each choice follows after one space."""
-    return choice_text(SYSTEM, USER, TARGET, doc)
+    """The user message; a line break before the answer prefix (gen_prefix) when there is one."""
+    text = render_messages(SYSTEM, USER, doc)[-1]["content"]
+    return text + "\\n" if PREFIX else text
 
 
 def doc_to_choice(doc: Mapping[str, Any]) -> list[str]:
@@ -105,9 +185,15 @@ def doc_to_choice(doc: Mapping[str, Any]) -> list[str]:
     return choices(doc)
 
 
-def doc_to_target(doc: Mapping[str, Any]) -> int:
-    """Index of the modal answer among the choices."""
-    return target_index(doc)
+def doc_to_target(doc: Mapping[str, Any]) -> list[int]:
+    """Indices of every modal answer (tied modes included) among the choices."""
+    codes = [code for code, _ in option_pairs(doc["options"])]
+    return [codes.index(int(code)) for code in doc["modal_answers"]]
+
+
+def doc_to_fewshot_target(doc: Mapping[str, Any]) -> str:
+    """A few-shot example's answer: its modal code (the first in scale order on ties)."""
+    return choices(doc)[target_index(doc)]
 '''
     return header + inspect.getsource(render).rstrip("\n") + "\n" + tail
 
@@ -130,6 +216,38 @@ def resolved_dataset_path(dataset: str) -> str:
     raise InputError(f"{dataset}: no such dataset folder, and not a Hub id (org/name)")
 
 
+def dataset_provenance(dataset: str, config: str) -> dict[str, Any] | None:
+    """``{"name", "version", "synthetic"}`` of a local dataset folder's checked manifest, whose
+    ``config`` files are checked too (the harness reads them); None for a Hub id (nothing local
+    to read).
+
+    Raises:
+        InputError: the manifest or a data file of ``config`` fails its checks.
+    """
+    from sgbench.dataset import open_dataset
+
+    if not Path(dataset).is_dir():
+        return None
+    opened = open_dataset(dataset)
+    opened.files(config)
+    manifest = opened.manifest
+    return {"name": manifest.name, "version": manifest.version, "synthetic": manifest.synthetic}
+
+
+def _is_earlier_export(path: Path) -> bool:
+    """Whether ``path`` is a file of an earlier export: ``utils.py``, ``__pycache__``, or a
+    YAML file that starts with :data:`HEADER`."""
+    if path.name in (UTILS_FILE, "__pycache__"):
+        return True
+    if path.suffix != ".yaml" or not path.is_file():
+        return False
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return handle.readline().startswith(HEADER)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def write_lm_eval_task(
     out_dir: str | Path, dataset: str, config: str, split: str, template: Template
 ) -> Path:
@@ -139,20 +257,20 @@ def write_lm_eval_task(
     complete. An existing ``out_dir`` is replaced only if it holds nothing but an earlier export.
 
     Raises:
-        InputError: unknown config or split, an unusable dataset, or an ``out_dir`` that holds
-            other files or cannot be written.
+        InputError: unknown config or split, a template without options, an unusable dataset,
+            or an ``out_dir`` that holds other files or cannot be written.
     """
-    from sgbench.dataset import open_dataset
-
     check_config_split(config, split)
+    check_multiple_choice(template)
     dataset_path = resolved_dataset_path(dataset)
-    if Path(dataset_path).is_dir():  # the harness reads the config's files: check them now
-        open_dataset(dataset_path).files(config)
+    provenance = dataset_provenance(dataset_path, config)
+    text = task_yaml(dataset_path, config, split, template, provenance)
+    task_file = f"{task_name(_dataset_name(dataset_path, provenance), config, split)}.yaml"
     target = Path(out_dir)
     if target.exists():
         if not target.is_dir():
             raise InputError(f"{out_dir}: exists and is not a folder")
-        foreign = sorted(p.name for p in target.iterdir() if p.name not in OWN_FILES)
+        foreign = sorted(p.name for p in target.iterdir() if not _is_earlier_export(p))
         if foreign:
             raise InputError(
                 f"{out_dir}: holds other files ({', '.join(foreign[:3])}); choose an empty folder"
@@ -161,9 +279,7 @@ def write_lm_eval_task(
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
-            (staging / TASK_FILE).write_text(
-                task_yaml(dataset_path, config, split, template), encoding="utf-8"
-            )
+            (staging / task_file).write_text(text, encoding="utf-8")
             (staging / UTILS_FILE).write_text(utils_source(template), encoding="utf-8")
             if target.exists():
                 shutil.rmtree(target)
@@ -173,4 +289,4 @@ def write_lm_eval_task(
                 shutil.rmtree(staging)
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot write the task ({exc.strerror})") from None
-    return target / TASK_FILE
+    return target / task_file

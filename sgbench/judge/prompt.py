@@ -16,13 +16,13 @@ values is unreadable. Anything else leaves that criterion unread (None).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
 from sgbench.errors import InputError
 from sgbench.prompts import Message
+from sgbench.runner.client import embedded_objects
 
 JUDGE_PROMPT: Final = "judge-v1"
 """Name of the prompt wording, recorded with every judgment; change it when the text changes."""
@@ -142,23 +142,6 @@ def _position(value: object) -> Position | None:
     return _VALUE_WORDS.get(word)
 
 
-def _json_objects(text: str) -> list[dict[str, Any]]:
-    """Every JSON object embedded in ``text`` (outermost ones, left to right)."""
-    decoder = json.JSONDecoder()
-    found: list[dict[str, Any]] = []
-    index = text.find("{")
-    while index != -1:
-        try:
-            value, end = decoder.raw_decode(text, index)
-        except ValueError:
-            index = text.find("{", index + 1)
-            continue
-        if isinstance(value, dict):
-            found.append(value)
-        index = text.find("{", end)
-    return found
-
-
 def _from_lines(text: str, criterion: str) -> Position | None:
     """``overall: 1`` (``**Overall** - Response 2``, ...): the one value the lines give."""
     pattern = re.compile(
@@ -174,7 +157,7 @@ def parse_verdicts(text: str, criteria: Sequence[str]) -> dict[str, Position | N
     cleaned = _FENCE.sub("", text)
     objects = [
         {str(key).strip().casefold(): value for key, value in obj.items()}
-        for obj in _json_objects(cleaned)
+        for obj in embedded_objects(cleaned)
     ]
     chosen = [obj for obj in objects if any(name in obj for name in criteria)]
     if chosen:

@@ -40,6 +40,7 @@ from sgbench.judge.prompt import (
     parse_verdicts,
     repair_messages,
 )
+from sgbench.locks import exclusive
 from sgbench.prompts import Message
 from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
 from sgbench.runner.progress import format_duration
@@ -365,42 +366,43 @@ def judge_files(
         "b": b.identity(),
         "dataset": dataset_identity(root, config, split),
     }
-    existing = prepare_output(out, run, JUDGMENTS)
-    pending = [task for task in tasks if task.key not in existing.done]
-    unparsed = 0
-    lock = threading.Lock()
+    with exclusive(out):
+        existing = prepare_output(out, run, JUDGMENTS)
+        pending = [task for task in tasks if task.key not in existing.done]
+        unparsed = 0
+        lock = threading.Lock()
 
-    def work(
-        task: JudgeTask, wait: Callable[[float], object], stop: threading.Event
-    ) -> dict[str, Any] | None:
-        nonlocal unparsed
-        record = judge_one(
-            task,
-            criteria=criteria,
-            model=model,
-            endpoint=endpoint,
-            params=params,
-            policy=policy,
-            run=run,
-            sleep=wait,
-            stop=stop,
+        def work(
+            task: JudgeTask, wait: Callable[[float], object], stop: threading.Event
+        ) -> dict[str, Any] | None:
+            nonlocal unparsed
+            record = judge_one(
+                task,
+                criteria=criteria,
+                model=model,
+                endpoint=endpoint,
+                params=params,
+                policy=policy,
+                run=run,
+                sleep=wait,
+                stop=stop,
+            )
+            if record is not None and record.get("parse") == "unparsed":
+                with lock:
+                    unparsed += 1
+            return record
+
+        counts = run_pool(
+            pending,
+            work,
+            out,
+            where=endpoint.url,
+            concurrency=concurrency,
+            progress_stream=progress_stream,
+            show_progress=show_progress,
+            sleep=sleep,
+            label="judge",
         )
-        if record is not None and record.get("parse") == "unparsed":
-            with lock:
-                unparsed += 1
-        return record
-
-    counts = run_pool(
-        pending,
-        work,
-        out,
-        where=endpoint.url,
-        concurrency=concurrency,
-        progress_stream=progress_stream,
-        show_progress=show_progress,
-        sleep=sleep,
-        label="judge",
-    )
     return JudgeSummary(
         out=Path(out),
         n_samples=len(tasks) // 2,

@@ -140,6 +140,8 @@ class SplitResult:
     """95% bootstrap interval of each figure shown, by :func:`figure_key` (``accuracy``,
     ``nmae``, ``accuracy.cv``, ``worst_group``, ...); empty without bootstrap, and a figure
     whose interval is undefined (no finite bound) is left out."""
+    refusal_rate: float = 0.0
+    """Share of the split's samples the model refused (they are among the missing)."""
 
 
 def figure_key(metric: str, figure: str | None = None) -> str:
@@ -246,6 +248,7 @@ def _split_dict(result: SplitResult | None) -> dict[str, Any] | None:
         "by_attribute_value": {a: dict(v) for a, v in result.by_attribute_value.items()},
         "n_samples": result.n_samples,
         "n_missing": result.n_missing,
+        "refusal_rate": result.refusal_rate,
         "predictions_sha256": result.predictions_sha256,
         "intervals": {key: list(bounds) for key, bounds in result.intervals.items()},
     }
@@ -346,6 +349,7 @@ def _split_result(
         n_missing=int(report["n_missing"]),
         predictions_sha256=str(report["predictions_sha256"]),
         intervals=_intervals(report, group, groups or {}),
+        refusal_rate=float(report["metrics"].get("refusal_rate", 0.0)),
     )
 
 

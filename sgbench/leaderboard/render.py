@@ -202,7 +202,12 @@ COLUMNS: Final[tuple[Column, ...]] = (
         higher_first=True,
         interval=lambda r: None if r.id is None else r.id.intervals.get(figure_key("accuracy")),
     ),
-    Column("ood_missing", "OOD missing", lambda r: str(r.ood.n_missing), lambda r: r.ood.n_missing),
+    Column(
+        "ood_missing",
+        "OOD missing (refused)",
+        lambda r: f"{r.ood.n_missing} ({r.ood.refusal_rate:.1%})",
+        lambda r: r.ood.n_missing,
+    ),
 )
 """The displayed columns, in order."""
 
@@ -287,6 +292,7 @@ CSV_FIELDS: Final = (
     "id_nmae",
     "ood_n_samples",
     "ood_n_missing",
+    "ood_refusal_rate",
     "notes",
 )
 """``leaderboard.csv`` columns: full-precision figures, empty where there is none."""
@@ -338,6 +344,7 @@ def _csv_record(row: Row) -> dict[str, object]:
         "id_nmae": None if row.id is None else row.id.nmae,
         "ood_n_samples": row.ood.n_samples,
         "ood_n_missing": row.ood.n_missing,
+        "ood_refusal_rate": row.ood.refusal_rate,
         "notes": meta.get("notes"),
     }
 

@@ -80,6 +80,18 @@ BUILTIN_TEMPLATES: Final[tuple[Template, ...]] = (
         description='persona as the system message, the answer as {"answer": <number>}',
     ),
     Template(
+        name="verbalized",
+        system="{persona}",
+        user="{question}\n\n{options}\n\n"
+        "How would people like you answer? For each option, give the percentage of them who "
+        "would choose it. Reply with a JSON object only, mapping each option number to a "
+        'percentage, e.g. {{"1": 40, "2": 60}}, over the options {codes}; the percentages add '
+        "up to 100.",
+        target='{{"{answer}": 100}}',
+        description="persona as the system message, a percentage per option as JSON (for "
+        "`sgbench run --distribution verbalized`)",
+    ),
+    Template(
         name="open",
         system="{persona}",
         user="{question}\n\n"

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 
 from sgbench.errors import InputError
 from sgbench.files import write_atomic
+from sgbench.locks import exclusive
 from sgbench.prompts import build_prompts, load_template, split_rows
 from sgbench.runner.backoff import RetryPolicy
 from sgbench.runner.client import Endpoint, SamplingParams
+from sgbench.runner.distribution import DEFAULT_SAMPLES, Mode, row_options
 from sgbench.runner.run import RunSummary, run_model
 
 if TYPE_CHECKING:
@@ -50,9 +52,11 @@ class BenchmarkRun:
         """The run's summary, then one line on the parsing (when done)."""
         lines = [self.summary.render()]
         if self.parsed is not None:
+            refused = len(self.parsed.refused_ids)
             lines.append(
                 f"parsed {len(self.parsed.predictions)} of {self.parsed.n_lines} responses into "
                 f"{self.predictions_path}; {len(self.parsed.unparsed_ids)} left missing"
+                + (f", {refused} refused" if refused else "")
             )
         return "\n".join(lines)
 
@@ -72,29 +76,54 @@ def run_benchmark(
     limit: int | None = None,
     predictions_path: Path | None = None,
     show_progress: bool | None = None,
+    distribution: Mode | None = None,
+    samples: int = DEFAULT_SAMPLES,
 ) -> BenchmarkRun:
     """Send the prompts of one split (its first ``limit`` samples) to ``endpoint``, appending the
     responses to ``out_path`` (resumable); then, with ``predictions_path``, parse every response in
-    it (as ``sgbench parse`` does) into that predictions file.
+    it (as ``sgbench parse`` does) into that predictions file. ``distribution`` and ``samples``
+    are as for :func:`~sgbench.runner.run.run_model`.
+
+    ``predictions_path`` is locked for the whole call (``out_path`` is, by :func:`run_model`), so
+    a second run on either is refused.
+
+    Raises:
+        InputError: ``predictions_path`` is ``out_path``, either is in use by another process, or
+            any error of :func:`~sgbench.runner.run.run_model` or of the parsing.
     """
+    if predictions_path is not None and _same_file(out_path, predictions_path):
+        raise InputError(f"--predictions {predictions_path}: is --out; give another file")
     template = load_template(template_name)
     rows = split_rows(dataset, config, split)
-    prompts = build_prompts(rows[:limit] if limit else rows, template)
-    summary = run_model(
-        prompts,
-        out_path,
-        model=model,
-        template=template.name,
-        endpoint=endpoint,
-        params=params,
-        concurrency=concurrency,
-        policy=policy,
-        show_progress=show_progress,
-    )
-    if predictions_path is None:
-        return BenchmarkRun(summary)
-    from sgbench.scoring import parse_responses  # pandas, only when parsing is asked for
+    rows = rows[:limit] if limit else rows
+    prompts = build_prompts(rows, template)
+    with exclusive(predictions_path):
+        summary = run_model(
+            prompts,
+            out_path,
+            model=model,
+            template=template.name,
+            endpoint=endpoint,
+            params=params,
+            concurrency=concurrency,
+            policy=policy,
+            show_progress=show_progress,
+            distribution=distribution,
+            samples=samples,
+            options=row_options(rows),
+        )
+        if predictions_path is None:
+            return BenchmarkRun(summary)
+        from sgbench.scoring import parse_responses  # pandas, only when parsing is asked for
 
-    parsed = parse_responses(out_path, dataset, config=config)
-    write_atomic(predictions_path, parsed.to_jsonl())
+        parsed = parse_responses(out_path, dataset, config=config)
+        write_atomic(predictions_path, parsed.to_jsonl())
     return BenchmarkRun(summary, predictions_path, parsed)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (existing or not)."""
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False

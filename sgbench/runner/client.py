@@ -2,11 +2,26 @@
 
 Works with any server speaking the OpenAI chat-completions protocol (vLLM, llama.cpp server,
 Ollama, hosted APIs): ``POST {base_url}/chat/completions`` with ``model``, ``messages`` and the
-sampling parameters; the reply's ``choices[0].message.content`` is the response.
+sampling parameters; the reply's ``choices[i].message.content`` are the responses.
 
 Every failure becomes a :class:`RequestFailed` that says whether trying again can help. The API
-key is sent only in the ``Authorization`` header and is removed from every message this module
-produces (a server may echo request headers in an error body).
+key is sent only in the ``Authorization`` header, only to ``base_url``'s host, and is removed
+from every message this module produces (a server may echo request headers in an error body).
+
+What a server can do to a run is bounded, each by one rule here:
+
+- **time**: ``Endpoint.timeout`` bounds the *whole* request (connect, headers and body), not each
+  read: a watchdog shuts the socket at the deadline, so a server dripping one byte a second is
+  cut off. A :class:`Cancel` shuts every open request at once (Ctrl-C, a fatal error);
+- **redirects** are never followed (the key would go with them): a 3xx is a fatal error;
+- **size and depth**: a body over :data:`MAX_BODY_BYTES` or nested deeper than
+  :data:`MAX_JSON_DEPTH` is malformed, like one that is not JSON;
+- **text**: lone surrogates (``"\\ud800"``) in a reply become U+FFFD, so every line written stays
+  valid UTF-8.
+
+A reply whose content is null or empty but which carries a ``refusal``, or stops for
+``content_filter`` or ``length``, is a *refusal*: an answer, never retried (see
+:class:`Choice`).
 """
 
 from __future__ import annotations
@@ -15,10 +30,15 @@ import email.utils
 import http.client
 import json
 import math
+import re
+import socket
+import ssl
+import threading
 import time
-import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -29,10 +49,68 @@ RETRYABLE_STATUS: Final = frozenset({408, 409, 425, 429})
 """Client-error statuses that mean "try again later"; every 5xx is retried as well."""
 
 FATAL_STATUS: Final = frozenset({401, 403, 404})
-"""Statuses that concern the whole run (bad key, no access, wrong URL or model): stop the run."""
+"""Statuses that concern the whole run (bad key, no access, wrong URL or model): stop the run.
+A 3xx (a redirect) and a 400 naming a request parameter (:func:`parameter_error`) stop it too."""
+
+REFUSAL_FINISH: Final = frozenset({"content_filter", "length"})
+"""Finish reasons that make an empty reply a refusal rather than a malformed body."""
+
+PER_SAMPLE_PARAMS: Final = frozenset({"messages"})
+"""Parameters a 400 may name for one sample only (a prompt too long): not a fatal error."""
+
+FATAL_CODES: Final = frozenset({"unsupported_parameter", "unsupported_value"})
+"""Error codes of a 400 that concern every request whatever parameter they name."""
 
 EXCERPT_CHARS: Final = 200
 """How much of an unexpected body goes into an error message."""
+
+MAX_BODY_BYTES: Final = 16 * 1024 * 1024
+"""Largest reply body read; a longer one is malformed (a chat reply is kilobytes)."""
+
+MAX_JSON_DEPTH: Final = 64
+"""Deepest nesting of arrays and objects accepted in a reply (a real one nests about 6 deep)."""
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_BRACKETS: Final = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def replace_surrogates(text: str) -> str:
+    """``text`` with every lone UTF-16 surrogate replaced by U+FFFD (JSON may carry
+    ``"\ud800"``, which no UTF-8 file can hold)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of ``[``/``{`` in a JSON text, string contents skipped."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(body):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+def embedded_objects(text: str) -> list[dict[str, Any]]:
+    """Every JSON object embedded in a model's ``text`` (outermost ones, left to right); none
+    when the text nests deeper than :data:`MAX_JSON_DEPTH` (a reply is data, never trusted)."""
+    if json_depth(text.encode("utf-8", errors="replace")) > MAX_JSON_DEPTH:
+        return []
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    index = text.find("{")
+    while index != -1:
+        try:
+            value, end = decoder.raw_decode(text, index)
+        except (ValueError, RecursionError):
+            index = text.find("{", index + 1)
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+        index = text.find("{", end)
+    return found
 
 
 @dataclass(frozen=True)
@@ -44,11 +122,13 @@ class Endpoint:
     api_key: str | None = field(default=None, repr=False)
     """Sent as ``Authorization: Bearer ...``; never written anywhere."""
     timeout: float = 60.0
-    """Seconds to wait for the connection and for each read."""
+    """Seconds one request may take in all (connection, headers and body)."""
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
             raise InputError(f"--base-url {self.base_url!r}: needs http:// or https://")
+        if not urllib.parse.urlsplit(self.base_url).hostname:
+            raise InputError(f"--base-url {self.base_url!r}: names no host")
         if not (math.isfinite(self.timeout) and self.timeout > 0):
             raise InputError(f"timeout {self.timeout}: must be a positive number of seconds")
 
@@ -59,35 +139,104 @@ class Endpoint:
         return base if base.endswith("/chat/completions") else f"{base}/chat/completions"
 
 
+def _finite(name: str, value: float | None) -> None:
+    if value is not None and not math.isfinite(value):
+        raise InputError(f"--{name} {value}: must be a finite number")
+
+
 @dataclass(frozen=True)
 class SamplingParams:
-    """Sampling parameters sent with every request and recorded with every response."""
+    """Sampling parameters sent with every request and recorded with every response.
 
-    temperature: float = 0.0
-    max_tokens: int = 64
+    ``None`` leaves a parameter out of the request (the server's default applies).
+    """
+
+    temperature: float | None = 0.0
+    """None to leave it out (some reasoning models refuse any value)."""
+    max_tokens: int | None = 64
+    """Not sent when ``max_completion_tokens`` is given."""
     top_p: float | None = None
     seed: int | None = None
     """Passed to servers that support reproducible sampling; not every server does."""
+    max_completion_tokens: int | None = None
+    """The newer name of the token limit (OpenAI deprecates ``max_tokens``); replaces it."""
+    logprobs: bool = False
+    """Ask for the log-probabilities of the generated tokens."""
+    top_logprobs: int | None = None
+    """Alternatives per token position with their log-probabilities (with ``logprobs``)."""
+    n: int | None = None
+    """Completions per request (for ``--distribution sample``)."""
+
+    def __post_init__(self) -> None:
+        _finite("temperature", self.temperature)
+        _finite("top-p", self.top_p)
+        if self.temperature is not None and self.temperature < 0:
+            raise InputError(f"--temperature {self.temperature}: must be at least 0")
+        if self.top_p is not None and not 0 < self.top_p <= 1:
+            raise InputError(f"--top-p {self.top_p}: must lie in (0, 1]")
 
     def to_dict(self) -> dict[str, Any]:
         """The parameters as sent (unset optional ones left out)."""
         values = {
             "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
+            "max_tokens": None if self.max_completion_tokens is not None else self.max_tokens,
+            "max_completion_tokens": self.max_completion_tokens,
             "top_p": self.top_p,
             "seed": self.seed,
+            "logprobs": True if self.logprobs else None,
+            "top_logprobs": self.top_logprobs,
+            "n": self.n,
         }
         return {k: v for k, v in values.items() if v is not None}
 
 
 @dataclass(frozen=True)
-class Completion:
-    """A successful response."""
+class TokenLogprobs:
+    """One generated token with its alternatives (``logprobs.content[i]`` of a choice)."""
+
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...]
+    """``(token, logprob)`` of each alternative the server listed (``top_logprobs``)."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One completion of a reply.
+
+    A *refusal* has empty ``text`` and ``refusal`` set: the model's refusal text, or the finish
+    reason (``content_filter``, ``length``) when the reply gave no text at all.
+    """
 
     text: str
     finish_reason: str | None
+    refusal: str | None = None
+    logprobs: tuple[TokenLogprobs, ...] | None = None
+    """The tokens' log-probabilities when the server sent them."""
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A successful reply: one or more choices (``n``) and the token counts."""
+
+    choices: tuple[Choice, ...]
     usage: dict[str, int] | None
     """Token counts the server reported (``prompt_tokens``, ``completion_tokens``, ...)."""
+
+    @property
+    def text(self) -> str:
+        """The first choice's text."""
+        return self.choices[0].text
+
+    @property
+    def finish_reason(self) -> str | None:
+        """The first choice's finish reason."""
+        return self.choices[0].finish_reason
+
+    @property
+    def refusal(self) -> str | None:
+        """The first choice's refusal (None when it answered)."""
+        return self.choices[0].refusal
 
 
 class RequestFailed(Exception):
@@ -108,6 +257,41 @@ class RequestFailed(Exception):
         """The problem concerns every request (:data:`FATAL_STATUS`): the run should stop."""
         self.retry_after = retry_after
         """Seconds the server asked us to wait (``Retry-After``), if it said."""
+
+
+class Cancel(threading.Event):
+    """A stop signal that also aborts every request in flight that :meth:`watch` registered.
+
+    Setting it shuts the open sockets down, so worker threads blocked in a read return at once
+    (Ctrl-C does not wait for ``--timeout``, nor for ever on a slow server).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._guard = threading.Lock()
+        self._aborts: dict[int, Callable[[], None]] = {}
+
+    def set(self) -> None:
+        """Signal stop and abort every registered request."""
+        super().set()
+        with self._guard:
+            aborts = list(self._aborts.values())
+        for abort in aborts:
+            abort()
+
+    @contextmanager
+    def watch(self, abort: Callable[[], None]) -> Iterator[None]:
+        """Call ``abort`` if the signal is set while the block runs (at once if already set)."""
+        token = id(abort)
+        with self._guard:
+            self._aborts[token] = abort
+        try:
+            if self.is_set():
+                abort()
+            yield
+        finally:
+            with self._guard:
+                self._aborts.pop(token, None)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -139,53 +323,216 @@ def redact(text: str, secret: str | None) -> str:
 
 def _excerpt(body: bytes, secret: str | None) -> str:
     text = body[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
-    text = " ".join(redact(text, secret).split())
+    text = " ".join(replace_surrogates(redact(text, secret)).split())
     return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
 
 
-def _error_body(error: urllib.error.HTTPError) -> bytes:
-    """The body of an error reply, or nothing when reading it fails too."""
+def load_reply(body: bytes) -> Any:
+    """A reply body parsed as JSON, within :data:`MAX_BODY_BYTES` and :data:`MAX_JSON_DEPTH`.
+
+    Raises:
+        ValueError: too large, nested too deeply, or not JSON.
+    """
+    if len(body) > MAX_BODY_BYTES:
+        raise ValueError(f"larger than {MAX_BODY_BYTES} bytes")
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return error.read() if error.fp is not None else b""
-    except (OSError, http.client.HTTPException):
-        return b""
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+
+
+def parameter_error(body: bytes) -> str | None:
+    """The parameter a 400 body says is unsupported or invalid for every request, or None.
+
+    OpenAI's shape: ``{"error": {"type": "invalid_request_error", "code":
+    "unsupported_parameter", "param": "max_tokens", "message": ...}}``. A parameter in
+    :data:`PER_SAMPLE_PARAMS` (a prompt too long) concerns one sample and gives None.
+    """
+    try:
+        reply = load_reply(body)
+    except ValueError:
+        return None
+    error = reply.get("error") if isinstance(reply, dict) else None
+    if not isinstance(error, dict):
+        return None
+    param, code = error.get("param"), error.get("code")
+    if not isinstance(param, str) or not param or param in PER_SAMPLE_PARAMS:
+        return None
+    if code in FATAL_CODES or error.get("type") == "invalid_request_error":
+        return replace_surrogates(param)
+    return None
 
 
 def request_body(
     model: str, messages: Sequence[Mapping[str, object]], params: SamplingParams
 ) -> bytes:
-    """The JSON request body."""
+    """The JSON request body (``allow_nan=False``: every number sent is valid JSON)."""
     payload = {"model": model, "messages": [dict(m) for m in messages], **params.to_dict()}
-    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    try:
+        text = json.dumps(payload, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise InputError(f"request: {exc}") from None
+    return replace_surrogates(text).encode("utf-8")
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _read_logprobs(choice: Mapping[str, Any]) -> tuple[TokenLogprobs, ...] | None:
+    """``choice.logprobs.content`` as tokens; None when absent.
+
+    Raises:
+        ValueError: present but not in the chat-completions shape.
+    """
+    block = choice.get("logprobs")
+    if block is None:
+        return None
+    content = block.get("content") if isinstance(block, dict) else None
+    if content is None:
+        return None
+    if not isinstance(content, list):
+        raise ValueError("logprobs.content is not a list")
+    tokens: list[TokenLogprobs] = []
+    for entry in content:
+        token = entry.get("token") if isinstance(entry, dict) else None
+        logprob = _number(entry.get("logprob")) if isinstance(entry, dict) else None
+        if not isinstance(token, str) or logprob is None:
+            raise ValueError("logprobs.content has an entry without token and logprob")
+        top: list[tuple[str, float]] = []
+        for alt in entry.get("top_logprobs") or []:
+            alt_token = alt.get("token") if isinstance(alt, dict) else None
+            alt_logprob = _number(alt.get("logprob")) if isinstance(alt, dict) else None
+            if not isinstance(alt_token, str) or alt_logprob is None:
+                raise ValueError("logprobs.content has a top_logprobs entry without token")
+            top.append((replace_surrogates(alt_token), alt_logprob))
+        tokens.append(TokenLogprobs(replace_surrogates(token), logprob, tuple(top)))
+    return tuple(tokens)
+
+
+def _read_choice(choice: object) -> Choice:
+    """One ``choices[i]`` (rules in :class:`Choice`).
+
+    Raises:
+        ValueError: no ``message``, or neither a string content nor a refusal.
+    """
+    if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
+        raise ValueError("no choices[0].message.content")
+    message = choice["message"]
+    content = message.get("content")
+    finish = choice.get("finish_reason")
+    finish = replace_surrogates(finish) if isinstance(finish, str) else None
+    refusal = message.get("refusal")
+    logprobs = _read_logprobs(choice)
+    if isinstance(content, str) and content.strip():
+        return Choice(replace_surrogates(content), finish, None, logprobs)
+    if isinstance(refusal, str) and refusal.strip():
+        return Choice("", finish, replace_surrogates(refusal), logprobs)
+    if finish in REFUSAL_FINISH and (content is None or isinstance(content, str)):
+        return Choice("", finish, finish, logprobs)
+    if isinstance(content, str):  # blank, and no reason given: the model said nothing
+        return Choice(replace_surrogates(content), finish, None, logprobs)
+    raise ValueError("choices[0].message.content is not a string")
 
 
 def read_completion(body: bytes) -> Completion:
-    """The response text of a chat-completions reply body.
+    """The choices of a chat-completions reply body (bounded: :func:`load_reply`).
 
     Raises:
-        ValueError: the body is not JSON or has no string ``choices[0].message.content``.
+        ValueError: the body is not JSON within bounds, or has no readable ``choices``.
     """
-    try:
-        reply = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"not JSON ({exc})") from None
-    try:
-        choice = reply["choices"][0]
-        content = choice["message"]["content"]
-    except (KeyError, IndexError, TypeError):
-        raise ValueError("no choices[0].message.content") from None
-    if not isinstance(content, str):
-        raise ValueError("choices[0].message.content is not a string")
-    finish = choice.get("finish_reason") if isinstance(choice, dict) else None
+    reply = load_reply(body)
+    choices = reply.get("choices") if isinstance(reply, dict) else None
+    if not isinstance(choices, list) or not choices:
+        raise ValueError("no choices[0].message.content")
+    read = tuple(_read_choice(choice) for choice in choices)
     usage = reply.get("usage")
     counts = (
-        {k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)}
+        {
+            replace_surrogates(str(k)): v
+            for k, v in usage.items()
+            if isinstance(v, int) and not isinstance(v, bool)
+        }
         if isinstance(usage, dict)
         else None
     )
-    return Completion(
-        text=content, finish_reason=finish if isinstance(finish, str) else None, usage=counts
-    )
+    return Completion(choices=read, usage=counts)
+
+
+def _connection(endpoint: Endpoint) -> tuple[http.client.HTTPConnection, str]:
+    """An unopened connection for ``endpoint.url`` and the request target to send.
+
+    A proxy from the environment (``https_proxy``, ``http_proxy``, ``no_proxy``) is honoured: an
+    ``https`` URL is tunnelled through it (the key stays inside TLS), an ``http`` one is sent to it
+    in absolute form.
+    """
+    parts = urllib.parse.urlsplit(endpoint.url)
+    host = parts.hostname or ""
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    target = parts.path or "/"
+    if parts.query:
+        target += f"?{parts.query}"
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and urllib.request.proxy_bypass(host):
+        proxy = None
+    kind = http.client.HTTPSConnection if secure else http.client.HTTPConnection
+    if not proxy:
+        return kind(host, port, timeout=endpoint.timeout), target
+    via = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    conn = kind(via.hostname or "", via.port or 80, timeout=endpoint.timeout)
+    if secure:
+        conn.set_tunnel(host, port)
+        return conn, target
+    return conn, urllib.parse.urlunsplit(parts)
+
+
+def _shut(sock: socket.socket | None) -> None:
+    """Abort a connection from another thread: its blocked reads and writes return at once."""
+    if sock is not None:
+        with suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Exchange:
+    """One request on one connection, abortable from another thread at any point.
+
+    The socket is kept here because ``http.client`` forgets it (``conn.sock = None``) once a
+    ``Connection: close`` reply starts, while the body is still being read from it.
+    """
+
+    def __init__(self, conn: http.client.HTTPConnection) -> None:
+        self.conn = conn
+        self.sock: socket.socket | None = None
+        self.aborted = False
+        self.guard = threading.Lock()
+
+    def abort(self) -> None:
+        """Shut the socket (now, or as soon as it is connected)."""
+        with self.guard:
+            self.aborted = True
+            sock = self.sock
+        _shut(sock)
+
+    def run(
+        self, target: str, body: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, str, http.client.HTTPMessage, bytes]:
+        """Send the request; the status, reason, headers and at most one byte more than the
+        cap of the body."""
+        self.conn.connect()
+        with self.guard:
+            self.sock = self.conn.sock
+            aborted = self.aborted
+        if aborted:
+            _shut(self.sock)
+        self.conn.request("POST", target, body=body, headers=dict(headers))
+        reply = self.conn.getresponse()
+        data = reply.read(MAX_BODY_BYTES + 1)
+        return reply.status, reply.reason, reply.headers, data
 
 
 def post_chat(
@@ -193,49 +540,88 @@ def post_chat(
     model: str,
     messages: Sequence[Mapping[str, object]],
     params: SamplingParams,
+    cancel: Cancel | None = None,
 ) -> Completion:
-    """Send one chat-completions request.
+    """Send one chat-completions request, bounded in time by ``endpoint.timeout`` as a whole
+    and aborted when ``cancel`` is set (module docstring).
 
     Raises:
-        RequestFailed: an HTTP error status, a timeout, a connection error or a malformed body.
+        RequestFailed: an HTTP error status, a redirect, a timeout, a connection error, a
+            cancelled request or a malformed body.
     """
     headers = {
         "Content-Type": "application/json",
         "Accept": "application/json",
         "User-Agent": f"sgbench/{__version__}",
     }
-    if endpoint.api_key:
-        headers["Authorization"] = f"Bearer {endpoint.api_key}"
-    request = urllib.request.Request(
-        endpoint.url, data=request_body(model, messages, params), headers=headers, method="POST"
-    )
     key = endpoint.api_key
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    payload = request_body(model, messages, params)
+    if cancel is not None and cancel.is_set():
+        raise RequestFailed("cancelled", retryable=False)
+    conn, target = _connection(endpoint)
+    exchange = _Exchange(conn)
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        exchange.abort()
+
+    watchdog = threading.Timer(endpoint.timeout, expire)
+    watchdog.daemon = True
     try:
-        with urllib.request.urlopen(request, timeout=endpoint.timeout) as reply:
-            body = reply.read()
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-        detail = _excerpt(_error_body(exc), key)
-        message = redact(f"HTTP {status}: {detail or exc.reason}", key)
-        retryable = status in RETRYABLE_STATUS or status >= 500
-        wait = parse_retry_after(exc.headers.get("Retry-After")) if exc.headers else None
-        raise RequestFailed(
-            message, retryable=retryable, fatal=status in FATAL_STATUS, retry_after=wait
-        ) from None
-    except TimeoutError:
-        raise RequestFailed(f"timed out after {endpoint.timeout:g} s", retryable=True) from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
+        with cancel.watch(exchange.abort) if cancel is not None else _nothing():
+            watchdog.start()
+            status, reason, reply_headers, body = exchange.run(target, payload, headers)
+    except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+        if cancel is not None and cancel.is_set():
+            raise RequestFailed("cancelled", retryable=False) from None
+        if expired.is_set() or isinstance(exc, TimeoutError):
             raise RequestFailed(f"timed out after {endpoint.timeout:g} s", retryable=True) from None
-        raise RequestFailed(redact(f"connection error: {reason}", key), retryable=True) from None
-    except (OSError, http.client.HTTPException) as exc:
         raise RequestFailed(
             redact(f"connection error: {type(exc).__name__}: {exc}", key), retryable=True
         ) from None
+    finally:
+        watchdog.cancel()
+        conn.close()
+    if cancel is not None and cancel.is_set():
+        raise RequestFailed("cancelled", retryable=False)
+    if expired.is_set():  # a body without Content-Length ends quietly when the socket shuts
+        raise RequestFailed(f"timed out after {endpoint.timeout:g} s", retryable=True)
+    if 300 <= status < 400:
+        where = _excerpt((reply_headers.get("Location") or "").encode(), key)
+        raise RequestFailed(
+            f"HTTP {status}: a redirect (to {where or 'nowhere'}); redirects are not followed, "
+            "give --base-url the final address",
+            retryable=False,
+            fatal=True,
+        )
+    if status >= 400:
+        detail = _excerpt(body, key)
+        param = parameter_error(body) if status == 400 else None
+        if param is not None:
+            raise RequestFailed(
+                redact(f"HTTP 400: parameter {param!r} is not accepted: {detail}", key),
+                retryable=False,
+                fatal=True,
+            )
+        retryable = status in RETRYABLE_STATUS or status >= 500
+        wait = parse_retry_after(reply_headers.get("Retry-After"))
+        raise RequestFailed(
+            redact(f"HTTP {status}: {detail or reason}", key),
+            retryable=retryable,
+            fatal=status in FATAL_STATUS,
+            retry_after=wait,
+        )
     try:
         return read_completion(body)
     except ValueError as exc:
         raise RequestFailed(
             f"malformed response body: {exc}: {_excerpt(body, key)}", retryable=True
         ) from None
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield

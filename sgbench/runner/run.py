@@ -4,9 +4,15 @@ A bounded pool of worker threads sends the requests (``concurrency`` at a time);
 thread alone writes the output file, one line per finished sample, flushed at once. Each sample
 is tried up to ``policy.max_attempts`` times: 429, 5xx, timeouts, connection errors and
 malformed bodies are retried after :func:`~sgbench.runner.backoff.retry_delay`; other 4xx replies
-are recorded at once; 401, 403 and 404 stop the whole run (they concern every request). A
-sample that never succeeds becomes an error line, which the next run tries again. Ids already
-answered in the output file are skipped, so running the same command again resumes.
+are recorded at once; 401, 403, 404, a redirect and a 400 naming a parameter stop the whole run
+(they concern every request). A sample that never succeeds becomes an error line, which the next
+run tries again. A refusal (:class:`~sgbench.runner.client.Choice`) is an answer: recorded with
+its ``refusal`` and ``finish_reason`` and never retried. Ids already answered in the output file
+are skipped, so running the same command again resumes.
+
+The output file is locked (:func:`~sgbench.locks.exclusive`) for the whole run, so a second
+run on it is refused rather than interleaved. Stopping the pool (a fatal error, Ctrl-C) aborts
+the requests in flight at once (:class:`~sgbench.runner.client.Cancel`).
 
 :func:`request_with_retries` (one request and its retries) and :func:`run_pool` (the pool and the
 single writer) are public so that other commands sending many requests (``sgbench judge``) share
@@ -15,6 +21,7 @@ them rather than keeping a second client.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 import time
@@ -22,17 +29,29 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, Final, TextIO, TypeVar
 
 from sgbench.errors import InputError
+from sgbench.locks import exclusive
 from sgbench.prompts import Prompt
 from sgbench.runner.backoff import RetryPolicy, retry_delay, sample_rng
 from sgbench.runner.client import (
+    Cancel,
+    Choice,
     Completion,
     Endpoint,
     RequestFailed,
     SamplingParams,
     post_chat,
+)
+from sgbench.runner.distribution import (
+    DEFAULT_SAMPLES,
+    DEFAULT_TOP_LOGPROBS,
+    Mode,
+    Options,
+    logprob_distribution,
+    sample_distribution,
+    verbalized_distribution,
 )
 from sgbench.runner.progress import Progress, format_duration
 from sgbench.runner.store import prepare_output, response_line
@@ -52,17 +71,21 @@ class RunSummary:
     n_already_done: int
     """Samples skipped because the output file already had their response."""
     n_answered: int
-    """Samples answered in this run."""
+    """Samples answered in this run (refusals included)."""
     n_errors: int
     """Samples whose every attempt failed in this run (error lines; the next run retries them)."""
     n_retried_errors: int
     """Error lines of an earlier run that this run tried again."""
     elapsed: float
     """Seconds spent sending requests."""
+    n_refused: int = 0
+    """Of ``n_answered``, the refusals."""
 
     def render(self) -> str:
         """A short summary for stderr."""
         parts = [f"{self.n_answered} answered"]
+        if self.n_refused:
+            parts[0] += f" ({self.n_refused} refused)"
         if self.n_already_done:
             parts.append(f"{self.n_already_done} already in {self.out}")
         if self.n_retried_errors:
@@ -109,12 +132,15 @@ def request_with_retries(
     """
     rng = sample_rng(key)
     last: RequestFailed | None = None
+    cancel = stop if isinstance(stop, Cancel) else None
     for attempt in range(1, policy.max_attempts + 1):
         if stop.is_set():
             return None
         try:
-            completion = post_chat(endpoint, model, messages, params)
+            completion = post_chat(endpoint, model, messages, params, cancel)
         except RequestFailed as exc:
+            if stop.is_set():
+                return None
             if exc.fatal:
                 raise
             last = exc
@@ -124,6 +150,50 @@ def request_with_retries(
             continue
         return Outcome(completion=completion, error=None, attempts=attempt)
     return Outcome(completion=None, error=str(last), attempts=attempt)
+
+
+NO_LOGPROBS: Final = (
+    "the server sent no logprobs: it does not support --distribution logprobs "
+    "(use --distribution sample or verbalized)"
+)
+
+
+def _read_distribution(
+    completion: Completion, mode: Mode | None, options: Options
+) -> dict[str, Any]:
+    """The distribution fields of one line for ``mode`` (``distribution``, and ``mass_outside``
+    for logprobs); none when the reply gives no readable distribution.
+
+    Raises:
+        RequestFailed: ``logprobs`` mode and the reply has none (fatal: every reply will lack it).
+    """
+    codes = [code for code, _ in options]
+    if mode == "logprobs":
+        tokens = completion.choices[0].logprobs
+        if tokens is None:
+            raise RequestFailed(NO_LOGPROBS, retryable=False, fatal=True)
+        read = logprob_distribution(tokens, codes)
+        return {} if read is None else {"distribution": read[0], "mass_outside": read[1]}
+    if mode == "verbalized":
+        shares = verbalized_distribution(completion.text, codes)
+        return {} if shares is None else {"distribution": shares}
+    if mode == "sample":
+        from sgbench.scoring.parse import parse_response
+
+        answers = [
+            None if c.refusal is not None else parse_response(c.text, options)
+            for c in completion.choices
+        ]
+        shares = sample_distribution(answers, codes)
+        return {"samples": [c.text for c in completion.choices]} | (
+            {} if shares is None else {"distribution": shares}
+        )
+    return {}
+
+
+def _first_answer(choices: Sequence[Choice]) -> Choice:
+    """The first choice that is not a refusal (the first one when all refused)."""
+    return next((c for c in choices if c.refusal is None), choices[0])
 
 
 def answer_sample(
@@ -136,42 +206,58 @@ def answer_sample(
     run: dict[str, Any],
     sleep: Callable[[float], object],
     stop: threading.Event,
+    mode: Mode | None = None,
+    options: Options = (),
 ) -> dict[str, Any] | None:
     """Request one sample until it succeeds or the attempts run out; its output line as a dict.
 
+    With ``mode`` ``sample``, requests are repeated until ``params.n`` choices came back (a
+    server may ignore ``n``); ``options`` are the sample's ``(code, label)`` pairs.
     Returns None when ``stop`` was set before it finished.
 
     Raises:
         RequestFailed: a fatal status (the run must stop).
     """
-    outcome = request_with_retries(
-        prompt["messages"],
-        key=prompt["id"],
-        model=model,
-        endpoint=endpoint,
-        params=params,
-        policy=policy,
-        sleep=sleep,
-        stop=stop,
-    )
+
+    def ask(key: str) -> Outcome | None:
+        return request_with_retries(
+            prompt["messages"],
+            key=key,
+            model=model,
+            endpoint=endpoint,
+            params=params,
+            policy=policy,
+            sleep=sleep,
+            stop=stop,
+        )
+
+    outcome = ask(prompt["id"])
     if outcome is None:
         return None
-    if outcome.completion is None:
-        return {
-            "id": prompt["id"],
-            "response": "",
-            "error": outcome.error,
-            **run,
-            "attempts": outcome.attempts,
-        }
-    return {
-        "id": prompt["id"],
-        "response": outcome.completion.text,
-        **run,
-        "finish_reason": outcome.completion.finish_reason,
-        "usage": outcome.completion.usage,
-        "attempts": outcome.attempts,
-    }
+    attempts = outcome.attempts
+    error = outcome.error
+    completion = outcome.completion
+    wanted = (params.n or 1) if mode == "sample" else 1
+    while completion is not None and len(completion.choices) < wanted:
+        more = ask(f"{prompt['id']}#{len(completion.choices)}")
+        if more is None:
+            return None
+        attempts += more.attempts
+        if more.completion is None:
+            completion, error = None, more.error
+            break
+        extra = more.completion.choices[: wanted - len(completion.choices)]
+        completion = Completion(choices=completion.choices + extra, usage=completion.usage)
+    if completion is None:
+        return {"id": prompt["id"], "response": "", "error": error, **run, "attempts": attempts}
+    first = _first_answer(completion.choices)
+    line: dict[str, Any] = {"id": prompt["id"], "response": first.text, **run}
+    if first.refusal is not None:
+        line["refusal"] = first.refusal
+    else:
+        line.update(_read_distribution(completion, mode, options))
+    line.update(finish_reason=first.finish_reason, usage=completion.usage, attempts=attempts)
+    return line
 
 
 @dataclass(frozen=True)
@@ -184,6 +270,8 @@ class PoolCounts:
     """Lines written with an ``error`` key."""
     elapsed: float
     """Seconds from the first request to the last line."""
+    n_refused: int = 0
+    """Of ``n_done``, lines with a ``refusal``."""
 
 
 def run_pool(
@@ -215,9 +303,9 @@ def run_pool(
     stream = progress_stream if progress_stream is not None else sys.stderr
     enabled = stream.isatty() if show_progress is None else show_progress
     progress = Progress(len(tasks), stream, enabled=enabled, label=label)
-    stop = threading.Event()
+    stop = Cancel()
     wait: Callable[[float], object] = sleep if sleep is not None else stop.wait
-    done = errors = 0
+    done = errors = refused = 0
     start = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"sgbench-{label}")
     futures: list[Future[dict[str, Any] | None]] = []
@@ -239,6 +327,7 @@ def run_pool(
                     errors += 1
                 else:
                     done += 1
+                    refused += record.get("refusal") is not None
                 progress.update(done + errors, errors)
             progress.update(done + errors, errors, force=True)
     except OSError as exc:
@@ -249,7 +338,32 @@ def run_pool(
             future.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
         progress.close()
-    return PoolCounts(n_done=done, n_errors=errors, elapsed=time.monotonic() - start)
+    return PoolCounts(
+        n_done=done, n_errors=errors, elapsed=time.monotonic() - start, n_refused=refused
+    )
+
+
+def distribution_params(params: SamplingParams, mode: Mode | None, samples: int) -> SamplingParams:
+    """``params`` with what ``mode`` asks of the server: ``logprobs`` and ``top_logprobs``
+    (:data:`~sgbench.runner.distribution.DEFAULT_TOP_LOGPROBS` unless set), or ``n``.
+
+    Raises:
+        InputError: ``sample`` with fewer than 2 samples, or at temperature 0 (every sample would
+            be the same answer).
+    """
+    if mode == "logprobs":
+        top = params.top_logprobs or DEFAULT_TOP_LOGPROBS
+        return dataclasses.replace(params, logprobs=True, top_logprobs=top)
+    if mode == "sample":
+        if samples < 2:
+            raise InputError(f"--samples {samples}: --distribution sample needs at least 2")
+        if params.temperature == 0:
+            raise InputError(
+                "--distribution sample at --temperature 0 would draw one answer N times; "
+                "give a temperature above 0 (1 samples the model's own distribution)"
+            )
+        return dataclasses.replace(params, n=samples)
+    return params
 
 
 def run_model(
@@ -265,50 +379,66 @@ def run_model(
     progress_stream: TextIO | None = None,
     show_progress: bool | None = None,
     sleep: Callable[[float], object] | None = None,
+    distribution: Mode | None = None,
+    samples: int = DEFAULT_SAMPLES,
+    options: Mapping[str, Options] | None = None,
 ) -> RunSummary:
     """Answer every prompt not yet answered in ``out``, appending one line per sample.
 
     ``template`` is the template's recorded name; ``show_progress`` defaults to whether
     ``progress_stream`` (default stderr) is a terminal; ``sleep`` (default: an interruptible
-    wait) is called with each retry delay, and tests replace it.
+    wait) is called with each retry delay, and tests replace it. With ``distribution`` (a mode
+    of :mod:`~sgbench.runner.distribution`; ``samples`` answers each for ``sample``), each line
+    also gets the model's ``distribution`` over the sample's ``options`` (id → ``(code, label)``
+    pairs, required then).
 
     Raises:
         InputError: bad settings, an output file that cannot be resumed (see
-            :func:`~sgbench.runner.store.prepare_output`), or a fatal HTTP status; lines written
-            before the error stay in ``out``.
+            :func:`~sgbench.runner.store.prepare_output`) or in use by another run, or a fatal
+            HTTP status; lines written before the error stay in ``out``.
     """
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise InputError(f"concurrency {concurrency}: must lie in 1..{MAX_CONCURRENCY}")
-    params = params or SamplingParams()
+    params = distribution_params(params or SamplingParams(), distribution, samples)
     policy = policy or RetryPolicy()
-    run = {"model": model, "template": template, "params": params.to_dict()}
-    existing = prepare_output(out, run)
-    pending = [p for p in prompts if p["id"] not in existing.done]
+    choices = options or {}
+    if distribution is not None:
+        lacking = [p["id"] for p in prompts if p["id"] not in choices]
+        if lacking:
+            raise InputError(f"--distribution {distribution}: no options for sample {lacking[0]}")
+    run: dict[str, Any] = {"model": model, "template": template, "params": params.to_dict()}
+    if distribution is not None:
+        run["distribution_mode"] = distribution
+    with exclusive(out):
+        existing = prepare_output(out, run)
+        pending = [p for p in prompts if p["id"] not in existing.done]
 
-    def work(
-        prompt: Prompt, wait: Callable[[float], object], stop: threading.Event
-    ) -> dict[str, Any] | None:
-        return answer_sample(
-            prompt,
-            model=model,
-            endpoint=endpoint,
-            params=params,
-            policy=policy,
-            run=run,
-            sleep=wait,
-            stop=stop,
+        def work(
+            prompt: Prompt, wait: Callable[[float], object], stop: threading.Event
+        ) -> dict[str, Any] | None:
+            return answer_sample(
+                prompt,
+                model=model,
+                endpoint=endpoint,
+                params=params,
+                policy=policy,
+                run=run,
+                sleep=wait,
+                stop=stop,
+                mode=distribution,
+                options=choices.get(prompt["id"], ()),
+            )
+
+        counts = run_pool(
+            pending,
+            work,
+            out,
+            where=endpoint.url,
+            concurrency=concurrency,
+            progress_stream=progress_stream,
+            show_progress=show_progress,
+            sleep=sleep,
         )
-
-    counts = run_pool(
-        pending,
-        work,
-        out,
-        where=endpoint.url,
-        concurrency=concurrency,
-        progress_stream=progress_stream,
-        show_progress=show_progress,
-        sleep=sleep,
-    )
     return RunSummary(
         out=Path(out),
         n_total=len(prompts),
@@ -317,4 +447,5 @@ def run_model(
         n_errors=counts.n_errors,
         n_retried_errors=existing.n_errors_dropped,
         elapsed=counts.elapsed,
+        n_refused=counts.n_refused,
     )

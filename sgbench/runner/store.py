@@ -5,6 +5,10 @@ interruption loses at most the requests still in flight. A line is either a resp
 
     {"id", "response", "model", "template", "params", "finish_reason", "usage", "attempts"}
 
+with, for a refusal, ``refusal`` (the model's refusal text or the finish reason) and an empty
+``response``, and with ``--distribution``, ``distribution_mode``, ``distribution`` (and
+``mass_outside`` or ``samples``),
+
 or, when every attempt failed, an error line with an empty ``response`` (so ``sgbench parse``
 reads it as missing) and the last error::
 
@@ -30,9 +34,11 @@ from typing import Any
 
 from sgbench.errors import InputError
 from sgbench.files import write_atomic
+from sgbench.runner.client import replace_surrogates
 
-RUN_KEYS = ("model", "template", "params")
-"""What must match between the lines already in a file and the run appending to it."""
+RUN_KEYS = ("model", "template", "params", "distribution_mode")
+"""What must match between the lines already in a file and the run appending to it (a key a
+line or the run lacks counts as None, so ``distribution_mode`` is written only when set)."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +90,8 @@ def _mismatch(
     line: Mapping[str, Any], run: Mapping[str, Any], run_keys: tuple[str, ...]
 ) -> str | None:
     for key in run_keys:
-        if line.get(key) != run[key]:
-            return f"{key} {line.get(key)!r}, but this run has {run[key]!r}"
+        if line.get(key) != run.get(key):
+            return f"{key} {line.get(key)!r}, but this run has {run.get(key)!r}"
     return None
 
 
@@ -156,5 +162,6 @@ def prepare_output(
 
 
 def response_line(record: Mapping[str, Any]) -> str:
-    """One output line (JSON, no ASCII escaping, trailing newline)."""
-    return json.dumps(record, ensure_ascii=False) + "\n"
+    """One output line (JSON, no ASCII escaping, trailing newline), always valid UTF-8: a lone
+    surrogate anywhere in it becomes U+FFFD (:func:`~sgbench.runner.client.replace_surrogates`)."""
+    return replace_surrogates(json.dumps(record, ensure_ascii=False)) + "\n"

@@ -16,7 +16,8 @@ at distance 0 from itself and 1 (the largest distance) from every other option. 
 off-scale options, ``r = pos`` and ``K' = K``.
 
 A sample without a prediction scores the worst value of every metric: accuracy 0, agreement 0,
-nmae 1, wasserstein 1, js_distance 1. Every metric lies in [0, 1].
+nmae 1, wasserstein 1, js_distance 1. Every metric lies in [0, 1]. ``refusal_rate`` is not a score
+of the answer but how often the model refused (a refused sample is also a missing one).
 """
 
 from __future__ import annotations
@@ -192,6 +193,18 @@ def js_distance(items: ItemArrays, pred: PredictionArrays) -> FloatArray:
     return np.where(pred.answered, value, 1.0)
 
 
+def refusal_rate(items: ItemArrays, pred: PredictionArrays) -> FloatArray:
+    """Whether the model refused the sample (a ``refusal`` line in the predictions).
+
+    ``refusal_rate = 1 if refused else 0``; a group's value is the share of its samples refused
+    (0 is best). Reported only when some sample was refused; its spread across groups (a model
+    refusing one religion's persona more than another's) is a fairness figure like the others.
+    """
+    if pred.refused is None:
+        return np.zeros(items.n, dtype=np.float64)
+    return pred.refused.astype(np.float64)
+
+
 @dataclass(frozen=True)
 class Metric:
     """A registered metric: its per-sample function and how to read it."""
@@ -206,6 +219,8 @@ class Metric:
     """Spread figures a report shows first for this metric (its ``p_value`` follows them).
     Error-like metrics lead with ``gap`` and ``sd_between``: their ``cv`` and ``norm_range``
     divide by a mean or maximum that shrinks as errors fall."""
+    needs_refusals: bool = False
+    """Reported only when some sample was refused."""
 
     def __call__(self, items: ItemArrays, pred: PredictionArrays) -> FloatArray:
         return self.function(items, pred)
@@ -219,6 +234,13 @@ METRICS: Final[dict[str, Metric]] = {
         Metric("wasserstein", wasserstein, higher_is_better=False),
         Metric("agreement", agreement, higher_is_better=True),
         Metric("js_distance", js_distance, higher_is_better=False, needs_distribution=True),
+        Metric(
+            "refusal_rate",
+            refusal_rate,
+            higher_is_better=False,
+            needs_refusals=True,
+            lead=("gap", "sd_between"),
+        ),
     )
 }
 """Every metric, in report order. Adding a metric means adding a function and one entry here."""
@@ -227,14 +249,24 @@ HEADLINE_METRICS: Final = ("accuracy", "nmae", "wasserstein", "agreement")
 """Metrics always reported (``js_distance`` joins them when distributions are given)."""
 
 FAIRNESS_METRICS: Final = ("accuracy", "nmae")
-"""Metrics whose spread across groups is reported under ``fairness`` (as in the paper)."""
+"""Metrics whose spread across groups is reported under ``fairness`` (as in the paper);
+``refusal_rate`` joins them when some sample was refused (:func:`fairness_names`)."""
 
 
-def metric_names(with_distribution: bool) -> tuple[str, ...]:
+def metric_names(with_distribution: bool, with_refusals: bool = False) -> tuple[str, ...]:
     """The metrics a report carries, in order."""
     return tuple(
-        name for name, m in METRICS.items() if with_distribution or not m.needs_distribution
+        name
+        for name, m in METRICS.items()
+        if (with_distribution or not m.needs_distribution)
+        and (with_refusals or not m.needs_refusals)
     )
+
+
+def fairness_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The metrics among ``names`` whose spread is reported: :data:`FAIRNESS_METRICS`, and
+    ``refusal_rate`` when reported."""
+    return (*FAIRNESS_METRICS, *(n for n in names if n in METRICS and METRICS[n].needs_refusals))
 
 
 def compute(

@@ -17,11 +17,21 @@ the first rule that yields exactly one of the item's option codes wins:
 Decimals (``3.5``) are not integers; negative numbers are not read as codes. A response with no
 rule giving a valid option, an ambiguous one, or a number that is not an option stays missing:
 :class:`ParseResult` lists those ids (the scorer counts them as missing predictions).
+
+Two kinds of line written by ``sgbench run`` are read before any rule:
+
+- a *refusal* (a string ``refusal``) stays missing and is counted as refused
+  (:attr:`ParseResult.refused_ids`); the prediction file gets ``{"id", "refusal"}`` for it, so
+  the scorer can report refusal rates;
+- a line with a ``distribution`` (``--distribution``) becomes a prediction with that
+  distribution, its ``answer`` the distribution's mode (on a tie, the first code in scale
+  order), whatever the response text says.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,14 +54,24 @@ class ParseResult:
     """Predictions parsed from a responses file."""
 
     predictions: tuple[dict[str, Any], ...]
-    """``{"id", "answer", "response"}`` per parsed line, in file order."""
+    """``{"id", "answer", "response"}`` per parsed line (``distribution`` too where the line had
+    one), in file order."""
     unparsed_ids: tuple[str, ...]
-    """Ids whose response gave no single valid option, in file order."""
+    """Ids whose response gave no single valid option, in file order (refusals excluded)."""
     n_lines: int
+    refused: tuple[dict[str, str], ...] = ()
+    """``{"id", "refusal"}`` per refusal line, in file order."""
+
+    @property
+    def refused_ids(self) -> tuple[str, ...]:
+        """Ids of the refusals."""
+        return tuple(r["id"] for r in self.refused)
 
     def to_jsonl(self) -> str:
-        """The predictions as JSON Lines (one object per line, trailing newline; '' if none)."""
-        return "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in self.predictions)
+        """The predictions, then the refusals, as JSON Lines (one object per line, trailing
+        newline; '' if none)."""
+        lines = [*self.predictions, *self.refused]
+        return "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in lines)
 
 
 def _normalise(text: str) -> str:
@@ -136,11 +156,29 @@ def parse_responses(
     options = load_options(dataset_dir, config)
     parsed: list[dict[str, Any]] = []
     unparsed: list[str] = []
+    refused: list[dict[str, str]] = []
     for number, obj in response_lines(lines, problems):
         sample_id: str = obj["id"]
         response: str = obj["response"]
         if sample_id not in options:
             problems.append((number, f"unknown id {sample_id!r}: in no split of config {config!r}"))
+            continue
+        if isinstance(obj.get("refusal"), str):
+            refused.append({"id": sample_id, "refusal": obj["refusal"]})
+            continue
+        if "distribution" in obj:
+            mode = distribution_mode(obj["distribution"], options[sample_id])
+            if mode is None:
+                problems.append((number, "distribution is not {code: share} over the options"))
+                continue
+            parsed.append(
+                {
+                    "id": sample_id,
+                    "answer": mode,
+                    "distribution": obj["distribution"],
+                    "response": response,
+                }
+            )
             continue
         answer = parse_response(response, options[sample_id])
         if answer is None:
@@ -149,4 +187,28 @@ def parse_responses(
             parsed.append({"id": sample_id, "answer": answer, "response": response})
     if problems:
         raise PredictionsError(name, problems)
-    return ParseResult(predictions=tuple(parsed), unparsed_ids=tuple(unparsed), n_lines=len(lines))
+    return ParseResult(
+        predictions=tuple(parsed),
+        unparsed_ids=tuple(unparsed),
+        n_lines=len(lines),
+        refused=tuple(refused),
+    )
+
+
+def distribution_mode(distribution: object, options: Options) -> int | None:
+    """The mode of a ``{"<code>": share}`` distribution over ``options`` (on a tie the first
+    code in scale order); None when it is not such a mapping or puts no mass anywhere."""
+    if not isinstance(distribution, dict) or not distribution:
+        return None
+    codes = {str(code): code for code, _ in options}
+    shares: dict[int, float] = {}
+    for key, value in distribution.items():
+        if key not in codes or isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        if not math.isfinite(value) or value < 0:
+            return None
+        shares[codes[key]] = float(value)
+    best = max(shares.values())
+    if best <= 0:
+        return None
+    return next(code for code, _ in options if shares.get(code) == best)

@@ -1,9 +1,10 @@
 """Read a predictions file (JSON Lines) and check it against the dataset.
 
 One line per prediction, ``{"id": ..., "answer": <option code>}``, optionally ``"distribution"``
-(``{"<code>": probability}``) and ``"response"`` (raw model text, ignored); the shape is the
-packaged schema ``sgbench/schema/predictions.schema.json``. A UTF-8 byte-order mark, CRLF line
-ends and blank lines are accepted.
+(``{"<code>": probability}``) and ``"response"`` (raw model text, ignored); or, for a sample the
+model refused, ``{"id": ..., "refusal": "<text or finish reason>"}`` (missing, and counted as
+refused); the shape is the packaged schema ``sgbench/schema/predictions.schema.json``. A UTF-8
+byte-order mark, CRLF line ends and blank lines are accepted.
 
 Every problem in the file is collected (up to :data:`MAX_PROBLEMS`) and raised together as one
 :class:`PredictionsError`, one problem per line of its message, each ``FILE: line N: ...``.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -40,6 +41,7 @@ MAX_PROBLEMS: Final = 50
 """At most this many problems are listed; the rest are counted."""
 
 ALLOWED_KEYS: Final = frozenset({"id", "answer", "distribution", "response"})
+"""Keys of an answer line (a refusal line has ``id`` and ``refusal`` only)."""
 _CODE_KEY: Final = re.compile(r"-?[0-9]+")
 _CODE_MIN: Final = -(2**31)
 _CODE_MAX: Final = 2**31 - 1
@@ -84,6 +86,8 @@ class PredictionArrays:
     else a point mass at the answer; all zero where missing."""
     has_distribution: BoolArray
     """``(N,)`` True where the line carried a ``distribution``."""
+    refused: BoolArray | None = None
+    """``(N,)`` True where the line was a refusal (then ``answered`` is False); None: none."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,8 @@ class _Records:
     """Lines for other splits of the config."""
     n_lines: int
     """Non-blank lines."""
+    refused: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Rows of the samples whose line is a refusal (``{"id", "refusal"}``)."""
 
 
 def _strict_records(name: str, raw: bytes, data: ScoringData) -> tuple[_Records, list[Line]]:
@@ -191,6 +197,7 @@ def _strict_records(name: str, raw: bytes, data: ScoringData) -> tuple[_Records,
     dist_rec: list[int] = []
     dist_code: list[int] = []
     dist_prob: list[float] = []
+    refused_rows: list[int] = []
     skipped = 0
     for number, obj in prediction_lines(lines, problems):
         sample_id: str = obj["id"]
@@ -202,6 +209,9 @@ def _strict_records(name: str, raw: bytes, data: ScoringData) -> tuple[_Records,
                 problems.append(
                     (number, f"unknown id {sample_id!r}: in no split of config {data.config!r}")
                 )
+            continue
+        if "refusal" in obj:
+            refused_rows.append(row)
             continue
         codes = [str(obj["answer"]), *obj.get("distribution", {})]
         outside = [c for c in codes if not _fits_code(c)]
@@ -231,6 +241,7 @@ def _strict_records(name: str, raw: bytes, data: ScoringData) -> tuple[_Records,
         d_prob=np.asarray(dist_prob, dtype=np.float64),
         skipped=skipped,
         n_lines=len(lines),
+        refused=np.asarray(refused_rows, dtype=np.int64),
     )
     return records, problems
 
@@ -450,11 +461,14 @@ def _checked(
     distribution[with_dist] /= distribution[with_dist].sum(axis=1, keepdims=True)
     has_distribution = np.zeros(n, dtype=bool)
     has_distribution[with_dist] = True
+    refused = np.zeros(n, dtype=bool)
+    refused[records.refused] = True
     arrays = PredictionArrays(
         answered=answered,
         position=position,
         distribution=distribution,
         has_distribution=has_distribution,
+        refused=refused,
     )
     return (arrays, records), problems
 

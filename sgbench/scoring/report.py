@@ -2,7 +2,7 @@
 
 ``ScoreReport.to_dict()`` is the JSON report (``sgbench score --json``); ``render()`` the readable
 summary. Key paths relied on by tools: ``split``, ``n_samples``, ``n_scored``, ``n_missing``,
-``metrics.<metric>``, ``ci.<metric>`` = ``[low, high]``,
+``n_refused``, ``metrics.<metric>``, ``ci.<metric>`` = ``[low, high]``,
 ``fairness.subgroup.<metric>`` (:func:`sgbench.scoring.fairness.fairness_entry`: ``cv_between``,
 ``p_value``, ``sd_between``, ..., ``norm_range``, ``cv``, ``gap``, ``ratio``, ``worst``, ``null``,
 ``ci``), ``fairness.attributes.<attribute>.<metric>`` (the same, plus ``values`` and
@@ -45,7 +45,7 @@ from sgbench.scoring.fairness import (
     finite,
 )
 from sgbench.scoring.grouped import Breakdown, GroupedResult, breakdown, grouped
-from sgbench.scoring.metrics import FAIRNESS_METRICS, METRICS, compute, metric_names
+from sgbench.scoring.metrics import METRICS, compute, fairness_names, metric_names
 from sgbench.scoring.predictions import Predictions, read_predictions
 
 SUBGROUP: Final = "subgroup"
@@ -103,6 +103,23 @@ class ScoreReport:
     predictor of the true distributions would expect (None when the dataset lacks it)."""
     by_overlap: Breakdown | None = None
     """Metrics by band of ``train_overlap`` (None when the dataset lacks it)."""
+    n_refused: int = 0
+    """Samples the model refused (among the missing ones); with any, ``refusal_rate`` is a metric
+    and a fairness figure, and every table row gets ``n_refused``."""
+
+    @property
+    def fairness_metrics(self) -> tuple[str, ...]:
+        """Metrics whose spread across groups is reported."""
+        return fairness_names(tuple(self.metrics))
+
+    def _table(self, result: Breakdown) -> dict[str, dict[str, Any]]:
+        """A breakdown's table, with ``n_refused`` per group when ``refusal_rate`` is reported
+        (its mean times the group size: a mean of 0/1 values, so a whole number)."""
+        table = result.table()
+        if "refusal_rate" in self.metrics:
+            for row in table.values():
+                row["n_refused"] = round(row["refusal_rate"] * row["n"])
+        return table
 
     def _fairness(self, grouping: str, result: Breakdown, with_values: bool) -> dict[str, Any]:
         spreads = self.intervals.spreads.get(grouping, {})
@@ -113,7 +130,7 @@ class ScoreReport:
                 lead=METRICS[name].lead,
                 with_values=with_values,
             )
-            for name in FAIRNESS_METRICS
+            for name in self.fairness_metrics
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -132,6 +149,7 @@ class ScoreReport:
             "n_samples": self.n_samples,
             "n_scored": self.n_scored,
             "n_missing": self.n_missing,
+            **({"n_refused": self.n_refused} if "refusal_rate" in self.metrics else {}),
             "n_skipped_other_splits": self.n_skipped_other_splits,
             "n_with_distribution": self.n_with_distribution,
             "n_questions": self.n_questions,
@@ -146,12 +164,12 @@ class ScoreReport:
                     for attribute, result in self.by_attribute.items()
                 },
             },
-            "by_subgroup": self.by["subgroup"].table(),
-            "by_stratum": self.by["stratum"].table(),
-            "by_attribute_value": {a: r.table() for a, r in self.by_attribute.items()},
-            "by_section": self.by["section"].table(),
-            "by_scale_type": self.by["scale_type"].table(),
-            "by_overlap": None if self.by_overlap is None else self.by_overlap.table(),
+            "by_subgroup": self._table(self.by["subgroup"]),
+            "by_stratum": self._table(self.by["stratum"]),
+            "by_attribute_value": {a: self._table(r) for a, r in self.by_attribute.items()},
+            "by_section": self._table(self.by["section"]),
+            "by_scale_type": self._table(self.by["scale_type"]),
+            "by_overlap": None if self.by_overlap is None else self._table(self.by_overlap),
             "bootstrap": {
                 "seed": self.intervals.seed,
                 "n_boot": self.intervals.n_boot,
@@ -198,7 +216,9 @@ class ScoreReport:
             f"sgbench score: {d.name} {d.version}{flag}, config {d.config}, split {self.split}",
             f"{self.n_samples} samples ({self.n_questions} questions × "
             f"{len(self.by[SUBGROUP].groups)} subgroups); {self.n_scored} scored, "
-            f"{self.n_missing} missing (scored as wrong), "
+            f"{self.n_missing} missing (scored as wrong"
+            + (f"; {self.n_refused} of them refused" if self.n_refused else "")
+            + "), "
             f"{self.n_skipped_other_splits} lines for other splits skipped",
             "",
         ]
@@ -300,7 +320,8 @@ def score(
     """
     check_settings(n_boot, seed, n_permutations, resample)
     items, arrays = data.items, predictions.arrays
-    names = metric_names(with_distribution=bool(arrays.has_distribution.any()))
+    refused = arrays.refused is not None and bool(arrays.refused.any())
+    names = metric_names(bool(arrays.has_distribution.any()), with_refusals=refused)
     values = compute(items, arrays, names)
     higher = {name: METRICS[name].higher_is_better for name in names}
     missing = ~arrays.answered
@@ -331,7 +352,7 @@ def score(
         values,
         meta["question_id"],
         groupings,
-        FAIRNESS_METRICS,
+        fairness_names(names),
         units=meta["subgroup_id"],
         n_boot=n_boot,
         seed=seed,
@@ -362,6 +383,7 @@ def score(
         intervals=intervals,
         ceiling=ceiling,
         by_overlap=by_overlap,
+        n_refused=int(arrays.refused.sum()) if arrays.refused is not None else 0,
     )
 
 

@@ -1,0 +1,82 @@
+"""One writer per output file: an exclusive lock held while a command writes it.
+
+``sgbench run`` and ``sgbench judge`` append to their ``--out`` for as long as they run, and tidy
+it (rewrite it without error lines) before they start; two processes on one file would send
+every request twice, interleave their lines, or replace the file under each other. So each holds
+:func:`exclusive` on every file it writes, and a second process is refused at once with one line
+rather than waiting.
+
+The lock is an advisory ``flock`` on a sidecar file ``.<name>.lock`` next to the target (the
+target itself is replaced by renames, which would orphan a lock held on it). The kernel releases
+it when the process ends, however it ends; the sidecar is removed on a normal release.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+from sgbench.errors import InputError
+
+_ATTEMPTS: Final = 5
+"""Tries to lock a sidecar that a releasing process keeps removing (a race, never a wait)."""
+
+
+def lock_path(path: str | Path) -> Path:
+    """The sidecar lock file of ``path``: ``.<name>.lock`` in the same folder."""
+    target = Path(path)
+    return target.with_name(f".{target.name}.lock")
+
+
+def _open_locked(sidecar: Path, target: str | Path) -> int:
+    """A descriptor of ``sidecar`` holding its exclusive lock.
+
+    Raises:
+        InputError: another process holds it, or the sidecar cannot be created.
+    """
+    for _ in range(_ATTEMPTS):
+        try:
+            fd = os.open(sidecar, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise InputError(f"{target}: cannot create its lock file ({exc.strerror})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise InputError(
+                f"{target}: in use by another sgbench process; wait for it to finish or choose "
+                "another output file"
+            ) from None
+        # The holder before us may have removed the sidecar after we opened it: then our lock
+        # is on an orphaned file that a third process would not see. Try again on the new one.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(sidecar))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+    raise InputError(f"{target}: its lock file keeps changing; try again")
+
+
+@contextlib.contextmanager
+def exclusive(*paths: str | Path | None) -> Iterator[None]:
+    """Hold the exclusive lock of every path given (None ones skipped) for the block.
+
+    Raises:
+        InputError: ``PATH: in use by another sgbench process; ...`` when one is locked
+            elsewhere (locks already taken are released first).
+    """
+    with contextlib.ExitStack() as stack:
+        for path in paths:
+            if path is None:
+                continue
+            sidecar = lock_path(path)
+            fd = _open_locked(sidecar, path)
+            stack.callback(os.close, fd)
+            stack.callback(sidecar.unlink, missing_ok=True)
+        yield
