@@ -3,7 +3,8 @@
 Every file sgbench writes on its own (a score or judge report, a chart, parsed predictions, a
 tidied responses file) goes through :func:`write_atomic`: the content goes to a hidden temporary
 file next to the target, which then replaces the target in one rename, so an error never leaves
-a half-written file. Outputs of several files are staged as a whole folder instead (the builder's
+a half-written file. Outputs of several files go through :func:`replace_folder`, which stages a
+whole folder and replaces only sgbench's own earlier output (the builder's
 :mod:`sgbench.builder.writer`, the leaderboard, the lm-eval export, the statistics).
 
 (Named ``files`` rather than ``io`` so that it can never shadow the standard library's ``io``.)
@@ -12,10 +13,16 @@ a half-written file. Outputs of several files are staged as a whole folder inste
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Final
 
 from sgbench.errors import InputError
+from sgbench.jsonl import loads_strict
 
 
 def write_atomic(path: str | Path, content: str | bytes, *, what: str | None = None) -> None:
@@ -51,3 +58,171 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+OUTPUT_MARKER: Final = ".sgbench-output.json"
+"""The file :func:`replace_folder` leaves in every output folder: which command wrote it and the
+sha256 of every file it wrote, the proof that lets a later run replace the folder."""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _tree(root: Path) -> tuple[dict[str, Path], list[str]]:
+    """Regular files under ``root`` by relative POSIX path, and every other entry (a symlink, a
+    device, an empty folder) as foreign. Symlinks are never followed."""
+    files: dict[str, Path] = {}
+    foreign: list[str] = []
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        here = Path(folder)
+        for name in [*dirs, *names]:
+            path = here / name
+            relative = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                foreign.append(relative)
+            elif path.is_dir():
+                if not any(path.iterdir()):
+                    foreign.append(relative + "/")
+            elif path.is_file():
+                files[relative] = path
+            else:
+                foreign.append(relative)
+    return files, foreign
+
+
+def _marker_text(kind: str, files: dict[str, Path]) -> str:
+    listed = {relative: sha256_file(files[relative]) for relative in sorted(files)}
+    return json.dumps({"written_by": f"sgbench {kind}", "files": listed}, indent=2) + "\n"
+
+
+def _check_replaceable(target: Path, kind: str, disposable: frozenset[str]) -> None:
+    """Raise unless ``target`` is absent, an empty folder, or exactly the ``kind`` output a
+    :func:`replace_folder` call left there (marker present, every file listed with its hash,
+    nothing else but the ``disposable`` top-level entries)."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise InputError(f"{target}: exists and is not a folder")
+    if not target.exists() or not any(target.iterdir()):
+        return
+    refuse = (
+        f"{target}: refusing to replace a folder that is not an earlier output of `sgbench {kind}`"
+    )
+    files, foreign = _tree(target)
+    files = {name: path for name, path in files.items() if name.split("/")[0] not in disposable}
+    foreign = [name for name in foreign if name.rstrip("/").split("/")[0] not in disposable]
+    marker_path = files.pop(OUTPUT_MARKER, None)
+    listed: object = {}
+    if marker_path is not None:
+        try:
+            marker = loads_strict(marker_path.read_bytes())
+        except (OSError, ValueError):
+            marker = None
+        if not isinstance(marker, dict) or marker.get("written_by") != f"sgbench {kind}":
+            raise InputError(
+                f"{refuse} ({OUTPUT_MARKER} is not from `sgbench {kind}`); choose another --out"
+            )
+        listed = marker.get("files")
+    if not isinstance(listed, dict):
+        raise InputError(f"{refuse} ({OUTPUT_MARKER} is damaged); choose another --out")
+    foreign += sorted(set(files) - set(listed))
+    if foreign:
+        shown = ", ".join(sorted(foreign)[:3]) + (" ..." if len(foreign) > 3 else "")
+        raise InputError(f"{refuse} (it holds other files: {shown}); choose another --out")
+    changed = sorted(
+        name for name in listed if name not in files or sha256_file(files[name]) != listed[name]
+    )
+    if changed:
+        raise InputError(
+            f"{refuse} ({changed[0]} was changed or removed since); choose another --out"
+        )
+
+
+def _check_parents(target: Path) -> None:
+    for ancestor in target.parents:
+        if ancestor.exists() or ancestor.is_symlink():
+            if not ancestor.is_dir():
+                raise InputError(f"{target}: cannot be created, {ancestor} is not a folder")
+            return
+
+
+def _check_not_above_cwd(target: Path) -> None:
+    resolved = target.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents or resolved.parent == resolved:
+        raise InputError(
+            f"{target}: cannot replace the current folder or one above it; choose another --out"
+        )
+
+
+def check_output_folder(
+    target: str | Path, kind: str, disposable: frozenset[str] = frozenset()
+) -> None:
+    """The checks :func:`replace_folder` makes before writing, for a command to run first and
+    fail before any long computation.
+
+    Raises:
+        InputError: ``target`` could not be replaced (see :func:`replace_folder`).
+    """
+    _check_not_above_cwd(Path(target))
+    _check_parents(Path(target))
+    _check_replaceable(Path(target), kind, disposable)
+
+
+def replace_folder(
+    target: str | Path,
+    kind: str,
+    write: Callable[[Path], object],
+    *,
+    what: str = "output",
+    disposable: frozenset[str] = frozenset(),
+) -> Path:
+    """Create or replace the folder ``target`` with what ``write`` puts in an empty folder, all
+    or nothing: the one way sgbench writes an output folder.
+
+    ``write`` fills a hidden sibling staging folder; :data:`OUTPUT_MARKER` is added, listing
+    every file with its sha256; then an existing ``target`` is renamed aside, the staging folder
+    renamed in, and the old one deleted. Folders get the usual permissions (0777, files 0666,
+    less the umask), not the 0700 of a temporary folder.
+
+    An existing ``target`` is replaced only when it is empty or exactly the output an earlier
+    ``sgbench KIND`` left there (its marker lists every file there, unchanged, and nothing else
+    is there, except top-level entries named in ``disposable``: caches another tool makes
+    there, such as ``__pycache__``), so a folder holding anything else is never deleted.
+
+    Raises:
+        InputError: one line naming ``target``: it is a file, the current folder (or above), a
+            foreign folder, or it cannot be written (``cannot write the WHAT (REASON)``, for a
+            parent that is a file, a read-only parent, a full disk); nothing is left behind.
+    """
+    target = Path(target)
+    check_output_folder(target, kind, disposable)
+    parent = target.parent
+    staging: Path | None = None
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=parent))
+        os.chmod(staging, 0o777 & ~_umask())
+        write(staging)
+        files, _ = _tree(staging)
+        (staging / OUTPUT_MARKER).write_text(_marker_text(kind, files), encoding="utf-8")
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
+            target.replace(retired / target.name)
+            try:
+                staging.replace(target)
+            except OSError:
+                (retired / target.name).replace(target)
+                raise
+            finally:
+                shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staging.replace(target)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError(f"{target}: cannot write the {what} ({reason})") from None
+    finally:
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target

@@ -7,6 +7,12 @@ lines are accepted), :func:`json_values` (each line parsed by :func:`loads_stric
 ``id`` already on an earlier line is a duplicate); :func:`response_lines` chains them for the
 ``{"id", "response"}`` lines of a responses file.
 
+Every JSON text sgbench reads from a user (these lines, ``submission.json``, a manifest, a
+template or build config in JSON, an output marker) is parsed here, bounded: at most
+:data:`MAX_DEPTH` levels of nesting (deeper input would exhaust the recursion of the parser or of
+a schema check) and, for a whole file, :data:`MAX_FILE_BYTES` (:func:`read_json_file`). A value
+out of bounds is a problem of that one file or line, never a crash.
+
 Each step appends the lines it rejects to a ``problems`` list as ``(line number, message)`` and
 yields the others, lazily and in file order, so a reader collects every problem of a file before
 raising (see :class:`~sgbench.scoring.predictions.PredictionsError`).
@@ -30,8 +36,37 @@ Line: TypeAlias = tuple[int, str]
 """A line number (from 1) and a text: a line of the file, or a problem found on it."""
 
 
+MAX_DEPTH: Final = 64
+"""Most levels of nesting of a JSON value read from a user (sgbench's own files use under 8)."""
+
+MAX_FILE_BYTES: Final = 64 << 20
+"""Largest single JSON document :func:`read_json_file` reads (64 MiB); JSON Lines files are read
+line by line and are not bound by it."""
+
+
 class _NotFinite(ValueError):
     pass
+
+
+def nesting_depth(value: Any) -> int:
+    """Levels of lists and objects in a parsed JSON value (a scalar is 0), walked without
+    recursion so that any depth can be measured."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            deepest = max(deepest, depth)
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def reject_constant(name: str) -> float:
@@ -50,22 +85,51 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def loads_strict(line: str) -> Any:
-    """``json.loads`` that refuses ``NaN``, ``Infinity`` and numbers overflowing to infinity.
+def loads_strict(line: str | bytes) -> Any:
+    """``json.loads`` that refuses ``NaN``, ``Infinity``, numbers overflowing to infinity and
+    values nested more than :data:`MAX_DEPTH` levels deep.
 
     Raises:
         ValueError: with a short reason.
     """
     try:
-        return json.loads(line, parse_constant=reject_constant, parse_float=_finite_float)
+        value = json.loads(line, parse_constant=reject_constant, parse_float=_finite_float)
+        if nesting_depth(value) > MAX_DEPTH:
+            raise ValueError(f"not valid JSON (nested more than {MAX_DEPTH} levels deep)")
+        return value
     except _NotFinite as exc:
         raise ValueError(f"not valid JSON ({exc})") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        if str(exc).startswith("not valid JSON"):
+            raise
         raise ValueError(f"not valid JSON ({exc})") from None
     except RecursionError:
         raise ValueError("not valid JSON (nested too deeply)") from None
+
+
+def read_json_file(path: str | Path, what: str = "file") -> Any:
+    """The JSON value of a whole file (UTF-8, a byte-order mark accepted), read through
+    :func:`loads_strict` after checking its size against :data:`MAX_FILE_BYTES`.
+
+    Raises:
+        InputError: ``PATH: ...`` naming the file; the message never quotes its content.
+    """
+    where = Path(path)
+    try:
+        size = where.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{path}: {what} too large ({size} bytes; at most {MAX_FILE_BYTES})")
+        data = where.read_bytes().removeprefix(BOM)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+    try:
+        return loads_strict(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: {what} is not UTF-8 text") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: {what} is {exc}") from None
 
 
 def read_bytes(path: str | Path) -> tuple[bytes, str]:

@@ -156,15 +156,6 @@ def test_failed_build_leaves_the_existing_output_alone(tmp_path: Path, csv_bytes
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv", "good.csv", "out"]
 
 
-def test_refuses_to_replace_a_folder_that_is_not_a_dataset(tmp_path: Path) -> None:
-    precious = tmp_path / "home"
-    precious.mkdir()
-    (precious / "thesis.tex").write_text("years of work")
-    result = run_build("--out", str(precious))
-    assert_one_error_line(result, "home", "not an sgbench dataset")
-    assert (precious / "thesis.tex").read_text() == "years of work"
-
-
 def test_successful_build_prints_a_summary(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "ds")])
     assert result.exit_code == 0, result.output

@@ -20,6 +20,7 @@ from sgbench.cli import main
 from sgbench.dataset import load_split
 from sgbench.errors import InputError
 from sgbench.export import sft_record, task_name, write_lm_eval_task
+from sgbench.files import OUTPUT_MARKER
 from sgbench.prompts import TEMPLATES, render, render_prompt
 from sgbench.prompts.render import answer_prefix
 
@@ -117,7 +118,7 @@ def test_lm_eval_task(built_default: Path, tmp_path: Path) -> None:
         main, ["export", "lm-eval", "--out", str(out), "--dataset", str(built_default)]
     )
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["utils.py", f"{TASK}.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [OUTPUT_MARKER, "utils.py", f"{TASK}.yaml"]
     task = yaml.load((out / f"{TASK}.yaml").read_text(encoding="utf-8"), Loader=TaskLoader)
     assert task["task"] == TASK == task_name("wvs-sg-subgroups", "default", "test_ood")
     assert task["dataset_path"] == str(built_default.resolve())
@@ -230,11 +231,11 @@ def test_lm_eval_hub_id_and_refusals(built_default: Path, tmp_path: Path) -> Non
     busy.mkdir()
     (busy / "notes.txt").write_text("mine", encoding="utf-8")
     (busy / "other.yaml").write_text("task: mine\n", encoding="utf-8")
-    with pytest.raises(InputError, match="holds other files"):
+    with pytest.raises(InputError, match=r"it holds other files: notes\.txt, other\.yaml"):
         write_lm_eval_task(busy, str(built_default), "default", "test_ood", TEMPLATES["paper"])
     assert (busy / "notes.txt").read_text(encoding="utf-8") == "mine"
     (busy / "notes.txt").unlink()
-    with pytest.raises(InputError, match=r"holds other files \(other\.yaml\)"):
+    with pytest.raises(InputError, match=r"it holds other files: other\.yaml\)"):
         write_lm_eval_task(busy, str(built_default), "default", "test_ood", TEMPLATES["paper"])
     with pytest.raises(InputError, match="not a Hub id"):
         write_lm_eval_task(

@@ -54,6 +54,7 @@ from leaderboard_fixtures import (
 
 from sgbench.cli import EXIT_LEFT_OUT, main
 from sgbench.errors import InputError
+from sgbench.files import OUTPUT_MARKER
 from sgbench.leaderboard import (
     OUTPUT_FILES,
     Leaderboard,
@@ -244,7 +245,7 @@ def test_cli_exit_codes(
     base = ["leaderboard", "--dataset", str(dataset), "--bootstrap", "20"]
     ok = runner.invoke(main, [*base, str(valid_root), "--out", "all"])
     assert ok.exit_code == 0, ok.output
-    assert sorted(p.name for p in Path("all").iterdir()) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in Path("all").iterdir()) == sorted([*OUTPUT_FILES, OUTPUT_MARKER])
     assert "Alpha" in ok.stdout
     left = runner.invoke(main, [*base, str(mixed_root[0]), "--out", "some"])
     assert left.exit_code == EXIT_LEFT_OUT == 3
@@ -411,7 +412,7 @@ def test_write_is_all_or_nothing(
     stranger = tmp_path / "stranger"
     stranger.mkdir()
     (stranger / "keep.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(InputError, match="not an sgbench leaderboard"):
+    with pytest.raises(InputError, match="not an earlier output of `sgbench leaderboard`"):
         write_leaderboard(board, stranger)
     assert [p.name for p in stranger.iterdir()] == ["keep.txt"]
 

@@ -49,6 +49,7 @@ from scoring_fixtures import write_dataset
 
 from sgbench.cli import main
 from sgbench.errors import InputError
+from sgbench.files import OUTPUT_MARKER
 from sgbench.scoring.metrics import distribution_distance
 from sgbench.stats import compute_stats, write_stats
 from sgbench.stats.landscape import (
@@ -390,8 +391,8 @@ def test_stats_json_is_deterministic_and_free_of_paths(tmp_path: Path, dataset: 
 
 
 def test_markdown_report_has_the_tables(tmp_path: Path, dataset: Path) -> None:
-    write_stats(compute_stats(dataset, top=2), tmp_path)
-    text = (tmp_path / "stats.md").read_text(encoding="utf-8")
+    write_stats(compute_stats(dataset, top=2), tmp_path / "stats")
+    text = (tmp_path / "stats" / "stats.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in text
     assert "| Alpha | 1 |" in text
     assert "## Most divisive questions" in text
@@ -411,7 +412,7 @@ def test_cli_stats_without_matplotlib(tmp_path: Path, dataset: Path, no_matplotl
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["stats", "--dataset", str(dataset), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["stats.json", "stats.md"]
+    assert sorted(p.name for p in out.iterdir()) == [OUTPUT_MARKER, "stats.json", "stats.md"]
     notes = [line for line in result.stderr.splitlines() if INSTALL_HINT in line]
     assert len(notes) == 1
     assert "![" not in (out / "stats.md").read_text(encoding="utf-8")

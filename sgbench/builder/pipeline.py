@@ -32,6 +32,7 @@ from sgbench.builder.writer import write_dataset
 from sgbench.catalogue import Item, load_catalogue
 from sgbench.dataset import CONFIG_SPLITS
 from sgbench.errors import ConfigError, InputError
+from sgbench.files import check_output_folder, check_outputs_apart
 from sgbench.splits import assign_splits
 from sgbench.splits.overlap import train_overlap
 from sgbench.splits.temporal import temporal_split
@@ -169,6 +170,14 @@ def _overlap(subgroups: Subgroups, config: BuildConfig) -> pd.DataFrame:
     )
 
 
+def _as_paths(wvs_path: str | Path | Sequence[str | Path] | None) -> list[Path]:
+    if wvs_path is None:
+        return []
+    if isinstance(wvs_path, (str, Path)):
+        return [Path(wvs_path)]
+    return [Path(p) for p in wvs_path]
+
+
 def build_dataset(
     wvs_path: str | Path | Sequence[str | Path] | None = None,
     out_dir: str | Path | None = None,
@@ -198,8 +207,12 @@ def build_dataset(
         InputError: a bad input file, config or output folder (one line naming it); nothing
             is written then.
     """
+    inputs = [*(("--wvs", p) for p in _as_paths(wvs_path)), ("--config", config_path)]
+    check_outputs_apart(inputs, [("--out", out_dir)])
     config = resolve_config(config_path, country)
     out_dir = Path(config.name) if out_dir is None else Path(out_dir)
+    check_outputs_apart(inputs, [("--out", out_dir)])
+    check_output_folder(out_dir, "build")
     items = _select_items(config)
     notes: list[str] = []
     attribute_columns = [spec.source.variable for spec in config.attributes.values()] + [
@@ -212,19 +225,29 @@ def build_dataset(
         columns.append(config.weight)
 
     synthetic = wvs_path is None
-    if wvs_path is None:
-        paths: list[Path] = []
-    elif isinstance(wvs_path, (str, Path)):
-        paths = [Path(wvs_path)]
-    else:
-        paths = [Path(p) for p in wvs_path]
+    paths = _as_paths(wvs_path)
     surveys: list[SurveyData] = []
-    with tempfile.TemporaryDirectory(prefix="sgbench-synthetic-") as scratch:
+    # The embedded sample is read like a user's file, from a temporary copy nobody else sees:
+    # messages call it by what it is, never by that path.
+    name = "the embedded SYNTHETIC sample" if synthetic else None
+    try:
+        scratch_dir = tempfile.TemporaryDirectory(prefix="sgbench-synthetic-")
+    except OSError as exc:
+        raise InputError(f"cannot create a temporary folder ({exc.strerror}); set TMPDIR") from None
+    with scratch_dir as scratch:
         if synthetic:
             paths = [Path(scratch) / SYNTHETIC_FILE_NAME]
-            paths[0].write_bytes(synthetic_csv_bytes())
+            try:
+                paths[0].write_bytes(synthetic_csv_bytes())
+            except OSError as exc:
+                raise InputError(
+                    f"{scratch}: cannot write the embedded SYNTHETIC sample ({exc.strerror}); "
+                    "set TMPDIR to a writable folder"
+                ) from None
         for path in paths:
-            surveys.append(read_survey(path, columns, country=config.country, waves=waves))
+            surveys.append(
+                read_survey(path, columns, country=config.country, waves=waves, name=name)
+            )
     by_wave: dict[int, SurveyData] = {}
     for survey in surveys:
         for wave in sorted({int(w) for w in survey.frame[WAVE].unique()}):
@@ -234,6 +257,15 @@ def build_dataset(
                     "give each wave once"
                 )
             by_wave[wave] = survey
+    absent = sorted(set(waves or ()) - set(by_wave))
+    if absent:
+        # Each file keeps the waves it has; a wave asked for and found in none would otherwise
+        # vanish from a build that claims it.
+        files = ", ".join(survey.file_name for survey in surveys)
+        raise InputError(
+            f"--wave {absent[0]}: no respondent of {config.country} in that wave in {files} "
+            f"(waves found: {sorted(by_wave)})"
+        )
     primary_wave = max(by_wave)
     builds: dict[int, WaveBuild] = {}
     for wave in sorted(by_wave, reverse=True):

@@ -277,6 +277,8 @@ def read_survey(
     columns: Iterable[str],
     country: str,
     waves: Iterable[int] | None = None,
+    *,
+    name: str | None = None,
 ) -> SurveyData:
     """Read the needed columns and one country's rows of a WVS release file, in Wave 7 terms.
 
@@ -291,13 +293,14 @@ def read_survey(
         country: ISO alpha-3 code, numeric code, or ``ALL``.
         waves: waves to keep (Time Series files hold several); None keeps Wave 7 from a Time
             Series file and the file's own wave otherwise.
+        name: what messages call the file (default: its path), for a file the user never saw.
 
     Raises:
         InputError: the file is missing, empty, damaged, not WVS data, or has no respondent in
             ``country`` (and ``waves``). The message names the file.
     """
     path = Path(path)
-    where = str(path)
+    where = name or str(path)
     if not path.exists():
         raise InputError(f"{where}: no such file")
     if path.is_dir():

@@ -1,8 +1,8 @@
 """Writing a dataset folder: parquet shards, ``manifest.json`` and the dataset card, atomically.
 
-Everything is written into a hidden sibling folder first and moved into place only when complete,
-so an interrupted or failed build never leaves a half-written dataset, and an existing dataset is
-replaced only by a finished one. Parquet options are pinned (pyarrow's defaults have changed
+The folder is written through :func:`sgbench.files.replace_folder` (staged, moved into place
+when complete, replacing only an earlier build), so an interrupted or failed build never leaves a
+half-written dataset. Parquet options are pinned (pyarrow's defaults have changed
 between releases) and nothing time-dependent is written, so the same input gives the same bytes.
 """
 
@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from sgbench.builder.samples import SplitRows
 from sgbench.dataset import CARD_FILE, MANIFEST_FILE, binding, sample_schema, split_file
-from sgbench.errors import InputError
-from sgbench.files import sha256_file
+from sgbench.files import replace_folder, sha256_file
 
 PARQUET_OPTIONS: Final[dict[str, Any]] = {
     "version": "2.6",
@@ -61,18 +58,6 @@ def write_parquet(
     return num_bytes
 
 
-def _check_replaceable(out_dir: Path) -> None:
-    if not out_dir.exists():
-        return
-    if not out_dir.is_dir():
-        raise InputError(f"{out_dir}: exists and is not a folder")
-    if any(out_dir.iterdir()) and not (out_dir / MANIFEST_FILE).is_file():
-        raise InputError(
-            f"{out_dir}: refusing to replace a folder that is not an sgbench dataset "
-            f"(no {MANIFEST_FILE}); choose another --out"
-        )
-
-
 def write_dataset(
     out_dir: str | Path,
     splits: Mapping[tuple[str, str], SplitRows],
@@ -83,8 +68,8 @@ def write_dataset(
     """Write a complete dataset folder and move it into place.
 
     Args:
-        out_dir: the folder to create or replace (only an earlier sgbench dataset or an empty
-            folder is replaced).
+        out_dir: the folder to create or replace (only an earlier ``sgbench build`` output or an
+            empty folder is replaced).
         splits: ``{(config, split): sample rows}``.
         attribute_names: the fields of the ``subgroup`` struct.
         manifest: the manifest without ``files``; the sha256 of each data file is added, and
@@ -94,11 +79,9 @@ def write_dataset(
     Returns:
         The manifest as written.
     """
-    out_dir = Path(out_dir)
-    _check_replaceable(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
-    try:
+    written: dict[str, Any] = {}
+
+    def write(staging: Path) -> None:
         files: dict[str, str] = {}
         configs = copy.deepcopy(manifest["configs"])
         for (config, split), frame in splits.items():
@@ -106,19 +89,11 @@ def write_dataset(
             num_bytes = write_parquet(frame, attribute_names, staging / relative, binding(manifest))
             configs[config][split]["num_bytes"] = num_bytes
             files[relative] = sha256_file(staging / relative)
-        manifest = {**manifest, "configs": configs, "files": files}
+        written.update(manifest, configs=configs, files=files)
         (staging / MANIFEST_FILE).write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        (staging / CARD_FILE).write_text(render_card(manifest), encoding="utf-8")
-        if out_dir.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            out_dir.replace(retired / out_dir.name)
-            staging.replace(out_dir)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            staging.replace(out_dir)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return manifest
+        (staging / CARD_FILE).write_text(render_card(written), encoding="utf-8")
+
+    replace_folder(out_dir, "build", write, what="dataset")
+    return written

@@ -34,21 +34,23 @@ from __future__ import annotations
 import inspect
 import json
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Final
 
 from sgbench import __version__
 from sgbench.dataset import CONFIG_SPLITS, check_config_split
 from sgbench.errors import InputError
+from sgbench.files import replace_folder
 from sgbench.prompts import Template, render
 
 UTILS_FILE: Final = "utils.py"
 HEADER: Final = "# lm-evaluation-harness task by `sgbench export lm-eval`"
-"""The first line of every task YAML written here (an earlier export is recognised by it)."""
+"""The first line of every task YAML written here."""
 CHOICE_FIELDS: Final = frozenset({"options", "codes"})
 """Template fields that show the options; a multiple-choice task needs one of them."""
+CACHES: Final = frozenset({"__pycache__"})
+"""What lm-evaluation-harness adds to the task folder (importing utils.py); a later export
+replaces it with the rest."""
 
 
 def _quoted(value: str) -> str:
@@ -234,27 +236,13 @@ def dataset_provenance(dataset: str, config: str) -> dict[str, Any] | None:
     return {"name": manifest.name, "version": manifest.version, "synthetic": manifest.synthetic}
 
 
-def _is_earlier_export(path: Path) -> bool:
-    """Whether ``path`` is a file of an earlier export: ``utils.py``, ``__pycache__``, or a
-    YAML file that starts with :data:`HEADER`."""
-    if path.name in (UTILS_FILE, "__pycache__"):
-        return True
-    if path.suffix != ".yaml" or not path.is_file():
-        return False
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return handle.readline().startswith(HEADER)
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
 def write_lm_eval_task(
     out_dir: str | Path, dataset: str, config: str, split: str, template: Template
 ) -> Path:
     """Write the task folder (module docstring); returns the YAML's path.
 
-    The folder is written next to ``out_dir`` under a temporary name and moved into place when
-    complete. An existing ``out_dir`` is replaced only if it holds nothing but an earlier export.
+    The folder is written through :func:`sgbench.files.replace_folder`: staged, moved into place
+    when complete, and an existing ``out_dir`` is replaced only if it is an earlier export.
 
     Raises:
         InputError: unknown config or split, a template without options, an unusable dataset,
@@ -266,27 +254,10 @@ def write_lm_eval_task(
     provenance = dataset_provenance(dataset_path, config)
     text = task_yaml(dataset_path, config, split, template, provenance)
     task_file = f"{task_name(_dataset_name(dataset_path, provenance), config, split)}.yaml"
-    target = Path(out_dir)
-    if target.exists():
-        if not target.is_dir():
-            raise InputError(f"{out_dir}: exists and is not a folder")
-        foreign = sorted(p.name for p in target.iterdir() if not _is_earlier_export(p))
-        if foreign:
-            raise InputError(
-                f"{out_dir}: holds other files ({', '.join(foreign[:3])}); choose an empty folder"
-            )
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            (staging / task_file).write_text(text, encoding="utf-8")
-            (staging / UTILS_FILE).write_text(utils_source(template), encoding="utf-8")
-            if target.exists():
-                shutil.rmtree(target)
-            staging.rename(target)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging)
-    except OSError as exc:
-        raise InputError(f"{out_dir}: cannot write the task ({exc.strerror})") from None
+
+    def write(staging: Path) -> None:
+        (staging / task_file).write_text(text, encoding="utf-8")
+        (staging / UTILS_FILE).write_text(utils_source(template), encoding="utf-8")
+
+    target = replace_folder(out_dir, "export lm-eval", write, what="task", disposable=CACHES)
     return target / task_file

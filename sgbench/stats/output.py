@@ -6,13 +6,12 @@ The report (:mod:`sgbench.stats.report`) knows nothing of charts and the charts
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from sgbench.errors import InputError
+from sgbench.files import replace_folder
 from sgbench.stats.plots import CHART_FORMATS, ChartFormat, PlotsUnavailable, stats_charts
 from sgbench.stats.report import StatsReport
 
@@ -38,33 +37,14 @@ CHART_TITLES: Final = {
 """Chart file stem → title (the Markdown links them in this order)."""
 
 
-def _write_all(out_dir: Path, files: Mapping[str, bytes]) -> tuple[Path, ...]:
-    """Write every file to a temporary name first, then move them all into place."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"{out_dir}: exists and is not a folder")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
-    temporary = {name: out_dir / f".{name}.{os.getpid()}.tmp" for name in files}
-    try:
-        for name, content in files.items():
-            temporary[name].write_bytes(content)
-        for name in files:
-            os.replace(temporary[name], out_dir / name)
-    except OSError as exc:
-        for path in temporary.values():
-            path.unlink(missing_ok=True)
-        raise InputError(f"{out_dir}: cannot write the statistics ({exc.strerror})") from None
-    return tuple(out_dir / name for name in files)
-
-
 def write_stats(
     report: StatsReport, out_dir: str | Path, chart_format: ChartFormat = "png"
 ) -> StatsOutput:
     """Write ``stats.json``, ``stats.md`` and the charts (``<stem>.<chart_format>``) to ``out_dir``.
 
-    Everything is rendered in memory first; nothing is written if any part fails. Without
+    Everything is rendered in memory first, then written through
+    :func:`sgbench.files.replace_folder`: nothing is written if any part fails, and an existing
+    ``out_dir`` is replaced only if it is an earlier ``sgbench stats`` output (or empty). Without
     matplotlib the charts are skipped (:attr:`StatsOutput.charts_skipped`).
 
     Raises:
@@ -86,4 +66,10 @@ def write_stats(
         STATS_MD: report.render_markdown(links).encode("utf-8"),
         **charts,
     }
-    return StatsOutput(paths=_write_all(Path(out_dir), files), charts_skipped=skipped)
+
+    def write(staging: Path) -> None:
+        for name, content in files.items():
+            (staging / name).write_bytes(content)
+
+    target = replace_folder(out_dir, "stats", write, what="statistics")
+    return StatsOutput(paths=tuple(target / name for name in files), charts_skipped=skipped)

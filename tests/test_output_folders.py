@@ -1,0 +1,331 @@
+"""Every command that writes a folder goes through `sgbench.files.replace_folder`: the same rules
+are tried on each of them (build, leaderboard, export lm-eval, stats).
+
+- an earlier output of the same command is replaced; nothing is left next to it;
+- a folder holding anything else (a foreign file, an edited or removed file, another command's
+  output, a symlink) is refused with one line and left exactly as it was;
+- `--out .`, a parent that is a file, and a full disk are one `Error:` line, nothing left behind;
+- folders and files get the usual permissions (umask 022: 0755 and 0644), not 0700.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from sgbench.cli import main
+from sgbench.dataset import load_split
+from sgbench.files import OUTPUT_MARKER
+
+Command = Callable[[Path, str], list[str]]
+"""(test folder, --out value) -> the command's arguments."""
+
+
+@pytest.fixture(scope="module")
+def submissions(built_default: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One valid submission on the built default (every sample answered with its first code)."""
+    root = tmp_path_factory.mktemp("subs") / "submissions"
+    folder = root / "first-option"
+    folder.mkdir(parents=True)
+    meta = {
+        "model": "First option",
+        "method": "other",
+        "organisation": "Test",
+        "url": None,
+        "dataset_version": json.loads((built_default / "manifest.json").read_text())["version"],
+        "date": "2026-03-01",
+        "notes": "",
+    }
+    (folder / "submission.json").write_text(json.dumps(meta), encoding="utf-8")
+    rows = load_split(built_default, "default", "test_ood")
+    lines = [
+        json.dumps({"id": sid, "answer": int(options[0]["code"])})
+        for sid, options in zip(rows["id"], rows["options"], strict=True)
+    ]
+    (folder / "predictions.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def commands(built_default: Path, submissions: Path) -> dict[str, Command]:
+    dataset = str(built_default)
+    return {
+        "build": lambda _, out: ["build", "--quiet", "--out", out],
+        "leaderboard": lambda _, out: [
+            "leaderboard",
+            str(submissions),
+            "--dataset",
+            dataset,
+            "--bootstrap",
+            "0",
+            "--out",
+            out,
+        ],
+        "export lm-eval": lambda _, out: ["export", "lm-eval", "--dataset", dataset, "--out", out],
+        "stats": lambda _, out: ["stats", "--dataset", dataset, "--format", "svg", "--out", out],
+    }
+
+
+WRITERS = ("build", "leaderboard", "export lm-eval", "stats")
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path) -> Iterator[Path]:
+    """Run inside ``tmp_path/work`` so relative paths stay in the test's folder."""
+    work = tmp_path / "work"
+    work.mkdir()
+    before = Path.cwd()
+    os.chdir(work)
+    try:
+        yield work
+    finally:
+        os.chdir(before)
+
+
+def invoke(args: list[str]) -> Result:
+    return CliRunner().invoke(main, args)
+
+
+def assert_one_error_line(result: Result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def snapshot(folder: Path) -> dict[str, bytes | str]:
+    """Every entry under ``folder`` (hidden ones too) with its bytes or link target."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(folder.rglob("*")):
+        key = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            found[key] = f"-> {os.readlink(path)}"
+        elif path.is_file():
+            found[key] = path.read_bytes()
+        else:
+            found[key] = "dir"
+    return found
+
+
+def write_ok(commands: dict[str, Command], writer: str, work: Path, out: str) -> None:
+    result = invoke(commands[writer](work, out))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def earlier(
+    commands: dict[str, Command], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str, Path], None]:
+    """Put a copy of each writer's output (made once per module) at a path."""
+    made: dict[str, Path] = {}
+
+    def put(writer: str, target: Path) -> None:
+        if writer not in made:
+            folder = tmp_path_factory.mktemp("earlier")
+            made[writer] = folder / "out"
+            result = invoke(commands[writer](folder, str(made[writer])))
+            assert result.exit_code == 0, result.output
+        shutil.copytree(made[writer], target, symlinks=True)
+
+    return put
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_replaces_its_own_earlier_output(
+    writer: str,
+    commands: dict[str, Command],
+    earlier: Callable[[str, Path], None],
+    in_tmp: Path,
+) -> None:
+    earlier(writer, in_tmp / "out")
+    first = snapshot(in_tmp / "out")
+    assert OUTPUT_MARKER in first
+    marker = json.loads(first[OUTPUT_MARKER])
+    assert marker["written_by"] == f"sgbench {writer}"
+    listed = {k for k, v in first.items() if v != "dir" and k != OUTPUT_MARKER}
+    assert set(marker["files"]) == listed
+    write_ok(commands, writer, in_tmp, "out")
+    assert snapshot(in_tmp / "out") == first  # the same input gives the same bytes
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["out"]  # no staging or old folder left
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_an_empty_folder_is_filled(writer: str, commands: dict[str, Command], in_tmp: Path) -> None:
+    (in_tmp / "out").mkdir()
+    write_ok(commands, writer, in_tmp, "out")
+    assert (in_tmp / "out" / OUTPUT_MARKER).is_file()
+
+
+def foreign_file(out: Path) -> str:
+    (out / "thesis.tex").write_text("years of work", encoding="utf-8")
+    return "thesis.tex"
+
+
+def edited_file(out: Path) -> str:
+    listed = sorted(json.loads((out / OUTPUT_MARKER).read_text(encoding="utf-8"))["files"])
+    (out / listed[0]).write_bytes(b"edited by hand")
+    return listed[0]
+
+
+def removed_file(out: Path) -> str:
+    listed = sorted(json.loads((out / OUTPUT_MARKER).read_text(encoding="utf-8"))["files"])
+    (out / listed[-1]).unlink()
+    return listed[-1]
+
+
+def symlink(out: Path) -> str:
+    (out / "link").symlink_to(out.parent)
+    return "link"
+
+
+def other_command(out: Path) -> str:
+    marker = json.loads((out / OUTPUT_MARKER).read_text(encoding="utf-8"))
+    marker["written_by"] = "sgbench somethingelse"
+    (out / OUTPUT_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    return OUTPUT_MARKER
+
+
+def no_marker(out: Path) -> str:
+    (out / OUTPUT_MARKER).unlink()
+    return "other files"
+
+
+def damaged_marker(out: Path) -> str:
+    (out / OUTPUT_MARKER).write_text("[" * 5000, encoding="utf-8")
+    return OUTPUT_MARKER
+
+
+SPOILERS = {
+    f.__name__: f
+    for f in (
+        foreign_file,
+        edited_file,
+        removed_file,
+        symlink,
+        other_command,
+        no_marker,
+        damaged_marker,
+    )
+}
+
+
+@pytest.mark.parametrize("spoil", sorted(SPOILERS))
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_folder_that_is_not_exactly_its_output_is_refused(
+    writer: str,
+    spoil: str,
+    commands: dict[str, Command],
+    earlier: Callable[[str, Path], None],
+    in_tmp: Path,
+) -> None:
+    earlier(writer, in_tmp / "out")
+    named = SPOILERS[spoil](in_tmp / "out")
+    before = snapshot(in_tmp / "out")
+    result = invoke(commands[writer](in_tmp, "out"))
+    assert_one_error_line(result, "out: refusing to replace", named, "choose another --out")
+    assert snapshot(in_tmp / "out") == before
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_another_commands_output_is_refused(
+    writer: str,
+    commands: dict[str, Command],
+    earlier: Callable[[str, Path], None],
+    in_tmp: Path,
+) -> None:
+    other = next(w for w in WRITERS if w != writer)
+    earlier(other, in_tmp / "out")
+    before = snapshot(in_tmp / "out")
+    result = invoke(commands[writer](in_tmp, "out"))
+    assert_one_error_line(result, f"not an earlier output of `sgbench {writer}`")
+    assert snapshot(in_tmp / "out") == before
+
+
+@pytest.mark.parametrize(
+    ("out", "fragment"),
+    [
+        (".", "cannot replace the current folder"),
+        ("..", "cannot replace the current folder"),
+        ("afile/sub", "afile is not a folder"),
+    ],
+)
+@pytest.mark.parametrize("writer", WRITERS)
+def test_impossible_targets_are_one_line(
+    writer: str, out: str, fragment: str, commands: dict[str, Command], in_tmp: Path
+) -> None:
+    (in_tmp / "afile").write_text("a file", encoding="utf-8")
+    before = snapshot(in_tmp.parent)
+    result = invoke(commands[writer](in_tmp, out))
+    assert_one_error_line(result, out, fragment)
+    assert snapshot(in_tmp.parent) == before
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_full_disk_is_one_line_and_keeps_the_earlier_output(
+    writer: str,
+    commands: dict[str, Command],
+    earlier: Callable[[str, Path], None],
+    in_tmp: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    earlier(writer, in_tmp / "out")
+    before = snapshot(in_tmp)
+
+    def filling(original: Callable[..., int]) -> Callable[..., int]:
+        def full(self: Path, *args: object, **kwargs: object) -> int:
+            if ".out.partial-" in str(self):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+            return original(self, *args, **kwargs)
+
+        return full
+
+    # Every writer writes at least one file of its own through pathlib, after any parquet.
+    monkeypatch.setattr(Path, "write_text", filling(Path.write_text))
+    monkeypatch.setattr(Path, "write_bytes", filling(Path.write_bytes))
+    result = invoke(commands[writer](in_tmp, "out"))
+    assert_one_error_line(result, "out: cannot write", os.strerror(errno.ENOSPC))
+    monkeypatch.undo()
+    assert snapshot(in_tmp) == before
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_permissions_follow_the_umask(
+    writer: str, commands: dict[str, Command], in_tmp: Path
+) -> None:
+    old = os.umask(0o022)
+    try:
+        write_ok(commands, writer, in_tmp, "out")
+    finally:
+        os.umask(old)
+    out = in_tmp / "out"
+    for path in [out, *out.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o755 if path.is_dir() else 0o644), (path, oct(mode))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+@pytest.mark.parametrize("writer", WRITERS)
+def test_an_unwritable_parent_is_one_line(
+    writer: str, commands: dict[str, Command], in_tmp: Path
+) -> None:
+    locked = in_tmp / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        result = invoke(commands[writer](in_tmp, "locked/out"))
+    finally:
+        locked.chmod(0o755)
+    assert_one_error_line(result, "locked/out", "cannot write")
+    assert list(locked.iterdir()) == []
