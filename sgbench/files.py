@@ -17,9 +17,9 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeAlias
 
 from sgbench.errors import InputError
 from sgbench.jsonl import loads_strict
@@ -226,3 +226,52 @@ def replace_folder(
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _same_or_inside(a: Path, b: Path) -> bool:
+    """``a`` is ``b`` (after resolving symlinks, or the same file by inode) or lies inside it."""
+    if a == b or b in a.parents:
+        return True
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
+Named: TypeAlias = Iterable[tuple[str, "str | Path | None"]]
+"""``(what the user typed, path)`` pairs: an option or argument name, such as ``--json`` or
+``PRED``, and its value (None when not given)."""
+
+
+def check_outputs_apart(inputs: Named, outputs: Named) -> None:
+    """Refuse a command whose outputs would overwrite what it reads: the one rule for every
+    command that takes inputs and writes files or folders.
+
+    ``inputs`` and ``outputs`` pair what the user typed with a path; None and ``-`` (stdout) are
+    skipped. An output may not be
+    an input (compared after resolving symlinks, and by inode for hard links), lie inside an
+    input folder (a dataset folder it reads), or be a folder holding an input (replacing it would
+    delete the input); two outputs may not be the same path either.
+
+    Raises:
+        InputError: ``OUTPUT: NAME would overwrite the input INPUT (NAME2); choose another path``.
+    """
+    resolved_in = [
+        (name, Path(path), Path(path).resolve())
+        for name, path in inputs
+        if path is not None and str(path) != "-"
+    ]
+    seen: dict[Path, str] = {}
+    for out_name, out_path in outputs:
+        if out_path is None or str(out_path) == "-":
+            continue
+        out = Path(out_path).resolve()
+        for in_name, given, real in resolved_in:
+            if _same_or_inside(out, real) or _same_or_inside(real, out):
+                raise InputError(
+                    f"{out_path}: {out_name} would overwrite the input {given} ({in_name}); "
+                    "choose another path"
+                )
+        if out in seen:
+            raise InputError(f"{out_path}: {out_name} is also {seen[out]}; choose another path")
+        seen[out] = out_name

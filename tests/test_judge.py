@@ -602,7 +602,8 @@ def test_cli_open_run_judge_and_report(
 
 def test_cli_errors(built_default: Path, tmp_path: Path) -> None:
     a = write_jsonl(tmp_path / "a.jsonl", [{"id": "nowhere", "response": "x"}])
-    base = ["judge", str(a), str(a), "--base-url", "http://127.0.0.1:9/v1", "--model", "j"]
+    b = write_jsonl(tmp_path / "b.jsonl", [{"id": "nowhere", "response": "y"}])
+    base = ["judge", str(a), str(b), "--base-url", "http://127.0.0.1:9/v1", "--model", "j"]
     base += ["--dataset", str(built_default), "--out", str(tmp_path / "j.jsonl")]
     bad = CliRunner().invoke(main, [*base, "--criteria", "overall,tone"])
     assert bad.exit_code == 2

@@ -6,8 +6,15 @@ from pathlib import Path
 
 import click
 
-from sgbench.cli.options import config_option, dataset_option, split_option, template_option
+from sgbench.cli.options import (
+    config_option,
+    dataset_option,
+    split_option,
+    template_file,
+    template_option,
+)
 from sgbench.dataset import evaluation_split
+from sgbench.files import check_outputs_apart
 
 
 @click.group(name="export")
@@ -62,6 +69,10 @@ def export_lm_eval_command(
     from sgbench.export import write_lm_eval_task
     from sgbench.prompts import load_template
 
+    check_outputs_apart(
+        [("--dataset", dataset_dir), ("--template", template_file(template_name))],
+        [("--out", out_dir)],
+    )
     template = load_template(template_name)
     split = split or evaluation_split(config)
     written = write_lm_eval_task(out_dir, dataset_dir, config, split, template)

@@ -30,6 +30,7 @@ from sgbench.cli.options import (
 from sgbench.cli.output import show_report
 from sgbench.cli.run import resumable_note
 from sgbench.dataset import evaluation_split
+from sgbench.files import check_outputs_apart
 
 
 @click.command(name="judge")
@@ -88,6 +89,9 @@ def judge_command(
     from sgbench.judge import judge_files, parse_criteria
     from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, api_key_from_env
 
+    check_outputs_apart(
+        [("A", a_path), ("B", b_path), ("--dataset", dataset_dir)], [("--out", out_path)]
+    )
     on_interrupt(resumable_note(out_path, "judgments"))
     summary = judge_files(
         a_path,
@@ -138,6 +142,7 @@ def judge_report_command(
     """
     from sgbench.judge import judge_report, write_judge_report
 
+    check_outputs_apart([("JUDGMENTS", judgments_path)], [("--json", json_out)])
     report = judge_report(
         judgments_path,
         n_boot=n_boot,

@@ -107,9 +107,12 @@ def leaderboard_command(
     ranked. Exit code 0 when every submission was ranked, 3 when the outputs were written but
     some submission was left out, 2 on an error (nothing written).
     """
-    from sgbench.files import check_output_folder
+    from sgbench.files import check_output_folder, check_outputs_apart
     from sgbench.leaderboard import build_leaderboard, render_text, write_leaderboard
 
+    check_outputs_apart(
+        [("SUBMISSIONS", submissions_dir), ("--dataset", dataset_dir)], [("--out", out_dir)]
+    )
     check_output_folder(out_dir, "leaderboard")
     board = build_leaderboard(
         submissions_dir,

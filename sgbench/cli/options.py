@@ -91,6 +91,12 @@ template_option = click.option(
     "{question}, {options} (see docs/running-models.md).",
 )
 
+
+def template_file(template_name: str) -> Path | None:
+    """The ``--template`` value when it names a file (an input), None for a built-in name."""
+    return Path(template_name) if Path(template_name).is_file() else None
+
+
 # Reports (`score`, `judge-report`, `leaderboard`).
 
 json_report_option = click.option(

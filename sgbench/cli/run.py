@@ -22,10 +22,12 @@ from sgbench.cli.options import (
     sampling_seed_option,
     split_option,
     temperature_option,
+    template_file,
     template_option,
     timeout_option,
 )
 from sgbench.dataset import evaluation_split
+from sgbench.files import check_outputs_apart
 from sgbench.runner.distribution import DEFAULT_SAMPLES, MODES, VERBALIZED_TEMPLATE, Mode
 
 
@@ -158,6 +160,10 @@ def run_command(
         run_benchmark,
     )
 
+    check_outputs_apart(
+        [("--dataset", dataset_dir), ("--template", template_file(template_name))],
+        [("--out", out_path), ("--predictions", predictions_path)],
+    )
     on_interrupt(resumable_note(out_path, "responses"))
     source = click.get_current_context().get_parameter_source("template_name")
     if distribution == "verbalized" and source is click.core.ParameterSource.DEFAULT:

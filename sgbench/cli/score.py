@@ -17,6 +17,7 @@ from sgbench.cli.options import (
 )
 from sgbench.cli.output import show_report
 from sgbench.dataset import evaluation_split
+from sgbench.files import check_outputs_apart
 
 
 @click.command()
@@ -76,6 +77,10 @@ def score(
     """
     from sgbench.scoring import score_predictions, write_report
 
+    check_outputs_apart(
+        [("PRED", predictions_path), ("--dataset", dataset_dir)],
+        [("--json", json_out), ("--plot", plot_out)],
+    )
     split = split or evaluation_split(config)
     report = score_predictions(
         predictions_path,

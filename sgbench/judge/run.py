@@ -347,6 +347,9 @@ def judge_files(
     params = params or SamplingParams(max_tokens=DEFAULT_MAX_TOKENS)
     policy = policy or RetryPolicy()
     a, b = read_responses(a_path), read_responses(b_path)
+    if dict(a.texts) == dict(b.texts):
+        # Same file, or a copy: every verdict would be a tie measuring nothing but position.
+        raise InputError(f"{a_path}, {b_path}: A and B give the same responses; judge two runs")
     root = resolve_dataset(dataset)
     rows = split_rows(root, config, split)
     tasks = build_tasks(rows, a.texts, b.texts, criteria)

@@ -1,0 +1,244 @@
+"""No command writes over what it reads (`sgbench.files.check_outputs_apart`), tried on every
+command that takes inputs and writes files or folders: an output equal to an input (also through
+a symlink or a hard link), inside a dataset folder it reads, or a folder holding an input is one
+`Error:` line naming both, and nothing on disk changes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sgbench.cli import main
+from sgbench.errors import InputError
+from sgbench.files import check_outputs_apart
+
+URL = "http://127.0.0.1:9/v1"  # never contacted: the check comes first
+
+CASES: dict[str, tuple[list[str], str]] = {
+    "score --json PRED": (
+        ["score", "p.jsonl", "--dataset", "ds", "--json", "p.jsonl"],
+        "PRED",
+    ),
+    "score --json via symlink": (
+        ["score", "p.jsonl", "--dataset", "ds", "--json", "link.jsonl"],
+        "PRED",
+    ),
+    "score --json via hard link": (
+        ["score", "p.jsonl", "--dataset", "ds", "--json", "hard.jsonl"],
+        "PRED",
+    ),
+    "score --json into the dataset": (
+        ["score", "p.jsonl", "--dataset", "ds", "--json", "ds/manifest.json"],
+        "--dataset",
+    ),
+    "score --plot PRED": (
+        ["score", "p.jsonl", "--dataset", "ds", "--plot", "p.jsonl"],
+        "PRED",
+    ),
+    "judge-report --json JUDGMENTS": (
+        ["judge-report", "p.jsonl", "--json", "p.jsonl"],
+        "JUDGMENTS",
+    ),
+    "run --out = --predictions": (
+        [
+            "run",
+            "--base-url",
+            URL,
+            "--model",
+            "m",
+            "--dataset",
+            "ds",
+            "--out",
+            "r.jsonl",
+            "--predictions",
+            "r.jsonl",
+        ],
+        "--out",
+    ),
+    "run --predictions into the dataset": (
+        [
+            "run",
+            "--base-url",
+            URL,
+            "--model",
+            "m",
+            "--dataset",
+            "ds",
+            "--out",
+            "r.jsonl",
+            "--predictions",
+            "ds/manifest.json",
+        ],
+        "--dataset",
+    ),
+    "run --out into the dataset": (
+        [
+            "run",
+            "--base-url",
+            URL,
+            "--model",
+            "m",
+            "--dataset",
+            "ds",
+            "--out",
+            "ds/r.jsonl",
+        ],
+        "--dataset",
+    ),
+    "run --out = --template": (
+        [
+            "run",
+            "--base-url",
+            URL,
+            "--model",
+            "m",
+            "--dataset",
+            "ds",
+            "--template",
+            "t.txt",
+            "--out",
+            "t.txt",
+        ],
+        "--template",
+    ),
+    "judge --out A": (
+        [
+            "judge",
+            "p.jsonl",
+            "b.jsonl",
+            "--base-url",
+            URL,
+            "--model",
+            "j",
+            "--dataset",
+            "ds",
+            "--out",
+            "p.jsonl",
+        ],
+        "A",
+    ),
+    "judge --out B": (
+        [
+            "judge",
+            "p.jsonl",
+            "b.jsonl",
+            "--base-url",
+            URL,
+            "--model",
+            "j",
+            "--dataset",
+            "ds",
+            "--out",
+            "b.jsonl",
+        ],
+        "B",
+    ),
+    "leaderboard --out SUBMISSIONS": (
+        ["leaderboard", "subs", "--dataset", "ds", "--out", "subs"],
+        "SUBMISSIONS",
+    ),
+    "leaderboard --out inside SUBMISSIONS": (
+        ["leaderboard", "subs", "--dataset", "ds", "--out", "subs/board"],
+        "SUBMISSIONS",
+    ),
+    "leaderboard --out the dataset": (
+        ["leaderboard", "subs", "--dataset", "ds", "--out", "ds"],
+        "--dataset",
+    ),
+    "export lm-eval --out the dataset": (
+        ["export", "lm-eval", "--dataset", "ds", "--out", "ds"],
+        "--dataset",
+    ),
+    "export lm-eval --out holding the template": (
+        [
+            "export",
+            "lm-eval",
+            "--dataset",
+            "ds",
+            "--template",
+            "tpl/t.txt",
+            "--out",
+            "tpl",
+        ],
+        "--template",
+    ),
+    "stats --out the dataset": (
+        ["stats", "--dataset", "ds", "--out", "ds"],
+        "--dataset",
+    ),
+    "stats --out inside the dataset": (
+        ["stats", "--dataset", "ds", "--out", "ds/data"],
+        "--dataset",
+    ),
+    "build --out holding --wvs": (
+        ["build", "--quiet", "--wvs", "tpl/t.txt", "--out", "tpl"],
+        "--wvs",
+    ),
+    "build --out holding --config": (
+        ["build", "--quiet", "--config", "tpl/t.txt", "--out", "tpl"],
+        "--config",
+    ),
+}
+
+
+def snapshot(folder: Path) -> dict[str, bytes | str]:
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else "dir")
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_no_command_writes_over_its_inputs(
+    case: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(built_default, tmp_path / "ds")
+    (tmp_path / "p.jsonl").write_text('{"id": "x", "response": "a"}\n', encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"id": "x", "response": "b"}\n', encoding="utf-8")
+    (tmp_path / "t.txt").write_text("{question}\n", encoding="utf-8")
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "t.txt").write_text("{question}\n", encoding="utf-8")
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "link.jsonl").symlink_to(tmp_path / "p.jsonl")
+    os.link(tmp_path / "p.jsonl", tmp_path / "hard.jsonl")
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    args, named = CASES[case]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Error: ")
+    assert "would overwrite the input" in lines[0] or "is also" in lines[0], lines[0]
+    assert f"({named})" in lines[0] or named == "--out", lines[0]
+    assert snapshot(tmp_path) == before
+
+
+def test_apart_paths_pass(tmp_path: Path) -> None:
+    (tmp_path / "p.jsonl").write_text("x", encoding="utf-8")
+    check_outputs_apart(
+        [("PRED", tmp_path / "p.jsonl"), ("--dataset", tmp_path / "ds"), ("--x", None)],
+        [("--json", tmp_path / "r.json"), ("--plot", tmp_path / "r.png"), ("--y", "-")],
+    )
+    with pytest.raises(InputError, match="--plot is also --json"):
+        check_outputs_apart([], [("--json", tmp_path / "r"), ("--plot", tmp_path / "r")])
+
+
+@pytest.mark.parametrize("b", ["p.jsonl", "copy.jsonl"])
+def test_judge_refuses_a_file_against_itself(
+    b: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    line = '{"id": "x", "response": "a"}\n'
+    (tmp_path / "p.jsonl").write_text(line, encoding="utf-8")
+    (tmp_path / "copy.jsonl").write_text(line, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["judge", "p.jsonl", b, "--base-url", URL, "--model", "j", "--out", "j.jsonl"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: p.jsonl, ")
+    assert "A and B give the same responses" in result.stderr
+    assert not (tmp_path / "j.jsonl").exists()
