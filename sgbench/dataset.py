@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sgbench.errors import InputError
+from sgbench.jsonl import read_json_file
 
 if TYPE_CHECKING:
     import datasets
@@ -198,12 +199,9 @@ def load_manifest(dataset_dir: str | Path) -> dict[str, Any]:
     path = Path(dataset_dir) / MANIFEST_FILE
     if not Path(dataset_dir).is_dir():
         raise InputError(f"{dataset_dir}: no such dataset folder (run `sgbench build` first)")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: missing; is {dataset_dir} a built sgbench dataset?") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(f"{path}: unreadable manifest ({exc})") from None
+    if not path.exists():
+        raise InputError(f"{path}: missing; is {dataset_dir} a built sgbench dataset?")
+    manifest = read_json_file(path, "manifest")
     if not isinstance(manifest, dict):
         raise InputError(f"{path}: not a JSON object; is {dataset_dir} a built sgbench dataset?")
     return manifest

@@ -48,25 +48,55 @@ class _NotFinite(ValueError):
     pass
 
 
-def nesting_depth(value: Any) -> int:
-    """Levels of lists and objects in a parsed JSON value (a scalar is 0), walked without
-    recursion so that any depth can be measured."""
-    deepest = 0
+class _OutOfBounds(ValueError):
+    pass
+
+
+MAX_VALUES: Final = 10_000_000
+"""Most values (scalars, lists, objects) in one parsed document: a YAML file can name the same
+list many times over (aliases), and a walk over it would never end."""
+
+
+def out_of_bounds(value: Any) -> str | None:
+    """Why a parsed value is too deep (more than :data:`MAX_DEPTH` levels of lists and objects)
+    or too large (more than :data:`MAX_VALUES` values), or None. The walk uses no recursion and
+    stops at the first bound crossed, so any input is measured quickly."""
     stack: list[tuple[Any, int]] = [(value, 0)]
+    seen = 0
     while stack:
         item, depth = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            return f"more than {MAX_VALUES} values"
         if isinstance(item, dict):
             children: Iterable[Any] = item.values()
         elif isinstance(item, list):
             children = item
         else:
-            deepest = max(deepest, depth)
             continue
-        deepest = max(deepest, depth + 1)
-        if deepest > MAX_DEPTH:
-            return deepest
+        if depth >= MAX_DEPTH:
+            return f"nested more than {MAX_DEPTH} levels deep"
         stack.extend((child, depth + 1) for child in children)
-    return deepest
+    return None
+
+
+def loads_yaml(text: str) -> Any:
+    """``yaml.safe_load`` bounded as JSON is (:func:`out_of_bounds`).
+
+    Raises:
+        yaml.YAMLError: not YAML (the caller names the line).
+        ValueError: out of bounds, with the reason.
+    """
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except RecursionError:
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
+    why = out_of_bounds(value)
+    if why is not None:
+        raise ValueError(why)
+    return value
 
 
 def reject_constant(name: str) -> float:
@@ -94,19 +124,20 @@ def loads_strict(line: str | bytes) -> Any:
     """
     try:
         value = json.loads(line, parse_constant=reject_constant, parse_float=_finite_float)
-        if nesting_depth(value) > MAX_DEPTH:
-            raise ValueError(f"not valid JSON (nested more than {MAX_DEPTH} levels deep)")
+        why = out_of_bounds(value)
+        if why is not None:
+            raise _OutOfBounds(f"JSON {why}")
         return value
+    except _OutOfBounds:
+        raise
     except _NotFinite as exc:
         raise ValueError(f"not valid JSON ({exc})") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        if str(exc).startswith("not valid JSON"):
-            raise
         raise ValueError(f"not valid JSON ({exc})") from None
     except RecursionError:
-        raise ValueError("not valid JSON (nested too deeply)") from None
+        raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep") from None
 
 
 def read_json_file(path: str | Path, what: str = "file") -> Any:
@@ -129,7 +160,7 @@ def read_json_file(path: str | Path, what: str = "file") -> Any:
     except UnicodeDecodeError:
         raise InputError(f"{path}: {what} is not UTF-8 text") from None
     except ValueError as exc:
-        raise InputError(f"{path}: {what} is {exc}") from None
+        raise InputError(f"{path}: {exc}") from None
 
 
 def read_bytes(path: str | Path) -> tuple[bytes, str]:

@@ -313,7 +313,7 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "manifest not JSON": (
         lambda d: _write(d / "manifest.json", "{not json"),
         "manifest.json",
-        "not readable JSON",
+        "not valid JSON",
     ),
 }
 

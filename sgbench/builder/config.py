@@ -16,6 +16,7 @@ import yaml
 
 from sgbench.catalogue import ALL_COUNTRIES, load_countries
 from sgbench.errors import ConfigError
+from sgbench.jsonl import loads_yaml
 from sgbench.schema import validator
 
 PersonaRole = Literal["noun", "adjective", "suffix", "place"]
@@ -235,11 +236,13 @@ def load_config(path: str | Path | None = None) -> BuildConfig:
         return shipped_config(DEFAULT_CONFIG)
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = loads_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config ({exc})") from None
+    except ValueError as exc:  # too deep or too large
+        raise ConfigError(f"{path}: YAML {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}: line {mark.line + 1}" if mark is not None else str(path)

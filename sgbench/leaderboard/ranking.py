@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -479,6 +480,18 @@ def baseline_entries(
     return entries
 
 
+def entry_key(metadata: Mapping[str, Any]) -> tuple[str, str]:
+    """What makes an entry distinct: its model and method. A second submission with the same key
+    is left out as a duplicate (the first by folder name stays), so one system is never ranked
+    twice, while a model fine-tuned and zero-shot are two. Names that display alike are alike:
+    compared in NFKC, case-folded, without format or control characters (bidirectional controls,
+    zero-width spaces) and with runs of spaces as one."""
+    shown = unicodedata.normalize("NFKC", str(metadata.get("model", "")))
+    visible = "".join(c for c in shown if unicodedata.category(c) not in ("Cf", "Cc"))
+    model = " ".join(visible.casefold().split())
+    return model, str(metadata.get("method", ""))
+
+
 def submission_folders(folder: Path) -> list[Path]:
     """The submission folders of ``folder``: every sub-folder not starting with ``.``, by name.
 
@@ -521,13 +534,28 @@ def build_leaderboard(
     primary = data[0]
     entries: list[Entry] = []
     excluded: list[Excluded] = []
+    claimed: dict[tuple[str, str], str] = {}
     for folder in folders:
-        check = check_submission(folder, data, label=folder.name)
-        if check.ok:
-            path = folder / PREDICTIONS_FILE
-            entries.append(Entry(folder.name, check.metadata, path, False, check.predictions))
-        else:
+        check = check_submission(folder, data, label=folder.name, root=Path(submissions))
+        if not check.ok:
             excluded.append(Excluded(folder.name, check.problems))
+            continue
+        key = entry_key(check.metadata)
+        if key in claimed:
+            excluded.append(
+                Excluded(
+                    folder.name,
+                    (
+                        f"{folder.name}/submission.json: model {check.metadata['model']!r} with "
+                        f"method {check.metadata['method']!r} is already entered as "
+                        f"{claimed[key]!r}; one entry per model and method",
+                    ),
+                )
+            )
+            continue
+        claimed[key] = folder.name
+        path = folder / PREDICTIONS_FILE
+        entries.append(Entry(folder.name, check.metadata, path, False, check.predictions))
     manifest = primary.manifest
     with tempfile.TemporaryDirectory(prefix="sgbench-baselines-") as scratch:
         if with_baselines:

@@ -9,8 +9,9 @@ overrides are dropped) and then escapes it for its format:
   table cell (``\\ ` * _ [ ] | ~``) gets a backslash;
 - CSV (:func:`csv_text`): the csv module quotes; a cell starting with ``= + - @`` (a formula in a
   spreadsheet) gets a leading ``'``;
-- JSON (:func:`json_text`): ``json.dumps``, then ``<``, ``>``, ``&``, U+2028 and U+2029 as
-  ``\\uXXXX`` escapes, so the file can be pasted into HTML or JavaScript as is;
+- JSON (:func:`json_text`): ``json.dumps``, then ``<``, ``>``, ``&``, U+2028, U+2029 and the
+  bidirectional controls as ``\\uXXXX`` escapes, so the file can be pasted into HTML or
+  JavaScript as is and no text in it reads in another order than it is stored;
 - HTML: see :mod:`sgbench.leaderboard.page`.
 """
 
@@ -33,11 +34,14 @@ MISSING: Final = "–"
 """Shown for a figure that does not exist (no ``test_id`` predictions, no bootstrap)."""
 
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_BIDI: Final = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_BIDI_CONTROLS: Final = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""Characters that reorder the text around them (Trojan Source): dropped or escaped."""
+_BIDI: Final = re.compile(f"[{_BIDI_CONTROLS}]")
 _MD_PUNCTUATION: Final = re.compile(r"([\\`*_\[\]|~])")
 _FORMULA_START: Final = ("=", "+", "-", "@")
 _JSON_ESCAPES: Final = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 _JSON_ESCAPES.update({"\u2028": "\\u2028", "\u2029": "\\u2029"})
+_JSON_ESCAPES.update({char: f"\\u{ord(char):04x}" for char in _BIDI_CONTROLS})
 
 
 def one_line(text: object) -> str:

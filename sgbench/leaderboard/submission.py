@@ -25,7 +25,14 @@ from typing import Any, Final
 
 from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import InputError
-from sgbench.jsonl import BOM, read_lines, reject_constant
+from sgbench.jsonl import (
+    BOM,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    out_of_bounds,
+    read_lines,
+    reject_constant,
+)
 from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.predictions import (
@@ -95,6 +102,8 @@ def version_mismatch(submitted: str, dataset: str) -> str | None:
 def _read_metadata(path: Path, label: str) -> tuple[dict[str, Any], list[str]]:
     """``submission.json`` and its problems (each ``LABEL: ...``)."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return {}, [f"{label}: too large (more than {MAX_FILE_BYTES} bytes)"]
         text = path.read_bytes().removeprefix(BOM).decode("utf-8")
     except FileNotFoundError:
         return {}, [f"{label}: missing"]
@@ -110,6 +119,11 @@ def _read_metadata(path: Path, label: str) -> tuple[dict[str, Any], list[str]]:
         return {}, [f"{label}: line {exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})"]
     except ValueError as exc:  # NaN, Infinity, or an oversized integer
         return {}, [f"{label}: not valid JSON ({exc})"]
+    except RecursionError:
+        return {}, [f"{label}: JSON nested more than {MAX_DEPTH} levels deep"]
+    why = out_of_bounds(obj)
+    if why is not None:
+        return {}, [f"{label}: JSON {why}"]
     errors = schema_problems(validator("submission"), obj)
     if errors:
         return {}, [f"{label}: {error}" for error in errors]
@@ -165,19 +179,51 @@ def _prediction_problems(
     return problems, checked
 
 
+def _escapes(path: Path, root: Path) -> bool:
+    """``path`` (symlinks resolved) lies outside the resolved folder ``root``."""
+    real = path.resolve()
+    return real != root and root not in real.parents
+
+
+def _contained(folder: Path, where: str, root: Path | None) -> list[str]:
+    """Problems when reading the folder would leave ``root`` (the submissions folder, when the
+    leaderboard checks it) or when one of its files leads out of the folder itself.
+
+    A file a symlink leads to outside is never opened, so nothing of it can be published or
+    quoted in an error message (a symlinked ``predictions.jsonl`` once put a secret token on the
+    leaderboard page).
+    """
+    if root is not None and _escapes(folder, root.resolve()):
+        return [f"{where}: a symlink leading outside the submissions folder; not read"]
+    own = folder.resolve()
+    return [
+        f"{where}/{name}: a symlink leading outside the submission folder; not read"
+        for name in (SUBMISSION_FILE, PREDICTIONS_FILE)
+        if (folder / name).is_symlink() and _escapes(folder / name, own)
+    ]
+
+
 def check_submission(
-    folder: Path, data: Sequence[ScoringData] | None = None, label: str | None = None
+    folder: Path,
+    data: Sequence[ScoringData] | None = None,
+    label: str | None = None,
+    root: Path | None = None,
 ) -> SubmissionCheck:
     """Check a submission folder; ``data``: the ranked splits, already loaded (or None).
 
     ``label`` is how messages name the folder (default: the path as given); the leaderboard uses
-    the slug, so that its outputs do not depend on where the folder lives.
+    the slug, so that its outputs do not depend on where the folder lives. Nothing outside the
+    folder is read: a symlinked file leading out of it, or a folder leading out of ``root``
+    (the submissions folder), is a problem and is not opened.
     """
     # The folder's own name (a symlink keeps its name); "." and ".." name their target.
     name = folder.name if folder.name not in ("", "..") else folder.resolve().name
     where = str(folder) if label is None else label
     if not folder.is_dir():
         return SubmissionCheck(folder, name, (f"{where}: not a folder",))
+    escapes = _contained(folder, where, root)
+    if escapes:
+        return SubmissionCheck(folder, name, tuple(escapes))
     problems: list[str] = []
     if not SLUG.fullmatch(name):
         problems.append(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Final, TypedDict
 
 from sgbench.errors import InputError
+from sgbench.jsonl import MAX_DEPTH, loads_yaml, out_of_bounds
 from sgbench.prompts.render import (
     PROMPT_FIELDS,
     TARGET_FIELDS,
@@ -191,11 +192,18 @@ def _load_mapping(path: Path, text: str) -> dict[str, Any]:
             raise InputError(
                 f"{path}: line {exc.lineno}: column {exc.colno}: not JSON ({exc.msg})"
             ) from None
+        except RecursionError:
+            raise InputError(f"{path}: JSON nested more than {MAX_DEPTH} levels deep") from None
+        why = out_of_bounds(parsed)
+        if why is not None:
+            raise InputError(f"{path}: JSON {why}")
     else:
         import yaml
 
         try:
-            parsed = yaml.safe_load(text)
+            parsed = loads_yaml(text)
+        except ValueError as exc:
+            raise InputError(f"{path}: YAML {exc}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = f"line {mark.line + 1}: column {mark.column + 1}: " if mark else ""

@@ -43,6 +43,7 @@ from sgbench.dataset import (
 )
 from sgbench.errors import InputError
 from sgbench.files import sha256_file
+from sgbench.jsonl import read_json_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -162,16 +163,14 @@ def _where(root: Path, relative: str) -> str:
 
 def _read_manifest(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The manifest when usable by the other checks, and the problems found in it."""
-    import json
-
     where = _where(root, MANIFEST_FILE)
     path = root / MANIFEST_FILE
     if not path.is_file():
         return None, [Problem(where, "missing; is this a built sgbench dataset?")]
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, [Problem(where, f"not readable JSON ({exc})")]
+        manifest = read_json_file(path, "manifest")
+    except InputError as exc:
+        return None, [Problem(where, str(exc).removeprefix(f"{path}: "))]
     if not isinstance(manifest, dict):
         return None, [Problem(where, "not a JSON object")]
     problems = [Problem(where, problem) for problem in manifest_problems(manifest)]

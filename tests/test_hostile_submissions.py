@@ -1,0 +1,229 @@
+"""Hostile submission folders: the leaderboard reads nothing outside SUBMISSIONS, publishes
+nothing it should not, and one bad entry fails only itself (`leaderboard` and `validate`).
+
+- a symlinked predictions.jsonl or submission.json leading out of the submission folder, and a
+  submission folder leading out of SUBMISSIONS, are left out unread: the secret they point at
+  appears in no output and no message;
+- a submission.json nested 100 000 levels deep (or a YAML-style bomb of values) is one problem
+  of that entry, never a crash of the run;
+- bidirectional controls in submission text are escaped in leaderboard.json and dropped
+  elsewhere;
+- a second submission of the same model and method is left out as a duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from scoring_fixtures import FOUR_POINT, make_row, write_dataset
+
+from sgbench.cli import EXIT_LEFT_OUT, main
+
+SECRET = "sk-TOP-SECRET-token-0123456789"
+QUESTIONS = ("Q1", "Q2")
+SUBGROUPS = ({"sex": "Male"}, {"sex": "Female"})
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rows = [make_row(q, s, FOUR_POINT, [5, 3, 1, 1]) for q in QUESTIONS for s in SUBGROUPS]
+    id_rows = [make_row(q, {"age_group": "16-24"}, FOUR_POINT, [1, 3, 5, 1]) for q in QUESTIONS]
+    train = [make_row(q, {"age_group": "65+"}, FOUR_POINT, [1, 1, 5, 3]) for q in QUESTIONS]
+    splits = {"test_ood": rows, "test_id": id_rows, "train": train}
+    return write_dataset(tmp_path_factory.mktemp("hostile") / "ds", splits)
+
+
+def metadata(**changes: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "model": "Honest",
+        "method": "zero-shot",
+        "organisation": "Lab",
+        "url": None,
+        "dataset_version": "1.0.0",
+        "date": "2026-03-01",
+        "notes": "",
+    }
+    return {**meta, **changes}
+
+
+def predictions_text() -> str:
+    rows = [make_row(q, s, FOUR_POINT, [5, 3, 1, 1]) for q in QUESTIONS for s in SUBGROUPS]
+    return "".join(json.dumps({"id": row["id"], "answer": 1}) + "\n" for row in rows)
+
+
+def submit(root: Path, slug: str, meta: dict[str, Any] | str | None = None) -> Path:
+    folder = root / slug
+    folder.mkdir(parents=True)
+    text = meta if isinstance(meta, str) else json.dumps(meta or metadata(model=slug))
+    (folder / "submission.json").write_text(text, encoding="utf-8")
+    (folder / "predictions.jsonl").write_text(predictions_text(), encoding="utf-8")
+    return folder
+
+
+def secret_file(tmp_path: Path) -> Path:
+    """A file outside SUBMISSIONS whose text would pass as predictions and as metadata."""
+    secret = tmp_path / "private" / "secret.jsonl"
+    secret.parent.mkdir()
+    secret.write_text(json.dumps({"id": SECRET, "answer": 1}) + "\n", encoding="utf-8")
+    return secret
+
+
+def link_predictions(root: Path, secret: Path) -> None:
+    folder = submit(root, "sneaky")
+    (folder / "predictions.jsonl").unlink()
+    (folder / "predictions.jsonl").symlink_to(secret)
+
+
+def link_metadata(root: Path, secret: Path) -> None:
+    folder = submit(root, "sneaky")
+    (folder / "submission.json").unlink()
+    (folder / "submission.json").symlink_to(secret)
+
+
+def link_folder(root: Path, secret: Path) -> None:
+    (root / "sneaky").symlink_to(secret.parent, target_is_directory=True)
+    (secret.parent / "submission.json").write_text(
+        json.dumps(metadata(model=SECRET)), encoding="utf-8"
+    )
+    (secret.parent / "predictions.jsonl").write_text(predictions_text(), encoding="utf-8")
+
+
+ESCAPES: dict[str, Callable[[Path, Path], None]] = {
+    "predictions.jsonl": link_predictions,
+    "submission.json": link_metadata,
+    "the folder": link_folder,
+}
+
+
+def leaderboard(root: Path, dataset: Path, out: Path) -> Result:
+    args = ["leaderboard", str(root), "--dataset", str(dataset), "--bootstrap", "0"]
+    return CliRunner().invoke(main, [*args, "--out", str(out)])
+
+
+def everything_written(out: Path, result: Result) -> str:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(out.iterdir()) if p.is_file()]
+    return "\n".join([*texts, result.output])
+
+
+@pytest.mark.parametrize("escape", sorted(ESCAPES))
+def test_symlinks_out_of_submissions_are_not_read(
+    escape: str, dataset: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    ESCAPES[escape](root, secret_file(tmp_path))
+    result = leaderboard(root, dataset, tmp_path / "out")
+    assert result.exit_code == EXIT_LEFT_OUT, result.output
+    assert "a symlink leading outside the submission" in result.stderr
+    assert SECRET not in everything_written(tmp_path / "out", result)
+    board = json.loads((tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8"))
+    assert [row["slug"] for row in board["entries"]] == ["honest"]
+
+
+@pytest.mark.parametrize("escape", ["predictions.jsonl", "submission.json"])
+def test_validate_reads_nothing_outside_the_folder(
+    escape: str, dataset: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "submissions"
+    ESCAPES[escape](root, secret_file(tmp_path))
+    result = CliRunner().invoke(main, ["validate", str(root / "sneaky")])
+    assert result.exit_code == 2
+    assert "a symlink leading outside the submission folder" in result.stderr
+    assert SECRET not in result.output
+
+
+def test_a_symlink_inside_the_folder_is_fine(dataset: Path, tmp_path: Path) -> None:
+    root = tmp_path / "submissions"
+    folder = submit(root, "versions")
+    (folder / "v2.jsonl").write_text(predictions_text(), encoding="utf-8")
+    (folder / "predictions.jsonl").unlink()
+    (folder / "predictions.jsonl").symlink_to("v2.jsonl")
+    result = leaderboard(root, dataset, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+
+
+BOMBS = {
+    "deep list": ("[" * 100_000 + "]" * 100_000, "JSON nested more than 64 levels deep"),
+    "deep object": ('{"a":' * 50_000 + "1" + "}" * 50_000, "JSON nested more than 64 levels"),
+    "65 levels": ("[" * 65 + "]" * 65, "JSON nested more than 64 levels deep"),
+}
+
+
+@pytest.mark.parametrize("bomb", sorted(BOMBS))
+def test_a_nested_submission_json_fails_only_its_entry(
+    bomb: str, dataset: Path, tmp_path: Path
+) -> None:
+    text, problem = BOMBS[bomb]
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    submit(root, "bomb", text)
+    result = leaderboard(root, dataset, tmp_path / "out")
+    assert result.exit_code == EXIT_LEFT_OUT, result.output
+    assert f"bomb/submission.json: {problem}" in result.stderr
+    assert "Traceback" not in result.output
+    validated = CliRunner().invoke(main, ["validate", str(root / "bomb")])
+    assert validated.exit_code == 2
+    assert problem in validated.stderr
+    assert "Traceback" not in validated.output
+
+
+def test_a_nested_prediction_line_fails_only_its_entry(dataset: Path, tmp_path: Path) -> None:
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    folder = submit(root, "deep")
+    with (folder / "predictions.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"id": "x", "answer": 1, "extra": ' + "[" * 5000 + "]" * 5000 + "}\n")
+    result = leaderboard(root, dataset, tmp_path / "out")
+    assert result.exit_code == EXIT_LEFT_OUT, result.output
+    assert "deep/predictions.jsonl: line 5: JSON nested more than 64 levels deep" in result.stderr
+
+
+def test_bidirectional_controls_are_escaped_or_dropped(dataset: Path, tmp_path: Path) -> None:
+    root = tmp_path / "submissions"
+    trojan = "Safe\u202egnp.exe\u2066 model\u200f"
+    submit(root, "trojan", metadata(model=trojan, notes="a\u2067b"))
+    result = leaderboard(root, dataset, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    raw = (tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8")
+    assert "Safe\\u202egnp.exe\\u2066 model\\u200f" in raw
+    assert json.loads(raw)["entries"][0]["submission"]["model"] == trojan  # escaped, not lost
+    for name in ("leaderboard.md", "leaderboard.csv", "index.html"):
+        text = (tmp_path / "out" / name).read_text(encoding="utf-8")
+        assert not any(c in text for c in "\u202e\u2066\u2067\u200f"), name
+        assert "Safegnp.exe model" in text, name
+    assert "\u202e" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("second", "duplicate"),
+    [
+        ("Honest", True),
+        ("  honest ", True),
+        ("HON\u200bEST", True),
+        ("Ｈｏｎｅｓｔ", True),  # fullwidth letters, the same under NFKC
+        ("Honest 2", False),
+    ],
+)
+def test_a_second_entry_of_one_model_is_a_duplicate(
+    second: str, duplicate: bool, dataset: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "submissions"
+    submit(root, "a-first", metadata(model="Honest"))
+    submit(root, "b-second", metadata(model=second))
+    submit(root, "c-tuned", metadata(model="Honest", method="fine-tuned"))
+    result = leaderboard(root, dataset, tmp_path / "out")
+    board = json.loads((tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8"))
+    ranked = sorted(row["slug"] for row in board["entries"])
+    if duplicate:
+        assert result.exit_code == EXIT_LEFT_OUT
+        assert ranked == ["a-first", "c-tuned"]
+        assert "b-second/submission.json: model" in result.stderr
+        assert "is already entered as 'a-first'" in result.stderr
+    else:
+        assert result.exit_code == 0, result.output
+        assert ranked == ["a-first", "b-second", "c-tuned"]
