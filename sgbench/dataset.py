@@ -402,7 +402,13 @@ class BuiltDataset:
         Nested fields come back as Python objects: ``options`` a list of ``{"code", "label"}``
         dicts, ``subgroup`` a dict, ``counts``/``distribution``/``modal_answers`` lists.
         """
-        frame: pd.DataFrame = self.table(config, split).to_pandas(maps_as_pydicts="strict")
+        from sgbench.schema import load_schema
+
+        table = self.table(config, split)
+        absent = [c for c in load_schema("sample")["required"] if c not in table.column_names]
+        if absent:
+            raise InputError(f"{self.path(config, split)}: no column {absent[0]!r}; not a split")
+        frame: pd.DataFrame = table.to_pandas(maps_as_pydicts="strict")
         return frame
 
     def config(self, config: str) -> dict[str, pd.DataFrame]:

@@ -540,7 +540,8 @@ def test_report_is_deterministic_and_order_free(tmp_path: Path) -> None:
         (lambda r: r["verdicts"].update(overall="C"), "a verdict must be one of"),
         (lambda r: r.update(parse="unparsed"), '"parse" must be "ok" for these verdicts'),
         (lambda r: r["verdicts"].pop("value"), '"verdicts" must have exactly the keys'),
-        (lambda r: r.update(judge_model="other"), "judge_model 'other' differs from the first"),
+        (lambda r: r.update(judge_model="other"), "judge_model is 'other' here but 'j' on line 1"),
+        (lambda r: r["params"].update(temperature=0.7), "params.temperature is 0.7 here but 0"),
         (lambda r: r.update(id="Q1/religion=muslim#s1"), "order AB again (first on line 1)"),
     ],
 )  # fmt: skip

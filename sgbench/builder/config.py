@@ -7,6 +7,7 @@ The shipped default, ``configs/singapore.yaml``, reproduces the paper's subgroup
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -119,6 +120,50 @@ def stratum_name(attributes: tuple[str, ...]) -> str:
     return "_x_".join(attributes)
 
 
+def slug(label: str) -> str:
+    """A value label as it appears in ids: lower case, runs of other characters as ``_``."""
+    return re.sub(r"[^a-z0-9+-]+", "_", label.lower()).strip("_")
+
+
+def _check_values(source: AttributeSource, key: str) -> None:
+    """Each respondent gets at most one value, and each value its own id: two labels with one
+    slug (``Muslim`` and ``muslim``) would give two subgroups one id, and a code in two values'
+    rules would go to whichever is first.
+
+    Raises:
+        ConfigError: naming ``key`` (``WHERE: $.attributes.NAME.values``).
+    """
+    slugs: dict[str, str] = {}
+    for label in source.values:
+        if not slug(label):
+            raise ConfigError(f"{key}: value {label!r} has no letter or digit for its id")
+        other = slugs.setdefault(slug(label), label)
+        if other != label:
+            raise ConfigError(
+                f"{key}: values {other!r} and {label!r} would have one id ({slug(label)!r})"
+            )
+    rules = list(source.values.items())
+    for index, (label, rule) in enumerate(rules):
+        if isinstance(rule, ValueRange) and rule.min > rule.max:
+            raise ConfigError(f"{key}.{label}: min {rule.min:g} is above max {rule.max:g}")
+        for other, earlier in rules[:index]:
+            if _overlap(rule, earlier):
+                raise ConfigError(
+                    f"{key}: values {other!r} and {label!r} share codes (a respondent would "
+                    "match both)"
+                )
+
+
+def _overlap(a: ValueRule, b: ValueRule) -> bool:
+    if isinstance(a, ValueRange) and isinstance(b, ValueRange):
+        return a.min <= b.max and b.min <= a.max
+    if isinstance(a, ValueRange):
+        return any(a.min <= code <= a.max for code in b)  # type: ignore[union-attr]
+    if isinstance(b, ValueRange):
+        return any(b.min <= code <= b.max for code in a)
+    return bool(set(a) & set(b))
+
+
 def _rule(raw: Any) -> ValueRule:
     if isinstance(raw, dict):
         return ValueRange(min=float(raw["min"]), max=float(raw["max"]))
@@ -153,6 +198,9 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
     for name, spec in raw["attributes"].items():
         source = _source(spec)
         derive_from = _source(spec["derive_from"]) if "derive_from" in spec else None
+        _check_values(source, f"{where}: $.attributes.{name}.values")
+        if derive_from is not None:
+            _check_values(derive_from, f"{where}: $.attributes.{name}.derive_from.values")
         if derive_from is not None and list(derive_from.values) != list(source.values):
             raise ConfigError(
                 f"{where}: $.attributes.{name}.derive_from: its value labels must be those of "

@@ -105,17 +105,23 @@ def harmonise(
         weighted: use ``config.weight`` when the file has it.
 
     Raises:
-        InputError: an attribute's variable is absent, or weights are missing or negative.
+        InputError: an attribute's variable is absent, or a weight is missing, infinite, zero
+            or negative.
     """
     columns: dict[str, object] = {}
     use_weight = weighted and config.weight is not None and config.weight in frame
     if use_weight:
         assert config.weight is not None
         weights = frame[config.weight]
-        if weights.isna().any() or (weights < 0).any():
-            bad = int((weights.isna() | (weights < 0)).sum())
+        # A weight of 0 (or all of them 0) would count a respondent in n_valid but in no share,
+        # and an infinite one would swamp everyone else: both give NaN or meaningless shares.
+        unusable = ~np.isfinite(weights.to_numpy(dtype="float64")) | (weights <= 0).to_numpy()
+        if unusable.any():
+            first = weights[unusable].iloc[0]
             raise InputError(
-                f"column {config.weight}: {bad} respondent(s) with a missing or negative weight"
+                f"column {config.weight}: {int(unusable.sum())} respondent(s) with a missing, "
+                f"infinite, zero or negative weight (first: {first}); weights must be finite "
+                "and positive (or build with --unweighted)"
             )
         columns["weight"] = weights.to_numpy(dtype="float64")
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -73,9 +74,38 @@ def _zip_member(archive: zipfile.ZipFile, where: str) -> str:
     ]
     if not members:
         raise InputError(f"{where}: the zip holds no .csv, .dta or .sav file")
-    # Release zips hold one data file; prefer CSV (fastest to read) if several formats are there.
+    # Release zips hold one data file, sometimes in several formats under one name: prefer CSV
+    # (fastest to read). Two different files are ambiguous: which one is the survey?
+    stems = sorted({str(Path(name).with_suffix("")) for name in members})
+    if len(stems) > 1:
+        shown = sorted(members)
+        raise InputError(
+            f"{where}: the zip holds more than one data file ({shown[0]}, {shown[1]}"
+            f"{', ...' if len(shown) > 2 else ''}); unzip it and pass the one to read"
+        )
     order = list(FORMATS)
     return sorted(members, key=lambda name: (order.index(Path(name).suffix.lower()), name))[0]
+
+
+MAX_EXTRACTED: Final = 8 << 30
+"""Largest zip member extracted to a temporary folder (8 GiB; the largest WVS release file, the
+Time Series .dta, is well under it)."""
+MAX_RATIO: Final = 200
+"""Largest uncompressed / compressed size of an extracted member: survey data compresses about
+tenfold, a zip bomb a thousandfold."""
+
+
+def _check_extractable(info: zipfile.ZipInfo, scratch: str, where: str) -> None:
+    """Refuse a member that would fill the disk before it is extracted. Its declared size is
+    what zipfile will write at most (reading stops there), so checking it bounds the copy."""
+    size, packed = info.file_size, max(info.compress_size, 1)
+    free = shutil.disk_usage(scratch).free
+    if size > MAX_EXTRACTED or size > MAX_RATIO * packed or size > free:
+        raise InputError(
+            f"{where}: zip member {info.filename} would take {size} bytes once extracted "
+            f"(at most {min(MAX_EXTRACTED, MAX_RATIO * packed, free)} here); unzip it yourself "
+            "and pass the data file"
+        )
 
 
 @contextmanager
@@ -98,6 +128,7 @@ def _opened(path: Path) -> Iterator[tuple[Path | io.BufferedIOBase, FileFormat, 
             return
         # pyreadstat reads from a path only.
         with tempfile.TemporaryDirectory(prefix="sgbench-zip-") as scratch:
+            _check_extractable(archive.getinfo(member), scratch, where)
             try:
                 extracted = Path(archive.extract(member, scratch))
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
@@ -118,9 +149,17 @@ def _csv_header(source: Path | io.BufferedIOBase, where: str) -> list[str]:
         raise InputError(f"{where}: binary data, not a CSV file")
     text = first.decode("utf-8-sig", errors="replace")
     try:
-        return [name.strip() for name in next(csv.reader([text.rstrip("\r\n")]))]
+        names = next(csv.reader([text.rstrip("\r\n")]))
     except csv.Error as exc:
         raise InputError(f"{where}: line 1: not a CSV header ({exc})") from None
+    padded = next((name for name in names if name != name.strip()), None)
+    if padded is not None:
+        # The reader matches names exactly; ", "-delimited files pad every name and value.
+        raise InputError(
+            f"{where}: line 1: column name {padded!r} has spaces around it; the WVS files are "
+            'comma-separated without spaces (was the file saved with ", " between fields?)'
+        )
+    return names
 
 
 def _line_of(path: Path, text: str) -> int | None:
@@ -180,6 +219,19 @@ def _read_csv(
             ) from None
         raise InputError(f"{where}: malformed CSV data ({message[:200]})") from None
     return table
+
+
+def _check_distinct(header: list[str], where: str) -> None:
+    """Column names are matched without case, so two spellings of one name are one column
+    twice: the reader would take the first and silently drop the other's data."""
+    first: dict[str, int] = {}
+    for number, name in enumerate(header, start=1):
+        earlier = first.setdefault(name.upper(), number)
+        if earlier != number:
+            raise InputError(
+                f"{where}: column {name} appears twice in the header (columns {earlier} and "
+                f"{number}); rename or remove one"
+            )
 
 
 def _stat_columns(path: Path, file_format: FileFormat, where: str) -> list[str]:
@@ -315,6 +367,7 @@ def read_survey(
         else:
             assert isinstance(source, Path)  # narrowing for mypy; _opened yields a path here
             header = _stat_columns(source, file_format, label)
+        _check_distinct(header, label)
         layout = detect_layout(header, label)
         by_upper = {name.upper(): name for name in header}
         # Wave 7 name → the layout's column name, for everything the file has.

@@ -7,13 +7,12 @@ combinations that occur (``25-34 × Muslim``). A subgroup is kept when it has at
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sgbench.builder.config import BuildConfig, PersonaPhrase, stratum_name
+from sgbench.builder.config import BuildConfig, PersonaPhrase, slug, stratum_name
 
 
 @dataclass(frozen=True)
@@ -28,11 +27,6 @@ class Subgroups:
     membership: np.ndarray
     """Shape (strata, respondents): the ``table`` row of the kept subgroup each respondent
     belongs to in each stratum, or -1 (outside every kept subgroup of that stratum)."""
-
-
-def slug(label: str) -> str:
-    """A value label as it appears in ids: lower case, runs of other characters as ``_``."""
-    return re.sub(r"[^a-z0-9+-]+", "_", label.lower()).strip("_")
 
 
 def subgroup_id(values: dict[str, str]) -> str:

@@ -215,12 +215,15 @@ def write_synthetic_sample(
     in the layout of the Wave 7 or Wave 6 release or of the Time Series file.
 
     Raises:
-        InputError: an unsupported extension.
+        InputError: an unsupported extension, or a negative seed (numpy's generators take
+            none).
     """
     import pyreadstat
 
     path = Path(path)
     seed = SYNTHETIC_SEED if seed is None else seed
+    if seed < 0:
+        raise InputError(f"seed {seed}: must be 0 or more")
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".dta", ".sav", ".zip"}:
         raise InputError(f"{path}: unsupported extension; use .csv, .dta, .sav or .zip")

@@ -89,7 +89,12 @@ def build(
     required=True,
     help="File to write: .csv, .dta or .sav (the WVS release formats), or .zip (CSV inside).",
 )
-@click.option("--seed", default=None, type=int, help="Seed (default: the embedded sample's).")
+@click.option(
+    "--seed",
+    default=None,
+    type=click.IntRange(min=0),
+    help="Seed, 0 or more (default: the embedded sample's).",
+)
 @click.option(
     "--layout",
     type=LibraryChoice(_layouts),

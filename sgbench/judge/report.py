@@ -137,6 +137,23 @@ def _check_judgment(obj: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _first_difference(
+    this: Mapping[str, Any], first: Mapping[str, Any], prefix: str = ""
+) -> tuple[str, Any, Any] | None:
+    """The first (in key order) setting where two lines differ, as ``(dotted key, this value,
+    first value)``, looking inside objects (``params.temperature``); None when they agree."""
+    for key in sorted(set(this) | set(first)):
+        mine, theirs = this.get(key), first.get(key)
+        if mine == theirs:
+            continue
+        if isinstance(mine, dict) and isinstance(theirs, dict):
+            inner = _first_difference(mine, theirs, f"{prefix}{key}.")
+            if inner is not None:
+                return inner
+        return f"{prefix}{key}", mine, theirs
+    return None
+
+
 def read_judgments(path: str | Path) -> Judgments:
     """Read and check a judgments file of ``sgbench judge``.
 
@@ -167,11 +184,16 @@ def read_judgments(path: str | Path) -> Judgments:
             continue
         this = {key: obj.get(key) for key in JUDGMENTS.run_keys}
         if settings is None:
-            settings = this
-        differing = [key for key in JUDGMENTS.run_keys if this[key] != settings[key]]
-        if differing:
+            settings, settings_line = this, number
+        differing = _first_difference(this, settings)
+        if differing is not None:
+            setting, mine, theirs = differing
             problems.append(
-                (number, f"{differing[0]} {this[differing[0]]!r} differs from the first line's")
+                (
+                    number,
+                    f"{setting} is {mine!r} here but {theirs!r} on line {settings_line}: "
+                    "the file mixes judge runs",
+                )
             )
             continue
         key = (obj["id"], obj["order"])

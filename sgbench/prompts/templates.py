@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,13 +127,36 @@ class Prompt(TypedDict):
     prompt: str
 
 
+_SUBGROUP_KEY: Final = re.compile(r"subgroup\[[a-z][a-z0-9_]*\]")
+
+
+def _field_shape_problem(text: str) -> str | None:
+    """Why a field of ``text`` is more than a name, or None. Only ``{name}`` and
+    ``{subgroup[attribute]}`` are allowed: a format spec (``{question:>999999999}``) can
+    allocate gigabytes, and attribute or index access (``{question.__class__}``) reaches into
+    Python objects and makes the text depend on the Python version."""
+    for _, name, spec, conversion in string.Formatter().parse(text):
+        if name is None:
+            continue
+        if spec or conversion:
+            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            return f"{{{shown}}}: format specs and conversions are not allowed; write {{{name}}}"
+        if ("." in name or "[" in name) and not _SUBGROUP_KEY.fullmatch(name):
+            return (
+                f"{{{name}}}: attribute or index access is not allowed "
+                "(only {subgroup[attribute]})"
+            )
+    return None
+
+
 def check_template(template: Template, where: str) -> Template:
     """Return ``template`` if every field it uses exists, otherwise raise.
 
     Raises:
         InputError: an unmatched brace, a positional field, an answer field or an unknown field
-            in a prompt part, or a field other than ``{answer}`` in the target; the message names
-            ``where`` and the part.
+            in a prompt part, a field other than ``{answer}`` in the target, or a field that is
+            more than a name (a format spec, a conversion, attribute or index access other than
+            ``{subgroup[attribute]}``); the message names ``where`` and the part.
     """
     parts = {"system": template.system, "user": template.user, "target": template.target}
     for part, text in parts.items():
@@ -152,6 +177,9 @@ def check_template(template: Template, where: str) -> Template:
             else:
                 problem = f"unknown field {{{root}}}; available: {', '.join(allowed)}"
             raise InputError(f"{where}: {part}: {problem} (write {{{{ and }}}} for braces)")
+        shape = _field_shape_problem(text)
+        if shape is not None:
+            raise InputError(f"{where}: {part}: {shape} (write {{{{ and }}}} for braces)")
     return template
 
 

@@ -146,6 +146,8 @@ def check_dataset(dataset_dir: str | Path) -> DatasetCheck:
     problems += _binding_problems(root, schemas, manifest)
     problems += _schema_problems(root, schemas, list(manifest["attributes"]))
     problems += _row_count_problems(root, manifest["configs"], rows)
+    if not problems:
+        problems += _row_value_problems(root, manifest)
     problems += _card_problems(root, manifest)
     return DatasetCheck(
         dataset_dir=root,
@@ -227,6 +229,29 @@ def _data_file_problems(root: Path, files: Mapping[str, str]) -> list[Problem]:
                         f"not listed in {MANIFEST_FILE} (a stale shard? delete it or rebuild)",
                     )
                 )
+    return problems
+
+
+def _row_value_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
+    """Rows breaking the invariants the scorer relies on (a NaN or negative distribution, one
+    not summing to 1, duplicate option codes, ...), checked by the scorer's own reader so that
+    a dataset that passes here can be scored."""
+    from sgbench.dataset import open_dataset
+    from sgbench.scoring.data import attribute_names, item_arrays
+
+    try:
+        dataset = open_dataset(root)
+    except InputError as exc:
+        return [Problem(str(root), str(exc))]
+    problems: list[Problem] = []
+    for config, splits in sorted(dataset.manifest.configs.items()):
+        for split in splits:
+            path = dataset.path(config, split)
+            try:
+                table = dataset.table(config, split)
+                item_arrays(table, attribute_names(table, dataset.manifest), path)
+            except InputError as exc:
+                problems.append(Problem(str(path), str(exc).removeprefix(f"{path}: ")))
     return problems
 
 

@@ -235,9 +235,11 @@ def item_arrays(table: pa.Table, attributes: Sequence[str], where: Path) -> Item
         duplicated |= (later & valid[:, j + 1 :] & valid[:, j : j + 1]).any(axis=1)
     if duplicated.any():
         raise _row_error(where, ids, duplicated, "duplicate option codes")
-    off = np.abs(target.sum(axis=1) - 1.0) > DISTRIBUTION_TOLERANCE
-    if off.any() or (target < 0).any():
-        raise _row_error(where, ids, off | (target < 0).any(axis=1), "bad distribution")
+    # Written as "not within" so that NaN, which compares False with everything, is caught.
+    off = ~(np.abs(target.sum(axis=1) - 1.0) <= DISTRIBUTION_TOLERANCE)
+    off |= ~(target >= 0).all(axis=1)
+    if off.any():
+        raise _row_error(where, ids, off, "bad distribution (not finite shares summing to 1)")
     scale = table.column("scale_type").to_numpy()
     unknown = ~np.isin(scale, SCALE_TYPES)
     if unknown.any():

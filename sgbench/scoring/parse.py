@@ -14,7 +14,8 @@ the first rule that yields exactly one of the item's option codes wins:
    the longest wins if it contains all the others (``not very important`` beats
    ``very important``), otherwise ambiguous.
 
-Decimals (``3.5``) are not integers; negative numbers are not read as codes. A response with no
+Decimals (``3.5``) are not integers; negative numbers are not read as codes, and never lose their
+sign (``Answer: -2`` is -2, which no option has, so the response stays missing). A response with no
 rule giving a valid option, an ambiguous one, or a number that is not an option stays missing:
 :class:`ParseResult` lists those ids (the scorer counts them as missing predictions).
 
@@ -42,7 +43,9 @@ from sgbench.jsonl import read_lines, response_lines
 from sgbench.scoring.data import load_options
 from sgbench.scoring.predictions import PredictionsError
 
-ANSWER_MARKER: Final = re.compile(r"\banswer\b\W*(?:is\b\W*)?", re.IGNORECASE)
+# The punctuation after the marker, but never the minus sign of a number: "Answer: -2" is -2.
+_GAP: Final = r"(?:[^\w-]|-(?!\d))*"
+ANSWER_MARKER: Final = re.compile(rf"\banswer\b{_GAP}(?:is\b{_GAP})?", re.IGNORECASE)
 INTEGER: Final = re.compile(r"(?<![\d.-])(\d+)(?!\.?\d)")
 _EDGES: Final = " \t\r\n.,;:!?\"'`*()[]{}<>"
 

@@ -1,0 +1,473 @@
+"""Careless and hostile inputs that used to give a wrong result with exit 0, or a traceback:
+each is now one `Error:` line naming the file, column or key, exit code 2, nothing written.
+
+Each class is tried on every command it concerns: the CSV and weight rules on `build` from CSV,
+.dta and .zip; the config rules on every key they name; the dataset rules on `score`,
+`baseline` and `validate`; the template rule on every command taking `--template`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import zipfile
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from sgbench.cli import main
+from sgbench.cli.errors import EXIT_INTERRUPTED
+from sgbench.dataset import split_file
+from sgbench.files import sha256_file
+from sgbench.scoring.parse import parse_response
+
+
+def invoke(args: list[str]) -> Result:
+    return CliRunner().invoke(main, args)
+
+
+def assert_one_error_line(result: Result, *fragments: str) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+# --- parse: a minus sign is never dropped ------------------------------------------------------
+
+OPTIONS = [(1, "Very important"), (2, "Rather important"), (3, "Not very important")]
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        ("Answer: -2", None),
+        ("answer is -3", None),
+        ("**Answer:** -2", None),
+        ("Answer: (-1)", None),
+        ("-2", None),
+        ("I would say -2.", None),
+        ("Answer: 2", 2),
+        ("Answer - 2", 2),
+        ("answer is: 3", 3),
+    ],
+)
+def test_parse_keeps_the_sign(response: str, expected: int | None) -> None:
+    assert parse_response(response, OPTIONS) == expected
+
+
+def test_parse_command_leaves_negative_answers_missing(built_default: Path, tmp_path: Path) -> None:
+    rows = pq.read_table(built_default / split_file("default", "test_ood")).to_pylist()[:2]
+    responses = tmp_path / "r.jsonl"
+    responses.write_text(
+        "".join(
+            json.dumps({"id": row["id"], "response": f"Answer: -{row['options'][1]['code']}"})
+            + "\n"
+            for row in rows
+        ),
+        encoding="utf-8",
+    )
+    result = invoke(["parse", str(responses), "--dataset", str(built_default)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "parsed 0 of 2 responses" in result.stderr
+
+
+# --- build: CSV headers, weights, zips, waves --------------------------------------------------
+
+
+def frame_csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def duplicate_column(frame: pd.DataFrame) -> bytes:
+    text = frame_csv(frame).decode()
+    header, rest = text.split("\n", 1)
+    names = header.split(",")
+    names[names.index("Q2")] = "Q1"  # Q1 twice: the first would have won
+    return (",".join(names) + "\n" + rest).encode()
+
+
+def duplicate_in_case(frame: pd.DataFrame) -> bytes:
+    text = frame_csv(frame).decode()
+    header, rest = text.split("\n", 1)
+    return (header.replace("Q2,", "q1,", 1) + "\n" + rest).encode()
+
+
+def comma_space(frame: pd.DataFrame) -> bytes:
+    return frame_csv(frame).replace(b",", b", ")
+
+
+def weights(value: float | None, everyone: bool = False) -> Callable[[pd.DataFrame], bytes]:
+    def change(frame: pd.DataFrame) -> bytes:
+        frame = frame.copy()
+        frame["W_WEIGHT"] = frame["W_WEIGHT"].astype("float64")
+        if everyone:
+            frame["W_WEIGHT"] = value
+        else:
+            frame.loc[frame.index[3], "W_WEIGHT"] = np.nan if value is None else value
+        return frame_csv(frame)
+
+    return change
+
+
+CSV_CASES: dict[str, tuple[Callable[[pd.DataFrame], bytes], tuple[str, ...]]] = {
+    "duplicate header": (duplicate_column, ("column Q1 appears twice", "columns")),
+    "duplicate header, other case": (duplicate_in_case, ("column q1 appears twice",)),
+    "comma and space": (comma_space, ("line 1", "spaces around it")),
+    "infinite weight": (weights(math.inf), ("column W_WEIGHT", "(first: inf)")),
+    "negative weight": (weights(-1.0), ("column W_WEIGHT", "(first: -1.0)")),
+    "missing weight": (weights(None), ("column W_WEIGHT", "1 respondent(s)")),
+    "zero weight": (weights(0.0), ("column W_WEIGHT", "zero")),
+    "all weights zero": (weights(0.0, everyone=True), ("column W_WEIGHT", "(first: 0.0)")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CSV_CASES))
+@pytest.mark.parametrize("container", ["csv", "zip"])
+def test_build_refuses_what_would_give_wrong_data(
+    case: str, container: str, synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    make, fragments = CSV_CASES[case]
+    data = make(synthetic_frame)
+    if container == "zip":
+        source = tmp_path / "wvs.zip"
+        with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("WVS.csv", data)
+    else:
+        source = tmp_path / "wvs.csv"
+        source.write_bytes(data)
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, source.name, *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]
+
+
+def test_unweighted_build_ignores_bad_weights(
+    synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    source = tmp_path / "wvs.csv"
+    source.write_bytes(weights(math.inf)(synthetic_frame))
+    out = tmp_path / "out"
+    result = invoke(["build", "--quiet", "--unweighted", "--wvs", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_weight_in_a_stata_file_is_checked_too(
+    synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    frame = synthetic_frame.copy()
+    frame["W_WEIGHT"] = frame["W_WEIGHT"].astype("float64")
+    frame.loc[frame.index[0], "W_WEIGHT"] = -2.0
+    source = tmp_path / "wvs.dta"
+    frame.to_stata(source, write_index=False)
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "column W_WEIGHT", "(first: -2.0)")
+
+
+def test_a_zip_with_two_data_files_names_both(tmp_path: Path, wvs_files: dict[str, Path]) -> None:
+    source = tmp_path / "two.zip"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.write(wvs_files["csv"], "a/WVS_one.csv")
+        archive.write(wvs_files["dta"], "b/WVS_two.dta")
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "two.zip", "a/WVS_one.csv", "b/WVS_two.dta")
+
+
+def test_one_file_in_two_formats_is_fine(tmp_path: Path, wvs_files: dict[str, Path]) -> None:
+    source = tmp_path / "release.zip"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.write(wvs_files["csv"], "WVS.csv")
+        archive.write(wvs_files["dta"], "WVS.dta")
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_zip_bomb_is_not_extracted(tmp_path: Path) -> None:
+    source = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("WVS.dta", b"\0" * (20 << 20))  # 20 MiB of zeros pack ~1000:1
+    assert source.stat().st_size < (200 << 10)
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "bomb.zip", "zip member WVS.dta would take 20971520 bytes")
+
+
+def test_a_wave_absent_from_every_file_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "ts.csv"
+    result = invoke(["synth", "--layout", "timeseries", "--out", str(source)])
+    assert result.exit_code == 0, result.output
+    out = str(tmp_path / "out")
+    result = invoke(
+        ["build", "-q", "--wvs", str(source), "--wave", "5", "--wave", "7", "--out", out]
+    )
+    assert_one_error_line(result, "--wave 5", "ts.csv")
+    assert not (tmp_path / "out").exists()
+
+
+# --- build configs: ambiguous, empty or contradictory keys ---------------------------------------
+
+
+def shipped_config() -> dict[str, Any]:
+    text = resources.files("sgbench.builder").joinpath("configs/singapore.yaml").read_text()
+    config: dict[str, Any] = yaml.safe_load(text)
+    return config
+
+
+def set_path(config: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    target = config
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+
+CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
+    "no OOD strata": (("ood_strata",), [], ("$.ood_strata",)),
+    "no strata": (("strata",), [], ("$.strata",)),
+    "no values": (("attributes", "sex", "values"), {}, ("$.attributes.sex.values",)),
+    "a value without codes": (
+        ("attributes", "sex", "values", "Male"),
+        [],
+        ("$.attributes.sex.values.Male",),
+    ),
+    "values colliding in ids": (
+        ("attributes", "sex", "values"),
+        {"Male": [1], "male": [2]},
+        ("$.attributes.sex.values", "'Male' and 'male' would have one id ('male')"),
+    ),
+    "values colliding through punctuation": (
+        ("attributes", "sex", "values"),
+        {"No religion": [1], "No-religion!": [2], "no  religion": [3]},
+        ("$.attributes.sex.values", "would have one id ('no_religion')"),
+    ),
+    "a value without a letter": (
+        ("attributes", "sex", "values"),
+        {"Male": [1], "???": [2]},
+        ("$.attributes.sex.values", "'???' has no letter or digit"),
+    ),
+    "overlapping codes": (
+        ("attributes", "sex", "values"),
+        {"Male": [1, 2], "Female": [2]},
+        ("$.attributes.sex.values", "'Female' and 'Male' share codes"),  # keys sorted
+    ),
+    "overlapping ranges": (
+        ("attributes", "age_group", "derive_from", "values", "25-34"),
+        {"min": 20, "max": 34},
+        ("$.attributes.age_group.derive_from.values", "'16-24' and '25-34' share codes"),
+    ),
+    "a range upside down": (
+        ("attributes", "age_group", "derive_from", "values", "25-34"),
+        {"min": 34, "max": 25},
+        ("$.attributes.age_group.derive_from.values.25-34", "min 34 is above max 25"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONFIG_CASES))
+def test_a_config_that_changes_meaning_is_refused_naming_the_key(case: str, tmp_path: Path) -> None:
+    path, value, fragments = CONFIG_CASES[case]
+    config = shipped_config()
+    set_path(config, path, value)
+    if case.startswith("values colliding") or case.startswith("a value without a letter"):
+        config["attributes"]["sex"]["persona"]["phrases"] = {}
+    source = tmp_path / "my-config.yaml"
+    source.write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = invoke(["build", "-q", "--config", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "my-config.yaml", *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-config.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a: " + "[" * 200 + "]" * 200, "YAML nested more than 64 levels deep"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                for p, n in zip("abcdefg", "bcdefgh", strict=True)
+            ),
+            "YAML more than 10000000 values",
+        ),
+    ],
+)
+def test_a_config_bomb_is_one_line(text: str, problem: str, tmp_path: Path) -> None:
+    source = tmp_path / "bomb.yaml"
+    source.write_text(text, encoding="utf-8")
+    result = invoke(["build", "-q", "--config", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "bomb.yaml", problem)
+
+
+def test_the_embedded_sample_is_named_not_its_temporary_copy(tmp_path: Path) -> None:
+    result = invoke(["build", "-q", "--country", "MYS", "--out", str(tmp_path / "out")])
+    line = assert_one_error_line(result, "the embedded SYNTHETIC sample", "MYS")
+    assert "/tmp" not in line
+    assert "sgbench-synthetic" not in line
+
+
+def test_synth_refuses_a_negative_seed(tmp_path: Path) -> None:
+    result = invoke(["synth", "--seed", "-1", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "--seed" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+# --- datasets that used to crash score and baseline ----------------------------------------------
+
+
+def rehash(dataset: Path) -> None:
+    """Record the data files' current sha256, as someone editing a dataset by hand would."""
+    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = {name: sha256_file(dataset / name) for name in manifest["files"]}
+    (dataset / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def rewrite_split(dataset: Path, change: Callable[[pa.Table], pa.Table]) -> None:
+    for split in ("train", "validation", "test_id", "test_ood"):
+        path = dataset / split_file("default", split)
+        pq.write_table(change(pq.read_table(path)), path)
+    rehash(dataset)
+
+
+def nan_distribution(table: pa.Table) -> pa.Table:
+    rows = table.to_pylist()
+    rows[0]["distribution"] = [math.nan] * len(rows[0]["distribution"])
+    return pa.Table.from_pylist(rows, schema=table.schema)
+
+
+DATASET_CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
+    "manifest is a list": (
+        lambda d: (d / "manifest.json").write_text("[]", encoding="utf-8"),
+        "manifest.json: not a JSON object",
+        "manifest.json: not a JSON object",
+    ),
+    "manifest nested deeply": (
+        lambda d: (d / "manifest.json").write_text("[" * 3000 + "]" * 3000, encoding="utf-8"),
+        "JSON nested more than 64 levels deep",
+        "JSON nested more than 64 levels deep",
+    ),
+    "no options column": (
+        lambda d: rewrite_split(d, lambda t: t.drop_columns(["options"])),
+        "no column 'options'",
+        "missing field(s) ['options']",
+    ),
+    "NaN distribution": (
+        lambda d: rewrite_split(d, nan_distribution),
+        "bad distribution (not finite shares summing to 1)",
+        "bad distribution (not finite shares summing to 1)",
+    ),
+}
+"""Case -> (spoil the dataset, what score and baseline say, what validate lists)."""
+
+
+@pytest.mark.parametrize("case", sorted(DATASET_CASES))
+@pytest.mark.parametrize("command", ["score", "baseline", "validate"])
+def test_a_broken_dataset_is_one_line(
+    case: str, command: str, built_default: Path, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset)
+    spoil, said, listed = DATASET_CASES[case]
+    spoil(dataset)
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text('{"id": "x", "answer": 1}\n', encoding="utf-8")
+    args = {
+        "score": ["score", str(predictions), "--dataset", str(dataset), "--bootstrap", "0"],
+        "baseline": ["baseline", "majority", "--dataset", str(dataset)],
+        "validate": ["validate", str(dataset)],
+    }[command]
+    result = invoke(args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    if command == "validate":
+        assert listed in result.stderr, result.stderr
+    else:
+        assert_one_error_line(result, said)
+
+
+# --- templates: field names only -----------------------------------------------------------------
+
+TEMPLATE_CASES = {
+    "{question:>999999999}": "format specs and conversions are not allowed",
+    "{question!r}": "format specs and conversions are not allowed",
+    "{persona:{options}}": "format specs and conversions are not allowed",
+    "{question.__class__}": "attribute or index access is not allowed",
+    "{question[0]}": "attribute or index access is not allowed",
+    "{subgroup.religion}": "attribute or index access is not allowed",
+    "{subgroup[religion][0]}": "attribute or index access is not allowed",
+}
+
+
+def template_commands(dataset: str, template: str, out: str) -> dict[str, list[str]]:
+    common = ["--dataset", dataset, "--template", template]
+    return {
+        "prompts": ["prompts", *common],
+        "export sft": ["export", "sft", *common],
+        "export lm-eval": ["export", "lm-eval", *common, "--out", out],
+        "run": ["run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", *common],
+    }
+
+
+@pytest.mark.parametrize("field", sorted(TEMPLATE_CASES))
+@pytest.mark.parametrize("command", ["prompts", "export sft", "export lm-eval", "run"])
+def test_templates_take_field_names_only(
+    field: str, command: str, built_default: Path, tmp_path: Path
+) -> None:
+    template = tmp_path / "t.txt"
+    template.write_text(f"You are {{persona}}. {field}\n", encoding="utf-8")
+    out = str(tmp_path / "out")
+    args = template_commands(str(built_default), str(template), out)[command]
+    if command == "run":
+        args += ["--out", str(tmp_path / "r.jsonl")]
+    result = invoke(args)
+    assert_one_error_line(result, "t.txt", "user", field, TEMPLATE_CASES[field])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.txt"]
+
+
+def test_a_subgroup_key_is_still_a_field(built_default: Path, tmp_path: Path) -> None:
+    template = tmp_path / "t.txt"
+    template.write_text("{persona} ({subgroup[religion]}): {question}\n", encoding="utf-8")
+    result = invoke(["prompts", "--dataset", str(built_default), "--template", str(template)])
+    assert result.exit_code == 0, result.output
+
+
+# --- Ctrl-C ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "args"),
+    [
+        ("sgbench.builder.build_dataset", ["build", "-q"]),
+        ("sgbench.scoring.score_predictions", ["score", "p.jsonl"]),
+        ("sgbench.stats.compute_stats", ["stats"]),
+        ("sgbench.leaderboard.build_leaderboard", ["leaderboard", "p"]),
+    ],
+)
+def test_ctrl_c_while_loading_exits_130(
+    target: str, args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.jsonl").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "p").mkdir()
+    monkeypatch.setattr(target, interrupted)
+    result = invoke(args)
+    assert result.exit_code == EXIT_INTERRUPTED, result.output
+    assert "Traceback" not in result.output
+    assert "interrupted" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p", "p.jsonl"]
