@@ -110,8 +110,8 @@ def cli_reference(main: click.Command) -> str:
         "",
         "Every command has `--help`. Errors are one `Error: …` line on stderr naming the file",
         "(and line or column), with exit code 2; outputs are written to a temporary place and",
-        "moved into place only when complete. The pages linked from the [README](../README.md)",
-        "explain what each command does in depth.",
+        "moved into place only when complete ([the rules](errors.md)). The pages linked from",
+        "the [README](../README.md) explain what each command does in depth.",
         "",
     ]
     body: list[str] = []
@@ -227,6 +227,20 @@ def layout_figures() -> dict[str, str]:
         "page.spare_columns": _n(SPARE_COLUMNS),
         "plots.heatmap_rows": _n(HEATMAP_ROWS),
         "plots.label_size": _n(LABEL_SIZE),
+    }
+
+
+def limit_figures() -> dict[str, str]:
+    """The bounds on untrusted input (docs/errors.md), read from the constants that enforce them."""
+    from sgbench.builder.reader import MAX_EXTRACTED, MAX_RATIO
+    from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
+
+    return {
+        "limits.json_depth": _n(MAX_DEPTH),
+        "limits.json_values": _n(MAX_VALUES),
+        "limits.json_file_mib": _n(MAX_FILE_BYTES >> 20),
+        "limits.zip_member_gib": _n(MAX_EXTRACTED >> 30),
+        "limits.zip_ratio": _n(MAX_RATIO),
     }
 
 
@@ -668,6 +682,7 @@ def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str,
         out["readme.sample"] = example_sample(dataset)
         out.update(catalogue_figures())
         out.update(layout_figures())
+        out.update(limit_figures())
         out.update(baseline_figures(dataset, scratch))
         out.update(worked_example_figures())
         out.update(random_truth(dataset))

@@ -16,9 +16,9 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from tempfile import mkdtemp
 from typing import Final, TypeAlias
 
 from sgbench.errors import InputError
@@ -202,13 +202,13 @@ def replace_folder(
     staging: Path | None = None
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=parent))
+        staging = Path(mkdtemp(prefix=f".{target.name}.partial-", dir=parent))
         os.chmod(staging, 0o777 & ~_umask())
         write(staging)
         files, _ = _tree(staging)
         (staging / OUTPUT_MARKER).write_text(_marker_text(kind, files), encoding="utf-8")
         if target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
+            retired = Path(mkdtemp(prefix=f".{target.name}.old-", dir=parent))
             target.replace(retired / target.name)
             try:
                 staging.replace(target)

@@ -315,6 +315,21 @@ def test_permissions_follow_the_umask(
         assert mode == (0o755 if path.is_dir() else 0o644), (path, oct(mode))
 
 
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_refused_staging_folder_is_one_line(
+    writer: str, commands: dict[str, Command], in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an unwritable parent does, for a user root cannot be (see the test below)."""
+
+    def refused(*_: object, **__: object) -> str:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr("sgbench.files.mkdtemp", refused)
+    result = invoke(commands[writer](in_tmp, "out"))
+    assert_one_error_line(result, "out: cannot write", os.strerror(errno.EACCES))
+    assert list(in_tmp.iterdir()) == []
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
 @pytest.mark.parametrize("writer", WRITERS)
 def test_an_unwritable_parent_is_one_line(

@@ -32,7 +32,8 @@ def _layouts() -> Sequence[str]:
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Output folder; replaced only once the new build is complete. Default: the "
+    help="Output folder; replaced only once the new build is complete, and only if it is empty "
+    "or an earlier build. Default: the "
     f"dataset's name ({DATASET_NAME} for Singapore, wvs-<country>-subgroups otherwise).",
 )
 @click.option(

@@ -82,7 +82,8 @@ def baseline_command(
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("leaderboard"),
     show_default=True,
-    help="Output folder (leaderboard.md, .csv, .json, index.html); replaced only when complete.",
+    help="Output folder (leaderboard.md, .csv, .json, index.html); replaced only when complete, "
+    "and only if it is empty or an earlier leaderboard.",
 )
 @click.option(
     "--with-baselines", is_flag=True, help="Add the built-in baselines (`sgbench baseline`)."

@@ -25,8 +25,8 @@ def _chart_formats() -> Sequence[str]:
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("sgbench-stats"),
     show_default=True,
-    help="Folder for stats.json, stats.md and the charts (created if missing; those files are "
-    "replaced).",
+    help="Folder for stats.json, stats.md and the charts; an existing one is replaced only if it "
+    "is empty or an earlier `sgbench stats` output.",
 )
 @click.option(
     "--format",
