@@ -20,9 +20,11 @@ raising (see :class:`~sgbench.scoring.predictions.PredictionsError`).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Final, TypeAlias
@@ -140,6 +142,26 @@ def loads_strict(line: str | bytes) -> Any:
         raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep") from None
 
 
+def read_bounded(path: str | Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`, for documents read whole
+    (JSON, YAML, templates). A FIFO or device would block or never end, so only regular files
+    are opened.
+
+    Raises:
+        OSError: the file is missing (``FileNotFoundError``), a folder (``IsADirectoryError``),
+            not a regular file or too large (``strerror`` says which), or unreadable.
+    """
+    where = Path(path)
+    info = where.stat()
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    if info.st_size > MAX_FILE_BYTES:
+        raise OSError(errno.EFBIG, f"larger than {MAX_FILE_BYTES} bytes", str(path))
+    return where.read_bytes()
+
+
 def read_json_file(path: str | Path, what: str = "file") -> Any:
     """The JSON value of a whole file (UTF-8, a byte-order mark accepted), read through
     :func:`loads_strict` after checking its size against :data:`MAX_FILE_BYTES`.
@@ -147,12 +169,8 @@ def read_json_file(path: str | Path, what: str = "file") -> Any:
     Raises:
         InputError: ``PATH: ...`` naming the file; the message never quotes its content.
     """
-    where = Path(path)
     try:
-        size = where.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: {what} too large ({size} bytes; at most {MAX_FILE_BYTES})")
-        data = where.read_bytes().removeprefix(BOM)
+        data = read_bounded(path).removeprefix(BOM)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the {what} ({exc.strerror})") from None
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -471,3 +472,17 @@ def test_ctrl_c_while_loading_exits_130(
     assert "Traceback" not in result.output
     assert "interrupted" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p", "p.jsonl"]
+
+
+@pytest.mark.parametrize("option", ["--config", "--template"])
+def test_a_fifo_given_as_a_file_is_one_line(
+    option: str, built_default: Path, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    args = {
+        "--config": ["build", "-q", "--config", str(fifo), "--out", str(tmp_path / "out")],
+        "--template": ["prompts", "--dataset", str(built_default), "--template", str(fifo)],
+    }[option]
+    said = {"--config": "not a regular file", "--template": "no such template"}[option]
+    assert_one_error_line(invoke(args), "pipe.yaml", said)

@@ -14,6 +14,7 @@ nothing it should not, and one bad entry fails only itself (`leaderboard` and `v
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -227,3 +228,16 @@ def test_a_second_entry_of_one_model_is_a_duplicate(
     else:
         assert result.exit_code == 0, result.output
         assert ranked == ["a-first", "b-second", "c-tuned"]
+
+
+@pytest.mark.parametrize("name", ["submission.json", "predictions.jsonl"])
+def test_a_fifo_is_not_waited_on(name: str, dataset: Path, tmp_path: Path) -> None:
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    folder = submit(root, "fifo")
+    (folder / name).unlink()
+    os.mkfifo(folder / name)  # opening it to read would block until someone writes
+    result = leaderboard(root, dataset, tmp_path / "out")
+    assert result.exit_code == EXIT_LEFT_OUT, result.output
+    assert f"fifo/{name}: " in result.stderr
+    assert "not a" in result.stderr

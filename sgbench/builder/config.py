@@ -17,7 +17,7 @@ import yaml
 
 from sgbench.catalogue import ALL_COUNTRIES, load_countries
 from sgbench.errors import ConfigError
-from sgbench.jsonl import loads_yaml
+from sgbench.jsonl import loads_yaml, read_bounded
 from sgbench.schema import validator
 
 PersonaRole = Literal["noun", "adjective", "suffix", "place"]
@@ -284,7 +284,7 @@ def load_config(path: str | Path | None = None) -> BuildConfig:
         return shipped_config(DEFAULT_CONFIG)
     path = Path(path)
     try:
-        raw = loads_yaml(path.read_text(encoding="utf-8"))
+        raw = loads_yaml(read_bounded(path).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as exc:

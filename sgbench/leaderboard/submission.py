@@ -28,8 +28,8 @@ from sgbench.errors import InputError
 from sgbench.jsonl import (
     BOM,
     MAX_DEPTH,
-    MAX_FILE_BYTES,
     out_of_bounds,
+    read_bounded,
     read_lines,
     reject_constant,
 )
@@ -102,9 +102,7 @@ def version_mismatch(submitted: str, dataset: str) -> str | None:
 def _read_metadata(path: Path, label: str) -> tuple[dict[str, Any], list[str]]:
     """``submission.json`` and its problems (each ``LABEL: ...``)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return {}, [f"{label}: too large (more than {MAX_FILE_BYTES} bytes)"]
-        text = path.read_bytes().removeprefix(BOM).decode("utf-8")
+        text = read_bounded(path).removeprefix(BOM).decode("utf-8")
     except FileNotFoundError:
         return {}, [f"{label}: missing"]
     except IsADirectoryError:

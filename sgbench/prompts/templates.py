@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Final, TypedDict
 
 from sgbench.errors import InputError
-from sgbench.jsonl import MAX_DEPTH, loads_yaml, out_of_bounds
+from sgbench.jsonl import MAX_DEPTH, loads_yaml, out_of_bounds, read_bounded
 from sgbench.prompts.render import (
     PROMPT_FIELDS,
     TARGET_FIELDS,
@@ -185,7 +185,7 @@ def check_template(template: Template, where: str) -> Template:
 
 def _read_template_file(path: Path) -> Template:
     try:
-        data = path.read_bytes()
+        data = read_bounded(path)
         text = data.decode("utf-8-sig")
     except OSError as exc:
         raise InputError(f"{path}: cannot read the template ({exc.strerror})") from None
