@@ -486,3 +486,14 @@ def test_a_fifo_given_as_a_file_is_one_line(
     }[option]
     said = {"--config": "not a regular file", "--template": "no such template"}[option]
     assert_one_error_line(invoke(args), "pipe.yaml", said)
+
+
+def test_a_card_bomb_is_one_problem_of_validate(built_default: Path, tmp_path: Path) -> None:
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset)
+    card = dataset / "README.md"
+    card.write_text("---\na: " + "[" * 500 + "]" * 500 + "\n---\nbody\n", encoding="utf-8")
+    result = invoke(["validate", str(dataset)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "README.md: YAML front matter nested more than 64 levels deep" in result.stderr

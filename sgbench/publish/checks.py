@@ -43,7 +43,7 @@ from sgbench.dataset import (
 )
 from sgbench.errors import InputError
 from sgbench.files import sha256_file
-from sgbench.jsonl import read_json_file
+from sgbench.jsonl import loads_yaml, read_bounded, read_json_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -383,16 +383,18 @@ def _card_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
     if not path.is_file():
         return [Problem(where, "missing (the dataset card)")]
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [Problem(where, f"unreadable ({exc})")]
     front, body = split_card(text)
     if front is None:
         return [Problem(where, "no YAML front matter (--- … --- at the top)")]
     try:
-        metadata = yaml.safe_load(front)
+        metadata = loads_yaml(front)
     except yaml.YAMLError as exc:
         return [Problem(where, f"YAML front matter does not parse ({_one_line(exc)})")]
+    except ValueError as exc:  # too deep or too large
+        return [Problem(where, f"YAML front matter {exc}")]
     if not isinstance(metadata, dict):
         return [Problem(where, "YAML front matter is not a mapping")]
     return [
