@@ -236,6 +236,11 @@ def set_path(config: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 
 CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
     "no OOD strata": (("ood_strata",), [], ("$.ood_strata",)),
+    "an OOD stratum twice": (
+        ("ood_strata",),
+        [["age_group", "religion"], ["religion", "age_group"]],
+        ("$.ood_strata", "listed twice"),
+    ),
     "no strata": (("strata",), [], ("$.strata",)),
     "no values": (("attributes", "sex", "values"), {}, ("$.attributes.sex.values",)),
     "a value without codes": (

@@ -236,6 +236,8 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
     if len(set(strata)) != len(strata):
         raise ConfigError(f"{where}: $.strata: a stratum is listed twice")
     ood_strata = tuple(canonical(s, "ood_strata") for s in raw["ood_strata"])
+    if len(set(ood_strata)) != len(ood_strata):
+        raise ConfigError(f"{where}: $.ood_strata: a stratum is listed twice")
     missing = [stratum_name(s) for s in ood_strata if s not in strata]
     if missing:
         raise ConfigError(f"{where}: $.ood_strata: not among the strata: {missing}")
