@@ -228,14 +228,21 @@ def replace_folder(
     return target
 
 
-def _same_or_inside(a: Path, b: Path) -> bool:
-    """``a`` is ``b`` (after resolving symlinks, or the same file by inode) or lies inside it."""
-    if a == b or b in a.parents:
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """``a`` and ``b`` name one file: the same path once symlinks are resolved, or the same inode
+    (a hard link)."""
+    first, second = Path(a).resolve(), Path(b).resolve()
+    if first == second:
         return True
     try:
-        return a.exists() and b.exists() and a.samefile(b)
+        return first.exists() and second.exists() and first.samefile(second)
     except OSError:
         return False
+
+
+def _same_or_inside(a: Path, b: Path) -> bool:
+    """``a`` is ``b`` (:func:`same_file`) or lies inside it (both already resolved)."""
+    return b in a.parents or same_file(a, b)
 
 
 Named: TypeAlias = Iterable[tuple[str, "str | Path | None"]]

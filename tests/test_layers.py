@@ -28,7 +28,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("dataset",),
     ("schema",),
     ("catalogue", "versioning"),
-    ("files", "jsonl", "locks"),
+    ("files", "locks"),
+    ("jsonl",),
     ("errors",),
     ("sgbench",),
 )

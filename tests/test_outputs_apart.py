@@ -228,17 +228,17 @@ def test_apart_paths_pass(tmp_path: Path) -> None:
         check_outputs_apart([], [("--json", tmp_path / "r"), ("--plot", tmp_path / "r")])
 
 
-@pytest.mark.parametrize("b", ["p.jsonl", "copy.jsonl"])
+@pytest.mark.parametrize("b", ["p.jsonl", "./p.jsonl", "link.jsonl", "hard.jsonl"])
 def test_judge_refuses_a_file_against_itself(
     b: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    line = '{"id": "x", "response": "a"}\n'
-    (tmp_path / "p.jsonl").write_text(line, encoding="utf-8")
-    (tmp_path / "copy.jsonl").write_text(line, encoding="utf-8")
+    (tmp_path / "p.jsonl").write_text('{"id": "x", "response": "a"}\n', encoding="utf-8")
+    (tmp_path / "link.jsonl").symlink_to(tmp_path / "p.jsonl")
+    os.link(tmp_path / "p.jsonl", tmp_path / "hard.jsonl")
     monkeypatch.chdir(tmp_path)
     args = ["judge", "p.jsonl", b, "--base-url", URL, "--model", "j", "--out", "j.jsonl"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("Error: p.jsonl, ")
-    assert "A and B give the same responses" in result.stderr
+    assert "A and B are the same file" in result.stderr
     assert not (tmp_path / "j.jsonl").exists()

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, TextIO
 
 from sgbench.errors import InputError
+from sgbench.files import same_file
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.judge.prompt import (
     JUDGE_PROMPT,
@@ -346,10 +347,10 @@ def judge_files(
         raise InputError("no criteria to judge")
     params = params or SamplingParams(max_tokens=DEFAULT_MAX_TOKENS)
     policy = policy or RetryPolicy()
+    if same_file(a_path, b_path):
+        # Every verdict would be a tie, measuring nothing but position bias.
+        raise InputError(f"{a_path}, {b_path}: A and B are the same file; judge two runs")
     a, b = read_responses(a_path), read_responses(b_path)
-    if dict(a.texts) == dict(b.texts):
-        # Same file, or a copy: every verdict would be a tie measuring nothing but position.
-        raise InputError(f"{a_path}, {b_path}: A and B give the same responses; judge two runs")
     root = resolve_dataset(dataset)
     rows = split_rows(root, config, split)
     tasks = build_tasks(rows, a.texts, b.texts, criteria)
