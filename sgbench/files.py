@@ -148,7 +148,7 @@ def _check_parents(target: Path) -> None:
 
 
 def _check_not_above_cwd(target: Path) -> None:
-    resolved = target.resolve()
+    resolved = resolve_path(target)
     cwd = Path.cwd().resolve()
     if resolved == cwd or resolved in cwd.parents or resolved.parent == resolved:
         raise InputError(
@@ -228,10 +228,22 @@ def replace_folder(
     return target
 
 
+def resolve_path(path: str | Path) -> Path:
+    """``path`` with symlinks resolved (it need not exist).
+
+    Raises:
+        InputError: ``PATH: a symlink loop`` (pathlib raises RuntimeError for one).
+    """
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError):
+        raise InputError(f"{path}: a symlink loop (or a path that cannot be resolved)") from None
+
+
 def same_file(a: str | Path, b: str | Path) -> bool:
     """``a`` and ``b`` name one file: the same path once symlinks are resolved, or the same inode
     (a hard link)."""
-    first, second = Path(a).resolve(), Path(b).resolve()
+    first, second = resolve_path(a), resolve_path(b)
     if first == second:
         return True
     try:
@@ -264,7 +276,7 @@ def check_outputs_apart(inputs: Named, outputs: Named) -> None:
         InputError: ``OUTPUT: NAME would overwrite the input INPUT (NAME2); choose another path``.
     """
     resolved_in = [
-        (name, Path(path), Path(path).resolve())
+        (name, Path(path), resolve_path(path))
         for name, path in inputs
         if path is not None and str(path) != "-"
     ]
@@ -272,7 +284,7 @@ def check_outputs_apart(inputs: Named, outputs: Named) -> None:
     for out_name, out_path in outputs:
         if out_path is None or str(out_path) == "-":
             continue
-        out = Path(out_path).resolve()
+        out = resolve_path(out_path)
         for in_name, given, real in resolved_in:
             if _same_or_inside(out, real) or _same_or_inside(real, out):
                 raise InputError(

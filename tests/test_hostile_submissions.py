@@ -241,3 +241,21 @@ def test_a_fifo_is_not_waited_on(name: str, dataset: Path, tmp_path: Path) -> No
     assert result.exit_code == EXIT_LEFT_OUT, result.output
     assert f"fifo/{name}: " in result.stderr
     assert "not a" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["submission.json", "predictions.jsonl"])
+def test_a_symlink_loop_is_one_problem(name: str, dataset: Path, tmp_path: Path) -> None:
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    folder = submit(root, "loop")
+    (folder / name).unlink()
+    (folder / name).symlink_to(name)
+    result = leaderboard(root, dataset, tmp_path / "out")
+    assert result.exit_code == EXIT_LEFT_OUT, result.output
+    assert f"loop/{name}: a symlink loop; not read" in result.stderr
+    validated = CliRunner().invoke(main, ["validate", str(folder)])
+    assert validated.exit_code == 2
+    assert "Traceback" not in validated.output
+    # validate tells the folder's kind by its submission.json, which a loop does not provide.
+    said = {"submission.json": "no submission.json", "predictions.jsonl": "a symlink loop"}
+    assert said[name] in validated.stderr

@@ -242,3 +242,16 @@ def test_judge_refuses_a_file_against_itself(
     assert result.stderr.startswith("Error: p.jsonl, ")
     assert "A and B are the same file" in result.stderr
     assert not (tmp_path / "j.jsonl").exists()
+
+
+@pytest.mark.parametrize("option", ["--json", "--plot"])
+def test_an_output_that_is_a_symlink_loop_is_one_line(
+    option: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "p.jsonl").write_text('{"id": "x", "answer": 1}\n', encoding="utf-8")
+    (tmp_path / "loop.png").symlink_to("loop.png")
+    monkeypatch.chdir(tmp_path)
+    args = ["score", "p.jsonl", "--dataset", str(built_default), option, "loop.png"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: loop.png: a symlink loop")

@@ -289,7 +289,9 @@ def load_config(path: str | Path | None = None) -> BuildConfig:
         raw = loads_yaml(read_bounded(path).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: cannot read config ({exc})") from None
     except ValueError as exc:  # too deep or too large
         raise ConfigError(f"{path}: YAML {exc}") from None

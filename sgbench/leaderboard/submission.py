@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import InputError
+from sgbench.files import resolve_path
 from sgbench.jsonl import (
     BOM,
     MAX_DEPTH,
@@ -179,7 +180,7 @@ def _prediction_problems(
 
 def _escapes(path: Path, root: Path) -> bool:
     """``path`` (symlinks resolved) lies outside the resolved folder ``root``."""
-    real = path.resolve()
+    real = resolve_path(path)
     return real != root and root not in real.parents
 
 
@@ -191,14 +192,24 @@ def _contained(folder: Path, where: str, root: Path | None) -> list[str]:
     quoted in an error message (a symlinked ``predictions.jsonl`` once put a secret token on the
     leaderboard page).
     """
-    if root is not None and _escapes(folder, root.resolve()):
-        return [f"{where}: a symlink leading outside the submissions folder; not read"]
-    own = folder.resolve()
-    return [
-        f"{where}/{name}: a symlink leading outside the submission folder; not read"
-        for name in (SUBMISSION_FILE, PREDICTIONS_FILE)
-        if (folder / name).is_symlink() and _escapes(folder / name, own)
-    ]
+    try:
+        if root is not None and _escapes(folder, resolve_path(root)):
+            return [f"{where}: a symlink leading outside the submissions folder; not read"]
+        own = resolve_path(folder)
+    except InputError:
+        return [f"{where}: a symlink loop; not read"]
+    problems: list[str] = []
+    for name in (SUBMISSION_FILE, PREDICTIONS_FILE):
+        if not (folder / name).is_symlink():
+            continue
+        try:
+            if _escapes(folder / name, own):
+                problems.append(
+                    f"{where}/{name}: a symlink leading outside the submission folder; not read"
+                )
+        except InputError:
+            problems.append(f"{where}/{name}: a symlink loop; not read")
+    return problems
 
 
 def check_submission(
