@@ -84,7 +84,11 @@ def _tree(root: Path) -> tuple[dict[str, Path], list[str]]:
             if path.is_symlink():
                 foreign.append(relative)
             elif path.is_dir():
-                if not any(path.iterdir()):
+                try:
+                    empty = not any(path.iterdir())
+                except OSError:  # unreadable: what it holds cannot be proven ours
+                    empty = True
+                if empty:
                     foreign.append(relative + "/")
             elif path.is_file():
                 files[relative] = path
@@ -167,7 +171,10 @@ def check_output_folder(
     """
     _check_not_above_cwd(Path(target))
     _check_parents(Path(target))
-    _check_replaceable(Path(target), kind, disposable)
+    try:
+        _check_replaceable(Path(target), kind, disposable)
+    except OSError as exc:  # an unreadable folder or file: nothing proves it is ours
+        raise InputError(f"{target}: cannot check what the folder holds ({exc.strerror})") from None
 
 
 def replace_folder(

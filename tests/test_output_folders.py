@@ -344,3 +344,24 @@ def test_an_unwritable_parent_is_one_line(
         locked.chmod(0o755)
     assert_one_error_line(result, "locked/out", "cannot write")
     assert list(locked.iterdir()) == []
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_an_unreadable_earlier_output_is_one_line(
+    writer: str,
+    commands: dict[str, Command],
+    earlier: Callable[[str, Path], None],
+    in_tmp: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file of the folder that cannot be read (root reads everything, so it is simulated)."""
+    earlier(writer, in_tmp / "out")
+    before = snapshot(in_tmp)
+
+    def unreadable(path: Path) -> str:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr("sgbench.files.sha256_file", unreadable)
+    result = invoke(commands[writer](in_tmp, "out"))
+    assert_one_error_line(result, "out: cannot check what the folder holds")
+    assert snapshot(in_tmp) == before
