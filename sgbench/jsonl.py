@@ -83,11 +83,12 @@ def out_of_bounds(value: Any) -> str | None:
 
 
 def loads_yaml(text: str) -> Any:
-    """``yaml.safe_load`` bounded as JSON is (:func:`out_of_bounds`).
+    """``yaml.safe_load`` bounded as JSON is (:func:`out_of_bounds`), and refusing ``.nan`` and
+    ``.inf`` as :func:`loads_strict` refuses ``NaN`` and ``Infinity``.
 
     Raises:
         yaml.YAMLError: not YAML (the caller names the line).
-        ValueError: out of bounds, with the reason.
+        ValueError: out of bounds or not finite, with the reason.
     """
     import yaml
 
@@ -98,7 +99,25 @@ def loads_yaml(text: str) -> Any:
     why = out_of_bounds(value)
     if why is not None:
         raise ValueError(why)
+    where = _non_finite(value)
+    if where is not None:
+        # As in JSON (loads_strict): .nan and .inf would pass numeric bounds unnoticed.
+        raise ValueError(f"{where}: not a finite number")
     return value
+
+
+def _non_finite(value: Any) -> str | None:
+    """The JSON path (``$.a.b[0]``) of the first NaN or infinite float in a bounded value."""
+    stack: list[tuple[Any, str]] = [(value, "$")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return path
+        if isinstance(item, dict):
+            stack.extend((child, f"{path}.{key}") for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{i}]") for i, child in reversed(list(enumerate(item))))
+    return None
 
 
 def reject_constant(name: str) -> float:

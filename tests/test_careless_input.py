@@ -273,6 +273,16 @@ CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
         {"min": 20, "max": 34},
         ("$.attributes.age_group.derive_from.values", "'16-24' and '25-34' share codes"),
     ),
+    "a NaN bound": (
+        ("attributes", "age_group", "derive_from", "values", "25-34"),
+        {"min": math.nan, "max": 34},
+        ("YAML $.attributes.age_group.derive_from.values.25-34.min: not a finite number",),
+    ),
+    "a NaN fraction": (
+        ("validation_fraction",),
+        math.nan,
+        ("YAML $.validation_fraction: not a finite number",),
+    ),
     "a range upside down": (
         ("attributes", "age_group", "derive_from", "values", "25-34"),
         {"min": 34, "max": 25},
