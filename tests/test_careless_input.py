@@ -364,6 +364,12 @@ def nan_distribution(table: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=table.schema)
 
 
+def duplicate_id(table: pa.Table) -> pa.Table:
+    rows = table.to_pylist()
+    rows[1]["id"] = rows[0]["id"]  # as two value labels collapsing to one id would give
+    return pa.Table.from_pylist(rows, schema=table.schema)
+
+
 DATASET_CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "manifest is a list": (
         lambda d: (d / "manifest.json").write_text("[]", encoding="utf-8"),
@@ -379,6 +385,11 @@ DATASET_CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
         lambda d: rewrite_split(d, lambda t: t.drop_columns(["options"])),
         "no column 'options'",
         "missing field(s) ['options']",
+    ),
+    "duplicate id": (
+        lambda d: rewrite_split(d, duplicate_id),
+        "occurs more than once",
+        "occurs more than once",
     ),
     "NaN distribution": (
         lambda d: rewrite_split(d, nan_distribution),

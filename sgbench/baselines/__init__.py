@@ -38,6 +38,7 @@ from sgbench.scoring.data import (
     attribute_names,
     item_arrays,
     item_columns,
+    split_ids,
 )
 
 if TYPE_CHECKING:
@@ -165,6 +166,7 @@ def run_baselines(
     built = open_dataset(dataset)
     for split in splits:
         built.check_config(config, split)
+    split_ids(built, config)  # two samples under one id would be predicted as one
     targets: dict[str, ItemArrays] = {}
     attributes: tuple[str, ...] = ()
     for split in splits:  # one split's Arrow table in memory at a time

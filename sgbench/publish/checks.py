@@ -237,7 +237,7 @@ def _row_value_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
     not summing to 1, duplicate option codes, ...), checked by the scorer's own reader so that
     a dataset that passes here can be scored."""
     from sgbench.dataset import open_dataset
-    from sgbench.scoring.data import attribute_names, item_arrays
+    from sgbench.scoring.data import attribute_names, item_arrays, split_ids
 
     try:
         dataset = open_dataset(root)
@@ -252,6 +252,10 @@ def _row_value_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
                 item_arrays(table, attribute_names(table, dataset.manifest), path)
             except InputError as exc:
                 problems.append(Problem(str(path), str(exc).removeprefix(f"{path}: ")))
+        try:
+            split_ids(dataset, config)
+        except InputError as exc:
+            problems.append(Problem(str(root), str(exc).removeprefix(f"{root}: ")))
     return problems
 
 
