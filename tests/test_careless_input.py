@@ -425,6 +425,19 @@ def test_a_broken_dataset_is_one_line(
         assert_one_error_line(result, said)
 
 
+@pytest.mark.parametrize(
+    "args", [["prompts"], ["export", "sft", "--split", "test_ood"], ["baseline", "random"]]
+)
+def test_a_repeated_id_stops_every_reader_of_the_split(
+    args: list[str], built_default: Path, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset)
+    rewrite_split(dataset, duplicate_id)
+    result = invoke([*args, "--dataset", str(dataset)])
+    assert_one_error_line(result, "occurs more than once in config 'default'")
+
+
 # --- templates: field names only -----------------------------------------------------------------
 
 TEMPLATE_CASES = {

@@ -285,10 +285,17 @@ def render_target(template: Template, row: Mapping[str, Any]) -> str:
 
 
 def split_rows(dataset: str | Path, config: str, split: str) -> list[dict[str, Any]]:
-    """The rows of one split (a dataset folder or Hub id), in file order, as plain dicts."""
-    from sgbench.dataset import open_dataset
+    """The rows of one split (a dataset folder or Hub id), in file order, as plain dicts.
 
-    frame = open_dataset(dataset).split(config, split)
+    Raises:
+        InputError: the dataset or split cannot be read, or an id repeats in the config.
+    """
+    from sgbench.dataset import open_dataset
+    from sgbench.scoring.data import split_ids
+
+    built = open_dataset(dataset)
+    split_ids(built, config)  # one request per id: two samples under one id would be one
+    frame = built.split(config, split)
     return [{str(k): v for k, v in record.items()} for record in frame.to_dict("records")]
 
 
