@@ -178,6 +178,24 @@ CASES: dict[str, tuple[list[str], str]] = {
         ["build", "--quiet", "--wvs", "tpl/t.txt", "--out", "tpl"],
         "--wvs",
     ),
+    "import paper-outputs --out SOURCE": (
+        ["import", "paper-outputs", "p.jsonl", "--dataset", "ds", "--out", "p.jsonl"],
+        "SOURCE",
+    ),
+    "import paper-outputs --report = --out": (
+        [
+            "import",
+            "paper-outputs",
+            "p.jsonl",
+            "--dataset",
+            "ds",
+            "--out",
+            "r.jsonl",
+            "--report",
+            "r.jsonl",
+        ],
+        "--out",
+    ),
     "build --out holding --config": (
         ["build", "--quiet", "--config", "tpl/t.txt", "--out", "tpl"],
         "--config",
