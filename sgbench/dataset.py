@@ -297,6 +297,10 @@ class Manifest:
         return self.raw.get(key, default)
 
 
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 @dataclass
 class BuiltDataset:
     """An opened dataset folder: its checked manifest, and its splits read on demand.
@@ -341,7 +345,10 @@ class BuiltDataset:
             )
         if not path.is_file():
             raise InputError(f"{path}: missing; is {self.root} a built sgbench dataset?")
-        actual = sha256_file(path)
+        try:
+            actual = sha256_file(path)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
         if actual != expected:
             raise InputError(
                 f"{path}: sha256 {actual} differs from manifest.json ({expected}); "
@@ -378,12 +385,24 @@ class BuiltDataset:
         """One split as an Arrow table (only ``columns`` when given), after its checks."""
         import pyarrow.parquet as pq
 
+        from sgbench.schema import load_schema
+
         self.file_hash(config, split)
         path = self.path(config, split)
         try:
+            present = set(pq.read_schema(path).names)
+        except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
+            raise InputError(f"{path}: not a readable parquet file ({_first_line(exc)})") from None
+        # A file whose hashes were edited to match may still lack a column: say which, in one
+        # line, rather than pyarrow's multi-line schema dump.
+        wanted = load_schema("sample")["required"] if columns is None else list(columns)
+        absent = [name for name in wanted if name not in present]
+        if absent:
+            raise InputError(f"{path}: no column {absent[0]!r}; not an sgbench split")
+        try:
             return pq.read_table(path, columns=None if columns is None else list(columns))
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
-            raise InputError(f"{path}: not a readable parquet file ({exc})") from None
+            raise InputError(f"{path}: not a readable parquet file ({_first_line(exc)})") from None
 
     def ids(self, config: str) -> dict[str, pa.ChunkedArray]:
         """Split → its sample ids in row order, for every split of ``config`` (only the ``id``
@@ -402,13 +421,7 @@ class BuiltDataset:
         Nested fields come back as Python objects: ``options`` a list of ``{"code", "label"}``
         dicts, ``subgroup`` a dict, ``counts``/``distribution``/``modal_answers`` lists.
         """
-        from sgbench.schema import load_schema
-
-        table = self.table(config, split)
-        absent = [c for c in load_schema("sample")["required"] if c not in table.column_names]
-        if absent:
-            raise InputError(f"{self.path(config, split)}: no column {absent[0]!r}; not a split")
-        frame: pd.DataFrame = table.to_pandas(maps_as_pydicts="strict")
+        frame: pd.DataFrame = self.table(config, split).to_pandas(maps_as_pydicts="strict")
         return frame
 
     def config(self, config: str) -> dict[str, pd.DataFrame]:

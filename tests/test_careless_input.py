@@ -536,3 +536,31 @@ def test_a_card_bomb_is_one_problem_of_validate(built_default: Path, tmp_path: P
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "README.md: YAML front matter nested more than 64 levels deep" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["score", "baseline", "stats"])
+def test_an_unreadable_data_file_is_one_line(
+    command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root reads everything, so the refusal is simulated where the file is hashed."""
+    import errno
+
+    from sgbench import files
+
+    original = files.sha256_file
+
+    def unreadable(path: Path) -> str:
+        if path.suffix == ".parquet":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return original(path)
+
+    monkeypatch.setattr(files, "sha256_file", unreadable)
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text('{"id": "x", "answer": 1}\n', encoding="utf-8")
+    args = {
+        "score": ["score", str(predictions), "--bootstrap", "0"],
+        "baseline": ["baseline", "majority"],
+        "stats": ["stats", "--out", str(tmp_path / "stats")],
+    }[command]
+    result = invoke([*args, "--dataset", str(built_default)])
+    assert_one_error_line(result, ".parquet: cannot be read", os.strerror(errno.EACCES))
