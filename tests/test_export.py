@@ -226,7 +226,9 @@ def test_lm_eval_hub_id_and_refusals(built_default: Path, tmp_path: Path) -> Non
         tmp_path / "hub", "org/wvs-sg", "default", "test_id", TEMPLATES["paper"]
     )
     assert "test_split: test_id" in again.read_text(encoding="utf-8")
-    assert sorted(p.name for p in again.parent.iterdir()) == ["utils.py", again.name]
+    assert sorted(p.name for p in again.parent.iterdir()) == sorted(
+        [OUTPUT_MARKER, "utils.py", again.name]
+    )
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "notes.txt").write_text("mine", encoding="utf-8")

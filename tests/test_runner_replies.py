@@ -333,7 +333,7 @@ def test_a_locked_output_is_refused(
     assert not lock_path(predictions).exists()
     same = CliRunner().invoke(main, [*args[:-2], "--predictions", str(out)])
     assert same.exit_code == 2
-    assert "is --out" in same.stderr
+    assert "--predictions is also --out" in same.stderr  # files.check_outputs_apart
 
 
 def test_judge_output_is_locked(built_default: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sgbench.errors import InputError
-from sgbench.files import write_atomic
+from sgbench.files import same_file, write_atomic
 from sgbench.locks import exclusive
 from sgbench.prompts import build_prompts, load_template, split_rows
 from sgbench.runner.backoff import RetryPolicy
@@ -91,7 +91,7 @@ def run_benchmark(
         InputError: ``predictions_path`` is ``out_path``, either is in use by another process, or
             any error of :func:`~sgbench.runner.run.run_model` or of the parsing.
     """
-    if predictions_path is not None and _same_file(out_path, predictions_path):
+    if predictions_path is not None and same_file(out_path, predictions_path):
         raise InputError(f"--predictions {predictions_path}: is --out; give another file")
     template = load_template(template_name)
     rows = split_rows(dataset, config, split)
@@ -119,11 +119,3 @@ def run_benchmark(
         parsed = parse_responses(out_path, dataset, config=config)
         write_atomic(predictions_path, parsed.to_jsonl())
     return BenchmarkRun(summary, predictions_path, parsed)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one file (existing or not)."""
-    try:
-        return Path(a).resolve() == Path(b).resolve()
-    except OSError:
-        return False
