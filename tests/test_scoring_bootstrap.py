@@ -54,6 +54,9 @@ def test_same_seed_same_report_other_seed_other_intervals(random_case: tuple[Pat
     assert first.to_dict()["permutations"] == {
         "seed": 7,
         "n_permutations": 1000,
+        "method": "permutation",
+        "n_drawn": 1000,
+        "min_p_value": 1 / 1001,
         "shuffled": "group labels within each question",
         "statistic": "sd_observed",
     }

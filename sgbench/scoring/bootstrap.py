@@ -33,7 +33,7 @@ own, so the same seed and data give the same figures whatever else is computed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal, get_args
 
 import numpy as np
@@ -43,6 +43,8 @@ from sgbench.errors import InputError
 from sgbench.scoring.data import FloatArray, IntArray
 from sgbench.scoring.noise import (
     CHUNK_CELLS,
+    EXACT,
+    MOMENT_MATCHED,
     NOISE_FIGURES,
     Cells,
     Grouping,
@@ -51,7 +53,9 @@ from sgbench.scoring.noise import (
     basic_interval,
     cell_table,
     group_stats,
+    moment_p_value,
     noise_figures,
+    null_plan,
     null_of,
     permuted_means,
     to_groups,
@@ -83,6 +87,10 @@ class Intervals:
     n_questions: int
     resample: Resample = QUESTIONS
     n_permutations: int = 0
+    null_method: str = EXACT
+    """How the permutation p-values were computed (:func:`sgbench.scoring.noise.null_plan`)."""
+    n_permutations_drawn: int = 0
+    """Exact permutations drawn (fewer than ``n_permutations`` for a moment-matched null)."""
     metrics: Mapping[str, Interval] = field(default_factory=dict)
     """Metric → (low, high) of its overall value; empty when ``n_boot`` is 0."""
     groups: Mapping[str, Mapping[str, Mapping[str, Interval]]] = field(default_factory=dict)
@@ -227,6 +235,28 @@ def _spread(
     return spread, replicate_means
 
 
+def _moment_matched(
+    spread: NoiseSpread, cells: Cells, name: str, grouping: Grouping, n_permutations: int
+) -> NoiseSpread:
+    """``spread`` with the moment-matched p-value of a table too large for exact shuffles (its
+    null means stay those of the permutations drawn); when the group counts move with the
+    shuffles, the drawn permutations' own p-value is kept."""
+    assert spread.null is not None
+    drawn = spread.null.n_permutations
+    p_value = moment_p_value(cells, name, grouping, n_permutations)
+    if p_value is None:
+        null = replace(spread.null, n_permutations=n_permutations, n_drawn=drawn)
+    else:
+        null = replace(
+            spread.null,
+            n_permutations=n_permutations,
+            n_drawn=drawn,
+            p_value=p_value,
+            method=MOMENT_MATCHED,
+        )
+    return replace(spread, null=null)
+
+
 def bootstrap_intervals(
     values: Mapping[str, FloatArray],
     questions: Sequence[str] | pd.Series,
@@ -270,14 +300,11 @@ def bootstrap_intervals(
     kept = {label: unit_grouping(keys, unit, n_units) for label, keys in groupings.items()}
     kept = {label: grouping for label, grouping in kept.items() if grouping.size}
     nulls: list[dict[str, FloatArray]] = [{} for _ in kept]
-    if n_permutations:
+    method, drawn = null_plan(n_permutations, cells.counts)
+    if drawn:
         stream = np.random.SeedSequence(seed, spawn_key=(_PERMUTATION_STREAM,))
         nulls = permuted_means(
-            cells,
-            list(kept.values()),
-            fairness_metrics,
-            n_permutations,
-            np.random.default_rng(stream),
+            cells, list(kept.values()), fairness_metrics, drawn, np.random.default_rng(stream)
         )
     for (label, grouping), permuted in zip(kept.items(), nulls, strict=True):
         spreads[label] = {}
@@ -285,6 +312,8 @@ def bootstrap_intervals(
             group_intervals[label] = {}
         for name in fairness_metrics:
             spread, replicate_means = _spread(cells, name, grouping, w, v, permuted.get(name))
+            if spread.null is not None and method == MOMENT_MATCHED:
+                spread = _moment_matched(spread, cells, name, grouping, n_permutations)
             spreads[label][name] = spread
             if replicate_means is not None:
                 bounds = _percentiles(replicate_means)
@@ -298,6 +327,8 @@ def bootstrap_intervals(
         n_questions=n_questions,
         resample=resample,
         n_permutations=n_permutations,
+        null_method=method,
+        n_permutations_drawn=drawn,
         metrics=metrics,
         groups=group_intervals,
         spreads=spreads,

@@ -58,7 +58,9 @@ def fairness_entry(
     Keys, in order: ``lead`` figures, ``p_value`` (null without permutations),
     ``no_detectable_gap``, the rest of ``sd_observed, sd_noise, sd_between, cv_between``,
     ``norm_range, cv, gap, ratio``, ``worst``, ``norm_range_degenerate``, ``null``
-    (``{n_permutations, statistic, p_value, mean: {figure: value}}`` or null), ``ci``
+    (``{n_permutations, method, n_drawn, statistic, p_value, mean: {figure: value}}`` or null:
+    ``method`` is ``permutation`` or ``moment-matched``, ``n_drawn`` the exact permutations behind
+    ``mean``; see :func:`sgbench.scoring.noise.null_plan`), ``ci``
     (``sd_between`` and ``cv_between`` → ``[low, high]``, or null without bootstrap), and with
     ``with_values`` the group ``values`` and their ``standard_errors``.
     """
@@ -81,6 +83,8 @@ def fairness_entry(
         if null is None
         else {
             "n_permutations": null.n_permutations,
+            "method": null.method,
+            "n_drawn": null.drawn,
             "statistic": "sd_observed",
             "p_value": finite(null.p_value),
             "mean": {k: finite(v) for k, v in null.mean.items()},

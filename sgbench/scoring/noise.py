@@ -57,6 +57,7 @@ both 1s in one group (the observed spread) and 2 split them (spread 0), so the e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -77,6 +78,17 @@ NULL_STATISTIC: Final = "sd_observed"
 CHUNK_CELLS: Final = 1 << 22
 """Replicates are processed in chunks of about this many (replicate × cell) values, which bounds
 memory by questions × units × chunk, whatever the number of replicates."""
+
+EXACT: Final = "permutation"
+MOMENT_MATCHED: Final = "moment-matched"
+
+EXACT_POSITIONS: Final = 1 << 25
+"""Largest ``permutations × questions × width`` shuffled exactly (``width``: the most units seen
+on one question); about 3 s on one core. Above it, see :func:`null_plan`."""
+
+MEAN_POSITIONS: Final = 1 << 23
+"""Above :data:`EXACT_POSITIONS`, the null means of the figures come from
+``MEAN_POSITIONS // (questions × width)`` exact permutations (at least 1)."""
 
 _TIE: Final = 1e-12
 """A permuted statistic within this of the observed one counts as "at least as large" (float
@@ -257,12 +269,22 @@ class Null:
     """The permutation null of one metric over one grouping."""
 
     n_permutations: int
+    """Permutations asked for."""
     mean: Mapping[str, float]
     """Figure (``norm_range``, ``cv``, ``gap``, ``ratio``, ``sd_observed``) → its mean over the
-    permutations."""
+    permutations drawn."""
     p_value: float
-    """Add-one share of permutations whose ``sd_observed`` is at least the observed one (NaN with
-    fewer than two groups)."""
+    """Add-one share of permutations whose ``sd_observed`` is at least the observed one, or the
+    moment-matched tail probability (:data:`MOMENT_MATCHED`); NaN with fewer than two groups."""
+    method: str = "permutation"
+    """:data:`EXACT` or :data:`MOMENT_MATCHED` (see :func:`null_plan`)."""
+    n_drawn: int = -1
+    """Permutations actually drawn (``n_permutations`` when -1)."""
+
+    @property
+    def drawn(self) -> int:
+        """Permutations actually drawn."""
+        return self.n_permutations if self.n_drawn < 0 else self.n_drawn
 
 
 def permuted_means(
@@ -471,3 +493,121 @@ def basic_interval(
     low, high = np.percentile(finite, [tail, 100.0 - tail])
     ends = (estimate + plug_in - high, estimate + plug_in - low)
     return (float(np.sqrt(max(ends[0], 0.0))), float(np.sqrt(max(ends[1], 0.0))))
+
+
+def null_plan(n_permutations: int, counts: FloatArray) -> tuple[str, int]:
+    """How the null is computed for a ``(Q, U)`` table of counts: ``(method, permutations drawn)``.
+
+    Exact (:data:`EXACT`, all ``n_permutations`` drawn) while ``n_permutations × Q × width`` is at
+    most :data:`EXACT_POSITIONS` (``width``: the most units seen on one question), as on any
+    one-country split. Beyond it (the all-country build: 239 questions × 4,756 subgroups, 1.1 M
+    positions per permutation), 1,000 exact shuffles would take minutes, so the p-value is
+    :data:`MOMENT_MATCHED` (:func:`moment_p_value`) and the null means come from
+    ``MEAN_POSITIONS // (Q × width)`` exact permutations (at least 1, at most ``n_permutations``).
+    """
+    if n_permutations == 0 or counts.size == 0:
+        return EXACT, n_permutations
+    per_permutation = counts.shape[0] * int((counts > 0).sum(axis=1).max(initial=0))
+    if n_permutations * per_permutation <= EXACT_POSITIONS:
+        return EXACT, n_permutations
+    return MOMENT_MATCHED, min(n_permutations, max(1, MEAN_POSITIONS // per_permutation))
+
+
+def moment_p_value(cells: Cells, metric: str, grouping: Grouping, n_permutations: int) -> float | None:
+    """The permutation null's p-value of ``sd_observed`` from the null's first two moments.
+
+    Under within-question shuffles, question ``q`` deals its ``n_q`` labelled cell values (mean
+    ``v̄_q``, variance ``s_q²`` with ddof 1) to the groups, ``k_qg`` to group ``g``, without
+    replacement. With every labelled cell counting the same (fixed group counts ``C_g``), the
+    group values ``M_g = T_g / C_g`` have the exact permutation mean ``μ_g = Σ_q k_qg v̄_q / C_g``
+    and covariance ``Σ = Σ_q s_q² D⁻¹ (diag(k_q) − k_q k_qᵀ / n_q) D⁻¹`` (``D = diag(C)``;
+    sampling without replacement). ``sd_observed² = Mᵀ H M / (G − 1)`` (``H`` the centring
+    matrix) then has mean ``(tr(HΣ) + μᵀHμ) / (G − 1)`` (exact) and, treating ``M`` as Gaussian
+    (a sum over questions), variance ``(2 tr((HΣ)²) + 4 μᵀHΣHμ) / (G − 1)²``. The p-value is the
+    upper tail of the scaled chi-square ``a χ²_ν`` with that mean and variance, at the observed
+    ``sd_observed²``, and never below ``1 / (1 + n_permutations)``, the resolution of the exact
+    permutations it stands for. ``Σ`` is a diagonal minus a rank-``Q`` matrix, so the traces
+    cost ``O(G Q²)``, never ``G²`` memory.
+
+    None when the labelled cells do not all count the same number of samples (then the group
+    counts move with the shuffles); NaN with fewer than two groups.
+    """
+    plan = _plan(cells.counts, grouping)
+    if plan.counts_vary:
+        return None
+    n_questions, n_groups = cells.shape[0], grouping.size
+    values = cells.sums[metric][plan.question, plan.unit]
+    n_q = plan.per_question.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        level = np.bincount(plan.question, weights=values, minlength=n_questions) / n_q
+        deviation = values - np.nan_to_num(level)[plan.question]
+        variance = np.bincount(plan.question, weights=deviation**2, minlength=n_questions)
+        variance = np.where(n_q >= 2, variance / (n_q - 1), 0.0)
+    level = np.nan_to_num(level)
+    k = np.bincount(
+        plan.question * n_groups + plan.label, minlength=n_questions * n_groups
+    ).reshape(n_questions, n_groups)
+    present = plan.fixed_counts > 0
+    size = int(present.sum())
+    if size < 2:
+        return float("nan")
+    k, total = k[:, present].astype(np.float64), plan.fixed_counts[present]
+    observed = np.bincount(plan.label, weights=values, minlength=n_groups)[present] / total
+    mu = (level @ k) / total
+    d = (variance @ k) / total**2
+    scale = np.sqrt(variance / np.maximum(n_q, 1.0))
+    b = (k * scale[:, None]).T / total[:, None]  # (G, Q): Σ = diag(d) − b bᵀ
+    b_centred = b - b.mean(axis=0)
+    mu_centred = mu - mu.mean()
+    b_rows = (b_centred**2).sum(axis=1)
+    mean = (d.sum() * (1 - 1 / size) - b_rows.sum() + mu_centred @ mu_centred) / (size - 1)
+    square_trace = (
+        (d @ d) * (1 - 2 / size)
+        + (d.sum() / size) ** 2
+        - 2 * (d @ b_rows)
+        + float(((b_centred.T @ b_centred) ** 2).sum())
+    )
+    drift = d @ mu_centred**2 - float(((b.T @ mu_centred) ** 2).sum())
+    var = max(0.0, (2 * square_trace + 4 * drift) / (size - 1) ** 2)
+    statistic = float(((observed - observed.mean()) ** 2).sum() / (size - 1))
+    floor = 1.0 / (1 + n_permutations)
+    if mean <= 0 or var <= 1e-12 * mean * mean:  # the shuffles cannot move the spread
+        return 1.0 if statistic <= mean * (1 + 1e-9) + _TIE else floor
+    shape = 2 * mean * mean / var  # ν
+    return max(floor, chi2_tail(statistic * shape / mean, shape))
+
+
+def chi2_tail(x: float, df: float) -> float:
+    """``P(χ²_df ≥ x)``: the regularised upper incomplete gamma ``Q(df/2, x/2)`` (series below
+    ``a + 1``, Lentz's continued fraction above; Numerical Recipes §6.2)."""
+    a, z = df / 2.0, x / 2.0
+    if z <= 0:
+        return 1.0
+    log_front = a * math.log(z) - z - math.lgamma(a)
+    if z < a + 1:
+        term = total = 1.0 / a
+        n = a
+        for _ in range(10_000):
+            n += 1
+            term *= z / n
+            total += term
+            if abs(term) < abs(total) * 1e-15:
+                break
+        return max(0.0, 1.0 - total * math.exp(log_front))
+    tiny = 1e-300
+    b = z + 1 - a
+    c, d = 1 / tiny, 1 / b
+    h = d
+    for i in range(1, 10_000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1) < 1e-15:
+            break
+    return math.exp(log_front) * h

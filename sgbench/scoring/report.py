@@ -182,6 +182,11 @@ class ScoreReport:
             "permutations": {
                 "seed": self.intervals.seed,
                 "n_permutations": self.intervals.n_permutations,
+                "method": self.intervals.null_method,
+                "n_drawn": self.intervals.n_permutations_drawn,
+                "min_p_value": finite(1.0 / (1 + self.intervals.n_permutations))
+                if self.intervals.n_permutations
+                else None,
                 "shuffled": "group labels within each question",
                 "statistic": "sd_observed",
             },
@@ -241,10 +246,12 @@ class ScoreReport:
             )
             if normalised is not None:
                 lines.append(f"{'acc / ceiling':<13}{normalised:>8.3f}")
-        perms = boot.n_permutations
+        perms = f"{boot.n_permutations} permutations"
+        if boot.null_method != "permutation":
+            perms += f", p {boot.null_method}, means over {boot.n_permutations_drawn} drawn"
         lines += [
             "",
-            f"fairness across groups ({perms} permutations; {FAIRNESS_NOTE})",
+            f"fairness across groups ({perms}; {FAIRNESS_NOTE})",
         ]
         fairness = self.to_dict()["fairness"]
         blocks = {SUBGROUP: fairness["subgroup"], **fairness["attributes"]}
