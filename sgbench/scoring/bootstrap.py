@@ -53,10 +53,10 @@ from sgbench.scoring.noise import (
     basic_interval,
     cell_table,
     group_stats,
-    moment_p_value,
+    moment_p_values,
     noise_figures,
-    null_plan,
     null_of,
+    null_plan,
     permuted_means,
     to_groups,
     unit_grouping,
@@ -236,25 +236,20 @@ def _spread(
 
 
 def _moment_matched(
-    spread: NoiseSpread, cells: Cells, name: str, grouping: Grouping, n_permutations: int
-) -> NoiseSpread:
-    """``spread`` with the moment-matched p-value of a table too large for exact shuffles (its
-    null means stay those of the permutations drawn); when the group counts move with the
-    shuffles, the drawn permutations' own p-value is kept."""
-    assert spread.null is not None
-    drawn = spread.null.n_permutations
-    p_value = moment_p_value(cells, name, grouping, n_permutations)
-    if p_value is None:
-        null = replace(spread.null, n_permutations=n_permutations, n_drawn=drawn)
-    else:
-        null = replace(
-            spread.null,
-            n_permutations=n_permutations,
-            n_drawn=drawn,
-            p_value=p_value,
-            method=MOMENT_MATCHED,
-        )
-    return replace(spread, null=null)
+    spreads: Mapping[str, NoiseSpread], cells: Cells, grouping: Grouping, n_permutations: int
+) -> dict[str, NoiseSpread]:
+    """``spreads`` (metric → spread) with the moment-matched p-values of a table too large for
+    exact shuffles (their null means stay those of the permutations drawn); when the group counts
+    move with the shuffles, the drawn permutations' own p-values are kept."""
+    p_values = moment_p_values(cells, grouping, list(spreads), n_permutations)
+    out = {}
+    for name, spread in spreads.items():
+        assert spread.null is not None
+        null = replace(spread.null, n_permutations=n_permutations, n_drawn=spread.null.drawn)
+        if p_values is not None:
+            null = replace(null, p_value=p_values[name], method=MOMENT_MATCHED)
+        out[name] = replace(spread, null=null)
+    return out
 
 
 def bootstrap_intervals(
@@ -312,8 +307,6 @@ def bootstrap_intervals(
             group_intervals[label] = {}
         for name in fairness_metrics:
             spread, replicate_means = _spread(cells, name, grouping, w, v, permuted.get(name))
-            if spread.null is not None and method == MOMENT_MATCHED:
-                spread = _moment_matched(spread, cells, name, grouping, n_permutations)
             spreads[label][name] = spread
             if replicate_means is not None:
                 bounds = _percentiles(replicate_means)
@@ -321,6 +314,8 @@ def bootstrap_intervals(
                     g: (float(bounds[0, i]), float(bounds[1, i]))
                     for i, g in enumerate(grouping.names)
                 }
+        if drawn and method == MOMENT_MATCHED:
+            spreads[label] = _moment_matched(spreads[label], cells, grouping, n_permutations)
     return Intervals(
         seed=seed,
         n_boot=n_boot,

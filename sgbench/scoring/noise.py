@@ -86,7 +86,7 @@ EXACT_POSITIONS: Final = 1 << 25
 """Largest ``permutations × questions × width`` shuffled exactly (``width``: the most units seen
 on one question); about 3 s on one core. Above it, see :func:`null_plan`."""
 
-MEAN_POSITIONS: Final = 1 << 23
+MEAN_POSITIONS: Final = 1 << 22
 """Above :data:`EXACT_POSITIONS`, the null means of the figures come from
 ``MEAN_POSITIONS // (questions × width)`` exact permutations (at least 1)."""
 
@@ -502,7 +502,7 @@ def null_plan(n_permutations: int, counts: FloatArray) -> tuple[str, int]:
     most :data:`EXACT_POSITIONS` (``width``: the most units seen on one question), as on any
     one-country split. Beyond it (the all-country build: 239 questions × 4,756 subgroups, 1.1 M
     positions per permutation), 1,000 exact shuffles would take minutes, so the p-value is
-    :data:`MOMENT_MATCHED` (:func:`moment_p_value`) and the null means come from
+    :data:`MOMENT_MATCHED` (:func:`moment_p_values`) and the null means come from
     ``MEAN_POSITIONS // (Q × width)`` exact permutations (at least 1, at most ``n_permutations``).
     """
     if n_permutations == 0 or counts.size == 0:
@@ -513,8 +513,11 @@ def null_plan(n_permutations: int, counts: FloatArray) -> tuple[str, int]:
     return MOMENT_MATCHED, min(n_permutations, max(1, MEAN_POSITIONS // per_permutation))
 
 
-def moment_p_value(cells: Cells, metric: str, grouping: Grouping, n_permutations: int) -> float | None:
-    """The permutation null's p-value of ``sd_observed`` from the null's first two moments.
+def moment_p_values(
+    cells: Cells, grouping: Grouping, metrics: Sequence[str], n_permutations: int
+) -> dict[str, float] | None:
+    """Metric → the permutation null's p-value of ``sd_observed`` from the null's first two
+    moments.
 
     Under within-question shuffles, question ``q`` deals its ``n_q`` labelled cell values (mean
     ``v̄_q``, variance ``s_q²`` with ddof 1) to the groups, ``k_qg`` to group ``g``, without
@@ -535,8 +538,30 @@ def moment_p_value(cells: Cells, metric: str, grouping: Grouping, n_permutations
     plan = _plan(cells.counts, grouping)
     if plan.counts_vary:
         return None
+    present = plan.fixed_counts > 0
+    if int(present.sum()) < 2:
+        return {name: float("nan") for name in metrics}
     n_questions, n_groups = cells.shape[0], grouping.size
-    values = cells.sums[metric][plan.question, plan.unit]
+    k = np.bincount(plan.question * n_groups + plan.label, minlength=n_questions * n_groups)
+    k_present = k.reshape(n_questions, n_groups)[:, present].astype(np.float64)
+    return {
+        name: _moment_p_value(
+            cells.sums[name][plan.question, plan.unit],
+            plan,
+            k_present,
+            present,
+            1.0 / (1 + n_permutations),
+        )
+        for name in metrics
+    }
+
+
+def _moment_p_value(
+    values: FloatArray, plan: _Plan, k: FloatArray, present: npt.NDArray[np.bool_], floor: float
+) -> float:
+    """:func:`moment_p_values` for one metric: ``values`` at the plan's labelled cells, ``k``
+    the ``(Q, G)`` labelled cells per question and present group."""
+    n_questions = k.shape[0]
     n_q = plan.per_question.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         level = np.bincount(plan.question, weights=values, minlength=n_questions) / n_q
@@ -544,15 +569,9 @@ def moment_p_value(cells: Cells, metric: str, grouping: Grouping, n_permutations
         variance = np.bincount(plan.question, weights=deviation**2, minlength=n_questions)
         variance = np.where(n_q >= 2, variance / (n_q - 1), 0.0)
     level = np.nan_to_num(level)
-    k = np.bincount(
-        plan.question * n_groups + plan.label, minlength=n_questions * n_groups
-    ).reshape(n_questions, n_groups)
-    present = plan.fixed_counts > 0
-    size = int(present.sum())
-    if size < 2:
-        return float("nan")
-    k, total = k[:, present].astype(np.float64), plan.fixed_counts[present]
-    observed = np.bincount(plan.label, weights=values, minlength=n_groups)[present] / total
+    size = k.shape[1]
+    total = plan.fixed_counts[present]
+    observed = np.bincount(plan.label, weights=values, minlength=len(present))[present] / total
     mu = (level @ k) / total
     d = (variance @ k) / total**2
     scale = np.sqrt(variance / np.maximum(n_q, 1.0))
@@ -560,17 +579,16 @@ def moment_p_value(cells: Cells, metric: str, grouping: Grouping, n_permutations
     b_centred = b - b.mean(axis=0)
     mu_centred = mu - mu.mean()
     b_rows = (b_centred**2).sum(axis=1)
-    mean = (d.sum() * (1 - 1 / size) - b_rows.sum() + mu_centred @ mu_centred) / (size - 1)
-    square_trace = (
+    mean = float(d.sum() * (1 - 1 / size) - b_rows.sum() + mu_centred @ mu_centred) / (size - 1)
+    square_trace = float(
         (d @ d) * (1 - 2 / size)
         + (d.sum() / size) ** 2
         - 2 * (d @ b_rows)
-        + float(((b_centred.T @ b_centred) ** 2).sum())
+        + ((b_centred.T @ b_centred) ** 2).sum()
     )
-    drift = d @ mu_centred**2 - float(((b.T @ mu_centred) ** 2).sum())
+    drift = float(d @ mu_centred**2 - ((b.T @ mu_centred) ** 2).sum())
     var = max(0.0, (2 * square_trace + 4 * drift) / (size - 1) ** 2)
     statistic = float(((observed - observed.mean()) ** 2).sum() / (size - 1))
-    floor = 1.0 / (1 + n_permutations)
     if mean <= 0 or var <= 1e-12 * mean * mean:  # the shuffles cannot move the spread
         return 1.0 if statistic <= mean * (1 + 1e-9) + _TIE else floor
     shape = 2 * mean * mean / var  # ν
