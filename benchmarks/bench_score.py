@@ -16,7 +16,9 @@ Three parts (``--part``, default all); their figures go to
 - ``scale``: a synthetic cell table of 239 questions × 4,756 subgroups (1.14 M samples, the ALL
   build's size) with the subgroup grouping and three attribute groupings; the engine's time for
   ``--scale-bootstrap`` replicates and ``--scale-permutations`` permutations, per 1,000 of each,
-  and the process's peak memory.
+  and the process's peak memory. At that size the null is moment-matched
+  (:func:`sgbench.scoring.noise.null_plan`); the figures say so, and how many exact permutations
+  were drawn for the null means.
 
     python benchmarks/bench_score.py [--part all] [--runs 7] [--questions 420] [--bootstrap 1000]
 """
@@ -282,9 +284,11 @@ def scale_part(n_boot: int, n_permutations: int) -> dict[str, Any]:
         labels = np.array([f"{name}{i}" for i in range(size)] + [None], dtype=object)
         groupings[name] = labels[rng.integers(0, size + 1, n_units)][unit]
 
+    plan: dict[str, Any] = {}
+
     def engine(boot: int, permutations: int) -> float:
         start = time.perf_counter()
-        bootstrap_intervals(
+        result = bootstrap_intervals(
             values,
             questions,
             groupings,
@@ -294,7 +298,10 @@ def scale_part(n_boot: int, n_permutations: int) -> dict[str, Any]:
             seed=0,
             n_permutations=permutations,
         )
-        return time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        if permutations:
+            plan.update(method=result.null_method, drawn=result.n_permutations_drawn)
+        return elapsed
 
     base = engine(0, 0)
     boot = engine(n_boot, 0) - base
@@ -310,9 +317,11 @@ def scale_part(n_boot: int, n_permutations: int) -> dict[str, Any]:
     )
     print(
         f"  {n_permutations} permutations: {perm:.2f} s "
-        f"(≈ {perm / n_permutations * 1000:.1f} s per 1000)"
+        f"(≈ {perm / n_permutations * 1000:.1f} s per 1000; null {plan['method']}, "
+        f"{plan['drawn']} drawn)"
     )
-    print(f"  peak memory of the process: {peak:.2f} GB")
+    print(f"  peak memory of the process: {peak:.2f} GiB")
+    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return {
         "questions": n_questions,
         "subgroups": n_units,
@@ -322,7 +331,10 @@ def scale_part(n_boot: int, n_permutations: int) -> dict[str, Any]:
         "point_s": base,
         "bootstrap_per_1000_s": boot / n_boot * 1000,
         "permutations_per_1000_s": perm / n_permutations * 1000,
+        "null_method": plan["method"],
+        "permutations_drawn": plan["drawn"],
         "peak_gib": peak,
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -333,7 +345,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=420)
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--scale-bootstrap", type=int, default=100)
-    parser.add_argument("--scale-permutations", type=int, default=20)
+    parser.add_argument("--scale-permutations", type=int, default=1000)
     args = parser.parse_args()
     results: dict[str, Any] = {"script": "benchmarks/bench_score.py"}
     if RESULTS.exists():

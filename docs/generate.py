@@ -608,7 +608,10 @@ def benchmark_figures(results: Path) -> dict[str, str]:
     )
     scale = score["scale"]
     out["bench_score.scale.bootstrap"] = f"{scale['bootstrap_per_1000_s']:.0f} s"
-    out["bench_score.scale.permutations"] = f"{scale['permutations_per_1000_s']:.0f} s"
+    out["bench_score.scale.permutations"] = f"{scale['permutations_per_1000_s']:.1f} s"
+    out["bench_score.scale.method"] = scale["null_method"]
+    out["bench_score.scale.drawn"] = _n(scale["permutations_drawn"])
+    out["bench_score.scale.load"] = f"{scale['load_average']:.0f}"
     out["bench_score.scale.peak"] = f"{scale['peak_gib']:.1f} GiB"
     reports = json.loads((results / "bench_reports.json").read_text(encoding="utf-8"))
     for key in ("runs", "bootstrap", "test_ood_samples", "leaderboard_entries", "judgments"):

@@ -48,9 +48,7 @@ def synthetic(
     level = 0.2 + 0.6 * rng.random(n_questions)[question]
     p = np.clip(level + gap * (unit % N_POOLED == 0), 0.0, 1.0)
     values = (rng.random(unit.size) < p) if binary else rng.random(unit.size) * p
-    cells = cell_table(
-        {"m": values.astype(np.float64)}, question, unit, (n_questions, n_units)
-    )
+    cells = cell_table({"m": values.astype(np.float64)}, question, unit, (n_questions, n_units))
     own = Grouping(tuple(f"u{i}" for i in range(n_units)), np.arange(n_units))
     pooled_of = np.arange(n_units) % N_POOLED
     pooled_of[-1] = -1

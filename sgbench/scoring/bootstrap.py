@@ -162,7 +162,9 @@ def _percentiles(replicates: FloatArray) -> FloatArray:
 
 
 def _codes(keys: Sequence[str | None] | pd.Series) -> tuple[IntArray, int]:
-    codes, names = pd.factorize(pd.Series(np.asarray(keys, dtype=object)), sort=True)
+    # A Series is factorised as it is: an Arrow string column would be slow as Python objects.
+    series = keys if isinstance(keys, pd.Series) else pd.Series(np.asarray(keys, dtype=object))
+    codes, names = pd.factorize(series, sort=True)
     return np.asarray(codes, dtype=np.int64), len(names)
 
 

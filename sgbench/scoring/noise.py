@@ -155,18 +155,14 @@ def unit_grouping(keys: Sequence[str | None] | pd.Series, unit: IntArray, n_unit
         ValueError: samples of one unit carry different keys (a grouping must be a property of
             the unit, as an attribute value is of a subgroup).
     """
-    per_sample = pd.Series(np.asarray(keys, dtype=object))
-    first = np.full(n_units, -1, dtype=np.int64)
-    first[unit[::-1]] = np.arange(len(unit))[::-1]  # each unit's first sample
-    seen = first >= 0
-    of_seen = per_sample.iloc[first[seen]].reset_index(drop=True)
-    codes, names = pd.factorize(of_seen, sort=True)
+    # Factorising the samples' keys as they come (an Arrow string column stays one) and checking
+    # that every sample of a unit got the code the unit got is fast; objects would not be.
+    per_sample = keys if isinstance(keys, pd.Series) else pd.Series(np.asarray(keys, dtype=object))
+    codes, names = pd.factorize(per_sample, sort=True)
+    codes = np.asarray(codes, dtype=np.int64)
     of_unit = np.full(n_units, -1, dtype=np.int64)
-    of_unit[seen] = codes
-    # Factorising only one key per unit is fast; this checks the other samples agree with it.
-    expected = pd.Series(np.asarray(names, dtype=object)[np.maximum(of_unit[unit], 0)])
-    agree = (expected == per_sample) | (per_sample.isna() & (of_unit[unit] < 0))
-    if not bool(agree.all()):
+    of_unit[unit] = codes
+    if not np.array_equal(of_unit[unit], codes):
         raise ValueError("a unit's samples belong to different groups")
     return Grouping(names=tuple(str(n) for n in names), of_unit=of_unit)
 
