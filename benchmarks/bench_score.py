@@ -15,7 +15,8 @@ Three parts (``--part``, default all); their figures go to
   report's groupings minus the same call without groupings); medians of the runs.
 - ``scale``: a synthetic cell table of 239 questions × 4,756 subgroups (1.14 M samples, the ALL
   build's size) with the subgroup grouping and three attribute groupings; the engine's time for
-  ``--scale-bootstrap`` replicates and ``--scale-permutations`` permutations, per 1,000 of each,
+  ``--scale-bootstrap`` replicates and ``--scale-permutations`` permutations (medians of
+  ``--scale-runs`` calls), per 1,000 of each,
   and the process's peak memory. At that size the null is moment-matched
   (:func:`sgbench.scoring.noise.null_plan`); the figures say so, and how many exact permutations
   were drawn for the null means.
@@ -44,7 +45,7 @@ import pyarrow.parquet as pq
 
 from sgbench.baselines import run_baseline
 from sgbench.builder import build_dataset
-from sgbench.dataset import CONFIG_SPLITS, MANIFEST_FILE, sample_features, split_file
+from sgbench.dataset import CONFIG_SPLITS, MANIFEST_FILE, binding, sample_features, split_file
 from sgbench.scoring import score_predictions
 from sgbench.scoring.bootstrap import bootstrap_intervals
 from sgbench.scoring.data import load_scoring_data
@@ -121,20 +122,21 @@ def write_fixture(root: Path, n_questions: int, seed: int = 0) -> tuple[Path, Pa
     rng = np.random.default_rng(seed)
     rows = make_rows(n_questions, N_SUBGROUPS, rng)
     dataset = root / "dataset"
+    identity = {"name": "bench", "version": "0.0.0", "synthetic": True}
     schema = sample_features(list(ATTRIBUTES)).arrow_schema
-    files = {}
+    schema = schema.with_metadata({**(schema.metadata or {}), **binding(identity)})
+    files, counts = {}, {}
     for split in CONFIG_SPLITS["default"]:
         rel = split_file("default", split)
         path = dataset / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(
-            pa.Table.from_pylist(rows if split == "test_ood" else [], schema=schema), path
-        )
+        split_rows = rows if split == "test_ood" else []
+        pq.write_table(pa.Table.from_pylist(split_rows, schema=schema), path)
         files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        counts[split] = {"samples": len(split_rows)}
     manifest = {
-        "name": "bench",
-        "version": "0.0.0",
-        "synthetic": True,
+        **identity,
+        "configs": {"default": counts},
         "attributes": {
             a: {"variable": "", "values": {v: [i] for i, v in enumerate(vs)}}
             for a, vs in ATTRIBUTES.items()
@@ -267,8 +269,8 @@ def fairness_part(runs: int, n_boot: int) -> dict[str, Any]:
     }
 
 
-def scale_part(n_boot: int, n_permutations: int) -> dict[str, Any]:
-    """The engine on a 239 × 4,756 cell table (module docstring)."""
+def scale_part(n_boot: int, n_permutations: int, runs: int) -> dict[str, Any]:
+    """The engine on a 239 × 4,756 cell table (module docstring); medians of ``runs`` calls."""
     n_questions, n_units = 239, 4756
     rng = np.random.default_rng(0)
     question = np.repeat(np.arange(n_questions), n_units)
@@ -303,13 +305,13 @@ def scale_part(n_boot: int, n_permutations: int) -> dict[str, Any]:
             plan.update(method=result.null_method, drawn=result.n_permutations_drawn)
         return elapsed
 
-    base = engine(0, 0)
-    boot = engine(n_boot, 0) - base
-    perm = engine(0, n_permutations) - base
+    base = statistics.median(engine(0, 0) for _ in range(runs))
+    boot = statistics.median(engine(n_boot, 0) for _ in range(runs)) - base
+    perm = statistics.median(engine(0, n_permutations) for _ in range(runs)) - base
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(
         f"scale: {n_questions} questions × {n_units} subgroups ({question.size} samples), "
-        f"{len(groupings)} groupings, 2 metrics:"
+        f"{len(groupings)} groupings, 2 metrics, medians of {runs} runs:"
     )
     print(f"  cell table, point figures: {base:.2f} s")
     print(
@@ -326,6 +328,7 @@ def scale_part(n_boot: int, n_permutations: int) -> dict[str, Any]:
         "questions": n_questions,
         "subgroups": n_units,
         "groupings": len(groupings),
+        "runs": runs,
         "bootstrap": n_boot,
         "permutations": n_permutations,
         "point_s": base,
@@ -344,8 +347,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--questions", type=int, default=420)
     parser.add_argument("--bootstrap", type=int, default=1000)
-    parser.add_argument("--scale-bootstrap", type=int, default=100)
+    parser.add_argument("--scale-bootstrap", type=int, default=1000)
     parser.add_argument("--scale-permutations", type=int, default=1000)
+    parser.add_argument("--scale-runs", type=int, default=3)
     args = parser.parse_args()
     results: dict[str, Any] = {"script": "benchmarks/bench_score.py"}
     if RESULTS.exists():
@@ -355,7 +359,9 @@ def main() -> None:
     if args.part in ("all", "fairness"):
         results["fairness"] = fairness_part(args.runs, args.bootstrap)
     if args.part in ("all", "scale"):
-        results["scale"] = scale_part(args.scale_bootstrap, args.scale_permutations)
+        results["scale"] = scale_part(
+            args.scale_bootstrap, args.scale_permutations, args.scale_runs
+        )
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")
