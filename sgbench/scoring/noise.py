@@ -84,7 +84,8 @@ MOMENT_MATCHED: Final = "moment-matched"
 
 EXACT_POSITIONS: Final = 1 << 25
 """Largest ``permutations × questions × width`` shuffled exactly (``width``: the most units seen
-on one question); about 3 s on one core. Above it, see :func:`null_plan`."""
+on one question): a second or two of CPU for four groupings and two metrics. Above it, see
+:func:`null_plan`."""
 
 MEAN_POSITIONS: Final = 1 << 22
 """Above :data:`EXACT_POSITIONS`, the null means of the figures come from
