@@ -154,7 +154,9 @@ def loads_strict(line: str | bytes) -> Any:
     except _NotFinite as exc:
         raise ValueError(f"not valid JSON ({exc})") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        # A document read whole names its line too; a JSON Lines line is always line 1.
+        line = f"line {exc.lineno} " if exc.lineno > 1 else ""
+        raise ValueError(f"not valid JSON ({exc.msg} at {line}column {exc.colno})") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
         raise ValueError(f"not valid JSON ({exc})") from None
     except RecursionError:

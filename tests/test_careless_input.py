@@ -564,3 +564,65 @@ def test_an_unreadable_data_file_is_one_line(
     }[command]
     result = invoke([*args, "--dataset", str(built_default)])
     assert_one_error_line(result, ".parquet: cannot be read", os.strerror(errno.EACCES))
+
+
+# --- JSON read from a user: bounded and finite, from regular files only ------------------------
+
+JSON_CASES = {
+    "deep": ("[" * 5000 + "]" * 5000, "nested more than 64 levels deep"),
+    "huge integer": ('{"n": ' + "9" * 5000 + "}", "4300 digits"),
+    "NaN": ('{"n": NaN}', "NaN is not a JSON number"),
+}
+
+
+def json_readers(tmp: Path, dataset: Path, given: Path) -> dict[str, tuple[list[str], str]]:
+    """Each command reading a JSON document or JSON lines it resumes from, with the file it
+    reads taken from ``given``: the arguments, and what the error line names."""
+    common = ["--dataset", str(dataset), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
+    answers = tmp / "answers.jsonl"
+    row = pq.read_table(dataset / split_file("default", "test_ood")).to_pylist()[0]
+    answers.write_text(json.dumps({"id": row["id"], "response": "1"}) + "\n", encoding="utf-8")
+    template = tmp / "t.json"
+    return {
+        "paper-table REPORT": (["paper-table", str(given)], given.name),
+        "prompts --template": (["prompts", "--dataset", str(dataset), "--template", str(template)],
+                               template.name),
+        "run --out": (["run", *common, "--limit", "1", "--out", str(given)], given.name),
+        "judge --out": (["judge", str(answers), str(answers.with_name("b.jsonl")), *common,
+                         "--out", str(given)], given.name),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(JSON_CASES))
+@pytest.mark.parametrize("reader", ["paper-table REPORT", "prompts --template", "run --out", "judge --out"])
+def test_json_out_of_bounds_is_one_line_on_every_reader(
+    case: str, reader: str, built_default: Path, tmp_path: Path
+) -> None:
+    text, problem = JSON_CASES[case]
+    given = tmp_path / "given.jsonl"
+    given.write_text(text + "\n", encoding="utf-8")
+    (tmp_path / "t.json").write_text(text.replace('{"n"', '{"user": "{question}", "n"'))
+    args, named = json_readers(tmp_path, built_default, given)[reader]
+    shutil.copy(tmp_path / "answers.jsonl", tmp_path / "b.jsonl")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    line = assert_one_error_line(invoke(args), named)
+    if reader in ("paper-table REPORT", "prompts --template"):
+        assert problem in line
+    else:  # a resumed file: the line that is not one of ours is named
+        assert "line 1: not a " in line
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("reader", ["paper-table REPORT", "run --out", "judge --out"])
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_fifo_or_device_is_refused_not_read(
+    reader: str, kind: str, built_default: Path, tmp_path: Path
+) -> None:
+    if kind == "fifo":
+        given = tmp_path / "pipe.jsonl"
+        os.mkfifo(given)
+    else:
+        given = Path("/dev/zero")  # reading it would never end
+    args, named = json_readers(tmp_path, built_default, given)[reader]
+    shutil.copy(tmp_path / "answers.jsonl", tmp_path / "b.jsonl")
+    assert_one_error_line(invoke(args), named, "not a")

@@ -176,7 +176,9 @@ def test_template_field_errors(tmp_path: Path, content: str, message: str) -> No
         ("t.yaml", "system: '{persona}'\n", "missing key 'user'"),
         ("t.yaml", "user: '{question}'\ntarget: 'A {question}'\n", r"target: unknown field"),
         ("t.json", '{"user": 3}', "user must be a string"),
-        ("t.json", '{"user": ', "line 1: column 10: not JSON"),
+        ("t.json", '{"user": ', r"not valid JSON \(Expecting value at column 10\)"),
+        ("t.json", '{\n"user": x}', r"not valid JSON \(Expecting value at line 2 column 9\)"),
+        ("t.json", '{"user": "{question}", "system": NaN}', "NaN is not a JSON number"),
         ("t.yaml", "- a list\n", "holds a mapping"),
     ],
 )

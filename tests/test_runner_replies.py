@@ -473,6 +473,29 @@ def test_logprobs_distribution_reproduced_exactly(
     assert all(p["distribution"] for p in parsed.predictions)
 
 
+@pytest.mark.parametrize(("logprob", "readable"), [(800.0, False), (0.5, False), (1e-9, True)])
+def test_a_logprob_above_zero_is_a_bad_reply_not_a_crash(
+    logprob: float, readable: bool, start: Callable[[Respond], ScriptedServer], tmp_path: Path
+) -> None:
+    """A log-probability is at most 0 (beyond rounding): 800 overflowed ``exp`` and ended the
+    run with a traceback; 0.5 would give shares of a probability above 1."""
+
+    def script(handler: ChatHandler, body: dict[str, Any]) -> None:
+        handler.send_chat("", choice("1", logprobs=[("1", [("1", logprob), ("2", -1.0)])]))
+
+    out = tmp_path / "r.jsonl"
+    summary = run(start(script), out, prompts(2), distribution="logprobs",
+                  options={f"s{i}": [(1, "a"), (2, "b")] for i in range(2)})  # fmt: skip
+    lines = lines_of(out)
+    if readable:  # read as 0: shares e^0 and e^-1 over their sum
+        share = 1 / (1 + math.exp(-1.0))
+        for line in lines:
+            assert line["distribution"] == pytest.approx({"1": share, "2": 1 - share}, abs=1e-15)
+    else:
+        assert (summary.n_answered, summary.n_errors) == (0, 2)
+        assert all("logprob (<= 0)" in line["error"] for line in lines)
+
+
 def test_no_logprobs_is_one_error(
     start: Callable[[Respond], ScriptedServer], built_default: Path, tmp_path: Path
 ) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sgbench.errors import InputError
+from sgbench.jsonl import read_json_file
 
 FIGURES: Final = ("accuracy", "nmae", "accuracy_norm_range", "nmae_norm_range")
 """The published figures, in column order."""
@@ -113,12 +114,7 @@ def read_entry(argument: str, results: PaperResults) -> ReportEntry:
     if not sep or Path(argument).exists():
         name, path_text = "", argument
     path = Path(path_text)
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable JSON score report ({exc})") from None
+    report = read_json_file(path, "score report")
     if not isinstance(report, dict) or not isinstance(report.get("metrics"), dict):
         raise InputError(f"{path}: not a score report (no `metrics`; see `sgbench score --json`)")
     name = name or path.stem

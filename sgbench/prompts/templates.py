@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Final, TypedDict
 
 from sgbench.errors import InputError
-from sgbench.jsonl import MAX_DEPTH, loads_yaml, out_of_bounds, read_bounded
+from sgbench.jsonl import loads_strict, loads_yaml, read_bounded
 from sgbench.prompts.render import (
     PROMPT_FIELDS,
     TARGET_FIELDS,
@@ -215,16 +215,9 @@ def _read_template_file(path: Path) -> Template:
 def _load_mapping(path: Path, text: str) -> dict[str, Any]:
     if path.suffix.lower() == ".json":
         try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{path}: line {exc.lineno}: column {exc.colno}: not JSON ({exc.msg})"
-            ) from None
-        except RecursionError:
-            raise InputError(f"{path}: JSON nested more than {MAX_DEPTH} levels deep") from None
-        why = out_of_bounds(parsed)
-        if why is not None:
-            raise InputError(f"{path}: JSON {why}")
+            parsed = loads_strict(text)
+        except ValueError as exc:  # not JSON, NaN, too deep or too large
+            raise InputError(f"{path}: {exc}") from None
     else:
         import yaml
 

@@ -383,6 +383,19 @@ def _number(value: object) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+LOGPROB_ROUNDING: Final = 1e-6
+"""How far above 0 a server's log-probability may round (it is read as 0)."""
+
+
+def _logprob(value: object) -> float | None:
+    """A log-probability: a finite number at most 0 (a probability at most 1), else None. A
+    larger one would make the shares of a distribution overflow or exceed 1."""
+    number = _number(value)
+    if number is None or number > LOGPROB_ROUNDING:
+        return None
+    return min(number, 0.0)
+
+
 def _read_logprobs(choice: Mapping[str, Any]) -> tuple[TokenLogprobs, ...] | None:
     """``choice.logprobs.content`` as tokens; None when absent.
 
@@ -400,15 +413,15 @@ def _read_logprobs(choice: Mapping[str, Any]) -> tuple[TokenLogprobs, ...] | Non
     tokens: list[TokenLogprobs] = []
     for entry in content:
         token = entry.get("token") if isinstance(entry, dict) else None
-        logprob = _number(entry.get("logprob")) if isinstance(entry, dict) else None
+        logprob = _logprob(entry.get("logprob")) if isinstance(entry, dict) else None
         if not isinstance(token, str) or logprob is None:
-            raise ValueError("logprobs.content has an entry without token and logprob")
+            raise ValueError("logprobs.content has an entry without token and logprob (<= 0)")
         top: list[tuple[str, float]] = []
         for alt in entry.get("top_logprobs") or []:
             alt_token = alt.get("token") if isinstance(alt, dict) else None
-            alt_logprob = _number(alt.get("logprob")) if isinstance(alt, dict) else None
+            alt_logprob = _logprob(alt.get("logprob")) if isinstance(alt, dict) else None
             if not isinstance(alt_token, str) or alt_logprob is None:
-                raise ValueError("logprobs.content has a top_logprobs entry without token")
+                raise ValueError("logprobs.content has a top_logprobs entry without token and logprob (<= 0)")
             top.append((replace_surrogates(alt_token), alt_logprob))
         tokens.append(TokenLogprobs(replace_surrogates(token), logprob, tuple(top)))
     return tuple(tokens)

@@ -34,6 +34,7 @@ from typing import Any
 
 from sgbench.errors import InputError
 from sgbench.files import write_atomic
+from sgbench.jsonl import loads_strict, read_bytes
 from sgbench.runner.client import replace_surrogates
 
 RUN_KEYS = ("model", "template", "params", "distribution_mode")
@@ -115,9 +116,8 @@ def prepare_output(
     if not where.exists():
         return ExistingOutput(frozenset(), 0, 0, 0)
     try:
-        text = where.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+        # read_bytes opens regular files only: a FIFO or a device would block or never end.
+        text = read_bytes(path)[0].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{path}: not UTF-8 text (byte {exc.start}); not a file of {line_format.name}s"
@@ -131,8 +131,8 @@ def prepare_output(
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
+            obj = loads_strict(line)
+        except ValueError:  # not JSON, or out of bounds (too deep, a huge integer)
             obj = None
         key = line_key(obj, line_format.keys) if isinstance(obj, dict) else None
         if not isinstance(obj, dict) or key is None:
