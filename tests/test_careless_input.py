@@ -594,7 +594,9 @@ def json_readers(tmp: Path, dataset: Path, given: Path) -> dict[str, tuple[list[
 
 
 @pytest.mark.parametrize("case", sorted(JSON_CASES))
-@pytest.mark.parametrize("reader", ["paper-table REPORT", "prompts --template", "run --out", "judge --out"])
+@pytest.mark.parametrize(
+    "reader", ["paper-table REPORT", "prompts --template", "run --out", "judge --out"]
+)
 def test_json_out_of_bounds_is_one_line_on_every_reader(
     case: str, reader: str, built_default: Path, tmp_path: Path
 ) -> None:

@@ -421,7 +421,9 @@ def _read_logprobs(choice: Mapping[str, Any]) -> tuple[TokenLogprobs, ...] | Non
             alt_token = alt.get("token") if isinstance(alt, dict) else None
             alt_logprob = _logprob(alt.get("logprob")) if isinstance(alt, dict) else None
             if not isinstance(alt_token, str) or alt_logprob is None:
-                raise ValueError("logprobs.content has a top_logprobs entry without token and logprob (<= 0)")
+                raise ValueError(
+                    "logprobs.content has a top_logprobs entry without token and logprob (<= 0)"
+                )
             top.append((replace_surrogates(alt_token), alt_logprob))
         tokens.append(TokenLogprobs(replace_surrogates(token), logprob, tuple(top)))
     return tuple(tokens)
