@@ -3,9 +3,9 @@
 The JSON Lines files sgbench reads (predictions, model responses, judgments) go through the same
 steps: :func:`read_lines` (the non-blank lines; a UTF-8 byte-order mark, CRLF line ends and blank
 lines are accepted), :func:`json_values` (each line parsed by :func:`loads_strict`, which refuses
-``NaN`` and ``Infinity``), :func:`json_objects` (objects only) and :func:`distinct_ids` (an
-``id`` already on an earlier line is a duplicate); :func:`response_lines` chains them for the
-``{"id", "response"}`` lines of a responses file.
+``NaN``, ``Infinity`` and a key twice in one object), :func:`json_objects` (objects only) and
+:func:`distinct_ids` (an ``id`` already on an earlier line is a duplicate);
+:func:`response_lines` chains them for the ``{"id", "response"}`` lines of a responses file.
 
 Every JSON text sgbench reads from a user (these lines, ``submission.json``, a manifest, a
 template or build config in JSON, an output marker) is parsed here, bounded: at most
@@ -25,7 +25,9 @@ import hashlib
 import json
 import math
 import stat
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
@@ -82,9 +84,39 @@ def out_of_bounds(value: Any) -> str | None:
     return None
 
 
+@cache
+def _unique_key_loader() -> type[Any]:
+    """``yaml.SafeLoader`` refusing a key twice in one mapping, as :func:`loads_strict` does in
+    JSON: PyYAML keeps the last silently, so a config naming ``min_subgroup_size`` twice would
+    mean whichever came last. A ``<<`` merge may still be overridden, as YAML intends."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            if isinstance(node, yaml.MappingNode):
+                seen: set[Any] = set()
+                for key_node, _ in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    key = self.construct_object(key_node, deep=deep)
+                    try:
+                        twice = key in seen
+                        seen.add(key)
+                    except TypeError:  # an unhashable key: the base class says so
+                        continue
+                    if twice:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"key {key!r} twice in one mapping", key_node.start_mark
+                        )
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
+
+
 def loads_yaml(text: str) -> Any:
     """``yaml.safe_load`` bounded as JSON is (:func:`out_of_bounds`), and refusing ``.nan`` and
-    ``.inf`` as :func:`loads_strict` refuses ``NaN`` and ``Infinity``.
+    ``.inf`` as :func:`loads_strict` refuses ``NaN`` and ``Infinity``, and a key twice in one
+    mapping as it refuses one twice in an object.
 
     Raises:
         yaml.YAMLError: not YAML (the caller names the line).
@@ -93,7 +125,7 @@ def loads_yaml(text: str) -> Any:
     import yaml
 
     try:
-        value = yaml.safe_load(text)
+        value = yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader
     except RecursionError:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
     why = out_of_bounds(value)
@@ -136,22 +168,42 @@ def _finite_float(text: str) -> float:
     return value
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An ``object_pairs_hook`` refusing a key twice in one object: ``json`` would keep the last
+    silently, so ``{"answer": 1, "answer": 2}`` would mean whatever a reader picks."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        counts = Counter(key for key, _ in pairs)
+        twice = next(key for key, count in counts.items() if count > 1)
+        raise _DuplicateKey(f"key {twice!r} twice in one object")
+    return obj
+
+
 def loads_strict(line: str | bytes) -> Any:
-    """``json.loads`` that refuses ``NaN``, ``Infinity``, numbers overflowing to infinity and
-    values nested more than :data:`MAX_DEPTH` levels deep.
+    """``json.loads`` that refuses ``NaN``, ``Infinity``, numbers overflowing to infinity, a key
+    twice in one object and values nested more than :data:`MAX_DEPTH` levels deep.
 
     Raises:
         ValueError: with a short reason.
     """
     try:
-        value = json.loads(line, parse_constant=reject_constant, parse_float=_finite_float)
+        value = json.loads(
+            line,
+            parse_constant=reject_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
+        )
         why = out_of_bounds(value)
         if why is not None:
             raise _OutOfBounds(f"JSON {why}")
         return value
     except _OutOfBounds:
         raise
-    except _NotFinite as exc:
+    except (_NotFinite, _DuplicateKey) as exc:
         raise ValueError(f"not valid JSON ({exc})") from None
     except json.JSONDecodeError as exc:
         # A document read whole names its line too; a JSON Lines line is always line 1.

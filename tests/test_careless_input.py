@@ -628,3 +628,99 @@ def test_a_fifo_or_device_is_refused_not_read(
     args, named = json_readers(tmp_path, built_default, given)[reader]
     shutil.copy(tmp_path / "answers.jsonl", tmp_path / "b.jsonl")
     assert_one_error_line(invoke(args), named, "not a")
+
+
+# --- a key twice in one object or mapping: ambiguous, so refused on every reader ---------------
+
+
+SUBMISSION = {"model": "m", "method": "zero-shot", "organisation": "o", "url": None,
+              "dataset_version": "1.0.0+synthetic", "date": "2026-01-01", "notes": ""}  # fmt: skip
+
+
+def first_ood_line(dataset: Path, **fields: Any) -> str:
+    row = pq.read_table(dataset / split_file("default", "test_ood")).to_pylist()[0]
+    return json.dumps({"id": row["id"], **fields})
+
+
+@pytest.mark.parametrize(
+    "command", ["score", "parse", "validate", "paper-table", "prompts --template"]
+)
+def test_a_json_key_twice_is_refused_on_every_reader(
+    command: str, built_default: Path, tmp_path: Path
+) -> None:
+    """``json`` keeps the last of ``"answer": 1, "answer": 2`` silently; every JSON reader
+    refuses it instead (naming the key), whichever command reads the file."""
+    dataset = str(built_default)
+    twice, key = {
+        "score": (first_ood_line(built_default, answer=1)[:-1] + ', "answer": 2}', "answer"),
+        "parse": (first_ood_line(built_default, response="1")[:-1] + ', "response": "2"}',
+                  "response"),
+        "validate": (first_ood_line(built_default, answer=1)[:-1] + ', "answer": 2}', "answer"),
+        "paper-table": ('{"metrics": {}, "metrics": {"accuracy": 1}}', "metrics"),
+        "prompts --template": ('{"user": "{question}", "user": "{persona}"}', "user"),
+    }[command]  # fmt: skip
+    given = tmp_path / ("t.json" if command == "prompts --template" else "given.jsonl")
+    given.write_text(twice + "\n", encoding="utf-8")
+    args = {
+        "score": ["score", str(given), "--dataset", dataset, "--bootstrap", "0"],
+        "parse": ["parse", str(given), "--dataset", dataset],
+        "validate": ["validate", str(tmp_path)],
+        "paper-table": ["paper-table", str(given)],
+        "prompts --template": ["prompts", "--dataset", dataset, "--template", str(given)],
+    }[command]
+    if command == "validate":  # a submission folder whose predictions name a key twice
+        given.rename(tmp_path / "predictions.jsonl")
+        (tmp_path / "submission.json").write_text(json.dumps(SUBMISSION), encoding="utf-8")
+    result = invoke(args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"key '{key}' twice in one object" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["build --config", "prompts --template", "export sft"])
+def test_a_yaml_key_twice_is_refused_naming_its_line(
+    command: str, built_default: Path, tmp_path: Path
+) -> None:
+    if command == "build --config":
+        text = resources.files("sgbench.builder").joinpath("configs", "singapore.yaml")
+        given = tmp_path / "c.yaml"
+        given.write_text(text.read_text(encoding="utf-8") + "min_subgroup_size: 500\n")
+        args = ["build", "-q", "--config", str(given), "--out", str(tmp_path / "out")]
+        key = "min_subgroup_size"
+    else:
+        given = tmp_path / "t.yaml"
+        given.write_text('user: "{question}"\nsystem: "a"\nuser: "{persona}"\n', encoding="utf-8")
+        args = [*command.split()[:2], "--dataset", str(built_default), "--template", str(given)]
+        args = args if command == "export sft" else ["prompts", *args[2:]]
+        key = "user"
+    line = assert_one_error_line(invoke(args), given.name, f"key '{key}' twice in one mapping")
+    lines = given.read_text(encoding="utf-8").splitlines()
+    assert f"line {len(lines)}" in line  # the second one is named
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_yaml_merge_may_still_be_overridden() -> None:
+    from sgbench.jsonl import loads_yaml
+
+    text = 'base: &b {user: "{question}"}\ntemplate:\n  <<: *b\n  user: "{persona}"\n'
+    assert loads_yaml(text)["template"] == {"user": "{persona}"}
+
+
+@pytest.mark.parametrize("key", ["01", "-0", "+1", "1.0"])
+@pytest.mark.parametrize("command", ["score", "validate"])
+def test_a_distribution_code_is_written_as_its_integer(
+    key: str, command: str, built_default: Path, tmp_path: Path
+) -> None:
+    """``{"01": 0.5, "1": 0.5}`` named code 1 twice and was scored as ``{"1": 1.0}``."""
+    line = first_ood_line(built_default, answer=1, distribution={key: 0.5, "2": 0.5})
+    predictions = tmp_path / "predictions.jsonl"
+    predictions.write_text(line + "\n", encoding="utf-8")
+    (tmp_path / "submission.json").write_text(json.dumps(SUBMISSION), encoding="utf-8")
+    args = {
+        "score": ["score", str(predictions), "--dataset", str(built_default), "--bootstrap", "0"],
+        "validate": ["validate", str(tmp_path)],
+    }[command]
+    result = invoke(args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"'{key}' does not match" in result.stderr

@@ -298,7 +298,10 @@ def load_config(path: str | Path | None = None) -> BuildConfig:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}: line {mark.line + 1}" if mark is not None else str(path)
-        raise ConfigError(f"{where}: not valid YAML/JSON") from None
+        problem = getattr(exc, "problem", None)
+        raise ConfigError(
+            f"{where}: not valid YAML/JSON" + (f" ({problem})" if problem else "")
+        ) from None
     return parse_config(raw, str(path))
 
 

@@ -42,7 +42,9 @@ MAX_PROBLEMS: Final = 50
 
 ALLOWED_KEYS: Final = frozenset({"id", "answer", "distribution", "response"})
 """Keys of an answer line (a refusal line has ``id`` and ``refusal`` only)."""
-_CODE_KEY: Final = re.compile(r"-?[0-9]+")
+_CODE_KEY: Final = re.compile(r"0|-?[1-9][0-9]*")
+"""A distribution key: an option code written as the integer it is ("01" and "1" would both be
+code 1); the schema's ``propertyNames`` pattern says the same."""
 _CODE_MIN: Final = -(2**31)
 _CODE_MAX: Final = 2**31 - 1
 """Option codes are int32 in the dataset; anything outside cannot be an option."""
