@@ -232,6 +232,7 @@ def layout_figures() -> dict[str, str]:
 
 def limit_figures() -> dict[str, str]:
     """The bounds on untrusted input (docs/errors.md), read from the constants that enforce them."""
+    from sgbench.builder.harmonise import WEIGHT_RANGE
     from sgbench.builder.reader import MAX_EXTRACTED, MAX_RATIO
     from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 
@@ -241,6 +242,8 @@ def limit_figures() -> dict[str, str]:
         "limits.json_file_mib": _n(MAX_FILE_BYTES >> 20),
         "limits.zip_member_gib": _n(MAX_EXTRACTED >> 30),
         "limits.zip_ratio": _n(MAX_RATIO),
+        "limits.weight_min": f"{WEIGHT_RANGE[0]:g}",
+        "limits.weight_max": f"{WEIGHT_RANGE[1]:g}",
     }
 
 

@@ -135,6 +135,10 @@ CSV_CASES: dict[str, tuple[Callable[[pd.DataFrame], bytes], tuple[str, ...]]] = 
     "missing weight": (weights(None), ("column W_WEIGHT", "1 respondent(s)")),
     "zero weight": (weights(0.0), ("column W_WEIGHT", "zero")),
     "all weights zero": (weights(0.0, everyone=True), ("column W_WEIGHT", "(first: 0.0)")),
+    # Finite but extreme: squares overflow, or float32 loses them (NaN or 1.0 mode stability).
+    "one huge weight": (weights(1e308), ("column W_WEIGHT", "(first: 1e+308)", "extreme")),
+    "all weights huge": (weights(1e300, everyone=True), ("column W_WEIGHT", "between")),
+    "all weights tiny": (weights(1e-320, everyone=True), ("column W_WEIGHT", "between 1e-06")),
 }
 
 

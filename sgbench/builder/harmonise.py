@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -90,6 +91,12 @@ def item_positions(codes: pd.Series, item: Item) -> tuple[pd.Series, int]:
     return pd.Series(array, index=codes.index), int(unexpected.sum())
 
 
+WEIGHT_RANGE: Final = (1e-6, 1e6)
+"""Smallest and largest usable survey weight. Survey weights are relative, near 1 (the WVS's
+lie between about 0.1 and 10); outside this range the arithmetic of shares and of their
+reliability loses its precision."""
+
+
 def harmonise(
     frame: pd.DataFrame,
     config: BuildConfig,
@@ -115,13 +122,18 @@ def harmonise(
         weights = frame[config.weight]
         # A weight of 0 (or all of them 0) would count a respondent in n_valid but in no share,
         # and an infinite one would swamp everyone else: both give NaN or meaningless shares.
-        unusable = ~np.isfinite(weights.to_numpy(dtype="float64")) | (weights <= 0).to_numpy()
+        # So would finite extremes: the reliability sums squares of weights and works in
+        # float32, where 1e300 overflows and 1e-320 vanishes (NaN or 1.0 mode stability).
+        low, high = WEIGHT_RANGE
+        values = weights.to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            unusable = ~((values >= low) & (values <= high))
         if unusable.any():
             first = weights[unusable].iloc[0]
             raise InputError(
                 f"column {config.weight}: {int(unusable.sum())} respondent(s) with a missing, "
-                f"infinite, zero or negative weight (first: {first}); weights must be finite "
-                "and positive (or build with --unweighted)"
+                f"infinite, zero, negative or extreme weight (first: {first}); weights must be "
+                f"finite and between {low:g} and {high:g} (or build with --unweighted)"
             )
         columns["weight"] = weights.to_numpy(dtype="float64")
     else:
