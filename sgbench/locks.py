@@ -6,8 +6,9 @@ every request twice, interleave their lines, or replace the file under each othe
 :func:`exclusive` on every file it writes, and a second process is refused at once with one line
 rather than waiting.
 
-The lock is an advisory ``flock`` on a sidecar file ``.<name>.lock`` next to the target (the
-target itself is replaced by renames, which would orphan a lock held on it). The kernel releases
+The lock is an advisory ``flock`` on a sidecar file ``.<name>.lock`` next to the target, symlinks
+resolved (the target itself is replaced by renames, which would orphan a lock held on it). A
+target with several hard links is refused: no sidecar is common to its names. The kernel releases
 it when the process ends, however it ends; the sidecar is removed on a normal release.
 """
 
@@ -27,9 +28,29 @@ _ATTEMPTS: Final = 5
 
 
 def lock_path(path: str | Path) -> Path:
-    """The sidecar lock file of ``path``: ``.<name>.lock`` in the same folder."""
-    target = Path(path)
+    """The sidecar lock file of ``path``: ``.<name>.lock`` next to the file ``path`` names once
+    symlinks are resolved, so that every way of naming one file (a symlink to it, ``x/../``)
+    meets the same lock."""
+    try:
+        target = Path(path).resolve()
+    except (RuntimeError, OSError):  # a symlink loop: opening the file will say so
+        target = Path(path)
     return target.with_name(f".{target.name}.lock")
+
+
+def _check_one_name(path: str | Path) -> None:
+    """Refuse a file with more than one hard link: its other names would each have their own
+    sidecar, so two processes could write it at once (and a tidying rename would split it)."""
+    try:
+        links = os.stat(path).st_nlink
+    except OSError:  # absent (it will be created) or unreadable (the reader says so)
+        return
+    if links > 1:
+        raise InputError(
+            f"{path}: the file has {links} names (hard links); an output file written while "
+            "the command runs must have one, so that one lock guards it; copy it or choose "
+            "another output file"
+        )
 
 
 def _open_locked(sidecar: Path, target: str | Path) -> int:
@@ -75,6 +96,7 @@ def exclusive(*paths: str | Path | None) -> Iterator[None]:
         for path in paths:
             if path is None:
                 continue
+            _check_one_name(path)
             sidecar = lock_path(path)
             fd = _open_locked(sidecar, path)
             stack.callback(os.close, fd)

@@ -639,3 +639,38 @@ def test_parse_command_counts_refusals(built_default: Path, tmp_path: Path) -> N
         },
         {"id": rows[0]["id"], "refusal": "No."},
     ]
+
+
+@pytest.mark.parametrize("naming", ["symlink", "x/../", "hard link"])
+@pytest.mark.parametrize("option", ["run --out", "run --predictions", "judge --out"])
+def test_one_lock_whatever_the_file_is_called(
+    naming: str, option: str, built_default: Path, tmp_path: Path
+) -> None:
+    """A symlink or ``x/../`` naming a file another process writes meets its lock; a file with
+    several hard links has no one lock and is refused (each name had its own sidecar, so two
+    runs wrote one file at once)."""
+    held = tmp_path / "held.jsonl"
+    held.write_text("", encoding="utf-8")
+    (tmp_path / "x").mkdir()
+    given = {"symlink": tmp_path / "link.jsonl", "x/../": tmp_path / "x" / ".." / "held.jsonl",
+             "hard link": tmp_path / "hard.jsonl"}[naming]  # fmt: skip
+    if naming == "symlink":
+        given.symlink_to(held)
+    elif naming == "hard link":
+        os.link(held, given)
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    sample = split_rows(built_default, "default", "test_ood")[0]["id"]
+    for path in (a, b):
+        path.write_text(json.dumps({"id": sample, "response": "1"}) + "\n", encoding="utf-8")
+    command, flag = option.split()
+    args = [command, *([str(a), str(b)] if command == "judge" else [])]
+    args += ["--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--dataset", str(built_default)]
+    args += [flag, str(given)] if flag == "--out" else ["--out", str(tmp_path / "r.jsonl")]
+    args += ["--predictions", str(given)] if flag == "--predictions" else []
+    with exclusive(*([] if naming == "hard link" else [held])):  # a hard link: refused alone
+        result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1
+    said = "2 names (hard links)" if naming == "hard link" else "in use by another sgbench process"
+    assert result.stderr.startswith(f"Error: {given}: ") and said in result.stderr
+    assert held.read_bytes() == b""
