@@ -672,5 +672,6 @@ def test_one_lock_whatever_the_file_is_called(
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1
     said = "2 names (hard links)" if naming == "hard link" else "in use by another sgbench process"
-    assert result.stderr.startswith(f"Error: {given}: ") and said in result.stderr
+    assert result.stderr.startswith(f"Error: {given}: ")
+    assert said in result.stderr
     assert held.read_bytes() == b""
