@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
 
@@ -333,14 +335,25 @@ def test_missing_local_file_is_not_sent_to_the_hub(tmp_path: Path) -> None:
     [
         ("custom_id,answer\nQ1_sex_Male,1\n", "missing column(s) ['response']"),
         ('{"custom_id": "Q1_sex_Male", "response": "1"}\n{oops\n', "line 2: not valid JSON"),
+        # A repeated column: pandas renamed the second ("custom_id.1") and took the first.
+        ("custom_id,custom_id,response\nQ1_sex_Male,x,1\n", "column custom_id appears twice"),
+        ("\ufeffcustom_id,response,Response\nQ1_sex_Male,1,2\n", "column Response appears twice"),
+        ("parquet:custom_id,response,custom_id", "column custom_id appears twice"),
+        ('{"custom_id": "Q1_sex_Male", "response": "1", "response": "2"}\n', "'response' twice"),
     ],
 )
 def test_bad_source_is_one_error_line_and_writes_nothing(
     built_default: Path, tmp_path: Path, content: str, fragment: str
 ) -> None:
-    suffix = ".csv" if content.startswith("custom_id,") else ".jsonl"
+    suffix = ".csv" if content.startswith(("custom_id,", "\ufeffcustom")) else ".jsonl"
     source = tmp_path / f"bad{suffix}"
     source.write_text(content, encoding="utf-8")
+    if content.startswith("parquet:"):  # a table with a repeated column, as parquet
+        source = source.with_suffix(".parquet")
+        names = content.removeprefix("parquet:").split(",")
+        arrays = [pa.array(["Q1_sex_Male"])] * len(names)
+        pq.write_table(pa.Table.from_arrays(arrays, names=names), source)
+        (tmp_path / "bad.jsonl").unlink()
     out = tmp_path / "out.jsonl"
     result = run_import(source, built_default, out)
     assert result.exit_code == 2, result.output
@@ -351,6 +364,35 @@ def test_bad_source_is_one_error_line_and_writes_nothing(
     assert str(source) in lines[0]
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == [source.name]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "rows"),
+    [(suffix, "one id twice") for suffix in (".csv", ".jsonl", ".parquet")]
+    + [(".csv", "none"), (".parquet", "none")],  # an empty JSON Lines file is refused as empty
+)
+def test_no_row_left_to_import_is_no_crash(
+    built_default: Path, tmp_path: Path, suffix: str, rows: str
+) -> None:
+    """When no row is left (none given, or every row left out), the empty selection used to be
+    taken for a column selection: KeyError 'id', a traceback."""
+    listed = [{"custom_id": "Q1_sex_Male", "response": "Answer: 1"}] * 2
+    source = tmp_path / f"outputs{suffix}"
+    if rows == "none":
+        frame = pd.DataFrame({"custom_id": pd.Series([], dtype=str),
+                              "response": pd.Series([], dtype=str)})  # fmt: skip
+        if suffix == ".csv":
+            frame.to_csv(source, index=False)
+        else:
+            frame.to_parquet(source)
+    else:
+        write_source(source, listed)
+    out = tmp_path / "out.jsonl"
+    result = run_import(source, built_default, out)
+    assert "Traceback" not in result.output
+    assert result.exit_code == (0 if rows == "none" else 3), result.output
+    assert out.read_text(encoding="utf-8") == ""
+    assert ("duplicate" in result.stderr) == (rows == "one id twice")
 
 
 def test_all_spellings_of_a_pair_name_the_same_sample(built_default: Path, tmp_path: Path) -> None:

@@ -221,9 +221,14 @@ def _read_csv(
     return table
 
 
-def _check_distinct(header: list[str], where: str) -> None:
+def check_distinct_header(header: list[str], where: str) -> None:
     """Column names are matched without case, so two spellings of one name are one column
-    twice: the reader would take the first and silently drop the other's data."""
+    twice: the reader would take the first and silently drop the other's data. (Also the
+    rule for the tables ``sgbench import paper-outputs`` reads.)
+
+    Raises:
+        InputError: ``WHERE: column NAME appears twice in the header (columns I and J); ...``.
+    """
     first: dict[str, int] = {}
     for number, name in enumerate(header, start=1):
         earlier = first.setdefault(name.upper(), number)
@@ -367,7 +372,7 @@ def read_survey(
         else:
             assert isinstance(source, Path)  # narrowing for mypy; _opened yields a path here
             header = _stat_columns(source, file_format, label)
-        _check_distinct(header, label)
+        check_distinct_header(header, label)
         layout = detect_layout(header, label)
         by_upper = {name.upper(): name for name in header}
         # Wave 7 name → the layout's column name, for everything the file has.

@@ -312,7 +312,8 @@ def match_outputs(frame: pd.DataFrame, index: SampleIndex, model: str) -> Import
         stratum = _stratum_of((sample_id,), index)
         left_out.append(LeftOut(custom_id, "duplicate", stratum, (sample_id,)))
     unique = unique[~repeated]
-    no_text = ~unique["response"].map(lambda value: isinstance(value, str))
+    # A bool mask even when no row is left (an empty object mask would select columns).
+    no_text = ~unique["response"].map(lambda value: isinstance(value, str)).astype(bool)
     for custom_id, sample_id in zip(
         unique.loc[no_text, "custom_id"], unique.loc[no_text, "id"], strict=True
     ):

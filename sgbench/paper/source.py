@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from sgbench.builder.reader import check_distinct_header
 from sgbench.errors import InputError
 from sgbench.jsonl import json_objects, read_lines
 
@@ -48,13 +49,24 @@ def _read_local(path: Path) -> pd.DataFrame:
             return _read_jsonl(path)
         if suffix == ".csv":
             # Strings as written: an id or response must never become a number or NaN.
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            strings: dict[str, Any] = {"dtype": str, "keep_default_na": False, "encoding": "utf-8"}
+            # pandas renames a repeated column ("custom_id.1"), so the header is checked raw.
+            header = pd.read_csv(path, header=None, nrows=1, **strings)
+            check_distinct_header([str(name) for name in header.iloc[0]], f"{path}: line 1")
+            frame: pd.DataFrame = pd.read_csv(path, **strings)
+            return frame
         if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            # Readers fail on a repeated column without naming it: the schema is checked first.
+            check_distinct_header(pq.read_schema(path).names, str(path))
             return pd.read_parquet(path)
     except InputError:
         raise
     except Exception as exc:  # pandas and pyarrow raise many unrelated types for a bad file
-        raise InputError(f"{path}: not a readable {suffix[1:]} file ({exc})") from None
+        # Their messages can run over several lines (a schema dump): the first says what.
+        why = next(iter(str(exc).splitlines()), type(exc).__name__)
+        raise InputError(f"{path}: not a readable {suffix[1:]} file ({why})") from None
     raise InputError(f"{path}: unknown format; use one of {', '.join(LOCAL_FORMATS)}")
 
 
