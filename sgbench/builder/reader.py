@@ -88,18 +88,19 @@ def _zip_member(archive: zipfile.ZipFile, where: str) -> str:
 
 
 MAX_EXTRACTED: Final = 8 << 30
-"""Largest zip member extracted to a temporary folder (8 GiB; the largest WVS release file, the
-Time Series .dta, is well under it)."""
+"""Largest zip member extracted to a temporary folder, or read as a CSV stream (8 GiB; the
+largest WVS release file, the Time Series .dta, is well under it)."""
 MAX_RATIO: Final = 200
-"""Largest uncompressed / compressed size of an extracted member: survey data compresses about
-tenfold, a zip bomb a thousandfold."""
+"""Largest uncompressed / compressed size of a member extracted or read: survey data compresses
+about tenfold, a zip bomb a thousandfold."""
 
 
-def _check_extractable(info: zipfile.ZipInfo, scratch: str, where: str) -> None:
-    """Refuse a member that would fill the disk before it is extracted. Its declared size is
-    what zipfile will write at most (reading stops there), so checking it bounds the copy."""
+def _check_extractable(info: zipfile.ZipInfo, scratch: str | None, where: str) -> None:
+    """Refuse a member that would fill the disk (extracted to ``scratch``) or the memory (a CSV,
+    read as a stream, when ``scratch`` is None) before it is read. Its declared size is what
+    zipfile will give at most (reading stops there), so checking it bounds the copy."""
     size, packed = info.file_size, max(info.compress_size, 1)
-    free = shutil.disk_usage(scratch).free
+    free = MAX_EXTRACTED if scratch is None else shutil.disk_usage(scratch).free
     if size > MAX_EXTRACTED or size > MAX_RATIO * packed or size > free:
         raise InputError(
             f"{where}: zip member {info.filename} would take {size} bytes once extracted "
@@ -123,6 +124,8 @@ def _opened(path: Path) -> Iterator[tuple[Path | io.BufferedIOBase, FileFormat, 
         member = _zip_member(archive, where)
         file_format = _file_format(member, where)
         if file_format == "csv":
+            # Streamed, but parsed into memory: a CSV bomb is as bad as a .dta one.
+            _check_extractable(archive.getinfo(member), None, where)
             with archive.open(member) as stream:
                 yield stream, file_format, member  # type: ignore[misc]
             return
