@@ -14,8 +14,10 @@ Q5    FEM [1,1,8,0]  F16 [0,6,0,0]
 ====  =================================================================================
 
 majority (mode of Σ counts): Q1 [25,35,9,18] → 2; Q2 [12,12,8,8] → tie → 1; Q3 [0,40,38,32] → 2
-(the unweighted mean of the distributions, [0,.2,.325,.475], would give 4); Q4 none;
-Q5 [1,7,8,0] → 3.
+(the unweighted mean of the distributions, [0,.2,.325,.475], would give 4); Q5 [1,7,8,0] → 3.
+Q4 has no training sample: the unseen-question rule counts the training samples' first modal
+positions (every item has four options): 0 ×3, 1 ×3, 2 ×3, 3 ×2 → tie → position 0 → 1 (all
+three rules; see test_unseen_question_rule_matches_a_literal_tally for the same count in code).
 
 composition for T (mean of A16 and MUS): Q1 [.25,.25,.3,.2] → 3; Q2 [.3,.3,.2,.2] → tie → 1 (in
 floating point (.4+.2)/2 > (.5+.1)/2 by one ulp: the tolerance makes it a tie); Q3 MUS alone → 4;
@@ -78,9 +80,9 @@ TRAIN_COUNTS: dict[tuple[str, str], list[int]] = {
 TARGETS = [("Q1", T), ("Q2", T), ("Q3", T), ("Q4", T), ("Q5", T), ("Q1", T2)]
 
 EXPECTED: dict[str, list[int | None]] = {
-    "majority": [2, 1, 2, None, 3, 2],
-    "composition": [3, 1, 4, None, 3, 2],
-    "nearest": [1, 1, 4, None, 2, 4],
+    "majority": [2, 1, 2, 1, 3, 2],
+    "composition": [3, 1, 4, 1, 3, 2],
+    "nearest": [1, 1, 4, 1, 2, 4],
 }
 """Expected answer per target (in TARGETS order); None: no prediction."""
 
@@ -130,10 +132,63 @@ def test_fallbacks_are_counted(crafted: Path) -> None:
     composition = run_baseline("composition", crafted)
     nearest = run_baseline("nearest", crafted)
     # Composition: Q5/T and Q1/T2 have no single-attribute source and use majority; Q4 has no
-    # training sample at all, so nothing is predicted there.
+    # training sample at all and uses the unseen-question rule (counted apart).
     assert composition.n_fallback == 2
     assert nearest.n_fallback == 0
-    assert composition.n_predicted == nearest.n_predicted == len(TARGETS) - 1
+    assert composition.n_unseen == nearest.n_unseen == 1
+    assert composition.n_predicted == nearest.n_predicted == len(TARGETS)
+
+
+def literal_unseen_answer(counts: list[list[int]], codes: list[int]) -> int:
+    """The unseen-question rule worked out literally: tally the first modal position of each
+    training sample whose item has ``len(codes)`` options (of every training sample, counting
+    positions below that, when none has), take the largest tally, the lowest position among
+    equal tallies."""
+    k = len(codes)
+    same = [row for row in counts if len(row) == k]
+    tally: dict[int, int] = {}
+    for row in same or counts:
+        first = row.index(max(row))
+        if first < k:
+            tally[first] = tally.get(first, 0) + 1
+    best = max(tally.values())
+    return codes[min(position for position, n in tally.items() if n == best)]
+
+
+THREE = [(1, "Yes"), (2, "No"), (3, "Don't know")]
+FIVE = [(1, "a"), (2, "b"), (3, "c"), (4, "d"), (5, "e")]
+TWO = [(1, "Agree"), (2, "Disagree")]
+
+
+def test_unseen_question_rule_matches_a_literal_tally(crafted: Path, tmp_path: Path) -> None:
+    four = literal_unseen_answer(list(TRAIN_COUNTS.values()), [1, 2, 3, 4])
+    assert answers(crafted, "majority")[TARGETS.index(("Q4", T))] == four
+    # A second world: items with three options vote apart from those with four; items with five
+    # or two options, which no training item has, take the vote of every training sample.
+    three_counts = [[1, 5, 2], [0, 3, 9], [2, 7, 1]]
+    train = train_rows() + [
+        make_row("Q6", subgroup, THREE, counts)
+        for subgroup, counts in zip((A16, MUS, FEM), three_counts, strict=True)
+    ]
+    targets = {
+        "Q7": make_row("Q7", T, THREE, [3, 2, 1]),
+        "Q8": make_row("Q8", T, FIVE, [1, 1, 1, 1, 5]),
+        "Q9": make_row("Q9", T, TWO, [4, 1]),
+    }
+    root = write_dataset(tmp_path / "unseen", {"train": train, "test_ood": list(targets.values())})
+    every = [*TRAIN_COUNTS.values(), *three_counts]
+    expected = {
+        sample_id(q, T): literal_unseen_answer(every, [code for code, _ in row_options])
+        for q, row_options in (("Q7", THREE), ("Q8", FIVE), ("Q9", TWO))
+    }
+    # Q7: positions 1, 2, 1 among three-option items; Q8: every sample, position 1 (5 votes)
+    # beats 0 and 2 (3 each); Q9: positions 0 and 1 only, 1 wins again.
+    assert expected == {sample_id("Q7", T): 2, sample_id("Q8", T): 2, sample_id("Q9", T): 2}
+    for name in ("majority", "composition", "nearest"):
+        result = run_baseline(name, root)
+        lines = [json.loads(line) for line in result.to_jsonl().splitlines()]
+        assert {line["id"]: line["answer"] for line in lines} == expected
+        assert (result.n_unseen, result.n_predicted, result.n_fallback) == (3, 3, 0)
 
 
 def test_rules_never_read_the_predicted_split(crafted: Path, tmp_path: Path) -> None:
@@ -210,10 +265,11 @@ def test_cli_writes_predictions_to_stdout(crafted: Path) -> None:
     result = CliRunner().invoke(main, ["baseline", "composition", "--dataset", str(crafted)])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["answer"] for line in lines] == [a for a in EXPECTED["composition"] if a]
-    assert "5 of 6 samples of test_ood" in result.stderr
+    assert [line["answer"] for line in lines] == EXPECTED["composition"]
+    assert "6 of 6 samples of test_ood" in result.stderr
     assert "2 predicted with the majority rule" in result.stderr
-    assert "1 sample(s) left out" in result.stderr
+    assert "1 sample(s) of questions without a training sample" in result.stderr
+    assert "left out" not in result.stderr
 
 
 def test_cli_errors_are_one_line(crafted: Path) -> None:
@@ -228,17 +284,23 @@ def test_cli_errors_are_one_line(crafted: Path) -> None:
 def test_baselines_on_the_embedded_default(built_default: Path, tmp_path: Path) -> None:
     accuracy = {}
     # Questions held out for validation/test_id have no train sample to learn from: the rules
-    # that learn from train leave their test_ood samples out (random predicts everything).
+    # that learn from train answer them with the unseen-question rule, so nothing is missing.
     trained = set(load_split(built_default, "default", "train")["question_id"])
     ood = load_split(built_default, "default", "test_ood")
     unseen = int((~ood["question_id"].isin(trained)).sum())
     assert unseen > 0
     for name in BASELINES:
         path = tmp_path / f"{name}.jsonl"
-        path.write_text(run_baseline(name, built_default).to_jsonl(), encoding="utf-8")
+        result = run_baseline(name, built_default)
+        assert result.n_unseen == (0 if name == "random" else unseen)
+        path.write_text(result.to_jsonl(), encoding="utf-8")
         report = score_predictions(path, built_default, n_boot=0)
-        assert report.n_missing == (0 if name == "random" else unseen)
+        assert report.n_missing == 0
         accuracy[name] = report.metrics["accuracy"]
+    for name in BASELINES:  # test_id: known subgroups, every question unseen in train
+        result = run_baseline(name, built_default, split="test_id")
+        assert result.n_predicted == len(result.ids) > 0
+        assert result.n_unseen == (0 if name == "random" else len(result.ids))
     # Every rule that learns from train beats the uniform guess on the SYNTHETIC default.
     assert min(accuracy[n] for n in ("majority", "composition", "nearest")) > accuracy["random"]
     train_ids = set(load_split(built_default, "default", "train")["id"])

@@ -4,7 +4,8 @@ Four rules (defined in :mod:`sgbench.baselines.rules`): ``random`` (a seeded uni
 among the options), ``majority`` (per question, the mode pooled over every training subgroup),
 ``composition`` (the mode of the mean of the training distributions of the single-attribute
 subgroups a subgroup crosses) and ``nearest`` (the modal answer of the training subgroup sharing
-most attribute values). None of them reads the answers of the split it predicts, and the ``train``
+most attribute values). Questions without any training sample get one shared unseen-question
+rule (:func:`~sgbench.baselines.rules.unseen_question_positions`). None of them reads the answers of the split it predicts, and the ``train``
 split itself cannot be predicted. The output is a predictions file (JSON Lines,
 ``{"id", "answer"}``) in the split's row order; the same dataset, config, split and seed give
 the same bytes.
@@ -28,6 +29,7 @@ from sgbench.baselines.rules import (
     majority_positions,
     nearest_positions,
     random_positions,
+    seen_questions,
 )
 from sgbench.dataset import BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import InputError
@@ -77,10 +79,14 @@ class BaselinePredictions:
     answers: IntArray
     """``(N,)`` predicted option codes, aligned with :attr:`ids`; unused where not predicted."""
     predicted: BoolArray
-    """``(N,)`` False where the rule had nothing to go on (no training sample of the
-    question); those samples are left out of the output and score as missing."""
+    """``(N,)`` False where the rule had nothing to go on (an empty ``train`` split); those
+    samples are left out of the output and score as missing."""
     n_fallback: int
-    """Samples ``composition`` or ``nearest`` predicted with the ``majority`` rule instead."""
+    """Samples of questions seen in training that ``composition`` or ``nearest`` predicted with
+    the ``majority`` rule instead."""
+    n_unseen: int = 0
+    """Samples of questions without any training sample, predicted with the unseen-question
+    rule (``majority``, ``composition`` and ``nearest``; never ``random``)."""
 
     @property
     def n_predicted(self) -> int:
@@ -117,7 +123,8 @@ def _training_data(table: pa.Table, attributes: Sequence[str], where: Path) -> T
 def predict(
     name: BaselineName, target: ItemArrays, train: TrainingData, seed: int = 0
 ) -> tuple[IntArray, BoolArray]:
-    """Scale positions predicted by baseline ``name`` (-1: none) and the fallback mask."""
+    """Scale positions predicted by baseline ``name`` (-1: none) and the mask of samples it
+    predicted with the ``majority`` rule instead of its own (``composition``, ``nearest``)."""
     fallback = np.zeros(target.n, dtype=bool)
     if name == "random":
         return random_positions(target, seed), fallback
@@ -180,6 +187,8 @@ def run_baselines(
     train = _training_data(
         built.table(config, TRAIN_SPLIT, columns), attributes, built.path(config, TRAIN_SPLIT)
     )
+    # The samples the unseen-question rule answers, per split (only counted, for the report).
+    unseen = {split: ~seen_questions(target, train.items) for split, target in targets.items()}
     results = []
     for name in names:
         baseline = BASELINES[BASELINES.index(name)]  # typed as BaselineName
@@ -195,7 +204,8 @@ def run_baselines(
                     ids=target.ids,
                     answers=np.asarray(answers, dtype=np.int64),
                     predicted=np.asarray(predicted, dtype=bool),
-                    n_fallback=int((fallback & predicted).sum()),
+                    n_fallback=int((fallback & predicted & ~unseen[split]).sum()),
+                    n_unseen=0 if name == "random" else int((unseen[split] & predicted).sum()),
                 )
             )
     return results

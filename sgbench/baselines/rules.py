@@ -20,6 +20,14 @@ dataset's weighted shares), ``n_s,q`` its number of valid answers.
   with the target subgroup, among those with a training sample of ``q``. Ties go to the larger
   subgroup (``subgroup_size``), then to the first ``subgroup_id`` in sorted (code point) order.
 
+Questions without any training sample (``default`` holds whole questions out for
+``validation`` and ``test_id``) get the **unseen-question rule**, whichever baseline needs it
+(``majority``, and through it ``composition`` and ``nearest``): the scale position that is most
+often the modal answer (the dataset's ``answer``, the first modal option) among the training
+samples of questions with the same number of options ``K``; when no training question has ``K``
+options, the same count over every training sample, among the positions below ``K``. Ties in
+that count go to the lowest position. Only an empty ``train`` split leaves a sample unpredicted.
+
 Modes: the option with the largest weight; weights within a relative ``1e-9`` of the largest are
 tied (sums of floats that are equal in exact arithmetic can differ in the last bit), and ties go
 to the first option in scale order, as the dataset's ``answer`` does.
@@ -118,10 +126,35 @@ def random_positions(target: ItemArrays, seed: int) -> IntArray:
     return np.asarray(rng.integers(0, target.k), dtype=np.int64)
 
 
+def unseen_question_positions(target: ItemArrays, train: ItemArrays) -> IntArray:
+    """Per target sample, the unseen-question rule's position (see the module docstring).
+
+    The position most often modal among the training samples whose item has the target's number
+    of options ``K`` (or, when no training item has ``K`` options, among all training samples,
+    counting positions below ``K``); ties to the lowest position; ``-1`` when ``train`` is empty.
+    """
+    width = max(target.codes.shape[1], train.codes.shape[1], 1)
+    # tally[k, j]: training samples with k options whose first modal option is position j.
+    tally = np.zeros((width + 1, width), dtype=np.int64)
+    if train.n:
+        np.add.at(tally, (train.k, train.modal.argmax(axis=1)), 1)
+    below = np.arange(width)[None, :] < np.arange(width + 1)[:, None]
+    tally = np.where(tally.any(axis=1, keepdims=True), tally, tally.sum(axis=0) * below)
+    # argmax takes the first of equal counts: the lowest position.
+    position = np.where(tally.any(axis=1), tally.argmax(axis=1), NO_PREDICTION)
+    return np.asarray(position[target.k], dtype=np.int64)
+
+
+def seen_questions(target: ItemArrays, train: ItemArrays) -> BoolArray:
+    """``(N,)`` True where the target sample's question has at least one training sample."""
+    q_target, q_train, n_questions = _questions(target, train)
+    return np.asarray((np.bincount(q_train, minlength=n_questions) > 0)[q_target], dtype=bool)
+
+
 def majority_positions(target: ItemArrays, train: TrainingData) -> IntArray:
     """The mode of the question's pooled training distribution ``Σ_s n_s,q · p_s,q``.
 
-    ``-1`` for questions without any training sample.
+    Questions without any training sample get :func:`unseen_question_positions`.
     """
     q_target, q_train, n_questions = _questions(target, train.items)
     width = max(target.codes.shape[1], train.items.codes.shape[1])
@@ -131,7 +164,10 @@ def majority_positions(target: ItemArrays, train: TrainingData) -> IntArray:
     seen = np.bincount(q_train, minlength=n_questions) > 0
     valid = np.pad(target.valid, ((0, 0), (0, width - target.codes.shape[1])))
     position = first_mode(pooled[q_target], valid)
-    return np.where(seen[q_target], position, NO_PREDICTION)
+    seen_here = seen[q_target]
+    if seen_here.all():
+        return position
+    return np.where(seen_here, position, unseen_question_positions(target, train.items))
 
 
 def _single_attribute(items: ItemArrays) -> pd.Series:

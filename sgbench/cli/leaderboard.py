@@ -61,10 +61,17 @@ def baseline_command(
     )
     if result.n_fallback:
         click.echo(f"note: {result.n_fallback} predicted with the majority rule instead", err=True)
+    if result.n_unseen:
+        click.echo(
+            f"note: {result.n_unseen} sample(s) of questions without a training sample predicted "
+            "with the unseen-question rule (the position most often modal in training among "
+            "questions with as many options; see docs/baselines.md)",
+            err=True,
+        )
     if result.n_predicted < len(result.ids):
         click.echo(
-            f"note: {len(result.ids) - result.n_predicted} sample(s) left out: their question "
-            "has no training sample (they score as missing)",
+            f"note: {len(result.ids) - result.n_predicted} sample(s) left out: the train split "
+            "has no sample (they score as missing)",
             err=True,
         )
 
