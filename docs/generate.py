@@ -276,6 +276,7 @@ def baseline_figures(dataset: Path, scratch: Path) -> dict[str, str]:
                 out[f"{key}.norm_range_{metric}"] = _f3(spread)
             out.update(fairness_figures(key, report["fairness"]["subgroup"]))
             out[f"{key}.fallback"] = _n(result.n_fallback)
+            out[f"{key}.unseen"] = _n(result.n_unseen)
             out[f"{key}.missing"] = _n(report["n_missing"])
     return out
 
