@@ -44,9 +44,10 @@ from scoring_fixtures import FOUR_POINT, make_row, write_dataset
 from sgbench.baselines import BASELINES, run_baseline, run_baselines
 from sgbench.baselines.rules import first_mode
 from sgbench.cli import main
-from sgbench.dataset import load_split
+from sgbench.dataset import load_split, open_dataset
 from sgbench.errors import InputError
 from sgbench.scoring import score_predictions
+from sgbench.scoring.data import attribute_names, item_arrays, item_columns
 
 A16 = {"age_group": "16-24"}
 MUS = {"religion": "Muslim"}
@@ -306,3 +307,24 @@ def test_baselines_on_the_embedded_default(built_default: Path, tmp_path: Path) 
     train_ids = set(load_split(built_default, "default", "train")["id"])
     predicted = {json.loads(line)["id"] for line in (tmp_path / "nearest.jsonl").open()}
     assert not predicted & train_ids
+
+
+def test_a_predicted_split_is_read_without_its_answers(crafted: Path) -> None:
+    built = open_dataset(crafted)
+    lean_columns = item_columns(built, "default", "test_ood", answers=False)
+    assert not set(lean_columns) & {"counts", "distribution", "modal_answers", "options"}
+    lean_table = built.table("default", "test_ood", lean_columns)
+    # Only the option codes (and off_scale flags) are read, never the labels.
+    option_fields = [f.name for f in lean_table.column("options").type.value_type]
+    assert option_fields == ["code", "off_scale"]
+    full_table = built.table("default", "test_ood", item_columns(built, "default", "test_ood"))
+    attributes = attribute_names(full_table, built.manifest)
+    where = built.path("default", "test_ood")
+    lean = item_arrays(lean_table, attributes, where, answers=False)
+    full = item_arrays(full_table, attributes, where)
+    assert lean.ids == full.ids
+    for field in ("k", "codes", "valid", "nominal", "off_scale"):
+        assert np.array_equal(getattr(lean, field), getattr(full, field)), field
+    assert not lean.target.any()
+    assert not lean.modal.any()
+    assert full.target.any()

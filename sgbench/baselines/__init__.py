@@ -5,7 +5,8 @@ among the options), ``majority`` (per question, the mode pooled over every train
 ``composition`` (the mode of the mean of the training distributions of the single-attribute
 subgroups a subgroup crosses) and ``nearest`` (the modal answer of the training subgroup sharing
 most attribute values). Questions without any training sample get one shared unseen-question
-rule (:func:`~sgbench.baselines.rules.unseen_question_positions`). None of them reads the answers of the split it predicts, and the ``train``
+rule (:func:`~sgbench.baselines.rules.unseen_question_positions`). None of them reads the
+answers of the split it predicts, and the ``train``
 split itself cannot be predicted. The output is a predictions file (JSON Lines,
 ``{"id", "answer"}``) in the split's row order; the same dataset, config, split and seed give
 the same bytes.
@@ -31,7 +32,7 @@ from sgbench.baselines.rules import (
     random_positions,
     seen_questions,
 )
-from sgbench.dataset import BuiltDataset, check_config_split, open_dataset
+from sgbench.dataset import BuiltDataset, check_config_split, open_dataset, release_arrow_memory
 from sgbench.errors import InputError
 from sgbench.scoring.data import (
     BoolArray,
@@ -177,16 +178,19 @@ def run_baselines(
     targets: dict[str, ItemArrays] = {}
     attributes: tuple[str, ...] = ()
     for split in splits:  # one split's Arrow table in memory at a time
-        table = built.table(config, split, item_columns(built, config, split))
+        # The predicted split's answers are never read (the rules must not see them).
+        table = built.table(config, split, item_columns(built, config, split, answers=False))
         if table.num_rows == 0:
             raise InputError(f"{built.path(config, split)}: split {split!r} has no samples")
         attributes = attributes or attribute_names(table, built.manifest)
-        targets[split] = item_arrays(table, attributes, built.path(config, split))
+        targets[split] = item_arrays(table, attributes, built.path(config, split), answers=False)
         del table
+        release_arrow_memory()
     columns = (*item_columns(built, config, TRAIN_SPLIT), "n_valid", "subgroup_size")
     train = _training_data(
         built.table(config, TRAIN_SPLIT, columns), attributes, built.path(config, TRAIN_SPLIT)
     )
+    release_arrow_memory()
     # The samples the unseen-question rule answers, per split (only counted, for the report).
     unseen = {split: ~seen_questions(target, train.items) for split, target in targets.items()}
     results = []

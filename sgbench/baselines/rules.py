@@ -50,9 +50,6 @@ TIE_TOLERANCE: Final = 1e-9
 NO_PREDICTION: Final = -1
 """The position a rule returns for a sample it cannot predict."""
 
-_PAD: Final = -(2**40)
-"""Stands for "no option here" in padded code matrices (codes are int32)."""
-
 
 @dataclass(frozen=True)
 class TrainingData:
@@ -93,31 +90,32 @@ def _widen(matrix: FloatArray, width: int) -> FloatArray:
     return np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])))
 
 
-def _codes(items: ItemArrays, width: int) -> IntArray:
-    """Option codes padded to ``width`` columns, with :data:`_PAD` where there is no option."""
-    pad = ((0, 0), (0, width - items.codes.shape[1]))
-    return np.where(np.pad(items.valid, pad), np.pad(items.codes, pad), _PAD)
-
-
 def check_same_options(target: ItemArrays, train: ItemArrays) -> None:
     """Raise :class:`InputError` if a question's options differ between the two splits.
 
     The rules carry positions from training samples to target samples of the same question, which
     is only meaningful when the question has the same options, in the same order, everywhere.
     """
-    q_target, q_train, _ = _questions(target, train)
+    q_target, q_train, n_questions = _questions(target, train)
     width = max(target.codes.shape[1], train.codes.shape[1])
-    codes = np.concatenate([_codes(target, width), _codes(train, width)])
-    questions = np.concatenate([q_target, q_train])
-    # Every question code occurs, so the first row of each, in code order, is its reference.
-    reference = codes[np.unique(questions, return_index=True)[1]]
-    bad = (codes != reference[questions]).any(axis=1)
-    if bad.any():
-        ids = target.ids + train.ids
-        raise InputError(
-            f"sample {ids[int(np.flatnonzero(bad)[0])]!r}: its question has other options in "
-            "another split; rebuild the dataset"
-        )
+    # Each question's reference: its first row, in the training split if it has one. Codes are
+    # zero beyond an item's options, so equal option counts make the padding agree as well.
+    ref_k = np.zeros(n_questions, dtype=np.int64)
+    ref_codes = np.zeros((n_questions, width), dtype=np.int64)
+    for q, items in ((q_target, target), (q_train, train)):
+        first = np.unique(q, return_index=True)[1]
+        ref_k[q[first]] = items.k[first]
+        ref_codes[q[first], : items.codes.shape[1]] = items.codes[first]
+    for q, items in ((q_train, train), (q_target, target)):
+        bad = items.k != ref_k[q]
+        for j in range(items.codes.shape[1]):  # one column at a time: no (N, K) temporary
+            bad |= items.codes[:, j] != ref_codes[q, j]
+        if bad.any():
+            sample = items.ids[int(np.flatnonzero(bad)[0])]
+            raise InputError(
+                f"sample {sample!r}: its question has other options in another split; "
+                "rebuild the dataset"
+            )
 
 
 def random_positions(target: ItemArrays, seed: int) -> IntArray:
@@ -156,18 +154,26 @@ def majority_positions(target: ItemArrays, train: TrainingData) -> IntArray:
 
     Questions without any training sample get :func:`unseen_question_positions`.
     """
+    if train.items.n == 0:
+        return unseen_question_positions(target, train.items)
     q_target, q_train, n_questions = _questions(target, train.items)
-    width = max(target.codes.shape[1], train.items.codes.shape[1])
+    width = train.items.codes.shape[1]
+    # pooled[q, j] = Σ_s n_s,q · p_s,q[j], one weighted count per option position.
     pooled = np.zeros((n_questions, width), dtype=np.float64)
-    weighted = train.n_valid[:, None].astype(np.float64) * train.items.target
-    np.add.at(pooled, q_train, _widen(weighted, width))
-    seen = np.bincount(q_train, minlength=n_questions) > 0
-    valid = np.pad(target.valid, ((0, 0), (0, width - target.codes.shape[1])))
-    position = first_mode(pooled[q_target], valid)
-    seen_here = seen[q_target]
-    if seen_here.all():
+    n_valid = train.n_valid.astype(np.float64)
+    for j in range(width):
+        pooled[:, j] = np.bincount(
+            q_train, weights=n_valid * train.items.target[:, j], minlength=n_questions
+        )
+    # Options are the same in every split (check_same_options), so the mode is per question.
+    k = np.zeros(n_questions, dtype=np.int64)
+    k[q_train] = train.items.k
+    per_question = first_mode(pooled, np.arange(width)[None, :] < k[:, None])
+    seen = (np.bincount(q_train, minlength=n_questions) > 0)[q_target]
+    position = per_question[q_target]
+    if seen.all():
         return position
-    return np.where(seen_here, position, unseen_question_positions(target, train.items))
+    return np.where(seen, position, unseen_question_positions(target, train.items))
 
 
 def _single_attribute(items: ItemArrays) -> pd.Series:

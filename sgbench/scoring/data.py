@@ -41,15 +41,21 @@ DISTRIBUTION_TOLERANCE: Final = 1e-6
 """How far from 1 a distribution's sum may be (dataset rows and predicted distributions)."""
 
 META_COLUMNS: Final = ("id", "question_id", "section", "scale_type", "subgroup_id", "stratum")
+OPTION_CODE: Final = "options.list.element.code"
+OPTION_OFF_SCALE: Final = "options.list.element.off_scale"
+"""Parquet leaf paths of the option fields :func:`item_arrays` reads (never the labels)."""
 ITEM_COLUMNS: Final = (
     *META_COLUMNS,
     "subgroup",
-    "options",
+    OPTION_CODE,
     "counts",
     "distribution",
     "modal_answers",
 )
-"""The columns :func:`item_arrays` reads (and :data:`RELIABILITY_COLUMNS` when present)."""
+"""The columns :func:`item_arrays` reads (and :data:`RELIABILITY_COLUMNS` and
+:data:`OPTION_OFF_SCALE` when present)."""
+ANSWER_COLUMNS: Final = ("counts", "distribution", "modal_answers")
+"""The columns holding a split's answers (what ``answers=False`` leaves unread)."""
 RELIABILITY_COLUMNS: Final = ("mode_stability", "train_overlap")
 """Per-sample floats read into ``meta`` when the dataset has them (NaN otherwise: built before
 they existed, or null in the file)."""
@@ -168,11 +174,11 @@ def _padded(flat: npt.NDArray[Any], k: IntArray, width: int, dtype: Any) -> npt.
     """Lay flattened ragged rows (row ``i`` has ``k[i]`` values) out as ``(N, width)``,
     padded with zeros."""
     out = np.zeros((len(k), width), dtype=dtype)
+    # One scatter: value v of row i (the (v - starts[i])-th of the row) goes to i * width + v -
+    # starts[i] of the flattened matrix.
     starts = np.cumsum(k) - k
-    # One gather per column: width is the largest option count, about ten.
-    for j in range(width):
-        has = k > j
-        out[has, j] = flat[starts[has] + j]
+    shift = np.repeat(np.arange(len(k), dtype=np.int64) * width - starts, k)
+    out.reshape(-1)[shift + np.arange(len(shift), dtype=np.int64)] = flat[: len(shift)]
     return out
 
 
@@ -190,61 +196,19 @@ def _row_error(path: Path, ids: pa.ChunkedArray, bad: BoolArray, what: str) -> I
     )
 
 
-def item_arrays(table: pa.Table, attributes: Sequence[str], where: Path) -> ItemArrays:
-    """Lay one split's rows out as :class:`ItemArrays`, checking each item's scale.
-
-    Works on the Arrow columns directly (list offsets and flattened values), so no Python
-    object is made per row.
-
-    Raises:
-        InputError: a row breaks the dataset's invariants (fewer than two options, duplicate
-            codes, per-option lists of another length, a distribution not summing to 1, a modal
-            answer that is not an option, an unknown scale type); the message names the first.
-    """
-    import pyarrow as pa
-
-    n = table.num_rows
+def _answers(
+    table: pa.Table, distribution: FloatArray, codes: IntArray, valid: BoolArray, where: Path
+) -> tuple[FloatArray, BoolArray]:
+    """The ``target`` and ``modal`` matrices of :class:`ItemArrays`, checked."""
+    n, width = codes.shape
     ids = table.column("id")
-    options = _lists(table, "options")
-    k = _lengths(options)
-    width = int(k.max()) if n else 0
-    if n and (k < 2).any():
-        raise _row_error(where, ids, k < 2, "an item needs at least two options")
-    flat: dict[str, npt.NDArray[Any]] = {}
-    for column, dtype in (("counts", np.int64), ("distribution", np.float64)):
-        lists = _lists(table, column)
-        lengths = _lengths(lists)
-        if (lengths != k).any():
-            raise _row_error(where, ids, lengths != k, f"{column} does not align with options")
-        flat[column] = _flat(lists.flatten(), dtype)
-    option_fields = options.flatten()
-    codes = _padded(_flat(option_fields.field("code"), np.int64), k, width, np.int64)
-    off_flat = (
-        _flat(option_fields.field("off_scale").fill_null(False), np.bool_)
-        if "off_scale" in [f.name for f in option_fields.type]
-        else np.zeros(len(option_fields), dtype=np.bool_)
-    )
-    off_scale = _padded(off_flat, k, width, np.bool_)
-    valid = np.arange(width)[None, :] < k[:, None]
-    target = _padded(flat["distribution"], k, width, np.float64)
-    # Options are few (K ≤ about 11): comparing each position with the later ones is K²/2
-    # vectorised passes, instead of an (N, K, K) cube.
-    duplicated = np.zeros(n, dtype=bool)
-    for j in range(width):
-        later = codes[:, j + 1 :] == codes[:, j : j + 1]
-        duplicated |= (later & valid[:, j + 1 :] & valid[:, j : j + 1]).any(axis=1)
-    if duplicated.any():
-        raise _row_error(where, ids, duplicated, "duplicate option codes")
+    k = np.asarray(valid.sum(axis=1), dtype=np.int64)
+    target = _padded(distribution, k, width, np.float64)
     # Written as "not within" so that NaN, which compares False with everything, is caught.
     off = ~(np.abs(target.sum(axis=1) - 1.0) <= DISTRIBUTION_TOLERANCE)
     off |= ~(target >= 0).all(axis=1)
     if off.any():
         raise _row_error(where, ids, off, "bad distribution (not finite shares summing to 1)")
-    scale = table.column("scale_type").to_numpy()
-    unknown = ~np.isin(scale, SCALE_TYPES)
-    if unknown.any():
-        raise _row_error(where, ids, unknown, f"scale_type not one of {SCALE_TYPES}")
-
     modal_lists = _lists(table, "modal_answers")
     n_modal = _lengths(modal_lists)
     if n and (n_modal < 1).any():
@@ -261,6 +225,67 @@ def item_arrays(table: pa.Table, attributes: Sequence[str], where: Path) -> Item
         modal |= hit
     if not found.all():
         raise _row_error(where, ids, ~found, "a modal answer is not an option")
+    return target, modal
+
+
+def item_arrays(
+    table: pa.Table, attributes: Sequence[str], where: Path, answers: bool = True
+) -> ItemArrays:
+    """Lay one split's rows out as :class:`ItemArrays`, checking each item's scale.
+
+    Works on the Arrow columns directly (list offsets and flattened values), so no Python
+    object is made per row. With ``answers=False`` (a split to be predicted, not scored: see
+    :func:`item_columns`) the answer columns are neither read nor checked, and ``target`` and
+    ``modal`` are all-zero read-only views that take no memory.
+
+    Raises:
+        InputError: a row breaks the dataset's invariants (fewer than two options, duplicate
+            codes, per-option lists of another length, a distribution not summing to 1, a modal
+            answer that is not an option, an unknown scale type); the message names the first.
+    """
+    import pyarrow as pa
+
+    n = table.num_rows
+    ids = table.column("id")
+    options = _lists(table, "options")
+    k = _lengths(options)
+    width = int(k.max()) if n else 0
+    if n and (k < 2).any():
+        raise _row_error(where, ids, k < 2, "an item needs at least two options")
+    flat: dict[str, npt.NDArray[Any]] = {}
+    for column, dtype in (("counts", np.int64), ("distribution", np.float64)) if answers else ():
+        lists = _lists(table, column)
+        lengths = _lengths(lists)
+        if (lengths != k).any():
+            raise _row_error(where, ids, lengths != k, f"{column} does not align with options")
+        flat[column] = _flat(lists.flatten(), dtype)
+    option_fields = options.flatten()
+    codes = _padded(_flat(option_fields.field("code"), np.int64), k, width, np.int64)
+    off_flat = (
+        _flat(option_fields.field("off_scale").fill_null(False), np.bool_)
+        if "off_scale" in [f.name for f in option_fields.type]
+        else np.zeros(len(option_fields), dtype=np.bool_)
+    )
+    off_scale = _padded(off_flat, k, width, np.bool_)
+    valid = np.arange(width)[None, :] < k[:, None]
+    # Options are few (K ≤ about 11): comparing each position with the later ones is K²/2
+    # vectorised passes, instead of an (N, K, K) cube.
+    duplicated = np.zeros(n, dtype=bool)
+    for j in range(width):
+        later = codes[:, j + 1 :] == codes[:, j : j + 1]
+        duplicated |= (later & valid[:, j + 1 :] & valid[:, j : j + 1]).any(axis=1)
+    if duplicated.any():
+        raise _row_error(where, ids, duplicated, "duplicate option codes")
+    scale = table.column("scale_type").to_numpy()
+    unknown = ~np.isin(scale, SCALE_TYPES)
+    if unknown.any():
+        raise _row_error(where, ids, unknown, f"scale_type not one of {SCALE_TYPES}")
+
+    if answers:
+        target, modal = _answers(table, flat["distribution"], codes, valid, where)
+    else:
+        target = np.broadcast_to(np.zeros((1, 1)), (n, width))
+        modal = np.broadcast_to(np.zeros((1, 1), dtype=bool), (n, width))
 
     subgroup = table.column("subgroup").combine_chunks()
     columns = [table.column(name) for name in META_COLUMNS] + [
@@ -290,13 +315,21 @@ def item_arrays(table: pa.Table, attributes: Sequence[str], where: Path) -> Item
     )
 
 
-def item_columns(dataset: BuiltDataset, config: str, split: str) -> tuple[str, ...]:
-    """:data:`ITEM_COLUMNS` and the :data:`RELIABILITY_COLUMNS` this split's file has."""
+def item_columns(
+    dataset: BuiltDataset, config: str, split: str, answers: bool = True
+) -> tuple[str, ...]:
+    """:data:`ITEM_COLUMNS` and the :data:`RELIABILITY_COLUMNS` this split's file has; without
+    the answer columns (and reliability) when ``answers`` is False."""
     import pyarrow.parquet as pq
 
     dataset.file_hash(config, split)
-    present = pq.read_schema(dataset.path(config, split)).names
-    return (*ITEM_COLUMNS, *(c for c in RELIABILITY_COLUMNS if c in present))
+    schema = pq.read_metadata(dataset.path(config, split)).schema
+    present = {schema.column(i).path for i in range(len(schema))}
+    if not answers:
+        asked = tuple(c for c in ITEM_COLUMNS if c not in ANSWER_COLUMNS)
+        return (*asked, *(c for c in (OPTION_OFF_SCALE,) if c in present))
+    optional = (*RELIABILITY_COLUMNS, OPTION_OFF_SCALE)
+    return (*ITEM_COLUMNS, *(c for c in optional if c in present))
 
 
 def split_ids(dataset: BuiltDataset, config: str) -> dict[str, pa.ChunkedArray]:
