@@ -1,5 +1,5 @@
 """The one-country CSV cut: the lines kept hold every row of the country, and the cut is refused
-(None: read the whole file) whenever a line might not be one whole record."""
+(None: read the whole file) whenever a kept line might not be one whole record."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_a_zip_member_stream_is_rewound(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "lines",
     [
-        [HEADER, b"702,SGP,1", b"156,CHN"],  # a short line: the full read reports it
+        [HEADER, b"702,SGP", b"156,CHN,2"],  # a short line: the full read reports it
         # A quoted field spanning lines, each line with the header's comma count.
         [HEADER, b'702,SGP,"two', b',,"', b"156,CHN,2"],
         [HEADER, b"156,CHN,1"],  # no row of the country: the full read lists the countries
