@@ -16,9 +16,12 @@ The figures go to stdout and to a JSON file (``--json``, default
 timings on a shared machine move with the load. ``--before PATH`` also runs another checkout
 of sgbench (e.g. an older commit) on the same file, each of its runs right after the
 corresponding run of this one, so that both see the same load; the older leaderboard, which
-re-read the dataset for every entry, is not run (``--skip-before``). Usage::
+re-read the dataset for every entry, is not run (``--skip-before``). ``--step NAME`` (repeatable)
+runs only those steps and replaces only their figures in the JSON file, keeping the others; every
+step's figures carry the 1-minute load average when the step started. Usage::
 
     PYTHONPATH=. python benchmarks/bench_scale.py [--runs 3] [--keep DIR] [--before PATH]
+        [--step "score (ALL, 1000 bootstrap)" ...]
 """
 
 from __future__ import annotations
@@ -172,6 +175,7 @@ def main() -> None:
     parser.add_argument("--before", type=Path, default=None, help="an older checkout to compare")
     parser.add_argument("--skip-before", action="append", default=["leaderboard"])
     parser.add_argument("--json", type=Path, default=HERE / "results" / "bench_scale.json")
+    parser.add_argument("--step", action="append", default=None, help="run only this step")
     args = parser.parse_args()
     checkouts = {"after": HERE.parent}
     if args.before is not None:
@@ -192,6 +196,16 @@ def main() -> None:
         }
         results: dict[str, dict[str, Any]] = {label: {} for label in checkouts}
         for name in plans["after"]:
+            needed = {"build ALL", "baseline majority (ALL)"} if args.step else set()
+            if args.step and name not in args.step:
+                # Later steps read what these write: run them once, unmeasured, if missing.
+                for label in checkouts:
+                    command, stdout = plans[label][name]
+                    output = Path(command[-1] if stdout == "-" else stdout)
+                    if name in needed and not output.exists():
+                        run(command, envs[label], folder, stdout)
+                continue
+            load_now = os.getloadavg()[0]
             runs: dict[str, list[tuple[float, float]]] = {label: [] for label in checkouts}
             labels = [
                 label
@@ -208,11 +222,22 @@ def main() -> None:
                     command, stdout = plans[label][name]
                     runs[label].append(run(command, envs[label], folder, stdout))
             for label in labels:
-                results[label][name] = figures(runs[label])
+                results[label][name] = {**figures(runs[label]), "load_1min": round(load_now, 2)}
                 show(label, name, results[label][name])
+    if args.step and args.json.is_file():
+        # Keep this checkout's other steps; an older checkout's only if it is the same one.
+        earlier_report = json.loads(args.json.read_text(encoding="utf-8"))
+        earlier = earlier_report["results"]
+        same_before = earlier_report.get("before") == (str(args.before) if args.before else None)
+        keep = [label for label in earlier if label == "after" or same_before]
+        results = {
+            label: {**(earlier[label] if label in keep else {}), **results.get(label, {})}
+            for label in dict.fromkeys([*keep, *results])
+        }
     ratios = {
         label: round(r["build SGP"]["median_s"] / r["pandas.read_csv (all)"]["median_s"], 2)
         for label, r in results.items()
+        if "build SGP" in r and "pandas.read_csv (all)" in r
     }
     for label, ratio in ratios.items():
         print(f"{label:<7}build SGP / pandas.read_csv: {ratio:.2f}× (target ≤ 1.0×)")
@@ -224,6 +249,7 @@ def main() -> None:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "date": time.strftime("%Y-%m-%d"),
         "targets": {name: {"s": s, "mib": m} for name, (s, m) in TARGETS.items()},
+        "before": str(args.before) if args.before else None,
         "results": results,
         "build_sgp_over_read_csv": ratios,
     }

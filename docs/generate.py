@@ -658,6 +658,9 @@ def scale_figures(scale: Mapping[str, Any]) -> dict[str, str]:
             if step in steps:
                 out[f"bench_scale.{label}.{key}.median"] = f"{steps[step]['median_s']:.1f} s"
                 out[f"bench_scale.{label}.{key}.peak"] = f"{_n(steps[step]['peak_mib'])} MiB"
+                out[f"bench_scale.{label}.{key}.runs"] = _n(steps[step]["runs"])
+                if "load_1min" in steps[step]:
+                    out[f"bench_scale.{label}.{key}.load"] = f"{steps[step]['load_1min']:.1f}"
         ratio = scale["build_sgp_over_read_csv"].get(label)
         if ratio is not None:
             out[f"bench_scale.{label}.sgp_ratio"] = f"{ratio:.2f} ×"
