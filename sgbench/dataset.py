@@ -402,7 +402,7 @@ class BuiltDataset:
         # line, rather than pyarrow's multi-line schema dump.
         wanted = load_schema("sample")["required"] if columns is None else list(columns)
         # A leaf path (``options.list.element.code``) is there when its top-level column is.
-        absent = [name for name in wanted if name.split(".")[0] not in present]
+        absent = [name.split(".")[0] for name in wanted if name.split(".")[0] not in present]
         if absent:
             raise InputError(f"{path}: no column {absent[0]!r}; not an sgbench split")
         try:
