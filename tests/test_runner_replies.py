@@ -89,7 +89,9 @@ def lines_of(path: Path) -> list[dict[str, Any]]:
 def run(server: LoopbackChatServer, out: Path, items: list[Prompt], **kw: Any) -> Any:
     kw.setdefault("policy", FAST)
     kw.setdefault("sleep", lambda seconds: None)
-    kw.setdefault("endpoint", Endpoint(base_url=server.url, api_key=KEY, timeout=2.0))
+    kw.setdefault(
+        "endpoint", Endpoint(base_url=server.url, api_key=KEY, timeout=10.0)
+    )  # generous: a loaded CI machine is slow
     kw.setdefault("progress_stream", io.StringIO())
     return run_model(items, out, model="m", template="paper", **kw)
 
