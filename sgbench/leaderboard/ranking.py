@@ -31,7 +31,7 @@ import math
 import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -506,6 +506,40 @@ def submission_folders(folder: Path) -> list[Path]:
     )
 
 
+def _checked_entry(
+    folder: Path, data: Sequence[ScoringData], root: Path, claimed: dict[tuple[str, str], str]
+) -> Entry | Excluded:
+    """The entry of one submission folder, with its checked predictions, or why it is left out.
+
+    A valid submission claims its :func:`entry_key` in ``claimed``; a later one with the same key
+    is a duplicate.
+    """
+    check = check_submission(folder, data, label=folder.name, root=root)
+    if not check.ok:
+        return Excluded(folder.name, check.problems)
+    key = entry_key(check.metadata)
+    if key in claimed:
+        return Excluded(
+            folder.name,
+            (
+                f"{folder.name}/submission.json: model {check.metadata['model']!r} with "
+                f"method {check.metadata['method']!r} is already entered as "
+                f"{claimed[key]!r}; one entry per model and method",
+            ),
+        )
+    claimed[key] = folder.name
+    path = folder / PREDICTIONS_FILE
+    return Entry(folder.name, check.metadata, path, False, check.predictions)
+
+
+def _score_and_release(
+    entry: Entry, data: Sequence[ScoringData], settings: Mapping[str, Any]
+) -> ScoredEntry:
+    """:func:`score_entry`, keeping the entry without its checked predictions (only figures)."""
+    scored = score_entry(entry, data, **settings)
+    return replace(scored, entry=replace(entry, checked={}))
+
+
 def build_leaderboard(
     submissions: str | Path,
     dataset: str | Path,
@@ -532,42 +566,30 @@ def build_leaderboard(
         raise InputError(f"{submissions}: no submission folders (and no --with-baselines)")
     data = load_ranked_splits(dataset, CONFIG)
     primary = data[0]
-    entries: list[Entry] = []
+    settings: dict[str, Any] = {
+        "n_boot": n_boot,
+        "seed": seed,
+        "n_permutations": n_permutations,
+        "resample": resample,
+    }
     excluded: list[Excluded] = []
+    scored: list[ScoredEntry] = []
     claimed: dict[tuple[str, str], str] = {}
     for folder in folders:
-        check = check_submission(folder, data, label=folder.name, root=Path(submissions))
-        if not check.ok:
-            excluded.append(Excluded(folder.name, check.problems))
-            continue
-        key = entry_key(check.metadata)
-        if key in claimed:
-            excluded.append(
-                Excluded(
-                    folder.name,
-                    (
-                        f"{folder.name}/submission.json: model {check.metadata['model']!r} with "
-                        f"method {check.metadata['method']!r} is already entered as "
-                        f"{claimed[key]!r}; one entry per model and method",
-                    ),
-                )
-            )
-            continue
-        claimed[key] = folder.name
-        path = folder / PREDICTIONS_FILE
-        entries.append(Entry(folder.name, check.metadata, path, False, check.predictions))
+        found = _checked_entry(folder, data, Path(submissions), claimed)
+        if isinstance(found, Excluded):
+            excluded.append(found)
+        else:
+            scored.append(_score_and_release(found, data, settings))
+        # Each entry is scored as soon as it is read and only its figures are kept: holding
+        # every entry's prediction arrays at once was the leaderboard's memory peak.
+        del found
     manifest = primary.manifest
-    with tempfile.TemporaryDirectory(prefix="sgbench-baselines-") as scratch:
-        if with_baselines:
+    if with_baselines:
+        with tempfile.TemporaryDirectory(prefix="sgbench-baselines-") as scratch:
             splits = [d.split for d in data]
-            entries += baseline_entries(primary.dataset, Path(scratch), splits, manifest.version)
-        settings: dict[str, Any] = {
-            "n_boot": n_boot,
-            "seed": seed,
-            "n_permutations": n_permutations,
-            "resample": resample,
-        }
-        scored = [score_entry(e, data, **settings) for e in entries]
+            for entry in baseline_entries(primary.dataset, Path(scratch), splits, manifest.version):
+                scored.append(_score_and_release(entry, data, settings))
     rows = rank_entries(scored, primary, **settings)
     attributes = {
         attribute: tuple(values)
