@@ -17,7 +17,8 @@ timings on a shared machine move with the load. ``--before PATH`` also runs anot
 of sgbench (e.g. an older commit) on the same file, each of its runs right after the
 corresponding run of this one, so that both see the same load; the older leaderboard, which
 re-read the dataset for every entry, is not run (``--skip-before``). ``--step NAME`` (repeatable)
-runs only those steps and replaces only their figures in the JSON file, keeping the others; every
+runs only those steps and replaces only their figures in the JSON file, keeping the others (and
+the older checkout's figures, unless another ``--before`` is given); every
 step's figures carry the 1-minute load average when the step started. Usage::
 
     PYTHONPATH=. python benchmarks/bench_scale.py [--runs 3] [--keep DIR] [--before PATH]
@@ -224,11 +225,15 @@ def main() -> None:
             for label in labels:
                 results[label][name] = {**figures(runs[label]), "load_1min": round(load_now, 2)}
                 show(label, name, results[label][name])
+    before = str(args.before) if args.before else None
     if args.step and args.json.is_file():
-        # Keep this checkout's other steps; an older checkout's only if it is the same one.
+        # Keep this checkout's other steps; an older checkout's unless another one was given
+        # (a --step run without --before re-measures only this checkout).
         earlier_report = json.loads(args.json.read_text(encoding="utf-8"))
         earlier = earlier_report["results"]
-        same_before = earlier_report.get("before") == (str(args.before) if args.before else None)
+        same_before = before is None or earlier_report.get("before") == before
+        if before is None:
+            before = earlier_report.get("before")
         keep = [label for label in earlier if label == "after" or same_before]
         results = {
             label: {**(earlier[label] if label in keep else {}), **results.get(label, {})}
@@ -249,7 +254,7 @@ def main() -> None:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "date": time.strftime("%Y-%m-%d"),
         "targets": {name: {"s": s, "mib": m} for name, (s, m) in TARGETS.items()},
-        "before": str(args.before) if args.before else None,
+        "before": before,
         "results": results,
         "build_sgp_over_read_csv": ratios,
     }
