@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from tempfile import mkdtemp
@@ -34,6 +35,7 @@ def write_atomic(path: str | Path, content: str | bytes, *, what: str | None = N
             given); the temporary file is removed and ``path`` is left as it was.
     """
     target = Path(path)
+    check_output_file(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         if isinstance(content, str):
@@ -45,6 +47,23 @@ def write_atomic(path: str | Path, content: str | bytes, *, what: str | None = N
         temporary.unlink(missing_ok=True)
         thing = f" the {what}" if what else ""
         raise InputError(f"{path}: cannot write{thing} ({exc.strerror})") from None
+
+
+def check_output_file(path: Path) -> None:
+    """Refuse an output path that exists and is neither a regular file nor a symlink.
+
+    The final rename would replace a device (``--json /dev/full``, run as root), a FIFO or a
+    socket with a regular file: the rename is atomic, but what it removes is not an output.
+
+    Raises:
+        InputError: ``PATH: not a regular file; choose another path``.
+    """
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
+        raise InputError(f"{path}: not a regular file; choose another path")
 
 
 def sha256_file(path: Path) -> str:

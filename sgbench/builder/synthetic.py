@@ -21,6 +21,7 @@ import pandas as pd
 from sgbench.builder.layouts import LAYOUTS, LayoutName
 from sgbench.catalogue import load_catalogue
 from sgbench.errors import InputError
+from sgbench.files import check_output_file
 
 SYNTHETIC_SEED: Final = 7_2020
 N_RESPONDENTS: Final = 2012
@@ -227,6 +228,7 @@ def write_synthetic_sample(
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".dta", ".sav", ".zip"}:
         raise InputError(f"{path}: unsupported extension; use .csv, .dta, .sav or .zip")
+    check_output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     try:
