@@ -32,11 +32,20 @@ def api_key_from_env(api_key_env: str | None) -> str | None:
     None when it is unset or empty.
 
     Raises:
-        InputError: ``api_key_env`` was given and that variable is not set (or empty).
+        InputError: ``api_key_env`` was given and that variable is not set (or empty), or the
+            key holds a character other than printable ASCII (it goes into an HTTP header,
+            where a newline or a non-ASCII character used to crash the run with a traceback
+            that quoted the key). The message names the variable, never the key.
     """
-    api_key = os.environ.get(api_key_env or DEFAULT_API_KEY_ENV) or None
+    name = api_key_env or DEFAULT_API_KEY_ENV
+    api_key = os.environ.get(name) or None
     if api_key_env is not None and api_key is None:
         raise InputError(f"--api-key-env {api_key_env}: that environment variable is not set")
+    if api_key is not None and not all("!" <= c <= "~" for c in api_key):
+        raise InputError(
+            f"{name}: the API key holds a space, a control or a non-ASCII character "
+            "(a trailing newline?); it is not shown"
+        )
     return api_key
 
 
