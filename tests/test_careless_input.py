@@ -65,6 +65,21 @@ OPTIONS = [(1, "Very important"), (2, "Rather important"), (3, "Not very importa
         ("Answer: 2", 2),
         ("Answer - 2", 2),
         ("answer is: 3", 3),
+        # Unicode minus signs are signs too.
+        ("Answer: \u22122", None),
+        ("answer is \u22123", None),
+        ("Answer: \uff0d1", None),
+        ("I would say \ufe632.", None),
+        ("Answer \u2212 2", 2),
+        # A superscript passes isdigit but not int(); a run of 5,000 digits exceeds int()'s
+        # limit: neither is an option, neither crashes.
+        ("\u00b2", None),
+        ("Answer: \u00b2", None),
+        ("9" * 5000, None),
+        ("Answer: " + "9" * 5000, None),
+        ("I pick " + "1" * 5000 + " or 2", 2),
+        # Decimal digits of other scripts are read as int() reads them.
+        ("Answer: \uff12", 2),
     ],
 )
 def test_parse_keeps_the_sign(response: str, expected: int | None) -> None:

@@ -43,10 +43,16 @@ from sgbench.jsonl import read_lines, response_lines
 from sgbench.scoring.data import load_options
 from sgbench.scoring.predictions import PredictionsError
 
+# Every character a model may write as the minus sign of a number (ASCII, the Unicode MINUS
+# SIGN, the small and fullwidth hyphen-minus): "Answer: \u22122" is -2, never 2.
+_MINUS: Final = "\\-\u2212\ufe63\uff0d"
 # The punctuation after the marker, but never the minus sign of a number: "Answer: -2" is -2.
-_GAP: Final = r"(?:[^\w-]|-(?!\d))*"
+_GAP: Final = rf"(?:[^\w{_MINUS}]|[{_MINUS}](?!\d))*"
 ANSWER_MARKER: Final = re.compile(rf"\banswer\b{_GAP}(?:is\b{_GAP})?", re.IGNORECASE)
-INTEGER: Final = re.compile(r"(?<![\d.-])(\d+)(?!\.?\d)")
+INTEGER: Final = re.compile(rf"(?<![\d.{_MINUS}])(\d+)(?!\.?\d)")
+# Longest digit run read as a number: option codes are small, and int() refuses (raises on)
+# runs of thousands of digits, which a reply may hold.
+_MAX_DIGITS: Final = 9
 _EDGES: Final = " \t\r\n.,;:!?\"'`*()[]{}<>"
 
 Options = Sequence[tuple[int, str]]
@@ -81,11 +87,17 @@ def _normalise(text: str) -> str:
     return " ".join(text.strip(_EDGES).split()).casefold()
 
 
-def _bare_number(text: str, codes: set[int]) -> int | None:
-    stripped = text.strip(_EDGES)
-    if stripped.isdigit() and int(stripped) in codes:
-        return int(stripped)
+def _number(digits: str) -> int | None:
+    """The integer a run of decimal digits writes, or None for anything else (a superscript
+    "²" passes ``isdigit`` but not ``int``) or for a run too long to be an option code."""
+    if digits.isdecimal() and len(digits) <= _MAX_DIGITS:
+        return int(digits)
     return None
+
+
+def _bare_number(text: str, codes: set[int]) -> int | None:
+    value = _number(text.strip(_EDGES))
+    return value if value in codes else None
 
 
 def _bare_label(text: str, options: Options) -> int | None:
@@ -95,7 +107,7 @@ def _bare_label(text: str, options: Options) -> int | None:
 
 
 def _number_in_text(text: str, codes: set[int]) -> int | None:
-    found = {int(m) for m in INTEGER.findall(text)} & codes
+    found = {_number(m) for m in INTEGER.findall(text)} & codes
     return found.pop() if len(found) == 1 else None
 
 
