@@ -290,6 +290,10 @@ BAD_PREDICTION_LINES: list[tuple[str, str]] = [
         json.dumps({"id": _Q2, "answer": 1, "distribution": {"1": 0.5, "2": 0.4}}),
         "distribution sums to 0.9, not 1",
     ),
+    (
+        json.dumps({"id": _Q2, "answer": 1, "distribution": {"1": 1e308, "2": 1e308}}),
+        "distribution sums to inf, not 1",
+    ),
     (json.dumps({"id": _Q2, "answer": 1, "distribution": {}}), "should be non-empty"),
     (json.dumps({"id": _Q2, "answer": 1, "distribution": {"a": 1}}), "'a' does not match"),
     (json.dumps({"id": _Q2, "answer": 1, "response": 5}), "$.response: 5 is not of type"),

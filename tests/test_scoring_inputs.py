@@ -8,6 +8,7 @@ and checks that stderr names the file and the line, that no traceback escapes an
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,10 @@ BAD_LINES = BAD_PREDICTION_LINES
 def test_each_bad_line_is_named(tmp_path: Path, dataset: Path, bad: str, message: str) -> None:
     path = tmp_path / "pred.jsonl"
     path.write_text(f"{GOOD}\n{bad}\n", encoding="utf-8")
-    result, report = run_score(dataset, path)
+    # A numpy warning (overflow on shares of 1e308) would be a second line on stderr.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result, report = run_score(dataset, path)
     (line,) = assert_refused(result, report, [f"{path}: line 2: "])
     assert line.startswith(f"{path}: line 2: ")
     assert message in line
@@ -270,7 +274,10 @@ def test_extreme_values_are_problems_not_crashes(
 ) -> None:
     path = tmp_path / "pred.jsonl"
     path.write_text(f"{GOOD}\n{bad}\n", encoding="utf-8")
-    result, report = run_score(dataset, path)
+    # A numpy warning (overflow on shares of 1e308) would be a second line on stderr.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result, report = run_score(dataset, path)
     (line,) = assert_refused(result, report, [f"{path}: line 2: "])
     assert message in line
 

@@ -460,7 +460,10 @@ def _checked(
     with_dist = rows[has_dist]
     distribution[with_dist] = 0.0
     np.add.at(distribution, (rows[d_rec], d_match.argmax(axis=1)), d_prob)
-    distribution[with_dist] /= distribution[with_dist].sum(axis=1, keepdims=True)
+    # Shares of 1e308 overflow to inf here; such a line is already a problem ("sums to inf")
+    # and its values are discarded, so numpy's warning would only add a second stderr line.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        distribution[with_dist] /= distribution[with_dist].sum(axis=1, keepdims=True)
     has_distribution = np.zeros(n, dtype=bool)
     has_distribution[with_dist] = True
     refused = np.zeros(n, dtype=bool)
