@@ -16,6 +16,9 @@ command handles them itself.
 
 from __future__ import annotations
 
+import errno
+import os
+import sys
 from typing import Any, Final
 
 import click
@@ -46,6 +49,21 @@ def left_out() -> None:
     click.get_current_context().exit(EXIT_LEFT_OUT)
 
 
+_STREAM_ERRORS: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's flush at exit does not fail on
+    the same write again (a second message after the one ``Error:`` line)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real descriptor (a test runner's buffer)
+        pass
+    finally:
+        os.close(devnull)
+
+
 class SgbenchGroup(click.Group):
     """A click group whose commands' library errors and Ctrl-C end with the codes above."""
 
@@ -55,6 +73,13 @@ class SgbenchGroup(click.Group):
             return super().invoke(ctx)
         except SgbenchError as exc:
             raise SgbenchClickError(str(exc)) from None
+        except OSError as exc:
+            # Files are written through sgbench.files, which names them; an OSError with no
+            # file name is a failed write to stdout (`> /dev/full`, a full disk).
+            if exc.filename is not None or exc.errno not in _STREAM_ERRORS:
+                raise
+            _drop_stdout()
+            raise SgbenchClickError(f"cannot write standard output ({exc.strerror})") from None
         except KeyboardInterrupt:
             note = ctx.meta.get(_INTERRUPT_NOTE)
             click.echo(f"\ninterrupted{': ' + note if note else ''}", err=True)
