@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
 
 from sgbench.builder.synthetic import synthetic_csv_bytes, synthetic_sample
@@ -15,16 +16,6 @@ from sgbench.cli import main
 
 def run_build(*args: str) -> Result:
     return CliRunner().invoke(main, ["build", "--quiet", *args])
-
-
-def assert_one_error_line(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def assert_nothing_written(folder: Path) -> None:

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
 
 from sgbench.cli import main
@@ -35,17 +36,6 @@ from sgbench.scoring.parse import parse_response
 
 def invoke(args: list[str]) -> Result:
     return CliRunner().invoke(main, args)
-
-
-def assert_one_error_line(result: Result, *fragments: str) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 # --- parse: a minus sign is never dropped ------------------------------------------------------

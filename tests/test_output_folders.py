@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
 
 from sgbench.cli import main
@@ -92,16 +93,6 @@ def in_tmp(tmp_path: Path) -> Iterator[Path]:
 
 def invoke(args: list[str]) -> Result:
     return CliRunner().invoke(main, args)
-
-
-def assert_one_error_line(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def snapshot(folder: Path) -> dict[str, bytes | str]:

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cli_contract import assert_one_error_line
 from click.testing import CliRunner
 
 from sgbench.cli import main
@@ -226,13 +227,9 @@ def test_no_command_writes_over_its_inputs(
     monkeypatch.chdir(tmp_path)
     before = snapshot(tmp_path)
     args, named = CASES[case]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Error: ")
-    assert "would overwrite the input" in lines[0] or "is also" in lines[0], lines[0]
-    assert f"({named})" in lines[0] or named == "--out", lines[0]
+    line = assert_one_error_line(CliRunner().invoke(main, args))
+    assert "would overwrite the input" in line or "is also" in line, line
+    assert f"({named})" in line or named == "--out", line
     assert snapshot(tmp_path) == before
 
 
