@@ -1,9 +1,10 @@
 """Hostile submission folders: the leaderboard reads nothing outside SUBMISSIONS, publishes
 nothing it should not, and one bad entry fails only itself (`leaderboard` and `validate`).
 
-- a symlinked predictions.jsonl or submission.json leading out of the submission folder, and a
-  submission folder leading out of SUBMISSIONS, are left out unread: the secret they point at
-  appears in no output and no message;
+- a symlinked predictions.jsonl or submission.json leading out of the submission folder, a
+  hard-linked one (another name of the file may lie anywhere), and a submission folder leading
+  out of SUBMISSIONS, are left out unread: the secret they point at appears in no output and no
+  message;
 - a submission.json nested 100 000 levels deep (or a YAML-style bomb of values) is one problem
   of that entry, never a crash of the run;
 - bidirectional controls in submission text are escaped in leaderboard.json and dropped
@@ -136,6 +137,40 @@ def test_validate_reads_nothing_outside_the_folder(
     assert result.exit_code == 2
     assert "a symlink leading outside the submission folder" in result.stderr
     assert SECRET not in result.output
+
+
+@pytest.mark.parametrize("command", ["leaderboard", "validate"])
+@pytest.mark.parametrize("name", ["predictions.jsonl", "submission.json"])
+def test_a_hard_link_is_not_read(command: str, name: str, dataset: Path, tmp_path: Path) -> None:
+    """A hard link shares the secret's inode: no symlink to resolve, so its link count tells."""
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    folder = submit(root, "sneaky")
+    (folder / name).unlink()
+    os.link(secret_file(tmp_path), folder / name)
+    if command == "validate":
+        result = CliRunner().invoke(main, ["validate", str(folder)])
+        assert result.exit_code == 2
+        assert SECRET not in result.output
+    else:
+        result = leaderboard(root, dataset, tmp_path / "out")
+        assert result.exit_code == EXIT_LEFT_OUT, result.output
+        assert SECRET not in everything_written(tmp_path / "out", result)
+    assert f"sneaky/{name}: a hard link" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_hard_link_between_submissions_is_refused_too(dataset: Path, tmp_path: Path) -> None:
+    """Two names for one file cannot be told from a name outside: both entries are left out."""
+    root = tmp_path / "submissions"
+    first = submit(root, "first")
+    second = submit(root, "second", metadata(model="Second"))
+    (second / "predictions.jsonl").unlink()
+    os.link(first / "predictions.jsonl", second / "predictions.jsonl")
+    result = leaderboard(root, dataset, tmp_path / "out")
+    assert result.exit_code == EXIT_LEFT_OUT, result.output
+    assert "first/predictions.jsonl: a hard link" in result.output
+    assert "second/predictions.jsonl: a hard link" in result.output
 
 
 def test_a_symlink_inside_the_folder_is_fine(dataset: Path, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,9 +189,9 @@ def _contained(folder: Path, where: str, root: Path | None) -> list[str]:
     """Problems when reading the folder would leave ``root`` (the submissions folder, when the
     leaderboard checks it) or when one of its files leads out of the folder itself.
 
-    A file a symlink leads to outside is never opened, so nothing of it can be published or
-    quoted in an error message (a symlinked ``predictions.jsonl`` once put a secret token on the
-    leaderboard page).
+    A file a symlink leads to outside is never opened, nor a file with hard links (one of its
+    other names may be outside), so nothing of it can be published or quoted in an error message
+    (a symlinked, then a hard-linked, ``predictions.jsonl`` put a secret token on the page).
     """
     try:
         if root is not None and _escapes(folder, resolve_path(root)):
@@ -200,16 +201,32 @@ def _contained(folder: Path, where: str, root: Path | None) -> list[str]:
         return [f"{where}: a symlink loop; not read"]
     problems: list[str] = []
     for name in (SUBMISSION_FILE, PREDICTIONS_FILE):
-        if not (folder / name).is_symlink():
-            continue
         try:
-            if _escapes(folder / name, own):
+            if (folder / name).is_symlink() and _escapes(folder / name, own):
                 problems.append(
                     f"{where}/{name}: a symlink leading outside the submission folder; not read"
+                )
+            elif _hard_linked(folder / name):
+                problems.append(
+                    f"{where}/{name}: a hard link (the file has other names, which may lie "
+                    "outside the submission folder); not read, copy the file instead"
                 )
         except InputError:
             problems.append(f"{where}/{name}: a symlink loop; not read")
     return problems
+
+
+def _hard_linked(path: Path) -> bool:
+    """``path`` (symlinks followed, they stay inside) is a regular file with more than one name.
+
+    A hard link cannot be told from the file it shares: the other name may be a secret outside
+    SUBMISSIONS, so a file with several names is never opened.
+    """
+    try:
+        info = path.stat()
+    except OSError:  # missing, a loop or unreadable: the reader says which
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_nlink > 1
 
 
 def check_submission(
