@@ -24,6 +24,7 @@ import errno
 import hashlib
 import json
 import math
+import re
 import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -183,9 +184,38 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+"""A ``\\uD800``-``\\uDFFF`` escape: the only way a JSON text (valid UTF-8) can hold a lone
+surrogate, which no UTF-8 writer accepts (a pair is decoded into one character)."""
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The JSON path of the first string (key or value) holding a lone UTF-16 surrogate."""
+    stack: list[tuple[Any, str]] = [(value, "$")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str) and _SURROGATE.search(item):
+            return path
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if _SURROGATE.search(key):
+                    return f"{path} (a key)"
+                stack.append((child, f"{path}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+    return None
+
+
+class _Surrogate(ValueError):
+    pass
+
+
 def loads_strict(line: str | bytes) -> Any:
     """``json.loads`` that refuses ``NaN``, ``Infinity``, numbers overflowing to infinity, a key
-    twice in one object and values nested more than :data:`MAX_DEPTH` levels deep.
+    twice in one object, a lone UTF-16 surrogate (``"\\ud800"``: not a character, it would
+    crash whatever writes the text as UTF-8) and values nested more than :data:`MAX_DEPTH`
+    levels deep.
 
     Raises:
         ValueError: with a short reason.
@@ -200,10 +230,14 @@ def loads_strict(line: str | bytes) -> Any:
         why = out_of_bounds(value)
         if why is not None:
             raise _OutOfBounds(f"JSON {why}")
+        raw = line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
+        where = _lone_surrogate(value) if SURROGATE_ESCAPE.search(raw) else None
+        if where is not None:
+            raise _Surrogate(f"{where}: a lone UTF-16 surrogate escape, not a character")
         return value
     except _OutOfBounds:
         raise
-    except (_NotFinite, _DuplicateKey) as exc:
+    except (_NotFinite, _DuplicateKey, _Surrogate) as exc:
         raise ValueError(f"not valid JSON ({exc})") from None
     except json.JSONDecodeError as exc:
         # A document read whole names its line too; a JSON Lines line is always line 1.

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from sgbench.dataset import MANIFEST_FILE
-from sgbench.errors import InputError
+from sgbench.errors import InputError, shown_name
 from sgbench.leaderboard import SUBMISSION_FILE, SubmissionCheck, validate_submission
 from sgbench.publish import DatasetCheck, check_dataset
 
@@ -45,10 +45,11 @@ class FolderValidation:
         """Which folder was checked, then valid or one line per problem."""
         if self.dataset is not None:
             return self.dataset.render()
+        where = shown_name(str(self.path))
         if self.ok:
-            return f"{self.kind} folder {self.path}: valid"
+            return f"{self.kind} folder {where}: valid"
         return "\n".join(
-            [f"{self.kind} folder {self.path}: {len(self.problems)} problem(s)", *self.problems]
+            [f"{self.kind} folder {where}: {len(self.problems)} problem(s)", *self.problems]
         )
 
 
@@ -58,13 +59,14 @@ def folder_kind(path: Path) -> FolderKind:
     Raises:
         InputError: ``path`` is not a folder, has neither file, or has both.
     """
+    where = shown_name(str(path))
     if not path.is_dir():
-        raise InputError(f"{path}: not a folder")
+        raise InputError(f"{where}: not a folder")
     is_dataset = (path / MANIFEST_FILE).is_file()
     is_submission = (path / SUBMISSION_FILE).is_file()
     if is_dataset and is_submission:
         raise InputError(
-            f"{path}: has both {MANIFEST_FILE} and {SUBMISSION_FILE}; a folder is either a "
+            f"{where}: has both {MANIFEST_FILE} and {SUBMISSION_FILE}; a folder is either a "
             "dataset or a submission"
         )
     if is_dataset:
@@ -72,7 +74,7 @@ def folder_kind(path: Path) -> FolderKind:
     if is_submission:
         return "submission"
     raise InputError(
-        f"{path}: neither a dataset folder (no {MANIFEST_FILE}) nor a submission folder "
+        f"{where}: neither a dataset folder (no {MANIFEST_FILE}) nor a submission folder "
         f"(no {SUBMISSION_FILE})"
     )
 

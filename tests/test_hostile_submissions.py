@@ -294,3 +294,102 @@ def test_a_symlink_loop_is_one_problem(name: str, dataset: Path, tmp_path: Path)
     # validate tells the folder's kind by its submission.json, which a loop does not provide.
     said = {"submission.json": "no submission.json", "predictions.jsonl": "a symlink loop"}
     assert said[name] in validated.stderr
+
+
+NAMES = {
+    "a newline": "evil\nleft out 'honest':",
+    "a terminal escape": "x\x1b]0;pwned\x07\x1b[2J",
+    "a right-to-left override": "cod\u202eexe",
+    "bytes that are not UTF-8": os.fsdecode(b"bad\xff"),
+}
+
+
+@pytest.mark.parametrize("command", ["leaderboard", "validate"])
+@pytest.mark.parametrize("holding", sorted(NAMES))
+def test_a_folder_name_is_shown_escaped(
+    command: str, holding: str, dataset: Path, tmp_path: Path
+) -> None:
+    """A folder name is untrusted text too: a newline forged a line of the report, an escape
+    reached the terminal, and a name that is not UTF-8 crashed the writing of the outputs."""
+    name = NAMES[holding]
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    folder = submit(root, name)
+    if command == "validate":
+        result = CliRunner().invoke(main, ["validate", str(folder)])
+        assert result.exit_code == 2
+    else:
+        result = leaderboard(root, dataset, tmp_path / "out")
+        assert result.exit_code == EXIT_LEFT_OUT, result.output
+        board = json.loads((tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8"))
+        assert board["excluded"][0]["slug"] == repr(name)[1:-1]
+    assert "Traceback" not in result.output
+    assert repr(name)[1:-1] in result.stderr
+    assert not any(char in result.output for char in "\x1b\x07\u202e\udcff")
+    # Every line of the report starts as one of its own lines does.
+    starts = ("wrote ", "left out ", "  ", "submission folder ", "Error: ", str(root))
+    assert all(line.startswith(starts) for line in result.stderr.splitlines()), result.stderr
+
+
+def score_command(path: Path, dataset: Path, tmp_path: Path) -> Result:
+    return CliRunner().invoke(main, ["score", str(path), "--dataset", str(dataset)])
+
+
+def leaderboard_command(path: Path, dataset: Path, tmp_path: Path) -> Result:
+    return leaderboard(path.parent.parent, dataset, tmp_path / "out")
+
+
+def validate_command(path: Path, dataset: Path, tmp_path: Path) -> Result:
+    return CliRunner().invoke(main, ["validate", str(path.parent)])
+
+
+READERS: dict[str, Callable[[Path, Path, Path], Result]] = {
+    "score": score_command,
+    "leaderboard": leaderboard_command,
+    "validate": validate_command,
+}
+
+
+@pytest.mark.parametrize("command", sorted(READERS))
+def test_a_huge_value_is_not_quoted_in_full(command: str, dataset: Path, tmp_path: Path) -> None:
+    """A problem quoting a 2 MB id (predictions) or model name (submission.json) is cut to
+    MAX_MESSAGE characters: it was copied whole into every output and onto stderr."""
+    huge = "x" * 2_000_000
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    folder = submit(root, "huge", metadata(model="y" * 2_000_000))
+    line = json.dumps({"id": huge, "answer": 1}) + "\n"
+    with (folder / "predictions.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(line)
+    result = READERS[command](folder / "predictions.jsonl", dataset, tmp_path)
+    assert result.exit_code in (2, EXIT_LEFT_OUT), result.output
+    assert "Traceback" not in result.output
+    assert "characters] …" in result.stderr
+    written = everything_written(tmp_path / "out", result) if command == "leaderboard" else ""
+    assert len(result.output) + len(written) < 50_000
+
+
+@pytest.mark.parametrize("command", sorted(READERS))
+@pytest.mark.parametrize("where", ["id", "response"])
+def test_a_lone_surrogate_is_a_line_problem(
+    command: str, where: str, dataset: Path, tmp_path: Path
+) -> None:
+    r"""``"\ud800"`` decodes to no character: quoted in a message it crashed the writing of the
+    page. It is refused on its line by the strict reader, and sends the fast (columnar) reader
+    to the strict one."""
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    folder = submit(root, "lone")
+    first, *rest = (folder / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    obj = json.loads(first)
+    if where == "id":
+        obj["id"] = "\ud800"
+    else:
+        obj["response"] = "Answer: 1 \ud800"
+    (folder / "predictions.jsonl").write_text(
+        "\n".join([json.dumps(obj), *rest]) + "\n", encoding="utf-8"
+    )
+    result = READERS[command](folder / "predictions.jsonl", dataset, tmp_path)
+    assert result.exit_code in (2, EXIT_LEFT_OUT), result.output
+    assert "Traceback" not in result.output
+    assert f"line 1: not valid JSON ($.{where}: a lone UTF-16 surrogate" in result.stderr

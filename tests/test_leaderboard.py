@@ -454,8 +454,15 @@ def test_with_baselines_adds_four_entries(dataset: Path, valid_root: Path) -> No
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        (b'{"model": "x",\n "method": }', "submission.json: line 2: not valid JSON"),
+        (
+            b'{"model": "x",\n "method": }',
+            "submission.json: not valid JSON (Expecting value at line 2",
+        ),
         (b'{"model": NaN}', "submission.json: not valid JSON (NaN is not a JSON number)"),
+        # json.loads kept the last of two keys: the name shown was not the one first read.
+        (b'{"model": "x", "model": "y"}', "submission.json: not valid JSON (key 'model' twice"),
+        # A lone surrogate is no character: writing the page as UTF-8 crashed the whole run.
+        (b'{"model": "\\ud800"}', "submission.json: not valid JSON ($.model: a lone UTF-16"),
         (b'{"model": "\xff"}', "submission.json: not UTF-8 text"),
         (b"[]", "submission.json: $: [] is not of type 'object'"),
     ],

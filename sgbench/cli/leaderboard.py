@@ -136,7 +136,7 @@ def leaderboard_command(
     click.echo(f"wrote {written}/", err=True)
     if board.excluded:
         for excluded in board.excluded:
-            click.echo(f"left out {excluded.slug!r}:", err=True)
+            click.echo(f"left out '{excluded.slug}':", err=True)  # already shown_name'd
             for problem in excluded.problems:
                 click.echo(f"  {problem}", err=True)
         left_out()

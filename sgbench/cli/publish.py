@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sgbench.errors import InputError
+from sgbench.errors import InputError, shown_name
 
 
 @click.command()
@@ -81,4 +81,4 @@ def validate(path: Path) -> None:
         click.echo(result.render())
         return
     click.echo(result.render(), err=True)
-    raise InputError(f"{path}: not a valid {result.kind} folder")
+    raise InputError(f"{shown_name(str(path))}: not a valid {result.kind} folder")

@@ -42,7 +42,7 @@ import pandas as pd
 from sgbench import __version__
 from sgbench.baselines import BASELINES, DESCRIPTIONS, run_baselines
 from sgbench.dataset import BuiltDataset
-from sgbench.errors import InputError
+from sgbench.errors import InputError, shown_name
 from sgbench.leaderboard.submission import (
     PREDICTIONS_FILE,
     PRIMARY_SPLIT,
@@ -114,6 +114,8 @@ class Excluded:
     """A submission left out, with every reason."""
 
     slug: str
+    """The folder's name as shown (:func:`sgbench.errors.shown_name`: escaped when it holds a
+    character that is not printable)."""
     problems: tuple[str, ...]
 
 
@@ -516,7 +518,7 @@ def _checked_entry(
     """
     check = check_submission(folder, data, label=folder.name, root=root)
     if not check.ok:
-        return Excluded(folder.name, check.problems)
+        return Excluded(shown_name(folder.name), check.problems)
     key = entry_key(check.metadata)
     if key in claimed:
         return Excluded(

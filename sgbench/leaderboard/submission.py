@@ -16,7 +16,6 @@ policy in :mod:`sgbench.publish`), a SYNTHETIC build is another dataset.
 
 from __future__ import annotations
 
-import json
 import re
 import stat
 from collections.abc import Mapping, Sequence
@@ -25,16 +24,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
-from sgbench.errors import InputError
+from sgbench.errors import InputError, shown_name
 from sgbench.files import resolve_path
-from sgbench.jsonl import (
-    BOM,
-    MAX_DEPTH,
-    out_of_bounds,
-    read_bounded,
-    read_lines,
-    reject_constant,
-)
+from sgbench.jsonl import BOM, loads_strict, read_bounded, read_lines
 from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.predictions import (
@@ -79,10 +71,11 @@ class SubmissionCheck:
 
     def render(self) -> str:
         """``submission folder PATH: valid``, or a count and one line per problem."""
+        where = shown_name(str(self.path))
         if self.ok:
-            return f"submission folder {self.path}: valid"
+            return f"submission folder {where}: valid"
         return "\n".join(
-            [f"submission folder {self.path}: {len(self.problems)} problem(s)", *self.problems]
+            [f"submission folder {where}: {len(self.problems)} problem(s)", *self.problems]
         )
 
 
@@ -114,16 +107,9 @@ def _read_metadata(path: Path, label: str) -> tuple[dict[str, Any], list[str]]:
     except UnicodeDecodeError as exc:
         return {}, [f"{label}: not UTF-8 text (byte {exc.start + 1})"]
     try:
-        obj = json.loads(text, parse_constant=reject_constant)
-    except json.JSONDecodeError as exc:
-        return {}, [f"{label}: line {exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})"]
-    except ValueError as exc:  # NaN, Infinity, or an oversized integer
-        return {}, [f"{label}: not valid JSON ({exc})"]
-    except RecursionError:
-        return {}, [f"{label}: JSON nested more than {MAX_DEPTH} levels deep"]
-    why = out_of_bounds(obj)
-    if why is not None:
-        return {}, [f"{label}: JSON {why}"]
+        obj = loads_strict(text)
+    except ValueError as exc:  # bounds, NaN, a key twice, a lone surrogate, not JSON at all
+        return {}, [f"{label}: {exc}"]
     errors = schema_problems(validator("submission"), obj)
     if errors:
         return {}, [f"{label}: {error}" for error in errors]
@@ -238,13 +224,15 @@ def check_submission(
     """Check a submission folder; ``data``: the ranked splits, already loaded (or None).
 
     ``label`` is how messages name the folder (default: the path as given); the leaderboard uses
-    the slug, so that its outputs do not depend on where the folder lives. Nothing outside the
-    folder is read: a symlinked file leading out of it, or a folder leading out of ``root``
-    (the submissions folder), is a problem and is not opened.
+    the slug, so that its outputs do not depend on where the folder lives. Either is shown
+    through :func:`~sgbench.errors.shown_name` (a folder name may hold a newline or an escape).
+    Nothing outside the folder is read: a symlinked file leading out of it, a hard-linked file,
+    or a folder leading out of ``root`` (the submissions folder), is a problem and is not
+    opened.
     """
     # The folder's own name (a symlink keeps its name); "." and ".." name their target.
     name = folder.name if folder.name not in ("", "..") else folder.resolve().name
-    where = str(folder) if label is None else label
+    where = shown_name(str(folder) if label is None else label)
     if not folder.is_dir():
         return SubmissionCheck(folder, name, (f"{where}: not a folder",))
     escapes = _contained(folder, where, root)

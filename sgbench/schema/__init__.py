@@ -23,6 +23,8 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from sgbench.errors import bounded
+
 SCHEMA_SUFFIX: Final = ".schema.json"
 
 
@@ -88,9 +90,10 @@ def validator(name: str) -> Validator:
 
 
 def schema_problems(schema: Validator, instance: Any) -> list[str]:
-    """Every error of ``instance`` as ``JSON_PATH: message``, sorted by path, then message."""
+    """Every error of ``instance`` as ``JSON_PATH: message``, sorted by path, then message, each
+    :func:`~sgbench.errors.bounded` (a message quotes the value it is about)."""
     errors = sorted(schema.iter_errors(instance), key=lambda e: (e.json_path, e.message))
-    return [f"{e.json_path}: {e.message}" for e in errors]
+    return [bounded(f"{e.json_path}: {e.message}") for e in errors]
 
 
 __all__ = [

@@ -23,8 +23,15 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from sgbench.errors import InputError
-from sgbench.jsonl import Line, distinct_ids, json_values, read_bytes, split_lines
+from sgbench.errors import InputError, bounded
+from sgbench.jsonl import (
+    SURROGATE_ESCAPE,
+    Line,
+    distinct_ids,
+    json_values,
+    read_bytes,
+    split_lines,
+)
 from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import (
     DISTRIBUTION_TOLERANCE,
@@ -65,7 +72,7 @@ class PredictionsError(InputError):
     def __init__(self, path: str, problems: Sequence[tuple[int, str]]) -> None:
         self.path = path
         self.problems: tuple[tuple[int, str], ...] = tuple(sorted(problems, key=lambda p: p[0]))
-        shown = [f"{path}: line {line}: {message}" for line, message in self.problems]
+        shown = [bounded(f"{path}: line {line}: {message}") for line, message in self.problems]
         lines = shown[:MAX_PROBLEMS]
         if len(shown) > MAX_PROBLEMS:
             lines.append(
@@ -278,6 +285,8 @@ def _columnar_records(raw: bytes, data: ScoringData) -> _Records | None:
 
     buffer = np.frombuffer(raw, dtype=np.uint8)
     if b"null" in raw or np.isin(buffer[buffer < 32], _CONTROL_BYTES).any():
+        return None
+    if SURROGATE_ESCAPE.search(raw):  # the strict reader refuses a lone one
         return None
     try:
         raw.decode("utf-8")
