@@ -234,10 +234,12 @@ def limit_figures() -> dict[str, str]:
     """The bounds on untrusted input (docs/errors.md), read from the constants that enforce them."""
     from sgbench.builder.harmonise import WEIGHT_RANGE
     from sgbench.builder.reader import MAX_EXTRACTED, MAX_RATIO
+    from sgbench.errors import MAX_MESSAGE
     from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 
     return {
         "limits.json_depth": _n(MAX_DEPTH),
+        "limits.message_chars": _n(MAX_MESSAGE),
         "limits.json_values": _n(MAX_VALUES),
         "limits.json_file_mib": _n(MAX_FILE_BYTES >> 20),
         "limits.zip_member_gib": _n(MAX_EXTRACTED >> 30),

@@ -242,6 +242,8 @@ def test_bidirectional_controls_are_escaped_or_dropped(dataset: Path, tmp_path: 
         ("  honest ", True),
         ("HON\u200bEST", True),
         ("Ｈｏｎｅｓｔ", True),  # fullwidth letters, the same under NFKC
+        ("Honest\u3164", True),  # a Hangul filler: a letter that shows nothing
+        ("Hon\ufe0fest", True),  # a variation selector
         ("Honest 2", False),
     ],
 )
@@ -393,3 +395,69 @@ def test_a_lone_surrogate_is_a_line_problem(
     assert result.exit_code in (2, EXIT_LEFT_OUT), result.output
     assert "Traceback" not in result.output
     assert f"line 1: not valid JSON ($.{where}: a lone UTF-16 surrogate" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["leaderboard", "validate"])
+@pytest.mark.parametrize(
+    ("model", "problem"),
+    [
+        ("   ", "shows nothing"),
+        ("\u200b\u2060", "shows nothing"),
+        ("\u202e\u3164", "shows nothing"),
+        ("H\u043enest", "mixes Cyrillic and Latin letters in one word"),
+        ("Hon\u03b5st", "mixes Greek and Latin letters in one word"),
+    ],
+)
+def test_a_model_name_a_reader_cannot_tell_is_refused(
+    command: str, model: str, problem: str, dataset: Path, tmp_path: Path
+) -> None:
+    """A name showing nothing is a blank row; one mixing scripts in a word ('Honest' with a
+    Cyrillic 'о') shows as another entry's name while comparing unequal to it."""
+    root = tmp_path / "submissions"
+    submit(root, "honest", metadata(model="Honest"))
+    folder = submit(root, "spoof", metadata(model=model))
+    if command == "validate":
+        result = CliRunner().invoke(main, ["validate", str(folder)])
+        assert result.exit_code == 2
+    else:
+        result = leaderboard(root, dataset, tmp_path / "out")
+        assert result.exit_code == EXIT_LEFT_OUT, result.output
+    assert f"spoof/submission.json: $.model: {model!r} {problem}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "model", ["Llama-3 Яндекс", "GPT-α", "ChatGLM 智谱", "日本語モデル", "Café"]
+)
+def test_words_in_different_scripts_are_fine(model: str, dataset: Path, tmp_path: Path) -> None:
+    root = tmp_path / "submissions"
+    folder = submit(root, "mixed", metadata(model=model))
+    assert CliRunner().invoke(main, ["validate", str(folder)]).exit_code == 0
+
+
+def test_a_submission_cannot_pass_for_a_built_in_baseline(dataset: Path, tmp_path: Path) -> None:
+    """With --with-baselines, a submission named as a baseline would be a second row that looks
+    the same; the baseline claims its name first."""
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    submit(
+        root, "fake", metadata(model="Random Baseline", method="baseline", organisation="sgbench")
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "leaderboard",
+            str(root),
+            "--dataset",
+            str(dataset),
+            "--bootstrap",
+            "0",
+            "--with-baselines",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == EXIT_LEFT_OUT, result.output
+    assert "is already entered as 'baseline:random'" in result.stderr
+    board = json.loads((tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8"))
+    assert "fake" not in [row["slug"] for row in board["entries"]]
+    assert "baseline:random" in [row["slug"] for row in board["entries"]]

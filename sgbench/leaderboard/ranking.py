@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 import tempfile
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -40,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sgbench import __version__
-from sgbench.baselines import BASELINES, DESCRIPTIONS, run_baselines
+from sgbench.baselines import BASELINES, DESCRIPTIONS, BaselineName, run_baselines
 from sgbench.dataset import BuiltDataset
 from sgbench.errors import InputError, shown_name
 from sgbench.leaderboard.submission import (
@@ -48,6 +47,7 @@ from sgbench.leaderboard.submission import (
     PRIMARY_SPLIT,
     check_submission,
     load_ranked_splits,
+    shown_model,
 )
 from sgbench.scoring import score
 from sgbench.scoring.bootstrap import (
@@ -468,30 +468,32 @@ def baseline_entries(
         path = folder / f"{name}.jsonl"
         text = "".join(r.to_jsonl() for r in results if r.name == name)
         path.write_text(text, encoding="utf-8")
-        metadata = {
-            "model": f"{name} baseline",
-            "method": "baseline",
-            "organisation": "sgbench",
-            "url": None,
-            "dataset_version": version,
-            "date": None,
-            "notes": f"sgbench's {name} baseline, from the train split only: {DESCRIPTIONS[name]}"
-            + (f" (seed {BASELINE_SEED})" if name == "random" else ""),
-        }
+        metadata = baseline_metadata(name, version)
         entries.append(Entry(BASELINE_PREFIX + name, metadata, path, baseline=True))
     return entries
 
 
+def baseline_metadata(name: BaselineName, version: str) -> dict[str, Any]:
+    """The ``submission.json`` sgbench makes up for its baseline ``name``."""
+    return {
+        "model": f"{name} baseline",
+        "method": "baseline",
+        "organisation": "sgbench",
+        "url": None,
+        "dataset_version": version,
+        "date": None,
+        "notes": f"sgbench's {name} baseline, from the train split only: {DESCRIPTIONS[name]}"
+        + (f" (seed {BASELINE_SEED})" if name == "random" else ""),
+    }
+
+
 def entry_key(metadata: Mapping[str, Any]) -> tuple[str, str]:
     """What makes an entry distinct: its model and method. A second submission with the same key
-    is left out as a duplicate (the first by folder name stays), so one system is never ranked
-    twice, while a model fine-tuned and zero-shot are two. Names that display alike are alike:
-    compared in NFKC, case-folded, without format or control characters (bidirectional controls,
-    zero-width spaces) and with runs of spaces as one."""
-    shown = unicodedata.normalize("NFKC", str(metadata.get("model", "")))
-    visible = "".join(c for c in shown if unicodedata.category(c) not in ("Cf", "Cc"))
-    model = " ".join(visible.casefold().split())
-    return model, str(metadata.get("method", ""))
+    is left out as a duplicate (the first by folder name stays; a built-in baseline comes
+    first), so one system is never ranked twice, while a model fine-tuned and zero-shot are two.
+    Names that display alike are alike (:func:`~sgbench.leaderboard.submission.shown_model`:
+    NFKC, case-folded, without invisible characters, runs of spaces as one)."""
+    return shown_model(metadata.get("model", "")), str(metadata.get("method", ""))
 
 
 def submission_folders(folder: Path) -> list[Path]:
@@ -576,7 +578,12 @@ def build_leaderboard(
     }
     excluded: list[Excluded] = []
     scored: list[ScoredEntry] = []
-    claimed: dict[tuple[str, str], str] = {}
+    # The built-in baselines claim their names first: a submission calling itself
+    # "random baseline" (method baseline) would show as a second, indistinguishable row.
+    claimed: dict[tuple[str, str], str] = {
+        entry_key(baseline_metadata(name, "")): BASELINE_PREFIX + name
+        for name in (BASELINES if with_baselines else ())
+    }
     for folder in folders:
         found = _checked_entry(folder, data, Path(submissions), claimed)
         if isinstance(found, Excluded):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import stat
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,73 @@ class SubmissionCheck:
         )
 
 
+_IGNORABLE: Final = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+"""Unicode's Default_Ignorable_Code_Point characters: they show nothing (zero-width spaces,
+joiners, bidirectional controls, variation selectors, the Hangul fillers, tags)."""
+
+_CJK: Final = frozenset({"CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO"})
+"""Scripts written together in one word (Japanese and Korean mix them with Han)."""
+
+
+def shown_model(name: object) -> str:
+    """A model name as a reader tells it from another: Unicode NFKC (so fullwidth and
+    mathematical letters are plain ones), case-folded, without the characters that show
+    nothing (:data:`_IGNORABLE`, format and control characters), runs of spaces as one."""
+    shown = _IGNORABLE.sub("", unicodedata.normalize("NFKC", str(name)))
+    visible = "".join(c for c in shown if unicodedata.category(c) not in ("Cf", "Cc"))
+    return " ".join(visible.casefold().split())
+
+
+def _script(char: str) -> str | None:
+    """The script of a letter, from its Unicode name (``CYRILLIC SMALL LETTER O``), or None for
+    a character that belongs to no one script (digits, marks, punctuation, modifier letters)."""
+    if unicodedata.category(char) not in ("Lu", "Ll", "Lt", "Lo"):
+        return None
+    script = unicodedata.name(char, "").split(" ")[0]
+    return "CJK" if script in _CJK else script
+
+
+def mixed_scripts(name: str) -> tuple[str, str] | None:
+    """The first two scripts found together in one run of letters of ``name`` (NFKC), or None.
+
+    A word mixing Latin with Cyrillic or Greek letters is how a name passes for another while
+    comparing unequal ('Gооd' with Cyrillic 'о'); words in different scripts are fine.
+    """
+    run: set[str] = set()
+    for char in _IGNORABLE.sub("", unicodedata.normalize("NFKC", name)):
+        if unicodedata.category(char).startswith("M"):
+            continue  # a combining mark belongs to the letter before it
+        script = _script(char)
+        if script is None:
+            run = set()
+            continue
+        run.add(script)
+        if len(run) > 1:
+            first, second = sorted(run)
+            return first, second
+    return None
+
+
+def _model_problems(model: str, label: str) -> list[str]:
+    """Problems of a ``model`` name a reader could not tell from another, or could not see."""
+    if not shown_model(model):
+        return [
+            f"{label}: $.model: {model!r} shows nothing (only spaces, control or invisible "
+            "characters)"
+        ]
+    mixed = mixed_scripts(model)
+    if mixed is not None:
+        return [
+            f"{label}: $.model: {model!r} mixes {mixed[0].title()} and {mixed[1].title()} "
+            "letters in one word, as names passing for another do; write each word in one script"
+        ]
+    return []
+
+
 def version_mismatch(submitted: str, dataset: str) -> str | None:
     """Why a submission's ``dataset_version`` cannot be ranked on ``dataset``, or None.
 
@@ -113,7 +181,8 @@ def _read_metadata(path: Path, label: str) -> tuple[dict[str, Any], list[str]]:
     errors = schema_problems(validator("submission"), obj)
     if errors:
         return {}, [f"{label}: {error}" for error in errors]
-    return dict(obj), []
+    names = _model_problems(obj["model"], label)
+    return ({}, names) if names else (dict(obj), [])
 
 
 def _structural_problems(path: Path) -> list[tuple[int, str]]:
