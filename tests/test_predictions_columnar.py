@@ -115,6 +115,10 @@ def test_one_line_among_good_ones(
         b"\n \n",
         "\n".join(GOOD).encode() + b"\n\xff\n",
         "\n".join(GOOD).encode() + b"\x0c\n",
+        # The tail of a sparse file: NUL bytes (their check once widened the file to int64).
+        "\n".join(GOOD).encode() + b"\n" + b"\x00" * 4096 + b"\n",
+        # A lone surrogate escape, which the strict reader refuses on its line.
+        "\n".join(GOOD).encode() + b'\n{"id": "\\ud800", "answer": 1}\n',
     ],
 )
 def test_whole_files(
