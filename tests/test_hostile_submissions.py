@@ -461,3 +461,16 @@ def test_a_submission_cannot_pass_for_a_built_in_baseline(dataset: Path, tmp_pat
     board = json.loads((tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8"))
     assert "fake" not in [row["slug"] for row in board["entries"]]
     assert "baseline:random" in [row["slug"] for row in board["entries"]]
+
+
+@pytest.mark.parametrize("target", ["missing", "loop"])
+def test_a_submission_symlink_leading_nowhere_is_reported(
+    target: str, dataset: Path, tmp_path: Path
+) -> None:
+    """A symlinked submission whose target is gone (or a loop) was dropped unseen, exit 0."""
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    (root / "gone").symlink_to("gone" if target == "loop" else tmp_path / "missing")
+    result = leaderboard(root, dataset, tmp_path / "out")
+    assert result.exit_code == EXIT_LEFT_OUT, result.output
+    assert "gone: a symlink leading nowhere (a missing target or a loop)" in result.stderr

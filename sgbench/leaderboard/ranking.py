@@ -497,7 +497,10 @@ def entry_key(metadata: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def submission_folders(folder: Path) -> list[Path]:
-    """The submission folders of ``folder``: every sub-folder not starting with ``.``, by name.
+    """The submission folders of ``folder``: every sub-folder not starting with ``.``, by name,
+    and every symlink leading nowhere (a missing target or a loop), which
+    :func:`~sgbench.leaderboard.submission.check_submission` reports instead of it vanishing
+    from the board unseen.
 
     Raises:
         InputError: ``folder`` is not a folder.
@@ -505,7 +508,11 @@ def submission_folders(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder of submissions")
     return sorted(
-        (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        (
+            p
+            for p in folder.iterdir()
+            if (p.is_dir() or (p.is_symlink() and not p.exists())) and not p.name.startswith(".")
+        ),
         key=lambda p: p.name,
     )
 

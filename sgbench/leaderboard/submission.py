@@ -302,6 +302,10 @@ def check_submission(
     # The folder's own name (a symlink keeps its name); "." and ".." name their target.
     name = folder.name if folder.name not in ("", "..") else folder.resolve().name
     where = shown_name(str(folder) if label is None else label)
+    if folder.is_symlink() and not folder.exists():
+        return SubmissionCheck(
+            folder, name, (f"{where}: a symlink leading nowhere (a missing target or a loop)",)
+        )
     if not folder.is_dir():
         return SubmissionCheck(folder, name, (f"{where}: not a folder",))
     escapes = _contained(folder, where, root)
