@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from sgbench.errors import InputError
+from sgbench.errors import InputError, bounded
 from sgbench.jsonl import read_json_file
 
 if TYPE_CHECKING:
@@ -471,7 +471,8 @@ def resolve_dataset(dataset: str | Path) -> Path:
     except Exception as exc:  # pragma: no cover - the hub client raises many types
         raise InputError(
             f"{dataset}: no such folder, and fetching it from the Hugging Face Hub failed "
-            f"({type(exc).__name__}: {exc})"
+            # The hub client's messages run over several lines: the error is one.
+            f"({type(exc).__name__}: {bounded(' '.join(str(exc).split()))})"
         ) from None
     return Path(local)  # pragma: no cover
 

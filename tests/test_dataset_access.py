@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_contract import assert_one_error_line
 from click.testing import CliRunner
 from scoring_fixtures import HAND_PREDICTIONS, hand_rows, write_hand_dataset, write_jsonl
 
@@ -158,3 +159,18 @@ def test_pure_score_is_what_score_predictions_reports(dataset: Path, tmp_path: P
     data = load_scoring_data(open_dataset(dataset), "default", "test_ood")
     direct = score(data, read_predictions(predictions, data), n_boot=200, seed=3)
     assert direct.to_json() == score_predictions(predictions, dataset, n_boot=200, seed=3).to_json()
+
+
+def test_a_failed_hub_fetch_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo shaped like a Hub id (`--dataset ds/ds`) is fetched; the hub client's error text
+    runs over several lines, and the error must stay one."""
+    huggingface_hub = pytest.importorskip("huggingface_hub")
+
+    def offline(**_: Any) -> str:
+        raise OSError("Got: ConnectError\nAn error happened while trying to locate the files.")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", offline)
+    monkeypatch.chdir(tmp_path)
+    write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
+    result = CliRunner().invoke(main, ["score", "p.jsonl", "--dataset", "nowhere/ds"])
+    assert_one_error_line(result, "nowhere/ds: no such folder", "ConnectError An error happened")
