@@ -18,6 +18,7 @@ from sgbench.cli.options import (
     split_option,
 )
 from sgbench.dataset import evaluation_split
+from sgbench.errors import shown_name
 
 
 def _baselines() -> Sequence[str]:
@@ -133,7 +134,7 @@ def leaderboard_command(
     )
     written = write_leaderboard(board, out_dir)
     click.echo(render_text(board))
-    click.echo(f"wrote {written}/", err=True)
+    click.echo(f"wrote {shown_name(str(written))}/", err=True)
     if board.excluded:
         for excluded in board.excluded:
             click.echo(f"left out '{excluded.slug}':", err=True)  # already shown_name'd
