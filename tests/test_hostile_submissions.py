@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner, Result
 from scoring_fixtures import FOUR_POINT, make_row, write_dataset
 
+import sgbench.leaderboard.submission as submission_module
 from sgbench.cli import EXIT_LEFT_OUT, main
 
 SECRET = "sk-TOP-SECRET-token-0123456789"
@@ -474,3 +475,43 @@ def test_a_submission_symlink_leading_nowhere_is_reported(
     result = leaderboard(root, dataset, tmp_path / "out")
     assert result.exit_code == EXIT_LEFT_OUT, result.output
     assert "gone: a symlink leading nowhere (a missing target or a loop)" in result.stderr
+
+
+@pytest.mark.parametrize("kernel_path", [True, False], ids=["proc", "inode only"])
+@pytest.mark.parametrize("command", ["leaderboard", "validate"])
+@pytest.mark.parametrize("name", ["predictions.jsonl", "submission.json"])
+def test_a_symlink_swapped_in_after_the_check_is_not_read(
+    command: str,
+    name: str,
+    kernel_path: bool,
+    dataset: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Someone writing the submission folder while the leaderboard runs swaps a symlink to the
+    secret in between the check of the path and its opening (a real race published the secret
+    in 6 of 15 runs): what was opened is judged, not the path checked before."""
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    folder = submit(root, "racer")
+    secret = secret_file(tmp_path)
+    real_open = os.open
+
+    def swap_then_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path) == folder / name and not (folder / name).is_symlink():
+            (folder / name).unlink()
+            (folder / name).symlink_to(secret)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", swap_then_open)
+    if not kernel_path:  # no /proc: the opened inode must be the one the path resolved to
+        monkeypatch.setattr(submission_module, "_opened_path", lambda fd: None)
+    if command == "validate":
+        result = CliRunner().invoke(main, ["validate", str(folder)])
+        assert result.exit_code == 2
+        assert SECRET not in result.output
+    else:
+        result = leaderboard(root, dataset, tmp_path / "out")
+        assert result.exit_code == EXIT_LEFT_OUT, result.output
+        assert SECRET not in everything_written(tmp_path / "out", result)
+    assert f"racer/{name}: a symlink leading outside the submission folder" in result.stderr

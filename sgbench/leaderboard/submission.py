@@ -16,6 +16,9 @@ policy in :mod:`sgbench.publish`), a SYNTHETIC build is another dataset.
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
 import re
 import stat
 import unicodedata
@@ -27,14 +30,14 @@ from typing import Any, Final
 from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import InputError, shown_name
 from sgbench.files import resolve_path
-from sgbench.jsonl import BOM, loads_strict, read_bounded, read_lines
+from sgbench.jsonl import BOM, MAX_FILE_BYTES, loads_strict, split_lines
 from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.predictions import (
     Predictions,
     PredictionsError,
     prediction_lines,
-    read_predictions,
+    predictions_from_bytes,
 )
 
 SUBMISSION_FILE: Final = "submission.json"
@@ -162,16 +165,85 @@ def version_mismatch(submitted: str, dataset: str) -> str | None:
     return None
 
 
-def _read_metadata(path: Path, label: str) -> tuple[dict[str, Any], list[str]]:
-    """``submission.json`` and its problems (each ``LABEL: ...``)."""
+_OUTSIDE: Final = "a symlink leading outside the submission folder; not read"
+_HARD_LINK: Final = (
+    "a hard link (the file has other names, which may lie outside the submission folder); not "
+    "read, copy the file instead"
+)
+
+
+class _Refused(Exception):
+    """A submission file that may not be read; the message says why (one of the reasons
+    above)."""
+
+
+def _opened_path(fd: int) -> Path | None:
+    """The real path of the file open as ``fd``, from the kernel (Linux), or None."""
     try:
-        text = read_bounded(path).removeprefix(BOM).decode("utf-8")
+        return Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        return None
+
+
+def _read_inside(path: Path, own: Path, limit: int | None = None) -> bytes:
+    """The bytes of ``path``, opened once and judged by what was opened: a regular file with one
+    name, lying inside the resolved folder ``own``.
+
+    Checking the path first and opening it afterwards left a window: a symlink swapped in
+    between (by someone who can write the submission folder while the leaderboard runs) was
+    followed, and published a secret in 6 of 15 runs. The open file's real path comes from the
+    kernel where it can tell (``/proc/self/fd``); elsewhere its inode must be the one the path
+    resolved to just before.
+
+    Raises:
+        FileNotFoundError, IsADirectoryError, OSError: missing, a folder, not a regular file
+            (``strerror``), larger than ``limit`` bytes, or unreadable.
+        _Refused: a hard link, or a file outside ``own``.
+    """
+    before = resolve_path(path)
+    if own not in before.parents:
+        raise _Refused(_OUTSIDE)
+    expected = before.stat()
+    if not (stat.S_ISREG(expected.st_mode) or stat.S_ISDIR(expected.st_mode)):
+        # A FIFO, device or socket is not even opened (opening a device can act on it).
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if info.st_nlink > 1:
+            raise _Refused(_HARD_LINK)
+        real = _opened_path(fd)
+        if (info.st_dev, info.st_ino) != (expected.st_dev, expected.st_ino) or (
+            real is not None and own not in real.parents
+        ):
+            raise _Refused(_OUTSIDE)
+        if limit is not None and info.st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
+def _read_metadata(path: Path, label: str, own: Path) -> tuple[dict[str, Any], list[str]]:
+    """``submission.json`` (in the resolved folder ``own``) and its problems (``LABEL: ...``)."""
+    try:
+        text = _read_inside(path, own, MAX_FILE_BYTES).removeprefix(BOM).decode("utf-8")
     except FileNotFoundError:
         return {}, [f"{label}: missing"]
     except IsADirectoryError:
         return {}, [f"{label}: not a file"]
+    except _Refused as exc:
+        return {}, [f"{label}: {exc}"]
     except OSError as exc:
         return {}, [f"{label}: cannot be read ({exc.strerror})"]
+    except InputError:
+        return {}, [f"{label}: a symlink loop; not read"]
     except UnicodeDecodeError as exc:
         return {}, [f"{label}: not UTF-8 text (byte {exc.start + 1})"]
     try:
@@ -185,21 +257,16 @@ def _read_metadata(path: Path, label: str) -> tuple[dict[str, Any], list[str]]:
     return ({}, names) if names else (dict(obj), [])
 
 
-def _structural_problems(path: Path) -> list[tuple[int, str]]:
+def _structural_problems(label: str, raw: bytes) -> list[tuple[int, str]]:
     """Line problems of a predictions file checked without a dataset: JSON, schema, duplicates.
 
     Raises:
-        InputError: the file is missing, not a file, unreadable or empty.
+        InputError: the file has no non-blank line.
     """
-    lines, problems, _ = read_lines(path)
+    lines, problems = split_lines(label, raw)
     for _ in prediction_lines(lines, problems):
         pass  # the lines are only checked; their problems are what is wanted
     return problems
-
-
-def _relabel(message: str, path: Path, label: str) -> str:
-    """An error message about ``path`` that names it ``label`` instead."""
-    return label + message[len(str(path)) :] if message.startswith(str(path)) else message
 
 
 def _line_problems(label: str, problems: Sequence[tuple[int, str]]) -> list[str]:
@@ -207,27 +274,49 @@ def _line_problems(label: str, problems: Sequence[tuple[int, str]]) -> list[str]
     return str(PredictionsError(label, problems)).splitlines()
 
 
+def _read_predictions_file(path: Path, label: str, own: Path) -> tuple[bytes, str] | str:
+    """The bytes of ``predictions.jsonl`` (without a byte-order mark) and the sha256 of the
+    file, or its one problem."""
+    try:
+        raw = _read_inside(path, own)
+    except FileNotFoundError:
+        return f"{label}: no such file"
+    except IsADirectoryError:
+        return f"{label}: not a file"
+    except _Refused as exc:
+        return f"{label}: {exc}"
+    except OSError as exc:
+        return f"{label}: cannot be read ({exc.strerror})"
+    except InputError:
+        return f"{label}: a symlink loop; not read"
+    return raw.removeprefix(BOM), hashlib.sha256(raw).hexdigest()
+
+
 def _prediction_problems(
-    path: Path, label: str, data: Sequence[ScoringData] | None
+    path: Path, label: str, data: Sequence[ScoringData] | None, own: Path
 ) -> tuple[list[str], dict[str, Predictions]]:
-    """Problems of ``predictions.jsonl``, and the predictions read for each split of ``data``."""
+    """Problems of ``predictions.jsonl``, and the predictions read for each split of ``data``;
+    the file is read once (:func:`_read_inside`) and every check works on those bytes."""
+    read = _read_predictions_file(path, label, own)
+    if isinstance(read, str):
+        return [read], {}
+    raw, sha256 = read
     if data is None:
         try:
-            return _line_problems(label, _structural_problems(path)), {}
+            return _line_problems(label, _structural_problems(label, raw)), {}
         except InputError as exc:
-            return [_relabel(str(exc), path, label)], {}
+            return [str(exc)], {}
     line_problems: set[tuple[int, str]] = set()
     file_problems: list[str] = []
     checked: dict[str, Predictions] = {}
     for split_data in data:
         try:
-            checked[split_data.split] = read_predictions(path, split_data)
+            checked[split_data.split] = predictions_from_bytes(label, raw, sha256, split_data)
         except PredictionsError as exc:
             line_problems.update(exc.problems)
         except InputError as exc:
-            message = _relabel(str(exc), path, label)
-            if message not in file_problems:
-                file_problems.append(message)
+            if str(exc) not in file_problems:
+                file_problems.append(str(exc))
     problems = file_problems + (
         _line_problems(label, sorted(line_problems)) if line_problems else []
     )
@@ -258,14 +347,9 @@ def _contained(folder: Path, where: str, root: Path | None) -> list[str]:
     for name in (SUBMISSION_FILE, PREDICTIONS_FILE):
         try:
             if (folder / name).is_symlink() and _escapes(folder / name, own):
-                problems.append(
-                    f"{where}/{name}: a symlink leading outside the submission folder; not read"
-                )
+                problems.append(f"{where}/{name}: {_OUTSIDE}")
             elif _hard_linked(folder / name):
-                problems.append(
-                    f"{where}/{name}: a hard link (the file has other names, which may lie "
-                    "outside the submission folder); not read, copy the file instead"
-                )
+                problems.append(f"{where}/{name}: {_HARD_LINK}")
         except InputError:
             problems.append(f"{where}/{name}: a symlink loop; not read")
     return problems
@@ -317,11 +401,14 @@ def check_submission(
             f"{where}: folder name {name!r} is not a slug (lowercase letters, digits, '.', '_' "
             "and '-' only)"
         )
-    metadata, meta_problems = _read_metadata(folder / SUBMISSION_FILE, f"{where}/{SUBMISSION_FILE}")
+    own = resolve_path(folder)
+    metadata, meta_problems = _read_metadata(
+        folder / SUBMISSION_FILE, f"{where}/{SUBMISSION_FILE}", own
+    )
     problems += meta_problems
     predictions_label = f"{where}/{PREDICTIONS_FILE}"
     prediction_problems, checked = _prediction_problems(
-        folder / PREDICTIONS_FILE, predictions_label, data
+        folder / PREDICTIONS_FILE, predictions_label, data, own
     )
     problems += prediction_problems
     primary = checked.get(PRIMARY_SPLIT)

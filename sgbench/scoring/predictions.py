@@ -403,8 +403,20 @@ def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = Fals
         InputError: the file is missing, unreadable or empty; or ``strict`` and some sample of
             the split has no prediction.
     """
-    name = str(path)
     raw, sha256 = read_bytes(path)
+    return predictions_from_bytes(str(path), raw, sha256, data, strict=strict)
+
+
+def predictions_from_bytes(
+    name: str, raw: bytes, sha256: str, data: ScoringData, *, strict: bool = False
+) -> Predictions:
+    """:func:`read_predictions` of a file already read: ``raw`` (its byte-order mark dropped)
+    and the sha256 of the file; ``name`` names it in messages. For a reader that opens the file
+    itself and checks what it opened (the leaderboard, :mod:`sgbench.leaderboard.submission`).
+
+    Raises:
+        PredictionsError, InputError: as :func:`read_predictions`.
+    """
     fast = _columnar_records(raw, data) if COLUMNAR else None
     if fast is not None:
         predictions, problems = _checked(fast, data)
