@@ -12,6 +12,7 @@ whole folder and replaces only sgbench's own earlier output (the builder's
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -26,27 +27,51 @@ from sgbench.errors import InputError
 from sgbench.jsonl import loads_strict
 
 
-def write_atomic(path: str | Path, content: str | bytes, *, what: str | None = None) -> None:
-    """Write ``content`` (text as UTF-8, or bytes) to ``path`` through a temporary file
-    ``.<name>.<pid>.tmp`` in the same folder and a rename.
+def write_atomic(
+    path: str | Path,
+    content: str | bytes | Callable[[Path], object],
+    *,
+    what: str | None = None,
+    parents: bool = False,
+) -> None:
+    """Write ``content`` (text as UTF-8, bytes, or a function that writes the file at the path
+    it is given, for libraries that write only to a path) to ``path`` through a temporary file
+    ``.<name>.<pid>.tmp`` in the same folder and a rename; with ``parents``, missing parent
+    folders are created first.
 
     Raises:
         InputError: ``PATH: cannot write (REASON)`` (``cannot write the WHAT`` when ``what`` is
-            given); the temporary file is removed and ``path`` is left as it was.
+            given), for an unwritable or missing folder, a parent that is a file or a full disk;
+            the temporary file is removed and ``path`` is left as it was.
     """
     target = Path(path)
     check_output_file(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
+        if parents:
+            _check_parents(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, str):
             temporary.write_text(content, encoding="utf-8")
-        else:
+        elif isinstance(content, bytes):
             temporary.write_bytes(content)
+        else:
+            content(temporary)
         os.replace(temporary, target)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        _remove(temporary)
         thing = f" the {what}" if what else ""
-        raise InputError(f"{path}: cannot write{thing} ({exc.strerror})") from None
+        raise InputError(f"{path}: cannot write{thing} ({exc.strerror or exc})") from None
+    except BaseException:  # Ctrl-C, or a writer's own error: nothing half-written either
+        _remove(temporary)
+        raise
+
+
+def _remove(temporary: Path) -> None:
+    """Remove a temporary file if it is there; its folder may be missing or a file, which is
+    why the write failed."""
+    with contextlib.suppress(OSError):
+        temporary.unlink(missing_ok=True)
 
 
 def check_output_file(path: Path) -> None:
@@ -152,6 +177,15 @@ def _check_replaceable(target: Path, kind: str, disposable: frozenset[str]) -> N
     foreign += sorted(set(files) - set(listed))
     if foreign:
         shown = ", ".join(sorted(foreign)[:3]) + (" ..." if len(foreign) > 3 else "")
+        if marker_path is None:
+            # Outputs written before the marker existed look exactly like this: nothing can
+            # tell them from a folder of the user's, so only the user may delete them.
+            raise InputError(
+                f"{refuse} (it holds other files: {shown}, and no {OUTPUT_MARKER}, the mark "
+                f"sgbench leaves in its outputs); if it is an output of an older sgbench, "
+                f"written before that mark existed, delete {target} yourself once; otherwise "
+                "choose another --out"
+            )
         raise InputError(f"{refuse} (it holds other files: {shown}); choose another --out")
     changed = sorted(
         name for name in listed if name not in files or sha256_file(files[name]) != listed[name]

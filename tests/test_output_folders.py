@@ -230,6 +230,29 @@ def test_a_folder_that_is_not_exactly_its_output_is_refused(
 
 
 @pytest.mark.parametrize("writer", WRITERS)
+def test_an_output_from_before_the_marker_is_refused_saying_what_to_delete(
+    writer: str,
+    commands: dict[str, Command],
+    earlier: Callable[[str, Path], None],
+    in_tmp: Path,
+) -> None:
+    """Outputs written before `.sgbench-output.json` existed cannot be told from a folder of
+    the user's: the user deletes them once, and the line says which folder and why."""
+    earlier(writer, in_tmp / "out")
+    (in_tmp / "out" / OUTPUT_MARKER).unlink()
+    before = snapshot(in_tmp / "out")
+    result = invoke(commands[writer](in_tmp, "out"))
+    assert_one_error_line(
+        result,
+        f"no {OUTPUT_MARKER}, the mark sgbench leaves in its outputs",
+        "if it is an output of an older sgbench, written before that mark existed, "
+        "delete out yourself once",
+        "otherwise choose another --out",
+    )
+    assert snapshot(in_tmp / "out") == before
+
+
+@pytest.mark.parametrize("writer", WRITERS)
 def test_another_commands_output_is_refused(
     writer: str,
     commands: dict[str, Command],

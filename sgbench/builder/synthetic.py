@@ -10,7 +10,10 @@ Nothing computed from it says anything about Singapore.
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Final
@@ -21,7 +24,7 @@ import pandas as pd
 from sgbench.builder.layouts import LAYOUTS, LayoutName
 from sgbench.catalogue import load_catalogue
 from sgbench.errors import InputError
-from sgbench.files import check_output_file
+from sgbench.files import write_atomic
 
 SYNTHETIC_SEED: Final = 7_2020
 N_RESPONDENTS: Final = 2012
@@ -228,16 +231,13 @@ def write_synthetic_sample(
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".dta", ".sav", ".zip"}:
         raise InputError(f"{path}: unsupported extension; use .csv, .dta, .sav or .zip")
-    check_output_file(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
+    if layout != "wvs7" and suffix != ".csv":
+        raise InputError(f"{path}: a {layout} layout sample is written as .csv only")
+
+    def write(partial: Path) -> None:
         if layout != "wvs7":
             frame = to_layout(synthetic_sample(seed, n), layout)
-            if suffix == ".csv":
-                partial.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode())
-            else:
-                raise InputError(f"{path}: a {layout} layout sample is written as .csv only")
+            partial.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode())
         elif suffix == ".csv":
             partial.write_bytes(synthetic_csv_bytes(seed, n))
         elif suffix == ".zip":
@@ -252,8 +252,15 @@ def write_synthetic_sample(
             frame = synthetic_sample(seed, n)
             label = "SYNTHETIC sgbench sample in WVS Wave 7 layout - not WVS data"
             writer = pyreadstat.write_dta if suffix == ".dta" else pyreadstat.write_sav
-            writer(frame, str(partial), file_label=label)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+            try:
+                writer(frame, str(partial), file_label=label)
+            except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
+                # Its errors for a full disk or an unwritable folder are not OSErrors; some
+                # carry the errno in their text.
+                code = re.search(r"\(errno (\d+)\)", str(exc))
+                number = int(code.group(1)) if code else errno.EIO
+                reason = os.strerror(number) if code else str(exc).split(". ")[0]
+                raise OSError(number, reason) from None
+
+    write_atomic(path, write, parents=True)
     return path
