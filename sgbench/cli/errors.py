@@ -11,7 +11,9 @@ Exit codes:
 - ``130`` (:data:`EXIT_INTERRUPTED`): interrupted with Ctrl-C.
 
 :class:`SgbenchGroup` turns library errors and Ctrl-C into these codes for every command, so no
-command handles them itself.
+command handles them itself. It also refuses, before any command runs, what no command could use:
+an argument that is not UTF-8 text or holds a control character, a working folder that was
+deleted, and a closed standard output.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any, Final
 
 import click
 
-from sgbench.errors import SgbenchError
+from sgbench.errors import SgbenchError, bounded, shown_name
 
 EXIT_OK: Final = 0
 EXIT_ERROR: Final = 2
@@ -64,15 +66,62 @@ def _drop_stdout() -> None:
         os.close(devnull)
 
 
+def _argument_problem(arg: str) -> str | None:
+    """Why a command-line argument cannot be used, or None.
+
+    A file name that is not UTF-8 arrives with lone surrogates (``\\udcff``), which no output,
+    manifest or library that encodes text can write; a control character (a newline in a file
+    name) would break the one-line messages and the tables that quote it.
+    """
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not UTF-8 text (a file name in another encoding?)"
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in arg):
+        return "holds a control character (a newline, tab or escape)"
+    return None
+
+
+def _check_environment() -> None:
+    """Refuse a working folder that no longer exists and a closed standard output."""
+    try:
+        os.getcwd()
+    except OSError as exc:
+        raise SgbenchClickError(
+            f"the working folder cannot be found ({exc.strerror}): it was deleted or moved "
+            "while this shell was in it; cd to an existing folder"
+        ) from None
+    if sys.stdout is None:  # Python's stdout when descriptor 1 is closed (`>&-`)
+        raise SgbenchClickError(
+            "standard output is closed; redirect it to a file or /dev/null instead"
+        )
+
+
 class SgbenchGroup(click.Group):
     """A click group whose commands' library errors and Ctrl-C end with the codes above."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuse an argument no command could use (:func:`_argument_problem`), by position."""
+        for number, arg in enumerate(args, start=1):
+            problem = _argument_problem(arg)
+            if problem is not None:
+                before = args[number - 2] if number > 1 else ""
+                which = f"the value of {before}" if before.startswith("-") else f"argument {number}"
+                raise SgbenchClickError(
+                    f"{which} ('{bounded(shown_name(arg))}') {problem}; rename the file or "
+                    "retype the value"
+                )
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; :class:`SgbenchError` becomes exit 2, Ctrl-C exit 130."""
+        """Run the command; :class:`SgbenchError` becomes exit 2 (its message made
+        :func:`~sgbench.errors.shown_name` and :func:`~sgbench.errors.bounded`), Ctrl-C exit
+        130."""
+        _check_environment()
         try:
             return super().invoke(ctx)
         except SgbenchError as exc:
-            raise SgbenchClickError(str(exc)) from None
+            raise SgbenchClickError(bounded(shown_name(str(exc)))) from None
         except OSError as exc:
             # Files are written through sgbench.files, which names them; an OSError with no
             # file name is a failed write to stdout (`> /dev/full`, a full disk).

@@ -41,7 +41,7 @@ from sgbench.dataset import (
     sample_schema,
     split_file,
 )
-from sgbench.errors import InputError
+from sgbench.errors import InputError, bounded, shown_name
 from sgbench.files import sha256_file
 from sgbench.jsonl import loads_yaml, read_bounded, read_json_file
 
@@ -62,7 +62,7 @@ class Problem:
     """What is wrong, one line."""
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.message}"
+        return bounded(shown_name(f"{self.file}: {self.message}"))
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class DatasetCheck:
     def render(self) -> str:
         """Human-readable summary: one line per problem, or that the folder is valid."""
         label = f"{self.name} {self.version}" if self.version else "unknown version"
-        head = f"dataset folder {self.dataset_dir} ({label})"
+        head = bounded(shown_name(f"dataset folder {self.dataset_dir} ({label})"))
         lines: list[str] = []
         if self.ok:
             lines.append(f"{head}: valid ({len(self.files)} files checked)")
@@ -140,8 +140,11 @@ def check_dataset(dataset_dir: str | Path) -> DatasetCheck:
     if manifest is None:
         return DatasetCheck(root, None, None, False, (), tuple(problems))
     files: dict[str, str] = manifest["files"]
-    problems += _data_file_problems(root, files)
-    schemas, rows, unreadable = _parquet_facts(root, files)
+    data_problems = _data_file_problems(root, files)
+    problems += data_problems
+    unread = {p.file for p in data_problems if p.message.startswith(_UNREADABLE)}
+    readable = {name: sha for name, sha in files.items() if str(root / name) not in unread}
+    schemas, rows, unreadable = _parquet_facts(root, readable)
     problems += unreadable
     problems += _binding_problems(root, schemas, manifest)
     problems += _schema_problems(root, schemas, list(manifest["attributes"]))
@@ -157,6 +160,9 @@ def check_dataset(dataset_dir: str | Path) -> DatasetCheck:
         files=(CARD_FILE, MANIFEST_FILE, *sorted(files)),
         problems=tuple(problems),
     )
+
+
+_UNREADABLE: Final = "cannot be read"
 
 
 def _where(root: Path, relative: str) -> str:
@@ -210,7 +216,11 @@ def _data_file_problems(root: Path, files: Mapping[str, str]) -> list[Problem]:
         if not path.is_file():
             problems.append(Problem(str(path), f"missing (listed in {MANIFEST_FILE})"))
             continue
-        actual = sha256_file(path)
+        try:
+            actual = sha256_file(path)
+        except OSError as exc:
+            problems.append(Problem(str(path), f"{_UNREADABLE} ({exc.strerror})"))
+            continue
         if actual != recorded:
             problems.append(
                 Problem(

@@ -1,0 +1,259 @@
+"""Rules the command line keeps before and after any command runs (`sgbench.cli.errors`), tried
+on every command family, and the write rule of `sgbench.files.write_atomic` on every command
+writing a single file:
+
+- an argument that is not UTF-8 (a file name in another encoding) or holds a control character
+  (a newline in a file name) is one `Error:` line naming the option, not a traceback deep in a
+  writer or a card table broken in two;
+- a working folder deleted under the shell, and a closed standard output (`>&-`, where every
+  printed line would vanish with exit code 0), are one line;
+- every message is one printable line of bounded length: a config quoting 20 MB, a manifest
+  field holding a newline and a fake `Error:` line;
+- Ctrl-C while the command line loads is exit code 130 and no traceback;
+- an output file whose folder is a file, or cannot be written, is one line on every writer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib.abc import MetaPathFinder
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner, Result
+
+import sgbench
+from sgbench.cli import main
+from sgbench.dataset import split_file
+from sgbench.errors import MAX_MESSAGE
+
+ROOT = Path(sgbench.__file__).resolve().parent.parent
+
+
+def invoke(args: list[str]) -> Result:
+    return CliRunner().invoke(main, args)
+
+
+def family(dataset: Path, tmp: Path, value: str) -> dict[str, list[str]]:
+    """One command of each family, with ``value`` as the path it reads or writes."""
+    return {
+        "build --wvs": ["build", "-q", "--wvs", value, "--out", str(tmp / "out")],
+        "build --out": ["build", "-q", "--out", value],
+        "synth --out": ["synth", "--out", value],
+        "stats --out": ["stats", "--dataset", str(dataset), "--out", value],
+        "prompts --template": ["prompts", "--dataset", str(dataset), "--template", value],
+        "export lm-eval --out": ["export", "lm-eval", "--dataset", str(dataset), "--out", value],
+        "validate": ["validate", value],
+        "score --json": ["score", value, "--dataset", str(dataset), "--json", value],
+    }
+
+
+BAD_ARGUMENTS = {
+    "not UTF-8": ("bad\udcffname.csv", "is not UTF-8 text"),
+    "a newline": ("two\nlines.csv", "holds a control character"),
+    "an escape": ("x\x1b[31m.csv", "holds a control character"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ARGUMENTS))
+@pytest.mark.parametrize(
+    "command",
+    sorted(family(Path("ds"), Path("t"), "x")),
+)
+def test_an_argument_no_command_can_use_is_one_line(
+    case: str, command: str, built_default: Path, tmp_path: Path
+) -> None:
+    value, problem = BAD_ARGUMENTS[case]
+    args = family(built_default, tmp_path, str(tmp_path / value))[command]
+    line = assert_one_error_line(invoke(args), problem, "rename the file or retype the value")
+    assert "\n" not in line.removeprefix("Error: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_option_is_named(tmp_path: Path) -> None:
+    result = invoke(["synth", "--out", str(tmp_path / "a\nb.csv")])
+    assert_one_error_line(result, "the value of --out", "a\\nb.csv")
+
+
+@pytest.fixture
+def gone(tmp_path: Path) -> Iterator[Path]:
+    """A working folder deleted while the process is in it."""
+    before = Path.cwd()
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    os.chdir(folder)
+    folder.rmdir()
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(before)
+
+
+@pytest.mark.parametrize("command", ["build", "synth", "stats", "validate", "export sft"])
+def test_a_deleted_working_folder_is_one_line(command: str, gone: Path) -> None:
+    args = {
+        "build": ["build", "-q", "--out", "out"],
+        "synth": ["synth", "--out", "s.csv"],
+        "stats": ["stats", "--dataset", "ds"],
+        "validate": ["validate", str(gone)],
+        "export sft": ["export", "sft", "--dataset", "ds"],
+    }[command]
+    assert_one_error_line(invoke(args), "the working folder cannot be found", "cd to")
+    assert list(gone.iterdir()) == []
+
+
+def run_module(args: list[str], cwd: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "sgbench", *args],
+        cwd=cwd,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("command", ["prompts", "export sft", "build"])
+def test_a_closed_stdout_is_one_line(command: str, built_default: Path, tmp_path: Path) -> None:
+    """Python makes a closed descriptor 1 `sys.stdout = None`, and click then prints nothing:
+    `export sft >&-` used to end with exit code 0 and no records anywhere."""
+    args = {
+        "prompts": ["prompts", "--dataset", str(built_default)],
+        "export sft": ["export", "sft", "--dataset", str(built_default)],
+        "build": ["build", "--out", "out"],
+    }[command]
+    done = run_module(args, tmp_path, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "Error: standard output is closed; redirect it to a file or /dev/null instead"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+class _Interrupting(MetaPathFinder):
+    """Ctrl-C arriving while ``sgbench.cli`` is imported."""
+
+    def find_spec(self, name: str, *_: object) -> None:
+        if name == "sgbench.cli":
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_the_command_line_loads_is_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sgbench.__main__ import run
+
+    for name in [n for n in sys.modules if n == "sgbench.cli" or n.startswith("sgbench.cli.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.delattr(sgbench, "cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_Interrupting(), *sys.meta_path])
+    with pytest.raises(SystemExit) as stopped:
+        run()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+
+
+def test_the_installed_command_is_the_guarded_one() -> None:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'sgbench = "sgbench.__main__:run"' in text
+
+
+# --- every message one printable line, bounded -------------------------------------------------
+
+
+def test_a_config_quoting_megabytes_is_one_short_line(tmp_path: Path) -> None:
+    config = tmp_path / "big.yaml"
+    config.write_text("x" * (4 << 20) + "\n", encoding="utf-8")
+    result = invoke(["build", "-q", "--config", str(config), "--out", str(tmp_path / "out")])
+    line = assert_one_error_line(result, "big.yaml", "characters] …")
+    assert len(line) < MAX_MESSAGE + 100
+
+
+@pytest.mark.parametrize(
+    "name", ["x\nError: all good\ny", "x\nError: all good\n" + "y" * (1 << 20)]
+)
+def test_validate_shows_a_forged_line_as_one_line(
+    name: str, built_default: Path, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset)
+    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
+    manifest["name"] = name
+    (dataset / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = invoke(["validate", str(dataset)])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if line.startswith("Error:")] == [
+        f"Error: {dataset}: not a valid dataset folder"
+    ]
+    assert any("x\\nError: all good\\ny" in line for line in lines)
+    assert all(len(line) < MAX_MESSAGE + 200 for line in lines)
+
+
+# --- one output file: a folder that is a file, or that cannot be written ------------------------
+
+
+def single_file_writers(dataset: Path, tmp: Path, out: str) -> dict[str, list[str]]:
+    row = pq.read_table(dataset / split_file("default", "test_ood")).to_pylist()[0]
+    predictions = tmp / "p.jsonl"
+    predictions.write_text(json.dumps({"id": row["id"], "answer": 1}) + "\n", encoding="utf-8")
+    score = ["score", str(predictions), "--dataset", str(dataset), "--bootstrap", "0"]
+    return {
+        "synth .csv": ["synth", "--out", f"{out}.csv"],
+        "synth .zip": ["synth", "--out", f"{out}.zip"],
+        "synth .dta": ["synth", "--out", f"{out}.dta"],
+        "synth .sav": ["synth", "--out", f"{out}.sav"],
+        "score --json": [*score, "--json", f"{out}.json"],
+    }
+
+
+WRITER_NAMES = ("synth .csv", "synth .zip", "synth .dta", "synth .sav", "score --json")
+
+
+@pytest.mark.parametrize("writer", WRITER_NAMES)
+def test_an_output_inside_a_file_is_one_line(
+    writer: str, built_default: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    args = single_file_writers(built_default, tmp_path, str(tmp_path / "afile" / "x"))[writer]
+    assert_one_error_line(invoke(args), "afile")
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize("writer", WRITER_NAMES)
+def test_a_failed_write_leaves_nothing(
+    writer: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk or an unwritable folder, where the writer fails (pyreadstat's own errors
+    included), as root cannot be refused a folder."""
+    import errno
+
+    import pyreadstat
+
+    def full(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def readstat_full(*_: object, **__: object) -> None:
+        raise pyreadstat.ReadstatError("Unable to write data")
+
+    args = single_file_writers(built_default, tmp_path, str(tmp_path / "out" / "x"))[writer]
+    (tmp_path / "out").mkdir()
+    monkeypatch.setattr(Path, "write_text", full)
+    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(pyreadstat, "write_dta", readstat_full)
+    monkeypatch.setattr(pyreadstat, "write_sav", readstat_full)
+    result = invoke(args)
+    reason = "Unable to write data" if writer in ("synth .dta", "synth .sav") else "No space"
+    assert_one_error_line(result, "x.", "cannot write", reason)
+    assert list((tmp_path / "out").iterdir()) == []
