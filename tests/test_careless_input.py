@@ -744,3 +744,120 @@ def test_a_distribution_code_is_written_as_its_integer(
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert f"'{key}' does not match" in result.stderr
+
+
+# --- one country, one dataset: every spelling of a code is the same build ----------------------
+
+
+@pytest.fixture(scope="module")
+def singapore_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("config") / "sg.yaml"
+    path.write_text(yaml.safe_dump(shipped_config()), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("with_config", [False, True])
+@pytest.mark.parametrize("spelling", ["sgp", " SGP ", "702", "0702"])
+def test_every_spelling_of_a_country_builds_the_same_dataset(
+    spelling: str, with_config: bool, singapore_config: Path, tmp_path: Path
+) -> None:
+    """`--country 702` gave the generic config's dataset where `SGP` gave the paper's, and with
+    a config `--country 702` wrote the country and its name as "702"."""
+    config = ["--config", str(singapore_config)] if with_config else []
+    outputs = {}
+    for name, code in (("canonical", "SGP"), ("spelt", spelling)):
+        out = tmp_path / name
+        result = invoke(["build", "-q", *config, "--country", code, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        outputs[name] = {
+            p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+        }
+    assert outputs["spelt"] == outputs["canonical"]
+
+
+@pytest.mark.parametrize("code", ["²", "٧٠٢", "7O2"])
+def test_a_country_code_that_is_not_ascii_digits_or_letters_is_one_line(
+    code: str, tmp_path: Path
+) -> None:
+    result = invoke(["build", "-q", "--country", code, "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "--country", repr(code.upper()))
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- templates that would give every sample the same prompt ------------------------------------
+
+SAME_PROMPT_TEMPLATES = {
+    "empty.txt": ("", "the user message is empty"),
+    "blank.txt": ("  \n\n", "the user message is empty"),
+    "literal.txt": ("Answer {{question}} now.", "names no field"),
+    "whole-subgroup.txt": ("{persona}: {subgroup}", "{subgroup}: name one attribute"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME_PROMPT_TEMPLATES))
+@pytest.mark.parametrize("command", ["prompts", "export sft", "export lm-eval", "run"])
+def test_a_template_naming_nothing_is_refused(
+    name: str, command: str, built_default: Path, tmp_path: Path
+) -> None:
+    text, problem = SAME_PROMPT_TEMPLATES[name]
+    template = tmp_path / name
+    template.write_text(text, encoding="utf-8")
+    args = template_commands(str(built_default), str(template), str(tmp_path / "out"))[command]
+    if command == "run":
+        args += ["--out", str(tmp_path / "r.jsonl")]
+    assert_one_error_line(invoke(args), name, "user", problem)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_a_field_in_the_system_message_alone_is_enough(built_default: Path, tmp_path: Path) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text('system: "{persona} {question}"\nuser: "Answer now."\n', encoding="utf-8")
+    result = invoke(["prompts", "--dataset", str(built_default), "--template", str(template)])
+    assert result.exit_code == 0, result.output
+
+
+# --- validate: an unreadable data file is a problem of the folder ------------------------------
+
+
+def test_validate_lists_an_unreadable_data_file_once(
+    built_default: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root reads everything, so the refusal is simulated where validate hashes the file."""
+    import errno
+
+    from sgbench.publish import checks
+
+    original = checks.sha256_file
+    train = split_file("default", "train")
+
+    def unreadable(path: Path) -> str:
+        if path.as_posix().endswith(train):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return original(path)
+
+    monkeypatch.setattr(checks, "sha256_file", unreadable)
+    result = invoke(["validate", str(built_default)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    problems = [line for line in result.stderr.splitlines() if train in line]
+    assert problems == [f"{built_default / train}: cannot be read ({os.strerror(errno.EACCES)})"]
+
+
+# --- WVS files: what the reader cannot read is named for what it is ----------------------------
+
+
+def test_a_fifo_or_device_as_the_wvs_file_is_one_line(tmp_path: Path) -> None:
+    fifo = tmp_path / "wvs.csv"
+    os.mkfifo(fifo)
+    result = invoke(["build", "-q", "--wvs", str(fifo), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "wvs.csv", "not a regular file")
+
+
+def test_a_line_longer_than_the_read_block_is_named(
+    tmp_path: Path, wvs_files: dict[str, Path]
+) -> None:
+    header = wvs_files["csv"].read_bytes().split(b"\n", 1)[0]
+    source = tmp_path / "long.csv"
+    source.write_bytes(header + b"\n" + b"1" * (3 << 20) + b"\n")
+    result = invoke(["build", "-q", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "long.csv", "a line longer than 1 MiB")

@@ -8,6 +8,7 @@ The shipped default, ``configs/singapore.yaml``, reproduces the paper's subgroup
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, Final, Literal
 
 import yaml
 
-from sgbench.catalogue import ALL_COUNTRIES, load_countries
+from sgbench.catalogue import ALL_COUNTRIES, Country, load_countries
 from sgbench.errors import ConfigError
 from sgbench.jsonl import loads_yaml, read_bounded
 from sgbench.schema import validator
@@ -359,6 +360,27 @@ def across_countries(config: BuildConfig, countries: dict[str, tuple[int, str]])
     return replace(config, attributes=attributes, strata=strata, ood_strata=ood)
 
 
+def _country_code(given: str, countries: Mapping[str, Country], where: str) -> str:
+    """The one spelling of a country code: the catalogue's alpha-3 code for any code it knows
+    (``sgp``, `` SGP``, ``702`` and ``0702`` are all ``SGP``), ``ALL``, or an unknown code as
+    given (upper case), so that every way of naming a country builds the same dataset.
+
+    Raises:
+        ConfigError: an empty code, or digits that are not ASCII (``²``, ``٧٠٢``).
+    """
+    code = given.strip().upper()
+    if code == "":
+        raise ConfigError(f"{where}: empty country code")
+    if any(c.isdigit() for c in code) and not (code.isascii() and code.isalnum()):
+        raise ConfigError(
+            f"{where}: country code {code!r} is neither alpha-3 letters nor ASCII digits"
+        )
+    if code.isdigit():
+        numeric = int(code)
+        return next((c.alpha for c in countries.values() if c.numeric == numeric), str(numeric))
+    return code
+
+
 def resolve_config(config_path: str | Path | None, country: str | None) -> BuildConfig:
     """The build config for a command line: a file, or the shipped config for the country.
 
@@ -369,17 +391,16 @@ def resolve_config(config_path: str | Path | None, country: str | None) -> Build
     Raises:
         ConfigError: an unknown country code or an invalid config.
     """
-    code = None if country is None else country.strip().upper()
-    if code == "":
-        raise ConfigError("--country: empty country code")
     countries = load_countries()
+    code = None if country is None else _country_code(country, countries, "--country")
     if config_path is not None:
         config = load_config(config_path)
-        if code is None or code == config.country.upper():
-            return config
+        own = _country_code(config.country, countries, f"{config_path}: $.country")
+        if code is None or code == own:
+            return replace(config, country=own)
         known = countries.get(code)
         return replace(config, country=code, country_name=known.name if known else code)
-    if code is None or code in {"SGP", "702"}:
+    if code is None or code == "SGP":
         return load_config(None)
     generic = shipped_config(GENERIC_CONFIG)
     if code == ALL_COUNTRIES:
@@ -392,9 +413,7 @@ def resolve_config(config_path: str | Path | None, country: str | None) -> Build
         # Country is added last so that it prefixes every stratum, ethnicity's included.
         config = across_countries(with_ethnicity(generic, groups), everywhere)
         return replace(config, name="wvs-all-subgroups", country=code, country_name="their country")
-    known = countries.get(code) or next(
-        (c for c in countries.values() if code.isdigit() and c.numeric == int(code)), None
-    )
+    known = countries.get(code)
     if known is None:
         raise ConfigError(
             f"--country: unknown country code {code!r} (see sgbench/catalogue/countries.json)"

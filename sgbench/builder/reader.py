@@ -176,6 +176,10 @@ def _line_of(path: Path, text: str) -> int | None:
     return None
 
 
+BLOCK_BYTES: Final = 1 << 20
+"""Arrow's CSV read block; no line may be longer."""
+
+
 def _read_csv(
     source: Path | io.BufferedIOBase,
     columns: list[str],
@@ -195,7 +199,7 @@ def _read_csv(
     try:
         table = pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 20),
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=",", invalid_row_handler=on_invalid_row),
             convert_options=pacsv.ConvertOptions(
                 include_columns=columns, column_types=types, strings_can_be_null=False
@@ -219,6 +223,11 @@ def _read_csv(
             found = f": {value.group(1)[:40]!r}" if value else ""
             raise InputError(
                 f"{where}: column {header[int(column.group(1))]}: not a number{found}"
+            ) from None
+        if "straddl" in message:  # Arrow's words for a line longer than its read block
+            raise InputError(
+                f"{where}: a line longer than {BLOCK_BYTES >> 20} MiB (a WVS row is a few KiB): "
+                "a damaged file, or not a WVS CSV"
             ) from None
         raise InputError(f"{where}: malformed CSV data ({message[:200]})") from None
     return table
@@ -400,6 +409,8 @@ def read_survey(
         raise InputError(f"{where}: no such file")
     if path.is_dir():
         raise InputError(f"{where}: is a folder, not a WVS data file")
+    if not path.is_file():
+        raise InputError(f"{where}: not a regular file (a FIFO or a device?); pass the data file")
     if path.stat().st_size == 0:
         raise InputError(f"{where}: empty file")
     wanted = list(dict.fromkeys(columns))

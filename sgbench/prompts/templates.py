@@ -146,6 +146,8 @@ def _field_shape_problem(text: str) -> str | None:
                 f"{{{name}}}: attribute or index access is not allowed "
                 "(only {subgroup[attribute]})"
             )
+        if name == "subgroup":  # a whole mapping: Python's repr of it, not text
+            return "{subgroup}: name one attribute, such as {subgroup[religion]}"
     return None
 
 
@@ -156,7 +158,9 @@ def check_template(template: Template, where: str) -> Template:
         InputError: an unmatched brace, a positional field, an answer field or an unknown field
             in a prompt part, a field other than ``{answer}`` in the target, or a field that is
             more than a name (a format spec, a conversion, attribute or index access other than
-            ``{subgroup[attribute]}``); the message names ``where`` and the part.
+            ``{subgroup[attribute]}``, or the whole ``{subgroup}`` mapping), an empty user
+            message, or no field in the system and user messages (every sample would get the
+            same prompt); the message names ``where`` and the part.
     """
     parts = {"system": template.system, "user": template.user, "target": template.target}
     for part, text in parts.items():
@@ -180,6 +184,14 @@ def check_template(template: Template, where: str) -> Template:
         shape = _field_shape_problem(text)
         if shape is not None:
             raise InputError(f"{where}: {part}: {shape} (write {{{{ and }}}} for braces)")
+    if not template.user.strip():
+        raise InputError(f"{where}: user: the user message is empty")
+    if not field_roots(template.user) and not field_roots(template.system or ""):
+        # Every sample would get the same prompt: a template that names nothing is a mistake.
+        raise InputError(
+            f"{where}: user: names no field, so every sample would get the same prompt; "
+            "use {question}, {options} and {persona} (see docs/running-models.md)"
+        )
     return template
 
 
