@@ -233,11 +233,12 @@ def layout_figures() -> dict[str, str]:
 def limit_figures() -> dict[str, str]:
     """The bounds on untrusted input (docs/errors.md), read from the constants that enforce them."""
     from sgbench.builder.harmonise import WEIGHT_RANGE
-    from sgbench.builder.reader import MAX_EXTRACTED, MAX_RATIO
+    from sgbench.builder.reader import BLOCK_BYTES, MAX_EXTRACTED, MAX_RATIO
     from sgbench.errors import MAX_MESSAGE
     from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 
     return {
+        "limits.csv_line_mib": _n(BLOCK_BYTES >> 20),
         "limits.json_depth": _n(MAX_DEPTH),
         "limits.message_chars": _n(MAX_MESSAGE),
         "limits.json_values": _n(MAX_VALUES),
