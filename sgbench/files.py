@@ -181,8 +181,8 @@ def _check_replaceable(target: Path, kind: str, disposable: frozenset[str]) -> N
             # Outputs written before the marker existed look exactly like this: nothing can
             # tell them from a folder of the user's, so only the user may delete them.
             raise InputError(
-                f"{refuse} (it holds other files: {shown}, and no {OUTPUT_MARKER}, the mark "
-                f"sgbench leaves in its outputs); if it is an output of an older sgbench, "
+                f"{refuse} (it holds other files: {shown}); it has no {OUTPUT_MARKER}, the "
+                "mark sgbench leaves in its outputs: if it is an output of an older sgbench, "
                 f"written before that mark existed, delete {target} yourself once; otherwise "
                 "choose another --out"
             )

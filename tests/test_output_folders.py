@@ -244,7 +244,7 @@ def test_an_output_from_before_the_marker_is_refused_saying_what_to_delete(
     result = invoke(commands[writer](in_tmp, "out"))
     assert_one_error_line(
         result,
-        f"no {OUTPUT_MARKER}, the mark sgbench leaves in its outputs",
+        f"it has no {OUTPUT_MARKER}, the mark sgbench leaves in its outputs",
         "if it is an output of an older sgbench, written before that mark existed, "
         "delete out yourself once",
         "otherwise choose another --out",
