@@ -187,6 +187,25 @@ def _validate_schema(raw: Any, where: str) -> None:
         raise ConfigError(f"{where}: {error.json_path}: {error.message}")
 
 
+def _check_printable(raw: Any, where: str) -> None:
+    """Refuse a key or text value holding a character that is not printable (a newline, an
+    escape, a bidirectional control): they would reach every persona, prompt and card built
+    from the config, where a newline splits a sentence and U+202E shows text reversed."""
+    stack: list[tuple[str, Any]] = [("$", raw)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack += [(f"{path}.{key}", key), (f"{path}.{key}", item)]  # names are text too
+        elif isinstance(value, list):
+            stack += [(f"{path}[{n}]", item) for n, item in enumerate(value)]
+        elif isinstance(value, str) and not value.isprintable():
+            raise ConfigError(
+                f"{where}: {path}: {value!r} holds a control or bidirectional character; "
+                "write plain text"
+            )
+
+
 def parse_config(raw: Any, where: str = "config") -> BuildConfig:
     """Check a parsed config document and turn it into a :class:`BuildConfig`.
 
@@ -194,6 +213,7 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
         ConfigError: the document breaks the schema or a cross-field rule; the message names
             ``where`` and the offending key.
     """
+    _check_printable(raw, where)
     _validate_schema(raw, where)
     attributes: dict[str, AttributeSpec] = {}
     for name, spec in raw["attributes"].items():

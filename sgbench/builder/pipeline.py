@@ -309,11 +309,25 @@ def build_dataset(
         rows = temporal_split(_pair_keys(samples), [_pair_keys(e) for e in earlier])
         splits[("temporal", "train")] = SplitRows(tuple(zip(earlier, rows["train"], strict=True)))
         splits[("temporal", "test")] = SplitRows(((samples, rows["test"][0]),))
+    _check_not_empty(splits, config)
     manifest = _manifest(config, by_wave, primary, builds, synthetic, items, splits, too_close)
     written = write_dataset(out_dir, splits, list(config.attributes), manifest, render_card)
     if synthetic:
         notes.append("SYNTHETIC build: not WVS data; use --wvs FILE for real figures")
     return BuildSummary(out_dir=out_dir, manifest=written, notes=notes)
+
+
+def _check_not_empty(splits: dict[tuple[str, str], SplitRows], config: BuildConfig) -> None:
+    """Refuse a build whose training or held-out split has no sample: the thresholds emptied it
+    (``max_train_overlap: 0`` dropped every OOD subgroup), and a benchmark without a test set
+    would otherwise be written, validated and scored with exit code 0."""
+    for (name, split), rows in sorted(splits.items()):
+        if split in (CONFIG_SPLITS[name][0], CONFIG_SPLITS[name][-1]) and rows.num_rows == 0:
+            raise ConfigError(
+                f"{config.source}: the build leaves split {split} of config {name} without any "
+                "sample; loosen $.min_subgroup_size, $.min_valid_answers or "
+                "$.max_train_overlap, or change $.ood_strata"
+            )
 
 
 def _too_close(overlap: pd.DataFrame, limit: float | None) -> list[str]:
