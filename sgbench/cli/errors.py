@@ -114,14 +114,18 @@ class SgbenchGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; :class:`SgbenchError` becomes exit 2 (its message made
+        """Run the command; :class:`SgbenchError` becomes exit 2 (each line of its message made
         :func:`~sgbench.errors.shown_name` and :func:`~sgbench.errors.bounded`), Ctrl-C exit
         130."""
         _check_environment()
         try:
             return super().invoke(ctx)
         except SgbenchError as exc:
-            raise SgbenchClickError(bounded(shown_name(str(exc)))) from None
+            # Lines are kept (score lists one problem per line), each shown escaped and bounded.
+            shown = "
+".join(bounded(shown_name(line)) for line in str(exc).split("
+"))
+            raise SgbenchClickError(shown) from None
         except OSError as exc:
             # Files are written through sgbench.files, which names them; an OSError with no
             # file name is a failed write to stdout (`> /dev/full`, a full disk).
