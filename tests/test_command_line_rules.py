@@ -25,6 +25,7 @@ from importlib.abc import MetaPathFinder
 from pathlib import Path
 from typing import Any
 
+import click
 import pyarrow.parquet as pq
 import pytest
 from cli_contract import assert_one_error_line
@@ -257,3 +258,39 @@ def test_a_failed_write_leaves_nothing(
     reason = "Unable to write data" if writer in ("synth .dta", "synth .sav") else "No space"
     assert_one_error_line(result, "x.", "cannot write", reason)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+# --- prompts and export sft stream: one prompt in memory, not one per sample -------------------
+
+
+@pytest.mark.parametrize("command", ["prompts", "export sft"])
+def test_prompts_are_rendered_one_at_a_time(
+    command: str, built_default: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 5 MB template times 12k samples was held whole before the first byte was written;
+    now each line is written before the next prompt is rendered."""
+    from sgbench.export import sft
+    from sgbench.prompts import templates
+
+    rendered: list[int] = []
+    written: list[int] = []
+    original = templates.render_prompt
+
+    def counting(template: Any, row: Any) -> Any:
+        assert len(rendered) == len(written), "a prompt was rendered before the last was written"
+        rendered.append(1)
+        return original(template, row)
+
+    monkeypatch.setattr(templates, "render_prompt", counting)
+    monkeypatch.setattr(sft, "render_prompt", counting)
+    echo = click.echo
+
+    def writing(message: Any = None, **kwargs: Any) -> None:
+        written.append(1)
+        echo(message, **kwargs)
+
+    monkeypatch.setattr("click.echo", writing)
+    args = {"prompts": ["prompts"], "export sft": ["export", "sft"]}[command]
+    result = invoke([*args, "--dataset", str(built_default)])
+    assert result.exit_code == 0, result.output
+    assert len(rendered) == len(result.stdout.splitlines()) > 1

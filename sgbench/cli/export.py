@@ -35,7 +35,8 @@ def export_sft_command(dataset_dir: str, config: str, split: str, template_name:
     """
     from sgbench.export import EVALUATION_SPLITS, split_sft_jsonl
 
-    click.echo(split_sft_jsonl(dataset_dir, config, split, template_name), nl=False)
+    for line in split_sft_jsonl(dataset_dir, config, split, template_name):
+        click.echo(line, nl=False)
     if split in EVALUATION_SPLITS:
         click.echo(
             f"warning: {split} is an evaluation split; fine-tuning on it leaks the targets",

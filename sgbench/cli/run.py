@@ -49,10 +49,10 @@ def prompts_command(dataset_dir: str, config: str, split: str | None, template_n
     """
     from sgbench.prompts import split_prompts_jsonl
 
-    click.echo(
-        split_prompts_jsonl(dataset_dir, config, split or evaluation_split(config), template_name),
-        nl=False,
-    )
+    for line in split_prompts_jsonl(
+        dataset_dir, config, split or evaluation_split(config), template_name
+    ):
+        click.echo(line, nl=False)
 
 
 @click.command(name="run")

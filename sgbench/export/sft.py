@@ -10,7 +10,7 @@ chat format that OpenAI fine-tuning, TRL's ``SFTTrainer`` and most trainers read
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -40,6 +40,11 @@ def sft_jsonl(template: Template, rows: Sequence[Mapping[str, Any]]) -> str:
     return "".join(json.dumps(sft_record(template, row), ensure_ascii=False) + "\n" for row in rows)
 
 
-def split_sft_jsonl(dataset: str | Path, config: str, split: str, template_name: str | Path) -> str:
-    """``sgbench export sft``: the records of one split with a template (name or file)."""
-    return sft_jsonl(load_template(template_name), split_rows(dataset, config, split))
+def split_sft_jsonl(
+    dataset: str | Path, config: str, split: str, template_name: str | Path
+) -> Iterator[str]:
+    """``sgbench export sft``: the records of one split with a template (name or file), one JSON
+    line at a time (memory holds the split and one record, never every record)."""
+    template = load_template(template_name)
+    for row in split_rows(dataset, config, split):
+        yield json.dumps(sft_record(template, row), ensure_ascii=False) + "\n"

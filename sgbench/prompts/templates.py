@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypedDict
@@ -316,8 +316,10 @@ def prompts_jsonl(prompts: Sequence[Prompt]) -> str:
 
 def split_prompts_jsonl(
     dataset: str | Path, config: str, split: str, template_name: str | Path
-) -> str:
-    """``sgbench prompts``: one split's prompts with a template (name or file), as JSON Lines."""
-    return prompts_jsonl(
-        build_prompts(split_rows(dataset, config, split), load_template(template_name))
-    )
+) -> Iterator[str]:
+    """``sgbench prompts``: one split's prompts with a template (name or file), one JSON line at
+    a time, so that memory holds the split and one prompt, never every prompt (a large template
+    times millions of samples)."""
+    template = load_template(template_name)
+    for row in split_rows(dataset, config, split):
+        yield json.dumps(render_prompt(template, row), ensure_ascii=False) + "\n"
