@@ -150,8 +150,10 @@ def _check_replaceable(target: Path, kind: str, disposable: frozenset[str]) -> N
     """Raise unless ``target`` is absent, an empty folder, or exactly the ``kind`` output a
     :func:`replace_folder` call left there (marker present, every file listed with its hash,
     nothing else but the ``disposable`` top-level entries)."""
-    if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise InputError(f"{target}: exists and is not a folder")
+    if target.is_symlink():  # even to a folder: what it points at is not the output's own
+        raise InputError(f"{target}: is a symlink; choose another --out (a real folder)")
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{target}: exists and is not a folder; choose another --out")
     if not target.exists() or not any(target.iterdir()):
         return
     refuse = (

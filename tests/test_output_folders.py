@@ -273,6 +273,7 @@ def test_another_commands_output_is_refused(
         (".", "cannot replace the current folder"),
         ("..", "cannot replace the current folder"),
         ("afile/sub", "afile is not a folder"),
+        ("alink", "alink: is a symlink"),
     ],
 )
 @pytest.mark.parametrize("writer", WRITERS)
@@ -280,6 +281,8 @@ def test_impossible_targets_are_one_line(
     writer: str, out: str, fragment: str, commands: dict[str, Command], in_tmp: Path
 ) -> None:
     (in_tmp / "afile").write_text("a file", encoding="utf-8")
+    (in_tmp / "afolder").mkdir()
+    (in_tmp / "alink").symlink_to("afolder")
     before = snapshot(in_tmp.parent)
     result = invoke(commands[writer](in_tmp, out))
     assert_one_error_line(result, out, fragment)
