@@ -122,9 +122,7 @@ class SgbenchGroup(click.Group):
             return super().invoke(ctx)
         except SgbenchError as exc:
             # Lines are kept (score lists one problem per line), each shown escaped and bounded.
-            shown = "
-".join(bounded(shown_name(line)) for line in str(exc).split("
-"))
+            shown = "\n".join(bounded(shown_name(line)) for line in str(exc).split("\n"))
             raise SgbenchClickError(shown) from None
         except OSError as exc:
             # Files are written through sgbench.files, which names them; an OSError with no
