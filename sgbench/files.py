@@ -36,16 +36,16 @@ def write_atomic(
 ) -> None:
     """Write ``content`` (text as UTF-8, bytes, or a function that writes the file at the path
     it is given, for libraries that write only to a path) to ``path`` through a temporary file
-    ``.<name>.<pid>.tmp`` in the same folder and a rename; with ``parents``, missing parent
-    folders are created first.
+    ``.<name>.<pid>.tmp`` in the same folder and a rename (through a symlink, to the file it
+    points at: see :func:`check_output_file`); with ``parents``, missing parent folders are
+    created first.
 
     Raises:
         InputError: ``PATH: cannot write (REASON)`` (``cannot write the WHAT`` when ``what`` is
             given), for an unwritable or missing folder, a parent that is a file or a full disk;
             the temporary file is removed and ``path`` is left as it was.
     """
-    target = Path(path)
-    check_output_file(target)
+    target = check_output_file(Path(path))
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         if parents:
@@ -74,21 +74,36 @@ def _remove(temporary: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def check_output_file(path: Path) -> None:
-    """Refuse an output path that exists and is neither a regular file nor a symlink.
+def check_output_file(path: Path) -> Path:
+    """Where an output file ``path`` is written: ``path`` itself, or for a symlink the file it
+    points at; the one rule for every file a command writes.
 
     The final rename would replace a device (``--json /dev/full``, run as root), a FIFO or a
-    socket with a regular file: the rename is atomic, but what it removes is not an output.
+    socket with a regular file: the rename is atomic, but what it removes is not an output. A
+    symlink is written through, so the link stays and the file it names is the output (the one
+    :func:`check_outputs_apart` compares with the inputs); a symlink to nothing (or to a missing
+    folder) is refused rather than replaced by a regular file, since where it was meant to lead
+    cannot be known.
 
     Raises:
-        InputError: ``PATH: not a regular file; choose another path``.
+        InputError: ``PATH: not a regular file; choose another path``, ``PATH: a symlink to
+            nothing (TARGET); ...`` or a symlink loop.
     """
     try:
         mode = path.lstat().st_mode
     except OSError:
-        return
-    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
+        return path
+    if stat.S_ISLNK(mode):
+        target = resolve_path(path)
+        if not target.exists():
+            raise InputError(
+                f"{path}: a symlink to nothing ({target}); create its target or choose another path"
+            )
+        check_output_file(target)
+        return target
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise InputError(f"{path}: not a regular file; choose another path")
+    return path
 
 
 def sha256_file(path: Path) -> str:
@@ -346,6 +361,7 @@ def check_outputs_apart(inputs: Named, outputs: Named) -> None:
     for out_name, out_path in outputs:
         if out_path is None or str(out_path) == "-":
             continue
+        check_output_file(Path(out_path))  # refused before any work, not when writing
         out = resolve_path(out_path)
         for in_name, given, real in resolved_in:
             if _same_or_inside(out, real) or _same_or_inside(real, out):

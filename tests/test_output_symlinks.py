@@ -1,0 +1,113 @@
+"""An output that is a symlink (`sgbench.files.check_output_file`, called by
+`check_outputs_apart` before any work and by `write_atomic` when writing): a symlink to nothing
+is one `Error:` line on every command and stays as it was (it used to become a regular file,
+exit 0); a symlink to a file is written through, so the link stays and its target is the
+output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner
+
+from sgbench.cli import main
+from sgbench.errors import InputError
+from sgbench.files import check_output_file, write_atomic
+
+URL = "http://127.0.0.1:9/v1"  # never contacted: the check comes first
+NO_CI = ["--bootstrap", "0", "--permutations", "0"]
+SCORE = ["score", "p.jsonl", "--dataset", "ds", *NO_CI]
+IMPORT = ["import", "paper-outputs", "src.jsonl", "--dataset", "ds"]
+RUN = ["run", "--base-url", URL, "--model", "m", "--dataset", "ds"]
+JUDGE = ["judge", "p.jsonl", "b.jsonl", "--base-url", URL, "--model", "j"]
+
+# Every command's file and folder outputs; OUT is the dangling symlink.
+CASES: dict[str, list[str]] = {
+    "score --json": [*SCORE, "--json", "OUT"],
+    "score --plot": [*SCORE, "--plot", "OUT"],
+    "judge-report --json": ["judge-report", "p.jsonl", "--json", "OUT"],
+    "import paper-outputs --out": [*IMPORT, "--out", "OUT"],
+    "import paper-outputs --report": [*IMPORT, "--out", "r.jsonl", "--report", "OUT"],
+    "synth --out": ["synth", "--out", "OUT"],
+    "run --out": [*RUN, "--out", "OUT"],
+    "run --predictions": [*RUN, "--out", "r.jsonl", "--predictions", "OUT"],
+    "judge --out": [*JUDGE, "--out", "OUT"],
+    "build --out": ["build", "--quiet", "--out", "OUT"],
+    "leaderboard --out": ["leaderboard", "subs", "--dataset", "ds", "--out", "OUT"],
+    "stats --out": ["stats", "--dataset", "ds", "--out", "OUT"],
+    "export lm-eval --out": ["export", "lm-eval", "--dataset", "ds", "--out", "OUT"],
+}
+SUFFIX = {"score --plot": ".svg", "synth --out": ".csv"}
+
+
+@pytest.fixture
+def workdir(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(built_default, tmp_path / "ds")
+    monkeypatch.chdir(tmp_path)
+    prompts = CliRunner().invoke(main, ["prompts", "--dataset", "ds"])
+    ids = [json.loads(line)["id"] for line in prompts.output.splitlines()]
+    lines = "".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in ids)
+    (tmp_path / "p.jsonl").write_text(lines, encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"id": "x", "response": "b"}\n', encoding="utf-8")
+    source = '{"custom_id": "Q1_sex_Male", "response": "Answer: 1"}\n'
+    (tmp_path / "src.jsonl").write_text(source, encoding="utf-8")
+    (tmp_path / "subs").mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_symlink_to_nothing_is_refused_as_any_output(case: str, workdir: Path) -> None:
+    link = workdir / f"out{SUFFIX.get(case, '.json')}"
+    link.symlink_to(workdir / "gone" / "target")
+    args = [link.name if arg == "OUT" else arg for arg in CASES[case]]
+    assert_one_error_line(CliRunner().invoke(main, args), link.name, "a symlink to nothing")
+    assert link.is_symlink()
+    assert not (workdir / "gone").exists()
+    assert not [p.name for p in workdir.iterdir() if p.name.startswith(".")]
+
+
+WRITTEN_THROUGH: dict[str, list[str]] = {
+    "score --json": [*SCORE, "--json", "OUT"],
+    "score --plot": [*SCORE, "--plot", "OUT"],
+    "import paper-outputs --out": [*IMPORT, "--out", "OUT"],
+    "synth --out": ["synth", "--out", "OUT"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRITTEN_THROUGH))
+def test_a_symlink_to_a_file_is_written_through(case: str, workdir: Path) -> None:
+    suffix = SUFFIX.get(case, ".json")
+    (workdir / "keep").mkdir()
+    target = workdir / "keep" / f"real{suffix}"
+    target.write_text("old", encoding="utf-8")
+    link = workdir / f"out{suffix}"
+    link.symlink_to(target)
+    args = [link.name if arg == "OUT" else arg for arg in WRITTEN_THROUGH[case]]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert link.resolve() == target
+    assert target.read_bytes() != b"old"
+    assert not [p.name for p in (workdir / "keep").iterdir() if p.name.startswith(".")]
+
+
+def test_write_atomic_through_links(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("old", encoding="utf-8")
+    (tmp_path / "link").symlink_to("a")
+    (tmp_path / "chain").symlink_to("link")
+    write_atomic(tmp_path / "chain", "new")
+    assert (tmp_path / "a").read_text(encoding="utf-8") == "new"
+    assert (tmp_path / "chain").is_symlink()
+    assert (tmp_path / "link").is_symlink()
+    assert check_output_file(tmp_path / "a") == tmp_path / "a"
+    assert check_output_file(tmp_path / "new") == tmp_path / "new"
+    (tmp_path / "dangling").symlink_to("nowhere/x")
+    with pytest.raises(InputError, match="a symlink to nothing"):
+        write_atomic(tmp_path / "dangling", "x")
+    (tmp_path / "loop").symlink_to("loop")
+    with pytest.raises(InputError, match="symlink loop"):
+        write_atomic(tmp_path / "loop", "x")
