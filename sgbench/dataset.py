@@ -93,6 +93,35 @@ BOUND_FIELDS: Final = ("name", "version", "synthetic")
 HUB_ID: Final = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 """A Hugging Face Hub repository id, ``org/name``."""
 
+HUB_PREFIX: Final = "hf://"
+"""How a Hugging Face Hub dataset is named where a local path is also accepted
+(``--dataset hf://org/name``, ``import paper-outputs hf://org/name``). Only a name with this
+prefix reaches the network: a bare ``org/name`` is a local path, so a mistyped folder is one
+line at once rather than a download attempt (the network is needed by default only by ``push``).
+"""
+
+
+def hub_id(ref: str | Path) -> str | None:
+    """The Hub repository id ``org/name`` that ``ref`` names as ``hf://org/name``, or None when
+    ``ref`` is a local path (anything without :data:`HUB_PREFIX`).
+
+    Raises:
+        InputError: ``hf://`` followed by something that is not ``org/name``.
+    """
+    text = str(ref)
+    if not text.startswith(HUB_PREFIX):
+        return None
+    repo = text.removeprefix(HUB_PREFIX)
+    if not HUB_ID.match(repo):
+        raise InputError(f"{text}: not a Hub dataset id; write hf://org/name")
+    return repo
+
+
+def not_local(ref: str | Path, what: str) -> str:
+    """``REF: no such WHAT``, with a hint when ``ref`` reads like a Hub id without its prefix."""
+    hint = f"; a Hub dataset is named {HUB_PREFIX}{ref}" if HUB_ID.match(str(ref)) else ""
+    return f"{ref}: no such {what}{hint}"
+
 
 def split_file(config: str, split: str) -> str:
     """Relative path of one split's (single) parquet shard inside a dataset folder."""
@@ -198,7 +227,7 @@ def load_manifest(dataset_dir: str | Path) -> dict[str, Any]:
     """
     path = Path(dataset_dir) / MANIFEST_FILE
     if not Path(dataset_dir).is_dir():
-        raise InputError(f"{dataset_dir}: no such dataset folder (run `sgbench build` first)")
+        raise InputError(not_local(dataset_dir, "dataset folder (run `sgbench build` first)"))
     if not path.exists():
         raise InputError(f"{path}: missing; is {dataset_dir} a built sgbench dataset?")
     manifest = read_json_file(path, "manifest")
@@ -450,35 +479,39 @@ def release_arrow_memory() -> None:
 
 
 def resolve_dataset(dataset: str | Path) -> Path:
-    """A local dataset folder, or a Hub dataset ``org/name`` fetched into the local cache.
+    """A local dataset folder, or a Hub dataset ``hf://org/name`` fetched into the local cache.
 
-    A path that exists is used as is. Otherwise a value shaped like ``org/name`` is downloaded with
+    Only ``hf://org/name`` (:func:`hub_id`) is downloaded, with
     ``huggingface_hub.snapshot_download(repo_type="dataset")`` (needs the ``hub`` extra and the
-    network). Anything else is returned unchanged, so that reading it reports the missing folder.
+    network); anything else is a local path returned unchanged, so that reading it reports a
+    missing folder at once.
+
+    Raises:
+        InputError: a malformed ``hf://`` name, no ``huggingface_hub``, or a failed download.
     """
-    path = Path(dataset)
-    if path.exists() or not HUB_ID.match(str(dataset)):
-        return path
+    repo = hub_id(dataset)
+    if repo is None:
+        return Path(dataset)
     try:
         from huggingface_hub import snapshot_download
     except ImportError:  # pragma: no cover - depends on the environment
         raise InputError(
-            f"{dataset}: no such folder; to fetch it from the Hugging Face Hub install "
-            "huggingface_hub (pip install 'sgbench[hub]')"
+            f"{dataset}: fetching a dataset from the Hugging Face Hub needs huggingface_hub "
+            "(pip install 'sgbench[hub]')"
         ) from None
-    try:  # pragma: no cover - needs the network
-        local = snapshot_download(repo_id=str(dataset), repo_type="dataset")
-    except Exception as exc:  # pragma: no cover - the hub client raises many types
+    try:
+        local = snapshot_download(repo_id=repo, repo_type="dataset")
+    except Exception as exc:  # the hub client raises many types
         raise InputError(
-            f"{dataset}: no such folder, and fetching it from the Hugging Face Hub failed "
+            f"{dataset}: fetching it from the Hugging Face Hub failed "
             # The hub client's messages run over several lines: the error is one.
             f"({type(exc).__name__}: {bounded(' '.join(str(exc).split()))})"
         ) from None
-    return Path(local)  # pragma: no cover
+    return Path(local)
 
 
 def open_dataset(ref: str | Path | BuiltDataset) -> BuiltDataset:
-    """Open a built dataset folder (or Hub id ``org/name``, see :func:`resolve_dataset`).
+    """Open a built dataset folder (or Hub dataset ``hf://org/name``, see :func:`resolve_dataset`).
 
     The manifest is read and checked against ``manifest.schema.json`` here; data files are
     checked when first read. An already opened dataset is returned as is.

@@ -162,8 +162,8 @@ def test_pure_score_is_what_score_predictions_reports(dataset: Path, tmp_path: P
 
 
 def test_a_failed_hub_fetch_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A typo shaped like a Hub id (`--dataset ds/ds`) is fetched; the hub client's error text
-    runs over several lines, and the error must stay one."""
+    """A Hub dataset (`--dataset hf://org/name`) that cannot be fetched: the hub client's error
+    text runs over several lines, and the error must stay one."""
     huggingface_hub = pytest.importorskip("huggingface_hub")
 
     def offline(**_: Any) -> str:
@@ -172,5 +172,7 @@ def test_a_failed_hub_fetch_is_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(huggingface_hub, "snapshot_download", offline)
     monkeypatch.chdir(tmp_path)
     write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
-    result = CliRunner().invoke(main, ["score", "p.jsonl", "--dataset", "nowhere/ds"])
-    assert_one_error_line(result, "nowhere/ds: no such folder", "ConnectError An error happened")
+    result = CliRunner().invoke(main, ["score", "p.jsonl", "--dataset", "hf://nowhere/ds"])
+    assert_one_error_line(
+        result, "hf://nowhere/ds: fetching it from the Hugging Face Hub failed", "ConnectError An"
+    )

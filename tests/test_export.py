@@ -215,7 +215,7 @@ def test_lm_eval_open_template_refused(built_default: Path, tmp_path: Path) -> N
 
 def test_lm_eval_hub_id_and_refusals(built_default: Path, tmp_path: Path) -> None:
     hub = write_lm_eval_task(
-        tmp_path / "hub", "org/wvs-sg", "default", "test_ood", TEMPLATES["paper"]
+        tmp_path / "hub", "hf://org/wvs-sg", "default", "test_ood", TEMPLATES["paper"]
     )
     text = hub.read_text(encoding="utf-8")
     assert hub.name == "wvs_sg_default_test_ood.yaml"
@@ -223,7 +223,7 @@ def test_lm_eval_hub_id_and_refusals(built_default: Path, tmp_path: Path) -> Non
     assert "dataset_version: null" in text
     # Writing again over an earlier export is fine; over other files it is refused.
     again = write_lm_eval_task(
-        tmp_path / "hub", "org/wvs-sg", "default", "test_id", TEMPLATES["paper"]
+        tmp_path / "hub", "hf://org/wvs-sg", "default", "test_id", TEMPLATES["paper"]
     )
     assert "test_split: test_id" in again.read_text(encoding="utf-8")
     assert sorted(p.name for p in again.parent.iterdir()) == sorted(
@@ -239,7 +239,7 @@ def test_lm_eval_hub_id_and_refusals(built_default: Path, tmp_path: Path) -> Non
     (busy / "notes.txt").unlink()
     with pytest.raises(InputError, match=r"it holds other files: other\.yaml\)"):
         write_lm_eval_task(busy, str(built_default), "default", "test_ood", TEMPLATES["paper"])
-    with pytest.raises(InputError, match="not a Hub id"):
+    with pytest.raises(InputError, match="no such dataset folder"):
         write_lm_eval_task(
             tmp_path / "x", str(tmp_path / "none"), "default", "test_ood", TEMPLATES["paper"]
         )

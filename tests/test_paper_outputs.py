@@ -316,7 +316,10 @@ def test_hub_source_goes_through_the_loader() -> None:
         return Fake()
 
     frame = read_source(
-        "Incomple/SubgroupValuesSG-outputs", hub_config="gpt-4.1", hub_split="test", loader=loader
+        "hf://Incomple/SubgroupValuesSG-outputs",
+        hub_config="gpt-4.1",
+        hub_split="test",
+        loader=loader,
     )
     assert calls == [("Incomple/SubgroupValuesSG-outputs", "gpt-4.1", "test")]
     assert frame.to_dict("records") == [{"custom_id": "Q1_sex_Male", "response": "Answer: 1"}]

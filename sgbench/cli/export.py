@@ -63,7 +63,8 @@ def export_lm_eval_command(
     """Write an lm-evaluation-harness task: multiple choice over each sample's options.
 
     The task is named after the dataset, config and split (wvs_sg_subgroups_default_test_ood);
-    --dataset is a built folder (written as an absolute path) or a Hub id org/name. Then run:
+    --dataset is a built folder (written as an absolute path) or a Hub dataset hf://org/name.
+    Then run:
     lm_eval --model hf --model_args pretrained=MODEL --include_path OUT --tasks TASK
     [--num_fewshot N] [--apply_chat_template]
     """

@@ -53,7 +53,7 @@ dataset_option = click.option(
     "dataset_dir",
     default=DATASET_NAME,
     show_default=True,
-    help="A built dataset folder (see `sgbench build`).",
+    help="A built dataset folder (see `sgbench build`), or a Hub dataset hf://org/name.",
 )
 config_option = click.option(
     "--config",

@@ -32,7 +32,7 @@ def import_group() -> None:
 @click.option(
     "--hub-config", default=None, help="Config of a Hub SOURCE (e.g. one model's outputs)."
 )
-@click.option("--hub-split", default="train", show_default=True, help="Split of a Hub SOURCE.")
+@click.option("--hub-split", default=None, help="Split of a Hub SOURCE (default: train).")
 @click.option(
     "--report",
     "report_path",
@@ -47,16 +47,17 @@ def import_paper_outputs_command(
     dataset_dir: str,
     model: str | None,
     hub_config: str | None,
-    hub_split: str,
+    hub_split: str | None,
     report_path: Path | None,
 ) -> None:
     """Map the study's released outputs (custom_id, response) to the `paper` config's samples.
 
     SOURCE is a local .jsonl, .csv or .parquet file with `custom_id` and `response` columns, or
-    a Hub dataset id (e.g. Incomple/SubgroupValuesSG-outputs; needs the network and
-    `datasets`). Ids are matched through the dataset's attribute definitions and the codebook
-    labels, never guessed: ids matching no sample or several are left out, listed on stderr
-    (and in --report) with counts per stratum, and the exit code is then 3.
+    a Hub dataset written hf://owner/name (e.g. hf://Incomple/SubgroupValuesSG-outputs; needs
+    the network and `datasets`; nothing else is looked up online). Ids are matched through the
+    dataset's attribute definitions and the codebook labels, never guessed: ids matching no
+    sample or several are left out, listed on stderr (and in --report) with counts per
+    stratum, and the exit code is then 3.
     """
     from sgbench.files import check_outputs_apart
     from sgbench.paper import import_paper_outputs

@@ -72,8 +72,8 @@ def score(
     """Score a predictions file (JSON Lines) on one split of the dataset.
 
     PRED has one {"id": ..., "answer": <option code>} object per line (optionally
-    "distribution" and "response"). --dataset may also be a Hugging Face Hub dataset id
-    (org/name) when no folder of that name exists.
+    "distribution" and "response"). --dataset may also be a Hugging Face Hub dataset written
+    hf://org/name (fetched; nothing else is looked up online).
     """
     from sgbench.scoring import score_predictions, write_report
 

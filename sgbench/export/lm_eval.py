@@ -201,21 +201,23 @@ def doc_to_fewshot_target(doc: Mapping[str, Any]) -> str:
 
 
 def resolved_dataset_path(dataset: str) -> str:
-    """A local folder as an absolute path (the harness runs from anywhere); a Hub id unchanged.
+    """A local folder as an absolute path (the harness runs from anywhere); a Hub dataset
+    ``hf://org/name`` as its id ``org/name`` (the harness's ``dataset_path``).
 
     Raises:
-        InputError: neither an existing folder nor shaped like a Hub id ``org/name``.
+        InputError: neither an existing dataset folder nor ``hf://org/name``.
     """
-    from sgbench.dataset import HUB_ID
+    from sgbench.dataset import hub_id, not_local
 
+    repo = hub_id(dataset)
+    if repo is not None:
+        return repo
     path = Path(dataset)
     if path.is_dir():
         if not (path / "manifest.json").is_file():
             raise InputError(f"{dataset}: not a built sgbench dataset (no manifest.json)")
         return str(path.resolve())
-    if HUB_ID.match(dataset):
-        return dataset
-    raise InputError(f"{dataset}: no such dataset folder, and not a Hub id (org/name)")
+    raise InputError(not_local(dataset, "dataset folder"))
 
 
 def dataset_provenance(dataset: str, config: str) -> dict[str, Any] | None:

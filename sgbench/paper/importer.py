@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sgbench.builder.config import stratum_name
 from sgbench.catalogue import items_by_id
-from sgbench.dataset import CONFIG_SPLITS, check_config_split, load_manifest, split_file
+from sgbench.dataset import (
+    CONFIG_SPLITS,
+    HUB_PREFIX,
+    check_config_split,
+    load_manifest,
+    resolve_dataset,
+    split_file,
+)
 from sgbench.errors import InputError
 from sgbench.files import write_atomic
 from sgbench.paper.ids import (
@@ -91,6 +98,7 @@ def build_index(dataset_dir: str | Path, config: str = "paper") -> SampleIndex:
     import pyarrow.parquet as pq
 
     check_config_split(config)
+    dataset_dir = resolve_dataset(dataset_dir)  # a Hub dataset only when named hf://org/name
     manifest = load_manifest(dataset_dir)
     try:
         strata = {stratum_name(tuple(s)): tuple(s) for s in manifest["strata"]}
@@ -370,15 +378,16 @@ def import_paper_outputs(
     config: str = "paper",
     model: str | None = None,
     hub_config: str | None = None,
-    hub_split: str = "train",
+    hub_split: str | None = None,
     report: str | Path | None = None,
     loader: HubLoader | None = None,
 ) -> ImportResult:
     """Read SOURCE, match its ids to ``config``'s samples, write the responses file ``out``
     (and the JSON report ``report``), each all or nothing.
 
-    ``model`` defaults to ``hub_config`` when given, else SOURCE's file stem. Rows left out do
-    not stop the import; the caller decides what they mean (the CLI exits with code 3).
+    ``model`` defaults to ``hub_config`` when given, else SOURCE's file (or Hub dataset) name.
+    Rows left out do not stop the import; the caller decides what they mean (the CLI exits with
+    code 3).
 
     Raises:
         InputError: SOURCE or the dataset cannot be read, or an output cannot be written.
@@ -386,7 +395,7 @@ def import_paper_outputs(
     # The local dataset first: a missing one should fail before any download.
     index = build_index(dataset_dir, config)
     frame = read_source(source, hub_config=hub_config, hub_split=hub_split, loader=loader)
-    name = model or hub_config or Path(source).stem
+    name = model or hub_config or Path(source.removeprefix(HUB_PREFIX)).stem
     result = match_outputs(frame, index, name)
     write_atomic(out, result.to_jsonl(), what="responses")
     if report is not None:

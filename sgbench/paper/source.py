@@ -1,18 +1,19 @@
 """Reading the study's released outputs: rows of ``custom_id`` and ``response``.
 
-A SOURCE is a local ``.jsonl``, ``.csv`` or ``.parquet`` file, or, when no such file exists and
-it looks like ``owner/name``, a Hugging Face Hub dataset loaded with ``datasets`` (online).
+A SOURCE is a local ``.jsonl``, ``.csv`` or ``.parquet`` file, or a Hugging Face Hub dataset
+named ``hf://owner/name`` (:func:`sgbench.dataset.hub_id`, the one rule for Hub names), loaded
+with ``datasets`` (online). Nothing else reaches the network: a missing local file is an error.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from sgbench.builder.reader import check_distinct_header
-from sgbench.errors import InputError
+from sgbench.dataset import HUB_PREFIX, hub_id, not_local
+from sgbench.errors import InputError, bounded
 from sgbench.jsonl import json_objects, read_lines
 
 if TYPE_CHECKING:
@@ -21,8 +22,7 @@ if TYPE_CHECKING:
 COLUMNS: Final = ("custom_id", "response")
 """The columns every source needs (others are ignored)."""
 LOCAL_FORMATS: Final = (".jsonl", ".csv", ".parquet")
-HUB_ID: Final = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-RELEASED_OUTPUTS: Final = "Incomple/SubgroupValuesSG-outputs"
+RELEASED_OUTPUTS: Final = "hf://Incomple/SubgroupValuesSG-outputs"
 """The Hub dataset holding the study's model outputs."""
 
 HubLoader = Callable[..., Any]
@@ -80,7 +80,8 @@ def _load_hub(
     try:
         dataset = loader(source, config, split=split)
     except Exception as exc:  # the Hub client raises many types (offline, missing, auth)
-        raise InputError(f"{source}: cannot load from the Hub ({exc})") from None
+        why = bounded(" ".join(str(exc).split()))  # the Hub client's messages run over lines
+        raise InputError(f"{HUB_PREFIX}{source}: cannot load from the Hub ({why})") from None
     frame: pd.DataFrame = dataset.to_pandas()
     return frame
 
@@ -89,29 +90,37 @@ def read_source(
     source: str,
     *,
     hub_config: str | None = None,
-    hub_split: str = "train",
+    hub_split: str | None = None,
     loader: HubLoader | None = None,
 ) -> pd.DataFrame:
     """The ``custom_id`` and ``response`` columns of SOURCE, in its row order.
 
     Args:
-        source: a local file path, or a Hub dataset id (used only when no such file exists).
-        hub_config, hub_split: the Hub dataset's config and split.
+        source: a local file path, or a Hub dataset ``hf://owner/name``.
+        hub_config, hub_split: the Hub dataset's config and split (default ``train``); only for
+            a Hub SOURCE.
         loader: replaces ``datasets.load_dataset`` (tests inject one; nothing else should).
 
     Raises:
-        InputError: no such file and not a Hub id, an unreadable file, a missing column, or a
-            ``custom_id`` that is not text (the message names SOURCE and the column or line).
+        InputError: no such file, ``hub_config`` or ``hub_split`` for a local file, an unreadable
+            file, a missing column, or a ``custom_id`` that is not text (the message names
+            SOURCE and the column or line).
     """
-    path = Path(source)
-    if path.exists():
+    repo = hub_id(source)
+    if repo is not None:
+        frame = _load_hub(repo, hub_config, hub_split or "train", loader)
+    elif hub_config is not None or hub_split is not None:
+        raise InputError(
+            f"{source}: --hub-config and --hub-split choose part of a Hub SOURCE "
+            f"({HUB_PREFIX}owner/name), not of a local file"
+        )
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputError(not_local(source, "file"))
         if not path.is_file():
             raise InputError(f"{source}: not a file")
         frame = _read_local(path)
-    elif HUB_ID.match(source) and path.suffix.lower() not in LOCAL_FORMATS:
-        frame = _load_hub(source, hub_config, hub_split, loader)
-    else:
-        raise InputError(f"{source}: no such file (and not a Hub dataset id owner/name)")
     missing = [column for column in COLUMNS if column not in frame.columns]
     if missing:
         raise InputError(f"{source}: missing column(s) {missing}; a source needs {list(COLUMNS)}")

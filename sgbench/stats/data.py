@@ -78,7 +78,7 @@ def stack_items(parts: Sequence[ItemArrays]) -> ItemArrays:
 
 
 def load_landscape(dataset: str | Path | BuiltDataset, config: str = "default") -> LandscapeData:
-    """Read every split of ``config`` from a dataset folder (or Hub id ``org/name``).
+    """Read every split of ``config`` from a dataset folder (or Hub dataset ``hf://org/name``).
 
     Raises:
         InputError: unknown config, missing or damaged files, a sha256 differing from the
