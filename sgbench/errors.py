@@ -1,11 +1,19 @@
-"""The one exception hierarchy of sgbench.
+"""The one exception hierarchy of sgbench, and the rules for showing text it did not write.
 
 Library code raises these; the CLI turns them into a one-line ``Error: ...`` on stderr and exit
 code 2. Anything else escaping the library is a bug and is allowed to show a traceback.
+
+Text from a user or a file (a file name, a model name, an id, a submission's notes) reaches
+terminals, error lines, chart titles and the leaderboard, so that it cannot break a line, move
+the cursor, reorder what surrounds it (bidirectional controls, "Trojan Source"), fail to encode
+(a lone surrogate) or run to megabytes: every message line is :func:`shown_name` and
+:func:`bounded` (the CLI does it for every error), and text set in a summary, a table or a
+chart title is :func:`one_line` (and :func:`bounded`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 MAX_MESSAGE: Final = 500
@@ -28,6 +36,27 @@ def shown_name(name: str) -> str:
     name cannot start a line of its own, drive a terminal, reorder the text around it or break
     a UTF-8 writer (a name that is not UTF-8 holds lone surrogates)."""
     return name if name.isprintable() else repr(name)[1:-1]
+
+
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+BIDI_CONTROLS: Final = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""Characters that reorder the text around them (Trojan Source): dropped or escaped."""
+_BIDI: Final = re.compile(f"[{BIDI_CONTROLS}]")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    """``text`` with every lone UTF-16 surrogate replaced by U+FFFD: JSON may carry one as an
+    escape (``"\\ud800"``) and a file name undecodable bytes as one, and neither can be written
+    as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def one_line(text: object) -> str:
+    """``text`` shown on one line: control characters (line breaks, escape sequences) as
+    spaces, bidirectional controls dropped, lone surrogates as U+FFFD, stripped (the length is
+    :func:`bounded`'s business)."""
+    return _CONTROL.sub(" ", _BIDI.sub("", replace_surrogates(str(text)))).strip()
 
 
 class SgbenchError(Exception):

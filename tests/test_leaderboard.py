@@ -53,7 +53,7 @@ from leaderboard_fixtures import (
 )
 
 from sgbench.cli import EXIT_LEFT_OUT, main
-from sgbench.errors import InputError
+from sgbench.errors import InputError, one_line
 from sgbench.files import OUTPUT_MARKER
 from sgbench.leaderboard import (
     OUTPUT_FILES,
@@ -64,7 +64,7 @@ from sgbench.leaderboard import (
     write_leaderboard,
 )
 from sgbench.leaderboard.ranking import competition_ranks, displayed, listing_order, worst_group
-from sgbench.leaderboard.render import csv_text, md_text, one_line
+from sgbench.leaderboard.render import csv_text, md_text
 from sgbench.leaderboard.submission import version_mismatch
 from sgbench.schema import load_schema, validator
 from sgbench.scoring import score_predictions

@@ -7,6 +7,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pytest
+from cli_contract import assert_one_error_line
 from click.testing import CliRunner
 
 from sgbench.cli import main
@@ -107,6 +109,31 @@ def test_not_a_score_report_is_one_error_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         f"Error: {bad}: not a score report (no `metrics`; see `sgbench score --json`)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "nmae", "key"),
+    [
+        (-3, 0.2, "metrics.accuracy is -3"),
+        (1e308, 0.2, "metrics.accuracy is 1e+308"),
+        ("0.5", 0.2, "metrics.accuracy is '0.5'"),
+        (True, 0.2, "metrics.accuracy is True"),
+        (0.5, 1.5, "metrics.nmae is 1.5"),
+    ],
+)
+def test_a_figure_that_is_no_share_is_refused(
+    accuracy: Any, nmae: Any, key: str, tmp_path: Path
+) -> None:
+    """Every published figure lies in [0, 1]; an edited report used to be printed as is (or a
+    string as a missing figure) with exit code 0."""
+    path = score_report(tmp_path / "gpt-4.1.json", accuracy, nmae)
+    result = CliRunner().invoke(main, ["paper-table", str(path)])
+    assert_one_error_line(result, f"{path}: {key}, not a figure from 0 to 1")
+
+
+def test_a_name_without_a_file_is_refused() -> None:
+    result = CliRunner().invoke(main, ["paper-table", "gpt-4.1="])
+    assert_one_error_line(result, "gpt-4.1=: no report file after the model name")
 
 
 def test_a_real_score_report_is_read(built_default: Path, tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from sgbench import __version__
-from sgbench.errors import InputError
+from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import write_atomic
 from sgbench.jsonl import json_objects, read_lines
 from sgbench.judge.prompt import CRITERIA
@@ -505,12 +505,16 @@ class JudgeReport:
         data = d["dataset"]
         flag = " (SYNTHETIC, not WVS data)" if data.get("synthetic") else ""
         a, b = d["a"], d["b"]
+
+        def shown(value: object) -> str:  # the judgments file's own text
+            return bounded(one_line(value))
+
         lines = [
-            f"sgbench judge-report: A = {a.get('model')} ({a.get('template')}) vs "
-            f"B = {b.get('model')} ({b.get('template')}); judge {d['judge']['model']} "
-            f"({d['judge']['prompt']})",
-            f"dataset {data.get('name')} {data.get('version')}{flag}, config "
-            f"{data.get('config')}, split {data.get('split')}",
+            f"sgbench judge-report: A = {shown(a.get('model'))} ({shown(a.get('template'))}) vs "
+            f"B = {shown(b.get('model'))} ({shown(b.get('template'))}); judge "
+            f"{shown(d['judge']['model'])} ({shown(d['judge']['prompt'])})",
+            f"dataset {shown(data.get('name'))} {shown(data.get('version'))}{flag}, config "
+            f"{shown(data.get('config'))}, split {shown(data.get('split'))}",
             f"{d['n_samples']} samples ({d['n_questions']} questions, {d['n_subgroups']} "
             f"subgroups), {d['n_judgments']} judgments in both orders; "
             f"{d['n_errors']} request error(s) left out",

@@ -21,8 +21,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Final
 
+from sgbench.errors import one_line
 from sgbench.leaderboard.ranking import RULES, Leaderboard, Row
-from sgbench.leaderboard.render import COLUMNS, Column, interval, number, one_line
+from sgbench.leaderboard.render import COLUMNS, Column, interval, number
 
 STYLE: Final = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1b1b1b; }

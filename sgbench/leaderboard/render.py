@@ -1,8 +1,9 @@
 """The leaderboard as Markdown, CSV, JSON and terminal text; every piece of submission text escaped.
 
 Submission text (model, organisation, notes, slugs, problems, ...) is untrusted. Every renderer
-first makes it one line (:func:`one_line`: control characters become spaces, bidirectional
-overrides are dropped) and then escapes it for its format:
+first makes it one line (:func:`sgbench.errors.one_line`, the rule for all text sgbench shows:
+control characters become spaces, bidirectional overrides are dropped) and then escapes it for
+its format:
 
 - Markdown (:func:`md_text`): ``&``, ``<``, ``>`` and ``"`` become HTML entities (Markdown passes
   raw HTML through), and the Markdown punctuation that could start a link, emphasis, code or a
@@ -27,26 +28,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from sgbench.errors import BIDI_CONTROLS, one_line
 from sgbench.leaderboard.ranking import DIGITS, RULES, Leaderboard, Row, figure_key
 from sgbench.scoring.fairness import NO_GAP
 
 MISSING: Final = "–"
 """Shown for a figure that does not exist (no ``test_id`` predictions, no bootstrap)."""
 
-_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_BIDI_CONTROLS: Final = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-"""Characters that reorder the text around them (Trojan Source): dropped or escaped."""
-_BIDI: Final = re.compile(f"[{_BIDI_CONTROLS}]")
 _MD_PUNCTUATION: Final = re.compile(r"([\\`*_\[\]|~])")
 _FORMULA_START: Final = ("=", "+", "-", "@")
 _JSON_ESCAPES: Final = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 _JSON_ESCAPES.update({"\u2028": "\\u2028", "\u2029": "\\u2029"})
-_JSON_ESCAPES.update({char: f"\\u{ord(char):04x}" for char in _BIDI_CONTROLS})
-
-
-def one_line(text: object) -> str:
-    """``text`` on one line: control characters as spaces, bidirectional controls dropped."""
-    return _CONTROL.sub(" ", _BIDI.sub("", str(text))).strip()
+_JSON_ESCAPES.update({char: f"\\u{ord(char):04x}" for char in BIDI_CONTROLS})
 
 
 def md_text(text: object) -> str:

@@ -38,7 +38,7 @@ from sgbench.dataset import (
     resolve_dataset,
     split_file,
 )
-from sgbench.errors import InputError
+from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import write_atomic
 from sgbench.paper.ids import (
     PART_SEPARATOR,
@@ -259,7 +259,8 @@ class ImportResult:
             lines.append("rows left out (custom_id: reason):")
             for row in shown:
                 extra = f" ({', '.join(row.candidates)})" if row.candidates else ""
-                lines.append(f"  {row.custom_id}: {row.reason}{extra}")
+                # The SOURCE's own text: one line each, however it is spelled.
+                lines.append(f"  {bounded(one_line(row.custom_id))}: {row.reason}{extra}")
             if len(shown) < len(self.left_out):
                 lines.append(f"  ... and {len(self.left_out) - len(shown)} more in the report")
         return "\n".join(lines)

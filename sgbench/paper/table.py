@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-from sgbench.errors import InputError
+from sgbench.errors import InputError, bounded, one_line
 from sgbench.jsonl import read_json_file
 
 FIGURES: Final = ("accuracy", "nmae", "accuracy_norm_range", "nmae_norm_range")
@@ -97,11 +97,20 @@ class ReportEntry:
     synthetic: bool | None
 
 
-def _figure(report: dict[str, Any], path: tuple[str, ...]) -> float | None:
+def _figure(report: dict[str, Any], path: tuple[str, ...], where: Path) -> float | None:
+    """The figure at ``path``: None when the report has none (null, or no such key); every
+    published figure is a share, so anything but a number from 0 to 1 is refused."""
     value: Any = report
     for key in path:
         value = value.get(key) if isinstance(value, dict) else None
-    return float(value) if isinstance(value, int | float) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise InputError(
+            f"{where}: {'.'.join(path)} is {value!r}, not a figure from 0 to 1; "
+            "is it a `sgbench score --json` report?"
+        )
+    return float(value)
 
 
 def read_entry(argument: str, results: PaperResults) -> ReportEntry:
@@ -113,20 +122,24 @@ def read_entry(argument: str, results: PaperResults) -> ReportEntry:
     name, sep, path_text = argument.partition("=")
     if not sep or Path(argument).exists():
         name, path_text = "", argument
+    if not path_text:
+        raise InputError(f"{argument}: no report file after the model name; write NAME=REPORT.json")
     path = Path(path_text)
     report = read_json_file(path, "score report")
     if not isinstance(report, dict) or not isinstance(report.get("metrics"), dict):
         raise InputError(f"{path}: not a score report (no `metrics`; see `sgbench score --json`)")
-    name = name or path.stem
+    # Names and settings are shown in the table and notes: one line each, as every foreign text.
+    name = bounded(one_line(name or path.stem))
     row, setting = resolve(name, results)
     dataset = report.get("dataset") if isinstance(report.get("dataset"), dict) else {}
+    config, split = dataset.get("config") if dataset else None, report.get("split")
     return ReportEntry(
         name=name,
         row=row,
         setting=setting,
-        figures={figure: _figure(report, keys) for figure, keys in REPORT_KEYS.items()},
-        config=dataset.get("config") if dataset else None,
-        split=report.get("split") if isinstance(report.get("split"), str) else None,
+        figures={figure: _figure(report, keys, path) for figure, keys in REPORT_KEYS.items()},
+        config=bounded(one_line(config)) if isinstance(config, str) else None,
+        split=bounded(one_line(split)) if isinstance(split, str) else None,
         synthetic=dataset.get("synthetic") if dataset else None,
     )
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sgbench import __version__
-from sgbench.errors import InputError
+from sgbench.errors import InputError, replace_surrogates
 
 RETRYABLE_STATUS: Final = frozenset({408, 409, 425, 429})
 """Client-error statuses that mean "try again later"; every 5xx is retried as well."""
@@ -70,14 +70,7 @@ MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 MAX_JSON_DEPTH: Final = 64
 """Deepest nesting of arrays and objects accepted in a reply (a real one nests about 6 deep)."""
 
-_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _BRACKETS: Final = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-
-
-def replace_surrogates(text: str) -> str:
-    """``text`` with every lone UTF-16 surrogate replaced by U+FFFD (JSON may carry
-    ``"\ud800"``, which no UTF-8 file can hold)."""
-    return _SURROGATE.sub("\ufffd", text)
 
 
 def json_depth(body: bytes) -> int:

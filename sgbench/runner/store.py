@@ -32,10 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sgbench.errors import InputError
+from sgbench.errors import InputError, replace_surrogates
 from sgbench.files import write_atomic
 from sgbench.jsonl import loads_strict, read_bytes
-from sgbench.runner.client import replace_surrogates
 
 RUN_KEYS = ("model", "template", "params", "distribution_mode")
 """What must match between the lines already in a file and the run appending to it (a key a
@@ -163,5 +162,5 @@ def prepare_output(
 
 def response_line(record: Mapping[str, Any]) -> str:
     """One output line (JSON, no ASCII escaping, trailing newline), always valid UTF-8: a lone
-    surrogate anywhere in it becomes U+FFFD (:func:`~sgbench.runner.client.replace_surrogates`)."""
+    surrogate anywhere in it becomes U+FFFD (:func:`~sgbench.errors.replace_surrogates`)."""
     return replace_surrogates(json.dumps(record, ensure_ascii=False)) + "\n"

@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from sgbench.errors import bounded, one_line
 from sgbench.scoring.bootstrap import Interval
 from sgbench.scoring.grouped import FIGURES, GroupedResult
 from sgbench.scoring.noise import NOISE_FIGURES, NoiseSpread
@@ -135,7 +136,8 @@ def fairness_lines(blocks: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> lis
     """Text rows of fairness entries: ``{groups label: {metric: entry}}`` (see
     :func:`fairness_entry`), one row each, marked ``no detectable gap`` when p ≥ 0.05."""
     lines = [FAIRNESS_HEADER]
-    for label, block in blocks.items():
+    for label_text, block in blocks.items():
+        label = bounded(one_line(label_text))  # group names come from the files read
         for metric, e in block.items():
             worst = e["worst"]
             degenerate = "*" if e["norm_range_degenerate"] else " "
@@ -143,7 +145,7 @@ def fairness_lines(blocks: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> lis
             lines.append(
                 f"{label:<20}{metric:<12}{lead_text(e):<46}{number(e['p_value'], 6)}"
                 f"{number(e.get('sd_noise'), 10)}{number(e['norm_range'], 10)}{degenerate} "
-                f"{worst['group']} ({worst['value']:.3f}){mark}"
+                f"{bounded(one_line(worst['group']))} ({worst['value']:.3f}){mark}"
             )
     return lines
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from sgbench import __version__
 from sgbench.dataset import check_config_split, overlap_band
+from sgbench.errors import bounded, one_line
 from sgbench.files import write_atomic
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
@@ -218,7 +219,8 @@ class ScoreReport:
         d = self.dataset
         flag = " (SYNTHETIC, not WVS data)" if d.synthetic else ""
         lines = [
-            f"sgbench score: {d.name} {d.version}{flag}, config {d.config}, split {self.split}",
+            f"sgbench score: {bounded(one_line(d.name))} {bounded(one_line(d.version))}{flag}, "
+            f"config {d.config}, split {self.split}",
             f"{self.n_samples} samples ({self.n_questions} questions × "
             f"{len(self.by[SUBGROUP].groups)} subgroups); {self.n_scored} scored, "
             f"{self.n_missing} missing (scored as wrong"

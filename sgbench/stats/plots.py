@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 
 import numpy as np
 
-from sgbench.errors import InputError
+from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import write_atomic
 from sgbench.scoring.data import FloatArray
 
@@ -43,8 +43,11 @@ RC: Final[Mapping[str, Any]] = {
     "figure.dpi": 100,
     "savefig.dpi": 100,
     "image.cmap": "viridis",
+    "text.parse_math": False,
 }
-"""Fixed settings every chart is drawn and saved under (independent of the user's matplotlibrc)."""
+"""Fixed settings every chart is drawn and saved under (independent of the user's matplotlibrc).
+Text is never read as mathtext: a model or file name holding ``$`` is shown as written (``$\\foo{$``
+used to end the command with a traceback)."""
 SAVE_METADATA: Final[Mapping[str, Mapping[str, None]]] = {
     "png": {"Software": None},
     "svg": {"Date": None},
@@ -114,7 +117,8 @@ def _render(figure: Figure, fmt: ChartFormat) -> bytes:
 
 
 def _subtitle(name: str, version: str, synthetic: bool | None) -> str:
-    return f"{name} {version}" + (" — SYNTHETIC data, not WVS results" if synthetic else "")
+    shown = f"{bounded(one_line(name))} {bounded(one_line(version))}"
+    return shown + (" — SYNTHETIC data, not WVS results" if synthetic else "")
 
 
 def _stratum_styles(strata: list[str]) -> dict[str, tuple[Any, str]]:
@@ -290,9 +294,10 @@ def score_title(report: ScoreReport, predictions: str | Path, model: str | None)
         if boot.n_boot
         else "no bootstrap intervals"
     )
-    named = model if model else "model not named (score --model)"
+    # The user's own text, shown by the rule every display of foreign text follows.
+    named = bounded(one_line(model or "")) or "model not named (score --model)"
     return (
-        f"{named} — predictions {Path(predictions).name}\n"
+        f"{named} — predictions {bounded(one_line(Path(predictions).name))}\n"
         f"Accuracy and NMAE per attribute value, {d.config}/{report.split}; dashed: overall\n"
         f"{_subtitle(d.name, d.version, d.synthetic)}; {ci}"
     )

@@ -1,0 +1,163 @@
+"""Text sgbench did not write: every error line goes through `sgbench.errors.shown_name` and
+`bounded` in the CLI's one handler, and text set in terminal summaries, stderr listings and
+chart titles through the leaderboard's rule, `sgbench.errors.one_line` (moved down so every
+layer shares it). A newline or escape sequence no longer starts a line or moves the cursor,
+bidirectional controls no longer reorder the text, a lone surrogate no longer crashes the
+output, and a megabyte-long id no longer makes a megabyte-long line. JSON inputs holding a lone
+surrogate escape are refused by the one strict parser (`sgbench.jsonl.loads_strict`)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner
+from test_judge import HAND, hand_line
+
+from sgbench.cli import main
+from sgbench.errors import BIDI_CONTROLS, MAX_MESSAGE, one_line
+
+pytest.importorskip("matplotlib")
+
+NO_CI = ["--bootstrap", "0", "--permutations", "0"]
+IMPORT = ["import", "paper-outputs"]
+HOSTILE = "a\nFAKE\x1b[2J\u202egnp.exe\u2066"
+"""Text in a file that would start a line, clear a terminal and read backwards."""
+REVERSED = "Safe\u202egnp.exe\u2066 model"
+"""An argument that would read backwards (control characters in arguments are refused before
+any command runs, by `sgbench.cli.errors.SgbenchGroup`)."""
+
+# Every command of the family reading a user's file, with FILE for it.
+READERS: dict[str, list[str]] = {
+    "score": ["score", "FILE", "--dataset", "ds", *NO_CI],
+    "parse": ["parse", "FILE", "--dataset", "ds"],
+    "judge-report": ["judge-report", "FILE", *NO_CI],
+    "paper-table": ["paper-table", "FILE"],
+    "import paper-outputs": [*IMPORT, "FILE", "--dataset", "ds", "--out", "o.jsonl"],
+}
+
+
+def clean(text: str) -> bool:
+    """No escape sequence, no bidirectional control, no lone surrogate."""
+    return "\x1b" not in text and not any(c in text for c in BIDI_CONTROLS + "\ud800\udcff")
+
+
+@pytest.fixture
+def workdir(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(built_default, tmp_path / "ds")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def invoke(case: str, path: str) -> object:
+    args = [path if arg == "FILE" else arg for arg in READERS[case]]
+    return CliRunner().invoke(main, args)
+
+
+@pytest.mark.parametrize("case", sorted(READERS))
+def test_a_hostile_file_name_stays_one_clean_error_line(case: str, workdir: Path) -> None:
+    name = HOSTILE + (".json" if case == "paper-table" else ".jsonl")
+    (workdir / name).write_text("not json\n", encoding="utf-8")
+    result = invoke(case, name)
+    line = assert_one_error_line(result, "a\\nFAKE\\x1b[2J\\u202egnp.exe")  # type: ignore[arg-type]
+    assert clean(line)
+
+
+@pytest.mark.parametrize("case", sorted(READERS))
+def test_a_lone_surrogate_escape_is_refused_by_every_reader(case: str, workdir: Path) -> None:
+    line = '{"id": "x\\ud800", "custom_id": "Q1_sex_\\udc00", "response": "1 \\ud800"}\n'
+    name = "s.json" if case == "paper-table" else "s.jsonl"
+    (workdir / name).write_text(line, encoding="utf-8")
+    result = invoke(case, name)
+    assert_one_error_line(result, name, "lone UTF-16 surrogate")  # type: ignore[arg-type]
+    assert not (workdir / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("case", ["score", "parse"])
+def test_a_megabyte_id_makes_a_short_error_line(case: str, workdir: Path) -> None:
+    long_id = "Q" * (1 << 20)
+    (workdir / "p.jsonl").write_text(
+        json.dumps({"id": long_id, "answer": 1, "response": "1"}) + "\n", encoding="utf-8"
+    )
+    line = assert_one_error_line(invoke(case, "p.jsonl"), "p.jsonl: line 1")  # type: ignore[arg-type]
+    assert len(line) <= len("Error: ") + MAX_MESSAGE
+    assert " characters] … " in line
+
+
+def test_judge_report_summary_shows_the_files_names_cleanly(workdir: Path) -> None:
+    lines = [json.loads(hand_line(*row)) for row in HAND]
+    for record in lines:
+        record["judge_model"] = HOSTILE
+        record["a"]["model"] = "m\u202eodel"
+    (workdir / "j.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["judge-report", "j.jsonl", *NO_CI])
+    assert result.exit_code == 0, result.output
+    assert clean(result.stdout)
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("sgbench judge-report: A = model (open) vs B = mb (open)")
+    assert "judge a FAKE [2Jgnp.exe (" in first
+
+
+def test_paper_table_names_are_shown_cleanly(workdir: Path) -> None:
+    prompts = CliRunner().invoke(main, ["prompts", "--dataset", "ds", "--config", "paper"])
+    ids = [json.loads(line)["id"] for line in prompts.output.splitlines()]
+    (workdir / "p.jsonl").write_text(
+        "".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in ids), encoding="utf-8"
+    )
+    score = ["score", "p.jsonl", "--dataset", "ds", "--config", "paper", *NO_CI]
+    assert CliRunner().invoke(main, [*score, "--json", "r.json"]).exit_code == 0
+    result = CliRunner().invoke(main, ["paper-table", f"{REVERSED}=r.json"])
+    assert result.exit_code == 0, result.output
+    assert clean(result.output)
+    assert "  Safegnp.exe model " in result.stdout
+    assert "note: Safegnp.exe model was scored on SYNTHETIC data" in result.stderr
+
+
+def test_import_listing_shows_each_id_on_one_clean_line(workdir: Path) -> None:
+    rows = [{"custom_id": HOSTILE, "response": "1"}, {"custom_id": "Q" * 100_000, "response": "1"}]
+    (workdir / "src.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8"
+    )
+    args = ["import", "paper-outputs", "src.jsonl", "--dataset", "ds", "--out", "o.jsonl"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 3, result.output
+    assert clean(result.stderr)
+    assert "  a FAKE [2Jgnp.exe: garbled" in result.stderr.splitlines()
+    assert max(len(line) for line in result.stderr.splitlines()) < MAX_MESSAGE + 20
+
+
+@pytest.mark.parametrize(
+    ("model", "shown"),
+    [
+        (REVERSED, "Safegnp.exe model"),
+        ("$\\foo{$", "$\\foo{$"),  # text, never mathtext (this one crashed the parser)
+        ("M" * 10_000, "M" * 235 + " … [9,530 characters] … " + "M" * 235),
+    ],
+)
+def test_score_chart_title_shows_the_model_cleanly(
+    model: str, shown: str, workdir: Path, scoring_predictions: Path
+) -> None:
+    args = ["score", str(scoring_predictions), "--dataset", "ds", *NO_CI]
+    result = CliRunner().invoke(main, [*args, "--plot", "c.svg", "--model", model])
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.output
+    svg = (workdir / "c.svg").read_text(encoding="utf-8")
+    assert clean(svg)
+    assert f"{shown} — predictions" in svg.replace("&lt;", "<").replace("&amp;", "&")
+
+
+@pytest.fixture
+def scoring_predictions(workdir: Path) -> Path:
+    prompts = CliRunner().invoke(main, ["prompts", "--dataset", "ds"])
+    ids = [json.loads(line)["id"] for line in prompts.output.splitlines()]
+    path = workdir / "p.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in ids), "utf-8")
+    return path
+
+
+def test_one_line_rule() -> None:
+    assert one_line("a\nb\tc\x1b[31m\u202ed") == "a b c [31md"
+    assert one_line(" x\ud800 ") == "x\ufffd"
