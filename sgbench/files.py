@@ -26,6 +26,22 @@ from typing import Final, TypeAlias
 from sgbench.errors import InputError
 from sgbench.jsonl import loads_strict
 
+NAME_MAX: Final = 255
+"""Longest file name (in bytes) common file systems allow."""
+_RANDOM_ROOM: Final = 16
+"""Bytes left after a hidden name for the random characters ``mkdtemp`` appends."""
+
+
+def hidden_name(target: Path, tag: str) -> str:
+    """``.<name>.<tag>``: the hidden sibling of ``target`` sgbench writes first (a temporary
+    file, a staging folder, a lock), its name part shortened so that the whole, with room for
+    a random suffix, is still a legal file name: a legal output name of 250 bytes would
+    otherwise give an illegal temporary one, and the command would fail on a name it accepts."""
+    room = NAME_MAX - _RANDOM_ROOM - len(os.fsencode(f"..{tag}"))
+    # Cut in bytes; a character cut in two is dropped (libraries refuse half a character).
+    short = os.fsencode(target.name)[:room].decode("utf-8", "ignore")
+    return f".{short}.{tag}"
+
 
 def write_atomic(
     path: str | Path,
@@ -46,7 +62,7 @@ def write_atomic(
             the temporary file is removed and ``path`` is left as it was.
     """
     target = check_output_file(Path(path))
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary = target.with_name(hidden_name(target, f"{os.getpid()}.tmp"))
     try:
         if parents:
             _check_parents(target)
@@ -279,13 +295,13 @@ def replace_folder(
     staging: Path | None = None
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(mkdtemp(prefix=f".{target.name}.partial-", dir=parent))
+        staging = Path(mkdtemp(prefix=hidden_name(target, "partial-"), dir=parent))
         os.chmod(staging, 0o777 & ~_umask())
         write(staging)
         files, _ = _tree(staging)
         (staging / OUTPUT_MARKER).write_text(_marker_text(kind, files), encoding="utf-8")
         if target.exists():
-            retired = Path(mkdtemp(prefix=f".{target.name}.old-", dir=parent))
+            retired = Path(mkdtemp(prefix=hidden_name(target, "old-"), dir=parent))
             target.replace(retired / target.name)
             try:
                 staging.replace(target)

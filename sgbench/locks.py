@@ -22,20 +22,22 @@ from pathlib import Path
 from typing import Final
 
 from sgbench.errors import InputError
+from sgbench.files import hidden_name
 
 _ATTEMPTS: Final = 5
 """Tries to lock a sidecar that a releasing process keeps removing (a race, never a wait)."""
 
 
 def lock_path(path: str | Path) -> Path:
-    """The sidecar lock file of ``path``: ``.<name>.lock`` next to the file ``path`` names once
-    symlinks are resolved, so that every way of naming one file (a symlink to it, ``x/../``)
+    """The sidecar lock file of ``path``: ``.<name>.lock`` (:func:`~sgbench.files.hidden_name`,
+    so a long legal name still has one) next to the file ``path`` names once symlinks are
+    resolved, so that every way of naming one file (a symlink to it, ``x/../``)
     meets the same lock."""
     try:
         target = Path(path).resolve()
     except (RuntimeError, OSError):  # a symlink loop: opening the file will say so
         target = Path(path)
-    return target.with_name(f".{target.name}.lock")
+    return target.with_name(hidden_name(target, "lock"))
 
 
 def _check_one_name(path: str | Path) -> None:

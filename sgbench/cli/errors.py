@@ -125,9 +125,14 @@ class SgbenchGroup(click.Group):
             shown = "\n".join(bounded(shown_name(line)) for line in str(exc).split("\n"))
             raise SgbenchClickError(shown) from None
         except OSError as exc:
-            # Files are written through sgbench.files, which names them; an OSError with no
-            # file name is a failed write to stdout (`> /dev/full`, a full disk).
-            if exc.filename is not None or exc.errno not in _STREAM_ERRORS:
+            # An OSError naming a file is a path the system refused wherever it was first
+            # touched (a name too long for the file system fails even `Path.exists()`): a
+            # problem of that path, one line. One with no file name is a failed write to
+            # stdout (`> /dev/full`, a full disk).
+            if exc.filename is not None:
+                where = bounded(shown_name(os.fsdecode(exc.filename)))
+                raise SgbenchClickError(f"{where}: {exc.strerror or exc}") from None
+            if exc.errno not in _STREAM_ERRORS:
                 raise
             _drop_stdout()
             raise SgbenchClickError(f"cannot write standard output ({exc.strerror})") from None
