@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+from cli_contract import assert_one_error_line
 from click.testing import CliRunner
 from landscape_fixtures import write_landscape_dataset
 from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset, write_jsonl
@@ -116,6 +117,18 @@ def test_score_plot_bad_suffix_is_one_line(tmp_path: Path, scoring_case: tuple[P
     assert result.stderr.startswith("Error: ")
     assert ".png or .svg" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+    assert not report.exists()
+
+
+def test_score_model_without_plot_is_refused(
+    tmp_path: Path, scoring_case: tuple[Path, Path]
+) -> None:
+    """--model only names the chart's model; the report records none, so alone it did nothing."""
+    dataset, predictions = scoring_case
+    report = tmp_path / "report.json"
+    args = ["score", str(predictions), "--dataset", str(dataset), "--json", str(report)]
+    result = CliRunner().invoke(main, [*args, "--model", "m"])
+    assert_one_error_line(result, "--model names the model in the --plot chart's title")
     assert not report.exists()
 
 

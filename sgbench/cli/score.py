@@ -17,6 +17,7 @@ from sgbench.cli.options import (
 )
 from sgbench.cli.output import show_report
 from sgbench.dataset import evaluation_split
+from sgbench.errors import InputError
 from sgbench.files import check_outputs_apart
 
 
@@ -53,7 +54,8 @@ from sgbench.files import check_outputs_apart
     "model",
     default=None,
     metavar="NAME",
-    help="The model's name, for the --plot chart's title (with the predictions file's name).",
+    help="The model's name, for the --plot chart's title (with the predictions file's name); "
+    "only with --plot.",
 )
 def score(
     predictions_path: Path,
@@ -77,6 +79,9 @@ def score(
     """
     from sgbench.scoring import score_predictions, write_report
 
+    if model is not None and plot_out is None:
+        # The report records no model name: without a chart the option would do nothing.
+        raise InputError("--model names the model in the --plot chart's title; give --plot too")
     check_outputs_apart(
         [("PRED", predictions_path), ("--dataset", dataset_dir)],
         [("--json", json_out), ("--plot", plot_out)],
