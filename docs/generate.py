@@ -235,10 +235,12 @@ def limit_figures() -> dict[str, str]:
     from sgbench.builder.harmonise import WEIGHT_RANGE
     from sgbench.builder.reader import BLOCK_BYTES, MAX_EXTRACTED, MAX_RATIO
     from sgbench.errors import MAX_MESSAGE
+    from sgbench.files import NAME_MAX
     from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 
     return {
         "limits.csv_line_mib": _n(BLOCK_BYTES >> 20),
+        "limits.name_max": _n(NAME_MAX),
         "limits.json_depth": _n(MAX_DEPTH),
         "limits.message_chars": _n(MAX_MESSAGE),
         "limits.json_values": _n(MAX_VALUES),
