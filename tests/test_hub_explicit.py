@@ -141,3 +141,29 @@ def test_hub_id_rule() -> None:
     for bad in ["hf://", "hf://org", "hf://org/name/extra", "hf://../x", "hf:///abs"]:
         with pytest.raises(InputError, match="not a Hub dataset id"):
             hub_id(bad)
+
+
+def test_a_failed_hub_source_is_one_line(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, hub: list[tuple[str, Any]]
+) -> None:
+    """The Hub clients log their retries and raise multi-line errors: with hf:// the network is
+    asked for, and a failure is still one line."""
+    import logging
+
+    def offline(path: str, name: str | None, split: str) -> None:
+        logger = logging.getLogger("huggingface_hub")
+        handler = logging.StreamHandler(sys.stderr)  # the command's stderr, as the client's
+        logger.addHandler(handler)
+        try:
+            logger.warning("Retrying in 8s [Retry 5/5].")
+        finally:
+            logger.removeHandler(handler)
+        raise ConnectionError("Couldn't reach 'owner/outputs'\nCheck your connection.")
+
+    monkeypatch.setattr(sys.modules["datasets"], "load_dataset", offline)
+    for library in ("datasets", "huggingface_hub"):  # the import quiets them: restore after
+        monkeypatch.setattr(logging.getLogger(library), "level", logging.getLogger(library).level)
+    args = ["import", "paper-outputs", "hf://owner/outputs", "--dataset", "ds", "--out", "o.jsonl"]
+    result = CliRunner().invoke(main, args)
+    assert_one_error_line(result, "hf://owner/outputs: cannot load from the Hub", "Check your")
+    assert not (workdir / "o.jsonl").exists()

@@ -7,6 +7,7 @@ with ``datasets`` (online). Nothing else reaches the network: a missing local fi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -76,6 +77,9 @@ def _load_hub(
     if loader is None:
         from datasets import load_dataset
 
+        # Their retry notes ("Retrying in 8s") went to stderr around the one Error: line.
+        for library in ("datasets", "huggingface_hub"):
+            logging.getLogger(library).setLevel(logging.ERROR)
         loader = load_dataset
     try:
         dataset = loader(source, config, split=split)
