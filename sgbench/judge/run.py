@@ -400,7 +400,7 @@ def judge_files(
             pending,
             work,
             out,
-            where=endpoint.url,
+            where=endpoint.shown,
             concurrency=concurrency,
             progress_stream=progress_stream,
             show_progress=show_progress,

@@ -103,8 +103,8 @@ def run_benchmark(
     if predictions_path is not None and same_file(out_path, predictions_path):
         raise InputError(f"--predictions {predictions_path}: is --out; give another file")
     template = load_template(template_name)
-    rows = split_rows(dataset, config, split)
-    rows = rows[:limit] if limit else rows
+    every = split_rows(dataset, config, split)
+    rows = every[:limit] if limit else every
     prompts = build_prompts(rows, template)
     with exclusive(predictions_path):
         summary = run_model(
@@ -120,6 +120,7 @@ def run_benchmark(
             distribution=distribution,
             samples=samples,
             options=row_options(rows),
+            in_split={str(row["id"]) for row in every},
         )
         if predictions_path is None:
             return BenchmarkRun(summary)

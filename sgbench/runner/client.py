@@ -106,30 +106,100 @@ def embedded_objects(text: str) -> list[dict[str, Any]]:
     return found
 
 
+MAX_TIMEOUT: Final = 86_400.0
+"""Longest ``--timeout`` accepted (a day): far longer ones overflow the socket's clock."""
+
+_URL_CHARS: Final = re.compile(r"[!-~]*")
+"""What a base URL may hold: printable ASCII without spaces (anything else is percent-encoded)."""
+
+
+def check_base_url(url: str) -> urllib.parse.SplitResult:
+    """``url`` (``--base-url``) split into its parts, or one :class:`InputError` naming the rule.
+
+    An address sends what it holds to the server, so nothing in it may be silently dropped or
+    changed: a space, a control or a non-ASCII character (percent-encode it), a port that is not
+    1..65535, a ``#fragment`` (never sent), and a user name or password (any ``@`` before the
+    query: ``user:pass@`` would be dropped; the key goes in the API key variable) are refused.
+    A ``?query`` is kept, and ``/chat/completions`` goes before it. The messages never quote
+    the user name, password or query (they may hold secrets).
+    """
+    bad = _URL_CHARS.fullmatch(url) is None
+    if bad or not url:
+        where = next((i for i, ch in enumerate(url) if not "!" <= ch <= "~"), 0)
+        raise InputError(
+            "--base-url: "
+            + (
+                f"character {where + 1} is a space, a control or a non-ASCII character; "
+                "percent-encode it (and give a host in punycode)"
+                if bad
+                else "is empty; give the API base, e.g. http://localhost:8000/v1"
+            )
+        )
+    if "@" in url.split("?", 1)[0]:  # user:pass@host, however the rest of the URL reads
+        raise InputError(
+            "--base-url: holds a user name or password (user:pass@host), which would not be "
+            "sent; remove it and give the API key in the environment variable OPENAI_API_KEY "
+            "(or the one --api-key-env names)"
+        )
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise InputError(
+            "--base-url: not a valid URL (a port that is not a number in 1..65535, or a "
+            "bracketed IPv6 host left open)"
+        ) from None
+    shown = _shown(parts)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise InputError(f"--base-url {shown!r}: needs http:// or https://")
+    if not parts.hostname:
+        raise InputError(f"--base-url {shown!r}: names no host")
+    if port == 0:
+        raise InputError(f"--base-url {shown!r}: port 0; give a port in 1..65535")
+    if parts.fragment or url.endswith("#"):
+        raise InputError(f"--base-url {shown!r}: holds a #fragment, which is never sent; remove it")
+    return parts
+
+
+def _shown(parts: urllib.parse.SplitResult) -> str:
+    """A URL as messages show it: the query (which may hold a key) elided to ``?…``."""
+    text = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return text + ("?…" if parts.query else "")
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where and how to send requests."""
 
     base_url: str
-    """``http(s)://host[:port]/v1`` (``/chat/completions`` is appended unless already there)."""
+    """``http(s)://host[:port]/v1[?query]`` (``/chat/completions`` is added to the path unless
+    it ends with it); read by :func:`check_base_url`."""
     api_key: str | None = field(default=None, repr=False)
     """Sent as ``Authorization: Bearer ...``; never written anywhere."""
     timeout: float = 60.0
     """Seconds one request may take in all (connection, headers and body)."""
 
     def __post_init__(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise InputError(f"--base-url {self.base_url!r}: needs http:// or https://")
-        if not urllib.parse.urlsplit(self.base_url).hostname:
-            raise InputError(f"--base-url {self.base_url!r}: names no host")
-        if not (math.isfinite(self.timeout) and self.timeout > 0):
-            raise InputError(f"timeout {self.timeout}: must be a positive number of seconds")
+        check_base_url(self.base_url)
+        if not (math.isfinite(self.timeout) and 0 < self.timeout <= MAX_TIMEOUT):
+            raise InputError(
+                f"--timeout {self.timeout:g}: must be a positive number of seconds, at most "
+                f"{MAX_TIMEOUT:g}"
+            )
 
     @property
     def url(self) -> str:
-        """The chat-completions URL."""
-        base = self.base_url.rstrip("/")
-        return base if base.endswith("/chat/completions") else f"{base}/chat/completions"
+        """The chat-completions URL (the query kept)."""
+        parts = check_base_url(self.base_url)
+        path = parts.path.rstrip("/")
+        if not path.endswith("/chat/completions"):
+            path += "/chat/completions"
+        return urllib.parse.urlunsplit((parts.scheme.lower(), parts.netloc, path, parts.query, ""))
+
+    @property
+    def shown(self) -> str:
+        """The chat-completions URL as messages name it, the query elided (:func:`_shown`)."""
+        return _shown(urllib.parse.urlsplit(self.url))
 
 
 def _finite(name: str, value: float | None) -> None:

@@ -71,14 +71,17 @@ def logprob_distribution(
             continue
         listed = dict(token.top)
         listed.setdefault(token.token, token.logprob)
+        logs = [(text.strip(), logprob) for text, logprob in listed.items()]
+        # Shares relative to the likeliest code, so that log-probabilities whose exp underflows
+        # (-800, -1e308) still give a distribution, and never a division by zero.
+        top = max(logprob for code, logprob in logs if code in wanted)
         mass: dict[str, float] = {}
-        for text, logprob in listed.items():
-            code = text.strip()
+        for code, logprob in logs:
             if code in wanted:
-                mass[code] = mass.get(code, 0.0) + math.exp(logprob)
-        total = sum(mass.values())
-        shares = {str(c): mass.get(str(c), 0.0) / total for c in codes}
-        return shares, max(0.0, 1.0 - total)
+                mass[code] = mass.get(code, 0.0) + math.exp(logprob - top)
+        scale = sum(mass.values())  # at least 1: the likeliest code counts exp(0)
+        shares = {str(c): mass.get(str(c), 0.0) / scale for c in codes}
+        return shares, max(0.0, 1.0 - scale * math.exp(top))
     return None
 
 

@@ -25,7 +25,7 @@ import dataclasses
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -382,6 +382,7 @@ def run_model(
     distribution: Mode | None = None,
     samples: int = DEFAULT_SAMPLES,
     options: Mapping[str, Options] | None = None,
+    in_split: Collection[str] | None = None,
 ) -> RunSummary:
     """Answer every prompt not yet answered in ``out``, appending one line per sample.
 
@@ -390,7 +391,8 @@ def run_model(
     wait) is called with each retry delay, and tests replace it. With ``distribution`` (a mode
     of :mod:`~sgbench.runner.distribution`; ``samples`` answers each for ``sample``), each line
     also gets the model's ``distribution`` over the sample's ``options`` (id → ``(code, label)``
-    pairs, required then).
+    pairs, required then). ``in_split`` holds the ids of the whole split the prompts come from
+    (lines of ``out`` outside it are refused: :func:`~sgbench.runner.store.prepare_output`).
 
     Raises:
         InputError: bad settings, an output file that cannot be resumed (see
@@ -410,7 +412,7 @@ def run_model(
     if distribution is not None:
         run["distribution_mode"] = distribution
     with exclusive(out):
-        existing = prepare_output(out, run)
+        existing = prepare_output(out, run, in_split=in_split)
         pending = [p for p in prompts if p["id"] not in existing.done]
 
         def work(
@@ -433,7 +435,7 @@ def run_model(
             pending,
             work,
             out,
-            where=endpoint.url,
+            where=endpoint.shown,
             concurrency=concurrency,
             progress_stream=progress_stream,
             show_progress=show_progress,

@@ -27,7 +27,7 @@ Other commands that append one line per request (``sgbench judge``) describe the
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,18 +96,24 @@ def _mismatch(
 
 
 def prepare_output(
-    path: str | Path, run: Mapping[str, Any], line_format: LineFormat = RESPONSES
+    path: str | Path,
+    run: Mapping[str, Any],
+    line_format: LineFormat = RESPONSES,
+    in_split: Collection[str] | None = None,
 ) -> ExistingOutput:
     """Read an existing output file for resuming, and tidy it (module docstring).
 
     ``run`` holds this run's ``line_format.run_keys`` (for responses, :data:`RUN_KEYS`); lines
-    are identified by :func:`line_key`. A missing or empty file means nothing is done. The file
-    is rewritten (atomically) only when a line is dropped or its last line has no newline.
+    are identified by :func:`line_key`. ``in_split`` (when given) holds the ids of the split the
+    run answers: a line of another split or config is refused rather than mixed in. A missing
+    or empty file means nothing is done. The file is rewritten (atomically) only when a line is
+    dropped or its last line has no newline.
 
     Raises:
-        InputError: the path is a folder or unreadable, or a line (other than an unfinished last
-            one) is not an object with the format's keys, or a line was written with other run
-            settings.
+        InputError: the path is a folder or unreadable, or a line is not an object with the
+            format's keys (only a last line cut short is dropped: no newline, not JSON, and
+            starting ``{"`` as every line written does; anything else is not ours to delete), or a
+            line was written with other run settings, or its ``id`` is not in ``in_split``.
     """
     where = Path(path)
     if where.is_dir():
@@ -135,7 +141,7 @@ def prepare_output(
             obj = None
         key = line_key(obj, line_format.keys) if isinstance(obj, dict) else None
         if not isinstance(obj, dict) or key is None:
-            if unfinished and number == len(raw_lines):
+            if unfinished and number == len(raw_lines) and obj is None and line.startswith('{"'):
                 truncated = 1  # the run writing it was stopped mid-line
                 continue
             raise InputError(
@@ -144,6 +150,11 @@ def prepare_output(
         if "error" in obj:
             errors += 1
             continue
+        if in_split is not None and obj.get("id") not in in_split:
+            raise InputError(
+                f"{path}: line {number}: sample {obj.get('id')!r} is not in the split this run "
+                "answers; use another --out for another split or config"
+            )
         problem = _mismatch(obj, run, line_format.run_keys)
         if problem is not None:
             raise InputError(
