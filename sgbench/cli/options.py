@@ -171,9 +171,26 @@ def base_url_option(help_text: str) -> Callable[[F], F]:
     return click.option("--base-url", required=True, help=help_text)
 
 
+def _model_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A model name as sent and recorded: not blank, and no control or undecodable character
+    (it would be recorded other than as typed, or name no model the server knows)."""
+    if not value.strip() or not value.isprintable() or value != value.strip():
+        raise click.BadParameter(
+            f"{value!r}: a model name is not blank and holds no control character or "
+            "surrounding space",
+            ctx,
+            param,
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of the command line that are not UTF-8
+        raise click.BadParameter("is not UTF-8 text", ctx, param) from None
+    return value
+
+
 def model_option(help_text: str) -> Callable[[F], F]:
-    """``--model`` (required): the model name sent and recorded."""
-    return click.option("--model", required=True, help=help_text)
+    """``--model`` (required): the model name sent and recorded (:func:`_model_name`)."""
+    return click.option("--model", required=True, callback=_model_name, help=help_text)
 
 
 def out_file_option(help_text: str) -> Callable[[F], F]:
@@ -217,7 +234,7 @@ class FiniteFloat(click.FloatRange):
         number = super().convert(value, param, ctx)
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number", param, ctx)
-        return number
+        return number + 0.0  # -0.0 becomes 0.0: `-0` and `0` are recorded alike
 
 
 def temperature_option(help_text: str) -> Callable[[F], F]:
@@ -276,3 +293,16 @@ progress_option = click.option(
     default=None,
     help="Show a progress line on stderr (default: when stderr is a terminal).",
 )
+
+
+def refuse_unused(*rules: tuple[str, str, bool, str]) -> None:
+    """Refuse an option given on the command line that the other options make meaningless:
+    each rule is ``(option, parameter name, has effect, when it has none)``; an option given
+    where it has no effect is one error line rather than silently ignored."""
+    from sgbench.errors import InputError
+
+    ctx = click.get_current_context()
+    for option, name, effective, reason in rules:
+        given = ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+        if given and not effective:
+            raise InputError(f"{option} has no effect {reason}; leave it out")

@@ -19,6 +19,7 @@ from sgbench.cli.options import (
     model_option,
     out_file_option,
     progress_option,
+    refuse_unused,
     sampling_seed_option,
     split_option,
     temperature_option,
@@ -160,6 +161,15 @@ def run_command(
         run_benchmark,
     )
 
+    refuse_unused(
+        (
+            "--max-tokens",
+            "max_tokens",
+            max_completion_tokens is None,
+            "with --max-completion-tokens, which replaces it",
+        ),
+        ("--samples", "samples", distribution == "sample", "without --distribution sample"),
+    )
     check_outputs_apart(
         [("--dataset", dataset_dir), ("--template", template_file(template_name))],
         [("--out", out_path), ("--predictions", predictions_path)],
