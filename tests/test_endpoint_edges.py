@@ -1,0 +1,250 @@
+"""`run` and `judge` at their edges (probe 4 of issue #15): the base URL (`check_base_url`),
+the timeout's bound, the model name, options the others make meaningless, a `--out` that is
+not ours or is of another split, log-probabilities that underflow, and SIGTERM.
+
+Each rule lives in one place; the CLI cases are parametrised over both commands that send
+requests.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner
+from fake_openai import ChatHandler, LoopbackChatServer, serving
+
+from sgbench.cli import main
+from sgbench.errors import InputError
+from sgbench.locks import lock_path
+from sgbench.prompts import split_rows
+from sgbench.runner.client import Endpoint, TokenLogprobs
+from sgbench.runner.distribution import logprob_distribution
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = "s3cretPW"
+URL = "http://127.0.0.1:9/v1"  # never contacted: the settings are checked first
+
+
+def command(name: str, *, url: str = URL, model: str = "m") -> list[str]:
+    """``run`` or ``judge`` on files of the working folder (``ds``, ``a.jsonl``, ``b.jsonl``)."""
+    common = ["--base-url", url, "--model", model, "--dataset", "ds", "--out", "o.jsonl"]
+    return ["run", *common] if name == "run" else ["judge", "a.jsonl", "b.jsonl", *common]
+
+
+@pytest.fixture
+def folder(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder holding the dataset ``ds`` and two responses files."""
+    shutil.copytree(built_default, tmp_path / "ds")
+    ids = [str(row["id"]) for row in split_rows(built_default, "default", "test_ood")[:2]]
+    for name in ("a", "b"):
+        lines = [{"id": i, "response": f"Answer: {name}", "model": name} for i in ids]
+        (tmp_path / f"{name}.jsonl").write_text(
+            "".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8"
+        )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+BAD_URLS = {
+    "user and password": (f"http://user:{SECRET}@127.0.0.1:9/v1", "user name or password"),
+    "password only": (f"http://:{SECRET}@127.0.0.1:9/v1", "OPENAI_API_KEY"),
+    "user only": (f"http://{SECRET}@127.0.0.1:9/v1", "user name or password"),
+    "password with a slash": (f"http://user:a/{SECRET}@127.0.0.1:9/v1", "user name or password"),
+    "password, other scheme": (f"ftp://user:{SECRET}@127.0.0.1/v1", "user name or password"),
+    "port out of range": ("http://127.0.0.1:99999/v1", "1..65535"),
+    "port not a number": ("http://127.0.0.1:abc/v1", "1..65535"),
+    "negative port": ("http://127.0.0.1:-1/v1", "1..65535"),
+    "port 0": ("http://127.0.0.1:0/v1", "port 0"),
+    "IPv6 host left open": ("http://[::1/v1", "not a valid URL"),
+    "trailing space": ("http://127.0.0.1:9/v1 ", "character 22 is a space"),
+    "header injection": ("http://127.0.0.1:9/v1\r\nX-Injected: 1", "character 22"),
+    "non-ASCII path": ("http://127.0.0.1:9/v\u00fc", "non-ASCII"),
+    "fragment": ("http://127.0.0.1:9/v1#frag", "#fragment"),
+    "empty": ("", "is empty"),
+    "no scheme": ("127.0.0.1:9/v1", "needs http:// or https://"),
+    "file": ("file:///etc/passwd", "needs http:// or https://"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_URLS))
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_base_url_that_would_be_sent_other_than_given_is_one_line(
+    name: str, case: str, folder: Path
+) -> None:
+    url, fragment = BAD_URLS[case]
+    result = CliRunner().invoke(main, command(name, url=url))
+    assert_one_error_line(result, "--base-url", fragment)
+    assert SECRET not in result.output  # never echoed: it may be a password
+    assert not (folder / "o.jsonl").exists()
+
+
+def test_the_query_is_kept_after_the_path_and_never_shown() -> None:
+    endpoint = Endpoint(f"HTTP://host:8000/v1/?api-version=2&key={SECRET}")
+    assert endpoint.url == f"http://host:8000/v1/chat/completions?api-version=2&key={SECRET}"
+    assert endpoint.shown == "http://host:8000/v1/chat/completions?…"
+    assert Endpoint("http://host/v1/chat/completions").url == "http://host/v1/chat/completions"
+
+
+@pytest.mark.parametrize("timeout", ["1e308", "86401"])
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_timeout_beyond_a_day_is_one_line(name: str, timeout: str, folder: Path) -> None:
+    # 1e308 overflowed the socket's clock with a traceback once a request was sent.
+    result = CliRunner().invoke(main, [*command(name), "--timeout", timeout])
+    assert_one_error_line(result, "--timeout", "at most 86400")
+
+
+@pytest.mark.parametrize("model", ["", "   ", " m", "a\nb", "a\x00b", "\udcff"])
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_blank_or_unprintable_model_name_is_refused(name: str, model: str, folder: Path) -> None:
+    result = CliRunner().invoke(main, command(name, model=model))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "Error: Invalid value for '--model'" in result.stderr
+    assert not (folder / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--max-completion-tokens", "5", "--max-tokens", "7"], "--max-tokens has no effect"),
+        (["--samples", "5"], "--samples has no effect without --distribution sample"),
+        (["--samples", "5", "--distribution", "logprobs"], "--samples has no effect"),
+    ],
+)
+def test_an_option_the_others_make_meaningless_is_refused(
+    extra: list[str], fragment: str, folder: Path
+) -> None:
+    result = CliRunner().invoke(main, [*command("run"), *extra])
+    assert_one_error_line(result, fragment)
+    assert not (folder / "o.jsonl").exists()
+
+
+def test_minus_zero_is_recorded_as_zero(folder: Path) -> None:
+    from sgbench.cli.options import FiniteFloat
+
+    assert math.copysign(1.0, FiniteFloat(min=0.0).convert("-0", None, None)) == 1.0
+
+
+NOT_OURS = {
+    "text without a newline": b"my notes, no newline",
+    "a JSON object without a newline": b'{"a": 1}',
+    "NUL bytes": b"\x00\x00\x00",
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_OURS))
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_an_out_whose_only_line_is_not_ours_is_refused_and_kept(
+    name: str, case: str, folder: Path
+) -> None:
+    # The "unfinished last line" of an interrupted run used to be any last line without a
+    # newline: a one-line file of someone's notes was tidied away to nothing.
+    (folder / "o.jsonl").write_bytes(NOT_OURS[case])
+    result = CliRunner().invoke(main, command(name))
+    assert_one_error_line(result, "o.jsonl: line 1: not a")
+    assert (folder / "o.jsonl").read_bytes() == NOT_OURS[case]
+
+
+@pytest.fixture
+def answering(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackChatServer]:
+    with serving(LoopbackChatServer(reply=lambda body: "Answer: 1"), monkeypatch) as server:
+        yield server
+
+
+def test_an_out_of_another_split_is_refused_not_mixed(
+    answering: LoopbackChatServer, folder: Path
+) -> None:
+    args = [*command("run", url=answering.url), "--limit", "2", "--no-progress"]
+    assert CliRunner().invoke(main, [*args, "--split", "validation"]).exit_code == 0
+    before = (folder / "o.jsonl").read_bytes()
+    sent = len(answering.bodies)
+    result = CliRunner().invoke(main, [*args, "--predictions", "p.jsonl"])  # test_ood
+    assert_one_error_line(result, "o.jsonl: line 1:", "not in the split this run answers")
+    assert (folder / "o.jsonl").read_bytes() == before
+    assert len(answering.bodies) == sent
+    assert not (folder / "p.jsonl").exists()
+    # The same split resumes, past --limit too (a longer run of the same split).
+    again = CliRunner().invoke(main, [*args, "--split", "validation", "--limit", "3"])
+    assert again.exit_code == 0, again.output
+    assert "2 already in" in again.stderr
+
+
+def test_log_probabilities_that_underflow_still_give_shares() -> None:
+    # exp(-1e308) is 0 for both codes: the shares divided 0 by 0 (a traceback).
+    both = TokenLogprobs("1", -1e308, (("1", -1e308), ("2", -1e308)))
+    shares, outside = logprob_distribution([both], [1, 2]) or ({}, 0.0)
+    assert shares == {"1": 0.5, "2": 0.5}
+    assert outside == 1.0
+    # Relative shares survive underflow: e^-800 : e^-801 is e : 1.
+    close = TokenLogprobs("1", -800.0, (("1", -800.0), ("2", -801.0), ("x", -0.01)))
+    shares, outside = logprob_distribution([close], [1, 2]) or ({}, 0.0)
+    assert shares["1"] == pytest.approx(math.e / (1 + math.e))
+    assert shares["2"] == pytest.approx(1 / (1 + math.e))
+    assert outside == 1.0
+
+
+class Holding(LoopbackChatServer):
+    """Answers the first request and holds the next ones until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered = threading.Event()
+
+    def respond(self, handler: ChatHandler, body: dict[str, Any]) -> None:
+        with self.lock:
+            first = len(self.bodies) == 1
+        if first:
+            handler.send_chat("Answer: 1")
+            self.answered.set()
+        else:
+            self.release.wait(60)
+
+
+def test_sigterm_ends_a_run_as_ctrl_c_does(
+    built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM used to kill the run where it stood: no message, exit -15, the lock file left."""
+    out = tmp_path / "r.jsonl"
+    with serving(Holding(), monkeypatch) as server:
+        args = ["run", "--base-url", server.url, "--model", "m", "--dataset", str(built_default)]
+        args += ["--limit", "4", "--concurrency", "1", "--timeout", "60", "--out", str(out)]
+        env = {**os.environ, "PYTHONPATH": str(REPO), "NO_PROXY": "127.0.0.1"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sgbench", *args], env=env, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            assert server.answered.wait(30)
+            deadline = time.monotonic() + 30
+            while len(server.bodies) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.2)  # the second request is in flight, held by the server
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        stderr = process.stderr.read() if process.stderr else ""
+    assert code == 130
+    assert "interrupted: the responses so far are in" in stderr
+    assert "Traceback" not in stderr
+    assert len(out.read_text().splitlines()) == 1
+    assert not lock_path(out).exists()
+
+
+def test_check_base_url_is_the_endpoints_one_rule() -> None:
+    with pytest.raises(InputError, match="user name or password") as caught:
+        Endpoint(f"https://u:{SECRET}@api.example/v1")
+    assert SECRET not in str(caught.value)
