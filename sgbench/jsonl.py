@@ -173,7 +173,7 @@ class _DuplicateKey(ValueError):
     pass
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """An ``object_pairs_hook`` refusing a key twice in one object: ``json`` would keep the last
     silently, so ``{"answer": 1, "answer": 2}`` would mean whatever a reader picks."""
     obj = dict(pairs)
@@ -225,7 +225,7 @@ def loads_strict(line: str | bytes) -> Any:
             line,
             parse_constant=reject_constant,
             parse_float=_finite_float,
-            object_pairs_hook=_unique_keys,
+            object_pairs_hook=unique_keys,
         )
         why = out_of_bounds(value)
         if why is not None:

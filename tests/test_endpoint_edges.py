@@ -248,3 +248,75 @@ def test_check_base_url_is_the_endpoints_one_rule() -> None:
     with pytest.raises(InputError, match="user name or password") as caught:
         Endpoint(f"https://u:{SECRET}@api.example/v1")
     assert SECRET not in str(caught.value)
+
+
+class Echoing(LoopbackChatServer):
+    """Echoes the request's Authorization header back, in the answer, JSON-escaped, in a refusal
+    and as a usage key."""
+
+    def respond(self, handler: ChatHandler, body: dict[str, Any]) -> None:
+        header = str(handler.headers.get("Authorization"))
+        escaped = "".join(f"\\u{ord(c):04x}" for c in header)
+        handler.send(
+            200,
+            (
+                '{"choices": [{"message": {"content": "Answer: 1 ' + escaped + '"}, '
+                '"finish_reason": "stop"}, {"message": {"content": null, "refusal": "'
+                + header
+                + '"}, "finish_reason": "stop"}], "usage": {"'
+                + header
+                + '": 1}}'
+            ).encode(),
+        )
+
+
+def test_a_key_the_server_echoes_in_its_reply_is_never_written(
+    built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "r.jsonl"
+    with serving(Echoing(), monkeypatch) as server:
+        args = ["run", "--base-url", server.url, "--model", "m", "--dataset", str(built_default)]
+        args += ["--limit", "2", "--out", str(out), "--distribution", "sample"]
+        args += ["--temperature", "1", "--samples", "2"]
+        result = CliRunner().invoke(main, args, env={"OPENAI_API_KEY": f"sk-{SECRET}"})
+        assert server.auth == [f"Bearer sk-{SECRET}"] * 2  # it was sent, and echoed
+    assert result.exit_code == 0, result.output
+    written = out.read_text(encoding="utf-8")
+    assert SECRET not in written
+    assert "Answer: 1 Bearer ***" in written
+    assert SECRET not in result.output
+
+
+PROXIES = {
+    "user and password": (f"http://user:{SECRET}@127.0.0.1:3128", "user name or password"),
+    "port out of range": ("http://127.0.0.1:99999", "not a valid URL"),
+    "IPv6 host left open": ("http://[::1", "not a valid URL"),
+    "no host": ("http://", "names no host"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PROXIES))
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_proxy_that_would_drop_or_crash_is_one_line_naming_the_variable(
+    name: str, case: str, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+    proxy, fragment = PROXIES[case]
+    result = CliRunner().invoke(main, command(name), env={"http_proxy": proxy})
+    assert_one_error_line(result, "http_proxy (from the environment)", fragment)
+    assert SECRET not in result.output
+
+
+def test_a_key_twice_in_a_reply_is_malformed_and_in_a_verdict_unread() -> None:
+    from sgbench.judge.prompt import parse_verdicts
+    from sgbench.runner.client import read_completion
+    from sgbench.runner.distribution import verbalized_distribution
+
+    body = b'{"choices": [{"message": {"content": "Answer: 1", "content": "Answer: 2"}}]}'
+    with pytest.raises(ValueError, match="key 'content' twice"):
+        read_completion(body)
+    verdicts = parse_verdicts('{"overall": "1", "overall": "2", "value": "tie"}', ["overall"])
+    assert verdicts == {"overall": None}
+    assert verbalized_distribution('{"1": 50, "2": 50, "1": 0}', [1, 2]) is None
+    assert verbalized_distribution('{"1": 50, "2": 50, "2": 50}', [1, 2]) == {"1": 0.5, "2": 0.5}

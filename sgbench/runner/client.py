@@ -6,7 +6,8 @@ sampling parameters; the reply's ``choices[i].message.content`` are the response
 
 Every failure becomes a :class:`RequestFailed` that says whether trying again can help. The API
 key is sent only in the ``Authorization`` header, only to ``base_url``'s host, and is removed
-from every message this module produces (a server may echo request headers in an error body).
+from every message this module produces and from every reply it returns (a server may echo
+request headers in an error body or in its answer).
 
 What a server can do to a run is bounded, each by one rule here:
 
@@ -44,6 +45,7 @@ from typing import Any, Final
 
 from sgbench import __version__
 from sgbench.errors import InputError, replace_surrogates
+from sgbench.jsonl import unique_keys
 
 RETRYABLE_STATUS: Final = frozenset({408, 409, 425, 429})
 """Client-error statuses that mean "try again later"; every 5xx is retried as well."""
@@ -86,12 +88,26 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
+def _conflicts_unread(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An ``object_pairs_hook`` giving a key that appears twice with different values None (no
+    readable value), where ``json`` would keep the last one silently."""
+    obj: dict[str, Any] = {}
+    conflicting: set[str] = set()
+    for key, value in pairs:
+        if key in obj and obj[key] != value:
+            conflicting.add(key)
+        obj[key] = value
+    return obj | dict.fromkeys(conflicting)
+
+
 def embedded_objects(text: str) -> list[dict[str, Any]]:
     """Every JSON object embedded in a model's ``text`` (outermost ones, left to right); none
-    when the text nests deeper than :data:`MAX_JSON_DEPTH` (a reply is data, never trusted)."""
+    when the text nests deeper than :data:`MAX_JSON_DEPTH` (a reply is data, never trusted). A
+    key given twice with different values (``{"overall": "1", "overall": "2"}``) is read as None:
+    which one the model meant is a guess (:func:`_conflicts_unread`)."""
     if json_depth(text.encode("utf-8", errors="replace")) > MAX_JSON_DEPTH:
         return []
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(object_pairs_hook=_conflicts_unread)
     found: list[dict[str, Any]] = []
     index = text.find("{")
     while index != -1:
@@ -181,6 +197,7 @@ class Endpoint:
 
     def __post_init__(self) -> None:
         check_base_url(self.base_url)
+        proxy_for(urllib.parse.urlsplit(self.url))  # a proxy that would misbehave: say so now
         if not (math.isfinite(self.timeout) and 0 < self.timeout <= MAX_TIMEOUT):
             raise InputError(
                 f"--timeout {self.timeout:g}: must be a positive number of seconds, at most "
@@ -394,16 +411,18 @@ def load_reply(body: bytes) -> Any:
     """A reply body parsed as JSON, within :data:`MAX_BODY_BYTES` and :data:`MAX_JSON_DEPTH`.
 
     Raises:
-        ValueError: too large, nested too deeply, or not JSON.
+        ValueError: too large, nested too deeply, not JSON, or a key twice in one object (which
+            of the two a reader takes is a guess: ``{"content": "1", "content": "2"}``).
     """
     if len(body) > MAX_BODY_BYTES:
         raise ValueError(f"larger than {MAX_BODY_BYTES} bytes")
     if json_depth(body) > MAX_JSON_DEPTH:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError(f"not JSON ({exc})") from None
+        return json.loads(body, object_pairs_hook=unique_keys)
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, a key twice, huge integers
+        reason = replace_surrogates(str(exc))
+        raise ValueError(f"not JSON ({reason[:EXCERPT_CHARS]})") from None
 
 
 def parameter_error(body: bytes) -> str | None:
@@ -517,13 +536,29 @@ def _read_choice(choice: object) -> Choice:
     raise ValueError("choices[0].message.content is not a string")
 
 
-def read_completion(body: bytes) -> Completion:
-    """The choices of a chat-completions reply body (bounded: :func:`load_reply`).
+def without_secret(value: Any, secret: str | None) -> Any:
+    """``value`` (parsed JSON, at most :data:`MAX_JSON_DEPTH` deep) with ``secret`` redacted
+    from every string in it, keys included: a server that echoes the key in its reply (however
+    the JSON escapes it) must not get it written into a responses file that may be published."""
+    if not secret:
+        return value
+    if isinstance(value, str):
+        return redact(value, secret)
+    if isinstance(value, list):
+        return [without_secret(item, secret) for item in value]
+    if isinstance(value, dict):
+        return {redact(str(k), secret): without_secret(v, secret) for k, v in value.items()}
+    return value
+
+
+def read_completion(body: bytes, secret: str | None = None) -> Completion:
+    """The choices of a chat-completions reply body (bounded: :func:`load_reply`), with
+    ``secret`` (the API key) redacted from every string (:func:`without_secret`).
 
     Raises:
         ValueError: the body is not JSON within bounds, or has no readable ``choices``.
     """
-    reply = load_reply(body)
+    reply = without_secret(load_reply(body), secret)
     choices = reply.get("choices") if isinstance(reply, dict) else None
     if not isinstance(choices, list) or not choices:
         raise ValueError("no choices[0].message.content")
@@ -541,6 +576,34 @@ def read_completion(body: bytes) -> Completion:
     return Completion(choices=read, usage=counts)
 
 
+def proxy_for(parts: urllib.parse.SplitResult) -> urllib.parse.SplitResult | None:
+    """The proxy the environment names for a URL (``https_proxy``, ``http_proxy``, ``no_proxy``);
+    None to connect directly.
+
+    Raises:
+        InputError: the proxy's address is not a valid URL, names no host, or holds a user name
+            or password (proxy authentication is not supported: they would be dropped). The
+            message names the variable, never its value.
+    """
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    name = f"{parts.scheme}_proxy (from the environment)"
+    try:
+        via = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        _ = via.port
+    except ValueError:
+        raise InputError(f"{name}: not a valid URL (its port or host)") from None
+    if "@" in via.netloc:
+        raise InputError(
+            f"{name}: holds a user name or password, which sgbench would not send (no proxy "
+            "authentication); use a proxy that needs none"
+        )
+    if not via.hostname:
+        raise InputError(f"{name}: names no host")
+    return via
+
+
 def _connection(endpoint: Endpoint) -> tuple[http.client.HTTPConnection, str]:
     """An unopened connection for ``endpoint.url`` and the request target to send.
 
@@ -555,13 +618,10 @@ def _connection(endpoint: Endpoint) -> tuple[http.client.HTTPConnection, str]:
     target = parts.path or "/"
     if parts.query:
         target += f"?{parts.query}"
-    proxy = urllib.request.getproxies().get(parts.scheme)
-    if proxy and urllib.request.proxy_bypass(host):
-        proxy = None
+    via = proxy_for(parts)
     kind = http.client.HTTPSConnection if secure else http.client.HTTPConnection
-    if not proxy:
+    if via is None:
         return kind(host, port, timeout=endpoint.timeout), target
-    via = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
     conn = kind(via.hostname or "", via.port or 80, timeout=endpoint.timeout)
     if secure:
         conn.set_tunnel(host, port)
@@ -693,10 +753,10 @@ def post_chat(
             retry_after=wait,
         )
     try:
-        return read_completion(body)
+        return read_completion(body, key)
     except ValueError as exc:
         raise RequestFailed(
-            f"malformed response body: {exc}: {_excerpt(body, key)}", retryable=True
+            redact(f"malformed response body: {exc}: {_excerpt(body, key)}", key), retryable=True
         ) from None
 
 

@@ -152,8 +152,8 @@ def prepare_output(
             continue
         if in_split is not None and obj.get("id") not in in_split:
             raise InputError(
-                f"{path}: line {number}: sample {obj.get('id')!r} is not in the split this run "
-                "answers; use another --out for another split or config"
+                f"{path}: line {number}: sample {str(obj.get('id'))[:100]!r} is not in the split "
+                "this run answers; use another --out for another split or config"
             )
         problem = _mismatch(obj, run, line_format.run_keys)
         if problem is not None:
