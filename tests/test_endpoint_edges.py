@@ -320,3 +320,26 @@ def test_a_key_twice_in_a_reply_is_malformed_and_in_a_verdict_unread() -> None:
     assert verdicts == {"overall": None}
     assert verbalized_distribution('{"1": 50, "2": 50, "1": 0}', [1, 2]) is None
     assert verbalized_distribution('{"1": 50, "2": 50, "2": 50}', [1, 2]) == {"1": 0.5, "2": 0.5}
+
+
+@pytest.mark.parametrize("how", ["removed", "replaced"])
+def test_an_out_removed_or_replaced_while_written_stops_the_pool(how: str, tmp_path: Path) -> None:
+    """`rm r.jsonl` (or an editor saving over it) during a run: the lines went to a file no name
+    led to, and the run reported them all answered with exit 0."""
+    from sgbench.runner.run import run_pool
+
+    out = tmp_path / "r.jsonl"
+
+    def work(task: int, wait: Any, stop: threading.Event) -> dict[str, Any] | None:
+        if task == 2:
+            if how == "removed":
+                out.unlink()
+            else:
+                (tmp_path / "new").write_text('{"mine": 1}\n')
+                (tmp_path / "new").replace(out)
+        return {"id": str(task), "response": "x"}
+
+    with pytest.raises(InputError, match="removed or replaced by another program"):
+        run_pool([1, 2, 3, 4], work, out, where="here", concurrency=1, show_progress=False)
+    if how == "replaced":
+        assert out.read_text() == '{"mine": 1}\n'  # theirs, untouched

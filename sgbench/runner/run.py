@@ -22,6 +22,7 @@ them rather than keeping a second client.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import threading
 import time
@@ -274,6 +275,16 @@ class PoolCounts:
     """Of ``n_done``, lines with a ``refusal``."""
 
 
+def _still_named(handle: TextIO, out: str | Path) -> bool:
+    """Whether ``out`` still names the file ``handle`` appends to. The lock keeps other sgbench
+    processes away, not ``rm`` or an editor's save-by-rename: lines appended to a file no name
+    leads to would be lost while the run reports them answered."""
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), os.stat(out))
+    except OSError:  # removed, or its folder
+        return False
+
+
 def run_pool(
     tasks: Sequence[T],
     work: Callable[[T, Callable[[float], object], threading.Event], dict[str, Any] | None],
@@ -296,7 +307,9 @@ def run_pool(
     with; ``where`` names the endpoint in the error; ``label`` starts the progress line.
 
     Raises:
-        InputError: a fatal status, or ``out`` cannot be written; lines written before stay.
+        InputError: a fatal status, ``out`` cannot be written, or ``out`` was removed or
+            replaced by another program while the pool wrote it (:func:`_still_named`); lines
+            written before stay.
     """
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise InputError(f"concurrency {concurrency}: must lie in 1..{MAX_CONCURRENCY}")
@@ -321,6 +334,11 @@ def run_pool(
                     ) from None
                 if record is None:
                     continue
+                if not _still_named(handle, out):
+                    raise InputError(
+                        f"{out}: removed or replaced by another program while this run wrote it; "
+                        "stopped (run the same command again to resume into the file now there)"
+                    )
                 handle.write(response_line(record))
                 handle.flush()
                 if "error" in record:
