@@ -213,10 +213,19 @@ class Holding(LoopbackChatServer):
             self.release.wait(60)
 
 
-def test_sigterm_ends_a_run_as_ctrl_c_does(
-    built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "signals",
+    [(signal.SIGTERM,), (signal.SIGINT, signal.SIGINT), (signal.SIGTERM, signal.SIGINT)],
+    ids=["SIGTERM", "Ctrl-C twice", "SIGTERM then Ctrl-C"],
+)
+def test_sigterm_or_a_second_ctrl_c_ends_a_run_as_ctrl_c_does(
+    signals: tuple[signal.Signals, ...],
+    built_default: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """SIGTERM used to kill the run where it stood: no message, exit -15, the lock file left."""
+    """SIGTERM used to kill the run where it stood (no message, exit -15, the lock file left);
+    a second Ctrl-C broke the clean-up of the first with a traceback."""
     out = tmp_path / "r.jsonl"
     with serving(Holding(), monkeypatch) as server:
         args = ["run", "--base-url", server.url, "--model", "m", "--dataset", str(built_default)]
@@ -231,7 +240,8 @@ def test_sigterm_ends_a_run_as_ctrl_c_does(
             while len(server.bodies) < 2 and time.monotonic() < deadline:
                 time.sleep(0.05)
             time.sleep(0.2)  # the second request is in flight, held by the server
-            process.send_signal(signal.SIGTERM)
+            for number in signals:
+                process.send_signal(number)
             code = process.wait(timeout=30)
         finally:
             if process.poll() is None:
