@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from sgbench.errors import InputError
+from sgbench.errors import InputError, shown_name
 from sgbench.files import hidden_name
 
 _ATTEMPTS: Final = 5
@@ -49,9 +49,9 @@ def _check_one_name(path: str | Path) -> None:
         return
     if links > 1:
         raise InputError(
-            f"{path}: the file has {links} names (hard links); an output file written while "
-            "the command runs must have one, so that one lock guards it; copy it or choose "
-            "another output file"
+            f"{shown_name(str(path))}: the file has {links} names (hard links); an output file "
+            "written while the command runs must have one, so that one lock guards it; copy it "
+            "or choose another output file"
         )
 
 
@@ -65,14 +65,16 @@ def _open_locked(sidecar: Path, target: str | Path) -> int:
         try:
             fd = os.open(sidecar, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise InputError(f"{target}: cannot create its lock file ({exc.strerror})") from None
+            raise InputError(
+                f"{shown_name(str(target))}: cannot create its lock file ({exc.strerror})"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             raise InputError(
-                f"{target}: in use by another sgbench process; wait for it to finish or choose "
-                "another output file"
+                f"{shown_name(str(target))}: in use by another sgbench process; wait for it to "
+                "finish or choose another output file"
             ) from None
         # The holder before us may have removed the sidecar after we opened it: then our lock
         # is on an orphaned file that a third process would not see. Try again on the new one.
@@ -83,7 +85,7 @@ def _open_locked(sidecar: Path, target: str | Path) -> int:
         if same:
             return fd
         os.close(fd)
-    raise InputError(f"{target}: its lock file keeps changing; try again")
+    raise InputError(f"{shown_name(str(target))}: its lock file keeps changing; try again")
 
 
 @contextlib.contextmanager

@@ -353,3 +353,34 @@ def test_an_out_removed_or_replaced_while_written_stops_the_pool(how: str, tmp_p
         run_pool([1, 2, 3, 4], work, out, where="here", concurrency=1, show_progress=False)
     if how == "replaced":
         assert out.read_text() == '{"mine": 1}\n'  # theirs, untouched
+
+
+HOSTILE_NAME = "x\x1b]0;pwned\x07\r\u202e.jsonl"  # sets the terminal's title, returns, reverses
+
+
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_an_out_named_with_control_characters_is_shown_escaped(name: str, folder: Path) -> None:
+    """Names are quoted in errors through sgbench.errors.shown_name: a raw escape sequence,
+    carriage return or bidirectional control in --out's name went to the terminal as is."""
+    (folder / HOSTILE_NAME).write_text("garbage\n", encoding="utf-8")
+    args = command(name)
+    args[args.index("o.jsonl")] = HOSTILE_NAME
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    line = result.stderr.splitlines()[0]
+    assert line.startswith("Error: x\\x1b]0;pwned\\x07\\r\\u202e.jsonl")
+    assert not any(not ch.isprintable() for ch in result.stderr.replace("\n", ""))
+
+
+class Hostile401(LoopbackChatServer):
+    def respond(self, handler: ChatHandler, body: dict[str, Any]) -> None:
+        handler.send(401, b'{"error": "\x1b]52;c;cm0gLXJmIH4=\x07 bad key"}')
+
+
+def test_a_servers_control_characters_are_escaped_in_the_error_line(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving(Hostile401(), monkeypatch) as server:
+        result = CliRunner().invoke(main, command("run", url=server.url))
+    line = assert_one_error_line(result, "HTTP 401", "\\x1b]52;c;cm0gLXJmIH4=\\x07 bad key")
+    assert "\x1b" not in line

@@ -28,13 +28,15 @@ from sgbench.cli.options import (
     timeout_option,
 )
 from sgbench.dataset import evaluation_split
+from sgbench.errors import shown_name
 from sgbench.files import check_outputs_apart
 from sgbench.runner.distribution import DEFAULT_SAMPLES, MODES, VERBALIZED_TEMPLATE, Mode
 
 
 def resumable_note(out_path: Path, what: str) -> str:
     """What to say when a resumable command is interrupted."""
-    return f"the {what} so far are in {out_path}; run the same command again to resume"
+    where = shown_name(str(out_path))
+    return f"the {what} so far are in {where}; run the same command again to resume"
 
 
 @click.command(name="prompts")

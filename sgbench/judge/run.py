@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, TextIO
 
-from sgbench.errors import InputError
+from sgbench.errors import InputError, shown_name
 from sgbench.files import same_file
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.judge.prompt import (
@@ -135,7 +135,7 @@ class JudgeSummary:
             f"({self.n_unparsed} unparsed)"
         )
         if self.n_already_done:
-            text += f", {self.n_already_done} already in {self.out}"
+            text += f", {self.n_already_done} already in {shown_name(str(self.out))}"
         if self.n_retried_errors:
             text += f", {self.n_retried_errors} earlier error(s) retried"
         text += f", {self.n_errors} error(s) in {format_duration(self.elapsed)}"
@@ -349,15 +349,18 @@ def judge_files(
     policy = policy or RetryPolicy()
     if same_file(a_path, b_path):
         # Every verdict would be a tie, measuring nothing but position bias.
-        raise InputError(f"{a_path}, {b_path}: A and B are the same file; judge two runs")
+        raise InputError(
+            f"{shown_name(str(a_path))}, {shown_name(str(b_path))}: A and B are the same file; "
+            "judge two runs"
+        )
     a, b = read_responses(a_path), read_responses(b_path)
     root = resolve_dataset(dataset)
     rows = split_rows(root, config, split)
     tasks = build_tasks(rows, a.texts, b.texts, criteria)
     if not tasks:
         raise InputError(
-            f"{a_path}, {b_path}: no sample of split {split!r} (config {config!r}) is answered "
-            "in both files"
+            f"{shown_name(str(a_path))}, {shown_name(str(b_path))}: no sample of split "
+            f"{split!r} (config {config!r}) is answered in both files"
         )
     in_split = {str(row["id"]) for row in rows}
     n_only_one = len((set(a.texts) ^ set(b.texts)) & in_split)

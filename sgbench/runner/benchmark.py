@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sgbench.errors import InputError
+from sgbench.errors import InputError, shown_name
 from sgbench.files import same_file, write_atomic
 from sgbench.locks import exclusive
 from sgbench.prompts import build_prompts, load_template, split_rows
@@ -101,7 +101,9 @@ def run_benchmark(
             any error of :func:`~sgbench.runner.run.run_model` or of the parsing.
     """
     if predictions_path is not None and same_file(out_path, predictions_path):
-        raise InputError(f"--predictions {predictions_path}: is --out; give another file")
+        raise InputError(
+            f"--predictions {shown_name(str(predictions_path))}: is --out; give another file"
+        )
     template = load_template(template_name)
     every = split_rows(dataset, config, split)
     rows = every[:limit] if limit else every

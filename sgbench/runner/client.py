@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sgbench import __version__
-from sgbench.errors import InputError, replace_surrogates
+from sgbench.errors import InputError, replace_surrogates, shown_name
 from sgbench.jsonl import unique_keys
 
 RETRYABLE_STATUS: Final = frozenset({408, 409, 425, 429})
@@ -404,7 +404,9 @@ def redact(text: str, secret: str | None) -> str:
 def _excerpt(body: bytes, secret: str | None) -> str:
     text = body[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
     text = " ".join(replace_surrogates(redact(text, secret)).split())
-    return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
+    # Escaped: the excerpt goes into error lines, and a raw escape sequence from a server would
+    # drive the terminal (its title, the clipboard).
+    return shown_name(text[:EXCERPT_CHARS]) + ("…" if len(text) > EXCERPT_CHARS else "")
 
 
 def load_reply(body: bytes) -> Any:

@@ -26,13 +26,14 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TextIO, TypeVar
 
-from sgbench.errors import InputError
+from sgbench.errors import InputError, shown_name
 from sgbench.locks import exclusive
 from sgbench.prompts import Prompt
 from sgbench.runner.backoff import RetryPolicy, retry_delay, sample_rng
@@ -88,7 +89,7 @@ class RunSummary:
         if self.n_refused:
             parts[0] += f" ({self.n_refused} refused)"
         if self.n_already_done:
-            parts.append(f"{self.n_already_done} already in {self.out}")
+            parts.append(f"{self.n_already_done} already in {shown_name(str(self.out))}")
         if self.n_retried_errors:
             parts.append(f"{self.n_retried_errors} earlier error(s) retried")
         parts.append(f"{self.n_errors} error(s)")
@@ -275,6 +276,23 @@ class PoolCounts:
     """Of ``n_done``, lines with a ``refusal``."""
 
 
+SIGNAL_POLL: Final = 0.25
+"""Seconds the writer waits for a result before waking to look again (:func:`_as_completed`)."""
+
+
+def _as_completed(futures: Sequence[Future[T]]) -> Iterator[Future[T]]:
+    """The futures as they finish (those finishing together in submission order), like
+    :func:`concurrent.futures.as_completed` but waking every :data:`SIGNAL_POLL` seconds. A wait
+    without a timeout is not interrupted by a signal the kernel hands to a worker thread (it
+    does when the main thread already has one pending: SIGTERM then Ctrl-C), so the handler
+    would wait for the next reply, for ever from a server that holds it."""
+    order = {future: index for index, future in enumerate(futures)}
+    pending = set(futures)
+    while pending:
+        finished, pending = wait_for(pending, timeout=SIGNAL_POLL, return_when=FIRST_COMPLETED)
+        yield from sorted(finished, key=order.__getitem__)
+
+
 def _still_named(handle: TextIO, out: str | Path) -> bool:
     """Whether ``out`` still names the file ``handle`` appends to. The lock keeps other sgbench
     processes away, not ``rm`` or an editor's save-by-rename: lines appended to a file no name
@@ -313,6 +331,7 @@ def run_pool(
     """
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise InputError(f"concurrency {concurrency}: must lie in 1..{MAX_CONCURRENCY}")
+    name = shown_name(str(out))
     stream = progress_stream if progress_stream is not None else sys.stderr
     enabled = stream.isatty() if show_progress is None else show_progress
     progress = Progress(len(tasks), stream, enabled=enabled, label=label)
@@ -325,18 +344,18 @@ def run_pool(
     try:
         with Path(out).open("a", encoding="utf-8") as handle:
             futures = [pool.submit(work, task, wait, stop) for task in tasks]
-            for future in as_completed(futures):
+            for future in _as_completed(futures):
                 try:
                     record = future.result()
                 except RequestFailed as exc:
                     raise InputError(
-                        f"{where}: {exc}; stopped (responses so far are kept in {out})"
+                        f"{where}: {exc}; stopped (responses so far are kept in {name})"
                     ) from None
                 if record is None:
                     continue
                 if not _still_named(handle, out):
                     raise InputError(
-                        f"{out}: removed or replaced by another program while this run wrote it; "
+                        f"{name}: removed or replaced by another program while this run wrote it; "
                         "stopped (run the same command again to resume into the file now there)"
                     )
                 handle.write(response_line(record))
@@ -349,7 +368,7 @@ def run_pool(
                 progress.update(done + errors, errors)
             progress.update(done + errors, errors, force=True)
     except OSError as exc:
-        raise InputError(f"{out}: cannot write ({exc.strerror})") from None
+        raise InputError(f"{name}: cannot write ({exc.strerror})") from None
     finally:
         stop.set()
         for future in futures:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sgbench.errors import InputError, replace_surrogates
+from sgbench.errors import InputError, bounded, replace_surrogates, shown_name
 from sgbench.files import write_atomic
 from sgbench.jsonl import loads_strict, read_bytes
 
@@ -116,8 +116,9 @@ def prepare_output(
             line was written with other run settings, or its ``id`` is not in ``in_split``.
     """
     where = Path(path)
+    name = shown_name(str(path))
     if where.is_dir():
-        raise InputError(f"{path}: is a folder; --out needs a file")
+        raise InputError(f"{name}: is a folder; --out needs a file")
     if not where.exists():
         return ExistingOutput(frozenset(), 0, 0, 0)
     try:
@@ -125,7 +126,7 @@ def prepare_output(
         text = read_bytes(path)[0].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{path}: not UTF-8 text (byte {exc.start}); not a file of {line_format.name}s"
+            f"{name}: not UTF-8 text (byte {exc.start}); not a file of {line_format.name}s"
         ) from None
     raw_lines = text.split("\n")
     unfinished = not text.endswith("\n") and text != ""
@@ -145,20 +146,20 @@ def prepare_output(
                 truncated = 1  # the run writing it was stopped mid-line
                 continue
             raise InputError(
-                f"{path}: line {number}: not a {line_format.name}; choose another --out"
+                f"{name}: line {number}: not a {line_format.name}; choose another --out"
             )
         if "error" in obj:
             errors += 1
             continue
         if in_split is not None and obj.get("id") not in in_split:
             raise InputError(
-                f"{path}: line {number}: sample {str(obj.get('id'))[:100]!r} is not in the split "
+                f"{name}: line {number}: sample {str(obj.get('id'))[:100]!r} is not in the split "
                 "this run answers; use another --out for another split or config"
             )
         problem = _mismatch(obj, run, line_format.run_keys)
         if problem is not None:
             raise InputError(
-                f"{path}: line {number}: written with {problem}; "
+                f"{name}: line {number}: written with {bounded(problem)}; "
                 f"use another --out for another {line_format.settings}"
             )
         if key in done:
