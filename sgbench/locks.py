@@ -64,6 +64,11 @@ def _open_locked(sidecar: Path, target: str | Path) -> int:
     for _ in range(_ATTEMPTS):
         try:
             fd = os.open(sidecar, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:
+            raise InputError(
+                f"{shown_name(str(target))}: its folder does not exist; create it or choose "
+                "another output file"
+            ) from None
         except OSError as exc:
             raise InputError(
                 f"{shown_name(str(target))}: cannot create its lock file ({exc.strerror})"

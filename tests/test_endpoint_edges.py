@@ -384,3 +384,12 @@ def test_a_servers_control_characters_are_escaped_in_the_error_line(
         result = CliRunner().invoke(main, command("run", url=server.url))
     line = assert_one_error_line(result, "HTTP 401", "\\x1b]52;c;cm0gLXJmIH4=\\x07 bad key")
     assert "\x1b" not in line
+
+
+@pytest.mark.parametrize("option", ["--out", "--predictions"])
+def test_an_output_in_a_missing_folder_says_so(option: str, folder: Path) -> None:
+    """It said "cannot create its lock file", naming a file the user never asked for."""
+    args = [*command("run"), "--predictions", "p.jsonl"]
+    args[args.index(option) + 1] = "nowhere/x.jsonl"
+    result = CliRunner().invoke(main, args)
+    assert_one_error_line(result, "nowhere/x.jsonl: its folder does not exist")
