@@ -70,7 +70,6 @@ BAD_URLS = {
     "port 0": ("http://127.0.0.1:0/v1", "port 0"),
     "IPv6 host left open": ("http://[::1/v1", "not a valid URL"),
     "trailing space": ("http://127.0.0.1:9/v1 ", "character 22 is a space"),
-    "header injection": ("http://127.0.0.1:9/v1\r\nX-Injected: 1", "character 22"),
     "non-ASCII path": ("http://127.0.0.1:9/v\u00fc", "non-ASCII"),
     "fragment": ("http://127.0.0.1:9/v1#frag", "#fragment"),
     "empty": ("", "is empty"),
@@ -106,9 +105,12 @@ def test_a_timeout_beyond_a_day_is_one_line(name: str, timeout: str, folder: Pat
     assert_one_error_line(result, "--timeout", "at most 86400")
 
 
-@pytest.mark.parametrize("model", ["", "   ", " m", "a\nb", "a\x00b", "\udcff"])
+@pytest.mark.parametrize("model", ["", "   ", " m", "m ", "m\u202e"])
 @pytest.mark.parametrize("name", ["run", "judge"])
 def test_a_blank_or_unprintable_model_name_is_refused(name: str, model: str, folder: Path) -> None:
+    # Control characters and bytes that are not UTF-8 are refused in every argument before a
+    # command runs (sgbench.cli.errors); what is left is a name that is blank, padded or holds
+    # a format character (a bidirectional control) and would be recorded other than it reads.
     result = CliRunner().invoke(main, command(name, model=model))
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
@@ -355,20 +357,20 @@ def test_an_out_removed_or_replaced_while_written_stops_the_pool(how: str, tmp_p
         assert out.read_text() == '{"mine": 1}\n'  # theirs, untouched
 
 
-HOSTILE_NAME = "x\x1b]0;pwned\x07\r\u202e.jsonl"  # sets the terminal's title, returns, reverses
+HOSTILE_NAME = "x\u202e.jsonl"  # reverses what follows (controls are refused as arguments)
 
 
 @pytest.mark.parametrize("name", ["run", "judge"])
 def test_an_out_named_with_control_characters_is_shown_escaped(name: str, folder: Path) -> None:
-    """Names are quoted in errors through sgbench.errors.shown_name: a raw escape sequence,
-    carriage return or bidirectional control in --out's name went to the terminal as is."""
+    """Names are quoted in errors through sgbench.errors.shown_name: a bidirectional control in
+    --out's name went to the terminal as is and reordered the line."""
     (folder / HOSTILE_NAME).write_text("garbage\n", encoding="utf-8")
     args = command(name)
     args[args.index("o.jsonl")] = HOSTILE_NAME
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     line = result.stderr.splitlines()[0]
-    assert line.startswith("Error: x\\x1b]0;pwned\\x07\\r\\u202e.jsonl")
+    assert line.startswith("Error: x\\u202e.jsonl")
     assert not any(not ch.isprintable() for ch in result.stderr.replace("\n", ""))
 
 

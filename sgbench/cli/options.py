@@ -172,19 +172,17 @@ def base_url_option(help_text: str) -> Callable[[F], F]:
 
 
 def _model_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """A model name as sent and recorded: not blank, and no control or undecodable character
-    (it would be recorded other than as typed, or name no model the server knows)."""
+    """A model name as sent and recorded: not blank, not padded with spaces and without a
+    format character such as a bidirectional control (it would be recorded other than it reads,
+    or name no model the server knows). Control characters are refused for every argument
+    (:mod:`sgbench.cli.errors`)."""
     if not value.strip() or not value.isprintable() or value != value.strip():
         raise click.BadParameter(
-            f"{value!r}: a model name is not blank and holds no control character or "
-            "surrounding space",
+            f"{value!r}: a model name is not blank, has no surrounding space and only "
+            "printable characters",
             ctx,
             param,
         )
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # bytes of the command line that are not UTF-8
-        raise click.BadParameter("is not UTF-8 text", ctx, param) from None
     return value
 
 
