@@ -4,7 +4,8 @@ Exit codes:
 
 - ``0`` (:data:`EXIT_OK`): done.
 - ``2`` (:data:`EXIT_ERROR`): an error (a library :class:`~sgbench.errors.SgbenchError`, shown as
-  one ``Error: ...`` line on stderr) or a usage error (click's own); nothing half-written.
+  one ``Error: ...`` line on stderr) or a usage error (a missing argument, an unknown option:
+  one ``Error: ...`` line too, naming the command's ``--help``); nothing half-written.
 - ``3`` (:data:`EXIT_LEFT_OUT`): completed and outputs written, but something was left out
   (``leaderboard``: an invalid submission; ``run`` and ``judge``: requests that still failed;
   ``import paper-outputs``: released rows matching no sample or several).
@@ -97,8 +98,37 @@ def _check_environment() -> None:
         )
 
 
+def _usage_line(exc: click.UsageError, fallback: str) -> SgbenchClickError:
+    """A usage error as one line: click shows the usage and a hint on two lines of their own
+    before its ``Error:`` line, which breaks the one-line contract scripts rely on; the hint is
+    kept, on the same line (``fallback`` names the group when click gives no command)."""
+    where = exc.ctx.command_path if exc.ctx is not None else fallback
+    message = bounded(shown_name(exc.format_message()))
+    return SgbenchClickError(f"{message} (see '{where} --help')")
+
+
+_HELP_ON_NO_ARGS: Final = getattr(click.exceptions, "NoArgsIsHelpError", ())
+"""click (8.2+) shows a group's help, not an error, when it is called with no arguments."""
+
+
 class SgbenchGroup(click.Group):
-    """A click group whose commands' library errors and Ctrl-C end with the codes above."""
+    """A click group whose commands' library errors, usage errors and Ctrl-C end with the codes
+    above."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Parse the group's own options; a usage error there is one line (:func:`_usage_line`)."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _HELP_ON_NO_ARGS:
+            raise
+        except click.UsageError as exc:
+            raise _usage_line(exc, info_name or "sgbench") from None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Refuse an argument no command could use (:func:`_argument_problem`), by position."""
@@ -120,6 +150,10 @@ class SgbenchGroup(click.Group):
         _check_environment()
         try:
             return super().invoke(ctx)
+        except _HELP_ON_NO_ARGS:
+            raise
+        except click.UsageError as exc:
+            raise _usage_line(exc, ctx.command_path) from None
         except SgbenchError as exc:
             # Lines are kept (score lists one problem per line), each shown escaped and bounded.
             shown = "\n".join(bounded(shown_name(line)) for line in str(exc).split("\n"))
