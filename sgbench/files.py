@@ -23,7 +23,7 @@ from pathlib import Path
 from tempfile import mkdtemp
 from typing import Final, TypeAlias
 
-from sgbench.errors import InputError
+from sgbench.errors import InputError, shown_name
 from sgbench.jsonl import loads_strict
 
 NAME_MAX: Final = 255
@@ -209,7 +209,9 @@ def _check_replaceable(target: Path, kind: str, disposable: frozenset[str]) -> N
         raise InputError(f"{refuse} ({OUTPUT_MARKER} is damaged); choose another --out")
     foreign += sorted(set(files) - set(listed))
     if foreign:
-        shown = ", ".join(sorted(foreign)[:3]) + (" ..." if len(foreign) > 3 else "")
+        shown = ", ".join(map(shown_name, sorted(foreign)[:3])) + (
+            " ..." if len(foreign) > 3 else ""
+        )
         if marker_path is None:
             # Outputs written before the marker existed look exactly like this: nothing can
             # tell them from a folder of the user's, so only the user may delete them.
@@ -225,7 +227,8 @@ def _check_replaceable(target: Path, kind: str, disposable: frozenset[str]) -> N
     )
     if changed:
         raise InputError(
-            f"{refuse} ({changed[0]} was changed or removed since); choose another --out"
+            f"{refuse} ({shown_name(changed[0])} was changed or removed since); choose another "
+            "--out"
         )
 
 

@@ -197,10 +197,25 @@ def damaged_marker(out: Path) -> str:
     return OUTPUT_MARKER
 
 
+def forged_marker_name(out: Path) -> str:
+    """A marker edited to list a name that would start a forged line of its own."""
+    marker = json.loads((out / OUTPUT_MARKER).read_text(encoding="utf-8"))
+    marker["files"]["!x\x1b[31m\nError: forged"] = "0" * 64
+    (out / OUTPUT_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    return "!x\\x1b[31m\\nError: forged"
+
+
+def foreign_file_named_with_newline(out: Path) -> str:
+    (out / "a\nError: forged").write_text("mine", encoding="utf-8")
+    return "a\\nError: forged"
+
+
 SPOILERS = {
     f.__name__: f
     for f in (
         foreign_file,
+        foreign_file_named_with_newline,
+        forged_marker_name,
         edited_file,
         removed_file,
         symlink,
