@@ -9,6 +9,7 @@ This module sits above both, so that neither imports the other.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -62,8 +63,10 @@ def folder_kind(path: Path) -> FolderKind:
     where = shown_name(str(path))
     if not path.is_dir():
         raise InputError(f"{where}: not a folder")
-    is_dataset = (path / MANIFEST_FILE).is_file()
-    is_submission = (path / SUBMISSION_FILE).is_file()
+    # Named, not necessarily readable: a FIFO, a folder or a dangling symlink in the file's
+    # place is that kind's problem to report ("not a regular file"), not a missing file.
+    is_dataset = os.path.lexists(path / MANIFEST_FILE)
+    is_submission = os.path.lexists(path / SUBMISSION_FILE)
     if is_dataset and is_submission:
         raise InputError(
             f"{where}: has both {MANIFEST_FILE} and {SUBMISSION_FILE}; a folder is either a "

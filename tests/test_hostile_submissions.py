@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -294,9 +295,7 @@ def test_a_symlink_loop_is_one_problem(name: str, dataset: Path, tmp_path: Path)
     validated = CliRunner().invoke(main, ["validate", str(folder)])
     assert validated.exit_code == 2
     assert "Traceback" not in validated.output
-    # validate tells the folder's kind by its submission.json, which a loop does not provide.
-    said = {"submission.json": "no submission.json", "predictions.jsonl": "a symlink loop"}
-    assert said[name] in validated.stderr
+    assert f"loop/{name}: a symlink loop" in validated.stderr
 
 
 NAMES = {
@@ -515,3 +514,41 @@ def test_a_symlink_swapped_in_after_the_check_is_not_read(
         assert result.exit_code == EXIT_LEFT_OUT, result.output
         assert SECRET not in everything_written(tmp_path / "out", result)
     assert f"racer/{name}: a symlink leading outside the submission folder" in result.stderr
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _folder(path: Path) -> None:
+    path.mkdir()
+
+
+def _loop(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
+UNREADABLE = {"a FIFO": _fifo, "a folder": _folder, "a symlink loop": _loop}
+
+
+@pytest.mark.parametrize("kind", ["submission.json", "manifest.json"])
+@pytest.mark.parametrize("spoil", sorted(UNREADABLE))
+def test_validate_names_what_stands_in_the_files_place(
+    kind: str, spoil: str, dataset: Path, tmp_path: Path
+) -> None:
+    """A folder whose submission.json or manifest.json is there but cannot be read is still that
+    kind of folder, with that file's problem, not 'neither a dataset nor a submission folder'
+    (which sends the user looking for a file that is there)."""
+    if kind == "submission.json":
+        folder = submit(tmp_path, "sub")
+    else:
+        folder = tmp_path / "ds"
+        shutil.copytree(dataset, folder)
+    (folder / kind).unlink()
+    UNREADABLE[spoil](folder / kind)
+    result = CliRunner().invoke(main, ["validate", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "neither" not in result.stderr
+    problem = next(line for line in result.stderr.splitlines() if f"/{kind}: " in line)
+    assert "missing" not in problem

@@ -174,6 +174,8 @@ def _read_manifest(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     where = _where(root, MANIFEST_FILE)
     path = root / MANIFEST_FILE
     if not path.is_file():
+        if path.exists() or path.is_symlink():  # a FIFO, a folder, a link to nothing
+            return None, [Problem(where, "not a regular file")]
         return None, [Problem(where, "missing; is this a built sgbench dataset?")]
     try:
         manifest = read_json_file(path, "manifest")
