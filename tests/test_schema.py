@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 from jsonschema import Draft202012Validator
+from leaderboard_fixtures import metadata
 
 from sgbench.dataset import load_manifest, sample_card_features, sample_features, sample_schema
 from sgbench.schema import load_schema, schema_names, validator
@@ -65,3 +67,69 @@ def test_sample_schema_without_datasets_is_what_datasets_declares(attributes: li
     features = sample_features(attributes)
     assert sample_schema(attributes).equals(features.arrow_schema, check_metadata=True)
     assert sample_card_features(attributes) == features._to_yaml_list()
+
+
+def _with_newline(instance: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    """``instance`` (a copy) with a newline appended to the string at ``path``, or to the last
+    key of the object at ``path`` when the path ends with ``"*"``."""
+    copy = json.loads(json.dumps(instance))
+    *parents, last = path
+    node = copy
+    for key in parents:
+        node = node[key]
+    if last == "*":
+        key = next(iter(node))
+        node[key + "\n"] = node.pop(key)
+    else:
+        node[last] += "\n"
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("submission", ("url",)),
+        ("submission", ("dataset_version",)),
+        ("submission", ("date",)),
+        ("manifest", ("version",)),
+        ("manifest", ("files", "*")),
+        ("predictions", ("distribution", "*")),
+        ("sample", ("question_id",)),
+    ],
+)
+def test_a_pattern_ends_at_the_end_of_the_string(
+    name: str, path: tuple[str, ...], built_default: Path
+) -> None:
+    """``$`` is the end (ECMA-262), not also before a final newline (Python's ``re``): a value
+    that fits a pattern stops fitting with a newline after it, in every schema."""
+    manifest = load_manifest(built_default)
+    valid: dict[str, dict[str, Any]] = {
+        "submission": metadata(url="https://example.org/run-1"),
+        "manifest": manifest,
+        "predictions": {"id": "Q1/sex=Male", "answer": 1, "distribution": {"1": 1.0}},
+        "sample": pq.read_table(built_default / next(iter(manifest["files"])))
+        .slice(0, 1)
+        .to_pylist()[0],
+    }
+    check = validator(name)
+    instance = json.loads(json.dumps(valid[name]))
+    assert not list(check.iter_errors(instance))
+    errors = list(check.iter_errors(_with_newline(instance, path)))
+    assert errors
+    assert all("does not match" in e.message or "is not a" in e.message for e in errors)
+
+
+def test_a_submission_url_is_a_plain_ascii_address() -> None:
+    """Shown as a link, so what is published must be what was submitted and name its host."""
+    check = validator("submission")
+    for good in ("https://example.org/a?b=c&d=e#f", "http://xn--e1afmkfd.example:8080/x(1)"):
+        assert check.is_valid(metadata(url=good)), good
+    for bad in (
+        "https://user:token@example.org/",  # credentials published on the page
+        "https://example.org@evil.example/",  # a host that reads as another
+        "https://\u0435xample.org/",  # Cyrillic е: write the xn-- form
+        "https://example.org/\x1b[31m",  # control characters the outputs would drop
+        "https://example.org/\u202egnp.exe",  # a bidi override the outputs would drop
+        "https://example.org/\x00",
+    ):
+        assert not check.is_valid(metadata(url=bad)), bad

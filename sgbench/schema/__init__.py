@@ -9,16 +9,23 @@ One deliberate difference from plain Draft 2020-12: the validators treat ``"inte
 number written without a fraction or exponent. The standard accepts ``3.0`` as an integer; sgbench
 does not, because a prediction of ``3.0`` is usually a model or script emitting a float by mistake.
 Booleans are never numbers (as in the standard).
+
+And one fix to the standard's intent: a ``pattern``'s ``$`` means the end of the string, as in the
+ECMA-262 regular expressions JSON Schema specifies. Python's ``$`` also matches before a final
+newline, so ``"1.0.0\\n"`` passed ``^[0-9.]+$`` and a URL, a version or a distribution key
+ending in a newline slipped through every schema.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
+from collections.abc import Iterator
 from importlib import resources
 from typing import Any, Final
 
-from jsonschema import Draft202012Validator, validators
+from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -33,11 +40,39 @@ def _is_strict_integer(checker: object, instance: object) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
+@functools.cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled with every ``$`` anchor (outside a character class, unescaped) as
+    ``\\Z``: the end of the string only, as ECMA-262 reads ``$``."""
+    out: list[str] = []
+    in_class = False
+    chars = iter(pattern)
+    for char in chars:
+        if char == "\\":
+            out.append(char + next(chars, ""))
+            continue
+        if char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        out.append(r"\Z" if char == "$" and not in_class else char)
+    return re.compile("".join(out))
+
+
+def _pattern(
+    validator: Validator, pattern: str, instance: object, schema: object
+) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 StrictDraft202012Validator: Final = validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator,
+    validators={"pattern": _pattern},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer),
 )
-"""Draft 2020-12 validation, except that ``3.0`` is not an ``integer``."""
+"""Draft 2020-12 validation, except that ``3.0`` is not an ``integer`` and ``$`` in a
+``pattern`` is the end of the string."""
 
 
 def schema_names() -> list[str]:
