@@ -24,6 +24,7 @@ from typing import Final
 from sgbench.errors import one_line
 from sgbench.leaderboard.ranking import RULES, Leaderboard, Row
 from sgbench.leaderboard.render import COLUMNS, Column, interval, number
+from sgbench.schema import load_schema
 
 STYLE: Final = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1b1b1b; }
@@ -109,7 +110,8 @@ FIT_WIDTH: Final = 1280
 SPARE_COLUMNS: Final = 5
 """How many more figure columns (with intervals) the table takes and still fits."""
 
-_LINK: Final = re.compile(r"https?://[^\s\"<>]+")
+_LINK: Final = re.compile(load_schema("submission")["properties"]["url"]["pattern"])
+"""What a submission's ``url`` may be; anything else is shown unlinked."""
 
 # Chart geometry, in pixels.
 _LABEL_W: Final = 220
