@@ -36,6 +36,8 @@ class FolderValidation:
     """The full dataset check (dataset folders only)."""
     submission: SubmissionCheck | None = None
     """The full submission check (submission folders only)."""
+    against: bool = False
+    """Whether a submission was checked against a dataset (not its format only)."""
 
     @property
     def ok(self) -> bool:
@@ -47,6 +49,13 @@ class FolderValidation:
         if self.dataset is not None:
             return self.dataset.render()
         where = shown_name(str(self.path))
+        if self.ok and self.kind == "submission" and not self.against:
+            # "valid" alone was read as "will be ranked", while every id may be unknown.
+            return (
+                f"{self.kind} folder {where}: valid in form; its ids, answers and "
+                "dataset_version are checked against a dataset with --dataset, as the "
+                "leaderboard does"
+            )
         if self.ok:
             return f"{self.kind} folder {where}: valid"
         return "\n".join(
@@ -82,11 +91,15 @@ def folder_kind(path: Path) -> FolderKind:
     )
 
 
-def validate_folder(path: str | Path) -> FolderValidation:
+def validate_folder(path: str | Path, dataset: str | Path | None = None) -> FolderValidation:
     """Check a dataset or submission folder and return every problem found.
 
+    ``dataset``: for a submission folder, the built dataset to check its ids, answers and
+    ``dataset_version`` against, as the leaderboard does; without it only the format is checked.
+
     Raises:
-        InputError: not a folder of either kind.
+        InputError: not a folder of either kind, a ``dataset`` given with a dataset folder, or
+            the dataset cannot be read.
     """
     folder = Path(path)
     kind = folder_kind(folder)
@@ -95,5 +108,7 @@ def validate_folder(path: str | Path) -> FolderValidation:
         return FolderValidation(
             kind, folder, tuple(str(problem) for problem in check.problems), check
         )
-    submission = validate_submission(folder)
-    return FolderValidation(kind, folder, submission.problems, submission=submission)
+    submission = validate_submission(folder, dataset)
+    return FolderValidation(
+        kind, folder, submission.problems, submission=submission, against=dataset is not None
+    )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
 from scoring_fixtures import FOUR_POINT, make_row, write_dataset
 
@@ -552,3 +553,58 @@ def test_validate_names_what_stands_in_the_files_place(
     assert "neither" not in result.stderr
     problem = next(line for line in result.stderr.splitlines() if f"/{kind}: " in line)
     assert "missing" not in problem
+
+
+def _unknown_ids(folder: Path) -> None:
+    text = (folder / "predictions.jsonl").read_text(encoding="utf-8")
+    (folder / "predictions.jsonl").write_text(text.replace("sex=", "SEX="), encoding="utf-8")
+
+
+def _other_build(folder: Path) -> None:
+    meta = json.loads((folder / "submission.json").read_text(encoding="utf-8"))
+    meta["dataset_version"] += "+synthetic"
+    (folder / "submission.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _no_test_ood(folder: Path) -> None:
+    rows = [make_row(q, {"age_group": "16-24"}, FOUR_POINT, [1, 3, 5, 1]) for q in QUESTIONS]
+    lines = [json.dumps({"id": row["id"], "answer": 1}) + "\n" for row in rows]
+    (folder / "predictions.jsonl").write_text("".join(lines), encoding="utf-8")
+
+
+FOR_ANOTHER_DATASET = {
+    "unknown ids": _unknown_ids,
+    "another build": _other_build,
+    "only test_id": _no_test_ood,
+}
+
+
+@pytest.mark.parametrize("spoil", sorted(FOR_ANOTHER_DATASET))
+def test_validate_with_a_dataset_finds_what_the_leaderboard_refuses(
+    spoil: str, dataset: Path, tmp_path: Path
+) -> None:
+    """Predictions made for another dataset passed `validate` as "valid" and were left out by
+    the leaderboard: with --dataset, validate finds the same problems; without, it says it
+    checked the form only."""
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    folder = submit(root, "elsewhere")
+    FOR_ANOTHER_DATASET[spoil](folder)
+    ranked = leaderboard(root, dataset, tmp_path / "out")
+    assert ranked.exit_code == EXIT_LEFT_OUT, ranked.output
+    problems = [line.strip() for line in ranked.stderr.splitlines() if "elsewhere/" in line]
+    assert problems
+    checked = CliRunner().invoke(main, ["validate", str(folder), "--dataset", str(dataset)])
+    assert checked.exit_code == 2, checked.output
+    assert "Traceback" not in checked.output
+    listed = [line for line in checked.stderr.splitlines() if line.startswith(str(folder))]
+    assert [line.replace(str(folder), "elsewhere") for line in listed] == problems
+    form = CliRunner().invoke(main, ["validate", str(folder)])
+    assert form.exit_code == 0, form.output
+    assert "valid in form" in form.stdout
+    assert "--dataset" in form.stdout
+
+
+def test_validate_refuses_a_dataset_for_a_dataset_folder(dataset: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(dataset), "--dataset", str(dataset)])
+    assert_one_error_line(result, "--dataset has no effect on a dataset folder")

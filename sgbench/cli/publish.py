@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from sgbench.cli.options import refuse_unused
 from sgbench.errors import InputError, shown_name
 
 
@@ -68,15 +69,26 @@ def push(
 
 @click.command()
 @click.argument("path", metavar="PATH", type=click.Path(exists=True, path_type=Path))
-def validate(path: Path) -> None:
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    default=None,
+    help="For a submission folder: a built dataset folder, or a Hub dataset hf://org/name, to "
+    "check its ids, answers and dataset_version against, as the leaderboard does. Without it "
+    "only the form is checked.",
+)
+def validate(path: Path, dataset_dir: str | None) -> None:
     """Check a dataset folder (it has manifest.json) or a submission folder (submission.json).
 
     Says which kind it checked; exit code 0 when valid, 2 with every problem listed (one per line,
     on stderr) when not.
     """
-    from sgbench.validate import validate_folder
+    from sgbench.validate import folder_kind, validate_folder
 
-    result = validate_folder(path)
+    refuse_unused(
+        ("--dataset", "dataset_dir", folder_kind(path) == "submission", "on a dataset folder")
+    )
+    result = validate_folder(path, dataset_dir)
     if result.ok:
         click.echo(result.render())
         return
