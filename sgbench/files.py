@@ -49,19 +49,25 @@ def write_atomic(
     *,
     what: str | None = None,
     parents: bool = False,
+    replace: bool = True,
 ) -> None:
     """Write ``content`` (text as UTF-8, bytes, or a function that writes the file at the path
     it is given, for libraries that write only to a path) to ``path`` through a temporary file
     ``.<name>.<pid>.tmp`` in the same folder and a rename (through a symlink, to the file it
     points at: see :func:`check_output_file`); with ``parents``, missing parent folders are
-    created first.
+    created first. Without ``replace``, an existing ``path`` (of any kind, also one created
+    while the content was written) is refused and left as it was: the temporary file is
+    hard-linked into place, which fails rather than replaces.
 
     Raises:
         InputError: ``PATH: cannot write (REASON)`` (``cannot write the WHAT`` when ``what`` is
             given), for an unwritable or missing folder, a parent that is a file or a full disk;
-            the temporary file is removed and ``path`` is left as it was.
+            the temporary file is removed and ``path`` is left as it was. Without ``replace``,
+            ``PATH: already exists; ...`` for an existing path.
     """
     target = check_output_file(Path(path))
+    if not replace:
+        refuse_existing(Path(path))
     temporary = target.with_name(hidden_name(target, f"{os.getpid()}.tmp"))
     try:
         if parents:
@@ -73,7 +79,10 @@ def write_atomic(
             temporary.write_bytes(content)
         else:
             content(temporary)
-        os.replace(temporary, target)
+        if replace:
+            os.replace(temporary, target)
+        else:
+            _link_new(temporary, target, Path(path))
     except OSError as exc:
         _remove(temporary)
         thing = f" the {what}" if what else ""
@@ -81,6 +90,33 @@ def write_atomic(
     except BaseException:  # Ctrl-C, or a writer's own error: nothing half-written either
         _remove(temporary)
         raise
+
+
+def refuse_existing(path: Path) -> None:
+    """Refuse an output that would replace an existing file, for a command whose output looks
+    like a file of yours (``synth`` writes WVS-format files, the very kind of file you
+    download and may not be able to fetch again) and that nothing can tell from it.
+
+    Raises:
+        InputError: ``PATH: already exists; ...`` (also for a symlink, even to nothing).
+    """
+    if os.path.lexists(path):
+        raise InputError(
+            f"{path}: already exists; this command never replaces a file (it may be data "
+            "you cannot get back): delete it first or choose another path"
+        )
+
+
+def _link_new(temporary: Path, target: Path, path: Path) -> None:
+    """Give ``temporary`` the name ``target`` unless that name exists by now (another process
+    wrote it since :func:`refuse_existing` looked): a link fails where a rename replaces."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        _remove(temporary)
+        refuse_existing(path)
+        raise
+    _remove(temporary)
 
 
 def _remove(temporary: Path) -> None:

@@ -17,6 +17,7 @@ import yaml
 from sgbench.builder import build_dataset
 from sgbench.builder.synthetic import synthetic_sample
 from sgbench.dataset import CONFIG_SPLITS, load_config, load_manifest, split_file
+from sgbench.errors import InputError
 
 
 def digests(folder: Path, pattern: str = "data/**/*.parquet") -> dict[str, str]:
@@ -252,12 +253,18 @@ def test_unweighted_build_uses_plain_shares(wvs_files: dict[str, Path], tmp_path
 
 
 def test_file_without_weights_or_some_items_builds_and_reports(tmp_path: Path) -> None:
+    """Without the weight column the config names, the build is refused naming $.weight
+    (it built unweighted with a note); --unweighted says so, and then it builds."""
     frame = synthetic_sample().drop(columns=["W_WEIGHT", "Q1", "Q2"])
     path = tmp_path / "partial.csv"
     frame.to_csv(path, index=False)
-    summary = build_dataset(wvs_path=path, out_dir=tmp_path / "out")
+    with pytest.raises(
+        InputError, match=r"partial\.csv: column W_WEIGHT: not in the file.*\$\.weight"
+    ):
+        build_dataset(wvs_path=path, out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    summary = build_dataset(wvs_path=path, out_dir=tmp_path / "out", weighted=False)
     assert summary.manifest["weight"] is None
-    assert any("no W_WEIGHT column" in note for note in summary.notes)
     assert summary.manifest["items_dropped"]["Q1"] == "not in the file"
     assert summary.manifest["items_dropped"]["Q2"] == "not in the file"
     text = summary.render()

@@ -74,7 +74,6 @@ WRITTEN_THROUGH: dict[str, list[str]] = {
     "score --json": [*SCORE, "--json", "OUT"],
     "score --plot": [*SCORE, "--plot", "OUT"],
     "import paper-outputs --out": [*IMPORT, "--out", "OUT"],
-    "synth --out": ["synth", "--out", "OUT"],
 }
 
 

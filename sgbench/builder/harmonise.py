@@ -109,14 +109,22 @@ def harmonise(
         frame: raw rows with WVS column names (float codes, negatives still present).
         config: the attributes and weight column.
         items: the catalogue items present in ``frame``.
-        weighted: use ``config.weight`` when the file has it.
+        weighted: use ``config.weight`` (False: ``--unweighted``).
 
     Raises:
-        InputError: an attribute's variable is absent, or a weight is missing, infinite, zero
-            or negative.
+        InputError: an attribute's variable is absent, the weight column the config names is
+            absent, or a weight is missing, infinite, zero or negative.
     """
     columns: dict[str, object] = {}
-    use_weight = weighted and config.weight is not None and config.weight in frame
+    use_weight = weighted and config.weight is not None
+    if use_weight and config.weight not in frame:
+        # Building unweighted with a note changed every distribution while the config said
+        # otherwise (a renamed or misspelled column); the user chooses, not the builder.
+        raise InputError(
+            f"column {config.weight}: not in the file, but {config.source} names it as the "
+            "weight ($.weight); set $.weight to the file's weight column (null for none) or "
+            "build with --unweighted"
+        )
     if use_weight:
         assert config.weight is not None
         weights = frame[config.weight]

@@ -276,8 +276,6 @@ def build_dataset(
             frame, wave, config, items, weighted, where, primary=wave == primary_wave
         )
     primary = builds[primary_wave]
-    if weighted and config.weight is not None and not primary.respondents.weighted:
-        notes.append(f"no {config.weight} column: built unweighted")
     if primary.respondents.unexpected_codes:
         shown = ", ".join(
             f"{q} ({n})" for q, n in sorted(primary.respondents.unexpected_codes.items())

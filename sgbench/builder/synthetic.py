@@ -219,8 +219,9 @@ def write_synthetic_sample(
     in the layout of the Wave 7 or Wave 6 release or of the Time Series file.
 
     Raises:
-        InputError: an unsupported extension, or a negative seed (numpy's generators take
-            none).
+        InputError: an unsupported extension, a negative seed (numpy's generators take
+            none), or an existing ``path``: a file in WVS format may be a real WVS download,
+            and nothing in a CSV tells a synthetic sample from one, so none is replaced.
     """
     import pyreadstat
 
@@ -262,5 +263,5 @@ def write_synthetic_sample(
                 reason = os.strerror(number) if code else str(exc).split(". ")[0]
                 raise OSError(number, reason) from None
 
-    write_atomic(path, write, parents=True)
+    write_atomic(path, write, parents=True, replace=False)
     return path

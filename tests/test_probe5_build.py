@@ -1,0 +1,118 @@
+"""Probe 5 of the build family (issue 15): an output that is someone's file, a config key
+that names nothing, and a manifest that is not a file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sgbench.builder.synthetic import synthetic_sample
+from sgbench.cli import main
+from sgbench.errors import InputError
+from sgbench.files import write_atomic
+from sgbench.publish import push as push_module
+from tests.cli_contract import assert_one_error_line
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".dta", ".sav", ".zip"])
+@pytest.mark.parametrize("through_link", [False, True])
+def test_synth_never_replaces_an_existing_file(
+    suffix: str, through_link: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A WVS download named as synth's --out (or reached through a symlink) is kept: nothing
+    in a CSV tells it from a synthetic sample, and it may not be fetchable again."""
+    monkeypatch.chdir(tmp_path)
+    download = Path(f"WVS_Cross-National_Wave_7{suffix}")
+    download.write_bytes(b"the user's own data")
+    out = download
+    if through_link:
+        out = Path(f"link{suffix}")
+        out.symlink_to(download)
+    result = CliRunner().invoke(main, ["synth", "--out", str(out)])
+    assert_one_error_line(result, str(out), "already exists", "delete it first")
+    assert download.read_bytes() == b"the user's own data"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({download.name, out.name})
+
+
+def test_a_file_appearing_while_it_is_written_is_kept(tmp_path: Path) -> None:
+    """Without ``replace``, a file another process creates while the content is written wins
+    (the hard link fails where a rename would replace it); no temporary file stays."""
+    target = tmp_path / "s.csv"
+
+    def writer(partial: Path) -> None:
+        partial.write_bytes(b"ours")
+        target.write_bytes(b"theirs")
+
+    with pytest.raises(InputError, match="already exists"):
+        write_atomic(target, writer, replace=False)
+    assert target.read_bytes() == b"theirs"
+    assert os.listdir(tmp_path) == ["s.csv"]
+    write_atomic(tmp_path / "new.csv", b"ours", replace=False)
+    assert (tmp_path / "new.csv").read_bytes() == b"ours"
+
+
+def test_a_weight_column_the_config_names_but_the_file_lacks_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It built unweighted with a note (hidden by --quiet): every distribution changed while
+    the config said W_WEIGHT. --unweighted is the explicit choice."""
+    monkeypatch.chdir(tmp_path)
+    synthetic_sample().rename(columns={"W_WEIGHT": "W_WEIGHT_V2"}).to_csv("w.csv", index=False)
+    result = CliRunner().invoke(main, ["build", "--wvs", "w.csv", "--out", "ds", "--quiet"])
+    assert_one_error_line(result, "w.csv", "column W_WEIGHT: not in the file", "$.weight")
+    assert not Path("ds").exists()
+    result = CliRunner().invoke(
+        main, ["build", "--wvs", "w.csv", "--out", "ds", "--quiet", "--unweighted"]
+    )
+    assert result.exit_code == 0, result.output
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _dangling(path: Path) -> None:
+    path.symlink_to("nowhere.json")
+
+
+def _folder(path: Path) -> None:
+    path.mkdir()
+
+
+BROKEN = {
+    "a FIFO": (_fifo, "not a regular file"),
+    "a symlink to nothing": (_dangling, "not a regular file"),
+    "a folder": (_folder, "not a regular file"),
+}
+COMMANDS = {
+    "validate": ["validate", "DS"],
+    "push": ["push", "DS", "--repo-id", "org/name", "--dry-run"],
+}
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN))
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_manifest_that_is_not_a_file_is_named_for_what_it_is(
+    broken: str,
+    command: str,
+    built_default: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """validate said 'neither a dataset folder (no manifest.json) ...' and push 'missing' for a
+    manifest.json that is there; neither may open a FIFO (it would hang)."""
+    monkeypatch.setattr(push_module, "_default_api", lambda: pytest.fail("reached the Hub"))
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset)
+    (dataset / "manifest.json").unlink()
+    make, message = BROKEN[broken]
+    make(dataset / "manifest.json")
+    args = [str(dataset) if arg == "DS" else arg for arg in COMMANDS[command]]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"{dataset}/manifest.json: {message}" in result.output
