@@ -116,3 +116,36 @@ def test_a_manifest_that_is_not_a_file_is_named_for_what_it_is(
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert f"{dataset}/manifest.json: {message}" in result.output
+
+
+@pytest.mark.parametrize(
+    ("fractions", "refused"),
+    [
+        ({}, "$.test_id_fraction is 0.1"),
+        ({"test_id_fraction": 0.0}, "$.validation_fraction is 0.05"),
+        ({"test_id_fraction": 0.0, "validation_fraction": 0.0}, None),
+    ],
+)
+def test_a_fraction_above_zero_that_gets_no_question_is_refused(
+    fractions: dict[str, float],
+    refused: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``items: [Q1]`` left validation and test_id empty with exit 0 while the config asked
+    for 5% and 10% of the questions; a fraction of 0 asks for no such split."""
+    from importlib import resources
+
+    import yaml
+
+    monkeypatch.chdir(tmp_path)
+    configs = resources.files("sgbench.builder") / "configs" / "singapore.yaml"
+    config = yaml.safe_load(configs.read_text(encoding="utf-8"))
+    config.update(items=["Q1"], **fractions)
+    Path("c.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--config", "c.yaml", "--out", "ds", "--quiet"])
+    if refused is None:
+        assert result.exit_code == 0, result.output
+        return
+    assert_one_error_line(result, "c.yaml: ", refused, "gets no question")
+    assert not Path("ds").exists()

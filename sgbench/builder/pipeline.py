@@ -318,13 +318,24 @@ def build_dataset(
 def _check_not_empty(splits: dict[tuple[str, str], SplitRows], config: BuildConfig) -> None:
     """Refuse a build whose training or held-out split has no sample: the thresholds emptied it
     (``max_train_overlap: 0`` dropped every OOD subgroup), and a benchmark without a test set
-    would otherwise be written, validated and scored with exit code 0."""
+    would otherwise be written, validated and scored with exit code 0. So is a ``validation``
+    or ``test_id`` split the config asks for (a fraction above 0) that gets no question (too
+    few items for the fraction, e.g. ``items: [Q1]``); a fraction of 0 asks for none."""
+    asked = {"validation": config.validation_fraction, "test_id": config.test_id_fraction}
     for (name, split), rows in sorted(splits.items()):
-        if split in (CONFIG_SPLITS[name][0], CONFIG_SPLITS[name][-1]) and rows.num_rows == 0:
+        if rows.num_rows:
+            continue
+        if split in (CONFIG_SPLITS[name][0], CONFIG_SPLITS[name][-1]):
             raise ConfigError(
                 f"{config.source}: the build leaves split {split} of config {name} without any "
                 "sample; loosen $.min_subgroup_size, $.min_valid_answers or "
                 "$.max_train_overlap, or change $.ood_strata"
+            )
+        if asked.get(split, 0) > 0:
+            raise ConfigError(
+                f"{config.source}: $.{split}_fraction is {asked[split]:g} but split {split} of "
+                f"config {name} gets no question (too few items); list more $.items, or set "
+                f"$.{split}_fraction to 0 for no {split} split"
             )
 
 
