@@ -3,6 +3,7 @@ that names nothing, and a manifest that is not a file."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -149,3 +150,46 @@ def test_a_fraction_above_zero_that_gets_no_question_is_refused(
         return
     assert_one_error_line(result, "c.yaml: ", refused, "gets no question")
     assert not Path("ds").exists()
+
+
+TEMPLATE_COMMANDS = {
+    "prompts": ["prompts", "--dataset", "DS", "--template", "T"],
+    "export sft": ["export", "sft", "--dataset", "DS", "--template", "T"],
+    "export lm-eval": ["export", "lm-eval", "--dataset", "DS", "--template", "T", "--out", "le"],
+}
+UNSEEN = {
+    "t.txt": (b"{question}\x00{options}", "user: character 11 is '\\x00'"),
+    "t.json": (b'{"user": "{question}", "system": "\\u202eyes"}', "system: character 1"),
+    "t.yaml": (b'user: "{question}\\e[2J"\n', "user: character 11 is '\\x1b'"),
+    "r.txt": (b"{question}\r{options}", "user: character 11 is '\\r'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNSEEN))
+@pytest.mark.parametrize("command", sorted(TEMPLATE_COMMANDS))
+def test_a_template_with_a_control_or_bidi_character_is_refused(
+    name: str, command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A NUL byte, an escape or U+202E went into every prompt unseen, exit 0."""
+    monkeypatch.chdir(tmp_path)
+    data, fragment = UNSEEN[name]
+    Path(name).write_bytes(data)
+    swap = {"DS": str(built_default), "T": name}
+    result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
+    assert_one_error_line(result, f"{name}: {fragment}", "control or bidirectional")
+    assert not Path("le").exists()
+
+
+def test_a_template_with_windows_line_ends_gives_the_same_prompts(
+    built_default: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "lf.txt").write_bytes(b"{question}\n\n{options}\n")
+    (tmp_path / "crlf.txt").write_bytes(b"{question}\r\n\r\n{options}\r\n")
+    contents = []
+    for name in ("lf.txt", "crlf.txt"):
+        args = ["prompts", "--dataset", str(built_default), "--template", str(tmp_path / name)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        contents.append([json.loads(line)["prompt"] for line in result.stdout.splitlines()])
+    assert contents[0] == contents[1]
+    assert "\n\n" in contents[0][0]

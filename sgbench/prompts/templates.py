@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypedDict
 
-from sgbench.errors import InputError
+from sgbench.errors import BIDI_CONTROLS, InputError
 from sgbench.jsonl import loads_strict, loads_yaml, read_bounded
 from sgbench.prompts.render import (
     PROMPT_FIELDS,
@@ -38,6 +38,11 @@ DEFAULT_TARGET: Final = "Answer: {answer}"
 
 TEMPLATE_FILE_KEYS: Final = frozenset({"system", "user", "target"})
 
+_UNSEEN: Final = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+"""Characters a template may not hold: controls other than newline and tab (a NUL byte, a
+carriage return, an escape) and bidirectional controls. They are sent to every model unseen in
+any editor (U+202E shows the text after it reversed), and a NUL is what a UTF-16 or binary
+file read as UTF-8 looks like."""
 _YAML_HINT: Final = " (in YAML, quote a value that starts with '{' or use a block scalar |)"
 """YAML reads an unquoted ``{persona} ...`` as a mapping: the usual mistake in a template file."""
 
@@ -156,7 +161,8 @@ def check_template(template: Template, where: str) -> Template:
 
     Raises:
         InputError: an unmatched brace, a positional field, an answer field or an unknown field
-            in a prompt part, a field other than ``{answer}`` in the target, or a field that is
+            in a prompt part, a field other than ``{answer}`` in the target, a control character
+            other than newline and tab or a bidirectional control, or a field that is
             more than a name (a format spec, a conversion, attribute or index access other than
             ``{subgroup[attribute]}``, or the whole ``{subgroup}`` mapping), an empty user
             message, or no field in the system and user messages (every sample would get the
@@ -166,6 +172,13 @@ def check_template(template: Template, where: str) -> Template:
     for part, text in parts.items():
         if text is None:
             continue
+        unseen = _UNSEEN.search(text)
+        if unseen is not None:
+            raise InputError(
+                f"{where}: {part}: character {unseen.start() + 1} is {unseen.group()!r}, a "
+                "control or bidirectional character; write plain text (newlines and tabs are "
+                "fine)"
+            )
         allowed = ("answer",) if part == "target" else PROMPT_FIELDS
         try:
             roots = field_roots(text)
@@ -205,7 +218,9 @@ def _read_template_file(path: Path) -> Template:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     name = f"{path.stem}@{hashlib.sha256(data).hexdigest()[:12]}"
     if path.suffix.lower() not in (".yaml", ".yml", ".json"):
-        return Template(name=name, user=text.strip("\n"))
+        # A file saved with Windows line ends is the same template (YAML and JSON read
+        # them so already).
+        return Template(name=name, user=text.replace("\r\n", "\n").strip("\n"))
     parsed = _load_mapping(path, text)
     unknown = sorted(set(parsed) - TEMPLATE_FILE_KEYS)
     if unknown:
