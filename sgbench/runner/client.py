@@ -672,6 +672,10 @@ class _Exchange:
         self.conn.request("POST", target, body=body, headers=dict(headers))
         reply = self.conn.getresponse()
         data = reply.read(MAX_BODY_BYTES + 1)
+        if len(data) <= MAX_BODY_BYTES and reply.length:
+            # The server closed before the Content-Length it announced: a body cut short can
+            # still parse (a complete object before the cut), so it is never read as a reply.
+            raise http.client.IncompleteRead(data, reply.length)
         return reply.status, reply.reason, reply.headers, data
 
 
