@@ -63,6 +63,7 @@ JUDGMENTS: Final = LineFormat(
     run_keys=("judge_model", "judge_prompt", "criteria", "params", "a", "b", "dataset"),
     name="judgment line of `sgbench judge`",
     settings="judge model, criteria, sampling parameters, dataset split or pair of files",
+    fields=("judge_model", "judge_prompt", "criteria", "params"),
 )
 """The judgments file: one line per (sample, order); settings that must match to resume."""
 

@@ -53,6 +53,10 @@ class LineFormat:
     """What a line is, for error messages (``response line of `sgbench run` ``)."""
     settings: str
     """What the run keys are, for the resume error (``model, template or sampling parameters``)."""
+    fields: tuple[str, ...] = ()
+    """Fields every line written holds (an error line too): a line without one is another
+    command's (a prediction or judgment line given as ``--out``) and is named as such, rather
+    than reported as written with other settings (``model None``)."""
 
 
 RESPONSES = LineFormat(
@@ -60,6 +64,7 @@ RESPONSES = LineFormat(
     run_keys=RUN_KEYS,
     name="response line of `sgbench run`",
     settings="model, template or sampling parameters",
+    fields=("response", "model", "template", "params"),
 )
 """The responses file of ``sgbench run``."""
 
@@ -141,6 +146,9 @@ def prepare_output(
         except ValueError:  # not JSON, or out of bounds (too deep, a huge integer)
             obj = None
         key = line_key(obj, line_format.keys) if isinstance(obj, dict) else None
+        if isinstance(obj, dict) and "error" not in obj:  # error lines are dropped anyway
+            if not all(field in obj for field in line_format.fields):
+                key = None
         if not isinstance(obj, dict) or key is None:
             if unfinished and number == len(raw_lines) and obj is None and line.startswith('{"'):
                 truncated = 1  # the run writing it was stopped mid-line
