@@ -109,6 +109,10 @@ def run_benchmark(
     rows = every[:limit] if limit else every
     prompts = build_prompts(rows, template)
     with exclusive(predictions_path):
+        if predictions_path is not None:  # before any request, and under the lock
+            from sgbench.scoring.predictions import check_replaceable_predictions
+
+            check_replaceable_predictions(predictions_path)
         summary = run_model(
             prompts,
             out_path,
