@@ -1,0 +1,147 @@
+"""`run` and `judge` against files that are not theirs and replies that end early (probe 5 of
+issue #15): a `--out` holding another command's lines is named for what it is, `--predictions`
+replaces only a predictions file, and a body shorter than its Content-Length is never read as
+the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner
+from fake_openai import ChatHandler, LoopbackChatServer, chat_body, serving
+
+from sgbench.cli import main
+from sgbench.prompts import split_rows
+from sgbench.runner.client import Endpoint, RequestFailed, SamplingParams, post_chat
+
+
+@pytest.fixture
+def folder(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder holding the dataset ``ds``."""
+    shutil.copytree(built_default, tmp_path / "ds")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def answering(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackChatServer]:
+    with serving(LoopbackChatServer(reply=lambda body: "Answer: 1"), monkeypatch) as server:
+        yield server
+
+
+def run_args(url: str, *extra: str) -> list[str]:
+    common = ["--base-url", url, "--model", "m", "--dataset", "ds", "--no-progress"]
+    return ["run", *common, "--limit", "2", *extra]
+
+
+def written_by_each_command(url: str) -> dict[str, bytes]:
+    """A responses file (two runs), a judgments file and a predictions file, each written by
+    the command that owns it."""
+    for name, model in (("a", "m"), ("b", "other")):
+        args = run_args(url, "--out", f"{name}.jsonl")
+        args[args.index("m")] = model
+        assert CliRunner().invoke(main, args).exit_code == 0
+    judge = ["judge", "a.jsonl", "b.jsonl", "--base-url", url, "--model", "j", "--dataset", "ds"]
+    assert CliRunner().invoke(main, [*judge, "--out", "j.jsonl"]).exit_code in (0, 3)
+    parse = CliRunner().invoke(main, ["parse", "a.jsonl", "--dataset", "ds"])
+    assert parse.exit_code == 0, parse.output
+    Path("p.jsonl").write_text(parse.stdout, encoding="utf-8")
+    return {kind: Path(f"{kind}.jsonl").read_bytes() for kind in ("a", "b", "j", "p")}
+
+
+FOREIGN = {
+    # (command, the kind of file given as --out, the fragment of the refusal)
+    ("run", "j"): "not a response line of `sgbench run`",
+    ("run", "p"): "not a response line of `sgbench run`",
+    ("judge", "a"): "not a judgment line of `sgbench judge`",
+    ("judge", "p"): "not a judgment line of `sgbench judge`",
+}
+
+
+@pytest.mark.parametrize(("name", "kind"), sorted(FOREIGN))
+def test_an_out_of_another_command_is_named_for_what_it_is(
+    name: str, kind: str, answering: LoopbackChatServer, folder: Path
+) -> None:
+    # It was refused as "written with model None, but this run has 'm'": true of every line,
+    # and no help in seeing that the wrong file was named.
+    before = written_by_each_command(answering.url)
+    shutil.copy(f"{kind}.jsonl", "o.jsonl")
+    sent = len(answering.bodies)
+    if name == "run":
+        args = run_args(answering.url, "--out", "o.jsonl")
+    else:
+        args = ["judge", "a.jsonl", "b.jsonl", "--base-url", answering.url, "--model", "j"]
+        args += ["--dataset", "ds", "--out", "o.jsonl"]
+    result = CliRunner().invoke(main, args)
+    assert_one_error_line(result, "o.jsonl: line 1: ", FOREIGN[name, kind])
+    assert Path("o.jsonl").read_bytes() == before[kind]
+    assert len(answering.bodies) == sent
+
+
+@pytest.mark.parametrize("kind", ["b", "j", "notes"])
+def test_predictions_never_replace_a_file_that_is_not_predictions(
+    kind: str, answering: LoopbackChatServer, folder: Path
+) -> None:
+    # `run --predictions b.jsonl` (a slip for --out) overwrote another run's responses.
+    written_by_each_command(answering.url)
+    if kind == "notes":
+        Path("notes.jsonl").write_text("my notes\n", encoding="utf-8")
+    target = Path(f"{kind}.jsonl")
+    before = target.read_bytes()
+    sent = len(answering.bodies)
+    result = CliRunner().invoke(
+        main, run_args(answering.url, "--out", "o.jsonl", "--predictions", str(target))
+    )
+    assert_one_error_line(result, f"--predictions {target}: exists and is not a predictions file")
+    assert target.read_bytes() == before
+    assert len(answering.bodies) == sent  # refused before any request
+    assert not Path("o.jsonl").exists()
+
+
+@pytest.mark.parametrize("kind", ["p", "empty"])
+def test_predictions_replace_a_predictions_file_or_an_empty_one(
+    kind: str, answering: LoopbackChatServer, folder: Path
+) -> None:
+    written_by_each_command(answering.url)
+    target = Path(f"{kind}.jsonl")
+    if kind == "empty":
+        target.write_bytes(b"\n")
+    result = CliRunner().invoke(
+        main, run_args(answering.url, "--out", "o.jsonl", "--predictions", str(target))
+    )
+    assert result.exit_code == 0, result.output
+    ids = {json.loads(line)["id"] for line in target.read_text().splitlines()}
+    assert ids == {str(row["id"]) for row in split_rows(Path("ds"), "default", "test_ood")[:2]}
+
+
+class CutShort(LoopbackChatServer):
+    """Announces more body than it sends, then closes: what it sends is a complete reply."""
+
+    def respond(self, handler: ChatHandler, body: dict[str, Any]) -> None:
+        reply = chat_body("Answer: 1")
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(reply) + 100))
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.wfile.write(reply)
+        handler.close_connection = True
+
+
+def test_a_body_shorter_than_its_content_length_is_never_the_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The one client both run and judge send through: the cut reply is retried, not read.
+    with serving(CutShort(), monkeypatch) as server:
+        endpoint = Endpoint(server.url, timeout=10)
+        with pytest.raises(RequestFailed) as failed:
+            post_chat(endpoint, "m", [{"role": "user", "content": "q"}], SamplingParams())
+    assert failed.value.retryable
+    assert "IncompleteRead" in str(failed.value)
