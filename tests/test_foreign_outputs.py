@@ -85,6 +85,20 @@ def test_an_out_of_another_command_is_named_for_what_it_is(
     assert len(answering.bodies) == sent
 
 
+def test_error_lines_of_another_command_are_not_tidied_away(
+    answering: LoopbackChatServer, folder: Path
+) -> None:
+    # A judgments file whose lines are all error lines: `run` dropped them as its own error
+    # lines and rewrote the file empty.
+    written_by_each_command(answering.url)
+    lines = [json.loads(line) for line in Path("j.jsonl").read_text().splitlines()]
+    failed = "".join(json.dumps({**line, "error": "HTTP 500"}) + "\n" for line in lines)
+    Path("o.jsonl").write_text(failed, encoding="utf-8")
+    result = CliRunner().invoke(main, run_args(answering.url, "--out", "o.jsonl"))
+    assert_one_error_line(result, "o.jsonl: line 1: not a response line of `sgbench run`")
+    assert Path("o.jsonl").read_text(encoding="utf-8") == failed
+
+
 @pytest.mark.parametrize("kind", ["b", "j", "notes"])
 def test_predictions_never_replace_a_file_that_is_not_predictions(
     kind: str, answering: LoopbackChatServer, folder: Path

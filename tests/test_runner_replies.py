@@ -314,7 +314,10 @@ def test_a_locked_output_is_refused(
 ) -> None:
     server = start(lambda handler, body: handler.send_chat("Answer: 1"))
     out, predictions = tmp_path / "r.jsonl", tmp_path / "p.jsonl"
-    out.write_text('{"id": "s9", "response": "x", "error": "HTTP 500"}\n')
+    out.write_text(
+        '{"id": "s9", "response": "", "error": "HTTP 500", "model": "m", "template": "paper", '
+        '"params": {}}\n'
+    )
     before = out.read_bytes()
     args = ["run", "--base-url", server.url, "--model", "m", "--dataset", str(built_default)]
     args += ["--limit", "2", "--out", str(out), "--predictions", str(predictions)]

@@ -146,9 +146,8 @@ def prepare_output(
         except ValueError:  # not JSON, or out of bounds (too deep, a huge integer)
             obj = None
         key = line_key(obj, line_format.keys) if isinstance(obj, dict) else None
-        complete = isinstance(obj, dict) and all(field in obj for field in line_format.fields)
-        if isinstance(obj, dict) and not complete and "error" not in obj:  # errors are dropped
-            key = None
+        if isinstance(obj, dict) and not all(field in obj for field in line_format.fields):
+            key = None  # another command's line: an error line of a judgments file is not ours
         if not isinstance(obj, dict) or key is None:
             if unfinished and number == len(raw_lines) and obj is None and line.startswith('{"'):
                 truncated = 1  # the run writing it was stopped mid-line
