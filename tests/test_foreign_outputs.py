@@ -159,3 +159,31 @@ def test_a_body_shorter_than_its_content_length_is_never_the_answer(
             post_chat(endpoint, "m", [{"role": "user", "content": "q"}], SamplingParams())
     assert failed.value.retryable
     assert "IncompleteRead" in str(failed.value)
+
+
+def test_the_first_choice_is_the_one_of_index_0() -> None:
+    from sgbench.runner.client import read_completion
+
+    listed = [
+        {"index": 1, "message": {"content": "Answer: 1"}, "finish_reason": "stop"},
+        {"index": 0, "message": {"content": "Answer: 3"}, "finish_reason": "stop"},
+    ]
+    assert read_completion(json.dumps({"choices": listed}).encode()).text == "Answer: 3"
+    # Indexes that order nothing (all 0, as some servers send for n) keep the listed order.
+    same = [{**choice, "index": 0} for choice in listed]
+    assert read_completion(json.dumps({"choices": same}).encode()).text == "Answer: 1"
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ({"content": None, "tool_calls": [{"id": "c", "type": "function"}]}, "tool_calls"),
+        ({"content": [{"type": "text", "text": "Answer: 1"}]}, "a list of parts"),
+    ],
+)
+def test_a_reply_without_text_says_what_it_holds(message: dict[str, Any], said: str) -> None:
+    from sgbench.runner.client import read_completion
+
+    body = json.dumps({"choices": [{"index": 0, "message": message}]}).encode()
+    with pytest.raises(ValueError, match=said):
+        read_completion(body)

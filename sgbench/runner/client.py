@@ -535,6 +535,10 @@ def _read_choice(choice: object) -> Choice:
         return Choice("", finish, finish, logprobs)
     if isinstance(content, str):  # blank, and no reason given: the model said nothing
         return Choice(replace_surrogates(content), finish, None, logprobs)
+    if content is None and message.get("tool_calls"):
+        raise ValueError("choices[0].message has tool_calls and no content (no tool was offered)")
+    if isinstance(content, list):
+        raise ValueError("choices[0].message.content is a list of parts, not a string")
     raise ValueError("choices[0].message.content is not a string")
 
 
@@ -553,6 +557,21 @@ def without_secret(value: Any, secret: str | None) -> Any:
     return value
 
 
+def _in_index_order(choices: list[Any]) -> list[Any]:
+    """``choices`` ordered by their ``index`` when those are exactly 0..n-1 (the first choice is
+    the answer: a server listing index 1 first had its second completion recorded), else as
+    listed (no index, or one that orders nothing, as some servers send for ``n``)."""
+    by_index: dict[int, Any] = {}
+    for choice in choices:
+        index = choice.get("index") if isinstance(choice, dict) else None
+        if type(index) is not int or index in by_index:
+            return choices
+        by_index[index] = choice
+    if set(by_index) != set(range(len(choices))):
+        return choices
+    return [by_index[index] for index in range(len(choices))]
+
+
 def read_completion(body: bytes, secret: str | None = None) -> Completion:
     """The choices of a chat-completions reply body (bounded: :func:`load_reply`), with
     ``secret`` (the API key) redacted from every string (:func:`without_secret`).
@@ -564,7 +583,7 @@ def read_completion(body: bytes, secret: str | None = None) -> Completion:
     choices = reply.get("choices") if isinstance(reply, dict) else None
     if not isinstance(choices, list) or not choices:
         raise ValueError("no choices[0].message.content")
-    read = tuple(_read_choice(choice) for choice in choices)
+    read = tuple(_read_choice(choice) for choice in _in_index_order(choices))
     usage = reply.get("usage")
     counts = (
         {
