@@ -187,3 +187,20 @@ def test_a_reply_without_text_says_what_it_holds(message: dict[str, Any], said: 
     body = json.dumps({"choices": [{"index": 0, "message": message}]}).encode()
     with pytest.raises(ValueError, match=said):
         read_completion(body)
+
+
+@pytest.mark.parametrize("response", [None, 5, ["Answer: 1"]])
+def test_a_line_whose_response_is_not_text_is_not_taken_as_done(
+    response: Any, answering: LoopbackChatServer, folder: Path
+) -> None:
+    # It was skipped as answered on every rerun, and `--predictions` (parse) refused it after
+    # the requests were sent, every time.
+    assert CliRunner().invoke(main, run_args(answering.url, "--out", "a.jsonl")).exit_code == 0
+    line = json.loads(Path("a.jsonl").read_text().splitlines()[0])
+    damaged = json.dumps({**line, "response": response}) + "\n"
+    Path("o.jsonl").write_text(damaged, encoding="utf-8")
+    sent = len(answering.bodies)
+    result = CliRunner().invoke(main, run_args(answering.url, "--out", "o.jsonl"))
+    assert_one_error_line(result, "o.jsonl: line 1: not a response line of `sgbench run`")
+    assert Path("o.jsonl").read_text(encoding="utf-8") == damaged
+    assert len(answering.bodies) == sent

@@ -57,6 +57,9 @@ class LineFormat:
     """Fields every line written holds (an error line too): a line without one is another
     command's (a prediction or judgment line given as ``--out``) and is named as such, rather
     than reported as written with other settings (``model None``)."""
+    texts: tuple[str, ...] = ()
+    """Fields that are strings on every line: a line kept with ``"response": null`` would be
+    skipped on every rerun and refused by ``sgbench parse`` every time."""
 
 
 RESPONSES = LineFormat(
@@ -65,6 +68,7 @@ RESPONSES = LineFormat(
     name="response line of `sgbench run`",
     settings="model, template or sampling parameters",
     fields=("response", "model", "template", "params"),
+    texts=("response",),
 )
 """The responses file of ``sgbench run``."""
 
@@ -146,7 +150,10 @@ def prepare_output(
         except ValueError:  # not JSON, or out of bounds (too deep, a huge integer)
             obj = None
         key = line_key(obj, line_format.keys) if isinstance(obj, dict) else None
-        if isinstance(obj, dict) and not all(field in obj for field in line_format.fields):
+        if isinstance(obj, dict) and not (
+            all(field in obj for field in line_format.fields)
+            and all(isinstance(obj.get(field), str) for field in line_format.texts)
+        ):
             key = None  # another command's line: an error line of a judgments file is not ours
         if not isinstance(obj, dict) or key is None:
             if unfinished and number == len(raw_lines) and obj is None and line.startswith('{"'):
