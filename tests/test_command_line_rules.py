@@ -79,6 +79,21 @@ def test_an_argument_no_command_can_use_is_one_line(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "command", [*sorted(family(Path("ds"), Path("t"), "x")), "run --out", "run --predictions"]
+)
+def test_an_empty_argument_is_one_line(command: str, built_default: Path, tmp_path: Path) -> None:
+    # An unset shell variable: as a path, '' is the working folder (score --json '' crashed).
+    url = ["--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--dataset", str(built_default)]
+    runs = {
+        "run --out": ["run", *url, "--out", ""],
+        "run --predictions": ["run", *url, "--out", str(tmp_path / "o"), "--predictions", ""],
+    }
+    args = runs.get(command) or family(built_default, tmp_path, "")[command]
+    assert_one_error_line(invoke(args), "('') is empty (an unset shell variable?)")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_option_is_named(tmp_path: Path) -> None:
     result = invoke(["synth", "--out", str(tmp_path / "a\nb.csv")])
     assert_one_error_line(result, "the value of --out", "a\\nb.csv")

@@ -72,8 +72,13 @@ def _argument_problem(arg: str) -> str | None:
 
     A file name that is not UTF-8 arrives with lone surrogates (``\\udcff``), which no output,
     manifest or library that encodes text can write; a control character (a newline in a file
-    name) would break the one-line messages and the tables that quote it.
+    name) would break the one-line messages and the tables that quote it. An empty argument (an
+    unset shell variable, ``--out "$OUT"``) names nothing: as a path it reads as the working
+    folder (``score --json ''`` crashed, ``run --out ''`` blamed hard links), and no option
+    takes an empty value.
     """
+    if arg == "":
+        return "is empty (an unset shell variable?)"
     try:
         arg.encode("utf-8")
     except UnicodeEncodeError:
