@@ -12,14 +12,19 @@ module cannot import before the command line is loaded)."""
 
 
 _stopping = False
-"""Set by the first Ctrl-C or SIGTERM: later ones are let through without effect."""
+"""Set by the first stopping signal: later ones are let through without effect."""
+
+
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Ctrl-C, SIGTERM and SIGHUP (the terminal or the SSH session closed under the command)."""
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
-    """Ctrl-C and SIGTERM end a command alike: requests aborted, lines kept, temporary and lock
-    files removed, exit code 130 (SIGTERM used to kill it where it stood). Only the first one
-    interrupts: a second Ctrl-C landed inside the clean-up of the first and broke it with a
-    traceback (the clean-up is prompt: requests in flight are aborted, not waited for)."""
+    """Ctrl-C, SIGTERM and SIGHUP end a command alike: requests aborted, lines kept, temporary
+    and lock files removed, exit code 130 (SIGTERM and SIGHUP used to kill it where it stood,
+    leaving them). Only the first one interrupts: a second Ctrl-C landed inside the clean-up of
+    the first and broke it with a traceback (the clean-up is prompt: requests in flight are
+    aborted, not waited for)."""
     global _stopping
     if _stopping:
         return
@@ -28,16 +33,25 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def run() -> None:
-    """Load the command line and run it, Ctrl-C and SIGTERM handled by :func:`_stop`; Ctrl-C
-    while the command line is still loading (a second or so of imports) exits 130 too, without
-    a traceback."""
-    for number in (signal.SIGINT, signal.SIGTERM):
+    """Load the command line and run it, the :data:`STOPPING_SIGNALS` handled by :func:`_stop`;
+    Ctrl-C while the command line is still loading (a second or so of imports) exits 130 too,
+    without a traceback, and running out of memory while loading is one ``Error:`` line with
+    exit code 2, as it is in a command (``sgbench.cli.errors``)."""
+    for number in STOPPING_SIGNALS:
         signal.signal(number, _stop)
     try:
         from sgbench.cli import main
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         raise SystemExit(INTERRUPTED) from None
+    except MemoryError:
+        if sys.stderr is not None:  # print(file=None) would write to stdout
+            print(
+                "Error: out of memory while loading sgbench; free some memory or raise the "
+                "limit (ulimit -v) and run the command again",
+                file=sys.stderr,
+            )
+        raise SystemExit(2) from None
     main()
 
 

@@ -57,7 +57,8 @@ def write_atomic(
     points at: see :func:`check_output_file`); with ``parents``, missing parent folders are
     created first. Without ``replace``, an existing ``path`` (of any kind, also one created
     while the content was written) is refused and left as it was: the temporary file is
-    hard-linked into place, which fails rather than replaces.
+    hard-linked into place, which fails rather than replaces. A file replaced keeps its
+    permissions.
 
     Raises:
         InputError: ``PATH: cannot write (REASON)`` (``cannot write the WHAT`` when ``what`` is
@@ -80,6 +81,7 @@ def write_atomic(
         else:
             content(temporary)
         if replace:
+            _keep_mode(target, temporary)
             os.replace(temporary, target)
         else:
             _link_new(temporary, target, Path(path))
@@ -117,6 +119,17 @@ def _link_new(temporary: Path, target: Path, path: Path) -> None:
         refuse_existing(path)
         raise
     _remove(temporary)
+
+
+def _keep_mode(target: Path, new: Path) -> None:
+    """Give ``new`` the permissions of the existing ``target`` it replaces: a file or folder
+    the user made private (0600, 0700) became readable by all (those of a new one, 0644 under
+    the usual umask) once a command replaced it."""
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except OSError:  # no earlier output: a new one gets those of its kind, less the umask
+        return
+    os.chmod(new, mode)
 
 
 def _remove(temporary: Path) -> None:
@@ -316,7 +329,7 @@ def replace_folder(
     ``write`` fills a hidden sibling staging folder; :data:`OUTPUT_MARKER` is added, listing
     every file with its sha256; then an existing ``target`` is renamed aside, the staging folder
     renamed in, and the old one deleted. Folders get the usual permissions (0777, files 0666,
-    less the umask), not the 0700 of a temporary folder.
+    less the umask), not the 0700 of a temporary folder; a replaced ``target`` keeps its own.
 
     An existing ``target`` is replaced only when it is empty or exactly the output an earlier
     ``sgbench KIND`` left there (its marker lists every file there, unchanged, and nothing else
@@ -339,6 +352,7 @@ def replace_folder(
         write(staging)
         files, _ = _tree(staging)
         (staging / OUTPUT_MARKER).write_text(_marker_text(kind, files), encoding="utf-8")
+        _keep_mode(target, staging)  # once written: a read-only one would refuse the files
         if target.exists():
             retired = Path(mkdtemp(prefix=hidden_name(target, "old-"), dir=parent))
             target.replace(retired / target.name)

@@ -14,13 +14,17 @@ Exit codes:
 :class:`SgbenchGroup` turns library errors and Ctrl-C into these codes for every command, so no
 command handles them itself. It also refuses, before any command runs, what no command could use:
 an argument that is not UTF-8 text or holds a control character, a working folder that was
-deleted, and a closed standard output.
+deleted, and a closed standard output; and it sets the standard streams whatever the
+environment gives (:func:`_standard_streams`).
 """
 
 from __future__ import annotations
 
+import codecs
 import errno
+import io
 import os
+import select
 import sys
 from typing import Any, Final
 
@@ -52,7 +56,47 @@ def left_out() -> None:
     click.get_current_context().exit(EXIT_LEFT_OUT)
 
 
-_STREAM_ERRORS: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+_STREAM_ERRORS: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE})
+
+
+def _standard_streams() -> None:
+    """Standard output in UTF-8 and standard error never failing, whatever the locale; a closed
+    standard error made the null device.
+
+    Standard output carries data (JSON Lines, JSON reports): in the locale's encoding its bytes
+    changed with ``LANG`` or ``PYTHONIOENCODING``, and a character the encoding lacks (the en
+    dash of an option label under latin-1) crashed the command with a traceback half-way
+    through. Messages on stderr keep the terminal's encoding, a missing character shown as an
+    escape (``\u2014``). With descriptor 2 closed (``2>&-``) click wrote ``Error:`` lines and
+    notes to standard output, into the data.
+    """
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (kept to the end)
+    stdout = sys.stdout
+    if isinstance(stdout, io.TextIOWrapper) and codecs.lookup(stdout.encoding).name != "utf-8":
+        stdout.reconfigure(encoding="utf-8", errors="strict")
+    if isinstance(sys.stderr, io.TextIOWrapper):
+        sys.stderr.reconfigure(errors="backslashreplace")
+
+
+def _check_delivered() -> None:
+    """Raise the failed write of standard output that the interpreter dropped.
+
+    Writing a large block to a pipe whose reader has gone (``sgbench baseline ... | head -1``)
+    can return short without an error, and Python then drops the rest: the command ended with
+    exit code 0 and a cut output. The write end of such a pipe polls as an error.
+    """
+    if sys.stdout is None:
+        return
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # no real descriptor (a test runner's buffer)
+        return
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    if any(events & select.POLLERR for _, events in poller.poll(0)):
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
 def _drop_stdout() -> None:
@@ -116,6 +160,15 @@ _HELP_ON_NO_ARGS: Final = getattr(click.exceptions, "NoArgsIsHelpError", ())
 """click (8.2+) shows a group's help, not an error, when it is called with no arguments."""
 
 
+def out_of_memory(exc: MemoryError) -> str:
+    """The one line for a command that ran out of memory (a ``ulimit -v``, a container's cap)."""
+    detail = f" ({bounded(shown_name(str(exc)))})" if str(exc) else ""
+    return (
+        f"out of memory{detail}; free some memory or raise the limit (ulimit -v) and run the "
+        "command again"
+    )
+
+
 class SgbenchGroup(click.Group):
     """A click group whose commands' library errors, usage errors and Ctrl-C end with the codes
     above."""
@@ -134,6 +187,11 @@ class SgbenchGroup(click.Group):
             raise
         except click.UsageError as exc:
             raise _usage_line(exc, info_name or "sgbench") from None
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Set the standard streams (:func:`_standard_streams`), then run the command line."""
+        _standard_streams()
+        return super().main(*args, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Refuse an argument no command could use (:func:`_argument_problem`), by position."""
@@ -154,7 +212,14 @@ class SgbenchGroup(click.Group):
         130."""
         _check_environment()
         try:
-            return super().invoke(ctx)
+            try:
+                done = super().invoke(ctx)
+            except click.exceptions.Exit as exc:
+                if exc.exit_code in (EXIT_OK, EXIT_LEFT_OUT):
+                    _check_delivered()
+                raise
+            _check_delivered()
+            return done
         except _HELP_ON_NO_ARGS:
             raise
         except click.UsageError as exc:
@@ -175,6 +240,8 @@ class SgbenchGroup(click.Group):
                 raise
             _drop_stdout()
             raise SgbenchClickError(f"cannot write standard output ({exc.strerror})") from None
+        except MemoryError as exc:  # numpy's and pyarrow's own errors for it are MemoryErrors
+            raise SgbenchClickError(out_of_memory(exc)) from None
         except KeyboardInterrupt:
             note = ctx.meta.get(_INTERRUPT_NOTE)
             click.echo(f"\ninterrupted{': ' + note if note else ''}", err=True)

@@ -13,6 +13,7 @@ ids of clip paths), text kept as text in SVG, fonts from matplotlib's bundled De
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,7 +69,11 @@ class PlotsUnavailable(InputError):
 
 
 def require_matplotlib() -> None:
-    """Raise :class:`PlotsUnavailable` unless matplotlib can be imported."""
+    """Raise :class:`PlotsUnavailable` unless matplotlib can be imported; the first import of
+    it, with its warnings quieted: an unwritable or missing ``MPLCONFIGDIR`` or home folder
+    added two lines around the one ``Error:`` line (matplotlib uses a temporary folder
+    instead, which is fine)."""
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
     try:
         import matplotlib  # noqa: F401
     except ImportError:
