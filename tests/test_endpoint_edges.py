@@ -219,8 +219,13 @@ class Holding(LoopbackChatServer):
 
 @pytest.mark.parametrize(
     "signals",
-    [(signal.SIGTERM,), (signal.SIGINT, signal.SIGINT), (signal.SIGTERM, signal.SIGINT)],
-    ids=["SIGTERM", "Ctrl-C twice", "SIGTERM then Ctrl-C"],
+    [
+        (signal.SIGTERM,),
+        (signal.SIGHUP,),
+        (signal.SIGINT, signal.SIGINT),
+        (signal.SIGTERM, signal.SIGINT),
+    ],
+    ids=["SIGTERM", "SIGHUP", "Ctrl-C twice", "SIGTERM then Ctrl-C"],
 )
 def test_sigterm_or_a_second_ctrl_c_ends_a_run_as_ctrl_c_does(
     signals: tuple[signal.Signals, ...],
@@ -228,8 +233,9 @@ def test_sigterm_or_a_second_ctrl_c_ends_a_run_as_ctrl_c_does(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """SIGTERM used to kill the run where it stood (no message, exit -15, the lock file left);
-    a second Ctrl-C broke the clean-up of the first with a traceback."""
+    """SIGTERM (and SIGHUP, a closed terminal) used to kill the run where it stood (no message,
+    exit -15 or -1, the lock file left); a second Ctrl-C broke the clean-up of the first with a
+    traceback."""
     out = tmp_path / "r.jsonl"
     with serving(Holding(), monkeypatch) as server:
         args = ["run", "--base-url", server.url, "--model", "m", "--dataset", str(built_default)]
