@@ -124,9 +124,10 @@ def _link_new(temporary: Path, target: Path, path: Path) -> None:
 def _keep_mode(target: Path, new: Path) -> None:
     """Give ``new`` the permissions of the existing ``target`` it replaces: a file or folder
     the user made private (0600, 0700) became readable by all (those of a new one, 0644 under
-    the usual umask) once a command replaced it."""
+    the usual umask) once a command replaced it. Only the read, write and execute bits: a
+    setuid bit on a file another user left there would pass to one the command owns."""
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        mode = target.stat().st_mode & 0o777
     except OSError:  # no earlier output: a new one gets those of its kind, less the umask
         return
     os.chmod(new, mode)

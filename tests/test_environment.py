@@ -242,3 +242,14 @@ def test_a_replaced_output_keeps_its_permissions(
     finally:
         os.umask(old)
     assert stat.S_IMODE(output.stat().st_mode) == private
+
+
+def test_a_setuid_bit_is_not_kept(built_default: Path, tmp_path: Path) -> None:
+    """Only the permission bits pass to the new file: a setuid bit on a file another user left
+    at the output's path would otherwise sit on a file the command (perhaps root) owns."""
+    args, output = writers(built_default, tmp_path)["score --json"]
+    output.write_text("{}")
+    output.chmod(0o4755)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(output.stat().st_mode) == 0o755
