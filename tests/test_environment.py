@@ -12,7 +12,9 @@
 - running out of memory (`ulimit -v`) is one `Error:` line, not a traceback;
 - matplotlib's warnings about an unusable `MPLCONFIGDIR` or home folder do not reach stderr;
 - an output file or folder a command replaces keeps its permissions (a private 0600 report
-  became 0644).
+  became 0644);
+- the .dta and .sav files of `synth` carry a fixed time, not the wall clock's in the local time
+  zone (the same seed gave other bytes every minute and in every time zone).
 
 SIGHUP is tried with SIGTERM in tests/test_endpoint_edges.py.
 """
@@ -253,3 +255,29 @@ def test_a_setuid_bit_is_not_kept(built_default: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(output.stat().st_mode) == 0o755
+
+
+@pytest.mark.parametrize("suffix", [".dta", ".sav"])
+def test_synth_gives_the_same_bytes_at_any_time_and_in_any_time_zone(
+    suffix: str, tmp_path: Path
+) -> None:
+    import pyreadstat
+
+    written = []
+    for zone in ("UTC", "Pacific/Kiritimati"):  # 14 hours apart: never the same local minute
+        out = tmp_path / zone.replace("/", "-") / f"s{suffix}"
+        done = subprocess.run(
+            module(["synth", "--out", str(out)]),
+            capture_output=True,
+            text=True,
+            env=environment(TZ=zone),
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        written.append(out.read_bytes())
+    assert written[0] == written[1]
+    reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
+    frame, meta = reader(str(out))
+    assert str(meta.creation_time) == "2020-01-01 00:00:00"
+    assert len(frame) > 0

@@ -209,6 +209,29 @@ def synthetic_csv_bytes(seed: int = SYNTHETIC_SEED, n: int = N_RESPONDENTS) -> b
     return synthetic_sample(seed, n).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
+_STAMPS: Final = {
+    ".dta": (b"<timestamp>\x11", b"01 Jan 2020 00:00"),
+    ".sav": (b"$FL2", b"01 Jan 2000:00:00"),
+}
+"""Where ReadStat stamps the time of writing (after the first bytes, for .dta; at byte 92 of the
+header, ``dd mmm yyhh:mm:ss``, for .sav), and the fixed time put there: the zip's 2020-01-01."""
+_SAV_STAMP_AT: Final = 92
+
+
+def _fix_stamp(path: Path, suffix: str) -> None:
+    """Replace the wall-clock time ReadStat writes into a .dta or .sav header by a fixed one,
+    so that a seed gives the same bytes at any time and in any time zone (the stamp is local
+    time, to the minute or second)."""
+    marker, stamp = _STAMPS[suffix]
+    with path.open("r+b") as handle:
+        head = handle.read(4096)
+        found = head.find(marker)
+        if found < 0:  # not the header this writer was seen to write: leave it
+            return
+        handle.seek(found + len(marker) if suffix == ".dta" else _SAV_STAMP_AT)
+        handle.write(stamp)
+
+
 def write_synthetic_sample(
     path: str | Path,
     seed: int | None = None,
@@ -262,6 +285,7 @@ def write_synthetic_sample(
                 number = int(code.group(1)) if code else errno.EIO
                 reason = os.strerror(number) if code else str(exc).split(". ")[0]
                 raise OSError(number, reason) from None
+            _fix_stamp(partial, suffix)
 
     write_atomic(path, write, parents=True, replace=False)
     return path
