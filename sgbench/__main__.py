@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import signal
 import sys
 from types import FrameType
@@ -39,6 +41,10 @@ def run() -> None:
     exit code 2, as it is in a command (``sgbench.cli.errors``)."""
     for number in STOPPING_SIGNALS:
         signal.signal(number, _stop)
+    if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
+        # Under an address-space cap (`ulimit -v`) pyarrow's jemalloc deadlocked or crashed
+        # (SIGSEGV) instead of failing an allocation; the system allocator reports it.
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     try:
         from sgbench.cli import main
     except KeyboardInterrupt:
