@@ -185,14 +185,13 @@ def test_matplotlib_warnings_about_its_folders_stay_quiet(
 def writers(dataset: Path, tmp: Path) -> dict[str, tuple[list[str], Path]]:
     """Commands replacing an existing output: a file (`write_atomic`) or a folder
     (`replace_folder`), with that output."""
-    report, chart, synth = tmp / "r.json", tmp / "c.png", tmp / "s.csv"
+    report, chart = tmp / "r.json", tmp / "c.png"
     task = tmp / "task"
     predictions = predictions_file(dataset, tmp / "p.jsonl")
     score = ["score", str(predictions), "--dataset", str(dataset), "--bootstrap", "0"]
     return {
         "score --json": ([*score, "--permutations", "0", "--json", str(report)], report),
         "score --plot": ([*score, "--permutations", "0", "--plot", str(chart)], chart),
-        "synth --out": (["synth", "--out", str(synth)], synth),
         "export lm-eval --out": (
             ["export", "lm-eval", "--dataset", str(dataset), "--out", str(task)],
             task,
@@ -200,9 +199,7 @@ def writers(dataset: Path, tmp: Path) -> dict[str, tuple[list[str], Path]]:
     }
 
 
-@pytest.mark.parametrize(
-    "writer", ["score --json", "score --plot", "synth --out", "export lm-eval --out"]
-)
+@pytest.mark.parametrize("writer", ["score --json", "score --plot", "export lm-eval --out"])
 def test_a_replaced_output_keeps_its_permissions(
     writer: str, built_default: Path, tmp_path: Path
 ) -> None:
