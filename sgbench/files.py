@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 from collections.abc import Callable, Iterable
@@ -43,6 +44,23 @@ def hidden_name(target: Path, tag: str) -> str:
     return f".{short}.{tag}"
 
 
+def check_file_name(path: str | Path) -> None:
+    """Refuse an output file named as a folder: a path that ends in a separator, ``.`` or
+    ``..`` (``--json out/``). ``pathlib`` and click drop a final ``/``, so ``out/`` would
+    otherwise become a file named ``out``; the one rule for every output file, checked on the
+    path as typed.
+
+    Raises:
+        InputError: ``PATH: ends in '/', so it names a folder; give a file name``.
+    """
+    text = os.fspath(path)
+    separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    last = re.split("|".join(map(re.escape, separators)), text)[-1]
+    if text.endswith(separators) or last in (".", ".."):
+        end = "/" if text.endswith(separators) else last
+        raise InputError(f"{path}: ends in {end!r}, so it names a folder; give a file name")
+
+
 def write_atomic(
     path: str | Path,
     content: str | bytes | Callable[[Path], object],
@@ -66,6 +84,7 @@ def write_atomic(
             the temporary file is removed and ``path`` is left as it was. Without ``replace``,
             ``PATH: already exists; ...`` for an existing path.
     """
+    check_file_name(path)
     target = check_output_file(Path(path))
     if not replace:
         refuse_existing(Path(path))

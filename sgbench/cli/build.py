@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sgbench import DATASET_NAME
-from sgbench.cli.options import LibraryChoice
+from sgbench.cli.options import LibraryChoice, OutputFile
 
 
 def _layouts() -> Sequence[str]:
@@ -86,7 +86,7 @@ def build(
 @click.option(
     "--out",
     "out_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(path_type=Path),
     required=True,
     help="File to write: .csv, .dta or .sav (the WVS release formats), or .zip (CSV inside).",
 )

@@ -21,6 +21,7 @@ from sgbench.cli.options import (
     model_option,
     out_file_option,
     progress_option,
+    refuse_unused_resampling,
     resampling_options,
     sampling_seed_option,
     split_option,
@@ -142,6 +143,7 @@ def judge_report_command(
     """
     from sgbench.judge import judge_report, write_judge_report
 
+    refuse_unused_resampling(n_boot, n_permutations)
     check_outputs_apart([("JUDGMENTS", judgments_path)], [("--json", json_out)])
     report = judge_report(
         judgments_path,

@@ -97,12 +97,31 @@ def template_file(template_name: str) -> Path | None:
     return Path(template_name) if Path(template_name).is_file() else None
 
 
+class OutputFile(click.Path):
+    """A :class:`click.Path` for a file a command writes: refuses, as typed, a path naming a
+    folder (:func:`sgbench.files.check_file_name`; click would drop the final ``/``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(dir_okay=False, **kwargs)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from sgbench.errors import InputError
+        from sgbench.files import check_file_name
+
+        if isinstance(value, str) and value != "-":
+            try:
+                check_file_name(value)
+            except InputError as exc:
+                self.fail(str(exc), param, ctx)
+        return super().convert(value, param, ctx)
+
+
 # Reports (`score`, `judge-report`, `leaderboard`).
 
 json_report_option = click.option(
     "--json",
     "json_out",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=OutputFile(allow_dash=True),
     default=None,
     help="Also write the full JSON report to this file; `-` writes it to stdout "
     "(the summary then goes to stderr).",
@@ -196,7 +215,7 @@ def out_file_option(help_text: str) -> Callable[[F], F]:
     return click.option(
         "--out",
         "out_path",
-        type=click.Path(path_type=Path, dir_okay=False),
+        type=OutputFile(path_type=Path),
         required=True,
         help=help_text,
     )
@@ -304,3 +323,23 @@ def refuse_unused(*rules: tuple[str, str, bool, str]) -> None:
         given = ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
         if given and not effective:
             raise InputError(f"{option} has no effect {reason}; leave it out")
+
+
+def refuse_unused_resampling(n_boot: int, n_permutations: int) -> None:
+    """:func:`refuse_unused` for the options of :func:`resampling_options` and
+    :data:`bootstrap_seed_option`: ``--resample`` only shapes bootstrap replicates, and
+    ``--seed`` only seeds the bootstrap and the permutations."""
+    refuse_unused(
+        (
+            "--resample",
+            "resample",
+            n_boot > 0,
+            "with --bootstrap 0 (it shapes bootstrap replicates)",
+        ),
+        (
+            "--seed",
+            "seed",
+            n_boot > 0 or n_permutations > 0,
+            "with --bootstrap 0 and --permutations 0",
+        ),
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sgbench.cli.errors import left_out
-from sgbench.cli.options import dataset_option
+from sgbench.cli.options import OutputFile, dataset_option
 
 LISTED_WITH_REPORT = 20
 """Rows left out that stderr lists when ``--report`` holds them all."""
@@ -23,7 +23,7 @@ def import_group() -> None:
 @click.option(
     "--out",
     "out_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(path_type=Path),
     required=True,
     help="Responses file to write (JSON Lines, one {id, response, model, template} per line).",
 )
@@ -36,7 +36,7 @@ def import_group() -> None:
 @click.option(
     "--report",
     "report_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(path_type=Path),
     default=None,
     help="Also write a JSON report: every row left out with its reason, counts per stratum, "
     "and the samples and questions no row names.",

@@ -9,6 +9,7 @@ import click
 from sgbench.cli.errors import left_out, on_interrupt
 from sgbench.cli.options import (
     FiniteFloat,
+    OutputFile,
     api_key_env_option,
     base_url_option,
     concurrency_option,
@@ -73,7 +74,7 @@ def prompts_command(dataset_dir: str, config: str, split: str | None, template_n
 @click.option(
     "--predictions",
     "predictions_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(path_type=Path),
     default=None,
     help="Then parse the responses (as `sgbench parse` does) into this predictions file.",
 )

@@ -7,11 +7,13 @@ from pathlib import Path
 import click
 
 from sgbench.cli.options import (
+    OutputFile,
     bootstrap_option,
     bootstrap_seed_option,
     config_option,
     dataset_option,
     json_report_option,
+    refuse_unused_resampling,
     resampling_options,
     split_option,
 )
@@ -43,7 +45,7 @@ from sgbench.files import check_outputs_apart
 @click.option(
     "--plot",
     "plot_out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(path_type=Path),
     default=None,
     metavar="OUT.png|OUT.svg",
     help="Also draw accuracy and NMAE per attribute value with their intervals to this chart "
@@ -82,6 +84,7 @@ def score(
     if model is not None and plot_out is None:
         # The report records no model name: without a chart the option would do nothing.
         raise InputError("--model names the model in the --plot chart's title; give --plot too")
+    refuse_unused_resampling(n_boot, n_permutations)
     check_outputs_apart(
         [("PRED", predictions_path), ("--dataset", dataset_dir)],
         [("--json", json_out), ("--plot", plot_out)],
