@@ -109,6 +109,9 @@ def hub_id(ref: str | Path) -> str | None:
         InputError: ``hf://`` followed by something that is not ``org/name``.
     """
     text = str(ref)
+    if text[: len(HUB_PREFIX)].casefold() == HUB_PREFIX and not text.startswith(HUB_PREFIX):
+        # `HF://org/name` would be read as the local folder HF:/org/name: a typo, said so.
+        raise InputError(f"{text}: write the Hub prefix in lower case, {HUB_PREFIX}")
     if not text.startswith(HUB_PREFIX):
         return None
     repo = text.removeprefix(HUB_PREFIX)

@@ -26,7 +26,7 @@ from typing import Any, Final
 import numpy as np
 
 from sgbench import __version__
-from sgbench.dataset import check_config_split, overlap_band
+from sgbench.dataset import check_config_split, evaluation_split, overlap_band
 from sgbench.errors import bounded, one_line
 from sgbench.files import write_atomic
 from sgbench.scoring.bootstrap import (
@@ -269,7 +269,7 @@ def score_predictions(
     predictions_path: str | Path,
     dataset_dir: str | Path,
     config: str = "default",
-    split: str = "test_ood",
+    split: str | None = None,
     n_boot: int = 1000,
     seed: int = 0,
     strict: bool = False,
@@ -285,7 +285,9 @@ def score_predictions(
             folder exists (downloaded with ``huggingface_hub``).
         config: one of :data:`sgbench.dataset.CONFIGS` that the build has (``temporal`` only
             in builds from more than one wave).
-        split: the split to score; predictions for the config's other splits are skipped.
+        split: the split to score (None: the config's held-out split,
+            :func:`~sgbench.dataset.evaluation_split`); predictions for the config's other
+            splits are skipped.
         n_boot: bootstrap replicates for the 95% intervals (0: no intervals).
         seed: seed of the bootstrap's and the permutations' random generators.
         strict: refuse a file that leaves some sample of the split without a prediction.
@@ -296,6 +298,7 @@ def score_predictions(
         InputError: any problem with the arguments, the dataset or the predictions file
             (:class:`~sgbench.scoring.predictions.PredictionsError` lists every problem).
     """
+    split = evaluation_split(config) if split is None else split
     check_config_split(config, split)
     check_settings(n_boot, seed, n_permutations, resample)
     data = load_scoring_data(dataset_dir, config, split)
@@ -327,6 +330,13 @@ def score(
     Raises:
         InputError: bad ``n_boot``, ``seed``, ``n_permutations`` or ``resample``.
     """
+    if not isinstance(data, ScoringData) or not isinstance(predictions, Predictions):
+        # A notebook user may pass a path or a table: say what is wanted, not an AttributeError.
+        raise TypeError(
+            "score(data, predictions) takes a ScoringData (load_scoring_data) and Predictions "
+            f"(read_predictions), got {type(data).__name__} and {type(predictions).__name__}; "
+            "score_predictions reads both from paths"
+        )
     check_settings(n_boot, seed, n_permutations, resample)
     items, arrays = data.items, predictions.arrays
     refused = arrays.refused is not None and bool(arrays.refused.any())

@@ -1,0 +1,123 @@
+"""An output FILE named as a folder (`--json out/`, `x.json/.`) is refused with one line before
+any work (`sgbench.files.check_file_name`, through the CLI's `OutputFile` type and in
+`write_atomic`): click and pathlib drop the final `/`, so `out/` became a file named `out`.
+Options that the others make meaningless (`--resample` without a bootstrap, `--seed` with
+neither bootstrap nor permutations) are refused rather than silently ignored."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sgbench.cli import main
+from sgbench.errors import InputError
+from sgbench.files import write_atomic
+from tests.cli_contract import assert_one_error_line
+
+SCORE = ["score", "p.jsonl", "--dataset", "ds", "--bootstrap", "0", "--permutations", "0"]
+RUN = ["run", "--dataset", "ds", "--base-url", "http://127.0.0.1:9", "--model", "m"]
+IMPORT = ["import", "paper-outputs", "src.jsonl", "--dataset", "ds"]
+
+# Every file output of the commands that read local inputs cheaply; the `{}` is the name.
+CASES: dict[str, list[str]] = {
+    "score --json": [*SCORE, "--json", "{}"],
+    "score --plot": [*SCORE, "--plot", "{}"],
+    "judge-report --json": ["judge-report", "j.jsonl", "--json", "{}"],
+    "import --out": [*IMPORT, "--out", "{}"],
+    "import --report": [*IMPORT, "--out", "o.jsonl", "--report", "{}"],
+    "synth --out": ["synth", "--out", "{}"],
+    "run --out": [*RUN, "--out", "{}"],
+}
+
+
+@pytest.fixture
+def workdir(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(built_default, tmp_path / "ds")
+    monkeypatch.chdir(tmp_path)
+    prompts = CliRunner().invoke(main, ["prompts", "--dataset", "ds"])
+    ids = [json.loads(line)["id"] for line in prompts.output.splitlines()]
+    lines = "".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in ids)
+    (tmp_path / "p.jsonl").write_text(lines, encoding="utf-8")
+    (tmp_path / "j.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "src.jsonl").write_text("", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", ["out/", "out.json/.", "out.json/.."])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_an_output_file_named_as_a_folder_is_refused(case: str, name: str, workdir: Path) -> None:
+    before = sorted(p.name for p in workdir.iterdir())
+    args = [arg.replace("{}", name) for arg in CASES[case]]
+    result = CliRunner().invoke(main, args)
+    assert_one_error_line(result, name, "names a folder")
+    assert sorted(p.name for p in workdir.iterdir()) == before
+
+
+def test_write_atomic_refuses_a_name_ending_in_a_separator(tmp_path: Path) -> None:
+    for name in (f"{tmp_path}/out/", f"{tmp_path}/out/.", f"{tmp_path}/x/.."):
+        with pytest.raises(InputError, match="names a folder"):
+            write_atomic(name, "x")
+    assert list(tmp_path.iterdir()) == []
+    write_atomic(tmp_path / "out", "x")  # the same name without the separator is a file
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "x"
+
+
+REPORTS = {
+    "score": SCORE[:4],
+    "judge-report": ["judge-report", "j.jsonl"],
+}
+UNUSED = {
+    "--resample, no bootstrap": (
+        ["--bootstrap", "0", "--permutations", "5", "--resample", "questions+subgroups"],
+        "--resample has no effect with --bootstrap 0",
+    ),
+    "--seed, no resampling": (
+        ["--bootstrap", "0", "--permutations", "0", "--seed", "3"],
+        "--seed has no effect with --bootstrap 0 and --permutations 0",
+    ),
+}
+
+
+@pytest.mark.parametrize("unused", sorted(UNUSED))
+@pytest.mark.parametrize("command", sorted(REPORTS))
+def test_resampling_options_without_effect_are_refused(
+    command: str, unused: str, workdir: Path
+) -> None:
+    options, message = UNUSED[unused]
+    result = CliRunner().invoke(main, [*REPORTS[command], *options])
+    assert_one_error_line(result, message)
+
+
+@pytest.mark.parametrize("ref", ["HF://org/name", "Hf://org/name", "hF://org/name"])
+def test_a_hub_prefix_in_upper_case_is_refused_not_read_as_a_folder(ref: str) -> None:
+    from sgbench.dataset import hub_id
+
+    with pytest.raises(InputError, match="lower case"):
+        hub_id(ref)
+    assert hub_id("hf://org/name") == "org/name"
+
+
+def test_pure_score_names_the_types_it_takes(built_default: Path) -> None:
+    from sgbench.scoring import score
+    from sgbench.scoring.data import load_scoring_data
+
+    data = load_scoring_data(built_default, "default", "test_ood")
+    for args in ((None, None), (data, "p.jsonl"), ("ds", data)):
+        with pytest.raises(TypeError, match=r"ScoringData .* and Predictions"):
+            score(*args)  # type: ignore[arg-type]
+
+
+def test_score_predictions_without_a_split_scores_the_held_out_one(
+    built_default: Path, workdir: Path
+) -> None:
+    from sgbench.scoring import score_predictions
+
+    given = score_predictions(
+        "p.jsonl", built_default, split="test_ood", n_boot=0, n_permutations=0
+    )
+    default = score_predictions("p.jsonl", built_default, split=None, n_boot=0, n_permutations=0)
+    assert default.to_json() == given.to_json()
