@@ -11,12 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cli_contract import assert_one_error_line
 from click.testing import CliRunner
 
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.files import write_atomic
-from tests.cli_contract import assert_one_error_line
 
 SCORE = ["score", "p.jsonl", "--dataset", "ds", "--bootstrap", "0", "--permutations", "0"]
 RUN = ["run", "--dataset", "ds", "--base-url", "http://127.0.0.1:9", "--model", "m"]
@@ -121,3 +121,19 @@ def test_score_predictions_without_a_split_scores_the_held_out_one(
     )
     default = score_predictions("p.jsonl", built_default, split=None, n_boot=0, n_permutations=0)
     assert default.to_json() == given.to_json()
+
+
+def test_baseline_seed_is_refused_for_a_rule_that_draws_nothing(workdir: Path) -> None:
+    result = CliRunner().invoke(main, ["baseline", "majority", "--dataset", "ds", "--seed", "3"])
+    assert_one_error_line(result, "--seed has no effect for the majority baseline")
+    seeded = CliRunner().invoke(main, ["baseline", "random", "--dataset", "ds", "--seed", "3"])
+    assert seeded.exit_code == 0, seeded.output
+
+
+@pytest.mark.parametrize("model", ["", " m", "m ", "m\u202e"])
+def test_import_refuses_a_model_name_a_reader_cannot_tell(model: str, workdir: Path) -> None:
+    # The name is recorded in every line and shown on the leaderboard: the rule of run's and
+    # judge's --model (sgbench.cli.options.model_name).
+    result = CliRunner().invoke(main, [*IMPORT, "--out", "o.jsonl", "--model", model])
+    assert_one_error_line(result, "Invalid value for '--model'")
+    assert not (workdir / "o.jsonl").exists()

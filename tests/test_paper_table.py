@@ -163,3 +163,21 @@ def test_a_real_score_report_is_read(built_default: Path, tmp_path: Path) -> Non
         "0.000",
     ]
     assert "SYNTHETIC" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["a={r}", "a=./{r}"], "model name 'a' is also a={r}'s"),
+        (["{r}", "{r}"], "model name 'r' is also {r}'s"),
+        (["=r.json"], "no model name before '='"),
+    ],
+)
+def test_two_reports_under_one_name_or_an_empty_name_are_refused(
+    args: list[str], fragment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two table rows of one name could not be told apart; `=r.json` silently used the stem.
+    monkeypatch.chdir(tmp_path)
+    score_report(tmp_path / "r.json", 0.5, 0.2)
+    result = CliRunner().invoke(main, ["paper-table", *(a.format(r="r.json") for a in args)])
+    assert_one_error_line(result, fragment.format(r="r.json"))

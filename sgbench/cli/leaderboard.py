@@ -14,6 +14,7 @@ from sgbench.cli.options import (
     bootstrap_seed_option,
     config_option,
     dataset_option,
+    refuse_unused,
     resampling_options,
     split_option,
 )
@@ -37,7 +38,7 @@ def _baselines() -> Sequence[str]:
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="Seed of the random baseline (the others ignore it).",
+    help="Seed of the random baseline (refused for the others, which draw nothing).",
 )
 def baseline_command(
     name: str, dataset_dir: str, config: str, split: str | None, seed: int
@@ -51,6 +52,7 @@ def baseline_command(
     """
     from sgbench.baselines import run_baseline
 
+    refuse_unused(("--seed", "seed", name == "random", f"for the {name} baseline (only random)"))
     split = split or evaluation_split(config)
     result = run_baseline(name, dataset_dir, config=config, split=split, seed=seed)
     for chunk in result.jsonl_chunks():

@@ -190,11 +190,14 @@ def base_url_option(help_text: str) -> Callable[[F], F]:
     return click.option("--base-url", required=True, help=help_text)
 
 
-def _model_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+def model_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A model name as sent and recorded: not blank, not padded with spaces and without a
     format character such as a bidirectional control (it would be recorded other than it reads,
     or name no model the server knows). Control characters are refused for every argument
-    (:mod:`sgbench.cli.errors`)."""
+    (:mod:`sgbench.cli.errors`). The callback of every option naming a model; None (an
+    optional name not given) passes."""
+    if value is None:
+        return None
     if not value.strip() or not value.isprintable() or value != value.strip():
         raise click.BadParameter(
             f"{value!r}: a model name is not blank, has no surrounding space and only "
@@ -206,8 +209,8 @@ def _model_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def model_option(help_text: str) -> Callable[[F], F]:
-    """``--model`` (required): the model name sent and recorded (:func:`_model_name`)."""
-    return click.option("--model", required=True, callback=_model_name, help=help_text)
+    """``--model`` (required): the model name sent and recorded (:func:`model_name`)."""
+    return click.option("--model", required=True, callback=model_name, help=help_text)
 
 
 def out_file_option(help_text: str) -> Callable[[F], F]:

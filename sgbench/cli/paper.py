@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sgbench.cli.errors import left_out
-from sgbench.cli.options import OutputFile, dataset_option
+from sgbench.cli.options import OutputFile, dataset_option, model_name
 
 LISTED_WITH_REPORT = 20
 """Rows left out that stderr lists when ``--report`` holds them all."""
@@ -28,7 +28,12 @@ def import_group() -> None:
     help="Responses file to write (JSON Lines, one {id, response, model, template} per line).",
 )
 @dataset_option
-@click.option("--model", default=None, help="Model name to record (default: SOURCE's stem).")
+@click.option(
+    "--model",
+    default=None,
+    callback=model_name,
+    help="Model name to record (default: SOURCE's stem).",
+)
 @click.option(
     "--hub-config", default=None, help="Config of a Hub SOURCE (e.g. one model's outputs)."
 )

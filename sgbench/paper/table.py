@@ -124,6 +124,8 @@ def read_entry(argument: str, results: PaperResults) -> ReportEntry:
         name, path_text = "", argument
     if not path_text:
         raise InputError(f"{argument}: no report file after the model name; write NAME=REPORT.json")
+    if sep and not name:
+        raise InputError(f"{argument}: no model name before '='; write NAME=REPORT.json")
     path = Path(path_text)
     report = read_json_file(path, "score report")
     if not isinstance(report, dict) or not isinstance(report.get("metrics"), dict):
@@ -200,4 +202,15 @@ class PaperTable:
 def paper_table(reports: list[str]) -> PaperTable:
     """The published table with ``reports`` (``[NAME=]REPORT.json`` each) beside it."""
     results = load_paper_results()
-    return PaperTable(results=results, entries=tuple(read_entry(r, results) for r in reports))
+    entries = tuple(read_entry(r, results) for r in reports)
+    # Two rows under one name could not be told apart in the table: refused, as the
+    # leaderboard refuses two submissions of one model.
+    first: dict[str, str] = {}
+    for argument, entry in zip(reports, entries, strict=True):
+        if entry.name in first:
+            raise InputError(
+                f"{argument}: model name {entry.name!r} is also {first[entry.name]}'s; "
+                "give each report its own NAME=REPORT.json"
+            )
+        first[entry.name] = argument
+    return PaperTable(results=results, entries=entries)
