@@ -45,15 +45,18 @@ def hidden_name(target: Path, tag: str) -> str:
 
 
 def check_file_name(path: str | Path) -> None:
-    """Refuse an output file named as a folder: a path that ends in a separator, ``.`` or
-    ``..`` (``--json out/``). ``pathlib`` and click drop a final ``/``, so ``out/`` would
-    otherwise become a file named ``out``; the one rule for every output file, checked on the
-    path as typed.
+    """Refuse an output file named as a folder: a path that is empty (``.`` once read), or
+    ends in a separator, ``.`` or ``..`` (``--json out/``). ``pathlib`` and click drop a final
+    ``/``, so ``out/`` would otherwise become a file named ``out``; the one rule for every
+    output file, checked on the path as typed.
 
     Raises:
-        InputError: ``PATH: ends in '/', so it names a folder; give a file name``.
+        InputError: ``PATH: ends in '/', so it names a folder; give a file name``, or an
+            empty path.
     """
     text = os.fspath(path)
+    if not text:
+        raise InputError("an empty output path; give a file name")
     separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
     last = re.split("|".join(map(re.escape, separators)), text)[-1]
     if text.endswith(separators) or last in (".", ".."):

@@ -47,19 +47,29 @@ def workdir(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     return tmp_path
 
 
-@pytest.mark.parametrize("name", ["out/", "out.json/.", "out.json/.."])
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("out/", "out/: ends in '/', so it names a folder"),
+        ("out.json/.", "names a folder"),
+        ("out.json/..", "names a folder"),
+        ("", "an empty output path"),  # read as `.`: it said "would overwrite the input"
+    ],
+)
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_an_output_file_named_as_a_folder_is_refused(case: str, name: str, workdir: Path) -> None:
+def test_an_output_file_named_as_a_folder_is_refused(
+    case: str, name: str, fragment: str, workdir: Path
+) -> None:
     before = sorted(p.name for p in workdir.iterdir())
     args = [arg.replace("{}", name) for arg in CASES[case]]
     result = CliRunner().invoke(main, args)
-    assert_one_error_line(result, name, "names a folder")
+    assert_one_error_line(result, fragment)
     assert sorted(p.name for p in workdir.iterdir()) == before
 
 
 def test_write_atomic_refuses_a_name_ending_in_a_separator(tmp_path: Path) -> None:
-    for name in (f"{tmp_path}/out/", f"{tmp_path}/out/.", f"{tmp_path}/x/.."):
-        with pytest.raises(InputError, match="names a folder"):
+    for name in (f"{tmp_path}/out/", f"{tmp_path}/out/.", f"{tmp_path}/x/..", ""):
+        with pytest.raises(InputError, match=r"names a folder|empty output path"):
             write_atomic(name, "x")
     assert list(tmp_path.iterdir()) == []
     write_atomic(tmp_path / "out", "x")  # the same name without the separator is a file
