@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
 from scoring_fixtures import (
     BAD_PREDICTION_LINES,
@@ -214,10 +215,23 @@ def test_modified_dataset_is_refused(tmp_path: Path, dataset: Path) -> None:
 def test_other_split_ids_are_checked_for_shape_only(tmp_path: Path, dataset: Path) -> None:
     """A train id with an answer outside Q1's options is skipped, not scored or refused."""
     path = tmp_path / "pred.jsonl"
-    path.write_text(json.dumps({"id": TRAIN_ROW["id"], "answer": 99}) + "\n", encoding="utf-8")
+    other = json.dumps({"id": TRAIN_ROW["id"], "answer": 99})
+    path.write_text(f"{GOOD}\n{other}\n", encoding="utf-8")
     report = score_predictions(path, dataset, n_boot=0)
     assert report.n_skipped_other_splits == 1
-    assert report.n_missing == 9
+    assert report.n_missing == 8
+
+
+def test_a_file_with_no_line_for_the_scored_split_is_refused(tmp_path: Path, dataset: Path) -> None:
+    """Every line for another split (a wrong --split) scored 0 with exit 0; now refused."""
+    path = tmp_path / "pred.jsonl"
+    path.write_text(json.dumps({"id": TRAIN_ROW["id"], "answer": 1}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="none of its 1 prediction"):
+        score_predictions(path, dataset, n_boot=0)
+    result = CliRunner().invoke(
+        main, ["score", str(path), "--dataset", str(dataset), "--bootstrap", "0"]
+    )
+    assert_one_error_line(result, "is for split 'test_ood'", "--split")
 
 
 def test_packaged_schemas_are_valid() -> None:

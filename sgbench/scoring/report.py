@@ -27,7 +27,7 @@ import numpy as np
 
 from sgbench import __version__
 from sgbench.dataset import check_config_split, evaluation_split, overlap_band
-from sgbench.errors import bounded, one_line
+from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import write_atomic
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
@@ -296,13 +296,23 @@ def score_predictions(
 
     Raises:
         InputError: any problem with the arguments, the dataset or the predictions file
-            (:class:`~sgbench.scoring.predictions.PredictionsError` lists every problem).
+            (:class:`~sgbench.scoring.predictions.PredictionsError` lists every problem), or
+            a file whose every line is for another split.
     """
     split = evaluation_split(config) if split is None else split
     check_config_split(config, split)
     check_settings(n_boot, seed, n_permutations, resample)
     data = load_scoring_data(dataset_dir, config, split)
     predictions = read_predictions(predictions_path, data, strict=strict)
+    if predictions.n_skipped_other_splits and not predictions.arrays.answered.any():
+        # Every line is for another split: a wrong --split (or a file of another split), which
+        # would score 0 with exit 0 as if the model had answered nothing. (The leaderboard reads
+        # one file for several splits and does not come through here.)
+        raise InputError(
+            f"{predictions_path}: none of its {predictions.n_skipped_other_splits} "
+            f"prediction(s) is for split {split!r}; all are for other splits of config "
+            f"{config!r} (choose the split with --split)"
+        )
     return score(
         data,
         predictions,
