@@ -24,6 +24,7 @@ data files, their hashes and the manifest together; nothing unsigned can.)
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -490,8 +491,16 @@ def resolve_dataset(dataset: str | Path) -> Path:
     missing folder at once.
 
     Raises:
-        InputError: a malformed ``hf://`` name, no ``huggingface_hub``, or a failed download.
+        InputError: an empty path (it would read the working folder), a malformed ``hf://``
+            name, no ``huggingface_hub``, or a failed download.
+        TypeError: ``dataset`` is neither text nor a path.
     """
+    if not isinstance(dataset, str | os.PathLike):
+        raise TypeError(
+            f"a dataset is a folder path or hf://org/name, not {type(dataset).__name__}"
+        )
+    if isinstance(dataset, str) and not dataset:
+        raise InputError("an empty dataset path; give a built dataset folder or hf://org/name")
     repo = hub_id(dataset)
     if repo is None:
         return Path(dataset)

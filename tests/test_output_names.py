@@ -147,3 +147,19 @@ def test_import_refuses_a_model_name_a_reader_cannot_tell(model: str, workdir: P
     result = CliRunner().invoke(main, [*IMPORT, "--out", "o.jsonl", "--model", model])
     assert_one_error_line(result, "Invalid value for '--model'")
     assert not (workdir / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("command", [[*SCORE[:2], *SCORE[4:]], ["baseline", "majority"]])
+def test_an_empty_dataset_path_is_refused_not_read_as_the_working_folder(
+    command: list[str], workdir: Path
+) -> None:
+    result = CliRunner().invoke(main, [*command, "--dataset", ""])
+    assert_one_error_line(result, "an empty dataset path")
+
+
+def test_open_dataset_names_what_it_takes() -> None:
+    from sgbench.dataset import open_dataset
+
+    for ref in (None, 3, b"ds"):
+        with pytest.raises(TypeError, match="a dataset is a folder path or hf://org/name"):
+            open_dataset(ref)  # type: ignore[arg-type]
