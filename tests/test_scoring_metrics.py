@@ -253,10 +253,17 @@ def test_worst_case_file(tmp_path: Path) -> None:
 
 
 def test_missing_predictions_score_worst_values(tmp_path: Path) -> None:
-    """A file whose only line is for another split: every sample missing, every metric worst."""
+    """Predictions whose only line is for another split: every sample missing, every metric
+    worst. (score_predictions refuses such a file as a wrong --split; the pure score() scores
+    what it is given, as the leaderboard does for a split a submission leaves out.)"""
+    from sgbench.scoring import score
+    from sgbench.scoring.data import load_scoring_data
+    from sgbench.scoring.predictions import read_predictions
+
     dataset = write_hand_dataset(tmp_path / "ds")
     other = write_jsonl(tmp_path / "p.jsonl", [HAND_PREDICTIONS[-1]])
-    report = score_predictions(other, dataset, n_boot=0).to_dict()
+    data = load_scoring_data(dataset, "default", "test_ood")
+    report = score(data, read_predictions(other, data), n_boot=0).to_dict()
     assert report["n_missing"] == 9
     assert report["n_scored"] == 0
     assert report["n_skipped_other_splits"] == 1
