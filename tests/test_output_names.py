@@ -139,7 +139,7 @@ def test_baseline_seed_is_refused_for_a_rule_that_draws_nothing(workdir: Path) -
     assert seeded.exit_code == 0, seeded.output
 
 
-@pytest.mark.parametrize("model", ["", " m", "m ", "m\u202e"])
+@pytest.mark.parametrize("model", [" ", " m", "m ", "m\u202e"])
 def test_import_refuses_a_model_name_a_reader_cannot_tell(model: str, workdir: Path) -> None:
     # The name is recorded in every line and shown on the leaderboard: the rule of run's and
     # judge's --model (sgbench.cli.options.model_name).
