@@ -1,5 +1,5 @@
-"""Probe 5 of the build family (issue 15): an output that is someone's file, a config key
-that names nothing, and a manifest that is not a file."""
+"""Build-family input rules: synth keeps an existing file (it may be someone's WVS download), a
+config key that names nothing is refused, and a manifest that is not a regular file is named."""
 
 from __future__ import annotations
 
