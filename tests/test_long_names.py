@@ -9,8 +9,6 @@ traceback). A name past the limit, anywhere a path is taken, is one `Error:` lin
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -27,16 +25,8 @@ RUN = ["run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--dataset"
 
 
 @pytest.fixture
-def workdir(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(built_default, tmp_path / "ds")
-    monkeypatch.chdir(tmp_path)
-    prompts = CliRunner().invoke(main, ["prompts", "--dataset", "ds"])
-    ids = [json.loads(line)["id"] for line in prompts.output.splitlines()]
-    lines = "".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in ids)
-    (tmp_path / "p.jsonl").write_text(lines, encoding="utf-8")
-    source = '{"custom_id": "Q1_sex_Male", "response": "Answer: 1"}\n'
-    (tmp_path / "src.jsonl").write_text(source, encoding="utf-8")
-    return tmp_path
+def workdir(command_folder: Path) -> Path:
+    return command_folder
 
 
 # Each output, with the suffix its name needs (LONG is replaced by a 250-byte name).

@@ -6,8 +6,6 @@ neither bootstrap nor permutations) are refused rather than silently ignored."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -35,16 +33,12 @@ CASES: dict[str, list[str]] = {
 
 
 @pytest.fixture
-def workdir(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(built_default, tmp_path / "ds")
-    monkeypatch.chdir(tmp_path)
-    prompts = CliRunner().invoke(main, ["prompts", "--dataset", "ds"])
-    ids = [json.loads(line)["id"] for line in prompts.output.splitlines()]
-    lines = "".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in ids)
-    (tmp_path / "p.jsonl").write_text(lines, encoding="utf-8")
-    (tmp_path / "j.jsonl").write_text("", encoding="utf-8")
-    (tmp_path / "src.jsonl").write_text("", encoding="utf-8")
-    return tmp_path
+def workdir(command_folder: Path) -> Path:
+    # An empty judgments file and an empty released-outputs file: the commands must refuse the
+    # output name before reading either.
+    (command_folder / "j.jsonl").write_text("", encoding="utf-8")
+    (command_folder / "src.jsonl").write_text("", encoding="utf-8")
+    return command_folder
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,7 @@ regular file, which as root turned `--json /dev/full` into a plain file."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import stat
 from pathlib import Path
 
@@ -27,15 +25,8 @@ CASES: dict[str, list[str]] = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_no_command_replaces_a_fifo_with_its_output(
-    case: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    shutil.copytree(built_default, tmp_path / "ds")
-    monkeypatch.chdir(tmp_path)
-    prompts = CliRunner().invoke(main, ["prompts", "--dataset", "ds"])
-    ids = [json.loads(line)["id"] for line in prompts.output.splitlines()]
-    lines = "".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in ids)
-    (tmp_path / "p.jsonl").write_text(lines, encoding="utf-8")
+def test_no_command_replaces_a_fifo_with_its_output(case: str, command_folder: Path) -> None:
+    tmp_path = command_folder
     target = CASES[case][-1]
     os.mkfifo(tmp_path / target)
     result = CliRunner().invoke(main, CASES[case])

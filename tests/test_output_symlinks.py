@@ -6,8 +6,6 @@ output."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -45,18 +43,8 @@ SUFFIX = {"score --plot": ".svg", "synth --out": ".csv"}
 
 
 @pytest.fixture
-def workdir(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(built_default, tmp_path / "ds")
-    monkeypatch.chdir(tmp_path)
-    prompts = CliRunner().invoke(main, ["prompts", "--dataset", "ds"])
-    ids = [json.loads(line)["id"] for line in prompts.output.splitlines()]
-    lines = "".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in ids)
-    (tmp_path / "p.jsonl").write_text(lines, encoding="utf-8")
-    (tmp_path / "b.jsonl").write_text('{"id": "x", "response": "b"}\n', encoding="utf-8")
-    source = '{"custom_id": "Q1_sex_Male", "response": "Answer: 1"}\n'
-    (tmp_path / "src.jsonl").write_text(source, encoding="utf-8")
-    (tmp_path / "subs").mkdir()
-    return tmp_path
+def workdir(command_folder: Path) -> Path:
+    return command_folder
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
