@@ -115,6 +115,22 @@ def everything_written(out: Path, result: Result) -> str:
     return "\n".join([*texts, result.output])
 
 
+def refused(command: str, folder: Path, dataset: Path, tmp_path: Path) -> tuple[Result, str]:
+    """The submission ``folder`` given to ``command``: ``validate`` refuses it (exit 2), the
+    leaderboard of its parent leaves it out (exit 3, outputs in ``tmp_path/out``). Returns the
+    result and every text the command wrote (outputs and messages)."""
+    if command == "validate":
+        result = CliRunner().invoke(main, ["validate", str(folder)])
+        assert result.exit_code == 2, result.output
+        written = result.output
+    else:
+        result = leaderboard(folder.parent, dataset, tmp_path / "out")
+        assert result.exit_code == EXIT_LEFT_OUT, result.output
+        written = everything_written(tmp_path / "out", result)
+    assert "Traceback" not in result.output
+    return result, written
+
+
 @pytest.mark.parametrize("escape", sorted(ESCAPES))
 def test_symlinks_out_of_submissions_are_not_read(
     escape: str, dataset: Path, tmp_path: Path
@@ -151,14 +167,8 @@ def test_a_hard_link_is_not_read(command: str, name: str, dataset: Path, tmp_pat
     folder = submit(root, "sneaky")
     (folder / name).unlink()
     os.link(secret_file(tmp_path), folder / name)
-    if command == "validate":
-        result = CliRunner().invoke(main, ["validate", str(folder)])
-        assert result.exit_code == 2
-        assert SECRET not in result.output
-    else:
-        result = leaderboard(root, dataset, tmp_path / "out")
-        assert result.exit_code == EXIT_LEFT_OUT, result.output
-        assert SECRET not in everything_written(tmp_path / "out", result)
+    result, written = refused(command, folder, dataset, tmp_path)
+    assert SECRET not in written
     assert f"sneaky/{name}: a hard link" in result.stderr
     assert "Traceback" not in result.output
 
@@ -318,12 +328,8 @@ def test_a_folder_name_is_shown_escaped(
     root = tmp_path / "submissions"
     submit(root, "honest")
     folder = submit(root, name)
-    if command == "validate":
-        result = CliRunner().invoke(main, ["validate", str(folder)])
-        assert result.exit_code == 2
-    else:
-        result = leaderboard(root, dataset, tmp_path / "out")
-        assert result.exit_code == EXIT_LEFT_OUT, result.output
+    result, _ = refused(command, folder, dataset, tmp_path)
+    if command == "leaderboard":
         board = json.loads((tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8"))
         assert board["excluded"][0]["slug"] == repr(name)[1:-1]
     assert "Traceback" not in result.output
@@ -417,12 +423,7 @@ def test_a_model_name_a_reader_cannot_tell_is_refused(
     root = tmp_path / "submissions"
     submit(root, "honest", metadata(model="Honest"))
     folder = submit(root, "spoof", metadata(model=model))
-    if command == "validate":
-        result = CliRunner().invoke(main, ["validate", str(folder)])
-        assert result.exit_code == 2
-    else:
-        result = leaderboard(root, dataset, tmp_path / "out")
-        assert result.exit_code == EXIT_LEFT_OUT, result.output
+    result, _ = refused(command, folder, dataset, tmp_path)
     assert f"spoof/submission.json: $.model: {model!r} {problem}" in result.stderr
 
 
@@ -506,14 +507,8 @@ def test_a_symlink_swapped_in_after_the_check_is_not_read(
     monkeypatch.setattr(os, "open", swap_then_open)
     if not kernel_path:  # no /proc: the opened inode must be the one the path resolved to
         monkeypatch.setattr(submission_module, "_opened_path", lambda fd: None)
-    if command == "validate":
-        result = CliRunner().invoke(main, ["validate", str(folder)])
-        assert result.exit_code == 2
-        assert SECRET not in result.output
-    else:
-        result = leaderboard(root, dataset, tmp_path / "out")
-        assert result.exit_code == EXIT_LEFT_OUT, result.output
-        assert SECRET not in everything_written(tmp_path / "out", result)
+    result, written = refused(command, folder, dataset, tmp_path)
+    assert SECRET not in written
     assert f"racer/{name}: a symlink leading outside the submission folder" in result.stderr
 
 
