@@ -2,7 +2,38 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
 from click.testing import Result
+
+import sgbench
+
+ROOT = Path(sgbench.__file__).resolve().parent.parent
+"""The checkout under test: put first on a child process's path, so it runs this sgbench."""
+
+
+def module_command(args: list[str]) -> list[str]:
+    """``python -m sgbench ARGS`` with the interpreter running the tests."""
+    return [sys.executable, "-m", "sgbench", *args]
+
+
+def module_environment(**extra: str) -> dict[str, str]:
+    """This process's environment, with the checkout under test first on the path, and ``extra``."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
+
+
+def run_module(args: list[str], cwd: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m sgbench ARGS`` in ``cwd`` as a real process (for what needs one: signals,
+    closed or full standard streams), stderr captured as text, bounded at 120 s."""
+    options: dict[str, Any] = {"stderr": subprocess.PIPE, "env": module_environment()}
+    options.update(kwargs)
+    return subprocess.run(
+        module_command(args), cwd=cwd, text=True, timeout=120, check=False, **options
+    )
 
 
 def assert_one_error_line(result: Result, *fragments: str) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from importlib.abc import MetaPathFinder
@@ -28,15 +27,13 @@ from typing import Any
 import click
 import pyarrow.parquet as pq
 import pytest
-from cli_contract import assert_one_error_line
+from cli_contract import ROOT, assert_one_error_line, run_module
 from click.testing import CliRunner, Result
 
 import sgbench
 from sgbench.cli import main
 from sgbench.dataset import split_file
 from sgbench.errors import MAX_MESSAGE
-
-ROOT = Path(sgbench.__file__).resolve().parent.parent
 
 
 def invoke(args: list[str]) -> Result:
@@ -124,20 +121,6 @@ def test_a_deleted_working_folder_is_one_line(command: str, gone: Path) -> None:
     }[command]
     assert_one_error_line(invoke(args), "the working folder cannot be found", "cd to")
     assert list(gone.iterdir()) == []
-
-
-def run_module(args: list[str], cwd: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "sgbench", *args],
-        cwd=cwd,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-        **kwargs,
-    )
 
 
 @pytest.mark.parametrize("command", ["prompts", "export sft", "build"])

@@ -26,27 +26,16 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from cli_contract import assert_one_error_line
+from cli_contract import assert_one_error_line, module_command, module_environment
 from click.testing import CliRunner
 
-import sgbench
 from sgbench.cli import main
 
-ROOT = Path(sgbench.__file__).resolve().parent.parent
 BROKEN_PIPE = "Error: cannot write standard output (Broken pipe)"
-
-
-def module(args: list[str]) -> list[str]:
-    return [sys.executable, "-m", "sgbench", *args]
-
-
-def environment(**extra: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
 
 
 def predictions_file(dataset: Path, path: Path) -> Path:
@@ -77,10 +66,10 @@ def test_stdout_is_utf8_whatever_the_locale(
         folder = tmp_path / str(number)
         folder.mkdir()
         done = subprocess.run(
-            module(printing(built_default)[command]),
+            module_command(printing(built_default)[command]),
             cwd=folder,
             capture_output=True,
-            env=environment(**extra),
+            env=module_environment(**extra),
             timeout=120,
             check=False,
         )
@@ -99,10 +88,10 @@ def test_stdout_is_utf8_whatever_the_locale(
 )
 def test_a_closed_stderr_keeps_messages_out_of_stdout(args: list[str], tmp_path: Path) -> None:
     done = subprocess.run(
-        module(args),
+        module_command(args),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
-        env=environment(),
+        env=module_environment(),
         timeout=120,
         check=False,
         preexec_fn=lambda: os.close(2),
@@ -121,11 +110,11 @@ def test_a_reader_closing_stdout_is_one_line(
         "baseline": ["baseline", "majority", "--dataset", str(built_default)],
     }[command]
     process = subprocess.Popen(
-        module(args),
+        module_command(args),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=environment(),
+        env=module_environment(),
         text=True,
     )
     try:
@@ -170,11 +159,11 @@ def test_matplotlib_warnings_about_its_folders_stay_quiet(
     folder, and said so in two lines on stderr, around the one `Error:` line of a failure."""
     (tmp_path / "file").write_text("")
     done = subprocess.run(
-        module(["stats", "--dataset", str(built_default), "--out", "st"]),
+        module_command(["stats", "--dataset", str(built_default), "--out", "st"]),
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env=environment(MPLCONFIGDIR=str(tmp_path / "file"), HOME=str(tmp_path / "file")),
+        env=module_environment(MPLCONFIGDIR=str(tmp_path / "file"), HOME=str(tmp_path / "file")),
         timeout=120,
         check=False,
     )
@@ -240,10 +229,10 @@ def test_synth_gives_the_same_bytes_at_any_time_and_in_any_time_zone(
     for zone in ("UTC", "Pacific/Kiritimati"):  # 14 hours apart: never the same local minute
         out = tmp_path / zone.replace("/", "-") / f"s{suffix}"
         done = subprocess.run(
-            module(["synth", "--out", str(out)]),
+            module_command(["synth", "--out", str(out)]),
             capture_output=True,
             text=True,
-            env=environment(TZ=zone),
+            env=module_environment(TZ=zone),
             timeout=120,
             check=False,
         )

@@ -3,16 +3,10 @@ on every command that prints (`sgbench.cli.errors.SgbenchGroup`), not a tracebac
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-import sgbench
-
-ROOT = Path(sgbench.__file__).resolve().parent.parent
+from cli_contract import run_module
 
 COMMANDS: dict[str, list[str]] = {
     "prompts": ["prompts", "--dataset", "ds"],
@@ -26,18 +20,8 @@ COMMANDS: dict[str, list[str]] = {
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_full_stdout_is_one_line(command: str, built_default: Path, tmp_path: Path) -> None:
     (tmp_path / "ds").symlink_to(built_default)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            [sys.executable, "-m", "sgbench", *COMMANDS[command]],
-            cwd=tmp_path,
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
-        )
+        done = run_module(COMMANDS[command], tmp_path, stdout=full)
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [
         "Error: cannot write standard output (No space left on device)"
