@@ -237,8 +237,18 @@ def limit_figures() -> dict[str, str]:
     from sgbench.errors import MAX_MESSAGE
     from sgbench.files import NAME_MAX
     from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
+    from sgbench.scoring.predictions import (
+        LINE_FRAME_BYTES,
+        OPTION_BYTES,
+        RESPONSE_ALLOWANCE,
+        UNCHECKED_PREDICTIONS_BYTES,
+    )
 
     return {
+        "limits.predictions_response_bytes": _n(RESPONSE_ALLOWANCE),
+        "limits.predictions_line_frame": _n(LINE_FRAME_BYTES),
+        "limits.predictions_option_bytes": _n(OPTION_BYTES),
+        "limits.predictions_unchecked_mib": _n(UNCHECKED_PREDICTIONS_BYTES >> 20),
         "limits.csv_line_mib": _n(BLOCK_BYTES >> 20),
         "limits.name_max": _n(NAME_MAX),
         "limits.json_depth": _n(MAX_DEPTH),

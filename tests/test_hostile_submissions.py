@@ -603,3 +603,71 @@ def test_validate_with_a_dataset_finds_what_the_leaderboard_refuses(
 def test_validate_refuses_a_dataset_for_a_dataset_folder(dataset: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(dataset), "--dataset", str(dataset)])
     assert_one_error_line(result, "--dataset has no effect on a dataset folder")
+
+
+def predictions_bound(dataset: Path) -> int:
+    """The bound of the docs worked out by hand for this dataset: 8 samples in config default
+    (4 test_ood, 2 test_id, 2 train), items of 4 options, one line each of at most 6 bytes per
+    byte of the longest id, 96 more, 48 per option and 2,048 of response text."""
+    ids = [
+        make_row(q, s, FOUR_POINT, [1, 1, 1, 1])["id"]
+        for q in QUESTIONS
+        for s in (*SUBGROUPS, {"age_group": "16-24"}, {"age_group": "65+"})
+    ]
+    longest = max(len(i.encode("utf-8")) for i in ids)
+    return len(ids) * (6 * longest + 96 + 4 * 48 + 2048)
+
+
+def padded(folder: Path, size: int) -> None:
+    """Pad the honest predictions of ``folder`` with blank lines to exactly ``size`` bytes."""
+    path = folder / "predictions.jsonl"
+    text = predictions_text()
+    path.write_text(text + "\n" * (size - len(text)), encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["leaderboard", "validate --dataset", "validate"])
+def test_a_predictions_file_over_its_bound_is_not_read(
+    command: str, dataset: Path, tmp_path: Path
+) -> None:
+    """Reading a predictions file costs about ten times its size in memory, so one multi-GB
+    submission took the leaderboard down for everyone: a file larger than any predictions file
+    for the dataset needs fails its entry, unread (an 8 GiB sparse file here), with one line
+    naming the file and the bound. Without a dataset the bound is 128 MiB."""
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    folder = submit(root, "huge")
+    with (folder / "predictions.jsonl").open("wb") as handle:
+        handle.truncate(8 << 30)  # sparse: takes no space, and would take ~80 GB to read
+    bound = predictions_bound(dataset) if command != "validate" else 128 << 20
+    if command == "leaderboard":
+        result, _ = refused(command, folder, dataset, tmp_path)
+        board = json.loads((tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8"))
+        assert [row["slug"] for row in board["entries"]] == ["honest"]
+    else:
+        extra = ["--dataset", str(dataset)] if command.endswith("--dataset") else []
+        result = CliRunner().invoke(main, ["validate", str(folder), *extra])
+        assert result.exit_code == 2, result.output
+    problem = f"huge/predictions.jsonl: larger than {bound:,} bytes, "
+    assert [line for line in result.stderr.splitlines() if problem in line], result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["leaderboard", "validate --dataset"])
+def test_a_predictions_file_at_its_bound_is_read(
+    command: str, dataset: Path, tmp_path: Path
+) -> None:
+    """The bound is exact: honest predictions padded to the bound are ranked; one byte more and
+    they are not read."""
+    bound = predictions_bound(dataset)
+    root = tmp_path / "submissions"
+    folder = submit(root, "padded")
+    for size, ranked in ((bound, True), (bound + 1, False)):
+        padded(folder, size)
+        if command == "leaderboard":
+            result = leaderboard(root, dataset, tmp_path / f"out-{size}")
+            assert result.exit_code == (0 if ranked else EXIT_LEFT_OUT), result.output
+        else:
+            args = ["validate", str(folder), "--dataset", str(dataset)]
+            result = CliRunner().invoke(main, args)
+            assert result.exit_code == (0 if ranked else 2), result.output
+        assert ("larger than" in result.stderr) is not ranked, result.stderr

@@ -35,7 +35,9 @@ from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.predictions import (
     Predictions,
+    PredictionsBound,
     PredictionsError,
+    largest_predictions_file,
     prediction_lines,
     predictions_from_bytes,
 )
@@ -177,6 +179,10 @@ class _Refused(Exception):
     above)."""
 
 
+class _TooLarge(Exception):
+    """A submission file larger than its bound; not read."""
+
+
 def _opened_path(fd: int) -> Path | None:
     """The real path of the file open as ``fd``, from the kernel (Linux), or None."""
     try:
@@ -197,8 +203,10 @@ def _read_inside(path: Path, own: Path, limit: int | None = None) -> bytes:
 
     Raises:
         FileNotFoundError, IsADirectoryError, OSError: missing, a folder, not a regular file
-            (``strerror``), larger than ``limit`` bytes, or unreadable.
+            (``strerror``), or unreadable.
         _Refused: a hard link, or a file outside ``own``.
+        _TooLarge: more than ``limit`` bytes, when opened or by the time it is read (a file
+            growing while it is read is cut off there, not read to its end).
     """
     before = resolve_path(path)
     if own not in before.parents:
@@ -223,9 +231,12 @@ def _read_inside(path: Path, own: Path, limit: int | None = None) -> bytes:
         ):
             raise _Refused(_OUTSIDE)
         if limit is not None and info.st_size > limit:
-            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+            raise _TooLarge
         with os.fdopen(os.dup(fd), "rb") as handle:
-            return handle.read()
+            data = handle.read() if limit is None else handle.read(limit + 1)
+        if limit is not None and len(data) > limit:
+            raise _TooLarge
+        return data
     finally:
         os.close(fd)
 
@@ -240,6 +251,8 @@ def _read_metadata(path: Path, label: str, own: Path) -> tuple[dict[str, Any], l
         return {}, [f"{label}: not a file"]
     except _Refused as exc:
         return {}, [f"{label}: {exc}"]
+    except _TooLarge:
+        return {}, [f"{label}: cannot be read (larger than {MAX_FILE_BYTES} bytes)"]
     except OSError as exc:
         return {}, [f"{label}: cannot be read ({exc.strerror})"]
     except InputError:
@@ -274,17 +287,22 @@ def _line_problems(label: str, problems: Sequence[tuple[int, str]]) -> list[str]
     return str(PredictionsError(label, problems)).splitlines()
 
 
-def _read_predictions_file(path: Path, label: str, own: Path) -> tuple[bytes, str] | str:
+def _read_predictions_file(
+    path: Path, label: str, own: Path, bound: PredictionsBound
+) -> tuple[bytes, str] | str:
     """The bytes of ``predictions.jsonl`` (without a byte-order mark) and the sha256 of the
-    file, or its one problem."""
+    file, or its one problem. A file over ``bound`` is not read: it fails its submission, not
+    the leaderboard (reading it whole would take about ten times its size in memory)."""
     try:
-        raw = _read_inside(path, own)
+        raw = _read_inside(path, own, bound.limit)
     except FileNotFoundError:
         return f"{label}: no such file"
     except IsADirectoryError:
         return f"{label}: not a file"
     except _Refused as exc:
         return f"{label}: {exc}"
+    except _TooLarge:
+        return f"{label}: larger than {bound.limit:,} bytes, {bound.reason}; not read"
     except OSError as exc:
         return f"{label}: cannot be read ({exc.strerror})"
     except InputError:
@@ -297,7 +315,7 @@ def _prediction_problems(
 ) -> tuple[list[str], dict[str, Predictions]]:
     """Problems of ``predictions.jsonl``, and the predictions read for each split of ``data``;
     the file is read once (:func:`_read_inside`) and every check works on those bytes."""
-    read = _read_predictions_file(path, label, own)
+    read = _read_predictions_file(path, label, own, largest_predictions_file(data))
     if isinstance(read, str):
         return [read], {}
     raw, sha256 = read

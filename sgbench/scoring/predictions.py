@@ -144,6 +144,61 @@ def _plainly_valid(obj: Any) -> bool:
     return True
 
 
+RESPONSE_ALLOWANCE: Final = 2048
+"""Bytes a predictions line may spend on its optional ``response`` (or ``refusal``) text, on
+average over the file (about 500 tokens of English): see :func:`largest_predictions_file`."""
+LINE_FRAME_BYTES: Final = 96
+"""Bytes of a line besides its id and distribution: ``{"id": "", "answer": -2147483648,
+"distribution": {}, "response": ""}`` and a CRLF, with room to spare."""
+OPTION_BYTES: Final = 48
+"""Bytes of one distribution entry at full precision: ``"-2147483648": 1.2345678901234567e-308,
+`` (40) with room to spare."""
+UNCHECKED_PREDICTIONS_BYTES: Final = 128 << 20
+"""Largest predictions file checked without a dataset (``sgbench validate`` of a submission,
+form only): with no sample count there is no bound to derive."""
+
+
+@dataclass(frozen=True)
+class PredictionsBound:
+    """The most bytes a predictions file may hold before it is read, and why."""
+
+    limit: int
+    reason: str
+    """How the limit comes about, for the message of a file over it."""
+
+
+def largest_predictions_file(data: Sequence[ScoringData] | None) -> PredictionsBound:
+    """The most bytes a predictions file for the config of ``data`` can need, so a larger one
+    can be refused before it is read (reading costs about 10 times its size in memory).
+
+    One line per sample of the config (a second line for a sample, or a line for no sample, is
+    a problem anyway), each at most: the longest id with every byte escaped (``\\u00XX``, 6
+    bytes), an answer and a distribution over the widest item of ``data`` at full precision
+    (:data:`LINE_FRAME_BYTES`, :data:`OPTION_BYTES`), and :data:`RESPONSE_ALLOWANCE` bytes of
+    response text. Without ``data``: :data:`UNCHECKED_PREDICTIONS_BYTES`.
+    """
+    if not data:
+        return PredictionsBound(
+            UNCHECKED_PREDICTIONS_BYTES,
+            "the most read without a dataset (with --dataset the bound is the dataset's)",
+        )
+    import pyarrow.compute as pc
+
+    ids = [chunk for column in data[0].ids.values() for chunk in column.chunks]
+    samples = sum(len(chunk) for chunk in ids)
+    longest = max(
+        (pc.max(pc.binary_length(chunk.cast("binary"))).as_py() or 0 for chunk in ids), default=0
+    )
+    widest = max(split.items.codes.shape[1] for split in data)
+    line = 6 * longest + LINE_FRAME_BYTES + widest * OPTION_BYTES + RESPONSE_ALLOWANCE
+    return PredictionsBound(
+        samples * line,
+        f"the most a predictions file for this dataset needs ({samples:,} samples in config "
+        f"{data[0].config!r}, one line each of at most {line:,} bytes, {RESPONSE_ALLOWANCE:,} of "
+        "them for response text)",
+    )
+
+
 def prediction_lines(
     lines: Iterable[Line], problems: list[Line]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
