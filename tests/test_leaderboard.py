@@ -372,6 +372,26 @@ def test_escaping_helpers() -> None:
     assert csv_text("plain") == "plain"
 
 
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("# Winner", "\\# Winner"),  # a heading in the list of left-out folders
+        ("###### x", "\\###### x"),
+        ("- x", "\\- x"),  # a nested list
+        ("+ x", "\\+ x"),
+        ("1. x", "1\\. x"),  # an ordered list
+        ("12) x", "12\\) x"),
+        ("#hashtag", "#hashtag"),  # not a heading: no space after the marker
+        ("-rf", "-rf"),
+        ("3.5 Sonnet", "3.5 Sonnet"),
+        ("a # b - c", "a # b - c"),  # only the start of a text can start a block
+    ],
+)
+def test_markdown_text_cannot_start_a_block(text: str, escaped: str) -> None:
+    """A folder name or problem starts a Markdown list item: ``- # x:`` is a heading there."""
+    assert md_text(text) == escaped
+
+
 # --- outputs ----------------------------------------------------------------------------------
 
 

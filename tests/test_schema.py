@@ -131,5 +131,13 @@ def test_a_submission_url_is_a_plain_ascii_address() -> None:
         "https://example.org/\x1b[31m",  # control characters the outputs would drop
         "https://example.org/\u202egnp.exe",  # a bidi override the outputs would drop
         "https://example.org/\x00",
+        "https://./",  # no host: a link that leads nowhere
+        "https://-/",
+        "https://a..b/",
+        "https://-a.example/",
+        "https://example.org:99999/",  # no such port
+        "https://example.org:0/",
     ):
         assert not check.is_valid(metadata(url=bad)), bad
+    for edge in ("https://example.org:65535/", "http://localhost/", "https://127.0.0.1:1/"):
+        assert check.is_valid(metadata(url=edge)), edge

@@ -6,8 +6,10 @@ control characters become spaces, bidirectional overrides are dropped) and then 
 its format:
 
 - Markdown (:func:`md_text`): ``&``, ``<``, ``>`` and ``"`` become HTML entities (Markdown passes
-  raw HTML through), and the Markdown punctuation that could start a link, emphasis, code or a
-  table cell (``\\ ` * _ [ ] | ~``) gets a backslash;
+  raw HTML through), the Markdown punctuation that could start a link, emphasis, code or a
+  table cell (``\\ ` * _ [ ] | ~``) gets a backslash, and so does a heading or list marker
+  starting the text (``# ``, ``- ``, ``+ ``, or the ``.``/``)`` of ``1. ``): the text may begin
+  a list item, where ``# x`` would be a heading and ``1. x`` a list;
 - CSV (:func:`csv_text`): the csv module quotes; a cell starting with ``= + - @`` (a formula in a
   spreadsheet) gets a leading ``'``;
 - JSON (:func:`json_text`): ``json.dumps``, then ``<``, ``>``, ``&``, U+2028, U+2029 and the
@@ -36,6 +38,11 @@ MISSING: Final = "–"
 """Shown for a figure that does not exist (no ``test_id`` predictions, no bootstrap)."""
 
 _MD_PUNCTUATION: Final = re.compile(r"([\\`*_\[\]|~])")
+_MD_BLOCK_START: Final = re.compile(
+    r"^( *)(#{1,6}(?= |$)|[+-](?= |$)|[0-9]{1,9}(?=[.)](?: |$)))([.)]?)"
+)
+"""A heading or list marker at the start of a text (CommonMark: followed by a space or the
+end)."""
 _FORMULA_START: Final = ("=", "+", "-", "@")
 _JSON_ESCAPES: Final = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 _JSON_ESCAPES.update({"\u2028": "\\u2028", "\u2029": "\\u2029"})
@@ -45,7 +52,13 @@ _JSON_ESCAPES.update({char: f"\\u{ord(char):04x}" for char in BIDI_CONTROLS})
 def md_text(text: object) -> str:
     """Untrusted text made inert in Markdown (and in the HTML Markdown may contain)."""
     escaped = _MD_PUNCTUATION.sub(r"\\\1", one_line(text))
+    escaped = _MD_BLOCK_START.sub(_escape_block_start, escaped, count=1)
     return html.escape(escaped, quote=False).replace('"', "&quot;")
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    spaces, marker, dot = match.groups()
+    return f"{spaces}{marker}\\{dot}" if dot else f"{spaces}\\{marker}"
 
 
 def csv_text(text: object) -> str:
