@@ -119,6 +119,8 @@ def test_one_line_among_good_ones(
         "\n".join(GOOD).encode() + b"\n" + b"\x00" * 4096 + b"\n",
         # A lone surrogate escape, which the strict reader refuses on its line.
         "\n".join(GOOD).encode() + b'\n{"id": "\\ud800", "answer": 1}\n',
+        # Two byte-order marks: Arrow skipped the second, which the strict reader refuses.
+        b"\xef\xbb\xbf" * 2 + "\n".join(GOOD).encode(),
     ],
 )
 def test_whole_files(

@@ -384,6 +384,8 @@ def _columnar_records(raw: bytes, data: ScoringData) -> _Records | None:
         return None
     if SURROGATE_ESCAPE.search(raw):  # the strict reader refuses a lone one
         return None
+    if raw.startswith(BOM):  # a second mark: Arrow skips it, the strict reader refuses it
+        return None
     try:
         raw.decode("utf-8")
         table = pj.read_json(
