@@ -20,6 +20,7 @@ raising (see :class:`~sgbench.scoring.predictions.PredictionsError`).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -85,20 +86,77 @@ def out_of_bounds(value: Any) -> str | None:
     return None
 
 
+_DECIMAL_INT: Final = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_DECIMAL_FLOAT: Final = re.compile(
+    r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+)
+_YAML_TYPES: Final = {
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+
+
 @cache
 def _unique_key_loader() -> type[Any]:
     """``yaml.SafeLoader`` refusing a key twice in one mapping, as :func:`loads_strict` does in
     JSON: PyYAML keeps the last silently, so a config naming ``min_subgroup_size`` twice would
-    mean whichever came last. A ``<<`` merge may still be overridden, as YAML intends."""
+    mean whichever came last. A ``<<`` merge may still be overridden, as YAML intends.
+
+    It also refuses what YAML 1.1 (PyYAML) reads otherwise than JSON and YAML 1.2 do, so a file
+    means what it says: a key that is not text (``No:`` is the boolean false, ``2020-01-01:`` a
+    date, ``010:`` the number 8), a boolean written ``yes``, ``no``, ``on`` or ``off``, and a
+    number not written in decimal (``030`` is 24, ``0x1E`` 30, ``1:30`` 90, ``1_000`` 1000).
+    A JSON escaped surrogate pair (``"\\ud83d\\ude00"``) is the one character it stands for, as
+    in JSON; PyYAML keeps the two halves."""
     import yaml
 
+    def refuse(node: Any, problem: str) -> Any:
+        raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
     class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_yaml_bool(self, node: Any) -> Any:
+            if node.value.lower() not in ("true", "false"):
+                refuse(
+                    node,
+                    f"{node.value!r} is read as a boolean by YAML 1.1; quote it for text, or "
+                    "write true or false",
+                )
+            return super().construct_yaml_bool(node)
+
+        def construct_yaml_int(self, node: Any) -> Any:
+            if not _DECIMAL_INT.fullmatch(node.value):
+                refuse(node, f"write the number {node.value!r} in decimal (or quote it for text)")
+            return super().construct_yaml_int(node)
+
+        def construct_yaml_float(self, node: Any) -> Any:
+            if not _DECIMAL_FLOAT.fullmatch(node.value):
+                refuse(node, f"write the number {node.value!r} in decimal (or quote it for text)")
+            return super().construct_yaml_float(node)
+
+        def construct_scalar(self, node: Any) -> Any:
+            value = super().construct_scalar(node)
+            if isinstance(value, str) and _SURROGATE.search(value):
+                # A lone half stays one (UnicodeDecodeError): the reader refuses it.
+                with contextlib.suppress(UnicodeDecodeError):
+                    value = value.encode("utf-16", "surrogatepass").decode("utf-16")
+            return value
+
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             if isinstance(node, yaml.MappingNode):
                 seen: set[Any] = set()
                 for key_node, _ in node.value:
                     if key_node.tag == "tag:yaml.org,2002:merge":
                         continue
+                    kind = _YAML_TYPES.get(key_node.tag)
+                    if kind is not None:
+                        refuse(
+                            key_node,
+                            f"key {key_node.value!r} is read as {kind} by YAML, not as text; "
+                            f"quote it ('{key_node.value}')",
+                        )
                     key = self.construct_object(key_node, deep=deep)
                     try:
                         twice = key in seen
@@ -111,6 +169,12 @@ def _unique_key_loader() -> type[Any]:
                         )
             return super().construct_mapping(node, deep=deep)
 
+    for tag, method in (
+        ("bool", UniqueKeyLoader.construct_yaml_bool),
+        ("int", UniqueKeyLoader.construct_yaml_int),
+        ("float", UniqueKeyLoader.construct_yaml_float),
+    ):
+        UniqueKeyLoader.add_constructor(f"tag:yaml.org,2002:{tag}", method)
     return UniqueKeyLoader
 
 

@@ -221,7 +221,8 @@ def build_dataset(
         if spec.derive_from is not None
     ]
     columns = [*attribute_columns, *(item.question_id for item in items)]
-    if config.weight is not None:
+    if weighted and config.weight is not None:
+        # Unweighted, the column is not read at all: whatever it holds cannot matter.
         columns.append(config.weight)
 
     synthetic = wvs_path is None

@@ -13,6 +13,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import pyarrow.compute as pc
 
 from sgbench.builder.layouts import LayoutName, Recode, detect_layout
 from sgbench.catalogue import ALL_COUNTRIES, country_numeric_code
-from sgbench.errors import InputError
+from sgbench.errors import InputError, shown_name
 from sgbench.files import sha256_file
 
 FileFormat = Literal["csv", "dta", "sav"]
@@ -65,20 +66,28 @@ def _file_format(name: str, where: str) -> FileFormat:
 
 
 def _zip_member(archive: zipfile.ZipFile, where: str) -> str:
-    members = [
-        info.filename
+    infos = [
+        info
         for info in archive.infolist()
         if not info.is_dir()
         and not info.filename.startswith("__MACOSX/")
         and Path(info.filename).suffix.lower() in FORMATS
     ]
-    if not members:
+    if not infos:
         raise InputError(f"{where}: the zip holds no .csv, .dta or .sav file")
+    members = [info.filename for info in infos]
+    # A name twice is two files of which zipfile reads the last and unzip asks: ambiguous.
+    twice = next((name for name in members if members.count(name) > 1), None)
+    if twice is not None:
+        raise InputError(
+            f"{where}: the zip holds two members named {shown_name(twice)}; unzip it and pass "
+            "the one to read"
+        )
     # Release zips hold one data file, sometimes in several formats under one name: prefer CSV
     # (fastest to read). Two different files are ambiguous: which one is the survey?
     stems = sorted({str(Path(name).with_suffix("")) for name in members})
     if len(stems) > 1:
-        shown = sorted(members)
+        shown = [shown_name(name) for name in sorted(members)]
         raise InputError(
             f"{where}: the zip holds more than one data file ({shown[0]}, {shown[1]}"
             f"{', ...' if len(shown) > 2 else ''}); unzip it and pass the one to read"
@@ -123,19 +132,35 @@ def _opened(path: Path) -> Iterator[tuple[Path | io.BufferedIOBase, FileFormat, 
     with archive:
         member = _zip_member(archive, where)
         file_format = _file_format(member, where)
+        info = archive.getinfo(member)
+        if info.flag_bits & 0x1:
+            raise InputError(
+                f"{where}: zip member {shown_name(member)} is encrypted; unzip it with its "
+                "password and pass the data file"
+            )
         if file_format == "csv":
             # Streamed, but parsed into memory: a CSV bomb is as bad as a .dta one.
-            _check_extractable(archive.getinfo(member), None, where)
+            _check_extractable(info, None, where)
             with archive.open(member) as stream:
                 yield stream, file_format, member  # type: ignore[misc]
             return
-        # pyreadstat reads from a path only.
+        # pyreadstat reads from a path only. The copy gets a name of ours: the member's own
+        # (folders, 300 characters, ../) need not be a path this system can create.
         with tempfile.TemporaryDirectory(prefix="sgbench-zip-") as scratch:
-            _check_extractable(archive.getinfo(member), scratch, where)
+            _check_extractable(info, scratch, where)
+            extracted = Path(scratch) / f"member.{file_format}"
             try:
-                extracted = Path(archive.extract(member, scratch))
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise InputError(f"{where}: damaged zip member {member} ({exc})") from None
+                with archive.open(info) as stream, extracted.open("wb") as copy:
+                    shutil.copyfileobj(stream, copy, 1 << 20)
+            except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+                raise InputError(
+                    f"{where}: damaged zip member {shown_name(member)} ({exc})"
+                ) from None
+            except OSError as exc:
+                raise InputError(
+                    f"{where}: cannot extract zip member {shown_name(member)} to the temporary "
+                    f"folder ({exc.strerror})"
+                ) from None
             yield extracted, file_format, member
 
 
@@ -155,6 +180,15 @@ def _csv_header(source: Path | io.BufferedIOBase, where: str) -> list[str]:
         names = next(csv.reader([text.rstrip("\r\n")]))
     except csv.Error as exc:
         raise InputError(f"{where}: line 1: not a CSV header ({exc})") from None
+    if len(names) == 1:
+        other = next((sep for sep in (";", "\t", "|") if sep in names[0]), None)
+        if other is not None:
+            # Spreadsheets in many locales save ";"-separated "CSV"; read with "," it is one
+            # column, which would be reported as a file that is not WVS data at all.
+            raise InputError(
+                f"{where}: line 1: fields are separated by {other!r}; the WVS files are "
+                "comma-separated: save the file as CSV with ',' between fields"
+            )
     padded = next((name for name in names if name != name.strip()), None)
     if padded is not None:
         # The reader matches names exactly; ", "-delimited files pad every name and value.
@@ -326,22 +360,36 @@ def _read_stat(path: Path, file_format: FileFormat, columns: list[str], where: s
     return frame
 
 
-def _numeric(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    """Every column but the alpha country code as float64; a non-number names its column."""
+def _numeric(
+    frame: pd.DataFrame, where: str, file_names: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Every column but the alpha country code as float64; a non-number or an infinity names
+    its column, as the file calls it (``file_names``: Wave 7 name → the file's)."""
     out: dict[str, Any] = {}
     for name in frame.columns:
+        shown = (file_names or {}).get(name, name)
         if name == COUNTRY_ALPHA:
             out[name] = frame[name].astype("string").str.strip().str.upper()
             continue
         column = frame[name]
         if column.dtype.kind in "fiub":
             out[name] = column.astype("float64")
-            continue
-        converted = pd.to_numeric(column.replace("", np.nan), errors="coerce")
-        bad = converted.isna() & column.notna() & (column.astype("string").str.strip() != "")
-        if bad.any():
-            raise InputError(f"{where}: column {name}: non-numeric value {column[bad].iloc[0]!r}")
-        out[name] = converted.astype("float64")
+        else:
+            converted = pd.to_numeric(column.replace("", np.nan), errors="coerce")
+            bad = converted.isna() & column.notna() & (column.astype("string").str.strip() != "")
+            if bad.any():
+                raise InputError(
+                    f"{where}: column {shown}: non-numeric value {column[bad].iloc[0]!r}"
+                )
+            out[name] = converted.astype("float64")
+        # A WVS code, weight, wave or year is a finite number; an infinity (a damaged file, or
+        # "inf" written by hand) has no code, and crashed the integer conversions downstream.
+        infinite = np.isinf(out[name].to_numpy())
+        if infinite.any():
+            raise InputError(
+                f"{where}: column {shown}: {int(infinite.sum())} infinite value(s) (first: "
+                f"{out[name][infinite].iloc[0]}); codes and weights are finite numbers"
+            )
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -457,7 +505,7 @@ def read_survey(
     # Readers return columns in file order, under the file's spelling; one file column may
     # serve two Wave 7 names (e.g. X003R in the Time Series).
     frame = pd.DataFrame({name: raw[column] for name, column in present.items()})
-    frame = _numeric(frame, label)
+    frame = _numeric(frame, label, present)
     if frame.empty:
         raise InputError(f"{label}: no data rows")
     recodes = {**layout.recodes, **layout.item_recodes(wanted)}

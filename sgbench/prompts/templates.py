@@ -156,6 +156,10 @@ def _field_shape_problem(text: str) -> str | None:
     return None
 
 
+QUESTION_FIELDS: Final = ("question", "options", "codes", "question_id", "id")
+"""Prompt fields that tell one question from another: a template names at least one."""
+
+
 def check_template(template: Template, where: str) -> Template:
     """Return ``template`` if every field it uses exists, otherwise raise.
 
@@ -165,8 +169,9 @@ def check_template(template: Template, where: str) -> Template:
             other than newline and tab or a bidirectional control, or a field that is
             more than a name (a format spec, a conversion, attribute or index access other than
             ``{subgroup[attribute]}``, or the whole ``{subgroup}`` mapping), an empty user
-            message, or no field in the system and user messages (every sample would get the
-            same prompt); the message names ``where`` and the part.
+            message, or no field of :data:`QUESTION_FIELDS` in the system and user messages
+            (every question would get the same prompt); the message names ``where`` and the
+            part.
     """
     parts = {"system": template.system, "user": template.user, "target": template.target}
     for part, text in parts.items():
@@ -199,11 +204,16 @@ def check_template(template: Template, where: str) -> Template:
             raise InputError(f"{where}: {part}: {shape} (write {{{{ and }}}} for braces)")
     if not template.user.strip():
         raise InputError(f"{where}: user: the user message is empty")
-    if not field_roots(template.user) and not field_roots(template.system or ""):
-        # Every sample would get the same prompt: a template that names nothing is a mistake.
+    named = {*field_roots(template.user), *field_roots(template.system or "")}
+    if not named & set(QUESTION_FIELDS):
+        # Every question would get the same prompt (and with {subgroup[...]} alone, an empty
+        # one where the stratum lacks the attribute): a template that names no question is a
+        # mistake, whatever else it names.
         raise InputError(
-            f"{where}: user: names no field, so every sample would get the same prompt; "
-            "use {question}, {options} and {persona} (see docs/running-models.md)"
+            f"{where}: user: names no field of the question ("
+            + ", ".join(f"{{{name}}}" for name in QUESTION_FIELDS)
+            + "), so every question would get the same prompt; use {question}, {options} and "
+            "{persona} (see docs/running-models.md)"
         )
     return template
 
