@@ -135,6 +135,20 @@ CSV_CASES: dict[str, tuple[Callable[[pd.DataFrame], bytes], tuple[str, ...]]] = 
     "duplicate header": (duplicate_column, ("column Q1 appears twice", "columns")),
     "duplicate header, other case": (duplicate_in_case, ("column q1 appears twice",)),
     "comma and space": (comma_space, ("line 1", "spaces around it")),
+    "semicolons": (
+        lambda frame: frame_csv(frame).replace(b",", b";"),
+        ("line 1", "separated by ';'", "comma-separated"),
+    ),
+    "tabs": (
+        lambda frame: frame_csv(frame).replace(b",", b"\t"),
+        ("line 1", "separated by '\\t'", "comma-separated"),
+    ),
+    "an infinite answer code": (
+        lambda frame: frame_csv(
+            frame.assign(Q1=frame["Q1"].astype("float64").where(frame.index != 5, math.inf))
+        ),
+        ("column Q1", "1 infinite value(s)"),
+    ),
     "infinite weight": (weights(math.inf), ("column W_WEIGHT", "(first: inf)")),
     "negative weight": (weights(-1.0), ("column W_WEIGHT", "(first: -1.0)")),
     "missing weight": (weights(None), ("column W_WEIGHT", "1 respondent(s)")),
@@ -204,6 +218,79 @@ def test_one_file_in_two_formats_is_fine(tmp_path: Path, wvs_files: dict[str, Pa
         archive.write(wvs_files["dta"], "WVS.dta")
     result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "dta"])
+def test_a_zip_with_one_name_twice_is_refused(
+    fmt: str, tmp_path: Path, wvs_files: dict[str, Path], synthetic_frame: pd.DataFrame
+) -> None:
+    """zipfile reads the last of two members of one name, unzip asks which: ambiguous."""
+    source = tmp_path / "twice.zip"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.write(wvs_files[fmt], f"WVS.{fmt}")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            archive.write(wvs_files["csv" if fmt == "dta" else "dta"], f"WVS.{fmt}")
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "twice.zip", f"two members named WVS.{fmt}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["twice.zip"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "dta", "sav"])
+def test_an_encrypted_zip_member_is_one_line(
+    fmt: str, tmp_path: Path, wvs_files: dict[str, Path]
+) -> None:
+    """zipfile raised RuntimeError (a traceback) for a member needing a password."""
+    source = tmp_path / "locked.zip"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.write(wvs_files[fmt], f"WVS.{fmt}")
+    data = bytearray(source.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        data[data.find(signature) + offset] |= 0x1  # the "encrypted" flag bit
+    source.write_bytes(bytes(data))
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "locked.zip", f"zip member WVS.{fmt} is encrypted")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["locked.zip"]
+
+
+@pytest.mark.parametrize(
+    "member", ["a" * 300 + ".dta", "/".join(["d" * 200] * 25) + "/x.sav", "../../up.dta"]
+)
+def test_a_zip_member_name_is_never_a_path_here(
+    member: str, tmp_path: Path, wvs_files: dict[str, Path]
+) -> None:
+    """A name too long for this system, or leading out of the temporary folder, reads as the
+    file it holds (a long one was called 'damaged'); the dataset is the plain file's."""
+    source = tmp_path / "odd.zip"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.write(wvs_files[Path(member).suffix[1:]], member)
+    plain = tmp_path / "plain"
+    zipped = tmp_path / "zipped"
+    for given, out in ((wvs_files[Path(member).suffix[1:]], plain), (source, zipped)):
+        result = invoke(["build", "--quiet", "--wvs", str(given), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    for data in sorted((plain / "data").rglob("*.parquet")):
+        assert data.read_bytes() == (zipped / data.relative_to(plain)).read_bytes()
+    assert not (tmp_path.parent / "up.dta").exists()
+
+
+@pytest.mark.parametrize(
+    ("layout", "column"), [("wvs7", "Q289"), ("wvs6", "V144"), ("timeseries", "F025")]
+)
+def test_an_infinite_value_is_refused_in_every_layout(
+    layout: str, column: str, synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    """The Wave 6 and Time Series recodes crashed on inf (OverflowError); the line names the
+    column as the file calls it."""
+    from sgbench.builder.synthetic import to_layout
+
+    frame = to_layout(synthetic_frame, layout)  # type: ignore[arg-type]
+    frame[column] = frame[column].astype("float64")
+    frame.loc[frame.index[2], column] = -math.inf
+    source = tmp_path / f"{layout}.csv"
+    source.write_bytes(frame_csv(frame))
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, source.name, f"column {column}", "(first: -inf)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]
 
 
 @pytest.mark.parametrize("member", ["WVS.dta", "WVS.sav", "WVS.csv"])
@@ -317,6 +404,26 @@ CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
         ("max_train_overlap",),
         0,
         ("split test_ood of config default without any sample", "$.max_train_overlap"),
+    ),
+    "a range reaching the missing codes": (
+        ("attributes", "religion", "values", "No religion"),
+        {"min": -5, "max": 0},
+        ("$.attributes.religion.values['No religion'].min", "less than the minimum of 0"),
+    ),
+    "a negative code": (
+        ("attributes", "sex", "values", "Male"),
+        [1, -1],
+        ("$.attributes.sex.values.Male[1]", "less than the minimum of 0"),
+    ),
+    "a bound past float64": (
+        ("attributes", "age_group", "derive_from", "values", "65+"),
+        {"min": 65, "max": 10**400},
+        ("$.attributes.age_group.derive_from.values['65+'].max", "greater than the maximum"),
+    ),
+    "a code float64 cannot tell from its neighbour": (
+        ("attributes", "sex", "values", "Male"),
+        [2**53 + 1],
+        ("$.attributes.sex.values.Male[0]", "greater than the maximum of 9007199254740992"),
     ),
     "a range upside down": (
         ("attributes", "age_group", "derive_from", "values", "25-34"),
@@ -806,6 +913,9 @@ SAME_PROMPT_TEMPLATES = {
     "blank.txt": ("  \n\n", "the user message is empty"),
     "literal.txt": ("Answer {{question}} now.", "names no field"),
     "whole-subgroup.txt": ("{persona}: {subgroup}", "{subgroup}: name one attribute"),
+    # Every question of a subgroup alike; where the stratum lacks religion, an empty prompt.
+    "persona-only.txt": ("{persona} Answer now.", "names no field of the question"),
+    "attribute-only.txt": ("{subgroup[religion]}", "names no field of the question"),
 }
 
 
