@@ -689,8 +689,13 @@ class _Exchange:
         if aborted:
             _shut(self.sock)
         self.conn.request("POST", target, body=body, headers=dict(headers))
-        reply = self.conn.getresponse()
-        data = reply.read(MAX_BODY_BYTES + 1)
+        try:
+            reply = self.conn.getresponse()
+            data = reply.read(MAX_BODY_BYTES + 1)
+        except (ValueError, OverflowError) as exc:
+            # http.client lets some broken framing escape as these (a negative chunk size is
+            # "read length must be non-negative"): the reply is malformed, never a crash.
+            raise http.client.HTTPException(f"malformed reply framing ({exc})") from None
         if len(data) <= MAX_BODY_BYTES and reply.length:
             # The server closed before the Content-Length it announced: a body cut short can
             # still parse (a complete object before the cut), so it is never read as a reply.
