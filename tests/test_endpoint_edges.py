@@ -1,6 +1,7 @@
-"""`run` and `judge` at their edges (probe 4 of issue #15): the base URL (`check_base_url`),
-the timeout's bound, the model name, options the others make meaningless, a `--out` that is
-not ours or is of another split, log-probabilities that underflow, and SIGTERM.
+"""`run` and `judge` at their edges (probes 4 and 6 of issue #15): the base URL
+(`check_base_url`), the timeout's bound, the model name, options the others make meaningless, a
+`--out` that is not ours, is of another split or answers other prompts, log-probabilities that
+underflow, broken reply framing, and SIGTERM.
 
 Each rule lives in one place; the CLI cases are parametrised over both commands that send
 requests.
@@ -8,6 +9,7 @@ requests.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -403,3 +405,84 @@ def test_an_output_in_a_missing_folder_says_so(option: str, folder: Path) -> Non
     args[args.index(option) + 1] = "nowhere/x.jsonl"
     result = CliRunner().invoke(main, args)
     assert_one_error_line(result, "nowhere/x.jsonl: its folder does not exist")
+
+
+class BadFraming(LoopbackChatServer):
+    """A chunked reply whose chunk size is negative."""
+
+    def respond(self, handler: ChatHandler, body: dict[str, Any]) -> None:
+        handler.wfile.write(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            b"-5\r\nabc\r\n0\r\n\r\n"
+        )
+        handler.close_connection = True
+
+
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_reply_with_broken_framing_is_an_error_line_not_a_crash(
+    name: str, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """http.client let a negative chunk size escape as a ValueError: a traceback, exit 1."""
+    with serving(BadFraming(), monkeypatch) as server:
+        args = [*command(name, url=server.url), "--max-attempts", "1", "--no-progress"]
+        result = CliRunner().invoke(main, [*args, "--limit", "1"] if name == "run" else args)
+    assert result.exit_code == 3, result.output
+    lines = [json.loads(line) for line in (folder / "o.jsonl").read_text().splitlines()]
+    assert len(lines) == len(server.bodies) > 0
+    assert all("malformed reply framing" in line["error"] for line in lines)
+
+
+def rebuilt_with_other_personas(folder: Path) -> Path:
+    """``ds2``: the default build with one persona phrase reworded (the same sample ids)."""
+    config = (REPO / "sgbench/builder/configs/singapore.yaml").read_text(encoding="utf-8")
+    assert "phrase: with no religion" in config
+    edited = folder / "reworded.yaml"
+    edited.write_text(config.replace("with no religion", "who has no religion"), encoding="utf-8")
+    built = CliRunner().invoke(main, ["build", "--config", str(edited), "--out", "ds2", "-q"])
+    assert built.exit_code == 0, built.output
+    return folder / "ds2"
+
+
+def test_a_resume_never_keeps_an_answer_to_another_prompt(
+    answering: LoopbackChatServer, folder: Path
+) -> None:
+    """The dataset rebuilt with other personas keeps its ids: the old answers were kept as
+    answers to the new prompts, with exit 0. Each line records the sha256 of its request."""
+    args = [*command("run", url=answering.url), "--limit", "2", "--no-progress"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    recorded = {json.loads(line)["prompt_sha256"] for line in (folder / "o.jsonl").open()}
+    sent = {
+        hashlib.sha256(
+            json.dumps(
+                body["messages"], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            ).encode()
+        ).hexdigest()
+        for body in answering.bodies
+    }
+    assert recorded == sent
+    assert len(sent) == 2
+    rebuilt_with_other_personas(folder)
+    before, n_sent = (folder / "o.jsonl").read_bytes(), len(answering.bodies)
+    again = [*args[: args.index("ds")], "ds2", *args[args.index("ds") + 1 :]]
+    result = CliRunner().invoke(main, again)
+    assert_one_error_line(result, "o.jsonl: line", "answers another prompt than this run sends")
+    assert (folder / "o.jsonl").read_bytes() == before
+    assert len(answering.bodies) == n_sent
+    assert CliRunner().invoke(main, [*args, "--limit", "3"]).exit_code == 0  # the same dataset
+
+
+def test_a_judge_resume_never_keeps_a_judgment_of_other_responses(
+    answering: LoopbackChatServer, folder: Path
+) -> None:
+    """A responses file rerun under the same model name (other texts): the judgments of the old
+    texts were kept for the new ones, with exit 0."""
+    args = [*command("judge", url=answering.url), "--no-progress"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert CliRunner().invoke(main, args).exit_code == 0  # the same files resume
+    before, n_sent = (folder / "o.jsonl").read_bytes(), len(answering.bodies)
+    a = (folder / "a.jsonl").read_text(encoding="utf-8")
+    (folder / "a.jsonl").write_text(a.replace("Answer: a", "Answer: 4"), encoding="utf-8")
+    result = CliRunner().invoke(main, args)
+    assert_one_error_line(result, "o.jsonl: line 1:", "answers another prompt than this run sends")
+    assert (folder / "o.jsonl").read_bytes() == before
+    assert len(answering.bodies) == n_sent

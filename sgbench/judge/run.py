@@ -46,7 +46,7 @@ from sgbench.prompts import Message
 from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
 from sgbench.runner.progress import format_duration
 from sgbench.runner.run import Outcome, request_with_retries, run_pool
-from sgbench.runner.store import LineFormat, prepare_output
+from sgbench.runner.store import PROMPT_KEY, LineFormat, prepare_output, request_digest
 from sgbench.scoring.predictions import PredictionsError
 
 Order = Literal["AB", "BA"]
@@ -270,8 +270,9 @@ def judge_one(
     if outcome is None:
         return None
     attempts = outcome.attempts
+    asked = {PROMPT_KEY: request_digest(task.messages)}
     if outcome.completion is None:
-        return {**head, "error": outcome.error, **run, "attempts": attempts}
+        return {**head, "error": outcome.error, **run, **asked, "attempts": attempts}
     completion = outcome.completion
     verdicts = parse_verdicts(completion.text, criteria)
     first_raw: str | None = None
@@ -282,7 +283,7 @@ def judge_one(
             return None
         attempts += retry.attempts
         if retry.completion is None:
-            return {**head, "error": retry.error, **run, "attempts": attempts}
+            return {**head, "error": retry.error, **run, **asked, "attempts": attempts}
         completion = retry.completion
         verdicts = parse_verdicts(completion.text, criteria)
     status = "ok" if all(v is not None for v in verdicts.values()) else "unparsed"
@@ -295,6 +296,7 @@ def judge_one(
     if first_raw is not None:
         record["raw_first"] = first_raw
     record.update(run)
+    record.update(asked)
     record.update(finish_reason=completion.finish_reason, usage=completion.usage, attempts=attempts)
     return record
 
@@ -375,7 +377,10 @@ def judge_files(
         "dataset": dataset_identity(root, config, split),
     }
     with exclusive(out):
-        existing = prepare_output(out, run, JUDGMENTS)
+        # A judgment of other response texts (a file rerun under the same model name) is
+        # refused, never counted with these.
+        asked = {task.key: request_digest(task.messages) for task in tasks}
+        existing = prepare_output(out, run, JUDGMENTS, asked=asked)
         pending = [task for task in tasks if task.key not in existing.done]
         unparsed = 0
         lock = threading.Lock()

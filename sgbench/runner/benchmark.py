@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 from sgbench.errors import InputError, shown_name
 from sgbench.files import same_file, write_atomic
 from sgbench.locks import exclusive
-from sgbench.prompts import build_prompts, load_template, split_rows
+from sgbench.prompts import build_prompts, load_template, render_prompt, split_rows
 from sgbench.runner.backoff import RetryPolicy
 from sgbench.runner.client import Endpoint, SamplingParams
 from sgbench.runner.distribution import DEFAULT_SAMPLES, Mode, row_options
 from sgbench.runner.run import RunSummary, run_model
+from sgbench.runner.store import request_digest
 
 if TYPE_CHECKING:
     from sgbench.scoring import ParseResult
@@ -127,6 +128,11 @@ def run_benchmark(
             samples=samples,
             options=row_options(rows),
             in_split={str(row["id"]) for row in every},
+            # Past --limit too: a line of the split answering another prompt is never kept.
+            asked={
+                str(row["id"]): request_digest(render_prompt(template, row)["messages"])
+                for row in every
+            },
         )
         if predictions_path is None:
             return BenchmarkRun(summary)

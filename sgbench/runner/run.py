@@ -56,7 +56,7 @@ from sgbench.runner.distribution import (
     verbalized_distribution,
 )
 from sgbench.runner.progress import Progress, format_duration
-from sgbench.runner.store import prepare_output, response_line
+from sgbench.runner.store import PROMPT_KEY, prepare_output, request_digest, response_line
 
 MAX_CONCURRENCY = 256
 
@@ -250,10 +250,18 @@ def answer_sample(
             break
         extra = more.completion.choices[: wanted - len(completion.choices)]
         completion = Completion(choices=completion.choices + extra, usage=completion.usage)
+    asked = {PROMPT_KEY: request_digest(prompt["messages"])}
     if completion is None:
-        return {"id": prompt["id"], "response": "", "error": error, **run, "attempts": attempts}
+        return {
+            "id": prompt["id"],
+            "response": "",
+            "error": error,
+            **run,
+            **asked,
+            "attempts": attempts,
+        }
     first = _first_answer(completion.choices)
-    line: dict[str, Any] = {"id": prompt["id"], "response": first.text, **run}
+    line: dict[str, Any] = {"id": prompt["id"], "response": first.text, **run, **asked}
     if first.refusal is not None:
         line["refusal"] = first.refusal
     else:
@@ -420,6 +428,7 @@ def run_model(
     samples: int = DEFAULT_SAMPLES,
     options: Mapping[str, Options] | None = None,
     in_split: Collection[str] | None = None,
+    asked: Mapping[str, str] | None = None,
 ) -> RunSummary:
     """Answer every prompt not yet answered in ``out``, appending one line per sample.
 
@@ -429,7 +438,9 @@ def run_model(
     of :mod:`~sgbench.runner.distribution`; ``samples`` answers each for ``sample``), each line
     also gets the model's ``distribution`` over the sample's ``options`` (id → ``(code, label)``
     pairs, required then). ``in_split`` holds the ids of the whole split the prompts come from
-    (lines of ``out`` outside it are refused: :func:`~sgbench.runner.store.prepare_output`).
+    (lines of ``out`` outside it are refused: :func:`~sgbench.runner.store.prepare_output`), and
+    ``asked`` the request digest of each of them (default: those of ``prompts``); a line
+    answering another prompt is refused.
 
     Raises:
         InputError: bad settings, an output file that cannot be resumed (see
@@ -449,7 +460,9 @@ def run_model(
     if distribution is not None:
         run["distribution_mode"] = distribution
     with exclusive(out):
-        existing = prepare_output(out, run, in_split=in_split)
+        if asked is None:
+            asked = {p["id"]: request_digest(p["messages"]) for p in prompts}
+        existing = prepare_output(out, run, in_split=in_split, asked=asked)
         pending = [p for p in prompts if p["id"] not in existing.done]
 
         def work(

@@ -26,8 +26,9 @@ Other commands that append one line per request (``sgbench judge``) describe the
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,12 @@ from typing import Any
 from sgbench.errors import InputError, bounded, replace_surrogates, shown_name
 from sgbench.files import write_atomic
 from sgbench.jsonl import loads_strict, read_bytes
+
+PROMPT_KEY = "prompt_sha256"
+"""Every line written records the request it answers (:func:`request_digest`), so that a
+resume never keeps an answer to another prompt: a dataset rebuilt with other personas or
+question texts, or, for a judgment, responses files whose texts changed under the same model
+name, keep their sample ids (and the run's settings) but not their prompts."""
 
 RUN_KEYS = ("model", "template", "params", "distribution_mode")
 """What must match between the lines already in a file and the run appending to it (a key a
@@ -73,6 +80,13 @@ RESPONSES = LineFormat(
 """The responses file of ``sgbench run``."""
 
 
+def request_digest(messages: Sequence[Mapping[str, object]]) -> str:
+    """The sha256 (hex) of the chat messages of a request, as canonical JSON (keys sorted, no
+    spaces, UTF-8), recorded as :data:`PROMPT_KEY` on every line."""
+    text = json.dumps(messages, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(replace_surrogates(text).encode("utf-8")).hexdigest()
+
+
 def line_key(obj: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
     """The identity of a line: its ``keys`` fields joined by a tab (the id alone for
     :data:`RESPONSES`); None when one of them is missing or not a string."""
@@ -109,12 +123,16 @@ def prepare_output(
     run: Mapping[str, Any],
     line_format: LineFormat = RESPONSES,
     in_split: Collection[str] | None = None,
+    asked: Mapping[str, str] | None = None,
 ) -> ExistingOutput:
     """Read an existing output file for resuming, and tidy it (module docstring).
 
     ``run`` holds this run's ``line_format.run_keys`` (for responses, :data:`RUN_KEYS`); lines
     are identified by :func:`line_key`. ``in_split`` (when given) holds the ids of the split the
-    run answers: a line of another split or config is refused rather than mixed in. A missing
+    run answers: a line of another split or config is refused rather than mixed in. ``asked``
+    (when given) maps a line's key to the :func:`request_digest` of what this run sends for it:
+    a kept line whose :data:`PROMPT_KEY` differs (or is missing) answers another prompt and is
+    refused, never mixed with the answers to this run's prompts. A missing
     or empty file means nothing is done. The file is rewritten (atomically) only when a line is
     dropped or its last line has no newline.
 
@@ -122,7 +140,8 @@ def prepare_output(
         InputError: the path is a folder or unreadable, or a line is not an object with the
             format's keys (only a last line cut short is dropped: no newline, not JSON, and
             starting ``{"`` as every line written does; anything else is not ours to delete), or a
-            line was written with other run settings, or its ``id`` is not in ``in_split``.
+            line was written with other run settings, or its ``id`` is not in ``in_split``, or
+            it answers another request than ``asked`` holds for its key.
     """
     where = Path(path)
     name = shown_name(str(path))
@@ -175,6 +194,12 @@ def prepare_output(
             raise InputError(
                 f"{name}: line {number}: written with {bounded(problem)}; "
                 f"use another --out for another {line_format.settings}"
+            )
+        if asked is not None and key in asked and obj.get(PROMPT_KEY) != asked[key]:
+            raise InputError(
+                f"{name}: line {number}: answers another prompt than this run sends for "
+                f"{bounded(key.replace(chr(9), ' '))!r} (the dataset was rebuilt, or the template "
+                "or the responses judged changed, or the line records none); use another --out"
             )
         if key in done:
             duplicates += 1
