@@ -13,13 +13,14 @@ whole folder and replaces only sgbench's own earlier output (the builder's
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from tempfile import mkdtemp
 from typing import Final, TypeAlias
@@ -42,6 +43,55 @@ def hidden_name(target: Path, tag: str) -> str:
     # Cut in bytes; a character cut in two is dropped (libraries refuse half a character).
     short = os.fsencode(target.name)[:room].decode("utf-8", "ignore")
     return f".{short}.{tag}"
+
+
+def lock_path(path: str | Path) -> Path:
+    """The sidecar lock file of ``path``: ``.<name>.lock`` (:func:`hidden_name`, so a long
+    legal name still has one) next to the file ``path`` names once symlinks are resolved, so
+    that every way of naming one file (a symlink to it, ``x/../``) meets the same lock
+    (:mod:`sgbench.locks`)."""
+    try:
+        target = Path(path).resolve()
+    except (RuntimeError, OSError):  # a symlink loop: opening the file will say so
+        target = Path(path)
+    return target.with_name(hidden_name(target, "lock"))
+
+
+HELD_LOCKS: set[Path] = set()
+"""Sidecar lock files this process holds (:func:`sgbench.locks.exclusive` notes them here), so
+that :func:`write_atomic` replaces a file under this process's own lock, never another's."""
+
+
+@contextlib.contextmanager
+def not_locked_elsewhere(path: str | Path) -> Iterator[None]:
+    """Hold ``path``'s lock (:func:`lock_path`) for the block when a sidecar exists and this
+    process does not hold it already. A file another sgbench process is writing (a ``run``
+    appending to its ``--out``) must not be replaced by another command's output: its lines so
+    far would be lost and the run stopped.
+
+    Raises:
+        InputError: ``PATH: in use by another sgbench process; ...``.
+    """
+    sidecar = lock_path(path)
+    if sidecar in HELD_LOCKS:
+        yield
+        return
+    try:
+        fd = os.open(sidecar, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO planted there: no wait
+    except OSError:  # no sidecar: no sgbench process writes the file
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(
+                f"{shown_name(str(path))}: in use by another sgbench process; wait for it to "
+                "finish or choose another output file"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def check_file_name(path: str | Path) -> None:
@@ -91,6 +141,20 @@ def write_atomic(
     target = check_output_file(Path(path))
     if not replace:
         refuse_existing(Path(path))
+    with not_locked_elsewhere(path):
+        _write_through(target, path, content, what=what, parents=parents, replace=replace)
+
+
+def _write_through(
+    target: Path,
+    path: str | Path,
+    content: str | bytes | Callable[[Path], object],
+    *,
+    what: str | None,
+    parents: bool,
+    replace: bool,
+) -> None:
+    """:func:`write_atomic`'s temporary file and rename, once ``target`` is checked."""
     temporary = target.with_name(hidden_name(target, f"{os.getpid()}.tmp"))
     try:
         if parents:

@@ -22,22 +22,12 @@ from pathlib import Path
 from typing import Final
 
 from sgbench.errors import InputError, shown_name
-from sgbench.files import hidden_name
+from sgbench.files import HELD_LOCKS, lock_path
+
+__all__ = ["exclusive", "lock_path"]
 
 _ATTEMPTS: Final = 5
 """Tries to lock a sidecar that a releasing process keeps removing (a race, never a wait)."""
-
-
-def lock_path(path: str | Path) -> Path:
-    """The sidecar lock file of ``path``: ``.<name>.lock`` (:func:`~sgbench.files.hidden_name`,
-    so a long legal name still has one) next to the file ``path`` names once symlinks are
-    resolved, so that every way of naming one file (a symlink to it, ``x/../``)
-    meets the same lock."""
-    try:
-        target = Path(path).resolve()
-    except (RuntimeError, OSError):  # a symlink loop: opening the file will say so
-        target = Path(path)
-    return target.with_name(hidden_name(target, "lock"))
 
 
 def _check_one_name(path: str | Path) -> None:
@@ -110,4 +100,7 @@ def exclusive(*paths: str | Path | None) -> Iterator[None]:
             fd = _open_locked(sidecar, path)
             stack.callback(os.close, fd)
             stack.callback(sidecar.unlink, missing_ok=True)
+            # write_atomic replaces what this process locked, and refuses what another did.
+            HELD_LOCKS.add(sidecar)
+            stack.callback(HELD_LOCKS.discard, sidecar)
         yield

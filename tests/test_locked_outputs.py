@@ -1,0 +1,88 @@
+"""A file another sgbench process is writing is never replaced by another command's output
+(`sgbench.files.write_atomic`, which every file output goes through, takes the file's lock).
+
+`import paper-outputs --out r.jsonl`, while `sgbench run` appended to r.jsonl, replaced it with
+exit 0: the run's lines so far were lost and the run stopped. The lock is taken here the way
+another process holds it (a `flock` on the sidecar through a descriptor of its own), and every
+command that replaces a file is tried on it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner
+
+from sgbench.cli import main
+from sgbench.files import write_atomic
+from sgbench.locks import exclusive, lock_path
+
+BUSY = "busy.jsonl"
+THEIRS = '{"id": "x", "response": "a run still writing this"}\n'
+
+WRITERS: dict[str, list[str]] = {
+    "score --json": ["score", "p.jsonl", "--dataset", "ds", "--json", BUSY],
+    "import paper-outputs --out": [
+        "import",
+        "paper-outputs",
+        "src.jsonl",
+        "--dataset",
+        "ds",
+        "--out",
+        BUSY,
+    ],
+    "import paper-outputs --report": [
+        "import",
+        "paper-outputs",
+        "src.jsonl",
+        "--dataset",
+        "ds",
+        "--out",
+        "r.jsonl",
+        "--report",
+        BUSY,
+    ],
+    "score --plot": ["score", "p.jsonl", "--dataset", "ds", "--plot", "busy.png"],
+}
+
+
+@pytest.fixture
+def held_elsewhere(command_folder: Path) -> Iterator[Path]:
+    """``busy.jsonl``, with its lock held as another process holds it."""
+    busy = command_folder / BUSY
+    busy.write_text(THEIRS, encoding="utf-8")
+    fd = os.open(lock_path(busy), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield busy
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("case", sorted(WRITERS))
+def test_a_file_locked_by_another_process_is_not_replaced(case: str, held_elsewhere: Path) -> None:
+    args = WRITERS[case]
+    target = held_elsewhere.with_name(args[args.index(BUSY) if BUSY in args else -1])
+    if target != held_elsewhere:  # a chart: its own file, locked the same way
+        held_elsewhere.replace(target)
+        os.replace(lock_path(held_elsewhere), lock_path(target))
+    result = CliRunner().invoke(main, args)
+    assert_one_error_line(result, f"{target.name}: in use by another sgbench process")
+    assert target.read_text(encoding="utf-8") == THEIRS
+
+
+def test_the_lock_holder_and_an_unlocked_file_are_written(tmp_path: Path) -> None:
+    """The process holding the lock replaces its own file (a run tidying its --out, writing its
+    --predictions); a stale sidecar nobody holds stops no one."""
+    out = tmp_path / "r.jsonl"
+    with exclusive(out):
+        write_atomic(out, "mine\n")
+    assert out.read_text() == "mine\n"
+    lock_path(out).write_text("")  # left by a process that was killed
+    write_atomic(out, "again\n")
+    assert out.read_text() == "again\n"
