@@ -486,3 +486,33 @@ def test_a_judge_resume_never_keeps_a_judgment_of_other_responses(
     assert_one_error_line(result, "o.jsonl: line 1:", "answers another prompt than this run sends")
     assert (folder / "o.jsonl").read_bytes() == before
     assert len(answering.bodies) == n_sent
+
+
+NO_PROXY_FORMS = {
+    # no_proxy value → whether http://127.0.0.1:8000/v1 goes direct
+    "127.0.0.1": True,
+    "127.0.0.1:8000": True,  # host:port (urllib matched it only when given the port)
+    "127.0.0.0/8": True,  # an address range (urllib read it as a name)
+    "example.org, 127.0.0.1/32": True,
+    "127.0.0.1:9000": False,
+    "10.0.0.0/8": False,
+    "[::1]": False,
+    "": False,
+}
+
+
+@pytest.mark.parametrize("value", sorted(NO_PROXY_FORMS))
+def test_no_proxy_is_read_in_the_forms_other_clients_read(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A form urllib missed sent the request, with the key, to the proxy meant to be avoided."""
+    import urllib.parse
+
+    from sgbench.runner.client import proxy_for
+
+    for variable in ("NO_PROXY", "no_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:3128")
+    monkeypatch.setenv("no_proxy", value)
+    via = proxy_for(urllib.parse.urlsplit("http://127.0.0.1:8000/v1"))
+    assert (via is None) == NO_PROXY_FORMS[value]

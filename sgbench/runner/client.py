@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import email.utils
 import http.client
+import ipaddress
 import json
 import math
 import re
@@ -597,6 +598,31 @@ def read_completion(body: bytes, secret: str | None = None) -> Completion:
     return Completion(choices=read, usage=counts)
 
 
+def _bypassed(parts: urllib.parse.SplitResult) -> bool:
+    """Whether ``no_proxy`` names the URL's host, in any form other clients read (curl,
+    requests): a name or suffix, ``host:port`` (urllib matches that only when given the port)
+    or an address range ``127.0.0.0/8`` (urllib reads it as a name). A form it missed sent the
+    request, and the key, to the proxy the user meant to avoid."""
+    host = parts.hostname or ""
+    netloc = parts.netloc.rpartition("@")[2]
+    if urllib.request.proxy_bypass(host) or urllib.request.proxy_bypass(netloc):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    entries = urllib.request.getproxies_environment().get("no", "").split(",")
+    for entry in (e.strip() for e in entries):
+        if "/" not in entry:
+            continue
+        try:
+            if address in ipaddress.ip_network(entry.strip("[]"), strict=False):
+                return True
+        except ValueError:  # not a range: a name, matched above
+            continue
+    return False
+
+
 def proxy_for(parts: urllib.parse.SplitResult) -> urllib.parse.SplitResult | None:
     """The proxy the environment names for a URL (``https_proxy``, ``http_proxy``, ``no_proxy``);
     None to connect directly.
@@ -607,7 +633,7 @@ def proxy_for(parts: urllib.parse.SplitResult) -> urllib.parse.SplitResult | Non
             message names the variable, never its value.
     """
     proxy = urllib.request.getproxies().get(parts.scheme)
-    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+    if not proxy or _bypassed(parts):
         return None
     name = f"{parts.scheme}_proxy (from the environment)"
     try:
