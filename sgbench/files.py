@@ -23,10 +23,10 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from tempfile import mkdtemp
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from sgbench.errors import InputError, shown_name
-from sgbench.jsonl import loads_strict
+from sgbench.jsonl import BOM, loads_strict
 
 NAME_MAX: Final = 255
 """Longest file name (in bytes) common file systems allow."""
@@ -92,6 +92,47 @@ def not_locked_elsewhere(path: str | Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+FIRST_LINE_BYTES: Final = 1 << 20
+"""How much of an existing file :func:`check_replaceable` reads to tell what it is."""
+
+
+def check_replaceable(
+    path: str | Path, option: str, kind: str, ours: Callable[[Any], bool]
+) -> None:
+    """Refuse to replace ``path`` with a JSON Lines output of ``kind`` unless it is one already:
+    the one rule for outputs written whole over a file that may be another command's (a
+    responses file of ``sgbench run``, hours of requests; a judgments file; notes).
+
+    An existing file is replaced only when it is empty (or blank) or its first non-blank line,
+    parsed, satisfies ``ours``. A missing file, or anything that is not a regular file (left to
+    :func:`check_output_file`), is not judged here.
+
+    Raises:
+        InputError: ``OPTION PATH: exists and is not a KIND file ...``.
+    """
+    where = Path(path)
+    try:
+        if not where.is_file():  # a FIFO would block the open
+            return
+        with where.open("rb") as handle:
+            head = handle.read(FIRST_LINE_BYTES)
+    except OSError:
+        return  # missing or unreadable: the writer's own rules speak
+    first = next((line for line in head.removeprefix(BOM).splitlines() if line.strip()), b"")
+    if not first:
+        return
+    try:
+        obj = loads_strict(first)
+    except ValueError:
+        obj = None
+    if obj is not None and ours(obj):
+        return
+    raise InputError(
+        f"{option} {shown_name(str(path))}: exists and is not a {kind} file (its first line is "
+        f"not a {kind} line), so it is not replaced; choose another file or delete it"
+    )
 
 
 def check_file_name(path: str | Path) -> None:

@@ -1,6 +1,7 @@
 """`run` and `judge` against files that are not theirs and replies that end early (probe 5 of
 issue #15): a `--out` holding another command's lines is named for what it is, `--predictions`
-replaces only a predictions file, and a body shorter than its Content-Length is never read as
+replaces only a predictions file (and `import paper-outputs --out` only an earlier import,
+probe 6), and a body shorter than its Content-Length is never read as
 the answer.
 """
 
@@ -204,3 +205,30 @@ def test_a_line_whose_response_is_not_text_is_not_taken_as_done(
     assert_one_error_line(result, "o.jsonl: line 1: not a response line of `sgbench run`")
     assert Path("o.jsonl").read_text(encoding="utf-8") == damaged
     assert len(answering.bodies) == sent
+
+
+SOURCE = '{"custom_id": "Q1_sex_Male", "response": "Answer: 1"}\n'
+
+
+@pytest.mark.parametrize("kind", ["a", "j", "p", "notes", "import", "empty"])
+def test_import_replaces_only_an_earlier_import(
+    kind: str, answering: LoopbackChatServer, folder: Path
+) -> None:
+    """`import paper-outputs --out a.jsonl` replaced another run's responses (and a judgments
+    file, predictions, notes) with exit 0; the rule is `run --predictions`' one
+    (`sgbench.files.check_replaceable`)."""
+    written_by_each_command(answering.url)
+    Path("src.jsonl").write_text(SOURCE, encoding="utf-8")
+    Path("notes.jsonl").write_text("my notes\n", encoding="utf-8")
+    Path("empty.jsonl").write_bytes(b"")
+    args = ["import", "paper-outputs", "src.jsonl", "--dataset", "ds", "--out"]
+    assert CliRunner().invoke(main, [*args, "import.jsonl"]).exit_code == 0
+    target = Path(f"{kind}.jsonl")
+    before = target.read_bytes()
+    result = CliRunner().invoke(main, [*args, str(target)])
+    if kind in ("import", "empty"):
+        assert result.exit_code == 0, result.output
+        assert json.loads(target.read_text())["custom_id"] == "Q1_sex_Male"
+        return
+    assert_one_error_line(result, f"--out {target}: exists and is not a paper-outputs import file")
+    assert target.read_bytes() == before

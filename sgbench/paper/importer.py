@@ -39,7 +39,7 @@ from sgbench.dataset import (
     split_file,
 )
 from sgbench.errors import InputError, bounded, one_line
-from sgbench.files import write_atomic
+from sgbench.files import check_replaceable, write_atomic
 from sgbench.paper.ids import (
     PART_SEPARATOR,
     ReleasedLabels,
@@ -371,6 +371,11 @@ def _stratum_of(sample_ids: tuple[str, ...], index: SampleIndex) -> str:
     return strata[0] if len(strata) == 1 else UNRECOGNISED
 
 
+def _imported_line(obj: object) -> bool:
+    """Whether a parsed line is one this import writes (its template and ``custom_id``)."""
+    return isinstance(obj, dict) and obj.get("template") == TEMPLATE and "custom_id" in obj
+
+
 def import_paper_outputs(
     source: str,
     dataset_dir: str | Path,
@@ -391,8 +396,12 @@ def import_paper_outputs(
     code 3).
 
     Raises:
-        InputError: SOURCE or the dataset cannot be read, or an output cannot be written.
+        InputError: SOURCE or the dataset cannot be read, ``out`` exists and is not an earlier
+            import (:func:`~sgbench.files.check_replaceable`), or an output cannot be written.
     """
+    # A responses file of `sgbench run` (hours of requests), a judgments file or notes named
+    # as --out by mistake would be lost: only an earlier import is replaced.
+    check_replaceable(out, "--out", "paper-outputs import", _imported_line)
     # The local dataset first: a missing one should fail before any download.
     index = build_index(dataset_dir, config)
     frame = read_source(source, hub_config=hub_config, hub_split=hub_split, loader=loader)

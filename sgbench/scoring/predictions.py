@@ -23,14 +23,13 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from sgbench.errors import InputError, bounded, shown_name
+from sgbench.errors import InputError, bounded
+from sgbench.files import check_replaceable
 from sgbench.jsonl import (
-    BOM,
     SURROGATE_ESCAPE,
     Line,
     distinct_ids,
     json_values,
-    loads_strict,
     read_bytes,
     split_lines,
 )
@@ -222,42 +221,19 @@ def prediction_lines(
     return distinct_ids(valid(json_values(lines, problems)), problems)
 
 
-FIRST_LINE_BYTES: Final = 1 << 20
-"""How much of an existing file :func:`check_replaceable_predictions` reads to tell what it is."""
-
-
 def check_replaceable_predictions(path: Path, option: str = "--predictions") -> None:
-    """Refuse to replace ``path`` with a predictions file unless it is one already.
-
-    A predictions output is rewritten whole, so a name mistyped onto another file (a responses
-    file of ``sgbench run``, a judgments file, notes) would destroy it. An existing file is
-    replaced only when it is empty (or blank) or its first non-blank line is a prediction line
-    (valid against the predictions schema, which admits no other keys). A missing file, or
-    anything that is not a regular file (left to the output rules of :mod:`sgbench.files`), is
-    not judged here.
+    """Refuse to replace ``path`` with a predictions file unless it is one already: empty (or
+    blank), or its first non-blank line a prediction line (valid against the predictions
+    schema, which admits no other keys); :func:`sgbench.files.check_replaceable`.
 
     Raises:
         InputError: ``OPTION PATH: exists and is not a predictions file ...``.
     """
-    try:
-        if not path.is_file():  # a FIFO would block the open
-            return
-        with path.open("rb") as handle:
-            head = handle.read(FIRST_LINE_BYTES)
-    except OSError:
-        return  # missing or unreadable: the writer's own rules speak
-    first = next((line for line in head.removeprefix(BOM).splitlines() if line.strip()), b"")
-    if not first:
-        return
-    try:
-        obj = loads_strict(first)
-    except ValueError:
-        obj = None
-    if obj is not None and not schema_problems(validator("predictions"), obj):
-        return
-    raise InputError(
-        f"{option} {shown_name(str(path))}: exists and is not a predictions file (its first line "
-        "is not a prediction line), so it is not replaced; choose another file or delete it"
+    check_replaceable(
+        path,
+        option,
+        "predictions",
+        lambda obj: not schema_problems(validator("predictions"), obj),
     )
 
 
