@@ -516,3 +516,30 @@ def test_no_proxy_is_read_in_the_forms_other_clients_read(
     monkeypatch.setenv("no_proxy", value)
     via = proxy_for(urllib.parse.urlsplit("http://127.0.0.1:8000/v1"))
     assert (via is None) == NO_PROXY_FORMS[value]
+
+
+def test_judge_refuses_responses_to_another_builds_prompts(
+    answering: LoopbackChatServer, folder: Path
+) -> None:
+    """Responses from a dataset built with other personas (the same ids) were judged against
+    this build's subgroups with exit 0."""
+    rebuilt_with_other_personas(folder)
+    run = [*command("run", url=answering.url), "--limit", "2", "--no-progress"]
+    for name, dataset in (("a2.jsonl", "ds2"), ("b2.jsonl", "ds")):
+        args = [*run, "--template", "open"]
+        args[args.index("ds")] = dataset
+        args[args.index("o.jsonl")] = name
+        assert CliRunner().invoke(main, args).exit_code == 0
+    judge = [*command("judge", url=answering.url), "--no-progress"]
+    judge[1:3] = ["a2.jsonl", "b2.jsonl"]
+    n_sent = len(answering.bodies)
+    result = CliRunner().invoke(main, judge)
+    assert_one_error_line(result, "a2.jsonl: sample", "answered another prompt than --dataset's")
+    assert len(answering.bodies) == n_sent
+    assert not (folder / "o.jsonl").exists()
+    judge[1:3] = ["b2.jsonl", "b2.jsonl"]
+    Path(folder / "c2.jsonl").write_bytes(
+        (folder / "b2.jsonl").read_bytes().replace(b'"m"', b'"c"')
+    )
+    judge[2] = "c2.jsonl"
+    assert CliRunner().invoke(main, judge).exit_code == 0  # responses to this build's prompts

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, TextIO
 
-from sgbench.errors import InputError, shown_name
+from sgbench.errors import InputError, bounded, shown_name
 from sgbench.files import same_file
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.judge.prompt import (
@@ -46,7 +46,13 @@ from sgbench.prompts import Message
 from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
 from sgbench.runner.progress import format_duration
 from sgbench.runner.run import Outcome, request_with_retries, run_pool
-from sgbench.runner.store import PROMPT_KEY, LineFormat, prepare_output, request_digest
+from sgbench.runner.store import (
+    PROMPT_KEY,
+    LineFormat,
+    first_other_prompt,
+    prepare_output,
+    request_digest,
+)
 from sgbench.scoring.predictions import PredictionsError
 
 Order = Literal["AB", "BA"]
@@ -85,6 +91,8 @@ class Responses:
     n_lines: int
     n_unanswered: int
     """Error lines and empty responses."""
+    prompts: Mapping[str, str] = field(default_factory=dict)
+    """Id → the ``prompt_sha256`` its line records (lines of ``sgbench run`` record one)."""
 
     def identity(self) -> dict[str, str | None]:
         """``{"model", "template"}``, recorded with every judgment."""
@@ -162,6 +170,7 @@ def read_responses(path: str | Path) -> Responses:
     """
     lines, problems, _ = read_lines(path)
     texts: dict[str, str] = {}
+    prompts: dict[str, str] = {}
     identity: tuple[str | None, str | None] | None = None
     unanswered = 0
     for number, obj in response_lines(lines, problems):
@@ -179,6 +188,8 @@ def read_responses(path: str | Path) -> Responses:
             unanswered += 1
             continue
         texts[sample_id] = response
+        if isinstance(obj.get(PROMPT_KEY), str):
+            prompts[sample_id] = obj[PROMPT_KEY]
     if problems:
         raise PredictionsError(str(path), problems)
     model, template = identity if identity is not None else (None, None)
@@ -189,6 +200,7 @@ def read_responses(path: str | Path) -> Responses:
         texts=texts,
         n_lines=len(lines),
         n_unanswered=unanswered,
+        prompts=prompts,
     )
 
 
@@ -365,6 +377,16 @@ def judge_files(
             f"{shown_name(str(a_path))}, {shown_name(str(b_path))}: no sample of split "
             f"{split!r} (config {config!r}) is answered in both files"
         )
+    for name, responses in ((a_path, a), (b_path, b)):
+        # Responses to another build's prompts (other personas or texts under the same ids)
+        # would be judged against this one's subgroups.
+        other = first_other_prompt(rows, responses.template, responses.prompts)
+        if other is not None:
+            raise InputError(
+                f"{shown_name(str(name))}: sample {bounded(other)!r} answered another prompt "
+                f"than --dataset's with template {responses.template!r} (a dataset built "
+                "otherwise); judge responses with the dataset they answered"
+            )
     in_split = {str(row["id"]) for row in rows}
     n_only_one = len((set(a.texts) ^ set(b.texts)) & in_split)
     run = {

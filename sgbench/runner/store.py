@@ -87,6 +87,29 @@ def request_digest(messages: Sequence[Mapping[str, object]]) -> str:
     return hashlib.sha256(replace_surrogates(text).encode("utf-8")).hexdigest()
 
 
+def first_other_prompt(
+    rows: Sequence[Mapping[str, Any]], template: str | None, digests: Mapping[str, str]
+) -> str | None:
+    """The first row's id whose recorded request digest (``digests``: id → :data:`PROMPT_KEY`
+    of a responses file) is not that of ``template``'s prompt for the row, or None.
+
+    Only a built-in template can be rendered again (a template file is recorded by name and
+    hash, not kept), so the lines of another one, and ids without a digest, are not judged.
+    """
+    from sgbench.prompts import TEMPLATES, render_prompt
+
+    known = TEMPLATES.get(template or "")
+    if known is None:
+        return None
+    for row in rows:
+        recorded = digests.get(str(row["id"]))
+        if recorded is None:
+            continue
+        if recorded != request_digest(render_prompt(known, row)["messages"]):
+            return str(row["id"])
+    return None
+
+
 def line_key(obj: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
     """The identity of a line: its ``keys`` fields joined by a tab (the id alone for
     :data:`RESPONSES`); None when one of them is missing or not a string."""
