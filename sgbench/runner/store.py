@@ -3,7 +3,8 @@
 JSON Lines, one object per line, appended as each request finishes and flushed at once, so an
 interruption loses at most the requests still in flight. A line is either a response::
 
-    {"id", "response", "model", "template", "params", "finish_reason", "usage", "attempts"}
+    {"id", "response", "model", "template", "params", "prompt_sha256", "finish_reason", "usage",
+     "attempts"}
 
 with, for a refusal, ``refusal`` (the model's refusal text or the finish reason) and an empty
 ``response``, and with ``--distribution``, ``distribution_mode``, ``distribution`` (and
@@ -17,7 +18,7 @@ reads it as missing) and the last error::
 Before a run, :func:`prepare_output` keeps the responses, drops error lines (their samples are
 tried again), duplicate ids and a line cut short by an interruption, so after any run the file
 has at most one line per id. Responses written with another model, template or sampling
-parameters are refused rather than mixed.
+parameters, or answering another prompt (``prompt_sha256``), are refused rather than mixed.
 
 Other commands that append one line per request (``sgbench judge``) describe their lines with a
 :class:`LineFormat` (which fields identify a line, which settings must match) and reuse
