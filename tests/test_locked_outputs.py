@@ -23,7 +23,8 @@ from sgbench.files import write_atomic
 from sgbench.locks import exclusive, lock_path
 
 BUSY = "busy.jsonl"
-THEIRS = '{"id": "x", "response": "a run still writing this"}\n'
+# An earlier import's line, so that import --out would replace it but for the lock.
+THEIRS = '{"id": "x", "response": "", "template": "paper-released", "custom_id": "x"}\n'
 
 WRITERS: dict[str, list[str]] = {
     "score --json": ["score", "p.jsonl", "--dataset", "ds", "--json", BUSY],

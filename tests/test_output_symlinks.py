@@ -65,12 +65,17 @@ WRITTEN_THROUGH: dict[str, list[str]] = {
 }
 
 
+EARLIER_IMPORT = '{"id": "x", "response": "", "template": "paper-released", "custom_id": "x"}\n'
+
+
 @pytest.mark.parametrize("case", sorted(WRITTEN_THROUGH))
 def test_a_symlink_to_a_file_is_written_through(case: str, workdir: Path) -> None:
     suffix = SUFFIX.get(case, ".json")
     (workdir / "keep").mkdir()
     target = workdir / "keep" / f"real{suffix}"
-    target.write_text("old", encoding="utf-8")
+    # import --out replaces only an earlier import (files.check_replaceable).
+    old = EARLIER_IMPORT if case == "import paper-outputs --out" else "old"
+    target.write_text(old, encoding="utf-8")
     link = workdir / f"out{suffix}"
     link.symlink_to(target)
     args = [link.name if arg == "OUT" else arg for arg in WRITTEN_THROUGH[case]]
@@ -78,7 +83,7 @@ def test_a_symlink_to_a_file_is_written_through(case: str, workdir: Path) -> Non
     assert result.exit_code == 0, result.output
     assert link.is_symlink()
     assert link.resolve() == target
-    assert target.read_bytes() != b"old"
+    assert target.read_text(encoding="utf-8") != old
     assert not [p.name for p in (workdir / "keep").iterdir() if p.name.startswith(".")]
 
 
