@@ -311,6 +311,23 @@ def _still_named(handle: TextIO, out: str | Path) -> bool:
         return False
 
 
+def _stopping_on_fatal(
+    work: Callable[[T, Callable[[float], object], threading.Event], dict[str, Any] | None],
+    task: T,
+    wait: Callable[[float], object],
+    stop: threading.Event,
+) -> dict[str, Any] | None:
+    """``work(task, wait, stop)``, setting ``stop`` on a fatal status before raising it: the
+    writer may not run before the free worker takes the next task, which a redirect (or a 401)
+    would refuse again, so no further request is sent once one was fatal."""
+    try:
+        return work(task, wait, stop)
+    except RequestFailed as exc:
+        if exc.fatal:
+            stop.set()
+        raise
+
+
 def run_pool(
     tasks: Sequence[T],
     work: Callable[[T, Callable[[float], object], threading.Event], dict[str, Any] | None],
@@ -351,7 +368,7 @@ def run_pool(
     futures: list[Future[dict[str, Any] | None]] = []
     try:
         with Path(out).open("a", encoding="utf-8") as handle:
-            futures = [pool.submit(work, task, wait, stop) for task in tasks]
+            futures = [pool.submit(_stopping_on_fatal, work, task, wait, stop) for task in tasks]
             for future in _as_completed(futures):
                 try:
                     record = future.result()
