@@ -127,6 +127,70 @@ def not_local(ref: str | Path, what: str) -> str:
     return f"{ref}: no such {what}{hint}"
 
 
+NO_NULLS: Final = (
+    "id",
+    "question_id",
+    "section",
+    "options",
+    "scale_type",
+    "subgroup_id",
+    "subgroup",
+    "stratum",
+    "counts",
+    "distribution",
+    "answer",
+    "modal_answers",
+)
+"""Columns that hold no null anywhere, inside their lists and structs too, except the fields of
+``subgroup`` (null where the stratum does not use the attribute). A null there has no meaning:
+numpy would read it as an arbitrary code or share, or as a group of its own."""
+
+
+def column_problem(name: str, actual: pa.DataType, declared: pa.DataType) -> str | None:
+    """How a split's column type differs from the declared one (None when it does not).
+
+    Struct fields the declaration lacks, or a declared struct field the file lacks, are not
+    differences (a build may carry extra attributes; ``options.off_scale`` is newer than some
+    builds); every field both have must have the declared type, lists stay lists.
+    """
+    import pyarrow as pa
+
+    def differs(have: pa.DataType, want: pa.DataType) -> bool:
+        if pa.types.is_struct(want):
+            if not pa.types.is_struct(have):
+                return True
+            common = [f.name for f in want if have.get_field_index(f.name) >= 0]
+            return any(differs(have.field(n).type, want.field(n).type) for n in common)
+        if pa.types.is_list(want):
+            return not pa.types.is_list(have) or differs(have.value_type, want.value_type)
+        return not have.equals(want)
+
+    if differs(actual, declared):
+        return f"column {name!r} is {actual}, expected {declared}"
+    return None
+
+
+def null_column(table: pa.Table) -> str | None:
+    """The first column of :data:`NO_NULLS` in ``table`` holding a null (None when none does)."""
+    import pyarrow as pa
+
+    def has_null(array: pa.Array, fields_nullable: bool = False) -> bool:
+        if array.null_count:
+            return True
+        if pa.types.is_list(array.type):
+            return has_null(array.flatten())
+        if pa.types.is_struct(array.type) and not fields_nullable:
+            return any(has_null(array.field(i)) for i in range(array.type.num_fields))
+        return False
+
+    for name in NO_NULLS:
+        if name in table.column_names:
+            column = table.column(name).combine_chunks()
+            if has_null(column, fields_nullable=name == "subgroup"):
+                return name
+    return None
+
+
 def split_file(config: str, split: str) -> str:
     """Relative path of one split's (single) parquet shard inside a dataset folder."""
     return f"data/{config}/{split}-00000-of-00001.parquet"
@@ -428,22 +492,41 @@ class BuiltDataset:
         self.file_hash(config, split)
         path = self.path(config, split)
         try:
-            present = set(pq.read_schema(path).names)
+            schema = pq.read_schema(path)
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             raise InputError(f"{path}: not a readable parquet file ({_first_line(exc)})") from None
         # A file whose hashes were edited to match may still lack a column: say which, in one
         # line, rather than pyarrow's multi-line schema dump.
         wanted = load_schema("sample")["required"] if columns is None else list(columns)
         # A leaf path (``options.list.element.code``) is there when its top-level column is.
-        absent = [name.split(".")[0] for name in wanted if name.split(".")[0] not in present]
+        absent = [name.split(".")[0] for name in wanted if name.split(".")[0] not in schema.names]
         if absent:
             raise InputError(f"{path}: no column {absent[0]!r}; not an sgbench split")
+        # A file rewritten with its hash (a re-hashed manifest) passes the checks above; the
+        # columns read must still have one name each, the declared types and no null, or
+        # numpy reads them as something else (an int id, a NaN code, a null group).
+        declared = sample_schema(self.manifest.attributes)
+        for name in dict.fromkeys(column.split(".")[0] for column in wanted):
+            if schema.names.count(name) > 1:
+                raise InputError(f"{path}: column {name!r} appears twice; not an sgbench split")
+            if name in declared.names:
+                problem = column_problem(name, schema.field(name).type, declared.field(name).type)
+                if problem:
+                    raise InputError(f"{path}: {problem}; not an sgbench split")
         try:
             if columns is not None and any("." in column for column in columns):
-                return pq.ParquetFile(path).read(columns=list(columns))
-            return pq.read_table(path, columns=None if columns is None else list(columns))
+                table = pq.ParquetFile(path).read(columns=list(columns))
+            else:
+                table = pq.read_table(path, columns=None if columns is None else list(columns))
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             raise InputError(f"{path}: not a readable parquet file ({_first_line(exc)})") from None
+        nulls = null_column(table)
+        if nulls is not None:
+            raise InputError(
+                f"{path}: column {nulls!r} holds a null value; not an sgbench split "
+                "(rebuild the dataset)"
+            )
+        return table
 
     def ids(self, config: str) -> dict[str, pa.ChunkedArray]:
         """Split → its sample ids in row order, for every split of ``config`` (only the ``id``

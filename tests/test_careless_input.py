@@ -512,6 +512,33 @@ def duplicate_id(table: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=table.schema)
 
 
+def first_row(change: Callable[[dict[str, Any]], None]) -> Callable[[pa.Table], pa.Table]:
+    """A table change editing the first row's values in place, the schema kept."""
+
+    def changed(table: pa.Table) -> pa.Table:
+        rows = table.to_pylist()
+        change(rows[0])
+        return pa.Table.from_pylist(rows, schema=table.schema)
+
+    return changed
+
+
+def set_first_option_code(row: dict[str, Any]) -> None:
+    row["options"][0]["code"] = None  # numpy read it as an arbitrary code and scored it
+
+
+def ids_as_integers(table: pa.Table) -> pa.Table:
+    return table.set_column(0, "id", pa.array(range(table.num_rows)))
+
+
+def distribution_twice(table: pa.Table) -> pa.Table:
+    return pa.Table.from_arrays(
+        [*table.columns, table.column("distribution")],
+        names=[*table.column_names, "distribution"],
+        metadata=table.schema.metadata,
+    )
+
+
 DATASET_CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "manifest is a list": (
         lambda d: (d / "manifest.json").write_text("[]", encoding="utf-8"),
@@ -537,6 +564,45 @@ DATASET_CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
         lambda d: rewrite_split(d, nan_distribution),
         "bad distribution (not finite shares summing to 1)",
         "bad distribution (not finite shares summing to 1)",
+    ),
+    # Re-hashed files whose columns keep their names but lose their meaning (sgbench.dataset:
+    # BuiltDataset.table; the row rules are sgbench.scoring.data.item_arrays).
+    "a null question_id": (
+        lambda d: rewrite_split(d, first_row(lambda row: row.update(question_id=None))),
+        "column 'question_id' holds a null value",
+        "column 'question_id' holds a null value",
+    ),
+    "a null option code": (
+        lambda d: rewrite_split(d, first_row(set_first_option_code)),
+        "column 'options' holds a null value",
+        "column 'options' holds a null value",
+    ),
+    "a null subgroup": (
+        lambda d: rewrite_split(d, first_row(lambda row: row.update(subgroup=None))),
+        "column 'subgroup' holds a null value",
+        "column 'subgroup' holds a null value",
+    ),
+    "ids as integers": (
+        lambda d: rewrite_split(d, ids_as_integers),
+        "column 'id' is int64, expected string",
+        "field 'id' is int64",
+    ),
+    "a column twice": (
+        lambda d: rewrite_split(d, distribution_twice),
+        "column 'distribution' appears twice",
+        "Arrow schema differs from the declared sample features",
+    ),
+    "an id naming another question": (
+        lambda d: rewrite_split(d, first_row(lambda row: row.update(question_id="Q999"))),
+        "id is not <question_id>/<subgroup_id>",
+        "id is not <question_id>/<subgroup_id>",
+    ),
+    "a negative count": (
+        lambda d: rewrite_split(
+            d, first_row(lambda row: row.update(counts=[-1, *row["counts"][1:]]))
+        ),
+        "a negative count",
+        "a negative count",
     ),
 }
 """Case -> (spoil the dataset, what score and baseline say, what validate lists)."""

@@ -133,13 +133,24 @@ def test_baseline_seed_is_refused_for_a_rule_that_draws_nothing(workdir: Path) -
     assert seeded.exit_code == 0, seeded.output
 
 
+MODEL_OUTPUTS: dict[str, tuple[list[str], str]] = {
+    "import": ([*IMPORT, "--out", "o.jsonl"], "o.jsonl"),
+    "score": ([*SCORE, "--plot", "c.svg"], "c.svg"),
+}
+"""Command -> (its arguments with an output, the output) for each --model not sent anywhere."""
+
+
+@pytest.mark.parametrize("command", sorted(MODEL_OUTPUTS))
 @pytest.mark.parametrize("model", [" ", " m", "m ", "m\u202e"])
-def test_import_refuses_a_model_name_a_reader_cannot_tell(model: str, workdir: Path) -> None:
-    # The name is recorded in every line and shown on the leaderboard: the rule of run's and
-    # judge's --model (sgbench.cli.options.model_name).
-    result = CliRunner().invoke(main, [*IMPORT, "--out", "o.jsonl", "--model", model])
+def test_a_model_name_a_reader_cannot_tell_is_refused(
+    command: str, model: str, workdir: Path
+) -> None:
+    # The name is recorded in every imported line and shown on the leaderboard, or drawn in
+    # score's chart title: the rule of run's and judge's --model (sgbench.cli.options.model_name).
+    args, output = MODEL_OUTPUTS[command]
+    result = CliRunner().invoke(main, [*args, "--model", model])
     assert_one_error_line(result, "Invalid value for '--model'")
-    assert not (workdir / "o.jsonl").exists()
+    assert not (workdir / output).exists()
 
 
 def test_an_empty_dataset_path_is_refused_not_read_as_the_working_folder() -> None:

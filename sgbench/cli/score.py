@@ -13,6 +13,7 @@ from sgbench.cli.options import (
     config_option,
     dataset_option,
     json_report_option,
+    model_name,
     refuse_unused_resampling,
     resampling_options,
     split_option,
@@ -56,6 +57,7 @@ from sgbench.files import check_outputs_apart
     "model",
     default=None,
     metavar="NAME",
+    callback=model_name,
     help="The model's name, for the --plot chart's title (with the predictions file's name); "
     "only with --plot.",
 )

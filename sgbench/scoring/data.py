@@ -241,9 +241,11 @@ def item_arrays(
     Raises:
         InputError: a row breaks the dataset's invariants (fewer than two options, duplicate
             codes, per-option lists of another length, a distribution not summing to 1, a modal
-            answer that is not an option, an unknown scale type); the message names the first.
+            answer that is not an option, an unknown scale type, an id other than
+            ``<question_id>/<subgroup_id>``, a negative count); the message names the first.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     n = table.num_rows
     ids = table.column("id")
@@ -280,8 +282,19 @@ def item_arrays(
     unknown = ~np.isin(scale, SCALE_TYPES)
     if unknown.any():
         raise _row_error(where, ids, unknown, f"scale_type not one of {SCALE_TYPES}")
+    # The id is how a prediction finds its sample, and question_id/subgroup_id how it is grouped:
+    # a row whose id names another question or subgroup would score one against the other.
+    joined = pc.binary_join_element_wise(
+        table.column("question_id"), table.column("subgroup_id"), "/"
+    )
+    mismatched = ~np.asarray(pc.equal(ids, joined).to_numpy(zero_copy_only=False), dtype=bool)
+    if mismatched.any():
+        raise _row_error(where, ids, mismatched, "id is not <question_id>/<subgroup_id>")
 
     if answers:
+        negative = (_padded(flat["counts"], k, width, np.int64) < 0).any(axis=1)
+        if negative.any():
+            raise _row_error(where, ids, negative, "a negative count")
         target, modal = _answers(table, flat["distribution"], codes, valid, where)
     else:
         target = np.broadcast_to(np.zeros((1, 1)), (n, width))
