@@ -141,9 +141,13 @@ NO_NULLS: Final = (
     "answer",
     "modal_answers",
 )
-"""Columns that hold no null anywhere, inside their lists and structs too, except the fields of
-``subgroup`` (null where the stratum does not use the attribute). A null there has no meaning:
-numpy would read it as an arbitrary code or share, or as a group of its own."""
+"""Columns that hold no null anywhere, inside their lists and structs too, except the
+:data:`NULLABLE_FIELDS`. A null there has no meaning: numpy would read it as an arbitrary code
+or share, or as a group of its own."""
+
+NULLABLE_FIELDS: Final = {"subgroup": None, "options": ("off_scale",)}
+"""Struct fields that may be null (None: every field): an attribute the subgroup's stratum does
+not use, and ``off_scale`` (read as False: a dataset built before the flag)."""
 
 
 def column_problem(name: str, actual: pa.DataType, declared: pa.DataType) -> str | None:
@@ -174,21 +178,28 @@ def null_column(table: pa.Table) -> str | None:
     """The first column of :data:`NO_NULLS` in ``table`` holding a null (None when none does)."""
     import pyarrow as pa
 
-    def has_null(array: pa.Array, fields_nullable: bool = False) -> bool:
+    def has_null(array: pa.Array, nullable: tuple[str, ...] | None = ()) -> bool:
         if array.null_count:
             return True
         if pa.types.is_list(array.type):
-            return has_null(array.flatten())
-        if pa.types.is_struct(array.type) and not fields_nullable:
-            return any(has_null(array.field(i)) for i in range(array.type.num_fields))
+            return has_null(array.flatten(), nullable)
+        if pa.types.is_struct(array.type) and nullable is not None:
+            return any(
+                has_null(array.field(i))
+                for i, field in enumerate(array.type)
+                if field.name not in nullable
+            )
         return False
 
-    for name in NO_NULLS:
-        if name in table.column_names:
-            column = table.column(name).combine_chunks()
-            if has_null(column, fields_nullable=name == "subgroup"):
-                return name
-    return None
+    present = [name for name in NO_NULLS if name in table.column_names]
+    return next(
+        (
+            name
+            for name in present
+            if has_null(table.column(name).combine_chunks(), NULLABLE_FIELDS.get(name, ()))
+        ),
+        None,
+    )
 
 
 def split_file(config: str, split: str) -> str:

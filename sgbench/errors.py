@@ -59,6 +59,17 @@ def one_line(text: object) -> str:
     return _CONTROL.sub(" ", _BIDI.sub("", replace_surrogates(str(text)))).strip()
 
 
+def model_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a model (None when it can). A model name is recorded in every
+    line and shown on the leaderboard and in chart titles, so it must read as it is: not blank,
+    not padded with spaces, nothing that does not print (a control or a format character such
+    as a bidirectional control). The one rule for every model name, given (``--model``) or
+    taken from a file's name."""
+    if not name.strip() or not name.isprintable() or name != name.strip():
+        return "a model name is not blank, has no surrounding space and only printable characters"
+    return None
+
+
 class SgbenchError(Exception):
     """Base class of every error sgbench raises on purpose."""
 

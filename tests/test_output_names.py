@@ -153,6 +153,22 @@ def test_a_model_name_a_reader_cannot_tell_is_refused(
     assert not (workdir / output).exists()
 
 
+@pytest.mark.parametrize("stem", [" ", " m", "m ", "m\u202e", "\u200b"])
+def test_import_refuses_a_model_name_taken_from_a_source_name_a_reader_cannot_tell(
+    stem: str, workdir: Path
+) -> None:
+    # Without --model the SOURCE's stem is the name recorded: the same rule as a given one
+    # (sgbench.errors.model_name_problem), checked before anything is read.
+    source = workdir / f"{stem}.jsonl"
+    source.write_text("", encoding="utf-8")
+    args = ["import", "paper-outputs", str(source), "--dataset", "ds", "--out", "o.jsonl"]
+    result = CliRunner().invoke(main, args)
+    assert_one_error_line(result, "taken from SOURCE's file name; give --model")
+    assert not (workdir / "o.jsonl").exists()
+    named = CliRunner().invoke(main, [*args, "--model", "m"])
+    assert "give --model" not in named.stderr  # the name given is the one checked
+
+
 def test_an_empty_dataset_path_is_refused_not_read_as_the_working_folder() -> None:
     # The CLI refuses every empty argument first (sgbench.cli.errors); the library says so too.
     from sgbench.dataset import open_dataset

@@ -191,20 +191,16 @@ def base_url_option(help_text: str) -> Callable[[F], F]:
 
 
 def model_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """A model name as sent and recorded: not blank, not padded with spaces and without a
-    format character such as a bidirectional control (it would be recorded other than it reads,
-    or name no model the server knows). Control characters are refused for every argument
-    (:mod:`sgbench.cli.errors`). The callback of every option naming a model; None (an
-    optional name not given) passes."""
+    """A model name as sent and recorded (:func:`sgbench.errors.model_name_problem`: it would
+    be recorded other than it reads, or name no model the server knows). The callback of every
+    option naming a model; None (an optional name not given) passes."""
+    from sgbench.errors import model_name_problem
+
     if value is None:
         return None
-    if not value.strip() or not value.isprintable() or value != value.strip():
-        raise click.BadParameter(
-            f"{value!r}: a model name is not blank, has no surrounding space and only "
-            "printable characters",
-            ctx,
-            param,
-        )
+    problem = model_name_problem(value)
+    if problem:
+        raise click.BadParameter(f"{value!r}: {problem}", ctx, param)
     return value
 
 

@@ -38,7 +38,7 @@ from sgbench.dataset import (
     resolve_dataset,
     split_file,
 )
-from sgbench.errors import InputError, bounded, one_line
+from sgbench.errors import InputError, bounded, model_name_problem, one_line
 from sgbench.files import check_replaceable, write_atomic
 from sgbench.paper.ids import (
     PART_SEPARATOR,
@@ -396,16 +396,23 @@ def import_paper_outputs(
     code 3).
 
     Raises:
-        InputError: SOURCE or the dataset cannot be read, ``out`` exists and is not an earlier
-            import (:func:`~sgbench.files.check_replaceable`), or an output cannot be written.
+        InputError: the model name breaks :func:`~sgbench.errors.model_name_problem`, SOURCE
+            or the dataset cannot be read, ``out`` exists and is not an earlier import
+            (:func:`~sgbench.files.check_replaceable`), or an output cannot be written.
     """
+    name = model or hub_config or Path(source.removeprefix(HUB_PREFIX)).stem
+    problem = model_name_problem(name)
+    if problem:
+        # A name taken from SOURCE's file name (or --hub-config) is recorded like a given one.
+        taken = "--hub-config" if hub_config else "SOURCE's file name"
+        origin = "" if model else f" (taken from {taken}; give --model)"
+        raise InputError(f"model name {name!r}{origin}: {problem}")
     # A responses file of `sgbench run` (hours of requests), a judgments file or notes named
     # as --out by mistake would be lost: only an earlier import is replaced.
     check_replaceable(out, "--out", "paper-outputs import", _imported_line)
     # The local dataset first: a missing one should fail before any download.
     index = build_index(dataset_dir, config)
     frame = read_source(source, hub_config=hub_config, hub_split=hub_split, loader=loader)
-    name = model or hub_config or Path(source.removeprefix(HUB_PREFIX)).stem
     result = match_outputs(frame, index, name)
     write_atomic(out, result.to_jsonl(), what="responses")
     if report is not None:

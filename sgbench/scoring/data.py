@@ -292,7 +292,9 @@ def item_arrays(
         raise _row_error(where, ids, mismatched, "id is not <question_id>/<subgroup_id>")
 
     if answers:
-        negative = (_padded(flat["counts"], k, width, np.int64) < 0).any(axis=1)
+        negative: BoolArray = np.asarray(
+            (_padded(flat["counts"], k, width, np.int64) < 0).any(axis=1), dtype=bool
+        )
         if negative.any():
             raise _row_error(where, ids, negative, "a negative count")
         target, modal = _answers(table, flat["distribution"], codes, valid, where)
