@@ -114,6 +114,26 @@ def test_pure_score_names_the_types_it_takes(built_default: Path) -> None:
             score(*args)  # type: ignore[arg-type]
 
 
+def test_score_refuses_predictions_read_for_other_samples(
+    built_default: Path, workdir: Path
+) -> None:
+    # The arrays are aligned by row: test_id's shorter split raised an IndexError deep inside,
+    # and a split as long would have scored each answer against another sample.
+    from sgbench.scoring import score
+    from sgbench.scoring.data import load_scoring_data
+    from sgbench.scoring.predictions import read_predictions
+
+    held_out = load_scoring_data(built_default, "default", "test_ood")
+    predictions = read_predictions(workdir / "p.jsonl", held_out)
+    for config, split in (("default", "test_id"), ("paper", "train")):
+        other = load_scoring_data(built_default, config, split)
+        with pytest.raises(InputError, match=f"split {split!r} holds; read them with"):
+            score(other, predictions, n_boot=0, n_permutations=0)
+    # The same samples read again (another ScoringData object) are the same samples.
+    again = load_scoring_data(built_default, "paper", "test_ood")
+    assert score(again, predictions, n_boot=0, n_permutations=0).n_scored > 0
+
+
 def test_score_predictions_without_a_split_scores_the_held_out_one(
     built_default: Path, workdir: Path
 ) -> None:

@@ -113,6 +113,9 @@ class Predictions:
     """Samples of the scored split with no prediction, in dataset order."""
     sha256: str
     """Hex sha256 of the file's bytes."""
+    sample_ids: tuple[str, ...]
+    """The ids of the split read against, in the row order :attr:`arrays` follows (what
+    :func:`~sgbench.scoring.report.score` checks the data it is given against)."""
 
     @property
     def n_missing(self) -> int:
@@ -597,4 +600,5 @@ def _finish(
         n_skipped_other_splits=records.skipped,
         missing_ids=missing,
         sha256=sha256,
+        sample_ids=items.ids,
     )

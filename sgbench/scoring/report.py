@@ -338,7 +338,8 @@ def score(
     leaderboard scores every entry on one loaded split).
 
     Raises:
-        InputError: bad ``n_boot``, ``seed``, ``n_permutations`` or ``resample``.
+        InputError: ``predictions`` were read against other samples than ``data``'s, or bad
+            ``n_boot``, ``seed``, ``n_permutations`` or ``resample``.
     """
     if not isinstance(data, ScoringData) or not isinstance(predictions, Predictions):
         # A notebook user may pass a path or a table: say what is wanted, not an AttributeError.
@@ -346,6 +347,13 @@ def score(
             "score(data, predictions) takes a ScoringData (load_scoring_data) and Predictions "
             f"(read_predictions), got {type(data).__name__} and {type(predictions).__name__}; "
             "score_predictions reads both from paths"
+        )
+    if predictions.sample_ids is not data.items.ids and predictions.sample_ids != data.items.ids:
+        # Prediction arrays are aligned by row: on another split they would index past its end,
+        # or, as long, score each answer against another sample.
+        raise InputError(
+            f"the predictions were read for other samples than config {data.config!r}, split "
+            f"{data.split!r} holds; read them with read_predictions(path, data) for this data"
         )
     check_settings(n_boot, seed, n_permutations, resample)
     items, arrays = data.items, predictions.arrays
