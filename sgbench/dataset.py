@@ -153,9 +153,9 @@ not use, and ``off_scale`` (read as False: a dataset built before the flag)."""
 def column_problem(name: str, actual: pa.DataType, declared: pa.DataType) -> str | None:
     """How a split's column type differs from the declared one (None when it does not).
 
-    Struct fields the declaration lacks, or a declared struct field the file lacks, are not
-    differences (a build may carry extra attributes; ``options.off_scale`` is newer than some
-    builds); every field both have must have the declared type, lists stay lists.
+    Lists stay lists, structs have the declared fields with their types (``subgroup`` one per
+    attribute of the manifest, no more, no fewer), and only ``options.off_scale`` may be absent
+    (it is newer than some builds; read as False).
     """
     import pyarrow as pa
 
@@ -163,8 +163,11 @@ def column_problem(name: str, actual: pa.DataType, declared: pa.DataType) -> str
         if pa.types.is_struct(want):
             if not pa.types.is_struct(have):
                 return True
-            common = [f.name for f in want if have.get_field_index(f.name) >= 0]
-            return any(differs(have.field(n).type, want.field(n).type) for n in common)
+            names = {f.name for f in have}
+            declared = {f.name for f in want}
+            if names - declared or declared - names - {"off_scale"}:
+                return True
+            return any(differs(have.field(n).type, want.field(n).type) for n in names)
         if pa.types.is_list(want):
             return not pa.types.is_list(have) or differs(have.value_type, want.value_type)
         return not have.equals(want)

@@ -539,6 +539,14 @@ def distribution_twice(table: pa.Table) -> pa.Table:
     )
 
 
+def subgroup_with_another_attribute(table: pa.Table) -> pa.Table:
+    subgroup = table.column("subgroup").combine_chunks()
+    names = [field.name for field in subgroup.type]
+    extra = pa.array(["x"] * table.num_rows)
+    wider = pa.StructArray.from_arrays([*subgroup.flatten(), extra], names=[*names, "zz"])
+    return table.set_column(table.schema.get_field_index("subgroup"), "subgroup", wider)
+
+
 DATASET_CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "manifest is a list": (
         lambda d: (d / "manifest.json").write_text("[]", encoding="utf-8"),
@@ -596,6 +604,11 @@ DATASET_CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
         lambda d: rewrite_split(d, first_row(lambda row: row.update(question_id="Q999"))),
         "id is not <question_id>/<subgroup_id>",
         "id is not <question_id>/<subgroup_id>",
+    ),
+    "a subgroup with an attribute the manifest lacks": (
+        lambda d: rewrite_split(d, subgroup_with_another_attribute),
+        "column 'subgroup' is struct<",
+        "field 'subgroup' is struct<",
     ),
     "a negative count": (
         lambda d: rewrite_split(
