@@ -341,6 +341,9 @@ def test_missing_local_file_is_not_sent_to_the_hub(tmp_path: Path) -> None:
         # A repeated column: pandas renamed the second ("custom_id.1") and took the first.
         ("custom_id,custom_id,response\nQ1_sex_Male,x,1\n", "column custom_id appears twice"),
         ("\ufeffcustom_id,response,Response\nQ1_sex_Male,1,2\n", "column Response appears twice"),
+        # A first row longer than the header: pandas made custom_id the index and read every
+        # id from the response column.
+        ("custom_id,response\nQ1_sex_Male,Answer: 1,\n", "more fields than the header's 2"),
         ("parquet:custom_id,response,custom_id", "column custom_id appears twice"),
         ('{"custom_id": "Q1_sex_Male", "response": "1", "response": "2"}\n', "'response' twice"),
     ],

@@ -8,6 +8,7 @@ with ``datasets`` (online). Nothing else reaches the network: a missing local fi
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -54,7 +55,17 @@ def _read_local(path: Path) -> pd.DataFrame:
             # pandas renames a repeated column ("custom_id.1"), so the header is checked raw.
             header = pd.read_csv(path, header=None, nrows=1, **strings)
             check_distinct_header([str(name) for name in header.iloc[0]], f"{path}: line 1")
-            frame: pd.DataFrame = pd.read_csv(path, **strings)
+            # A row with more fields than the header made pandas take the first column as the
+            # index, so every id was read from the response column: refuse a ragged file.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                try:
+                    frame: pd.DataFrame = pd.read_csv(path, index_col=False, **strings)
+                except pd.errors.ParserWarning:
+                    raise InputError(
+                        f"{path}: a row has more fields than the header's {header.shape[1]}; "
+                        "is a comma inside a response not quoted?"
+                    ) from None
             return frame
         if suffix == ".parquet":
             import pyarrow.parquet as pq
