@@ -194,12 +194,14 @@ def null_column(table: pa.Table) -> str | None:
             )
         return False
 
+    # Chunk by chunk: flattening a list or taking a struct field is a view, so nothing is copied.
     present = [name for name in NO_NULLS if name in table.column_names]
     return next(
         (
             name
             for name in present
-            if has_null(table.column(name).combine_chunks(), NULLABLE_FIELDS.get(name, ()))
+            for chunk in table.column(name).chunks
+            if has_null(chunk, NULLABLE_FIELDS.get(name, ()))
         ),
         None,
     )
