@@ -40,6 +40,10 @@ FloatArray = npt.NDArray[np.float64]
 DISTRIBUTION_TOLERANCE: Final = 1e-6
 """How far from 1 a distribution's sum may be (dataset rows and predicted distributions)."""
 
+EARLIER_WAVE_SUFFIX: Final = "@w[0-9]+$"
+"""What ends the id of an earlier wave's sample (the builder's ``id_suffix``)."""
+ID_FORM: Final = "<question_id>/<subgroup_id> (then @w<wave> for an earlier wave)"
+
 META_COLUMNS: Final = ("id", "question_id", "section", "scale_type", "subgroup_id", "stratum")
 OPTION_CODE: Final = "options.list.element.code"
 OPTION_OFF_SCALE: Final = "options.list.element.off_scale"
@@ -242,7 +246,7 @@ def item_arrays(
         InputError: a row breaks the dataset's invariants (fewer than two options, duplicate
             codes, per-option lists of another length, a distribution not summing to 1, a modal
             answer that is not an option, an unknown scale type, an id other than
-            ``<question_id>/<subgroup_id>``, a negative count); the message names the first.
+            :data:`ID_FORM`, a negative count); the message names the first.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -283,13 +287,15 @@ def item_arrays(
     if unknown.any():
         raise _row_error(where, ids, unknown, f"scale_type not one of {SCALE_TYPES}")
     # The id is how a prediction finds its sample, and question_id/subgroup_id how it is grouped:
-    # a row whose id names another question or subgroup would score one against the other.
+    # a row whose id names another question or subgroup would score one against the other. An
+    # earlier wave's sample (temporal's train) ends in @w<wave>.
     joined = pc.binary_join_element_wise(
         table.column("question_id"), table.column("subgroup_id"), "/"
     )
-    mismatched = ~np.asarray(pc.equal(ids, joined).to_numpy(zero_copy_only=False), dtype=bool)
+    stem = pc.replace_substring_regex(ids, pattern=EARLIER_WAVE_SUFFIX, replacement="")
+    mismatched = ~np.asarray(pc.equal(stem, joined).to_numpy(zero_copy_only=False), dtype=bool)
     if mismatched.any():
-        raise _row_error(where, ids, mismatched, "id is not <question_id>/<subgroup_id>")
+        raise _row_error(where, ids, mismatched, f"id is not {ID_FORM}")
 
     if answers:
         negative: BoolArray = np.asarray(
