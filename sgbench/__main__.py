@@ -58,7 +58,14 @@ def run() -> None:
                 file=sys.stderr,
             )
         raise SystemExit(2) from None
-    main()
+    try:
+        main()
+    finally:
+        # The command has ended: its outputs are complete or cleaned up. A signal now lands in
+        # the interpreter's shutdown, where Python has put back the default action (death by
+        # the signal: exit 143 or 129 after a complete build); ignored, it changes nothing.
+        for number in STOPPING_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

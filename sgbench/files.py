@@ -544,10 +544,14 @@ def check_outputs_apart(inputs: Named, outputs: Named) -> None:
     skipped. An output may not be
     an input (compared after resolving symlinks, and by inode for hard links), lie inside an
     input folder (a dataset folder it reads), or be a folder holding an input (replacing it would
-    delete the input); two outputs may not be the same path either.
+    delete the input); two outputs may not be the same path either. Standard output and standard
+    error, when redirected to a file, may not be an input or an output nor lie inside one
+    (:func:`_check_streams_apart`), so a command with nothing to write but its standard streams
+    calls this with no outputs.
 
     Raises:
         InputError: ``OUTPUT: NAME would overwrite the input INPUT (NAME2); choose another path``.
+        StreamClash: ``standard output is INPUT (NAME), which this command reads; ...``.
     """
     resolved_in = [
         (name, Path(path), resolve_path(path))
@@ -555,6 +559,7 @@ def check_outputs_apart(inputs: Named, outputs: Named) -> None:
         if path is not None and str(path) != "-"
     ]
     seen: dict[Path, str] = {}
+    named = [(name, given, real, "reads") for name, given, real in resolved_in]
     for out_name, out_path in outputs:
         if out_path is None or str(out_path) == "-":
             continue
@@ -569,3 +574,72 @@ def check_outputs_apart(inputs: Named, outputs: Named) -> None:
         if out in seen:
             raise InputError(f"{out_path}: {out_name} is also {seen[out]}; choose another path")
         seen[out] = out_name
+        named.append((out_name, Path(out_path), out, "writes"))
+    _check_streams_apart(named)
+
+
+class StreamClash(InputError):
+    """A standard stream redirected onto a file a command reads or writes.
+
+    ``stderr_too`` says that standard error is such a file as well: the ``Error:`` line itself
+    would be written into it, so the command line drops it (exit code 2 alone).
+    """
+
+    def __init__(self, message: str, stderr_too: bool) -> None:
+        super().__init__(message)
+        self.stderr_too = stderr_too
+
+
+_STREAMS: Final = ((1, "standard output"), (2, "standard error"))
+
+
+def _stream_file(fd: int) -> tuple[os.stat_result, Path | None] | None:
+    """The status and, where the system tells it, the real path of descriptor ``fd`` when it is a
+    regular file (a redirection ``> FILE``); None for a terminal, a pipe or the null device."""
+    try:
+        status = os.fstat(fd)
+    except OSError:  # closed
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    try:  # Linux names an open file's path here; elsewhere only the inode is compared
+        where = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return status, None
+    if not where.startswith("/") or status.st_nlink == 0:  # a deleted file has no path
+        return status, None
+    return status, Path(where)
+
+
+def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
+    """Refuse a standard stream that is one of the ``named`` files or lies inside a named folder.
+
+    ``sgbench parse R >> R`` appended predictions to the responses it read, ``prompts >>
+    DS/manifest.json`` broke the dataset, ``run --out r 2>> r`` mixed progress lines into the
+    responses, ``leaderboard SUBS 2> SUBS/a/predictions.jsonl`` wrote into a submission: each with
+    exit code 0. A stream is compared by inode (a hard link, the file itself) and by the path the
+    system reports for it.
+    """
+    clashes: list[tuple[int, str]] = []
+    for fd, stream in _STREAMS:
+        found = _stream_file(fd)
+        if found is None:
+            continue
+        status, where = found
+        for name, given, real, verb in named:
+            try:
+                same = os.path.samestat(status, os.stat(real))
+            except OSError:
+                same = False
+            if same or (where is not None and real in where.parents):
+                how = "is" if same else "lies inside"
+                clashes.append(
+                    (
+                        fd,
+                        f"{stream} {how} {given} ({name}), which this command {verb}; "
+                        "redirect it to another file",
+                    )
+                )
+                break
+    if clashes:
+        raise StreamClash(clashes[0][1], stderr_too=any(fd == 2 for fd, _ in clashes))

@@ -102,9 +102,16 @@ def _check_delivered() -> None:
 def _drop_stdout() -> None:
     """Point stdout at the null device, so the interpreter's flush at exit does not fail on
     the same write again (a second message after the one ``Error:`` line)."""
+    _drop_stream(1)
+
+
+def _drop_stream(fd: int) -> None:
+    """Point standard output (1) or standard error (2) at the null device."""
+    stream = sys.stdout if fd == 1 else sys.stderr
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, sys.stdout.fileno())
+        stream.flush()
+        os.dup2(devnull, stream.fileno())
     except (OSError, ValueError):  # no real descriptor (a test runner's buffer)
         pass
     finally:
@@ -133,7 +140,14 @@ def _argument_problem(arg: str) -> str | None:
 
 
 def _check_environment() -> None:
-    """Refuse a working folder that no longer exists and a closed standard output."""
+    """Refuse a working folder that no longer exists, a closed standard output, and a umask
+    that takes permissions from the owner.
+
+    Under ``umask 777`` every folder a command makes (a staging folder, matplotlib's temporary
+    cache) is made without the owner's permissions, so a user other than root is locked out of
+    it: commands failed naming the output or TMPDIR as unwritable, and score and stats printed
+    tracebacks at exit, leaving unreadable folders in /tmp.
+    """
     try:
         os.getcwd()
     except OSError as exc:
@@ -144,6 +158,13 @@ def _check_environment() -> None:
     if sys.stdout is None:  # Python's stdout when descriptor 1 is closed (`>&-`)
         raise SgbenchClickError(
             "standard output is closed; redirect it to a file or /dev/null instead"
+        )
+    mask = os.umask(0)
+    os.umask(mask)
+    if mask & 0o700 and os.geteuid() != 0:
+        raise SgbenchClickError(
+            f"the umask {mask:04o} takes permissions from the owner: the folders and files this "
+            "command makes would be closed to it; set a umask such as 022 or 077"
         )
 
 
@@ -225,6 +246,10 @@ class SgbenchGroup(click.Group):
         except click.UsageError as exc:
             raise _usage_line(exc, ctx.command_path) from None
         except SgbenchError as exc:
+            if getattr(exc, "stderr_too", False):
+                # stderr is a file the command reads or writes (files.StreamClash): the line
+                # would be written into it.
+                _drop_stream(2)
             # Lines are kept (score lists one problem per line), each shown escaped and bounded.
             shown = "\n".join(bounded(shown_name(line)) for line in str(exc).split("\n"))
             raise SgbenchClickError(shown) from None

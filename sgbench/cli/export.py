@@ -35,6 +35,9 @@ def export_sft_command(dataset_dir: str, config: str, split: str, template_name:
     """
     from sgbench.export import EVALUATION_SPLITS, split_sft_jsonl
 
+    check_outputs_apart(
+        [("--dataset", dataset_dir), ("--template", template_file(template_name))], []
+    )
     for line in split_sft_jsonl(dataset_dir, config, split, template_name):
         click.echo(line, nl=False)
     if split in EVALUATION_SPLITS:

@@ -20,6 +20,7 @@ from sgbench.cli.options import (
 )
 from sgbench.dataset import evaluation_split
 from sgbench.errors import shown_name
+from sgbench.files import check_outputs_apart
 
 
 def _baselines() -> Sequence[str]:
@@ -53,6 +54,7 @@ def baseline_command(
     from sgbench.baselines import run_baseline
 
     refuse_unused(("--seed", "seed", name == "random", f"for the {name} baseline (only random)"))
+    check_outputs_apart([("--dataset", dataset_dir)], [])
     split = split or evaluation_split(config)
     result = run_baseline(name, dataset_dir, config=config, split=split, seed=seed)
     for chunk in result.jsonl_chunks():
@@ -118,7 +120,7 @@ def leaderboard_command(
     ranked. Exit code 0 when every submission was ranked, 3 when the outputs were written but
     some submission was left out, 2 on an error (nothing written).
     """
-    from sgbench.files import check_output_folder, check_outputs_apart
+    from sgbench.files import check_output_folder
     from sgbench.leaderboard import build_leaderboard, render_text, write_leaderboard
 
     check_outputs_apart(

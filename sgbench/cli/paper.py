@@ -95,8 +95,10 @@ def paper_table_command(reports: tuple[str, ...]) -> None:
     A report's model is NAME when given, else its file stem; a name ending in `fine-tuned`
     goes beside the fine-tuned figures. Score with `--config paper --split test_ood`.
     """
-    from sgbench.paper.table import paper_table
+    from sgbench.files import check_outputs_apart
+    from sgbench.paper.table import entry_parts, paper_table
 
+    check_outputs_apart([(report, entry_parts(report)[1] or None) for report in reports], [])
     table = paper_table(list(reports))
     for warning in table.warnings():
         click.echo(warning, err=True)

@@ -8,6 +8,7 @@ import click
 
 from sgbench.cli.options import refuse_unused
 from sgbench.errors import InputError, shown_name
+from sgbench.files import check_outputs_apart
 
 
 @click.command()
@@ -56,6 +57,7 @@ def push(
     """
     from sgbench.publish import push_dataset
 
+    check_outputs_apart([("DIR", dataset_dir)], [])
     result = push_dataset(
         dataset_dir,
         repo_id,
@@ -88,6 +90,7 @@ def validate(path: Path, dataset_dir: str | None) -> None:
     refuse_unused(
         ("--dataset", "dataset_dir", folder_kind(path) == "submission", "on a dataset folder")
     )
+    check_outputs_apart([("PATH", path), ("--dataset", dataset_dir)], [])
     result = validate_folder(path, dataset_dir)
     if result.ok:
         click.echo(result.render())

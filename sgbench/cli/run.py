@@ -53,6 +53,9 @@ def prompts_command(dataset_dir: str, config: str, split: str | None, template_n
     """
     from sgbench.prompts import split_prompts_jsonl
 
+    check_outputs_apart(
+        [("--dataset", dataset_dir), ("--template", template_file(template_name))], []
+    )
     for line in split_prompts_jsonl(
         dataset_dir, config, split or evaluation_split(config), template_name
     ):

@@ -133,6 +133,7 @@ def parse(responses_path: Path, dataset_dir: str, config: str) -> None:
     """
     from sgbench.scoring import parse_responses
 
+    check_outputs_apart([("RESPONSES", responses_path), ("--dataset", dataset_dir)], [])
     result = parse_responses(responses_path, dataset_dir, config=config)
     click.echo(result.to_jsonl(), nl=False)
     refused = f", {len(result.refused_ids)} refused" if result.refused_ids else ""

@@ -113,18 +113,25 @@ def _figure(report: dict[str, Any], path: tuple[str, ...], where: Path) -> float
     return float(value)
 
 
+def entry_parts(argument: str) -> tuple[str, str, bool]:
+    """``[NAME=]REPORT.json`` → (NAME, REPORT.json, whether ``=`` named a model); an existing
+    file whose name holds ``=`` is a report without a name."""
+    name, sep, path_text = argument.partition("=")
+    if not sep or Path(argument).exists():
+        return "", argument, False
+    return name, path_text, True
+
+
 def read_entry(argument: str, results: PaperResults) -> ReportEntry:
     """``[NAME=]REPORT.json`` → the report's figures under its model name.
 
     Raises:
         InputError: the file is missing, not JSON, or not a score report.
     """
-    name, sep, path_text = argument.partition("=")
-    if not sep or Path(argument).exists():
-        name, path_text = "", argument
+    name, path_text, named = entry_parts(argument)
     if not path_text:
         raise InputError(f"{argument}: no report file after the model name; write NAME=REPORT.json")
-    if sep and not name:
+    if named and not name:
         raise InputError(f"{argument}: no model name before '='; write NAME=REPORT.json")
     path = Path(path_text)
     report = read_json_file(path, "score report")

@@ -1,0 +1,174 @@
+"""Standard streams and the process around every command (`sgbench.files.check_outputs_apart`,
+`sgbench.cli.errors`, `sgbench.__main__`):
+
+- standard output or standard error redirected onto a file the command reads or writes, or into
+  a folder it reads, is refused before any work: `parse R >> R` appended predictions to the
+  responses it read, `prompts >> DS/manifest.json` broke the dataset, `run --out r 2>> r` mixed
+  progress lines into the responses, all with exit code 0. When standard error is such a file,
+  the `Error:` line is dropped rather than written into it;
+- a umask taking permissions from the owner is refused for a user other than root: every folder
+  a command made was closed to it (tracebacks at exit from matplotlib's temporary cache, lines
+  blaming the output folder or TMPDIR);
+- a stopping signal after the command has ended (in the interpreter's shutdown) no longer kills
+  the process with exit code 143 or 129.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cli_contract import assert_one_error_line, run_module
+from click.testing import CliRunner
+
+from sgbench.cli import main
+
+DEAD_URL = "http://127.0.0.1:9/v1"
+"""A port nothing listens on: the refusal comes before any request."""
+
+Setup = Callable[[Path], tuple[list[str], Path]]
+"""In a command folder: (the command line, the file a standard stream is redirected onto)."""
+
+
+def _report(folder: Path) -> Path:
+    report = folder / "rep.json"
+    args = ["score", "p.jsonl", "--dataset", "ds", "--json", str(report), "--bootstrap", "0"]
+    assert CliRunner().invoke(main, [*args, "--permutations", "0"]).exit_code == 0
+    return report
+
+
+CASES: dict[str, Setup] = {
+    "parse >> RESPONSES": lambda f: (["parse", "b.jsonl", "--dataset", "ds"], f / "b.jsonl"),
+    "prompts >> DS/manifest.json": lambda f: (
+        ["prompts", "--dataset", "ds", "--split", "test_id"],
+        f / "ds/manifest.json",
+    ),
+    "export sft >> DS/README.md": lambda f: (
+        ["export", "sft", "--dataset", "ds"],
+        f / "ds/README.md",
+    ),
+    "baseline >> DS/manifest.json": lambda f: (
+        ["baseline", "majority", "--dataset", "ds"],
+        f / "ds/manifest.json",
+    ),
+    "score >> PRED": lambda f: (
+        ["score", "p.jsonl", "--dataset", "ds", "--bootstrap", "0", "--permutations", "0"],
+        f / "p.jsonl",
+    ),
+    "validate >> DS/manifest.json": lambda f: (["validate", "ds"], f / "ds/manifest.json"),
+    "paper-table >> REPORT": lambda f: (["paper-table", str(_report(f))], _report(f)),
+    "stats >> DS/README.md": lambda f: (
+        ["stats", "--dataset", "ds", "--out", "st"],
+        f / "ds/README.md",
+    ),
+    "run >> its --out": lambda f: (
+        ["run", "--base-url", DEAD_URL, "--model", "m", "--dataset", "ds", "--out", "b.jsonl"],
+        f / "b.jsonl",
+    ),
+    "push >> DIR/README.md": lambda f: (
+        ["push", "ds", "--repo-id", "o/n", "--dry-run"],
+        f / "ds/README.md",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_stdout_onto_an_input_is_refused_and_the_input_kept(
+    case: str, command_folder: Path
+) -> None:
+    args, target = CASES[case](command_folder)
+    before = target.read_bytes()
+    with target.open("ab") as stdout:
+        done = run_module(args, command_folder, stdout=stdout, env=_environment())
+    assert target.read_bytes() == before
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Error: standard output "), lines
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("case", ["score >> PRED", "run >> its --out", "stats >> DS/README.md"])
+def test_stderr_onto_an_input_is_refused_without_writing_into_it(
+    case: str, command_folder: Path
+) -> None:
+    args, target = CASES[case](command_folder)
+    before = target.read_bytes()
+    with target.open("ab") as stderr:
+        done = run_module(args, command_folder, stderr=stderr, env=_environment())
+    assert done.returncode == 2
+    assert target.read_bytes() == before
+
+
+def test_stdout_onto_an_output_file_is_refused(command_folder: Path) -> None:
+    report = command_folder / "r.json"
+    args = ["score", "p.jsonl", "--dataset", "ds", "--json", "r.json", "--bootstrap", "0"]
+    with report.open("wb") as stdout:
+        done = run_module([*args, "--permutations", "0"], command_folder, stdout=stdout)
+    assert done.returncode == 2
+    assert "standard output is r.json (--json), which this command writes" in done.stderr
+    assert report.read_bytes() == b""
+
+
+def test_streams_elsewhere_are_untouched(command_folder: Path) -> None:
+    """A file beside the inputs, not inside them, takes the output as before."""
+    out = command_folder / "prompts.jsonl"
+    args = ["prompts", "--dataset", "ds", "--split", "test_id"]
+    with out.open("wb") as stdout:
+        done = run_module(args, command_folder, stdout=stdout)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text(encoding="utf-8").startswith('{"id": ')
+
+
+def _environment() -> dict[str, str]:
+    from cli_contract import module_environment
+
+    return module_environment(OPENAI_API_KEY="sk-test")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["validate", "ds"], ["prompts", "--dataset", "ds"], ["synth", "--out", "s.dta"]],
+)
+def test_a_umask_closing_the_owner_out_is_refused(
+    args: list[str], command_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    previous = os.umask(0o777)
+    try:
+        result = CliRunner().invoke(main, args)
+    finally:
+        os.umask(previous)
+    assert_one_error_line(result, "umask 0777", "owner")
+    assert not (command_folder / "s.dta").exists()
+
+
+def test_a_usual_umask_is_accepted(command_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    previous = os.umask(0o077)
+    try:
+        result = CliRunner().invoke(main, ["validate", "ds"])
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_signal_after_the_command_has_ended_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The interpreter's shutdown puts back each signal's default action (death) unless it is
+    ignored; once the command has ended, the stopping signals are."""
+    from sgbench.__main__ import STOPPING_SIGNALS, run
+
+    saved = {number: signal.getsignal(number) for number in STOPPING_SIGNALS}
+    monkeypatch.setattr(sys, "argv", ["sgbench", "--version"])
+    try:
+        with pytest.raises(SystemExit) as ended:
+            run()
+        assert ended.value.code in (0, None)
+        assert all(signal.getsignal(n) == signal.SIG_IGN for n in STOPPING_SIGNALS)
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
