@@ -1,5 +1,7 @@
 """A full disk under stdout (`sgbench prompts > /dev/full`) is one `Error:` line and exit code 2
-on every command that prints (`sgbench.cli.errors.SgbenchGroup`), not a traceback."""
+on every command that prints (`sgbench.cli.errors.SgbenchGroup`), not a traceback; also for
+`--help` and `--version`, which click writes before any command runs (the group's own gave a
+traceback and exit code 1, a command's `--help` a second message at exit and exit code 120)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ COMMANDS: dict[str, list[str]] = {
     "export sft": ["export", "sft", "--dataset", "ds"],
     "baseline": ["baseline", "majority", "--dataset", "ds"],
     "validate": ["validate", "ds"],
+    "--help": ["--help"],
+    "--version": ["--version"],
+    "score --help": ["score", "--help"],
+    "export lm-eval --help": ["export", "lm-eval", "--help"],
 }
 
 

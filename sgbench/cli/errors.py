@@ -110,7 +110,6 @@ def _drop_stream(fd: int) -> None:
     stream = sys.stdout if fd == 1 else sys.stderr
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        stream.flush()
         os.dup2(devnull, stream.fileno())
     except (OSError, ValueError):  # no real descriptor (a test runner's buffer)
         pass
@@ -181,6 +180,24 @@ _HELP_ON_NO_ARGS: Final = getattr(click.exceptions, "NoArgsIsHelpError", ())
 """click (8.2+) shows a group's help, not an error, when it is called with no arguments."""
 
 
+def _os_error_line(exc: OSError) -> SgbenchClickError:
+    """An OSError as one line, or ``exc`` itself re-raised when it is neither about a path nor a
+    failed write of standard output.
+
+    An OSError naming a file is a path the system refused wherever it was first touched (a name
+    too long for the file system fails even ``Path.exists()``): a problem of that path. One with
+    no file name is a failed write to stdout (``> /dev/full``, a full disk), also of the
+    group's own ``--help`` and ``--version``, which click writes before any command runs.
+    """
+    if exc.filename is not None:
+        where = bounded(shown_name(os.fsdecode(exc.filename)))
+        return SgbenchClickError(f"{where}: {exc.strerror or exc}")
+    if exc.errno not in _STREAM_ERRORS:
+        raise exc
+    _drop_stdout()
+    return SgbenchClickError(f"cannot write standard output ({exc.strerror})")
+
+
 def out_of_memory(exc: MemoryError) -> str:
     """The one line for a command that ran out of memory (a ``ulimit -v``, a container's cap)."""
     detail = f" ({bounded(shown_name(str(exc)))})" if str(exc) else ""
@@ -201,13 +218,16 @@ class SgbenchGroup(click.Group):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
-        """Parse the group's own options; a usage error there is one line (:func:`_usage_line`)."""
+        """Parse the group's own options; a usage error there is one line (:func:`_usage_line`),
+        and so is a failed write of ``--help`` or ``--version`` (:func:`_os_error_line`)."""
         try:
             return super().make_context(info_name, args, parent, **extra)
         except _HELP_ON_NO_ARGS:
             raise
         except click.UsageError as exc:
             raise _usage_line(exc, info_name or "sgbench") from None
+        except OSError as exc:
+            raise _os_error_line(exc) from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Set the standard streams (:func:`_standard_streams`), then run the command line."""
@@ -254,17 +274,7 @@ class SgbenchGroup(click.Group):
             shown = "\n".join(bounded(shown_name(line)) for line in str(exc).split("\n"))
             raise SgbenchClickError(shown) from None
         except OSError as exc:
-            # An OSError naming a file is a path the system refused wherever it was first
-            # touched (a name too long for the file system fails even `Path.exists()`): a
-            # problem of that path, one line. One with no file name is a failed write to
-            # stdout (`> /dev/full`, a full disk).
-            if exc.filename is not None:
-                where = bounded(shown_name(os.fsdecode(exc.filename)))
-                raise SgbenchClickError(f"{where}: {exc.strerror or exc}") from None
-            if exc.errno not in _STREAM_ERRORS:
-                raise
-            _drop_stdout()
-            raise SgbenchClickError(f"cannot write standard output ({exc.strerror})") from None
+            raise _os_error_line(exc) from None
         except MemoryError as exc:  # numpy's and pyarrow's own errors for it are MemoryErrors
             raise SgbenchClickError(out_of_memory(exc)) from None
         except KeyboardInterrupt:
