@@ -232,3 +232,24 @@ def test_import_replaces_only_an_earlier_import(
         return
     assert_one_error_line(result, f"--out {target}: exists and is not a paper-outputs import file")
     assert target.read_bytes() == before
+
+
+def test_predictions_written_meanwhile_by_another_program_are_kept(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Checked only before the requests, a --predictions file that `import paper-outputs --out`
+    # (which takes no lock) wrote during the run was replaced at its end with exit code 0.
+    target = folder / "x.jsonl"
+    other = '{"custom_id": "Q1_sex_Male", "response": "Answer: 1"}\n'
+
+    def reply(body: dict[str, Any]) -> str:
+        target.write_text(other, encoding="utf-8")
+        return "Answer: 1"
+
+    with serving(LoopbackChatServer(reply=reply), monkeypatch) as server:
+        result = CliRunner().invoke(
+            main, run_args(server.url, "--out", "o.jsonl", "--predictions", "x.jsonl")
+        )
+    assert_one_error_line(result, "--predictions x.jsonl: exists and is not a predictions file")
+    assert target.read_text(encoding="utf-8") == other
+    assert len(Path("o.jsonl").read_text(encoding="utf-8").splitlines()) == 2  # kept

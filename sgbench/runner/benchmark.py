@@ -109,10 +109,10 @@ def run_benchmark(
     every = split_rows(dataset, config, split)
     rows = every[:limit] if limit else every
     prompts = build_prompts(rows, template)
+    from sgbench.scoring.predictions import check_replaceable_predictions
+
     with exclusive(predictions_path):
         if predictions_path is not None:  # before any request, and under the lock
-            from sgbench.scoring.predictions import check_replaceable_predictions
-
             check_replaceable_predictions(predictions_path)
         summary = run_model(
             prompts,
@@ -139,5 +139,8 @@ def run_benchmark(
         from sgbench.scoring import parse_responses  # pandas, only when parsing is asked for
 
         parsed = parse_responses(out_path, dataset, config=config)
+        # Again when replacing: the lock binds sgbench's runs only, and another command
+        # (`import paper-outputs --out`) or program may have written the file meanwhile.
+        check_replaceable_predictions(predictions_path)
         write_atomic(predictions_path, parsed.to_jsonl())
     return BenchmarkRun(summary, predictions_path, parsed)
