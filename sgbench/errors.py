@@ -14,6 +14,7 @@ chart title is :func:`one_line` (and :func:`bounded`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Final
 
 MAX_MESSAGE: Final = 500
@@ -83,3 +84,21 @@ class InputError(SgbenchError):
 
 class ConfigError(InputError):
     """A build config is invalid."""
+
+
+IGNORABLE: Final = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+"""Unicode's Default_Ignorable_Code_Point characters: they show nothing (zero-width spaces,
+joiners, bidirectional controls, variation selectors, the Hangul fillers, tags)."""
+
+
+def shown_model(name: object) -> str:
+    """A model name as a reader tells it from another: Unicode NFKC (so fullwidth and
+    mathematical letters are plain ones), case-folded, without the characters that show
+    nothing (:data:`IGNORABLE`, format and control characters), runs of spaces as one."""
+    shown = IGNORABLE.sub("", unicodedata.normalize("NFKC", str(name)))
+    visible = "".join(c for c in shown if unicodedata.category(c) not in ("Cf", "Cc"))
+    return " ".join(visible.casefold().split())

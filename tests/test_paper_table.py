@@ -170,6 +170,10 @@ def test_a_real_score_report_is_read(built_default: Path, tmp_path: Path) -> Non
     [
         (["a={r}", "a=./{r}"], "model name 'a' is also a={r}'s"),
         (["{r}", "{r}"], "model name 'r' is also {r}'s"),
+        # Names a reader cannot tell apart: NFC and NFD, case, a zero-width space.
+        (["caf\u00e9={r}", "cafe\u0301={r}"], "model name 'cafe\u0301' is also caf\u00e9={r}'s"),
+        (["GPT-4={r}", "gpt-4={r}"], "model name 'gpt-4' is also GPT-4={r}'s"),
+        (["gpt4={r}", "gpt\u200b4={r}"], "model name 'gpt\\u200b4' is also gpt4={r}'s"),
         (["=r.json"], "no model name before '='"),
     ],
 )

@@ -224,6 +224,17 @@ def test_resume_drops_an_unfinished_last_line(server: FakeServer, tmp_path: Path
     assert [line["id"] for line in read_lines(out)] == ["s0", "s1"]
 
 
+def test_resume_shows_model_names_that_look_alike_by_code_point(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    # 'café' in NFC and in NFD: "written with model 'café', but this run has 'café'".
+    out = tmp_path / "responses.jsonl"
+    run_model(prompts(1), out, model="caf\u00e9", template="paper", endpoint=server.endpoint())
+    with pytest.raises(InputError) as refused:
+        run_model(prompts(1), out, model="cafe\u0301", template="paper", endpoint=server.endpoint())
+    assert "model 'caf\\xe9', but this run has 'cafe\\u0301'" in str(refused.value)
+
+
 def test_resume_refuses_other_settings(server: FakeServer, tmp_path: Path) -> None:
     out = tmp_path / "responses.jsonl"
     run(server, out, prompts(1))

@@ -41,13 +41,12 @@ import pandas as pd
 from sgbench import __version__
 from sgbench.baselines import BASELINES, DESCRIPTIONS, BaselineName, run_baselines
 from sgbench.dataset import BuiltDataset
-from sgbench.errors import InputError, shown_name
+from sgbench.errors import InputError, shown_model, shown_name
 from sgbench.leaderboard.submission import (
     PREDICTIONS_FILE,
     PRIMARY_SPLIT,
     check_submission,
     load_ranked_splits,
-    shown_model,
 )
 from sgbench.scoring import score
 from sgbench.scoring.bootstrap import (
@@ -491,7 +490,7 @@ def entry_key(metadata: Mapping[str, Any]) -> tuple[str, str]:
     """What makes an entry distinct: its model and method. A second submission with the same key
     is left out as a duplicate (the first by folder name stays; a built-in baseline comes
     first), so one system is never ranked twice, while a model fine-tuned and zero-shot are two.
-    Names that display alike are alike (:func:`~sgbench.leaderboard.submission.shown_model`:
+    Names that display alike are alike (:func:`~sgbench.errors.shown_model`:
     NFKC, case-folded, without invisible characters, runs of spaces as one)."""
     return shown_model(metadata.get("model", "")), str(metadata.get("method", ""))
 

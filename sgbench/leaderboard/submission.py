@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
-from sgbench.errors import InputError, shown_name
+from sgbench.errors import IGNORABLE, InputError, shown_model, shown_name
 from sgbench.files import resolve_path
 from sgbench.jsonl import BOM, MAX_FILE_BYTES, loads_strict, split_lines
 from sgbench.schema import schema_problems, validator
@@ -85,25 +85,8 @@ class SubmissionCheck:
         )
 
 
-_IGNORABLE: Final = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
-    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
-)
-"""Unicode's Default_Ignorable_Code_Point characters: they show nothing (zero-width spaces,
-joiners, bidirectional controls, variation selectors, the Hangul fillers, tags)."""
-
 _CJK: Final = frozenset({"CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO"})
 """Scripts written together in one word (Japanese and Korean mix them with Han)."""
-
-
-def shown_model(name: object) -> str:
-    """A model name as a reader tells it from another: Unicode NFKC (so fullwidth and
-    mathematical letters are plain ones), case-folded, without the characters that show
-    nothing (:data:`_IGNORABLE`, format and control characters), runs of spaces as one."""
-    shown = _IGNORABLE.sub("", unicodedata.normalize("NFKC", str(name)))
-    visible = "".join(c for c in shown if unicodedata.category(c) not in ("Cf", "Cc"))
-    return " ".join(visible.casefold().split())
 
 
 def _script(char: str) -> str | None:
@@ -122,7 +105,7 @@ def mixed_scripts(name: str) -> tuple[str, str] | None:
     comparing unequal ('Gооd' with Cyrillic 'о'); words in different scripts are fine.
     """
     run: set[str] = set()
-    for char in _IGNORABLE.sub("", unicodedata.normalize("NFKC", name)):
+    for char in IGNORABLE.sub("", unicodedata.normalize("NFKC", name)):
         if unicodedata.category(char).startswith("M"):
             continue  # a combining mark belongs to the letter before it
         script = _script(char)

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-from sgbench.errors import InputError, bounded, one_line
+from sgbench.errors import InputError, bounded, one_line, shown_model
 from sgbench.jsonl import read_json_file
 
 FIGURES: Final = ("accuracy", "nmae", "accuracy_norm_range", "nmae_norm_range")
@@ -212,12 +212,15 @@ def paper_table(reports: list[str]) -> PaperTable:
     entries = tuple(read_entry(r, results) for r in reports)
     # Two rows under one name could not be told apart in the table: refused, as the
     # leaderboard refuses two submissions of one model.
+    # Names are compared as a reader tells them apart (shown_model): 'café' typed in NFC and
+    # in NFD gave two rows under one name.
     first: dict[str, str] = {}
     for argument, entry in zip(reports, entries, strict=True):
-        if entry.name in first:
+        seen = shown_model(entry.name)
+        if seen in first:
             raise InputError(
-                f"{argument}: model name {entry.name!r} is also {first[entry.name]}'s; "
+                f"{argument}: model name '{entry.name}' is also {first[seen]}'s; "
                 "give each report its own NAME=REPORT.json"
             )
-        first[entry.name] = argument
+        first[seen] = argument
     return PaperTable(results=results, entries=entries)

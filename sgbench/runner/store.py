@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sgbench.errors import InputError, bounded, replace_surrogates, shown_name
+from sgbench.errors import InputError, bounded, replace_surrogates, shown_model, shown_name
 from sgbench.files import write_atomic
 from sgbench.jsonl import loads_strict, read_bytes
 
@@ -137,8 +137,13 @@ def _mismatch(
     line: Mapping[str, Any], run: Mapping[str, Any], run_keys: tuple[str, ...]
 ) -> str | None:
     for key in run_keys:
-        if line.get(key) != run.get(key):
-            return f"{key} {line.get(key)!r}, but this run has {run.get(key)!r}"
+        written, wanted = line.get(key), run.get(key)
+        if written != wanted:
+            if shown_model(written) == shown_model(wanted):
+                # They look alike ('café' in NFC and NFD, a zero-width space): show the code
+                # points, or the line would name one value twice.
+                return f"{key} {written!a}, but this run has {wanted!a}"
+            return f"{key} {written!r}, but this run has {wanted!r}"
     return None
 
 
