@@ -26,6 +26,7 @@ import numpy.typing as npt
 from sgbench.errors import InputError, bounded
 from sgbench.files import check_replaceable
 from sgbench.jsonl import (
+    BOM,
     SURROGATE_ESCAPE,
     Line,
     distinct_ids,
