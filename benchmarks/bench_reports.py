@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from bench_submission_memory import write_submission
 
 from sgbench.baselines import run_baseline
 from sgbench.builder import build_dataset
@@ -56,19 +57,7 @@ def write_submissions(root: Path, dataset: Path, entries: int) -> Path:
     version = load_manifest(dataset)["version"]
     predictions = run_baseline("majority", dataset).to_jsonl()
     for i in range(entries):
-        folder = root / f"entry-{i}"
-        folder.mkdir(parents=True)
-        (folder / "predictions.jsonl").write_text(predictions, encoding="utf-8")
-        meta = {
-            "model": f"entry {i}",
-            "method": "other",
-            "organisation": "",
-            "url": None,
-            "dataset_version": version,
-            "date": "2026-01-01",
-            "notes": "",
-        }
-        (folder / "submission.json").write_text(json.dumps(meta), encoding="utf-8")
+        write_submission(root / f"entry-{i}", predictions, version, f"entry {i}")
     return root
 
 

@@ -36,6 +36,32 @@ def run_module(args: list[str], cwd: Path, **kwargs: Any) -> subprocess.Complete
     )
 
 
+TEMPLATE_COMMANDS = ("prompts", "export sft", "export lm-eval", "run")
+"""The commands that read a user's ``--template``."""
+
+
+def template_commands(dataset: Path, template: Path, folder: Path) -> dict[str, list[str]]:
+    """The arguments of each of ``TEMPLATE_COMMANDS`` rendering ``template`` over ``dataset``,
+    writing (where the command writes a file or folder) into ``folder``; ``run`` names a closed
+    local port, so a template it accepts would fail only at the first request."""
+    common = ["--dataset", str(dataset), "--template", str(template)]
+    return {
+        "prompts": ["prompts", *common],
+        "export sft": ["export", "sft", *common],
+        "export lm-eval": ["export", "lm-eval", *common, "--out", str(folder / "out")],
+        "run": [
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--model",
+            "m",
+            *common,
+            "--out",
+            str(folder / "r.jsonl"),
+        ],
+    }
+
+
 def assert_one_error_line(result: Result, *fragments: str) -> str:
     """Exit code 2, no traceback, exactly one non-blank stderr line starting ``Error: `` and
     holding every fragment; returns that line."""

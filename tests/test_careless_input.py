@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from cli_contract import assert_one_error_line
+from cli_contract import TEMPLATE_COMMANDS, assert_one_error_line, template_commands
 from click.testing import CliRunner, Result
 
 from sgbench.cli import main
@@ -672,27 +672,14 @@ TEMPLATE_CASES = {
 }
 
 
-def template_commands(dataset: str, template: str, out: str) -> dict[str, list[str]]:
-    common = ["--dataset", dataset, "--template", template]
-    return {
-        "prompts": ["prompts", *common],
-        "export sft": ["export", "sft", *common],
-        "export lm-eval": ["export", "lm-eval", *common, "--out", out],
-        "run": ["run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", *common],
-    }
-
-
 @pytest.mark.parametrize("field", sorted(TEMPLATE_CASES))
-@pytest.mark.parametrize("command", ["prompts", "export sft", "export lm-eval", "run"])
+@pytest.mark.parametrize("command", TEMPLATE_COMMANDS)
 def test_templates_take_field_names_only(
     field: str, command: str, built_default: Path, tmp_path: Path
 ) -> None:
     template = tmp_path / "t.txt"
     template.write_text(f"You are {{persona}}. {field}\n", encoding="utf-8")
-    out = str(tmp_path / "out")
-    args = template_commands(str(built_default), str(template), out)[command]
-    if command == "run":
-        args += ["--out", str(tmp_path / "r.jsonl")]
+    args = template_commands(built_default, template, tmp_path)[command]
     result = invoke(args)
     assert_one_error_line(result, "t.txt", "user", field, TEMPLATE_CASES[field])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.txt"]
@@ -999,16 +986,14 @@ SAME_PROMPT_TEMPLATES = {
 
 
 @pytest.mark.parametrize("name", sorted(SAME_PROMPT_TEMPLATES))
-@pytest.mark.parametrize("command", ["prompts", "export sft", "export lm-eval", "run"])
+@pytest.mark.parametrize("command", TEMPLATE_COMMANDS)
 def test_a_template_naming_nothing_is_refused(
     name: str, command: str, built_default: Path, tmp_path: Path
 ) -> None:
     text, problem = SAME_PROMPT_TEMPLATES[name]
     template = tmp_path / name
     template.write_text(text, encoding="utf-8")
-    args = template_commands(str(built_default), str(template), str(tmp_path / "out"))[command]
-    if command == "run":
-        args += ["--out", str(tmp_path / "r.jsonl")]
+    args = template_commands(built_default, template, tmp_path)[command]
     assert_one_error_line(invoke(args), name, "user", problem)
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 

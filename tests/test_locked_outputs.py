@@ -26,28 +26,11 @@ BUSY = "busy.jsonl"
 # An earlier import's line, so that import --out would replace it but for the lock.
 THEIRS = '{"id": "x", "response": "", "template": "paper-released", "custom_id": "x"}\n'
 
+IMPORT = ["import", "paper-outputs", "src.jsonl", "--dataset", "ds"]
 WRITERS: dict[str, list[str]] = {
     "score --json": ["score", "p.jsonl", "--dataset", "ds", "--json", BUSY],
-    "import paper-outputs --out": [
-        "import",
-        "paper-outputs",
-        "src.jsonl",
-        "--dataset",
-        "ds",
-        "--out",
-        BUSY,
-    ],
-    "import paper-outputs --report": [
-        "import",
-        "paper-outputs",
-        "src.jsonl",
-        "--dataset",
-        "ds",
-        "--out",
-        "r.jsonl",
-        "--report",
-        BUSY,
-    ],
+    "import paper-outputs --out": [*IMPORT, "--out", BUSY],
+    "import paper-outputs --report": [*IMPORT, "--out", "r.jsonl", "--report", BUSY],
     "score --plot": ["score", "p.jsonl", "--dataset", "ds", "--plot", "busy.png"],
 }
 

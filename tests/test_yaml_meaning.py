@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from cli_contract import assert_one_error_line
+from cli_contract import TEMPLATE_COMMANDS, assert_one_error_line, template_commands
 from click.testing import CliRunner, Result
 
 from sgbench.cli import main
@@ -141,21 +141,13 @@ TEMPLATE_CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATE_CASES))
-@pytest.mark.parametrize("command", ["prompts", "export sft", "export lm-eval", "run"])
+@pytest.mark.parametrize("command", TEMPLATE_COMMANDS)
 def test_templates_refuse_yaml_read_otherwise(
     name: str, command: str, built_default: Path, tmp_path: Path
 ) -> None:
     text, fragments = TEMPLATE_CASES[name]
     template = tmp_path / name
     template.write_text(text, encoding="utf-8")
-    common = ["--dataset", str(built_default), "--template", str(template)]
-    args = {
-        "prompts": ["prompts", *common],
-        "export sft": ["export", "sft", *common],
-        "export lm-eval": ["export", "lm-eval", *common, "--out", str(tmp_path / "out")],
-        "run": ["run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", *common],
-    }[command]
-    if command == "run":
-        args += ["--out", str(tmp_path / "r.jsonl")]
+    args = template_commands(built_default, template, tmp_path)[command]
     assert_one_error_line(invoke(args), name, *fragments)
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
