@@ -62,6 +62,32 @@ HELD_LOCKS: set[Path] = set()
 that :func:`write_atomic` replaces a file under this process's own lock, never another's."""
 
 
+def check_not_a_lock(path: str | Path) -> None:
+    """Refuse an output that is itself the lock file (:func:`lock_path`) another sgbench
+    process holds: written into, it would be removed, with what was written, when that process
+    ends. A probe with a shared lock meets only the exclusive lock of a holder, so two commands
+    probing one file at once never refuse each other.
+
+    Raises:
+        InputError: ``PATH: the lock file of another sgbench process's output; ...``.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO: no wait (refused elsewhere)
+    except OSError:  # absent or unreadable: nothing holds it, or its writer says so
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise InputError(
+            f"{shown_name(str(path))}: the lock file of an output another sgbench process is "
+            "writing; choose another output file"
+        ) from None
+    except OSError:  # a file system without flock: no sgbench lock can be held there either
+        pass
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def not_locked_elsewhere(path: str | Path) -> Iterator[None]:
     """Hold ``path``'s lock (:func:`lock_path`) for the block when a sidecar exists and this
@@ -72,6 +98,7 @@ def not_locked_elsewhere(path: str | Path) -> Iterator[None]:
     Raises:
         InputError: ``PATH: in use by another sgbench process; ...``.
     """
+    check_not_a_lock(path)
     sidecar = lock_path(path)
     if sidecar in HELD_LOCKS:
         yield

@@ -10,6 +10,11 @@ The lock is an advisory ``flock`` on a sidecar file ``.<name>.lock`` next to the
 resolved (the target itself is replaced by renames, which would orphan a lock held on it). A
 target with several hard links is refused: no sidecar is common to its names. The kernel releases
 it when the process ends, however it ends; the sidecar is removed on a normal release.
+
+A sidecar is sgbench's only while it is empty (a lock file is never written): one holding data
+is someone's file under a name like ours, refused and never removed, and a release removes the
+sidecar only while it is still the empty file it locked. An output that is itself a sidecar in
+use is refused (:func:`sgbench.files.check_not_a_lock`): its holder would remove it at its end.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 from typing import Final
 
 from sgbench.errors import InputError, shown_name
-from sgbench.files import HELD_LOCKS, lock_path
+from sgbench.files import HELD_LOCKS, check_not_a_lock, lock_path
 
 __all__ = ["exclusive", "lock_path"]
 
@@ -71,6 +76,13 @@ def _open_locked(sidecar: Path, target: str | Path) -> int:
                 f"{shown_name(str(target))}: in use by another sgbench process; wait for it to "
                 "finish or choose another output file"
             ) from None
+        if os.fstat(fd).st_size:
+            os.close(fd)
+            raise InputError(
+                f"{shown_name(str(target))}: {shown_name(sidecar.name)}, the name of its lock "
+                "file, holds data (not an sgbench lock file, which is always empty); move that "
+                "file away or choose another output file"
+            )
         # The holder before us may have removed the sidecar after we opened it: then our lock
         # is on an orphaned file that a third process would not see. Try again on the new one.
         try:
@@ -81,6 +93,17 @@ def _open_locked(sidecar: Path, target: str | Path) -> int:
             return fd
         os.close(fd)
     raise InputError(f"{shown_name(str(target))}: its lock file keeps changing; try again")
+
+
+def _remove_if_ours(sidecar: Path, fd: int) -> None:
+    """Remove ``sidecar`` while it is still the empty file locked through ``fd`` (another
+    program may have written into it or put a file of its own there since)."""
+    try:
+        mine, there = os.fstat(fd), os.stat(sidecar)
+    except OSError:
+        return
+    if os.path.samestat(mine, there) and not there.st_size:
+        sidecar.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -96,10 +119,11 @@ def exclusive(*paths: str | Path | None) -> Iterator[None]:
             if path is None:
                 continue
             _check_one_name(path)
+            check_not_a_lock(path)
             sidecar = lock_path(path)
             fd = _open_locked(sidecar, path)
             stack.callback(os.close, fd)
-            stack.callback(sidecar.unlink, missing_ok=True)
+            stack.callback(_remove_if_ours, sidecar, fd)
             # write_atomic replaces what this process locked, and refuses what another did.
             HELD_LOCKS.add(sidecar)
             stack.callback(HELD_LOCKS.discard, sidecar)

@@ -70,3 +70,58 @@ def test_the_lock_holder_and_an_unlocked_file_are_written(tmp_path: Path) -> Non
     lock_path(out).write_text("")  # left by a process that was killed
     write_atomic(out, "again\n")
     assert out.read_text() == "again\n"
+
+
+# The commands that append to an output and hold its lock for as long as they run.
+APPENDERS: dict[str, list[str]] = {
+    f"run {option}": [
+        "run",
+        "--dataset",
+        "ds",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--model",
+        "m",
+        *(["--out", "r.jsonl"] if option == "--predictions" else []),
+        option,
+        BUSY,
+    ]
+    for option in ("--out", "--predictions")
+}
+
+
+@pytest.mark.parametrize("case", sorted(set(WRITERS | APPENDERS) - {"score --plot"}))
+def test_an_output_that_is_a_lock_file_in_use_is_refused(case: str, held_elsewhere: Path) -> None:
+    """`run --out .r.jsonl.lock` during a run on r.jsonl wrote into that run's lock file, which
+    the run removed, answers and all, when it ended (exit 0 for both)."""
+    sidecar = lock_path(held_elsewhere)
+    args = [sidecar.name if arg == BUSY else arg for arg in (WRITERS | APPENDERS)[case]]
+    result = CliRunner().invoke(main, args)
+    assert_one_error_line(result, f"{sidecar.name}: the lock file of an output another sgbench")
+    assert sidecar.read_bytes() == b""
+
+
+@pytest.mark.parametrize("case", sorted(APPENDERS))
+def test_a_lock_file_name_holding_data_is_refused_and_kept(case: str, command_folder: Path) -> None:
+    """A file of the user's own under the name of a lock file (`.busy.jsonl.lock`) was taken as
+    the lock and removed at the end of the run; a lock file is never written, so one holding
+    data is not sgbench's."""
+    sidecar = lock_path(command_folder / BUSY)
+    sidecar.write_text("precious\n", encoding="utf-8")
+    result = CliRunner().invoke(main, APPENDERS[case])
+    assert_one_error_line(result, f"{BUSY}: {sidecar.name}, the name of its lock file, holds data")
+    assert sidecar.read_text(encoding="utf-8") == "precious\n"
+
+
+def test_a_release_removes_only_the_empty_lock_file_it_locked(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    with exclusive(out):
+        assert lock_path(out).exists()
+    assert not lock_path(out).exists()
+    with exclusive(out):
+        lock_path(out).write_text("written meanwhile by another program\n")
+    assert lock_path(out).read_text() == "written meanwhile by another program\n"
+    with exclusive(tmp_path / "s.jsonl"):  # replaced meanwhile by a file of someone else's
+        lock_path(tmp_path / "s.jsonl").unlink()
+        lock_path(tmp_path / "s.jsonl").write_text("")
+    assert lock_path(tmp_path / "s.jsonl").exists()
