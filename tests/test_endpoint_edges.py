@@ -344,6 +344,28 @@ def test_a_key_twice_in_a_reply_is_malformed_and_in_a_verdict_unread() -> None:
     assert verbalized_distribution('{"1": 50, "2": 50, "2": 50}', [1, 2]) == {"1": 0.5, "2": 0.5}
 
 
+@pytest.mark.parametrize(
+    ("reader", "text"),
+    [
+        ("verdict", '{"overall": "1", "Overall": "2", "value": "tie"}'),
+        ("verdict", '{"overall": "1", " overall ": "2", "value": "tie"}'),
+        ("verbalized", '{"1": 0, " 1": 60, "2": 40}'),
+        ("verbalized", '{" 2": 40, "1": 60, "2 ": 0}'),
+    ],
+)
+def test_two_spellings_of_one_key_in_a_reply_are_unread(reader: str, text: str) -> None:
+    """A verdict or a verbalized distribution naming one criterion or code twice, in spellings
+    its reader takes for one (case, spaces), was read with the last one: verdict 2, and
+    `{"1": 0, " 1": 60, "2": 40}` as 60 % for code 1, with exit 0."""
+    from sgbench.judge.prompt import parse_verdicts
+    from sgbench.runner.distribution import verbalized_distribution
+
+    if reader == "verdict":
+        assert parse_verdicts(text, ["overall", "value"]) == {"overall": None, "value": "tie"}
+    else:
+        assert verbalized_distribution(text, [1, 2]) is None
+
+
 @pytest.mark.parametrize("how", ["removed", "replaced"])
 def test_an_out_removed_or_replaced_while_written_stops_the_pool(how: str, tmp_path: Path) -> None:
     """`rm r.jsonl` (or an editor saving over it) during a run: the lines went to a file no name

@@ -155,11 +155,7 @@ def _from_lines(text: str, criterion: str) -> Position | None:
 def parse_verdicts(text: str, criteria: Sequence[str]) -> dict[str, Position | None]:
     """The judge's verdict per criterion (rules in the module docstring); None where unreadable."""
     cleaned = _FENCE.sub("", text)
-    objects = [
-        {str(key).strip().casefold(): value for key, value in obj.items()}
-        for obj in embedded_objects(cleaned)
-    ]
-    chosen = [obj for obj in objects if any(name in obj for name in criteria)]
+    chosen = [obj for obj in embedded_objects(cleaned) if any(name in obj for name in criteria)]
     if chosen:
         last = chosen[-1]
         return {name: _position(last.get(name)) for name in criteria}

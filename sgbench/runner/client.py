@@ -89,12 +89,20 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
+def reply_key(key: str) -> str:
+    """The name a key of an object in a model's text stands for: spaces around it and case
+    ignored (``" Overall"`` is ``overall``), as the readers of verdicts and percentages read it."""
+    return key.strip().casefold()
+
+
 def _conflicts_unread(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An ``object_pairs_hook`` giving a key that appears twice with different values None (no
-    readable value), where ``json`` would keep the last one silently."""
+    """An ``object_pairs_hook`` keyed by :func:`reply_key`, giving a name that appears twice
+    with different values None (no readable value), where ``json`` would keep the last one
+    silently; ``{"overall": "1", "Overall": "2"}`` names ``overall`` twice."""
     obj: dict[str, Any] = {}
     conflicting: set[str] = set()
-    for key, value in pairs:
+    for raw, value in pairs:
+        key = reply_key(raw)
         if key in obj and obj[key] != value:
             conflicting.add(key)
         obj[key] = value
@@ -103,9 +111,10 @@ def _conflicts_unread(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def embedded_objects(text: str) -> list[dict[str, Any]]:
     """Every JSON object embedded in a model's ``text`` (outermost ones, left to right); none
-    when the text nests deeper than :data:`MAX_JSON_DEPTH` (a reply is data, never trusted). A
-    key given twice with different values (``{"overall": "1", "overall": "2"}``) is read as None:
-    which one the model meant is a guess (:func:`_conflicts_unread`)."""
+    when the text nests deeper than :data:`MAX_JSON_DEPTH` (a reply is data, never trusted).
+    Keys are read as :func:`reply_key` gives them, and one given twice with different values
+    (``{"overall": "1", " Overall": "2"}``) is read as None: which one the model meant is a
+    guess (:func:`_conflicts_unread`)."""
     if json_depth(text.encode("utf-8", errors="replace")) > MAX_JSON_DEPTH:
         return []
     decoder = json.JSONDecoder(object_pairs_hook=_conflicts_unread)

@@ -106,11 +106,11 @@ def verbalized_distribution(text: str, codes: Sequence[int]) -> Distribution | N
     candidates = [
         obj
         for obj in embedded_objects(_FENCE.sub("", text))
-        if obj and all(str(key).strip() in wanted for key in obj)
+        if obj and all(key in wanted for key in obj)
     ]
     if not candidates:
         return None
-    chosen = {str(key).strip(): _percentage(value) for key, value in candidates[-1].items()}
+    chosen = {key: _percentage(value) for key, value in candidates[-1].items()}
     if any(value is None for value in chosen.values()):
         return None
     total = sum(value or 0.0 for value in chosen.values())
