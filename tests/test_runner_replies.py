@@ -477,6 +477,29 @@ def test_logprobs_distribution_reproduced_exactly(
     assert all(p["distribution"] for p in parsed.predictions)
 
 
+@pytest.mark.parametrize(
+    ("top", "generated"),
+    [
+        ((("1", -2.0), ("1", -1.5), ("2", -0.3)), ("2", -0.3)),  # one text listed twice
+        ((("1", -2.0), (" 1", -1.5)), ("2", -0.3)),  # the generated token not listed
+    ],
+)
+def test_every_listed_alternative_counts_once(
+    top: tuple[tuple[str, float], ...], generated: tuple[str, float]
+) -> None:
+    """Alternatives of one text are summed, as documented: "1" listed twice (at -2.0 and -1.5)
+    counted only the last, giving code 1 a share of e^-1.5 for e^-2.0 + e^-1.5."""
+    from sgbench.runner.client import TokenLogprobs
+    from sgbench.runner.distribution import logprob_distribution
+
+    read = logprob_distribution([TokenLogprobs(*generated, top)], [1, 2, 3])
+    assert read is not None
+    mass = {"1": math.exp(-2.0) + math.exp(-1.5), "2": math.exp(-0.3), "3": 0.0}
+    total = sum(mass.values())
+    assert read[0] == pytest.approx({c: m / total for c, m in mass.items()}, abs=1e-15)
+    assert read[1] == pytest.approx(max(0.0, 1 - total), abs=1e-15)
+
+
 @pytest.mark.parametrize(("logprob", "readable"), [(800.0, False), (0.5, False), (1e-9, True)])
 def test_a_logprob_above_zero_is_a_bad_reply_not_a_crash(
     logprob: float, readable: bool, start: Callable[[Respond], ScriptedServer], tmp_path: Path

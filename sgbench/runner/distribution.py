@@ -69,9 +69,12 @@ def logprob_distribution(
     for token in tokens:
         if token.token.strip() not in wanted:
             continue
-        listed = dict(token.top)
-        listed.setdefault(token.token, token.logprob)
-        logs = [(text.strip(), logprob) for text, logprob in listed.items()]
+        # Every listed alternative counts, one text listed twice too (tokens of one text, as
+        # byte-level tokenizers have): a mapping kept only the last of them.
+        listed = list(token.top)
+        if all(text != token.token for text, _ in listed):
+            listed.append((token.token, token.logprob))
+        logs = [(text.strip(), logprob) for text, logprob in listed]
         # Shares relative to the likeliest code, so that log-probabilities whose exp underflows
         # (-800, -1e308) still give a distribution, and never a division by zero.
         top = max(logprob for code, logprob in logs if code in wanted)
