@@ -574,6 +574,37 @@ def test_sample_shares_in_steps_of_one_over_n(
     assert (k, expected["1"], expected["2"]) == (8, 6 / 8, 2 / 8)
 
 
+@pytest.mark.parametrize("reply", ["more choices", "large answers"])
+def test_sample_keeps_the_answers_asked_within_one_reply_s_bound(
+    reply: str, start: Callable[[Respond], ScriptedServer], built_default: Path, tmp_path: Path
+) -> None:
+    """A server returning 12 choices for n=3 had all 12 recorded and shared; one returning a
+    6 MiB answer per request was asked N times, the line holding N x 6 MiB (1.7 GB of memory
+    in 60 s for --samples 100 at --concurrency 2)."""
+    from sgbench.runner.client import MAX_BODY_BYTES
+
+    def script(handler: ChatHandler, body: dict[str, Any]) -> None:
+        if reply == "more choices":
+            handler.send_chat("", *[choice(f"Answer: {1 + k % 3 // 2}") for k in range(12)])
+        else:
+            handler.send_chat("", choice("Answer: 1 " + "x" * (6 << 20)))
+
+    server = start(script)
+    rows = split_rows(built_default, "default", "validation")[:1]
+    out = tmp_path / "r.jsonl"
+    item = Prompt(id=rows[0]["id"], template="paper", messages=[{"role": "user", "content": "q"}],
+                  prompt="q")  # fmt: skip
+    run(server, out, [item], distribution="sample", samples=3 if reply == "more choices" else 50,
+        options=row_options(rows), params=SamplingParams(temperature=1.0))  # fmt: skip
+    line = lines_of(out)[0]
+    if reply == "more choices":  # the first three: codes 1, 1, 2
+        assert line["samples"] == ["Answer: 1", "Answer: 1", "Answer: 2"]
+        assert line["distribution"]["1"] == 2 / 3 and line["distribution"]["2"] == 1 / 3
+    else:  # asked until the answers passed 16 MiB: 3 replies of 6 MiB
+        assert len(server.bodies) == 3
+        assert f"more than {MAX_BODY_BYTES} bytes" in line["error"]
+
+
 def test_sample_refuses_temperature_zero(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="--temperature 0"):
         run_model(prompts(1), tmp_path / "r", model="m", template="t",

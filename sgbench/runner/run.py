@@ -38,6 +38,7 @@ from sgbench.locks import exclusive
 from sgbench.prompts import Prompt
 from sgbench.runner.backoff import RetryPolicy, retry_delay, sample_rng
 from sgbench.runner.client import (
+    MAX_BODY_BYTES,
     Cancel,
     Choice,
     Completion,
@@ -193,6 +194,12 @@ def _read_distribution(
     return {}
 
 
+def _too_large(completion: Completion) -> bool:
+    """Whether a sample's answers hold more text than one reply may (:data:`MAX_BODY_BYTES`):
+    ``sample`` mode gathers them over many replies, each within the bound on its own."""
+    return sum(len(c.text.encode("utf-8", "replace")) for c in completion.choices) > MAX_BODY_BYTES
+
+
 def _first_answer(choices: Sequence[Choice]) -> Choice:
     """The first choice that is not a refusal (the first one when all refused)."""
     return next((c for c in choices if c.refusal is None), choices[0])
@@ -214,7 +221,9 @@ def answer_sample(
     """Request one sample until it succeeds or the attempts run out; its output line as a dict.
 
     With ``mode`` ``sample``, requests are repeated until ``params.n`` choices came back (a
-    server may ignore ``n``); ``options`` are the sample's ``(code, label)`` pairs.
+    server may ignore ``n``), and the first ``params.n`` are kept (a server may return more);
+    answers holding more text in all than one reply may are an error line. ``options`` are the
+    sample's ``(code, label)`` pairs.
     Returns None when ``stop`` was set before it finished.
 
     Raises:
@@ -241,6 +250,8 @@ def answer_sample(
     completion = outcome.completion
     wanted = (params.n or 1) if mode == "sample" else 1
     while completion is not None and len(completion.choices) < wanted:
+        if _too_large(completion):
+            break
         more = ask(f"{prompt['id']}#{len(completion.choices)}")
         if more is None:
             return None
@@ -250,6 +261,13 @@ def answer_sample(
             break
         extra = more.completion.choices[: wanted - len(completion.choices)]
         completion = Completion(choices=completion.choices + extra, usage=completion.usage)
+    if completion is not None and mode == "sample":
+        completion = Completion(choices=completion.choices[:wanted], usage=completion.usage)
+    if completion is not None and _too_large(completion):
+        completion, error = None, (
+            f"the answers hold more than {MAX_BODY_BYTES} bytes of text in all (the bound of "
+            "one reply)"
+        )
     asked = {PROMPT_KEY: request_digest(prompt["messages"])}
     if completion is None:
         return {
