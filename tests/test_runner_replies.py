@@ -599,7 +599,7 @@ def test_sample_keeps_the_answers_asked_within_one_reply_s_bound(
     line = lines_of(out)[0]
     if reply == "more choices":  # the first three: codes 1, 1, 2
         assert line["samples"] == ["Answer: 1", "Answer: 1", "Answer: 2"]
-        assert line["distribution"]["1"] == 2 / 3 and line["distribution"]["2"] == 1 / 3
+        assert (line["distribution"]["1"], line["distribution"]["2"]) == (2 / 3, 1 / 3)
     else:  # asked until the answers passed 16 MiB: 3 replies of 6 MiB
         assert len(server.bodies) == 3
         assert f"more than {MAX_BODY_BYTES} bytes" in line["error"]

@@ -264,9 +264,12 @@ def answer_sample(
     if completion is not None and mode == "sample":
         completion = Completion(choices=completion.choices[:wanted], usage=completion.usage)
     if completion is not None and _too_large(completion):
-        completion, error = None, (
-            f"the answers hold more than {MAX_BODY_BYTES} bytes of text in all (the bound of "
-            "one reply)"
+        completion, error = (
+            None,
+            (
+                f"the answers hold more than {MAX_BODY_BYTES} bytes of text in all (the bound of "
+                "one reply)"
+            ),
         )
     asked = {PROMPT_KEY: request_digest(prompt["messages"])}
     if completion is None:
