@@ -565,3 +565,19 @@ def test_judge_refuses_responses_to_another_builds_prompts(
     )
     judge[2] = "c2.jsonl"
     assert CliRunner().invoke(main, judge).exit_code == 0  # responses to this build's prompts
+
+
+@pytest.mark.parametrize("key", ["2", "e", "EMPTY", "sk-1234"])
+def test_a_placeholder_key_is_not_redacted_from_replies(key: str) -> None:
+    """A short placeholder key (a local server checks none) was redacted from every reply of
+    `run` and `judge`: with the key `2`, "Answer: 2" was written as "Answer: ***" (exit 0);
+    with `e`, the reply's own keys (`choic***s`), and every request failed."""
+    from sgbench.runner.client import read_completion
+
+    body = json.dumps(
+        {"choices": [{"message": {"content": "Answer: 2 (see EMPTY sk-1234)"}}], "usage": {}}
+    ).encode()
+    assert read_completion(body, secret=key).text == "Answer: 2 (see EMPTY sk-1234)"
+    long_key = "sk-" + key + "-0123456789"  # a real key is still never written
+    body = json.dumps({"choices": [{"message": {"content": f"key {long_key}"}}]}).encode()
+    assert read_completion(body, secret=long_key).text == "key ***"

@@ -406,9 +406,17 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
+MIN_SECRET_CHARS: Final = 8
+"""Shortest API key redacted. A shorter one is a placeholder for a server that checks no key
+(``EMPTY``, ``x``), and replacing it rewrote what it happens to spell: with the key ``2``,
+every ``Answer: 2`` was recorded as ``Answer: ***``; with ``e``, the reply's own keys
+(``choic***s``), so that every request failed."""
+
+
 def redact(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` replaced by ``***``."""
-    return text.replace(secret, "***") if secret else text
+    """``text`` with every occurrence of ``secret`` replaced by ``***`` (a key of at least
+    :data:`MIN_SECRET_CHARS` characters; a shorter one is no secret)."""
+    return text.replace(secret, "***") if secret and len(secret) >= MIN_SECRET_CHARS else text
 
 
 def _excerpt(body: bytes, secret: str | None) -> str:
