@@ -429,7 +429,7 @@ def hand_line(sample: str, question: str, religion: str, order: str, overall: st
     value = None if (sample, order) == ("s4", "BA") else "tie"
     verdicts = {"overall": overall, "value": value}
     record = {
-        "id": f"{question}/religion={religion}#{sample}",
+        "id": f"{question}/religion={religion}",
         "order": order,
         "question_id": question,
         "subgroup_id": f"religion={religion}",
@@ -542,7 +542,20 @@ def test_report_is_deterministic_and_order_free(tmp_path: Path) -> None:
         (lambda r: r["verdicts"].pop("value"), '"verdicts" must have exactly the keys'),
         (lambda r: r.update(judge_model="other"), "judge_model is 'other' here but 'j' on line 1"),
         (lambda r: r["params"].update(temperature=0.7), "params.temperature is 0.7 here but 0"),
-        (lambda r: r.update(id="Q1/religion=muslim#s1"), "order AB again (first on line 1)"),
+        (lambda r: r.update(id="Q1/religion=muslim", subgroup_id="religion=muslim",
+                            subgroup={"sex": None, "religion": "muslim"}),
+         "order AB again (first on line 1)"),
+        # A line contradicting itself or another line about its sample's question or subgroup
+        # was counted under both (exit 0), or crashed the fairness counts (a traceback).
+        (lambda r: r.update(question_id="Q9"), '"id" is not <question_id>/<subgroup_id>'),
+        (lambda r: r.update(id="Q1/religion=muslim"), '"id" is not <question_id>/<subgroup_id>'),
+        (lambda r: r.update(id="Q1/", subgroup_id=""), '"subgroup_id" must not be empty'),
+        (lambda r: r.update(id="Q2/religion=muslim", question_id="Q2",
+                            subgroup_id="religion=muslim"),
+         "subgroup.religion is 'hindu' here but 'muslim' on line 1, for the same subgroup_id"),
+        (lambda r: r["subgroup"].update(age_group="16-24"),
+         "subgroup has the attributes ['age_group', 'religion', 'sex'] here but ['religion', "
+         "'sex'] on line 1"),
     ],
 )  # fmt: skip
 def test_bad_judgment_lines(

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +64,7 @@ from sgbench.scoring.bootstrap import (
     bootstrap_intervals,
     check_settings,
 )
-from sgbench.scoring.data import FloatArray
+from sgbench.scoring.data import EARLIER_WAVE_SUFFIX, ID_FORM, FloatArray
 from sgbench.scoring.fairness import (
     FAIRNESS_NOTE,
     ci_list,
@@ -113,6 +114,13 @@ def _check_judgment(obj: Mapping[str, Any]) -> str | None:
             return f'needs a string "{key}"'
     if obj.get("order") not in ORDERS:
         return f'"order" must be one of {list(ORDERS)}'
+    # The id names the sample, question_id and subgroup_id how it is grouped: a line where
+    # they disagree would count one sample under another question or subgroup.
+    stem = re.sub(EARLIER_WAVE_SUFFIX, "", obj["id"])
+    if not obj["question_id"] or not obj["subgroup_id"]:
+        return '"question_id" and "subgroup_id" must not be empty'
+    if stem != f"{obj['question_id']}/{obj['subgroup_id']}":
+        return f'"id" is not {ID_FORM} of the line\'s "question_id" and "subgroup_id"'
     subgroup = obj.get("subgroup")
     if not isinstance(subgroup, dict) or not all(
         v is None or isinstance(v, str) for v in subgroup.values()
@@ -170,6 +178,7 @@ def read_judgments(path: str | Path) -> Judgments:
     records: list[dict[str, Any]] = []
     errors: set[tuple[str, str]] = set()
     seen: dict[tuple[str, str], int] = {}
+    subgroups: dict[str, tuple[dict[str, Any], int]] = {}
     settings: dict[str, Any] | None = None
     for number, obj in json_objects(lines, problems):
         if "error" in obj:
@@ -200,6 +209,31 @@ def read_judgments(path: str | Path) -> Judgments:
         if key in seen:
             problems.append(
                 (number, f"{key[0]!r} order {key[1]} again (first on line {seen[key]})")
+            )
+            continue
+        # One subgroup, one set of attribute values, and one set of attributes in the file:
+        # the judge writes them from the dataset, and a line that differs (an edited value, an
+        # extra attribute) made one subgroup two groups (a traceback in the fairness counts).
+        first = subgroups.setdefault(obj["subgroup_id"], (obj["subgroup"], number))
+        anyone = next(iter(subgroups.values()))
+        if set(obj["subgroup"]) != set(anyone[0]):
+            problems.append(
+                (
+                    number,
+                    f"subgroup has the attributes {sorted(obj['subgroup'])} here but "
+                    f"{sorted(anyone[0])} on line {anyone[1]}",
+                )
+            )
+            continue
+        differing = _first_difference(obj["subgroup"], first[0], "subgroup.")
+        if differing is not None:
+            setting, mine, theirs = differing
+            problems.append(
+                (
+                    number,
+                    f"{setting} is {mine!r} here but {theirs!r} on line {first[1]}, for the same "
+                    f"subgroup_id {obj['subgroup_id']!r}",
+                )
             )
             continue
         seen[key] = number
