@@ -95,10 +95,23 @@ IGNORABLE: Final = re.compile(
 joiners, bidirectional controls, variation selectors, the Hangul fillers, tags)."""
 
 
+LOOKALIKES: Final = str.maketrans(
+    # Cyrillic letters drawn as Latin ones (lower case, or upper case once case-folded).
+    "авеѕіјкмнорстух"
+    "һԁԛԝӏ"
+    # Greek letters drawn as Latin ones (most of them only in upper case).
+    "αβεζηικμνορτυχϲ",
+    "abesijkmhopctyxhdqwlabezhikmnoptyxc",
+)
+"""Cyrillic and Greek letters a reader takes for Latin ones ('ОКАУ' in Cyrillic reads 'OKAY'),
+mapped to them: a name written wholly in one of these scripts passes for a Latin one."""
+
+
 def shown_model(name: object) -> str:
     """A model name as a reader tells it from another: Unicode NFKC (so fullwidth and
     mathematical letters are plain ones), case-folded, without the characters that show
-    nothing (:data:`IGNORABLE`, format and control characters), runs of spaces as one."""
+    nothing (:data:`IGNORABLE`, format and control characters), runs of spaces as one, and
+    Cyrillic or Greek letters drawn as Latin ones read as those (:data:`LOOKALIKES`)."""
     shown = IGNORABLE.sub("", unicodedata.normalize("NFKC", str(name)))
     visible = "".join(c for c in shown if unicodedata.category(c) not in ("Cf", "Cc"))
-    return " ".join(visible.casefold().split())
+    return " ".join(visible.casefold().translate(LOOKALIKES).split())

@@ -109,11 +109,19 @@ def test_paper_table_names_are_shown_cleanly(workdir: Path) -> None:
     )
     score = ["score", "p.jsonl", "--dataset", "ds", "--config", "paper", *NO_CI]
     assert CliRunner().invoke(main, [*score, "--json", "r.json"]).exit_code == 0
-    result = CliRunner().invoke(main, ["paper-table", f"{REVERSED}=r.json"])
+    # A name that reads backwards is refused by the model-name rule, shown escaped.
+    refused = CliRunner().invoke(main, ["paper-table", f"{REVERSED}=r.json"])
+    assert_one_error_line(refused, "model name 'Safe\\u202egnp.exe\\u2066 model'")
+    assert clean(refused.output)
+    # The report's own text (its config) is shown on one clean line.
+    report = json.loads((workdir / "r.json").read_text(encoding="utf-8"))
+    report["dataset"]["config"] = HOSTILE
+    (workdir / "r.json").write_text(json.dumps(report), encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper-table", "Safe=r.json"])
     assert result.exit_code == 0, result.output
     assert clean(result.output)
-    assert "  Safegnp.exe model " in result.stdout
-    assert "note: Safegnp.exe model was scored on SYNTHETIC data" in result.stderr
+    assert "  Safe " in result.stdout
+    assert "note: Safe was scored on config a FAKE [2Jgnp.exe, split test_ood" in result.stderr
 
 
 def test_import_listing_shows_each_id_on_one_clean_line(workdir: Path) -> None:

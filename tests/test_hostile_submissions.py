@@ -280,6 +280,39 @@ def test_a_second_entry_of_one_model_is_a_duplicate(
         assert ranked == ["a-first", "b-second", "c-tuned"]
 
 
+@pytest.mark.parametrize("command", ["leaderboard", "paper-table"])
+@pytest.mark.parametrize(
+    ("latin", "lookalike"),
+    [
+        ("OKAY", "\u041e\u041a\u0410\u0423"),
+        ("TAXI", "\u03a4\u0391\u03a7\u0399"),
+        ("cope", "\u0441\u043e\u0440\u0435"),
+    ],
+)
+def test_a_name_in_letters_drawn_as_latin_ones_is_the_latin_name(
+    command: str, latin: str, lookalike: str, dataset: Path, tmp_path: Path
+) -> None:
+    """'ОКАУ' in Cyrillic (or 'ΤΑΧΙ' in Greek), one script in each word, reads 'OKAY': both
+    were ranked (and tabled) as two models with exit code 0."""
+    if command == "leaderboard":
+        root = tmp_path / "submissions"
+        submit(root, "a-latin", metadata(model=latin))
+        submit(root, "b-lookalike", metadata(model=lookalike))
+        result = leaderboard(root, dataset, tmp_path / "out")
+        assert result.exit_code == EXIT_LEFT_OUT, result.output
+        assert "b-lookalike/submission.json: model" in result.stderr
+        assert "is already entered as 'a-latin'" in result.stderr
+        return
+    reports = []
+    for name in (latin, lookalike):
+        report = tmp_path / f"{len(reports)}.json"
+        body = {"dataset": {"config": "paper", "synthetic": False}, "split": "test_ood"}
+        report.write_text(json.dumps({**body, "metrics": {"accuracy": 0.5}}), encoding="utf-8")
+        reports.append(f"{name}={report}")
+    result = CliRunner().invoke(main, ["paper-table", *reports])
+    assert_one_error_line(result, f"model name '{lookalike}' is also {reports[0]}'s")
+
+
 @pytest.mark.parametrize("name", ["submission.json", "predictions.jsonl"])
 def test_a_fifo_is_not_waited_on(name: str, dataset: Path, tmp_path: Path) -> None:
     root = tmp_path / "submissions"

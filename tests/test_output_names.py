@@ -72,6 +72,7 @@ def test_write_atomic_refuses_a_name_ending_in_a_separator(tmp_path: Path) -> No
 REPORTS = {
     "score": SCORE[:4],
     "judge-report": ["judge-report", "j.jsonl"],
+    "leaderboard": ["leaderboard", "subs", "--dataset", "ds", "--out", "lb"],
 }
 UNUSED = {
     "--resample, no bootstrap": (

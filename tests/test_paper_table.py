@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ def test_report_of_another_split_or_synthetic_data_is_flagged(tmp_path: Path) ->
 
 def test_names_match_only_after_normalising() -> None:
     results = load_paper_results()
-    assert normalise("GPT-4.1") == normalise("gpt 4.1") == "gpt41"
+    assert normalise("GPT-4.1") == normalise("gpt 4.1") == normalise("\uff27\uff30\uff34-4.1")
     assert resolve("gpt-4o-mini", results) == ("GPT-4o-mini", "zero-shot")
     assert resolve("Sailor2 8B (fine-tuned)", results) == ("Sailor2-8B", "fine-tuned")
     assert resolve("gpt-4.1-mini", results) == (None, "zero-shot")
@@ -173,7 +174,7 @@ def test_a_real_score_report_is_read(built_default: Path, tmp_path: Path) -> Non
         # Names a reader cannot tell apart: NFC and NFD, case, a zero-width space.
         (["caf\u00e9={r}", "cafe\u0301={r}"], "model name 'cafe\u0301' is also caf\u00e9={r}'s"),
         (["GPT-4={r}", "gpt-4={r}"], "model name 'gpt-4' is also GPT-4={r}'s"),
-        (["gpt4={r}", "gpt\u200b4={r}"], "model name 'gpt\\u200b4' is also gpt4={r}'s"),
+        (["GPT-4={r}", "\uff27\uff30\uff34-4={r}"], "model name 'ＧＰＴ-4' is also GPT-4={r}'s"),
         (["=r.json"], "no model name before '='"),
     ],
 )
@@ -185,3 +186,80 @@ def test_two_reports_under_one_name_or_an_empty_name_are_refused(
     score_report(tmp_path / "r.json", 0.5, 0.2)
     result = CliRunner().invoke(main, ["paper-table", *(a.format(r="r.json") for a in args)])
     assert_one_error_line(result, fragment.format(r="r.json"))
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        ([" ={r}"], "model name ' ': a model name is not blank"),
+        (["gpt-4.1 ={r}"], "model name 'gpt-4.1 ': a model name is not blank"),
+        (["\u202egpt-4.1={r}"], "model name '\\u202egpt-4.1': a model name is not blank"),
+        (["gpt\u200b4={r}"], "model name 'gpt\\u200b4': a model name is not blank"),
+        (["{s}"], "(taken from '\\u202eevil.json'; write NAME=REPORT.json): a model name is not"),
+    ],
+)
+def test_a_name_no_reader_can_tell_is_refused(
+    args: list[str], fragment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model-name rule of every command: a blank, padded or invisible name was a table row
+    reading as nothing or as another model, with exit code 0."""
+    monkeypatch.chdir(tmp_path)
+    score_report(tmp_path / "r.json", 0.5, 0.2)
+    score_report(tmp_path / "\u202eevil.json", 0.5, 0.2)
+    given = [a.format(r="r.json", s="\u202eevil.json") for a in args]
+    result = CliRunner().invoke(main, ["paper-table", *given])
+    assert_one_error_line(result, fragment)
+
+
+@pytest.mark.parametrize("second", ["B=r.json", "B=./r.json", "B=link.json", "B=hard.json"])
+def test_one_report_under_two_names_is_refused(
+    second: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One file shown as two models' figures (a typo in one argument) was accepted."""
+    monkeypatch.chdir(tmp_path)
+    score_report(tmp_path / "r.json", 0.5, 0.2)
+    (tmp_path / "link.json").symlink_to("r.json")
+    os.link(tmp_path / "r.json", tmp_path / "hard.json")
+    result = CliRunner().invoke(main, ["paper-table", "A=r.json", second])
+    assert_one_error_line(result, f"{second}: the report A=r.json names too")
+
+
+@pytest.mark.parametrize(
+    ("report", "fragment"),
+    [
+        ({"metrics": {}}, "dataset.config is None, not a config name"),
+        ({"metrics": {"accuracy": 0.5}, "entries": []}, "dataset.config is None"),
+        (
+            {"metrics": {}, "dataset": {"config": "paper", "synthetic": "false"}},
+            "dataset.synthetic is 'false', not true or false",
+        ),
+        (
+            {"metrics": {}, "dataset": {"config": "paper", "synthetic": False}, "split": 7},
+            "split is 7, not a split name",
+        ),
+    ],
+)
+def test_a_report_without_the_shape_of_a_score_report_is_refused(
+    report: dict[str, Any], fragment: str, tmp_path: Path
+) -> None:
+    """A JSON file holding `metrics` (a leaderboard's, an edited one) was shown as a model's
+    figures with exit code 0, noted only as 'scored on config None, split None'."""
+    path = tmp_path / "gpt-4o.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper-table", str(path)])
+    assert_one_error_line(result, f"{path}: {fragment}")
+
+
+def test_an_argument_read_two_ways_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gpt-4o=r.json` named both a file of that name and NAME=r.json; the first was taken."""
+    monkeypatch.chdir(tmp_path)
+    score_report(tmp_path / "r.json", 0.5, 0.2)
+    score_report(tmp_path / "gpt-4o=r.json", 0.5, 0.2)
+    result = CliRunner().invoke(main, ["paper-table", "gpt-4o=r.json"])
+    assert_one_error_line(result, "gpt-4o=r.json: both a file of that name and r.json exist")
+    for explicit in ("mine=gpt-4o=r.json", "gpt-4o=./r.json"):
+        result = CliRunner().invoke(main, ["paper-table", explicit])
+        assert result.exit_code == 0, result.output
+        assert explicit.partition("=")[0] in result.stdout

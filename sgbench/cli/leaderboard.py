@@ -15,6 +15,7 @@ from sgbench.cli.options import (
     config_option,
     dataset_option,
     refuse_unused,
+    refuse_unused_resampling,
     resampling_options,
     split_option,
 )
@@ -123,6 +124,7 @@ def leaderboard_command(
     from sgbench.files import check_output_folder
     from sgbench.leaderboard import build_leaderboard, render_text, write_leaderboard
 
+    refuse_unused_resampling(n_boot, n_permutations)
     check_outputs_apart(
         [("SUBMISSIONS", submissions_dir), ("--dataset", dataset_dir)], [("--out", out_dir)]
     )

@@ -3,10 +3,18 @@
 The published figures are package data (``results.json``, with their source), stored once. A
 score report (``sgbench score --json``) is put beside a published row when its model name
 matches: the name given as ``NAME=REPORT.json``, else the report file's stem. Names are compared
-after case folding and dropping every character but letters and digits (``gpt-4.1`` is
-``GPT-4.1``); a name ending in ``fine-tuned`` (``Llama-3.1-8B-fine-tuned``) goes beside the
-fine-tuned figures, any other beside the zero-shot ones. Nothing else is guessed: a model name
+as a reader tells them apart (:func:`~sgbench.errors.shown_model`: NFKC, case folded, lookalike
+letters as Latin ones), keeping only letters and digits (``gpt-4.1`` is ``GPT-4.1``, and so is
+``ＧＰＴ-4.1`` in fullwidth letters); a name ending in ``fine-tuned``
+(``Llama-3.1-8B-fine-tuned``) goes beside the fine-tuned figures, any other beside the
+zero-shot ones. Nothing else is guessed: a model name
 the paper does not list is shown apart.
+
+A model name obeys the one rule of model names (:func:`~sgbench.errors.model_name_problem`: a
+blank, padded or invisible name would be a row no reader can name), a report is given once
+(one file under two names would be two models with one set of figures), and a report has the
+shapes ``sgbench score --json`` writes, so that a JSON file that merely has ``metrics`` is not
+shown as a model's figures.
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-from sgbench.errors import InputError, bounded, one_line, shown_model
+from sgbench.errors import InputError, bounded, model_name_problem, one_line, shown_model
+from sgbench.files import same_file
 from sgbench.jsonl import read_json_file
 
 FIGURES: Final = ("accuracy", "nmae", "accuracy_norm_range", "nmae_norm_range")
@@ -68,8 +77,9 @@ def load_paper_results() -> PaperResults:
 
 
 def normalise(name: str) -> str:
-    """A model name as compared: case folded, letters and digits only."""
-    return re.sub(r"[^0-9a-z]", "", name.casefold())
+    """A model name as compared: as a reader tells it (:func:`~sgbench.errors.shown_model`),
+    letters and digits only."""
+    return re.sub(r"[^0-9a-z]", "", shown_model(name))
 
 
 def resolve(name: str, results: PaperResults) -> tuple[str | None, str]:
@@ -97,6 +107,30 @@ class ReportEntry:
     synthetic: bool | None
 
 
+REPORT_SHAPES: Final = (
+    (("dataset", "config"), str, "a config name"),
+    (("dataset", "synthetic"), bool, "true or false"),
+    (("split",), str, "a split name"),
+)
+"""What the table reads of a report besides its figures, with the type ``sgbench score --json``
+writes: without them a JSON file holding ``metrics`` (a leaderboard's, an edited one) was shown
+as a model's figures, noted only as 'scored on config None'."""
+
+
+def _shaped(
+    report: dict[str, Any], path: tuple[str, ...], kind: type, what: str, where: Path
+) -> None:
+    """Refuse a report whose value at ``path`` is not of ``kind`` (``what``), naming the key."""
+    value: Any = report
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(value, kind):
+        raise InputError(
+            f"{where}: {'.'.join(path)} is {bounded(repr(value))}, not {what}; is it a "
+            "`sgbench score --json` report?"
+        )
+
+
 def _figure(report: dict[str, Any], path: tuple[str, ...], where: Path) -> float | None:
     """The figure at ``path``: None when the report has none (null, or no such key); every
     published figure is a share, so anything but a number from 0 to 1 is refused."""
@@ -115,9 +149,20 @@ def _figure(report: dict[str, Any], path: tuple[str, ...], where: Path) -> float
 
 def entry_parts(argument: str) -> tuple[str, str, bool]:
     """``[NAME=]REPORT.json`` → (NAME, REPORT.json, whether ``=`` named a model); an existing
-    file whose name holds ``=`` is a report without a name."""
+    file whose name holds ``=`` is a report without a name.
+
+    Raises:
+        InputError: both readings name an existing file (``a=b.json`` and ``b.json``).
+    """
     name, sep, path_text = argument.partition("=")
-    if not sep or Path(argument).exists():
+    if not sep:
+        return "", argument, False
+    if Path(argument).exists():
+        if path_text and Path(path_text).exists():
+            raise InputError(
+                f"{argument}: both a file of that name and {path_text} exist; write "
+                f"NAME={argument} for the first or {name}=./{path_text} for the second"
+            )
         return "", argument, False
     return name, path_text, True
 
@@ -134,22 +179,28 @@ def read_entry(argument: str, results: PaperResults) -> ReportEntry:
     if named and not name:
         raise InputError(f"{argument}: no model name before '='; write NAME=REPORT.json")
     path = Path(path_text)
+    problem = model_name_problem(name or path.stem)
+    if problem:
+        # Quoted (repr), not as typed: the name may hold what it is refused for.
+        origin = f" (taken from {path_text!r}; write NAME=REPORT.json)" if not name else ""
+        raise InputError(f"model name {name or path.stem!r}{origin}: {problem}")
     report = read_json_file(path, "score report")
     if not isinstance(report, dict) or not isinstance(report.get("metrics"), dict):
         raise InputError(f"{path}: not a score report (no `metrics`; see `sgbench score --json`)")
+    for keys, kind, what in REPORT_SHAPES:
+        _shaped(report, keys, kind, what, path)
     # Names and settings are shown in the table and notes: one line each, as every foreign text.
     name = bounded(one_line(name or path.stem))
     row, setting = resolve(name, results)
-    dataset = report.get("dataset") if isinstance(report.get("dataset"), dict) else {}
-    config, split = dataset.get("config") if dataset else None, report.get("split")
+    dataset, split = report["dataset"], report["split"]
     return ReportEntry(
         name=name,
         row=row,
         setting=setting,
         figures={figure: _figure(report, keys, path) for figure, keys in REPORT_KEYS.items()},
-        config=bounded(one_line(config)) if isinstance(config, str) else None,
-        split=bounded(one_line(split)) if isinstance(split, str) else None,
-        synthetic=dataset.get("synthetic") if dataset else None,
+        config=bounded(one_line(dataset["config"])),
+        split=bounded(one_line(split)),
+        synthetic=dataset["synthetic"],
     )
 
 
@@ -223,4 +274,12 @@ def paper_table(reports: list[str]) -> PaperTable:
                 "give each report its own NAME=REPORT.json"
             )
         first[seen] = argument
+    # One report under two names would show one model's figures as two models'.
+    paths = [entry_parts(r)[1] for r in reports]
+    for later, argument in enumerate(reports):
+        for earlier, path in zip(reports[:later], paths[:later], strict=True):
+            if same_file(path, paths[later]):
+                raise InputError(
+                    f"{argument}: the report {earlier} names too; give each model its own report"
+                )
     return PaperTable(results=results, entries=entries)
