@@ -97,21 +97,28 @@ joiners, bidirectional controls, variation selectors, the Hangul fillers, tags).
 
 LOOKALIKES: Final = str.maketrans(
     # Cyrillic letters drawn as Latin ones (lower case, or upper case once case-folded).
-    "авеѕіјкмнорстух"
-    "һԁԛԝӏ"
+    "\u0430\u0432\u0435\u0455\u0456\u0458\u043a\u043c\u043d\u043e\u0440\u0441\u0442\u0443\u0445"
+    "\u04bb\u0501\u051b\u051d\u04cf"
     # Greek letters drawn as Latin ones (most of them only in upper case).
-    "αβεζηικμνορτυχϲ",
-    "abesijkmhopctyxhdqwlabezhikmnoptyxc",
+    "\u03b1\u03b2\u03b5\u03b6\u03b7\u03b9\u03ba\u03bc\u03bd\u03bf\u03c1\u03c4\u03c5\u03c7\u03f2"
+    # Armenian letters drawn as Latin ones.
+    "\u0585\u057d\u0570\u0578\u0566\u0581"
+    # Cherokee letters drawn as Latin capitals (case folding keeps Cherokee capitals).
+    "\u13aa\u13f4\u13df\u13a0\u13ac\u13c0\u13bb\u13a5\u13ab\u13e6\u13de\u13b7\u13be\u13e2"
+    "\u13da\u13a2\u13d9\u13b3\u13c3",
+    "abesijkmhopctyxhdqwlabezhikmnoptyxcouhnqgabcdeghijklmopstvwz",
 )
-"""Cyrillic and Greek letters a reader takes for Latin ones ('ОКАУ' in Cyrillic reads 'OKAY'),
-mapped to them: a name written wholly in one of these scripts passes for a Latin one."""
+"""Cyrillic, Greek, Armenian and Cherokee letters a reader takes for Latin ones ('ОКАУ' in
+Cyrillic reads 'OKAY'), mapped to them: a name written wholly in one of these scripts passes
+for a Latin one. (Unicode's full confusables table, UTS #39, is not shipped; these are the
+letters of the scripts names are spoofed in.)"""
 
 
 def shown_model(name: object) -> str:
     """A model name as a reader tells it from another: Unicode NFKC (so fullwidth and
     mathematical letters are plain ones), case-folded, without the characters that show
     nothing (:data:`IGNORABLE`, format and control characters), runs of spaces as one, and
-    Cyrillic or Greek letters drawn as Latin ones read as those (:data:`LOOKALIKES`)."""
+    letters of other scripts drawn as Latin ones read as those (:data:`LOOKALIKES`)."""
     shown = IGNORABLE.sub("", unicodedata.normalize("NFKC", str(name)))
     visible = "".join(c for c in shown if unicodedata.category(c) not in ("Cf", "Cc"))
     return " ".join(visible.casefold().translate(LOOKALIKES).split())

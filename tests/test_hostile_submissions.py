@@ -287,13 +287,15 @@ def test_a_second_entry_of_one_model_is_a_duplicate(
         ("OKAY", "\u041e\u041a\u0410\u0423"),
         ("TAXI", "\u03a4\u0391\u03a7\u0399"),
         ("cope", "\u0441\u043e\u0440\u0435"),
+        ("HELLO", "\u13bb\u13ac\u13de\u13de\u13be"),  # Cherokee
+        ("ooo", "\u0585\u0585\u0585"),  # Armenian
     ],
 )
 def test_a_name_in_letters_drawn_as_latin_ones_is_the_latin_name(
     command: str, latin: str, lookalike: str, dataset: Path, tmp_path: Path
 ) -> None:
-    """'ОКАУ' in Cyrillic (or 'ΤΑΧΙ' in Greek), one script in each word, reads 'OKAY': both
-    were ranked (and tabled) as two models with exit code 0."""
+    """'ОКАУ' in Cyrillic (or 'ΤΑΧΙ' in Greek, 'ᎻᎬᏞᏞᎾ' in Cherokee), one script in each word,
+    reads 'OKAY': both were ranked (and tabled) as two models with exit code 0."""
     if command == "leaderboard":
         root = tmp_path / "submissions"
         submit(root, "a-latin", metadata(model=latin))
