@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from sgbench.errors import InputError, bounded, model_name_problem, one_line, shown_model
-from sgbench.files import same_file
 from sgbench.jsonl import read_json_file
 
 FIGURES: Final = ("accuracy", "nmae", "accuracy_norm_range", "nmae_norm_range")
@@ -275,11 +274,13 @@ def paper_table(reports: list[str]) -> PaperTable:
             )
         first[seen] = argument
     # One report under two names would show one model's figures as two models'.
-    paths = [entry_parts(r)[1] for r in reports]
-    for later, argument in enumerate(reports):
-        for earlier, path in zip(reports[:later], paths[:later], strict=True):
-            if same_file(path, paths[later]):
-                raise InputError(
-                    f"{argument}: the report {earlier} names too; give each model its own report"
-                )
+    # Each was just read, so each has an inode: one for a symlink, a hard link or `./r.json`.
+    files: dict[tuple[int, int], str] = {}
+    for argument in reports:
+        info = Path(entry_parts(argument)[1]).stat()
+        earlier = files.setdefault((info.st_dev, info.st_ino), argument)
+        if earlier != argument:
+            raise InputError(
+                f"{argument}: the report {earlier} names too; give each model its own report"
+            )
     return PaperTable(results=results, entries=entries)
