@@ -533,11 +533,22 @@ def resolve_path(path: str | Path) -> Path:
     """``path`` with symlinks resolved (it need not exist).
 
     Raises:
-        InputError: ``PATH: a symlink loop`` (pathlib raises RuntimeError for one).
+        InputError: ``PATH: a symlink loop`` (pathlib raises RuntimeError for one), or a
+            relative ``path`` once the working folder was deleted (the CLI refuses that at
+            start; a leaderboard whose working folder was deleted while it ran was told of a
+            symlink loop).
     """
     try:
         return Path(path).resolve()
     except (RuntimeError, OSError):
+        if not Path(path).is_absolute():
+            try:
+                os.getcwd()
+            except OSError as exc:
+                raise InputError(
+                    f"{path}: the working folder cannot be found ({exc.strerror}): it was "
+                    "deleted or moved while sgbench ran"
+                ) from None
         raise InputError(f"{path}: a symlink loop (or a path that cannot be resolved)") from None
 
 

@@ -123,6 +123,17 @@ def test_a_deleted_working_folder_is_one_line(command: str, gone: Path) -> None:
     assert list(gone.iterdir()) == []
 
 
+def test_a_working_folder_deleted_while_running_is_named(gone: Path) -> None:
+    """A command that passed the start-up check and resolved a relative output afterwards (the
+    leaderboard's --out after ranking) was told of 'a symlink loop'."""
+    from sgbench.errors import InputError
+    from sgbench.files import resolve_path
+
+    with pytest.raises(InputError, match=r"^lb: the working folder cannot be found \(.*\): it"):
+        resolve_path("lb")
+    assert resolve_path(gone) == gone.resolve()  # an absolute path needs no working folder
+
+
 @pytest.mark.parametrize("command", ["prompts", "export sft", "build"])
 def test_a_closed_stdout_is_one_line(command: str, built_default: Path, tmp_path: Path) -> None:
     """Python makes a closed descriptor 1 `sys.stdout = None`, and click then prints nothing:
