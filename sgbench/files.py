@@ -26,7 +26,7 @@ from tempfile import mkdtemp
 from typing import Any, Final, TypeAlias
 
 from sgbench.errors import InputError, shown_name
-from sgbench.jsonl import BOM, loads_strict
+from sgbench.jsonl import BOM, loads_strict, read_bounded
 
 NAME_MAX: Final = 255
 """Longest file name (in bytes) common file systems allow."""
@@ -342,6 +342,9 @@ def sha256_file(path: Path) -> str:
 OUTPUT_MARKER: Final = ".sgbench-output.json"
 """The file :func:`replace_folder` leaves in every output folder: which command wrote it and the
 sha256 of every file it wrote, the proof that lets a later run replace the folder."""
+MAX_MARKER_BYTES: Final = 1 << 20
+"""Largest :data:`OUTPUT_MARKER` read (1 MiB; a build's lists a few dozen files in under 10 KB):
+a larger one is not sgbench's and is not read."""
 
 
 def _umask() -> int:
@@ -401,7 +404,9 @@ def _check_replaceable(target: Path, kind: str, disposable: frozenset[str]) -> N
     listed: object = {}
     if marker_path is not None:
         try:
-            marker = loads_strict(marker_path.read_bytes())
+            # Bounded as every document read whole: a 500 MB marker (spaces after the JSON)
+            # was read and parsed whole, taking 1.1 GB.
+            marker = loads_strict(read_bounded(marker_path, MAX_MARKER_BYTES))
         except (OSError, ValueError):
             marker = None
         if not isinstance(marker, dict) or marker.get("written_by") != f"sgbench {kind}":

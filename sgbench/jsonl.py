@@ -313,10 +313,10 @@ def loads_strict(line: str | bytes) -> Any:
         raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep") from None
 
 
-def read_bounded(path: str | Path) -> bytes:
-    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`, for documents read whole
-    (JSON, YAML, templates). A FIFO or device would block or never end, so only regular files
-    are opened.
+def read_bounded(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (:data:`MAX_FILE_BYTES`), for
+    documents read whole (JSON, YAML, templates). A FIFO or device would block or never end, so
+    only regular files are opened.
 
     Raises:
         OSError: the file is missing (``FileNotFoundError``), a folder (``IsADirectoryError``),
@@ -328,9 +328,13 @@ def read_bounded(path: str | Path) -> bytes:
         raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
     if not stat.S_ISREG(info.st_mode):
         raise OSError(errno.EINVAL, "not a regular file", str(path))
-    if info.st_size > MAX_FILE_BYTES:
-        raise OSError(errno.EFBIG, f"larger than {MAX_FILE_BYTES} bytes", str(path))
-    return where.read_bytes()
+    if info.st_size > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+    with where.open("rb") as handle:
+        data = handle.read(limit + 1)  # a file growing since stat() is cut off, not read on
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+    return data
 
 
 def read_json_file(path: str | Path, what: str = "file") -> Any:

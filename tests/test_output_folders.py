@@ -24,7 +24,7 @@ from click.testing import CliRunner, Result
 
 from sgbench.cli import main
 from sgbench.dataset import load_split
-from sgbench.files import OUTPUT_MARKER, sha256_file
+from sgbench.files import MAX_MARKER_BYTES, OUTPUT_MARKER, sha256_file
 
 Command = Callable[[Path, str], list[str]]
 """(test folder, --out value) -> the command's arguments."""
@@ -197,6 +197,14 @@ def damaged_marker(out: Path) -> str:
     return OUTPUT_MARKER
 
 
+def oversized_marker(out: Path) -> str:
+    """A marker padded past its bound with spaces (valid JSON still): read whole, 500 MB of it
+    took 1.1 GB."""
+    marker = out / OUTPUT_MARKER
+    marker.write_bytes(marker.read_bytes() + b" " * MAX_MARKER_BYTES)
+    return OUTPUT_MARKER
+
+
 def forged_marker_name(out: Path) -> str:
     """A marker edited to list a name that would start a forged line of its own."""
     marker = json.loads((out / OUTPUT_MARKER).read_text(encoding="utf-8"))
@@ -222,6 +230,7 @@ SPOILERS = {
         other_command,
         no_marker,
         damaged_marker,
+        oversized_marker,
     )
 }
 
