@@ -124,17 +124,27 @@ def not_locked_elsewhere(path: str | Path) -> Iterator[None]:
 FIRST_LINE_BYTES: Final = 1 << 20
 """How much of an existing file :func:`check_replaceable` reads to tell what it is."""
 
+WHOLE_FILE_BYTES: Final = 1 << 28
+"""How much of an existing file :func:`check_replaceable` reads when the output is one JSON
+document (a report): larger, it is not one of ours."""
+
 
 def check_replaceable(
-    path: str | Path, option: str, kind: str, ours: Callable[[Any], bool]
+    path: str | Path,
+    option: str,
+    kind: str,
+    ours: Callable[[Any], bool],
+    *,
+    whole: bool = False,
 ) -> None:
-    """Refuse to replace ``path`` with a JSON Lines output of ``kind`` unless it is one already:
-    the one rule for outputs written whole over a file that may be another command's (a
-    responses file of ``sgbench run``, hours of requests; a judgments file; notes).
+    """Refuse to replace ``path`` with an output of ``kind`` unless it is one already: the one
+    rule for outputs written whole over a file that may be another command's (a responses file
+    of ``sgbench run``, hours of requests; a judgments file; predictions; notes).
 
-    An existing file is replaced only when it is empty (or blank) or its first non-blank line,
-    parsed, satisfies ``ours``. A missing file, or anything that is not a regular file (left to
-    :func:`check_output_file`), is not judged here.
+    An existing file is replaced only when it is empty (or blank) or what it holds, parsed,
+    satisfies ``ours``: its first non-blank line for a JSON Lines output, the whole file (up to
+    :data:`WHOLE_FILE_BYTES`) when ``whole`` (a JSON report). A missing file, or anything that is
+    not a regular file (left to :func:`check_output_file`), is not judged here.
 
     Raises:
         InputError: ``OPTION PATH: exists and is not a KIND file ...``.
@@ -144,21 +154,27 @@ def check_replaceable(
         if not where.is_file():  # a FIFO would block the open
             return
         with where.open("rb") as handle:
-            head = handle.read(FIRST_LINE_BYTES)
+            head = handle.read(WHOLE_FILE_BYTES + 1 if whole else FIRST_LINE_BYTES)
     except OSError:
         return  # missing or unreadable: the writer's own rules speak
-    first = next((line for line in head.removeprefix(BOM).splitlines() if line.strip()), b"")
+    text = head.removeprefix(BOM)
+    first = next((line for line in text.splitlines() if line.strip()), b"")
     if not first:
         return
     try:
-        obj = loads_strict(first)
+        obj = (
+            None
+            if whole and len(head) > WHOLE_FILE_BYTES
+            else loads_strict(text if whole else first)
+        )
     except ValueError:
         obj = None
     if obj is not None and ours(obj):
         return
+    what = f"a {kind}" if whole else f"a {kind} file (its first line is not a {kind} line)"
     raise InputError(
-        f"{option} {shown_name(str(path))}: exists and is not a {kind} file (its first line is "
-        f"not a {kind} line), so it is not replaced; choose another file or delete it"
+        f"{option} {shown_name(str(path))}: exists and is not {what}, so it is not replaced; "
+        "choose another file or delete it"
     )
 
 

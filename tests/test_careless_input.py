@@ -70,6 +70,11 @@ OPTIONS = [(1, "Very important"), (2, "Rather important"), (3, "Not very importa
         ("I pick " + "1" * 5000 + " or 2", 2),
         # Decimal digits of other scripts are read as int() reads them.
         ("Answer: \uff12", 2),
+        # A minus after a digit or letter is a hyphen: a range names both ends ("2-3" read 2).
+        ("Answer: 2-3", None),
+        ("I rate it 1-3", None),
+        ("answer is 2\u22123", None),
+        ("Answer: 3-point scale, so 3", 3),
     ],
 )
 def test_parse_keeps_the_sign(response: str, expected: int | None) -> None:
@@ -91,6 +96,38 @@ def test_parse_command_leaves_negative_answers_missing(built_default: Path, tmp_
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert "parsed 0 of 2 responses" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("distribution", "parsed"),
+    [
+        ({"1": 0.25, "2": 0.75}, True),
+        ({"1": 5, "2": 3}, False),
+        ({"1": 0.5}, False),
+        ({"1": 1e308, "2": 1e308}, False),
+        ({"1": 5e-324}, False),
+    ],
+)
+def test_parse_writes_only_distributions_score_accepts(
+    distribution: dict[str, float], parsed: bool, built_default: Path, tmp_path: Path
+) -> None:
+    """parse wrote ``{"1": 5, "2": 3}`` with exit 0 and score then refused its own input; parse
+    refuses it naming the responses file's line, and what it writes, score accepts."""
+    row = pq.read_table(built_default / split_file("default", "test_ood")).to_pylist()[0]
+    responses = tmp_path / "r.jsonl"
+    line = {"id": row["id"], "response": "x", "distribution": distribution}
+    responses.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = invoke(["parse", str(responses), "--dataset", str(built_default)])
+    if not parsed:
+        assert_one_error_line(result, f"{responses}: line 1: distribution")
+        return
+    assert result.exit_code == 0, result.output
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text(result.stdout, encoding="utf-8")
+    scored = invoke(
+        ["score", str(predictions), "--dataset", str(built_default), "--bootstrap", "0"]
+    )
+    assert scored.exit_code == 0, scored.output
 
 
 # --- build: CSV headers, weights, zips, waves --------------------------------------------------

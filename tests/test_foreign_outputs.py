@@ -253,3 +253,31 @@ def test_predictions_written_meanwhile_by_another_program_are_kept(
     assert_one_error_line(result, "--predictions x.jsonl: exists and is not a predictions file")
     assert target.read_text(encoding="utf-8") == other
     assert len(Path("o.jsonl").read_text(encoding="utf-8").splitlines()) == 2  # kept
+
+
+@pytest.mark.parametrize("command", ["score", "judge-report"])
+@pytest.mark.parametrize("kind", ["a", "p2", "notes", "report", "empty"])
+def test_a_json_report_replaces_only_a_report(
+    command: str, kind: str, answering: LoopbackChatServer, folder: Path
+) -> None:
+    """`score p.jsonl --json a.jsonl` replaced another run's responses (predictions, notes)
+    with a report, exit 0; `--json` replaces only an empty file or an earlier report
+    (`sgbench.files.check_replaceable` reading the whole file)."""
+    written_by_each_command(answering.url)
+    shutil.copy("p.jsonl", "p2.jsonl")
+    Path("notes.jsonl").write_text("my notes\n", encoding="utf-8")
+    Path("empty.jsonl").write_bytes(b"")
+    args = {
+        "score": ["score", "p.jsonl", "--dataset", "ds", "--bootstrap", "0"],
+        "judge-report": ["judge-report", "j.jsonl", "--bootstrap", "0"],
+    }[command]
+    assert CliRunner().invoke(main, [*args, "--json", "report.jsonl"]).exit_code == 0
+    target = Path(f"{kind}.jsonl")
+    before = target.read_bytes()
+    result = CliRunner().invoke(main, [*args, "--json", str(target)])
+    if kind in ("report", "empty"):
+        assert result.exit_code == 0, result.output
+        assert "sgbench_version" in json.loads(target.read_text(encoding="utf-8"))
+        return
+    assert_one_error_line(result, f"--json {target}: exists and is not a JSON report of sgbench")
+    assert target.read_bytes() == before

@@ -242,7 +242,7 @@ def test_cli_exit_codes(
 ) -> None:
     runner = CliRunner()
     monkeypatch.chdir(tmp_path)
-    base = ["leaderboard", "--dataset", str(dataset), "--bootstrap", "20"]
+    base = ["leaderboard", "--dataset", str(dataset), "--bootstrap", "40"]
     ok = runner.invoke(main, [*base, str(valid_root), "--out", "all"])
     assert ok.exit_code == 0, ok.output
     assert sorted(p.name for p in Path("all").iterdir()) == sorted([*OUTPUT_FILES, OUTPUT_MARKER])

@@ -23,8 +23,12 @@ from sgbench.files import write_atomic
 from sgbench.locks import exclusive, lock_path
 
 BUSY = "busy.jsonl"
-# An earlier import's line, so that import --out would replace it but for the lock.
-THEIRS = '{"id": "x", "response": "", "template": "paper-released", "custom_id": "x"}\n'
+# An earlier import's line that is also a report (sgbench_version), so that import --out and
+# score --json would replace it but for the lock.
+THEIRS = (
+    '{"id": "x", "response": "", "template": "paper-released", "custom_id": "x", '
+    '"sgbench_version": "0"}\n'
+)
 
 IMPORT = ["import", "paper-outputs", "src.jsonl", "--dataset", "ds"]
 WRITERS: dict[str, list[str]] = {

@@ -73,8 +73,12 @@ def test_a_symlink_to_a_file_is_written_through(case: str, workdir: Path) -> Non
     suffix = SUFFIX.get(case, ".json")
     (workdir / "keep").mkdir()
     target = workdir / "keep" / f"real{suffix}"
-    # import --out replaces only an earlier import (files.check_replaceable).
-    old = EARLIER_IMPORT if case == "import paper-outputs --out" else "old"
+    # import --out replaces only an earlier import, --json only a report
+    # (files.check_replaceable).
+    old = {
+        "import paper-outputs --out": EARLIER_IMPORT,
+        "score --json": '{"sgbench_version": "0"}\n',
+    }.get(case, "old")
     target.write_text(old, encoding="utf-8")
     link = workdir / f"out{suffix}"
     link.symlink_to(target)

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner
 from scoring_fixtures import (
     FOUR_POINT,
     RANDOM_SUBGROUPS,
@@ -20,6 +22,7 @@ from scoring_fixtures import (
     write_jsonl,
 )
 
+from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.scoring import score_predictions
 from sgbench.scoring.bootstrap import bootstrap_intervals, multiplicities, unit_multiplicities
@@ -74,6 +77,28 @@ def test_intervals_contain_the_point_estimate(random_case: tuple[Path, Path]) ->
         assert set(block["ci"]) == {"sd_between", "cv_between"}
         for figure, (low, high) in block["ci"].items():
             assert 0 <= low <= block[figure] <= high, (name, figure)
+
+
+def test_no_cv_interval_when_some_replicates_have_no_mean(tmp_path: Path) -> None:
+    """One right answer among six questions: a third of the replicates do not draw its question,
+    so their mean accuracy is 0 and cv_between has no value there. The interval over the other
+    replicates alone missed its own estimate (cv_between 0, "interval" [3.7, 7.1] on the
+    default build); there is none, and the sd_between interval, defined everywhere, stays."""
+    rows = [
+        make_row(f"Q{q}", group, FOUR_POINT, [5, 3, 1, 1])
+        for q in range(1, 7)
+        for group in (S1, S2)
+    ]
+    dataset = write_dataset(tmp_path / "ds", {"test_ood": rows})
+    answers = [{"id": r["id"], "answer": 1 if i == 0 else 4} for i, r in enumerate(rows)]
+    path = write_jsonl(tmp_path / "p.jsonl", answers)
+    report = score_predictions(path, dataset, n_boot=200, seed=0).to_dict()
+    assert report["metrics"]["accuracy"] == pytest.approx(1 / 12)
+    block = report["fairness"]["subgroup"]["accuracy"]
+    assert block["cv_between"] is not None
+    assert block["ci"]["cv_between"] == [None, None]
+    low, high = block["ci"]["sd_between"]
+    assert 0 <= low <= block["sd_between"] <= high
 
 
 def test_one_question_gives_a_point_interval(tmp_path: Path) -> None:
@@ -224,3 +249,20 @@ def test_bad_settings_raise(n_boot: Any, seed: Any, n_permutations: Any, resampl
             n_permutations=n_permutations,
             resample=resample,
         )
+
+
+@pytest.mark.parametrize("n_boot", ["1", "2", "39"])
+@pytest.mark.parametrize("command", ["score", "judge-report", "leaderboard"])
+def test_too_few_replicates_for_a_95_interval_are_refused(
+    command: str, n_boot: str, tmp_path: Path
+) -> None:
+    """`--bootstrap 1` reported a "95% interval" of one replicate's value, which missed its own
+    estimate; 0 (none) or at least 40 (one replicate in each 2.5% tail) for every command
+    taking --bootstrap."""
+    source = tmp_path / ("subs" if command == "leaderboard" else "in.jsonl")
+    if command == "leaderboard":
+        source.mkdir()
+    else:
+        source.write_text("{}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, [command, str(source), "--bootstrap", n_boot])
+    assert_one_error_line(result, "--bootstrap", "at least 40")

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset, write_jsonl
 
+from sgbench.errors import InputError
 from sgbench.scoring import GroupedResult, Worst, grouped, score_predictions
 from sgbench.scoring.grouped import FIGURES, breakdown, spread
 
@@ -117,6 +118,23 @@ def test_breakdown_counts_missing() -> None:
         "x": {"n": 2, "n_missing": 1, "accuracy": 0.5},
         "y": {"n": 1, "n_missing": 1, "accuracy": 0.0},
     }
+
+
+@pytest.mark.parametrize("short", ["keys", "values", "missing"])
+def test_breakdown_refuses_arrays_of_other_lengths(short: str) -> None:
+    """Three values with one key grouped the first value and reported the mean of all three as
+    the overall figure, silently."""
+    keys, values, missing = ["x", "x", "y"], np.array([1.0, 0.0, 0.0]), np.zeros(3, dtype=bool)
+    cut = {"keys": keys[:1], "values": values[:1], "missing": missing[:1]}
+    args = {"keys": keys, "values": values, "missing": missing, **{short: cut[short]}}
+    with pytest.raises(InputError, match="one entry per sample"):
+        breakdown(
+            "section",
+            args["keys"],
+            {"accuracy": args["values"]},
+            {"accuracy": True},
+            args["missing"],
+        )
 
 
 def test_report_fairness_by_hand(tmp_path: Path) -> None:

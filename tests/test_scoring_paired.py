@@ -59,6 +59,26 @@ def test_no_permutations_and_bad_input() -> None:
         sign_flip_p_values(values, list("abc"), 0, n_permutations=10, seed=0)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("row", [0, 1])
+def test_a_value_that_is_not_finite_is_refused(bad: float, row: int) -> None:
+    """A NaN compares as never "at least as large": it gave the smallest p-value (0.01 of 99
+    shuffles), a "clearly below the leader" out of nothing."""
+    values = np.ones((2, 4))
+    values[row, 0] = bad
+    with pytest.raises(InputError, match="not finite"):
+        sign_flip_p_values(values, list("abcd"), 0, n_permutations=99, seed=0)
+
+
+@pytest.mark.parametrize(("n_permutations", "seed"), [(-1, 0), (10, -1)])
+def test_negative_counts_and_seeds_are_refused(n_permutations: int, seed: int) -> None:
+    """numpy's own ValueError ("negative dimensions") escaped before."""
+    with pytest.raises(InputError, match="must be 0 or more"):
+        sign_flip_p_values(
+            np.ones((2, 4)), list("aabb"), 0, n_permutations=n_permutations, seed=seed
+        )
+
+
 def test_holm_by_hand() -> None:
     """The module docstring's example: 0.01, 0.04, 0.03 → 0.03, 0.06, 0.06."""
     assert holm([0.01, 0.04, 0.03]).tolist() == pytest.approx([0.03, 0.06, 0.06])

@@ -12,6 +12,7 @@ from sgbench.cli.options import (
     base_url_option,
     bootstrap_option,
     bootstrap_seed_option,
+    check_report_replaceable,
     concurrency_option,
     config_option,
     dataset_option,
@@ -145,6 +146,7 @@ def judge_report_command(
 
     refuse_unused_resampling(n_boot, n_permutations)
     check_outputs_apart([("JUDGMENTS", judgments_path)], [("--json", json_out)])
+    check_report_replaceable(json_out)
     report = judge_report(
         judgments_path,
         n_boot=n_boot,

@@ -127,17 +127,53 @@ json_report_option = click.option(
     "(the summary then goes to stderr).",
 )
 
-_BOOTSTRAP_HELP = "Bootstrap replicates (resampling questions) for the 95% intervals; 0 for none."
+
+def check_report_replaceable(json_out: str | None) -> None:
+    """``--json FILE`` replaces only an empty file or an earlier sgbench JSON report (an object
+    with ``sgbench_version``), never a predictions, responses or other file named by mistake
+    (:func:`sgbench.files.check_replaceable`); for the commands taking
+    :data:`json_report_option`, after their output-over-input check and before any work."""
+    from sgbench.files import check_replaceable
+
+    if json_out is not None and json_out != "-":
+        check_replaceable(
+            json_out,
+            "--json",
+            "JSON report of sgbench",
+            lambda obj: isinstance(obj, dict) and "sgbench_version" in obj,
+            whole=True,
+        )
+
+
+_BOOTSTRAP_HELP = (
+    "Bootstrap replicates (resampling questions) for the 95% intervals (at least 40); 0 for none."
+)
+
+
+def _replicates(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    from sgbench.scoring.bootstrap import MIN_REPLICATES
+
+    if 0 < value < MIN_REPLICATES:
+        raise click.BadParameter(
+            f"{value} replicates cannot give a 95% interval (each 2.5% tail needs one); "
+            f"give 0 for none or at least {MIN_REPLICATES}",
+            ctx,
+            param,
+        )
+    return value
 
 
 def bootstrap_option(help_text: str = _BOOTSTRAP_HELP) -> Callable[[F], F]:
-    """``--bootstrap N`` (into ``n_boot``): 0..100000 replicates, default 1000."""
+    """``--bootstrap N`` (into ``n_boot``): 0 or 40..100000 replicates
+    (:data:`~sgbench.scoring.bootstrap.MIN_REPLICATES`), default 1000; the one rule for
+    `score`, `judge-report` and `leaderboard`."""
     return click.option(
         "--bootstrap",
         "n_boot",
         type=click.IntRange(min=0, max=100_000),
         default=1000,
         show_default=True,
+        callback=_replicates,
         help=help_text,
     )
 

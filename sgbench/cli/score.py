@@ -10,6 +10,7 @@ from sgbench.cli.options import (
     OutputFile,
     bootstrap_option,
     bootstrap_seed_option,
+    check_report_replaceable,
     config_option,
     dataset_option,
     json_report_option,
@@ -91,6 +92,7 @@ def score(
         [("PRED", predictions_path), ("--dataset", dataset_dir)],
         [("--json", json_out), ("--plot", plot_out)],
     )
+    check_report_replaceable(json_out)
     split = split or evaluation_split(config)
     report = score_predictions(
         predictions_path,

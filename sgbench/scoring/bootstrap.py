@@ -63,6 +63,11 @@ from sgbench.scoring.noise import (
 )
 
 CONFIDENCE: Final = 0.95
+
+MIN_REPLICATES: Final = round(2 / (1 - CONFIDENCE))
+"""The fewest bootstrap replicates a command asks for, 0 aside: each 2.5% tail of a 95% interval
+then holds at least one replicate (``--bootstrap 1`` gave a "95% interval" of one point, which
+missed its own estimate)."""
 MAX_BOOT: Final = 100_000
 MAX_PERMUTATIONS: Final = 100_000
 
@@ -219,7 +224,12 @@ def _spread(
         ci["sd_between"] = basic_interval(
             estimate["variance_between"], plug_in, replicas["variance_between"], CONFIDENCE
         )
-        if mean > 0:
+        if mean > 0 and (replicas["mean"] <= 0).any():
+            # cv_between has no value in a replicate whose mean is 0 (one right answer, its
+            # question not drawn): an interval over the other replicates alone left out a third
+            # of them and missed its own estimate ([3.7, 7.1] around 0), so there is none.
+            ci["cv_between"] = (float("nan"), float("nan"))
+        elif mean > 0:
             with np.errstate(invalid="ignore", divide="ignore"):
                 relative = replicas["variance_between"] / replicas["mean"] ** 2
             ci["cv_between"] = basic_interval(

@@ -26,6 +26,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from sgbench.errors import InputError
 from sgbench.scoring.data import BoolArray, FloatArray
 
 FIGURES: Final = ("norm_range", "cv", "gap", "ratio")
@@ -174,7 +175,17 @@ def breakdown(
     higher_is_better: Mapping[str, bool],
     missing: BoolArray,
 ) -> Breakdown:
-    """Group every metric in ``values`` by ``keys`` (one key per sample; null: in no group)."""
+    """Group every metric in ``values`` by ``keys`` (one key per sample; null: in no group).
+
+    Raises:
+        InputError: ``keys``, ``missing`` and every array of ``values`` do not have one entry
+            per sample (pandas aligned them by position and grouped a prefix silently).
+    """
+    lengths = {"keys": len(keys), "missing": len(missing)}
+    lengths.update({name: len(v) for name, v in values.items()})
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"{name} {n}" for name, n in lengths.items())
+        raise InputError(f"{by}: one entry per sample is needed, got {shown}")
     frame = pd.DataFrame({name: np.asarray(v, dtype=np.float64) for name, v in values.items()})
     frame["__missing"] = np.asarray(missing, dtype=np.int64)
     key = pd.Series(np.asarray(keys, dtype=object), name="__key")

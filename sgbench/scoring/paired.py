@@ -60,7 +60,9 @@ def sign_flip_p_values(
     ``SeedSequence(seed, spawn_key=(3,))``; work is one ``(P, Q) @ (Q, E)`` product.
 
     Raises:
-        InputError: ``values`` without one column per sample, or ``reference`` not a row.
+        InputError: ``values`` without one column per sample or with a value that is not finite
+            (NaN compared as "never at least as large" and gave the smallest p-value), a
+            ``reference`` that is not a row, or a negative ``n_permutations`` or ``seed``.
     """
     matrix = np.atleast_2d(np.asarray(values, dtype=np.float64))
     codes, names = pd.factorize(pd.Series(np.asarray(questions, dtype=object)), sort=True)
@@ -72,6 +74,13 @@ def sign_flip_p_values(
         )
     if not 0 <= reference < matrix.shape[0]:
         raise InputError(f"reference row {reference} is not one of {matrix.shape[0]} rows")
+    if not np.isfinite(matrix).all():
+        raise InputError(
+            f"values hold {int((~np.isfinite(matrix)).sum())} value(s) that are not finite; "
+            "a per-sample metric is a number"
+        )
+    if n_permutations < 0 or seed < 0:
+        raise InputError(f"n_permutations ({n_permutations}) and seed ({seed}) must be 0 or more")
     if n_permutations == 0:
         return np.full(matrix.shape[0], np.nan)
     differences = np.zeros((len(names), matrix.shape[0]))

@@ -15,9 +15,11 @@ the first rule that yields exactly one of the item's option codes wins:
    ``very important``), otherwise ambiguous.
 
 Decimals (``3.5``) are not integers; negative numbers are not read as codes, and never lose their
-sign (``Answer: -2`` is -2, which no option has, so the response stays missing). A response with no
-rule giving a valid option, an ambiguous one, or a number that is not an option stays missing:
-:class:`ParseResult` lists those ids (the scorer counts them as missing predictions).
+sign (``Answer: -2`` is -2, which no option has, so the response stays missing). A minus right
+after a letter or digit is a hyphen, not a sign: ``2-3`` is a range naming 2 and 3, so ambiguous.
+A response with no rule giving a valid option, an ambiguous one, or a number that is not an
+option stays missing: :class:`ParseResult` lists those ids (the scorer counts them as missing
+predictions).
 
 Two kinds of line written by ``sgbench run`` are read before any rule:
 
@@ -40,7 +42,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sgbench.jsonl import read_lines, response_lines
-from sgbench.scoring.data import load_options
+from sgbench.scoring.data import DISTRIBUTION_TOLERANCE, load_options
 from sgbench.scoring.predictions import PredictionsError
 
 # Every character a model may write as the minus sign of a number (ASCII, the Unicode MINUS
@@ -49,7 +51,9 @@ _MINUS: Final = "\\-\u2212\ufe63\uff0d"
 # The punctuation after the marker, but never the minus sign of a number: "Answer: -2" is -2.
 _GAP: Final = rf"(?:[^\w{_MINUS}]|[{_MINUS}](?!\d))*"
 ANSWER_MARKER: Final = re.compile(rf"\banswer\b{_GAP}(?:is\b{_GAP})?", re.IGNORECASE)
-INTEGER: Final = re.compile(rf"(?<![\d.{_MINUS}])(\d+)(?!\.?\d)")
+# A minus is the sign of the number after it unless it follows a letter or digit: then it is a
+# hyphen, and "2-3" (a range) names both numbers, so it is ambiguous, never the first alone.
+INTEGER: Final = re.compile(rf"(?<![\d.])(?<!(?<!\w)[{_MINUS}])(\d+)(?!\.?\d)")
 # Longest digit run read as a number: option codes are small, and int() refuses (raises on)
 # runs of thousands of digits, which a reply may hold.
 _MAX_DIGITS: Final = 9
@@ -184,7 +188,9 @@ def parse_responses(
         if "distribution" in obj:
             mode = distribution_mode(obj["distribution"], options[sample_id])
             if mode is None:
-                problems.append((number, "distribution is not {code: share} over the options"))
+                problems.append(
+                    (number, "distribution is not {code: share} over the options, summing to 1")
+                )
                 continue
             parsed.append(
                 {
@@ -212,7 +218,8 @@ def parse_responses(
 
 def distribution_mode(distribution: object, options: Options) -> int | None:
     """The mode of a ``{"<code>": share}`` distribution over ``options`` (on a tie the first
-    code in scale order); None when it is not such a mapping or puts no mass anywhere."""
+    code in scale order); None when it is not such a mapping or its shares do not sum to 1
+    (within :data:`~sgbench.scoring.data.DISTRIBUTION_TOLERANCE`, the scorer's rule)."""
     if not isinstance(distribution, dict) or not distribution:
         return None
     codes = {str(code): code for code, _ in options}
@@ -223,7 +230,9 @@ def distribution_mode(distribution: object, options: Options) -> int | None:
         if not math.isfinite(value) or value < 0:
             return None
         shares[codes[key]] = float(value)
-    best = max(shares.values())
-    if best <= 0:
+    # The rule `sgbench score` applies to the file parse writes: shares summing to 1 (a sum
+    # overflowing to inf fails the comparison too).
+    if not abs(sum(shares.values()) - 1.0) <= DISTRIBUTION_TOLERANCE:
         return None
+    best = max(shares.values())
     return next(code for code, _ in options if shares.get(code) == best)
