@@ -8,6 +8,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
+import pyreadstat
 import pytest
 from click.testing import CliRunner
 
@@ -193,3 +195,43 @@ def test_a_template_with_windows_line_ends_gives_the_same_prompts(
         contents.append([json.loads(line)["prompt"] for line in result.stdout.splitlines()])
     assert contents[0] == contents[1]
     assert "\n\n" in contents[0][0]
+
+
+@pytest.mark.parametrize(
+    ("layout", "suffix"),
+    [
+        ("wvs7", ".csv"),
+        ("wvs7", ".dta"),
+        ("wvs7", ".sav"),
+        ("wvs6", ".csv"),
+        ("timeseries", ".csv"),
+    ],
+)
+def test_a_respondent_twice_is_refused(
+    layout: str, suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every respondent twice (two copies joined) doubled every count and subgroup_size with
+    exit code 0, the shares unchanged; the respondent id column is named, in the file's terms."""
+    from sgbench.builder.layouts import LAYOUTS
+    from sgbench.builder.synthetic import to_layout
+
+    monkeypatch.chdir(tmp_path)
+    frame = to_layout(synthetic_sample(), layout)
+    column = LAYOUTS[layout].respondent_column
+    assert column is not None and column in frame
+    once = Path(f"once{suffix}")
+    twice = Path(f"twice{suffix}")
+    doubled = pd.concat([frame, frame.iloc[:1]], ignore_index=True)
+    for path, table in ((once, frame), (twice, doubled)):
+        if suffix == ".csv":
+            table.to_csv(path, index=False)
+        elif suffix == ".dta":
+            table.to_stata(path, write_index=False, version=118)
+        else:
+            pyreadstat.write_sav(table, str(path))
+    first = int(frame[column].iloc[0])
+    result = CliRunner().invoke(main, ["build", "--wvs", str(twice), "--out", "ds", "-q"])
+    assert_one_error_line(result, str(twice), f"column {column}", f"respondent {first} appears 2")
+    assert not Path("ds").exists()
+    result = CliRunner().invoke(main, ["build", "--wvs", str(once), "--out", "ds", "-q"])
+    assert result.exit_code == 0, result.output
