@@ -10,6 +10,7 @@ are a True person") or prompt with exit code 0. The rule is in one place
 from __future__ import annotations
 
 import json
+import shutil
 from importlib import resources
 from pathlib import Path
 
@@ -151,3 +152,39 @@ def test_templates_refuse_yaml_read_otherwise(
     args = template_commands(built_default, template, tmp_path)[command]
     assert_one_error_line(invoke(args), name, *fragments)
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f"], ids=["NUL", "ESC", "DEL"])
+@pytest.mark.parametrize("reader", ["build --config", "prompts --template", "validate card"])
+def test_a_character_yaml_refuses_is_named_by_line(
+    character: str, reader: str, built_default: Path, tmp_path: Path
+) -> None:
+    # PyYAML's reader error named no line, only an offset into "<unicode string>", on a second
+    # line of the Error (templates) or not at all ("not valid YAML/JSON", configs).
+    if reader == "build --config":
+        path = tmp_path / "c.yaml"
+        path.write_text(SHIPPED.replace("Singapore", f"Singa{character}pore", 1), "utf-8")
+        line = SHIPPED.split("Singapore")[0].count("\n") + 1
+        args = ["build", "--config", str(path), "--out", str(tmp_path / "o")]
+    elif reader == "prompts --template":
+        path = tmp_path / "t.yaml"
+        path.write_text(f'user: "{{question}}"\nsystem: a{character}b\n', "utf-8")
+        line = 2
+        args = ["prompts", "--dataset", str(built_default), "--template", str(path)]
+    else:
+        shutil.copytree(built_default, tmp_path / "ds")
+        path = tmp_path / "ds" / "README.md"
+        card = path.read_text("utf-8")
+        path.write_text(card.replace("---\n", f"---\nx: a{character}b\n", 1), "utf-8")
+        line = 1  # of the front matter
+        args = ["validate", str(tmp_path / "ds")]
+    result = invoke(args)
+    code = f"U+{ord(character):04X}"
+    if reader == "validate card":
+        assert result.exit_code == 2
+        assert "<unicode string>" not in result.stderr
+        assert f"{code} is not allowed in YAML" in result.stderr
+        assert f"line {line}," in result.stderr
+    else:
+        assert_one_error_line(result, str(path), f"line {line}:", f"{code} is not allowed")
+    assert not (tmp_path / "o").exists()
