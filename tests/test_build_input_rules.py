@@ -218,7 +218,8 @@ def test_a_respondent_twice_is_refused(
     monkeypatch.chdir(tmp_path)
     frame = to_layout(synthetic_sample(), layout)
     column = LAYOUTS[layout].respondent_column
-    assert column is not None and column in frame
+    assert column is not None
+    assert column in frame
     once = Path(f"once{suffix}")
     twice = Path(f"twice{suffix}")
     doubled = pd.concat([frame, frame.iloc[:1]], ignore_index=True)
