@@ -218,7 +218,7 @@ def _marked(text: str, exc: Any) -> Any:
     code = exc.character if isinstance(exc.character, int) else ord(exc.character)
     return yaml.MarkedYAMLError(
         problem=f"character U+{code:04X} is not allowed in YAML",
-        problem_mark=yaml.Mark("<text>", position, line, column, None, None),
+        problem_mark=yaml.Mark("<text>", position, line, column, None, 0),
     )
 
 
