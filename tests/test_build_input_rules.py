@@ -236,3 +236,40 @@ def test_a_respondent_twice_is_refused(
     assert not Path("ds").exists()
     result = CliRunner().invoke(main, ["build", "--wvs", str(once), "--out", "ds", "-q"])
     assert result.exit_code == 0, result.output
+
+
+SHIPPED_CONFIG = (
+    Path(__file__).resolve().parent.parent / "sgbench" / "builder" / "configs" / "singapore.yaml"
+).read_text(encoding="utf-8")
+SEX_PHRASES = "phrases: {Male: man, Female: woman}"
+
+PERSONA_TEXT = {
+    "a blank phrase": (SEX_PHRASES, 'phrases: {Male: " ", Female: woman}', "phrases.Male"),
+    "a padded phrase": (SEX_PHRASES, 'phrases: {Male: "man ", Female: woman}', "phrases.Male"),
+    "one phrase for two values": (
+        SEX_PHRASES,
+        "phrases: {Male: woman, Female: Woman}",
+        "values 'Male' and 'Female' have one persona phrase",
+    ),
+    "a padded country name": (
+        "country_name: Singapore",
+        'country_name: "Singapore "',
+        "$.country_name",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PERSONA_TEXT))
+def test_persona_text_that_cannot_tell_subgroups_apart_is_refused(
+    case: str, tmp_path: Path
+) -> None:
+    """A blank phrase gave "You are a   living in Singapore.", and one phrase for two values
+    gave men and women the same prompts, both with exit code 0."""
+    old, new, fragment = PERSONA_TEXT[case]
+    assert old in SHIPPED_CONFIG
+    config = tmp_path / "c.yaml"
+    config.write_text(SHIPPED_CONFIG.replace(old, new, 1), encoding="utf-8")
+    out = tmp_path / "ds"
+    result = CliRunner().invoke(main, ["build", "--config", str(config), "--out", str(out), "-q"])
+    assert_one_error_line(result, str(config), fragment)
+    assert not out.exists()
