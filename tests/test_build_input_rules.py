@@ -273,3 +273,31 @@ def test_persona_text_that_cannot_tell_subgroups_apart_is_refused(
     result = CliRunner().invoke(main, ["build", "--config", str(config), "--out", str(out), "-q"])
     assert_one_error_line(result, str(config), fragment)
     assert not out.exists()
+
+
+MEANINGLESS_PARTS = {
+    "target without {answer}": ('user: "{question}"\ntarget: "Answer"\n', "names {answer} 0 times"),
+    "blank target": ('user: "{question}"\ntarget: " "\n', "names {answer} 0 times"),
+    "target with {answer} twice": (
+        'user: "{question}"\ntarget: "{answer} or {answer}"\n',
+        "names {answer} 2 times",
+    ),
+    "empty system": ('user: "{question}"\nsystem: ""\n', "system: the system message is empty"),
+    "blank system": ('user: "{question}"\nsystem: "  "\n', "system: the system message is empty"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MEANINGLESS_PARTS))
+@pytest.mark.parametrize("command", sorted(TEMPLATE_COMMANDS))
+def test_a_template_part_that_says_nothing_is_refused(
+    case: str, command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A target without {answer} made every fine-tuning reply the same text ("Answer"), and an
+    empty system message was sent as one, both with exit code 0."""
+    monkeypatch.chdir(tmp_path)
+    text, fragment = MEANINGLESS_PARTS[case]
+    Path("t.yaml").write_text(text, encoding="utf-8")
+    swap = {"DS": str(built_default), "T": "t.yaml"}
+    result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
+    assert_one_error_line(result, "t.yaml", fragment)
+    assert not Path("le").exists()
