@@ -248,8 +248,13 @@ PERSONA_TEXT = {
     "a padded phrase": (SEX_PHRASES, 'phrases: {Male: "man ", Female: woman}', "phrases.Male"),
     "one phrase for two values": (
         SEX_PHRASES,
-        "phrases: {Male: woman, Female: Woman}",
-        "values 'Male' and 'Female' have one persona phrase",
+        "phrases: {Male: woman, Female: woman}",
+        "subgroups sex=male and sex=female have one persona",
+    ),
+    "a second attribute with the first one's phrases": (
+        "strata:\n  - [sex]\n",
+        "strata:\n  - [sex]\n  - [gender]\n",
+        "subgroups sex=male and gender=m have one persona",
     ),
     "a padded country name": (
         "country_name: Singapore",
@@ -268,7 +273,14 @@ def test_persona_text_that_cannot_tell_subgroups_apart_is_refused(
     old, new, fragment = PERSONA_TEXT[case]
     assert old in SHIPPED_CONFIG
     config = tmp_path / "c.yaml"
-    config.write_text(SHIPPED_CONFIG.replace(old, new, 1), encoding="utf-8")
+    text = SHIPPED_CONFIG.replace(old, new, 1)
+    if "gender" in new:
+        gender = (
+            "  gender:\n    variable: Q260\n    values: {M: [1], F: [2]}\n"
+            "    persona: {role: noun, phrases: {M: man, F: woman}}\n"
+        )
+        text = text.replace("attributes:\n", "attributes:\n" + gender, 1)
+    config.write_text(text, encoding="utf-8")
     out = tmp_path / "ds"
     result = CliRunner().invoke(main, ["build", "--config", str(config), "--out", str(out), "-q"])
     assert_one_error_line(result, str(config), fragment)

@@ -163,18 +163,11 @@ def _check_text(text: str, key: str) -> None:
 
 
 def _check_phrases(persona: Mapping[str, PersonaPhrase], key: str) -> None:
-    """Each value's persona phrase is text (:func:`_check_text`), and no two values of one
-    attribute share one: `{Male: woman, Female: woman}` gave men and women the same persona,
-    so their prompts were identical while their targets differed, with exit code 0."""
-    seen: dict[tuple[str, str], str] = {}
+    """Each value's persona phrase is text (:func:`_check_text`); phrases that make two
+    subgroups one persona are refused once the subgroups are known
+    (:func:`sgbench.builder.subgroups.find_subgroups`)."""
     for label, phrase in persona.items():
         _check_text(phrase.phrase, f"{key}.{label}")
-        other = seen.setdefault((phrase.role, phrase.phrase.casefold()), label)
-        if other != label:
-            raise ConfigError(
-                f"{key}: values {other!r} and {label!r} have one persona phrase "
-                f"({phrase.phrase!r}); their prompts could not be told apart"
-            )
 
 
 def _overlap(a: ValueRule, b: ValueRule) -> bool:
