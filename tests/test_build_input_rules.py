@@ -18,7 +18,8 @@ from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.files import write_atomic
 from sgbench.publish import push as push_module
-from tests.cli_contract import assert_one_error_line
+from tests.cli_contract import TEMPLATE_COMMANDS as SHARED_TEMPLATE_COMMANDS
+from tests.cli_contract import assert_one_error_line, template_commands
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".dta", ".sav", ".zip"])
@@ -300,16 +301,15 @@ MEANINGLESS_PARTS = {
 
 
 @pytest.mark.parametrize("case", sorted(MEANINGLESS_PARTS))
-@pytest.mark.parametrize("command", sorted(TEMPLATE_COMMANDS))
+@pytest.mark.parametrize("command", SHARED_TEMPLATE_COMMANDS)
 def test_a_template_part_that_says_nothing_is_refused(
-    case: str, command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    case: str, command: str, built_default: Path, tmp_path: Path
 ) -> None:
     """A target without {answer} made every fine-tuning reply the same text ("Answer"), and an
     empty system message was sent as one, both with exit code 0."""
-    monkeypatch.chdir(tmp_path)
     text, fragment = MEANINGLESS_PARTS[case]
-    Path("t.yaml").write_text(text, encoding="utf-8")
-    swap = {"DS": str(built_default), "T": "t.yaml"}
-    result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
+    template = tmp_path / "t.yaml"
+    template.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, template_commands(built_default, template, tmp_path)[command])
     assert_one_error_line(result, "t.yaml", fragment)
-    assert not Path("le").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.yaml"]

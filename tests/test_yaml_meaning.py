@@ -190,31 +190,21 @@ def test_a_character_yaml_refuses_is_named_by_line(
     assert not (tmp_path / "o").exists()
 
 
-TEMPLATE_COMMANDS = {
-    "prompts": ["prompts"],
-    "export sft": ["export", "sft"],
-    "export lm-eval": ["export", "lm-eval", "--out", "out"],
-    "run": ["run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--out", "r.jsonl"],
-}
-
-
-@pytest.mark.parametrize("command", sorted(TEMPLATE_COMMANDS))
+@pytest.mark.parametrize("command", TEMPLATE_COMMANDS)
 def test_a_builtin_template_name_that_is_also_a_file_is_refused(
     command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # `--template paper` beside a file `paper` used the built-in silently.
     monkeypatch.chdir(tmp_path)
     Path("paper").write_text("{question} from the file\n", encoding="utf-8")
-    args = [*TEMPLATE_COMMANDS[command], "--dataset", str(built_default)]
-    assert_one_error_line(
-        invoke([*args, "--template", "paper"]), "--template", "both a built-in", "./paper"
-    )
+    args = template_commands(built_default, Path("paper"), tmp_path)[command]
+    assert_one_error_line(invoke(args), "--template", "both a built-in", "./paper")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["paper"]
     if command == "prompts":
         # The file spelled as a path is the file; the default stays the built-in.
-        from_file = invoke([*args, "--template", "./paper"])
+        from_file = invoke(["./paper" if arg == "paper" else arg for arg in args])
         assert from_file.exit_code == 0, from_file.output
         assert "from the file" in from_file.stdout.splitlines()[0]
-        default = invoke(args)
+        default = invoke(["prompts", "--dataset", str(built_default)])
         assert default.exit_code == 0, default.output
         assert "from the file" not in default.stdout.splitlines()[0]
