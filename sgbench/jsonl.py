@@ -184,7 +184,8 @@ def loads_yaml(text: str) -> Any:
     mapping as it refuses one twice in an object.
 
     Raises:
-        yaml.YAMLError: not YAML (the caller names the line).
+        yaml.YAMLError: not YAML (the caller names the line: every error has a
+            ``problem_mark``, a character YAML does not allow too).
         ValueError: out of bounds or not finite, with the reason.
     """
     import yaml
@@ -193,6 +194,8 @@ def loads_yaml(text: str) -> Any:
         value = yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader
     except RecursionError:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
+    except yaml.reader.ReaderError as exc:
+        raise _marked(text, exc) from None
     why = out_of_bounds(value)
     if why is not None:
         raise ValueError(why)
@@ -201,6 +204,22 @@ def loads_yaml(text: str) -> Any:
         # As in JSON (loads_strict): .nan and .inf would pass numeric bounds unnoticed.
         raise ValueError(f"{where}: not a finite number")
     return value
+
+
+def _marked(text: str, exc: Any) -> Any:
+    """A character YAML does not allow (a NUL, an escape) as an error with a line and column,
+    as every other YAML error has: PyYAML's own names no line, only an offset into
+    "<unicode string>", on a line of its own (a two-line ``Error:``)."""
+    import yaml
+
+    position = int(exc.position)
+    line = text.count("\n", 0, position)
+    column = position - (text.rfind("\n", 0, position) + 1)
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return yaml.MarkedYAMLError(
+        problem=f"character U+{code:04X} is not allowed in YAML",
+        problem_mark=yaml.Mark("<text>", position, line, column, None, 0),
+    )
 
 
 def _non_finite(value: Any) -> str | None:

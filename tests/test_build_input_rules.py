@@ -8,6 +8,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
+import pyreadstat
 import pytest
 from click.testing import CliRunner
 
@@ -16,7 +18,8 @@ from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.files import write_atomic
 from sgbench.publish import push as push_module
-from tests.cli_contract import assert_one_error_line
+from tests.cli_contract import TEMPLATE_COMMANDS as SHARED_TEMPLATE_COMMANDS
+from tests.cli_contract import assert_one_error_line, template_commands
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".dta", ".sav", ".zip"])
@@ -193,3 +196,120 @@ def test_a_template_with_windows_line_ends_gives_the_same_prompts(
         contents.append([json.loads(line)["prompt"] for line in result.stdout.splitlines()])
     assert contents[0] == contents[1]
     assert "\n\n" in contents[0][0]
+
+
+@pytest.mark.parametrize(
+    ("layout", "suffix"),
+    [
+        ("wvs7", ".csv"),
+        ("wvs7", ".dta"),
+        ("wvs7", ".sav"),
+        ("wvs6", ".csv"),
+        ("timeseries", ".csv"),
+    ],
+)
+def test_a_respondent_twice_is_refused(
+    layout: str, suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every respondent twice (two copies joined) doubled every count and subgroup_size with
+    exit code 0, the shares unchanged; the respondent id column is named, in the file's terms."""
+    from sgbench.builder.layouts import LAYOUTS
+    from sgbench.builder.synthetic import to_layout
+
+    monkeypatch.chdir(tmp_path)
+    frame = to_layout(synthetic_sample(), layout)
+    column = LAYOUTS[layout].respondent_column
+    assert column is not None
+    assert column in frame
+    once = Path(f"once{suffix}")
+    twice = Path(f"twice{suffix}")
+    doubled = pd.concat([frame, frame.iloc[:1]], ignore_index=True)
+    for path, table in ((once, frame), (twice, doubled)):
+        if suffix == ".csv":
+            table.to_csv(path, index=False)
+        elif suffix == ".dta":
+            table.to_stata(path, write_index=False, version=118)
+        else:
+            pyreadstat.write_sav(table, str(path))
+    first = int(frame[column].iloc[0])
+    result = CliRunner().invoke(main, ["build", "--wvs", str(twice), "--out", "ds", "-q"])
+    assert_one_error_line(result, str(twice), f"column {column}", f"respondent {first} appears 2")
+    assert not Path("ds").exists()
+    result = CliRunner().invoke(main, ["build", "--wvs", str(once), "--out", "ds", "-q"])
+    assert result.exit_code == 0, result.output
+
+
+SHIPPED_CONFIG = (
+    Path(__file__).resolve().parent.parent / "sgbench" / "builder" / "configs" / "singapore.yaml"
+).read_text(encoding="utf-8")
+SEX_PHRASES = "phrases: {Male: man, Female: woman}"
+
+PERSONA_TEXT = {
+    "a blank phrase": (SEX_PHRASES, 'phrases: {Male: " ", Female: woman}', "phrases.Male"),
+    "a padded phrase": (SEX_PHRASES, 'phrases: {Male: "man ", Female: woman}', "phrases.Male"),
+    "one phrase for two values": (
+        SEX_PHRASES,
+        "phrases: {Male: woman, Female: woman}",
+        "subgroups sex=male and sex=female have one persona",
+    ),
+    "a second attribute with the first one's phrases": (
+        "strata:\n  - [sex]\n",
+        "strata:\n  - [sex]\n  - [gender]\n",
+        "subgroups sex=male and gender=m have one persona",
+    ),
+    "a padded country name": (
+        "country_name: Singapore",
+        'country_name: "Singapore "',
+        "$.country_name",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PERSONA_TEXT))
+def test_persona_text_that_cannot_tell_subgroups_apart_is_refused(
+    case: str, tmp_path: Path
+) -> None:
+    """A blank phrase gave "You are a   living in Singapore.", and one phrase for two values
+    gave men and women the same prompts, both with exit code 0."""
+    old, new, fragment = PERSONA_TEXT[case]
+    assert old in SHIPPED_CONFIG
+    config = tmp_path / "c.yaml"
+    text = SHIPPED_CONFIG.replace(old, new, 1)
+    if "gender" in new:
+        gender = (
+            "  gender:\n    variable: Q260\n    values: {M: [1], F: [2]}\n"
+            "    persona: {role: noun, phrases: {M: man, F: woman}}\n"
+        )
+        text = text.replace("attributes:\n", "attributes:\n" + gender, 1)
+    config.write_text(text, encoding="utf-8")
+    out = tmp_path / "ds"
+    result = CliRunner().invoke(main, ["build", "--config", str(config), "--out", str(out), "-q"])
+    assert_one_error_line(result, str(config), fragment)
+    assert not out.exists()
+
+
+MEANINGLESS_PARTS = {
+    "target without {answer}": ('user: "{question}"\ntarget: "Answer"\n', "names {answer} 0 times"),
+    "blank target": ('user: "{question}"\ntarget: " "\n', "names {answer} 0 times"),
+    "target with {answer} twice": (
+        'user: "{question}"\ntarget: "{answer} or {answer}"\n',
+        "names {answer} 2 times",
+    ),
+    "empty system": ('user: "{question}"\nsystem: ""\n', "system: the system message is empty"),
+    "blank system": ('user: "{question}"\nsystem: "  "\n', "system: the system message is empty"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MEANINGLESS_PARTS))
+@pytest.mark.parametrize("command", SHARED_TEMPLATE_COMMANDS)
+def test_a_template_part_that_says_nothing_is_refused(
+    case: str, command: str, built_default: Path, tmp_path: Path
+) -> None:
+    """A target without {answer} made every fine-tuning reply the same text ("Answer"), and an
+    empty system message was sent as one, both with exit code 0."""
+    text, fragment = MEANINGLESS_PARTS[case]
+    template = tmp_path / "t.yaml"
+    template.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, template_commands(built_default, template, tmp_path)[command])
+    assert_one_error_line(result, "t.yaml", fragment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.yaml"]

@@ -183,7 +183,8 @@ def test_an_out_of_another_split_is_refused_not_mixed(
     assert len(answering.bodies) == sent
     assert not (folder / "p.jsonl").exists()
     # The same split resumes, past --limit too (a longer run of the same split).
-    again = CliRunner().invoke(main, [*args, "--split", "validation", "--limit", "3"])
+    longer = [*args[: args.index("--limit") + 1], "3", *args[args.index("--limit") + 2 :]]
+    again = CliRunner().invoke(main, [*longer, "--split", "validation"])
     assert again.exit_code == 0, again.output
     assert "2 already in" in again.stderr
 
@@ -490,7 +491,8 @@ def test_a_resume_never_keeps_an_answer_to_another_prompt(
     assert_one_error_line(result, "o.jsonl: line", "answers another prompt than this run sends")
     assert (folder / "o.jsonl").read_bytes() == before
     assert len(answering.bodies) == n_sent
-    assert CliRunner().invoke(main, [*args, "--limit", "3"]).exit_code == 0  # the same dataset
+    longer = [*args[: args.index("--limit") + 1], "3", *args[args.index("--limit") + 2 :]]
+    assert CliRunner().invoke(main, longer).exit_code == 0  # the same dataset
 
 
 def test_a_judge_resume_never_keeps_a_judgment_of_other_responses(

@@ -66,3 +66,41 @@ def test_help_is_still_help(words: tuple[str, ...]) -> None:
     assert result.exit_code == 0
     assert result.output.startswith(f"Usage: sgbench {' '.join(words)}".rstrip())
     assert "Error" not in result.output
+
+
+def single_valued_options(words: tuple[str, ...]) -> list[click.Option]:
+    """Options of a leaf command that take one value (not repeatable, not counted, not --help)."""
+    command: click.Command = main
+    for word in words:
+        assert isinstance(command, click.Group)
+        command = command.commands[word]
+    return [
+        param
+        for param in command.params
+        if isinstance(param, click.Option) and not (param.multiple or param.count or param.is_eager)
+    ]
+
+
+@pytest.mark.parametrize(
+    "words", [words for words in COMMANDS if single_valued_options(words)], ids=" ".join
+)
+def test_an_option_given_twice_is_one_line(words: tuple[str, ...]) -> None:
+    # click kept the last value silently: build --country ALL --country SGP built Singapore.
+    for option in single_valued_options(words):
+        name = option.opts[0]
+        twice = [name, name] if option.is_flag else [name, "a", name, "b"]
+        line = assert_one_error_line(invoke([*words, *twice]), "is given 2 times; give it once")
+        assert name in line
+
+
+def test_a_flag_and_its_opposite_are_one_option_given_twice() -> None:
+    assert_one_error_line(
+        invoke(["push", "ds", "--repo-id", "o/n", "--tag", "--no-tag"]), "--tag/--no-tag is given 2"
+    )
+
+
+def test_a_repeatable_option_may_be_repeated() -> None:
+    # --wave and --wvs are repeatable: the dry parse must let them through (--help stops there).
+    result = invoke(["build", "--wave", "6", "--wave", "7", "--help"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Usage: sgbench build")

@@ -10,6 +10,7 @@ are a True person") or prompt with exit code 0. The rule is in one place
 from __future__ import annotations
 
 import json
+import shutil
 from importlib import resources
 from pathlib import Path
 
@@ -151,3 +152,59 @@ def test_templates_refuse_yaml_read_otherwise(
     args = template_commands(built_default, template, tmp_path)[command]
     assert_one_error_line(invoke(args), name, *fragments)
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f"], ids=["NUL", "ESC", "DEL"])
+@pytest.mark.parametrize("reader", ["build --config", "prompts --template", "validate card"])
+def test_a_character_yaml_refuses_is_named_by_line(
+    character: str, reader: str, built_default: Path, tmp_path: Path
+) -> None:
+    # PyYAML's reader error named no line, only an offset into "<unicode string>", on a second
+    # line of the Error (templates) or not at all ("not valid YAML/JSON", configs).
+    if reader == "build --config":
+        path = tmp_path / "c.yaml"
+        path.write_text(SHIPPED.replace("Singapore", f"Singa{character}pore", 1), "utf-8")
+        line = SHIPPED.split("Singapore")[0].count("\n") + 1
+        args = ["build", "--config", str(path), "--out", str(tmp_path / "o")]
+    elif reader == "prompts --template":
+        path = tmp_path / "t.yaml"
+        path.write_text(f'user: "{{question}}"\nsystem: a{character}b\n', "utf-8")
+        line = 2
+        args = ["prompts", "--dataset", str(built_default), "--template", str(path)]
+    else:
+        shutil.copytree(built_default, tmp_path / "ds")
+        path = tmp_path / "ds" / "README.md"
+        card = path.read_text("utf-8")
+        path.write_text(card.replace("---\n", f"---\nx: a{character}b\n", 1), "utf-8")
+        line = 1  # of the front matter
+        args = ["validate", str(tmp_path / "ds")]
+    result = invoke(args)
+    code = f"U+{ord(character):04X}"
+    if reader == "validate card":
+        assert result.exit_code == 2
+        assert "<unicode string>" not in result.stderr
+        assert f"{code} is not allowed in YAML" in result.stderr
+        assert f"line {line}," in result.stderr
+    else:
+        assert_one_error_line(result, str(path), f"line {line}:", f"{code} is not allowed")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", TEMPLATE_COMMANDS)
+def test_a_builtin_template_name_that_is_also_a_file_is_refused(
+    command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--template paper` beside a file `paper` used the built-in silently.
+    monkeypatch.chdir(tmp_path)
+    Path("paper").write_text("{question} from the file\n", encoding="utf-8")
+    args = template_commands(built_default, Path("paper"), tmp_path)[command]
+    assert_one_error_line(invoke(args), "--template", "both a built-in", "./paper")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["paper"]
+    if command == "prompts":
+        # The file spelled as a path is the file; the default stays the built-in.
+        from_file = invoke(["./paper" if arg == "paper" else arg for arg in args])
+        assert from_file.exit_code == 0, from_file.output
+        assert "from the file" in from_file.stdout.splitlines()[0]
+        default = invoke(["prompts", "--dataset", str(built_default)])
+        assert default.exit_code == 0, default.output
+        assert "from the file" not in default.stdout.splitlines()[0]

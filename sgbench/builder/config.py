@@ -155,6 +155,21 @@ def _check_values(source: AttributeSource, key: str) -> None:
                 )
 
 
+def _check_text(text: str, key: str) -> None:
+    """Refuse persona text that is blank or has spaces around it: `" "` passed the schema's
+    non-empty rule and gave "You are a   living in Singapore." with exit code 0."""
+    if not text.strip() or text != text.strip():
+        raise ConfigError(f"{key}: {text!r} is blank or has spaces around it")
+
+
+def _check_phrases(persona: Mapping[str, PersonaPhrase], key: str) -> None:
+    """Each value's persona phrase is text (:func:`_check_text`); phrases that make two
+    subgroups one persona are refused once the subgroups are known
+    (:func:`sgbench.builder.subgroups.find_subgroups`)."""
+    for label, phrase in persona.items():
+        _check_text(phrase.phrase, f"{key}.{label}")
+
+
 def _overlap(a: ValueRule, b: ValueRule) -> bool:
     if isinstance(a, ValueRange) and isinstance(b, ValueRange):
         return a.min <= b.max and b.min <= a.max
@@ -241,10 +256,13 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
                 persona[label] = PersonaPhrase(role=phrase["role"], phrase=phrase["phrase"])
             else:
                 persona[label] = PersonaPhrase(role=persona_raw["role"], phrase=phrase)
+        _check_phrases(persona, f"{where}: $.attributes.{name}.persona.phrases")
         attributes[name] = AttributeSpec(
             name=name, source=source, derive_from=derive_from, persona=persona
         )
 
+    if "country_name" in raw:
+        _check_text(raw["country_name"], f"{where}: $.country_name")
     order = {name: index for index, name in enumerate(attributes)}
 
     def canonical(stratum: list[str], key: str) -> tuple[str, ...]:

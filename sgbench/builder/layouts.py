@@ -43,6 +43,8 @@ class Layout:
     """Wave 7 name → how this layout's codes become Wave 7 codes."""
     fixed_wave: int | None = None
     """The wave of every row, for single-wave releases."""
+    respondent_column: str | None = None
+    """The respondent's id (interview number), unique within a country-wave."""
 
     def item_variables(self, question_ids: Iterable[str]) -> dict[str, str]:
         """Wave 7 item id → this layout's column, for the items the layout has."""
@@ -124,6 +126,7 @@ LAYOUTS: Final[dict[LayoutName, Layout]] = {
         year_column="A_YEAR",
         variables={},
         fixed_wave=7,
+        respondent_column="D_INTERVIEW",
     ),
     "wvs6": Layout(
         name="wvs6",
@@ -144,6 +147,7 @@ LAYOUTS: Final[dict[LayoutName, Layout]] = {
             "Q290": Recode(codes={702007: 702999}),
         },
         fixed_wave=6,
+        respondent_column="V3",
     ),
     "timeseries": Layout(
         name="timeseries",
@@ -162,6 +166,7 @@ LAYOUTS: Final[dict[LayoutName, Layout]] = {
             "Q288R": "X047R_WVS",
             "H_URBRURAL": "X050C",
         },
+        respondent_column="S007",
     ),
 }
 

@@ -36,6 +36,7 @@ COUNTRY_ALPHA: Final = "B_COUNTRY_ALPHA"
 COUNTRY_NUMERIC: Final = "B_COUNTRY"
 WAVE: Final = "A_WAVE"
 YEAR: Final = "A_YEAR"
+RESPONDENT: Final = "D_INTERVIEW"
 
 
 @dataclass(frozen=True)
@@ -371,6 +372,9 @@ def _numeric(
         if name == COUNTRY_ALPHA:
             out[name] = frame[name].astype("string").str.strip().str.upper()
             continue
+        if name == RESPONDENT:  # an id, compared as written, never computed with
+            out[name] = frame[name]
+            continue
         column = frame[name]
         if column.dtype.kind in "fiub":
             out[name] = column.astype("float64")
@@ -422,6 +426,29 @@ def _recode(column: pd.Series, recode: Recode) -> pd.Series:
 
 
 _UNLISTED: Final = object()
+
+
+def _check_respondents_once(frame: pd.DataFrame, where: str, column: str | None) -> None:
+    """Refuse a respondent id seen twice in one country-wave.
+
+    A file holding every respondent twice (two downloads joined with ``cat``, a table appended
+    to itself) doubled every count and ``subgroup_size`` and narrowed every interval, with exit
+    code 0: the shares alone do not show it. Files without the id column are not checked.
+    """
+    if column is None or RESPONDENT not in frame:
+        return
+    keys = [c for c in (COUNTRY_NUMERIC, COUNTRY_ALPHA, WAVE) if c in frame] + [RESPONDENT]
+    ids = frame[keys].dropna(subset=[RESPONDENT])
+    twice = ids.duplicated(keep=False)
+    if twice.any():
+        first = ids.loc[twice, RESPONDENT].iloc[0]
+        # A CSV's ids are read as floats: 702070001, not 702070001.0.
+        named = int(first) if isinstance(first, float) and first.is_integer() else first
+        raise InputError(
+            f"{where}: column {column}: respondent {shown_name(str(named))} appears "
+            f"{int((ids[RESPONDENT] == first).sum())} times; each respondent is one row (a file "
+            "joined with itself or with a copy?)"
+        )
 
 
 def read_survey(
@@ -484,6 +511,8 @@ def read_survey(
             sources[WAVE] = layout.wave_column
         if layout.year_column:
             sources[YEAR] = layout.year_column
+        if layout.respondent_column:
+            sources[RESPONDENT] = layout.respondent_column
         present = {
             name: by_upper[col.upper()] for name, col in sources.items() if col.upper() in by_upper
         }
@@ -539,6 +568,9 @@ def read_survey(
                 f"(waves in the file: {waves_found})"
             )
         frame = frame.loc[in_waves]
+    _check_respondents_once(frame, label, present.get(RESPONDENT))
+    if RESPONDENT not in wanted:
+        frame = frame.drop(columns=[RESPONDENT], errors="ignore")
     frame = frame.reset_index(drop=True)
     return SurveyData(
         frame=frame,

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sgbench.builder.config import BuildConfig, PersonaPhrase, slug, stratum_name
+from sgbench.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -108,4 +109,25 @@ def find_subgroups(respondents: pd.DataFrame, config: BuildConfig) -> Subgroups:
     table = pd.concat(rows, ignore_index=True)
     for name in config.attributes:
         table[name] = table[name].astype(object)
+    _check_personas_apart(table, config)
     return Subgroups(table=table, attributes=tuple(config.attributes), membership=membership)
+
+
+def _check_personas_apart(table: pd.DataFrame, config: BuildConfig) -> None:
+    """Refuse two kept subgroups with one persona: their prompts are identical while their
+    targets differ, so no model could tell them apart. ``{Male: woman, Female: woman}``, or a
+    second attribute with the first one's phrases, built such a dataset with exit code 0.
+
+    Raises:
+        ConfigError: naming the config, both subgroups and the persona.
+    """
+    kept = table.loc[table["kept"], ["subgroup_id", "persona"]]
+    twice = kept[kept["persona"].duplicated(keep=False)]
+    if not twice.empty:
+        persona = twice["persona"].iloc[0]
+        first, second = twice.loc[twice["persona"] == persona, "subgroup_id"].iloc[:2]
+        raise ConfigError(
+            f"{config.source}: subgroups {first} and {second} have one persona ({persona!r}), "
+            "so their prompts could not be told apart; give their values different persona "
+            "phrases ($.attributes.<name>.persona.phrases)"
+        )

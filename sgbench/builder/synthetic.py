@@ -195,6 +195,8 @@ def to_layout(
         names["B_COUNTRY_ALPHA"] = spec.country_alpha
     if spec.year_column:
         names["A_YEAR"] = spec.year_column
+    if spec.respondent_column:
+        names["D_INTERVIEW"] = spec.respondent_column
     if spec.wave_column:
         out["A_WAVE"] = wave
         names["A_WAVE"] = spec.wave_column

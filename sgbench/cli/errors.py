@@ -13,9 +13,9 @@ Exit codes:
 
 :class:`SgbenchGroup` turns library errors and Ctrl-C into these codes for every command, so no
 command handles them itself. It also refuses, before any command runs, what no command could use:
-an argument that is not UTF-8 text or holds a control character, a working folder that was
-deleted, and a closed standard output; and it sets the standard streams whatever the
-environment gives (:func:`_standard_streams`).
+an argument that is not UTF-8 text or holds a control character, an option that takes one value
+given twice, a working folder that was deleted, and a closed standard output; and it sets the
+standard streams whatever the environment gives (:func:`_standard_streams`).
 """
 
 from __future__ import annotations
@@ -207,6 +207,41 @@ def out_of_memory(exc: MemoryError) -> str:
     )
 
 
+def _refuse_repeated(command: click.Command, parent: click.Context, args: list[str]) -> None:
+    """Refuse an option that takes one value given more than once, in ``command`` or the
+    subcommand it leads to.
+
+    click keeps the last value silently: ``build --country ALL --country SGP`` built Singapore,
+    ``build --out a --out b`` wrote only ``b``, ``push --tag --no-tag`` did not tag. A dry parse
+    (no callback runs) lists the options in the order given; one that is neither repeatable
+    (``--wvs``, ``--wave``) nor counted, seen twice (a flag too: ``-q -q``), is a usage error
+    naming it. An argument
+    the parse cannot read is left to the real parse, which names it.
+    """
+    ctx = click.Context(command, parent=parent, info_name=command.name, resilient_parsing=True)
+    try:
+        _, rest, order = command.make_parser(ctx).parse_args(args=list(args))
+    except click.UsageError:
+        return
+    for param in dict.fromkeys(order):
+        if (
+            isinstance(param, click.Option)
+            and not param.multiple
+            and not param.count
+            and not param.is_eager  # --help, which ends the command anyway
+            and order.count(param) > 1
+        ):
+            names = "/".join([*param.opts, *param.secondary_opts])
+            raise click.UsageError(
+                f"{names} is given {order.count(param)} times; give it once",
+                ctx=ctx,
+            )
+    if isinstance(command, click.Group) and rest:
+        subcommand = command.get_command(ctx, rest[0])
+        if subcommand is not None:
+            _refuse_repeated(subcommand, ctx, rest[1:])
+
+
 class SgbenchGroup(click.Group):
     """A click group whose commands' library errors, usage errors and Ctrl-C end with the codes
     above."""
@@ -246,6 +281,15 @@ class SgbenchGroup(click.Group):
                     "retype the value"
                 )
         return super().parse_args(ctx, args)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Find the command, refusing an option given twice (:func:`_refuse_repeated`)."""
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            _refuse_repeated(command, ctx, rest)
+        return name, command, rest
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; :class:`SgbenchError` becomes exit 2 (each line of its message made

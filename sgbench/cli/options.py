@@ -80,9 +80,26 @@ def split_option(default: str | None = None, help_text: str | None = None) -> Ca
     )
 
 
+def _one_template(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Refuse a built-in template name that is also a file here (``--template paper`` beside a
+    file ``paper``): the built-in was used silently, though the file may be what was meant, and
+    the file counted as an input of the output rules. The default is the built-in, never
+    ambiguous."""
+    typed = ctx.get_parameter_source(param.name or "") is click.core.ParameterSource.COMMANDLINE
+    if typed and value in TEMPLATES and Path(value).is_file():
+        raise click.BadParameter(
+            f"{value!r} is both a built-in template and a file here; write ./{value} for the "
+            "file, or rename the file to use the built-in",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
 template_option = click.option(
     "--template",
     "template_name",
+    callback=_one_template,
     default=next(iter(TEMPLATES)),
     show_default=True,
     metavar="NAME|FILE",
@@ -94,6 +111,8 @@ template_option = click.option(
 
 def template_file(template_name: str) -> Path | None:
     """The ``--template`` value when it names a file (an input), None for a built-in name."""
+    if template_name in TEMPLATES:
+        return None
     return Path(template_name) if Path(template_name).is_file() else None
 
 

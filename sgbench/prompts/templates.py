@@ -169,9 +169,9 @@ def check_template(template: Template, where: str) -> Template:
             other than newline and tab or a bidirectional control, or a field that is
             more than a name (a format spec, a conversion, attribute or index access other than
             ``{subgroup[attribute]}``, or the whole ``{subgroup}`` mapping), an empty user
-            message, or no field of :data:`QUESTION_FIELDS` in the system and user messages
-            (every question would get the same prompt); the message names ``where`` and the
-            part.
+            or system message, a target naming ``{answer}`` other than once, or no field of
+            :data:`QUESTION_FIELDS` in the system and user messages (every question would get
+            the same prompt); the message names ``where`` and the part.
     """
     parts = {"system": template.system, "user": template.user, "target": template.target}
     for part, text in parts.items():
@@ -204,6 +204,18 @@ def check_template(template: Template, where: str) -> Template:
             raise InputError(f"{where}: {part}: {shape} (write {{{{ and }}}} for braces)")
     if not template.user.strip():
         raise InputError(f"{where}: user: the user message is empty")
+    if template.system is not None and not template.system.strip():
+        # An empty system message was sent as one (" " or ""), where none was meant.
+        raise InputError(f"{where}: system: the system message is empty; leave system out")
+    answers = [f for _, f, _, _ in string.Formatter().parse(template.target) if f is not None]
+    if answers.count("answer") != 1:
+        # Without {answer} every fine-tuning reply was the same text ("Answer", " ") and the
+        # lm-eval prefix the whole target; twice, the prefix lost the first answer.
+        raise InputError(
+            f"{where}: target: names {{answer}} {answers.count('answer')} times; the target is "
+            "the reply with the answer code, so it names {answer} once (the default: "
+            f"{DEFAULT_TARGET!r})"
+        )
     named = {*field_roots(template.user), *field_roots(template.system or "")}
     if not named & set(QUESTION_FIELDS):
         # Every question would get the same prompt (and with {subgroup[...]} alone, an empty
