@@ -529,15 +529,31 @@ def replace_folder(
     return target
 
 
+def _working_folder_exists() -> bool:
+    """Whether the working folder still exists (``os.getcwd`` fails once it is deleted)."""
+    try:
+        os.getcwd()
+    except OSError:
+        return False
+    return True
+
+
 def resolve_path(path: str | Path) -> Path:
     """``path`` with symlinks resolved (it need not exist).
 
     Raises:
-        InputError: ``PATH: a symlink loop`` (pathlib raises RuntimeError for one).
+        InputError: ``PATH: a symlink loop`` (pathlib raises RuntimeError for one), or, for a
+            relative path, a working folder deleted while the command ran (it was called a
+            symlink loop).
     """
     try:
         return Path(path).resolve()
     except (RuntimeError, OSError):
+        if not Path(path).is_absolute() and not _working_folder_exists():
+            raise InputError(
+                f"{path}: the working folder was deleted or moved while the command ran; cd to "
+                "an existing folder and run it again"
+            ) from None
         raise InputError(f"{path}: a symlink loop (or a path that cannot be resolved)") from None
 
 
