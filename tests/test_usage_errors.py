@@ -66,3 +66,61 @@ def test_help_is_still_help(words: tuple[str, ...]) -> None:
     assert result.exit_code == 0
     assert result.output.startswith(f"Usage: sgbench {' '.join(words)}".rstrip())
     assert "Error" not in result.output
+
+
+def _one_value_option(words: tuple[str, ...]) -> str | None:
+    """The first option of the command ``words`` call that takes one value (a path, a number or
+    a choice), or None (paper-table has only flags)."""
+    command: click.Command = main
+    for word in words:
+        assert isinstance(command, click.Group)
+        found = command.get_command(click.Context(command), word)
+        assert found is not None
+        command = found
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.is_flag and not param.multiple:
+            return param.opts[0]
+    return None
+
+
+VALUED = [words for words in COMMANDS if _one_value_option(words) is not None]
+
+
+@pytest.mark.parametrize("words", VALUED, ids=" ".join)
+def test_an_option_name_as_a_value_is_one_line(words: tuple[str, ...]) -> None:
+    """click takes the word after an option as its value: ``build --out --help`` built a dataset
+    into a folder named ``--help`` with exit code 0."""
+    option = str(_one_value_option(words))
+    line = assert_one_error_line(
+        invoke([*words, option, "--help"]),
+        f"the value of {option} is '--help', an option of this command",
+        f"{option}=--help",
+    )
+    assert line.endswith(f"(see 'sgbench {' '.join(words)} --help')")
+
+
+@pytest.mark.parametrize("words", VALUED, ids=" ".join)
+def test_an_option_given_twice_with_different_values_is_one_line(words: tuple[str, ...]) -> None:
+    """click keeps the last value: ``score --json a.json --json b.json`` wrote only b.json."""
+    option = str(_one_value_option(words))
+    assert_one_error_line(
+        invoke([*words, option, "a", f"{option}=b"]),
+        f"{option} is given twice with different values; give it once",
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", "p.jsonl", "--bootstrap", "5", "--bootstrap=5"],  # the same value twice
+        ["score", "p.jsonl", "--json=--help"],  # a value written with '=' is meant
+        ["score", "--json", "r.json", "--", "--json"],  # after '--', an argument
+        ["build", "--wvs", "nope.csv", "--wave", "6", "--wave", "7"],  # --wave takes several
+    ],
+    ids=["same value", "with =", "after --", "multiple"],
+)
+def test_what_the_user_clearly_meant_passes_the_option_rule(args: list[str]) -> None:
+    assert len(VALUED) == len(COMMANDS) - 1  # all but paper-table
+    result = invoke(args)
+    assert "given twice" not in result.output
+    assert "an option of this command" not in result.output
