@@ -123,6 +123,40 @@ def test_a_deleted_working_folder_is_one_line(command: str, gone: Path) -> None:
     assert list(gone.iterdir()) == []
 
 
+def test_a_working_folder_deleted_while_a_command_runs_is_named(gone: Path) -> None:
+    """Checked at the start, the working folder can still vanish under a running command: every
+    output is resolved through one function (`files.resolve_path`, in `check_outputs_apart` and
+    `replace_folder`), which called it 'a symlink loop' (build, stats, leaderboard)."""
+    from sgbench.errors import InputError
+    from sgbench.files import check_outputs_apart
+
+    with pytest.raises(InputError, match=r"^out: the working folder was deleted or moved while"):
+        check_outputs_apart([], [("--out", Path("out"))])
+
+
+def test_a_utf8_argument_under_a_locale_that_is_not_is_named_as_the_locale(
+    tmp_path: Path,
+) -> None:
+    """Under `LC_ALL=C PYTHONUTF8=0` Python reads arguments as ASCII: `pré.jsonl`, UTF-8 text,
+    was called 'not UTF-8 text (a file name in another encoding?)'."""
+    done = run_module(
+        ["score", "pré.jsonl", "--dataset", "ds"],
+        tmp_path,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "LC_ALL": "C",
+            "PYTHONUTF8": "0",
+            "PYTHONCOERCECLOCALE": "0",
+        },
+    )
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1
+    assert "is UTF-8 text, but the locale reads arguments as ascii" in lines[0]
+    assert "LC_ALL=C.UTF-8" in lines[0]
+
+
 @pytest.mark.parametrize("command", ["prompts", "export sft", "build"])
 def test_a_closed_stdout_is_one_line(command: str, built_default: Path, tmp_path: Path) -> None:
     """Python makes a closed descriptor 1 `sys.stdout = None`, and click then prints nothing:
