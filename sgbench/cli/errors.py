@@ -166,6 +166,16 @@ def _command_of(
     return (None if isinstance(command, click.Group) else command), names, args
 
 
+def _option_names(command: click.Command, ctx: click.Context) -> dict[str, click.Option]:
+    """Every name of ``command``'s options (``--out``, ``-h``, ``--no-progress``)."""
+    return {
+        name: param
+        for param in command.get_params(ctx)
+        if isinstance(param, click.Option)
+        for name in (*param.opts, *param.secondary_opts)
+    }
+
+
 def _option_problem(command: click.Command, ctx: click.Context, args: list[str]) -> str | None:
     """Why the options in ``args`` cannot be read as the user meant, or None.
 
@@ -176,12 +186,8 @@ def _option_problem(command: click.Command, ctx: click.Context, args: list[str])
     ``--x/--no-x`` flag) given twice with different values, are refused. Words after ``--`` are
     arguments, never options.
     """
-    options = {
-        name: param
-        for param in command.get_params(ctx)
-        if isinstance(param, click.Option)
-        for name in (*param.opts, *param.secondary_opts)
-    }
+    options = _option_names(command, ctx)
+    reserved = {*options, *_option_names(ctx.command, ctx)}  # the group's --version too
     seen: dict[str, tuple[str, object]] = {}
     words = iter(args)
     for word in words:
@@ -197,9 +203,9 @@ def _option_problem(command: click.Command, ctx: click.Context, args: list[str])
             given = value
         else:
             given = next(words, None)
-            if given in options:
+            if given in reserved:
                 return (
-                    f"the value of {name} is '{given}', an option of this command; give "
+                    f"the value of {name} is '{given}', an option of sgbench; give "
                     f"{name} a value (write {name}={given} if you mean that name)"
                 )
         key = str(param.name)

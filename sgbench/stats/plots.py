@@ -48,8 +48,8 @@ RC: Final[Mapping[str, Any]] = {
     "text.parse_math": False,
 }
 """Fixed settings every chart is drawn and saved under, over matplotlib's defaults (never the
-user's matplotlibrc). Text is never read as mathtext: a model or file name holding ``$`` is shown as written (``$\\foo{$``
-used to end the command with a traceback)."""
+user's matplotlibrc). Text is never read as mathtext: a model or file name holding ``$`` is
+shown as written (``$\\foo{$`` used to end the command with a traceback)."""
 SAVE_METADATA: Final[Mapping[str, Mapping[str, None]]] = {
     "png": {"Software": None},
     "svg": {"Date": None},
