@@ -12,6 +12,7 @@ from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
 
 from sgbench.cli import main
+from sgbench.cli.errors import _is_output
 from sgbench.cli.options import OutputFile
 
 
@@ -107,10 +108,22 @@ def test_an_option_name_as_a_value_is_one_line(words: tuple[str, ...]) -> None:
     assert line.endswith(f"(see 'sgbench {' '.join(words)} --help')")
 
 
-@pytest.mark.parametrize("words", VALUED, ids=" ".join)
-def test_an_option_given_twice_with_different_values_is_one_line(words: tuple[str, ...]) -> None:
+def _output_option(words: tuple[str, ...]) -> str | None:
+    """The first output option (``--out``, or a file output such as ``--json``) of the command
+    ``words`` call, or None."""
+    for param in _leaf(words).params:
+        if isinstance(param, click.Option) and _is_output(param):
+            return param.opts[0]
+    return None
+
+
+WRITING = [words for words in COMMANDS if _output_option(words) is not None]
+
+
+@pytest.mark.parametrize("words", WRITING, ids=" ".join)
+def test_an_output_given_twice_with_different_values_is_one_line(words: tuple[str, ...]) -> None:
     """click keeps the last value: ``score --json a.json --json b.json`` wrote only b.json."""
-    option = str(_one_value_option(words))
+    option = str(_output_option(words))
     assert_one_error_line(
         invoke([*words, option, "a", f"{option}=b"]),
         f"{option} is given twice with different values; give it once",
@@ -120,15 +133,17 @@ def test_an_option_given_twice_with_different_values_is_one_line(words: tuple[st
 @pytest.mark.parametrize(
     "args",
     [
-        ["score", "p.jsonl", "--bootstrap", "5", "--bootstrap=5"],  # the same value twice
+        ["score", "p.jsonl", "--json", "r.json", "--json=r.json"],  # the same value twice
+        ["score", "p.jsonl", "--bootstrap", "5", "--bootstrap", "9"],  # an override, not an output
         ["score", "p.jsonl", "--json=--help"],  # a value written with '=' is meant
         ["score", "--json", "r.json", "--", "--json"],  # after '--', an argument
         ["build", "--wvs", "nope.csv", "--wave", "6", "--wave", "7"],  # --wave takes several
     ],
-    ids=["same value", "with =", "after --", "multiple"],
+    ids=["same value", "override", "with =", "after --", "multiple"],
 )
 def test_what_the_user_clearly_meant_passes_the_option_rule(args: list[str]) -> None:
     assert len(VALUED) == len(COMMANDS) - 1  # all but paper-table
+    assert {("build",), ("run",), ("score",), ("leaderboard",)} <= set(WRITING)
     result = invoke(args)
     assert "given twice" not in result.output
     assert "an option of sgbench" not in result.output

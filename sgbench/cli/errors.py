@@ -176,15 +176,25 @@ def _option_names(command: click.Command, ctx: click.Context) -> dict[str, click
     }
 
 
+def _is_output(param: click.Option) -> bool:
+    """Whether ``param`` names something the command writes: ``--out`` (a file or folder) or a
+    file output (:class:`~sgbench.cli.options.OutputFile`, such as ``--json`` and ``--plot``)."""
+    from sgbench.cli.options import OutputFile
+
+    return "--out" in param.opts or isinstance(param.type, OutputFile)
+
+
 def _option_problem(command: click.Command, ctx: click.Context, args: list[str]) -> str | None:
     """Why the options in ``args`` cannot be read as the user meant, or None.
 
     click takes the word after an option as its value whatever it is, so ``build --out --help``
     built a dataset into a folder named ``--help`` with exit code 0; and an option given twice
     keeps its last value, so ``score --json a.json --json b.json`` wrote only ``b.json``. A
-    value that is one of the command's option names, and an option that takes one value (or a
-    ``--x/--no-x`` flag) given twice with different values, are refused. Words after ``--`` are
-    arguments, never options.
+    value that is one of the command's option names, and an output option (``--out``, a file
+    output such as ``--json``) given twice with different values, are refused. Other options
+    keep click's last value: repeating one to override an earlier value (``--limit 2 ...
+    --limit 3``) is a common way to extend a command line, and its effect shows. Words after
+    ``--`` are arguments, never options.
     """
     options = _option_names(command, ctx)
     reserved = {*options, *_option_names(ctx.command, ctx)}  # the group's --version too
@@ -209,7 +219,7 @@ def _option_problem(command: click.Command, ctx: click.Context, args: list[str])
                     f"{name} a value (write {name}={given} if you mean that name)"
                 )
         key = str(param.name)
-        if not param.multiple and key in seen and seen[key][1] != given:
+        if _is_output(param) and key in seen and seen[key][1] != given:
             first = seen[key][0]
             return f"{first} is given twice with different values; give it once"
         seen.setdefault(key, (name, given))
