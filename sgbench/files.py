@@ -481,8 +481,15 @@ def check_output_folder(
     fail before any long computation.
 
     Raises:
-        InputError: ``target`` could not be replaced (see :func:`replace_folder`).
+        InputError: ``target`` could not be replaced (see :func:`replace_folder`), or is ``-``,
+            which means standard output to the commands writing one file (``--json -``): a
+            folder cannot be written there, and ``build --out -`` made a folder named ``-``.
     """
+    if str(target) == "-":
+        raise InputError(
+            "-: an output folder cannot be standard output ('-' means it for a file output); "
+            "give a folder name (its absolute path if you mean one named '-')"
+        )
     _check_not_above_cwd(Path(target))
     _check_parents(Path(target))
     try:

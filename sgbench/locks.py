@@ -15,13 +15,17 @@ A sidecar is sgbench's only while it is empty (a lock file is never written): on
 is someone's file under a name like ours, refused and never removed, and a release removes the
 sidecar only while it is still the empty file it locked. An output that is itself a sidecar in
 use is refused (:func:`sgbench.files.check_not_a_lock`): its holder would remove it at its end.
+A symlink planted at a sidecar's name is never followed (the open would create a file wherever
+it points), and a sidecar that is not a regular file (a FIFO) is refused the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -58,16 +62,27 @@ def _open_locked(sidecar: Path, target: str | Path) -> int:
     """
     for _ in range(_ATTEMPTS):
         try:
-            fd = os.open(sidecar, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(sidecar, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
         except FileNotFoundError:
             raise InputError(
                 f"{shown_name(str(target))}: its folder does not exist; create it or choose "
                 "another output file"
             ) from None
         except OSError as exc:
+            if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink at the sidecar's name
+                raise InputError(
+                    f"{shown_name(str(target))}: its lock file {shown_name(sidecar.name)} is a "
+                    "symlink, not one sgbench made; move it away or choose another output file"
+                ) from None
             raise InputError(
                 f"{shown_name(str(target))}: cannot create its lock file ({exc.strerror})"
             ) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise InputError(
+                f"{shown_name(str(target))}: its lock file {shown_name(sidecar.name)} is not a "
+                "regular file, not one sgbench made; move it away or choose another output file"
+            )
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -134,6 +134,29 @@ def test_a_working_folder_deleted_while_running_is_named(gone: Path) -> None:
     assert resolve_path(gone) == gone.resolve()  # an absolute path needs no working folder
 
 
+def test_a_utf8_argument_under_a_locale_that_is_not_is_named_as_the_locale(
+    tmp_path: Path,
+) -> None:
+    """Under `LC_ALL=C PYTHONUTF8=0` Python reads arguments as ASCII: `pré.jsonl`, UTF-8 text,
+    was called 'not UTF-8 text (a file name in another encoding?)'."""
+    done = run_module(
+        ["score", "pré.jsonl", "--dataset", "ds"],
+        tmp_path,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "LC_ALL": "C",
+            "PYTHONUTF8": "0",
+            "PYTHONCOERCECLOCALE": "0",
+        },
+    )
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1
+    assert "is UTF-8 text, but the locale reads arguments as ascii" in lines[0]
+    assert "LC_ALL=C.UTF-8" in lines[0]
+
+
 @pytest.mark.parametrize("command", ["prompts", "export sft", "build"])
 def test_a_closed_stdout_is_one_line(command: str, built_default: Path, tmp_path: Path) -> None:
     """Python makes a closed descriptor 1 `sys.stdout = None`, and click then prints nothing:

@@ -129,3 +129,32 @@ def test_a_release_removes_only_the_empty_lock_file_it_locked(tmp_path: Path) ->
         lock_path(tmp_path / "s.jsonl").unlink()
         lock_path(tmp_path / "s.jsonl").write_text("")
     assert lock_path(tmp_path / "s.jsonl").exists()
+
+
+def _plant(kind: str, sidecar: Path, mine: Path) -> None:
+    """Something at a lock file's name that is not a file sgbench could have made."""
+    if kind == "symlink to nothing":
+        sidecar.symlink_to(mine.with_name("created-through-the-link"))
+    elif kind == "symlink to your file":
+        sidecar.symlink_to(mine)
+    else:
+        os.mkfifo(sidecar)
+
+
+@pytest.mark.parametrize("kind", ["symlink to nothing", "symlink to your file", "fifo"])
+@pytest.mark.parametrize("case", sorted(APPENDERS))
+def test_a_lock_file_name_that_is_not_a_regular_file_is_refused_and_kept(
+    case: str, kind: str, command_folder: Path
+) -> None:
+    """A symlink planted at the lock file's name made the lock's open create a file where it
+    pointed, and was removed at the end of the run; a FIFO was taken as the lock. Both are
+    refused before any request (the endpoint is never reached), and kept."""
+    mine = command_folder / "mine.txt"
+    mine.write_text("user data\n", encoding="utf-8")
+    sidecar = lock_path(command_folder / BUSY)
+    _plant(kind, sidecar, mine)
+    result = CliRunner().invoke(main, APPENDERS[case])
+    assert_one_error_line(result, f"{BUSY}: its lock file {sidecar.name} is")
+    assert os.path.lexists(sidecar)
+    assert mine.read_text(encoding="utf-8") == "user data\n"
+    assert not mine.with_name("created-through-the-link").exists()

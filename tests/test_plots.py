@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
-from cli_contract import assert_one_error_line
+from cli_contract import assert_one_error_line, module_environment, run_module
 from click.testing import CliRunner
 from landscape_fixtures import write_landscape_dataset
 from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset, write_jsonl
@@ -261,3 +261,34 @@ def test_score_chart_title_names_model_and_file(
     assert title.splitlines()[0] == "model not named (score --model) — predictions pred.jsonl"
     assert str(predictions.parent) not in title  # the name only: bytes independent of the folder
     assert min(_tick_sizes(figure)) >= 8.0
+
+
+def test_a_users_matplotlibrc_does_not_change_the_charts(
+    landscape: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A matplotlibrc (in the working folder, MATPLOTLIBRC, MPLCONFIGDIR or ~/.config) is read
+    into ``rcParams`` when matplotlib is imported; its line widths, colours and sizes changed the
+    bytes of every chart. Set here as such a file would set them."""
+    import matplotlib
+
+    report = compute_stats(landscape)
+    plain = stats_charts(report, "png")
+    for key, value in {"lines.linewidth": 9.0, "font.size": 30.0, "axes.facecolor": "red"}.items():
+        monkeypatch.setitem(matplotlib.rcParams, key, value)
+    assert stats_charts(report, "png") == plain
+
+
+@pytest.mark.parametrize("command", ["stats", "score --plot"])
+def test_an_unknown_mplbackend_is_not_read(
+    command: str, tmp_path: Path, scoring_case: tuple[Path, Path], landscape: Path
+) -> None:
+    """The charts never use a backend; ``MPLBACKEND=bogus`` failed matplotlib's import with a
+    traceback and exit code 1."""
+    dataset, predictions = scoring_case
+    args = {
+        "stats": ["stats", "--dataset", str(landscape), "--out", "st"],
+        "score --plot": ["score", str(predictions), "--dataset", str(dataset), "--plot", "c.png"],
+    }[command]
+    done = run_module(args, tmp_path, env=module_environment(MPLBACKEND="bogus"))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,14 +1,19 @@
 """A full disk under stdout (`sgbench prompts > /dev/full`) is one `Error:` line and exit code 2
 on every command that prints (`sgbench.cli.errors.SgbenchGroup`), not a traceback; also for
 `--help` and `--version`, which click writes before any command runs (the group's own gave a
-traceback and exit code 1, a command's `--help` a second message at exit and exit code 120)."""
+traceback and exit code 1, a command's `--help` a second message at exit and exit code 120).
+
+A standard output open for reading only (`1<file`) is refused before any work (every command,
+`--help` and `--version` too, ended with a traceback and exit code 120), and a standard error
+open for reading only (`2<file`) is taken as closed: exit code 2, not 1."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
-from cli_contract import run_module
+from cli_contract import module_command, module_environment, run_module
 
 COMMANDS: dict[str, list[str]] = {
     "prompts": ["prompts", "--dataset", "ds"],
@@ -32,3 +37,45 @@ def test_a_full_stdout_is_one_line(command: str, built_default: Path, tmp_path: 
     assert done.stderr.splitlines() == [
         "Error: cannot write standard output (No space left on device)"
     ]
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_read_only_stdout_is_one_line(command: str, built_default: Path, tmp_path: Path) -> None:
+    (tmp_path / "ds").symlink_to(built_default)
+    kept = tmp_path / "kept.txt"
+    kept.write_text("kept\n", encoding="utf-8")
+    with kept.open("rb") as reading:
+        done = run_module(COMMANDS[command], tmp_path, stdout=reading)
+    assert done.returncode == 2, done.stderr
+    expected = (
+        "Error: cannot write standard output (Bad file descriptor)"
+        if command.startswith("--")  # the group's own, written before any command runs
+        else "Error: standard output is open for reading only (1<file); redirect it with > to a "
+        "file or /dev/null instead"
+    )
+    assert done.stderr.splitlines() == [expected]
+    assert kept.read_text(encoding="utf-8") == "kept\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ds", "kept.txt"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["prompts", "--dataset", "no-such-folder"], ["prompts", "--split", "no-such-split"]],
+    ids=["sgbench error", "usage error"],
+)
+def test_a_read_only_stderr_is_exit_code_2(args: list[str], tmp_path: Path) -> None:
+    kept = tmp_path / "kept.txt"
+    kept.write_text("kept\n", encoding="utf-8")
+    with kept.open("rb") as reading:
+        done = subprocess.run(
+            module_command(args),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=reading,
+            env=module_environment(),
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert done.stdout == b""
+    assert kept.read_text(encoding="utf-8") == "kept\n"

@@ -4,12 +4,15 @@ the usage and a hint on two lines of their own before it. The hint stays, on the
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
 
 from sgbench.cli import main
+from sgbench.cli.options import OutputFile
 
 
 def invoke(args: list[str]) -> Result:
@@ -104,3 +107,93 @@ def test_a_repeatable_option_may_be_repeated() -> None:
     result = invoke(["build", "--wave", "6", "--wave", "7", "--help"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Usage: sgbench build")
+
+
+def _leaf(words: tuple[str, ...]) -> click.Command:
+    """The command ``words`` call."""
+    command: click.Command = main
+    for word in words:
+        assert isinstance(command, click.Group)
+        found = command.get_command(click.Context(command), word)
+        assert found is not None
+        command = found
+    return command
+
+
+def _one_value_option(words: tuple[str, ...]) -> str | None:
+    """The first option of the command ``words`` call that takes one value (a path, a number or
+    a choice), or None (paper-table has only flags)."""
+    for param in _leaf(words).params:
+        if isinstance(param, click.Option) and not param.is_flag and not param.multiple:
+            return param.opts[0]
+    return None
+
+
+VALUED = [words for words in COMMANDS if _one_value_option(words) is not None]
+
+
+@pytest.mark.parametrize("words", VALUED, ids=" ".join)
+def test_an_option_name_as_a_value_is_one_line(words: tuple[str, ...]) -> None:
+    """click takes the word after an option as its value: ``build --out --help`` built a dataset
+    into a folder named ``--help`` with exit code 0."""
+    option = str(_one_value_option(words))
+    line = assert_one_error_line(
+        invoke([*words, option, "--help"]),
+        f"the value of {option} is '--help', an option of sgbench",
+        f"{option}=--help",
+    )
+    assert line.endswith(f"(see 'sgbench {' '.join(words)} --help')")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", "p.jsonl", "--json=--help"],  # a value written with '=' is meant
+        ["score", "--json", "r.json", "--", "--json"],  # after '--', an argument
+        ["build", "--wvs", "nope.csv", "--wave", "6", "--wave", "7"],  # --wave takes several
+    ],
+    ids=["with =", "after --", "multiple"],
+)
+def test_what_the_user_clearly_meant_passes_the_option_rule(args: list[str]) -> None:
+    assert len(VALUED) == len(COMMANDS) - 1  # all but paper-table
+    result = invoke(args)
+    assert "given 2 times" not in result.output
+    assert "an option of sgbench" not in result.output
+
+
+FILE_OUTPUTS = [
+    (words, param.opts[0])
+    for words in COMMANDS
+    for param in _leaf(words).params
+    if isinstance(param.type, OutputFile) and not param.type.allow_dash
+]
+
+
+@pytest.mark.parametrize(("words", "option"), FILE_OUTPUTS, ids=lambda x: " ".join(x))
+def test_a_dash_where_it_is_not_stdout_is_one_line(words: tuple[str, ...], option: str) -> None:
+    """``-`` is standard output for ``--json``; elsewhere ``run --out -`` wrote a file named
+    ``-`` with exit code 0."""
+    assert_one_error_line(
+        invoke([*words, option, "-"]), f"'{option}'", "'-' (standard output) is not an output here"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["build", "--out", "-"],
+        ["stats", "--dataset", "ds", "--out", "-"],
+        ["leaderboard", "subs", "--dataset", "ds", "--out", "-"],
+        ["export", "lm-eval", "--dataset", "ds", "--out", "-"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_a_dash_as_an_output_folder_is_one_line(args: list[str], command_folder: Path) -> None:
+    """``build --out -`` built into a folder named ``-`` with exit code 0
+    (`sgbench.files.check_output_folder`, every folder output)."""
+    assert_one_error_line(invoke(args), "-: an output folder cannot be standard output")
+    assert not (command_folder / "-").exists()
+
+
+def test_every_file_output_is_tried() -> None:
+    assert {" ".join(words) for words, _ in FILE_OUTPUTS} >= {"run", "judge", "synth", "score"}

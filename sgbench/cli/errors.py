@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import fcntl
 import io
 import os
 import select
@@ -56,7 +57,20 @@ def left_out() -> None:
     click.get_current_context().exit(EXIT_LEFT_OUT)
 
 
-_STREAM_ERRORS: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE})
+_STREAM_ERRORS: Final = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE, errno.EBADF}
+)
+"""Failed writes of standard output; ``EBADF`` is a descriptor opened for reading (``1<file``)."""
+
+
+def _read_only(stream: Any) -> bool:
+    """Whether ``stream``'s descriptor is open for reading only (``1<file``, ``2<file``): Python
+    opens it all the same, and the first write fails (a traceback and exit code 120 or 1)."""
+    try:
+        flags = fcntl.fcntl(stream.fileno(), fcntl.F_GETFL)
+    except (AttributeError, OSError, ValueError):  # no real descriptor (a test runner's buffer)
+        return False
+    return flags & os.O_ACCMODE == os.O_RDONLY
 
 
 def _standard_streams() -> None:
@@ -68,9 +82,10 @@ def _standard_streams() -> None:
     dash of an option label under latin-1) crashed the command with a traceback half-way
     through. Messages on stderr keep the terminal's encoding, a missing character shown as an
     escape (``\u2014``). With descriptor 2 closed (``2>&-``) click wrote ``Error:`` lines and
-    notes to standard output, into the data.
+    notes to standard output, into the data. A standard error open for reading only (``2<file``)
+    is taken as closed: a failed message turned exit code 2 into 1.
     """
-    if sys.stderr is None:
+    if sys.stderr is None or _read_only(sys.stderr):
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (kept to the end)
     stdout = sys.stdout
     if isinstance(stdout, io.TextIOWrapper) and codecs.lookup(stdout.encoding).name != "utf-8":
@@ -132,15 +147,80 @@ def _argument_problem(arg: str) -> str | None:
     try:
         arg.encode("utf-8")
     except UnicodeEncodeError:
-        return "is not UTF-8 text (a file name in another encoding?)"
+        return _not_utf8(arg)
     if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in arg):
         return "holds a control character (a newline, tab or escape)"
     return None
 
 
+def _command_of(
+    group: click.Group, ctx: click.Context, args: list[str]
+) -> tuple[click.Command | None, list[str], list[str]]:
+    """The command ``args`` name under ``group`` (through nested groups), its names and its own
+    arguments; no command when they name none (click then says so)."""
+    command: click.Command | None = group
+    names: list[str] = []
+    while isinstance(command, click.Group) and args and not args[0].startswith("-"):
+        names.append(args[0])
+        command, args = command.get_command(ctx, args[0]), args[1:]
+    return (None if isinstance(command, click.Group) else command), names, args
+
+
+def _option_names(command: click.Command, ctx: click.Context) -> dict[str, click.Option]:
+    """Every name of ``command``'s options (``--out``, ``-h``, ``--no-progress``)."""
+    return {
+        name: param
+        for param in command.get_params(ctx)
+        if isinstance(param, click.Option)
+        for name in (*param.opts, *param.secondary_opts)
+    }
+
+
+def _option_problem(command: click.Command, ctx: click.Context, args: list[str]) -> str | None:
+    """Why the options in ``args`` cannot be read as the user meant, or None.
+
+    click takes the word after an option as its value whatever it is, so ``build --out --help``
+    built a dataset into a folder named ``--help`` with exit code 0: a value that is one of the
+    command's option names is refused. (An option given twice is refused by
+    :meth:`SgbenchGroup.resolve_command`.) Words after ``--`` are arguments, never options.
+    """
+    options = _option_names(command, ctx)
+    reserved = {*options, *_option_names(ctx.command, ctx)}  # the group's --version too
+    words = iter(args)
+    for word in words:
+        if word == "--":
+            break
+        name, attached, _ = word.partition("=") if word.startswith("--") else (word, "", "")
+        param = options.get(name)
+        if param is None or param.is_flag or attached:
+            continue
+        given = next(words, None)
+        if given in reserved:
+            return (
+                f"the value of {name} is '{given}', an option of sgbench; give "
+                f"{name} a value (write {name}={given} if you mean that name)"
+            )
+    return None
+
+
+def _not_utf8(arg: str) -> str:
+    """Why ``arg``, holding bytes the locale could not decode, is refused: UTF-8 text read under
+    a locale whose file names are not UTF-8 (``LC_ALL=C PYTHONUTF8=0``) is the locale's problem,
+    not the file's (``pré.jsonl`` was called "not UTF-8")."""
+    encoding = sys.getfilesystemencoding()
+    try:
+        os.fsencode(arg).decode("utf-8")
+    except UnicodeDecodeError:
+        return "is not UTF-8 text (a file name in another encoding?)"
+    return (
+        f"is UTF-8 text, but the locale reads arguments as {encoding}; set a UTF-8 locale "
+        "(LC_ALL=C.UTF-8) or PYTHONUTF8=1"
+    )
+
+
 def _check_environment() -> None:
-    """Refuse a working folder that no longer exists, a closed standard output, and a umask
-    that takes permissions from the owner.
+    """Refuse a working folder that no longer exists, a closed standard output (or one open for
+    reading only), and a umask that takes permissions from the owner.
 
     Under ``umask 777`` every folder a command makes (a staging folder, matplotlib's temporary
     cache) is made without the owner's permissions, so a user other than root is locked out of
@@ -157,6 +237,11 @@ def _check_environment() -> None:
     if sys.stdout is None:  # Python's stdout when descriptor 1 is closed (`>&-`)
         raise SgbenchClickError(
             "standard output is closed; redirect it to a file or /dev/null instead"
+        )
+    if _read_only(sys.stdout):
+        raise SgbenchClickError(
+            "standard output is open for reading only (1<file); redirect it with > to a file "
+            "or /dev/null instead"
         )
     mask = os.umask(0)
     os.umask(mask)
@@ -280,6 +365,11 @@ class SgbenchGroup(click.Group):
                     f"{which} ('{bounded(shown_name(arg))}') {problem}; rename the file or "
                     "retype the value"
                 )
+        command, names, own = _command_of(self, ctx, args)
+        problem = _option_problem(command, ctx, own) if command is not None else None
+        if problem is not None:
+            where = " ".join([ctx.command_path, *names])
+            raise SgbenchClickError(f"{bounded(shown_name(problem))} (see '{where} --help')")
         return super().parse_args(ctx, args)
 
     def resolve_command(

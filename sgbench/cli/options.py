@@ -118,7 +118,9 @@ def template_file(template_name: str) -> Path | None:
 
 class OutputFile(click.Path):
     """A :class:`click.Path` for a file a command writes: refuses, as typed, a path naming a
-    folder (:func:`sgbench.files.check_file_name`; click would drop the final ``/``)."""
+    folder (:func:`sgbench.files.check_file_name`; click would drop the final ``/``), and ``-``
+    where it does not mean standard output (``run --out -`` wrote a file named ``-`` with exit
+    code 0, while ``score --json -`` prints)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(dir_okay=False, **kwargs)
@@ -127,6 +129,13 @@ class OutputFile(click.Path):
         from sgbench.errors import InputError
         from sgbench.files import check_file_name
 
+        if value == "-" and not self.allow_dash:
+            self.fail(
+                "'-' (standard output) is not an output here; give a file name (./- if you mean "
+                "that name)",
+                param,
+                ctx,
+            )
         if isinstance(value, str) and value != "-":
             try:
                 check_file_name(value)

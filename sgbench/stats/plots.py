@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,9 +47,9 @@ RC: Final[Mapping[str, Any]] = {
     "image.cmap": "viridis",
     "text.parse_math": False,
 }
-"""Fixed settings every chart is drawn and saved under (independent of the user's matplotlibrc).
-Text is never read as mathtext: a model or file name holding ``$`` is shown as written (``$\\foo{$``
-used to end the command with a traceback)."""
+"""Fixed settings every chart is drawn and saved under, over matplotlib's defaults (never the
+user's matplotlibrc). Text is never read as mathtext: a model or file name holding ``$`` is
+shown as written (``$\\foo{$`` used to end the command with a traceback)."""
 SAVE_METADATA: Final[Mapping[str, Mapping[str, None]]] = {
     "png": {"Software": None},
     "svg": {"Date": None},
@@ -74,6 +75,9 @@ def require_matplotlib() -> None:
     added two lines around the one ``Error:`` line (matplotlib uses a temporary folder
     instead, which is fine)."""
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    # The charts are drawn on the Agg and SVG canvases directly, never through a backend; an
+    # MPLBACKEND naming none matplotlib knows failed its import with a traceback (exit 1).
+    os.environ.pop("MPLBACKEND", None)
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -96,11 +100,16 @@ def chart_format(path: str | Path) -> ChartFormat:
 
 @contextmanager
 def _drawing() -> Iterator[None]:
-    """matplotlib's fixed settings (:data:`RC`) for drawing and saving one chart."""
+    """matplotlib's defaults with the fixed settings (:data:`RC`) for drawing and saving one
+    chart, whatever matplotlibrc the user has."""
     require_matplotlib()
     import matplotlib
 
     with matplotlib.rc_context():
+        # matplotlib's own defaults first: a matplotlibrc of the user's (in the working folder,
+        # MATPLOTLIBRC, MPLCONFIGDIR or ~/.config) changed line widths, colours and sizes, so
+        # the same report gave other chart bytes on another account.
+        matplotlib.rcdefaults()
         cast("MutableMapping[str, Any]", matplotlib.rcParams).update(RC)  # typed by literal keys
         yield
 
