@@ -260,7 +260,7 @@ def test_sigterm_or_a_second_ctrl_c_ends_a_run_as_ctrl_c_does(
             if process.poll() is None:
                 process.kill()
         stderr = process.stderr.read() if process.stderr else ""
-    assert code == 130
+    assert code == 130, stderr
     assert "interrupted: the responses so far are in" in stderr
     assert "Traceback" not in stderr
     assert len(out.read_text().splitlines()) == 1
