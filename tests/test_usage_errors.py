@@ -91,7 +91,7 @@ def test_an_option_given_twice_is_one_line(words: tuple[str, ...]) -> None:
     # click kept the last value silently: build --country ALL --country SGP built Singapore.
     for option in single_valued_options(words):
         name = option.opts[0]
-        twice = [name, name] if option.is_flag else [name, "a", name, "b"]
+        twice = [name, name] if option.is_flag else [name, "1", name, "2"]
         line = assert_one_error_line(invoke([*words, *twice]), "is given 2 times; give it once")
         assert name in line
 
@@ -197,3 +197,51 @@ def test_a_dash_as_an_output_folder_is_one_line(args: list[str], command_folder:
 
 def test_every_file_output_is_tried() -> None:
     assert {" ".join(words) for words, _ in FILE_OUTPUTS} >= {"run", "judge", "synth", "score"}
+
+
+NUMERIC = [
+    (words, param.opts[0], isinstance(param.type, click.types.IntParamType))
+    for words in COMMANDS
+    for param in _leaf(words).params
+    if isinstance(param, click.Option)
+    and isinstance(param.type, click.types.IntParamType | click.types.FloatParamType)
+]
+
+
+@pytest.mark.parametrize(("words", "option", "whole"), NUMERIC, ids=lambda x: str(x))
+@pytest.mark.parametrize("typed", ["1_0", "٥", "+5", " 5", "5 ", "0x10", "5.0x", "5 5"])
+def test_a_number_not_written_with_ascii_digits_is_one_line(
+    words: tuple[str, ...], option: str, whole: bool, typed: str
+) -> None:
+    """Python's int and float read ``1_0`` as 10, ``٥`` (Arabic-Indic) as 5 and `` 5`` as 5:
+    every numeric option took a number the user never wrote, with exit code 0."""
+    if not whole and typed == "5.0x":
+        typed = "5e"  # a real number's own near miss
+    kind = "a whole number" if whole else "a number"
+    assert_one_error_line(
+        invoke([*words, option, typed]), f"the value of {option} is '{typed}', not {kind}"
+    )
+    assert_one_error_line(
+        invoke([*words, f"{option}={typed}"]), f"the value of {option} is '{typed}', not {kind}"
+    )
+
+
+@pytest.mark.parametrize(("words", "option", "whole"), NUMERIC, ids=lambda x: str(x))
+def test_plain_numbers_pass_the_number_rule(
+    words: tuple[str, ...], option: str, whole: bool
+) -> None:
+    for typed in (
+        ["5", "-1", "0", "12"] if whole else ["0.5", "-1", "1e-3", ".5", "2.", "nan", "none"]
+    ):
+        assert "not a whole number" not in invoke([*words, option, typed]).output
+        assert "not a number" not in invoke([*words, option, typed]).output
+
+
+def test_every_kind_of_numeric_option_is_tried() -> None:
+    assert {(" ".join(w), o) for w, o, _ in NUMERIC} >= {
+        ("run", "--limit"),
+        ("run", "--temperature"),
+        ("score", "--bootstrap"),
+        ("build", "--wave"),
+        ("synth", "--seed"),
+    }

@@ -25,6 +25,7 @@ import errno
 import fcntl
 import io
 import os
+import re
 import select
 import sys
 from typing import Any, Final
@@ -190,16 +191,42 @@ def _option_problem(command: click.Command, ctx: click.Context, args: list[str])
     for word in words:
         if word == "--":
             break
-        name, attached, _ = word.partition("=") if word.startswith("--") else (word, "", "")
+        name, attached, value = word.partition("=") if word.startswith("--") else (word, "", "")
         param = options.get(name)
-        if param is None or param.is_flag or attached:
+        if param is None or param.is_flag:
             continue
-        given = next(words, None)
-        if given in reserved:
+        given = value if attached else next(words, None)
+        if given in reserved and not attached:
             return (
                 f"the value of {name} is '{given}', an option of sgbench; give "
                 f"{name} a value (write {name}={given} if you mean that name)"
             )
+        problem = _number_problem(param, given)
+        if problem is not None:
+            return f"the value of {name} is '{given}', {problem}"
+    return None
+
+
+_PLAIN_INTEGER: Final = re.compile(r"-?[0-9]+|[-+]?[A-Za-z]+")
+_PLAIN_REAL: Final = re.compile(
+    r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?[A-Za-z]+"
+)
+
+
+def _number_problem(param: click.Option, given: str | None) -> str | None:
+    """Why ``given`` is no plain number for a numeric option, or None. click reads numbers with
+    Python's ``int`` and ``float``, which take ``1_0`` (10), `` 5``, ``+5`` and digits of any
+    script (``٥``): a typo or a pasted value became a number the user never wrote. Only ASCII
+    digits, a minus sign, a point and an exponent are numbers here; a word (``none``, ``nan``,
+    ``many``) passes on to the option's own type, which accepts it or names why not."""
+    if given is None:
+        return None
+    whole = isinstance(param.type, click.types.IntParamType)
+    if whole and _PLAIN_INTEGER.fullmatch(given) is None:
+        return "not a whole number written with the digits 0-9 (and a leading '-')"
+    real = isinstance(param.type, click.types.FloatParamType)
+    if real and _PLAIN_REAL.fullmatch(given) is None:
+        return "not a number written with the digits 0-9 (a '-', a '.' and an 'e' allowed)"
     return None
 
 
