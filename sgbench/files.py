@@ -641,7 +641,25 @@ def check_outputs_apart(inputs: Named, outputs: Named) -> None:
             raise InputError(f"{out_path}: {out_name} is also {seen[out]}; choose another path")
         seen[out] = out_name
         named.append((out_name, Path(out_path), out, "writes"))
+    _check_not_a_sidecar(named)
     _check_streams_apart(named)
+
+
+def _check_not_a_sidecar(named: list[tuple[str, Path, Path, str]]) -> None:
+    """Refuse an output that is the lock file (:func:`lock_path`) of another file the command
+    names: ``run --out r.jsonl --predictions .r.jsonl.lock`` renamed its predictions over the
+    lock it held on ``r.jsonl`` (a second run could then start on it) and left a lock file
+    holding data, which every later run on ``r.jsonl`` refuses; ``judge --out .A.jsonl.lock A
+    B`` did the same to the next run on ``A``. :func:`check_not_a_lock` sees only a lock another
+    process holds, and this command takes its own locks later."""
+    sidecars = {lock_path(given): (name, given) for name, given, _, _ in named}
+    for name, given, real, verb in named:
+        owner = sidecars.get(real)
+        if verb == "writes" and owner is not None:
+            raise InputError(
+                f"{shown_name(str(given))}: {name} is the lock file of {shown_name(str(owner[1]))}"
+                f" ({owner[0]}), which sgbench keeps empty; choose another path"
+            )
 
 
 class StreamClash(InputError):

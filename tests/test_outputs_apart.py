@@ -270,3 +270,91 @@ def test_an_output_that_is_a_symlink_loop_is_one_line(
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("Error: loop.png: a symlink loop")
+
+
+SIDECAR_CASES: dict[str, tuple[list[str], str]] = {
+    "run --predictions = lock of --out": (
+        [
+            "run",
+            "--base-url",
+            URL,
+            "--model",
+            "m",
+            "--dataset",
+            "ds",
+            "--out",
+            "r.jsonl",
+            "--predictions",
+            ".r.jsonl.lock",
+        ],
+        "--predictions is the lock file of r.jsonl (--out)",
+    ),
+    "run --out = lock of --predictions, through ../": (
+        [
+            "run",
+            "--base-url",
+            URL,
+            "--model",
+            "m",
+            "--dataset",
+            "ds",
+            "--out",
+            "tpl/../.q.jsonl.lock",
+            "--predictions",
+            "q.jsonl",
+        ],
+        "--out is the lock file of q.jsonl (--predictions)",
+    ),
+    "import paper-outputs --out = lock of --report": (
+        [
+            "import",
+            "paper-outputs",
+            "p.jsonl",
+            "--dataset",
+            "ds",
+            "--out",
+            ".r.json.lock",
+            "--report",
+            "r.json",
+        ],
+        "--out is the lock file of r.json (--report)",
+    ),
+    "judge --out = lock of A": (
+        [
+            "judge",
+            "p.jsonl",
+            "b.jsonl",
+            "--base-url",
+            URL,
+            "--model",
+            "j",
+            "--dataset",
+            "ds",
+            "--out",
+            ".p.jsonl.lock",
+        ],
+        "--out is the lock file of p.jsonl (A)",
+    ),
+    "score --plot = lock of --json": (
+        ["score", "p.jsonl", "--dataset", "ds", "--json", "r.json", "--plot", ".r.json.lock"],
+        "--plot is the lock file of r.json (--json)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIDECAR_CASES))
+def test_an_output_is_never_the_lock_file_of_another_path(
+    case: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock file is sgbench's and always empty: an output written at the lock name of another
+    file of the command (`run --out r.jsonl --predictions .r.jsonl.lock` renamed its predictions
+    over the lock it held, exit 0) is refused before any work."""
+    shutil.copytree(built_default, tmp_path / "ds")
+    (tmp_path / "p.jsonl").write_text('{"id": "x", "response": "a"}\n', encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"id": "x", "response": "b"}\n', encoding="utf-8")
+    (tmp_path / "tpl").mkdir()
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    args, expected = SIDECAR_CASES[case]
+    assert_one_error_line(CliRunner().invoke(main, args), expected)
+    assert snapshot(tmp_path) == before
