@@ -24,11 +24,13 @@ from fake_openai import ChatHandler, LoopbackChatServer, serving
 
 from sgbench.cli import EXIT_LEFT_OUT, main
 from sgbench.errors import InputError
+from sgbench.judge.run import JUDGMENTS
 from sgbench.prompts import Prompt
 from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, run_model
 from sgbench.runner.backoff import retry_delay, sample_rng
 from sgbench.runner.client import parse_retry_after
 from sgbench.runner.progress import format_duration, format_progress
+from sgbench.runner.store import RESPONSES, LineFormat, prepare_output
 
 KEY = "sk-test-SECRET-0123456789"
 CLIENT_TIMEOUT = 0.5
@@ -222,6 +224,34 @@ def test_resume_drops_an_unfinished_last_line(server: FakeServer, tmp_path: Path
         handle.write('{"id": "s1", "respo')  # the run was killed mid-line
     run(server, out, prompts(2))
     assert [line["id"] for line in read_lines(out)] == ["s0", "s1"]
+
+
+@pytest.mark.parametrize("line_format", [RESPONSES, JUDGMENTS], ids=["run", "judge"])
+def test_resume_keeps_one_of_two_lines_only_when_they_are_equal(
+    line_format: LineFormat, tmp_path: Path
+) -> None:
+    """A line repeated exactly is dropped; two different lines for one sample (a file joined
+    with another run's) are refused, the file kept: dropping either answer is a guess. A file
+    that is not UTF-8 says so in a sentence."""
+    settings = {key: f"v-{key}" for key in line_format.run_keys}
+    first = {"id": "s0", "order": "AB", "response": "Answer: 2"}
+    first |= {field: f"v-{field}" for field in line_format.fields} | settings
+    line = json.dumps(first) + "\n"
+    out = tmp_path / "out.jsonl"
+    out.write_text(line + line, encoding="utf-8")
+    assert prepare_output(out, settings, line_format).n_duplicates_dropped == 1
+    assert out.read_text(encoding="utf-8") == line
+    other = json.dumps(first | {"response": "Answer: 3"}) + "\n"
+    out.write_text(line + other, encoding="utf-8")
+    with pytest.raises(
+        InputError, match=r"line 2: a second line for 's0.*' that differs from line 1"
+    ):
+        prepare_output(out, settings, line_format)
+    assert out.read_text(encoding="utf-8") == line + other
+    out.write_bytes(line.encode("utf-16"))
+    with pytest.raises(InputError) as refused:
+        prepare_output(out, settings, line_format)
+    assert str(refused.value).endswith(f"so it holds no {line_format.name}; choose another --out")
 
 
 def test_resume_shows_model_names_that_look_alike_by_code_point(

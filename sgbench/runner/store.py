@@ -16,9 +16,11 @@ reads it as missing) and the last error::
     {"id", "response": "", "error", "model", "template", "params", "attempts"}
 
 Before a run, :func:`prepare_output` keeps the responses, drops error lines (their samples are
-tried again), duplicate ids and a line cut short by an interruption, so after any run the file
-has at most one line per id. Responses written with another model, template or sampling
-parameters, or answering another prompt (``prompt_sha256``), are refused rather than mixed.
+tried again), a line repeating an earlier one exactly and a line cut short by an interruption,
+so after any run the file has at most one line per id; two different lines for one id are
+refused, since keeping either would be a guess. Responses written with another model, template
+or sampling parameters, or answering another prompt (``prompt_sha256``), are refused rather than
+mixed.
 
 Other commands that append one line per request (``sgbench judge``) describe their lines with a
 :class:`LineFormat` (which fields identify a line, which settings must match) and reuse
@@ -170,7 +172,8 @@ def prepare_output(
             format's keys (only a last line cut short is dropped: no newline, not JSON, and
             starting ``{"`` as every line written does; anything else is not ours to delete), or a
             line was written with other run settings, or its ``id`` is not in ``in_split``, or
-            it answers another request than ``asked`` holds for its key.
+            it answers another request than ``asked`` holds for its key, or two lines for one
+            key differ.
     """
     where = Path(path)
     name = shown_name(str(path))
@@ -183,12 +186,13 @@ def prepare_output(
         text = read_bytes(path)[0].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{name}: not UTF-8 text (byte {exc.start}); not a file of {line_format.name}s"
+            f"{name}: not UTF-8 text (byte {exc.start}), so it holds no {line_format.name}; "
+            "choose another --out"
         ) from None
     raw_lines = text.split("\n")
     unfinished = not text.endswith("\n") and text != ""
     kept: list[str] = []
-    done: set[str] = set()
+    done: dict[str, tuple[int, Any]] = {}
     errors = duplicates = truncated = 0
     for number, line in enumerate(raw_lines, start=1):
         if not line.strip():
@@ -231,9 +235,16 @@ def prepare_output(
                 "or the responses judged changed, or the line records none); use another --out"
             )
         if key in done:
+            first, first_obj = done[key]
+            if obj != first_obj:  # which answer was meant is a guess: never drop one silently
+                raise InputError(
+                    f"{name}: line {number}: a second line for "
+                    f"{bounded(key.replace(chr(9), ' '))!r} that differs from line {first}; keep "
+                    "the one you mean (or use another --out)"
+                )
             duplicates += 1
             continue
-        done.add(key)
+        done[key] = (number, obj)
         kept.append(line.removesuffix("\r"))
     if errors or duplicates or truncated or unfinished:
         write_atomic(where, "".join(line + "\n" for line in kept))
