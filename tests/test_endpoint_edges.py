@@ -128,6 +128,13 @@ def test_a_blank_or_unprintable_model_name_is_refused(name: str, model: str, fol
         (["--max-completion-tokens", "5", "--max-tokens", "7"], "--max-tokens has no effect"),
         (["--samples", "5"], "--samples has no effect without --distribution sample"),
         (["--samples", "5", "--distribution", "logprobs"], "--samples has no effect"),
+        *(
+            (
+                ["--distribution", "verbalized", "--template", name],
+                f"--distribution verbalized has no effect with the built-in template {name}",
+            )
+            for name in ("paper", "plain", "json", "open")
+        ),
     ],
 )
 def test_an_option_the_others_make_meaningless_is_refused(
@@ -136,6 +143,31 @@ def test_an_option_the_others_make_meaningless_is_refused(
     result = CliRunner().invoke(main, [*command("run"), *extra])
     assert_one_error_line(result, fragment)
     assert not (folder / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("template", [[], ["--template", "verbalized"], ["--template", "t.txt"]])
+def test_verbalized_distribution_with_a_template_that_asks_for_percentages_passes(
+    template: list[str], folder: Path
+) -> None:
+    # Only a built-in template asking for one answer makes --distribution verbalized
+    # meaningless; the default (then the verbalized template) and a file of yours pass the rule
+    # and reach the request (to a port where nothing listens: exit 3 with an error line).
+    (folder / "t.txt").write_text("{question}\n{options}\nPercentages?", encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        [
+            *command("run"),
+            "--distribution",
+            "verbalized",
+            "--max-attempts",
+            "1",
+            "--limit",
+            "1",
+            *template,
+        ],
+    )
+    assert result.exit_code == 3, result.output
+    assert "has no effect" not in result.stderr
 
 
 def test_minus_zero_is_recorded_as_zero(folder: Path) -> None:

@@ -31,6 +31,7 @@ from sgbench.cli.options import (
 from sgbench.dataset import evaluation_split
 from sgbench.errors import shown_name
 from sgbench.files import check_outputs_apart
+from sgbench.prompts.templates import TEMPLATES
 from sgbench.runner.distribution import DEFAULT_SAMPLES, MODES, VERBALIZED_TEMPLATE, Mode
 
 
@@ -167,6 +168,8 @@ def run_command(
         run_benchmark,
     )
 
+    source = click.get_current_context().get_parameter_source("template_name")
+    template_given = source is not click.core.ParameterSource.DEFAULT
     refuse_unused(
         (
             "--max-tokens",
@@ -175,14 +178,23 @@ def run_command(
             "with --max-completion-tokens, which replaces it",
         ),
         ("--samples", "samples", distribution == "sample", "without --distribution sample"),
+        (
+            "--distribution verbalized",
+            "distribution",
+            distribution != "verbalized"
+            or not template_given
+            or template_name not in TEMPLATES
+            or template_name == VERBALIZED_TEMPLATE,
+            f"with the built-in template {template_name}, which asks for one answer, not a "
+            "percentage per option (give --template verbalized, or a template file of yours)",
+        ),
     )
     check_outputs_apart(
         [("--dataset", dataset_dir), ("--template", template_file(template_name))],
         [("--out", out_path), ("--predictions", predictions_path)],
     )
     on_interrupt(resumable_note(out_path, "responses"))
-    source = click.get_current_context().get_parameter_source("template_name")
-    if distribution == "verbalized" and source is click.core.ParameterSource.DEFAULT:
+    if distribution == "verbalized" and not template_given:
         template_name = VERBALIZED_TEMPLATE
     outcome = run_benchmark(
         dataset_dir,
