@@ -161,8 +161,34 @@ def test_read_responses(tmp_path: Path) -> None:
         read_responses(bad)
     message = str(caught.value).splitlines()
     assert message[0] == f"{bad}: line 2: duplicate id 'x' (first on line 1)"
-    assert message[1].startswith(f"{bad}: line 3: model/template ('other', 'open') differs")
+    assert message[1] == f"{bad}: line 3: model 'other' differs from the first line's 'm'"
     assert message[2] == f'{bad}: line 4: needs a string "id" and a string "response"'
+
+
+@pytest.mark.parametrize(
+    ("key", "other"),
+    [
+        ("model", "m2"),
+        ("template", "paper"),
+        ("params", {"temperature": 1.0}),
+        ("distribution_mode", "sample"),
+    ],
+)
+def test_a_responses_file_joined_from_two_runs_is_refused(
+    key: str, other: Any, tmp_path: Path
+) -> None:
+    """Every line of A and B has one run's settings, as `run` insists when it resumes: a file
+    joined from runs at temperatures 0 and 1 was judged as one model's answers, exit 0."""
+    run = {"model": "m", "template": "open", "params": {"temperature": 0.0}}
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        [{"id": "x", "response": "1", **run}, {"id": "y", "response": "2", **run, key: other}],
+    )
+    with pytest.raises(InputError) as caught:
+        read_responses(path)
+    assert str(caught.value) == (
+        f"{path}: line 2: {key} {other!r} differs from the first line's {run.get(key)!r}"
+    )
 
 
 def test_build_tasks_both_orders_of_common_samples() -> None:

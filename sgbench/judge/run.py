@@ -48,6 +48,7 @@ from sgbench.runner.progress import format_duration
 from sgbench.runner.run import Outcome, request_with_retries, run_pool
 from sgbench.runner.store import (
     PROMPT_KEY,
+    RUN_KEYS,
     LineFormat,
     first_other_prompt,
     prepare_output,
@@ -164,24 +165,34 @@ def read_responses(path: str | Path) -> Responses:
 
     Raises:
         PredictionsError: lines that are not objects with a string ``id`` and ``response``,
-            duplicate ids, or a ``model``/``template`` other than the first line's (every
-            problem listed, ``FILE: line N: ...``).
+            duplicate ids, or a ``model``, ``template``, ``params`` or ``distribution_mode``
+            other than the first line's (every problem listed, ``FILE: line N: ...``).
         InputError: the file is missing, unreadable or empty.
     """
     lines, problems, _ = read_lines(path)
     texts: dict[str, str] = {}
     prompts: dict[str, str] = {}
     identity: tuple[str | None, str | None] | None = None
+    first: dict[str, Any] | None = None
     unanswered = 0
     for number, obj in response_lines(lines, problems):
         sample_id: str = obj["id"]
         response: str = obj["response"]
-        this = (_text_or_none(obj.get("model")), _text_or_none(obj.get("template")))
-        if identity is None:
-            identity = this
-        elif this != identity:
+        # One run's settings on every line, as a run's resume insists: a file joined from
+        # runs at two temperatures was judged as one model's answers.
+        settings = {key: obj.get(key) for key in RUN_KEYS}
+        if first is None:
+            first = settings
+            identity = (_text_or_none(obj.get("model")), _text_or_none(obj.get("template")))
+        elif settings != first:
+            key = next(key for key in RUN_KEYS if settings[key] != first[key])
             problems.append(
-                (number, f"model/template {this} differs from the first line's {identity}")
+                (
+                    number,
+                    bounded(
+                        f"{key} {settings[key]!r} differs from the first line's {first[key]!r}"
+                    ),
+                )
             )
             continue
         if "error" in obj or not response.strip():
