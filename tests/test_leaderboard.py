@@ -188,7 +188,7 @@ def test_paired_difference_intervals_equal_a_plain_loop() -> None:
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     assert got[1].tolist() == [0.0, 0.0]
     with pytest.raises(InputError, match="reference row"):
-        paired_difference_intervals(values, questions, 3, n_boot=10, seed=0)
+        paired_difference_intervals(values, questions, 3, n_boot=40, seed=0)
     assert np.isnan(paired_difference_intervals(values, questions, 0, n_boot=0, seed=0)).all()
 
 
@@ -334,7 +334,7 @@ def test_version_rule(submitted: str, dataset_version: str, compatible: bool) ->
 def test_hostile_text_is_escaped_in_every_output(
     dataset: Path, mixed_root: tuple[Path, Any]
 ) -> None:
-    outputs = render_files(build_leaderboard(mixed_root[0], dataset, n_boot=20))
+    outputs = render_files(build_leaderboard(mixed_root[0], dataset, n_boot=40))
     page = outputs["index.html"]
     assert page.count("<script") == 1  # the page's own script only
     assert "<img" not in page
@@ -450,7 +450,7 @@ def test_write_is_all_or_nothing(
 
 
 def test_with_baselines_adds_four_entries(dataset: Path, valid_root: Path) -> None:
-    with_baselines = build_leaderboard(valid_root, dataset, with_baselines=True, n_boot=20)
+    with_baselines = build_leaderboard(valid_root, dataset, with_baselines=True, n_boot=40)
     baselines = [r for r in with_baselines.rows if r.entry.baseline]
     assert sorted(r.entry.slug for r in baselines) == [
         "baseline:composition",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,19 @@ from scoring_fixtures import (
     write_dataset,
     write_jsonl,
 )
+from test_judge import HAND, hand_file, hand_line
 
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.scoring import score_predictions
-from sgbench.scoring.bootstrap import bootstrap_intervals, multiplicities, unit_multiplicities
+from sgbench.scoring.bootstrap import (
+    MIN_QUESTIONS,
+    MIN_REPLICATES,
+    bootstrap_intervals,
+    multiplicities,
+    paired_difference_intervals,
+    unit_multiplicities,
+)
 
 
 @pytest.fixture(scope="module")
@@ -101,22 +110,41 @@ def test_no_cv_interval_when_some_replicates_have_no_mean(tmp_path: Path) -> Non
     assert 0 <= low <= block["sd_between"] <= high
 
 
-def test_one_question_gives_a_point_interval(tmp_path: Path) -> None:
-    """Every replicate draws the only question: the interval collapses onto the estimate."""
+@pytest.mark.parametrize("n_questions", [1, 2])
+def test_one_question_gets_no_interval(tmp_path: Path, n_questions: int) -> None:
+    """One question can be drawn in one way only: every replicate was the estimate, and a
+    zero-width "95% interval" was reported; two questions give a real interval."""
     rows = [
-        make_row("Q1", S1, FOUR_POINT, [5, 3, 1, 1]),
-        make_row("Q1", S2, FOUR_POINT, [1, 2, 3, 4]),
+        make_row(f"Q{q}", s, FOUR_POINT, [5, 3, 1, 1] if s is S1 else [1, 2, 3, 4])
+        for q in range(1, n_questions + 1)
+        for s in (S1, S2)
     ]
+    rows[-1] = make_row(f"Q{n_questions}", S2, FOUR_POINT, [1, 4, 3, 2])
     dataset = write_dataset(tmp_path / "ds", {"test_ood": rows})
     path = write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "answer": 2} for r in rows])
-    report = score_predictions(path, dataset, n_boot=50, seed=3).to_dict()
-    for name, value in report["metrics"].items():
-        assert report["ci"][name] == [pytest.approx(value), pytest.approx(value)]
-    # One question: no group has a standard error, so there is no sd_between to bound.
-    block = report["fairness"]["subgroup"]["nmae"]
-    assert block["sd_noise"] is None
-    assert block["sd_between"] is None
-    assert block["ci"] == {"sd_between": [None, None], "cv_between": [None, None]}
+    report = score_predictions(path, dataset, n_boot=200, seed=3)
+    as_dict = report.to_dict()
+    assert as_dict["bootstrap"]["n_questions"] == n_questions
+    if n_questions < MIN_QUESTIONS:
+        assert set(as_dict["ci"].values()) == {None}
+        block = as_dict["fairness"]["subgroup"]["nmae"]
+        assert block["ci"] == {"sd_between": None, "cv_between": None}
+        assert "no 95% CI: 1 question(s), fewer than the 2 a bootstrap needs" in report.render()
+    else:
+        # Answer 2 on a 4-point scale: Q1 is 1/3 off for S1 (mode 1) and 2/3 for S2 (mode 4),
+        # Q2 1/3 for S1 and 0 for S2 (now modal at 2); replicates draw Q1 twice (1/2), each once
+        # (1/3) or Q2 twice (1/6).
+        assert as_dict["metrics"]["nmae"] == pytest.approx((1 / 3 + 2 / 3 + 1 / 3 + 0) / 4)
+        assert as_dict["ci"]["nmae"] == [pytest.approx(1 / 6), pytest.approx(1 / 2)]
+        assert "95% CI (bootstrap over questions, n=200, seed=3)" in report.render()
+
+
+def test_one_question_gives_no_paired_interval() -> None:
+    values = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    one = paired_difference_intervals(values, ["a", "a", "a"], 0, n_boot=100, seed=0)
+    assert np.isnan(one).all()
+    two = paired_difference_intervals(values, ["a", "a", "b"], 0, n_boot=100, seed=0)
+    assert not np.isnan(two).any()
 
 
 def test_multiplicities_draw_every_question_count() -> None:
@@ -201,7 +229,7 @@ def test_two_way_equals_a_plain_loop() -> None:
     questions = [f"Q{i % 6}" for i in range(n)]
     units = [f"u{i // 6 % 8}" for i in range(n)]
     values = {"accuracy": rng.random(n)}
-    n_boot, seed = 30, 9
+    n_boot, seed = 40, 9
     result = bootstrap_intervals(
         values,
         questions,
@@ -266,3 +294,44 @@ def test_too_few_replicates_for_a_95_interval_are_refused(
         source.write_text("{}\n", encoding="utf-8")
     result = CliRunner().invoke(main, [command, str(source), "--bootstrap", n_boot])
     assert_one_error_line(result, "--bootstrap", "at least 40")
+
+
+@pytest.mark.parametrize("n_boot", [1, 2, MIN_REPLICATES - 1])
+def test_the_api_refuses_too_few_replicates_as_the_cli_does(
+    random_case: tuple[Path, Path], n_boot: int
+) -> None:
+    """``--bootstrap 1`` is refused by the CLI; ``score_predictions(n_boot=1)`` gave the same
+    one-point "95% interval" from Python."""
+    dataset, predictions = random_case
+    with pytest.raises(InputError, match=f"0 or an integer in {MIN_REPLICATES}"):
+        score_predictions(predictions, dataset, n_boot=n_boot)
+    with pytest.raises(InputError, match=f"0 or an integer in {MIN_REPLICATES}"):
+        paired_difference_intervals(np.ones((2, 3)), ["a", "b", "c"], 0, n_boot=n_boot, seed=0)
+
+
+@pytest.mark.parametrize("command", ["score", "judge-report"])
+def test_one_question_summaries_say_why_there_is_no_interval(tmp_path: Path, command: str) -> None:
+    """Both summaries said "95% CI (bootstrap over questions, n=1000)" over one question and
+    printed zero-width intervals; now the heading says why there is none, and the JSON has
+    null intervals."""
+    if command == "score":
+        rows = [
+            make_row("Q1", S1, FOUR_POINT, [5, 3, 1, 1]),
+            make_row("Q1", S2, FOUR_POINT, [1, 2, 3, 4]),
+        ]
+        dataset = write_dataset(tmp_path / "ds", {"test_ood": rows})
+        path = write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "answer": 2} for r in rows])
+        args = ["score", str(path), "--dataset", str(dataset)]
+    else:
+        one_question = [line for line in (hand_line(*row) for row in HAND) if '"Q1/' in line]
+        path = hand_file(tmp_path / "j.jsonl", one_question)
+        args = ["judge-report", str(path)]
+    result = CliRunner().invoke(main, [*args, "--json", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    assert "(no 95% CI: 1 question(s), fewer than the 2 a bootstrap needs)" in result.stdout
+    assert "[0." not in result.stdout.split("fairness")[0]
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    cis = (
+        report["ci"] if command == "score" else {k: v["ci"] for k, v in report["win_rate"].items()}
+    )
+    assert set(cis.values()) == {None}

@@ -137,6 +137,20 @@ def test_breakdown_refuses_arrays_of_other_lengths(short: str) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        ([math.nan, 1.0], "not finite"),  # the NaN was left out: overall 1.0, silently
+        ([math.inf, 1.0], "not finite"),
+        ([[1.0, 0.0], [0.0, 1.0]], "one value per sample"),  # pandas' ValueError
+        (["a", "b"], "not numbers"),  # numpy's ValueError
+    ],
+)
+def test_grouped_refuses_values_that_are_not_finite_numbers(values: object, problem: str) -> None:
+    with pytest.raises(InputError, match=problem):
+        grouped(values, ["x", "y"], metric="accuracy", higher_is_better=True)  # type: ignore[arg-type]
+
+
 def test_report_fairness_by_hand(tmp_path: Path) -> None:
     dataset = write_hand_dataset(tmp_path / "ds")
     predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)

@@ -158,8 +158,8 @@ def test_bom_crlf_and_blank_lines_are_fine(tmp_path: Path, dataset: Path) -> Non
     messy = tmp_path / "messy.jsonl"
     body = "\r\n\r\n".join(json.dumps(p) for p in HAND_PREDICTIONS)
     messy.write_bytes(b"\xef\xbb\xbf" + body.encode() + b"\r\n  \r\n")
-    first = score_predictions(plain, dataset, n_boot=20).to_dict()
-    second = score_predictions(messy, dataset, n_boot=20).to_dict()
+    first = score_predictions(plain, dataset, n_boot=40).to_dict()
+    second = score_predictions(messy, dataset, n_boot=40).to_dict()
     assert first.pop("predictions_sha256") != second.pop("predictions_sha256")
     assert first == second
 

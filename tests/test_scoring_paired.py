@@ -104,7 +104,7 @@ def test_two_way_paired_intervals_equal_a_plain_loop() -> None:
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     with pytest.raises(InputError, match="subgroups"):
         paired_difference_intervals(
-            values, questions, 0, n_boot=10, seed=0, resample="questions+subgroups"
+            values, questions, 0, n_boot=40, seed=0, resample="questions+subgroups"
         )
 
 

@@ -63,6 +63,7 @@ from sgbench.scoring.bootstrap import (
     Resample,
     bootstrap_intervals,
     check_settings,
+    interval_heading,
 )
 from sgbench.scoring.data import EARLIER_WAVE_SUFFIX, ID_FORM, FloatArray
 from sgbench.scoring.fairness import (
@@ -554,11 +555,7 @@ class JudgeReport:
             f"{d['n_errors']} request error(s) left out",
             "",
         ]
-        ci_head = (
-            f"95% CI (bootstrap over {self.resample}, n={self.n_boot}, seed={self.seed})"
-            if self.n_boot
-            else "(no bootstrap)"
-        )
+        ci_head = interval_heading(self.n_boot, d["n_questions"], self.resample, self.seed)
         lines.append(
             f"win rate of A over B (win 1, tie 0.5, loss 0; mean over both orders); {ci_head}"
         )

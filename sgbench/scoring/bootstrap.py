@@ -68,6 +68,12 @@ MIN_REPLICATES: Final = round(2 / (1 - CONFIDENCE))
 """The fewest bootstrap replicates a command asks for, 0 aside: each 2.5% tail of a 95% interval
 then holds at least one replicate (``--bootstrap 1`` gave a "95% interval" of one point, which
 missed its own estimate)."""
+MIN_QUESTIONS: Final = 2
+"""The fewest questions a bootstrap interval is drawn from: one question can be drawn in one way
+only, so every replicate is the estimate and its "95% interval" had zero width ([0.667, 0.667]
+from 1,000 replicates). (``Q`` questions can be drawn in ``C(2Q − 1, Q)`` distinct ways: 3 for
+two, 35 for four; intervals of such splits are coarse, and the report gives ``n_questions``.)
+The same holds in both resampling modes, which both draw questions."""
 MAX_BOOT: Final = 100_000
 MAX_PERMUTATIONS: Final = 100_000
 
@@ -113,11 +119,18 @@ def check_settings(
     n_permutations: object = 0,
     resample: object = QUESTIONS,
 ) -> None:
-    """Raise :class:`InputError` unless ``0 ≤ n_boot ≤ MAX_BOOT``, ``seed ≥ 0`` and
+    """Raise :class:`InputError` unless ``n_boot`` (0, or :data:`MIN_REPLICATES` to
+    ``MAX_BOOT``: the CLI's rule holds for the API too), ``seed ≥ 0`` and
     ``0 ≤ n_permutations ≤ MAX_PERMUTATIONS`` are ints and ``resample`` is a known mode."""
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or not 0 <= n_boot <= MAX_BOOT:
+    if (
+        isinstance(n_boot, bool)
+        or not isinstance(n_boot, int)
+        or not 0 <= n_boot <= MAX_BOOT
+        or 0 < n_boot < MIN_REPLICATES
+    ):
         raise InputError(
-            f"bootstrap iterations must be an integer in 0..{MAX_BOOT}, got {n_boot!r}"
+            f"bootstrap iterations must be 0 or an integer in {MIN_REPLICATES}..{MAX_BOOT}, "
+            f"got {n_boot!r}"
         )
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
@@ -131,6 +144,24 @@ def check_settings(
         )
     if resample not in RESAMPLE_MODES:
         raise InputError(f"resample must be one of {list(RESAMPLE_MODES)}, got {resample!r}")
+
+
+def drawn_replicates(n_boot: int, n_questions: int) -> int:
+    """The replicates drawn for ``n_boot`` asked over ``n_questions`` questions: none below
+    :data:`MIN_QUESTIONS`."""
+    return n_boot if n_questions >= MIN_QUESTIONS else 0
+
+
+def interval_heading(n_boot: int, n_questions: int, resample: str, seed: int) -> str:
+    """The heading of a summary's interval column, saying why there is none."""
+    if not n_boot:
+        return "(no bootstrap)"
+    if not drawn_replicates(n_boot, n_questions):
+        return (
+            f"(no 95% CI: {n_questions} question(s), fewer than the {MIN_QUESTIONS} "
+            "a bootstrap needs)"
+        )
+    return f"95% CI (bootstrap over {resample}, n={n_boot}, seed={seed})"
 
 
 def multiplicities(n_questions: int, n_boot: int, seed: int) -> FloatArray:
@@ -280,7 +311,8 @@ def bootstrap_intervals(
     permutation null) of ``fairness_metrics`` under every grouping.
 
     ``questions`` and ``units`` give each sample's question and unit (subgroup); a grouping gives
-    each sample's group (null: in no group) and must be a property of the unit.
+    each sample's group (null: in no group) and must be a property of the unit. Fewer than
+    :data:`MIN_QUESTIONS` questions get no interval (``n_boot`` is kept as asked).
 
     Raises:
         InputError: invalid ``n_boot``, ``seed``, ``n_permutations`` or ``resample``.
@@ -290,12 +322,17 @@ def bootstrap_intervals(
     question, n_questions = _codes(questions)
     unit, n_units = _codes(units)
     cells = cell_table(values, question, unit, (n_questions, n_units))
-    w = multiplicities(n_questions, n_boot, seed) if n_boot else None
-    v = unit_multiplicities(n_units, n_boot, seed) if n_boot and resample == TWO_WAY else None
+    drawn_boot = drawn_replicates(n_boot, n_questions)
+    w = multiplicities(n_questions, drawn_boot, seed) if drawn_boot else None
+    v = (
+        unit_multiplicities(n_units, drawn_boot, seed)
+        if w is not None and resample == TWO_WAY
+        else None
+    )
 
     metrics: dict[str, Interval] = {}
     if w is not None:
-        unit_weights = np.ones((n_boot, n_units)) if v is None else v
+        unit_weights = np.ones((drawn_boot, n_units)) if v is None else v
         count = ((w @ cells.counts) * unit_weights).sum(axis=1)
         for name in values:
             total = ((w @ cells.sums[name]) * unit_weights).sum(axis=1)
@@ -362,7 +399,7 @@ def paired_difference_intervals(
     Σ_{q,u} W[b, q] V[b, u] N[q, u]``, with ``S`` and ``N`` the row's cell sums and counts and
     ``V = 1`` unless ``resample`` is ``questions+subgroups``; the interval is the 2.5th and 97.5th
     percentile of ``m[b, reference] − m[b, e]`` over ``b``. Row ``reference`` gets ``[0, 0]``. All
-    NaN when ``n_boot`` is 0.
+    NaN when ``n_boot`` is 0 or there are fewer than :data:`MIN_QUESTIONS` questions.
 
     Raises:
         InputError: invalid ``n_boot``, ``seed`` or ``resample``, ``reference`` not a row,
@@ -380,7 +417,7 @@ def paired_difference_intervals(
         raise InputError(f"reference row {reference} is not one of {matrix.shape[0]} rows")
     if resample == TWO_WAY and units is None:
         raise InputError("a questions+subgroups bootstrap needs the samples' subgroups")
-    if n_boot == 0:
+    if not drawn_replicates(n_boot, n_questions):
         return np.full((matrix.shape[0], 2), np.nan)
     unit, n_units = _codes(units) if units is not None else (np.zeros_like(question), 1)
     rows = {str(e): matrix[e] for e in range(matrix.shape[0])}

@@ -168,6 +168,19 @@ class Breakdown:
         return table
 
 
+def _finite_column(by: str, name: str, values: object) -> FloatArray:
+    """``values`` as a 1-D float64 array of finite numbers, or :class:`InputError`."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{by}: {name} values are not numbers ({exc})") from None
+    if array.ndim != 1:
+        raise InputError(f"{by}: {name} needs one value per sample, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise InputError(f"{by}: {name} holds a value that is not finite (NaN or infinite)")
+    return array
+
+
 def breakdown(
     by: str,
     keys: Sequence[str | None] | pd.Series,
@@ -179,14 +192,17 @@ def breakdown(
 
     Raises:
         InputError: ``keys``, ``missing`` and every array of ``values`` do not have one entry
-            per sample (pandas aligned them by position and grouped a prefix silently).
+            per sample (pandas aligned them by position and grouped a prefix silently), or an
+            array of ``values`` is not one finite number per sample (a NaN was left out of its
+            group's mean silently; text or a table crashed inside pandas).
     """
+    arrays = {name: _finite_column(by, name, v) for name, v in values.items()}
     lengths = {"keys": len(keys), "missing": len(missing)}
-    lengths.update({name: len(v) for name, v in values.items()})
+    lengths.update({name: len(v) for name, v in arrays.items()})
     if len(set(lengths.values())) > 1:
         shown = ", ".join(f"{name} {n}" for name, n in lengths.items())
         raise InputError(f"{by}: one entry per sample is needed, got {shown}")
-    frame = pd.DataFrame({name: np.asarray(v, dtype=np.float64) for name, v in values.items()})
+    frame = pd.DataFrame(arrays)
     frame["__missing"] = np.asarray(missing, dtype=np.int64)
     key = pd.Series(np.asarray(keys, dtype=object), name="__key")
     grouped_frame = frame.groupby(key, sort=True, dropna=True)

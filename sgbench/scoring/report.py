@@ -36,6 +36,7 @@ from sgbench.scoring.bootstrap import (
     Resample,
     bootstrap_intervals,
     check_settings,
+    interval_heading,
 )
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.fairness import (
@@ -230,11 +231,7 @@ class ScoreReport:
             "",
         ]
         boot = self.intervals
-        ci_head = (
-            f"95% CI (bootstrap over {boot.resample}, n={boot.n_boot}, seed={boot.seed})"
-            if boot.n_boot
-            else "(no bootstrap)"
-        )
+        ci_head = interval_heading(boot.n_boot, boot.n_questions, boot.resample, boot.seed)
         lines.append(f"{'metric':<13}{'value':>8}   {ci_head}")
         for name, value in self.metrics.items():
             ci = boot.metrics.get(name)
