@@ -279,5 +279,34 @@ def test_a_json_report_replaces_only_a_report(
         assert result.exit_code == 0, result.output
         assert "sgbench_version" in json.loads(target.read_text(encoding="utf-8"))
         return
-    assert_one_error_line(result, f"--json {target}: exists and is not a JSON report of sgbench")
+    assert_one_error_line(
+        result, f"--json {target}: exists and is not a JSON report of sgbench {command}"
+    )
+    assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["score", "judge-report"])
+@pytest.mark.parametrize("kind", ["other-report", "stats", "manifest"])
+def test_a_json_report_never_replaces_another_commands_json(
+    command: str, kind: str, answering: LoopbackChatServer, folder: Path
+) -> None:
+    """Every sgbench JSON has `sgbench_version`: `judge-report --json` replaced a score report,
+    `score --json` a judge report, a stats folder's stats.json or a copied manifest, exit 0."""
+    written_by_each_command(answering.url)
+    args = {
+        "score": ["score", "p.jsonl", "--dataset", "ds", "--bootstrap", "0"],
+        "judge-report": ["judge-report", "j.jsonl", "--bootstrap", "0"],
+    }
+    other = "judge-report" if command == "score" else "score"
+    assert CliRunner().invoke(main, [*args[other], "--json", "other-report.json"]).exit_code == 0
+    assert CliRunner().invoke(main, ["stats", "--dataset", "ds", "--out", "st"]).exit_code == 0
+    shutil.copy("st/stats.json", "stats.json")
+    shutil.copy("ds/manifest.json", "manifest.json")
+    target = Path(f"{kind}.json")
+    before = target.read_bytes()
+    assert "sgbench_version" in json.loads(before)
+    result = CliRunner().invoke(main, [*args[command], "--json", str(target)])
+    assert_one_error_line(
+        result, f"--json {target}: exists and is not a JSON report of sgbench {command}"
+    )
     assert target.read_bytes() == before

@@ -23,11 +23,11 @@ from sgbench.files import write_atomic
 from sgbench.locks import exclusive, lock_path
 
 BUSY = "busy.jsonl"
-# An earlier import's line that is also a report (sgbench_version), so that import --out and
-# score --json would replace it but for the lock.
+# An earlier import's line that is also a score report (sgbench_version, predictions_sha256),
+# so that import --out and score --json would replace it but for the lock.
 THEIRS = (
     '{"id": "x", "response": "", "template": "paper-released", "custom_id": "x", '
-    '"sgbench_version": "0"}\n'
+    '"sgbench_version": "0", "predictions_sha256": "0"}\n'
 )
 
 IMPORT = ["import", "paper-outputs", "src.jsonl", "--dataset", "ds"]

@@ -77,7 +77,7 @@ def test_a_symlink_to_a_file_is_written_through(case: str, workdir: Path) -> Non
     # (files.check_replaceable).
     old = {
         "import paper-outputs --out": EARLIER_IMPORT,
-        "score --json": '{"sgbench_version": "0"}\n',
+        "score --json": '{"sgbench_version": "0", "predictions_sha256": "0"}\n',
     }.get(case, "old")
     target.write_text(old, encoding="utf-8")
     link = workdir / f"out{suffix}"

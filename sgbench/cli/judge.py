@@ -146,7 +146,7 @@ def judge_report_command(
 
     refuse_unused_resampling(n_boot, n_permutations)
     check_outputs_apart([("JUDGMENTS", judgments_path)], [("--json", json_out)])
-    check_report_replaceable(json_out)
+    check_report_replaceable(json_out, "judge-report")
     report = judge_report(
         judgments_path,
         n_boot=n_boot,

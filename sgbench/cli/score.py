@@ -92,7 +92,7 @@ def score(
         [("PRED", predictions_path), ("--dataset", dataset_dir)],
         [("--json", json_out), ("--plot", plot_out)],
     )
-    check_report_replaceable(json_out)
+    check_report_replaceable(json_out, "score")
     split = split or evaluation_split(config)
     report = score_predictions(
         predictions_path,
