@@ -245,3 +245,25 @@ def test_every_kind_of_numeric_option_is_tried() -> None:
         ("build", "--wave"),
         ("synth", "--seed"),
     }
+
+
+LOOP_INPUTS: dict[str, list[str]] = {
+    "score": ["score", "loop"],
+    "parse": ["parse", "loop"],
+    "judge-report": ["judge-report", "loop"],
+    "judge": ["judge", "loop", "loop", "--model", "j", "--base-url", "http://127.0.0.1:9/v1"],
+    "leaderboard": ["leaderboard", "loop"],
+    "validate": ["validate", "loop"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(LOOP_INPUTS))
+def test_an_input_that_is_a_symlink_loop_is_named_as_one(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """click's existence check said `File 'loop' does not exist` of a symlink loop, which the
+    other inputs name as a loop (`sgbench.cli.options.InputPath`)."""
+    monkeypatch.chdir(tmp_path)
+    Path("loop").symlink_to("loop2")
+    Path("loop2").symlink_to("loop")
+    assert_one_error_line(invoke(LOOP_INPUTS[command]), "loop: a symlink loop")

@@ -8,6 +8,7 @@ import click
 
 from sgbench.cli.errors import left_out, on_interrupt
 from sgbench.cli.options import (
+    InputPath,
     api_key_env_option,
     base_url_option,
     bootstrap_option,
@@ -36,8 +37,8 @@ from sgbench.files import check_outputs_apart
 
 
 @click.command(name="judge")
-@click.argument("a_path", metavar="A", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("b_path", metavar="B", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("a_path", metavar="A", type=InputPath(dir_okay=False, path_type=Path))
+@click.argument("b_path", metavar="B", type=InputPath(dir_okay=False, path_type=Path))
 @base_url_option("The judge's OpenAI-compatible API base, e.g. http://localhost:8000/v1.")
 @model_option("Judge model name sent with each request, and recorded.")
 @dataset_option
@@ -121,7 +122,7 @@ def judge_command(
 @click.argument(
     "judgments_path",
     metavar="JUDGMENTS",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputPath(dir_okay=False, path_type=Path),
 )
 @json_report_option
 @bootstrap_option()

@@ -9,6 +9,7 @@ import click
 
 from sgbench.cli.errors import left_out
 from sgbench.cli.options import (
+    InputPath,
     LibraryChoice,
     bootstrap_option,
     bootstrap_seed_option,
@@ -86,7 +87,7 @@ def baseline_command(
 @click.argument(
     "submissions_dir",
     metavar="SUBMISSIONS",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=InputPath(file_okay=False, path_type=Path),
 )
 @dataset_option
 @click.option(

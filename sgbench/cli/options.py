@@ -7,6 +7,7 @@ parsed or its command's help is shown (:class:`LibraryChoice`), so ``sgbench --h
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -114,6 +115,26 @@ def template_file(template_name: str) -> Path | None:
     if template_name in TEMPLATES:
         return None
     return Path(template_name) if Path(template_name).is_file() else None
+
+
+class InputPath(click.Path):
+    """A :class:`click.Path` for an input that must exist: a symlink loop is named as one, as
+    :func:`sgbench.files.resolve_path` names it everywhere else (click said ``File 'loop'
+    does not exist``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(exists=True, **kwargs)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from sgbench.errors import InputError
+        from sgbench.files import resolve_path
+
+        if isinstance(value, str | os.PathLike) and os.path.islink(value):
+            try:
+                resolve_path(os.fspath(value))
+            except InputError as exc:
+                self.fail(str(exc), param, ctx)
+        return super().convert(value, param, ctx)
 
 
 class OutputFile(click.Path):

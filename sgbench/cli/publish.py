@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sgbench.cli.options import refuse_unused
+from sgbench.cli.options import InputPath, refuse_unused
 from sgbench.errors import InputError, shown_name
 from sgbench.files import check_outputs_apart
 
@@ -15,7 +15,7 @@ from sgbench.files import check_outputs_apart
 @click.argument(
     "dataset_dir",
     metavar="DIR",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=InputPath(file_okay=False, path_type=Path),
 )
 @click.option(
     "--repo-id",
@@ -70,7 +70,7 @@ def push(
 
 
 @click.command()
-@click.argument("path", metavar="PATH", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", metavar="PATH", type=InputPath(path_type=Path))
 @click.option(
     "--dataset",
     "dataset_dir",

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sgbench.cli.options import (
+    InputPath,
     OutputFile,
     bootstrap_option,
     bootstrap_seed_option,
@@ -29,7 +30,7 @@ from sgbench.files import check_outputs_apart
 @click.argument(
     "predictions_path",
     metavar="PRED",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputPath(dir_okay=False, path_type=Path),
 )
 @dataset_option
 @config_option
@@ -122,7 +123,7 @@ def score(
 @click.argument(
     "responses_path",
     metavar="RESPONSES",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputPath(dir_okay=False, path_type=Path),
 )
 @dataset_option
 @config_option
