@@ -42,10 +42,11 @@ import pytest
 from click.testing import CliRunner
 from landscape_fixtures import (
     LOG2_3,
+    OPT4,
     landscape_rows,
     write_landscape_dataset,
 )
-from scoring_fixtures import write_dataset
+from scoring_fixtures import make_row, write_dataset
 
 from sgbench.cli import main
 from sgbench.errors import InputError
@@ -280,6 +281,27 @@ def test_most_and_least_divisive(stats: dict[str, Any]) -> None:
     assert [q["question_id"] for q in stats["least_divisive"]] == ["Q2", "Q3", "Q1"]
     assert stats["most_divisive"][0]["section"] == "Alpha"
     assert stats["most_divisive"][0]["question"] == "Text of Q1?"
+
+
+@pytest.mark.parametrize("planted", [False, True])
+def test_most_divisive_lists_only_questions_whose_subgroups_differ(
+    tmp_path: Path, planted: bool
+) -> None:
+    """A NULL (every subgroup answers every question alike) listed Q1, Q2, Q3 as the "most
+    divisive" at MDS 0.000; a PLANTED difference on Q2 alone is the only one listed."""
+    young, adult = {"age_group": "16-24", "religion": "Muslim"}, {"age_group": "25-34"}
+    adult = {**adult, "religion": "Muslim"}
+    rows = [
+        make_row(q, s, OPT4, [1, 2, 3, 4] if planted and q == "Q2" and s is adult else [4, 3, 2, 1])
+        for q in ("Q1", "Q2", "Q3")
+        for s in (young, adult)
+    ]
+    report = compute_stats(write_dataset(tmp_path / "ds", {"test_ood": rows}))
+    listed = [q["question_id"] for q in report.to_dict()["most_divisive"]]
+    assert listed == (["Q2"] if planted else [])
+    assert len(report.to_dict()["least_divisive"]) == 3
+    summary = report.summary()
+    assert ("most divisive: Q2 (1.000)" if planted else "most divisive: none (") in summary
 
 
 def test_population_stratum_and_distances(stats: dict[str, Any]) -> None:

@@ -129,9 +129,14 @@ class StatsReport:
     def divisive(self, most: bool) -> pd.DataFrame:
         """The ``top`` most (or least) divisive questions: ordered by MDS, then distance, then id.
 
-        Questions whose every cell is undefined (one subgroup per stratum) are left out.
+        Questions whose every cell is undefined (one subgroup per stratum) are left out, and a
+        question whose subgroups all answer alike (MDS and distance 0) is never among the most
+        divisive: where no subgroups differed, the first questions by id were listed as "most
+        divisive" at 0.000.
         """
         ranked = self.questions.dropna(subset=["mds"]).reset_index()
+        if most:
+            ranked = ranked[(ranked["mds"] > 0) | (ranked["distance"] > 0)]
         ranked = ranked.sort_values(
             ["mds", "distance", "question_id"],
             ascending=[not most, not most, True],
@@ -309,6 +314,7 @@ class StatsReport:
             for split, row in _rows(self.population_mode["split"])
         )
         most = ", ".join(f"{q} ({_fmt(r['mds'])})" for q, r in _rows(self.divisive(True)))
+        most = most or "none (in every stratum, the subgroups answer alike or stand alone)"
         lines += [
             "",
             f"answering with the population's mode: accuracy {_fmt(overall['accuracy'])} "
