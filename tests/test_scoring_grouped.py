@@ -11,7 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset, write_jsonl
+from scoring_fixtures import (
+    FOUR_POINT,
+    HAND_PREDICTIONS,
+    make_row,
+    write_dataset,
+    write_hand_dataset,
+    write_jsonl,
+)
 
 from sgbench.errors import InputError
 from sgbench.scoring import GroupedResult, Worst, grouped, score_predictions
@@ -69,9 +76,9 @@ def test_zero_cases() -> None:
     assert one_zero.ratio() == 0.0
     assert one_zero.norm_range() == 1.0
     assert one_zero.cv() == pytest.approx(0.5 / 0.5)
+    # One group has no spread: 0 and 1 read as a perfectly fair model (score, paper-table NR).
     single = GroupedResult("accuracy", True, 0.7, ("only",), (0.7,), (5,))
-    assert single.gap() == 0.0
-    assert single.ratio() == 1.0
+    assert all(math.isnan(single.figure(name)) for name in FIGURES)
     assert single.worst() == Worst("only", 0.7)
 
 
@@ -186,3 +193,16 @@ def test_report_fairness_by_hand(tmp_path: Path) -> None:
     assert age["nmae"]["ratio"] == pytest.approx(0.75)
     assert age["nmae"]["worst"] == {"group": "25-34", "value": 0.5}
     assert set(fairness["attributes"]) == {"age_group", "religion"}
+
+
+def test_a_split_of_one_subgroup_reports_no_spread(tmp_path: Path) -> None:
+    """One subgroup: norm_range 0, cv 0, gap 0 and ratio 1 in the report (a perfectly fair model,
+    and the paper table's NR 0.000); now null, with nothing degenerate."""
+    rows = [make_row(q, {"religion": "Muslim"}, FOUR_POINT, [4, 3, 2, 1]) for q in ("Q1", "Q2")]
+    dataset = write_dataset(tmp_path / "ds", {"test_ood": rows})
+    path = write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "answer": 2} for r in rows])
+    report = score_predictions(path, dataset, n_boot=0, n_permutations=0).to_dict()
+    for block in report["fairness"]["subgroup"].values():
+        assert [block[name] for name in FIGURES] == [None] * len(FIGURES)
+        assert block["norm_range_degenerate"] is False
+        assert block["worst"]["group"] == "religion=muslim"

@@ -78,7 +78,8 @@ def fairness_entry(
         if name not in entry and name in figures:
             entry[name] = figures[name]
     entry["worst"] = descriptive["worst"]
-    entry["norm_range_degenerate"] = bool(result.group_min() == 0.0)
+    # One group has no norm_range (sgbench.scoring.grouped.spread) to be degenerate.
+    entry["norm_range_degenerate"] = len(result.groups) > 1 and bool(result.group_min() == 0.0)
     entry["null"] = (
         None
         if null is None

@@ -13,6 +13,9 @@ a sample whose key is null belongs to no group. The spread figures treat every g
 - ``worst``: the lowest group for accuracy-like metrics, the highest for error-like ones; ties go
   to the first group in sorted order.
 
+Over a single group there is no spread: every figure is NaN (``null`` in reports), not 0 or 1,
+which read as a perfectly fair model.
+
 The same :func:`spread` computes these for one set of group values and, vectorised, for every
 bootstrap replicate (:mod:`sgbench.scoring.bootstrap`).
 """
@@ -43,10 +46,13 @@ def spread(values: FloatArray) -> dict[str, FloatArray]:
     """The spread figures over the last axis of ``values`` (groups); NaN marks an absent group.
 
     ``values`` may be ``(G,)`` (one result) or ``(B, G)`` (one row per bootstrap replicate).
-    Returns one array per name in :data:`FIGURES`, with the group axis removed; NaN where no group
-    has a value.
+    Returns one array per name in :data:`FIGURES`, with the group axis removed; NaN where fewer
+    than two groups have a value: a spread across one group is no figure (a split of one
+    subgroup reported norm_range 0 and ratio 1, a perfectly fair model, in the score report and
+    as the paper table's NR).
     """
     empty: BoolArray = np.asarray(np.isnan(values).all(axis=-1))
+    alone: BoolArray = np.asarray(np.count_nonzero(~np.isnan(values), axis=-1) < 2)
     filled = np.where(empty[..., None], 0.0, values)
     high = np.nanmax(filled, axis=-1)
     low = np.nanmin(filled, axis=-1)
@@ -59,7 +65,7 @@ def spread(values: FloatArray) -> dict[str, FloatArray]:
         "gap": gap,
         "ratio": _safe_divide(low, high, 1.0),
     }
-    return {name: np.where(empty, np.nan, figure) for name, figure in figures.items()}
+    return {name: np.where(alone, np.nan, figure) for name, figure in figures.items()}
 
 
 @dataclass(frozen=True)
