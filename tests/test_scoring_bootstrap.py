@@ -335,3 +335,31 @@ def test_one_question_summaries_say_why_there_is_no_interval(tmp_path: Path, com
         report["ci"] if command == "score" else {k: v["ci"] for k, v in report["win_rate"].items()}
     )
     assert set(cis.values()) == {None}
+
+
+def test_a_leaderboard_of_one_question_has_no_leader_interval(tmp_path: Path) -> None:
+    """The paired gap to the leader has no interval over one question either: its NaN reached
+    leaderboard.json (ValueError, a traceback) before the ranking read it as none."""
+    rows = [
+        make_row("Q1", S1, FOUR_POINT, [5, 3, 1, 1]),
+        make_row("Q1", S2, FOUR_POINT, [1, 2, 3, 4]),
+    ]
+    other = {"sex": "Female"}
+    test_id = [make_row("Q1", other, FOUR_POINT, [5, 3, 1, 1])]
+    dataset = write_dataset(tmp_path / "ds", {"test_ood": rows, "test_id": test_id})
+    for slug, answer in (("a", 1), ("b", 4)):
+        folder = tmp_path / "subs" / slug
+        folder.mkdir(parents=True)
+        meta = {"model": f"Model {slug}", "method": "zero-shot", "organisation": "x", "url": None}
+        meta.update({"dataset_version": "1.0.0", "date": "2026-03-01", "notes": ""})
+        (folder / "submission.json").write_text(json.dumps(meta), encoding="utf-8")
+        lines = [json.dumps({"id": r["id"], "answer": answer}) + "\n" for r in rows]
+        (folder / "predictions.jsonl").write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "board"
+    args = ["leaderboard", str(tmp_path / "subs"), "--dataset", str(dataset), "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    board = json.loads((out / "leaderboard.json").read_text(encoding="utf-8"))
+    text = json.dumps(board)
+    assert '"leader_gap_ci": null' in text
+    assert "NaN" not in text

@@ -448,7 +448,8 @@ def rank_entries(
                 entry=item.entry,
                 ood=ood[index],
                 id=item.results[1] if len(item.results) > 1 else None,
-                leader_gap_ci=(low, high) if n_boot > 0 else None,
+                # NaN: no interval (no bootstrap, or one question: paired_difference_intervals).
+                leader_gap_ci=(low, high) if np.isfinite([low, high]).all() else None,
                 leader_p_value=None if leader or not tested else float(raw[position]),
                 leader_p_holm=None if leader or not tested else float(adjusted[position]),
                 not_below_leader=(leader or bool(adjusted[position] > LEVEL)) if tested else None,
