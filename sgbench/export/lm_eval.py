@@ -35,6 +35,7 @@ import inspect
 import json
 import re
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 
 from sgbench import __version__
@@ -48,9 +49,10 @@ HEADER: Final = "# lm-evaluation-harness task by `sgbench export lm-eval`"
 """The first line of every task YAML written here."""
 CHOICE_FIELDS: Final = frozenset({"options", "codes"})
 """Template fields that show the options; a multiple-choice task needs one of them."""
-CACHES: Final = frozenset({"__pycache__"})
-"""What lm-evaluation-harness adds to the task folder (importing utils.py); a later export
-replaces it with the rest."""
+CACHES: Final = MappingProxyType({"__pycache__": "utils.*.pyc"})
+"""What lm-evaluation-harness adds to the task folder (importing utils.py writes
+``__pycache__/utils.cpython-312.pyc``); a later export replaces it with the rest. Anything else
+in ``__pycache__`` is foreign, and the folder is refused."""
 
 
 def _quoted(value: str) -> str:
