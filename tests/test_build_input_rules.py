@@ -165,6 +165,16 @@ UNSEEN = {
     "t.json": (b'{"user": "{question}", "system": "\\u202eyes"}', "system: character 1"),
     "t.yaml": (b'user: "{question}\\e[2J"\n', "user: character 11 is '\\x1b'"),
     "r.txt": (b"{question}\r{options}", "user: character 11 is '\\r'"),
+    # Characters that show nothing but reach the model: a zero-width space, a word joiner, a
+    # tag character (read as ASCII by models), a paragraph separator, a byte-order mark inside.
+    "zw.txt": ("{question}\u200b{options}".encode(), "user: character 11 is '\\u200b'"),
+    "wj.yaml": (b'user: "{question}\\u2060{options}"', "user: character 11 is '\\u2060'"),
+    "tag.json": (
+        b'{"user": "{question} {options}", "target": "Answer: {answer}\\udb40\\udc41"}',
+        "target: character 17 is '\\U000e0041'",
+    ),
+    "ps.txt": ("{question}\u2029{options}".encode(), "user: character 11 is '\\u2029'"),
+    "bom.txt": ("{question}\ufeff{options}".encode(), "user: character 11 is '\\ufeff'"),
 }
 
 
@@ -180,6 +190,20 @@ def test_a_template_with_a_control_or_bidi_character_is_refused(
     swap = {"DS": str(built_default), "T": name}
     result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
     assert_one_error_line(result, f"{name}: {fragment}", "control or bidirectional")
+    assert not Path("le").exists()
+
+
+@pytest.mark.parametrize("command", sorted(TEMPLATE_COMMANDS))
+def test_a_template_file_named_with_a_character_that_does_not_print_is_refused(
+    command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's stem names the template in every prompt line (t\u200b@hash), unseen."""
+    monkeypatch.chdir(tmp_path)
+    name = "t\u200b.txt"
+    Path(name).write_text("{question}\n{options}\n", encoding="utf-8")
+    swap = {"DS": str(built_default), "T": name}
+    result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
+    assert_one_error_line(result, "the file name holds U+200B", "rename the file")
     assert not Path("le").exists()
 
 

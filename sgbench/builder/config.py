@@ -17,7 +17,7 @@ from typing import Any, Final, Literal
 import yaml
 
 from sgbench.catalogue import ALL_COUNTRIES, Country, load_countries
-from sgbench.errors import ConfigError
+from sgbench.errors import ConfigError, first_unseen
 from sgbench.jsonl import loads_yaml, read_bounded
 from sgbench.schema import validator
 
@@ -214,10 +214,10 @@ def _check_printable(raw: Any, where: str) -> None:
                 stack += [(f"{path}.{key}", key), (f"{path}.{key}", item)]  # names are text too
         elif isinstance(value, list):
             stack += [(f"{path}[{n}]", item) for n, item in enumerate(value)]
-        elif isinstance(value, str) and not value.isprintable():
+        elif isinstance(value, str) and first_unseen(value) is not None:
             raise ConfigError(
-                f"{where}: {path}: {value!r} holds a control or bidirectional character; "
-                "write plain text"
+                f"{where}: {path}: {value!r} holds a control or bidirectional character or "
+                "another that does not print; write plain text"
             )
 
 
