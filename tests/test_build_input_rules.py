@@ -122,6 +122,82 @@ def test_a_manifest_that_is_not_a_file_is_named_for_what_it_is(
     assert f"{dataset}/manifest.json: {message}" in result.output
 
 
+def _loop(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
+# What is there instead of a file, and how sgbench.files.input_problem names it.
+THERE = {
+    "a FIFO": (_fifo, "not a regular file (a FIFO"),
+    "a folder": (_folder, "a folder, not a file"),
+    "a symlink loop": (_loop, "a symlink loop"),
+}
+DATASET_READERS = {
+    "validate": ["validate", "DS"],
+    "push": ["push", "DS", "--repo-id", "org/name", "--dry-run"],
+    "prompts": ["prompts", "--dataset", "DS"],
+    "export sft": ["export", "sft", "--dataset", "DS"],
+    "export lm-eval": ["export", "lm-eval", "--dataset", "DS", "--out", "le"],
+}
+SPLIT_FILE = "data/default/test_ood-00000-of-00001.parquet"
+
+
+@pytest.mark.parametrize("there", sorted(THERE))
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [(command, SPLIT_FILE) for command in sorted(DATASET_READERS)]
+    + [("validate", "README.md"), ("push", "README.md")],
+)
+def test_a_dataset_file_that_is_there_is_never_called_missing(
+    there: str,
+    command: str,
+    name: str,
+    built_default: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A split's file or the card that is a FIFO, a folder or a symlink loop was reported as
+    'missing' by every command reading a dataset (one line, exit 2, but the wrong one)."""
+    monkeypatch.setattr(push_module, "_default_api", lambda: pytest.fail("reached the Hub"))
+    monkeypatch.chdir(tmp_path)
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset, copy_function=os.link)
+    (dataset / name).unlink()
+    make, message = THERE[there]
+    make(dataset / name)
+    args = [str(dataset) if arg == "DS" else arg for arg in DATASET_READERS[command]]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"{name}: {message}" in result.output
+    assert "missing" not in result.output
+    assert not Path("le").exists()
+
+
+@pytest.mark.parametrize("there", ["a FIFO", "a file"])
+@pytest.mark.parametrize("command", sorted(DATASET_READERS))
+def test_a_dataset_argument_that_is_not_a_folder_is_named_for_what_it_is(
+    there: str, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--dataset wvs.csv`` (or a FIFO) said 'no such dataset folder' of a path that is there."""
+    monkeypatch.setattr(push_module, "_default_api", lambda: pytest.fail("reached the Hub"))
+    monkeypatch.chdir(tmp_path)
+    if there == "a FIFO":
+        os.mkfifo("d")
+        expected = "d: not a folder (a FIFO"
+    else:
+        Path("d").write_text("A_WAVE,B_COUNTRY\n", encoding="utf-8")
+        expected = "d: a file, not a folder"
+    args = ["d" if arg == "DS" else arg for arg in DATASET_READERS[command]]
+    result = CliRunner().invoke(main, args)
+    if command == "validate":  # its PATH is a folder of either kind, as it says
+        assert_one_error_line(result, "d: not a folder")
+    elif command == "push" and there == "a file":  # click's own check of DIR
+        assert_one_error_line(result, "'d' is a file")
+    else:
+        assert_one_error_line(result, expected, "a dataset is a folder")
+
+
 @pytest.mark.parametrize(
     ("fractions", "refused"),
     [
@@ -337,3 +413,18 @@ def test_a_template_part_that_says_nothing_is_refused(
     result = CliRunner().invoke(main, template_commands(built_default, template, tmp_path)[command])
     assert_one_error_line(result, "t.yaml", fragment)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.yaml"]
+
+
+@pytest.mark.parametrize("there", sorted(THERE))
+@pytest.mark.parametrize("command", sorted(TEMPLATE_COMMANDS))
+def test_a_template_that_is_there_is_never_called_missing(
+    there: str, command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--template ./fifo`` said 'no such template'."""
+    monkeypatch.chdir(tmp_path)
+    make, message = THERE[there]
+    make(tmp_path / "t")
+    swap = {"DS": str(built_default), "T": "./t"}
+    result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
+    assert_one_error_line(result, f"./t: cannot read the template ({message}")
+    assert not Path("le").exists()

@@ -768,7 +768,7 @@ def test_a_fifo_given_as_a_file_is_one_line(
         "--config": ["build", "-q", "--config", str(fifo), "--out", str(tmp_path / "out")],
         "--template": ["prompts", "--dataset", str(built_default), "--template", str(fifo)],
     }[option]
-    said = {"--config": "not a regular file", "--template": "no such template"}[option]
+    said = {"--config": "not a regular file", "--template": "not a regular file"}[option]
     assert_one_error_line(invoke(args), "pipe.yaml", said)
 
 

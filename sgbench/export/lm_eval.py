@@ -41,7 +41,7 @@ from typing import Any, Final
 from sgbench import __version__
 from sgbench.dataset import CONFIG_SPLITS, check_config_split
 from sgbench.errors import InputError
-from sgbench.files import replace_folder
+from sgbench.files import input_problem, replace_folder
 from sgbench.prompts import Template, render
 
 UTILS_FILE: Final = "utils.py"
@@ -215,11 +215,17 @@ def resolved_dataset_path(dataset: str) -> str:
     if repo is not None:
         return repo
     path = Path(dataset)
-    if path.is_dir():
-        if not (path / "manifest.json").is_file():
-            raise InputError(f"{dataset}: not a built sgbench dataset (no manifest.json)")
-        return str(path.resolve())
-    raise InputError(not_local(dataset, "dataset folder"))
+    problem = input_problem(path, folder=True)
+    if problem == "missing":
+        raise InputError(not_local(dataset, "dataset folder"))
+    if problem is not None:
+        raise InputError(f"{dataset}: {problem}; a dataset is a folder built by sgbench build")
+    problem = input_problem(path / "manifest.json")
+    if problem == "missing":
+        raise InputError(f"{dataset}: not a built sgbench dataset (no manifest.json)")
+    if problem is not None:
+        raise InputError(f"{path / 'manifest.json'}: {problem}")
+    return str(path.resolve())
 
 
 def dataset_provenance(dataset: str, config: str) -> dict[str, Any] | None:

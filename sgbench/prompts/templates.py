@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Final, TypedDict
 
 from sgbench.errors import InputError, first_unseen
+from sgbench.files import input_problem
 from sgbench.jsonl import loads_strict, loads_yaml, read_bounded
 from sgbench.prompts.render import (
     PROMPT_FIELDS,
@@ -302,10 +303,13 @@ def load_template(name_or_path: str | Path) -> Template:
     if key in TEMPLATES:
         return check_template(TEMPLATES[key], f"template {key!r}")
     path = Path(name_or_path)
-    if not path.is_file():
+    problem = input_problem(path)
+    if problem == "missing":
         raise InputError(
             f"{key}: no such template; use a built-in one ({', '.join(TEMPLATES)}) or a file"
         )
+    if problem is not None:
+        raise InputError(f"{key}: cannot read the template ({problem})")
     return check_template(_read_template_file(path), str(path))
 
 
