@@ -237,6 +237,7 @@ def limit_figures() -> dict[str, str]:
     from sgbench.errors import MAX_MESSAGE
     from sgbench.files import NAME_MAX
     from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
+    from sgbench.prompts.templates import MAX_FIELDS
     from sgbench.scoring.predictions import (
         LINE_FRAME_BYTES,
         OPTION_BYTES,
@@ -259,6 +260,7 @@ def limit_figures() -> dict[str, str]:
         "limits.zip_ratio": _n(MAX_RATIO),
         "limits.weight_min": f"{WEIGHT_RANGE[0]:g}",
         "limits.weight_max": f"{WEIGHT_RANGE[1]:g}",
+        "limits.template_fields": _n(MAX_FIELDS),
     }
 
 

@@ -17,6 +17,7 @@ from sgbench.builder.synthetic import synthetic_sample
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.files import write_atomic
+from sgbench.prompts.templates import MAX_FIELDS, Template, check_template
 from sgbench.publish import push as push_module
 from tests.cli_contract import TEMPLATE_COMMANDS as SHARED_TEMPLATE_COMMANDS
 from tests.cli_contract import assert_one_error_line, template_commands
@@ -428,3 +429,25 @@ def test_a_template_that_is_there_is_never_called_missing(
     result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
     assert_one_error_line(result, f"./t: cannot read the template ({message}")
     assert not Path("le").exists()
+
+
+@pytest.mark.parametrize("command", sorted(TEMPLATE_COMMANDS))
+def test_a_template_naming_too_many_fields_is_refused(
+    command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``{options}`` repeated a million times (15 MB) rendered a 100 MB prompt, 1.2 GB of
+    memory before the first line; the bound is on fields, checked before anything renders."""
+    monkeypatch.chdir(tmp_path)
+    Path("t.txt").write_text("{question}" + "{options}" * MAX_FIELDS, encoding="utf-8")
+    swap = {"DS": str(built_default), "T": "t.txt"}
+    result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
+    assert_one_error_line(result, "t.txt: user: more than", "fields in the template")
+    assert not Path("le").exists()
+
+
+def test_the_field_bound_counts_every_part() -> None:
+    at_bound = Template(name="t", user="{question}" * (MAX_FIELDS - 1), system="{persona}")
+    assert check_template(at_bound, "t") is at_bound
+    over = Template(name="t", user="{question}" * (MAX_FIELDS - 1), system="{persona}{persona}")
+    with pytest.raises(InputError, match="user: more than"):
+        check_template(over, "t")

@@ -45,6 +45,12 @@ refuses the others: a NUL byte, a carriage return, an escape, a bidirectional co
 zero-width space or a tag character is sent to every model unseen in any editor; U+202E shows
 the text after it reversed, and a NUL is what a UTF-16 or binary file read as UTF-8 looks
 like)."""
+MAX_FIELDS: Final = 1_000
+"""Most fields a template names in its system and user messages together. Each is replaced in
+every prompt by up to a few KB (a question, its options), so a template repeating ``{options}``
+a million times (15 MB, within the file bound) rendered a 100 MB prompt and took 1.2 GB before
+writing one line; at this bound a prompt stays within a few MB. The built-ins name five at
+most."""
 _YAML_HINT: Final = " (in YAML, quote a value that starts with '{' or use a block scalar |)"
 """YAML reads an unquoted ``{persona} ...`` as a mapping: the usual mistake in a template file."""
 
@@ -173,9 +179,11 @@ def check_template(template: Template, where: str) -> Template:
             ``{subgroup[attribute]}``, or the whole ``{subgroup}`` mapping), an empty user
             or system message, a target naming ``{answer}`` other than once, or no field of
             :data:`QUESTION_FIELDS` in the system and user messages (every question would get
-            the same prompt); the message names ``where`` and the part.
+            the same prompt), or more than :data:`MAX_FIELDS` fields; the message names
+            ``where`` and the part.
     """
     parts = {"system": template.system, "user": template.user, "target": template.target}
+    count = 0
     for part, text in parts.items():
         if text is None:
             continue
@@ -191,6 +199,12 @@ def check_template(template: Template, where: str) -> Template:
             roots = field_roots(text)
         except ValueError as exc:
             raise InputError(f"{where}: {part}: not a str.format template ({exc})") from None
+        count += 0 if part == "target" else len(roots)  # {answer} is a code, once
+        if count > MAX_FIELDS:
+            raise InputError(
+                f"{where}: {part}: more than {MAX_FIELDS:,} fields in the template; each "
+                "becomes a question's or its options' text in every prompt"
+            )
         for root in roots:
             if root in allowed:
                 continue
