@@ -232,6 +232,7 @@ def layout_figures() -> dict[str, str]:
 
 def limit_figures() -> dict[str, str]:
     """The bounds on untrusted input (docs/errors.md), read from the constants that enforce them."""
+    from sgbench.builder.config import MAX_TEXT
     from sgbench.builder.harmonise import WEIGHT_RANGE
     from sgbench.builder.reader import BLOCK_BYTES, MAX_EXTRACTED, MAX_RATIO
     from sgbench.errors import MAX_MESSAGE
@@ -261,6 +262,7 @@ def limit_figures() -> dict[str, str]:
         "limits.weight_min": f"{WEIGHT_RANGE[0]:g}",
         "limits.weight_max": f"{WEIGHT_RANGE[1]:g}",
         "limits.template_fields": _n(MAX_FIELDS),
+        "limits.config_text_chars": _n(MAX_TEXT),
     }
 
 
