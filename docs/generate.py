@@ -232,11 +232,13 @@ def layout_figures() -> dict[str, str]:
 
 def limit_figures() -> dict[str, str]:
     """The bounds on untrusted input (docs/errors.md), read from the constants that enforce them."""
+    from sgbench.builder.config import MAX_TEXT
     from sgbench.builder.harmonise import WEIGHT_RANGE
     from sgbench.builder.reader import BLOCK_BYTES, MAX_EXTRACTED, MAX_RATIO
     from sgbench.errors import MAX_MESSAGE
     from sgbench.files import NAME_MAX
     from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
+    from sgbench.prompts.templates import MAX_FIELDS
     from sgbench.scoring.predictions import (
         LINE_FRAME_BYTES,
         OPTION_BYTES,
@@ -259,6 +261,8 @@ def limit_figures() -> dict[str, str]:
         "limits.zip_ratio": _n(MAX_RATIO),
         "limits.weight_min": f"{WEIGHT_RANGE[0]:g}",
         "limits.weight_max": f"{WEIGHT_RANGE[1]:g}",
+        "limits.template_fields": _n(MAX_FIELDS),
+        "limits.config_text_chars": _n(MAX_TEXT),
     }
 
 

@@ -309,9 +309,14 @@ def load_manifest(dataset_dir: str | Path) -> dict[str, Any]:
     Raises:
         InputError: the folder or its manifest is missing or unreadable.
     """
+    from sgbench.files import input_problem
+
     path = Path(dataset_dir) / MANIFEST_FILE
-    if not Path(dataset_dir).is_dir():
+    problem = input_problem(dataset_dir, folder=True)
+    if problem == "missing":
         raise InputError(not_local(dataset_dir, "dataset folder (run `sgbench build` first)"))
+    if problem is not None:
+        raise InputError(f"{dataset_dir}: {problem}; a dataset is a folder built by sgbench build")
     if not path.exists():
         raise InputError(f"{path}: missing; is {dataset_dir} a built sgbench dataset?")
     manifest = read_json_file(path, "manifest")
@@ -443,7 +448,7 @@ class BuiltDataset:
             InputError: the file is missing, unlisted in or different from the manifest, or
                 its bound fields disagree with the manifest.
         """
-        from sgbench.files import sha256_file
+        from sgbench.files import input_problem, sha256_file
 
         self.check_config(config, split)
         rel = split_file(config, split)
@@ -456,8 +461,9 @@ class BuiltDataset:
                 f"{self.root / MANIFEST_FILE}: files: no sha256 for {rel}; a manifest without "
                 "complete hashes cannot be checked (rebuild the dataset)"
             )
-        if not path.is_file():
-            raise InputError(f"{path}: missing; is {self.root} a built sgbench dataset?")
+        problem = input_problem(path)
+        if problem is not None:
+            raise InputError(f"{path}: {problem}; is {self.root} a built sgbench dataset?")
         try:
             actual = sha256_file(path)
         except OSError as exc:

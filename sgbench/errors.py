@@ -60,6 +60,19 @@ def one_line(text: object) -> str:
     return _CONTROL.sub(" ", _BIDI.sub("", replace_surrogates(str(text)))).strip()
 
 
+def first_unseen(text: str, allowed: str = "") -> int | None:
+    """The index of the first character of ``text`` that does not show as itself, other than
+    those in ``allowed`` (None when there is none): whatever ``str.isprintable`` refuses, so a
+    control (a NUL, an escape, a carriage return), a format character (a bidirectional control,
+    a zero-width space, a word joiner, a soft hyphen, a tag character, which models read as
+    ASCII), a line or paragraph separator, a space other than U+0020, an unassigned or private
+    code point. The one rule for text sgbench puts into every prompt (templates, build
+    configs): such a character would reach every model unseen in any editor."""
+    if text.translate({ord(char): None for char in allowed}).isprintable():
+        return None
+    return next(n for n, char in enumerate(text) if char not in allowed and not char.isprintable())
+
+
 def model_name_problem(name: str) -> str | None:
     """Why ``name`` cannot name a model (None when it can). A model name is recorded in every
     line and shown on the leaderboard and in chart titles, so it must read as it is: not blank,

@@ -13,16 +13,19 @@ whole folder and replaces only sgbench's own earlier output (the builder's
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import fnmatch
 import hashlib
 import json
 import os
 import re
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from tempfile import mkdtemp
+from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
 from sgbench.errors import InputError, shown_name
@@ -342,6 +345,37 @@ def check_output_file(path: Path) -> Path:
     return path
 
 
+def input_problem(path: str | Path, *, folder: bool = False) -> str | None:
+    """What stops ``path`` being read as an input file (a folder with ``folder``), said as what
+    is there; None when nothing does. An input that is there but of another kind (a FIFO, a
+    folder, a symlink loop) is never called missing: the one wording for every input a command
+    opens by name (a dataset's files and card, a template, a dataset folder).
+
+    ``"missing"``, ``"a symlink to nothing"``, ``"a symlink loop"``, ``"a folder, not a
+    file"``, ``"a file, not a folder"``, ``"not a regular file (a FIFO, a device or a
+    socket)"`` or ``"cannot be read (REASON)"``.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "a symlink to nothing" if os.path.islink(path) else "missing"
+    except NotADirectoryError:  # a parent on the way is a file
+        return "missing"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symlink loop"
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(mode):
+        return None if folder else "a folder, not a file"
+    if folder:
+        return (
+            "a file, not a folder"
+            if stat.S_ISREG(mode)
+            else "not a folder (a FIFO, a device or a socket)"
+        )
+    return None if stat.S_ISREG(mode) else "not a regular file (a FIFO, a device or a socket)"
+
+
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file's bytes, read in 1 MiB blocks (memory stays flat on large files).
 
@@ -400,10 +434,21 @@ def _marker_text(kind: str, files: dict[str, Path]) -> str:
     return json.dumps({"written_by": f"sgbench {kind}", "files": listed}, indent=2) + "\n"
 
 
-def _check_replaceable(target: Path, kind: str, disposable: frozenset[str]) -> None:
+def _is_cache(relative: str, disposable: Mapping[str, str]) -> bool:
+    """Whether ``relative`` is a file another tool caches in an output folder: a regular file
+    directly inside one of ``disposable``'s top-level folders, its name matching that folder's
+    pattern (``{"__pycache__": "utils.*.pyc"}``: what importing ``utils.py`` writes). Anything
+    else there, a file of yours or a subfolder, is foreign: a cache folder holding notes was
+    deleted with it."""
+    folder, _, name = relative.partition("/")
+    pattern = disposable.get(folder)
+    return pattern is not None and "/" not in name and fnmatch.fnmatchcase(name, pattern)
+
+
+def _check_replaceable(target: Path, kind: str, disposable: Mapping[str, str]) -> None:
     """Raise unless ``target`` is absent, an empty folder, or exactly the ``kind`` output a
     :func:`replace_folder` call left there (marker present, every file listed with its hash,
-    nothing else but the ``disposable`` top-level entries)."""
+    nothing else but the ``disposable`` caches: see :func:`_is_cache`)."""
     if target.is_symlink():  # even to a folder: what it points at is not the output's own
         raise InputError(f"{target}: is a symlink; choose another --out (a real folder)")
     if target.exists() and not target.is_dir():
@@ -414,8 +459,8 @@ def _check_replaceable(target: Path, kind: str, disposable: frozenset[str]) -> N
         f"{target}: refusing to replace a folder that is not an earlier output of `sgbench {kind}`"
     )
     files, foreign = _tree(target)
-    files = {name: path for name, path in files.items() if name.split("/")[0] not in disposable}
-    foreign = [name for name in foreign if name.rstrip("/").split("/")[0] not in disposable]
+    files = {name: path for name, path in files.items() if not _is_cache(name, disposable)}
+    foreign = [name for name in foreign if name not in {f"{cache}/" for cache in disposable}]
     marker_path = files.pop(OUTPUT_MARKER, None)
     listed: object = {}
     if marker_path is not None:
@@ -475,7 +520,7 @@ def _check_not_above_cwd(target: Path) -> None:
 
 
 def check_output_folder(
-    target: str | Path, kind: str, disposable: frozenset[str] = frozenset()
+    target: str | Path, kind: str, disposable: Mapping[str, str] = MappingProxyType({})
 ) -> None:
     """The checks :func:`replace_folder` makes before writing, for a command to run first and
     fail before any long computation.
@@ -504,7 +549,7 @@ def replace_folder(
     write: Callable[[Path], object],
     *,
     what: str = "output",
-    disposable: frozenset[str] = frozenset(),
+    disposable: Mapping[str, str] = MappingProxyType({}),
 ) -> Path:
     """Create or replace the folder ``target`` with what ``write`` puts in an empty folder, all
     or nothing: the one way sgbench writes an output folder.
@@ -516,8 +561,9 @@ def replace_folder(
 
     An existing ``target`` is replaced only when it is empty or exactly the output an earlier
     ``sgbench KIND`` left there (its marker lists every file there, unchanged, and nothing else
-    is there, except top-level entries named in ``disposable``: caches another tool makes
-    there, such as ``__pycache__``), so a folder holding anything else is never deleted.
+    is there, except the caches ``disposable`` names: top-level folder → pattern of the files
+    another tool makes in it, such as ``{"__pycache__": "utils.*.pyc"}``), so a folder holding
+    anything else is never deleted.
 
     Raises:
         InputError: one line naming ``target``: it is a file, the current folder (or above), a

@@ -90,6 +90,11 @@ _DECIMAL_INT: Final = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _DECIMAL_FLOAT: Final = re.compile(
     r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
 )
+_YAML12_NUMBER: Final = re.compile(
+    r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+"
+)
+"""A plain scalar YAML 1.2's core schema (and JSON, for the decimal forms) reads as a number;
+PyYAML reads some of them as text (``5e-2``, ``1.0e5``, ``09``, ``0o17``)."""
 _YAML_TYPES: Final = {
     "tag:yaml.org,2002:bool": "a boolean",
     "tag:yaml.org,2002:int": "a number",
@@ -108,9 +113,10 @@ def _unique_key_loader() -> type[Any]:
     It also refuses what YAML 1.1 (PyYAML) reads otherwise than JSON and YAML 1.2 do, so a file
     means what it says: a key that is not text (``No:`` is the boolean false, ``2020-01-01:`` a
     date, ``010:`` the number 8), a boolean written ``yes``, ``no``, ``on`` or ``off``, and a
-    number not written in decimal (``030`` is 24, ``0x1E`` 30, ``1:30`` 90, ``1_000`` 1000).
-    A JSON escaped surrogate pair (``"\\ud83d\\ude00"``) is the one character it stands for, as
-    in JSON; PyYAML keeps the two halves."""
+    number not written in decimal (``030`` is 24, ``0x1E`` 30, ``1:30`` 90, ``1_000`` 1000),
+    and a number YAML 1.1 reads as text (``5e-2``, ``1.0e5``, ``09``: a schema then said the
+    number was not a number). A JSON escaped surrogate pair (``"\\ud83d\\ude00"``) is the one
+    character it stands for, as in JSON; PyYAML keeps the two halves."""
     import yaml
 
     def refuse(node: Any, problem: str) -> Any:
@@ -135,6 +141,16 @@ def _unique_key_loader() -> type[Any]:
             if not _DECIMAL_FLOAT.fullmatch(node.value):
                 refuse(node, f"write the number {node.value!r} in decimal (or quote it for text)")
             return super().construct_yaml_float(node)
+
+        def construct_yaml_str(self, node: Any) -> Any:
+            if node.style is None and _YAML12_NUMBER.fullmatch(node.value):
+                refuse(
+                    node,
+                    f"{node.value!r} is read as text by YAML 1.1 but as a number by YAML 1.2 "
+                    "and JSON; write the number in decimal with a signed exponent if any "
+                    "(0.05, 1.0e+3), or quote it for text",
+                )
+            return super().construct_yaml_str(node)
 
         def construct_scalar(self, node: Any) -> Any:
             value = super().construct_scalar(node)
@@ -173,6 +189,7 @@ def _unique_key_loader() -> type[Any]:
         ("bool", UniqueKeyLoader.construct_yaml_bool),
         ("int", UniqueKeyLoader.construct_yaml_int),
         ("float", UniqueKeyLoader.construct_yaml_float),
+        ("str", UniqueKeyLoader.construct_yaml_str),
     ):
         UniqueKeyLoader.add_constructor(f"tag:yaml.org,2002:{tag}", method)
     return UniqueKeyLoader

@@ -17,6 +17,7 @@ from sgbench.builder.synthetic import synthetic_sample
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.files import write_atomic
+from sgbench.prompts.templates import MAX_FIELDS, Template, check_template
 from sgbench.publish import push as push_module
 from tests.cli_contract import TEMPLATE_COMMANDS as SHARED_TEMPLATE_COMMANDS
 from tests.cli_contract import assert_one_error_line, template_commands
@@ -122,6 +123,82 @@ def test_a_manifest_that_is_not_a_file_is_named_for_what_it_is(
     assert f"{dataset}/manifest.json: {message}" in result.output
 
 
+def _loop(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
+# What is there instead of a file, and how sgbench.files.input_problem names it.
+THERE = {
+    "a FIFO": (_fifo, "not a regular file (a FIFO"),
+    "a folder": (_folder, "a folder, not a file"),
+    "a symlink loop": (_loop, "a symlink loop"),
+}
+DATASET_READERS = {
+    "validate": ["validate", "DS"],
+    "push": ["push", "DS", "--repo-id", "org/name", "--dry-run"],
+    "prompts": ["prompts", "--dataset", "DS"],
+    "export sft": ["export", "sft", "--dataset", "DS"],
+    "export lm-eval": ["export", "lm-eval", "--dataset", "DS", "--out", "le"],
+}
+SPLIT_FILE = "data/default/test_ood-00000-of-00001.parquet"
+
+
+@pytest.mark.parametrize("there", sorted(THERE))
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [(command, SPLIT_FILE) for command in sorted(DATASET_READERS)]
+    + [("validate", "README.md"), ("push", "README.md")],
+)
+def test_a_dataset_file_that_is_there_is_never_called_missing(
+    there: str,
+    command: str,
+    name: str,
+    built_default: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A split's file or the card that is a FIFO, a folder or a symlink loop was reported as
+    'missing' by every command reading a dataset (one line, exit 2, but the wrong one)."""
+    monkeypatch.setattr(push_module, "_default_api", lambda: pytest.fail("reached the Hub"))
+    monkeypatch.chdir(tmp_path)
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset, copy_function=os.link)
+    (dataset / name).unlink()
+    make, message = THERE[there]
+    make(dataset / name)
+    args = [str(dataset) if arg == "DS" else arg for arg in DATASET_READERS[command]]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"{name}: {message}" in result.output
+    assert "missing" not in result.output
+    assert not Path("le").exists()
+
+
+@pytest.mark.parametrize("there", ["a FIFO", "a file"])
+@pytest.mark.parametrize("command", sorted(DATASET_READERS))
+def test_a_dataset_argument_that_is_not_a_folder_is_named_for_what_it_is(
+    there: str, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--dataset wvs.csv`` (or a FIFO) said 'no such dataset folder' of a path that is there."""
+    monkeypatch.setattr(push_module, "_default_api", lambda: pytest.fail("reached the Hub"))
+    monkeypatch.chdir(tmp_path)
+    if there == "a FIFO":
+        os.mkfifo("d")
+        expected = "d: not a folder (a FIFO"
+    else:
+        Path("d").write_text("A_WAVE,B_COUNTRY\n", encoding="utf-8")
+        expected = "d: a file, not a folder"
+    args = ["d" if arg == "DS" else arg for arg in DATASET_READERS[command]]
+    result = CliRunner().invoke(main, args)
+    if command == "validate":  # its PATH is a folder of either kind, as it says
+        assert_one_error_line(result, "d: not a folder")
+    elif command == "push" and there == "a file":  # click's own check of DIR
+        assert_one_error_line(result, "'d' is a file")
+    else:
+        assert_one_error_line(result, expected, "a dataset is a folder")
+
+
 @pytest.mark.parametrize(
     ("fractions", "refused"),
     [
@@ -165,6 +242,16 @@ UNSEEN = {
     "t.json": (b'{"user": "{question}", "system": "\\u202eyes"}', "system: character 1"),
     "t.yaml": (b'user: "{question}\\e[2J"\n', "user: character 11 is '\\x1b'"),
     "r.txt": (b"{question}\r{options}", "user: character 11 is '\\r'"),
+    # Characters that show nothing but reach the model: a zero-width space, a word joiner, a
+    # tag character (read as ASCII by models), a paragraph separator, a byte-order mark inside.
+    "zw.txt": ("{question}\u200b{options}".encode(), "user: character 11 is '\\u200b'"),
+    "wj.yaml": (b'user: "{question}\\u2060{options}"', "user: character 11 is '\\u2060'"),
+    "tag.json": (
+        b'{"user": "{question} {options}", "target": "Answer: {answer}\\udb40\\udc41"}',
+        "target: character 17 is '\\U000e0041'",
+    ),
+    "ps.txt": ("{question}\u2029{options}".encode(), "user: character 11 is '\\u2029'"),
+    "bom.txt": ("{question}\ufeff{options}".encode(), "user: character 11 is '\\ufeff'"),
 }
 
 
@@ -180,6 +267,20 @@ def test_a_template_with_a_control_or_bidi_character_is_refused(
     swap = {"DS": str(built_default), "T": name}
     result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
     assert_one_error_line(result, f"{name}: {fragment}", "control or bidirectional")
+    assert not Path("le").exists()
+
+
+@pytest.mark.parametrize("command", sorted(TEMPLATE_COMMANDS))
+def test_a_template_file_named_with_a_character_that_does_not_print_is_refused(
+    command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's stem names the template in every prompt line (t\u200b@hash), unseen."""
+    monkeypatch.chdir(tmp_path)
+    name = "t\u200b.txt"
+    Path(name).write_text("{question}\n{options}\n", encoding="utf-8")
+    swap = {"DS": str(built_default), "T": name}
+    result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
+    assert_one_error_line(result, "the file name holds U+200B", "rename the file")
     assert not Path("le").exists()
 
 
@@ -313,3 +414,40 @@ def test_a_template_part_that_says_nothing_is_refused(
     result = CliRunner().invoke(main, template_commands(built_default, template, tmp_path)[command])
     assert_one_error_line(result, "t.yaml", fragment)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.yaml"]
+
+
+@pytest.mark.parametrize("there", sorted(THERE))
+@pytest.mark.parametrize("command", sorted(TEMPLATE_COMMANDS))
+def test_a_template_that_is_there_is_never_called_missing(
+    there: str, command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--template ./fifo`` said 'no such template'."""
+    monkeypatch.chdir(tmp_path)
+    make, message = THERE[there]
+    make(tmp_path / "t")
+    swap = {"DS": str(built_default), "T": "./t"}
+    result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
+    assert_one_error_line(result, f"./t: cannot read the template ({message}")
+    assert not Path("le").exists()
+
+
+@pytest.mark.parametrize("command", sorted(TEMPLATE_COMMANDS))
+def test_a_template_naming_too_many_fields_is_refused(
+    command: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``{options}`` repeated a million times (15 MB) rendered a 100 MB prompt, 1.2 GB of
+    memory before the first line; the bound is on fields, checked before anything renders."""
+    monkeypatch.chdir(tmp_path)
+    Path("t.txt").write_text("{question}" + "{options}" * MAX_FIELDS, encoding="utf-8")
+    swap = {"DS": str(built_default), "T": "t.txt"}
+    result = CliRunner().invoke(main, [swap.get(a, a) for a in TEMPLATE_COMMANDS[command]])
+    assert_one_error_line(result, "t.txt: user: more than", "fields in the template")
+    assert not Path("le").exists()
+
+
+def test_the_field_bound_counts_every_part() -> None:
+    at_bound = Template(name="t", user="{question}" * (MAX_FIELDS - 1), system="{persona}")
+    assert check_template(at_bound, "t") is at_bound
+    over = Template(name="t", user="{question}" * (MAX_FIELDS - 1), system="{persona}{persona}")
+    with pytest.raises(InputError, match="user: more than"):
+        check_template(over, "t")

@@ -462,6 +462,18 @@ CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
         [2**53 + 1],
         ("$.attributes.sex.values.Male[0]", "greater than the maximum of 9007199254740992"),
     ),
+    # Repeated in every sample: a 1 MB phrase overflowed pyarrow (traceback), a 1 MB country
+    # name asked for 9 GB.
+    "a persona phrase of a megabyte": (
+        ("attributes", "sex", "persona", "phrases", "Male"),
+        "m" * 2**20,
+        ("$.attributes.sex.persona.phrases.Male", "1,048,576 characters", "at most 200"),
+    ),
+    "a country name of a megabyte": (
+        ("country_name",),
+        "S" * 2**20,
+        ("$.country_name", "1,048,576 characters", "at most 200"),
+    ),
     "a range upside down": (
         ("attributes", "age_group", "derive_from", "values", "25-34"),
         {"min": 34, "max": 25},
@@ -768,7 +780,7 @@ def test_a_fifo_given_as_a_file_is_one_line(
         "--config": ["build", "-q", "--config", str(fifo), "--out", str(tmp_path / "out")],
         "--template": ["prompts", "--dataset", str(built_default), "--template", str(fifo)],
     }[option]
-    said = {"--config": "not a regular file", "--template": "no such template"}[option]
+    said = {"--config": "not a regular file", "--template": "not a regular file"}[option]
     assert_one_error_line(invoke(args), "pipe.yaml", said)
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import errno
 import json
 import os
+import py_compile
 import shutil
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -213,6 +215,18 @@ def forged_marker_name(out: Path) -> str:
     return "!x\\x1b[31m\\nError: forged"
 
 
+def notes_in_a_cache_folder(out: Path) -> str:
+    """A file of the user's in ``__pycache__``, which export lm-eval's cache rule deleted."""
+    (out / "__pycache__").mkdir()
+    (out / "__pycache__" / "notes.txt").write_text("mine", encoding="utf-8")
+    return "__pycache__/notes.txt"
+
+
+def symlinked_cache_folder(out: Path) -> str:
+    (out / "__pycache__").symlink_to(out.parent)
+    return "__pycache__"
+
+
 def foreign_file_named_with_newline(out: Path) -> str:
     (out / "a\nError: forged").write_text("mine", encoding="utf-8")
     return "a\\nError: forged"
@@ -223,6 +237,8 @@ SPOILERS = {
     for f in (
         foreign_file,
         foreign_file_named_with_newline,
+        notes_in_a_cache_folder,
+        symlinked_cache_folder,
         forged_marker_name,
         edited_file,
         removed_file,
@@ -251,6 +267,19 @@ def test_a_folder_that_is_not_exactly_its_output_is_refused(
     assert_one_error_line(result, "out: refusing to replace", named, "choose another --out")
     assert snapshot(in_tmp / "out") == before
     assert sorted(p.name for p in in_tmp.iterdir()) == ["out"]
+
+
+def test_an_export_whose_utils_was_compiled_is_replaced(
+    commands: dict[str, Command], earlier: Callable[[str, Path], None], in_tmp: Path
+) -> None:
+    """The harness imports utils.py, which leaves ``__pycache__/utils.<tag>.pyc``: that cache
+    alone does not make the folder foreign."""
+    earlier("export lm-eval", in_tmp / "out")
+    cache = in_tmp / "out" / "__pycache__" / f"utils.{sys.implementation.cache_tag}.pyc"
+    py_compile.compile(str(in_tmp / "out" / "utils.py"), cfile=str(cache), doraise=True)
+    assert cache.is_file()
+    write_ok(commands, "export lm-eval", in_tmp, "out")
+    assert not (in_tmp / "out" / "__pycache__").exists()
 
 
 @pytest.mark.parametrize("writer", WRITERS)

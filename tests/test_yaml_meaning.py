@@ -70,6 +70,28 @@ CONFIG_CASES = {
         ("'3_0'", "decimal"),
     ),
     "a boolean written off": ("weight: W_WEIGHT", "weight: off", ("'off'", "boolean")),
+    # YAML 1.2 and JSON read these as numbers, PyYAML as text: the schema then said "'5e-2' is
+    # not of type 'number'" of a number.
+    "an exponent without a point": (
+        "validation_fraction: 0.05",
+        "validation_fraction: 5e-2",
+        ("'5e-2'", "read as text by YAML 1.1", "quote it"),
+    ),
+    "an exponent without a sign": (
+        "test_id_fraction: 0.10",
+        "test_id_fraction: 1.0e1",
+        ("'1.0e1'", "read as text by YAML 1.1"),
+    ),
+    "a number with a leading zero YAML 1.1 cannot read": (
+        "min_subgroup_size: 30",
+        "min_subgroup_size: 09",
+        ("'09'", "read as text by YAML 1.1"),
+    ),
+    "a label key YAML 1.2 reads as a number": (
+        "      Male: [1]\n",
+        "      1e3: [1]\n",
+        ("'1e3'", "read as text by YAML 1.1", "quote it"),
+    ),
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any, Final, Literal
 import yaml
 
 from sgbench.catalogue import ALL_COUNTRIES, Country, load_countries
-from sgbench.errors import ConfigError
+from sgbench.errors import ConfigError, first_unseen
 from sgbench.jsonl import loads_yaml, read_bounded
 from sgbench.schema import validator
 
@@ -25,6 +25,11 @@ PersonaRole = Literal["noun", "adjective", "suffix", "place"]
 DEFAULT_CONFIG: Final = "singapore.yaml"
 GENERIC_CONFIG: Final = "generic.yaml"
 COUNTRY_ATTRIBUTE: Final = "country"
+MAX_TEXT: Final = 200
+"""Longest key or text value of a config (the shipped ones are under 40 characters). Persona
+phrases, labels and the country name are repeated in every sample: a 1 MB persona phrase
+overflowed pyarrow's string column (a traceback, exit 1) and a 1 MB country name asked for a
+9 GB allocation."""
 
 
 @dataclass(frozen=True)
@@ -202,10 +207,11 @@ def _validate_schema(raw: Any, where: str) -> None:
         raise ConfigError(f"{where}: {error.json_path}: {error.message}")
 
 
-def _check_printable(raw: Any, where: str) -> None:
+def _check_all_text(raw: Any, where: str) -> None:
     """Refuse a key or text value holding a character that is not printable (a newline, an
     escape, a bidirectional control): they would reach every persona, prompt and card built
-    from the config, where a newline splits a sentence and U+202E shows text reversed."""
+    from the config, where a newline splits a sentence and U+202E shows text reversed. Refuse
+    one longer than :data:`MAX_TEXT` too: it is repeated in every sample."""
     stack: list[tuple[str, Any]] = [("$", raw)]
     while stack:
         path, value = stack.pop()
@@ -214,10 +220,15 @@ def _check_printable(raw: Any, where: str) -> None:
                 stack += [(f"{path}.{key}", key), (f"{path}.{key}", item)]  # names are text too
         elif isinstance(value, list):
             stack += [(f"{path}[{n}]", item) for n, item in enumerate(value)]
-        elif isinstance(value, str) and not value.isprintable():
+        elif isinstance(value, str) and len(value) > MAX_TEXT:
             raise ConfigError(
-                f"{where}: {path}: {value!r} holds a control or bidirectional character; "
-                "write plain text"
+                f"{where}: {path}: {len(value):,} characters; a key or text of a config is at "
+                f"most {MAX_TEXT:,} (it is repeated in every sample's persona or prompt)"
+            )
+        elif isinstance(value, str) and first_unseen(value) is not None:
+            raise ConfigError(
+                f"{where}: {path}: {value!r} holds a control or bidirectional character or "
+                "another that does not print; write plain text"
             )
 
 
@@ -228,7 +239,7 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
         ConfigError: the document breaks the schema or a cross-field rule; the message names
             ``where`` and the offending key.
     """
-    _check_printable(raw, where)
+    _check_all_text(raw, where)
     _validate_schema(raw, where)
     attributes: dict[str, AttributeSpec] = {}
     for name, spec in raw["attributes"].items():

@@ -35,12 +35,13 @@ import inspect
 import json
 import re
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 
 from sgbench import __version__
 from sgbench.dataset import CONFIG_SPLITS, check_config_split
 from sgbench.errors import InputError
-from sgbench.files import replace_folder
+from sgbench.files import input_problem, replace_folder
 from sgbench.prompts import Template, render
 
 UTILS_FILE: Final = "utils.py"
@@ -48,9 +49,10 @@ HEADER: Final = "# lm-evaluation-harness task by `sgbench export lm-eval`"
 """The first line of every task YAML written here."""
 CHOICE_FIELDS: Final = frozenset({"options", "codes"})
 """Template fields that show the options; a multiple-choice task needs one of them."""
-CACHES: Final = frozenset({"__pycache__"})
-"""What lm-evaluation-harness adds to the task folder (importing utils.py); a later export
-replaces it with the rest."""
+CACHES: Final = MappingProxyType({"__pycache__": "utils.*.pyc"})
+"""What lm-evaluation-harness adds to the task folder (importing utils.py writes
+``__pycache__/utils.cpython-312.pyc``); a later export replaces it with the rest. Anything else
+in ``__pycache__`` is foreign, and the folder is refused."""
 
 
 def _quoted(value: str) -> str:
@@ -213,11 +215,17 @@ def resolved_dataset_path(dataset: str) -> str:
     if repo is not None:
         return repo
     path = Path(dataset)
-    if path.is_dir():
-        if not (path / "manifest.json").is_file():
-            raise InputError(f"{dataset}: not a built sgbench dataset (no manifest.json)")
-        return str(path.resolve())
-    raise InputError(not_local(dataset, "dataset folder"))
+    problem = input_problem(path, folder=True)
+    if problem == "missing":
+        raise InputError(not_local(dataset, "dataset folder"))
+    if problem is not None:
+        raise InputError(f"{dataset}: {problem}; a dataset is a folder built by sgbench build")
+    problem = input_problem(path / "manifest.json")
+    if problem == "missing":
+        raise InputError(f"{dataset}: not a built sgbench dataset (no manifest.json)")
+    if problem is not None:
+        raise InputError(f"{path / 'manifest.json'}: {problem}")
+    return str(path.resolve())
 
 
 def dataset_provenance(dataset: str, config: str) -> dict[str, Any] | None:

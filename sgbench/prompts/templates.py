@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypedDict
 
-from sgbench.errors import BIDI_CONTROLS, InputError
+from sgbench.errors import InputError, first_unseen
+from sgbench.files import input_problem
 from sgbench.jsonl import loads_strict, loads_yaml, read_bounded
 from sgbench.prompts.render import (
     PROMPT_FIELDS,
@@ -38,11 +39,18 @@ DEFAULT_TARGET: Final = "Answer: {answer}"
 
 TEMPLATE_FILE_KEYS: Final = frozenset({"system", "user", "target"})
 
-_UNSEEN: Final = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
-"""Characters a template may not hold: controls other than newline and tab (a NUL byte, a
-carriage return, an escape) and bidirectional controls. They are sent to every model unseen in
-any editor (U+202E shows the text after it reversed), and a NUL is what a UTF-16 or binary
-file read as UTF-8 looks like."""
+_LAYOUT: Final = "\n\t"
+"""The only characters a template may hold that do not print (:func:`sgbench.errors.first_unseen`
+refuses the others: a NUL byte, a carriage return, an escape, a bidirectional control, a
+zero-width space or a tag character is sent to every model unseen in any editor; U+202E shows
+the text after it reversed, and a NUL is what a UTF-16 or binary file read as UTF-8 looks
+like)."""
+MAX_FIELDS: Final = 1_000
+"""Most fields a template names in its system and user messages together. Each is replaced in
+every prompt by up to a few KB (a question, its options), so a template repeating ``{options}``
+a million times (15 MB, within the file bound) rendered a 100 MB prompt and took 1.2 GB before
+writing one line; at this bound a prompt stays within a few MB. The built-ins name five at
+most."""
 _YAML_HINT: Final = " (in YAML, quote a value that starts with '{' or use a block scalar |)"
 """YAML reads an unquoted ``{persona} ...`` as a mapping: the usual mistake in a template file."""
 
@@ -171,24 +179,32 @@ def check_template(template: Template, where: str) -> Template:
             ``{subgroup[attribute]}``, or the whole ``{subgroup}`` mapping), an empty user
             or system message, a target naming ``{answer}`` other than once, or no field of
             :data:`QUESTION_FIELDS` in the system and user messages (every question would get
-            the same prompt); the message names ``where`` and the part.
+            the same prompt), or more than :data:`MAX_FIELDS` fields; the message names
+            ``where`` and the part.
     """
     parts = {"system": template.system, "user": template.user, "target": template.target}
+    count = 0
     for part, text in parts.items():
         if text is None:
             continue
-        unseen = _UNSEEN.search(text)
+        unseen = first_unseen(text, _LAYOUT)
         if unseen is not None:
             raise InputError(
-                f"{where}: {part}: character {unseen.start() + 1} is {unseen.group()!r}, a "
-                "control or bidirectional character; write plain text (newlines and tabs are "
-                "fine)"
+                f"{where}: {part}: character {unseen + 1} is {text[unseen]!r}, a control or "
+                "bidirectional character or another that does not print; write plain text "
+                "(newlines and tabs are fine)"
             )
         allowed = ("answer",) if part == "target" else PROMPT_FIELDS
         try:
             roots = field_roots(text)
         except ValueError as exc:
             raise InputError(f"{where}: {part}: not a str.format template ({exc})") from None
+        count += 0 if part == "target" else len(roots)  # {answer} is a code, once
+        if count > MAX_FIELDS:
+            raise InputError(
+                f"{where}: {part}: more than {MAX_FIELDS:,} fields in the template; each "
+                "becomes a question's or its options' text in every prompt"
+            )
         for root in roots:
             if root in allowed:
                 continue
@@ -238,6 +254,12 @@ def _read_template_file(path: Path) -> Template:
         raise InputError(f"{path}: cannot read the template ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    unseen = first_unseen(path.stem)
+    if unseen is not None:  # the stem is the template's name in every prompt line
+        raise InputError(
+            f"{path}: the file name holds U+{ord(path.stem[unseen]):04X}, a character that "
+            "does not print, and names the template in every prompt; rename the file"
+        )
     name = f"{path.stem}@{hashlib.sha256(data).hexdigest()[:12]}"
     if path.suffix.lower() not in (".yaml", ".yml", ".json"):
         # A file saved with Windows line ends is the same template (YAML and JSON read
@@ -295,10 +317,13 @@ def load_template(name_or_path: str | Path) -> Template:
     if key in TEMPLATES:
         return check_template(TEMPLATES[key], f"template {key!r}")
     path = Path(name_or_path)
-    if not path.is_file():
+    problem = input_problem(path)
+    if problem == "missing":
         raise InputError(
             f"{key}: no such template; use a built-in one ({', '.join(TEMPLATES)}) or a file"
         )
+    if problem is not None:
+        raise InputError(f"{key}: cannot read the template ({problem})")
     return check_template(_read_template_file(path), str(path))
 
 

@@ -42,7 +42,7 @@ from sgbench.dataset import (
     split_file,
 )
 from sgbench.errors import InputError, bounded, shown_name
-from sgbench.files import sha256_file
+from sgbench.files import input_problem, sha256_file
 from sgbench.jsonl import loads_yaml, read_bounded, read_json_file
 
 if TYPE_CHECKING:
@@ -134,8 +134,13 @@ def check_dataset(dataset_dir: str | Path) -> DatasetCheck:
         InputError: ``dataset_dir`` is not a folder (nothing to check).
     """
     root = Path(dataset_dir)
-    if not root.is_dir():
-        raise InputError(f"{root}: no such dataset folder")
+    problem = input_problem(root, folder=True)
+    if problem is not None:
+        raise InputError(
+            f"{root}: no such dataset folder"
+            if problem == "missing"
+            else f"{root}: {problem}; a dataset is a folder built by sgbench build"
+        )
     manifest, problems = _read_manifest(root)
     if manifest is None:
         return DatasetCheck(root, None, None, False, (), tuple(problems))
@@ -215,8 +220,9 @@ def _data_file_problems(root: Path, files: Mapping[str, str]) -> list[Problem]:
     problems: list[Problem] = []
     for relative, recorded in sorted(files.items()):
         path = root / relative
-        if not path.is_file():
-            problems.append(Problem(str(path), f"missing (listed in {MANIFEST_FILE})"))
+        problem = input_problem(path)
+        if problem is not None:
+            problems.append(Problem(str(path), f"{problem} (listed in {MANIFEST_FILE})"))
             continue
         try:
             actual = sha256_file(path)
@@ -396,8 +402,9 @@ def split_card(text: str) -> tuple[str | None, str]:
 def _card_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
     where = _where(root, CARD_FILE)
     path = root / CARD_FILE
-    if not path.is_file():
-        return [Problem(where, "missing (the dataset card)")]
+    problem = input_problem(path)
+    if problem is not None:
+        return [Problem(where, f"{problem} (the dataset card)")]
     try:
         text = read_bounded(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
