@@ -156,23 +156,6 @@ json_report_option = click.option(
 )
 
 
-def check_report_replaceable(json_out: str | None) -> None:
-    """``--json FILE`` replaces only an empty file or an earlier sgbench JSON report (an object
-    with ``sgbench_version``), never a predictions, responses or other file named by mistake
-    (:func:`sgbench.files.check_replaceable`); for the commands taking
-    :data:`json_report_option`, after their output-over-input check and before any work."""
-    from sgbench.files import check_replaceable
-
-    if json_out is not None and json_out != "-":
-        check_replaceable(
-            json_out,
-            "--json",
-            "JSON report of sgbench",
-            lambda obj: isinstance(obj, dict) and "sgbench_version" in obj,
-            whole=True,
-        )
-
-
 _BOOTSTRAP_HELP = (
     "Bootstrap replicates (resampling questions) for the 95% intervals (at least 40); 0 for none."
 )
