@@ -195,26 +195,32 @@ def check_replaceable(path: str | Path, kind: OutputKind, option: str | None = N
 
     An existing file is replaced only when it is empty (or holds only white space: a ``touch``
     made it, and it holds nothing to lose) or when its first :data:`HEAD_BYTES` bytes are
-    ``kind``'s (:attr:`OutputKind.ours`). A missing file, or anything that is not a regular
-    file (left to :func:`check_output_file`), is not judged here; neither is a file that
-    cannot be read (the writer's own rules speak).
+    ``kind``'s (:attr:`OutputKind.ours`); a file that cannot be read cannot show that, and is
+    refused too (the rename would replace it all the same). A missing file, or anything that is
+    not a regular file (left to :func:`check_output_file`), is not judged here.
 
     Raises:
-        InputError: ``[OPTION ]PATH: exists and is not KIND, so it is not replaced; ...``.
+        InputError: ``[OPTION ]PATH: exists and is not KIND, so it is not replaced; ...``, or
+            ``... exists and cannot be read (REASON) to tell whether it is KIND; ...``.
     """
     where = Path(path)
+    named = f"{option} " if option else ""
     try:
         if not where.is_file():  # a FIFO would block the open
             return
         with where.open("rb") as handle:
             head = handle.read(HEAD_BYTES + 1)
-    except OSError:
+    except FileNotFoundError:  # removed meanwhile: nothing there to lose
         return
+    except OSError as exc:
+        raise InputError(
+            f"{named}{shown_name(str(path))}: exists and cannot be read ({exc.strerror or exc}) "
+            f"to tell whether it is {kind.name}, so it is not replaced; choose another file"
+        ) from None
     complete = len(head) <= HEAD_BYTES
     head = head[:HEAD_BYTES].removeprefix(BOM)
     if (complete and not head.strip()) or kind.ours(head):
         return
-    named = f"{option} " if option else ""
     raise InputError(
         f"{named}{shown_name(str(path))}: exists and is not {kind.name}, so it is not replaced; "
         "choose another file or delete it"

@@ -262,3 +262,25 @@ def test_dash_is_standard_output_and_a_file_named_dash_is_kept(
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith('{\n  "sgbench_version": ')
     assert Path("-").read_bytes() == b"my notes\n"
+
+
+def test_a_file_that_cannot_be_read_is_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing shows that an unreadable file (mode 000, not root's) is sgbench's, and the rename
+    would replace it all the same: refused. Simulated, as the suite may run as root."""
+    target = tmp_path / "r.json"
+    target.write_bytes(b"private\n")
+    real_open = Path.open
+
+    def refusing(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == target:
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refusing)
+    kind = OutputKind("a test report", lambda head: True)
+    with pytest.raises(InputError, match=r"r\.json: exists and cannot be read \(Permission"):
+        write_atomic(target, "{}\n", kind=kind)
+    monkeypatch.undo()
+    assert target.read_bytes() == b"private\n"
