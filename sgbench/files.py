@@ -3,9 +3,11 @@
 Every file sgbench writes on its own (a score or judge report, a chart, parsed predictions, a
 tidied responses file) goes through :func:`write_atomic`: the content goes to a hidden temporary
 file next to the target, which then replaces the target in one rename, so an error never leaves
-a half-written file. Outputs of several files go through :func:`replace_folder`, which stages a
-whole folder and replaces only sgbench's own earlier output (the builder's
-:mod:`sgbench.builder.writer`, the leaderboard, the lm-eval export, the statistics).
+a half-written file, and only when the target is empty or an earlier output of the same kind
+(:func:`check_replaceable`), so a file of someone else's is never lost. Outputs of several
+files go through :func:`replace_folder`, which stages a whole folder and replaces only sgbench's
+own earlier output (the builder's :mod:`sgbench.builder.writer`, the leaderboard, the lm-eval
+export, the statistics).
 
 (Named ``files`` rather than ``io`` so that it can never shadow the standard library's ``io``.)
 """
