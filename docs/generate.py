@@ -236,7 +236,7 @@ def limit_figures() -> dict[str, str]:
     from sgbench.builder.harmonise import WEIGHT_RANGE
     from sgbench.builder.reader import BLOCK_BYTES, MAX_EXTRACTED, MAX_RATIO
     from sgbench.errors import MAX_MESSAGE
-    from sgbench.files import NAME_MAX
+    from sgbench.files import HEAD_BYTES, NAME_MAX
     from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
     from sgbench.prompts.templates import MAX_FIELDS
     from sgbench.scoring.predictions import (
@@ -253,6 +253,7 @@ def limit_figures() -> dict[str, str]:
         "limits.predictions_unchecked_mib": _n(UNCHECKED_PREDICTIONS_BYTES >> 20),
         "limits.csv_line_mib": _n(BLOCK_BYTES >> 20),
         "limits.name_max": _n(NAME_MAX),
+        "limits.head_mib": _n(HEAD_BYTES >> 20),
         "limits.json_depth": _n(MAX_DEPTH),
         "limits.message_chars": _n(MAX_MESSAGE),
         "limits.json_values": _n(MAX_VALUES),

@@ -3,9 +3,11 @@
 Every file sgbench writes on its own (a score or judge report, a chart, parsed predictions, a
 tidied responses file) goes through :func:`write_atomic`: the content goes to a hidden temporary
 file next to the target, which then replaces the target in one rename, so an error never leaves
-a half-written file. Outputs of several files go through :func:`replace_folder`, which stages a
-whole folder and replaces only sgbench's own earlier output (the builder's
-:mod:`sgbench.builder.writer`, the leaderboard, the lm-eval export, the statistics).
+a half-written file, and only when the target is empty or an earlier output of the same kind
+(:func:`check_replaceable`), so a file of someone else's is never lost. Outputs of several
+files go through :func:`replace_folder`, which stages a whole folder and replaces only sgbench's
+own earlier output (the builder's :mod:`sgbench.builder.writer`, the leaderboard, the lm-eval
+export, the statistics).
 
 (Named ``files`` rather than ``io`` so that it can never shadow the standard library's ``io``.)
 """
@@ -23,6 +25,7 @@ import re
 import shutil
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from tempfile import mkdtemp
 from types import MappingProxyType
@@ -124,61 +127,139 @@ def not_locked_elsewhere(path: str | Path) -> Iterator[None]:
         os.close(fd)
 
 
-FIRST_LINE_BYTES: Final = 1 << 20
-"""How much of an existing file :func:`check_replaceable` reads to tell what it is."""
-
-WHOLE_FILE_BYTES: Final = 1 << 28
-"""How much of an existing file :func:`check_replaceable` reads when the output is one JSON
-document (a report): larger, it is not one of ours."""
+HEAD_BYTES: Final = 1 << 20
+"""How much of an existing output file :func:`check_replaceable` reads to tell what it is: a
+bounded prefix, so that telling costs the same for a 10 GB file as for a small one."""
 
 
-def check_replaceable(
-    path: str | Path,
-    option: str,
-    kind: str,
-    ours: Callable[[Any], bool],
-    *,
-    whole: bool = False,
-) -> None:
+@dataclass(frozen=True)
+class OutputKind:
+    """One kind of output file sgbench writes (a score report, a chart, predictions), and how
+    an earlier one is told from a file of someone else's by its first bytes alone: the one rule
+    of which existing files an output replaces (:func:`check_replaceable`, which
+    :func:`write_atomic` applies to every file it replaces)."""
+
+    name: str
+    """What the refusal says the file is not: ``PATH: exists and is not NAME``."""
+    ours: Callable[[bytes], bool]
+    """Whether a file's first :data:`HEAD_BYTES` bytes (all of a shorter file, a UTF-8 byte
+    order mark removed) are this kind's; pure and deterministic."""
+
+
+def json_lines_kind(name: str, line_ok: Callable[[Any], bool]) -> OutputKind:
+    """The kind of a JSON Lines output: its first non-blank line, complete within
+    :data:`HEAD_BYTES` and parsed as strict JSON, satisfies ``line_ok``."""
+
+    def ours(head: bytes) -> bool:
+        lines = head.splitlines(keepends=True)
+        first = next((line for line in lines if line.strip()), b"")
+        if not first.endswith(b"\n") and len(head) >= HEAD_BYTES - len(BOM):
+            return False  # a first line longer than the bound: not one sgbench writes
+        try:
+            return bool(line_ok(loads_strict(first)))
+        except ValueError:
+            return False
+
+    return OutputKind(name, ours)
+
+
+JSON_STRING: Final = rb'"(?:[^"\\\x00-\x1f]|\\.)*"'
+"""A JSON string, as a regular expression over bytes (for the openings of :func:`opening_kind`)."""
+JSON_FLAT_OBJECT: Final = rb"\{(?:[^{}\[\]\"]|" + JSON_STRING + rb")*\}"
+"""A JSON object holding no object or array (strings may hold any character)."""
+
+
+def opening_kind(name: str, opening: bytes) -> OutputKind:
+    """The kind of a whole-document output (a JSON report) told by how it opens: its head
+    matches the regular expression ``opening`` at its start (whitespace between JSON tokens is
+    the writer's own; a report's first keys are fixed by its ``to_dict``)."""
+    pattern = re.compile(rb"\A\s*" + opening)
+    return OutputKind(name, lambda head: pattern.match(head) is not None)
+
+
+JSON_SHALLOW_VALUE: Final = (
+    rb"(?:"
+    + JSON_STRING
+    + rb"|\{(?:[^{}\[\]\"]|"
+    + JSON_STRING
+    + rb"|"
+    + JSON_FLAT_OBJECT
+    + rb")*\})"
+)
+"""A JSON string, or an object whose values nest at most one flat object (a report's
+``dataset``, with its ``files``)."""
+
+
+def report_kind(name: str, *keys: str) -> OutputKind:
+    """The kind of a JSON report of one sgbench command: an object whose first key is
+    ``sgbench_version`` (a string) and whose next keys are ``keys``, in order, which tell the
+    commands' JSON files apart (``judgments_sha256`` for ``judge-report``; ``dataset``, ``split``
+    and ``predictions_sha256`` for ``score``, since a stats folder's ``stats.json`` and a
+    ``leaderboard.json`` open with ``sgbench_version`` and ``dataset`` too). Every key but the
+    last has a string or a shallow object as its value (:data:`JSON_SHALLOW_VALUE`)."""
+    opening = rb'\{\s*"sgbench_version"\s*:\s*' + JSON_STRING
+    for number, key in enumerate(keys, start=1):
+        opening += rb'\s*,\s*"' + re.escape(key.encode()) + rb'"\s*:'
+        if number < len(keys):
+            opening += rb"\s*" + JSON_SHALLOW_VALUE
+    return opening_kind(name, opening)
+
+
+def check_replaceable(path: str | Path, kind: OutputKind, option: str | None = None) -> None:
     """Refuse to replace ``path`` with an output of ``kind`` unless it is one already: the one
-    rule for outputs written whole over a file that may be another command's (a responses file
-    of ``sgbench run``, hours of requests; a judgments file; predictions; notes).
+    rule for every output file written whole (a report, a chart, predictions, an import), so
+    that a file of someone else's named by mistake (a responses file of ``sgbench run``, hours
+    of requests; a photo; notes) is kept byte for byte.
 
-    An existing file is replaced only when it is empty (or blank) or what it holds, parsed,
-    satisfies ``ours``: its first non-blank line for a JSON Lines output, the whole file (up to
-    :data:`WHOLE_FILE_BYTES`) when ``whole`` (a JSON report). A missing file, or anything that is
+    An existing file is replaced only when it is empty (or holds only white space: a ``touch``
+    made it, and it holds nothing to lose) or when its first :data:`HEAD_BYTES` bytes are
+    ``kind``'s (:attr:`OutputKind.ours`); a file that cannot be read cannot show that, and is
+    refused too (the rename would replace it all the same). A missing file, or anything that is
     not a regular file (left to :func:`check_output_file`), is not judged here.
 
     Raises:
-        InputError: ``OPTION PATH: exists and is not a KIND file ...``.
+        InputError: ``[OPTION ]PATH: exists and is not KIND, so it is not replaced; ...``, or
+            ``... exists and cannot be read (REASON) to tell whether it is KIND; ...``.
     """
     where = Path(path)
+    named = f"{option} " if option else ""
     try:
         if not where.is_file():  # a FIFO would block the open
             return
         with where.open("rb") as handle:
-            head = handle.read(WHOLE_FILE_BYTES + 1 if whole else FIRST_LINE_BYTES)
-    except OSError:
-        return  # missing or unreadable: the writer's own rules speak
-    text = head.removeprefix(BOM)
-    first = next((line for line in text.splitlines() if line.strip()), b"")
-    if not first:
+            head = handle.read(HEAD_BYTES + 1)
+    except FileNotFoundError:  # removed meanwhile: nothing there to lose
         return
-    try:
-        obj = (
-            None
-            if whole and len(head) > WHOLE_FILE_BYTES
-            else loads_strict(text if whole else first)
-        )
-    except ValueError:
-        obj = None
-    if obj is not None and ours(obj):
+    except OSError as exc:
+        raise InputError(
+            f"{named}{shown_name(str(path))}: exists and cannot be read ({exc.strerror or exc}) "
+            f"to tell whether it is {kind.name}, so it is not replaced; choose another file"
+        ) from None
+    complete = len(head) <= HEAD_BYTES
+    head = head[:HEAD_BYTES].removeprefix(BOM)
+    if (complete and not head.strip()) or kind.ours(head):
         return
-    what = f"a {kind}" if whole else f"a {kind} file (its first line is not a {kind} line)"
     raise InputError(
-        f"{option} {shown_name(str(path))}: exists and is not {what}, so it is not replaced; "
+        f"{named}{shown_name(str(path))}: exists and is not {kind.name}, so it is not replaced; "
         "choose another file or delete it"
     )
+
+
+FileOutputs: TypeAlias = Iterable[tuple[str, "str | Path | None", OutputKind]]
+"""``(option, path, kind)`` triples: a command's file outputs (None when not given)."""
+
+
+def check_outputs_replaceable(outputs: FileOutputs) -> None:
+    """:func:`check_replaceable` for each of a command's file outputs, before any work (and
+    :func:`write_atomic` again when replacing, since another program may have written the file
+    meanwhile); None and ``-`` (standard output) are skipped.
+
+    Raises:
+        InputError: ``OPTION PATH: exists and is not KIND, ...`` for the first refused.
+    """
+    for option, path, kind in outputs:
+        if path is not None and str(path) != "-":
+            check_replaceable(path, kind, option)
 
 
 def check_file_name(path: str | Path) -> None:
@@ -205,31 +286,36 @@ def write_atomic(
     path: str | Path,
     content: str | bytes | Callable[[Path], object],
     *,
+    kind: OutputKind | None,
     what: str | None = None,
     parents: bool = False,
-    replace: bool = True,
 ) -> None:
     """Write ``content`` (text as UTF-8, bytes, or a function that writes the file at the path
     it is given, for libraries that write only to a path) to ``path`` through a temporary file
     ``.<name>.<pid>.tmp`` in the same folder and a rename (through a symlink, to the file it
     points at: see :func:`check_output_file`); with ``parents``, missing parent folders are
-    created first. Without ``replace``, an existing ``path`` (of any kind, also one created
-    while the content was written) is refused and left as it was: the temporary file is
-    hard-linked into place, which fails rather than replaces. A file replaced keeps its
-    permissions.
+    created first. A file replaced keeps its permissions.
+
+    Every writer names the ``kind`` of its output (required, so that no output can skip the
+    rule): an existing file is replaced only when it is empty or a ``kind`` output already
+    (:func:`check_replaceable`, judged under the file's lock just before the rename, since
+    another program may have written it meanwhile). With ``kind`` None (an output nothing can
+    tell from a file of the user's, such as the WVS-format files of ``synth``) an existing
+    ``path`` (of any kind, also one created while the content was written) is never replaced:
+    the temporary file is hard-linked into place, which fails rather than replaces.
 
     Raises:
         InputError: ``PATH: cannot write (REASON)`` (``cannot write the WHAT`` when ``what`` is
             given), for an unwritable or missing folder, a parent that is a file or a full disk;
-            the temporary file is removed and ``path`` is left as it was. Without ``replace``,
-            ``PATH: already exists; ...`` for an existing path.
+            ``PATH: exists and is not KIND ...``, or with ``kind`` None ``PATH: already exists;
+            ...``; the temporary file is removed and ``path`` is left as it was.
     """
     check_file_name(path)
     target = check_output_file(Path(path))
-    if not replace:
+    if kind is None:
         refuse_existing(Path(path))
     with not_locked_elsewhere(path):
-        _write_through(target, path, content, what=what, parents=parents, replace=replace)
+        _write_through(target, path, content, kind=kind, what=what, parents=parents)
 
 
 def _write_through(
@@ -237,9 +323,9 @@ def _write_through(
     path: str | Path,
     content: str | bytes | Callable[[Path], object],
     *,
+    kind: OutputKind | None,
     what: str | None,
     parents: bool,
-    replace: bool,
 ) -> None:
     """:func:`write_atomic`'s temporary file and rename, once ``target`` is checked."""
     temporary = target.with_name(hidden_name(target, f"{os.getpid()}.tmp"))
@@ -253,11 +339,12 @@ def _write_through(
             temporary.write_bytes(content)
         else:
             content(temporary)
-        if replace:
+        if kind is None:
+            _link_new(temporary, target, Path(path))
+        else:
+            check_replaceable(path, kind)
             _keep_mode(target, temporary)
             os.replace(temporary, target)
-        else:
-            _link_new(temporary, target, Path(path))
     except OSError as exc:
         _remove(temporary)
         thing = f" the {what}" if what else ""

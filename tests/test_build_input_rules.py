@@ -53,10 +53,10 @@ def test_a_file_appearing_while_it_is_written_is_kept(tmp_path: Path) -> None:
         target.write_bytes(b"theirs")
 
     with pytest.raises(InputError, match="already exists"):
-        write_atomic(target, writer, replace=False)
+        write_atomic(target, writer, kind=None)
     assert target.read_bytes() == b"theirs"
     assert os.listdir(tmp_path) == ["s.csv"]
-    write_atomic(tmp_path / "new.csv", b"ours", replace=False)
+    write_atomic(tmp_path / "new.csv", b"ours", kind=None)
     assert (tmp_path / "new.csv").read_bytes() == b"ours"
 
 

@@ -212,8 +212,10 @@ def test_a_setuid_bit_is_not_kept(built_default: Path, tmp_path: Path) -> None:
     """Only the permission bits pass to the new file: a setuid bit on a file another user left
     at the output's path would otherwise sit on a file the command (perhaps root) owns."""
     args, output = writers(built_default, tmp_path)["score --json"]
-    # An earlier score report: --json replaces only one.
-    output.write_text('{"sgbench_version": "0", "predictions_sha256": "0"}')
+    # An earlier report: --json replaces only one (sgbench.files.check_replaceable).
+    output.write_text(
+        '{"sgbench_version": "0", "dataset": {}, "split": "t", "predictions_sha256": "0"}'
+    )
     output.chmod(0o4755)
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output

@@ -250,7 +250,7 @@ def test_predictions_written_meanwhile_by_another_program_are_kept(
         result = CliRunner().invoke(
             main, run_args(server.url, "--out", "o.jsonl", "--predictions", "x.jsonl")
         )
-    assert_one_error_line(result, "--predictions x.jsonl: exists and is not a predictions file")
+    assert_one_error_line(result, "x.jsonl: exists and is not a predictions file")
     assert target.read_text(encoding="utf-8") == other
     assert len(Path("o.jsonl").read_text(encoding="utf-8").splitlines()) == 2  # kept
 

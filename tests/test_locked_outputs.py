@@ -19,16 +19,24 @@ from cli_contract import assert_one_error_line
 from click.testing import CliRunner
 
 from sgbench.cli import main
-from sgbench.files import write_atomic
+from sgbench.files import OutputKind, write_atomic
 from sgbench.locks import exclusive, lock_path
 
 BUSY = "busy.jsonl"
-# An earlier import's line that is also a score report (sgbench_version, predictions_sha256),
-# so that import --out and score --json would replace it but for the lock.
-THEIRS = (
-    '{"id": "x", "response": "", "template": "paper-released", "custom_id": "x", '
-    '"sgbench_version": "0", "predictions_sha256": "0"}\n'
-)
+# The opening of each writer's own earlier output (sgbench.files.check_replaceable), so that
+# each would replace it but for the lock.
+THEIRS = {
+    "score --json": '{"sgbench_version": "0", "dataset": {}, "split": "t", '
+    '"predictions_sha256": "0"}\n',
+    "import paper-outputs --out": (
+        '{"id": "x", "response": "", "template": "paper-released", "custom_id": "x"}\n'
+    ),
+    "import paper-outputs --report": (
+        '{"dataset": {}, "model": "m", "template": "paper-released"}\n'
+    ),
+    # A PNG's signature and a text chunk Software=sgbench (length, type, data, CRC).
+    "score --plot": "\x89PNG\r\n\x1a\n\x00\x00\x00\x10tEXtSoftware\x00sgbench\x00\x00\x00\x00",
+}
 
 IMPORT = ["import", "paper-outputs", "src.jsonl", "--dataset", "ds"]
 WRITERS: dict[str, list[str]] = {
@@ -38,12 +46,15 @@ WRITERS: dict[str, list[str]] = {
     "score --plot": ["score", "p.jsonl", "--dataset", "ds", "--plot", "busy.png"],
 }
 
+ANY_TEXT = OutputKind("a text file", lambda head: True)
+"""A kind any file is of: these tests are about other rules of write_atomic."""
+
 
 @pytest.fixture
 def held_elsewhere(command_folder: Path) -> Iterator[Path]:
     """``busy.jsonl``, with its lock held as another process holds it."""
     busy = command_folder / BUSY
-    busy.write_text(THEIRS, encoding="utf-8")
+    busy.write_text("", encoding="utf-8")
     fd = os.open(lock_path(busy), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -59,9 +70,11 @@ def test_a_file_locked_by_another_process_is_not_replaced(case: str, held_elsewh
     if target != held_elsewhere:  # a chart: its own file, locked the same way
         held_elsewhere.replace(target)
         os.replace(lock_path(held_elsewhere), lock_path(target))
+    theirs = THEIRS[case].encode("latin-1")
+    target.write_bytes(theirs)
     result = CliRunner().invoke(main, args)
     assert_one_error_line(result, f"{target.name}: in use by another sgbench process")
-    assert target.read_text(encoding="utf-8") == THEIRS
+    assert target.read_bytes() == theirs
 
 
 def test_the_lock_holder_and_an_unlocked_file_are_written(tmp_path: Path) -> None:
@@ -69,10 +82,10 @@ def test_the_lock_holder_and_an_unlocked_file_are_written(tmp_path: Path) -> Non
     --predictions); a stale sidecar nobody holds stops no one."""
     out = tmp_path / "r.jsonl"
     with exclusive(out):
-        write_atomic(out, "mine\n")
+        write_atomic(out, "mine\n", kind=ANY_TEXT)
     assert out.read_text() == "mine\n"
     lock_path(out).write_text("")  # left by a process that was killed
-    write_atomic(out, "again\n")
+    write_atomic(out, "again\n", kind=ANY_TEXT)
     assert out.read_text() == "again\n"
 
 

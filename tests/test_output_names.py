@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from sgbench.cli import main
 from sgbench.errors import InputError
-from sgbench.files import write_atomic
+from sgbench.files import OutputKind, write_atomic
 
 SCORE = ["score", "p.jsonl", "--dataset", "ds", "--bootstrap", "0", "--permutations", "0"]
 RUN = ["run", "--dataset", "ds", "--base-url", "http://127.0.0.1:9", "--model", "m"]
@@ -30,6 +30,9 @@ CASES: dict[str, list[str]] = {
     "synth --out": ["synth", "--out", "{}"],
     "run --out": [*RUN, "--out", "{}"],
 }
+
+ANY_TEXT = OutputKind("a text file", lambda head: True)
+"""A kind any file is of: these tests are about other rules of write_atomic."""
 
 
 @pytest.fixture
@@ -63,9 +66,9 @@ def test_an_output_file_named_as_a_folder_is_refused(
 def test_write_atomic_refuses_a_name_ending_in_a_separator(tmp_path: Path) -> None:
     for name in (f"{tmp_path}/out/", f"{tmp_path}/out/.", f"{tmp_path}/x/..", ""):
         with pytest.raises(InputError, match=r"names a folder|empty output path"):
-            write_atomic(name, "x")
+            write_atomic(name, "x", kind=ANY_TEXT)
     assert list(tmp_path.iterdir()) == []
-    write_atomic(tmp_path / "out", "x")  # the same name without the separator is a file
+    write_atomic(tmp_path / "out", "x", kind=ANY_TEXT)  # the same name without the separator
     assert (tmp_path / "out").read_text(encoding="utf-8") == "x"
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from sgbench.cli import main
 from sgbench.errors import InputError
-from sgbench.files import write_atomic
+from sgbench.files import OutputKind, write_atomic
 
 SCORE = ["score", "p.jsonl", "--dataset", "ds", "--bootstrap", "0", "--permutations", "0"]
 
@@ -22,6 +22,9 @@ CASES: dict[str, list[str]] = {
     "score --plot": [*SCORE, "--plot", "out.png"],
     "synth --out": ["synth", "--out", "out.csv"],
 }
+
+ANY_TEXT = OutputKind("a text file", lambda head: True)
+"""A kind any file is of: these tests are about other rules of write_atomic."""
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -40,8 +43,8 @@ def test_no_command_replaces_a_fifo_with_its_output(case: str, command_folder: P
 def test_write_atomic_refuses_a_fifo_and_still_writes_a_file(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "f")
     with pytest.raises(InputError, match="not a regular file"):
-        write_atomic(tmp_path / "f", "x")
+        write_atomic(tmp_path / "f", "x", kind=ANY_TEXT)
     assert stat.S_ISFIFO((tmp_path / "f").lstat().st_mode)
-    write_atomic(tmp_path / "g", "x")
-    write_atomic(tmp_path / "g", "y")
+    write_atomic(tmp_path / "g", "x", kind=ANY_TEXT)
+    write_atomic(tmp_path / "g", "y", kind=ANY_TEXT)
     assert (tmp_path / "g").read_text(encoding="utf-8") == "y"

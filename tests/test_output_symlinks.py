@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from sgbench.cli import main
 from sgbench.errors import InputError
-from sgbench.files import check_output_file, write_atomic
+from sgbench.files import OutputKind, check_output_file, write_atomic
 
 URL = "http://127.0.0.1:9/v1"  # never contacted: the check comes first
 NO_CI = ["--bootstrap", "0", "--permutations", "0"]
@@ -40,6 +40,9 @@ CASES: dict[str, list[str]] = {
     "export lm-eval --out": ["export", "lm-eval", "--dataset", "ds", "--out", "OUT"],
 }
 SUFFIX = {"score --plot": ".svg", "synth --out": ".csv"}
+
+ANY_TEXT = OutputKind("a text file", lambda head: True)
+"""A kind any file is of: these tests are about other rules of write_atomic."""
 
 
 @pytest.fixture
@@ -73,12 +76,14 @@ def test_a_symlink_to_a_file_is_written_through(case: str, workdir: Path) -> Non
     suffix = SUFFIX.get(case, ".json")
     (workdir / "keep").mkdir()
     target = workdir / "keep" / f"real{suffix}"
-    # import --out replaces only an earlier import, --json only a report
-    # (files.check_replaceable).
+    # Each replaces only its own earlier output (files.check_replaceable).
     old = {
         "import paper-outputs --out": EARLIER_IMPORT,
-        "score --json": '{"sgbench_version": "0", "predictions_sha256": "0"}\n',
-    }.get(case, "old")
+        "score --json": '{"sgbench_version": "0", "dataset": {}, "split": "t", '
+        '"predictions_sha256": "0"}\n',
+        "score --plot": '<?xml version="1.0"?>\n<svg><metadata><dc:creator><cc:Agent>'
+        "<dc:title>sgbench</dc:title>",
+    }[case]
     target.write_text(old, encoding="utf-8")
     link = workdir / f"out{suffix}"
     link.symlink_to(target)
@@ -95,7 +100,7 @@ def test_write_atomic_through_links(tmp_path: Path) -> None:
     (tmp_path / "a").write_text("old", encoding="utf-8")
     (tmp_path / "link").symlink_to("a")
     (tmp_path / "chain").symlink_to("link")
-    write_atomic(tmp_path / "chain", "new")
+    write_atomic(tmp_path / "chain", "new", kind=ANY_TEXT)
     assert (tmp_path / "a").read_text(encoding="utf-8") == "new"
     assert (tmp_path / "chain").is_symlink()
     assert (tmp_path / "link").is_symlink()
@@ -103,7 +108,7 @@ def test_write_atomic_through_links(tmp_path: Path) -> None:
     assert check_output_file(tmp_path / "new") == tmp_path / "new"
     (tmp_path / "dangling").symlink_to("nowhere/x")
     with pytest.raises(InputError, match="a symlink to nothing"):
-        write_atomic(tmp_path / "dangling", "x")
+        write_atomic(tmp_path / "dangling", "x", kind=ANY_TEXT)
     (tmp_path / "loop").symlink_to("loop")
     with pytest.raises(InputError, match="symlink loop"):
-        write_atomic(tmp_path / "loop", "x")
+        write_atomic(tmp_path / "loop", "x", kind=ANY_TEXT)

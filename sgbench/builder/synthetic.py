@@ -289,5 +289,6 @@ def write_synthetic_sample(
                 raise OSError(number, reason) from None
             _fix_stamp(partial, suffix)
 
-    write_atomic(path, write, parents=True, replace=False)
+    # No kind: a WVS-format file cannot be told from a download of yours, so none is replaced.
+    write_atomic(path, write, kind=None, parents=True)
     return path

@@ -13,7 +13,6 @@ from sgbench.cli.options import (
     base_url_option,
     bootstrap_option,
     bootstrap_seed_option,
-    check_report_replaceable,
     concurrency_option,
     config_option,
     dataset_option,
@@ -33,7 +32,7 @@ from sgbench.cli.options import (
 from sgbench.cli.output import show_report
 from sgbench.cli.run import resumable_note
 from sgbench.dataset import evaluation_split
-from sgbench.files import check_outputs_apart
+from sgbench.files import check_outputs_apart, check_outputs_replaceable
 
 
 @click.command(name="judge")
@@ -144,10 +143,11 @@ def judge_report_command(
     and its permutation p-value. Unparsed verdicts and request errors are left out and counted.
     """
     from sgbench.judge import judge_report, write_judge_report
+    from sgbench.judge.report import JUDGE_REPORT
 
     refuse_unused_resampling(n_boot, n_permutations)
     check_outputs_apart([("JUDGMENTS", judgments_path)], [("--json", json_out)])
-    check_report_replaceable(json_out, "judge-report")
+    check_outputs_replaceable([("--json", json_out, JUDGE_REPORT)])
     report = judge_report(
         judgments_path,
         n_boot=n_boot,

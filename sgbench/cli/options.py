@@ -10,7 +10,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -175,32 +175,6 @@ json_report_option = click.option(
     help="Also write the full JSON report to this file; `-` writes it to stdout "
     "(the summary then goes to stderr).",
 )
-
-
-REPORT_IDENTITY: Final = {"score": "predictions_sha256", "judge-report": "judgments_sha256"}
-"""The key that only this command's ``--json`` report has: every sgbench JSON output has
-``sgbench_version`` (a judge-report or score report, ``stats.json``, a manifest, a
-``submission.json``), and ``judge-report --json`` replaced a score report, ``score --json`` a
-judge report or a stats folder's ``stats.json``, with exit code 0."""
-
-
-def check_report_replaceable(json_out: str | None, command: str) -> None:
-    """``--json FILE`` replaces only an empty file or an earlier ``--json`` report of the same
-    command (an object with ``sgbench_version`` and its :data:`REPORT_IDENTITY` key), never a
-    predictions, responses or other file named by mistake, nor another command's JSON
-    (:func:`sgbench.files.check_replaceable`); for the commands taking
-    :data:`json_report_option`, after their output-over-input check and before any work."""
-    from sgbench.files import check_replaceable
-
-    key = REPORT_IDENTITY[command]
-    if json_out is not None and json_out != "-":
-        check_replaceable(
-            json_out,
-            "--json",
-            f"JSON report of sgbench {command}",
-            lambda obj: isinstance(obj, dict) and "sgbench_version" in obj and key in obj,
-            whole=True,
-        )
 
 
 _BOOTSTRAP_HELP = (

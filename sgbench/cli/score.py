@@ -11,7 +11,6 @@ from sgbench.cli.options import (
     OutputFile,
     bootstrap_option,
     bootstrap_seed_option,
-    check_report_replaceable,
     config_option,
     dataset_option,
     json_report_option,
@@ -23,7 +22,7 @@ from sgbench.cli.options import (
 from sgbench.cli.output import show_report
 from sgbench.dataset import evaluation_split
 from sgbench.errors import InputError
-from sgbench.files import check_outputs_apart
+from sgbench.files import check_outputs_apart, check_outputs_replaceable
 
 
 @click.command()
@@ -84,6 +83,8 @@ def score(
     hf://org/name (fetched; nothing else is looked up online).
     """
     from sgbench.scoring import score_predictions, write_report
+    from sgbench.scoring.report import SCORE_REPORT
+    from sgbench.stats.plots import CHART
 
     if model is not None and plot_out is None:
         # The report records no model name: without a chart the option would do nothing.
@@ -93,7 +94,7 @@ def score(
         [("PRED", predictions_path), ("--dataset", dataset_dir)],
         [("--json", json_out), ("--plot", plot_out)],
     )
-    check_report_replaceable(json_out, "score")
+    check_outputs_replaceable([("--json", json_out, SCORE_REPORT), ("--plot", plot_out, CHART)])
     split = split or evaluation_split(config)
     report = score_predictions(
         predictions_path,

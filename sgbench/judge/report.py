@@ -52,7 +52,7 @@ import pandas as pd
 
 from sgbench import __version__
 from sgbench.errors import InputError, bounded, one_line
-from sgbench.files import write_atomic
+from sgbench.files import report_kind, write_atomic
 from sgbench.jsonl import json_objects, read_lines
 from sgbench.judge.prompt import CRITERIA
 from sgbench.judge.run import JUDGMENTS, ORDERS, PARSE_STATUS, VERDICTS
@@ -636,10 +636,17 @@ def judge_report(
     )
 
 
+JUDGE_REPORT: Final = report_kind("a JSON report of sgbench judge-report", "judgments_sha256")
+"""What :func:`write_judge_report` replaces: a report of ``judge-report`` (its first keys,
+``sgbench_version`` then ``judgments_sha256``, fixed by :meth:`JudgeReport.to_dict`), or an
+empty file."""
+
+
 def write_judge_report(report: JudgeReport, path: str | Path) -> None:
-    """Write ``report.to_json()`` to ``path`` atomically.
+    """Write ``report.to_json()`` to ``path`` atomically, replacing only an earlier
+    judge-report report (:data:`JUDGE_REPORT`).
 
     Raises:
-        InputError: the file cannot be written.
+        InputError: the file cannot be written, or is not a judge-report report.
     """
-    write_atomic(path, report.to_json())
+    write_atomic(path, report.to_json(), kind=JUDGE_REPORT, what="report")

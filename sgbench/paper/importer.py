@@ -39,7 +39,15 @@ from sgbench.dataset import (
     split_file,
 )
 from sgbench.errors import InputError, bounded, model_name_problem, one_line
-from sgbench.files import check_replaceable, write_atomic
+from sgbench.files import (
+    JSON_FLAT_OBJECT,
+    JSON_STRING,
+    OutputKind,
+    check_outputs_replaceable,
+    json_lines_kind,
+    opening_kind,
+    write_atomic,
+)
 from sgbench.paper.ids import (
     PART_SEPARATOR,
     ReleasedLabels,
@@ -376,6 +384,25 @@ def _imported_line(obj: object) -> bool:
     return isinstance(obj, dict) and obj.get("template") == TEMPLATE and "custom_id" in obj
 
 
+IMPORTED: Final[OutputKind] = json_lines_kind(
+    "a paper-outputs import file (its first line is not an imported line)", _imported_line
+)
+"""What ``--out`` replaces: an earlier import (its first line has this template and
+``custom_id``), or an empty file."""
+IMPORT_REPORT: Final[OutputKind] = opening_kind(
+    "a report of sgbench import paper-outputs",
+    rb'\{\s*"dataset"\s*:\s*'
+    + JSON_FLAT_OBJECT
+    + rb'\s*,\s*"model"\s*:\s*'
+    + JSON_STRING
+    + rb'\s*,\s*"template"\s*:\s*"'
+    + TEMPLATE.encode()
+    + rb'"',
+)
+"""What ``--report`` replaces: an earlier import's report (its first keys, ``dataset``, ``model``
+and ``template``, fixed by :meth:`ImportResult.to_dict`), or an empty file."""
+
+
 def import_paper_outputs(
     source: str,
     dataset_dir: str | Path,
@@ -409,12 +436,12 @@ def import_paper_outputs(
         raise InputError(f"model name {name!r}{origin}: {problem}")
     # A responses file of `sgbench run` (hours of requests), a judgments file or notes named
     # as --out by mistake would be lost: only an earlier import is replaced.
-    check_replaceable(out, "--out", "paper-outputs import", _imported_line)
+    check_outputs_replaceable([("--out", out, IMPORTED), ("--report", report, IMPORT_REPORT)])
     # The local dataset first: a missing one should fail before any download.
     index = build_index(dataset_dir, config)
     frame = read_source(source, hub_config=hub_config, hub_split=hub_split, loader=loader)
     result = match_outputs(frame, index, name)
-    write_atomic(out, result.to_jsonl(), what="responses")
+    write_atomic(out, result.to_jsonl(), kind=IMPORTED, what="responses")
     if report is not None:
-        write_atomic(report, result.to_json(), what="report")
+        write_atomic(report, result.to_json(), kind=IMPORT_REPORT, what="report")
     return result

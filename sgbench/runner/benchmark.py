@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sgbench.errors import InputError, shown_name
-from sgbench.files import same_file, write_atomic
+from sgbench.files import check_replaceable, same_file, write_atomic
 from sgbench.locks import exclusive
 from sgbench.prompts import build_prompts, load_template, render_prompt, split_rows
 from sgbench.runner.backoff import RetryPolicy
@@ -109,11 +109,11 @@ def run_benchmark(
     every = split_rows(dataset, config, split)
     rows = every[:limit] if limit else every
     prompts = build_prompts(rows, template)
-    from sgbench.scoring.predictions import check_replaceable_predictions
+    from sgbench.scoring.predictions import PREDICTIONS
 
     with exclusive(predictions_path):
         if predictions_path is not None:  # before any request, and under the lock
-            check_replaceable_predictions(predictions_path)
+            check_replaceable(predictions_path, PREDICTIONS, "--predictions")
         summary = run_model(
             prompts,
             out_path,
@@ -139,8 +139,7 @@ def run_benchmark(
         from sgbench.scoring import parse_responses  # pandas, only when parsing is asked for
 
         parsed = parse_responses(out_path, dataset, config=config)
-        # Again when replacing: the lock binds sgbench's runs only, and another command
-        # (`import paper-outputs --out`) or program may have written the file meanwhile.
-        check_replaceable_predictions(predictions_path)
-        write_atomic(predictions_path, parsed.to_jsonl())
+        # write_atomic judges the file again when replacing: the lock binds sgbench's runs
+        # only, and another program may have written it meanwhile.
+        write_atomic(predictions_path, parsed.to_jsonl(), kind=PREDICTIONS, what="predictions")
     return BenchmarkRun(summary, predictions_path, parsed)

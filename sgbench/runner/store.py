@@ -34,10 +34,10 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sgbench.errors import InputError, bounded, replace_surrogates, shown_model, shown_name
-from sgbench.files import write_atomic
+from sgbench.files import OutputKind, write_atomic
 from sgbench.jsonl import loads_strict, read_bytes
 
 PROMPT_KEY = "prompt_sha256"
@@ -81,6 +81,12 @@ RESPONSES = LineFormat(
     texts=("response",),
 )
 """The responses file of ``sgbench run``."""
+
+
+TIDIED: Final = OutputKind("a file this run resumes", lambda head: True)
+"""The kind of a ``--out`` that ``run`` or ``judge`` tidies: every line of it was judged just
+before, under the run's lock, by the resume rules of this module (its own lines only, a last line
+cut short only if it is one of its own), which are stricter than any first-line rule."""
 
 
 def request_digest(messages: Sequence[Mapping[str, object]]) -> str:
@@ -247,7 +253,7 @@ def prepare_output(
         done[key] = (number, obj)
         kept.append(line.removesuffix("\r"))
     if errors or duplicates or truncated or unfinished:
-        write_atomic(where, "".join(line + "\n" for line in kept))
+        write_atomic(where, "".join(line + "\n" for line in kept), kind=TIDIED)
     return ExistingOutput(frozenset(done), errors, duplicates, truncated)
 
 

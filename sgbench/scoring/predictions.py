@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sgbench.errors import InputError, bounded
-from sgbench.files import check_replaceable
+from sgbench.files import OutputKind, json_lines_kind
 from sgbench.jsonl import (
     BOM,
     SURROGATE_ESCAPE,
@@ -225,20 +225,13 @@ def prediction_lines(
     return distinct_ids(valid(json_values(lines, problems)), problems)
 
 
-def check_replaceable_predictions(path: Path, option: str = "--predictions") -> None:
-    """Refuse to replace ``path`` with a predictions file unless it is one already: empty (or
-    blank), or its first non-blank line a prediction line (valid against the predictions
-    schema, which admits no other keys); :func:`sgbench.files.check_replaceable`.
-
-    Raises:
-        InputError: ``OPTION PATH: exists and is not a predictions file ...``.
-    """
-    check_replaceable(
-        path,
-        option,
-        "predictions",
-        lambda obj: not schema_problems(validator("predictions"), obj),
-    )
+PREDICTIONS: Final[OutputKind] = json_lines_kind(
+    "a predictions file (its first line is not a prediction line)",
+    lambda obj: not schema_problems(validator("predictions"), obj),
+)
+"""What a predictions output (``run --predictions``) replaces: a file whose first non-blank line
+is a prediction line (valid against the predictions schema, which admits no other keys), or an
+empty file (:func:`sgbench.files.check_replaceable`)."""
 
 
 def _fits_code(text: str) -> bool:

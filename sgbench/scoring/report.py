@@ -28,7 +28,7 @@ import numpy as np
 from sgbench import __version__
 from sgbench.dataset import check_config_split, evaluation_split, overlap_band
 from sgbench.errors import InputError, bounded, one_line
-from sgbench.files import write_atomic
+from sgbench.files import report_kind, write_atomic
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
     QUESTIONS,
@@ -421,10 +421,19 @@ def score(
     )
 
 
+SCORE_REPORT: Final = report_kind(
+    "a JSON report of sgbench score", "dataset", "split", "predictions_sha256"
+)
+"""What :func:`write_report` replaces: a report of ``score`` (its first keys, ``sgbench_version``,
+``dataset``, ``split`` then ``predictions_sha256``, fixed by :meth:`ScoreReport.to_dict`; a
+``stats.json`` or ``leaderboard.json`` opens with the first two too), or an empty file."""
+
+
 def write_report(report: ScoreReport, path: str | Path) -> None:
-    """Write ``report.to_json()`` to ``path`` atomically (a temporary file, then a rename).
+    """Write ``report.to_json()`` to ``path`` atomically (a temporary file, then a rename),
+    replacing only an earlier score report (:data:`SCORE_REPORT`).
 
     Raises:
-        InputError: the file cannot be written.
+        InputError: the file cannot be written, or is not a score report.
     """
-    write_atomic(path, report.to_json(), what="report")
+    write_atomic(path, report.to_json(), kind=SCORE_REPORT, what="report")

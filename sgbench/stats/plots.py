@@ -5,16 +5,18 @@ Install with ``pip install 'sgbench[plots]'``. Without matplotlib every function
 exits with code 2); ``sgbench stats`` catches it and writes its other outputs.
 
 Figures are built on matplotlib's object API (no pyplot, no global figure state) and rendered
-with the Agg canvas (PNG) or the SVG backend. Chart files are deterministic: PNG without the
-``Software`` metadata, SVG without the ``Date`` metadata and with a fixed ``svg.hashsalt`` (the
-ids of clip paths), text kept as text in SVG, fonts from matplotlib's bundled DejaVu Sans.
-"""
+with the Agg canvas (PNG) or the SVG backend. Chart files are deterministic: PNG with the
+``Software`` metadata ``sgbench`` (no matplotlib version), SVG without the ``Date`` metadata,
+with ``sgbench`` as creator and a fixed ``svg.hashsalt`` (the ids of clip paths), text kept as
+text in SVG, fonts from matplotlib's bundled DejaVu Sans. The stamp tells a later ``score
+--plot`` that a file is a chart of sgbench's, which it may replace (:data:`CHART`)."""
 
 from __future__ import annotations
 
 import io
 import logging
 import os
+import re
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 import numpy as np
 
 from sgbench.errors import InputError, bounded, one_line
-from sgbench.files import write_atomic
+from sgbench.files import OutputKind, write_atomic
 from sgbench.scoring.data import FloatArray
 
 if TYPE_CHECKING:
@@ -50,10 +52,46 @@ RC: Final[Mapping[str, Any]] = {
 """Fixed settings every chart is drawn and saved under, over matplotlib's defaults (never the
 user's matplotlibrc). Text is never read as mathtext: a model or file name holding ``$`` is
 shown as written (``$\\foo{$`` used to end the command with a traceback)."""
-SAVE_METADATA: Final[Mapping[str, Mapping[str, None]]] = {
-    "png": {"Software": None},
-    "svg": {"Date": None},
+CHART_STAMP: Final = "sgbench"
+"""The creator every chart names, with no version or date (the same input gives the same bytes
+under another matplotlib or sgbench): PNG's ``Software`` text, SVG's ``dc:creator``. It is how a
+later command knows a chart as sgbench's own (:data:`CHART`)."""
+SAVE_METADATA: Final[Mapping[str, Mapping[str, str | None]]] = {
+    "png": {"Software": CHART_STAMP},
+    "svg": {"Date": None, "Creator": CHART_STAMP},
 }
+_PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
+_PNG_STAMP: Final = b"Software\x00" + CHART_STAMP.encode()
+_SVG_STAMP: Final = re.compile(
+    rb"\A<\?xml[^>]*\?>.{0,4096}?<dc:creator>\s*<cc:Agent>\s*<dc:title>"
+    + re.escape(CHART_STAMP.encode())
+    + rb"</dc:title>",
+    re.DOTALL,
+)
+
+
+def _stamped(head: bytes) -> bool:
+    """Whether a file's first bytes are a chart sgbench drew: a PNG whose text chunks before
+    the image data hold ``Software`` = :data:`CHART_STAMP`, or an SVG whose metadata names it
+    as creator, near the top where matplotlib writes it."""
+    if head.startswith(_PNG_SIGNATURE):
+        at = len(_PNG_SIGNATURE)
+        while at + 8 <= len(head):
+            size = int.from_bytes(head[at : at + 4], "big")
+            chunk = head[at + 4 : at + 8]
+            if chunk == b"IDAT" or chunk == b"IEND":
+                return False
+            if chunk == b"tEXt" and head[at + 8 : at + 8 + size] == _PNG_STAMP:
+                return True
+            at += 12 + size  # length, type, data, CRC
+        return False
+    return _SVG_STAMP.match(head) is not None
+
+
+CHART: Final = OutputKind("a chart of sgbench (a PNG or SVG it drew)", _stamped)
+"""What ``score --plot`` replaces: a chart sgbench drew (stamped with :data:`CHART_STAMP`), or an
+empty file. Charts drawn before the stamp existed carry none and are refused like a picture of
+yours."""
 BAR_COLOUR: Final = "#4c72b0"
 DOT_COLOUR: Final = "#333333"
 LIGHT_COLOUR: Final = "#9fb6db"
@@ -391,5 +429,5 @@ def write_score_chart(
     fmt = chart_format(target)
     with _drawing():
         content = _render(score_chart(report, predictions, model), fmt)
-    write_atomic(path, content, what="chart")
+    write_atomic(path, content, kind=CHART, what="chart")
     return target
