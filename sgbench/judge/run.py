@@ -169,7 +169,8 @@ def read_responses(path: str | Path) -> Responses:
             other than the first line's (every problem listed, ``FILE: line N: ...``).
         InputError: the file is missing, unreadable or empty.
     """
-    lines, problems, _ = read_lines(path)
+    lines = read_lines(path, "no responses")
+    problems = lines.problems
     texts: dict[str, str] = {}
     prompts: dict[str, str] = {}
     identity: tuple[str | None, str | None] | None = None
@@ -209,7 +210,7 @@ def read_responses(path: str | Path) -> Responses:
         model=model,
         template=template,
         texts=texts,
-        n_lines=len(lines),
+        n_lines=lines.count,
         n_unanswered=unanswered,
         prompts=prompts,
     )
