@@ -1,8 +1,9 @@
 """Reading JSON Lines inputs strictly, every problem tied to its line.
 
 The JSON Lines files sgbench reads (predictions, model responses, judgments) go through the same
-steps: :func:`read_lines` (the non-blank lines; a UTF-8 byte-order mark, CRLF line ends and blank
-lines are accepted), :func:`json_values` (each line parsed by :func:`loads_strict`, which refuses
+steps: :func:`read_lines` (the non-blank lines, streamed; a UTF-8 byte-order mark, CRLF line ends
+and blank lines are accepted) or, for a file read whole, :func:`read_bytes` and
+:func:`split_lines`, :func:`json_values` (each line parsed by :func:`loads_strict`, which refuses
 ``NaN``, ``Infinity`` and a key twice in one object), :func:`json_objects` (objects only) and
 :func:`distinct_ids` (an ``id`` already on an earlier line is a duplicate);
 :func:`response_lines` chains them for the ``{"id", "response"}`` lines of a responses file.
@@ -12,6 +13,12 @@ template or build config in JSON, an output marker) is parsed here, bounded: at 
 :data:`MAX_DEPTH` levels of nesting (deeper input would exhaust the recursion of the parser or of
 a schema check) and, for a whole file, :data:`MAX_FILE_BYTES` (:func:`read_json_file`). A value
 out of bounds is a problem of that one file or line, never a crash.
+
+No JSON Lines file costs memory in proportion to its size: one read whole (a predictions file,
+for its column-wise reader) must be within a :class:`SizeBound` derived from the dataset,
+checked before it is read (:func:`read_bytes`, :func:`too_large`); every other one is streamed
+a line at a time (:class:`JsonLines`, :func:`raw_lines`), a line longer than
+:data:`MAX_LINE_BYTES` skipped unread, and at most :data:`MAX_KEPT_PROBLEMS` problems kept.
 
 Each step appends the lines it rejects to a ``problems`` list as ``(line number, message)`` and
 yields the others, lazily and in file order, so a reader collects every problem of a file before
