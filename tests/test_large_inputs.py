@@ -28,9 +28,10 @@ from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset
 import sgbench.jsonl as jsonl
 from sgbench.cli import main
 from sgbench.errors import InputError
+from sgbench.judge import read_responses
 from sgbench.prompts import split_rows
 from sgbench.scoring.data import load_scoring_data
-from sgbench.scoring.predictions import largest_predictions_file
+from sgbench.scoring.predictions import PredictionsError, largest_predictions_file
 
 SMALL_LINE = 1 << 20
 """MAX_LINE_BYTES in these tests (the real one is 64 MiB)."""
@@ -257,3 +258,18 @@ def outcome(read: Callable[[], object]) -> object:
         return read()
     except InputError as exc:
         return str(exc)
+
+
+def test_judge_keeps_only_the_responses_of_the_split(tmp_path: Path) -> None:
+    """`judge` reads A and B with the split's ids: responses of other samples are checked
+    (a duplicate is still a problem) but not kept, so memory holds the split, not the file."""
+    path = tmp_path / "r.jsonl"
+    lines = [responses_line("in/1", "Answer: 1"), responses_line("out/1", "Answer: 2")]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert read_responses(path).texts == {"in/1": "Answer: 1", "out/1": "Answer: 2"}
+    kept = read_responses(path, {"in/1"})
+    assert kept.texts == {"in/1": "Answer: 1"}
+    assert kept.n_lines == 2
+    path.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    with pytest.raises(PredictionsError, match="line 3: duplicate id 'out/1'"):
+        read_responses(path, {"in/1"})
