@@ -78,14 +78,16 @@ def hostile_file(path: Path, honest: str, size: int) -> None:
         handle.truncate(size)
 
 
-def peak(args: list[str]) -> tuple[float, int, str]:
-    """Peak resident memory (MiB), exit code and stderr of ``python -m sgbench ARGS``."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+def peak(args: list[str], checkout: Path = ROOT) -> tuple[float, int, str]:
+    """Peak resident memory (MiB), exit code and stderr of ``python -m sgbench ARGS``, running
+    the sgbench of ``checkout`` (this one by default)."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(checkout)}
     done = subprocess.run(
         [sys.executable, "-c", RUNNER, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=env,
+        cwd=checkout,  # `python -c` puts the working folder first on the path
         check=False,
     )
     err = done.stderr.decode("utf-8", "replace")

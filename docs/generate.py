@@ -237,7 +237,7 @@ def limit_figures() -> dict[str, str]:
     from sgbench.builder.reader import BLOCK_BYTES, MAX_EXTRACTED, MAX_RATIO
     from sgbench.errors import MAX_MESSAGE
     from sgbench.files import HEAD_BYTES, NAME_MAX
-    from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
+    from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_KEPT_PROBLEMS, MAX_VALUES
     from sgbench.prompts.templates import MAX_FIELDS
     from sgbench.scoring.predictions import (
         LINE_FRAME_BYTES,
@@ -258,6 +258,7 @@ def limit_figures() -> dict[str, str]:
         "limits.message_chars": _n(MAX_MESSAGE),
         "limits.json_values": _n(MAX_VALUES),
         "limits.json_file_mib": _n(MAX_FILE_BYTES >> 20),
+        "limits.kept_problems": _n(MAX_KEPT_PROBLEMS),
         "limits.zip_member_gib": _n(MAX_EXTRACTED >> 30),
         "limits.zip_ratio": _n(MAX_RATIO),
         "limits.weight_min": f"{WEIGHT_RANGE[0]:g}",
@@ -653,6 +654,14 @@ def benchmark_figures(results: Path) -> dict[str, str]:
         out[f"bench_paper_import.{key}"] = _n(paper[key])
     out["bench_paper_import.median"] = f"{paper['median_s']:.1f} s"
     out.update(scale_figures(json.loads((results / "bench_scale.json").read_text("utf-8"))))
+    memory = json.loads((results / "bench_input_memory.json").read_text(encoding="utf-8"))
+    for key in ("runs", "hostile_mib", "grow_gib"):
+        out[f"bench_input_memory.{key}"] = _n(memory[key])
+    out["bench_input_memory.bound_mib"] = f"{memory['bound_bytes'] / 2**20:.1f}"
+    out["bench_input_memory.grown_refusal_s"] = f"{memory['grown_output_refusal_s']:.1f} s"
+    for case, figures in memory["cases"].items():
+        key = case.replace("at the bound", "at_bound").replace(" ", "_")
+        out[f"bench_input_memory.{key}"] = _n(round(figures["peak_mib"]))
     return out
 
 

@@ -518,7 +518,18 @@ def _tree(root: Path) -> tuple[dict[str, Path], list[str]]:
 
 def _marker_text(kind: str, files: dict[str, Path]) -> str:
     listed = {relative: sha256_file(files[relative]) for relative in sorted(files)}
-    return json.dumps({"written_by": f"sgbench {kind}", "files": listed}, indent=2) + "\n"
+    sizes = {relative: files[relative].stat().st_size for relative in sorted(files)}
+    marker = {"written_by": f"sgbench {kind}", "files": listed, "sizes": sizes}
+    return json.dumps(marker, indent=2) + "\n"
+
+
+def _changed(path: Path, sha256: object, size: object) -> bool:
+    """Whether a file differs from what its marker records: by its size first, known without
+    reading (a listed file grown into a 20 GB sparse file was hashed for 69 s before being
+    refused), then by its sha256. A marker from before sizes were recorded has none."""
+    if isinstance(size, int) and path.stat().st_size != size:
+        return True
+    return sha256_file(path) != sha256
 
 
 def _is_cache(relative: str, disposable: Mapping[str, str]) -> bool:
@@ -550,6 +561,7 @@ def _check_replaceable(target: Path, kind: str, disposable: Mapping[str, str]) -
     foreign = [name for name in foreign if name not in {f"{cache}/" for cache in disposable}]
     marker_path = files.pop(OUTPUT_MARKER, None)
     listed: object = {}
+    sizes: object = {}
     if marker_path is not None:
         try:
             # Bounded as every document read whole: a 500 MB marker (spaces after the JSON)
@@ -562,6 +574,9 @@ def _check_replaceable(target: Path, kind: str, disposable: Mapping[str, str]) -
                 f"{refuse} ({OUTPUT_MARKER} is not from `sgbench {kind}`); choose another --out"
             )
         listed = marker.get("files")
+        sizes = marker.get("sizes")
+    if not isinstance(sizes, dict):
+        sizes = {}
     if not isinstance(listed, dict):
         raise InputError(f"{refuse} ({OUTPUT_MARKER} is damaged); choose another --out")
     foreign += sorted(set(files) - set(listed))
@@ -580,7 +595,9 @@ def _check_replaceable(target: Path, kind: str, disposable: Mapping[str, str]) -
             )
         raise InputError(f"{refuse} (it holds other files: {shown}); choose another --out")
     changed = sorted(
-        name for name in listed if name not in files or sha256_file(files[name]) != listed[name]
+        name
+        for name in listed
+        if name not in files or _changed(files[name], listed[name], sizes.get(name))
     )
     if changed:
         raise InputError(

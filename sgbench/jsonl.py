@@ -1,8 +1,9 @@
 """Reading JSON Lines inputs strictly, every problem tied to its line.
 
 The JSON Lines files sgbench reads (predictions, model responses, judgments) go through the same
-steps: :func:`read_lines` (the non-blank lines; a UTF-8 byte-order mark, CRLF line ends and blank
-lines are accepted), :func:`json_values` (each line parsed by :func:`loads_strict`, which refuses
+steps: :func:`read_lines` (the non-blank lines, streamed; a UTF-8 byte-order mark, CRLF line ends
+and blank lines are accepted) or, for a file read whole, :func:`read_bytes` and
+:func:`split_lines`, :func:`json_values` (each line parsed by :func:`loads_strict`, which refuses
 ``NaN``, ``Infinity`` and a key twice in one object), :func:`json_objects` (objects only) and
 :func:`distinct_ids` (an ``id`` already on an earlier line is a duplicate);
 :func:`response_lines` chains them for the ``{"id", "response"}`` lines of a responses file.
@@ -12,6 +13,12 @@ template or build config in JSON, an output marker) is parsed here, bounded: at 
 :data:`MAX_DEPTH` levels of nesting (deeper input would exhaust the recursion of the parser or of
 a schema check) and, for a whole file, :data:`MAX_FILE_BYTES` (:func:`read_json_file`). A value
 out of bounds is a problem of that one file or line, never a crash.
+
+No JSON Lines file costs memory in proportion to its size: one read whole (a predictions file,
+for its column-wise reader) must be within a :class:`SizeBound` derived from the dataset,
+checked before it is read (:func:`read_bytes`, :func:`too_large`); every other one is streamed
+a line at a time (:class:`JsonLines`, :func:`raw_lines`), a line longer than
+:data:`MAX_LINE_BYTES` skipped unread, and at most :data:`MAX_KEPT_PROBLEMS` problems kept.
 
 Each step appends the lines it rejects to a ``problems`` list as ``(line number, message)`` and
 yields the others, lazily and in file order, so a reader collects every problem of a file before
@@ -28,7 +35,8 @@ import math
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Final, TypeAlias
@@ -392,30 +400,107 @@ def read_json_file(path: str | Path, what: str = "file") -> Any:
         raise InputError(f"{path}: {exc}") from None
 
 
-def read_bytes(path: str | Path) -> tuple[bytes, str]:
-    """A file's bytes (a leading UTF-8 byte-order mark dropped) and the sha256 of all of them.
+MAX_LINE_BYTES: Final = MAX_FILE_BYTES
+"""Longest line of a JSON Lines file read from a user: a line is one JSON document, bounded as
+one (a ``run`` response line holds at most a 16 MiB reply). A longer line is a problem of its
+own, skipped unread, so no line, not even a file without a newline, is held whole."""
+_BLOCK_BYTES: Final = 1 << 20
+"""Bytes read at a time by :class:`JsonLines`."""
+MAX_KEPT_PROBLEMS: Final = 1000
+"""Most problems a :class:`Problems` list keeps (the rest are counted): far more than any
+message lists, and a file of a million bad lines would otherwise keep a million messages."""
+
+
+class Problems(list[Line]):
+    """A list of ``(line number, message)`` problems that keeps the first
+    :data:`MAX_KEPT_PROBLEMS` appended and counts the others in :attr:`dropped`. Readers append
+    in line order, so the problems kept are the first lines' and a message listing the first
+    few, with how many more, reads the same as with every problem kept."""
+
+    dropped: int = 0
+
+    def append(self, item: Line) -> None:
+        if len(self) < MAX_KEPT_PROBLEMS:
+            super().append(item)
+        else:
+            self.dropped += 1
+
+    def extend(self, items: Iterable[Line]) -> None:
+        for item in items:
+            self.append(item)
+
+    def __iadd__(self, items: Iterable[Line]) -> Problems:  # type: ignore[override,misc]
+        self.extend(items)
+        return self
+
+
+def problem_count(problems: Sequence[Line]) -> int:
+    """All the problems found: those in the list and, for :class:`Problems`, those dropped."""
+    return len(problems) + (problems.dropped if isinstance(problems, Problems) else 0)
+
+
+@dataclass(frozen=True)
+class SizeBound:
+    """The most bytes a user's file may hold before it is read, and why (for the message of a
+    file over it)."""
+
+    limit: int
+    reason: str
+
+
+def too_large(name: str, bound: SizeBound, size: int | None = None) -> str:
+    """The one message for a file refused by its size: ``NAME: N bytes, larger than L bytes,
+    REASON; not read`` (the size left out when unknown: a file that grew while it was read)."""
+    given = f"{size:,} bytes, " if size is not None else ""
+    return f"{name}: {given}larger than {bound.limit:,} bytes, {bound.reason}; not read"
+
+
+def _regular_file(path: str | Path) -> Path:
+    """``path`` when it names a regular file (a FIFO or a device would block or never end).
 
     Raises:
-        InputError: the path does not exist, is not a file, or cannot be read.
+        InputError: ``PATH: no such file`` or ``PATH: not a file``.
     """
     where = Path(path)
     if not where.exists():
         raise InputError(f"{path}: no such file")
     if not where.is_file():
         raise InputError(f"{path}: not a file")
+    return where
+
+
+def read_bytes(path: str | Path, bound: SizeBound) -> tuple[bytes, str]:
+    """A file of at most ``bound`` bytes, read whole: its bytes (a leading UTF-8 byte-order mark
+    dropped) and the sha256 of all of them. The size is checked before anything is read, and a
+    file growing meanwhile is cut off at the bound, not read on. Every other JSON Lines file
+    is read a line at a time (:class:`JsonLines`).
+
+    Raises:
+        InputError: the path does not exist, is not a file, is larger than ``bound``
+            (:func:`too_large`) or cannot be read.
+    """
+    where = _regular_file(path)
     try:
-        data = where.read_bytes()
+        size = where.stat().st_size
+        if size > bound.limit:
+            raise InputError(too_large(str(path), bound, size))
+        with where.open("rb") as handle:
+            data = handle.read(bound.limit + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(data) > bound.limit:
+        raise InputError(too_large(str(path), bound))
     return data.removeprefix(BOM), hashlib.sha256(data).hexdigest()
 
 
-def split_lines(path: str | Path, data: bytes) -> tuple[list[Line], list[Line]]:
-    """Non-blank lines of JSON Lines bytes as ``(line number, text)``, and the per-line
-    problems (invalid UTF-8).
+def split_lines(
+    path: str | Path, data: bytes, empty: str = "no predictions"
+) -> tuple[list[Line], list[Line]]:
+    """Non-blank lines of JSON Lines bytes already read (:func:`read_bytes`) as ``(line number,
+    text)``, and the per-line problems (invalid UTF-8).
 
     Raises:
-        InputError: no non-blank line.
+        InputError: no non-blank line (``PATH: empty file, EMPTY``).
     """
     lines: list[Line] = []
     problems: list[Line] = []
@@ -424,34 +509,124 @@ def split_lines(path: str | Path, data: bytes) -> tuple[list[Line], list[Line]]:
     except UnicodeDecodeError:
         texts = []
         for number, raw in enumerate(data.split(b"\n"), start=1):
-            try:
-                texts.append(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                bad = raw[exc.start : exc.start + 1].hex()
-                problems.append(
-                    (number, f"not UTF-8 text (byte 0x{bad} at column {exc.start + 1})")
-                )
-                texts.append("")
+            text = _decoded(number, raw, problems)
+            texts.append(text or "")
     for number, text in enumerate(texts, start=1):
         if text.strip():
             lines.append((number, text.removesuffix("\r")))
     if not lines and not problems:
-        raise InputError(f"{path}: empty file, no predictions")
+        raise InputError(f"{path}: empty file, {empty}")
     return lines, problems
 
 
-def read_lines(path: str | Path) -> tuple[list[Line], list[Line], str]:
-    """Non-blank lines of a UTF-8 JSON Lines file as ``(line number, text)``.
+def _decoded(number: int, raw: bytes, problems: list[Line]) -> str | None:
+    """A line's text, or None with its problem (``not UTF-8 text (byte 0xXX at column N)``)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = raw[exc.start : exc.start + 1].hex()
+        problems.append((number, f"not UTF-8 text (byte 0x{bad} at column {exc.start + 1})"))
+        return None
 
-    Returns the lines, the per-line problems (invalid UTF-8) and the file's sha256.
+
+def raw_lines(path: str | Path) -> Iterator[tuple[int, bytes | None, bool]]:
+    """Every line of a regular file as ``(line number, bytes, ended by a newline)``, read in
+    blocks: memory holds one line, whatever the file's size. A leading byte-order mark is
+    dropped; a line longer than :data:`MAX_LINE_BYTES` is given as None, skipped unread. The
+    empty text after a final newline is not a line.
 
     Raises:
-        InputError: the path does not exist, is not a file, cannot be read, or has no non-blank
-            line.
+        InputError: the path does not exist, is not a file, or cannot be read.
     """
-    data, sha256 = read_bytes(path)
-    lines, problems = split_lines(path, data)
-    return lines, problems, sha256
+    where = _regular_file(path)
+    try:
+        with where.open("rb") as handle:
+            yield from _split_blocks(handle)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _split_blocks(handle: Any, digest: Any = None) -> Iterator[tuple[int, bytes | None, bool]]:
+    pending = bytearray()
+    overlong = False
+    number = 0
+    first = True
+    while block := handle.read(_BLOCK_BYTES):
+        if digest is not None:
+            digest.update(block)
+        if first:  # a regular file's first block holds the whole mark, if there is one
+            block, first = block.removeprefix(BOM), False
+        start = 0
+        while (end := block.find(b"\n", start)) >= 0:
+            number += 1
+            if overlong or len(pending) + end - start > MAX_LINE_BYTES:
+                yield number, None, True
+            elif pending:
+                pending += block[start:end]
+                yield number, bytes(pending), True
+            else:
+                yield number, block[start:end], True
+            pending.clear()
+            overlong = False
+            start = end + 1
+        if not overlong:
+            pending += block[start:]
+            if len(pending) > MAX_LINE_BYTES:
+                overlong = True  # the rest of this line is skipped, not kept
+                pending.clear()
+    if pending or overlong:
+        yield number + 1, None if overlong else bytes(pending), False
+
+
+class JsonLines:
+    """The non-blank lines of a UTF-8 JSON Lines file as ``(line number, text)``, read a block
+    at a time as they are iterated (once): memory holds one line, whatever the file's size.
+    This is how sgbench reads every JSON Lines file a user gives it (responses, judgments,
+    parse and import input) except a predictions file, which is read whole within a size
+    bound (:func:`read_bytes`) for its column-wise reader.
+
+    A UTF-8 byte-order mark, CRLF line ends and blank lines are accepted. Invalid UTF-8 and a
+    line longer than :data:`MAX_LINE_BYTES` are problems of their line, appended to
+    :attr:`problems` (a :class:`Problems`). Once iterated, :attr:`count` is the number of
+    non-blank lines and :attr:`sha256` the hash of the whole file.
+
+    Raises (while iterated):
+        InputError: the path does not exist, is not a file, cannot be read, or has no
+            non-blank line (``PATH: empty file, EMPTY``).
+    """
+
+    def __init__(self, path: str | Path, empty: str = "no predictions") -> None:
+        self.path = path
+        self.empty = empty
+        self.problems: Problems = Problems()
+        self.count = 0
+        self.sha256 = ""
+        _regular_file(path)  # a missing file is named before any other input is read
+
+    def __iter__(self) -> Iterator[Line]:
+        digest = hashlib.sha256()
+        try:
+            with Path(self.path).open("rb") as handle:
+                for number, raw, _ in _split_blocks(handle, digest):
+                    if raw is None:
+                        self.problems.append(
+                            (number, f"longer than {MAX_LINE_BYTES:,} bytes; not read")
+                        )
+                        continue
+                    text = _decoded(number, raw, self.problems)
+                    if text is not None and text.strip():
+                        self.count += 1
+                        yield number, text.removesuffix("\r")
+        except OSError as exc:
+            raise InputError(f"{self.path}: cannot be read ({exc.strerror})") from None
+        self.sha256 = digest.hexdigest()
+        if not self.count and not problem_count(self.problems):
+            raise InputError(f"{self.path}: empty file, {self.empty}")
+
+
+def read_lines(path: str | Path, empty: str = "no predictions") -> JsonLines:
+    """The lines of a user's JSON Lines file, streamed (:class:`JsonLines`)."""
+    return JsonLines(path, empty)
 
 
 def json_values(lines: Iterable[Line], problems: list[Line]) -> Iterator[tuple[int, Any]]:

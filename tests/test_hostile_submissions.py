@@ -27,6 +27,7 @@ from click.testing import CliRunner, Result
 from scoring_fixtures import FOUR_POINT, make_row, write_dataset
 
 import sgbench.leaderboard.submission as submission_module
+import sgbench.scoring.predictions as predictions_module
 from sgbench.cli import EXIT_LEFT_OUT, main
 
 SECRET = "sk-TOP-SECRET-token-0123456789"
@@ -395,9 +396,13 @@ READERS: dict[str, Callable[[Path, Path, Path], Result]] = {
 
 
 @pytest.mark.parametrize("command", sorted(READERS))
-def test_a_huge_value_is_not_quoted_in_full(command: str, dataset: Path, tmp_path: Path) -> None:
+def test_a_huge_value_is_not_quoted_in_full(
+    command: str, dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A problem quoting a 2 MB id (predictions) or model name (submission.json) is cut to
     MAX_MESSAGE characters: it was copied whole into every output and onto stderr."""
+    # Room for the 2 MB line, which is larger than any predictions file of the small dataset.
+    monkeypatch.setattr(predictions_module, "RESPONSE_ALLOWANCE", 1 << 20)
     huge = "x" * 2_000_000
     root = tmp_path / "submissions"
     submit(root, "honest")
@@ -682,7 +687,7 @@ def test_a_predictions_file_over_its_bound_is_not_read(
         extra = ["--dataset", str(dataset)] if command.endswith("--dataset") else []
         result = CliRunner().invoke(main, ["validate", str(folder), *extra])
         assert result.exit_code == 2, result.output
-    problem = f"huge/predictions.jsonl: larger than {bound:,} bytes, "
+    problem = f"huge/predictions.jsonl: {8 << 30:,} bytes, larger than {bound:,} bytes, "
     assert [line for line in result.stderr.splitlines() if problem in line], result.stderr
     assert "Traceback" not in result.output
 

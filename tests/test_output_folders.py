@@ -441,3 +441,35 @@ def test_an_unreadable_earlier_output_is_one_line(
     result = invoke(commands[writer](in_tmp, "out"))
     assert_one_error_line(result, "out: cannot check what the folder holds")
     assert snapshot(in_tmp) == before
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_listed_file_of_another_size_is_refused_unhashed(
+    writer: str,
+    commands: dict[str, Command],
+    earlier: Callable[[str, Path], None],
+    in_tmp: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The marker records each file's size as well as its hash, so a listed file that became
+    a 20 GB sparse file is refused by its size, never read (hashing it took 69 s)."""
+    earlier(writer, in_tmp / "out")
+    marker = json.loads((in_tmp / "out" / OUTPUT_MARKER).read_text(encoding="utf-8"))
+    assert marker["sizes"] == {
+        name: (in_tmp / "out" / name).stat().st_size for name in marker["files"]
+    }
+    grown = sorted(marker["files"])[0]
+    with (in_tmp / "out" / grown).open("r+b") as handle:
+        handle.truncate(20 << 30)  # sparse: no space taken
+    hashed: list[Path] = []
+    original = sha256_file
+
+    def recorded(path: Path) -> str:
+        hashed.append(Path(path))
+        return original(path)
+
+    monkeypatch.setattr("sgbench.files.sha256_file", recorded)
+    result = invoke(commands[writer](in_tmp, "out"))
+    assert_one_error_line(result, "out: refusing to replace", grown, "choose another --out")
+    assert in_tmp / "out" / grown not in [path.absolute() for path in hashed]
+    assert (in_tmp / "out" / grown).stat().st_size == 20 << 30

@@ -28,6 +28,7 @@ from sgbench.errors import InputError
 from sgbench.schema import load_schema, schema_names
 from sgbench.schema import validator as schema_validator
 from sgbench.scoring import PredictionsError, score_predictions
+from sgbench.scoring import predictions as predictions_module
 from sgbench.scoring.predictions import MAX_PROBLEMS, _plainly_valid
 
 GOOD = json.dumps({"id": hand_id("Q1", 1), "answer": 3})
@@ -284,8 +285,11 @@ def test_fast_check_agrees_with_schema(obj: Any) -> None:
     ],
 )
 def test_extreme_values_are_problems_not_crashes(
-    tmp_path: Path, dataset: Path, bad: str, message: str
+    tmp_path: Path, dataset: Path, bad: str, message: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The deepest line (200 KB) is larger than any predictions file of the 10-sample dataset;
+    # room for it is made so that the line itself is read and named.
+    monkeypatch.setattr(predictions_module, "RESPONSE_ALLOWANCE", 1 << 20)
     path = tmp_path / "pred.jsonl"
     path.write_text(f"{GOOD}\n{bad}\n", encoding="utf-8")
     # A numpy warning (overflow on shares of 1e308) would be a second line on stderr.

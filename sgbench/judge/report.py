@@ -172,10 +172,8 @@ def read_judgments(path: str | Path) -> Judgments:
             judgment's; every problem listed, ``FILE: line N: ...``.
         InputError: the file is missing, unreadable, empty, or holds no judgment.
     """
-    where = Path(path)
-    if where.is_file() and not where.read_bytes().strip():
-        raise InputError(f"{path}: empty file, no judgments")
-    lines, problems, sha256 = read_lines(path)
+    lines = read_lines(path, "no judgments")
+    problems = lines.problems
     records: list[dict[str, Any]] = []
     errors: set[tuple[str, str]] = set()
     seen: dict[tuple[str, str], int] = {}
@@ -259,12 +257,12 @@ def read_judgments(path: str | Path) -> Judgments:
         }
     )
     return Judgments(
-        sha256=sha256,
+        sha256=lines.sha256,
         settings=settings,
         criteria=criteria,
         attributes=tuple(attributes),
         frame=frame,
-        n_lines=len(lines),
+        n_lines=lines.count,
         n_errors=len(errors - set(seen)),
     )
 

@@ -26,7 +26,7 @@ Verdicts name the file (``A`` or ``B``), whatever the order it was shown in. ``a
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, TextIO
@@ -160,8 +160,10 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def read_responses(path: str | Path) -> Responses:
-    """Read a responses file of ``sgbench run`` (any ``{"id", "response"}`` JSON Lines file).
+def read_responses(path: str | Path, ids: Collection[str] | None = None) -> Responses:
+    """Read a responses file of ``sgbench run`` (any ``{"id", "response"}`` JSON Lines file),
+    streamed (:class:`~sgbench.jsonl.JsonLines`). With ``ids``, only the responses of those
+    samples are kept (every line is still checked): memory holds the split judged, not the file.
 
     Raises:
         PredictionsError: lines that are not objects with a string ``id`` and ``response``,
@@ -169,7 +171,8 @@ def read_responses(path: str | Path) -> Responses:
             other than the first line's (every problem listed, ``FILE: line N: ...``).
         InputError: the file is missing, unreadable or empty.
     """
-    lines, problems, _ = read_lines(path)
+    lines = read_lines(path, "no responses")
+    problems = lines.problems
     texts: dict[str, str] = {}
     prompts: dict[str, str] = {}
     identity: tuple[str | None, str | None] | None = None
@@ -198,6 +201,8 @@ def read_responses(path: str | Path) -> Responses:
         if "error" in obj or not response.strip():
             unanswered += 1
             continue
+        if ids is not None and sample_id not in ids:
+            continue
         texts[sample_id] = response
         if isinstance(obj.get(PROMPT_KEY), str):
             prompts[sample_id] = obj[PROMPT_KEY]
@@ -209,7 +214,7 @@ def read_responses(path: str | Path) -> Responses:
         model=model,
         template=template,
         texts=texts,
-        n_lines=len(lines),
+        n_lines=lines.count,
         n_unanswered=unanswered,
         prompts=prompts,
     )
@@ -379,9 +384,10 @@ def judge_files(
             f"{shown_name(str(a_path))}, {shown_name(str(b_path))}: A and B are the same file; "
             "judge two runs"
         )
-    a, b = read_responses(a_path), read_responses(b_path)
     root = resolve_dataset(dataset)
     rows = split_rows(root, config, split)
+    in_split = {str(row["id"]) for row in rows}
+    a, b = read_responses(a_path, in_split), read_responses(b_path, in_split)
     tasks = build_tasks(rows, a.texts, b.texts, criteria)
     if not tasks:
         raise InputError(
@@ -398,7 +404,6 @@ def judge_files(
                 f"than --dataset's with template {responses.template!r} (a dataset built "
                 "otherwise); judge responses with the dataset they answered"
             )
-    in_split = {str(row["id"]) for row in rows}
     n_only_one = len((set(a.texts) ^ set(b.texts)) & in_split)
     run = {
         "judge_model": model,

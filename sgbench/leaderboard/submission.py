@@ -30,12 +30,11 @@ from typing import Any, Final
 from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import IGNORABLE, InputError, shown_model, shown_name
 from sgbench.files import resolve_path
-from sgbench.jsonl import BOM, MAX_FILE_BYTES, loads_strict, split_lines
+from sgbench.jsonl import BOM, MAX_FILE_BYTES, SizeBound, loads_strict, split_lines, too_large
 from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.predictions import (
     Predictions,
-    PredictionsBound,
     PredictionsError,
     largest_predictions_file,
     prediction_lines,
@@ -163,7 +162,8 @@ class _Refused(Exception):
 
 
 class _TooLarge(Exception):
-    """A submission file larger than its bound; not read."""
+    """A submission file larger than its bound; not read. ``args[0]``: its size when opened,
+    or None for a file that grew past the bound while it was read."""
 
 
 def _opened_path(fd: int) -> Path | None:
@@ -214,11 +214,11 @@ def _read_inside(path: Path, own: Path, limit: int | None = None) -> bytes:
         ):
             raise _Refused(_OUTSIDE)
         if limit is not None and info.st_size > limit:
-            raise _TooLarge
+            raise _TooLarge(info.st_size)
         with os.fdopen(os.dup(fd), "rb") as handle:
             data = handle.read() if limit is None else handle.read(limit + 1)
         if limit is not None and len(data) > limit:
-            raise _TooLarge
+            raise _TooLarge(None)
         return data
     finally:
         os.close(fd)
@@ -271,7 +271,7 @@ def _line_problems(label: str, problems: Sequence[tuple[int, str]]) -> list[str]
 
 
 def _read_predictions_file(
-    path: Path, label: str, own: Path, bound: PredictionsBound
+    path: Path, label: str, own: Path, bound: SizeBound
 ) -> tuple[bytes, str] | str:
     """The bytes of ``predictions.jsonl`` (without a byte-order mark) and the sha256 of the
     file, or its one problem. A file over ``bound`` is not read: it fails its submission, not
@@ -284,8 +284,8 @@ def _read_predictions_file(
         return f"{label}: not a file"
     except _Refused as exc:
         return f"{label}: {exc}"
-    except _TooLarge:
-        return f"{label}: larger than {bound.limit:,} bytes, {bound.reason}; not read"
+    except _TooLarge as exc:
+        return too_large(label, bound, exc.args[0])
     except OSError as exc:
         return f"{label}: cannot be read ({exc.strerror})"
     except InputError:

@@ -34,7 +34,8 @@ HubLoader = Callable[..., Any]
 def _read_jsonl(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    lines, problems, _ = read_lines(path)
+    lines = read_lines(path, "no responses")
+    problems = lines.problems
     rows = [obj for _, obj in json_objects(lines, problems)]
     if problems:
         number, message = problems[0]

@@ -38,7 +38,7 @@ from typing import Any, Final
 
 from sgbench.errors import InputError, bounded, replace_surrogates, shown_model, shown_name
 from sgbench.files import OutputKind, write_atomic
-from sgbench.jsonl import loads_strict, read_bytes
+from sgbench.jsonl import loads_strict, raw_lines
 
 PROMPT_KEY = "prompt_sha256"
 """Every line written records the request it answers (:func:`request_digest`), so that a
@@ -187,21 +187,22 @@ def prepare_output(
         raise InputError(f"{name}: is a folder; --out needs a file")
     if not where.exists():
         return ExistingOutput(frozenset(), 0, 0, 0)
-    try:
-        # read_bytes opens regular files only: a FIFO or a device would block or never end.
-        text = read_bytes(path)[0].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{name}: not UTF-8 text (byte {exc.start}), so it holds no {line_format.name}; "
-            "choose another --out"
-        ) from None
-    raw_lines = text.split("\n")
-    unfinished = not text.endswith("\n") and text != ""
     kept: list[str] = []
     done: dict[str, tuple[int, Any]] = {}
     errors = duplicates = truncated = 0
-    for number, line in enumerate(raw_lines, start=1):
-        if not line.strip():
+    unfinished = False
+    # Streamed (raw_lines opens regular files only: a FIFO or a device would block or never
+    # end), so only the lines kept are held, never the whole file at once.
+    for number, raw, complete in raw_lines(path):
+        unfinished = not complete
+        try:
+            line = "" if raw is None else raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{name}: line {number}: not UTF-8 text (byte {exc.start + 1}), so it holds no "
+                f"{line_format.name}; choose another --out"
+            ) from None
+        if raw is not None and not line.strip():
             continue
         try:
             obj = loads_strict(line)
@@ -214,7 +215,7 @@ def prepare_output(
         ):
             key = None  # another command's line: an error line of a judgments file is not ours
         if not isinstance(obj, dict) or key is None:
-            if unfinished and number == len(raw_lines) and obj is None and line.startswith('{"'):
+            if unfinished and obj is None and line.startswith('{"'):
                 truncated = 1  # the run writing it was stopped mid-line
                 continue
             raise InputError(

@@ -171,7 +171,8 @@ def parse_responses(
         InputError: the file is missing, unreadable or empty, or the dataset cannot be read.
     """
     name = str(path)
-    lines, problems, _ = read_lines(path)
+    lines = read_lines(path, "no responses")
+    problems = lines.problems
     options = load_options(dataset_dir, config)
     parsed: list[dict[str, Any]] = []
     unparsed: list[str] = []
@@ -211,7 +212,7 @@ def parse_responses(
     return ParseResult(
         predictions=tuple(parsed),
         unparsed_ids=tuple(unparsed),
-        n_lines=len(lines),
+        n_lines=lines.count,
         refused=tuple(refused),
     )
 

@@ -29,8 +29,10 @@ from sgbench.jsonl import (
     BOM,
     SURROGATE_ESCAPE,
     Line,
+    SizeBound,
     distinct_ids,
     json_values,
+    problem_count,
     read_bytes,
     split_lines,
 )
@@ -74,11 +76,16 @@ class PredictionsError(InputError):
     def __init__(self, path: str, problems: Sequence[tuple[int, str]]) -> None:
         self.path = path
         self.problems: tuple[tuple[int, str], ...] = tuple(sorted(problems, key=lambda p: p[0]))
-        shown = [bounded(f"{path}: line {line}: {message}") for line, message in self.problems]
-        lines = shown[:MAX_PROBLEMS]
-        if len(shown) > MAX_PROBLEMS:
+        shown = [
+            bounded(f"{path}: line {line}: {message}")
+            for line, message in self.problems[:MAX_PROBLEMS]
+        ]
+        # A streamed file's problems may be counted rather than kept (sgbench.jsonl.Problems).
+        total = problem_count(problems)
+        lines = shown
+        if total > MAX_PROBLEMS:
             lines.append(
-                f"{path}: {len(shown) - MAX_PROBLEMS} more problem(s) not shown "
+                f"{path}: {total - MAX_PROBLEMS} more problem(s) not shown "
                 f"(first {MAX_PROBLEMS} listed)"
             )
         super().__init__("\n".join(lines))
@@ -161,16 +168,7 @@ UNCHECKED_PREDICTIONS_BYTES: Final = 128 << 20
 form only): with no sample count there is no bound to derive."""
 
 
-@dataclass(frozen=True)
-class PredictionsBound:
-    """The most bytes a predictions file may hold before it is read, and why."""
-
-    limit: int
-    reason: str
-    """How the limit comes about, for the message of a file over it."""
-
-
-def largest_predictions_file(data: Sequence[ScoringData] | None) -> PredictionsBound:
+def largest_predictions_file(data: Sequence[ScoringData] | None) -> SizeBound:
     """The most bytes a predictions file for the config of ``data`` can need, so a larger one
     can be refused before it is read (reading costs about 10 times its size in memory).
 
@@ -181,7 +179,7 @@ def largest_predictions_file(data: Sequence[ScoringData] | None) -> PredictionsB
     response text. Without ``data``: :data:`UNCHECKED_PREDICTIONS_BYTES`.
     """
     if not data:
-        return PredictionsBound(
+        return SizeBound(
             UNCHECKED_PREDICTIONS_BYTES,
             "the most read without a dataset (with --dataset the bound is the dataset's)",
         )
@@ -194,7 +192,7 @@ def largest_predictions_file(data: Sequence[ScoringData] | None) -> PredictionsB
     )
     widest = max(split.items.codes.shape[1] for split in data)
     line = 6 * longest + LINE_FRAME_BYTES + widest * OPTION_BYTES + RESPONSE_ALLOWANCE
-    return PredictionsBound(
+    return SizeBound(
         samples * line,
         f"the most a predictions file for this dataset needs ({samples:,} samples in config "
         f"{data[0].config!r}, one line each of at most {line:,} bytes, {RESPONSE_ALLOWANCE:,} of "
@@ -474,7 +472,8 @@ def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = Fals
         InputError: the file is missing, unreadable or empty; or ``strict`` and some sample of
             the split has no prediction.
     """
-    raw, sha256 = read_bytes(path)
+    # Refused by its size before it is read: reading costs about ten times the file's size.
+    raw, sha256 = read_bytes(path, largest_predictions_file([data]))
     return predictions_from_bytes(str(path), raw, sha256, data, strict=strict)
 
 
