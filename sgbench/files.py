@@ -15,7 +15,6 @@ export, the statistics).
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import fnmatch
 import hashlib
@@ -33,6 +32,7 @@ from typing import Any, Final, TypeAlias
 
 from sgbench.errors import InputError, shown_name
 from sgbench.jsonl import BOM, loads_strict, read_bounded
+from sgbench.jsonl import input_problem as input_problem  # its home is jsonl, below files
 
 NAME_MAX: Final = 255
 """Longest file name (in bytes) common file systems allow."""
@@ -430,37 +430,6 @@ def check_output_file(path: Path) -> Path:
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise InputError(f"{path}: not a regular file; choose another path")
     return path
-
-
-def input_problem(path: str | Path, *, folder: bool = False) -> str | None:
-    """What stops ``path`` being read as an input file (a folder with ``folder``), said as what
-    is there; None when nothing does. An input that is there but of another kind (a FIFO, a
-    folder, a symlink loop) is never called missing: the one wording for every input a command
-    opens by name (a dataset's files and card, a template, a dataset folder).
-
-    ``"missing"``, ``"a symlink to nothing"``, ``"a symlink loop"``, ``"a folder, not a
-    file"``, ``"a file, not a folder"``, ``"not a regular file (a FIFO, a device or a
-    socket)"`` or ``"cannot be read (REASON)"``.
-    """
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        return "a symlink to nothing" if os.path.islink(path) else "missing"
-    except NotADirectoryError:  # a parent on the way is a file
-        return "missing"
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return "a symlink loop"
-        return f"cannot be read ({exc.strerror})"
-    if stat.S_ISDIR(mode):
-        return None if folder else "a folder, not a file"
-    if folder:
-        return (
-            "a file, not a folder"
-            if stat.S_ISREG(mode)
-            else "not a folder (a FIFO, a device or a socket)"
-        )
-    return None if stat.S_ISREG(mode) else "not a regular file (a FIFO, a device or a socket)"
 
 
 def sha256_file(path: Path) -> str:

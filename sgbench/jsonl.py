@@ -32,6 +32,7 @@ import errno
 import hashlib
 import json
 import math
+import os
 import re
 import stat
 from collections import Counter
@@ -455,18 +456,50 @@ def too_large(name: str, bound: SizeBound, size: int | None = None) -> str:
     return f"{name}: {given}larger than {bound.limit:,} bytes, {bound.reason}; not read"
 
 
+def input_problem(path: str | Path, *, folder: bool = False) -> str | None:
+    """What stops ``path`` being read as an input file (a folder with ``folder``), said as what
+    is there; None when nothing does. An input that is there but of another kind (a FIFO, a
+    folder, a symlink loop) is never called missing: the one wording for every input a command
+    opens by name (a dataset's files and card, a template, a dataset folder).
+
+    ``"missing"``, ``"a symlink to nothing"``, ``"a symlink loop"``, ``"a folder, not a
+    file"``, ``"a file, not a folder"``, ``"not a regular file (a FIFO, a device or a
+    socket)"`` or ``"cannot be read (REASON)"``.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "a symlink to nothing" if os.path.islink(path) else "missing"
+    except NotADirectoryError:  # a parent on the way is a file
+        return "missing"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symlink loop"
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(mode):
+        return None if folder else "a folder, not a file"
+    if folder:
+        return (
+            "a file, not a folder"
+            if stat.S_ISREG(mode)
+            else "not a folder (a FIFO, a device or a socket)"
+        )
+    return None if stat.S_ISREG(mode) else "not a regular file (a FIFO, a device or a socket)"
+
+
 def _regular_file(path: str | Path) -> Path:
     """``path`` when it names a regular file (a FIFO or a device would block or never end).
 
     Raises:
-        InputError: ``PATH: no such file`` or ``PATH: not a file``.
+        InputError: ``PATH: no such file``, or what else stops it being read
+            (:func:`input_problem`: a symlink loop is not called missing).
     """
-    where = Path(path)
-    if not where.exists():
+    problem = input_problem(path)
+    if problem == "missing":
         raise InputError(f"{path}: no such file")
-    if not where.is_file():
-        raise InputError(f"{path}: not a file")
-    return where
+    if problem is not None:
+        raise InputError(f"{path}: {problem}")
+    return Path(path)
 
 
 def read_bytes(path: str | Path, bound: SizeBound) -> tuple[bytes, str]:
