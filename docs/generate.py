@@ -662,6 +662,28 @@ def benchmark_figures(results: Path) -> dict[str, str]:
     for case, figures in memory["cases"].items():
         key = case.replace("at the bound", "at_bound").replace(" ", "_")
         out[f"bench_input_memory.{key}"] = _n(round(figures["peak_mib"]))
+    coverage = json.loads((results / "bench_interval_coverage.json").read_text(encoding="utf-8"))
+    out.update(coverage_figures(coverage))
+    return out
+
+
+def coverage_figures(coverage: Mapping[str, Any]) -> dict[str, str]:
+    """``bench_interval_coverage.*``: the run's settings, the fewest questions whose intervals
+    reach the coverage floor, and the coverage table (questions × scenarios, in %)."""
+    out = {
+        f"bench_interval_coverage.{key}": _n(coverage[key])
+        for key in ("sims", "n_boot", "supported_questions", "min_questions")
+    }
+    out["bench_interval_coverage.floor"] = _pct(coverage["floor"], 0)
+    scenarios = list(coverage["scenarios"])
+    rows = [
+        "| questions | " + " | ".join(scenarios) + " |",
+        "|---|" + "---|" * len(scenarios),
+    ]
+    for n_questions in coverage["grid"]:
+        cells = [_pct(coverage["scenarios"][s][str(n_questions)]["coverage"]) for s in scenarios]
+        rows.append(f"| {n_questions} | " + " | ".join(cells) + " |")
+    out["bench_interval_coverage.table"] = "\n\n" + "\n".join(rows) + "\n\n"
     return out
 
 

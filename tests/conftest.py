@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -81,3 +82,27 @@ def command_folder(built_default: Path, tmp_path: Path, monkeypatch: pytest.Monk
     (tmp_path / "src.jsonl").write_text(source, encoding="utf-8")
     (tmp_path / "subs").mkdir()
     return tmp_path
+
+
+def _draw_from_two_questions(patch: pytest.MonkeyPatch) -> None:
+    import sgbench.scoring.bootstrap
+
+    patch.setattr(sgbench.scoring.bootstrap, "MIN_QUESTIONS", 2)
+
+
+@pytest.fixture
+def toy_bootstrap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Draw bootstrap intervals from two questions on, for tests whose hand-sized datasets (a
+    few questions) check the replicate arithmetic or how intervals are shown, not whether they
+    can be trusted: :data:`sgbench.scoring.bootstrap.MIN_QUESTIONS` is a reporting rule, tested
+    on its own (tests/test_scoring_bootstrap.py) and measured by
+    benchmarks/bench_interval_coverage.py."""
+    _draw_from_two_questions(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def toy_bootstrap_module() -> Iterator[None]:
+    """:func:`toy_bootstrap` for a module's shared fixtures (a leaderboard built once)."""
+    with pytest.MonkeyPatch.context() as patch:
+        _draw_from_two_questions(patch)
+        yield

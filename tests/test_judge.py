@@ -325,6 +325,7 @@ def test_fair_judge(
     assert report["order_agreement"]["persona"]["agreement"] == 1.0
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_order_biased_judge(
     judge_server: FakeJudge, built_default: Path, pair: Any, tmp_path: Path
 ) -> None:
@@ -474,6 +475,7 @@ def hand_file(path: Path, lines: list[str] | None = None) -> Path:
     return path
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_win_rate_arithmetic(tmp_path: Path) -> None:
     error_line = json.dumps({"id": "s9", "order": "AB", "error": "HTTP 500", **SETTINGS})
     path = hand_file(tmp_path / "j.jsonl", [hand_line(*row) for row in HAND] + [error_line])

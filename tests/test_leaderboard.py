@@ -83,7 +83,7 @@ def valid_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def board(dataset: Path, valid_root: Path) -> Leaderboard:
+def board(toy_bootstrap_module: None, dataset: Path, valid_root: Path) -> Leaderboard:
     return build_leaderboard(valid_root, dataset, n_boot=300, seed=0)
 
 
@@ -109,6 +109,7 @@ def test_rows_are_ranked_with_ties_and_the_tie_break(board: Leaderboard) -> None
     assert [r.rank for r in board.rows] == [1, 2, 2, 2, 2, 6, 7]
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_figures_are_the_hand_values_and_the_scorers(board: Leaderboard, dataset: Path) -> None:
     by_slug = {r.entry.slug: r for r in board.rows}
     expected = {
@@ -140,6 +141,7 @@ def test_figures_are_the_hand_values_and_the_scorers(board: Leaderboard, dataset
     assert fairness["no_detectable_gap"] is True
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_leader_test_on_four_questions(board: Leaderboard) -> None:
     """A paired test over questions cannot reject with four questions: the smallest one-sided
     sign-flip p-value is 1/2⁴ (every question's difference keeping its sign), above 0.05. So even
@@ -173,6 +175,7 @@ def test_no_permutations_marks_nobody(dataset: Path, valid_root: Path) -> None:
     assert "(p " not in markdown  # no p-values in the table
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_paired_difference_intervals_equal_a_plain_loop() -> None:
     rng = np.random.default_rng(3)
     questions = np.repeat([f"q{i}" for i in range(7)], 5)
@@ -403,6 +406,7 @@ def test_outputs_are_deterministic(dataset: Path, valid_root: Path, tmp_path: Pa
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_markdown_has_the_required_columns(board: Leaderboard) -> None:
     lines = render_files(board)["leaderboard.md"].splitlines()
     header = next(line for line in lines if line.startswith("| Rank"))

@@ -137,7 +137,7 @@ def layout(page: Path, profile: Path, width: int) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def board(tmp_path_factory: pytest.TempPathFactory) -> Leaderboard:
+def board(toy_bootstrap_module: None, tmp_path_factory: pytest.TempPathFactory) -> Leaderboard:
     root = tmp_path_factory.mktemp("board")
     dataset = write_board_dataset(root / "dataset")
     submissions = write_valid_submissions(root / "submissions")
@@ -200,6 +200,7 @@ def _fits(measured: dict[str, Any]) -> None:
     assert table_right <= page_client
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_table_fits_1280_px_with_every_interval(board: Leaderboard, tmp_path: Path) -> None:
     out = write_leaderboard(board, tmp_path / "out") / "index.html"
     measured = layout(out, tmp_path / "profile", page_module.FIT_WIDTH)
@@ -227,6 +228,7 @@ def test_table_fits_1280_px_with_every_interval(board: Leaderboard, tmp_path: Pa
     assert measured["intervals"] == expected
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_table_fits_with_spare_columns(
     board: Leaderboard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,11 +25,14 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def board(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Leaderboard:
+def board(
+    toy_bootstrap_module: None, dataset: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Leaderboard:
     submissions = write_valid_submissions(tmp_path_factory.mktemp("layout") / "submissions")
     return build_leaderboard(submissions, dataset, n_boot=60, seed=4)
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_every_interval_is_the_scorers(board: Leaderboard, dataset: Path) -> None:
     for row in board.rows:
         report = score_predictions(
@@ -53,6 +56,7 @@ def test_every_interval_is_the_scorers(board: Leaderboard, dataset: Path) -> Non
         assert row.ood.accuracy_ci == tuple(expected["accuracy"])
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_page_shows_the_intervals_and_no_bootstrap_shows_none(
     board: Leaderboard, dataset: Path, tmp_path: Path
 ) -> None:
@@ -99,6 +103,7 @@ def test_chart_markers_never_coincide_and_the_legend_lists_everyone(board: Leade
     assert len({x for x, _ in plotted}) < len(plotted)
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_json_carries_the_intervals_the_page_shows(board: Leaderboard) -> None:
     entries = board.to_dict()["entries"]
     for row, entry in zip(board.rows, entries, strict=True):

@@ -154,6 +154,7 @@ def test_chart_format_from_suffix(name: str, expected: str) -> None:
     assert chart_format(name) == expected
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_group_intervals_of_the_bootstrap() -> None:
     # Group A scores 1 on every question, so every replicate's mean is 1. Group B scores 0 on Q1
     # and 1 on Q2 (two samples of Q2): a replicate drawing Q1 a times and Q2 b times has mean

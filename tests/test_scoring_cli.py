@@ -101,6 +101,7 @@ def test_report_bytes_are_deterministic(tmp_path: Path, case: tuple[Path, Path])
     assert outputs[0] == outputs[1]
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_report_key_paths(case: tuple[Path, Path]) -> None:
     dataset, predictions = case
     report = score_predictions(predictions, dataset, n_boot=100).to_dict()

@@ -88,6 +88,7 @@ def test_holm_by_hand() -> None:
     assert holm([0.5, 0.9]).tolist() == pytest.approx([1.0, 1.0])
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_two_way_paired_intervals_equal_a_plain_loop() -> None:
     rng = np.random.default_rng(5)
     questions = [f"q{i % 6}" for i in range(36)]

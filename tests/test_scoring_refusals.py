@@ -38,6 +38,7 @@ def test_no_refusal_no_refusal_fields(dataset: Path, tmp_path: Path) -> None:
     assert "refusal_rate" not in report["fairness"]["subgroup"]
 
 
+@pytest.mark.usefixtures("toy_bootstrap")
 def test_planted_refusals_of_one_religion_are_found(dataset: Path, tmp_path: Path) -> None:
     # Q1 and Q2 refused for both Muslim subgroups (S1, S2), never for the Buddhist one (S3).
     planted = {("Q1", 1), ("Q2", 1), ("Q1", 2), ("Q2", 2)}
