@@ -832,6 +832,43 @@ def _stream_file(fd: int) -> tuple[os.stat_result, Path | None] | None:
     return status, Path(where)
 
 
+def _stream_meets(found: tuple[os.stat_result, Path | None], real: Path) -> str | None:
+    """``is`` when the stream ``found`` (:func:`_stream_file`) is the file ``real`` (by inode: a
+    hard link, the file itself), ``lies inside`` when it lies in the folder ``real``, else
+    None."""
+    status, where = found
+    try:
+        if os.path.samestat(status, os.stat(real)):
+            return "is"
+    except OSError:
+        pass
+    return "lies inside" if where is not None and real in where.parents else None
+
+
+def stderr_named(arguments: Iterable[str]) -> bool:
+    """Whether standard error is a file that one of the command line's ``arguments`` (or the
+    value of an ``--option=value``) names, or lies inside a folder one names.
+
+    :func:`check_outputs_apart` refuses such a command and drops its ``Error:`` line, but only
+    once the command runs: a usage error found before (an unknown option, a value twice) was
+    appended to the template, config or data file given as ``2>>``."""
+    found = _stream_file(2)
+    if found is None:
+        return False
+    for argument in arguments:
+        option, equals, given = argument.partition("=")
+        value = given if option.startswith("--") and equals else argument
+        if not value or value == "-" or "\0" in value:
+            continue
+        try:
+            real = Path(value).resolve()
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if _stream_meets(found, real) is not None:
+            return True
+    return False
+
+
 def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
     """Refuse a standard stream that is one of the ``named`` files or lies inside a named folder.
 
@@ -846,14 +883,9 @@ def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
         found = _stream_file(fd)
         if found is None:
             continue
-        status, where = found
         for name, given, real, verb in named:
-            try:
-                same = os.path.samestat(status, os.stat(real))
-            except OSError:
-                same = False
-            if same or (where is not None and real in where.parents):
-                how = "is" if same else "lies inside"
+            how = _stream_meets(found, real)
+            if how is not None:
                 clashes.append(
                     (
                         fd,

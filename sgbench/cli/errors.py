@@ -33,6 +33,7 @@ from typing import Any, Final
 import click
 
 from sgbench.errors import SgbenchError, bounded, shown_name
+from sgbench.files import stderr_named
 
 EXIT_OK: Final = 0
 EXIT_ERROR: Final = 2
@@ -377,8 +378,15 @@ class SgbenchGroup(click.Group):
             raise _os_error_line(exc) from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Set the standard streams (:func:`_standard_streams`), then run the command line."""
+        """Set the standard streams (:func:`_standard_streams`), then run the command line.
+
+        A standard error that is a file the command line names (``2>> TEMPLATE``) is dropped at
+        once (:func:`sgbench.files.stderr_named`): the command is refused for it, and a usage
+        error found before the command runs was written into that file."""
         _standard_streams()
+        given = kwargs.get("args", args[0] if args else None)
+        if stderr_named(sys.argv[1:] if given is None else given):
+            _drop_stream(2)
         return super().main(*args, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
