@@ -513,14 +513,14 @@ def _is_cache(relative: str, disposable: Mapping[str, str]) -> bool:
 
 
 def _check_replaceable(
-    target: Path, kind: str, disposable: Mapping[str, str], shown: Path | None = None
+    target: Path, kind: str, disposable: Mapping[str, str], named: Path | None = None
 ) -> None:
     """Raise unless ``target`` is absent, an empty folder, or exactly the ``kind`` output a
     :func:`replace_folder` call left there (marker present, every file listed with its hash,
-    nothing else but the ``disposable`` caches: see :func:`_is_cache`). Messages name ``shown``
+    nothing else but the ``disposable`` caches: see :func:`_is_cache`). Messages name ``named``
     (the folder as the user gave it) when ``target`` is where it was moved aside."""
     folder = target
-    target = shown if shown is not None else target
+    target = named if named is not None else target
     if folder.is_symlink():  # even to a folder: what it points at is not the output's own
         raise InputError(f"{target}: is a symlink; choose another --out (a real folder)")
     if folder.exists() and not folder.is_dir():

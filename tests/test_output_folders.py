@@ -187,7 +187,7 @@ def test_a_file_added_while_the_output_is_staged_is_kept(
         (staging / "new.txt").write_text("new", encoding="utf-8")
         (in_tmp / "out" / "notes.txt").write_text("mine", encoding="utf-8")  # another process
 
-    with pytest.raises(InputError, match="out: refusing to replace .* notes.txt"):
+    with pytest.raises(InputError, match=r"out: refusing to replace .* notes\.txt"):
         replace_folder(in_tmp / "out", writer, write, disposable=CACHES)
     assert snapshot(in_tmp / "out") == {**before, "notes.txt": b"mine"}
     assert sorted(p.name for p in in_tmp.iterdir()) == ["out"]

@@ -257,7 +257,7 @@ def build_dataset(
                 read_survey(path, columns, country=config.country, waves=waves, name=name)
             )
 
-    def shown(survey: SurveyData) -> str:
+    def file_shown(survey: SurveyData) -> str:
         # The embedded sample's file is a temporary copy: never named in a message.
         return name or survey.file_name
 
@@ -266,7 +266,7 @@ def build_dataset(
         for wave in sorted({int(w) for w in survey.frame[WAVE].unique()}):
             if wave in by_wave:
                 raise InputError(
-                    f"{shown(survey)}: wave {wave} is also in {shown(by_wave[wave])}; "
+                    f"{file_shown(survey)}: wave {wave} is also in {file_shown(by_wave[wave])}; "
                     "give each wave once"
                 )
             by_wave[wave] = survey
@@ -274,7 +274,7 @@ def build_dataset(
     if absent:
         # Each file keeps the waves it has; a wave asked for and found in none would otherwise
         # vanish from a build that claims it.
-        files = ", ".join(shown(survey) for survey in surveys)
+        files = ", ".join(file_shown(survey) for survey in surveys)
         raise InputError(
             f"--wave {absent[0]}: no respondent of {config.country} in that wave in {files} "
             f"(waves found: {sorted(by_wave)})"
@@ -283,7 +283,7 @@ def build_dataset(
     builds: dict[int, WaveBuild] = {}
     for wave in sorted(by_wave, reverse=True):
         survey = by_wave[wave]
-        where = shown(survey) + (f":{survey.member}" if survey.member else "")
+        where = file_shown(survey) + (f":{survey.member}" if survey.member else "")
         frame = survey.frame[survey.frame[WAVE] == wave].reset_index(drop=True)
         builds[wave] = _build_wave(
             frame, wave, config, items, weighted, where, primary=wave == primary_wave
