@@ -512,20 +512,25 @@ def _is_cache(relative: str, disposable: Mapping[str, str]) -> bool:
     return pattern is not None and "/" not in name and fnmatch.fnmatchcase(name, pattern)
 
 
-def _check_replaceable(target: Path, kind: str, disposable: Mapping[str, str]) -> None:
+def _check_replaceable(
+    target: Path, kind: str, disposable: Mapping[str, str], named: Path | None = None
+) -> None:
     """Raise unless ``target`` is absent, an empty folder, or exactly the ``kind`` output a
     :func:`replace_folder` call left there (marker present, every file listed with its hash,
-    nothing else but the ``disposable`` caches: see :func:`_is_cache`)."""
-    if target.is_symlink():  # even to a folder: what it points at is not the output's own
+    nothing else but the ``disposable`` caches: see :func:`_is_cache`). Messages name ``named``
+    (the folder as the user gave it) when ``target`` is where it was moved aside."""
+    folder = target
+    target = named if named is not None else target
+    if folder.is_symlink():  # even to a folder: what it points at is not the output's own
         raise InputError(f"{target}: is a symlink; choose another --out (a real folder)")
-    if target.exists() and not target.is_dir():
+    if folder.exists() and not folder.is_dir():
         raise InputError(f"{target}: exists and is not a folder; choose another --out")
-    if not target.exists() or not any(target.iterdir()):
+    if not folder.exists() or not any(folder.iterdir()):
         return
     refuse = (
         f"{target}: refusing to replace a folder that is not an earlier output of `sgbench {kind}`"
     )
-    files, foreign = _tree(target)
+    files, foreign = _tree(folder)
     files = {name: path for name, path in files.items() if not _is_cache(name, disposable)}
     foreign = [name for name in foreign if name not in {f"{cache}/" for cache in disposable}]
     marker_path = files.pop(OUTPUT_MARKER, None)
@@ -609,6 +614,10 @@ def check_output_folder(
             "give a folder name (its absolute path if you mean one named '-')"
         )
     _check_not_above_cwd(Path(target))
+    if Path(target).name == "..":
+        # Its parent is a folder inside the target: the staging folder was made there, inside
+        # the earlier output, and the swap failed with that folder left in it.
+        raise InputError(f"{target}: ends in '..'; name the output folder itself")
     _check_parents(Path(target))
     try:
         _check_replaceable(Path(target), kind, disposable)
@@ -643,9 +652,13 @@ def replace_folder(
             foreign folder, or it cannot be written (``cannot write the WHAT (REASON)``, for a
             parent that is a file, a read-only parent, a full disk); nothing is left behind.
     """
-    target = Path(target)
-    check_output_folder(target, kind, disposable)
-    parent = target.parent
+    shown = Path(target)
+    check_output_folder(shown, kind, disposable)
+    # Renamed through its parent as the system resolves it now: a parent path through the
+    # target itself (`ds/../ds`, `link-to-ds/../ds`) stopped resolving once the target was
+    # moved aside, and the earlier output was left hidden beside a failed swap.
+    parent = resolve_path(shown.parent)
+    target = parent / shown.name
     staging: Path | None = None
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -659,21 +672,26 @@ def replace_folder(
             retired = Path(mkdtemp(prefix=hidden_name(target, "old-"), dir=parent))
             target.replace(retired / target.name)
             try:
+                # Checked again once moved aside, where nothing can be added by its name: a
+                # file written into the folder while the new output was staged was deleted.
+                _check_replaceable(retired / target.name, kind, disposable, shown)
                 staging.replace(target)
-            except OSError:
+            except (OSError, InputError):
+                # Put back; should that fail too, the earlier output stays where it was moved
+                # (deleting it with the retired folder lost it).
                 (retired / target.name).replace(target)
+                retired.rmdir()
                 raise
-            finally:
-                shutil.rmtree(retired, ignore_errors=True)
+            shutil.rmtree(retired, ignore_errors=True)
         else:
             staging.replace(target)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise InputError(f"{target}: cannot write the {what} ({reason})") from None
+        raise InputError(f"{shown}: cannot write the {what} ({reason})") from None
     finally:
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return shown
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -814,6 +832,43 @@ def _stream_file(fd: int) -> tuple[os.stat_result, Path | None] | None:
     return status, Path(where)
 
 
+def _stream_meets(found: tuple[os.stat_result, Path | None], real: Path) -> str | None:
+    """``is`` when the stream ``found`` (:func:`_stream_file`) is the file ``real`` (by inode: a
+    hard link, the file itself), ``lies inside`` when it lies in the folder ``real``, else
+    None."""
+    status, where = found
+    try:
+        if os.path.samestat(status, os.stat(real)):
+            return "is"
+    except OSError:
+        pass
+    return "lies inside" if where is not None and real in where.parents else None
+
+
+def stderr_named(arguments: Iterable[str]) -> bool:
+    """Whether standard error is a file that one of the command line's ``arguments`` (or the
+    value of an ``--option=value``) names, or lies inside a folder one names.
+
+    :func:`check_outputs_apart` refuses such a command and drops its ``Error:`` line, but only
+    once the command runs: a usage error found before (an unknown option, a value twice) was
+    appended to the template, config or data file given as ``2>>``."""
+    found = _stream_file(2)
+    if found is None:
+        return False
+    for argument in arguments:
+        option, equals, given = argument.partition("=")
+        value = given if option.startswith("--") and equals else argument
+        if not value or value == "-" or "\0" in value:
+            continue
+        try:
+            real = Path(value).resolve()
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if _stream_meets(found, real) is not None:
+            return True
+    return False
+
+
 def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
     """Refuse a standard stream that is one of the ``named`` files or lies inside a named folder.
 
@@ -828,14 +883,9 @@ def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
         found = _stream_file(fd)
         if found is None:
             continue
-        status, where = found
         for name, given, real, verb in named:
-            try:
-                same = os.path.samestat(status, os.stat(real))
-            except OSError:
-                same = False
-            if same or (where is not None and real in where.parents):
-                how = "is" if same else "lies inside"
+            how = _stream_meets(found, real)
+            if how is not None:
                 clashes.append(
                     (
                         fd,

@@ -27,9 +27,11 @@ import yaml
 from cli_contract import TEMPLATE_COMMANDS, assert_one_error_line, template_commands
 from click.testing import CliRunner, Result
 
+from sgbench.builder import build_dataset
 from sgbench.cli import main
 from sgbench.cli.errors import EXIT_INTERRUPTED
 from sgbench.dataset import split_file
+from sgbench.errors import InputError
 from sgbench.files import sha256_file
 from sgbench.scoring.parse import parse_response
 
@@ -246,6 +248,27 @@ def test_a_zip_with_two_data_files_names_both(tmp_path: Path, wvs_files: dict[st
         archive.write(wvs_files["dta"], "b/WVS_two.dta")
     result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
     assert_one_error_line(result, "two.zip", "a/WVS_one.csv", "b/WVS_two.dta")
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("fmt", ["csv", "dta"])
+def test_a_damaged_zip_member_is_one_line(
+    fmt: str, compression: int, tmp_path: Path, wvs_files: dict[str, Path]
+) -> None:
+    """A CSV member is read as a stream: its damaged deflate data or CRC (found only while it
+    is read) was a zlib traceback with exit code 1; an extracted .dta was one line already."""
+    source = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(source, "w", compression) as archive:
+        archive.write(wvs_files[fmt], f"WVS.{fmt}")
+        info = archive.getinfo(f"WVS.{fmt}")
+    data = bytearray(source.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    middle = start + info.compress_size // 2
+    data[middle : middle + 64] = bytes(b ^ 0x55 for b in data[middle : middle + 64])
+    source.write_bytes(bytes(data))
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "damaged.zip: damaged zip member WVS.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]
 
 
 def test_one_file_in_two_formats_is_fine(tmp_path: Path, wvs_files: dict[str, Path]) -> None:
@@ -522,6 +545,41 @@ def test_the_embedded_sample_is_named_not_its_temporary_copy(tmp_path: Path) -> 
     line = assert_one_error_line(result, "the embedded SYNTHETIC sample", "MYS")
     assert "/tmp" not in line
     assert "sgbench-synthetic" not in line
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        # The file name came from the per-wave build, not from the reader.
+        ({"min_subgroup_size": 10**12}, "no subgroup has"),
+        ({"weight": "Q1"}, "column Q1"),
+    ],
+)
+def test_the_embedded_sample_is_named_in_every_build_step(
+    change: dict[str, Any], fragment: str, tmp_path: Path
+) -> None:
+    config = yaml.safe_load(
+        resources.files("sgbench.builder").joinpath("configs/singapore.yaml").read_text("utf-8")
+    )
+    source = tmp_path / "c.json"
+    source.write_text(json.dumps({**config, **change}), encoding="utf-8")
+    result = invoke(["build", "-q", "--config", str(source), "--out", str(tmp_path / "out")])
+    line = assert_one_error_line(result, "the embedded SYNTHETIC sample", fragment)
+    assert "sgbench-synthetic" not in line
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [({"wvs_path": []}, "wvs_path: an empty list"), ({"waves": []}, "waves: an empty list")],
+)
+def test_build_dataset_refuses_an_empty_list(
+    arguments: dict[str, Any], fragment: str, tmp_path: Path
+) -> None:
+    """An empty list is not None: no files crashed (ValueError from max()), no waves built
+    wave 7."""
+    with pytest.raises(InputError, match=fragment):
+        build_dataset(out_dir=tmp_path / "out", **arguments)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_synth_refuses_a_negative_seed(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -211,6 +212,22 @@ def test_lm_eval_open_template_refused(built_default: Path, tmp_path: Path) -> N
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: --template open: shows no options")
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("inside", ["ds/task", "ds", "link/task"])
+def test_lm_eval_task_never_goes_into_its_dataset(
+    inside: str, built_default: Path, tmp_path: Path
+) -> None:
+    """The CLI refused it; the function wrote its folder inside the dataset it reads."""
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset)
+    (tmp_path / "link").symlink_to("ds")
+    before = sorted(p.relative_to(dataset) for p in dataset.rglob("*"))
+    with pytest.raises(InputError, match="would overwrite the input"):
+        write_lm_eval_task(
+            tmp_path / inside, str(dataset), "default", "test_ood", TEMPLATES["paper"]
+        )
+    assert sorted(p.relative_to(dataset) for p in dataset.rglob("*")) == before
 
 
 def test_lm_eval_hub_id_and_refusals(built_default: Path, tmp_path: Path) -> None:

@@ -26,7 +26,9 @@ from click.testing import CliRunner, Result
 
 from sgbench.cli import main
 from sgbench.dataset import load_split
-from sgbench.files import MAX_MARKER_BYTES, OUTPUT_MARKER, sha256_file
+from sgbench.errors import InputError
+from sgbench.export.lm_eval import CACHES
+from sgbench.files import MAX_MARKER_BYTES, OUTPUT_MARKER, replace_folder, sha256_file
 
 Command = Callable[[Path, str], list[str]]
 """(test folder, --out value) -> the command's arguments."""
@@ -151,6 +153,44 @@ def test_replaces_its_own_earlier_output(
     write_ok(commands, writer, in_tmp, "out")
     assert snapshot(in_tmp / "out") == first  # the same input gives the same bytes
     assert sorted(p.name for p in in_tmp.iterdir()) == ["out"]  # no staging or old folder left
+
+
+@pytest.mark.parametrize("out", ["out/../out", "./out/./../out", "link/../out"])
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_path_through_the_output_itself_replaces_it(
+    writer: str,
+    out: str,
+    commands: dict[str, Command],
+    earlier: Callable[[str, Path], None],
+    in_tmp: Path,
+) -> None:
+    """Once the earlier output was moved aside, `out/..` no longer led anywhere: the new one
+    could not be moved in nor the old one back, and the earlier output was left hidden."""
+    earlier(writer, in_tmp / "out")
+    (in_tmp / "link").symlink_to("out")
+    first = snapshot(in_tmp / "out")
+    write_ok(commands, writer, in_tmp, out)
+    assert snapshot(in_tmp / "out") == first
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["link", "out"]
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_file_added_while_the_output_is_staged_is_kept(
+    writer: str, earlier: Callable[[str, Path], None], in_tmp: Path
+) -> None:
+    """The folder is checked again once moved aside, just before the swap: a file written into
+    it while the new output was being written was deleted with it."""
+    earlier(writer, in_tmp / "out")
+    before = snapshot(in_tmp / "out")
+
+    def write(staging: Path) -> None:
+        (staging / "new.txt").write_text("new", encoding="utf-8")
+        (in_tmp / "out" / "notes.txt").write_text("mine", encoding="utf-8")  # another process
+
+    with pytest.raises(InputError, match=r"out: refusing to replace .* notes\.txt"):
+        replace_folder(in_tmp / "out", writer, write, disposable=CACHES)
+    assert snapshot(in_tmp / "out") == {**before, "notes.txt": b"mine"}
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["out"]
 
 
 @pytest.mark.parametrize("writer", WRITERS)
@@ -327,6 +367,8 @@ def test_another_commands_output_is_refused(
         ("..", "cannot replace the current folder"),
         ("afile/sub", "afile is not a folder"),
         ("alink", "alink: is a symlink"),
+        # The staging folder was made inside afolder/sub, and the swap failed leaving it.
+        ("afolder/sub/..", "ends in '..'"),
     ],
 )
 @pytest.mark.parametrize("writer", WRITERS)

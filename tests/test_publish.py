@@ -66,6 +66,9 @@ class FakeHubApi:
     exists: bool = True
     fail: dict[str, BaseException] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    sent: dict[str, bytes] = field(default_factory=dict)
+    during_upload: Callable[[], None] | None = None
+    """Run as the upload starts: another process editing the folder meanwhile."""
 
     def _record(self, name: str, **kwargs: Any) -> None:
         self.calls.append((name, kwargs))
@@ -103,6 +106,13 @@ class FakeHubApi:
 
     def upload_folder(self, **kwargs: Any) -> CommitInfo:
         self._record("upload_folder", **kwargs)
+        if self.during_upload is not None:
+            self.during_upload()
+        # What the Hub receives: the allowed files of the folder, read now (it may be a copy).
+        folder = Path(kwargs["folder_path"])
+        local = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        for name in filter_repo_objects(local, allow_patterns=kwargs["allow_patterns"]):
+            self.sent[name] = (folder / name).read_bytes()
         return CommitInfo(
             commit_url=f"https://huggingface.co/datasets/{kwargs['repo_id']}/commit/{OID}",
             commit_message=kwargs["commit_message"],
@@ -417,6 +427,37 @@ def test_changelog_lists_only_released_versions_newest_first(built_real: Path) -
 # --- push --------------------------------------------------------------------------------------
 
 
+def test_push_sends_the_files_it_checked_whatever_happens_to_the_folder(real: Path) -> None:
+    """The upload read the folder after the check: a rebuild or edit meanwhile published files
+    that did not match the manifest, tagged as the checked version."""
+    train = real / split_file("default", "train")
+    checked = {
+        p.relative_to(real).as_posix(): p.read_bytes() for p in real.rglob("*") if p.is_file()
+    }
+    api = FakeHubApi(during_upload=lambda: train.write_bytes(b"rebuilt meanwhile"))
+    push_dataset(real, REPO, api=api)
+    assert split_file("default", "train") in api.sent
+    assert all(api.sent[name] == checked[name] for name in api.sent)
+
+
+def test_push_refuses_a_folder_changed_before_it_was_copied(
+    real: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = shutil.copyfile
+
+    def changed(source: Path, target: Path) -> Path:
+        done = Path(copy(source, target))
+        if done.name.startswith("train-"):
+            done.write_bytes(done.read_bytes() + b"edited")
+        return done
+
+    monkeypatch.setattr("sgbench.publish.push.shutil.copyfile", changed)
+    api = FakeHubApi()
+    with pytest.raises(InputError, match="changed while it was being pushed"):
+        push_dataset(real, REPO, api=api)
+    assert "upload_folder" not in api.names()
+
+
 def test_push_uploads_one_commit_and_tags_it(real: Path) -> None:
     api = FakeHubApi(files=[".gitattributes", "README.md", split_file("default", "train"), STALE])
     result = push_dataset(real, REPO, api=api)
@@ -436,14 +477,14 @@ def test_push_uploads_one_commit_and_tags_it(real: Path) -> None:
     upload = api.call("upload_folder")
     assert upload["repo_id"] == REPO
     assert upload["repo_type"] == "dataset"
-    assert Path(upload["folder_path"]) == real
     assert upload["delete_patterns"] == ["data/*"]
     assert DATASET_VERSION in upload["commit_message"]
-    # the allow patterns pick exactly the checked files out of the folder, as the Hub applies them
+    # the allow patterns pick exactly the checked files, as the Hub applies them, with their bytes
     local = sorted(p.relative_to(real).as_posix() for p in real.rglob("*") if p.is_file())
     uploaded = set(filter_repo_objects(local, allow_patterns=upload["allow_patterns"]))
     manifest = json.loads((real / "manifest.json").read_text(encoding="utf-8"))
     assert uploaded == {"README.md", "manifest.json", *manifest["files"]}
+    assert api.sent == {name: (real / name).read_bytes() for name in uploaded}
     tag = api.call("create_tag")
     assert tag["tag"] == f"v{DATASET_VERSION}"
     assert tag["revision"] == OID

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from sgbench.dataset import overlap_band
-from sgbench.splits import assign_splits, id_hash
+from sgbench.errors import ConfigError
+from sgbench.splits import assign_splits, id_hash, question_splits, split_manifest
 from sgbench.splits.overlap import train_overlap
 
 
@@ -184,3 +186,35 @@ def test_train_overlap_of_subgroups_sharing_no_one() -> None:
 def test_overlap_bands_include_their_lower_bound(value: float, band: str | None) -> None:
     # Documented bands: >= 0.9, [0.5, 0.9), < 0.5; a Jaccard of exactly 27/30 is a near-copy.
     assert overlap_band([value]) == [band]
+
+
+@pytest.mark.parametrize(
+    ("validation", "test_id", "fragment"),
+    [
+        (math.nan, 0.1, "validation_fraction nan"),
+        (0.05, math.inf, "test_id_fraction inf"),
+        (-0.1, 0.1, "validation_fraction -0.1"),
+        (0.7, 0.7, "must be below 1"),
+        (0.5, 0.5, "must be below 1"),
+    ],
+)
+@pytest.mark.parametrize("function", ["question_splits", "assign_splits", "split_manifest"])
+def test_shares_of_held_out_questions_are_checked(
+    function: str, validation: float, test_id: float, fragment: str
+) -> None:
+    """A NaN share held nothing out, and 0.7 + 0.7 put every question in validation and none
+    in test_id, silently: the config's rule holds for the functions themselves."""
+    calls = {
+        "question_splits": lambda: question_splits(["Q1", "Q2"], 0, validation, test_id),
+        "assign_splits": lambda: assign_splits(samples_table(2), [], 0, validation, test_id),
+        "split_manifest": lambda: split_manifest(["a"], ["b"], 0, validation, test_id),
+    }
+    with pytest.raises(ConfigError, match=fragment):
+        calls[function]()
+
+
+def test_shares_within_the_bounds_pass() -> None:
+    draws = id_hash([f"Q{q}" for q in range(1, 41)], 0)
+    split = question_splits([f"Q{q}" for q in range(1, 41)], 0, 0.25, 0.25)
+    assert list(split == "validation") == list(draws < 0.25)
+    assert list(split == "test_id") == list((draws >= 0.25) & (draws < 0.5))

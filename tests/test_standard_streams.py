@@ -104,6 +104,28 @@ def test_stderr_onto_an_input_is_refused_without_writing_into_it(
     assert target.read_bytes() == before
 
 
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_usage_error_is_not_written_into_an_input_on_stderr(
+    case: str, command_folder: Path
+) -> None:
+    """An unknown option is found before the command's own check of its streams: its line was
+    appended to the template, config, data file or dataset named by the command line."""
+    args, target = CASES[case](command_folder)
+    before = target.read_bytes()
+    with target.open("ab") as stderr:
+        done = run_module([*args, "--no-such-option"], command_folder, stderr=stderr)
+    assert done.returncode == 2
+    assert target.read_bytes() == before
+
+
+def test_a_usage_error_still_reaches_a_file_of_its_own(command_folder: Path) -> None:
+    log = command_folder / "errors.log"
+    with log.open("wb") as stderr:
+        done = run_module(["validate", "ds", "--no-such-option"], command_folder, stderr=stderr)
+    assert done.returncode == 2
+    assert log.read_text(encoding="utf-8").startswith("Error: No such option '--no-such-option'")
+
+
 def test_stdout_onto_an_output_file_is_refused(command_folder: Path) -> None:
     report = command_folder / "r.json"
     args = ["score", "p.jsonl", "--dataset", "ds", "--json", "r.json", "--bootstrap", "0"]

@@ -20,6 +20,7 @@ from sgbench.catalogue import ALL_COUNTRIES, Country, load_countries
 from sgbench.errors import ConfigError, first_unseen
 from sgbench.jsonl import loads_yaml, read_bounded
 from sgbench.schema import validator
+from sgbench.splits import check_fractions
 
 PersonaRole = Literal["noun", "adjective", "suffix", "place"]
 DEFAULT_CONFIG: Final = "singapore.yaml"
@@ -295,8 +296,7 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
         raise ConfigError(f"{where}: $.ood_strata: at least one stratum must be for training")
     validation = float(raw.get("validation_fraction", 0.05))
     test_id = float(raw.get("test_id_fraction", 0.10))
-    if validation + test_id >= 1:
-        raise ConfigError(f"{where}: validation_fraction + test_id_fraction must be below 1")
+    check_fractions(validation, test_id, where)
     items = raw.get("items", "all")
     return BuildConfig(
         name=raw["name"],

@@ -207,6 +207,13 @@ def build_dataset(
         InputError: a bad input file, config or output folder (one line naming it); nothing
             is written then.
     """
+    # Empty is not None: [] crashed on an empty list of waves found, and waves=[] built wave 7.
+    if wvs_path is not None and not _as_paths(wvs_path):
+        raise InputError(
+            "wvs_path: an empty list of files; give one, or None for the SYNTHETIC sample"
+        )
+    if waves is not None and not list(waves):
+        raise InputError("waves: an empty list; give one, or None for wave 7")
     inputs = [*(("--wvs", p) for p in _as_paths(wvs_path)), ("--config", config_path)]
     check_outputs_apart(inputs, [("--out", out_dir)])
     config = resolve_config(config_path, country)
@@ -249,12 +256,17 @@ def build_dataset(
             surveys.append(
                 read_survey(path, columns, country=config.country, waves=waves, name=name)
             )
+
+    def file_shown(survey: SurveyData) -> str:
+        # The embedded sample's file is a temporary copy: never named in a message.
+        return name or survey.file_name
+
     by_wave: dict[int, SurveyData] = {}
     for survey in surveys:
         for wave in sorted({int(w) for w in survey.frame[WAVE].unique()}):
             if wave in by_wave:
                 raise InputError(
-                    f"{survey.file_name}: wave {wave} is also in {by_wave[wave].file_name}; "
+                    f"{file_shown(survey)}: wave {wave} is also in {file_shown(by_wave[wave])}; "
                     "give each wave once"
                 )
             by_wave[wave] = survey
@@ -262,7 +274,7 @@ def build_dataset(
     if absent:
         # Each file keeps the waves it has; a wave asked for and found in none would otherwise
         # vanish from a build that claims it.
-        files = ", ".join(survey.file_name for survey in surveys)
+        files = ", ".join(file_shown(survey) for survey in surveys)
         raise InputError(
             f"--wave {absent[0]}: no respondent of {config.country} in that wave in {files} "
             f"(waves found: {sorted(by_wave)})"
@@ -271,7 +283,7 @@ def build_dataset(
     builds: dict[int, WaveBuild] = {}
     for wave in sorted(by_wave, reverse=True):
         survey = by_wave[wave]
-        where = survey.file_name + (f":{survey.member}" if survey.member else "")
+        where = file_shown(survey) + (f":{survey.member}" if survey.member else "")
         frame = survey.frame[survey.frame[WAVE] == wave].reset_index(drop=True)
         builds[wave] = _build_wave(
             frame, wave, config, items, weighted, where, primary=wave == primary_wave

@@ -142,8 +142,15 @@ def _opened(path: Path) -> Iterator[tuple[Path | io.BufferedIOBase, FileFormat, 
         if file_format == "csv":
             # Streamed, but parsed into memory: a CSV bomb is as bad as a .dta one.
             _check_extractable(info, None, where)
-            with archive.open(member) as stream:
-                yield stream, file_format, member  # type: ignore[misc]
+            try:
+                with archive.open(member) as stream:
+                    yield stream, file_format, member  # type: ignore[misc]
+            except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+                # As for an extracted member below: a damaged deflate stream or CRC is found
+                # only while the CSV is read (a zlib traceback, exit code 1).
+                raise InputError(
+                    f"{where}: damaged zip member {shown_name(member)} ({exc})"
+                ) from None
             return
         # pyreadstat reads from a path only. The copy gets a name of ours: the member's own
         # (folders, 300 characters, ../) need not be a path this system can create.

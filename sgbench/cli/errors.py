@@ -28,11 +28,12 @@ import os
 import re
 import select
 import sys
-from typing import Any, Final
+from typing import IO, Any, ClassVar, Final
 
 import click
 
 from sgbench.errors import SgbenchError, bounded, shown_name
+from sgbench.files import stderr_named
 
 EXIT_OK: Final = 0
 EXIT_ERROR: Final = 2
@@ -46,6 +47,14 @@ class SgbenchClickError(click.ClickException):
     """A library error shown as one ``Error: ...`` line, with exit code 2."""
 
     exit_code = EXIT_ERROR
+    quiet: ClassVar[bool] = False
+    """Set for each command line by :meth:`SgbenchGroup.main`: standard error is a file the
+    command line names, so the line is not shown (it would be written into that file)."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Show the line, unless :attr:`quiet`."""
+        if not SgbenchClickError.quiet:
+            super().show(file)
 
 
 def on_interrupt(note: str) -> None:
@@ -377,8 +386,15 @@ class SgbenchGroup(click.Group):
             raise _os_error_line(exc) from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Set the standard streams (:func:`_standard_streams`), then run the command line."""
+        """Set the standard streams (:func:`_standard_streams`), then run the command line.
+
+        A standard error that is a file the command line names (``2>> TEMPLATE``) gets no
+        ``Error:`` line (:func:`sgbench.files.stderr_named`): the command refuses it once it runs
+        (:func:`sgbench.files.check_outputs_apart`, which needs the stream as it is), but a
+        usage error found before was written into that file."""
         _standard_streams()
+        given = kwargs.get("args", args[0] if args else None)
+        SgbenchClickError.quiet = stderr_named(sys.argv[1:] if given is None else given)
         return super().main(*args, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:

@@ -39,9 +39,9 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from sgbench import __version__
-from sgbench.dataset import CONFIG_SPLITS, check_config_split
+from sgbench.dataset import CONFIG_SPLITS, check_config_split, hub_id
 from sgbench.errors import InputError
-from sgbench.files import input_problem, replace_folder
+from sgbench.files import check_outputs_apart, input_problem, replace_folder
 from sgbench.prompts import Template, render
 
 UTILS_FILE: Final = "utils.py"
@@ -209,7 +209,7 @@ def resolved_dataset_path(dataset: str) -> str:
     Raises:
         InputError: neither an existing dataset folder nor ``hf://org/name``.
     """
-    from sgbench.dataset import hub_id, not_local
+    from sgbench.dataset import not_local
 
     repo = hub_id(dataset)
     if repo is not None:
@@ -261,6 +261,8 @@ def write_lm_eval_task(
     check_config_split(config, split)
     check_multiple_choice(template)
     dataset_path = resolved_dataset_path(dataset)
+    if hub_id(dataset) is None:  # the task folder never goes inside the dataset it reads
+        check_outputs_apart([("--dataset", dataset)], [("--out", out_dir)])
     provenance = dataset_provenance(dataset_path, config)
     text = task_yaml(dataset_path, config, split, template, provenance)
     task_file = f"{task_name(_dataset_name(dataset_path, provenance), config, split)}.yaml"

@@ -5,8 +5,9 @@ The order of calls of a push, all with ``repo_type="dataset"``:
 1. ``create_repo(repo_id, private=..., exist_ok=True)`` (an existing repo keeps its visibility);
 2. ``list_repo_refs`` — an existing tag ``v<version>`` stops the push here: tags are never moved;
 3. ``list_repo_files`` — to report which stale shards under ``data/`` the commit deletes;
-4. ``upload_folder`` — one commit holding exactly the checked files (``allow_patterns``) and
-   deleting every other remote file under ``data/`` (``delete_patterns=["data/*"]``);
+4. ``upload_folder`` — one commit holding exactly the checked files (``allow_patterns``), from a
+   private copy checked again (:func:`checked_copy`), and deleting every other remote file
+   under ``data/`` (``delete_patterns=["data/*"]``);
 5. ``create_tag(tag="v<version>", revision=<the commit's oid>)``.
 
 A dry run makes only the read calls 2 and 3 (a repository that does not exist yet is reported as
@@ -19,15 +20,18 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import shutil
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Final, Protocol, TypeVar, cast
 
 from sgbench.errors import InputError
-from sgbench.publish.checks import DATA_DIR, InvalidDatasetError, check_dataset
+from sgbench.publish.checks import DATA_DIR, DatasetCheck, InvalidDatasetError, check_dataset
 
 REPO_TYPE: Final = "dataset"
 DELETE_PATTERNS: Final = (f"{DATA_DIR}/*",)
@@ -184,16 +188,17 @@ def push_dataset(
     stale = stale_files(remote_files, check.files)
     oid: str | None = None
     if not dry_run:
-        upload = partial(
-            hub.upload_folder,
-            repo_id=repo_id,
-            folder_path=check.dataset_dir,
-            commit_message=message,
-            repo_type=REPO_TYPE,
-            allow_patterns=list(check.files),
-            delete_patterns=list(DELETE_PATTERNS),
-        )
-        oid = str(_call(repo_id, "uploading", upload).oid)
+        with checked_copy(check) as folder:
+            upload = partial(
+                hub.upload_folder,
+                repo_id=repo_id,
+                folder_path=folder,
+                commit_message=message,
+                repo_type=REPO_TYPE,
+                allow_patterns=list(check.files),
+                delete_patterns=list(DELETE_PATTERNS),
+            )
+            oid = str(_call(repo_id, "uploading", upload).oid)
         if tag_name is not None:
             create_tag = partial(
                 hub.create_tag,
@@ -215,6 +220,42 @@ def push_dataset(
         repo_exists=exists,
         dry_run=dry_run,
     )
+
+
+@contextmanager
+def checked_copy(check: DatasetCheck) -> Iterator[Path]:
+    """A private copy of the files ``check`` passed, checked again, to upload from.
+
+    The upload reads the files long after they were checked (minutes, for a large build): a
+    rebuild or an edit of the folder meanwhile published files that do not match the manifest,
+    tagged as the checked version. The copy is what is checked and what is sent.
+
+    Raises:
+        InputError: the folder changed between the check and the copy (push again), or the copy
+            cannot be written (``TMPDIR``).
+    """
+    try:
+        scratch = tempfile.TemporaryDirectory(prefix="sgbench-push-")
+    except OSError as exc:
+        raise InputError(f"cannot create a temporary folder ({exc.strerror}); set TMPDIR") from None
+    with scratch as folder:
+        copy = Path(folder)
+        try:
+            for relative in check.files:
+                (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(check.dataset_dir / relative, copy / relative)
+        except OSError as exc:
+            raise InputError(
+                f"{check.dataset_dir}: cannot copy it to upload ({exc.strerror}); set TMPDIR to "
+                "a folder with room for the dataset"
+            ) from None
+        again = check_dataset(copy)
+        if not again.ok or again.files != check.files or again.version != check.version:
+            raise InputError(
+                f"{check.dataset_dir}: changed while it was being pushed (rebuilt or edited); "
+                "nothing was uploaded: push again once it is complete"
+            )
+        yield copy
 
 
 def stale_files(remote_files: list[str], uploaded: tuple[str, ...]) -> tuple[str, ...]:

@@ -22,11 +22,14 @@ No (subgroup, question) pair is in two splits of a config.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+
+from sgbench.errors import ConfigError
 
 SPLIT_DEFINITIONS: Final[dict[str, dict[str, str]]] = {
     "paper": {
@@ -60,6 +63,26 @@ def id_hash(ids: Iterable[str], seed: int) -> np.ndarray:
     )
 
 
+def check_fractions(validation_fraction: float, test_id_fraction: float, where: str) -> None:
+    """Refuse shares of held-out questions that are not finite numbers from 0 with room for
+    ``train`` (the one rule for a build config and the functions below): a NaN held out
+    nothing and a sum of 1.4 put every question in ``validation`` and none in ``test_id``,
+    silently.
+
+    Raises:
+        ConfigError: ``WHERE: validation_fraction + test_id_fraction must be below 1`` (or a
+            share that is negative or not a finite number).
+    """
+    for key, value in (
+        ("validation_fraction", validation_fraction),
+        ("test_id_fraction", test_id_fraction),
+    ):
+        if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ConfigError(f"{where}: {key} {value!r} must be a finite number, 0 or more")
+    if validation_fraction + test_id_fraction >= 1:
+        raise ConfigError(f"{where}: validation_fraction + test_id_fraction must be below 1")
+
+
 def question_splits(
     question_ids: Iterable[str],
     seed: int,
@@ -72,6 +95,7 @@ def question_splits(
     ``test_id`` below ``validation_fraction + test_id_fraction``, else ``train``; when no
     question would train, the held-out one with the largest draw does.
     """
+    check_fractions(validation_fraction, test_id_fraction, "question_splits")
     draws = id_hash(question_ids, seed)
     split = np.select(
         [draws < validation_fraction, draws < validation_fraction + test_id_fraction],
@@ -122,6 +146,7 @@ def split_manifest(
     test_id_fraction: float,
 ) -> dict[str, Any]:
     """The split definitions as recorded in ``manifest.json``."""
+    check_fractions(validation_fraction, test_id_fraction, "split_manifest")
     return {
         "ood_strata": list(ood_strata),
         "in_distribution_strata": list(in_distribution_strata),
