@@ -12,9 +12,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner
+from test_careless_input import rewrite_split
 from test_judge import HAND, hand_line
 
 from sgbench.cli import main
@@ -99,6 +101,33 @@ def test_judge_report_summary_shows_the_files_names_cleanly(workdir: Path) -> No
     first = result.stdout.splitlines()[0]
     assert first.startswith("sgbench judge-report: A = model (open) vs B = mb (open)")
     assert "judge a FAKE [2Jgnp.exe (" in first
+
+
+def test_stats_shows_the_datasets_text_cleanly(workdir: Path) -> None:
+    """A dataset is foreign input too (hf://): a section or question holding an escape sequence
+    drove the terminal from `stats`' summary, and a newline forged a line there and broke the
+    rows of stats.md (and reached the charts' labels)."""
+
+    def hostile(table: pa.Table) -> pa.Table:
+        rows = table.to_pylist()
+        for row in rows:
+            row["section"] = f"{row['section']} {HOSTILE} | x"
+            row["question"] = f"{row['question']} {HOSTILE}"
+        return pa.Table.from_pylist(rows, schema=table.schema)
+
+    rewrite_split(workdir / "ds", hostile)
+    result = CliRunner().invoke(main, ["stats", "--dataset", "ds", "--out", "st", "--top", "2"])
+    assert result.exit_code == 0, result.output
+    assert clean(result.stdout)
+    assert "\nFAKE" not in result.stdout
+    assert "a FAKE [2Jgnp.exe | x" in result.stdout
+    markdown = (workdir / "st" / "stats.md").read_text(encoding="utf-8")
+    assert clean(markdown)
+    rows = [line for line in markdown.splitlines() if "FAKE" in line]
+    # Every row holding the text is one whole table row, its own `|` escaped.
+    assert len(rows) > 2
+    assert all(line.startswith("| ") and line.endswith(" |") for line in rows)
+    assert any("a FAKE [2Jgnp.exe \\| x |" in line for line in rows)
 
 
 def test_paper_table_names_are_shown_cleanly(workdir: Path) -> None:

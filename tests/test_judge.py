@@ -579,9 +579,16 @@ def test_report_is_deterministic_and_order_free(tmp_path: Path) -> None:
         (lambda r: r.update(id="Q1/religion=muslim"), '"id" is not <question_id>/<subgroup_id>'),
         (lambda r: r.update(id="Q1/", subgroup_id=""), '"subgroup_id" must not be empty'),
         (lambda r: r.update(id="Q2/religion=muslim", question_id="Q2",
-                            subgroup_id="religion=muslim"),
-         "subgroup.religion is 'hindu' here but 'muslim' on line 1, for the same subgroup_id"),
-        (lambda r: r["subgroup"].update(age_group="16-24"),
+                            subgroup_id="religion=muslim",
+                            subgroup={"sex": None, "religion": "Muslim"}),
+         "subgroup.religion is 'Muslim' here but 'muslim' on line 1, for the same subgroup_id"),
+        # Values other than the subgroup_id's put its judgments under another value (exit 0).
+        (lambda r: r["subgroup"].update(religion="muslim"),
+         '"subgroup_id" does not name the values of the line\'s "subgroup"'),
+        # The report reads into the run settings: a list or a string there was a traceback.
+        (lambda r: r.update(a=["ma"]), '"a" must be an object'),
+        (lambda r: r.update(dataset="d"), '"dataset" must be an object'),
+        (lambda r: r["subgroup"].update(age_group=None),
          "subgroup has the attributes ['age_group', 'religion', 'sex'] here but ['religion', "
          "'sex'] on line 1"),
     ],
@@ -598,6 +605,26 @@ def test_bad_judgment_lines(
         read_judgments(path)
     assert str(caught.value).startswith(f"{path}: line 3: ")
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("attribute", ["order", "question_id", "id", "verdict:overall"])
+def test_attribute_names_are_only_attributes(tmp_path: Path, attribute: str) -> None:
+    """A subgroup attribute named like a column the report keeps (``order``, ``question_id``)
+    took that column's place: a traceback, or figures over its values as questions (exit 0).
+    Renamed, the file gives the same figures as with the usual name."""
+    lines = []
+    for row in HAND:
+        record = json.loads(hand_line(*row))
+        record["subgroup"] = {attribute: record["subgroup"]["religion"]}
+        record["subgroup_id"] = f"{attribute}={row[2]}"
+        record["id"] = f"{row[1]}/{record['subgroup_id']}"
+        lines.append(json.dumps(record))
+    report = judge_report(hand_file(tmp_path / "j.jsonl", lines), n_boot=0).to_dict()
+    usual = judge_report(hand_file(tmp_path / "usual.jsonl"), n_boot=0).to_dict()
+    assert (report["n_questions"], report["n_samples"]) == (2, 4)
+    assert report["win_rate"] == usual["win_rate"]
+    assert report["order_agreement"] == usual["order_agreement"]
+    assert report["by_attribute_value"][attribute] == usual["by_attribute_value"]["religion"]
 
 
 # --- the CLI, end to end: `run --template open`, `judge`, `judge-report` ----------------------

@@ -24,6 +24,7 @@ from click.testing import CliRunner, Result
 from sgbench.catalogue import load_value_labels
 from sgbench.cli import main
 from sgbench.errors import InputError
+from sgbench.paper import import_paper_outputs
 from sgbench.paper.ids import released_labels
 from sgbench.paper.source import read_source
 from sgbench.scoring import parse_responses, score_predictions
@@ -433,3 +434,16 @@ def test_a_row_without_response_text_is_left_out(built_default: Path, tmp_path: 
         {"custom_id": "Q1_sex_Male", "reason": "no response", "stratum": "sex", "candidates": []}
     ]
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["Q1/sex=female"]
+
+
+def test_the_python_function_keeps_its_outputs_apart(built_default: Path, tmp_path: Path) -> None:
+    """The CLI refused one path as --out and --report, but the function did not: with no line
+    imported the empty responses file was replaced by the report. The rule is the function's."""
+    source = write_source(tmp_path / "s.jsonl", [{"custom_id": "garbled", "response": "1"}])
+    both = tmp_path / "both.jsonl"
+    with pytest.raises(InputError, match="--report is also --out"):
+        import_paper_outputs(source, built_default, both, report=both)
+    assert not both.exists()
+    with pytest.raises(InputError, match="would overwrite the input"):
+        import_paper_outputs(source, built_default, source, model="m")
+    assert source.read_text(encoding="utf-8").startswith('{"custom_id": "garbled"')

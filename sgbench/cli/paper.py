@@ -64,13 +64,8 @@ def import_paper_outputs_command(
     sample or several are left out, listed on stderr (and in --report) with counts per
     stratum, and the exit code is then 3.
     """
-    from sgbench.files import check_outputs_apart
     from sgbench.paper import import_paper_outputs
 
-    check_outputs_apart(
-        [("SOURCE", source), ("--dataset", dataset_dir)],
-        [("--out", out_path), ("--report", report_path)],
-    )
     result = import_paper_outputs(
         source,
         dataset_dir,

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from sgbench import __version__
+from sgbench.builder.subgroups import subgroup_id
 from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import report_kind, write_atomic
 from sgbench.jsonl import json_objects, read_lines
@@ -86,7 +87,9 @@ ATTRIBUTE_PREFIX: Final = "attribute:"
 WIN_RATE: Final = "win_rate"
 FIRST_SCORE: Final = "first_score"
 VERDICT_PREFIX: Final = "verdict:"
-"""Frame column of a criterion's verdicts (attribute columns keep their own names)."""
+"""Frame column of a criterion's verdicts."""
+SETTING_OBJECTS: Final = ("params", "a", "b", "dataset")
+"""Run settings that are JSON objects in every judgment line."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,10 @@ class Judgments:
     """Attributes of the subgroups, in the order the dataset lists them."""
     frame: pd.DataFrame
     """One row per judgment, sorted by (id, order): ``id``, ``order``, ``question_id``,
-    ``subgroup_id``, one column per attribute (None where unused) and ``verdict:<criterion>``
-    (``A``, ``B``, ``tie`` or None)."""
+    ``subgroup_id``, ``attribute:<name>`` per attribute (None where unused) and
+    ``verdict:<criterion>`` (``A``, ``B``, ``tie`` or None). Attribute names come from the file,
+    so they are prefixed like the grouping names: one named ``order`` or ``question_id`` took
+    that column's place (a traceback, or figures over the wrong questions with exit 0)."""
     n_lines: int
     n_errors: int
     """Judgments whose requests failed (error lines without a later judgment)."""
@@ -113,6 +118,11 @@ def _check_judgment(obj: Mapping[str, Any]) -> str | None:
     for key in ("id", "question_id", "subgroup_id", "raw", "judge_model", "judge_prompt"):
         if not isinstance(obj.get(key), str):
             return f'needs a string "{key}"'
+    # The report reads into these (a.model, dataset.synthetic): a list or a string there was a
+    # traceback.
+    for key in SETTING_OBJECTS:
+        if not isinstance(obj.get(key), dict):
+            return f'"{key}" must be an object'
     if obj.get("order") not in ORDERS:
         return f'"order" must be one of {list(ORDERS)}'
     # The id names the sample, question_id and subgroup_id how it is grouped: a line where
@@ -127,6 +137,11 @@ def _check_judgment(obj: Mapping[str, Any]) -> str | None:
         v is None or isinstance(v, str) for v in subgroup.values()
     ):
         return '"subgroup" must be an object of strings (or null)'
+    # The subgroup's values are what the attribute figures group by: values other than the
+    # subgroup_id's counted its judgments under another attribute value (exit 0).
+    named = sorted(subgroup_id({k: v for k, v in subgroup.items() if v is not None}).split("&"))
+    if named != sorted(obj["subgroup_id"].split("&")):
+        return '"subgroup_id" does not name the values of the line\'s "subgroup"'
     criteria = obj.get("criteria")
     if (
         not isinstance(criteria, list)
@@ -252,7 +267,7 @@ def read_judgments(path: str | Path) -> Judgments:
             "order": [r["order"] for r in records],
             "question_id": [r["question_id"] for r in records],
             "subgroup_id": [r["subgroup_id"] for r in records],
-            **{a: [r["subgroup"].get(a) for r in records] for a in attributes},
+            **{ATTRIBUTE_PREFIX + a: [r["subgroup"].get(a) for r in records] for a in attributes},
             **{VERDICT_PREFIX + c: [r["verdicts"][c] for r in records] for c in criteria},
         }
     )
@@ -366,9 +381,10 @@ def criterion_result(
     groupings: dict[str, pd.Series] = {SUBGROUP: rows["subgroup_id"]}
     groupings.update(
         {
-            ATTRIBUTE_PREFIX + a: rows[a]
+            ATTRIBUTE_PREFIX + a: rows[ATTRIBUTE_PREFIX + a]
             for a in judgments.attributes
-            if rows[a].notna().any()  # an attribute no read judgment uses has no groups
+            # an attribute no read judgment uses has no groups
+            if rows[ATTRIBUTE_PREFIX + a].notna().any()
         }
     )
     n = len(rows)

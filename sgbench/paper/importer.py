@@ -43,6 +43,7 @@ from sgbench.files import (
     JSON_FLAT_OBJECT,
     JSON_STRING,
     OutputKind,
+    check_outputs_apart,
     check_outputs_replaceable,
     json_lines_kind,
     opening_kind,
@@ -423,10 +424,17 @@ def import_paper_outputs(
     code 3).
 
     Raises:
-        InputError: the model name breaks :func:`~sgbench.errors.model_name_problem`, SOURCE
+        InputError: an output would overwrite an input or the other output
+            (:func:`~sgbench.files.check_outputs_apart`), the model name breaks
+            :func:`~sgbench.errors.model_name_problem`, SOURCE
             or the dataset cannot be read, ``out`` exists and is not an earlier import
             (:func:`~sgbench.files.check_replaceable`), or an output cannot be written.
     """
+    # Here, not only in the CLI: a Python caller giving one path as out and report had the
+    # responses replaced by the report (no line imported: an empty file is replaceable).
+    check_outputs_apart(
+        [("SOURCE", source), ("--dataset", dataset_dir)], [("--out", out), ("--report", report)]
+    )
     name = model or hub_config or Path(source.removeprefix(HUB_PREFIX)).stem
     problem = model_name_problem(name)
     if problem:

@@ -207,14 +207,14 @@ def mds_by_section(report: StatsReport) -> Figure:
             edgecolors="white",
             linewidths=0.4,
             zorder=3,
-            label=stratum,
+            label=bounded(one_line(stratum)),
         )
     dots = strata.to_numpy(dtype=np.float64)
     high = np.nanmax(np.append(dots.ravel(), sections["mds"].to_numpy(dtype=np.float64)))
     axes.set_xlim(0.0, min(1.0, 1.15 * high) if np.isfinite(high) and high > 0 else 1.0)
     # The section's value goes with its name, clear of the dots that may cover the bar's end.
     names = [
-        f"{section}  {'–' if np.isnan(value) else f'{value:.3f}'}"
+        f"{bounded(one_line(section))}  {'–' if np.isnan(value) else f'{value:.3f}'}"
         for section, value in zip(sections.index, sections["mds"], strict=True)
     ]
     axes.set_yticks(rows, names)
@@ -261,13 +261,15 @@ def distance_heatmap(report: StatsReport) -> Figure:
     for axes, chunk in zip(panels, chunks, strict=True):
         block = values[chunk] if len(chunk) else values[:0]
         image = axes.imshow(block, aspect="auto", cmap=colours, interpolation="nearest", norm=norm)
-        axes.set_xticks(np.arange(len(sections)), [str(s) for s in sections.index])
+        axes.set_xticks(np.arange(len(sections)), [bounded(one_line(s)) for s in sections.index])
         axes.tick_params(axis="x", labelrotation=60, labelsize=LABEL_SIZE)
         for label in axes.get_xticklabels():
             label.set_horizontalalignment("right")
             label.set_rotation_mode("anchor")
         axes.set_yticks(
-            np.arange(len(chunk)), [str(order.index[i]) for i in chunk], fontsize=LABEL_SIZE
+            np.arange(len(chunk)),
+            [bounded(one_line(order.index[i])) for i in chunk],
+            fontsize=LABEL_SIZE,
         )
     if image is not None:
         figure.colorbar(
@@ -374,7 +376,7 @@ def score_chart(
     for block, (attribute, result) in enumerate(report.by_attribute.items()):
         for group in result.groups:
             positions.append(len(keys) + 0.6 * block)  # a small gap between attributes
-            labels.append(f"{attribute} = {group}")
+            labels.append(f"{bounded(one_line(attribute))} = {bounded(one_line(group))}")
             keys.append((attribute, group))
     rows = -np.asarray(positions, dtype=np.float64)
     figure = _new_figure(9.0, 1.6 + 0.24 * max(len(keys), 1))

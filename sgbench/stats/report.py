@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sgbench import __version__
-from sgbench.errors import InputError
+from sgbench.errors import InputError, bounded, one_line
 from sgbench.scoring.data import BoolArray, FloatArray, IntArray
 from sgbench.scoring.metrics import accuracy, distribution_distance, nmae
 from sgbench.scoring.predictions import PredictionArrays
@@ -67,6 +67,19 @@ POPULATION_RULE: Final = (
     "per question, the single-attribute stratum with the most valid answers (ties: first by "
     "name); its subgroups' distributions pooled by their valid answers"
 )
+
+
+def shown(value: object) -> str:
+    """Dataset text (a name, a section, a question, a stratum, a subgroup) as the summary, the
+    Markdown and the charts show it: on one line and bounded (:func:`~sgbench.errors.one_line`).
+    A dataset is foreign input (``hf://``): a section holding an escape sequence drove the
+    terminal, and a newline forged an ``Error:`` line and broke the Markdown tables."""
+    return bounded(one_line(value))
+
+
+def _cell(value: object) -> str:
+    """Dataset text in a Markdown table cell: :func:`shown`, ``|`` escaped."""
+    return shown(value).replace("|", "\\|")
 
 
 def _codes(values: pd.Series) -> tuple[IntArray, pd.Index]:
@@ -296,7 +309,7 @@ class StatsReport:
         d, c = self.dataset, self.counts
         flag = " (SYNTHETIC, not WVS data)" if d.synthetic else ""
         lines = [
-            f"sgbench stats: {d.name} {d.version}{flag}, config {d.config}",
+            f"sgbench stats: {shown(d.name)} {shown(d.version)}{flag}, config {shown(d.config)}",
             f"{c['samples']} samples: {c['questions']} questions × {c['subgroups']} subgroups, "
             f"{c['strata']} strata, {c['sections']} sections",
             "",
@@ -306,14 +319,14 @@ class StatsReport:
         for section, row in _rows(sections):
             lines.append(
                 f"{_fmt(row['mds']):>7}{_fmt(row['mds_corrected']):>10}"
-                f"{_fmt(row['distance']):>8}  {section}"
+                f"{_fmt(row['distance']):>8}  {shown(section)}"
             )
         overall = dict(_rows(self.population_mode["overall"]))["all"]
         splits = ", ".join(
             f"{split} {_fmt(row['accuracy'])}"
             for split, row in _rows(self.population_mode["split"])
         )
-        most = ", ".join(f"{q} ({_fmt(r['mds'])})" for q, r in _rows(self.divisive(True)))
+        most = ", ".join(f"{shown(q)} ({_fmt(r['mds'])})" for q, r in _rows(self.divisive(True)))
         most = most or "none (in every stratum, the subgroups answer alike or stand alone)"
         lines += [
             "",
@@ -329,10 +342,11 @@ class StatsReport:
         flag = " — **SYNTHETIC data, not WVS results**" if d.synthetic else ""
         c = self.counts
         out = [
-            f"# Value landscape: {d.name} {d.version}",
+            f"# Value landscape: {shown(d.name)} {shown(d.version)}",
             "",
-            f"Config `{d.config}`{flag}. {c['samples']:,} samples: {c['questions']} questions × "
-            f"{c['subgroups']} subgroups in {c['strata']} strata, {c['sections']} sections; "
+            f"Config `{shown(d.config)}`{flag}. {c['samples']:,} samples: {c['questions']} "
+            f"questions × {c['subgroups']} subgroups in {c['strata']} strata, "
+            f"{c['sections']} sections; "
             f"{c['tied_samples']} samples with tied modal answers. sgbench {__version__}.",
             "",
             "MDS: Modal Diversity Score, `−Σ p(m) log2 p(m) / log2(min(|S|, |C|))` over the "
@@ -348,7 +362,7 @@ class StatsReport:
         sections = self.sections.sort_values(["mds", "distance"], ascending=False, kind="stable")
         for section, row in _rows(sections):
             out.append(
-                f"| {section} | {int(row['n_questions'])} | {_fmt(row['mds'])} "
+                f"| {_cell(section)} | {int(row['n_questions'])} | {_fmt(row['mds'])} "
                 f"| {_fmt(row['distance'])} |"
             )
         modes = dict(_rows(self.population_mode["stratum"]))
@@ -371,7 +385,7 @@ class StatsReport:
             acc = _fmt(mode["accuracy"]) if mode is not None else "–"
             err = _fmt(mode["nmae"]) if mode is not None else "–"
             out.append(
-                f"| {stratum} | {int(row['n_subgroups'])} | {int(row['n_questions'])} "
+                f"| {_cell(stratum)} | {int(row['n_subgroups'])} | {int(row['n_questions'])} "
                 f"| {_fmt(row['mds'])} | {_fmt(row['mds_corrected'])} | {_fmt(row['distance'])} "
                 f"| {acc} | {err} |"
             )
@@ -387,12 +401,11 @@ class StatsReport:
             out += ["", f"## {title}", "", "| question | section | MDS | W1 | text |"]
             out.append("| --- | --- | ---: | ---: | --- |")
             for qid, row in _rows(self.divisive(most)):
-                text = str(row["question"]).replace("|", "\\|")
                 out.append(
-                    f"| {qid} | {row['section']} | {_fmt(row['mds'])} | "
-                    f"{_fmt(row['distance'])} | {text} |"
+                    f"| {_cell(qid)} | {_cell(row['section'])} | {_fmt(row['mds'])} | "
+                    f"{_fmt(row['distance'])} | {_cell(row['question'])} |"
                 )
-        strata = ", ".join(f"`{s}` ({n})" for s, n in self.population_strata.items())
+        strata = ", ".join(f"`{_cell(s)}` ({n})" for s, n in self.population_strata.items())
         out += [
             "",
             "## Furthest from the population",
@@ -406,9 +419,9 @@ class StatsReport:
         ]
         for attribute, rows in self.attributes.groupby("attribute", sort=True):
             values = ", ".join(
-                f"{r['value']} ({_fmt(r['distance'])})" for r in rows.to_dict("records")
+                f"{_cell(r['value'])} ({_fmt(r['distance'])})" for r in rows.to_dict("records")
             )
-            out.append(f"| {attribute} | {values} |")
+            out.append(f"| {_cell(attribute)} | {values} |")
         margin = self._margin_summary()
         q = margin["quantiles"]
         out += [
