@@ -316,7 +316,7 @@ def _strict_records(name: str, raw: bytes, data: ScoringData) -> tuple[_Records,
         d_code=np.asarray(dist_code, dtype=np.int64),
         d_prob=np.asarray(dist_prob, dtype=np.float64),
         skipped=skipped,
-        n_lines=len(lines),
+        n_lines=lines.count,
         refused=np.asarray(refused_rows, dtype=np.int64),
     )
     return records, problems
