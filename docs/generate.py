@@ -239,6 +239,7 @@ def limit_figures() -> dict[str, str]:
     from sgbench.files import HEAD_BYTES, NAME_MAX
     from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_KEPT_PROBLEMS, MAX_VALUES
     from sgbench.prompts.templates import MAX_FIELDS
+    from sgbench.scoring.bootstrap import MAX_PERMUTATIONS
     from sgbench.scoring.predictions import (
         LINE_FRAME_BYTES,
         OPTION_BYTES,
@@ -265,6 +266,7 @@ def limit_figures() -> dict[str, str]:
         "limits.weight_max": f"{WEIGHT_RANGE[1]:g}",
         "limits.template_fields": _n(MAX_FIELDS),
         "limits.config_text_chars": _n(MAX_TEXT),
+        "limits.max_permutations": _n(MAX_PERMUTATIONS),
     }
 
 

@@ -224,8 +224,14 @@ def check_replaceable(path: str | Path, kind: OutputKind, option: str | None = N
     where = Path(path)
     named = f"{option} " if option else ""
     try:
-        if not where.is_file():  # a FIFO would block the open
-            return
+        regular = where.is_file()  # a FIFO would block the open
+    except OSError as exc:
+        # A path the system refuses (a name too long: is_file raises, where it says False of a
+        # missing file) holds no file to judge, so never "exists and cannot be read".
+        raise InputError(f"{named}{shown_name(str(path))}: {exc.strerror or exc}") from None
+    if not regular:
+        return
+    try:
         with where.open("rb") as handle:
             head = handle.read(HEAD_BYTES + 1)
     except FileNotFoundError:  # removed meanwhile: nothing there to lose

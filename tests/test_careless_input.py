@@ -753,6 +753,22 @@ def test_a_broken_dataset_is_one_line(
         assert_one_error_line(result, said)
 
 
+@pytest.mark.parametrize("column", ["mode_stability", "train_overlap"])
+@pytest.mark.parametrize("value", [2.0, -5.0, math.inf])
+def test_a_reliability_share_outside_0_to_1_is_refused(
+    column: str, value: float, built_default: Path, tmp_path: Path
+) -> None:
+    """A mode_stability of 2.0 raised its subgroup's accuracy ceiling, a train_overlap of -5
+    put its sample in the lowest overlap band, both with exit code 0 (a re-hashed file)."""
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset)
+    rewrite_split(dataset, first_row(lambda row: row.update({column: value})))
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text('{"id": "x", "answer": 1}\n', encoding="utf-8")
+    args = ["score", str(predictions), "--dataset", str(dataset), "--bootstrap", "0"]
+    assert_one_error_line(invoke(args), f"{column} is not a share from 0 to 1", "row 1")
+
+
 @pytest.mark.parametrize(
     "args", [["prompts"], ["export", "sft", "--split", "test_ood"], ["baseline", "random"]]
 )

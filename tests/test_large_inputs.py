@@ -30,6 +30,7 @@ from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.judge import read_responses
 from sgbench.prompts import split_rows
+from sgbench.scoring import predictions
 from sgbench.scoring.data import load_scoring_data
 from sgbench.scoring.predictions import PredictionsError, largest_predictions_file
 
@@ -208,6 +209,25 @@ def test_problems_past_the_kept_ones_are_counted(
     assert lines[50:] == [f"{path}: 450 more problem(s) not shown (first 50 listed)"]
 
 
+def test_a_predictions_file_read_whole_keeps_only_the_first_problems(
+    built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read whole, a predictions file kept every line and every problem: 60 MB of lines `x`
+    (within the bound) took 7.4 GB. Its lines are made one at a time and its problems past the
+    kept ones counted, as in a streamed file; the message is unchanged."""
+    monkeypatch.setattr(jsonl, "MAX_KEPT_PROBLEMS", 60)
+    data = load_scoring_data(built_default, "default", "test_ood")
+    _, problems = predictions._strict_records("p.jsonl", b"oops\n" * 500, data)
+    assert (len(problems), jsonl.problem_count(problems)) == (60, 500)
+    path = tmp_path / "bad.jsonl"
+    path.write_text("oops\n" * 500, encoding="utf-8")
+    result = invoke(["score", str(path), "--dataset", str(built_default), "--bootstrap", "0"])
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2, result.output
+    assert lines[0] == f"Error: {path}: line 1: not valid JSON (Expecting value at column 1)"
+    assert lines[50:] == [f"{path}: 450 more problem(s) not shown (first 50 listed)"]
+
+
 def split_by_hand(data: bytes) -> list[tuple[int, bytes | None, bool]]:
     """What `raw_lines` should give, worked out on the whole bytes: lines after a dropped
     byte-order mark, None for one over the line bound, no empty text after a final newline."""
@@ -247,7 +267,7 @@ def test_lines_split_across_blocks_as_on_the_whole_file(
 
         def whole() -> object:
             lines, problems = jsonl.split_lines(path, data.removeprefix(jsonl.BOM))
-            return lines, problems, len(lines)
+            return list(lines), list(problems), lines.count
 
         assert outcome(stream) == outcome(whole)
 

@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
@@ -303,3 +304,22 @@ def test_extreme_values_are_problems_not_crashes(
 def test_directory_is_not_a_predictions_file(tmp_path: Path, dataset: Path) -> None:
     with pytest.raises(InputError, match="not a file"):
         score_predictions(tmp_path, dataset)
+
+
+@pytest.mark.parametrize(
+    ("content", "numbers"),
+    [
+        (b"", []),
+        (b"\n\n", []),
+        (b"a", [1]),
+        (b"\n\na\n \t\r\n b\n", [3, 5]),
+        (b"x\r\n\r\n  y \n\n", [1, 3]),
+    ],
+)
+def test_the_columnar_reader_numbers_lines_as_a_reader_of_lines_does(
+    content: bytes, numbers: list[int]
+) -> None:
+    """Blank lines (spaces, tabs, CRs) are found over the bytes at once: one Python test per
+    doubtful line took 18 s and 4.4 GB on 60 MB of newlines, within the predictions bound."""
+    buffer = np.frombuffer(content, dtype=np.uint8)
+    assert predictions_module._nonblank_lines(buffer).tolist() == numbers

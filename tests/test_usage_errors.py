@@ -267,3 +267,16 @@ def test_an_input_that_is_a_symlink_loop_is_named_as_one(
     Path("loop").symlink_to("loop2")
     Path("loop2").symlink_to("loop")
     assert_one_error_line(invoke(LOOP_INPUTS[command]), "loop: a symlink loop")
+
+
+@pytest.mark.parametrize("command", sorted(LOOP_INPUTS))
+def test_an_input_that_is_a_symlink_to_nothing_is_named_as_one(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """click said `File 'loop' does not exist` of a link that `ls` shows; the dataset's files
+    and --dataset already named it (`sgbench.files.input_problem`)."""
+    monkeypatch.chdir(tmp_path)
+    Path("loop").symlink_to("gone/x.jsonl")
+    result = invoke(LOOP_INPUTS[command])
+    assert_one_error_line(result, "loop: a symlink to nothing")
+    assert str(tmp_path / "gone" / "x.jsonl") in result.output

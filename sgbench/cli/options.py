@@ -118,22 +118,30 @@ def template_file(template_name: str) -> Path | None:
 
 
 class InputPath(click.Path):
-    """A :class:`click.Path` for an input that must exist: a symlink loop is named as one, as
-    :func:`sgbench.files.resolve_path` names it everywhere else (click said ``File 'loop'
-    does not exist``)."""
+    """A :class:`click.Path` for an input that must exist: a symlink that leads nowhere is
+    named for what it is, a loop or a symlink to nothing (its target shown), as
+    :func:`sgbench.files.resolve_path` and :func:`sgbench.files.input_problem` name them
+    everywhere else (click said ``File 'loop' does not exist`` of both, of a link ``ls`` shows)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(exists=True, **kwargs)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from sgbench.errors import InputError
+        from sgbench.errors import InputError, shown_name
         from sgbench.files import resolve_path
 
         if isinstance(value, str | os.PathLike) and os.path.islink(value):
             try:
-                resolve_path(os.fspath(value))
+                target = resolve_path(os.fspath(value))
             except InputError as exc:
                 self.fail(str(exc), param, ctx)
+            if not os.path.exists(value):
+                self.fail(
+                    f"{shown_name(os.fspath(value))}: a symlink to nothing "
+                    f"({shown_name(str(target))}); create its target or give another file",
+                    param,
+                    ctx,
+                )
         return super().convert(value, param, ctx)
 
 

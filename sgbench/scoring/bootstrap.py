@@ -61,6 +61,7 @@ from sgbench.scoring.noise import (
     to_groups,
     unit_grouping,
 )
+from sgbench.scoring.samples import count, finite_values, row_index, sample_keys
 
 CONFIDENCE: Final = 0.95
 
@@ -173,6 +174,8 @@ def multiplicities(n_questions: int, n_boot: int, seed: int) -> FloatArray:
     Each row is one draw of ``n_questions`` questions with replacement (a multinomial with equal
     probabilities), from ``np.random.default_rng(seed)``.
     """
+    count("n_questions", n_questions, least=1)
+    count("n_boot", n_boot, MAX_BOOT)
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(n_questions, np.full(n_questions, 1.0 / n_questions), size=n_boot)
     return draws.astype(np.float64)
@@ -184,6 +187,8 @@ def unit_multiplicities(n_units: int, n_boot: int, seed: int) -> FloatArray:
     From a stream of its own, ``SeedSequence(seed, spawn_key=(1,))``, so that the question draws
     are those of :func:`multiplicities` in both modes.
     """
+    count("n_units", n_units, least=1)
+    count("n_boot", n_boot, MAX_BOOT)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_UNIT_STREAM,)))
     draws = rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot)
     return draws.astype(np.float64)
@@ -318,10 +323,21 @@ def bootstrap_intervals(
     :data:`MIN_QUESTIONS` questions get no interval (``n_boot`` is kept as asked).
 
     Raises:
-        InputError: invalid ``n_boot``, ``seed``, ``n_permutations`` or ``resample``.
+        InputError: invalid ``n_boot``, ``seed``, ``n_permutations`` or ``resample``; values,
+            questions, units or a grouping without one finite number or key per sample (a NaN
+            made every interval NaN; other lengths crashed in numpy), a sample without a question
+            or unit, or a fairness metric that ``values`` lacks (:mod:`sgbench.scoring.samples`).
         ValueError: a grouping that splits a unit's samples.
     """
     check_settings(n_boot, seed, n_permutations, resample)
+    n = len(questions)
+    values = {name: finite_values(f"values[{name!r}]", v, n, least=0) for name, v in values.items()}
+    absent = [name for name in fairness_metrics if name not in values]
+    if absent:
+        raise InputError(f"fairness metric {absent[0]!r} is not one of the values given")
+    questions = sample_keys("questions", questions, n, nulls=False)
+    units = sample_keys("units", units, n, nulls=False)
+    groupings = {label: sample_keys(label, keys, n) for label, keys in groupings.items()}
     question, n_questions = _codes(questions)
     unit, n_units = _codes(units)
     cells = cell_table(values, question, unit, (n_questions, n_units))
@@ -406,20 +422,20 @@ def paired_difference_intervals(
 
     Raises:
         InputError: invalid ``n_boot``, ``seed`` or ``resample``, ``reference`` not a row,
-            ``values`` without one column per sample, or a two-way bootstrap without ``units``.
+            ``values`` without one finite value per sample in each row (a NaN gave NaN intervals
+            silently), questions or units without one key per sample, or a two-way bootstrap
+            without ``units`` (:mod:`sgbench.scoring.samples`).
     """
     check_settings(n_boot, seed, 0, resample)
-    matrix = np.atleast_2d(np.asarray(values, dtype=np.float64))
-    question, n_questions = _codes(questions)
-    if matrix.shape[1] != len(question) or len(question) == 0:
-        raise InputError(
-            f"values have {matrix.shape[1]} column(s) for {len(question)} sample(s); "
-            "need one per sample, at least one"
-        )
-    if not 0 <= reference < matrix.shape[0]:
-        raise InputError(f"reference row {reference} is not one of {matrix.shape[0]} rows")
+    n = len(questions)
+    matrix = finite_values("values", values, n, rows=True)
+    questions = sample_keys("questions", questions, n, nulls=False)
+    reference = row_index(reference, matrix.shape[0])
     if resample == TWO_WAY and units is None:
         raise InputError("a questions+subgroups bootstrap needs the samples' subgroups")
+    if units is not None:
+        units = sample_keys("units", units, n, nulls=False)
+    question, n_questions = _codes(questions)
     if not drawn_replicates(n_boot, n_questions):
         return np.full((matrix.shape[0], 2), np.nan)
     unit, n_units = _codes(units) if units is not None else (np.zeros_like(question), 1)

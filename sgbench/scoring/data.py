@@ -246,7 +246,8 @@ def item_arrays(
         InputError: a row breaks the dataset's invariants (fewer than two options, duplicate
             codes, per-option lists of another length, a distribution not summing to 1, a modal
             answer that is not an option, an unknown scale type, an id other than
-            :data:`ID_FORM`, a negative count); the message names the first.
+            :data:`ID_FORM`, a negative count, a ``mode_stability`` or ``train_overlap`` outside
+            0..1); the message names the first.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -316,12 +317,18 @@ def item_arrays(
     # gigabytes on the all-country build.
     meta = pa.table(columns, names=[*META_COLUMNS, *attributes]).to_pandas()
     for column in RELIABILITY_COLUMNS:
-        values = (
+        values = np.asarray(
             table.column(column).to_numpy(zero_copy_only=False)
             if column in table.column_names
-            else np.full(n, np.nan)
+            else np.full(n, np.nan),
+            dtype=np.float64,
         )
-        meta.insert(len(META_COLUMNS), column, np.asarray(values, dtype=np.float64))
+        # Both are shares: one of 2.0 raised its subgroup's accuracy ceiling, one of -5 put its
+        # sample in a band of train overlap, with exit code 0. NaN stays "not known".
+        outside = ~np.isnan(values) & ~((values >= 0) & (values <= 1))
+        if outside.any():
+            raise _row_error(where, ids, outside, f"{column} is not a share from 0 to 1")
+        meta.insert(len(META_COLUMNS), column, values)
     return ItemArrays(
         meta=meta,
         ids=tuple(meta["id"].tolist()),

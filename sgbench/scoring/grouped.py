@@ -31,6 +31,7 @@ import pandas as pd
 
 from sgbench.errors import InputError
 from sgbench.scoring.data import BoolArray, FloatArray
+from sgbench.scoring.samples import finite_values, missing_flags, sample_keys
 
 FIGURES: Final = ("norm_range", "cv", "gap", "ratio")
 """Spread figures, in report order (``worst`` follows them)."""
@@ -174,19 +175,6 @@ class Breakdown:
         return table
 
 
-def _finite_column(by: str, name: str, values: object) -> FloatArray:
-    """``values`` as a 1-D float64 array of finite numbers, or :class:`InputError`."""
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{by}: {name} values are not numbers ({exc})") from None
-    if array.ndim != 1:
-        raise InputError(f"{by}: {name} needs one value per sample, got shape {array.shape}")
-    if not np.isfinite(array).all():
-        raise InputError(f"{by}: {name} holds a value that is not finite (NaN or infinite)")
-    return array
-
-
 def breakdown(
     by: str,
     keys: Sequence[str | None] | pd.Series,
@@ -200,17 +188,23 @@ def breakdown(
         InputError: ``keys``, ``missing`` and every array of ``values`` do not have one entry
             per sample (pandas aligned them by position and grouped a prefix silently), or an
             array of ``values`` is not one finite number per sample (a NaN was left out of its
-            group's mean silently; text or a table crashed inside pandas).
+            group's mean silently; text or a table crashed inside pandas), a missing flag is not
+            True or False, or ``higher_is_better`` lacks a metric (:mod:`sgbench.scoring.samples`).
+            Keys of mixed types are compared as their text (``1`` and ``"1"`` are one group).
     """
-    arrays = {name: _finite_column(by, name, v) for name, v in values.items()}
+    arrays = {name: finite_values(f"{by}: {name}", v) for name, v in values.items()}
     lengths = {"keys": len(keys), "missing": len(missing)}
     lengths.update({name: len(v) for name, v in arrays.items()})
     if len(set(lengths.values())) > 1:
         shown = ", ".join(f"{name} {n}" for name, n in lengths.items())
         raise InputError(f"{by}: one entry per sample is needed, got {shown}")
+    unranked = [name for name in values if name not in higher_is_better]
+    if unranked:
+        raise InputError(f"{by}: higher_is_better does not say which way {unranked[0]!r} is better")
+    n = lengths["keys"]
     frame = pd.DataFrame(arrays)
-    frame["__missing"] = np.asarray(missing, dtype=np.int64)
-    key = pd.Series(np.asarray(keys, dtype=object), name="__key")
+    frame["__missing"] = missing_flags(f"{by}: missing", missing, n).astype(np.int64)
+    key = sample_keys(f"{by}: keys", keys, n).reset_index(drop=True).rename("__key")
     grouped_frame = frame.groupby(key, sort=True, dropna=True)
     means = grouped_frame[list(values)].mean()
     sizes = grouped_frame.size()

@@ -35,8 +35,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from sgbench.errors import InputError
+from sgbench.scoring.bootstrap import MAX_PERMUTATIONS
 from sgbench.scoring.data import FloatArray
+from sgbench.scoring.samples import count, finite_values, row_index, sample_keys
+from sgbench.scoring.samples import p_values as checked_p_values
 
 LEVEL: Final = 0.05
 """The family-wise level of the "below the reference" decisions."""
@@ -61,26 +63,19 @@ def sign_flip_p_values(
 
     Raises:
         InputError: ``values`` without one column per sample or with a value that is not finite
-            (NaN compared as "never at least as large" and gave the smallest p-value), a
-            ``reference`` that is not a row, or a negative ``n_permutations`` or ``seed``.
+            (NaN compared as "never at least as large" and gave the smallest p-value), questions
+            without one key per sample, a ``reference`` that is not a row, or ``n_permutations``
+            or ``seed`` not an integer from 0 (``n_permutations`` at most
+            :data:`~sgbench.scoring.bootstrap.MAX_PERMUTATIONS`, the CLI's bound: 10⁹ sign draws
+            asked for 22 GiB) (:mod:`sgbench.scoring.samples`).
     """
-    matrix = np.atleast_2d(np.asarray(values, dtype=np.float64))
-    codes, names = pd.factorize(pd.Series(np.asarray(questions, dtype=object)), sort=True)
+    n = len(questions)
+    matrix = finite_values("values", values, n, rows=True)
+    codes, names = pd.factorize(sample_keys("questions", questions, n, nulls=False), sort=True)
     question = np.asarray(codes, dtype=np.int64)
-    if matrix.shape[1] != len(question) or len(question) == 0:
-        raise InputError(
-            f"values have {matrix.shape[1]} column(s) for {len(question)} sample(s); "
-            "need one per sample, at least one"
-        )
-    if not 0 <= reference < matrix.shape[0]:
-        raise InputError(f"reference row {reference} is not one of {matrix.shape[0]} rows")
-    if not np.isfinite(matrix).all():
-        raise InputError(
-            f"values hold {int((~np.isfinite(matrix)).sum())} value(s) that are not finite; "
-            "a per-sample metric is a number"
-        )
-    if n_permutations < 0 or seed < 0:
-        raise InputError(f"n_permutations ({n_permutations}) and seed ({seed}) must be 0 or more")
+    reference = row_index(reference, matrix.shape[0])
+    n_permutations = count("n_permutations", n_permutations, MAX_PERMUTATIONS)
+    seed = count("seed", seed)
     if n_permutations == 0:
         return np.full(matrix.shape[0], np.nan)
     differences = np.zeros((len(names), matrix.shape[0]))
@@ -96,8 +91,13 @@ def sign_flip_p_values(
 
 
 def holm(p_values: Sequence[float] | FloatArray) -> FloatArray:
-    """Holm-adjusted p-values, in the given order (module docstring); NaN stays NaN."""
-    p = np.asarray(p_values, dtype=np.float64)
+    """Holm-adjusted p-values, in the given order (module docstring); NaN stays NaN.
+
+    Raises:
+        InputError: not one p-value per entry, each from 0 to 1 or NaN
+            (:func:`sgbench.scoring.samples.p_values`).
+    """
+    p = checked_p_values(p_values)
     adjusted = np.full_like(p, np.nan)
     tested = np.flatnonzero(~np.isnan(p))
     m = len(tested)

@@ -63,7 +63,7 @@ _CODE_MAX: Final = 2**31 - 1
 COLUMNAR: bool = True
 """Read clean files column-wise (tests switch it off to compare both readers)."""
 
-_BLANK_BYTES: Final = np.frombuffer(b" \t\r", dtype=np.uint8)
+_BLANK_BYTES: Final = b" \t\r"
 _CONTROL_BYTES: Final = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """Bytes JSON allows only escaped; a file holding one raw is left to the strict reader. A regular
 expression scans the bytes in place: ``np.isin`` over them widened a copy to 64-bit integers,
@@ -316,24 +316,29 @@ def _strict_records(name: str, raw: bytes, data: ScoringData) -> tuple[_Records,
         d_code=np.asarray(dist_code, dtype=np.int64),
         d_prob=np.asarray(dist_prob, dtype=np.float64),
         skipped=skipped,
-        n_lines=len(lines),
+        n_lines=lines.count,
         refused=np.asarray(refused_rows, dtype=np.int64),
     )
     return records, problems
 
 
-def _nonblank_lines(raw: bytes, buffer: npt.NDArray[np.uint8]) -> IntArray:
-    """Numbers (from 1) of the lines holding something other than spaces, tabs and CRs."""
-    ends = np.flatnonzero(buffer == ord("\n"))
-    starts = np.concatenate([[0], ends + 1])
-    ends = np.concatenate([ends, [len(buffer)]])
-    # A line whose first byte is not blank is not blank; only the others are looked at.
-    first = buffer[np.minimum(starts, len(buffer) - 1)] if len(buffer) else starts
-    doubtful = np.flatnonzero((ends == starts) | np.isin(first, _BLANK_BYTES))
-    blank = [i for i in doubtful.tolist() if not raw[starts[i] : ends[i]].strip(b" \t\r")]
-    keep = np.ones(len(starts), dtype=bool)
-    keep[blank] = False
-    return np.flatnonzero(keep) + 1
+def _nonblank_lines(buffer: npt.NDArray[np.uint8]) -> IntArray:
+    """Numbers (from 1) of the lines holding something other than spaces, tabs and CRs.
+
+    Vectorised over the bytes: a Python test per doubtful line took 18 s and 4.4 GB for a file
+    of 60 MB of newlines (within the file's bound), where a file at the bound costs about 0.7 GB.
+    """
+    newline = buffer == ord("\n")
+    filled = ~newline
+    for blank in _BLANK_BYTES:
+        filled &= buffer != blank
+    # The line of each byte, counted from 0: the newlines before it.
+    index = np.int32 if len(buffer) < np.iinfo(np.int32).max else np.int64
+    line = np.cumsum(newline, dtype=index)
+    del newline
+    nonblank = np.zeros(int(line[-1]) + 1 if len(line) else 1, dtype=bool)
+    nonblank[line[filled]] = True
+    return np.flatnonzero(nonblank) + 1
 
 
 def _columnar_records(raw: bytes, data: ScoringData) -> _Records | None:
@@ -370,7 +375,7 @@ def _columnar_records(raw: bytes, data: ScoringData) -> _Records | None:
         )
     except (UnicodeDecodeError, pa.ArrowInvalid):
         return None
-    numbers = _nonblank_lines(raw, buffer)
+    numbers = _nonblank_lines(buffer)
     if table.num_rows != len(numbers) or table.num_rows == 0:
         return None  # a line with two values, or none at all
     if not set(table.column_names) <= ALLOWED_KEYS:
