@@ -23,7 +23,15 @@ def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _relabel(row: dict[str, Any]) -> None:
+    """The row's subgroup says 25-34 while its ids say 16-24: samples are grouped by subgroup_id
+    and described by subgroup, so a re-hashed split that disagreed counted one age group's
+    samples under another's (exit 0)."""
+    row["subgroup"] = {**row["subgroup"], "age_group": "25-34"}
+
+
 BROKEN = [
+    (_relabel, '"subgroup_id" does not name the row\'s "subgroup"'),
     (_set("options", [{"code": 1, "label": "Only"}]), "at least two options"),
     (_set("counts", [1, 2, 3]), "counts does not align with options"),
     (_set("distribution", [0.5, 0.5]), "distribution does not align with options"),

@@ -7,7 +7,6 @@ The shipped default, ``configs/singapore.yaml``, reproduces the paper's subgroup
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -20,6 +19,7 @@ from sgbench.catalogue import ALL_COUNTRIES, Country, load_countries
 from sgbench.errors import ConfigError, first_unseen
 from sgbench.jsonl import loads_yaml, read_bounded
 from sgbench.schema import validator
+from sgbench.schema.ids import slug as slug
 from sgbench.splits import check_fractions
 
 PersonaRole = Literal["noun", "adjective", "suffix", "place"]
@@ -125,11 +125,6 @@ class BuildConfig:
 def stratum_name(attributes: tuple[str, ...]) -> str:
     """``("age_group", "religion")`` → ``"age_group_x_religion"``."""
     return "_x_".join(attributes)
-
-
-def slug(label: str) -> str:
-    """A value label as it appears in ids: lower case, runs of other characters as ``_``."""
-    return re.sub(r"[^a-z0-9+-]+", "_", label.lower()).strip("_")
 
 
 def _check_values(source: AttributeSource, key: str) -> None:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sgbench.builder.config import BuildConfig, PersonaPhrase, slug, stratum_name
+from sgbench.builder.config import BuildConfig, PersonaPhrase, stratum_name
 from sgbench.errors import ConfigError
+from sgbench.schema.ids import subgroup_id as subgroup_id
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,6 @@ class Subgroups:
     membership: np.ndarray
     """Shape (strata, respondents): the ``table`` row of the kept subgroup each respondent
     belongs to in each stratum, or -1 (outside every kept subgroup of that stratum)."""
-
-
-def subgroup_id(values: dict[str, str]) -> str:
-    """``{"age_group": "25-34", "religion": "Muslim"}`` → ``age_group=25-34&religion=muslim``."""
-    return "&".join(f"{name}={slug(value)}" for name, value in values.items())
 
 
 def persona_sentence(phrases: list[PersonaPhrase], country_name: str) -> str:

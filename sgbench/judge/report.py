@@ -51,12 +51,12 @@ import numpy as np
 import pandas as pd
 
 from sgbench import __version__
-from sgbench.builder.subgroups import subgroup_id
 from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import report_kind, write_atomic
 from sgbench.jsonl import json_objects, read_lines
 from sgbench.judge.prompt import CRITERIA
 from sgbench.judge.run import JUDGMENTS, ORDERS, PARSE_STATUS, VERDICTS
+from sgbench.schema.ids import subgroup_id
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
     QUESTIONS,

@@ -9,7 +9,7 @@ probability 0, never modal).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -27,6 +27,7 @@ from sgbench.dataset import (
     open_dataset,
 )
 from sgbench.errors import InputError
+from sgbench.schema.ids import subgroup_id
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -200,6 +201,32 @@ def _row_error(path: Path, ids: pa.ChunkedArray, bad: BoolArray, what: str) -> I
     )
 
 
+def _misnamed_subgroups(meta: pd.DataFrame, attributes: Sequence[str]) -> BoolArray:
+    """Rows whose ``subgroup_id`` is not the id of their ``subgroup`` values
+    (:func:`sgbench.schema.ids.subgroup_id`, parts in any order).
+
+    Samples are grouped and shown by ``subgroup_id`` but described by ``subgroup``: a re-hashed
+    split whose two disagreed counted one subgroup's samples under another's attribute value,
+    with exit code 0. Checked once per distinct pair (a few hundred), not per row.
+    """
+    keys = ["subgroup_id", *attributes]
+    pair = meta.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    first = meta[keys].iloc[np.unique(pair, return_index=True)[1]]
+    wrong = np.array(
+        [
+            sorted(str(row[0]).split("&"))
+            != sorted(
+                subgroup_id(
+                    {a: str(v) for a, v in zip(attributes, row[1:], strict=True) if not pd.isna(v)}
+                ).split("&")
+            )
+            for row in first.itertuples(index=False)
+        ],
+        dtype=bool,
+    )
+    return np.asarray(wrong[pair], dtype=bool)
+
+
 def _answers(
     table: pa.Table, distribution: FloatArray, codes: IntArray, valid: BoolArray, where: Path
 ) -> tuple[FloatArray, BoolArray]:
@@ -316,6 +343,9 @@ def item_arrays(
     # One Arrow-backed string column per field: a Python str per value and attribute would cost
     # gigabytes on the all-country build.
     meta = pa.table(columns, names=[*META_COLUMNS, *attributes]).to_pandas()
+    misnamed = _misnamed_subgroups(meta, attributes)
+    if misnamed.any():
+        raise _row_error(where, ids, misnamed, '"subgroup_id" does not name the row\'s "subgroup"')
     for column in RELIABILITY_COLUMNS:
         values = np.asarray(
             table.column(column).to_numpy(zero_copy_only=False)
