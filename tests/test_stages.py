@@ -11,9 +11,10 @@ import pytest
 from sgbench.builder.aggregate import aggregate
 from sgbench.builder.config import AttributeSource, PersonaPhrase, ValueRange, parse_config
 from sgbench.builder.harmonise import attribute_labels, harmonise, item_positions
-from sgbench.builder.subgroups import find_subgroups, persona_sentence, slug, subgroup_id
+from sgbench.builder.subgroups import find_subgroups, persona_sentence
 from sgbench.catalogue import Item, Option, items_by_id
 from sgbench.errors import ConfigError, InputError
+from sgbench.schema.ids import slug, subgroup_id
 
 
 def tiny_config(**overrides: Any) -> Any:
