@@ -141,3 +141,14 @@ def test_a_submission_url_is_a_plain_ascii_address() -> None:
         assert not check.is_valid(metadata(url=bad)), bad
     for edge in ("https://example.org:65535/", "http://localhost/", "https://127.0.0.1:1/"):
         assert check.is_valid(metadata(url=edge)), edge
+
+
+def test_a_subgroup_id_names_its_values_in_any_order_and_only_them() -> None:
+    from sgbench.schema.ids import names_subgroup
+
+    values = {"age_group": "25-34", "religion": "Muslim", "sex": None}
+    assert names_subgroup("age_group=25-34&religion=muslim", values)
+    assert names_subgroup("religion=muslim&age_group=25-34", values)
+    assert not names_subgroup("age_group=25-34", values)  # a value left out
+    assert not names_subgroup("age_group=16-24&religion=muslim", values)  # another value
+    assert not names_subgroup("age_group=25-34&religion=muslim&sex=male", values)

@@ -56,7 +56,7 @@ from sgbench.files import report_kind, write_atomic
 from sgbench.jsonl import json_objects, read_lines
 from sgbench.judge.prompt import CRITERIA
 from sgbench.judge.run import JUDGMENTS, ORDERS, PARSE_STATUS, VERDICTS
-from sgbench.schema.ids import subgroup_id
+from sgbench.schema.ids import names_subgroup
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
     QUESTIONS,
@@ -139,8 +139,7 @@ def _check_judgment(obj: Mapping[str, Any]) -> str | None:
         return '"subgroup" must be an object of strings (or null)'
     # The subgroup's values are what the attribute figures group by: values other than the
     # subgroup_id's counted its judgments under another attribute value (exit 0).
-    named = sorted(subgroup_id({k: v for k, v in subgroup.items() if v is not None}).split("&"))
-    if named != sorted(obj["subgroup_id"].split("&")):
+    if not names_subgroup(obj["subgroup_id"], subgroup):
         return '"subgroup_id" does not name the values of the line\'s "subgroup"'
     criteria = obj.get("criteria")
     if (

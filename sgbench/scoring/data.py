@@ -27,7 +27,7 @@ from sgbench.dataset import (
     open_dataset,
 )
 from sgbench.errors import InputError
-from sgbench.schema.ids import subgroup_id
+from sgbench.schema.ids import names_subgroup
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -214,11 +214,9 @@ def _misnamed_subgroups(meta: pd.DataFrame, attributes: Sequence[str]) -> BoolAr
     first = meta[keys].iloc[np.unique(pair, return_index=True)[1]]
     wrong = np.array(
         [
-            sorted(str(row[0]).split("&"))
-            != sorted(
-                subgroup_id(
-                    {a: str(v) for a, v in zip(attributes, row[1:], strict=True) if not pd.isna(v)}
-                ).split("&")
+            not names_subgroup(
+                str(row[0]),
+                {a: None if pd.isna(v) else v for a, v in zip(attributes, row[1:], strict=True)},
             )
             for row in first.itertuples(index=False)
         ],
