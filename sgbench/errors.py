@@ -135,3 +135,7 @@ def shown_model(name: object) -> str:
     shown = IGNORABLE.sub("", unicodedata.normalize("NFKC", str(name)))
     visible = "".join(c for c in shown if unicodedata.category(c) not in ("Cf", "Cc"))
     return " ".join(visible.casefold().translate(LOOKALIKES).split())
+
+
+__all__ = ["ConfigError", "InputError", "SgbenchError"]
+"""The public names: what a caller catches. The display rules above are internal."""

@@ -26,6 +26,7 @@ from typing import Any, Final
 import numpy as np
 
 from sgbench import __version__
+from sgbench.boundary import public
 from sgbench.dataset import check_config_split, evaluation_split, overlap_band
 from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import report_kind, write_atomic
@@ -262,6 +263,7 @@ class ScoreReport:
         return "\n".join(lines)
 
 
+@public
 def score_predictions(
     predictions_path: str | Path,
     dataset_dir: str | Path,

@@ -1,0 +1,237 @@
+"""The public Python API, and the one rule for the arguments it is given.
+
+sgbench's public Python API is the names each package lists in its ``__all__``
+(``sgbench.builder``, ``sgbench.scoring``, …; docs/python-api.md lists them). Everything else is
+internal: it may change in any release and trusts its callers inside the package, which is why
+the public entry points check what they are given, once, here.
+
+Every public function is decorated with :func:`public`. Before the function runs, each argument
+passed is checked against the parameter's annotation, and one that is not of an annotated kind
+(``None`` for a ``float``, a text for a ``Sequence[str]``, a name outside a ``Literal``, a
+``bool`` for an ``int``) is an :class:`~sgbench.errors.InputError` naming the function and the
+argument, rather than a traceback from deep inside pandas or, worse, a result computed from it.
+What a kind cannot say (a NaN, a negative count, an output path equal to an input) stays the
+function's own check; ``tests/test_api_boundary*.py`` calls every public function with such
+values and requires an InputError or a correct result, never another exception.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import functools
+import inspect
+import numbers
+import pathlib
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, Final, ParamSpec, TypeVar
+
+from sgbench.errors import InputError, bounded, one_line
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+
+PUBLIC_MARK: Final = "__sgbench_public__"
+"""Attribute :func:`public` sets on what it decorates, so a test can tell the API's functions."""
+
+PUBLIC_MODULES: Final = (
+    "sgbench",
+    "sgbench.baselines",
+    "sgbench.builder",
+    "sgbench.catalogue",
+    "sgbench.dataset",
+    "sgbench.errors",
+    "sgbench.export",
+    "sgbench.judge",
+    "sgbench.leaderboard",
+    "sgbench.paper",
+    "sgbench.prompts",
+    "sgbench.publish",
+    "sgbench.runner",
+    "sgbench.schema",
+    "sgbench.scoring",
+    "sgbench.splits",
+    "sgbench.stats",
+    "sgbench.validate",
+)
+"""The modules whose ``__all__`` is the public Python API (the command line, ``sgbench.cli``, is
+its own interface). The one list: docs/python-api.md and the boundary tests read it."""
+
+_UNKNOWN: Final = object()
+"""An annotation that cannot be resolved at run time (a name imported for type checking only):
+its argument is not checked here."""
+
+_TEXT_SEQUENCES: Final = (str, bytes, bytearray)
+"""Values that are sequences to Python but never the sequence a parameter means: a ``str`` for a
+``Sequence[str]`` would be taken one character at a time."""
+
+_COLLECTIONS: Final = frozenset(
+    {
+        collections.abc.Sequence,
+        collections.abc.Iterable,
+        collections.abc.Collection,
+        collections.abc.Iterator,
+        list,
+        tuple,
+    }
+)
+
+
+def argument_hints(function: Callable[..., Any]) -> dict[str, Any]:
+    """Each parameter's annotation as an object, or :data:`_UNKNOWN`.
+
+    ``typing.get_type_hints`` resolves all or nothing; a module importing a name under
+    ``TYPE_CHECKING`` only would lose every check, so annotations are resolved one at a time.
+    """
+    namespace = dict(getattr(function, "__globals__", {}))
+    hints: dict[str, Any] = {}
+    for name, annotation in getattr(function, "__annotations__", {}).items():
+        if name == "return":
+            continue
+        if isinstance(annotation, str):
+            try:
+                annotation = eval(annotation, namespace)
+            except Exception:
+                annotation = _UNKNOWN
+        hints[name] = annotation
+    return hints
+
+
+def matches(value: object, hint: Any) -> bool:
+    """Whether ``value`` is of the kind ``hint`` annotates, at its outer level (a list for a
+    ``list[str]``, not each element: the elements are the function's business).
+
+    Numbers follow Python's reading of annotations (an ``int`` is a ``float``) and numpy's
+    scalars are numbers, but ``True`` is not a number here: ``replicates=True`` is a mistake.
+    """
+    if hint is _UNKNOWN or hint is Any or isinstance(hint, TypeVar | ParamSpec):
+        return True
+    if hint is None or hint is type(None):
+        return value is None
+    origin = typing.get_origin(hint)
+    arguments = typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(matches(value, option) for option in arguments)
+    if origin is typing.Literal:
+        return any(value == option and type(value) is type(option) for option in arguments)
+    if origin is typing.Annotated:
+        return matches(value, arguments[0])
+    if origin is not None:
+        if origin in _COLLECTIONS and isinstance(value, _TEXT_SEQUENCES):
+            return False
+        if origin is collections.abc.Callable:
+            return callable(value)
+        hint = origin
+    if hint is float:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if hint is bool:
+        return isinstance(value, bool) or type(value).__name__ == "bool_"
+    if hint is pathlib.Path:
+        return isinstance(value, pathlib.PurePath)
+    if not isinstance(hint, type):
+        return True
+    try:
+        return isinstance(value, hint)
+    except TypeError:  # a Protocol that is not runtime-checkable, a TypedDict
+        return True
+
+
+def described(hint: Any) -> str:
+    """``hint`` in words, for a message: ``float or None``, ``one of 'a', 'b'``."""
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return " or ".join(dict.fromkeys(described(option) for option in typing.get_args(hint)))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(option) for option in typing.get_args(hint))
+    if origin is typing.Annotated:
+        return described(typing.get_args(hint)[0])
+    if hint is None or hint is type(None):
+        return "None"
+    if origin is not None:
+        hint = origin
+    return getattr(hint, "__name__", None) or str(hint)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return one_line(text if len(text) <= 60 else f"{text[:57]}...")
+
+
+def check_arguments(
+    where: str, signature: inspect.Signature, hints: dict[str, Any], bound: dict[str, Any]
+) -> None:
+    """Raise an InputError for the first argument in ``bound`` that is not of its kind."""
+    for name, value in bound.items():
+        hint = hints.get(name, _UNKNOWN)
+        kind = signature.parameters[name].kind
+        values: tuple[Any, ...] = (value,)
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            values = tuple(value)
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            values = tuple(value.values())
+        for one in values:
+            if not matches(one, hint):
+                raise InputError(
+                    bounded(
+                        f"{where}: argument {name!r} must be {described(hint)}, "
+                        f"got {type(one).__name__} {_shown(one)}"
+                    )
+                )
+
+
+def public(function: Callable[P, R]) -> Callable[P, R]:
+    """Mark ``function`` as part of the public API and check its arguments' kinds on each call.
+
+    Annotations are resolved at the first call (a module's later names exist by then). A call
+    the signature cannot bind is left to Python's own ``TypeError``.
+    """
+    return _checked(function, f"{function.__qualname__}()")
+
+
+def _checked(function: Callable[P, R], where: str) -> Callable[P, R]:
+    signature = inspect.signature(function)
+    resolved: list[dict[str, Any]] = []
+
+    @functools.wraps(function)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not resolved:
+            resolved.append(argument_hints(function))
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError:
+            return function(*args, **kwargs)
+        check_arguments(where, signature, resolved[0], bound.arguments)
+        return function(*args, **kwargs)
+
+    setattr(checked, PUBLIC_MARK, True)
+    return checked
+
+
+def public_class(cls: type[T]) -> type[T]:
+    """:func:`public` for a class a caller constructs: its ``__init__`` is checked."""
+    # A message names the class, as its caller wrote it, not its __init__.
+    checked = _checked(getattr(cls, "__init__"), f"{cls.__qualname__}()")  # noqa: B009
+    type.__setattr__(cls, "__init__", checked)
+    setattr(cls, PUBLIC_MARK, True)
+    return cls
+
+
+def is_public(obj: object) -> bool:
+    """Whether ``obj`` was marked by :func:`public` or :func:`public_class`."""
+    return bool(getattr(obj, PUBLIC_MARK, False))
+
+
+__all__ = [
+    "PUBLIC_MARK",
+    "PUBLIC_MODULES",
+    "argument_hints",
+    "described",
+    "is_public",
+    "matches",
+    "public",
+    "public_class",
+]

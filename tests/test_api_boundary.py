@@ -1,0 +1,100 @@
+"""The public Python API holds the error contract: every public callable, called with hostile and
+careless arguments one at a time, gives a result or an InputError, and loses nothing
+(tests/api_boundary.py says how). Every name of the API is accounted for: called here, or listed
+as not called with the reason."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from api_boundary import Case, Entry, cases, run_case
+from api_entries_build import ENTRIES as BUILD_ENTRIES
+from api_entries_build import NOT_CALLED as BUILD_NOT_CALLED
+from api_entries_run import ENTRIES as RUN_ENTRIES
+from api_entries_run import NOT_CALLED as RUN_NOT_CALLED
+from api_entries_scoring import ENTRIES as SCORING_ENTRIES
+from api_entries_scoring import NOT_CALLED as SCORING_NOT_CALLED
+
+import sgbench
+from sgbench.boundary import PUBLIC_MODULES, is_public
+
+ENTRIES: list[Entry] = [*BUILD_ENTRIES, *SCORING_ENTRIES, *RUN_ENTRIES]
+NOT_CALLED: dict[str, str] = {
+    "sgbench.errors.SgbenchError": "an exception class",
+    "sgbench.errors.InputError": "an exception class",
+    "sgbench.errors.ConfigError": "an exception class",
+    **BUILD_NOT_CALLED,
+    **SCORING_NOT_CALLED,
+    **RUN_NOT_CALLED,
+}
+CASES = cases(ENTRIES)
+
+
+def public_names(module_name: str) -> dict[str, object]:
+    """Every public name of one module of the API (``module.name`` → object)."""
+    module = importlib.import_module(module_name)
+    assert hasattr(module, "__all__"), f"{module_name} does not list its public names"
+    return {f"{module_name}.{name}": getattr(module, name) for name in module.__all__}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_a_public_function_gives_a_result_or_an_input_error(
+    case: Case, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    run_case(case, tmp_path, request)
+
+
+def _of(module_name: str, names: Iterable[str]) -> set[str]:
+    return {name for name in names if name.rsplit(".", 1)[0] == module_name}
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_every_public_name_is_called_here_or_said_why_not(module_name: str) -> None:
+    names = public_names(module_name)
+    called = _of(module_name, (entry.name for entry in ENTRIES))
+    not_called = _of(module_name, NOT_CALLED)
+    unaccounted = sorted(set(names) - called - not_called)
+    assert not unaccounted, f"public names with no boundary entry and no reason: {unaccounted}"
+    stale = sorted((called | not_called) - set(names))
+    assert not stale, f"entries for names the API does not list: {stale}"
+    assert not called & not_called, f"both called and not called: {sorted(called & not_called)}"
+
+
+def test_no_public_name_has_two_entries() -> None:
+    names = [entry.name for entry in ENTRIES]
+    assert len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_every_public_function_checks_its_arguments(module_name: str) -> None:
+    unchecked = sorted(
+        name
+        for name, obj in public_names(module_name).items()
+        if inspect.isfunction(obj) and obj.__module__.startswith("sgbench") and not is_public(obj)
+    )
+    assert not unchecked, (
+        f"public functions not decorated with sgbench.boundary.public: {unchecked}"
+    )
+    for entry in ENTRIES:
+        if entry.name.rsplit(".", 1)[0] == module_name:
+            assert is_public(entry.function), f"{entry.name} is called here but not marked public"
+
+
+def test_nothing_outside_the_api_is_marked_public() -> None:
+    """A function marked public but not listed would be an entry point no one documents."""
+    listed = {id(obj) for name in PUBLIC_MODULES for obj in public_names(name).values()}
+    marked = set()
+    for info in pkgutil.walk_packages(sgbench.__path__, "sgbench."):
+        if info.name.startswith("sgbench.cli") or info.name == "sgbench.__main__":
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if is_public(obj) and getattr(obj, "__module__", None) == info.name:
+                marked.add((info.name, name, id(obj)))
+    stray = sorted(f"{module}.{name}" for module, name, ident in marked if ident not in listed)
+    assert not stray, f"marked public but in no __all__ of sgbench.boundary.PUBLIC_MODULES: {stray}"
