@@ -1,4 +1,6 @@
-"""Boundary entries of the build family's public API (tests/api_boundary.py says what an entry is).
+"""Boundary entries of the build family's public API: builder, catalogue,
+splits and the top-level names
+(tests/api_boundary.py says what an entry is).
 
 ENTRIES: one :class:`~api_boundary.Entry` per public callable. NOT_CALLED: every other public
 name of these packages (``module.name`` → why it is not called: a constant, a result class

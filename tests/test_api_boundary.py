@@ -15,6 +15,8 @@ import pytest
 from api_boundary import Case, Entry, cases, run_case
 from api_entries_build import ENTRIES as BUILD_ENTRIES
 from api_entries_build import NOT_CALLED as BUILD_NOT_CALLED
+from api_entries_data import ENTRIES as DATA_ENTRIES
+from api_entries_data import NOT_CALLED as DATA_NOT_CALLED
 from api_entries_run import ENTRIES as RUN_ENTRIES
 from api_entries_run import NOT_CALLED as RUN_NOT_CALLED
 from api_entries_scoring import ENTRIES as SCORING_ENTRIES
@@ -23,12 +25,13 @@ from api_entries_scoring import NOT_CALLED as SCORING_NOT_CALLED
 import sgbench
 from sgbench.boundary import PUBLIC_MODULES, is_public
 
-ENTRIES: list[Entry] = [*BUILD_ENTRIES, *SCORING_ENTRIES, *RUN_ENTRIES]
+ENTRIES: list[Entry] = [*BUILD_ENTRIES, *DATA_ENTRIES, *SCORING_ENTRIES, *RUN_ENTRIES]
 NOT_CALLED: dict[str, str] = {
     "sgbench.errors.SgbenchError": "an exception class",
     "sgbench.errors.InputError": "an exception class",
     "sgbench.errors.ConfigError": "an exception class",
     **BUILD_NOT_CALLED,
+    **DATA_NOT_CALLED,
     **SCORING_NOT_CALLED,
     **RUN_NOT_CALLED,
 }
