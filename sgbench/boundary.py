@@ -27,6 +27,8 @@ import typing
 from collections.abc import Callable
 from typing import Any, Final, ParamSpec, TypeVar
 
+import numpy as np
+
 from sgbench.errors import InputError, bounded, one_line
 
 P = ParamSpec("P")
@@ -129,7 +131,7 @@ def matches(value: object, hint: Any) -> bool:
     if hint is int:
         return isinstance(value, numbers.Integral) and not isinstance(value, bool)
     if hint is bool:
-        return isinstance(value, bool) or type(value).__name__ == "bool_"
+        return isinstance(value, bool | np.bool_)
     if hint is pathlib.Path:
         return isinstance(value, pathlib.PurePath)
     if not isinstance(hint, type):

@@ -1,0 +1,137 @@
+"""sgbench.boundary: the kind check at the public API, on hand-made functions whose answer is
+known for each argument."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pytest
+
+from sgbench.boundary import described, is_public, matches, public, public_class
+from sgbench.errors import InputError
+
+if TYPE_CHECKING:
+    from decimal import Decimal  # only for type checking: not resolvable at run time
+
+
+@public
+def sample(
+    share: float,
+    count: int = 1,
+    names: Sequence[str] = (),
+    where: str | Path | None = None,
+    how: Literal["mean", "median"] = "mean",
+    weights: Mapping[str, float] | None = None,
+    flag: bool = False,
+    opaque: Decimal | None = None,
+    *more: int,
+) -> tuple[Any, ...]:
+    """A function with one parameter of each kind the API uses."""
+    return (share, count, names, where, how, weights, flag, opaque, more)
+
+
+@public_class
+@dataclass(frozen=True)
+class Settings:
+    """A class a caller constructs."""
+
+    replicates: int
+    level: float | None = None
+
+
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (lambda: sample(None), "sample(): argument 'share' must be float, got NoneType None"),
+        (lambda: sample("0.5"), "argument 'share' must be float, got str '0.5'"),
+        (lambda: sample(0.5, True), "argument 'count' must be int, got bool True"),
+        (lambda: sample(0.5, 1.0), "argument 'count' must be int, got float 1.0"),
+        (lambda: sample(0.5, names="abc"), "argument 'names' must be Sequence, got str 'abc'"),
+        (lambda: sample(0.5, where=3), "argument 'where' must be str or Path or None, got int 3"),
+        (lambda: sample(0.5, how="mode"), "argument 'how' must be one of 'mean', 'median'"),
+        (lambda: sample(0.5, weights=[1]), "argument 'weights' must be Mapping or None, got list"),
+        (lambda: sample(0.5, flag="no"), "argument 'flag' must be bool, got str 'no'"),
+        (lambda: sample(0.5, 1, (), None, "mean", None, False, None, 2, "3"), "argument 'more'"),
+        (lambda: Settings(1.5), "Settings(): argument 'replicates' must be int, got float 1.5"),
+        (lambda: Settings(2, "high"), "argument 'level' must be float or None, got str 'high'"),
+    ],
+)
+def test_an_argument_of_another_kind_is_one_input_error_naming_it(
+    call: Callable[[], object], fragment: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        call()
+    assert fragment in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_arguments_of_their_kind_pass_through_unchanged() -> None:
+    path = Path("x")
+    assert sample(1, np.int64(2), ["a"], path, "median", {"a": 1.0}, np.True_, None, 4, 5) == (
+        1,
+        2,
+        ["a"],
+        path,
+        "median",
+        {"a": 1.0},
+        np.True_,
+        None,
+        (4, 5),
+    )
+    assert sample(np.float32(0.5))[0] == np.float32(0.5)
+    assert Settings(np.int64(3), 0.5) == Settings(3, 0.5)
+
+
+def test_an_annotation_not_resolvable_at_run_time_is_not_checked() -> None:
+    # Decimal is imported for type checking only: anything passes rather than everything failing.
+    assert sample(0.5, opaque="anything")[7] == "anything"
+
+
+def test_a_call_the_signature_cannot_bind_is_pythons_own_type_error() -> None:
+    with pytest.raises(TypeError):
+        sample()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        sample(0.5, nonsense=1)  # type: ignore[call-arg]
+
+
+def test_marks_and_metadata_are_kept() -> None:
+    assert is_public(sample)
+    assert is_public(Settings)
+    assert not is_public(test_marks_and_metadata_are_kept)
+    assert sample.__name__ == "sample"
+    assert sample.__doc__ == "A function with one parameter of each kind the API uses."
+
+
+@pytest.mark.parametrize(
+    ("value", "hint", "expected"),
+    [
+        (1, float, True),
+        (True, float, False),
+        (np.float64("nan"), float, True),  # a NaN is a float: values are the function's check
+        ("abc", Iterable[str], False),
+        (b"abc", Sequence[int], False),
+        (iter([1]), Iterable[int], True),
+        ((1, 2), tuple[int, ...], True),
+        ([1, 2], tuple[int, ...], False),
+        (len, Callable[[str], int], True),
+        ("x", Callable[[str], int], False),
+        (None, int | None, True),
+        (None, Any, True),
+        (1, Literal[True], False),
+        (True, Literal[True], True),
+    ],
+)
+def test_matches_reads_annotations_as_python_does_except_for_bools_and_texts(
+    value: object, hint: Any, expected: bool
+) -> None:
+    assert matches(value, hint) is expected
+
+
+def test_described_names_each_option_once() -> None:
+    assert described(int | float | None) == "int or float or None"
+    assert described(Literal["a", "b"]) == "one of 'a', 'b'"
+    assert described(Sequence[str] | list[int]) == "Sequence or list"
