@@ -2,6 +2,8 @@
 
 - ``docs/cli.md`` is written from the click command tree (``sgbench.cli.main``): each command's
   usage, help text and options.
+- ``docs/python-api.md`` is written from the public modules' ``__all__``
+  (``sgbench.boundary.PUBLIC_MODULES``): each public name with its first docstring line.
 - Every number the docs quote about the embedded default sits between markers,
   ``<!-- fig:KEY -->23,995<!-- /fig -->``. The value comes from :func:`figures`, which builds the
   embedded default into a temporary folder and runs the library on it (baselines, scoring,
@@ -24,6 +26,7 @@ import json
 import re
 import sys
 import tempfile
+import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,7 @@ import click
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_PAGE = "docs/cli.md"
+API_PAGE = "docs/python-api.md"
 CHART = "docs/mds_by_section.svg"
 REGENERATE = "python docs/generate.py"
 MARKER = re.compile(r"<!-- fig:([a-z0-9_.]+) -->(.*?)<!-- /fig -->", re.DOTALL)
@@ -121,6 +125,87 @@ def cli_reference(main: click.Command) -> str:
             if command is not None and not command.hidden:
                 body += _command_section(f"sgbench {sub}", command, root)
     return "\n".join(head + body).rstrip() + "\n"
+
+
+# --- Python API reference -------------------------------------------------------------------
+
+
+def _first_line(obj: object) -> str:
+    """The first sentence-line of ``obj``'s docstring, on one line ("" without one)."""
+    doc = inspect.getdoc(obj) or ""
+    return " ".join(doc.split("\n\n", 1)[0].split())
+
+
+def _call_form(name: str, obj: object) -> str:
+    """``name(a, b=1, *, c=None)``: the parameters without annotations, defaults shown only when
+    their text does not depend on the run (no ``<object at 0x…>``)."""
+    try:
+        signature = inspect.signature(obj)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return name
+    parts = []
+    for parameter in signature.parameters.values():
+        plain = parameter.replace(annotation=inspect.Parameter.empty)
+        text = str(plain)
+        if " at 0x" in text:
+            text = str(plain.replace(default=inspect.Parameter.empty)) + "=…"
+        parts.append(text)
+    shown = str(signature.replace(parameters=[], return_annotation=inspect.Signature.empty))
+    return f"{name}({', '.join(parts)})" if shown == "()" else name
+
+
+def _type_text(alias: object) -> str:
+    return str(alias).replace("typing.", "")
+
+
+def api_reference(modules: tuple[str, ...]) -> str:
+    """``docs/python-api.md``: every public name of ``modules`` (their ``__all__``), what it is
+    and its first docstring line."""
+    import importlib
+
+    lines = [
+        "# Python API reference",
+        "",
+        f"<!-- Generated from the modules' `__all__` by `{REGENERATE}`; do not edit by hand. -->",
+        "",
+        "The public Python API is the names listed here, and only these: each module's",
+        "`__all__` (the modules are `sgbench.boundary.PUBLIC_MODULES`). Anything else may change",
+        "in any release. Every public function checks its arguments where you call it: an",
+        "argument of another kind (`None` for a number, a text where a list is meant, a name",
+        "outside the choices) or a value the function cannot use (a NaN, a negative count, an",
+        "output path equal to an input) raises `sgbench.errors.InputError` naming the argument;",
+        "nothing else is meant to escape ([the rules](errors.md#the-python-api)). The command",
+        "line is documented in [cli.md](cli.md).",
+        "",
+    ]
+    for module_name in modules:
+        module = importlib.import_module(module_name)
+        lines += [f"## `{module_name}`", ""]
+        summary = _first_line(module)
+        if summary:
+            lines += [summary, ""]
+        names = getattr(module, "__all__", ())
+        for name in sorted(names, key=lambda n: (not callable(getattr(module, n)), n)):
+            obj = getattr(module, name)
+            if typing.get_origin(obj) is not None:  # an alias such as a Literal of names
+                head = f"- `{name}` (type: `{_type_text(obj)}`)"
+                obj = None
+            elif inspect.isclass(obj):
+                kind = "exception" if issubclass(obj, BaseException) else "class"
+                head = (
+                    f"- **class** `{_call_form(name, obj)}`"
+                    if kind == "class"
+                    else (f"- **exception** `{name}`")
+                )
+            elif callable(obj):
+                head = f"- `{_call_form(name, obj)}`"
+            else:
+                head = f"- `{name}` (constant)"
+                obj = None
+            about = _first_line(obj) if obj is not None else ""
+            lines.append(f"{head}: {about}" if about else head)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -775,7 +860,11 @@ def pages(root: Path) -> list[Path]:
     """The hand-written pages that may hold number markers."""
     return [
         root / "README.md",
-        *sorted(p for p in (root / "docs").glob("*.md") if p.name != "cli.md"),
+        *sorted(
+            p
+            for p in (root / "docs").glob("*.md")
+            if p.name not in (Path(CLI_PAGE).name, Path(API_PAGE).name)
+        ),
     ]
 
 
@@ -786,6 +875,9 @@ def render(root: Path, values: Mapping[str, str], main: click.Command) -> dict[P
         for page in pages(root)
     }
     out[root / CLI_PAGE] = cli_reference(main)
+    from sgbench.boundary import PUBLIC_MODULES
+
+    out[root / API_PAGE] = api_reference(PUBLIC_MODULES)
     return out
 
 
