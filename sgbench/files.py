@@ -34,38 +34,13 @@ from sgbench.errors import InputError, shown_name
 from sgbench.jsonl import BOM, loads_strict, read_bounded
 from sgbench.jsonl import input_problem as input_problem  # its home is jsonl, below files
 
-NAME_MAX: Final = 255
-"""Longest file name (in bytes) common file systems allow."""
-_RANDOM_ROOM: Final = 16
-"""Bytes left after a hidden name for the random characters ``mkdtemp`` appends."""
-
-
-def hidden_name(target: Path, tag: str) -> str:
-    """``.<name>.<tag>``: the hidden sibling of ``target`` sgbench writes first (a temporary
-    file, a staging folder, a lock), its name part shortened so that the whole, with room for
-    a random suffix, is still a legal file name: a legal output name of 250 bytes would
-    otherwise give an illegal temporary one, and the command would fail on a name it accepts."""
-    room = NAME_MAX - _RANDOM_ROOM - len(os.fsencode(f"..{tag}"))
-    # Cut in bytes; a character cut in two is dropped (libraries refuse half a character).
-    short = os.fsencode(target.name)[:room].decode("utf-8", "ignore")
-    return f".{short}.{tag}"
-
-
-def lock_path(path: str | Path) -> Path:
-    """The sidecar lock file of ``path``: ``.<name>.lock`` (:func:`hidden_name`, so a long
-    legal name still has one) next to the file ``path`` names once symlinks are resolved, so
-    that every way of naming one file (a symlink to it, ``x/../``) meets the same lock
-    (:mod:`sgbench.locks`)."""
-    try:
-        target = Path(path).resolve()
-    except (RuntimeError, OSError):  # a symlink loop: opening the file will say so
-        target = Path(path)
-    return target.with_name(hidden_name(target, "lock"))
-
-
-HELD_LOCKS: set[Path] = set()
-"""Sidecar lock files this process holds (:func:`sgbench.locks.exclusive` notes them here), so
-that :func:`write_atomic` replaces a file under this process's own lock, never another's."""
+# Hidden siblings and lock sidecars are named below jsonl, whose input check asks whether another
+# process is writing a file (sgbench.sidecars); they are files' names too.
+from sgbench.sidecars import _RANDOM_ROOM as _RANDOM_ROOM
+from sgbench.sidecars import HELD_LOCKS as HELD_LOCKS
+from sgbench.sidecars import NAME_MAX as NAME_MAX
+from sgbench.sidecars import hidden_name as hidden_name
+from sgbench.sidecars import lock_path as lock_path
 
 
 def check_not_a_lock(path: str | Path) -> None:

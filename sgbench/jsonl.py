@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Final, TypeAlias
 
 from sgbench.errors import InputError
+from sgbench.sidecars import being_written
 
 BOM: Final = b"\xef\xbb\xbf"
 """The UTF-8 byte-order mark, dropped from the start of a file."""
@@ -465,7 +466,8 @@ def input_problem(path: str | Path, *, folder: bool = False) -> str | None:
 
     ``"missing"``, ``"a symlink to nothing"``, ``"a symlink loop"``, ``"a folder, not a
     file"``, ``"a file, not a folder"``, ``"not a regular file (a FIFO, a device or a
-    socket)"`` or ``"cannot be read (REASON)"``.
+    socket)"``, ``"cannot be read (REASON)"``, or ``"being written by another sgbench
+    process …"`` (:func:`sgbench.sidecars.being_written`: a partial file read as if whole).
     """
     try:
         mode = os.stat(path).st_mode
@@ -485,7 +487,14 @@ def input_problem(path: str | Path, *, folder: bool = False) -> str | None:
             if stat.S_ISREG(mode)
             else "not a folder (a FIFO, a device or a socket)"
         )
-    return None if stat.S_ISREG(mode) else "not a regular file (a FIFO, a device or a socket)"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, a device or a socket)"
+    if being_written(path):
+        return (
+            "being written by another sgbench process (a run or judge still appending to it); "
+            "read it once that process has finished"
+        )
+    return None
 
 
 def _regular_file(path: str | Path) -> Path:

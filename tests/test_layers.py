@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("locks",),
     ("files",),
     ("jsonl",),
+    ("sidecars",),
     ("boundary",),
     ("errors",),
     ("sgbench",),

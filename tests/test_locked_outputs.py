@@ -171,3 +171,39 @@ def test_a_lock_file_name_that_is_not_a_regular_file_is_refused_and_kept(
     assert os.path.lexists(sidecar)
     assert mine.read_text(encoding="utf-8") == "user data\n"
     assert not mine.with_name("created-through-the-link").exists()
+
+
+# The commands that read a file another command may still be appending to (a run's --out or
+# --predictions, a judge's --out).
+READERS: dict[str, list[str]] = {
+    "score": ["score", BUSY, "--dataset", "ds"],
+    "parse": ["parse", BUSY, "--dataset", "ds"],
+    "judge-report": ["judge-report", BUSY],
+    "judge": [
+        *("judge", BUSY, "b.jsonl", "--dataset", "ds", "--base-url", "http://127.0.0.1:9/v1"),
+        *("--model", "m", "--out", "j.jsonl"),
+    ],
+}
+
+
+@pytest.mark.parametrize("case", sorted(READERS))
+def test_a_file_another_process_is_writing_is_not_read(case: str, held_elsewhere: Path) -> None:
+    """`judge-report` (and `score`, `parse`) on the file a running `run` or `judge` appends to
+    reported its lines so far as the whole, with exit 0 (sgbench.sidecars.being_written, asked
+    by every input check, sgbench.jsonl.input_problem). Once the writer has finished the same
+    command reads it."""
+    held_elsewhere.write_bytes(Path("p.jsonl").read_bytes())
+    result = CliRunner().invoke(main, READERS[case])
+    assert_one_error_line(result, f"{BUSY}: being written by another sgbench process")
+    assert not Path("j.jsonl").exists()
+
+
+def test_a_finished_writers_file_is_read(command_folder: Path) -> None:
+    busy = command_folder / BUSY
+    busy.write_bytes((command_folder / "p.jsonl").read_bytes())
+    lock_path(busy).write_text("")  # left behind, nobody holds it
+    result = CliRunner().invoke(main, READERS["score"])
+    assert result.exit_code == 0, result.output
+    with exclusive(busy):  # this process's own lock: a run reading back its --out
+        result = CliRunner().invoke(main, READERS["score"])
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,74 @@
+"""Hidden siblings of a file (its temporary copy, staging folder, lock) and whether another
+sgbench process is writing it.
+
+The lowest of the file rules: :mod:`sgbench.jsonl` asks :func:`being_written` of every input it
+opens, :mod:`sgbench.files` and :mod:`sgbench.locks` name and take the locks.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import Final
+
+NAME_MAX: Final = 255
+"""Longest file name (in bytes) common file systems allow."""
+_RANDOM_ROOM: Final = 16
+"""Bytes left after a hidden name for the random characters ``mkdtemp`` appends."""
+
+
+def hidden_name(target: Path, tag: str) -> str:
+    """``.<name>.<tag>``: the hidden sibling of ``target`` sgbench writes first (a temporary
+    file, a staging folder, a lock), its name part shortened so that the whole, with room for
+    a random suffix, is still a legal file name: a legal output name of 250 bytes would
+    otherwise give an illegal temporary one, and the command would fail on a name it accepts."""
+    room = NAME_MAX - _RANDOM_ROOM - len(os.fsencode(f"..{tag}"))
+    # Cut in bytes; a character cut in two is dropped (libraries refuse half a character).
+    short = os.fsencode(target.name)[:room].decode("utf-8", "ignore")
+    return f".{short}.{tag}"
+
+
+def lock_path(path: str | Path) -> Path:
+    """The sidecar lock file of ``path``: ``.<name>.lock`` (:func:`hidden_name`, so a long
+    legal name still has one) next to the file ``path`` names once symlinks are resolved, so
+    that every way of naming one file (a symlink to it, ``x/../``) meets the same lock
+    (:mod:`sgbench.locks`)."""
+    try:
+        target = Path(path).resolve()
+    except (RuntimeError, OSError):  # a symlink loop: opening the file will say so
+        target = Path(path)
+    return target.with_name(hidden_name(target, "lock"))
+
+
+HELD_LOCKS: set[Path] = set()
+"""Sidecar lock files this process holds (:func:`sgbench.locks.exclusive` notes them here), so
+that :func:`write_atomic` replaces a file under this process's own lock, never another's."""
+
+
+def being_written(path: str | Path) -> bool:
+    """Whether another sgbench process holds ``path``'s lock (:func:`lock_path`): a ``run`` or
+    ``judge`` still appending to it. A file read then is a prefix of what it will be: scored,
+    parsed or reported, it gave figures of a partial file with exit code 0.
+
+    The probe takes a shared lock on the sidecar for an instant and releases it; it meets only
+    a holder's exclusive lock, so readers never refuse each other. This process's own locks
+    (:data:`HELD_LOCKS`: ``run`` reading back its ``--out`` to resume) are not asked.
+    """
+    sidecar = lock_path(path)
+    if sidecar in HELD_LOCKS:
+        return False
+    try:
+        # No symlink followed, no FIFO waited for: a sidecar sgbench made is a regular file.
+        fd = os.open(sidecar, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:  # no sidecar: no sgbench process writes the file
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # a file system without flock: no sgbench lock can be held there either
+        return False
+    finally:
+        os.close(fd)
+    return False
