@@ -59,13 +59,20 @@ def run() -> None:
             )
         raise SystemExit(2) from None
     try:
-        main()
-    finally:
-        # The command has ended: its outputs are complete or cleaned up. A signal now lands in
-        # the interpreter's shutdown, where Python has put back the default action (death by
-        # the signal: exit 143 or 129 after a complete build); ignored, it changes nothing.
-        for number in STOPPING_SIGNALS:
-            signal.signal(number, signal.SIG_IGN)
+        try:
+            main()
+        finally:
+            # The command has ended: its outputs are complete or cleaned up. A signal now lands
+            # in the interpreter's shutdown, where Python has put back the default action (death
+            # by the signal: exit 143 or 129 after a complete build); ignored, it changes nothing.
+            for number in STOPPING_SIGNALS:
+                signal.signal(number, signal.SIG_IGN)
+    except KeyboardInterrupt:
+        # The first signal landed after the command ended but before it was ignored (a bytecode
+        # or two): escaping, the KeyboardInterrupt made Python end by SIGINT itself, and the
+        # caller saw death by the signal (-2) instead of exit code 130.
+        print("\ninterrupted", file=sys.stderr)
+        raise SystemExit(INTERRUPTED) from None
 
 
 if __name__ == "__main__":
