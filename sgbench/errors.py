@@ -53,6 +53,13 @@ def replace_surrogates(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character or a line separator (a newline, tab, escape,
+    U+2028): the one test for a name that must stay on its line (a command-line argument, an
+    output file's name)."""
+    return _CONTROL.search(text) is not None
+
+
 def one_line(text: object) -> str:
     """``text`` shown on one line: control characters (line breaks, escape sequences) as
     spaces, bidirectional controls dropped, lone surrogates as U+FFFD, stripped (the length is

@@ -30,7 +30,7 @@ from tempfile import mkdtemp
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
-from sgbench.errors import InputError, shown_name
+from sgbench.errors import InputError, has_control, shown_name
 from sgbench.jsonl import BOM, loads_strict, read_bounded
 from sgbench.jsonl import input_problem as input_problem  # its home is jsonl, below files
 
@@ -243,6 +243,30 @@ def check_outputs_replaceable(outputs: FileOutputs) -> None:
             check_replaceable(path, kind, option)
 
 
+def check_name_text(text: str) -> None:
+    """Refuse an output path holding a control character (a newline would break every line
+    that names the file: messages, manifests, tables) or that is not UTF-8 text (no report or
+    manifest can name it). The command line refuses such arguments before any command runs; a
+    Python caller's output names come through here (every file and folder output).
+
+    Raises:
+        InputError: ``PATH: an output name holding a control character ...`` or ``... that is
+            not UTF-8 text ...``.
+    """
+    if has_control(text):
+        raise InputError(
+            f"{shown_name(text)}: an output name holding a control character (a newline, tab or "
+            "escape) would break every line that names it; choose another name"
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            f"{shown_name(text)}: an output name that is not UTF-8 text cannot be written into "
+            "a report or a manifest; choose another name"
+        ) from None
+
+
 def check_file_name(path: str | Path) -> None:
     """Refuse an output file named as a folder: a path that is empty (``.`` once read), or
     ends in a separator, ``.`` or ``..`` (``--json out/``). ``pathlib`` and click drop a final
@@ -250,12 +274,13 @@ def check_file_name(path: str | Path) -> None:
     output file, checked on the path as typed.
 
     Raises:
-        InputError: ``PATH: ends in '/', so it names a folder; give a file name``, or an
-            empty path.
+        InputError: ``PATH: ends in '/', so it names a folder; give a file name``, an empty
+            path, or a name holding a control character or that is not UTF-8 text.
     """
     text = os.fspath(path)
     if not text:
         raise InputError("an empty output path; give a file name")
+    check_name_text(text)
     separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
     last = re.split("|".join(map(re.escape, separators)), text)[-1]
     if text.endswith(separators) or last in (".", ".."):
@@ -594,6 +619,7 @@ def check_output_folder(
             "-: an output folder cannot be standard output ('-' means it for a file output); "
             "give a folder name (its absolute path if you mean one named '-')"
         )
+    check_name_text(os.fspath(target))
     _check_not_above_cwd(Path(target))
     if Path(target).name == "..":
         # Its parent is a folder inside the target: the staging folder was made there, inside

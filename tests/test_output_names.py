@@ -72,6 +72,22 @@ def test_write_atomic_refuses_a_name_ending_in_a_separator(tmp_path: Path) -> No
     assert (tmp_path / "out").read_text(encoding="utf-8") == "x"
 
 
+@pytest.mark.parametrize("name", ["a\nb.json", "tab\there", "esc\x1b[2J", "ls\u2028x", "\udcff"])
+def test_a_python_callers_output_name_that_cannot_stay_on_its_line_is_refused(
+    name: str, tmp_path: Path
+) -> None:
+    """The command line refuses such arguments before any command runs; from Python,
+    `write_report(report, "a\nb.json")` wrote a file whose name broke every line naming it.
+    One rule (sgbench.files.check_name_text) for file and folder outputs."""
+    from sgbench.files import check_output_folder
+
+    with pytest.raises(InputError, match=r"control character|not UTF-8"):
+        write_atomic(tmp_path / name, "x", kind=ANY_TEXT)
+    with pytest.raises(InputError, match=r"control character|not UTF-8"):
+        check_output_folder(tmp_path / name, "dataset")
+    assert list(tmp_path.iterdir()) == []
+
+
 REPORTS = {
     "score": SCORE[:4],
     "judge-report": ["judge-report", "j.jsonl"],

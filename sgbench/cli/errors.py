@@ -32,7 +32,7 @@ from typing import IO, Any, ClassVar, Final
 
 import click
 
-from sgbench.errors import SgbenchError, bounded, shown_name
+from sgbench.errors import SgbenchError, bounded, has_control, shown_name
 from sgbench.files import stderr_named
 
 EXIT_OK: Final = 0
@@ -158,7 +158,7 @@ def _argument_problem(arg: str) -> str | None:
         arg.encode("utf-8")
     except UnicodeEncodeError:
         return _not_utf8(arg)
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in arg):
+    if has_control(arg):
         return "holds a control character (a newline, tab or escape)"
     return None
 
