@@ -143,8 +143,9 @@ allows it: an empty folder may be a valid empty submissions folder)."""
 
 
 def output_paths(entry: Entry) -> tuple[tuple[str, PathCase], ...]:
-    """Careless outputs: an input's own path (each input in turn), and someone's file or folder
-    where the output goes (both must survive)."""
+    """Careless outputs: an input's own path (each input in turn), someone's file or folder
+    where the output goes (both must survive), and a name with a newline (refused: it would
+    forge a line in every message and manifest naming it)."""
     same = tuple(
         (f"same-as-{name}", PathCase(lambda folder, valid, name=name: valid[name]))
         for name in entry.inputs
@@ -153,6 +154,7 @@ def output_paths(entry: Entry) -> tuple[tuple[str, PathCase], ...]:
         *same,
         ("foreign-file", PathCase(_foreign)),
         ("foreign-folder", PathCase(_foreign_folder)),
+        ("newline-name", PathCase(lambda folder, valid: folder / "out\nforged line")),
     )
 
 
