@@ -22,6 +22,7 @@ import functools
 import inspect
 import numbers
 import pathlib
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -82,14 +83,24 @@ _COLLECTIONS: Final = frozenset(
 
 
 def argument_hints(function: Callable[..., Any]) -> dict[str, Any]:
-    """Each parameter's annotation as an object, or :data:`_UNKNOWN`.
+    """Each parameter's annotation as an object, or :data:`_UNKNOWN`, for a function (marked
+    :func:`public` or not) or a class (its ``__init__``).
 
-    ``typing.get_type_hints`` resolves all or nothing; a module importing a name under
-    ``TYPE_CHECKING`` only would lose every check, so annotations are resolved one at a time.
+    Annotations are read from the undecorated function and resolved in its module, where their
+    names live: a wrapper's globals are this module's, and a dataclass's generated ``__init__``
+    has none of its module's names. ``typing.get_type_hints`` resolves all or nothing; a module
+    importing a name under ``TYPE_CHECKING`` only would lose every check, so annotations are
+    resolved one at a time.
     """
-    namespace = dict(getattr(function, "__globals__", {}))
+    module_name = getattr(function, "__module__", None)
+    init = getattr(function, "__init__")  # noqa: B009 - mypy: __init__ of an instance is unsound
+    target = inspect.unwrap(init if isinstance(function, type) else function)
+    namespace = dict(getattr(target, "__globals__", {}))
+    module = sys.modules.get(module_name) if isinstance(module_name, str) else None
+    if module is not None:
+        namespace.update(vars(module))
     hints: dict[str, Any] = {}
-    for name, annotation in getattr(function, "__annotations__", {}).items():
+    for name, annotation in getattr(target, "__annotations__", {}).items():
         if name == "return":
             continue
         if isinstance(annotation, str):
@@ -134,6 +145,9 @@ def matches(value: object, hint: Any) -> bool:
         return isinstance(value, bool | np.bool_)
     if hint is pathlib.Path:
         return isinstance(value, pathlib.PurePath)
+    if hint in (typing.IO, typing.TextIO, typing.BinaryIO):
+        # Real streams (io.TextIOWrapper, io.StringIO) are not subclasses of typing's classes.
+        return hasattr(value, "write") or hasattr(value, "read")
     if not isinstance(hint, type):
         return True
     try:
@@ -194,14 +208,18 @@ def public(function: Callable[P, R]) -> Callable[P, R]:
     return _checked(function, f"{function.__qualname__}()")
 
 
-def _checked(function: Callable[P, R], where: str) -> Callable[P, R]:
+def _checked(
+    function: Callable[P, R], where: str, owner: Callable[..., Any] | None = None
+) -> Callable[P, R]:
+    """``function`` checking its arguments; their annotations are those of ``owner`` (a class,
+    for its ``__init__``) when given."""
     signature = inspect.signature(function)
     resolved: list[dict[str, Any]] = []
 
     @functools.wraps(function)
     def checked(*args: P.args, **kwargs: P.kwargs) -> R:
         if not resolved:
-            resolved.append(argument_hints(function))
+            resolved.append(argument_hints(owner if owner is not None else function))
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError:
@@ -216,7 +234,7 @@ def _checked(function: Callable[P, R], where: str) -> Callable[P, R]:
 def public_class(cls: type[T]) -> type[T]:
     """:func:`public` for a class a caller constructs: its ``__init__`` is checked."""
     # A message names the class, as its caller wrote it, not its __init__.
-    checked = _checked(getattr(cls, "__init__"), f"{cls.__qualname__}()")  # noqa: B009
+    checked = _checked(getattr(cls, "__init__"), f"{cls.__qualname__}()", owner=cls)  # noqa: B009
     type.__setattr__(cls, "__init__", checked)
     setattr(cls, PUBLIC_MARK, True)
     return cls

@@ -135,3 +135,26 @@ def test_described_names_each_option_once() -> None:
     assert described(int | float | None) == "int or float or None"
     assert described(Literal["a", "b"]) == "one of 'a', 'b'"
     assert described(Sequence[str] | list[int]) == "Sequence or list"
+
+
+def test_hints_are_read_from_the_undecorated_function_and_the_class_module() -> None:
+    """apirun: the harness asked a decorated function (whose globals are boundary's) and a
+    class (whose generated __init__ has none of its module's names), so every annotation naming
+    something other than a builtin came back unknown and its cases were never generated."""
+    from sgbench.boundary import argument_hints
+
+    hints = argument_hints(sample)
+    assert hints["names"] == Sequence[str]
+    assert hints["where"] == str | Path | None
+    assert hints["how"] == Literal["mean", "median"]
+    assert argument_hints(Settings) == {"replicates": int, "level": float | None}
+
+
+def test_real_streams_are_streams() -> None:
+    import io
+    import sys
+    from typing import TextIO
+
+    assert matches(sys.stderr, TextIO)
+    assert matches(io.StringIO(), TextIO)
+    assert not matches("stderr", TextIO)
