@@ -45,7 +45,7 @@ from sgbench.leaderboard import (
     validate_submission,
     write_leaderboard,
 )
-from sgbench.paper import ImportResult, import_paper_outputs
+from sgbench.paper import ImportResult, PaperTable, import_paper_outputs, paper_table
 from sgbench.runner import (
     BenchmarkRun,
     Endpoint,
@@ -398,6 +398,35 @@ def _imported(result: ImportResult) -> bool:
     return result.n_rows == 2 and len(result.lines) + len(result.left_out) == 2
 
 
+def _score_report(path: Path, accuracy: float) -> Path:
+    """The keys of a ``sgbench score --json`` report that the paper table reads."""
+    report = {
+        "dataset": {"name": "wvs-sg-subgroups", "config": "paper", "synthetic": True},
+        "split": "test_ood",
+        "metrics": {"accuracy": accuracy, "nmae": 0.25},
+        "fairness": {"subgroup": {"accuracy": {"norm_range": 0.5}, "nmae": {"norm_range": 0.5}}},
+    }
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return path
+
+
+def _table_args(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {
+        "reports": [
+            str(_score_report(folder / "gpt-4o.json", 0.5)),
+            f"Mine={_score_report(folder / 'mine.json', 0.625)}",
+        ]
+    }
+
+
+def _table_shown(table: PaperTable) -> bool:
+    """Each report's accuracy, to three decimals, on its own line of the table."""
+    text = table.render()
+    return len(table.entries) <= 2 and all(
+        f"{entry.figures['accuracy']:.3f}" in text for entry in table.entries
+    )
+
+
 def _no_hub(*args: Any, **kwargs: Any) -> Any:
     raise ConnectionError("offline: the boundary cases never reach the Hub")
 
@@ -532,6 +561,21 @@ ENTRIES: list[Entry] = [
         result_ok=_imported,
         extra={"loader": (("offline", _no_hub),)},
     ),
+    Entry(
+        "sgbench.paper.paper_table",
+        paper_table,
+        _table_args,
+        result_ok=_table_shown,
+        extra={
+            "reports": (
+                ("missing", ["no-such-report.json"]),
+                ("path-object", [Path("no-such-report.json")]),
+                ("no-file", ["Name="]),
+                ("no-name", ["=report.json"]),
+                ("one-twice", ["a=x.json", "a=x.json"]),
+            )
+        },
+    ),
 ]
 NOT_CALLED: dict[str, str] = {
     "sgbench.runner.BenchmarkRun": "a result class only run_benchmark constructs",
@@ -550,4 +594,5 @@ NOT_CALLED: dict[str, str] = {
     "sgbench.leaderboard.SubmissionCheck": "a result class only validate_submission constructs",
     "sgbench.paper.ImportResult": "a result class only import_paper_outputs constructs",
     "sgbench.paper.LeftOut": "a result class only import_paper_outputs constructs",
+    "sgbench.paper.PaperTable": "a result class only paper_table constructs",
 }

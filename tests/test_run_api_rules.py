@@ -16,7 +16,7 @@ from leaderboard_fixtures import ood_ids, sample_id, write_board_dataset
 
 from sgbench.errors import InputError
 from sgbench.judge import judge_files, parse_criteria, parse_verdicts
-from sgbench.paper import import_paper_outputs
+from sgbench.paper import import_paper_outputs, paper_table
 from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, run_benchmark
 from sgbench.runner.backoff import MAX_ATTEMPTS
 from sgbench.runner.client import MAX_TIMEOUT
@@ -165,3 +165,12 @@ def test_an_output_that_is_a_folder_is_refused_before_the_other_is_written(
         )
     assert str(caught.value) == f"--report {tmp_path / 'report'}: is a folder; give a file name"
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_paper_table_takes_texts_only(tmp_path: Path) -> None:
+    """Each report is a `[NAME=]REPORT.json` text, as the command line gives it: a Path or None
+    in the list was an AttributeError."""
+    for report in (tmp_path / "r.json", None):
+        with pytest.raises(InputError, match=r"^paper_table\(\): a report is a text"):
+            paper_table([report])  # type: ignore[list-item]
+    assert paper_table([]).entries == ()
