@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sgbench.boundary import public
-from sgbench.errors import InputError, check_model_name, shown_name
+from sgbench.errors import InputError, bounded, check_model_name, shown_name
 from sgbench.files import check_replaceable, same_file, write_atomic
 from sgbench.locks import exclusive
 from sgbench.prompts import build_prompts, load_template, render_prompt, split_rows
@@ -43,7 +43,8 @@ def api_key_from_env(api_key_env: str | None) -> str | None:
     name = api_key_env or DEFAULT_API_KEY_ENV
     api_key = os.environ.get(name) or None
     if api_key_env is not None and api_key is None:
-        raise InputError(f"--api-key-env {api_key_env}: that environment variable is not set")
+        shown = shown_name(api_key_env)
+        raise InputError(bounded(f"--api-key-env {shown}: that environment variable is not set"))
     if api_key is not None:
         check_api_key(api_key, name)
     return api_key
