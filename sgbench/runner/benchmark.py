@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sgbench.boundary import public
 from sgbench.errors import InputError, bounded, check_model_name, shown_name
-from sgbench.files import check_replaceable, same_file, write_atomic
+from sgbench.files import check_outputs_replaceable, same_file, write_atomic
 from sgbench.locks import exclusive
 from sgbench.prompts import build_prompts, load_template, render_prompt, split_rows
 from sgbench.runner.backoff import RetryPolicy
@@ -117,8 +117,8 @@ def run_benchmark(
     from sgbench.scoring.predictions import PREDICTIONS
 
     with exclusive(predictions_path):
-        if predictions_path is not None:  # before any request, and under the lock
-            check_replaceable(predictions_path, PREDICTIONS, "--predictions")
+        # Before any request, and under the lock.
+        check_outputs_replaceable([("--predictions", predictions_path, PREDICTIONS)])
         summary = run_model(
             prompts,
             out_path,
