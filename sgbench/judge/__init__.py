@@ -15,8 +15,7 @@ from sgbench.judge.run import DEFAULT_MAX_TOKENS, ORDERS, JudgeSummary, judge_fi
 
 # The public API is ``sgbench judge`` and ``judge-report`` as calls, and reading a judge's
 # reply; the request-building and file-reading pieces (build_tasks, judge_messages,
-# repair_messages, read_responses, read_judgments, JUDGMENTS) live in their modules,
-# internal.
+# repair_messages, read_responses, read_judgments, JUDGMENTS) stay in their modules, internal.
 __all__ = [
     "CRITERIA",
     "DEFAULT_MAX_TOKENS",

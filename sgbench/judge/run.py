@@ -376,7 +376,9 @@ def judge_files(
     ``progress_stream`` and ``sleep`` are as for :func:`~sgbench.runner.run_model`.
 
     Raises:
-        InputError: unreadable inputs, no sample answered in both files, an output file that
+        InputError: criteria that are not distinct known names
+            (:func:`~sgbench.judge.prompt.check_criteria`), a model name ``--model`` would
+            refuse, unreadable inputs, no sample answered in both files, an output file that
             cannot be resumed, or a fatal HTTP status (lines written before it stay in ``out``).
     """
     from sgbench.dataset import resolve_dataset

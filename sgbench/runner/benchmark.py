@@ -99,8 +99,10 @@ def run_benchmark(
     a second run on either is refused.
 
     Raises:
-        InputError: ``predictions_path`` is ``out_path``, either is in use by another process, or
-            any error of :func:`~sgbench.runner.run.run_model` or of the parsing.
+        InputError: ``limit`` below 1, a model name ``--model`` would refuse
+            (:func:`~sgbench.errors.check_model_name`), ``predictions_path`` is ``out_path`` or
+            not replaceable, either is in use by another process, or any error of
+            :func:`~sgbench.runner.run.run_model` or of the parsing.
     """
     if limit is not None and limit < 1:
         # every[:-1] would send all but the last sample, every[:0] or None all of them.
