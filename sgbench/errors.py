@@ -91,6 +91,18 @@ def model_name_problem(name: str) -> str | None:
     return None
 
 
+def check_model_name(name: str, option: str = "--model") -> None:
+    """Refuse a model name :func:`model_name_problem` refuses, before it is sent or recorded:
+    what the command line's ``--model`` checks, a Python caller's name is held to as well.
+
+    Raises:
+        InputError: ``OPTION 'NAME': why``.
+    """
+    problem = model_name_problem(name)
+    if problem:
+        raise InputError(bounded(f"{option} {name!r}: {problem}"))
+
+
 class SgbenchError(Exception):
     """Base class of every error sgbench raises on purpose."""
 

@@ -236,10 +236,16 @@ def check_outputs_replaceable(outputs: FileOutputs) -> None:
     meanwhile); None and ``-`` (standard output) are skipped.
 
     Raises:
-        InputError: ``OPTION PATH: exists and is not KIND, ...`` for the first refused.
+        InputError: ``OPTION PATH: exists and is not KIND, ...``, ``... is a folder``, or what
+            :func:`check_file_name` and :func:`check_output_file` refuse, for the first refused.
     """
     for option, path, kind in outputs:
         if path is not None and str(path) != "-":
+            # What write_atomic would refuse at the end, refused before the work (the first of
+            # two outputs was written, then the second refused).
+            check_file_name(path)
+            if check_output_file(Path(path)).is_dir():
+                raise InputError(f"{option} {shown_name(str(path))}: is a folder; give a file name")
             check_replaceable(path, kind, option)
 
 

@@ -17,19 +17,10 @@ from fake_openai import ChatHandler, LoopbackChatServer, serving
 
 from sgbench.cli import main
 from sgbench.errors import InputError
-from sgbench.judge import (
-    JUDGE_PROMPT,
-    build_tasks,
-    judge_files,
-    judge_messages,
-    judge_report,
-    parse_criteria,
-    parse_verdicts,
-    read_judgments,
-    read_responses,
-    repair_messages,
-)
-from sgbench.judge.run import to_files
+from sgbench.judge import JUDGE_PROMPT, judge_files, judge_report, parse_criteria, parse_verdicts
+from sgbench.judge.prompt import judge_messages, repair_messages
+from sgbench.judge.report import read_judgments
+from sgbench.judge.run import build_tasks, read_responses, to_files
 from sgbench.prompts import TEMPLATES, render_prompt, split_rows
 from sgbench.runner import Endpoint, RetryPolicy
 

@@ -28,7 +28,7 @@ from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset
 import sgbench.jsonl as jsonl
 from sgbench.cli import main
 from sgbench.errors import InputError
-from sgbench.judge import read_responses
+from sgbench.judge.run import read_responses
 from sgbench.prompts import split_rows
 from sgbench.scoring import predictions
 from sgbench.scoring.data import load_scoring_data

@@ -27,10 +27,11 @@ from sgbench.cli import EXIT_LEFT_OUT, main
 from sgbench.errors import InputError
 from sgbench.judge.run import JUDGMENTS
 from sgbench.prompts import Prompt
-from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, run_model
+from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
 from sgbench.runner.backoff import retry_delay, sample_rng
 from sgbench.runner.client import parse_retry_after
 from sgbench.runner.progress import format_duration, format_progress
+from sgbench.runner.run import run_model
 from sgbench.runner.store import RESPONSES, LineFormat, prepare_output
 
 KEY = "sk-test-SECRET-0123456789"

@@ -30,9 +30,10 @@ from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.locks import exclusive, lock_path
 from sgbench.prompts import Prompt, split_rows
-from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, run_model
+from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
 from sgbench.runner.client import MAX_JSON_DEPTH, RequestFailed, post_chat
 from sgbench.runner.distribution import row_options
+from sgbench.runner.run import run_model
 from sgbench.scoring import parse_responses
 
 KEY = "sk-test-SECRET-0123456789"

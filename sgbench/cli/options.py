@@ -364,10 +364,12 @@ timeout_option = click.option(
 
 
 def max_attempts_option(help_text: str) -> Callable[[F], F]:
-    """``--max-attempts`` (1..100, default 6)."""
+    """``--max-attempts`` (1..:data:`~sgbench.runner.backoff.MAX_ATTEMPTS`, default 6)."""
+    from sgbench.runner.backoff import MAX_ATTEMPTS
+
     return click.option(
         "--max-attempts",
-        type=click.IntRange(1, 100),
+        type=click.IntRange(1, MAX_ATTEMPTS),
         default=6,
         show_default=True,
         help=help_text,

@@ -32,7 +32,13 @@ from sgbench.dataset import evaluation_split
 from sgbench.errors import shown_name
 from sgbench.files import check_outputs_apart
 from sgbench.prompts.templates import TEMPLATES
-from sgbench.runner.distribution import DEFAULT_SAMPLES, MODES, VERBALIZED_TEMPLATE, Mode
+from sgbench.runner.distribution import (
+    DEFAULT_SAMPLES,
+    MAX_SAMPLES,
+    MODES,
+    VERBALIZED_TEMPLATE,
+    Mode,
+)
 
 
 def resumable_note(out_path: Path, what: str) -> str:
@@ -109,7 +115,7 @@ def prompts_command(dataset_dir: str, config: str, split: str | None, template_n
 )
 @click.option(
     "--samples",
-    type=click.IntRange(min=2, max=1000),
+    type=click.IntRange(min=2, max=MAX_SAMPLES),
     default=DEFAULT_SAMPLES,
     show_default=True,
     help="Answers per prompt for --distribution sample.",

@@ -9,41 +9,23 @@ figures, and the scorer's fairness figures across subgroups and attribute values
 
 from __future__ import annotations
 
-from sgbench.judge.prompt import (
-    CRITERIA,
-    JUDGE_PROMPT,
-    judge_messages,
-    parse_criteria,
-    parse_verdicts,
-    repair_messages,
-)
-from sgbench.judge.report import JudgeReport, judge_report, read_judgments, write_judge_report
-from sgbench.judge.run import (
-    DEFAULT_MAX_TOKENS,
-    JUDGMENTS,
-    ORDERS,
-    JudgeSummary,
-    build_tasks,
-    judge_files,
-    read_responses,
-)
+from sgbench.judge.prompt import CRITERIA, JUDGE_PROMPT, parse_criteria, parse_verdicts
+from sgbench.judge.report import JudgeReport, judge_report, write_judge_report
+from sgbench.judge.run import DEFAULT_MAX_TOKENS, ORDERS, JudgeSummary, judge_files
 
+# The public API is ``sgbench judge`` and ``judge-report`` as calls, and reading a judge's
+# reply; the request-building and file-reading pieces (build_tasks, judge_messages,
+# repair_messages, read_responses, read_judgments, JUDGMENTS) stay in their modules, internal.
 __all__ = [
     "CRITERIA",
     "DEFAULT_MAX_TOKENS",
     "JUDGE_PROMPT",
-    "JUDGMENTS",
     "ORDERS",
     "JudgeReport",
     "JudgeSummary",
-    "build_tasks",
     "judge_files",
-    "judge_messages",
     "judge_report",
     "parse_criteria",
     "parse_verdicts",
-    "read_judgments",
-    "read_responses",
-    "repair_messages",
     "write_judge_report",
 ]

@@ -20,7 +20,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
-from sgbench.errors import InputError
+from sgbench.boundary import public
+from sgbench.errors import InputError, bounded
 from sgbench.prompts import Message
 from sgbench.runner.client import embedded_objects
 
@@ -60,20 +61,39 @@ SYSTEM: Final = (
 )
 
 
+def check_criteria(criteria: Sequence[str], where: str = "criteria") -> None:
+    """Refuse criteria that are not distinct names of :data:`CRITERIA`, none or more: the one
+    rule for what a judge is asked (an unknown name has no question to ask, and a judgments
+    file records the list, which ``judge-report`` reads only when it holds such names).
+
+    Raises:
+        InputError: ``WHERE: unknown criterion 'NAME'; choose from ...``, no criterion, or one
+            named twice.
+    """
+    unknown = [name for name in criteria if name not in CRITERIA]
+    if unknown:
+        raise InputError(
+            bounded(
+                f"{where}: unknown criterion {unknown[0]!r}; choose from "
+                f"{', '.join(CRITERIA)} (comma-separated)"
+            )
+        )
+    if not criteria:
+        raise InputError(f"{where}: no criteria to judge; choose from {', '.join(CRITERIA)}")
+    if len(set(criteria)) != len(criteria):
+        raise InputError(f"{where}: {list(criteria)} names a criterion twice")
+
+
+@public
 def parse_criteria(text: str) -> tuple[str, ...]:
     """``"value,overall"`` → ``("overall", "value")``: the named criteria in :data:`CRITERIA`
     order, each once.
 
     Raises:
-        InputError: an unknown or empty name.
+        InputError: an unknown or empty name (:func:`check_criteria`).
     """
-    names = [part.strip() for part in text.split(",")]
-    unknown = [name for name in names if name not in CRITERIA]
-    if unknown or not names:
-        raise InputError(
-            f"--criteria {text!r}: unknown criterion {unknown[0]!r}; choose from "
-            f"{', '.join(CRITERIA)} (comma-separated)"
-        )
+    names = list(dict.fromkeys(part.strip() for part in text.split(",")))
+    check_criteria(names, f"--criteria {text!r}")
     return tuple(name for name in CRITERIA if name in names)
 
 
@@ -152,8 +172,15 @@ def _from_lines(text: str, criterion: str) -> Position | None:
     return values.pop() if len(values) == 1 else None
 
 
+@public
 def parse_verdicts(text: str, criteria: Sequence[str]) -> dict[str, Position | None]:
-    """The judge's verdict per criterion (rules in the module docstring); None where unreadable."""
+    """The judge's verdict per criterion (rules in the module docstring); None where unreadable.
+
+    Raises:
+        InputError: ``criteria`` are not distinct names of :data:`CRITERIA`
+            (:func:`check_criteria`).
+    """
+    check_criteria(criteria)
     cleaned = _FENCE.sub("", text)
     chosen = [obj for obj in embedded_objects(cleaned) if any(name in obj for name in criteria)]
     if chosen:

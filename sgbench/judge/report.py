@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from sgbench import __version__
+from sgbench.boundary import public
 from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import report_kind, write_atomic
 from sgbench.jsonl import json_objects, read_lines
@@ -612,6 +613,7 @@ class JudgeReport:
         return "\n".join(lines)
 
 
+@public
 def judge_report(
     path: str | Path,
     *,
@@ -655,6 +657,7 @@ JUDGE_REPORT: Final = report_kind("a JSON report of sgbench judge-report", "judg
 empty file."""
 
 
+@public
 def write_judge_report(report: JudgeReport, path: str | Path) -> None:
     """Write ``report.to_json()`` to ``path`` atomically, replacing only an earlier
     judge-report report (:data:`JUDGE_REPORT`).

@@ -29,14 +29,16 @@ import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-from sgbench.errors import InputError, bounded, shown_name
+from sgbench.boundary import public
+from sgbench.errors import InputError, bounded, check_model_name, shown_name
 from sgbench.files import same_file
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.judge.prompt import (
     JUDGE_PROMPT,
     Position,
+    check_criteria,
     judge_messages,
     parse_verdicts,
     repair_messages,
@@ -55,6 +57,11 @@ from sgbench.runner.store import (
     request_digest,
 )
 from sgbench.scoring.predictions import PredictionsError
+
+if TYPE_CHECKING:
+    # For type checking only: sgbench.boundary cannot check typing.TextIO at run time (no
+    # stream is an instance of it), so judge_files' progress_stream is left to Python.
+    from typing import TextIO
 
 Order = Literal["AB", "BA"]
 ORDERS: Final[tuple[Order, Order]] = ("AB", "BA")
@@ -343,6 +350,7 @@ def dataset_identity(root: Path, config: str, split: str) -> dict[str, Any]:
     }
 
 
+@public
 def judge_files(
     a_path: str | Path,
     b_path: str | Path,
@@ -368,14 +376,16 @@ def judge_files(
     ``progress_stream`` and ``sleep`` are as for :func:`~sgbench.runner.run_model`.
 
     Raises:
-        InputError: unreadable inputs, no sample answered in both files, an output file that
+        InputError: criteria that are not distinct known names
+            (:func:`~sgbench.judge.prompt.check_criteria`), a model name ``--model`` would
+            refuse, unreadable inputs, no sample answered in both files, an output file that
             cannot be resumed, or a fatal HTTP status (lines written before it stay in ``out``).
     """
     from sgbench.dataset import resolve_dataset
     from sgbench.prompts import split_rows
 
-    if not criteria:
-        raise InputError("no criteria to judge")
+    check_criteria(criteria)
+    check_model_name(model)
     params = params or SamplingParams(max_tokens=DEFAULT_MAX_TOKENS)
     policy = policy or RetryPolicy()
     if same_file(a_path, b_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+from sgbench.boundary import public
 from sgbench.files import replace_folder
 from sgbench.leaderboard.page import to_html
 from sgbench.leaderboard.ranking import RULES, Leaderboard, Row, build_leaderboard
@@ -24,12 +25,14 @@ OUTPUT_FILES: Final = ("leaderboard.md", "leaderboard.csv", JSON_FILE, "index.ht
 """What :func:`write_leaderboard` writes, and nothing else."""
 
 
+@public
 def render_files(board: Leaderboard) -> dict[str, str]:
     """File name → content of every output (see :data:`OUTPUT_FILES`)."""
     contents = (to_markdown(board), to_csv(board), to_json(board), to_html(board))
     return dict(zip(OUTPUT_FILES, contents, strict=True))
 
 
+@public
 def write_leaderboard(board: Leaderboard, out_dir: str | Path) -> Path:
     """Write :data:`OUTPUT_FILES` into ``out_dir``, all or nothing, through
     :func:`sgbench.files.replace_folder` (only an earlier leaderboard output or an empty folder

@@ -40,6 +40,7 @@ import pandas as pd
 
 from sgbench import __version__
 from sgbench.baselines import BASELINES, DESCRIPTIONS, BaselineName, run_baselines
+from sgbench.boundary import public
 from sgbench.dataset import BuiltDataset
 from sgbench.errors import InputError, shown_model, shown_name
 from sgbench.leaderboard.submission import (
@@ -551,6 +552,7 @@ def _score_and_release(
     return replace(scored, entry=replace(entry, checked={}))
 
 
+@public
 def build_leaderboard(
     submissions: str | Path,
     dataset: str | Path,

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from sgbench.boundary import public
 from sgbench.errors import BIDI_CONTROLS, one_line
 from sgbench.leaderboard.ranking import DIGITS, RULES, Leaderboard, Row, figure_key
 from sgbench.scoring.fairness import NO_GAP
@@ -375,6 +376,7 @@ def to_json(board: Leaderboard) -> str:
     return json_text(board.to_dict())
 
 
+@public
 def render_text(board: Leaderboard) -> str:
     """A short table for the terminal: rank, ≈ leader, model, method, OOD and ID figures."""
     lines = [

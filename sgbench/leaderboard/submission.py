@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from sgbench.boundary import public
 from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import IGNORABLE, InputError, shown_model, shown_name
 from sgbench.files import resolve_path
@@ -443,6 +444,7 @@ def load_ranked_splits(
     return tuple(load_scoring_data(built, config, split) for split in splits)
 
 
+@public
 def validate_submission(
     path: str | Path, dataset: str | Path | None = None, config: str = "default"
 ) -> SubmissionCheck:

@@ -11,5 +11,6 @@
 from __future__ import annotations
 
 from sgbench.paper.importer import ImportResult, LeftOut, import_paper_outputs
+from sgbench.paper.table import PaperTable, paper_table
 
-__all__ = ["ImportResult", "LeftOut", "import_paper_outputs"]
+__all__ = ["ImportResult", "LeftOut", "PaperTable", "import_paper_outputs", "paper_table"]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from sgbench.boundary import public
 from sgbench.builder.config import stratum_name
 from sgbench.catalogue import items_by_id
 from sgbench.dataset import (
@@ -404,8 +405,9 @@ IMPORT_REPORT: Final[OutputKind] = opening_kind(
 and ``template``, fixed by :meth:`ImportResult.to_dict`), or an empty file."""
 
 
+@public
 def import_paper_outputs(
-    source: str,
+    source: str | Path,
     dataset_dir: str | Path,
     out: str | Path,
     *,
@@ -435,6 +437,7 @@ def import_paper_outputs(
     check_outputs_apart(
         [("SOURCE", source), ("--dataset", dataset_dir)], [("--out", out), ("--report", report)]
     )
+    source = str(source)  # a local file's path, or a Hub dataset hf://owner/name
     name = model or hub_config or Path(source.removeprefix(HUB_PREFIX)).stem
     problem = model_name_problem(name)
     if problem:

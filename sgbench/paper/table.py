@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+from sgbench.boundary import public
 from sgbench.errors import InputError, bounded, model_name_problem, one_line, shown_model
 from sgbench.jsonl import read_json_file
 
@@ -256,8 +258,21 @@ class PaperTable:
         return "\n".join(lines)
 
 
-def paper_table(reports: list[str]) -> PaperTable:
-    """The published table with ``reports`` (``[NAME=]REPORT.json`` each) beside it."""
+@public
+def paper_table(reports: Sequence[str]) -> PaperTable:
+    """The published table with ``reports`` (``[NAME=]REPORT.json`` each, as ``sgbench
+    paper-table`` takes them) beside it.
+
+    Raises:
+        InputError: a report that is not such a text, cannot be read or is not a score report,
+            two reports under one model name, or one report under two names.
+    """
+    for report in reports:
+        if not isinstance(report, str):
+            # A path or None reached str methods deep in the parsing (an AttributeError).
+            raise InputError(
+                bounded(f"paper_table(): a report is a text [NAME=]REPORT.json, got {report!r}")
+            )
     results = load_paper_results()
     entries = tuple(read_entry(r, results) for r in reports)
     # Two rows under one name could not be told apart in the table: refused, as the

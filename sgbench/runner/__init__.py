@@ -9,23 +9,20 @@ append-only responses file), :mod:`~sgbench.runner.progress` (the progress line)
 
 from __future__ import annotations
 
-from sgbench.runner.backoff import RetryPolicy, retry_delay
+from sgbench.runner.backoff import RetryPolicy
 from sgbench.runner.benchmark import BenchmarkRun, api_key_from_env, run_benchmark
-from sgbench.runner.client import Endpoint, RequestFailed, SamplingParams, post_chat
-from sgbench.runner.run import RunSummary, run_model
-from sgbench.runner.store import prepare_output
+from sgbench.runner.client import Endpoint, SamplingParams
+from sgbench.runner.run import RunSummary
 
+# The public API is ``sgbench run`` as one call and what a caller builds for it; the pieces it
+# is made of (post_chat, run_model, prepare_output, retry_delay, RequestFailed) live in their
+# modules, internal: they trust their callers and raise more than InputError.
 __all__ = [
     "BenchmarkRun",
     "Endpoint",
-    "RequestFailed",
     "RetryPolicy",
     "RunSummary",
     "SamplingParams",
     "api_key_from_env",
-    "post_chat",
-    "prepare_output",
-    "retry_delay",
     "run_benchmark",
-    "run_model",
 ]

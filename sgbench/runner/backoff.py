@@ -16,9 +16,15 @@ import math
 import random
 from dataclasses import dataclass
 
+from sgbench.boundary import public_class
 from sgbench.errors import InputError
+from sgbench.runner.client import MAX_TIMEOUT
+
+MAX_ATTEMPTS = 100
+"""Most attempts per sample (``--max-attempts``): a failing server is asked at most this often."""
 
 
+@public_class
 @dataclass(frozen=True)
 class RetryPolicy:
     """How often and how long to retry (see the module docstring for the formula)."""
@@ -35,11 +41,12 @@ class RetryPolicy:
     """Fraction of the backoff that is random, in [0, 1]; 0 for fixed waits."""
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise InputError(f"max_attempts {self.max_attempts}: must be at least 1")
+        if not 1 <= self.max_attempts <= MAX_ATTEMPTS:
+            raise InputError(f"max_attempts {self.max_attempts}: must lie in 1..{MAX_ATTEMPTS}")
         delays = (self.base_delay, self.max_delay, self.max_retry_after)
-        if not all(math.isfinite(d) and d >= 0 for d in delays):
-            raise InputError("retry delays must be finite and non-negative")
+        # A wait is slept with a timer, which overflows far beyond a day (as --timeout does).
+        if not all(math.isfinite(d) and 0 <= d <= MAX_TIMEOUT for d in delays):
+            raise InputError(f"retry delays must be finite seconds in 0..{MAX_TIMEOUT:g}")
         if not 0.0 <= self.jitter <= 1.0:
             raise InputError(f"jitter {self.jitter}: must lie in [0, 1]")
 

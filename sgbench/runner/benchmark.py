@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sgbench.errors import InputError, shown_name
-from sgbench.files import check_replaceable, same_file, write_atomic
+from sgbench.boundary import public
+from sgbench.errors import InputError, bounded, check_model_name, shown_name
+from sgbench.files import check_outputs_replaceable, same_file, write_atomic
 from sgbench.locks import exclusive
 from sgbench.prompts import build_prompts, load_template, render_prompt, split_rows
 from sgbench.runner.backoff import RetryPolicy
-from sgbench.runner.client import Endpoint, SamplingParams
+from sgbench.runner.client import Endpoint, SamplingParams, check_api_key
 from sgbench.runner.distribution import DEFAULT_SAMPLES, Mode, row_options
 from sgbench.runner.run import RunSummary, run_model
 from sgbench.runner.store import request_digest
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
 
 
+@public
 def api_key_from_env(api_key_env: str | None) -> str | None:
     """The API key in the environment variable ``api_key_env`` (default ``OPENAI_API_KEY``);
     None when it is unset or empty.
@@ -41,12 +43,10 @@ def api_key_from_env(api_key_env: str | None) -> str | None:
     name = api_key_env or DEFAULT_API_KEY_ENV
     api_key = os.environ.get(name) or None
     if api_key_env is not None and api_key is None:
-        raise InputError(f"--api-key-env {api_key_env}: that environment variable is not set")
-    if api_key is not None and not all("!" <= c <= "~" for c in api_key):
-        raise InputError(
-            f"{name}: the API key holds a space, a control or a non-ASCII character "
-            "(a trailing newline?); it is not shown"
-        )
+        shown = shown_name(api_key_env)
+        raise InputError(bounded(f"--api-key-env {shown}: that environment variable is not set"))
+    if api_key is not None:
+        check_api_key(api_key, name)
     return api_key
 
 
@@ -71,8 +71,9 @@ class BenchmarkRun:
         return "\n".join(lines)
 
 
+@public
 def run_benchmark(
-    dataset: str,
+    dataset: str | Path,
     out_path: Path,
     *,
     model: str,
@@ -98,9 +99,15 @@ def run_benchmark(
     a second run on either is refused.
 
     Raises:
-        InputError: ``predictions_path`` is ``out_path``, either is in use by another process, or
-            any error of :func:`~sgbench.runner.run.run_model` or of the parsing.
+        InputError: ``limit`` below 1, a model name ``--model`` would refuse
+            (:func:`~sgbench.errors.check_model_name`), ``predictions_path`` is ``out_path`` or
+            not replaceable, either is in use by another process, or any error of
+            :func:`~sgbench.runner.run.run_model` or of the parsing.
     """
+    if limit is not None and limit < 1:
+        # every[:-1] would send all but the last sample, every[:0] or None all of them.
+        raise InputError(f"--limit {limit}: must be at least 1 (None for the whole split)")
+    check_model_name(model)
     if predictions_path is not None and same_file(out_path, predictions_path):
         raise InputError(
             f"--predictions {shown_name(str(predictions_path))}: is --out; give another file"
@@ -112,8 +119,8 @@ def run_benchmark(
     from sgbench.scoring.predictions import PREDICTIONS
 
     with exclusive(predictions_path):
-        if predictions_path is not None:  # before any request, and under the lock
-            check_replaceable(predictions_path, PREDICTIONS, "--predictions")
+        # Before any request, and under the lock.
+        check_outputs_replaceable([("--predictions", predictions_path, PREDICTIONS)])
         summary = run_model(
             prompts,
             out_path,

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sgbench import __version__
+from sgbench.boundary import public_class
 from sgbench.errors import InputError, replace_surrogates, shown_name
 from sgbench.jsonl import unique_keys
 
@@ -187,12 +188,29 @@ def check_base_url(url: str) -> urllib.parse.SplitResult:
     return parts
 
 
+def check_api_key(api_key: str, where: str) -> None:
+    """Refuse an API key that cannot go into the ``Authorization`` header: anything but
+    printable ASCII without spaces (a trailing newline pasted with it, a non-ASCII character)
+    made the request fail with a traceback that quoted the key. ``where`` names where the key
+    came from (an environment variable, ``api_key``); the message never shows the key.
+
+    Raises:
+        InputError: ``WHERE: the API key holds a space, a control or a non-ASCII character``.
+    """
+    if not all("!" <= c <= "~" for c in api_key):
+        raise InputError(
+            f"{where}: the API key holds a space, a control or a non-ASCII character "
+            "(a trailing newline?); it is not shown"
+        )
+
+
 def _shown(parts: urllib.parse.SplitResult) -> str:
     """A URL as messages show it: the query (which may hold a key) elided to ``?…``."""
     text = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
     return text + ("?…" if parts.query else "")
 
 
+@public_class
 @dataclass(frozen=True)
 class Endpoint:
     """Where and how to send requests."""
@@ -207,6 +225,8 @@ class Endpoint:
 
     def __post_init__(self) -> None:
         check_base_url(self.base_url)
+        if self.api_key is not None:
+            check_api_key(self.api_key, "api_key")
         proxy_for(urllib.parse.urlsplit(self.url))  # a proxy that would misbehave: say so now
         if not (math.isfinite(self.timeout) and 0 < self.timeout <= MAX_TIMEOUT):
             raise InputError(
@@ -234,6 +254,7 @@ def _finite(name: str, value: float | None) -> None:
         raise InputError(f"--{name} {value}: must be a finite number")
 
 
+@public_class
 @dataclass(frozen=True)
 class SamplingParams:
     """Sampling parameters sent with every request and recorded with every response.
@@ -264,6 +285,17 @@ class SamplingParams:
             raise InputError(f"--temperature {self.temperature}: must be at least 0")
         if self.top_p is not None and not 0 < self.top_p <= 1:
             raise InputError(f"--top-p {self.top_p}: must lie in (0, 1]")
+        # The command line's option types hold these too; a server given 0 or -1 answers 400.
+        counts = {
+            "max-tokens": self.max_tokens,
+            "max-completion-tokens": self.max_completion_tokens,
+            "n": self.n,
+        }
+        for name, count in counts.items():
+            if count is not None and count < 1:
+                raise InputError(f"--{name} {count}: must be at least 1")
+        if self.top_logprobs is not None and self.top_logprobs < 0:
+            raise InputError(f"top_logprobs {self.top_logprobs}: must be at least 0")
 
     def to_dict(self) -> dict[str, Any]:
         """The parameters as sent (unset optional ones left out)."""

@@ -41,6 +41,10 @@ VERBALIZED_TEMPLATE: Final = "verbalized"
 DEFAULT_SAMPLES: Final = 10
 """Answers per prompt in ``sample`` mode unless told."""
 
+MAX_SAMPLES: Final = 1000
+"""Most answers per prompt in ``sample`` mode (``--samples``): a server returning fewer choices
+than asked is asked again until they are all there, so the count bounds the requests."""
+
 DEFAULT_TOP_LOGPROBS: Final = 20
 """Alternatives asked per position in ``logprobs`` mode (OpenAI's maximum)."""
 

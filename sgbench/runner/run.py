@@ -50,6 +50,7 @@ from sgbench.runner.client import (
 from sgbench.runner.distribution import (
     DEFAULT_SAMPLES,
     DEFAULT_TOP_LOGPROBS,
+    MAX_SAMPLES,
     Mode,
     Options,
     logprob_distribution,
@@ -438,8 +439,10 @@ def distribution_params(params: SamplingParams, mode: Mode | None, samples: int)
         top = params.top_logprobs or DEFAULT_TOP_LOGPROBS
         return dataclasses.replace(params, logprobs=True, top_logprobs=top)
     if mode == "sample":
-        if samples < 2:
-            raise InputError(f"--samples {samples}: --distribution sample needs at least 2")
+        if not 2 <= samples <= MAX_SAMPLES:
+            raise InputError(
+                f"--samples {samples}: --distribution sample needs 2..{MAX_SAMPLES} answers"
+            )
         if params.temperature == 0:
             raise InputError(
                 "--distribution sample at --temperature 0 would draw one answer N times; "
