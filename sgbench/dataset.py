@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from sgbench.boundary import public
 from sgbench.errors import InputError, bounded
 from sgbench.jsonl import read_json_file
 
@@ -303,6 +304,7 @@ def sample_features(attribute_names: Sequence[str]) -> datasets.Features:
     return Features.from_dict({name: _feature(kind) for name, kind in declared.items()})
 
 
+@public
 def load_manifest(dataset_dir: str | Path) -> dict[str, Any]:
     """Read ``manifest.json`` of a built dataset folder as it is (unchecked; see :class:`Manifest`).
 
@@ -353,6 +355,7 @@ def check_built_config(dataset_dir: str | Path, manifest: Mapping[str, Any], con
         )
 
 
+@public
 def evaluation_split(config: str) -> str:
     """The split a command evaluates on when none is given: the config's last, held-out split
     (``test_ood`` for ``default`` and ``paper``, ``test`` for ``temporal``).
@@ -627,6 +630,7 @@ def resolve_dataset(dataset: str | Path) -> Path:
     return Path(local)
 
 
+@public
 def open_dataset(ref: str | Path | BuiltDataset) -> BuiltDataset:
     """Open a built dataset folder (or Hub dataset ``hf://org/name``, see :func:`resolve_dataset`).
 
@@ -643,11 +647,27 @@ def open_dataset(ref: str | Path | BuiltDataset) -> BuiltDataset:
     return BuiltDataset(root, Manifest.parse(raw, root / MANIFEST_FILE))
 
 
+@public
 def load_split(dataset_dir: str | Path, config: str, split: str) -> pd.DataFrame:
     """One split of a dataset folder as a DataFrame (see :meth:`BuiltDataset.split`)."""
     return open_dataset(dataset_dir).split(config, split)
 
 
+@public
 def load_config(dataset_dir: str | Path, config: str) -> dict[str, pd.DataFrame]:
     """Every split of one config (see :meth:`BuiltDataset.config`)."""
     return open_dataset(dataset_dir).config(config)
+
+
+__all__ = [
+    "CONFIGS",
+    "CONFIG_SPLITS",
+    "SPLITS",
+    "BuiltDataset",
+    "Manifest",
+    "evaluation_split",
+    "load_config",
+    "load_manifest",
+    "load_split",
+    "open_dataset",
+]

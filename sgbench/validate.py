@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from sgbench.boundary import public
 from sgbench.dataset import MANIFEST_FILE
 from sgbench.errors import InputError, shown_name
 from sgbench.leaderboard import SUBMISSION_FILE, SubmissionCheck, validate_submission
@@ -91,6 +92,7 @@ def folder_kind(path: Path) -> FolderKind:
     )
 
 
+@public
 def validate_folder(path: str | Path, dataset: str | Path | None = None) -> FolderValidation:
     """Check a dataset or submission folder and return every problem found.
 
@@ -104,6 +106,11 @@ def validate_folder(path: str | Path, dataset: str | Path | None = None) -> Fold
     folder = Path(path)
     kind = folder_kind(folder)
     if kind == "dataset":
+        if dataset is not None:  # ignored, it read as "checked against that dataset"
+            raise InputError(
+                f"{shown_name(str(folder))}: a dataset folder is checked on its own; dataset has "
+                "no effect on a dataset folder (it is for a submission folder): leave it out"
+            )
         check = check_dataset(folder)
         return FolderValidation(
             kind, folder, tuple(str(problem) for problem in check.problems), check
@@ -112,3 +119,6 @@ def validate_folder(path: str | Path, dataset: str | Path | None = None) -> Fold
     return FolderValidation(
         kind, folder, submission.problems, submission=submission, against=dataset is not None
     )
+
+
+__all__ = ["FolderValidation", "validate_folder"]

@@ -5,11 +5,518 @@ export, prompts, publish, schema and validate
 ENTRIES: one :class:`~api_boundary.Entry` per public callable. NOT_CALLED: every other public
 name of these packages (``module.name`` → why it is not called: a constant, a result class
 only sgbench constructs, an exception class).
+
+Every valid call reads a hand-sized dataset written in the case's folder
+(``scoring_fixtures.write_hand_dataset``, nine test_ood rows), except where the function checks a
+whole build (publish, validate of a dataset folder): those read the session's
+``built_default``, listed among the entry's inputs so that the harness checks it is unchanged.
+Nothing reaches the network: ``push_dataset`` is given a recording fake of the Hub API, and the
+``hf://`` names tried are read with ``HF_HUB_OFFLINE=1`` (tests/conftest.py).
 """
 
 from __future__ import annotations
 
-from api_boundary import Entry
+import dataclasses
+import inspect
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-ENTRIES: list[Entry] = []
-NOT_CALLED: dict[str, str] = {}
+import pandas as pd
+import pytest
+from api_boundary import Entry, PathCase, values_for
+from leaderboard_fixtures import metadata, submit, write_board_dataset, wrong_on
+from scoring_fixtures import hand_rows, write_hand_dataset
+
+from sgbench.boundary import argument_hints
+from sgbench.dataset import (
+    SPLITS,
+    BuiltDataset,
+    evaluation_split,
+    load_config,
+    load_manifest,
+    load_split,
+    open_dataset,
+)
+from sgbench.export import sft_jsonl, sft_record, split_sft_jsonl, write_lm_eval_task
+from sgbench.prompts import (
+    TEMPLATES,
+    Template,
+    build_prompts,
+    load_template,
+    prompts_jsonl,
+    render_prompt,
+    render_target,
+    split_prompts_jsonl,
+    split_rows,
+)
+from sgbench.publish import DatasetCheck, PushResult, check_dataset, push_dataset
+from sgbench.schema import load_schema, schema_names, schema_problems, validator
+from sgbench.validate import FolderValidation, validate_folder
+
+HUB_LIKE: tuple[tuple[str, Any], ...] = (
+    ("org/name", "org/name"),
+    ("hf://org/name", "hf://org/name"),
+    ("HF://org/name", "HF://org/name"),
+    ("hf://not-an-id", "hf://a/b/c"),
+)
+"""Dataset names a careless caller writes: a Hub id without its prefix (a local path that does
+not exist), and ``hf://`` ids (offline here: the download fails, one line)."""
+
+CONFIGS_TRIED: tuple[tuple[str, Any], ...] = (
+    ("unbuilt-config", "temporal"),
+    ("config-case", "Default"),
+)
+"""A config the hand dataset does not have, and one written in the wrong case."""
+
+UNCHECKED_TEMPLATES: tuple[tuple[str, Any], ...] = (
+    ("format-spec", Template(name="t", user="{question:>999999999}")),
+    ("target-format-spec", Template(name="t", user="{question}", target="{answer:>999999999}")),
+    ("unknown-field", Template(name="t", user="{question} {nope}")),
+    ("attribute-access", Template(name="t", user="{question.__class__}")),
+    ("escape", Template(name="t", user="{question}\x1b[2J")),
+)
+"""Templates made in Python, never checked by load_template: filling the first one would
+allocate a gigabyte per prompt."""
+
+SPLITS_TRIED: tuple[tuple[str, Any], ...] = (
+    ("other-config-split", "test"),
+    ("split-case", "TEST_OOD"),
+)
+
+
+@dataclass
+class FakeHub:
+    """The Hub API calls of a push, recorded and answered locally (an existing, empty repo)."""
+
+    calls: list[str] = field(default_factory=list)
+
+    def create_repo(self, repo_id: str, **kwargs: Any) -> str:
+        self.calls.append("create_repo")
+        return f"https://hub.invalid/datasets/{repo_id}"
+
+    def list_repo_refs(self, repo_id: str, **kwargs: Any) -> Any:
+        from huggingface_hub.hf_api import GitRefs
+
+        self.calls.append("list_repo_refs")
+        return GitRefs(branches=[], converts=[], tags=[])
+
+    def list_repo_files(self, repo_id: str, **kwargs: Any) -> list[str]:
+        self.calls.append("list_repo_files")
+        return ["data/default/stale-00000-of-00001.parquet"]
+
+    def upload_folder(self, **kwargs: Any) -> Any:
+        from huggingface_hub.hf_api import CommitInfo
+
+        self.calls.append("upload_folder")
+        return CommitInfo(
+            commit_url=f"https://huggingface.co/datasets/{kwargs['repo_id']}/commit/{'0' * 40}",
+            commit_message=kwargs["commit_message"],
+            commit_description="",
+            oid="0" * 40,
+        )
+
+    def create_tag(self, repo_id: str, **kwargs: Any) -> None:
+        self.calls.append("create_tag")
+
+
+# --- valid calls ------------------------------------------------------------------------------
+
+
+def _hand(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {"dataset_dir": write_hand_dataset(folder / "ds")}
+
+
+def _hand_split(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {**_hand(folder, request), "config": "default", "split": "test_ood"}
+
+
+def _hand_config(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {**_hand(folder, request), "config": "default"}
+
+
+def _open(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {"ref": write_hand_dataset(folder / "ds")}
+
+
+def _rows_of(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {"dataset": write_hand_dataset(folder / "ds"), "config": "default", "split": "test_ood"}
+
+
+def _lines_of(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {**_rows_of(folder, request), "template_name": "paper"}
+
+
+def _one_row(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {"template": TEMPLATES["paper"], "row": hand_rows()[0]}
+
+
+def _rows(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {"template": TEMPLATES["paper"], "rows": hand_rows()}
+
+
+def _lm_eval(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {
+        "out_dir": folder / "task",
+        "dataset": str(write_hand_dataset(folder / "ds")),
+        "config": "default",
+        "split": "test_ood",
+        "template": TEMPLATES["paper"],
+    }
+
+
+def _built(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {"dataset_dir": request.getfixturevalue("built_default")}
+
+
+def _push(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {
+        "dataset_dir": request.getfixturevalue("built_default"),
+        "repo_id": "sgbench-test/wvs-sg-subgroups",
+        "allow_synthetic": True,  # the session's build is SYNTHETIC
+        "api": FakeHub(),
+    }
+
+
+def _submission(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    dataset = write_board_dataset(folder / "ds")
+    path = submit(folder / "subs", "alpha", wrong_on(set(), 1), metadata())
+    return {"path": path, "dataset": dataset}
+
+
+# --- what a returned result must satisfy ------------------------------------------------------
+
+
+def _rows_frame(frame: Any) -> bool:
+    return isinstance(frame, pd.DataFrame) and len(frame) == len(hand_rows())
+
+
+def _prompt_ok(prompt: Any) -> bool:
+    return (
+        isinstance(prompt, dict)
+        and isinstance(prompt.get("id"), str)
+        and bool(prompt["id"])
+        and [m["role"] for m in prompt["messages"]] == ["system", "user"]
+    )
+
+
+def _jsonl_objects(text: Any, keys: set[str]) -> bool:
+    """JSON Lines of objects holding ``keys`` (none for no rows)."""
+    lines = text if isinstance(text, list) else str(text).splitlines(keepends=True)
+    objects = [json.loads(line) for line in lines]
+    return all(line.endswith("\n") for line in lines) and all(
+        isinstance(o, dict) and keys <= set(o) for o in objects
+    )
+
+
+def _drained(keys: set[str]) -> Any:
+    """Every line of a split's JSON Lines, one per hand row."""
+
+    def ok(lines: Iterator[str]) -> bool:
+        drained = list(lines)
+        return len(drained) == len(hand_rows()) and _jsonl_objects(drained, keys)
+
+    return ok
+
+
+def _no_nan(value: Any) -> bool:
+    """No NaN or infinity anywhere in a JSON-like value."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_no_nan(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_no_nan(v) for v in value)
+    return True
+
+
+ENTRIES: list[Entry] = [
+    # sgbench.dataset
+    Entry(
+        "sgbench.dataset.open_dataset",
+        open_dataset,
+        _open,
+        inputs=("ref",),
+        extra={"ref": HUB_LIKE},
+        result_ok=lambda built: isinstance(built, BuiltDataset),
+    ),
+    Entry(
+        "sgbench.dataset.load_manifest",
+        load_manifest,
+        _hand,
+        inputs=("dataset_dir",),
+        extra={"dataset_dir": HUB_LIKE},
+        result_ok=lambda manifest: isinstance(manifest, dict) and _no_nan(manifest),
+    ),
+    Entry(
+        "sgbench.dataset.load_split",
+        load_split,
+        _hand_split,
+        inputs=("dataset_dir",),
+        extra={"dataset_dir": HUB_LIKE, "config": CONFIGS_TRIED, "split": SPLITS_TRIED},
+        result_ok=_rows_frame,
+    ),
+    Entry(
+        "sgbench.dataset.load_config",
+        load_config,
+        _hand_config,
+        inputs=("dataset_dir",),
+        extra={"dataset_dir": HUB_LIKE, "config": CONFIGS_TRIED},
+        result_ok=lambda splits: _rows_frame(splits["test_ood"]),
+    ),
+    Entry(
+        "sgbench.dataset.evaluation_split",
+        evaluation_split,
+        lambda folder, request: {"config": "default"},
+        extra={"config": CONFIGS_TRIED[1:]},  # temporal is a config, whatever a folder has
+        result_ok=lambda split: split in SPLITS,
+    ),
+    # sgbench.prompts
+    Entry(
+        "sgbench.prompts.Template",
+        Template,
+        lambda folder, request: {"name": "mine", "user": "{persona}\n{question}\n{options}"},
+        result_ok=lambda template: isinstance(template, Template),
+    ),
+    Entry(
+        "sgbench.prompts.load_template",
+        load_template,
+        lambda folder, request: {"name_or_path": "paper"},
+        extra={"name_or_path": (("builtin-case", "Paper"), ("a-folder", "."))},
+        result_ok=lambda template: isinstance(template, Template),
+    ),
+    Entry(
+        "sgbench.prompts.render_prompt",
+        render_prompt,
+        _one_row,
+        extra={
+            "row": (("no-options", {**hand_rows()[0], "options": None}),),
+            "template": UNCHECKED_TEMPLATES,
+        },
+        result_ok=_prompt_ok,
+    ),
+    Entry(
+        "sgbench.prompts.render_target",
+        render_target,
+        _one_row,
+        extra={
+            "row": (
+                ("answer-nan", {**hand_rows()[0], "answer": math.nan}),
+                ("answer-text", {**hand_rows()[0], "answer": "three"}),
+                ("answer-float", {**hand_rows()[0], "answer": 3.7}),
+            ),
+            "template": UNCHECKED_TEMPLATES,
+        },
+        result_ok=lambda target: target == f"Answer: {hand_rows()[0]['answer']}",
+    ),
+    Entry(
+        "sgbench.prompts.build_prompts",
+        build_prompts,
+        _rows,
+        extra={"template": UNCHECKED_TEMPLATES},
+        result_ok=lambda prompts: all(_prompt_ok(p) for p in prompts),
+    ),
+    Entry(
+        "sgbench.prompts.prompts_jsonl",
+        prompts_jsonl,
+        lambda folder, request: {
+            "prompts": build_prompts(hand_rows(), TEMPLATES["paper"]),
+        },
+        result_ok=lambda text: _jsonl_objects(text, {"id", "template", "messages", "prompt"}),
+    ),
+    Entry(
+        "sgbench.prompts.split_rows",
+        split_rows,
+        _rows_of,
+        inputs=("dataset",),
+        extra={"dataset": HUB_LIKE, "config": CONFIGS_TRIED, "split": SPLITS_TRIED},
+        result_ok=lambda rows: len(rows) == len(hand_rows()),
+    ),
+    Entry(
+        "sgbench.prompts.split_prompts_jsonl",
+        split_prompts_jsonl,
+        _lines_of,
+        inputs=("dataset",),
+        extra={"dataset": HUB_LIKE, "config": CONFIGS_TRIED, "split": SPLITS_TRIED},
+        result_ok=_drained({"id", "template", "messages", "prompt"}),
+    ),
+    # sgbench.export
+    Entry(
+        "sgbench.export.sft_record",
+        sft_record,
+        _one_row,
+        extra={"template": UNCHECKED_TEMPLATES},
+        result_ok=lambda record: [m["role"] for m in record["messages"]][-1] == "assistant",
+    ),
+    Entry(
+        "sgbench.export.sft_jsonl",
+        sft_jsonl,
+        _rows,
+        extra={"template": UNCHECKED_TEMPLATES},
+        result_ok=lambda text: _jsonl_objects(text, {"messages"}),
+    ),
+    Entry(
+        "sgbench.export.split_sft_jsonl",
+        split_sft_jsonl,
+        _lines_of,
+        inputs=("dataset",),
+        extra={"dataset": HUB_LIKE, "config": CONFIGS_TRIED, "split": SPLITS_TRIED},
+        result_ok=_drained({"messages"}),
+    ),
+    Entry(
+        "sgbench.export.write_lm_eval_task",
+        write_lm_eval_task,
+        _lm_eval,
+        inputs=("dataset",),
+        outputs=("out_dir",),
+        extra={
+            "dataset": HUB_LIKE,
+            "config": CONFIGS_TRIED,
+            "split": SPLITS_TRIED,
+            "template": (("open", TEMPLATES["open"]), *UNCHECKED_TEMPLATES),
+            "out_dir": (
+                (
+                    "inside-dataset",
+                    PathCase(lambda folder, valid: Path(valid["dataset"]) / "task"),
+                ),
+            ),
+        },
+        result_ok=lambda path: path.is_file() and path.suffix == ".yaml",
+    ),
+    # sgbench.publish
+    Entry(
+        "sgbench.publish.check_dataset",
+        check_dataset,
+        _built,
+        inputs=("dataset_dir",),
+        extra={"dataset_dir": HUB_LIKE},
+        # A folder that is not a dataset is a list of problems, the documented result.
+        result_ok=lambda check: isinstance(check, DatasetCheck) and (check.ok or check.problems),
+    ),
+    Entry(
+        "sgbench.publish.push_dataset",
+        push_dataset,
+        _push,
+        inputs=("dataset_dir",),
+        extra={
+            "dataset_dir": HUB_LIKE,
+            "repo_id": (
+                ("no-org", "wvs-sg-subgroups"),
+                ("hf-prefix", "hf://org/name"),
+                ("three-parts", "org/name/more"),
+                ("trailing-newline", "org/name\n"),
+            ),
+        },
+        skip={
+            "allow_synthetic": "the session's build is SYNTHETIC: False is the refusal the "
+            "function documents, and a kind case (None, object) is the boundary's own check",
+        },
+        result_ok=lambda result: isinstance(result, PushResult) and result.tag is not None,
+    ),
+    # sgbench.schema
+    Entry(
+        "sgbench.schema.load_schema",
+        load_schema,
+        lambda folder, request: {"name": "predictions"},
+        extra={
+            "name": (
+                ("unknown", "no-such-schema"),
+                ("dotdot", "../schema/predictions"),
+                ("case", "Predictions"),
+            )
+        },
+        result_ok=lambda schema: isinstance(schema, dict) and "$id" in schema,
+    ),
+    Entry(
+        "sgbench.schema.validator",
+        validator,
+        lambda folder, request: {"name": "predictions"},
+        extra={"name": (("unknown", "no-such-schema"), ("dotdot", "../schema/predictions"))},
+        result_ok=lambda checker: checker.is_valid({"id": "Q1/x", "answer": 1}),
+    ),
+    Entry(
+        "sgbench.schema.schema_names",
+        schema_names,
+        lambda folder, request: {},
+        result_ok=lambda names: "predictions" in names,
+    ),
+    Entry(
+        "sgbench.schema.schema_problems",
+        schema_problems,
+        lambda folder, request: {
+            "schema": validator("predictions"),
+            "instance": {"id": "Q1/x", "answer": 1.5},
+        },
+        extra={
+            "instance": (
+                ("nan", {"id": "Q1/x", "answer": math.nan}),
+                ("deep", json.loads("[" * 900 + "]" * 900)),
+            )
+        },
+        result_ok=lambda problems: (
+            isinstance(problems, list) and all(isinstance(p, str) for p in problems)
+        ),
+    ),
+    # sgbench.validate
+    Entry(
+        "sgbench.validate.validate_folder",
+        validate_folder,
+        _submission,
+        inputs=("path", "dataset"),
+        extra={
+            "path": (("a-dataset-folder", PathCase(lambda folder, valid: valid["dataset"])),),
+            "dataset": HUB_LIKE,
+        },
+        result_ok=lambda result: isinstance(result, FolderValidation) and result.ok,
+    ),
+]
+
+
+def _with_lost_kinds(entry: Entry) -> Entry:
+    """``entry`` with the kind cases the harness cannot derive, as ``extra``.
+
+    boundary.py: ``argument_hints`` of a ``@public`` wrapper evaluates its string annotations
+    in ``sgbench.boundary``'s globals (``functools.wraps`` copies ``__annotations__``, not
+    ``__globals__``), so ``Path``, ``Mapping``, ``Sequence``, ``Template``… are unknown there
+    and ``tests/api_boundary.py`` derives no case from them (no ``None`` for a ``Template``, no
+    ``[None]`` for a ``Sequence``). The decorator itself reads the right annotations. Until the
+    harness reads ``inspect.unwrap(function)``, the cases it misses are added here; once it
+    does, nothing is (the labels it derives are left out).
+    """
+    seen = argument_hints(entry.function)
+    meant = argument_hints(inspect.unwrap(entry.function))
+    bare = dataclasses.replace(entry, extra={})
+    extra = dict(entry.extra)
+    for name, hint in meant.items():
+        derived = {label for label, _ in values_for(bare, name, seen.get(name))}
+        missed = tuple(
+            (label, value) for label, value in values_for(bare, name, hint) if label not in derived
+        )
+        if missed:
+            extra[name] = (*missed, *extra.get(name, ()))
+    return dataclasses.replace(entry, extra=extra)
+
+
+ENTRIES = [_with_lost_kinds(entry) for entry in ENTRIES]
+
+NOT_CALLED: dict[str, str] = {
+    "sgbench.dataset.CONFIGS": "a constant",
+    "sgbench.dataset.CONFIG_SPLITS": "a constant",
+    "sgbench.dataset.SPLITS": "a constant",
+    "sgbench.dataset.BuiltDataset": "a result class: open_dataset makes it (called here)",
+    "sgbench.dataset.Manifest": "a result class: open_dataset makes it (called here)",
+    "sgbench.export.EVALUATION_SPLITS": "a constant",
+    "sgbench.prompts.BUILTIN_TEMPLATES": "a constant",
+    "sgbench.prompts.TEMPLATES": "a constant",
+    "sgbench.prompts.Message": "a TypedDict: a type for annotations, no checks to make",
+    "sgbench.prompts.Prompt": "a TypedDict: a type for annotations, no checks to make",
+    "sgbench.publish.CHANGELOG": "a constant",
+    "sgbench.publish.VERSION_POLICY": "a constant",
+    "sgbench.publish.DatasetCheck": "a result class: check_dataset makes it (called here)",
+    "sgbench.publish.Problem": "a result class: check_dataset makes it (called here)",
+    "sgbench.publish.PushResult": "a result class: push_dataset makes it (called here)",
+    "sgbench.validate.FolderValidation": "a result class: validate_folder makes it (called here)",
+}

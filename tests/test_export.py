@@ -20,7 +20,8 @@ from click.testing import CliRunner
 from sgbench.cli import main
 from sgbench.dataset import load_split
 from sgbench.errors import InputError
-from sgbench.export import sft_record, task_name, write_lm_eval_task
+from sgbench.export import sft_record, write_lm_eval_task
+from sgbench.export.lm_eval import task_name
 from sgbench.files import OUTPUT_MARKER
 from sgbench.prompts import TEMPLATES, render, render_prompt
 from sgbench.prompts.render import answer_prefix

@@ -195,7 +195,7 @@ def test_unknown_template() -> None:
 
 
 def test_row_missing_an_indexed_field() -> None:
-    template = Template(name="t", user="{subgroup[height]}")
+    template = Template(name="t", user="{question} {subgroup[height]}")
     with pytest.raises(InputError, match="cannot fill it for sample 'Q9/religion=muslim'"):
         render_prompt(template, crafted_row())
 

@@ -6,7 +6,7 @@ writes an lm-evaluation-harness task folder.
 
 from __future__ import annotations
 
-from sgbench.export.lm_eval import task_name, task_yaml, utils_source, write_lm_eval_task
+from sgbench.export.lm_eval import write_lm_eval_task
 from sgbench.export.sft import EVALUATION_SPLITS, sft_jsonl, sft_record, split_sft_jsonl
 
 __all__ = [
@@ -14,8 +14,5 @@ __all__ = [
     "sft_jsonl",
     "sft_record",
     "split_sft_jsonl",
-    "task_name",
-    "task_yaml",
-    "utils_source",
     "write_lm_eval_task",
 ]

@@ -39,10 +39,12 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from sgbench import __version__
+from sgbench.boundary import public
 from sgbench.dataset import CONFIG_SPLITS, check_config_split, hub_id
 from sgbench.errors import InputError
 from sgbench.files import check_outputs_apart, input_problem, replace_folder
 from sgbench.prompts import Template, render
+from sgbench.prompts.templates import checked_template
 
 UTILS_FILE: Final = "utils.py"
 HEADER: Final = "# lm-evaluation-harness task by `sgbench export lm-eval`"
@@ -71,8 +73,10 @@ def check_multiple_choice(template: Template) -> None:
     """Refuse a template that shows no options (a free-text template such as ``open``).
 
     Raises:
-        InputError: neither the system nor the user message uses ``{options}`` or ``{codes}``.
+        InputError: the template fails :func:`~sgbench.prompts.templates.check_template`, or
+            neither the system nor the user message uses ``{options}`` or ``{codes}``.
     """
+    checked_template(template)
     used = set(render.field_roots(template.user))
     if template.system is not None:
         used |= set(render.field_roots(template.system))
@@ -246,10 +250,13 @@ def dataset_provenance(dataset: str, config: str) -> dict[str, Any] | None:
     return {"name": manifest.name, "version": manifest.version, "synthetic": manifest.synthetic}
 
 
+@public
 def write_lm_eval_task(
-    out_dir: str | Path, dataset: str, config: str, split: str, template: Template
+    out_dir: str | Path, dataset: str | Path, config: str, split: str, template: Template
 ) -> Path:
     """Write the task folder (module docstring); returns the YAML's path.
+
+    ``dataset`` is a built dataset folder or a Hub dataset ``hf://org/name``.
 
     The folder is written through :func:`sgbench.files.replace_folder`: staged, moved into place
     when complete, and an existing ``out_dir`` is replaced only if it is an earlier export.
@@ -260,7 +267,7 @@ def write_lm_eval_task(
     """
     check_config_split(config, split)
     check_multiple_choice(template)
-    dataset_path = resolved_dataset_path(dataset)
+    dataset_path = resolved_dataset_path(str(dataset))
     if hub_id(dataset) is None:  # the task folder never goes inside the dataset it reads
         check_outputs_apart([("--dataset", dataset)], [("--out", out_dir)])
     provenance = dataset_provenance(dataset_path, config)

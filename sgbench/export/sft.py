@@ -14,20 +14,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from sgbench.boundary import public
 from sgbench.dataset import SPLITS
-from sgbench.prompts import (
-    Message,
-    Template,
-    load_template,
-    render_prompt,
-    render_target,
-    split_rows,
-)
+from sgbench.prompts import Message, Template, render_prompt, render_target
+from sgbench.prompts.templates import split_lines
 
 EVALUATION_SPLITS: Final = frozenset(SPLITS) - {"train", "validation"}
 """Splits whose targets are what the benchmark scores; fine-tuning on them leaks the answers."""
 
 
+@public
 def sft_record(template: Template, row: Mapping[str, Any]) -> dict[str, list[Message]]:
     """One sample's record: the prompt messages and the assistant's modal answer."""
     messages = list(render_prompt(template, row)["messages"])
@@ -35,16 +31,21 @@ def sft_record(template: Template, row: Mapping[str, Any]) -> dict[str, list[Mes
     return {"messages": messages}
 
 
+@public
 def sft_jsonl(template: Template, rows: Sequence[Mapping[str, Any]]) -> str:
     """Every row's record as JSON Lines, in row order (trailing newline; '' for no rows)."""
     return "".join(json.dumps(sft_record(template, row), ensure_ascii=False) + "\n" for row in rows)
 
 
+@public
 def split_sft_jsonl(
     dataset: str | Path, config: str, split: str, template_name: str | Path
 ) -> Iterator[str]:
     """``sgbench export sft``: the records of one split with a template (name or file), one JSON
-    line at a time (memory holds the split and one record, never every record)."""
-    template = load_template(template_name)
-    for row in split_rows(dataset, config, split):
-        yield json.dumps(sft_record(template, row), ensure_ascii=False) + "\n"
+    line at a time (see :func:`sgbench.prompts.templates.split_lines`: everything is checked at
+    the call).
+
+    Raises:
+        InputError: the template, the dataset, the config or the split cannot be used.
+    """
+    return split_lines(dataset, config, split, template_name, sft_record)

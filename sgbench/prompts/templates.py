@@ -14,16 +14,19 @@ alone. Templates are checked when loaded, so an unknown field fails before any r
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import operator
 import re
 import string
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypedDict
 
-from sgbench.errors import InputError, first_unseen
+from sgbench.boundary import public, public_class
+from sgbench.errors import InputError, bounded, first_unseen
 from sgbench.files import input_problem
 from sgbench.jsonl import loads_strict, loads_yaml, read_bounded
 from sgbench.prompts.render import (
@@ -55,6 +58,7 @@ _YAML_HINT: Final = " (in YAML, quote a value that starts with '{' or use a bloc
 """YAML reads an unquoted ``{persona} ...`` as a mapping: the usual mistake in a template file."""
 
 
+@public_class
 @dataclass(frozen=True)
 class Template:
     """A prompt template (see the module docstring for the format)."""
@@ -246,6 +250,20 @@ def check_template(template: Template, where: str) -> Template:
     return template
 
 
+@functools.lru_cache(maxsize=64)
+def checked_template(template: Template) -> Template:
+    """:func:`check_template` of a template about to be filled, once per template.
+
+    A :class:`Template` made in Python is not checked when made (only :func:`load_template`
+    checks what it reads), so every place that fills one, or hands it to another tool, passes
+    it through here: a ``{question:>999999999}`` format spec allocated gigabytes per prompt.
+
+    Raises:
+        InputError: as :func:`check_template`, naming the template.
+    """
+    return check_template(template, f"template {template.name!r}")
+
+
 def _read_template_file(path: Path) -> Template:
     try:
         data = read_bounded(path)
@@ -307,6 +325,7 @@ def _load_mapping(path: Path, text: str) -> dict[str, Any]:
     return parsed
 
 
+@public
 def load_template(name_or_path: str | Path) -> Template:
     """A built-in template by name, or a template file (module docstring), checked.
 
@@ -327,30 +346,56 @@ def load_template(name_or_path: str | Path) -> Template:
     return check_template(_read_template_file(path), str(path))
 
 
+FILL_ERRORS: Final = (KeyError, IndexError, ValueError, AttributeError, TypeError)
+"""What filling a template raises for a row that lacks a field it names or holds another kind
+of value there (``str.format`` and the row's own lookups)."""
+
+
+def cannot_fill(template: Template, row: Mapping[str, Any], exc: Exception) -> InputError:
+    """The one error for a row a template cannot be filled for (a prompt or a target)."""
+    return InputError(
+        bounded(
+            f"template {template.name!r}: cannot fill it for sample {row.get('id')!r} "
+            f"({type(exc).__name__}: {exc})"
+        )
+    )
+
+
+@public
 def render_prompt(template: Template, row: Mapping[str, Any]) -> Prompt:
     """One row's prompt (deterministic: the same row and template give the same text).
 
     Raises:
-        InputError: the template indexes something the row lacks (``{subgroup[height]}``).
+        InputError: the template fails :func:`check_template`, or indexes something the row
+            lacks (``{subgroup[height]}``).
     """
+    checked_template(template)
     try:
         messages = render_messages(template.system, template.user, row)
-    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
-        raise InputError(
-            f"template {template.name!r}: cannot fill it for sample {row.get('id')!r} "
-            f"({type(exc).__name__}: {exc})"
-        ) from None
+        sample_id = str(row["id"])
+    except FILL_ERRORS as exc:
+        raise cannot_fill(template, row, exc) from None
     typed = [Message(role=m["role"], content=m["content"]) for m in messages]
-    return Prompt(
-        id=str(row["id"]), template=template.name, messages=typed, prompt=prompt_text(typed)
-    )
+    return Prompt(id=sample_id, template=template.name, messages=typed, prompt=prompt_text(typed))
 
 
+@public
 def render_target(template: Template, row: Mapping[str, Any]) -> str:
-    """The assistant's reply for fine-tuning: the target filled with the row's modal code."""
-    return template.target.format(answer=int(row["answer"]))
+    """The assistant's reply for fine-tuning: the target filled with the row's modal code.
+
+    Raises:
+        InputError: the template fails :func:`check_template`, the row has no ``answer``, or
+            one that is not an integer (``int()`` read
+            ``3.7`` as 3 and a NaN as a ValueError).
+    """
+    checked_template(template)
+    try:
+        return template.target.format(answer=operator.index(row["answer"]))
+    except FILL_ERRORS as exc:
+        raise cannot_fill(template, row, exc) from None
 
 
+@public
 def split_rows(dataset: str | Path, config: str, split: str) -> list[dict[str, Any]]:
     """The rows of one split (a dataset folder or Hub id), in file order, as plain dicts.
 
@@ -366,22 +411,61 @@ def split_rows(dataset: str | Path, config: str, split: str) -> list[dict[str, A
     return [{str(k): v for k, v in record.items()} for record in frame.to_dict("records")]
 
 
+@public
 def build_prompts(rows: Sequence[Mapping[str, Any]], template: Template) -> list[Prompt]:
     """The prompt of every row, in row order."""
     return [render_prompt(template, row) for row in rows]
 
 
+@public
 def prompts_jsonl(prompts: Sequence[Prompt]) -> str:
-    """Prompts as JSON Lines (``id``, ``template``, ``messages``, ``prompt``), trailing newline."""
+    """Prompts as JSON Lines (``id``, ``template``, ``messages``, ``prompt``), trailing newline.
+
+    Raises:
+        InputError: an element is not a prompt (a mapping with those keys): ``None`` was
+            written as a line ``null``, which every reader of the file then refused.
+    """
+    keys = Prompt.__required_keys__
+    for index, prompt in enumerate(prompts):
+        if not (isinstance(prompt, Mapping) and keys <= prompt.keys()):
+            raise InputError(
+                f"prompts_jsonl(): prompts[{index}] is not a prompt (a mapping with "
+                f"{', '.join(sorted(keys))}), got {type(prompt).__name__}"
+            )
     return "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in prompts)
 
 
+def split_lines(
+    dataset: str | Path,
+    config: str,
+    split: str,
+    template_name: str | Path,
+    record: Callable[[Template, Mapping[str, Any]], Any],
+) -> Iterator[str]:
+    """``record(template, row)`` of every row of one split, one JSON line at a time, so that
+    memory holds the split and one record, never every record (a large template times millions
+    of samples).
+
+    The template and the split are read and checked here, at the call, not when the first line
+    is asked for: a generator function raised its InputError inside the caller's loop, after
+    the caller had started its output.
+
+    Raises:
+        InputError: the template, the dataset, the config or the split cannot be used.
+    """
+    template = load_template(template_name)
+    rows = split_rows(dataset, config, split)
+    return (json.dumps(record(template, row), ensure_ascii=False) + "\n" for row in rows)
+
+
+@public
 def split_prompts_jsonl(
     dataset: str | Path, config: str, split: str, template_name: str | Path
 ) -> Iterator[str]:
     """``sgbench prompts``: one split's prompts with a template (name or file), one JSON line at
-    a time, so that memory holds the split and one prompt, never every prompt (a large template
-    times millions of samples)."""
-    template = load_template(template_name)
-    for row in split_rows(dataset, config, split):
-        yield json.dumps(render_prompt(template, row), ensure_ascii=False) + "\n"
+    a time (see :func:`split_lines`: everything is checked at the call).
+
+    Raises:
+        InputError: the template, the dataset, the config or the split cannot be used.
+    """
+    return split_lines(dataset, config, split, template_name, render_prompt)

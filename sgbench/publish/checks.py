@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
+from sgbench.boundary import public
 from sgbench.dataset import (
     BINDING_KEY,
     BOUND_FIELDS,
@@ -127,6 +128,7 @@ def release_version(version: str) -> str:
     return version.split("+", 1)[0]
 
 
+@public
 def check_dataset(dataset_dir: str | Path) -> DatasetCheck:
     """Check a built dataset folder and return every problem found (see the module docstring).
 

@@ -30,6 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final, Protocol, TypeVar, cast
 
+from sgbench.boundary import public
 from sgbench.errors import InputError
 from sgbench.publish.checks import DATA_DIR, DatasetCheck, InvalidDatasetError, check_dataset
 
@@ -129,6 +130,7 @@ class PushResult:
         return "\n".join(lines)
 
 
+@public
 def push_dataset(
     dataset_dir: str | Path,
     repo_id: str,

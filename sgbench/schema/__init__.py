@@ -30,7 +30,8 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from sgbench.errors import bounded
+from sgbench.boundary import public
+from sgbench.errors import InputError, bounded
 
 SCHEMA_SUFFIX: Final = ".schema.json"
 
@@ -75,6 +76,7 @@ StrictDraft202012Validator: Final = validators.extend(  # type: ignore[no-untype
 ``pattern`` is the end of the string."""
 
 
+@public
 def schema_names() -> list[str]:
     """Names of the packaged schemas (file names without ``.schema.json``), sorted."""
     package = resources.files(__package__)
@@ -87,17 +89,22 @@ def schema_names() -> list[str]:
 
 @functools.cache
 def _load(name: str) -> str:
+    # The name is looked up among the packaged ones before it becomes a path: as a path, a
+    # 100,000-character name was an OSError and "../x" a file outside the package.
+    if name not in schema_names():
+        raise InputError(
+            bounded(f"no packaged schema {name!r}; available: {', '.join(schema_names())}")
+        )
     path = resources.files(__package__) / f"{name}{SCHEMA_SUFFIX}"
-    if not path.is_file():
-        raise KeyError(f"no packaged schema {name!r}; available: {schema_names()}")
     return path.read_text(encoding="utf-8")
 
 
+@public
 def load_schema(name: str) -> dict[str, Any]:
     """A packaged schema as a fresh dict; ``name`` is e.g. ``"predictions"``.
 
     Raises:
-        KeyError: there is no such packaged schema (a programming error, not a user input).
+        InputError: there is no such packaged schema (a name of :func:`schema_names`).
     """
     schema: dict[str, Any] = json.loads(_load(name.removesuffix(SCHEMA_SUFFIX)))
     return schema
@@ -111,10 +118,14 @@ def registry() -> Registry[Any]:
     return Registry().with_resources(pairs)
 
 
+@public
 def validator(name: str) -> Validator:
     """A validator for the packaged schema ``name`` (schema checked, formats checked).
 
     Use ``iter_errors`` to report every problem; ``best_match`` for a one-line summary.
+
+    Raises:
+        InputError: there is no such packaged schema (a name of :func:`schema_names`).
     """
     schema = load_schema(name)
     StrictDraft202012Validator.check_schema(schema)
@@ -124,6 +135,7 @@ def validator(name: str) -> Validator:
     return result
 
 
+@public
 def schema_problems(schema: Validator, instance: Any) -> list[str]:
     """Every error of ``instance`` as ``JSON_PATH: message``, sorted by path, then message, each
     :func:`~sgbench.errors.bounded` (a message quotes the value it is about)."""
@@ -132,10 +144,7 @@ def schema_problems(schema: Validator, instance: Any) -> list[str]:
 
 
 __all__ = [
-    "SCHEMA_SUFFIX",
-    "StrictDraft202012Validator",
     "load_schema",
-    "registry",
     "schema_names",
     "schema_problems",
     "validator",
