@@ -432,8 +432,10 @@ class BuiltDataset:
 
     root: Path
     manifest: Manifest
-    _checked: dict[str, str] = field(default_factory=dict, repr=False)
-    _ids: dict[str, dict[str, pa.ChunkedArray]] = field(default_factory=dict, repr=False)
+    _checked: dict[str, str] = field(default_factory=dict, repr=False, init=False)
+    _ids: dict[str, dict[str, pa.ChunkedArray]] = field(
+        default_factory=dict, repr=False, init=False
+    )
 
     def check_config(self, config: str, split: str | None = None) -> None:
         """Raise :class:`InputError` for a config or split this dataset does not have."""
@@ -632,7 +634,8 @@ def resolve_dataset(dataset: str | Path) -> Path:
 
 @public
 def open_dataset(ref: str | Path | BuiltDataset) -> BuiltDataset:
-    """Open a built dataset folder (or Hub dataset ``hf://org/name``, see :func:`resolve_dataset`).
+    """Open a built dataset folder, or a Hub dataset ``hf://org/name`` (downloaded into the
+    local cache; needs the ``hub`` extra and the network: a bare ``org/name`` is a local path).
 
     The manifest is read and checked against ``manifest.schema.json`` here; data files are
     checked when first read. An already opened dataset is returned as is.

@@ -238,3 +238,58 @@ def test_cli_prompts_errors(built_default: Path, tmp_path: Path) -> None:
     missing = CliRunner().invoke(main, ["prompts", "--dataset", str(tmp_path / "none")])
     assert missing.exit_code == 2
     assert "no such dataset folder" in missing.output
+
+
+# --- the Python functions' own checks (tests/test_api_boundary.py holds them to the contract) ---
+
+
+def test_a_target_is_filled_with_an_integer_answer_only() -> None:
+    import numpy as np
+
+    template = Template(name="t", user="{question}", target="Answer: {answer}")
+    # A numpy integer (as a DataFrame record holds it) is the integer it holds.
+    assert render_target(template, crafted_row(answer=np.int32(3))) == "Answer: 3"
+    for answer in (3.7, float("nan"), "3", None):
+        with pytest.raises(InputError, match="cannot fill it for sample 'Q9/religion=muslim'"):
+            render_target(template, crafted_row(answer=answer))
+    with pytest.raises(InputError, match="KeyError"):
+        render_target(template, {"id": "x"})
+
+
+def test_a_template_made_in_python_is_checked_before_it_is_filled() -> None:
+    huge = Template(name="t", user="{question:>999999999}")  # a GB per prompt if filled
+    with pytest.raises(InputError, match="format specs and conversions are not allowed"):
+        render_prompt(huge, crafted_row())
+    with pytest.raises(InputError, match="template 't': user: unknown field"):
+        build_prompts([crafted_row()], Template(name="t", user="{question}{nope}"))
+    spec = Template(name="t", user="{question}", target="{answer:>999999999}")
+    with pytest.raises(InputError, match=r"target: .*format specs"):
+        render_target(spec, crafted_row())
+
+
+def test_prompts_jsonl_writes_prompts_only() -> None:
+    prompt = render_prompt(TEMPLATES["plain"], crafted_row())
+    assert prompts_jsonl([]) == ""
+    assert prompts_jsonl([prompt]) == json.dumps(prompt, ensure_ascii=False) + "\n"
+    with pytest.raises(InputError, match=r"prompts\[1\] is not a prompt"):
+        prompts_jsonl([prompt, None])  # type: ignore[list-item]
+    with pytest.raises(InputError, match=r"prompts\[0\] is not a prompt"):
+        prompts_jsonl([{"id": "x"}])  # type: ignore[list-item]
+
+
+def test_split_prompts_are_checked_at_the_call(built_default: Path) -> None:
+    from sgbench.export import split_sft_jsonl
+    from sgbench.prompts import split_prompts_jsonl
+
+    for function in (split_prompts_jsonl, split_sft_jsonl):
+        # Refused when called, before anything iterates the lines.
+        with pytest.raises(InputError, match="has no split 'test'"):
+            function(built_default, "default", "test", "paper")
+        with pytest.raises(InputError, match="no such template"):
+            function(built_default, "default", "test_id", "no-such-template")
+        with pytest.raises(InputError, match="no such dataset folder"):
+            function(built_default / "nope", "default", "test_id", "paper")
+    lines = list(split_prompts_jsonl(built_default, "default", "test_id", "paper"))
+    assert [json.loads(line)["id"] for line in lines] == list(
+        load_split(built_default, "default", "test_id")["id"]
+    )

@@ -717,6 +717,14 @@ def test_validate_a_corrupted_dataset(dataset: Path) -> None:
     assert lines[-1] == f"Error: {dataset}: not a valid dataset folder"
 
 
+def test_validate_folder_refuses_a_dataset_it_would_ignore(built_default: Path) -> None:
+    from sgbench.validate import validate_folder
+
+    assert validate_folder(built_default).ok
+    with pytest.raises(InputError, match="dataset has no effect on a dataset folder"):
+        validate_folder(built_default, built_default)
+
+
 def test_validate_neither_kind_of_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert result.exit_code == 2

@@ -152,3 +152,14 @@ def test_a_subgroup_id_names_its_values_in_any_order_and_only_them() -> None:
     assert not names_subgroup("age_group=25-34", values)  # a value left out
     assert not names_subgroup("age_group=16-24&religion=muslim", values)  # another value
     assert not names_subgroup("age_group=25-34&religion=muslim&sex=male", values)
+
+
+def test_a_schema_name_is_one_of_the_packaged_names() -> None:
+    from sgbench.errors import InputError
+
+    assert load_schema("predictions.schema.json") == load_schema("predictions")
+    for name in ("", "Predictions", "../schema/predictions", "x" * 100_000, "no-such"):
+        with pytest.raises(InputError, match="no packaged schema"):
+            load_schema(name)
+        with pytest.raises(InputError, match="no packaged schema"):
+            validator(name)

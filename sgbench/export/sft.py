@@ -42,8 +42,8 @@ def split_sft_jsonl(
     dataset: str | Path, config: str, split: str, template_name: str | Path
 ) -> Iterator[str]:
     """``sgbench export sft``: the records of one split with a template (name or file), one JSON
-    line at a time (see :func:`sgbench.prompts.templates.split_lines`: everything is checked at
-    the call).
+    line at a time. The template, dataset, config and split are read and checked at the call,
+    before any line.
 
     Raises:
         InputError: the template, the dataset, the config or the split cannot be used.

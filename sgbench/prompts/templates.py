@@ -463,7 +463,8 @@ def split_prompts_jsonl(
     dataset: str | Path, config: str, split: str, template_name: str | Path
 ) -> Iterator[str]:
     """``sgbench prompts``: one split's prompts with a template (name or file), one JSON line at
-    a time (see :func:`split_lines`: everything is checked at the call).
+    a time. The template, dataset, config and split are read and checked at the call, before
+    any line.
 
     Raises:
         InputError: the template, the dataset, the config or the split cannot be used.
