@@ -123,6 +123,13 @@ class FakeHub:
         self.calls.append("create_tag")
 
 
+class _HalfHub:
+    """An object with some of the Hub API's methods only (a push would stop halfway)."""
+
+    def create_repo(self, repo_id: str, **kwargs: Any) -> str:
+        return repo_id
+
+
 # --- valid calls ------------------------------------------------------------------------------
 
 
@@ -409,6 +416,7 @@ ENTRIES: list[Entry] = [
                 ("three-parts", "org/name/more"),
                 ("trailing-newline", "org/name\n"),
             ),
+            "api": (("no-methods", object()), ("half-an-api", _HalfHub())),
         },
         skip={
             "allow_synthetic": "the session's build is SYNTHETIC: False is the refusal the "

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Final, Protocol, TypeVar, cast
+from typing import Any, Final, Protocol, TypeVar, cast, runtime_checkable
 
 from sgbench.boundary import public
 from sgbench.errors import InputError
@@ -51,8 +51,14 @@ HTTP_LIBRARY_ERRORS: Final = (
 T = TypeVar("T")
 
 
+@runtime_checkable
 class HubApi(Protocol):
-    """The part of ``huggingface_hub.HfApi`` a push uses (tests pass a recording fake)."""
+    """The part of ``huggingface_hub.HfApi`` a push uses (tests pass a recording fake).
+
+    Checkable at run time, so that an ``api`` without these methods is refused where
+    :func:`push_dataset` is called (:func:`sgbench.boundary.public`), not with an
+    AttributeError halfway through a push.
+    """
 
     def create_repo(
         self, repo_id: str, *, repo_type: str | None, private: bool | None, exist_ok: bool
