@@ -385,8 +385,7 @@ def render_target(template: Template, row: Mapping[str, Any]) -> str:
 
     Raises:
         InputError: the template fails :func:`check_template`, the row has no ``answer``, or
-            one that is not an integer (``int()`` read
-            ``3.7`` as 3 and a NaN as a ValueError).
+            one that is not an integer (``int()`` read ``3.7`` as 3).
     """
     checked_template(template)
     try:
