@@ -221,5 +221,8 @@ def test_open_dataset_names_what_it_takes() -> None:
     from sgbench.dataset import open_dataset
 
     for ref in (None, 3, b"ds"):
-        with pytest.raises(TypeError, match="a dataset is a folder path or hf://org/name"):
+        # Refused at the public boundary, naming the argument and the kinds it takes.
+        with pytest.raises(
+            InputError, match=r"open_dataset\(\): argument 'ref' must be str or Path"
+        ):
             open_dataset(ref)  # type: ignore[arg-type]
