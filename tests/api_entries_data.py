@@ -16,8 +16,6 @@ Nothing reaches the network: ``push_dataset`` is given a recording fake of the H
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
 import json
 import math
 from collections.abc import Iterator
@@ -27,11 +25,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from api_boundary import Entry, PathCase, values_for
+from api_boundary import Entry, PathCase
 from leaderboard_fixtures import metadata, submit, write_board_dataset, wrong_on
 from scoring_fixtures import hand_rows, write_hand_dataset
 
-from sgbench.boundary import argument_hints
 from sgbench.dataset import (
     SPLITS,
     BuiltDataset,
@@ -482,33 +479,6 @@ ENTRIES: list[Entry] = [
     ),
 ]
 
-
-def _with_lost_kinds(entry: Entry) -> Entry:
-    """``entry`` with the kind cases the harness cannot derive, as ``extra``.
-
-    boundary.py: ``argument_hints`` of a ``@public`` wrapper evaluates its string annotations
-    in ``sgbench.boundary``'s globals (``functools.wraps`` copies ``__annotations__``, not
-    ``__globals__``), so ``Path``, ``Mapping``, ``Sequence``, ``Template``… are unknown there
-    and ``tests/api_boundary.py`` derives no case from them (no ``None`` for a ``Template``, no
-    ``[None]`` for a ``Sequence``). The decorator itself reads the right annotations. Until the
-    harness reads ``inspect.unwrap(function)``, the cases it misses are added here; once it
-    does, nothing is (the labels it derives are left out).
-    """
-    seen = argument_hints(entry.function)
-    meant = argument_hints(inspect.unwrap(entry.function))
-    bare = dataclasses.replace(entry, extra={})
-    extra = dict(entry.extra)
-    for name, hint in meant.items():
-        derived = {label for label, _ in values_for(bare, name, seen.get(name))}
-        missed = tuple(
-            (label, value) for label, value in values_for(bare, name, hint) if label not in derived
-        )
-        if missed:
-            extra[name] = (*missed, *extra.get(name, ()))
-    return dataclasses.replace(entry, extra=extra)
-
-
-ENTRIES = [_with_lost_kinds(entry) for entry in ENTRIES]
 
 NOT_CALLED: dict[str, str] = {
     "sgbench.dataset.CONFIGS": "a constant",
