@@ -242,6 +242,20 @@ def test_run_baselines_matches_one_at_a_time(crafted: Path) -> None:
         assert result.to_jsonl() == run_baseline(result.name, crafted).to_jsonl()
 
 
+def test_run_baselines_gives_one_result_per_baseline_and_split_as_given(crafted: Path) -> None:
+    # A split named twice was read once and got one result per baseline, not two: a caller
+    # pairing the results with (baseline, split) in order got them shifted.
+    results = run_baselines(["nearest", "majority"], crafted, splits=["test_ood", "test_ood"])
+    assert [(r.name, r.split) for r in results] == [
+        ("nearest", "test_ood"),
+        ("nearest", "test_ood"),
+        ("majority", "test_ood"),
+        ("majority", "test_ood"),
+    ]
+    for result in results:
+        assert result.to_jsonl() == run_baseline(result.name, crafted).to_jsonl()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

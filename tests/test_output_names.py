@@ -130,7 +130,7 @@ def test_pure_score_names_the_types_it_takes(built_default: Path) -> None:
 
     data = load_scoring_data(built_default, "default", "test_ood")
     for args in ((None, None), (data, "p.jsonl"), ("ds", data)):
-        with pytest.raises(TypeError, match=r"ScoringData .* and Predictions"):
+        with pytest.raises(InputError, match=r"score\(\): argument '(data|predictions)' must be"):
             score(*args)  # type: ignore[arg-type]
 
 

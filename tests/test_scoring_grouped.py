@@ -95,10 +95,10 @@ def test_ties_go_to_the_first_group_in_sorted_order() -> None:
 def test_no_groups_and_unknown_figure_raise() -> None:
     empty = grouped(np.array([1.0]), [None], metric="accuracy", higher_is_better=True)
     assert empty.groups == ()
-    with pytest.raises(ValueError, match="no groups"):
+    with pytest.raises(InputError, match="no groups"):
         empty.gap()
     some = GroupedResult("accuracy", True, 1.0, ("a",), (1.0,), (1,))
-    with pytest.raises(ValueError, match="unknown figure"):
+    with pytest.raises(InputError, match="unknown figure"):
         some.figure("spread")
 
 

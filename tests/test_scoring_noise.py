@@ -13,6 +13,7 @@ import pytest
 
 from sgbench.baselines import BASELINES, run_baseline
 from sgbench.dataset import load_split
+from sgbench.errors import InputError
 from sgbench.scoring import score_predictions
 from sgbench.scoring.bootstrap import bootstrap_intervals
 from sgbench.scoring.noise import cell_table, permuted_means, unit_grouping
@@ -180,8 +181,9 @@ def test_one_group_has_no_p_value() -> None:
 
 
 def test_grouping_must_follow_units() -> None:
-    with pytest.raises(ValueError, match="different groups"):
-        unit_grouping(["a", "b"], np.array([0, 0]), 1)
+    # Two units: the first's two samples are in groups a and b, the second's both in b.
+    with pytest.raises(InputError, match=r"^sex: the samples of 1 unit\(s\) .* different groups"):
+        unit_grouping(["a", "b", "b", "b"], np.array([0, 0, 1, 1]), 2, "sex")
 
 
 def write_predictions(path: Path, answers: dict[str, int]) -> Path:

@@ -108,17 +108,20 @@ CASES: dict[str, tuple[Callable[[], object], str]] = {
     "intervals unknown fairness metric": (lambda: _intervals(fairness_metrics=["zz"]), "'zz'"),
     # paired_difference_intervals
     "paired NaN value": (lambda: _paired(values=np.array([ROW, NAN_ROW])), "not finite"),
-    "paired reference 1.5": (lambda: _paired(reference=1.5), "reference row"),
-    "paired reference True": (lambda: _paired(reference=True), "reference row"),
+    "paired reference 1.5": (lambda: _paired(reference=1.5), "'reference' must be int"),
+    "paired reference True": (lambda: _paired(reference=True), "'reference' must be int"),
     "paired short units": (
         lambda: _paired(units=UNITS[:2], resample="questions+subgroups"),
         "one key per sample",
     ),
     # sign_flip_p_values
     "sign flip 10**9 permutations": (lambda: _sign_flip(n_permutations=10**9), "at most 100,000"),
-    "sign flip 1.5 permutations": (lambda: _sign_flip(n_permutations=1.5), "integer"),
-    "sign flip seed 1.5": (lambda: _sign_flip(seed=1.5), "integer"),
-    "sign flip reference 0.5": (lambda: _sign_flip(reference=0.5), "reference row"),
+    "sign flip 1.5 permutations": (
+        lambda: _sign_flip(n_permutations=1.5),
+        "'n_permutations' must be int",
+    ),
+    "sign flip seed 1.5": (lambda: _sign_flip(seed=1.5), "'seed' must be int"),
+    "sign flip reference 0.5": (lambda: _sign_flip(reference=0.5), "'reference' must be int"),
     "sign flip 3-D values": (lambda: _sign_flip(values=np.zeros((2, 2, 6))), "shape"),
     # breakdown / grouped
     "breakdown NaN missing flag": (

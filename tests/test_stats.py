@@ -493,7 +493,7 @@ def test_empty_config_is_refused(tmp_path: Path) -> None:
 
 
 def test_unknown_chart_format(tmp_path: Path, dataset: Path) -> None:
-    with pytest.raises(InputError, match="chart format"):
+    with pytest.raises(InputError, match="'chart_format' must be one of 'png', 'svg'"):
         write_stats(compute_stats(dataset), tmp_path / "out", chart_format="pdf")  # type: ignore[arg-type]
     assert not (tmp_path / "out").exists()
 

@@ -32,6 +32,7 @@ from sgbench.baselines.rules import (
     random_positions,
     seen_questions,
 )
+from sgbench.boundary import public
 from sgbench.dataset import BuiltDataset, check_config_split, open_dataset, release_arrow_memory
 from sgbench.errors import InputError
 from sgbench.scoring.data import (
@@ -139,6 +140,7 @@ def predict(
     raise InputError(f"unknown baseline {name!r}; choose one of {list(BASELINES)}")
 
 
+@public
 def run_baselines(
     names: Sequence[str],
     dataset: str | Path | BuiltDataset,
@@ -196,7 +198,8 @@ def run_baselines(
     results = []
     for name in names:
         baseline = BASELINES[BASELINES.index(name)]  # typed as BaselineName
-        for split, target in targets.items():
+        for split in splits:  # as given: a split named twice gets two results, like a name
+            target = targets[split]
             position, fallback = predict(baseline, target, train, seed)
             predicted = position != NO_PREDICTION
             answers = target.codes[np.arange(target.n), np.maximum(position, 0)]
@@ -215,6 +218,7 @@ def run_baselines(
     return results
 
 
+@public
 def run_baseline(
     name: str,
     dataset: str | Path | BuiltDataset,
@@ -229,13 +233,12 @@ def run_baseline(
     return run_baselines([name], dataset, config, [split], seed)[0]
 
 
+# predict and TrainingData stay internal: they take the scorer's arrays, which only sgbench makes.
 __all__ = [
     "BASELINES",
     "DESCRIPTIONS",
     "BaselineName",
     "BaselinePredictions",
-    "TrainingData",
-    "predict",
     "run_baseline",
     "run_baselines",
 ]

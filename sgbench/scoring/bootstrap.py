@@ -39,6 +39,7 @@ from typing import Final, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from sgbench.boundary import public
 from sgbench.errors import InputError
 from sgbench.scoring.data import FloatArray, IntArray
 from sgbench.scoring.noise import (
@@ -61,7 +62,7 @@ from sgbench.scoring.noise import (
     to_groups,
     unit_grouping,
 )
-from sgbench.scoring.samples import count, finite_values, row_index, sample_keys
+from sgbench.scoring.samples import Keys, count, finite_values, row_index, sample_keys
 
 CONFIDENCE: Final = 0.95
 
@@ -303,13 +304,14 @@ def _moment_matched(
     return out
 
 
+@public
 def bootstrap_intervals(
     values: Mapping[str, FloatArray],
-    questions: Sequence[str] | pd.Series,
-    groupings: Mapping[str, Sequence[str | None] | pd.Series],
+    questions: Keys,
+    groupings: Mapping[str, Keys],
     fairness_metrics: Sequence[str],
     *,
-    units: Sequence[str] | pd.Series,
+    units: Keys,
     n_boot: int,
     seed: int,
     n_permutations: int = 0,
@@ -326,8 +328,8 @@ def bootstrap_intervals(
         InputError: invalid ``n_boot``, ``seed``, ``n_permutations`` or ``resample``; values,
             questions, units or a grouping without one finite number or key per sample (a NaN
             made every interval NaN; other lengths crashed in numpy), a sample without a question
-            or unit, or a fairness metric that ``values`` lacks (:mod:`sgbench.scoring.samples`).
-        ValueError: a grouping that splits a unit's samples.
+            or unit, or a fairness metric that ``values`` lacks (:mod:`sgbench.scoring.samples`);
+            a grouping that splits a unit's samples (:func:`~sgbench.scoring.noise.unit_grouping`).
     """
     check_settings(n_boot, seed, n_permutations, resample)
     n = len(questions)
@@ -360,7 +362,7 @@ def bootstrap_intervals(
 
     spreads: dict[str, dict[str, NoiseSpread]] = {}
     group_intervals: dict[str, dict[str, dict[str, Interval]]] = {}
-    kept = {label: unit_grouping(keys, unit, n_units) for label, keys in groupings.items()}
+    kept = {label: unit_grouping(keys, unit, n_units, label) for label, keys in groupings.items()}
     kept = {label: grouping for label, grouping in kept.items() if grouping.size}
     nulls: list[dict[str, FloatArray]] = [{} for _ in kept]
     method, drawn = null_plan(n_permutations, cells.counts)
@@ -398,14 +400,15 @@ def bootstrap_intervals(
     )
 
 
+@public
 def paired_difference_intervals(
-    values: FloatArray,
-    questions: Sequence[str] | pd.Series,
+    values: FloatArray | Sequence[Sequence[float]],
+    questions: Keys,
     reference: int,
     *,
     n_boot: int,
     seed: int,
-    units: Sequence[str] | pd.Series | None = None,
+    units: Keys | None = None,
     resample: Resample = QUESTIONS,
 ) -> FloatArray:
     """``(E, 2)``: the percentile interval of ``mean(values[reference]) − mean(values[e])``.

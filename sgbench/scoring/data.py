@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sgbench.boundary import public
 from sgbench.dataset import (
     CONFIG_SPLITS,
     SCALE_TYPES,
@@ -414,6 +415,7 @@ def split_ids(dataset: BuiltDataset, config: str) -> dict[str, pa.ChunkedArray]:
     return ids
 
 
+@public
 def load_scoring_data(dataset: str | Path | BuiltDataset, config: str, split: str) -> ScoringData:
     """Read a dataset (folder, Hub id or opened :class:`BuiltDataset`) for scoring ``split``.
 

@@ -29,9 +29,10 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from sgbench.boundary import public
 from sgbench.errors import InputError
 from sgbench.scoring.data import BoolArray, FloatArray
-from sgbench.scoring.samples import finite_values, missing_flags, sample_keys
+from sgbench.scoring.samples import Keys, finite_values, missing_flags, sample_keys
 
 FIGURES: Final = ("norm_range", "cv", "gap", "ratio")
 """Spread figures, in report order (``worst`` follows them)."""
@@ -95,7 +96,7 @@ class GroupedResult:
 
     def _array(self) -> FloatArray:
         if not self.groups:
-            raise ValueError(f"{self.metric}: no groups")
+            raise InputError(f"{self.metric}: no groups (every sample's key was null)")
         return np.asarray(self.values, dtype=np.float64)
 
     def by_group(self) -> dict[str, float]:
@@ -114,10 +115,10 @@ class GroupedResult:
         """One spread figure (see the module docstring for definitions and zero cases).
 
         Raises:
-            ValueError: unknown figure name, or no groups.
+            InputError: unknown figure name, or no groups.
         """
         if name not in FIGURES:
-            raise ValueError(f"unknown figure {name!r}; choose one of {FIGURES}")
+            raise InputError(f"unknown figure {name!r}; choose one of {FIGURES}")
         return float(spread(self._array())[name])
 
     def gap(self) -> float:
@@ -175,12 +176,13 @@ class Breakdown:
         return table
 
 
+@public
 def breakdown(
     by: str,
-    keys: Sequence[str | None] | pd.Series,
-    values: Mapping[str, FloatArray],
+    keys: Keys,
+    values: Mapping[str, FloatArray | Sequence[float]],
     higher_is_better: Mapping[str, bool],
-    missing: BoolArray,
+    missing: BoolArray | Sequence[bool],
 ) -> Breakdown:
     """Group every metric in ``values`` by ``keys`` (one key per sample; null: in no group).
 
@@ -192,7 +194,10 @@ def breakdown(
             True or False, or ``higher_is_better`` lacks a metric (:mod:`sgbench.scoring.samples`).
             Keys of mixed types are compared as their text (``1`` and ``"1"`` are one group).
     """
-    arrays = {name: finite_values(f"{by}: {name}", v) for name, v in values.items()}
+    # grouped() names its one metric as the breakdown: say it once.
+    arrays = {
+        name: finite_values(by if name == by else f"{by}: {name}", v) for name, v in values.items()
+    }
     lengths = {"keys": len(keys), "missing": len(missing)}
     lengths.update({name: len(v) for name, v in arrays.items()})
     if len(set(lengths.values())) > 1:
@@ -226,9 +231,10 @@ def breakdown(
     return Breakdown(by=by, groups=groups, n=counts, n_missing=n_missing, results=results)
 
 
+@public
 def grouped(
-    values: FloatArray,
-    keys: Sequence[str | None] | pd.Series,
+    values: FloatArray | Sequence[float],
+    keys: Keys,
     *,
     metric: str,
     higher_is_better: bool,

@@ -66,8 +66,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sgbench.errors import InputError
 from sgbench.scoring.data import FloatArray, IntArray
 from sgbench.scoring.grouped import FIGURES, spread
+from sgbench.scoring.samples import Keys
 
 NOISE_FIGURES: Final = ("sd_observed", "sd_noise", "sd_between", "cv_between")
 """Noise-aware figures, in report order."""
@@ -149,12 +151,12 @@ class Grouping:
         return bool(np.array_equal(self.of_unit, np.arange(len(self.of_unit))))
 
 
-def unit_grouping(keys: Sequence[str | None] | pd.Series, unit: IntArray, n_units: int) -> Grouping:
+def unit_grouping(keys: Keys, unit: IntArray, n_units: int, what: str = "grouping") -> Grouping:
     """The grouping given by one key per sample (null: no group), as a map from units to groups.
 
     Raises:
-        ValueError: samples of one unit carry different keys (a grouping must be a property of
-            the unit, as an attribute value is of a subgroup).
+        InputError: samples of one unit carry different keys (a grouping must be a property of
+            the unit, as an attribute value is of a subgroup); ``what`` names the grouping.
     """
     # Factorising the samples' keys as they come (an Arrow string column stays one) and checking
     # that every sample of a unit got the code the unit got is fast; objects would not be.
@@ -163,8 +165,12 @@ def unit_grouping(keys: Sequence[str | None] | pd.Series, unit: IntArray, n_unit
     codes = np.asarray(codes, dtype=np.int64)
     of_unit = np.full(n_units, -1, dtype=np.int64)
     of_unit[unit] = codes
-    if not np.array_equal(of_unit[unit], codes):
-        raise ValueError("a unit's samples belong to different groups")
+    split = of_unit[unit] != codes
+    if split.any():
+        raise InputError(
+            f"{what}: the samples of {len(np.unique(unit[split]))} unit(s) (subgroup) belong to "
+            "different groups; a grouping must give every sample of a unit the same group"
+        )
     return Grouping(names=tuple(str(n) for n in names), of_unit=of_unit)
 
 

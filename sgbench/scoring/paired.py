@@ -35,9 +35,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from sgbench.boundary import public
 from sgbench.scoring.bootstrap import MAX_PERMUTATIONS
 from sgbench.scoring.data import FloatArray
-from sgbench.scoring.samples import count, finite_values, row_index, sample_keys
+from sgbench.scoring.samples import Keys, count, finite_values, row_index, sample_keys
 from sgbench.scoring.samples import p_values as checked_p_values
 
 LEVEL: Final = 0.05
@@ -47,9 +48,10 @@ _SIGN_STREAM: Final = 3
 _TIE: Final = 1e-9
 
 
+@public
 def sign_flip_p_values(
-    values: FloatArray,
-    questions: Sequence[str] | pd.Series,
+    values: FloatArray | Sequence[Sequence[float]],
+    questions: Keys,
     reference: int,
     *,
     n_permutations: int,
@@ -90,6 +92,7 @@ def sign_flip_p_values(
     return np.asarray(p_values, dtype=np.float64)
 
 
+@public
 def holm(p_values: Sequence[float] | FloatArray) -> FloatArray:
     """Holm-adjusted p-values, in the given order (module docstring); NaN stays NaN.
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from sgbench.boundary import public
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.scoring.data import DISTRIBUTION_TOLERANCE, load_options
 from sgbench.scoring.predictions import PredictionsError
@@ -160,6 +161,7 @@ def parse_response(text: str, options: Options) -> int | None:
     return _read(text, options)
 
 
+@public
 def parse_responses(
     path: str | Path, dataset_dir: str | Path, config: str = "default"
 ) -> ParseResult:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from sgbench.boundary import public
 from sgbench.errors import InputError, bounded
 from sgbench.files import OutputKind, json_lines_kind
 from sgbench.jsonl import (
@@ -458,6 +459,7 @@ def _distribution_entries(
     )
 
 
+@public
 def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = False) -> Predictions:
     """Read and check a predictions file against the dataset; see the module docstring.
 

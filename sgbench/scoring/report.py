@@ -322,6 +322,7 @@ def score_predictions(
     )
 
 
+@public
 def score(
     data: ScoringData,
     predictions: Predictions,
@@ -337,16 +338,12 @@ def score(
     leaderboard scores every entry on one loaded split).
 
     Raises:
-        InputError: ``predictions`` were read against other samples than ``data``'s, or bad
-            ``n_boot``, ``seed``, ``n_permutations`` or ``resample``.
+        InputError: ``data`` is not a :class:`ScoringData` (:func:`load_scoring_data`) or
+            ``predictions`` not :class:`Predictions` (:func:`read_predictions`): a path or a table
+            is refused by :func:`sgbench.boundary.public`; ``predictions`` were read against other
+            samples than ``data``'s; or bad ``n_boot``, ``seed``, ``n_permutations`` or
+            ``resample``.
     """
-    if not isinstance(data, ScoringData) or not isinstance(predictions, Predictions):
-        # A notebook user may pass a path or a table: say what is wanted, not an AttributeError.
-        raise TypeError(
-            "score(data, predictions) takes a ScoringData (load_scoring_data) and Predictions "
-            f"(read_predictions), got {type(data).__name__} and {type(predictions).__name__}; "
-            "score_predictions reads both from paths"
-        )
     if predictions.sample_ids is not data.items.ids and predictions.sample_ids != data.items.ids:
         # Prediction arrays are aligned by row: on another split they would index past its end,
         # or, as long, score each answer against another sample.
@@ -431,6 +428,7 @@ SCORE_REPORT: Final = report_kind(
 ``stats.json`` or ``leaderboard.json`` opens with the first two too), or an empty file."""
 
 
+@public
 def write_report(report: ScoreReport, path: str | Path) -> None:
     """Write ``report.to_json()`` to ``path`` atomically (a temporary file, then a rename),
     replacing only an earlier score report (:data:`SCORE_REPORT`).

@@ -18,10 +18,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from sgbench.errors import InputError
 from sgbench.scoring.data import BoolArray, FloatArray
+
+Keys = Sequence[Any] | pd.Series | npt.NDArray[Any]
+"""One key per sample (a question, a unit, a group; null: in no group where that is allowed), as a
+caller may hold them: a list, a pandas Series or a numpy array."""
 
 _ONE_KIND = frozenset({"string", "integer", "floating", "boolean", "categorical", "empty"})
 """Inferred kinds of keys whose values are all of one type, so two of them are one group exactly
@@ -62,9 +67,7 @@ def finite_values(
     return array
 
 
-def sample_keys(
-    what: str, keys: Sequence[Any] | pd.Series, n: int, *, nulls: bool = True
-) -> pd.Series:
+def sample_keys(what: str, keys: Keys, n: int, *, nulls: bool = True) -> pd.Series:
     """``keys`` as one text key per sample (null: the sample is in no group, where ``nulls``).
 
     Keys are compared as the text they are shown as, so ``1`` and ``"1"`` are one group, not two

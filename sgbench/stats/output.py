@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from sgbench.errors import InputError
+from sgbench.boundary import public
 from sgbench.files import replace_folder
-from sgbench.stats.plots import CHART_FORMATS, ChartFormat, PlotsUnavailable, stats_charts
+from sgbench.stats.plots import ChartFormat, PlotsUnavailable, stats_charts
 from sgbench.stats.report import StatsReport
 
 STATS_JSON: Final = "stats.json"
@@ -37,6 +37,7 @@ CHART_TITLES: Final = {
 """Chart file stem → title (the Markdown links them in this order)."""
 
 
+@public
 def write_stats(
     report: StatsReport, out_dir: str | Path, chart_format: ChartFormat = "png"
 ) -> StatsOutput:
@@ -48,10 +49,9 @@ def write_stats(
     matplotlib the charts are skipped (:attr:`StatsOutput.charts_skipped`).
 
     Raises:
-        InputError: unknown chart format, or the folder cannot be written.
+        InputError: a chart format not in :data:`~sgbench.stats.plots.CHART_FORMATS` (refused by
+            :func:`sgbench.boundary.public`), or the folder cannot be written.
     """
-    if chart_format not in CHART_FORMATS:
-        raise InputError(f"unknown chart format {chart_format!r}; choose one of {CHART_FORMATS}")
     try:
         charts = {
             f"{stem}.{chart_format}": content

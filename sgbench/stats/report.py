@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sgbench import __version__
+from sgbench.boundary import public
 from sgbench.errors import InputError, bounded, one_line
 from sgbench.scoring.data import BoolArray, FloatArray, IntArray
 from sgbench.scoring.metrics import accuracy, distribution_distance, nmae
@@ -477,6 +478,7 @@ def _mode_table(frame: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     return table
 
 
+@public
 def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -> StatsReport:
     """The value landscape of every sample of ``config`` (see the module docstring).
 
