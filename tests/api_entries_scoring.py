@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from api_boundary import Entry, PathCase
 from scoring_fixtures import (
@@ -376,6 +377,8 @@ VALUES = (
     ("table", np.zeros((2, 2, N_SAMPLES))),
     ("texts", np.array(["a"] * N_SAMPLES)),
     ("empty", np.zeros(0)),
+    ("series", pd.Series(np.linspace(0, 1, N_SAMPLES))),
+    ("list", [0.5] * N_SAMPLES),
 )
 KEYS = (
     ("short", [f"s{i % N_UNITS}" for i in range(N_SAMPLES - 1)]),

@@ -62,7 +62,7 @@ from sgbench.scoring.noise import (
     to_groups,
     unit_grouping,
 )
-from sgbench.scoring.samples import Keys, count, finite_values, row_index, sample_keys
+from sgbench.scoring.samples import Keys, Values, count, finite_values, row_index, sample_keys
 
 CONFIDENCE: Final = 0.95
 
@@ -306,7 +306,7 @@ def _moment_matched(
 
 @public
 def bootstrap_intervals(
-    values: Mapping[str, FloatArray],
+    values: Mapping[str, Values],
     questions: Keys,
     groupings: Mapping[str, Keys],
     fairness_metrics: Sequence[str],
@@ -333,8 +333,8 @@ def bootstrap_intervals(
     """
     check_settings(n_boot, seed, n_permutations, resample)
     n = len(questions)
-    values = {name: finite_values(f"values[{name!r}]", v, n, least=0) for name, v in values.items()}
-    absent = [name for name in fairness_metrics if name not in values]
+    arrays = {name: finite_values(f"values[{name!r}]", v, n, least=0) for name, v in values.items()}
+    absent = [name for name in fairness_metrics if name not in arrays]
     if absent:
         raise InputError(f"fairness metric {absent[0]!r} is not one of the values given")
     questions = sample_keys("questions", questions, n, nulls=False)
@@ -342,7 +342,7 @@ def bootstrap_intervals(
     groupings = {label: sample_keys(label, keys, n) for label, keys in groupings.items()}
     question, n_questions = _codes(questions)
     unit, n_units = _codes(units)
-    cells = cell_table(values, question, unit, (n_questions, n_units))
+    cells = cell_table(arrays, question, unit, (n_questions, n_units))
     drawn_boot = drawn_replicates(n_boot, n_questions)
     w = multiplicities(n_questions, drawn_boot, seed) if drawn_boot else None
     v = (
@@ -355,7 +355,7 @@ def bootstrap_intervals(
     if w is not None:
         unit_weights = np.ones((drawn_boot, n_units)) if v is None else v
         count = ((w @ cells.counts) * unit_weights).sum(axis=1)
-        for name in values:
+        for name in arrays:
             total = ((w @ cells.sums[name]) * unit_weights).sum(axis=1)
             low, high = _percentiles(total / count)
             metrics[name] = (float(low), float(high))

@@ -22,7 +22,7 @@ bootstrap replicate (:mod:`sgbench.scoring.bootstrap`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -32,7 +32,7 @@ import pandas as pd
 from sgbench.boundary import public
 from sgbench.errors import InputError
 from sgbench.scoring.data import BoolArray, FloatArray
-from sgbench.scoring.samples import Keys, finite_values, missing_flags, sample_keys
+from sgbench.scoring.samples import Keys, Values, finite_values, missing_flags, sample_keys
 
 FIGURES: Final = ("norm_range", "cv", "gap", "ratio")
 """Spread figures, in report order (``worst`` follows them)."""
@@ -180,9 +180,9 @@ class Breakdown:
 def breakdown(
     by: str,
     keys: Keys,
-    values: Mapping[str, FloatArray | Sequence[float]],
+    values: Mapping[str, Values],
     higher_is_better: Mapping[str, bool],
-    missing: BoolArray | Sequence[bool],
+    missing: Values,
 ) -> Breakdown:
     """Group every metric in ``values`` by ``keys`` (one key per sample; null: in no group).
 
@@ -233,7 +233,7 @@ def breakdown(
 
 @public
 def grouped(
-    values: FloatArray | Sequence[float],
+    values: Values,
     keys: Keys,
     *,
     metric: str,

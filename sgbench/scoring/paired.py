@@ -38,7 +38,7 @@ import pandas as pd
 from sgbench.boundary import public
 from sgbench.scoring.bootstrap import MAX_PERMUTATIONS
 from sgbench.scoring.data import FloatArray
-from sgbench.scoring.samples import Keys, count, finite_values, row_index, sample_keys
+from sgbench.scoring.samples import Keys, Values, count, finite_values, row_index, sample_keys
 from sgbench.scoring.samples import p_values as checked_p_values
 
 LEVEL: Final = 0.05
@@ -93,7 +93,7 @@ def sign_flip_p_values(
 
 
 @public
-def holm(p_values: Sequence[float] | FloatArray) -> FloatArray:
+def holm(p_values: Values) -> FloatArray:
     """Holm-adjusted p-values, in the given order (module docstring); NaN stays NaN.
 
     Raises:

@@ -24,6 +24,10 @@ import pandas as pd
 from sgbench.errors import InputError
 from sgbench.scoring.data import BoolArray, FloatArray
 
+Values = npt.NDArray[Any] | Sequence[float] | pd.Series
+"""One number per sample (a metric's values, a missing flag), as a caller may hold them: a numpy
+array, a list or a pandas Series (checked by :func:`finite_values`, :func:`missing_flags`)."""
+
 Keys = Sequence[Any] | pd.Series | npt.NDArray[Any]
 """One key per sample (a question, a unit, a group; null: in no group where that is allowed), as a
 caller may hold them: a list, a pandas Series or a numpy array."""
