@@ -331,6 +331,7 @@ def limit_figures() -> dict[str, str]:
         RESPONSE_ALLOWANCE,
         UNCHECKED_PREDICTIONS_BYTES,
     )
+    from sgbench.scoring.samples import MAX_MAGNITUDE
 
     return {
         "limits.predictions_response_bytes": _n(RESPONSE_ALLOWANCE),
@@ -352,6 +353,7 @@ def limit_figures() -> dict[str, str]:
         "limits.template_fields": _n(MAX_FIELDS),
         "limits.config_text_chars": _n(MAX_TEXT),
         "limits.max_permutations": _n(MAX_PERMUTATIONS),
+        "limits.max_magnitude": f"{MAX_MAGNITUDE:g}",
     }
 
 

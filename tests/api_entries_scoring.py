@@ -379,6 +379,8 @@ VALUES = (
     ("empty", np.zeros(0)),
     ("series", pd.Series(np.linspace(0, 1, N_SAMPLES))),
     ("list", [0.5] * N_SAMPLES),
+    ("1e308", np.full(N_SAMPLES, 1e308)),
+    ("-1e308", np.where(np.arange(N_SAMPLES) % 2 == 0, 1e308, -1e308)),
 )
 KEYS = (
     ("short", [f"s{i % N_UNITS}" for i in range(N_SAMPLES - 1)]),
@@ -404,6 +406,11 @@ MATRICES = (
     ("cube", np.ones((2, 2, N_SAMPLES))),
     ("texts", np.array([["a"] * N_SAMPLES])),
     ("ragged", np.array([np.ones(2), np.ones(3)], dtype=object)),
+    ("1e308", np.stack([np.full(N_SAMPLES, 1e308), np.full(N_SAMPLES, -1e308)])),
+    (
+        "1e308-mixed",
+        np.stack([np.where(np.arange(N_SAMPLES) % 2 == 0, 1e308, -1e308), np.zeros(N_SAMPLES)]),
+    ),
 )
 REFERENCES = (("past-the-rows", 3), ("numpy-int", np.int64(1)))
 _, _QUESTIONS, _UNITS = _per_sample()

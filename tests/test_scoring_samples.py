@@ -134,6 +134,15 @@ CASES: dict[str, tuple[Callable[[], object], str]] = {
     ),
     "breakdown 2-D keys": (lambda: _breakdown(keys=[[k] for k in UNITS]), "one key per sample"),
     "breakdown direction unknown": (lambda: _breakdown(higher_is_better={}), "higher_is_better"),
+    # 1e308 + 1e308 overflowed: the group means were inf and NaN, with no error.
+    "grouped 1e300 value": (
+        lambda: grouped(np.array([1e300, 1.0]), ["x", "y"], metric="m", higher_is_better=True),
+        "1 value\\(s\\) beyond ±1e\\+100",
+    ),
+    "sign flip -1e200 value": (
+        lambda: _sign_flip(values=[ROW, [-1e200, *ROW[1:]]]),
+        "beyond ±1e\\+100",
+    ),
     "grouped no sample": (
         lambda: grouped(np.array([]), [], metric="m", higher_is_better=True),
         "at least 1",

@@ -15,7 +15,7 @@ and ``"1"`` became two groups both named ``1``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,12 @@ import pandas as pd
 
 from sgbench.errors import InputError
 from sgbench.scoring.data import BoolArray, FloatArray
+
+MAX_MAGNITUDE: Final = 1e100
+"""The largest per-sample value, either sign: far beyond any metric (sgbench's are 0 to 1), and
+low enough that the sums, squares and bootstrap-weighted sums the statistics take of it stay
+finite (values near 1e308 overflowed: a group mean of inf, NaN intervals, a p-value of 0.02 for
+two entries whose values were not compared)."""
 
 Values = npt.NDArray[Any] | Sequence[float] | pd.Series
 """One number per sample (a metric's values, a missing flag), as a caller may hold them: a numpy
@@ -46,7 +52,7 @@ def finite_values(
 
     Raises:
         InputError: text or a ragged table, another shape or length, no sample, or a value that is
-            not finite (NaN or infinite).
+            not finite (NaN or infinite) or beyond :data:`MAX_MAGNITUDE`.
     """
     try:
         array = np.asarray(values, dtype=np.float64)
@@ -67,6 +73,12 @@ def finite_values(
         raise InputError(
             f"{what}: {int((~np.isfinite(array)).sum())} value(s) not finite (NaN or infinite); "
             "a per-sample metric is a number"
+        )
+    beyond = np.abs(array) > MAX_MAGNITUDE
+    if beyond.any():
+        raise InputError(
+            f"{what}: {int(beyond.sum())} value(s) beyond ±{MAX_MAGNITUDE:g}, where sums of them "
+            "overflow; a per-sample metric is a modest number"
         )
     return array
 
