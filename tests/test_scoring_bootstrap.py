@@ -426,3 +426,18 @@ def test_a_leaderboard_of_one_question_has_no_leader_interval(tmp_path: Path) ->
     text = json.dumps(board)
     assert '"leader_gap_ci": null' in text
     assert "NaN" not in text
+
+
+def test_intervals_without_a_fairness_metric_shuffle_nothing() -> None:
+    # No fairness metric with shuffles asked for raised an IndexError inside the permutation
+    # null; the metric intervals do not depend on the fairness metrics, so they are the same.
+    rng = np.random.default_rng(1)
+    values = {"accuracy": rng.integers(0, 2, 36).astype(np.float64)}
+    questions = [f"q{i // 3}" for i in range(36)]
+    units = [f"u{i % 3}" for i in range(36)]
+    settings: dict[str, Any] = {"units": units, "n_boot": 40, "seed": 0, "n_permutations": 40}
+    alone = bootstrap_intervals(values, questions, {"unit": units}, [], **settings)
+    fair = bootstrap_intervals(values, questions, {"unit": units}, ["accuracy"], **settings)
+    assert alone.spreads == {"unit": {}}
+    assert alone.metrics == fair.metrics
+    assert alone.metrics["accuracy"][0] < alone.metrics["accuracy"][1]

@@ -311,6 +311,8 @@ def permuted_means(
     replicates: one argsort, then per grouping a mask, a gather within each question and one
     ``bincount`` into groups per metric, on at most :data:`CHUNK_CELLS` values.
     """
+    if not metrics:  # nothing to shuffle (bootstrap_intervals with no fairness metric)
+        return [{} for _ in groupings]
     plans = [_plan(cells.counts, grouping) for grouping in groupings]
     width = max((int(plan.per_question.max(initial=0)) for plan in plans), default=0)
     plans = [replace(plan, full=bool((plan.per_question == width).all())) for plan in plans]
