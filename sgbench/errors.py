@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Final
 
 MAX_MESSAGE: Final = 500
@@ -158,3 +159,22 @@ def shown_model(name: object) -> str:
 
 __all__ = ["ConfigError", "InputError", "SgbenchError"]
 """The public names: what a caller catches. The display rules above are internal."""
+
+
+def check_each(values: Iterable[object], kinds: tuple[type, ...], where: str, what: str) -> None:
+    """Refuse an element of a list argument that is not of one of ``kinds`` (a ``bool`` is not
+    a number): the public API's kind check (:mod:`sgbench.boundary`) sees a list, not what it
+    holds, and a None among file paths went on to a TypeError, a True among wave numbers to a
+    message about wave True, a None among question ids was split as the id ``'None'``. The one
+    rule for the elements of the lists the public functions take.
+
+    Raises:
+        InputError: ``WHERE: element N must be WHAT, got KIND VALUE``.
+    """
+    for index, value in enumerate(values):
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            shown = one_line(repr(value))
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            raise InputError(
+                f"{where}: element {index} must be {what}, got {type(value).__name__} {shown}"
+            )

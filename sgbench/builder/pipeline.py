@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import numbers
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sgbench.boundary import public
 from sgbench.builder.aggregate import Aggregates, aggregate, valid_answer_counts
 from sgbench.builder.card import render_card
 from sgbench.builder.config import (
@@ -31,7 +33,7 @@ from sgbench.builder.synthetic import SYNTHETIC_FILE_NAME, synthetic_csv_bytes
 from sgbench.builder.writer import write_dataset
 from sgbench.catalogue import Item, load_catalogue
 from sgbench.dataset import CONFIG_SPLITS
-from sgbench.errors import ConfigError, InputError
+from sgbench.errors import ConfigError, InputError, check_each
 from sgbench.files import check_output_folder, check_outputs_apart
 from sgbench.splits import assign_splits
 from sgbench.splits.overlap import train_overlap
@@ -175,9 +177,11 @@ def _as_paths(wvs_path: str | Path | Sequence[str | Path] | None) -> list[Path]:
         return []
     if isinstance(wvs_path, (str, Path)):
         return [Path(wvs_path)]
+    check_each(wvs_path, (str, PurePath), "build_dataset(): argument 'wvs_path'", "a path")
     return [Path(p) for p in wvs_path]
 
 
+@public
 def build_dataset(
     wvs_path: str | Path | Sequence[str | Path] | None = None,
     out_dir: str | Path | None = None,
@@ -214,6 +218,9 @@ def build_dataset(
         )
     if waves is not None and not list(waves):
         raise InputError("waves: an empty list; give one, or None for wave 7")
+    check_each(
+        waves or (), (numbers.Integral,), "build_dataset(): argument 'waves'", "a wave number"
+    )
     inputs = [*(("--wvs", p) for p in _as_paths(wvs_path)), ("--config", config_path)]
     check_outputs_apart(inputs, [("--out", out_dir)])
     config = resolve_config(config_path, country)

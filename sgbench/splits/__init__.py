@@ -29,7 +29,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from sgbench.errors import ConfigError
+from sgbench.boundary import public
+from sgbench.errors import ConfigError, InputError, check_each
 
 SPLIT_DEFINITIONS: Final[dict[str, dict[str, str]]] = {
     "paper": {
@@ -83,6 +84,7 @@ def check_fractions(validation_fraction: float, test_id_fraction: float, where: 
         raise ConfigError(f"{where}: validation_fraction + test_id_fraction must be below 1")
 
 
+@public
 def question_splits(
     question_ids: Iterable[str],
     seed: int,
@@ -96,6 +98,8 @@ def question_splits(
     question would train, the held-out one with the largest draw does.
     """
     check_fractions(validation_fraction, test_id_fraction, "question_splits")
+    question_ids = list(question_ids)
+    check_each(question_ids, (str,), "question_splits(): argument 'question_ids'", "a text")
     draws = id_hash(question_ids, seed)
     split = np.select(
         [draws < validation_fraction, draws < validation_fraction + test_id_fraction],
@@ -107,6 +111,25 @@ def question_splits(
     return split
 
 
+SPLIT_KEYS: Final = ("stratum", "question_id")
+"""The columns of a sample that decide its split."""
+
+
+def _check_keys(samples: pd.DataFrame) -> None:
+    """Refuse samples without a stratum and a question id each: a missing column was a
+    KeyError, and a missing question id got the split of the alphabetically last question."""
+    absent = [key for key in SPLIT_KEYS if key not in samples.columns]
+    if absent:
+        raise InputError(f"assign_splits(): argument 'samples' has no column {absent[0]!r}")
+    for key in SPLIT_KEYS:
+        missing = samples[key].isna().to_numpy()
+        if missing.any():
+            raise InputError(
+                f"assign_splits(): argument 'samples': row {int(missing.argmax())} has no {key}"
+            )
+
+
+@public
 def assign_splits(
     samples: pd.DataFrame,
     ood_strata: Iterable[str],
@@ -125,7 +148,10 @@ def assign_splits(
     Returns:
         ``{config: Series of split names aligned with samples}``.
     """
-    is_ood = samples["stratum"].isin(list(ood_strata))
+    ood_strata = list(ood_strata)
+    check_each(ood_strata, (str,), "assign_splits(): argument 'ood_strata'", "a stratum name")
+    _check_keys(samples)
+    is_ood = samples["stratum"].isin(ood_strata)
     paper = pd.Series(np.where(is_ood, "test_ood", "train"), index=samples.index, dtype=object)
 
     question = pd.Series(samples["question_id"]).astype("category")
@@ -138,6 +164,7 @@ def assign_splits(
     return {"default": default, "paper": paper}
 
 
+@public
 def split_manifest(
     ood_strata: Iterable[str],
     in_distribution_strata: Iterable[str],
@@ -147,9 +174,14 @@ def split_manifest(
 ) -> dict[str, Any]:
     """The split definitions as recorded in ``manifest.json``."""
     check_fractions(validation_fraction, test_id_fraction, "split_manifest")
-    return {
+    strata = {
         "ood_strata": list(ood_strata),
         "in_distribution_strata": list(in_distribution_strata),
+    }
+    for name, names in strata.items():
+        check_each(names, (str,), f"split_manifest(): argument {name!r}", "a stratum name")
+    return {
+        **strata,
         "seed": seed,
         "validation_fraction": validation_fraction,
         "test_id_fraction": test_id_fraction,
@@ -159,3 +191,6 @@ def split_manifest(
         "for any subgroup; so none for a subgroup sharing respondents with s",
         "rules": SPLIT_DEFINITIONS,
     }
+
+
+__all__ = ["SPLIT_DEFINITIONS", "assign_splits", "question_splits", "split_manifest"]
