@@ -17,5 +17,6 @@ Each stage is its own module and only hands its result forward:
 from sgbench.builder.config import resolve_config
 from sgbench.builder.pipeline import build_dataset
 from sgbench.builder.summary import BuildSummary
+from sgbench.builder.synthetic import write_synthetic_sample
 
-__all__ = ["BuildSummary", "build_dataset", "resolve_config"]
+__all__ = ["BuildSummary", "build_dataset", "resolve_config", "write_synthetic_sample"]

@@ -15,6 +15,7 @@ from typing import Any, Final, Literal
 
 import yaml
 
+from sgbench.boundary import public
 from sgbench.catalogue import ALL_COUNTRIES, Country, load_countries
 from sgbench.errors import ConfigError, first_unseen
 from sgbench.jsonl import loads_yaml, read_bounded
@@ -409,15 +410,21 @@ def _country_code(given: str, countries: Mapping[str, Country], where: str) -> s
     (``sgp``, `` SGP``, ``702`` and ``0702`` are all ``SGP``), ``ALL``, or an unknown code as
     given (upper case), so that every way of naming a country builds the same dataset.
 
+    A code is ASCII letters or digits, at most :data:`MAX_TEXT` of them: an unknown code
+    becomes the persona's country name, and ``A\nB`` or a 100,000-character code given with
+    ``country=`` gave a config whose every persona broke a line or ran to 100 kB.
+
     Raises:
-        ConfigError: an empty code, or digits that are not ASCII (``²``, ``٧٠٢``).
+        ConfigError: an empty code, or one with another character (``²``, ``٧٠٢``, a space, a
+            control) or longer than :data:`MAX_TEXT`.
     """
     code = given.strip().upper()
     if code == "":
         raise ConfigError(f"{where}: empty country code")
-    if any(c.isdigit() for c in code) and not (code.isascii() and code.isalnum()):
+    if not (code.isascii() and code.isalnum()) or len(code) > MAX_TEXT:
+        shown = code if len(code) <= 20 else code[:17] + "..."
         raise ConfigError(
-            f"{where}: country code {code!r} is neither alpha-3 letters nor ASCII digits"
+            f"{where}: country code {shown!r} is neither alpha-3 letters nor ASCII digits"
         )
     if code.isdigit():
         numeric = int(code)
@@ -425,12 +432,22 @@ def _country_code(given: str, countries: Mapping[str, Country], where: str) -> s
     return code
 
 
+def _everywhere(config: BuildConfig, countries: Mapping[str, Country], name: str) -> BuildConfig:
+    """``config`` over every country of the catalogue (``ALL``), ``country`` an attribute."""
+    everywhere = {c.alpha: (c.numeric, c.name) for c in countries.values()}
+    # Country is added last so that it prefixes every stratum, ethnicity's included.
+    config = across_countries(config, everywhere)
+    return replace(config, name=name, country=ALL_COUNTRIES, country_name="their country")
+
+
+@public
 def resolve_config(config_path: str | Path | None, country: str | None) -> BuildConfig:
     """The build config for a command line: a file, or the shipped config for the country.
 
     Without a file, Singapore (the default) gets the paper's config and any other Wave 7
     country the generic one, with an ethnicity attribute where the catalogue knows the country's
-    Q290 codes; ``ALL`` builds every country with ``country`` as an attribute of every stratum.
+    Q290 codes; ``ALL`` builds every country with ``country`` as an attribute of every stratum
+    (the file's config too).
 
     Raises:
         ConfigError: an unknown country code or an invalid config.
@@ -442,21 +459,21 @@ def resolve_config(config_path: str | Path | None, country: str | None) -> Build
         own = _country_code(config.country, countries, f"{config_path}: $.country")
         if code is None or code == own:
             return replace(config, country=own)
+        if code == ALL_COUNTRIES:
+            # As without a file: one country's subgroups must not pool every country's people.
+            return _everywhere(config, countries, config.name)
         known = countries.get(code)
         return replace(config, country=code, country_name=known.name if known else code)
     if code is None or code == "SGP":
         return load_config(None)
     generic = shipped_config(GENERIC_CONFIG)
     if code == ALL_COUNTRIES:
-        everywhere = {c.alpha: (c.numeric, c.name) for c in countries.values()}
         # Ethnic group codes are country-prefixed, so one attribute can hold every country's.
         groups: dict[str, tuple[int, ...]] = {}
         for known in countries.values():
             for label, codes in known.ethnicity.items():
                 groups[label] = groups.get(label, ()) + codes
-        # Country is added last so that it prefixes every stratum, ethnicity's included.
-        config = across_countries(with_ethnicity(generic, groups), everywhere)
-        return replace(config, name="wvs-all-subgroups", country=code, country_name="their country")
+        return _everywhere(with_ethnicity(generic, groups), countries, "wvs-all-subgroups")
     known = countries.get(code)
     if known is None:
         raise ConfigError(

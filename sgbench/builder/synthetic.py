@@ -21,6 +21,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from sgbench.boundary import public
 from sgbench.builder.layouts import LAYOUTS, LayoutName
 from sgbench.catalogue import load_catalogue
 from sgbench.errors import InputError
@@ -29,6 +30,9 @@ from sgbench.files import write_atomic
 SYNTHETIC_SEED: Final = 7_2020
 N_RESPONDENTS: Final = 2012
 SYNTHETIC_FILE_NAME: Final = "sgbench-synthetic-wvs7-sgp.csv"
+MAX_RESPONDENTS: Final = 1_000_000
+"""Most respondents a synthetic sample has: twice the WVS Time Series file; a sample of 2**62
+asked numpy for an impossible array."""
 NOT_ASKED: Final = ("Q221",)
 """Items coded -4 for everyone, as items a country did not ask are (Singapore has no local
 government elections)."""
@@ -143,8 +147,23 @@ def _answers(rng: np.random.Generator, people: pd.DataFrame) -> dict[str, np.nda
     return {item.question_id: answer[:, j] for j, item in enumerate(items)}
 
 
+def check_sample_settings(seed: int, n: int) -> None:
+    """Refuse a seed numpy's generators do not take and a sample size with no sample or none
+    that fits: ``n=0`` wrote a header with no respondents (and NaN weights), ``n=-1`` and
+    ``n=2**62`` were numpy's ValueErrors. The one rule for every synthetic sample.
+
+    Raises:
+        InputError: a negative ``seed``, or ``n`` outside 1 to :data:`MAX_RESPONDENTS`.
+    """
+    if seed < 0:
+        raise InputError(f"seed {seed}: must be 0 or more")
+    if not 1 <= n <= MAX_RESPONDENTS:
+        raise InputError(f"n {n}: a synthetic sample has 1 to {MAX_RESPONDENTS:,} respondents")
+
+
 def synthetic_sample(seed: int = SYNTHETIC_SEED, n: int = N_RESPONDENTS) -> pd.DataFrame:
     """The SYNTHETIC sample as a DataFrame in the release's column layout (deterministic)."""
+    check_sample_settings(seed, n)
     rng = np.random.default_rng(seed)
     people = _demographics(rng, n)
     answers = pd.DataFrame(_answers(rng, people))
@@ -234,6 +253,7 @@ def _fix_stamp(path: Path, suffix: str) -> None:
         handle.write(stamp)
 
 
+@public
 def write_synthetic_sample(
     path: str | Path,
     seed: int | None = None,
@@ -245,15 +265,15 @@ def write_synthetic_sample(
 
     Raises:
         InputError: an unsupported extension, a negative seed (numpy's generators take
-            none), or an existing ``path``: a file in WVS format may be a real WVS download,
+            none), a sample size out of range (:func:`check_sample_settings`), or an existing
+            ``path``: a file in WVS format may be a real WVS download,
             and nothing in a CSV tells a synthetic sample from one, so none is replaced.
     """
     import pyreadstat
 
     path = Path(path)
     seed = SYNTHETIC_SEED if seed is None else seed
-    if seed < 0:
-        raise InputError(f"seed {seed}: must be 0 or more")
+    check_sample_settings(seed, n)
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".dta", ".sav", ".zip"}:
         raise InputError(f"{path}: unsupported extension; use .csv, .dta, .sav or .zip")

@@ -16,6 +16,9 @@ from functools import cache
 from importlib import resources
 from typing import Final, Literal
 
+from sgbench.boundary import public
+from sgbench.errors import InputError
+
 SECTIONS: Final[tuple[str, ...]] = (
     "Social Values, Norms, Stereotypes",
     "Happiness and Wellbeing",
@@ -72,15 +75,16 @@ class Item:
         return tuple(option.code for option in self.options)
 
 
+@public
 @cache
 def load_catalogue(wave: int = 7) -> tuple[Item, ...]:
     """The catalogue of one wave's value items, in questionnaire order.
 
     Raises:
-        ValueError: no catalogue exists for ``wave``.
+        InputError: no catalogue exists for ``wave``.
     """
     if wave != 7:
-        raise ValueError(f"no item catalogue for wave {wave}; available: [7]")
+        raise InputError(f"wave {wave}: no item catalogue for it; available: [7]")
     text = resources.files(__package__).joinpath(f"wvs{wave}.json").read_text(encoding="utf-8")
     raw = json.loads(text)
     return tuple(
@@ -96,6 +100,7 @@ def load_catalogue(wave: int = 7) -> tuple[Item, ...]:
     )
 
 
+@public
 def items_by_id(wave: int = 7) -> dict[str, Item]:
     """The catalogue keyed by ``question_id``."""
     return {item.question_id: item for item in load_catalogue(wave)}
@@ -111,6 +116,7 @@ class Equivalent:
     None when the codes mean the same in both."""
 
 
+@public
 @cache
 def load_crosswalk() -> dict[str, dict[str, Equivalent]]:
     """``{layout: {question_id: Equivalent}}`` for the ``wvs6`` and ``timeseries`` layouts.
@@ -152,6 +158,7 @@ class Country:
     """Ethnic group label → Q290 codes, for countries whose codes name real groups; else empty."""
 
 
+@public
 @cache
 def load_countries() -> dict[str, Country]:
     """The Wave 7 countries keyed by alpha-3 code, alphabetically."""
@@ -168,12 +175,14 @@ def load_countries() -> dict[str, Country]:
     }
 
 
+@public
 def country_numeric_code(alpha: str) -> int | None:
     """The numeric code of an alpha-3 code, or None when the catalogue does not know it."""
     country = load_countries().get(alpha.upper())
     return None if country is None else country.numeric
 
 
+@public
 @cache
 def load_value_labels() -> dict[str, dict[int, str]]:
     """The codebook's value labels of the demographic variables subgroups are defined by:
@@ -188,3 +197,19 @@ def load_value_labels() -> dict[str, dict[int, str]]:
         variable: {int(code): label for code, label in codes.items()}
         for variable, codes in raw.items()
     }
+
+
+__all__ = [
+    "ALL_COUNTRIES",
+    "SECTIONS",
+    "Country",
+    "Equivalent",
+    "Item",
+    "Option",
+    "country_numeric_code",
+    "items_by_id",
+    "load_catalogue",
+    "load_countries",
+    "load_crosswalk",
+    "load_value_labels",
+]
