@@ -320,6 +320,7 @@ def limit_figures() -> dict[str, str]:
     from sgbench.builder.config import MAX_TEXT
     from sgbench.builder.harmonise import WEIGHT_RANGE
     from sgbench.builder.reader import BLOCK_BYTES, MAX_EXTRACTED, MAX_RATIO
+    from sgbench.builder.synthetic import MAX_RESPONDENTS
     from sgbench.errors import MAX_MESSAGE
     from sgbench.files import HEAD_BYTES, NAME_MAX
     from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_KEPT_PROBLEMS, MAX_VALUES
@@ -352,6 +353,7 @@ def limit_figures() -> dict[str, str]:
         "limits.weight_max": f"{WEIGHT_RANGE[1]:g}",
         "limits.template_fields": _n(MAX_FIELDS),
         "limits.config_text_chars": _n(MAX_TEXT),
+        "limits.synthetic_respondents": _n(MAX_RESPONDENTS),
         "limits.max_permutations": _n(MAX_PERMUTATIONS),
         "limits.max_magnitude": f"{MAX_MAGNITUDE:g}",
     }
