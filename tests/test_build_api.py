@@ -14,7 +14,14 @@ from test_waves_countries import all_samples, malaysian, write_csv
 
 from sgbench.builder import build_dataset, resolve_config, write_synthetic_sample
 from sgbench.builder.synthetic import MAX_RESPONDENTS, synthetic_sample
-from sgbench.catalogue import items_by_id, load_catalogue
+from sgbench.catalogue import (
+    country_numeric_code,
+    items_by_id,
+    load_catalogue,
+    load_countries,
+    load_crosswalk,
+    load_value_labels,
+)
 from sgbench.errors import ConfigError, InputError
 from sgbench.splits import assign_splits, question_splits, split_manifest
 
@@ -136,3 +143,18 @@ def test_all_countries_with_a_config_file_makes_country_an_attribute(tmp_path: P
     assert samples.loc["Q1/country=sgp&sex=male", "n_valid"] == men_sg
     assert samples.loc["Q1/country=mys&sex=male", "n_valid"] == men_my
     assert samples["persona"].str.contains("living in (?:Singapore|Malaysia)\\.$").all()
+
+
+def test_the_catalogues_mappings_are_read_only() -> None:
+    """They are cached for the process: a caller's pop or assignment changed every later
+    build's countries, crosswalk or labels."""
+    countries = load_countries()
+    with pytest.raises(TypeError):
+        del countries["SGP"]  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        countries["MYS"].ethnicity["Malay"] = (1,)  # type: ignore[index]
+    with pytest.raises(TypeError):
+        load_crosswalk()["wvs6"]["Q1"] = load_crosswalk()["wvs6"]["Q2"]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        load_value_labels()["Q260"][1] = "Female"  # type: ignore[index]
+    assert country_numeric_code("SGP") == 702

@@ -351,7 +351,7 @@ def load_config(path: str | Path | None = None) -> BuildConfig:
     return parse_config(raw, str(path))
 
 
-def with_ethnicity(config: BuildConfig, groups: dict[str, tuple[int, ...]]) -> BuildConfig:
+def with_ethnicity(config: BuildConfig, groups: Mapping[str, tuple[int, ...]]) -> BuildConfig:
     """Add an ``ethnicity`` attribute (Q290 codes) and its strata, as the Singapore config has.
 
     It is placed after ``age_group``; ``ethnicity`` and ``sex × ethnicity`` train,

@@ -11,10 +11,12 @@ treated as missing answers.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Final, Literal
+from types import MappingProxyType
+from typing import Final, Literal, TypeVar
 
 from sgbench.boundary import public
 from sgbench.errors import InputError
@@ -75,6 +77,17 @@ class Item:
         return tuple(option.code for option in self.options)
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _frozen(mapping: dict[K, V]) -> Mapping[K, V]:
+    """A read-only view of ``mapping``: what the catalogue's loaders give is cached for the
+    process, so a caller's ``load_countries().pop("SGP")`` would otherwise have changed every
+    later build's countries."""
+    return MappingProxyType(mapping)
+
+
 @public
 @cache
 def load_catalogue(wave: int = 7) -> tuple[Item, ...]:
@@ -111,18 +124,19 @@ class Equivalent:
     """An item's variable in another release layout, and how its codes map to Wave 7 codes."""
 
     variable: str
-    codes: dict[int, int | None] | None = None
+    codes: Mapping[int, int | None] | None = None
     """Other layout's code → Wave 7 option code (None: no equivalent, read as missing);
     None when the codes mean the same in both."""
 
 
 @public
 @cache
-def load_crosswalk() -> dict[str, dict[str, Equivalent]]:
+def load_crosswalk() -> Mapping[str, Mapping[str, Equivalent]]:
     """``{layout: {question_id: Equivalent}}`` for the ``wvs6`` and ``timeseries`` layouts.
 
     Items a layout lacks are absent from its mapping. The crosswalk is hand-written, checked
     against the official WVS Time Series list of equivalences (v3.1) and the Wave 6 codebook.
+    Read-only, as every mapping the catalogue gives (:func:`_frozen`).
     """
     text = resources.files(__package__).joinpath("crosswalk.json").read_text(encoding="utf-8")
     raw = json.loads(text)["items"]
@@ -135,9 +149,9 @@ def load_crosswalk() -> dict[str, dict[str, Equivalent]]:
             codes = entry.get(f"{layout}_codes")
             layouts[layout][question_id] = Equivalent(
                 variable=variable,
-                codes=None if codes is None else {int(k): v for k, v in codes.items()},
+                codes=None if codes is None else _frozen({int(k): v for k, v in codes.items()}),
             )
-    return layouts
+    return _frozen({layout: _frozen(items) for layout, items in layouts.items()})
 
 
 ALL_COUNTRIES: Final = "ALL"
@@ -154,25 +168,27 @@ class Country:
     """ISO 3166-1 numeric code (``B_COUNTRY``)."""
     name: str
     """English name as it reads after "living in" (with its article where English needs one)."""
-    ethnicity: dict[str, tuple[int, ...]]
+    ethnicity: Mapping[str, tuple[int, ...]]
     """Ethnic group label → Q290 codes, for countries whose codes name real groups; else empty."""
 
 
 @public
 @cache
-def load_countries() -> dict[str, Country]:
-    """The Wave 7 countries keyed by alpha-3 code, alphabetically."""
+def load_countries() -> Mapping[str, Country]:
+    """The Wave 7 countries keyed by alpha-3 code, alphabetically (read-only)."""
     text = resources.files(__package__).joinpath("countries.json").read_text(encoding="utf-8")
     raw = json.loads(text)["countries"]
-    return {
-        alpha: Country(
-            alpha=alpha,
-            numeric=int(entry["numeric"]),
-            name=entry["name"],
-            ethnicity={k: tuple(v) for k, v in entry.get("ethnicity", {}).items()},
-        )
-        for alpha, entry in sorted(raw.items())
-    }
+    return _frozen(
+        {
+            alpha: Country(
+                alpha=alpha,
+                numeric=int(entry["numeric"]),
+                name=entry["name"],
+                ethnicity=_frozen({k: tuple(v) for k, v in entry.get("ethnicity", {}).items()}),
+            )
+            for alpha, entry in sorted(raw.items())
+        }
+    )
 
 
 @public
@@ -184,7 +200,7 @@ def country_numeric_code(alpha: str) -> int | None:
 
 @public
 @cache
-def load_value_labels() -> dict[str, dict[int, str]]:
+def load_value_labels() -> Mapping[str, Mapping[int, str]]:
     """The codebook's value labels of the demographic variables subgroups are defined by:
     ``{variable: {code: label}}`` (``labels.json``; its ``source`` says where they come from).
 
@@ -193,10 +209,12 @@ def load_value_labels() -> dict[str, dict[int, str]]:
     """
     text = resources.files(__package__).joinpath("labels.json").read_text(encoding="utf-8")
     raw = json.loads(text)["variables"]
-    return {
-        variable: {int(code): label for code, label in codes.items()}
-        for variable, codes in raw.items()
-    }
+    return _frozen(
+        {
+            variable: _frozen({int(code): label for code, label in codes.items()})
+            for variable, codes in raw.items()
+        }
+    )
 
 
 __all__ = [
