@@ -14,6 +14,7 @@ figures, which tests/test_build.py checks on the full sample.
 from __future__ import annotations
 
 import json
+import zipfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,36 @@ HOSTILE_CONFIGS: tuple[tuple[str, Any], ...] = (
 def _written(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _bytes(path: Path) -> Path:
+    path.write_bytes(bytes(range(256)) * 16)
+    return path
+
+
+def _zipped_garbage(folder: Path, valid: dict[str, Any]) -> Path:
+    path = folder / "w.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("w.csv", bytes(range(256)) * 16)
+    return path
+
+
+def _symlink_to_foreign(folder: Path, valid: dict[str, Any]) -> Path:
+    """Where the output goes, a symlink to someone's folder (its page must survive)."""
+    site = folder / "site"
+    site.mkdir()
+    (site / "about.html").write_text("<p>someone's page</p>\n", encoding="utf-8")
+    link = folder / "ds-link"
+    link.symlink_to(site, target_is_directory=True)
+    return link
+
+
+def _build_with_notes(folder: Path, valid: dict[str, Any]) -> Path:
+    """An earlier build to which someone added a file: no longer only sgbench's to replace."""
+    out = folder / "earlier"
+    build_dataset(valid["wvs_path"], out, valid["config_path"])
+    (out / "notes.txt").write_text("my notes on this build\n", encoding="utf-8")
+    return out
 
 
 def _build(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -226,6 +257,8 @@ ENTRIES: list[Entry] = [
         result_ok=_built,
         extra={
             "wvs_path": (
+                ("binary-csv", PathCase(lambda folder, valid: _bytes(folder / "b.csv"))),
+                ("binary-in-zip", PathCase(_zipped_garbage)),
                 ("[]", []),
                 ("[None]", [None]),
                 ("a-list", PathCase(lambda folder, valid: [valid["wvs_path"]])),
@@ -235,6 +268,8 @@ ENTRIES: list[Entry] = [
             "out_dir": (
                 ("under-an-input-file", PathCase(lambda folder, valid: valid["wvs_path"] / "ds")),
                 ("the-folder-of-inputs", PathCase(lambda folder, valid: folder)),
+                ("foreign-symlink", PathCase(_symlink_to_foreign)),
+                ("foreign-build-with-notes", PathCase(_build_with_notes)),
             ),
             "country": COUNTRIES,
             "waves": (

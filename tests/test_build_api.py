@@ -119,6 +119,9 @@ def test_all_countries_with_a_config_file_makes_country_an_attribute(tmp_path: P
     """``country=ALL`` beside a config file built one subgroup per value over every country's
     respondents, living "in ALL"; it now crosses the file's strata with country, as without."""
     config = resolve_config(tiny_config(tmp_path), "ALL")
+    everywhere = tmp_path / "all.json"
+    everywhere.write_text(json.dumps({**TINY_CONFIG, "country": "ALL"}), encoding="utf-8")
+    assert resolve_config(everywhere, None) == config  # the file's own country: ALL, the same
     assert config.country == "ALL"
     assert config.name == "tiny"
     assert list(config.attributes) == ["country", "sex", "religion"]
@@ -158,3 +161,15 @@ def test_the_catalogues_mappings_are_read_only() -> None:
     with pytest.raises(TypeError):
         load_value_labels()["Q260"][1] = "Female"  # type: ignore[index]
     assert country_numeric_code("SGP") == 702
+
+
+def test_all_countries_refuses_a_config_with_its_own_country_attribute(tmp_path: Path) -> None:
+    """ALL adds ``country`` to every stratum: a config's own attribute of that name would have
+    made strata naming it twice."""
+    own = {"variable": "B_COUNTRY", "values": {"SG": [702]}}
+    path = tmp_path / "c.json"
+    attributes = {**TINY_CONFIG["attributes"], "country": own}
+    path.write_text(json.dumps({**TINY_CONFIG, "attributes": attributes}), encoding="utf-8")
+    assert "country" in resolve_config(path, "SGP").attributes
+    with pytest.raises(ConfigError, match=r"\$.attributes.country: country ALL makes 'country'"):
+        resolve_config(path, "ALL")

@@ -433,7 +433,16 @@ def _country_code(given: str, countries: Mapping[str, Country], where: str) -> s
 
 
 def _everywhere(config: BuildConfig, countries: Mapping[str, Country], name: str) -> BuildConfig:
-    """``config`` over every country of the catalogue (``ALL``), ``country`` an attribute."""
+    """``config`` over every country of the catalogue (``ALL``), ``country`` an attribute.
+
+    Raises:
+        ConfigError: the config has an attribute of that name already.
+    """
+    if COUNTRY_ATTRIBUTE in config.attributes:
+        raise ConfigError(
+            f"{config.source}: $.attributes.{COUNTRY_ATTRIBUTE}: country ALL makes "
+            f"{COUNTRY_ATTRIBUTE!r} an attribute of every stratum itself; rename this one"
+        )
     everywhere = {c.alpha: (c.numeric, c.name) for c in countries.values()}
     # Country is added last so that it prefixes every stratum, ethnicity's included.
     config = across_countries(config, everywhere)
@@ -457,11 +466,11 @@ def resolve_config(config_path: str | Path | None, country: str | None) -> Build
     if config_path is not None:
         config = load_config(config_path)
         own = _country_code(config.country, countries, f"{config_path}: $.country")
-        if code is None or code == own:
-            return replace(config, country=own)
-        if code == ALL_COUNTRIES:
+        if (code or own) == ALL_COUNTRIES:
             # As without a file: one country's subgroups must not pool every country's people.
             return _everywhere(config, countries, config.name)
+        if code is None or code == own:
+            return replace(config, country=own)
         known = countries.get(code)
         return replace(config, country=code, country_name=known.name if known else code)
     if code is None or code == "SGP":
