@@ -158,6 +158,30 @@ def output_paths(entry: Entry) -> tuple[tuple[str, PathCase], ...]:
     )
 
 
+DATASET_REFS: tuple[tuple[str, Any], ...] = (
+    ("hub-without-prefix", "org/name"),
+    ("hub", "hf://org/name"),
+    ("hub-upper-case", "HF://org/name"),
+    ("hub-not-an-id", "hf://a/b/c"),
+    ("hub-space", "hf://a b"),
+)
+"""Dataset references a careless caller writes, for any argument naming a dataset: a Hub id
+without its prefix (a local path that does not exist), and ``hf://`` ids, some no Hub id can be
+(tests run with the Hub offline: a download fails with one line)."""
+CONFIG_NAMES: tuple[tuple[str, Any], ...] = (
+    ("unknown-config", "nope"),
+    ("config-not-built", "temporal"),
+    ("config-case", "Default"),
+)
+"""Config names for any argument naming one: unknown, not built by a one-wave build, miscased."""
+SPLIT_NAMES: tuple[tuple[str, Any], ...] = (
+    ("unknown-split", "nope"),
+    ("other-config-split", "test"),
+    ("split-case", "TEST_OOD"),
+)
+"""Split names for any argument naming one: unknown, another config's, miscased."""
+
+
 FLOATS: tuple[tuple[str, Any], ...] = (
     ("nan", math.nan),
     ("inf", math.inf),

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from api_boundary import Entry, PathCase
+from api_boundary import CONFIG_NAMES, DATASET_REFS, SPLIT_NAMES, Entry, PathCase
 from leaderboard_fixtures import metadata, submit, write_board_dataset, wrong_on
 from scoring_fixtures import hand_rows, write_hand_dataset
 
@@ -54,21 +54,6 @@ from sgbench.publish import DatasetCheck, PushResult, check_dataset, push_datase
 from sgbench.schema import load_schema, schema_names, schema_problems, validator
 from sgbench.validate import FolderValidation, validate_folder
 
-HUB_LIKE: tuple[tuple[str, Any], ...] = (
-    ("org/name", "org/name"),
-    ("hf://org/name", "hf://org/name"),
-    ("HF://org/name", "HF://org/name"),
-    ("hf://not-an-id", "hf://a/b/c"),
-)
-"""Dataset names a careless caller writes: a Hub id without its prefix (a local path that does
-not exist), and ``hf://`` ids (offline here: the download fails, one line)."""
-
-CONFIGS_TRIED: tuple[tuple[str, Any], ...] = (
-    ("unbuilt-config", "temporal"),
-    ("config-case", "Default"),
-)
-"""A config the hand dataset does not have, and one written in the wrong case."""
-
 UNCHECKED_TEMPLATES: tuple[tuple[str, Any], ...] = (
     ("format-spec", Template(name="t", user="{question:>999999999}")),
     ("target-format-spec", Template(name="t", user="{question}", target="{answer:>999999999}")),
@@ -78,11 +63,6 @@ UNCHECKED_TEMPLATES: tuple[tuple[str, Any], ...] = (
 )
 """Templates made in Python, never checked by load_template: filling the first one would
 allocate a gigabyte per prompt."""
-
-SPLITS_TRIED: tuple[tuple[str, Any], ...] = (
-    ("other-config-split", "test"),
-    ("split-case", "TEST_OOD"),
-)
 
 
 @dataclass
@@ -244,7 +224,7 @@ ENTRIES: list[Entry] = [
         open_dataset,
         _open,
         inputs=("ref",),
-        extra={"ref": HUB_LIKE},
+        extra={"ref": DATASET_REFS},
         result_ok=lambda built: isinstance(built, BuiltDataset),
     ),
     Entry(
@@ -252,7 +232,7 @@ ENTRIES: list[Entry] = [
         load_manifest,
         _hand,
         inputs=("dataset_dir",),
-        extra={"dataset_dir": HUB_LIKE},
+        extra={"dataset_dir": DATASET_REFS},
         result_ok=lambda manifest: isinstance(manifest, dict) and _no_nan(manifest),
     ),
     Entry(
@@ -260,7 +240,7 @@ ENTRIES: list[Entry] = [
         load_split,
         _hand_split,
         inputs=("dataset_dir",),
-        extra={"dataset_dir": HUB_LIKE, "config": CONFIGS_TRIED, "split": SPLITS_TRIED},
+        extra={"dataset_dir": DATASET_REFS, "config": CONFIG_NAMES, "split": SPLIT_NAMES},
         result_ok=_rows_frame,
     ),
     Entry(
@@ -268,14 +248,14 @@ ENTRIES: list[Entry] = [
         load_config,
         _hand_config,
         inputs=("dataset_dir",),
-        extra={"dataset_dir": HUB_LIKE, "config": CONFIGS_TRIED},
+        extra={"dataset_dir": DATASET_REFS, "config": CONFIG_NAMES},
         result_ok=lambda splits: _rows_frame(splits["test_ood"]),
     ),
     Entry(
         "sgbench.dataset.evaluation_split",
         evaluation_split,
         lambda folder, request: {"config": "default"},
-        extra={"config": CONFIGS_TRIED[1:]},  # temporal is a config, whatever a folder has
+        extra={"config": CONFIG_NAMES[1:]},  # temporal is a config, whatever a folder has
         result_ok=lambda split: split in SPLITS,
     ),
     # sgbench.prompts
@@ -336,7 +316,7 @@ ENTRIES: list[Entry] = [
         split_rows,
         _rows_of,
         inputs=("dataset",),
-        extra={"dataset": HUB_LIKE, "config": CONFIGS_TRIED, "split": SPLITS_TRIED},
+        extra={"dataset": DATASET_REFS, "config": CONFIG_NAMES, "split": SPLIT_NAMES},
         result_ok=lambda rows: len(rows) == len(hand_rows()),
     ),
     Entry(
@@ -344,7 +324,7 @@ ENTRIES: list[Entry] = [
         split_prompts_jsonl,
         _lines_of,
         inputs=("dataset",),
-        extra={"dataset": HUB_LIKE, "config": CONFIGS_TRIED, "split": SPLITS_TRIED},
+        extra={"dataset": DATASET_REFS, "config": CONFIG_NAMES, "split": SPLIT_NAMES},
         result_ok=_drained({"id", "template", "messages", "prompt"}),
     ),
     # sgbench.export
@@ -367,7 +347,7 @@ ENTRIES: list[Entry] = [
         split_sft_jsonl,
         _lines_of,
         inputs=("dataset",),
-        extra={"dataset": HUB_LIKE, "config": CONFIGS_TRIED, "split": SPLITS_TRIED},
+        extra={"dataset": DATASET_REFS, "config": CONFIG_NAMES, "split": SPLIT_NAMES},
         result_ok=_drained({"messages"}),
     ),
     Entry(
@@ -377,9 +357,9 @@ ENTRIES: list[Entry] = [
         inputs=("dataset",),
         outputs=("out_dir",),
         extra={
-            "dataset": HUB_LIKE,
-            "config": CONFIGS_TRIED,
-            "split": SPLITS_TRIED,
+            "dataset": DATASET_REFS,
+            "config": CONFIG_NAMES,
+            "split": SPLIT_NAMES,
             "template": (("open", TEMPLATES["open"]), *UNCHECKED_TEMPLATES),
             "out_dir": (
                 (
@@ -396,7 +376,7 @@ ENTRIES: list[Entry] = [
         check_dataset,
         _built,
         inputs=("dataset_dir",),
-        extra={"dataset_dir": HUB_LIKE},
+        extra={"dataset_dir": DATASET_REFS},
         # A folder that is not a dataset is a list of problems, the documented result.
         result_ok=lambda check: isinstance(check, DatasetCheck) and (check.ok or check.problems),
     ),
@@ -406,7 +386,7 @@ ENTRIES: list[Entry] = [
         _push,
         inputs=("dataset_dir",),
         extra={
-            "dataset_dir": HUB_LIKE,
+            "dataset_dir": DATASET_REFS,
             "repo_id": (
                 ("no-org", "wvs-sg-subgroups"),
                 ("hf-prefix", "hf://org/name"),
@@ -473,7 +453,7 @@ ENTRIES: list[Entry] = [
         inputs=("path", "dataset"),
         extra={
             "path": (("a-dataset-folder", PathCase(lambda folder, valid: valid["dataset"])),),
-            "dataset": HUB_LIKE,
+            "dataset": DATASET_REFS,
         },
         result_ok=lambda result: isinstance(result, FolderValidation) and result.ok,
     ),

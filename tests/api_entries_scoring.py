@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from api_boundary import Entry, PathCase
+from api_boundary import CONFIG_NAMES, DATASET_REFS, SPLIT_NAMES, Entry, PathCase
 from scoring_fixtures import (
     HAND_PREDICTIONS,
     RANDOM_SUBGROUPS,
@@ -359,14 +359,9 @@ def _read_for_train(folder: Path, valid: dict[str, Any]) -> Predictions:
 
 
 Q1 = hand_id("Q1", 1)
-CONFIGS = (("unknown-config", "nope"), ("config-not-built", "temporal"))
-SPLITS = (("unknown-split", "nope"), ("empty-split", "validation"))
-DATASETS = (
-    ("hub-not-an-id", "hf://a b"),
-    ("hub-upper-case", "HF://org/name"),
-    ("hub-without-prefix", "org/name"),
-    ("dotdot", _in("x", "..", "ds")),
-)
+CONFIGS = CONFIG_NAMES
+SPLITS = (*SPLIT_NAMES, ("empty-split", "validation"))
+DATASETS = (*DATASET_REFS, ("dotdot", _in("x", "..", "ds")))
 BOOTS = (("below-minimum", MIN_REPLICATES - 1), ("huge", 10**9))
 HUGE_DRAWS = (("huge", 10**9),)
 FLAT = np.zeros(N_SAMPLES)
