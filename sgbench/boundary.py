@@ -30,7 +30,7 @@ from typing import Any, Final, ParamSpec, TypeVar
 
 import numpy as np
 
-from sgbench.errors import InputError, bounded, one_line
+from sgbench.errors import InputError, bounded, shown_value
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -172,11 +172,6 @@ def described(hint: Any) -> str:
     return getattr(hint, "__name__", None) or str(hint)
 
 
-def _shown(value: object) -> str:
-    text = repr(value)
-    return one_line(text if len(text) <= 60 else f"{text[:57]}...")
-
-
 def check_arguments(
     where: str, signature: inspect.Signature, hints: dict[str, Any], bound: dict[str, Any]
 ) -> None:
@@ -194,7 +189,7 @@ def check_arguments(
                 raise InputError(
                     bounded(
                         f"{where}: argument {name!r} must be {described(hint)}, "
-                        f"got {type(one).__name__} {_shown(one)}"
+                        f"got {type(one).__name__} {shown_value(one)}"
                     )
                 )
 

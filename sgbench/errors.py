@@ -61,6 +61,13 @@ def has_control(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
+def shown_value(value: object) -> str:
+    """A caller's value as a refusal quotes it: its ``repr`` on one line, cut to 60 characters
+    (an argument may be a 100,000-character text or a table)."""
+    text = one_line(repr(value))
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def one_line(text: object) -> str:
     """``text`` shown on one line: control characters (line breaks, escape sequences) as
     spaces, bidirectional controls dropped, lone surrogates as U+FFFD, stripped (the length is
@@ -157,10 +164,6 @@ def shown_model(name: object) -> str:
     return " ".join(visible.casefold().translate(LOOKALIKES).split())
 
 
-__all__ = ["ConfigError", "InputError", "SgbenchError"]
-"""The public names: what a caller catches. The display rules above are internal."""
-
-
 def check_each(values: Iterable[object], kinds: tuple[type, ...], where: str, what: str) -> None:
     """Refuse an element of a list argument that is not of one of ``kinds`` (a ``bool`` is not
     a number): the public API's kind check (:mod:`sgbench.boundary`) sees a list, not what it
@@ -173,8 +176,11 @@ def check_each(values: Iterable[object], kinds: tuple[type, ...], where: str, wh
     """
     for index, value in enumerate(values):
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            shown = one_line(repr(value))
-            shown = shown if len(shown) <= 60 else shown[:57] + "..."
             raise InputError(
-                f"{where}: element {index} must be {what}, got {type(value).__name__} {shown}"
+                f"{where}: element {index} must be {what}, got {type(value).__name__} "
+                f"{shown_value(value)}"
             )
+
+
+__all__ = ["ConfigError", "InputError", "SgbenchError"]
+"""The public names: what a caller catches. The display rules above are internal."""
