@@ -194,6 +194,45 @@ def check_arguments(
                 )
 
 
+def _options(hint: Any) -> tuple[Any, ...]:
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def plain_numbers(
+    signature: inspect.Signature, hints: dict[str, Any], bound: dict[str, Any]
+) -> dict[str, Any]:
+    """The arguments in ``bound`` that are numpy numbers (``np.int64(5)``) for an ``int`` or
+    ``float`` parameter, as Python's own ``int`` or ``float``.
+
+    The kind check lets numpy's scalars through as numbers (a seed drawn with numpy, a count
+    from a DataFrame), but checks written as ``isinstance(seed, int)`` refused them with a
+    message quoting ``np.int64(5)``, and a ``float32`` does not serialise to JSON; converted
+    here, once, every function sees the numbers it was written for.
+    """
+    plain: dict[str, Any] = {}
+    for name, value in bound.items():
+        if signature.parameters[name].kind in (
+            inspect.Parameter.VAR_POSITIONAL,
+            inspect.Parameter.VAR_KEYWORD,
+        ) or isinstance(value, bool | np.bool_):
+            continue
+        options = _options(hints.get(name, _UNKNOWN))
+        kind = type(value)
+        if int in options and kind is not int and isinstance(value, numbers.Integral):
+            plain[name] = int(value)
+        elif (
+            float in options
+            and kind is not float
+            and isinstance(value, numbers.Real)
+            and not isinstance(value, numbers.Integral)
+        ):
+            plain[name] = float(value)
+    return plain
+
+
 def public(function: Callable[P, R]) -> Callable[P, R]:
     """Mark ``function`` as part of the public API and check its arguments' kinds on each call.
 
@@ -220,6 +259,10 @@ def _checked(
         except TypeError:
             return function(*args, **kwargs)
         check_arguments(where, signature, resolved[0], bound.arguments)
+        plain = plain_numbers(signature, resolved[0], bound.arguments)
+        if plain:
+            bound.arguments.update(plain)
+            return function(*bound.args, **bound.kwargs)
         return function(*args, **kwargs)
 
     setattr(checked, PUBLIC_MARK, True)

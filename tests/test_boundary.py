@@ -158,3 +158,29 @@ def test_real_streams_are_streams() -> None:
     assert matches(sys.stderr, TextIO)
     assert matches(io.StringIO(), TextIO)
     assert not matches("stderr", TextIO)
+
+
+def test_numpy_numbers_reach_the_function_as_pythons_own() -> None:
+    """`run_baselines(seed=np.int64(5))` was let through as a number, then refused by
+    `isinstance(seed, int)` with a message quoting np.int64(5); a float32 does not serialise to
+    JSON. Converted at the boundary, every function sees plain numbers."""
+    result = sample(np.float32(0.5), np.int64(2))
+    assert type(result[0]) is float
+    assert result[0] == 0.5
+    assert type(result[1]) is int
+    assert result[1] == 2
+    assert type(sample(np.float64(0.25))[0]) is float
+    assert sample(0.5, 1, (), None, "mean", None, np.True_)[6] is np.True_  # a bool stays
+    assert type(Settings(np.int64(3)).replicates) is int
+
+
+def test_a_numpy_seed_scores_as_the_same_int(tmp_path: Path) -> None:
+    from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset, write_jsonl
+
+    from sgbench.scoring import score_predictions
+
+    dataset = write_hand_dataset(tmp_path / "ds")
+    predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
+    numpy_seeded = score_predictions(predictions, dataset, n_boot=0, seed=np.int64(5))
+    plain = score_predictions(predictions, dataset, n_boot=0, seed=5)
+    assert numpy_seeded.to_json() == plain.to_json()
