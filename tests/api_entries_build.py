@@ -298,7 +298,6 @@ ENTRIES: list[Entry] = [
         _synth,
         outputs=("path",),
         result_ok=_synthetic_file,
-        skip={"seed=0": "seed 0 is a seed like any other"},
         extra={
             "path": (
                 ("someones-csv", PathCase(lambda folder, valid: _written(folder / "m.csv", "a\n"))),
@@ -339,7 +338,6 @@ ENTRIES: list[Entry] = [
         question_splits,
         _question_splits,
         result_ok=_split_names,
-        skip={"seed=0": "seed 0 is a seed like any other"},
         extra={
             "question_ids": (("[]", []), ("[None]", [None]), ("twice", ["Q1", "Q1"])),
             "validation_fraction": (("0.99", 0.99),),
@@ -350,7 +348,6 @@ ENTRIES: list[Entry] = [
         assign_splits,
         _assign,
         result_ok=_assigned,
-        skip={"seed=0": "seed 0 is a seed like any other"},
         extra={
             "samples": (
                 ("no-columns", pd.DataFrame()),
@@ -367,7 +364,6 @@ ENTRIES: list[Entry] = [
         split_manifest,
         _manifest,
         result_ok=lambda manifest: json.loads(json.dumps(manifest)) == manifest,
-        skip={"seed=0": "seed 0 is a seed like any other"},
         extra={
             "ood_strata": (("[]", []), ("[None]", [None])),
             "in_distribution_strata": (("[]", []), ("[None]", [None])),

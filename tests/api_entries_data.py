@@ -395,10 +395,6 @@ ENTRIES: list[Entry] = [
             ),
             "api": (("no-methods", object()), ("half-an-api", _HalfHub())),
         },
-        skip={
-            "allow_synthetic": "the session's build is SYNTHETIC: False is the refusal the "
-            "function documents, and a kind case (None, object) is the boundary's own check",
-        },
         result_ok=lambda result: isinstance(result, PushResult) and result.tag is not None,
     ),
     # sgbench.schema

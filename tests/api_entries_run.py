@@ -453,7 +453,6 @@ ENTRIES: list[Entry] = [
         SamplingParams,
         _params_args,
         result_ok=_sane_params,
-        skip={"seed": "any integer is a seed (the server reads it as a number)"},
     ),
     Entry(
         "sgbench.runner.RetryPolicy",
@@ -498,7 +497,6 @@ ENTRIES: list[Entry] = [
         _report_args,
         inputs=("path",),
         result_ok=_finite_judge_report,
-        skip={"seed=0": "0 is a seed"},
     ),
     Entry(
         "sgbench.judge.write_judge_report",
@@ -525,7 +523,6 @@ ENTRIES: list[Entry] = [
         _board_args,
         inputs=("submissions", "dataset"),
         result_ok=_finite_board,
-        skip={"seed=0": "0 is a seed", "n_boot=0": "0: no intervals, a documented setting"},
     ),
     Entry(
         "sgbench.leaderboard.render_files",
