@@ -13,6 +13,7 @@ chart title is :func:`one_line` (and :func:`bounded`).
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -73,6 +74,30 @@ def one_line(text: object) -> str:
     spaces, bidirectional controls dropped, lone surrogates as U+FFFD, stripped (the length is
     :func:`bounded`'s business)."""
     return _CONTROL.sub(" ", _BIDI.sub("", replace_surrogates(str(text)))).strip()
+
+
+_MD_PUNCTUATION: Final = re.compile(r"([\\`*_\[\]|~])")
+_MD_BLOCK_START: Final = re.compile(
+    r"^( *)(#{1,6}(?= |$)|[+-](?= |$)|[0-9]{1,9}(?=[.)](?: |$)))([.)]?)"
+)
+"""A heading or list marker at the start of a text (CommonMark: followed by a space or the
+end)."""
+
+
+def md_text(text: object) -> str:
+    """Untrusted text made inert in Markdown (and in the HTML Markdown may contain): one line
+    (:func:`one_line`), ``& < > "`` as entities, a backslash before the punctuation that could
+    start a link, emphasis, code or a table cell, and before a heading or list marker starting
+    it. The one rule for every Markdown sgbench writes: the leaderboard and a dataset's card,
+    where a file name holding ``|`` or a newline split the provenance table."""
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", one_line(text))
+    escaped = _MD_BLOCK_START.sub(_escape_block_start, escaped, count=1)
+    return html.escape(escaped, quote=False).replace('"', "&quot;")
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    spaces, marker, dot = match.groups()
+    return f"{spaces}{marker}\\{dot}" if dot else f"{spaces}\\{marker}"
 
 
 def first_unseen(text: str, allowed: str = "") -> int | None:

@@ -17,7 +17,11 @@ The contract every case is held to (:func:`run_case`):
 - no input changes, whatever happens (an input file or folder has the same bytes after);
 - a refused call leaves the folder as it found it (nothing half-written);
 - where an entry gives ``result_ok``, a returned result passes it (a NaN score returned for a NaN
-  weight is a wrong result, not a success).
+  weight is a wrong result, not a success);
+- a result is the caller's own: after the valid call, every dict, list and set inside the result
+  gets a mark (:func:`_mark`), and the same call made again must return nothing marked (a
+  build's manifest held the module's split definitions, so a caller's change to one build's
+  result was written into every later build).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import hashlib
 import inspect
 import math
 import os
+import shutil
 import signal
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -278,6 +283,68 @@ def _paths(value: Any) -> Iterator[Path]:
             yield from _paths(one)
 
 
+_MARK = "__changed by the caller__"
+"""What :func:`_mark` puts into a result, and :func:`_marked` looks for in the next one."""
+
+
+def _inside(value: Any) -> Iterator[Any]:
+    """The values held directly by ``value``: a container's items, the public attributes of an
+    sgbench object (another library's objects, and anything private, are not a caller's to
+    edit)."""
+    if isinstance(value, Mapping):
+        yield from value.keys()
+        yield from value.values()
+    elif isinstance(value, list | tuple | set | frozenset):
+        yield from value
+    elif type(value).__module__.startswith("sgbench") and not isinstance(value, type):
+        names = vars(value) if hasattr(value, "__dict__") else getattr(value, "__slots__", ())
+        yield from (getattr(value, name) for name in names if not name.startswith("_"))
+
+
+def _walk(value: Any, seen: set[int] | None = None, depth: int = 0) -> Iterator[Any]:
+    """``value`` and everything it holds, each object once, down to depth 12 (tables, arrays
+    and texts are leaves)."""
+    seen = set() if seen is None else seen
+    if id(value) in seen or depth > 12 or isinstance(value, str | bytes | Path):
+        return
+    seen.add(id(value))
+    yield value
+    for held in _inside(value):
+        yield from _walk(held, seen, depth + 1)
+
+
+def _mark(result: Any) -> None:
+    """Put :data:`_MARK` into every dict, list and set of ``result`` (what a caller who edits
+    a result it was given would do)."""
+    for value in list(_walk(result)):
+        if type(value) is dict:
+            value[_MARK] = _MARK
+        elif type(value) is list:
+            value.append(_MARK)
+        elif type(value) is set:
+            value.add(_MARK)
+
+
+def _marked(result: Any) -> bool:
+    return any(
+        (type(value) is dict and _MARK in value) or (type(value) in (list, set) and _MARK in value)
+        for value in _walk(result)
+    )
+
+
+def _check_not_shared(case: Case, arguments: dict[str, Any], result: Any) -> None:
+    """Mark the valid call's result, make the call again (its outputs removed first, so that it
+    is the same call) and require a result without the mark."""
+    _mark(result)
+    for path in (p for name in case.entry.outputs for p in _paths(arguments.get(name))):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+    again = case.entry.function(**arguments)
+    assert not _marked(again), f"{case.id}: a second call returned the first call's edited result"
+
+
 class _TooSlow(BaseException):
     pass
 
@@ -319,3 +386,5 @@ def run_case(case: Case, folder: Path, request: pytest.FixtureRequest) -> None:
         assert _fingerprint(folder) == before, f"{case.id}: refused, but left files changed"
     elif case.entry.result_ok is not None:
         assert case.entry.result_ok(result), f"{case.id}: returned a wrong result: {result!r:.300}"
+    if not case.argument:
+        _check_not_shared(case, arguments, result)

@@ -4,7 +4,10 @@ not one, ``ALL`` beside a config file, samples without their split keys."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import unicodedata
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +16,7 @@ from api_entries_build import TINY_CONFIG
 from test_waves_countries import all_samples, malaysian, write_csv
 
 from sgbench.builder import build_dataset, resolve_config, write_synthetic_sample
-from sgbench.builder.synthetic import MAX_RESPONDENTS, synthetic_sample
+from sgbench.builder.synthetic import MAX_RESPONDENTS, synthetic_csv_bytes, synthetic_sample
 from sgbench.catalogue import (
     country_numeric_code,
     items_by_id,
@@ -23,7 +26,7 @@ from sgbench.catalogue import (
     load_value_labels,
 )
 from sgbench.errors import ConfigError, InputError
-from sgbench.splits import assign_splits, question_splits, split_manifest
+from sgbench.splits import SPLIT_DEFINITIONS, assign_splits, question_splits, split_manifest
 
 
 def tiny_config(folder: Path) -> Path:
@@ -173,3 +176,169 @@ def test_all_countries_refuses_a_config_with_its_own_country_attribute(tmp_path:
     assert "country" in resolve_config(path, "SGP").attributes
     with pytest.raises(ConfigError, match=r"\$.attributes.country: country ALL makes 'country'"):
         resolve_config(path, "ALL")
+
+
+# Probe 10: results right for the arguments given, and results that are the caller's own.
+
+
+def _draw(question_id: str, seed: int) -> float:
+    """The split hash, written out again here (splits module docstring)."""
+    digest = hashlib.blake2b(f"{seed}:{question_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2.0**64
+
+
+def test_every_copy_of_a_question_gets_its_split() -> None:
+    """When every question draws a held-out split, the largest draw trains; with one question
+    listed three times, one copy trained and two were test_id."""
+    assert _draw("Q7", 0) < 0.99  # so Q7 alone is held out, and the fallback must apply
+    assert list(question_splits(["Q7"] * 3, 0, 0.5, 0.49)) == ["train"] * 3
+
+
+def test_a_categorical_question_column_is_split_by_its_values() -> None:
+    """An unused category (Q9) took the "one question trains" fallback, and no sample trained."""
+    seed, validation, test_id = 0, 0.4, 0.4
+    draws = {q: _draw(q, seed) for q in ("Q1", "Q2")}
+    expected = {
+        q: "validation" if d < validation else "test_id" if d < validation + test_id else "train"
+        for q, d in draws.items()
+    }
+    if "train" not in expected.values():
+        expected[max(draws, key=draws.__getitem__)] = "train"
+    questions = pd.Categorical(["Q1", "Q2", "Q1", "Q2"], categories=["Q2", "Q1", "Q9"])
+    samples = pd.DataFrame({"stratum": ["sex"] * 4, "question_id": questions})
+    got = assign_splits(samples, [], seed, validation, test_id)["default"]
+    assert list(got) == [expected[q] for q in ["Q1", "Q2", "Q1", "Q2"]]
+    assert "train" in set(got)
+
+
+@pytest.mark.parametrize(
+    ("ood", "in_distribution", "message"),
+    [
+        (["a_x_b"], ["a_x_b"], "stratum 'a_x_b' is both held out"),
+        (["a_x_b", "a_x_b"], ["a"], "argument 'ood_strata' lists 'a_x_b' twice"),
+        (["a_x_b"], ["a", "a"], "argument 'in_distribution_strata' lists 'a' twice"),
+    ],
+)
+def test_a_split_manifest_never_contradicts_itself(
+    ood: list[str], in_distribution: list[str], message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        split_manifest(ood, in_distribution, 0, 0.05, 0.1)
+
+
+def test_split_rules_are_the_callers_own_copy(tmp_path: Path) -> None:
+    """A manifest held SPLIT_DEFINITIONS itself: an edit of one build's returned manifest was
+    written into every later build's manifest.json."""
+    with pytest.raises(TypeError):
+        SPLIT_DEFINITIONS["paper"]["train"] = "edited"  # type: ignore[index]
+    rules = split_manifest(["a_x_b"], ["a"], 0, 0.05, 0.1)["rules"]
+    rules["paper"]["train"] = "edited"
+    assert SPLIT_DEFINITIONS["paper"]["train"] != "edited"
+    wvs = tmp_path / "w.csv"
+    wvs.write_bytes(synthetic_csv_bytes(n=120))
+    summary = build_dataset(wvs, tmp_path / "one", tiny_config(tmp_path))
+    summary.manifest["splits"]["rules"]["paper"]["train"] = "edited"
+    build_dataset(wvs, tmp_path / "two", tmp_path / "c.json")
+    written = json.loads((tmp_path / "two" / "manifest.json").read_text(encoding="utf-8"))
+    assert written["splits"]["rules"]["paper"]["train"] == SPLIT_DEFINITIONS["paper"]["train"]
+
+
+@pytest.mark.parametrize("code", ["SGP", "sgp", " SGP", "SGP ", "702", "0702"])
+def test_every_spelling_of_a_country_names_it_everywhere(code: str) -> None:
+    """``country_numeric_code(" SGP")`` and ``("702")`` were None while ``--country " SGP"``
+    and ``--country 702`` built Singapore (its numeric code is 702 in countries.json)."""
+    assert country_numeric_code(code) == 702
+    assert resolve_config(None, code).country == "SGP"
+
+
+@pytest.mark.parametrize("code", ["ZZZ", "999"])
+def test_a_code_the_catalogue_does_not_know_has_no_number(code: str) -> None:
+    assert country_numeric_code(code) is None
+
+
+def _with(tmp_path: Path, **change: object) -> Path:
+    path = tmp_path / "changed.json"
+    path.write_text(json.dumps({**TINY_CONFIG, **change}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("strata", "ood", "coarse", "finer"),
+    [
+        (
+            [["sex"], ["religion"], ["sex", "religion"]],
+            [["religion"]],
+            "religion",
+            "sex_x_religion",
+        ),
+        ([["sex"], ["sex", "religion"]], [["sex"]], "sex", "sex_x_religion"),
+    ],
+)
+def test_a_held_out_stratum_must_not_be_a_sum_of_training_subgroups(
+    strata: list[list[str]], ood: list[list[str]], coarse: str, finer: str, tmp_path: Path
+) -> None:
+    """Every test_ood sample of such a config equalled the sum of the counts of train samples
+    (1,666 of 1,666 on the embedded sample): the held-out subgroups were seen in training."""
+    path = _with(tmp_path, strata=strata, ood_strata=ood)
+    with pytest.raises(ConfigError, match=f"{coarse} is held out but .* stratum {finer}"):
+        resolve_config(path, None)
+
+
+def test_a_held_out_stratum_finer_than_the_training_ones_is_kept(tmp_path: Path) -> None:
+    """The usual design (the paper's): training strata coarser than the held-out one."""
+    path = _with(tmp_path, strata=[["sex"], ["religion"], ["sex", "religion"]])
+    assert resolve_config(path, None).ood_strata == (("sex", "religion"),)
+
+
+def test_the_paper_config_is_known_by_its_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any file named singapore.yaml was taken for the paper's config (and compared with the
+    paper's counts) when given by a relative path, and not when given by an absolute one."""
+    shipped = resources.files("sgbench.builder").joinpath("configs", "singapore.yaml")
+    text = shipped.read_text(encoding="utf-8")
+    (tmp_path / "singapore.yaml").write_text(text, encoding="utf-8")
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    (edited / "singapore.yaml").write_text(
+        text.replace("min_valid_answers: 30", "min_valid_answers: 31"), encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    relative = build_dataset(None, "rel", "singapore.yaml").manifest
+    absolute = build_dataset(None, "abs", tmp_path / "singapore.yaml").manifest
+    assert relative["paper_counts"] is not None
+    assert absolute == relative
+    monkeypatch.chdir(edited)
+    assert build_dataset(None, "ed", "singapore.yaml").manifest["paper_counts"] is None
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (unicodedata.normalize("NFC", "Café"), unicodedata.normalize("NFD", "Café")),
+        ("Buddhist", "\uff22uddhist"),  # a full-width B
+    ],
+)
+def test_personas_that_read_alike_are_one_persona(first: str, second: str, tmp_path: Path) -> None:
+    """Values ``Café`` composed and decomposed got two ids (``caf``, ``cafe``) and two
+    personas that look the same, which the one-persona rule compared byte for byte."""
+    religion = {"variable": "Q289", "values": {first: [0], second: [7]}}
+    path = _with(tmp_path, attributes={**TINY_CONFIG["attributes"], "religion": religion})
+    wvs = tmp_path / "w.csv"
+    wvs.write_bytes(synthetic_csv_bytes(n=120))
+    with pytest.raises(ConfigError, match="have one persona"):
+        build_dataset(wvs, tmp_path / "ds", path)
+    assert not (tmp_path / "ds").exists()
+
+
+def test_a_files_name_is_escaped_in_the_card_and_the_summary(tmp_path: Path) -> None:
+    """A `|` split the card's provenance table, and a U+202E reordered the summary's line
+    (and the card's): names are the user's text."""
+    wvs = tmp_path / "x|y`<b>\u202e.csv"
+    wvs.write_bytes(synthetic_csv_bytes(n=120))
+    summary = build_dataset(wvs, tmp_path / "ds", tiny_config(tmp_path))
+    card = (tmp_path / "ds" / "README.md").read_text(encoding="utf-8")
+    assert "| source file | x\\|y\\`&lt;b&gt;.csv |" in card.splitlines()
+    assert "\u202e" not in card
+    line = summary.render().splitlines()[1]
+    assert line.endswith("from x|y`<b>\\u202e.csv [csv]")

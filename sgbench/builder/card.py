@@ -12,6 +12,7 @@ from typing import Any, Final
 import yaml
 
 from sgbench.dataset import NEAR_COPY, sample_card_features
+from sgbench.errors import md_text
 from sgbench.versioning import CHANGELOG, VERSION_POLICY
 
 WVS_CITATION: Final = (
@@ -283,7 +284,8 @@ def render_card(manifest: dict[str, Any]) -> str:
     parts.append(_table(["field", "meaning"], [[f"`{f}`", text] for f, text in FIELDS]) + "\n")
     parts.append("## Subgroups\n")
     rows = [
-        [name_, spec["variable"], ", ".join(spec["values"])]
+        # A config's and a file's names are the user's text: escaped, or a `|` splits a cell.
+        [name_, md_text(spec["variable"]), md_text(", ".join(spec["values"]))]
         for name_, spec in manifest["attributes"].items()
     ]
     parts.append(_table(["attribute", "WVS variable", "values"], rows) + "\n")
@@ -303,7 +305,7 @@ def render_card(manifest: dict[str, Any]) -> str:
         _table(
             ["", ""],
             [
-                ["source file", f"`{built['file']}`" + (" (generated)" if synthetic else "")],
+                ["source file", md_text(built["file"]) + (" (generated)" if synthetic else "")],
                 ["sha256", f"`{built['sha256']}`"],
                 ["format", built["format"]],
                 ["layout", built.get("layout", "wvs7")],

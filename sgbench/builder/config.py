@@ -229,6 +229,29 @@ def _check_all_text(raw: Any, where: str) -> None:
             )
 
 
+def _check_ood_unseen(
+    strata: tuple[tuple[str, ...], ...], ood_strata: tuple[tuple[str, ...], ...], where: str
+) -> None:
+    """Refuse a held-out stratum whose attributes are all in one training stratum: each of its
+    subgroups is then the union of training subgroups, so test_ood could be rebuilt from train
+    by adding up counts (``ood_strata: [[religion]]`` beside a training ``[sex, religion]``:
+    every test_ood sample was the sum of two train samples).
+
+    Raises:
+        ConfigError: naming both strata.
+    """
+    training = [s for s in strata if s not in ood_strata]
+    for held in ood_strata:
+        finer = next((s for s in training if set(held) < set(s)), None)
+        if finer is not None:
+            raise ConfigError(
+                f"{where}: $.ood_strata: {stratum_name(held)} is held out but each of its "
+                f"subgroups is a union of subgroups of the training stratum "
+                f"{stratum_name(finer)}, so test_ood could be rebuilt from train; hold out "
+                f"{stratum_name(finer)} too, or drop it from $.strata"
+            )
+
+
 def parse_config(raw: Any, where: str = "config") -> BuildConfig:
     """Check a parsed config document and turn it into a :class:`BuildConfig`.
 
@@ -290,6 +313,7 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
         raise ConfigError(f"{where}: $.ood_strata: not among the strata: {missing}")
     if len(ood_strata) == len(strata):
         raise ConfigError(f"{where}: $.ood_strata: at least one stratum must be for training")
+    _check_ood_unseen(strata, ood_strata, where)
     validation = float(raw.get("validation_fraction", 0.05))
     test_id = float(raw.get("test_id_fraction", 0.10))
     check_fractions(validation, test_id, where)

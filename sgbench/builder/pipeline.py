@@ -21,6 +21,7 @@ from sgbench.builder.config import (
     DEFAULT_CONFIG,
     BuildConfig,
     resolve_config,
+    shipped_config,
     stratum_name,
 )
 from sgbench.builder.harmonise import Respondents, harmonise
@@ -433,5 +434,7 @@ def _manifest(
             )
         ),
         dropped_for_overlap=too_close,
-        paper=config.source == DEFAULT_CONFIG,
+        # By content, not by name: any file called singapore.yaml, edited or not, was taken
+        # for the paper's config when given by a relative path, and not by an absolute one.
+        paper=config == shipped_config(DEFAULT_CONFIG),
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sgbench.dataset import NEAR_COPY
+from sgbench.errors import shown_name
 
 
 def paper_comparison(manifest: dict[str, Any]) -> list[str]:
@@ -40,9 +41,11 @@ class BuildSummary:
         m = self.manifest
         built = m["built_from"]
         lines = [
-            f"{m['name']} {m['version']} → {self.out_dir}",
-            f"read {built['respondents']} respondents ({built['country']}) from {built['file']}"
-            f" [{built['format']}]",
+            # File and folder names are the user's: escaped, as in every message
+            # (a U+202E in a file name reordered the line, a newline split it).
+            f"{m['name']} {m['version']} → {shown_name(str(self.out_dir))}",
+            f"read {built['respondents']} respondents ({built['country']}) from "
+            f"{shown_name(built['file'])} [{built['format']}]",
             f"items: {m['items']['kept']} kept, {len(m['items_dropped'])} dropped",
         ]
         reasons: dict[str, list[str]] = {}
@@ -87,7 +90,7 @@ class BuildSummary:
         for earlier in m.get("earlier_waves", []):
             lines.append(
                 f"wave {earlier['wave']}: {earlier['respondents']} respondents from "
-                f"{earlier['file']}, {len(earlier['items_dropped'])} items dropped"
+                f"{shown_name(earlier['file'])}, {len(earlier['items_dropped'])} items dropped"
             )
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)

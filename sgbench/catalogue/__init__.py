@@ -193,8 +193,18 @@ def load_countries() -> Mapping[str, Country]:
 
 @public
 def country_numeric_code(alpha: str) -> int | None:
-    """The numeric code of an alpha-3 code, or None when the catalogue does not know it."""
-    country = load_countries().get(alpha.upper())
+    """The numeric code of a country the catalogue knows, or None.
+
+    The code is read as ``--country`` reads it: alpha-3 or numeric, any case, spaces around
+    (``" SGP"`` and ``"702"`` were None while ``--country " SGP"`` and ``--country 702`` built
+    Singapore).
+    """
+    code = alpha.strip().upper()
+    countries = load_countries()
+    if code.isascii() and code.isdigit():
+        numeric = int(code)
+        return numeric if any(c.numeric == numeric for c in countries.values()) else None
+    country = countries.get(code)
     return None if country is None else country.numeric
 
 

@@ -21,45 +21,25 @@ its format:
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from sgbench.boundary import public
-from sgbench.errors import BIDI_CONTROLS, one_line
+from sgbench.errors import BIDI_CONTROLS, md_text, one_line
 from sgbench.leaderboard.ranking import DIGITS, RULES, Leaderboard, Row, figure_key
 from sgbench.scoring.fairness import NO_GAP
 
 MISSING: Final = "–"
 """Shown for a figure that does not exist (no ``test_id`` predictions, no bootstrap)."""
 
-_MD_PUNCTUATION: Final = re.compile(r"([\\`*_\[\]|~])")
-_MD_BLOCK_START: Final = re.compile(
-    r"^( *)(#{1,6}(?= |$)|[+-](?= |$)|[0-9]{1,9}(?=[.)](?: |$)))([.)]?)"
-)
-"""A heading or list marker at the start of a text (CommonMark: followed by a space or the
-end)."""
 _FORMULA_START: Final = ("=", "+", "-", "@")
 _JSON_ESCAPES: Final = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 _JSON_ESCAPES.update({"\u2028": "\\u2028", "\u2029": "\\u2029"})
 _JSON_ESCAPES.update({char: f"\\u{ord(char):04x}" for char in BIDI_CONTROLS})
-
-
-def md_text(text: object) -> str:
-    """Untrusted text made inert in Markdown (and in the HTML Markdown may contain)."""
-    escaped = _MD_PUNCTUATION.sub(r"\\\1", one_line(text))
-    escaped = _MD_BLOCK_START.sub(_escape_block_start, escaped, count=1)
-    return html.escape(escaped, quote=False).replace('"', "&quot;")
-
-
-def _escape_block_start(match: re.Match[str]) -> str:
-    spaces, marker, dot = match.groups()
-    return f"{spaces}{marker}\\{dot}" if dot else f"{spaces}\\{marker}"
 
 
 def csv_text(text: object) -> str:

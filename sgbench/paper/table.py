@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 
 from sgbench.boundary import public
@@ -54,8 +55,10 @@ class PaperResults:
     config: str
     split: str
     settings: tuple[str, ...]
-    rows: dict[str, dict[str, dict[str, float]]]
-    """Model name → setting → figure → value, in the paper's order."""
+    rows: Mapping[str, Mapping[str, Mapping[str, float]]]
+    """Model name → setting → figure → value, in the paper's order. Read-only: the table is
+    cached for the process, and a caller's edit of one paper table's figures changed every
+    later one."""
     notes: tuple[str, ...]
 
 
@@ -69,10 +72,14 @@ def load_paper_results() -> PaperResults:
         config=raw["config"],
         split=raw["split"],
         settings=tuple(raw["settings"]),
-        rows={
-            entry["name"]: {s: dict(entry[s]) for s in raw["settings"] if s in entry}
-            for entry in raw["models"]
-        },
+        rows=MappingProxyType(
+            {
+                entry["name"]: MappingProxyType(
+                    {s: MappingProxyType(dict(entry[s])) for s in raw["settings"] if s in entry}
+                )
+                for entry in raw["models"]
+            }
+        ),
         notes=tuple(raw["notes"]),
     )
 
@@ -236,7 +243,7 @@ class PaperTable:
         head = f"{'model':<{width}}  {'setting':<10}  {'from':<6}"
         lines = [head + "".join(f"{h:>10}" for h in HEADINGS)]
 
-        def line(name: str, setting: str, origin: str, figures: dict[str, Any]) -> str:
+        def line(name: str, setting: str, origin: str, figures: Mapping[str, Any]) -> str:
             cells = "".join(f"{_cell(figures.get(f)):>10}" for f in FIGURES)
             return f"{name:<{width}}  {setting:<10}  {origin:<6}{cells}"
 

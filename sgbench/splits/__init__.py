@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 import numpy as np
@@ -32,7 +33,7 @@ import pandas as pd
 from sgbench.boundary import public
 from sgbench.errors import ConfigError, InputError, check_each
 
-SPLIT_DEFINITIONS: Final[dict[str, dict[str, str]]] = {
+_RULES: Final[dict[str, dict[str, str]]] = {
     "paper": {
         "train": "all samples of the in-distribution strata",
         "test_ood": "all samples of the OOD strata; their subgroups are in no other split",
@@ -47,7 +48,13 @@ SPLIT_DEFINITIONS: Final[dict[str, dict[str, str]]] = {
         "test_ood": "all samples of the OOD strata; their subgroups are in no other split",
     },
 }
-"""Each config's splits, in order, with the rule that fills them (recorded in the manifest)."""
+SPLIT_DEFINITIONS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {name: MappingProxyType(rules) for name, rules in _RULES.items()}
+)
+"""Each config's splits, in order, with the rule that fills them (recorded in the manifest).
+Read-only, and :func:`split_manifest` records a copy: a manifest is the caller's to change, and
+it had held this very dict, so that changing a build's returned manifest changed every later
+build's ``manifest.json``."""
 
 
 def id_hash(ids: Iterable[str], seed: int) -> np.ndarray:
@@ -107,7 +114,9 @@ def question_splits(
         default="train",
     ).astype(object)
     if len(split) and not (split == "train").any():
-        split[int(draws.argmax())] = "train"
+        # Every copy of that id: a question listed twice had one copy train, one held out.
+        largest = question_ids[int(draws.argmax())]
+        split[np.array([q == largest for q in question_ids], dtype=bool)] = "train"
     return split
 
 
@@ -154,13 +163,13 @@ def assign_splits(
     is_ood = samples["stratum"].isin(ood_strata)
     paper = pd.Series(np.where(is_ood, "test_ood", "train"), index=samples.index, dtype=object)
 
-    question = pd.Series(samples["question_id"]).astype("category")
+    # The questions the samples have, not a categorical's categories: an unused category took
+    # the "one question trains" fallback, and then no sample trained.
+    codes, questions = pd.factorize(pd.Series(samples["question_id"]).astype(str).to_numpy())
     default = pd.Series(np.where(is_ood, "test_ood", "train"), index=samples.index, dtype=object)
-    held = question_splits(
-        question.cat.categories.astype(str), seed, validation_fraction, test_id_fraction
-    )
+    held = question_splits(list(questions), seed, validation_fraction, test_id_fraction)
     in_dist = ~is_ood.to_numpy()
-    default[in_dist] = held[question.cat.codes.to_numpy()[in_dist]]
+    default[in_dist] = held[codes[in_dist]]
     return {"default": default, "paper": paper}
 
 
@@ -180,6 +189,15 @@ def split_manifest(
     }
     for name, names in strata.items():
         check_each(names, (str,), f"split_manifest(): argument {name!r}", "a stratum name")
+        twice = [s for n, s in enumerate(names) if s in names[:n]]
+        if twice:
+            raise InputError(f"split_manifest(): argument {name!r} lists {twice[0]!r} twice")
+    both = [s for s in strata["ood_strata"] if s in strata["in_distribution_strata"]]
+    if both:
+        raise InputError(
+            f"split_manifest(): stratum {both[0]!r} is both held out (ood_strata) and "
+            "in-distribution (in_distribution_strata)"
+        )
     return {
         **strata,
         "seed": seed,
@@ -189,7 +207,7 @@ def split_manifest(
         "hash": "blake2b-64 of '<seed>:<question_id>' / 2**64",
         "leakage": "no validation or test_id sample (q, s) has a train sample of question q "
         "for any subgroup; so none for a subgroup sharing respondents with s",
-        "rules": SPLIT_DEFINITIONS,
+        "rules": {name: dict(rules) for name, rules in SPLIT_DEFINITIONS.items()},
     }
 
 
