@@ -491,8 +491,8 @@ def input_problem(path: str | Path, *, folder: bool = False) -> str | None:
         return "not a regular file (a FIFO, a device or a socket)"
     if being_written(path):
         return (
-            "being written by another sgbench process (a run or judge still appending to it); "
-            "read it once that process has finished"
+            "being written by another sgbench process or thread (a run or judge still "
+            "appending to it); read it once that one has finished"
         )
     return None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from pathlib import Path
 from typing import Final
 
@@ -41,9 +42,39 @@ def lock_path(path: str | Path) -> Path:
     return target.with_name(hidden_name(target, "lock"))
 
 
-HELD_LOCKS: set[Path] = set()
-"""Sidecar lock files this process holds (:func:`sgbench.locks.exclusive` notes them here), so
-that :func:`write_atomic` replaces a file under this process's own lock, never another's."""
+class HeldLocks:
+    """Sidecar lock files this process holds, each with the thread that took it.
+
+    ``sidecar in HELD_LOCKS`` asks whether the *calling thread* holds it: a ``run_benchmark``
+    reads back and replaces what it locked itself, but another thread of the same process (a
+    notebook scoring a file a running thread appends to) read a partial file as if it were
+    whole, with no error, since the question was asked of the process.
+    """
+
+    def __init__(self) -> None:
+        self._holders: dict[Path, int] = {}
+        self._guard = threading.Lock()
+
+    def add(self, sidecar: Path) -> None:
+        """Note that the calling thread holds ``sidecar``'s lock."""
+        with self._guard:
+            self._holders[sidecar] = threading.get_ident()
+
+    def discard(self, sidecar: Path) -> None:
+        """Forget ``sidecar`` (its lock is released)."""
+        with self._guard:
+            self._holders.pop(sidecar, None)
+
+    def __contains__(self, sidecar: object) -> bool:
+        if not isinstance(sidecar, Path):
+            return False
+        with self._guard:
+            return self._holders.get(sidecar) == threading.get_ident()
+
+
+HELD_LOCKS: Final = HeldLocks()
+"""Sidecar lock files held here (:func:`sgbench.locks.exclusive` notes them), so that
+:func:`write_atomic` replaces a file under the calling thread's own lock, never another's."""
 
 
 def being_written(path: str | Path) -> bool:
@@ -52,8 +83,9 @@ def being_written(path: str | Path) -> bool:
     parsed or reported, it gave figures of a partial file with exit code 0.
 
     The probe takes a shared lock on the sidecar for an instant and releases it; it meets only
-    a holder's exclusive lock, so readers never refuse each other. This process's own locks
-    (:data:`HELD_LOCKS`: ``run`` reading back its ``--out`` to resume) are not asked.
+    a holder's exclusive lock, so readers never refuse each other. The calling thread's own
+    locks (:data:`HELD_LOCKS`: ``run`` reading back its ``--out`` to resume) are not asked;
+    another thread's are, as another process's.
     """
     sidecar = lock_path(path)
     if sidecar in HELD_LOCKS:
