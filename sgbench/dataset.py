@@ -349,9 +349,10 @@ def check_built_config(dataset_dir: str | Path, manifest: Mapping[str, Any], con
     from one wave has no ``temporal``)."""
     built = manifest.get("configs")
     if isinstance(built, Mapping) and config not in built:
+        hint = "; `temporal` needs a build from more than one wave" if config == "temporal" else ""
         raise InputError(
             f"{dataset_dir}: this build has no config {config!r} (its configs: "
-            f"{', '.join(map(str, built))}); `temporal` needs a build from more than one wave"
+            f"{', '.join(map(str, built))}){hint}"
         )
 
 

@@ -35,9 +35,7 @@ from sgbench.dataset import (
     CONFIG_SPLITS,
     HUB_PREFIX,
     check_config_split,
-    load_manifest,
-    resolve_dataset,
-    split_file,
+    open_dataset,
 )
 from sgbench.errors import InputError, bounded, model_name_problem, one_line
 from sgbench.files import (
@@ -102,14 +100,18 @@ def build_index(dataset_dir: str | Path, config: str = "paper") -> SampleIndex:
     """Every sample of ``config`` (all splits) under every released spelling of its id.
 
     Raises:
-        InputError: the dataset folder, its manifest or a split file cannot be read.
+        InputError: the dataset folder, its manifest or a split file cannot be read, the build
+            has no such config, or a split file differs from the manifest's hash.
     """
     import pandas as pd
-    import pyarrow.parquet as pq
 
     check_config_split(config)
-    dataset_dir = resolve_dataset(dataset_dir)  # a Hub dataset only when named hf://org/name
-    manifest = load_manifest(dataset_dir)
+    # Opened, not read by path: a split file is then checked against the manifest's hashes and
+    # configs like every other reader's (an edited split was imported; a build without the
+    # config named a missing parquet file).
+    built = open_dataset(dataset_dir)  # a Hub dataset only when named hf://org/name
+    dataset_dir = built.root
+    manifest = built.manifest.raw
     try:
         strata = {stratum_name(tuple(s)): tuple(s) for s in manifest["strata"]}
         labels = released_labels(manifest["attributes"])
@@ -118,14 +120,7 @@ def build_index(dataset_dir: str | Path, config: str = "paper") -> SampleIndex:
             f"{dataset_dir}: manifest.json lacks strata or attributes ({exc})"
         ) from None
     columns = ["id", "question_id", "subgroup_id", "stratum", "subgroup"]
-    frames = []
-    for split in CONFIG_SPLITS[config]:
-        path = Path(dataset_dir) / split_file(config, split)
-        try:
-            table = pq.read_table(path, columns=columns)
-        except Exception as exc:  # pyarrow raises several unrelated types
-            raise InputError(f"{path}: not a readable split file ({exc})") from None
-        frames.append(table.to_pandas())
+    frames = [built.table(config, split, columns).to_pandas() for split in CONFIG_SPLITS[config]]
     samples = pd.concat(frames, ignore_index=True)
     # A hundred-odd subgroups, each spelled a few ways; the samples then join on subgroup_id.
     suffix_rows = []
