@@ -61,10 +61,14 @@ SYSTEM: Final = (
 )
 
 
-def check_criteria(criteria: Sequence[str], where: str = "criteria") -> None:
+def check_criteria(criteria: Sequence[str], where: str = "criteria") -> tuple[str, ...]:
     """Refuse criteria that are not distinct names of :data:`CRITERIA`, none or more: the one
     rule for what a judge is asked (an unknown name has no question to ask, and a judgments
     file records the list, which ``judge-report`` reads only when it holds such names).
+
+    Returns them in :data:`CRITERIA` order: ``("value", "overall")`` from Python and
+    ``--criteria value,overall`` asked the judge in two orders and recorded two lists, so a
+    judgments file started one way could not be resumed the other.
 
     Raises:
         InputError: ``WHERE: unknown criterion 'NAME'; choose from ...``, no criterion, or one
@@ -82,6 +86,7 @@ def check_criteria(criteria: Sequence[str], where: str = "criteria") -> None:
         raise InputError(f"{where}: no criteria to judge; choose from {', '.join(CRITERIA)}")
     if len(set(criteria)) != len(criteria):
         raise InputError(f"{where}: {list(criteria)} names a criterion twice")
+    return tuple(name for name in CRITERIA if name in criteria)
 
 
 @public
@@ -93,8 +98,7 @@ def parse_criteria(text: str) -> tuple[str, ...]:
         InputError: an unknown or empty name (:func:`check_criteria`).
     """
     names = list(dict.fromkeys(part.strip() for part in text.split(",")))
-    check_criteria(names, f"--criteria {text!r}")
-    return tuple(name for name in CRITERIA if name in names)
+    return check_criteria(names, f"--criteria {text!r}")
 
 
 def reply_format(criteria: Sequence[str]) -> str:
@@ -180,7 +184,7 @@ def parse_verdicts(text: str, criteria: Sequence[str]) -> dict[str, Position | N
         InputError: ``criteria`` are not distinct names of :data:`CRITERIA`
             (:func:`check_criteria`).
     """
-    check_criteria(criteria)
+    criteria = check_criteria(criteria)
     cleaned = _FENCE.sub("", text)
     chosen = [obj for obj in embedded_objects(cleaned) if any(name in obj for name in criteria)]
     if chosen:
