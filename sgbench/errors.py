@@ -124,6 +124,21 @@ def model_name_problem(name: str) -> str | None:
     return None
 
 
+def refuse_without_effect(*rules: tuple[str, bool, bool, str]) -> None:
+    """Refuse an argument that the other arguments make meaningless, the one rule of the
+    command line's options and the Python functions' arguments alike: each rule is ``(name,
+    given, has effect, when it has none)``. An option is given when typed; a Python argument
+    when it differs from its default (``samples=5`` without ``distribution='sample'`` was
+    ignored, and a report recorded a ``resample`` mode with no replicates to shape).
+
+    Raises:
+        InputError: ``NAME has no effect REASON; leave it out``.
+    """
+    for name, given, effective, reason in rules:
+        if given and not effective:
+            raise InputError(f"{name} has no effect {reason}; leave it out")
+
+
 def check_model_name(name: str, option: str = "--model") -> None:
     """Refuse a model name :func:`model_name_problem` refuses, before it is sent or recorded:
     what the command line's ``--model`` checks, a Python caller's name is held to as well.

@@ -145,15 +145,25 @@ allows it: an empty folder may be a valid empty submissions folder)."""
 
 
 def output_paths(entry: Entry) -> tuple[tuple[str, PathCase], ...]:
-    """Careless outputs: an input's own path (each input in turn), someone's file or folder
-    where the output goes (both must survive), and a name with a newline (refused: it would
-    forge a line in every message and manifest naming it)."""
+    """Careless outputs: an input's own path (each input in turn), a new name inside it (an
+    input folder, such as a dataset, must not gain a file; a name under an input file must be
+    refused, not crash), someone's file or folder where the output goes (both must survive),
+    and a name with a newline (refused: it would forge a line in every message and manifest
+    naming it)."""
     same = tuple(
         (f"same-as-{name}", PathCase(lambda folder, valid, name=name: valid[name]))
         for name in entry.inputs
     )
+    inside = tuple(
+        (
+            f"inside-{name}",
+            PathCase(lambda folder, valid, name=name: Path(valid[name]) / "sgbench-output"),
+        )
+        for name in entry.inputs
+    )
     return (
         *same,
+        *inside,
         ("foreign-file", PathCase(_foreign)),
         ("foreign-folder", PathCase(_foreign_folder)),
         ("newline-name", PathCase(lambda folder, valid: folder / "out\nforged line")),

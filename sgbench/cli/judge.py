@@ -91,9 +91,6 @@ def judge_command(
     from sgbench.judge import judge_files, parse_criteria
     from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, api_key_from_env
 
-    check_outputs_apart(
-        [("A", a_path), ("B", b_path), ("--dataset", dataset_dir)], [("--out", out_path)]
-    )
     on_interrupt(resumable_note(out_path, "judgments"))
     summary = judge_files(
         a_path,

@@ -16,7 +16,7 @@ import click
 
 from sgbench import DATASET_NAME
 from sgbench.dataset import CONFIG_SPLITS, CONFIGS, SPLITS
-from sgbench.prompts.templates import TEMPLATES
+from sgbench.prompts.templates import TEMPLATES, template_source
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,9 +112,7 @@ template_option = click.option(
 
 def template_file(template_name: str) -> Path | None:
     """The ``--template`` value when it names a file (an input), None for a built-in name."""
-    if template_name in TEMPLATES:
-        return None
-    return Path(template_name) if Path(template_name).is_file() else None
+    return template_source(template_name)
 
 
 class InputPath(click.Path):
@@ -393,13 +391,16 @@ def refuse_unused(*rules: tuple[str, str, bool, str]) -> None:
     """Refuse an option given on the command line that the other options make meaningless:
     each rule is ``(option, parameter name, has effect, when it has none)``; an option given
     where it has no effect is one error line rather than silently ignored."""
-    from sgbench.errors import InputError
+    from sgbench.errors import refuse_without_effect
 
     ctx = click.get_current_context()
-    for option, name, effective, reason in rules:
-        given = ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
-        if given and not effective:
-            raise InputError(f"{option} has no effect {reason}; leave it out")
+    default = click.core.ParameterSource.DEFAULT
+    refuse_without_effect(
+        *[
+            (option, ctx.get_parameter_source(name) is not default, effective, reason)
+            for option, name, effective, reason in rules
+        ]
+    )
 
 
 def refuse_unused_resampling(n_boot: int, n_permutations: int) -> None:

@@ -195,10 +195,6 @@ def run_command(
             "percentage per option (give --template verbalized, or a template file of yours)",
         ),
     )
-    check_outputs_apart(
-        [("--dataset", dataset_dir), ("--template", template_file(template_name))],
-        [("--out", out_path), ("--predictions", predictions_path)],
-    )
     on_interrupt(resumable_note(out_path, "responses"))
     if distribution == "verbalized" and not template_given:
         template_name = VERBALIZED_TEMPLATE

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sgbench.boundary import public
 from sgbench.errors import InputError, bounded, check_model_name, shown_name
-from sgbench.files import same_file
+from sgbench.files import check_outputs_apart, same_file
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.judge.prompt import (
     JUDGE_PROMPT,
@@ -378,14 +378,18 @@ def judge_files(
     Raises:
         InputError: criteria that are not distinct known names
             (:func:`~sgbench.judge.prompt.check_criteria`), a model name ``--model`` would
-            refuse, unreadable inputs, no sample answered in both files, an output file that
-            cannot be resumed, or a fatal HTTP status (lines written before it stay in ``out``).
+            refuse, ``out`` an input or inside the dataset folder
+            (:func:`~sgbench.files.check_outputs_apart`), unreadable inputs, no sample answered
+            in both files, an output file that cannot be resumed, or a fatal HTTP status (lines
+            written before it stay in ``out``).
     """
     from sgbench.dataset import resolve_dataset
     from sgbench.prompts import split_rows
 
-    check_criteria(criteria)
+    criteria = check_criteria(criteria)
     check_model_name(model)
+    # Here, not only in the CLI: a Python caller's out inside the dataset folder was written.
+    check_outputs_apart([("A", a_path), ("B", b_path), ("--dataset", dataset)], [("--out", out)])
     params = params or SamplingParams(max_tokens=DEFAULT_MAX_TOKENS)
     policy = policy or RetryPolicy()
     if same_file(a_path, b_path):

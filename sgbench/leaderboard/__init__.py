@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from sgbench.boundary import public
-from sgbench.files import replace_folder
+from sgbench.files import check_outputs_apart, replace_folder
 from sgbench.leaderboard.page import to_html
 from sgbench.leaderboard.ranking import RULES, Leaderboard, Row, build_leaderboard
 from sgbench.leaderboard.render import render_text, to_csv, to_json, to_markdown
@@ -39,8 +39,12 @@ def write_leaderboard(board: Leaderboard, out_dir: str | Path) -> Path:
     is replaced).
 
     Raises:
-        InputError: ``out_dir`` is something else, or cannot be written.
+        InputError: ``out_dir`` is something else, or cannot be written; or it is, lies in or
+            holds the submissions folder or the dataset ``board`` was built from
+            (:func:`~sgbench.files.check_outputs_apart`: written there, the board became a
+            submission of the next build).
     """
+    check_outputs_apart(board.read_from, [("--out", out_dir)])
 
     def write(staging: Path) -> None:
         for name, content in render_files(board).items():

@@ -28,6 +28,7 @@ split) and ``test_id`` of the ``default`` config, with the same bootstrap settin
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -201,6 +202,9 @@ class Leaderboard:
     resample: Resample = QUESTIONS
     attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Attribute → its values on the primary split, for the chart (dataset order)."""
+    read_from: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
+    """``("SUBMISSIONS", path)`` and ``("--dataset", path)``, absolute: the inputs
+    :func:`~sgbench.leaderboard.write_leaderboard` keeps its output apart from (never shown)."""
 
     @property
     def synthetic(self) -> bool:
@@ -629,4 +633,9 @@ def build_leaderboard(
         n_permutations=n_permutations,
         resample=resample,
         attributes=attributes,
+        # Absolute: a caller changing folder before writing must not move them.
+        read_from=(
+            ("SUBMISSIONS", os.path.abspath(submissions)),
+            ("--dataset", os.path.abspath(dataset)),
+        ),
     )

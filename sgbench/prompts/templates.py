@@ -325,6 +325,24 @@ def _load_mapping(path: Path, text: str) -> dict[str, Any]:
     return parsed
 
 
+def builtin_name(name_or_path: str | Path) -> str | None:
+    """The built-in template a template argument names, None when it names a file: a text that
+    is a built-in name, never a :class:`~pathlib.Path` (``Path("./open")`` is ``"open"`` as a
+    text, and a caller's file of that name was silently replaced by the built-in template)."""
+    if isinstance(name_or_path, Path):
+        return None
+    return name_or_path if name_or_path in TEMPLATES else None
+
+
+def template_source(name_or_path: str | Path) -> Path | None:
+    """The file a template argument names (an input, kept apart from outputs), None for a
+    built-in name or a file that does not exist (:func:`load_template` says so)."""
+    if builtin_name(name_or_path) is not None:
+        return None
+    path = Path(name_or_path)
+    return path if path.is_file() else None
+
+
 @public
 def load_template(name_or_path: str | Path) -> Template:
     """A built-in template by name, or a template file (module docstring), checked.
@@ -333,8 +351,9 @@ def load_template(name_or_path: str | Path) -> Template:
         InputError: neither a built-in name nor an existing file, or an invalid template.
     """
     key = str(name_or_path)
-    if key in TEMPLATES:
-        return check_template(TEMPLATES[key], f"template {key!r}")
+    builtin = builtin_name(name_or_path)
+    if builtin is not None:
+        return check_template(TEMPLATES[builtin], f"template {builtin!r}")
     path = Path(name_or_path)
     problem = input_problem(path)
     if problem == "missing":

@@ -13,13 +13,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sgbench.boundary import public
-from sgbench.errors import InputError, bounded, check_model_name, shown_name
-from sgbench.files import check_outputs_replaceable, same_file, write_atomic
+from sgbench.errors import (
+    InputError,
+    bounded,
+    check_model_name,
+    refuse_without_effect,
+    shown_name,
+)
+from sgbench.files import check_outputs_apart, check_outputs_replaceable, write_atomic
 from sgbench.locks import exclusive
 from sgbench.prompts import build_prompts, load_template, render_prompt, split_rows
+from sgbench.prompts.templates import builtin_name, template_source
 from sgbench.runner.backoff import RetryPolicy
 from sgbench.runner.client import Endpoint, SamplingParams, check_api_key
-from sgbench.runner.distribution import DEFAULT_SAMPLES, Mode, row_options
+from sgbench.runner.distribution import DEFAULT_SAMPLES, VERBALIZED_TEMPLATE, Mode, row_options
 from sgbench.runner.run import RunSummary, run_model
 from sgbench.runner.store import request_digest
 
@@ -99,19 +106,43 @@ def run_benchmark(
     a second run on either is refused.
 
     Raises:
-        InputError: ``limit`` below 1, a model name ``--model`` would refuse
-            (:func:`~sgbench.errors.check_model_name`), ``predictions_path`` is ``out_path`` or
-            not replaceable, either is in use by another process, or any error of
+        InputError: ``limit`` below 1, ``samples`` other than the default without
+            ``distribution='sample'`` or ``distribution='verbalized'`` with a built-in template
+            other than ``verbalized`` (:func:`~sgbench.errors.refuse_without_effect`), a model
+            name ``--model`` would refuse
+            (:func:`~sgbench.errors.check_model_name`), an output that is an input, lies in the
+            dataset folder or is the other output (:func:`~sgbench.files.check_outputs_apart`),
+            ``predictions_path`` not replaceable, either in use by another process, or any error of
             :func:`~sgbench.runner.run.run_model` or of the parsing.
     """
     if limit is not None and limit < 1:
         # every[:-1] would send all but the last sample, every[:0] or None all of them.
         raise InputError(f"--limit {limit}: must be at least 1 (None for the whole split)")
     check_model_name(model)
-    if predictions_path is not None and same_file(out_path, predictions_path):
-        raise InputError(
-            f"--predictions {shown_name(str(predictions_path))}: is --out; give another file"
-        )
+    builtin = builtin_name(template_name)
+    # As on the command line: a sample count never drawn, or a verbalized run of a template
+    # asking for one answer (every line without a distribution), was accepted silently.
+    refuse_without_effect(
+        (
+            f"samples {samples}",
+            samples != DEFAULT_SAMPLES,
+            distribution == "sample",
+            "without distribution='sample'",
+        ),
+        (
+            "distribution='verbalized'",
+            distribution == "verbalized",
+            builtin is None or builtin == VERBALIZED_TEMPLATE,
+            f"with the built-in template {builtin!r}, which asks for one answer, not a "
+            f"percentage per option (give template_name={VERBALIZED_TEMPLATE!r}, or a file)",
+        ),
+    )
+    # Here, not only in the CLI: a Python caller's out_path inside the dataset folder was
+    # written there (and predictions_path equal to out_path replaced the responses).
+    check_outputs_apart(
+        [("--dataset", dataset), ("--template", template_source(template_name))],
+        [("--out", out_path), ("--predictions", predictions_path)],
+    )
     template = load_template(template_name)
     every = split_rows(dataset, config, split)
     rows = every[:limit] if limit else every

@@ -46,7 +46,7 @@ from typing import Any, Final
 
 from sgbench import __version__
 from sgbench.boundary import public_class
-from sgbench.errors import InputError, replace_surrogates, shown_name
+from sgbench.errors import InputError, refuse_without_effect, replace_surrogates, shown_name
 from sgbench.jsonl import unique_keys
 
 RETRYABLE_STATUS: Final = frozenset({408, 409, 425, 429})
@@ -265,7 +265,8 @@ class SamplingParams:
     temperature: float | None = 0.0
     """None to leave it out (some reasoning models refuse any value)."""
     max_tokens: int | None = 64
-    """Not sent when ``max_completion_tokens`` is given."""
+    """Not sent when ``max_completion_tokens`` is given (another value than the default is
+    then refused)."""
     top_p: float | None = None
     seed: int | None = None
     """Passed to servers that support reproducible sampling; not every server does."""
@@ -296,6 +297,16 @@ class SamplingParams:
                 raise InputError(f"--{name} {count}: must be at least 1")
         if self.top_logprobs is not None and self.top_logprobs < 0:
             raise InputError(f"top_logprobs {self.top_logprobs}: must be at least 0")
+        # As --max-tokens with --max-completion-tokens: a limit asked for and never sent.
+        unset = (None, SamplingParams.__dataclass_fields__["max_tokens"].default)
+        refuse_without_effect(
+            (
+                f"max_tokens {self.max_tokens}",
+                self.max_tokens not in unset,
+                self.max_completion_tokens is None,
+                "with max_completion_tokens, which replaces it",
+            )
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The parameters as sent (unset optional ones left out)."""

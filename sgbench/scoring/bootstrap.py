@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from sgbench.boundary import public
-from sgbench.errors import InputError
+from sgbench.errors import InputError, refuse_without_effect
 from sgbench.scoring.data import FloatArray, IntArray
 from sgbench.scoring.noise import (
     CHUNK_CELLS,
@@ -126,7 +126,8 @@ def check_settings(
 ) -> None:
     """Raise :class:`InputError` unless ``n_boot`` (0, or :data:`MIN_REPLICATES` to
     ``MAX_BOOT``: the CLI's rule holds for the API too), ``seed ≥ 0`` and
-    ``0 ≤ n_permutations ≤ MAX_PERMUTATIONS`` are ints and ``resample`` is a known mode."""
+    ``0 ≤ n_permutations ≤ MAX_PERMUTATIONS`` are ints and ``resample`` is a known mode, other
+    than :data:`QUESTIONS` only with replicates to shape."""
     if (
         isinstance(n_boot, bool)
         or not isinstance(n_boot, int)
@@ -149,6 +150,10 @@ def check_settings(
         )
     if resample not in RESAMPLE_MODES:
         raise InputError(f"resample must be one of {list(RESAMPLE_MODES)}, got {resample!r}")
+    # A report recorded a resampling that never happened (the CLI refuses --resample alike).
+    refuse_without_effect(
+        (f"resample {resample!r}", resample != QUESTIONS, n_boot > 0, "with n_boot 0")
+    )
 
 
 def drawn_replicates(n_boot: int, n_questions: int) -> int:
