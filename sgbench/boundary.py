@@ -205,12 +205,18 @@ def plain_numbers(
     signature: inspect.Signature, hints: dict[str, Any], bound: dict[str, Any]
 ) -> dict[str, Any]:
     """The arguments in ``bound`` that are numpy numbers (``np.int64(5)``) for an ``int`` or
-    ``float`` parameter, as Python's own ``int`` or ``float``.
+    ``float`` parameter, as Python's own ``int`` or ``float``, and subclasses of ``str`` (an
+    ``Enum`` mixing in ``str``, a caller's own text class) for a ``str`` parameter, as a plain
+    ``str`` of the same characters.
 
     The kind check lets numpy's scalars through as numbers (a seed drawn with numpy, a count
     from a DataFrame), but checks written as ``isinstance(seed, int)`` refused them with a
     message quoting ``np.int64(5)``, and a ``float32`` does not serialise to JSON; converted
-    here, once, every function sees the numbers it was written for.
+    here, once, every function sees the numbers it was written for. A text subclass passes the
+    kind check too, but may format as something else: ``class Config(str, Enum)``'s member
+    ``"default"`` compared equal to ``"default"`` and then formatted as ``Config.DEFAULT`` in a
+    file name, so ``load_split(ds, Config.DEFAULT, "test_ood")`` was refused as a dataset whose
+    manifest lacks a hash.
     """
     plain: dict[str, Any] = {}
     for name, value in bound.items():
@@ -230,6 +236,8 @@ def plain_numbers(
             and not isinstance(value, numbers.Integral)
         ):
             plain[name] = float(value)
+        elif str in options and kind is not str and isinstance(value, str):
+            plain[name] = str.__str__(value)
     return plain
 
 
@@ -270,10 +278,27 @@ def _checked(
 
 
 def public_class(cls: type[T]) -> type[T]:
-    """:func:`public` for a class a caller constructs: its ``__init__`` is checked."""
+    """:func:`public` for a class a caller constructs or is given: its ``__init__`` and each of
+    its public methods (a name without a leading underscore, class and static methods too) are
+    checked, each named ``Class.method()`` in a message.
+
+    A method is an entry point as much as a function: ``BuiltDataset.split(["default"], ...)``
+    was a ``TypeError`` (unhashable list) and ``table(..., columns="id")`` read the text one
+    letter at a time, looking for a column ``'i'``.
+    """
     # A message names the class, as its caller wrote it, not its __init__.
     checked = _checked(getattr(cls, "__init__"), f"{cls.__qualname__}()", owner=cls)  # noqa: B009
     type.__setattr__(cls, "__init__", checked)
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_"):
+            continue
+        wrapper: type[classmethod[Any, Any, Any]] | type[staticmethod[Any, Any]] | None = None
+        if isinstance(member, classmethod | staticmethod):
+            wrapper, member = type(member), member.__func__
+        if not inspect.isfunction(member):
+            continue  # a property, a nested class, a constant
+        method: Any = _checked(member, f"{cls.__qualname__}.{name}()")
+        type.__setattr__(cls, name, wrapper(method) if wrapper is not None else method)
     setattr(cls, PUBLIC_MARK, True)
     return cls
 

@@ -29,13 +29,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
-from sgbench.boundary import public
-from sgbench.errors import InputError, bounded
+from sgbench.boundary import public, public_class
+from sgbench.errors import InputError, bounded, check_each
 from sgbench.jsonl import read_json_file
 
 if TYPE_CHECKING:
@@ -375,9 +376,25 @@ def binding(manifest: Mapping[str, Any]) -> dict[bytes, bytes]:
     return {BINDING_KEY: json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()}
 
 
+def read_only(value: Any) -> Any:
+    """A copy of a JSON-like value whose mappings are read-only views (lists stay lists, copied).
+
+    What a dataset object holds is checked once and trusted after: a copy shared with the
+    caller's dict (``Manifest.parse(raw)``, then ``raw["version"] = ...``) or a mapping a caller
+    can assign into (``manifest.configs["x"] = ()``) changed what the checks compare against.
+    """
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: read_only(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return type(value)(read_only(item) for item in value)
+    return value
+
+
+@public_class
 @dataclass(frozen=True)
 class Manifest:
-    """A dataset's ``manifest.json``, checked against ``manifest.schema.json``."""
+    """A dataset's ``manifest.json``, checked against ``manifest.schema.json``; read-only (its
+    mappings are read-only copies, :func:`read_only`)."""
 
     name: str
     version: str
@@ -409,9 +426,9 @@ class Manifest:
             version=raw["version"],
             synthetic=raw["synthetic"],
             attributes=tuple(raw["attributes"]),
-            configs={c: tuple(splits) for c, splits in raw["configs"].items()},
-            files=dict(raw["files"]),
-            raw=raw,
+            configs=MappingProxyType({c: tuple(splits) for c, splits in raw["configs"].items()}),
+            files=MappingProxyType(dict(raw["files"])),
+            raw=read_only(raw),
         )
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -423,12 +440,15 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-@dataclass
+@public_class
+@dataclass(frozen=True)
 class BuiltDataset:
     """An opened dataset folder: its checked manifest, and its splits read on demand.
 
     Each data file is checked once per object (sha256 against the manifest, bound fields
-    against the manifest; see the module docstring) before anything of it is returned.
+    against the manifest; see the module docstring) before anything of it is returned. The
+    object is frozen: a ``root`` assigned after a file was checked read another folder's file
+    of that name unchecked.
     """
 
     root: Path
@@ -444,7 +464,12 @@ class BuiltDataset:
         check_built_config(self.root, self.manifest.raw, config)
 
     def path(self, config: str, split: str) -> Path:
-        """The parquet file of one split."""
+        """The parquet file of one split.
+
+        Raises:
+            InputError: a config or split this dataset does not have.
+        """
+        self.check_config(config, split)
         return self.root / split_file(config, split)
 
     def file_hash(self, config: str, split: str) -> str:
@@ -525,7 +550,14 @@ class BuiltDataset:
             raise InputError(f"{path}: not a readable parquet file ({_first_line(exc)})") from None
         # A file whose hashes were edited to match may still lack a column: say which, in one
         # line, rather than pyarrow's multi-line schema dump.
+        if columns is not None:
+            check_each(columns, (str,), "BuiltDataset.table()", "a column name")
         wanted = load_schema("sample")["required"] if columns is None else list(columns)
+        twice = next((name for n, name in enumerate(wanted) if name in wanted[:n]), None)
+        if twice is not None:
+            raise InputError(
+                f"BuiltDataset.table(): column {twice!r} is listed twice; list it once"
+            )
         # A leaf path (``options.list.element.code``) is there when its top-level column is.
         absent = [name.split(".")[0] for name in wanted if name.split(".")[0] not in schema.names]
         if absent:

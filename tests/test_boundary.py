@@ -42,6 +42,24 @@ class Settings:
     replicates: int
     level: float | None = None
 
+    def scaled(self, factor: float) -> float:
+        """A method: checked as a function is."""
+        return self.replicates * factor
+
+    @classmethod
+    def parse(cls, text: str) -> Settings:
+        """A class method: checked too."""
+        return cls(int(text))
+
+    @staticmethod
+    def label(name: str) -> str:
+        """A static method: checked too."""
+        return f"<{name}>"
+
+    def _internal(self, anything: int) -> object:
+        """Not public: not checked."""
+        return anything
+
 
 @pytest.mark.parametrize(
     ("call", "fragment"),
@@ -58,6 +76,12 @@ class Settings:
         (lambda: sample(0.5, 1, (), None, "mean", None, False, None, 2, "3"), "argument 'more'"),
         (lambda: Settings(1.5), "Settings(): argument 'replicates' must be int, got float 1.5"),
         (lambda: Settings(2, "high"), "argument 'level' must be float or None, got str 'high'"),
+        # A public class's methods are entry points too (BuiltDataset.split(["default"], ...)
+        # was a TypeError).
+        (lambda: Settings(2).scaled("2"), "Settings.scaled(): argument 'factor' must be float"),
+        (lambda: Settings.parse(None), "Settings.parse(): argument 'text' must be str"),
+        (lambda: Settings(2).parse(["1"]), "Settings.parse(): argument 'text' must be str"),
+        (lambda: Settings.label(1), "Settings.label(): argument 'name' must be str, got int 1"),
     ],
 )
 def test_an_argument_of_another_kind_is_one_input_error_naming_it(
@@ -172,6 +196,37 @@ def test_numpy_numbers_reach_the_function_as_pythons_own() -> None:
     assert type(sample(np.float64(0.25))[0]) is float
     assert sample(0.5, 1, (), None, "mean", None, np.True_)[6] is np.True_  # a bool stays
     assert type(Settings(np.int64(3)).replicates) is int
+
+
+def test_public_methods_work_and_private_ones_are_left_alone() -> None:
+    settings = Settings(2)
+    assert settings.scaled(1.5) == 3.0
+    assert Settings.parse("4") == Settings(4)
+    assert Settings.label("x") == "<x>"
+    assert settings._internal("not an int") == "not an int"  # type: ignore[arg-type]
+    assert all(is_public(m) for m in (Settings.scaled, Settings.parse, Settings.label))
+    assert not is_public(Settings._internal)
+
+
+def test_a_text_subclass_reaches_the_function_as_plain_text() -> None:
+    """`class Config(str, Enum)`'s member "default" equals "default" but formats as
+    `Config.DEFAULT`: load_split(ds, Config.DEFAULT, ...) looked for data/Config.DEFAULT/."""
+    import enum
+
+    class Config(str, enum.Enum):  # noqa: UP042 - the mixin is the case
+        DEFAULT = "default"
+
+    class Mine(str):
+        def __str__(self) -> str:
+            return "something else"
+
+    for value in (Config.DEFAULT, Mine("default")):
+        where = sample(0.5, where=value)[3]
+        assert type(where) is str
+        assert where == "default"
+        assert f"{where}" == "default"
+        assert type(Settings.label(value)) is str
+        assert Settings.label(value) == "<default>"
 
 
 def test_a_numpy_seed_scores_as_the_same_int(tmp_path: Path) -> None:

@@ -176,3 +176,89 @@ def test_a_failed_hub_fetch_is_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     assert_one_error_line(
         result, "hf://nowhere/ds: fetching it from the Hugging Face Hub failed", "ConnectError An"
     )
+
+
+# --- the opened dataset is an object of the public API: checked, frozen, not shared ---------
+
+
+def test_an_opened_dataset_cannot_be_pointed_elsewhere(dataset: Path, tmp_path: Path) -> None:
+    """`built.root = other` after a checked read read the other folder's file of that name
+    without its check: edited answers were returned as the dataset's."""
+    import dataclasses
+
+    opened = open_dataset(dataset)
+    opened.split("default", "test_ood")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        opened.root = tmp_path  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        opened.manifest.files["data/default/test_ood-00000-of-00001.parquet"] = "0" * 64  # type: ignore[index]
+    with pytest.raises(TypeError):
+        opened.manifest.configs["x"] = ()  # type: ignore[index]
+
+
+def test_a_parsed_manifest_is_its_own_copy(dataset: Path) -> None:
+    raw = load_manifest(dataset)
+    manifest = Manifest.parse(raw, dataset / MANIFEST_FILE)
+    version = raw["version"]
+    raw["version"] = "9.9.9"
+    raw["configs"]["x"] = {"train": {"samples": 1}}
+    assert manifest.get("version") == version
+    assert "x" not in manifest.raw["configs"]
+    with pytest.raises(TypeError):
+        manifest.raw["configs"]["default"] = {}  # type: ignore[index]
+    assert manifest.get("strata") == load_manifest(dataset)["strata"]  # lists stay lists
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda d: d.split(["default"], "test_ood"), r"BuiltDataset.split\(\): argument 'config'"),
+        (lambda d: d.check_config(["default"]), r"BuiltDataset.check_config\(\): argument"),
+        (lambda d: d.table("default", "test_ood", "id"), r"'columns' must be Sequence or None"),
+        (lambda d: d.table("default", "test_ood", ["id", "id"]), "column 'id' is listed twice"),
+        (lambda d: d.table("default", "test_ood", [None]), "element 0 must be a column name"),
+        (lambda d: d.path("nope", "../../etc"), "unknown config 'nope'"),
+        (lambda d: d.path("default", "test"), "config 'default' has no split 'test'"),
+        (lambda d: d.ids(None), r"BuiltDataset.ids\(\): argument 'config' must be str"),
+    ],
+)
+def test_a_datasets_methods_check_their_arguments(
+    dataset: Path, call: Callable[[Any], Any], expected: str
+) -> None:
+    with pytest.raises(InputError, match=expected):
+        call(open_dataset(dataset))
+
+
+def test_a_dataset_is_constructed_from_a_path_and_a_manifest(dataset: Path) -> None:
+    from sgbench.dataset import BuiltDataset
+
+    manifest = open_dataset(dataset).manifest
+    with pytest.raises(InputError, match=r"BuiltDataset\(\): argument 'root' must be Path"):
+        BuiltDataset(str(dataset), manifest)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="argument 'manifest' must be Manifest, got dict"):
+        BuiltDataset(dataset, load_manifest(dataset))  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"Manifest.parse\(\): argument 'raw' must be Mapping"):
+        Manifest.parse(None, "here")  # type: ignore[arg-type]
+    assert (
+        BuiltDataset(dataset, manifest)
+        .split("default", "test_ood")
+        .equals(open_dataset(dataset).split("default", "test_ood"))
+    )
+
+
+def test_a_config_given_as_a_text_enum_reads_that_config(dataset: Path) -> None:
+    """A `(str, Enum)` member formats as `Config.DEFAULT`: it was looked for under
+    data/Config.DEFAULT/ and refused as a manifest without that file's hash."""
+    import enum
+
+    from sgbench.dataset import load_split
+
+    class Config(str, enum.Enum):  # noqa: UP042 - the mixin is the case
+        DEFAULT = "default"
+
+    class Split(str, enum.Enum):  # noqa: UP042 - the mixin is the case
+        TEST_OOD = "test_ood"
+
+    frame = load_split(dataset, Config.DEFAULT, Split.TEST_OOD)
+    assert frame.equals(load_split(dataset, "default", "test_ood"))
+    assert frame["id"].tolist() == [row["id"] for row in hand_rows()]
