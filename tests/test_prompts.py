@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -256,6 +258,73 @@ def test_a_target_is_filled_with_an_integer_answer_only() -> None:
         render_target(template, {"id": "x"})
 
 
+def _fillers() -> list[Any]:
+    """Every public function that fills a template for one row (or a list of rows)."""
+    from sgbench.export import sft_jsonl, sft_record
+
+    return [
+        render_prompt,
+        render_target,
+        sft_record,
+        lambda template, row: build_prompts([row], template),
+        lambda template, row: sft_jsonl(template, [row]),
+    ]
+
+
+@pytest.mark.parametrize("fill", range(5))
+@pytest.mark.parametrize(
+    "options",
+    [
+        # int() read each of these as the code 1 (3 is the scale's last option)
+        [{"code": 1.7, "label": "Often"}, {"code": 3, "label": "Never"}],
+        [{"code": True, "label": "Often"}, {"code": 3, "label": "Never"}],
+        [{"code": "01", "label": "Often"}, {"code": 3, "label": "Never"}],
+    ],
+)
+def test_an_option_code_is_an_integer(fill: int, options: list[dict[str, Any]]) -> None:
+    with pytest.raises(InputError, match="cannot fill it for sample 'Q9/religion=muslim'"):
+        _fillers()[fill](TEMPLATES["paper"], crafted_row(options=options, answer=3))
+
+
+@pytest.mark.parametrize("fill", [1, 2, 4])  # the ones filling a target
+@pytest.mark.parametrize("answer", [True, 99])
+def test_a_target_is_one_of_the_rows_codes(fill: int, answer: Any) -> None:
+    # crafted_row's codes are 1, 2, 0, 3: True read as 1, and 99 is none of them.
+    with pytest.raises(InputError, match="cannot fill it for sample 'Q9/religion=muslim'"):
+        _fillers()[fill](TEMPLATES["paper"], crafted_row(answer=answer))
+
+
+@pytest.mark.parametrize("fill", [0, 2, 3, 4])  # the ones filling a prompt
+@pytest.mark.parametrize("missing", [None, math.nan])
+def test_a_field_a_template_names_has_a_value(fill: int, missing: Any) -> None:
+    # The paper template's system message is {persona}: "None" and "nan" were sent as personas.
+    with pytest.raises(InputError, match="field 'persona' has no value"):
+        _fillers()[fill](TEMPLATES["paper"], crafted_row(persona=missing))
+
+
+def test_a_missing_attribute_is_empty_however_it_is_missing() -> None:
+    template = Template(name="t", user="{question} [{subgroup[sex]}] [{subgroup[religion]}]")
+    for missing in (None, math.nan):  # pandas marks a missing value NaN
+        row = crafted_row(subgroup={"sex": missing, "religion": "Muslim"})
+        assert render_prompt(template, row)["prompt"] == "How often do you pray? [] [Muslim]"
+
+
+@pytest.mark.parametrize("fill", range(5))
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("", "empty"),
+        ("t\ud800", "U\\+D800 at 2"),
+        ("a\nb", "U\\+000A at 2"),
+        ("\u202et", "U\\+202E at 1"),
+    ],
+)
+def test_a_template_name_made_in_python_is_printable_text(fill: int, name: str, shown: str) -> None:
+    # A file's stem is held to this; a lone surrogate could not be written in any output file.
+    with pytest.raises(InputError, match=f"name: {shown}"):
+        _fillers()[fill](Template(name=name, user="{question}"), crafted_row())
+
+
 def test_a_template_made_in_python_is_checked_before_it_is_filled() -> None:
     huge = Template(name="t", user="{question:>999999999}")  # a GB per prompt if filled
     with pytest.raises(InputError, match="format specs and conversions are not allowed"):
@@ -271,10 +340,32 @@ def test_prompts_jsonl_writes_prompts_only() -> None:
     prompt = render_prompt(TEMPLATES["plain"], crafted_row())
     assert prompts_jsonl([]) == ""
     assert prompts_jsonl([prompt]) == json.dumps(prompt, ensure_ascii=False) + "\n"
-    with pytest.raises(InputError, match=r"prompts\[1\] is not a prompt"):
+    with pytest.raises(InputError, match=r"prompts\[1\]: not a prompt"):
         prompts_jsonl([prompt, None])  # type: ignore[list-item]
-    with pytest.raises(InputError, match=r"prompts\[0\] is not a prompt"):
+    with pytest.raises(InputError, match=r"prompts\[0\]: not a prompt"):
         prompts_jsonl([{"id": "x"}])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # A numpy id was a TypeError from json; a NaN prompt was written as a bare NaN; a lone
+        # surrogate made a text no file can hold.
+        ({"id": np.int64(3)}, r"prompts\[0\]: id is int64 np.int64\(3\), not text"),
+        ({"prompt": math.nan}, r"prompts\[0\]: prompt is float nan, not text"),
+        ({"template": "t\ud800"}, r"prompts\[0\]: template holds U\+D800, a lone surrogate"),
+        ({"messages": "hi"}, r"prompts\[0\]: messages is str, not a list of messages"),
+        ({"messages": [{"role": "user"}]}, r"prompts\[0\]: messages\[0\] is not a message"),
+        (
+            {"messages": [{"role": "user", "content": None}]},
+            r"prompts\[0\]: messages\[0\].content is NoneType None, not text",
+        ),
+    ],
+)
+def test_prompts_jsonl_writes_json_text_only(change: dict[str, Any], expected: str) -> None:
+    prompt = {**render_prompt(TEMPLATES["plain"], crafted_row()), **change}
+    with pytest.raises(InputError, match=expected):
+        prompts_jsonl([prompt])  # type: ignore[list-item]
 
 
 def test_split_prompts_are_checked_at_the_call(built_default: Path) -> None:

@@ -11,6 +11,8 @@ values (null where the stratum does not use the attribute).
 
 from __future__ import annotations
 
+import math
+import operator
 import string
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -45,17 +47,47 @@ TARGET_FIELDS = frozenset(
 them. ``n_valid`` is included because it is a count of the very answers being predicted."""
 
 
+def code(value: Any) -> int:
+    """An option code or answer as an ``int``: an integer, never a ``bool``, a ``float`` or a
+    text (``int()`` read an option code ``1.7`` as 1, ``True`` and ``"01"`` as 1, and the prompt
+    listed an option the row does not have).
+
+    Raises:
+        TypeError: ``value`` is not an integer.
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"a code is an integer, not {value!r}")
+    return operator.index(value)
+
+
+def missing(value: Any) -> bool:
+    """Whether a row's value is absent: None, or a float NaN (how pandas marks a missing one)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+class Fields(dict[str, Any]):
+    """A row's fields for ``str.format_map``: a field a template names must have a value (a
+    missing persona was rendered as the text ``None``, a pandas NaN as ``nan``)."""
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        if missing(value):
+            raise ValueError(f"field {key!r} has no value ({value!r})")
+        return value
+
+
 def option_pairs(options: Iterable[Mapping[str, Any]]) -> list[tuple[int, str]]:
-    """``(code, label)`` of each option, in the given (scale) order."""
-    return [(int(option["code"]), str(option["label"])) for option in options]
+    """``(code, label)`` of each option, in the given (scale) order (:func:`code`)."""
+    return [(code(option["code"]), str(option["label"])) for option in options]
 
 
-def prompt_fields(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of :data:`PROMPT_FIELDS` for one row (scalar fields the row lacks are absent)."""
+def prompt_fields(row: Mapping[str, Any]) -> Fields:
+    """The fields of :data:`PROMPT_FIELDS` for one row (scalar fields the row lacks are absent;
+    an attribute the stratum does not use, None or NaN, is ``""``)."""
     pairs = option_pairs(row["options"])
     subgroup = row.get("subgroup") or {}
-    fields: dict[str, Any] = {name: row[name] for name in SCALAR_FIELDS if name in row}
-    fields["subgroup"] = {k: "" if v is None else str(v) for k, v in subgroup.items()}
+    fields = Fields({name: row[name] for name in SCALAR_FIELDS if name in row})
+    fields["subgroup"] = {k: "" if missing(v) else str(v) for k, v in subgroup.items()}
     fields["options"] = "\n".join(f"{code}. {label}" for code, label in pairs)
     fields["codes"] = ", ".join(str(code) for code, _ in pairs)
     return fields
@@ -114,5 +146,5 @@ def choices(row: Mapping[str, Any]) -> list[str]:
 def target_index(row: Mapping[str, Any]) -> int:
     """Index in :func:`choices` of the row's modal answer (``answer``: on ties, the first in scale
     order)."""
-    codes = [code for code, _ in option_pairs(row["options"])]
-    return codes.index(int(row["answer"]))
+    codes = [number for number, _ in option_pairs(row["options"])]
+    return codes.index(code(row["answer"]))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import operator
 import re
 import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,13 +25,15 @@ from pathlib import Path
 from typing import Any, Final, TypedDict
 
 from sgbench.boundary import public, public_class
-from sgbench.errors import InputError, bounded, first_unseen
+from sgbench.errors import InputError, bounded, first_unseen, shown_value
 from sgbench.files import input_problem
 from sgbench.jsonl import loads_strict, loads_yaml, read_bounded
 from sgbench.prompts.render import (
     PROMPT_FIELDS,
     TARGET_FIELDS,
+    code,
     field_roots,
+    option_pairs,
     prompt_text,
     render_messages,
 )
@@ -183,9 +184,21 @@ def check_template(template: Template, where: str) -> Template:
             ``{subgroup[attribute]}``, or the whole ``{subgroup}`` mapping), an empty user
             or system message, a target naming ``{answer}`` other than once, or no field of
             :data:`QUESTION_FIELDS` in the system and user messages (every question would get
-            the same prompt), or more than :data:`MAX_FIELDS` fields; the message names
-            ``where`` and the part.
+            the same prompt), or more than :data:`MAX_FIELDS` fields, or a name that is empty
+            or holds a character that does not print; the message names ``where`` and the part.
     """
+    # The name is recorded in every prompt, response and task file: a file's stem is held to
+    # this already (:func:`_read_template_file`), a Template made in Python was not (a lone
+    # surrogate could not be written at all, an escape was kept in every prompt line).
+    unseen = first_unseen(template.name)
+    if not template.name or unseen is not None:
+        shown = "empty" if unseen is None else f"U+{ord(template.name[unseen]):04X} at {unseen + 1}"
+        raise InputError(
+            bounded(
+                f"{where}: name: {shown}; a template's name is recorded with every prompt, "
+                "so it is printable text"
+            )
+        )
     parts = {"system": template.system, "user": template.user, "target": template.target}
     count = 0
     for part, text in parts.items():
@@ -404,18 +417,25 @@ def render_target(template: Template, row: Mapping[str, Any]) -> str:
 
     Raises:
         InputError: the template fails :func:`check_template`, the row has no ``answer``, or
-            one that is not an integer (``int()`` read ``3.7`` as 3).
+            one that is not an integer (``int()`` read ``3.7`` as 3) or not one of its
+            options' codes (a fine-tuning reply no prompt offers).
     """
     checked_template(template)
     try:
-        return template.target.format(answer=operator.index(row["answer"]))
+        answer = code(row["answer"])
+        codes = [number for number, _ in option_pairs(row["options"])]
+        if answer not in codes:  # a reply no prompt of this row offers, learnt as right
+            raise ValueError(f"answer {answer} is none of the row's option codes {codes}")
+        return template.target.format(answer=answer)
     except FILL_ERRORS as exc:
         raise cannot_fill(template, row, exc) from None
 
 
 @public
 def split_rows(dataset: str | Path, config: str, split: str) -> list[dict[str, Any]]:
-    """The rows of one split (a dataset folder or Hub id), in file order, as plain dicts.
+    """The rows of one split (a dataset folder or Hub id), in file order, as plain dicts of
+    Python values (lists, dicts, ints, floats and texts, as ``sample.schema.json`` describes a
+    row; pandas' records held numpy arrays, which that schema and ``json`` refuse).
 
     Raises:
         InputError: the dataset or split cannot be read, or an id repeats in the config.
@@ -425,8 +445,8 @@ def split_rows(dataset: str | Path, config: str, split: str) -> list[dict[str, A
 
     built = open_dataset(dataset)
     split_ids(built, config)  # one request per id: two samples under one id would be one
-    frame = built.split(config, split)
-    return [{str(k): v for k, v in record.items()} for record in frame.to_dict("records")]
+    rows: list[dict[str, Any]] = built.table(config, split).to_pylist()
+    return rows
 
 
 @public
@@ -435,21 +455,47 @@ def build_prompts(rows: Sequence[Mapping[str, Any]], template: Template) -> list
     return [render_prompt(template, row) for row in rows]
 
 
+def prompt_problem(prompt: object) -> str | None:
+    """Why ``prompt`` is not a :class:`Prompt` that can be written as one JSON line (None when
+    it is): a mapping with ``id``, ``template`` and ``prompt`` texts and ``messages`` a list of
+    ``{"role", "content"}`` texts, all of it writable as UTF-8."""
+    keys = Prompt.__required_keys__
+    if not (isinstance(prompt, Mapping) and keys <= prompt.keys()):
+        return (
+            f"not a prompt (a mapping with {', '.join(sorted(keys))}), got {type(prompt).__name__}"
+        )
+    texts = [("id", prompt["id"]), ("template", prompt["template"]), ("prompt", prompt["prompt"])]
+    messages = prompt["messages"]
+    if not isinstance(messages, list | tuple):
+        return f"messages is {type(messages).__name__}, not a list of messages"
+    for n, message in enumerate(messages):
+        if not (isinstance(message, Mapping) and {"role", "content"} <= message.keys()):
+            return f"messages[{n}] is not a message (a mapping with role and content)"
+        texts += [(f"messages[{n}].{key}", message[key]) for key in ("role", "content")]
+    for key, value in texts:
+        if not isinstance(value, str):
+            # A numpy id was a TypeError from json; a NaN prompt was written as a bare NaN.
+            return f"{key} is {type(value).__name__} {shown_value(value)}, not text"
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:  # a lone surrogate: no file can hold the line
+                return f"{key} holds U+{ord(value[exc.start]):04X}, a lone surrogate, not text"
+    return None
+
+
 @public
 def prompts_jsonl(prompts: Sequence[Prompt]) -> str:
     """Prompts as JSON Lines (``id``, ``template``, ``messages``, ``prompt``), trailing newline.
 
     Raises:
-        InputError: an element is not a prompt (a mapping with those keys): ``None`` was
-            written as a line ``null``, which every reader of the file then refused.
+        InputError: an element is not a prompt (:func:`prompt_problem`): ``None`` was written
+            as a line ``null``, which every reader of the file then refused.
     """
-    keys = Prompt.__required_keys__
     for index, prompt in enumerate(prompts):
-        if not (isinstance(prompt, Mapping) and keys <= prompt.keys()):
-            raise InputError(
-                f"prompts_jsonl(): prompts[{index}] is not a prompt (a mapping with "
-                f"{', '.join(sorted(keys))}), got {type(prompt).__name__}"
-            )
+        problem = prompt_problem(prompt)
+        if problem is not None:
+            raise InputError(f"prompts_jsonl(): prompts[{index}]: {problem}")
     return "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in prompts)
 
 
