@@ -343,6 +343,22 @@ def run_harness(
     return result
 
 
+def test_a_hub_id_is_never_read_from_a_local_folder_of_that_name(
+    built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hf://org/name with a folder org/name in the working folder: that folder's manifest was
+    written as the Hub dataset's version (1.0.0+synthetic, synthetic: true), and a task written
+    into it was not refused as output inside a dataset (it was read)."""
+    shutil.copytree(built_default, tmp_path / "org" / "name")
+    monkeypatch.chdir(tmp_path)
+    task = write_lm_eval_task("out", "hf://org/name", "default", "test_ood", TEMPLATES["paper"])
+    text = task.read_text(encoding="utf-8")
+    assert task.name == "name_default_test_ood.yaml"  # the id's name, not the folder's manifest
+    assert 'dataset_path: "org/name"' in text
+    assert "dataset_version: null" in text
+    assert "synthetic" not in text
+
+
 def test_the_task_runs_in_the_real_harness(built_default: Path, tmp_path: Path) -> None:
     """lm-evaluation-harness 0.4.13 imports without torch for tasks and custom models; install
     it with ``pip install --no-deps lm_eval`` and the ``lmeval-stub`` extra to run this."""

@@ -195,8 +195,8 @@ def doc_to_choice(doc: Mapping[str, Any]) -> list[str]:
 
 def doc_to_target(doc: Mapping[str, Any]) -> list[int]:
     """Indices of every modal answer (tied modes included) among the choices."""
-    codes = [code for code, _ in option_pairs(doc["options"])]
-    return [codes.index(int(code)) for code in doc["modal_answers"]]
+    codes = [number for number, _ in option_pairs(doc["options"])]
+    return [codes.index(code(answer)) for answer in doc["modal_answers"]]
 
 
 def doc_to_fewshot_target(doc: Mapping[str, Any]) -> str:
@@ -234,15 +234,19 @@ def resolved_dataset_path(dataset: str) -> str:
 
 def dataset_provenance(dataset: str, config: str) -> dict[str, Any] | None:
     """``{"name", "version", "synthetic"}`` of a local dataset folder's checked manifest, whose
-    ``config`` files are checked too (the harness reads them); None for a Hub id (nothing local
-    to read).
+    ``config`` files are checked too (the harness reads them); None for a Hub id
+    ``hf://org/name`` (nothing local to read).
+
+    Whether ``dataset`` is a Hub id is decided by its ``hf://`` prefix alone, as everywhere
+    (:func:`~sgbench.dataset.hub_id`): asking whether its id ``org/name`` was a folder read a
+    local folder of that name in the working folder as the Hub dataset's provenance.
 
     Raises:
         InputError: the manifest or a data file of ``config`` fails its checks.
     """
     from sgbench.dataset import open_dataset
 
-    if not Path(dataset).is_dir():
+    if hub_id(dataset) is not None:
         return None
     opened = open_dataset(dataset)
     opened.files(config)
@@ -270,7 +274,7 @@ def write_lm_eval_task(
     dataset_path = resolved_dataset_path(str(dataset))
     if hub_id(dataset) is None:  # the task folder never goes inside the dataset it reads
         check_outputs_apart([("--dataset", dataset)], [("--out", out_dir)])
-    provenance = dataset_provenance(dataset_path, config)
+    provenance = dataset_provenance(str(dataset), config)
     text = task_yaml(dataset_path, config, split, template, provenance)
     task_file = f"{task_name(_dataset_name(dataset_path, provenance), config, split)}.yaml"
 
