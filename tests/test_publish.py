@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -509,6 +510,34 @@ def test_push_private_and_without_tag(real: Path) -> None:
     assert api.call("create_repo")["private"] is True
     assert "create_tag" not in api.names()
     assert result.tag is None
+
+
+@pytest.mark.parametrize(
+    ("method", "reply", "step", "dry_run"),
+    [
+        ("list_repo_refs", None, "listing tags", False),
+        ("list_repo_refs", None, "listing tags", True),
+        (
+            "list_repo_refs",
+            GitRefs(branches=[], converts=[], tags=[object()]),
+            "listing tags",
+            True,
+        ),
+        ("list_repo_files", None, "listing files", False),
+        ("list_repo_files", None, "listing files", True),
+        ("upload_folder", None, "uploading", False),
+        ("upload_folder", SimpleNamespace(oid=None), "uploading", False),
+    ],
+)
+def test_a_hub_reply_that_cannot_be_read_is_one_input_error(
+    real: Path, method: str, reply: Any, step: str, dry_run: bool
+) -> None:
+    """An api object whose methods returned None stopped a push with an AttributeError."""
+    api = FakeHubApi()
+    setattr(api, method, lambda *args, **kwargs: reply)  # one method answers junk
+    with pytest.raises(InputError, match=f"{REPO}: {step}: the Hub API's reply cannot be used"):
+        push_dataset(real, REPO, api=api, dry_run=dry_run)
+    assert "create_tag" not in api.names()
 
 
 def test_push_refuses_to_move_an_existing_tag(real: Path) -> None:

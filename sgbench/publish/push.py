@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol, TypeVar, cast, runtime_checkable
 
 from sgbench.boundary import public
-from sgbench.errors import InputError
+from sgbench.errors import InputError, bounded
 from sgbench.publish.checks import DATA_DIR, DatasetCheck, InvalidDatasetError, check_dataset
 
 REPO_TYPE: Final = "dataset"
@@ -192,7 +192,9 @@ def push_dataset(
     remote_files: list[str] = []
     if exists:
         listing = partial(hub.list_repo_files, repo_id, repo_type=REPO_TYPE)
-        remote_files = [str(path) for path in _call(repo_id, "listing files", listing)]
+        remote_files = _call(
+            repo_id, "listing files", listing, lambda files: [str(path) for path in files]
+        )
     stale = stale_files(remote_files, check.files)
     oid: str | None = None
     if not dry_run:
@@ -206,7 +208,7 @@ def push_dataset(
                 allow_patterns=list(check.files),
                 delete_patterns=list(DELETE_PATTERNS),
             )
-            oid = str(_call(repo_id, "uploading", upload).oid)
+            oid = _call(repo_id, "uploading", upload, _commit_oid)
         if tag_name is not None:
             create_tag = partial(
                 hub.create_tag,
@@ -295,18 +297,49 @@ def _list_tags(hub: HubApi, repo_id: str, *, missing_ok: bool) -> dict[str, str]
         if error is None:
             raise
         raise error from None
-    return {str(ref.name): str(ref.target_commit) for ref in refs.tags}
+    return _read_reply(
+        repo_id,
+        "listing tags",
+        refs,
+        lambda refs: {str(ref.name): str(ref.target_commit) for ref in refs.tags},
+    )
 
 
-def _call(repo_id: str, step: str, call: Callable[[], T]) -> T:
-    """Run one Hub call; its authentication, permission or network failure → InputError."""
+def _call(
+    repo_id: str, step: str, call: Callable[[], Any], read: Callable[[Any], T] = lambda r: r
+) -> T:
+    """Run one Hub call; its authentication, permission or network failure → InputError, and
+    its reply read by ``read`` (:func:`_read_reply`)."""
     try:
-        return call()
+        reply = call()
     except Exception as exc:
         error = hub_failure(exc, repo_id, step)
         if error is None:
             raise
         raise error from None
+    return _read_reply(repo_id, step, reply, read)
+
+
+def _read_reply(repo_id: str, step: str, reply: Any, read: Callable[[Any], T]) -> T:
+    """``read(reply)``, or an InputError when the reply is not what ``HfApi`` answers: an
+    ``api`` object whose methods returned None stopped a push with an AttributeError."""
+    try:
+        return read(reply)
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        raise InputError(
+            bounded(
+                f"{repo_id}: {step}: the Hub API's reply cannot be used "
+                f"({type(exc).__name__}: {exc}); is api an huggingface_hub.HfApi?"
+            )
+        ) from None
+
+
+def _commit_oid(info: Any) -> str:
+    """The upload commit's id from the reply of ``upload_folder`` (a ``CommitInfo``)."""
+    oid = info.oid
+    if not isinstance(oid, str) or not oid:
+        raise ValueError(f"its commit id is {oid!r}, not text")
+    return oid
 
 
 def _repository_not_found_error() -> type[BaseException] | None:
