@@ -12,7 +12,8 @@ from jsonschema import Draft202012Validator
 from leaderboard_fixtures import metadata
 
 from sgbench.dataset import load_manifest, sample_card_features, sample_features, sample_schema
-from sgbench.schema import load_schema, schema_names, validator
+from sgbench.errors import InputError
+from sgbench.schema import load_schema, schema_names, schema_problems, validator
 
 OPEN_AT_TOP = {"manifest"}
 """Schemas whose unlisted top-level keys are allowed on purpose (later builders add provenance
@@ -47,6 +48,32 @@ def test_every_built_row_matches_the_sample_schema(built_default: Path) -> None:
             assert not errors, (relative, row["id"], errors)
             checked += 1
     assert checked > 1000
+
+
+def test_split_rows_are_rows_the_sample_schema_accepts(built_default: Path) -> None:
+    """split_rows' rows were pandas records holding numpy arrays: the packaged sample schema
+    refused every one ("array([...]) is not of type 'array'") and json.dumps raised."""
+    from sgbench.prompts import split_rows
+
+    rows = split_rows(built_default, "paper", "test_ood")
+    expected = pq.read_table(built_default / "data/paper/test_ood-00000-of-00001.parquet")
+    assert rows[:50] == expected.slice(0, 50).to_pylist()
+    check = validator("sample")
+    for row in rows[:50]:
+        assert schema_problems(check, row) == []
+        assert json.loads(json.dumps(row)) == row
+
+
+def test_a_python_value_too_deep_to_walk_is_one_input_error() -> None:
+    deep: list[Any] = []
+    inner = deep
+    for _ in range(5_000):  # a RecursionError inside jsonschema
+        inner.append([])
+        inner = inner[0]
+    with pytest.raises(InputError, match="nested too deeply to check"):
+        schema_problems(validator("sample"), {"options": deep})
+    shallow = json.loads("[" * 50 + "]" * 50)  # what a parser of sgbench lets through
+    assert schema_problems(validator("sample"), {"options": shallow})
 
 
 def test_sample_schema_rejects_a_broken_row(built_default: Path) -> None:

@@ -138,9 +138,21 @@ def validator(name: str) -> Validator:
 @public
 def schema_problems(schema: Validator, instance: Any) -> list[str]:
     """Every error of ``instance`` as ``JSON_PATH: message``, sorted by path, then message, each
-    :func:`~sgbench.errors.bounded` (a message quotes the value it is about)."""
-    errors = sorted(schema.iter_errors(instance), key=lambda e: (e.json_path, e.message))
-    return [bounded(f"{e.json_path}: {e.message}") for e in errors]
+    :func:`~sgbench.errors.bounded` (a message quotes the value it is about).
+
+    Raises:
+        InputError: ``instance`` is nested too deeply to walk (a value built in Python: every
+            parser of sgbench bounds the depth of what it reads, ``sgbench.jsonl.MAX_DEPTH``,
+            but a 5,000-deep list was a RecursionError here).
+    """
+    try:
+        errors = sorted(schema.iter_errors(instance), key=lambda e: (e.json_path, e.message))
+        return [bounded(f"{e.json_path}: {e.message}") for e in errors]
+    except RecursionError:
+        raise InputError(
+            "schema_problems(): the instance is nested too deeply to check; a JSON value of "
+            "sgbench is a few levels deep"
+        ) from None
 
 
 __all__ = [
