@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import stat
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -638,6 +639,37 @@ def check_output_folder(
         raise InputError(f"{target}: cannot check what the folder holds ({exc.strerror})") from None
 
 
+_SWAPS: Final = threading.Lock()
+"""Held while :func:`replace_folder` checks or swaps a folder: two threads of one process writing
+the same output interleaved their renames, and one failed with ``Directory not empty`` and left
+the earlier output behind in a hidden ``.NAME.old-*`` folder (or, checking it mid-swap, found
+no marker and refused it as foreign). Processes are not serialised by it."""
+
+
+def _swap_in(
+    staging: Path, target: Path, kind: str, disposable: Mapping[str, str], shown: Path
+) -> None:
+    """Move ``staging`` to ``target``, the earlier output (checked again) moved aside first."""
+    _keep_mode(target, staging)  # once written: a read-only one would refuse the files
+    if not target.exists():
+        staging.replace(target)
+        return
+    retired = Path(mkdtemp(prefix=hidden_name(target, "old-"), dir=target.parent))
+    target.replace(retired / target.name)
+    try:
+        # Checked again once moved aside, where nothing can be added by its name: a file
+        # written into the folder while the new output was staged was deleted.
+        _check_replaceable(retired / target.name, kind, disposable, shown)
+        staging.replace(target)
+    except (OSError, InputError):
+        # Put back; should that fail too, the earlier output stays where it was moved
+        # (deleting it with the retired folder lost it).
+        (retired / target.name).replace(target)
+        retired.rmdir()
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
 def replace_folder(
     target: str | Path,
     kind: str,
@@ -666,7 +698,8 @@ def replace_folder(
             parent that is a file, a read-only parent, a full disk); nothing is left behind.
     """
     shown = Path(target)
-    check_output_folder(shown, kind, disposable)
+    with _SWAPS:  # not while another thread of this process swaps it (it would seem foreign)
+        check_output_folder(shown, kind, disposable)
     # Renamed through its parent as the system resolves it now: a parent path through the
     # target itself (`ds/../ds`, `link-to-ds/../ds`) stopped resolving once the target was
     # moved aside, and the earlier output was left hidden beside a failed swap.
@@ -680,24 +713,8 @@ def replace_folder(
         write(staging)
         files, _ = _tree(staging)
         (staging / OUTPUT_MARKER).write_text(_marker_text(kind, files), encoding="utf-8")
-        _keep_mode(target, staging)  # once written: a read-only one would refuse the files
-        if target.exists():
-            retired = Path(mkdtemp(prefix=hidden_name(target, "old-"), dir=parent))
-            target.replace(retired / target.name)
-            try:
-                # Checked again once moved aside, where nothing can be added by its name: a
-                # file written into the folder while the new output was staged was deleted.
-                _check_replaceable(retired / target.name, kind, disposable, shown)
-                staging.replace(target)
-            except (OSError, InputError):
-                # Put back; should that fail too, the earlier output stays where it was moved
-                # (deleting it with the retired folder lost it).
-                (retired / target.name).replace(target)
-                retired.rmdir()
-                raise
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            staging.replace(target)
+        with _SWAPS:
+            _swap_in(staging, target, kind, disposable, shown)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise InputError(f"{shown}: cannot write the {what} ({reason})") from None

@@ -515,3 +515,30 @@ def test_a_listed_file_of_another_size_is_refused_unhashed(
     assert_one_error_line(result, "out: refusing to replace", grown, "choose another --out")
     assert in_tmp / "out" / grown not in [path.absolute() for path in hashed]
     assert (in_tmp / "out" / grown).stat().st_size == 20 << 30
+
+
+def test_threads_writing_one_output_folder_leave_one_output(tmp_path: Path) -> None:
+    """Four threads of one process replacing one folder interleaved their renames: one failed
+    with "Directory not empty" and left the earlier output in a hidden .out.old-* folder."""
+    import threading
+
+    def write(staging: Path) -> None:
+        (staging / "a.txt").write_text("same bytes\n", encoding="utf-8")
+
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            for _ in range(20):
+                replace_folder(tmp_path / "out", "export lm-eval", write)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(["a.txt", OUTPUT_MARKER])
