@@ -32,6 +32,7 @@ from scoring_fixtures import hand_rows, write_hand_dataset
 from sgbench.dataset import (
     SPLITS,
     BuiltDataset,
+    Manifest,
     evaluation_split,
     load_config,
     load_manifest,
@@ -120,6 +121,20 @@ def _hand_split(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
 
 def _hand_config(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
     return {**_hand(folder, request), "config": "default"}
+
+
+def _opened(**more: Any) -> Any:
+    """The valid call of a :class:`BuiltDataset` method: the dataset opened, as ``self``."""
+
+    def make(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+        return {"self": open_dataset(write_hand_dataset(folder / "ds")), **more}
+
+    return make
+
+
+def _manifest(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    root = write_hand_dataset(folder / "ds")
+    return {"raw": load_manifest(root), "where": root / "manifest.json"}
 
 
 def _open(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -257,6 +272,84 @@ ENTRIES: list[Entry] = [
         lambda folder, request: {"config": "default"},
         extra={"config": CONFIG_NAMES[1:]},  # temporal is a config, whatever a folder has
         result_ok=lambda split: split in SPLITS,
+    ),
+    # sgbench.dataset: the methods of the objects open_dataset returns
+    Entry(
+        "sgbench.dataset.BuiltDataset.split",
+        BuiltDataset.split,
+        _opened(config="default", split="test_ood"),
+        extra={"config": CONFIG_NAMES, "split": SPLIT_NAMES},
+        result_ok=_rows_frame,
+    ),
+    Entry(
+        "sgbench.dataset.BuiltDataset.table",
+        BuiltDataset.table,
+        _opened(config="default", split="test_ood", columns=["id", "answer"]),
+        extra={
+            "config": CONFIG_NAMES,
+            "split": SPLIT_NAMES,
+            "columns": (
+                ("a-text", "id"),
+                ("twice", ["id", "id"]),
+                ("unknown", ["nope"]),
+                ("leaf-path", ["options.list.element.code"]),
+            ),
+        },
+        result_ok=lambda table: table.num_rows == len(hand_rows()),
+    ),
+    Entry(
+        "sgbench.dataset.BuiltDataset.config",
+        BuiltDataset.config,
+        _opened(config="default"),
+        extra={"config": CONFIG_NAMES},
+        result_ok=lambda splits: _rows_frame(splits["test_ood"]),
+    ),
+    Entry(
+        "sgbench.dataset.BuiltDataset.ids",
+        BuiltDataset.ids,
+        _opened(config="default"),
+        extra={"config": CONFIG_NAMES},
+        result_ok=lambda ids: len(ids["test_ood"]) == len(hand_rows()),
+    ),
+    Entry(
+        "sgbench.dataset.BuiltDataset.files",
+        BuiltDataset.files,
+        _opened(config="default"),
+        extra={"config": CONFIG_NAMES},
+        result_ok=lambda files: all(len(sha) == 64 for sha in files.values()),
+    ),
+    Entry(
+        "sgbench.dataset.BuiltDataset.file_hash",
+        BuiltDataset.file_hash,
+        _opened(config="default", split="test_ood"),
+        extra={"config": CONFIG_NAMES, "split": SPLIT_NAMES},
+        result_ok=lambda sha: isinstance(sha, str) and len(sha) == 64,
+    ),
+    Entry(
+        "sgbench.dataset.BuiltDataset.path",
+        BuiltDataset.path,
+        _opened(config="default", split="test_ood"),
+        extra={"config": CONFIG_NAMES, "split": (*SPLIT_NAMES, ("dotdot", "../../etc"))},
+        result_ok=lambda path: path.is_file(),
+    ),
+    Entry(
+        "sgbench.dataset.BuiltDataset.check_config",
+        BuiltDataset.check_config,
+        _opened(config="default", split="test_ood"),
+        extra={"config": CONFIG_NAMES, "split": SPLIT_NAMES},
+        result_ok=lambda result: result is None,
+    ),
+    Entry(
+        "sgbench.dataset.Manifest.parse",
+        Manifest.parse,
+        _manifest,
+        extra={
+            "raw": (
+                ("no-files", {"name": "x", "version": "1.0.0", "synthetic": False}),
+                ("files-a-list", {"files": []}),
+            )
+        },
+        result_ok=lambda manifest: isinstance(manifest, Manifest) and bool(manifest.files),
     ),
     # sgbench.prompts
     Entry(

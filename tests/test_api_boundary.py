@@ -88,6 +88,22 @@ def test_every_public_function_checks_its_arguments(module_name: str) -> None:
             assert is_public(entry.function), f"{entry.name} is called here but not marked public"
 
 
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_every_public_method_of_a_checked_class_is_checked(module_name: str) -> None:
+    """A method is an entry point as much as a function (``BuiltDataset.split(["default"], ...)``
+    was a TypeError): a class marked public has each of its public methods checked."""
+    unchecked = sorted(
+        f"{name}.{attribute}"
+        for name, obj in public_names(module_name).items()
+        if isinstance(obj, type) and is_public(obj)
+        for attribute, member in vars(obj).items()
+        if not attribute.startswith("_")
+        and inspect.isfunction(getattr(member, "__func__", member))
+        and not is_public(getattr(member, "__func__", member))
+    )
+    assert not unchecked, f"public methods not checked: {unchecked}"
+
+
 def test_nothing_outside_the_api_is_marked_public() -> None:
     """A function marked public but not listed would be an entry point no one documents."""
     listed = {id(obj) for name in PUBLIC_MODULES for obj in public_names(name).values()}
