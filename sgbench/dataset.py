@@ -426,10 +426,36 @@ class Manifest:
             version=raw["version"],
             synthetic=raw["synthetic"],
             attributes=tuple(raw["attributes"]),
-            configs=MappingProxyType({c: tuple(splits) for c, splits in raw["configs"].items()}),
-            files=MappingProxyType(dict(raw["files"])),
-            raw=read_only(raw),
+            configs={c: tuple(splits) for c, splits in raw["configs"].items()},
+            files=dict(raw["files"]),
+            raw=raw,
         )
+
+    def __post_init__(self) -> None:
+        # One source for each fact: the typed fields are raw's, which the data files' binding
+        # is checked against. A Manifest made directly with a raw lacking them was a KeyError
+        # at the first read, and one naming another dataset passed every check.
+        raw = read_only(self.raw)
+        typed = (self.name, self.version, self.synthetic, self.attributes)
+        if (
+            not isinstance(raw.get("attributes"), Mapping | list | tuple)
+            or typed
+            != (
+                raw.get("name"),
+                raw.get("version"),
+                raw.get("synthetic"),
+                tuple(raw["attributes"]),
+            )
+            or dict(self.files) != dict(raw.get("files") or {})
+            or set(self.configs) != set(raw.get("configs") or {})
+        ):
+            raise InputError(
+                "Manifest(): its fields disagree with raw, the manifest they are read from; "
+                "make one with Manifest.parse(raw, where)"
+            )
+        object.__setattr__(self, "raw", raw)
+        object.__setattr__(self, "configs", MappingProxyType(dict(self.configs)))
+        object.__setattr__(self, "files", MappingProxyType(dict(self.files)))
 
     def get(self, key: str, default: Any = None) -> Any:
         """A top-level manifest value, as ``dict.get`` (for keys this class does not type)."""

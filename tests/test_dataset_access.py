@@ -262,3 +262,26 @@ def test_a_config_given_as_a_text_enum_reads_that_config(dataset: Path) -> None:
     frame = load_split(dataset, Config.DEFAULT, Split.TEST_OOD)
     assert frame.equals(load_split(dataset, "default", "test_ood"))
     assert frame["id"].tolist() == [row["id"] for row in hand_rows()]
+
+
+def test_a_manifest_made_directly_agrees_with_its_raw(dataset: Path) -> None:
+    """The data files are checked against raw's name, version and synthetic: a Manifest made
+    with a raw lacking them was a KeyError at the first read, and one whose name was another
+    dataset's passed every check."""
+    from sgbench.dataset import BuiltDataset
+
+    m = open_dataset(dataset).manifest
+    fields = (m.name, m.version, m.synthetic, m.attributes, m.configs, m.files)
+    same = Manifest(*fields, dict(m.raw))
+    assert (
+        BuiltDataset(dataset, same)
+        .split("default", "test_ood")
+        .equals(open_dataset(dataset).split("default", "test_ood"))
+    )
+    for changed in (
+        (*fields, {}),
+        ("other", *fields[1:], dict(m.raw)),
+        (*fields[:5], {}, dict(m.raw)),
+    ):
+        with pytest.raises(InputError, match=r"Manifest\(\): its fields disagree with raw"):
+            Manifest(*changed)
