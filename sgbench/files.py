@@ -305,7 +305,7 @@ def write_atomic(
 ) -> None:
     """Write ``content`` (text as UTF-8, bytes, or a function that writes the file at the path
     it is given, for libraries that write only to a path) to ``path`` through a temporary file
-    ``.<name>.<pid>.tmp`` in the same folder and a rename (through a symlink, to the file it
+    ``.<name>.<pid>.<thread>.tmp`` in the same folder and a rename (through a symlink, to the file it
     points at: see :func:`check_output_file`); with ``parents``, missing parent folders are
     created first. A file replaced keeps its permissions.
 
@@ -341,7 +341,10 @@ def _write_through(
     parents: bool,
 ) -> None:
     """:func:`write_atomic`'s temporary file and rename, once ``target`` is checked."""
-    temporary = target.with_name(hidden_name(target, f"{os.getpid()}.tmp"))
+    # One temporary file per writer: threads of one process share its pid, and with a name of
+    # the pid alone one thread renamed into place a file another was still writing.
+    writer = f"{os.getpid()}.{threading.get_ident()}"
+    temporary = target.with_name(hidden_name(target, f"{writer}.tmp"))
     try:
         if parents:
             _check_parents(target)

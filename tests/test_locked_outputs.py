@@ -10,6 +10,7 @@ command that replaces a file is tried on it.
 from __future__ import annotations
 
 import fcntl
+import threading
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -207,3 +208,39 @@ def test_a_finished_writers_file_is_read(command_folder: Path) -> None:
     with exclusive(busy):  # this process's own lock: a run reading back its --out
         result = CliRunner().invoke(main, READERS["score"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("kind", [ANY_TEXT, None], ids=["replacing", "new-only"])
+def test_threads_of_one_process_each_write_their_own_temporary_file(
+    tmp_path: Path, kind: OutputKind | None
+) -> None:
+    """Two threads writing one output at once (p10score H5). The temporary file was named by
+    the pid alone, so both wrote the same one: the first rename put a file the other was still
+    writing into place, and the second failed with "No such file or directory". Each writer
+    here stops, its temporary file written, until the other has written its own."""
+    out = tmp_path / "r.json"
+    both_written = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
+
+    def write(text: str) -> None:
+        def content(temporary: Path) -> None:
+            temporary.write_text(text)
+            both_written.wait()
+
+        try:
+            write_atomic(out, content, kind=kind)
+        except BaseException as exc:  # the test reports what each thread met
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(text,)) for text in ("a" * 9000, "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    texts = {"a" * 9000, "b"}
+    if kind is None:  # a new-only output: one writer wins, the other is refused by name
+        assert len(errors) == 1 and "already exists" in str(errors[0])
+    else:
+        assert errors == []
+    assert out.read_text() in texts
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
