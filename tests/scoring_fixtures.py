@@ -295,6 +295,11 @@ BAD_PREDICTION_LINES: list[tuple[str, str]] = [
         "distribution sums to inf, not 1",
     ),
     (json.dumps({"id": _Q2, "answer": 1, "distribution": {}}), "should be non-empty"),
+    # More digits than Python converts to an int (4,300): a ValueError and exit 1 (p10score H6).
+    (
+        json.dumps({"id": _Q2, "answer": 1, "distribution": {"1" + "0" * 5000: 1}}),
+        "is not an option of",
+    ),
     (json.dumps({"id": _Q2, "answer": 1, "distribution": {"a": 1}}), "'a' does not match"),
     (json.dumps({"id": _Q2, "answer": 1, "response": 5}), "$.response: 5 is not of type"),
 ]

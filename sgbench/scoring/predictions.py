@@ -234,7 +234,9 @@ empty file (:func:`sgbench.files.check_replaceable`)."""
 
 
 def _fits_code(text: str) -> bool:
-    """Whether an integer written as ``text`` is in int32 range (option codes are int32)."""
+    """Whether an integer written as ``text`` is in int32 range (option codes are int32).
+
+    Ask this before any ``int(text)``: Python refuses (raises on) more than 4,300 digits."""
     return len(text) <= 11 and _CODE_MIN <= int(text) <= _CODE_MAX
 
 
@@ -433,7 +435,7 @@ def _distribution_entries(
     fields = [column.field(i) for i in range(len(keys))]
     # Canonical keys only ("01" and "1" would both be code 1, summed in line order).
     if not all(
-        _CODE_KEY.fullmatch(k) and str(int(k)) == k and _fits_code(k) for k in keys
+        _CODE_KEY.fullmatch(k) and _fits_code(k) and str(int(k)) == k for k in keys
     ) or not all(pa.types.is_integer(f.type) or pa.types.is_floating(f.type) for f in fields):
         return None
     given = column.is_valid().to_numpy(zero_copy_only=False)
