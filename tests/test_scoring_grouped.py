@@ -127,6 +127,25 @@ def test_breakdown_counts_missing() -> None:
     }
 
 
+@pytest.mark.parametrize("name", ["__missing", "__key", "n", "subgroup", "accuracy"])
+def test_a_metric_is_grouped_whatever_its_name(name: str) -> None:
+    """A metric named like a column the engine keeps beside the caller's (p10score H3: one
+    named ``__missing`` was grouped as the missing flags: 0.5 for a group whose values are
+    1 and 1). Group a: 1, 1 (one missing); b: 0, 1 (one missing)."""
+    result = breakdown(
+        "subgroup",
+        ["a", "b", "a", "b"],
+        {name: [1.0, 0.0, 1.0, 1.0], "other": [0.0, 0.0, 0.0, 1.0]},
+        {name: True, "other": False},
+        [True, False, False, True],
+    )
+    assert result.groups == ("a", "b")
+    assert result.results[name].values == (1.0, 0.5)
+    assert result.results["other"].values == (0.0, 0.5)
+    assert result.n == (2, 2)
+    assert result.n_missing == (1, 1)
+
+
 @pytest.mark.parametrize("short", ["keys", "values", "missing"])
 def test_breakdown_refuses_arrays_of_other_lengths(short: str) -> None:
     """Three values with one key grouped the first value and reported the mean of all three as

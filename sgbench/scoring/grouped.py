@@ -207,13 +207,15 @@ def breakdown(
     if unranked:
         raise InputError(f"{by}: higher_is_better does not say which way {unranked[0]!r} is better")
     n = lengths["keys"]
-    frame = pd.DataFrame(arrays)
-    frame["__missing"] = missing_flags(f"{by}: missing", missing, n).astype(np.int64)
-    key = sample_keys(f"{by}: keys", keys, n).reset_index(drop=True).rename("__key")
+    # The frame holds the caller's metrics only: a column of ours beside them would be
+    # overwritten by a metric of the same name (one named "__missing" got the missing flags).
+    frame = pd.DataFrame(arrays, index=pd.RangeIndex(n))
+    flags = pd.Series(missing_flags(f"{by}: missing", missing, n).astype(np.int64))
+    key = sample_keys(f"{by}: keys", keys, n).reset_index(drop=True).rename(None)
     grouped_frame = frame.groupby(key, sort=True, dropna=True)
     means = grouped_frame[list(values)].mean()
     sizes = grouped_frame.size()
-    missing_counts = grouped_frame["__missing"].sum()
+    missing_counts = flags.groupby(key, sort=True, dropna=True).sum().reindex(sizes.index)
     groups = tuple(str(g) for g in means.index)
     counts = tuple(int(c) for c in sizes.to_numpy())
     results = {
