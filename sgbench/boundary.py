@@ -128,7 +128,7 @@ def matches(value: object, hint: Any) -> bool:
     if origin is typing.Union or origin is types.UnionType:
         return any(matches(value, option) for option in arguments)
     if origin is typing.Literal:
-        return any(value == option and type(value) is type(option) for option in arguments)
+        return literal_choice(value, arguments) is not None
     if origin is typing.Annotated:
         return matches(value, arguments[0])
     if origin is not None:
@@ -154,6 +154,25 @@ def matches(value: object, hint: Any) -> bool:
         return isinstance(value, hint)
     except TypeError:  # a Protocol that is not runtime-checkable, a TypedDict
         return True
+
+
+def literal_choice(value: object, choices: tuple[Any, ...]) -> tuple[Any] | None:
+    """``(choice,)`` for the one of ``choices`` (a ``Literal``'s) that ``value`` names, or None.
+
+    A value names a choice when it equals it and is of its kind, a subclass included: a numpy
+    text (``np.str_``, what a name read from an array is) or any ``str`` subclass names
+    ``'questions'`` as ``'questions'`` does (it was refused with a message quoting
+    ``'questions'`` as not one of ``'questions', ...``). A bool never names a number, nor a
+    number a bool (``1 == True`` in Python).
+    """
+    for choice in choices:
+        if (
+            value == choice
+            and isinstance(value, type(choice))
+            and isinstance(value, bool) == isinstance(choice, bool)
+        ):
+            return (choice,)
+    return None
 
 
 def described(hint: Any) -> str:
@@ -207,7 +226,8 @@ def plain_numbers(
     """The arguments in ``bound`` that are numpy numbers (``np.int64(5)``) for an ``int`` or
     ``float`` parameter, as Python's own ``int`` or ``float``, and subclasses of ``str`` (an
     ``Enum`` mixing in ``str``, a caller's own text class) for a ``str`` parameter, as a plain
-    ``str`` of the same characters.
+    ``str`` of the same characters; and a ``str``
+    subclass naming a ``Literal`` choice (:func:`literal_choice`), as the choice itself.
 
     The kind check lets numpy's scalars through as numbers (a seed drawn with numpy, a count
     from a DataFrame), but checks written as ``isinstance(seed, int)`` refused them with a
@@ -227,7 +247,15 @@ def plain_numbers(
             continue
         options = _options(hints.get(name, _UNKNOWN))
         kind = type(value)
-        if int in options and kind is not int and isinstance(value, numbers.Integral):
+        named = [
+            found[0]
+            for option in options
+            if typing.get_origin(option) is typing.Literal
+            and (found := literal_choice(value, typing.get_args(option))) is not None
+        ]
+        if named and kind is not type(named[0]):
+            plain[name] = named[0]
+        elif int in options and kind is not int and isinstance(value, numbers.Integral):
             plain[name] = int(value)
         elif (
             float in options

@@ -147,6 +147,10 @@ def test_marks_and_metadata_are_kept() -> None:
         (None, Any, True),
         (1, Literal[True], False),
         (True, Literal[True], True),
+        (True, Literal[1], False),
+        (np.str_("a"), Literal["a", "b"], True),  # p10score H4: a numpy text names a choice
+        (np.str_("c"), Literal["a", "b"], False),
+        (b"a", Literal["a"], False),
     ],
 )
 def test_matches_reads_annotations_as_python_does_except_for_bools_and_texts(
@@ -227,6 +231,22 @@ def test_a_text_subclass_reaches_the_function_as_plain_text() -> None:
         assert f"{where}" == "default"
         assert type(Settings.label(value)) is str
         assert Settings.label(value) == "<default>"
+
+
+class Name(str):
+    """A caller's own text type."""
+
+
+@pytest.mark.parametrize("text", [np.str_("median"), Name("median")], ids=["numpy", "subclass"])
+def test_a_text_subclass_names_a_literal_choice_and_reaches_the_function_as_it(
+    text: str,
+) -> None:
+    """p10score H4: ``resample=np.str_("questions")`` (a name read from an array) was refused as
+    "must be one of 'questions', ..., got str_ 'questions'", while a plain ``str`` parameter took
+    the same value. The function gets the choice itself, a plain ``str``."""
+    how = sample(0.5, how=text)[4]
+    assert how == "median"
+    assert type(how) is str
 
 
 def test_a_numpy_seed_scores_as_the_same_int(tmp_path: Path) -> None:
