@@ -9,11 +9,24 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from scoring_fixtures import FOUR_POINT, S1, S2, make_row, write_dataset
+from scoring_fixtures import (
+    FOUR_POINT,
+    HAND_COUNTS,
+    HAND_PREDICTIONS,
+    HAND_QUESTIONS,
+    HAND_SUBGROUPS,
+    S1,
+    S2,
+    TRAIN_ROW,
+    make_row,
+    write_dataset,
+    write_hand_dataset,
+    write_jsonl,
+)
 
 from sgbench.cli import main
 from sgbench.errors import InputError
-from sgbench.scoring import score_predictions
+from sgbench.scoring import load_scoring_data, read_predictions, score, score_predictions
 
 
 def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -93,3 +106,31 @@ def test_missing_split_file_is_refused(tmp_path: Path) -> None:
     predictions.write_text(json.dumps({"id": row["id"], "answer": 1}) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"validation-00000-of-00001\.parquet: missing"):
         score_predictions(predictions, dataset, n_boot=0)
+
+
+def test_predictions_read_against_another_dataset_are_refused(tmp_path: Path) -> None:
+    """Predictions hold option positions, which mean codes only in the dataset read against
+    (p10score H1). Read against the hand-worked dataset and scored with a twin whose options
+    run the other way (same ids), each answer was scored at the position it had in the first
+    dataset: another code, a wrong nmae, and no error."""
+    twin_rows = []
+    for (question, s), counts in HAND_COUNTS.items():
+        options, scale, section = HAND_QUESTIONS[question]
+        subgroup = HAND_SUBGROUPS[s]
+        twin_rows.append(
+            make_row(question, subgroup, options[::-1], counts[::-1], scale_type=scale, section=section)
+        )
+    hand = write_hand_dataset(tmp_path / "hand")
+    twin = write_dataset(tmp_path / "twin", {"test_ood": twin_rows, "train": [TRAIN_ROW]})
+    path = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
+    hand_data = load_scoring_data(hand, "default", "test_ood")
+    twin_data = load_scoring_data(twin, "default", "test_ood")
+    assert twin_data.items.ids == hand_data.items.ids
+    with pytest.raises(InputError, match="other samples or other data files"):
+        score(twin_data, read_predictions(path, hand_data), n_boot=0, n_permutations=0)
+    # Read for the twin, or for the same files loaded again, they are scored.
+    direct = score_predictions(path, twin, n_boot=0, n_permutations=0).to_json()
+    read = score(twin_data, read_predictions(path, twin_data), n_boot=0, n_permutations=0)
+    assert read.to_json() == direct
+    again = load_scoring_data(hand, "default", "test_ood")
+    assert score(again, read_predictions(path, hand_data), n_boot=0, n_permutations=0)
