@@ -399,10 +399,11 @@ def criterion_result(
         groupings,
         [WIN_RATE],
         units=rows["subgroup_id"],
-        n_boot=n_boot if n else 0,  # no read verdict: nothing to resample
-        seed=seed,
+        # No read verdict: nothing to resample, so no draw settings either.
+        n_boot=n_boot if n else 0,
+        seed=seed if n else 0,
         n_permutations=n_permutations if n else 0,
-        resample=resample,
+        resample=resample if n else QUESTIONS,
     )
     counts = verdicts[read].value_counts()
     first_won = np.count_nonzero(first == 1.0)
