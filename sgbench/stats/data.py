@@ -38,7 +38,7 @@ class LandscapeData:
     """Every sample of a config: the scorer's arrays plus the fields only statistics use."""
 
     items: ItemArrays
-    """All samples, split after split in :data:`~sgbench.dataset.CONFIG_SPLITS` order."""
+    """All samples, in the code point order of their ids (:func:`in_id_order`)."""
     split: tuple[str, ...]
     """Split of each sample."""
     n_valid: IntArray
@@ -77,6 +77,34 @@ def stack_items(parts: Sequence[ItemArrays]) -> ItemArrays:
     )
 
 
+def take_items(items: ItemArrays, rows: IntArray) -> ItemArrays:
+    """The samples ``rows`` of ``items``, in that order."""
+    return ItemArrays(
+        meta=items.meta.iloc[rows].reset_index(drop=True),
+        ids=tuple(items.ids[i] for i in rows.tolist()),
+        attributes=items.attributes,
+        k=items.k[rows],
+        codes=items.codes[rows],
+        valid=items.valid[rows],
+        target=items.target[rows],
+        modal=items.modal[rows],
+        nominal=items.nominal[rows],
+        off_scale=items.off_scale[rows],
+    )
+
+
+def in_id_order(ids: Sequence[str]) -> IntArray:
+    """The rows of ``ids`` sorted by id (code point order).
+
+    Why: the statistics must be those of the samples, not of how the files store them. The
+    null behind ``mds_corrected`` deals each cell's answers to its subgroups in row order, so
+    the same samples read through ``default`` (validation rows before test_ood) and ``paper``
+    gave different values (p10score H7), though the config only decides each sample's split.
+    """
+    codes, _ = pd.factorize(pd.Series(ids, dtype=object), sort=True)
+    return np.argsort(np.asarray(codes, dtype=np.int64), kind="stable")
+
+
 def load_landscape(dataset: str | Path | BuiltDataset, config: str = "default") -> LandscapeData:
     """Read every split of ``config`` from a dataset folder (or Hub dataset ``hf://org/name``).
 
@@ -111,15 +139,17 @@ def load_landscape(dataset: str | Path | BuiltDataset, config: str = "default") 
         ignore_index=True,
     )
     questions = every.drop_duplicates("question_id").set_index("question_id")["question"]
-    items = stack_items(parts)
-    width = items.codes.shape[1]
+    stacked = stack_items(parts)
+    width = stacked.codes.shape[1]
     counts = [list_matrix(t, "counts", width, np.int64) for t in tables.values() if t.num_rows]
+    splits = np.repeat(list(tables), [t.num_rows for t in tables.values()])
+    rows = in_id_order(stacked.ids)
     return LandscapeData(
-        items=items,
-        counts=np.concatenate(counts),
-        split=tuple(np.repeat(list(tables), [t.num_rows for t in tables.values()]).tolist()),
-        n_valid=every["n_valid"].to_numpy(dtype=np.int64),
-        margin=every["margin"].to_numpy(dtype=np.float64),
+        items=take_items(stacked, rows),
+        counts=np.concatenate(counts)[rows],
+        split=tuple(splits[rows].tolist()),
+        n_valid=every["n_valid"].to_numpy(dtype=np.int64)[rows],
+        margin=every["margin"].to_numpy(dtype=np.float64)[rows],
         questions={str(q): str(t) for q, t in questions.items()},
         manifest=built.manifest.raw,
         config=config,
