@@ -304,10 +304,10 @@ def write_atomic(
     parents: bool = False,
 ) -> None:
     """Write ``content`` (text as UTF-8, bytes, or a function that writes the file at the path
-    it is given, for libraries that write only to a path) to ``path`` through a temporary file
-    ``.<name>.<pid>.<thread>.tmp`` in the same folder and a rename (through a symlink, to the file it
-    points at: see :func:`check_output_file`); with ``parents``, missing parent folders are
-    created first. A file replaced keeps its permissions.
+    it is given, for libraries that write only to a path) to ``path`` through a temporary
+    file ``.<name>.<pid>.<thread>.tmp`` in the same folder and a rename (through a symlink, to
+    the file it points at: see :func:`check_output_file`); with ``parents``, missing parent
+    folders are created first. A file replaced keeps its permissions.
 
     Every writer names the ``kind`` of its output (required, so that no output can skip the
     rule): an existing file is replaced only when it is empty or a ``kind`` output already

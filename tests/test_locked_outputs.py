@@ -10,8 +10,8 @@ command that replaces a file is tried on it.
 from __future__ import annotations
 
 import fcntl
-import threading
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -239,7 +239,8 @@ def test_threads_of_one_process_each_write_their_own_temporary_file(
         thread.join(timeout=20)
     texts = {"a" * 9000, "b"}
     if kind is None:  # a new-only output: one writer wins, the other is refused by name
-        assert len(errors) == 1 and "already exists" in str(errors[0])
+        assert len(errors) == 1
+        assert "already exists" in str(errors[0])
     else:
         assert errors == []
     assert out.read_text() in texts

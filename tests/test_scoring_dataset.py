@@ -118,7 +118,9 @@ def test_predictions_read_against_another_dataset_are_refused(tmp_path: Path) ->
         options, scale, section = HAND_QUESTIONS[question]
         subgroup = HAND_SUBGROUPS[s]
         twin_rows.append(
-            make_row(question, subgroup, options[::-1], counts[::-1], scale_type=scale, section=section)
+            make_row(
+                question, subgroup, options[::-1], counts[::-1], scale_type=scale, section=section
+            )
         )
     hand = write_hand_dataset(tmp_path / "hand")
     twin = write_dataset(tmp_path / "twin", {"test_ood": twin_rows, "train": [TRAIN_ROW]})

@@ -92,7 +92,11 @@ SETTINGS: list[tuple[dict[str, Any], bool, list[str]]] = [
         True,
         ["--resample", "questions+subgroups"],
     ),
-    ({"n_boot": 0, "n_permutations": 40, "seed": 5}, False, ["--permutations", "40", "--seed", "5"]),
+    (
+        {"n_boot": 0, "n_permutations": 40, "seed": 5},
+        False,
+        ["--permutations", "40", "--seed", "5"],
+    ),
     ({"n_boot": 0, "n_permutations": 0, "seed": 0}, False, []),
     ({"n_boot": 40, "n_permutations": 0, "seed": 5}, False, ["--bootstrap", "40", "--seed", "5"]),
 ]
@@ -118,7 +122,8 @@ def test_the_command_line_agrees(
     """`sgbench score` with the same settings is refused exactly when the function is."""
     dataset = write_hand_dataset(tmp_path / "ds")
     predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
-    given = {"--bootstrap": "0", "--permutations": "0", **dict(zip(options[::2], options[1::2]))}
+    pairs = zip(options[::2], options[1::2], strict=True)
+    given = {"--bootstrap": "0", "--permutations": "0", **dict(pairs)}
     result = CliRunner().invoke(
         main,
         ["score", str(predictions), "--dataset", str(dataset), *sum(given.items(), ())],
