@@ -128,7 +128,7 @@ def test_predictions_read_against_another_dataset_are_refused(tmp_path: Path) ->
     hand_data = load_scoring_data(hand, "default", "test_ood")
     twin_data = load_scoring_data(twin, "default", "test_ood")
     assert twin_data.items.ids == hand_data.items.ids
-    with pytest.raises(InputError, match="other samples or other data files"):
+    with pytest.raises(InputError, match="other samples or options"):
         score(twin_data, read_predictions(path, hand_data), n_boot=0, n_permutations=0)
     # Read for the twin, or for the same files loaded again, they are scored.
     direct = score_predictions(path, twin, n_boot=0, n_permutations=0).to_json()

@@ -15,10 +15,9 @@ scored split without a prediction are *missing* (they score as wrong; ``strict``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -126,9 +125,9 @@ class Predictions:
     sample_ids: tuple[str, ...]
     """The ids of the split read against, in the row order :attr:`arrays` follows (what
     :func:`~sgbench.scoring.report.score` checks the data it is given against)."""
-    dataset_files: Mapping[str, str]
-    """The sha256 of each data file of the dataset read against (``ScoringData.files``):
-    :attr:`arrays` holds option positions, which mean codes only in those files' options."""
+    option_codes: IntArray
+    """``(N, K_max)`` the option codes of the split read against, in scale order: :attr:`arrays`
+    holds option positions, which mean these codes only (what ``score`` checks too)."""
 
     @property
     def n_missing(self) -> int:
@@ -607,5 +606,5 @@ def _finish(
         missing_ids=missing,
         sha256=sha256,
         sample_ids=items.ids,
-        dataset_files=MappingProxyType(dict(data.files)),
+        option_codes=items.codes,
     )

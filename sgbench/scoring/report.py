@@ -341,19 +341,19 @@ def score(
         InputError: ``data`` is not a :class:`ScoringData` (:func:`load_scoring_data`) or
             ``predictions`` not :class:`Predictions` (:func:`read_predictions`): a path or a table
             is refused by :func:`sgbench.boundary.public`; ``predictions`` were read against other
-            samples or data files than ``data``'s; or bad ``n_boot``, ``seed``,
+            samples or options than ``data``'s; or bad ``n_boot``, ``seed``,
             ``n_permutations`` or ``resample``, or a seed or resampling mode with no effect.
     """
     if (
         predictions.sample_ids is not data.items.ids and predictions.sample_ids != data.items.ids
-    ) or predictions.dataset_files != data.files:
+    ) or not np.array_equal(predictions.option_codes, data.items.codes):
         # Prediction arrays are aligned by row and hold option positions: on another split they
         # would index past its end, or, as long, score each answer against another sample; on
         # another dataset with the same ids, against options in another order.
         raise InputError(
-            f"the predictions were read for other samples or other data files than config "
-            f"{data.config!r}, split {data.split!r} of {data.dataset.root} holds; read them "
-            "with read_predictions(path, data) for this data"
+            f"the predictions were read for other samples or options than config "
+            f"{data.config!r}, split {data.split!r} holds; read them with "
+            "read_predictions(path, data) for this data"
         )
     check_settings(n_boot, seed, n_permutations, resample)
     items, arrays = data.items, predictions.arrays
