@@ -158,13 +158,11 @@ def run_baselines(
         dataset: a built dataset folder (or a Hub id, as for scoring).
         config: the dataset config; its ``train`` split is what the baselines learn from.
         splits: the splits to predict (any splits of the config but ``train``).
-        seed: the seed of ``random``; other than 0 it is refused when ``names`` lacks
-            ``random`` (it would have no effect).
+        seed: the seed of ``random`` (ignored by the others).
 
     Raises:
-        InputError: unknown baseline, config or split; a split is ``train``; a bad seed, or a
-            seed other than 0 without ``random``; an unreadable or inconsistent dataset; an
-            empty split.
+        InputError: unknown baseline, config or split; a split is ``train``; a bad seed; an
+            unreadable or inconsistent dataset; an empty split.
     """
     unknown = [name for name in names if name not in BASELINES]
     if unknown:
@@ -175,12 +173,6 @@ def run_baselines(
             raise InputError("the baselines learn from the train split; predict another split")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
-    if seed != 0 and "random" not in names:
-        # As `sgbench baseline NAME --seed` refuses it: only random draws anything.
-        raise InputError(
-            f"seed {seed} has no effect for the baselines {list(names)} (only random draws); "
-            "leave it at 0"
-        )
     built = open_dataset(dataset)
     for split in splits:
         built.check_config(config, split)

@@ -432,7 +432,7 @@ def rank_entries(
         meta["question_id"],
         0,
         n_boot=n_boot,
-        seed=seed if n_boot else 0,  # the seed may be the permutations' alone; none drawn here
+        seed=seed,
         units=meta["subgroup_id"],
         resample=resample,
     )

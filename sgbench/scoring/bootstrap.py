@@ -127,8 +127,7 @@ def check_settings(
     """Raise :class:`InputError` unless ``n_boot`` (0, or :data:`MIN_REPLICATES` to
     ``MAX_BOOT``: the CLI's rule holds for the API too), ``seed ≥ 0`` and
     ``0 ≤ n_permutations ≤ MAX_PERMUTATIONS`` are ints and ``resample`` is a known mode, other
-    than :data:`QUESTIONS` only with replicates to shape, and a ``seed`` other than 0 only
-    with something to draw."""
+    than :data:`QUESTIONS` only with replicates to shape."""
     if (
         isinstance(n_boot, bool)
         or not isinstance(n_boot, int)
@@ -151,16 +150,9 @@ def check_settings(
         )
     if resample not in RESAMPLE_MODES:
         raise InputError(f"resample must be one of {list(RESAMPLE_MODES)}, got {resample!r}")
-    # A report recorded a resampling that never happened (the CLI refuses --resample alike),
-    # and a seed with nothing to draw was ignored (the CLI refuses --seed alike; p10score H2).
+    # A report recorded a resampling that never happened (the CLI refuses --resample alike).
     refuse_without_effect(
-        (f"resample {resample!r}", resample != QUESTIONS, n_boot > 0, "with n_boot 0"),
-        (
-            f"seed {seed}",
-            seed != 0,
-            n_boot > 0 or n_permutations > 0,
-            "with n_boot 0 and n_permutations 0",
-        ),
+        (f"resample {resample!r}", resample != QUESTIONS, n_boot > 0, "with n_boot 0")
     )
 
 

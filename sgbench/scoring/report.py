@@ -342,7 +342,7 @@ def score(
             ``predictions`` not :class:`Predictions` (:func:`read_predictions`): a path or a table
             is refused by :func:`sgbench.boundary.public`; ``predictions`` were read against other
             samples or options than ``data``'s; or bad ``n_boot``, ``seed``,
-            ``n_permutations`` or ``resample``, or a seed or resampling mode with no effect.
+            ``n_permutations`` or ``resample``, or a resampling mode with no effect.
     """
     if (
         predictions.sample_ids is not data.items.ids and predictions.sample_ids != data.items.ids
