@@ -60,23 +60,32 @@ def built_temporal(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "ds"
 
 
-@pytest.fixture
-def command_folder(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working folder (the current one for the test) holding what every command reads: a copy
-    of the default build as `ds`, `p.jsonl` answering 1 for every test_ood sample, `b.jsonl`
-    (a one-line responses file), `src.jsonl` (one released paper output) and an empty `subs`."""
+@pytest.fixture(scope="session")
+def answers_of_default(built_default: Path) -> str:
+    """Predictions answering 1 for every test_ood sample of the default build, as JSON lines:
+    made once (listing 11 MB of prompts cost more than the test that used them)."""
     import json
 
     from click.testing import CliRunner
 
     from sgbench.cli import main
 
+    prompts = CliRunner().invoke(main, ["prompts", "--dataset", str(built_default)])
+    assert prompts.exit_code == 0, prompts.output
+    ids = [json.loads(line)["id"] for line in prompts.output.splitlines()]
+    return "".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in ids)
+
+
+@pytest.fixture
+def command_folder(
+    built_default: Path, answers_of_default: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A working folder (the current one for the test) holding what every command reads: a copy
+    of the default build as `ds`, `p.jsonl` answering 1 for every test_ood sample, `b.jsonl`
+    (a one-line responses file), `src.jsonl` (one released paper output) and an empty `subs`."""
     shutil.copytree(built_default, tmp_path / "ds")
     monkeypatch.chdir(tmp_path)
-    prompts = CliRunner().invoke(main, ["prompts", "--dataset", "ds"])
-    ids = [json.loads(line)["id"] for line in prompts.output.splitlines()]
-    lines = "".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in ids)
-    (tmp_path / "p.jsonl").write_text(lines, encoding="utf-8")
+    (tmp_path / "p.jsonl").write_text(answers_of_default, encoding="utf-8")
     (tmp_path / "b.jsonl").write_text('{"id": "x", "response": "b"}\n', encoding="utf-8")
     source = '{"custom_id": "Q1_sex_Male", "response": "Answer: 1"}\n'
     (tmp_path / "src.jsonl").write_text(source, encoding="utf-8")

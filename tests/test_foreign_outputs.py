@@ -42,18 +42,49 @@ def run_args(url: str, *extra: str) -> list[str]:
     return ["run", *common, "--limit", "2", *extra]
 
 
-def written_by_each_command(url: str) -> dict[str, bytes]:
-    """A responses file (two runs), a judgments file and a predictions file, each written by
-    the command that owns it."""
-    for name, model in (("a", "m"), ("b", "other")):
-        args = run_args(url, "--out", f"{name}.jsonl")
-        args[args.index("m")] = model
-        assert CliRunner().invoke(main, args).exit_code == 0
-    judge = ["judge", "a.jsonl", "b.jsonl", "--base-url", url, "--model", "j", "--dataset", "ds"]
-    assert CliRunner().invoke(main, [*judge, "--out", "j.jsonl"]).exit_code in (0, 3)
-    parse = CliRunner().invoke(main, ["parse", "a.jsonl", "--dataset", "ds"])
-    assert parse.exit_code == 0, parse.output
-    Path("p.jsonl").write_text(parse.stdout, encoding="utf-8")
+REPORTS = {
+    "score": ["score", "p.jsonl", "--dataset", "ds", "--bootstrap", "0"],
+    "judge-report": ["judge-report", "j.jsonl", "--bootstrap", "0"],
+}
+"""The commands writing a JSON report (``--json``), reading the files below."""
+
+
+@pytest.fixture(scope="module")
+def each_commands_file(built_default: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a responses file (two runs, ``a`` and ``b``), a judgments file ``j``, a
+    predictions file ``p``, a JSON report of each of ``REPORTS`` (``score.json``,
+    ``judge-report.json``) and a ``stats.json``, each written by the command that owns it: made
+    once, as the tests only read them (each test copies what it needs into its own folder)."""
+    root = tmp_path_factory.mktemp("written")
+    shutil.copytree(built_default, root / "ds")
+    server = LoopbackChatServer(reply=lambda body: "Answer: 1")
+    with pytest.MonkeyPatch.context() as patch, serving(server, patch):
+        patch.chdir(root)
+        url = server.url
+        for name, model in (("a", "m"), ("b", "other")):
+            args = run_args(url, "--out", f"{name}.jsonl")
+            args[args.index("m")] = model
+            assert CliRunner().invoke(main, args).exit_code == 0
+        judge = ["judge", "a.jsonl", "b.jsonl", "--base-url", url, "--model", "j"]
+        result = CliRunner().invoke(main, [*judge, "--dataset", "ds", "--out", "j.jsonl"])
+        assert result.exit_code in (0, 3), result.output
+        parse = CliRunner().invoke(main, ["parse", "a.jsonl", "--dataset", "ds"])
+        assert parse.exit_code == 0, parse.output
+        Path("p.jsonl").write_text(parse.stdout, encoding="utf-8")
+        for command, args in REPORTS.items():
+            result = CliRunner().invoke(main, [*args, "--json", f"{command}.json"])
+            assert result.exit_code == 0, result.output
+        result = CliRunner().invoke(main, ["stats", "--dataset", "ds", "--out", "st"])
+        assert result.exit_code == 0, result.output
+        shutil.copy("st/stats.json", "stats.json")
+    return root
+
+
+@pytest.fixture
+def written(each_commands_file: Path, folder: Path) -> dict[str, bytes]:
+    """The files of :func:`each_commands_file` copied into the test's folder, and their bytes."""
+    for kind in ("a", "b", "j", "p"):
+        shutil.copy(each_commands_file / f"{kind}.jsonl", folder / f"{kind}.jsonl")
     return {kind: Path(f"{kind}.jsonl").read_bytes() for kind in ("a", "b", "j", "p")}
 
 
@@ -68,11 +99,11 @@ FOREIGN = {
 
 @pytest.mark.parametrize(("name", "kind"), sorted(FOREIGN))
 def test_an_out_of_another_command_is_named_for_what_it_is(
-    name: str, kind: str, answering: LoopbackChatServer, folder: Path
+    name: str, kind: str, answering: LoopbackChatServer, folder: Path, written: dict[str, bytes]
 ) -> None:
     # It was refused as "written with model None, but this run has 'm'": true of every line,
     # and no help in seeing that the wrong file was named.
-    before = written_by_each_command(answering.url)
+    before = written
     shutil.copy(f"{kind}.jsonl", "o.jsonl")
     sent = len(answering.bodies)
     if name == "run":
@@ -87,11 +118,10 @@ def test_an_out_of_another_command_is_named_for_what_it_is(
 
 
 def test_error_lines_of_another_command_are_not_tidied_away(
-    answering: LoopbackChatServer, folder: Path
+    answering: LoopbackChatServer, folder: Path, written: dict[str, bytes]
 ) -> None:
     # A judgments file whose lines are all error lines: `run` dropped them as its own error
     # lines and rewrote the file empty.
-    written_by_each_command(answering.url)
     lines = [json.loads(line) for line in Path("j.jsonl").read_text().splitlines()]
     failed = "".join(json.dumps({**line, "error": "HTTP 500"}) + "\n" for line in lines)
     Path("o.jsonl").write_text(failed, encoding="utf-8")
@@ -102,10 +132,9 @@ def test_error_lines_of_another_command_are_not_tidied_away(
 
 @pytest.mark.parametrize("kind", ["b", "j", "notes"])
 def test_predictions_never_replace_a_file_that_is_not_predictions(
-    kind: str, answering: LoopbackChatServer, folder: Path
+    kind: str, answering: LoopbackChatServer, folder: Path, written: dict[str, bytes]
 ) -> None:
     # `run --predictions b.jsonl` (a slip for --out) overwrote another run's responses.
-    written_by_each_command(answering.url)
     if kind == "notes":
         Path("notes.jsonl").write_text("my notes\n", encoding="utf-8")
     target = Path(f"{kind}.jsonl")
@@ -122,9 +151,8 @@ def test_predictions_never_replace_a_file_that_is_not_predictions(
 
 @pytest.mark.parametrize("kind", ["p", "empty"])
 def test_predictions_replace_a_predictions_file_or_an_empty_one(
-    kind: str, answering: LoopbackChatServer, folder: Path
+    kind: str, answering: LoopbackChatServer, folder: Path, written: dict[str, bytes]
 ) -> None:
-    written_by_each_command(answering.url)
     target = Path(f"{kind}.jsonl")
     if kind == "empty":
         target.write_bytes(b"\n")
@@ -212,12 +240,11 @@ SOURCE = '{"custom_id": "Q1_sex_Male", "response": "Answer: 1"}\n'
 
 @pytest.mark.parametrize("kind", ["a", "j", "p", "notes", "import", "empty"])
 def test_import_replaces_only_an_earlier_import(
-    kind: str, answering: LoopbackChatServer, folder: Path
+    kind: str, folder: Path, written: dict[str, bytes]
 ) -> None:
     """`import paper-outputs --out a.jsonl` replaced another run's responses (and a judgments
     file, predictions, notes) with exit 0; the rule is `run --predictions`' one
     (`sgbench.files.check_replaceable`)."""
-    written_by_each_command(answering.url)
     Path("src.jsonl").write_text(SOURCE, encoding="utf-8")
     Path("notes.jsonl").write_text("my notes\n", encoding="utf-8")
     Path("empty.jsonl").write_bytes(b"")
@@ -258,20 +285,16 @@ def test_predictions_written_meanwhile_by_another_program_are_kept(
 @pytest.mark.parametrize("command", ["score", "judge-report"])
 @pytest.mark.parametrize("kind", ["a", "p2", "notes", "report", "empty"])
 def test_a_json_report_replaces_only_a_report(
-    command: str, kind: str, answering: LoopbackChatServer, folder: Path
+    command: str, kind: str, each_commands_file: Path, written: dict[str, bytes]
 ) -> None:
     """`score p.jsonl --json a.jsonl` replaced another run's responses (predictions, notes)
     with a report, exit 0; `--json` replaces only an empty file or an earlier report
     (`sgbench.files.check_replaceable` reading the whole file)."""
-    written_by_each_command(answering.url)
     shutil.copy("p.jsonl", "p2.jsonl")
     Path("notes.jsonl").write_text("my notes\n", encoding="utf-8")
     Path("empty.jsonl").write_bytes(b"")
-    args = {
-        "score": ["score", "p.jsonl", "--dataset", "ds", "--bootstrap", "0"],
-        "judge-report": ["judge-report", "j.jsonl", "--bootstrap", "0"],
-    }[command]
-    assert CliRunner().invoke(main, [*args, "--json", "report.jsonl"]).exit_code == 0
+    args = REPORTS[command]
+    shutil.copy(each_commands_file / f"{command}.json", "report.jsonl")  # its earlier report
     target = Path(f"{kind}.jsonl")
     before = target.read_bytes()
     result = CliRunner().invoke(main, [*args, "--json", str(target)])
@@ -288,24 +311,18 @@ def test_a_json_report_replaces_only_a_report(
 @pytest.mark.parametrize("command", ["score", "judge-report"])
 @pytest.mark.parametrize("kind", ["other-report", "stats", "manifest"])
 def test_a_json_report_never_replaces_another_commands_json(
-    command: str, kind: str, answering: LoopbackChatServer, folder: Path
+    command: str, kind: str, each_commands_file: Path, written: dict[str, bytes]
 ) -> None:
     """Every sgbench JSON has `sgbench_version`: `judge-report --json` replaced a score report,
     `score --json` a judge report, a stats folder's stats.json or a copied manifest, exit 0."""
-    written_by_each_command(answering.url)
-    args = {
-        "score": ["score", "p.jsonl", "--dataset", "ds", "--bootstrap", "0"],
-        "judge-report": ["judge-report", "j.jsonl", "--bootstrap", "0"],
-    }
     other = "judge-report" if command == "score" else "score"
-    assert CliRunner().invoke(main, [*args[other], "--json", "other-report.json"]).exit_code == 0
-    assert CliRunner().invoke(main, ["stats", "--dataset", "ds", "--out", "st"]).exit_code == 0
-    shutil.copy("st/stats.json", "stats.json")
+    shutil.copy(each_commands_file / f"{other}.json", "other-report.json")
+    shutil.copy(each_commands_file / "stats.json", "stats.json")
     shutil.copy("ds/manifest.json", "manifest.json")
     target = Path(f"{kind}.json")
     before = target.read_bytes()
     assert "sgbench_version" in json.loads(before)
-    result = CliRunner().invoke(main, [*args[command], "--json", str(target)])
+    result = CliRunner().invoke(main, [*REPORTS[command], "--json", str(target)])
     assert_one_error_line(
         result, f"--json {target}: exists and is not a JSON report of sgbench {command}"
     )
