@@ -84,7 +84,7 @@ def test_parse_keeps_the_sign(response: str, expected: int | None) -> None:
 
 
 def test_parse_command_leaves_negative_answers_missing(built_default: Path, tmp_path: Path) -> None:
-    rows = pq.read_table(built_default / split_file("default", "test_ood")).to_pylist()[:2]
+    rows = pq.read_table(built_default / split_file("default", "test_ood")).slice(0, 2).to_pylist()
     responses = tmp_path / "r.jsonl"
     responses.write_text(
         "".join(
@@ -115,7 +115,9 @@ def test_parse_writes_only_distributions_score_accepts(
 ) -> None:
     """parse wrote ``{"1": 5, "2": 3}`` with exit 0 and score then refused its own input; parse
     refuses it naming the responses file's line, and what it writes, score accepts."""
-    row = pq.read_table(built_default / split_file("default", "test_ood")).to_pylist()[0]
+    row = (
+        pq.read_table(built_default / split_file("default", "test_ood")).slice(0, 1).to_pylist()[0]
+    )
     responses = tmp_path / "r.jsonl"
     line = {"id": row["id"], "response": "x", "distribution": distribution}
     responses.write_text(json.dumps(line) + "\n", encoding="utf-8")
@@ -607,25 +609,36 @@ def rewrite_split(dataset: Path, change: Callable[[pa.Table], pa.Table]) -> None
     rehash(dataset)
 
 
+def edit_head(
+    table: pa.Table, count: int, edit: Callable[[list[dict[str, Any]]], None]
+) -> pa.Table:
+    """``table`` with its first ``count`` rows edited in place as Python values, the schema
+    kept (only those rows are converted: a whole split as Python rows took most of a test)."""
+    rows = table.slice(0, count).to_pylist()
+    edit(rows)
+    head = pa.Table.from_pylist(rows, schema=table.schema)
+    return pa.concat_tables([head, table.slice(count)]).combine_chunks()
+
+
 def nan_distribution(table: pa.Table) -> pa.Table:
-    rows = table.to_pylist()
-    rows[0]["distribution"] = [math.nan] * len(rows[0]["distribution"])
-    return pa.Table.from_pylist(rows, schema=table.schema)
+    def edit(rows: list[dict[str, Any]]) -> None:
+        rows[0]["distribution"] = [math.nan] * len(rows[0]["distribution"])
+
+    return edit_head(table, 1, edit)
 
 
 def duplicate_id(table: pa.Table) -> pa.Table:
-    rows = table.to_pylist()
-    rows[1]["id"] = rows[0]["id"]  # as two value labels collapsing to one id would give
-    return pa.Table.from_pylist(rows, schema=table.schema)
+    def edit(rows: list[dict[str, Any]]) -> None:
+        rows[1]["id"] = rows[0]["id"]  # as two value labels collapsing to one id would give
+
+    return edit_head(table, 2, edit)
 
 
 def first_row(change: Callable[[dict[str, Any]], None]) -> Callable[[pa.Table], pa.Table]:
     """A table change editing the first row's values in place, the schema kept."""
 
     def changed(table: pa.Table) -> pa.Table:
-        rows = table.to_pylist()
-        change(rows[0])
-        return pa.Table.from_pylist(rows, schema=table.schema)
+        return edit_head(table, 1, lambda rows: change(rows[0]))
 
     return changed
 
@@ -911,7 +924,7 @@ def json_readers(tmp: Path, dataset: Path, given: Path) -> dict[str, tuple[list[
     reads taken from ``given``: the arguments, and what the error line names."""
     common = ["--dataset", str(dataset), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
     answers = tmp / "answers.jsonl"
-    row = pq.read_table(dataset / split_file("default", "test_ood")).to_pylist()[0]
+    row = pq.read_table(dataset / split_file("default", "test_ood")).slice(0, 1).to_pylist()[0]
     answers.write_text(json.dumps({"id": row["id"], "response": "1"}) + "\n", encoding="utf-8")
     template = tmp / "t.json"
     return {
@@ -969,7 +982,7 @@ SUBMISSION = {"model": "m", "method": "zero-shot", "organisation": "o", "url": N
 
 
 def first_ood_line(dataset: Path, **fields: Any) -> str:
-    row = pq.read_table(dataset / split_file("default", "test_ood")).to_pylist()[0]
+    row = pq.read_table(dataset / split_file("default", "test_ood")).slice(0, 1).to_pylist()[0]
     return json.dumps({"id": row["id"], **fields})
 
 
