@@ -118,6 +118,14 @@ def registry() -> Registry[Any]:
     return Registry().with_resources(pairs)
 
 
+@functools.cache
+def _check_packaged(name: str) -> None:
+    """Check the packaged schema ``name`` against the meta-schema, once per process: the files
+    do not change while it runs, and the check cost more than most validations (every config,
+    manifest and predictions file is validated)."""
+    StrictDraft202012Validator.check_schema(load_schema(name))
+
+
 @public
 def validator(name: str) -> Validator:
     """A validator for the packaged schema ``name`` (schema checked, formats checked).
@@ -128,7 +136,7 @@ def validator(name: str) -> Validator:
         InputError: there is no such packaged schema (a name of :func:`schema_names`).
     """
     schema = load_schema(name)
-    StrictDraft202012Validator.check_schema(schema)
+    _check_packaged(name)
     result: Validator = StrictDraft202012Validator(
         schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
