@@ -31,7 +31,6 @@ from fake_openai import ChatHandler, LoopbackChatServer, serving
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.locks import lock_path
-from sgbench.prompts import split_rows
 from sgbench.runner.client import Endpoint, TokenLogprobs
 from sgbench.runner.distribution import logprob_distribution
 
@@ -47,10 +46,15 @@ def command(name: str, *, url: str = URL, model: str = "m") -> list[str]:
 
 
 @pytest.fixture
-def folder(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def folder(
+    built_default: Path,
+    test_ood_ids: tuple[str, ...],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
     """A working folder holding the dataset ``ds`` and two responses files."""
     shutil.copytree(built_default, tmp_path / "ds")
-    ids = [str(row["id"]) for row in split_rows(built_default, "default", "test_ood")[:2]]
+    ids = test_ood_ids[:2]
     for name in ("a", "b"):
         lines = [{"id": i, "response": f"Answer: {name}", "model": name} for i in ids]
         (tmp_path / f"{name}.jsonl").write_text(

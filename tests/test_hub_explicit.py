@@ -69,15 +69,18 @@ HUB_FOLDER: list[Path] = [Path("unset")]
 
 
 @pytest.fixture
-def workdir(built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workdir(
+    built_default: Path,
+    test_ood_ids: tuple[str, ...],
+    answers_of_default: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
     shutil.copytree(built_default, tmp_path / "ds")
     HUB_FOLDER[0] = tmp_path / "ds"
     monkeypatch.chdir(tmp_path)
-    prompts = CliRunner().invoke(main, ["prompts", "--dataset", "ds", "--split", "test_ood"])
-    ids = [json.loads(line)["id"] for line in prompts.output.splitlines()]
-    (tmp_path / "p.jsonl").write_text(
-        "".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in ids), encoding="utf-8"
-    )
+    ids = test_ood_ids
+    (tmp_path / "p.jsonl").write_text(answers_of_default, encoding="utf-8")
     (tmp_path / "r.jsonl").write_text(
         "".join(json.dumps({"id": i, "response": "Answer: 1"}) + "\n" for i in ids),
         encoding="utf-8",
