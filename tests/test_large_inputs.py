@@ -29,7 +29,6 @@ import sgbench.jsonl as jsonl
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.judge.run import read_responses
-from sgbench.prompts import split_rows
 from sgbench.scoring import predictions
 from sgbench.scoring.data import load_scoring_data
 from sgbench.scoring.predictions import PredictionsError, largest_predictions_file
@@ -151,9 +150,9 @@ under test is ``path``; the others are honest."""
 
 
 @pytest.fixture
-def honest_responses(built_default: Path, tmp_path: Path) -> None:
+def honest_responses(test_ood_ids: tuple[str, ...], tmp_path: Path) -> None:
     """A and B: honest responses to the first two samples of test_ood."""
-    ids = [str(row["id"]) for row in split_rows(built_default, "default", "test_ood")[:2]]
+    ids = test_ood_ids[:2]
     for name in ("a.jsonl", "b.jsonl"):
         lines = [responses_line(i, f"Answer: 1 ({name})") for i in ids]
         (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -703,7 +703,7 @@ def test_parse_command_counts_refusals(built_default: Path, tmp_path: Path) -> N
 @pytest.mark.parametrize("naming", ["symlink", "x/../", "hard link"])
 @pytest.mark.parametrize("option", ["run --out", "run --predictions", "judge --out"])
 def test_one_lock_whatever_the_file_is_called(
-    naming: str, option: str, built_default: Path, tmp_path: Path
+    naming: str, option: str, built_default: Path, test_ood_ids: tuple[str, ...], tmp_path: Path
 ) -> None:
     """A symlink or ``x/../`` naming a file another process writes meets its lock; a file with
     several hard links has no one lock and is refused (each name had its own sidecar, so two
@@ -718,7 +718,7 @@ def test_one_lock_whatever_the_file_is_called(
     elif naming == "hard link":
         os.link(held, given)
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
-    sample = split_rows(built_default, "default", "test_ood")[0]["id"]
+    sample = test_ood_ids[0]
     for path in (a, b):
         path.write_text(json.dumps({"id": sample, "response": "1"}) + "\n", encoding="utf-8")
     command, flag = option.split()
