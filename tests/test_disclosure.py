@@ -4,6 +4,7 @@ checked against a brute-force subtraction of its published counts."""
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,12 +12,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from sgbench.builder.card import _disclosure_sentence
 from sgbench.builder.config import resolve_config
 from sgbench.builder.disclosure import ROOT, recoverable_groups
 from sgbench.builder.harmonise import harmonise
 from sgbench.builder.subgroups import find_subgroups
 from sgbench.builder.synthetic import synthetic_sample
 from sgbench.catalogue import load_catalogue
+from sgbench.dataset import load_manifest, manifest_problems
 from sgbench.schema.ids import subgroup_id
 
 ATTRIBUTES = ("sex", "religion")
@@ -186,3 +189,40 @@ def test_default_build_matches_brute_force_subtraction(
     result = recoverable_groups(table_, tuple(config.attributes), len(respondents), MIN)
     assert hits == len(result) > 0
     assert vectors > 0
+
+
+def test_manifest_and_card_report_what_the_function_finds(
+    built_default: Path, respondents: pd.DataFrame
+) -> None:
+    config = resolve_config(None, None)
+    table_ = find_subgroups(respondents, config).table
+    groups = recoverable_groups(table_, tuple(config.attributes), len(respondents), MIN)
+    single = sum(
+        len(d) == 1 and m == 0 for d, m in zip(groups["dropped"], groups["missing"], strict=True)
+    )
+    manifest = load_manifest(built_default)
+    assert manifest["disclosure"]["recoverable_groups"] == len(groups)
+    assert manifest["disclosure"]["exact_subgroups"] == single
+    assert manifest["disclosure"]["smallest_size"] == min(groups["size"])
+    card = (built_default / "README.md").read_text(encoding="utf-8")
+    assert (
+        f"recovers the counts of {len(groups)} groups of fewer than {MIN} respondents, "
+        f"{single} of them exactly one dropped subgroup, the smallest of {min(groups['size'])} "
+        "respondents"
+    ) in card
+
+
+def test_manifest_schema_checks_the_disclosure_entry(built_default: Path) -> None:
+    manifest = json.loads((built_default / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest_problems(manifest) == []
+    manifest["disclosure"]["smallest_size"] = 0
+    manifest["disclosure"]["extra"] = 1
+    assert len(manifest_problems(manifest)) == 2
+
+
+def test_card_says_when_nothing_is_recoverable() -> None:
+    manifest = {
+        "min_subgroup_size": MIN,
+        "disclosure": {"recoverable_groups": 0, "exact_subgroups": 0, "smallest_size": None},
+    }
+    assert "recovers no group of fewer than 30 respondents" in _disclosure_sentence(manifest)

@@ -196,6 +196,26 @@ def _overlap_lines(manifest: dict[str, Any]) -> list[str]:
     return [text + "\n"]
 
 
+def _disclosure_sentence(manifest: dict[str, Any]) -> str:
+    """What subtracting published subgroups recovers, from the manifest's ``disclosure``: each
+    row is an aggregate of at least the minimum, but counts add up."""
+    found = manifest["disclosure"]
+    smallest = manifest["min_subgroup_size"]
+    if not found["recoverable_groups"]:
+        return (
+            "Subtracting a subgroup's published children (along one attribute) from it recovers "
+            f"no group of fewer than {smallest} respondents (manifest `disclosure`)."
+        )
+    groups = found["recoverable_groups"]
+    return (
+        "Answer counts add up, though: subtracting a subgroup's published children (along one "
+        f"attribute) from it recovers the counts of {groups} "
+        f"group{'s' if groups != 1 else ''} of fewer than {smallest} respondents, "
+        f"{found['exact_subgroups']} of them exactly one dropped subgroup, the smallest of "
+        f"{found['smallest_size']} respondents (manifest `disclosure`)."
+    )
+
+
 def _paper_lines(manifest: dict[str, Any]) -> list[str]:
     """This build's `paper` counts beside the paper's, for a build of its config."""
     paper = manifest.get("paper_counts")
@@ -324,7 +344,8 @@ def render_card(manifest: dict[str, Any]) -> str:
         "The World Values Survey data are free for non-commercial research and may not be "
         f"redistributed ({WVS_TERMS_URL}). This dataset holds only aggregates (answer counts and "
         f"shares) of subgroups of at least {manifest['min_subgroup_size']} respondents, never "
-        "respondent records. Use it for non-commercial research, and cite the WVS release.\n"
+        f"respondent records. {_disclosure_sentence(manifest)} Use it for non-commercial "
+        "research, and cite the WVS release.\n"
     )
     parts.append("## Citation\n")
     parts.append(

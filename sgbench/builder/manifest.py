@@ -11,6 +11,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypedDict
 
+import pandas as pd
+
 from sgbench import DATASET_VERSION, __version__
 from sgbench.builder.config import BuildConfig, stratum_name
 from sgbench.builder.reader import SurveyData
@@ -62,6 +64,37 @@ class DroppedSubgroup(TypedDict):
 class SubgroupCounts(TypedDict):
     kept: int
     dropped: list[DroppedSubgroup]
+
+
+class Disclosure(TypedDict):
+    """Groups of fewer than ``min_subgroup_size`` respondents whose answer counts the published
+    ones give by subtraction (see :mod:`sgbench.builder.disclosure`)."""
+
+    rule: str
+    recoverable_groups: int
+    """Remainders (a known parent minus its published children along one attribute) of 1 to
+    ``min_subgroup_size - 1`` respondents."""
+    exact_subgroups: int
+    """Of those, the remainders that are exactly one dropped subgroup."""
+    smallest_size: int | None
+    """The fewest respondents in a recoverable remainder; None when there is none."""
+
+
+DISCLOSURE_RULE: Final = (
+    "a published subgroup (or all respondents, when a one-attribute stratum covers them) minus "
+    "its published subgroups along one more attribute"
+)
+
+
+def disclosure_record(groups: pd.DataFrame) -> Disclosure:
+    """The manifest's ``disclosure`` from :func:`~sgbench.builder.disclosure.recoverable_groups`."""
+    exact = (groups["dropped"].map(len) == 1) & (groups["missing"] == 0)
+    return {
+        "rule": DISCLOSURE_RULE,
+        "recoverable_groups": len(groups),
+        "exact_subgroups": int(exact.sum()),
+        "smallest_size": int(groups["size"].min()) if len(groups) else None,
+    }
 
 
 class Overlap(TypedDict):
@@ -119,6 +152,7 @@ class Manifest(TypedDict):
     items_dropped: dict[str, str]
     subgroups: SubgroupCounts
     pairs_below_min_valid_answers: int
+    disclosure: Disclosure
     splits: dict[str, Any]
     train_overlap: dict[str, Overlap]
     """Every OOD subgroup id → its most-overlapping training subgroup and their Jaccard."""
@@ -155,6 +189,7 @@ def build_manifest(
     attributes: dict[str, Any],
     subgroup_sizes: Sequence[tuple[str, int, bool]],
     pairs_below: int,
+    disclosure: Disclosure,
     configs: dict[str, dict[str, dict[str, int]]],
     overlap: Sequence[tuple[str, str | None, float]],
     dropped_for_overlap: Sequence[str],
@@ -169,6 +204,7 @@ def build_manifest(
         attributes: attribute name → its source as recorded (variable and value rules).
         subgroup_sizes: ``(subgroup_id, size, kept)`` of every subgroup found.
         pairs_below: (subgroup, question) pairs below ``min_valid_answers``.
+        disclosure: what subtracting published subgroups recovers (:func:`disclosure_record`).
         configs: config → split → ``{samples, subgroups, questions}``.
         overlap: ``(OOD subgroup id, nearest training subgroup id, Jaccard)`` of each OOD
             subgroup.
@@ -240,6 +276,7 @@ def build_manifest(
             ],
         },
         "pairs_below_min_valid_answers": pairs_below,
+        "disclosure": disclosure,
         "splits": splits,
         "train_overlap": {
             sid: {"subgroup": nearest, "jaccard": round(jaccard, 6)}

@@ -24,8 +24,9 @@ from sgbench.builder.config import (
     shipped_config,
     stratum_name,
 )
+from sgbench.builder.disclosure import recoverable_groups
 from sgbench.builder.harmonise import Respondents, harmonise
-from sgbench.builder.manifest import Manifest, WaveRecord, build_manifest
+from sgbench.builder.manifest import Manifest, WaveRecord, build_manifest, disclosure_record
 from sgbench.builder.reader import WAVE, YEAR, SurveyData, read_survey
 from sgbench.builder.samples import SampleSet, SplitRows
 from sgbench.builder.subgroups import Subgroups, find_subgroups
@@ -421,6 +422,14 @@ def _manifest(
             )
         ),
         pairs_below=primary.aggregates.pairs_below_threshold,
+        disclosure=disclosure_record(
+            recoverable_groups(
+                table,
+                primary.subgroups.attributes,
+                len(primary.respondents.table),
+                config.min_subgroup_size,
+            )
+        ),
         configs={
             name: {split: splits[(name, split)].stats() for split in CONFIG_SPLITS[name]}
             for name in configs
