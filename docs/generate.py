@@ -253,6 +253,9 @@ def dataset_figures(dataset: Path) -> dict[str, str]:
             )
         ),
         "judgments_ood": _n(2 * configs["default"]["test_ood"]["samples"]),
+        "disclosure.groups": _n(manifest["disclosure"]["recoverable_groups"]),
+        "disclosure.exact": _n(manifest["disclosure"]["exact_subgroups"]),
+        "disclosure.smallest": _n(manifest["disclosure"]["smallest_size"]),
     }
     for config, splits in configs.items():
         for split, counts in splits.items():
