@@ -18,6 +18,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Final
 
 import pytest
@@ -184,3 +185,22 @@ def serving(
         server.release.set()
         server.httpd.shutdown()
         server.httpd.server_close()
+
+
+def run_quickly(server: LoopbackChatServer, dataset: Path, out: Path, **changes: Any) -> Any:
+    """``run_benchmark`` of one test_ood sample of ``dataset`` against ``server``, with retries
+    that do not wait; ``changes`` replace any argument (the API tests vary one at a time)."""
+    from sgbench.runner import Endpoint, RetryPolicy, run_benchmark
+
+    arguments: dict[str, Any] = {
+        "model": "m",
+        "endpoint": Endpoint(base_url=server.url, timeout=5.0),
+        "config": "default",
+        "split": "test_ood",
+        "template_name": "paper",
+        "policy": RetryPolicy(max_attempts=2, base_delay=0.0, max_delay=0.0, jitter=0.0),
+        "limit": 1,
+        "show_progress": False,
+        **changes,
+    }
+    return run_benchmark(dataset, out, **arguments)

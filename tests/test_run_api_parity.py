@@ -26,7 +26,7 @@ import pytest
 from api_entries_run import _judgments_file
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
-from fake_openai import LoopbackChatServer, serving
+from fake_openai import LoopbackChatServer, run_quickly, serving
 from leaderboard_fixtures import metadata, ood_ids, sample_id, submit, write_board_dataset, wrong_on
 
 from sgbench.cli import main
@@ -34,7 +34,7 @@ from sgbench.errors import InputError
 from sgbench.judge import judge_files, judge_report
 from sgbench.leaderboard import build_leaderboard, write_leaderboard
 from sgbench.paper import import_paper_outputs
-from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, run_benchmark
+from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
 from sgbench.scoring import parse_responses
 
 FAST = RetryPolicy(max_attempts=2, base_delay=0.0, max_delay=0.0, jitter=0.0)
@@ -51,18 +51,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackChatServer]:
 
 
 def _run(server: LoopbackChatServer, dataset: Path, out: Path, **changes: Any) -> Any:
-    arguments: dict[str, Any] = {
-        "model": "m",
-        "endpoint": Endpoint(base_url=server.url, timeout=5.0),
-        "config": "default",
-        "split": "test_ood",
-        "template_name": "paper",
-        "policy": FAST,
-        "limit": 1,
-        "show_progress": False,
-        **changes,
-    }
-    return run_benchmark(dataset, out, **arguments)
+    return run_quickly(server, dataset, out, **changes)
 
 
 # --- arguments without effect ------------------------------------------------------------------

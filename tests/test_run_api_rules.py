@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_openai import LoopbackChatServer, serving
+from fake_openai import LoopbackChatServer, run_quickly, serving
 from leaderboard_fixtures import ood_ids, sample_id, write_board_dataset
 
 from sgbench.errors import InputError
 from sgbench.judge import judge_files, parse_criteria, parse_verdicts
 from sgbench.paper import import_paper_outputs, paper_table
-from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, run_benchmark
+from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
 from sgbench.runner.backoff import MAX_ATTEMPTS
 from sgbench.runner.client import MAX_TIMEOUT
 from sgbench.runner.distribution import MAX_SAMPLES
@@ -63,18 +63,9 @@ def test_retry_policy_bounds_attempts_and_waits() -> None:
 
 
 def _run(server: LoopbackChatServer, folder: Path, **changes: Any) -> Any:
-    arguments: dict[str, Any] = {
-        "model": "m",
-        "endpoint": Endpoint(base_url=server.url, timeout=5.0),
-        "config": "default",
-        "split": "test_ood",
-        "template_name": "paper",
-        "policy": FAST,
-        "limit": 2,
-        "show_progress": False,
-        **changes,
-    }
-    return run_benchmark(write_board_dataset(folder / "ds"), folder / "r.jsonl", **arguments)
+    return run_quickly(
+        server, write_board_dataset(folder / "ds"), folder / "r.jsonl", **{"limit": 2, **changes}
+    )
 
 
 @pytest.mark.parametrize(
