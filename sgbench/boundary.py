@@ -62,6 +62,23 @@ PUBLIC_MODULES: Final = (
 """The modules whose ``__all__`` is the public Python API (the command line, ``sgbench.cli``, is
 its own interface). The one list: docs/python-api.md and the boundary tests read it."""
 
+
+def read_only(value: Any) -> Any:
+    """A copy of a JSON-like value whose mappings are read-only views (lists stay lists, copied).
+
+    The one way a public result holds facts that are shared or trusted after a check: what is
+    cached for the process (the paper's published table, the split definitions) or checked once
+    (a dataset's manifest). A copy shared with the caller's dict (``Manifest.parse(raw)``, then
+    ``raw["version"] = ...``) or a mapping a caller can assign into (``manifest.configs["x"] =
+    ()``, ``paper_table().results.rows[...] = ...``) changed what every later call reads.
+    """
+    if isinstance(value, collections.abc.Mapping):
+        return types.MappingProxyType({key: read_only(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return type(value)(read_only(item) for item in value)
+    return value
+
+
 _UNKNOWN: Final = object()
 """An annotation that cannot be resolved at run time (a name imported for type checking only):
 its argument is not checked here."""
@@ -345,4 +362,5 @@ __all__ = [
     "matches",
     "public",
     "public_class",
+    "read_only",
 ]

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from sgbench.boundary import public, public_class
+from sgbench.boundary import public, public_class, read_only
 from sgbench.errors import InputError, bounded, check_each
 from sgbench.jsonl import read_json_file
 
@@ -376,25 +376,11 @@ def binding(manifest: Mapping[str, Any]) -> dict[bytes, bytes]:
     return {BINDING_KEY: json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()}
 
 
-def read_only(value: Any) -> Any:
-    """A copy of a JSON-like value whose mappings are read-only views (lists stay lists, copied).
-
-    What a dataset object holds is checked once and trusted after: a copy shared with the
-    caller's dict (``Manifest.parse(raw)``, then ``raw["version"] = ...``) or a mapping a caller
-    can assign into (``manifest.configs["x"] = ()``) changed what the checks compare against.
-    """
-    if isinstance(value, Mapping):
-        return MappingProxyType({key: read_only(item) for key, item in value.items()})
-    if isinstance(value, list | tuple):
-        return type(value)(read_only(item) for item in value)
-    return value
-
-
 @public_class
 @dataclass(frozen=True)
 class Manifest:
     """A dataset's ``manifest.json``, checked against ``manifest.schema.json``; read-only (its
-    mappings are read-only copies, :func:`read_only`)."""
+    mappings are read-only copies, :func:`sgbench.boundary.read_only`)."""
 
     name: str
     version: str

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Final
 
-from sgbench.boundary import public
+from sgbench.boundary import public, read_only
 from sgbench.errors import InputError, bounded, model_name_problem, one_line, shown_model
 from sgbench.jsonl import read_json_file
 
@@ -72,11 +71,9 @@ def load_paper_results() -> PaperResults:
         config=raw["config"],
         split=raw["split"],
         settings=tuple(raw["settings"]),
-        rows=MappingProxyType(
+        rows=read_only(
             {
-                entry["name"]: MappingProxyType(
-                    {s: MappingProxyType(dict(entry[s])) for s in raw["settings"] if s in entry}
-                )
+                entry["name"]: {s: dict(entry[s]) for s in raw["settings"] if s in entry}
                 for entry in raw["models"]
             }
         ),

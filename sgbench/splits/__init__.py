@@ -24,13 +24,12 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from sgbench.boundary import public
+from sgbench.boundary import public, read_only
 from sgbench.errors import ConfigError, InputError, check_each
 
 _RULES: Final[dict[str, dict[str, str]]] = {
@@ -48,9 +47,7 @@ _RULES: Final[dict[str, dict[str, str]]] = {
         "test_ood": "all samples of the OOD strata; their subgroups are in no other split",
     },
 }
-SPLIT_DEFINITIONS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
-    {name: MappingProxyType(rules) for name, rules in _RULES.items()}
-)
+SPLIT_DEFINITIONS: Final[Mapping[str, Mapping[str, str]]] = read_only(_RULES)
 """Each config's splits, in order, with the rule that fills them (recorded in the manifest).
 Read-only, and :func:`split_manifest` records a copy: a manifest is the caller's to change, and
 it had held this very dict, so that changing a build's returned manifest changed every later
