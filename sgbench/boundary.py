@@ -241,10 +241,10 @@ def plain_numbers(
     signature: inspect.Signature, hints: dict[str, Any], bound: dict[str, Any]
 ) -> dict[str, Any]:
     """The arguments in ``bound`` that are numpy numbers (``np.int64(5)``) for an ``int`` or
-    ``float`` parameter, as Python's own ``int`` or ``float``, and subclasses of ``str`` (an
+    ``float`` parameter, as Python's own ``int`` or ``float``; subclasses of ``str`` (an
     ``Enum`` mixing in ``str``, a caller's own text class) for a ``str`` parameter, as a plain
-    ``str`` of the same characters; and a ``str``
-    subclass naming a ``Literal`` choice (:func:`literal_choice`), as the choice itself.
+    ``str`` of the same characters; and a ``str`` subclass naming a ``Literal`` choice
+    (:func:`literal_choice`), as the choice itself.
 
     The kind check lets numpy's scalars through as numbers (a seed drawn with numpy, a count
     from a DataFrame), but checks written as ``isinstance(seed, int)`` refused them with a
