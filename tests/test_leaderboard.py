@@ -68,7 +68,7 @@ from sgbench.leaderboard.render import csv_text, md_text
 from sgbench.leaderboard.submission import version_mismatch
 from sgbench.schema import load_schema, validator
 from sgbench.scoring import score_predictions
-from sgbench.scoring.bootstrap import multiplicities, paired_difference_intervals
+from sgbench.scoring.bootstrap import expanded_tail, multiplicities, paired_difference_intervals
 from sgbench.validate import validate_folder
 
 
@@ -187,7 +187,8 @@ def test_paired_difference_intervals_equal_a_plain_loop() -> None:
     for b in range(400):
         w = weights[b][codes]
         means[b] = (values * w).sum(axis=1) / w.sum()
-    expected = np.percentile(means[:, [1]] - means, [2.5, 97.5], axis=0).T
+    tail = 100 * expanded_tail(7)  # the expanded percentile interval over 7 questions
+    expected = np.percentile(means[:, [1]] - means, [tail, 100 - tail], axis=0).T
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     assert got[1].tolist() == [0.0, 0.0]
     with pytest.raises(InputError, match="reference row"):

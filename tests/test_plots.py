@@ -15,7 +15,7 @@ from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset, write_jsonl
 
 from sgbench.cli import main
 from sgbench.scoring import score_predictions
-from sgbench.scoring.bootstrap import bootstrap_intervals, multiplicities
+from sgbench.scoring.bootstrap import bootstrap_intervals, expanded_tail, multiplicities
 from sgbench.stats import compute_stats, plots, write_stats
 from sgbench.stats.plots import (
     CHART,
@@ -158,7 +158,8 @@ def test_chart_format_from_suffix(name: str, expected: str) -> None:
 def test_group_intervals_of_the_bootstrap() -> None:
     # Group A scores 1 on every question, so every replicate's mean is 1. Group B scores 0 on Q1
     # and 1 on Q2 (two samples of Q2): a replicate drawing Q1 a times and Q2 b times has mean
-    # 2b / (a + 2b); the interval is the 2.5th and 97.5th percentile of those means.
+    # 2b / (a + 2b); the interval is the expanded percentile interval of those means (over two
+    # questions its tails are nearly 0: the smallest and largest mean).
     values = np.array([1.0, 1.0, 0.0, 1.0, 1.0])
     questions = ["Q1", "Q2", "Q1", "Q2", "Q2"]
     groups = ["A", "A", "B", "B", "B"]
@@ -175,7 +176,9 @@ def test_group_intervals_of_the_bootstrap() -> None:
     assert by_group["A"] == (1.0, 1.0)
     draws = multiplicities(2, 200, 3)
     means = [2 * b / (a + 2 * b) for a, b in draws.tolist() if a + 2 * b > 0]
-    assert by_group["B"] == pytest.approx(tuple(np.percentile(means, [2.5, 97.5])))
+    tail = 100 * expanded_tail(2)
+    assert by_group["B"] == pytest.approx(tuple(np.percentile(means, [tail, 100 - tail])))
+    assert by_group["B"] == pytest.approx((min(means), max(means)))
     none = bootstrap_intervals(
         {"accuracy": values}, questions, {"g": groups}, ["accuracy"], units=groups, n_boot=0, seed=3
     )

@@ -14,6 +14,7 @@ from sgbench.baselines import run_baseline
 from sgbench.errors import InputError
 from sgbench.leaderboard import build_leaderboard
 from sgbench.scoring.bootstrap import (
+    expanded_tail,
     multiplicities,
     paired_difference_intervals,
     unit_multiplicities,
@@ -101,7 +102,8 @@ def test_two_way_paired_intervals_equal_a_plain_loop() -> None:
     v = unit_multiplicities(6, 200, 3)[:, [i // 6 for i in range(36)]]
     weights = w * v
     means = (weights @ values.T) / weights.sum(axis=1)[:, None]
-    expected = np.percentile(means[:, [0]] - means, [2.5, 97.5], axis=0).T
+    tail = 100 * expanded_tail(6)  # the expanded percentile interval over 6 questions
+    expected = np.percentile(means[:, [0]] - means, [tail, 100 - tail], axis=0).T
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     with pytest.raises(InputError, match="subgroups"):
         paired_difference_intervals(

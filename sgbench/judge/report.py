@@ -30,8 +30,8 @@ rate is lowest.
 
 **Intervals**: 95% bootstrap over questions, or questions and subgroups
 (:mod:`sgbench.scoring.bootstrap`, seeded: a replicate draws the questions with replacement and
-keeps all their judgments): percentile intervals for the win rate, ``first_score`` and each
-group's win rate; basic intervals for ``sd_between`` and ``cv_between``.
+keeps all their judgments): expanded percentile intervals for the win rate, ``first_score`` and
+each group's win rate; basic intervals for ``sd_between`` and ``cv_between``.
 
 Rows are sorted by (id, order) before anything is computed, so the report does not depend on the
 order in which the judgments were written, and the same file and seed give the same bytes.
@@ -60,6 +60,7 @@ from sgbench.judge.run import JUDGMENTS, ORDERS, PARSE_STATUS, VERDICTS
 from sgbench.schema.ids import names_subgroup
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
+    INTERVAL_METHOD,
     QUESTIONS,
     Intervals,
     Resample,
@@ -534,7 +535,7 @@ class JudgeReport:
                 "n_boot": self.n_boot,
                 "resampled": self.resample,
                 "confidence": CONFIDENCE,
-                "method": "percentile",
+                "method": INTERVAL_METHOD,
                 "spread_method": "basic",
             },
             "permutations": {

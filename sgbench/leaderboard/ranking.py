@@ -53,6 +53,7 @@ from sgbench.leaderboard.submission import (
 from sgbench.scoring import score
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
+    INTERVAL_METHOD,
     QUESTIONS,
     Resample,
     check_settings,
@@ -223,7 +224,7 @@ class Leaderboard:
                 "n_boot": self.n_boot,
                 "resampled": self.resample,
                 "confidence": CONFIDENCE,
-                "method": "percentile",
+                "method": INTERVAL_METHOD,
             },
             "permutations": {
                 "seed": self.seed,

@@ -32,6 +32,7 @@ from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import report_kind, write_atomic
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
+    INTERVAL_METHOD,
     QUESTIONS,
     Intervals,
     Resample,
@@ -179,7 +180,7 @@ class ScoreReport:
                 "resampled": self.intervals.resample,
                 "n_questions": self.intervals.n_questions,
                 "confidence": CONFIDENCE,
-                "method": "percentile",
+                "method": INTERVAL_METHOD,
                 "spread_method": "basic",
             },
             "permutations": {
