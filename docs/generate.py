@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import math
 import re
 import sys
 import tempfile
@@ -763,19 +764,51 @@ def benchmark_figures(results: Path) -> dict[str, str]:
 
 def coverage_figures(coverage: Mapping[str, Any]) -> dict[str, str]:
     """``bench_interval_coverage.*``: the run's settings, the fewest questions whose intervals
-    reach the coverage floor, and the coverage table (questions × scenarios, in %)."""
-    out = {
-        f"bench_interval_coverage.{key}": _n(coverage[key])
-        for key in ("sims", "n_boot", "supported_questions", "min_questions")
-    }
+    reach the coverage floor (the package's method, and the plain percentile's), how much wider
+    the package's intervals are, and the coverage table (questions × scenarios, in %: plain
+    percentile → the package's method)."""
+    from sgbench.scoring.bootstrap import MIN_QUESTIONS, expanded_tail
+
+    out = {f"bench_interval_coverage.{key}": _n(coverage[key]) for key in ("sims", "n_boot")}
+    out["bench_interval_coverage.min_questions"] = _n(MIN_QUESTIONS)
+    out["bench_interval_coverage.tail_at_min"] = _pct(expanded_tail(MIN_QUESTIONS))
+    for key in ("supported_questions", "percentile_supported_questions"):
+        found = coverage[key]
+        out[f"bench_interval_coverage.{key}"] = "none of the grid" if found is None else _n(found)
     out["bench_interval_coverage.floor"] = _pct(coverage["floor"], 0)
-    scenarios = list(coverage["scenarios"])
+    # How far the floor sits below nominal, in binomial standard errors of one cell, and how
+    # rarely a cell that truly covers the nominal level falls under it (normal approximation).
+    nominal = coverage["confidence"]
+    distance = (nominal - coverage["floor"]) / math.sqrt(nominal * (1 - nominal) / coverage["sims"])
+    out["bench_interval_coverage.floor_standard_errors"] = f"{distance:.1f}"
+    chance = 0.5 * math.erfc(distance / math.sqrt(2))
+    out["bench_interval_coverage.floor_chance"] = _n(round(1 / chance, -3))
+    plain, method = coverage["coverage"]["percentile"], coverage["coverage"][coverage["method"]]
+    scenarios = list(method)
+    # How much wider (median widths, averaged over the floor's scenarios) at the floor's number
+    # of questions and at the grid's largest.
+    for label, n_questions in (
+        ("floor", coverage["supported_questions"]),
+        ("largest", coverage["grid"][-1]),
+    ):
+        if n_questions is None:
+            continue
+        ratios = [
+            method[s][str(n_questions)]["median_width"] / plain[s][str(n_questions)]["median_width"]
+            for s in coverage["floor_scenarios"]
+        ]
+        out[f"bench_interval_coverage.wider_at_{label}"] = _pct(sum(ratios) / len(ratios) - 1, 0)
+    out["bench_interval_coverage.largest"] = _n(coverage["grid"][-1])
     rows = [
         "| questions | " + " | ".join(scenarios) + " |",
         "|---|" + "---|" * len(scenarios),
     ]
     for n_questions in coverage["grid"]:
-        cells = [_pct(coverage["scenarios"][s][str(n_questions)]["coverage"]) for s in scenarios]
+        cells = [
+            f"{_pct(plain[s][str(n_questions)]['coverage'])} → "
+            f"{_pct(method[s][str(n_questions)]['coverage'])}"
+            for s in scenarios
+        ]
         rows.append(f"| {n_questions} | " + " | ".join(cells) + " |")
     out["bench_interval_coverage.table"] = "\n\n" + "\n".join(rows) + "\n\n"
     return out
