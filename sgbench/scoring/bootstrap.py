@@ -27,7 +27,7 @@ narrow twice over: the bootstrap's spread is the plug-in one, ``√((Q − 1)/Q)
 standard error, and its normal-like tails are those of a known variance, not of an estimated one
 (t with ``Q − 1`` degrees of freedom). The expansion undoes both, so that for a mean it matches
 the width of the t interval ``x̄ ± t · s/√Q`` while keeping the bootstrap's shape (skew); it costs
-one number per interval (a tail of 1.1% instead of 2.5% at 12 questions, 2.4% at 239). A
+one number per interval (a tail of 0.9% instead of 2.5% at 10 questions, 2.4% at 239). A
 two-way bootstrap expands by the questions only.
 
 Spread: the basic interval of ``sd_between`` and ``cv_between``
