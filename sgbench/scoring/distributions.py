@@ -4,7 +4,8 @@ sgbench depends on numpy, not scipy, and needs these quantiles at one kind of po
 upper ``α/2`` tail for a 95% interval, at ``Q − 1`` degrees of freedom for ``Q`` questions. They
 are computed to machine precision, not approximated:
 
-- :func:`normal_cdf` is ``erfc`` (``math``); :func:`normal_quantile` inverts it by bisection.
+- :func:`normal_cdf` and :func:`normal_quantile` are the standard library's
+  :class:`statistics.NormalDist` (its ``inv_cdf`` is Wichura's AS241, exact to a float).
 - :func:`student_t_central` is the t distribution's ``P(|T| ≤ t)`` for an integer number of
   degrees of freedom ``ν``, by the finite series of Abramowitz & Stegun (1964), 26.7.3 (``ν``
   odd) and 26.7.4 (``ν`` even), in ``θ = arctan(t / √ν)``; every term is positive, so the sum
@@ -19,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import lru_cache
+from statistics import NormalDist
 from typing import Final
 
 import numpy as np
@@ -30,16 +32,19 @@ _BISECTIONS: Final = 200
 a bracket that no longer shrinks."""
 
 
+_STANDARD_NORMAL: Final = NormalDist()
+
+
 def normal_cdf(z: float) -> float:
     """``Φ(z)``, the standard normal distribution function."""
-    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+    return _STANDARD_NORMAL.cdf(z)
 
 
 def normal_quantile(p: float) -> float:
-    """``Φ⁻¹(p)`` for ``0 < p < 1``, by bisection of :func:`normal_cdf` (to a float's precision)."""
+    """``Φ⁻¹(p)`` for ``0 < p < 1``."""
     if not 0.0 < p < 1.0:
         raise ValueError(f"a quantile needs 0 < p < 1, got {p!r}")
-    return _bisect(normal_cdf, p, -40.0, 40.0)
+    return _STANDARD_NORMAL.inv_cdf(p)
 
 
 def student_t_central(t: float, df: int) -> float:
