@@ -14,7 +14,8 @@ Layout of a built dataset folder::
 Integrity rule. ``manifest.json`` is checked against the packaged ``manifest.schema.json``; its
 ``files`` must give the sha256 of every data file that is read (a manifest without complete
 hashes is refused, never read unchecked). The manifest cannot vouch for itself, so the fields
-that change what a dataset *means* (:data:`BOUND_FIELDS`: ``name``, ``version``, ``synthetic``)
+that change what a dataset *means* or whether it may be published (:data:`BOUND_FIELDS`:
+``name``, ``version``, ``synthetic``, the thresholds, ``publication_floor`` and ``disclosure``)
 are also written into every data file's parquet key-value metadata (key :data:`BINDING_KEY`),
 which the manifest's sha256 protects: editing one of them in the manifest makes it disagree with
 the data; editing the data changes its hash. (This detects edits, not a forger who rewrites the
@@ -90,8 +91,41 @@ def overlap_band(jaccard: Sequence[float] | npt.NDArray[np.float64]) -> list[str
 BINDING_KEY: Final = b"sgbench"
 """Parquet key-value metadata key under which each data file carries :data:`BOUND_FIELDS`."""
 
-BOUND_FIELDS: Final = ("name", "version", "synthetic")
-"""Manifest fields every data file repeats (see the module docstring's integrity rule)."""
+BOUND_FIELDS: Final = (
+    "name",
+    "version",
+    "synthetic",
+    "min_subgroup_size",
+    "min_valid_answers",
+    "publication_floor",
+    "disclosure",
+)
+"""Manifest fields every data file repeats (see the module docstring's integrity rule): what a
+dataset is, and every field :func:`sgbench.publish.publication_problems` reads, so that none can
+be flipped by editing ``manifest.json``."""
+
+PUBLICATION_FLOOR: Final = 30
+"""The fewest respondents a published subgroup, and the fewest valid answers a published
+(subgroup, question) pair, may have: the floor the README promises. A build with a lower
+``min_subgroup_size`` or ``min_valid_answers`` is allowed (tests, research) but records it in its
+manifest (``publication_floor``) and is never pushed (:func:`sgbench.publish.publication_problems`).
+The one place this number is written; docs quote it through ``docs/generate.py``."""
+
+THRESHOLDS: Final = ("min_subgroup_size", "min_valid_answers")
+"""The build config's thresholds the publication floor applies to."""
+
+
+def under_floor(thresholds: Mapping[str, Any]) -> dict[str, Any]:
+    """Each of :data:`THRESHOLDS` that ``thresholds`` (a manifest, or a build config's values)
+    gives below :data:`PUBLICATION_FLOOR`, or does not give as a whole number: name → value
+    (None when absent). Empty when the floor is met."""
+    found: dict[str, Any] = {}
+    for name in THRESHOLDS:
+        value = thresholds.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < PUBLICATION_FLOOR:
+            found[name] = value
+    return found
+
 
 HUB_ID: Final = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 """A Hugging Face Hub repository id, ``org/name``."""
@@ -371,9 +405,52 @@ def evaluation_split(config: str) -> str:
 
 def binding(manifest: Mapping[str, Any]) -> dict[bytes, bytes]:
     """The parquet key-value metadata binding a data file to ``manifest``'s
-    :data:`BOUND_FIELDS` (canonical JSON, so the same manifest gives the same bytes)."""
-    fields = {name: manifest[name] for name in BOUND_FIELDS}
-    return {BINDING_KEY: json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()}
+    :data:`BOUND_FIELDS` it has (canonical JSON, so the same manifest gives the same bytes).
+
+    A field the manifest lacks is left out, not written as null: deleting a field from a built
+    manifest then disagrees with what the data carries, as editing it does."""
+    fields = {name: manifest[name] for name in BOUND_FIELDS if name in manifest}
+    # A Manifest's raw is read-only: its nested mappings are written as the dicts they copy.
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=_plain_mapping)
+    return {BINDING_KEY: text.encode()}
+
+
+def _plain_mapping(value: Any) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def binding_problem(carried: bytes | None, manifest: Mapping[str, Any], file: str) -> str | None:
+    """Why a data file's carried binding (its :data:`BINDING_KEY` metadata) disagrees with
+    ``manifest``, one line; None when it agrees. The one rule of :class:`BuiltDataset` and
+    ``sgbench validate``.
+
+    A file that carries fewer bound fields, each equal to the manifest's, was written by an
+    sgbench that bound fewer (before the publication rules): rebuild it. Anything else is an
+    edit of the manifest after the build.
+    """
+    expected = binding(manifest)[BINDING_KEY]
+    if carried == expected:
+        return None
+    shown = "nothing" if carried is None else carried.decode("utf-8", "replace")
+    try:
+        fields = json.loads(carried) if carried is not None else None
+    except ValueError:
+        fields = None
+    if (
+        isinstance(fields, dict)
+        and set(fields) < set(BOUND_FIELDS)
+        and all(name in manifest and manifest[name] == value for name, value in fields.items())
+    ):
+        return (
+            f"{file} carries only {', '.join(sorted(fields))} of the bound fields: it was "
+            "built by an older sgbench; rebuild the dataset"
+        )
+    return (
+        f"{', '.join(n for n in BOUND_FIELDS)} disagree with what {file} carries ({shown}): "
+        "the manifest was edited after the build"
+    )
 
 
 @public_class
@@ -527,13 +604,9 @@ class BuiltDataset:
             metadata = pq.read_schema(path).metadata or {}
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             raise InputError(f"{path}: not a readable parquet file ({exc})") from None
-        carried = metadata.get(BINDING_KEY)
-        if carried != binding(self.manifest.raw)[BINDING_KEY]:
-            shown = "nothing" if carried is None else carried.decode("utf-8", "replace")
-            raise InputError(
-                f"{self.root / MANIFEST_FILE}: {', '.join(BOUND_FIELDS)} disagree with what "
-                f"{path.name} carries ({shown}); the manifest was edited after the build"
-            )
+        problem = binding_problem(metadata.get(BINDING_KEY), self.manifest.raw, path.name)
+        if problem is not None:
+            raise InputError(bounded(f"{self.root / MANIFEST_FILE}: {problem}"))
 
     def files(self, config: str) -> dict[str, str]:
         """Relative path → checked sha256 of every data file of ``config``."""
@@ -710,6 +783,7 @@ def load_config(dataset_dir: str | Path, config: str) -> dict[str, pd.DataFrame]
 __all__ = [
     "CONFIGS",
     "CONFIG_SPLITS",
+    "PUBLICATION_FLOOR",
     "SPLITS",
     "BuiltDataset",
     "Manifest",

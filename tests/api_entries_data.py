@@ -51,7 +51,13 @@ from sgbench.prompts import (
     split_prompts_jsonl,
     split_rows,
 )
-from sgbench.publish import DatasetCheck, PushResult, check_dataset, push_dataset
+from sgbench.publish import (
+    DatasetCheck,
+    PushResult,
+    check_dataset,
+    publication_problems,
+    push_dataset,
+)
 from sgbench.schema import load_schema, schema_names, schema_problems, validator
 from sgbench.validate import FolderValidation, validate_folder
 
@@ -490,6 +496,33 @@ ENTRIES: list[Entry] = [
         },
         result_ok=lambda result: isinstance(result, PushResult) and result.tag is not None,
     ),
+    Entry(
+        "sgbench.publish.publication_problems",
+        publication_problems,
+        lambda folder, request: {
+            "manifest": load_manifest(request.getfixturevalue("built_default"))
+        },
+        extra={
+            "manifest": (
+                ("empty", {}),
+                ("real-without-fields", {"synthetic": False}),
+                (
+                    "odd-values",
+                    {
+                        "synthetic": False,
+                        "min_subgroup_size": float("nan"),
+                        "min_valid_answers": True,
+                        "disclosure": {"recoverable_groups": "3"},
+                    },
+                ),
+            ),
+        },
+        # Every result is a list of one-line reasons; a manifest without its fields has some.
+        result_ok=lambda reasons: (
+            isinstance(reasons, list)
+            and all(isinstance(r, str) and r and "\n" not in r for r in reasons)
+        ),
+    ),
     # sgbench.schema
     Entry(
         "sgbench.schema.load_schema",
@@ -553,6 +586,7 @@ NOT_CALLED: dict[str, str] = {
     "sgbench.dataset.CONFIGS": "a constant",
     "sgbench.dataset.CONFIG_SPLITS": "a constant",
     "sgbench.dataset.SPLITS": "a constant",
+    "sgbench.dataset.PUBLICATION_FLOOR": "a constant",
     "sgbench.dataset.BuiltDataset": "a result class: open_dataset makes it (called here)",
     "sgbench.dataset.Manifest": "a result class: open_dataset makes it (called here)",
     "sgbench.export.EVALUATION_SPLITS": "a constant",

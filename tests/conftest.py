@@ -39,6 +39,48 @@ def wvs_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def unmarked_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic respondents as a WVS Wave 7 CSV *without* the SYNTHETIC marker column that
+    `sgbench synth` writes: to the reader, a WVS download (read-only for tests)."""
+    path = tmp_path_factory.mktemp("unmarked") / "WVS_Cross-National_Wave_7_csv.csv"
+    synthetic_sample().to_csv(path, index=False)
+    return path
+
+
+PUBLISHABLE_ITEMS = tuple(f"Q{number}" for number in range(1, 21))
+
+
+def publishable_config(folder: Path, **changes: object) -> Path:
+    """A build config whose build from :func:`unmarked_csv` passes every publication rule:
+    strata sex, age group and both (every subgroup has 30+ respondents and everyone has both
+    values, so no subtraction leaves a group under 30), 20 items; ``changes`` override keys."""
+    import yaml
+
+    from sgbench.builder.config import DEFAULT_CONFIG
+
+    text = (Path(__file__).parents[1] / "sgbench/builder/configs" / DEFAULT_CONFIG).read_text()
+    raw = yaml.safe_load(text)
+    raw["attributes"] = {name: raw["attributes"][name] for name in ("sex", "age_group")}
+    raw["strata"] = [["sex"], ["age_group"], ["sex", "age_group"]]
+    raw["ood_strata"] = [["sex", "age_group"]]
+    raw["items"] = list(PUBLISHABLE_ITEMS)
+    raw.update(changes)
+    path = folder / f"config-{len(list(folder.glob('config-*')))}.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def built_publishable(tmp_path_factory: pytest.TempPathFactory, unmarked_csv: Path) -> Path:
+    """A build from :func:`unmarked_csv` with :func:`publishable_config`: not SYNTHETIC, at the
+    publication floor, nothing recoverable by subtraction (read-only for tests)."""
+    folder = tmp_path_factory.mktemp("publishable")
+    out = folder / "wvs-sg-subgroups"
+    build_dataset(wvs_path=unmarked_csv, out_dir=out, config_path=publishable_config(folder))
+    return out
+
+
+@pytest.fixture(scope="session")
 def built_default(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`sgbench build` on the embedded default (read-only for tests)."""
     out = tmp_path_factory.mktemp("built") / "wvs-sg-subgroups"

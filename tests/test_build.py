@@ -44,14 +44,19 @@ def test_every_release_format_gives_the_same_dataset(built_by_format: dict[str, 
     for fmt in ("dta", "sav", "zip"):
         assert digests(built_by_format[fmt]) == reference, fmt
     formats = {fmt: load_manifest(p)["built_from"]["format"] for fmt, p in built_by_format.items()}
-    assert formats == {"csv": "csv", "dta": "dta", "sav": "sav", "zip": "csv"}
+    # Each file written by `sgbench synth` carries its SYNTHETIC mark, whatever the format.
+    assert formats == {
+        "csv": "synthetic (csv)",
+        "dta": "synthetic (dta)",
+        "sav": "synthetic (sav)",
+        "zip": "synthetic (csv)",
+    }
 
 
 def test_embedded_default_equals_a_build_from_the_written_sample(
     built_default: Path, built_by_format: dict[str, Path]
 ) -> None:
-    # Same rows; the files' bytes differ only by the bound manifest fields they carry
-    # (synthetic, version), which is what makes editing those fields detectable.
+    # Same rows, and both SYNTHETIC (the written sample carries the mark): the same bytes.
     embedded, from_csv = digests(built_default), digests(built_by_format["csv"])
     assert embedded.keys() == from_csv.keys()
     for relative in embedded:
@@ -61,7 +66,8 @@ def test_embedded_default_equals_a_build_from_the_written_sample(
     manifest = load_manifest(built_default)
     assert manifest["synthetic"] is True
     assert manifest["version"].endswith("+synthetic")
-    assert load_manifest(built_by_format["csv"])["synthetic"] is False
+    assert load_manifest(built_by_format["csv"])["synthetic"] is True
+    assert embedded == from_csv
 
 
 def test_same_input_gives_byte_identical_outputs(
@@ -272,15 +278,14 @@ def test_file_without_weights_or_some_items_builds_and_reports(tmp_path: Path) -
     assert "not in the file: Q1, Q2" in text
 
 
-def test_missing_x003r_derives_age_groups_from_age(
-    tmp_path: Path, built_by_format: dict[str, Path]
-) -> None:
+def test_missing_x003r_derives_age_groups_from_age(tmp_path: Path, unmarked_csv: Path) -> None:
     frame = synthetic_sample().drop(columns=["X003R"])
     path = tmp_path / "no_x003r.csv"
     frame.to_csv(path, index=False)
     summary = build_dataset(wvs_path=path, out_dir=tmp_path / "out")
     assert summary.manifest["attributes"]["age_group"]["variable"] == "Q262"
-    assert digests(tmp_path / "out") == digests(built_by_format["csv"])
+    build_dataset(wvs_path=unmarked_csv, out_dir=tmp_path / "with_x003r")
+    assert digests(tmp_path / "out") == digests(tmp_path / "with_x003r")
 
 
 def test_manifest_is_plain_json_without_timestamps(built_default: Path) -> None:

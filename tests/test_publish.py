@@ -135,16 +135,18 @@ def dataset(tmp_path: Path, built_default: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built_real(tmp_path_factory: pytest.TempPathFactory, wvs_files: dict[str, Path]) -> Path:
-    """A build from a WVS-format file (the synthetic sample written out): not marked SYNTHETIC."""
+def built_real(tmp_path_factory: pytest.TempPathFactory, unmarked_csv: Path) -> Path:
+    """A build from a WVS-format file without the SYNTHETIC mark, with the default config: not
+    SYNTHETIC, valid, but not publishable (groups recoverable by subtraction)."""
     out = tmp_path_factory.mktemp("real") / "wvs-sg-subgroups"
-    build_dataset(wvs_path=wvs_files["csv"], out_dir=out)
+    build_dataset(wvs_path=unmarked_csv, out_dir=out)
     return out
 
 
 @pytest.fixture
-def real(tmp_path: Path, built_real: Path) -> Path:
-    return Path(shutil.copytree(built_real, tmp_path / "real"))
+def real(tmp_path: Path, built_publishable: Path) -> Path:
+    """A writable copy of a build that passes every check and every publication rule."""
+    return Path(shutil.copytree(built_publishable, tmp_path / "real"))
 
 
 def _edit_front_matter(folder: Path, edit: Callable[[dict[str, Any]], None]) -> None:

@@ -17,6 +17,7 @@ import yaml
 
 from sgbench.boundary import public
 from sgbench.catalogue import ALL_COUNTRIES, Country, load_countries
+from sgbench.dataset import PUBLICATION_FLOOR
 from sgbench.errors import ConfigError, first_unseen
 from sgbench.jsonl import loads_yaml, read_bounded
 from sgbench.schema import validator
@@ -324,8 +325,8 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
         country=str(raw["country"]),
         country_name=str(raw.get("country_name", raw["country"])),
         weight=raw.get("weight", "W_WEIGHT"),
-        min_subgroup_size=int(raw.get("min_subgroup_size", 30)),
-        min_valid_answers=int(raw.get("min_valid_answers", 30)),
+        min_subgroup_size=int(raw.get("min_subgroup_size", PUBLICATION_FLOOR)),
+        min_valid_answers=int(raw.get("min_valid_answers", PUBLICATION_FLOOR)),
         items=None if items == "all" else tuple(items),
         attributes=attributes,
         strata=strata,

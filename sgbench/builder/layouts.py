@@ -18,6 +18,19 @@ from sgbench.errors import InputError
 
 LayoutName = Literal["wvs7", "wvs6", "timeseries"]
 
+SYNTHETIC_COLUMN: Final = "SGBENCH_SYNTHETIC"
+"""The column every file ``sgbench synth`` writes carries (1 in every row), in every format it
+writes (CSV, the CSV inside a zip, .dta, .sav): the machine-readable mark of a SYNTHETIC sample.
+No WVS release has it. A column, because a header is the one thing every format has and the
+reader reads anyway; a file label or comment would be one rule per format."""
+
+
+def is_synthetic(columns: Iterable[str]) -> bool:
+    """Whether a file with these column names (case-insensitive) is marked SYNTHETIC
+    (:data:`SYNTHETIC_COLUMN`). The one rule for every format; it sees the mark, not the data:
+    a synthetic sample whose marker column was removed reads as WVS data."""
+    return SYNTHETIC_COLUMN.upper() in {name.upper() for name in columns}
+
 
 @dataclass(frozen=True)
 class Recode:

@@ -18,6 +18,7 @@ from sgbench.builder.config import BuildConfig, stratum_name
 from sgbench.builder.reader import SurveyData
 from sgbench.builder.reliability import METHOD as RELIABILITY_METHOD
 from sgbench.catalogue import Item
+from sgbench.dataset import PUBLICATION_FLOOR, under_floor
 from sgbench.splits import split_manifest
 from sgbench.versioning import VERSION_POLICY
 
@@ -97,6 +98,26 @@ def disclosure_record(groups: pd.DataFrame) -> Disclosure:
     }
 
 
+class PublicationFloor(TypedDict):
+    """The build's thresholds against the publication floor
+    (:data:`~sgbench.dataset.PUBLICATION_FLOOR`)."""
+
+    floor: int
+    """The floor when built."""
+    under_floor: dict[str, int]
+    """Each threshold (``min_subgroup_size``, ``min_valid_answers``) below the floor → its value:
+    such a build is never pushed. Empty when the floor is met."""
+
+
+def publication_floor(config: BuildConfig) -> PublicationFloor:
+    """The manifest's ``publication_floor`` of a build with ``config``."""
+    thresholds = {
+        "min_subgroup_size": config.min_subgroup_size,
+        "min_valid_answers": config.min_valid_answers,
+    }
+    return {"floor": PUBLICATION_FLOOR, "under_floor": under_floor(thresholds)}
+
+
 class Overlap(TypedDict):
     """An OOD subgroup's most-overlapping training subgroup (see :mod:`sgbench.splits.overlap`)."""
 
@@ -148,6 +169,7 @@ class Manifest(TypedDict):
     strata: list[list[str]]
     min_subgroup_size: int
     min_valid_answers: int
+    publication_floor: PublicationFloor
     items: ItemCounts
     items_dropped: dict[str, str]
     subgroups: SubgroupCounts
@@ -234,7 +256,7 @@ def build_manifest(
             "file": survey.file_name,
             "member": survey.member,
             "sha256": survey.sha256,
-            "format": "synthetic (csv)" if synthetic else survey.format,
+            "format": f"synthetic ({survey.format})" if synthetic else survey.format,
             "layout": survey.layout,
             "wave": latest_wave,
             "year": years[0] if len(years) == 1 else years,
@@ -260,6 +282,7 @@ def build_manifest(
         "strata": [list(stratum) for stratum in config.strata],
         "min_subgroup_size": config.min_subgroup_size,
         "min_valid_answers": config.min_valid_answers,
+        "publication_floor": publication_floor(config),
         "items": {
             "catalogue": f"wvs{config.wave}",
             "catalogue_sha256": catalogue_sha256(items),

@@ -26,6 +26,7 @@ from sgbench.builder.config import (
 )
 from sgbench.builder.disclosure import recoverable_groups
 from sgbench.builder.harmonise import Respondents, harmonise
+from sgbench.builder.layouts import SYNTHETIC_COLUMN
 from sgbench.builder.manifest import Manifest, WaveRecord, build_manifest, disclosure_record
 from sgbench.builder.reader import WAVE, YEAR, SurveyData, read_survey
 from sgbench.builder.samples import SampleSet, SplitRows
@@ -266,6 +267,10 @@ def build_dataset(
                 read_survey(path, columns, country=config.country, waves=waves, name=name)
             )
 
+    # One rule for every input: the embedded sample, or any file carrying the mark of
+    # `sgbench synth` (renamed, zipped, in any format), makes the whole build SYNTHETIC.
+    synthetic = synthetic or any(survey.synthetic for survey in surveys)
+
     def file_shown(survey: SurveyData) -> str:
         # The embedded sample's file is a temporary copy: never named in a message.
         return name or survey.file_name
@@ -332,7 +337,13 @@ def build_dataset(
     _check_not_empty(splits, config)
     manifest = _manifest(config, by_wave, primary, builds, synthetic, items, splits, too_close)
     written = write_dataset(out_dir, splits, list(config.attributes), manifest, render_card)
-    if synthetic:
+    marked = [file_shown(survey) for survey in surveys if survey.synthetic and not name]
+    if marked:
+        notes.append(
+            f"SYNTHETIC build: {marked[0]} carries the mark of `sgbench synth` (column "
+            f"{SYNTHETIC_COLUMN}): not WVS data, and not pushed without --allow-synthetic"
+        )
+    elif synthetic:
         notes.append("SYNTHETIC build: not WVS data; use --wvs FILE for real figures")
     return BuildSummary(out_dir=out_dir, manifest=written, notes=notes)
 

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sgbench.builder.layouts import LayoutName, Recode, detect_layout
+from sgbench.builder.layouts import LayoutName, Recode, detect_layout, is_synthetic
 from sgbench.catalogue import ALL_COUNTRIES, country_numeric_code
 from sgbench.errors import InputError, shown_name
 from sgbench.files import sha256_file
@@ -54,6 +54,9 @@ class SurveyData:
     """The data file's name inside the zip, when read from one."""
     columns_absent: tuple[str, ...]
     """Requested columns the file does not have."""
+    synthetic: bool = False
+    """The file carries the SYNTHETIC mark of ``sgbench synth``
+    (:func:`~sgbench.builder.layouts.is_synthetic`)."""
 
 
 def _file_format(name: str, where: str) -> FileFormat:
@@ -587,4 +590,5 @@ def read_survey(
         layout=layout.name,
         member=member,
         columns_absent=tuple(name for name in wanted if name not in present),
+        synthetic=is_synthetic(header),
     )

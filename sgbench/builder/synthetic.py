@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sgbench.boundary import public
-from sgbench.builder.layouts import LAYOUTS, LayoutName
+from sgbench.builder.layouts import LAYOUTS, SYNTHETIC_COLUMN, LayoutName
 from sgbench.catalogue import load_catalogue
 from sgbench.errors import InputError
 from sgbench.files import write_atomic
@@ -225,9 +225,26 @@ def to_layout(
     return renamed.loc[:, ~renamed.columns.duplicated()]
 
 
+SYNTHETIC_LABEL: Final = "SYNTHETIC sgbench sample - not WVS data"
+"""The file label (.dta, .sav) and the marker column's variable label of a written sample."""
+
+
+def marked(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the SYNTHETIC marker column
+    (:data:`~sgbench.builder.layouts.SYNTHETIC_COLUMN`, 1 in every row) last: what every file
+    :func:`write_synthetic_sample` writes carries, and what makes a build from it SYNTHETIC
+    whatever the file is called."""
+    return frame.assign(**{SYNTHETIC_COLUMN: 1})
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return marked(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
 def synthetic_csv_bytes(seed: int = SYNTHETIC_SEED, n: int = N_RESPONDENTS) -> bytes:
-    """The SYNTHETIC sample as release-style CSV bytes (comma-delimited, header row)."""
-    return synthetic_sample(seed, n).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """The SYNTHETIC sample as release-style CSV bytes (comma-delimited, header row), with its
+    marker column (:func:`marked`)."""
+    return _csv_bytes(synthetic_sample(seed, n))
 
 
 _STAMPS: Final = {
@@ -263,6 +280,9 @@ def write_synthetic_sample(
     """Write the SYNTHETIC sample as ``.csv``, ``.dta``, ``.sav`` or ``.zip`` (CSV inside),
     in the layout of the Wave 7 or Wave 6 release or of the Time Series file.
 
+    Every file carries the marker column (:func:`marked`; in .dta and .sav also a file label
+    and the column's variable label), so a build from it, renamed or not, is SYNTHETIC.
+
     Raises:
         InputError: an unsupported extension, a negative seed (numpy's generators take
             none), a sample size out of range (:func:`check_sample_settings`), or an existing
@@ -282,8 +302,7 @@ def write_synthetic_sample(
 
     def write(partial: Path) -> None:
         if layout != "wvs7":
-            frame = to_layout(synthetic_sample(seed, n), layout)
-            partial.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode())
+            partial.write_bytes(_csv_bytes(to_layout(synthetic_sample(seed, n), layout)))
         elif suffix == ".csv":
             partial.write_bytes(synthetic_csv_bytes(seed, n))
         elif suffix == ".zip":
@@ -295,11 +314,15 @@ def write_synthetic_sample(
                 archive.writestr(info, synthetic_csv_bytes(seed, n))
             partial.write_bytes(buffer.getvalue())
         else:
-            frame = synthetic_sample(seed, n)
-            label = "SYNTHETIC sgbench sample in WVS Wave 7 layout - not WVS data"
+            frame = marked(synthetic_sample(seed, n))
             writer = pyreadstat.write_dta if suffix == ".dta" else pyreadstat.write_sav
             try:
-                writer(frame, str(partial), file_label=label)
+                writer(
+                    frame,
+                    str(partial),
+                    file_label=SYNTHETIC_LABEL,
+                    column_labels={SYNTHETIC_COLUMN: SYNTHETIC_LABEL},
+                )
             except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
                 # Its errors for a full disk or an unwritable folder are not OSErrors; some
                 # carry the errno in their text.

@@ -2,6 +2,7 @@
 
 :func:`check_dataset` checks a folder (the checks ``sgbench validate`` runs on a
 dataset folder);
+:func:`publication_problems` says why a dataset cannot be published (``push`` refuses it then);
 :func:`push_dataset` checks it, uploads it in one commit and tags that commit ``v<version>``.
 
 The version policy and changelog live in :mod:`sgbench.versioning` (re-exported here).
@@ -10,6 +11,7 @@ The version policy and changelog live in :mod:`sgbench.versioning` (re-exported 
 from __future__ import annotations
 
 from sgbench.publish.checks import DatasetCheck, Problem, check_dataset
+from sgbench.publish.publication import publication_problems
 from sgbench.publish.push import PushResult, push_dataset
 from sgbench.versioning import CHANGELOG, VERSION_POLICY
 
@@ -20,5 +22,6 @@ __all__ = [
     "Problem",
     "PushResult",
     "check_dataset",
+    "publication_problems",
     "push_dataset",
 ]

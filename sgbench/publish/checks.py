@@ -17,12 +17,16 @@ naming the file concerned, so one run tells the whole story. What is checked:
   manifest's ``num_examples``; its title names the manifest's version, and its Changelog has an
   entry for that version.
 
-A SYNTHETIC build is not a problem here; it is reported (``DatasetCheck.synthetic``) and
-:func:`sgbench.publish.push_dataset` refuses it unless told otherwise.
+Whether the dataset may be *published* is another question: a SYNTHETIC build, one under the
+publication floor or with groups recoverable by subtraction is valid here (it can be scored) and
+carries its reasons (:attr:`DatasetCheck.unpublishable`, from
+:func:`sgbench.publish.publication_problems`), which :func:`sgbench.publish.push_dataset`
+refuses on and ``sgbench validate`` shows as a note.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -33,10 +37,9 @@ import yaml
 from sgbench.boundary import public
 from sgbench.dataset import (
     BINDING_KEY,
-    BOUND_FIELDS,
     CARD_FILE,
     MANIFEST_FILE,
-    binding,
+    binding_problem,
     manifest_problems,
     sample_features,
     sample_schema,
@@ -45,6 +48,7 @@ from sgbench.dataset import (
 from sgbench.errors import InputError, bounded, shown_name
 from sgbench.files import input_problem, sha256_file
 from sgbench.jsonl import loads_yaml, read_bounded, read_json_file
+from sgbench.publish.publication import PUBLISHING_DOC, publication_problems
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -82,11 +86,22 @@ class DatasetCheck:
     """Relative paths a push uploads: the card, the manifest and every listed data file."""
     problems: tuple[Problem, ...]
     """Every problem found, in check order; empty when the folder is valid."""
+    manifest: Mapping[str, Any] | None = dataclasses.field(default=None, repr=False, compare=False)
+    """The manifest as read (None when it is unusable)."""
 
     @property
     def ok(self) -> bool:
         """True when no problem was found."""
         return not self.problems
+
+    @property
+    def unpublishable(self) -> tuple[str, ...]:
+        """Why the dataset cannot be published (:func:`~sgbench.publish.publication_problems`,
+        a SYNTHETIC build counted); empty when it can, or when the folder is not valid (its
+        fields cannot be trusted: fix the problems first)."""
+        if not self.ok or self.manifest is None:
+            return ()
+        return tuple(publication_problems(self.manifest))
 
     @property
     def tag(self) -> str:
@@ -109,6 +124,10 @@ class DatasetCheck:
             lines.append(
                 "SYNTHETIC build: not WVS data; `sgbench push` refuses it without --allow-synthetic"
             )
+        elif self.unpublishable:
+            # A note, not a problem: the folder is a valid dataset (it can be scored).
+            lines.append(f"not publishable: `sgbench push` refuses it ({PUBLISHING_DOC}):")
+            lines += [f"  {reason}" for reason in self.unpublishable]
         return "\n".join(lines)
 
 
@@ -166,6 +185,7 @@ def check_dataset(dataset_dir: str | Path) -> DatasetCheck:
         synthetic=manifest["synthetic"],
         files=(CARD_FILE, MANIFEST_FILE, *sorted(files)),
         problems=tuple(problems),
+        manifest=manifest,
     )
 
 
@@ -306,19 +326,12 @@ def _binding_problems(
 ) -> list[Problem]:
     """Data files whose bound fields (:data:`~sgbench.dataset.BOUND_FIELDS`) disagree with the
     manifest: the manifest was edited after the build (see :mod:`sgbench.dataset`)."""
-    expected = binding(manifest)[BINDING_KEY]
     problems = []
     for relative, schema in schemas.items():
         carried = (schema.metadata or {}).get(BINDING_KEY)
-        if carried != expected:
-            shown = "nothing" if carried is None else carried.decode("utf-8", "replace")
-            problems.append(
-                Problem(
-                    _where(root, MANIFEST_FILE),
-                    f"{', '.join(BOUND_FIELDS)} disagree with what {relative} carries "
-                    f"({shown}): the manifest was edited after the build",
-                )
-            )
+        problem = binding_problem(carried, manifest, relative)
+        if problem is not None:
+            problems.append(Problem(_where(root, MANIFEST_FILE), problem))
     return problems
 
 

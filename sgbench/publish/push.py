@@ -33,6 +33,7 @@ from typing import Any, Final, Protocol, TypeVar, cast, runtime_checkable
 from sgbench.boundary import public
 from sgbench.errors import InputError, bounded
 from sgbench.publish.checks import DATA_DIR, DatasetCheck, InvalidDatasetError, check_dataset
+from sgbench.publish.publication import publication_problems
 
 REPO_TYPE: Final = "dataset"
 DELETE_PATTERNS: Final = (f"{DATA_DIR}/*",)
@@ -155,21 +156,19 @@ def push_dataset(
         tag: tag the commit ``v<version>`` (refusing when that tag exists).
         private: create the repository private (an existing one keeps its visibility).
         dry_run: only read the repository's refs and files; upload, delete and tag nothing.
-        allow_synthetic: push a SYNTHETIC build (refused by default).
+        allow_synthetic: push a SYNTHETIC build (refused by default; the other reasons of
+            :func:`~sgbench.publish.publication_problems` are never lifted).
         api: an object with ``huggingface_hub.HfApi``'s methods; default a new ``HfApi()``.
 
     Raises:
-        InputError: the folder fails the checks (:class:`InvalidDatasetError`), is SYNTHETIC,
-            the repo id is malformed, the tag exists, or the Hub refuses or cannot be reached.
+        InputError: the folder fails the checks (:class:`InvalidDatasetError`), cannot be
+            published (:func:`refuse_unpublishable`), the repo id is malformed, the tag
+            exists, or the Hub refuses or cannot be reached.
     """
     check = check_dataset(dataset_dir)
     if not check.ok:
         raise InvalidDatasetError(check)
-    if check.synthetic and not allow_synthetic:
-        raise InputError(
-            f"{check.dataset_dir}: a SYNTHETIC build (not WVS data); build from a WVS file, or "
-            "pass --allow-synthetic to push it anyway"
-        )
+    refuse_unpublishable(check, allow_synthetic=allow_synthetic)
     if not REPO_ID_PATTERN.fullmatch(repo_id):
         raise InputError(f"--repo-id {repo_id!r}: expected ORG/NAME")
     version = check.version or ""
@@ -232,6 +231,20 @@ def push_dataset(
     )
 
 
+def refuse_unpublishable(check: DatasetCheck, *, allow_synthetic: bool = False) -> None:
+    """Refuse a checked dataset that cannot be published, naming every reason on one line
+    (:func:`~sgbench.publish.publication_problems`).
+
+    Raises:
+        InputError: ``DIR: not published: REASON; REASON``.
+    """
+    if check.manifest is None:  # an unusable manifest is a problem of the checks already
+        raise InvalidDatasetError(check)
+    reasons = publication_problems(check.manifest, allow_synthetic=allow_synthetic)
+    if reasons:
+        raise InputError(f"{check.dataset_dir}: not published: {'; '.join(reasons)}")
+
+
 @contextmanager
 def checked_copy(check: DatasetCheck) -> Iterator[Path]:
     """A private copy of the files ``check`` passed, checked again, to upload from.
@@ -260,7 +273,9 @@ def checked_copy(check: DatasetCheck) -> Iterator[Path]:
                 "a folder with room for the dataset"
             ) from None
         again = check_dataset(copy)
-        if not again.ok or again.files != check.files or again.version != check.version:
+        # The whole manifest, not only names and version: a rebuild meanwhile with other
+        # thresholds or disclosure has the same file names and version.
+        if not again.ok or again.files != check.files or again.manifest != check.manifest:
             raise InputError(
                 f"{check.dataset_dir}: changed while it was being pushed (rebuilt or edited); "
                 "nothing was uploaded: push again once it is complete"

@@ -1,0 +1,75 @@
+"""Why a dataset cannot be published: the one list of reasons ``push`` refuses on.
+
+A dataset folder can be valid (every check of :func:`~sgbench.publish.check_dataset` passes,
+it can be scored) and still not be publishable. :func:`publication_problems` gives every reason,
+from the manifest alone; ``sgbench push`` refuses a dataset with any, and ``sgbench validate``
+shows them as a note (the folder is still a valid dataset). The reasons:
+
+- **SYNTHETIC**: built from the embedded sample or from a file ``sgbench synth`` wrote
+  (``synthetic: true``); lifted by ``allow_synthetic`` (``--allow-synthetic``).
+- **Under the publication floor**: ``min_subgroup_size`` or ``min_valid_answers`` below
+  :data:`~sgbench.dataset.PUBLICATION_FLOOR`, or not recorded.
+- **Recoverable groups**: the manifest's ``disclosure`` counts groups of fewer than
+  ``min_subgroup_size`` respondents recoverable by subtracting published subgroups, or the
+  manifest has no ``disclosure`` (built before it was measured).
+
+The last two protect respondents; a SYNTHETIC build has none, so they apply to builds from WVS
+data only. Every field read here is bound to the data files (:data:`~sgbench.dataset.BOUND_FIELDS`):
+editing it in ``manifest.json`` fails the checks, so it cannot be flipped to publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from sgbench.boundary import public
+from sgbench.dataset import PUBLICATION_FLOOR, under_floor
+
+DISCLOSURE_DOC: Final = "docs/dataset-and-splits.md#small-groups-recoverable-by-subtraction"
+"""Where the recoverable groups a refusal counts are explained."""
+PUBLISHING_DOC: Final = "docs/publishing.md#what-cannot-be-published"
+"""Where the reasons are listed."""
+
+
+@public
+def publication_problems(
+    manifest: Mapping[str, Any], *, allow_synthetic: bool = False
+) -> list[str]:
+    """Every reason the dataset of ``manifest`` cannot be published, one line each (see the
+    module docstring); empty when it can.
+
+    Args:
+        manifest: a dataset's ``manifest.json`` as read (check the folder first: only a
+            checked manifest's fields are bound to its data).
+        allow_synthetic: do not count a SYNTHETIC build as a reason (``--allow-synthetic``).
+    """
+    if manifest.get("synthetic") is not False:
+        # Not False: a manifest without the field is not taken for WVS data.
+        if allow_synthetic:
+            return []
+        return [
+            "a SYNTHETIC build (not WVS data; from the embedded sample or a file of `sgbench "
+            "synth`): build from a WVS file, or pass --allow-synthetic to push it anyway"
+        ]
+    problems = [
+        f"{name} {value} is under the publication floor {PUBLICATION_FLOOR}: rebuild with "
+        f"{name} of at least {PUBLICATION_FLOOR} (see {PUBLISHING_DOC})"
+        if value is not None
+        else f"records no {name} (built by an older sgbench): rebuild the dataset"
+        for name, value in under_floor(manifest).items()
+    ]
+    disclosure = manifest.get("disclosure")
+    recoverable = disclosure.get("recoverable_groups") if isinstance(disclosure, Mapping) else None
+    if not isinstance(recoverable, int) or isinstance(recoverable, bool):
+        problems.append(
+            "records no `disclosure` (built before groups recoverable by subtraction were "
+            f"measured): rebuild the dataset (see {DISCLOSURE_DOC})"
+        )
+    elif recoverable > 0:
+        problems.append(
+            f"{recoverable} group(s) of fewer than {manifest.get('min_subgroup_size')} "
+            "respondents are recoverable by subtracting published subgroups (manifest "
+            f"`disclosure`; see {DISCLOSURE_DOC})"
+        )
+    return problems
