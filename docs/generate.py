@@ -363,6 +363,13 @@ def limit_figures() -> dict[str, str]:
     }
 
 
+def publication_figures() -> dict[str, str]:
+    """The publication floor (docs/publishing.md, README), read from its one constant."""
+    from sgbench.dataset import PUBLICATION_FLOOR
+
+    return {"publication_floor": _n(PUBLICATION_FLOOR)}
+
+
 def baseline_figures(dataset: Path, scratch: Path) -> dict[str, str]:
     """Each baseline scored on test_ood of ``paper`` and ``default`` (1,000 replicates, seed 0)."""
     from sgbench.baselines import BASELINES, run_baselines
@@ -871,6 +878,7 @@ def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str,
         out.update(catalogue_figures())
         out.update(layout_figures())
         out.update(limit_figures())
+        out.update(publication_figures())
         out.update(baseline_figures(dataset, scratch))
         out.update(worked_example_figures())
         out.update(random_truth(dataset))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from publication_fixtures import publishable_config
 
 from sgbench.builder import build_dataset
 from sgbench.builder.synthetic import synthetic_sample, write_synthetic_sample
@@ -44,29 +45,6 @@ def unmarked_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     `sgbench synth` writes: to the reader, a WVS download (read-only for tests)."""
     path = tmp_path_factory.mktemp("unmarked") / "WVS_Cross-National_Wave_7_csv.csv"
     synthetic_sample().to_csv(path, index=False)
-    return path
-
-
-PUBLISHABLE_ITEMS = tuple(f"Q{number}" for number in range(1, 21))
-
-
-def publishable_config(folder: Path, **changes: object) -> Path:
-    """A build config whose build from :func:`unmarked_csv` passes every publication rule:
-    strata sex, age group and both (every subgroup has 30+ respondents and everyone has both
-    values, so no subtraction leaves a group under 30), 20 items; ``changes`` override keys."""
-    import yaml
-
-    from sgbench.builder.config import DEFAULT_CONFIG
-
-    text = (Path(__file__).parents[1] / "sgbench/builder/configs" / DEFAULT_CONFIG).read_text()
-    raw = yaml.safe_load(text)
-    raw["attributes"] = {name: raw["attributes"][name] for name in ("sex", "age_group")}
-    raw["strata"] = [["sex"], ["age_group"], ["sex", "age_group"]]
-    raw["ood_strata"] = [["sex", "age_group"]]
-    raw["items"] = list(PUBLISHABLE_ITEMS)
-    raw.update(changes)
-    path = folder / f"config-{len(list(folder.glob('config-*')))}.yaml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     return path
 
 

@@ -338,7 +338,9 @@ def test_a_files_name_is_escaped_in_the_card_and_the_summary(tmp_path: Path) -> 
     wvs.write_bytes(synthetic_csv_bytes(n=120))
     summary = build_dataset(wvs, tmp_path / "ds", tiny_config(tmp_path))
     card = (tmp_path / "ds" / "README.md").read_text(encoding="utf-8")
-    assert "| source file | x\\|y\\`&lt;b&gt;.csv |" in card.splitlines()
+    # The file carries the mark of `sgbench synth`: a SYNTHETIC build, which says so.
+    assert "| source file | x\\|y\\`&lt;b&gt;.csv (generated) |" in card.splitlines()
     assert "\u202e" not in card
     line = summary.render().splitlines()[1]
-    assert line.endswith("from x|y`<b>\\u202e.csv [csv]")
+    assert line.endswith("from x|y`<b>\\u202e.csv [synthetic (csv)]")
+    assert "\u202e" not in summary.render()

@@ -252,6 +252,14 @@ def render_card(manifest: dict[str, Any]) -> str:
             "exists to try the tools end to end. Build from your own WVS download for real "
             "figures.\n"
         )
+    under = (manifest.get("publication_floor") or {}).get("under_floor") or {}
+    if under:
+        shown = " and ".join(f"{name} {value}" for name, value in under.items())
+        parts.append(
+            f"> **Not for publication.** Built with {shown}, under the publication floor of "
+            f"{manifest['publication_floor']['floor']}: `sgbench push` refuses it (for tests and "
+            "research only).\n"
+        )
     parts.append(
         "Can a language model, told it is a member of a demographic subgroup, answer a World "
         "Values Survey question the way that subgroup actually answers it? Each sample is one "

@@ -36,7 +36,7 @@ from sgbench.builder.synthetic import SYNTHETIC_FILE_NAME, synthetic_csv_bytes
 from sgbench.builder.writer import write_dataset
 from sgbench.catalogue import Item, load_catalogue
 from sgbench.dataset import CONFIG_SPLITS
-from sgbench.errors import ConfigError, InputError, check_each
+from sgbench.errors import ConfigError, InputError, check_each, shown_name
 from sgbench.files import check_output_folder, check_outputs_apart
 from sgbench.splits import assign_splits
 from sgbench.splits.overlap import train_overlap
@@ -340,7 +340,7 @@ def build_dataset(
     marked = [file_shown(survey) for survey in surveys if survey.synthetic and not name]
     if marked:
         notes.append(
-            f"SYNTHETIC build: {marked[0]} carries the mark of `sgbench synth` (column "
+            f"SYNTHETIC build: {shown_name(marked[0])} carries the mark of `sgbench synth` (column "
             f"{SYNTHETIC_COLUMN}): not WVS data, and not pushed without --allow-synthetic"
         )
     elif synthetic:
