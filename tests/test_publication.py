@@ -104,6 +104,25 @@ def test_the_floor_is_the_one_constant_and_inclusive(name: str) -> None:
     assert reason == f"records no {name} (built by an older sgbench): rebuild the dataset"
 
 
+@pytest.mark.parametrize("name", ["singapore.yaml", "generic.yaml"])
+def test_shipped_configs_and_defaults_meet_the_floor(name: str, tmp_path: Path) -> None:
+    """The floor is written once: the shipped configs meet it, a config that leaves the
+    thresholds out gets it, and the config schema's documented default is it."""
+    from sgbench.builder.config import load_config, shipped_config
+    from sgbench.dataset import under_floor
+    from sgbench.schema import load_schema
+
+    assert under_floor(vars(shipped_config(name))) == {}
+    bare = publishable_config(tmp_path)
+    text = bare.read_text(encoding="utf-8").splitlines()
+    bare.write_text("\n".join(line for line in text if not line.startswith("min_")) + "\n")
+    config = load_config(bare)
+    assert (config.min_subgroup_size, config.min_valid_answers) == (30, 30)
+    properties = load_schema("build_config")["properties"]
+    assert properties["min_subgroup_size"]["default"] == PUBLICATION_FLOOR
+    assert properties["min_valid_answers"]["default"] == PUBLICATION_FLOOR
+
+
 def test_recoverable_groups_are_named_with_their_count_and_doc() -> None:
     disclosure = {**_real_manifest()["disclosure"], "recoverable_groups": 7}
     (reason,) = publication_problems(_real_manifest(disclosure=disclosure))

@@ -83,7 +83,8 @@ def validate(path: Path, dataset_dir: str | None) -> None:
     """Check a dataset folder (it has manifest.json) or a submission folder (submission.json).
 
     Says which kind it checked; exit code 0 when valid, 2 with every problem listed (one per line,
-    on stderr) when not.
+    on stderr) when not. A valid dataset that `sgbench push` would refuse (SYNTHETIC, under the
+    publication floor, groups recoverable by subtraction) gets a note saying why; exit code 0.
     """
     from sgbench.validate import folder_kind, validate_folder
 
