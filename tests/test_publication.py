@@ -416,3 +416,28 @@ def test_what_the_mark_cannot_see(tmp_path: Path) -> None:
     stripped = tmp_path / "stripped.csv"
     synthetic_sample(n=80).to_csv(stripped, index=False)
     assert read_survey(stripped, ["Q1"], "SGP").synthetic is False
+
+
+def test_a_rebuild_between_check_and_upload_is_not_published(
+    built_publishable: Path, built_small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder checked publishable is rebuilt under the floor while push copies it: same
+    file names, same version, every check passes on the copy; the manifests differ, so
+    nothing is uploaded (comparing names and version only uploaded the rebuild)."""
+    folder = _copy(built_publishable, tmp_path)
+    copy = shutil.copyfile
+    swapped: list[bool] = []
+
+    def rebuilt_meanwhile(source: Path, target: Path, **options: Any) -> Path:
+        if not swapped:
+            swapped.append(True)
+            shutil.rmtree(folder)
+            shutil.copytree(built_small, folder)  # its own copies go through here too
+        return Path(copy(source, target, **options))
+
+    monkeypatch.setattr("sgbench.publish.push.shutil.copyfile", rebuilt_meanwhile)
+    api = FakeHubApi()
+    with pytest.raises(InputError, match="changed while it was being pushed"):
+        push_dataset(folder, REPO, api=api)
+    assert swapped
+    assert "upload_folder" not in api.names()
