@@ -250,3 +250,21 @@ def aggregate(
             question_ids[i] for i in answered_items if i not in with_samples
         ),
     )
+
+
+def samples_per_subgroup(
+    respondents: pd.DataFrame,
+    subgroups: Subgroups,
+    items: Sequence[Item],
+    min_valid_answers: int,
+) -> np.ndarray:
+    """(table rows,) the samples each kept subgroup would publish: its items with at least
+    ``min_valid_answers`` valid answers (0 for a subgroup not kept). What withholding it costs,
+    counted before :func:`aggregate` runs."""
+    answered = respondents[[item.question_id for item in items]].notna().to_numpy(np.int64)
+    valid = np.zeros((len(subgroups.table), answered.shape[1]), dtype=np.int64)
+    for rows in subgroups.membership:
+        inside = rows >= 0
+        np.add.at(valid, rows[inside], answered[inside])
+    samples: np.ndarray = (valid >= min_valid_answers).sum(axis=1)
+    return samples

@@ -25,6 +25,7 @@ from sgbench.schema.ids import slug as slug
 from sgbench.splits import check_fractions
 
 PersonaRole = Literal["noun", "adjective", "suffix", "place"]
+DisclosureControl = Literal["suppress", "none"]
 DEFAULT_CONFIG: Final = "singapore.yaml"
 GENERIC_CONFIG: Final = "generic.yaml"
 COUNTRY_ATTRIBUTE: Final = "country"
@@ -120,6 +121,10 @@ class BuildConfig:
     test_id_fraction: float = 0.10
     max_train_overlap: float | None = None
     """OOD subgroups sharing more than this (Jaccard) with a training subgroup are dropped."""
+    disclosure_control: DisclosureControl = "suppress"
+    """``suppress`` withholds complementary subgroups until no small group is derivable by
+    subtraction (:func:`sgbench.builder.disclosure.control`); ``none`` keeps every subgroup of
+    ``min_subgroup_size`` (the paper's config, for its exact sample set) and only measures."""
     source: str = field(default=DEFAULT_CONFIG, compare=False)
     """Where the config came from (file name), for messages."""
 
@@ -337,6 +342,7 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
         max_train_overlap=(
             None if raw.get("max_train_overlap") is None else float(raw["max_train_overlap"])
         ),
+        disclosure_control=raw.get("disclosure_control", "suppress"),
         source=where,
     )
 

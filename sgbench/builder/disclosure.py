@@ -11,10 +11,14 @@ is disclosed exactly. This module measures it from the subgroup table; it change
 
 from __future__ import annotations
 
-from typing import Final
+import itertools
+from dataclasses import dataclass, replace
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+
+from sgbench.builder.subgroups import Subgroups
 
 __all__: list[str] = []
 
@@ -166,3 +170,419 @@ def recoverable_groups(
         )
     result = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=list(COLUMNS))
     return result.sort_values(["size", "stratum", "parent"], kind="stable").reset_index(drop=True)
+
+
+# --- The exact audit and the suppression that closes it ---------------------------------------
+
+CONTROLS: Final = ("suppress", "none")
+"""Values of the build config's ``disclosure_control``: ``suppress`` withholds complementary
+subgroups until :func:`derivable_groups` finds nothing (:func:`suppress`); ``none`` publishes
+every subgroup of ``min_subgroup_size`` respondents (the paper's sample set) and only measures."""
+
+EXACT_FAMILY: Final = (
+    "every cell of every cross-tabulation of the stratified attributes (any subset of them, "
+    "a missing value counted as a value; single atoms included), and every derivable cell "
+    "minus the derivable cells inside it of a chain of finer cross-tabulations (one attribute "
+    "more at each step)"
+)
+"""What :func:`derivable_groups` checks, as the manifest states it."""
+
+_SAFE: Final = 2**31 - 1
+"""Largest entry for which a fraction-free step (two products and a difference) fits int64."""
+
+_MISSING: Final = "(missing)"
+
+
+@dataclass(frozen=True)
+class Atoms:
+    """Respondents grouped by their value of every stratified attribute (missing a value too).
+
+    Every subgroup, and every set the audit checks, is a union of atoms, so the atoms are the
+    unknowns of the attacker's equations; only non-empty atoms are kept (the attacker is assumed
+    to know which combinations occur, the conservative choice)."""
+
+    codes: np.ndarray
+    """(atoms, attributes) category codes, -1 for missing; rows in lexicographic code order."""
+    sizes: np.ndarray
+    """Respondents per atom."""
+    of_respondent: np.ndarray
+    """Atom row of each respondent."""
+    attributes: tuple[str, ...]
+    labels: tuple[tuple[str, ...], ...]
+    """Each attribute's value labels (its category order)."""
+
+
+def atoms_of(respondents: pd.DataFrame, attributes: tuple[str, ...]) -> Atoms:
+    """The :class:`Atoms` of ``respondents`` over ``attributes`` (categorical columns)."""
+    codes = np.column_stack(
+        [respondents[name].cat.codes.to_numpy(np.int64) for name in attributes]
+    ).reshape(len(respondents), len(attributes))
+    unique, inverse, sizes = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
+    return Atoms(
+        codes=unique,
+        sizes=sizes.astype(np.int64),
+        of_respondent=inverse.reshape(-1),
+        attributes=attributes,
+        labels=tuple(
+            tuple(str(v) for v in respondents[name].cat.categories) for name in attributes
+        ),
+    )
+
+
+def incidence(atoms: Atoms, membership: np.ndarray, n_subgroups: int) -> np.ndarray:
+    """(subgroups, atoms) bool: the atoms of each subgroup with members in ``membership``
+    (:attr:`~sgbench.builder.subgroups.Subgroups.membership`, kept subgroups only)."""
+    found = np.zeros((n_subgroups, len(atoms.sizes)), dtype=bool)
+    for rows in membership:
+        inside = rows >= 0
+        found[rows[inside], atoms.of_respondent[inside]] = True
+    return found
+
+
+def echelon(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Fraction-free Gauss–Jordan elimination of an integer matrix, exact.
+
+    Returns ``(m, pivots, d)`` with ``m / d`` the reduced row echelon form (its ``rank`` non-zero
+    rows, every pivot entry equal to ``d``) and ``pivots`` their columns. Each step replaces
+    every other row by ``(p·row − f·pivot_row) / previous pivot``, a division that is exact
+    (Bareiss's identity; every entry is a minor of ``matrix``). Entries stay in int64 while
+    they are below :data:`_SAFE` and move to Python integers otherwise, so no step overflows.
+
+    Raises:
+        ArithmeticError: a division was not exact (cannot happen for an integer matrix).
+    """
+    m = np.array(matrix, dtype=np.int64)
+    rows, cols = m.shape
+    previous: Any = 1
+    pivots: list[int] = []
+    rank = 0
+    for column in range(cols):
+        if rank == rows:
+            break
+        nonzero = np.flatnonzero(m[rank:, column])
+        if nonzero.size == 0:
+            continue
+        row = rank + int(nonzero[0])
+        if row != rank:
+            m[[rank, row]] = m[[row, rank]]
+        if m.dtype != object and int(np.abs(m).max()) > _SAFE:
+            m = m.astype(object)
+        pivot = m[rank, column]
+        others = np.arange(rows) != rank
+        updated = pivot * m[others] - m[others, column][:, None] * m[rank][None, :]
+        quotient, remainder = updated // previous, updated % previous
+        if np.any(remainder != 0):
+            raise ArithmeticError("fraction-free elimination: a division was not exact")
+        m[others] = quotient
+        previous = pivot
+        pivots.append(column)
+        rank += 1
+    return m[:rank], np.array(pivots, dtype=np.int64), int(previous)
+
+
+def residuals(published: np.ndarray) -> np.ndarray:
+    """(atoms, free columns) integers: a set of atoms is a linear combination of the rows of
+    ``published`` (0/1, subgroups × atoms) iff the sum of its atoms' rows here is zero.
+
+    With ``m / d`` the reduced echelon form, a 0/1 vector ``b`` is in the row space iff
+    ``d·b − b[pivots] @ m`` is zero; that is zero on pivot columns by construction, and
+    linear in ``b``, so it is the sum over ``b``'s atoms of one row per atom: ``d`` on a free
+    atom's own column, ``−m[i, free]`` for the atom of pivot ``i``.
+    """
+    n = published.shape[1]
+    if published.shape[0] == 0:
+        return np.eye(n, dtype=np.int64)
+    m, pivots, d = echelon(published)
+    free = np.setdiff1d(np.arange(n), pivots)
+    out = np.zeros((n, len(free)), dtype=m.dtype)
+    out[free, np.arange(len(free))] = d
+    out[pivots] = -m[:, free]
+    return out
+
+
+def _subsets(n: int) -> list[tuple[int, ...]]:
+    return [s for size in range(n + 1) for s in itertools.combinations(range(n), size)]
+
+
+def _cells(codes: np.ndarray, subset: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The cells of a cross-tabulation over ``subset``: (cell codes, cell of each atom)."""
+    if not subset:
+        return np.zeros((1, 0), dtype=np.int64), np.zeros(len(codes), dtype=np.int64)
+    unique, inverse = np.unique(codes[:, list(subset)], axis=0, return_inverse=True)
+    return unique, inverse.reshape(-1)
+
+
+def _projection(residual: np.ndarray) -> np.ndarray:
+    """``residual`` times a fixed vector of positive integers, exactly (int64 when the bound
+    allows, Python integers otherwise): a set whose projection is not zero is certainly not
+    derivable, so only the rest need the full check (a filter, never a verdict)."""
+    weights = np.random.default_rng(0).integers(1, 2**20, size=residual.shape[1])
+    largest = int(np.abs(residual).max()) if residual.size else 0
+    if residual.dtype == object or largest * residual.shape[1] * 2**20 >= 2**62:
+        return residual.astype(object) @ weights.astype(object)  # type: ignore[no-any-return]
+    return residual @ weights
+
+
+def _derivable_cells(
+    residual: np.ndarray, projection: np.ndarray, cell_of: np.ndarray, n_cells: int
+) -> np.ndarray:
+    """Which cells' atom sets are in the row space: their residual rows sum to zero, checked
+    in full for the cells whose projections sum to zero."""
+    derivable = np.zeros(n_cells, dtype=bool)
+    if residual.shape[1] == 0:
+        derivable[:] = True
+        return derivable
+    sums = np.zeros(n_cells, dtype=projection.dtype)
+    np.add.at(sums, cell_of, projection)
+    candidates = np.flatnonzero(sums == 0)
+    if candidates.size == 0:
+        return derivable
+    inside = np.flatnonzero(np.isin(cell_of, candidates))
+    order = inside[np.argsort(cell_of[inside], kind="stable")]
+    groups = cell_of[order]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    totals = np.add.reduceat(residual[order], starts, axis=0)
+    derivable[groups[starts]] = ~np.any(totals != 0, axis=1)
+    return derivable
+
+
+@dataclass(frozen=True)
+class _Finding:
+    size: int
+    name: str
+    atoms: np.ndarray
+    """Indices (into the audited atoms) of the set found."""
+
+
+def _name(atoms: Atoms, subset: tuple[int, ...], codes: np.ndarray) -> str:
+    if not subset:
+        return "all respondents"
+    return "&".join(
+        f"{atoms.attributes[a]}={_MISSING if c < 0 else atoms.labels[a][c]}"
+        for a, c in zip(subset, codes, strict=True)
+    )
+
+
+def _findings(
+    atoms: Atoms, index: np.ndarray, published: np.ndarray, min_size: int
+) -> list[_Finding]:
+    """The sets of the exact family (:data:`EXACT_FAMILY`) within the atoms ``index`` that the
+    rows of ``published`` (0/1, subgroups × those atoms) give, of 1 to ``min_size - 1``
+    respondents.
+
+    Every derivable cell of every cross-tabulation (over a subset A of the attributes), and
+    every derivable A-cell minus the derivable cells inside it of the tabulations of a chain
+    A ⊂ B1 ⊂ B2 ⊂ … (one attribute more each): along a chain, cells are nested or disjoint, so
+    the maximal derivable ones inside the A-cell are disjoint and the remainder is a
+    difference of derivable sets. Attributes constant on these atoms (``country`` within one
+    country) are left out: they split nothing."""
+    codes = atoms.codes[index]
+    sizes = atoms.sizes[index]
+    varying = tuple(j for j in range(codes.shape[1]) if codes.shape[0] and np.ptp(codes[:, j]) > 0)
+    residual = residuals(published.astype(np.int64))
+    projection = _projection(residual)
+    tables = {}
+    for subset in _subsets(len(varying)):
+        columns = tuple(varying[j] for j in subset)
+        cell_codes, cell_of = _cells(codes, columns)
+        derivable = _derivable_cells(residual, projection, cell_of, len(cell_codes))
+        tables[columns] = (cell_codes, cell_of, derivable, derivable[cell_of])
+    found: list[_Finding] = []
+    for subset, (cell_codes, cell_of, derivable, _) in tables.items():
+        n_cells = len(cell_codes)
+        cell_sizes = np.bincount(cell_of, weights=sizes, minlength=n_cells).astype(np.int64)
+        small = derivable & (cell_sizes > 0) & (cell_sizes < min_size)
+        for cell in np.flatnonzero(small):
+            found.append(
+                _Finding(
+                    int(cell_sizes[cell]),
+                    _name(atoms, subset, cell_codes[cell]),
+                    np.flatnonzero(cell_of == cell),
+                )
+            )
+        if not derivable.any():
+            continue
+        # Depth-first over chains from `subset`, the atoms covered so far carried along.
+        stack: list[tuple[tuple[int, ...], np.ndarray, str]] = [
+            (subset, np.zeros(len(sizes), dtype=bool), "")
+        ]
+        while stack:
+            level, covered, path = stack.pop()
+            for extra in reversed([a for a in varying if a not in level]):
+                finer = tuple(sorted((*level, extra)))
+                more = covered | tables[finer][3]
+                name = f"{path}, {atoms.attributes[extra]}" if path else atoms.attributes[extra]
+                stack.append((finer, more, name))
+                if np.array_equal(more, covered):
+                    continue
+                left = ~more
+                rest = np.bincount(cell_of, weights=sizes * left, minlength=n_cells)
+                rest = rest.astype(np.int64)
+                hit = derivable & (rest > 0) & (rest < min_size) & (rest < cell_sizes)
+                for cell in np.flatnonzero(hit):
+                    found.append(
+                        _Finding(
+                            int(rest[cell]),
+                            f"{_name(atoms, subset, cell_codes[cell])} minus its derivable "
+                            f"cells by {name}",
+                            np.flatnonzero((cell_of == cell) & left),
+                        )
+                    )
+    return found
+
+
+def _components(published: np.ndarray) -> np.ndarray:
+    """Per atom, the smallest atom index linked to it through published subgroups (-1 for an
+    atom in none). The row space is the direct sum of the components' row spaces, so each is
+    audited alone (a multi-country build is one small problem per country)."""
+    n = published.shape[1]
+    label = np.arange(n)
+    row_of, atom_of = np.nonzero(published)
+    while row_of.size:
+        low = np.full(published.shape[0], n)
+        np.minimum.at(low, row_of, label[atom_of])
+        new = label.copy()
+        np.minimum.at(new, atom_of, low[row_of])
+        new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
+    label[~published.any(axis=0)] = -1
+    return label
+
+
+def _separating(published: np.ndarray, cost: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """The published rows to withhold so that the set of atoms ``inside`` is no longer derivable,
+    cheapest first: for an atom ``a`` inside and an atom ``b`` outside, withholding every row
+    that holds exactly one of them leaves only rows equal on ``a`` and ``b``, so nothing
+    derivable separates them any more, and the set does (alone: every row holding ``a``).
+
+    Ties go to the first ``a`` then the first ``b`` in atom order, and a pair before ``a``
+    alone. Never empty while the set is derivable (a row must separate ``a`` from ``b``)."""
+    rows = published.astype(np.int64)
+    per_atom = cost @ rows
+    outside = np.setdiff1d(np.arange(rows.shape[1]), inside)
+    alone = per_atom[inside]
+    if outside.size:
+        shared = (rows[:, inside] * cost[:, None]).T @ rows[:, outside]
+        pairs = alone[:, None] + per_atom[outside][None, :] - 2 * shared
+        a, b = np.unravel_index(int(np.argmin(pairs)), pairs.shape)
+        if pairs[a, b] <= alone.min():
+            chosen: np.ndarray = published[:, inside[a]] != published[:, outside[b]]
+            return chosen
+    return published[:, inside[int(np.argmin(alone))]].copy()
+
+
+@dataclass(frozen=True)
+class Control:
+    """What :func:`control` published, withheld and found."""
+
+    subgroups: Subgroups
+    """The input with withheld subgroups no longer kept (their members outside them)."""
+    withheld: tuple[str, ...]
+    """Subgroup ids withheld by suppression, in table order (empty for ``none``)."""
+    derivable: pd.DataFrame
+    """The exact audit of what is published: ``group`` (a name) and ``size``, one row per set
+    of the family (:data:`EXACT_FAMILY`) of 1 to ``min_size - 1`` respondents derivable from
+    the published subgroups, by size then name; empty after ``suppress``."""
+
+
+def control(
+    respondents: pd.DataFrame,
+    subgroups: Subgroups,
+    min_size: int,
+    cost: np.ndarray,
+    method: str,
+) -> Control:
+    """Audit exactly what the published subgroups give, and with ``suppress`` withhold
+    complementary subgroups until nothing of the family is derivable.
+
+    **The attacker and the guarantee.** Unknowns are the answer counts of the *atoms*:
+    respondents grouped by their value of every stratified attribute (missing a value too);
+    each published subgroup's counts are the sum of its atoms'. A set of atoms has exactly
+    derivable counts iff its 0/1 indicator lies in the row space, over the rationals, of the
+    published subgroups' indicators; this is exact disclosure by linear combination, the
+    audit of secondary cell suppression in statistical disclosure control (Cox 1980,
+    "Suppression methodology and statistical disclosure control", JASA 75:377–385;
+    Hundepool et al. 2012, *Statistical Disclosure Control*, Wiley, ch. 5 on linked tables).
+    It is decided exactly: fraction-free elimination (:func:`echelon`) and integer sums
+    (:func:`residuals`), no floating point.
+
+    **Subgroup level is enough.** For one question, the published samples are those of a
+    subset of the published subgroups (a pair needs ``min_valid_answers`` valid answers), so
+    that question's row space is inside the subgroups' one: nothing of the family derivable
+    from the subgroups means nothing derivable from any question's counts (or its valid
+    answer counts), and answers to different questions are never published jointly.
+
+    **What it covers.** Every set of :data:`EXACT_FAMILY`: all atoms, all cells of all
+    cross-tabulations (including attribute combinations that are not strata, and the
+    respondents missing an attribute, as "all minus the religions"), and each derivable
+    cell minus the derivable cells of a finer cross-tabulation inside it (which covers every
+    remainder :func:`recoverable_groups` names, chains of sums included). **What it does not.**
+    Whether *some* other union of atoms of 1 to ``min_size - 1`` respondents is derivable is a
+    0/1 search over the null space (an integer program, exponential in general); it is not
+    decided. Nor are bounds from non-negativity (an interval, not exact, disclosure: a zero
+    count in a remainder tells that none of its members gave that answer), weighted shares
+    (their weight totals are not published), or differences across waves (other people).
+
+    **Suppression.** While a set of the family is derivable, the smallest (then by name) is
+    closed by withholding the published subgroups that separate one of its atoms from one
+    atom outside it (:func:`_separating`), the pair whose subgroups cost least: ``cost`` per
+    table row, the samples the subgroup would publish, then its respondents. Each step
+    withholds at least one subgroup and the row space only shrinks, so the loop ends, and a
+    set once closed stays closed; the result is deterministic (no randomness, documented
+    ties).
+
+    Args:
+        respondents: the harmonised respondents (categorical attribute columns).
+        subgroups: :func:`~sgbench.builder.subgroups.find_subgroups`' result.
+        min_size: ``min_subgroup_size``.
+        cost: (table rows,) non-negative integers, what withholding each subgroup loses.
+        method: one of :data:`CONTROLS`.
+
+    Raises:
+        ValueError: an unknown ``method``.
+    """
+    if method not in CONTROLS:
+        raise ValueError(f"disclosure control {method!r}: expected one of {CONTROLS}")
+    table = subgroups.table
+    used = table[list(subgroups.attributes)].notna().any(axis=0).to_numpy()
+    attributes = tuple(a for a, u in zip(subgroups.attributes, used, strict=True) if u)
+    atoms = atoms_of(respondents, attributes)
+    holds = incidence(atoms, subgroups.membership, len(table))
+    published = table["kept"].to_numpy(bool).copy()
+    labels = _components(holds[published])
+    found: list[_Finding] = []
+    for component in np.unique(labels[labels >= 0]):
+        index = np.flatnonzero(labels == component)
+        rows = np.flatnonzero(published & holds[:, index].any(axis=1))
+        while True:
+            matrix = holds[np.ix_(rows, index)]
+            findings = _findings(atoms, index, matrix, min_size)
+            if not findings or method == "none":
+                found += [replace(f, atoms=index[f.atoms]) for f in findings]
+                break
+            worst = min(findings, key=lambda f: (f.size, f.name))
+            chosen = _separating(matrix, cost[rows].astype(np.int64), worst.atoms)
+            if not chosen.any():
+                raise ArithmeticError("suppression: a derivable set with nothing to withhold")
+            published[rows[chosen]] = False
+            rows = rows[~chosen]
+    withheld = np.flatnonzero(table["kept"].to_numpy(bool) & ~published)
+    membership = np.where(np.isin(subgroups.membership, withheld), -1, subgroups.membership)
+    # One row per set: a set reached by several names (a cell, and the same atoms as a
+    # remainder) is named once, by its first name.
+    distinct: dict[tuple[int, ...], _Finding] = {}
+    for finding in sorted(found, key=lambda f: (f.size, f.name)):
+        distinct.setdefault(tuple(finding.atoms.tolist()), finding)
+    derivable = pd.DataFrame(
+        {
+            "group": [f.name for f in distinct.values()],
+            "size": np.array([f.size for f in distinct.values()], dtype=np.int64),
+        }
+    )
+    return Control(
+        subgroups=replace(subgroups, table=table.assign(kept=published), membership=membership),
+        withheld=tuple(table["subgroup_id"].astype(str).to_numpy()[withheld]),
+        derivable=derivable.sort_values(["size", "group"], kind="stable").reset_index(drop=True),
+    )

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sgbench import DATASET_VERSION, __version__
 from sgbench.builder.config import BuildConfig, stratum_name
+from sgbench.builder.disclosure import EXACT_FAMILY, Control
 from sgbench.builder.reader import SurveyData
 from sgbench.builder.reliability import METHOD as RELIABILITY_METHOD
 from sgbench.catalogue import Item
@@ -79,6 +80,19 @@ class Disclosure(TypedDict):
     """Of those, the remainders that are exactly one dropped subgroup."""
     smallest_size: int | None
     """The fewest respondents in a recoverable remainder; None when there is none."""
+    method: str
+    """The config's ``disclosure_control``: ``suppress`` or ``none``."""
+    withheld_subgroups: int
+    """Subgroups of ``min_subgroup_size`` or more withheld so that nothing is derivable."""
+    withheld_samples: int
+    """The samples they would have published."""
+    exact_family: str
+    """The sets the exact audit checks (:data:`~sgbench.builder.disclosure.EXACT_FAMILY`)."""
+    derivable_groups: int
+    """Sets of that family of 1 to ``min_subgroup_size - 1`` respondents whose counts the
+    published subgroups give exactly (row space over the rationals); 0 after ``suppress``."""
+    derivable_smallest: int | None
+    """The fewest respondents in such a set; None when there is none."""
 
 
 DISCLOSURE_RULE: Final = (
@@ -87,14 +101,24 @@ DISCLOSURE_RULE: Final = (
 )
 
 
-def disclosure_record(groups: pd.DataFrame) -> Disclosure:
-    """The manifest's ``disclosure`` from :func:`~sgbench.builder.disclosure.recoverable_groups`."""
+def disclosure_record(
+    groups: pd.DataFrame, method: str, control: Control, withheld_samples: int
+) -> Disclosure:
+    """The manifest's ``disclosure`` from :func:`~sgbench.builder.disclosure.recoverable_groups`
+    (what it names, in what is published) and :func:`~sgbench.builder.disclosure.control`."""
     exact = (groups["dropped"].map(len) == 1) & (groups["missing"] == 0)
+    derivable = control.derivable
     return {
         "rule": DISCLOSURE_RULE,
         "recoverable_groups": len(groups),
         "exact_subgroups": int(exact.sum()),
         "smallest_size": int(groups["size"].min()) if len(groups) else None,
+        "method": method,
+        "withheld_subgroups": len(control.withheld),
+        "withheld_samples": withheld_samples,
+        "exact_family": EXACT_FAMILY,
+        "derivable_groups": len(derivable),
+        "derivable_smallest": int(derivable["size"].min()) if len(derivable) else None,
     }
 
 

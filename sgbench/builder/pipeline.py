@@ -14,7 +14,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sgbench.boundary import public
-from sgbench.builder.aggregate import Aggregates, aggregate, valid_answer_counts
+from sgbench.builder.aggregate import (
+    Aggregates,
+    aggregate,
+    samples_per_subgroup,
+    valid_answer_counts,
+)
 from sgbench.builder.card import render_card
 from sgbench.builder.config import (
     COUNTRY_ATTRIBUTE,
@@ -24,7 +29,7 @@ from sgbench.builder.config import (
     shipped_config,
     stratum_name,
 )
-from sgbench.builder.disclosure import recoverable_groups
+from sgbench.builder.disclosure import Control, control, recoverable_groups
 from sgbench.builder.harmonise import Respondents, harmonise
 from sgbench.builder.layouts import SYNTHETIC_COLUMN
 from sgbench.builder.manifest import Manifest, WaveRecord, build_manifest, disclosure_record
@@ -71,6 +76,10 @@ class WaveBuild:
     overlap: pd.DataFrame
     """Per kept subgroup, in sample-set order: ``subgroup_id``, ``held_out`` (an OOD stratum),
     ``train_subgroup`` (the most-overlapping training subgroup, or None) and ``jaccard``."""
+    disclosure: Control
+    """What the disclosure control withheld and what the exact audit finds in what is kept."""
+    withheld_samples: int
+    """Samples the withheld subgroups would have published."""
 
 
 def _survey_years(frame: pd.DataFrame, country_label: pd.Series) -> dict[str, int | None]:
@@ -114,6 +123,23 @@ def _build_wave(
         raise InputError(
             f"{where}: no subgroup has {config.min_subgroup_size} respondents in {config.country}"
         )
+    # Every wave is controlled: an earlier wave's samples are published in `temporal` too.
+    samples_of = samples_per_subgroup(respondents.table, subgroups, asked, config.min_valid_answers)
+    # Withhold what loses the fewest samples, then the fewest respondents.
+    cost = samples_of * (len(frame) + 1) + subgroups.table["subgroup_size"].to_numpy(np.int64)
+    controlled = control(
+        respondents.table, subgroups, config.min_subgroup_size, cost, config.disclosure_control
+    )
+    withheld_samples = int(
+        samples_of[subgroups.table["subgroup_id"].isin(controlled.withheld)].sum()
+    )
+    subgroups = controlled.subgroups
+    if not subgroups.table["kept"].any():
+        raise InputError(
+            f"{where}: every subgroup in {config.country} would let a group of fewer than "
+            f"{config.min_subgroup_size} respondents be recovered by subtraction, so "
+            f"{config.source}: $.disclosure_control (suppress) withheld them all"
+        )
     aggregates = aggregate(respondents.table, subgroups, asked, config.min_valid_answers)
     for question_id in aggregates.items_without_samples:
         items_dropped[question_id] = f"no subgroup with {config.min_valid_answers} valid answers"
@@ -154,6 +180,8 @@ def _build_wave(
         n_respondents=len(frame),
         years=years,
         overlap=overlap,
+        disclosure=controlled,
+        withheld_samples=withheld_samples,
     )
 
 
@@ -439,7 +467,10 @@ def _manifest(
                 primary.subgroups.attributes,
                 len(primary.respondents.table),
                 config.min_subgroup_size,
-            )
+            ),
+            config.disclosure_control,
+            primary.disclosure,
+            primary.withheld_samples,
         ),
         configs={
             name: {split: splits[(name, split)].stats() for split in CONFIG_SPLITS[name]}
