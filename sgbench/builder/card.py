@@ -198,22 +198,43 @@ def _overlap_lines(manifest: dict[str, Any]) -> list[str]:
 
 def _disclosure_sentence(manifest: dict[str, Any]) -> str:
     """What subtracting published subgroups recovers, from the manifest's ``disclosure``: each
-    row is an aggregate of at least the minimum, but counts add up."""
+    row is an aggregate of at least the minimum, but counts add up. With suppression, what was
+    withheld so that nothing is; without, what the exact audit finds as well."""
     found = manifest["disclosure"]
     smallest = manifest["min_subgroup_size"]
-    if not found["recoverable_groups"]:
+    method = found.get("method")
+    if method == "suppress":
+        withheld = found["withheld_subgroups"]
         return (
+            "Answer counts add up, so subgroups that would let a smaller group be recovered by "
+            f"subtracting published ones were withheld: {withheld} "
+            f"subgroup{'s' if withheld != 1 else ''} of at least {smallest} respondents "
+            f"({found['withheld_samples']} samples); after that, subtraction recovers "
+            f"{found['recoverable_groups']} and the exact audit finds "
+            f"{found['derivable_groups']} groups of fewer than {smallest} respondents "
+            "(manifest `disclosure`)."
+        )
+    if not found["recoverable_groups"]:
+        sentence = (
             "Subtracting a subgroup's published children (along one attribute) from it recovers "
             f"no group of fewer than {smallest} respondents (manifest `disclosure`)."
         )
-    groups = found["recoverable_groups"]
-    return (
-        "Answer counts add up, though: subtracting a subgroup's published children (along one "
-        f"attribute) from it recovers the counts of {groups} "
-        f"group{'s' if groups != 1 else ''} of fewer than {smallest} respondents, "
-        f"{found['exact_subgroups']} of them exactly one dropped subgroup, the smallest of "
-        f"{found['smallest_size']} respondents (manifest `disclosure`)."
-    )
+    else:
+        groups = found["recoverable_groups"]
+        sentence = (
+            "Answer counts add up, though: subtracting a subgroup's published children (along "
+            f"one attribute) from it recovers the counts of {groups} "
+            f"group{'s' if groups != 1 else ''} of fewer than {smallest} respondents, "
+            f"{found['exact_subgroups']} of them exactly one dropped subgroup, the smallest of "
+            f"{found['smallest_size']} respondents (manifest `disclosure`)."
+        )
+    if method == "none" and found["derivable_groups"]:
+        sentence += (
+            f" Any combination of published counts gives {found['derivable_groups']} such "
+            f"groups, the smallest of {found['derivable_smallest']} respondents; nothing was "
+            "withheld (`disclosure_control: none`)."
+        )
+    return sentence
 
 
 def _paper_lines(manifest: dict[str, Any]) -> list[str]:

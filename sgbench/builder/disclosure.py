@@ -451,23 +451,34 @@ def _components(published: np.ndarray) -> np.ndarray:
     return label
 
 
-def _separating(published: np.ndarray, cost: np.ndarray, inside: np.ndarray) -> np.ndarray:
-    """The published rows to withhold so that the set of atoms ``inside`` is no longer derivable,
-    cheapest first: for an atom ``a`` inside and an atom ``b`` outside, withholding every row
-    that holds exactly one of them leaves only rows equal on ``a`` and ``b``, so nothing
-    derivable separates them any more, and the set does (alone: every row holding ``a``).
+def _separating(
+    published: np.ndarray, cost: np.ndarray, inside: np.ndarray, found: np.ndarray
+) -> np.ndarray:
+    """The published rows to withhold so that the set of atoms ``inside`` is no longer derivable:
+    for an atom ``a`` inside and an atom ``b`` outside, withholding every row that holds
+    exactly one of them leaves only rows equal on ``a`` and ``b``, so nothing derivable
+    separates them any more, and the set does (alone: every row holding ``a``).
 
+    The pair chosen costs least per set closed: ``found`` (sets × atoms, 0/1) are all the
+    derivable sets found, and separating ``a`` from ``b`` closes each that holds exactly one.
     Ties go to the first ``a`` then the first ``b`` in atom order, and a pair before ``a``
     alone. Never empty while the set is derivable (a row must separate ``a`` from ``b``)."""
     rows = published.astype(np.int64)
     per_atom = cost @ rows
+    hits = found.sum(axis=0)
     outside = np.setdiff1d(np.arange(rows.shape[1]), inside)
-    alone = per_atom[inside]
+    alone = per_atom[inside] / hits[inside]
     if outside.size:
         shared = (rows[:, inside] * cost[:, None]).T @ rows[:, outside]
-        pairs = alone[:, None] + per_atom[outside][None, :] - 2 * shared
-        a, b = np.unravel_index(int(np.argmin(pairs)), pairs.shape)
-        if pairs[a, b] <= alone.min():
+        pairs = per_atom[inside][:, None] + per_atom[outside][None, :] - 2 * shared
+        closed = (
+            hits[inside][:, None]
+            + hits[outside][None, :]
+            - 2 * (found[:, inside].T @ found[:, outside])
+        )
+        ratio = pairs / closed
+        a, b = np.unravel_index(int(np.argmin(ratio)), ratio.shape)
+        if ratio[a, b] <= alone.min():
             chosen: np.ndarray = published[:, inside[a]] != published[:, outside[b]]
             return chosen
     return published[:, inside[int(np.argmin(alone))]].copy()
@@ -527,8 +538,9 @@ def control(
 
     **Suppression.** While a set of the family is derivable, the smallest (then by name) is
     closed by withholding the published subgroups that separate one of its atoms from one
-    atom outside it (:func:`_separating`), the pair whose subgroups cost least: ``cost`` per
-    table row, the samples the subgroup would publish, then its respondents. Each step
+    atom outside it (:func:`_separating`), the pair whose subgroups cost least per derivable
+    set closed: ``cost`` per table row, the samples the subgroup would publish, then its
+    respondents. Each step
     withholds at least one subgroup and the row space only shrinks, so the loop ends, and a
     set once closed stays closed; the result is deterministic (no randomness, documented
     ties).
@@ -563,7 +575,12 @@ def control(
                 found += [replace(f, atoms=index[f.atoms]) for f in findings]
                 break
             worst = min(findings, key=lambda f: (f.size, f.name))
-            chosen = _separating(matrix, cost[rows].astype(np.int64), worst.atoms)
+            sets = np.zeros((len(findings), len(index)), dtype=np.int64)
+            for number, finding in enumerate(findings):
+                sets[number, finding.atoms] = 1
+            # A set reached by several names counts once.
+            sets = np.unique(sets, axis=0)
+            chosen = _separating(matrix, cost[rows].astype(np.int64), worst.atoms, sets)
             if not chosen.any():
                 raise ArithmeticError("suppression: a derivable set with nothing to withhold")
             published[rows[chosen]] = False

@@ -55,10 +55,12 @@ class BuildSummary:
             shown = ", ".join(ids[:12]) + (", …" if len(ids) > 12 else "")
             lines.append(f"  dropped {len(ids)}: {reason}: {shown}")
         dropped = m["subgroups"]["dropped"]
-        lines.append(
-            f"subgroups: {m['subgroups']['kept']} kept, {len(dropped)} dropped "
-            f"(< {m['min_subgroup_size']} respondents)"
-        )
+        # Withheld subgroups are listed with the dropped ones (manifest `subgroups.dropped`).
+        withheld = m.get("disclosure", {}).get("withheld_subgroups", 0)
+        why = f"< {m['min_subgroup_size']} respondents"
+        if withheld:
+            why += f", or {withheld} withheld so that no smaller group is recovered by subtraction"
+        lines.append(f"subgroups: {m['subgroups']['kept']} kept, {len(dropped)} dropped ({why})")
         for entry in dropped[:8]:
             lines.append(f"  dropped {entry['subgroup_id']} ({entry['subgroup_size']})")
         if len(dropped) > 8:
