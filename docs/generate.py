@@ -257,6 +257,8 @@ def dataset_figures(dataset: Path) -> dict[str, str]:
         "disclosure.groups": _n(manifest["disclosure"]["recoverable_groups"]),
         "disclosure.exact": _n(manifest["disclosure"]["exact_subgroups"]),
         "disclosure.smallest": _n(manifest["disclosure"]["smallest_size"]),
+        "disclosure.derivable": _n(manifest["disclosure"]["derivable_groups"]),
+        "disclosure.derivable_smallest": _n(manifest["disclosure"]["derivable_smallest"]),
     }
     for config, splits in configs.items():
         for split, counts in splits.items():
@@ -406,6 +408,68 @@ def baseline_figures(dataset: Path, scratch: Path) -> dict[str, str]:
 
 NULL_SHUFFLE_SEED = 5
 DEMOGRAPHICS = ("Q260", "Q262", "Q275R", "Q288R", "Q289", "Q290")
+
+
+def suppression_figures(scratch: Path) -> dict[str, str]:
+    """``disclosure.suppress.*``: the embedded default built with the Singapore config but
+    ``disclosure_control: suppress``, read from its manifest."""
+    import yaml
+
+    from sgbench.builder import build_dataset
+
+    config = ROOT / "sgbench" / "builder" / "configs" / "singapore.yaml"
+    raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+    path = scratch / "suppress.yaml"
+    path.write_text(yaml.safe_dump({**raw, "disclosure_control": "suppress"}), encoding="utf-8")
+    build_dataset(out_dir=scratch / "suppressed", config_path=path)
+    manifest = json.loads((scratch / "suppressed" / "manifest.json").read_text(encoding="utf-8"))
+    found = manifest["disclosure"]
+    samples = sum(s["samples"] for s in manifest["configs"]["default"].values())
+    return {
+        "disclosure.suppress.withheld": _n(found["withheld_subgroups"]),
+        "disclosure.suppress.kept_before": _n(
+            manifest["subgroups"]["kept"] + found["withheld_subgroups"]
+        ),
+        "disclosure.suppress.samples": _n(found["withheld_samples"]),
+        "disclosure.suppress.share": _pct(
+            found["withheld_samples"] / (samples + found["withheld_samples"])
+        ),
+        "disclosure.suppress.after": _n(found["derivable_groups"] + found["recoverable_groups"]),
+    }
+
+
+def disclosure_bench_figures(bench: Mapping[str, Any]) -> dict[str, str]:
+    """``bench_disclosure.*``: other countries' synthetic builds, the time, completeness."""
+    countries = {k: v for k, v in bench["cases"].items() if not k.startswith("SGP")}
+    shares = [c["withheld_share"] for c in countries.values()]
+    withheld = [c["withheld_subgroups"] for c in countries.values()]
+    kept = [c["subgroups_kept"] for c in countries.values()]
+    after = sum(
+        c["after"]["derivable_groups"] + c["after"]["recoverable_groups"]
+        for c in bench["cases"].values()
+    )
+    tiny = bench["completeness"]
+    build = bench["default_build"]
+    return {
+        "bench_disclosure.countries": ", ".join(sorted(countries)),
+        "bench_disclosure.withheld_min": _n(min(withheld)),
+        "bench_disclosure.withheld_max": _n(max(withheld)),
+        "bench_disclosure.kept_min": _n(min(kept)),
+        "bench_disclosure.kept_max": _n(max(kept)),
+        "bench_disclosure.share_min": _pct(min(shares)),
+        "bench_disclosure.share_max": _pct(max(shares)),
+        "bench_disclosure.after": _n(after),
+        "bench_disclosure.wave6.withheld": _n(bench["cases"]["SGP wave 6"]["withheld_subgroups"]),
+        "bench_disclosure.wave6.share": _pct(bench["cases"]["SGP wave 6"]["withheld_share"]),
+        "bench_disclosure.runs": _n(bench["runs"]),
+        "bench_disclosure.build_none": f"{build['none_median_s']:.1f} s",
+        "bench_disclosure.build_suppress": f"{build['suppress_median_s']:.1f} s",
+        "bench_disclosure.control_sgp": f"{bench['cases']['SGP']['control_median_s']:.2f} s",
+        "bench_disclosure.audit_sgp": f"{bench['cases']['SGP']['audit_median_s']:.2f} s",
+        "bench_disclosure.tiny.tables": _n(tiny["tables"]),
+        "bench_disclosure.tiny.before": _n(tiny["leaky_before"]),
+        "bench_disclosure.tiny.after": _n(tiny["leaky_after"]),
+    }
 
 
 def null_build(scratch: Path) -> Path:
@@ -766,6 +830,8 @@ def benchmark_figures(results: Path) -> dict[str, str]:
         out[f"bench_input_memory.{key}"] = _n(round(figures["peak_mib"]))
     coverage = json.loads((results / "bench_interval_coverage.json").read_text(encoding="utf-8"))
     out.update(coverage_figures(coverage))
+    disclosure = json.loads((results / "bench_disclosure.json").read_text(encoding="utf-8"))
+    out.update(disclosure_bench_figures(disclosure))
     return out
 
 
@@ -884,6 +950,7 @@ def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str,
         out.update(random_truth(dataset))
         out.update(stats_figures(dataset, chart))
         out.update(target_figures(dataset, scratch))
+        out.update(suppression_figures(scratch))
     out.update(paper_count_figures())
     out.update(benchmark_figures(ROOT / "benchmarks" / "results"))
     return out

@@ -261,10 +261,15 @@ def samples_per_subgroup(
     """(table rows,) the samples each kept subgroup would publish: its items with at least
     ``min_valid_answers`` valid answers (0 for a subgroup not kept). What withholding it costs,
     counted before :func:`aggregate` runs."""
-    answered = respondents[[item.question_id for item in items]].notna().to_numpy(np.int64)
+    answered = respondents[[item.question_id for item in items]].notna().to_numpy(np.int32)
     valid = np.zeros((len(subgroups.table), answered.shape[1]), dtype=np.int64)
     for rows in subgroups.membership:
-        inside = rows >= 0
-        np.add.at(valid, rows[inside], answered[inside])
+        inside = np.flatnonzero(rows >= 0)
+        if inside.size == 0:
+            continue
+        order = inside[np.argsort(rows[inside], kind="stable")]
+        groups = rows[order]
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        valid[groups[starts]] = np.add.reduceat(answered[order], starts, axis=0)
     samples: np.ndarray = (valid >= min_valid_answers).sum(axis=1)
     return samples

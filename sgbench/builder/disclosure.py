@@ -256,6 +256,8 @@ def echelon(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     previous: Any = 1
     pivots: list[int] = []
     rank = 0
+    # An upper bound of every entry's size: it only grows where rows are updated.
+    largest = int(np.abs(m).max()) if m.size else 0
     for column in range(cols):
         if rank == rows:
             break
@@ -265,15 +267,21 @@ def echelon(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         row = rank + int(nonzero[0])
         if row != rank:
             m[[rank, row]] = m[[row, rank]]
-        if m.dtype != object and int(np.abs(m).max()) > _SAFE:
+        if m.dtype != object and largest > _SAFE:
             m = m.astype(object)
         pivot = m[rank, column]
-        others = np.arange(rows) != rank
-        updated = pivot * m[others] - m[others, column][:, None] * m[rank][None, :]
+        factors = m[:, column].copy()
+        factors[rank] = 0
+        # With the pivot equal to the previous one, a row without the column is unchanged
+        # (p·row / p): only the others are touched, most of a sparse 0/1 matrix is not.
+        touched = np.flatnonzero(factors) if pivot == previous else np.arange(rows) != rank
+        updated = pivot * m[touched] - factors[touched][:, None] * m[rank][None, :]
         quotient, remainder = updated // previous, updated % previous
         if np.any(remainder != 0):
             raise ArithmeticError("fraction-free elimination: a division was not exact")
-        m[others] = quotient
+        m[touched] = quotient
+        if quotient.size:
+            largest = max(largest, int(np.abs(quotient).max()))
         previous = pivot
         pivots.append(column)
         rank += 1
@@ -363,8 +371,25 @@ def _name(atoms: Atoms, subset: tuple[int, ...], codes: np.ndarray) -> str:
     )
 
 
+def _tabulations(atoms: Atoms, index: np.ndarray) -> dict[tuple[int, ...], tuple[Any, Any]]:
+    """Every cross-tabulation of the atoms ``index``, over the attributes that vary on them
+    (``country`` within one country splits nothing): attribute positions → (cell codes, cell
+    of each atom). It depends on the atoms only, so suppression computes it once."""
+    codes = atoms.codes[index]
+    varying = tuple(j for j in range(codes.shape[1]) if codes.shape[0] and np.ptp(codes[:, j]) > 0)
+    out = {}
+    for subset in _subsets(len(varying)):
+        columns = tuple(varying[j] for j in subset)
+        out[columns] = _cells(codes, columns)
+    return out
+
+
 def _findings(
-    atoms: Atoms, index: np.ndarray, published: np.ndarray, min_size: int
+    atoms: Atoms,
+    index: np.ndarray,
+    published: np.ndarray,
+    min_size: int,
+    tabulations: dict[tuple[int, ...], tuple[Any, Any]],
 ) -> list[_Finding]:
     """The sets of the exact family (:data:`EXACT_FAMILY`) within the atoms ``index`` that the
     rows of ``published`` (0/1, subgroups × those atoms) give, of 1 to ``min_size - 1``
@@ -376,15 +401,12 @@ def _findings(
     the maximal derivable ones inside the A-cell are disjoint and the remainder is a
     difference of derivable sets. Attributes constant on these atoms (``country`` within one
     country) are left out: they split nothing."""
-    codes = atoms.codes[index]
     sizes = atoms.sizes[index]
-    varying = tuple(j for j in range(codes.shape[1]) if codes.shape[0] and np.ptp(codes[:, j]) > 0)
+    varying = max(tabulations, key=len)
     residual = residuals(published.astype(np.int64))
     projection = _projection(residual)
     tables = {}
-    for subset in _subsets(len(varying)):
-        columns = tuple(varying[j] for j in subset)
-        cell_codes, cell_of = _cells(codes, columns)
+    for columns, (cell_codes, cell_of) in tabulations.items():
         derivable = _derivable_cells(residual, projection, cell_of, len(cell_codes))
         tables[columns] = (cell_codes, cell_of, derivable, derivable[cell_of])
     found: list[_Finding] = []
@@ -568,9 +590,10 @@ def control(
     for component in np.unique(labels[labels >= 0]):
         index = np.flatnonzero(labels == component)
         rows = np.flatnonzero(published & holds[:, index].any(axis=1))
+        tabulations = _tabulations(atoms, index)
         while True:
             matrix = holds[np.ix_(rows, index)]
-            findings = _findings(atoms, index, matrix, min_size)
+            findings = _findings(atoms, index, matrix, min_size, tabulations)
             if not findings or method == "none":
                 found += [replace(f, atoms=index[f.atoms]) for f in findings]
                 break
