@@ -13,9 +13,10 @@ publish, :func:`sgbench.builder.disclosure.control`):
 For each: subgroups kept and withheld, samples lost (count and share), the exact audit before and
 after, :func:`~sgbench.builder.disclosure.recoverable_groups` after, and the time of the control
 step (median of runs). Then the time of the whole default build with each setting (median of
-runs, in this process). Last, completeness: on small random tables (three attributes, every
-pair a stratum) whose every union of atoms can be enumerated, how many still have a derivable
-union of fewer than 30 respondents after suppression, outside the audited family.
+runs, in this process; on a shared machine this is noisier than the step itself). Last,
+completeness: on small random tables (three attributes, every pair a stratum) whose every union
+of atoms can be enumerated, how many still have a derivable union of fewer than 30 respondents
+after suppression, outside the audited family.
 
 Writes ``benchmarks/results/bench_disclosure.json``, which ``docs/generate.py`` quotes.
 Usage::
