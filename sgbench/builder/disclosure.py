@@ -6,7 +6,12 @@ attribute (``age_group=16-24 & religion=…``, each kept one) leaves the counts 
 the parent, i.e. the dropped children together (and the parent's respondents without a value
 for that attribute). When that remainder holds between 1 and ``min_subgroup_size - 1``
 respondents, a group smaller than the rule allows is published in effect; a single dropped child
-is disclosed exactly. This module measures it from the subgroup table; it changes nothing.
+is disclosed exactly.
+
+:func:`recoverable_groups` measures those one-attribute subtractions from the subgroup table
+(the readable explanation). :func:`control` decides exactly, over the respondents' *atoms*,
+which groups of a wider family any rational combination of the published subgroups gives, and
+with ``disclosure_control: suppress`` withholds further subgroups until none is left.
 """
 
 from __future__ import annotations
@@ -176,8 +181,8 @@ def recoverable_groups(
 
 CONTROLS: Final = ("suppress", "none")
 """Values of the build config's ``disclosure_control``: ``suppress`` withholds complementary
-subgroups until :func:`derivable_groups` finds nothing (:func:`suppress`); ``none`` publishes
-every subgroup of ``min_subgroup_size`` respondents (the paper's sample set) and only measures."""
+subgroups until the exact audit finds nothing (:func:`control`); ``none`` publishes every
+subgroup of ``min_subgroup_size`` respondents (the paper's sample set) and only measures."""
 
 EXACT_FAMILY: Final = (
     "every cell of every cross-tabulation of the stratified attributes (any subset of them, "
@@ -185,7 +190,7 @@ EXACT_FAMILY: Final = (
     "minus the derivable cells inside it of a chain of finer cross-tabulations (one attribute "
     "more at each step)"
 )
-"""What :func:`derivable_groups` checks, as the manifest states it."""
+"""What the exact audit of :func:`control` checks, as the manifest states it."""
 
 _SAFE: Final = 2**31 - 1
 """Largest entry for which a fraction-free step (two products and a difference) fits int64."""
@@ -534,12 +539,13 @@ def control(
     respondents grouped by their value of every stratified attribute (missing a value too);
     each published subgroup's counts are the sum of its atoms'. A set of atoms has exactly
     derivable counts iff its 0/1 indicator lies in the row space, over the rationals, of the
-    published subgroups' indicators; this is exact disclosure by linear combination, the
-    audit of secondary cell suppression in statistical disclosure control (Cox 1980,
-    "Suppression methodology and statistical disclosure control", JASA 75:377–385;
-    Hundepool et al. 2012, *Statistical Disclosure Control*, Wiley, ch. 5 on linked tables).
-    It is decided exactly: fraction-free elimination (:func:`echelon`) and integer sums
-    (:func:`residuals`), no floating point.
+    published subgroups' indicators; this is exact disclosure by linear combination, what
+    the audit of secondary cell suppression checks in statistical disclosure control for
+    linked tables (Cox 1980, "Suppression methodology and statistical disclosure control",
+    JASA 75:377–385; Hundepool et al. 2012, *Statistical Disclosure Control*, Wiley, on
+    tabular data). It is decided exactly: fraction-free elimination (:func:`echelon`) and
+    integer sums (:func:`residuals`), no floating point (a fixed integer projection only
+    filters out sets that are certainly not derivable).
 
     **Subgroup level is enough.** For one question, the published samples are those of a
     subset of the published subgroups (a pair needs ``min_valid_answers`` valid answers), so
@@ -550,22 +556,24 @@ def control(
     **What it covers.** Every set of :data:`EXACT_FAMILY`: all atoms, all cells of all
     cross-tabulations (including attribute combinations that are not strata, and the
     respondents missing an attribute, as "all minus the religions"), and each derivable
-    cell minus the derivable cells of a finer cross-tabulation inside it (which covers every
-    remainder :func:`recoverable_groups` names, chains of sums included). **What it does not.**
-    Whether *some* other union of atoms of 1 to ``min_size - 1`` respondents is derivable is a
-    0/1 search over the null space (an integer program, exponential in general); it is not
-    decided. Nor are bounds from non-negativity (an interval, not exact, disclosure: a zero
-    count in a remainder tells that none of its members gave that answer), weighted shares
-    (their weight totals are not published), or differences across waves (other people).
+    cell minus the derivable cells inside it along a chain of finer cross-tabulations (which
+    covers every remainder :func:`recoverable_groups` names, chains of sums included).
+    **What it does not.** Whether *some* other union of atoms of 1 to ``min_size - 1``
+    respondents is derivable is a 0/1 search over the row space (an integer program,
+    exponential in general); it is not decided, and such unions exist (inclusion–exclusion of
+    overlapping cells: ``benchmarks/bench_disclosure.py`` counts them on small tables where
+    every union can be enumerated). Nor are bounds from non-negativity (interval, not exact,
+    disclosure: a zero count in a derivable group tells that none of its members gave that
+    answer), weighted shares (their weight totals are not published), or differences across
+    waves (other people).
 
     **Suppression.** While a set of the family is derivable, the smallest (then by name) is
     closed by withholding the published subgroups that separate one of its atoms from one
     atom outside it (:func:`_separating`), the pair whose subgroups cost least per derivable
     set closed: ``cost`` per table row, the samples the subgroup would publish, then its
-    respondents. Each step
-    withholds at least one subgroup and the row space only shrinks, so the loop ends, and a
-    set once closed stays closed; the result is deterministic (no randomness, documented
-    ties).
+    respondents. Each step withholds at least one subgroup and the row space only shrinks, so
+    the loop ends within as many steps as there are subgroups, and a set once closed stays
+    closed; the result is deterministic (documented ties, nothing random).
 
     Args:
         respondents: the harmonised respondents (categorical attribute columns).
