@@ -374,3 +374,26 @@ def test_the_paper_config_measures_and_keeps_its_sample_set(built_default: Path)
     assert found["method"] == "none"
     assert found["withheld_subgroups"] == 0
     assert found["derivable_groups"] >= found["exact_subgroups"] > 0
+
+
+def test_earlier_waves_are_measured_and_suppressed_on_their_own(
+    tmp_path: Path, built_temporal: Path
+) -> None:
+    """The temporal build publishes wave 6's samples too: the paper's config reports what
+    they leave recoverable, a suppressing config closes them as it closes wave 7."""
+    measured = load_manifest(built_temporal)["disclosure"]
+    assert [e["wave"] for e in measured["earlier_waves"]] == [6]
+    assert measured["earlier_waves"][0]["withheld_subgroups"] == 0
+    assert measured["earlier_waves"][0]["recoverable_groups"] > 0
+    assert measured["earlier_waves"][0]["derivable_groups"] > 0
+    source = next(p for p in built_temporal.parent.iterdir() if p.suffix == ".csv")
+    config = write_config(tmp_path, disclosure_control="suppress")
+    build_dataset(wvs_path=source, out_dir=tmp_path / "out", waves=[6, 7], config_path=config)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest_problems(manifest) == []
+    (wave6,) = manifest["disclosure"]["earlier_waves"]
+    assert wave6["withheld_subgroups"] > 0
+    assert wave6["withheld_samples"] > 0
+    assert wave6["recoverable_groups"] == 0
+    assert wave6["derivable_groups"] == 0
+    assert manifest["disclosure"]["derivable_groups"] == 0

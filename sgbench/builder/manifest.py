@@ -93,6 +93,19 @@ class Disclosure(TypedDict):
     published subgroups give exactly (row space over the rationals); 0 after ``suppress``."""
     derivable_smallest: int | None
     """The fewest respondents in such a set; None when there is none."""
+    earlier_waves: list[EarlierDisclosure]
+    """The same for each earlier wave of a ``temporal`` build (its samples are published in
+    ``temporal``'s train split; each wave is other respondents, controlled on its own)."""
+
+
+class EarlierDisclosure(TypedDict):
+    """:class:`Disclosure`'s counts for one earlier wave."""
+
+    wave: int
+    recoverable_groups: int
+    withheld_subgroups: int
+    withheld_samples: int
+    derivable_groups: int
 
 
 DISCLOSURE_RULE: Final = (
@@ -102,10 +115,15 @@ DISCLOSURE_RULE: Final = (
 
 
 def disclosure_record(
-    groups: pd.DataFrame, method: str, control: Control, withheld_samples: int
+    groups: pd.DataFrame,
+    method: str,
+    control: Control,
+    withheld_samples: int,
+    earlier: Mapping[int, tuple[pd.DataFrame, Control, int]] | None = None,
 ) -> Disclosure:
     """The manifest's ``disclosure`` from :func:`~sgbench.builder.disclosure.recoverable_groups`
-    (what it names, in what is published) and :func:`~sgbench.builder.disclosure.control`."""
+    (what it names, in what is published) and :func:`~sgbench.builder.disclosure.control`;
+    ``earlier``: the same three for each earlier wave."""
     exact = (groups["dropped"].map(len) == 1) & (groups["missing"] == 0)
     derivable = control.derivable
     return {
@@ -119,6 +137,16 @@ def disclosure_record(
         "exact_family": EXACT_FAMILY,
         "derivable_groups": len(derivable),
         "derivable_smallest": int(derivable["size"].min()) if len(derivable) else None,
+        "earlier_waves": [
+            {
+                "wave": wave,
+                "recoverable_groups": len(found),
+                "withheld_subgroups": len(controlled.withheld),
+                "withheld_samples": samples,
+                "derivable_groups": len(controlled.derivable),
+            }
+            for wave, (found, controlled, samples) in sorted((earlier or {}).items())
+        ],
     }
 
 

@@ -419,6 +419,16 @@ def _years(years: dict[str, int | None]) -> list[int]:
     return sorted({y for y in years.values() if y is not None})
 
 
+def _recoverable(build: WaveBuild, config: BuildConfig) -> pd.DataFrame:
+    """:func:`~sgbench.builder.disclosure.recoverable_groups` of one wave's published subgroups."""
+    return recoverable_groups(
+        build.subgroups.table,
+        build.subgroups.attributes,
+        len(build.respondents.table),
+        config.min_subgroup_size,
+    )
+
+
 def _manifest(
     config: BuildConfig,
     by_wave: dict[int, SurveyData],
@@ -462,15 +472,15 @@ def _manifest(
         ),
         pairs_below=primary.aggregates.pairs_below_threshold,
         disclosure=disclosure_record(
-            recoverable_groups(
-                table,
-                primary.subgroups.attributes,
-                len(primary.respondents.table),
-                config.min_subgroup_size,
-            ),
+            _recoverable(primary, config),
             config.disclosure_control,
             primary.disclosure,
             primary.withheld_samples,
+            earlier={
+                wave: (_recoverable(build, config), build.disclosure, build.withheld_samples)
+                for wave, build in sorted(builds.items())
+                if wave != primary.wave
+            },
         ),
         configs={
             name: {split: splits[(name, split)].stats() for split in CONFIG_SPLITS[name]}
