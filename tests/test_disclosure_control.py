@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from sgbench.builder import build_dataset
+from sgbench.builder.card import _disclosure_sentence
 from sgbench.builder.config import parse_config
 from sgbench.builder.disclosure import (
     Control,
@@ -397,3 +398,30 @@ def test_earlier_waves_are_measured_and_suppressed_on_their_own(
     assert wave6["recoverable_groups"] == 0
     assert wave6["derivable_groups"] == 0
     assert manifest["disclosure"]["derivable_groups"] == 0
+
+
+def test_card_states_the_exact_audit_or_what_was_withheld() -> None:
+    base = {"rule": "r", "exact_subgroups": 1, "smallest_size": 3, "exact_family": "f"}
+    measured = {
+        **base,
+        "recoverable_groups": 2,
+        "method": "none",
+        "withheld_subgroups": 0,
+        "withheld_samples": 0,
+        "derivable_groups": 4,
+        "derivable_smallest": 1,
+    }
+    text = _disclosure_sentence({"min_subgroup_size": MIN, "disclosure": measured})
+    assert "gives 4 such groups, the smallest of 1 respondent;" in text
+    assert "nothing was withheld" in text
+    closed = {
+        **measured,
+        "method": "suppress",
+        "recoverable_groups": 0,
+        "withheld_subgroups": 7,
+        "withheld_samples": 1234,
+        "derivable_groups": 0,
+    }
+    text = _disclosure_sentence({"min_subgroup_size": MIN, "disclosure": closed})
+    assert "were withheld: 7 subgroups of at least 30 respondents (1234 samples)" in text
+    assert "subtraction recovers 0 and the exact audit finds 0 groups of fewer than 30" in text

@@ -229,10 +229,12 @@ def _disclosure_sentence(manifest: dict[str, Any]) -> str:
             f"{found['smallest_size']} respondents (manifest `disclosure`)."
         )
     if method == "none" and found["derivable_groups"]:
+        least = found["derivable_smallest"]
         sentence += (
-            f" Any combination of published counts gives {found['derivable_groups']} such "
-            f"groups, the smallest of {found['derivable_smallest']} respondents; nothing was "
-            "withheld (`disclosure_control: none`)."
+            " Combining published counts in any way (the exact audit: every cell of every "
+            f"cross-tabulation and their remainders) gives {found['derivable_groups']} such "
+            f"groups, the smallest of {least} respondent{'s' if least != 1 else ''}; nothing "
+            "was withheld (`disclosure_control: none`)."
         )
     return sentence
 
