@@ -281,22 +281,31 @@ def test_multiplicities_draw_every_question_count() -> None:
 
 def cluster_figures(sample: pd.DataFrame, key: str) -> tuple[float, float, float]:
     """``(sd_observed², sd_noise², mean)`` of one replicate, from its expanded samples: every drawn
-    copy of a question (column ``draw``) is its own cluster."""
+    copy of a question (column ``draw``) is its own cluster. A group's noise is measured on the
+    clusters some other group is seen in too, and scaled to all of its clusters."""
     rows = sample.dropna(subset=["g"])
     levels = rows.groupby("draw")[key].mean()  # each question's level over the groups' samples
     rows = rows.assign(centred=rows[key] - rows["draw"].map(levels))
     cells = rows.groupby(["g", "draw"])[[key, "centred"]].agg(["sum", "count"]).reset_index()
+    shared_draws = rows.groupby("draw")["g"].nunique() >= 2
     groups = rows["g"].nunique()
     means, se2 = [], []
     for _, c in cells.groupby("g"):
         counts = c[(key, "count")]
         means.append(c[(key, "sum")].sum() / counts.sum())
-        offset = c[("centred", "sum")].sum() / counts.sum()
-        residual = ((c[("centred", "sum")] - offset * counts) ** 2).sum()
-        n = len(c)
-        factor = groups / (groups - 1) * n / (n - 1) if n > 1 else np.nan
-        se2.append(factor * residual / counts.sum() ** 2)
-    return float(np.var(means, ddof=1)), float(np.nanmean(se2)), float(np.mean(means))
+        shared = c[c["draw"].map(shared_draws).to_numpy()]
+        shared_counts = shared[(key, "count")]
+        n = len(shared)
+        if n < 2:
+            se2.append(np.nan)
+            continue
+        offset = shared[("centred", "sum")].sum() / shared_counts.sum()
+        residual = ((shared[("centred", "sum")] - offset * shared_counts) ** 2).sum()
+        factor = groups / (groups - 1) * n / (n - 1)
+        se2.append(factor * residual / (shared_counts.sum() * counts.sum()))
+    measured = [v for v in se2 if not np.isnan(v)]
+    noise = float(np.mean(measured)) if measured else float("nan")
+    return float(np.var(means, ddof=1)), noise, float(np.mean(means))
 
 
 @pytest.mark.usefixtures("toy_bootstrap")
@@ -343,7 +352,9 @@ def test_vectorised_equals_a_plain_loop() -> None:
         assert spread.figures["sd_observed"] == pytest.approx(np.sqrt(observed))
         assert spread.figures["sd_noise"] == pytest.approx(np.sqrt(noise))
         # The basic interval of the between-group variance, as a standard deviation.
-        q_low, q_high = np.percentile(variance[k], [tail, 100 - tail])
+        # A replicate drawing fewer than 2 shared questions of every group has no noise estimate
+        # (NaN): it has no between-group variance either, and is left out.
+        q_low, q_high = np.nanpercentile(variance[k], [tail, 100 - tail])
         estimate = observed - noise
         ends = (estimate + observed - q_high, estimate + observed - q_low)
         assert spread.ci["sd_between"] == pytest.approx(tuple(np.sqrt(max(e, 0)) for e in ends))

@@ -107,9 +107,25 @@ def test_one_question_has_no_standard_error() -> None:
     frame = table([("1", "a", "a", 1.0), ("1", "b", "b", 0.0), ("2", "b", "b", 1.0)])
     got = spread_of(frame)
     assert math.isnan(got["se"][0])  # a: one question
-    # b: levels 1/2 (question 1: a 1, b 0) and 1 (question 2: b alone), centred −1/2, 0.
-    assert got["se"][1] == pytest.approx(math.sqrt(2 * np.var([-0.5, 0], ddof=1) / 2))
-    assert got["sd_noise"] == pytest.approx(got["se"][1])  # the RMS leaves a out
+    # b is seen on two questions, but question 2 is its alone: its level is b's own value, so
+    # its centred cell is 0 whatever b's noise. One shared question: no standard error either.
+    assert math.isnan(got["se"][1])
+    assert math.isnan(got["sd_noise"])
+    assert math.isnan(got["sd_between"])
+
+
+def test_a_question_seen_by_one_group_does_not_measure_its_noise() -> None:
+    """a and b share questions 1 and 2; b alone is seen on question 3."""
+    rows = [("1", "a", "a", 1.0), ("1", "b", "b", 0.0), ("2", "a", "a", 0.0), ("2", "b", "b", 0.0)]
+    frame = table([*rows, ("3", "b", "b", 1.0)])
+    got = spread_of(frame)
+    # Levels 1/2, 0 on the shared questions: a's centred values 1/2, 0, b's −1/2, 0. The spread
+    # is measured there (ddof 1) and scaled to all of the group's questions (2 for a, 3 for b).
+    se_a2 = 2 * np.var([0.5, 0.0], ddof=1) / 2
+    se_b2 = 2 * np.var([-0.5, 0.0], ddof=1) / 3
+    assert (se_a2, se_b2) == pytest.approx((1 / 8, 1 / 12))
+    assert got["se"] == pytest.approx((math.sqrt(se_a2), math.sqrt(se_b2)))
+    assert got["sd_noise"] == pytest.approx(math.sqrt((se_a2 + se_b2) / 2))
 
 
 def test_p_value_matches_exact_enumeration() -> None:

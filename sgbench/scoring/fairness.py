@@ -28,6 +28,18 @@ DETECTABLE: Final = 0.05
 NO_GAP: Final = "no detectable gap"
 """The plain mark shown when ``p_value ≥`` :data:`DETECTABLE`."""
 
+UNTESTED_NOTE: Final = (
+    "p -: no permutation test (none asked for, or fewer than two groups), so a gap is neither "
+    "found nor ruled out (no_detectable_gap null)"
+)
+"""The line under the fairness rows when some row has no p-value."""
+
+NO_NOISE_NOTE: Final = (
+    "sd_noise -: no group seen on 2 questions it shares with another group, so the sampling "
+    "noise cannot be measured and the spread beyond it (sd_between, cv_between) is not given"
+)
+"""The line under the fairness rows when some row has no noise estimate."""
+
 DEFAULT_LEAD: Final = ("cv_between",)
 """Figures shown first for accuracy-like metrics (``p_value`` always follows them)."""
 
@@ -42,9 +54,11 @@ def ci_list(interval: Interval | None) -> list[float | None] | None:
     return None if interval is None else [finite(interval[0]), finite(interval[1])]
 
 
-def no_detectable_gap(p_value: float | None) -> bool:
-    """True when a permutation p-value was computed and is at least :data:`DETECTABLE`."""
-    return p_value is not None and p_value >= DETECTABLE
+def no_detectable_gap(p_value: float | None) -> bool | None:
+    """Whether the permutation p-value is at least :data:`DETECTABLE`; None (unknown) when there
+    is none (no permutations, or fewer than two groups): ``False`` there read as a gap found by a
+    test that never ran."""
+    return None if p_value is None else p_value >= DETECTABLE
 
 
 def fairness_entry(
@@ -57,7 +71,8 @@ def fairness_entry(
     """One grouping's fairness figures for one metric, as JSON-ready values.
 
     Keys, in order: ``lead`` figures, ``p_value`` (null without permutations),
-    ``no_detectable_gap``, the rest of ``sd_observed, sd_noise, sd_between, cv_between``,
+    ``no_detectable_gap`` (null with no ``p_value``: untested), the rest of
+    ``sd_observed, sd_noise, sd_between, cv_between``,
     ``norm_range, cv, gap, ratio``, ``worst``, ``norm_range_degenerate``, ``null``
     (``{n_permutations, method, n_drawn, statistic, p_value, mean: {figure: value}}`` or null:
     ``method`` is ``permutation`` or ``moment-matched``, ``n_drawn`` the exact permutations behind
@@ -135,19 +150,25 @@ def lead_text(entry: Mapping[str, Any]) -> str:
 
 def fairness_lines(blocks: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[str]:
     """Text rows of fairness entries: ``{groups label: {metric: entry}}`` (see
-    :func:`fairness_entry`), one row each, marked ``no detectable gap`` when p ≥ 0.05."""
+    :func:`fairness_entry`), one row each, marked ``no detectable gap`` when p ≥ 0.05, and
+    followed by :data:`UNTESTED_NOTE` when some row has no p-value and :data:`NO_NOISE_NOTE`
+    when some row has no noise estimate."""
     lines = [FAIRNESS_HEADER]
+    untested = no_noise = False
     for label_text, block in blocks.items():
         label = bounded(one_line(label_text))  # group names come from the files read
         for metric, e in block.items():
             worst = e["worst"]
             degenerate = "*" if e["norm_range_degenerate"] else " "
             mark = f"  ({NO_GAP})" if e["no_detectable_gap"] else ""
+            untested = untested or e["no_detectable_gap"] is None
+            no_noise = no_noise or ("sd_noise" in e and e["sd_noise"] is None)
             lines.append(
                 f"{label:<20}{metric:<12}{lead_text(e):<46}{number(e['p_value'], 6)}"
                 f"{number(e.get('sd_noise'), 10)}{number(e['norm_range'], 10)}{degenerate} "
                 f"{bounded(one_line(worst['group']))} ({worst['value']:.3f}){mark}"
             )
+    lines += [UNTESTED_NOTE] * untested + [NO_NOISE_NOTE] * no_noise
     return lines
 
 

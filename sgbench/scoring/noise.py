@@ -23,9 +23,14 @@ questions, ``m_g = Σ_q S[q, g] / Σ_q N[q, g]`` its value):
       se_g² = G / (G − 1) · n_g / (n_g − 1) · Σ_q (S'[q, g] − m'_g N[q, g])² / (Σ_q N[q, g])²
 
   With one sample per question (a subgroup) this is ``G / (G − 1) · s² / n_g``, ``s²`` the sample
-  variance (ddof 1) of the group's per-question deviations from the question levels. A group seen
-  on fewer than 2 questions has no standard error (NaN) and is left out of ``sd_noise``; with one
-  group there is none. A group whose values are all at their questions' levels has ``se_g = 0``.
+  variance (ddof 1) of the group's per-question deviations from the question levels. Only the
+  questions the group shares with another group measure it (on a question seen by one group the
+  level is that group's value and the centred cell is 0 whatever the noise): ``S'``, ``m'_g`` and
+  ``n_g`` are over the shared questions, and the last denominator is ``Σ_shared N · Σ_q N`` (the
+  spread measured there, scaled to all the group's questions). A group sharing fewer than 2
+  questions has no standard error (NaN) and is left out of ``sd_noise`` (NaN, not 0, when no
+  group has one); with one group there is none. A group whose values are all at their
+  questions' levels has ``se_g = 0``.
 - ``sd_observed``: the sample standard deviation (ddof 1) of the group values. (``cv`` of
   :mod:`sgbench.scoring.grouped` keeps the paper's ddof 0.) ddof 1 makes ``sd_noise²`` the exact
   expected contribution of independent group noise to ``sd_observed²``.
@@ -208,28 +213,46 @@ def group_stats(sums: FloatArray, counts: FloatArray, weights: FloatArray) -> Gr
     # hard for every group moves every group alike and adds nothing to the spread between them.
     with np.errstate(invalid="ignore", divide="ignore"):
         level = sums.sum(axis=-1) / counts.sum(axis=-1)
-    centred = sums - counts * np.nan_to_num(level)[..., None]
+    # A question seen by one group only is its own level: its centred cell is 0 whatever the
+    # group's noise, so it says nothing about that noise (groups seen on disjoint questions got
+    # se 0, and their whole spread was reported as a gap). Only shared questions measure it.
+    shared = ((counts > 0).sum(axis=-1, keepdims=True) >= 2).astype(np.float64)
+    centred = (sums - counts * np.nan_to_num(level)[..., None]) * shared
+    counts_shared = counts * shared
     n_groups = sums.shape[-1]
     shrink = n_groups / (n_groups - 1) if n_groups > 1 else np.nan
-    # With at most one sample per cell (subgroups), N² = N, S'·N = S' and [N > 0] = N: four
-    # products instead of seven. The products are one stacked matrix product (BLAS).
+    # With at most one sample per cell (subgroups), N² = N, S'·N = S' and [N > 0] = N: five
+    # products instead of eight. The products are one stacked matrix product (BLAS).
     single = bool(((counts == 0) | (counts == 1)).all())
-    parts = [sums, counts, centred * centred, centred]
+    parts = [sums, counts, centred * centred, centred, counts_shared]
     if not single:
-        parts += [centred * counts, counts * counts, (counts > 0).astype(np.float64)]
+        parts += [
+            centred * counts,
+            counts_shared * counts_shared,
+            (counts_shared > 0).astype(np.float64),
+        ]
     stacked = np.concatenate(parts, axis=-1)
     if stacked.ndim == 2:
         products = weights @ stacked
     else:
         products = np.matmul(weights[:, None, :], stacked)[:, 0, :]
     pieces = np.split(products, len(parts), axis=-1)
-    total, count, squares, centred_total = pieces[:4]
-    cross, count_squares, seen = (centred_total, count, count) if single else pieces[4:]
+    total, count, squares, centred_total, count_shared = pieces[:5]
+    if single:
+        cross, count_squares, seen = centred_total, count_shared, count_shared
+    else:
+        cross, count_squares, seen = pieces[5:]
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(count > 0, total / count, np.nan)
-        offset = np.where(count > 0, centred_total / count, 0.0)
+        offset = np.where(count_shared > 0, centred_total / count_shared, 0.0)
         residual = np.maximum(squares - 2 * offset * cross + offset * offset * count_squares, 0.0)
-        se2 = np.where(seen >= 2, shrink * seen / (seen - 1) * residual / (count * count), np.nan)
+        # The spread measured on the shared questions, scaled to all the group's questions (its
+        # value is their mean): the denominator is Σ_shared N · Σ N, (Σ N)² on a full grid.
+        se2 = np.where(
+            seen >= 2,
+            shrink * seen / (seen - 1) * residual / (count_shared * count),
+            np.nan,
+        )
     return GroupStats(means=means, se2=se2)
 
 
