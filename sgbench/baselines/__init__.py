@@ -34,7 +34,7 @@ from sgbench.baselines.rules import (
 )
 from sgbench.boundary import public
 from sgbench.dataset import BuiltDataset, check_config_split, open_dataset, release_arrow_memory
-from sgbench.errors import InputError
+from sgbench.errors import InputError, refuse_without_effect
 from sgbench.scoring.data import (
     BoolArray,
     IntArray,
@@ -89,6 +89,8 @@ class BaselinePredictions:
     n_unseen: int = 0
     """Samples of questions without any training sample, predicted with the unseen-question
     rule (``majority``, ``composition`` and ``nearest``; never ``random``)."""
+    seed: int | None = None
+    """The seed ``random`` drew with; None for the others, which draw nothing."""
 
     @property
     def n_predicted(self) -> int:
@@ -120,6 +122,13 @@ def _training_data(table: pa.Table, attributes: Sequence[str], where: Path) -> T
         n_valid=np.asarray(table.column("n_valid").to_numpy(), dtype=np.int64),
         subgroup_size=np.asarray(table.column("subgroup_size").to_numpy(), dtype=np.int64),
     )
+
+
+def _listed(names: Sequence[str]) -> str:
+    """``the majority baseline`` or ``the baselines majority, nearest``."""
+    if len(names) == 1:
+        return f"the {names[0]} baseline"
+    return "the baselines " + ", ".join(names)
 
 
 def predict(
@@ -158,11 +167,12 @@ def run_baselines(
         dataset: a built dataset folder (or a Hub id, as for scoring).
         config: the dataset config; its ``train`` split is what the baselines learn from.
         splits: the splits to predict (any splits of the config but ``train``).
-        seed: the seed of ``random`` (ignored by the others).
+        seed: the seed of ``random``; the others draw nothing, so a seed other than 0 (the
+            default) without ``random`` is refused, as ``sgbench baseline --seed`` is.
 
     Raises:
-        InputError: unknown baseline, config or split; a split is ``train``; a bad seed; an
-            unreadable or inconsistent dataset; an empty split.
+        InputError: unknown baseline, config or split; a split is ``train``; a bad seed, or one
+            given without ``random``; an unreadable or inconsistent dataset; an empty split.
     """
     unknown = [name for name in names if name not in BASELINES]
     if unknown:
@@ -173,6 +183,9 @@ def run_baselines(
             raise InputError("the baselines learn from the train split; predict another split")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    refuse_without_effect(
+        (f"seed {seed!r}", seed != 0, "random" in names, f"for {_listed(names)} (only random)")
+    )
     built = open_dataset(dataset)
     for split in splits:
         built.check_config(config, split)
@@ -213,6 +226,7 @@ def run_baselines(
                     predicted=np.asarray(predicted, dtype=bool),
                     n_fallback=int((fallback & predicted & ~unseen[split]).sum()),
                     n_unseen=0 if name == "random" else int((unseen[split] & predicted).sum()),
+                    seed=seed if name == "random" else None,
                 )
             )
     return results

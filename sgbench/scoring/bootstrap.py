@@ -145,7 +145,8 @@ def check_settings(
     """Raise :class:`InputError` unless ``n_boot`` (0, or :data:`MIN_REPLICATES` to
     ``MAX_BOOT``: the CLI's rule holds for the API too), ``seed ≥ 0`` and
     ``0 ≤ n_permutations ≤ MAX_PERMUTATIONS`` are ints and ``resample`` is a known mode, other
-    than :data:`QUESTIONS` only with replicates to shape."""
+    than :data:`QUESTIONS` only with replicates to shape, and ``seed`` other than 0 only with
+    replicates or permutations to draw (:func:`~sgbench.errors.refuse_without_effect`)."""
     if (
         isinstance(n_boot, bool)
         or not isinstance(n_boot, int)
@@ -168,9 +169,16 @@ def check_settings(
         )
     if resample not in RESAMPLE_MODES:
         raise InputError(f"resample must be one of {list(RESAMPLE_MODES)}, got {resample!r}")
-    # A report recorded a resampling that never happened (the CLI refuses --resample alike).
+    # A report recorded a resampling that never happened, or a seed that drew nothing (the CLI
+    # refuses --resample and --seed alike); 0, the default, is no seed given.
     refuse_without_effect(
-        (f"resample {resample!r}", resample != QUESTIONS, n_boot > 0, "with n_boot 0")
+        (f"resample {resample!r}", resample != QUESTIONS, n_boot > 0, "with n_boot 0"),
+        (
+            f"seed {seed!r}",
+            seed != 0,
+            n_boot > 0 or n_permutations > 0,
+            "with n_boot 0 and n_permutations 0 (it seeds the bootstrap and the permutations)",
+        ),
     )
 
 
