@@ -166,6 +166,15 @@ class ConfigError(InputError):
     """A build config is invalid."""
 
 
+class SgbenchWarning(UserWarning):
+    """A result was made, but one use of it is unsafe (fine-tuning records of a scored split).
+
+    From Python it is this warning (``warnings.filterwarnings("error", category=SgbenchWarning)``
+    makes it a refusal); on the command line, the same text as one ``warning: …`` line on
+    stderr, shown by :class:`sgbench.cli.errors.SgbenchGroup` for every command.
+    """
+
+
 IGNORABLE: Final = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
     "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
@@ -222,5 +231,5 @@ def check_each(values: Iterable[object], kinds: tuple[type, ...], where: str, wh
             )
 
 
-__all__ = ["ConfigError", "InputError", "SgbenchError"]
+__all__ = ["ConfigError", "InputError", "SgbenchError", "SgbenchWarning"]
 """The public names: what a caller catches. The display rules above are internal."""

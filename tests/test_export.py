@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,8 +20,8 @@ from click.testing import CliRunner
 
 from sgbench.cli import main
 from sgbench.dataset import load_split
-from sgbench.errors import InputError
-from sgbench.export import sft_record, write_lm_eval_task
+from sgbench.errors import InputError, SgbenchWarning
+from sgbench.export import sft_record, split_sft_jsonl, write_lm_eval_task
 from sgbench.export.lm_eval import task_name
 from sgbench.files import OUTPUT_MARKER
 from sgbench.prompts import TEMPLATES, render, render_prompt
@@ -84,6 +85,35 @@ def test_cli_export_sft_warns_on_evaluation_split(built_default: Path) -> None:
         == "warning: test_id is an evaluation split; fine-tuning on it leaks the targets\n"
     )
     assert len(result.stdout.splitlines()) == len(load_split(built_default, "default", "test_id"))
+
+
+@pytest.mark.parametrize("split", ["test_id", "test_ood"])
+def test_python_warns_as_the_command_line_does(built_default: Path, split: str) -> None:
+    """One rule both ways: the function warns (SgbenchWarning, naming the caller's line), the
+    command shows that warning's text as its line; an error filter makes it a refusal before
+    any line is made."""
+    with pytest.warns(SgbenchWarning) as caught:
+        lines = list(split_sft_jsonl(built_default, "default", split, "paper"))
+    assert [str(w.message) for w in caught] == [
+        f"{split} is an evaluation split; fine-tuning on it leaks the targets"
+    ]
+    assert caught[0].filename == __file__
+    result = CliRunner().invoke(
+        main, ["export", "sft", "--dataset", str(built_default), "--split", split]
+    )
+    assert result.stderr == f"warning: {caught[0].message}\n"
+    assert result.stdout == "".join(lines)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SgbenchWarning)
+        with pytest.raises(SgbenchWarning):
+            split_sft_jsonl(built_default, "default", split, "paper")
+
+
+@pytest.mark.parametrize("split", ["train", "validation"])
+def test_training_splits_give_no_warning(built_default: Path, split: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert next(split_sft_jsonl(built_default, "default", split, "paper")).startswith("{")
 
 
 class TaskLoader(yaml.SafeLoader):

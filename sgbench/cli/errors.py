@@ -28,11 +28,14 @@ import os
 import re
 import select
 import sys
-from typing import IO, Any, ClassVar, Final
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any, ClassVar, Final, TextIO
 
 import click
 
-from sgbench.errors import SgbenchError, bounded, has_control, shown_name
+from sgbench.errors import SgbenchError, SgbenchWarning, bounded, has_control, shown_name
 from sgbench.files import stderr_named
 
 EXIT_OK: Final = 0
@@ -363,6 +366,32 @@ def _refuse_repeated(command: click.Command, parent: click.Context, args: list[s
             _refuse_repeated(subcommand, ctx, rest[1:])
 
 
+@contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Show every :class:`~sgbench.errors.SgbenchWarning` a command's functions raise as one
+    ``warning: …`` line on stderr, each time (the functions warn; the command line words it
+    once, here); other warnings are shown as Python shows them."""
+    with warnings.catch_warnings():
+        python_shows = warnings.showwarning
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            if issubclass(category, SgbenchWarning):
+                click.echo(f"warning: {bounded(shown_name(str(message)))}", err=True)
+            else:
+                python_shows(message, category, filename, lineno, file, line)
+
+        warnings.simplefilter("always", SgbenchWarning)
+        warnings.showwarning = show
+        yield
+
+
 class SgbenchGroup(click.Group):
     """A click group whose commands' library errors, usage errors and Ctrl-C end with the codes
     above."""
@@ -427,11 +456,13 @@ class SgbenchGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; :class:`SgbenchError` becomes exit 2 (each line of its message made
         :func:`~sgbench.errors.shown_name` and :func:`~sgbench.errors.bounded`), Ctrl-C exit
-        130."""
+        130, and a :class:`~sgbench.errors.SgbenchWarning` a ``warning:`` line
+        (:func:`_warnings_as_lines`)."""
         _check_environment()
         try:
             try:
-                done = super().invoke(ctx)
+                with _warnings_as_lines():
+                    done = super().invoke(ctx)
             except click.exceptions.Exit as exc:
                 if exc.exit_code in (EXIT_OK, EXIT_LEFT_OUT):
                     _check_delivered()

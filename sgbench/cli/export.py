@@ -33,18 +33,13 @@ def export_sft_command(dataset_dir: str, config: str, split: str, template_name:
     One {"messages": [...]} per sample: the template's prompt messages, then the assistant's
     reply with the subgroup's modal answer ("Answer: <code>" for the paper template).
     """
-    from sgbench.export import EVALUATION_SPLITS, split_sft_jsonl
+    from sgbench.export import split_sft_jsonl
 
     check_outputs_apart(
         [("--dataset", dataset_dir), ("--template", template_file(template_name))], []
     )
     for line in split_sft_jsonl(dataset_dir, config, split, template_name):
         click.echo(line, nl=False)
-    if split in EVALUATION_SPLITS:
-        click.echo(
-            f"warning: {split} is an evaluation split; fine-tuning on it leaks the targets",
-            err=True,
-        )
 
 
 @export_group.command(name="lm-eval")

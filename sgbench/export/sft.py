@@ -10,12 +10,14 @@ chat format that OpenAI fine-tuning, TRL's ``SFTTrainer`` and most trainers read
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from sgbench.boundary import public
 from sgbench.dataset import SPLITS
+from sgbench.errors import SgbenchWarning
 from sgbench.prompts import Message, Template, render_prompt, render_target
 from sgbench.prompts.templates import split_lines
 
@@ -45,7 +47,20 @@ def split_sft_jsonl(
     line at a time. The template, dataset, config and split are read and checked at the call,
     before any line.
 
+    Warns:
+        SgbenchWarning: ``split`` is one of :data:`EVALUATION_SPLITS` (the command line shows it
+            as its ``warning:`` line): fine-tuning on it leaks the targets the benchmark scores.
+
     Raises:
         InputError: the template, the dataset, the config or the split cannot be used.
     """
-    return split_lines(dataset, config, split, template_name, sft_record)
+    lines = split_lines(dataset, config, split, template_name, sft_record)
+    if split in EVALUATION_SPLITS:
+        # Warned once the call is known to succeed; stacklevel 3 names the caller, past the
+        # boundary's wrapper.
+        warnings.warn(
+            f"{split} is an evaluation split; fine-tuning on it leaks the targets",
+            SgbenchWarning,
+            stacklevel=3,
+        )
+    return lines
