@@ -62,6 +62,15 @@ def has_control(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
+def shown_exactly(text: str) -> str:
+    """Text a reader must find in their own file (an id), as a message quotes it: its ``repr``,
+    quoted and with Python's escapes, :func:`bounded`. :func:`one_line` strips and turns controls
+    into spaces, so a padded id (``' 12'``) or one holding a tab was named as another id the
+    file did not hold; here padding shows inside the quotes, and two different texts never look
+    alike."""
+    return bounded(repr(text))
+
+
 def shown_value(value: object) -> str:
     """A caller's value as a refusal quotes it: its ``repr`` on one line, cut to 60 characters
     (an argument may be a 100,000-character text or a table)."""

@@ -162,7 +162,8 @@ def test_import_listing_shows_each_id_on_one_clean_line(workdir: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 3, result.output
     assert clean(result.stderr)
-    assert "  a FAKE [2Jgnp.exe: garbled" in result.stderr.splitlines()
+    # Quoted and escaped (sgbench.errors.shown_exactly): the id the file holds, made inert.
+    assert "  'a\\nFAKE\\x1b[2J\\u202egnp.exe\\u2066': garbled" in result.stderr.splitlines()
     assert max(len(line) for line in result.stderr.splitlines()) < MAX_MESSAGE + 20
 
 

@@ -237,8 +237,28 @@ def test_bad_ids_are_reported_and_never_matched(
     assert summary["left_out_by_stratum"] == per_stratum
     assert per_stratum["sex"] == {"unknown value": 1, "not in dataset": 1}
     for custom_id, reason in bad.items():
-        if custom_id:
-            assert f"  {custom_id}: {reason}" in result.stderr
+        assert f"  {custom_id!r}: {reason}" in result.stderr.splitlines()
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_a_left_out_id_is_named_exactly_as_the_file_holds_it(
+    built_default: Path, tmp_path: Path, released: pd.DataFrame, suffix: str
+) -> None:
+    """A padded id or one holding a tab is not the released id (ids match exactly); the listing
+    named it stripped or with a space, as an id the file did not hold, and ' X' and 'X ' alike."""
+    good = str(released["custom_id"].iloc[0])
+    padded = [f" {good}", f"{good} ", f"0{good}", f"{good}\t", f"{good}  "]
+    rows = [{"custom_id": custom_id, "response": "Answer: 1"} for custom_id in [good, *padded]]
+    source = write_source(tmp_path / f"padded{suffix}", rows)
+    result = run_import(source, built_default, tmp_path / "out.jsonl")
+    assert result.exit_code == 3, result.output
+    listed = [line for line in result.stderr.splitlines() if line.startswith("  '")]
+    expected = {custom_id: "garbled" for custom_id in padded if custom_id != f"0{good}"}
+    expected[f"0{good}"] = "unknown question"  # "0Q1" is no question of the dataset
+    assert sorted(listed) == sorted(f"  {k!r}: {v}" for k, v in expected.items())
+    assert len(set(listed)) == len(padded)
+    imported = [json.loads(line)["custom_id"] for line in (tmp_path / "out.jsonl").open()]
+    assert imported == [good]
 
 
 def test_an_id_two_samples_spell_is_ambiguous(

@@ -37,7 +37,7 @@ from sgbench.dataset import (
     check_config_split,
     open_dataset,
 )
-from sgbench.errors import InputError, bounded, model_name_problem, one_line
+from sgbench.errors import InputError, model_name_problem, shown_exactly
 from sgbench.files import (
     JSON_FLAT_OBJECT,
     JSON_STRING,
@@ -261,11 +261,12 @@ class ImportResult:
                 counts = ", ".join(f"{reason}: {n}" for reason, n in reasons.items())
                 lines.append(f"  {stratum}: {counts}")
             shown = self.left_out if list_limit is None else self.left_out[:list_limit]
-            lines.append("rows left out (custom_id: reason):")
+            lines.append("rows left out ('custom_id': reason):")
             for row in shown:
                 extra = f" ({', '.join(row.candidates)})" if row.candidates else ""
-                # The SOURCE's own text: one line each, however it is spelled.
-                lines.append(f"  {bounded(one_line(row.custom_id))}: {row.reason}{extra}")
+                # The SOURCE's own text, exactly (quoted, escaped): one line each, and the id
+                # the file holds, padding and all.
+                lines.append(f"  {shown_exactly(row.custom_id)}: {row.reason}{extra}")
             if len(shown) < len(self.left_out):
                 lines.append(f"  ... and {len(self.left_out) - len(shown)} more in the report")
         return "\n".join(lines)
