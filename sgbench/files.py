@@ -40,6 +40,7 @@ from sgbench.jsonl import input_problem as input_problem  # its home is jsonl, b
 from sgbench.sidecars import _RANDOM_ROOM as _RANDOM_ROOM
 from sgbench.sidecars import HELD_LOCKS as HELD_LOCKS
 from sgbench.sidecars import NAME_MAX as NAME_MAX
+from sgbench.sidecars import being_written, in_use, open_locked, remove_if_ours
 from sgbench.sidecars import hidden_name as hidden_name
 from sgbench.sidecars import lock_path as lock_path
 
@@ -620,10 +621,20 @@ def check_output_folder(
     fail before any long computation.
 
     Raises:
-        InputError: ``target`` could not be replaced (see :func:`replace_folder`), or is ``-``,
+        InputError: ``target`` could not be replaced (see :func:`replace_folder`), another
+            sgbench process is writing it (holds its lock, :func:`_one_writer`), or is ``-``,
             which means standard output to the commands writing one file (``--json -``): a
             folder cannot be written there, and ``build --out -`` made a folder named ``-``.
     """
+    _check_folder_name(target)
+    if being_written(target):  # refused before the work, not once it is done
+        raise in_use(target, "output folder")
+    _check_folder_held(target, kind, disposable)
+
+
+def _check_folder_name(target: str | Path) -> None:
+    """The checks of :func:`check_output_folder` on the name and its parents (not what the
+    folder holds): made before anything is created, even a lock file."""
     if str(target) == "-":
         raise InputError(
             "-: an output folder cannot be standard output ('-' means it for a file output); "
@@ -636,17 +647,42 @@ def check_output_folder(
         # the earlier output, and the swap failed with that folder left in it.
         raise InputError(f"{target}: ends in '..'; name the output folder itself")
     _check_parents(Path(target))
+
+
+def _check_folder_held(target: str | Path, kind: str, disposable: Mapping[str, str]) -> None:
+    """The check of :func:`check_output_folder` on what the folder holds."""
     try:
         _check_replaceable(Path(target), kind, disposable)
     except OSError as exc:  # an unreadable folder or file: nothing proves it is ours
         raise InputError(f"{target}: cannot check what the folder holds ({exc.strerror})") from None
 
 
-_SWAPS: Final = threading.Lock()
-"""Held while :func:`replace_folder` checks or swaps a folder: two threads of one process writing
-the same output interleaved their renames, and one failed with ``Directory not empty`` and left
-the earlier output behind in a hidden ``.NAME.old-*`` folder (or, checking it mid-swap, found
-no marker and refused it as foreign). Processes are not serialised by it."""
+_TURNS: Final[dict[Path, threading.Lock]] = {}
+"""One lock per output folder (by its lock file, :func:`lock_path`) that threads of this process
+take in turn: four threads replacing one folder interleaved their renames, and one failed with
+``Directory not empty`` and left the earlier output in a hidden ``.NAME.old-*`` folder."""
+_TURNS_GUARD: Final = threading.Lock()
+
+
+@contextlib.contextmanager
+def _one_writer(shown: Path) -> Iterator[None]:
+    """Hold the folder ``shown``'s writer lock for the block: threads of this process wait their
+    turn; another process holding it is refused at once, as for an output file
+    (:func:`~sgbench.sidecars.open_locked` on ``.NAME.lock``, beside the folder): two processes
+    exporting into one folder could swap at once, leaving a hidden ``.NAME.old-*`` folder and a
+    ``Directory not empty`` error. The first caller's parents must exist."""
+    sidecar = lock_path(shown)
+    with _TURNS_GUARD:
+        turn = _TURNS.setdefault(sidecar, threading.Lock())
+    with turn:
+        fd = open_locked(sidecar, shown, "output folder")
+        HELD_LOCKS.add(sidecar)
+        try:
+            yield
+        finally:
+            HELD_LOCKS.discard(sidecar)
+            remove_if_ours(sidecar, fd)
+            os.close(fd)
 
 
 def _swap_in(
@@ -689,6 +725,9 @@ def replace_folder(
     renamed in, and the old one deleted. Folders get the usual permissions (0777, files 0666,
     less the umask), not the 0700 of a temporary folder; a replaced ``target`` keeps its own.
 
+    One writer at a time (:func:`_one_writer`): threads of this process take turns, another
+    process writing ``target`` is refused at once.
+
     An existing ``target`` is replaced only when it is empty or exactly the output an earlier
     ``sgbench KIND`` left there (its marker lists every file there, unchanged, and nothing else
     is there, except the caches ``disposable`` names: top-level folder → pattern of the files
@@ -697,12 +736,12 @@ def replace_folder(
 
     Raises:
         InputError: one line naming ``target``: it is a file, the current folder (or above), a
-            foreign folder, or it cannot be written (``cannot write the WHAT (REASON)``, for a
-            parent that is a file, a read-only parent, a full disk); nothing is left behind.
+            foreign folder, another process is writing it, or it cannot be written (``cannot
+            write the WHAT (REASON)``, for a parent that is a file, a read-only parent, a full
+            disk); nothing is left behind.
     """
     shown = Path(target)
-    with _SWAPS:  # not while another thread of this process swaps it (it would seem foreign)
-        check_output_folder(shown, kind, disposable)
+    _check_folder_name(shown)  # before anything is made (`--out .`, a parent that is a file)
     # Renamed through its parent as the system resolves it now: a parent path through the
     # target itself (`ds/../ds`, `link-to-ds/../ds`) stopped resolving once the target was
     # moved aside, and the earlier output was left hidden beside a failed swap.
@@ -711,12 +750,16 @@ def replace_folder(
     staging: Path | None = None
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        # Made before the lock, so that an unwritable parent is "cannot write", as it was.
         staging = Path(mkdtemp(prefix=hidden_name(target, "partial-"), dir=parent))
         os.chmod(staging, 0o777 & ~_umask())
-        write(staging)
-        files, _ = _tree(staging)
-        (staging / OUTPUT_MARKER).write_text(_marker_text(kind, files), encoding="utf-8")
-        with _SWAPS:
+        with _one_writer(target):
+            # What it holds is checked by its one writer: checked during another writer's swap,
+            # an output moved aside seemed foreign.
+            _check_folder_held(shown, kind, disposable)
+            write(staging)
+            files, _ = _tree(staging)
+            (staging / OUTPUT_MARKER).write_text(_marker_text(kind, files), encoding="utf-8")
             _swap_in(staging, target, kind, disposable, shown)
     except OSError as exc:
         reason = exc.strerror or str(exc)

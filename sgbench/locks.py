@@ -6,7 +6,9 @@ every request twice, interleave their lines, or replace the file under each othe
 :func:`exclusive` on every file it writes, and a second process is refused at once with one line
 rather than waiting.
 
-The lock is an advisory ``flock`` on a sidecar file ``.<name>.lock`` next to the target, symlinks
+The lock is an advisory ``flock`` (:func:`sgbench.sidecars.open_locked`, which
+:func:`sgbench.files.replace_folder` takes for an output folder too) on a sidecar file
+``.<name>.lock`` next to the target, symlinks
 resolved (the target itself is replaced by renames, which would orphan a lock held on it). A
 target with several hard links is refused: no sidecar is common to its names. The kernel releases
 it when the process ends, however it ends; the sidecar is removed on a normal release.
@@ -22,21 +24,15 @@ it points), and a sidecar that is not a regular file (a FIFO) is refused the sam
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import os
-import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
 
 from sgbench.errors import InputError, shown_name
 from sgbench.files import HELD_LOCKS, check_not_a_lock, lock_path
+from sgbench.sidecars import open_locked, remove_if_ours
 
 __all__ = ["exclusive", "lock_path"]
-
-_ATTEMPTS: Final = 5
-"""Tries to lock a sidecar that a releasing process keeps removing (a race, never a wait)."""
 
 
 def _check_one_name(path: str | Path) -> None:
@@ -54,73 +50,6 @@ def _check_one_name(path: str | Path) -> None:
         )
 
 
-def _open_locked(sidecar: Path, target: str | Path) -> int:
-    """A descriptor of ``sidecar`` holding its exclusive lock.
-
-    Raises:
-        InputError: another process holds it, or the sidecar cannot be created.
-    """
-    for _ in range(_ATTEMPTS):
-        try:
-            fd = os.open(sidecar, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
-        except FileNotFoundError:
-            raise InputError(
-                f"{shown_name(str(target))}: its folder does not exist; create it or choose "
-                "another output file"
-            ) from None
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink at the sidecar's name
-                raise InputError(
-                    f"{shown_name(str(target))}: its lock file {shown_name(sidecar.name)} is a "
-                    "symlink, not one sgbench made; move it away or choose another output file"
-                ) from None
-            raise InputError(
-                f"{shown_name(str(target))}: cannot create its lock file ({exc.strerror})"
-            ) from None
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise InputError(
-                f"{shown_name(str(target))}: its lock file {shown_name(sidecar.name)} is not a "
-                "regular file, not one sgbench made; move it away or choose another output file"
-            )
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise InputError(
-                f"{shown_name(str(target))}: in use by another sgbench process; wait for it to "
-                "finish or choose another output file"
-            ) from None
-        if os.fstat(fd).st_size:
-            os.close(fd)
-            raise InputError(
-                f"{shown_name(str(target))}: {shown_name(sidecar.name)}, the name of its lock "
-                "file, holds data (not an sgbench lock file, which is always empty); move that "
-                "file away or choose another output file"
-            )
-        # The holder before us may have removed the sidecar after we opened it: then our lock
-        # is on an orphaned file that a third process would not see. Try again on the new one.
-        try:
-            same = os.path.samestat(os.fstat(fd), os.stat(sidecar))
-        except FileNotFoundError:
-            same = False
-        if same:
-            return fd
-        os.close(fd)
-    raise InputError(f"{shown_name(str(target))}: its lock file keeps changing; try again")
-
-
-def _remove_if_ours(sidecar: Path, fd: int) -> None:
-    """Remove ``sidecar`` while it is still the empty file locked through ``fd`` (another
-    program may have written into it or put a file of its own there since)."""
-    try:
-        mine, there = os.fstat(fd), os.stat(sidecar)
-    except OSError:
-        return
-    if os.path.samestat(mine, there) and not there.st_size:
-        sidecar.unlink(missing_ok=True)
-
-
 @contextlib.contextmanager
 def exclusive(*paths: str | Path | None) -> Iterator[None]:
     """Hold the exclusive lock of every path given (None ones skipped) for the block.
@@ -136,9 +65,9 @@ def exclusive(*paths: str | Path | None) -> Iterator[None]:
             _check_one_name(path)
             check_not_a_lock(path)
             sidecar = lock_path(path)
-            fd = _open_locked(sidecar, path)
+            fd = open_locked(sidecar, path)
             stack.callback(os.close, fd)
-            stack.callback(_remove_if_ours, sidecar, fd)
+            stack.callback(remove_if_ours, sidecar, fd)
             # write_atomic replaces what this process locked, and refuses what another did.
             HELD_LOCKS.add(sidecar)
             stack.callback(HELD_LOCKS.discard, sidecar)

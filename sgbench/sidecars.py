@@ -2,21 +2,30 @@
 sgbench process is writing it.
 
 The lowest of the file rules: :mod:`sgbench.jsonl` asks :func:`being_written` of every input it
-opens, :mod:`sgbench.files` and :mod:`sgbench.locks` name and take the locks.
+opens; :mod:`sgbench.locks` (output files) and :func:`sgbench.files.replace_folder` (output
+folders) take the locks through :func:`open_locked`.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import stat
 import threading
 from pathlib import Path
 from typing import Final
+
+from sgbench.errors import InputError, shown_name
 
 NAME_MAX: Final = 255
 """Longest file name (in bytes) common file systems allow."""
 _RANDOM_ROOM: Final = 16
 """Bytes left after a hidden name for the random characters ``mkdtemp`` appends."""
+
+
+_ATTEMPTS: Final = 5
+"""Tries to lock a sidecar that a releasing process keeps removing (a race, never a wait)."""
 
 
 def hidden_name(target: Path, tag: str) -> str:
@@ -104,3 +113,77 @@ def being_written(path: str | Path) -> bool:
     finally:
         os.close(fd)
     return False
+
+
+def in_use(target: str | Path, what: str = "output file") -> InputError:
+    """The refusal of an output another sgbench process holds the lock of."""
+    return InputError(
+        f"{shown_name(str(target))}: in use by another sgbench process; wait for it to finish "
+        f"or choose another {what}"
+    )
+
+
+def open_locked(sidecar: Path, target: str | Path, what: str = "output file") -> int:
+    """A descriptor of ``sidecar`` holding its exclusive lock, taken at once or refused (never a
+    wait): the one way sgbench takes the lock of an output, a file (:mod:`sgbench.locks`) or a
+    folder (:func:`sgbench.files.replace_folder`); ``what`` names it in the refusals.
+
+    Raises:
+        InputError: another process holds it, or the sidecar cannot be created.
+    """
+    for _ in range(_ATTEMPTS):
+        try:
+            fd = os.open(sidecar, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+        except FileNotFoundError:
+            raise InputError(
+                f"{shown_name(str(target))}: its folder does not exist; create it or choose "
+                f"another {what}"
+            ) from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink at the sidecar's name
+                raise InputError(
+                    f"{shown_name(str(target))}: its lock file {shown_name(sidecar.name)} is a "
+                    f"symlink, not one sgbench made; move it away or choose another {what}"
+                ) from None
+            raise InputError(
+                f"{shown_name(str(target))}: cannot create its lock file ({exc.strerror})"
+            ) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise InputError(
+                f"{shown_name(str(target))}: its lock file {shown_name(sidecar.name)} is not a "
+                f"regular file, not one sgbench made; move it away or choose another {what}"
+            )
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise in_use(target, what) from None
+        if os.fstat(fd).st_size:
+            os.close(fd)
+            raise InputError(
+                f"{shown_name(str(target))}: {shown_name(sidecar.name)}, the name of its lock "
+                "file, holds data (not an sgbench lock file, which is always empty); move that "
+                f"file away or choose another {what}"
+            )
+        # The holder before us may have removed the sidecar after we opened it: then our lock
+        # is on an orphaned file that a third process would not see. Try again on the new one.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(sidecar))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+    raise InputError(f"{shown_name(str(target))}: its lock file keeps changing; try again")
+
+
+def remove_if_ours(sidecar: Path, fd: int) -> None:
+    """Remove ``sidecar`` while it is still the empty file locked through ``fd`` (another
+    program may have written into it or put a file of its own there since)."""
+    try:
+        mine, there = os.fstat(fd), os.stat(sidecar)
+    except OSError:
+        return
+    if os.path.samestat(mine, there) and not there.st_size:
+        sidecar.unlink(missing_ok=True)

@@ -542,3 +542,25 @@ def test_threads_writing_one_output_folder_leave_one_output(tmp_path: Path) -> N
     assert errors == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(["a.txt", OUTPUT_MARKER])
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_folder_another_writer_holds_is_one_line_and_kept(
+    writer: str, commands: dict[str, Command], earlier: Callable[[str, Path], None], in_tmp: Path
+) -> None:
+    """One rule for every command writing a folder: while another sgbench process writes it
+    (holds `.out.lock`, here through a descriptor of this test's own), the command is refused
+    with one line before any work, and the folder is left exactly as it was."""
+    from sgbench.sidecars import lock_path, open_locked
+
+    earlier(writer, in_tmp / "out")
+    before = snapshot(in_tmp)
+    fd = open_locked(lock_path(in_tmp / "out"), in_tmp / "out", "output folder")
+    try:
+        result = invoke(commands[writer](in_tmp, "out"))
+        assert snapshot(in_tmp) == {**before, ".out.lock": b""}
+    finally:
+        os.close(fd)
+    assert_one_error_line(
+        result, "out: in use by another sgbench process", "choose another output folder"
+    )

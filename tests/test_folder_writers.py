@@ -1,0 +1,134 @@
+"""One writer per output folder: two real processes replacing one folder race N times, and each
+attempt is either a whole output or a one-line refusal; nothing hidden is left beside it
+(`sgbench.files.replace_folder`, whose lock is `sgbench.sidecars.open_locked` on `.NAME.lock`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import sgbench
+from sgbench.files import OUTPUT_MARKER, check_output_folder
+
+ROOT = Path(sgbench.__file__).parent.parent
+ROUNDS = 25
+FILES = 20
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from sgbench.errors import InputError
+    from sgbench.files import replace_folder
+
+    target, tag, go = sys.argv[1], sys.argv[2], Path(sys.argv[5])
+    rounds, files = int(sys.argv[3]), int(sys.argv[4])
+
+    def write(staging):
+        for i in range(files):
+            (staging / f"f{i}.txt").write_text(f"{tag} {i}\\n", encoding="utf-8")
+
+    print("ready", flush=True)
+    while not go.exists():
+        time.sleep(0.001)
+    for _ in range(rounds):
+        try:
+            replace_folder(target, "export lm-eval", write)
+            print("ok", flush=True)
+        except InputError as exc:
+            print("refused", str(exc), flush=True)
+    """
+)
+
+
+def test_two_processes_replacing_one_folder_leave_one_whole_output(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    go = tmp_path.parent / f"{tmp_path.name}.go"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(target), tag, str(ROUNDS), str(FILES), str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for tag in ("a", "b")
+    ]
+    try:
+        for child in children:  # both imported and waiting: they start together
+            assert child.stdout is not None
+            assert child.stdout.readline() == "ready\n"
+        go.touch()
+        results = [child.communicate(timeout=300) for child in children]
+    finally:
+        go.unlink(missing_ok=True)
+        for child in children:
+            child.kill()
+    refusal = (
+        f"refused {target}: in use by another sgbench process; wait for it to finish or "
+        "choose another output folder"
+    )
+    outcomes: list[str] = []
+    for child, (stdout, stderr) in zip(children, results, strict=True):
+        assert child.returncode == 0, stderr
+        assert stderr == ""
+        lines = stdout.splitlines()
+        assert len(lines) == ROUNDS
+        assert all(line in ("ok", refusal) for line in lines), set(lines)
+        outcomes += lines
+    # Both wrote, and the race was real: some attempt met the other's lock.
+    assert outcomes.count("ok") >= 2
+    assert refusal in outcomes
+    # Nothing hidden beside the output: no .out.old-*, .out.partial-* or .out.lock.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    names = sorted(p.name for p in target.iterdir())
+    assert names == sorted([OUTPUT_MARKER, *(f"f{i}.txt" for i in range(FILES))])
+    writers = {(target / f"f{i}.txt").read_text(encoding="utf-8").split()[0] for i in range(FILES)}
+    assert len(writers) == 1  # one process's whole output, never a mixture
+    check_output_folder(target, "export lm-eval")  # its marker lists exactly what is there
+
+
+def test_a_folder_held_by_another_process_is_refused_before_any_work(tmp_path: Path) -> None:
+    """The early check a command makes (check_output_folder) says so at once, rather than after
+    a build's whole computation."""
+    target = tmp_path / "out"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pathlib import Path\n"
+            "from sgbench.sidecars import lock_path, open_locked\n"
+            "open_locked(lock_path(sys.argv[1]), sys.argv[1], 'output folder')\n"
+            "print('held', flush=True)\n"
+            "time.sleep(60)\n",
+            str(target),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        started = time.monotonic()
+        try:
+            check_output_folder(target, "build")
+        except sgbench.errors.InputError as exc:
+            message = str(exc)
+        else:
+            message = ""
+        assert message == (
+            f"{target}: in use by another sgbench process; wait for it to finish or choose "
+            "another output folder"
+        )
+        assert time.monotonic() - started < 5
+    finally:
+        holder.kill()
+        holder.wait()
+    check_output_folder(target, "build")  # released with its process
