@@ -30,6 +30,7 @@ NOT_CALLED: dict[str, str] = {
     "sgbench.errors.SgbenchError": "an exception class",
     "sgbench.errors.InputError": "an exception class",
     "sgbench.errors.ConfigError": "an exception class",
+    "sgbench.errors.SgbenchWarning": "a warning class",
     **BUILD_NOT_CALLED,
     **DATA_NOT_CALLED,
     **SCORING_NOT_CALLED,
