@@ -29,6 +29,9 @@ Two kinds of line written by ``sgbench run`` are read before any rule:
 - a line with a ``distribution`` (``--distribution``) becomes a prediction with that
   distribution, its ``answer`` the distribution's mode (on a tie, the first code in scale
   order), whatever the response text says.
+
+Predictions, missing ids and refusals come in the dataset's sample order (its splits in the
+config's order, rows in file order), whatever order the lines are in.
 """
 
 from __future__ import annotations
@@ -211,11 +214,14 @@ def parse_responses(
             parsed.append({"id": sample_id, "answer": answer, "response": response})
     if problems:
         raise PredictionsError(name, problems)
+    # The dataset's order, not the file's: a run appends lines as replies finish, so the same
+    # replies came in another order on each run, and so did the predictions file parse wrote.
+    order = {sample_id: index for index, sample_id in enumerate(options)}
     return ParseResult(
-        predictions=tuple(parsed),
-        unparsed_ids=tuple(unparsed),
+        predictions=tuple(sorted(parsed, key=lambda line: order[line["id"]])),
+        unparsed_ids=tuple(sorted(unparsed, key=order.__getitem__)),
         n_lines=lines.count,
-        refused=tuple(refused),
+        refused=tuple(sorted(refused, key=lambda line: order[line["id"]])),
     )
 
 
