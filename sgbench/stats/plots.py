@@ -17,6 +17,7 @@ import io
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -136,14 +137,20 @@ def chart_format(path: str | Path) -> ChartFormat:
     raise InputError(f"{path}: a chart must be a .png or .svg file")
 
 
+_ONE_AT_A_TIME: Final = threading.RLock()
+"""Held while a chart is drawn: matplotlib's settings are the process's, and a thread leaving
+``rc_context`` put the user's back under another thread's chart (two threads writing one stats
+folder wrote charts of neither's bytes)."""
+
+
 @contextmanager
 def _drawing() -> Iterator[None]:
     """matplotlib's defaults with the fixed settings (:data:`RC`) for drawing and saving one
-    chart, whatever matplotlibrc the user has."""
+    chart, whatever matplotlibrc the user has, one chart of the process at a time."""
     require_matplotlib()
     import matplotlib
 
-    with matplotlib.rc_context():
+    with _ONE_AT_A_TIME, matplotlib.rc_context():
         # matplotlib's own defaults first: a matplotlibrc of the user's (in the working folder,
         # MATPLOTLIBRC, MPLCONFIGDIR or ~/.config) changed line widths, colours and sizes, so
         # the same report gave other chart bytes on another account.
