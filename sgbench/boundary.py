@@ -21,6 +21,7 @@ import collections.abc
 import functools
 import inspect
 import numbers
+import os
 import pathlib
 import sys
 import types
@@ -161,7 +162,9 @@ def matches(value: object, hint: Any) -> bool:
     if hint is bool:
         return isinstance(value, bool | np.bool_)
     if hint is pathlib.Path:
-        return isinstance(value, pathlib.PurePath)
+        # Any spelling of a path (plain_numbers makes it a Path); an empty text would read the
+        # working folder.
+        return isinstance(value, os.PathLike) or (isinstance(value, str) and value != "")
     if hint in (typing.IO, typing.TextIO, typing.BinaryIO):
         # Real streams (io.TextIOWrapper, io.StringIO) are not subclasses of typing's classes.
         return hasattr(value, "write") or hasattr(value, "read")
@@ -243,8 +246,10 @@ def plain_numbers(
     """The arguments in ``bound`` that are numpy numbers (``np.int64(5)``) for an ``int`` or
     ``float`` parameter, as Python's own ``int`` or ``float``; subclasses of ``str`` (an
     ``Enum`` mixing in ``str``, a caller's own text class) for a ``str`` parameter, as a plain
-    ``str`` of the same characters; and a ``str`` subclass naming a ``Literal`` choice
-    (:func:`literal_choice`), as the choice itself.
+    ``str`` of the same characters; a ``str`` subclass naming a ``Literal`` choice
+    (:func:`literal_choice`), as the choice itself; and a path spelled otherwise than the
+    parameter is annotated (:func:`_path_spelling`: a text for a ``Path``-only parameter, any
+    ``os.PathLike`` such as an opened ``BuiltDataset`` for a path), as a ``Path``.
 
     The kind check lets numpy's scalars through as numbers (a seed drawn with numpy, a count
     from a DataFrame), but checks written as ``isinstance(seed, int)`` refused them with a
@@ -253,7 +258,9 @@ def plain_numbers(
     kind check too, but may format as something else: ``class Config(str, Enum)``'s member
     ``"default"`` compared equal to ``"default"`` and then formatted as ``Config.DEFAULT`` in a
     file name, so ``load_split(ds, Config.DEFAULT, "test_ood")`` was refused as a dataset whose
-    manifest lacks a hash.
+    manifest lacks a hash. A path is one argument however it is spelled: ``run_benchmark``
+    refused a text ``out_path`` that ``import_paper_outputs`` took, and ``compute_stats`` an
+    opened dataset that ``run_baseline`` took.
     """
     plain: dict[str, Any] = {}
     for name, value in bound.items():
@@ -272,6 +279,8 @@ def plain_numbers(
         ]
         if named and kind is not type(named[0]):
             plain[name] = named[0]
+        elif pathlib.Path in options and _path_spelling(value, options):
+            plain[name] = pathlib.Path(os.fspath(value))
         elif int in options and kind is not int and isinstance(value, numbers.Integral):
             plain[name] = int(value)
         elif (
@@ -284,6 +293,20 @@ def plain_numbers(
         elif str in options and kind is not str and isinstance(value, str):
             plain[name] = str.__str__(value)
     return plain
+
+
+def _path_spelling(value: object, options: tuple[Any, ...]) -> bool:
+    """Whether ``value`` is a path the parameter takes only as a :class:`~pathlib.Path`: a text
+    where no text is annotated, or another ``os.PathLike`` (an opened ``BuiltDataset`` names
+    its folder) where its own class is not."""
+    if isinstance(value, pathlib.PurePath):
+        return False
+    if isinstance(value, str):
+        return str not in options and value != ""
+    return isinstance(value, os.PathLike) and not any(
+        isinstance(option, type) and option is not os.PathLike and isinstance(value, option)
+        for option in options
+    )
 
 
 def public(function: Callable[P, R]) -> Callable[P, R]:

@@ -547,6 +547,11 @@ class BuiltDataset:
         default_factory=dict, repr=False, init=False
     )
 
+    def __fspath__(self) -> str:
+        """The dataset's folder: an opened dataset is accepted wherever a dataset folder is
+        (``sgbench.boundary.plain_numbers`` reads it as this path)."""
+        return str(self.root)
+
     def check_config(self, config: str, split: str | None = None) -> None:
         """Raise :class:`InputError` for a config or split this dataset does not have."""
         check_config_split(config, split)
