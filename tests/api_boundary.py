@@ -22,6 +22,32 @@ The contract every case is held to (:func:`run_case`):
   gets a mark (:func:`_mark`), and the same call made again must return nothing marked (a
   build's manifest held the module's split definitions, so a caller's change to one build's
   result was written into every later build).
+
+Equal calls give equal results (:func:`relations`, :func:`run_relation`), for every entry:
+- **twins**: each argument of the valid call replaced by an equal twin (:func:`twins`, derived
+  from its value: a ``Path`` and the same ``str``, the path relative to the case's folder with
+  the call run there, with a redundant ``./`` or ``a/../a``; a dataset folder and the dataset
+  opened; a ``str`` and a ``str`` subclass, NFC and NFD of non-ASCII text; a list and a tuple;
+  an ``int`` or ``float`` and numpy's; a reordering where :attr:`Entry.order_free` says order
+  has no meaning) gives the valid call's result, or is refused as the valid call would be: a
+  twin refused one way and taken the other is a hole;
+- **repeat**: the valid call made again, its outputs in a fresh folder (same names), gives the
+  same result and byte-identical outputs (the determinism rule);
+- **threads**: for an entry with outputs, two threads making the valid call on one output each
+  return or raise InputError (a lock's refusal), and leave one whole output, the bytes of a
+  single call's, and no other file beside it.
+Results are compared structurally (:func:`difference`): paths as the places they name (a
+relative one read in the folder its call ran in), tables with ``pandas.testing``, arrays with NaN
+equal to NaN, sgbench objects attribute by attribute (times spent, :data:`VOLATILE`, left out),
+iterators drained while the call's folder is current; outputs by their files' bytes. An entry
+may give a normaliser (a result holding a path as the caller spelled it), outputs whose lines are
+documented to come in the order the work finished (:attr:`Entry.lines_in_any_order`), and
+documented differences (:attr:`Entry.differences`, each with its reason; it must still differ).
+
+Cost: each path argument has five spellings, most of the twin calls; one of them is called per
+argument, the same on every run, chosen by a hash of the entry's and argument's names
+(:func:`sampled`); ``SGBENCH_ALL_TWINS=1`` calls every twin. ``SGBENCH_RELATION_LOG=FILE``
+appends each compared call's outcome to FILE, one JSON line each (how the holes are counted).
 """
 
 from __future__ import annotations
@@ -29,17 +55,21 @@ from __future__ import annotations
 import collections.abc
 import hashlib
 import inspect
+import json
 import math
 import os
 import shutil
 import signal
+import threading
 import typing
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import FrameType, UnionType
 from typing import Any
 
+import numpy as np
 import pytest
 
 from sgbench.boundary import argument_hints, matches
@@ -70,6 +100,18 @@ class Entry:
     """What a returned result must satisfy, whatever the argument (finite figures, …)."""
     extra: Mapping[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)
     """More (label, value) cases for an argument, beyond those its kind gives."""
+    order_free: tuple[str, ...] = ()
+    """Arguments (collections of ids or names) whose order the docs say has no meaning: a
+    reordering is an equal twin (:func:`twins`)."""
+    normalise: Callable[[Any, Path], Any] | None = None
+    """The result as compared between equal calls, given the folder the call ran in, where it
+    legitimately holds what differs between them (a path as the caller spelled it)."""
+    lines_in_any_order: tuple[str, ...] = ()
+    """Outputs (JSON Lines) documented to hold their lines in the order the work finished:
+    compared between equal calls as their sorted lines."""
+    differences: Mapping[str, str] = field(default_factory=dict)
+    """Relation calls (``argument~twin``, ``repeat``, ``threads``) documented to differ, each
+    with the reason: the call must still differ (a difference fixed is struck from here)."""
 
 
 @dataclass(frozen=True)
@@ -398,3 +440,479 @@ def run_case(case: Case, folder: Path, request: pytest.FixtureRequest) -> None:
         assert case.entry.result_ok(result), f"{case.id}: returned a wrong result: {result!r:.300}"
     if not case.argument:
         _check_not_shared(case, arguments, result)
+
+
+# --- relations: equal calls give equal results ------------------------------------------------
+
+VOLATILE = frozenset({"elapsed"})
+"""Attributes of a result that measure the run, not its input (seconds spent): not compared."""
+
+
+class _Text(str):
+    """A caller's own text class: an equal twin of any ``str``."""
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A relation between calls of one entry (:func:`run_relation`): ``twins`` (every argument's
+    equal twins), ``repeat`` (the same call again) or ``threads`` (two threads, one output)."""
+
+    entry: Entry
+    kind: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.entry.name}~{self.kind}"
+
+
+def relations(entries: list[Entry]) -> list[Relation]:
+    """The relation cases of every entry: twins and repeat for each, threads for each entry
+    that writes an output."""
+    found = []
+    for entry in entries:
+        found += [Relation(entry, "twins"), Relation(entry, "repeat")]
+        if entry.outputs:
+            found.append(Relation(entry, "threads"))
+    return found
+
+
+def _path_text(value: Any) -> bool:
+    """Whether a ``str`` argument names a path (an absolute one, as the valid calls write them)."""
+    return isinstance(value, str) and os.path.isabs(value) and Path(value).parent.exists()
+
+
+def twins(entry: Entry, name: str, value: Any, folder: Path) -> list[tuple[str, Any, Path | None]]:
+    """The equal twins of one argument's valid value: ``(label, twin, cwd)``, where ``cwd`` is
+    the folder the twin call runs in (a relative path), else None.
+
+    A path: the other of ``Path`` and ``str``, the path relative to the case's folder (the call
+    run there), a redundant ``./`` (a ``str``: ``Path`` drops it) or ``a/../a``, and a dataset
+    folder opened (:func:`~sgbench.dataset.open_dataset`); an opened dataset: its folder. A
+    ``str``: a subclass instance, and its other Unicode normal form (NFC or NFD) where it
+    differs. A list or tuple: the other, same items; reversed where ``entry.order_free`` names
+    the argument. An ``int`` or ``float``: numpy's, and numpy's number: Python's.
+    """
+    from sgbench.dataset import BuiltDataset, open_dataset
+
+    found: list[tuple[str, Any, Path | None]] = []
+    if isinstance(value, BuiltDataset):
+        found.append(("folder-of-dataset", value.root, None))
+    elif isinstance(value, PurePath) or _path_text(value):
+        path = Path(value)
+        spell: Callable[[Any], Any] = Path if isinstance(value, PurePath) else str
+        if isinstance(value, PurePath):
+            found.append(("str", str(value), None))
+        else:
+            found.append(("Path", Path(value), None))
+        found.append(("relative", spell(os.path.relpath(path, folder)), folder))
+        found.append(("dot-slash", f"{path.parent}/./{path.name}", None))
+        found.append(
+            ("up-and-back", spell(path.parent / ".." / path.parent.name / path.name), None)
+        )
+        if name in entry.inputs and (path / "manifest.json").is_file():
+            found.append(("opened-dataset", open_dataset(path), None))
+    elif isinstance(value, str) and type(value) is str:
+        found.append(("str-subclass", _Text(value), None))
+        for form in ("NFC", "NFD"):
+            other = unicodedata.normalize(form, value)
+            if other != value:
+                found.append((form, other, None))
+    elif isinstance(value, bool | np.bool_):
+        pass
+    elif type(value) is int:
+        found.append(("numpy-int", np.int64(value), None))
+    elif type(value) is float:
+        found.append(("numpy-float", np.float64(value), None))
+    elif isinstance(value, np.integer):
+        found.append(("python-int", int(value), None))
+    elif isinstance(value, np.floating):
+        found.append(("python-float", float(value), None))
+    if type(value) is list:
+        found.append(("tuple", tuple(value), None))
+    elif type(value) is tuple:
+        found.append(("list", list(value), None))
+    if name in entry.order_free and isinstance(value, list | tuple) and len(value) > 1:
+        found.append(("reversed", type(value)(reversed(value)), None))
+    return found
+
+
+@dataclass
+class Outcome:
+    """One call: its result (an iterator drained) or its refusal, the folder it ran in, and the
+    bytes of each output."""
+
+    result: Any
+    refusal: InputError | None
+    crash: str | None
+    cwd: Path
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _relative_fingerprint(path: Path) -> dict[str, str]:
+    """:func:`_fingerprint` with each file named relative to ``path`` (so that two places hold
+    the same output)."""
+    return {
+        os.path.relpath(name, path) if name != str(path) else ".": digest
+        for name, digest in _fingerprint(path).items()
+    }
+
+
+def _output_paths(entry: Entry, arguments: Mapping[str, Any]) -> dict[str, Path]:
+    return {
+        name: Path(arguments[name]).absolute()
+        for name in entry.outputs
+        if isinstance(arguments.get(name), str | PurePath)
+    }
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def _call(entry: Entry, arguments: dict[str, Any], cwd: Path | None) -> Outcome:
+    """Call ``entry`` (in ``cwd`` when given), within :data:`TIME_LIMIT`; any exception but an
+    InputError is the outcome's ``crash``."""
+    before = Path.cwd()
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
+    refusal: InputError | None = None
+    crash: str | None = None
+    result: Any = None
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        result = entry.function(**arguments)
+        if isinstance(result, collections.abc.Iterator):
+            result = list(result)  # read while the call's folder is current
+    except InputError as error:
+        refusal = error
+    except _TooSlow:
+        crash = f"still running after {TIME_LIMIT} s"
+    except Exception as error:
+        crash = f"{type(error).__name__}: {str(error)[:300]}"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        os.chdir(before)
+    return Outcome(result, refusal, crash, cwd or before)
+
+
+def _same_path(
+    a: PurePath, b: PurePath, cwd_a: Path, cwd_b: Path, renamed: Mapping[str, str]
+) -> bool:
+    one = os.path.normpath(os.path.join(cwd_a, a))
+    other = os.path.normpath(os.path.join(cwd_b, b))
+    for new, old in renamed.items():
+        if other == new or other.startswith(new + os.sep):
+            other = old + other[len(new) :]
+    return one == other
+
+
+def difference(
+    a: Any,
+    b: Any,
+    cwd_a: Path,
+    cwd_b: Path,
+    renamed: Mapping[str, str],
+    where: str = "result",
+    depth: int = 0,
+) -> str | None:
+    """Where two results differ (None when equal), compared structurally: paths as the places
+    they name (a relative one read in the folder its call ran in; ``renamed`` maps a fresh
+    output's place to the first's), tables with pandas.testing, arrays with NaN equal to NaN,
+    sgbench objects attribute by attribute (:data:`VOLATILE` ones left out)."""
+    import pandas as pd
+    import pandas.testing
+
+    if depth > 20:
+        return None
+    if isinstance(a, PurePath) and isinstance(b, PurePath):
+        return None if _same_path(a, b, cwd_a, cwd_b, renamed) else f"{where}: {a} != {b}"
+    if type(a) is not type(b):
+        return f"{where}: {type(a).__name__} != {type(b).__name__}"
+    if isinstance(a, str):
+        for new, old in renamed.items():
+            b = b.replace(new, old)
+        return None if a == b else f"{where}: {a[:200]!r} != {b[:200]!r}"
+    if isinstance(a, float | np.floating):
+        return None if a == b or (math.isnan(a) and math.isnan(b)) else f"{where}: {a} != {b}"
+    if isinstance(a, pd.DataFrame | pd.Series):
+        try:
+            if isinstance(a, pd.DataFrame):
+                pandas.testing.assert_frame_equal(a, b)
+            else:
+                pandas.testing.assert_series_equal(a, b)
+        except AssertionError as error:
+            return f"{where}: {str(error)[:300]}"
+        return None
+    if isinstance(a, np.ndarray):
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return f"{where}: array {a.dtype}{a.shape} != {b.dtype}{b.shape}"
+        try:
+            same = bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        except TypeError:
+            same = all(
+                difference(x, y, cwd_a, cwd_b, renamed, where, depth + 1) is None
+                for x, y in zip(a.ravel(), b.ravel(), strict=True)
+            )
+        return None if same else f"{where}: arrays differ"
+    if hasattr(a, "equals") and type(a).__module__.startswith("pyarrow"):
+        return None if a.equals(b) else f"{where}: {type(a).__name__} differs"
+    if isinstance(a, Mapping):
+        if list(a.keys()) != list(b.keys()):
+            return f"{where}: keys {list(a)[:20]} != {list(b)[:20]}"
+        for key in a:
+            found = difference(
+                a[key], b[key], cwd_a, cwd_b, renamed, f"{where}[{key!r}]", depth + 1
+            )
+            if found:
+                return found
+        return None
+    if isinstance(a, list | tuple):
+        if len(a) != len(b):
+            return f"{where}: {len(a)} items != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = difference(x, y, cwd_a, cwd_b, renamed, f"{where}[{i}]", depth + 1)
+            if found:
+                return found
+        return None
+    if type(a).__module__.startswith("sgbench"):
+        names = vars(a) if hasattr(a, "__dict__") else getattr(a, "__slots__", ())
+        for name in names:
+            if name.startswith("_") or name in VOLATILE:
+                continue
+            found = difference(
+                getattr(a, name),
+                getattr(b, name),
+                cwd_a,
+                cwd_b,
+                renamed,
+                f"{where}.{name}",
+                depth + 1,
+            )
+            if found:
+                return found
+        return None
+    try:
+        same = a == b
+    except Exception:
+        return None
+    return (
+        None
+        if same is True or (same is not False and bool(same))
+        else f"{where}: {a!r:.200} != {b!r:.200}"
+    )
+
+
+def _outputs(entry: Entry, places: Mapping[str, Path]) -> dict[str, dict[str, str]]:
+    """Each output's files and their digests (:attr:`Entry.lines_in_any_order` by sorted lines)."""
+    found = {}
+    for name, path in places.items():
+        if name in entry.lines_in_any_order and path.is_file():
+            lines = sorted(path.read_bytes().splitlines(keepends=True))
+            found[name] = {".": "sorted lines " + hashlib.sha256(b"".join(lines)).hexdigest()}
+        else:
+            found[name] = _relative_fingerprint(path)
+    return found
+
+
+def _problem(
+    entry: Entry, first: Outcome, other: Outcome, renamed: Mapping[str, str]
+) -> str | None:
+    """Why ``other`` is not an equal call to ``first`` (None when it is): a crash, accepted one
+    way and refused the other, a different result (after ``entry.normalise``) or different
+    output bytes. Refused both ways is equal."""
+    if other.crash:
+        return other.crash
+    if (first.refusal is None) != (other.refusal is None):
+        refusal = first.refusal or other.refusal
+        return f"accepted one way, refused the other: {str(refusal)[:200]}"
+    if first.refusal is not None:
+        return None
+    normalise = entry.normalise or (lambda result, cwd: result)
+    found = difference(
+        normalise(first.result, first.cwd),
+        normalise(other.result, other.cwd),
+        first.cwd,
+        other.cwd,
+        renamed,
+    )
+    if found:
+        return found
+    for name, files in first.outputs.items():
+        if other.outputs.get(name) != files:
+            theirs = other.outputs.get(name, {})
+            changed = sorted(set(files.items()) ^ set(theirs.items()))[:3]
+            return f"output {name!r} has other bytes: {changed}"
+    return None
+
+
+RELATION_LOG = "SGBENCH_RELATION_LOG"
+"""Environment variable naming a file to which each relation call's outcome is appended, one
+JSON line each (entry, relation, twin, problem, documented): how the harness's holes are
+counted."""
+
+
+def _log(entry: Entry, kind: str, twin: str, problem: str | None, documented: str | None) -> None:
+    where = os.environ.get(RELATION_LOG)
+    if where:
+        record = {
+            "entry": entry.name,
+            "relation": kind,
+            "twin": twin,
+            "problem": problem,
+            "documented": documented,
+        }
+        with open(where, "a", encoding="utf-8") as log:
+            log.write(json.dumps(record) + "\n")
+
+
+def _settle(entry: Entry, kind: str, twin: str, problem: str | None, problems: list[str]) -> None:
+    """Hold one compared call to the relation, or to its documented difference (which must
+    still show: a difference fixed is a difference to strike from the entry)."""
+    documented = entry.differences.get(twin)
+    _log(entry, kind, twin, problem, documented)
+    if documented is not None and problem is None:
+        problems.append(f"{twin}: documented as differing ({documented}), but equal now")
+    elif documented is None and problem is not None:
+        problems.append(f"{twin}: {problem}")
+
+
+def _valid_call(entry: Entry, arguments: dict[str, Any]) -> Outcome:
+    outcome = _call(entry, arguments, None)
+    assert outcome.crash is None, f"{entry.name}: the valid call crashed: {outcome.crash}"
+    assert outcome.refusal is None, f"{entry.name}: the valid call was refused: {outcome.refusal}"
+    return outcome
+
+
+def _twin_calls(
+    entry: Entry, folder: Path, request: pytest.FixtureRequest, problems: list[str]
+) -> None:
+    valid = entry.make(folder, request)
+    places = _output_paths(entry, valid)
+    first = _valid_call(entry, valid)
+    first.outputs = _outputs(entry, places)
+    for name, value in valid.items():
+        if name == "self":
+            continue
+        for label, twin, cwd in sampled(entry, name, twins(entry, name, value, folder)):
+            for path in places.values():
+                _remove(path)
+            other = _call(entry, {**valid, name: twin}, cwd)
+            other.outputs = _outputs(entry, places)
+            _settle(entry, "twins", f"{name}~{label}", _problem(entry, first, other, {}), problems)
+
+
+def _fresh(
+    entry: Entry, valid: dict[str, Any], folder: Path, under: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The valid call with each output moved to a fresh place (``under`` in the case's folder,
+    same name), and the map from each fresh place to the valid call's."""
+    moved = dict(valid)
+    renamed = {}
+    for name, path in _output_paths(entry, valid).items():
+        fresh = folder / under / path.name
+        fresh.parent.mkdir(parents=True, exist_ok=True)
+        moved[name] = fresh if isinstance(valid[name], PurePath) else str(fresh)
+        renamed[str(fresh)] = str(path)
+    return moved, renamed
+
+
+def _repeat(
+    entry: Entry, folder: Path, request: pytest.FixtureRequest, problems: list[str]
+) -> None:
+    valid = entry.make(folder, request)
+    first = _valid_call(entry, valid)
+    first.outputs = _outputs(entry, _output_paths(entry, valid))
+    again, renamed = _fresh(entry, valid, folder, "again")
+    second = _call(entry, again, None)
+    second.outputs = _outputs(entry, _output_paths(entry, again))
+    _settle(entry, "repeat", "repeat", _problem(entry, first, second, renamed), problems)
+
+
+def _threads(
+    entry: Entry, folder: Path, request: pytest.FixtureRequest, problems: list[str]
+) -> None:
+    valid = entry.make(folder, request)
+    single_call, _ = _fresh(entry, valid, folder, "single")
+    single = _valid_call(entry, single_call)
+    single.outputs = _outputs(entry, _output_paths(entry, single_call))
+    places = _output_paths(entry, valid)
+    present = {
+        path.parent: set(os.listdir(path.parent))
+        for path in places.values()
+        if path.parent.is_dir()
+    }
+    start = threading.Barrier(2)
+    ends: list[str] = []
+
+    def work() -> None:
+        try:
+            start.wait(timeout=TIME_LIMIT)
+            result = entry.function(**valid)
+            if isinstance(result, collections.abc.Iterator):
+                list(result)
+            ends.append("returned")
+        except InputError:
+            ends.append("refused")
+        except BaseException as error:
+            ends.append(f"{type(error).__name__}: {str(error)[:200]}")
+
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=TIME_LIMIT)
+    problem = None
+    if any(worker.is_alive() for worker in workers):
+        problem = f"still running after {TIME_LIMIT} s"
+    elif crashed := [end for end in ends if end not in ("returned", "refused")]:
+        problem = f"a thread raised {crashed[0]}"
+    elif "returned" in ends and _outputs(entry, places) != single.outputs:
+        problem = "the output is not one whole output (it differs from a single call's)"
+    elif "returned" not in ends and any(path.exists() for path in places.values()):
+        problem = "both threads refused, but an output was written"
+    else:
+        names = {path.name for path in places.values()}
+        left = sorted(
+            name
+            for parent, before in present.items()
+            for name in set(os.listdir(parent)) - before - names
+        )
+        if left:
+            problem = f"left behind: {left[:5]}"
+    _settle(entry, "threads", "threads", problem, problems)
+
+
+SPELLINGS = ("str", "Path", "relative", "dot-slash", "up-and-back")
+"""The twins that spell one path otherwise: one of them is called per argument (:func:`sampled`)."""
+ALL_TWINS = "SGBENCH_ALL_TWINS"
+"""Environment variable: set (to anything), every twin is called, no sampling."""
+
+
+def sampled(
+    entry: Entry, name: str, found: list[tuple[str, Any, Path | None]]
+) -> list[tuple[str, Any, Path | None]]:
+    """The twins of one argument that are called: every twin but the path spellings, of which
+    one, the same on every run (chosen by a hash of the entry's and argument's names), unless
+    :data:`ALL_TWINS` is set. The spellings are most of the calls (five per path argument) and
+    the rule behind them is one (``sgbench.boundary.plain_numbers``)."""
+    spellings = [twin for twin in found if twin[0] in SPELLINGS]
+    if os.environ.get(ALL_TWINS) or len(spellings) < 2:
+        return found
+    digest = hashlib.sha256(f"{entry.name}:{name}".encode()).digest()
+    chosen = spellings[digest[0] % len(spellings)]
+    return [twin for twin in found if twin[0] not in SPELLINGS or twin is chosen]
+
+
+def run_relation(relation: Relation, folder: Path, request: pytest.FixtureRequest) -> None:
+    """Hold one entry to one relation (module docstring); every compared call is made before
+    the test fails, so that its message lists every hole of the relation."""
+    problems: list[str] = []
+    {"twins": _twin_calls, "repeat": _repeat, "threads": _threads}[relation.kind](
+        relation.entry, folder, request, problems
+    )
+    assert not problems, f"{relation.id}:\n" + "\n".join(problems)

@@ -14,7 +14,9 @@ figures, which tests/test_build.py checks on the full sample.
 from __future__ import annotations
 
 import json
+import os
 import zipfile
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -165,6 +167,12 @@ def _resolve(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
     return {"config_path": config, "country": "SGP"}
 
 
+def _source_resolved(config: BuildConfig, cwd: Path) -> BuildConfig:
+    """A config whose ``source`` (the file named as the caller spelled it, for messages) is the
+    place it names."""
+    return replace(config, source=os.path.normpath(os.path.join(cwd, config.source)))
+
+
 def _synth(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
     return {"path": folder / "s.csv", "seed": 1, "n": 50, "layout": "wvs7"}
 
@@ -290,6 +298,7 @@ ENTRIES: list[Entry] = [
         _resolve,
         inputs=("config_path",),
         result_ok=lambda config: isinstance(config, BuildConfig),
+        normalise=_source_resolved,
         extra={"config_path": HOSTILE_CONFIGS, "country": COUNTRIES},
     ),
     Entry(

@@ -474,6 +474,7 @@ ENTRIES: list[Entry] = [
         inputs=("dataset",),
         outputs=("out_path", "predictions_path"),
         result_ok=_run_counted,
+        lines_in_any_order=("out_path",),  # appended as replies finish: a stopped run keeps each
         extra={
             "template_name": (("missing-file", "no-such-template.txt"),),
             "model": (("padded", " test-model "),),
@@ -486,6 +487,8 @@ ENTRIES: list[Entry] = [
         inputs=("a_path", "b_path", "dataset"),
         outputs=("out",),
         result_ok=_judged,
+        lines_in_any_order=("out",),  # appended as verdicts finish: a stopped run keeps each
+        order_free=("criteria",),  # asked and recorded in CRITERIA order (docs/errors.md)
         extra={
             "criteria": (("unknown", ["style"]), ("regex", ["("]), ("twice", ["value", "value"])),
             "model": (("padded", " judge-1 "),),

@@ -8,11 +8,23 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Iterable
+import re
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from api_boundary import Case, Entry, cases, run_case
+from api_boundary import (
+    ALL_TWINS,
+    Case,
+    Entry,
+    Relation,
+    cases,
+    relations,
+    run_case,
+    run_relation,
+)
 from api_entries_build import ENTRIES as BUILD_ENTRIES
 from api_entries_build import NOT_CALLED as BUILD_NOT_CALLED
 from api_entries_data import ENTRIES as DATA_ENTRIES
@@ -23,7 +35,7 @@ from api_entries_scoring import ENTRIES as SCORING_ENTRIES
 from api_entries_scoring import NOT_CALLED as SCORING_NOT_CALLED
 
 import sgbench
-from sgbench.boundary import PUBLIC_MODULES, is_public
+from sgbench.boundary import PUBLIC_MODULES, is_public, public
 
 ENTRIES: list[Entry] = [*BUILD_ENTRIES, *DATA_ENTRIES, *SCORING_ENTRIES, *RUN_ENTRIES]
 NOT_CALLED: dict[str, str] = {
@@ -118,3 +130,60 @@ def test_nothing_outside_the_api_is_marked_public() -> None:
                 marked.add((info.name, name, id(obj)))
     stray = sorted(f"{module}.{name}" for module, name, ident in marked if ident not in listed)
     assert not stray, f"marked public but in no __all__ of sgbench.boundary.PUBLIC_MODULES: {stray}"
+
+
+RELATIONS = relations(ENTRIES)
+
+
+@pytest.mark.parametrize("relation", RELATIONS, ids=[relation.id for relation in RELATIONS])
+def test_equal_calls_give_equal_results(
+    relation: Relation, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    run_relation(relation, tmp_path, request)
+
+
+def _spelled(path: str | Path) -> str:
+    """A result holding the path as spelled (a hole the twins must find)."""
+    return str(path)
+
+
+def _stamped(out: Path) -> None:
+    """An output holding the moment of the call (a hole the repeat must find)."""
+    Path(out).write_text(f"{time.perf_counter_ns()}\n", encoding="utf-8")
+
+
+def _in_two_steps(out: Path) -> None:
+    """An output appended to in two steps, no lock (a hole the threads must find)."""
+    with Path(out).open("a", encoding="utf-8") as handle:
+        handle.write("first half\n")
+        handle.flush()
+        time.sleep(0.2)
+        handle.write("second half\n")
+
+
+@pytest.mark.parametrize(
+    ("function", "kind", "found"),
+    [
+        (_spelled, "twins", "path~relative: result: "),
+        (_stamped, "repeat", "repeat: output 'out' has other bytes"),
+        (_in_two_steps, "threads", "threads: the output is not one whole output"),
+    ],
+)
+def test_the_relations_find_their_holes(
+    function: Callable[..., Any],
+    kind: str,
+    found: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ALL_TWINS, "1")
+    name = next(iter(inspect.signature(function).parameters))
+    entry = Entry(
+        function.__name__,
+        public(function),
+        lambda folder, request: {name: folder / "x"},
+        outputs=(name,) if name == "out" else (),
+    )
+    with pytest.raises(AssertionError, match=re.escape(found)):
+        run_relation(Relation(entry, kind), tmp_path, request)
