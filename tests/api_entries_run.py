@@ -519,6 +519,7 @@ ENTRIES: list[Entry] = [
         _verdict_args,
         result_ok=_verdicts_read,
         extra={"criteria": (("regex", ["("]), ("unknown", ["style"]))},
+        order_free=("criteria",),  # read in CRITERIA order whatever order (check_criteria)
     ),
     Entry(
         "sgbench.leaderboard.build_leaderboard",
