@@ -175,8 +175,10 @@ def api_reference(modules: tuple[str, ...]) -> str:
         "argument of another kind (`None` for a number, a text where a list is meant, a name",
         "outside the choices) or a value the function cannot use (a NaN, a negative count, an",
         "output path equal to an input) raises `sgbench.errors.InputError` naming the argument;",
-        "nothing else is meant to escape ([the rules](errors.md#the-python-api)). The command",
-        "line is documented in [cli.md](cli.md).",
+        "nothing else is meant to escape ([the rules](errors.md#the-python-api)). A path",
+        "argument takes a text, a `pathlib.Path` or any `os.PathLike`, and a dataset folder an",
+        "opened `BuiltDataset` too: equal arguments give equal results. The command line is",
+        "documented in [cli.md](cli.md).",
         "",
     ]
     for module_name in modules:
