@@ -225,21 +225,34 @@ def test_null_nothing_small_is_derivable_so_nothing_is_withheld() -> None:
     assert small_derivable_subsets(frame, result) == []
 
 
-def random_table(rng: np.random.Generator) -> tuple[pd.DataFrame, Subgroups]:
-    """Skewed, with some missing values: small cells and remainders everywhere."""
-    values = {"x": ["a", "b"], "y": ["c", "d", "e"]}
-    people: list[tuple[dict[str, str | None], int]] = [
+def skewed_people(
+    rng: np.random.Generator,
+    values: dict[str, list[str]],
+    count: tuple[int, int],
+    missing: float,
+    scale: float,
+) -> list[tuple[dict[str, str | None], int]]:
+    """Between ``count`` respondents, one each: every attribute missing with probability
+    ``missing``, else its ``k``-th value with exponentially falling odds (``scale``), so that
+    small cells and small remainders are everywhere."""
+    return [
         (
             {
                 name: None
-                if rng.random() < 0.05
-                else labels[min(int(rng.exponential(0.8)), len(labels) - 1)]
+                if rng.random() < missing
+                else labels[min(int(rng.exponential(scale)), len(labels) - 1)]
                 for name, labels in values.items()
             },
             1,
         )
-        for _ in range(int(rng.integers(60, 200)))
+        for _ in range(int(rng.integers(*count)))
     ]
+
+
+def random_table(rng: np.random.Generator) -> tuple[pd.DataFrame, Subgroups]:
+    """Skewed, with some missing values: small cells and remainders everywhere."""
+    values = {"x": ["a", "b"], "y": ["c", "d", "e"]}
+    people = skewed_people(rng, values, (60, 200), missing=0.05, scale=0.8)
     return setup(people, values, [["x"], ["y"], ["x", "y"]])
 
 
@@ -273,18 +286,7 @@ def test_terminates_and_closes_everything_on_adversarial_tables() -> None:
     values = {"x": ["a", "b", "c"], "y": ["d", "e", "f", "g"], "z": ["h", "i"]}
     strata = [["x"], ["y"], ["z"], ["x", "z"], ["y", "z"], ["x", "y"]]
     for _ in range(6):
-        cells: list[tuple[dict[str, str | None], int]] = [
-            (
-                {
-                    name: None
-                    if rng.random() < 0.04
-                    else labels[min(int(rng.exponential(1.0)), len(labels) - 1)]
-                    for name, labels in values.items()
-                },
-                1,
-            )
-            for _ in range(int(rng.integers(300, 900)))
-        ]
+        cells = skewed_people(rng, values, (300, 900), missing=0.04, scale=1.0)
         frame, subgroups = setup(cells, values, strata)
         after = run(frame, subgroups, "suppress")
         kept = subgroups.table.set_index("subgroup_id")["kept"]
