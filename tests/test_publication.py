@@ -44,6 +44,8 @@ def _real_manifest(**changes: Any) -> dict[str, Any]:
             "recoverable_groups": 0,
             "exact_subgroups": 0,
             "smallest_size": None,
+            "derivable_groups": 0,
+            "earlier_waves": [],
         },
     }
     manifest.update(changes)
@@ -131,8 +133,32 @@ def test_recoverable_groups_are_named_with_their_count_and_doc() -> None:
     (reason,) = publication_problems(
         {k: v for k, v in _real_manifest().items() if k != "disclosure"}
     )
-    assert reason.startswith("records no `disclosure`")
+    assert reason.startswith("records no complete `disclosure`")
     assert DISCLOSURE_DOC in reason
+
+
+def test_either_audit_in_any_wave_refuses() -> None:
+    """The exact audit can find sets the one-attribute subtractions miss, and a temporal build
+    publishes its earlier waves: a count in any of them is a reason, the largest is named."""
+    base = _real_manifest()["disclosure"]
+    wave = {"wave": 6, "recoverable_groups": 0, "derivable_groups": 0}
+    cases = [
+        ({**base, "derivable_groups": 3}, 3),
+        ({**base, "earlier_waves": [wave, {**wave, "wave": 5, "derivable_groups": 5}]}, 5),
+        ({**base, "recoverable_groups": 2, "derivable_groups": 4}, 4),
+    ]
+    for disclosure, count in cases:
+        (reason,) = publication_problems(_real_manifest(disclosure=disclosure))
+        assert reason.startswith(f"{count} group(s) of fewer than 30 respondents")
+        assert "disclosure_control: suppress" in reason
+    assert publication_problems(_real_manifest(disclosure={**base, "earlier_waves": [wave]})) == []
+    for incomplete in (
+        {k: v for k, v in base.items() if k != "derivable_groups"},
+        {**base, "earlier_waves": [{"wave": 6, "recoverable_groups": 0}]},
+        {**base, "derivable_groups": True},
+    ):
+        (reason,) = publication_problems(_real_manifest(disclosure=incomplete))
+        assert reason.startswith("records no complete `disclosure`")
 
 
 def test_every_reason_is_listed_at_once() -> None:
@@ -327,20 +353,20 @@ def test_a_manifest_without_disclosure_refuses_a_push(
     _rebind(folder)
     assert check_dataset(folder).ok
     message, _ = _refusal(folder)
-    assert "records no `disclosure`" in message
+    assert "records no complete `disclosure`" in message
 
 
 def test_the_default_build_is_refused_with_its_own_count(built_real: Path) -> None:
-    """Push and validate say the count the build's manifest records (none when it is 0)."""
-    count = load_manifest(built_real)["disclosure"]["recoverable_groups"]
-    reasons = check_dataset(built_real).unpublishable
-    if count == 0:  # a builder that suppresses them: nothing to refuse
-        assert reasons == ()
-    else:
-        (reason,) = reasons
-        assert reason.startswith(f"{count} group(s) of fewer than 30 respondents")
-        message, _ = _refusal(built_real)
-        assert message == f"{built_real}: not published: {reason}"
+    """The default config (the paper's, `disclosure_control: none`) measures without
+    suppressing: push and validate name the larger of the two audits' counts."""
+    disclosure = load_manifest(built_real)["disclosure"]
+    assert disclosure["method"] == "none"
+    count = max(disclosure["recoverable_groups"], disclosure["derivable_groups"])
+    assert count > 0
+    (reason,) = check_dataset(built_real).unpublishable
+    assert reason.startswith(f"{count} group(s) of fewer than 30 respondents")
+    message, _ = _refusal(built_real)
+    assert message == f"{built_real}: not published: {reason}"
 
 
 # --- H11: files written by `sgbench synth` make SYNTHETIC builds --------------------------------

@@ -10,8 +10,9 @@ shows them as a note (the folder is still a valid dataset). The reasons:
 - **Under the publication floor**: ``min_subgroup_size`` or ``min_valid_answers`` below
   :data:`~sgbench.dataset.PUBLICATION_FLOOR`, or not recorded.
 - **Recoverable groups**: the manifest's ``disclosure`` counts groups of fewer than
-  ``min_subgroup_size`` respondents recoverable by subtracting published subgroups, or the
-  manifest has no ``disclosure`` (built before it was measured).
+  ``min_subgroup_size`` respondents recoverable by subtracting published subgroups (by either
+  audit, the one-attribute subtractions or the exact one, in any wave of the build), or the
+  manifest has no complete ``disclosure`` (built before it was measured).
 
 The last two protect respondents; a SYNTHETIC build has none, so they apply to builds from WVS
 data only. Every field read here is bound to the data files (:data:`~sgbench.dataset.BOUND_FIELDS`):
@@ -59,17 +60,36 @@ def publication_problems(
         else f"records no {name} (built by an older sgbench): rebuild the dataset"
         for name, value in under_floor(manifest).items()
     ]
-    disclosure = manifest.get("disclosure")
-    recoverable = disclosure.get("recoverable_groups") if isinstance(disclosure, Mapping) else None
-    if not isinstance(recoverable, int) or isinstance(recoverable, bool):
+    recoverable = _recoverable(manifest.get("disclosure"))
+    if recoverable is None:
         problems.append(
-            "records no `disclosure` (built before groups recoverable by subtraction were "
-            f"measured): rebuild the dataset (see {DISCLOSURE_DOC})"
+            "records no complete `disclosure` (built before groups recoverable by subtraction "
+            f"were measured exactly): rebuild the dataset (see {DISCLOSURE_DOC})"
         )
     elif recoverable > 0:
         problems.append(
             f"{recoverable} group(s) of fewer than {manifest.get('min_subgroup_size')} "
             "respondents are recoverable by subtracting published subgroups (manifest "
-            f"`disclosure`; see {DISCLOSURE_DOC})"
+            "`disclosure`): rebuild with `disclosure_control: suppress` in the config "
+            f"(see {DISCLOSURE_DOC})"
         )
     return problems
+
+
+_COUNTS: Final = ("recoverable_groups", "derivable_groups")
+"""The two audits' counts in a ``disclosure`` entry (and in each of its ``earlier_waves``): the
+one-attribute subtractions, and the exact audit's derivable sets."""
+
+
+def _recoverable(disclosure: object) -> int | None:
+    """The most groups either audit finds, in the latest wave or an earlier one (a ``temporal``
+    build publishes those too); None when an audit's count is missing."""
+    if not isinstance(disclosure, Mapping):
+        return None
+    earlier = disclosure.get("earlier_waves")
+    if not isinstance(earlier, list) or not all(isinstance(w, Mapping) for w in earlier):
+        return None
+    counts = [entry.get(name) for entry in (disclosure, *earlier) for name in _COUNTS]
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in counts):
+        return None
+    return max(counts)
