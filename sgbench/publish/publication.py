@@ -90,6 +90,5 @@ def _recoverable(disclosure: object) -> int | None:
     if not isinstance(earlier, list) or not all(isinstance(w, Mapping) for w in earlier):
         return None
     counts = [entry.get(name) for entry in (disclosure, *earlier) for name in _COUNTS]
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in counts):
-        return None
-    return max(counts)
+    whole = [n for n in counts if isinstance(n, int) and not isinstance(n, bool)]
+    return max(whole) if len(whole) == len(counts) else None
