@@ -865,7 +865,8 @@ def _check_not_a_sidecar(named: list[tuple[str, Path, Path, str]]) -> None:
     holding data, which every later run on ``r.jsonl`` refuses; ``judge --out .A.jsonl.lock A
     B`` did the same to the next run on ``A``. :func:`check_not_a_lock` sees only a lock another
     process holds, and this command takes its own locks later."""
-    sidecars = {lock_path(given): (name, given) for name, given, _, _ in named}
+    # The root folder has no name, so no lock file beside it (``build --out /`` crashed here).
+    sidecars = {lock_path(given): (name, given) for name, given, real, _ in named if real.name}
     for name, given, real, verb in named:
         owner = sidecars.get(real)
         if verb == "writes" and owner is not None:

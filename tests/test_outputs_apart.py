@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from sgbench.cli import main
 from sgbench.errors import InputError
-from sgbench.files import check_outputs_apart
+from sgbench.files import check_output_folder, check_outputs_apart
 
 URL = "http://127.0.0.1:9/v1"  # never contacted: the check comes first
 
@@ -358,3 +358,32 @@ def test_an_output_is_never_the_lock_file_of_another_path(
     args, expected = SIDECAR_CASES[case]
     assert_one_error_line(CliRunner().invoke(main, args), expected)
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("spelling", ["/", "//", "/tmp/..", "."])
+@pytest.mark.parametrize("command", ["build", "stats", "leaderboard", "export lm-eval"])
+def test_an_output_folder_at_the_root_is_refused_not_a_crash(
+    command: str,
+    spelling: str,
+    built_default: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The root folder has no name and so no lock file beside it: `build --out /` (or `//`,
+    `/tmp/..`, `--out .` run from `/`) crashed with a ValueError while looking for one. Every
+    command writing a folder refuses it as any folder above the working one, exit code 2."""
+    (tmp_path / "subs").mkdir()
+    monkeypatch.chdir("/" if spelling == "." else tmp_path)
+    head = {
+        "build": ["build", "-q"],
+        "stats": ["stats", "--dataset", str(built_default)],
+        "leaderboard": ["leaderboard", str(tmp_path / "subs"), "--dataset", str(built_default)],
+        "export lm-eval": ["export", "lm-eval", "--dataset", str(built_default)],
+    }[command]
+    result = CliRunner().invoke(main, [*head, "--out", spelling])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    check_outputs_apart([], [("--out", Path(spelling))])  # no lock beside the root: no crash
+    with pytest.raises(InputError, match="cannot replace the current folder or one above it"):
+        check_output_folder(spelling, "build")
