@@ -439,6 +439,11 @@ def check_output_file(path: Path) -> Path:
     if stat.S_ISLNK(mode):
         target = resolve_path(path)
         if not target.exists():
+            if _followed_to_a_stream(path):
+                raise InputError(
+                    f"{path}: not a regular file (a pipe or a socket: standard output?); "
+                    f"write - where the help allows it, or choose another path"
+                )
             raise InputError(
                 f"{path}: a symlink to nothing ({target}); create its target or choose another path"
             )
@@ -447,6 +452,17 @@ def check_output_file(path: Path) -> Path:
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise InputError(f"{path}: not a regular file; choose another path")
     return path
+
+
+def _followed_to_a_stream(path: Path) -> bool:
+    """Whether the system follows the symlink ``path`` to a pipe or a socket that no path names:
+    ``/dev/stdout`` on a pipe leads to ``/proc/self/fd/1`` and then ``pipe:[N]``, which resolves
+    to nothing, and was refused as a symlink to nothing with "create its target"."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def sha256_file(path: Path) -> str:

@@ -48,3 +48,35 @@ def test_write_atomic_refuses_a_fifo_and_still_writes_a_file(tmp_path: Path) -> 
     write_atomic(tmp_path / "g", "x", kind=ANY_TEXT)
     write_atomic(tmp_path / "g", "y", kind=ANY_TEXT)
     assert (tmp_path / "g").read_text(encoding="utf-8") == "y"
+
+
+RUN = ["run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--dataset", "ds"]
+IMPORT = ["import", "paper-outputs", "src.jsonl", "--dataset", "ds"]
+STREAM_CASES: dict[str, list[str]] = {
+    **CASES,
+    "judge-report --json": ["judge-report", "p.jsonl", "--json", "out.json"],
+    "run --out": [*RUN, "--out", "out.jsonl"],
+    "import paper-outputs --report": [*IMPORT, "--out", "i.jsonl", "--report", "out.json"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(STREAM_CASES))
+def test_a_symlink_the_system_follows_to_a_pipe_is_named_as_one(
+    case: str, command_folder: Path
+) -> None:
+    """`--json /dev/stdout` with standard output on a pipe: the link leads to `pipe:[N]`, which
+    no path names, and was refused as "a symlink to nothing; create its target". It is a pipe:
+    the line says so and points at `-`. The link and the pipe are left as they were."""
+    target = STREAM_CASES[case][-1]
+    read_end, write_end = os.pipe()
+    try:
+        (command_folder / target).symlink_to(f"/proc/self/fd/{write_end}")
+        result = CliRunner().invoke(main, STREAM_CASES[case])
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert result.exit_code == 2, result.output
+    assert f"Error: {target}: not a regular file (a pipe or a socket" in result.output
+    assert "write - where the help allows it" in result.output
+    assert "Traceback" not in result.output
+    assert (command_folder / target).is_symlink()
