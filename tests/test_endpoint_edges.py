@@ -367,6 +367,27 @@ def test_a_proxy_that_would_drop_or_crash_is_one_line_naming_the_variable(
     assert SECRET not in result.output
 
 
+@pytest.mark.parametrize("variable", ["http_proxy", "HTTP_PROXY"])
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_dead_proxy_is_named_in_each_error(
+    name: str, variable: str, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy from the environment that refuses connections gave every sample the error
+    "connection error: ConnectionRefusedError", while the server --base-url names was up: the
+    error says the request went through the proxy of http_proxy (never its address)."""
+    for unset in ("NO_PROXY", "no_proxy", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(unset, raising=False)
+    monkeypatch.setenv(variable, "http://127.0.0.1:9")  # the discard port: refused
+    args = [*command(name, url="http://127.0.0.1:8/v1"), "--max-attempts", "1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 3, result.output
+    errors = [json.loads(line)["error"] for line in (folder / "o.jsonl").read_text().splitlines()]
+    assert errors
+    for error in errors:
+        assert error.startswith("connection error (through the proxy that http_proxy names"), error
+        assert "127.0.0.1:9" not in error
+
+
 def test_a_key_twice_in_a_reply_is_malformed_and_in_a_verdict_unread() -> None:
     from sgbench.judge.prompt import parse_verdicts
     from sgbench.runner.client import read_completion

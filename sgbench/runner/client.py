@@ -711,8 +711,9 @@ def proxy_for(parts: urllib.parse.SplitResult) -> urllib.parse.SplitResult | Non
     return via
 
 
-def _connection(endpoint: Endpoint) -> tuple[http.client.HTTPConnection, str]:
-    """An unopened connection for ``endpoint.url`` and the request target to send.
+def _connection(endpoint: Endpoint) -> tuple[http.client.HTTPConnection, str, str | None]:
+    """An unopened connection for ``endpoint.url``, the request target to send, and the name of
+    the variable whose proxy the connection goes through (None when it goes directly).
 
     A proxy from the environment (``https_proxy``, ``http_proxy``, ``no_proxy``) is honoured: an
     ``https`` URL is tunnelled through it (the key stays inside TLS), an ``http`` one is sent to it
@@ -728,12 +729,13 @@ def _connection(endpoint: Endpoint) -> tuple[http.client.HTTPConnection, str]:
     via = proxy_for(parts)
     kind = http.client.HTTPSConnection if secure else http.client.HTTPConnection
     if via is None:
-        return kind(host, port, timeout=endpoint.timeout), target
+        return kind(host, port, timeout=endpoint.timeout), target, None
     conn = kind(via.hostname or "", via.port or 80, timeout=endpoint.timeout)
+    variable = f"{parts.scheme}_proxy"
     if secure:
         conn.set_tunnel(host, port)
-        return conn, target
-    return conn, urllib.parse.urlunsplit(parts)
+        return conn, target, variable
+    return conn, urllib.parse.urlunsplit(parts), variable
 
 
 def _shut(sock: socket.socket | None) -> None:
@@ -814,7 +816,7 @@ def post_chat(
     payload = request_body(model, messages, params)
     if cancel is not None and cancel.is_set():
         raise RequestFailed("cancelled", retryable=False)
-    conn, target = _connection(endpoint)
+    conn, target, proxied = _connection(endpoint)
     exchange = _Exchange(conn)
     expired = threading.Event()
 
@@ -833,8 +835,17 @@ def post_chat(
             raise RequestFailed("cancelled", retryable=False) from None
         if expired.is_set() or isinstance(exc, TimeoutError):
             raise RequestFailed(f"timed out after {endpoint.timeout:g} s", retryable=True) from None
+        # A dead proxy refused every request with "Connection refused" while the server named
+        # by --base-url was up: the line says which variable sent the request elsewhere.
+        through = (
+            f" (through the proxy that {proxied} names, from the environment; no_proxy lists "
+            "hosts reached directly)"
+            if proxied is not None
+            else ""
+        )
         raise RequestFailed(
-            redact(f"connection error: {type(exc).__name__}: {exc}", key), retryable=True
+            redact(f"connection error{through}: {type(exc).__name__}: {exc}", key),
+            retryable=True,
         ) from None
     finally:
         watchdog.cancel()
