@@ -504,6 +504,18 @@ CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
         {"min": 34, "max": 25},
         ("$.attributes.age_group.derive_from.values.25-34", "min 34 is above max 25"),
     ),
+    # Its strata were empty with exit 0: [ethnicity] and two of the three OOD strata held no
+    # subgroup, validate passed, and test_ood meant something else.
+    "an attribute pointed at a column without its codes": (
+        ("attributes", "ethnicity", "variable"),
+        "Q260",
+        ("$.attributes.ethnicity: no respondent of SGP", "(wave 7)", "Q260 holds 1, 2."),
+    ),
+    "an attribute whose codes no respondent has": (
+        ("attributes", "sex", "values"),
+        {"Male": [7], "Female": [8]},
+        ("$.attributes.sex: no respondent of SGP", "Q260 holds 1, 2."),
+    ),
 }
 
 

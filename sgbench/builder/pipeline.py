@@ -92,6 +92,31 @@ def _survey_years(frame: pd.DataFrame, country_label: pd.Series) -> dict[str, in
     }
 
 
+def _check_attributes_found(
+    frame: pd.DataFrame, respondents: Respondents, config: BuildConfig, where: str, wave: int
+) -> None:
+    """Refuse an attribute that no respondent has a value of (its codes are not the variable's).
+
+    Its strata were silently empty: an attribute pointed at the wrong column (ethnicity codes
+    on Q260) built with exit 0, with `[ethnicity]` and two of the three OOD strata holding no
+    subgroup, and `validate` passed the dataset: the test_ood split meant something else.
+    """
+    for name in config.attributes:
+        if (respondents.table[name].cat.codes >= 0).any():
+            continue
+        variable = respondents.attribute_sources[name].variable
+        held = sorted(
+            {int(c) for c in frame[variable].dropna() if c >= 0 and float(c).is_integer()}
+        )
+        shown = ", ".join(map(str, held[:6])) + (", ..." if len(held) > 6 else "") or "no code"
+        raise InputError(
+            f"{config.source}: $.attributes.{name}: no respondent of {config.country} in {where} "
+            f"(wave {wave}) has one of its values; {variable} holds {shown}. Point "
+            f"$.attributes.{name}.variable at the column holding its codes, or remove the "
+            "attribute and its strata"
+        )
+
+
 def _build_wave(
     frame: pd.DataFrame,
     wave: int,
@@ -111,6 +136,7 @@ def _build_wave(
         respondents = harmonise(frame, config, present, weighted)
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
+    _check_attributes_found(frame, respondents, config, where, wave)
     answered = valid_answer_counts(respondents.table, present)
     for item in present:
         if answered[item.question_id] == 0:
