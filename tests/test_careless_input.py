@@ -511,6 +511,13 @@ CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
         "Q260",
         ("$.attributes.ethnicity: no respondent of SGP", "(wave 7)", "Q260 holds 1, 2."),
     ),
+    # It dropped every subgroup of age_group x religion with exit 0: test_ood held two of the
+    # three strata the config holds out.
+    "an OOD stratum keeping no subgroup": (
+        ("min_subgroup_size",),
+        200,
+        ("$.ood_strata: age_group_x_religion keeps no subgroup", "$.min_subgroup_size 200"),
+    ),
     "an attribute whose codes no respondent has": (
         ("attributes", "sex", "values"),
         {"Male": [7], "Female": [8]},

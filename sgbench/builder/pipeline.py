@@ -117,6 +117,29 @@ def _check_attributes_found(
         )
 
 
+def _check_strata_kept(subgroups: Subgroups, config: BuildConfig, where: str, wave: int) -> None:
+    """Refuse a stratum of the config that keeps no subgroup.
+
+    `min_subgroup_size: 200` dropped every subgroup of age_group x religion: the build said
+    which subgroups were dropped, not that test_ood now held two of its three strata, and
+    exited 0 (the OOD split meant something else than the config says).
+    """
+    table = subgroups.table
+    kept = set(table.loc[table["kept"], "stratum"])
+    for stratum in config.strata:
+        name = stratum_name(stratum)
+        if name in kept:
+            continue
+        key = "$.ood_strata" if stratum in config.ood_strata else "$.strata"
+        sizes = table.loc[table["stratum"] == name, "subgroup_size"].to_numpy()
+        largest = int(sizes.max(initial=0))
+        raise InputError(
+            f"{config.source}: {key}: {name} keeps no subgroup in {where} (wave {wave}): the "
+            f"largest has {largest} respondents, below $.min_subgroup_size "
+            f"{config.min_subgroup_size}; lower it or remove the stratum"
+        )
+
+
 def _build_wave(
     frame: pd.DataFrame,
     wave: int,
@@ -149,6 +172,7 @@ def _build_wave(
         raise InputError(
             f"{where}: no subgroup has {config.min_subgroup_size} respondents in {config.country}"
         )
+    _check_strata_kept(subgroups, config, where, wave)
     # Every wave is controlled: an earlier wave's samples are published in `temporal` too.
     samples_of = samples_per_subgroup(respondents.table, subgroups, asked, config.min_valid_answers)
     # Withhold what loses the fewest samples, then the fewest respondents.
