@@ -63,6 +63,14 @@ OPTIONS = [(1, "Very important"), (2, "Rather important"), (3, "Not very importa
         ("Answer: \uff0d1", None),
         ("I would say \ufe632.", None),
         ("Answer \u2212 2", 2),
+        # So are the dashes typesetting writes for it (the en and figure dashes): "\u20132" was
+        # read as 2. With a space after, or after a letter, a dash is still punctuation.
+        ("Answer: \u20132", None),
+        ("I pick \u20132.", None),
+        ("Answer: \u20122", None),
+        ("Answer \u2013 2", 2),
+        ("Answer\u20132", 2),
+        ("answer is 2\u20133", None),
         # A superscript passes isdigit but not int(); a run of 5,000 digits exceeds int()'s
         # limit: neither is an option, neither crashes.
         ("\u00b2", None),
@@ -83,12 +91,15 @@ def test_parse_keeps_the_sign(response: str, expected: int | None) -> None:
     assert parse_response(response, OPTIONS) == expected
 
 
-def test_parse_command_leaves_negative_answers_missing(built_default: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("minus", ["-", "\u2212", "\u2013"])
+def test_parse_command_leaves_negative_answers_missing(
+    minus: str, built_default: Path, tmp_path: Path
+) -> None:
     rows = pq.read_table(built_default / split_file("default", "test_ood")).slice(0, 2).to_pylist()
     responses = tmp_path / "r.jsonl"
     responses.write_text(
         "".join(
-            json.dumps({"id": row["id"], "response": f"Answer: -{row['options'][1]['code']}"})
+            json.dumps({"id": row["id"], "response": f"Answer: {minus}{row['options'][1]['code']}"})
             + "\n"
             for row in rows
         ),
