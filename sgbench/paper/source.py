@@ -13,10 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from sgbench import jsonl
 from sgbench.builder.reader import check_distinct_header
 from sgbench.dataset import HUB_PREFIX, hub_id, not_local
 from sgbench.errors import InputError, bounded
-from sgbench.jsonl import json_objects, read_lines
+from sgbench.jsonl import json_objects, raw_lines, read_lines
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,6 +44,19 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _check_line_lengths(path: Path) -> None:
+    """Refuse a CSV source with a line longer than a JSON Lines source may have.
+
+    pandas reads a line whole: a 1 GB line of NULs took 40 s and gigabytes to be called a file
+    without the columns, and a 300 MB response was imported into a responses line that `parse`
+    then refuses, where a `.jsonl` source stops at :data:`sgbench.jsonl.MAX_LINE_BYTES` at once.
+    """
+    for number, raw, _ in raw_lines(path):
+        if raw is None:
+            bound = jsonl.MAX_LINE_BYTES  # read when called: tests lower it
+            raise InputError(f"{path}: line {number}: longer than {bound:,} bytes; not read")
+
+
 def _read_local(path: Path) -> pd.DataFrame:
     import pandas as pd
 
@@ -51,6 +65,7 @@ def _read_local(path: Path) -> pd.DataFrame:
         if suffix == ".jsonl":
             return _read_jsonl(path)
         if suffix == ".csv":
+            _check_line_lengths(path)
             # Strings as written: an id or response must never become a number or NaN.
             strings: dict[str, Any] = {"dtype": str, "keep_default_na": False, "encoding": "utf-8"}
             # pandas renames a repeated column ("custom_id.1"), so the header is checked raw.
