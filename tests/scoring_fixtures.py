@@ -114,6 +114,7 @@ def write_dataset(
     schema = sample_features(ATTRIBUTES).arrow_schema
     schema = schema.with_metadata({**(schema.metadata or {}), **binding(identity)})
     files: dict[str, str] = {}
+    sizes: dict[str, int] = {}
     counts: dict[str, dict[str, dict[str, int]]] = {}
     configs = {config: splits, **(extra_configs or {})}
     for config_name, config_splits in configs.items():
@@ -126,12 +127,14 @@ def write_dataset(
             path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(table, path)
             files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            sizes[rel] = path.stat().st_size
     manifest = {
         **identity,
         "attributes": MANIFEST_ATTRIBUTES,
         "strata": sorted({row["stratum"] for rows in splits.values() for row in rows}),
         "configs": counts,
         "files": files,
+        "sizes": sizes,
     }
     (root / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return root

@@ -86,6 +86,12 @@ def test_manifest_records_files_counts_and_provenance(built_default: Path) -> No
     manifest = load_manifest(built_default)
     for relative, sha in manifest["files"].items():
         assert hashlib.sha256((built_default / relative).read_bytes()).hexdigest() == sha
+    # Sizes, read before a file is hashed, are the files' sizes on disk; the card is bound too.
+    assert manifest["sizes"] == {
+        relative: (built_default / relative).stat().st_size for relative in manifest["files"]
+    }
+    card = (built_default / "README.md").read_bytes()
+    assert manifest["card"] == {"sha256": hashlib.sha256(card).hexdigest(), "size": len(card)}
     assert list(manifest["configs"]) == ["default", "paper"]  # one wave: no temporal config
     for config, splits in manifest["configs"].items():
         assert list(splits) == list(CONFIG_SPLITS[config])

@@ -626,9 +626,10 @@ def test_synth_refuses_a_negative_seed(tmp_path: Path) -> None:
 
 
 def rehash(dataset: Path) -> None:
-    """Record the data files' current sha256, as someone editing a dataset by hand would."""
+    """Record the data files' current sha256 and size, as a hand edit of a dataset would."""
     manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
     manifest["files"] = {name: sha256_file(dataset / name) for name in manifest["files"]}
+    manifest["sizes"] = {name: (dataset / name).stat().st_size for name in manifest["files"]}
     (dataset / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
@@ -1180,9 +1181,9 @@ def test_validate_lists_an_unreadable_data_file_once(
     """Root reads everything, so the refusal is simulated where validate hashes the file."""
     import errno
 
-    from sgbench.publish import checks
+    from sgbench import files
 
-    original = checks.sha256_file
+    original = files.sha256_file
     train = split_file("default", "train")
 
     def unreadable(path: Path) -> str:
@@ -1190,7 +1191,7 @@ def test_validate_lists_an_unreadable_data_file_once(
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return original(path)
 
-    monkeypatch.setattr(checks, "sha256_file", unreadable)
+    monkeypatch.setattr(files, "sha256_file", unreadable)
     result = invoke(["validate", str(built_default)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output

@@ -9,6 +9,7 @@ the dataset and by ``validate``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +60,20 @@ TAMPERING: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "one hash missing": (
         lambda m: m["files"].pop(next(k for k in m["files"] if "test_ood" in k)),
         "test_ood",
+    ),
+    "sizes missing": (lambda m: m.pop("sizes"), "rebuild the dataset"),
+    "one size missing": (
+        lambda m: m["sizes"].pop(next(k for k in m["sizes"] if "test_ood" in k)),
+        "rebuild the dataset",
+    ),
+    # A size that disagrees with its file (and so with its hash) is an edit, found unread.
+    "a size edited": (
+        lambda m: m["sizes"].update({k: v + 1 for k, v in m["sizes"].items()}),
+        "manifest.json records",
+    ),
+    "a size not a whole number": (
+        lambda m: m["sizes"].update({k: "1" for k in m["sizes"]}),
+        "$.sizes",
     ),
     "version edited": (lambda m: m.update(version="9.9.9"), "disagree"),
     "synthetic edited": (lambda m: m.update(synthetic=False), "disagree"),
@@ -287,3 +302,152 @@ def test_a_manifest_made_directly_agrees_with_its_raw(dataset: Path) -> None:
     ):
         with pytest.raises(InputError, match=r"Manifest\(\): its fields disagree with raw"):
             Manifest(*changed)
+
+
+# --- sizes: a file swapped for a larger one is refused unread -------------------------------
+
+SPARSE_BYTES = 8 << 30
+"""An 8 GiB sparse file (no disk used): hashed in full, it took 37 s to refuse."""
+
+
+def swap_for_sparse(root: Path, relative: str) -> Path:
+    path = root / relative
+    os.truncate(path, SPARSE_BYTES)
+    return path
+
+
+def never_hash(monkeypatch: pytest.MonkeyPatch, swapped: Path) -> None:
+    """Make hashing ``swapped`` fail the test (other files are hashed as usual)."""
+    import sgbench.files
+
+    real = sgbench.files.sha256_file
+
+    def guarded(path: Path) -> str:
+        assert Path(path) != swapped, f"{path} was hashed"
+        return real(path)
+
+    monkeypatch.setattr(sgbench.files, "sha256_file", guarded)
+
+
+def assert_size_refusal(text: str, swapped: Path, recorded: int) -> None:
+    assert f"{swapped}: {SPARSE_BYTES} bytes, manifest.json records {recorded}" in text, text
+
+
+@pytest.mark.parametrize("split", ["test_ood", "train"])
+def test_a_sparse_data_file_is_refused_unread_by_every_command(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: str
+) -> None:
+    relative = f"data/default/{split}-00000-of-00001.parquet"
+    recorded = load_manifest(dataset)["sizes"][relative]
+    assert recorded == (dataset / relative).stat().st_size
+    swapped = swap_for_sparse(dataset, relative)
+    never_hash(monkeypatch, swapped)
+    for name, args in commands(dataset, tmp_path).items():
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, (name, result.output)
+        assert_one_error_line(result)
+        assert_size_refusal(result.output, swapped, recorded)
+
+
+def test_validate_refuses_a_sparse_data_file_unread(
+    built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = Path(shutil.copytree(built_default, tmp_path / "ds"))
+    relative = "data/default/test_ood-00000-of-00001.parquet"
+    recorded = (root / relative).stat().st_size
+    swapped = swap_for_sparse(root, relative)
+    never_hash(monkeypatch, swapped)
+    result = CliRunner().invoke(main, ["validate", str(root)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert_size_refusal(result.output, swapped, recorded)
+
+
+def test_an_opened_dataset_refuses_a_sparse_data_file_unread(
+    dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relative = "data/default/test_ood-00000-of-00001.parquet"
+    recorded = (dataset / relative).stat().st_size
+    opened = open_dataset(dataset)
+    swapped = swap_for_sparse(dataset, relative)
+    never_hash(monkeypatch, swapped)
+    for read in (
+        lambda: opened.split("default", "test_ood"),
+        lambda: opened.files("default"),
+        lambda: opened.file_hash("default", "test_ood"),
+    ):
+        with pytest.raises(InputError) as caught:
+            read()
+        assert "\n" not in str(caught.value)
+        assert_size_refusal(str(caught.value), swapped, recorded)
+
+
+def test_a_file_of_the_recorded_size_is_still_hashed(dataset: Path) -> None:
+    """The size is a first look, not the check: a changed byte keeps the size and is found by
+    its sha256."""
+    path = dataset / "data/default/test_ood-00000-of-00001.parquet"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"sha256 [0-9a-f]{64} differs from manifest\.json"):
+        open_dataset(dataset).split("default", "test_ood")
+
+
+def test_a_manifest_without_sizes_is_told_to_rebuild(dataset: Path) -> None:
+    """Falling back to hashing would let anyone who deletes `sizes` bring the full read back."""
+    edit_manifest(dataset, lambda m: m.pop("sizes"))
+    relative = "data/default/test_ood-00000-of-00001.parquet"
+    with pytest.raises(InputError) as caught:
+        open_dataset(dataset).split("default", "test_ood")
+    assert str(caught.value) == (
+        f"{dataset / MANIFEST_FILE}: sizes: no size for {relative}: written by an sgbench that "
+        "recorded no sizes, so the file cannot be checked without reading all of it (rebuild "
+        "the dataset)"
+    )
+
+
+# --- the card is the build's output too ------------------------------------------------------
+
+
+def validate_problems(root: Path) -> list[str]:
+    result = CliRunner().invoke(main, ["validate", str(root)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return [line for line in result.output.splitlines() if line.startswith(f"{root}/")]
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        # Prose added below the Changelog: every check of the card's content still passes.
+        (lambda text: text + "\nEdited by hand.\n", "bytes, manifest.json records"),
+        # Same length: only its sha256 tells.
+        (lambda text: text.replace("respondents", "Respondents", 1), "sha256"),
+    ],
+)
+def test_an_edited_card_fails_validate(
+    built_default: Path, tmp_path: Path, edit: Callable[[str], str], words: str
+) -> None:
+    root = Path(shutil.copytree(built_default, tmp_path / "ds"))
+    card = root / "README.md"
+    text = card.read_text(encoding="utf-8")
+    card.write_text(edit(text), encoding="utf-8")
+    assert card.read_text(encoding="utf-8") != text
+    problems = validate_problems(root)
+    assert problems == [line for line in problems if line.startswith(f"{card}: ")], problems
+    assert len(problems) == 1, problems
+    assert words in problems[0]
+    assert "changed after it was built" in problems[0]
+
+
+@pytest.mark.parametrize("key", ["card", "sizes"])
+def test_validate_tells_an_older_manifest_to_rebuild(
+    built_default: Path, tmp_path: Path, key: str
+) -> None:
+    root = Path(shutil.copytree(built_default, tmp_path / "ds"))
+    edit_manifest(root, lambda m: m.pop(key))
+    problems = validate_problems(root)
+    assert problems == [
+        f"{root / MANIFEST_FILE}: no `{key}`: written by an sgbench that recorded neither the "
+        "data files' sizes nor the card's sha256; rebuild the dataset"
+    ]

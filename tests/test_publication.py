@@ -76,6 +76,7 @@ def _rebind(folder: Path, **changes: Any) -> None:
         metadata = {**(table.schema.metadata or {}), **binding(manifest)}
         pq.write_table(table.replace_schema_metadata(metadata), path)
         manifest["files"][relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+        manifest["sizes"][relative] = path.stat().st_size
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
@@ -316,6 +317,7 @@ def test_a_build_by_an_older_sgbench_is_told_to_rebuild(
         metadata = {**(table.schema.metadata or {}), BINDING_KEY: carried}
         pq.write_table(table.replace_schema_metadata(metadata), path)
         manifest["files"][relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+        manifest["sizes"][relative] = path.stat().st_size
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     problems = [str(p) for p in check_dataset(folder).problems]
     assert problems

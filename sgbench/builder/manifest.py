@@ -2,7 +2,8 @@
 
 Each section is a :class:`~typing.TypedDict`, so the keys the card, the summary, ``validate`` and
 the scorer read are declared once here; :func:`build_manifest` fills them from a finished build.
-The writer adds ``files`` (sha256 per data file) and each split's ``num_bytes``.
+The writer adds ``files`` and ``sizes`` (sha256 and bytes per data file), each split's
+``num_bytes`` and ``card`` (the card's sha256 and bytes).
 """
 
 from __future__ import annotations

@@ -9,13 +9,21 @@ between releases) and nothing time-dependent is written, so the same input gives
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from sgbench.builder.samples import SplitRows
-from sgbench.dataset import CARD_FILE, MANIFEST_FILE, binding, sample_schema, split_file
+from sgbench.dataset import (
+    CARD_FILE,
+    CARD_KEY,
+    MANIFEST_FILE,
+    binding,
+    sample_schema,
+    split_file,
+)
 from sgbench.files import replace_folder, sha256_file
 
 PARQUET_OPTIONS: Final[dict[str, Any]] = {
@@ -72,9 +80,10 @@ def write_dataset(
             empty folder is replaced).
         splits: ``{(config, split): sample rows}``.
         attribute_names: the fields of the ``subgroup`` struct.
-        manifest: the manifest without ``files``; the sha256 of each data file is added, and
-            each split's Arrow size as ``configs.<config>.<split>.num_bytes``.
-        render_card: builds the dataset card from the finished manifest.
+        manifest: the manifest without ``files``; the sha256 of each data file is added
+            (``files``), its size in bytes (``sizes``), each split's Arrow size as
+            ``configs.<config>.<split>.num_bytes``, and the card's sha256 and size (``card``).
+        render_card: builds the dataset card from the finished manifest (without ``card``).
 
     Returns:
         The manifest as written.
@@ -83,17 +92,23 @@ def write_dataset(
 
     def write(staging: Path) -> None:
         files: dict[str, str] = {}
+        sizes: dict[str, int] = {}
         configs = copy.deepcopy(manifest["configs"])
         for (config, split), frame in splits.items():
             relative = split_file(config, split)
             num_bytes = write_parquet(frame, attribute_names, staging / relative, binding(manifest))
             configs[config][split]["num_bytes"] = num_bytes
             files[relative] = sha256_file(staging / relative)
-        written.update(manifest, configs=configs, files=files)
+            sizes[relative] = (staging / relative).stat().st_size
+        written.update(manifest, configs=configs, files=files, sizes=sizes)
+        # The card is rendered from the manifest before its own hash is added: the card never
+        # shows `card`, so the two do not depend on each other.
+        card = render_card(written).encode("utf-8")
+        (staging / CARD_FILE).write_bytes(card)
+        written[CARD_KEY] = {"sha256": hashlib.sha256(card).hexdigest(), "size": len(card)}
         (staging / MANIFEST_FILE).write_text(
             json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        (staging / CARD_FILE).write_text(render_card(written), encoding="utf-8")
 
     replace_folder(out_dir, "build", write, what="dataset")
     return written

@@ -5,7 +5,8 @@ naming the file concerned, so one run tells the whole story. What is checked:
 
 - ``manifest.json`` is present, parses, and has the keys the other checks need; it lists exactly
   one data file per (config, split) of its ``configs``;
-- every listed data file exists and has the sha256 the manifest records; no parquet file under
+- every listed data file exists and has the size, then the sha256, the manifest records
+  (:func:`sgbench.dataset.recorded_problem`), as has the card; no parquet file under
   ``data/`` is left unlisted (a stale shard would be picked up by the card's ``data_files`` globs);
 - every data file is readable parquet, has the declared sample features as its Arrow schema, the
   same schema (metadata included) as every other split and config, and as many rows as the
@@ -38,15 +39,17 @@ from sgbench.boundary import public
 from sgbench.dataset import (
     BINDING_KEY,
     CARD_FILE,
+    CARD_KEY,
     MANIFEST_FILE,
     binding_problem,
     manifest_problems,
+    recorded_problem,
     sample_features,
     sample_schema,
     split_file,
 )
 from sgbench.errors import InputError, bounded, shown_name
-from sgbench.files import input_problem, sha256_file
+from sgbench.files import input_problem
 from sgbench.jsonl import loads_yaml, read_bounded, read_json_file
 from sgbench.publish.publication import PUBLISHING_DOC, publication_problems
 
@@ -166,7 +169,7 @@ def check_dataset(dataset_dir: str | Path) -> DatasetCheck:
     if manifest is None:
         return DatasetCheck(root, None, None, False, (), tuple(problems))
     files: dict[str, str] = manifest["files"]
-    data_problems = _data_file_problems(root, files)
+    data_problems = _data_file_problems(root, manifest)
     problems += data_problems
     unread = {p.file for p in data_problems if p.message.startswith(_UNREADABLE)}
     readable = {name: sha for name, sha in files.items() if str(root / name) not in unread}
@@ -221,6 +224,7 @@ def _manifest_content_problems(where: str, manifest: dict[str, Any]) -> list[Pro
     problems: list[Problem] = []
     files = manifest["files"]
     configs = manifest["configs"]
+    sizes: dict[str, Any] = manifest.get("sizes") or {}
     expected: set[str] = set()
     for config, splits in configs.items():
         if not isinstance(splits, dict) or not all(
@@ -234,31 +238,32 @@ def _manifest_content_problems(where: str, manifest: dict[str, Any]) -> list[Pro
         problems.append(Problem(where, f"`files` does not list {relative}"))
     for relative in sorted(set(files) - expected):
         problems.append(Problem(where, f"`files` lists {relative}, which is no config's split"))
+    # One problem for a whole older manifest, not one per file it cannot check.
+    absent = [f"`{key}`" for key in ("sizes", CARD_KEY) if key not in manifest]
+    if absent:
+        problems.append(
+            Problem(
+                where,
+                f"no {' or '.join(absent)}: written by an sgbench that recorded neither the "
+                "data files' sizes nor the card's sha256; rebuild the dataset",
+            )
+        )
+    else:
+        # A file `sizes` lacks is named by the check of that file (recorded_problem).
+        for relative in sorted(set(sizes) - set(files)):
+            problems.append(Problem(where, f"`sizes` lists {relative}, which `files` does not"))
     return problems
 
 
-def _data_file_problems(root: Path, files: Mapping[str, str]) -> list[Problem]:
-    """Listed files missing or changed since the build, and parquet files nobody listed."""
+def _data_file_problems(root: Path, manifest: Mapping[str, Any]) -> list[Problem]:
+    """Listed files missing or changed since the build (their size, then their sha256:
+    :func:`~sgbench.dataset.recorded_problem`), and parquet files nobody listed."""
     problems: list[Problem] = []
-    for relative, recorded in sorted(files.items()):
-        path = root / relative
-        problem = input_problem(path)
+    files: Mapping[str, str] = manifest["files"]
+    for relative in sorted(files):
+        problem = recorded_problem(root, relative, manifest)
         if problem is not None:
-            problems.append(Problem(str(path), f"{problem} (listed in {MANIFEST_FILE})"))
-            continue
-        try:
-            actual = sha256_file(path)
-        except OSError as exc:
-            problems.append(Problem(str(path), f"{_UNREADABLE} ({exc.strerror})"))
-            continue
-        if actual != recorded:
-            problems.append(
-                Problem(
-                    str(path),
-                    f"sha256 {actual[:12]}… differs from {MANIFEST_FILE} ({recorded[:12]}…): "
-                    "changed since the build",
-                )
-            )
+            problems.append(Problem(str(problem[0]), problem[1]))
     data = root / DATA_DIR
     if data.is_dir():
         for path in sorted(data.rglob("*.parquet")):
@@ -420,22 +425,27 @@ def _card_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
     problem = input_problem(path)
     if problem is not None:
         return [Problem(where, f"{problem} (the dataset card)")]
+    # The card is the build's output as much as the data: an edit of it (its text, or front
+    # matter that still parses) is named here, and its content is checked as well.
+    changed = recorded_problem(root, CARD_FILE, manifest)
+    problems = [] if changed is None else [Problem(str(changed[0]), changed[1])]
     try:
         text = read_bounded(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(where, f"unreadable ({exc})")]
+        return [*problems, Problem(where, f"unreadable ({exc})")]
     front, body = split_card(text)
     if front is None:
-        return [Problem(where, "no YAML front matter (--- … --- at the top)")]
+        return [*problems, Problem(where, "no YAML front matter (--- … --- at the top)")]
     try:
         metadata = loads_yaml(front)
     except yaml.YAMLError as exc:
-        return [Problem(where, f"YAML front matter does not parse ({_one_line(exc)})")]
+        return [*problems, Problem(where, f"YAML front matter does not parse ({_one_line(exc)})")]
     except ValueError as exc:  # too deep or too large
-        return [Problem(where, f"YAML front matter {exc}")]
+        return [*problems, Problem(where, f"YAML front matter {exc}")]
     if not isinstance(metadata, dict):
-        return [Problem(where, "YAML front matter is not a mapping")]
+        return [*problems, Problem(where, "YAML front matter is not a mapping")]
     return [
+        *problems,
         *(Problem(where, message) for message in _card_config_messages(root, metadata, manifest)),
         *(Problem(where, message) for message in _card_info_messages(metadata, manifest)),
         *(Problem(where, message) for message in _card_body_messages(body, manifest)),
