@@ -349,6 +349,27 @@ def test_a_sparse_data_file_is_refused_unread_by_every_command(
         assert_size_refusal(result.output, swapped, recorded)
 
 
+def test_the_leaderboard_refuses_a_sparse_data_file_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leaderboard_fixtures import write_board_dataset, write_valid_submissions
+
+    root = write_board_dataset(tmp_path / "ds")
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    write_valid_submissions(submissions)
+    relative = "data/default/test_ood-00000-of-00001.parquet"
+    recorded = (root / relative).stat().st_size
+    swapped = swap_for_sparse(root, relative)
+    never_hash(monkeypatch, swapped)
+    args = ["leaderboard", str(submissions), "--dataset", str(root)]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "board")])
+    assert result.exit_code == 2, result.output
+    assert_one_error_line(result)
+    assert_size_refusal(result.output, swapped, recorded)
+    assert not (tmp_path / "board").exists()
+
+
 def test_validate_refuses_a_sparse_data_file_unread(
     built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
