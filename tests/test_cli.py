@@ -173,6 +173,14 @@ def test_an_interrupted_run_says_where_its_responses_are(
     monkeypatch.setattr(sgbench.runner.benchmark, "run_model", interrupted)
     out = tmp_path / "r.jsonl"
     args = ["run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--out", str(out)]
+    # Interrupted before the first response (probe s12 R19): the file named must exist.
+    result = CliRunner().invoke(main, [*args, "--dataset", str(built_default)])
+    assert result.exit_code == 130
+    assert not out.exists()
+    assert result.stderr == (
+        f"\ninterrupted: no responses were written to {out}; run the same command again to start\n"
+    )
+    out.write_text('{"id": "x", "response": "Answer: 1"}\n', encoding="utf-8")
     result = CliRunner().invoke(main, [*args, "--dataset", str(built_default)])
     assert result.exit_code == 130
     assert result.stderr == (

@@ -29,7 +29,7 @@ import re
 import select
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any, ClassVar, Final, TextIO
 
@@ -60,8 +60,9 @@ class SgbenchClickError(click.ClickException):
             super().show(file)
 
 
-def on_interrupt(note: str) -> None:
-    """Say ``note`` on stderr if the running command is interrupted with Ctrl-C."""
+def on_interrupt(note: str | Callable[[], str]) -> None:
+    """Say ``note`` on stderr if the running command is interrupted with Ctrl-C; a callable is
+    asked then, for a note about what the command had done by that time."""
     click.get_current_context().find_root().meta[_INTERRUPT_NOTE] = note
 
 
@@ -487,5 +488,7 @@ class SgbenchGroup(click.Group):
             raise SgbenchClickError(out_of_memory(exc)) from None
         except KeyboardInterrupt:
             note = ctx.meta.get(_INTERRUPT_NOTE)
+            if callable(note):
+                note = note()
             click.echo(f"\ninterrupted{': ' + note if note else ''}", err=True)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None

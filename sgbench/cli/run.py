@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -41,10 +42,22 @@ from sgbench.runner.distribution import (
 )
 
 
-def resumable_note(out_path: Path, what: str) -> str:
-    """What to say when a resumable command is interrupted."""
+def resumable_note(out_path: Path, what: str) -> Callable[[], str]:
+    """What to say when a resumable command is interrupted, asked at that time: a command
+    interrupted before its first line (still reading the dataset) has written nothing, and
+    pointing to a file that does not exist sent the user looking for it."""
     where = shown_name(str(out_path))
-    return f"the {what} so far are in {where}; run the same command again to resume"
+
+    def note() -> str:
+        try:
+            written = out_path.stat().st_size > 0
+        except OSError:
+            written = False
+        if not written:
+            return f"no {what} were written to {where}; run the same command again to start"
+        return f"the {what} so far are in {where}; run the same command again to resume"
+
+    return note
 
 
 @click.command(name="prompts")
