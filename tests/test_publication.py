@@ -107,6 +107,16 @@ def test_the_floor_is_the_one_constant_and_inclusive(name: str) -> None:
     assert reason == f"records no {name} (built by an older sgbench): rebuild the dataset"
 
 
+@pytest.mark.parametrize("value", [30.0, True, "30"])
+@pytest.mark.parametrize("name", ["min_subgroup_size", "min_valid_answers"])
+def test_a_threshold_that_is_not_a_count_is_named_as_such(name: str, value: object) -> None:
+    """A hand-made manifest's 30.0 was refused as '30.0 is under the publication floor 30', a
+    reason that is false of it (probe s12 A04); it is refused as not a whole number."""
+    (reason,) = publication_problems(_real_manifest(**{name: value}))
+    assert reason.startswith(f"{name} {value!r} is not a whole number of respondents")
+    assert "under the publication floor" not in reason
+
+
 @pytest.mark.parametrize("name", ["singapore.yaml", "generic.yaml"])
 def test_shipped_configs_and_defaults_meet_the_floor(name: str, tmp_path: Path) -> None:
     """The floor is written once: the shipped configs meet it, a config that leaves the

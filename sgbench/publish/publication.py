@@ -53,13 +53,7 @@ def publication_problems(
             "a SYNTHETIC build (not WVS data; from the embedded sample or a file of `sgbench "
             "synth`): build from a WVS file, or pass --allow-synthetic to push it anyway"
         ]
-    problems = [
-        f"{name} {value} is under the publication floor {PUBLICATION_FLOOR}: rebuild with "
-        f"{name} of at least {PUBLICATION_FLOOR} (see {PUBLISHING_DOC})"
-        if value is not None
-        else f"records no {name} (built by an older sgbench): rebuild the dataset"
-        for name, value in under_floor(manifest).items()
-    ]
+    problems = [_floor_problem(name, value) for name, value in under_floor(manifest).items()]
     recoverable = _recoverable(manifest.get("disclosure"))
     if recoverable is None:
         problems.append(
@@ -74,6 +68,22 @@ def publication_problems(
             f"(see {DISCLOSURE_DOC})"
         )
     return problems
+
+
+def _floor_problem(name: str, value: object) -> str:
+    """Why a threshold :func:`~sgbench.dataset.under_floor` gives fails the floor, in words that
+    are true of ``value``: ``30.0`` or ``True`` is not a count, not a number under 30."""
+    if value is None:
+        return f"records no {name} (built by an older sgbench): rebuild the dataset"
+    if not isinstance(value, int) or isinstance(value, bool):
+        return (
+            f"{name} {value!r} is not a whole number of respondents: rebuild the dataset "
+            f"(see {PUBLISHING_DOC})"
+        )
+    return (
+        f"{name} {value} is under the publication floor {PUBLICATION_FLOOR}: rebuild with "
+        f"{name} of at least {PUBLICATION_FLOOR} (see {PUBLISHING_DOC})"
+    )
 
 
 _COUNTS: Final = ("recoverable_groups", "derivable_groups")
