@@ -151,6 +151,35 @@ def test_write_leaderboard_keeps_out_of_what_the_board_was_built_from(
     ]
 
 
+def test_write_stats_and_write_report_keep_out_of_the_dataset_they_were_computed_from(
+    built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`stats --out DS/x` and `score --json DS/x` are refused; write_stats and write_report wrote
+    into the dataset folder (probe s12 F01, C18). The reports remember the folder absolutely."""
+    from sgbench.baselines import run_baseline
+    from sgbench.scoring import score_predictions, write_report
+    from sgbench.stats import compute_stats, write_stats
+
+    predictions = tmp_path / "p.jsonl"
+    baseline = run_baseline("majority", built_default, split="test_id")
+    predictions.write_text(baseline.to_jsonl(), encoding="utf-8")
+    monkeypatch.chdir(built_default.parent)
+    stats = compute_stats(Path(built_default.name))
+    report = score_predictions(
+        predictions, built_default.name, split="test_id", n_boot=0, n_permutations=0
+    )
+    monkeypatch.chdir(tmp_path)
+    before = sorted(str(p) for p in built_default.rglob("*"))
+    with pytest.raises(InputError, match="would overwrite the input"):
+        write_stats(stats, built_default / "stats")
+    with pytest.raises(InputError, match="would overwrite the input"):
+        write_report(report, built_default / "report.json")
+    assert sorted(str(p) for p in built_default.rglob("*")) == before
+    assert (write_stats(stats, "stats").paths[0]).is_file()
+    write_report(report, "report.json")
+    assert json.loads(Path("report.json").read_text(encoding="utf-8"))["split"] == "test_id"
+
+
 # --- criteria order ----------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Final
 
 from sgbench.boundary import public
-from sgbench.files import replace_folder
+from sgbench.files import check_outputs_apart, replace_folder
 from sgbench.stats.plots import ChartFormat, PlotsUnavailable, stats_charts
 from sgbench.stats.report import StatsReport
 
@@ -50,8 +50,11 @@ def write_stats(
 
     Raises:
         InputError: a chart format not in :data:`~sgbench.stats.plots.CHART_FORMATS` (refused by
-            :func:`sgbench.boundary.public`), or the folder cannot be written.
+            :func:`sgbench.boundary.public`), ``out_dir`` is or lies in the dataset folder the
+            report was computed from (:func:`~sgbench.files.check_outputs_apart`, as ``sgbench
+            stats`` refuses it), or the folder cannot be written.
     """
+    check_outputs_apart(report.read_from, [("--out", out_dir)])
     try:
         charts = {
             f"{stem}.{chart_format}": content

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -139,6 +140,9 @@ class StatsReport:
     """Every sample's margin."""
     top: int
     """How many most and least divisive questions are listed."""
+    read_from: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """``("--dataset", path)``, absolute: the folder :func:`~sgbench.stats.write_stats` keeps its
+    output apart from, as the command does (never shown)."""
 
     def divisive(self, most: bool) -> pd.DataFrame:
         """The ``top`` most (or least) divisive questions: ordered by MDS, then distance, then id.
@@ -630,4 +634,6 @@ def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -
         population_mode=population_mode,
         margin=data.margin,
         top=top,
+        # Absolute: a caller changing folder before writing must not move it.
+        read_from=(("--dataset", os.path.abspath(dataset)),),
     )
