@@ -380,12 +380,34 @@ def test_a_dead_proxy_is_named_in_each_error(
     monkeypatch.setenv(variable, "http://127.0.0.1:9")  # the discard port: refused
     args = [*command(name, url="http://127.0.0.1:8/v1"), "--max-attempts", "1"]
     result = CliRunner().invoke(main, args)
-    assert result.exit_code == 3, result.output
+    # judge has 4 requests, under the 8 in flight: each fails; run stops after the first 8.
+    assert result.exit_code == (3 if name == "judge" else 2), result.output
     errors = [json.loads(line)["error"] for line in (folder / "o.jsonl").read_text().splitlines()]
     assert errors
     for error in errors:
         assert error.startswith("connection error (through the proxy that http_proxy names"), error
         assert "127.0.0.1:9" not in error
+    assert "127.0.0.1:9" not in result.output
+
+
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_server_never_reached_stops_the_run(
+    name: str, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A --base-url on a closed port retried every sample of the split with backoff (6 attempts,
+    about 30 s each; hours for a split) and ended with exit code 3 (probe s12 R30). Once as many
+    requests as are in flight have failed to connect and none reached the server, the run stops
+    with one line and keeps what it wrote; a run where one request got through goes on."""
+    for unset in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(unset, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    args = [*command(name, url="http://127.0.0.1:9/v1"), "--max-attempts", "1"]
+    result = CliRunner().invoke(main, [*args, "--concurrency", "1"])
+    assert_one_error_line(result)
+    assert "none of the first 1 requests reached the server (connection error" in result.stderr
+    lines = (folder / "o.jsonl").read_text().splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["error"].startswith("connection error: ConnectionRefusedError")
 
 
 def test_a_key_twice_in_a_reply_is_malformed_and_in_a_verdict_unread() -> None:
@@ -640,3 +662,25 @@ def test_a_placeholder_key_is_not_redacted_from_replies(key: str) -> None:
     long_key = "sk-" + key + "-0123456789"  # a real key is still never written
     body = json.dumps({"choices": [{"message": {"content": f"key {long_key}"}}]}).encode()
     assert read_completion(body, secret=long_key).text == "key ***"
+
+
+def test_a_run_that_reached_the_server_once_goes_on_through_connection_errors(
+    tmp_path: Path,
+) -> None:
+    """The stop is for a server never reached: after one answer, connection errors are a server
+    going away for a while (a restart), recorded per sample and retried by the next run."""
+    from sgbench.runner.run import run_pool
+
+    def work(task: int, wait: object, stop: object) -> dict[str, Any]:
+        if task == first_ok:
+            return {"id": f"s{task}", "response": "Answer: 1"}
+        return {"id": f"s{task}", "response": "", "error": "connection error: ConnectionResetError"}
+
+    out = tmp_path / "o.jsonl"
+    first_ok = 0
+    counts = run_pool(list(range(5)), work, out, where="http://h/v1", concurrency=1)
+    assert (counts.n_done, counts.n_errors) == (1, 4)
+    first_ok = -1
+    with pytest.raises(InputError, match="none of the first 1 requests reached the server"):
+        run_pool(list(range(5)), work, tmp_path / "p.jsonl", where="http://h/v1", concurrency=1)
+    assert len((tmp_path / "p.jsonl").read_text().splitlines()) == 1

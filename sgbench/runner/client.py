@@ -61,6 +61,10 @@ REFUSAL_FINISH: Final = frozenset({"content_filter", "length"})
 
 PER_SAMPLE_PARAMS: Final = frozenset({"messages"})
 """Parameters a 400 may name for one sample only (a prompt too long): not a fatal error."""
+CONNECTION_ERROR: Final = "connection error"
+"""How the error of a request that could not reach the server starts (refused, reset, no route,
+an unknown host): :func:`sgbench.runner.run.run_pool` stops a run whose every request so far
+ended so."""
 
 FATAL_CODES: Final = frozenset({"unsupported_parameter", "unsupported_value"})
 """Error codes of a 400 that concern every request whatever parameter they name."""
@@ -844,7 +848,7 @@ def post_chat(
             else ""
         )
         raise RequestFailed(
-            redact(f"connection error{through}: {type(exc).__name__}: {exc}", key),
+            redact(f"{CONNECTION_ERROR}{through}: {type(exc).__name__}: {exc}", key),
             retryable=True,
         ) from None
     finally:

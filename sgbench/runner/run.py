@@ -38,6 +38,7 @@ from sgbench.locks import exclusive
 from sgbench.prompts import Prompt
 from sgbench.runner.backoff import RetryPolicy, retry_delay, sample_rng
 from sgbench.runner.client import (
+    CONNECTION_ERROR,
     MAX_BODY_BYTES,
     Cancel,
     Choice,
@@ -385,6 +386,9 @@ def run_pool(
     stop = Cancel()
     wait: Callable[[float], object] = sleep if sleep is not None else stop.wait
     done = errors = refused = 0
+    # No request has reached the server yet: a wrong --base-url (a closed port, an unknown host)
+    # would otherwise retry every sample of the split with backoff, hours of "Connection refused".
+    unreachable = True
     start = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"sgbench-{label}")
     futures: list[Future[dict[str, Any] | None]] = []
@@ -409,10 +413,18 @@ def run_pool(
                 handle.flush()
                 if "error" in record:
                     errors += 1
+                    unreachable = unreachable and str(record["error"]).startswith(CONNECTION_ERROR)
                 else:
                     done += 1
+                    unreachable = False
                     refused += record.get("refusal") is not None
                 progress.update(done + errors, errors)
+                if unreachable and errors >= concurrency and errors < len(tasks):
+                    raise InputError(
+                        f"{where}: none of the first {errors} requests reached the server "
+                        f"({record['error']}); stopped: check that it is up at that address "
+                        f"(responses so far are kept in {name})"
+                    )
             progress.update(done + errors, errors, force=True)
     except OSError as exc:
         raise InputError(f"{name}: cannot write ({exc.strerror})") from None
