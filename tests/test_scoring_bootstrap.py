@@ -66,7 +66,7 @@ def test_same_seed_same_report_other_seed_other_intervals(random_case: tuple[Pat
         "n_questions": 40,
         "confidence": 0.95,
         "method": "expanded percentile",
-        "spread_method": "basic",
+        "spread_method": "recentred percentile",
     }
     assert first.to_dict()["permutations"] == {
         "seed": 7,
@@ -351,12 +351,16 @@ def test_vectorised_equals_a_plain_loop() -> None:
         spread = result.spreads["g"][k]
         assert spread.figures["sd_observed"] == pytest.approx(np.sqrt(observed))
         assert spread.figures["sd_noise"] == pytest.approx(np.sqrt(noise))
-        # The basic interval of the between-group variance, as a standard deviation.
+        # The recentred percentile interval of the between-group variance, as a standard
+        # deviation: the replicates moved by estimate − observed (the bootstrap world's truth).
         # A replicate drawing fewer than 2 shared questions of every group has no noise estimate
         # (NaN): it has no between-group variance either, and is left out.
         q_low, q_high = np.nanpercentile(variance[k], [tail, 100 - tail])
         estimate = observed - noise
-        ends = (estimate + observed - q_high, estimate + observed - q_low)
+        ends = (
+            min(q_low + estimate - observed, estimate),
+            max(q_high + estimate - observed, estimate),
+        )
         assert spread.ci["sd_between"] == pytest.approx(tuple(np.sqrt(max(e, 0)) for e in ends))
 
 

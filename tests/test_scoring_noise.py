@@ -16,7 +16,7 @@ from sgbench.dataset import load_split
 from sgbench.errors import InputError
 from sgbench.scoring import score_predictions
 from sgbench.scoring.bootstrap import bootstrap_intervals
-from sgbench.scoring.noise import cell_table, permuted_means, unit_grouping
+from sgbench.scoring.noise import cell_table, permuted_means, spread_interval, unit_grouping
 
 
 def table(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
@@ -126,6 +126,74 @@ def test_a_question_seen_by_one_group_does_not_measure_its_noise() -> None:
     assert (se_a2, se_b2) == pytest.approx((1 / 8, 1 / 12))
     assert got["se"] == pytest.approx((math.sqrt(se_a2), math.sqrt(se_b2)))
     assert got["sd_noise"] == pytest.approx(math.sqrt((se_a2 + se_b2) / 2))
+
+
+def test_spread_interval_by_hand() -> None:
+    """The recentred percentile interval on replicates whose percentiles are known: 101 evenly
+    spaced values, whose 5th and 95th percentiles (90%) are the 6th and 96th values."""
+    replicates = np.linspace(0.0, 0.1, 101)  # q5 = 0.005, q95 = 0.095
+    # V̂ = 0.01, bootstrap truth 0.04: the replicates move by −0.03, to [−0.025, 0.065]; the
+    # lower end is 0 (no gap claimed). The basic interval mirrored them to [−0.045, 0.045]: the
+    # same width, its long side put below the estimate where the truth cannot be.
+    low, high = spread_interval(0.01, 0.04, replicates, 0.90)
+    assert (low, high) == pytest.approx((0.0, math.sqrt(0.065)))
+    # A spread the data tell from none: [0.042, 0.078] − 0.01.
+    replicates = np.linspace(0.04, 0.08, 101)  # q5 = 0.042, q95 = 0.078
+    low, high = spread_interval(0.05, 0.06, replicates, 0.90)
+    assert (low, high) == pytest.approx((math.sqrt(0.032), math.sqrt(0.068)))
+    # Replicates all on one side of their truth (few distinct draws) still give an interval
+    # holding the estimate: [0.04, 0.04] moved by −0.01 is [0.03, 0.03], widened to 0.01.
+    low, high = spread_interval(0.01, 0.02, np.full(50, 0.05), 0.90)
+    assert (low, high) == pytest.approx((0.1, math.sqrt(0.04)))
+    # Replicates without a value (NaN) are left out; none at all give no interval.
+    with_nan = np.r_[np.linspace(0.0, 0.1, 101), np.nan]
+    assert spread_interval(0.01, 0.04, with_nan, 0.90) == pytest.approx((0.0, math.sqrt(0.065)))
+    assert all(math.isnan(x) for x in spread_interval(0.01, 0.04, np.full(3, np.nan), 0.9))
+
+
+def _spread_intervals(offsets: tuple[float, ...], sims: int, n_questions: int) -> np.ndarray:
+    """``(sims, 2)`` intervals of ``sd_between`` over 4 groups of 5 subgroups, each right with
+    probability ``p_q + offset`` (the coverage benchmark's spread scenario, fewer replicates)."""
+    rng = np.random.default_rng(20261201)
+    shift = np.repeat(np.asarray(offsets), 5)
+    questions = [f"q{q}" for q in range(n_questions) for _ in range(20)]
+    units = [f"u{u}" for _ in range(n_questions) for u in range(20)]
+    groups = [f"g{int(u[1:]) // 5}" for u in units]
+    out = np.empty((sims, 2))
+    for sim in range(sims):
+        p = 0.15 + 0.7 * rng.beta(2.0, 2.0, n_questions)
+        right = rng.random((n_questions, 20)) < p[:, None] + shift[None, :]
+        result = bootstrap_intervals(
+            {"m": right.ravel().astype(np.float64)},
+            questions,
+            {"g": groups},
+            ["m"],
+            units=units,
+            n_boot=200,
+            seed=sim,
+        )
+        out[sim] = result.spreads["g"]["m"].ci["sd_between"]
+    return out
+
+
+def test_spread_interval_covers_a_planted_spread_and_claims_no_gap_under_the_null() -> None:
+    """Seeded Monte Carlo with a known truth, 400 splits of 30 questions each. PLANTED: group
+    offsets (−0.09, −0.03, 0.03, 0.09), true ``sd_between`` 0.077. A 95% interval should hold it
+    in 95% of splits; with 400 the binomial standard error is 1.1 points, so the bar is three of
+    them below (91.7%). The basic interval used before covered 86–87% here, with almost every
+    miss above the truth (its upper end short): the share of splits whose upper end falls short
+    must stay within three standard errors of a 2.5% tail (≤ 4.9%; it was about 13%). NULL: no
+    offsets, truth 0; the interval claims a gap (lower end above 0) in at most 8.3% of splits
+    (5% and three standard errors); the share measured in the benchmark is below 1%."""
+    sims, truth = 400, float(np.std([-0.09, -0.03, 0.03, 0.09], ddof=1))
+    se = math.sqrt(0.95 * 0.05 / sims)
+    planted = _spread_intervals((-0.09, -0.03, 0.03, 0.09), sims, 30)
+    covered = np.mean((planted[:, 0] <= truth) & (truth <= planted[:, 1]))
+    short = np.mean(planted[:, 1] < truth)
+    assert covered >= 0.95 - 3 * se
+    assert short <= 0.025 + 3 * math.sqrt(0.025 * 0.975 / sims)
+    null = _spread_intervals((0.0, 0.0, 0.0, 0.0), sims, 30)
+    assert np.mean(null[:, 0] > 0) <= 0.05 + 3 * se
 
 
 def test_p_value_matches_exact_enumeration() -> None:

@@ -31,7 +31,7 @@ rate is lowest.
 **Intervals**: 95% bootstrap over questions, or questions and subgroups
 (:mod:`sgbench.scoring.bootstrap`, seeded: a replicate draws the questions with replacement and
 keeps all their judgments): expanded percentile intervals for the win rate, ``first_score`` and
-each group's win rate; basic intervals for ``sd_between`` and ``cv_between``.
+each group's win rate; recentred percentile intervals for ``sd_between`` and ``cv_between``.
 
 Rows are sorted by (id, order) before anything is computed, so the report does not depend on the
 order in which the judgments were written, and the same file and seed give the same bytes.
@@ -79,6 +79,7 @@ from sgbench.scoring.fairness import (
 )
 from sgbench.scoring.fairness import number as num
 from sgbench.scoring.grouped import GroupedResult, grouped
+from sgbench.scoring.noise import SPREAD_INTERVAL_METHOD
 from sgbench.scoring.predictions import PredictionsError
 
 SCORES: Final[Mapping[str, float]] = {"A": 1.0, "tie": 0.5, "B": 0.0}
@@ -536,7 +537,7 @@ class JudgeReport:
                 "resampled": self.resample,
                 "confidence": CONFIDENCE,
                 "method": INTERVAL_METHOD,
-                "spread_method": "basic",
+                "spread_method": SPREAD_INTERVAL_METHOD,
             },
             "permutations": {
                 "seed": self.seed,

@@ -30,9 +30,10 @@ the width of the t interval ``x̄ ± t · s/√Q`` while keeping the bootstrap's
 one number per interval (a tail of 0.9% instead of 2.5% at 10 questions, 2.4% at 239). A
 two-way bootstrap expands by the questions only.
 
-Spread: the basic interval of ``sd_between`` and ``cv_between``
-(:func:`sgbench.scoring.noise.basic_interval`), which is centred on the estimate. It reflects the
-same replicate quantiles, as narrow with few questions, so its tails are expanded alike. The
+Spread: the recentred percentile interval of ``sd_between`` and ``cv_between``
+(:func:`sgbench.scoring.noise.spread_interval`): the percentiles of the replicates' between-group
+variance, moved so that the bootstrap world's true spread lands on the estimate. Its quantiles
+are as narrow with few questions, so its tails are expanded alike. The
 descriptive figures (``norm_range``, ``cv``, ``gap``, ``ratio``) get no interval: noise pushes
 both the figure and its replicates up, so no bootstrap interval of them is honest about the true
 spread; their permutation null says how large they are by chance.
@@ -65,7 +66,6 @@ from sgbench.scoring.noise import (
     Grouping,
     GroupStats,
     NoiseSpread,
-    basic_interval,
     cell_table,
     group_stats,
     moment_p_values,
@@ -73,6 +73,7 @@ from sgbench.scoring.noise import (
     null_of,
     null_plan,
     permuted_means,
+    spread_interval,
     to_groups,
     unit_grouping,
 )
@@ -305,10 +306,10 @@ def _spread(
             (present - 1) / present if resampled_groups else 1
         )
         mean = estimate["mean"]
-        # The basic interval reflects the same replicate quantiles as the percentile interval,
-        # which are as narrow with few questions: its tails are expanded alike.
+        # The spread's interval is cut from replicate quantiles as narrow with few questions as
+        # the means' are: its tails are expanded alike.
         confidence = 1.0 - 2.0 * expanded_tail(w.shape[1])
-        ci["sd_between"] = basic_interval(
+        ci["sd_between"] = spread_interval(
             estimate["variance_between"], plug_in, replicas["variance_between"], confidence
         )
         if mean > 0 and (replicas["mean"] <= 0).any():
@@ -319,7 +320,7 @@ def _spread(
         elif mean > 0:
             with np.errstate(invalid="ignore", divide="ignore"):
                 relative = replicas["variance_between"] / replicas["mean"] ** 2
-            ci["cv_between"] = basic_interval(
+            ci["cv_between"] = spread_interval(
                 estimate["variance_between"] / mean**2, plug_in / mean**2, relative, confidence
             )
         else:

@@ -493,33 +493,58 @@ class NoiseSpread:
     """``se_g`` per group, aligned with the grouping's sorted group names (NaN below 2
     questions)."""
     ci: Mapping[str, tuple[float, float]]
-    """``sd_between`` and ``cv_between`` → basic bootstrap interval (see
-    :func:`basic_interval`); empty without bootstrap."""
+    """``sd_between`` and ``cv_between`` → recentred percentile bootstrap interval (see
+    :func:`spread_interval`); empty without bootstrap."""
     null: Null | None
     """None when no permutation was asked for."""
 
 
-def basic_interval(
+SPREAD_INTERVAL_METHOD: Final = "recentred percentile"
+"""How the intervals of ``sd_between`` and ``cv_between`` are drawn (:func:`spread_interval`);
+reports record it as ``bootstrap.spread_method``."""
+
+
+def spread_interval(
     estimate: float, plug_in: float, replicates: FloatArray, confidence: float
 ) -> tuple[float, float]:
-    """The basic (pivotal) bootstrap interval of a between-group variance, as a standard deviation.
+    """The recentred percentile bootstrap interval of a between-group variance, as a standard
+    deviation.
 
     ``estimate`` is ``V̂ = sd_observed² − sd_noise²`` (not truncated), ``replicates`` the same
     statistic in each replicate, and ``plug_in`` its true value in the bootstrap world: the
     replicates' group values are centred on the observed ones, so that truth is the observed
-    spread itself, ``sd_observed²`` (times ``(G − 1) / G`` when groups are resampled too). Since
-    ``V*`` estimates ``plug_in`` as ``V̂`` estimates the real between-group variance, the interval
-    is ``[V̂ − (q_hi − plug_in), V̂ − (q_lo − plug_in)]`` with ``q`` the replicates' percentiles,
-    then ``sqrt(max(0, ·))`` of both ends. It is centred on the estimate (the percentile interval
-    of a spread is pushed up by the noise each replicate adds, and can miss it), and its lower end
-    is 0 whenever the data cannot tell the spread from none.
+    spread itself, ``sd_observed²`` (times ``(G − 1) / G`` when groups are resampled too), not
+    ``V̂``. The replicates are moved by ``V̂ − plug_in`` so that the bootstrap world's truth lands
+    on the estimate, and the interval is their percentiles:
+    ``[V̂ + (q_lo − plug_in), V̂ + (q_hi − plug_in)]``, then ``sqrt(max(0, ·))`` of both ends.
+
+    Why a percentile interval and not the basic (pivotal) one, ``[V̂ − (q_hi − plug_in),
+    V̂ − (q_lo − plug_in)]``, which mirrors the replicates around the estimate: the basic interval
+    is exact only if ``V̂ − V`` has one distribution whatever ``V``, and it does not. ``V̂`` is a
+    non-central chi-square-like statistic whose variance grows with ``V`` (about ``(2σ⁴ + 4σ²V) /
+    (G − 1)`` for group noise ``σ²``) and whose distribution is right-skewed. A low ``V̂`` gets
+    replicates with a short left tail, mirrored into a short upper end: the basic interval covered
+    86–90% at every number of questions, 50 too, and the truth lay above it in nearly every miss.
+    The percentile interval is transformation-respecting: it is right whenever some monotone
+    transformation makes the statistic's error symmetric with a spread that does not depend on the
+    truth (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*, §13.3; Efron 1982), so it
+    keeps the skew on the side where the truth can be. The recentring is what keeps it centred on
+    the estimate: the plain percentile interval of ``V*`` sits ``plug_in − V̂ = sd_noise²`` (the
+    noise each replicate's group values carry) too high, and can miss the estimate.
+
+    The interval contains the estimate (the replicates' ``confidence`` range holds their own
+    truth), and its lower end is 0 whenever the data cannot tell the spread from none: below the
+    recentred ``α'`` quantile lies 0 unless nearly every replicate exceeds its own noise.
     """
     finite = replicates[np.isfinite(replicates)]
     if not (np.isfinite(estimate) and np.isfinite(plug_in)) or finite.size == 0:
         return (float("nan"), float("nan"))
     tail = (1.0 - confidence) / 2.0 * 100.0
     low, high = np.percentile(finite, [tail, 100.0 - tail])
-    ends = (estimate + plug_in - high, estimate + plug_in - low)
+    shift = estimate - plug_in
+    # Clamped so the interval always holds the estimate, even in a degenerate replicate set whose
+    # quantiles all lie on one side of their own truth (ties at a few distinct draws).
+    ends = (min(low + shift, estimate), max(high + shift, estimate))
     return (float(np.sqrt(max(ends[0], 0.0))), float(np.sqrt(max(ends[1], 0.0))))
 
 

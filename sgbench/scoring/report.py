@@ -51,6 +51,7 @@ from sgbench.scoring.fairness import (
 )
 from sgbench.scoring.grouped import Breakdown, GroupedResult, breakdown, grouped
 from sgbench.scoring.metrics import METRICS, compute, fairness_names, metric_names
+from sgbench.scoring.noise import SPREAD_INTERVAL_METHOD
 from sgbench.scoring.predictions import Predictions, read_predictions
 
 SUBGROUP: Final = "subgroup"
@@ -185,7 +186,7 @@ class ScoreReport:
                 "n_questions": self.intervals.n_questions,
                 "confidence": CONFIDENCE,
                 "method": INTERVAL_METHOD,
-                "spread_method": "basic",
+                "spread_method": SPREAD_INTERVAL_METHOD,
             },
             "permutations": {
                 "seed": self.intervals.seed,
