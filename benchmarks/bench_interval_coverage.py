@@ -24,7 +24,12 @@ replicates each, every draw seeded):
 - ``spread, 4 groups``: 4 groups of 5 subgroups; a subgroup of group ``g`` is right with
   probability ``p_q + δ_g``, ``p_q = 0.15 + 0.7 · Beta(2, 2)``, ``δ = (−0.09, −0.03, 0.03,
   0.09)``. Truth: ``sd_between = sd(δ) = 0.077`` (each group's mean over the population of
-  questions is ``0.5 + δ_g``). Interval: the basic interval of ``sd_between`` over the grouping.
+  questions is ``0.5 + δ_g``). Interval: the recentred percentile interval of ``sd_between`` over
+  the grouping (:func:`~sgbench.scoring.noise.spread_interval`).
+- ``spread, 4 groups, larger``: the same with ``δ = (−0.15, −0.05, 0.05, 0.15)``, truth 0.129
+  (``p_q + δ_g`` stays within [0, 1]).
+- ``spread, none``: the same with ``δ = 0``: no spread, truth 0. The interval holds it when its
+  lower end is 0, so the coverage here is how often the interval does *not* claim a gap.
 
 For each method, scenario and ``Q`` it prints the coverage (share of splits whose interval holds
 the truth) and the median width, and writes them to
@@ -33,9 +38,10 @@ the truth) and the median width, and writes them to
 scenario of :data:`FLOOR_SCENARIOS`. Why 0.93: two points below nominal is four binomial
 standard errors of a cell of 2,000 splits (0.49 point), so a cell that truly covers 95% falls
 below it by chance about once in 50,000, and one that falls below it covers too little.
-The spread scenario is measured but is not part of the floor: its interval covers less than
-nominal at every ``Q`` of the grid, 50 questions too, so no number of questions mends it (the
-centred basic interval reflects a skewed replicate distribution; its upper end is short).
+The spread scenarios are measured but are not part of the floor: a truth of 0 is on the edge of
+what a spread can be, so ``spread, none`` covers it nearly always by design (its lower end is
+clamped at 0), which says nothing about the floor; and the interval of a spread is not what sets
+the fewest questions a report may print an interval from.
 :data:`sgbench.scoring.bootstrap.MIN_QUESTIONS` must not be below ``supported_questions``
 (``tests/test_scoring_bootstrap.py`` checks the committed figures). Usage::
 
@@ -141,6 +147,8 @@ SCENARIOS: dict[str, tuple[Scenario, float]] = {
     "mean, 5 subgroups, skewed": mean_interval(5, 8.0, 2.0),
     "paired difference": paired_interval(20, 0.9),
     "spread, 4 groups": spread_interval((-0.09, -0.03, 0.03, 0.09), 5),
+    "spread, 4 groups, larger": spread_interval((-0.15, -0.05, 0.05, 0.15), 5),
+    "spread, none": spread_interval((0.0, 0.0, 0.0, 0.0), 5),
 }
 FLOOR_SCENARIOS: tuple[str, ...] = (
     "mean, 20 subgroups",

@@ -878,6 +878,18 @@ def coverage_figures(coverage: Mapping[str, Any]) -> dict[str, str]:
         ]
         out[f"bench_interval_coverage.wider_at_{label}"] = _pct(sum(ratios) / len(ratios) - 1, 0)
     out["bench_interval_coverage.largest"] = _n(coverage["grid"][-1])
+    # The spread's intervals where a report prints them (from MIN_QUESTIONS on): the range of
+    # coverage over the planted spreads, and the least share of no-gap intervals with no spread.
+    shown = [str(q) for q in coverage["grid"] if q >= MIN_QUESTIONS]
+    spreads = [s for s in scenarios if s not in coverage["floor_scenarios"]]
+    planted = [
+        method[s][q]["coverage"] for s in spreads if coverage["truths"][s] > 0 for q in shown
+    ]
+    none = [method[s][q]["coverage"] for s in spreads if coverage["truths"][s] == 0 for q in shown]
+    if planted:
+        out["bench_interval_coverage.spread_planted"] = f"{_pct(min(planted))}–{_pct(max(planted))}"
+    if none:
+        out["bench_interval_coverage.spread_none"] = f"at least {_pct(min(none))}"
     rows = [
         "| questions | " + " | ".join(scenarios) + " |",
         "|---|" + "---|" * len(scenarios),
