@@ -93,6 +93,19 @@ def responses_line(sample_id: str, text: str) -> str:
     return json.dumps({"id": sample_id, "response": text, "model": "m", "template": "paper"})
 
 
+def import_paper_outputs(data: Path, path: Path, tmp: Path) -> list[str]:
+    """`import paper-outputs` of ``path`` (a JSON Lines or CSV source) into a fresh file."""
+    return [
+        "import",
+        "paper-outputs",
+        str(path),
+        "--dataset",
+        str(data),
+        "--out",
+        str(tmp / "imported.jsonl"),
+    ]
+
+
 STREAMED: dict[str, Callable[[Path, Path, Path], list[str]]] = {
     "judge": lambda data, path, tmp: [
         "judge",
@@ -109,24 +122,8 @@ STREAMED: dict[str, Callable[[Path, Path, Path], list[str]]] = {
     ],
     "judge-report": lambda data, path, tmp: ["judge-report", str(path)],
     "parse": lambda data, path, tmp: ["parse", str(path), "--dataset", str(data)],
-    "import paper-outputs": lambda data, path, tmp: [
-        "import",
-        "paper-outputs",
-        str(path),
-        "--dataset",
-        str(data),
-        "--out",
-        str(tmp / "imported.jsonl"),
-    ],
-    "import paper-outputs (CSV SOURCE)": lambda data, path, tmp: [
-        "import",
-        "paper-outputs",
-        str(path),
-        "--dataset",
-        str(data),
-        "--out",
-        str(tmp / "imported.jsonl"),
-    ],
+    "import paper-outputs": import_paper_outputs,
+    "import paper-outputs (CSV SOURCE)": import_paper_outputs,
     "run (resuming --out)": lambda data, path, tmp: [
         "run",
         "--base-url",
