@@ -154,11 +154,13 @@ def test_write_leaderboard_keeps_out_of_what_the_board_was_built_from(
 def test_write_stats_and_write_report_keep_out_of_the_dataset_they_were_computed_from(
     built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`stats --out DS/x` and `score --json DS/x` are refused; write_stats and write_report wrote
-    into the dataset folder (probe s12 F01, C18). The reports remember the folder absolutely."""
+    """`stats --out DS/x`, `score --json DS/x` and `score --plot DS/x` are refused; write_stats,
+    write_report (probe s12 F01, C18) and write_score_chart (probe s13 F01) wrote into the
+    dataset folder. The reports remember the folder absolutely."""
     from sgbench.baselines import run_baseline
     from sgbench.scoring import score_predictions, write_report
     from sgbench.stats import compute_stats, write_stats
+    from sgbench.stats.plots import write_score_chart
 
     predictions = tmp_path / "p.jsonl"
     baseline = run_baseline("majority", built_default, split="test_id")
@@ -174,6 +176,12 @@ def test_write_stats_and_write_report_keep_out_of_the_dataset_they_were_computed
         write_stats(stats, built_default / "stats")
     with pytest.raises(InputError, match="would overwrite the input"):
         write_report(report, built_default / "report.json")
+    # Refused before drawing, so also where matplotlib is missing; a relative path too.
+    for chart in (built_default / "chart.png", Path(built_default.name) / "data" / "chart.svg"):
+        monkeypatch.chdir(built_default.parent)
+        with pytest.raises(InputError, match=r"--plot would overwrite the input .*\(--dataset\)"):
+            write_score_chart(report, chart)
+    monkeypatch.chdir(tmp_path)
     assert sorted(str(p) for p in built_default.rglob("*")) == before
     assert (write_stats(stats, "stats").paths[0]).is_file()
     write_report(report, "report.json")
