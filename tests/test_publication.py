@@ -117,6 +117,20 @@ def test_a_threshold_that_is_not_a_count_is_named_as_such(name: str, value: obje
     assert "under the publication floor" not in reason
 
 
+@pytest.mark.parametrize("value", [30.5, True, "40", -5, 0, [30], {"a": 1}, float("nan")])
+def test_the_disclosure_reason_names_no_size_that_is_not_a_count(value: object) -> None:
+    """With a hand-made min_subgroup_size the disclosure reason read '26 group(s) of fewer than
+    True respondents' or 'fewer than -5' (probe s13 A01-A09): false of the groups the build
+    audited. The size gets its own reason; the disclosure one names the field."""
+    disclosure = {**_real_manifest()["disclosure"], "recoverable_groups": 26}
+    manifest = _real_manifest(min_subgroup_size=value, disclosure=disclosure)
+    size_reason, disclosure_reason = publication_problems(manifest)
+    assert size_reason.startswith(f"min_subgroup_size {value!r} ")
+    assert disclosure_reason.startswith(
+        "26 group(s) of fewer respondents than min_subgroup_size are recoverable by subtracting"
+    )
+
+
 @pytest.mark.parametrize("name", ["singapore.yaml", "generic.yaml"])
 def test_shipped_configs_and_defaults_meet_the_floor(name: str, tmp_path: Path) -> None:
     """The floor is written once: the shipped configs meet it, a config that leaves the

@@ -62,8 +62,8 @@ def publication_problems(
         )
     elif recoverable > 0:
         problems.append(
-            f"{recoverable} group(s) of fewer than {manifest.get('min_subgroup_size')} "
-            "respondents are recoverable by subtracting published subgroups (manifest "
+            f"{recoverable} group(s) of {_smaller_than(manifest.get('min_subgroup_size'))} "
+            "are recoverable by subtracting published subgroups (manifest "
             "`disclosure`): rebuild with `disclosure_control: suppress` in the config "
             f"(see {DISCLOSURE_DOC})"
         )
@@ -84,6 +84,15 @@ def _floor_problem(name: str, value: object) -> str:
         f"{name} {value} is under the publication floor {PUBLICATION_FLOOR}: rebuild with "
         f"{name} of at least {PUBLICATION_FLOOR} (see {PUBLISHING_DOC})"
     )
+
+
+def _smaller_than(size: object) -> str:
+    """The groups the audits count, in words true of the manifest's ``min_subgroup_size``: a
+    hand-made 30.5, True or -5 read '26 group(s) of fewer than True respondents'; such a size
+    has its own line (:func:`_floor_problem`), so this one names the field instead."""
+    if isinstance(size, int) and not isinstance(size, bool) and size >= 1:
+        return f"fewer than {size} respondents"
+    return "fewer respondents than min_subgroup_size"
 
 
 _COUNTS: Final = ("recoverable_groups", "derivable_groups")
