@@ -404,7 +404,7 @@ def test_a_server_never_reached_stops_the_run(
     args = [*command(name, url="http://127.0.0.1:9/v1"), "--max-attempts", "1"]
     result = CliRunner().invoke(main, [*args, "--concurrency", "1"])
     assert_one_error_line(result)
-    assert "none of the first 1 requests reached the server (connection error" in result.stderr
+    assert "the first request did not reach the server (connection error" in result.stderr
     lines = (folder / "o.jsonl").read_text().splitlines()
     assert len(lines) == 1
     assert json.loads(lines[0])["error"].startswith("connection error: ConnectionRefusedError")
@@ -681,6 +681,10 @@ def test_a_run_that_reached_the_server_once_goes_on_through_connection_errors(
     counts = run_pool(list(range(5)), work, out, where="http://h/v1", concurrency=1)
     assert (counts.n_done, counts.n_errors) == (1, 4)
     first_ok = -1
-    with pytest.raises(InputError, match="none of the first 1 requests reached the server"):
+    with pytest.raises(InputError, match="the first request did not reach the server"):
         run_pool(list(range(5)), work, tmp_path / "p.jsonl", where="http://h/v1", concurrency=1)
     assert len((tmp_path / "p.jsonl").read_text().splitlines()) == 1
+    # Worded for one request and for several ("none of the first 1 requests", probe s13 R01).
+    with pytest.raises(InputError, match="none of the first 2 requests reached the server"):
+        run_pool(list(range(5)), work, tmp_path / "q.jsonl", where="http://h/v1", concurrency=2)
+    assert len((tmp_path / "q.jsonl").read_text().splitlines()) == 2

@@ -420,8 +420,13 @@ def run_pool(
                     refused += record.get("refusal") is not None
                 progress.update(done + errors, errors)
                 if unreachable and errors >= concurrency and errors < len(tasks):
+                    failed = (
+                        "the first request did not reach"
+                        if errors == 1
+                        else f"none of the first {errors} requests reached"
+                    )
                     raise InputError(
-                        f"{where}: none of the first {errors} requests reached the server "
+                        f"{where}: {failed} the server "
                         f"({record['error']}); stopped: check that it is up at that address "
                         f"(responses so far are kept in {name})"
                     )
