@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from fake_openai import ChatHandler, LoopbackChatServer, serving
 
 from sgbench.cli import EXIT_LEFT_OUT, main
+from sgbench.dataset import open_dataset
 from sgbench.errors import InputError
 from sgbench.judge.run import JUDGMENTS
 from sgbench.prompts import Prompt
@@ -383,12 +384,15 @@ def test_cli_run_then_predictions(
     assert KEY not in result.output
     assert server.auth == [f"Bearer {KEY}"] * 6
     assert "6 answered" in result.output
-    lines = read_lines(out)
+    lines = {line["id"]: line for line in read_lines(out)}
     preds = read_lines(predictions)
-    assert [p["id"] for p in preds] == [line["id"] for line in lines]
+    # Responses are written as replies finish (3 at a time); predictions follow the dataset.
+    split_ids = open_dataset(built_default).table("default", "validation", ["id"])["id"]
+    assert [p["id"] for p in preds] == [i for i in split_ids.to_pylist() if i in lines]
+    assert len(preds) == len(lines) == 6
     # The server answers each sample's first option: the prediction is that code.
-    for line, pred in zip(lines, preds, strict=True):
-        assert pred["answer"] == int(line["response"].removeprefix("Answer: "))
+    for pred in preds:
+        assert pred["answer"] == int(lines[pred["id"]]["response"].removeprefix("Answer: "))
     again = CliRunner().invoke(main, args[:-2])  # resume, without parsing again
     assert again.exit_code == 0
     assert "0 answered, 6 already in" in again.output
