@@ -667,20 +667,22 @@ def test_a_placeholder_key_is_not_redacted_from_replies(key: str) -> None:
 def test_a_run_that_reached_the_server_once_goes_on_through_connection_errors(
     tmp_path: Path,
 ) -> None:
-    """The stop is for a server never reached: after one answer, connection errors are a server
-    going away for a while (a restart), recorded per sample and retried by the next run."""
+    """The stop at the concurrency itself is for a server never reached: after one answer,
+    connection errors are a server going away for a while (a restart), recorded per sample and
+    retried by the next run, until the breaker's threshold of failures in a row
+    (`sgbench.runner.run.Breaker`, tests/test_runner_breaker.py)."""
     from sgbench.runner.run import run_pool
 
     def work(task: int, wait: object, stop: object) -> dict[str, Any]:
-        if task == first_ok:
+        if task in answered:
             return {"id": f"s{task}", "response": "Answer: 1"}
         return {"id": f"s{task}", "response": "", "error": "connection error: ConnectionResetError"}
 
     out = tmp_path / "o.jsonl"
-    first_ok = 0
-    counts = run_pool(list(range(5)), work, out, where="http://h/v1", concurrency=1)
-    assert (counts.n_done, counts.n_errors) == (1, 4)
-    first_ok = -1
+    answered = {0, 3, 6}  # never 3 connection errors in a row
+    counts = run_pool(list(range(7)), work, out, where="http://h/v1", concurrency=1)
+    assert (counts.n_done, counts.n_errors) == (3, 4)
+    answered = set()
     with pytest.raises(InputError, match="the first request did not reach the server"):
         run_pool(list(range(5)), work, tmp_path / "p.jsonl", where="http://h/v1", concurrency=1)
     assert len((tmp_path / "p.jsonl").read_text().splitlines()) == 1

@@ -402,10 +402,12 @@ def test_resume_and_error_lines(
     assert len(judge_server.bodies) == sent  # unparsed judgments are final, not re-asked
     with pytest.raises(InputError, match=r"line 1: written with criteria \['overall'\]"):
         judge(judge_server, built_default, pair, out, criteria=("overall", "value"))
-    # A judge that fails every request: error lines, retried on the next run.
+    # A judge that fails every request: error lines, retried on the next run. All 8 requests
+    # are in flight at once, so none is left when they have failed and the run ends rather
+    # than stop (the breaker: tests/test_runner_breaker.py).
     judge_server.down = True
     errors_out = tmp_path / "errors.jsonl"
-    failed = judge(judge_server, built_default, pair, errors_out)
+    failed = judge(judge_server, built_default, pair, errors_out, concurrency=2 * N_SAMPLES)
     assert failed.n_errors == 2 * N_SAMPLES
     assert {line["error"] for line in read_out(errors_out)} == {"HTTP 500: judge down"}
     assert all(line["attempts"] == FAST.max_attempts for line in read_out(errors_out))

@@ -64,7 +64,13 @@ PER_SAMPLE_PARAMS: Final = frozenset({"messages"})
 CONNECTION_ERROR: Final = "connection error"
 """How the error of a request that could not reach the server starts (refused, reset, no route,
 an unknown host): :func:`sgbench.runner.run.run_pool` stops a run whose every request so far
-ended so."""
+ended so (:class:`sgbench.runner.run.Breaker`)."""
+
+TIMED_OUT: Final = "timed out after"
+"""How the error of a request cut off at ``Endpoint.timeout`` starts."""
+
+MALFORMED: Final = "malformed response body"
+"""How the error of a reply that is not a readable chat completion starts."""
 
 FATAL_CODES: Final = frozenset({"unsupported_parameter", "unsupported_value"})
 """Error codes of a 400 that concern every request whatever parameter they name."""
@@ -394,6 +400,30 @@ class RequestFailed(Exception):
         """The problem concerns every request (:data:`FATAL_STATUS`): the run should stop."""
         self.retry_after = retry_after
         """Seconds the server asked us to wait (``Retry-After``), if it said."""
+
+
+def retryable_status(status: int) -> bool:
+    """Whether an HTTP error status is worth trying again: :data:`RETRYABLE_STATUS` and 5xx."""
+    return status in RETRYABLE_STATUS or status >= 500
+
+
+_STATUS_ERROR: Final = re.compile(r"HTTP (\d{3}):")
+
+
+def server_failure(error: str) -> bool:
+    """Whether a request's recorded ``error`` is a failure that was retried: a connection error,
+    a timeout, a retryable status (:func:`retryable_status`) or a malformed reply. Those are the
+    server's trouble and would meet any request; another 4xx (a 400 for a prompt too long) is a
+    reply about its own sample. :class:`sgbench.runner.run.Breaker` stops a pool after a run of
+    the first kind and leaves the second to the sample's error line.
+
+    Read from the text because the text is all an error line keeps; every prefix read here is
+    the one :func:`post_chat` writes.
+    """
+    if error.startswith((CONNECTION_ERROR, TIMED_OUT, MALFORMED)):
+        return True
+    status = _STATUS_ERROR.match(error)
+    return status is not None and retryable_status(int(status.group(1)))
 
 
 class Cancel(threading.Event):
@@ -838,7 +868,7 @@ def post_chat(
         if cancel is not None and cancel.is_set():
             raise RequestFailed("cancelled", retryable=False) from None
         if expired.is_set() or isinstance(exc, TimeoutError):
-            raise RequestFailed(f"timed out after {endpoint.timeout:g} s", retryable=True) from None
+            raise RequestFailed(f"{TIMED_OUT} {endpoint.timeout:g} s", retryable=True) from None
         # A dead proxy refused every request with "Connection refused" while the server named
         # by --base-url was up: the line says which variable sent the request elsewhere.
         through = (
@@ -857,7 +887,7 @@ def post_chat(
     if cancel is not None and cancel.is_set():
         raise RequestFailed("cancelled", retryable=False)
     if expired.is_set():  # a body without Content-Length ends quietly when the socket shuts
-        raise RequestFailed(f"timed out after {endpoint.timeout:g} s", retryable=True)
+        raise RequestFailed(f"{TIMED_OUT} {endpoint.timeout:g} s", retryable=True)
     if 300 <= status < 400:
         where = _excerpt((reply_headers.get("Location") or "").encode(), key)
         raise RequestFailed(
@@ -875,7 +905,7 @@ def post_chat(
                 retryable=False,
                 fatal=True,
             )
-        retryable = status in RETRYABLE_STATUS or status >= 500
+        retryable = retryable_status(status)
         wait = parse_retry_after(reply_headers.get("Retry-After"))
         raise RequestFailed(
             redact(f"HTTP {status}: {detail or reason}", key),
@@ -887,7 +917,7 @@ def post_chat(
         return read_completion(body, key)
     except ValueError as exc:
         raise RequestFailed(
-            redact(f"malformed response body: {exc}: {_excerpt(body, key)}", key), retryable=True
+            redact(f"{MALFORMED}: {exc}: {_excerpt(body, key)}", key), retryable=True
         ) from None
 
 

@@ -6,8 +6,10 @@ is tried up to ``policy.max_attempts`` times: 429, 5xx, timeouts, connection err
 malformed bodies are retried after :func:`~sgbench.runner.backoff.retry_delay`; other 4xx replies
 are recorded at once; 401, 403, 404, a redirect and a 400 naming a parameter stop the whole run
 (they concern every request). A sample that never succeeds becomes an error line, which the next
-run tries again. A refusal (:class:`~sgbench.runner.client.Choice`) is an answer: recorded with
-its ``refusal`` and ``finish_reason`` and never retried. Ids already answered in the output file
+run tries again; once a server has failed many requests in a row that way, the run stops
+(:class:`Breaker`) rather than try every remaining sample. A refusal
+(:class:`~sgbench.runner.client.Choice`) is an answer: recorded with its ``refusal`` and
+``finish_reason`` and never retried. Ids already answered in the output file
 are skipped, so running the same command again resumes.
 
 The output file is locked (:func:`~sgbench.locks.exclusive`) for the whole run, so a second
@@ -47,6 +49,7 @@ from sgbench.runner.client import (
     RequestFailed,
     SamplingParams,
     post_chat,
+    server_failure,
 )
 from sgbench.runner.distribution import (
     DEFAULT_SAMPLES,
@@ -351,6 +354,71 @@ def _stopping_on_fatal(
         raise
 
 
+BREAKER_MIN: Final = 3
+"""Fewest failed requests in a row that stop a pool, whatever ``--concurrency``
+(:func:`breaker_threshold`): at ``--concurrency 1`` one sample failing after all its attempts
+(a server restarting for a minute) should not end a run."""
+
+
+def breaker_threshold(concurrency: int) -> int:
+    """How many requests in a row must fail after all their attempts before a pool stops: the
+    ``concurrency`` requests in flight together (a dead server fails them all at once, so the
+    stop costs one request's attempts, not one per sample of the split), and at least
+    :data:`BREAKER_MIN`."""
+    return max(concurrency, BREAKER_MIN)
+
+
+class Breaker:
+    """The circuit breaker of :func:`run_pool`, for ``run`` and ``judge`` alike: when a server
+    has stopped answering, stop sending rather than retry every remaining sample with backoff
+    (a port that accepts and never answers, a 503 to everything, a server gone mid-run: about
+    six minutes per sample with the defaults, hours for a split).
+
+    Each written line is seen in the order written. An answer (a refusal included) resets the
+    count. A line whose error is a failure of the server (:func:`~sgbench.runner.client.
+    server_failure`: connection, timeout, retryable status, malformed reply; each request failed
+    after all its attempts) adds one. Any other error line (a 400 for a prompt too long) is
+    about its own sample: it neither adds, so samples the server rejects do not stop a run, nor
+    resets, so a gateway that rejects some prompts itself while its backend is down still stops.
+    """
+
+    def __init__(self, concurrency: int) -> None:
+        self.concurrency = concurrency
+        self.threshold = breaker_threshold(concurrency)
+        self.in_a_row = 0
+        """Server failures since the last answer (other error lines skipped)."""
+        self.reached = False
+        """Whether any request reached the server (an answer, or an error other than a
+        connection error)."""
+
+    def see(self, record: Mapping[str, Any]) -> str | None:
+        """Count one written line; why the pool must stop, or None to go on."""
+        if "error" not in record:
+            self.in_a_row = 0
+            self.reached = True
+            return None
+        error = str(record["error"])
+        self.reached = self.reached or not error.startswith(CONNECTION_ERROR)
+        if not server_failure(error):
+            return None
+        self.in_a_row += 1
+        if not self.reached and self.in_a_row >= self.concurrency:
+            # Never reached: a wrong --base-url (a closed port, an unknown host), said as such,
+            # and at the concurrency itself (one sample at --concurrency 1): nothing was lost yet.
+            failed = (
+                "the first request did not reach"
+                if self.in_a_row == 1
+                else f"none of the first {self.in_a_row} requests reached"
+            )
+            return f"{failed} the server ({error}); stopped: check that it is up at that address"
+        if self.in_a_row >= self.threshold:
+            return (
+                f"{self.in_a_row} requests in a row failed after all their attempts "
+                f"(the last: {error})"
+            )
+        return None
+
+
 def run_pool(
     tasks: Sequence[T],
     work: Callable[[T, Callable[[float], object], threading.Event], dict[str, Any] | None],
@@ -373,9 +441,10 @@ def run_pool(
     with; ``where`` names the endpoint in the error; ``label`` starts the progress line.
 
     Raises:
-        InputError: a fatal status, ``out`` cannot be written, or ``out`` was removed or
-            replaced by another program while the pool wrote it (:func:`_still_named`); lines
-            written before stay.
+        InputError: a fatal status, a server failing request after request (:class:`Breaker`,
+            while tasks remain), ``out`` cannot be written, or ``out`` was removed or replaced
+            by another program while the pool wrote it (:func:`_still_named`); lines written
+            before stay.
     """
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise InputError(f"concurrency {concurrency}: must lie in 1..{MAX_CONCURRENCY}")
@@ -386,9 +455,7 @@ def run_pool(
     stop = Cancel()
     wait: Callable[[float], object] = sleep if sleep is not None else stop.wait
     done = errors = refused = 0
-    # No request has reached the server yet: a wrong --base-url (a closed port, an unknown host)
-    # would otherwise retry every sample of the split with backoff, hours of "Connection refused".
-    unreachable = True
+    breaker = Breaker(concurrency)
     start = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"sgbench-{label}")
     futures: list[Future[dict[str, Any] | None]] = []
@@ -413,22 +480,18 @@ def run_pool(
                 handle.flush()
                 if "error" in record:
                     errors += 1
-                    unreachable = unreachable and str(record["error"]).startswith(CONNECTION_ERROR)
                 else:
                     done += 1
-                    unreachable = False
                     refused += record.get("refusal") is not None
                 progress.update(done + errors, errors)
-                if unreachable and errors >= concurrency and errors < len(tasks):
-                    failed = (
-                        "the first request did not reach"
-                        if errors == 1
-                        else f"none of the first {errors} requests reached"
-                    )
+                broken = breaker.see(record)
+                # With nothing left to send, the run ends as usual (error lines, exit 3).
+                if broken is not None and done + errors < len(tasks):
+                    if not breaker.reached:
+                        raise InputError(f"{where}: {broken} (responses so far are kept in {name})")
                     raise InputError(
-                        f"{where}: {failed} the server "
-                        f"({record['error']}); stopped: check that it is up at that address "
-                        f"(responses so far are kept in {name})"
+                        f"{where}: {broken}; stopped: {done} answered in this run (kept in "
+                        f"{name}); run the same command again to resume"
                     )
             progress.update(done + errors, errors, force=True)
     except OSError as exc:

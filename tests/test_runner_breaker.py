@@ -1,0 +1,340 @@
+"""The pool's circuit breaker (`sgbench.runner.run.Breaker`): `run` and `judge` stop once a
+server has failed request after request, keep what they wrote, and resume.
+
+Each case was hours of retries before: a port that accepts and never answers, a 503 to every
+request, a server gone mid-run each cost every remaining sample its attempts with backoff.
+The fake servers listen on 127.0.0.1 only; retries wait for real (under a second each at
+``--max-attempts 2``), so each stop's time is bounded here too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner, Result
+from fake_openai import ChatHandler, LoopbackChatServer, serving
+
+from sgbench.cli import EXIT_LEFT_OUT, main
+from sgbench.errors import InputError
+from sgbench.runner.client import server_failure
+from sgbench.runner.run import BREAKER_MIN, breaker_threshold, run_pool
+
+N_SAMPLES = 12
+"""Requests each command has to send: `run --limit 12`, or `judge` over 6 samples, both orders."""
+CONCURRENCY = 2
+THRESHOLD = 3
+"""``breaker_threshold(CONCURRENCY)``: at least BREAKER_MIN (checked below)."""
+VERDICT = '{"overall": "1", "value": "1", "persona": "1"}'
+"""A reply `judge` reads at once (one request per judgment); `run` records it as a response."""
+STOP_SECONDS = 30.0
+"""Loose bound on a stop (it takes a few seconds; the machine may be loaded)."""
+
+
+def test_the_threshold_is_the_concurrency_and_at_least_three() -> None:
+    assert breaker_threshold(CONCURRENCY) == THRESHOLD == BREAKER_MIN
+    assert breaker_threshold(1) == 3
+    assert breaker_threshold(8) == 8  # run's default concurrency: one round of requests in flight
+
+
+@pytest.mark.parametrize(
+    ("error", "counted"),
+    [
+        ("HTTP 503: overloaded", True),
+        ("HTTP 500: internal error", True),
+        ("HTTP 429: slow down", True),
+        ("HTTP 408: timeout", True),
+        ("timed out after 60 s", True),
+        ("connection error: ConnectionRefusedError: [Errno 111] Connection refused", True),
+        ("connection error (through the proxy that http_proxy names, ...): OSError", True),
+        ("malformed response body: Expecting value: {", True),
+        ("HTTP 400: prompt too long", False),
+        ("HTTP 413: too large", False),
+        ("HTTP 422: unprocessable", False),
+        (
+            "the answers hold more than 16777216 bytes of text in all (the bound of one reply)",
+            False,
+        ),
+        ("said HTTP 503: in the middle", False),
+    ],
+)
+def test_which_errors_count_as_the_servers(error: str, counted: bool) -> None:
+    assert server_failure(error) is counted
+
+
+# --- the pool's rule on scripted lines (no server) --------------------------------------------
+
+
+def scripted(kinds: str) -> Callable[[int, object, object], dict[str, Any]]:
+    """Work that returns, for task i, an answer (``o``), a server failure (``5``: a 503 after
+    its attempts) or a sample's own failure (``4``: a 400) as ``kinds[i]`` says."""
+    errors = {"5": "HTTP 503: overloaded", "4": "HTTP 400: prompt too long"}
+
+    def work(task: int, wait: object, stop: object) -> dict[str, Any]:
+        line: dict[str, Any] = {"id": f"s{task}", "response": "Answer: 1"}
+        if kinds[task] != "o":
+            line.update(response="", error=errors[kinds[task]])
+        return line
+
+    return work
+
+
+@pytest.mark.parametrize(
+    ("kinds", "stops_after"),
+    [
+        ("o55o55o55o", None),  # never 3 in a row: an answer resets the count
+        ("4444444444", None),  # samples the server rejects, each its own error line
+        ("o54o54o54o", None),  # a 400 between failures is no answer: still never 3 in a row
+        ("o545o5oooo", None),
+        ("o5545oooooo", 5),  # ... and no reset either: 5, 5, (400), 5 stops at the 5th line
+        ("o444555oooo", 7),
+        ("oo555", None),  # the third failure is the last task: nothing left to stop, exit 3
+        ("555o", 3),  # a 503 is a reply (the server was reached): the threshold, not 1
+    ],
+)
+def test_the_pool_stops_after_server_failures_in_a_row(
+    kinds: str, stops_after: int | None, tmp_path: Path
+) -> None:
+    """Lines are seen in the order written (concurrency 1: the task order). Only failures the
+    server would give any request count; a sample's own 4xx neither counts nor resets."""
+    out = tmp_path / "o.jsonl"
+    tasks = list(range(len(kinds)))
+    if stops_after is None:
+        counts = run_pool(tasks, scripted(kinds), out, where="http://h/v1", concurrency=1)
+        assert (counts.n_done, counts.n_errors) == (kinds.count("o"), len(kinds) - kinds.count("o"))
+        return
+    with pytest.raises(InputError) as caught:
+        run_pool(tasks, scripted(kinds), out, where="http://h/v1", concurrency=1)
+    written = out.read_text().splitlines()
+    assert len(written) == stops_after
+    answered = kinds[:stops_after].count("o")
+    assert str(caught.value) == (
+        "http://h/v1: 3 requests in a row failed after all their attempts (the last: HTTP 503: "
+        f"overloaded); stopped: {answered} answered in this run (kept in {out}); run the same "
+        "command again to resume"
+    )
+
+
+# --- end to end, `run` and `judge` against fake servers ---------------------------------------
+
+
+class Counting(LoopbackChatServer):
+    """Answers with :data:`VERDICT`, or fails as ``fail(n)`` says for the n-th request (from 0):
+    a status to send, or None to answer."""
+
+    def __init__(self, fail: Callable[[int], int | None] = lambda n: None) -> None:
+        super().__init__(lambda body: VERDICT)
+        self.fail = fail
+        self.n = 0
+        self.answered = 0
+
+    def respond(self, handler: ChatHandler, body: dict[str, Any]) -> None:
+        with self.lock:
+            n, self.n = self.n, self.n + 1
+        status = self.fail(n)
+        if status is not None:
+            handler.send(status, b"overloaded")
+            return
+        handler.send_chat(VERDICT)
+        with self.lock:
+            self.answered += 1
+
+
+class DiesAfter(Counting):
+    """Answers ``n_answers`` requests, then dies: the request that finds it dead is cut off
+    unanswered and the port is closed (every later request is refused)."""
+
+    def __init__(self, n_answers: int) -> None:
+        super().__init__()
+        self.n_answers = n_answers
+        self.dead = False
+
+    def respond(self, handler: ChatHandler, body: dict[str, Any]) -> None:
+        with self.lock:
+            n, self.n = self.n, self.n + 1
+            dying = n >= self.n_answers and not self.dead
+            self.dead = self.dead or dying
+        if n < self.n_answers:
+            handler.send_chat(VERDICT)
+            with self.lock:
+                self.answered += 1
+            return
+        if dying:  # on this request's thread, not the one serving: shutdown waits for that
+            self.httpd.shutdown()
+            self.httpd.server_close()
+        handler.connection.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def never_answering() -> Iterator[str]:
+    """A base URL whose port accepts connections (the kernel's backlog) and never answers."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    finally:
+        listener.close()
+
+
+@pytest.fixture
+def folder(
+    built_default: Path,
+    test_ood_ids: tuple[str, ...],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """A working folder with responses files A and B for `judge` (6 samples: 12 judgments)."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    for variable in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(variable, raising=False)
+    ids = test_ood_ids[: N_SAMPLES // 2]
+    for name in ("a", "b"):
+        lines = [{"id": i, "response": f"Answer: {name}", "model": name} for i in ids]
+        (tmp_path / f"{name}.jsonl").write_text(
+            "".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8"
+        )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def invoke(name: str, url: str, built: Path, *extra: str) -> tuple[Result, float]:
+    """``run`` (12 samples) or ``judge`` (12 judgments) into ``o.jsonl``, and its seconds."""
+    common = ["--base-url", url, "--model", "m", "--dataset", str(built), "--out", "o.jsonl"]
+    common += ["--concurrency", str(CONCURRENCY), *extra]
+    args = (
+        ["run", *common, "--limit", str(N_SAMPLES)]
+        if name == "run"
+        else ["judge", "a.jsonl", "b.jsonl", *common]
+    )
+    start = time.monotonic()
+    result = CliRunner().invoke(main, args)
+    return result, time.monotonic() - start
+
+
+def written(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (folder / "o.jsonl").read_text().splitlines()]
+
+
+def assert_stopped(
+    result: Result, folder: Path, seconds: float, failure: str, answered: int
+) -> None:
+    """One line naming the failure, the answers of this run and how to resume; exactly the
+    threshold's error lines after the answers (a request in flight at the stop is dropped)."""
+    assert_one_error_line(
+        result,
+        f"{THRESHOLD} requests in a row failed after all their attempts (the last: {failure}",
+        f"stopped: {answered} answered in this run (kept in o.jsonl)",
+        "run the same command again to resume",
+    )
+    assert seconds < STOP_SECONDS
+    lines = written(folder)
+    assert sum("error" not in line for line in lines) == answered
+    assert [line["error"].startswith(failure) for line in lines if "error" in line] == [
+        True
+    ] * THRESHOLD
+
+
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_server_failing_every_request_stops(
+    name: str, folder: Path, built_default: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving(Counting(lambda n: 503), monkeypatch) as server:
+        result, seconds = invoke(name, server.url, built_default, "--max-attempts", "2")
+    assert_stopped(result, folder, seconds, "HTTP 503: overloaded", 0)
+    # The failed requests and the one in flight at the stop, each with its attempts: not 12.
+    assert THRESHOLD * 2 <= server.n <= (THRESHOLD + CONCURRENCY - 1) * 2
+
+
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_port_that_accepts_and_never_answers_stops(
+    name: str, folder: Path, built_default: Path
+) -> None:
+    with never_answering() as url:
+        result, seconds = invoke(name, url, built_default, "--max-attempts", "2", "--timeout", "1")
+    assert_stopped(result, folder, seconds, "timed out after 1 s", 0)
+    # Two rounds of CONCURRENCY requests, each 2 timeouts and a wait under 1 s: about 6 s.
+    assert seconds >= 2 * 2 * 1.0
+
+
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_server_dying_mid_run_stops_and_a_rerun_sends_only_the_rest(
+    name: str, folder: Path, built_default: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After answering 4 requests the server goes away: connection errors, counted as any
+    failure of the server (before, a run that had one answer went on through every sample)."""
+    with serving(DiesAfter(4), monkeypatch) as dying:
+        result, seconds = invoke(name, dying.url, built_default, "--max-attempts", "2")
+    assert dying.answered == 4
+    assert_stopped(result, folder, seconds, "connection error", 4)
+    answers = [line for line in written(folder) if "error" not in line]
+    with serving(Counting(), monkeypatch) as healthy:
+        rerun, _ = invoke(name, healthy.url, built_default)
+    assert rerun.exit_code == 0, rerun.output
+    assert healthy.n == N_SAMPLES - 4  # the error lines are asked again, the answers are not
+    lines = written(folder)
+    assert len(lines) == N_SAMPLES
+    assert all("error" not in line for line in lines)
+    assert lines[:4] == answers
+
+
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_server_failing_now_and_then_is_answered_in_full(
+    name: str, folder: Path, built_default: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every 3rd request a 503, the next attempt answered: many failures, never a sample's
+    every attempt, so nothing trips."""
+    with serving(Counting(lambda n: 503 if n % 3 == 2 else None), monkeypatch) as server:
+        result, _ = invoke(name, server.url, built_default)
+    assert result.exit_code == 0, result.output
+    assert server.answered == N_SAMPLES
+    assert server.n - N_SAMPLES == len(range(2, server.n, 3)) >= 4  # the 503s were sent
+    lines = written(folder)
+    assert len(lines) == N_SAMPLES
+    assert all("error" not in line for line in lines)
+    assert sum(line["attempts"] for line in lines) == server.n
+
+
+def test_a_server_rejecting_every_sample_is_not_stopped(
+    folder: Path, built_default: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 400 to every request is each sample's own error line (not retried, so quick): the run
+    ends with exit code 3 and every sample named, rather than stop on the third."""
+    with serving(Counting(lambda n: 400), monkeypatch) as server:
+        result, _ = invoke("run", server.url, built_default)
+    assert result.exit_code == EXIT_LEFT_OUT, result.output
+    assert server.n == N_SAMPLES
+    assert [line["error"] for line in written(folder)] == ["HTTP 400: overloaded"] * N_SAMPLES
+
+
+def test_the_stop_does_not_wait_for_a_request_in_flight(
+    folder: Path, built_default: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the stop, a request still waiting for its reply is aborted, not waited for: here
+    request 3 is held for a minute while the others fail fast."""
+    held = threading.Event()
+
+    class Holding(Counting):
+        def respond(self, handler: ChatHandler, body: dict[str, Any]) -> None:
+            with self.lock:
+                n, self.n = self.n, self.n + 1
+            if n == 0:
+                held.set()
+                self.release.wait(60)
+                return
+            handler.send(503, b"overloaded")
+
+    with serving(Holding(), monkeypatch) as server:
+        result, seconds = invoke("run", server.url, built_default, "--max-attempts", "1")
+        assert held.is_set()
+    assert_one_error_line(result, "3 requests in a row failed")
+    assert seconds < STOP_SECONDS / 2
