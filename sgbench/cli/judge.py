@@ -86,7 +86,9 @@ def judge_command(
     For every sample of the split answered in both A and B, the judge sees the persona, the
     question, the subgroup's answer distribution and both responses, in both orders (AB and BA),
     and gives a verdict per criterion. Unreadable verdicts are retried once, then recorded as
-    unparsed. Run the same command again to resume. Exit code 3 when request errors remain.
+    unparsed. Requests are retried as `sgbench run` retries them, and stop the same way once
+    max(--concurrency, 3) in a row fail after all their attempts (exit code 2). Run the same
+    command again to resume. Exit code 3 when request errors remain.
     """
     from sgbench.judge import judge_files, parse_criteria
     from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, api_key_from_env

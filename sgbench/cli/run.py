@@ -174,9 +174,10 @@ def run_command(
 
     Appends one line per sample to --out as each request finishes ({"id", "response", "model",
     "template", "params", ...}). 429, 5xx, timeouts and malformed replies are retried with
-    exponential backoff (Retry-After honoured); samples that still fail get an error line. A
-    refusal is an answer (recorded with "refusal", never retried). Run the same command again to
-    resume and to retry the errors. Exit code 3 when errors remain. --out and --predictions are
+    exponential backoff (Retry-After honoured); samples that still fail get an error line, and
+    once max(--concurrency, 3) fail so in a row the run stops (exit code 2). A refusal is an
+    answer (recorded with "refusal", never retried). Run the same command again to resume and
+    to retry the errors. Exit code 3 when errors remain. --out and --predictions are
     locked while the command runs: a second run on them is refused.
     """
     from sgbench.runner import (
