@@ -17,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import fnmatch
+import functools
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -25,11 +27,11 @@ import shutil
 import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import mkdtemp
 from types import MappingProxyType
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, ParamSpec, TypeAlias, TypeVar
 
 from sgbench.errors import InputError, has_control, shown_name
 from sgbench.jsonl import BOM, loads_strict, read_bounded
@@ -872,6 +874,82 @@ def check_outputs_apart(inputs: Named, outputs: Named) -> None:
         named.append((out_name, Path(out_path), out, "writes"))
     _check_not_a_sidecar(named)
     _check_streams_apart(named)
+
+
+ReadFrom: TypeAlias = tuple[tuple[str, str], ...]
+"""``(what the user typed, absolute path)`` pairs: the files and folders a result was read from."""
+
+
+@dataclass(frozen=True)
+class FromFiles:
+    """A result computed from files, which remembers them: the base of every such public result
+    (a score, judge or statistics report, a leaderboard, parsed or baseline predictions, ...).
+
+    ``read_from`` holds the inputs as :func:`recorded` makes them. A writer given the result
+    (:func:`writes`) refuses an output that is one of them, lies inside one or holds one, as the
+    command writing it does (:func:`check_outputs_apart`): from Python, ``write_report(report,
+    "ds/r.json")`` wrote into the dataset folder the report was scored on, which the command
+    refuses. Kept out of equality and ``repr``: where a result came from is not what it says.
+    """
+
+    read_from: ReadFrom = field(default=(), repr=False, compare=False, kw_only=True)
+    """The inputs, ``(name, absolute path)`` (:data:`ReadFrom`); never shown in a result."""
+
+
+def recorded(*inputs: tuple[str, str | os.PathLike[str] | None]) -> ReadFrom:
+    """:attr:`FromFiles.read_from` for ``inputs`` (``(name, path)``; None and ``-`` skipped),
+    the paths absolute: a caller changing folder before writing must not move them."""
+    return tuple(
+        (name, os.path.abspath(path))
+        for name, path in inputs
+        if path is not None and os.fspath(path) != "-"
+    )
+
+
+def read_from_of(*results: object) -> ReadFrom:
+    """Every input the :class:`FromFiles` among ``results`` were read from, each once, in
+    order: what a result computed from other results records."""
+    found = (pair for one in results if isinstance(one, FromFiles) for pair in one.read_from)
+    return tuple(dict.fromkeys(found))
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def writes(**outputs: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Mark a function as a writer of ``outputs`` (argument name → the option or argument the
+    user typed for it, such as ``path="--json"``) and keep them apart from its inputs.
+
+    Before the function runs, every argument that is a :class:`FromFiles` gives its
+    ``read_from``, and :func:`check_outputs_apart` refuses an output among them: the one check
+    of every writer taking a result, so that no writer can forget it. The outputs are kept on
+    the function as ``__sgbench_outputs__``.
+    """
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:  # Python's own message
+                return function(*args, **kwargs)
+            check_outputs_apart(
+                read_from_of(*bound.arguments.values()),
+                [(option, bound.arguments.get(name)) for name, option in outputs.items()],
+            )
+            return function(*args, **kwargs)
+
+        setattr(checked, WRITES_MARK, dict(outputs))
+        return checked
+
+    return decorate
+
+
+WRITES_MARK: Final = "__sgbench_outputs__"
+"""Attribute :func:`writes` sets on a writer: its outputs (argument name → option)."""
 
 
 def _check_not_a_sidecar(named: list[tuple[str, Path, Path, str]]) -> None:

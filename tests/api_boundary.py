@@ -8,7 +8,10 @@ signature and annotations the harness derives the cases (:func:`cases`): for one
 time, a value a careless or hostile caller could pass, chosen by the argument's kind (a NaN for a
 ``float``, ``-1`` for an ``int``, a missing file for an input, an input's own path for an output,
 a foreign file where an output goes, ``None`` where the annotation does not allow it). The other
-arguments keep their valid values.
+arguments keep their valid values. Where an argument is a result read from files (a
+:class:`~sgbench.files.FromFiles`, such as a score report), each output is also given each
+file or folder that result records it was read from, a name inside it and the folder holding it
+(:func:`recorded_cases`): a writer may not write over what its result was read from.
 
 The contract every case is held to (:func:`run_case`):
 - the call returns, or raises :class:`~sgbench.errors.InputError` with a message; any other
@@ -74,6 +77,7 @@ import pytest
 
 from sgbench.boundary import argument_hints, matches
 from sgbench.errors import InputError
+from sgbench.files import FromFiles
 
 TIME_LIMIT = 30
 """Seconds one call may take: a call still working on ``replicates=2**62`` after this is a hole
@@ -212,6 +216,53 @@ def output_paths(entry: Entry) -> tuple[tuple[str, PathCase], ...]:
     )
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """Output paths made at run time from what the valid call's ``argument`` (a
+    :class:`~sgbench.files.FromFiles`) records it was read from: each input itself
+    (``same-as``), a new name inside it (``inside``) or the folder holding it (``holding``). The
+    case is tried with each in turn (:func:`run_case`), and must be refused by the rule itself
+    (:func:`sgbench.files.writes`), naming the input, ``(NAME)`` as recorded: a refusal for
+    another reason (not a report of the kind replaced, not a folder) holds only by chance, for
+    an input that happens not to be replaceable. A folder holding an input holds others too,
+    so any refusal of it will do."""
+
+    argument: str
+    where: str
+
+    def places(self, valid: dict[str, Any]) -> list[tuple[str, Path]]:
+        """``(recorded name, output path)`` for each input recorded."""
+        inputs = [
+            (name, Path(path)) for name, path in getattr(valid[self.argument], "read_from", ())
+        ]
+        if self.where == "same-as":
+            return inputs
+        if self.where == "inside":
+            return [(name, path / "sgbench-output") for name, path in inputs]
+        if self.where == "holding":
+            return [(name, path.parent) for name, path in inputs]
+        raise ValueError(f"unknown place {self.where!r}")
+
+
+RECORDED_PLACES = ("same-as", "inside", "holding")
+
+
+def from_files(hint: Any) -> bool:
+    """Whether an annotation takes a result read from files (:class:`~sgbench.files.FromFiles`)."""
+    return any(isinstance(leaf, type) and issubclass(leaf, FromFiles) for leaf in _leaves(hint))
+
+
+def recorded_cases(entry: Entry, hints: Mapping[str, Any]) -> list[tuple[str, Recorded]]:
+    """The derived cases of an output argument of ``entry``: for every argument annotated as a
+    result read from files, each place of :data:`RECORDED_PLACES` (:class:`Recorded`)."""
+    return [
+        (f"{where}-{name}.read_from", Recorded(name, where))
+        for name, hint in hints.items()
+        if from_files(hint)
+        for where in RECORDED_PLACES
+    ]
+
+
 DATASET_REFS: tuple[tuple[str, Any], ...] = (
     ("hub-without-prefix", "org/name"),
     ("hub", "hf://org/name"),
@@ -305,6 +356,9 @@ def cases(entries: list[Entry]) -> list[Case]:
                 continue
             for label, value in values_for(entry, name, hints.get(name, Any)):
                 found.append(Case(entry, name, label, value))
+            if name in entry.outputs:
+                for label, recorded in recorded_cases(entry, hints):
+                    found.append(Case(entry, name, label, recorded))
     return found
 
 
@@ -406,11 +460,42 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
 
 
 def run_case(case: Case, folder: Path, request: pytest.FixtureRequest) -> None:
-    """Call the case's function and hold the result to the contract (module docstring)."""
+    """Call the case's function and hold the result to the contract (module docstring); a
+    :class:`Recorded` case once per input its result records (none recorded is a hole: a
+    result read from files that forgot them)."""
     valid = case.entry.make(folder, request)
+    if isinstance(case.value, Recorded):
+        places = case.value.places(valid)
+        if not places:
+            pytest.fail(
+                f"{case.id}: {case.value.argument} records no input it was read from (read_from)"
+            )
+        for name, place in places:
+            refusal = _run_one(case, folder, valid, place)
+            assert refusal is not None, f"{case.id}: {place} was written, an input ({name})"
+            assert case.value.where == "holding" or f"({name})" in str(refusal), (
+                f"{case.id}: {place} refused, but not as the input {name}: {refusal}"
+            )
+        return
     value = case.value.make(folder, valid) if isinstance(case.value, PathCase) else case.value
+    _run_one(case, folder, valid, value)
+
+
+def _recorded_inputs(arguments: Mapping[str, Any]) -> list[Path]:
+    """The inputs every result among ``arguments`` records it was read from."""
+    return [
+        Path(path)
+        for value in arguments.values()
+        if isinstance(value, FromFiles)
+        for _, path in value.read_from
+    ]
+
+
+def _run_one(case: Case, folder: Path, valid: dict[str, Any], value: Any) -> InputError | None:
+    """One call of :func:`run_case`; its refusal, if any."""
     arguments = {**valid, case.argument: value} if case.argument else valid
     inputs = [path for name in case.entry.inputs for path in _paths(arguments.get(name))]
+    inputs += _recorded_inputs(arguments)  # what a result was read from is an input too
     if case.argument in case.entry.outputs and case.label.startswith("foreign"):
         inputs += list(_paths(value))  # someone's file where the output goes must survive
     protected = {str(path): _fingerprint(path) for path in inputs}
@@ -440,6 +525,7 @@ def run_case(case: Case, folder: Path, request: pytest.FixtureRequest) -> None:
         assert case.entry.result_ok(result), f"{case.id}: returned a wrong result: {result!r:.300}"
     if not case.argument:
         _check_not_shared(case, arguments, result)
+    return refusal
 
 
 # --- relations: equal calls give equal results ------------------------------------------------

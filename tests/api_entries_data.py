@@ -170,12 +170,20 @@ def _rows(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 def _lm_eval(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    # The paper's template read from a file: a template so read records it, and the task
+    # folder must not be written over it (the derived cases of api_boundary.recorded_cases).
+    paper = TEMPLATES["paper"]
+    template = folder / "paper.json"
+    template.write_text(
+        json.dumps({"system": paper.system, "user": paper.user, "target": paper.target}),
+        encoding="utf-8",
+    )
     return {
         "out_dir": folder / "task",
         "dataset": str(write_hand_dataset(folder / "ds")),
         "config": "default",
         "split": "test_ood",
-        "template": TEMPLATES["paper"],
+        "template": load_template(template),
     }
 
 

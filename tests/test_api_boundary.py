@@ -11,6 +11,7 @@ import pkgutil
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from api_boundary import (
     ALL_TWINS,
     Case,
     Entry,
+    Recorded,
     Relation,
     cases,
     relations,
@@ -36,6 +38,7 @@ from api_entries_scoring import NOT_CALLED as SCORING_NOT_CALLED
 
 import sgbench
 from sgbench.boundary import PUBLIC_MODULES, is_public, public
+from sgbench.files import FromFiles, recorded, writes
 
 ENTRIES: list[Entry] = [*BUILD_ENTRIES, *DATA_ENTRIES, *SCORING_ENTRIES, *RUN_ENTRIES]
 NOT_CALLED: dict[str, str] = {
@@ -187,3 +190,71 @@ def test_the_relations_find_their_holes(
     )
     with pytest.raises(AssertionError, match=re.escape(found)):
         run_relation(Relation(entry, kind), tmp_path, request)
+
+
+@dataclass(frozen=True)
+class _Copied(FromFiles):
+    """A result read from a file (its text), which records the file."""
+
+    text: str
+
+
+def _copy_of(path: Path) -> _Copied:
+    return _Copied(path.read_text(encoding="utf-8"), read_from=recorded(("SOURCE", path)))
+
+
+def _write_unchecked(copied: _Copied, out: Path) -> None:
+    """A writer of a result read from files with no :func:`~sgbench.files.writes`: it writes
+    over what the result was read from (the hole the derived cases must find)."""
+    Path(out).write_text(copied.text + "written\n", encoding="utf-8")
+
+
+@writes(out="--out")
+def _write_checked(copied: _Copied, out: Path) -> None:
+    """The same writer, kept apart from its inputs."""
+    Path(out).write_text(copied.text + "written\n", encoding="utf-8")
+
+
+def _copied_args(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    source = folder / "source.txt"
+    source.write_text("someone's text\n", encoding="utf-8")
+    return {"copied": _copy_of(source), "out": folder / "out.txt"}
+
+
+@pytest.mark.parametrize(
+    ("function", "found"),
+    [
+        (
+            _write_unchecked,
+            {
+                "same-as": "input .*source.txt changed",
+                "inside": "NotADirectoryError",
+                "holding": "IsADirectoryError",
+            },
+        ),
+        (_write_checked, {}),
+    ],
+)
+def test_the_derived_cases_find_a_writer_over_its_results_inputs(
+    function: Callable[..., Any],
+    found: dict[str, str],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Each writer's output is given what its result records it was read from, a name inside it
+    and the folder holding it; a writer without the check is caught (the input written over, a
+    crash), one with it passes every case."""
+    entry = Entry(function.__name__, public(function), _copied_args, outputs=("out",))
+    derived = [case for case in cases([entry]) if isinstance(case.value, Recorded)]
+    assert [case.label for case in derived] == [
+        f"{where}-copied.read_from" for where in ("same-as", "inside", "holding")
+    ]
+    for number, case in enumerate(derived):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        hole = found.get(case.value.where)
+        if hole is None:
+            run_case(case, folder, request)
+        else:
+            with pytest.raises((AssertionError, pytest.fail.Exception), match=hole):
+                run_case(case, folder, request)

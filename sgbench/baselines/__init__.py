@@ -35,6 +35,7 @@ from sgbench.baselines.rules import (
 from sgbench.boundary import public
 from sgbench.dataset import BuiltDataset, check_config_split, open_dataset, release_arrow_memory
 from sgbench.errors import InputError, refuse_without_effect
+from sgbench.files import FromFiles, recorded
 from sgbench.scoring.data import (
     BoolArray,
     IntArray,
@@ -70,7 +71,7 @@ JSONL_CHUNK: Final = 100_000
 
 
 @dataclass(frozen=True)
-class BaselinePredictions:
+class BaselinePredictions(FromFiles):
     """A baseline's predictions for one split."""
 
     name: BaselineName
@@ -227,6 +228,7 @@ def run_baselines(
                     n_fallback=int((fallback & predicted & ~unseen[split]).sum()),
                     n_unseen=0 if name == "random" else int((unseen[split] & predicted).sum()),
                     seed=seed if name == "random" else None,
+                    read_from=recorded(("--dataset", built.root)),
                 )
             )
     return results

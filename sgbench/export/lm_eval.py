@@ -42,7 +42,7 @@ from sgbench import __version__
 from sgbench.boundary import public
 from sgbench.dataset import CONFIG_SPLITS, check_config_split, hub_id
 from sgbench.errors import InputError
-from sgbench.files import check_outputs_apart, input_problem, replace_folder
+from sgbench.files import check_outputs_apart, input_problem, replace_folder, writes
 from sgbench.prompts import Template, render
 from sgbench.prompts.templates import checked_template
 
@@ -255,6 +255,7 @@ def dataset_provenance(dataset: str, config: str) -> dict[str, Any] | None:
 
 
 @public
+@writes(out_dir="--out")
 def write_lm_eval_task(
     out_dir: str | Path, dataset: str | Path, config: str, split: str, template: Template
 ) -> Path:
@@ -267,7 +268,9 @@ def write_lm_eval_task(
 
     Raises:
         InputError: unknown config or split, a template without options, an unusable dataset,
-            or an ``out_dir`` that holds other files or cannot be written.
+            an ``out_dir`` that is (or lies in, or holds) the dataset or the template's file
+            (:func:`~sgbench.files.writes`), or one that holds other files or cannot be
+            written.
     """
     check_config_split(config, split)
     check_multiple_choice(template)

@@ -53,7 +53,7 @@ import pandas as pd
 from sgbench import __version__
 from sgbench.boundary import public
 from sgbench.errors import InputError, bounded, one_line
-from sgbench.files import report_kind, write_atomic
+from sgbench.files import FromFiles, recorded, report_kind, write_atomic, writes
 from sgbench.jsonl import json_objects, read_lines
 from sgbench.judge.prompt import CRITERIA
 from sgbench.judge.run import JUDGMENTS, ORDERS, PARSE_STATUS, VERDICTS
@@ -430,7 +430,7 @@ def criterion_result(
 
 
 @dataclass(frozen=True)
-class JudgeReport:
+class JudgeReport(FromFiles):
     """The result of :func:`judge_report`."""
 
     judgments: Judgments
@@ -651,6 +651,7 @@ def judge_report(
         seed=seed,
         n_permutations=n_permutations,
         resample=resample,
+        read_from=recorded(("JUDGMENTS", path)),
     )
 
 
@@ -661,11 +662,14 @@ empty file."""
 
 
 @public
+@writes(path="--json")
 def write_judge_report(report: JudgeReport, path: str | Path) -> None:
     """Write ``report.to_json()`` to ``path`` atomically, replacing only an earlier
     judge-report report (:data:`JUDGE_REPORT`).
 
     Raises:
-        InputError: the file cannot be written, or is not a judge-report report.
+        InputError: the file cannot be written, is not a judge-report report, or is (or lies
+            in) the judgments file the report was read from (:func:`~sgbench.files.writes`, as
+            ``sgbench judge-report --json`` refuses it).
     """
     write_atomic(path, report.to_json(), kind=JUDGE_REPORT, what="report")

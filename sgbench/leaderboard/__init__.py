@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from sgbench.boundary import public
-from sgbench.files import check_outputs_apart, replace_folder
+from sgbench.files import replace_folder, writes
 from sgbench.leaderboard.page import to_html
 from sgbench.leaderboard.ranking import RULES, Leaderboard, Row, build_leaderboard
 from sgbench.leaderboard.render import render_text, to_csv, to_json, to_markdown
@@ -33,6 +33,7 @@ def render_files(board: Leaderboard) -> dict[str, str]:
 
 
 @public
+@writes(out_dir="--out")
 def write_leaderboard(board: Leaderboard, out_dir: str | Path) -> Path:
     """Write :data:`OUTPUT_FILES` into ``out_dir``, all or nothing, through
     :func:`sgbench.files.replace_folder` (only an earlier leaderboard output or an empty folder
@@ -41,10 +42,9 @@ def write_leaderboard(board: Leaderboard, out_dir: str | Path) -> Path:
     Raises:
         InputError: ``out_dir`` is something else, or cannot be written; or it is, lies in or
             holds the submissions folder or the dataset ``board`` was built from
-            (:func:`~sgbench.files.check_outputs_apart`: written there, the board became a
-            submission of the next build).
+            (:func:`~sgbench.files.writes`: written there, the board became a submission of
+            the next build).
     """
-    check_outputs_apart(board.read_from, [("--out", out_dir)])
 
     def write(staging: Path) -> None:
         for name, content in render_files(board).items():

@@ -28,7 +28,6 @@ split) and ``test_id`` of the ``default`` config, with the same bootstrap settin
 from __future__ import annotations
 
 import math
-import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -44,6 +43,7 @@ from sgbench.baselines import BASELINES, DESCRIPTIONS, BaselineName, run_baselin
 from sgbench.boundary import public
 from sgbench.dataset import BuiltDataset
 from sgbench.errors import InputError, shown_model, shown_name
+from sgbench.files import FromFiles, recorded
 from sgbench.leaderboard.submission import (
     PREDICTIONS_FILE,
     PRIMARY_SPLIT,
@@ -188,7 +188,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Leaderboard:
+class Leaderboard(FromFiles):
     """The ranked entries and the left-out submissions, with what they were scored on."""
 
     rows: tuple[Row, ...]
@@ -203,9 +203,6 @@ class Leaderboard:
     resample: Resample = QUESTIONS
     attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Attribute → its values on the primary split, for the chart (dataset order)."""
-    read_from: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
-    """``("SUBMISSIONS", path)`` and ``("--dataset", path)``, absolute: the inputs
-    :func:`~sgbench.leaderboard.write_leaderboard` keeps its output apart from (never shown)."""
 
     @property
     def synthetic(self) -> bool:
@@ -634,9 +631,5 @@ def build_leaderboard(
         n_permutations=n_permutations,
         resample=resample,
         attributes=attributes,
-        # Absolute: a caller changing folder before writing must not move them.
-        read_from=(
-            ("SUBMISSIONS", os.path.abspath(submissions)),
-            ("--dataset", os.path.abspath(dataset)),
-        ),
+        read_from=recorded(("SUBMISSIONS", submissions), ("--dataset", dataset)),
     )

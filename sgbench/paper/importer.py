@@ -20,6 +20,7 @@ other row is left out, never guessed, with one reason:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -41,11 +42,13 @@ from sgbench.errors import InputError, model_name_problem, shown_exactly
 from sgbench.files import (
     JSON_FLAT_OBJECT,
     JSON_STRING,
+    FromFiles,
     OutputKind,
     check_outputs_apart,
     check_outputs_replaceable,
     json_lines_kind,
     opening_kind,
+    recorded,
     write_atomic,
 )
 from sgbench.paper.ids import (
@@ -176,7 +179,7 @@ class LeftOut:
 
 
 @dataclass(frozen=True)
-class ImportResult:
+class ImportResult(FromFiles):
     """The imported responses and everything left out."""
 
     lines: tuple[dict[str, str], ...]
@@ -447,7 +450,11 @@ def import_paper_outputs(
     # The local dataset first: a missing one should fail before any download.
     index = build_index(dataset_dir, config)
     frame = read_source(source, hub_config=hub_config, hub_split=hub_split, loader=loader)
-    result = match_outputs(frame, index, name)
+    local = None if source.startswith(HUB_PREFIX) else source
+    result = dataclasses.replace(
+        match_outputs(frame, index, name),
+        read_from=recorded(("SOURCE", local), ("--dataset", dataset_dir)),
+    )
     write_atomic(out, result.to_jsonl(), kind=IMPORTED, what="responses")
     if report is not None:
         write_atomic(report, result.to_json(), kind=IMPORT_REPORT, what="report")

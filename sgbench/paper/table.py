@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from sgbench.boundary import public, read_only
 from sgbench.errors import InputError, bounded, model_name_problem, one_line, shown_model
+from sgbench.files import FromFiles, recorded
 from sgbench.jsonl import read_json_file
 
 FIGURES: Final = ("accuracy", "nmae", "accuracy_norm_range", "nmae_norm_range")
@@ -214,7 +215,7 @@ def _cell(value: float | None) -> str:
 
 
 @dataclass(frozen=True)
-class PaperTable:
+class PaperTable(FromFiles):
     """The published rows with the matching reports beneath each, and the reports apart."""
 
     results: PaperResults
@@ -302,4 +303,8 @@ def paper_table(reports: Sequence[str]) -> PaperTable:
             raise InputError(
                 f"{argument}: the report {earlier} names too; give each model its own report"
             )
-    return PaperTable(results=results, entries=entries)
+    return PaperTable(
+        results=results,
+        entries=entries,
+        read_from=recorded(*((argument, entry_parts(argument)[1]) for argument in reports)),
+    )

@@ -14,6 +14,7 @@ alone. Templates are checked when loaded, so an unknown field fails before any r
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -26,7 +27,7 @@ from typing import Any, Final, TypedDict
 
 from sgbench.boundary import public, public_class
 from sgbench.errors import InputError, bounded, first_unseen, shown_value
-from sgbench.files import input_problem
+from sgbench.files import FromFiles, input_problem, recorded
 from sgbench.jsonl import loads_strict, loads_yaml, read_bounded
 from sgbench.prompts.render import (
     PROMPT_FIELDS,
@@ -61,8 +62,9 @@ _YAML_HINT: Final = " (in YAML, quote a value that starts with '{' or use a bloc
 
 @public_class
 @dataclass(frozen=True)
-class Template:
-    """A prompt template (see the module docstring for the format)."""
+class Template(FromFiles):
+    """A prompt template (see the module docstring for the format); one read from a file
+    records it (``read_from``), a built-in one nothing."""
 
     name: str
     """Recorded with every prompt and response: the built-in name, or for a file its stem and the
@@ -375,7 +377,8 @@ def load_template(name_or_path: str | Path) -> Template:
         )
     if problem is not None:
         raise InputError(f"{key}: cannot read the template ({problem})")
-    return check_template(_read_template_file(path), str(path))
+    template = check_template(_read_template_file(path), str(path))
+    return dataclasses.replace(template, read_from=recorded(("--template", path)))
 
 
 FILL_ERRORS: Final = (KeyError, IndexError, ValueError, AttributeError, TypeError)

@@ -28,6 +28,7 @@ from sgbench.dataset import (
     open_dataset,
 )
 from sgbench.errors import InputError
+from sgbench.files import FromFiles, recorded
 from sgbench.schema.ids import names_subgroup
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ class ItemArrays:
 
 
 @dataclass(frozen=True)
-class ScoringData:
+class ScoringData(FromFiles):
     """What scoring needs from a dataset folder: one split as arrays and the ids of the others."""
 
     dataset: BuiltDataset
@@ -438,7 +439,13 @@ def load_scoring_data(dataset: str | Path | BuiltDataset, config: str, split: st
     scored = built.table(config, split, item_columns(built, config, split))
     items = item_arrays(scored, attribute_names(scored, built.manifest), where)
     return ScoringData(
-        dataset=built, config=config, split=split, items=items, ids=ids, files=hashes
+        dataset=built,
+        config=config,
+        split=split,
+        items=items,
+        ids=ids,
+        files=hashes,
+        read_from=recorded(("--dataset", built.root)),
     )
 
 

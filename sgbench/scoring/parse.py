@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sgbench.boundary import public
+from sgbench.files import FromFiles, recorded
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.scoring.data import DISTRIBUTION_TOLERANCE, load_options
 from sgbench.scoring.predictions import PredictionsError
@@ -68,7 +69,7 @@ Options = Sequence[tuple[int, str]]
 
 
 @dataclass(frozen=True)
-class ParseResult:
+class ParseResult(FromFiles):
     """Predictions parsed from a responses file."""
 
     predictions: tuple[dict[str, Any], ...]
@@ -223,6 +224,7 @@ def parse_responses(
         unparsed_ids=tuple(sorted(unparsed, key=order.__getitem__)),
         n_lines=lines.count,
         refused=tuple(sorted(refused, key=lambda line: order[line["id"]])),
+        read_from=recorded(("RESPONSES", path), ("--dataset", dataset_dir)),
     )
 
 

@@ -14,6 +14,7 @@ scored split without a prediction are *missing* (they score as wrong; ``strict``
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ import numpy.typing as npt
 
 from sgbench.boundary import public
 from sgbench.errors import InputError, bounded
-from sgbench.files import OutputKind, json_lines_kind
+from sgbench.files import FromFiles, OutputKind, json_lines_kind, recorded
 from sgbench.jsonl import (
     BOM,
     SURROGATE_ESCAPE,
@@ -110,7 +111,7 @@ class PredictionArrays:
 
 
 @dataclass(frozen=True)
-class Predictions:
+class Predictions(FromFiles):
     """A checked predictions file."""
 
     arrays: PredictionArrays
@@ -486,7 +487,8 @@ def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = Fals
     """
     # Refused by its size before it is read: reading costs about ten times the file's size.
     raw, sha256 = read_bytes(path, largest_predictions_file([data]))
-    return predictions_from_bytes(str(path), raw, sha256, data, strict=strict)
+    predictions = predictions_from_bytes(str(path), raw, sha256, data, strict=strict)
+    return dataclasses.replace(predictions, read_from=recorded(("PRED", path)))
 
 
 def predictions_from_bytes(

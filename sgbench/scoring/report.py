@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -30,7 +29,7 @@ from sgbench import __version__
 from sgbench.boundary import public
 from sgbench.dataset import check_config_split, evaluation_split, overlap_band
 from sgbench.errors import InputError, bounded, one_line
-from sgbench.files import check_outputs_apart, report_kind, write_atomic
+from sgbench.files import FromFiles, read_from_of, report_kind, write_atomic, writes
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
     INTERVAL_METHOD,
@@ -79,7 +78,7 @@ class DatasetInfo:
 
 
 @dataclass(frozen=True)
-class ScoreReport:
+class ScoreReport(FromFiles):
     """The result of scoring one predictions file on one split."""
 
     dataset: DatasetInfo
@@ -112,9 +111,6 @@ class ScoreReport:
     n_refused: int = 0
     """Samples the model refused (among the missing ones); with any, ``refusal_rate`` is a metric
     and a fairness figure, and every table row gets ``n_refused``."""
-    read_from: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
-    """``("--dataset", path)``, absolute: the dataset folder :func:`write_report` keeps the report
-    out of, as ``sgbench score --json`` does (never shown)."""
 
     @property
     def fairness_metrics(self) -> tuple[str, ...]:
@@ -427,8 +423,7 @@ def score(
         ceiling=ceiling,
         by_overlap=by_overlap,
         n_refused=int(arrays.refused.sum()) if arrays.refused is not None else 0,
-        # Absolute: a caller changing folder before writing must not move it.
-        read_from=(("--dataset", os.path.abspath(data.dataset.root)),),
+        read_from=read_from_of(data, predictions),
     )
 
 
@@ -441,14 +436,14 @@ SCORE_REPORT: Final = report_kind(
 
 
 @public
+@writes(path="--json")
 def write_report(report: ScoreReport, path: str | Path) -> None:
     """Write ``report.to_json()`` to ``path`` atomically (a temporary file, then a rename),
     replacing only an earlier score report (:data:`SCORE_REPORT`).
 
     Raises:
-        InputError: the file cannot be written, is not a score report, or lies in the dataset
-            folder the report was scored on (:func:`~sgbench.files.check_outputs_apart`, as
-            ``sgbench score --json`` refuses it).
+        InputError: the file cannot be written, is not a score report, or is (or lies in, or
+            holds) what the report was read from, the predictions file or the dataset folder
+            (:func:`~sgbench.files.writes`, as ``sgbench score --json`` refuses it).
     """
-    check_outputs_apart(report.read_from, [("--json", path)])
     write_atomic(path, report.to_json(), kind=SCORE_REPORT, what="report")

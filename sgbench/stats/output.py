@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Final
 
 from sgbench.boundary import public
-from sgbench.files import check_outputs_apart, replace_folder
+from sgbench.files import replace_folder, writes
 from sgbench.stats.plots import ChartFormat, PlotsUnavailable, stats_charts
 from sgbench.stats.report import StatsReport
 
@@ -38,6 +38,7 @@ CHART_TITLES: Final = {
 
 
 @public
+@writes(out_dir="--out")
 def write_stats(
     report: StatsReport, out_dir: str | Path, chart_format: ChartFormat = "png"
 ) -> StatsOutput:
@@ -51,10 +52,9 @@ def write_stats(
     Raises:
         InputError: a chart format not in :data:`~sgbench.stats.plots.CHART_FORMATS` (refused by
             :func:`sgbench.boundary.public`), ``out_dir`` is or lies in the dataset folder the
-            report was computed from (:func:`~sgbench.files.check_outputs_apart`, as ``sgbench
-            stats`` refuses it), or the folder cannot be written.
+            report was computed from (:func:`~sgbench.files.writes`, as ``sgbench stats``
+            refuses it), or the folder cannot be written.
     """
-    check_outputs_apart(report.read_from, [("--out", out_dir)])
     try:
         charts = {
             f"{stem}.{chart_format}": content

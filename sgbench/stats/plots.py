@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 import numpy as np
 
 from sgbench.errors import InputError, bounded, one_line
-from sgbench.files import OutputKind, check_outputs_apart, write_atomic
+from sgbench.files import OutputKind, write_atomic, writes
 from sgbench.scoring.data import FloatArray
 
 if TYPE_CHECKING:
@@ -422,6 +422,7 @@ def score_chart(
     return figure
 
 
+@writes(path="--plot")
 def write_score_chart(
     report: ScoreReport,
     path: str | Path,
@@ -432,13 +433,12 @@ def write_score_chart(
 
     Raises:
         PlotsUnavailable: matplotlib is not installed.
-        InputError: another suffix, ``path`` is or lies in the dataset folder the report was
-            scored on (:func:`~sgbench.files.check_outputs_apart`, as ``sgbench score --plot``
-            refuses it), or the file cannot be written.
+        InputError: another suffix, ``path`` is or lies in what the report was read from, the
+            predictions file or the dataset folder (:func:`~sgbench.files.writes`, as ``sgbench
+            score --plot`` refuses it), or the file cannot be written.
     """
     target = Path(path)
     fmt = chart_format(target)
-    check_outputs_apart(report.read_from, [("--plot", path)])
     with _drawing():
         content = _render(score_chart(report, predictions, model), fmt)
     write_atomic(path, content, kind=CHART, what="chart")

@@ -29,9 +29,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -41,6 +40,7 @@ import pandas as pd
 from sgbench import __version__
 from sgbench.boundary import public
 from sgbench.errors import InputError, bounded, one_line
+from sgbench.files import FromFiles, recorded
 from sgbench.scoring.data import BoolArray, FloatArray, IntArray
 from sgbench.scoring.metrics import accuracy, distribution_distance, nmae
 from sgbench.scoring.predictions import PredictionArrays
@@ -107,7 +107,7 @@ def _num(value: Any) -> float | None:
 
 
 @dataclass(frozen=True, eq=False)
-class StatsReport:
+class StatsReport(FromFiles):
     """The landscape statistics of one dataset config (tables as DataFrames)."""
 
     dataset: DatasetInfo
@@ -140,9 +140,6 @@ class StatsReport:
     """Every sample's margin."""
     top: int
     """How many most and least divisive questions are listed."""
-    read_from: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    """``("--dataset", path)``, absolute: the folder :func:`~sgbench.stats.write_stats` keeps its
-    output apart from, as the command does (never shown)."""
 
     def divisive(self, most: bool) -> pd.DataFrame:
         """The ``top`` most (or least) divisive questions: ordered by MDS, then distance, then id.
@@ -634,6 +631,5 @@ def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -
         population_mode=population_mode,
         margin=data.margin,
         top=top,
-        # Absolute: a caller changing folder before writing must not move it.
-        read_from=(("--dataset", os.path.abspath(dataset)),),
+        read_from=recorded(("--dataset", dataset)),
     )
