@@ -15,6 +15,7 @@ export, the statistics).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import fnmatch
 import functools
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import mkdtemp
 from types import MappingProxyType
-from typing import Any, Final, ParamSpec, TypeAlias, TypeVar
+from typing import Any, Final, ParamSpec, TypeAlias, TypeVar, cast
 
 from sgbench.errors import InputError, has_control, shown_name
 from sgbench.jsonl import BOM, loads_strict, read_bounded
@@ -885,25 +886,36 @@ class FromFiles:
     """A result computed from files, which remembers them: the base of every such public result
     (a score, judge or statistics report, a leaderboard, parsed or baseline predictions, ...).
 
-    ``read_from`` holds the inputs as :func:`recorded` makes them. A writer given the result
-    (:func:`writes`) refuses an output that is one of them, lies inside one or holds one, as the
-    command writing it does (:func:`check_outputs_apart`): from Python, ``write_report(report,
-    "ds/r.json")`` wrote into the dataset folder the report was scored on, which the command
-    refuses. Kept out of equality and ``repr``: where a result came from is not what it says.
+    ``read_from`` holds the inputs as :func:`recorded` makes them, set by the function that
+    read them (:func:`reads`). A writer given the result (:func:`writes`) refuses an output that
+    is one of them, lies inside one or holds one, as the command writing it does
+    (:func:`check_outputs_apart`): from Python, ``write_judge_report(judge_report(j), j)`` was
+    refused only because ``j`` is not a report, and ``write_report(report, "ds/r.json")`` wrote
+    into the dataset folder the report was scored on. Kept out of equality and ``repr``: where
+    a result came from is not what it says.
     """
 
     read_from: ReadFrom = field(default=(), repr=False, compare=False, kw_only=True)
     """The inputs, ``(name, absolute path)`` (:data:`ReadFrom`); never shown in a result."""
 
 
-def recorded(*inputs: tuple[str, str | os.PathLike[str] | None]) -> ReadFrom:
-    """:attr:`FromFiles.read_from` for ``inputs`` (``(name, path)``; None and ``-`` skipped),
-    the paths absolute: a caller changing folder before writing must not move them."""
-    return tuple(
-        (name, os.path.abspath(path))
-        for name, path in inputs
-        if path is not None and os.fspath(path) != "-"
-    )
+Located: TypeAlias = "str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None"
+"""What an input argument holds: a path, several (a build's WVS files) or None."""
+
+
+def recorded(*inputs: tuple[str, Located]) -> ReadFrom:
+    """:attr:`FromFiles.read_from` for ``inputs`` (``(name, path or paths)``), each path
+    absolute (a caller changing folder before writing must not move them) and once. None,
+    ``-`` (a standard stream) and a reference that is not a local path (``hf://org/name``,
+    whose files are the Hub's cache, not the caller's) are skipped."""
+    found: dict[tuple[str, str], None] = {}
+    for name, value in inputs:
+        paths = [value] if isinstance(value, str | os.PathLike) else list(value or ())
+        for path in paths:
+            text = os.fspath(path)
+            if text and text != "-" and "://" not in text:
+                found[(name, os.path.abspath(text))] = None
+    return tuple(found)
 
 
 def read_from_of(*results: object) -> ReadFrom:
@@ -913,8 +925,46 @@ def read_from_of(*results: object) -> ReadFrom:
     return tuple(dict.fromkeys(found))
 
 
+def _stamped(result: Any, inputs: ReadFrom) -> Any:
+    """``result`` (a :class:`FromFiles`, or a list or tuple of them) recording ``inputs`` after
+    what it recorded itself."""
+    if isinstance(result, FromFiles):
+        return dataclasses.replace(
+            result, read_from=tuple(dict.fromkeys(result.read_from + inputs))
+        )
+    if type(result) in (list, tuple):
+        return type(result)(_stamped(one, inputs) for one in result)
+    return result
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def reads(**inputs: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Mark a function whose result is read from files: the :class:`FromFiles` it returns (or
+    each one of a list it returns) records the arguments named in ``inputs`` (argument name →
+    the option or argument the user types for it, such as ``dataset="--dataset"``;
+    :func:`recorded`), then what every :class:`FromFiles` argument records: a report scored
+    from predictions read from a file remembers that file. The one place a result learns
+    where it came from, so that no producer can forget it."""
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def stamping(*args: P.args, **kwargs: P.kwargs) -> R:
+            result = function(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)  # it was called: it binds
+            named = recorded(
+                *((option, bound.arguments.get(name)) for name, option in inputs.items())
+            )
+            found = tuple(dict.fromkeys(named + read_from_of(*bound.arguments.values())))
+            return cast(R, _stamped(result, found))
+
+        return stamping
+
+    return decorate
 
 
 def writes(**outputs: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

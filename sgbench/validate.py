@@ -17,6 +17,7 @@ from typing import Literal
 from sgbench.boundary import public
 from sgbench.dataset import MANIFEST_FILE
 from sgbench.errors import InputError, shown_name
+from sgbench.files import FromFiles, reads
 from sgbench.leaderboard import SUBMISSION_FILE, SubmissionCheck, validate_submission
 from sgbench.publish import DatasetCheck, check_dataset
 
@@ -24,7 +25,7 @@ FolderKind = Literal["dataset", "submission"]
 
 
 @dataclass(frozen=True)
-class FolderValidation:
+class FolderValidation(FromFiles):
     """The outcome of :func:`validate_folder`."""
 
     kind: FolderKind
@@ -93,6 +94,7 @@ def folder_kind(path: Path) -> FolderKind:
 
 
 @public
+@reads(path="PATH", dataset="--dataset")
 def validate_folder(path: str | Path, dataset: str | Path | None = None) -> FolderValidation:
     """Check a dataset or submission folder and return every problem found.
 

@@ -258,3 +258,20 @@ def test_the_derived_cases_find_a_writer_over_its_results_inputs(
         else:
             with pytest.raises((AssertionError, pytest.fail.Exception), match=hole):
                 run_case(case, folder, request)
+
+
+def test_a_result_that_forgot_its_inputs_is_a_hole(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A result read from a file that records nothing leaves its writer nothing to keep out
+    of: the derived cases fail on it rather than pass with nothing tried."""
+
+    def forgetful(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+        source = folder / "source.txt"
+        source.write_text("someone's text\n", encoding="utf-8")
+        return {"copied": _Copied(source.read_text(encoding="utf-8")), "out": folder / "out"}
+
+    entry = Entry("_write_checked", public(_write_checked), forgetful, outputs=("out",))
+    case = next(case for case in cases([entry]) if isinstance(case.value, Recorded))
+    with pytest.raises(pytest.fail.Exception, match="records no input it was read from"):
+        run_case(case, tmp_path, request)

@@ -35,7 +35,7 @@ from sgbench.baselines.rules import (
 from sgbench.boundary import public
 from sgbench.dataset import BuiltDataset, check_config_split, open_dataset, release_arrow_memory
 from sgbench.errors import InputError, refuse_without_effect
-from sgbench.files import FromFiles, recorded
+from sgbench.files import FromFiles, reads
 from sgbench.scoring.data import (
     BoolArray,
     IntArray,
@@ -151,6 +151,7 @@ def predict(
 
 
 @public
+@reads(dataset="--dataset")
 def run_baselines(
     names: Sequence[str],
     dataset: str | Path | BuiltDataset,
@@ -228,7 +229,6 @@ def run_baselines(
                     n_fallback=int((fallback & predicted & ~unseen[split]).sum()),
                     n_unseen=0 if name == "random" else int((unseen[split] & predicted).sum()),
                     seed=seed if name == "random" else None,
-                    read_from=recorded(("--dataset", built.root)),
                 )
             )
     return results

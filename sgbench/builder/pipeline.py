@@ -42,7 +42,7 @@ from sgbench.builder.writer import write_dataset
 from sgbench.catalogue import Item, load_catalogue
 from sgbench.dataset import CONFIG_SPLITS
 from sgbench.errors import ConfigError, InputError, check_each, shown_name
-from sgbench.files import check_output_folder, check_outputs_apart
+from sgbench.files import check_output_folder, check_outputs_apart, reads
 from sgbench.splits import assign_splits
 from sgbench.splits.overlap import train_overlap
 from sgbench.splits.temporal import temporal_split
@@ -263,6 +263,7 @@ def _as_paths(wvs_path: str | Path | Sequence[str | Path] | None) -> list[Path]:
 
 
 @public
+@reads(wvs_path="--wvs", config_path="--config")
 def build_dataset(
     wvs_path: str | Path | Sequence[str | Path] | None = None,
     out_dir: str | Path | None = None,

@@ -8,6 +8,7 @@ from typing import Any
 
 from sgbench.dataset import NEAR_COPY
 from sgbench.errors import shown_name
+from sgbench.files import FromFiles
 
 
 def paper_comparison(manifest: dict[str, Any]) -> list[str]:
@@ -29,7 +30,7 @@ def paper_comparison(manifest: dict[str, Any]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class BuildSummary:
+class BuildSummary(FromFiles):
     """What a build read, kept and dropped; ``render()`` is the CLI's summary."""
 
     out_dir: Path

@@ -53,7 +53,7 @@ import pandas as pd
 from sgbench import __version__
 from sgbench.boundary import public
 from sgbench.errors import InputError, bounded, one_line
-from sgbench.files import FromFiles, recorded, report_kind, write_atomic, writes
+from sgbench.files import FromFiles, reads, report_kind, write_atomic, writes
 from sgbench.jsonl import json_objects, read_lines
 from sgbench.judge.prompt import CRITERIA
 from sgbench.judge.run import JUDGMENTS, ORDERS, PARSE_STATUS, VERDICTS
@@ -617,6 +617,7 @@ class JudgeReport(FromFiles):
 
 
 @public
+@reads(path="JUDGMENTS")
 def judge_report(
     path: str | Path,
     *,
@@ -651,7 +652,6 @@ def judge_report(
         seed=seed,
         n_permutations=n_permutations,
         resample=resample,
-        read_from=recorded(("JUDGMENTS", path)),
     )
 
 

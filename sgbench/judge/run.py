@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sgbench.boundary import public
 from sgbench.errors import InputError, bounded, check_model_name, shown_name
-from sgbench.files import check_outputs_apart, same_file
+from sgbench.files import FromFiles, check_outputs_apart, reads, same_file
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.judge.prompt import (
     JUDGE_PROMPT,
@@ -125,7 +125,7 @@ class JudgeTask:
 
 
 @dataclass(frozen=True)
-class JudgeSummary:
+class JudgeSummary(FromFiles):
     """What a judge run did."""
 
     out: Path
@@ -351,6 +351,7 @@ def dataset_identity(root: Path, config: str, split: str) -> dict[str, Any]:
 
 
 @public
+@reads(a_path="A", b_path="B", dataset="--dataset")
 def judge_files(
     a_path: str | Path,
     b_path: str | Path,

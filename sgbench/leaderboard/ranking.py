@@ -43,7 +43,7 @@ from sgbench.baselines import BASELINES, DESCRIPTIONS, BaselineName, run_baselin
 from sgbench.boundary import public
 from sgbench.dataset import BuiltDataset
 from sgbench.errors import InputError, shown_model, shown_name
-from sgbench.files import FromFiles, recorded
+from sgbench.files import FromFiles, reads
 from sgbench.leaderboard.submission import (
     PREDICTIONS_FILE,
     PRIMARY_SPLIT,
@@ -555,6 +555,7 @@ def _score_and_release(
 
 
 @public
+@reads(submissions="SUBMISSIONS", dataset="--dataset")
 def build_leaderboard(
     submissions: str | Path,
     dataset: str | Path,
@@ -631,5 +632,4 @@ def build_leaderboard(
         n_permutations=n_permutations,
         resample=resample,
         attributes=attributes,
-        read_from=recorded(("SUBMISSIONS", submissions), ("--dataset", dataset)),
     )

@@ -30,7 +30,7 @@ from typing import Any, Final
 from sgbench.boundary import public
 from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import IGNORABLE, InputError, shown_model, shown_name
-from sgbench.files import resolve_path
+from sgbench.files import FromFiles, reads, resolve_path
 from sgbench.jsonl import BOM, MAX_FILE_BYTES, SizeBound, loads_strict, split_lines, too_large
 from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import ScoringData, load_scoring_data
@@ -56,7 +56,7 @@ _VERSION: Final = re.compile(r"([0-9]+)\.[0-9]+\.[0-9]+(\+[0-9A-Za-z.-]+)?")
 
 
 @dataclass(frozen=True)
-class SubmissionCheck:
+class SubmissionCheck(FromFiles):
     """The outcome of checking one submission folder."""
 
     path: Path
@@ -445,6 +445,7 @@ def load_ranked_splits(
 
 
 @public
+@reads(path="PATH", dataset="--dataset")
 def validate_submission(
     path: str | Path, dataset: str | Path | None = None, config: str = "default"
 ) -> SubmissionCheck:

@@ -20,7 +20,6 @@ other row is left out, never guessed, with one reason:
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import re
@@ -48,7 +47,7 @@ from sgbench.files import (
     check_outputs_replaceable,
     json_lines_kind,
     opening_kind,
-    recorded,
+    reads,
     write_atomic,
 )
 from sgbench.paper.ids import (
@@ -405,6 +404,7 @@ and ``template``, fixed by :meth:`ImportResult.to_dict`), or an empty file."""
 
 
 @public
+@reads(source="SOURCE", dataset_dir="--dataset")
 def import_paper_outputs(
     source: str | Path,
     dataset_dir: str | Path,
@@ -450,11 +450,7 @@ def import_paper_outputs(
     # The local dataset first: a missing one should fail before any download.
     index = build_index(dataset_dir, config)
     frame = read_source(source, hub_config=hub_config, hub_split=hub_split, loader=loader)
-    local = None if source.startswith(HUB_PREFIX) else source
-    result = dataclasses.replace(
-        match_outputs(frame, index, name),
-        read_from=recorded(("SOURCE", local), ("--dataset", dataset_dir)),
-    )
+    result = match_outputs(frame, index, name)
     write_atomic(out, result.to_jsonl(), kind=IMPORTED, what="responses")
     if report is not None:
         write_atomic(report, result.to_json(), kind=IMPORT_REPORT, what="report")

@@ -49,7 +49,7 @@ from sgbench.dataset import (
     split_file,
 )
 from sgbench.errors import InputError, bounded, shown_name
-from sgbench.files import input_problem
+from sgbench.files import FromFiles, input_problem, reads
 from sgbench.jsonl import loads_yaml, read_bounded, read_json_file
 from sgbench.publish.publication import PUBLISHING_DOC, publication_problems
 
@@ -74,7 +74,7 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class DatasetCheck:
+class DatasetCheck(FromFiles):
     """The result of :func:`check_dataset`: what the folder holds and every problem found."""
 
     dataset_dir: Path
@@ -151,6 +151,7 @@ def release_version(version: str) -> str:
 
 
 @public
+@reads(dataset_dir="DIR")
 def check_dataset(dataset_dir: str | Path) -> DatasetCheck:
     """Check a built dataset folder and return every problem found (see the module docstring).
 

@@ -32,6 +32,7 @@ from typing import Any, Final, Protocol, TypeVar, cast, runtime_checkable
 
 from sgbench.boundary import public
 from sgbench.errors import InputError, bounded
+from sgbench.files import FromFiles, reads
 from sgbench.publish.checks import DATA_DIR, DatasetCheck, InvalidDatasetError, check_dataset
 from sgbench.publish.publication import publication_problems
 
@@ -92,7 +93,7 @@ class HubApi(Protocol):
 
 
 @dataclass(frozen=True)
-class PushResult:
+class PushResult(FromFiles):
     """What a push did, or with ``dry_run`` what it would do."""
 
     repo_id: str
@@ -138,6 +139,7 @@ class PushResult:
 
 
 @public
+@reads(dataset_dir="DIR")
 def push_dataset(
     dataset_dir: str | Path,
     repo_id: str,

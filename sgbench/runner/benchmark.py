@@ -20,7 +20,13 @@ from sgbench.errors import (
     refuse_without_effect,
     shown_name,
 )
-from sgbench.files import check_outputs_apart, check_outputs_replaceable, write_atomic
+from sgbench.files import (
+    FromFiles,
+    check_outputs_apart,
+    check_outputs_replaceable,
+    reads,
+    write_atomic,
+)
 from sgbench.locks import exclusive
 from sgbench.prompts import build_prompts, load_template, render_prompt, split_rows
 from sgbench.prompts.templates import builtin_name, template_source
@@ -58,7 +64,7 @@ def api_key_from_env(api_key_env: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class BenchmarkRun:
+class BenchmarkRun(FromFiles):
     """What :func:`run_benchmark` did: the run, and the parsing when it was asked for."""
 
     summary: RunSummary
@@ -79,6 +85,7 @@ class BenchmarkRun:
 
 
 @public
+@reads(dataset="--dataset")
 def run_benchmark(
     dataset: str | Path,
     out_path: Path,

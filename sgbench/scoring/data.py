@@ -28,7 +28,7 @@ from sgbench.dataset import (
     open_dataset,
 )
 from sgbench.errors import InputError
-from sgbench.files import FromFiles, recorded
+from sgbench.files import FromFiles, reads
 from sgbench.schema.ids import names_subgroup
 
 if TYPE_CHECKING:
@@ -417,6 +417,7 @@ def split_ids(dataset: BuiltDataset, config: str) -> dict[str, pa.ChunkedArray]:
 
 
 @public
+@reads(dataset="--dataset")
 def load_scoring_data(dataset: str | Path | BuiltDataset, config: str, split: str) -> ScoringData:
     """Read a dataset (folder, Hub id or opened :class:`BuiltDataset`) for scoring ``split``.
 
@@ -445,7 +446,6 @@ def load_scoring_data(dataset: str | Path | BuiltDataset, config: str, split: st
         items=items,
         ids=ids,
         files=hashes,
-        read_from=recorded(("--dataset", built.root)),
     )
 
 

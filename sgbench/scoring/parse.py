@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sgbench.boundary import public
-from sgbench.files import FromFiles, recorded
+from sgbench.files import FromFiles, reads
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.scoring.data import DISTRIBUTION_TOLERANCE, load_options
 from sgbench.scoring.predictions import PredictionsError
@@ -167,6 +167,7 @@ def parse_response(text: str, options: Options) -> int | None:
 
 
 @public
+@reads(path="RESPONSES", dataset_dir="--dataset")
 def parse_responses(
     path: str | Path, dataset_dir: str | Path, config: str = "default"
 ) -> ParseResult:
@@ -224,7 +225,6 @@ def parse_responses(
         unparsed_ids=tuple(sorted(unparsed, key=order.__getitem__)),
         n_lines=lines.count,
         refused=tuple(sorted(refused, key=lambda line: order[line["id"]])),
-        read_from=recorded(("RESPONSES", path), ("--dataset", dataset_dir)),
     )
 
 

@@ -14,7 +14,6 @@ scored split without a prediction are *missing* (they score as wrong; ``strict``
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ import numpy.typing as npt
 
 from sgbench.boundary import public
 from sgbench.errors import InputError, bounded
-from sgbench.files import FromFiles, OutputKind, json_lines_kind, recorded
+from sgbench.files import FromFiles, OutputKind, json_lines_kind, reads
 from sgbench.jsonl import (
     BOM,
     SURROGATE_ESCAPE,
@@ -466,6 +465,7 @@ def _distribution_entries(
 
 
 @public
+@reads(path="PRED")
 def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = False) -> Predictions:
     """Read and check a predictions file against the dataset; see the module docstring.
 
@@ -487,8 +487,7 @@ def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = Fals
     """
     # Refused by its size before it is read: reading costs about ten times the file's size.
     raw, sha256 = read_bytes(path, largest_predictions_file([data]))
-    predictions = predictions_from_bytes(str(path), raw, sha256, data, strict=strict)
-    return dataclasses.replace(predictions, read_from=recorded(("PRED", path)))
+    return predictions_from_bytes(str(path), raw, sha256, data, strict=strict)
 
 
 def predictions_from_bytes(

@@ -29,7 +29,7 @@ from sgbench import __version__
 from sgbench.boundary import public
 from sgbench.dataset import check_config_split, evaluation_split, overlap_band
 from sgbench.errors import InputError, bounded, one_line
-from sgbench.files import FromFiles, read_from_of, report_kind, write_atomic, writes
+from sgbench.files import FromFiles, reads, report_kind, write_atomic, writes
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
     INTERVAL_METHOD,
@@ -266,6 +266,7 @@ class ScoreReport(FromFiles):
 
 
 @public
+@reads(predictions_path="PRED", dataset_dir="--dataset")
 def score_predictions(
     predictions_path: str | Path,
     dataset_dir: str | Path,
@@ -325,6 +326,7 @@ def score_predictions(
 
 
 @public
+@reads()
 def score(
     data: ScoringData,
     predictions: Predictions,
@@ -423,7 +425,6 @@ def score(
         ceiling=ceiling,
         by_overlap=by_overlap,
         n_refused=int(arrays.refused.sum()) if arrays.refused is not None else 0,
-        read_from=read_from_of(data, predictions),
     )
 
 

@@ -40,7 +40,7 @@ import pandas as pd
 from sgbench import __version__
 from sgbench.boundary import public
 from sgbench.errors import InputError, bounded, one_line
-from sgbench.files import FromFiles, recorded
+from sgbench.files import FromFiles, reads
 from sgbench.scoring.data import BoolArray, FloatArray, IntArray
 from sgbench.scoring.metrics import accuracy, distribution_distance, nmae
 from sgbench.scoring.predictions import PredictionArrays
@@ -489,6 +489,7 @@ def _mode_table(frame: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
 
 
 @public
+@reads(dataset="--dataset")
 def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -> StatsReport:
     """The value landscape of every sample of ``config`` (see the module docstring).
 
@@ -631,5 +632,4 @@ def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -
         population_mode=population_mode,
         margin=data.margin,
         top=top,
-        read_from=recorded(("--dataset", dataset)),
     )
