@@ -177,8 +177,9 @@ def api_reference(modules: tuple[str, ...]) -> str:
         "output path equal to an input) raises `sgbench.errors.InputError` naming the argument;",
         "nothing else is meant to escape ([the rules](errors.md#the-python-api)). A path",
         "argument takes a text, a `pathlib.Path` or any `os.PathLike`, and a dataset folder an",
-        "opened `BuiltDataset` too: equal arguments give equal results. The command line is",
-        "documented in [cli.md](cli.md).",
+        "opened `BuiltDataset` too: equal arguments give equal results. Path arguments are",
+        "annotated `sgbench.boundary.PathArg` (`str | os.PathLike[str]`), so a type checker",
+        "takes each spelling too. The command line is documented in [cli.md](cli.md).",
         "",
     ]
     for module_name in modules:

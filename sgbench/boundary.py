@@ -27,7 +27,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import Any, Final, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 
@@ -36,6 +36,14 @@ from sgbench.errors import InputError, bounded, shown_value
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
+
+PathArg: TypeAlias = str | os.PathLike[str]
+"""The annotation of a public function's path argument: a text, a ``Path`` or any other
+``os.PathLike`` (an opened ``BuiltDataset`` names its folder), as the run-time check takes it.
+:func:`public` refuses an empty text (the working folder), passes another text on as it is (some
+name something else too: a built-in template, a Hub id) and makes any other spelling a ``Path``
+(:func:`plain_numbers`). Annotated ``str | Path``, an opened dataset that worked was an error to
+mypy."""
 
 PUBLIC_MARK: Final = "__sgbench_public__"
 """Attribute :func:`public` sets on what it decorates, so a test can tell the API's functions."""
@@ -208,6 +216,8 @@ def described(hint: Any) -> str:
         return "None"
     if origin is not None:
         hint = origin
+    if hint is os.PathLike:
+        return "os.PathLike"  # as Python's own messages name it
     return getattr(hint, "__name__", None) or str(hint)
 
 
@@ -224,6 +234,11 @@ def check_arguments(
         elif kind is inspect.Parameter.VAR_KEYWORD:
             values = tuple(value.values())
         for one in values:
+            if isinstance(one, str) and one == "" and _takes_path(_options(hint)):
+                # Path("") is the working folder: read, or replaced as an output.
+                raise InputError(
+                    f"{where}: argument {name!r} is an empty path; give a file or folder"
+                )
             if not matches(one, hint):
                 raise InputError(
                     bounded(
@@ -279,7 +294,7 @@ def plain_numbers(
         ]
         if named and kind is not type(named[0]):
             plain[name] = named[0]
-        elif pathlib.Path in options and _path_spelling(value, options):
+        elif _takes_path(options) and _path_spelling(value, options):
             plain[name] = pathlib.Path(os.fspath(value))
         elif int in options and kind is not int and isinstance(value, numbers.Integral):
             plain[name] = int(value)
@@ -293,6 +308,14 @@ def plain_numbers(
         elif str in options and kind is not str and isinstance(value, str):
             plain[name] = str.__str__(value)
     return plain
+
+
+def _takes_path(options: tuple[Any, ...]) -> bool:
+    """Whether an annotation's ``options`` take a path: a ``Path`` or :data:`PathArg`."""
+    return any(
+        option is pathlib.Path or (typing.get_origin(option) or option) is os.PathLike
+        for option in options
+    )
 
 
 def _path_spelling(value: object, options: tuple[Any, ...]) -> bool:
@@ -379,6 +402,7 @@ def is_public(obj: object) -> bool:
 __all__ = [
     "PUBLIC_MARK",
     "PUBLIC_MODULES",
+    "PathArg",
     "argument_hints",
     "described",
     "is_public",

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from sgbench.boundary import public, public_class, read_only
+from sgbench.boundary import PathArg, public, public_class, read_only
 from sgbench.errors import InputError, bounded, check_each
 from sgbench.jsonl import read_json_file
 
@@ -141,7 +141,7 @@ line at once rather than a download attempt (the network is needed by default on
 """
 
 
-def hub_id(ref: str | Path) -> str | None:
+def hub_id(ref: PathArg) -> str | None:
     """The Hub repository id ``org/name`` that ``ref`` names as ``hf://org/name``, or None when
     ``ref`` is a local path (anything without :data:`HUB_PREFIX`).
 
@@ -160,7 +160,7 @@ def hub_id(ref: str | Path) -> str | None:
     return repo
 
 
-def not_local(ref: str | Path, what: str) -> str:
+def not_local(ref: PathArg, what: str) -> str:
     """``REF: no such WHAT``, with a hint when ``ref`` reads like a Hub id without its prefix."""
     hint = f"; a Hub dataset is named {HUB_PREFIX}{ref}" if HUB_ID.match(str(ref)) else ""
     return f"{ref}: no such {what}{hint}"
@@ -343,7 +343,7 @@ def sample_features(attribute_names: Sequence[str]) -> datasets.Features:
 
 
 @public
-def load_manifest(dataset_dir: str | Path) -> dict[str, Any]:
+def load_manifest(dataset_dir: PathArg) -> dict[str, Any]:
     """Read ``manifest.json`` of a built dataset folder as it is (unchecked; see :class:`Manifest`).
 
     Raises:
@@ -382,7 +382,7 @@ def check_config_split(config: str, split: str | None = None) -> None:
         )
 
 
-def check_built_config(dataset_dir: str | Path, manifest: Mapping[str, Any], config: str) -> None:
+def check_built_config(dataset_dir: PathArg, manifest: Mapping[str, Any], config: str) -> None:
     """Raise :class:`InputError` when the folder's manifest does not declare ``config`` (a build
     from one wave has no ``temporal``)."""
     built = manifest.get("configs")
@@ -547,7 +547,7 @@ class Manifest:
     """The whole manifest as read (keys this class does not type included)."""
 
     @classmethod
-    def parse(cls, raw: Mapping[str, Any], where: str | Path) -> Manifest:
+    def parse(cls, raw: Mapping[str, Any], where: PathArg) -> Manifest:
         """Check ``raw`` against the schema and type it.
 
         Raises:
@@ -775,7 +775,7 @@ def release_arrow_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
-def resolve_dataset(dataset: str | Path) -> Path:
+def resolve_dataset(dataset: PathArg) -> Path:
     """A local dataset folder, or a Hub dataset ``hf://org/name`` fetched into the local cache.
 
     Only ``hf://org/name`` (:func:`hub_id`) is downloaded, with
@@ -816,7 +816,7 @@ def resolve_dataset(dataset: str | Path) -> Path:
 
 
 @public
-def open_dataset(ref: str | Path | BuiltDataset) -> BuiltDataset:
+def open_dataset(ref: PathArg | BuiltDataset) -> BuiltDataset:
     """Open a built dataset folder, or a Hub dataset ``hf://org/name`` (downloaded into the
     local cache; needs the ``hub`` extra and the network: a bare ``org/name`` is a local path).
 
@@ -834,13 +834,13 @@ def open_dataset(ref: str | Path | BuiltDataset) -> BuiltDataset:
 
 
 @public
-def load_split(dataset_dir: str | Path, config: str, split: str) -> pd.DataFrame:
+def load_split(dataset_dir: PathArg, config: str, split: str) -> pd.DataFrame:
     """One split of a dataset folder as a DataFrame (see :meth:`BuiltDataset.split`)."""
     return open_dataset(dataset_dir).split(config, split)
 
 
 @public
-def load_config(dataset_dir: str | Path, config: str) -> dict[str, pd.DataFrame]:
+def load_config(dataset_dir: PathArg, config: str) -> dict[str, pd.DataFrame]:
     """Every split of one config (see :meth:`BuiltDataset.config`)."""
     return open_dataset(dataset_dir).config(config)
 

@@ -34,6 +34,7 @@ from tempfile import mkdtemp
 from types import MappingProxyType
 from typing import Any, Final, ParamSpec, TypeAlias, TypeVar, cast
 
+from sgbench.boundary import PathArg
 from sgbench.errors import InputError, has_control, shown_name
 from sgbench.jsonl import BOM, loads_strict, read_bounded
 from sgbench.jsonl import input_problem as input_problem  # its home is jsonl, below files
@@ -48,7 +49,7 @@ from sgbench.sidecars import hidden_name as hidden_name
 from sgbench.sidecars import lock_path as lock_path
 
 
-def check_not_a_lock(path: str | Path) -> None:
+def check_not_a_lock(path: PathArg) -> None:
     """Refuse an output that is itself the lock file (:func:`lock_path`) another sgbench
     process holds: written into, it would be removed, with what was written, when that process
     ends. A probe with a shared lock meets only the exclusive lock of a holder, so two commands
@@ -75,7 +76,7 @@ def check_not_a_lock(path: str | Path) -> None:
 
 
 @contextlib.contextmanager
-def not_locked_elsewhere(path: str | Path) -> Iterator[None]:
+def not_locked_elsewhere(path: PathArg) -> Iterator[None]:
     """Hold ``path``'s lock (:func:`lock_path`) for the block when a sidecar exists and this
     process does not hold it already. A file another sgbench process is writing (a ``run``
     appending to its ``--out``) must not be replaced by another command's output: its lines so
@@ -185,7 +186,7 @@ def report_kind(name: str, *keys: str) -> OutputKind:
     return opening_kind(name, opening)
 
 
-def check_replaceable(path: str | Path, kind: OutputKind, option: str | None = None) -> None:
+def check_replaceable(path: PathArg, kind: OutputKind, option: str | None = None) -> None:
     """Refuse to replace ``path`` with an output of ``kind`` unless it is one already: the one
     rule for every output file written whole (a report, a chart, predictions, an import), so
     that a file of someone else's named by mistake (a responses file of ``sgbench run``, hours
@@ -231,7 +232,7 @@ def check_replaceable(path: str | Path, kind: OutputKind, option: str | None = N
     )
 
 
-FileOutputs: TypeAlias = Iterable[tuple[str, "str | Path | None", OutputKind]]
+FileOutputs: TypeAlias = Iterable[tuple[str, "PathArg | None", OutputKind]]
 """``(option, path, kind)`` triples: a command's file outputs (None when not given)."""
 
 
@@ -278,7 +279,7 @@ def check_name_text(text: str) -> None:
         ) from None
 
 
-def check_file_name(path: str | Path) -> None:
+def check_file_name(path: PathArg) -> None:
     """Refuse an output file named as a folder: a path that is empty (``.`` once read), or
     ends in a separator, ``.`` or ``..`` (``--json out/``). ``pathlib`` and click drop a final
     ``/``, so ``out/`` would otherwise become a file named ``out``; the one rule for every
@@ -300,7 +301,7 @@ def check_file_name(path: str | Path) -> None:
 
 
 def write_atomic(
-    path: str | Path,
+    path: PathArg,
     content: str | bytes | Callable[[Path], object],
     *,
     kind: OutputKind | None,
@@ -337,7 +338,7 @@ def write_atomic(
 
 def _write_through(
     target: Path,
-    path: str | Path,
+    path: PathArg,
     content: str | bytes | Callable[[Path], object],
     *,
     kind: OutputKind | None,
@@ -634,7 +635,7 @@ def _check_not_above_cwd(target: Path) -> None:
 
 
 def check_output_folder(
-    target: str | Path, kind: str, disposable: Mapping[str, str] = MappingProxyType({})
+    target: PathArg, kind: str, disposable: Mapping[str, str] = MappingProxyType({})
 ) -> None:
     """The checks :func:`replace_folder` makes before writing, for a command to run first and
     fail before any long computation.
@@ -651,7 +652,7 @@ def check_output_folder(
     _check_folder_held(target, kind, disposable)
 
 
-def _check_folder_name(target: str | Path) -> None:
+def _check_folder_name(target: PathArg) -> None:
     """The checks of :func:`check_output_folder` on the name and its parents (not what the
     folder holds): made before anything is created, even a lock file."""
     if str(target) == "-":
@@ -668,7 +669,7 @@ def _check_folder_name(target: str | Path) -> None:
     _check_parents(Path(target))
 
 
-def _check_folder_held(target: str | Path, kind: str, disposable: Mapping[str, str]) -> None:
+def _check_folder_held(target: PathArg, kind: str, disposable: Mapping[str, str]) -> None:
     """The check of :func:`check_output_folder` on what the folder holds."""
     try:
         _check_replaceable(Path(target), kind, disposable)
@@ -729,7 +730,7 @@ def _swap_in(
 
 
 def replace_folder(
-    target: str | Path,
+    target: PathArg,
     kind: str,
     write: Callable[[Path], object],
     *,
@@ -789,7 +790,7 @@ def replace_folder(
     return shown
 
 
-def resolve_path(path: str | Path) -> Path:
+def resolve_path(path: PathArg) -> Path:
     """``path`` with symlinks resolved (it need not exist).
 
     Raises:
@@ -812,7 +813,7 @@ def resolve_path(path: str | Path) -> Path:
         raise InputError(f"{path}: a symlink loop (or a path that cannot be resolved)") from None
 
 
-def same_file(a: str | Path, b: str | Path) -> bool:
+def same_file(a: PathArg, b: PathArg) -> bool:
     """``a`` and ``b`` name one file: the same path once symlinks are resolved, or the same inode
     (a hard link)."""
     first, second = resolve_path(a), resolve_path(b)
@@ -829,7 +830,7 @@ def _same_or_inside(a: Path, b: Path) -> bool:
     return b in a.parents or same_file(a, b)
 
 
-Named: TypeAlias = Iterable[tuple[str, "str | Path | None"]]
+Named: TypeAlias = Iterable[tuple[str, "PathArg | None"]]
 """``(what the user typed, path)`` pairs: an option or argument name, such as ``--json`` or
 ``PRED``, and its value (None when not given)."""
 

@@ -43,6 +43,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
+from sgbench.boundary import PathArg
 from sgbench.errors import InputError
 from sgbench.sidecars import being_written
 
@@ -360,7 +361,7 @@ def loads_strict(line: str | bytes) -> Any:
         raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep") from None
 
 
-def read_bounded(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_bounded(path: PathArg, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes (:data:`MAX_FILE_BYTES`), for
     documents read whole (JSON, YAML, templates). A FIFO or device would block or never end, so
     only regular files are opened.
@@ -384,7 +385,7 @@ def read_bounded(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
     return data
 
 
-def read_json_file(path: str | Path, what: str = "file") -> Any:
+def read_json_file(path: PathArg, what: str = "file") -> Any:
     """The JSON value of a whole file (UTF-8, a byte-order mark accepted), read through
     :func:`loads_strict` after checking its size against :data:`MAX_FILE_BYTES`.
 
@@ -458,7 +459,7 @@ def too_large(name: str, bound: SizeBound, size: int | None = None) -> str:
     return f"{name}: {given}larger than {bound.limit:,} bytes, {bound.reason}; not read"
 
 
-def input_problem(path: str | Path, *, folder: bool = False) -> str | None:
+def input_problem(path: PathArg, *, folder: bool = False) -> str | None:
     """What stops ``path`` being read as an input file (a folder with ``folder``), said as what
     is there; None when nothing does. An input that is there but of another kind (a FIFO, a
     folder, a symlink loop) is never called missing: the one wording for every input a command
@@ -497,7 +498,7 @@ def input_problem(path: str | Path, *, folder: bool = False) -> str | None:
     return None
 
 
-def _regular_file(path: str | Path) -> Path:
+def _regular_file(path: PathArg) -> Path:
     """``path`` when it names a regular file (a FIFO or a device would block or never end).
 
     Raises:
@@ -512,7 +513,7 @@ def _regular_file(path: str | Path) -> Path:
     return Path(path)
 
 
-def read_bytes(path: str | Path, bound: SizeBound) -> tuple[bytes, str]:
+def read_bytes(path: PathArg, bound: SizeBound) -> tuple[bytes, str]:
     """A file of at most ``bound`` bytes, read whole: its bytes (a leading UTF-8 byte-order mark
     dropped) and the sha256 of all of them. The size is checked before anything is read, and a
     file growing meanwhile is cut off at the bound, not read on. Every other JSON Lines file
@@ -548,7 +549,7 @@ class SplitLines:
         InputError: no non-blank line (``PATH: empty file, EMPTY``).
     """
 
-    def __init__(self, path: str | Path, data: bytes, empty: str = "no predictions") -> None:
+    def __init__(self, path: PathArg, data: bytes, empty: str = "no predictions") -> None:
         self.path = path
         self.data = data
         self.empty = empty
@@ -572,7 +573,7 @@ class SplitLines:
 
 
 def split_lines(
-    path: str | Path, data: bytes, empty: str = "no predictions"
+    path: PathArg, data: bytes, empty: str = "no predictions"
 ) -> tuple[SplitLines, Problems]:
     """:class:`SplitLines` of ``data``, and its problems (filled as it is iterated)."""
     lines = SplitLines(path, data, empty)
@@ -589,7 +590,7 @@ def _decoded(number: int, raw: bytes, problems: list[Line]) -> str | None:
         return None
 
 
-def raw_lines(path: str | Path) -> Iterator[tuple[int, bytes | None, bool]]:
+def raw_lines(path: PathArg) -> Iterator[tuple[int, bytes | None, bool]]:
     """Every line of a regular file as ``(line number, bytes, ended by a newline)``, read in
     blocks: memory holds one line, whatever the file's size. A leading byte-order mark is
     dropped; a line longer than :data:`MAX_LINE_BYTES` is given as None, skipped unread. The
@@ -655,7 +656,7 @@ class JsonLines:
             non-blank line (``PATH: empty file, EMPTY``).
     """
 
-    def __init__(self, path: str | Path, empty: str = "no predictions") -> None:
+    def __init__(self, path: PathArg, empty: str = "no predictions") -> None:
         self.path = path
         self.empty = empty
         self.problems: Problems = Problems()
@@ -684,7 +685,7 @@ class JsonLines:
             raise InputError(f"{self.path}: empty file, {self.empty}")
 
 
-def read_lines(path: str | Path, empty: str = "no predictions") -> JsonLines:
+def read_lines(path: PathArg, empty: str = "no predictions") -> JsonLines:
     """The lines of a user's JSON Lines file, streamed (:class:`JsonLines`)."""
     return JsonLines(path, empty)
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
+from sgbench.boundary import PathArg
 from sgbench.errors import InputError, shown_name
 from sgbench.files import HELD_LOCKS, check_not_a_lock, lock_path
 from sgbench.sidecars import open_locked, remove_if_ours
@@ -35,7 +35,7 @@ from sgbench.sidecars import open_locked, remove_if_ours
 __all__ = ["exclusive", "lock_path"]
 
 
-def _check_one_name(path: str | Path) -> None:
+def _check_one_name(path: PathArg) -> None:
     """Refuse a file with more than one hard link: its other names would each have their own
     sidecar, so two processes could write it at once (and a tidying rename would split it)."""
     try:
@@ -51,7 +51,7 @@ def _check_one_name(path: str | Path) -> None:
 
 
 @contextlib.contextmanager
-def exclusive(*paths: str | Path | None) -> Iterator[None]:
+def exclusive(*paths: PathArg | None) -> Iterator[None]:
     """Hold the exclusive lock of every path given (None ones skipped) for the block.
 
     Raises:

@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import Final
 
+from sgbench.boundary import PathArg
 from sgbench.errors import InputError, shown_name
 
 NAME_MAX: Final = 255
@@ -39,7 +40,7 @@ def hidden_name(target: Path, tag: str) -> str:
     return f".{short}.{tag}"
 
 
-def lock_path(path: str | Path) -> Path:
+def lock_path(path: PathArg) -> Path:
     """The sidecar lock file of ``path``: ``.<name>.lock`` (:func:`hidden_name`, so a long
     legal name still has one) next to the file ``path`` names once symlinks are resolved, so
     that every way of naming one file (a symlink to it, ``x/../``) meets the same lock
@@ -86,7 +87,7 @@ HELD_LOCKS: Final = HeldLocks()
 :func:`write_atomic` replaces a file under the calling thread's own lock, never another's."""
 
 
-def being_written(path: str | Path) -> bool:
+def being_written(path: PathArg) -> bool:
     """Whether another sgbench process holds ``path``'s lock (:func:`lock_path`): a ``run`` or
     ``judge`` still appending to it. A file read then is a prefix of what it will be: scored,
     parsed or reported, it gave figures of a partial file with exit code 0.
@@ -115,7 +116,7 @@ def being_written(path: str | Path) -> bool:
     return False
 
 
-def in_use(target: str | Path, what: str = "output file") -> InputError:
+def in_use(target: PathArg, what: str = "output file") -> InputError:
     """The refusal of an output another sgbench process holds the lock of."""
     return InputError(
         f"{shown_name(str(target))}: in use by another sgbench process; wait for it to finish "
@@ -123,7 +124,7 @@ def in_use(target: str | Path, what: str = "output file") -> InputError:
     )
 
 
-def open_locked(sidecar: Path, target: str | Path, what: str = "output file") -> int:
+def open_locked(sidecar: Path, target: PathArg, what: str = "output file") -> int:
     """A descriptor of ``sidecar`` holding its exclusive lock, taken at once or refused (never a
     wait): the one way sgbench takes the lock of an output, a file (:mod:`sgbench.locks`) or a
     folder (:func:`sgbench.files.replace_folder`); ``what`` names it in the refusals.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.dataset import MANIFEST_FILE
 from sgbench.errors import InputError, shown_name
 from sgbench.files import FromFiles, reads
@@ -95,7 +95,7 @@ def folder_kind(path: Path) -> FolderKind:
 
 @public
 @reads(path="PATH", dataset="--dataset")
-def validate_folder(path: str | Path, dataset: str | Path | None = None) -> FolderValidation:
+def validate_folder(path: PathArg, dataset: PathArg | None = None) -> FolderValidation:
     """Check a dataset or submission folder and return every problem found.
 
     ``dataset``: for a submission folder, the built dataset to check its ids, answers and

@@ -329,7 +329,8 @@ def values_for(entry: Entry, argument: str, hint: Any) -> list[tuple[str, Any]]:
             chosen += FLOATS
         elif int in leaves:
             chosen += INTS
-        if str in leaves and Path not in leaves:
+        # Not for a path (a Path, or PathArg's os.PathLike): its texts are paths, not words.
+        if str in leaves and Path not in leaves and os.PathLike not in leaves:
             chosen += TEXTS
         if any(leaf in (list, tuple, collections.abc.Sequence) for leaf in leaves):
             chosen += SEQUENCES

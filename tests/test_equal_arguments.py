@@ -17,8 +17,8 @@ from fake_openai import LoopbackChatServer, run_quickly, serving
 from leaderboard_fixtures import write_board_dataset
 from scoring_fixtures import HAND_PREDICTIONS, hand_id, write_hand_dataset, write_jsonl
 
-from sgbench.boundary import public
-from sgbench.dataset import load_split, open_dataset
+from sgbench.boundary import PathArg, public
+from sgbench.dataset import BuiltDataset, load_split, open_dataset
 from sgbench.errors import InputError
 from sgbench.scoring import parse_responses, score_predictions
 from sgbench.stats import compute_stats
@@ -45,10 +45,35 @@ def test_a_path_argument_takes_a_text_or_any_path_like_as_a_path() -> None:
     assert _paths(Folder("a/b"), Folder("c"), "d") == (Path("a/b"), Path("c"), Path("d"))
     assert type(_paths(Path("x"), Path("y"))[0]) is type(Path("x"))
     # An empty text would read the working folder; a number is no path.
-    with pytest.raises(InputError, match="argument 'only' must be Path, got str ''"):
+    with pytest.raises(InputError, match="argument 'only' is an empty path"):
         _paths("", "c")
+    with pytest.raises(InputError, match="argument 'either' is an empty path"):
+        _paths("a", "")
     with pytest.raises(InputError, match="argument 'maybe' must be Path or None, got int"):
         _paths("a", "c", 3)  # type: ignore[arg-type]
+
+
+@public
+def _path_arg(path: PathArg, dataset: PathArg | BuiltDataset = "d") -> tuple[Any, Any]:
+    return path, dataset
+
+
+def test_a_patharg_argument_keeps_a_text_and_takes_any_other_path_like_as_a_path(
+    tmp_path: Path,
+) -> None:
+    """PathArg (``str | os.PathLike[str]``), the public functions' annotation: a text may be a
+    name too (a built-in template, a Hub id), so it stays a text; another spelling is a Path,
+    but an opened dataset where the parameter names its class stays the dataset."""
+    assert _path_arg("paper") == ("paper", "d")
+    assert _path_arg(Folder("a/b"), Folder("c")) == (Path("a/b"), Path("c"))
+    opened = open_dataset(write_hand_dataset(tmp_path / "ds"))
+    assert _path_arg(opened, opened) == (Path(opened.root), opened)
+    with pytest.raises(InputError, match="argument 'path' is an empty path"):
+        _path_arg("")
+    with pytest.raises(
+        InputError, match=r"argument 'dataset' must be str or os\.PathLike or BuiltDataset, got int"
+    ):
+        _path_arg("a", 3)  # type: ignore[arg-type]
 
 
 def test_an_opened_dataset_names_its_folder(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from sgbench.baselines.rules import (
     random_positions,
     seen_questions,
 )
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.dataset import BuiltDataset, check_config_split, open_dataset, release_arrow_memory
 from sgbench.errors import InputError, refuse_without_effect
 from sgbench.files import FromFiles, reads
@@ -154,7 +154,7 @@ def predict(
 @reads(dataset="--dataset")
 def run_baselines(
     names: Sequence[str],
-    dataset: str | Path | BuiltDataset,
+    dataset: PathArg | BuiltDataset,
     config: str = "default",
     splits: Sequence[str] = ("test_ood",),
     seed: int = 0,
@@ -237,7 +237,7 @@ def run_baselines(
 @public
 def run_baseline(
     name: str,
-    dataset: str | Path | BuiltDataset,
+    dataset: PathArg | BuiltDataset,
     config: str = "default",
     split: str = "test_ood",
     seed: int = 0,

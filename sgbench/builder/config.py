@@ -15,7 +15,7 @@ from typing import Any, Final, Literal
 
 import yaml
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.catalogue import ALL_COUNTRIES, Country, load_countries
 from sgbench.dataset import PUBLICATION_FLOOR
 from sgbench.errors import ConfigError, first_unseen
@@ -353,7 +353,7 @@ def shipped_config(name: str) -> BuildConfig:
     return parse_config(yaml.safe_load(text.read_text(encoding="utf-8")), name)
 
 
-def load_config(path: str | Path | None = None) -> BuildConfig:
+def load_config(path: PathArg | None = None) -> BuildConfig:
     """Read a build config file (YAML or JSON; JSON is YAML), or the shipped default.
 
     Raises:
@@ -481,7 +481,7 @@ def _everywhere(config: BuildConfig, countries: Mapping[str, Country], name: str
 
 
 @public
-def resolve_config(config_path: str | Path | None, country: str | None) -> BuildConfig:
+def resolve_config(config_path: PathArg | None, country: str | None) -> BuildConfig:
     """The build config for a command line: a file, or the shipped config for the country.
 
     Without a file, Singapore (the default) gets the paper's config and any other Wave 7

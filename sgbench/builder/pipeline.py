@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import numbers
+import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.builder.aggregate import (
     Aggregates,
     aggregate,
@@ -253,21 +254,21 @@ def _overlap(subgroups: Subgroups, config: BuildConfig) -> pd.DataFrame:
     )
 
 
-def _as_paths(wvs_path: str | Path | Sequence[str | Path] | None) -> list[Path]:
+def _as_paths(wvs_path: PathArg | Sequence[PathArg] | None) -> list[Path]:
     if wvs_path is None:
         return []
-    if isinstance(wvs_path, (str, Path)):
+    if isinstance(wvs_path, str | os.PathLike):
         return [Path(wvs_path)]
-    check_each(wvs_path, (str, PurePath), "build_dataset(): argument 'wvs_path'", "a path")
+    check_each(wvs_path, (str, os.PathLike), "build_dataset(): argument 'wvs_path'", "a path")
     return [Path(p) for p in wvs_path]
 
 
 @public
 @reads(wvs_path="--wvs", config_path="--config")
 def build_dataset(
-    wvs_path: str | Path | Sequence[str | Path] | None = None,
-    out_dir: str | Path | None = None,
-    config_path: str | Path | None = None,
+    wvs_path: PathArg | Sequence[PathArg] | None = None,
+    out_dir: PathArg | None = None,
+    config_path: PathArg | None = None,
     country: str | None = None,
     weighted: bool = True,
     waves: Sequence[int] | None = None,

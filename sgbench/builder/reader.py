@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sgbench.boundary import PathArg
 from sgbench.builder.layouts import LayoutName, Recode, detect_layout, is_synthetic
 from sgbench.catalogue import ALL_COUNTRIES, country_numeric_code
 from sgbench.errors import InputError, shown_name
@@ -462,7 +463,7 @@ def _check_respondents_once(frame: pd.DataFrame, where: str, column: str | None)
 
 
 def read_survey(
-    path: str | Path,
+    path: PathArg,
     columns: Iterable[str],
     country: str,
     waves: Iterable[int] | None = None,

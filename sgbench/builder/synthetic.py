@@ -21,7 +21,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.builder.layouts import LAYOUTS, SYNTHETIC_COLUMN, LayoutName
 from sgbench.catalogue import load_catalogue
 from sgbench.errors import InputError
@@ -272,7 +272,7 @@ def _fix_stamp(path: Path, suffix: str) -> None:
 
 @public
 def write_synthetic_sample(
-    path: str | Path,
+    path: PathArg,
     seed: int | None = None,
     n: int = N_RESPONDENTS,
     layout: LayoutName = "wvs7",

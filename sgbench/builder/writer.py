@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from sgbench.boundary import PathArg
 from sgbench.builder.samples import SplitRows
 from sgbench.dataset import (
     CARD_FILE,
@@ -67,7 +68,7 @@ def write_parquet(
 
 
 def write_dataset(
-    out_dir: str | Path,
+    out_dir: PathArg,
     splits: Mapping[tuple[str, str], SplitRows],
     attribute_names: list[str],
     manifest: Mapping[str, Any],

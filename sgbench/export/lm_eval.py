@@ -39,7 +39,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from sgbench import __version__
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.dataset import CONFIG_SPLITS, check_config_split, hub_id
 from sgbench.errors import InputError
 from sgbench.files import check_outputs_apart, input_problem, replace_folder, writes
@@ -257,7 +257,7 @@ def dataset_provenance(dataset: str, config: str) -> dict[str, Any] | None:
 @public
 @writes(out_dir="--out")
 def write_lm_eval_task(
-    out_dir: str | Path, dataset: str | Path, config: str, split: str, template: Template
+    out_dir: PathArg, dataset: PathArg, config: str, split: str, template: Template
 ) -> Path:
     """Write the task folder (module docstring); returns the YAML's path.
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Final
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.dataset import SPLITS
 from sgbench.errors import SgbenchWarning
 from sgbench.prompts import Message, Template, render_prompt, render_target
@@ -41,7 +40,7 @@ def sft_jsonl(template: Template, rows: Sequence[Mapping[str, Any]]) -> str:
 
 @public
 def split_sft_jsonl(
-    dataset: str | Path, config: str, split: str, template_name: str | Path
+    dataset: PathArg, config: str, split: str, template_name: PathArg
 ) -> Iterator[str]:
     """``sgbench export sft``: the records of one split with a template (name or file), one JSON
     line at a time. The template, dataset, config and split are read and checked at the call,

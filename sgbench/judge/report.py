@@ -44,14 +44,13 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from sgbench import __version__
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import FromFiles, reads, report_kind, write_atomic, writes
 from sgbench.jsonl import json_objects, read_lines
@@ -180,7 +179,7 @@ def _first_difference(
     return None
 
 
-def read_judgments(path: str | Path) -> Judgments:
+def read_judgments(path: PathArg) -> Judgments:
     """Read and check a judgments file of ``sgbench judge``.
 
     Raises:
@@ -619,7 +618,7 @@ class JudgeReport(FromFiles):
 @public
 @reads(path="JUDGMENTS")
 def judge_report(
-    path: str | Path,
+    path: PathArg,
     *,
     n_boot: int = 1000,
     seed: int = 0,
@@ -663,7 +662,7 @@ empty file."""
 
 @public
 @writes(path="--json")
-def write_judge_report(report: JudgeReport, path: str | Path) -> None:
+def write_judge_report(report: JudgeReport, path: PathArg) -> None:
     """Write ``report.to_json()`` to ``path`` atomically, replacing only an earlier
     judge-report report (:data:`JUDGE_REPORT`).
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.errors import InputError, bounded, check_model_name, shown_name
 from sgbench.files import FromFiles, check_outputs_apart, reads, same_file
 from sgbench.jsonl import read_lines, response_lines
@@ -167,7 +167,7 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def read_responses(path: str | Path, ids: Collection[str] | None = None) -> Responses:
+def read_responses(path: PathArg, ids: Collection[str] | None = None) -> Responses:
     """Read a responses file of ``sgbench run`` (any ``{"id", "response"}`` JSON Lines file),
     streamed (:class:`~sgbench.jsonl.JsonLines`). With ``ids``, only the responses of those
     samples are kept (every line is still checked): memory holds the split judged, not the file.
@@ -353,11 +353,11 @@ def dataset_identity(root: Path, config: str, split: str) -> dict[str, Any]:
 @public
 @reads(a_path="A", b_path="B", dataset="--dataset")
 def judge_files(
-    a_path: str | Path,
-    b_path: str | Path,
-    out: str | Path,
+    a_path: PathArg,
+    b_path: PathArg,
+    out: PathArg,
     *,
-    dataset: str | Path,
+    dataset: PathArg,
     model: str,
     endpoint: Endpoint,
     config: str = "default",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.files import replace_folder, writes
 from sgbench.leaderboard.page import to_html
 from sgbench.leaderboard.ranking import RULES, Leaderboard, Row, build_leaderboard
@@ -34,7 +34,7 @@ def render_files(board: Leaderboard) -> dict[str, str]:
 
 @public
 @writes(out_dir="--out")
-def write_leaderboard(board: Leaderboard, out_dir: str | Path) -> Path:
+def write_leaderboard(board: Leaderboard, out_dir: PathArg) -> Path:
     """Write :data:`OUTPUT_FILES` into ``out_dir``, all or nothing, through
     :func:`sgbench.files.replace_folder` (only an earlier leaderboard output or an empty folder
     is replaced).

@@ -40,7 +40,7 @@ import pandas as pd
 
 from sgbench import __version__
 from sgbench.baselines import BASELINES, DESCRIPTIONS, BaselineName, run_baselines
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.dataset import BuiltDataset
 from sgbench.errors import InputError, shown_model, shown_name
 from sgbench.files import FromFiles, reads
@@ -557,8 +557,8 @@ def _score_and_release(
 @public
 @reads(submissions="SUBMISSIONS", dataset="--dataset")
 def build_leaderboard(
-    submissions: str | Path,
-    dataset: str | Path,
+    submissions: PathArg,
+    dataset: PathArg,
     *,
     with_baselines: bool = False,
     n_boot: int = 1000,

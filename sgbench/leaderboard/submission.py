@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import IGNORABLE, InputError, shown_model, shown_name
 from sgbench.files import FromFiles, reads, resolve_path
@@ -431,7 +431,7 @@ def check_submission(
 
 
 def load_ranked_splits(
-    dataset: str | Path | BuiltDataset, config: str = "default"
+    dataset: PathArg | BuiltDataset, config: str = "default"
 ) -> tuple[ScoringData, ...]:
     """The ranked splits of ``config`` (those it has), primary first, ready for scoring.
 
@@ -447,7 +447,7 @@ def load_ranked_splits(
 @public
 @reads(path="PATH", dataset="--dataset")
 def validate_submission(
-    path: str | Path, dataset: str | Path | None = None, config: str = "default"
+    path: PathArg, dataset: PathArg | None = None, config: str = "default"
 ) -> SubmissionCheck:
     """Check one submission folder (what ``sgbench validate SUBMISSION_DIR`` runs).
 

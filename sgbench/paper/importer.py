@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.builder.config import stratum_name
 from sgbench.catalogue import items_by_id
 from sgbench.dataset import (
@@ -98,7 +98,7 @@ class SampleIndex:
     """``name``, ``version``, ``synthetic`` (from the manifest) and ``config``."""
 
 
-def build_index(dataset_dir: str | Path, config: str = "paper") -> SampleIndex:
+def build_index(dataset_dir: PathArg, config: str = "paper") -> SampleIndex:
     """Every sample of ``config`` (all splits) under every released spelling of its id.
 
     Raises:
@@ -406,15 +406,15 @@ and ``template``, fixed by :meth:`ImportResult.to_dict`), or an empty file."""
 @public
 @reads(source="SOURCE", dataset_dir="--dataset")
 def import_paper_outputs(
-    source: str | Path,
-    dataset_dir: str | Path,
-    out: str | Path,
+    source: PathArg,
+    dataset_dir: PathArg,
+    out: PathArg,
     *,
     config: str = "paper",
     model: str | None = None,
     hub_config: str | None = None,
     hub_split: str | None = None,
-    report: str | Path | None = None,
+    report: PathArg | None = None,
     loader: HubLoader | None = None,
 ) -> ImportResult:
     """Read SOURCE, match its ids to ``config``'s samples, write the responses file ``out``

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypedDict
 
-from sgbench.boundary import public, public_class
+from sgbench.boundary import PathArg, public, public_class
 from sgbench.errors import InputError, bounded, first_unseen, shown_value
 from sgbench.files import FromFiles, input_problem, recorded
 from sgbench.jsonl import loads_strict, loads_yaml, read_bounded
@@ -340,16 +340,16 @@ def _load_mapping(path: Path, text: str) -> dict[str, Any]:
     return parsed
 
 
-def builtin_name(name_or_path: str | Path) -> str | None:
+def builtin_name(name_or_path: PathArg) -> str | None:
     """The built-in template a template argument names, None when it names a file: a text that
     is a built-in name, never a :class:`~pathlib.Path` (``Path("./open")`` is ``"open"`` as a
     text, and a caller's file of that name was silently replaced by the built-in template)."""
-    if isinstance(name_or_path, Path):
+    if not isinstance(name_or_path, str):
         return None
     return name_or_path if name_or_path in TEMPLATES else None
 
 
-def template_source(name_or_path: str | Path) -> Path | None:
+def template_source(name_or_path: PathArg) -> Path | None:
     """The file a template argument names (an input, kept apart from outputs), None for a
     built-in name or a file that does not exist (:func:`load_template` says so)."""
     if builtin_name(name_or_path) is not None:
@@ -359,7 +359,7 @@ def template_source(name_or_path: str | Path) -> Path | None:
 
 
 @public
-def load_template(name_or_path: str | Path) -> Template:
+def load_template(name_or_path: PathArg) -> Template:
     """A built-in template by name, or a template file (module docstring), checked.
 
     Raises:
@@ -435,7 +435,7 @@ def render_target(template: Template, row: Mapping[str, Any]) -> str:
 
 
 @public
-def split_rows(dataset: str | Path, config: str, split: str) -> list[dict[str, Any]]:
+def split_rows(dataset: PathArg, config: str, split: str) -> list[dict[str, Any]]:
     """The rows of one split (a dataset folder or Hub id), in file order, as plain dicts of
     Python values (lists, dicts, ints, floats and texts, as ``sample.schema.json`` describes a
     row; pandas' records held numpy arrays, which that schema and ``json`` refuse).
@@ -503,10 +503,10 @@ def prompts_jsonl(prompts: Sequence[Prompt]) -> str:
 
 
 def split_lines(
-    dataset: str | Path,
+    dataset: PathArg,
     config: str,
     split: str,
-    template_name: str | Path,
+    template_name: PathArg,
     record: Callable[[Template, Mapping[str, Any]], Any],
 ) -> Iterator[str]:
     """``record(template, row)`` of every row of one split, one JSON line at a time, so that
@@ -527,7 +527,7 @@ def split_lines(
 
 @public
 def split_prompts_jsonl(
-    dataset: str | Path, config: str, split: str, template_name: str | Path
+    dataset: PathArg, config: str, split: str, template_name: PathArg
 ) -> Iterator[str]:
     """``sgbench prompts``: one split's prompts with a template (name or file), one JSON line at
     a time. The template, dataset, config and split are read and checked at the call, before

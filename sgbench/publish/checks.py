@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.dataset import (
     BINDING_KEY,
     CARD_FILE,
@@ -152,7 +152,7 @@ def release_version(version: str) -> str:
 
 @public
 @reads(dataset_dir="DIR")
-def check_dataset(dataset_dir: str | Path) -> DatasetCheck:
+def check_dataset(dataset_dir: PathArg) -> DatasetCheck:
     """Check a built dataset folder and return every problem found (see the module docstring).
 
     Raises:

@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final, Protocol, TypeVar, cast, runtime_checkable
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.errors import InputError, bounded
 from sgbench.files import FromFiles, reads
 from sgbench.publish.checks import DATA_DIR, DatasetCheck, InvalidDatasetError, check_dataset
@@ -74,7 +74,7 @@ class HubApi(Protocol):
         self,
         *,
         repo_id: str,
-        folder_path: str | Path,
+        folder_path: PathArg,
         commit_message: str | None,
         repo_type: str | None,
         allow_patterns: list[str] | str | None,
@@ -141,7 +141,7 @@ class PushResult(FromFiles):
 @public
 @reads(dataset_dir="DIR")
 def push_dataset(
-    dataset_dir: str | Path,
+    dataset_dir: PathArg,
     repo_id: str,
     *,
     tag: bool = True,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.errors import (
     InputError,
     bounded,
@@ -87,19 +87,19 @@ class BenchmarkRun(FromFiles):
 @public
 @reads(dataset="--dataset")
 def run_benchmark(
-    dataset: str | Path,
-    out_path: Path,
+    dataset: PathArg,
+    out_path: PathArg,
     *,
     model: str,
     endpoint: Endpoint,
     config: str,
     split: str,
-    template_name: str | Path,
+    template_name: PathArg,
     params: SamplingParams | None = None,
     concurrency: int = 8,
     policy: RetryPolicy | None = None,
     limit: int | None = None,
-    predictions_path: Path | None = None,
+    predictions_path: PathArg | None = None,
     show_progress: bool | None = None,
     distribution: Mode | None = None,
     samples: int = DEFAULT_SAMPLES,
@@ -187,4 +187,4 @@ def run_benchmark(
         # write_atomic judges the file again when replacing: the lock binds sgbench's runs
         # only, and another program may have written it meanwhile.
         write_atomic(predictions_path, parsed.to_jsonl(), kind=PREDICTIONS, what="predictions")
-    return BenchmarkRun(summary, predictions_path, parsed)
+    return BenchmarkRun(summary, Path(predictions_path), parsed)

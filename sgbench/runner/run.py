@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TextIO, TypeVar
 
+from sgbench.boundary import PathArg
 from sgbench.errors import InputError, shown_name
 from sgbench.locks import exclusive
 from sgbench.prompts import Prompt
@@ -327,7 +328,7 @@ def _as_completed(futures: Sequence[Future[T]]) -> Iterator[Future[T]]:
         yield from sorted(finished, key=order.__getitem__)
 
 
-def _still_named(handle: TextIO, out: str | Path) -> bool:
+def _still_named(handle: TextIO, out: PathArg) -> bool:
     """Whether ``out`` still names the file ``handle`` appends to. The lock keeps other sgbench
     processes away, not ``rm`` or an editor's save-by-rename: lines appended to a file no name
     leads to would be lost while the run reports them answered."""
@@ -422,7 +423,7 @@ class Breaker:
 def run_pool(
     tasks: Sequence[T],
     work: Callable[[T, Callable[[float], object], threading.Event], dict[str, Any] | None],
-    out: str | Path,
+    out: PathArg,
     *,
     where: str,
     concurrency: int,
@@ -534,7 +535,7 @@ def distribution_params(params: SamplingParams, mode: Mode | None, samples: int)
 
 def run_model(
     prompts: Sequence[Prompt],
-    out: str | Path,
+    out: PathArg,
     *,
     model: str,
     template: str,

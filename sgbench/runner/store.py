@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from sgbench.boundary import PathArg
 from sgbench.errors import InputError, bounded, replace_surrogates, shown_model, shown_name
 from sgbench.files import OutputKind, write_atomic
 from sgbench.jsonl import loads_strict, raw_lines
@@ -156,7 +157,7 @@ def _mismatch(
 
 
 def prepare_output(
-    path: str | Path,
+    path: PathArg,
     run: Mapping[str, Any],
     line_format: LineFormat = RESPONSES,
     in_split: Collection[str] | None = None,

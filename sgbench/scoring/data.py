@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.dataset import (
     CONFIG_SPLITS,
     SCALE_TYPES,
@@ -142,7 +142,7 @@ class ScoringData(FromFiles):
         return self.dataset.manifest
 
 
-def checked_files(dataset: str | Path | BuiltDataset, config: str) -> dict[str, str]:
+def checked_files(dataset: PathArg | BuiltDataset, config: str) -> dict[str, str]:
     """Relative path → sha256 of every data file of ``config``, checked against the manifest.
 
     Raises:
@@ -418,7 +418,7 @@ def split_ids(dataset: BuiltDataset, config: str) -> dict[str, pa.ChunkedArray]:
 
 @public
 @reads(dataset="--dataset")
-def load_scoring_data(dataset: str | Path | BuiltDataset, config: str, split: str) -> ScoringData:
+def load_scoring_data(dataset: PathArg | BuiltDataset, config: str, split: str) -> ScoringData:
     """Read a dataset (folder, Hub id or opened :class:`BuiltDataset`) for scoring ``split``.
 
     The scored split is read in full; of the config's other splits only the ids (a prediction
@@ -449,9 +449,7 @@ def load_scoring_data(dataset: str | Path | BuiltDataset, config: str, split: st
     )
 
 
-def load_options(
-    dataset: str | Path | BuiltDataset, config: str
-) -> dict[str, list[tuple[int, str]]]:
+def load_options(dataset: PathArg | BuiltDataset, config: str) -> dict[str, list[tuple[int, str]]]:
     """Sample id → its options ``(code, label)`` in scale order, over every split of ``config``."""
     check_config_split(config)
     built = open_dataset(dataset)

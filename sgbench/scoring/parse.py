@@ -41,10 +41,9 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.files import FromFiles, reads
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.scoring.data import DISTRIBUTION_TOLERANCE, load_options
@@ -168,9 +167,7 @@ def parse_response(text: str, options: Options) -> int | None:
 
 @public
 @reads(path="RESPONSES", dataset_dir="--dataset")
-def parse_responses(
-    path: str | Path, dataset_dir: str | Path, config: str = "default"
-) -> ParseResult:
+def parse_responses(path: PathArg, dataset_dir: PathArg, config: str = "default") -> ParseResult:
     """Parse a responses file against the options of ``config``'s samples (any split).
 
     Raises:

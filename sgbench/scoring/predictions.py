@@ -17,13 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.errors import InputError, bounded
 from sgbench.files import FromFiles, OutputKind, json_lines_kind, reads
 from sgbench.jsonl import (
@@ -466,7 +465,7 @@ def _distribution_entries(
 
 @public
 @reads(path="PRED")
-def read_predictions(path: str | Path, data: ScoringData, *, strict: bool = False) -> Predictions:
+def read_predictions(path: PathArg, data: ScoringData, *, strict: bool = False) -> Predictions:
     """Read and check a predictions file against the dataset; see the module docstring.
 
     Checks, each reported as ``FILE: line N: ...``: valid UTF-8; valid JSON (``NaN`` and

@@ -20,13 +20,12 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
 from sgbench import __version__
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.dataset import check_config_split, evaluation_split, overlap_band
 from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import FromFiles, reads, report_kind, write_atomic, writes
@@ -268,8 +267,8 @@ class ScoreReport(FromFiles):
 @public
 @reads(predictions_path="PRED", dataset_dir="--dataset")
 def score_predictions(
-    predictions_path: str | Path,
-    dataset_dir: str | Path,
+    predictions_path: PathArg,
+    dataset_dir: PathArg,
     config: str = "default",
     split: str | None = None,
     n_boot: int = 1000,
@@ -438,7 +437,7 @@ SCORE_REPORT: Final = report_kind(
 
 @public
 @writes(path="--json")
-def write_report(report: ScoreReport, path: str | Path) -> None:
+def write_report(report: ScoreReport, path: PathArg) -> None:
     """Write ``report.to_json()`` to ``path`` atomically (a temporary file, then a rename),
     replacing only an earlier score report (:data:`SCORE_REPORT`).
 

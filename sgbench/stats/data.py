@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sgbench.boundary import PathArg
 from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import InputError
 from sgbench.scoring.data import (
@@ -105,7 +105,7 @@ def in_id_order(ids: Sequence[str]) -> IntArray:
     return np.argsort(np.asarray(codes, dtype=np.int64), kind="stable")
 
 
-def load_landscape(dataset: str | Path | BuiltDataset, config: str = "default") -> LandscapeData:
+def load_landscape(dataset: PathArg | BuiltDataset, config: str = "default") -> LandscapeData:
     """Read every split of ``config`` from a dataset folder (or Hub dataset ``hf://org/name``).
 
     Raises:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.files import replace_folder, writes
 from sgbench.stats.plots import ChartFormat, PlotsUnavailable, stats_charts
 from sgbench.stats.report import StatsReport
@@ -40,7 +40,7 @@ CHART_TITLES: Final = {
 @public
 @writes(out_dir="--out")
 def write_stats(
-    report: StatsReport, out_dir: str | Path, chart_format: ChartFormat = "png"
+    report: StatsReport, out_dir: PathArg, chart_format: ChartFormat = "png"
 ) -> StatsOutput:
     """Write ``stats.json``, ``stats.md`` and the charts (``<stem>.<chart_format>``) to ``out_dir``.
 

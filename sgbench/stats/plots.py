@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 
 import numpy as np
 
+from sgbench.boundary import PathArg
 from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import OutputKind, write_atomic, writes
 from sgbench.scoring.data import FloatArray
@@ -123,7 +124,7 @@ def require_matplotlib() -> None:
         raise PlotsUnavailable(INSTALL_HINT) from None
 
 
-def chart_format(path: str | Path) -> ChartFormat:
+def chart_format(path: PathArg) -> ChartFormat:
     """The chart format of an output path from its suffix (``.png`` or ``.svg``).
 
     Raises:
@@ -344,7 +345,7 @@ def _zoom(values: FloatArray) -> tuple[float, float]:
     return max(0.0, low - pad), min(1.0, high + pad)
 
 
-def score_title(report: ScoreReport, predictions: str | Path, model: str | None) -> str:
+def score_title(report: ScoreReport, predictions: PathArg, model: str | None) -> str:
     """The score chart's title: the model, the predictions file's name, the split and settings.
 
     Only the file's name (not its folder), so the chart's bytes do not depend on where it lies.
@@ -365,7 +366,7 @@ def score_title(report: ScoreReport, predictions: str | Path, model: str | None)
 
 
 def score_chart(
-    report: ScoreReport, predictions: str | Path = "predictions", model: str | None = None
+    report: ScoreReport, predictions: PathArg = "predictions", model: str | None = None
 ) -> Figure:
     """Accuracy and NMAE per attribute value, with their 95% bootstrap intervals.
 
@@ -425,8 +426,8 @@ def score_chart(
 @writes(path="--plot")
 def write_score_chart(
     report: ScoreReport,
-    path: str | Path,
-    predictions: str | Path = "predictions",
+    path: PathArg,
+    predictions: PathArg = "predictions",
     model: str | None = None,
 ) -> Path:
     """Draw :func:`score_chart` and write it to ``path`` (``.png`` or ``.svg``), atomically.

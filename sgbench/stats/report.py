@@ -31,14 +31,13 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from sgbench import __version__
-from sgbench.boundary import public
+from sgbench.boundary import PathArg, public
 from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import FromFiles, reads
 from sgbench.scoring.data import BoolArray, FloatArray, IntArray
@@ -490,7 +489,7 @@ def _mode_table(frame: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
 
 @public
 @reads(dataset="--dataset")
-def compute_stats(dataset: str | Path, config: str = "default", top: int = 10) -> StatsReport:
+def compute_stats(dataset: PathArg, config: str = "default", top: int = 10) -> StatsReport:
     """The value landscape of every sample of ``config`` (see the module docstring).
 
     Raises:
