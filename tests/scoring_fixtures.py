@@ -14,10 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sgbench.dataset import CONFIG_SPLITS, MANIFEST_FILE, binding, sample_features, split_file
+from sgbench.scoring.bootstrap import bootstrap_intervals
 
 ATTRIBUTES: tuple[str, ...] = ("sex", "age_group", "ethnicity", "religion")
 
@@ -308,3 +311,22 @@ BAD_PREDICTION_LINES: list[tuple[str, str]] = [
 ]
 """Prediction lines for the hand-worked dataset, each with one problem, and a fragment of the
 message naming it."""
+
+
+def group_spread(frame: pd.DataFrame, n_permutations: int = 0, seed: int = 0) -> dict[str, Any]:
+    """The spread across groups of a metric ``m`` that ``bootstrap_intervals`` reports for
+    samples ``(q, g, v)`` (question, group, value), resampling units ``u`` (each group its own
+    unit where ``frame`` has no ``u`` column): its figures by name, ``"se"`` the groups'
+    standard errors, ``"null"`` the permutation test and ``"spread"`` the object itself."""
+    result = bootstrap_intervals(
+        {"m": frame["v"].to_numpy(dtype=np.float64)},
+        frame["q"],
+        {"g": frame["g"]},
+        ["m"],
+        units=frame["u"] if "u" in frame else frame["g"],
+        n_boot=0,
+        seed=seed,
+        n_permutations=n_permutations,
+    )
+    spread = result.spreads["g"]["m"]
+    return {**spread.figures, "se": spread.standard_errors, "null": spread.null, "spread": spread}

@@ -12,29 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scoring_fixtures import group_spread
 
 from sgbench.baselines import run_baseline
 from sgbench.scoring import score_predictions
-from sgbench.scoring.bootstrap import bootstrap_intervals
 from sgbench.scoring.fairness import NO_NOISE_NOTE, UNTESTED_NOTE, fairness_entry, fairness_lines
 from sgbench.scoring.grouped import grouped
 from sgbench.scoring.noise import group_stats, noise_figures
-
-
-def spread(frame: pd.DataFrame, n_permutations: int = 0) -> dict[str, object]:
-    """``bootstrap_intervals`` over samples ``(q, g, v)``, each group its own unit."""
-    result = bootstrap_intervals(
-        {"m": frame["v"].to_numpy(dtype=np.float64)},
-        frame["q"],
-        {"g": frame["g"]},
-        ["m"],
-        units=frame["g"],
-        n_boot=0,
-        seed=0,
-        n_permutations=n_permutations,
-    )
-    values = grouped(frame["v"].to_numpy(), frame["g"], metric="m", higher_is_better=True)
-    return {"grouped": values, "spread": result.spreads["g"]["m"]}
 
 
 def disjoint(a: list[float], b: list[float]) -> pd.DataFrame:
@@ -49,13 +33,14 @@ def test_groups_on_disjoint_questions_have_no_noise_estimate() -> None:
     """a scores 1, 0 and b 1, 1: each group's values vary, but no question is seen by both, so
     their noise cannot be told from their difference. It was sd_noise 0 and sd_between equal to
     sd_observed (0.354), the whole spread reported as beyond noise."""
-    got = spread(disjoint([1.0, 0.0], [1.0, 1.0]))
-    figures = got["spread"].figures  # type: ignore[attr-defined]
-    assert figures["sd_observed"] == pytest.approx(np.std([0.5, 1.0], ddof=1))
-    assert all(math.isnan(se) for se in got["spread"].standard_errors)  # type: ignore[attr-defined]
+    frame = disjoint([1.0, 0.0], [1.0, 1.0])
+    got = group_spread(frame)
+    assert got["sd_observed"] == pytest.approx(np.std([0.5, 1.0], ddof=1))
+    assert all(math.isnan(se) for se in got["se"])
     for name in ("sd_noise", "sd_between", "cv_between"):
-        assert math.isnan(figures[name])
-    entry = fairness_entry(got["grouped"], got["spread"])  # type: ignore[arg-type]
+        assert math.isnan(got[name])
+    values = grouped(frame["v"].to_numpy(), frame["g"], metric="m", higher_is_better=True)
+    entry = fairness_entry(values, got["spread"])
     assert entry["sd_noise"] is None
     assert entry["sd_between"] is None
     assert entry["cv_between"] is None

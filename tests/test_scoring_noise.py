@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scoring_fixtures import group_spread
 
 from sgbench.baselines import BASELINES, run_baseline
 from sgbench.dataset import load_split
@@ -35,25 +36,10 @@ def two_groups(scores: list[tuple[float, float]]) -> pd.DataFrame:
     )
 
 
-def spread_of(frame: pd.DataFrame, n_permutations: int = 0, seed: int = 0) -> dict[str, object]:
-    result = bootstrap_intervals(
-        {"m": frame["v"].to_numpy(dtype=np.float64)},
-        frame["q"],
-        {"g": frame["g"]},
-        ["m"],
-        units=frame["u"],
-        n_boot=0,
-        seed=seed,
-        n_permutations=n_permutations,
-    )
-    spread = result.spreads["g"]["m"]
-    return {**spread.figures, "se": spread.standard_errors, "null": spread.null}
-
-
 def test_worked_example_by_hand() -> None:
     """Group a scores 1, 1, 0 and b 0, 0, 0 on three questions (the module docstring's example)."""
     frame = two_groups([(1, 0), (1, 0), (0, 0)])
-    got = spread_of(frame)
+    got = group_spread(frame)
     # Question levels 1/2, 1/2, 0: a's centred values 1/2, 1/2, 0, b's −1/2, −1/2, 0.
     # se² = G/(G−1) · s² / n with G = 2 groups, one sample per question.
     se = math.sqrt(2 * np.var([0.5, 0.5, 0], ddof=1) / 3)
@@ -67,7 +53,7 @@ def test_worked_example_by_hand() -> None:
 
 def test_noise_larger_than_the_spread_gives_zero() -> None:
     frame = two_groups([(1, 0), (0, 1), (1, 1), (0, 0)])
-    got = spread_of(frame)  # both groups 1/2: sd_observed 0, noise > 0
+    got = group_spread(frame)  # both groups 1/2: sd_observed 0, noise > 0
     assert got["sd_observed"] == 0.0
     assert got["sd_noise"] > 0
     assert got["sd_between"] == 0.0
@@ -81,7 +67,7 @@ def test_pooled_groups_use_the_ratio_standard_error() -> None:
         ("2", "u1", "A", 1.0), ("2", "u3", "B", 0.0),
         ("3", "u2", "A", 0.0), ("3", "u1", "A", 0.0), ("3", "u3", "B", 1.0),
     ]  # fmt: skip
-    got = spread_of(table(rows))
+    got = group_spread(table(rows))
     # Cells (S, N): A (1, 2), (1, 1), (0, 2); B (1, 1), (0, 1), (1, 1). Question levels
     # x_q = (1 + 1) / 3, (1 + 0) / 2, (0 + 1) / 3; centred S' = S − N x_q.
     cells = {"A": [(1, 2), (1, 1), (0, 2)], "B": [(1, 1), (0, 1), (1, 1)]}
@@ -105,7 +91,7 @@ def test_pooled_groups_use_the_ratio_standard_error() -> None:
 
 def test_one_question_has_no_standard_error() -> None:
     frame = table([("1", "a", "a", 1.0), ("1", "b", "b", 0.0), ("2", "b", "b", 1.0)])
-    got = spread_of(frame)
+    got = group_spread(frame)
     assert math.isnan(got["se"][0])  # a: one question
     # b is seen on two questions, but question 2 is its alone: its level is b's own value, so
     # its centred cell is 0 whatever b's noise. One shared question: no standard error either.
@@ -118,7 +104,7 @@ def test_a_question_seen_by_one_group_does_not_measure_its_noise() -> None:
     """a and b share questions 1 and 2; b alone is seen on question 3."""
     rows = [("1", "a", "a", 1.0), ("1", "b", "b", 0.0), ("2", "a", "a", 0.0), ("2", "b", "b", 0.0)]
     frame = table([*rows, ("3", "b", "b", 1.0)])
-    got = spread_of(frame)
+    got = group_spread(frame)
     # Levels 1/2, 0 on the shared questions: a's centred values 1/2, 0, b's −1/2, 0. The spread
     # is measured there (ddof 1) and scaled to all of the group's questions (2 for a, 3 for b).
     se_a2 = 2 * np.var([0.5, 0.0], ddof=1) / 2
@@ -202,7 +188,7 @@ def test_p_value_matches_exact_enumeration() -> None:
     all swapped): exact p = 2 / 2¹⁰. The Monte Carlo p-value (add-one) must be close."""
     frame = two_groups([(1, 0)] * 10)
     n = 20_000
-    p = spread_of(frame, n_permutations=n)["null"].p_value  # type: ignore[attr-defined]
+    p = group_spread(frame, n_permutations=n)["null"].p_value
     exact = 2 / 2**10
     sd = math.sqrt(exact * (1 - exact) / n)
     assert abs(p - exact) < 5 * sd + 1 / n
@@ -210,15 +196,15 @@ def test_p_value_matches_exact_enumeration() -> None:
 
 def test_worked_example_p_value_is_one_half() -> None:
     frame = two_groups([(1, 0), (1, 0), (0, 0)])
-    null = spread_of(frame, n_permutations=20_000)["null"]
-    assert null.p_value == pytest.approx(0.5, abs=0.02)  # type: ignore[attr-defined]
+    null = group_spread(frame, n_permutations=20_000)["null"]
+    assert null.p_value == pytest.approx(0.5, abs=0.02)
 
 
 def test_identical_groups_give_p_one() -> None:
     frame = table([(q, s, s, 0.5) for q in "123" for s in ("a", "b", "c")])
-    null = spread_of(frame, n_permutations=50)["null"]
-    assert null.p_value == 1.0  # type: ignore[attr-defined]
-    assert null.mean["sd_observed"] == 0.0  # type: ignore[attr-defined]
+    null = group_spread(frame, n_permutations=50)["null"]
+    assert null.p_value == 1.0
+    assert null.mean["sd_observed"] == 0.0
 
 
 def test_shuffles_stay_within_questions_and_keep_totals() -> None:
@@ -260,8 +246,8 @@ def test_one_group_has_no_p_value() -> None:
     frame = table(
         [(q, s, "only", v) for q, s, v in [("1", "a", 1.0), ("1", "b", 0.0), ("2", "a", 1.0)]]
     )
-    null = spread_of(frame, n_permutations=20)["null"]
-    assert math.isnan(null.p_value)  # type: ignore[attr-defined]
+    null = group_spread(frame, n_permutations=20)["null"]
+    assert math.isnan(null.p_value)
 
 
 def test_grouping_must_follow_units() -> None:
