@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from cli_contract import module_command, module_environment
 from click.testing import CliRunner
 
 from sgbench.cli import main
@@ -107,6 +108,43 @@ def test_python_warns_as_the_command_line_does(built_default: Path, split: str) 
         warnings.simplefilter("error", SgbenchWarning)
         with pytest.raises(SgbenchWarning):
             split_sft_jsonl(built_default, "default", split, "paper")
+
+
+@pytest.mark.parametrize(
+    ("action", "code", "stderr"),
+    [("error", 2, "Error: {}\n"), ("ignore", 0, ""), ("always", 0, "warning: {}\n")],
+)
+def test_the_callers_warning_filters_come_first_on_the_command_line(
+    built_default: Path, action: Any, code: int, stderr: str
+) -> None:
+    """As ``python -W ACTION::UserWarning -m sgbench``: the command line's own filter, showing
+    each warning as a line, came first, so an error filter printed a ``warning:`` line and the
+    records; an error is now one ``Error:`` line, exit 2, before any record."""
+    args = ["export", "sft", "--dataset", str(built_default), "--split", "test_ood"]
+    text = "test_ood is an evaluation split; fine-tuning on it leaks the targets"
+    with warnings.catch_warnings():
+        warnings.simplefilter(action, UserWarning)
+        result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.stderr) == (code, stderr.format(text))
+    assert (result.stdout == "") == (action == "error")
+
+
+def test_python_w_error_makes_the_warning_an_error(built_default: Path, tmp_path: Path) -> None:
+    """``python -W error -m sgbench``, in a real process: one line, no traceback, no record."""
+    args = ["export", "sft", "--dataset", str(built_default), "--split", "test_id"]
+    done = subprocess.run(
+        [sys.executable, "-W", "error", *module_command(args)[1:]],
+        cwd=tmp_path,
+        env=module_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "Error: test_id is an evaluation split; fine-tuning on it leaks the targets\n"
+    )
 
 
 @pytest.mark.parametrize("split", ["train", "validation"])

@@ -371,7 +371,12 @@ def _refuse_repeated(command: click.Command, parent: click.Context, args: list[s
 def _warnings_as_lines() -> Iterator[None]:
     """Show every :class:`~sgbench.errors.SgbenchWarning` a command's functions raise as one
     ``warning: …`` line on stderr, each time (the functions warn; the command line words it
-    once, here); other warnings are shown as Python shows them."""
+    once, here); other warnings are shown as Python shows them.
+
+    The caller's own warning filters come first, as everywhere in Python: ``python -W error``
+    (or ``PYTHONWARNINGS``) makes the warning raised, which :meth:`SgbenchGroup.invoke` turns
+    into an ``Error:`` line, and ``-W ignore`` silences it; the filter showing each one is
+    appended after them. Put first, it had ``-W error`` print a ``warning:`` line and go on."""
     with warnings.catch_warnings():
         python_shows = warnings.showwarning
 
@@ -388,7 +393,7 @@ def _warnings_as_lines() -> Iterator[None]:
             else:
                 python_shows(message, category, filename, lineno, file, line)
 
-        warnings.simplefilter("always", SgbenchWarning)
+        warnings.filterwarnings("always", category=SgbenchWarning, append=True)
         warnings.showwarning = show
         yield
 
@@ -458,7 +463,7 @@ class SgbenchGroup(click.Group):
         """Run the command; :class:`SgbenchError` becomes exit 2 (each line of its message made
         :func:`~sgbench.errors.shown_name` and :func:`~sgbench.errors.bounded`), Ctrl-C exit
         130, and a :class:`~sgbench.errors.SgbenchWarning` a ``warning:`` line
-        (:func:`_warnings_as_lines`)."""
+        (:func:`_warnings_as_lines`), or exit 2 where the caller's filters make it an error."""
         _check_environment()
         try:
             try:
@@ -474,6 +479,8 @@ class SgbenchGroup(click.Group):
             raise
         except click.UsageError as exc:
             raise _usage_line(exc, ctx.command_path) from None
+        except SgbenchWarning as exc:  # raised: the caller's warning filters said "error"
+            raise SgbenchClickError(bounded(shown_name(str(exc)))) from None
         except SgbenchError as exc:
             if getattr(exc, "stderr_too", False):
                 # stderr is a file the command reads or writes (files.StreamClash): the line
