@@ -44,7 +44,7 @@ from sgbench.jsonl import input_problem as input_problem  # its home is jsonl, b
 from sgbench.sidecars import _RANDOM_ROOM as _RANDOM_ROOM
 from sgbench.sidecars import HELD_LOCKS as HELD_LOCKS
 from sgbench.sidecars import NAME_MAX as NAME_MAX
-from sgbench.sidecars import being_written, in_use, open_locked, remove_if_ours
+from sgbench.sidecars import being_written, in_use, missing_folder, open_locked, remove_if_ours
 from sgbench.sidecars import hidden_name as hidden_name
 from sgbench.sidecars import lock_path as lock_path
 
@@ -243,15 +243,18 @@ def check_outputs_replaceable(outputs: FileOutputs) -> None:
 
     Raises:
         InputError: ``OPTION PATH: exists and is not KIND, ...``, ``... is a folder``, or what
-            :func:`check_file_name` and :func:`check_output_file` refuse, for the first refused.
+            :func:`check_file_name`, :func:`check_output_file` and :func:`check_parent` refuse,
+            for the first refused.
     """
     for option, path, kind in outputs:
         if path is not None and str(path) != "-":
             # What write_atomic would refuse at the end, refused before the work (the first of
             # two outputs was written, then the second refused).
             check_file_name(path)
-            if check_output_file(Path(path)).is_dir():
+            target = check_output_file(Path(path))
+            if target.is_dir():
                 raise InputError(f"{option} {shown_name(str(path))}: is a folder; give a file name")
+            check_parent(target, option=option)
             check_replaceable(path, kind, option)
 
 
@@ -306,13 +309,12 @@ def write_atomic(
     *,
     kind: OutputKind | None,
     what: str | None = None,
-    parents: bool = False,
 ) -> None:
     """Write ``content`` (text as UTF-8, bytes, or a function that writes the file at the path
     it is given, for libraries that write only to a path) to ``path`` through a temporary
     file ``.<name>.<pid>.<thread>.tmp`` in the same folder and a rename (through a symlink, to
-    the file it points at: see :func:`check_output_file`); with ``parents``, missing parent
-    folders are created first. A file replaced keeps its permissions.
+    the file it points at: see :func:`check_output_file`), into a folder that exists
+    (:func:`check_parent`). A file replaced keeps its permissions.
 
     Every writer names the ``kind`` of its output (required, so that no output can skip the
     rule): an existing file is replaced only when it is empty or a ``kind`` output already
@@ -323,17 +325,20 @@ def write_atomic(
     the temporary file is hard-linked into place, which fails rather than replaces.
 
     Raises:
-        InputError: ``PATH: cannot write (REASON)`` (``cannot write the WHAT`` when ``what`` is
-            given), for an unwritable or missing folder, a parent that is a file or a full disk;
+        InputError: ``PATH: its folder FOLDER does not exist; ...`` or ``PATH: cannot be
+            created, ANCESTOR is not a folder`` (:func:`check_parent`); ``PATH: cannot write
+            (REASON)`` (``cannot write the WHAT`` when ``what`` is given), for an unwritable
+            folder or a full disk;
             ``PATH: exists and is not KIND ...``, or with ``kind`` None ``PATH: already exists;
             ...``; the temporary file is removed and ``path`` is left as it was.
     """
     check_file_name(path)
     target = check_output_file(Path(path))
+    check_parent(target)
     if kind is None:
         refuse_existing(Path(path))
     with not_locked_elsewhere(path):
-        _write_through(target, path, content, kind=kind, what=what, parents=parents)
+        _write_through(target, path, content, kind=kind, what=what)
 
 
 def _write_through(
@@ -343,7 +348,6 @@ def _write_through(
     *,
     kind: OutputKind | None,
     what: str | None,
-    parents: bool,
 ) -> None:
     """:func:`write_atomic`'s temporary file and rename, once ``target`` is checked."""
     # One temporary file per writer: threads of one process share its pid, and with a name of
@@ -351,9 +355,6 @@ def _write_through(
     writer = f"{os.getpid()}.{threading.get_ident()}"
     temporary = target.with_name(hidden_name(target, f"{writer}.tmp"))
     try:
-        if parents:
-            _check_parents(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, str):
             temporary.write_text(content, encoding="utf-8")
         elif isinstance(content, bytes):
@@ -617,12 +618,34 @@ def _check_replaceable(
         )
 
 
-def _check_parents(target: Path) -> None:
-    for ancestor in target.parents:
-        if ancestor.exists() or ancestor.is_symlink():
-            if not ancestor.is_dir():
-                raise InputError(f"{target}: cannot be created, {ancestor} is not a folder")
+def check_parent(target: PathArg, what: str = "output file", option: str | None = None) -> None:
+    """Refuse an output (a file or a folder) whose folder does not exist, or lies under a file:
+    the one rule for every output, from the command line (before any work, ``OPTION`` first in
+    the line) and from Python. sgbench creates no folder but an output folder itself: ``synth``
+    and the folder writers created missing parents while the other outputs were refused, so a
+    typo in a parent made a folder, left behind by a failed command.
+
+    Raises:
+        InputError: ``[OPTION ]PATH: its folder FOLDER does not exist; ...``
+            (:func:`~sgbench.sidecars.missing_folder`) or ``PATH: cannot be created, ANCESTOR
+            is not a folder``.
+    """
+    path = Path(target)
+    for ancestor in path.parents:
+        try:
+            ancestor.lstat()
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError:  # a folder that cannot be searched: the write says why
             return
+        problem: InputError | None = None
+        if not os.path.isdir(ancestor):
+            problem = InputError(f"{path}: cannot be created, {ancestor} is not a folder")
+        elif ancestor != path.parent:
+            problem = missing_folder(path, what)
+        if problem is not None:
+            raise InputError(f"{option} {problem}") if option else problem
+        return
 
 
 def _check_not_above_cwd(target: Path) -> None:
@@ -646,15 +669,16 @@ def check_output_folder(
             which means standard output to the commands writing one file (``--json -``): a
             folder cannot be written there, and ``build --out -`` made a folder named ``-``.
     """
-    _check_folder_name(target)
+    check_folder_name(target)
     if being_written(target):  # refused before the work, not once it is done
         raise in_use(target, "output folder")
     _check_folder_held(target, kind, disposable)
 
 
-def _check_folder_name(target: PathArg) -> None:
+def check_folder_name(target: PathArg) -> None:
     """The checks of :func:`check_output_folder` on the name and its parents (not what the
-    folder holds): made before anything is created, even a lock file."""
+    folder holds): made before anything is created, even a lock file (and by the CLI's
+    ``OutputFolder`` as the option is read, so the line names the option)."""
     if str(target) == "-":
         raise InputError(
             "-: an output folder cannot be standard output ('-' means it for a file output); "
@@ -666,7 +690,7 @@ def _check_folder_name(target: PathArg) -> None:
         # Its parent is a folder inside the target: the staging folder was made there, inside
         # the earlier output, and the swap failed with that folder left in it.
         raise InputError(f"{target}: ends in '..'; name the output folder itself")
-    _check_parents(Path(target))
+    check_parent(target, "output folder")
 
 
 def _check_folder_held(target: PathArg, kind: str, disposable: Mapping[str, str]) -> None:
@@ -757,11 +781,12 @@ def replace_folder(
     Raises:
         InputError: one line naming ``target``: it is a file, the current folder (or above), a
             foreign folder, another process is writing it, or it cannot be written (``cannot
-            write the WHAT (REASON)``, for a parent that is a file, a read-only parent, a full
-            disk); nothing is left behind.
+            write the WHAT (REASON)``, for a read-only parent, a full disk), its folder does
+            not exist or is a file (:func:`check_parent`: no folder is created but ``target``);
+            nothing is left behind.
     """
     shown = Path(target)
-    _check_folder_name(shown)  # before anything is made (`--out .`, a parent that is a file)
+    check_folder_name(shown)  # before anything is made (`--out .`, a parent that is a file)
     # Renamed through its parent as the system resolves it now: a parent path through the
     # target itself (`ds/../ds`, `link-to-ds/../ds`) stopped resolving once the target was
     # moved aside, and the earlier output was left hidden beside a failed swap.
@@ -769,7 +794,6 @@ def replace_folder(
     target = parent / shown.name
     staging: Path | None = None
     try:
-        parent.mkdir(parents=True, exist_ok=True)
         # Made before the lock, so that an unwritable parent is "cannot write", as it was.
         staging = Path(mkdtemp(prefix=hidden_name(target, "partial-"), dir=parent))
         os.chmod(staging, 0o777 & ~_umask())

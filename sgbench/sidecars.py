@@ -124,6 +124,17 @@ def in_use(target: PathArg, what: str = "output file") -> InputError:
     )
 
 
+def missing_folder(target: PathArg, what: str = "output file") -> InputError:
+    """The refusal of an output whose folder does not exist: sgbench creates no folder but the
+    output folder itself (a typo in a parent, ``--json reslts/x.json``, made a new folder, and a
+    failed command left it behind), the same for every output, file or folder."""
+    folder = Path(target).parent
+    return InputError(
+        f"{shown_name(str(target))}: its folder {shown_name(str(folder))} does not exist; create "
+        f"it or choose another {what}"
+    )
+
+
 def open_locked(sidecar: Path, target: PathArg, what: str = "output file") -> int:
     """A descriptor of ``sidecar`` holding its exclusive lock, taken at once or refused (never a
     wait): the one way sgbench takes the lock of an output, a file (:mod:`sgbench.locks`) or a
@@ -136,10 +147,7 @@ def open_locked(sidecar: Path, target: PathArg, what: str = "output file") -> in
         try:
             fd = os.open(sidecar, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
         except FileNotFoundError:
-            raise InputError(
-                f"{shown_name(str(target))}: its folder does not exist; create it or choose "
-                f"another {what}"
-            ) from None
+            raise missing_folder(target, what) from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink at the sidecar's name
                 raise InputError(

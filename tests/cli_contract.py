@@ -73,3 +73,32 @@ def assert_one_error_line(result: Result, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     return lines[0]
+
+
+_URL = "http://127.0.0.1:9/v1"  # never contacted: an output's checks come first
+_SCORE = ["score", "p.jsonl", "--dataset", "ds", "--bootstrap", "0", "--permutations", "0"]
+_IMPORT = ["import", "paper-outputs", "src.jsonl", "--dataset", "ds"]
+_RUN = ["run", "--base-url", _URL, "--model", "m", "--dataset", "ds"]
+_JUDGE = ["judge", "p.jsonl", "b.jsonl", "--base-url", _URL, "--model", "j"]
+
+EVERY_OUTPUT: dict[str, list[str]] = {
+    "score --json": [*_SCORE, "--json", "OUT"],
+    "score --plot": [*_SCORE, "--plot", "OUT"],
+    "judge-report --json": ["judge-report", "p.jsonl", "--json", "OUT"],
+    "import paper-outputs --out": [*_IMPORT, "--out", "OUT"],
+    "import paper-outputs --report": [*_IMPORT, "--out", "r.jsonl", "--report", "OUT"],
+    "synth --out": ["synth", "--out", "OUT"],
+    "run --out": [*_RUN, "--out", "OUT"],
+    "run --predictions": [*_RUN, "--out", "r.jsonl", "--predictions", "OUT"],
+    "judge --out": [*_JUDGE, "--out", "OUT"],
+    "build --out": ["build", "--quiet", "--out", "OUT"],
+    "leaderboard --out": ["leaderboard", "subs", "--dataset", "ds", "--out", "OUT"],
+    "stats --out": ["stats", "--dataset", "ds", "--out", "OUT"],
+    "export lm-eval --out": ["export", "lm-eval", "--dataset", "ds", "--out", "OUT"],
+}
+"""Every command's file and folder outputs (``COMMAND OPTION``), run in the ``command_folder``
+fixture, with ``OUT`` for the output's path (its name ends in :data:`OUTPUT_SUFFIX`'s suffix or
+``.json``); tests/test_command_line_rules.py checks it lists every output option."""
+
+OUTPUT_SUFFIX: dict[str, str] = {"score --plot": ".svg", "synth --out": ".csv"}
+"""The suffix an output name needs, where ``.json`` is not one the command takes."""

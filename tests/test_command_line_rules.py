@@ -27,11 +27,12 @@ from typing import Any
 import click
 import pyarrow.parquet as pq
 import pytest
-from cli_contract import ROOT, assert_one_error_line, run_module
+from cli_contract import EVERY_OUTPUT, OUTPUT_SUFFIX, ROOT, assert_one_error_line, run_module
 from click.testing import CliRunner, Result
 
 import sgbench
 from sgbench.cli import main
+from sgbench.cli.options import OutputFile, OutputFolder
 from sgbench.dataset import split_file
 from sgbench.errors import MAX_MESSAGE
 
@@ -291,6 +292,65 @@ def test_a_failed_write_leaves_nothing(
     reason = "Unable to write data" if writer in ("synth .dta", "synth .sav") else "No space"
     assert_one_error_line(result, "x.", "cannot write", reason)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+# --- every output: its folder must exist ----------------------------------------------------
+
+
+def output_options(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[str]:
+    """``COMMAND OPTION`` for every option of every command that names a file or folder the
+    command writes (an :class:`~sgbench.cli.options.OutputFile` or ``OutputFolder``)."""
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from output_options(sub, (*path, name))
+        return
+    for param in command.params:
+        if isinstance(param.type, OutputFile | OutputFolder):
+            yield " ".join([*path, param.opts[0]])
+
+
+def test_every_output_option_is_in_the_table() -> None:
+    """EVERY_OUTPUT is tried by the tests of every output (here, tests/test_output_symlinks.py):
+    an output option added to a command must be added there too."""
+    assert sorted(output_options(main)) == sorted(EVERY_OUTPUT)
+
+
+@pytest.mark.parametrize("case", sorted(EVERY_OUTPUT))
+def test_an_output_in_a_missing_folder_is_refused_naming_the_option(
+    case: str, command_folder: Path
+) -> None:
+    """One rule for every output, file or folder: its folder must exist. ``synth --out`` and the
+    folder writers created a missing folder (left behind when the command then failed) while
+    ``score --json`` wrote the report only to fail, after the work, on the missing folder."""
+    option = case.split()[-1]
+    out = f"new/out{OUTPUT_SUFFIX.get(case, '.json')}"
+    before = sorted(p.name for p in command_folder.iterdir())
+    result = invoke([out if arg == "OUT" else arg for arg in EVERY_OUTPUT[case]])
+    assert_one_error_line(result, f"'{option}'", f"{out}: its folder new does not exist")
+    assert sorted(p.name for p in command_folder.iterdir()) == before
+
+
+def test_from_python_too_no_output_folder_is_created(tmp_path: Path) -> None:
+    """The same rule in the functions: write_synthetic_sample and build_dataset made the folder,
+    write_atomic (every file output) said ``cannot write (No such file or directory)``."""
+    from sgbench.builder import build_dataset, write_synthetic_sample
+    from sgbench.errors import InputError
+    from sgbench.files import OutputKind, write_atomic
+
+    missing = tmp_path / "new"
+    with pytest.raises(InputError, match=f"x.csv: its folder {missing} does not exist"):
+        write_synthetic_sample(missing / "x.csv")
+    with pytest.raises(InputError, match=f"ds: its folder {missing} does not exist; .* folder$"):
+        build_dataset(out_dir=missing / "ds")
+    with pytest.raises(InputError, match=f"x.txt: its folder {missing} does not exist"):
+        write_atomic(missing / "x.txt", "x", kind=OutputKind("text", lambda head: True))
+    # A missing folder further up is named by the output's own folder; a file, by itself.
+    with pytest.raises(InputError, match=f"its folder {missing / 'a'} does not exist"):
+        write_synthetic_sample(missing / "a" / "x.csv")
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError, match="afile is not a folder"):
+        write_synthetic_sample(tmp_path / "afile" / "a" / "x.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
 # --- prompts and export sft stream: one prompt in memory, not one per sample -------------------

@@ -506,7 +506,9 @@ def test_an_output_in_a_missing_folder_says_so(option: str, folder: Path) -> Non
     args = [*command("run"), "--predictions", "p.jsonl"]
     args[args.index(option) + 1] = "nowhere/x.jsonl"
     result = CliRunner().invoke(main, args)
-    assert_one_error_line(result, "nowhere/x.jsonl: its folder does not exist")
+    assert_one_error_line(
+        result, f"'{option}'", "nowhere/x.jsonl: its folder nowhere does not exist"
+    )
 
 
 class BadFraming(LoopbackChatServer):

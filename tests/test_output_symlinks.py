@@ -9,37 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_contract import assert_one_error_line
+from cli_contract import EVERY_OUTPUT, OUTPUT_SUFFIX, assert_one_error_line
 from click.testing import CliRunner
 
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.files import OutputKind, check_output_file, write_atomic
 
-URL = "http://127.0.0.1:9/v1"  # never contacted: the check comes first
 NO_CI = ["--bootstrap", "0", "--permutations", "0"]
 SCORE = ["score", "p.jsonl", "--dataset", "ds", *NO_CI]
 IMPORT = ["import", "paper-outputs", "src.jsonl", "--dataset", "ds"]
-RUN = ["run", "--base-url", URL, "--model", "m", "--dataset", "ds"]
-JUDGE = ["judge", "p.jsonl", "b.jsonl", "--base-url", URL, "--model", "j"]
 
 # Every command's file and folder outputs; OUT is the dangling symlink.
-CASES: dict[str, list[str]] = {
-    "score --json": [*SCORE, "--json", "OUT"],
-    "score --plot": [*SCORE, "--plot", "OUT"],
-    "judge-report --json": ["judge-report", "p.jsonl", "--json", "OUT"],
-    "import paper-outputs --out": [*IMPORT, "--out", "OUT"],
-    "import paper-outputs --report": [*IMPORT, "--out", "r.jsonl", "--report", "OUT"],
-    "synth --out": ["synth", "--out", "OUT"],
-    "run --out": [*RUN, "--out", "OUT"],
-    "run --predictions": [*RUN, "--out", "r.jsonl", "--predictions", "OUT"],
-    "judge --out": [*JUDGE, "--out", "OUT"],
-    "build --out": ["build", "--quiet", "--out", "OUT"],
-    "leaderboard --out": ["leaderboard", "subs", "--dataset", "ds", "--out", "OUT"],
-    "stats --out": ["stats", "--dataset", "ds", "--out", "OUT"],
-    "export lm-eval --out": ["export", "lm-eval", "--dataset", "ds", "--out", "OUT"],
-}
-SUFFIX = {"score --plot": ".svg", "synth --out": ".csv"}
+CASES = EVERY_OUTPUT
+SUFFIX = OUTPUT_SUFFIX
 
 ANY_TEXT = OutputKind("a text file", lambda head: True)
 """A kind any file is of: these tests are about other rules of write_atomic."""

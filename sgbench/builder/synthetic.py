@@ -333,5 +333,5 @@ def write_synthetic_sample(
             _fix_stamp(partial, suffix)
 
     # No kind: a WVS-format file cannot be told from a download of yours, so none is replaced.
-    write_atomic(path, write, kind=None, parents=True)
+    write_atomic(path, write, kind=None)
     return path

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sgbench import DATASET_NAME
-from sgbench.cli.options import LibraryChoice, OutputFile
+from sgbench.cli.options import LibraryChoice, OutputFile, OutputFolder
 
 
 def _layouts() -> Sequence[str]:
@@ -30,7 +30,7 @@ def _layouts() -> Sequence[str]:
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=OutputFolder(path_type=Path),
     default=None,
     help="Output folder; replaced only once the new build is complete, and only if it is empty "
     "or an earlier build. Default: the "

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sgbench.cli.options import (
+    OutputFolder,
     config_option,
     dataset_option,
     split_option,
@@ -46,7 +47,7 @@ def export_sft_command(dataset_dir: str, config: str, split: str, template_name:
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=OutputFolder(path_type=Path),
     required=True,
     help="Task folder to write (TASK.yaml and utils.py); an existing one is replaced only if "
     "it holds an earlier export.",

@@ -11,6 +11,7 @@ from sgbench.cli.errors import left_out
 from sgbench.cli.options import (
     InputPath,
     LibraryChoice,
+    OutputFolder,
     bootstrap_option,
     bootstrap_seed_option,
     config_option,
@@ -93,7 +94,7 @@ def baseline_command(
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=OutputFolder(path_type=Path),
     default=Path("leaderboard"),
     show_default=True,
     help="Output folder (leaderboard.md, .csv, .json, index.html); replaced only when complete, "

@@ -145,16 +145,17 @@ class InputPath(click.Path):
 
 class OutputFile(click.Path):
     """A :class:`click.Path` for a file a command writes: refuses, as typed, a path naming a
-    folder (:func:`sgbench.files.check_file_name`; click would drop the final ``/``), and ``-``
-    where it does not mean standard output (``run --out -`` wrote a file named ``-`` with exit
-    code 0, while ``score --json -`` prints)."""
+    folder (:func:`sgbench.files.check_file_name`; click would drop the final ``/``), one whose
+    folder does not exist (:func:`sgbench.files.check_parent`, so the line names the option),
+    and ``-`` where it does not mean standard output (``run --out -`` wrote a file named ``-``
+    with exit code 0, while ``score --json -`` prints)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(dir_okay=False, **kwargs)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from sgbench.errors import InputError
-        from sgbench.files import check_file_name
+        from sgbench.files import check_file_name, check_parent
 
         if value == "-" and not self.allow_dash:
             self.fail(
@@ -166,6 +167,28 @@ class OutputFile(click.Path):
         if isinstance(value, str) and value != "-":
             try:
                 check_file_name(value)
+                check_parent(value)
+            except InputError as exc:
+                self.fail(str(exc), param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class OutputFolder(click.Path):
+    """A :class:`click.Path` for a folder a command writes: refuses, as typed, a name no folder
+    output can have (:func:`sgbench.files.check_folder_name`: ``-``, the working folder, a name
+    ending in ``..``, a folder that does not exist or is a file above it), as
+    :class:`OutputFile` does for a file, so the line names the option."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(file_okay=False, **kwargs)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from sgbench.errors import InputError
+        from sgbench.files import check_folder_name
+
+        if isinstance(value, str) and value:  # an empty argument: refused as every one is
+            try:
+                check_folder_name(value)
             except InputError as exc:
                 self.fail(str(exc), param, ctx)
         return super().convert(value, param, ctx)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sgbench.cli.options import LibraryChoice, config_option, dataset_option
+from sgbench.cli.options import LibraryChoice, OutputFolder, config_option, dataset_option
 
 
 def _chart_formats() -> Sequence[str]:
@@ -22,7 +22,7 @@ def _chart_formats() -> Sequence[str]:
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=OutputFolder(path_type=Path),
     default=Path("sgbench-stats"),
     show_default=True,
     help="Folder for stats.json, stats.md and the charts; an existing one is replaced only if it "
