@@ -13,8 +13,11 @@ chart title is :func:`one_line` (and :func:`bounded`).
 
 from __future__ import annotations
 
+import errno
 import html
+import os
 import re
+import resource
 import unicodedata
 from collections.abc import Iterable
 from typing import Final
@@ -220,6 +223,32 @@ def shown_model(name: object) -> str:
     shown = IGNORABLE.sub("", unicodedata.normalize("NFKC", str(name)))
     visible = "".join(c for c in shown if unicodedata.category(c) not in ("Cf", "Cc"))
     return " ".join(visible.casefold().translate(LOOKALIKES).split())
+
+
+def size_limit_hit(exc: OSError) -> int | None:
+    """The process's file size limit in bytes (``ulimit -f``, ``RLIMIT_FSIZE``) when ``exc`` is
+    a write past it, else None. Python ignores the signal the limit sends (``SIGXFSZ``), so the
+    write fails with ``EFBIG`` (File too large), which a file system's own size cap also gives."""
+    system = os.strerror(errno.EFBIG)
+    # The system's reason, maybe in a library's words (pyarrow: "Error writing bytes to file.
+    # Detail: [errno 27] File too large"); not a bound of sgbench's own (jsonl.read_bounded).
+    if exc.errno != errno.EFBIG or system not in (exc.strerror or system):
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def write_reason(exc: OSError) -> str:
+    """Why a write failed, for a message: the system's reason, and for a write past the file
+    size limit (:func:`size_limit_hit`) that limit, since no other folder or disk helps (a
+    build said to set TMPDIR, which cannot)."""
+    limit = size_limit_hit(exc)
+    if limit is None:
+        return exc.strerror or str(exc)
+    return (
+        f"{os.strerror(errno.EFBIG)}: the file size limit of this process, {limit:,} bytes "
+        "(ulimit -f, RLIMIT_FSIZE), was hit; raise it"
+    )
 
 
 def check_each(values: Iterable[object], kinds: tuple[type, ...], where: str, what: str) -> None:

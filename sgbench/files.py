@@ -35,7 +35,7 @@ from types import MappingProxyType
 from typing import Any, Final, ParamSpec, TypeAlias, TypeVar, cast
 
 from sgbench.boundary import PathArg
-from sgbench.errors import InputError, has_control, shown_name
+from sgbench.errors import InputError, has_control, shown_name, write_reason
 from sgbench.jsonl import BOM, loads_strict, read_bounded
 from sgbench.jsonl import input_problem as input_problem  # its home is jsonl, below files
 
@@ -370,7 +370,7 @@ def _write_through(
     except OSError as exc:
         _remove(temporary)
         thing = f" the {what}" if what else ""
-        raise InputError(f"{path}: cannot write{thing} ({exc.strerror or exc})") from None
+        raise InputError(f"{path}: cannot write{thing} ({write_reason(exc)})") from None
     except BaseException:  # Ctrl-C, or a writer's own error: nothing half-written either
         _remove(temporary)
         raise
@@ -806,8 +806,7 @@ def replace_folder(
             (staging / OUTPUT_MARKER).write_text(_marker_text(kind, files), encoding="utf-8")
             _swap_in(staging, target, kind, disposable, shown)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise InputError(f"{shown}: cannot write the {what} ({reason})") from None
+        raise InputError(f"{shown}: cannot write the {what} ({write_reason(exc)})") from None
     finally:
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

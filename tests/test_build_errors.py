@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import resource
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_contract import assert_one_error_line
+from cli_contract import assert_one_error_line, module_environment, run_module
 from click.testing import CliRunner, Result
 
 from sgbench.builder.synthetic import synthetic_csv_bytes, synthetic_sample
@@ -156,3 +158,49 @@ def test_successful_build_prints_a_summary(tmp_path: Path) -> None:
     assert "subgroups: 101 kept" in result.stdout
     assert "samples [paper]: train" in result.stdout
     assert "SYNTHETIC" in result.stdout
+
+
+def file_size_limit(limit: int) -> Callable[[], None]:
+    """Set in the child before it runs: ``ulimit -f`` (RLIMIT_FSIZE) at ``limit`` bytes."""
+
+    def lower() -> None:
+        _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+
+    return lower
+
+
+@pytest.mark.parametrize(
+    ("wvs", "failed"),
+    [
+        (False, "cannot write the embedded SYNTHETIC sample"),
+        (True, "out: cannot write the dataset"),
+    ],
+)
+def test_the_file_size_limit_is_named_not_tmpdir(
+    wvs: bool, failed: str, wvs_files: dict[str, Path], tmp_path: Path
+) -> None:
+    """Under ``ulimit -f`` the build said to set TMPDIR, which cannot help: the limit binds every
+    folder. 500,000 bytes: below the embedded sample's copy (1.1 MB) and the largest data file
+    of a build (0.9 MB), so each write fails in turn."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    args = ["build", "--quiet", "--out", "out", *(["--wvs", str(wvs_files["csv"])] if wvs else [])]
+    done = run_module(
+        args,
+        tmp_path,
+        env=module_environment(TMPDIR=str(scratch)),
+        preexec_fn=file_size_limit(500_000),
+    )
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith("Error: ")
+    assert failed in done.stderr
+    reason = (
+        "(File too large: the file size limit of this process, 500,000 bytes (ulimit -f, "
+        "RLIMIT_FSIZE), was hit; raise it)"
+    )
+    assert reason in done.stderr
+    assert "TMPDIR" not in done.stderr
+    assert_nothing_written(tmp_path)
+    assert list(scratch.iterdir()) == []

@@ -42,7 +42,14 @@ from sgbench.builder.synthetic import SYNTHETIC_FILE_NAME, synthetic_csv_bytes
 from sgbench.builder.writer import write_dataset
 from sgbench.catalogue import Item, load_catalogue
 from sgbench.dataset import CONFIG_SPLITS
-from sgbench.errors import ConfigError, InputError, check_each, shown_name
+from sgbench.errors import (
+    ConfigError,
+    InputError,
+    check_each,
+    shown_name,
+    size_limit_hit,
+    write_reason,
+)
 from sgbench.files import check_output_folder, check_outputs_apart, reads
 from sgbench.splits import assign_splits
 from sgbench.splits.overlap import train_overlap
@@ -338,9 +345,11 @@ def build_dataset(
             try:
                 paths[0].write_bytes(synthetic_csv_bytes())
             except OSError as exc:
+                # Another folder helps a full or read-only one, not the file size limit.
+                advice = "" if size_limit_hit(exc) else "; set TMPDIR to a writable folder"
                 raise InputError(
-                    f"{scratch}: cannot write the embedded SYNTHETIC sample ({exc.strerror}); "
-                    "set TMPDIR to a writable folder"
+                    f"{scratch}: cannot write the embedded SYNTHETIC sample "
+                    f"({write_reason(exc)}){advice}"
                 ) from None
         for path in paths:
             surveys.append(

@@ -35,7 +35,14 @@ from typing import IO, Any, ClassVar, Final, TextIO
 
 import click
 
-from sgbench.errors import SgbenchError, SgbenchWarning, bounded, has_control, shown_name
+from sgbench.errors import (
+    SgbenchError,
+    SgbenchWarning,
+    bounded,
+    has_control,
+    shown_name,
+    write_reason,
+)
 from sgbench.files import stderr_named
 
 EXIT_OK: Final = 0
@@ -316,11 +323,11 @@ def _os_error_line(exc: OSError) -> SgbenchClickError:
     """
     if exc.filename is not None:
         where = bounded(shown_name(os.fsdecode(exc.filename)))
-        return SgbenchClickError(f"{where}: {exc.strerror or exc}")
+        return SgbenchClickError(f"{where}: {write_reason(exc)}")
     if exc.errno not in _STREAM_ERRORS:
         raise exc
     _drop_stdout()
-    return SgbenchClickError(f"cannot write standard output ({exc.strerror})")
+    return SgbenchClickError(f"cannot write standard output ({write_reason(exc)})")
 
 
 def out_of_memory(exc: MemoryError) -> str:

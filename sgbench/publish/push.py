@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol, TypeVar, cast, runtime_checkable
 
 from sgbench.boundary import PathArg, public
-from sgbench.errors import InputError, bounded
+from sgbench.errors import InputError, bounded, size_limit_hit, write_reason
 from sgbench.files import FromFiles, reads
 from sgbench.publish.checks import DATA_DIR, DatasetCheck, InvalidDatasetError, check_dataset
 from sgbench.publish.publication import publication_problems
@@ -270,9 +270,11 @@ def checked_copy(check: DatasetCheck) -> Iterator[Path]:
                 (copy / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(check.dataset_dir / relative, copy / relative)
         except OSError as exc:
+            room = (
+                "" if size_limit_hit(exc) else "; set TMPDIR to a folder with room for the dataset"
+            )
             raise InputError(
-                f"{check.dataset_dir}: cannot copy it to upload ({exc.strerror}); set TMPDIR to "
-                "a folder with room for the dataset"
+                f"{check.dataset_dir}: cannot copy it to upload ({write_reason(exc)}){room}"
             ) from None
         again = check_dataset(copy)
         # The whole manifest, not only names and version: a rebuild meanwhile with other

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final, TextIO, TypeVar
 
 from sgbench.boundary import PathArg
-from sgbench.errors import InputError, shown_name
+from sgbench.errors import InputError, shown_name, write_reason
 from sgbench.locks import exclusive
 from sgbench.prompts import Prompt
 from sgbench.runner.backoff import RetryPolicy, retry_delay, sample_rng
@@ -496,7 +496,7 @@ def run_pool(
                     )
             progress.update(done + errors, errors, force=True)
     except OSError as exc:
-        raise InputError(f"{name}: cannot write ({exc.strerror})") from None
+        raise InputError(f"{name}: cannot write ({write_reason(exc)})") from None
     finally:
         stop.set()
         for future in futures:
