@@ -234,6 +234,12 @@ def size_limit_hit(exc: OSError) -> int | None:
     # Detail: [errno 27] File too large"); not a bound of sgbench's own (jsonl.read_bounded).
     if exc.errno != errno.EFBIG or system not in (exc.strerror or system):
         return None
+    return file_size_limit()
+
+
+def file_size_limit() -> int | None:
+    """The process's file size limit in bytes (``ulimit -f``, ``RLIMIT_FSIZE``), None when
+    there is none."""
     soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
     return None if soft == resource.RLIM_INFINITY else soft
 

@@ -9,6 +9,7 @@ open for reading only (`2<file`) is taken as closed: exit code 2, not 1."""
 
 from __future__ import annotations
 
+import resource
 import subprocess
 from pathlib import Path
 
@@ -79,3 +80,33 @@ def test_a_read_only_stderr_is_exit_code_2(args: list[str], tmp_path: Path) -> N
     assert done.returncode == 2
     assert done.stdout == b""
     assert kept.read_text(encoding="utf-8") == "kept\n"
+
+
+def _limit_to(size: int) -> None:
+    """``ulimit -f`` (RLIMIT_FSIZE) at ``size`` bytes, set in the child before it runs."""
+    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+
+
+def test_stdout_cut_at_the_file_size_limit_is_one_line(built_default: Path, tmp_path: Path) -> None:
+    """``sgbench baseline ... > out.jsonl`` under ``ulimit -f``: the write up to the limit
+    returned short, the next one's error was dropped, and the command ended with exit code 0
+    and a file cut at the limit. An output under the limit is written whole, exit code 0."""
+    (tmp_path / "ds").symlink_to(built_default)
+    args = ["baseline", "majority", "--dataset", "ds"]
+    whole = run_module(args, tmp_path, stdout=subprocess.PIPE).stdout.encode()
+    assert len(whole) > 4096
+    outcomes = {}
+    for size in (4096, len(whole) + 1):
+        with open(tmp_path / f"{size}.jsonl", "wb") as out:
+            done = run_module(
+                args, tmp_path, stdout=out, preexec_fn=lambda size=size: _limit_to(size)
+            )
+        outcomes[size] = (done.returncode, done.stderr.splitlines()[-1])
+        assert (tmp_path / f"{size}.jsonl").read_bytes() == whole[:size]
+    assert outcomes[4096] == (
+        2,
+        "Error: cannot write standard output (File too large: the file size limit of this "
+        "process, 4,096 bytes (ulimit -f, RLIMIT_FSIZE), was hit; raise it)",
+    )
+    assert outcomes[len(whole) + 1][0] == 0

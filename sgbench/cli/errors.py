@@ -27,6 +27,7 @@ import io
 import os
 import re
 import select
+import stat
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -39,6 +40,7 @@ from sgbench.errors import (
     SgbenchError,
     SgbenchWarning,
     bounded,
+    file_size_limit,
     has_control,
     shown_name,
     write_reason,
@@ -120,7 +122,9 @@ def _check_delivered() -> None:
 
     Writing a large block to a pipe whose reader has gone (``sgbench baseline ... | head -1``)
     can return short without an error, and Python then drops the rest: the command ended with
-    exit code 0 and a cut output. The write end of such a pipe polls as an error.
+    exit code 0 and a cut output. The write end of such a pipe polls as an error. A file that
+    reached the file size limit (``> out.jsonl`` under ``ulimit -f``) was cut the same way: the
+    write up to the limit returns short, and the next one's error was dropped.
     """
     if sys.stdout is None:
         return
@@ -129,6 +133,13 @@ def _check_delivered() -> None:
         fd = sys.stdout.fileno()
     except (OSError, ValueError):  # no real descriptor (a test runner's buffer)
         return
+    limit = file_size_limit()
+    if (
+        limit is not None
+        and stat.S_ISREG(os.fstat(fd).st_mode)
+        and os.lseek(fd, 0, os.SEEK_CUR) >= limit
+    ):
+        raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))
     poller = select.poll()
     poller.register(fd, select.POLLOUT)
     if any(events & select.POLLERR for _, events in poller.poll(0)):
