@@ -7,7 +7,8 @@ only sgbench constructs, an exception class).
 
 Calls that send requests go to a :class:`~fake_openai.LoopbackChatServer` on 127.0.0.1 started
 for the case (stopped when it ends), with a 5-second timeout and at most two attempts; nothing
-reaches the network. Each valid call is hand-sized: two samples, 40 bootstrap replicates.
+reaches the network. Each valid call is hand-sized: two samples, the fewest bootstrap replicates
+(``MIN_REPLICATES``).
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ from sgbench.runner import (
     run_benchmark,
 )
 from sgbench.runner.client import MAX_TIMEOUT
+from sgbench.scoring.bootstrap import MIN_REPLICATES
 
-N_BOOT = 40
+N_BOOT = MIN_REPLICATES
 """The fewest replicates the bootstrap accepts: intervals are not what these cases check."""
 
 FAST = {"max_attempts": 2, "base_delay": 0.0, "max_delay": 0.0, "max_retry_after": 1.0}

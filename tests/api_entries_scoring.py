@@ -7,8 +7,8 @@ only sgbench constructs, an exception class).
 
 Files are the hand-worked dataset of tests/scoring_fixtures.py (nine test_ood samples, one train
 sample), written afresh in each case's folder. The statistical helpers get arrays of
-:data:`N_QUESTIONS` questions, enough for real intervals (``MIN_QUESTIONS``), with 40 replicates
-(``MIN_REPLICATES``): each case stays well under a second.
+:data:`N_QUESTIONS` questions, enough for real intervals (``MIN_QUESTIONS``), with the fewest
+replicates (``MIN_REPLICATES``): each case stays well under a second.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from scoring_fixtures import HAND_PREDICTIONS, hand_rows, write_hand_dataset, wr
 from sgbench.cli import main
 from sgbench.dataset import MANIFEST_FILE, Manifest, load_manifest, open_dataset
 from sgbench.errors import InputError
+from sgbench.scoring.bootstrap import MIN_REPLICATES
 
 
 @pytest.fixture
@@ -172,8 +173,11 @@ def test_pure_score_is_what_score_predictions_reports(dataset: Path, tmp_path: P
 
     predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
     data = load_scoring_data(open_dataset(dataset), "default", "test_ood")
-    direct = score(data, read_predictions(predictions, data), n_boot=200, seed=3)
-    assert direct.to_json() == score_predictions(predictions, dataset, n_boot=200, seed=3).to_json()
+    direct = score(data, read_predictions(predictions, data), n_boot=MIN_REPLICATES, seed=3)
+    assert (
+        direct.to_json()
+        == score_predictions(predictions, dataset, n_boot=MIN_REPLICATES, seed=3).to_json()
+    )
 
 
 def test_a_failed_hub_fetch_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,6 +23,7 @@ from sgbench.judge.report import read_judgments
 from sgbench.judge.run import build_tasks, read_responses, to_files
 from sgbench.prompts import TEMPLATES, render_prompt, split_rows
 from sgbench.runner import Endpoint, RetryPolicy
+from sgbench.scoring.bootstrap import MIN_REPLICATES
 
 CRITERIA = ("overall", "value", "persona")
 FAST = RetryPolicy(max_attempts=2, base_delay=0.0, max_delay=0.0, jitter=0)
@@ -309,7 +310,7 @@ def test_fair_judge(
     # Deterministic prompts at temperature 0, one request per judgment.
     assert len(judge_server.bodies) == 2 * N_SAMPLES
     assert all(body["temperature"] == 0.0 for body in judge_server.bodies)
-    report = judge_report(out, n_boot=50, seed=1).to_dict()
+    report = judge_report(out, n_boot=MIN_REPLICATES, seed=1).to_dict()
     assert report["win_rate"]["overall"]["value"] == 1.0
     assert report["win_rate"]["overall"]["wins"] == 2 * N_SAMPLES
     assert report["position_bias"]["overall"]["first_score"] == 0.5
@@ -325,7 +326,7 @@ def test_order_biased_judge(
     judge(judge_server, built_default, pair, out)
     for line in read_out(out):
         assert set(line["verdicts"].values()) == {"A" if line["order"] == "AB" else "B"}
-    report = judge_report(out, n_boot=50, seed=1).to_dict()
+    report = judge_report(out, n_boot=MIN_REPLICATES, seed=1).to_dict()
     for criterion in CRITERIA:
         # Each sample won once and lost once: the pure position preference cancels out.
         assert report["win_rate"][criterion]["value"] == 0.5
@@ -353,7 +354,7 @@ def test_unparsable_verdicts_retried_once_then_recorded(
         assert line["verdicts"] == dict.fromkeys(CRITERIA)  # never guessed
         assert line["raw"] == line["raw_first"] == mumbling_judge({})
         assert line["attempts"] == 2
-    report = judge_report(out, n_boot=50, seed=1).to_dict()
+    report = judge_report(out, n_boot=MIN_REPLICATES, seed=1).to_dict()
     assert report["win_rate"]["overall"] == {
         "value": None,
         "ci": None,
@@ -545,10 +546,13 @@ def test_win_rate_arithmetic(tmp_path: Path) -> None:
 
 def test_report_is_deterministic_and_order_free(tmp_path: Path) -> None:
     lines = [hand_line(*row) for row in HAND]
-    first = judge_report(hand_file(tmp_path / "a.jsonl", lines), n_boot=100, seed=7)
-    assert first.to_json() == judge_report(tmp_path / "a.jsonl", n_boot=100, seed=7).to_json()
+    first = judge_report(hand_file(tmp_path / "a.jsonl", lines), n_boot=MIN_REPLICATES, seed=7)
+    assert (
+        first.to_json()
+        == judge_report(tmp_path / "a.jsonl", n_boot=MIN_REPLICATES, seed=7).to_json()
+    )
     random.Random(0).shuffle(lines)
-    shuffled = judge_report(hand_file(tmp_path / "b.jsonl", lines), n_boot=100, seed=7)
+    shuffled = judge_report(hand_file(tmp_path / "b.jsonl", lines), n_boot=MIN_REPLICATES, seed=7)
     one, two = first.to_dict(), shuffled.to_dict()
     assert one.pop("judgments_sha256") != two.pop("judgments_sha256")
     assert one == two

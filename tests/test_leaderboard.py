@@ -68,7 +68,12 @@ from sgbench.leaderboard.render import csv_text, md_text
 from sgbench.leaderboard.submission import version_mismatch
 from sgbench.schema import load_schema, validator
 from sgbench.scoring import score_predictions
-from sgbench.scoring.bootstrap import expanded_tail, multiplicities, paired_difference_intervals
+from sgbench.scoring.bootstrap import (
+    MIN_REPLICATES,
+    expanded_tail,
+    multiplicities,
+    paired_difference_intervals,
+)
 from sgbench.validate import validate_folder
 
 
@@ -192,7 +197,7 @@ def test_paired_difference_intervals_equal_a_plain_loop() -> None:
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     assert got[1].tolist() == [0.0, 0.0]
     with pytest.raises(InputError, match="reference row"):
-        paired_difference_intervals(values, questions, 3, n_boot=40, seed=0)
+        paired_difference_intervals(values, questions, 3, n_boot=MIN_REPLICATES, seed=0)
     assert np.isnan(paired_difference_intervals(values, questions, 0, n_boot=0, seed=0)).all()
 
 
@@ -219,7 +224,7 @@ def test_invalid_submissions_are_left_out_with_reasons(
     dataset: Path, mixed_root: tuple[Path, dict[str, str]]
 ) -> None:
     root, reasons = mixed_root
-    mixed = build_leaderboard(root, dataset, n_boot=50)
+    mixed = build_leaderboard(root, dataset, n_boot=MIN_REPLICATES)
     assert [r.entry.slug for r in mixed.rows][:2] == ["alpha", "beta"]
     assert len(mixed.rows) == 7
     excluded = {e.slug: e.problems for e in mixed.excluded}
@@ -246,7 +251,7 @@ def test_cli_exit_codes(
 ) -> None:
     runner = CliRunner()
     monkeypatch.chdir(tmp_path)
-    base = ["leaderboard", "--dataset", str(dataset), "--bootstrap", "40"]
+    base = ["leaderboard", "--dataset", str(dataset), "--bootstrap", str(MIN_REPLICATES)]
     ok = runner.invoke(main, [*base, str(valid_root), "--out", "all"])
     assert ok.exit_code == 0, ok.output
     assert sorted(p.name for p in Path("all").iterdir()) == sorted([*OUTPUT_FILES, OUTPUT_MARKER])
@@ -338,7 +343,7 @@ def test_version_rule(submitted: str, dataset_version: str, compatible: bool) ->
 def test_hostile_text_is_escaped_in_every_output(
     dataset: Path, mixed_root: tuple[Path, Any]
 ) -> None:
-    outputs = render_files(build_leaderboard(mixed_root[0], dataset, n_boot=40))
+    outputs = render_files(build_leaderboard(mixed_root[0], dataset, n_boot=MIN_REPLICATES))
     page = outputs["index.html"]
     assert page.count("<script") == 1  # the page's own script only
     assert "<img" not in page
@@ -401,8 +406,12 @@ def test_markdown_text_cannot_start_a_block(text: str, escaped: str) -> None:
 
 def test_outputs_are_deterministic(dataset: Path, valid_root: Path, tmp_path: Path) -> None:
     copy = shutil.copytree(valid_root, tmp_path / "elsewhere" / "subs")
-    first = write_leaderboard(build_leaderboard(valid_root, dataset, n_boot=100), tmp_path / "a")
-    second = write_leaderboard(build_leaderboard(copy, dataset, n_boot=100), tmp_path / "b")
+    first = write_leaderboard(
+        build_leaderboard(valid_root, dataset, n_boot=MIN_REPLICATES), tmp_path / "a"
+    )
+    second = write_leaderboard(
+        build_leaderboard(copy, dataset, n_boot=MIN_REPLICATES), tmp_path / "b"
+    )
     for name in OUTPUT_FILES:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
@@ -455,7 +464,9 @@ def test_write_is_all_or_nothing(
 
 
 def test_with_baselines_adds_four_entries(dataset: Path, valid_root: Path) -> None:
-    with_baselines = build_leaderboard(valid_root, dataset, with_baselines=True, n_boot=40)
+    with_baselines = build_leaderboard(
+        valid_root, dataset, with_baselines=True, n_boot=MIN_REPLICATES
+    )
     baselines = [r for r in with_baselines.rows if r.entry.baseline]
     assert sorted(r.entry.slug for r in baselines) == [
         "baseline:composition",

@@ -35,6 +35,7 @@ from leaderboard_fixtures import (
 
 from sgbench.leaderboard import Leaderboard, build_leaderboard, write_leaderboard
 from sgbench.leaderboard import page as page_module
+from sgbench.scoring.bootstrap import MIN_REPLICATES
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(
@@ -142,7 +143,7 @@ def board(toy_bootstrap_module: None, tmp_path_factory: pytest.TempPathFactory) 
     dataset = write_board_dataset(root / "dataset")
     submissions = write_valid_submissions(root / "submissions")
     write_invalid_submissions(submissions)
-    return build_leaderboard(submissions, dataset, n_boot=50, with_baselines=True)
+    return build_leaderboard(submissions, dataset, n_boot=MIN_REPLICATES, with_baselines=True)
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +152,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dataset = write_board_dataset(root / "dataset")
     submissions = write_valid_submissions(root / "submissions")
     write_invalid_submissions(submissions)
-    board = build_leaderboard(submissions, dataset, n_boot=50, n_permutations=200)
+    board = build_leaderboard(submissions, dataset, n_boot=MIN_REPLICATES, n_permutations=200)
     return write_leaderboard(board, root / "out") / "index.html"
 
 

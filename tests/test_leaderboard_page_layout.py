@@ -16,6 +16,7 @@ from leaderboard_fixtures import write_board_dataset, write_valid_submissions
 from sgbench.leaderboard import Leaderboard, build_leaderboard, render_files
 from sgbench.leaderboard.page import dodge
 from sgbench.scoring import score_predictions
+from sgbench.scoring.bootstrap import MIN_REPLICATES
 from sgbench.scoring.report import ATTRIBUTE_PREFIX
 
 
@@ -29,14 +30,14 @@ def board(
     toy_bootstrap_module: None, dataset: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Leaderboard:
     submissions = write_valid_submissions(tmp_path_factory.mktemp("layout") / "submissions")
-    return build_leaderboard(submissions, dataset, n_boot=60, seed=4)
+    return build_leaderboard(submissions, dataset, n_boot=MIN_REPLICATES, seed=4)
 
 
 @pytest.mark.usefixtures("toy_bootstrap")
 def test_every_interval_is_the_scorers(board: Leaderboard, dataset: Path) -> None:
     for row in board.rows:
         report = score_predictions(
-            row.entry.predictions, dataset, split="test_ood", n_boot=60, seed=4
+            row.entry.predictions, dataset, split="test_ood", n_boot=MIN_REPLICATES, seed=4
         ).to_dict()
         expected = {"accuracy": report["ci"]["accuracy"], "nmae": report["ci"]["nmae"]}
         for metric in ("accuracy", "nmae"):
@@ -49,7 +50,7 @@ def test_every_interval_is_the_scorers(board: Leaderboard, dataset: Path) -> Non
         assert got == {k: v for k, v in expected.items() if None not in v}
         attribute, _, value = row.ood.worst_group.partition("=")
         again = score_predictions(
-            row.entry.predictions, dataset, split="test_ood", n_boot=60, seed=4
+            row.entry.predictions, dataset, split="test_ood", n_boot=MIN_REPLICATES, seed=4
         )
         groups = again.intervals.groups[ATTRIBUTE_PREFIX + attribute]["accuracy"]
         assert worst == list(groups[value])

@@ -15,7 +15,12 @@ from scoring_fixtures import HAND_PREDICTIONS, write_hand_dataset, write_jsonl
 
 from sgbench.cli import main
 from sgbench.scoring import score_predictions
-from sgbench.scoring.bootstrap import bootstrap_intervals, expanded_tail, multiplicities
+from sgbench.scoring.bootstrap import (
+    MIN_REPLICATES,
+    bootstrap_intervals,
+    expanded_tail,
+    multiplicities,
+)
 from sgbench.stats import compute_stats, plots, write_stats
 from sgbench.stats.plots import (
     CHART,
@@ -90,7 +95,7 @@ def test_score_plot_writes_png_and_svg(tmp_path: Path, scoring_case: tuple[Path,
     for name in ("chart.png", "chart.svg"):
         out = tmp_path / name
         args = ["score", str(predictions), "--dataset", str(dataset), "--plot", str(out)]
-        result = CliRunner().invoke(main, [*args, "--bootstrap", "50"])
+        result = CliRunner().invoke(main, [*args, "--bootstrap", str(MIN_REPLICATES)])
         assert result.exit_code == 0, result.output
         content = out.read_bytes()
         assert len(content) > 1000
@@ -169,12 +174,12 @@ def test_group_intervals_of_the_bootstrap() -> None:
         {"g": groups},
         ["accuracy"],
         units=groups,
-        n_boot=200,
+        n_boot=MIN_REPLICATES,
         seed=3,
     )
     by_group = intervals.groups["g"]["accuracy"]
     assert by_group["A"] == (1.0, 1.0)
-    draws = multiplicities(2, 200, 3)
+    draws = multiplicities(2, MIN_REPLICATES, 3)
     means = [2 * b / (a + 2 * b) for a, b in draws.tolist() if a + 2 * b > 0]
     tail = 100 * expanded_tail(2)
     assert by_group["B"] == pytest.approx(tuple(np.percentile(means, [tail, 100 - tail])))

@@ -53,15 +53,15 @@ def random_case(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_same_seed_same_report_other_seed_other_intervals(random_case: tuple[Path, Path]) -> None:
     dataset, predictions = random_case
-    first = score_predictions(predictions, dataset, n_boot=200, seed=7)
-    again = score_predictions(predictions, dataset, n_boot=200, seed=7)
-    other = score_predictions(predictions, dataset, n_boot=200, seed=8)
+    first = score_predictions(predictions, dataset, n_boot=MIN_REPLICATES, seed=7)
+    again = score_predictions(predictions, dataset, n_boot=MIN_REPLICATES, seed=7)
+    other = score_predictions(predictions, dataset, n_boot=MIN_REPLICATES, seed=8)
     assert first.to_json() == again.to_json()
     assert first.to_dict()["ci"] != other.to_dict()["ci"]
     assert first.to_dict()["metrics"] == other.to_dict()["metrics"]
     assert first.to_dict()["bootstrap"] == {
         "seed": 7,
-        "n_boot": 200,
+        "n_boot": MIN_REPLICATES,
         "resampled": "questions",
         "n_questions": 40,
         "confidence": 0.95,
@@ -107,7 +107,7 @@ def test_no_cv_interval_when_some_replicates_have_no_mean(tmp_path: Path) -> Non
     dataset = write_dataset(tmp_path / "ds", {"test_ood": rows})
     answers = [{"id": r["id"], "answer": 1 if i == 0 else 4} for i, r in enumerate(rows)]
     path = write_jsonl(tmp_path / "p.jsonl", answers)
-    report = score_predictions(path, dataset, n_boot=200, seed=0).to_dict()
+    report = score_predictions(path, dataset, n_boot=MIN_REPLICATES, seed=0).to_dict()
     assert report["metrics"]["accuracy"] == pytest.approx(1 / 12)
     block = report["fairness"]["subgroup"]["accuracy"]
     assert block["cv_between"] is not None
@@ -135,7 +135,7 @@ def test_too_few_questions_get_no_interval(tmp_path: Path, n_questions: int) -> 
     rows = _two_subgroup_rows(n_questions)
     dataset = write_dataset(tmp_path / "ds", {"test_ood": rows})
     path = write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "answer": 2} for r in rows])
-    report = score_predictions(path, dataset, n_boot=200, seed=3)
+    report = score_predictions(path, dataset, n_boot=MIN_REPLICATES, seed=3)
     as_dict = report.to_dict()
     assert as_dict["bootstrap"]["n_questions"] == n_questions
     if n_questions < MIN_QUESTIONS:
@@ -147,7 +147,7 @@ def test_too_few_questions_get_no_interval(tmp_path: Path, n_questions: int) -> 
     else:
         low, high = as_dict["ci"]["nmae"]
         assert low < as_dict["metrics"]["nmae"] < high
-        assert "95% CI (bootstrap over questions, n=200, seed=3)" in report.render()
+        assert f"95% CI (bootstrap over questions, n={MIN_REPLICATES}, seed=3)" in report.render()
 
 
 @pytest.mark.usefixtures("toy_bootstrap")
@@ -156,7 +156,7 @@ def test_two_question_replicates_by_hand(tmp_path: Path) -> None:
     rows = _two_subgroup_rows(2)
     dataset = write_dataset(tmp_path / "ds", {"test_ood": rows})
     path = write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "answer": 2} for r in rows])
-    as_dict = score_predictions(path, dataset, n_boot=200, seed=3).to_dict()
+    as_dict = score_predictions(path, dataset, n_boot=MIN_REPLICATES, seed=3).to_dict()
     # Answer 2 on a 4-point scale: Q1 is 1/3 off for S1 (mode 1) and 2/3 for S2 (mode 4),
     # Q2 1/3 for S1 and 0 for S2 (now modal at 2); replicates draw Q1 twice (1/2), each once
     # (1/3) or Q2 twice (1/6).
@@ -169,7 +169,7 @@ def test_too_few_questions_give_no_paired_interval() -> None:
     for n_questions, drawn in ((1, False), (MIN_QUESTIONS - 1, False), (MIN_QUESTIONS, True)):
         questions = [f"q{q}" for q in range(n_questions) for _ in range(3)]
         values = rng.integers(0, 2, (2, len(questions))).astype(float)
-        interval = paired_difference_intervals(values, questions, 0, n_boot=100, seed=0)
+        interval = paired_difference_intervals(values, questions, 0, n_boot=MIN_REPLICATES, seed=0)
         assert not np.isnan(interval).any() if drawn else np.isnan(interval).all()
 
 
@@ -220,7 +220,7 @@ def test_coverage_of_a_known_truth(
         p = rng.beta(2.0, 2.0, n_questions)
         right = (rng.random((n_questions, n_subgroups)) < p[:, None]).ravel().astype(float)
         intervals = bootstrap_intervals(
-            {"accuracy": right}, questions, {}, [], units=subgroups, n_boot=200, seed=sim
+            {"accuracy": right}, questions, {}, [], units=subgroups, n_boot=MIN_REPLICATES, seed=sim
         )
         interval_low, interval_high = intervals.metrics["accuracy"]
         held += interval_low <= 0.5 <= interval_high
@@ -317,7 +317,7 @@ def test_vectorised_equals_a_plain_loop() -> None:
     units = [f"u{i % 4}" for i in range(n)]
     groups = [["a", "b", "c", None][i % 4] for i in range(n)]
     values = {"accuracy": rng.random(n), "nmae": rng.random(n)}
-    n_boot, seed = 40, 4
+    n_boot, seed = MIN_REPLICATES, 4
     result = bootstrap_intervals(
         values,
         questions,
@@ -372,7 +372,7 @@ def test_two_way_equals_a_plain_loop() -> None:
     questions = [f"Q{i % 6}" for i in range(n)]
     units = [f"u{i // 6 % 8}" for i in range(n)]
     values = {"accuracy": rng.random(n)}
-    n_boot, seed = 40, 9
+    n_boot, seed = MIN_REPLICATES, 9
     result = bootstrap_intervals(
         values,
         questions,
@@ -425,21 +425,55 @@ def test_bad_settings_raise(n_boot: Any, seed: Any, n_permutations: Any, resampl
         )
 
 
-@pytest.mark.parametrize("n_boot", ["1", "2", "39"])
+def test_min_replicates_puts_two_replicates_in_each_tail_at_min_questions() -> None:
+    """MIN_REPLICATES by hand: over 10 questions the expanded tail is
+    ``Φ(−√(10/9) · t_{0.975, 9})``, t from a printed table (2.262157163), so 0.855%; two
+    replicates in it take ``2 / 0.00855 = 233.9``, so 234, while 233 would hold 1.99. The old
+    minimum, 40 (one replicate per 2.5% tail, blind to the expansion), held 0.34."""
+    tail = _phi(-math.sqrt(10 / 9) * 2.262157163)
+    assert tail == pytest.approx(0.008551, abs=1e-6)
+    assert MIN_QUESTIONS == 10
+    assert MIN_REPLICATES == 234
+    assert MIN_REPLICATES * tail >= 2 > (MIN_REPLICATES - 1) * tail
+    assert 40 * tail == pytest.approx(0.342, abs=1e-3)
+    # With more questions the tails widen, so the minimum holds at least two there too.
+    assert all(MIN_REPLICATES * expanded_tail(q) >= 2 for q in range(MIN_QUESTIONS, 300))
+
+
+def test_the_committed_replicate_figures_support_min_replicates() -> None:
+    """The coverage lost to too few replicates (benchmarks/bench_interval_coverage.py --part
+    replicates: the same simulated splits scored with 40 … 1,000 replicates, at 10, 12 and 15
+    questions). The old minimum of 40 lost at least 3 points in every cell (4 to 5 expected:
+    ``2 (1 − 2α') / (B + 1)``); MIN_REPLICATES loses at most 2 in any cell (0.6 expected, the
+    paired standard error about 0.3), and within a point on average over the cells."""
+    results = Path(__file__).parent.parent / "benchmarks/results/bench_interval_coverage.json"
+    figures = json.loads(results.read_text(encoding="utf-8"))["replicates"]
+    assert figures["min_replicates"] == MIN_REPLICATES
+    assert figures["questions"][0] == MIN_QUESTIONS
+    cells = [rows for by_q in figures["coverage"].values() for rows in by_q.values()]
+    assert all(rows["40"]["minus_most"] <= -0.03 for rows in cells)
+    lost = [rows[str(MIN_REPLICATES)]["minus_most"] for rows in cells]
+    assert min(lost) >= -0.02
+    assert sum(lost) / len(lost) >= -0.01
+
+
+@pytest.mark.parametrize("n_boot", ["1", "2", str(MIN_REPLICATES - 1)])
 @pytest.mark.parametrize("command", ["score", "judge-report", "leaderboard"])
 def test_too_few_replicates_for_a_95_interval_are_refused(
     command: str, n_boot: str, tmp_path: Path
 ) -> None:
     """`--bootstrap 1` reported a "95% interval" of one replicate's value, which missed its own
-    estimate; 0 (none) or at least 40 (one replicate in each 2.5% tail) for every command
-    taking --bootstrap."""
+    estimate; 0 (none) or at least MIN_REPLICATES (two replicates in each expanded tail at
+    MIN_QUESTIONS questions) for every command taking --bootstrap, and its help says so."""
     source = tmp_path / ("subs" if command == "leaderboard" else "in.jsonl")
     if command == "leaderboard":
         source.mkdir()
     else:
         source.write_text("{}\n", encoding="utf-8")
     result = CliRunner().invoke(main, [command, str(source), "--bootstrap", n_boot])
-    assert_one_error_line(result, "--bootstrap", "at least 40")
+    assert_one_error_line(result, "--bootstrap", f"at least {MIN_REPLICATES}")
+    usage = CliRunner().invoke(main, [command, "--help"], terminal_width=200)
+    assert f"(at least {MIN_REPLICATES})" in " ".join(usage.output.split())
 
 
 @pytest.mark.parametrize("n_boot", [1, 2, MIN_REPLICATES - 1])
@@ -519,7 +553,12 @@ def test_intervals_without_a_fairness_metric_shuffle_nothing() -> None:
     values = {"accuracy": rng.integers(0, 2, 36).astype(np.float64)}
     questions = [f"q{i // 3}" for i in range(36)]
     units = [f"u{i % 3}" for i in range(36)]
-    settings: dict[str, Any] = {"units": units, "n_boot": 40, "seed": 0, "n_permutations": 40}
+    settings: dict[str, Any] = {
+        "units": units,
+        "n_boot": MIN_REPLICATES,
+        "seed": 0,
+        "n_permutations": 40,
+    }
     alone = bootstrap_intervals(values, questions, {"unit": units}, [], **settings)
     fair = bootstrap_intervals(values, questions, {"unit": units}, ["accuracy"], **settings)
     assert alone.spreads == {"unit": {}}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sgbench.dataset import load_split
 from sgbench.scoring import parse_responses, score_predictions
+from sgbench.scoring.bootstrap import MIN_REPLICATES
 
 
 def test_modal_answers_score_perfectly(built_default: Path, tmp_path: Path) -> None:
@@ -19,7 +20,7 @@ def test_modal_answers_score_perfectly(built_default: Path, tmp_path: Path) -> N
         ),
         encoding="utf-8",
     )
-    report = score_predictions(path, built_default, n_boot=50).to_dict()
+    report = score_predictions(path, built_default, n_boot=MIN_REPLICATES).to_dict()
     assert report["n_samples"] == len(frame)
     assert report["n_missing"] == 0
     assert report["metrics"]["accuracy"] == 1.0

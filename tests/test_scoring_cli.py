@@ -22,6 +22,7 @@ from scoring_fixtures import (
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.scoring import parse_responses, score_predictions
+from sgbench.scoring.bootstrap import MIN_REPLICATES
 from sgbench.scoring.parse import parse_response
 
 
@@ -50,11 +51,22 @@ def test_cli_resampling_options_reach_the_report(tmp_path: Path, case: tuple[Pat
     dataset, predictions = case
     out = tmp_path / "report.json"
     args = ["score", str(predictions), "--dataset", str(dataset), "--json", str(out)]
-    args += ["--bootstrap", "40", "--permutations", "30", "--resample", "questions+subgroups"]
+    args += [
+        "--bootstrap",
+        str(MIN_REPLICATES),
+        "--permutations",
+        "30",
+        "--resample",
+        "questions+subgroups",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     api = score_predictions(
-        predictions, dataset, n_boot=40, n_permutations=30, resample="questions+subgroups"
+        predictions,
+        dataset,
+        n_boot=MIN_REPLICATES,
+        n_permutations=30,
+        resample="questions+subgroups",
     )
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report == api.to_dict()
@@ -83,10 +95,10 @@ def test_cli_resample_choices_are_the_library_modes() -> None:
 def test_cli_json_to_stdout(case: tuple[Path, Path]) -> None:
     dataset, predictions = case
     args = ["score", str(predictions), "--dataset", str(dataset), "--json", "-"]
-    result = CliRunner().invoke(main, [*args, "--bootstrap", "50"])
+    result = CliRunner().invoke(main, [*args, "--bootstrap", str(MIN_REPLICATES)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report == score_predictions(predictions, dataset, n_boot=50).to_dict()
+    assert report == score_predictions(predictions, dataset, n_boot=MIN_REPLICATES).to_dict()
     assert "accuracy" in result.stderr  # the summary moves to stderr
 
 
@@ -104,7 +116,7 @@ def test_report_bytes_are_deterministic(tmp_path: Path, case: tuple[Path, Path])
 @pytest.mark.usefixtures("toy_bootstrap")
 def test_report_key_paths(case: tuple[Path, Path]) -> None:
     dataset, predictions = case
-    report = score_predictions(predictions, dataset, n_boot=100).to_dict()
+    report = score_predictions(predictions, dataset, n_boot=MIN_REPLICATES).to_dict()
     for key in (
         "split",
         "n_samples",

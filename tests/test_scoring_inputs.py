@@ -30,6 +30,7 @@ from sgbench.schema import load_schema, schema_names
 from sgbench.schema import validator as schema_validator
 from sgbench.scoring import PredictionsError, score_predictions
 from sgbench.scoring import predictions as predictions_module
+from sgbench.scoring.bootstrap import MIN_REPLICATES
 from sgbench.scoring.predictions import MAX_PROBLEMS, _plainly_valid
 
 GOOD = json.dumps({"id": hand_id("Q1", 1), "answer": 3})
@@ -160,8 +161,8 @@ def test_bom_crlf_and_blank_lines_are_fine(tmp_path: Path, dataset: Path) -> Non
     messy = tmp_path / "messy.jsonl"
     body = "\r\n\r\n".join(json.dumps(p) for p in HAND_PREDICTIONS)
     messy.write_bytes(b"\xef\xbb\xbf" + body.encode() + b"\r\n  \r\n")
-    first = score_predictions(plain, dataset, n_boot=40).to_dict()
-    second = score_predictions(messy, dataset, n_boot=40).to_dict()
+    first = score_predictions(plain, dataset, n_boot=MIN_REPLICATES).to_dict()
+    second = score_predictions(messy, dataset, n_boot=MIN_REPLICATES).to_dict()
     assert first.pop("predictions_sha256") != second.pop("predictions_sha256")
     assert first == second
 

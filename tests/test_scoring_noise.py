@@ -16,7 +16,7 @@ from sgbench.baselines import BASELINES, run_baseline
 from sgbench.dataset import load_split
 from sgbench.errors import InputError
 from sgbench.scoring import score_predictions
-from sgbench.scoring.bootstrap import bootstrap_intervals
+from sgbench.scoring.bootstrap import MIN_REPLICATES, bootstrap_intervals
 from sgbench.scoring.noise import cell_table, permuted_means, spread_interval, unit_grouping
 
 
@@ -155,7 +155,7 @@ def _spread_intervals(offsets: tuple[float, ...], sims: int, n_questions: int) -
             {"g": groups},
             ["m"],
             units=units,
-            n_boot=200,
+            n_boot=MIN_REPLICATES,
             seed=sim,
         )
         out[sim] = result.spreads["g"]["m"].ci["sd_between"]
@@ -313,7 +313,7 @@ def test_planted_gap_is_found(built_default: Path, tmp_path: Path) -> None:
         chinese = row.subgroup.get("ethnicity") == "Chinese"
         answers[row.id] = int(row.answer) if chinese else int(rng.choice(codes))
     path = write_predictions(tmp_path / "planted.jsonl", answers)
-    fairness = score_predictions(path, built_default, n_boot=200).to_dict()["fairness"]
+    fairness = score_predictions(path, built_default, n_boot=MIN_REPLICATES).to_dict()["fairness"]
     for block in (
         fairness["subgroup"]["accuracy"],
         fairness["attributes"]["ethnicity"]["accuracy"],

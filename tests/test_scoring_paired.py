@@ -14,6 +14,7 @@ from sgbench.baselines import run_baseline
 from sgbench.errors import InputError
 from sgbench.leaderboard import build_leaderboard
 from sgbench.scoring.bootstrap import (
+    MIN_REPLICATES,
     expanded_tail,
     multiplicities,
     paired_difference_intervals,
@@ -96,10 +97,16 @@ def test_two_way_paired_intervals_equal_a_plain_loop() -> None:
     units = [f"u{i // 6}" for i in range(36)]
     values = rng.random((2, 36))
     got = paired_difference_intervals(
-        values, questions, 0, n_boot=200, seed=3, units=units, resample="questions+subgroups"
+        values,
+        questions,
+        0,
+        n_boot=MIN_REPLICATES,
+        seed=3,
+        units=units,
+        resample="questions+subgroups",
     )
-    w = multiplicities(6, 200, 3)[:, [i % 6 for i in range(36)]]
-    v = unit_multiplicities(6, 200, 3)[:, [i // 6 for i in range(36)]]
+    w = multiplicities(6, MIN_REPLICATES, 3)[:, [i % 6 for i in range(36)]]
+    v = unit_multiplicities(6, MIN_REPLICATES, 3)[:, [i // 6 for i in range(36)]]
     weights = w * v
     means = (weights @ values.T) / weights.sum(axis=1)[:, None]
     tail = 100 * expanded_tail(6)  # the expanded percentile interval over 6 questions
@@ -107,7 +114,7 @@ def test_two_way_paired_intervals_equal_a_plain_loop() -> None:
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     with pytest.raises(InputError, match="subgroups"):
         paired_difference_intervals(
-            values, questions, 0, n_boot=40, seed=0, resample="questions+subgroups"
+            values, questions, 0, n_boot=MIN_REPLICATES, seed=0, resample="questions+subgroups"
         )
 
 

@@ -16,6 +16,7 @@ from scoring_fixtures import HAND_PREDICTIONS, hand_id, write_hand_dataset, writ
 
 from sgbench.cli import main
 from sgbench.scoring import score_predictions
+from sgbench.scoring.bootstrap import MIN_REPLICATES
 
 
 def with_refusals(refused: set[tuple[str, int]]) -> list[dict[str, Any]]:
@@ -43,7 +44,7 @@ def test_planted_refusals_of_one_religion_are_found(dataset: Path, tmp_path: Pat
     # Q1 and Q2 refused for both Muslim subgroups (S1, S2), never for the Buddhist one (S3).
     planted = {("Q1", 1), ("Q2", 1), ("Q1", 2), ("Q2", 2)}
     path = write_jsonl(tmp_path / "p.jsonl", with_refusals(planted))
-    report = score_predictions(path, dataset, n_boot=50, seed=1).to_dict()
+    report = score_predictions(path, dataset, n_boot=MIN_REPLICATES, seed=1).to_dict()
     assert report["n_refused"] == 4
     assert report["metrics"]["refusal_rate"] == 4 / 9
     # Refused samples are missing: Q3/S1 was missing already, so 5 of 9.

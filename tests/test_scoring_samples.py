@@ -17,6 +17,7 @@ import pytest
 
 from sgbench.errors import InputError
 from sgbench.scoring.bootstrap import (
+    MIN_REPLICATES,
     bootstrap_intervals,
     multiplicities,
     paired_difference_intervals,
@@ -37,7 +38,7 @@ def _intervals(**change: Any) -> object:
         "groupings": {"subgroup": UNITS},
         "fairness_metrics": ["m"],
         "units": UNITS,
-        "n_boot": 40,
+        "n_boot": MIN_REPLICATES,
         "seed": 0,
     }
     args.update(change)
@@ -49,7 +50,7 @@ def _paired(**change: Any) -> object:
         "values": np.array(TWO_ROWS),
         "questions": QUESTIONS,
         "reference": 0,
-        "n_boot": 40,
+        "n_boot": MIN_REPLICATES,
         "seed": 0,
     }
     args.update(change)

@@ -103,7 +103,7 @@ def baseline_command(
 @click.option(
     "--with-baselines", is_flag=True, help="Add the built-in baselines (`sgbench baseline`)."
 )
-@bootstrap_option("Bootstrap replicates for the 95% intervals (at least 40); 0 for none.")
+@bootstrap_option("Bootstrap replicates for the 95% intervals (at least 234); 0 for none.")
 @bootstrap_seed_option
 @resampling_options("the fairness columns and the ≈ leader test")
 def leaderboard_command(

@@ -207,17 +207,17 @@ json_report_option = click.option(
 
 
 _BOOTSTRAP_HELP = (
-    "Bootstrap replicates (resampling questions) for the 95% intervals (at least 40); 0 for none."
+    "Bootstrap replicates (resampling questions) for the 95% intervals (at least 234); 0 for none."
 )
 
 
 def _replicates(ctx: click.Context, param: click.Parameter, value: int) -> int:
-    from sgbench.scoring.bootstrap import MIN_REPLICATES
+    from sgbench.scoring.bootstrap import MIN_QUESTIONS, MIN_REPLICATES
 
     if 0 < value < MIN_REPLICATES:
         raise click.BadParameter(
-            f"{value} replicates cannot give a 95% interval (each 2.5% tail needs one); "
-            f"give 0 for none or at least {MIN_REPLICATES}",
+            f"{value} replicates are too few for a 95% interval (each tail needs two at "
+            f"{MIN_QUESTIONS} questions); give 0 for none or at least {MIN_REPLICATES}",
             ctx,
             param,
         )
@@ -225,7 +225,7 @@ def _replicates(ctx: click.Context, param: click.Parameter, value: int) -> int:
 
 
 def bootstrap_option(help_text: str = _BOOTSTRAP_HELP) -> Callable[[F], F]:
-    """``--bootstrap N`` (into ``n_boot``): 0 or 40..100000 replicates
+    """``--bootstrap N`` (into ``n_boot``): 0 or 234..100000 replicates
     (:data:`~sgbench.scoring.bootstrap.MIN_REPLICATES`), default 1000; the one rule for
     `score`, `judge-report` and `leaderboard`."""
     return click.option(
