@@ -31,6 +31,18 @@ replicates each, every draw seeded):
 - ``spread, none``: the same with ``δ = 0``: no spread, truth 0. The interval holds it when its
   lower end is 0, so the coverage here is how often the interval does *not* claim a gap.
 
+Two more parts (``--part replicates``, ``--part two-way``; ``--part all``, the default, runs
+the three, and a part run alone keeps the others' committed figures):
+
+- ``replicates``: the floor's scenarios at 10, 12 and 15 questions, each split scored with
+  40, 100, 200, :data:`~sgbench.scoring.bootstrap.MIN_REPLICATES` and 1,000 replicates. The
+  splits are the same for every number of replicates, so the change from 1,000 is paired, with
+  its standard error; the loss expected from interpolated percentiles of ``B`` replicates is
+  ``2 (1 − 2α') / (B + 1)``.
+- ``two-way``: splits drawn from a population of questions *and* subgroups
+  (:data:`TWO_WAY_SCENARIOS`), whose truths are what the two-way interval is for; each split
+  gets its questions-only and its two-way interval, at :data:`TWO_WAY_GRID` questions.
+
 For each method, scenario and ``Q`` it prints the coverage (share of splits whose interval holds
 the truth) and the median width, and writes them to
 ``benchmarks/results/bench_interval_coverage.json`` with ``supported_questions``: the smallest
@@ -45,13 +57,16 @@ the fewest questions a report may print an interval from.
 :data:`sgbench.scoring.bootstrap.MIN_QUESTIONS` must not be below ``supported_questions``
 (``tests/test_scoring_bootstrap.py`` checks the committed figures). Usage::
 
-    python benchmarks/bench_interval_coverage.py [--sims 2000] [--n-boot 1000]
+    python benchmarks/bench_interval_coverage.py [--part all] [--sims N] [--n-boot 1000]
+
+(``--sims``: 2,000 by default, 1,000 for ``two-way``.)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +74,9 @@ import numpy as np
 
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
+    QUESTIONS,
+    TWO_WAY,
+    Resample,
     bootstrap_intervals,
     paired_difference_intervals,
 )
@@ -139,6 +157,112 @@ def spread_interval(offsets: tuple[float, ...], per_group: int) -> tuple[Scenari
     return scenario, float(np.std(offsets, ddof=1))
 
 
+def two_way_population(
+    n_subgroups: int,
+    level: tuple[float, float],
+    spread: float,
+    statistic: str,
+    resample: Resample,
+    offsets: tuple[float, ...] = (),
+) -> Scenario:
+    """A split drawn from a population of questions *and* of subgroups, and one interval of it
+    under ``resample``.
+
+    Question ``q`` has level ``p_q = level[0] + level[1] · Beta(2, 2)``; subgroup ``u`` an effect
+    ``b_u ~ Uniform(−spread, spread)`` (plus ``offsets[g]`` for the ``g``-th of ``len(offsets)``
+    equal groups of subgroups, when given); the sample is right with probability ``p_q + b_u``.
+    ``statistic``: ``accuracy`` (the overall mean), ``paired`` (the paired difference of that
+    prediction set and one right ``0.9`` times as often on the same draws), ``subgroup spread``
+    (``sd_between`` over the subgroups) or ``group spread`` (``sd_between`` over the groups).
+    """
+    n_groups = max(len(offsets), 1)
+
+    def scenario(n_questions: int, n_boot: int, seed: int, rng: np.random.Generator) -> Interval:
+        p = level[0] + level[1] * rng.beta(2.0, 2.0, n_questions)
+        effect = rng.uniform(-spread, spread, n_subgroups)
+        if offsets:
+            effect = effect + np.repeat(np.asarray(offsets), n_subgroups // n_groups)
+        chance = p[:, None] + effect[None, :]
+        draws = rng.random((n_questions, n_subgroups))
+        right = (draws < chance).ravel().astype(np.float64)
+        questions, subgroups = _labels(n_questions, n_subgroups)
+        if statistic == "paired":
+            other = (draws < 0.9 * chance).ravel().astype(np.float64)
+            low, high = paired_difference_intervals(
+                np.stack([right, other]),
+                questions,
+                0,
+                n_boot=n_boot,
+                seed=seed,
+                units=subgroups,
+                resample=resample,
+            )[1]
+            return float(low), float(high)
+        per_group = n_subgroups // n_groups
+        groupings = {
+            "accuracy": {},
+            "subgroup spread": {"g": subgroups},
+            "group spread": {"g": [f"g{int(u[1:]) // per_group}" for u in subgroups]},
+        }[statistic]
+        result = bootstrap_intervals(
+            {"accuracy": right},
+            questions,
+            groupings,
+            ["accuracy"] if groupings else [],
+            units=subgroups,
+            n_boot=n_boot,
+            seed=seed,
+            resample=resample,
+        )
+        if statistic == "accuracy":
+            return result.metrics["accuracy"]
+        return result.spreads["g"]["accuracy"].ci["sd_between"]
+
+    return scenario
+
+
+TWO_WAY_GRID = (10, 20, 50)
+"""The numbers of questions of the two-way measurement."""
+TWO_WAY_SCENARIOS: dict[str, tuple[Callable[[Resample], Scenario], float]] = {
+    # Truth 0.5: the mean of p_q + b_u over both populations (Beta(2, 2) and b_u symmetric).
+    "mean, 20 subgroups": (
+        lambda r: two_way_population(20, (0.15, 0.7), 0.1, "accuracy", r),
+        0.5,
+    ),
+    # Few subgroups whose effects outweigh the questions' (Var b = 0.03 over 8 subgroups, against
+    # Var p_q = 0.0045 over 10 questions and more): the subgroup draw dominates the error.
+    "mean, 8 subgroups, subgroup-dominated": (
+        lambda r: two_way_population(8, (0.35, 0.3), 0.3, "accuracy", r),
+        0.5,
+    ),
+    # E[p − 0.9 p] = 0.1 · 0.5.
+    "paired difference": (
+        lambda r: two_way_population(20, (0.15, 0.7), 0.1, "paired", r),
+        0.05,
+    ),
+    # The subgroups' population spread: sd of Uniform(−0.15, 0.15) = 0.3 / √12.
+    "spread over 20 subgroups": (
+        lambda r: two_way_population(20, (0.15, 0.7), 0.15, "subgroup spread", r),
+        0.3 / math.sqrt(12),
+    ),
+    # Groups' population means 0.5 + δ_g (the subgroup effects average out over the population
+    # of subgroups): sd(δ) = 0.077 as in the one-way spread scenario.
+    "spread, 4 groups of 5": (
+        lambda r: two_way_population(
+            20, (0.15, 0.7), 0.06, "group spread", r, (-0.09, -0.03, 0.03, 0.09)
+        ),
+        float(np.std((-0.09, -0.03, 0.03, 0.09), ddof=1)),
+    ),
+    # No difference between the groups' population means, only subgroup effects.
+    "spread, 4 groups of 5, none": (
+        lambda r: two_way_population(20, (0.15, 0.7), 0.06, "group spread", r, (0.0,) * 4),
+        0.0,
+    ),
+}
+"""Two-way scenarios: settings of :func:`two_way_population` and the truth (what the two-way
+interval is for: the figure over the *populations* of questions and subgroups)."""
+
+
 PERCENTILE = "percentile"
 EXPANDED = "expanded percentile"
 
@@ -158,18 +282,44 @@ FLOOR_SCENARIOS: tuple[str, ...] = (
 """The scenarios whose coverage sets the floor (the module docstring says why not the spread)."""
 
 
+def intervals(
+    scenario: Scenario, n_questions: int, sims: int, n_boot: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lower and upper ends of ``sims`` simulated splits' intervals.
+
+    The splits depend on ``n_questions`` and the simulation index only (the data come from
+    ``default_rng(n_questions)``, the replicates from the package's generator seeded by the
+    index), not on ``n_boot`` or the resampling mode: two calls differing only in those see the
+    same splits, so their coverages are paired."""
+    rng = np.random.default_rng(n_questions)
+    lows, highs = np.zeros(sims), np.zeros(sims)
+    for sim in range(sims):
+        lows[sim], highs[sim] = scenario(n_questions, n_boot, sim, rng)
+    return lows, highs
+
+
+def summary(lows: np.ndarray, highs: np.ndarray, truth: float) -> dict[str, float]:
+    """Coverage, its binomial standard error, the median width, and the share of splits whose
+    interval lies wholly above (``miss_low``: the truth below it) or below the truth."""
+    held = (lows <= truth) & (truth <= highs)
+    share = float(held.mean())
+    return {
+        "coverage": share,
+        "se": math.sqrt(share * (1 - share) / held.size),
+        "median_width": float(np.median(highs - lows)),
+        "miss_low": float((truth < lows).mean()),
+        "miss_high": float((truth > highs).mean()),
+    }
+
+
 def coverage(
     scenario: Scenario, truth: float, n_questions: int, sims: int, n_boot: int
 ) -> dict[str, float]:
     """The share of ``sims`` simulated splits whose interval holds ``truth``, and the median
     width of their intervals."""
-    rng = np.random.default_rng(n_questions)
-    held, widths = 0, []
-    for sim in range(sims):
-        low, high = scenario(n_questions, n_boot, sim, rng)
-        held += low <= truth <= high
-        widths.append(high - low)
-    return {"coverage": held / sims, "median_width": float(np.median(widths))}
+    lows, highs = intervals(scenario, n_questions, sims, n_boot)
+    row = summary(lows, highs, truth)
+    return {"coverage": row["coverage"], "median_width": row["median_width"]}
 
 
 def supported(table: dict[str, dict[str, dict[str, float]]], floor: float) -> int | None:
@@ -189,47 +339,150 @@ def plain_tail(n_questions: int, confidence: float = CONFIDENCE) -> float:
     return (1.0 - confidence) / 2.0
 
 
+REPLICATE_QUESTIONS = (10, 12, 15)
+"""The numbers of questions of the replicate measurement: the fewest a report draws an interval
+from, where the expanded tails are thinnest (:func:`~sgbench.scoring.bootstrap.expanded_tail`),
+and two more."""
+REPLICATE_GRID = (40, 100, 200, 1000)
+"""Replicates per interval measured at :data:`REPLICATE_QUESTIONS` (with the package's
+:data:`~sgbench.scoring.bootstrap.MIN_REPLICATES` added)."""
+
+
+def measure_questions(sims: int, n_boot: int, floor: float) -> dict[str, object]:
+    """The coverage table over :data:`GRID`, plain percentile and expanded, and the fewest
+    questions from which each reaches ``floor``."""
+    import sgbench.scoring.bootstrap as bootstrap
+
+    tails = {PERCENTILE: plain_tail, EXPANDED: bootstrap.expanded_tail}
+    table: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    try:
+        for method, tail in tails.items():
+            bootstrap.expanded_tail = tail
+            table[method] = {}
+            for name, (scenario, truth) in SCENARIOS.items():
+                table[method][name] = {}
+                for n_questions in GRID:
+                    row = coverage(scenario, truth, n_questions, sims, n_boot)
+                    table[method][name][str(n_questions)] = row
+                    print(
+                        f"{method:<20} {name:<26} Q={n_questions:<3} "
+                        f"coverage {row['coverage']:.3f}  median width {row['median_width']:.3f}",
+                        flush=True,
+                    )
+    finally:
+        bootstrap.expanded_tail = tails[EXPANDED]
+    return {
+        "sims": sims,
+        "n_boot": n_boot,
+        "floor": floor,
+        "floor_scenarios": list(FLOOR_SCENARIOS),
+        "grid": list(GRID),
+        "method": EXPANDED,
+        "supported_questions": supported(table[EXPANDED], floor),
+        "percentile_supported_questions": supported(table[PERCENTILE], floor),
+        "truths": {name: truth for name, (_, truth) in SCENARIOS.items()},
+        "coverage": table,
+    }
+
+
+def measure_replicates(sims: int, least_asked: int) -> dict[str, object]:
+    """Coverage of the floor's scenarios by replicates per interval, at few questions.
+
+    For every scenario and number of questions, the same ``sims`` splits are scored with each
+    number of replicates (:func:`intervals`), so the difference from the most replicates is
+    paired: its standard error is that of the per-split difference, smaller than two
+    independent coverages' would give. ``least_asked`` (the package's
+    :data:`~sgbench.scoring.bootstrap.MIN_REPLICATES`) is measured too. No floor is applied:
+    the loss to finitely many replicates is what is measured (at 10 questions the paired
+    difference covers about 93% even with 1,000 replicates, so any fewer dip below the floor)."""
+    grid = sorted({*REPLICATE_GRID, least_asked})
+    table: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for name in FLOOR_SCENARIOS:
+        scenario, truth = SCENARIOS[name]
+        table[name] = {}
+        for n_questions in REPLICATE_QUESTIONS:
+            ends = {b: intervals(scenario, n_questions, sims, b) for b in grid}
+            held = {b: (lo <= truth) & (truth <= hi) for b, (lo, hi) in ends.items()}
+            most = held[grid[-1]]
+            table[name][str(n_questions)] = {}
+            for b in grid:
+                row = summary(*ends[b], truth)
+                change = held[b].astype(np.float64) - most
+                row["minus_most"] = float(change.mean())
+                row["minus_most_se"] = float(change.std(ddof=1) / math.sqrt(sims))
+                table[name][str(n_questions)][str(b)] = row
+                print(
+                    f"replicates {name:<26} Q={n_questions:<3} B={b:<5} "
+                    f"coverage {row['coverage']:.3f} ± {row['se']:.3f}  "
+                    f"vs B={grid[-1]}: {row['minus_most']:+.3f} ± {row['minus_most_se']:.3f}",
+                    flush=True,
+                )
+    return {
+        "sims": sims,
+        "questions": list(REPLICATE_QUESTIONS),
+        "grid": grid,
+        "min_replicates": least_asked,
+        "coverage": table,
+    }
+
+
+def measure_two_way(sims: int, n_boot: int) -> dict[str, object]:
+    """Coverage of the two-way scenarios' truths (:data:`TWO_WAY_SCENARIOS`) by the intervals of
+    either resampling mode, on the same splits."""
+    table: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for mode in (QUESTIONS, TWO_WAY):
+        table[mode] = {}
+        for name, (make, truth) in TWO_WAY_SCENARIOS.items():
+            table[mode][name] = {}
+            for n_questions in TWO_WAY_GRID:
+                row = summary(*intervals(make(mode), n_questions, sims, n_boot), truth)
+                table[mode][name][str(n_questions)] = row
+                print(
+                    f"{mode:<20} {name:<38} Q={n_questions:<3} "
+                    f"coverage {row['coverage']:.3f} ± {row['se']:.3f}  "
+                    f"width {row['median_width']:.3f}  "
+                    f"below {row['miss_high']:.3f} above {row['miss_low']:.3f}",
+                    flush=True,
+                )
+    return {
+        "sims": sims,
+        "n_boot": n_boot,
+        "grid": list(TWO_WAY_GRID),
+        "truths": {name: truth for name, (_, truth) in TWO_WAY_SCENARIOS.items()},
+        "coverage": table,
+    }
+
+
+PARTS = ("questions", "replicates", "two-way")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sims", type=int, default=2000)
+    parser.add_argument("--part", choices=(*PARTS, "all"), default="all")
+    parser.add_argument("--sims", type=int, default=None)
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--floor", type=float, default=0.93)
     args = parser.parse_args()
 
     import sgbench.scoring.bootstrap as bootstrap
 
-    # The package draws no replicates below MIN_QUESTIONS: lift that here, so the coverage it
-    # would have had is measured on the whole grid.
+    # The package draws no replicates below MIN_QUESTIONS, and refuses fewer than
+    # MIN_REPLICATES: lift both here, so the coverage it would have had is measured on the
+    # whole grid.
+    least_asked = bootstrap.MIN_REPLICATES
     bootstrap.MIN_QUESTIONS = 1
-    tails = {PERCENTILE: plain_tail, EXPANDED: bootstrap.expanded_tail}
-    table: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
-    for method, tail in tails.items():
-        bootstrap.expanded_tail = tail
-        table[method] = {}
-        for name, (scenario, truth) in SCENARIOS.items():
-            table[method][name] = {}
-            for n_questions in GRID:
-                row = coverage(scenario, truth, n_questions, args.sims, args.n_boot)
-                table[method][name][str(n_questions)] = row
-                print(
-                    f"{method:<20} {name:<26} Q={n_questions:<3} "
-                    f"coverage {row['coverage']:.3f}  median width {row['median_width']:.3f}",
-                    flush=True,
-                )
-    out = {
-        "sims": args.sims,
-        "n_boot": args.n_boot,
-        "confidence": CONFIDENCE,
-        "floor": args.floor,
-        "floor_scenarios": list(FLOOR_SCENARIOS),
-        "grid": list(GRID),
-        "method": EXPANDED,
-        "supported_questions": supported(table[EXPANDED], args.floor),
-        "percentile_supported_questions": supported(table[PERCENTILE], args.floor),
-        "truths": {name: truth for name, (_, truth) in SCENARIOS.items()},
-        "coverage": table,
-    }
-    print(f"{EXPANDED}: coverage ≥ {args.floor} from Q = {out['supported_questions']} on")
+    bootstrap.MIN_REPLICATES = 1
+    # A part run alone keeps the other parts' committed figures.
+    out = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    out["confidence"] = CONFIDENCE
+    parts = PARTS if args.part == "all" else (args.part,)
+    if "questions" in parts:
+        out.update(measure_questions(args.sims or 2000, args.n_boot, args.floor))
+        print(f"{EXPANDED}: coverage ≥ {args.floor} from Q = {out['supported_questions']} on")
+    if "replicates" in parts:
+        out["replicates"] = measure_replicates(args.sims or 2000, least_asked)
+    if "two-way" in parts:
+        out["two_way"] = measure_two_way(args.sims or 1000, args.n_boot)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")

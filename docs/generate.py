@@ -28,7 +28,7 @@ import re
 import sys
 import tempfile
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -903,6 +903,128 @@ def coverage_figures(coverage: Mapping[str, Any]) -> dict[str, str]:
         ]
         rows.append(f"| {n_questions} | " + " | ".join(cells) + " |")
     out["bench_interval_coverage.table"] = "\n\n" + "\n".join(rows) + "\n\n"
+    out.update(replicate_figures(coverage["replicates"]))
+    out.update(two_way_figures(coverage["two_way"]))
+    return out
+
+
+def _points(value: float) -> str:
+    """A change of coverage in percentage points, signed (−4.8)."""
+    return f"{100 * value:+.1f}".replace("-", "−")
+
+
+def _listed(values: Sequence[object]) -> str:
+    """``10, 12 and 15``."""
+    words = [_n(v) if isinstance(v, int) else str(v) for v in values]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+
+
+def two_way_figures(two_way: Mapping[str, Any]) -> dict[str, str]:
+    """``bench_interval_coverage.two_way.*``: coverage of the truths of a population of
+    questions and subgroups by the intervals of both resampling modes, on the same splits
+    (``--part two-way``)."""
+    key = "bench_interval_coverage.two_way"
+    one, both = two_way["coverage"]["questions"], two_way["coverage"]["questions+subgroups"]
+    scenarios = list(both)
+    out = {f"{key}.sims": _n(two_way["sims"]), f"{key}.n_boot": _n(two_way["n_boot"])}
+    rows = [
+        "| questions | " + " | ".join(scenarios) + " |",
+        "|---|" + "---|" * len(scenarios),
+    ]
+    for q in two_way["grid"]:
+        cells = [
+            f"{_pct(one[s][str(q)]['coverage'])} → {_pct(both[s][str(q)]['coverage'])}"
+            for s in scenarios
+        ]
+        rows.append(f"| {q} | " + " | ".join(cells) + " |")
+    out[f"{key}.table"] = "\n\n" + "\n".join(rows) + "\n\n"
+    se = [both[s][str(q)]["se"] for s in scenarios for q in two_way["grid"]]
+    out[f"{key}.max_se"] = f"{100 * max(se):.1f}"
+    grid = [str(q) for q in two_way["grid"]]
+
+    def span(table: Mapping[str, Any], names: Sequence[str]) -> str:
+        values = [table[s][q]["coverage"] for s in names for q in grid]
+        return f"{_pct(min(values))}–{_pct(max(values))}"
+
+    means = [s for s in scenarios if not s.startswith("spread")]
+    spreads = [s for s in scenarios if s.startswith("spread")]
+    out[f"{key}.means"] = span(both, means)
+    out[f"{key}.spreads"] = span(both, spreads)
+    dominated = [s for s in means if "dominated" in s]
+    out[f"{key}.one_way_dominated"] = span(one, dominated)
+    out[f"{key}.dominated_largest"] = _pct(both[dominated[0]][grid[-1]]["coverage"])
+    out[f"{key}.grid"] = _listed(two_way["grid"])
+    out[f"{key}.largest"] = grid[-1]
+    # How much wider the two-way intervals are than the questions-only ones on the same splits
+    # (median widths): the mean where the subgroups' effects are small, and the spreads.
+    first = grid[0]
+    out[f"{key}.wider_mean"] = _pct(
+        both[means[0]][first]["median_width"] / one[means[0]][first]["median_width"] - 1, 0
+    )
+    ratios = [both[s][q]["median_width"] / one[s][q]["median_width"] for s in spreads for q in grid]
+    out[f"{key}.wider_spreads"] = f"{min(ratios):.1f}–{max(ratios):.1f}"
+    return out
+
+
+def replicate_figures(replicates: Mapping[str, Any]) -> dict[str, str]:
+    """``bench_interval_coverage.replicates.*``: the fewest replicates a command asks for, why
+    (the tail they fill at the fewest questions), and the coverage measured by number of
+    replicates (``--part replicates``), with the loss ``2 (1 − 2α') / (B + 1)`` expects."""
+    from sgbench.scoring.bootstrap import (
+        MIN_QUESTIONS,
+        MIN_REPLICATES,
+        TAIL_REPLICATES,
+        expanded_tail,
+    )
+
+    key = "bench_interval_coverage.replicates"
+    tail = expanded_tail(MIN_QUESTIONS)
+    grid, table = replicates["grid"], replicates["coverage"]
+    most = grid[-1]
+
+    def expected(b: int) -> float:
+        # Linear interpolation cuts a tail at a replicate of expected tail probability
+        # (1 + (B − 1) α') / (B + 1): each tail is that much wider than α'.
+        return 2 * (1 - 2 * tail) / (b + 1)
+
+    out = {
+        f"{key}.min": _n(MIN_REPLICATES),
+        f"{key}.below_min": _n(MIN_REPLICATES - 1),
+        f"{key}.per_tail": _n(TAIL_REPLICATES),
+        f"{key}.old_per_tail": f"{40 * tail:.2f}",
+        f"{key}.sims": _n(replicates["sims"]),
+        f"{key}.questions": _listed(replicates["questions"]),
+        f"{key}.most": _n(most),
+        f"{key}.expected_at_min": f"{100 * expected(MIN_REPLICATES):.1f}",
+    }
+    scenarios = list(table)
+    first = str(replicates["questions"][0])
+    rows = [
+        f"| replicates | expected change from {_n(most)} | " + " | ".join(scenarios) + " |",
+        "|---|---|" + "---|" * len(scenarios),
+    ]
+    for b in grid:
+        cells = [
+            f"{_pct(table[s][first][str(b)]['coverage'])} "
+            f"({_points(table[s][first][str(b)]['minus_most'])} ± "
+            f"{100 * table[s][first][str(b)]['minus_most_se']:.1f})"
+            for s in scenarios
+        ]
+        change = _points(expected(most) - expected(b))
+        rows.append(f"| {_n(b)} | {change} | " + " | ".join(cells) + " |")
+    out[f"{key}.table"] = "\n\n" + "\n".join(rows) + "\n\n"
+    at_min = {s: table[s][first][str(MIN_REPLICATES)]["coverage"] for s in scenarios}
+    lowest = min(at_min, key=lambda s: at_min[s])
+    out[f"{key}.lowest_at_min"] = _pct(at_min[lowest])
+    out[f"{key}.lowest_at_min_scenario"] = lowest
+    out[f"{key}.lowest_at_most"] = _pct(table[lowest][first][str(most)]["coverage"])
+    for label, b in (("old", 40), ("min", MIN_REPLICATES)):
+        lost = [
+            -table[s][str(q)][str(b)]["minus_most"]
+            for s in scenarios
+            for q in replicates["questions"]
+        ]
+        out[f"{key}.lost_{label}"] = f"{100 * min(lost):.1f}–{100 * max(lost):.1f}"
     return out
 
 
