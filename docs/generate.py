@@ -891,6 +891,28 @@ def coverage_figures(coverage: Mapping[str, Any]) -> dict[str, str]:
         out["bench_interval_coverage.spread_planted"] = f"{_pct(min(planted))}–{_pct(max(planted))}"
     if none:
         out["bench_interval_coverage.spread_none"] = f"at least {_pct(min(none))}"
+    # Would the plain tail suit the spread better where the expansion is largest (the fewest
+    # questions shown up to 15)? Each planted spread and the null, plain → expanded.
+    few = [q for q in shown if int(q) <= 15]
+
+    def span(table: Mapping[str, Any], name: str) -> str:
+        values = sorted(table[name][q]["coverage"] for q in few)
+        low, high = _pct(values[0]), _pct(values[-1])
+        return low if low == high else f"{low}–{high}"
+
+    for s in spreads:
+        label = "none" if coverage["truths"][s] == 0 else s.replace("spread, 4 groups", "planted")
+        label = label.replace(", ", "_").replace(" ", "_")
+        out[f"bench_interval_coverage.spread_tail.{label}"] = (
+            f"{span(plain, s)} → {span(method, s)}"
+        )
+    out["bench_interval_coverage.spread_tail.questions"] = f"{few[0]}–{few[-1]}"
+    excess = max(
+        method[s][q]["coverage"] for s in spreads if coverage["truths"][s] > 0 for q in few
+    )
+    out["bench_interval_coverage.spread_tail.excess"] = f"{100 * (excess - nominal):.1f}"
+    cell_se = math.sqrt(nominal * (1 - nominal) / coverage["sims"])
+    out["bench_interval_coverage.cell_se"] = f"{100 * cell_se:.1f}"
     rows = [
         "| questions | " + " | ".join(scenarios) + " |",
         "|---|" + "---|" * len(scenarios),
