@@ -85,6 +85,19 @@ OPTIONS = [(1, "Very important"), (2, "Rather important"), (3, "Not very importa
         ("I rate it 1-3", None),
         ("answer is 2\u22123", None),
         ("Answer: 3-point scale, so 3", 3),
+        # An answer marker's number that is no option is the answer: the rest of the text is
+        # not read for another ("Answer: -2" then "option 3" in the reasoning was read as 3).
+        ("Answer: -2\nReason: option 3 felt too strong.", None),
+        ("Answer: \u22122\nI nearly said 1.", None),
+        ("Answer: 7\nI also considered 2.", None),
+        ("Option 3 would be my pick. Answer: 1.5", None),
+        ("Answer: (-1), though 2 is close", None),
+        ("Answer: 1,5", None),  # a decimal comma
+        ("Answer: 3,5", None),
+        ("Answer: 7 (on a 3-point scale, so 3)", None),
+        # A marker's line without a number still falls back to the whole text.
+        ("I pick 2. Answer: see above", 2),
+        ("Answer:\n\n3", 3),
     ],
 )
 def test_parse_keeps_the_sign(response: str, expected: int | None) -> None:

@@ -4,7 +4,9 @@ Input: JSON Lines, ``{"id": ..., "response": "<model text>"}`` (other keys ignor
 the first rule that yields exactly one of the item's option codes wins:
 
 1. an answer marker: the text after the *last* ``Answer`` (``Answer: 3``, ``**Answer:** 3``,
-   ``answer is 3``, ``Answer - Very important``) read by rules 2–5;
+   ``answer is 3``, ``Answer - Very important``) read by rules 2–5; when that line opens with a
+   number no option has (``Answer: -2``, ``Answer: 7``, ``Answer: 1.5``, ``Answer: 1,5``), the
+   response stays missing: no other number of the text takes the answer's place;
 2. a bare number: the whole response is one integer (``3``, ``3.``, ``(3)``);
 3. a bare label: the whole response is an option's label (case and surrounding punctuation
    ignored);
@@ -63,6 +65,8 @@ INTEGER: Final = re.compile(rf"(?<![\d.])(?<!(?<!\w)[{_MINUS}])(\d+)(?!\.?\d)")
 # runs of thousands of digits, which a reply may hold.
 _MAX_DIGITS: Final = 9
 _EDGES: Final = " \t\r\n.,;:!?\"'`*()[]{}<>"
+# The number that opens an answer marker's line: its sign, digits and any decimal part.
+_OPENING_NUMBER: Final = re.compile(rf"([{_MINUS}]?)(\d+)([.,]\d+)?")
 
 Options = Sequence[tuple[int, str]]
 
@@ -154,12 +158,33 @@ def _read(text: str, options: Options) -> int | None:
     return None
 
 
+def _opens_with_non_option(text: str, start: int, line: str, options: Options) -> bool:
+    """Whether the answer marker's ``line`` (at ``text[start:]``) opens with a number no option
+    has: a negative one, a decimal (``1.5``, or ``1,5`` with a decimal comma) or an integer
+    outside the codes. A minus right after a letter is a hyphen (``Answer\u20132``), as in
+    :data:`INTEGER`."""
+    match = _OPENING_NUMBER.match(line)
+    if match is None:
+        return False
+    sign, digits, fraction = match.groups()
+    if sign and start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        return False
+    codes = {code for code, _ in options}
+    return bool(sign) or fraction is not None or _number(digits) not in codes
+
+
 def parse_response(text: str, options: Options) -> int | None:
     """The option code a response gives (rules in the module docstring), or None."""
     markers = list(ANSWER_MARKER.finditer(text))
     if markers:
-        after = text[markers[-1].end() :]
-        value = _read(after.split("\n", 1)[0], options) if after.strip() else None
+        start = markers[-1].end()
+        line = text[start:].split("\n", 1)[0]
+        # A number that opens the marker's line is the reply's answer: when it is no option
+        # (-2, 7, 1.5) the response is missing, and no other number of the text takes its place
+        # ("Answer: -2" and then "option 3 felt too strong" was read as 3).
+        if _opens_with_non_option(text, start, line, options):
+            return None
+        value = _read(line, options) if line.strip() else None
         if value is not None:
             return value
     return _read(text, options)
