@@ -105,6 +105,9 @@ def test_parse_criteria() -> None:
         ("Overall: 1\n**Value**: Response 2, clearly\npersona - tie", ("1", "2", "tie")),
         ("overall: 1\noverall: 2\nvalue: 1.5\npersona: 12", (None, None, None)),
         ("Overall, response 1 is better.", (None, None, None)),
+        # A minus is a sign, never the separator: "-2" is no verdict (it was read as 2).
+        ("overall: -2\nvalue: -1\npersona: \u22121", (None, None, None)),
+        ("overall - 2\nvalue -- 1\npersona:- tie", ("2", "1", "tie")),
         ("", (None, None, None)),
     ],
 )  # fmt: skip

@@ -11,7 +11,8 @@ criterion key is read (code fences and text around it are allowed): a value coun
 is ``1``, ``2``, ``tie``, ``Response 1`` or ``Response 2`` (any case, quotes and surrounding
 punctuation ignored). Without such an object, lines starting ``overall: 1`` (or ``= 2``,
 ``- tie``, ``**Overall**: Response 1``) are read, and a criterion given twice with different
-values is unreadable. Anything else leaves that criterion unread (None).
+values is unreadable, as is a value signed with a minus (``overall: -2`` is no verdict).
+Anything else leaves that criterion unread (None).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sgbench.boundary import public
 from sgbench.errors import InputError, bounded
 from sgbench.prompts import Message
 from sgbench.runner.client import embedded_objects
+from sgbench.scoring.parse import MINUS_SIGNS
 
 JUDGE_PROMPT: Final = "judge-v1"
 """Name of the prompt wording, recorded with every judgment; change it when the text changes."""
@@ -167,9 +169,12 @@ def _position(value: object) -> Position | None:
 
 
 def _from_lines(text: str, criterion: str) -> Position | None:
-    """``overall: 1`` (``**Overall** - Response 2``, ...): the one value the lines give."""
+    """``overall: 1`` (``**Overall** - Response 2``, ...): the one value the lines give. A value
+    right after a minus sign is none (``overall: -2`` was read as 2: the separator took the
+    sign)."""
     pattern = re.compile(
-        rf"^[\W_]*{criterion}[\W_]*?[:=\-][\s\"'*`]*(response\s*[12]|[12]|tie)(?![\w.])",
+        rf"^[\W_]*{criterion}[\W_]*?[:=\-][\s\"'*`]*(?<![{MINUS_SIGNS}])"
+        r"(response\s*[12]|[12]|tie)(?![\w.])",
         re.IGNORECASE | re.MULTILINE,
     )
     values = {_position(match.group(1)) for match in pattern.finditer(text)}

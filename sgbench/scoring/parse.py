@@ -54,19 +54,19 @@ from sgbench.scoring.predictions import PredictionsError
 # Every character a model may write as the minus sign of a number (ASCII, the Unicode MINUS
 # SIGN, the small and fullwidth hyphen-minus, and the figure and en dashes typesetting uses for
 # it): "Answer: \u22122" and "Answer: \u20132" are -2, never 2.
-_MINUS: Final = "\\-\u2212\ufe63\uff0d\u2012\u2013"
+MINUS_SIGNS: Final = "\\-\u2212\ufe63\uff0d\u2012\u2013"
 # The punctuation after the marker, but never the minus sign of a number: "Answer: -2" is -2.
-_GAP: Final = rf"(?:[^\w{_MINUS}]|[{_MINUS}](?!\d))*"
+_GAP: Final = rf"(?:[^\w{MINUS_SIGNS}]|[{MINUS_SIGNS}](?!\d))*"
 ANSWER_MARKER: Final = re.compile(rf"\banswer\b{_GAP}(?:is\b{_GAP})?", re.IGNORECASE)
 # A minus is the sign of the number after it unless it follows a letter or digit: then it is a
 # hyphen, and "2-3" (a range) names both numbers, so it is ambiguous, never the first alone.
-INTEGER: Final = re.compile(rf"(?<![\d.])(?<!(?<!\w)[{_MINUS}])(\d+)(?!\.?\d)")
+INTEGER: Final = re.compile(rf"(?<![\d.])(?<!(?<!\w)[{MINUS_SIGNS}])(\d+)(?!\.?\d)")
 # Longest digit run read as a number: option codes are small, and int() refuses (raises on)
 # runs of thousands of digits, which a reply may hold.
 _MAX_DIGITS: Final = 9
 _EDGES: Final = " \t\r\n.,;:!?\"'`*()[]{}<>"
 # The number that opens an answer marker's line: its sign, digits and any decimal part.
-_OPENING_NUMBER: Final = re.compile(rf"([{_MINUS}]?)(\d+)([.,]\d+)?")
+_OPENING_NUMBER: Final = re.compile(rf"([{MINUS_SIGNS}]?)(\d+)([.,]\d+)?")
 
 Options = Sequence[tuple[int, str]]
 
