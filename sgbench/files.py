@@ -1077,17 +1077,44 @@ def _stream_file(fd: int) -> tuple[os.stat_result, Path | None] | None:
     return status, Path(where)
 
 
-def _stream_meets(found: tuple[os.stat_result, Path | None], real: Path) -> str | None:
+def _stream_meets(
+    found: tuple[os.stat_result, Path | None], real: Path, *, links: bool = True
+) -> str | None:
     """``is`` when the stream ``found`` (:func:`_stream_file`) is the file ``real`` (by inode: a
-    hard link, the file itself), ``lies inside`` when it lies in the folder ``real``, else
-    None."""
+    hard link, the file itself), ``lies inside`` when it lies in the folder ``real`` (by its
+    path, or, with ``links``, as another name of a file the folder holds), else None."""
     status, where = found
     try:
         if os.path.samestat(status, os.stat(real)):
             return "is"
     except OSError:
         pass
-    return "lies inside" if where is not None and real in where.parents else None
+    if where is not None and real in where.parents:
+        return "lies inside"
+    return "lies inside" if links and _folder_holds(real, status) else None
+
+
+def _folder_holds(folder: Path, status: os.stat_result) -> bool:
+    """Whether ``folder`` holds, at any depth (symlinks not followed), a name of the file
+    ``status`` describes. A file with several names (hard links) lies in a folder whatever path
+    names it: ``prompts >> card.md``, ``card.md`` a hard link of ``DS/README.md``, appended the
+    prompts to the dataset card. Only such a file is looked for, and only on the folder's own
+    file system, where its other names can be."""
+    if status.st_nlink < 2:
+        return False
+    try:
+        if not stat.S_ISDIR(os.stat(folder).st_mode) or os.stat(folder).st_dev != status.st_dev:
+            return False
+    except OSError:
+        return False
+    for root, _folders, files in os.walk(folder):
+        for name in files:
+            try:
+                if os.path.samestat(status, os.lstat(os.path.join(root, name))):
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def stderr_named(arguments: Iterable[str]) -> bool:
@@ -1109,7 +1136,8 @@ def stderr_named(arguments: Iterable[str]) -> bool:
             real = Path(value).resolve()
         except (OSError, RuntimeError, ValueError):
             continue
-        if _stream_meets(found, real) is not None:
+        # Any argument may name a folder (the root, a home): no walk for another name here.
+        if _stream_meets(found, real, links=False) is not None:
             return True
     return False
 
@@ -1121,7 +1149,8 @@ def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
     DS/manifest.json`` broke the dataset, ``run --out r 2>> r`` mixed progress lines into the
     responses, ``leaderboard SUBS 2> SUBS/a/predictions.jsonl`` wrote into a submission: each with
     exit code 0. A stream is compared by inode (a hard link, the file itself) and by the path the
-    system reports for it.
+    system reports for it, and a stream with several names is looked for in the named folders
+    (:func:`_folder_holds`).
     """
     clashes: list[tuple[int, str]] = []
     for fd, stream in _STREAMS:

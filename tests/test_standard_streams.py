@@ -92,6 +92,28 @@ def test_stdout_onto_an_input_is_refused_and_the_input_kept(
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    "case", [case for case in sorted(CASES) if "DS/" in case or "DIR/" in case]
+)
+def test_stdout_onto_a_hard_link_of_a_dataset_file_is_refused(
+    case: str, command_folder: Path
+) -> None:
+    """A hard link outside the folder is the dataset's file all the same: `prompts >> card.md`,
+    `card.md` a hard link of `DS/README.md`, appended every prompt to the dataset card with
+    exit code 0."""
+    args, target = CASES[case](command_folder)
+    before = target.read_bytes()
+    link = command_folder / "elsewhere.txt"
+    os.link(target, link)
+    with link.open("ab") as stdout:
+        done = run_module(args, command_folder, stdout=stdout, env=_environment())
+    assert target.read_bytes() == before
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Error: standard output lies inside "), lines
+
+
 @pytest.mark.parametrize("case", ["score >> PRED", "run >> its --out", "stats >> DS/README.md"])
 def test_stderr_onto_an_input_is_refused_without_writing_into_it(
     case: str, command_folder: Path
