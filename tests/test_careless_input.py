@@ -69,6 +69,11 @@ OPTIONS = [(1, "Very important"), (2, "Rather important"), (3, "Not very importa
         ("I pick \u20132.", None),
         ("Answer: \u20122", None),
         ("Answer \u2013 2", 2),
+        # So are the Unicode hyphens and the superscript and subscript minus ("\u207b2" was 2).
+        ("Answer: \u20102", None),
+        ("Answer: \u20112", None),
+        ("Answer: \u207b2", None),
+        ("I pick \u208b1.", None),
         ("Answer\u20132", 2),
         ("answer is 2\u20133", None),
         # A superscript passes isdigit but not int(); a run of 5,000 digits exceeds int()'s
