@@ -26,6 +26,7 @@ from sgbench.builder.config import (
     COUNTRY_ATTRIBUTE,
     DEFAULT_CONFIG,
     BuildConfig,
+    ValueRange,
     resolve_config,
     shipped_config,
     stratum_name,
@@ -261,6 +262,21 @@ def _overlap(subgroups: Subgroups, config: BuildConfig) -> pd.DataFrame:
     )
 
 
+def _measures(config: BuildConfig) -> set[str]:
+    """The attribute variables a config reads only by ranges (``{min, max}``: an age): their
+    values are quantities. A variable read by a code list anywhere holds codes."""
+    sources = [spec.source for spec in config.attributes.values()] + [
+        spec.derive_from for spec in config.attributes.values() if spec.derive_from is not None
+    ]
+    ranged = {
+        s.variable for s in sources if any(isinstance(r, ValueRange) for r in s.values.values())
+    }
+    coded = {
+        s.variable for s in sources if not all(isinstance(r, ValueRange) for r in s.values.values())
+    }
+    return ranged - coded
+
+
 def _as_paths(wvs_path: PathArg | Sequence[PathArg] | None) -> list[Path]:
     if wvs_path is None:
         return []
@@ -325,9 +341,12 @@ def build_dataset(
         if spec.derive_from is not None
     ]
     columns = [*attribute_columns, *(item.question_id for item in items)]
+    # The columns that may hold fractions; the reader refuses one in any other (a code).
+    measures = _measures(config)
     if weighted and config.weight is not None:
         # Unweighted, the column is not read at all: whatever it holds cannot matter.
         columns.append(config.weight)
+        measures.add(config.weight)
 
     synthetic = wvs_path is None
     paths = _as_paths(wvs_path)
@@ -353,7 +372,14 @@ def build_dataset(
                 ) from None
         for path in paths:
             surveys.append(
-                read_survey(path, columns, country=config.country, waves=waves, name=name)
+                read_survey(
+                    path,
+                    columns,
+                    country=config.country,
+                    waves=waves,
+                    name=name,
+                    measures=measures,
+                )
             )
 
     # One rule for every input: the embedded sample, or any file carrying the mark of

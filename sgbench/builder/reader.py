@@ -14,11 +14,11 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import IO, Any, Final, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -222,6 +222,62 @@ def _line_of(path: Path, text: str) -> int | None:
     return None
 
 
+def _field_reads_as(text: str, value: str | float) -> bool:
+    """Whether a CSV field reads as ``value``, as the reader reads it: an alpha country code
+    trimmed and in capitals, a number as a float (an empty field as NaN)."""
+    text = text.strip()
+    if isinstance(value, str):
+        return text.upper() == value
+    if not text:
+        return bool(np.isnan(value))
+    try:
+        number = float(text)
+    except ValueError:
+        return False
+    return number == value or (np.isnan(number) and np.isnan(value))
+
+
+def _csv_place(path: Path, header: list[str], present: dict[str, str]) -> RowPlace:
+    """Where a row of a CSV's table is in the file: the first record of the row's country with
+    its value in the column at fault (error path only: the threaded reader, and the cut to one
+    country's lines, keep no line numbers). Rows are read in file order and the check names a
+    column's first bad row, so that record is the row itself."""
+
+    def place(table: pd.DataFrame, position: int, name: str) -> str:
+        row = table.iloc[position]
+        index = {column: number for number, column in enumerate(header)}
+        wanted: list[tuple[int, str | float]] = []
+        for wave7 in dict.fromkeys((COUNTRY_ALPHA, COUNTRY_NUMERIC, name)):
+            if wave7 not in present or wave7 not in table:
+                continue
+            value = row[wave7]
+            if wave7 == COUNTRY_ALPHA:
+                wanted.append((index[present[wave7]], "" if pd.isna(value) else str(value)))
+            else:
+                wanted.append((index[present[wave7]], float(value)))
+        with _opened(path) as (source, _, _):
+            binary = source.open("rb") if isinstance(source, Path) else source
+            lines = io.TextIOWrapper(
+                cast("IO[bytes]", binary), encoding="utf-8-sig", errors="replace", newline=""
+            )
+            with lines:
+                reader = csv.reader(lines)
+                after = 0  # the line the previous record ended on
+                try:
+                    for number, record in enumerate(reader):
+                        start, after = after + 1, reader.line_num
+                        if number and all(
+                            at < len(record) and _field_reads_as(record[at], value)
+                            for at, value in wanted
+                        ):
+                            return f"line {start}: "
+                except csv.Error:  # a field past csv's size limit: the line stays unnamed
+                    pass
+        return ""
+
+    return place
+
+
 BLOCK_BYTES: Final = 1 << 20
 """Arrow's CSV read block; no line may be longer."""
 
@@ -356,7 +412,10 @@ def _country_rows(table: pa.Table, present: dict[str, str], country: str) -> pa.
         numeric = int(country) if country.isdigit() else country_numeric_code(country)
         if numeric is None or COUNTRY_NUMERIC not in present:
             return table
-        mask = pc.equal(table[present[COUNTRY_NUMERIC]], float(numeric))
+        # Codes near the country's (702.5) are kept so that the check of codes refuses them:
+        # dropped here, they would leave the build silently.
+        distance = pc.abs(pc.subtract(table[present[COUNTRY_NUMERIC]], float(numeric)))
+        mask = pc.less(distance, 1.0)
     chosen = table.filter(pc.fill_null(mask, False))
     return chosen if chosen.num_rows else table
 
@@ -372,11 +431,30 @@ def _read_stat(path: Path, file_format: FileFormat, columns: list[str], where: s
     return frame
 
 
+RowPlace = Callable[[pd.DataFrame, int, str], str]
+"""Where a row of the table read is in the file, for a message (``line 12: `` in a CSV, ``row
+11: `` in a .dta or .sav, ``""`` when unknown): given the table, the row's position in it and
+the Wave 7 name of the column at fault."""
+
+
 def _numeric(
-    frame: pd.DataFrame, where: str, file_names: dict[str, str] | None = None
+    frame: pd.DataFrame,
+    where: str,
+    file_names: dict[str, str] | None = None,
+    *,
+    measures: frozenset[str] = frozenset(),
+    place: RowPlace | None = None,
 ) -> pd.DataFrame:
-    """Every column but the alpha country code as float64; a non-number or an infinity names
-    its column, as the file calls it (``file_names``: Wave 7 name → the file's)."""
+    """Every column but the alpha country code as float64; a non-number, an infinity, or a
+    fraction in a column of codes names its column, as the file calls it (``file_names``:
+    Wave 7 name → the file's).
+
+    Every numeric column but the ``measures`` (a weight, a variable a config reads by ranges)
+    holds codes: an answer, an attribute value, a country, a wave, a year. A code of 2.5
+    matched no code list and was read as missing, with exit code 0 (a row of sex 1.5 left every
+    subgroup of sex; a Time Series recode truncated it to 2); a .dta or .sav stores codes as
+    floats, so 2.0 is the code 2.
+    """
     out: dict[str, Any] = {}
     for name in frame.columns:
         shown = (file_names or {}).get(name, name)
@@ -405,7 +483,22 @@ def _numeric(
                 f"{where}: column {shown}: {int(infinite.sum())} infinite value(s) (first: "
                 f"{out[name][infinite].iloc[0]}); codes and weights are finite numbers"
             )
-    return pd.DataFrame(out, index=frame.index)
+    table = pd.DataFrame(out, index=frame.index)
+    for name in table.columns:
+        if name in measures or name in (COUNTRY_ALPHA, RESPONDENT):
+            continue
+        values = table[name].to_numpy()
+        fraction = np.flatnonzero(~np.isnan(values) & (values != np.floor(values)))
+        if fraction.size:
+            first = int(fraction[0])
+            at = place(table, first, name) if place is not None else ""
+            raise InputError(
+                f"{where}: {at}column {(file_names or {}).get(name, name)}: "
+                f"{float(values[first])!r} is not a whole number; answer, attribute, country, "
+                "wave and year codes are whole numbers (only the weight and a variable read by "
+                "ranges may hold fractions)"
+            )
+    return table
 
 
 def _country_mask(frame: pd.DataFrame, country: str) -> pd.Series:
@@ -469,6 +562,7 @@ def read_survey(
     waves: Iterable[int] | None = None,
     *,
     name: str | None = None,
+    measures: Iterable[str] = (),
 ) -> SurveyData:
     """Read the needed columns and one country's rows of a WVS release file, in Wave 7 terms.
 
@@ -484,10 +578,14 @@ def read_survey(
         waves: waves to keep (Time Series files hold several); None keeps Wave 7 from a Time
             Series file and the file's own wave otherwise.
         name: what messages call the file (default: its path), for a file the user never saw.
+        measures: Wave 7 names of the columns holding quantities, which may be fractional (the
+            weight, a variable a config reads by ranges); every other numeric column holds
+            codes, and a code that is not a whole number is refused.
 
     Raises:
-        InputError: the file is missing, empty, damaged, not WVS data, or has no respondent in
-            ``country`` (and ``waves``). The message names the file.
+        InputError: the file is missing, empty, damaged, not WVS data, holds a code that is
+            not a whole number, or has no respondent in ``country`` (and ``waves``). The
+            message names the file (and the line or row, and the column, of a bad value).
     """
     path = Path(path)
     where = name or str(path)
@@ -545,7 +643,14 @@ def read_survey(
     # Readers return columns in file order, under the file's spelling; one file column may
     # serve two Wave 7 names (e.g. X003R in the Time Series).
     frame = pd.DataFrame({name: raw[column] for name, column in present.items()})
-    frame = _numeric(frame, label, present)
+    if file_format == "csv":
+        place = _csv_place(path, header, present)
+    else:
+        # A .dta or .sav is read whole, in file order: its observation (case) number.
+        def place(table: pd.DataFrame, position: int, name: str) -> str:
+            return f"row {int(table.index[position]) + 1}: "
+
+    frame = _numeric(frame, label, present, measures=frozenset(measures), place=place)
     if frame.empty:
         raise InputError(f"{label}: no data rows")
     recodes = {**layout.recodes, **layout.item_recodes(wanted)}

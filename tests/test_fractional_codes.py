@@ -1,0 +1,182 @@
+"""A code that is not a whole number (an answer of 2.5, a sex of 1.5) is refused in every format
+and layout, naming the file, the line (CSV) or row (.dta, .sav) and the column; it matched no
+code list and was read as missing, with exit code 0. A weight, and a variable a config reads by
+ranges, stay quantities; a code stored as a float (2.0, as .dta and .sav store numbers) is the
+code.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner, Result
+
+from sgbench.builder.synthetic import marked, to_layout
+from sgbench.cli import main
+
+ROW = 6
+"""The row changed: line 8 of a CSV (after the header), observation 7 of a .dta or .sav."""
+
+
+def invoke(args: list[str]) -> Result:
+    return CliRunner().invoke(main, args)
+
+
+def write(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as the release file ``path`` names (a .zip holds it as a CSV)."""
+    frame = marked(frame)
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False, lineterminator="\n")
+    elif path.suffix == ".zip":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("WVS.csv", frame.to_csv(index=False, lineterminator="\n"))
+    elif path.suffix == ".dta":
+        pyreadstat.write_dta(frame, str(path))
+    else:
+        pyreadstat.write_sav(frame, str(path))
+    return path
+
+
+def with_value(frame: pd.DataFrame, column: str, value: float) -> pd.DataFrame:
+    changed = frame.copy()
+    changed[column] = changed[column].astype("float64")
+    changed.loc[changed.index[ROW], column] = value
+    return changed
+
+
+def where(suffix: str) -> str:
+    return "line 8:" if suffix in (".csv", ".zip") else "row 7:"
+
+
+FORMATS = [".csv", ".zip", ".dta", ".sav"]
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("Q1", 2.5), ("Q260", 1.5), ("X003R", 2.25), ("B_COUNTRY", 702.5), ("Q1", -1.5)],
+    ids=["item", "attribute", "attribute-code-column", "country", "negative"],
+)
+def test_a_fractional_code_is_refused(
+    suffix: str, column: str, value: float, synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    source = write(with_value(synthetic_frame, column, value), tmp_path / f"wvs{suffix}")
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(
+        result,
+        f"{source.name}{':WVS.csv' if suffix == '.zip' else ''}: {where(suffix)} column "
+        f"{column}: {value!r} is not a whole number",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]
+
+
+def data_files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted((folder / "data").rglob("*.parquet"))
+    }
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_a_code_stored_as_a_float_is_the_code(
+    suffix: str, synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Every item and attribute code written as a float (``2.0`` in a CSV) builds the dataset
+    of the integer codes, byte for byte."""
+    floats = synthetic_frame.copy()
+    for column in ["Q1", "Q2", "Q260", "X003R", "Q289", "B_COUNTRY", "A_WAVE"]:
+        floats[column] = floats[column].astype("float64")
+    assert (floats["Q1"].to_numpy() % 1 == 0).all()
+    built = {}
+    for name, frame in (("ints", synthetic_frame), ("floats", floats)):
+        source = write(frame, tmp_path / f"{name}{suffix}")
+        result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        built[name] = data_files(tmp_path / name)
+    if suffix == ".csv":
+        assert b",2.0," in (tmp_path / "floats.csv").read_bytes()
+    assert built["ints"]
+    assert built["floats"] == built["ints"]
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+@pytest.mark.parametrize(("column", "value"), [("W_WEIGHT", 1.2345), ("Q262", 33.5)])
+def test_a_weight_or_a_variable_read_by_ranges_may_be_fractional(
+    suffix: str, column: str, value: float, synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    """The weight is a quantity; age (Q262) is read by the default config's ranges only."""
+    frame = with_value(synthetic_frame, column, value)
+    source = write(frame, tmp_path / f"wvs{suffix}")
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert data_files(tmp_path / "out")
+
+
+def test_an_unweighted_build_does_not_read_the_weight(
+    synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    source = write(with_value(synthetic_frame, "Q1", 2.5), tmp_path / "wvs.csv")
+    out = str(tmp_path / "out")
+    result = invoke(["build", "--quiet", "--unweighted", "--wvs", str(source), "--out", out])
+    assert_one_error_line(result, "line 8: column Q1: 2.5")
+
+
+def layout_csv(
+    frame: pd.DataFrame, layout: str, path: Path, change: Callable[[pd.DataFrame], None]
+) -> Path:
+    laid = to_layout(frame, layout, wave=7)  # type: ignore[arg-type]
+    laid = laid.astype({column: "float64" for column in laid.columns if column != "COUNTRY_ALPHA"})
+    change(laid)
+    laid.to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("layout", "column", "value", "shown"),
+    [
+        # Wave 6 has no alpha column: the country is matched by its number, and a row of
+        # 702.5 was dropped from the country before any check.
+        ("wvs6", "V2", 702.5, "702.5"),
+        ("wvs6", "V240", 1.5, "1.5"),
+        # The Time Series recode took int() of a fractional religion: 2.5 became 2.
+        ("timeseries", "F025", 2.5, "2.5"),
+        ("timeseries", "S002VS", 6.5, "6.5"),
+        ("timeseries", "S003", 702.5, "702.5"),
+    ],
+)
+def test_a_fractional_code_is_refused_in_every_layout(
+    layout: str,
+    column: str,
+    value: float,
+    shown: str,
+    synthetic_frame: pd.DataFrame,
+    tmp_path: Path,
+) -> None:
+    def change(frame: pd.DataFrame) -> None:
+        frame.loc[frame.index[ROW], column] = value
+
+    source = layout_csv(synthetic_frame, layout, tmp_path / f"{layout}.csv", change)
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(
+        result, f"{source.name}: line 8: column {column}: {shown} is not a whole number"
+    )
+
+
+def test_the_line_is_the_rows_own_among_other_countries(
+    synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    """The CSV is cut to one country's lines before it is parsed; the line named is still the
+    file's. The same fraction earlier in another country's row is not that line."""
+    other = synthetic_frame.head(5).assign(B_COUNTRY=156, B_COUNTRY_ALPHA="CHN")
+    other["Q1"] = other["Q1"].astype("float64")
+    other.loc[other.index[1], "Q1"] = 2.5
+    mine = with_value(synthetic_frame, "Q1", 2.5)
+    source = write(pd.concat([other, mine], ignore_index=True), tmp_path / "two.csv")
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, f"two.csv: line {8 + len(other)}: column Q1: 2.5")
