@@ -464,7 +464,15 @@ def test_an_out_removed_or_replaced_while_written_stops_the_pool(how: str, tmp_p
         return {"id": str(task), "response": "x"}
 
     with pytest.raises(InputError, match="removed or replaced by another program"):
-        run_pool([1, 2, 3, 4], work, out, where="here", concurrency=1, show_progress=False)
+        run_pool(
+            [1, 2, 3, 4],
+            work,
+            out,
+            where="here",
+            concurrency=1,
+            show_progress=False,
+            kept="responses",
+        )
     if how == "replaced":
         assert out.read_text() == '{"mine": 1}\n'  # theirs, untouched
 
@@ -682,13 +690,29 @@ def test_a_run_that_reached_the_server_once_goes_on_through_connection_errors(
 
     out = tmp_path / "o.jsonl"
     answered = {0, 3, 6}  # never 3 connection errors in a row
-    counts = run_pool(list(range(7)), work, out, where="http://h/v1", concurrency=1)
+    counts = run_pool(
+        list(range(7)), work, out, where="http://h/v1", concurrency=1, kept="responses"
+    )
     assert (counts.n_done, counts.n_errors) == (3, 4)
     answered = set()
     with pytest.raises(InputError, match="the first request did not reach the server"):
-        run_pool(list(range(5)), work, tmp_path / "p.jsonl", where="http://h/v1", concurrency=1)
+        run_pool(
+            list(range(5)),
+            work,
+            tmp_path / "p.jsonl",
+            where="http://h/v1",
+            concurrency=1,
+            kept="responses",
+        )
     assert len((tmp_path / "p.jsonl").read_text().splitlines()) == 1
     # Worded for one request and for several ("none of the first 1 requests", probe s13 R01).
     with pytest.raises(InputError, match="none of the first 2 requests reached the server"):
-        run_pool(list(range(5)), work, tmp_path / "q.jsonl", where="http://h/v1", concurrency=2)
+        run_pool(
+            list(range(5)),
+            work,
+            tmp_path / "q.jsonl",
+            where="http://h/v1",
+            concurrency=2,
+            kept="responses",
+        )
     assert len((tmp_path / "q.jsonl").read_text().splitlines()) == 2

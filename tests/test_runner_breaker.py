@@ -25,7 +25,7 @@ from fake_openai import ChatHandler, LoopbackChatServer, serving
 
 from sgbench.cli import EXIT_LEFT_OUT, main
 from sgbench.errors import InputError
-from sgbench.runner.client import server_failure
+from sgbench.runner.client import RequestFailed, server_failure
 from sgbench.runner.run import BREAKER_MIN, breaker_threshold, run_pool
 
 N_SAMPLES = 12
@@ -108,18 +108,59 @@ def test_the_pool_stops_after_server_failures_in_a_row(
     out = tmp_path / "o.jsonl"
     tasks = list(range(len(kinds)))
     if stops_after is None:
-        counts = run_pool(tasks, scripted(kinds), out, where="http://h/v1", concurrency=1)
+        counts = run_pool(
+            tasks, scripted(kinds), out, where="http://h/v1", concurrency=1, kept="responses"
+        )
         assert (counts.n_done, counts.n_errors) == (kinds.count("o"), len(kinds) - kinds.count("o"))
         return
     with pytest.raises(InputError) as caught:
-        run_pool(tasks, scripted(kinds), out, where="http://h/v1", concurrency=1)
+        run_pool(tasks, scripted(kinds), out, where="http://h/v1", concurrency=1, kept="responses")
     written = out.read_text().splitlines()
     assert len(written) == stops_after
     answered = kinds[:stops_after].count("o")
     assert str(caught.value) == (
         "http://h/v1: 3 requests in a row failed after all their attempts (the last: HTTP 503: "
-        f"overloaded); stopped: {answered} answered in this run (kept in {out}); run the same "
-        "command again to resume"
+        f"overloaded); stopped: {answered} answered in this run (the responses so far are kept "
+        f"in {out}); run the same command again to resume"
+    )
+
+
+WORDS = {"run": "responses", "judge": "judgments"}
+"""What each command's output lines are, as its stop messages name them."""
+
+
+@pytest.mark.parametrize("kept", sorted(WORDS.values()))
+def test_every_stop_names_what_the_caller_writes(kept: str, tmp_path: Path) -> None:
+    """A stopped judge said its judgments so far were "responses": the pool's three stops (the
+    breaker, a server never reached, a fatal status) name the caller's lines."""
+    out = tmp_path / "o.jsonl"
+
+    def stop(kinds: str) -> str:
+        with pytest.raises(InputError) as caught:
+            run_pool(
+                list(range(len(kinds))), scripted(kinds), out, where="h", concurrency=1, kept=kept
+            )
+        return str(caught.value)
+
+    assert f"answered in this run (the {kept} so far are kept in {out}); run" in stop("o5555o")
+
+    def never_reached(task: int, wait: object, stop: object) -> dict[str, Any]:
+        return {"id": f"s{task}", "response": "", "error": "connection error: refused"}
+
+    with pytest.raises(InputError) as caught:
+        run_pool([0, 1], never_reached, out, where="h", concurrency=1, kept=kept)
+    assert str(caught.value) == (
+        "h: the first request did not reach the server (connection error: refused); stopped: "
+        f"check that it is up at that address (the {kept} so far are kept in {out})"
+    )
+
+    def fatal(task: int, wait: object, stop: object) -> dict[str, Any]:
+        raise RequestFailed("HTTP 401: bad key", retryable=False, fatal=True)
+
+    with pytest.raises(InputError) as caught:
+        run_pool([0, 1], fatal, out, where="h", concurrency=1, kept=kept)
+    assert (
+        str(caught.value) == f"h: HTTP 401: bad key; stopped (the {kept} so far are kept in {out})"
     )
 
 
@@ -226,14 +267,14 @@ def written(folder: Path) -> list[dict[str, Any]]:
 
 
 def assert_stopped(
-    result: Result, folder: Path, seconds: float, failure: str, answered: int
+    result: Result, folder: Path, seconds: float, failure: str, answered: int, name: str
 ) -> None:
     """One line naming the failure, the answers of this run and how to resume; exactly the
     threshold's error lines after the answers (a request in flight at the stop is dropped)."""
     assert_one_error_line(
         result,
         f"{THRESHOLD} requests in a row failed after all their attempts (the last: {failure}",
-        f"stopped: {answered} answered in this run (kept in o.jsonl)",
+        f"stopped: {answered} answered in this run (the {WORDS[name]} so far are kept in o.jsonl)",
         "run the same command again to resume",
     )
     assert seconds < STOP_SECONDS
@@ -250,7 +291,7 @@ def test_a_server_failing_every_request_stops(
 ) -> None:
     with serving(Counting(lambda n: 503), monkeypatch) as server:
         result, seconds = invoke(name, server.url, built_default, "--max-attempts", "2")
-    assert_stopped(result, folder, seconds, "HTTP 503: overloaded", 0)
+    assert_stopped(result, folder, seconds, "HTTP 503: overloaded", 0, name)
     # The failed requests and the one in flight at the stop, each with its attempts: not 12.
     assert THRESHOLD * 2 <= server.n <= (THRESHOLD + CONCURRENCY - 1) * 2
 
@@ -261,7 +302,7 @@ def test_a_port_that_accepts_and_never_answers_stops(
 ) -> None:
     with never_answering() as url:
         result, seconds = invoke(name, url, built_default, "--max-attempts", "2", "--timeout", "1")
-    assert_stopped(result, folder, seconds, "timed out after 1 s", 0)
+    assert_stopped(result, folder, seconds, "timed out after 1 s", 0, name)
     # Two rounds of CONCURRENCY requests, each 2 timeouts and a wait under 1 s: about 6 s.
     assert seconds >= 2 * 2 * 1.0
 
@@ -275,7 +316,7 @@ def test_a_server_dying_mid_run_stops_and_a_rerun_sends_only_the_rest(
     with serving(DiesAfter(4), monkeypatch) as dying:
         result, seconds = invoke(name, dying.url, built_default, "--max-attempts", "2")
     assert dying.answered == 4
-    assert_stopped(result, folder, seconds, "connection error", 4)
+    assert_stopped(result, folder, seconds, "connection error", 4, name)
     answers = [line for line in written(folder) if "error" not in line]
     with serving(Counting(), monkeypatch) as healthy:
         rerun, _ = invoke(name, healthy.url, built_default)

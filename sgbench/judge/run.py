@@ -468,6 +468,7 @@ def judge_files(
             show_progress=show_progress,
             sleep=sleep,
             label="judge",
+            kept="judgments",
         )
     return JudgeSummary(
         out=Path(out),

@@ -431,6 +431,7 @@ def run_pool(
     show_progress: bool | None = None,
     sleep: Callable[[float], object] | None = None,
     label: str = "run",
+    kept: str,
 ) -> PoolCounts:
     """Run ``work(task, sleep, stop)`` for every task on a bounded thread pool, appending the
     line each returns to ``out`` (the calling thread alone writes, flushing each line).
@@ -439,7 +440,10 @@ def run_pool(
     ``stop`` was set before it finished; it may raise
     :class:`~sgbench.runner.client.RequestFailed` for a fatal status, which stops the pool.
     ``sleep`` (default: a wait that ends early when the pool stops) is what ``work`` should wait
-    with; ``where`` names the endpoint in the error; ``label`` starts the progress line.
+    with; ``where`` names the endpoint in the error; ``label`` starts the progress line;
+    ``kept`` is what the lines of ``out`` are, in the plural (``responses`` for ``run``,
+    ``judgments`` for ``judge``), for the messages of a stop: a stopped judge said its
+    judgments were "responses".
 
     Raises:
         InputError: a fatal status, a server failing request after request (:class:`Breaker`,
@@ -468,7 +472,7 @@ def run_pool(
                     record = future.result()
                 except RequestFailed as exc:
                     raise InputError(
-                        f"{where}: {exc}; stopped (responses so far are kept in {name})"
+                        f"{where}: {exc}; stopped (the {kept} so far are kept in {name})"
                     ) from None
                 if record is None:
                     continue
@@ -489,10 +493,12 @@ def run_pool(
                 # With nothing left to send, the run ends as usual (error lines, exit 3).
                 if broken is not None and done + errors < len(tasks):
                     if not breaker.reached:
-                        raise InputError(f"{where}: {broken} (responses so far are kept in {name})")
+                        raise InputError(
+                            f"{where}: {broken} (the {kept} so far are kept in {name})"
+                        )
                     raise InputError(
-                        f"{where}: {broken}; stopped: {done} answered in this run (kept in "
-                        f"{name}); run the same command again to resume"
+                        f"{where}: {broken}; stopped: {done} answered in this run (the {kept} "
+                        f"so far are kept in {name}); run the same command again to resume"
                     )
             progress.update(done + errors, errors, force=True)
     except OSError as exc:
@@ -612,6 +618,7 @@ def run_model(
             progress_stream=progress_stream,
             show_progress=show_progress,
             sleep=sleep,
+            kept="responses",
         )
     return RunSummary(
         out=Path(out),
