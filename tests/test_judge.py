@@ -108,6 +108,18 @@ def test_parse_criteria() -> None:
         # A minus is a sign, never the separator: "-2" is no verdict (it was read as 2).
         ("overall: -2\nvalue: -1\npersona: \u22121", (None, None, None)),
         ("overall - 2\nvalue -- 1\npersona:- tie", ("2", "1", "tie")),
+        # Two verdicts joined right after the label are a hedge, no verdict ("1 or 2" and "1,2"
+        # were read as 1; parse leaves "Answer: 1,5" and "2-3" missing too).
+        ("overall: 1 or 2\nvalue: 1,2\npersona: 1/2", (None, None, None)),
+        ("overall: 1 - 2\nvalue: Response 1 or Response 2\npersona: tie or 2", (None, None, None)),
+        ("overall: 2, 1\nvalue: 1 \u2013 2\npersona: 1 and 2", (None, None, None)),
+        # Words after the verdict are its reasons, whatever response they name.
+        (
+            "overall: 1 because response 2 is vague\nvalue: 2, as 1 is off\npersona: tie - both",
+            ("1", "2", "tie"),
+        ),
+        ("overall: 1, 2nd is weaker\nvalue: 1.\npersona: tie, neither", ("1", None, "tie")),
+        ('{"overall": "1 or 2", "value": "1/2", "persona": "2"}', (None, None, "2")),
         ("", (None, None, None)),
     ],
 )  # fmt: skip

@@ -11,7 +11,9 @@ criterion key is read (code fences and text around it are allowed): a value coun
 is ``1``, ``2``, ``tie``, ``Response 1`` or ``Response 2`` (any case, quotes and surrounding
 punctuation ignored). Without such an object, lines starting ``overall: 1`` (or ``= 2``,
 ``- tie``, ``**Overall**: Response 1``) are read, and a criterion given twice with different
-values is unreadable, as is a value signed with a minus (``overall: -2`` is no verdict).
+values is unreadable, as is a value signed with a minus (``overall: -2`` is no verdict) and a
+hedge of two values (``overall: 1 or 2``, ``1/2``, ``1,2``, ``1-2``; ``overall: 1 because
+response 2 ...`` is 1).
 Anything else leaves that criterion unread (None).
 """
 
@@ -168,13 +170,21 @@ def _position(value: object) -> Position | None:
     return _VALUE_WORDS.get(word)
 
 
+_VERDICT: Final = r"(?:response\s*[12]|[12]|tie)(?![\w.])"
+# Two verdicts joined as alternatives or a range: "1 or 2", "1/2", "1,2", "1-2", "tie and 1".
+_HEDGE: Final = rf"\s*(?:\bor\b|\band\b|[/,&+{MINUS_SIGNS}])[\s\"'*`]*{_VERDICT}"
+
+
 def _from_lines(text: str, criterion: str) -> Position | None:
     """``overall: 1`` (``**Overall** - Response 2``, ...): the one value the lines give. A value
     right after a minus sign is none (``overall: -2`` was read as 2: the separator took the
-    sign)."""
+    sign), and so is a hedge, a value joined to a second one by ``or``, ``and``, ``/``, ``,``,
+    ``&``, ``+`` or a dash (``overall: 1 or 2`` and ``overall: 1,2`` were read as 1; as ``parse``
+    reads ``Answer: 1,5`` or ``2-3``, the first number of several is not the answer). Words
+    after the value are not a second value: ``overall: 1 because response 2 ...`` is 1."""
     pattern = re.compile(
         rf"^[\W_]*{criterion}[\W_]*?[:=\-][\s\"'*`]*(?<![{MINUS_SIGNS}])"
-        r"(response\s*[12]|[12]|tie)(?![\w.])",
+        rf"(response\s*[12]|[12]|tie)(?![\w.])(?!{_HEDGE})",
         re.IGNORECASE | re.MULTILINE,
     )
     values = {_position(match.group(1)) for match in pattern.finditer(text)}
