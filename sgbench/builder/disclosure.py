@@ -58,40 +58,78 @@ def _partitions(strata: dict[str, tuple[str, ...]]) -> list[tuple[str, str, str]
     return found
 
 
-def _partition_table(
-    cells: pd.DataFrame, parent: str, child: str, keys: tuple[str, ...], known: np.ndarray
-) -> pd.DataFrame:
-    """One row per cell of ``parent``: its row, size, whether it is known, the sizes of its known
-    and of all its children in ``child``, and its children not known (ids, in table order)."""
-    children = cells[cells["stratum"] == child].assign(known=known[cells["stratum"] == child])
-    children = children.assign(
-        known_size=children["subgroup_size"].where(children["known"], 0),
-        unknown=children["subgroup_id"]
-        .where(~children["known"])
-        .map(lambda sid: [] if pd.isna(sid) else [sid]),
+@dataclass(frozen=True)
+class _Partition:
+    """A parent stratum's cells and their children in a stratum of one attribute more."""
+
+    child: str
+    attribute: str
+    parents: np.ndarray
+    """Cell rows of the parent stratum, in table order."""
+    children: np.ndarray
+    """Cell rows of the child stratum in a parent's sums, in table order."""
+    key_of_parent: np.ndarray
+    """The key (values of the parent stratum's attributes) of each of ``parents``, a number."""
+    key_of_child: np.ndarray
+    """The key of each of ``children``: the parents of that key hold it."""
+    n_keys: int
+
+
+def _partition(
+    cells: pd.DataFrame,
+    stratum: np.ndarray,
+    parent: str,
+    child: str,
+    attribute: str,
+    keys: tuple[str, ...],
+) -> _Partition:
+    """Each child cell matched to the parent cells of its values of ``keys`` (the parent stratum's
+    attributes; none for the root, whose one cell holds every child). A child missing a key
+    value, or whose values no parent cell has, is in no parent's sums."""
+    parents = np.flatnonzero(stratum == parent)
+    children = np.flatnonzero(stratum == child)
+    values = cells[list(keys)]
+    number: dict[tuple[object, ...], int] = {}
+    key_of_parent = np.array(
+        [
+            number.setdefault(row, len(number))
+            for row in values.iloc[parents].itertuples(index=False, name=None)
+        ],
+        dtype=np.int64,
     )
-    # The root has no key: a constant one groups all of a one-attribute stratum under it.
-    key = list(keys) or ["_root"]
-    if not keys:
-        children = children.assign(_root=ROOT)
-    by_parent = children.groupby(key, sort=False).agg(
-        known_size=("known_size", "sum"),
-        all_size=("subgroup_size", "sum"),
-        unknown=("unknown", "sum"),
+    key_of_child = np.array(
+        [
+            -1 if any(pd.isna(v) for v in row) else number.get(row, -1)
+            for row in values.iloc[children].itertuples(index=False, name=None)
+        ],
+        dtype=np.int64,
     )
-    parents = cells[cells["stratum"] == parent].assign(
-        row=np.flatnonzero(cells["stratum"] == parent)
+    matched = key_of_child >= 0
+    return _Partition(
+        child,
+        attribute,
+        parents,
+        children[matched],
+        key_of_parent,
+        key_of_child[matched],
+        len(number),
     )
-    if not keys:
-        parents = parents.assign(_root=ROOT)
-    merged = parents[[*key, "row", "subgroup_id", "subgroup_size"]].merge(
-        by_parent.reset_index(), on=key, how="left", sort=False
-    )
-    merged[["known_size", "all_size"]] = merged[["known_size", "all_size"]].fillna(0)
-    merged["unknown"] = merged["unknown"].map(lambda ids: ids if isinstance(ids, list) else [])
-    merged["missing"] = merged["subgroup_size"] - merged["all_size"]
-    merged["known"] = known[merged["row"].to_numpy()]
-    return merged
+
+
+def _sums(
+    part: _Partition, sizes: np.ndarray, known: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per parent cell: the respondents of its known children, of all its children, and how
+    many of its children are not known."""
+    child_sizes = sizes[part.children]
+    child_known = known[part.children]
+    by_key = [
+        np.bincount(part.key_of_child, weights=weights, minlength=part.n_keys)
+        for weights in (child_sizes * child_known, child_sizes, ~child_known)
+    ]
+    # Respondent counts are far below 2**53: the float sums are exact.
+    known_size, all_size, unknown = (s.astype(np.int64)[part.key_of_parent] for s in by_key)
+    return known_size, all_size, unknown
 
 
 def recoverable_groups(
@@ -142,33 +180,46 @@ def recoverable_groups(
     )
     cells = cells.reset_index(drop=True)
     strata = _stratum_attributes(cells, attributes)
-    partitions = _partitions(strata)
+    stratum = cells["stratum"].to_numpy(object)
+    parts = [
+        _partition(cells, stratum, parent, child, attribute, strata[parent])
+        for parent, child, attribute in _partitions(strata)
+    ]
+    sizes = cells["subgroup_size"].to_numpy(np.int64)
+    ids = cells["subgroup_id"].to_numpy(object)
     known = cells["kept"].to_numpy(bool).copy()
+    # The least fixpoint of a monotone rule: the order the partitions are visited in is free.
     while True:
         before = known.copy()
-        for parent, child, _ in partitions:
-            merged = _partition_table(cells, parent, child, strata[parent], known)
-            exact = (
-                (merged["unknown"].map(len) == 0)
-                & (merged["missing"] == 0)
-                & (merged["all_size"] > 0)
-            )
-            known[merged.loc[exact, "row"].to_numpy()] = True
+        for part in parts:
+            _, all_size, unknown = _sums(part, sizes, known)
+            exact = (unknown == 0) & (sizes[part.parents] == all_size) & (all_size > 0)
+            known[part.parents[exact]] = True
         if (known == before).all():
             break
     found = []
-    for parent, child, attribute in partitions:
-        merged = _partition_table(cells, parent, child, strata[parent], known)
-        remainder = merged["subgroup_size"] - merged["known_size"]
-        hit = merged["known"] & (remainder > 0) & (remainder < min_size)
+    for part in parts:
+        known_size, all_size, _ = _sums(part, sizes, known)
+        remainder = sizes[part.parents] - known_size
+        hit = known[part.parents] & (remainder > 0) & (remainder < min_size)
+        dropped: dict[int, list[object]] = {int(p): [] for p in np.flatnonzero(hit)}
+        key_hit = {int(part.key_of_parent[p]) for p in dropped}
+        unknown_children = [
+            (int(key), ids[row])
+            for row, key in zip(part.children, part.key_of_child, strict=True)
+            if int(key) in key_hit and not known[row]
+        ]
+        for p in dropped:
+            key = part.key_of_parent[p]
+            dropped[p] = [sid for k, sid in unknown_children if k == key]
         found.append(
             pd.DataFrame(
                 {
-                    "stratum": child,
-                    "parent": merged.loc[hit, "subgroup_id"].astype(str),
-                    "attribute": attribute,
-                    "dropped": merged.loc[hit, "unknown"].map(tuple),
-                    "missing": merged.loc[hit, "missing"].astype(np.int64),
+                    "stratum": part.child,
+                    "parent": pd.Series(ids[part.parents[hit]], dtype=object).astype(str),
+                    "attribute": part.attribute,
+                    "dropped": pd.Series([tuple(d) for d in dropped.values()], dtype=object),
+                    "missing": (sizes[part.parents] - all_size)[hit].astype(np.int64),
                     "size": remainder[hit].astype(np.int64),
                 }
             )
