@@ -7,6 +7,8 @@ The shipped default, ``configs/singapore.yaml``, reproduces the paper's subgroup
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -349,6 +351,15 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
 
 def shipped_config(name: str) -> BuildConfig:
     """One of the configs shipped in ``sgbench/builder/configs``."""
+    # A copy: the config holds dicts, and no caller may change what the next one reads.
+    return copy.deepcopy(_parsed_shipped_config(name))
+
+
+@functools.cache
+def _parsed_shipped_config(name: str) -> BuildConfig:
+    """Parsed once per process: the files ship with the package, and schema validation costs
+    a large part of a small build (a build parses the default twice: to build and to tell
+    whether it is the paper's config)."""
     text = resources.files(__package__).joinpath("configs", name)
     return parse_config(yaml.safe_load(text.read_text(encoding="utf-8")), name)
 

@@ -11,6 +11,7 @@ Nothing computed from it says anything about Singapore.
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import os
 import re
@@ -241,6 +242,9 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return marked(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
+# Every build from the embedded sample writes these bytes to a temporary file: the same bytes
+# for the same arguments (deterministic), so the last few are kept rather than re-rendered.
+@functools.lru_cache(maxsize=2)
 def synthetic_csv_bytes(seed: int = SYNTHETIC_SEED, n: int = N_RESPONDENTS) -> bytes:
     """The SYNTHETIC sample as release-style CSV bytes (comma-delimited, header row), with its
     marker column (:func:`marked`)."""
