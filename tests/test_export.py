@@ -375,11 +375,13 @@ class Stub(LM):
 
 
 folder, task, pick = sys.argv[1:4]
+# Indexing the harness's own tasks costs seconds: once for every run.
+manager = TaskManager(include_path=folder)
 runs = []
 for shots, chat, limit in json.loads(sys.argv[4]):
     lm = Stub(pick)
     result = simple_evaluate(
-        model=lm, tasks=[task], task_manager=TaskManager(include_path=folder),
+        model=lm, tasks=[task], task_manager=manager,
         num_fewshot=shots, apply_chat_template=chat, limit=limit,
         random_seed=0, numpy_random_seed=0, fewshot_random_seed=0,
     )
