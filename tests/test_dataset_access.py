@@ -254,8 +254,10 @@ def test_a_dataset_is_constructed_from_a_path_and_a_manifest(dataset: Path) -> N
     manifest = open_dataset(dataset).manifest
     # A text is a path as a Path is (sgbench.boundary.plain_numbers), the one rule for paths.
     assert BuiltDataset(str(dataset), manifest).root == dataset  # type: ignore[arg-type]
-    with pytest.raises(InputError, match=r"BuiltDataset\(\): argument 'root' must be Path"):
+    with pytest.raises(InputError, match=r"BuiltDataset\(\): argument 'root' is an empty path"):
         BuiltDataset("", manifest)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"BuiltDataset\(\): argument 'root' must be "):
+        BuiltDataset(3, manifest)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="argument 'manifest' must be Manifest, got dict"):
         BuiltDataset(dataset, load_manifest(dataset))  # type: ignore[arg-type]
     with pytest.raises(InputError, match=r"Manifest.parse\(\): argument 'raw' must be Mapping"):
