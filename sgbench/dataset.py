@@ -16,13 +16,14 @@ Integrity rule. ``manifest.json`` is checked against the packaged ``manifest.sch
 (a manifest without complete hashes and sizes is refused, never read unchecked), and its ``card``
 the same two of the dataset card, which the build writes too. The size is compared first, with one
 ``stat``, so a file swapped for a larger one is refused without being read
-(:func:`recorded_problem`, the one rule). The manifest cannot vouch for itself, so the fields
-that change what a dataset *means* or whether it may be published (:data:`BOUND_FIELDS`:
-``name``, ``version``, ``synthetic``, the thresholds, ``publication_floor`` and ``disclosure``)
-are also written into every data file's parquet key-value metadata (key :data:`BINDING_KEY`),
-which the manifest's sha256 protects: editing one of them in the manifest makes it disagree with
-the data; editing the data changes its hash. (This detects edits, not a forger who rewrites the
-data files, their hashes and the manifest together; nothing unsigned can.)
+(:func:`recorded_problem`, the one rule). The manifest cannot vouch for itself, so every other
+field (the manifest without its integrity record, :data:`INTEGRITY_FIELDS`; the card's hash
+included) is copied into every data file's parquet key-value metadata (key :data:`BINDING_KEY`,
+:func:`binding`), which the manifest's sha256 protects: editing, adding or deleting any field of
+the manifest makes it disagree with the data, and the error names the field; editing the data
+changes its hash. ``manifest.schema.json`` is closed (no key it does not describe), so an unknown
+key is refused by name before that. (This detects edits, not a forger who rewrites the data
+files, their hashes and the manifest together; nothing unsigned can.)
 """
 
 from __future__ import annotations
@@ -92,9 +93,15 @@ def overlap_band(jaccard: Sequence[float] | npt.NDArray[np.float64]) -> list[str
 
 
 BINDING_KEY: Final = b"sgbench"
-"""Parquet key-value metadata key under which each data file carries :data:`BOUND_FIELDS`."""
+"""Parquet key-value metadata key under which each data file carries the bound copy of the
+manifest (:func:`binding`)."""
 
-BOUND_FIELDS: Final = (
+INTEGRITY_FIELDS: Final = ("files", "sizes")
+"""The manifest's integrity record: each data file's sha256 and size in bytes. The only fields a
+data file cannot carry (they are its own hash); each is checked against the file it names
+(:func:`recorded_problem`). Every other field is bound (:func:`binding`)."""
+
+LEGACY_BOUND_FIELDS: Final = (
     "name",
     "version",
     "synthetic",
@@ -103,9 +110,15 @@ BOUND_FIELDS: Final = (
     "publication_floor",
     "disclosure",
 )
-"""Manifest fields every data file repeats (see the module docstring's integrity rule): what a
-dataset is, and every field :func:`sgbench.publish.publication_problems` reads, so that none can
-be flipped by editing ``manifest.json``."""
+"""The fields data files carried before the whole manifest was bound: a file carrying only some
+of these, each equal to the manifest's, was built by an older sgbench (rebuild it)."""
+
+
+def bound_part(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """``manifest`` without its integrity record (:data:`INTEGRITY_FIELDS`): what every data file
+    carries a copy of."""
+    return {name: value for name, value in manifest.items() if name not in INTEGRITY_FIELDS}
+
 
 PUBLICATION_FLOOR: Final = 30
 """The fewest respondents a published subgroup, and the fewest valid answers a published
@@ -406,16 +419,21 @@ def evaluation_split(config: str) -> str:
     return CONFIG_SPLITS[config][-1]
 
 
-def binding(manifest: Mapping[str, Any]) -> dict[bytes, bytes]:
-    """The parquet key-value metadata binding a data file to ``manifest``'s
-    :data:`BOUND_FIELDS` it has (canonical JSON, so the same manifest gives the same bytes).
-
-    A field the manifest lacks is left out, not written as null: deleting a field from a built
-    manifest then disagrees with what the data carries, as editing it does."""
-    fields = {name: manifest[name] for name in BOUND_FIELDS if name in manifest}
+def _canonical(value: Any) -> bytes:
     # A Manifest's raw is read-only: its nested mappings are written as the dicts they copy.
-    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=_plain_mapping)
-    return {BINDING_KEY: text.encode()}
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=_plain_mapping)
+    return text.encode()
+
+
+def binding(manifest: Mapping[str, Any]) -> dict[bytes, bytes]:
+    """The parquet key-value metadata binding a data file to ``manifest``: a copy of every field
+    but the integrity record (:func:`bound_part`), as canonical JSON, so the same manifest gives
+    the same bytes.
+
+    The copy, not a digest, so that a disagreement names the field (:func:`binding_problem`).
+    Every data file's sha256 in the manifest protects its copy; every other field of the manifest
+    is checked against that copy, so no field of the manifest vouches for itself."""
+    return {BINDING_KEY: _canonical(bound_part(manifest))}
 
 
 def _plain_mapping(value: Any) -> dict[str, Any]:
@@ -424,35 +442,70 @@ def _plain_mapping(value: Any) -> dict[str, Any]:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+def _differences(carried: Any, manifest: Any, path: str) -> list[str]:
+    """The JSON paths (``built_from.format``, ``strata[0]``) where two values differ: the
+    deepest object key or list index both still have."""
+    if isinstance(carried, Mapping) and isinstance(manifest, Mapping):
+        found: list[str] = []
+        for key in sorted(set(carried) | set(manifest)):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in carried or key not in manifest:
+                found.append(where)
+            else:
+                found += _differences(carried[key], manifest[key], where)
+        return found
+    if (
+        isinstance(carried, list)
+        and isinstance(manifest, list | tuple)
+        and len(carried) == len(manifest)
+    ):
+        return [
+            difference
+            for n, (a, b) in enumerate(zip(carried, manifest, strict=True))
+            for difference in _differences(a, b, f"{path}[{n}]")
+        ]
+    same = _canonical(carried) == _canonical(manifest)
+    return [] if same else [path or "(the whole manifest)"]
+
+
 def binding_problem(carried: bytes | None, manifest: Mapping[str, Any], file: str) -> str | None:
     """Why a data file's carried binding (its :data:`BINDING_KEY` metadata) disagrees with
-    ``manifest``, one line; None when it agrees. The one rule of :class:`BuiltDataset` and
-    ``sgbench validate``.
+    ``manifest``, one line naming the first field that differs; None when it agrees. The one rule
+    of :class:`BuiltDataset` and ``sgbench validate``.
 
-    A file that carries fewer bound fields, each equal to the manifest's, was written by an
-    sgbench that bound fewer (before the publication rules): rebuild it. Anything else is an
-    edit of the manifest after the build.
+    A file that carries only some of :data:`LEGACY_BOUND_FIELDS`, each equal to the manifest's,
+    was written by an sgbench that bound fewer fields: rebuild it. Anything else is an edit of the
+    manifest after the build.
     """
     expected = binding(manifest)[BINDING_KEY]
     if carried == expected:
         return None
-    shown = "nothing" if carried is None else carried.decode("utf-8", "replace")
     try:
         fields = json.loads(carried) if carried is not None else None
     except ValueError:
         fields = None
-    if (
-        isinstance(fields, dict)
-        and set(fields) < set(BOUND_FIELDS)
-        and all(name in manifest and manifest[name] == value for name, value in fields.items())
+    if not isinstance(fields, dict):
+        return (
+            f"{file} carries no readable copy of the manifest: not built by this sgbench "
+            "(rebuild the dataset)"
+        )
+    if set(fields) <= set(LEGACY_BOUND_FIELDS) and all(
+        name in manifest and _canonical(manifest[name]) == _canonical(value)
+        for name, value in fields.items()
     ):
         return (
-            f"{file} carries only {', '.join(sorted(fields))} of the bound fields: it was "
+            f"{file} carries only {', '.join(sorted(fields))} of the manifest: it was "
             "built by an older sgbench; rebuild the dataset"
         )
+    differing = _differences(fields, bound_part(manifest), "") or ["(the whole manifest)"]
+    others = (
+        f" (and {len(differing) - 1} more field(s): {', '.join(differing[1:4])})"
+        if len(differing) > 1
+        else ""
+    )
     return (
-        f"{', '.join(n for n in BOUND_FIELDS)} disagree with what {file} carries ({shown}): "
-        "the manifest was edited after the build"
+        f"{differing[0]}: differs from the copy {file} carries: the manifest was edited after "
+        f"the build{others}"
     )
 
 
@@ -669,7 +722,8 @@ class BuiltDataset:
             metadata = pq.read_schema(path).metadata or {}
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             raise InputError(f"{path}: not a readable parquet file ({exc})") from None
-        problem = binding_problem(metadata.get(BINDING_KEY), self.manifest.raw, path.name)
+        relative = path.relative_to(self.root).as_posix()
+        problem = binding_problem(metadata.get(BINDING_KEY), self.manifest.raw, relative)
         if problem is not None:
             raise InputError(bounded(f"{self.root / MANIFEST_FILE}: {problem}"))
 

@@ -111,34 +111,37 @@ def write_dataset(
     version: str = "1.0.0",
     extra_configs: Mapping[str, Mapping[str, Iterable[Mapping[str, Any]]]] | None = None,
 ) -> Path:
-    """Write a dataset folder; splits of the config not given are written empty."""
+    """Write a dataset folder; splits of the config not given are written empty. Each data
+    file carries the manifest without its hashes and sizes, as a build's do."""
     root.mkdir(parents=True, exist_ok=True)
-    identity = {"name": name, "version": version, "synthetic": True}
-    schema = sample_features(ATTRIBUTES).arrow_schema
-    schema = schema.with_metadata({**(schema.metadata or {}), **binding(identity)})
-    files: dict[str, str] = {}
-    sizes: dict[str, int] = {}
-    counts: dict[str, dict[str, dict[str, int]]] = {}
     configs = {config: splits, **(extra_configs or {})}
+    tables: dict[str, list[Mapping[str, Any]]] = {}
+    counts: dict[str, dict[str, dict[str, int]]] = {}
     for config_name, config_splits in configs.items():
         for split in CONFIG_SPLITS[config_name]:
             rows = list(config_splits.get(split, []))
             counts.setdefault(config_name, {})[split] = {"samples": len(rows)}
-            table = pa.Table.from_pylist(rows, schema=schema)
-            rel = split_file(config_name, split)
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, path)
-            files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-            sizes[rel] = path.stat().st_size
-    manifest = {
-        **identity,
+            tables[split_file(config_name, split)] = rows
+    strata = sorted({row["stratum"] for rows in splits.values() for row in rows})
+    manifest: dict[str, Any] = {
+        "name": name,
+        "version": version,
+        "synthetic": True,
         "attributes": MANIFEST_ATTRIBUTES,
-        "strata": sorted({row["stratum"] for rows in splits.values() for row in rows}),
+        "strata": [stratum.split("_x_") for stratum in strata],
         "configs": counts,
-        "files": files,
-        "sizes": sizes,
     }
+    schema = sample_features(ATTRIBUTES).arrow_schema
+    schema = schema.with_metadata({**(schema.metadata or {}), **binding(manifest)})
+    files: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    for rel, rows in tables.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+        files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        sizes[rel] = path.stat().st_size
+    manifest.update(files=files, sizes=sizes)
     (root / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return root
 

@@ -1,9 +1,10 @@
 """Opening a dataset: the typed manifest, its schema, and the tamper check on every command.
 
 A dataset's integrity must not depend on the file it protects: a manifest without complete
-hashes is refused, and ``name``, ``version`` and ``synthetic`` are bound to the data (each data
-file carries them), so editing them in ``manifest.json`` is caught by every command that reads
-the dataset and by ``validate``.
+hashes is refused, and every other field is bound to the data (each data file carries a copy of
+the manifest without its hashes and sizes), so editing one in ``manifest.json`` is caught by
+every command that reads the dataset and by ``validate``; the schema is closed, so an unknown
+key is refused too (every field of a real build: tests/test_manifest_binding.py).
 """
 
 from __future__ import annotations
@@ -76,9 +77,9 @@ TAMPERING: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         lambda m: m["sizes"].update({k: "1" for k in m["sizes"]}),
         "$.sizes",
     ),
-    "version edited": (lambda m: m.update(version="9.9.9"), "disagree"),
-    "synthetic edited": (lambda m: m.update(synthetic=False), "disagree"),
-    "name edited": (lambda m: m.update(name="other"), "disagree"),
+    "version edited": (lambda m: m.update(version="9.9.9"), "version: differs from the copy"),
+    "synthetic edited": (lambda m: m.update(synthetic=False), "synthetic: differs from the copy"),
+    "name edited": (lambda m: m.update(name="other"), "name: differs from the copy"),
     "version not a version": (lambda m: m.update(version="one"), "$.version: 'one'"),
     "synthetic not a boolean": (lambda m: m.update(synthetic="no"), "$.synthetic: 'no'"),
 }
@@ -134,9 +135,22 @@ def test_manifest_is_typed(dataset: Path) -> None:
     assert opened.manifest.get("strata") == raw["strata"]
 
 
-def test_unknown_top_level_keys_are_allowed(dataset: Path) -> None:
-    edit_manifest(dataset, lambda m: m.update(train_overlap={"anything": 1}))
-    assert len(open_dataset(dataset).split("default", "test_ood")) == len(hand_rows())
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda m: m.update(notes="added later"), "$: Additional properties are not allowed"),
+        (lambda m: m.update(train_overlap={"anything": 1}), "$.train_overlap.anything: 1"),
+    ],
+)
+def test_a_key_the_schema_does_not_describe_is_refused(
+    dataset: Path, change: Callable[[dict[str, Any]], None], words: str
+) -> None:
+    """The schema is closed: a manifest key nobody checks could be edited unnoticed."""
+    edit_manifest(dataset, change)
+    with pytest.raises(InputError) as caught:
+        open_dataset(dataset)
+    assert words in str(caught.value)
+    assert "\n" not in str(caught.value)
 
 
 def test_each_file_is_hashed_once_per_opened_dataset(

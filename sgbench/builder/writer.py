@@ -11,9 +11,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sgbench.boundary import PathArg
 from sgbench.builder.samples import SplitRows
@@ -27,6 +27,9 @@ from sgbench.dataset import (
 )
 from sgbench.files import replace_folder, sha256_file
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 PARQUET_OPTIONS: Final[dict[str, Any]] = {
     "version": "2.6",
     "compression": "zstd",
@@ -38,33 +41,39 @@ PARQUET_OPTIONS: Final[dict[str, Any]] = {
 ROW_GROUP_SIZE: Final = 10_000
 
 
+def _casts(rows: SplitRows, schema: pa.Schema) -> Iterator[pa.Table]:
+    for chunk in rows.chunks(ROW_GROUP_SIZE):
+        yield chunk.select(schema.names).cast(schema)
+
+
+def arrow_size(rows: SplitRows, attribute_names: list[str]) -> int:
+    """A split's rows' size in memory (Arrow bytes) with the declared features: the card's
+    ``num_bytes``. Known before any file is written, so that the manifest every data file carries
+    a copy of already holds it."""
+    schema = sample_schema(attribute_names)
+    return sum(int(table.nbytes) for table in _casts(rows, schema))
+
+
 def write_parquet(
     rows: SplitRows,
     attribute_names: list[str],
     path: Path,
     metadata: Mapping[bytes, bytes] | None = None,
-) -> int:
+) -> None:
     """Write a split's rows with the declared features (never inferred) and pinned options,
     one row group of :data:`ROW_GROUP_SIZE` rows at a time, so a split of millions of rows is
     never materialised whole. ``metadata`` is added to the file's key-value metadata (the
-    manifest binding of :func:`sgbench.dataset.binding`).
-
-    Returns the rows' size in memory (Arrow bytes), the card's ``num_bytes``.
-    """
+    manifest binding of :func:`sgbench.dataset.binding`)."""
     import pyarrow.parquet as pq
 
     schema = sample_schema(attribute_names)
     schema = schema.with_metadata({**(schema.metadata or {}), **(metadata or {})})
     path.parent.mkdir(parents=True, exist_ok=True)
-    num_bytes = 0
     with pq.ParquetWriter(path, schema, **PARQUET_OPTIONS) as writer:
-        for chunk in rows.chunks(ROW_GROUP_SIZE):
-            table = chunk.select(schema.names).cast(schema)
+        for table in _casts(rows, schema):
             writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
-            num_bytes += int(table.nbytes)
         if rows.num_rows == 0:
             writer.write_table(schema.empty_table())
-    return num_bytes
 
 
 def write_dataset(
@@ -81,9 +90,9 @@ def write_dataset(
             empty folder is replaced).
         splits: ``{(config, split): sample rows}``.
         attribute_names: the fields of the ``subgroup`` struct.
-        manifest: the manifest without ``files``; the sha256 of each data file is added
-            (``files``), its size in bytes (``sizes``), each split's Arrow size as
-            ``configs.<config>.<split>.num_bytes``, and the card's sha256 and size (``card``).
+        manifest: the manifest without ``files``; each split's Arrow size is added as
+            ``configs.<config>.<split>.num_bytes``, the card's sha256 and size (``card``), and
+            the sha256 of each data file (``files``) and its size in bytes (``sizes``).
         render_card: builds the dataset card from the finished manifest (without ``card``).
 
     Returns:
@@ -92,21 +101,26 @@ def write_dataset(
     written: dict[str, Any] = {}
 
     def write(staging: Path) -> None:
-        files: dict[str, str] = {}
-        sizes: dict[str, int] = {}
+        # Everything but the data files' own hashes and sizes is settled before the first file
+        # is written, so that every file carries a copy of it (sgbench.dataset.binding): the
+        # Arrow sizes first, then the card (which shows them, never the hashes) and its hash.
         configs = copy.deepcopy(manifest["configs"])
         for (config, split), frame in splits.items():
+            configs[config][split]["num_bytes"] = arrow_size(frame, attribute_names)
+        bound = {**manifest, "configs": configs}
+        card = render_card(bound).encode("utf-8")
+        (staging / CARD_FILE).write_bytes(card)
+        bound[CARD_KEY] = {"sha256": hashlib.sha256(card).hexdigest(), "size": len(card)}
+        files: dict[str, str] = {}
+        sizes: dict[str, int] = {}
+        for (config, split), frame in splits.items():
             relative = split_file(config, split)
-            num_bytes = write_parquet(frame, attribute_names, staging / relative, binding(manifest))
-            configs[config][split]["num_bytes"] = num_bytes
+            write_parquet(frame, attribute_names, staging / relative, binding(bound))
             files[relative] = sha256_file(staging / relative)
             sizes[relative] = (staging / relative).stat().st_size
-        written.update(manifest, configs=configs, files=files, sizes=sizes)
-        # The card is rendered from the manifest before its own hash is added: the card never
-        # shows `card`, so the two do not depend on each other.
-        card = render_card(written).encode("utf-8")
-        (staging / CARD_FILE).write_bytes(card)
-        written[CARD_KEY] = {"sha256": hashlib.sha256(card).hexdigest(), "size": len(card)}
+        # The key order of earlier builds: the integrity record, then the card's.
+        written.update(bound, files=files, sizes=sizes)
+        written[CARD_KEY] = written.pop(CARD_KEY)
         (staging / MANIFEST_FILE).write_text(
             json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )

@@ -1,0 +1,218 @@
+"""No field of ``manifest.json`` vouches for itself (issue #15).
+
+Every field but the integrity record (``files`` and ``sizes``: each data file's sha256 and size,
+checked against the file) is carried by every data file (:func:`sgbench.dataset.binding`), and
+the schema is closed. So an edit of any field of a real build, and any key the schema does not
+describe, is refused by ``validate``, by ``push`` before any Hub call, and by every reader,
+named by its JSON path. The fields are taken from real builds' manifests, not listed by hand: a
+field a later builder adds is covered without touching this file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from test_publish import REPO, FakeHubApi
+
+from sgbench.cli import main
+from sgbench.dataset import (
+    BINDING_KEY,
+    CARD_FILE,
+    INTEGRITY_FIELDS,
+    MANIFEST_FILE,
+    load_manifest,
+    manifest_problems,
+    open_dataset,
+)
+from sgbench.errors import InputError
+from sgbench.publish import check_dataset, push_dataset
+
+
+def _leaves(value: Any, path: str) -> Iterator[tuple[str, list[Any] | dict[str, Any], Any]]:
+    """Every scalar leaf under ``value``: its JSON path, its container and its key there."""
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        where = f"{path}.{key}" if isinstance(value, dict) else f"{path}[{key}]"
+        if isinstance(item, dict | list):
+            yield from _leaves(item, where)
+        else:
+            yield where, value, key
+
+
+def _changed(value: Any) -> Any:
+    """Another value of the same kind that the schema still accepts (a sha256 stays hex, a
+    version a version, a share a share): so the edit is found by the binding, not the schema."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, float):
+        return value / 2
+    if isinstance(value, str) and value:
+        last = value[-1]
+        if last.isdigit():
+            return value[:-1] + str((int(last) + 1) % 10)
+        return value[:-1] + ("b" if last == "a" else "a")
+    return None
+
+
+def _first_edit(manifest: dict[str, Any], field: str) -> str | None:
+    """Edit the first leaf of ``field`` that has a value to change, in place; its JSON path."""
+    value = manifest[field]
+    if not isinstance(value, dict | list):
+        if value is None:
+            return None
+        manifest[field] = _changed(value)
+        return field
+    for where, container, key in _leaves(value, field):
+        old = container[key]  # type: ignore[index]
+        if old is not None:
+            container[key] = _changed(old)  # type: ignore[index]
+            return where
+    return None
+
+
+@pytest.fixture(scope="module")
+def builds(built_publishable: Path, built_temporal: Path) -> list[Path]:
+    """A publishable build (not SYNTHETIC: push goes as far as the checks) and a temporal one
+    (the only kind with earlier waves)."""
+    return [built_publishable, built_temporal]
+
+
+def _fields(builds: list[Path]) -> list[str]:
+    names: dict[str, None] = {}
+    for build in builds:
+        names.update(dict.fromkeys(load_manifest(build)))
+    return [name for name in names if name not in INTEGRITY_FIELDS]
+
+
+def _copy(folder: Path, tmp_path: Path) -> Path:
+    out = tmp_path / folder.name
+    shutil.copytree(folder, out)
+    return out
+
+
+def _write(folder: Path, manifest: dict[str, Any]) -> None:
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+def test_untouched_builds_validate_and_carry_their_manifest(builds: list[Path]) -> None:
+    for build in builds:
+        manifest = load_manifest(build)
+        assert manifest_problems(manifest) == []
+        check = check_dataset(build)
+        assert check.ok, check.problems
+        for relative in manifest["files"]:
+            carried = json.loads(pq.read_schema(build / relative).metadata[BINDING_KEY])
+            assert carried == {k: v for k, v in manifest.items() if k not in ("files", "sizes")}
+
+
+def test_every_field_of_a_real_build_is_bound(builds: list[Path], tmp_path: Path) -> None:
+    """Each top-level field, edited in the first build where it has a value to edit, is refused
+    by validate, by push before any Hub call, and by opening the dataset for score."""
+    fields = _fields(builds)
+    # The fields the probe of #15 edited unnoticed are among them (a guard on the derivation).
+    assert {"built_from", "attributes", "weight", "strata", "splits", "card"} <= set(fields)
+    covered = []
+    for field in fields:
+        for build in builds:
+            manifest = load_manifest(build)
+            if field not in manifest:
+                continue
+            where = _first_edit(manifest, field)
+            if where is None:
+                continue
+            folder = _copy(build, tmp_path / field)
+            _write(folder, manifest)
+            assert manifest_problems(manifest) == [], (field, where)
+            expected = f"{where}: differs from the copy"
+
+            # One problem per data file, each naming the field (the card's own checks, which
+            # compare it with some fields, may add theirs).
+            problems = [str(p) for p in check_dataset(folder).problems]
+            about_manifest = [p for p in problems if p.startswith(str(folder / MANIFEST_FILE))]
+            assert len(about_manifest) == len(manifest["files"]), problems
+            assert all(expected in p and "edited after the build" in p for p in about_manifest)
+
+            api = FakeHubApi()
+            with pytest.raises(InputError) as pushed:
+                push_dataset(folder, REPO, api=api, allow_synthetic=True)
+            assert api.calls == [], field
+            assert expected in str(pushed.value), field
+
+            with pytest.raises(InputError) as read:
+                open_dataset(folder).split("default", "test_ood")
+            assert str(read.value).startswith(str(folder / MANIFEST_FILE)), field
+            assert expected in str(read.value)
+            assert "\n" not in str(read.value)
+            covered.append(field)
+            break
+    assert covered == fields, set(fields) - set(covered)
+
+
+def test_the_score_command_refuses_an_edited_field(built_publishable: Path, tmp_path: Path) -> None:
+    folder = _copy(built_publishable, tmp_path)
+    manifest = load_manifest(folder)
+    manifest["built_from"]["format"] = "sav"
+    _write(folder, manifest)
+    sample = open_dataset(built_publishable).table("default", "test_ood", ["id"])
+    predictions = tmp_path / "p.jsonl"
+    first = sample.column("id")[0].as_py()
+    predictions.write_text(json.dumps({"id": first, "answer": 1}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["score", str(predictions), "--dataset", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1
+    assert "built_from.format: differs from the copy" in result.output
+
+
+@pytest.mark.parametrize(
+    ("where", "words"),
+    [
+        ((), "$: Additional properties are not allowed ('notes' was unexpected)"),
+        (("built_from",), "$.built_from: Additional properties are not allowed"),
+        (("configs", "default", "train"), "$.configs.default.train: Additional properties"),
+    ],
+)
+def test_a_key_the_schema_does_not_describe_is_refused(
+    built_publishable: Path, tmp_path: Path, where: tuple[str, ...], words: str
+) -> None:
+    folder = _copy(built_publishable, tmp_path)
+    manifest = load_manifest(folder)
+    target = manifest
+    for key in where:
+        target = target[key]
+    target["notes"] = "added later"
+    _write(folder, manifest)
+    problems = [str(p) for p in check_dataset(folder).problems]
+    assert any(words in p for p in problems), problems
+    api = FakeHubApi()
+    with pytest.raises(InputError, match="not published"):
+        push_dataset(folder, REPO, api=api)
+    assert api.calls == []
+    with pytest.raises(InputError) as read:
+        open_dataset(folder)
+    assert words in str(read.value)
+
+
+def test_a_card_edited_with_its_hash_is_refused(built_publishable: Path, tmp_path: Path) -> None:
+    """The card's sha256 and size are bound like any field: rewriting the card and its
+    record in the manifest together is an edit of ``card``."""
+    import hashlib
+
+    folder = _copy(built_publishable, tmp_path)
+    card = (folder / CARD_FILE).read_bytes().replace(b"wvs-sg-subgroups", b"wvs-sg-subgroupz")
+    (folder / CARD_FILE).write_bytes(card)
+    manifest = load_manifest(folder)
+    manifest["card"] = {"sha256": hashlib.sha256(card).hexdigest(), "size": len(card)}
+    _write(folder, manifest)
+    problems = [str(p) for p in check_dataset(folder).problems]
+    about_manifest = [p for p in problems if p.startswith(str(folder / MANIFEST_FILE))]
+    assert len(about_manifest) == len(manifest["files"]), problems
+    assert all("card.sha256: differs from the copy" in p for p in about_manifest), problems
