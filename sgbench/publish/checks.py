@@ -330,8 +330,8 @@ def _parquet_facts(
 def _binding_problems(
     root: Path, schemas: Mapping[str, pa.Schema], manifest: Mapping[str, Any]
 ) -> list[Problem]:
-    """Data files whose bound fields (:data:`~sgbench.dataset.BOUND_FIELDS`) disagree with the
-    manifest: the manifest was edited after the build (see :mod:`sgbench.dataset`)."""
+    """Data files whose copy of the manifest (:func:`~sgbench.dataset.binding`) disagrees with
+    it: the manifest was edited after the build (see :mod:`sgbench.dataset`)."""
     problems = []
     for relative, schema in schemas.items():
         carried = (schema.metadata or {}).get(BINDING_KEY)

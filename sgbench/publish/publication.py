@@ -15,7 +15,7 @@ shows them as a note (the folder is still a valid dataset). The reasons:
   manifest has no complete ``disclosure`` (built before it was measured).
 
 The last two protect respondents; a SYNTHETIC build has none, so they apply to builds from WVS
-data only. Every field read here is bound to the data files (:data:`~sgbench.dataset.BOUND_FIELDS`):
+data only. Every field read here is bound to the data files (:func:`~sgbench.dataset.binding`):
 editing it in ``manifest.json`` fails the checks, so it cannot be flipped to publish.
 """
 
