@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 import yaml
+from manifest_tools import same_data
 
 from sgbench.builder import build_dataset
 from sgbench.builder.synthetic import synthetic_sample
-from sgbench.dataset import BINDING_KEY, CONFIG_SPLITS, load_config, load_manifest, split_file
+from sgbench.dataset import CONFIG_SPLITS, load_config, load_manifest, split_file
 from sgbench.errors import InputError
 
 
@@ -26,23 +26,6 @@ def digests(folder: Path, pattern: str = "data/**/*.parquet") -> dict[str, str]:
         for p in sorted(folder.glob(pattern))
         if p.is_file()
     }
-
-
-def same_data(a: Path, b: Path, provenance: tuple[str, ...] = ()) -> None:
-    """The two builds have the same data files holding the same rows, and each file carries the
-    same copy of its manifest but for the ``provenance`` fields (which file was read: every data
-    file carries the manifest, so builds from two files differ there and only there: in
-    ``built_from``, and in the hash of the card that shows it)."""
-    files = list(digests(a))
-    assert files
-    assert files == list(digests(b))
-    for relative in files:
-        left, right = pq.read_table(a / relative), pq.read_table(b / relative)
-        assert left.equals(right), relative
-        carried = [json.loads(t.schema.metadata[BINDING_KEY]) for t in (left, right)]
-        for field in provenance:
-            carried[0].pop(field), carried[1].pop(field)
-        assert carried[0] == carried[1], relative
 
 
 @pytest.fixture(scope="module")

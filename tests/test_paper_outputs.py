@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
+from manifest_tools import rebind
 
 from sgbench.catalogue import load_value_labels
 from sgbench.cli import main
@@ -269,7 +270,7 @@ def test_an_id_two_samples_spell_is_ambiguous(
     shutil.copytree(built_default, dataset)
     meta = manifest(dataset)
     meta["attributes"]["religion"]["values"]["Hindu"] = [7]
-    (dataset / "manifest.json").write_text(json.dumps(meta), encoding="utf-8")
+    rebind(dataset, meta)  # a build with that value rule (an edit alone is refused)
     source = write_source(
         tmp_path / "amb.jsonl",
         [

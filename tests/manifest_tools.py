@@ -1,0 +1,48 @@
+"""Helpers for tests that compare builds or make a dataset with another manifest.
+
+Every data file carries a copy of its manifest without ``files`` and ``sizes``
+(:func:`sgbench.dataset.binding`): two builds from different files hold the same rows but not
+the same bytes, and a manifest edited for a test must be re-bound to be read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from sgbench.dataset import BINDING_KEY, MANIFEST_FILE, binding
+
+
+def same_data(a: Path, b: Path, provenance: tuple[str, ...] = ()) -> None:
+    """Assert the two builds have the same data files holding the same rows, each carrying the
+    same copy of its manifest but for the ``provenance`` fields (which file was read: builds
+    from two files differ there, in ``built_from`` and the hash of the card that shows it)."""
+    files = sorted(str(p.relative_to(a)) for p in a.glob("data/**/*.parquet"))
+    assert files
+    assert files == sorted(str(p.relative_to(b)) for p in b.glob("data/**/*.parquet"))
+    for relative in files:
+        left, right = pq.read_table(a / relative), pq.read_table(b / relative)
+        assert left.equals(right), relative
+        carried = [json.loads(t.schema.metadata[BINDING_KEY]) for t in (left, right)]
+        for field in provenance:
+            carried[0].pop(field, None)
+            carried[1].pop(field, None)
+        assert carried[0] == carried[1], relative
+
+
+def rebind(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write ``manifest`` into a dataset folder as a build with it would: every data file
+    carries its copy and the manifest records the files' new hashes and sizes (what a forger
+    who rewrites data, hashes and manifest together makes; nothing unsigned stops it)."""
+    for relative in manifest["files"]:
+        path = folder / relative
+        table = pq.read_table(path)
+        metadata = {**(table.schema.metadata or {}), **binding(manifest)}
+        pq.write_table(table.replace_schema_metadata(metadata), path)
+        manifest["files"][relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+        manifest["sizes"][relative] = path.stat().st_size
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
