@@ -702,7 +702,34 @@ class BuiltDataset:
                 with the manifest.
         """
         self.check_config(config, split)
-        rel = split_file(config, split)
+        return self._checked_hash(split_file(config, split))
+
+    def check_binding(self) -> None:
+        """Check the smallest data file the manifest lists (size, sha256, and its copy of the
+        manifest), so that an edited field is refused when the dataset is opened, also by a
+        command that reads only the manifest (the judge's dataset identity).
+
+        Raises:
+            InputError: as :meth:`file_hash`.
+        """
+        recorded_sizes = self.manifest.get("sizes")
+        sizes = recorded_sizes if isinstance(recorded_sizes, Mapping) else {}
+
+        def size(rel: str) -> float:
+            value = sizes.get(rel)
+            return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+        # Only a split's own file, as every read: a path the manifest lists is not opened for it.
+        splits = [
+            split_file(config, split)
+            for config in self.manifest.configs
+            if config in CONFIG_SPLITS
+            for split in CONFIG_SPLITS[config]
+        ]
+        if splits:
+            self._checked_hash(min(splits, key=size))
+
+    def _checked_hash(self, rel: str) -> str:
         if rel in self._checked:
             return self._checked[rel]
         problem = recorded_problem(self.root, rel, self.manifest.raw)
@@ -874,17 +901,20 @@ def open_dataset(ref: PathArg | BuiltDataset) -> BuiltDataset:
     """Open a built dataset folder, or a Hub dataset ``hf://org/name`` (downloaded into the
     local cache; needs the ``hub`` extra and the network: a bare ``org/name`` is a local path).
 
-    The manifest is read and checked against ``manifest.schema.json`` here; data files are
-    checked when first read. An already opened dataset is returned as is.
+    The manifest is read and checked against ``manifest.schema.json`` here, and against the copy
+    its smallest data file carries (:meth:`BuiltDataset.check_binding`); every other data file
+    is checked when first read. An already opened dataset is returned as is.
 
     Raises:
-        InputError: no such folder, or a missing, unreadable or invalid manifest.
+        InputError: no such folder, or a missing, unreadable, invalid or edited manifest.
     """
     if isinstance(ref, BuiltDataset):
         return ref
     root = resolve_dataset(ref)
     raw = load_manifest(root)
-    return BuiltDataset(root, Manifest.parse(raw, root / MANIFEST_FILE))
+    built = BuiltDataset(root, Manifest.parse(raw, root / MANIFEST_FILE))
+    built.check_binding()
+    return built
 
 
 @public

@@ -158,7 +158,6 @@ def test_each_file_is_hashed_once_per_opened_dataset(
 ) -> None:
     import sgbench.files
 
-    opened = open_dataset(dataset)
     calls: list[Path] = []
     real = sgbench.files.sha256_file
 
@@ -167,6 +166,9 @@ def test_each_file_is_hashed_once_per_opened_dataset(
         return real(path)
 
     monkeypatch.setattr(sgbench.files, "sha256_file", counting)
+    # Opening checks the smallest file (its copy of the manifest); not again when it is read.
+    opened = open_dataset(dataset)
+    assert len(calls) == 1
     opened.split("default", "test_ood")
     opened.split("default", "test_ood")
     opened.files("default")
@@ -437,7 +439,8 @@ def test_a_file_of_the_recorded_size_is_still_hashed(dataset: Path) -> None:
 def test_a_manifest_without_sizes_is_told_to_rebuild(dataset: Path) -> None:
     """Falling back to hashing would let anyone who deletes `sizes` bring the full read back."""
     edit_manifest(dataset, lambda m: m.pop("sizes"))
-    relative = "data/default/test_ood-00000-of-00001.parquet"
+    # Opening checks the smallest file; with no sizes, the first split's.
+    relative = "data/default/train-00000-of-00001.parquet"
     with pytest.raises(InputError) as caught:
         open_dataset(dataset).split("default", "test_ood")
     assert str(caught.value) == (

@@ -116,7 +116,7 @@ def test_untouched_builds_validate_and_carry_their_manifest(builds: list[Path]) 
 
 def test_every_field_of_a_real_build_is_bound(builds: list[Path], tmp_path: Path) -> None:
     """Each top-level field, edited in the first build where it has a value to edit, is refused
-    by validate, by push before any Hub call, and by opening the dataset for score."""
+    by validate, by push before any Hub call, and by opening the dataset (what score does)."""
     fields = _fields(builds)
     # The fields the probe of #15 edited unnoticed are among them (a guard on the derivation).
     assert {"built_from", "attributes", "weight", "strata", "splits", "card"} <= set(fields)
@@ -147,8 +147,10 @@ def test_every_field_of_a_real_build_is_bound(builds: list[Path], tmp_path: Path
             assert api.calls == [], field
             assert expected in str(pushed.value), field
 
+            # Refused on opening, before any split is asked for: a command that reads only the
+            # manifest (the judge's dataset identity) is covered too.
             with pytest.raises(InputError) as read:
-                open_dataset(folder).split("default", "test_ood")
+                open_dataset(folder)
             assert str(read.value).startswith(str(folder / MANIFEST_FILE)), field
             assert expected in str(read.value)
             assert "\n" not in str(read.value)
