@@ -42,6 +42,7 @@ import numpy.typing as npt
 
 from sgbench.boundary import PathArg, public, public_class, read_only
 from sgbench.errors import InputError, bounded, check_each
+from sgbench.files import HUB_PREFIX as HUB_PREFIX  # one spelling for the readers and recorded()
 from sgbench.jsonl import read_json_file
 
 if TYPE_CHECKING:
@@ -145,13 +146,6 @@ def under_floor(thresholds: Mapping[str, Any]) -> dict[str, Any]:
 
 HUB_ID: Final = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 """A Hugging Face Hub repository id, ``org/name``."""
-
-HUB_PREFIX: Final = "hf://"
-"""How a Hugging Face Hub dataset is named where a local path is also accepted
-(``--dataset hf://org/name``, ``import paper-outputs hf://org/name``). Only a name with this
-prefix reaches the network: a bare ``org/name`` is a local path, so a mistyped folder is one
-line at once rather than a download attempt (the network is needed by default only by ``push``).
-"""
 
 
 def hub_id(ref: PathArg) -> str | None:

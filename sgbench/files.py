@@ -901,6 +901,13 @@ def check_outputs_apart(inputs: Named, outputs: Named) -> None:
     _check_streams_apart(named)
 
 
+HUB_PREFIX: Final = "hf://"
+"""How a Hugging Face Hub dataset is named where a local path is also accepted
+(``--dataset hf://org/name``, ``import paper-outputs hf://org/name``). Only a name with this
+prefix reaches the network: a bare ``org/name`` is a local path, so a mistyped folder is one
+line at once rather than a download attempt (the network is needed by default only by ``push``).
+"""
+
 ReadFrom: TypeAlias = tuple[tuple[str, str], ...]
 """``(what the user typed, absolute path)`` pairs: the files and folders a result was read from."""
 
@@ -930,14 +937,16 @@ Located: TypeAlias = "str | os.PathLike[str] | Iterable[str | os.PathLike[str]] 
 def recorded(*inputs: tuple[str, Located]) -> ReadFrom:
     """:attr:`FromFiles.read_from` for ``inputs`` (``(name, path or paths)``), each path
     absolute (a caller changing folder before writing must not move them) and once. None,
-    ``-`` (a standard stream) and a reference that is not a local path (``hf://org/name``,
-    whose files are the Hub's cache, not the caller's) are skipped."""
+    ``-`` (a standard stream) and a Hub id (``hf://org/name``, whose files are the Hub's cache,
+    not the caller's) are skipped; any other text is a local path, as every reader takes it
+    (skipping every text holding ``://`` left a local dataset ``a://ds`` unrecorded, and
+    ``write_report`` wrote into it)."""
     found: dict[tuple[str, str], None] = {}
     for name, value in inputs:
         paths = [value] if isinstance(value, str | os.PathLike) else list(value or ())
         for path in paths:
             text = os.fspath(path)
-            if text and text != "-" and "://" not in text:
+            if text and text != "-" and not text.startswith(HUB_PREFIX):
                 found[(name, os.path.abspath(text))] = None
     return tuple(found)
 

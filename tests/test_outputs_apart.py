@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from click.testing import CliRunner
 
 from sgbench.cli import main
 from sgbench.errors import InputError
-from sgbench.files import check_output_folder, check_outputs_apart
+from sgbench.files import FromFiles, check_output_folder, check_outputs_apart, reads, writes
 
 URL = "http://127.0.0.1:9/v1"  # never contacted: the check comes first
 
@@ -241,6 +242,41 @@ def test_apart_paths_pass(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="--plot is also --json"):
         check_outputs_apart([], [("--json", tmp_path / "r"), ("--plot", tmp_path / "r")])
+
+
+@dataclass(frozen=True)
+class _Read(FromFiles):
+    text: str
+
+
+@reads(path="PRED", dataset="--dataset")
+def _read(path: str, dataset: str) -> _Read:
+    return _Read(Path(path).read_text(encoding="utf-8"))
+
+
+@writes(out="--json")
+def _write(result: _Read, out: str) -> None:
+    Path(out).write_text(result.text, encoding="utf-8")
+
+
+def test_a_local_path_spelled_with_a_scheme_is_an_input_a_hub_id_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every reader takes any text but ``hf://org/name`` as a local path, so ``a://ds`` (the
+    folder ``a:/ds``) is recorded like any other, and a writer keeps out of it: skipping every
+    text holding ``://`` left it unrecorded, and ``write_report`` wrote into the dataset."""
+    (tmp_path / "a:" / "ds").mkdir(parents=True)
+    (tmp_path / "p.txt").write_text("x", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = _read("p.txt", "a://ds")
+    assert result.read_from == (
+        ("PRED", str(tmp_path / "p.txt")),
+        ("--dataset", str(tmp_path / "a:" / "ds")),
+    )
+    with pytest.raises(InputError, match=r"^a://ds/r\.json: --json would overwrite the input"):
+        _write(result, "a://ds/r.json")
+    assert list((tmp_path / "a:" / "ds").iterdir()) == []
+    assert _read("p.txt", "hf://org/name").read_from == (("PRED", str(tmp_path / "p.txt")),)
 
 
 @pytest.mark.parametrize("b", ["p.jsonl", "./p.jsonl", "link.jsonl", "hard.jsonl"])
