@@ -74,6 +74,11 @@ OPTIONS = [(1, "Very important"), (2, "Rather important"), (3, "Not very importa
         ("Answer: \u20102", None),
         ("Answer: \u20112", None),
         ("Answer: \u207b2", None),
+        # And every other character Unicode names a minus sign: the modifier letter, heavy and
+        # commercial minus signs ("\u02d72", "\u27962" and "\u20522" were 2).
+        ("Answer: \u02d72", None),
+        ("Answer: \u27962", None),
+        ("I pick \u20521.", None),
         ("I pick \u208b1.", None),
         ("Answer\u20132", 2),
         ("answer is 2\u20133", None),

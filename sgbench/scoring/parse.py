@@ -51,11 +51,12 @@ from sgbench.jsonl import read_lines, response_lines
 from sgbench.scoring.data import DISTRIBUTION_TOLERANCE, load_options
 from sgbench.scoring.predictions import PredictionsError
 
-# Every character a model may write as the minus sign of a number (ASCII, the Unicode MINUS
-# SIGN, the small and fullwidth hyphen-minus, the figure and en dashes typesetting uses for it,
-# the Unicode hyphens and the superscript and subscript minus): "Answer: \u22122",
-# "Answer: \u20132" and "Answer: \u207b2" are -2, never 2.
-MINUS_SIGNS: Final = "\\-\u2212\ufe63\uff0d\u2012\u2013\u2010\u2011\u207b\u208b"
+# Every character a model may write as the minus sign of a number (ASCII, each one Unicode names
+# a plain minus sign: MINUS SIGN, the modifier letter, heavy and commercial minus signs, the
+# small and fullwidth hyphen-minus and the superscript and subscript minus; the figure and
+# en dashes typesetting uses for it, and the Unicode hyphens): "Answer: \u22122",
+# "Answer: \u20132", "Answer: \u207b2" and "Answer: \u02d72" are -2, never 2.
+MINUS_SIGNS: Final = "\\-\u2212\u02d7\u2796\u2052\ufe63\uff0d\u2012\u2013\u2010\u2011\u207b\u208b"
 # The punctuation after the marker, but never the minus sign of a number: "Answer: -2" is -2.
 _GAP: Final = rf"(?:[^\w{MINUS_SIGNS}]|[{MINUS_SIGNS}](?!\d))*"
 ANSWER_MARKER: Final = re.compile(rf"\banswer\b{_GAP}(?:is\b{_GAP})?", re.IGNORECASE)
