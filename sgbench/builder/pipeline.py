@@ -364,11 +364,15 @@ def build_dataset(
             try:
                 paths[0].write_bytes(synthetic_csv_bytes())
             except OSError as exc:
-                # Another folder helps a full or read-only one, not the file size limit.
-                advice = "" if size_limit_hit(exc) else "; set TMPDIR to a writable folder"
+                # Another folder helps a full or read-only one, not the file size limit. The
+                # copy's own folder is never named: it is gone once the command ends.
+                advice = (
+                    ""
+                    if size_limit_hit(exc)
+                    else f"; set TMPDIR to a writable folder (now {Path(scratch).parent})"
+                )
                 raise InputError(
-                    f"{scratch}: cannot write the embedded SYNTHETIC sample "
-                    f"({write_reason(exc)}){advice}"
+                    f"cannot write the embedded SYNTHETIC sample ({write_reason(exc)}){advice}"
                 ) from None
         for path in paths:
             surveys.append(
