@@ -307,6 +307,51 @@ def test_a_port_that_accepts_and_never_answers_stops(
     assert seconds >= 2 * 2 * 1.0
 
 
+@contextlib.contextmanager
+def cutting_replies() -> Iterator[str]:
+    """A base URL whose server reads each request, sends a status line announcing 500 bytes of
+    body and closes after 20 of them."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            with conn:
+                conn.settimeout(5)
+                with contextlib.suppress(OSError):
+                    conn.recv(1 << 20)
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: 500\r\n\r\n" + b'{"choices": [{"messa'
+                    )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_server_cutting_its_replies_is_reached_and_stops_as_failing(
+    name: str, folder: Path, built_default: Path
+) -> None:
+    """A reply whose status arrived and whose body broke off is a malformed reply: the server
+    was reached. It was a connection error, so the stop said "the first request did not reach
+    the server ... check that it is up at that address" of a server that is up."""
+    with cutting_replies() as url:
+        result, seconds = invoke(name, url, built_default, "--max-attempts", "1")
+    failure = "malformed response body: the reply broke off after its status (20 of the 500"
+    assert_stopped(result, folder, seconds, failure, 0)
+    assert "did not reach" not in result.stderr
+
+
 @pytest.mark.parametrize("name", ["run", "judge"])
 def test_a_server_dying_mid_run_stops_and_a_rerun_sends_only_the_rest(
     name: str, folder: Path, built_default: Path, monkeypatch: pytest.MonkeyPatch

@@ -813,16 +813,30 @@ class _Exchange:
         self.conn.request("POST", target, body=body, headers=dict(headers))
         try:
             reply = self.conn.getresponse()
-            data = reply.read(MAX_BODY_BYTES + 1)
         except (ValueError, OverflowError) as exc:
             # http.client lets some broken framing escape as these (a negative chunk size is
             # "read length must be non-negative"): the reply is malformed, never a crash.
             raise http.client.HTTPException(f"malformed reply framing ({exc})") from None
+        try:
+            data = reply.read(MAX_BODY_BYTES + 1)
+        except (OSError, http.client.HTTPException, ValueError, OverflowError) as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+            raise _CutReply(f"the reply broke off after its status ({detail})") from None
         if len(data) <= MAX_BODY_BYTES and reply.length:
             # The server closed before the Content-Length it announced: a body cut short can
             # still parse (a complete object before the cut), so it is never read as a reply.
-            raise http.client.IncompleteRead(data, reply.length)
+            raise _CutReply(
+                f"the reply broke off after its status ({len(data)} of the "
+                f"{len(data) + reply.length} bytes it announced)"
+            )
         return reply.status, reply.reason, reply.headers, data
+
+
+class _CutReply(http.client.HTTPException):
+    """A reply whose status line arrived and whose body did not: the server was reached, so it
+    is a malformed reply, never a connection error (:class:`~sgbench.runner.run.Breaker` said
+    "the first request did not reach the server ... check that it is up" of a server cutting
+    its replies, and stopped a run at ``--concurrency 1`` after one sample)."""
 
 
 def post_chat(
@@ -869,6 +883,8 @@ def post_chat(
             raise RequestFailed("cancelled", retryable=False) from None
         if expired.is_set() or isinstance(exc, TimeoutError):
             raise RequestFailed(f"{TIMED_OUT} {endpoint.timeout:g} s", retryable=True) from None
+        if isinstance(exc, _CutReply):
+            raise RequestFailed(redact(f"{MALFORMED}: {exc}", key), retryable=True) from None
         # A dead proxy refused every request with "Connection refused" while the server named
         # by --base-url was up: the line says which variable sent the request elsewhere.
         through = (
