@@ -234,11 +234,10 @@ def check_arguments(
         elif kind is inspect.Parameter.VAR_KEYWORD:
             values = tuple(value.values())
         for one in values:
-            if isinstance(one, str) and one == "" and _takes_path(_options(hint)):
-                # Path("") is the working folder: read, or replaced as an output.
-                raise InputError(
-                    f"{where}: argument {name!r} is an empty path; give a file or folder"
-                )
+            if _takes_path(_options(hint)) and isinstance(one, str | os.PathLike):
+                problem = _path_text_problem(one)
+                if problem is not None:
+                    raise InputError(f"{where}: argument {name!r} {problem}")
             if not matches(one, hint):
                 raise InputError(
                     bounded(
@@ -246,6 +245,24 @@ def check_arguments(
                         f"got {type(one).__name__} {shown_value(one)}"
                     )
                 )
+
+
+def _path_text_problem(value: str | os.PathLike[Any]) -> str | None:
+    """Why a path argument's text cannot name a file, or None: empty (``Path("")`` is the
+    working folder: read, or replaced as an output), not a text (an ``os.PathLike`` returning
+    bytes or anything else, a ``TypeError`` deep in the function), or holding a NUL byte (no
+    file name can; a ``ValueError`` when opened)."""
+    try:
+        text = os.fspath(value)
+    except TypeError as exc:
+        return f"is not a path ({exc})"
+    if not isinstance(text, str):
+        return f"names its path as {type(text).__name__}, not text; give a str or a Path"
+    if text == "":
+        return "is an empty path; give a file or folder"
+    if "\0" in text:
+        return "holds a NUL byte, which no file name can; give a file or folder"
+    return None
 
 
 def _options(hint: Any) -> tuple[Any, ...]:

@@ -76,6 +76,36 @@ def test_a_patharg_argument_keeps_a_text_and_takes_any_other_path_like_as_a_path
         _path_arg("a", 3)  # type: ignore[arg-type]
 
 
+class _Spelled:
+    """A caller's path-like object whose ``__fspath__`` gives what it was made with."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __fspath__(self) -> Any:
+        return self.value
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        (_Spelled(b"p.jsonl"), "names its path as bytes, not text"),
+        (_Spelled(5), "is not a path"),
+        (_Spelled(""), "is an empty path"),
+        ("p\0.jsonl", "holds a NUL byte"),
+        (_Spelled("p\0.jsonl"), "holds a NUL byte"),
+    ],
+)
+def test_a_path_whose_text_names_no_file_is_refused(path: Any, problem: str) -> None:
+    """Taken as an ``os.PathLike``, a path returning bytes (or anything else) was a TypeError
+    deep in the function, and a NUL byte in any path a ValueError: each names the argument.
+    Every public function's paths go through this one check (``score_predictions`` here)."""
+    with pytest.raises(InputError, match=f"argument 'path' {problem}"):
+        _path_arg(path)
+    with pytest.raises(InputError, match=f"argument 'predictions_path' {problem}"):
+        score_predictions(path, "ds", split="test_ood")
+
+
 def test_an_opened_dataset_names_its_folder(tmp_path: Path) -> None:
     root = write_hand_dataset(tmp_path / "ds")
     assert os.fspath(open_dataset(root)) == str(root)
