@@ -1177,5 +1177,17 @@ def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
                     )
                 )
                 break
+            # The lock file of a named file, as for an output (_check_not_a_sidecar): `run --out
+            # r.jsonl 2> .r.jsonl.lock` wrote its progress into the lock it held, and every
+            # later run on r.jsonl refused a lock file holding data.
+            if real.name and _stream_meets(found, lock_path(real), links=False) == "is":
+                clashes.append(
+                    (
+                        fd,
+                        f"{stream} is the lock file of {given} ({name}), which sgbench keeps "
+                        "empty; redirect it to another file",
+                    )
+                )
+                break
     if clashes:
         raise StreamClash(clashes[0][1], stderr_too=any(fd == 2 for fd, _ in clashes))

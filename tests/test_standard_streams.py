@@ -158,6 +158,39 @@ def test_stdout_onto_an_output_file_is_refused(command_folder: Path) -> None:
     assert report.read_bytes() == b""
 
 
+@pytest.mark.parametrize(
+    ("fd", "args", "lock", "named"),
+    [
+        (1, ["score", "p.jsonl", "--dataset", "ds", "--json", "r.json"], ".r.json.lock", "r.json"),
+        (1, ["score", "p.jsonl", "--dataset", "ds"], ".p.jsonl.lock", "p.jsonl"),
+        (
+            2,
+            ["run", "--base-url", DEAD_URL, "--model", "m", "--dataset", "ds", "--out", "o.jsonl"],
+            ".o.jsonl.lock",
+            None,
+        ),
+    ],
+)
+def test_a_stream_onto_the_lock_file_of_a_named_file_is_refused(
+    fd: int, args: list[str], lock: str, named: str | None, command_folder: Path
+) -> None:
+    """A lock file is sgbench's only while empty: `run --out o.jsonl 2> .o.jsonl.lock` wrote
+    its lines into the lock it held, and every later run on o.jsonl refused that lock file as
+    holding data (as an output naming it is refused: `_check_not_a_sidecar`)."""
+    target = command_folder / lock
+    if "score" in args:
+        args = [*args, "--bootstrap", "0", "--permutations", "0"]
+    with target.open("wb") as stream:
+        streams = {"stdout": stream} if fd == 1 else {"stderr": stream}
+        done = run_module(args, command_folder, env=_environment(), **streams)
+    assert done.returncode == 2, done.stderr
+    assert target.read_bytes() == b""
+    if named is not None:
+        assert f"Error: standard output is the lock file of {named} " in done.stderr
+    assert not (command_folder / "o.jsonl").exists()
+    assert not (command_folder / "r.json").exists()
+
+
 def test_streams_elsewhere_are_untouched(command_folder: Path) -> None:
     """A file beside the inputs, not inside them, takes the output as before."""
     out = command_folder / "prompts.jsonl"
