@@ -819,7 +819,9 @@ class _Exchange:
             raise http.client.HTTPException(f"malformed reply framing ({exc})") from None
         try:
             data = reply.read(MAX_BODY_BYTES + 1)
-        except (OSError, http.client.HTTPException, ValueError, OverflowError) as exc:
+        except (ValueError, OverflowError) as exc:  # as above, in a chunk's framing
+            raise _CutReply(f"malformed reply framing ({exc})") from None
+        except (OSError, http.client.HTTPException) as exc:
             detail = f"{type(exc).__name__}: {exc}"
             raise _CutReply(f"the reply broke off after its status ({detail})") from None
         if len(data) <= MAX_BODY_BYTES and reply.length:
