@@ -348,7 +348,7 @@ def test_a_server_cutting_its_replies_is_reached_and_stops_as_failing(
     with cutting_replies() as url:
         result, seconds = invoke(name, url, built_default, "--max-attempts", "1")
     failure = "malformed response body: the reply broke off after its status (20 of the 500"
-    assert_stopped(result, folder, seconds, failure, 0)
+    assert_stopped(result, folder, seconds, failure, 0, name)
     assert "did not reach" not in result.stderr
 
 
