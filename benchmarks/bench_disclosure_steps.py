@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -35,9 +34,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
+from bench_disclosure import build_times
 
-from sgbench.builder import build_dataset
 from sgbench.builder.aggregate import samples_per_subgroup
 from sgbench.builder.config import BuildConfig, resolve_config
 from sgbench.builder.disclosure import control, recoverable_groups
@@ -89,23 +87,6 @@ def steps(frame: pd.DataFrame, config: BuildConfig, runs: int) -> dict[str, Any]
     }
 
 
-def build_seconds(runs: int) -> dict[str, float]:
-    """The whole default build (embedded sample) with the shipped ``none`` and with ``suppress``."""
-    raw = yaml.safe_load((CONFIGS / "singapore.yaml").read_text(encoding="utf-8"))
-    out: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="sgbench-bench-") as tmp:
-        for method in ("none", "suppress"):
-            path = Path(tmp) / f"{method}.yaml"
-            path.write_text(yaml.safe_dump({**raw, "disclosure_control": method}), "utf-8")
-            seconds = []
-            for run in range(runs):
-                start = time.perf_counter()
-                build_dataset(out_dir=Path(tmp) / f"{method}{run}", config_path=path)
-                seconds.append(time.perf_counter() - start)
-            out[f"{method}_median_s"] = statistics.median(seconds)
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -127,7 +108,7 @@ def main() -> None:
             f"{case['recoverable_median_s']:.3f} s  audit {case['audit_median_s']:.3f} s  "
             f"suppress {case['suppress_median_s']:.3f} s  (medians of {args.runs})"
         )
-    builds = build_seconds(args.runs)
+    builds = build_times(args.runs)
     print(
         f"default build: none {builds['none_median_s']:.2f} s, suppress "
         f"{builds['suppress_median_s']:.2f} s (medians of {args.runs})"

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 from click.testing import CliRunner
+from manifest_tools import rebind
 from publication_fixtures import publishable_config
 from test_publish import REPO, FakeHubApi
 
@@ -67,17 +68,7 @@ def _edit_manifest(folder: Path, **changes: Any) -> dict[str, Any]:
 def _rebind(folder: Path, **changes: Any) -> None:
     """Change manifest fields *and* rewrite every data file's binding and hash to agree: what
     a build with those values holds (the forger the integrity rule does not claim to stop)."""
-    manifest = _edit_manifest(folder, **changes)
-    from sgbench.dataset import binding
-
-    for relative in manifest["files"]:
-        path = folder / relative
-        table = pq.read_table(path)
-        metadata = {**(table.schema.metadata or {}), **binding(manifest)}
-        pq.write_table(table.replace_schema_metadata(metadata), path)
-        manifest["files"][relative] = hashlib.sha256(path.read_bytes()).hexdigest()
-        manifest["sizes"][relative] = path.stat().st_size
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    rebind(folder, _edit_manifest(folder, **changes))
 
 
 def _refusal(folder: Path, **options: Any) -> tuple[str, FakeHubApi]:
