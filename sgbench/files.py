@@ -1126,16 +1126,70 @@ def _folder_holds(folder: Path, status: os.stat_result) -> bool:
     return False
 
 
+_NAMES_LOOKED_AT: Final = 10_000
+"""How many entries :func:`stderr_named` looks at, over all the folders a command line names,
+for another name of standard error: any argument may name the root or a home folder."""
+
+
+def _dataset_files(folder: Path) -> list[Path]:
+    """The files of the dataset ``folder`` by its own record (its manifest, card and the data
+    files the manifest lists), without a walk; empty when it holds no readable manifest."""
+    # The names of sgbench.dataset (MANIFEST_FILE, CARD_FILE), a layer above this one.
+    manifest = folder / "manifest.json"
+    try:
+        recorded = json.loads(read_bounded(manifest))
+    except (OSError, ValueError):
+        return []
+    listed = recorded.get("files") if isinstance(recorded, dict) else None
+    names = [name for name in listed if isinstance(name, str)] if isinstance(listed, dict) else []
+    return [manifest, folder / "README.md", *(folder / name for name in names)]
+
+
+def _named_folders_hold(folders: list[Path], status: os.stat_result) -> bool:
+    """Whether one of ``folders`` holds another name of the file ``status`` describes: a
+    dataset's recorded files first (:func:`_dataset_files`), then the folders themselves,
+    symlinks not followed, at most :data:`_NAMES_LOOKED_AT` entries in all (a folder beyond that
+    is not looked through to its end)."""
+    if status.st_nlink < 2:
+        return False
+    for folder in folders:
+        for path in _dataset_files(folder):
+            with contextlib.suppress(OSError, ValueError):
+                if os.path.samestat(status, os.lstat(path)):
+                    return True
+    left = _NAMES_LOOKED_AT
+    pending = list(folders)
+    while pending:
+        with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                left -= 1
+                if left < 0:
+                    return False
+                # The entry's inode number comes with the listing: only a match is stat'ed.
+                with contextlib.suppress(OSError):
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(Path(entry.path))
+                    elif entry.inode() == status.st_ino and os.path.samestat(
+                        status, entry.stat(follow_symlinks=False)
+                    ):
+                        return True
+    return False
+
+
 def stderr_named(arguments: Iterable[str]) -> bool:
     """Whether standard error is a file that one of the command line's ``arguments`` (or the
-    value of an ``--option=value``) names, or lies inside a folder one names.
+    value of an ``--option=value``) names, lies inside a folder one names, or is another name
+    (a hard link) of a file such a folder holds (:func:`_named_folders_hold`, bounded).
 
     :func:`check_outputs_apart` refuses such a command and drops its ``Error:`` line, but only
     once the command runs: a usage error found before (an unknown option, a value twice) was
-    appended to the template, config or data file given as ``2>>``."""
+    appended to the template, config or data file given as ``2>>``, and, through a hard link
+    ``card.md`` of ``DS/README.md``, to the dataset card (``prompts --dataset DS --nope 2>>
+    card.md``), which ``validate DS`` then refused."""
     found = _stream_file(2)
     if found is None:
         return False
+    folders: list[Path] = []
     for argument in arguments:
         option, equals, given = argument.partition("=")
         value = given if option.startswith("--") and equals else argument
@@ -1145,10 +1199,14 @@ def stderr_named(arguments: Iterable[str]) -> bool:
             real = Path(value).resolve()
         except (OSError, RuntimeError, ValueError):
             continue
-        # Any argument may name a folder (the root, a home): no walk for another name here.
+        # Any argument may name a folder (the root, a home): another name is looked for once,
+        # bounded, over every named folder, after the cheap checks of every argument.
         if _stream_meets(found, real, links=False) is not None:
             return True
-    return False
+        with contextlib.suppress(OSError):
+            if stat.S_ISDIR(os.stat(real).st_mode) and real not in folders:
+                folders.append(real)
+    return _named_folders_hold(folders, found[0])
 
 
 def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:

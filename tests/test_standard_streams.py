@@ -140,6 +140,53 @@ def test_a_usage_error_is_not_written_into_an_input_on_stderr(
     assert target.read_bytes() == before
 
 
+USAGE_ERRORS: dict[str, list[str]] = {
+    "unknown option": ["prompts", "--dataset", "ds", "--nope"],
+    "unknown command": ["no-such-command", "ds"],
+    "option given twice": ["prompts", "--dataset", "ds", "--dataset", "ds"],
+    "--dataset=DS, unknown option": ["export", "sft", "--dataset=ds", "--nope"],
+    "folder read wholesale, unknown option": ["leaderboard", "subs", "--nope"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(USAGE_ERRORS))
+def test_a_usage_error_is_not_written_through_a_hard_link_of_a_dataset_file(
+    case: str, command_folder: Path
+) -> None:
+    """`prompts --dataset ds --nope 2>> card.md`, `card.md` a hard link of `ds/README.md`,
+    appended the `Error:` line to the dataset card (found before the command's own check of its
+    streams), and `validate ds` then failed. The usage error stands (exit 2); its line is
+    dropped, as for any standard error onto a file the command reads."""
+    args = USAGE_ERRORS[case]
+    target = command_folder / ("subs/a/predictions.jsonl" if "subs" in args else "ds/README.md")
+    if "subs" in args:
+        target.parent.mkdir()
+        target.write_text('{"id": "x", "prediction": 1}\n', encoding="utf-8")
+    before = target.read_bytes()
+    link = command_folder / "card.md"
+    os.link(target, link)
+    with link.open("ab") as stderr:
+        done = run_module(args, command_folder, stderr=stderr)
+    assert done.returncode == 2
+    assert target.read_bytes() == before
+    if "subs" not in args:
+        assert run_module(["validate", "ds"], command_folder).returncode == 0
+
+
+def test_a_usage_error_reaches_a_hard_linked_file_outside_the_named_folders(
+    command_folder: Path,
+) -> None:
+    """Only a name of a file inside a folder the command line names is kept from the line: a
+    log with a second name elsewhere takes it as any log does."""
+    log = command_folder / "errors.log"
+    log.write_bytes(b"")
+    os.link(log, command_folder / "errors-too.log")
+    with log.open("ab") as stderr:
+        done = run_module(["prompts", "--dataset", "ds", "--nope"], command_folder, stderr=stderr)
+    assert done.returncode == 2
+    assert log.read_text(encoding="utf-8").startswith("Error: No such option '--nope'")
+
+
 def test_a_usage_error_still_reaches_a_file_of_its_own(command_folder: Path) -> None:
     log = command_folder / "errors.log"
     with log.open("wb") as stderr:
