@@ -102,6 +102,18 @@ def test_cli_json_to_stdout(case: tuple[Path, Path]) -> None:
     assert "accuracy" in result.stderr  # the summary moves to stderr
 
 
+@pytest.mark.parametrize(("given", "words"), [("1", "1 replicate is"), ("2", "2 replicates are")])
+def test_too_few_replicates_are_counted_in_words(
+    given: str, words: str, case: tuple[Path, Path]
+) -> None:
+    """`--bootstrap 1` said "1 replicates are too few"."""
+    dataset, predictions = case
+    args = ["score", str(predictions), "--dataset", str(dataset), "--bootstrap", given]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert f"{words} too few for a 95% interval" in result.stderr
+
+
 def test_report_bytes_are_deterministic(tmp_path: Path, case: tuple[Path, Path]) -> None:
     dataset, predictions = case
     outputs = []

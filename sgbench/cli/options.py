@@ -216,7 +216,8 @@ def _replicates(ctx: click.Context, param: click.Parameter, value: int) -> int:
 
     if 0 < value < MIN_REPLICATES:
         raise click.BadParameter(
-            f"{value} replicates are too few for a 95% interval (each tail needs two at "
+            f"{value} {'replicate is' if value == 1 else 'replicates are'} too few for a 95% "
+            "interval (each tail needs two at "
             f"{MIN_QUESTIONS} questions); give 0 for none or at least {MIN_REPLICATES}",
             ctx,
             param,
