@@ -628,7 +628,7 @@ def check_parent(target: PathArg, what: str = "output file", option: str | None 
     Raises:
         InputError: ``[OPTION ]PATH: its folder FOLDER does not exist; ...``
             (:func:`~sgbench.sidecars.missing_folder`) or ``PATH: cannot be created, ANCESTOR
-            is not a folder``.
+            is not a folder`` (or ``is a symlink to a missing target (TARGET)``).
     """
     path = Path(target)
     for ancestor in path.parents:
@@ -640,7 +640,11 @@ def check_parent(target: PathArg, what: str = "output file", option: str | None 
             return
         problem: InputError | None = None
         if not os.path.isdir(ancestor):
-            problem = InputError(f"{path}: cannot be created, {ancestor} is not a folder")
+            # A symlink to nothing was called "not a folder", naming neither link nor target.
+            what_it_is = "is not a folder"
+            if ancestor.is_symlink() and not ancestor.exists():
+                what_it_is = f"is a symlink to a missing target ({os.readlink(ancestor)})"
+            problem = InputError(f"{path}: cannot be created, {ancestor} {what_it_is}")
         elif ancestor != path.parent:
             problem = missing_folder(path, what)
         if problem is not None:

@@ -366,6 +366,8 @@ def test_another_commands_output_is_refused(
         (".", "cannot replace the current folder"),
         ("..", "cannot replace the current folder"),
         ("afile/sub", "afile is not a folder"),
+        # It said "gone is not a folder", naming neither the link nor where it points.
+        ("gone/sub", "gone is a symlink to a missing target (nowhere)"),
         ("alink", "alink: is a symlink"),
         # The staging folder was made inside afolder/sub, and the swap failed leaving it.
         ("afolder/sub/..", "ends in '..'"),
@@ -378,6 +380,7 @@ def test_impossible_targets_are_one_line(
     (in_tmp / "afile").write_text("a file", encoding="utf-8")
     (in_tmp / "afolder").mkdir()
     (in_tmp / "alink").symlink_to("afolder")
+    (in_tmp / "gone").symlink_to("nowhere")
     before = snapshot(in_tmp.parent)
     result = invoke(commands[writer](in_tmp, out))
     assert_one_error_line(result, out, fragment)
