@@ -231,6 +231,7 @@ def test_synth_gives_the_same_bytes_at_any_time_and_in_any_time_zone(
     written = []
     for zone in ("UTC", "Pacific/Kiritimati"):  # 14 hours apart: never the same local minute
         out = tmp_path / zone.replace("/", "-") / f"s{suffix}"
+        out.parent.mkdir()  # no command creates a missing output folder
         done = subprocess.run(
             module_command(["synth", "--out", str(out)]),
             capture_output=True,

@@ -17,7 +17,7 @@ from sgbench.baselines import BASELINES, run_baseline, run_baselines
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.scoring import score_predictions
-from sgbench.scoring.bootstrap import bootstrap_intervals
+from sgbench.scoring.bootstrap import MIN_REPLICATES, bootstrap_intervals
 
 SUBGROUPS = [{"religion": r} for r in ("Muslim", "Buddhist", "None")]
 DETERMINISTIC = [name for name in BASELINES if name != "random"]
@@ -92,7 +92,7 @@ def test_several_baselines_take_the_seed_when_random_is_among_them(dataset: Path
         (0, 0, 5, True),
         (0, 0, 0, False),  # the default: not given
         (0, 40, 5, False),  # the permutations draw with it
-        (40, 0, 5, False),  # the bootstrap draws with it
+        (MIN_REPLICATES, 0, 5, False),  # the bootstrap draws with it
     ],
 )
 def test_a_report_refuses_a_seed_that_draws_nothing_both_ways(
