@@ -43,7 +43,7 @@ import numpy.typing as npt
 from sgbench.boundary import PathArg, public, public_class, read_only
 from sgbench.errors import InputError, bounded, check_each
 from sgbench.files import HUB_PREFIX as HUB_PREFIX  # one spelling for the readers and recorded()
-from sgbench.jsonl import read_json_file
+from sgbench.jsonl import loads_strict, read_json_file
 
 if TYPE_CHECKING:
     import datasets
@@ -475,7 +475,7 @@ def binding_problem(carried: bytes | None, manifest: Mapping[str, Any], file: st
     if carried == expected:
         return None
     try:
-        fields = json.loads(carried) if carried is not None else None
+        fields = loads_strict(carried) if carried is not None else None
     except ValueError:
         fields = None
     if not isinstance(fields, dict):

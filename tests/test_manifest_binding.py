@@ -218,3 +218,34 @@ def test_a_card_edited_with_its_hash_is_refused(built_publishable: Path, tmp_pat
     about_manifest = [p for p in problems if p.startswith(str(folder / MANIFEST_FILE))]
     assert len(about_manifest) == len(manifest["files"]), problems
     assert all("card.sha256: differs from the copy" in p for p in about_manifest), problems
+
+
+@pytest.mark.parametrize("carried", [b"[" * 100_000 + b"]" * 100_000, b'{"name": NaN}'])
+def test_a_data_file_carrying_unreadable_json_is_refused(
+    built_publishable: Path, tmp_path: Path, carried: bytes
+) -> None:
+    """The copy a data file carries is untrusted JSON like any other (the file rewritten with
+    its hash): a deeply nested one was a RecursionError in validate, push and every reader."""
+    import hashlib
+
+    folder = _copy(built_publishable, tmp_path)
+    manifest = load_manifest(folder)
+    relative = max(manifest["files"], key=lambda rel: manifest["sizes"][rel])
+    table = pq.read_table(folder / relative)
+    metadata = {**(table.schema.metadata or {}), BINDING_KEY: carried}
+    pq.write_table(table.replace_schema_metadata(metadata), folder / relative)
+    data = (folder / relative).read_bytes()
+    manifest["files"][relative] = hashlib.sha256(data).hexdigest()
+    manifest["sizes"][relative] = len(data)
+    _write(folder, manifest)
+    words = f"{relative} carries no readable copy of the manifest"
+    problems = [str(p) for p in check_dataset(folder).problems]
+    assert any(words in p for p in problems), problems
+    api = FakeHubApi()
+    with pytest.raises(InputError, match="not published"):
+        push_dataset(folder, REPO, api=api)
+    assert api.calls == []
+    config, split = relative.split("/")[1], Path(relative).name.split("-")[0]
+    with pytest.raises(InputError) as read:
+        open_dataset(folder).table(config, split)
+    assert words in str(read.value)
