@@ -179,3 +179,31 @@ def test_the_line_is_the_rows_own_among_other_countries(
     source = write(pd.concat([other, mine], ignore_index=True), tmp_path / "two.csv")
     result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
     assert_one_error_line(result, f"two.csv: line {8 + len(other)}: column Q1: 2.5")
+
+
+def test_the_weight_read_by_codes_too_holds_codes(
+    synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A config whose attribute reads the weight's column by codes makes it a code column: a
+    weight of 1.5 was read as no code of that attribute, with exit code 0, and refused only
+    with ``--unweighted``."""
+    import yaml
+
+    from sgbench.builder import config as config_module
+
+    shipped = Path(config_module.__file__).parent / "configs" / "singapore.yaml"
+    config = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    config["attributes"]["weight_code"] = {
+        "variable": "W_WEIGHT",
+        "values": {"one": [1], "two": [2]},
+    }
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    frame = synthetic_frame.copy()
+    frame["W_WEIGHT"] = [1.0 + n % 2 for n in range(len(frame))]
+    source = write(with_value(frame, "W_WEIGHT", 1.5), tmp_path / "wvs.csv")
+    for extra in ([], ["--unweighted"]):
+        out = str(tmp_path / "out")
+        args = ["build", "--quiet", "--wvs", str(source), "--config", str(config_path)]
+        result = invoke([*args, *extra, "--out", out])
+        assert_one_error_line(result, "line 8: column W_WEIGHT: 1.5 is not a whole number")

@@ -262,9 +262,11 @@ def _overlap(subgroups: Subgroups, config: BuildConfig) -> pd.DataFrame:
     )
 
 
-def _measures(config: BuildConfig) -> set[str]:
-    """The attribute variables a config reads only by ranges (``{min, max}``: an age): their
-    values are quantities. A variable read by a code list anywhere holds codes."""
+def _measures(config: BuildConfig, weight: str | None) -> set[str]:
+    """The columns holding quantities: the ``weight`` read, and the attribute variables a config
+    reads only by ranges (``{min, max}``: an age). A variable read by a code list anywhere holds
+    codes, the weight's column too (an attribute reading it by codes took a weight of 1.5 as a
+    missing code, with exit code 0, where ``--unweighted`` refused it)."""
     sources = [spec.source for spec in config.attributes.values()] + [
         spec.derive_from for spec in config.attributes.values() if spec.derive_from is not None
     ]
@@ -274,7 +276,7 @@ def _measures(config: BuildConfig) -> set[str]:
     coded = {
         s.variable for s in sources if not all(isinstance(r, ValueRange) for r in s.values.values())
     }
-    return ranged - coded
+    return (ranged | ({weight} if weight is not None else set())) - coded
 
 
 def _as_paths(wvs_path: PathArg | Sequence[PathArg] | None) -> list[Path]:
@@ -342,11 +344,11 @@ def build_dataset(
     ]
     columns = [*attribute_columns, *(item.question_id for item in items)]
     # The columns that may hold fractions; the reader refuses one in any other (a code).
-    measures = _measures(config)
-    if weighted and config.weight is not None:
-        # Unweighted, the column is not read at all: whatever it holds cannot matter.
-        columns.append(config.weight)
-        measures.add(config.weight)
+    # Unweighted, the weight's column is not read at all: whatever it holds cannot matter.
+    weight = config.weight if weighted else None
+    measures = _measures(config, weight)
+    if weight is not None:
+        columns.append(weight)
 
     synthetic = wvs_path is None
     paths = _as_paths(wvs_path)
