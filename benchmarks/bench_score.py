@@ -124,14 +124,14 @@ def write_fixture(root: Path, n_questions: int, seed: int = 0) -> tuple[Path, Pa
     dataset = root / "dataset"
     identity = {"name": "bench", "version": "0.0.0", "synthetic": True}
     schema = sample_features(list(ATTRIBUTES)).arrow_schema
-    schema = schema.with_metadata({**(schema.metadata or {}), **binding(identity)})
     files, counts = {}, {}
     for split in CONFIG_SPLITS["default"]:
         rel = split_file("default", split)
         path = dataset / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         split_rows = rows if split == "test_ood" else []
-        pq.write_table(pa.Table.from_pylist(split_rows, schema=schema), path)
+        bound = schema.with_metadata({**(schema.metadata or {}), **binding(identity, rel)})
+        pq.write_table(pa.Table.from_pylist(split_rows, schema=bound), path)
         files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
         counts[split] = {"samples": len(split_rows)}
     manifest = {

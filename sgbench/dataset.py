@@ -21,8 +21,10 @@ field (the manifest without its integrity record, :data:`INTEGRITY_FIELDS`; the 
 included) is copied into every data file's parquet key-value metadata (key :data:`BINDING_KEY`,
 :func:`binding`), which the manifest's sha256 protects: editing, adding or deleting any field of
 the manifest makes it disagree with the data, and the error names the field; editing the data
-changes its hash. ``manifest.schema.json`` is closed (no key it does not describe), so an unknown
-key is refused by name before that. (This detects edits, not a forger who rewrites the data
+changes its hash. Every data file also carries its own path (key :data:`PATH_KEY`), so a file
+swapped with, or copied over, another with the hashes rewritten is refused rather than read as
+the split it replaced. ``manifest.schema.json`` is closed (no key it does not describe), so an
+unknown key is refused by name before that. (This detects edits, not a forger who rewrites the data
 files, their hashes and the manifest together; nothing unsigned can.)
 """
 
@@ -41,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sgbench.boundary import PathArg, public, public_class, read_only
-from sgbench.errors import InputError, bounded, check_each
+from sgbench.errors import InputError, bounded, check_each, shown_name
 from sgbench.files import HUB_PREFIX as HUB_PREFIX  # one spelling for the readers and recorded()
 from sgbench.jsonl import loads_strict, read_json_file
 
@@ -96,6 +98,12 @@ def overlap_band(jaccard: Sequence[float] | npt.NDArray[np.float64]) -> list[str
 BINDING_KEY: Final = b"sgbench"
 """Parquet key-value metadata key under which each data file carries the bound copy of the
 manifest (:func:`binding`)."""
+
+PATH_KEY: Final = b"sgbench.path"
+"""Parquet key-value metadata key under which each data file carries its own path in the folder
+(``data/<config>/<split>-00000-of-00001.parquet``, :func:`binding`): the manifest's copy is the
+same in every file, so without it two files swapped (or one copied over another) with their
+hashes were read as each other's split."""
 
 INTEGRITY_FIELDS: Final = ("files", "sizes")
 """The manifest's integrity record: each data file's sha256 and size in bytes. The only fields a
@@ -419,15 +427,17 @@ def _canonical(value: Any) -> bytes:
     return text.encode()
 
 
-def binding(manifest: Mapping[str, Any]) -> dict[bytes, bytes]:
-    """The parquet key-value metadata binding a data file to ``manifest``: a copy of every field
-    but the integrity record (:func:`bound_part`), as canonical JSON, so the same manifest gives
-    the same bytes.
+def binding(manifest: Mapping[str, Any], relative: str) -> dict[bytes, bytes]:
+    """The parquet key-value metadata binding the data file ``relative`` (its path in the
+    dataset folder) to ``manifest``: a copy of every field but the integrity record
+    (:func:`bound_part`), as canonical JSON, so the same manifest gives the same bytes
+    (:data:`BINDING_KEY`), and the file's own path (:data:`PATH_KEY`).
 
     The copy, not a digest, so that a disagreement names the field (:func:`binding_problem`).
     Every data file's sha256 in the manifest protects its copy; every other field of the manifest
-    is checked against that copy, so no field of the manifest vouches for itself."""
-    return {BINDING_KEY: _canonical(bound_part(manifest))}
+    is checked against that copy, so no field of the manifest vouches for itself. The path, so
+    that a file read as one split is that split's, not another's moved there with its hash."""
+    return {BINDING_KEY: _canonical(bound_part(manifest)), PATH_KEY: relative.encode("utf-8")}
 
 
 def _plain_mapping(value: Any) -> dict[str, Any]:
@@ -462,17 +472,35 @@ def _differences(carried: Any, manifest: Any, path: str) -> list[str]:
     return [] if same else [path or "(the whole manifest)"]
 
 
-def binding_problem(carried: bytes | None, manifest: Mapping[str, Any], file: str) -> str | None:
-    """Why a data file's carried binding (its :data:`BINDING_KEY` metadata) disagrees with
-    ``manifest``, one line naming the first field that differs; None when it agrees. The one rule
-    of :class:`BuiltDataset` and ``sgbench validate``.
+def binding_problem(
+    metadata: Mapping[bytes, bytes] | None, manifest: Mapping[str, Any], file: str
+) -> str | None:
+    """Why the data file ``file`` (its path in the dataset folder), whose parquet key-value
+    metadata is ``metadata``, is not bound to ``manifest`` at that path (:func:`binding`): one
+    line naming the first field that differs, or the path the file carries instead of its own;
+    None when it is bound. The one rule of :class:`BuiltDataset`, ``sgbench validate`` and push.
 
     A file that carries only some of :data:`LEGACY_BOUND_FIELDS`, each equal to the manifest's,
     was written by an sgbench that bound fewer fields: rebuild it. Anything else is an edit of the
-    manifest after the build.
+    manifest after the build, or a file moved from another path with its hash.
     """
-    expected = binding(manifest)[BINDING_KEY]
-    if carried == expected:
+    metadata = metadata or {}
+    carried = metadata.get(BINDING_KEY)
+    problem = _manifest_problem(carried, manifest, file)
+    if problem is not None:
+        return problem
+    path = metadata.get(PATH_KEY)
+    if path is None:
+        return f"{file} carries no path of its own: built by an older sgbench (rebuild the dataset)"
+    if path != file.encode("utf-8"):
+        shown = shown_name(path.decode("utf-8", errors="surrogateescape"))
+        return bounded(f"{file} carries the path {shown}: files were swapped or copied")
+    return None
+
+
+def _manifest_problem(carried: bytes | None, manifest: Mapping[str, Any], file: str) -> str | None:
+    """Why the copy of the manifest a data file carries disagrees with ``manifest``."""
+    if carried == _canonical(bound_part(manifest)):
         return None
     try:
         fields = loads_strict(carried) if carried is not None else None
@@ -744,7 +772,7 @@ class BuiltDataset:
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             raise InputError(f"{path}: not a readable parquet file ({exc})") from None
         relative = path.relative_to(self.root).as_posix()
-        problem = binding_problem(metadata.get(BINDING_KEY), self.manifest.raw, relative)
+        problem = binding_problem(metadata, self.manifest.raw, relative)
         if problem is not None:
             raise InputError(bounded(f"{self.root / MANIFEST_FILE}: {problem}"))
 

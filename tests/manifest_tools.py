@@ -36,12 +36,13 @@ def same_data(a: Path, b: Path, provenance: tuple[str, ...] = ()) -> None:
 
 def rebind(folder: Path, manifest: dict[str, Any]) -> None:
     """Write ``manifest`` into a dataset folder as a build with it would: every data file
-    carries its copy and the manifest records the files' new hashes and sizes (what a forger
-    who rewrites data, hashes and manifest together makes; nothing unsigned stops it)."""
+    carries its copy and its own path, and the manifest records the files' new hashes and sizes
+    (what a forger who rewrites data, hashes and manifest together makes; nothing unsigned
+    stops it)."""
     for relative in manifest["files"]:
         path = folder / relative
         table = pq.read_table(path)
-        metadata = {**(table.schema.metadata or {}), **binding(manifest)}
+        metadata = {**(table.schema.metadata or {}), **binding(manifest, relative)}
         pq.write_table(table.replace_schema_metadata(metadata), path)
         manifest["files"][relative] = hashlib.sha256(path.read_bytes()).hexdigest()
         manifest["sizes"][relative] = path.stat().st_size

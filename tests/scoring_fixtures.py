@@ -132,13 +132,13 @@ def write_dataset(
         "configs": counts,
     }
     schema = sample_features(ATTRIBUTES).arrow_schema
-    schema = schema.with_metadata({**(schema.metadata or {}), **binding(manifest)})
     files: dict[str, str] = {}
     sizes: dict[str, int] = {}
     for rel, rows in tables.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+        bound = schema.with_metadata({**(schema.metadata or {}), **binding(manifest, rel)})
+        pq.write_table(pa.Table.from_pylist(rows, schema=bound), path)
         files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
         sizes[rel] = path.stat().st_size
     manifest.update(files=files, sizes=sizes)

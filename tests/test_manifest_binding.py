@@ -27,6 +27,7 @@ from sgbench.dataset import (
     CARD_FILE,
     INTEGRITY_FIELDS,
     MANIFEST_FILE,
+    PATH_KEY,
     load_manifest,
     manifest_problems,
     open_dataset,
@@ -110,8 +111,10 @@ def test_untouched_builds_validate_and_carry_their_manifest(builds: list[Path]) 
         check = check_dataset(build)
         assert check.ok, check.problems
         for relative in manifest["files"]:
-            carried = json.loads(pq.read_schema(build / relative).metadata[BINDING_KEY])
+            metadata = pq.read_schema(build / relative).metadata
+            carried = json.loads(metadata[BINDING_KEY])
             assert carried == {k: v for k, v in manifest.items() if k not in ("files", "sizes")}
+            assert metadata[PATH_KEY] == relative.encode()  # each file its own path
 
 
 def test_every_field_of_a_real_build_is_bound(builds: list[Path], tmp_path: Path) -> None:
@@ -249,3 +252,105 @@ def test_a_data_file_carrying_unreadable_json_is_refused(
     with pytest.raises(InputError) as read:
         open_dataset(folder).table(config, split)
     assert words in str(read.value)
+
+
+# --- a data file is bound to its own path --------------------------------------------------------
+
+
+def _rehash(folder: Path) -> None:
+    """Record each data file's current sha256 and size in the manifest, as a forger who moved
+    files would (the copy of the manifest every file carries is the same, so it still agrees)."""
+    import hashlib
+
+    manifest = load_manifest(folder)
+    for relative in manifest["files"]:
+        data = (folder / relative).read_bytes()
+        manifest["files"][relative] = hashlib.sha256(data).hexdigest()
+        manifest["sizes"][relative] = len(data)
+    _write(folder, manifest)
+
+
+TRAIN = "data/default/train-00000-of-00001.parquet"
+VALIDATION = "data/default/validation-00000-of-00001.parquet"
+TEST_ID = "data/default/test_id-00000-of-00001.parquet"
+
+
+def _refused_everywhere(folder: Path, split: str, lines: list[str]) -> None:
+    """Each of ``lines`` is a problem of validate; push (before any Hub call), the reader of
+    ``split`` and the baseline and score commands on it each refuse with one of them (opening
+    checks the smallest data file first, which may be the other one moved)."""
+    problems = [str(p) for p in check_dataset(folder).problems]
+    expected = [f"{folder / MANIFEST_FILE}: {line}" for line in lines]
+    assert set(expected) <= set(problems), problems
+    api = FakeHubApi()
+    with pytest.raises(InputError) as pushed:
+        push_dataset(folder, REPO, api=api)
+    assert api.calls == []
+    assert any(line in str(pushed.value) for line in lines)
+    with pytest.raises(InputError) as read:
+        open_dataset(folder).table("default", split)
+    assert str(read.value) in expected
+    for args in (
+        ["baseline", "majority", "--dataset", str(folder), "--split", split],
+        ["score", str(folder / "p.jsonl"), "--dataset", str(folder), "--split", split],
+    ):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert result.output.count("\n") == 1, result.output
+        assert result.output.removeprefix("Error: ").rstrip("\n") in expected, result.output
+
+
+def test_two_swapped_split_files_are_refused(built_publishable: Path, tmp_path: Path) -> None:
+    """The probe of #15: train and validation swapped with their hashes and sizes rewritten;
+    baseline predicted the training split's samples as validation with exit code 0."""
+    folder = _copy(built_publishable, tmp_path)
+    train, validation = (folder / TRAIN).read_bytes(), (folder / VALIDATION).read_bytes()
+    (folder / TRAIN).write_bytes(validation)
+    (folder / VALIDATION).write_bytes(train)
+    _rehash(folder)
+    (folder / "p.jsonl").write_text('{"id": "q/g", "answer": 1}\n', encoding="utf-8")
+    assert check_dataset(built_publishable).ok  # the untouched build, for contrast
+    _refused_everywhere(
+        folder,
+        "validation",
+        [
+            f"{TRAIN} carries the path {VALIDATION}: files were swapped or copied",
+            f"{VALIDATION} carries the path {TRAIN}: files were swapped or copied",
+        ],
+    )
+
+
+def test_a_split_copied_over_another_is_refused(built_publishable: Path, tmp_path: Path) -> None:
+    folder = _copy(built_publishable, tmp_path)
+    shutil.copyfile(folder / TEST_ID, folder / VALIDATION)
+    _rehash(folder)
+    (folder / "p.jsonl").write_text('{"id": "q/g", "answer": 1}\n', encoding="utf-8")
+    _refused_everywhere(
+        folder,
+        "validation",
+        [f"{VALIDATION} carries the path {TEST_ID}: files were swapped or copied"],
+    )
+    # Only the copy is named: test_id's own file is where it belongs.
+    problems = [str(p) for p in check_dataset(folder).problems]
+    assert [p for p in problems if "carries the path" in p] == [
+        f"{folder / MANIFEST_FILE}: {VALIDATION} carries the path {TEST_ID}: files were swapped "
+        "or copied"
+    ]
+
+
+def test_a_data_file_carrying_no_path_was_built_by_an_older_sgbench(
+    built_publishable: Path, tmp_path: Path
+) -> None:
+    folder = _copy(built_publishable, tmp_path)
+    table = pq.read_table(folder / VALIDATION)
+    metadata = dict(table.schema.metadata)
+    del metadata[PATH_KEY]
+    pq.write_table(table.replace_schema_metadata(metadata), folder / VALIDATION)
+    _rehash(folder)
+    words = f"{VALIDATION} carries no path of its own: built by an older sgbench"
+    problems = [str(p) for p in check_dataset(folder).problems]
+    assert [p for p in problems if "carries" in p] == [
+        f"{folder / MANIFEST_FILE}: {words} (rebuild the dataset)"
+    ]
+    with pytest.raises(InputError, match="carries no path of its own"):
+        open_dataset(folder).table("default", "validation")

@@ -115,7 +115,7 @@ def write_dataset(
         sizes: dict[str, int] = {}
         for (config, split), frame in splits.items():
             relative = split_file(config, split)
-            write_parquet(frame, attribute_names, staging / relative, binding(bound))
+            write_parquet(frame, attribute_names, staging / relative, binding(bound, relative))
             files[relative] = sha256_file(staging / relative)
             sizes[relative] = (staging / relative).stat().st_size
         # The key order of earlier builds: the integrity record, then the card's.

@@ -9,8 +9,8 @@ naming the file concerned, so one run tells the whole story. What is checked:
   (:func:`sgbench.dataset.recorded_problem`), as has the card; no parquet file under
   ``data/`` is left unlisted (a stale shard would be picked up by the card's ``data_files`` globs);
 - every data file is readable parquet, has the declared sample features as its Arrow schema, the
-  same schema (metadata included) as every other split and config, and as many rows as the
-  manifest counts;
+  same schema (metadata included, but for the file's own path) as every other split and config,
+  and as many rows as the manifest counts;
 - ``README.md`` is present and its YAML front matter parses; its ``configs`` name the manifest's
   configs and splits, each ``data_files`` glob matching exactly that split's file; its
   ``dataset_info`` declares, per config, the features
@@ -37,10 +37,10 @@ import yaml
 
 from sgbench.boundary import PathArg, public
 from sgbench.dataset import (
-    BINDING_KEY,
     CARD_FILE,
     CARD_KEY,
     MANIFEST_FILE,
+    PATH_KEY,
     binding_problem,
     manifest_problems,
     recorded_problem,
@@ -331,11 +331,11 @@ def _binding_problems(
     root: Path, schemas: Mapping[str, pa.Schema], manifest: Mapping[str, Any]
 ) -> list[Problem]:
     """Data files whose copy of the manifest (:func:`~sgbench.dataset.binding`) disagrees with
-    it: the manifest was edited after the build (see :mod:`sgbench.dataset`)."""
+    it (the manifest was edited after the build), or which carry another file's path (files
+    swapped or copied with their hashes; see :mod:`sgbench.dataset`)."""
     problems = []
     for relative, schema in schemas.items():
-        carried = (schema.metadata or {}).get(BINDING_KEY)
-        problem = binding_problem(carried, manifest, relative)
+        problem = binding_problem(schema.metadata, manifest, relative)
         if problem is not None:
             problems.append(Problem(_where(root, MANIFEST_FILE), problem))
     return problems
@@ -360,6 +360,11 @@ def schema_difference(actual: pa.Schema, expected: pa.Schema) -> str:
     return ""
 
 
+def _without_path(schema: pa.Schema) -> pa.Schema:
+    metadata = schema.metadata or {}
+    return schema.with_metadata({k: v for k, v in metadata.items() if k != PATH_KEY})
+
+
 def _schema_problems(
     root: Path, schemas: Mapping[str, pa.Schema], attribute_names: list[str]
 ) -> list[Problem]:
@@ -368,6 +373,9 @@ def _schema_problems(
         return []
     declared = sample_schema(attribute_names)
     problems: list[Problem] = []
+    # Each file carries its own path (checked by binding_problem); the rest of the metadata, the
+    # manifest's copy included, is the same in every file.
+    schemas = {relative: _without_path(schema) for relative, schema in schemas.items()}
     first, reference = next(iter(schemas.items()))
     for relative, schema in schemas.items():
         if not schema.equals(declared):
