@@ -122,28 +122,35 @@ def write_fixture(root: Path, n_questions: int, seed: int = 0) -> tuple[Path, Pa
     rng = np.random.default_rng(seed)
     rows = make_rows(n_questions, N_SUBGROUPS, rng)
     dataset = root / "dataset"
-    identity = {"name": "bench", "version": "0.0.0", "synthetic": True}
-    schema = sample_features(list(ATTRIBUTES)).arrow_schema
-    files, counts = {}, {}
-    for split in CONFIG_SPLITS["default"]:
-        rel = split_file("default", split)
-        path = dataset / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        split_rows = rows if split == "test_ood" else []
-        bound = schema.with_metadata({**(schema.metadata or {}), **binding(identity, rel)})
-        pq.write_table(pa.Table.from_pylist(split_rows, schema=bound), path)
-        files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-        counts[split] = {"samples": len(split_rows)}
-    manifest = {
-        **identity,
+    counts = {
+        split: {"samples": len(rows) if split == "test_ood" else 0}
+        for split in CONFIG_SPLITS["default"]
+    }
+    # Every data file carries the manifest but for its hashes and sizes, as a build's do.
+    manifest: dict[str, Any] = {
+        "name": "bench",
+        "version": "0.0.0",
+        "synthetic": True,
         "configs": {"default": counts},
         "attributes": {
             a: {"variable": "", "values": {v: [i] for i, v in enumerate(vs)}}
             for a, vs in ATTRIBUTES.items()
         },
-        "strata": ["_x_".join(s) for s in OOD_STRATA],
-        "files": files,
+        "strata": [list(s) for s in OOD_STRATA],
     }
+    schema = sample_features(list(ATTRIBUTES)).arrow_schema
+    files: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    for split in CONFIG_SPLITS["default"]:
+        rel = split_file("default", split)
+        path = dataset / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        split_rows = rows if split == "test_ood" else []
+        bound = schema.with_metadata({**(schema.metadata or {}), **binding(manifest, rel)})
+        pq.write_table(pa.Table.from_pylist(split_rows, schema=bound), path)
+        files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        sizes[rel] = path.stat().st_size
+    manifest.update(files=files, sizes=sizes)
     (dataset / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
 
     predictions = root / "predictions.jsonl"
