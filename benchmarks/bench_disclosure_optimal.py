@@ -14,19 +14,31 @@ synthetic countries with the generic config):
 - ``bound``: a lower bound of any suppression the audit accepts, in subgroups and in samples:
   the least that makes every small derivable *cell* of a cross-tabulation underivable (the
   audit checks every such cell whatever is withheld, so every accepted result does that),
-  solved to proven optimality the same way.
+  solved to proven optimality the same way;
+- ``bound_first``: the same for every set the audit finds *before* suppression, remainders
+  too, and the cells after: each of those sets is small and derivable, so a result leaving
+  one derivable leaks it even when the audit after no longer names it (a remainder moves
+  with the cells it subtracts). ``first_still_derivable`` counts such sets for each method
+  (0 for both: both close them), so this is the bound both are held to.
+
+Last, on the small random tables of ``bench_disclosure.py`` where every union of atoms can be
+enumerated, how many tables each method leaves with a derivable union of fewer than 30
+respondents outside the audited family.
 
 Every result is audited again from scratch (``control`` with ``none`` and
 :func:`~sgbench.builder.disclosure.recoverable_groups`): the ``after`` counts must be 0.
+A bound is printed "not proven" when a search ran out of nodes (then it is no bound).
 Writes ``benchmarks/results/bench_disclosure_optimal.json``, which ``docs/generate.py`` quotes.
 
 Usage::
 
-    python benchmarks/bench_disclosure_optimal.py
+    python benchmarks/bench_disclosure_optimal.py [--tables 300]
 """
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import json
 import time
 from dataclasses import replace
@@ -35,7 +47,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from bench_disclosure import COUNTRIES, relabelled
+from bench_disclosure import COUNTRIES, relabelled, tiny_table
 
 from sgbench.builder.aggregate import samples_per_subgroup
 from sgbench.builder.config import BuildConfig, resolve_config
@@ -211,6 +223,27 @@ def after(people: pd.DataFrame, subgroups: Subgroups, withheld: np.ndarray, min_
     return len(exact.derivable) + len(old)
 
 
+def still_open(
+    people: pd.DataFrame, subgroups: Subgroups, withheld: np.ndarray, min_size: int
+) -> int:
+    """Sets the audit finds before suppression that are still derivable once ``withheld`` is
+    withheld (the audit after may no longer name a remainder, whose definition moves)."""
+    atoms, holds, _, parts = components(people, subgroups)
+    count = 0
+    for index, rows in parts:
+        matrix = holds[np.ix_(rows, index)].astype(np.int64)
+        residual = residuals(matrix)
+        findings = _findings(atoms, index, residual, min_size, _tabulations(atoms, index))
+        if not findings:
+            continue
+        sets = np.zeros((len(findings), len(index)), dtype=np.int64)
+        for number, finding in enumerate(findings):
+            sets[number, finding.atoms] = 1
+        left = residuals(matrix[~np.isin(rows, withheld)])
+        count += int(_derivable_sets(left, np.unique(sets, axis=0)).sum())
+    return count
+
+
 def case(frame: pd.DataFrame, config: BuildConfig) -> dict[str, Any]:
     """Every method on one wave's respondents, with the builder's costs."""
     items = list(load_catalogue(config.wave))
@@ -237,6 +270,7 @@ def case(frame: pd.DataFrame, config: BuildConfig) -> dict[str, Any]:
             "subgroups": len(rows),
             "samples": int(samples[rows].sum()),
             "after": after(people, subgroups, rows, size),
+            "first_still_derivable": still_open(people, subgroups, rows, size),
             "seconds": elapsed,
         }
     ones = np.ones_like(cost)
@@ -249,7 +283,43 @@ def case(frame: pd.DataFrame, config: BuildConfig) -> dict[str, Any]:
     return out
 
 
+def unions(tables: int, limit: int = 14) -> dict[str, int]:
+    """On the small random tables of ``bench_disclosure.py`` (the same seed and draws), every
+    union of atoms enumerated: how many tables still publish a derivable union of 1 to 29
+    respondents after each method (outside the audited family: withholding less leaves more
+    such unions derivable), and the subgroups each withheld in all."""
+    rng = np.random.default_rng(2026)
+    out = {"tables": 0, "greedy_leaky": 0, "control_leaky": 0, "greedy": 0, "control": 0}
+    while out["tables"] < tables:
+        frame, subgroups, config = tiny_table(rng)
+        atoms = atoms_of(frame, tuple(frame.columns))
+        if len(atoms.sizes) > limit:
+            continue
+        cost = subgroups.table["subgroup_size"].to_numpy(np.int64)
+        size = config.min_subgroup_size
+        bits = np.array(list(itertools.product([0, 1], repeat=len(atoms.sizes))), np.int64)
+        small = (bits @ atoms.sizes > 0) & (bits @ atoms.sizes < size)
+        result = control(frame, subgroups, size, cost, "suppress")
+        ids = subgroups.table["subgroup_id"]
+        for method, rows in (
+            ("greedy", greedy(frame, subgroups, size, cost)),
+            ("control", np.flatnonzero(ids.isin(result.withheld).to_numpy())),
+        ):
+            kept = subgroups.table["kept"].to_numpy(bool).copy()
+            kept[rows] = False
+            membership = np.where(np.isin(subgroups.membership, rows), -1, subgroups.membership)
+            holds = incidence(atoms, membership, len(kept))[kept]
+            derivable = ~np.any(bits @ residuals(holds.astype(np.int64)) != 0, axis=1)
+            out[f"{method}_leaky"] += bool(np.any(derivable & small))
+            out[method] += len(rows)
+        out["tables"] += 1
+    return out
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", type=int, default=300)
+    args = parser.parse_args()
     singapore = replace(resolve_config(None, None), disclosure_control="suppress")
     cases = {
         "SGP": case(synthetic_sample(), singapore),
@@ -264,7 +334,8 @@ def main() -> None:
             m = found[method]
             line.append(
                 f"{method} {m['subgroups']:2d} ({m['samples']:4d} = "
-                f"{100 * m['samples'] / total:4.1f}%, after {m['after']})"
+                f"{100 * m['samples'] / total:4.1f}%, after {m['after']}"
+                f"/{m['first_still_derivable']})"
             )
         line.append(f"fewest {found['fewest']['subgroups']}")
         for name in ("bound", "bound_first"):
@@ -277,8 +348,10 @@ def main() -> None:
             f"time {found['control']['seconds']:.2f} s vs {found['greedy']['seconds']:.2f} s"
         )
         print("  ".join(line))
+    tiny = unions(args.tables)
+    print(f"tiny tables: {tiny}")
     RESULTS.parent.mkdir(exist_ok=True)
-    results = {"script": "benchmarks/bench_disclosure_optimal.py", "cases": cases}
+    results = {"script": "benchmarks/bench_disclosure_optimal.py", "cases": cases, "tiny": tiny}
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 

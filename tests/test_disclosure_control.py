@@ -22,6 +22,7 @@ from sgbench.builder.card import _disclosure_sentence
 from sgbench.builder.config import parse_config
 from sgbench.builder.disclosure import (
     Control,
+    _cover,
     atoms_of,
     control,
     echelon,
@@ -437,3 +438,125 @@ def test_card_states_the_exact_audit_or_what_was_withheld() -> None:
     text = _disclosure_sentence({"min_subgroup_size": MIN, "disclosure": closed})
     assert "were withheld: 7 subgroups of at least 30 respondents (1234 samples)" in text
     assert "subtraction recovers 0 and the exact audit finds 0 groups of fewer than 30" in text
+
+
+# --- Suppression withholds the least ---------------------------------------------------------
+
+
+def test_cover_finds_the_cheapest_where_the_greedy_cover_does_not() -> None:
+    """Rows A, B, C (0, 1, 2) and six constraints: A hits e1, e2, e4, e5; B hits e1–e3; C hits
+    e4–e6. The greedy cover takes A first (four constraints for one row) and then still
+    needs B and C: three rows. B and C alone hit all six: two, the least (e3 only B hits and
+    e6 only C)."""
+    constraints = [frozenset(c) for c in ({0, 1}, {0, 1}, {1}, {0, 2}, {0, 2}, {2})]
+    chosen, least = _cover(constraints, [1, 1, 1], 0, 1000)
+    assert chosen == {1, 2}
+    assert least == 2
+
+
+def test_cover_is_the_brute_force_optimum_and_a_cover_past_its_node_limit() -> None:
+    rng = np.random.default_rng(21)
+    for _ in range(150):
+        n = int(rng.integers(2, 9))
+        cost = [int(c) for c in rng.integers(1, 6, n)]
+        constraints = [
+            frozenset(int(r) for r in np.flatnonzero(rng.random(n) < 0.35)) or frozenset({0})
+            for _ in range(int(rng.integers(1, 9)))
+        ]
+        best = min(
+            sum(cost[r] for r in rows)
+            for k in range(n + 1)
+            for rows in itertools.combinations(range(n), k)
+            if all(c & set(rows) for c in constraints)
+        )
+        chosen, least = _cover(constraints, cost, 0, 10_000)
+        assert all(c & chosen for c in constraints)
+        assert least == best == sum(cost[r] for r in chosen)
+        # Told the optimum in advance it still returns a cover costing it.
+        again, proven = _cover(constraints, cost, best, 10_000)
+        assert proven == best == sum(cost[r] for r in again)
+        # No node to search: the greedy cover, a cover, not claimed optimal.
+        greedy, unproven = _cover(constraints, cost, 0, 0)
+        assert unproven is None
+        assert all(c & greedy for c in constraints)
+
+
+# Men: a 4, b 15, c 35; women: a 4, b 10, c 10. Published: sex=m (54), religion=c (45) and
+# sex=m&religion=c (35). They give sex=m minus sex=m&religion=c (19) and religion=c minus
+# sex=m&religion=c (women of c, 10), so something must go, and one subgroup is enough only if
+# it breaks both: withholding sex=m leaves the 10, religion=c the 19, sex=m&religion=c leaves
+# sex=m and religion=c, whose only 0/1 combinations are themselves (54, 45). The optimum is
+# that one subgroup; the earlier greedy withheld religion=c and sex=m&religion=c.
+HAND = [
+    ({"sex": "m", "religion": "a"}, 4),
+    ({"sex": "m", "religion": "b"}, 15),
+    ({"sex": "m", "religion": "c"}, 35),
+    ({"sex": "f", "religion": "a"}, 4),
+    ({"sex": "f", "religion": "b"}, 10),
+    ({"sex": "f", "religion": "c"}, 10),
+]
+
+
+def test_suppression_withholds_the_one_subgroup_known_by_hand() -> None:
+    frame, subgroups = setup(HAND, SEX_RELIGION, STRATA)
+    kept = subgroups.table.loc[subgroups.table["kept"], "subgroup_id"].tolist()
+    assert sorted(kept) == ["religion=c", "sex=m", "sex=m&religion=c"]
+    before = run(frame, subgroups, "none")
+    # The audit works within the atoms some published subgroup holds: there the women are
+    # those of c, and everyone minus religion c the men of a and b.
+    assert list(before.derivable.itertuples(index=False, name=None)) == [
+        ("sex=f", 10),
+        ("all respondents minus its derivable cells by religion", 19),
+    ]
+    after = run(frame, subgroups, "suppress")
+    assert after.withheld == ("sex=m&religion=c",)
+    assert after.derivable.empty
+    assert len(old_audit(frame, after)) == 0
+    assert small_derivable_subsets(frame, after) == []
+
+
+def withholding(subgroups: Subgroups, rows: tuple[int, ...]) -> Subgroups:
+    """``subgroups`` with the table rows ``rows`` no longer kept."""
+    table = subgroups.table
+    kept = table["kept"].to_numpy(bool).copy()
+    kept[list(rows)] = False
+    gone = np.array(rows, dtype=np.int64)
+    membership = np.where(np.isin(subgroups.membership, gone), -1, subgroups.membership)
+    return Subgroups(
+        **{**vars(subgroups), "table": table.assign(kept=kept), "membership": membership}
+    )
+
+
+def test_suppression_is_the_brute_force_optimum_on_small_tables() -> None:
+    """Every set of published subgroups tried, cheapest first: the first whose withholding
+    the audit accepts costs what suppression withholds (here, where closing what the audit
+    finds along the way costs nothing more), and suppression's result is accepted."""
+    rng = np.random.default_rng(17)
+    sizes = [2, 4, 5, 10, 15, 20, 25, 30, 35]
+    compared = 0
+    for _ in range(12):
+        cells: list[tuple[dict[str, str | None], int]] = [
+            ({"sex": s, "religion": r}, int(rng.choice(sizes))) for s in "mf" for r in "abc"
+        ]
+        frame, subgroups = setup(cells, SEX_RELIGION, STRATA)
+        cost = subgroups.table["subgroup_size"].to_numpy(np.int64)
+        published = np.flatnonzero(subgroups.table["kept"].to_numpy(bool))
+        result = run(frame, subgroups, "suppress")
+        rows = np.flatnonzero(subgroups.table["subgroup_id"].isin(result.withheld).to_numpy())
+        assert run(frame, withholding(subgroups, tuple(rows)), "none").derivable.empty
+        choices = sorted(
+            (
+                rows
+                for k in range(len(published) + 1)
+                for rows in itertools.combinations(published.tolist(), k)
+            ),
+            key=lambda rows: (int(cost[list(rows)].sum()), rows),
+        )
+        least = next(
+            int(cost[list(rows)].sum())
+            for rows in choices
+            if run(frame, withholding(subgroups, rows), "none").derivable.empty
+        )
+        assert int(cost[rows].sum()) == least
+        compared += least > 0
+    assert compared >= 6
