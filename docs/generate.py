@@ -839,7 +839,58 @@ def benchmark_figures(results: Path) -> dict[str, str]:
     out.update(coverage_figures(coverage))
     disclosure = json.loads((results / "bench_disclosure.json").read_text(encoding="utf-8"))
     out.update(disclosure_bench_figures(disclosure))
+    optimal = json.loads((results / "bench_disclosure_optimal.json").read_text(encoding="utf-8"))
+    out.update(disclosure_optimal_figures(optimal))
     return out
+
+
+def disclosure_optimal_figures(bench: Mapping[str, Any]) -> dict[str, str]:
+    """``bench_disclosure_optimal.*``: what the earlier greedy withheld, the lower bounds, and
+    in how many cases suppression withholds exactly the bound it is held to."""
+    cases = bench["cases"]
+    sgp = cases["SGP"]
+    others = [c for name, c in cases.items() if not name.startswith("SGP")]
+
+    def share(found: Mapping[str, Any], total: Mapping[str, Any]) -> float:
+        return float(found["samples"]) / float(total["samples"])
+
+    for found in cases.values():
+        if not (found["bound"]["proven"] and found["bound_first"]["proven"]):
+            raise ValueError("bench_disclosure_optimal: a bound is not proven")
+    return {
+        "bench_disclosure_optimal.greedy_sgp": _n(sgp["greedy"]["subgroups"]),
+        "bench_disclosure_optimal.greedy_sgp_share": _pct(share(sgp["greedy"], sgp)),
+        "bench_disclosure_optimal.greedy_min": _n(min(c["greedy"]["subgroups"] for c in others)),
+        "bench_disclosure_optimal.greedy_max": _n(max(c["greedy"]["subgroups"] for c in others)),
+        "bench_disclosure_optimal.greedy_share_min": _pct(
+            min(share(c["greedy"], c) for c in others)
+        ),
+        "bench_disclosure_optimal.greedy_share_max": _pct(
+            max(share(c["greedy"], c) for c in others)
+        ),
+        "bench_disclosure_optimal.bound_sgp": _n(sgp["bound"]["subgroups"]),
+        "bench_disclosure_optimal.bound_sgp_share": _pct(share(sgp["bound"], sgp)),
+        "bench_disclosure_optimal.first_sgp": _n(sgp["bound_first"]["subgroups"]),
+        "bench_disclosure_optimal.first_sgp_share": _pct(share(sgp["bound_first"], sgp)),
+        "bench_disclosure_optimal.cases": _n(len(cases)),
+        "bench_disclosure_optimal.at_bound": _n(
+            sum(
+                c["control"]["subgroups"] == c["bound_first"]["subgroups"]
+                and c["control"]["samples"] == c["bound_first"]["samples"]
+                for c in cases.values()
+            )
+        ),
+        "bench_disclosure_optimal.tiny.tables": _n(bench["tiny"]["tables"]),
+        "bench_disclosure_optimal.tiny.greedy": _n(bench["tiny"]["greedy_leaky"]),
+        "bench_disclosure_optimal.tiny.control": _n(bench["tiny"]["control_leaky"]),
+        "bench_disclosure_optimal.still_open": _n(
+            sum(
+                c[m]["first_still_derivable"] + c[m]["after"]
+                for c in cases.values()
+                for m in ("greedy", "control")
+            )
+        ),
+    }
 
 
 def coverage_figures(coverage: Mapping[str, Any]) -> dict[str, str]:
