@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from sgbench.builder import build_dataset
+from sgbench.builder import build_dataset, disclosure
 from sgbench.builder.card import _disclosure_sentence
 from sgbench.builder.config import parse_config
 from sgbench.builder.disclosure import (
@@ -560,3 +560,22 @@ def test_suppression_is_the_brute_force_optimum_on_small_tables() -> None:
         assert int(cost[rows].sum()) == least
         compared += least > 0
     assert compared >= 6
+
+
+def test_past_the_node_limit_suppression_still_closes_everything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With no node to search every hitting set is the greedy cover, not proven least: the
+    loop still ends only when the audit finds nothing."""
+    monkeypatch.setattr(disclosure, "_NODES", 0)
+    rng = np.random.default_rng(5)
+    values = {"x": ["a", "b", "c"], "y": ["d", "e", "f", "g"], "z": ["h", "i"]}
+    strata = [["x"], ["y"], ["z"], ["x", "z"], ["y", "z"], ["x", "y"]]
+    for _ in range(3):
+        cells = skewed_people(rng, values, (300, 900), missing=0.04, scale=1.0)
+        frame, subgroups = setup(cells, values, strata)
+        after = run(frame, subgroups, "suppress")
+        assert after.withheld
+        assert after.derivable.empty
+        assert len(old_audit(frame, after)) == 0
+        assert run(frame, after.subgroups, "none").derivable.empty

@@ -535,7 +535,7 @@ def _components(published: np.ndarray) -> np.ndarray:
     return label
 
 
-_NODES: Final = 200_000
+_NODES: Final = 50_000
 """Branch-and-bound nodes of one hitting-set search (:func:`_cover`). Past it the best cover
 found so far is kept: still a cover, so suppression still ends with nothing derivable, only
 perhaps not the cheapest one. A count, not a time, so the result never depends on the machine."""
