@@ -31,7 +31,7 @@ from fake_openai import ChatHandler, LoopbackChatServer, serving
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.locks import lock_path
-from sgbench.runner.client import Endpoint, TokenLogprobs
+from sgbench.runner.client import NOT_CONNECTED, Endpoint, TokenLogprobs
 from sgbench.runner.distribution import logprob_distribution
 
 REPO = Path(__file__).resolve().parents[1]
@@ -385,7 +385,7 @@ def test_a_dead_proxy_is_named_in_each_error(
     errors = [json.loads(line)["error"] for line in (folder / "o.jsonl").read_text().splitlines()]
     assert errors
     for error in errors:
-        assert error.startswith("connection error (through the proxy that http_proxy names"), error
+        assert error.startswith(f"{NOT_CONNECTED} (through the proxy that http_proxy names"), error
         assert "127.0.0.1:9" not in error
     assert "127.0.0.1:9" not in result.output
 
@@ -404,10 +404,10 @@ def test_a_server_never_reached_stops_the_run(
     args = [*command(name, url="http://127.0.0.1:9/v1"), "--max-attempts", "1"]
     result = CliRunner().invoke(main, [*args, "--concurrency", "1"])
     assert_one_error_line(result)
-    assert "the first request did not reach the server (connection error" in result.stderr
+    assert f"the first request could not connect to the server ({NOT_CONNECTED}" in result.stderr
     lines = (folder / "o.jsonl").read_text().splitlines()
     assert len(lines) == 1
-    assert json.loads(lines[0])["error"].startswith("connection error: ConnectionRefusedError")
+    assert json.loads(lines[0])["error"].startswith(f"{NOT_CONNECTED}: ConnectionRefusedError")
 
 
 def test_a_key_twice_in_a_reply_is_malformed_and_in_a_verdict_unread() -> None:
@@ -686,7 +686,7 @@ def test_a_run_that_reached_the_server_once_goes_on_through_connection_errors(
     def work(task: int, wait: object, stop: object) -> dict[str, Any]:
         if task in answered:
             return {"id": f"s{task}", "response": "Answer: 1"}
-        return {"id": f"s{task}", "response": "", "error": "connection error: ConnectionResetError"}
+        return {"id": f"s{task}", "response": "", "error": f"{NOT_CONNECTED}: ConnectionRefused"}
 
     out = tmp_path / "o.jsonl"
     answered = {0, 3, 6}  # never 3 connection errors in a row
@@ -695,7 +695,7 @@ def test_a_run_that_reached_the_server_once_goes_on_through_connection_errors(
     )
     assert (counts.n_done, counts.n_errors) == (3, 4)
     answered = set()
-    with pytest.raises(InputError, match="the first request did not reach the server"):
+    with pytest.raises(InputError, match="the first request could not connect to the server"):
         run_pool(
             list(range(5)),
             work,
@@ -706,7 +706,7 @@ def test_a_run_that_reached_the_server_once_goes_on_through_connection_errors(
         )
     assert len((tmp_path / "p.jsonl").read_text().splitlines()) == 1
     # Worded for one request and for several ("none of the first 1 requests", probe s13 R01).
-    with pytest.raises(InputError, match="none of the first 2 requests reached the server"):
+    with pytest.raises(InputError, match="none of the first 2 requests could connect to the"):
         run_pool(
             list(range(5)),
             work,

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from cli_contract import assert_one_error_line
@@ -25,7 +25,16 @@ from fake_openai import ChatHandler, LoopbackChatServer, serving
 
 from sgbench.cli import EXIT_LEFT_OUT, main
 from sgbench.errors import InputError
-from sgbench.runner.client import RequestFailed, server_failure
+from sgbench.runner.client import (
+    CLOSED_UNANSWERED,
+    MALFORMED,
+    NOT_CONNECTED,
+    Endpoint,
+    RequestFailed,
+    SamplingParams,
+    post_chat,
+    server_failure,
+)
 from sgbench.runner.run import BREAKER_MIN, breaker_threshold, run_pool
 
 N_SAMPLES = 12
@@ -53,8 +62,9 @@ def test_the_threshold_is_the_concurrency_and_at_least_three() -> None:
         ("HTTP 429: slow down", True),
         ("HTTP 408: timeout", True),
         ("timed out after 60 s", True),
-        ("connection error: ConnectionRefusedError: [Errno 111] Connection refused", True),
-        ("connection error (through the proxy that http_proxy names, ...): OSError", True),
+        (f"{NOT_CONNECTED}: ConnectionRefusedError: [Errno 111] Connection refused", True),
+        (f"{NOT_CONNECTED} (through the proxy that http_proxy names, ...): OSError", True),
+        (f"{CLOSED_UNANSWERED}: RemoteDisconnected: Remote end closed connection", True),
         ("malformed response body: Expecting value: {", True),
         ("HTTP 400: prompt too long", False),
         ("HTTP 413: too large", False),
@@ -145,13 +155,13 @@ def test_every_stop_names_what_the_caller_writes(kept: str, tmp_path: Path) -> N
     assert f"answered in this run (the {kept} so far are kept in {out}); run" in stop("o5555o")
 
     def never_reached(task: int, wait: object, stop: object) -> dict[str, Any]:
-        return {"id": f"s{task}", "response": "", "error": "connection error: refused"}
+        return {"id": f"s{task}", "response": "", "error": f"{NOT_CONNECTED}: refused"}
 
     with pytest.raises(InputError) as caught:
         run_pool([0, 1], never_reached, out, where="h", concurrency=1, kept=kept)
     assert str(caught.value) == (
-        "h: the first request did not reach the server (connection error: refused); stopped: "
-        f"check that it is up at that address (the {kept} so far are kept in {out})"
+        f"h: the first request could not connect to the server ({NOT_CONNECTED}: refused); "
+        f"stopped: check that it is up at that address (the {kept} so far are kept in {out})"
     )
 
     def fatal(task: int, wait: object, stop: object) -> dict[str, Any]:
@@ -333,10 +343,17 @@ def read_request(conn: socket.socket) -> None:
         body += chunk
 
 
+CUT_REPLY: Final = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+    b'{"choices": [{"messa'
+)
+"""A status line announcing 500 bytes of body, and 20 of them."""
+
+
 @contextlib.contextmanager
-def cutting_replies() -> Iterator[str]:
-    """A base URL whose server reads each request, sends a status line announcing 500 bytes of
-    body and closes after 20 of them."""
+def raw_replies(reply: bytes) -> Iterator[str]:
+    """A base URL whose server reads each request, sends ``reply`` (b"" for nothing at all) and
+    closes the connection."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
@@ -351,10 +368,7 @@ def cutting_replies() -> Iterator[str]:
                 conn.settimeout(5)
                 with contextlib.suppress(OSError):
                     read_request(conn)
-                    conn.sendall(
-                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                        b"Content-Length: 500\r\n\r\n" + b'{"choices": [{"messa'
-                    )
+                    conn.sendall(reply)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -364,6 +378,40 @@ def cutting_replies() -> Iterator[str]:
         listener.close()
 
 
+def closed_port() -> str:
+    """A base URL on a port of 127.0.0.1 that nothing listens on (it was just freed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+
+
+def test_each_transport_failure_says_where_it_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One reading of a request that got no complete reply (`client._transport_error`): never
+    connected, connected and closed unanswered, or answered with something that is no HTTP
+    reply. The first two were one "connection error", and both were said not to reach the
+    server."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+
+    def failure(url: str) -> str:
+        endpoint = Endpoint(base_url=url, timeout=5.0)
+        with pytest.raises(RequestFailed) as caught:
+            post_chat(endpoint, "m", [{"role": "user", "content": "q"}], SamplingParams())
+        assert caught.value.retryable
+        assert not caught.value.fatal
+        return str(caught.value)
+
+    assert failure(closed_port()).startswith(f"{NOT_CONNECTED}: ConnectionRefusedError")
+    with raw_replies(b"") as url:
+        assert failure(url).startswith(f"{CLOSED_UNANSWERED}: RemoteDisconnected")
+    with raw_replies(b"SSH-2.0-OpenSSH_9.6\r\n") as url:  # another service on the port
+        assert failure(url).startswith(f"{MALFORMED}: BadStatusLine")
+    with raw_replies(CUT_REPLY) as url:
+        assert failure(url).startswith(f"{MALFORMED}: the reply broke off after its status")
+    for error in (NOT_CONNECTED, CLOSED_UNANSWERED):
+        assert server_failure(error)
+
+
 @pytest.mark.parametrize("name", ["run", "judge"])
 def test_a_server_cutting_its_replies_is_reached_and_stops_as_failing(
     name: str, folder: Path, built_default: Path
@@ -371,11 +419,25 @@ def test_a_server_cutting_its_replies_is_reached_and_stops_as_failing(
     """A reply whose status arrived and whose body broke off is a malformed reply: the server
     was reached. It was a connection error, so the stop said "the first request did not reach
     the server ... check that it is up at that address" of a server that is up."""
-    with cutting_replies() as url:
+    with raw_replies(CUT_REPLY) as url:
         result, seconds = invoke(name, url, built_default, "--max-attempts", "1")
     failure = "malformed response body: the reply broke off after its status (20 of the 500"
     assert_stopped(result, folder, seconds, failure, 0, name)
-    assert "did not reach" not in result.stderr
+    assert "could not connect" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_server_closing_unanswered_was_connected_to_and_stops_as_failing(
+    name: str, folder: Path, built_default: Path
+) -> None:
+    """A server that takes each request and closes the connection without a reply was said
+    "did not reach the server" (as a refused port was), though every request reached it: the
+    error and the stop say it connected and got no reply, and the run stops as for any failing
+    server (the threshold), not as for one never connected to (the concurrency)."""
+    with raw_replies(b"") as url:
+        result, seconds = invoke(name, url, built_default, "--max-attempts", "1")
+    assert_stopped(result, folder, seconds, CLOSED_UNANSWERED, 0, name)
+    assert "could not connect" not in result.stderr
 
 
 @pytest.mark.parametrize("name", ["run", "judge"])

@@ -62,9 +62,21 @@ REFUSAL_FINISH: Final = frozenset({"content_filter", "length"})
 PER_SAMPLE_PARAMS: Final = frozenset({"messages"})
 """Parameters a 400 may name for one sample only (a prompt too long): not a fatal error."""
 CONNECTION_ERROR: Final = "connection error"
-"""How the error of a request that could not reach the server starts (refused, reset, no route,
-an unknown host): :func:`sgbench.runner.run.run_pool` stops a run whose every request so far
-ended so (:class:`sgbench.runner.run.Breaker`)."""
+"""How the error of a request whose connection failed before any reply starts; one of the two
+kinds below follows it (:func:`_transport_error`)."""
+
+NOT_CONNECTED: Final = f"{CONNECTION_ERROR}: could not connect"
+"""How the error of a request that was never sent starts: the connection (or its proxy tunnel,
+or its TLS handshake) failed: refused, no route, an unknown host.
+:func:`sgbench.runner.run.run_pool` stops a run whose every request so far ended so
+(:class:`sgbench.runner.run.Breaker`)."""
+
+CLOSED_UNANSWERED: Final = (
+    f"{CONNECTION_ERROR}: connected, but the server closed the connection without replying"
+)
+"""How the error of a request that was sent (or was being sent) on an open connection, and got
+no status line back, starts: the server reset or closed it. The server was reached, so the
+stop for a server never reached does not apply."""
 
 TIMED_OUT: Final = "timed out after"
 """How the error of a request cut off at ``Endpoint.timeout`` starts."""
@@ -790,6 +802,9 @@ class _Exchange:
         self.conn = conn
         self.sock: socket.socket | None = None
         self.aborted = False
+        self.connected = False
+        """Whether the connection opened (with its tunnel and TLS): from then on the request
+        was, or was being, sent."""
         self.guard = threading.Lock()
 
     def abort(self) -> None:
@@ -805,6 +820,7 @@ class _Exchange:
         """Send the request; the status, reason, headers and at most one byte more than the
         cap of the body."""
         self.conn.connect()
+        self.connected = True
         with self.guard:
             self.sock = self.conn.sock
             aborted = self.aborted
@@ -816,7 +832,7 @@ class _Exchange:
         except (ValueError, OverflowError) as exc:
             # http.client lets some broken framing escape as these (a negative chunk size is
             # "read length must be non-negative"): the reply is malformed, never a crash.
-            raise http.client.HTTPException(f"malformed reply framing ({exc})") from None
+            raise _CutReply(f"malformed reply framing ({exc})") from None
         try:
             data = reply.read(MAX_BODY_BYTES + 1)
         except (ValueError, OverflowError) as exc:  # as above, in a chunk's framing
@@ -835,10 +851,39 @@ class _Exchange:
 
 
 class _CutReply(http.client.HTTPException):
-    """A reply whose status line arrived and whose body did not: the server was reached, so it
-    is a malformed reply, never a connection error (:class:`~sgbench.runner.run.Breaker` said
-    "the first request did not reach the server ... check that it is up" of a server cutting
-    its replies, and stopped a run at ``--concurrency 1`` after one sample)."""
+    """A reply that arrived broken: its framing unreadable, or its status line there and its
+    body cut short. The server was reached, so it is a malformed reply, never a connection
+    error (:class:`~sgbench.runner.run.Breaker` said "the first request did not reach the
+    server ... check that it is up" of a server cutting its replies, and stopped a run at
+    ``--concurrency 1`` after one sample)."""
+
+
+def _transport_error(exc: Exception, connected: bool, proxied: str | None) -> str:
+    """The one reading of a request that ended in a socket or HTTP error before a complete
+    reply (a timeout and a cancel aside): where it failed says what the user should check.
+
+    - Before the connection opened: :data:`NOT_CONNECTED` (a wrong address, a server down);
+    - after it, on an :class:`OSError` (a reset, a close before any status line):
+      :data:`CLOSED_UNANSWERED`. Both were "connection error" alike, and a server that took the
+      connection and closed it unanswered was said "not reached";
+    - after it, on an HTTP error that is no socket error (a status line that is not HTTP, a
+      header line too long, broken framing, a body cut short): :data:`MALFORMED`, since the
+      server did reply.
+
+    ``proxied`` names the variable whose proxy the request went through: a dead proxy refused
+    every request while the server named by ``--base-url`` was up, so the text says which
+    variable sent the request elsewhere.
+    """
+    detail = f"{type(exc).__name__}: {exc}"
+    if connected and isinstance(exc, http.client.HTTPException) and not isinstance(exc, OSError):
+        return f"{MALFORMED}: {exc}" if isinstance(exc, _CutReply) else f"{MALFORMED}: {detail}"
+    through = (
+        f" (through the proxy that {proxied} names, from the environment; no_proxy lists hosts "
+        "reached directly)"
+        if proxied is not None
+        else ""
+    )
+    return f"{CLOSED_UNANSWERED if connected else NOT_CONNECTED}{through}: {detail}"
 
 
 def post_chat(
@@ -885,20 +930,8 @@ def post_chat(
             raise RequestFailed("cancelled", retryable=False) from None
         if expired.is_set() or isinstance(exc, TimeoutError):
             raise RequestFailed(f"{TIMED_OUT} {endpoint.timeout:g} s", retryable=True) from None
-        if isinstance(exc, _CutReply):
-            raise RequestFailed(redact(f"{MALFORMED}: {exc}", key), retryable=True) from None
-        # A dead proxy refused every request with "Connection refused" while the server named
-        # by --base-url was up: the line says which variable sent the request elsewhere.
-        through = (
-            f" (through the proxy that {proxied} names, from the environment; no_proxy lists "
-            "hosts reached directly)"
-            if proxied is not None
-            else ""
-        )
-        raise RequestFailed(
-            redact(f"{CONNECTION_ERROR}{through}: {type(exc).__name__}: {exc}", key),
-            retryable=True,
-        ) from None
+        error = _transport_error(exc, exchange.connected, proxied)
+        raise RequestFailed(redact(error, key), retryable=True) from None
     finally:
         watchdog.cancel()
         conn.close()

@@ -41,8 +41,8 @@ from sgbench.locks import exclusive
 from sgbench.prompts import Prompt
 from sgbench.runner.backoff import RetryPolicy, retry_delay, sample_rng
 from sgbench.runner.client import (
-    CONNECTION_ERROR,
     MAX_BODY_BYTES,
+    NOT_CONNECTED,
     Cancel,
     Choice,
     Completion,
@@ -388,30 +388,34 @@ class Breaker:
         self.threshold = breaker_threshold(concurrency)
         self.in_a_row = 0
         """Server failures since the last answer (other error lines skipped)."""
-        self.reached = False
-        """Whether any request reached the server (an answer, or an error other than a
-        connection error)."""
+        self.connected = False
+        """Whether any request connected to the server (an answer, or an error other than
+        :data:`~sgbench.runner.client.NOT_CONNECTED`: a server that took the connection and
+        closed it unanswered was reached)."""
 
     def see(self, record: Mapping[str, Any]) -> str | None:
         """Count one written line; why the pool must stop, or None to go on."""
         if "error" not in record:
             self.in_a_row = 0
-            self.reached = True
+            self.connected = True
             return None
         error = str(record["error"])
-        self.reached = self.reached or not error.startswith(CONNECTION_ERROR)
+        self.connected = self.connected or not error.startswith(NOT_CONNECTED)
         if not server_failure(error):
             return None
         self.in_a_row += 1
-        if not self.reached and self.in_a_row >= self.concurrency:
-            # Never reached: a wrong --base-url (a closed port, an unknown host), said as such,
+        if not self.connected and self.in_a_row >= self.concurrency:
+            # Never connected: a wrong --base-url (a closed port, an unknown host), said as such,
             # and at the concurrency itself (one sample at --concurrency 1): nothing was lost yet.
             failed = (
-                "the first request did not reach"
+                "the first request could not"
                 if self.in_a_row == 1
-                else f"none of the first {self.in_a_row} requests reached"
+                else f"none of the first {self.in_a_row} requests could"
             )
-            return f"{failed} the server ({error}); stopped: check that it is up at that address"
+            return (
+                f"{failed} connect to the server ({error}); stopped: check that it is up at "
+                "that address"
+            )
         if self.in_a_row >= self.threshold:
             return (
                 f"{self.in_a_row} requests in a row failed after all their attempts "
@@ -492,7 +496,7 @@ def run_pool(
                 broken = breaker.see(record)
                 # With nothing left to send, the run ends as usual (error lines, exit 3).
                 if broken is not None and done + errors < len(tasks):
-                    if not breaker.reached:
+                    if not breaker.connected:
                         raise InputError(
                             f"{where}: {broken} (the {kept} so far are kept in {name})"
                         )
