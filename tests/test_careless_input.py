@@ -115,6 +115,59 @@ def test_parse_keeps_the_sign(response: str, expected: int | None) -> None:
     assert parse_response(response, OPTIONS) == expected
 
 
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        # A number word opening the answer line is that number: an option's code is read...
+        ("Answer: two", 2),
+        ("Answer: Three.", 3),
+        ("The answer is one (very important)", 1),
+        ("**Answer:** TWO", 2),
+        ("Answer:\n\none", 1),
+        # ... and one that is no option leaves the response missing, whatever number follows
+        # ("negative two ... 3" was read as 3).
+        ("Answer: negative two \u2026 3", None),
+        ("Answer: minus two\nI nearly said 3.", None),
+        ("Answer: -two, so not 3", None),
+        ("Answer: \u2212two", None),
+        ("Answer: seven (on a 3-point scale, so 3)", None),
+        ("Answer: zero, or 2", None),
+        ("Answer: Twenty; 1 is close", None),
+        # A word only opens the line when it is the whole word; later words are prose.
+        ("Answer: oneself matters, 3", 3),
+        ("Answer: 2, as no one would pick 3", None),  # ambiguous, as it was
+        ("Answer: 2 and no one else", 2),
+        # A sign in words is a sign wherever it stands.
+        ("I'd say negative 2", None),
+        ("I'd pick minus 1.", None),
+        ("Answer: Negative 3", None),
+        # A number followed by ",digit" or ".digit" is a decimal or a list: no code on its own
+        # ("I'd say 1,5" was read as 1), nor is the digit run after it.
+        ("I'd say 1,5", None),
+        ("I'd say 2,1", None),
+        ("I'd say 3.1 at most", None),
+        ("Maybe 1,5, but I pick 2", 2),
+        ("I pick 2, not 1.5", 2),
+        ("1, 3", None),  # two codes with a space: a list, ambiguous as before
+        ("I'd say 2, definitely", 2),
+        ("I'd say 2.", 2),
+    ],
+)
+def test_parse_reads_number_words_and_never_part_of_a_number(
+    response: str, expected: int | None
+) -> None:
+    assert parse_response(response, OPTIONS) == expected
+
+
+def test_a_label_opening_with_a_number_word_is_the_label() -> None:
+    """The number-word rule never overrides an option's label: "One of several" is that
+    option (code 3 here), not 1."""
+    options = [(1, "Often"), (2, "Never"), (3, "One of several")]
+    assert parse_response("Answer: One of several", options) == 3
+    assert parse_response("Answer: one", options) == 1
+    assert parse_response("Answer: two", options) == 2
+
+
 @pytest.mark.parametrize("minus", ["-", "\u2212", "\u2013"])
 def test_parse_command_leaves_negative_answers_missing(
     minus: str, built_default: Path, tmp_path: Path

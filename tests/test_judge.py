@@ -113,6 +113,10 @@ def test_parse_criteria() -> None:
         ("overall: 1 or 2\nvalue: 1,2\npersona: 1/2", (None, None, None)),
         ("overall: 1 - 2\nvalue: Response 1 or Response 2\npersona: tie or 2", (None, None, None)),
         ("overall: 2, 1\nvalue: 1 \u2013 2\npersona: 1 and 2", (None, None, None)),
+        # A verdict that is only the first digits of a number (a decimal comma or a list) is
+        # none, as parse reads "I'd say 1,5" ("overall: 1,5" was read as 1); nor is a word.
+        ("overall: 1,5\nvalue: 2,0\npersona: one", (None, None, None)),
+        ('{"overall": "1,5", "value": "2.5", "persona": "two"}', (None, None, None)),
         # Words after the verdict are its reasons, whatever response they name.
         (
             "overall: 1 because response 2 is vague\nvalue: 2, as 1 is off\npersona: tie - both",

@@ -11,9 +11,11 @@ criterion key is read (code fences and text around it are allowed): a value coun
 is ``1``, ``2``, ``tie``, ``Response 1`` or ``Response 2`` (any case, quotes and surrounding
 punctuation ignored). Without such an object, lines starting ``overall: 1`` (or ``= 2``,
 ``- tie``, ``**Overall**: Response 1``) are read, and a criterion given twice with different
-values is unreadable, as is a value signed with a minus (``overall: -2`` is no verdict) and a
-hedge of two values (``overall: 1 or 2``, ``1/2``, ``1,2``, ``1-2``; ``overall: 1 because
-response 2 ...`` is 1).
+values is unreadable, as is a value signed with a minus (``overall: -2`` is no verdict), a
+number of which 1 or 2 is only the first digits (``overall: 1,5`` or ``1.5``, as ``parse`` reads
+``I'd say 1,5``), a number word (``overall: one``: the values asked for are ``1``, ``2`` and
+``tie``) and a hedge of two values (``overall: 1 or 2``, ``1/2``, ``1,2``, ``1-2``; ``overall: 1
+because response 2 ...`` is 1).
 Anything else leaves that criterion unread (None).
 """
 
@@ -27,7 +29,7 @@ from sgbench.boundary import public
 from sgbench.errors import InputError, bounded
 from sgbench.prompts import Message
 from sgbench.runner.client import embedded_objects
-from sgbench.scoring.parse import MINUS_SIGNS
+from sgbench.scoring.parse import MINUS_SIGNS, NUMBER_GOES_ON
 
 JUDGE_PROMPT: Final = "judge-v1"
 """Name of the prompt wording, recorded with every judgment; change it when the text changes."""
@@ -170,7 +172,9 @@ def _position(value: object) -> Position | None:
     return _VALUE_WORDS.get(word)
 
 
-_VERDICT: Final = r"(?:response\s*[12]|[12]|tie)(?![\w.])"
+# A verdict ends where a word would go on, and a number ("1.5", "1,5": parse's NUMBER_GOES_ON).
+_END: Final = rf"(?![\w.])(?!{NUMBER_GOES_ON})"
+_VERDICT: Final = rf"(?:response\s*[12]|[12]|tie){_END}"
 # Two verdicts joined as alternatives or a range: "1 or 2", "1/2", "1,2", "1-2", "tie and 1".
 _HEDGE: Final = rf"\s*(?:\bor\b|\band\b|[/,&+{MINUS_SIGNS}])[\s\"'*`]*{_VERDICT}"
 
@@ -184,7 +188,7 @@ def _from_lines(text: str, criterion: str) -> Position | None:
     after the value are not a second value: ``overall: 1 because response 2 ...`` is 1."""
     pattern = re.compile(
         rf"^[\W_]*{criterion}[\W_]*?[:=\-][\s\"'*`]*(?<![{MINUS_SIGNS}])"
-        rf"(response\s*[12]|[12]|tie)(?![\w.])(?!{_HEDGE})",
+        rf"(response\s*[12]|[12]|tie){_END}(?!{_HEDGE})",
         re.IGNORECASE | re.MULTILINE,
     )
     values = {_position(match.group(1)) for match in pattern.finditer(text)}

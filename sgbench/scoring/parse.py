@@ -6,7 +6,10 @@ the first rule that yields exactly one of the item's option codes wins:
 1. an answer marker: the text after the *last* ``Answer`` (``Answer: 3``, ``**Answer:** 3``,
    ``answer is 3``, ``Answer - Very important``) read by rules 2–5; when that line opens with a
    number no option has (``Answer: -2``, ``Answer: 7``, ``Answer: 1.5``, ``Answer: 1,5``), the
-   response stays missing: no other number of the text takes the answer's place;
+   response stays missing: no other number of the text takes the answer's place. A number word
+   from ``zero`` to ``twenty`` opening that line, signed or not (``Answer: two``, ``Answer:
+   negative two``, ``Answer: minus two``), is read as that number in digits, unless the line
+   opens with an option's label: ``Answer: negative two … 3`` is missing, not 3;
 2. a bare number: the whole response is one integer (``3``, ``3.``, ``(3)``);
 3. a bare label: the whole response is an option's label (case and surrounding punctuation
    ignored);
@@ -16,8 +19,10 @@ the first rule that yields exactly one of the item's option codes wins:
    the longest wins if it contains all the others (``not very important`` beats
    ``very important``), otherwise ambiguous.
 
-Decimals (``3.5``) are not integers; negative numbers are not read as codes, and never lose their
-sign (``Answer: -2`` is -2, which no option has, so the response stays missing). A minus right
+Decimals (``3.5``, ``3,5``) and lists without spaces (``1,5``) are not integers, nor is either
+digit run of them (``I'd say 1,5`` was read as 1); negative numbers are not read as codes, and
+never lose their sign, written as a character or as ``minus`` or ``negative`` (``Answer: -2`` and
+``I'd say negative 2`` are -2, which no option has, so the response stays missing). A minus right
 after a letter or digit is a hyphen, not a sign: ``2-3`` is a range naming 2 and 3, so ambiguous.
 A response with no rule giving a valid option, an ambiguous one, or a number that is not an
 option stays missing: :class:`ParseResult` lists those ids (the scorer counts them as missing
@@ -57,18 +62,41 @@ from sgbench.scoring.predictions import PredictionsError
 # en dashes typesetting uses for it, and the Unicode hyphens): "Answer: \u22122",
 # "Answer: \u20132", "Answer: \u207b2" and "Answer: \u02d72" are -2, never 2.
 MINUS_SIGNS: Final = "\\-\u2212\u02d7\u2796\u2052\ufe63\uff0d\u2012\u2013\u2010\u2011\u207b\u208b"
-# The punctuation after the marker, but never the minus sign of a number: "Answer: -2" is -2.
-_GAP: Final = rf"(?:[^\w{MINUS_SIGNS}]|[{MINUS_SIGNS}](?!\d))*"
+NUMBER_WORDS: Final = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
+)  # fmt: skip
+"""The numbers an answer line may open with in words (English), each at its index: ``Answer:
+two`` is ``Answer: 2``. Only there (:func:`_opening_in_digits`): elsewhere in a reply a number
+word is prose ("no one would say 3")."""
+_NUMBER_WORD: Final = rf"(?:{'|'.join(NUMBER_WORDS)})\b"
+# A sign in words before a number: "negative 2" is -2 wherever it stands, never 2.
+_SIGN_WORD: Final = re.compile(r"\b(?:minus|negative)\s+(?=\d)", re.IGNORECASE)
+# The punctuation after the marker, but never the minus sign of a number, in digits or words:
+# "Answer: -2" is -2, and so is "Answer: -two".
+_GAP: Final = rf"(?:[^\w{MINUS_SIGNS}]|[{MINUS_SIGNS}](?!\d|{_NUMBER_WORD}))*"
 ANSWER_MARKER: Final = re.compile(rf"\banswer\b{_GAP}(?:is\b{_GAP})?", re.IGNORECASE)
+NUMBER_GOES_ON: Final = r"[.,]\d"
+"""What follows the digits of a number that is more than an integer: a decimal (``1.5``, or
+``1,5`` with a decimal comma) or a list written without spaces (``1,5``). Neither digit run
+is an option code on its own; the judge's verdict reader holds to it too."""
 # A minus is the sign of the number after it unless it follows a letter or digit: then it is a
-# hyphen, and "2-3" (a range) names both numbers, so it is ambiguous, never the first alone.
-INTEGER: Final = re.compile(rf"(?<![\d.])(?<!(?<!\w)[{MINUS_SIGNS}])(\d+)(?!\.?\d)")
+# hyphen, and "2-3" (a range) names both numbers, so it is ambiguous, never the first alone. A
+# digit run joined to another by NUMBER_GOES_ON is part of that number ("1,5" was read as 1).
+INTEGER: Final = re.compile(
+    rf"(?<![\d.])(?<!\d,)(?<!(?<!\w)[{MINUS_SIGNS}])(\d+)(?!\d|{NUMBER_GOES_ON})"
+)
 # Longest digit run read as a number: option codes are small, and int() refuses (raises on)
 # runs of thousands of digits, which a reply may hold.
 _MAX_DIGITS: Final = 9
 _EDGES: Final = " \t\r\n.,;:!?\"'`*()[]{}<>"
 # The number that opens an answer marker's line: its sign, digits and any decimal part.
 _OPENING_NUMBER: Final = re.compile(rf"([{MINUS_SIGNS}]?)(\d+)([.,]\d+)?")
+# The same in words: "two", "minus two", "-two".
+_OPENING_WORD: Final = re.compile(
+    rf"([{MINUS_SIGNS}]|(?:minus|negative)\s+)?({_NUMBER_WORD})", re.IGNORECASE
+)
 
 Options = Sequence[tuple[int, str]]
 
@@ -175,12 +203,29 @@ def _opens_with_non_option(text: str, start: int, line: str, options: Options) -
     return bool(sign) or fraction is not None or _number(digits) not in codes
 
 
+def _opening_in_digits(line: str, options: Options) -> str:
+    """An answer marker's ``line`` with the number word it opens with written in digits
+    (``negative two … 3`` → ``-2 … 3``), so that the rules for an opening number apply to it as
+    they do to digits (``Answer: negative two`` was read as the 3 further on). A line opening
+    with an option's label is left alone: a label that starts with a number word ("One of
+    several") is that option, not the number."""
+    match = _OPENING_WORD.match(line)
+    if match is None:
+        return line
+    head = _normalise(line)
+    if any(re.match(rf"{re.escape(_normalise(label))}(?!\w)", head) for _, label in options):
+        return line
+    sign, word = match.groups()
+    return ("-" if sign else "") + str(NUMBER_WORDS.index(word.casefold())) + line[match.end() :]
+
+
 def parse_response(text: str, options: Options) -> int | None:
     """The option code a response gives (rules in the module docstring), or None."""
+    text = _SIGN_WORD.sub("-", text)
     markers = list(ANSWER_MARKER.finditer(text))
     if markers:
         start = markers[-1].end()
-        line = text[start:].split("\n", 1)[0]
+        line = _opening_in_digits(text[start:].split("\n", 1)[0], options)
         # A number that opens the marker's line is the reply's answer: when it is no option
         # (-2, 7, 1.5) the response is missing, and no other number of the text takes its place
         # ("Answer: -2" and then "option 3 felt too strong" was read as 3).
