@@ -362,8 +362,12 @@ def test_unparsable_verdicts_retried_once_then_recorded(
 ) -> None:
     judge_server.reply = mumbling_judge
     out = tmp_path / "judgments.jsonl"
-    summary = judge(judge_server, built_default, pair, out)
+    # All 8 judgments in flight at once, so none is left when they are read and the run ends
+    # rather than stop (a judge never read stops: tests/test_runner_breaker.py).
+    summary = judge(judge_server, built_default, pair, out, concurrency=2 * N_SAMPLES)
     assert (summary.n_judged, summary.n_unparsed, summary.n_errors) == (8, 8, 0)
+    assert not summary.complete
+    assert "; 8 judgment(s) with an unread verdict are left out" in summary.render()
     assert len(judge_server.bodies) == 2 * 2 * N_SAMPLES  # each judgment: once, then once more
     retries = [b for b in judge_server.bodies if len(b["messages"]) == 4]
     assert len(retries) == 2 * N_SAMPLES
@@ -408,17 +412,20 @@ def test_resume_and_error_lines(
     out = tmp_path / "judgments.jsonl"
 
     def picky(body: dict[str, Any]) -> str:
-        """Unreadable for samples 0 and 1 (even when asked again), fair for the others."""
-        if any(f"view {i}" in body["messages"][1]["content"] for i in (0, 1)):
+        """Unreadable for samples 2 and 3 (even when asked again), fair for the others (the
+        first judgments are read, so the judge is not stopped as one never read)."""
+        if any(f"view {i}" in body["messages"][1]["content"] for i in (2, 3)):
             return "{"
         return fair_judge(body)
 
     judge_server.reply = picky
     first = judge(judge_server, built_default, pair, out, criteria=("overall",))
-    assert (first.n_judged, first.n_unparsed) == (8, 4)  # samples 0 and 1, both orders
+    assert (first.n_judged, first.n_unparsed) == (8, 4)  # samples 2 and 3, both orders
+    assert not first.complete
     sent = len(judge_server.bodies)
     again = judge(judge_server, built_default, pair, out, criteria=("overall",))
     assert (again.n_already_done, again.n_judged) == (8, 0)
+    assert again.complete  # nothing judged in this run (judge-report counts the unparsed)
     assert len(judge_server.bodies) == sent  # unparsed judgments are final, not re-asked
     with pytest.raises(InputError, match=r"line 1: written with criteria \['overall'\]"):
         judge(judge_server, built_default, pair, out, criteria=("overall", "value"))
@@ -683,6 +690,34 @@ def test_cli_open_run_judge_and_report(
     assert report["bootstrap"]["n_boot"] == 1000
     to_stdout = CliRunner().invoke(main, ["judge-report", str(out), "--json", "-"])
     assert json.loads(to_stdout.stdout) == report
+
+
+def test_cli_judge_with_verdicts_left_unparsed_exits_3(
+    judge_server: FakeJudge, built_default: Path, pair: Any, tmp_path: Path
+) -> None:
+    """Judgments whose verdicts stay unread are left out of every figure of judge-report, and
+    were reported with exit code 0 like a complete run: now exit code 3 and the summary says
+    how many, and that they are not asked again (a rerun has nothing left, exit code 0)."""
+
+    def last_unread(body: dict[str, Any]) -> str:
+        return (
+            "{" if f"view {N_SAMPLES - 1}" in body["messages"][1]["content"] else (fair_judge(body))
+        )
+
+    judge_server.reply = last_unread
+    out = tmp_path / "judgments.jsonl"
+    args = ["judge", str(pair[0]), str(pair[1]), "--base-url", judge_server.url]
+    args += ["--model", "judge-1", "--dataset", str(built_default), "--out", str(out)]
+    result = CliRunner().invoke(main, [*args, "--concurrency", "1"])
+    assert result.exit_code == 3, result.output
+    assert f"{2 * N_SAMPLES} judged (2 unparsed)" in result.stderr
+    assert "; 2 judgment(s) with an unread verdict are left out of that criterion's" in (
+        result.stderr
+    )
+    assert sum(line["parse"] == "unparsed" for line in read_out(out)) == 2
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert "0 judged (0 unparsed)" in again.stderr
 
 
 def test_cli_errors(built_default: Path, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from fake_openai import ChatHandler, LoopbackChatServer, serving
 
 from sgbench.cli import EXIT_LEFT_OUT, main
 from sgbench.errors import InputError
+from sgbench.judge.run import is_unparsed
 from sgbench.runner.client import (
     CLOSED_UNANSWERED,
     MALFORMED,
@@ -84,13 +85,16 @@ def test_which_errors_count_as_the_servers(error: str, counted: bool) -> None:
 
 
 def scripted(kinds: str) -> Callable[[int, object, object], dict[str, Any]]:
-    """Work that returns, for task i, an answer (``o``), a server failure (``5``: a 503 after
-    its attempts) or a sample's own failure (``4``: a 400) as ``kinds[i]`` says."""
+    """Work that returns, for task i, an answer (``o``), an answer whose reply could not be
+    read (``u``: a judgment recorded unparsed), a server failure (``5``: a 503 after its
+    attempts) or a sample's own failure (``4``: a 400) as ``kinds[i]`` says."""
     errors = {"5": "HTTP 503: overloaded", "4": "HTTP 400: prompt too long"}
 
     def work(task: int, wait: object, stop: object) -> dict[str, Any]:
-        line: dict[str, Any] = {"id": f"s{task}", "response": "Answer: 1"}
-        if kinds[task] != "o":
+        line: dict[str, Any] = {"id": f"s{task}", "response": "Answer: 1", "parse": "ok"}
+        if kinds[task] == "u":
+            line["parse"] = "unparsed"
+        elif kinds[task] != "o":
             line.update(response="", error=errors[kinds[task]])
         return line
 
@@ -133,6 +137,57 @@ def test_the_pool_stops_after_server_failures_in_a_row(
         f"overloaded); stopped: {answered} answered in this run (the responses so far are kept "
         f"in {out}); run the same command again to resume"
     )
+
+
+@pytest.mark.parametrize(
+    ("kinds", "stops_after"),
+    [
+        ("uuuoo", 3),  # the first 3 answers of the run, none read: a misconfigured judge
+        ("u5u4uoo", 5),  # error lines neither count nor end the check
+        ("uuo", None),  # the third is the last task: nothing left to stop, the run ends
+        ("ouuuuuu", None),  # one read answer ends the check: later ones are the samples'
+        ("uuouuuuu", None),
+    ],
+)
+def test_a_judge_whose_first_answers_are_never_read_stops(
+    kinds: str, stops_after: int | None, tmp_path: Path
+) -> None:
+    """`judge` passes `unread` (a judgment left unparsed after its retry): the first
+    max(concurrency, 3) answers of a run all unread stop it, keeping every line, with the
+    breaker's resume wording. Before, a judge answering every request with text that is no
+    verdict went through the whole split and exited 0."""
+    out = tmp_path / "o.jsonl"
+    tasks = list(range(len(kinds)))
+
+    def pool() -> Any:
+        return run_pool(
+            tasks, scripted(kinds), out, where="h", concurrency=1, kept="judgments",
+            unread=is_unparsed,
+        )  # fmt: skip
+
+    if stops_after is None:
+        assert pool().n_done == len(kinds) - kinds.count("5") - kinds.count("4")
+        return
+    with pytest.raises(InputError) as caught:
+        pool()
+    assert len(out.read_text().splitlines()) == stops_after
+    assert str(caught.value) == (
+        "h: none of the first 3 judgments could be read (each is recorded unread): a model "
+        "whose replies are never read is misconfigured (another model, or a server that does "
+        "not apply its chat template), not a problem of the samples; stopped: "
+        f"{kinds[:stops_after].count('u')} answered in this run (the judgments so far are kept "
+        f"in {out}); run the same command again to resume"
+    )
+
+
+def test_run_never_stops_for_unreadable_answers(tmp_path: Path) -> None:
+    """`run` passes no `unread`: an answer parse cannot read is a missing answer to score,
+    never a reason to stop (the same lines stop a judge)."""
+    out = tmp_path / "o.jsonl"
+    counts = run_pool(
+        list(range(8)), scripted("u" * 8), out, where="h", concurrency=1, kept="responses"
+    )
+    assert counts.n_done == 8
 
 
 WORDS = {"run": "responses", "judge": "judgments"}
@@ -476,6 +531,37 @@ def test_a_server_failing_now_and_then_is_answered_in_full(
     assert len(lines) == N_SAMPLES
     assert all("error" not in line for line in lines)
     assert sum(line["attempts"] for line in lines) == server.n
+
+
+MUMBLE = "Both have merit; I cannot decide."
+"""A reply that is no verdict (the judge reads none, even when asked again) and no option."""
+
+
+@pytest.mark.parametrize("name", ["run", "judge"])
+def test_a_model_whose_replies_never_read_stops_a_judge_only(
+    name: str, folder: Path, built_default: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A judge replying with no verdict to every request (a wrong model, a template the server
+    does not apply) went through the whole split and exited 0: it stops after the threshold's
+    judgments, each asked twice, with one line, exit code 2, every line kept. The same replies
+    are answers to `run`: missing answers to score, every sample written, exit code 0."""
+    with serving(LoopbackChatServer(lambda body: MUMBLE), monkeypatch) as server:
+        result, _ = invoke(name, server.url, built_default)
+    lines = written(folder)
+    if name == "run":
+        assert result.exit_code == 0, result.output
+        assert [line["response"] for line in lines] == [MUMBLE] * N_SAMPLES
+        return
+    assert_one_error_line(
+        result,
+        f"none of the first {THRESHOLD} judgments could be read",
+        "not a problem of the samples; stopped:",
+        "run the same command again to resume",
+    )
+    assert len(lines) == THRESHOLD
+    assert all(line["parse"] == "unparsed" for line in lines)
+    # The judgments written, each asked twice, and at most the one in flight at the stop.
+    assert 2 * THRESHOLD <= len(server.bodies) <= 2 * (THRESHOLD + CONCURRENCY - 1)
 
 
 def test_a_server_rejecting_every_sample_is_not_stopped(

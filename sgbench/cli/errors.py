@@ -8,6 +8,7 @@ Exit codes:
   one ``Error: ...`` line too, naming the command's ``--help``); nothing half-written.
 - ``3`` (:data:`EXIT_LEFT_OUT`): completed and outputs written, but something was left out
   (``leaderboard``: an invalid submission; ``run`` and ``judge``: requests that still failed;
+  ``judge``: verdicts left unparsed;
   ``import paper-outputs``: released rows matching no sample or several).
 - ``130`` (:data:`EXIT_INTERRUPTED`): interrupted with Ctrl-C.
 

@@ -87,8 +87,10 @@ def judge_command(
     question, the subgroup's answer distribution and both responses, in both orders (AB and BA),
     and gives a verdict per criterion. Unreadable verdicts are retried once, then recorded as
     unparsed. Requests are retried as `sgbench run` retries them, and stop the same way once
-    max(--concurrency, 3) in a row fail after all their attempts (exit code 2). Run the same
-    command again to resume. Exit code 3 when request errors remain.
+    max(--concurrency, 3) in a row fail after all their attempts (exit code 2); the run stops
+    too when its first max(--concurrency, 3) judgments are all unparsed (a misconfigured judge).
+    Run the same command again to resume. Exit code 3 when request errors remain or judgments
+    of this run were left unparsed.
     """
     from sgbench.judge import judge_files, parse_criteria
     from sgbench.runner import Endpoint, RetryPolicy, SamplingParams, api_key_from_env
@@ -112,7 +114,7 @@ def judge_command(
         show_progress=progress,
     )
     click.echo(summary.render(), err=True)
-    if summary.n_errors:
+    if not summary.complete:
         left_out()
 
 

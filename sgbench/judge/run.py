@@ -7,8 +7,10 @@ pool, retries with backoff, resumable append-only output and progress line as ``
 A reply whose verdicts cannot all be read is retried once, with a request for the JSON object
 alone (:func:`~sgbench.judge.prompt.repair_messages`); if the retry cannot be read either, the
 judgment is recorded with ``parse: "unparsed"`` and null for each unread criterion, never
-guessed. A request that fails after every attempt becomes an error line, tried again by the next
-run.
+guessed, and never asked again. A request that fails after every attempt becomes an error line,
+tried again by the next run. A run whose first max(``concurrency``, 3) judgments are all
+unparsed stops (:class:`~sgbench.runner.run.Breaker`): a judge never read is misconfigured, and
+would cost two requests per judgment of the split for nothing.
 
 A judgment line (JSON, one per sample and order)::
 
@@ -138,7 +140,9 @@ class JudgeSummary(FromFiles):
     n_judged: int
     """Judgments recorded in this run (parsed or unparsed)."""
     n_unparsed: int
-    """Of those, judgments with at least one criterion unread after the retry."""
+    """Of those, judgments with at least one criterion unread after the retry: left out of that
+    criterion's figures (``judge-report``) and never asked again, so the command ends with exit
+    code 3 (:attr:`complete` is False)."""
     n_errors: int
     """Judgments whose requests all failed (error lines; the next run retries them)."""
     n_retried_errors: int
@@ -158,9 +162,20 @@ class JudgeSummary(FromFiles):
         text += f", {self.n_errors} error(s) in {format_duration(self.elapsed)}"
         if self.n_only_one:
             text += f"; {self.n_only_one} sample(s) answered in only one file were left out"
+        if self.n_unparsed:
+            text += (
+                f"; {self.n_unparsed} judgment(s) with an unread verdict are left out of that "
+                "criterion's figures and not asked again (their replies are under raw)"
+            )
         if self.n_errors:
             text += "; run the same command again to retry the errors"
         return text
+
+    @property
+    def complete(self) -> bool:
+        """Whether every judgment of this run was recorded and read: no error line and no
+        unparsed verdict (either is left out of ``judge-report``'s figures)."""
+        return not (self.n_errors or self.n_unparsed)
 
 
 def _text_or_none(value: object) -> str | None:
@@ -336,6 +351,12 @@ def judge_one(
     return record
 
 
+def is_unparsed(record: Mapping[str, Any]) -> bool:
+    """Whether a judgment line records a verdict left unread after the retry: the pool stops a
+    judge whose first judgments are all such (:class:`~sgbench.runner.run.Breaker`)."""
+    return record.get("parse") == "unparsed"
+
+
 def dataset_identity(root: Path, config: str, split: str) -> dict[str, Any]:
     """``{"name", "version", "synthetic", "config", "split"}`` of the judged split."""
     from sgbench.dataset import open_dataset
@@ -381,8 +402,10 @@ def judge_files(
             (:func:`~sgbench.judge.prompt.check_criteria`), a model name ``--model`` would
             refuse, ``out`` an input or inside the dataset folder
             (:func:`~sgbench.files.check_outputs_apart`), unreadable inputs, no sample answered
-            in both files, an output file that cannot be resumed, or a fatal HTTP status (lines
-            written before it stay in ``out``).
+            in both files, an output file that cannot be resumed, a fatal HTTP status, a
+            judge server failing request after request, or the first judgments of the run all
+            unparsed (:class:`~sgbench.runner.run.Breaker`; lines written before any of these
+            stay in ``out``).
     """
     from sgbench.dataset import resolve_dataset
     from sgbench.prompts import split_rows
@@ -453,7 +476,7 @@ def judge_files(
                 sleep=wait,
                 stop=stop,
             )
-            if record is not None and record.get("parse") == "unparsed":
+            if record is not None and is_unparsed(record):
                 with lock:
                     unparsed += 1
             return record
@@ -469,6 +492,7 @@ def judge_files(
             sleep=sleep,
             label="judge",
             kept="judgments",
+            unread=is_unparsed,
         )
     return JudgeSummary(
         out=Path(out),

@@ -381,13 +381,33 @@ class Breaker:
     after all its attempts) adds one. Any other error line (a 400 for a prompt too long) is
     about its own sample: it neither adds, so samples the server rejects do not stop a run, nor
     resets, so a gateway that rejects some prompts itself while its backend is down still stops.
+
+    With ``unread`` (``judge``: whether an answer line records a reply that could not be read),
+    the pool also stops once the first :func:`breaker_threshold` answers of the run could none
+    of them be read: a model whose every reply is unreadable is misconfigured (another model,
+    a server that does not apply its chat template), and would be asked about every remaining
+    sample for nothing. One readable answer ends this check for the run: after it, an
+    unreadable reply is about its own sample. Error lines neither count nor end it. ``run``
+    passes none: an answer ``parse`` cannot read is the model's, a missing answer to score.
     """
 
-    def __init__(self, concurrency: int) -> None:
+    def __init__(
+        self,
+        concurrency: int,
+        unread: Callable[[Mapping[str, Any]], bool] | None = None,
+        kept: str = "answers",
+    ) -> None:
         self.concurrency = concurrency
         self.threshold = breaker_threshold(concurrency)
+        self.unread = unread
+        self.kept = kept
+        """What the lines are, in the plural (for the stop's message)."""
         self.in_a_row = 0
         """Server failures since the last answer (other error lines skipped)."""
+        self.n_unread = 0
+        """Answers so far that could not be read, while none could (``unread`` given)."""
+        self.read = False
+        """Whether an answer of this run could be read (the unread check is over)."""
         self.connected = False
         """Whether any request connected to the server (an answer, or an error other than
         :data:`~sgbench.runner.client.NOT_CONNECTED`: a server that took the connection and
@@ -398,7 +418,19 @@ class Breaker:
         if "error" not in record:
             self.in_a_row = 0
             self.connected = True
-            return None
+            if self.unread is None or self.read:
+                return None
+            if not self.unread(record):
+                self.read = True
+                return None
+            self.n_unread += 1
+            if self.n_unread < self.threshold:
+                return None
+            return (
+                f"none of the first {self.n_unread} {self.kept} could be read (each is recorded "
+                "unread): a model whose replies are never read is misconfigured (another model, "
+                "or a server that does not apply its chat template), not a problem of the samples"
+            )
         error = str(record["error"])
         self.connected = self.connected or not error.startswith(NOT_CONNECTED)
         if not server_failure(error):
@@ -436,6 +468,7 @@ def run_pool(
     sleep: Callable[[float], object] | None = None,
     label: str = "run",
     kept: str,
+    unread: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> PoolCounts:
     """Run ``work(task, sleep, stop)`` for every task on a bounded thread pool, appending the
     line each returns to ``out`` (the calling thread alone writes, flushing each line).
@@ -447,11 +480,13 @@ def run_pool(
     with; ``where`` names the endpoint in the error; ``label`` starts the progress line;
     ``kept`` is what the lines of ``out`` are, in the plural (``responses`` for ``run``,
     ``judgments`` for ``judge``), for the messages of a stop: a stopped judge said its
-    judgments were "responses".
+    judgments were "responses". ``unread`` tells an answer line whose reply could not be read
+    (:class:`Breaker`).
 
     Raises:
-        InputError: a fatal status, a server failing request after request (:class:`Breaker`,
-            while tasks remain), ``out`` cannot be written, or ``out`` was removed or replaced
+        InputError: a fatal status, a server failing request after request, or the first
+            answers of the run all unread (:class:`Breaker`, while tasks remain), ``out``
+            cannot be written, or ``out`` was removed or replaced
             by another program while the pool wrote it (:func:`_still_named`); lines written
             before stay.
     """
@@ -464,7 +499,7 @@ def run_pool(
     stop = Cancel()
     wait: Callable[[float], object] = sleep if sleep is not None else stop.wait
     done = errors = refused = 0
-    breaker = Breaker(concurrency)
+    breaker = Breaker(concurrency, unread, kept)
     start = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"sgbench-{label}")
     futures: list[Future[dict[str, Any] | None]] = []
