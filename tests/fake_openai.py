@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Final
@@ -185,6 +185,16 @@ def serving(
         server.release.set()
         server.httpd.shutdown()
         server.httpd.server_close()
+
+
+def write_judge_inputs(folder: Path, ids: Sequence[str]) -> None:
+    """Responses files ``a.jsonl`` and ``b.jsonl`` in ``folder``, answering ``ids`` (``Answer:
+    a`` from model ``a``, ``Answer: b`` from ``b``): the A and B of a `judge` command line."""
+    for name in ("a", "b"):
+        lines = [{"id": i, "response": f"Answer: {name}", "model": name} for i in ids]
+        (folder / f"{name}.jsonl").write_text(
+            "".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8"
+        )
 
 
 def run_quickly(server: LoopbackChatServer, dataset: Path, out: Path, **changes: Any) -> Any:

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner
-from fake_openai import ChatHandler, LoopbackChatServer, serving
+from fake_openai import ChatHandler, LoopbackChatServer, serving, write_judge_inputs
 
 from sgbench.cli import main
 from sgbench.errors import InputError
@@ -54,12 +54,7 @@ def folder(
 ) -> Path:
     """A working folder holding the dataset ``ds`` and two responses files."""
     shutil.copytree(built_default, tmp_path / "ds")
-    ids = test_ood_ids[:2]
-    for name in ("a", "b"):
-        lines = [{"id": i, "response": f"Answer: {name}", "model": name} for i in ids]
-        (tmp_path / f"{name}.jsonl").write_text(
-            "".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8"
-        )
+    write_judge_inputs(tmp_path, test_ood_ids[:2])
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

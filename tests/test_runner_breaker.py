@@ -21,7 +21,7 @@ from typing import Any, Final
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
-from fake_openai import ChatHandler, LoopbackChatServer, serving
+from fake_openai import ChatHandler, LoopbackChatServer, serving, write_judge_inputs
 
 from sgbench.cli import EXIT_LEFT_OUT, main
 from sgbench.errors import InputError
@@ -303,12 +303,7 @@ def folder(
     monkeypatch.setenv("no_proxy", "127.0.0.1")
     for variable in ("http_proxy", "HTTP_PROXY"):
         monkeypatch.delenv(variable, raising=False)
-    ids = test_ood_ids[: N_SAMPLES // 2]
-    for name in ("a", "b"):
-        lines = [{"id": i, "response": f"Answer: {name}", "model": name} for i in ids]
-        (tmp_path / f"{name}.jsonl").write_text(
-            "".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8"
-        )
+    write_judge_inputs(tmp_path, test_ood_ids[: N_SAMPLES // 2])
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
