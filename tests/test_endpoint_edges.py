@@ -197,7 +197,10 @@ def test_an_out_whose_only_line_is_not_ours_is_refused_and_kept(
 
 @pytest.fixture
 def answering(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackChatServer]:
-    with serving(LoopbackChatServer(reply=lambda body: "Answer: 1"), monkeypatch) as server:
+    """A server whose one reply is a response to `run` and verdicts `judge` reads (a judge
+    that leaves verdicts unparsed ends with exit code 3)."""
+    verdicts = '{"overall": "1", "value": "1", "persona": "1"}'
+    with serving(LoopbackChatServer(reply=lambda body: verdicts), monkeypatch) as server:
         yield server
 
 
