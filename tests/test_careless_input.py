@@ -529,6 +529,13 @@ CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
         {"min": 20, "max": 34},
         ("$.attributes.age_group.derive_from.values", "'16-24' and '25-34' share codes"),
     ),
+    # A value is read by its whole part (an age in completed years): a bound of 34.5 would
+    # mean nothing between 34 and 35.
+    "a fractional range bound": (
+        ("attributes", "age_group", "derive_from", "values", "25-34"),
+        {"min": 25, "max": 34.5},
+        ("$.attributes.age_group.derive_from.values['25-34'].max", "34.5 is not of type 'integer'"),
+    ),
     "a NaN bound": (
         ("attributes", "age_group", "derive_from", "values", "25-34"),
         {"min": math.nan, "max": 34},

@@ -117,6 +117,24 @@ def test_a_weight_or_a_variable_read_by_ranges_may_be_fractional(
     assert data_files(tmp_path / "out")
 
 
+@pytest.mark.parametrize("fraction", [0.5, 0.999])
+def test_a_fractional_age_is_read_in_completed_years(
+    fraction: float, synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Without X003R, the age (Q262, completed years) is read by ranges, by its whole part:
+    every age pushed up by a fraction builds the dataset of the whole ages. An age of 24.5, between
+    16–24 and 25–34, had no age group, with exit code 0 (test_ood lost 238 rows)."""
+    whole = synthetic_frame.drop(columns="X003R")
+    assert (whole["Q262"] % 1 == 0).all()
+    assert (whole["Q262"] == 24).any()
+    later = whole.assign(Q262=whole["Q262"].astype("float64") + fraction)
+    for name, frame in (("whole", whole), ("later", later)):
+        source = write(frame, tmp_path / f"{name}.csv")
+        result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    same_data(tmp_path / "whole", tmp_path / "later", provenance=("built_from", "card"))
+
+
 def test_an_unweighted_build_does_not_read_the_weight(
     synthetic_frame: pd.DataFrame, tmp_path: Path
 ) -> None:

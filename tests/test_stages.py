@@ -81,6 +81,16 @@ def test_attribute_labels_codes_ranges_and_missing() -> None:
     assert list(labels.categories) == ["a", "b"]
 
 
+def test_attribute_labels_reads_a_range_by_whole_part() -> None:
+    """A range counts completed units (WVS Q262 is the age in completed years): 24.5 is 24, in
+    16-24, where it fell between 16-24 and 25-34 and had no value."""
+    source = AttributeSource("Q262", {"16-24": ValueRange(16, 24), "25-34": ValueRange(25, 34)})
+    ages = [16.0, 24.0, 24.5, 24.999, 25.0, 34.99, 15.9, 35.0, -1.5]
+    labels = attribute_labels(pd.Series(ages), source)
+    expected = ["16-24"] * 4 + ["25-34"] * 2 + [np.nan] * 3
+    assert list(labels.astype(object)) == expected
+
+
 def test_attribute_labels_refuses_overlapping_values() -> None:
     source = AttributeSource("X", {"a": (1, 2), "b": ValueRange(2, 5)})
     with pytest.raises(InputError, match="more than one value"):

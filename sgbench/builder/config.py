@@ -40,7 +40,9 @@ overflowed pyarrow's string column (a traceback, exit 1) and a 1 MB country name
 
 @dataclass(frozen=True)
 class ValueRange:
-    """An inclusive numeric range of a variable, e.g. ages 25 to 34."""
+    """An inclusive range of whole numbers, e.g. ages 25 to 34. A value is matched by its whole
+    part: an age of 34.9 is 34 completed years (:func:`sgbench.builder.harmonise.attribute_labels`).
+    """
 
     min: float
     max: float

@@ -40,13 +40,19 @@ def attribute_labels(values: pd.Series[float], source: AttributeSource) -> pd.Ca
 
     A code matching two rules is a config error caught here rather than silently taking the
     first.
+
+    A range (``{min, max}``, whole-number bounds) reads a value by its whole part: a quantity
+    read by ranges counts completed units, as WVS Q262 is the age in completed years, so 24.5
+    is 24 and falls in 16–24. Ranges of consecutive whole numbers then tile the line, where an
+    age of 24.5 between 16–24 and 25–34 had no age group, with exit code 0.
     """
     codes = values.to_numpy(dtype="float64")
+    whole = np.floor(codes)
     labels = list(source.values)
     chosen = np.full(codes.shape, -1, dtype=np.int64)
     for index, rule in enumerate(source.values.values()):
         if isinstance(rule, ValueRange):
-            hit = (codes >= rule.min) & (codes <= rule.max)
+            hit = (whole >= rule.min) & (whole <= rule.max)
         else:
             hit = np.isin(codes, np.asarray(rule, dtype="float64"))
         if np.any(hit & (chosen >= 0)):
