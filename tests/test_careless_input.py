@@ -935,11 +935,42 @@ def test_templates_take_field_names_only(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.txt"]
 
 
-def test_a_subgroup_key_is_still_a_field(built_default: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["prompts", "export sft", "export lm-eval"])
+def test_a_subgroup_key_is_still_a_field(command: str, built_default: Path, tmp_path: Path) -> None:
     template = tmp_path / "t.txt"
-    template.write_text("{persona} ({subgroup[religion]}): {question}\n", encoding="utf-8")
-    result = invoke(["prompts", "--dataset", str(built_default), "--template", str(template)])
+    template.write_text("{persona} ({subgroup[religion]}): {question}\n{options}", encoding="utf-8")
+    result = invoke(template_commands(built_default, template, tmp_path)[command])
     assert result.exit_code == 0, result.output
+
+
+# Checked against the dataset's manifest before anything is sent or written: it failed only while
+# filling, naming neither the file nor the attributes, and export lm-eval wrote (exit 0) a task
+# whose every document raised KeyError in the harness.
+UNKNOWN_ATTRIBUTE_TEMPLATES = {
+    "t.txt": ("{persona} {subgroup[nope]}: {question}\n{options}", "user", "nope"),
+    "t.yaml": (
+        'system: "{persona} ({subgroup[religon]})"\nuser: "{question} {options}"\n',
+        "system",
+        "religon",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNKNOWN_ATTRIBUTE_TEMPLATES))
+@pytest.mark.parametrize("command", TEMPLATE_COMMANDS)
+def test_a_template_naming_an_attribute_the_dataset_lacks_is_refused(
+    name: str, command: str, built_default: Path, tmp_path: Path
+) -> None:
+    text, part, attribute = UNKNOWN_ATTRIBUTE_TEMPLATES[name]
+    template = tmp_path / name
+    template.write_text(text, encoding="utf-8")
+    result = invoke(template_commands(built_default, template, tmp_path)[command])
+    assert_one_error_line(
+        result,
+        f"{template}: {part}: {{subgroup[{attribute}]}}",
+        f"has no attribute {attribute!r}; its attributes: sex, age_group, ethnicity, religion",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
 # --- Ctrl-C ------------------------------------------------------------------------------------

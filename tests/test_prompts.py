@@ -25,7 +25,7 @@ from sgbench.prompts import (
     render_target,
 )
 from sgbench.prompts.render import PROMPT_FIELDS, TARGET_FIELDS, prompt_fields
-from sgbench.prompts.templates import check_template
+from sgbench.prompts.templates import check_attributes, check_template
 from sgbench.scoring.parse import parse_response
 
 
@@ -200,6 +200,28 @@ def test_row_missing_an_indexed_field() -> None:
     template = Template(name="t", user="{question} {subgroup[height]}")
     with pytest.raises(InputError, match="cannot fill it for sample 'Q9/religion=muslim'"):
         render_prompt(template, crafted_row())
+
+
+def test_a_python_template_is_checked_against_the_dataset_by_its_name(
+    built_default: Path, tmp_path: Path
+) -> None:
+    """A template made in Python has no file: the message names it; the lm-eval task is refused
+    from Python too (its every document raised KeyError in the harness), writing nothing."""
+    from sgbench.dataset import open_dataset
+    from sgbench.export import write_lm_eval_task
+
+    known = Template(name="t", user="{question} {subgroup[sex]}\n{options}")
+    assert check_attributes(known, open_dataset(built_default)) is known
+    unknown = Template(name="t", user="{question} {subgroup[height]}\n{options}")
+    message = (
+        r"^template 't': user: \{subgroup\[height\]\}: dataset .* has no attribute 'height'; "
+        r"its attributes: sex, age_group, ethnicity, religion$"
+    )
+    with pytest.raises(InputError, match=message):
+        check_attributes(unknown, open_dataset(built_default))
+    with pytest.raises(InputError, match=message):
+        write_lm_eval_task(tmp_path / "task", built_default, "default", "test_ood", unknown)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_prompts_on_the_built_default(built_default: Path) -> None:

@@ -44,7 +44,7 @@ from sgbench.dataset import CONFIG_SPLITS, check_config_split, hub_id
 from sgbench.errors import InputError
 from sgbench.files import check_outputs_apart, input_problem, replace_folder, writes
 from sgbench.prompts import Template, render
-from sgbench.prompts.templates import checked_template
+from sgbench.prompts.templates import check_attributes, checked_template
 
 UTILS_FILE: Final = "utils.py"
 HEADER: Final = "# lm-evaluation-harness task by `sgbench export lm-eval`"
@@ -232,17 +232,21 @@ def resolved_dataset_path(dataset: str) -> str:
     return str(path.resolve())
 
 
-def dataset_provenance(dataset: str, config: str) -> dict[str, Any] | None:
+def dataset_provenance(
+    dataset: str, config: str, template: Template | None = None
+) -> dict[str, Any] | None:
     """``{"name", "version", "synthetic"}`` of a local dataset folder's checked manifest, whose
     ``config`` files are checked too (the harness reads them); None for a Hub id
-    ``hf://org/name`` (nothing local to read).
+    ``hf://org/name`` (nothing local to read). A ``template`` given is checked against the
+    dataset's attributes (:func:`~sgbench.prompts.templates.check_attributes`).
 
     Whether ``dataset`` is a Hub id is decided by its ``hf://`` prefix alone, as everywhere
     (:func:`~sgbench.dataset.hub_id`): asking whether its id ``org/name`` was a folder read a
     local folder of that name in the working folder as the Hub dataset's provenance.
 
     Raises:
-        InputError: the manifest or a data file of ``config`` fails its checks.
+        InputError: the manifest or a data file of ``config`` fails its checks, or the
+            template names an attribute the dataset lacks.
     """
     from sgbench.dataset import open_dataset
 
@@ -250,6 +254,8 @@ def dataset_provenance(dataset: str, config: str) -> dict[str, Any] | None:
         return None
     opened = open_dataset(dataset)
     opened.files(config)
+    if template is not None:
+        check_attributes(template, opened)
     manifest = opened.manifest
     return {"name": manifest.name, "version": manifest.version, "synthetic": manifest.synthetic}
 
@@ -267,7 +273,9 @@ def write_lm_eval_task(
     when complete, and an existing ``out_dir`` is replaced only if it is an earlier export.
 
     Raises:
-        InputError: unknown config or split, a template without options, an unusable dataset,
+        InputError: unknown config or split, a template without options or naming an
+            attribute the dataset lacks (a local one; a Hub id is not read here), an unusable
+            dataset,
             an ``out_dir`` that is (or lies in, or holds) the dataset or the template's file
             (:func:`~sgbench.files.writes`), or one that holds other files or cannot be
             written.
@@ -277,7 +285,7 @@ def write_lm_eval_task(
     dataset_path = resolved_dataset_path(str(dataset))
     if hub_id(dataset) is None:  # the task folder never goes inside the dataset it reads
         check_outputs_apart([("--dataset", dataset)], [("--out", out_dir)])
-    provenance = dataset_provenance(str(dataset), config)
+    provenance = dataset_provenance(str(dataset), config, template)
     text = task_yaml(dataset_path, config, split, template, provenance)
     task_file = f"{task_name(_dataset_name(dataset_path, provenance), config, split)}.yaml"
 

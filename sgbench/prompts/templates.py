@@ -23,7 +23,7 @@ import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, TypedDict
+from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from sgbench.boundary import PathArg, public, public_class
 from sgbench.errors import InputError, bounded, first_unseen, shown_value
@@ -38,6 +38,9 @@ from sgbench.prompts.render import (
     prompt_text,
     render_messages,
 )
+
+if TYPE_CHECKING:
+    from sgbench.dataset import BuiltDataset
 
 DEFAULT_TARGET: Final = "Answer: {answer}"
 """The paper's answer form."""
@@ -277,6 +280,41 @@ def checked_template(template: Template) -> Template:
         InputError: as :func:`check_template`, naming the template.
     """
     return check_template(template, f"template {template.name!r}")
+
+
+def template_where(template: Template) -> str:
+    """How messages name a template: the file it was read from, else its name."""
+    files = [path for name, path in template.read_from if name == "--template"]
+    return files[0] if files else f"template {template.name!r}"
+
+
+def check_attributes(template: Template, dataset: BuiltDataset) -> Template:
+    """Return ``template`` if every ``{subgroup[attribute]}`` it names is an attribute of
+    ``dataset`` (its manifest's), otherwise raise: the one check of a template against the
+    dataset it is filled from, before any prompt, request or file (``prompts``, ``run``,
+    ``export sft`` and ``export lm-eval``). A ``{subgroup[nope]}`` failed only while filling,
+    naming neither the file nor the attributes there are, and ``export lm-eval`` wrote a task
+    whose every document raised KeyError in the harness, with exit code 0.
+
+    Raises:
+        InputError: naming the template's file (or name), the part, the field and the
+            dataset's attributes.
+    """
+    attributes = dataset.manifest.attributes
+    for part, text in (("system", template.system), ("user", template.user)):
+        for _, name, _, _ in string.Formatter().parse(text or ""):
+            if name is None or not _SUBGROUP_KEY.fullmatch(name):
+                continue
+            attribute = name[len("subgroup[") : -1]
+            if attribute not in attributes:
+                raise InputError(
+                    bounded(
+                        f"{template_where(template)}: {part}: {{{name}}}: dataset "
+                        f"{dataset.root} has no attribute {attribute!r}; its attributes: "
+                        f"{', '.join(attributes)}"
+                    )
+                )
+    return template
 
 
 def _read_template_file(path: Path) -> Template:
@@ -520,8 +558,12 @@ def split_lines(
     Raises:
         InputError: the template, the dataset, the config or the split cannot be used.
     """
+    from sgbench.dataset import open_dataset
+
     template = load_template(template_name)
-    rows = split_rows(dataset, config, split)
+    built = open_dataset(dataset)
+    check_attributes(template, built)
+    rows = split_rows(built, config, split)
     return (json.dumps(record(template, row), ensure_ascii=False) + "\n" for row in rows)
 
 

@@ -29,7 +29,7 @@ from sgbench.files import (
 )
 from sgbench.locks import exclusive
 from sgbench.prompts import build_prompts, load_template, render_prompt, split_rows
-from sgbench.prompts.templates import builtin_name, template_source
+from sgbench.prompts.templates import builtin_name, check_attributes, template_source
 from sgbench.runner.backoff import RetryPolicy
 from sgbench.runner.client import Endpoint, SamplingParams, check_api_key
 from sgbench.runner.distribution import DEFAULT_SAMPLES, VERBALIZED_TEMPLATE, Mode, row_options
@@ -150,8 +150,12 @@ def run_benchmark(
         [("--dataset", dataset), ("--template", template_source(template_name))],
         [("--out", out_path), ("--predictions", predictions_path)],
     )
+    from sgbench.dataset import open_dataset
+
     template = load_template(template_name)
-    every = split_rows(dataset, config, split)
+    built = open_dataset(dataset)
+    check_attributes(template, built)  # before any request
+    every = split_rows(built, config, split)
     rows = every[:limit] if limit else every
     prompts = build_prompts(rows, template)
     from sgbench.scoring.predictions import PREDICTIONS
