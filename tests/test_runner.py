@@ -73,6 +73,8 @@ class FakeServer(LoopbackChatServer):
             handler.send(500, b"internal error")
         elif behaviour == "401":
             handler.send(401, b'{"error": "bad key"}')
+        elif behaviour.startswith("status "):  # a web page, as a site or a proxy answers
+            handler.send(int(behaviour[7:]), b"<html><body>no</body></html>")
         elif behaviour == "echo400":
             auth = handler.headers.get("Authorization", "")
             handler.send(400, f"bad request; you sent {auth}".encode())
@@ -286,6 +288,43 @@ def test_fatal_status_stops_the_run(server: FakeServer, tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"HTTP 401.*stopped"):
         run(server, out, prompts(1), concurrency=1)
     assert server.requests["s0"] == 1  # never retried
+
+
+# RFC 9110: the method, the address, the headers, the protocol or the account (the key, a proxy's
+# credentials, credit) decide these, and every request of a run has the same; a site answering
+# 405 to every POST had all 750 samples of a split sent and written as error lines.
+ENDPOINT_STATUSES = [401, 402, 403, 404, 405, 406, 407, 410, 411, 414, 415, 417, 426, 428, 431]
+ENDPOINT_STATUSES += [501, 505]
+# What a sample's own body causes: one error line each, not retried, the run goes on.
+SAMPLE_STATUSES = [400, 413, 422]
+
+
+@pytest.mark.parametrize("status", ENDPOINT_STATUSES)
+def test_an_endpoint_status_stops_the_run_at_the_first_request(
+    status: int, server: FakeServer, tmp_path: Path
+) -> None:
+    server.fallback = f"status {status}"
+    out = tmp_path / "responses.jsonl"
+    said = rf"^{re.escape(server.url)}.*: HTTP {status}: <html>.* \(.+\); stopped"
+    with pytest.raises(InputError, match=said):
+        run(server, out, prompts(5), concurrency=1)
+    assert sum(server.requests.values()) == 1
+    assert out.read_text(encoding="utf-8") == ""
+
+
+@pytest.mark.parametrize("status", SAMPLE_STATUSES)
+def test_a_sample_status_is_that_samples_error_line(
+    status: int, server: FakeServer, tmp_path: Path
+) -> None:
+    server.script = {"s1": [f"status {status}"]}
+    out = tmp_path / "responses.jsonl"
+    run(server, out, prompts(3), concurrency=1)
+    lines = {line["id"]: line for line in read_lines(out)}
+    assert sorted(lines) == ["s0", "s1", "s2"]
+    assert lines["s1"]["error"] == f"HTTP {status}: <html><body>no</body></html>"
+    assert lines["s1"]["attempts"] == 1
+    assert "error" not in lines["s0"]
+    assert "error" not in lines["s2"]
 
 
 def test_api_key_never_written(server: FakeServer, tmp_path: Path) -> None:

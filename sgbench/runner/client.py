@@ -42,6 +42,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Final
 
 from sgbench import __version__
@@ -52,9 +53,35 @@ from sgbench.jsonl import unique_keys
 RETRYABLE_STATUS: Final = frozenset({408, 409, 425, 429})
 """Client-error statuses that mean "try again later"; every 5xx is retried as well."""
 
-FATAL_STATUS: Final = frozenset({401, 403, 404})
-"""Statuses that concern the whole run (bad key, no access, wrong URL or model): stop the run.
-A 3xx (a redirect) and a 400 naming a request parameter (:func:`parameter_error`) stop it too."""
+FATAL_STATUS: Final[Mapping[int, str]] = MappingProxyType(
+    {
+        401: "the key is refused",
+        402: "the account cannot pay for requests",
+        403: "the key has no access to this endpoint or model",
+        404: "no such endpoint or model: check --base-url and --model",
+        405: "the address takes no POST: is --base-url the API's address?",
+        406: "the server will not reply in JSON",
+        407: "the proxy asks for credentials",
+        410: "the endpoint or model is gone",
+        411: "the server wants a request framing this client does not send",
+        414: "the address is too long for the server",
+        415: "the server does not take JSON here: is --base-url the API's address?",
+        417: "the server refuses an expectation of the request's headers",
+        426: "the server wants another protocol (https?)",
+        428: "the server wants conditional requests",
+        431: "the request's headers are too large for the server (the key?)",
+        501: "the server does not implement this request: is --base-url the API's address?",
+        505: "the server does not speak HTTP/1.1",
+    }
+)
+"""Statuses that concern the whole run, each with what it says; they stop it at once. Every
+request of a run is a POST of JSON to one address with the same headers, so a status whose cause
+RFC 9110 puts in the method, the address, the headers, the protocol or the account (the key, a
+proxy's credentials, credit: 402) would meet every sample: a ``--base-url`` naming a web site
+answered 405 to all 750 samples of a split, each written as an error line. What a sample's own
+body can cause stays one error line (400, 413 Content Too Large, 422), and what time can cure
+is retried (:data:`RETRYABLE_STATUS`, 5xx but 501 and 505). A 3xx (a redirect) and a 400 naming
+a request parameter (:func:`parameter_error`) stop the run too."""
 
 REFUSAL_FINISH: Final = frozenset({"content_filter", "length"})
 """Finish reasons that make an empty reply a refusal rather than a malformed body."""
@@ -412,6 +439,12 @@ class RequestFailed(Exception):
         """The problem concerns every request (:data:`FATAL_STATUS`): the run should stop."""
         self.retry_after = retry_after
         """Seconds the server asked us to wait (``Retry-After``), if it said."""
+
+
+def _said(status: int) -> str:
+    """What a :data:`FATAL_STATUS` says, for its message (the body rarely says it: a web site's
+    405 page is HTML)."""
+    return f" ({FATAL_STATUS[status]})" if status in FATAL_STATUS else ""
 
 
 def retryable_status(status: int) -> bool:
@@ -959,7 +992,7 @@ def post_chat(
         retryable = retryable_status(status)
         wait = parse_retry_after(reply_headers.get("Retry-After"))
         raise RequestFailed(
-            redact(f"HTTP {status}: {detail or reason}", key),
+            redact(f"HTTP {status}: {detail or reason}{_said(status)}", key),
             retryable=retryable,
             fatal=status in FATAL_STATUS,
             retry_after=wait,
