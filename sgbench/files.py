@@ -1141,7 +1141,9 @@ def _dataset_files(folder: Path) -> list[Path]:
     # The names of sgbench.dataset (MANIFEST_FILE, CARD_FILE), a layer above this one.
     manifest = folder / "manifest.json"
     try:
-        recorded = json.loads(read_bounded(manifest))
+        # Bounded like every JSON read from a user: json.loads raised RecursionError (a
+        # traceback) on a manifest nested deeper than the interpreter's stack.
+        recorded = loads_strict(read_bounded(manifest))
     except (OSError, ValueError):
         return []
     listed = recorded.get("files") if isinstance(recorded, dict) else None

@@ -48,7 +48,7 @@ from typing import Any, Final
 from sgbench import __version__
 from sgbench.boundary import public_class
 from sgbench.errors import InputError, refuse_without_effect, replace_surrogates, shown_name
-from sgbench.jsonl import unique_keys
+from sgbench.jsonl import MAX_DEPTH, unique_keys
 
 RETRYABLE_STATUS: Final = frozenset({408, 409, 425, 429})
 """Client-error statuses that mean "try again later"; every 5xx is retried as well."""
@@ -120,8 +120,9 @@ EXCERPT_CHARS: Final = 200
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 """Largest reply body read; a longer one is malformed (a chat reply is kilobytes)."""
 
-MAX_JSON_DEPTH: Final = 64
-"""Deepest nesting of arrays and objects accepted in a reply (a real one nests about 6 deep)."""
+MAX_JSON_DEPTH: Final = MAX_DEPTH
+"""Deepest nesting of arrays and objects accepted in a reply (a real one nests about 6 deep):
+the bound of every JSON text read from outside (:data:`sgbench.jsonl.MAX_DEPTH`)."""
 
 _BRACKETS: Final = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 

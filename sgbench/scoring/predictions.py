@@ -35,6 +35,7 @@ from sgbench.jsonl import (
     problem_count,
     read_bytes,
     split_lines,
+    too_deep_line,
 )
 from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import (
@@ -353,8 +354,9 @@ def _columnar_records(raw: bytes, data: ScoringData) -> _Records | None:
 
     Sound by construction: every condition the strict reader checks is either checked here on
     the columns, or makes Arrow's parser fail, or is excluded up front (the ``null`` token,
-    control bytes, a file that is not UTF-8), so a file accepted here is accepted there with
-    the same records.
+    control bytes, a file that is not UTF-8, a line nested deeper than the strict reader reads:
+    :func:`~sgbench.jsonl.too_deep_line`, without which Arrow crashed the process), so a file
+    accepted here is accepted there with the same records.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -366,6 +368,8 @@ def _columnar_records(raw: bytes, data: ScoringData) -> _Records | None:
     if SURROGATE_ESCAPE.search(raw):  # the strict reader refuses a lone one
         return None
     if raw.startswith(BOM):  # a second mark: Arrow skips it, the strict reader refuses it
+        return None
+    if too_deep_line(raw) is not None:  # Arrow's parser would crash; the strict one refuses
         return None
     try:
         raw.decode("utf-8")
