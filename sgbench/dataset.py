@@ -23,8 +23,11 @@ included) is copied into every data file's parquet key-value metadata (key :data
 the manifest makes it disagree with the data, and the error names the field; editing the data
 changes its hash. Every data file also carries its own path (key :data:`PATH_KEY`), so a file
 swapped with, or copied over, another with the hashes rewritten is refused rather than read as
-the split it replaced. ``manifest.schema.json`` is closed (no key it does not describe), so an
-unknown key is refused by name before that. (This detects edits, not a forger who rewrites the data
+the split it replaced, and holds as many rows as the manifest counts for its split (its parquet
+footer's count), so a split with rows deleted or added and its hash rewritten is refused too
+(:func:`binding_problem`, the rule of every reader, ``validate`` and push).
+``manifest.schema.json`` is closed (no key it does not describe), so an unknown key is refused
+by name before that. (This detects edits, not a forger who rewrites the data
 files, their hashes and the manifest together; nothing unsigned can.)
 """
 
@@ -473,12 +476,18 @@ def _differences(carried: Any, manifest: Any, path: str) -> list[str]:
 
 
 def binding_problem(
-    metadata: Mapping[bytes, bytes] | None, manifest: Mapping[str, Any], file: str
-) -> str | None:
+    metadata: Mapping[bytes, bytes] | None, manifest: Mapping[str, Any], file: str, rows: int
+) -> tuple[str, str] | None:
     """Why the data file ``file`` (its path in the dataset folder), whose parquet key-value
-    metadata is ``metadata``, is not bound to ``manifest`` at that path (:func:`binding`): one
-    line naming the first field that differs, or the path the file carries instead of its own;
-    None when it is bound. The one rule of :class:`BuiltDataset`, ``sgbench validate`` and push.
+    metadata is ``metadata`` and whose footer counts ``rows`` rows, is not bound to
+    ``manifest`` at that path (:func:`binding`): the path (in the folder) the problem is about,
+    and one line; None when it is bound. The one rule of :class:`BuiltDataset`,
+    ``sgbench validate`` and push.
+
+    About :data:`MANIFEST_FILE`: the first field that differs from the file's copy, or the path
+    the file carries instead of its own. About ``file``: its row count, when it is not the
+    ``samples`` the manifest (and the file's copy) counts for its split: a file rewritten with
+    rows deleted or added, and its hash and size rewritten in the manifest, was read whole.
 
     A file that carries only some of :data:`LEGACY_BOUND_FIELDS`, each equal to the manifest's,
     was written by an sgbench that bound fewer fields: rebuild it. Anything else is an edit of the
@@ -488,13 +497,30 @@ def binding_problem(
     carried = metadata.get(BINDING_KEY)
     problem = _manifest_problem(carried, manifest, file)
     if problem is not None:
-        return problem
+        return MANIFEST_FILE, problem
     path = metadata.get(PATH_KEY)
     if path is None:
-        return f"{file} carries no path of its own: built by an older sgbench (rebuild the dataset)"
+        return MANIFEST_FILE, (
+            f"{file} carries no path of its own: built by an older sgbench (rebuild the dataset)"
+        )
     if path != file.encode("utf-8"):
         shown = shown_name(path.decode("utf-8", errors="surrogateescape"))
-        return bounded(f"{file} carries the path {shown}: files were swapped or copied")
+        return MANIFEST_FILE, bounded(
+            f"{file} carries the path {shown}: files were swapped or copied"
+        )
+    samples = _counted_samples(manifest, file)
+    if samples is not None and rows != samples:
+        return file, f"{rows} rows, {MANIFEST_FILE} counts {samples}"
+    return None
+
+
+def _counted_samples(manifest: Mapping[str, Any], file: str) -> object:
+    """The ``samples`` the manifest counts for the split whose data file is ``file``."""
+    configs = manifest.get("configs")
+    for config, splits in configs.items() if isinstance(configs, Mapping) else ():
+        for split, info in splits.items() if isinstance(splits, Mapping) else ():
+            if split_file(config, split) == file and isinstance(info, Mapping):
+                return info.get("samples")
     return None
 
 
@@ -720,8 +746,8 @@ class BuiltDataset:
 
         Raises:
             InputError: the file is missing, unlisted in or different from the manifest (its
-                size, then its sha256: :func:`recorded_problem`), or its bound fields disagree
-                with the manifest.
+                size, then its sha256: :func:`recorded_problem`), or its bound fields, its path
+                or its row count disagree with the manifest (:func:`binding_problem`).
         """
         self.check_config(config, split)
         return self._checked_hash(split_file(config, split))
@@ -768,13 +794,16 @@ class BuiltDataset:
         import pyarrow.parquet as pq
 
         try:
-            metadata = pq.read_schema(path).metadata or {}
+            with pq.ParquetFile(path) as parquet:
+                metadata = parquet.schema_arrow.metadata or {}
+                rows = parquet.metadata.num_rows
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             raise InputError(f"{path}: not a readable parquet file ({exc})") from None
         relative = path.relative_to(self.root).as_posix()
-        problem = binding_problem(metadata, self.manifest.raw, relative)
+        problem = binding_problem(metadata, self.manifest.raw, relative, rows)
         if problem is not None:
-            raise InputError(bounded(f"{self.root / MANIFEST_FILE}: {problem}"))
+            where, message = problem
+            raise InputError(bounded(f"{self.root / where}: {message}"))
 
     def files(self, config: str) -> dict[str, str]:
         """Relative path → checked sha256 of every data file of ``config``."""

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -349,3 +350,43 @@ def test_a_data_file_carrying_no_path_was_built_by_an_older_sgbench(
     ]
     with pytest.raises(InputError, match="carries no path of its own"):
         open_dataset(folder).table("default", "validation")
+
+
+# --- a data file holds as many rows as the manifest counts ---------------------------------------
+
+
+@pytest.mark.parametrize("change", ["row deleted", "row added"])
+def test_a_split_with_rows_deleted_or_added_is_refused(
+    change: str, built_publishable: Path, tmp_path: Path
+) -> None:
+    """The probe of #15: one row deleted from validation, its sha256 and size rewritten in the
+    manifest. validate refused it by the manifest's count, but baseline (every reader) read the
+    rest with exit code 0; the count is now part of the rule they share (binding_problem)."""
+    folder = _copy(built_publishable, tmp_path)
+    table = pq.read_table(folder / VALIDATION)
+    if change == "row deleted":
+        changed = table.slice(0, len(table) - 1)
+    else:
+        changed = pa.concat_tables([table, table.slice(0, 1)])
+    pq.write_table(changed.replace_schema_metadata(table.schema.metadata), folder / VALIDATION)
+    _rehash(folder)
+    (folder / "p.jsonl").write_text('{"id": "q/g", "answer": 1}\n', encoding="utf-8")
+    counted = load_manifest(folder)["configs"]["default"]["validation"]["samples"]
+    assert counted == len(table)
+    expected = f"{folder / VALIDATION}: {len(changed)} rows, {MANIFEST_FILE} counts {counted}"
+    assert expected in [str(p) for p in check_dataset(folder).problems]
+    api = FakeHubApi()
+    with pytest.raises(InputError) as pushed:
+        push_dataset(folder, REPO, api=api)
+    assert api.calls == []
+    assert expected in str(pushed.value)
+    with pytest.raises(InputError) as read:
+        open_dataset(folder).split("default", "validation")
+    assert str(read.value) == expected
+    for args in (
+        ["baseline", "majority", "--dataset", str(folder), "--split", "validation"],
+        ["score", str(folder / "p.jsonl"), "--dataset", str(folder), "--split", "validation"],
+    ):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert result.output == f"Error: {expected}\n"

@@ -6,6 +6,7 @@ No test reaches the network: every push goes to :class:`FakeHubApi`, except one 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -247,6 +248,19 @@ def _more_samples(manifest: dict[str, Any]) -> None:
     manifest["configs"]["paper"]["test_ood"]["samples"] += 5
 
 
+def _row_deleted(folder: Path) -> None:
+    """A row deleted from a split, its sha256 and size rewritten in the manifest (#15)."""
+    relative = split_file("paper", "test_ood")
+    _rewrite(folder, relative, lambda table: table.slice(0, len(table) - 1))
+    data = (folder / relative).read_bytes()
+
+    def rehash(manifest: dict[str, Any]) -> None:
+        manifest["files"][relative] = hashlib.sha256(data).hexdigest()
+        manifest["sizes"][relative] = len(data)
+
+    _edit_manifest(folder, rehash)
+
+
 CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str, str]] = {
     # name: (corrupt the folder, file the problem names, words of the problem)
     "changed byte": (_flip_byte, split_file("default", "validation"), "sha256"),
@@ -295,10 +309,12 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str, str]] = {
         split_file("paper", "train"),
         f"features differ from {split_file('default', 'test_id')}: schema metadata differ",
     ),
-    "row count": (
+    "row count": (_row_deleted, split_file("paper", "test_ood"), "rows, manifest.json counts"),
+    # The count is carried by every data file too: an edited one is an edited manifest.
+    "manifest count": (
         lambda d: _edit_manifest(d, _more_samples),
-        split_file("paper", "test_ood"),
-        "rows, manifest.json counts",
+        "manifest.json",
+        "configs.paper.test_ood.samples: differs from the copy",
     ),
     "card glob matching nothing": (
         lambda d: _edit_front_matter(d, _glob_nothing),

@@ -10,7 +10,8 @@ naming the file concerned, so one run tells the whole story. What is checked:
   ``data/`` is left unlisted (a stale shard would be picked up by the card's ``data_files`` globs);
 - every data file is readable parquet, has the declared sample features as its Arrow schema, the
   same schema (metadata included, but for the file's own path) as every other split and config,
-  and as many rows as the manifest counts;
+  and as many rows as the manifest counts (with its copy of the manifest and its path, the rule
+  of every reader: :func:`sgbench.dataset.binding_problem`);
 - ``README.md`` is present and its YAML front matter parses; its ``configs`` name the manifest's
   configs and splits, each ``data_files`` glob matching exactly that split's file; its
   ``dataset_info`` declares, per config, the features
@@ -176,9 +177,8 @@ def check_dataset(dataset_dir: PathArg) -> DatasetCheck:
     readable = {name: sha for name, sha in files.items() if str(root / name) not in unread}
     schemas, rows, unreadable = _parquet_facts(root, readable)
     problems += unreadable
-    problems += _binding_problems(root, schemas, manifest)
+    problems += _binding_problems(root, schemas, rows, manifest)
     problems += _schema_problems(root, schemas, list(manifest["attributes"]))
-    problems += _row_count_problems(root, manifest["configs"], rows)
     if not problems:
         problems += _row_value_problems(root, manifest)
     problems += _card_problems(root, manifest)
@@ -328,16 +328,21 @@ def _parquet_facts(
 
 
 def _binding_problems(
-    root: Path, schemas: Mapping[str, pa.Schema], manifest: Mapping[str, Any]
+    root: Path,
+    schemas: Mapping[str, pa.Schema],
+    rows: Mapping[str, int],
+    manifest: Mapping[str, Any],
 ) -> list[Problem]:
     """Data files whose copy of the manifest (:func:`~sgbench.dataset.binding`) disagrees with
-    it (the manifest was edited after the build), or which carry another file's path (files
-    swapped or copied with their hashes; see :mod:`sgbench.dataset`)."""
+    it (the manifest was edited after the build), which carry another file's path (files
+    swapped or copied with their hashes; see :mod:`sgbench.dataset`), or whose row count is not
+    the manifest's: the rule every reader applies (:func:`~sgbench.dataset.binding_problem`)."""
     problems = []
     for relative, schema in schemas.items():
-        problem = binding_problem(schema.metadata, manifest, relative)
+        problem = binding_problem(schema.metadata, manifest, relative, rows[relative])
         if problem is not None:
-            problems.append(Problem(_where(root, MANIFEST_FILE), problem))
+            where, message = problem
+            problems.append(Problem(_where(root, where), message))
     return problems
 
 
@@ -393,23 +398,6 @@ def _schema_problems(
                     f"features differ from {first}: {schema_difference(schema, reference)}",
                 )
             )
-    return problems
-
-
-def _row_count_problems(
-    root: Path, configs: Mapping[str, Mapping[str, Mapping[str, Any]]], rows: Mapping[str, int]
-) -> list[Problem]:
-    problems: list[Problem] = []
-    for config, splits in configs.items():
-        for split, info in splits.items():
-            relative = split_file(config, split)
-            if relative in rows and rows[relative] != info["samples"]:
-                problems.append(
-                    Problem(
-                        _where(root, relative),
-                        f"{rows[relative]} rows, {MANIFEST_FILE} counts {info['samples']}",
-                    )
-                )
     return problems
 
 
