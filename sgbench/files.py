@@ -36,7 +36,7 @@ from typing import Any, Final, ParamSpec, TypeAlias, TypeVar, cast
 
 from sgbench.boundary import PathArg
 from sgbench.errors import InputError, has_control, shown_name, write_reason
-from sgbench.jsonl import BOM, loads_strict, read_bounded
+from sgbench.jsonl import BOM, MAX_FILE_BYTES, loads_strict, read_bounded
 from sgbench.jsonl import input_problem as input_problem  # its home is jsonl, below files
 
 # Hidden siblings and lock sidecars are named below jsonl, whose input check asks whether another
@@ -647,9 +647,61 @@ def check_parent(target: PathArg, what: str = "output file", option: str | None 
             problem = InputError(f"{path}: cannot be created, {ancestor} {what_it_is}")
         elif ancestor != path.parent:
             problem = missing_folder(path, what)
+        else:
+            problem = _inside_a_built_folder(path)
         if problem is not None:
             raise InputError(f"{option} {problem}") if option else problem
         return
+
+
+def _built_folder(folder: Path) -> str | None:
+    """What ``folder`` is when sgbench built it, else None: ``the dataset folder`` when it holds
+    a dataset's ``manifest.json`` (a JSON object with ``configs`` and ``attributes``, as every
+    build writes: a browser extension's or a web app's ``manifest.json`` is not one), ``an
+    output folder of `sgbench KIND``` when it holds :data:`OUTPUT_MARKER` (a build, a
+    leaderboard, statistics, an lm-eval task). A dataset fetched from the Hub has no marker, so
+    its manifest is what tells it."""
+    # The name of sgbench.dataset.MANIFEST_FILE, a layer above this one.
+    for name, limit in (("manifest.json", MAX_FILE_BYTES), (OUTPUT_MARKER, MAX_MARKER_BYTES)):
+        try:
+            recorded = loads_strict(read_bounded(folder / name, limit))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(recorded, dict):
+            continue
+        if name == OUTPUT_MARKER and str(recorded.get("written_by", "")).startswith("sgbench "):
+            return f"an output folder of `{shown_name(str(recorded['written_by']))}`"
+        if name != OUTPUT_MARKER and {"configs", "attributes"} <= recorded.keys():
+            return "the dataset folder"
+    return None
+
+
+def _inside_a_built_folder(path: Path) -> InputError | None:
+    """The refusal of an output (a file or a folder) that lies inside a folder sgbench built
+    (:func:`_built_folder`), looked for from the output's folder up to the root, symlinks
+    resolved: the one rule that no command writes into a dataset or output folder it did not
+    build. ``synth --out ds/data/x.csv`` reads nothing, so no input rule kept it out of the
+    dataset; a report or a chart written there made ``validate`` refuse the folder, and a file
+    left in a leaderboard or statistics folder made it foreign to the next run of its own
+    command. The output itself is not looked at: a command replacing its own earlier output
+    (``build --out ds``) is judged by :func:`replace_folder`'s marker."""
+    try:
+        # Through a symlink too: an output linked into a dataset is written there.
+        folder = resolve_path(path).parent
+    except InputError:  # a loop: the write says why
+        return None
+    for ancestor in (folder, *folder.parents):
+        what = _built_folder(ancestor)
+        if what is not None:
+            with contextlib.suppress(OSError, ValueError):  # shown as typed when it is below
+                if ancestor != Path.cwd().resolve():
+                    ancestor = ancestor.relative_to(Path.cwd().resolve())
+            return InputError(
+                f"{shown_name(str(path))}: lies inside {what} {shown_name(str(ancestor))}; "
+                "sgbench writes nothing into a dataset or output folder (a command replaces its "
+                "own earlier output whole); choose another path"
+            )
+    return None
 
 
 def _check_not_above_cwd(target: Path) -> None:

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 from sgbench.boundary import PathArg
 from sgbench.errors import InputError, shown_name
-from sgbench.files import HELD_LOCKS, check_not_a_lock, lock_path
+from sgbench.files import HELD_LOCKS, check_not_a_lock, check_parent, lock_path
 from sgbench.sidecars import open_locked, remove_if_ours
 
 __all__ = ["exclusive", "lock_path"]
@@ -62,6 +62,9 @@ def exclusive(*paths: PathArg | None) -> Iterator[None]:
         for path in paths:
             if path is None:
                 continue
+            # An appended output (run's and judge's --out) is never written whole, so this is
+            # where the rule of every output's folder is applied to it.
+            check_parent(path)
             _check_one_name(path)
             check_not_a_lock(path)
             sidecar = lock_path(path)

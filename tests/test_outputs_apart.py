@@ -19,6 +19,9 @@ from sgbench.errors import InputError
 from sgbench.files import FromFiles, check_output_folder, check_outputs_apart, reads, writes
 
 URL = "http://127.0.0.1:9/v1"  # never contacted: the check comes first
+INSIDE_A_DATASET = "ds (the dataset folder)"
+"""An output inside the dataset read: refused, as inside any dataset folder, when its option is
+read (sgbench.files.check_parent), before the inputs are compared."""
 
 CASES: dict[str, tuple[list[str], str]] = {
     "score --json PRED": (
@@ -35,7 +38,7 @@ CASES: dict[str, tuple[list[str], str]] = {
     ),
     "score --json into the dataset": (
         ["score", "p.jsonl", "--dataset", "ds", "--json", "ds/manifest.json"],
-        "--dataset",
+        INSIDE_A_DATASET,
     ),
     "score --plot PRED": (
         ["score", "p.jsonl", "--dataset", "ds", "--plot", "p.jsonl"],
@@ -75,7 +78,7 @@ CASES: dict[str, tuple[list[str], str]] = {
             "--predictions",
             "ds/manifest.json",
         ],
-        "--dataset",
+        INSIDE_A_DATASET,
     ),
     "run --out into the dataset": (
         [
@@ -89,7 +92,7 @@ CASES: dict[str, tuple[list[str], str]] = {
             "--out",
             "ds/r.jsonl",
         ],
-        "--dataset",
+        INSIDE_A_DATASET,
     ),
     "run --out = --template": (
         [
@@ -174,7 +177,7 @@ CASES: dict[str, tuple[list[str], str]] = {
     ),
     "stats --out inside the dataset": (
         ["stats", "--dataset", "ds", "--out", "ds/data"],
-        "--dataset",
+        INSIDE_A_DATASET,
     ),
     "build --out holding --wvs": (
         ["build", "--quiet", "--wvs", "tpl/t.txt", "--out", "tpl"],
@@ -229,8 +232,11 @@ def test_no_command_writes_over_its_inputs(
     before = snapshot(tmp_path)
     args, named = CASES[case]
     line = assert_one_error_line(CliRunner().invoke(main, args))
-    assert "would overwrite the input" in line or "is also" in line, line
-    assert f"({named})" in line or named == "--out", line
+    if named == INSIDE_A_DATASET:
+        assert "lies inside the dataset folder ds;" in line, line
+    else:
+        assert "would overwrite the input" in line or "is also" in line, line
+        assert f"({named})" in line or named == "--out", line
     assert snapshot(tmp_path) == before
 
 
