@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
@@ -185,18 +186,56 @@ def test_a_fractional_code_is_refused_in_every_layout(
     )
 
 
-def test_the_line_is_the_rows_own_among_other_countries(
-    synthetic_frame: pd.DataFrame, tmp_path: Path
+BAD_VALUES = [
+    (suffix, value, problem)
+    for suffix in FORMATS
+    for value, problem in ((2.5, "2.5 is not a whole number"), (np.inf, "infinite"))
+    if not (suffix == ".dta" and value == np.inf)  # Stata cannot store an infinity
+]
+
+
+@pytest.mark.parametrize(("suffix", "value", "problem"), BAD_VALUES)
+@pytest.mark.parametrize("country", ["SGP", "702"])
+def test_every_row_is_checked_whatever_the_country_built(
+    suffix: str,
+    country: str,
+    value: float,
+    problem: str,
+    synthetic_frame: pd.DataFrame,
+    tmp_path: Path,
 ) -> None:
-    """The CSV is cut to one country's lines before it is parsed; the line named is still the
-    file's. The same fraction earlier in another country's row is not that line."""
+    """One rule for every format: every row of the file is checked, not only the rows of the
+    country built. A CSV was cut to that country's lines before it was parsed, so a bad code in
+    another country's row was never seen, while a .dta or .sav of the same data was refused; the
+    row named is that one, in file order, in every format."""
     other = synthetic_frame.head(5).assign(B_COUNTRY=156, B_COUNTRY_ALPHA="CHN")
     other["Q1"] = other["Q1"].astype("float64")
-    other.loc[other.index[1], "Q1"] = 2.5
-    mine = with_value(synthetic_frame, "Q1", 2.5)
-    source = write(pd.concat([other, mine], ignore_index=True), tmp_path / "two.csv")
+    other.loc[other.index[1], "Q1"] = value
+    source = write(
+        pd.concat([other, synthetic_frame], ignore_index=True), tmp_path / f"two{suffix}"
+    )
+    out = str(tmp_path / "out")
+    result = invoke(["build", "--quiet", "--wvs", str(source), "--country", country, "--out", out])
+    at = "line 3:" if suffix in (".csv", ".zip") else "row 2:"
+    member = ":WVS.csv" if suffix == ".zip" else ""
+    line = assert_one_error_line(result, f"two{suffix}{member}: ", "column Q1", problem)
+    if value == 2.5:  # an infinity is counted, not placed
+        assert at in line, line
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]
+
+
+def test_a_time_series_row_of_another_wave_is_checked(
+    synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Rows of waves not built are rows of the file too."""
+
+    def change(frame: pd.DataFrame) -> None:
+        frame.loc[frame.index[ROW], "S002VS"] = 6
+        frame.loc[frame.index[ROW], "F025"] = 2.5
+
+    source = layout_csv(synthetic_frame, "timeseries", tmp_path / "ts.csv", change)
     result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
-    assert_one_error_line(result, f"two.csv: line {8 + len(other)}: column Q1: 2.5")
+    assert_one_error_line(result, "ts.csv: line 8: column F025: 2.5 is not a whole number")
 
 
 def test_the_weight_read_by_codes_too_holds_codes(

@@ -1,7 +1,9 @@
 """Reading a WVS release file: CSV, Stata, SPSS, or any of them inside the release zip.
 
 Only the columns a build needs are read, and only the requested country's rows are kept, so the
-full release (~97k respondents × ~600 columns) never sits in memory whole. Every format yields
+full release (~97k respondents × ~600 columns) never sits in memory whole; every row of the file
+is checked first, in every format, so whether a file builds does not depend on its format or on
+the country asked for. Every format yields
 the same float64 table, so the same data in any format gives the same dataset.
 """
 
@@ -27,7 +29,7 @@ import pyarrow.compute as pc
 
 from sgbench.boundary import PathArg
 from sgbench.builder.layouts import LayoutName, Recode, detect_layout, is_synthetic
-from sgbench.catalogue import ALL_COUNTRIES, country_numeric_code
+from sgbench.catalogue import ALL_COUNTRIES, country_numeric_code, load_countries
 from sgbench.errors import InputError, shown_name
 from sgbench.files import sha256_file
 
@@ -239,8 +241,8 @@ def _field_reads_as(text: str, value: str | float) -> bool:
 
 def _csv_place(path: Path, header: list[str], present: dict[str, str]) -> RowPlace:
     """Where a row of a CSV's table is in the file: the first record of the row's country with
-    its value in the column at fault (error path only: the threaded reader, and the cut to one
-    country's lines, keep no line numbers). Rows are read in file order and the check names a
+    its value in the column at fault (error path only: the threaded reader keeps no line
+    numbers). Rows are read in file order and the check names a
     column's first bad row, so that record is the row itself."""
 
     def place(table: pd.DataFrame, position: int, name: str) -> str:
@@ -353,39 +355,59 @@ def check_distinct_header(header: list[str], where: str) -> None:
             )
 
 
-def _country_lines(source: Path | io.BufferedIOBase, needle: str) -> io.BytesIO | None:
-    """The CSV's header and the lines that could be rows of one country, or None to read it all.
+def _all_rows_valid(table: pa.Table, checked: dict[str, bool]) -> bool:
+    """Whether no number in the ``checked`` columns of ``table`` is infinite and none in those
+    marked True (codes, not quantities) is a fraction: what :func:`_numeric` refuses, checked on
+    every row of the file at Arrow's speed, before the table is cut to one country (the first
+    bad row is then named by :func:`_numeric`, given the whole table)."""
+    for name, code in checked.items():
+        column = table[name]
+        if not pa.types.is_floating(column.type):
+            continue
+        if pc.any(pc.is_inf(column)).as_py():
+            return False
+        if code:
+            whole = pc.equal(column, pc.floor(column))
+            if not pc.all(pc.or_kleene(whole, pc.invert(pc.is_finite(column)))).as_py():
+                return False
+    return True
 
-    A row whose alpha-3 country code is ``needle`` holds ``needle`` (in some case) somewhere on
-    its line, so keeping those lines loses none of the country's rows; the exact filter still
-    runs on the parsed table. Parsing ~1.5k lines instead of ~97k is most of a one-country
-    build (rows of other countries are then not checked at all, as their columns never were).
-    The cut is only trusted when every line is one whole record (no quoted field spans lines:
-    even quote counts) and every kept line has the header's number of fields; otherwise, or
-    when no line matches, None: the full read then reports the damage, or which countries the
-    file holds.
+
+def _check_country_pairs(
+    pairs: pd.DataFrame, where: str, present: dict[str, str], place: RowPlace
+) -> None:
+    """Refuse a row whose two country codes name two countries of the catalogue: an alpha-3
+    code (``B_COUNTRY_ALPHA``) of one and a numeric code (``B_COUNTRY``) of another, such as
+    ``DEU`` with 702. Which country the row is was a guess: ``--country SGP`` matched it by the
+    alpha code and ``--country 702`` by the number, so its respondent joined one build and not the
+    other. Codes are compared, never names, and a code the catalogue does not know contradicts
+    nothing, so a release's own spellings (``MOR`` for Morocco, a country of an earlier wave)
+    stay as they are. ``pairs`` holds every row of the file (both columns, Wave 7 names, file
+    order); the row named is the first.
+
+    Raises:
+        InputError: ``WHERE: line N: column B_COUNTRY_ALPHA: 'DEU' (Germany) contradicts
+            B_COUNTRY 702 (Singapore) ...``.
     """
-    data = source.read_bytes() if isinstance(source, Path) else source.read()
-    if not isinstance(source, Path):
-        source.seek(0)
-    if b'"' in data and any(line.count(b'"') % 2 for line in data.split(b"\n")):
-        return None
-    key, upper = needle.upper().encode(), data.upper()
-    header_end = data.find(b"\n")
-    if header_end < 0:
-        return None
-    lines = [data[:header_end]]
-    at = upper.find(key, header_end)
-    while at >= 0:  # one step per matching line (about 1.5k for a country), not per line
-        start = data.rfind(b"\n", 0, at) + 1
-        end = data.find(b"\n", at)
-        end = len(data) if end < 0 else end
-        lines.append(data[start:end])
-        at = upper.find(key, end)
-    fields = lines[0].count(b",")
-    if len(lines) == 1 or any(line.count(b",") != fields for line in lines):
-        return None
-    return io.BytesIO(b"\n".join([*lines, b""]))
+    if COUNTRY_ALPHA not in pairs or COUNTRY_NUMERIC not in pairs:
+        return
+    countries = load_countries()
+    by_numeric = {country.numeric: country for country in countries.values()}
+    alpha = pairs[COUNTRY_ALPHA].astype("string").str.strip().str.upper()
+    expected = alpha.map({code: float(country.numeric) for code, country in countries.items()})
+    numeric = pd.to_numeric(pairs[COUNTRY_NUMERIC], errors="coerce")
+    known = numeric.isin([float(code) for code in by_numeric])
+    clash = np.flatnonzero((expected.notna() & known & (expected != numeric)).to_numpy(bool))
+    if not clash.size:
+        return
+    first = int(clash[0])
+    code, number = str(alpha.iloc[first]), int(numeric.iloc[first])
+    shown = pairs.assign(**{COUNTRY_ALPHA: alpha, COUNTRY_NUMERIC: numeric})
+    raise InputError(
+        f"{where}: {place(shown, first, COUNTRY_ALPHA)}column {present[COUNTRY_ALPHA]}: "
+        f"{code!r} ({countries[code].name}) contradicts {present[COUNTRY_NUMERIC]} {number} "
+        f"({by_numeric[number].name}); a respondent lives in one country: correct one of the two"
+    )
 
 
 def _stat_columns(path: Path, file_format: FileFormat, where: str) -> list[str]:
@@ -589,6 +611,7 @@ def read_survey(
     """
     path = Path(path)
     where = name or str(path)
+    quantities = frozenset(measures)
     if not path.exists():
         raise InputError(f"{where}: no such file")
     if path.is_dir():
@@ -629,12 +652,32 @@ def read_survey(
             raise InputError(f"{label}: missing column {layout.country_numeric}")
         file_columns = list(dict.fromkeys(present.values()))
         if file_format == "csv":
+            place = _csv_place(path, header, present)
+        else:
+            # A .dta or .sav is read whole, in file order: its observation (case) number.
+            def place(table: pd.DataFrame, position: int, name: str) -> str:
+                return f"row {int(table.index[position]) + 1}: "
+
+        if file_format == "csv":
             text = frozenset({present[COUNTRY_ALPHA]} if COUNTRY_ALPHA in present else ())
-            alpha = COUNTRY_ALPHA in present and country != ALL_COUNTRIES and not country.isdigit()
-            lines = _country_lines(source, country) if alpha else None
-            table = _read_csv(lines or source, file_columns, header, label, text)
-            # Keep one country's rows before anything is copied: the release holds ~97k.
-            table = _country_rows(table, present, country)
+            # Every row is parsed and checked, whatever the country built, as a .dta or .sav
+            # is: a CSV cut to the country's lines before parsing built where the same data in
+            # another format was refused (the cost: benchmarks/bench_row_checks.py).
+            table = _read_csv(source, file_columns, header, label, text)
+            checked: dict[str, bool] = {}
+            for name, column in present.items():
+                if name not in (COUNTRY_ALPHA, RESPONDENT):
+                    checked[column] = checked.get(column, False) or name not in quantities
+            valid = _all_rows_valid(table, checked)
+            if COUNTRY_ALPHA in present and COUNTRY_NUMERIC in present:
+                columns = [present[COUNTRY_NUMERIC], present[COUNTRY_ALPHA]]
+                pairs = table.select(columns).to_pandas()
+                pairs.columns = pd.Index([COUNTRY_NUMERIC, COUNTRY_ALPHA])
+                _check_country_pairs(pairs, label, present, place)
+            if valid:
+                # Keep one country's rows before anything is copied: the release holds ~97k.
+                table = _country_rows(table, present, country)
+            # Otherwise every row goes on to _numeric, which names the first bad one.
             raw = table.to_pandas(split_blocks=True, self_destruct=True)
             del table
         else:
@@ -643,14 +686,9 @@ def read_survey(
     # Readers return columns in file order, under the file's spelling; one file column may
     # serve two Wave 7 names (e.g. X003R in the Time Series).
     frame = pd.DataFrame({name: raw[column] for name, column in present.items()})
-    if file_format == "csv":
-        place = _csv_place(path, header, present)
-    else:
-        # A .dta or .sav is read whole, in file order: its observation (case) number.
-        def place(table: pd.DataFrame, position: int, name: str) -> str:
-            return f"row {int(table.index[position]) + 1}: "
-
-    frame = _numeric(frame, label, present, measures=frozenset(measures), place=place)
+    frame = _numeric(frame, label, present, measures=quantities, place=place)
+    if file_format != "csv":  # a CSV's were checked on every row before it was cut
+        _check_country_pairs(frame, label, present, place)
     if frame.empty:
         raise InputError(f"{label}: no data rows")
     recodes = {**layout.recodes, **layout.item_recodes(wanted)}
