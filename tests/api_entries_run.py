@@ -24,6 +24,7 @@ import pytest
 from api_boundary import Entry
 from fake_openai import LoopbackChatServer
 from leaderboard_fixtures import metadata, ood_ids, sample_id, submit, write_board_dataset, wrong_on
+from scoring_fixtures import paper_score_report
 
 from sgbench.judge import (
     CRITERIA,
@@ -402,14 +403,7 @@ def _imported(result: ImportResult) -> bool:
 
 def _score_report(path: Path, accuracy: float) -> Path:
     """The keys of a ``sgbench score --json`` report that the paper table reads."""
-    report = {
-        "dataset": {"name": "wvs-sg-subgroups", "config": "paper", "synthetic": True},
-        "split": "test_ood",
-        "metrics": {"accuracy": accuracy, "nmae": 0.25},
-        "fairness": {"subgroup": {"accuracy": {"norm_range": 0.5}, "nmae": {"norm_range": 0.5}}},
-    }
-    path.write_text(json.dumps(report), encoding="utf-8")
-    return path
+    return paper_score_report(path, accuracy, 0.25, (0.5, 0.5), synthetic=True)
 
 
 def _table_args(folder: Path, request: pytest.FixtureRequest) -> dict[str, Any]:

@@ -333,3 +333,44 @@ def group_spread(frame: pd.DataFrame, n_permutations: int = 0, seed: int = 0) ->
     )
     spread = result.spreads["g"]["m"]
     return {**spread.figures, "se": spread.standard_errors, "null": spread.null, "spread": spread}
+
+
+def _two_subgroups(mean: Any, norm_range: float) -> tuple[float, float]:
+    """Two subgroups of one sample each whose mean is ``mean`` and whose norm range
+    ``(hi - lo) / hi`` is ``norm_range``: ``hi = 2 mean / (2 - r)``, ``lo = hi (1 - r)``. A
+    ``mean`` that is no share (a test of the table's refusal of it) gets rows of 0.5."""
+    share = isinstance(mean, int | float) and not isinstance(mean, bool) and 0 <= mean <= 1
+    high = 2 * float(mean) / (2 - norm_range) if share else 0.5
+    return high, high * (1 - norm_range)
+
+
+def paper_score_report(
+    path: Path,
+    accuracy: Any,
+    nmae: Any,
+    norm_ranges: tuple[float, float] = (0.25, 0.3),
+    **dataset: Any,
+) -> Path:
+    """The keys of a ``sgbench score --json`` report that ``paper-table`` reads, its figures
+    what its two ``by_subgroup`` rows give (sgbench.scoring.report.figures_problem): the
+    accuracy and NMAE means and norm ranges ``norm_ranges``."""
+    accuracies = _two_subgroups(accuracy, norm_ranges[0])
+    errors = _two_subgroups(nmae, norm_ranges[1])
+    report = {
+        "dataset": {"name": "wvs-sg-subgroups", "config": "paper", "synthetic": False, **dataset},
+        "split": "test_ood",
+        "n_samples": 2,
+        "metrics": {"accuracy": accuracy, "nmae": nmae},
+        "fairness": {
+            "subgroup": {
+                "accuracy": {"norm_range": norm_ranges[0]},
+                "nmae": {"norm_range": norm_ranges[1]},
+            }
+        },
+        "by_subgroup": {
+            f"sex={sex}": {"n": 1, "accuracy": accuracies[at], "nmae": errors[at]}
+            for at, sex in enumerate(("female", "male"))
+        },
+    }
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return path

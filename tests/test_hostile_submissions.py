@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
-from scoring_fixtures import FOUR_POINT, make_row, write_dataset
+from scoring_fixtures import FOUR_POINT, make_row, paper_score_report, write_dataset
 
 import sgbench.leaderboard.submission as submission_module
 import sgbench.scoring.predictions as predictions_module
@@ -308,9 +308,7 @@ def test_a_name_in_letters_drawn_as_latin_ones_is_the_latin_name(
         return
     reports = []
     for name in (latin, lookalike):
-        report = tmp_path / f"{len(reports)}.json"
-        body = {"dataset": {"config": "paper", "synthetic": False}, "split": "test_ood"}
-        report.write_text(json.dumps({**body, "metrics": {"accuracy": 0.5}}), encoding="utf-8")
+        report = paper_score_report(tmp_path / f"{len(reports)}.json", 0.5, 0.2)
         reports.append(f"{name}={report}")
     result = CliRunner().invoke(main, ["paper-table", *reports])
     assert_one_error_line(result, f"model name '{lookalike}' is also {reports[0]}'s")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner
+from scoring_fixtures import paper_score_report
 
 from sgbench.cli import main
 from sgbench.dataset import load_split
@@ -24,16 +25,10 @@ def published() -> dict[str, Any]:
     return loaded
 
 
-def score_report(path: Path, accuracy: float, nmae: float, **dataset: Any) -> Path:
-    """The keys of a `sgbench score --json` report that the table reads."""
-    report = {
-        "dataset": {"name": "wvs-sg-subgroups", "config": "paper", "synthetic": False, **dataset},
-        "split": "test_ood",
-        "metrics": {"accuracy": accuracy, "nmae": nmae},
-        "fairness": {"subgroup": {"accuracy": {"norm_range": 0.25}, "nmae": {"norm_range": 0.3}}},
-    }
-    path.write_text(json.dumps(report), encoding="utf-8")
-    return path
+def score_report(path: Path, accuracy: Any, nmae: Any, **dataset: Any) -> Path:
+    """The keys of a `sgbench score --json` report that the table reads (norm ranges 0.25 and
+    0.3), consistent with its per-subgroup rows."""
+    return paper_score_report(path, accuracy, nmae, **dataset)
 
 
 def table_lines(output: str) -> list[list[str]]:
@@ -263,3 +258,83 @@ def test_an_argument_read_two_ways_is_refused(
         result = CliRunner().invoke(main, ["paper-table", explicit])
         assert result.exit_code == 0, result.output
         assert explicit.partition("=")[0] in result.stdout
+
+
+@pytest.fixture
+def real_report(built_default: Path, tmp_path: Path) -> Path:
+    """A `sgbench score --json` report of answer 1 for every paper test_ood sample."""
+    frame = load_split(built_default, "paper", "test_ood")
+    predictions = tmp_path / "ones.jsonl"
+    predictions.write_text(
+        "".join(json.dumps({"id": i, "answer": 1}) + "\n" for i in frame["id"]), encoding="utf-8"
+    )
+    report = tmp_path / "report.json"
+    scored = score_predictions(predictions, built_default, config="paper", n_boot=0)
+    write_report(scored, report)
+    return report
+
+
+EDITS = {
+    "metrics.accuracy": ("metrics", "accuracy"),
+    "metrics.nmae": ("metrics", "nmae"),
+    "fairness.subgroup.accuracy.norm_range": ("fairness", "subgroup", "accuracy", "norm_range"),
+    "fairness.subgroup.nmae.norm_range": ("fairness", "subgroup", "nmae", "norm_range"),
+}
+"""Where each figure the table prints is in a report."""
+
+
+@pytest.mark.parametrize("figure", sorted(EDITS))
+def test_a_figure_edited_by_hand_is_refused(figure: str, real_report: Path) -> None:
+    """A report whose printed figure was edited (by 0.01, within its range) was set beside the
+    paper's figures as ours; the report's own per-subgroup rows give the figure it was."""
+    assert CliRunner().invoke(main, ["paper-table", f"GPT-4o={real_report}"]).exit_code == 0
+    report = json.loads(real_report.read_text(encoding="utf-8"))
+    *parents, key = EDITS[figure]
+    holder = report
+    for parent in parents:
+        holder = holder[parent]
+    was = holder[key]
+    holder[key] = was + 0.01 if was < 0.5 else was - 0.01
+    real_report.write_text(json.dumps(report), encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper-table", f"GPT-4o={real_report}"])
+    assert_one_error_line(
+        result,
+        f"{real_report}: {figure} is {holder[key]!r}, but its by_subgroup rows give {was:.6g}",
+        "the report was edited after `sgbench score` wrote it",
+    )
+
+
+def test_rows_edited_without_their_figures_are_refused(real_report: Path) -> None:
+    report = json.loads(real_report.read_text(encoding="utf-8"))
+    first = next(iter(report["by_subgroup"]))
+    report["by_subgroup"][first]["n"] += 1
+    real_report.write_text(json.dumps(report), encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper-table", str(real_report)])
+    assert_one_error_line(result, f"n_samples is {report['n_samples']}, but its by_subgroup rows")
+
+
+def test_the_figures_are_the_rows_weighted_by_their_samples(tmp_path: Path) -> None:
+    """By hand: subgroups of 1 and 3 samples with accuracy 0.8 and 0.4 give accuracy
+    (0.8 + 3 × 0.4) / 4 = 0.5, not their plain mean 0.6, and a norm range (0.8 − 0.4) / 0.8 =
+    0.5; NMAE 0.2 and 0.3 give (0.2 + 0.9) / 4 = 0.275 and (0.3 − 0.2) / 0.3 = 1/3."""
+    report = {
+        "dataset": {"config": "paper", "synthetic": False},
+        "split": "test_ood",
+        "n_samples": 4,
+        "metrics": {"accuracy": 0.5, "nmae": 0.275},
+        "fairness": {"subgroup": {"accuracy": {"norm_range": 0.5}, "nmae": {"norm_range": 1 / 3}}},
+        "by_subgroup": {
+            "a": {"n": 1, "accuracy": 0.8, "nmae": 0.2},
+            "b": {"n": 3, "accuracy": 0.4, "nmae": 0.3},
+        },
+    }
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper-table", str(path)])
+    assert result.exit_code == 0, result.output
+    mine = next(line for line in result.stdout.splitlines() if line.startswith("  mine "))
+    assert mine.split()[-4:] == ["0.500", "0.275", "0.500", "0.333"]
+    report["metrics"]["accuracy"] = 0.6
+    path.write_text(json.dumps(report), encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper-table", str(path)])
+    assert_one_error_line(result, "metrics.accuracy is 0.6, but its by_subgroup rows give 0.5")

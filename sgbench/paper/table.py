@@ -14,7 +14,9 @@ A model name obeys the one rule of model names (:func:`~sgbench.errors.model_nam
 blank, padded or invisible name would be a row no reader can name), a report is given once
 (one file under two names would be two models with one set of figures), and a report has the
 shapes ``sgbench score --json`` writes, so that a JSON file that merely has ``metrics`` is not
-shown as a model's figures.
+shown as a model's figures, and figures its own per-subgroup rows give
+(:func:`~sgbench.scoring.report.figures_problem`), so that a figure edited by hand is refused
+rather than set beside the paper's.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from sgbench.boundary import public, read_only
 from sgbench.errors import InputError, bounded, model_name_problem, one_line, shown_model
 from sgbench.files import FromFiles, recorded
 from sgbench.jsonl import read_json_file
+from sgbench.scoring.report import figures_problem
 
 FIGURES: Final = ("accuracy", "nmae", "accuracy_norm_range", "nmae_norm_range")
 """The published figures, in column order."""
@@ -195,6 +198,15 @@ def read_entry(argument: str, results: PaperResults) -> ReportEntry:
         raise InputError(f"{path}: not a score report (no `metrics`; see `sgbench score --json`)")
     for keys, kind, what in REPORT_SHAPES:
         _shaped(report, keys, kind, what, path)
+    figures = {figure: _figure(report, keys, path) for figure, keys in REPORT_KEYS.items()}
+    # The figures shown must be the ones the scorer computed: they are checked against the
+    # report's own per-subgroup rows (what a hand edit of the figures alone breaks).
+    problem = figures_problem(report)
+    if problem is not None:
+        raise InputError(
+            f"{path}: {problem}: the report was edited after `sgbench score` wrote it, or is "
+            "not a `sgbench score --json` report; score the predictions again"
+        )
     # Names and settings are shown in the table and notes: one line each, as every foreign text.
     name = bounded(one_line(name or path.stem))
     row, setting = resolve(name, results)
@@ -203,7 +215,7 @@ def read_entry(argument: str, results: PaperResults) -> ReportEntry:
         name=name,
         row=row,
         setting=setting,
-        figures={figure: _figure(report, keys, path) for figure, keys in REPORT_KEYS.items()},
+        figures=figures,
         config=bounded(one_line(dataset["config"])),
         split=bounded(one_line(split)),
         synthetic=dataset["synthetic"],

@@ -47,7 +47,7 @@ from sgbench.scoring.fairness import (
     fairness_lines,
     finite,
 )
-from sgbench.scoring.grouped import Breakdown, GroupedResult, breakdown, grouped
+from sgbench.scoring.grouped import Breakdown, GroupedResult, breakdown, grouped, spread
 from sgbench.scoring.metrics import METRICS, compute, fairness_names, metric_names
 from sgbench.scoring.noise import SPREAD_INTERVAL_METHOD
 from sgbench.scoring.predictions import Predictions, read_predictions
@@ -447,3 +447,76 @@ def write_report(report: ScoreReport, path: PathArg) -> None:
             (:func:`~sgbench.files.writes`, as ``sgbench score --json`` refuses it).
     """
     write_atomic(path, report.to_json(), kind=SCORE_REPORT, what="report")
+
+
+CONSISTENT_METRICS: Final = ("accuracy", "nmae")
+"""The metrics whose overall value and subgroup spread a report's own ``by_subgroup`` rows
+determine (:func:`figures_problem`): the figures the paper's table compares."""
+_TOLERANCE: Final = 1e-9
+"""Relative tolerance of a recomputed figure: sums taken in another order than the scorer's."""
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def figures_problem(report: Mapping[str, Any]) -> str | None:
+    """Why a score report's figures disagree with its own rows (None when they agree): the one
+    check of a report read back (``sgbench paper-table``).
+
+    Every sample is one subgroup's, so ``metrics.M`` is the mean of the ``by_subgroup`` rows'
+    ``M`` weighted by their ``n`` (which sum to ``n_samples``), and
+    ``fairness.subgroup.M.norm_range`` is their :func:`~sgbench.scoring.grouped.spread`, for
+    ``M`` in :data:`CONSISTENT_METRICS`. A figure edited by hand (``metrics.accuracy`` from 0.59
+    to 0.95) no longer agrees and is named. What this cannot see: rows edited to agree with the
+    edited figures, or a report of other predictions under this model's name; only scoring the
+    predictions again (``predictions_sha256`` and ``dataset.files`` name the files) proves them.
+    """
+    rows = report.get("by_subgroup")
+    if not isinstance(rows, Mapping) or not rows:
+        return "has no by_subgroup rows to check its figures by"
+    groups = {group: bounded(one_line(str(group))) for group in rows}
+    counts: list[int] = []
+    for group, row in rows.items():
+        n = row.get("n") if isinstance(row, Mapping) else None
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            return f"by_subgroup.{groups[group]}.n is {bounded(repr(n))}, not a count"
+        counts.append(n)
+    if report.get("n_samples") != sum(counts):
+        return (
+            f"n_samples is {bounded(repr(report.get('n_samples')))}, but its by_subgroup rows "
+            f"hold {sum(counts)} samples"
+        )
+    metrics = report.get("metrics")
+    fairness = report.get("fairness")
+    subgroup = fairness.get(SUBGROUP) if isinstance(fairness, Mapping) else None
+    weights = np.asarray(counts, dtype=np.float64)
+    for name in CONSISTENT_METRICS:
+        values = [row.get(name) for row in rows.values()]
+        for group, value in zip(rows, values, strict=True):
+            if not _number(value):
+                return f"by_subgroup.{groups[group]}.{name} is {bounded(repr(value))}, not a number"
+        array = np.asarray(values, dtype=np.float64)
+        checks: list[tuple[str, Any, float | None]] = [
+            (
+                f"metrics.{name}",
+                metrics.get(name) if isinstance(metrics, Mapping) else None,
+                float(np.dot(weights, array) / weights.sum()),
+            )
+        ]
+        entry = subgroup.get(name) if isinstance(subgroup, Mapping) else None
+        if isinstance(entry, Mapping) and "norm_range" in entry:
+            norm_range = float(spread(array)["norm_range"])  # NaN below two subgroups: null
+            want = None if math.isnan(norm_range) else norm_range
+            checks.append((f"fairness.subgroup.{name}.norm_range", entry["norm_range"], want))
+        for where, got, want in checks:
+            if want is None:
+                same = got is None
+            else:
+                same = _number(got) and math.isclose(
+                    float(got), want, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE
+                )
+            if not same:
+                shown = "null" if want is None else f"{want:.6g}"
+                return f"{where} is {bounded(repr(got))}, but its by_subgroup rows give {shown}"
+    return None
