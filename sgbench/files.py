@@ -619,8 +619,9 @@ def _check_replaceable(
 
 
 def check_parent(target: PathArg, what: str = "output file", option: str | None = None) -> None:
-    """Refuse an output (a file or a folder) whose folder does not exist, or lies under a file:
-    the one rule for every output, from the command line (before any work, ``OPTION`` first in
+    """Refuse an output (a file or a folder) whose folder does not exist, lies under a file, or
+    lies inside a dataset or output folder sgbench built (:func:`_inside_a_built_folder`): the
+    one rule for every output, from the command line (before any work, ``OPTION`` first in
     the line) and from Python. sgbench creates no folder but an output folder itself: ``synth``
     and the folder writers created missing parents while the other outputs were refused, so a
     typo in a parent made a folder, left behind by a failed command.
@@ -628,7 +629,8 @@ def check_parent(target: PathArg, what: str = "output file", option: str | None 
     Raises:
         InputError: ``[OPTION ]PATH: its folder FOLDER does not exist; ...``
             (:func:`~sgbench.sidecars.missing_folder`) or ``PATH: cannot be created, ANCESTOR
-            is not a folder`` (or ``is a symlink to a missing target (TARGET)``).
+            is not a folder`` (or ``is a symlink to a missing target (TARGET)``), or ``PATH:
+            lies inside the dataset folder FOLDER; ...``.
     """
     path = Path(target)
     for ancestor in path.parents:

@@ -381,9 +381,9 @@ def _check_country_pairs(
     ``DEU`` with 702. Which country the row is was a guess: ``--country SGP`` matched it by the
     alpha code and ``--country 702`` by the number, so its respondent joined one build and not the
     other. Codes are compared, never names, and a code the catalogue does not know contradicts
-    nothing, so a release's own spellings (``MOR`` for Morocco, a country of an earlier wave)
-    stay as they are. ``pairs`` holds every row of the file (both columns, Wave 7 names, file
-    order); the row named is the first.
+    nothing, so a release's own spellings (a country of an earlier wave, a code it spells its
+    own way) stay as they are. ``pairs`` holds every row of the file (both columns, Wave 7
+    names, file order); the row named is the first.
 
     Raises:
         InputError: ``WHERE: line N: column B_COUNTRY_ALPHA: 'DEU' (Germany) contradicts
@@ -397,7 +397,8 @@ def _check_country_pairs(
     expected = alpha.map({code: float(country.numeric) for code, country in countries.items()})
     numeric = pd.to_numeric(pairs[COUNTRY_NUMERIC], errors="coerce")
     known = numeric.isin([float(code) for code in by_numeric])
-    clash = np.flatnonzero((expected.notna() & known & (expected != numeric)).to_numpy(bool))
+    clashing = (expected.notna() & known & (expected != numeric)).fillna(False)
+    clash = np.flatnonzero(clashing.to_numpy(bool))
     if not clash.size:
         return
     first = int(clash[0])
@@ -653,12 +654,6 @@ def read_survey(
         file_columns = list(dict.fromkeys(present.values()))
         if file_format == "csv":
             place = _csv_place(path, header, present)
-        else:
-            # A .dta or .sav is read whole, in file order: its observation (case) number.
-            def place(table: pd.DataFrame, position: int, name: str) -> str:
-                return f"row {int(table.index[position]) + 1}: "
-
-        if file_format == "csv":
             text = frozenset({present[COUNTRY_ALPHA]} if COUNTRY_ALPHA in present else ())
             # Every row is parsed and checked, whatever the country built, as a .dta or .sav
             # is: a CSV cut to the country's lines before parsing built where the same data in
@@ -681,6 +676,10 @@ def read_survey(
             raw = table.to_pandas(split_blocks=True, self_destruct=True)
             del table
         else:
+            # A .dta or .sav is read whole, in file order: its observation (case) number.
+            def place(table: pd.DataFrame, position: int, name: str) -> str:
+                return f"row {int(table.index[position]) + 1}: "
+
             assert isinstance(source, Path)
             raw = _read_stat(source, file_format, file_columns, label)
     # Readers return columns in file order, under the file's spelling; one file column may
