@@ -29,7 +29,13 @@ from sgbench.boundary import public
 from sgbench.errors import InputError, bounded
 from sgbench.prompts import Message
 from sgbench.runner.client import embedded_objects
-from sgbench.scoring.parse import MINUS_SIGNS, NUMBER_GOES_ON
+from sgbench.scoring.parse import (
+    MINUS_SIGNS,
+    NEGATION_MARKS,
+    NUMBER_GOES_ON,
+    OPENING_SIGN,
+    strike_negated,
+)
 
 JUDGE_PROMPT: Final = "judge-v1"
 """Name of the prompt wording, recorded with every judgment; change it when the text changes."""
@@ -168,12 +174,15 @@ def _position(value: object) -> Position | None:
         return "1" if value == 1 else "2"
     if not isinstance(value, str):
         return None
-    word = " ".join(value.strip(_VALUE_EDGES).split()).casefold()
+    # A negated or compared number ("not 1", "<2", "!2": parse's rule) is no verdict: stripping
+    # the edges read "<2" and "!2" as 2.
+    word = " ".join(strike_negated(value).strip(_VALUE_EDGES).split()).casefold()
     return _VALUE_WORDS.get(word)
 
 
-# A verdict ends where a word would go on, and a number ("1.5", "1,5": parse's NUMBER_GOES_ON).
-_END: Final = rf"(?![\w.])(?!{NUMBER_GOES_ON})"
+# A verdict ends where a word would go on, and a number ("1.5", "1,5", "1e0": parse's
+# NUMBER_GOES_ON); a digit struck through (parse's NEGATION_MARKS: "1\u0338") is none.
+_END: Final = rf"(?![\w.{NEGATION_MARKS}])(?!{NUMBER_GOES_ON})"
 _VERDICT: Final = rf"(?:response\s*[12]|[12]|tie){_END}"
 # Two verdicts joined as alternatives or a range: "1 or 2", "1/2", "1,2", "1-2", "tie and 1".
 _HEDGE: Final = rf"\s*(?:\bor\b|\band\b|[/,&+{MINUS_SIGNS}])[\s\"'*`]*{_VERDICT}"
@@ -182,12 +191,18 @@ _HEDGE: Final = rf"\s*(?:\bor\b|\band\b|[/,&+{MINUS_SIGNS}])[\s\"'*`]*{_VERDICT}
 def _from_lines(text: str, criterion: str) -> Position | None:
     """``overall: 1`` (``**Overall** - Response 2``, ...): the one value the lines give. A value
     right after a minus sign is none (``overall: -2`` was read as 2: the separator took the
-    sign), and so is a hedge, a value joined to a second one by ``or``, ``and``, ``/``, ``,``,
-    ``&``, ``+`` or a dash (``overall: 1 or 2`` and ``overall: 1,2`` were read as 1; as ``parse``
-    reads ``Answer: 1,5`` or ``2-3``, the first number of several is not the answer). Words
-    after the value are not a second value: ``overall: 1 because response 2 ...`` is 1."""
+    sign), nor is one after ``:`` or ``=`` and a minus parted from it by spaces (``overall: -
+    2``, parse's :data:`~sgbench.scoring.parse.OPENING_SIGN`; ``overall - 2`` is 2, the dash
+    its separator). Only spaces, quotes and emphasis may stand between the separator and the
+    value, so a negated or compared value (``overall: not 1``, ``\u00ac1``, ``<2``) is none, as
+    parse reads ``Answer: not 2``. So is a hedge, a value joined to a second one by ``or``,
+    ``and``, ``/``, ``,``, ``&``, ``+`` or a dash (``overall: 1 or 2`` and ``overall: 1,2`` were
+    read as 1; as ``parse`` reads ``Answer: 1,5`` or ``2-3``, the first number of several is not
+    the answer). Words after the value are not a second value: ``overall: 1 because response 2
+    ...`` is 1."""
     pattern = re.compile(
-        rf"^[\W_]*{criterion}[\W_]*?[:=\-][\s\"'*`]*(?<![{MINUS_SIGNS}])"
+        rf"^[\W_]*{criterion}(?![\W_]*?[:=][\s\"'*`]*{OPENING_SIGN}\d)"
+        rf"[\W_]*?[:=\-][\s\"'*`]*(?<![{MINUS_SIGNS}])"
         rf"(response\s*[12]|[12]|tie){_END}(?!{_HEDGE})",
         re.IGNORECASE | re.MULTILINE,
     )

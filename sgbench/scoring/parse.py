@@ -73,29 +73,82 @@ word is prose ("no one would say 3")."""
 _NUMBER_WORD: Final = rf"(?:{'|'.join(NUMBER_WORDS)})\b"
 # A sign in words before a number: "negative 2" is -2 wherever it stands, never 2.
 _SIGN_WORD: Final = re.compile(r"\b(?:minus|negative)\s+(?=\d)", re.IGNORECASE)
-# The punctuation after the marker, but never the minus sign of a number, in digits or words:
-# "Answer: -2" is -2, and so is "Answer: -two".
-_GAP: Final = rf"(?:[^\w{MINUS_SIGNS}]|[{MINUS_SIGNS}](?!\d|{_NUMBER_WORD}))*"
-ANSWER_MARKER: Final = re.compile(rf"\banswer\b{_GAP}(?:is\b{_GAP})?", re.IGNORECASE)
-NUMBER_GOES_ON: Final = r"[.,]\d"
+# What a negated number's digits become (_NEGATED): a character no rule reads as a digit, a word,
+# a label or the punctuation after a marker.
+_STRUCK: Final = "\ufffc"
+# The first digit, or struck digit, of a marker's line: its number, negated or not.
+_FIRST_NUMBER: Final = re.compile(rf"[\d{_STRUCK}]")
+# Spaces within a line (a newline ends an answer's line).
+_SPACE: Final = r"[^\S\n]"
+# The dashes that stand for a minus only where an answer opens ("Answer: \u20142" is -2): in
+# prose they part clauses ("I'd pick 2 \u2014 3 is too strong"), so elsewhere they are no sign.
+_DASHES: Final = "\u2014\u2015"
+OPENING_SIGN: Final = rf"[{MINUS_SIGNS}{_DASHES}]{_SPACE}*"
+"""The sign of a number that opens an answer (``Answer: -2``, ``Answer: - 2``, ``Answer:
+\u20142``): a minus or a dash, right before the digits or parted from them by spaces. The judge's
+verdict reader holds to it too (``overall: - 2`` is no verdict)."""
+# The punctuation after the marker, but never the sign of a number, in digits or words:
+# "Answer: -2" is -2, and so are "Answer: - 2" and "Answer: -two". A minus opening a line of its
+# own and followed by a space is a list bullet ("Answer:\n- 2" is 2).
+_GAP: Final = (
+    rf"(?:[^\w{MINUS_SIGNS}{_DASHES}{_STRUCK}]"
+    rf"|[{MINUS_SIGNS}{_DASHES}](?!{_SPACE}*(?:\d|{_NUMBER_WORD}))"
+    rf"|(?<=\n)[{MINUS_SIGNS}](?={_SPACE}))*"
+)
+# A dash right after the word, or parted by spaces on both sides, is the marker's separator, not
+# a sign: "Answer - 2", "**Answer** \u2013 2" and "Answer\u20142" are 2 ("Answer -2" is -2).
+_DASH_SEPARATOR: Final = (
+    rf"[*_]*(?:{_SPACE}+[{MINUS_SIGNS}{_DASHES}]{_SPACE}+|[{MINUS_SIGNS}{_DASHES}])?"
+)
+ANSWER_MARKER: Final = re.compile(
+    rf"\banswer\b{_DASH_SEPARATOR}{_GAP}(?:is\b{_GAP})?", re.IGNORECASE
+)
+NUMBER_GOES_ON: Final = rf"[.,]\d|[eE][+{MINUS_SIGNS}]?\d"
 """What follows the digits of a number that is more than an integer: a decimal (``1.5``, or
-``1,5`` with a decimal comma) or a list written without spaces (``1,5``). Neither digit run
-is an option code on its own; the judge's verdict reader holds to it too."""
+``1,5`` with a decimal comma), a list written without spaces (``1,5``) or an exponent (``1e0``,
+``1e3``). No digit run of it is an option code on its own; the judge's verdict reader holds to
+it too."""
+NEGATION_MARKS: Final = "\u0335\u0336\u0337\u0338"
+"""The combining marks that strike a digit through, so negate it: the short and long stroke
+overlays (struck-out text, a retraction) and the short and long solidus overlays (the slash of
+``\u2260``): ``2\u0338`` and ``2\u0336`` are "not 2", never 2. The judge's verdict reader holds
+to them too."""
+NEGATIONS: Final = (
+    r"(?:(?<!\w)(?:not|never)|n['\u2019]t)\b[*_]*"
+    "|[\u00ac\u2260\u2264\u2265]|!=|!(?=\\d)"
+    rf"|(?<![\w=<>{MINUS_SIGNS}])(?:<(?!{_SPACE}*\d+{_SPACE}*>)|(?<=[^\n])>|>(?=\S))=?"
+)
+"""What, right before a number (spaces, quotes or emphasis between), makes it no answer: a
+negation (``not``, ``never``, a word ending ``n't``, ``\u00ac``, ``!`` against the digits,
+``!=``, ``\u2260``) or a comparison (``<``, ``>``, ``<=``, ``>=``, ``\u2264``, ``\u2265``):
+``not 2`` and ``<2`` name a number that is not the answer. ``no`` is left out (``No. 2`` is
+number 2), and so is ``!`` parted from the digits by a space (``Hard one! 2``). A ``<`` or ``>``
+after a letter, digit, ``=``, ``<``, ``>`` or minus is a tag or an arrow (``<answer>2``, ``->
+2``, ``=> 2``), a ``>`` opening a line before a space quotes it (Markdown), and ``<2>`` is the
+prompt's ``Answer: <number>`` filled in: none compares."""
+# A number negated or compared (NEGATIONS before it, NEGATION_MARKS after it): its digits are
+# struck out of the text before any rule reads it, so no rule takes it for an answer.
+_NEGATED: Final = re.compile(
+    rf"(?:{NEGATIONS})(?:{_SPACE}|[*_\"'`\u201c\u2018(\[])*(\d+)|(\d+)(?=[{NEGATION_MARKS}])",
+    re.IGNORECASE,
+)
 # A minus is the sign of the number after it unless it follows a letter or digit: then it is a
 # hyphen, and "2-3" (a range) names both numbers, so it is ambiguous, never the first alone. A
-# digit run joined to another by NUMBER_GOES_ON is part of that number ("1,5" was read as 1).
+# digit run joined to another by NUMBER_GOES_ON is part of that number ("1,5" was read as 1,
+# "1e3" as 3).
 INTEGER: Final = re.compile(
-    rf"(?<![\d.])(?<!\d,)(?<!(?<!\w)[{MINUS_SIGNS}])(\d+)(?!\d|{NUMBER_GOES_ON})"
+    rf"(?<![\d.])(?<!\d,)(?<!\d[eE])(?<!\d[eE][+{MINUS_SIGNS}])"
+    rf"(?<!(?<!\w)[{MINUS_SIGNS}])(\d+)(?!\d|{NUMBER_GOES_ON})"
 )
 # Longest digit run read as a number: option codes are small, and int() refuses (raises on)
 # runs of thousands of digits, which a reply may hold.
 _MAX_DIGITS: Final = 9
 _EDGES: Final = " \t\r\n.,;:!?\"'`*()[]{}<>"
 # The number that opens an answer marker's line: its sign, digits and any decimal part.
-_OPENING_NUMBER: Final = re.compile(rf"([{MINUS_SIGNS}]?)(\d+)([.,]\d+)?")
-# The same in words: "two", "minus two", "-two".
+_OPENING_NUMBER: Final = re.compile(rf"({OPENING_SIGN})?(\d+)({NUMBER_GOES_ON})?")
+# The same in words: "two", "minus two", "-two", "- two".
 _OPENING_WORD: Final = re.compile(
-    rf"([{MINUS_SIGNS}]|(?:minus|negative)\s+)?({_NUMBER_WORD})", re.IGNORECASE
+    rf"({OPENING_SIGN}|(?:minus|negative)\s+)?({_NUMBER_WORD})", re.IGNORECASE
 )
 
 Options = Sequence[tuple[int, str]]
@@ -219,13 +272,35 @@ def _opening_in_digits(line: str, options: Options) -> str:
     return ("-" if sign else "") + str(NUMBER_WORDS.index(word.casefold())) + line[match.end() :]
 
 
+def strike_negated(text: str) -> str:
+    """``text`` with the digits of every negated or compared number (:data:`NEGATIONS` before
+    it, :data:`NEGATION_MARKS` after it) struck out, so that no rule reads them: ``Answer: not
+    2`` names no code, and ``2, not 3`` names only 2."""
+
+    def strike(match: re.Match[str]) -> str:
+        group = 1 if match.group(1) is not None else 2
+        start, end = match.span(group)
+        whole = match.group(0)
+        at = start - match.start()
+        return whole[:at] + _STRUCK * (end - start) + whole[at + end - start :]
+
+    return _NEGATED.sub(strike, text)
+
+
 def parse_response(text: str, options: Options) -> int | None:
     """The option code a response gives (rules in the module docstring), or None."""
-    text = _SIGN_WORD.sub("-", text)
-    markers = list(ANSWER_MARKER.finditer(text))
-    if markers:
-        start = markers[-1].end()
-        line = _opening_in_digits(text[start:].split("\n", 1)[0], options)
+    text = strike_negated(_SIGN_WORD.sub("-", text))
+    # The last marker wins, but one whose number (the first on its line) is negated ("the answer
+    # is not 3") gives none and leaves the word to the marker before it, read up to that one
+    # ("Answer: 2. The answer is not 3" was read as 3).
+    end = len(text)
+    for marker in reversed(list(ANSWER_MARKER.finditer(text))):
+        start = marker.end()
+        line = _opening_in_digits(text[start:end].split("\n", 1)[0], options)
+        first = _FIRST_NUMBER.search(line)
+        if first is not None and first.group() == _STRUCK:
+            end = marker.start()
+            continue
         # A number that opens the marker's line is the reply's answer: when it is no option
         # (-2, 7, 1.5) the response is missing, and no other number of the text takes its place
         # ("Answer: -2" and then "option 3 felt too strong" was read as 3).
@@ -234,6 +309,7 @@ def parse_response(text: str, options: Options) -> int | None:
         value = _read(line, options) if line.strip() else None
         if value is not None:
             return value
+        break
     return _read(text, options)
 
 

@@ -1,0 +1,126 @@
+"""A negated or compared number is no answer (#15): ``Answer: not 2`` was read as 2, and
+``Answer: 2. The answer is not 3`` as 3, with exit 0.
+
+The rule (parse's NEGATIONS, NEGATION_MARKS, OPENING_SIGN and NUMBER_GOES_ON) is shared by the
+judge's verdict reader: each case below names, by hand, what the reply says.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sgbench.judge.prompt import parse_verdicts
+from sgbench.scoring.parse import parse_response
+
+OPTIONS = [
+    (1, "Very important"),
+    (2, "Rather important"),
+    (3, "Not very important"),
+    (4, "Not at all important"),
+]
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        # A negation or comparison before the number: the marker names no code.
+        ("Answer: not 2", None),
+        ("Answer: Not 2", None),
+        ("Answer: **not** 2", None),
+        ("The answer is not 2", None),
+        ("Answer: never 2", None),
+        ("Answer: isn't 2", None),
+        ("Answer: \u00ac2", None),
+        ("Answer: !2", None),
+        ("Answer: != 2", None),
+        ("Answer: \u22602", None),
+        ("Answer: <2", None),
+        ("Answer: >2", None),
+        ("Answer: >=2", None),
+        ("Answer: <= 2", None),
+        ("Answer: \u2264 2", None),
+        ("Answer: \u22652", None),
+        # A digit struck through by a combining mark (long solidus, long stroke).
+        ("Answer: 2\u0338", None),
+        ("Answer: 2\u0336", None),
+        # A marker whose number is negated gives nothing and leaves the word to the one before.
+        ("Answer: 2. The answer is not 3, since 3 is too strong", 2),
+        ("Answer: 2\nNote: answer is not 3", 2),
+        ("Answer: 2 \u2014 the answer is certainly not 4", 2),
+        ("Answer: 1. The answer is \u00ac3", 1),
+        ("Answer: 7. The answer is not 3", None),  # the earlier marker's 7 is no option
+        # A negated number beside a clean one: the clean one is the answer.
+        ("Answer: 2 (not 3)", 2),
+        ("The answer is 2, not 3", 2),
+        ("It isn't 3, it's 2", 2),
+        ("I pick 2\u0336 3", 3),
+        ("Answer: not 2 but 3", 3),
+        # A later marker with an answer still wins, and "no" before it is prose.
+        ("Answer: 2. No, the answer is 3", 3),
+        # A sign parted from the digits by spaces, or a dash right before them, opens the
+        # answer: the number is negative, so missing.
+        ("Answer: - 2", None),
+        ("answer is - 2", None),
+        ("Answer: \u2212 3", None),
+        ("Answer: \u20142", None),
+        ("Answer: \u2015 1", None),
+        ("Answer: - two", None),
+        # An exponent goes on: 1e0 and 1e3 are no option, nor is either digit run of them.
+        ("Answer: 1e0", None),
+        ("Answer: 1e3", None),
+        ("Answer: 2E-1", None),
+        ("I'd say 1e0", None),
+        # Still read: a dash as the marker's separator, a list bullet, a Markdown quote, an
+        # arrow, a tag, the prompt's <number> filled in, "No." for number, an exclamation.
+        ("Answer: 2", 2),
+        ("Answer - 2", 2),
+        ("**Answer** - 2", 2),
+        ("Answer \u2014 2", 2),
+        ("Answer\u20142", 2),
+        ("Answer:\n- 2", 2),
+        ("Answer:\n> 2", 2),
+        ("Answer -> 2", 2),
+        ("Answer => 2", 2),
+        ("<answer>2</answer>", 2),
+        ("Answer: <2>", 2),
+        ("Answer: No. 2", 2),
+        ("Hard one! 2", 2),
+        ("Answer: 2!", 2),
+        ("Answer -2", None),  # a minus against the digits is a sign, as before
+    ],
+)
+def test_negated_number_is_no_answer(response: str, expected: int | None) -> None:
+    assert parse_response(response, OPTIONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("overall: not 1", None),
+        ("overall: \u00ac1", None),
+        ("overall: <2", None),
+        ("overall: 1\u0338", None),
+        ("overall: 2\u0336", None),
+        ("overall: - 2", None),
+        ("overall = \u2212 1", None),
+        ("overall: 1e0", None),
+        ('{"overall": "<2"}', None),
+        ('{"overall": "!2"}', None),
+        ('{"overall": "not 1"}', None),
+        ('{"overall": "2\u0338"}', None),
+        # Still read: the dash as the separator, the placeholder <1|2|tie> filled in.
+        ("overall - 2", "2"),
+        ("overall: 2", "2"),
+        ('{"overall": "<2>"}', "2"),
+        ('{"overall": "1"}', "1"),
+    ],
+)
+def test_judge_reads_no_negated_verdict(reply: str, expected: str | None) -> None:
+    assert parse_verdicts(reply, ["overall"]) == {"overall": expected}
+
+
+def test_many_negated_markers_read_in_linear_time() -> None:
+    """Each passed-over marker is read only up to the next one: a reply of many negated markers
+    on one line was read once per marker, to the end of the line."""
+    reply = "Answer: 2. " + "the answer is not 3, " * 20_000
+    assert parse_response(reply, OPTIONS) == 2
