@@ -9,7 +9,13 @@ the first rule that yields exactly one of the item's option codes wins:
    response stays missing: no other number of the text takes the answer's place. A number word
    from ``zero`` to ``twenty`` opening that line, signed or not (``Answer: two``, ``Answer:
    negative two``, ``Answer: minus two``), is read as that number in digits, unless the line
-   opens with an option's label: ``Answer: negative two … 3`` is missing, not 3;
+   opens with an option's label: ``Answer: negative two … 3`` is missing, not 3. The last
+   marker wins, unless its number (the first on its line) is negated or compared: then it gives
+   nothing and the marker before it is read, up to the later one (``Answer: 2. The answer is
+   not 3`` is 2). A sign opens the answer even when spaces part it from the digits, and so does
+   an em dash right before them (:data:`OPENING_SIGN`: ``Answer: - 2`` and ``Answer: \u20142``
+   are -2); a dash right after the word, or spaced on both sides, is the marker's separator
+   (``Answer - 2`` is 2), and ``- `` opening a line of its own a list bullet;
 2. a bare number: the whole response is one integer (``3``, ``3.``, ``(3)``);
 3. a bare label: the whole response is an option's label (case and surrounding punctuation
    ignored);
@@ -19,11 +25,16 @@ the first rule that yields exactly one of the item's option codes wins:
    the longest wins if it contains all the others (``not very important`` beats
    ``very important``), otherwise ambiguous.
 
-Decimals (``3.5``, ``3,5``) and lists without spaces (``1,5``) are not integers, nor is either
-digit run of them (``I'd say 1,5`` was read as 1); negative numbers are not read as codes, and
-never lose their sign, written as a character or as ``minus`` or ``negative`` (``Answer: -2`` and
-``I'd say negative 2`` are -2, which no option has, so the response stays missing). A minus right
-after a letter or digit is a hyphen, not a sign: ``2-3`` is a range naming 2 and 3, so ambiguous.
+A negated or compared number (:data:`NEGATIONS` before it, :data:`NEGATION_MARKS` after it:
+``not 2``, ``\u00ac2``, ``<2``, ``2\u0338``) is read by no rule: ``Answer: not 2`` is missing, and
+``Answer: 2 (not 3)`` and ``The answer is 2, not 3`` are 2.
+
+Decimals (``3.5``, ``3,5``), exponents (``1e0``) and lists without spaces (``1,5``) are not
+integers, nor is any digit run of them (``I'd say 1,5`` was read as 1); negative numbers are
+not read as codes, and never lose their sign, written as a character or as ``minus`` or
+``negative`` (``Answer: -2`` and ``I'd say negative 2`` are -2, which no option has, so the
+response stays missing). A minus right after a letter or digit is a hyphen, not a sign: ``2-3``
+is a range naming 2 and 3, so ambiguous.
 A response with no rule giving a valid option, an ambiguous one, or a number that is not an
 option stays missing: :class:`ParseResult` lists those ids (the scorer counts them as missing
 predictions).
