@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +23,33 @@ from sgbench.builder.synthetic import synthetic_sample, write_synthetic_sample
 # datasets must never try the Hub from a test.
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# SGBENCH_TEST_TIMES=PATH: append one tab-separated line per test to PATH (or PATH.<worker> under
+# pytest-xdist): node id, wall seconds, CPU seconds of this process (all its threads, so the fake
+# servers' too) and CPU seconds of waited-for children (the CLI run as a subprocess), setup and
+# teardown included, so a session fixture is charged to the first test that asks for it. For
+# finding where CI's time goes (docs/contributing.md); off by default.
+_TIMES = os.environ.get("SGBENCH_TEST_TIMES")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    if not _TIMES:
+        yield
+        return
+    wall, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
+    yield
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    children = _children_cpu() - children
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    path = f"{_TIMES}.{worker}" if worker else _TIMES
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(f"{item.nodeid}\t{wall:.4f}\t{cpu:.4f}\t{children:.4f}\n")
 
 
 @pytest.fixture(scope="session")
