@@ -374,3 +374,17 @@ def paper_score_report(
     }
     path.write_text(json.dumps(report), encoding="utf-8")
     return path
+
+
+def submission_metadata(**changes: Any) -> dict[str, Any]:
+    """A valid leaderboard ``submission.json``, with ``changes`` applied."""
+    meta: dict[str, Any] = {
+        "model": "Honest",
+        "method": "zero-shot",
+        "organisation": "Lab",
+        "url": None,
+        "dataset_version": "1.0.0",
+        "date": "2026-03-01",
+        "notes": "",
+    }
+    return {**meta, **changes}

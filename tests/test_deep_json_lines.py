@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from cli_contract import module_environment, run_module
-from scoring_fixtures import FOUR_POINT, make_row, write_dataset
+from scoring_fixtures import FOUR_POINT, make_row, submission_metadata, write_dataset
 
 from sgbench import jsonl
 from sgbench.cli import EXIT_LEFT_OUT
@@ -58,15 +58,7 @@ def deep_predictions(depth: int) -> str:
 def submit(root: Path, slug: str, predictions: str) -> None:
     folder = root / slug
     folder.mkdir(parents=True)
-    meta = {
-        "model": slug,
-        "method": "zero-shot",
-        "organisation": "Lab",
-        "url": None,
-        "dataset_version": "1.0.0",
-        "date": "2026-03-01",
-        "notes": "",
-    }
+    meta = submission_metadata(model=slug)
     (folder / "submission.json").write_text(json.dumps(meta), encoding="utf-8")
     (folder / "predictions.jsonl").write_text(predictions, encoding="utf-8")
 

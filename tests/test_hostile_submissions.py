@@ -24,7 +24,13 @@ from typing import Any
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner, Result
-from scoring_fixtures import FOUR_POINT, make_row, paper_score_report, write_dataset
+from scoring_fixtures import (
+    FOUR_POINT,
+    make_row,
+    paper_score_report,
+    submission_metadata,
+    write_dataset,
+)
 
 import sgbench.leaderboard.submission as submission_module
 import sgbench.scoring.predictions as predictions_module
@@ -44,19 +50,6 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_dataset(tmp_path_factory.mktemp("hostile") / "ds", splits)
 
 
-def metadata(**changes: Any) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "model": "Honest",
-        "method": "zero-shot",
-        "organisation": "Lab",
-        "url": None,
-        "dataset_version": "1.0.0",
-        "date": "2026-03-01",
-        "notes": "",
-    }
-    return {**meta, **changes}
-
-
 def predictions_text() -> str:
     rows = [make_row(q, s, FOUR_POINT, [5, 3, 1, 1]) for q in QUESTIONS for s in SUBGROUPS]
     return "".join(json.dumps({"id": row["id"], "answer": 1}) + "\n" for row in rows)
@@ -65,7 +58,7 @@ def predictions_text() -> str:
 def submit(root: Path, slug: str, meta: dict[str, Any] | str | None = None) -> Path:
     folder = root / slug
     folder.mkdir(parents=True)
-    text = meta if isinstance(meta, str) else json.dumps(meta or metadata(model=slug))
+    text = meta if isinstance(meta, str) else json.dumps(meta or submission_metadata(model=slug))
     (folder / "submission.json").write_text(text, encoding="utf-8")
     (folder / "predictions.jsonl").write_text(predictions_text(), encoding="utf-8")
     return folder
@@ -94,7 +87,7 @@ def link_metadata(root: Path, secret: Path) -> None:
 def link_folder(root: Path, secret: Path) -> None:
     (root / "sneaky").symlink_to(secret.parent, target_is_directory=True)
     (secret.parent / "submission.json").write_text(
-        json.dumps(metadata(model=SECRET)), encoding="utf-8"
+        json.dumps(submission_metadata(model=SECRET)), encoding="utf-8"
     )
     (secret.parent / "predictions.jsonl").write_text(predictions_text(), encoding="utf-8")
 
@@ -178,7 +171,7 @@ def test_a_hard_link_between_submissions_is_refused_too(dataset: Path, tmp_path:
     """Two names for one file cannot be told from a name outside: both entries are left out."""
     root = tmp_path / "submissions"
     first = submit(root, "first")
-    second = submit(root, "second", metadata(model="Second"))
+    second = submit(root, "second", submission_metadata(model="Second"))
     (second / "predictions.jsonl").unlink()
     os.link(first / "predictions.jsonl", second / "predictions.jsonl")
     result = leaderboard(root, dataset, tmp_path / "out")
@@ -236,7 +229,7 @@ def test_a_nested_prediction_line_fails_only_its_entry(dataset: Path, tmp_path: 
 def test_bidirectional_controls_are_escaped_or_dropped(dataset: Path, tmp_path: Path) -> None:
     root = tmp_path / "submissions"
     trojan = "Safe\u202egnp.exe\u2066 model\u200f"
-    submit(root, "trojan", metadata(model=trojan, notes="a\u2067b"))
+    submit(root, "trojan", submission_metadata(model=trojan, notes="a\u2067b"))
     result = leaderboard(root, dataset, tmp_path / "out")
     assert result.exit_code == 0, result.output
     raw = (tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8")
@@ -265,9 +258,9 @@ def test_a_second_entry_of_one_model_is_a_duplicate(
     second: str, duplicate: bool, dataset: Path, tmp_path: Path
 ) -> None:
     root = tmp_path / "submissions"
-    submit(root, "a-first", metadata(model="Honest"))
-    submit(root, "b-second", metadata(model=second))
-    submit(root, "c-tuned", metadata(model="Honest", method="fine-tuned"))
+    submit(root, "a-first", submission_metadata(model="Honest"))
+    submit(root, "b-second", submission_metadata(model=second))
+    submit(root, "c-tuned", submission_metadata(model="Honest", method="fine-tuned"))
     result = leaderboard(root, dataset, tmp_path / "out")
     board = json.loads((tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8"))
     ranked = sorted(row["slug"] for row in board["entries"])
@@ -299,8 +292,8 @@ def test_a_name_in_letters_drawn_as_latin_ones_is_the_latin_name(
     reads 'OKAY': both were ranked (and tabled) as two models with exit code 0."""
     if command == "leaderboard":
         root = tmp_path / "submissions"
-        submit(root, "a-latin", metadata(model=latin))
-        submit(root, "b-lookalike", metadata(model=lookalike))
+        submit(root, "a-latin", submission_metadata(model=latin))
+        submit(root, "b-lookalike", submission_metadata(model=lookalike))
         result = leaderboard(root, dataset, tmp_path / "out")
         assert result.exit_code == EXIT_LEFT_OUT, result.output
         assert "b-lookalike/submission.json: model" in result.stderr
@@ -404,7 +397,7 @@ def test_a_huge_value_is_not_quoted_in_full(
     huge = "x" * 2_000_000
     root = tmp_path / "submissions"
     submit(root, "honest")
-    folder = submit(root, "huge", metadata(model="y" * 2_000_000))
+    folder = submit(root, "huge", submission_metadata(model="y" * 2_000_000))
     line = json.dumps({"id": huge, "answer": 1}) + "\n"
     with (folder / "predictions.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(line)
@@ -459,8 +452,8 @@ def test_a_model_name_a_reader_cannot_tell_is_refused(
     """A name showing nothing is a blank row; one mixing scripts in a word ('Honest' with a
     Cyrillic 'о') shows as another entry's name while comparing unequal to it."""
     root = tmp_path / "submissions"
-    submit(root, "honest", metadata(model="Honest"))
-    folder = submit(root, "spoof", metadata(model=model))
+    submit(root, "honest", submission_metadata(model="Honest"))
+    folder = submit(root, "spoof", submission_metadata(model=model))
     result, _ = refused(command, folder, dataset, tmp_path)
     assert f"spoof/submission.json: $.model: {model!r} {problem}" in result.stderr
 
@@ -470,7 +463,7 @@ def test_a_model_name_a_reader_cannot_tell_is_refused(
 )
 def test_words_in_different_scripts_are_fine(model: str, dataset: Path, tmp_path: Path) -> None:
     root = tmp_path / "submissions"
-    folder = submit(root, "mixed", metadata(model=model))
+    folder = submit(root, "mixed", submission_metadata(model=model))
     assert CliRunner().invoke(main, ["validate", str(folder)]).exit_code == 0
 
 
@@ -480,7 +473,9 @@ def test_a_submission_cannot_pass_for_a_built_in_baseline(dataset: Path, tmp_pat
     root = tmp_path / "submissions"
     submit(root, "honest")
     submit(
-        root, "fake", metadata(model="Random Baseline", method="baseline", organisation="sgbench")
+        root,
+        "fake",
+        submission_metadata(model="Random Baseline", method="baseline", organisation="sgbench"),
     )
     result = CliRunner().invoke(
         main,
