@@ -31,8 +31,9 @@ replicates each, every draw seeded):
 - ``spread, none``: the same with ``δ = 0``: no spread, truth 0. The interval holds it when its
   lower end is 0, so the coverage here is how often the interval does *not* claim a gap.
 
-Two more parts (``--part replicates``, ``--part two-way``; ``--part all``, the default, runs
-the three, and a part run alone keeps the others' committed figures):
+Three more parts (``--part replicates``, ``--part two-way``, ``--part two-way-spread``;
+``--part all``, the default, runs the four, and a part run alone keeps the others' committed
+figures):
 
 - ``replicates``: the floor's scenarios at 10, 12 and 15 questions, each split scored with
   40, 100, 200, :data:`~sgbench.scoring.bootstrap.MIN_REPLICATES` and 1,000 replicates. The
@@ -42,6 +43,14 @@ the three, and a part run alone keeps the others' committed figures):
 - ``two-way``: splits drawn from a population of questions *and* subgroups
   (:data:`TWO_WAY_SCENARIOS`), whose truths are what the two-way interval is for; each split
   gets its questions-only and its two-way interval, at :data:`TWO_WAY_GRID` questions.
+- ``two-way-spread``: the two-way intervals of the spreads (``sd_between``, ``cv_between``)
+  where the truth is known (:data:`TWO_WAY_SPREAD_CASES`): the null (no subgroup differs, from 3
+  to 48 subgroups; an attribute's values with equal population means whose subgroups differ),
+  how often the interval claims a gap (its lower end above 0) and how often the permutation
+  ``p_value`` is below 0.05; and planted spreads over 3 to 20 subgroups, how often the interval
+  holds the truth (the overall mean's too). At :data:`TWO_WAY_SPREAD_GRID` questions; every
+  share with its binomial standard error. It sets
+  :data:`~sgbench.scoring.bootstrap.MIN_SUBGROUPS`.
 
 For each method, scenario and ``Q`` it prints the coverage (share of splits whose interval holds
 the truth) and the median width, and writes them to
@@ -59,7 +68,8 @@ the fewest questions a report may print an interval from.
 
     python benchmarks/bench_interval_coverage.py [--part all] [--sims N] [--n-boot 1000]
 
-(``--sims``: 2,000 by default, 1,000 for ``two-way``.)
+(``--sims``: 2,000 by default, 1,000 for ``two-way``, 300 for ``two-way-spread``, whose cells
+at 200 questions are the slowest.)
 """
 
 from __future__ import annotations
@@ -68,7 +78,9 @@ import argparse
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 
@@ -263,6 +275,163 @@ TWO_WAY_SCENARIOS: dict[str, tuple[Callable[[Resample], Scenario], float]] = {
 interval is for: the figure over the *populations* of questions and subgroups)."""
 
 
+@dataclass(frozen=True)
+class SpreadCase:
+    """A population of questions and subgroups for :func:`measure_two_way_spread`.
+
+    ``n_subgroups`` subgroups, each with an effect ``b_u ~ Uniform(−spread, spread)``; with
+    ``n_values > 1`` they are the values of one attribute (subgroup ``u`` has value
+    ``u mod n_values``) whose population means are equal, so the spread of interest is between
+    the values and its truth is 0 however much the subgroups differ; with ``n_values`` 1 it is
+    between the subgroups, whose population spread is ``sd(b_u) = spread / √3``.
+    """
+
+    n_subgroups: int
+    spread: float
+    n_values: int = 1
+
+    @property
+    def truth(self) -> float:
+        """The population spread the interval is for (``sd_between``)."""
+        return self.spread / math.sqrt(3) if self.n_values == 1 else 0.0
+
+
+TWO_WAY_SPREAD_MEAN: Final = 0.5
+"""The population mean accuracy of every :class:`SpreadCase` (``p_q = 0.15 + 0.7 · Beta(2, 2)``,
+symmetric subgroup effects), so a spread's ``cv_between`` truth is its ``sd_between`` truth over
+0.5."""
+TWO_WAY_SPREAD_CASES: dict[str, SpreadCase] = {
+    # The null: nothing differs, at a handful of subgroups and at realistic counts (a
+    # one-country split has about 48).
+    "none, 3 subgroups": SpreadCase(3, 0.0),
+    "none, 5 subgroups": SpreadCase(5, 0.0),
+    "none, 8 subgroups": SpreadCase(8, 0.0),
+    "none, 20 subgroups": SpreadCase(20, 0.0),
+    "none, 48 subgroups": SpreadCase(48, 0.0),
+    # The null between an attribute's values whose subgroups differ: the values' population
+    # means are equal, their realised means are not (which subgroups a value got).
+    "none between 6 values of 8 subgroups that differ": SpreadCase(48, 0.1, 6),
+    "none between 4 values of 5 subgroups that differ more": SpreadCase(20, 0.2, 4),
+    # Planted spreads where the subgroups' effects dominate the error (Var b = 0.03 against
+    # a subgroup's binomial noise of 0.25 / Q): the few-subgroup regime the expansion over
+    # questions cannot see.
+    "planted, 3 subgroups": SpreadCase(3, 0.3),
+    "planted, 5 subgroups": SpreadCase(5, 0.3),
+    "planted, 8 subgroups": SpreadCase(8, 0.3),
+    "planted, 12 subgroups": SpreadCase(12, 0.3),
+    "planted, 20 subgroups": SpreadCase(20, 0.3),
+}
+"""The scenarios of ``--part two-way-spread``: the null at 3 to 48 subgroups and between an
+attribute's values, and planted spreads from 3 to 20 subgroups."""
+TWO_WAY_SPREAD_GRID = (10, 20, 50, 200)
+"""The numbers of questions of ``--part two-way-spread``: those of :data:`TWO_WAY_GRID` and 200,
+nearer a one-country split (420), where the subgroups' own effects dominate the error most."""
+SPREAD_PERMUTATIONS: Final = 200
+"""Permutations behind the ``p_value`` measured with the two-way spreads (its level is exact at
+any number; 200 keep the part's run short)."""
+
+
+def two_way_spread_split(
+    case: SpreadCase, n_questions: int, n_boot: int, seed: int, rng: np.random.Generator
+) -> dict[str, float]:
+    """One split of ``case`` scored with the two-way bootstrap: the ends of the spread's
+    ``sd_between`` and ``cv_between`` intervals, its permutation ``p_value`` and the overall
+    mean's interval."""
+    n = case.n_subgroups
+    p = 0.15 + 0.7 * rng.beta(2.0, 2.0, n_questions)
+    effect = rng.uniform(-case.spread, case.spread, n)
+    right = (rng.random((n_questions, n)) < p[:, None] + effect[None, :]).ravel()
+    questions, subgroups = _labels(n_questions, n)
+    values = [f"v{int(u[1:]) % case.n_values}" for u in subgroups]
+    result = bootstrap_intervals(
+        {"accuracy": right.astype(np.float64)},
+        questions,
+        {"g": subgroups if case.n_values == 1 else values},
+        ["accuracy"],
+        units=subgroups,
+        n_boot=n_boot,
+        seed=seed,
+        n_permutations=SPREAD_PERMUTATIONS,
+        resample=TWO_WAY,
+    )
+    spread = result.spreads["g"]["accuracy"]
+    assert spread.null is not None
+    sd, cv = spread.ci["sd_between"], spread.ci["cv_between"]
+    mean = result.metrics["accuracy"]
+    return {
+        "sd_low": sd[0],
+        "sd_high": sd[1],
+        "cv_low": cv[0],
+        "cv_high": cv[1],
+        "p_value": spread.null.p_value,
+        "mean_low": mean[0],
+        "mean_high": mean[1],
+    }
+
+
+def _holds(lows: np.ndarray, highs: np.ndarray, truth: float) -> np.ndarray:
+    """Which intervals hold ``truth`` (an interval that is NaN, none, holds nothing)."""
+    return (lows <= truth) & (highs >= truth)
+
+
+def _rate(hits: np.ndarray) -> dict[str, float]:
+    """A share of splits and its binomial standard error."""
+    share = float(hits.mean())
+    return {"share": share, "se": math.sqrt(share * (1 - share) / hits.size)}
+
+
+def measure_two_way_spread(sims: int, n_boot: int) -> dict[str, object]:
+    """The two-way spread intervals on :data:`TWO_WAY_SPREAD_CASES`, at
+    :data:`TWO_WAY_SPREAD_GRID` questions: how often ``sd_between``'s and ``cv_between``'s
+    intervals claim a gap (lower end above 0) and hold the truth, how often ``cv_between`` has
+    none, how often ``p_value < 0.05``, and how often the mean's interval holds 0.5, each with
+    its binomial standard error."""
+    table: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for name, case in TWO_WAY_SPREAD_CASES.items():
+        table[name] = {}
+        for n_questions in TWO_WAY_SPREAD_GRID:
+            rng = np.random.default_rng(n_questions)
+            rows = [
+                two_way_spread_split(case, n_questions, n_boot, sim, rng) for sim in range(sims)
+            ]
+            ends = {key: np.array([row[key] for row in rows]) for key in rows[0]}
+            cv_truth = case.truth / TWO_WAY_SPREAD_MEAN
+            with np.errstate(invalid="ignore"):
+                cell = {
+                    "sd_gap": _rate(ends["sd_low"] > 0),
+                    "cv_gap": _rate(ends["cv_low"] > 0),
+                    "p_below_0.05": _rate(ends["p_value"] < 0.05),
+                    "sd_covers": _rate(_holds(ends["sd_low"], ends["sd_high"], case.truth)),
+                    "cv_covers": _rate(_holds(ends["cv_low"], ends["cv_high"], cv_truth)),
+                    "cv_none": _rate(np.isnan(ends["cv_low"])),
+                    "mean_covers": _rate(
+                        _holds(ends["mean_low"], ends["mean_high"], TWO_WAY_SPREAD_MEAN)
+                    ),
+                }
+            table[name][str(n_questions)] = cell
+            print(
+                f"two-way spread {name:<52} Q={n_questions:<3} "
+                + "  ".join(f"{k} {v['share']:.3f}±{v['se']:.3f}" for k, v in cell.items()),
+                flush=True,
+            )
+    return {
+        "sims": sims,
+        "n_boot": n_boot,
+        "n_permutations": SPREAD_PERMUTATIONS,
+        "grid": list(TWO_WAY_SPREAD_GRID),
+        "cases": {
+            name: {
+                "n_subgroups": case.n_subgroups,
+                "n_values": case.n_values,
+                "spread": case.spread,
+                "truth": case.truth,
+            }
+            for name, case in TWO_WAY_SPREAD_CASES.items()
+        },
+        "rates": table,
+    }
+
+
 PERCENTILE = "percentile"
 EXPANDED = "expanded percentile"
 
@@ -453,7 +622,7 @@ def measure_two_way(sims: int, n_boot: int) -> dict[str, object]:
     }
 
 
-PARTS = ("questions", "replicates", "two-way")
+PARTS = ("questions", "replicates", "two-way", "two-way-spread")
 
 
 def main() -> None:
@@ -472,6 +641,9 @@ def main() -> None:
     least_asked = bootstrap.MIN_REPLICATES
     bootstrap.MIN_QUESTIONS = 1
     bootstrap.MIN_REPLICATES = 1
+    # Nor, two-way, below MIN_SUBGROUPS subgroups: the few-subgroup cells measure what that
+    # floor refuses.
+    bootstrap.MIN_SUBGROUPS = 1
     # A part run alone keeps the other parts' committed figures.
     out = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     out["confidence"] = CONFIDENCE
@@ -483,6 +655,8 @@ def main() -> None:
         out["replicates"] = measure_replicates(args.sims or 2000, least_asked)
     if "two-way" in parts:
         out["two_way"] = measure_two_way(args.sims or 1000, args.n_boot)
+    if "two-way-spread" in parts:
+        out["two_way_spread"] = measure_two_way_spread(args.sims or 300, args.n_boot)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")

@@ -978,6 +978,7 @@ def coverage_figures(coverage: Mapping[str, Any]) -> dict[str, str]:
     out["bench_interval_coverage.table"] = "\n\n" + "\n".join(rows) + "\n\n"
     out.update(replicate_figures(coverage["replicates"]))
     out.update(two_way_figures(coverage["two_way"]))
+    out.update(two_way_spread_figures(coverage["two_way_spread"]))
     return out
 
 
@@ -1036,6 +1037,71 @@ def two_way_figures(two_way: Mapping[str, Any]) -> dict[str, str]:
     )
     ratios = [both[s][q]["median_width"] / one[s][q]["median_width"] for s in spreads for q in grid]
     out[f"{key}.wider_spreads"] = f"{min(ratios):.1f}–{max(ratios):.1f}"
+    return out
+
+
+def two_way_spread_figures(spread: Mapping[str, Any]) -> dict[str, str]:
+    """``bench_interval_coverage.two_way_spread.*``: the two-way intervals of the spreads where
+    the truth is known (``--part two-way-spread``): how often they claim a gap where nothing
+    differs, how often they hold a planted spread, by number of subgroups and of questions, and
+    the fewest subgroups a two-way interval is drawn from."""
+    from sgbench.scoring.bootstrap import MIN_SUBGROUPS
+
+    key = "bench_interval_coverage.two_way_spread"
+    cases, rates, grid = spread["cases"], spread["rates"], [str(q) for q in spread["grid"]]
+    sims = spread["sims"]
+    out = {
+        f"{key}.sims": _n(sims),
+        f"{key}.n_boot": _n(spread["n_boot"]),
+        f"{key}.n_permutations": _n(spread["n_permutations"]),
+        f"{key}.grid": _listed(spread["grid"]),
+        f"{key}.largest": grid[-1],
+        f"{key}.min_subgroups": _n(MIN_SUBGROUPS),
+        f"{key}.below_min": _n(MIN_SUBGROUPS - 1),
+        # Binomial standard errors of a cell: at 5% (the null's nominal rate) and at 95%.
+        f"{key}.se_5": f"{100 * math.sqrt(0.05 * 0.95 / sims):.1f}",
+        # No claim in any of the splits bounds the rate at 3 / sims (95%, the rule of three).
+        f"{key}.zero_bound": _pct(3 / sims),
+    }
+    null = [name for name, case in cases.items() if case["truth"] == 0]
+    planted = [name for name, case in cases.items() if case["truth"] > 0]
+
+    def table(names: Sequence[str], figures: Sequence[str]) -> str:
+        rows = ["| scenario | " + " | ".join(f"{q} questions" for q in grid) + " |"]
+        rows.append("|---|" + "---|" * len(grid))
+        for name in names:
+            cells = [
+                " · ".join(f"{100 * rates[name][q][f]['share']:.1f}" for f in figures) for q in grid
+            ]
+            rows.append(f"| {name} | " + " | ".join(cells) + " |")
+        return "\n\n" + "\n".join(rows) + "\n\n"
+
+    out[f"{key}.null_table"] = table(null, ("sd_gap", "cv_gap", "p_below_0.05"))
+    out[f"{key}.planted_table"] = table(planted, ("sd_covers", "cv_covers", "mean_covers"))
+
+    def shares(names: Sequence[str], figure: str) -> list[float]:
+        return [rates[name][q][figure]["share"] for name in names for q in grid]
+
+    def span(values: Sequence[float]) -> str:
+        low, high = _pct(min(values)), _pct(max(values))
+        return low if low == high else f"{low}–{high}"
+
+    shown = [n for n in null if cases[n]["n_subgroups"] >= MIN_SUBGROUPS]
+    out[f"{key}.null_gap_max"] = _pct(max(shares(shown, "sd_gap") + shares(shown, "cv_gap")))
+    out[f"{key}.null_gap_max_all"] = _pct(max(shares(null, "sd_gap") + shares(null, "cv_gap")))
+    nothing = [n for n in null if cases[n]["spread"] == 0]
+    values = [n for n in null if cases[n]["spread"] > 0]
+    out[f"{key}.p_nothing"] = span(shares(nothing, "p_below_0.05"))
+    out[f"{key}.p_values_largest"] = span(
+        [rates[n][grid[-1]]["p_below_0.05"]["share"] for n in values]
+    )
+    held = [n for n in planted if cases[n]["n_subgroups"] >= MIN_SUBGROUPS]
+    few = [n for n in planted if cases[n]["n_subgroups"] < MIN_SUBGROUPS]
+    for figure in ("sd_covers", "cv_covers", "mean_covers"):
+        label = figure.replace("_covers", "")
+        out[f"{key}.held_{label}"] = span(shares(held, figure))
+        out[f"{key}.few_{label}"] = _pct(min(shares(few, figure)))
+    out[f"{key}.cv_none_max"] = _pct(max(shares(list(cases), "cv_none")))
     return out
 
 

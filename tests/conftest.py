@@ -150,15 +150,17 @@ def _draw_from_two_questions(patch: pytest.MonkeyPatch) -> None:
     import sgbench.scoring.bootstrap
 
     patch.setattr(sgbench.scoring.bootstrap, "MIN_QUESTIONS", 2)
+    # Two-way too, from two subgroups on (MIN_SUBGROUPS is the same kind of reporting rule).
+    patch.setattr(sgbench.scoring.bootstrap, "MIN_SUBGROUPS", 2)
 
 
 @pytest.fixture
 def toy_bootstrap(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Draw bootstrap intervals from two questions on, for tests whose hand-sized datasets (a
-    few questions) check the replicate arithmetic or how intervals are shown, not whether they
-    can be trusted: :data:`sgbench.scoring.bootstrap.MIN_QUESTIONS` is a reporting rule, tested
-    on its own (tests/test_scoring_bootstrap.py) and measured by
-    benchmarks/bench_interval_coverage.py."""
+    """Draw bootstrap intervals from two questions (and, two-way, two subgroups) on, for tests
+    whose hand-sized datasets (a few questions) check the replicate arithmetic or how intervals
+    are shown, not whether they can be trusted: :data:`sgbench.scoring.bootstrap.MIN_QUESTIONS`
+    and ``MIN_SUBGROUPS`` are reporting rules, tested on their own
+    (tests/test_scoring_bootstrap.py) and measured by benchmarks/bench_interval_coverage.py."""
     _draw_from_two_questions(monkeypatch)
 
 

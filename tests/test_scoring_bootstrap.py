@@ -34,10 +34,12 @@ from sgbench.scoring.bootstrap import (
     INTERVAL_METHOD,
     MIN_QUESTIONS,
     MIN_REPLICATES,
+    MIN_SUBGROUPS,
     QUESTIONS,
     TWO_WAY,
     bootstrap_intervals,
     expanded_tail,
+    interval_heading,
     multiplicities,
     paired_difference_intervals,
     unit_multiplicities,
@@ -480,6 +482,89 @@ def test_the_committed_two_way_figures_are_what_the_docs_say() -> None:
     dominated = "mean, 8 subgroups, subgroup-dominated"
     for q, row in table[QUESTIONS][dominated].items():
         assert row["coverage"] < 0.9 <= table[TWO_WAY][dominated][q]["coverage"]
+
+
+def _split(n_subgroups: int, n_questions: int = 20) -> tuple[Any, list[str], list[str]]:
+    rng = np.random.default_rng(n_subgroups)
+    questions = [f"q{q}" for q in range(n_questions) for _ in range(n_subgroups)]
+    units = [f"u{u}" for _ in range(n_questions) for u in range(n_subgroups)]
+    return rng.random(len(units)), questions, units
+
+
+@pytest.mark.parametrize("resample", [QUESTIONS, TWO_WAY])
+def test_a_two_way_interval_needs_min_subgroups(resample: Any) -> None:
+    """Below MIN_SUBGROUPS subgroups a two-way bootstrap draws no interval of any figure (the
+    mean, the group means, the spreads, the leaderboard's paired gaps), and the summary heading
+    says why; the questions-only bootstrap of the same split, conditional on its subgroups,
+    still has them, and from MIN_SUBGROUPS on both do."""
+    for n_subgroups in (MIN_SUBGROUPS - 1, MIN_SUBGROUPS):
+        values, questions, units = _split(n_subgroups)
+        result = bootstrap_intervals(
+            {"m": values},
+            questions,
+            {"g": units},
+            ["m"],
+            units=units,
+            n_boot=MIN_REPLICATES,
+            seed=0,
+            resample=resample,
+        )
+        paired = paired_difference_intervals(
+            np.stack([values, values[::-1]]),
+            questions,
+            0,
+            n_boot=MIN_REPLICATES,
+            seed=0,
+            units=units,
+            resample=resample,
+        )
+        heading = interval_heading(MIN_REPLICATES, 20, resample, 0, n_subgroups)
+        refused = resample == TWO_WAY and n_subgroups < MIN_SUBGROUPS
+        assert bool(result.metrics) is not refused
+        assert bool(result.groups) is not refused
+        assert bool(result.spreads["g"]["m"].ci) is not refused
+        assert bool(np.isnan(paired).all()) is refused
+        assert result.n_units == n_subgroups
+        if refused:
+            assert heading == (
+                f"(no 95% CI: {n_subgroups} subgroup(s), fewer than the {MIN_SUBGROUPS} "
+                "a bootstrap over questions+subgroups needs)"
+            )
+        else:
+            assert heading.startswith("95% CI (bootstrap over")
+        # The figures themselves do not depend on the intervals.
+        assert result.spreads["g"]["m"].figures["sd_observed"] > 0
+
+
+def test_the_committed_two_way_spread_figures_support_min_subgroups() -> None:
+    """The two-way spreads where the truth is known (benchmarks/bench_interval_coverage.py
+    --part two-way-spread). NULL (nothing differs, or an attribute's values with equal
+    population means whose subgroups differ): from MIN_SUBGROUPS subgroups on, the intervals of
+    ``sd_between`` and ``cv_between`` claim a gap in at most 5% of splits at every number of
+    questions. PLANTED: from MIN_SUBGROUPS on, ``sd_between``'s and the mean's intervals hold
+    the truth at least at the floor (0.93) everywhere, while some number of subgroups below it
+    falls under the floor (so MIN_SUBGROUPS is the fewest measured that holds)."""
+    results = Path(__file__).parent.parent / "benchmarks/results/bench_interval_coverage.json"
+    figures = json.loads(results.read_text(encoding="utf-8"))
+    spread, floor = figures["two_way_spread"], figures["floor"]
+    cases, rates = spread["cases"], spread["rates"]
+    assert MIN_SUBGROUPS in {case["n_subgroups"] for case in cases.values()}
+    held: dict[int, bool] = {}
+    for name, case in cases.items():
+        cells = rates[name].values()
+        if case["truth"] == 0:
+            if case["n_subgroups"] >= MIN_SUBGROUPS:
+                for cell in cells:
+                    assert cell["sd_gap"]["share"] <= 0.05, name
+                    assert cell["cv_gap"]["share"] <= 0.05, name
+            continue
+        held[case["n_subgroups"]] = all(
+            cell[figure]["share"] >= floor
+            for cell in cells
+            for figure in ("sd_covers", "mean_covers")
+        )
+    assert all(ok for n, ok in held.items() if n >= MIN_SUBGROUPS)
+    assert not held[max(n for n in held if n < MIN_SUBGROUPS)]
 
 
 @pytest.mark.parametrize("n_boot", ["1", "2", str(MIN_REPLICATES - 1)])

@@ -571,7 +571,9 @@ class JudgeReport(FromFiles):
             f"{d['n_errors']} request error(s) left out",
             "",
         ]
-        ci_head = interval_heading(self.n_boot, d["n_questions"], self.resample, self.seed)
+        ci_head = interval_heading(
+            self.n_boot, d["n_questions"], self.resample, self.seed, d["n_subgroups"]
+        )
         lines.append(
             f"win rate of A over B (win 1, tie 0.5, loss 0; mean over both orders); {ci_head}"
         )

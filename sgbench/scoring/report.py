@@ -233,7 +233,9 @@ class ScoreReport(FromFiles):
             "",
         ]
         boot = self.intervals
-        ci_head = interval_heading(boot.n_boot, boot.n_questions, boot.resample, boot.seed)
+        ci_head = interval_heading(
+            boot.n_boot, boot.n_questions, boot.resample, boot.seed, boot.n_units
+        )
         lines.append(f"{'metric':<13}{'value':>8}   {ci_head}")
         for name, value in self.metrics.items():
             ci = boot.metrics.get(name)
