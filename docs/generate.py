@@ -1063,8 +1063,10 @@ def two_way_spread_figures(spread: Mapping[str, Any]) -> dict[str, str]:
         # No claim in any of the splits bounds the rate at 3 / sims (95%, the rule of three).
         f"{key}.zero_bound": _pct(3 / sims),
     }
-    null = [name for name, case in cases.items() if case["truth"] == 0]
-    planted = [name for name, case in cases.items() if case["truth"] > 0]
+    # The results file sorts its keys: list the cases by subgroups, an attribute's values last.
+    order = sorted(cases, key=lambda n: (cases[n]["n_values"] > 1, cases[n]["n_subgroups"], n))
+    null = [name for name in order if cases[name]["truth"] == 0]
+    planted = [name for name in order if cases[name]["truth"] > 0]
 
     def table(names: Sequence[str], figures: Sequence[str]) -> str:
         rows = ["| scenario | " + " | ".join(f"{q} questions" for q in grid) + " |"]

@@ -549,8 +549,8 @@ def spread_interval(
     the estimate and the replicates: ``[V̂ − 2b + (q_lo − plug_in), V̂ − 2b + (q_hi − plug_in)]``
     (still widened to hold ``V̂``). Without it, where the subgroups' own effects dominate the
     noise (many questions), groups whose population means are equal got an interval above 0 in
-    40% of the splits. For groups that are subgroups ``b`` is about 0: a variance over drawn
-    subgroups is unbiased for theirs.
+    about 40% of the splits (4 groups of 5 subgroups, 200 questions). For groups that are
+    subgroups ``b`` is about 0: a variance over drawn subgroups is unbiased for theirs.
     """
     finite = replicates[np.isfinite(replicates)]
     if not (np.isfinite(estimate) and np.isfinite(plug_in)) or finite.size == 0:
