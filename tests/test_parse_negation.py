@@ -94,6 +94,58 @@ def test_negated_number_is_no_answer(response: str, expected: int | None) -> Non
 
 
 @pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        # A negated marker with no marker before it gives nothing: the text before it names the
+        # options the reply weighs, not its answer (was 1, and "Answer: -2 ... 3" is missing).
+        ("Option 1 is too weak. Answer: not 3", None),
+        ("Option 1 is too weak.\nThe answer is not 3.", None),
+        # The rest of the marker's line still counts, and so does an earlier marker.
+        ("Option 1 is too weak. Answer: not 3 but 2", 2),
+        ("Answer: 2. The answer is not 3", 2),
+        # A bullet after indentation is no sign (these were missing, read as -2).
+        ("Answer:\n  - 2", 2),
+        ("Answer:\n\t- 2", 2),
+        ("Answer:\n\n   - 3", 3),
+        ("Answer:\n  -2", None),  # a minus against the digits is still a sign
+        # A number word joined by a hyphen to more word is part of another word (was 2 and 1).
+        ("Answer: two-thirds", None),
+        ("Answer: one-sided", None),
+        ("Answer: -two", None),  # a sign before the word stays a sign
+        # Negated alternatives and a negation reaching over one word are set aside (missing).
+        ("Answer: 2 (not 1 or 3)", 2),
+        ("Answer: 2, never 1 nor 4", 2),
+        ("Answer: 2 \u2014 I did not choose 1", 2),
+        ("I wouldn't pick 3. I'd say 2", 2),
+        ("Answer: not 2 or 3", None),
+    ],
+)
+def test_marker_holes_of_the_probe(response: str, expected: int | None) -> None:
+    assert parse_response(response, OPTIONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("words", "digits"),
+    [
+        ("Answer: Two. Some might say 3", "Answer: 2. Some might say 3"),
+        ("Answer: two, or maybe 3", "Answer: 2, or maybe 3"),
+        ("Answer: three\nI considered 3", "Answer: 3\nI considered 3"),
+        ("Answer: four. Not 1", "Answer: 4. Not 1"),
+    ],
+)
+def test_number_word_reads_as_its_digits(words: str, digits: str) -> None:
+    """Every rule reads the word in digits: "Answer: Two. Some might say 3" was 3 (the fallback
+    read the original text) while the same reply in digits is missing."""
+    assert parse_response(words, OPTIONS) == parse_response(digits, OPTIONS)
+
+
+def test_number_word_and_digit_agree_by_hand() -> None:
+    assert parse_response("Answer: Two. Some might say 3", OPTIONS) is None
+    assert parse_response("Answer: three\nI considered 3", OPTIONS) == 3
+    assert parse_response("Answer: four. Not 1", OPTIONS) == 4
+
+
+@pytest.mark.parametrize(
     ("reply", "expected"),
     [
         ("overall: not 1", None),

@@ -9,13 +9,18 @@ the first rule that yields exactly one of the item's option codes wins:
    response stays missing: no other number of the text takes the answer's place. A number word
    from ``zero`` to ``twenty`` opening that line, signed or not (``Answer: two``, ``Answer:
    negative two``, ``Answer: minus two``), is read as that number in digits, unless the line
-   opens with an option's label: ``Answer: negative two … 3`` is missing, not 3. The last
-   marker wins, unless its number (the first on its line) is negated or compared: then it gives
-   nothing and the marker before it is read, up to the later one (``Answer: 2. The answer is
-   not 3`` is 2). A sign opens the answer even when spaces part it from the digits, and so does
-   an em dash right before them (:data:`OPENING_SIGN`: ``Answer: - 2`` and ``Answer: \u20142``
-   are -2); a dash right after the word, or spaced on both sides, is the marker's separator
-   (``Answer - 2`` is 2), and ``- `` opening a line of its own a list bullet;
+   opens with an option's label: ``Answer: negative two … 3`` is missing, not 3. Every rule
+   reads the word in digits (``Answer: Two. Some might say 3`` is missing, like ``Answer: 2.
+   Some might say 3``); a word joined by a hyphen to more word is none (``two-thirds``). The
+   last marker wins, unless its number (the first on its line) is negated or compared: then it
+   gives nothing and the marker before it is read, up to the later one (``Answer: 2. The
+   answer is not 3`` is 2); once one is passed over, the text before the first marker is read
+   by no rule (``Option 1 is too weak. Answer: not 3`` is missing; ``Answer: not 2 but 3`` is
+   3). A sign opens
+   the answer even when spaces part it from the digits, and so does an em dash right before
+   them (:data:`OPENING_SIGN`: ``Answer: - 2`` and ``Answer: \u20142`` are -2); a dash right
+   after the word, or spaced on both sides, is the marker's separator (``Answer - 2`` is 2),
+   and ``- `` opening a line of its own (after any indentation) a list bullet;
 2. a bare number: the whole response is one integer (``3``, ``3.``, ``(3)``);
 3. a bare label: the whole response is an option's label (case and surrounding punctuation
    ignored);
@@ -27,7 +32,9 @@ the first rule that yields exactly one of the item's option codes wins:
 
 A negated or compared number (:data:`NEGATIONS` before it, :data:`NEGATION_MARKS` after it:
 ``not 2``, ``\u00ac2``, ``<2``, ``2\u0338``) is read by no rule: ``Answer: not 2`` is missing, and
-``Answer: 2 (not 3)`` and ``The answer is 2, not 3`` are 2.
+``Answer: 2 (not 3)`` and ``The answer is 2, not 3`` are 2. The alternatives joined to a negated
+number by ``or`` or ``nor`` are negated too, and a negation in words reaches over one word to its
+number: ``Answer: 2 (not 1 or 3)`` and ``Answer: 2 \u2014 I did not choose 1`` are 2.
 
 Decimals (``3.5``, ``3,5``), exponents (``1e0``) and lists without spaces (``1,5``) are not
 integers, nor is any digit run of them (``I'd say 1,5`` was read as 1); negative numbers are
@@ -81,7 +88,9 @@ NUMBER_WORDS: Final = (
 """The numbers an answer line may open with in words (English), each at its index: ``Answer:
 two`` is ``Answer: 2``. Only there (:func:`_opening_in_digits`): elsewhere in a reply a number
 word is prose ("no one would say 3")."""
-_NUMBER_WORD: Final = rf"(?:{'|'.join(NUMBER_WORDS)})\b"
+# A number word ends the word: joined by a hyphen to more word it is part of another ("two-thirds",
+# "one-sided" were read as 2 and 1).
+_NUMBER_WORD: Final = rf"(?:{'|'.join(NUMBER_WORDS)})\b(?![{MINUS_SIGNS}]\w)"
 # A sign in words before a number: "negative 2" is -2 wherever it stands, never 2.
 _SIGN_WORD: Final = re.compile(r"\b(?:minus|negative)\s+(?=\d)", re.IGNORECASE)
 # What a negated number's digits become (_NEGATED): a character no rule reads as a digit, a word,
@@ -100,11 +109,12 @@ OPENING_SIGN: Final = rf"[{MINUS_SIGNS}{_DASHES}]{_SPACE}*"
 verdict reader holds to it too (``overall: - 2`` is no verdict)."""
 # The punctuation after the marker, but never the sign of a number, in digits or words:
 # "Answer: -2" is -2, and so are "Answer: - 2" and "Answer: -two". A minus opening a line of its
-# own and followed by a space is a list bullet ("Answer:\n- 2" is 2).
+# own (after any indentation) and followed by a space is a list bullet ("Answer:\n- 2" and
+# "Answer:\n  - 2" are 2).
 _GAP: Final = (
-    rf"(?:[^\w{MINUS_SIGNS}{_DASHES}{_STRUCK}]"
-    rf"|[{MINUS_SIGNS}{_DASHES}](?!{_SPACE}*(?:\d|{_NUMBER_WORD}))"
-    rf"|(?<=\n)[{MINUS_SIGNS}](?={_SPACE}))*"
+    rf"(?:\n{_SPACE}*[{MINUS_SIGNS}](?={_SPACE})"
+    rf"|[^\w{MINUS_SIGNS}{_DASHES}{_STRUCK}]"
+    rf"|[{MINUS_SIGNS}{_DASHES}](?!{_SPACE}*(?:\d|{_NUMBER_WORD})))*"
 )
 # A dash right after the word, or parted by spaces on both sides, is the marker's separator, not
 # a sign: "Answer - 2", "**Answer** \u2013 2" and "Answer\u20142" are 2 ("Answer -2" is -2).
@@ -139,8 +149,13 @@ after a letter, digit, ``=``, ``<``, ``>`` or minus is a tag or an arrow (``<ans
 prompt's ``Answer: <number>`` filled in: none compares."""
 # A number negated or compared (NEGATIONS before it, NEGATION_MARKS after it): its digits are
 # struck out of the text before any rule reads it, so no rule takes it for an answer.
+# A negation in words may reach over one word to its number ("did not choose 1", "wouldn't pick
+# 3"), and over a list of alternatives ("not 1 or 3", "never 1 nor 4"): all of them are set aside,
+# so "Answer: 2 (not 1 or 3)" and "Answer: 2 \u2014 I did not choose 1" are 2 (both were missing).
 _NEGATED: Final = re.compile(
-    rf"(?:{NEGATIONS})(?:{_SPACE}|[*_\"'`\u201c\u2018(\[])*(\d+)|(\d+)(?=[{NEGATION_MARKS}])",
+    rf"(?:{NEGATIONS})(?:(?<=[a-z*_]){_SPACE}+[a-z]+(?={_SPACE}+\d))?"
+    rf"(?:{_SPACE}|[*_\"'`\u201c\u2018(\[])*"
+    rf"(\d+(?:{_SPACE}+n?or{_SPACE}+\d+)*)|(\d+)(?=[{NEGATION_MARKS}])",
     re.IGNORECASE,
 )
 # A minus is the sign of the number after it unless it follows a letter or digit: then it is a
@@ -293,7 +308,8 @@ def strike_negated(text: str) -> str:
         start, end = match.span(group)
         whole = match.group(0)
         at = start - match.start()
-        return whole[:at] + _STRUCK * (end - start) + whole[at + end - start :]
+        struck = re.sub(r"\d", _STRUCK, whole[at : at + end - start])
+        return whole[:at] + struck + whole[at + end - start :]
 
     return _NEGATED.sub(strike, text)
 
@@ -305,12 +321,23 @@ def parse_response(text: str, options: Options) -> int | None:
     # is not 3") gives none and leaves the word to the marker before it, read up to that one
     # ("Answer: 2. The answer is not 3" was read as 3).
     end = len(text)
-    for marker in reversed(list(ANSWER_MARKER.finditer(text))):
+    # Once a negated marker is passed over, the text before the first marker is no answer: it
+    # names options the reply goes on to weigh ("Option 1 is too weak. Answer: not 3" was 1).
+    passed_over = False
+    markers = list(ANSWER_MARKER.finditer(text))
+    for marker in reversed(markers):
         start = marker.end()
-        line = _opening_in_digits(text[start:end].split("\n", 1)[0], options)
+        raw = text[start:end].split("\n", 1)[0]
+        line = _opening_in_digits(raw, options)
+        # The number word in digits in the text itself, so that every rule reads the same text
+        # ("Answer: Two. Some might say 3" was 3 where "Answer: 2. Some might say 3" is missing).
+        if line != raw:
+            text = text[:start] + line + text[start + len(raw) :]
+            end += len(line) - len(raw)
         first = _FIRST_NUMBER.search(line)
         if first is not None and first.group() == _STRUCK:
             end = marker.start()
+            passed_over = True
             continue
         # A number that opens the marker's line is the reply's answer: when it is no option
         # (-2, 7, 1.5) the response is missing, and no other number of the text takes its place
@@ -321,7 +348,7 @@ def parse_response(text: str, options: Options) -> int | None:
         if value is not None:
             return value
         break
-    return _read(text, options)
+    return _read(text[markers[0].end() :] if passed_over else text, options)
 
 
 @public
