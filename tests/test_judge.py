@@ -122,7 +122,8 @@ def test_parse_criteria() -> None:
             "overall: 1 because response 2 is vague\nvalue: 2, as 1 is off\npersona: tie - both",
             ("1", "2", "tie"),
         ),
-        ("overall: 1, 2nd is weaker\nvalue: 1.\npersona: tie, neither", ("1", None, "tie")),
+        # A full stop ends a verdict, as in the JSON value "1." above ("value: 1." was unread).
+        ("overall: 1, 2nd is weaker\nvalue: 1.\npersona: tie, neither", ("1", "1", "tie")),
         ('{"overall": "1 or 2", "value": "1/2", "persona": "2"}', (None, None, "2")),
         ("", (None, None, None)),
     ],

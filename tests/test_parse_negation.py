@@ -165,6 +165,13 @@ def test_number_word_and_digit_agree_by_hand() -> None:
         ("overall: 2", "2"),
         ('{"overall": "<2>"}', "2"),
         ('{"overall": "1"}', "1"),
+        # A full stop ends a verdict (both were unread); a dot joined to more does not.
+        ("overall: 2.", "2"),
+        ("overall: 2. Response 1 is weaker", "2"),
+        ("overall: tie.", "tie"),
+        ("overall: 2.5", None),
+        ("overall: 1..2", None),
+        ("overall: 1.x", None),
     ],
 )
 def test_judge_reads_no_negated_verdict(reply: str, expected: str | None) -> None:

@@ -15,7 +15,7 @@ values is unreadable, as is a value signed with a minus (``overall: -2`` is no v
 number of which 1 or 2 is only the first digits (``overall: 1,5`` or ``1.5``, as ``parse`` reads
 ``I'd say 1,5``), a number word (``overall: one``: the values asked for are ``1``, ``2`` and
 ``tie``) and a hedge of two values (``overall: 1 or 2``, ``1/2``, ``1,2``, ``1-2``; ``overall: 1
-because response 2 ...`` is 1).
+because response 2 ...`` is 1). A full stop ends a value: ``overall: 2.`` is 2.
 Anything else leaves that criterion unread (None).
 """
 
@@ -181,8 +181,10 @@ def _position(value: object) -> Position | None:
 
 
 # A verdict ends where a word would go on, and a number ("1.5", "1,5", "1e0": parse's
-# NUMBER_GOES_ON); a digit struck through (parse's NEGATION_MARKS: "1\u0338") is none.
-_END: Final = rf"(?![\w.{NEGATION_MARKS}])(?!{NUMBER_GOES_ON})"
+# NUMBER_GOES_ON); a digit struck through (parse's NEGATION_MARKS: "1\u0338") is none. A full
+# stop ends it ("overall: 2." and "overall: 2. Response 1 is weaker" were unread), but not a dot
+# joined to more ("1..2", "1.x").
+_END: Final = rf"(?![\w{NEGATION_MARKS}]|\.[.\w])(?!{NUMBER_GOES_ON})"
 _VERDICT: Final = rf"(?:response\s*[12]|[12]|tie){_END}"
 # Two verdicts joined as alternatives or a range: "1 or 2", "1/2", "1,2", "1-2", "tie and 1".
 _HEDGE: Final = rf"\s*(?:\bor\b|\band\b|[/,&+{MINUS_SIGNS}])[\s\"'*`]*{_VERDICT}"
