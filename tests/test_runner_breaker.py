@@ -25,7 +25,7 @@ from fake_openai import ChatHandler, LoopbackChatServer, serving, write_judge_in
 
 from sgbench.cli import EXIT_LEFT_OUT, main
 from sgbench.errors import InputError
-from sgbench.judge.run import is_unparsed
+from sgbench.judge.run import unread_criteria
 from sgbench.runner.client import (
     CLOSED_UNANSWERED,
     MALFORMED,
@@ -84,16 +84,27 @@ def test_which_errors_count_as_the_servers(error: str, counted: bool) -> None:
 # --- the pool's rule on scripted lines (no server) --------------------------------------------
 
 
+UNREAD: Final = {
+    "u": {"overall": None, "value": None},
+    "v": {"overall": "A", "value": None},
+    "w": {"overall": None, "value": "B"},
+}
+"""The verdicts of a judgment recorded unparsed: none read (``u``), only ``overall`` (``v``),
+only ``value`` (``w``)."""
+
+
 def scripted(kinds: str) -> Callable[[int, object, object], dict[str, Any]]:
     """Work that returns, for task i, an answer (``o``), an answer whose reply could not be
-    read (``u``: a judgment recorded unparsed), a server failure (``5``: a 503 after its
-    attempts) or a sample's own failure (``4``: a 400) as ``kinds[i]`` says."""
+    read whole (``u``, ``v``, ``w``: a judgment recorded unparsed, :data:`UNREAD`), a server
+    failure (``5``: a 503 after its attempts) or a sample's own failure (``4``: a 400) as
+    ``kinds[i]`` says."""
     errors = {"5": "HTTP 503: overloaded", "4": "HTTP 400: prompt too long"}
 
     def work(task: int, wait: object, stop: object) -> dict[str, Any]:
         line: dict[str, Any] = {"id": f"s{task}", "response": "Answer: 1", "parse": "ok"}
-        if kinds[task] == "u":
-            line["parse"] = "unparsed"
+        line["verdicts"] = {"overall": "A", "value": "A"}
+        if kinds[task] in UNREAD:
+            line.update(parse="unparsed", verdicts=UNREAD[kinds[task]])
         elif kinds[task] != "o":
             line.update(response="", error=errors[kinds[task]])
         return line
@@ -147,22 +158,23 @@ def test_the_pool_stops_after_server_failures_in_a_row(
         ("uuo", None),  # the third is the last task: nothing left to stop, the run ends
         ("ouuuuuu", None),  # one read answer ends the check: later ones are the samples'
         ("uuouuuuu", None),
+        ("vwuuuu", None),  # each criterion read in some answer: the judge gives both
     ],
 )
 def test_a_judge_whose_first_answers_are_never_read_stops(
     kinds: str, stops_after: int | None, tmp_path: Path
 ) -> None:
-    """`judge` passes `unread` (a judgment left unparsed after its retry): the first
-    max(concurrency, 3) answers of a run all unread stop it, keeping every line, with the
-    breaker's resume wording. Before, a judge answering every request with text that is no
-    verdict went through the whole split and exited 0."""
+    """`judge` passes `unread` (the criteria a judgment has no verdict for after its retry): a
+    criterion read in none of the first max(concurrency, 3) answers of a run stops it, keeping
+    every line, named. Before, a judge answering every request with text that is no verdict
+    went through the whole split and exited 0."""
     out = tmp_path / "o.jsonl"
     tasks = list(range(len(kinds)))
 
     def pool() -> Any:
         return run_pool(
             tasks, scripted(kinds), out, where="h", concurrency=1, kept="judgments",
-            unread=is_unparsed,
+            unread=unread_criteria,
         )  # fmt: skip
 
     if stops_after is None:
@@ -172,12 +184,50 @@ def test_a_judge_whose_first_answers_are_never_read_stops(
         pool()
     assert len(out.read_text().splitlines()) == stops_after
     assert str(caught.value) == (
-        "h: none of the first 3 judgments could be read (each is recorded unread): a model "
-        "whose replies are never read is misconfigured (another model, or a server that does "
-        "not apply its chat template), not a problem of the samples; stopped: "
+        "h: the first 3 judgments gave no verdict for criteria 'overall', 'value' (each is "
+        "recorded unread): a judge that never gives one is misconfigured (another model, or a "
+        "server that does not apply its chat template), not a problem of the samples; stopped: "
         f"{kinds[:stops_after].count('u')} answered in this run (the judgments so far are kept "
-        f"in {out}); run the same command again to resume"
+        f"in {out}); fix the judge or --criteria and use a new --out (a rerun into {out} "
+        "resumes but keeps these judgments unread: they are final)"
     )
+
+
+@pytest.mark.parametrize(
+    ("kinds", "stops_after", "named"),
+    [
+        ("vvvoo", 3, "criterion 'value'"),
+        ("vuvoo", 3, "criterion 'value'"),  # 'overall' was read once: only 'value' never was
+        ("wu5woo", 4, "criterion 'overall'"),  # the error line is not counted
+        ("vvwuu", None, ""),  # both read by the third: the judge works
+    ],
+)
+def test_a_judge_that_never_reads_one_criterion_stops_naming_it(
+    kinds: str, stops_after: int | None, named: str, tmp_path: Path
+) -> None:
+    """A judge reading `overall` in every reply but never `value` was stopped as "none of the
+    first 3 judgments could be read", and told to rerun the same command: the stop names the
+    criterion never read, and says a rerun into the file keeps those judgments unread."""
+    out = tmp_path / "o.jsonl"
+    tasks = list(range(len(kinds)))
+
+    def pool() -> Any:
+        return run_pool(
+            tasks, scripted(kinds), out, where="h", concurrency=1, kept="judgments",
+            unread=unread_criteria,
+        )  # fmt: skip
+
+    if stops_after is None:
+        assert pool().n_done == len(kinds)
+        return
+    with pytest.raises(InputError) as caught:
+        pool()
+    assert len(out.read_text().splitlines()) == stops_after
+    message = str(caught.value)
+    assert message.startswith(f"h: the first 3 judgments gave no verdict for {named} (")
+    assert "run the same command again" not in message
+    assert message.endswith("use a new --out (a rerun into " + str(out) + " resumes but keeps "
+                            "these judgments unread: they are final)")  # fmt: skip
 
 
 def test_run_never_stops_for_unreadable_answers(tmp_path: Path) -> None:
@@ -549,14 +599,40 @@ def test_a_model_whose_replies_never_read_stops_a_judge_only(
         return
     assert_one_error_line(
         result,
-        f"none of the first {THRESHOLD} judgments could be read",
+        f"the first {THRESHOLD} judgments gave no verdict for criteria 'overall', 'value', "
+        "'persona'",
         "not a problem of the samples; stopped:",
-        "run the same command again to resume",
+        "fix the judge or --criteria and use a new --out",
     )
     assert len(lines) == THRESHOLD
     assert all(line["parse"] == "unparsed" for line in lines)
     # The judgments written, each asked twice, and at most the one in flight at the stop.
     assert 2 * THRESHOLD <= len(server.bodies) <= 2 * (THRESHOLD + CONCURRENCY - 1)
+
+
+def test_a_judge_reading_only_overall_stops_naming_value(
+    folder: Path, built_default: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--criteria overall,value` and a judge replying only `overall: 1`: every judgment's
+    overall verdict is read, and the stop said none of them could be read. It names 'value',
+    and rerunning the same command then stops again, the kept judgments left unread."""
+    with serving(LoopbackChatServer(lambda body: "overall: 1"), monkeypatch) as server:
+        result, _ = invoke("judge", server.url, built_default, "--criteria", "overall,value")
+        assert_one_error_line(
+            result,
+            f"the first {THRESHOLD} judgments gave no verdict for criterion 'value' (",
+            "fix the judge or --criteria and use a new --out (a rerun into o.jsonl resumes but "
+            "keeps these judgments unread: they are final)",
+        )
+        lines = written(folder)
+        assert len(lines) == THRESHOLD
+        assert all(line["verdicts"]["value"] is None for line in lines)
+        assert all(line["verdicts"]["overall"] in ("A", "B") for line in lines)
+        again, _ = invoke("judge", server.url, built_default, "--criteria", "overall,value")
+    assert again.exit_code == 2
+    kept = written(folder)
+    assert kept[:THRESHOLD] == lines  # final: not asked again
+    assert all(line["verdicts"]["value"] is None for line in kept)
 
 
 def test_a_server_rejecting_every_sample_is_not_stopped(

@@ -8,9 +8,10 @@ A reply whose verdicts cannot all be read is retried once, with a request for th
 alone (:func:`~sgbench.judge.prompt.repair_messages`); if the retry cannot be read either, the
 judgment is recorded with ``parse: "unparsed"`` and null for each unread criterion, never
 guessed, and never asked again. A request that fails after every attempt becomes an error line,
-tried again by the next run. A run whose first max(``concurrency``, 3) judgments are all
-unparsed stops (:class:`~sgbench.runner.run.Breaker`): a judge never read is misconfigured, and
-would cost two requests per judgment of the split for nothing.
+tried again by the next run. A run whose first max(``concurrency``, 3) judgments give no
+verdict for some criterion stops, naming it (:class:`~sgbench.runner.run.Breaker`): a judge
+never read for a criterion is misconfigured, and would cost two requests per judgment of the
+split for nothing.
 
 A judgment line (JSON, one per sample and order)::
 
@@ -352,9 +353,18 @@ def judge_one(
 
 
 def is_unparsed(record: Mapping[str, Any]) -> bool:
-    """Whether a judgment line records a verdict left unread after the retry: the pool stops a
-    judge whose first judgments are all such (:class:`~sgbench.runner.run.Breaker`)."""
+    """Whether a judgment line records a verdict left unread after the retry."""
     return record.get("parse") == "unparsed"
+
+
+def unread_criteria(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """The criteria a judgment line records no verdict for after the retry, in its order (none
+    for a line read whole): the pool stops a judge that gives no verdict for a criterion in any
+    of its first judgments, and names it (:class:`~sgbench.runner.run.Breaker`)."""
+    verdicts = record.get("verdicts")
+    if not is_unparsed(record) or not isinstance(verdicts, Mapping):
+        return ()
+    return tuple(name for name, verdict in verdicts.items() if verdict is None)
 
 
 def dataset_identity(root: Path, config: str, split: str) -> dict[str, Any]:
@@ -492,7 +502,7 @@ def judge_files(
             sleep=sleep,
             label="judge",
             kept="judgments",
-            unread=is_unparsed,
+            unread=unread_criteria,
         )
     return JudgeSummary(
         out=Path(out),

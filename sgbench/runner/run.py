@@ -382,19 +382,22 @@ class Breaker:
     about its own sample: it neither adds, so samples the server rejects do not stop a run, nor
     resets, so a gateway that rejects some prompts itself while its backend is down still stops.
 
-    With ``unread`` (``judge``: whether an answer line records a reply that could not be read),
-    the pool also stops once the first :func:`breaker_threshold` answers of the run could none
-    of them be read: a model whose every reply is unreadable is misconfigured (another model,
-    a server that does not apply its chat template), and would be asked about every remaining
-    sample for nothing. One readable answer ends this check for the run: after it, an
-    unreadable reply is about its own sample. Error lines neither count nor end it. ``run``
-    passes none: an answer ``parse`` cannot read is the model's, a missing answer to score.
+    With ``unread`` (``judge``: the criteria an answer line gives no verdict for, in order;
+    empty when it was read whole), the pool also stops once some criterion was read in none of
+    the first :func:`breaker_threshold` answers of the run, and names it: a judge that never
+    gives a verdict for a criterion is misconfigured for it (another model, a server that does
+    not apply its chat template), and would be asked about every remaining sample for nothing.
+    Once every criterion has been read in some answer the check ends for the run: after it, an
+    unreadable reply is about its own sample. A judge reading ``overall`` in every reply but
+    never ``value`` was stopped as though none of its judgments could be read. Error lines
+    neither count nor end it. ``run`` passes none: an answer ``parse`` cannot read is the
+    model's, a missing answer to score.
     """
 
     def __init__(
         self,
         concurrency: int,
-        unread: Callable[[Mapping[str, Any]], bool] | None = None,
+        unread: Callable[[Mapping[str, Any]], Sequence[str]] | None = None,
         kept: str = "answers",
     ) -> None:
         self.concurrency = concurrency
@@ -405,9 +408,13 @@ class Breaker:
         self.in_a_row = 0
         """Server failures since the last answer (other error lines skipped)."""
         self.n_unread = 0
-        """Answers so far that could not be read, while none could (``unread`` given)."""
+        """Answers so far, while some criterion was read in none of them (``unread`` given)."""
+        self.never_read: tuple[str, ...] | None = None
+        """The criteria read in no answer so far (None before the first answer)."""
         self.read = False
-        """Whether an answer of this run could be read (the unread check is over)."""
+        """Whether every criterion was read in some answer of this run (the check is over)."""
+        self.stopped_unread = False
+        """Whether :meth:`see` stopped the pool for a criterion never read."""
         self.connected = False
         """Whether any request connected to the server (an answer, or an error other than
         :data:`~sgbench.runner.client.NOT_CONNECTED`: a server that took the connection and
@@ -420,16 +427,23 @@ class Breaker:
             self.connected = True
             if self.unread is None or self.read:
                 return None
-            if not self.unread(record):
+            missing = self.unread(record)
+            before = missing if self.never_read is None else self.never_read
+            self.never_read = tuple(name for name in before if name in missing)
+            if not self.never_read:
                 self.read = True
                 return None
             self.n_unread += 1
             if self.n_unread < self.threshold:
                 return None
+            self.stopped_unread = True
+            names = ", ".join(repr(name) for name in self.never_read)
+            which = "criterion" if len(self.never_read) == 1 else "criteria"
             return (
-                f"none of the first {self.n_unread} {self.kept} could be read (each is recorded "
-                "unread): a model whose replies are never read is misconfigured (another model, "
-                "or a server that does not apply its chat template), not a problem of the samples"
+                f"the first {self.n_unread} {self.kept} gave no verdict for {which} {names} "
+                "(each is recorded unread): a judge that never gives one is misconfigured (another "
+                "model, or a server that does not apply its chat template), not a problem of the "
+                "samples"
             )
         error = str(record["error"])
         self.connected = self.connected or not error.startswith(NOT_CONNECTED)
@@ -468,7 +482,7 @@ def run_pool(
     sleep: Callable[[float], object] | None = None,
     label: str = "run",
     kept: str,
-    unread: Callable[[Mapping[str, Any]], bool] | None = None,
+    unread: Callable[[Mapping[str, Any]], Sequence[str]] | None = None,
 ) -> PoolCounts:
     """Run ``work(task, sleep, stop)`` for every task on a bounded thread pool, appending the
     line each returns to ``out`` (the calling thread alone writes, flushing each line).
@@ -480,12 +494,13 @@ def run_pool(
     with; ``where`` names the endpoint in the error; ``label`` starts the progress line;
     ``kept`` is what the lines of ``out`` are, in the plural (``responses`` for ``run``,
     ``judgments`` for ``judge``), for the messages of a stop: a stopped judge said its
-    judgments were "responses". ``unread`` tells an answer line whose reply could not be read
+    judgments were "responses". ``unread`` gives the criteria an answer line has no verdict for
     (:class:`Breaker`).
 
     Raises:
         InputError: a fatal status, a server failing request after request, or the first
-            answers of the run all unread (:class:`Breaker`, while tasks remain), ``out``
+            answers of the run giving no verdict for a criterion (:class:`Breaker`, while
+            tasks remain), ``out``
             cannot be written, or ``out`` was removed or replaced
             by another program while the pool wrote it (:func:`_still_named`); lines written
             before stay.
@@ -535,9 +550,18 @@ def run_pool(
                         raise InputError(
                             f"{where}: {broken} (the {kept} so far are kept in {name})"
                         )
+                    # "Run the same command again" would not help a misconfigured judge: its
+                    # next judgments would be unread too, the unread ones are final (never asked
+                    # again), and other criteria are other settings, refused in this file.
+                    then = (
+                        f"fix the judge or --criteria and use a new --out (a rerun into {name} "
+                        "resumes but keeps these judgments unread: they are final)"
+                        if breaker.stopped_unread
+                        else "run the same command again to resume"
+                    )
                     raise InputError(
                         f"{where}: {broken}; stopped: {done} answered in this run (the {kept} "
-                        f"so far are kept in {name}); run the same command again to resume"
+                        f"so far are kept in {name}); {then}"
                     )
             progress.update(done + errors, errors, force=True)
     except OSError as exc:
