@@ -319,10 +319,12 @@ def write_atomic(
     Every writer names the ``kind`` of its output (required, so that no output can skip the
     rule): an existing file is replaced only when it is empty or a ``kind`` output already
     (:func:`check_replaceable`, judged under the file's lock just before the rename, since
-    another program may have written it meanwhile). With ``kind`` None (an output nothing can
-    tell from a file of the user's, such as the WVS-format files of ``synth``) an existing
-    ``path`` (of any kind, also one created while the content was written) is never replaced:
-    the temporary file is hard-linked into place, which fails rather than replaces.
+    another program may have written it meanwhile; its folder is judged again there too, by
+    :func:`check_parent`, since it may have become a dataset folder meanwhile). With ``kind``
+    None (an output nothing can tell from a file of the user's, such as the WVS-format files of
+    ``synth``) an existing ``path`` (of any kind, also one created while the content was
+    written) is never replaced: the temporary file is hard-linked into place, which fails rather
+    than replaces.
 
     Raises:
         InputError: ``PATH: its folder FOLDER does not exist; ...`` or ``PATH: cannot be
@@ -361,6 +363,10 @@ def _write_through(
             temporary.write_bytes(content)
         else:
             content(temporary)
+        # The folder is judged again with the target, under the lock, just before the rename:
+        # it may have become a dataset folder (a build swapped in, a manifest.json written)
+        # while the content was written, and the file was then renamed into the dataset.
+        check_parent(target)
         if kind is None:
             _link_new(temporary, target, Path(path))
         else:
@@ -680,15 +686,29 @@ def _built_folder(folder: Path) -> str | None:
 
 def _inside_a_built_folder(path: Path) -> InputError | None:
     """The refusal of an output (a file or a folder) that lies inside a folder sgbench built
-    (:func:`_built_folder`), looked for from the output's folder up to the root, symlinks
-    resolved: the one rule that no command writes into a dataset or output folder it did not
-    build. ``synth --out ds/data/x.csv`` reads nothing, so no input rule kept it out of the
-    dataset; a report or a chart written there made ``validate`` refuse the folder, and a file
-    left in a leaderboard or statistics folder made it foreign to the next run of its own
-    command. The output itself is not looked at: a command replacing its own earlier output
-    (``build --out ds``) is judged by :func:`replace_folder`'s marker."""
+    (:func:`_built_ancestor`): the one rule that no command writes into a dataset or output
+    folder it did not build. ``synth --out ds/data/x.csv`` reads nothing, so no input rule kept
+    it out of the dataset; a report or a chart written there made ``validate`` refuse the
+    folder, and a file left in a leaderboard or statistics folder made it foreign to the next
+    run of its own command. The output itself is not looked at: a command replacing its own
+    earlier output (``build --out ds``) is judged by :func:`replace_folder`'s marker."""
+    found = _built_ancestor(path)
+    if found is None:
+        return None
+    return InputError(
+        f"{shown_name(str(path))}: lies inside {found}; sgbench writes nothing into a dataset or "
+        "output folder (a command replaces its own earlier output whole); choose another path"
+    )
+
+
+def _built_ancestor(path: Path) -> str | None:
+    """``WHAT FOLDER`` (``the dataset folder ds``) for the nearest folder sgbench built
+    (:func:`_built_folder`) holding ``path``, looked for from its folder up to the root,
+    symlinks resolved (an output linked into a dataset is written there), FOLDER shown relative
+    to the working folder when below it; None when there is none. The one test of
+    :func:`_inside_a_built_folder` (output paths) and :func:`_check_stream_folder` (standard
+    streams redirected to a file)."""
     try:
-        # Through a symlink too: an output linked into a dataset is written there.
         folder = resolve_path(path).parent
     except InputError:  # a loop: the write says why
         return None
@@ -698,11 +718,7 @@ def _inside_a_built_folder(path: Path) -> InputError | None:
             with contextlib.suppress(OSError, ValueError):  # shown as typed when it is below
                 if ancestor != Path.cwd().resolve():
                     ancestor = ancestor.relative_to(Path.cwd().resolve())
-            return InputError(
-                f"{shown_name(str(path))}: lies inside {what} {shown_name(str(ancestor))}; "
-                "sgbench writes nothing into a dataset or output folder (a command replaces its "
-                "own earlier output whole); choose another path"
-            )
+            return f"{what} {shown_name(str(ancestor))}"
     return None
 
 
@@ -790,7 +806,10 @@ def _one_writer(shown: Path) -> Iterator[None]:
 def _swap_in(
     staging: Path, target: Path, kind: str, disposable: Mapping[str, str], shown: Path
 ) -> None:
-    """Move ``staging`` to ``target``, the earlier output (checked again) moved aside first."""
+    """Move ``staging`` to ``target``, the earlier output (checked again) moved aside first, and
+    its folder judged again (:func:`check_parent`), as :func:`write_atomic` does before its
+    rename: it may have become a dataset folder while the output was staged."""
+    check_parent(target, "output folder")
     _keep_mode(target, staging)  # once written: a read-only one would refuse the files
     if not target.exists():
         staging.replace(target)
@@ -1245,10 +1264,13 @@ def stderr_named(arguments: Iterable[str]) -> bool:
     once the command runs: a usage error found before (an unknown option, a value twice) was
     appended to the template, config or data file given as ``2>>``, and, through a hard link
     ``card.md`` of ``DS/README.md``, to the dataset card (``prompts --dataset DS --nope 2>>
-    card.md``), which ``validate DS`` then refused."""
+    card.md``), which ``validate DS`` then refused. A standard error inside a dataset or output
+    folder sgbench built, named or not (:func:`_check_stream_folder`), is dropped the same way."""
     found = _stream_file(2)
     if found is None:
         return False
+    if found[1] is not None and _built_ancestor(found[1]) is not None:
+        return True
     folders: list[Path] = []
     for argument in arguments:
         option, equals, given = argument.partition("=")
@@ -1269,6 +1291,23 @@ def stderr_named(arguments: Iterable[str]) -> bool:
     return _named_folders_hold(folders, found[0])
 
 
+def _check_stream_folder(found: tuple[os.stat_result, Path | None], stream: str) -> str | None:
+    """Why the stream ``found`` (:func:`_stream_file`) may not be written: it lies inside a
+    dataset or output folder sgbench built (:func:`_built_ancestor`), the rule of every output
+    path (:func:`check_parent`). ``prompts --dataset ds2 > ds/p.jsonl`` wrote every prompt into
+    the dataset ``ds`` with exit code 0, and the next ``build --out ds`` refused ``ds`` as
+    holding other files. Only a stream whose path the system tells (Linux's ``/proc``) is
+    judged; the empty file the shell made for the redirection is left to the user."""
+    where = found[1]
+    built = _built_ancestor(where) if where is not None else None
+    if built is None:
+        return None
+    return (
+        f"{stream} lies inside {built}; sgbench writes nothing into a dataset or output folder; "
+        "redirect it to another file"
+    )
+
+
 def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
     """Refuse a standard stream that is one of the ``named`` files or lies inside a named folder.
 
@@ -1277,7 +1316,8 @@ def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
     responses, ``leaderboard SUBS 2> SUBS/a/predictions.jsonl`` wrote into a submission: each with
     exit code 0. A stream is compared by inode (a hard link, the file itself) and by the path the
     system reports for it, and a stream with several names is looked for in the named folders
-    (:func:`_folder_holds`).
+    (:func:`_folder_holds`). A stream clear of them may still not lie inside a dataset or output
+    folder sgbench built, named or not (:func:`_check_stream_folder`).
     """
     clashes: list[tuple[int, str]] = []
     for fd, stream in _STREAMS:
@@ -1307,5 +1347,9 @@ def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
                     )
                 )
                 break
+        else:
+            problem = _check_stream_folder(found, stream)
+            if problem is not None:
+                clashes.append((fd, problem))
     if clashes:
         raise StreamClash(clashes[0][1], stderr_too=any(fd == 2 for fd, _ in clashes))

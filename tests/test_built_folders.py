@@ -104,3 +104,51 @@ def test_python_writers_keep_the_rule(workdir: Path) -> None:
     ):
         pass
     assert snapshot(workdir) == before
+
+
+DATASET_MANIFEST = '{"configs": {}, "attributes": {}}\n'
+"""What makes a folder a dataset to the rule: a manifest with configs and attributes."""
+
+
+def test_a_file_is_not_renamed_into_a_folder_that_became_a_dataset_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """The folder is judged again just before the rename: a writer whose folder became a
+    dataset while it wrote (a build swapped in, here its manifest written by the content
+    itself, between the first check and the rename) renamed its file into the dataset."""
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def content(temporary: Path) -> None:
+        (out / "manifest.json").write_text(DATASET_MANIFEST, encoding="utf-8")
+        temporary.write_text("{}\n", encoding="utf-8")
+
+    with pytest.raises(InputError, match=r"r\.json: lies inside the dataset folder "):
+        write_atomic(out / "r.json", content, kind=ANY_TEXT)
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]  # no file, no temporary
+    with pytest.raises(InputError, match=r"s\.csv: lies inside the dataset folder "):
+        write_atomic(out / "s.csv", lambda temporary: temporary.write_bytes(b"a\n"), kind=None)
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]
+
+
+@pytest.mark.parametrize("earlier", [False, True])
+def test_a_folder_is_not_swapped_into_a_folder_that_became_a_dataset_meanwhile(
+    earlier: bool, tmp_path: Path
+) -> None:
+    """The same for an output folder, new or replacing its earlier self: judged again before
+    the swap, the staging folder removed and an earlier output left as it was."""
+    out = tmp_path / "out"
+    out.mkdir()
+    if earlier:
+        replace_folder(out / "st", "stats", lambda staging: (staging / "a.txt").write_text("1"))
+    before = snapshot(out)
+
+    def write(staging: Path) -> None:
+        (staging / "a.txt").write_text("2", encoding="utf-8")
+        (out / "manifest.json").write_text(DATASET_MANIFEST, encoding="utf-8")
+
+    with pytest.raises(InputError, match=r"st: lies inside the dataset folder "):
+        replace_folder(out / "st", "stats", write)
+    after = snapshot(out)
+    assert after.pop("manifest.json") == DATASET_MANIFEST.encode()
+    assert after == before  # the earlier output (or nothing), no staging folder left

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -236,6 +237,86 @@ def test_a_stream_onto_the_lock_file_of_a_named_file_is_refused(
         assert f"Error: standard output is the lock file of {named} " in done.stderr
     assert not (command_folder / "o.jsonl").exists()
     assert not (command_folder / "r.json").exists()
+
+
+BUILT_FOLDERS = {
+    "dataset": ("other", "the dataset folder other"),
+    "dataset-subfolder": ("other/data", "the dataset folder other"),
+    "leaderboard": ("board", "an output folder of `sgbench leaderboard` board"),
+}
+"""Folders sgbench built that no command line here names (a second dataset, one of its
+subfolders, a leaderboard's output) and what the refusal calls them."""
+
+
+@pytest.fixture
+def built_elsewhere(command_folder: Path) -> Path:
+    """The command folder with `other`, a copy of `ds` no command reads, and `board`, a
+    leaderboard's output folder (its marker)."""
+    import json
+    import shutil
+
+    from sgbench.files import OUTPUT_MARKER
+
+    shutil.copytree(command_folder / "ds", command_folder / "other")
+    (command_folder / "board").mkdir()
+    marker = {"written_by": "sgbench leaderboard", "files": {}}
+    (command_folder / "board" / OUTPUT_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    return command_folder
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.*")}
+
+
+@pytest.mark.parametrize(
+    ("case", "place"),
+    [(case, "dataset") for case in sorted(CASES)]
+    + [
+        ("prompts >> DS/manifest.json", place)
+        for place in sorted(BUILT_FOLDERS)
+        if place != "dataset"
+    ],
+)
+def test_stdout_into_a_folder_sgbench_built_is_refused(
+    case: str, place: str, built_elsewhere: Path
+) -> None:
+    """The rule of every output path (`check_parent`) holds for a redirected stream: `prompts
+    --dataset ds2 > ds/p.jsonl` wrote every prompt into the dataset `ds` with exit code 0, and
+    the next `build --out ds` refused it as holding other files. The shell's empty file stays."""
+    args, _ = CASES[case](built_elsewhere)
+    folder, shown = BUILT_FOLDERS[place]
+    before = {name: _tree(built_elsewhere / name) for name in ("other", "board")}
+    stream = built_elsewhere / folder / "p.jsonl"
+    with stream.open("wb") as stdout:
+        done = run_module(args, built_elsewhere, stdout=stdout, env=_environment())
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines == [
+        f"Error: standard output lies inside {shown}; sgbench writes nothing into a dataset "
+        "or output folder; redirect it to another file"
+    ]
+    assert stream.read_bytes() == b""
+    stream.unlink()
+    assert {name: _tree(built_elsewhere / name) for name in before} == before
+    assert not (built_elsewhere / "st").exists()  # stats wrote nothing either
+
+
+@pytest.mark.parametrize("case", ["prompts >> DS/manifest.json", "score >> PRED"])
+def test_stderr_into_a_folder_sgbench_built_is_refused_without_a_line(
+    case: str, built_elsewhere: Path
+) -> None:
+    """Standard error inside such a folder: refused, and the `Error:` line is dropped rather
+    than written there, for the command's own check and for a usage error found before it."""
+    args, _ = CASES[case](built_elsewhere)
+    log = built_elsewhere / "other" / "errors.log"
+    for extra in ([], ["--no-such-option"]):
+        with log.open("wb") as stderr:
+            done = run_module(
+                [*args, *extra], built_elsewhere, stderr=stderr, stdout=subprocess.PIPE
+            )
+        assert done.returncode == 2, extra
+        assert done.stdout == "", extra
+        assert log.read_bytes() == b"", extra
 
 
 def test_streams_elsewhere_are_untouched(command_folder: Path) -> None:
