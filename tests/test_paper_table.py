@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,7 @@ from sgbench.cli import main
 from sgbench.dataset import load_split
 from sgbench.paper.table import load_paper_results, normalise, resolve
 from sgbench.scoring import score_predictions, write_report
+from sgbench.scoring.report import figures_problem
 
 
 def published() -> dict[str, Any]:
@@ -338,3 +340,91 @@ def test_the_figures_are_the_rows_weighted_by_their_samples(tmp_path: Path) -> N
     path.write_text(json.dumps(report), encoding="utf-8")
     result = CliRunner().invoke(main, ["paper-table", str(path)])
     assert_one_error_line(result, "metrics.accuracy is 0.6, but its by_subgroup rows give 0.5")
+
+
+def _two_rows() -> dict[str, Any]:
+    """The report of the test above, its figures agreeing with its rows."""
+    return {
+        "dataset": {"config": "paper", "synthetic": False},
+        "split": "test_ood",
+        "n_samples": 4,
+        "metrics": {"accuracy": 0.5, "nmae": 0.275},
+        "fairness": {"subgroup": {"accuracy": {"norm_range": 0.5}, "nmae": {"norm_range": 1 / 3}}},
+        "by_subgroup": {
+            "a": {"n": 1, "accuracy": 0.8, "nmae": 0.2},
+            "b": {"n": 3, "accuracy": 0.4, "nmae": 0.3},
+        },
+    }
+
+
+HOSTILE_ROWS: dict[str, tuple[str, Any, str]] = {
+    "a count beyond any float": (
+        "n",
+        10**400,
+        "by_subgroup.a.n is an integer of 401 digits, not a count",
+    ),
+    "a count of 2**53": ("n", 2**53, f"by_subgroup.a.n is {2**53}, not a count below 2**53"),
+    "a fractional count": ("n", 1.0, "by_subgroup.a.n is 1.0, not a count"),
+    "a count as text": ("n", "1", "by_subgroup.a.n is '1', not a count"),
+    "a count as a boolean": ("n", True, "by_subgroup.a.n is True, not a count"),
+    "an accuracy as text": (
+        "accuracy",
+        "0.8",
+        "by_subgroup.a.accuracy is '0.8', not a number from 0 to 1",
+    ),
+    "an accuracy as a boolean": (
+        "accuracy",
+        True,
+        "by_subgroup.a.accuracy is True, not a number from 0 to 1",
+    ),
+    "an accuracy above 1": (
+        "accuracy",
+        1e300,
+        "by_subgroup.a.accuracy is 1e+300, not a number from 0 to 1",
+    ),
+    "an nmae below 0": ("nmae", -0.2, "by_subgroup.a.nmae is -0.2, not a number from 0 to 1"),
+    "an infinite nmae": ("nmae", "INF", "not valid JSON (1e400 is out of range for a JSON number)"),
+}
+"""A row value edited (``n_samples`` made to agree with a count), what the refusal says of it;
+an infinity cannot be written in JSON, and the reader refuses a number that overflows to one."""
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_ROWS))
+def test_a_row_value_that_is_no_count_or_figure_is_one_line(case: str, tmp_path: Path) -> None:
+    """`by_subgroup.<g>.n = 10**400` with `n_samples` to match crashed `paper-table` with a
+    traceback (OverflowError converting the counts to floats), exit code 1: every count and
+    figure of a row is checked before any arithmetic, and named."""
+    key, value, said = HOSTILE_ROWS[case]
+    report = _two_rows()
+    report["by_subgroup"]["a"][key] = value
+    if key == "n" and type(value) is int:
+        report["n_samples"] = value + 3
+    path = tmp_path / "mine.json"
+    text = json.dumps(report)
+    if value == "INF":  # JSON has no infinity: a number too large for a float reads as one
+        text = text.replace('"INF"', "1e400")
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper-table", str(path)])
+    assert_one_error_line(result, f"{path}: {said}")
+    assert "Traceback" not in result.output
+
+
+def test_the_largest_count_is_still_weighed(tmp_path: Path) -> None:
+    """A count just below the bound reaches the arithmetic: the figures are judged against
+    what such rows give (the mean is then the first row's accuracy, 0.8), not refused as
+    counts."""
+    report = _two_rows()
+    report["by_subgroup"]["a"]["n"] = 2**53 - 1
+    report["n_samples"] = 2**53 + 2
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper-table", str(path)])
+    assert_one_error_line(result, "metrics.accuracy is 0.5, but its by_subgroup rows give 0.8")
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_figures_problem_names_a_row_figure_that_is_not_finite(value: float) -> None:
+    """From Python, where a report may hold what JSON cannot: NaN and infinities."""
+    report = _two_rows()
+    report["by_subgroup"]["b"]["nmae"] = value
+    assert figures_problem(report) == (f"by_subgroup.b.nmae is {value!r}, not a number from 0 to 1")

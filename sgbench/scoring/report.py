@@ -458,13 +458,37 @@ _TOLERANCE: Final = 1e-9
 """Relative tolerance of a recomputed figure: sums taken in another order than the scorer's."""
 
 
+MAX_COUNT: Final = 2**53
+"""Above every sample count a report can hold (:func:`figures_problem`): counts below it are
+exact as floats, and a count edited to ``10**400`` no longer crashed the weighted mean
+(``OverflowError: int too large to convert to float``, a traceback)."""
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _shown(value: Any) -> str:
+    """``value`` as the refusal names it: its ``repr``, bounded; an integer beyond any count is
+    described by its length instead (Python refuses ``repr`` beyond 4300 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        try:
+            return f"an integer of {len(str(abs(value)))} digits"
+        except ValueError:
+            return "an integer of more than 4300 digits"
+    return bounded(repr(value))
+
+
+def _rate(value: Any) -> bool:
+    """A figure of a subgroup row: a finite number from 0 to 1, as every metric is."""
+    return _number(value) and 0 <= value <= 1
+
+
 def figures_problem(report: Mapping[str, Any]) -> str | None:
     """Why a score report's figures disagree with its own rows (None when they agree): the one
-    check of a report read back (``sgbench paper-table``).
+    check of a report read back (``sgbench paper-table``). Each row's ``n`` must be a count
+    (an integer from 1 to below :data:`MAX_COUNT`) and its ``M`` a number from 0 to 1 (not
+    NaN, infinite, a string or a boolean) before any arithmetic on them.
 
     Every sample is one subgroup's, so ``metrics.M`` is the mean of the ``by_subgroup`` rows'
     ``M`` weighted by their ``n`` (which sum to ``n_samples``), and
@@ -481,12 +505,12 @@ def figures_problem(report: Mapping[str, Any]) -> str | None:
     counts: list[int] = []
     for group, row in rows.items():
         n = row.get("n") if isinstance(row, Mapping) else None
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            return f"by_subgroup.{groups[group]}.n is {bounded(repr(n))}, not a count"
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n < MAX_COUNT:
+            return f"by_subgroup.{groups[group]}.n is {_shown(n)}, not a count below 2**53"
         counts.append(n)
     if report.get("n_samples") != sum(counts):
         return (
-            f"n_samples is {bounded(repr(report.get('n_samples')))}, but its by_subgroup rows "
+            f"n_samples is {_shown(report.get('n_samples'))}, but its by_subgroup rows "
             f"hold {sum(counts)} samples"
         )
     metrics = report.get("metrics")
@@ -496,8 +520,11 @@ def figures_problem(report: Mapping[str, Any]) -> str | None:
     for name in CONSISTENT_METRICS:
         values = [row.get(name) for row in rows.values()]
         for group, value in zip(rows, values, strict=True):
-            if not _number(value):
-                return f"by_subgroup.{groups[group]}.{name} is {bounded(repr(value))}, not a number"
+            if not _rate(value):
+                return (
+                    f"by_subgroup.{groups[group]}.{name} is {_shown(value)}, not a number from 0 "
+                    "to 1"
+                )
         array = np.asarray(values, dtype=np.float64)
         checks: list[tuple[str, Any, float | None]] = [
             (
@@ -520,5 +547,5 @@ def figures_problem(report: Mapping[str, Any]) -> str | None:
                 )
             if not same:
                 shown = "null" if want is None else f"{want:.6g}"
-                return f"{where} is {bounded(repr(got))}, but its by_subgroup rows give {shown}"
+                return f"{where} is {_shown(got)}, but its by_subgroup rows give {shown}"
     return None
