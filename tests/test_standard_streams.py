@@ -319,6 +319,17 @@ def test_stderr_into_a_folder_sgbench_built_is_refused_without_a_line(
         assert log.read_bytes() == b"", extra
 
 
+def test_synth_keeps_its_note_out_of_a_folder_sgbench_built(built_elsewhere: Path) -> None:
+    """`synth` reads nothing, so it checked no stream: `synth --out s.csv 2> ds/log` wrote its
+    note into the dataset `ds` with exit code 0."""
+    log = built_elsewhere / "other" / "errors.log"
+    with log.open("wb") as stderr:
+        done = run_module(["synth", "--out", "s.csv"], built_elsewhere, stderr=stderr)
+    assert done.returncode == 2
+    assert log.read_bytes() == b""
+    assert not (built_elsewhere / "s.csv").exists()
+
+
 def test_streams_elsewhere_are_untouched(command_folder: Path) -> None:
     """A file beside the inputs, not inside them, takes the output as before."""
     out = command_folder / "prompts.jsonl"

@@ -26,7 +26,7 @@ from sgbench.boundary import PathArg, public
 from sgbench.builder.layouts import LAYOUTS, SYNTHETIC_COLUMN, LayoutName
 from sgbench.catalogue import load_catalogue
 from sgbench.errors import InputError
-from sgbench.files import write_atomic
+from sgbench.files import check_outputs_apart, write_atomic
 
 SYNTHETIC_SEED: Final = 7_2020
 N_RESPONDENTS: Final = 2012
@@ -303,6 +303,9 @@ def write_synthetic_sample(
         raise InputError(f"{path}: unsupported extension; use .csv, .dta, .sav or .zip")
     if layout != "wvs7" and suffix != ".csv":
         raise InputError(f"{path}: a {layout} layout sample is written as .csv only")
+    # It reads nothing, but its note goes to standard error: kept out of a dataset folder and
+    # off the file it writes, as every command's streams (check_outputs_apart).
+    check_outputs_apart([], [("--out", path)])
 
     def write(partial: Path) -> None:
         if layout != "wvs7":
