@@ -316,16 +316,22 @@ def test_a_json_report_never_replaces_another_commands_json(
     command: str, kind: str, each_commands_file: Path, written: dict[str, bytes]
 ) -> None:
     """Every sgbench JSON has `sgbench_version`: `judge-report --json` replaced a score report,
-    `score --json` a judge report, a stats folder's stats.json or a copied manifest, exit 0."""
+    `score --json` a judge report, a stats folder's stats.json or a copied manifest, exit 0.
+    Each lies in a folder of its own: a dataset's manifest makes its folder a dataset folder,
+    into which nothing is written whatever the file (the rule that refuses the manifest)."""
     other = "judge-report" if command == "score" else "score"
-    shutil.copy(each_commands_file / f"{other}.json", "other-report.json")
-    shutil.copy(each_commands_file / "stats.json", "stats.json")
-    shutil.copy("ds/manifest.json", "manifest.json")
-    target = Path(f"{kind}.json")
+    for folder in ("other-report", "stats", "manifest"):
+        Path(folder).mkdir()
+    shutil.copy(each_commands_file / f"{other}.json", "other-report/other-report.json")
+    shutil.copy(each_commands_file / "stats.json", "stats/stats.json")
+    shutil.copy("ds/manifest.json", "manifest/manifest.json")
+    target = Path(kind, f"{kind}.json")
     before = target.read_bytes()
     assert "sgbench_version" in json.loads(before)
     result = CliRunner().invoke(main, [*REPORTS[command], "--json", str(target)])
-    assert_one_error_line(
-        result, f"--json {target}: exists and is not a JSON report of sgbench {command}"
-    )
+    if kind == "manifest":
+        expected = f"{target}: lies inside the dataset folder"
+    else:
+        expected = f"--json {target}: exists and is not a JSON report of sgbench {command}"
+    assert_one_error_line(result, expected)
     assert target.read_bytes() == before
