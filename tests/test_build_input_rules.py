@@ -120,7 +120,10 @@ def test_a_manifest_that_is_not_a_file_is_named_for_what_it_is(
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
-    assert f"{dataset}/manifest.json: {message}" in result.output
+    if command == "push":  # its problems listed after the folder, each named under it
+        assert f"{dataset}: 1 problem(s), not published: manifest.json: {message}" in result.output
+    else:
+        assert f"{dataset}/manifest.json: {message}" in result.output
 
 
 def _loop(path: Path) -> None:
@@ -175,6 +178,26 @@ def test_a_dataset_file_that_is_there_is_never_called_missing(
     assert f"{name}: {message}" in result.output
     assert "missing" not in result.output
     assert not Path("le").exists()
+
+
+def test_push_names_every_problem_in_a_deep_folder(
+    built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """push lists every problem on one line bounded to MAX_MESSAGE characters; each problem
+    repeated the whole folder, so in a folder about 150 characters deep (pytest-xdist's
+    temporary folders are 80) the first problem's reason (a FIFO) was cut out of the middle.
+    Named under the folder, two problems fit for a folder up to about 230 characters."""
+    monkeypatch.setattr(push_module, "_default_api", lambda: pytest.fail("reached the Hub"))
+    dataset = tmp_path / ("d" * (150 - len(str(tmp_path)))) / "ds"
+    shutil.copytree(built_default, dataset, copy_function=os.link)
+    (dataset / SPLIT_FILE).unlink()
+    _fifo(dataset / SPLIT_FILE)
+    result = CliRunner().invoke(main, ["push", str(dataset), "--repo-id", "o/n", "--dry-run"])
+    assert result.exit_code == 2, result.output
+    assert f"{dataset}: 2 problem(s), not published: {SPLIT_FILE}: not a regular file (a FIFO" in (
+        result.output
+    )
+    assert "README.md: configs.default.test_ood: data_files match no file" in result.output
 
 
 @pytest.mark.parametrize("there", ["a FIFO", "a file"])

@@ -379,7 +379,9 @@ def test_a_split_with_rows_deleted_or_added_is_refused(
     with pytest.raises(InputError) as pushed:
         push_dataset(folder, REPO, api=api)
     assert api.calls == []
-    assert expected in str(pushed.value)
+    # push lists its problems after the folder, each named under it
+    problem = f"{VALIDATION}: {len(changed)} rows, {MANIFEST_FILE} counts {counted}"
+    assert str(pushed.value) == f"{folder}: 1 problem(s), not published: {problem}"
     with pytest.raises(InputError) as read:
         open_dataset(folder).split("default", "validation")
     assert str(read.value) == expected

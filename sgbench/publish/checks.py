@@ -73,6 +73,16 @@ class Problem:
     def __str__(self) -> str:
         return bounded(shown_name(f"{self.file}: {self.message}"))
 
+    def under(self, folder: Path) -> str:
+        """The problem as a message listing several shows it: its file named under ``folder``,
+        which the message names first. Each problem repeated the whole folder, so two problems
+        in a deep folder passed the bound of one line and the first one's reason was cut."""
+        try:
+            file = str(Path(self.file).relative_to(folder))
+        except ValueError:
+            file = self.file
+        return bounded(shown_name(f"{file}: {self.message}"))
+
 
 @dataclass(frozen=True)
 class DatasetCheck(FromFiles):
@@ -140,7 +150,7 @@ class InvalidDatasetError(InputError):
 
     def __init__(self, check: DatasetCheck) -> None:
         self.check = check
-        problems = "; ".join(str(problem) for problem in check.problems)
+        problems = "; ".join(problem.under(check.dataset_dir) for problem in check.problems)
         super().__init__(
             f"{check.dataset_dir}: {len(check.problems)} problem(s), not published: {problems}"
         )
