@@ -1269,7 +1269,7 @@ def stderr_named(arguments: Iterable[str]) -> bool:
     found = _stream_file(2)
     if found is None:
         return False
-    if found[1] is not None and _built_ancestor(found[1]) is not None:
+    if _check_stream_folder(found, "standard error") is not None:
         return True
     folders: list[Path] = []
     for argument in arguments:
@@ -1292,12 +1292,22 @@ def stderr_named(arguments: Iterable[str]) -> bool:
 
 
 def _check_stream_folder(found: tuple[os.stat_result, Path | None], stream: str) -> str | None:
-    """Why the stream ``found`` (:func:`_stream_file`) may not be written: it lies inside a
-    dataset or output folder sgbench built (:func:`_built_ancestor`), the rule of every output
-    path (:func:`check_parent`). ``prompts --dataset ds2 > ds/p.jsonl`` wrote every prompt into
-    the dataset ``ds`` with exit code 0, and the next ``build --out ds`` refused ``ds`` as
-    holding other files. Only a stream whose path the system tells (Linux's ``/proc``) is
-    judged; the empty file the shell made for the redirection is left to the user."""
+    """Why the stream ``found`` (:func:`_stream_file`) may not be written: it is a file with
+    other names (hard links), or it lies inside a dataset or output folder sgbench built
+    (:func:`_built_ancestor`), the rule of every output path (:func:`check_parent`).
+
+    ``prompts --dataset ds2 > ds/p.jsonl`` wrote every prompt into the dataset ``ds`` with exit
+    code 0, and the next ``build --out ds`` refused ``ds`` as holding other files. Another name
+    of the file may lie in such a folder, and cannot be found in general (it may be anywhere on
+    the file system): ``prompts --dataset ds2 >> card.md``, ``card.md`` a hard link of
+    ``ds/README.md``, appended the prompts to the card of a dataset the command never named. The
+    folder is judged only for a stream whose path the system tells (Linux's ``/proc``); the
+    empty file the shell made for the redirection is left to the user."""
+    if found[0].st_nlink > 1:
+        return (
+            f"{stream} is a hard link with {found[0].st_nlink} names; sgbench writes no stream "
+            "into a file with other names, which may lie in a dataset; redirect it to another file"
+        )
     where = found[1]
     built = _built_ancestor(where) if where is not None else None
     if built is None:
@@ -1306,6 +1316,25 @@ def _check_stream_folder(found: tuple[os.stat_result, Path | None], stream: str)
         f"{stream} lies inside {built}; sgbench writes nothing into a dataset or output folder; "
         "redirect it to another file"
     )
+
+
+def check_standard_streams() -> None:
+    """Refuse a standard stream that no command may write, whatever it names
+    (:func:`_check_stream_folder`): the command line checks it before anything is written, its
+    own ``--help`` and ``--version`` included (``prompts --help > ds/help.txt`` wrote into the
+    dataset ``ds`` with exit code 0).
+
+    Raises:
+        StreamClash: ``standard output is a hard link with 2 names; ...``.
+    """
+    clashes: list[tuple[int, str]] = []
+    for fd, stream in _STREAMS:
+        found = _stream_file(fd)
+        problem = None if found is None else _check_stream_folder(found, stream)
+        if problem is not None:
+            clashes.append((fd, problem))
+    if clashes:
+        raise StreamClash(clashes[0][1], stderr_too=any(fd == 2 for fd, _ in clashes))
 
 
 def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:

@@ -111,8 +111,13 @@ def test_stdout_onto_a_hard_link_of_a_dataset_file_is_refused(
     assert target.read_bytes() == before
     assert done.returncode == 2, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Error: standard output lies inside "), lines
+    assert lines == [HARD_LINK_LINE], lines
+
+
+HARD_LINK_LINE = (
+    "Error: standard output is a hard link with 2 names; sgbench writes no stream into a file "
+    "with other names, which may lie in a dataset; redirect it to another file"
+)
 
 
 @pytest.mark.parametrize("case", ["score >> PRED", "run >> its --out", "stats >> DS/README.md"])
@@ -174,18 +179,66 @@ def test_a_usage_error_is_not_written_through_a_hard_link_of_a_dataset_file(
         assert run_module(["validate", "ds"], command_folder).returncode == 0
 
 
-def test_a_usage_error_reaches_a_hard_linked_file_outside_the_named_folders(
-    command_folder: Path,
-) -> None:
-    """Only a name of a file inside a folder the command line names is kept from the line: a
-    log with a second name elsewhere takes it as any log does."""
+def test_a_hard_linked_standard_error_gets_no_line(command_folder: Path) -> None:
+    """A standard error with other names may be a file of a dataset the command line does not
+    name, which sgbench cannot find in general: the command is refused (exit 2) and its line
+    dropped, for a usage error too; the file keeps what it held."""
     log = command_folder / "errors.log"
-    log.write_bytes(b"")
+    log.write_bytes(b"kept\n")
     os.link(log, command_folder / "errors-too.log")
-    with log.open("ab") as stderr:
-        done = run_module(["prompts", "--dataset", "ds", "--nope"], command_folder, stderr=stderr)
+    for args in (["prompts", "--dataset", "ds", "--nope"], ["prompts", "--dataset", "ds"]):
+        with log.open("ab") as stderr:
+            done = run_module(args, command_folder, stderr=stderr, stdout=subprocess.PIPE)
+        assert done.returncode == 2, args
+        assert done.stdout == "", args
+        assert log.read_bytes() == b"kept\n", args
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_stdout_onto_a_hard_link_of_a_dataset_it_does_not_name_is_refused(
+    case: str, built_elsewhere: Path
+) -> None:
+    """`prompts --dataset ds2 >> card.md`, `card.md` a hard link of `ds/README.md`, appended
+    every prompt to the card of a dataset the command never names, exit code 0: another name of
+    a file can lie anywhere, so a stream with other names is refused whatever it is."""
+    args, _ = CASES[case](built_elsewhere)
+    card = built_elsewhere / "other" / "README.md"
+    before = card.read_bytes()
+    link = built_elsewhere / "card.md"
+    os.link(card, link)
+    with link.open("ab") as stdout:
+        done = run_module(args, built_elsewhere, stdout=stdout, env=_environment())
+    assert card.read_bytes() == before
+    assert done.returncode == 2, done.stderr
+    assert [line for line in done.stderr.splitlines() if line.strip()] == [HARD_LINK_LINE]
+    assert not (built_elsewhere / "st").exists()  # stats wrote nothing either
+
+
+@pytest.mark.parametrize(
+    "args", [["prompts", "--help"], ["--version"], ["--help"], ["export", "sft", "--help"]]
+)
+def test_help_and_version_keep_the_stream_rules(args: list[str], built_elsewhere: Path) -> None:
+    """`prompts --help > ds/help.txt` and `sgbench --version > ds/v.txt` wrote into the
+    dataset `ds` with exit code 0: click prints them while reading the options, before any
+    command's own check of its streams. A hard link is refused the same way."""
+    stream = built_elsewhere / "other" / "help.txt"
+    with stream.open("wb") as stdout:
+        done = run_module(args, built_elsewhere, stdout=stdout)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("Error: standard output lies inside the dataset folder other;")
+    assert stream.read_bytes() == b""
+    stream.unlink()
+    link = built_elsewhere / "card.md"
+    os.link(built_elsewhere / "other" / "README.md", link)
+    before = link.read_bytes()
+    with link.open("ab") as stdout:
+        done = run_module(args, built_elsewhere, stdout=stdout)
     assert done.returncode == 2
-    assert log.read_text(encoding="utf-8").startswith("Error: No such option '--nope'")
+    assert done.stderr.splitlines() == [HARD_LINK_LINE]
+    assert link.read_bytes() == before
+    with (built_elsewhere / "help.txt").open("wb") as stdout:  # a file of its own takes it
+        assert run_module(args, built_elsewhere, stdout=stdout).returncode == 0
+    assert (built_elsewhere / "help.txt").stat().st_size > 0
 
 
 def test_a_usage_error_still_reaches_a_file_of_its_own(command_folder: Path) -> None:

@@ -46,7 +46,7 @@ from sgbench.errors import (
     shown_name,
     write_reason,
 )
-from sgbench.files import stderr_named
+from sgbench.files import StreamClash, check_standard_streams, stderr_named
 
 EXIT_OK: Final = 0
 EXIT_ERROR: Final = 2
@@ -429,7 +429,19 @@ class SgbenchGroup(click.Group):
         **extra: Any,
     ) -> click.Context:
         """Parse the group's own options; a usage error there is one line (:func:`_usage_line`),
-        and so is a failed write of ``--help`` or ``--version`` (:func:`_os_error_line`)."""
+        and so is a failed write of ``--help`` or ``--version`` (:func:`_os_error_line`).
+
+        The root first refuses a standard stream no command may write
+        (:func:`sgbench.files.check_standard_streams`), before its options are read: click
+        prints ``--help`` and ``--version`` while reading them, and ``prompts --help >
+        ds/help.txt`` wrote into the dataset ``ds`` with exit code 0."""
+        if parent is None:
+            try:
+                check_standard_streams()
+            except StreamClash as exc:
+                if exc.stderr_too:
+                    _drop_stream(2)  # the line would be written into that file
+                raise SgbenchClickError(bounded(shown_name(str(exc)))) from None
         try:
             return super().make_context(info_name, args, parent, **extra)
         except _HELP_ON_NO_ARGS:
