@@ -184,12 +184,11 @@ def test_a_judge_whose_first_answers_are_never_read_stops(
         pool()
     assert len(out.read_text().splitlines()) == stops_after
     assert str(caught.value) == (
-        "h: the first 3 judgments gave no verdict for criteria 'overall', 'value' (each is "
-        "recorded unread): a judge that never gives one is misconfigured (another model, or a "
-        "server that does not apply its chat template), not a problem of the samples; stopped: "
-        f"{kinds[:stops_after].count('u')} answered in this run (the judgments so far are kept "
-        f"in {out}); fix the judge or --criteria and use a new --out (a rerun into {out} "
-        "resumes but keeps these judgments unread: they are final)"
+        "h: the first 3 judgments gave no verdict for criteria 'overall', 'value': the judge "
+        "is misconfigured (another model, or a server not applying its chat template), not the "
+        f"samples; stopped: {kinds[:stops_after].count('u')} answered in this run (the "
+        f"judgments so far are kept in {out}); fix the judge or --criteria and use a new --out "
+        "(a rerun into this one keeps these unread for good)"
     )
 
 
@@ -224,10 +223,9 @@ def test_a_judge_that_never_reads_one_criterion_stops_naming_it(
         pool()
     assert len(out.read_text().splitlines()) == stops_after
     message = str(caught.value)
-    assert message.startswith(f"h: the first 3 judgments gave no verdict for {named} (")
+    assert message.startswith(f"h: the first 3 judgments gave no verdict for {named}: ")
     assert "run the same command again" not in message
-    assert message.endswith("use a new --out (a rerun into " + str(out) + " resumes but keeps "
-                            "these judgments unread: they are final)")  # fmt: skip
+    assert message.endswith("use a new --out (a rerun into this one keeps these unread for good)")
 
 
 def test_run_never_stops_for_unreadable_answers(tmp_path: Path) -> None:
@@ -277,6 +275,56 @@ def test_every_stop_names_what_the_caller_writes(kept: str, tmp_path: Path) -> N
     assert (
         str(caught.value) == f"h: HTTP 401: bad key; stopped (the {kept} so far are kept in {out})"
     )
+
+
+URL_60: Final = "https://inference.example-gateway.org:8443/v1/chat/completions"
+"""An endpoint as a stop shows it, 60 characters or so, like a gateway's."""
+
+
+def test_every_stop_fits_one_line_with_a_long_url_and_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one `Error:` line is bounded (`errors.bounded`, MAX_MESSAGE): a judge's stop for a
+    criterion never read was always cut in its middle, losing "stopped: N answered in this
+    run". With a 60-character URL and --out, each of the pool's stops fits whole and still names
+    the count, the file and what to do (the unread stop: the three criteria never read)."""
+    from sgbench.errors import bounded
+
+    monkeypatch.chdir(tmp_path)
+    out = Path("results", "j" * (60 - len("results/.jsonl")) + ".jsonl")
+    out.parent.mkdir()
+    assert len(str(out)) == 60
+    assert len(URL_60) >= 60
+
+    def stop(work: Callable[..., Any], n: int, **extra: Any) -> str:
+        with pytest.raises(InputError) as caught:
+            run_pool(list(range(n)), work, out, where=URL_60, concurrency=1, **extra)
+        message = str(caught.value)
+        assert bounded(message) == message, len(message)
+        assert str(out) in message
+        return message
+
+    def never_read(line: Any) -> list[str]:
+        return ["overall", "value", "persona"]
+
+    unread = stop(scripted("uuuoo"), 5, kept="judgments", unread=never_read)
+    assert "criteria 'overall', 'value', 'persona'" in unread
+    assert "stopped: 3 answered in this run (the judgments so far are kept in" in unread
+    assert "use a new --out" in unread
+    for kept in sorted(WORDS.values()):
+        failing = stop(scripted("o5555o"), 6, kept=kept)
+        assert f"stopped: 1 answered in this run (the {kept} so far are kept in" in failing
+
+    def never_reached(task: int, wait: object, stop: object) -> dict[str, Any]:
+        error = f"{NOT_CONNECTED}: ConnectionRefusedError: [Errno 111] Connection refused"
+        return {"id": f"s{task}", "response": "", "error": error}
+
+    assert "check that it is up at that address" in stop(never_reached, 2, kept="judgments")
+
+    def fatal(task: int, wait: object, stop: object) -> dict[str, Any]:
+        raise RequestFailed("HTTP 401: invalid API key provided", retryable=False, fatal=True)
+
+    assert "HTTP 401: invalid API key provided; stopped" in stop(fatal, 2, kept="judgments")
 
 
 # --- end to end, `run` and `judge` against fake servers ---------------------------------------
@@ -601,7 +649,7 @@ def test_a_model_whose_replies_never_read_stops_a_judge_only(
         result,
         f"the first {THRESHOLD} judgments gave no verdict for criteria 'overall', 'value', "
         "'persona'",
-        "not a problem of the samples; stopped:",
+        "not the samples; stopped:",
         "fix the judge or --criteria and use a new --out",
     )
     assert len(lines) == THRESHOLD
@@ -620,9 +668,9 @@ def test_a_judge_reading_only_overall_stops_naming_value(
         result, _ = invoke("judge", server.url, built_default, "--criteria", "overall,value")
         assert_one_error_line(
             result,
-            f"the first {THRESHOLD} judgments gave no verdict for criterion 'value' (",
-            "fix the judge or --criteria and use a new --out (a rerun into o.jsonl resumes but "
-            "keeps these judgments unread: they are final)",
+            f"the first {THRESHOLD} judgments gave no verdict for criterion 'value': ",
+            "kept in o.jsonl); fix the judge or --criteria and use a new --out (a rerun into this "
+            "one keeps these unread for good)",
         )
         lines = written(folder)
         assert len(lines) == THRESHOLD

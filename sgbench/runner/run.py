@@ -439,11 +439,12 @@ class Breaker:
             self.stopped_unread = True
             names = ", ".join(repr(name) for name in self.never_read)
             which = "criterion" if len(self.never_read) == 1 else "criteria"
+            # Short: with the URL, the count and --out it must fit one bounded line
+            # (errors.MAX_MESSAGE), which cut its middle, "stopped: N answered", before.
             return (
-                f"the first {self.n_unread} {self.kept} gave no verdict for {which} {names} "
-                "(each is recorded unread): a judge that never gives one is misconfigured (another "
-                "model, or a server that does not apply its chat template), not a problem of the "
-                "samples"
+                f"the first {self.n_unread} {self.kept} gave no verdict for {which} {names}: the "
+                "judge is misconfigured (another model, or a server not applying its chat "
+                "template), not the samples"
             )
         error = str(record["error"])
         self.connected = self.connected or not error.startswith(NOT_CONNECTED)
@@ -553,9 +554,10 @@ def run_pool(
                     # "Run the same command again" would not help a misconfigured judge: its
                     # next judgments would be unread too, the unread ones are final (never asked
                     # again), and other criteria are other settings, refused in this file.
+                    # --out is named once: twice, with the URL, the line passed its bound.
                     then = (
-                        f"fix the judge or --criteria and use a new --out (a rerun into {name} "
-                        "resumes but keeps these judgments unread: they are final)"
+                        "fix the judge or --criteria and use a new --out (a rerun into this one "
+                        "keeps these unread for good)"
                         if breaker.stopped_unread
                         else "run the same command again to resume"
                     )
