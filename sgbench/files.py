@@ -1163,12 +1163,11 @@ def _stream_file(fd: int) -> tuple[os.stat_result, Path | None] | None:
     return status, Path(where)
 
 
-def _stream_meets(
-    found: tuple[os.stat_result, Path | None], real: Path, *, links: bool = True
-) -> str | None:
+def _stream_meets(found: tuple[os.stat_result, Path | None], real: Path) -> str | None:
     """``is`` when the stream ``found`` (:func:`_stream_file`) is the file ``real`` (by inode: a
-    hard link, the file itself), ``lies inside`` when it lies in the folder ``real`` (by its
-    path, or, with ``links``, as another name of a file the folder holds), else None."""
+    hard link, the file itself), ``lies inside`` when its path lies in the folder ``real``, else
+    None. Another name of a file a folder holds is not looked for: a stream with other names is
+    refused whatever it is (:func:`_check_stream_folder`)."""
     status, where = found
     try:
         if os.path.samestat(status, os.stat(real)):
@@ -1177,101 +1176,25 @@ def _stream_meets(
         pass
     if where is not None and real in where.parents:
         return "lies inside"
-    return "lies inside" if links and _folder_holds(real, status) else None
-
-
-def _folder_holds(folder: Path, status: os.stat_result) -> bool:
-    """Whether ``folder`` holds, at any depth (symlinks not followed), a name of the file
-    ``status`` describes. A file with several names (hard links) lies in a folder whatever path
-    names it: ``prompts >> card.md``, ``card.md`` a hard link of ``DS/README.md``, appended the
-    prompts to the dataset card. Only such a file is looked for, and only on the folder's own
-    file system, where its other names can be."""
-    if status.st_nlink < 2:
-        return False
-    try:
-        if not stat.S_ISDIR(os.stat(folder).st_mode) or os.stat(folder).st_dev != status.st_dev:
-            return False
-    except OSError:
-        return False
-    for root, _folders, files in os.walk(folder):
-        for name in files:
-            try:
-                if os.path.samestat(status, os.lstat(os.path.join(root, name))):
-                    return True
-            except OSError:
-                continue
-    return False
-
-
-_NAMES_LOOKED_AT: Final = 10_000
-"""How many entries :func:`stderr_named` looks at, over all the folders a command line names,
-for another name of standard error: any argument may name the root or a home folder."""
-
-
-def _dataset_files(folder: Path) -> list[Path]:
-    """The files of the dataset ``folder`` by its own record (its manifest, card and the data
-    files the manifest lists), without a walk; empty when it holds no readable manifest."""
-    # The names of sgbench.dataset (MANIFEST_FILE, CARD_FILE), a layer above this one.
-    manifest = folder / "manifest.json"
-    try:
-        # Bounded like every JSON read from a user: json.loads raised RecursionError (a
-        # traceback) on a manifest nested deeper than the interpreter's stack.
-        recorded = loads_strict(read_bounded(manifest))
-    except (OSError, ValueError):
-        return []
-    listed = recorded.get("files") if isinstance(recorded, dict) else None
-    names = [name for name in listed if isinstance(name, str)] if isinstance(listed, dict) else []
-    return [manifest, folder / "README.md", *(folder / name for name in names)]
-
-
-def _named_folders_hold(folders: list[Path], status: os.stat_result) -> bool:
-    """Whether one of ``folders`` holds another name of the file ``status`` describes: a
-    dataset's recorded files first (:func:`_dataset_files`), then the folders themselves,
-    symlinks not followed, at most :data:`_NAMES_LOOKED_AT` entries in all (a folder beyond that
-    is not looked through to its end)."""
-    if status.st_nlink < 2:
-        return False
-    for folder in folders:
-        for path in _dataset_files(folder):
-            with contextlib.suppress(OSError, ValueError):
-                if os.path.samestat(status, os.lstat(path)):
-                    return True
-    left = _NAMES_LOOKED_AT
-    pending = list(folders)
-    while pending:
-        with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
-            for entry in entries:
-                left -= 1
-                if left < 0:
-                    return False
-                # The entry's inode number comes with the listing: only a match is stat'ed.
-                with contextlib.suppress(OSError):
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append(Path(entry.path))
-                    elif entry.inode() == status.st_ino and os.path.samestat(
-                        status, entry.stat(follow_symlinks=False)
-                    ):
-                        return True
-    return False
+    return None
 
 
 def stderr_named(arguments: Iterable[str]) -> bool:
     """Whether standard error is a file that one of the command line's ``arguments`` (or the
-    value of an ``--option=value``) names, lies inside a folder one names, or is another name
-    (a hard link) of a file such a folder holds (:func:`_named_folders_hold`, bounded).
+    value of an ``--option=value``) names or lies inside a folder one names, or one no command
+    may write whatever it names (:func:`_check_stream_folder`: a file with other names, a file
+    inside a dataset or output folder sgbench built).
 
     :func:`check_outputs_apart` refuses such a command and drops its ``Error:`` line, but only
     once the command runs: a usage error found before (an unknown option, a value twice) was
     appended to the template, config or data file given as ``2>>``, and, through a hard link
     ``card.md`` of ``DS/README.md``, to the dataset card (``prompts --dataset DS --nope 2>>
-    card.md``), which ``validate DS`` then refused. A standard error inside a dataset or output
-    folder sgbench built, named or not (:func:`_check_stream_folder`), is dropped the same way."""
+    card.md``), which ``validate DS`` then refused."""
     found = _stream_file(2)
     if found is None:
         return False
     if _check_stream_folder(found, "standard error") is not None:
         return True
-    folders: list[Path] = []
     for argument in arguments:
         option, equals, given = argument.partition("=")
         value = given if option.startswith("--") and equals else argument
@@ -1281,14 +1204,9 @@ def stderr_named(arguments: Iterable[str]) -> bool:
             real = Path(value).resolve()
         except (OSError, RuntimeError, ValueError):
             continue
-        # Any argument may name a folder (the root, a home): another name is looked for once,
-        # bounded, over every named folder, after the cheap checks of every argument.
-        if _stream_meets(found, real, links=False) is not None:
+        if _stream_meets(found, real) is not None:
             return True
-        with contextlib.suppress(OSError):
-            if stat.S_ISDIR(os.stat(real).st_mode) and real not in folders:
-                folders.append(real)
-    return _named_folders_hold(folders, found[0])
+    return False
 
 
 def _check_stream_folder(found: tuple[os.stat_result, Path | None], stream: str) -> str | None:
@@ -1344,9 +1262,9 @@ def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
     DS/manifest.json`` broke the dataset, ``run --out r 2>> r`` mixed progress lines into the
     responses, ``leaderboard SUBS 2> SUBS/a/predictions.jsonl`` wrote into a submission: each with
     exit code 0. A stream is compared by inode (a hard link, the file itself) and by the path the
-    system reports for it, and a stream with several names is looked for in the named folders
-    (:func:`_folder_holds`). A stream clear of them may still not lie inside a dataset or output
-    folder sgbench built, named or not (:func:`_check_stream_folder`).
+    system reports for it. A stream clear of them may still be no file to write, named or not
+    (:func:`_check_stream_folder`: a file with other names, which may lie in a named folder or
+    any other, or one inside a dataset or output folder sgbench built).
     """
     clashes: list[tuple[int, str]] = []
     for fd, stream in _STREAMS:
@@ -1367,7 +1285,7 @@ def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
             # The lock file of a named file, as for an output (_check_not_a_sidecar): `run --out
             # r.jsonl 2> .r.jsonl.lock` wrote its progress into the lock it held, and every
             # later run on r.jsonl refused a lock file holding data.
-            if real.name and _stream_meets(found, lock_path(real), links=False) == "is":
+            if real.name and _stream_meets(found, lock_path(real)) == "is":
                 clashes.append(
                     (
                         fd,

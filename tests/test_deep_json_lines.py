@@ -24,7 +24,6 @@ from scoring_fixtures import FOUR_POINT, make_row, submission_metadata, write_da
 
 from sgbench import jsonl
 from sgbench.cli import EXIT_LEFT_OUT
-from sgbench.files import _dataset_files
 from sgbench.jsonl import MAX_DEPTH, too_deep_line
 
 # Enough samples that a line 100,000 deep (200 KB) is within the predictions file's size bound.
@@ -209,12 +208,3 @@ def test_the_bound_is_the_strict_readers() -> None:
     assert MAX_DEPTH == jsonl.MAX_DEPTH == 64
     with pytest.raises(ValueError, match="JSON nested more than 64 levels deep"):
         jsonl.loads_strict("[" * 65 + "]" * 65)
-
-
-def test_a_deep_manifest_is_no_dataset_record(tmp_path: Path) -> None:
-    """The manifest looked through for another name of standard error: json.loads raised
-    RecursionError, a traceback, on one nested deeper than the interpreter's stack."""
-    (tmp_path / "manifest.json").write_text(
-        '{"files": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8"
-    )
-    assert _dataset_files(tmp_path) == []
