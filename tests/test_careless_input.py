@@ -135,7 +135,8 @@ def test_parse_keeps_the_sign(response: str, expected: int | None) -> None:
         ("Answer: Twenty; 1 is close", None),
         # A word only opens the line when it is the whole word; later words are prose.
         ("Answer: oneself matters, 3", 3),
-        ("Answer: 2, as no one would pick 3", None),  # ambiguous, as it was
+        # The opening code settles its line (it was ambiguous before that rule); "one" is no 1.
+        ("Answer: 2, as no one would pick 3", 2),
         ("Answer: 2 and no one else", 2),
         # A sign in words is a sign wherever it stands.
         ("I'd say negative 2", None),

@@ -135,12 +135,14 @@ def test_marker_holes_of_the_probe(response: str, expected: int | None) -> None:
 )
 def test_number_word_reads_as_its_digits(words: str, digits: str) -> None:
     """Every rule reads the word in digits: "Answer: Two. Some might say 3" was 3 (the fallback
-    read the original text) while the same reply in digits is missing."""
+    read the original text) while the same reply in digits was not."""
     assert parse_response(words, OPTIONS) == parse_response(digits, OPTIONS)
 
 
 def test_number_word_and_digit_agree_by_hand() -> None:
-    assert parse_response("Answer: Two. Some might say 3", OPTIONS) is None
+    # The opening code settles its line (a later "might say 3" explains it): 2, as the digit.
+    assert parse_response("Answer: Two. Some might say 3", OPTIONS) == 2
+    assert parse_response("Answer: 2. Some might say 3", OPTIONS) == 2
     assert parse_response("Answer: three\nI considered 3", OPTIONS) == 3
     assert parse_response("Answer: four. Not 1", OPTIONS) == 4
 
@@ -183,3 +185,60 @@ def test_many_negated_markers_read_in_linear_time() -> None:
     on one line was read once per marker, to the end of the line."""
     reply = "Answer: 2. " + "the answer is not 3, " * 20_000
     assert parse_response(reply, OPTIONS) == 2
+
+
+O10 = [(1, "Never justifiable"), *((i, str(i)) for i in range(2, 10)), (10, "Always justifiable")]
+
+
+@pytest.mark.parametrize(
+    ("reply", "options", "expected"),
+    [
+        # A valid code opening the marker's line settles it; the explanation after it names
+        # other codes (all of these were missing).
+        ("Answer: 2. I wouldn't go with 3.", OPTIONS, 2),
+        ("Answer: 2 (I never pick extremes like 1 or 4)", OPTIONS, 2),
+        ("Answer: 4. Not higher than 5.", O10, 4),
+        ("Answer: 2 (not 1, 3 or 4)", OPTIONS, 2),
+        ("Answer: 2 (not 1, 3, or 4)", OPTIONS, 2),
+        ("Answer: 2 (not 1 and 3)", OPTIONS, 2),
+        ("Answer: 2 (not 1/3)", OPTIONS, 2),
+        ("Answer: 2 (neither 1 nor 3)", OPTIONS, 2),
+        ("Answer: 3 (never 1, nor 4)", OPTIONS, 3),
+        ("Answer: 2 rather than 3", OPTIONS, 2),
+        ("**Answer:** 2 \u2014 3 felt too strong", OPTIONS, 2),
+        # A second code joined as a hedge or range: the line is ambiguous, so missing.
+        ("Answer: 2 or 3", OPTIONS, None),
+        ("Answer: 2 or maybe 3", OPTIONS, None),
+        ("Answer: 2 (or 3)", OPTIONS, None),
+        ("Answer: 2-3", OPTIONS, None),
+        ("Answer: 2 \u2013 3", OPTIONS, None),
+        ("Answer: 2/3", OPTIONS, None),
+        ("Answer: 2 to 3", OPTIONS, None),
+        ("Answer: 2, 3", OPTIONS, None),
+        ("Answer: 2 and 3", OPTIONS, None),
+        ("Answer: two or 3", OPTIONS, None),
+        ("Answer: 2,5", O10, None),
+    ],
+)
+def test_opening_code_settles_its_line(
+    reply: str, options: list[tuple[int, str]], expected: int | None
+) -> None:
+    assert parse_response(reply, options) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # A later marker negating the number an earlier one gave takes it back: missing.
+        ("Answer: 1\n\nOn reflection, the answer is not 1; it's 3.", None),
+        ("Answer: 2\n\nActually no, the answer is not 2.", None),
+        ("Answer: 1\nThe answer isn't 1 after all.", None),
+        ("Answer: 2\n\nWait.\n\nAnswer: not 2, but 3", None),
+        # Negating another number retracts nothing.
+        ("Answer: 2. The answer is not 3", 2),
+        ("Answer: 2\n\nThe answer is not 4.", 2),
+        ("Answer: not 2 but 3", 3),
+    ],
+)
+def test_later_marker_retracts_the_number_it_negates(reply: str, expected: int | None) -> None:
+    assert parse_response(reply, OPTIONS) == expected

@@ -10,13 +10,20 @@ the first rule that yields exactly one of the item's option codes wins:
    from ``zero`` to ``twenty`` opening that line, signed or not (``Answer: two``, ``Answer:
    negative two``, ``Answer: minus two``), is read as that number in digits, unless the line
    opens with an option's label: ``Answer: negative two … 3`` is missing, not 3. Every rule
-   reads the word in digits (``Answer: Two. Some might say 3`` is missing, like ``Answer: 2.
-   Some might say 3``); a word joined by a hyphen to more word is none (``two-thirds``). The
-   last marker wins, unless its number (the first on its line) is negated or compared: then it
-   gives nothing and the marker before it is read, up to the later one (``Answer: 2. The
-   answer is not 3`` is 2); once one is passed over, the text before the first marker is read
-   by no rule (``Option 1 is too weak. Answer: not 3`` is missing; ``Answer: not 2 but 3`` is
-   3). A sign opens
+   reads the word in digits (``Answer: Two or 3`` is missing, like ``Answer: 2 or 3``); a word
+   joined by a hyphen to more word is none (``two-thirds``). A valid code opening that line,
+   not negated, settles it: what follows explains it, whatever codes it names (``Answer: 2 (not
+   1, 3 or 4)``, ``Answer: 2 rather than 3``, ``Answer: 4. Not higher than 5`` are 2, 2 and 4),
+   unless a second code is joined to it as a hedge or range (``2 or 3``, ``2 or maybe 3``,
+   ``2-3``, ``2 \u2013 3``, ``2/3``, ``2 to 3``, ``2, 3``, ``2 and 3``): then rules 2–5 read
+   the line (ambiguous). The last marker wins, unless its number (the first on its line) is
+   negated or compared: then it gives nothing and the marker before it is read, up to the
+   later one (``Answer: 2. The answer is not 3`` is 2); once one is passed over, the text
+   before the first marker is read by no rule (``Option 1 is too weak. Answer: not 3`` is
+   missing; ``Answer: not 2 but 3`` is 3). A passed-over marker retracts the number it
+   negates: an earlier marker giving that number gives nothing, and the reply is missing
+   (``Answer: 1`` then ``the answer is not 1; it's 3`` is missing, not 1, and not 3 either: a
+   reply that takes its answer back is not read as either one). A sign opens
    the answer even when spaces part it from the digits, and so does an em dash right before
    them (:data:`OPENING_SIGN`: ``Answer: - 2`` and ``Answer: \u20142`` are -2); a dash right
    after the word, or spaced on both sides, is the marker's separator (``Answer - 2`` is 2),
@@ -166,6 +173,16 @@ INTEGER: Final = re.compile(
     rf"(?<![\d.])(?<!\d,)(?<!\d[eE])(?<!\d[eE][+{MINUS_SIGNS}])"
     rf"(?<!(?<!\w)[{MINUS_SIGNS}])(\d+)(?!\d|{NUMBER_GOES_ON})"
 )
+# What, right after a code opening an answer's line, joins a second code to it as a hedge or a
+# range ("2 or 3", "2 or maybe 3", "2-3", "2 \u2013 3", "2/3", "2 to 3", "2, 3", "2 and 3"): then
+# the opening code alone is not the answer. Anything else after it explains it, an em dash
+# too: in prose it parts clauses ("2 \u2014 3 felt too strong").
+_HEDGE_AFTER: Final = (
+    rf"[^\w\n]*\b(?:or|nor)\b"
+    rf"|{_SPACE}*(?:(?:and|to)\b|[/,&+{MINUS_SIGNS}])[^\w\n]*(?:\d|{_NUMBER_WORD})"
+)
+# A code opening an answer marker's line, unless a hedge, range or NUMBER_GOES_ON follows it.
+_OPENING_CODE: Final = re.compile(rf"(\d+)(?!\d|{NUMBER_GOES_ON}|{_HEDGE_AFTER})", re.IGNORECASE)
 # Longest digit run read as a number: option codes are small, and int() refuses (raises on)
 # runs of thousands of digits, which a reply may hold.
 _MAX_DIGITS: Final = 9
@@ -316,7 +333,11 @@ def strike_negated(text: str) -> str:
 
 def parse_response(text: str, options: Options) -> int | None:
     """The option code a response gives (rules in the module docstring), or None."""
-    text = strike_negated(_SIGN_WORD.sub("-", text))
+    plain = _SIGN_WORD.sub("-", text)
+    # Striking keeps every position (one character per digit), so a struck run's digits are read
+    # back from ``plain`` at the same place.
+    text = strike_negated(plain)
+    codes = {code for code, _ in options}
     # The last marker wins, but one whose number (the first on its line) is negated ("the answer
     # is not 3") gives none and leaves the word to the marker before it, read up to that one
     # ("Answer: 2. The answer is not 3" was read as 3).
@@ -324,18 +345,26 @@ def parse_response(text: str, options: Options) -> int | None:
     # Once a negated marker is passed over, the text before the first marker is no answer: it
     # names options the reply goes on to weigh ("Option 1 is too weak. Answer: not 3" was 1).
     passed_over = False
+    # The numbers a passed-over marker negates: an earlier answer giving one of them is taken
+    # back ("Answer: 1 ... the answer is not 1; it's 3" was read as 1), so the reply is missing.
+    retracted: set[int | None] = set()
     markers = list(ANSWER_MARKER.finditer(text))
     for marker in reversed(markers):
         start = marker.end()
         raw = text[start:end].split("\n", 1)[0]
         line = _opening_in_digits(raw, options)
         # The number word in digits in the text itself, so that every rule reads the same text
-        # ("Answer: Two. Some might say 3" was 3 where "Answer: 2. Some might say 3" is missing).
+        # ("Answer: Two. Some might say 3" was 3 where "Answer: 2. Some might say 3" is 2).
         if line != raw:
             text = text[:start] + line + text[start + len(raw) :]
             end += len(line) - len(raw)
         first = _FIRST_NUMBER.search(line)
         if first is not None and first.group() == _STRUCK:
+            # A line opening with a number word is never passed over (its digits are not
+            # struck), so the text up to here still lines up with ``plain``.
+            at = start + first.start()
+            run = len(text[at:end]) - len(text[at:end].lstrip(_STRUCK))
+            retracted.add(_number(plain[at : at + run]))
             end = marker.start()
             passed_over = True
             continue
@@ -344,11 +373,24 @@ def parse_response(text: str, options: Options) -> int | None:
         # ("Answer: -2" and then "option 3 felt too strong" was read as 3).
         if _opens_with_non_option(text, start, line, options):
             return None
+        # A valid code opening the line settles it: what follows explains it, and the codes an
+        # explanation names ("Answer: 2 (not 1, 3 or 4)", "Answer: 2 rather than 3") are no
+        # second answer; only a second code joined to it as a hedge or range ("2 or 3", "2-3")
+        # leaves the line to rules 2-5.
+        opening = _OPENING_CODE.match(line)
+        if opening is not None and _number(opening.group(1)) in codes:
+            return _unless_retracted(_number(opening.group(1)), retracted)
         value = _read(line, options) if line.strip() else None
         if value is not None:
-            return value
+            return _unless_retracted(value, retracted)
         break
-    return _read(text[markers[0].end() :] if passed_over else text, options)
+    found = _read(text[markers[0].end() :] if passed_over else text, options)
+    return _unless_retracted(found, retracted)
+
+
+def _unless_retracted(value: int | None, retracted: set[int | None]) -> int | None:
+    """``value``, or None when a later marker negates it ("the answer is not 1")."""
+    return None if value in retracted else value
 
 
 @public
