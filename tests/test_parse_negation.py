@@ -242,3 +242,27 @@ def test_opening_code_settles_its_line(
 )
 def test_later_marker_retracts_the_number_it_negates(reply: str, expected: int | None) -> None:
     assert parse_response(reply, OPTIONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # Markdown or HTML strikethrough negates the digits right after it, as U+0336 does.
+        ("Answer: ~~1~~", None),
+        ("Answer: <s>1</s>", None),
+        ("Answer: <del>1</del>", None),
+        ("Answer: <STRIKE>1</STRIKE>", None),
+        ("Answer: <del class='x'>1</del>", None),
+        ("Answer: ~~1~~ 2", 2),
+        ("Answer: <s>1</s> 3", 3),
+        ("I was going to say ~~4~~, but 3", 3),
+        ("Answer: 1\u0336", None),
+    ],
+)
+def test_strikethrough_markup_negates(reply: str, expected: int | None) -> None:
+    assert parse_response(reply, OPTIONS) == expected
+
+
+def test_judge_reads_strikethrough_as_no_verdict() -> None:
+    assert parse_verdicts('{"overall": "~~1~~"}', ["overall"]) == {"overall": None}
+    assert parse_verdicts('{"overall": "<del>2</del>"}', ["overall"]) == {"overall": None}

@@ -141,6 +141,12 @@ NEGATION_MARKS: Final = "\u0335\u0336\u0337\u0338"
 overlays (struck-out text, a retraction) and the short and long solidus overlays (the slash of
 ``\u2260``): ``2\u0338`` and ``2\u0336`` are "not 2", never 2. The judge's verdict reader holds
 to them too."""
+STRIKETHROUGH: Final = r"~~|<(?:s|del|strike)(?:\s[^>\n]*)?>"
+"""Markup that opens struck-out text, so negates the number right after it as the combining
+strokes of :data:`NEGATION_MARKS` do: Markdown's ``~~1~~`` and HTML's ``<s>1</s>``,
+``<del>1</del>`` and ``<strike>1</strike>`` (any case, attributes allowed) are "not 1", never 1.
+Only digits right after it: a closing ``~~`` and a space before a number strike nothing
+(``~~1~~ 2`` is 2). The judge's verdict reader holds to it too."""
 NEGATIONS: Final = (
     r"(?:(?<!\w)(?:not|never)|n['\u2019]t)\b[*_]*"
     "|[\u00ac\u2260\u2264\u2265]|!=|!(?=\\d)"
@@ -162,7 +168,8 @@ prompt's ``Answer: <number>`` filled in: none compares."""
 _NEGATED: Final = re.compile(
     rf"(?:{NEGATIONS})(?:(?<=[a-z*_]){_SPACE}+[a-z]+(?={_SPACE}+\d))?"
     rf"(?:{_SPACE}|[*_\"'`\u201c\u2018(\[])*"
-    rf"(\d+(?:{_SPACE}+n?or{_SPACE}+\d+)*)|(\d+)(?=[{NEGATION_MARKS}])",
+    rf"(\d+(?:{_SPACE}+n?or{_SPACE}+\d+)*)|(\d+)(?=[{NEGATION_MARKS}])"
+    rf"|(?:{STRIKETHROUGH})(\d+)",
     re.IGNORECASE,
 )
 # A minus is the sign of the number after it unless it follows a letter or digit: then it is a
@@ -316,12 +323,12 @@ def _opening_in_digits(line: str, options: Options) -> str:
 
 
 def strike_negated(text: str) -> str:
-    """``text`` with the digits of every negated or compared number (:data:`NEGATIONS` before
-    it, :data:`NEGATION_MARKS` after it) struck out, so that no rule reads them: ``Answer: not
-    2`` names no code, and ``2, not 3`` names only 2."""
+    """``text`` with the digits of every negated or compared number (:data:`NEGATIONS` or
+    :data:`STRIKETHROUGH` before it, :data:`NEGATION_MARKS` after it) struck out, so that no
+    rule reads them: ``Answer: not 2`` names no code, and ``2, not 3`` names only 2."""
 
     def strike(match: re.Match[str]) -> str:
-        group = 1 if match.group(1) is not None else 2
+        group = next(g for g in (1, 2, 3) if match.group(g) is not None)
         start, end = match.span(group)
         whole = match.group(0)
         at = start - match.start()
