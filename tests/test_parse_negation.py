@@ -266,3 +266,23 @@ def test_strikethrough_markup_negates(reply: str, expected: int | None) -> None:
 def test_judge_reads_strikethrough_as_no_verdict() -> None:
     assert parse_verdicts('{"overall": "~~1~~"}', ["overall"]) == {"overall": None}
     assert parse_verdicts('{"overall": "<del>2</del>"}', ["overall"]) == {"overall": None}
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # A number word going on into more words is a pronoun or prose, not the number.
+        ("Answer: One would say Rather important", 2),
+        ("Answer: One could argue either way, but Rather important", 2),
+        ("Answer: one would pick 3", 3),
+        ("Answer: Two is my choice", None),
+        # Punctuation, the end of the line, an option's label or a hedge after it: the number.
+        ("Answer: two", 2),
+        ("Answer: One.", 1),
+        ("Answer: Two Rather important", 2),
+        ("Answer: three (Not very important)", 3),
+        ("Answer: two or 3", None),
+    ],
+)
+def test_number_word_followed_by_words_is_prose(reply: str, expected: int | None) -> None:
+    assert parse_response(reply, OPTIONS) == expected

@@ -11,7 +11,9 @@ the first rule that yields exactly one of the item's option codes wins:
    negative two``, ``Answer: minus two``), is read as that number in digits, unless the line
    opens with an option's label: ``Answer: negative two … 3`` is missing, not 3. Every rule
    reads the word in digits (``Answer: Two or 3`` is missing, like ``Answer: 2 or 3``); a word
-   joined by a hyphen to more word is none (``two-thirds``). A valid code opening that line,
+   joined by a hyphen to more word is none (``two-thirds``), nor is one followed by a word
+   that neither opens an option's label nor is ``or``, ``nor``, ``and`` or ``to`` (``One would
+   say ...`` is a pronoun). A valid code opening that line,
    not negated, settles it: what follows explains it, whatever codes it names (``Answer: 2 (not
    1, 3 or 4)``, ``Answer: 2 rather than 3``, ``Answer: 4. Not higher than 5`` are 2, 2 and 4),
    unless a second code is joined to it as a hedge or range (``2 or 3``, ``2 or maybe 3``,
@@ -311,15 +313,24 @@ def _opening_in_digits(line: str, options: Options) -> str:
     (``negative two … 3`` → ``-2 … 3``), so that the rules for an opening number apply to it as
     they do to digits (``Answer: negative two`` was read as the 3 further on). A line opening
     with an option's label is left alone: a label that starts with a number word ("One of
-    several") is that option, not the number."""
+    several") is that option, not the number; so is a word followed, after spaces, by a word
+    that does not open an option's label: a pronoun ("One would say ...") or prose."""
     match = _OPENING_WORD.match(line)
     if match is None:
         return line
     head = _normalise(line)
     if any(re.match(rf"{re.escape(_normalise(label))}(?!\w)", head) for _, label in options):
         return line
+    rest = line[match.end() :]
+    # A word going on into more words is a pronoun or prose ("One would say Rather important"
+    # was read as 1), unless what follows is an option's label ("Two Rather important") or
+    # joins a second number to it ("two or 3" is a hedge, as "2 or 3").
+    if re.match(rf"{_SPACE}+(?!(?:n?or|and|to)\b)[^\W\d_]", rest, re.IGNORECASE) and not any(
+        re.match(rf"{re.escape(_normalise(label))}(?!\w)", _normalise(rest)) for _, label in options
+    ):
+        return line
     sign, word = match.groups()
-    return ("-" if sign else "") + str(NUMBER_WORDS.index(word.casefold())) + line[match.end() :]
+    return ("-" if sign else "") + str(NUMBER_WORDS.index(word.casefold())) + rest
 
 
 def strike_negated(text: str) -> str:
