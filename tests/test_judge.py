@@ -122,6 +122,14 @@ def test_parse_criteria() -> None:
             "overall: 1 because response 2 is vague\nvalue: 2, as 1 is off\npersona: tie - both",
             ("1", "2", "tie"),
         ),
+        # A dash before words opens the reasons, whatever response they name (both were read
+        # as a hedge, so unread); before a digit, or a verdict ending the line, it is a range.
+        (
+            "Overall: 2 - Response 2 is better\nvalue: 1 \u2013 Response 1 matches\n"
+            "persona: tie - neither fits",
+            ("2", "1", "tie"),
+        ),
+        ("overall: 1-2\nvalue: Response 1 - Response 2\npersona: 1 - tie.", (None, None, None)),
         # A full stop ends a verdict, as in the JSON value "1." above ("value: 1." was unread).
         ("overall: 1, 2nd is weaker\nvalue: 1.\npersona: tie, neither", ("1", "1", "tie")),
         ('{"overall": "1 or 2", "value": "1/2", "persona": "2"}', (None, None, "2")),

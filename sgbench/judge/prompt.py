@@ -186,8 +186,14 @@ def _position(value: object) -> Position | None:
 # joined to more ("1..2", "1.x").
 _END: Final = rf"(?![\w{NEGATION_MARKS}]|\.[.\w])(?!{NUMBER_GOES_ON})"
 _VERDICT: Final = rf"(?:response\s*[12]|[12]|tie){_END}"
-# Two verdicts joined as alternatives or a range: "1 or 2", "1/2", "1,2", "1-2", "tie and 1".
-_HEDGE: Final = rf"\s*(?:\bor\b|\band\b|[/,&+{MINUS_SIGNS}])[\s\"'*`]*{_VERDICT}"
+# Two verdicts joined as alternatives or a range: "1 or 2", "1/2", "1,2", "1-2", "tie and 1". A
+# dash joins a second verdict as a digit (a range: "1-2", "1 \u2013 2") or as a verdict ending
+# the line ("Response 1 - Response 2"); before more words it opens the verdict's reasons
+# ("2 - Response 2 is better" was unread).
+_HEDGE: Final = (
+    rf"\s*(?:(?:\bor\b|\band\b|[/,&+])[\s\"'*`]*{_VERDICT}"
+    rf"|[{MINUS_SIGNS}][\s\"'*`]*(?:[12]{_END}|{_VERDICT}[^\w\n]*$))"
+)
 
 
 def _from_lines(text: str, criterion: str) -> Position | None:
@@ -201,7 +207,8 @@ def _from_lines(text: str, criterion: str) -> Position | None:
     ``and``, ``/``, ``,``, ``&``, ``+`` or a dash (``overall: 1 or 2`` and ``overall: 1,2`` were
     read as 1; as ``parse`` reads ``Answer: 1,5`` or ``2-3``, the first number of several is not
     the answer). Words after the value are not a second value: ``overall: 1 because response 2
-    ...`` is 1."""
+    ...`` and ``overall: 2 - Response 2 is better`` are 1 and 2 (a dash joins a second value
+    only as a digit, ``1 - 2``, or one ending the line, ``Response 1 - Response 2``)."""
     pattern = re.compile(
         rf"^[\W_]*{criterion}(?![\W_]*?[:=][\s\"'*`]*{OPENING_SIGN}\d)"
         rf"[\W_]*?[:=\-][\s\"'*`]*(?<![{MINUS_SIGNS}])"
