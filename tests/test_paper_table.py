@@ -315,35 +315,9 @@ def test_rows_edited_without_their_figures_are_refused(real_report: Path) -> Non
     assert_one_error_line(result, f"n_samples is {report['n_samples']}, but its by_subgroup rows")
 
 
-def test_the_figures_are_the_rows_weighted_by_their_samples(tmp_path: Path) -> None:
-    """By hand: subgroups of 1 and 3 samples with accuracy 0.8 and 0.4 give accuracy
-    (0.8 + 3 × 0.4) / 4 = 0.5, not their plain mean 0.6, and a norm range (0.8 − 0.4) / 0.8 =
-    0.5; NMAE 0.2 and 0.3 give (0.2 + 0.9) / 4 = 0.275 and (0.3 − 0.2) / 0.3 = 1/3."""
-    report = {
-        "dataset": {"config": "paper", "synthetic": False},
-        "split": "test_ood",
-        "n_samples": 4,
-        "metrics": {"accuracy": 0.5, "nmae": 0.275},
-        "fairness": {"subgroup": {"accuracy": {"norm_range": 0.5}, "nmae": {"norm_range": 1 / 3}}},
-        "by_subgroup": {
-            "a": {"n": 1, "accuracy": 0.8, "nmae": 0.2},
-            "b": {"n": 3, "accuracy": 0.4, "nmae": 0.3},
-        },
-    }
-    path = tmp_path / "mine.json"
-    path.write_text(json.dumps(report), encoding="utf-8")
-    result = CliRunner().invoke(main, ["paper-table", str(path)])
-    assert result.exit_code == 0, result.output
-    mine = next(line for line in result.stdout.splitlines() if line.startswith("  mine "))
-    assert mine.split()[-4:] == ["0.500", "0.275", "0.500", "0.333"]
-    report["metrics"]["accuracy"] = 0.6
-    path.write_text(json.dumps(report), encoding="utf-8")
-    result = CliRunner().invoke(main, ["paper-table", str(path)])
-    assert_one_error_line(result, "metrics.accuracy is 0.6, but its by_subgroup rows give 0.5")
-
-
 def _two_rows() -> dict[str, Any]:
-    """The report of the test above, its figures agreeing with its rows."""
+    """A report of two subgroups whose figures agree with its rows (worked out by hand in the
+    test below)."""
     return {
         "dataset": {"config": "paper", "synthetic": False},
         "split": "test_ood",
@@ -355,6 +329,23 @@ def _two_rows() -> dict[str, Any]:
             "b": {"n": 3, "accuracy": 0.4, "nmae": 0.3},
         },
     }
+
+
+def test_the_figures_are_the_rows_weighted_by_their_samples(tmp_path: Path) -> None:
+    """By hand: subgroups of 1 and 3 samples with accuracy 0.8 and 0.4 give accuracy
+    (0.8 + 3 × 0.4) / 4 = 0.5, not their plain mean 0.6, and a norm range (0.8 − 0.4) / 0.8 =
+    0.5; NMAE 0.2 and 0.3 give (0.2 + 0.9) / 4 = 0.275 and (0.3 − 0.2) / 0.3 = 1/3."""
+    report = _two_rows()
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper-table", str(path)])
+    assert result.exit_code == 0, result.output
+    mine = next(line for line in result.stdout.splitlines() if line.startswith("  mine "))
+    assert mine.split()[-4:] == ["0.500", "0.275", "0.500", "0.333"]
+    report["metrics"]["accuracy"] = 0.6
+    path.write_text(json.dumps(report), encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper-table", str(path)])
+    assert_one_error_line(result, "metrics.accuracy is 0.6, but its by_subgroup rows give 0.5")
 
 
 HOSTILE_ROWS: dict[str, tuple[str, Any, str]] = {

@@ -112,6 +112,15 @@ def scripted(kinds: str) -> Callable[[int, object, object], dict[str, Any]]:
     return work
 
 
+def _judge_pool(kinds: str, out: Path) -> Any:
+    """``run_pool`` as ``judge`` calls it (``unread`` = the criteria without a verdict), one
+    scripted answer per character of ``kinds``, one at a time."""
+    return run_pool(
+        list(range(len(kinds))), scripted(kinds), out, where="h", concurrency=1,
+        kept="judgments", unread=unread_criteria,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("kinds", "stops_after"),
     [
@@ -169,19 +178,11 @@ def test_a_judge_whose_first_answers_are_never_read_stops(
     every line, named. Before, a judge answering every request with text that is no verdict
     went through the whole split and exited 0."""
     out = tmp_path / "o.jsonl"
-    tasks = list(range(len(kinds)))
-
-    def pool() -> Any:
-        return run_pool(
-            tasks, scripted(kinds), out, where="h", concurrency=1, kept="judgments",
-            unread=unread_criteria,
-        )  # fmt: skip
-
     if stops_after is None:
-        assert pool().n_done == len(kinds) - kinds.count("5") - kinds.count("4")
+        assert _judge_pool(kinds, out).n_done == len(kinds) - kinds.count("5") - kinds.count("4")
         return
     with pytest.raises(InputError) as caught:
-        pool()
+        _judge_pool(kinds, out)
     assert len(out.read_text().splitlines()) == stops_after
     assert str(caught.value) == (
         "h: the first 3 judgments gave no verdict for criteria 'overall', 'value': the judge "
@@ -208,19 +209,11 @@ def test_a_judge_that_never_reads_one_criterion_stops_naming_it(
     first 3 judgments could be read", and told to rerun the same command: the stop names the
     criterion never read, and says a rerun into the file keeps those judgments unread."""
     out = tmp_path / "o.jsonl"
-    tasks = list(range(len(kinds)))
-
-    def pool() -> Any:
-        return run_pool(
-            tasks, scripted(kinds), out, where="h", concurrency=1, kept="judgments",
-            unread=unread_criteria,
-        )  # fmt: skip
-
     if stops_after is None:
-        assert pool().n_done == len(kinds)
+        assert _judge_pool(kinds, out).n_done == len(kinds)
         return
     with pytest.raises(InputError) as caught:
-        pool()
+        _judge_pool(kinds, out)
     assert len(out.read_text().splitlines()) == stops_after
     message = str(caught.value)
     assert message.startswith(f"h: the first 3 judgments gave no verdict for {named}: ")
