@@ -647,8 +647,10 @@ def test_a_model_whose_replies_never_read_stops_a_judge_only(
     )
     assert len(lines) == THRESHOLD
     assert all(line["parse"] == "unparsed" for line in lines)
-    # The judgments written, each asked twice, and at most the one in flight at the stop.
-    assert 2 * THRESHOLD <= len(server.bodies) <= 2 * (THRESHOLD + CONCURRENCY - 1)
+    # The judgments written, each asked twice, and what the other workers had started before
+    # the stop was seen: a worker may finish one judgment and begin the next meanwhile (CI saw
+    # 9 requests at concurrency 2), so at most CONCURRENCY more judgments, each asked twice.
+    assert 2 * THRESHOLD <= len(server.bodies) <= 2 * (THRESHOLD + CONCURRENCY)
 
 
 def test_a_judge_reading_only_overall_stops_naming_value(
