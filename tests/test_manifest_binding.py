@@ -196,12 +196,7 @@ def test_a_key_the_schema_does_not_describe_is_refused(
         target = target[key]
     target["notes"] = "added later"
     _write(folder, manifest)
-    problems = [str(p) for p in check_dataset(folder).problems]
-    assert any(words in p for p in problems), problems
-    api = FakeHubApi()
-    with pytest.raises(InputError, match="not published"):
-        push_dataset(folder, REPO, api=api)
-    assert api.calls == []
+    _refused_by_validate_and_push(folder, words)
     with pytest.raises(InputError) as read:
         open_dataset(folder)
     assert words in str(read.value)
@@ -238,12 +233,7 @@ def test_a_data_file_carrying_unreadable_json_is_refused(
     pq.write_table(table.replace_schema_metadata(metadata), folder / relative)
     _rehash(folder)
     words = f"{relative} carries no readable copy of the manifest"
-    problems = [str(p) for p in check_dataset(folder).problems]
-    assert any(words in p for p in problems), problems
-    api = FakeHubApi()
-    with pytest.raises(InputError, match="not published"):
-        push_dataset(folder, REPO, api=api)
-    assert api.calls == []
+    _refused_by_validate_and_push(folder, words)
     config, split = relative.split("/")[1], Path(relative).name.split("-")[0]
     with pytest.raises(InputError) as read:
         open_dataset(folder).table(config, split)
@@ -267,6 +257,19 @@ def _rehash(folder: Path) -> None:
 
 
 TRAIN = "data/default/train-00000-of-00001.parquet"
+
+
+def _refused_by_validate_and_push(folder: Path, words: str) -> None:
+    """``validate`` names a problem holding ``words``, and ``push`` refuses the folder before
+    any Hub call."""
+    problems = [str(p) for p in check_dataset(folder).problems]
+    assert any(words in p for p in problems), problems
+    api = FakeHubApi()
+    with pytest.raises(InputError, match="not published"):
+        push_dataset(folder, REPO, api=api)
+    assert api.calls == []
+
+
 VALIDATION = "data/default/validation-00000-of-00001.parquet"
 TEST_ID = "data/default/test_id-00000-of-00001.parquet"
 
