@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from shared import results_path, write_results
 
 from sgbench.builder.synthetic import synthetic_sample
 from sgbench.catalogue import load_countries
@@ -35,7 +36,7 @@ from sgbench.catalogue import load_countries
 N_COUNTRIES = 66
 PER_COUNTRY = 1470  # 66 × 1470 ≈ 97k respondents, the size of the Wave 7 release
 N_COLUMNS = 600
-RESULTS = Path(__file__).parent / "results" / "bench_build.json"
+RESULTS = results_path(__file__)
 
 
 def write_release(path: Path) -> tuple[int, int]:
@@ -137,9 +138,7 @@ def main() -> None:
         print(f"sgbench build ALL: {samples_all} samples")
         results["samples_all"] = samples_all
         results["cases"] = figures
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, results)
 
 
 if __name__ == "__main__":

@@ -29,23 +29,25 @@ from __future__ import annotations
 import argparse
 import copy
 import itertools
-import json
 import os
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 import yaml
+from shared import results_path, write_results
 
 from sgbench.builder import build_dataset
 from sgbench.builder.aggregate import samples_per_subgroup
 from sgbench.builder.config import BuildConfig, parse_config, resolve_config
 from sgbench.builder.disclosure import (
+    Atoms,
     atoms_of,
     control,
     incidence,
@@ -53,11 +55,11 @@ from sgbench.builder.disclosure import (
     residuals,
 )
 from sgbench.builder.harmonise import harmonise
-from sgbench.builder.subgroups import find_subgroups
+from sgbench.builder.subgroups import Subgroups, find_subgroups
 from sgbench.builder.synthetic import N_RESPONDENTS, synthetic_sample
 from sgbench.catalogue import load_catalogue, load_countries
 
-RESULTS = Path(__file__).parent / "results" / "bench_disclosure.json"
+RESULTS = results_path(__file__)
 CONFIGS = Path(__file__).resolve().parent.parent / "sgbench" / "builder" / "configs"
 COUNTRIES = ("DEU", "BRA", "JPN", "NGA", "MYS")
 
@@ -120,7 +122,8 @@ def relabelled(alpha: str, seed: int) -> pd.DataFrame:
 
 def build_times(runs: int) -> dict[str, float]:
     """The whole default build (embedded sample), with the shipped ``none`` and with
-    ``suppress`` (the same config otherwise), median seconds of ``runs`` in this process."""
+    ``suppress`` (the same config otherwise), median seconds of ``runs`` in this process, also
+    printed."""
     raw = yaml.safe_load((CONFIGS / "singapore.yaml").read_text(encoding="utf-8"))
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="sgbench-bench-") as tmp:
@@ -133,10 +136,16 @@ def build_times(runs: int) -> dict[str, float]:
                 build_dataset(out_dir=Path(tmp) / f"{method}{run}", config_path=path)
                 seconds.append(time.perf_counter() - start)
             out[f"{method}_median_s"] = statistics.median(seconds)
+    print(
+        f"default build: none {out['none_median_s']:.2f} s, suppress "
+        f"{out['suppress_median_s']:.2f} s (medians of {runs})"
+    )
     return out
 
 
-def tiny_table(rng: np.random.Generator) -> tuple[pd.DataFrame, Any, BuildConfig]:
+def tiny_table(rng: np.random.Generator) -> tuple[pd.DataFrame, Subgroups, BuildConfig]:
+    """A random table of 60 to 219 respondents over three two-valued attributes (a few values
+    missing), every attribute and every pair of them a stratum, and its subgroups."""
     values = {"x": ["a", "b"], "y": ["c", "d"], "z": ["f", "g"]}
     strata = [["x"], ["y"], ["z"], ["x", "y"], ["x", "z"], ["y", "z"]]
     raw = {
@@ -169,20 +178,43 @@ def tiny_table(rng: np.random.Generator) -> tuple[pd.DataFrame, Any, BuildConfig
     return frame, find_subgroups(frame, config), config
 
 
-def completeness(tables: int, limit: int = 14) -> dict[str, int]:
-    """After suppression, every union of atoms of tiny tables, enumerated: how many tables still
-    publish a derivable union of 1 to 29 respondents (outside the audited family). Unions are
-    decided by :func:`~sgbench.builder.disclosure.residuals`, which the tests check against the
-    rational rank test on every subset."""
+class TinyTable(NamedTuple):
+    """One of :func:`tiny_tables`: the table, its subgroups and config, its atoms, each
+    subgroup's size as the cost of withholding it, and every union of its atoms (``bits``: a row a
+    union, a column an atom, 1 where the atom is in the union)."""
+
+    frame: pd.DataFrame
+    subgroups: Subgroups
+    config: BuildConfig
+    atoms: Atoms
+    cost: np.ndarray
+    bits: np.ndarray
+
+
+def tiny_tables(tables: int, limit: int = 14) -> Iterator[TinyTable]:
+    """The first ``tables`` tables of :func:`tiny_table` (seed 2026) with at most ``limit`` atoms,
+    few enough that every union of atoms can be enumerated; the others are drawn and passed over,
+    so every script that asks for ``tables`` gets the same ones."""
     rng = np.random.default_rng(2026)
-    out = {"tables": 0, "suppressed": 0, "leaky_after": 0, "leaky_before": 0}
-    while out["tables"] < tables:
+    made = 0
+    while made < tables:
         frame, subgroups, config = tiny_table(rng)
         atoms = atoms_of(frame, tuple(frame.columns))
         if len(atoms.sizes) > limit:
             continue
         cost = subgroups.table["subgroup_size"].to_numpy(np.int64)
         bits = np.array(list(itertools.product([0, 1], repeat=len(atoms.sizes))), np.int64)
+        yield TinyTable(frame, subgroups, config, atoms, cost, bits)
+        made += 1
+
+
+def completeness(tables: int, limit: int = 14) -> dict[str, int]:
+    """After suppression, every union of atoms of tiny tables, enumerated: how many tables still
+    publish a derivable union of 1 to 29 respondents (outside the audited family). Unions are
+    decided by :func:`~sgbench.builder.disclosure.residuals`, which the tests check against the
+    rational rank test on every subset."""
+    out = {"tables": 0, "suppressed": 0, "leaky_after": 0, "leaky_before": 0}
+    for frame, subgroups, config, atoms, cost, bits in tiny_tables(tables, limit):
         sizes = bits @ atoms.sizes
         for method in ("none", "suppress"):
             result = control(frame, subgroups, config.min_subgroup_size, cost, method)
@@ -226,10 +258,6 @@ def main() -> None:
             f"  control {case['control_median_s']:.2f} s, audit {case['audit_median_s']:.2f} s"
         )
     builds = build_times(args.runs)
-    print(
-        f"default build: none {builds['none_median_s']:.2f} s, suppress "
-        f"{builds['suppress_median_s']:.2f} s (median of {args.runs})"
-    )
     tiny = completeness(args.tables)
     print(f"tiny tables: {tiny}")
     results = {
@@ -240,8 +268,7 @@ def main() -> None:
         "default_build": builds,
         "completeness": tiny,
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
 
 
 if __name__ == "__main__":

@@ -38,16 +38,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import itertools
-import json
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from bench_disclosure import COUNTRIES, relabelled, tiny_table
+from bench_disclosure import COUNTRIES, relabelled, tiny_tables
+from shared import results_path, write_results
 
 from sgbench.builder.aggregate import samples_per_subgroup
 from sgbench.builder.config import BuildConfig, resolve_config
@@ -71,7 +69,7 @@ from sgbench.builder.subgroups import Subgroups, find_subgroups
 from sgbench.builder.synthetic import synthetic_sample
 from sgbench.catalogue import load_catalogue
 
-RESULTS = Path(__file__).parent / "results" / "bench_disclosure_optimal.json"
+RESULTS = results_path(__file__)
 
 
 def separating(
@@ -288,16 +286,9 @@ def unions(tables: int, limit: int = 14) -> dict[str, int]:
     union of atoms enumerated: how many tables still publish a derivable union of 1 to 29
     respondents after each method (outside the audited family: withholding less leaves more
     such unions derivable), and the subgroups each withheld in all."""
-    rng = np.random.default_rng(2026)
     out = {"tables": 0, "greedy_leaky": 0, "control_leaky": 0, "greedy": 0, "control": 0}
-    while out["tables"] < tables:
-        frame, subgroups, config = tiny_table(rng)
-        atoms = atoms_of(frame, tuple(frame.columns))
-        if len(atoms.sizes) > limit:
-            continue
-        cost = subgroups.table["subgroup_size"].to_numpy(np.int64)
+    for frame, subgroups, config, atoms, cost, bits in tiny_tables(tables, limit):
         size = config.min_subgroup_size
-        bits = np.array(list(itertools.product([0, 1], repeat=len(atoms.sizes))), np.int64)
         small = (bits @ atoms.sizes > 0) & (bits @ atoms.sizes < size)
         result = control(frame, subgroups, size, cost, "suppress")
         ids = subgroups.table["subgroup_id"]
@@ -350,9 +341,8 @@ def main() -> None:
         print("  ".join(line))
     tiny = unions(args.tables)
     print(f"tiny tables: {tiny}")
-    RESULTS.parent.mkdir(exist_ok=True)
     results = {"script": "benchmarks/bench_disclosure_optimal.py", "cases": cases, "tiny": tiny}
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
 
 
 if __name__ == "__main__":

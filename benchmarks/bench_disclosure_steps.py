@@ -23,11 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from bench_disclosure import build_times
+from shared import median_seconds, results_path, write_results
 
 from sgbench.builder.aggregate import samples_per_subgroup
 from sgbench.builder.config import BuildConfig, resolve_config
@@ -44,18 +41,8 @@ from sgbench.builder.subgroups import find_subgroups
 from sgbench.builder.synthetic import N_RESPONDENTS, synthetic_sample
 from sgbench.catalogue import load_catalogue, load_countries
 
-RESULTS = Path(__file__).parent / "results" / "bench_disclosure_steps.json"
+RESULTS = results_path(__file__)
 CONFIGS = Path(__file__).resolve().parent.parent / "sgbench" / "builder" / "configs"
-
-
-def median_seconds(step: Callable[[], object], runs: int) -> float:
-    """Median wall time of ``runs`` calls of ``step``."""
-    seconds = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        step()
-        seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds)
 
 
 def steps(frame: pd.DataFrame, config: BuildConfig, runs: int) -> dict[str, Any]:
@@ -109,10 +96,6 @@ def main() -> None:
             f"suppress {case['suppress_median_s']:.3f} s  (medians of {args.runs})"
         )
     builds = build_times(args.runs)
-    print(
-        f"default build: none {builds['none_median_s']:.2f} s, suppress "
-        f"{builds['suppress_median_s']:.2f} s (medians of {args.runs})"
-    )
     results = {
         "script": "benchmarks/bench_disclosure_steps.py",
         "runs": args.runs,
@@ -120,8 +103,7 @@ def main() -> None:
         "cases": cases,
         "default_build": builds,
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 from bench_submission_memory import ROOT, hostile_file, peak, write_submission
+from shared import results_path, write_results
 
 from sgbench.baselines import run_baseline
 from sgbench.builder import build_dataset
@@ -43,7 +44,7 @@ from sgbench.leaderboard.submission import load_ranked_splits
 from sgbench.prompts import split_rows
 from sgbench.scoring.predictions import largest_predictions_file
 
-RESULTS = Path(__file__).parent / "results" / "bench_input_memory.json"
+RESULTS = results_path(__file__)
 
 
 def measure(
@@ -176,9 +177,7 @@ def main() -> None:
         "grown_output_refusal_s": seconds,
         "bound_bytes": bound,
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, out)
 
 
 if __name__ == "__main__":

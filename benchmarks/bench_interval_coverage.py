@@ -75,14 +75,13 @@ at 200 questions are the slowest.)
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 import numpy as np
+from shared import read_results, results_path, write_results
 
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
@@ -93,7 +92,7 @@ from sgbench.scoring.bootstrap import (
     paired_difference_intervals,
 )
 
-RESULTS = Path(__file__).parent / "results" / "bench_interval_coverage.json"
+RESULTS = results_path(__file__)
 GRID = (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 50)
 
 Interval = tuple[float, float]
@@ -645,7 +644,7 @@ def main() -> None:
     # floor refuses.
     bootstrap.MIN_SUBGROUPS = 1
     # A part run alone keeps the other parts' committed figures.
-    out = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    out = read_results(RESULTS)
     out["confidence"] = CONFIDENCE
     parts = PARTS if args.part == "all" else (args.part,)
     if "questions" in parts:
@@ -657,9 +656,7 @@ def main() -> None:
         out["two_way"] = measure_two_way(args.sims or 1000, args.n_boot)
     if "two-way-spread" in parts:
         out["two_way_spread"] = measure_two_way_spread(args.sims or 300, args.n_boot)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, out)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from shared import results_path, write_results
+
 from sgbench.builder import build_dataset
 from sgbench.paper import import_paper_outputs
 from sgbench.paper.importer import build_index
 
-RESULTS = Path(__file__).parent / "results" / "bench_paper_import.json"
+RESULTS = results_path(__file__)
 
 
 def main() -> None:
@@ -60,9 +62,7 @@ def main() -> None:
             "min_s": min(times),
             "max_s": max(times),
         }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, results)
 
 
 if __name__ == "__main__":

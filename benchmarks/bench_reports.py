@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from bench_submission_memory import write_submission
+from shared import median_seconds, results_path, write_results
 
 from sgbench.baselines import run_baseline
 from sgbench.builder import build_dataset
@@ -37,19 +36,9 @@ from sgbench.judge.report import judge_report
 from sgbench.leaderboard import build_leaderboard
 from sgbench.stats import compute_stats, write_stats
 
-RESULTS = Path(__file__).parent / "results" / "bench_reports.json"
+RESULTS = results_path(__file__)
 CRITERIA = ["overall", "value", "persona"]
 N_BOOT = 1000
-
-
-def median_seconds(run: Callable[[], object], runs: int) -> float:
-    """The median wall time of ``runs`` calls of ``run``."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def write_submissions(root: Path, dataset: Path, entries: int) -> Path:
@@ -151,9 +140,7 @@ def main() -> None:
     print(f"leaderboard --with-baselines   median {board_s:6.2f} s")
     print(f"leaderboard + {args.entries} entries         median {more_s:6.2f} s")
     print(f"judge_report ({n_judgments} judgments)  median {judge_s:6.2f} s")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, results)
 
 
 if __name__ == "__main__":

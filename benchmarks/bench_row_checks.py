@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import statistics
 import subprocess
@@ -28,8 +27,9 @@ import tempfile
 from pathlib import Path
 
 from bench_build import timed
+from shared import results_path, write_results
 
-RESULTS = Path(__file__).parent / "results" / "bench_row_checks.json"
+RESULTS = results_path(__file__)
 
 
 def build_code(source: Path, out: Path) -> str:
@@ -104,9 +104,7 @@ def main() -> None:
         "cases": figures,
         "cost_s": cost,
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, results)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from shared import read_results, results_path, write_results
 
 from sgbench.baselines import run_baseline
 from sgbench.builder import build_dataset
@@ -52,7 +53,7 @@ from sgbench.scoring.data import load_scoring_data
 from sgbench.scoring.metrics import FAIRNESS_METRICS, compute
 from sgbench.scoring.predictions import read_predictions
 
-RESULTS = Path(__file__).parent / "results" / "bench_score.json"
+RESULTS = results_path(__file__)
 N_SUBGROUPS = 48
 MISSING_SHARE = 0.02
 
@@ -359,8 +360,7 @@ def main() -> None:
     parser.add_argument("--scale-runs", type=int, default=3)
     args = parser.parse_args()
     results: dict[str, Any] = {"script": "benchmarks/bench_score.py"}
-    if RESULTS.exists():
-        results.update(json.loads(RESULTS.read_text(encoding="utf-8")))
+    results.update(read_results(RESULTS))
     if args.part in ("all", "score"):
         results.update(score_part(args.runs, args.questions, args.bootstrap))
     if args.part in ("all", "fairness"):
@@ -369,9 +369,7 @@ def main() -> None:
         results["scale"] = scale_part(
             args.scale_bootstrap, args.scale_permutations, args.scale_runs
         )
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, results)
 
 
 if __name__ == "__main__":
