@@ -388,6 +388,11 @@ PERSONA_TEXT = {
         'country_name: "Singapore "',
         "$.country_name",
     ),
+    "another country's name": (
+        "country_name: Singapore",
+        "country_name: the Netherlands",
+        "$.country_name: 'the Netherlands' is the Netherlands (NLD), but $.country is SGP",
+    ),
 }
 
 

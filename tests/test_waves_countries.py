@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from sgbench.builder import build_dataset, resolve_config
+from sgbench.builder.config import parse_config
 from sgbench.builder.synthetic import synthetic_sample, to_layout
 from sgbench.catalogue import items_by_id, load_catalogue, load_countries, load_crosswalk
 from sgbench.dataset import load_config, load_manifest
@@ -214,3 +216,80 @@ def test_default_output_folder_is_the_dataset_name(
     assert result.exit_code == 0, result.output
     assert load_manifest(tmp_path / "wvs-mys-subgroups")["name"] == "wvs-mys-subgroups"
     assert not (tmp_path / "wvs-sg-subgroups").exists()
+
+
+SINGAPORE_YAML = (
+    Path(__file__).resolve().parent.parent / "sgbench" / "builder" / "configs" / "singapore.yaml"
+)
+
+
+def singapore_raw(country: str, country_name: str) -> dict[str, object]:
+    """The shipped Singapore config as parsed YAML, with ``country`` and ``country_name`` set."""
+    raw = yaml.safe_load(SINGAPORE_YAML.read_text(encoding="utf-8"))
+    return {**raw, "country": country, "country_name": country_name}
+
+
+@pytest.mark.parametrize(
+    ("country", "country_name", "named", "built"),
+    [
+        ("SGP", "Germany", "Germany (DEU)", "SGP (Singapore)"),
+        ("702", "THE germany", "Germany (DEU)", "SGP (Singapore)"),
+        ("sgp", "deu", "Germany (DEU)", "SGP (Singapore)"),
+        ("SGP", "Netherlands", "the Netherlands (NLD)", "SGP (Singapore)"),
+        ("MYS", "Singapore", "Singapore (SGP)", "MYS (Malaysia)"),
+        ("XYZ", "Malaysia", "Malaysia (MYS)", "XYZ:"),
+    ],
+)
+def test_a_country_name_of_another_catalogue_country_is_refused(
+    country: str, country_name: str, named: str, built: str
+) -> None:
+    """``country: SGP`` with ``country_name: Germany`` built Singapore's respondents as people
+    living in Germany, with exit code 0: the name contradicts the code. Names compare without
+    case, spacing or a leading "the"; a catalogue code counts as its country's name."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(singapore_raw(country, country_name), "c.yaml")
+    message = str(caught.value)
+    assert message.startswith(f"c.yaml: $.country_name: {country_name!r} is {named}, ")
+    assert f"but $.country is {built}" in message
+
+
+@pytest.mark.parametrize(
+    ("country", "country_name"),
+    [
+        ("SGP", "Singapore"),
+        ("702", "singapore"),
+        ("SGP", "the Republic of Singapore"),
+        ("SGP", "Singapore and its islands"),
+        ("NLD", "Netherlands"),
+        ("XKX", "Kosovo"),
+        # Not used with ALL (each persona names its own country): a copy of singapore.yaml
+        # with only its country changed builds.
+        ("ALL", "Singapore"),
+    ],
+)
+def test_a_free_display_name_or_the_country_own_name_is_kept(
+    country: str, country_name: str
+) -> None:
+    assert parse_config(singapore_raw(country, country_name)).country_name == country_name
+
+
+def test_every_catalogue_name_is_its_own_country_only() -> None:
+    """Each catalogue country's name passes with its own code (alpha or numeric) and is refused
+    with its neighbour's, naming both."""
+    countries = list(load_countries().values())
+    for country, neighbour in zip(countries, countries[1:] + countries[:1], strict=True):
+        assert parse_config(singapore_raw(country.alpha, country.name)).country == country.alpha
+        assert parse_config(singapore_raw(str(country.numeric), country.name))
+        with pytest.raises(ConfigError, match=rf"but \$\.country is {neighbour.alpha} \("):
+            parse_config(singapore_raw(neighbour.alpha, country.name))
+
+
+def test_a_free_display_name_is_the_persona_country(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    raw = singapore_raw("SGP", "the Republic of Singapore")
+    config.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    build_dataset(out_dir=tmp_path / "ds", config_path=config)
+    personas = all_samples(tmp_path / "ds")["persona"]
+    assert personas.str.endswith(" living in the Republic of Singapore.").all()
+    # A command-line country replaces the file's, and its name with it.
+    assert resolve_config(config, "MYS").country_name == "Malaysia"

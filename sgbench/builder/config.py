@@ -304,6 +304,7 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
 
     if "country_name" in raw:
         _check_text(raw["country_name"], f"{where}: $.country_name")
+        _check_country_name(raw["country_name"], raw["country"], where)
     order = {name: index for index, name in enumerate(attributes)}
 
     def canonical(stratum: list[str], key: str) -> tuple[str, ...]:
@@ -474,6 +475,45 @@ def _country_code(given: str, countries: Mapping[str, Country], where: str) -> s
         numeric = int(code)
         return next((c.alpha for c in countries.values() if c.numeric == numeric), str(numeric))
     return code
+
+
+def _name_key(name: str) -> str:
+    """A country name as a reader tells names apart: case, spacing and a leading "the"
+    aside (the catalogue writes "the Netherlands" for "living in ...")."""
+    return " ".join(name.split()).casefold().removeprefix("the ")
+
+
+def _check_country_name(name: str, country: str, where: str) -> None:
+    """A config's ``country_name`` (the persona's "living in ...") may be any display name
+    (``the Republic of Singapore``) but the name or alpha-3 code of a catalogue country other
+    than its ``country``: ``country: SGP`` with ``country_name: Germany`` told every sample of
+    Singapore's respondents they lived in Germany, with exit code 0. With ``ALL`` the name is
+    not used (each persona names its respondents' own country), so a copy of the Singapore
+    config with only ``country`` changed to ``ALL`` builds.
+
+    Raises:
+        ConfigError: naming ``$.country_name``, the country it names and ``$.country``.
+    """
+    countries = load_countries()
+    own = _country_code(country, countries, f"{where}: $.country")
+    if own == ALL_COUNTRIES:
+        return
+    said = _name_key(name)
+    other = next(
+        (
+            c
+            for c in countries.values()
+            if c.alpha != own and said in (_name_key(c.name), c.alpha.casefold())
+        ),
+        None,
+    )
+    if other is not None:
+        known = countries.get(own)
+        raise ConfigError(
+            f"{where}: $.country_name: {name!r} is {other.name} ({other.alpha}), but $.country "
+            f"is {own}" + (f" ({known.name})" if known else "") + ": every persona would live "
+            "where its respondents do not; give the name of the country built, or none"
+        )
 
 
 def _everywhere(config: BuildConfig, countries: Mapping[str, Country], name: str) -> BuildConfig:
