@@ -106,20 +106,14 @@ def import_paper_outputs(data: Path, path: Path, tmp: Path) -> list[str]:
     ]
 
 
+def judge(data: Path, a: Path, b: Path, out: Path) -> list[str]:
+    """``judge A B --out OUT``, its endpoint a port nothing answers on (9, discard)."""
+    base = ["--base-url", "http://127.0.0.1:9/v1", "--model", "judge"]
+    return ["judge", str(a), str(b), "--dataset", str(data), *base, "--out", str(out)]
+
+
 STREAMED: dict[str, Callable[[Path, Path, Path], list[str]]] = {
-    "judge": lambda data, path, tmp: [
-        "judge",
-        str(path),
-        str(tmp / "b.jsonl"),
-        "--dataset",
-        str(data),
-        "--base-url",
-        "http://127.0.0.1:9/v1",
-        "--model",
-        "judge",
-        "--out",
-        str(tmp / "j.jsonl"),
-    ],
+    "judge": lambda data, path, tmp: judge(data, path, tmp / "b.jsonl", tmp / "j.jsonl"),
     "judge-report": lambda data, path, tmp: ["judge-report", str(path)],
     "parse": lambda data, path, tmp: ["parse", str(path), "--dataset", str(data)],
     "import paper-outputs": import_paper_outputs,
@@ -137,19 +131,9 @@ STREAMED: dict[str, Callable[[Path, Path, Path], list[str]]] = {
         "--out",
         str(path),
     ],
-    "judge (resuming --out)": lambda data, path, tmp: [
-        "judge",
-        str(tmp / "a.jsonl"),
-        str(tmp / "b.jsonl"),
-        "--dataset",
-        str(data),
-        "--base-url",
-        "http://127.0.0.1:9/v1",
-        "--model",
-        "judge",
-        "--out",
-        str(path),
-    ],
+    "judge (resuming --out)": lambda data, path, tmp: judge(
+        data, tmp / "a.jsonl", tmp / "b.jsonl", path
+    ),
 }
 """Every command reading a user's JSON Lines file other than a predictions file: the file
 under test is ``path``; the others are honest."""

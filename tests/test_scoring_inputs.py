@@ -65,18 +65,25 @@ def assert_refused(result: Result, report: Path, expected: list[str]) -> list[st
     return lines
 
 
-BAD_LINES = BAD_PREDICTION_LINES
-
-
-@pytest.mark.parametrize(("bad", "message"), BAD_LINES)
-def test_each_bad_line_is_named(tmp_path: Path, dataset: Path, bad: str, message: str) -> None:
-    path = tmp_path / "pred.jsonl"
+def refused_second_line(dataset: Path, path: Path, bad: str) -> str:
+    """Score a predictions file of one good line and then ``bad`` at ``path``: the one
+    problem line, which names line 2 (checked by :func:`assert_refused`)."""
     path.write_text(f"{GOOD}\n{bad}\n", encoding="utf-8")
     # A numpy warning (overflow on shares of 1e308) would be a second line on stderr.
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         result, report = run_score(dataset, path)
     (line,) = assert_refused(result, report, [f"{path}: line 2: "])
+    return line
+
+
+BAD_LINES = BAD_PREDICTION_LINES
+
+
+@pytest.mark.parametrize(("bad", "message"), BAD_LINES)
+def test_each_bad_line_is_named(tmp_path: Path, dataset: Path, bad: str, message: str) -> None:
+    path = tmp_path / "pred.jsonl"
+    line = refused_second_line(dataset, path, bad)
     assert line.startswith(f"{path}: line 2: ")
     assert message in line
 
@@ -292,13 +299,7 @@ def test_extreme_values_are_problems_not_crashes(
     # The deepest line (200 KB) is larger than any predictions file of the 10-sample dataset;
     # room for it is made so that the line itself is read and named.
     monkeypatch.setattr(predictions_module, "RESPONSE_ALLOWANCE", 1 << 20)
-    path = tmp_path / "pred.jsonl"
-    path.write_text(f"{GOOD}\n{bad}\n", encoding="utf-8")
-    # A numpy warning (overflow on shares of 1e308) would be a second line on stderr.
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        result, report = run_score(dataset, path)
-    (line,) = assert_refused(result, report, [f"{path}: line 2: "])
+    line = refused_second_line(dataset, tmp_path / "pred.jsonl", bad)
     assert message in line
 
 
