@@ -11,25 +11,28 @@ the first rule that yields exactly one of the item's option codes wins:
    negative two``, ``Answer: minus two``), is read as that number in digits, unless the line
    opens with an option's label: ``Answer: negative two … 3`` is missing, not 3. Every rule
    reads the word in digits (``Answer: Two or 3`` is missing, like ``Answer: 2 or 3``); a word
-   joined by a hyphen to more word is none (``two-thirds``), nor is one followed by a word
-   that neither opens an option's label nor is ``or``, ``nor``, ``and`` or ``to`` (``One would
-   say ...`` is a pronoun). A valid code opening that line,
-   not negated, settles it: what follows explains it, whatever codes it names (``Answer: 2 (not
-   1, 3 or 4)``, ``Answer: 2 rather than 3``, ``Answer: 4. Not higher than 5`` are 2, 2 and 4),
-   unless a second code is joined to it as a hedge or range (``2 or 3``, ``2 or maybe 3``,
-   ``2-3``, ``2 \u2013 3``, ``2/3``, ``2 to 3``, ``2, 3``, ``2 and 3``): then rules 2–5 read
-   the line (ambiguous). The last marker wins, unless its number (the first on its line) is
-   negated or compared: then it gives nothing and the marker before it is read, up to the
-   later one (``Answer: 2. The answer is not 3`` is 2); once one is passed over, the text
-   before the first marker is read by no rule (``Option 1 is too weak. Answer: not 3`` is
-   missing; ``Answer: not 2 but 3`` is 3). A passed-over marker retracts the number it
-   negates: an earlier marker giving that number gives nothing, and the reply is missing
-   (``Answer: 1`` then ``the answer is not 1; it's 3`` is missing, not 1, and not 3 either: a
-   reply that takes its answer back is not read as either one). A sign opens
-   the answer even when spaces part it from the digits, and so does an em dash right before
-   them (:data:`OPENING_SIGN`: ``Answer: - 2`` and ``Answer: \u20142`` are -2); a dash right
-   after the word, or spaced on both sides, is the marker's separator (``Answer - 2`` is 2),
-   and ``- `` opening a line of its own (after any indentation) a list bullet;
+   joined by a hyphen to more word is none (``two-thirds``), nor is one followed by a word that
+   neither opens an option's label nor is ``or``, ``nor``, ``and`` or ``to`` (``One would say
+   ...`` is a pronoun). A valid code opening that line, not negated, settles it: what follows
+   explains it, whatever codes it names (``Answer: 2 (not 1, 3 or 4)``, ``Answer: 2 rather than
+   3``, ``Answer: 4. Not higher than 5`` are 2, 2 and 4), unless a second code is joined to it
+   as a hedge or range (``2 or 3``, ``2 or maybe 3``, ``2, maybe 3``, ``2-3``, ``2 \u2013 3``,
+   ``2/3``, ``2 to 3``, ``1 through 3``, ``2, 3``, ``2 and 3``): then the reply offers two
+   answers and is missing, whatever else it names (``Answer: 2 or three`` and ``Answer: 2 or 5``
+   were 2). A marker followed by the options listed, its line quoting one (``1. Very
+   important``) and the next line another, answers nothing (it was read as the first listed).
+   The last marker wins, unless its number (the first on its line) is negated or compared: then
+   it gives nothing and the marker before it is read, up to the later one (``Answer: 2. The
+   answer is not 3`` is 2); once one is passed over, the text before the first marker is read by
+   no rule (``Option 1 is too weak. Answer: not 3`` is missing; ``Answer: not 2 but 3`` is 3). A
+   passed-over marker retracts the number it negates: an earlier marker giving that number gives
+   nothing, and the reply is missing (``Answer: 1`` then ``the answer is not 1; it's 3`` is
+   missing, not 1, and not 3 either: a reply that takes its answer back is not read as either
+   one). A sign opens the answer even when spaces part it from the digits, and so does an em
+   dash right before them (:data:`OPENING_SIGN`: ``Answer: - 2`` and ``Answer: \u20142`` are
+   -2); a dash right after the word, or spaced on both sides, is the marker's separator
+   (``Answer - 2`` is 2), and ``- `` opening a line of its own (after any indentation) a list
+   bullet;
 2. a bare number: the whole response is one integer (``3``, ``3.``, ``(3)``);
 3. a bare label: the whole response is an option's label (case and surrounding punctuation
    ignored);
@@ -38,6 +41,14 @@ the first rule that yields exactly one of the item's option codes wins:
 5. a label inside the text: the options whose label occurs as whole words; when several occur,
    the longest wins if it contains all the others (``not very important`` beats
    ``very important``), otherwise ambiguous.
+
+Before any rule, three kinds of text are set aside. Reasoning in tags: when text follows the
+last closing tag of :data:`REASONING_END` (``</think>``), only that text is read. Numbers that
+only name the scale (on three or more options): its range from first code to last (``1 to
+10``, ``1-4``) and the last code after ``out of`` (``7 out of 10``). And a reply writing a code
+beside another option's label (``1. Rather important``, ``Answer: 2 (Very important)``)
+contradicts itself: it is missing. A point of a scale labelled only by its code (``"2"``) is a
+number, read by rules 2 and 4 and never as a label (``I'd say between 1 and 2`` was 2).
 
 A negated or compared number (:data:`NEGATIONS` before it, :data:`NEGATION_MARKS` after it:
 ``not 2``, ``\u00ac2``, ``<2``, ``2\u0338``) is read by no rule: ``Answer: not 2`` is missing, and
@@ -141,8 +152,9 @@ it too."""
 NEGATION_MARKS: Final = "\u0335\u0336\u0337\u0338"
 """The combining marks that strike a digit through, so negate it: the short and long stroke
 overlays (struck-out text, a retraction) and the short and long solidus overlays (the slash of
-``\u2260``): ``2\u0338`` and ``2\u0336`` are "not 2", never 2. The judge's verdict reader holds
-to them too."""
+``\u2260``): ``2\u0338`` and ``2\u0336`` are "not 2", never 2, and so is ``2.\u0338``, the mark
+on the punctuation right after the digits (``overall: 2.\u0338`` was read as 2). The judge's
+verdict reader holds to them too."""
 STRIKETHROUGH: Final = r"~~|<(?:s|del|strike)(?:\s[^>\n]*)?>"
 """Markup that opens struck-out text, so negates the number right after it as the combining
 strokes of :data:`NEGATION_MARKS` do: Markdown's ``~~1~~`` and HTML's ``<s>1</s>``,
@@ -170,7 +182,7 @@ prompt's ``Answer: <number>`` filled in: none compares."""
 _NEGATED: Final = re.compile(
     rf"(?:{NEGATIONS})(?:(?<=[a-z*_]){_SPACE}+[a-z]+(?={_SPACE}+\d))?"
     rf"(?:{_SPACE}|[*_\"'`\u201c\u2018(\[])*"
-    rf"(\d+(?:{_SPACE}+n?or{_SPACE}+\d+)*)|(\d+)(?=[{NEGATION_MARKS}])"
+    rf"(\d+(?:{_SPACE}+n?or{_SPACE}+\d+)*)|(\d+)(?=[^\w\s]?[{NEGATION_MARKS}])"
     rf"|(?:{STRIKETHROUGH})(\d+)",
     re.IGNORECASE,
 )
@@ -188,10 +200,21 @@ INTEGER: Final = re.compile(
 # too: in prose it parts clauses ("2 \u2014 3 felt too strong").
 _HEDGE_AFTER: Final = (
     rf"[^\w\n]*\b(?:or|nor)\b"
-    rf"|{_SPACE}*(?:(?:and|to)\b|[/,&+{MINUS_SIGNS}])[^\w\n]*(?:\d|{_NUMBER_WORD})"
+    rf"|{_SPACE}*(?:(?:and|to|through|thru)\b|[/,&+{MINUS_SIGNS}])[^\w\n]*"
+    rf"(?:(?:maybe|perhaps|possibly|probably)\b[^\w\n]*)?(?:\d|{_NUMBER_WORD})"
 )
+# A code opening an answer marker's line with a second one joined to it as a hedge or range: the
+# reply offers two answers, so it gives none ("Answer: 2 or three" and "Answer: 2 or 5" were 2).
+_HEDGED_CODE: Final = re.compile(rf"(\d+)(?!\d|{NUMBER_GOES_ON})(?={_HEDGE_AFTER})", re.IGNORECASE)
 # A code opening an answer marker's line, unless a hedge, range or NUMBER_GOES_ON follows it.
 _OPENING_CODE: Final = re.compile(rf"(\d+)(?!\d|{NUMBER_GOES_ON}|{_HEDGE_AFTER})", re.IGNORECASE)
+# Reasoning a model writes before its answer, in tags (DeepSeek-R1's and QwQ's "<think>...</think>",
+# "<thinking>", "<reasoning>"): the codes it weighs there are no answer. When text follows the
+# last closing tag, only that text is read ("<think>1 very, 2 rather ...</think> 2" was missing).
+REASONING_END: Final = re.compile(r"</(?:think|thinking|reasoning)>", re.IGNORECASE)
+# What a number of the scale becomes when it only names the scale (_SCALE_NAMED): like _STRUCK, a
+# character no rule reads, but no negation either (a marker naming the scale is not passed over).
+_SCALE_DIGIT: Final = "\ue000"
 # Longest digit run read as a number: option codes are small, and int() refuses (raises on)
 # runs of thousands of digits, which a reply may hold.
 _MAX_DIGITS: Final = 9
@@ -248,9 +271,16 @@ def _bare_number(text: str, codes: set[int]) -> int | None:
     return value if value in codes else None
 
 
+def _worded(options: Options) -> list[tuple[int, str]]:
+    """``options`` without the points of a scale labelled only by their code (Q177's ``2`` …
+    ``9``): such a "label" is a number, read by the number rules, not the label rules (``I'd
+    say between 1 and 2`` was read as 2 by its label ``"2"`` once the numbers were ambiguous)."""
+    return [(code, label) for code, label in options if _normalise(label) != str(code)]
+
+
 def _bare_label(text: str, options: Options) -> int | None:
     wanted = _normalise(text)
-    hits = {code for code, label in options if _normalise(label) == wanted}
+    hits = {code for code, label in _worded(options) if _normalise(label) == wanted}
     return hits.pop() if len(hits) == 1 else None
 
 
@@ -262,7 +292,7 @@ def _number_in_text(text: str, codes: set[int]) -> int | None:
 def _label_in_text(text: str, options: Options) -> int | None:
     haystack = f" {_normalise(text)} "
     hits: dict[int, str] = {}
-    for code, label in options:
+    for code, label in _worded(options):
         needle = _normalise(label)
         if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack):
             hits[code] = needle
@@ -349,13 +379,76 @@ def strike_negated(text: str) -> str:
     return _NEGATED.sub(strike, text)
 
 
+def _strike_scale(text: str, codes: set[int]) -> str:
+    """``text`` with the numbers that only name the scale set aside: its whole range, first code
+    to last (``1 to 10``, ``1-4``, ``from 0 to 10``), and the last code after ``out of`` (``7 out
+    of 10``). They are no answer: ``Options 1-4. I choose 2.`` is 2 (it named three codes, so was
+    missing), and ``On a scale of 1 to 10, I'd say 8`` is 8."""
+    if len(codes) < 3:
+        # On two options "1-2" is a hedge between them, not the scale named.
+        return text
+    low, high = min(codes), max(codes)
+    named = re.compile(
+        rf"(?<![\d.,{MINUS_SIGNS}])(?:({low})(?:{_SPACE}*(?:to|through|[{MINUS_SIGNS}{_DASHES}])"
+        rf"{_SPACE}*)|out{_SPACE}+of{_SPACE}+)({high})(?!\d|{NUMBER_GOES_ON})",
+        re.IGNORECASE,
+    )
+
+    def strike(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        return re.sub(r"\d", _SCALE_DIGIT, whole)
+
+    return named.sub(strike, text)
+
+
+# A code and, after punctuation or spaces, a label up to the end of its clause (a line, a closing
+# bracket, a comma or semicolon): "1. Rather important", "2 (Very important)".
+_CODE_AND_LABEL: Final = re.compile(
+    rf"(?<![\d.,])(\d+)(?!\d|{NUMBER_GOES_ON}){_SPACE}*[.):=(\u2013\u2014{MINUS_SIGNS}]*{_SPACE}*"
+    r"([^\n)\],;]*)"
+)
+
+
+def _quoted_option(line: str, options: Options) -> int | None:
+    """The code of the option ``line`` quotes whole as ``<code>. <label>`` (a bullet, brackets or
+    other punctuation around it allowed, and words after the label), or None."""
+    match = re.match(r"[^\w\n]*(\d+)[^\w\n]+(.*)", line)
+    if match is None:
+        return None
+    code, rest = _number(match.group(1)), _normalise(match.group(2))
+    for own, label in _worded(options):
+        if own == code and re.match(rf"{re.escape(_normalise(label))}(?!\w)", rest):
+            return code
+    return None
+
+
+def _mislabelled(text: str, options: Options) -> bool:
+    """Whether ``text`` writes a code beside another option's label, as the whole of its clause
+    (``1. Rather important``, ``Answer: 2 (Very important)``): the reply contradicts itself, so it
+    gives no answer (both were read as the code). The longest label that fits is the one named
+    (``2. Agree strongly`` names "Agree strongly", code 1, not "Agree")."""
+    codes = {code for code, _ in options}
+    labels = {_normalise(label): code for code, label in _worded(options)}
+    for match in _CODE_AND_LABEL.finditer(text):
+        code = _number(match.group(1))
+        named = labels.get(_normalise(match.group(2)))
+        if code in codes and named is not None and named != code:
+            return True
+    return False
+
+
 def parse_response(text: str, options: Options) -> int | None:
     """The option code a response gives (rules in the module docstring), or None."""
+    closing = list(REASONING_END.finditer(text))
+    if closing and text[closing[-1].end() :].strip():
+        text = text[closing[-1].end() :]
     plain = _SIGN_WORD.sub("-", text)
+    codes = {code for code, _ in options}
     # Striking keeps every position (one character per digit), so a struck run's digits are read
     # back from ``plain`` at the same place.
-    text = strike_negated(plain)
-    codes = {code for code, _ in options}
+    text = _strike_scale(strike_negated(plain), codes)
+    if _mislabelled(text, options):
+        return None
     # The last marker wins, but one whose number (the first on its line) is negated ("the answer
     # is not 3") gives none and leaves the word to the marker before it, read up to that one
     # ("Answer: 2. The answer is not 3" was read as 3).
@@ -391,6 +484,20 @@ def parse_response(text: str, options: Options) -> int | None:
         # ("Answer: -2" and then "option 3 felt too strong" was read as 3).
         if _opens_with_non_option(text, start, line, options):
             return None
+        # A code joined to a second one as a hedge or range ("2 or 3", "2, maybe 3", "1 through
+        # 3") offers two answers: the reply gives none, whatever else it names.
+        hedged = _HEDGED_CODE.match(line)
+        if hedged is not None and _number(hedged.group(1)) in codes:
+            return None
+        # The marker's line quoting an option, and the next line another: the reply lists the
+        # options after its marker ("Answer:" then "1. Very important", "2. Rather important" ...),
+        # which answers nothing (it was read as 1, the first listed).
+        after = text[start + len(raw) : end].split("\n", 2)
+        quoted = _quoted_option(line, options)
+        if quoted is not None and len(after) > 1:
+            following = _quoted_option(after[1], options)
+            if following is not None and following != quoted:
+                return None
         # A valid code opening the line settles it: what follows explains it, and the codes an
         # explanation names ("Answer: 2 (not 1, 3 or 4)", "Answer: 2 rather than 3") are no
         # second answer; only a second code joined to it as a hedge or range ("2 or 3", "2-3")

@@ -1,0 +1,97 @@
+"""The answer and verdict readers against a fixed, hand-labelled corpus of replies.
+
+``tests/data/reply_corpus.jsonl``: realistic model replies to catalogue items (bare codes,
+markers, Markdown, JSON, reasoning then an answer, refusals, hedges, ranges, negations, the
+options quoted back, numbers in reasoning, ten-point scales, codes 0, number words), each with the
+code a careful reader takes from it (``expected``; null where it gives no single answer),
+labelled by hand before the parser was run on them. ``tests/data/verdict_corpus.jsonl`` does
+the same for judge replies. Where the documented rule reads otherwise, the entry says so
+(``known``: what the rule reads and why it stands); the parser is held to that too, so every
+entry guards a rule. ``benchmarks/bench_parse_corpus.py`` prints the agreement per category.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sgbench.catalogue import items_by_id
+from sgbench.judge.prompt import parse_verdicts
+from sgbench.scoring.parse import parse_response
+
+DATA = Path(__file__).parent / "data"
+
+
+def _corpus(name: str) -> list[dict[str, Any]]:
+    with (DATA / name).open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+REPLIES = _corpus("reply_corpus.jsonl")
+VERDICTS = _corpus("verdict_corpus.jsonl")
+
+
+def _wanted(entry: dict[str, Any]) -> Any:
+    """What the reader must give: the label, or what a known disagreement's rule reads."""
+    return entry["known"]["reads"] if "known" in entry else entry["expected"]
+
+
+def _mismatches(entries: list[dict[str, Any]], got: list[Any]) -> list[str]:
+    return [
+        f"{e['id']}: {e['reply']!r}: read {g!r}, wanted {_wanted(e)!r} ({e['why']})"
+        for e, g in zip(entries, got, strict=True)
+        if g != _wanted(e)
+    ]
+
+
+@pytest.mark.parametrize("entries", [REPLIES, VERDICTS], ids=["replies", "verdicts"])
+def test_corpus_is_well_formed(entries: list[dict[str, Any]]) -> None:
+    ids = Counter(e["id"] for e in entries)
+    assert [i for i, n in ids.items() if n > 1] == []
+    for entry in entries:
+        assert entry["why"].strip(), entry["id"]
+        if "known" in entry:
+            # A known disagreement differs from its label, and says why the rule stands.
+            assert entry["known"]["reads"] != entry["expected"], entry["id"]
+            assert entry["known"]["because"].strip(), entry["id"]
+
+
+def test_reply_options_are_the_catalogue_items() -> None:
+    items = items_by_id()
+    for entry in REPLIES:
+        options = [[o.code, o.label] for o in items[entry["question"]].options]
+        assert entry["options"] == options, entry["id"]
+        assert entry["expected"] is None or entry["expected"] in [c for c, _ in options]
+
+
+def test_corpus_covers_every_kind_of_reply() -> None:
+    kinds = Counter(e["category"] for e in REPLIES)
+    assert len(REPLIES) >= 300
+    assert min(kinds.values()) >= 8, kinds
+    assert Counter(e["expected"] is None for e in REPLIES)[True] >= 60
+
+
+def test_parser_reads_every_reply_as_labelled() -> None:
+    got = [
+        parse_response(e["reply"], [(code, label) for code, label in e["options"]]) for e in REPLIES
+    ]
+    # Every disagreement at once, by id: one rule's change shows all the replies it moves.
+    mismatches = _mismatches(REPLIES, got)
+    assert mismatches == [], f"{len(mismatches)} of {len(REPLIES)}:\n" + "\n".join(mismatches)
+
+
+def test_judge_reads_every_verdict_as_labelled() -> None:
+    got = [parse_verdicts(e["reply"], e["criteria"]) for e in VERDICTS]
+    mismatches = _mismatches(VERDICTS, got)
+    assert mismatches == [], f"{len(mismatches)} of {len(VERDICTS)}:\n" + "\n".join(mismatches)
+
+
+def test_no_known_disagreement_reads_a_code_for_a_reply_without_one() -> None:
+    # The rules leave a reply missing rather than guess: a known disagreement that reads a code
+    # where the label has none would be a wrong answer scored as the model's.
+    wrong = [e["id"] for e in REPLIES if "known" in e and e["expected"] is None]
+    assert wrong == []
