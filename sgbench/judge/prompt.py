@@ -9,13 +9,16 @@ and criteria always give the same messages.
 Reading a reply (:func:`parse_verdicts`) never guesses. The reply's last JSON object that has a
 criterion key is read (code fences and text around it are allowed): a value counts only when it
 is ``1``, ``2``, ``tie``, ``Response 1`` or ``Response 2`` (any case, quotes and surrounding
-punctuation ignored). Without such an object, lines starting ``overall: 1`` (or ``= 2``,
-``- tie``, ``**Overall**: Response 1``) are read, and a criterion given twice with different
+punctuation ignored), or opens with one and goes on with its reasons, read as a line's value is
+below (``"1 (not 2)"`` and ``"Response 1 is better"`` are 1; ``"1 or 2"`` is none). Without
+such an object, lines starting ``overall: 1`` (or ``= 2``, ``- tie``, ``**Overall**: Response
+1``) are read, and a criterion given twice with different
 values is unreadable, as is a value signed with a minus (``overall: -2`` is no verdict), a
 number of which 1 or 2 is only the first digits (``overall: 1,5`` or ``1.5``, as ``parse`` reads
 ``I'd say 1,5``), a number word (``overall: one``: the values asked for are ``1``, ``2`` and
 ``tie``) and a hedge of two values (``overall: 1 or 2``, ``1/2``, ``1,2``, ``1-2``; ``overall: 1
-because response 2 ...`` is 1). A full stop ends a value: ``overall: 2.`` is 2.
+because response 2 ...`` is 1). A full stop ends a value: ``overall: 2.`` is 2, but a stroke
+on it strikes the value, as ``parse`` strikes a number (``overall: 2.\u0338`` is none).
 Anything else leaves that criterion unread (None).
 """
 
@@ -176,8 +179,16 @@ def _position(value: object) -> Position | None:
         return None
     # A negated or compared number ("not 1", "<2", "!2": parse's rule) is no verdict: stripping
     # the edges read "<2" and "!2" as 2.
-    word = " ".join(strike_negated(value).strip(_VALUE_EDGES).split()).casefold()
-    return _VALUE_WORDS.get(word)
+    struck = strike_negated(value)
+    word = " ".join(struck.strip(_VALUE_EDGES).split()).casefold()
+    if word in _VALUE_WORDS:
+        return _VALUE_WORDS[word]
+    # A value with its reasons after it is read as a line's value is ("1 (not 2)" and "Response 1
+    # is better" were unread): the verdict opening the string, not hedged, signed or negated.
+    opening = _OPENING_VERDICT.match(struck)
+    if opening is None:
+        return None
+    return _VALUE_WORDS.get(" ".join(opening.group(1).split()).casefold())
 
 
 # A verdict ends where a word would go on, and a number ("1.5", "1,5", "1e0": parse's
@@ -193,6 +204,12 @@ _VERDICT: Final = rf"(?:response\s*[12]|[12]|tie){_END}"
 _HEDGE: Final = (
     rf"\s*(?:(?:\bor\b|\band\b|[/,&+])[\s\"'*`]*{_VERDICT}"
     rf"|[{MINUS_SIGNS}][\s\"'*`]*(?:[12]{_END}|{_VERDICT}[^\w\n]*$))"
+)
+
+
+# A verdict opening a JSON string value, reasons after it allowed ("Response 1 is better").
+_OPENING_VERDICT: Final = re.compile(
+    rf"[\s\"'*`]*(response\s*[12]|[12]|tie){_END}(?!{_HEDGE})", re.IGNORECASE
 )
 
 
@@ -215,7 +232,8 @@ def _from_lines(text: str, criterion: str) -> Position | None:
         rf"(response\s*[12]|[12]|tie){_END}(?!{_HEDGE})",
         re.IGNORECASE | re.MULTILINE,
     )
-    values = {_position(match.group(1)) for match in pattern.finditer(text)}
+    # Struck as parse strikes an answer (NEGATION_MARKS, STRIKETHROUGH): "overall: 2.\u0338" was 2.
+    values = {_position(match.group(1)) for match in pattern.finditer(strike_negated(text))}
     return values.pop() if len(values) == 1 else None
 
 
