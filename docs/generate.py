@@ -1200,6 +1200,36 @@ def scale_figures(scale: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def corpus_figures() -> dict[str, str]:
+    """How often ``parse`` and the judge's verdict reader agree with the hand-labelled corpora
+    of ``tests/data`` (run live by ``benchmarks/bench_parse_corpus.py``'s functions, so the
+    figures follow the rules)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_parse_corpus", ROOT / "benchmarks" / "bench_parse_corpus.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    # Registered before it runs: its dataclass looks its module up by name.
+    sys.modules[spec.name] = bench
+    spec.loader.exec_module(bench)
+    out: dict[str, str] = {}
+    for name, readings in (("replies", bench.read_replies()), ("verdicts", bench.read_verdicts())):
+        agree, total = bench.by_category(readings)["all"]
+        out[f"corpus.{name}"] = _n(total)
+        out[f"corpus.{name}.agree"] = _n(agree)
+        out[f"corpus.{name}.agreement"] = _pct(agree / total)
+        if name == "replies":
+            wrong = [r for r in readings if not r.agrees and r.got is not None]
+            out["corpus.replies.wrong_code"] = _n(len(wrong))
+            out["corpus.replies.unanswered"] = _n(
+                sum(r.entry["expected"] is None for r in readings)
+            )
+    return out
+
+
 def paper_count_figures() -> dict[str, str]:
     """The paper's Singapore counts, as the package cites them (``PAPER_COUNTS``)."""
     from sgbench.builder.manifest import PAPER_COUNTS
@@ -1234,6 +1264,7 @@ def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str,
         out.update(target_figures(dataset, scratch))
         out.update(suppression_figures(scratch))
     out.update(paper_count_figures())
+    out.update(corpus_figures())
     out.update(benchmark_figures(ROOT / "benchmarks" / "results"))
     return out
 
