@@ -46,17 +46,15 @@ from sgbench.judge.prompt import (
     parse_verdicts,
     repair_messages,
 )
-from sgbench.locks import exclusive
 from sgbench.prompts import Message
 from sgbench.runner import Endpoint, RetryPolicy, SamplingParams
 from sgbench.runner.progress import format_duration
-from sgbench.runner.run import Outcome, request_with_retries, run_pool
+from sgbench.runner.run import Outcome, Requests, append_pending, request_with_retries
 from sgbench.runner.store import (
     PROMPT_KEY,
     RUN_KEYS,
     LineFormat,
     first_other_prompt,
-    prepare_output,
     request_digest,
 )
 from sgbench.scoring.predictions import PredictionsError
@@ -282,10 +280,7 @@ def judge_one(
     task: JudgeTask,
     *,
     criteria: Sequence[str],
-    model: str,
-    endpoint: Endpoint,
-    params: SamplingParams,
-    policy: RetryPolicy,
+    requests: Requests,
     run: Mapping[str, Any],
     sleep: Callable[[float], object],
     stop: threading.Event,
@@ -306,16 +301,7 @@ def judge_one(
     }
 
     def ask(messages: Sequence[Message]) -> Outcome | None:
-        return request_with_retries(
-            messages,
-            key=task.key,
-            model=model,
-            endpoint=endpoint,
-            params=params,
-            policy=policy,
-            sleep=sleep,
-            stop=stop,
-        )
+        return request_with_retries(messages, requests, key=task.key, sleep=sleep, stop=stop)
 
     outcome = ask(task.messages)
     if outcome is None:
@@ -462,56 +448,48 @@ def judge_files(
         "b": b.identity(),
         "dataset": dataset_identity(root, config, split),
     }
-    with exclusive(out):
-        # A judgment of other response texts (a file rerun under the same model name) is
-        # refused, never counted with these.
-        asked = {task.key: request_digest(task.messages) for task in tasks}
-        existing = prepare_output(out, run, JUDGMENTS, asked=asked)
-        pending = [task for task in tasks if task.key not in existing.done]
-        unparsed = 0
-        lock = threading.Lock()
+    requests = Requests(
+        model, endpoint, params, policy, concurrency, progress_stream, show_progress, sleep
+    )
+    unparsed = 0
+    lock = threading.Lock()
 
-        def work(
-            task: JudgeTask, wait: Callable[[float], object], stop: threading.Event
-        ) -> dict[str, Any] | None:
-            nonlocal unparsed
-            record = judge_one(
-                task,
-                criteria=criteria,
-                model=model,
-                endpoint=endpoint,
-                params=params,
-                policy=policy,
-                run=run,
-                sleep=wait,
-                stop=stop,
-            )
-            if record is not None and is_unparsed(record):
-                with lock:
-                    unparsed += 1
-            return record
-
-        counts = run_pool(
-            pending,
-            work,
-            out,
-            where=endpoint.shown,
-            concurrency=concurrency,
-            progress_stream=progress_stream,
-            show_progress=show_progress,
-            sleep=sleep,
-            label="judge",
-            kept="judgments",
-            unread=unread_criteria,
+    def work(
+        task: JudgeTask, wait: Callable[[float], object], stop: threading.Event
+    ) -> dict[str, Any] | None:
+        nonlocal unparsed
+        record = judge_one(
+            task, criteria=criteria, requests=requests, run=run, sleep=wait, stop=stop
         )
+        if record is not None and is_unparsed(record):
+            with lock:
+                unparsed += 1
+        return record
+
+    # A judgment of other response texts (a file rerun under the same model name) is refused,
+    # never counted with these.
+    appended = append_pending(
+        tasks,
+        work,
+        out,
+        requests,
+        key=lambda task: task.key,
+        run=run,
+        asked={task.key: request_digest(task.messages) for task in tasks},
+        line_format=JUDGMENTS,
+        label="judge",
+        kept="judgments",
+        unread=unread_criteria,
+    )
+    counts = appended.counts
     return JudgeSummary(
         out=Path(out),
         n_samples=len(tasks) // 2,
         n_only_one=n_only_one,
-        n_already_done=len(tasks) - len(pending),
+        n_already_done=appended.n_already_done,
         n_judged=counts.n_done,
         n_unparsed=unparsed,
         n_errors=counts.n_errors,
-        n_retried_errors=existing.n_errors_dropped,
+        n_retried_errors=appended.n_retried_errors,
         elapsed=counts.elapsed,
     )

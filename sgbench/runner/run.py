@@ -16,9 +16,11 @@ The output file is locked (:func:`~sgbench.locks.exclusive`) for the whole run, 
 run on it is refused rather than interleaved. Stopping the pool (a fatal error, Ctrl-C) aborts
 the requests in flight at once (:class:`~sgbench.runner.client.Cancel`).
 
-:func:`request_with_retries` (one request and its retries) and :func:`run_pool` (the pool and the
-single writer) are public so that other commands sending many requests (``sgbench judge``) share
-them rather than keeping a second client.
+:class:`Requests` (what every request is sent with), :func:`request_with_retries` (one request
+and its retries), :func:`run_pool` (the pool and the single writer) and :func:`append_pending`
+(resuming: the lock, the tidied output file, the pool over what it lacks) are public so that
+other commands sending many requests (``sgbench judge``) share them rather than keeping a second
+client and a second resume.
 """
 
 from __future__ import annotations
@@ -63,7 +65,14 @@ from sgbench.runner.distribution import (
     verbalized_distribution,
 )
 from sgbench.runner.progress import Progress, format_duration
-from sgbench.runner.store import PROMPT_KEY, prepare_output, request_digest, response_line
+from sgbench.runner.store import (
+    PROMPT_KEY,
+    RESPONSES,
+    LineFormat,
+    prepare_output,
+    request_digest,
+    response_line,
+)
 
 MAX_CONCURRENCY = 256
 
@@ -119,18 +128,33 @@ class Outcome:
     """Requests sent, the successful one included."""
 
 
+@dataclass(frozen=True)
+class Requests:
+    """How a command sends its requests, for ``run`` and ``judge`` alike: the model asked and its
+    server, each request's sampling and retry settings, and how the pool sends them
+    (``concurrency`` at once; ``progress_stream``, ``show_progress`` and ``sleep`` as for
+    :func:`run_pool`)."""
+
+    model: str
+    endpoint: Endpoint
+    params: SamplingParams
+    policy: RetryPolicy
+    concurrency: int
+    progress_stream: TextIO | None = None
+    show_progress: bool | None = None
+    sleep: Callable[[float], object] | None = None
+
+
 def request_with_retries(
     messages: Sequence[Mapping[str, object]],
+    requests: Requests,
     *,
     key: str,
-    model: str,
-    endpoint: Endpoint,
-    params: SamplingParams,
-    policy: RetryPolicy,
     sleep: Callable[[float], object],
     stop: threading.Event,
 ) -> Outcome | None:
-    """Send one chat request until it succeeds or ``policy.max_attempts`` run out.
+    """Send one chat request to ``requests``' model until it succeeds or its policy's
+    ``max_attempts`` run out; ``sleep`` waits between attempts (the pool's wait).
 
     ``key`` seeds the jitter of the waits (:func:`~sgbench.runner.backoff.sample_rng`), so the
     same request waits the same on every run. Returns None when ``stop`` was set before it
@@ -139,6 +163,7 @@ def request_with_retries(
     Raises:
         RequestFailed: a fatal status (the run must stop).
     """
+    policy = requests.policy
     rng = sample_rng(key)
     last: RequestFailed | None = None
     cancel = stop if isinstance(stop, Cancel) else None
@@ -146,7 +171,9 @@ def request_with_retries(
         if stop.is_set():
             return None
         try:
-            completion = post_chat(endpoint, model, messages, params, cancel)
+            completion = post_chat(
+                requests.endpoint, requests.model, messages, requests.params, cancel
+            )
         except RequestFailed as exc:
             if stop.is_set():
                 return None
@@ -214,10 +241,7 @@ def _first_answer(choices: Sequence[Choice]) -> Choice:
 def answer_sample(
     prompt: Prompt,
     *,
-    model: str,
-    endpoint: Endpoint,
-    params: SamplingParams,
-    policy: RetryPolicy,
+    requests: Requests,
     run: dict[str, Any],
     sleep: Callable[[float], object],
     stop: threading.Event,
@@ -226,8 +250,8 @@ def answer_sample(
 ) -> dict[str, Any] | None:
     """Request one sample until it succeeds or the attempts run out; its output line as a dict.
 
-    With ``mode`` ``sample``, requests are repeated until ``params.n`` choices came back (a
-    server may ignore ``n``), and the first ``params.n`` are kept (a server may return more);
+    With ``mode`` ``sample``, requests are repeated until ``requests.params.n`` choices came back
+    (a server may ignore ``n``), and the first ``n`` are kept (a server may return more);
     answers holding more text in all than one reply may are an error line. ``options`` are the
     sample's ``(code, label)`` pairs.
     Returns None when ``stop`` was set before it finished.
@@ -237,16 +261,7 @@ def answer_sample(
     """
 
     def ask(key: str) -> Outcome | None:
-        return request_with_retries(
-            prompt["messages"],
-            key=key,
-            model=model,
-            endpoint=endpoint,
-            params=params,
-            policy=policy,
-            sleep=sleep,
-            stop=stop,
-        )
+        return request_with_retries(prompt["messages"], requests, key=key, sleep=sleep, stop=stop)
 
     outcome = ask(prompt["id"])
     if outcome is None:
@@ -254,7 +269,7 @@ def answer_sample(
     attempts = outcome.attempts
     error = outcome.error
     completion = outcome.completion
-    wanted = (params.n or 1) if mode == "sample" else 1
+    wanted = (requests.params.n or 1) if mode == "sample" else 1
     while completion is not None and len(completion.choices) < wanted:
         if _too_large(completion):
             break
@@ -579,6 +594,63 @@ def run_pool(
     )
 
 
+@dataclass(frozen=True)
+class Appended:
+    """What :func:`append_pending` did."""
+
+    counts: PoolCounts
+    """The lines this run wrote (:func:`run_pool`)."""
+    n_already_done: int
+    """Tasks skipped because the output file already had their line."""
+    n_retried_errors: int
+    """Error lines of an earlier run dropped, their tasks tried again."""
+
+
+def append_pending(
+    tasks: Sequence[T],
+    work: Callable[[T, Callable[[float], object], threading.Event], dict[str, Any] | None],
+    out: PathArg,
+    requests: Requests,
+    *,
+    key: Callable[[T], str],
+    run: Mapping[str, Any],
+    asked: Mapping[str, str],
+    kept: str,
+    line_format: LineFormat = RESPONSES,
+    in_split: Collection[str] | None = None,
+    label: str = "run",
+    unread: Callable[[Mapping[str, Any]], Sequence[str]] | None = None,
+) -> Appended:
+    """Append to ``out`` the line of every task it holds none for yet: how ``run`` and ``judge``
+    resume. Under ``out``'s lock (:func:`~sgbench.locks.exclusive`) for the whole call,
+    :func:`~sgbench.runner.store.prepare_output` tidies it (``run``, ``line_format``,
+    ``in_split`` and ``asked``, key → request digest, as there), then :func:`run_pool` runs
+    ``work`` for each task whose ``key`` has no line, as ``requests`` says (``label``, ``kept``
+    and ``unread`` as there).
+
+    Raises:
+        InputError: as :func:`~sgbench.runner.store.prepare_output` and :func:`run_pool`, or
+            ``out`` in use by another process; lines written before stay in ``out``.
+    """
+    with exclusive(out):
+        existing = prepare_output(out, run, line_format, in_split=in_split, asked=asked)
+        pending = [task for task in tasks if key(task) not in existing.done]
+        counts = run_pool(
+            pending,
+            work,
+            out,
+            where=requests.endpoint.shown,
+            concurrency=requests.concurrency,
+            progress_stream=requests.progress_stream,
+            show_progress=requests.show_progress,
+            sleep=requests.sleep,
+            label=label,
+            kept=kept,
+            unread=unread,
+        )
+    return Appended(counts, len(tasks) - len(pending), existing.n_errors_dropped)
+
+
 def distribution_params(params: SamplingParams, mode: Mode | None, samples: int) -> SamplingParams:
     """``params`` with what ``mode`` asks of the server: ``logprobs`` and ``top_logprobs``
     (:data:`~sgbench.runner.distribution.DEFAULT_TOP_LOGPROBS` unless set), or ``n``.
@@ -652,46 +724,44 @@ def run_model(
     run: dict[str, Any] = {"model": model, "template": template, "params": params.to_dict()}
     if distribution is not None:
         run["distribution_mode"] = distribution
-    with exclusive(out):
-        if asked is None:
-            asked = {p["id"]: request_digest(p["messages"]) for p in prompts}
-        existing = prepare_output(out, run, in_split=in_split, asked=asked)
-        pending = [p for p in prompts if p["id"] not in existing.done]
+    requests = Requests(
+        model, endpoint, params, policy, concurrency, progress_stream, show_progress, sleep
+    )
 
-        def work(
-            prompt: Prompt, wait: Callable[[float], object], stop: threading.Event
-        ) -> dict[str, Any] | None:
-            return answer_sample(
-                prompt,
-                model=model,
-                endpoint=endpoint,
-                params=params,
-                policy=policy,
-                run=run,
-                sleep=wait,
-                stop=stop,
-                mode=distribution,
-                options=choices.get(prompt["id"], ()),
-            )
-
-        counts = run_pool(
-            pending,
-            work,
-            out,
-            where=endpoint.shown,
-            concurrency=concurrency,
-            progress_stream=progress_stream,
-            show_progress=show_progress,
-            sleep=sleep,
-            kept="responses",
+    def work(
+        prompt: Prompt, wait: Callable[[float], object], stop: threading.Event
+    ) -> dict[str, Any] | None:
+        return answer_sample(
+            prompt,
+            requests=requests,
+            run=run,
+            sleep=wait,
+            stop=stop,
+            mode=distribution,
+            options=choices.get(prompt["id"], ()),
         )
+
+    if asked is None:
+        asked = {p["id"]: request_digest(p["messages"]) for p in prompts}
+    appended = append_pending(
+        prompts,
+        work,
+        out,
+        requests,
+        key=lambda prompt: prompt["id"],
+        run=run,
+        asked=asked,
+        in_split=in_split,
+        kept="responses",
+    )
+    counts = appended.counts
     return RunSummary(
         out=Path(out),
         n_total=len(prompts),
-        n_already_done=len(prompts) - len(pending),
+        n_already_done=appended.n_already_done,
         n_answered=counts.n_done,
         n_errors=counts.n_errors,
-        n_retried_errors=existing.n_errors_dropped,
+        n_retried_errors=appended.n_retried_errors,
         elapsed=counts.elapsed,
         n_refused=counts.n_refused,
     )
