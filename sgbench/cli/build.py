@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sgbench import DATASET_NAME
-from sgbench.cli.options import LibraryChoice, OutputFile, OutputFolder
+from sgbench.cli.options import LibraryChoice, OutputFile, out_folder_option
 
 
 def _layouts() -> Sequence[str]:
@@ -27,14 +27,10 @@ def _layouts() -> Sequence[str]:
     "cross-national file or the Time Series file. Repeat it to add earlier waves (a `temporal` "
     "config). Without it, the embedded SYNTHETIC sample is used.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=OutputFolder(path_type=Path),
-    default=None,
-    help="Output folder; replaced only once the new build is complete, and only if it is empty "
+@out_folder_option(
+    "Output folder; replaced only once the new build is complete, and only if it is empty "
     "or an earlier build. Default: the "
-    f"dataset's name ({DATASET_NAME} for Singapore, wvs-<country>-subgroups otherwise).",
+    f"dataset's name ({DATASET_NAME} for Singapore, wvs-<country>-subgroups otherwise)."
 )
 @click.option(
     "--config",

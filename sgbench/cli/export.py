@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from sgbench.cli.options import (
-    OutputFolder,
     config_option,
     dataset_option,
+    out_folder_option,
     split_option,
     template_file,
     template_option,
@@ -44,13 +44,10 @@ def export_sft_command(dataset_dir: str, config: str, split: str, template_name:
 
 
 @export_group.command(name="lm-eval")
-@click.option(
-    "--out",
-    "out_dir",
-    type=OutputFolder(path_type=Path),
-    required=True,
-    help="Task folder to write (TASK.yaml and utils.py); an existing one is replaced only if "
+@out_folder_option(
+    "Task folder to write (TASK.yaml and utils.py); an existing one is replaced only if "
     "it holds an earlier export.",
+    required=True,
 )
 @dataset_option
 @config_option

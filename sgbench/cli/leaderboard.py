@@ -11,11 +11,11 @@ from sgbench.cli.errors import left_out
 from sgbench.cli.options import (
     InputPath,
     LibraryChoice,
-    OutputFolder,
     bootstrap_option,
     bootstrap_seed_option,
     config_option,
     dataset_option,
+    out_folder_option,
     refuse_unused,
     refuse_unused_resampling,
     resampling_options,
@@ -91,14 +91,10 @@ def baseline_command(
     type=InputPath(file_okay=False, path_type=Path),
 )
 @dataset_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=OutputFolder(path_type=Path),
-    default=Path("leaderboard"),
-    show_default=True,
-    help="Output folder (leaderboard.md, .csv, .json, index.html); replaced only when complete, "
+@out_folder_option(
+    "Output folder (leaderboard.md, .csv, .json, index.html); replaced only when complete, "
     "and only if it is empty or an earlier leaderboard.",
+    Path("leaderboard"),
 )
 @click.option(
     "--with-baselines", is_flag=True, help="Add the built-in baselines (`sgbench baseline`)."

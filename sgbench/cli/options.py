@@ -194,6 +194,22 @@ class OutputFolder(click.Path):
         return super().convert(value, param, ctx)
 
 
+def out_folder_option(
+    help_text: str, default: Path | None = None, *, required: bool = False
+) -> Callable[[F], F]:
+    """``--out`` (into ``out_dir``): the folder a command writes (:class:`OutputFolder`), its
+    ``default`` shown in the help when it has one."""
+    shown: dict[str, Any] = {"default": default, "show_default": True} if default else {}
+    return click.option(
+        "--out",
+        "out_dir",
+        type=OutputFolder(path_type=Path),
+        required=required,
+        help=help_text,
+        **shown,
+    )
+
+
 # Reports (`score`, `judge-report`, `leaderboard`).
 
 json_report_option = click.option(

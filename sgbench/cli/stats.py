@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sgbench.cli.options import LibraryChoice, OutputFolder, config_option, dataset_option
+from sgbench.cli.options import LibraryChoice, config_option, dataset_option, out_folder_option
 
 
 def _chart_formats() -> Sequence[str]:
@@ -19,14 +19,10 @@ def _chart_formats() -> Sequence[str]:
 @click.command(name="stats")
 @dataset_option
 @config_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=OutputFolder(path_type=Path),
-    default=Path("sgbench-stats"),
-    show_default=True,
-    help="Folder for stats.json, stats.md and the charts; an existing one is replaced only if it "
+@out_folder_option(
+    "Folder for stats.json, stats.md and the charts; an existing one is replaced only if it "
     "is empty or an earlier `sgbench stats` output.",
+    Path("sgbench-stats"),
 )
 @click.option(
     "--format",
