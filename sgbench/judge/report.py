@@ -58,12 +58,11 @@ from sgbench.judge.prompt import CRITERIA
 from sgbench.judge.run import JUDGMENTS, ORDERS, PARSE_STATUS, VERDICTS
 from sgbench.schema.ids import names_subgroup
 from sgbench.scoring.bootstrap import (
-    CONFIDENCE,
-    INTERVAL_METHOD,
     QUESTIONS,
     Intervals,
     Resample,
     bootstrap_intervals,
+    bootstrap_record,
     check_settings,
     interval_heading,
 )
@@ -78,7 +77,6 @@ from sgbench.scoring.fairness import (
 )
 from sgbench.scoring.fairness import number as num
 from sgbench.scoring.grouped import GroupedResult, grouped
-from sgbench.scoring.noise import SPREAD_INTERVAL_METHOD
 from sgbench.scoring.predictions import PredictionsError
 
 SCORES: Final[Mapping[str, float]] = {"A": 1.0, "tie": 0.5, "B": 0.0}
@@ -530,14 +528,7 @@ class JudgeReport(FromFiles):
                 },
             },
             "by_attribute_value": {a: self._by_value(a) for a in self.attributes()},
-            "bootstrap": {
-                "seed": self.seed,
-                "n_boot": self.n_boot,
-                "resampled": self.resample,
-                "confidence": CONFIDENCE,
-                "method": INTERVAL_METHOD,
-                "spread_method": SPREAD_INTERVAL_METHOD,
-            },
+            "bootstrap": bootstrap_record(self.seed, self.n_boot, self.resample, spread=True),
             "permutations": {
                 "seed": self.seed,
                 "n_permutations": self.n_permutations,

@@ -52,10 +52,9 @@ from sgbench.leaderboard.submission import (
 )
 from sgbench.scoring import score
 from sgbench.scoring.bootstrap import (
-    CONFIDENCE,
-    INTERVAL_METHOD,
     QUESTIONS,
     Resample,
+    bootstrap_record,
     check_settings,
     paired_difference_intervals,
 )
@@ -216,13 +215,7 @@ class Leaderboard(FromFiles):
             "dataset": dict(self.dataset),
             "splits": list(self.splits),
             "primary_split": PRIMARY_SPLIT,
-            "bootstrap": {
-                "seed": self.seed,
-                "n_boot": self.n_boot,
-                "resampled": self.resample,
-                "confidence": CONFIDENCE,
-                "method": INTERVAL_METHOD,
-            },
+            "bootstrap": bootstrap_record(self.seed, self.n_boot, self.resample, spread=False),
             "permutations": {
                 "seed": self.seed,
                 "n_permutations": self.n_permutations,

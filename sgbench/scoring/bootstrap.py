@@ -70,6 +70,7 @@ from sgbench.scoring.noise import (
     EXACT,
     MOMENT_MATCHED,
     NOISE_FIGURES,
+    SPREAD_INTERVAL_METHOD,
     Cells,
     Grouping,
     GroupStats,
@@ -232,6 +233,22 @@ def interval_heading(
             f"a bootstrap over {resample} needs)"
         )
     return f"95% CI (bootstrap over {resample}, n={n_boot}, seed={seed})"
+
+
+def bootstrap_record(
+    seed: int, n_boot: int, resample: Resample, *, spread: bool, n_questions: int | None = None
+) -> dict[str, object]:
+    """A report's ``bootstrap`` entry, the same in every report: its settings (``n_questions``
+    when given), the :data:`CONFIDENCE` and :data:`INTERVAL_METHOD` of its intervals, and with
+    ``spread`` (a report of noise-aware spreads) the ``spread_method`` of theirs
+    (:data:`~sgbench.scoring.noise.SPREAD_INTERVAL_METHOD`)."""
+    record: dict[str, object] = {"seed": seed, "n_boot": n_boot, "resampled": resample}
+    if n_questions is not None:
+        record["n_questions"] = n_questions
+    record |= {"confidence": CONFIDENCE, "method": INTERVAL_METHOD}
+    if spread:
+        record["spread_method"] = SPREAD_INTERVAL_METHOD
+    return record
 
 
 def multiplicities(n_questions: int, n_boot: int, seed: int) -> FloatArray:

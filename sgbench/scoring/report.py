@@ -30,12 +30,11 @@ from sgbench.dataset import check_config_split, evaluation_split, overlap_band
 from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import FromFiles, reads, report_kind, write_atomic, writes
 from sgbench.scoring.bootstrap import (
-    CONFIDENCE,
-    INTERVAL_METHOD,
     QUESTIONS,
     Intervals,
     Resample,
     bootstrap_intervals,
+    bootstrap_record,
     check_settings,
     interval_heading,
 )
@@ -49,7 +48,6 @@ from sgbench.scoring.fairness import (
 )
 from sgbench.scoring.grouped import Breakdown, GroupedResult, breakdown, grouped, spread
 from sgbench.scoring.metrics import METRICS, compute, fairness_names, metric_names
-from sgbench.scoring.noise import SPREAD_INTERVAL_METHOD
 from sgbench.scoring.predictions import Predictions, read_predictions
 
 SUBGROUP: Final = "subgroup"
@@ -174,15 +172,13 @@ class ScoreReport(FromFiles):
             "by_section": self._table(self.by["section"]),
             "by_scale_type": self._table(self.by["scale_type"]),
             "by_overlap": None if self.by_overlap is None else self._table(self.by_overlap),
-            "bootstrap": {
-                "seed": self.intervals.seed,
-                "n_boot": self.intervals.n_boot,
-                "resampled": self.intervals.resample,
-                "n_questions": self.intervals.n_questions,
-                "confidence": CONFIDENCE,
-                "method": INTERVAL_METHOD,
-                "spread_method": SPREAD_INTERVAL_METHOD,
-            },
+            "bootstrap": bootstrap_record(
+                self.intervals.seed,
+                self.intervals.n_boot,
+                self.intervals.resample,
+                spread=True,
+                n_questions=self.intervals.n_questions,
+            ),
             "permutations": {
                 "seed": self.intervals.seed,
                 "n_permutations": self.intervals.n_permutations,
