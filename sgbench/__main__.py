@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import stat
 import sys
 from types import FrameType
 
@@ -34,11 +35,39 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+_stderr_cleared: bool | None = None
+"""Whether the stream rule (:func:`sgbench.files.stream_problems`) lets standard error be
+written; None until it has answered."""
+
+
+def _stderr_is_a_file() -> bool:
+    """Whether descriptor 2 is a regular file (or cannot be told), the only kind of stream the
+    rule ever refuses: a terminal or a pipe may be written before the rule has answered."""
+    try:
+        return stat.S_ISREG(os.fstat(2).st_mode)
+    except OSError:  # closed: nothing to write to
+        return True
+
+
+def _say(line: str) -> None:
+    """Write ``line`` to standard error when the stream rule lets it be written, else nothing
+    (the exit code says it alone): ``prompts 2> ds/e.log`` interrupted while loading wrote
+    ``interrupted`` into the dataset ``ds``, where the command line writes no line. Before the
+    rule has answered (interrupted, or out of memory, while its module loads), a file is not
+    known to be writable and gets nothing; a terminal or a pipe gets the line."""
+    cleared = not _stderr_is_a_file() if _stderr_cleared is None else _stderr_cleared
+    if cleared and sys.stderr is not None:  # print(file=None) would write to stdout
+        print(line, file=sys.stderr)
+
+
 def run() -> None:
     """Load the command line and run it, the :data:`STOPPING_SIGNALS` handled by :func:`_stop`;
     Ctrl-C while the command line is still loading (a second or so of imports) exits 130 too,
     without a traceback, and running out of memory while loading is one ``Error:`` line with
-    exit code 2, as it is in a command (``sgbench.cli.errors``)."""
+    exit code 2, as it is in a command (``sgbench.cli.errors``). Each line goes through
+    :func:`_say`, the rule of every line sgbench writes."""
+    global _stderr_cleared
+    _stderr_cleared = None
     for number in STOPPING_SIGNALS:
         signal.signal(number, _stop)
     if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
@@ -46,17 +75,20 @@ def run() -> None:
         # (SIGSEGV) instead of failing an allocation; the system allocator reports it.
         os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     try:
+        # The rule's module is most of the command line's loading time: interrupted before it
+        # has answered, the stream is not known to be writable, and nothing is said.
+        from sgbench.files import stream_problems
+
+        _stderr_cleared = 2 not in stream_problems()
         from sgbench.cli import main
     except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
+        _say("\ninterrupted")
         raise SystemExit(INTERRUPTED) from None
     except MemoryError:
-        if sys.stderr is not None:  # print(file=None) would write to stdout
-            print(
-                "Error: out of memory while loading sgbench; free some memory or raise the "
-                "limit (ulimit -v) and run the command again",
-                file=sys.stderr,
-            )
+        _say(
+            "Error: out of memory while loading sgbench; free some memory or raise the "
+            "limit (ulimit -v) and run the command again"
+        )
         raise SystemExit(2) from None
     try:
         try:
@@ -71,7 +103,7 @@ def run() -> None:
         # The first signal landed after the command ended but before it was ignored (a bytecode
         # or two): escaping, the KeyboardInterrupt made Python end by SIGINT itself, and the
         # caller saw death by the signal (-2) instead of exit code 130.
-        print("\ninterrupted", file=sys.stderr)
+        _say("\ninterrupted")
         raise SystemExit(INTERRUPTED) from None
 
 

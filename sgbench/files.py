@@ -715,11 +715,18 @@ def _built_ancestor(path: Path) -> str | None:
     for ancestor in (folder, *folder.parents):
         what = _built_folder(ancestor)
         if what is not None:
-            with contextlib.suppress(OSError, ValueError):  # shown as typed when it is below
-                if ancestor != Path.cwd().resolve():
-                    ancestor = ancestor.relative_to(Path.cwd().resolve())
-            return f"{what} {shown_name(str(ancestor))}"
+            return f"{what} {_shown_path(ancestor)}"
     return None
+
+
+def _shown_path(real: Path) -> str:
+    """An absolute path as a message shows it: relative to the working folder when below it
+    (as the user typed it there), absolute otherwise."""
+    shown = real
+    with contextlib.suppress(OSError, ValueError):
+        if real != Path.cwd().resolve():
+            shown = real.relative_to(Path.cwd().resolve())
+    return shown_name(str(shown))
 
 
 def _check_not_above_cwd(target: Path) -> None:
@@ -1211,8 +1218,13 @@ def stderr_named(arguments: Iterable[str]) -> bool:
 
 def _check_stream_folder(found: tuple[os.stat_result, Path | None], stream: str) -> str | None:
     """Why the stream ``found`` (:func:`_stream_file`) may not be written: it is a file with
-    other names (hard links), or it lies inside a dataset or output folder sgbench built
-    (:func:`_built_ancestor`), the rule of every output path (:func:`check_parent`).
+    other names (hard links), it is a file another sgbench process is writing
+    (:func:`~sgbench.sidecars.being_written`, the rule of every named output and input), or it
+    lies inside a dataset or output folder sgbench built (:func:`_built_ancestor`), the rule of
+    every output path (:func:`check_parent`).
+
+    ``prompts >> L.jsonl`` while a ``run`` appended to ``L.jsonl`` mixed 12,000 prompt lines into
+    its responses with exit code 0, and the next resume refused the file.
 
     ``prompts --dataset ds2 > ds/p.jsonl`` wrote every prompt into the dataset ``ds`` with exit
     code 0, and the next ``build --out ds`` refused ``ds`` as holding other files. Another name
@@ -1227,6 +1239,11 @@ def _check_stream_folder(found: tuple[os.stat_result, Path | None], stream: str)
             "into a file with other names, which may lie in a dataset; redirect it to another file"
         )
     where = found[1]
+    if where is not None and being_written(where):
+        return (
+            f"{stream} is {_shown_path(where)}, being written by another sgbench process; "
+            "redirect it to another file"
+        )
     built = _built_ancestor(where) if where is not None else None
     if built is None:
         return None
@@ -1236,23 +1253,33 @@ def _check_stream_folder(found: tuple[os.stat_result, Path | None], stream: str)
     )
 
 
-def check_standard_streams() -> None:
-    """Refuse a standard stream that no command may write, whatever it names
-    (:func:`_check_stream_folder`): the command line checks it before anything is written, its
-    own ``--help`` and ``--version`` included (``prompts --help > ds/help.txt`` wrote into the
-    dataset ``ds`` with exit code 0).
-
-    Raises:
-        StreamClash: ``standard output is a hard link with 2 names; ...``.
-    """
-    clashes: list[tuple[int, str]] = []
+def stream_problems() -> dict[int, str]:
+    """Why each standard stream (1, 2) may not be written whatever the command names
+    (:func:`_check_stream_folder`); a stream that may be is absent. The one test of every line
+    sgbench writes to a standard stream: the command line's (:func:`check_standard_streams`)
+    and the entry point's own few, said before the command line is loaded
+    (``sgbench.__main__``: ``interrupted`` and running out of memory while loading)."""
+    problems: dict[int, str] = {}
     for fd, stream in _STREAMS:
         found = _stream_file(fd)
         problem = None if found is None else _check_stream_folder(found, stream)
         if problem is not None:
-            clashes.append((fd, problem))
-    if clashes:
-        raise StreamClash(clashes[0][1], stderr_too=any(fd == 2 for fd, _ in clashes))
+            problems[fd] = problem
+    return problems
+
+
+def check_standard_streams() -> None:
+    """Refuse a standard stream that no command may write, whatever it names
+    (:func:`stream_problems`): the command line checks it before anything is written, its own
+    ``--help``, ``--version``, usage errors and shell completion included (``prompts --help >
+    ds/help.txt`` wrote into the dataset ``ds`` with exit code 0).
+
+    Raises:
+        StreamClash: ``standard output is a hard link with 2 names; ...``.
+    """
+    problems = stream_problems()
+    if problems:
+        raise StreamClash(next(iter(problems.values())), stderr_too=2 in problems)
 
 
 def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:

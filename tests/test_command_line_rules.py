@@ -20,6 +20,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.abc import MetaPathFinder
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,82 @@ def test_ctrl_c_while_the_command_line_loads_is_130(
         run()
     assert stopped.value.code == 130
     assert capsys.readouterr().err.strip() == "interrupted"
+
+
+class _Failing(MetaPathFinder):
+    """``error`` raised as the module ``name`` is imported: Ctrl-C or running out of memory while
+    the command line loads."""
+
+    def __init__(self, name: str, error: type[BaseException]) -> None:
+        self.name, self.error = name, error
+
+    def find_spec(self, name: str, *_: object) -> None:
+        if name == self.name:
+            raise self.error
+
+
+@contextmanager
+def _stderr_onto(path: Path | None) -> Iterator[None]:
+    """Descriptor 2 redirected to ``path`` (a pipe when None) for the block, as `2> PATH` does."""
+    saved = os.dup(2)
+    reader = None
+    if path is None:
+        reader, writer = os.pipe()
+    else:
+        writer = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.dup2(writer, 2)
+        os.close(writer)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        if reader is not None:
+            os.close(reader)
+
+
+LOADING_FAILURES = {
+    "interrupted": (KeyboardInterrupt, 130, "interrupted"),
+    "out of memory": (MemoryError, 2, "Error: out of memory while loading sgbench"),
+}
+
+
+@pytest.mark.parametrize("failure", sorted(LOADING_FAILURES))
+@pytest.mark.parametrize("module", ["sgbench.cli", "sgbench.files"])
+@pytest.mark.parametrize("stderr", ["inside the dataset", "a file of its own", "a pipe"])
+def test_a_line_while_the_command_line_loads_keeps_the_stream_rules(
+    failure: str,
+    module: str,
+    stderr: str,
+    command_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`prompts 2> ds/e.log` interrupted while loading wrote `interrupted` into the dataset `ds`
+    (and running out of memory there its `Error:` line): the entry point said them before the
+    command line checked its streams. Each goes through the stream rule
+    (sgbench.files.stream_problems) like every line: nothing inside a dataset, the exit code
+    alone. While the rule's own module loads, nothing is known of a file, which gets nothing; a
+    terminal or a pipe, which the rule never refuses, gets the line."""
+    from sgbench.__main__ import run
+
+    error, code, line = LOADING_FAILURES[failure]
+    for name in [n for n in sys.modules if n == module or n.startswith(module + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.delattr(sgbench, module.split(".")[1], raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_Failing(module, error), *sys.meta_path])
+    log = {"inside the dataset": command_folder / "ds" / "e.log", "a pipe": None}.get(
+        stderr, command_folder / "e.log"
+    )
+    with _stderr_onto(log), pytest.raises(SystemExit) as stopped:
+        run()
+    assert stopped.value.code == code
+    # What run() printed (to sys.stderr, captured here; descriptor 2 is what the rule judges).
+    said = capsys.readouterr().err.strip()
+    if stderr == "a pipe" or (stderr == "a file of its own" and module == "sgbench.cli"):
+        assert said.startswith(line)
+    else:
+        assert said == ""
 
 
 def test_the_installed_command_is_the_guarded_one() -> None:

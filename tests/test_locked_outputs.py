@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -245,3 +246,33 @@ def test_threads_of_one_process_each_write_their_own_temporary_file(
         assert errors == []
     assert out.read_text() in texts
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_a_stream_onto_a_file_another_process_is_writing_is_refused(
+    stream: str, held_elsewhere: Path
+) -> None:
+    """`prompts >> L.jsonl`, while a `run` appended to `L.jsonl`, mixed every prompt into its
+    responses with exit code 0, and the next resume refused the file: a standard stream is
+    refused as every named output is (sgbench.files.stream_problems). Standard error gets no
+    line (it would be written into the file)."""
+    from cli_contract import run_module
+
+    before = b'{"id": "x", "response": "r"}\n'
+    held_elsewhere.write_bytes(before)
+    with held_elsewhere.open("ab") as redirected:
+        done = run_module(
+            ["prompts", "--dataset", "ds"],
+            held_elsewhere.parent,
+            **{stream: redirected, "stdout" if stream == "stderr" else "stderr": subprocess.PIPE},
+        )
+    assert done.returncode == 2
+    assert held_elsewhere.read_bytes() == before
+    if stream == "stdout":
+        assert done.stderr.splitlines() == [
+            f"Error: standard output is {BUSY}, being written by another sgbench process; "
+            "redirect it to another file"
+        ]
+    else:
+        assert done.stdout == ""
+

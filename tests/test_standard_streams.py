@@ -214,31 +214,67 @@ def test_stdout_onto_a_hard_link_of_a_dataset_it_does_not_name_is_refused(
     assert not (built_elsewhere / "st").exists()  # stats wrote nothing either
 
 
-@pytest.mark.parametrize(
-    "args", [["prompts", "--help"], ["--version"], ["--help"], ["export", "sft", "--help"]]
-)
-def test_help_and_version_keep_the_stream_rules(args: list[str], built_elsewhere: Path) -> None:
+COMPLETION = {"_PYTHON _M SGBENCH_COMPLETE": "bash_source"}
+"""click's shell completion of `python -m sgbench` (the installed command reads
+`_SGBENCH_COMPLETE`): it prints a completion script and exits 0."""
+
+# Everything the command line writes before a command runs: help, version, a shell completion
+# script (on standard output), the help shown for no arguments (on standard error).
+BEFORE_ANY_COMMAND: dict[str, tuple[list[str], dict[str, str], str]] = {
+    "prompts --help": (["prompts", "--help"], {}, "stdout"),
+    "--version": (["--version"], {}, "stdout"),
+    "--help": (["--help"], {}, "stdout"),
+    "export sft --help": (["export", "sft", "--help"], {}, "stdout"),
+    "shell completion": ([], COMPLETION, "stdout"),
+    "no arguments": ([], {}, "stderr"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BEFORE_ANY_COMMAND))
+def test_help_and_version_keep_the_stream_rules(case: str, built_elsewhere: Path) -> None:
     """`prompts --help > ds/help.txt` and `sgbench --version > ds/v.txt` wrote into the
     dataset `ds` with exit code 0: click prints them while reading the options, before any
-    command's own check of its streams. A hard link is refused the same way."""
+    command's own check of its streams; shell completion (`_SGBENCH_COMPLETE=bash_source sgbench
+    > ds/comp.sh`) is answered earlier still, before any option is read, and wrote its script
+    there. A hard link is refused the same way; standard error inside a dataset gets no line."""
+    from cli_contract import module_environment
+
+    args, extra, which = BEFORE_ANY_COMMAND[case]
+    env = module_environment(**extra)
     stream = built_elsewhere / "other" / "help.txt"
-    with stream.open("wb") as stdout:
-        done = run_module(args, built_elsewhere, stdout=stdout)
+    with stream.open("wb") as redirected:
+        done = run_module(args, built_elsewhere, env=env, **{which: redirected})
     assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith("Error: standard output lies inside the dataset folder other;")
+    if which == "stdout":
+        assert done.stderr.startswith(
+            "Error: standard output lies inside the dataset folder other;"
+        )
     assert stream.read_bytes() == b""
     stream.unlink()
-    link = built_elsewhere / "card.md"
-    os.link(built_elsewhere / "other" / "README.md", link)
-    before = link.read_bytes()
-    with link.open("ab") as stdout:
-        done = run_module(args, built_elsewhere, stdout=stdout)
-    assert done.returncode == 2
-    assert done.stderr.splitlines() == [HARD_LINK_LINE]
-    assert link.read_bytes() == before
-    with (built_elsewhere / "help.txt").open("wb") as stdout:  # a file of its own takes it
-        assert run_module(args, built_elsewhere, stdout=stdout).returncode == 0
+    if which == "stdout":
+        link = built_elsewhere / "card.md"
+        os.link(built_elsewhere / "other" / "README.md", link)
+        before = link.read_bytes()
+        with link.open("ab") as stdout:
+            done = run_module(args, built_elsewhere, stdout=stdout, env=env)
+        assert done.returncode == 2
+        assert done.stderr.splitlines() == [HARD_LINK_LINE]
+        assert link.read_bytes() == before
+    with (built_elsewhere / "help.txt").open("wb") as redirected:  # a file of its own takes it
+        done = run_module(args, built_elsewhere, env=env, **{which: redirected})
+    assert done.returncode == (2 if case == "no arguments" else 0)
     assert (built_elsewhere / "help.txt").stat().st_size > 0
+
+
+def test_a_usage_error_keeps_the_stream_rules(built_elsewhere: Path) -> None:
+    """A usage error on standard error, its standard output inside a dataset: the stream is
+    refused before the error is looked for, and nothing reaches the dataset."""
+    stream = built_elsewhere / "other" / "out.txt"
+    with stream.open("wb") as stdout:
+        done = run_module(["--no-such-option"], built_elsewhere, stdout=stdout)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Error: standard output lies inside the dataset folder other;")
+    assert stream.read_bytes() == b""
 
 
 def test_a_usage_error_still_reaches_a_file_of_its_own(command_folder: Path) -> None:

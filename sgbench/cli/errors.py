@@ -429,19 +429,7 @@ class SgbenchGroup(click.Group):
         **extra: Any,
     ) -> click.Context:
         """Parse the group's own options; a usage error there is one line (:func:`_usage_line`),
-        and so is a failed write of ``--help`` or ``--version`` (:func:`_os_error_line`).
-
-        The root first refuses a standard stream no command may write
-        (:func:`sgbench.files.check_standard_streams`), before its options are read: click
-        prints ``--help`` and ``--version`` while reading them, and ``prompts --help >
-        ds/help.txt`` wrote into the dataset ``ds`` with exit code 0."""
-        if parent is None:
-            try:
-                check_standard_streams()
-            except StreamClash as exc:
-                if exc.stderr_too:
-                    _drop_stream(2)  # the line would be written into that file
-                raise SgbenchClickError(bounded(shown_name(str(exc)))) from None
+        and so is a failed write of ``--help`` or ``--version`` (:func:`_os_error_line`)."""
         try:
             return super().make_context(info_name, args, parent, **extra)
         except _HELP_ON_NO_ARGS:
@@ -457,10 +445,28 @@ class SgbenchGroup(click.Group):
         A standard error that is a file the command line names (``2>> TEMPLATE``) gets no
         ``Error:`` line (:func:`sgbench.files.stderr_named`): the command refuses it once it runs
         (:func:`sgbench.files.check_outputs_apart`, which needs the stream as it is), but a
-        usage error found before was written into that file."""
+        usage error found before was written into that file.
+
+        Before click runs anything, a standard stream no command may write is refused
+        (:func:`sgbench.files.check_standard_streams`): everything the command line writes comes
+        after this point, a command's output, its ``Error:`` line, ``--help``, ``--version``, a
+        usage error, the help shown for no arguments and a shell completion script. click
+        answers completion (``_SGBENCH_COMPLETE=bash_source``) inside its own ``main``, before
+        any context is made, so the check made with the root context let ``sgbench >
+        ds/comp.sh`` write a completion script into the dataset ``ds`` with exit code 0."""
         _standard_streams()
         given = kwargs.get("args", args[0] if args else None)
         SgbenchClickError.quiet = stderr_named(sys.argv[1:] if given is None else given)
+        try:
+            check_standard_streams()
+        except StreamClash as exc:
+            if exc.stderr_too:
+                _drop_stream(2)  # the line would be written into that file
+            refusal = SgbenchClickError(bounded(shown_name(str(exc))))
+            if not kwargs.get("standalone_mode", args[3] if len(args) > 3 else True):
+                raise refusal from None
+            refusal.show()
+            sys.exit(refusal.exit_code)
         return super().main(*args, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
