@@ -563,7 +563,8 @@ def input_problem(path: PathArg, *, folder: bool = False) -> str | None:
     ``"missing"``, ``"a symlink to nothing"``, ``"a symlink loop"``, ``"a folder, not a
     file"``, ``"a file, not a folder"``, ``"not a regular file (a FIFO, a device or a
     socket)"``, ``"cannot be read (REASON)"``, or ``"being written by another sgbench
-    process …"`` (:func:`sgbench.sidecars.being_written`: a partial file read as if whole).
+    process …"`` (:func:`sgbench.sidecars.being_written`: a partial file read as if whole, or
+    a folder read while another command replaces it).
     """
     try:
         mode = os.stat(path).st_mode
@@ -575,20 +576,23 @@ def input_problem(path: PathArg, *, folder: bool = False) -> str | None:
         if exc.errno == errno.ELOOP:
             return "a symlink loop"
         return f"cannot be read ({exc.strerror})"
-    if stat.S_ISDIR(mode):
-        return None if folder else "a folder, not a file"
-    if folder:
+    if stat.S_ISDIR(mode) and not folder:
+        return "a folder, not a file"
+    if folder and not stat.S_ISDIR(mode):
         return (
             "a file, not a folder"
             if stat.S_ISREG(mode)
             else "not a folder (a FIFO, a device or a socket)"
         )
-    if not stat.S_ISREG(mode):
+    if not folder and not stat.S_ISREG(mode):
         return "not a regular file (a FIFO, a device or a socket)"
+    # A folder has its writer's lock beside it too (sgbench.files.replace_folder): a dataset
+    # read while a build swapped it in was read half old, half new, or found missing.
     if being_written(path):
         return (
             "being written by another sgbench process or thread (a run or judge still "
-            "appending to it); read it once that one has finished"
+            "appending to it, or a command replacing the folder); read it once that one has "
+            "finished"
         )
     return None
 

@@ -276,3 +276,28 @@ def test_a_stream_onto_a_file_another_process_is_writing_is_refused(
     else:
         assert done.stdout == ""
 
+
+# The commands that read a dataset folder, which a `build --out` may be replacing.
+FOLDER_READERS: dict[str, list[str]] = {
+    "validate": ["validate", "ds"],
+    "score": ["score", "p.jsonl", "--dataset", "ds"],
+    "prompts": ["prompts", "--dataset", "ds"],
+    "export lm-eval": ["export", "lm-eval", "--dataset", "ds", "--out", "task"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(FOLDER_READERS))
+def test_a_folder_another_process_is_writing_is_not_read(case: str, command_folder: Path) -> None:
+    """A folder has its writer's lock beside it (sgbench.files.replace_folder): a dataset read
+    while a build swapped its new files in was read half old and half new, or found missing.
+    Refused as a file being written is (sgbench.jsonl.input_problem), and read once the writer
+    has finished."""
+    fd = os.open(lock_path(command_folder / "ds"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = CliRunner().invoke(main, FOLDER_READERS[case])
+    finally:
+        os.close(fd)
+    assert_one_error_line(result, "ds: being written by another sgbench process")
+    assert not Path("task").exists()
+    assert CliRunner().invoke(main, FOLDER_READERS[case]).exit_code == 0
