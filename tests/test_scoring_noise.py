@@ -23,7 +23,26 @@ from sgbench.scoring.bootstrap import (
     Resample,
     bootstrap_intervals,
 )
-from sgbench.scoring.noise import cell_table, permuted_means, spread_interval, unit_grouping
+from sgbench.scoring.fairness import (
+    GAP,
+    GAP_RULES,
+    INTERVAL_NOTE,
+    NO_GAP,
+    UNTESTED_NOTES,
+    ci_list,
+    fairness_lines,
+    fairness_note,
+    gap_verdict,
+    verdict_interval,
+)
+from sgbench.scoring.metrics import METRICS
+from sgbench.scoring.noise import (
+    NoiseSpread,
+    cell_table,
+    permuted_means,
+    spread_interval,
+    unit_grouping,
+)
 
 
 def table(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
@@ -191,8 +210,20 @@ def test_spread_interval_covers_a_planted_spread_and_claims_no_gap_under_the_nul
 def _values_intervals(
     offsets: tuple[float, ...], spread: float, sims: int, resample: Resample
 ) -> np.ndarray:
-    """``(sims, 2)`` intervals of ``sd_between`` over 4 attribute values of 5 subgroups each, on
-    200 questions: subgroup ``u`` of value ``g`` is right with probability ``p_q + offsets[g] +
+    """``(sims, 2)`` intervals of ``sd_between`` over the splits of :func:`_values_spreads`."""
+    spreads = _values_spreads(offsets, spread, sims, resample)
+    return np.array([s.ci["sd_between"] for s in spreads])
+
+
+def _values_spreads(
+    offsets: tuple[float, ...],
+    spread: float,
+    sims: int,
+    resample: Resample,
+    n_permutations: int = 0,
+) -> list[NoiseSpread]:
+    """The spread over 4 attribute values of 5 subgroups each in ``sims`` splits of 200
+    questions: subgroup ``u`` of value ``g`` is right with probability ``p_q + offsets[g] +
     b_u``, ``b_u ~ Uniform(−spread, spread)`` drawn anew in every split (a sample of subgroups;
     the benchmark's ``--part two-way-spread`` scenario, fewer replicates)."""
     rng = np.random.default_rng(20261202)
@@ -200,7 +231,7 @@ def _values_intervals(
     questions = [f"q{q}" for q in range(n_questions) for _ in range(20)]
     units = [f"u{u:02d}" for _ in range(n_questions) for u in range(20)]
     values = [f"v{int(u[1:]) // 5}" for u in units]
-    out = np.empty((sims, 2))
+    out = []
     for sim in range(sims):
         p = 0.15 + 0.7 * rng.beta(2.0, 2.0, n_questions)
         effect = np.repeat(np.asarray(offsets), 5) + rng.uniform(-spread, spread, 20)
@@ -213,9 +244,10 @@ def _values_intervals(
             units=units,
             n_boot=MIN_REPLICATES,
             seed=sim,
+            n_permutations=n_permutations,
             resample=resample,
         )
-        out[sim] = result.spreads["value"]["m"].ci["sd_between"]
+        out.append(result.spreads["value"]["m"])
     return out
 
 
@@ -240,6 +272,85 @@ def test_two_way_spread_claims_no_gap_between_equal_populations_and_finds_a_plan
     planted = _values_intervals(offsets, 0.05, sims, TWO_WAY)
     assert np.count_nonzero(planted[:, 0] > 0) >= 36
     assert np.count_nonzero((planted[:, 0] <= truth) & (truth <= planted[:, 1])) >= 36
+
+
+def _verdict(spread: NoiseSpread, resample: Resample) -> bool | None:
+    """The report's ``no_detectable_gap`` of accuracy for ``spread`` (fairness_entry's rule)."""
+    assert spread.null is not None
+    ci = {name: ci_list(spread.ci.get(name)) for name in ("sd_between", "cv_between")}
+    interval = verdict_interval(ci, METRICS["accuracy"].lead)
+    return gap_verdict(spread.null.p_value, interval, resample)
+
+
+def test_two_way_verdict_finds_no_gap_between_equal_populations_and_finds_a_planted_one() -> None:
+    """Seeded Monte Carlo with a known truth, 30 splits of 200 questions, two-way, the verdict
+    the report prints. NULL: 4 attribute values with equal population means whose 5 subgroups
+    each differ (``b_u`` up to ±0.2). The verdict read the permutation p-value, which conditions
+    on the subgroups drawn: it found a gap in most splits (the benchmark: 90% of 300); it must
+    now find one in at most 3 of 30 (10%; the benchmark measures 0%). PLANTED: value offsets
+    (−0.15, −0.05, 0.05, 0.15), subgroup effects up to ±0.05: a gap found in at least 27 of
+    30."""
+    sims = 30
+    null = _values_spreads((0.0,) * 4, 0.2, sims, TWO_WAY, n_permutations=199)
+    old = [s.null is not None and s.null.p_value < 0.05 for s in null]
+    assert sum(old) >= sims // 2  # what the verdict said before: a gap, for these subgroups
+    assert sum(_verdict(s, TWO_WAY) is False for s in null) <= 3
+    planted = _values_spreads((-0.15, -0.05, 0.05, 0.15), 0.05, sims, TWO_WAY, n_permutations=199)
+    assert sum(_verdict(s, TWO_WAY) is False for s in planted) >= 27
+
+
+def test_verdict_rules_by_hand() -> None:
+    """Over questions the verdict is the permutation test alone (p < 0.05: a gap), whatever the
+    interval; two-way it is the read-first interval's lower end alone (above 0: a gap),
+    whatever p; missing evidence is no verdict. The old rule read p in both modes."""
+    assert gap_verdict(0.049, (0.0, 0.05)) is False
+    assert gap_verdict(0.05, (0.01, 0.05)) is True
+    assert gap_verdict(None, (0.01, 0.05)) is None
+    assert gap_verdict(0.001, (0.0, 0.05), TWO_WAY) is True
+    assert gap_verdict(0.9, (0.002, 0.05), TWO_WAY) is False
+    assert gap_verdict(0.001, None, TWO_WAY) is None
+    assert gap_verdict(0.001, (None, None), TWO_WAY) is None
+    with pytest.raises(ValueError, match="unknown resampling mode"):
+        gap_verdict(0.5, None, "subgroups")  # type: ignore[arg-type]
+    # The interval read is the last lead figure's; sd_between's when that one has none.
+    ci = {"sd_between": [0.01, 0.03], "cv_between": [0.0, 0.06]}
+    assert verdict_interval(ci, ("cv_between",)) == [0.0, 0.06]
+    assert verdict_interval(ci, ("gap", "sd_between")) == [0.01, 0.03]
+    assert verdict_interval({**ci, "cv_between": [None, None]}, ("cv_between",)) == [0.01, 0.03]
+    assert verdict_interval({"sd_between": None, "cv_between": None}, ("cv_between",)) is None
+
+
+def _row(p_value: float | None, ci: list[float], no_gap: bool | None) -> dict[str, object]:
+    """A hand-made fairness entry of accuracy (what fairness_lines reads)."""
+    return {
+        "cv_between": 0.018,
+        "p_value": p_value,
+        "no_detectable_gap": no_gap,
+        "sd_noise": 0.014,
+        "norm_range": 0.083,
+        "worst": {"group": "65+", "value": 0.565},
+        "norm_range_degenerate": False,
+        "ci": {"sd_between": ci, "cv_between": ci},
+    }
+
+
+@pytest.mark.parametrize("resample", [QUESTIONS, TWO_WAY])
+def test_each_row_says_one_verdict_and_the_heading_its_rule(resample: Resample) -> None:
+    """The README's age_group row: cv_between 0.018 [0.000, 0.048], p 0.031. Over questions the
+    verdict is the test's (a gap; the interval from 0 is explained under the rows); two-way the
+    interval's (no detectable gap). The row prints its verdict; the heading names the rule."""
+    ci = [0.0, 0.048]
+    no_gap = gap_verdict(0.031, ci, resample)
+    assert no_gap is (resample == TWO_WAY)
+    lines = fairness_lines({"age_group": {"accuracy": _row(0.031, ci, no_gap)}}, resample)
+    row = lines[1]
+    assert "0.031  " + (NO_GAP if no_gap else GAP) in row
+    assert (INTERVAL_NOTE in lines) is (resample == QUESTIONS)
+    assert GAP_RULES[resample] in fairness_note(resample)
+    # No evidence for the mode's rule: "-" and the mode's own note.
+    lines = fairness_lines({"g": {"accuracy": _row(None, ci, None)}}, resample)
+    assert "  -  " in lines[1]
+    assert UNTESTED_NOTES[resample] in lines
 
 
 def test_p_value_matches_exact_enumeration() -> None:

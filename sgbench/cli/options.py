@@ -41,6 +41,27 @@ class LibraryChoice(click.Choice):  # type: ignore[type-arg,unused-ignore]
         """Ignored: the choices are the library's."""
 
 
+class LibraryHelpOption(click.Option):
+    """A :class:`click.Option` whose help quotes library constants, read when first needed
+    (``library_help``: a function returning the text)."""
+
+    def __init__(self, *args: Any, library_help: Callable[[], str], **kwargs: Any) -> None:
+        self._library_help = library_help
+        self._help: str | None = None
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override,unused-ignore]
+    def help(self) -> str:
+        """The library's text."""
+        if self._help is None:
+            self._help = self._library_help()
+        return self._help
+
+    @help.setter
+    def help(self, _value: str | None) -> None:
+        """Ignored: the help is the library's."""
+
+
 def _split_defaults() -> str:
     """The default split in help: each config's last split, configs that share one together."""
     by_split: dict[str, list[str]] = {}
@@ -271,6 +292,18 @@ def _resample_modes() -> Sequence[str]:
     return RESAMPLE_MODES
 
 
+def _resample_help() -> str:
+    from sgbench.scoring.bootstrap import MIN_SUBGROUPS
+
+    return (
+        "What a bootstrap replicate draws: questions (intervals conditional on these subgroups; "
+        "a fairness gap is found when p < 0.05) or questions+subgroups (a two-way bootstrap over "
+        "the populations of questions and subgroups, wider; a gap is found when the spread's "
+        f"interval lies above 0; below {MIN_SUBGROUPS} subgroups it draws no interval, so gives "
+        "no verdict)."
+    )
+
+
 def resampling_options(what: str) -> Callable[[F], F]:
     """``--permutations N`` (into ``n_permutations``) and ``--resample`` (into ``resample``)."""
 
@@ -280,8 +313,8 @@ def resampling_options(what: str) -> Callable[[F], F]:
             type=LibraryChoice(_resample_modes),
             default="questions",
             show_default=True,
-            help="What a bootstrap replicate draws: questions (intervals conditional on these "
-            "subgroups) or questions+subgroups (a two-way bootstrap, wider).",
+            cls=LibraryHelpOption,
+            library_help=_resample_help,
         )(function)
         return click.option(
             "--permutations",

@@ -68,10 +68,10 @@ from sgbench.scoring.bootstrap import (
 )
 from sgbench.scoring.data import EARLIER_WAVE_SUFFIX, ID_FORM, FloatArray
 from sgbench.scoring.fairness import (
-    FAIRNESS_NOTE,
     ci_list,
     fairness_entry,
     fairness_lines,
+    fairness_note,
     finite,
     interval_text,
 )
@@ -444,6 +444,7 @@ class JudgeReport(FromFiles):
                 result.by[grouping],
                 result.intervals.spreads.get(grouping, {}).get(WIN_RATE),
                 with_values=with_values,
+                resample=result.intervals.resample,
             )
             for name, result in self.results.items()
             if grouping in result.by
@@ -601,10 +602,10 @@ class JudgeReport(FromFiles):
         lines += [
             "",
             f"fairness of A's win rate across groups ({self.n_permutations} permutations; "
-            f"{FAIRNESS_NOTE}; worst: lowest win rate)",
+            f"{fairness_note(self.resample)}; worst: lowest win rate)",
         ]
         blocks = {SUBGROUP: d["fairness"]["subgroup"], **d["fairness"]["attributes"]}
-        lines += fairness_lines(blocks)
+        lines += fairness_lines(blocks, self.resample)
         return "\n".join(lines)
 
 

@@ -2,9 +2,32 @@
 
 One entry per (grouping, metric) puts the figures to read first in front: ``cv_between`` and
 ``p_value`` (for error-like metrics such as NMAE, ``gap`` and ``sd_between``: their ``cv`` and
-``norm_range`` rise as errors fall), then the other noise-aware figures, the descriptive ones,
-the worst group, the permutation null and the intervals. See :mod:`sgbench.scoring.noise` for the
+``norm_range`` rise as errors fall), then the verdict (``no_detectable_gap`` and the rule that
+decided it, :func:`gap_verdict`), the other noise-aware figures, the descriptive ones, the worst
+group, the permutation null and the intervals. See :mod:`sgbench.scoring.noise` for the
 definitions.
+
+**One verdict per row, one rule per resampling mode** (:data:`GAP_RULES`, :func:`gap_verdict`).
+Each mode claims something different, so each has the test whose null is its claim's:
+
+- ``questions`` (intervals conditional on the subgroups): the permutation ``p_value`` below
+  :data:`DETECTABLE`. Its null (group labels exchangeable within each question) is "these
+  groups' values do not differ on these questions", for these subgroups, at an exact level. The
+  read-first interval is the spread's size, not a second verdict, and it answers a wider
+  question: its ``sd_noise`` counts each group's question-to-question variation (the group ×
+  question interaction) as noise, so it asks whether the gap would persist on other questions
+  like these; and each of its ends is a one-sided claim at the expanded tail (≤ 2.5%), cautious
+  at 0. So an interval reaching 0 next to ``p < 0.05`` is expected, not a contradiction: a gap on
+  these questions too small to generalise beyond them (:data:`INTERVAL_NOTE` says so under the
+  rows).
+- ``questions+subgroups`` (the populations of questions and subgroups): the lower end of the
+  read-first figure's two-way interval above 0 (the spread beyond sampling noise, over the
+  populations). The permutation ``p_value`` conditions on the subgroups drawn: between an
+  attribute's values whose population means are equal but whose few subgroups differ it is
+  below 0.05 in most splits (rightly for these subgroups, not for the populations), so it does
+  not decide the verdict in this mode. No interval (fewer than
+  :data:`~sgbench.scoring.bootstrap.MIN_SUBGROUPS` subgroups or
+  :data:`~sgbench.scoring.bootstrap.MIN_QUESTIONS` questions): no verdict.
 
 ``norm_range_degenerate`` is true when some group's value is 0: ``norm_range = (max − min) / max``
 is then 1 for an error-like metric whatever the other groups do (and for an accuracy-like one
@@ -18,21 +41,49 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from sgbench.errors import bounded, one_line
-from sgbench.scoring.bootstrap import Interval
+from sgbench.scoring.bootstrap import QUESTIONS, TWO_WAY, Interval, Resample
 from sgbench.scoring.grouped import FIGURES, GroupedResult
 from sgbench.scoring.noise import NOISE_FIGURES, NoiseSpread
 
 DETECTABLE: Final = 0.05
-"""A spread is called detectable when its permutation p-value is below this level."""
+"""Over questions, a spread is called detectable when its permutation p-value is below this
+level."""
 
 NO_GAP: Final = "no detectable gap"
-"""The plain mark shown when ``p_value ≥`` :data:`DETECTABLE`."""
+"""The plain mark of a row whose verdict (:func:`gap_verdict`) finds no gap."""
 
-UNTESTED_NOTE: Final = (
-    "p -: no permutation test (none asked for, or fewer than two groups), so a gap is neither "
-    "found nor ruled out (no_detectable_gap null)"
+GAP: Final = "gap found"
+"""The plain mark of a row whose verdict (:func:`gap_verdict`) finds a gap."""
+
+GAP_RULES: Final[Mapping[Resample, str]] = {
+    QUESTIONS: f"permutation p < {DETECTABLE} (these questions and subgroups)",
+    TWO_WAY: "the read-first interval's lower end above 0 (the populations of subgroups)",
+}
+"""Resampling mode → the rule its verdict follows (:func:`gap_verdict`), as reports write it
+(``gap_rule`` of every fairness entry, and the text summary's heading)."""
+
+UNTESTED_NOTES: Final[Mapping[Resample, str]] = {
+    QUESTIONS: (
+        "p -: no permutation test (none asked for, or fewer than two groups), so a gap is "
+        "neither found nor ruled out (no_detectable_gap null)"
+    ),
+    TWO_WAY: (
+        "no verdict: no two-way interval (too few questions or subgroups, see the CI heading; "
+        "or no spread to bound), so a gap between populations is neither found nor ruled out "
+        "(no_detectable_gap null)"
+    ),
+}
+"""Resampling mode → the line under the fairness rows when some row has no verdict."""
+
+UNTESTED_NOTE: Final = UNTESTED_NOTES[QUESTIONS]
+
+INTERVAL_NOTE: Final = (
+    f"{GAP} with an interval from 0: a gap on these questions (the permutation test, 5%) that the "
+    "interval, which treats questions as a sample (each end a claim at 2.5% or less), cannot "
+    "tell from none on other questions like these"
 )
-"""The line under the fairness rows when some row has no p-value."""
+"""The line under the fairness rows, over questions, when a row's gap was found while its
+read-first interval reaches 0 (the module docstring says why they differ)."""
 
 NO_NOISE_NOTE: Final = (
     "sd_noise -: no group seen on 2 questions it shares with another group, so the sampling "
@@ -54,11 +105,40 @@ def ci_list(interval: Interval | None) -> list[float | None] | None:
     return None if interval is None else [finite(interval[0]), finite(interval[1])]
 
 
-def no_detectable_gap(p_value: float | None) -> bool | None:
-    """Whether the permutation p-value is at least :data:`DETECTABLE`; None (unknown) when there
-    is none (no permutations, or fewer than two groups): ``False`` there read as a gap found by a
-    test that never ran."""
-    return None if p_value is None else p_value >= DETECTABLE
+def verdict_interval(
+    ci: Mapping[str, Sequence[float | None] | None], lead: Sequence[str]
+) -> Sequence[float | None] | None:
+    """The interval a two-way verdict reads: the last lead figure's (the one the summary shows),
+    or ``sd_between``'s when that figure has none (``cv_between`` has none when some replicate's
+    mean is 0; ``cv_between > 0`` is ``sd_between > 0``, the mean being positive)."""
+    for name in (*lead[-1:], "sd_between"):
+        interval = ci.get(name)
+        if interval is not None and interval[0] is not None:
+            return interval
+    return None
+
+
+def gap_verdict(
+    p_value: float | None,
+    interval: Sequence[float | None] | None,
+    resample: Resample = QUESTIONS,
+) -> bool | None:
+    """Whether no gap is detectable (``no_detectable_gap``), by the rule of ``resample``
+    (:data:`GAP_RULES`; the module docstring says why each): over questions, the permutation
+    ``p_value`` at least :data:`DETECTABLE`; two-way, the lower end of ``interval`` (the
+    read-first figure's, :func:`verdict_interval`) not above 0. None (unknown) when the rule's
+    evidence is missing (no permutations, fewer than two groups, no interval): ``False`` there
+    read as a gap found by a test that never ran.
+
+    Raises:
+        ValueError: ``resample`` is not a known mode.
+    """
+    if resample == QUESTIONS:
+        return None if p_value is None else p_value >= DETECTABLE
+    if resample == TWO_WAY:
+        low = None if interval is None else interval[0]
+        return None if low is None else not low > 0.0
+    raise ValueError(f"unknown resampling mode {resample!r}")
 
 
 def fairness_entry(
@@ -67,11 +147,14 @@ def fairness_entry(
     *,
     lead: Sequence[str] = DEFAULT_LEAD,
     with_values: bool = False,
+    resample: Resample = QUESTIONS,
 ) -> dict[str, Any]:
     """One grouping's fairness figures for one metric, as JSON-ready values.
 
     Keys, in order: ``lead`` figures, ``p_value`` (null without permutations),
-    ``no_detectable_gap`` (null with no ``p_value``: untested), the rest of
+    ``no_detectable_gap`` (:func:`gap_verdict` by the rule of ``resample``, the mode the
+    intervals were drawn in; null when its evidence is missing: untested), ``gap_rule`` (that
+    rule, :data:`GAP_RULES`), the rest of
     ``sd_observed, sd_noise, sd_between, cv_between``,
     ``norm_range, cv, gap, ratio``, ``worst``, ``norm_range_degenerate``, ``null``
     (``{n_permutations, method, n_drawn, statistic, p_value, mean: {figure: value}}`` or null:
@@ -87,8 +170,11 @@ def fairness_entry(
     null = spread.null if spread is not None else None
     p_value = None if null is None else finite(null.p_value)
     entry: dict[str, Any] = {f: figures.get(f) for f in lead}
+    cis = spread.ci if spread is not None else {}
+    ci = {k: ci_list(cis.get(k)) for k in ("sd_between", "cv_between")}
     entry["p_value"] = p_value
-    entry["no_detectable_gap"] = no_detectable_gap(p_value)
+    entry["no_detectable_gap"] = gap_verdict(p_value, verdict_interval(ci, lead), resample)
+    entry["gap_rule"] = GAP_RULES[resample]
     for name in (*NOISE_FIGURES, *FIGURES):
         if name not in entry and name in figures:
             entry[name] = figures[name]
@@ -107,8 +193,7 @@ def fairness_entry(
             "mean": {k: finite(v) for k, v in null.mean.items()},
         }
     )
-    cis = spread.ci if spread is not None else {}
-    entry["ci"] = {k: ci_list(cis.get(k)) for k in ("sd_between", "cv_between")}
+    entry["ci"] = ci
     if with_values:
         entry["values"] = result.by_group()
         errors = spread.standard_errors if spread is not None else ()
@@ -130,17 +215,24 @@ def interval_text(ci: Sequence[float | None] | None) -> str:
     return f"[{ci[0]:.3f}, {ci[1]:.3f}]"
 
 
+VERDICT_WIDTH: Final = len(NO_GAP) + 2
+
 FAIRNESS_HEADER: Final = (
-    f"{'groups':<20}{'metric':<12}{'read first [95% CI]':<46}{'p':>6}{'sd_noise':>10}"
-    f"{'norm_range':>11}  worst"
+    f"{'groups':<20}{'metric':<12}{'read first [95% CI]':<46}{'p':>6}  {'verdict':<{VERDICT_WIDTH}}"
+    f"{'sd_noise':>8}{'norm_range':>11}  worst"
 )
+
+
+def lead_names(entry: Mapping[str, Any]) -> list[str]:
+    """The entry's lead figures: its keys before ``p_value``."""
+    keys = list(entry)
+    return keys[: keys.index("p_value")]
 
 
 def lead_text(entry: Mapping[str, Any]) -> str:
     """The entry's lead figures (the keys before ``p_value``), the last with its interval:
     ``cv_between 0.117 [0.091, 0.136]`` or ``gap 0.258, sd_between 0.059 [0.046, 0.069]``."""
-    keys = list(entry)
-    lead = keys[: keys.index("p_value")]
+    lead = lead_names(entry)
     parts = [f"{name} {number(entry[name])}" for name in lead]
     ci = entry["ci"].get(lead[-1]) if lead else None
     if ci is not None:
@@ -148,31 +240,53 @@ def lead_text(entry: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def fairness_lines(blocks: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[str]:
+def verdict_text(no_gap: bool | None) -> str:
+    """A row's verdict: :data:`GAP`, :data:`NO_GAP`, or ``-`` when there is none."""
+    return "-" if no_gap is None else NO_GAP if no_gap else GAP
+
+
+def fairness_lines(
+    blocks: Mapping[str, Mapping[str, Mapping[str, Any]]], resample: Resample = QUESTIONS
+) -> list[str]:
     """Text rows of fairness entries: ``{groups label: {metric: entry}}`` (see
-    :func:`fairness_entry`), one row each, marked ``no detectable gap`` when p ≥ 0.05, and
-    followed by :data:`UNTESTED_NOTE` when some row has no p-value and :data:`NO_NOISE_NOTE`
-    when some row has no noise estimate."""
+    :func:`fairness_entry`, whose verdicts follow the rule of ``resample``), one row each with
+    its verdict (:func:`verdict_text`), followed by the mode's :data:`UNTESTED_NOTES` line when
+    some row has none, :data:`INTERVAL_NOTE` when, over questions, some row's gap was found next
+    to a read-first interval from 0, and :data:`NO_NOISE_NOTE` when some row has no noise
+    estimate."""
     lines = [FAIRNESS_HEADER]
-    untested = no_noise = False
+    untested = no_noise = apart = False
     for label_text, block in blocks.items():
         label = bounded(one_line(label_text))  # group names come from the files read
         for metric, e in block.items():
             worst = e["worst"]
             degenerate = "*" if e["norm_range_degenerate"] else " "
-            mark = f"  ({NO_GAP})" if e["no_detectable_gap"] else ""
-            untested = untested or e["no_detectable_gap"] is None
+            no_gap = e["no_detectable_gap"]
+            untested = untested or no_gap is None
+            interval = verdict_interval(e["ci"], lead_names(e))
+            apart = apart or (
+                resample == QUESTIONS
+                and no_gap is False
+                and interval is not None
+                and interval[0] is not None
+                and not interval[0] > 0.0
+            )
             no_noise = no_noise or ("sd_noise" in e and e["sd_noise"] is None)
             lines.append(
-                f"{label:<20}{metric:<12}{lead_text(e):<46}{number(e['p_value'], 6)}"
-                f"{number(e.get('sd_noise'), 10)}{number(e['norm_range'], 10)}{degenerate} "
-                f"{bounded(one_line(worst['group']))} ({worst['value']:.3f}){mark}"
+                f"{label:<20}{metric:<12}{lead_text(e):<46}{number(e['p_value'], 6)}  "
+                f"{verdict_text(no_gap):<{VERDICT_WIDTH}}{number(e.get('sd_noise'), 8)}"
+                f"{number(e['norm_range'], 10)}{degenerate} "
+                f"{bounded(one_line(worst['group']))} ({worst['value']:.3f})"
             )
-    lines += [UNTESTED_NOTE] * untested + [NO_NOISE_NOTE] * no_noise
+    lines += [UNTESTED_NOTES[resample]] * untested + [INTERVAL_NOTE] * apart
+    lines += [NO_NOISE_NOTE] * no_noise
     return lines
 
 
-FAIRNESS_NOTE: Final = (
-    "read first: the spread beyond sampling noise, and p of the permutation null; "
-    "* norm_range degenerate (a group at 0)"
-)
+def fairness_note(resample: Resample = QUESTIONS) -> str:
+    """The fairness heading's note: what to read first, and the rule of the rows' verdicts in
+    ``resample`` mode (:data:`GAP_RULES`)."""
+    return (
+        "read first: the spread beyond sampling noise; verdict: "
+        f"{GAP} when {GAP_RULES[resample]}; * norm_range degenerate (a group at 0)"
+    )

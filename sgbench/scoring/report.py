@@ -40,10 +40,10 @@ from sgbench.scoring.bootstrap import (
 )
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.fairness import (
-    FAIRNESS_NOTE,
     ci_list,
     fairness_entry,
     fairness_lines,
+    fairness_note,
     finite,
 )
 from sgbench.scoring.grouped import Breakdown, GroupedResult, breakdown, grouped, spread
@@ -131,6 +131,7 @@ class ScoreReport(FromFiles):
                 spreads.get(name),
                 lead=METRICS[name].lead,
                 with_values=with_values,
+                resample=self.intervals.resample,
             )
             for name in self.fairness_metrics
         }
@@ -250,11 +251,11 @@ class ScoreReport(FromFiles):
             perms += f", p {boot.null_method}, means over {boot.n_permutations_drawn} drawn"
         lines += [
             "",
-            f"fairness across groups ({perms}; {FAIRNESS_NOTE})",
+            f"fairness across groups ({perms}; {fairness_note(boot.resample)})",
         ]
         fairness = self.to_dict()["fairness"]
         blocks = {SUBGROUP: fairness["subgroup"], **fairness["attributes"]}
-        lines += fairness_lines(blocks)
+        lines += fairness_lines(blocks, boot.resample)
         lines += ["", f"{'stratum':<28}{'n':>7}" + "".join(f"{m:>13}" for m in self.metrics)]
         for stratum, row_ in self.by["stratum"].table().items():
             cells = "".join(f"{row_[m]:>13.3f}" for m in self.metrics)
