@@ -46,11 +46,15 @@ figures):
 - ``two-way-spread``: the two-way intervals of the spreads (``sd_between``, ``cv_between``)
   where the truth is known (:data:`TWO_WAY_SPREAD_CASES`): the null (no subgroup differs, from 3
   to 48 subgroups; an attribute's values with equal population means whose subgroups differ),
-  how often the interval claims a gap (its lower end above 0) and how often the permutation
-  ``p_value`` is below 0.05; and planted spreads over 3 to 20 subgroups, how often the interval
-  holds the truth (the overall mean's too). At :data:`TWO_WAY_SPREAD_GRID` questions; every
-  share with its binomial standard error. It sets
-  :data:`~sgbench.scoring.bootstrap.MIN_SUBGROUPS`.
+  how often the interval claims a gap (its lower end above 0), how often the permutation
+  ``p_value`` is below 0.05 (the verdict's rule before it followed the mode) and how often the
+  two-way verdict a report prints finds a gap (:func:`~sgbench.scoring.fairness.gap_verdict`);
+  planted spreads over 3 to 20 subgroups, how often the interval holds the truth (the overall
+  mean's too); and planted gaps between an attribute's values whose subgroups differ, the
+  verdict's power. At :data:`TWO_WAY_SPREAD_GRID` questions; every share with its binomial
+  standard error. It sets :data:`~sgbench.scoring.bootstrap.MIN_SUBGROUPS`. ``--case NAME``
+  (repeatable) measures those cases alone and keeps the others' committed figures, so the part
+  can be run in pieces.
 
 For each method, scenario and ``Q`` it prints the coverage (share of splits whose interval holds
 the truth) and the median width, and writes them to
@@ -67,6 +71,7 @@ the fewest questions a report may print an interval from.
 (``tests/test_scoring_bootstrap.py`` checks the committed figures). Usage::
 
     python benchmarks/bench_interval_coverage.py [--part all] [--sims N] [--n-boot 1000]
+        [--case NAME ...]
 
 (``--sims``: 2,000 by default, 1,000 for ``two-way``, 300 for ``two-way-spread``, whose cells
 at 200 questions are the slowest.)
@@ -76,9 +81,9 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from shared import read_results, results_path, write_results
@@ -91,6 +96,8 @@ from sgbench.scoring.bootstrap import (
     bootstrap_intervals,
     paired_difference_intervals,
 )
+from sgbench.scoring.fairness import ci_list, gap_verdict, verdict_interval
+from sgbench.scoring.metrics import METRICS
 
 RESULTS = results_path(__file__)
 GRID = (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 50)
@@ -280,19 +287,24 @@ class SpreadCase:
 
     ``n_subgroups`` subgroups, each with an effect ``b_u ~ Uniform(−spread, spread)``; with
     ``n_values > 1`` they are the values of one attribute (subgroup ``u`` has value
-    ``u mod n_values``) whose population means are equal, so the spread of interest is between
-    the values and its truth is 0 however much the subgroups differ; with ``n_values`` 1 it is
+    ``v = u mod n_values``, and its effect is ``offsets[v] + b_u``), so the spread of interest is
+    between the values' population means, ``0.5 + offsets[v]``: its truth is ``sd(offsets)``
+    (ddof 1; 0 without offsets) however much the subgroups differ; with ``n_values`` 1 it is
     between the subgroups, whose population spread is ``sd(b_u) = spread / √3``.
     """
 
     n_subgroups: int
     spread: float
     n_values: int = 1
+    offsets: tuple[float, ...] = ()
+    """Per value, the offset of its population mean (empty: all equal)."""
 
     @property
     def truth(self) -> float:
         """The population spread the interval is for (``sd_between``)."""
-        return self.spread / math.sqrt(3) if self.n_values == 1 else 0.0
+        if self.n_values == 1:
+            return self.spread / math.sqrt(3)
+        return float(np.std(self.offsets, ddof=1)) if self.offsets else 0.0
 
 
 TWO_WAY_SPREAD_MEAN: Final = 0.5
@@ -311,6 +323,14 @@ TWO_WAY_SPREAD_CASES: dict[str, SpreadCase] = {
     # means are equal, their realised means are not (which subgroups a value got).
     "none between 6 values of 8 subgroups that differ": SpreadCase(48, 0.1, 6),
     "none between 4 values of 5 subgroups that differ more": SpreadCase(20, 0.2, 4),
+    # Planted gaps between an attribute's values whose subgroups differ (as in the null above):
+    # the power of the verdict, where the subgroups' composition blurs the values' means.
+    "planted between 4 values of 5 subgroups that differ": SpreadCase(
+        20, 0.1, 4, (-0.06, -0.02, 0.02, 0.06)
+    ),
+    "planted between 6 values of 8 subgroups that differ": SpreadCase(
+        48, 0.1, 6, (-0.05, -0.03, -0.01, 0.01, 0.03, 0.05)
+    ),
     # Planted spreads where the subgroups' effects dominate the error (Var b = 0.03 against
     # a subgroup's binomial noise of 0.25 / Q): the few-subgroup regime the expansion over
     # questions cannot see.
@@ -321,7 +341,8 @@ TWO_WAY_SPREAD_CASES: dict[str, SpreadCase] = {
     "planted, 20 subgroups": SpreadCase(20, 0.3),
 }
 """The scenarios of ``--part two-way-spread``: the null at 3 to 48 subgroups and between an
-attribute's values, and planted spreads from 3 to 20 subgroups."""
+attribute's values, planted spreads from 3 to 20 subgroups, and planted gaps between an
+attribute's values."""
 TWO_WAY_SPREAD_GRID = (10, 20, 50, 200)
 """The numbers of questions of ``--part two-way-spread``: those of :data:`TWO_WAY_GRID` and 200,
 nearer a one-country split (420), where the subgroups' own effects dominate the error most."""
@@ -334,11 +355,15 @@ def two_way_spread_split(
     case: SpreadCase, n_questions: int, n_boot: int, seed: int, rng: np.random.Generator
 ) -> dict[str, float]:
     """One split of ``case`` scored with the two-way bootstrap: the ends of the spread's
-    ``sd_between`` and ``cv_between`` intervals, its permutation ``p_value`` and the overall
-    mean's interval."""
+    ``sd_between`` and ``cv_between`` intervals, its permutation ``p_value``, the report's
+    verdict on accuracy (``no_gap``: 1 no detectable gap, 0 a gap, NaN none;
+    :func:`~sgbench.scoring.fairness.gap_verdict` by the two-way rule) and the overall mean's
+    interval."""
     n = case.n_subgroups
     p = 0.15 + 0.7 * rng.beta(2.0, 2.0, n_questions)
     effect = rng.uniform(-case.spread, case.spread, n)
+    if case.offsets:
+        effect += np.asarray(case.offsets)[np.arange(n) % case.n_values]
     right = (rng.random((n_questions, n)) < p[:, None] + effect[None, :]).ravel()
     questions, subgroups = _labels(n_questions, n)
     values = [f"v{int(u[1:]) % case.n_values}" for u in subgroups]
@@ -357,7 +382,12 @@ def two_way_spread_split(
     assert spread.null is not None
     sd, cv = spread.ci["sd_between"], spread.ci["cv_between"]
     mean = result.metrics["accuracy"]
+    cis = {"sd_between": ci_list(sd), "cv_between": ci_list(cv)}
+    no_gap = gap_verdict(
+        spread.null.p_value, verdict_interval(cis, METRICS["accuracy"].lead), TWO_WAY
+    )
     return {
+        "no_gap": float("nan") if no_gap is None else float(no_gap),
         "sd_low": sd[0],
         "sd_high": sd[1],
         "cv_low": cv[0],
@@ -379,14 +409,30 @@ def _rate(hits: np.ndarray) -> dict[str, float]:
     return {"share": share, "se": math.sqrt(share * (1 - share) / hits.size)}
 
 
-def measure_two_way_spread(sims: int, n_boot: int) -> dict[str, object]:
+def measure_two_way_spread(
+    sims: int, n_boot: int, only: Sequence[str] = (), kept: Mapping[str, Any] | None = None
+) -> dict[str, object]:
     """The two-way spread intervals on :data:`TWO_WAY_SPREAD_CASES`, at
     :data:`TWO_WAY_SPREAD_GRID` questions: how often ``sd_between``'s and ``cv_between``'s
     intervals claim a gap (lower end above 0) and hold the truth, how often ``cv_between`` has
-    none, how often ``p_value < 0.05``, and how often the mean's interval holds 0.5, each with
-    its binomial standard error."""
+    none, how often ``p_value < 0.05`` (the verdict's rule before it followed the mode), how often
+    the report's two-way verdict finds a gap (``verdict_gap``), and how often the mean's interval
+    holds 0.5, each with its binomial standard error.
+
+    ``only`` (case names) measures those cases alone and keeps the other cases' figures from
+    ``kept`` (the committed part), which must have been measured with the same ``sims`` and
+    ``n_boot``."""
+    unknown = sorted(set(only) - set(TWO_WAY_SPREAD_CASES))
+    if unknown:
+        raise SystemExit(f"unknown --case {unknown[0]!r}")
     table: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    if only:
+        if kept is None or (kept["sims"], kept["n_boot"]) != (sims, n_boot):
+            raise SystemExit("--case needs committed figures measured with the same settings")
+        table = {name: kept["rates"][name] for name in TWO_WAY_SPREAD_CASES if name not in only}
     for name, case in TWO_WAY_SPREAD_CASES.items():
+        if only and name not in only:
+            continue
         table[name] = {}
         for n_questions in TWO_WAY_SPREAD_GRID:
             rng = np.random.default_rng(n_questions)
@@ -400,6 +446,7 @@ def measure_two_way_spread(sims: int, n_boot: int) -> dict[str, object]:
                     "sd_gap": _rate(ends["sd_low"] > 0),
                     "cv_gap": _rate(ends["cv_low"] > 0),
                     "p_below_0.05": _rate(ends["p_value"] < 0.05),
+                    "verdict_gap": _rate(ends["no_gap"] == 0),
                     "sd_covers": _rate(_holds(ends["sd_low"], ends["sd_high"], case.truth)),
                     "cv_covers": _rate(_holds(ends["cv_low"], ends["cv_high"], cv_truth)),
                     "cv_none": _rate(np.isnan(ends["cv_low"])),
@@ -424,10 +471,11 @@ def measure_two_way_spread(sims: int, n_boot: int) -> dict[str, object]:
                 "n_values": case.n_values,
                 "spread": case.spread,
                 "truth": case.truth,
+                "offsets": list(case.offsets),
             }
             for name, case in TWO_WAY_SPREAD_CASES.items()
         },
-        "rates": table,
+        "rates": {name: table[name] for name in TWO_WAY_SPREAD_CASES},
     }
 
 
@@ -630,6 +678,12 @@ def main() -> None:
     parser.add_argument("--sims", type=int, default=None)
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--floor", type=float, default=0.93)
+    parser.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        help="two-way-spread: measure this case only (repeatable), keeping the others' figures",
+    )
     args = parser.parse_args()
 
     import sgbench.scoring.bootstrap as bootstrap
@@ -655,7 +709,9 @@ def main() -> None:
     if "two-way" in parts:
         out["two_way"] = measure_two_way(args.sims or 1000, args.n_boot)
     if "two-way-spread" in parts:
-        out["two_way_spread"] = measure_two_way_spread(args.sims or 300, args.n_boot)
+        out["two_way_spread"] = measure_two_way_spread(
+            args.sims or 300, args.n_boot, args.case, out.get("two_way_spread")
+        )
     write_results(RESULTS, out)
 
 

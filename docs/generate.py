@@ -1079,7 +1079,15 @@ def two_way_spread_figures(spread: Mapping[str, Any]) -> dict[str, str]:
         return "\n\n" + "\n".join(rows) + "\n\n"
 
     out[f"{key}.null_table"] = table(null, ("sd_gap", "cv_gap", "p_below_0.05"))
-    out[f"{key}.planted_table"] = table(planted, ("sd_covers", "cv_covers", "mean_covers"))
+    out[f"{key}.planted_table"] = table(
+        [n for n in planted if cases[n]["n_values"] == 1], ("sd_covers", "cv_covers", "mean_covers")
+    )
+    # The verdict a two-way report prints (a gap: the read-first interval above 0), against the
+    # rule before (p < 0.05), where the report gives one (from MIN_SUBGROUPS subgroups on).
+    judged = [n for n in null + planted if cases[n]["n_subgroups"] >= MIN_SUBGROUPS]
+    out[f"{key}.verdict_table"] = table(judged, ("p_below_0.05", "verdict_gap")).replace(
+        " · ", " → "
+    )
 
     def shares(names: Sequence[str], figure: str) -> list[float]:
         return [rates[name][q][figure]["share"] for name in names for q in grid]
@@ -1097,13 +1105,36 @@ def two_way_spread_figures(spread: Mapping[str, Any]) -> dict[str, str]:
     out[f"{key}.p_values_largest"] = span(
         [rates[n][grid[-1]]["p_below_0.05"]["share"] for n in values]
     )
-    held = [n for n in planted if cases[n]["n_subgroups"] >= MIN_SUBGROUPS]
-    few = [n for n in planted if cases[n]["n_subgroups"] < MIN_SUBGROUPS]
+    # The few-subgroup floor is about spreads between subgroups; the planted gaps between an
+    # attribute's values are the verdict's power (below).
+    over_subgroups = [n for n in planted if cases[n]["n_values"] == 1]
+    held = [n for n in over_subgroups if cases[n]["n_subgroups"] >= MIN_SUBGROUPS]
+    few = [n for n in over_subgroups if cases[n]["n_subgroups"] < MIN_SUBGROUPS]
     for figure in ("sd_covers", "cv_covers", "mean_covers"):
         label = figure.replace("_covers", "")
         out[f"{key}.held_{label}"] = span(shares(held, figure))
         out[f"{key}.few_{label}"] = _pct(min(shares(few, figure)))
     out[f"{key}.cv_none_max"] = _pct(max(shares(list(cases), "cv_none")))
+    judged_null = [n for n in judged if cases[n]["truth"] == 0]
+    between = [n for n in judged if cases[n]["n_values"] > 1]
+    out[f"{key}.verdict_null_max"] = _pct(max(shares(judged_null, "verdict_gap")))
+    out[f"{key}.verdict_null_before"] = span(
+        shares([n for n in judged_null if cases[n]["n_values"] > 1], "p_below_0.05")
+    )
+    largest = grid[-1]
+    powered = [n for n in between if cases[n]["truth"] > 0]
+    out[f"{key}.verdict_power_largest"] = span(
+        [rates[n][largest]["verdict_gap"]["share"] for n in powered]
+    )
+    out[f"{key}.verdict_power_before_largest"] = span(
+        [rates[n][largest]["p_below_0.05"]["share"] for n in powered]
+    )
+    subgroups = [n for n in judged if cases[n]["n_values"] == 1 and cases[n]["truth"] > 0]
+    out[f"{key}.verdict_power_subgroups"] = span(shares(subgroups, "verdict_gap"))
+    out[f"{key}.verdict_power_subgroups_before"] = span(shares(subgroups, "p_below_0.05"))
+    out[f"{key}.se_max"] = (
+        f"{100 * max(c['se'] for n in judged for q in grid for c in rates[n][q].values()):.1f}"
+    )
     return out
 
 

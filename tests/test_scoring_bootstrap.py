@@ -541,9 +541,10 @@ def test_the_committed_two_way_spread_figures_support_min_subgroups() -> None:
     --part two-way-spread). NULL (nothing differs, or an attribute's values with equal
     population means whose subgroups differ): from MIN_SUBGROUPS subgroups on, the intervals of
     ``sd_between`` and ``cv_between`` claim a gap in at most 5% of splits at every number of
-    questions. PLANTED: from MIN_SUBGROUPS on, ``sd_between``'s and the mean's intervals hold
-    the truth at least at the floor (0.93) everywhere, while some number of subgroups below it
-    falls under the floor (so MIN_SUBGROUPS is the fewest measured that holds)."""
+    questions, and so does the two-way verdict the report prints. PLANTED spreads between
+    subgroups: from MIN_SUBGROUPS on, ``sd_between``'s and the mean's intervals hold the truth
+    at least at the floor (0.93) everywhere, while some number of subgroups below it falls under
+    the floor (so MIN_SUBGROUPS is the fewest measured that holds)."""
     results = Path(__file__).parent.parent / "benchmarks/results/bench_interval_coverage.json"
     figures = json.loads(results.read_text(encoding="utf-8"))
     spread, floor = figures["two_way_spread"], figures["floor"]
@@ -557,6 +558,9 @@ def test_the_committed_two_way_spread_figures_support_min_subgroups() -> None:
                 for cell in cells:
                     assert cell["sd_gap"]["share"] <= 0.05, name
                     assert cell["cv_gap"]["share"] <= 0.05, name
+                    assert cell["verdict_gap"]["share"] <= 0.05, name
+            continue
+        if case["n_values"] > 1:  # a planted gap between values: the verdict's power
             continue
         held[case["n_subgroups"]] = all(
             cell[figure]["share"] >= floor

@@ -57,7 +57,10 @@ GAP: Final = "gap found"
 
 GAP_RULES: Final[Mapping[Resample, str]] = {
     QUESTIONS: f"permutation p < {DETECTABLE} (these questions and subgroups)",
-    TWO_WAY: "the read-first interval's lower end above 0 (the populations of subgroups)",
+    TWO_WAY: (
+        "the read-first interval's lower end is above 0 (the populations of subgroups; p is for "
+        "these subgroups only)"
+    ),
 }
 """Resampling mode → the rule its verdict follows (:func:`gap_verdict`), as reports write it
 (``gap_rule`` of every fairness entry, and the text summary's heading)."""
