@@ -19,7 +19,8 @@ the same two of the dataset card, which the build writes too. The size is compar
 (:func:`recorded_problem`, the one rule). The manifest cannot vouch for itself, so every other
 field (the manifest without its integrity record, :data:`INTEGRITY_FIELDS`; the card's hash
 included) is copied into every data file's parquet key-value metadata (key :data:`BINDING_KEY`,
-:func:`binding`), which the manifest's sha256 protects: editing, adding or deleting any field of
+:func:`binding`; once, not in its Arrow schema: :func:`carried_metadata`), which the manifest's
+sha256 protects: editing, adding or deleting any field of
 the manifest makes it disagree with the data, and the error names the field; editing the data
 changes its hash. Every data file also carries its own path (key :data:`PATH_KEY`), so a file
 swapped with, or copied over, another with the hashes rewritten is refused rather than read as
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     import datasets
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
 CONFIG_SPLITS: Final[dict[str, tuple[str, ...]]] = {
     "default": ("train", "validation", "test_id", "test_ood"),
@@ -443,6 +445,16 @@ def binding(manifest: Mapping[str, Any], relative: str) -> dict[bytes, bytes]:
     return {BINDING_KEY: _canonical(bound_part(manifest)), PATH_KEY: relative.encode("utf-8")}
 
 
+def carried_metadata(footer: pq.FileMetaData) -> dict[bytes, bytes]:
+    """The key-value metadata of a parquet file's footer, where its binding is
+    (:func:`binding`): the file's own, not its Arrow schema's (``ParquetFile.schema_arrow``,
+    ``pq.read_schema``), which pyarrow reads from the serialised schema (``ARROW:schema``) the
+    build writes without the binding, so that the manifest's copy is stored once per file. A
+    file whose schema carries the binding (an earlier build, or one written with
+    ``pq.write_table``) has it in its key-value metadata too."""
+    return dict(footer.metadata or {})
+
+
 def _plain_mapping(value: Any) -> dict[str, Any]:
     if isinstance(value, Mapping):
         return dict(value)
@@ -795,7 +807,7 @@ class BuiltDataset:
 
         try:
             with pq.ParquetFile(path) as parquet:
-                metadata = parquet.schema_arrow.metadata or {}
+                metadata = carried_metadata(parquet.metadata)
                 rows = parquet.metadata.num_rows
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             raise InputError(f"{path}: not a readable parquet file ({exc})") from None

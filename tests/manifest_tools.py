@@ -12,9 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sgbench.dataset import BINDING_KEY, MANIFEST_FILE, binding
+from sgbench.dataset import BINDING_KEY, MANIFEST_FILE, PATH_KEY, binding, carried_metadata
 
 
 def same_data(a: Path, b: Path, provenance: tuple[str, ...] = ()) -> None:
@@ -27,11 +28,26 @@ def same_data(a: Path, b: Path, provenance: tuple[str, ...] = ()) -> None:
     for relative in files:
         left, right = pq.read_table(a / relative), pq.read_table(b / relative)
         assert left.equals(right), relative
-        carried = [json.loads(t.schema.metadata[BINDING_KEY]) for t in (left, right)]
+        carried = [json.loads(bound(root / relative)[BINDING_KEY]) for root in (a, b)]
         for field in provenance:
             carried[0].pop(field, None)
             carried[1].pop(field, None)
         assert carried[0] == carried[1], relative
+
+
+def bound(path: Path) -> dict[bytes, bytes]:
+    """The binding the data file ``path`` carries (its copy of the manifest and its path), read
+    from its key-value metadata, where the build writes it (its Arrow schema does not carry it):
+    what a test rewriting the file adds back to keep it bound."""
+    metadata = carried_metadata(pq.read_metadata(path))
+    return {key: metadata[key] for key in (BINDING_KEY, PATH_KEY) if key in metadata}
+
+
+def rewrite(path: Path, table: pa.Table) -> None:
+    """Write ``table`` over the data file ``path``, keeping the binding it carries (a hand edit
+    of the data: its hash changes, its copy of the manifest does not)."""
+    metadata = {**(table.schema.metadata or {}), **bound(path)}
+    pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
 def rebind(folder: Path, manifest: dict[str, Any]) -> None:

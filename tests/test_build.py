@@ -10,13 +10,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from manifest_tools import same_data
 
 from sgbench.builder import build_dataset
 from sgbench.builder.synthetic import synthetic_sample
-from sgbench.dataset import CONFIG_SPLITS, load_config, load_manifest, split_file
+from sgbench.dataset import (
+    CONFIG_SPLITS,
+    load_config,
+    load_manifest,
+    sample_features,
+    split_file,
+)
 from sgbench.errors import InputError
 
 
@@ -222,15 +229,24 @@ def test_rows_recomputed_from_the_raw_file(
 
 
 def test_load_dataset_reads_both_configs_offline(built_default: Path) -> None:
+    """The folder (features from the card) and each data file alone (features from its schema's
+    ``huggingface`` metadata, the only metadata its schema carries: the binding is not there)
+    give the declared features and the file's rows."""
     datasets = pytest.importorskip("datasets")
     manifest = load_manifest(built_default)
+    declared = sample_features(list(manifest["attributes"]))
     for config in manifest["configs"]:
         splits = CONFIG_SPLITS[config]
         loaded = datasets.load_dataset(str(built_default), config)
         assert list(loaded) == list(splits)
-        features = {split: loaded[split].features for split in splits}
-        assert all(f == features["train"] for f in features.values())
         for split in splits:
+            path = built_default / split_file(config, split)
+            alone = datasets.load_dataset("parquet", data_files=str(path), split="train")
+            assert loaded[split].features == declared
+            assert alone.features == declared
+            rows = pq.read_table(path)
+            assert loaded[split].data.table.equals(rows)
+            assert alone.data.table.equals(rows)
             assert loaded[split].num_rows == manifest["configs"][config][split]["samples"]
         row = loaded["test_ood"][0]
         assert isinstance(row["options"][0]["code"], int)

@@ -26,7 +26,7 @@ import pytest
 import yaml
 from cli_contract import TEMPLATE_COMMANDS, assert_one_error_line, template_commands
 from click.testing import CliRunner, Result
-from manifest_tools import same_data
+from manifest_tools import rewrite, same_data
 
 from sgbench.builder import build_dataset
 from sgbench.cli import main
@@ -720,7 +720,7 @@ def rehash(dataset: Path) -> None:
 def rewrite_split(dataset: Path, change: Callable[[pa.Table], pa.Table]) -> None:
     for split in ("train", "validation", "test_id", "test_ood"):
         path = dataset / split_file("default", split)
-        pq.write_table(change(pq.read_table(path)), path)
+        rewrite(path, change(pq.read_table(path)))
     rehash(dataset)
 
 

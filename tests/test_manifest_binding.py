@@ -10,6 +10,7 @@ field a later builder adds is covered without touching this file.
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from manifest_tools import bound, rewrite
 from test_publish import REPO, FakeHubApi
 
 from sgbench.cli import main
@@ -29,9 +31,11 @@ from sgbench.dataset import (
     INTEGRITY_FIELDS,
     MANIFEST_FILE,
     PATH_KEY,
+    binding,
     load_manifest,
     manifest_problems,
     open_dataset,
+    sample_schema,
 )
 from sgbench.errors import InputError
 from sgbench.publish import check_dataset, push_dataset
@@ -112,10 +116,35 @@ def test_untouched_builds_validate_and_carry_their_manifest(builds: list[Path]) 
         check = check_dataset(build)
         assert check.ok, check.problems
         for relative in manifest["files"]:
-            metadata = pq.read_schema(build / relative).metadata
+            metadata = bound(build / relative)
             carried = json.loads(metadata[BINDING_KEY])
             assert carried == {k: v for k, v in manifest.items() if k not in ("files", "sizes")}
             assert metadata[PATH_KEY] == relative.encode()  # each file its own path
+
+
+def test_each_data_file_stores_the_manifest_copy_once(builds: list[Path]) -> None:
+    """The copy is in the file's key-value metadata only: pyarrow also stores the Arrow schema,
+    metadata included, in the footer (``ARROW:schema``, base64 of the schema message), and the
+    copy there was a second one, a third of a split's file in a build of six countries. The
+    schema read back is the declared features, with their ``huggingface`` metadata only."""
+    for build in builds:
+        manifest = load_manifest(build)
+        declared = sample_schema(list(manifest["attributes"]))
+        for relative in manifest["files"]:
+            path = build / relative
+            copy = binding(manifest, relative)[BINDING_KEY]
+            metadata = pq.read_metadata(path).metadata
+            assert metadata[BINDING_KEY] == copy
+            assert metadata[PATH_KEY] == relative.encode()
+            schema_message = base64.b64decode(metadata[b"ARROW:schema"])
+            assert copy not in schema_message
+            assert relative.encode() not in schema_message
+            assert path.read_bytes().count(copy) == 1
+            # Not equals(check_metadata=True): that compares a list's item name too, which
+            # parquet writes as `element` (the format's name) where Arrow says `item`.
+            schema = pq.read_schema(path)
+            assert schema.equals(declared), relative
+            assert schema.metadata == declared.metadata, relative
 
 
 def test_every_field_of_a_real_build_is_bound(builds: list[Path], tmp_path: Path) -> None:
@@ -229,7 +258,7 @@ def test_a_data_file_carrying_unreadable_json_is_refused(
     manifest = load_manifest(folder)
     relative = max(manifest["files"], key=lambda rel: manifest["sizes"][rel])
     table = pq.read_table(folder / relative)
-    metadata = {**(table.schema.metadata or {}), BINDING_KEY: carried}
+    metadata = {**(table.schema.metadata or {}), **bound(folder / relative), BINDING_KEY: carried}
     pq.write_table(table.replace_schema_metadata(metadata), folder / relative)
     _rehash(folder)
     words = f"{relative} carries no readable copy of the manifest"
@@ -342,7 +371,7 @@ def test_a_data_file_carrying_no_path_was_built_by_an_older_sgbench(
 ) -> None:
     folder = _copy(built_publishable, tmp_path)
     table = pq.read_table(folder / VALIDATION)
-    metadata = dict(table.schema.metadata)
+    metadata = {**table.schema.metadata, **bound(folder / VALIDATION)}
     del metadata[PATH_KEY]
     pq.write_table(table.replace_schema_metadata(metadata), folder / VALIDATION)
     _rehash(folder)
@@ -371,7 +400,7 @@ def test_a_split_with_rows_deleted_or_added_is_refused(
         changed = table.slice(0, len(table) - 1)
     else:
         changed = pa.concat_tables([table, table.slice(0, 1)])
-    pq.write_table(changed.replace_schema_metadata(table.schema.metadata), folder / VALIDATION)
+    rewrite(folder / VALIDATION, changed)
     _rehash(folder)
     (folder / "p.jsonl").write_text('{"id": "q/g", "answer": 1}\n', encoding="utf-8")
     counted = load_manifest(folder)["configs"]["default"]["validation"]["samples"]

@@ -27,6 +27,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.hf_api import CommitInfo, GitRefInfo, GitRefs
 from huggingface_hub.utils import filter_repo_objects  # type: ignore[attr-defined]
+from manifest_tools import rewrite
 
 from sgbench import DATASET_VERSION
 from sgbench.builder import build_dataset
@@ -187,8 +188,7 @@ def _stale_shard(folder: Path) -> None:
 
 def _rewrite(folder: Path, relative: str, change: Callable[[Any], Any]) -> None:
     path = folder / relative
-    table = change(pq.read_table(path))
-    pq.write_table(table, path)
+    rewrite(path, change(pq.read_table(path)))
 
 
 def _wave_as_int64(table: Any) -> Any:

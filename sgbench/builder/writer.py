@@ -62,18 +62,22 @@ def write_parquet(
 ) -> None:
     """Write a split's rows with the declared features (never inferred) and pinned options,
     one row group of :data:`ROW_GROUP_SIZE` rows at a time, so a split of millions of rows is
-    never materialised whole. ``metadata`` is added to the file's key-value metadata (the
-    manifest binding of :func:`sgbench.dataset.binding`)."""
+    never materialised whole. ``metadata`` (the manifest binding of
+    :func:`sgbench.dataset.binding`) is added to the file's key-value metadata, not to its Arrow
+    schema's: pyarrow stores the schema, metadata included, in the same footer (``ARROW:schema``),
+    so the binding there was stored twice, a third of a split's file in a build of six
+    countries. The schema read back is the declared one, ``huggingface`` features included."""
     import pyarrow.parquet as pq
 
     schema = sample_schema(attribute_names)
-    schema = schema.with_metadata({**(schema.metadata or {}), **(metadata or {})})
     path.parent.mkdir(parents=True, exist_ok=True)
     with pq.ParquetWriter(path, schema, **PARQUET_OPTIONS) as writer:
         for table in _casts(rows, schema):
             writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
         if rows.num_rows == 0:
             writer.write_table(schema.empty_table())
+        if metadata:
+            writer.add_key_value_metadata(dict(metadata))
 
 
 def write_dataset(

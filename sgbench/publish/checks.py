@@ -9,9 +9,9 @@ naming the file concerned, so one run tells the whole story. What is checked:
   (:func:`sgbench.dataset.recorded_problem`), as has the card; no parquet file under
   ``data/`` is left unlisted (a stale shard would be picked up by the card's ``data_files`` globs);
 - every data file is readable parquet, has the declared sample features as its Arrow schema, the
-  same schema (metadata included, but for the file's own path) as every other split and config,
-  and as many rows as the manifest counts (with its copy of the manifest and its path, the rule
-  of every reader: :func:`sgbench.dataset.binding_problem`);
+  same schema (metadata included) as every other split and config, and, in its key-value
+  metadata, its copy of the manifest and its path, and as many rows as the manifest counts (the
+  rule of every reader: :func:`sgbench.dataset.binding_problem`);
 - ``README.md`` is present and its YAML front matter parses; its ``configs`` name the manifest's
   configs and splits, each ``data_files`` glob matching exactly that split's file; its
   ``dataset_info`` declares, per config, the features
@@ -38,11 +38,13 @@ import yaml
 
 from sgbench.boundary import PathArg, public
 from sgbench.dataset import (
+    BINDING_KEY,
     CARD_FILE,
     CARD_KEY,
     MANIFEST_FILE,
     PATH_KEY,
     binding_problem,
+    carried_metadata,
     manifest_problems,
     recorded_problem,
     sample_features,
@@ -56,6 +58,7 @@ from sgbench.publish.publication import PUBLISHING_DOC, publication_problems
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
 DATA_DIR: Final = "data"
 CHANGELOG_HEADING: Final = "## Changelog"
@@ -185,9 +188,9 @@ def check_dataset(dataset_dir: PathArg) -> DatasetCheck:
     problems += data_problems
     unread = {p.file for p in data_problems if p.message.startswith(_UNREADABLE)}
     readable = {name: sha for name, sha in files.items() if str(root / name) not in unread}
-    schemas, rows, unreadable = _parquet_facts(root, readable)
+    schemas, footers, unreadable = _parquet_facts(root, readable)
     problems += unreadable
-    problems += _binding_problems(root, schemas, rows, manifest)
+    problems += _binding_problems(root, footers, manifest)
     problems += _schema_problems(root, schemas, list(manifest["attributes"]))
     if not problems:
         problems += _row_value_problems(root, manifest)
@@ -317,12 +320,13 @@ def _row_value_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
 
 def _parquet_facts(
     root: Path, files: Mapping[str, str]
-) -> tuple[dict[str, pa.Schema], dict[str, int], list[Problem]]:
-    """Arrow schema and row count of each readable listed file, and the unreadable ones."""
+) -> tuple[dict[str, pa.Schema], dict[str, pq.FileMetaData], list[Problem]]:
+    """Arrow schema and parquet footer (row count, key-value metadata) of each readable listed
+    file, and the unreadable ones."""
     import pyarrow.parquet as pq
 
     schemas: dict[str, pa.Schema] = {}
-    rows: dict[str, int] = {}
+    footers: dict[str, pq.FileMetaData] = {}
     problems: list[Problem] = []
     for relative in sorted(files):
         path = root / relative
@@ -331,25 +335,23 @@ def _parquet_facts(
         try:
             parquet = pq.ParquetFile(path)
             schemas[relative] = parquet.schema_arrow
-            rows[relative] = int(parquet.metadata.num_rows)
+            footers[relative] = parquet.metadata
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             problems.append(Problem(str(path), f"not a readable parquet file ({_one_line(exc)})"))
-    return schemas, rows, problems
+    return schemas, footers, problems
 
 
 def _binding_problems(
-    root: Path,
-    schemas: Mapping[str, pa.Schema],
-    rows: Mapping[str, int],
-    manifest: Mapping[str, Any],
+    root: Path, footers: Mapping[str, pq.FileMetaData], manifest: Mapping[str, Any]
 ) -> list[Problem]:
     """Data files whose copy of the manifest (:func:`~sgbench.dataset.binding`) disagrees with
     it (the manifest was edited after the build), which carry another file's path (files
     swapped or copied with their hashes; see :mod:`sgbench.dataset`), or whose row count is not
     the manifest's: the rule every reader applies (:func:`~sgbench.dataset.binding_problem`)."""
     problems = []
-    for relative, schema in schemas.items():
-        problem = binding_problem(schema.metadata, manifest, relative, rows[relative])
+    for relative, footer in footers.items():
+        rows = int(footer.num_rows)
+        problem = binding_problem(carried_metadata(footer), manifest, relative, rows)
         if problem is not None:
             where, message = problem
             problems.append(Problem(_where(root, where), message))
@@ -375,9 +377,10 @@ def schema_difference(actual: pa.Schema, expected: pa.Schema) -> str:
     return ""
 
 
-def _without_path(schema: pa.Schema) -> pa.Schema:
+def _without_binding(schema: pa.Schema) -> pa.Schema:
     metadata = schema.metadata or {}
-    return schema.with_metadata({k: v for k, v in metadata.items() if k != PATH_KEY})
+    unbound = {k: v for k, v in metadata.items() if k not in (BINDING_KEY, PATH_KEY)}
+    return schema.with_metadata(unbound)
 
 
 def _schema_problems(
@@ -388,9 +391,9 @@ def _schema_problems(
         return []
     declared = sample_schema(attribute_names)
     problems: list[Problem] = []
-    # Each file carries its own path (checked by binding_problem); the rest of the metadata, the
-    # manifest's copy included, is the same in every file.
-    schemas = {relative: _without_path(schema) for relative, schema in schemas.items()}
+    # The binding is no feature (checked by binding_problem, from the key-value metadata): a
+    # file whose schema carries it too (an earlier build's) has the features of one without.
+    schemas = {relative: _without_binding(schema) for relative, schema in schemas.items()}
     first, reference = next(iter(schemas.items()))
     for relative, schema in schemas.items():
         if not schema.equals(declared):
