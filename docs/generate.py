@@ -770,6 +770,22 @@ def stats_figures(dataset: Path, chart: Path | None = None) -> dict[str, str]:
     return out
 
 
+def file_metadata_figures(results: Path) -> dict[str, str]:
+    """``bench_file_metadata.*``: the manifest's copy and the key-value metadata of the
+    ``validation`` data file (the smallest of a build, where they weigh most) of the default
+    build and of the largest --country ALL build measured."""
+    bench = json.loads((results / "bench_file_metadata.json").read_text(encoding="utf-8"))
+    builds = bench["builds"]
+    largest = max((b for b in builds.values() if "countries" in b), key=lambda b: b["countries"])
+    out = {"bench_file_metadata.countries": _n(largest["countries"])}
+    for key, build in (("default", builds["default"]), ("all", largest)):
+        figures = build["files"]["data/default/validation-00000-of-00001.parquet"]
+        for name in ("file_bytes", "kv_bytes", "manifest_copy_bytes"):
+            out[f"bench_file_metadata.{key}.{name}"] = f"{_n(round(figures[name] / 1024))} KiB"
+        out[f"bench_file_metadata.{key}.copies"] = _n(figures["manifest_copies"])
+    return out
+
+
 def benchmark_figures(results: Path) -> dict[str, str]:
     """The committed results of the benchmark scripts (``benchmarks/results/*.json``)."""
     out: dict[str, str] = {}
@@ -790,6 +806,7 @@ def benchmark_figures(results: Path) -> dict[str, str]:
         out[f"bench_build.{key}.peak"] = f"{_n(round(figures['peak_mib']))} MiB"
         if "ratio_to_read_csv" in figures:
             out[f"bench_build.{key}.ratio"] = f"{figures['ratio_to_read_csv']:.2f} ×"
+    out.update(file_metadata_figures(results))
     score = json.loads((results / "bench_score.json").read_text(encoding="utf-8"))
     for key in ("runs", "questions", "subgroups", "bootstrap", "n_samples"):
         out[f"bench_score.{key}"] = _n(score[key])
