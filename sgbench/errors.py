@@ -196,33 +196,126 @@ IGNORABLE: Final = re.compile(
 joiners, bidirectional controls, variation selectors, the Hangul fillers, tags)."""
 
 
-LOOKALIKES: Final = str.maketrans(
-    # Cyrillic letters drawn as Latin ones (lower case, or upper case once case-folded).
-    "\u0430\u0432\u0435\u0455\u0456\u0458\u043a\u043c\u043d\u043e\u0440\u0441\u0442\u0443\u0445"
-    "\u04bb\u0501\u051b\u051d\u04cf"
-    # Greek letters drawn as Latin ones (most of them only in upper case).
-    "\u03b1\u03b2\u03b5\u03b6\u03b7\u03b9\u03ba\u03bc\u03bd\u03bf\u03c1\u03c4\u03c5\u03c7\u03f2"
-    # Armenian letters drawn as Latin ones.
-    "\u0585\u057d\u0570\u0578\u0566\u0581"
-    # Cherokee letters drawn as Latin capitals (case folding keeps Cherokee capitals).
-    "\u13aa\u13f4\u13df\u13a0\u13ac\u13c0\u13bb\u13a5\u13ab\u13e6\u13de\u13b7\u13be\u13e2"
-    "\u13da\u13a2\u13d9\u13b3\u13c3",
-    "abesijkmhopctyxhdqwlabezhikmnoptyxcouhnqgabcdeghijklmopstvwz",
+DASHES: Final = (
+    # Unicode's dash punctuation (category Pd), then the minus signs drawn as a hyphen.
+    "\u002d\u058a\u05be\u1400\u1806\u2010\u2011\u2012\u2013\u2014\u2015\u2e17\u2e1a"
+    "\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead"
+    "\u2212\u02d7\u2043\u2796"
 )
-"""Cyrillic, Greek, Armenian and Cherokee letters a reader takes for Latin ones ('ОКАУ' in
-Cyrillic reads 'OKAY'), mapped to them: a name written wholly in one of these scripts passes
-for a Latin one. (Unicode's full confusables table, UTS #39, is not shipped; these are the
-letters of the scripts names are spoofed in.)"""
+"""Characters a reader takes for a hyphen ('GPT‐4' with U+2010 HYPHEN reads 'GPT-4'): every
+dash of Unicode (category Pd) and the minus signs (U+2212, U+02D7, U+2043, U+2796)."""
+
+
+LOOKALIKES: Final = str.maketrans(
+    {
+        source: target
+        for target, sources in {
+            "2": "\u01a7\u03e8\u14bf\ua644\ua6ef\ua75a",
+            "3": "\u01b7\u021c\u0417\u04e0\u2ccc\ua76a\ua7ab\U000118ca\U00016f3b",
+            "4": "\u13ce\U000118af",
+            "5": "\u01bc\U000118bb",
+            "6": "\u0431\u13ee\u2cd2\U000118d5",
+            "7": "\U000104d2\U000118c6",
+            "8": "\u0222\u0223\u09ea\u0a6a\U0001031a\U0001e8cb",
+            "9": "\u09ed\u0a67\u0b68\u0d6d\u2cca\ua76e\U000118ac\U000118cc\U000118d6",
+            "a": "\u0251\u0391\u03b1\u0410\u0430\u13aa\u15c5\ua4ee\U000102a0\U00016f40",
+            "b": (
+                "\u0184\u0392\u0412\u042c\u13cf\u13f4\u1472\u15af\u15f7\ua4d0\ua7b4\U00010282"
+                "\U000102a1\U00010301"
+            ),
+            "c": (
+                "\u0421\u0441\u13df\u1d04\u2ca4\u2ca5\ua4da\uabaf\U000102a2\U00010302\U00010415"
+                "\U0001043d\U0001051c\U000118e9\U000118f2"
+            ),
+            "d": "\u0501\u13a0\u13e7\u146f\u15de\u15ea\ua4d2\ua4d3",
+            "e": "\u0395\u0415\u0435\u04bd\u13ac\u2d39\ua4f0\uab32\U00010286\U000118a6\U000118ae",
+            "f": (
+                "\u03dc\u0584\u15b4\u1e9d\ua4dd\ua798\ua799\uab35\U00010287\U000102a5\U00010525"
+                "\U000118a2\U000118c2"
+            ),
+            "g": "\u018d\u0261\u050c\u0581\u13c0\u13f3\u1d83\ua4d6",
+            "h": "\u0397\u041d\u04bb\u0570\u13bb\u13c2\u157c\u2c8e\ua4e7\U000102cf",
+            "i": (
+                "\u0131\u0196\u0269\u026a\u0399\u03b9\u0406\u0456\u04c0\u04cf\u13a5\u16c1\u2c92\ua4f2"
+                "\ua647\uab75\U00010309\U000118c3"
+            ),
+            "j": "\u037f\u03f3\u0408\u0458\u13ab\u148d\ua4d9\ua7b2",
+            "k": "\u039a\u041a\u13e6\u16d5\u2c94\ua4d7\U00010518",
+            "l": (
+                "\u01c0\u05d5\u05df\u0627\u0661\u06f1\u07ca\u13de\u14aa\u2cd0\u2d4f\ua4e1\U0001028a"
+                "\U00010320\U0001041b\U00010526\U000118a3\U000118b2\U00016f16\U00016f28\U0001e8c7"
+            ),
+            "m": "\u039c\u03fa\u041c\u13b7\u15f0\u16d6\u2c98\ua4df\U000102b0\U00010311",
+            "n": "\u039d\u0578\u057c\u2c9a\ua4e0\U00010513",
+            "o": (
+                "\u039f\u03bf\u03c3\u041e\u043e\u0555\u0585\u05e1\u0647\u0665\u06be\u06c1\u06d5\u06f5"
+                "\u07c0\u0966\u09e6\u0a66\u0ae6\u0b20\u0b66\u0be6\u0c66\u0ce6\u0d20\u0d66\u0e50\u0ed0"
+                "\u101d\u1040\u10ff\u12d0\u1d0f\u1d11\u2c9e\u2c9f\u2d54\u3007\ua4f3\uab3d\U00010292"
+                "\U000102ab\U00010404\U0001042c\U000104c2\U000104ea\U00010516\U000114d0\U000118b5"
+                "\U000118c8\U000118d7\U000118e0"
+                "\u13be"  # Cherokee NA, which UTS #39 leaves out: 'ᎻᎬᏞᏞᎾ' reads 'HELLO'
+            ),
+            "p": "\u03a1\u03c1\u0420\u0440\u13e2\u146d\u2ca2\u2ca3\ua4d1\U00010295",
+            "q": "\u051b\u0563\u0566\u2d55",
+            "r": (
+                "\u01a6\u0433\u13a1\u13d2\u1587\u1d26\u2c85\ua4e3\uab47\uab48\uab81\U000104b4"
+                "\U00016f35"
+            ),
+            "s": (
+                "\u01bd\u0405\u0455\u054f\u13d5\u13da\ua4e2\ua731\uabaa\U00010296\U00010420\U00010448"
+                "\U000118c1\U00016f3a"
+            ),
+            "t": "\u03a4\u0422\u13a2\u2ca6\ua4d4\U00010297\U000102b1\U00010315\U000118bc\U00016f0a",
+            "u": (
+                "\u028b\u03c5\u054d\u057d\u1200\u144c\u1d1c\ua4f4\ua79f\uab4e\uab52\U000104ce"
+                "\U000104f6\U000118b8\U000118d8\U00016f42"
+            ),
+            "v": (
+                "\u03bd\u0474\u0475\u05d8\u0667\u06f7\u13d9\u142f\u1d20\u2d38\ua4e6\ua6df\uaba9"
+                "\U0001051d\U00011706\U000118a0\U000118c0\U00016f08"
+            ),
+            "w": (
+                "\u026f\u0461\u051c\u051d\u0561\u13b3\u13d4\u1d21\ua4ea\uab83\U0001170a\U0001170e"
+                "\U0001170f\U000118e6\U000118ef"
+            ),
+            "x": (
+                "\u03a7\u0425\u0445\u1541\u157d\u16b7\u2cac\u2d5d\ua4eb\ua7b3\U00010290\U000102b4"
+                "\U00010317\U00010322\U00010527\U000118ec"
+            ),
+            "y": (
+                "\u0263\u028f\u03a5\u03b3\u0423\u0443\u04ae\u04af\u10e7\u13a9\u13bd\u1d8c\u1eff\u2ca8"
+                "\ua4ec\uab5a\U000102b2\U000118a4\U000118dc\U00016f43"
+            ),
+            "z": "\u0396\u13c3\u1d22\ua4dc\uab93\U000102f5\U000118a9\U000118c4\U000118e5",
+        }.items()
+        for source in sources
+    }
+)
+"""Letters and digits of any script a reader takes for a Latin letter or digit ('ОКАУ' in
+Cyrillic reads 'OKAY', 'mıstral' with a dotless i reads 'mistral', 'ɡ' is 'g'), mapped to
+it. Generated once from Unicode's confusables (UTS #39 ``confusables.txt``, Unicode 14.0, the
+version of this Python's ``unicodedata``): every letter or digit that NFKC keeps as it is,
+outside ASCII, whose prototype is one ASCII letter or digit, case-folded; a capital (or a
+letter named I or IOTA) whose prototype is 'l' maps to 'i', since UTS #39 draws capital I as
+'l' and names here are case-folded. ASCII itself is not folded ('I', 'l' and '1', 'O' and
+'0', 'rn' and 'm' stay apart: names such as 'l1' are real). One letter is added by hand,
+Cherokee NA, drawn as 'O'."""
+
+FOLD: Final = {**dict.fromkeys(map(ord, DASHES), "-"), **LOOKALIKES}
+"""What :func:`shown_model` translates: :data:`DASHES` to '-' and :data:`LOOKALIKES`."""
 
 
 def shown_model(name: object) -> str:
     """A model name as a reader tells it from another: Unicode NFKC (so fullwidth and
-    mathematical letters are plain ones), case-folded, without the characters that show
-    nothing (:data:`IGNORABLE`, format and control characters), runs of spaces as one, and
-    letters of other scripts drawn as Latin ones read as those (:data:`LOOKALIKES`)."""
+    mathematical letters are plain ones), without the characters that show nothing
+    (:data:`IGNORABLE`, format and control characters), every dash and minus sign a hyphen
+    (:data:`DASHES`), letters and digits of any script drawn as Latin ones read as those
+    (:data:`LOOKALIKES`), case-folded, and runs of spaces as one. Lookalikes are read before
+    case folding (Greek 'Ν' is 'N', its small 'ν' is 'v') and again after it, for a capital
+    whose small letter is the lookalike."""
     shown = IGNORABLE.sub("", unicodedata.normalize("NFKC", str(name)))
     visible = "".join(c for c in shown if unicodedata.category(c) not in ("Cf", "Cc"))
-    return " ".join(visible.casefold().translate(LOOKALIKES).split())
+    return " ".join(visible.translate(FOLD).casefold().translate(FOLD).split())
 
 
 def size_limit_hit(exc: OSError) -> int | None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from scoring_fixtures import (
 import sgbench.leaderboard.submission as submission_module
 import sgbench.scoring.predictions as predictions_module
 from sgbench.cli import EXIT_LEFT_OUT, main
+from sgbench.errors import shown_model
 
 SECRET = "sk-TOP-SECRET-token-0123456789"
 QUESTIONS = ("Q1", "Q2")
@@ -252,6 +255,10 @@ def test_bidirectional_controls_are_escaped_or_dropped(dataset: Path, tmp_path: 
         ("Honest\u3164", True),  # a Hangul filler: a letter that shows nothing
         ("Hon\ufe0fest", True),  # a variation selector
         ("Honest 2", False),
+        # Planted: ASCII characters a font may draw alike stay two names (UTS #39 folds them).
+        ("H0nest", False),
+        ("Hone5t", False),
+        ("HonestI", False),
     ],
 )
 def test_a_second_entry_of_one_model_is_a_duplicate(
@@ -283,6 +290,15 @@ def test_a_second_entry_of_one_model_is_a_duplicate(
         ("cope", "\u0441\u043e\u0440\u0435"),
         ("HELLO", "\u13bb\u13ac\u13de\u13de\u13be"),  # Cherokee
         ("ooo", "\u0585\u0585\u0585"),  # Armenian
+        # Dashes and minus signs drawn as a hyphen (#15: both were ranked).
+        ("GPT-4", "GPT\u20104"),  # HYPHEN
+        ("GPT-4", "GPT\u20114"),  # NON-BREAKING HYPHEN
+        ("GPT-4", "GPT\u20134"),  # EN DASH
+        ("GPT-4", "GPT\u22124"),  # MINUS SIGN
+        # Latin letters outside ASCII drawn as ASCII ones.
+        ("mistral", "m\u0131stral"),  # dotless i
+        ("mistral", "m\u0269stral"),  # Latin iota
+        ("gemma", "\u0261emma"),  # script g
     ],
 )
 def test_a_name_in_letters_drawn_as_latin_ones_is_the_latin_name(
@@ -305,6 +321,41 @@ def test_a_name_in_letters_drawn_as_latin_ones_is_the_latin_name(
         reports.append(f"{name}={report}")
     result = CliRunner().invoke(main, ["paper-table", *reports])
     assert_one_error_line(result, f"model name '{lookalike}' is also {reports[0]}'s")
+
+
+def test_every_dash_of_unicode_reads_as_a_hyphen() -> None:
+    """The rule is Unicode's own class, checked against this Python's Unicode data: a dash
+    added to the standard and missing from DASHES fails here."""
+    dashes = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Pd"]
+    assert len(dashes) >= 20
+    for dash in [*dashes, "\u2212"]:
+        assert shown_model(f"gpt{dash}4") == "gpt-4", f"U+{ord(dash):04X}"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("gpt-4o", "gpt-40"),  # ASCII 'o' and '0' are kept apart
+        ("qwen-1", "qwen-l"),
+        ("llama", "Ilama"),
+        ("Café", "Cafe"),  # an accent is seen
+        ("GPT-4", "GPT_4"),
+        ("GPT-4", "GPT 4"),
+        ("Ν", "ν"),  # Greek capital NU reads 'N', its small letter 'v'
+    ],
+)
+def test_names_a_reader_tells_apart_stay_apart(one: str, other: str) -> None:
+    assert shown_model(one) != shown_model(other)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("\u039d", "n"), ("\u03bd", "v"), ("\u0399", "i"), ("\u0406", "i"), ("\ua4f2", "i")],
+)
+def test_a_capital_drawn_as_a_latin_capital_reads_as_it(one: str, other: str) -> None:
+    """UTS #39 draws capital I as 'l'; names are case-folded, so a capital I lookalike (Greek,
+    Cyrillic, Lisu) is 'i' as 'I' is."""
+    assert shown_model(one) == shown_model(other.upper()) == other
 
 
 @pytest.mark.parametrize("name", ["submission.json", "predictions.jsonl"])
