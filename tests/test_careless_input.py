@@ -29,6 +29,7 @@ from click.testing import CliRunner, Result
 from manifest_tools import rewrite, same_data
 
 from sgbench.builder import build_dataset
+from sgbench.builder.synthetic import write_synthetic_sample
 from sgbench.cli import main
 from sgbench.cli.errors import EXIT_INTERRUPTED
 from sgbench.dataset import split_file
@@ -362,13 +363,25 @@ def test_a_damaged_zip_member_is_one_line(
     assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]
 
 
-def test_one_file_in_two_formats_is_fine(tmp_path: Path, wvs_files: dict[str, Path]) -> None:
+@pytest.mark.parametrize("same", [True, False])
+def test_one_name_in_two_formats_is_two_data_files(
+    same: bool, tmp_path: Path, wvs_files: dict[str, Path]
+) -> None:
+    """w.csv and w.dta of two different samples built from the CSV with exit code 0 (#15):
+    whether two formats hold one release cannot be told without reading both whole, so two
+    data files are refused whether they agree or not."""
+    other = tmp_path / "other.dta"
+    if not same:
+        write_synthetic_sample(other, seed=2)
     source = tmp_path / "release.zip"
     with zipfile.ZipFile(source, "w") as archive:
         archive.write(wvs_files["csv"], "WVS.csv")
-        archive.write(wvs_files["dta"], "WVS.dta")
+        archive.write(wvs_files["dta"] if same else other, "WVS.dta")
     result = invoke(["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 0, result.output
+    assert_one_error_line(
+        result, "release.zip: the zip holds more than one data file", "WVS.csv, WVS.dta"
+    )
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "dta"])

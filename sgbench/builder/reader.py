@@ -90,17 +90,16 @@ def _zip_member(archive: zipfile.ZipFile, where: str) -> str:
             f"{where}: the zip holds two members named {shown_name(twice)}; unzip it and pass "
             "the one to read"
         )
-    # Release zips hold one data file, sometimes in several formats under one name: prefer CSV
-    # (fastest to read). Two different files are ambiguous: which one is the survey?
-    stems = sorted({str(Path(name).with_suffix("")) for name in members})
-    if len(stems) > 1:
+    # Which one is the survey is a guess, and so is whether one stem in two formats holds the
+    # same data (w.csv and w.dta of two samples built from the CSV): proving it means reading
+    # both whole. The WVS zips one data file a format, so more than one is refused.
+    if len(members) > 1:
         shown = [shown_name(name) for name in sorted(members)]
         raise InputError(
             f"{where}: the zip holds more than one data file ({shown[0]}, {shown[1]}"
             f"{', ...' if len(shown) > 2 else ''}); unzip it and pass the one to read"
         )
-    order = list(FORMATS)
-    return sorted(members, key=lambda name: (order.index(Path(name).suffix.lower()), name))[0]
+    return members[0]
 
 
 MAX_EXTRACTED: Final = 8 << 30
