@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -481,3 +482,39 @@ def test_the_field_bound_counts_every_part() -> None:
     over = Template(name="t", user="{question}" * (MAX_FIELDS - 1), system="{persona}{persona}")
     with pytest.raises(InputError, match="user: more than"):
         check_template(over, "t")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".zip"])
+@pytest.mark.parametrize(
+    ("bad", "note", "line"),
+    [
+        ("abc", None, 801),
+        ("1\n", None, 801),  # a quoted newline: Arrow's message held the value past its line
+        ("abc", "two\nlines", 802),  # a quoted newline in an earlier record: lines, not records
+        ("1_0", None, 801),  # Python reads it as 10, Arrow does not
+    ],
+)
+def test_a_cell_that_is_not_a_number_is_named_by_its_line(
+    suffix: str, bad: str, note: str | None, line: int, tmp_path: Path
+) -> None:
+    """'column Q5: not a number' named no line (and with a quoted newline in the cell, no
+    value), where 2.5 in the same cell is named by its line: in a 2 GB CSV the cell could not
+    be found. The bad cell is on the 800th record, line 801 (the header is line 1)."""
+    frame = synthetic_sample()
+    frame["NOTE"] = ""
+    if note is not None:
+        frame.loc[frame.index[3], "NOTE"] = note
+    frame["Q5"] = frame["Q5"].astype("object")
+    frame.loc[frame.index[799], "Q5"] = bad
+    text = frame.to_csv(index=False, lineterminator="\n")
+    source = tmp_path / f"t{suffix}"
+    if suffix == ".zip":
+        with zipfile.ZipFile(source, "w") as archive:
+            archive.writestr("t.csv", text)
+    else:
+        source.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "o")]
+    )
+    where = "t.zip:t.csv" if suffix == ".zip" else "t.csv"
+    assert_one_error_line(result, f"{where}: line {line}: column Q5: not a number: {bad!r}")

@@ -223,6 +223,32 @@ def _line_of(path: Path, text: str) -> int | None:
     return None
 
 
+def _not_a_number_line(source: Path | io.BufferedIOBase, at: int, value: str) -> str:
+    """``line N: `` for the first record of a CSV whose field ``at`` is ``value``, the one
+    Arrow could not read as a number, else "" (error path only: the threaded reader keeps no
+    line numbers; numbered as :func:`_csv_place` numbers, so a quoted newline counts)."""
+    binary = source.open("rb") if isinstance(source, Path) else source
+    binary.seek(0)
+    lines = io.TextIOWrapper(
+        cast("IO[bytes]", binary), encoding="utf-8-sig", errors="replace", newline=""
+    )
+    try:
+        reader = csv.reader(lines)
+        after = 0  # the line the previous record ended on
+        for number, record in enumerate(reader):
+            start, after = after + 1, reader.line_num
+            if number and at < len(record) and record[at] == value:
+                return f"line {start}: "
+    except csv.Error:  # a field past csv's size limit: the line stays unnamed
+        pass
+    finally:
+        if isinstance(source, Path):
+            lines.close()
+        else:
+            lines.detach()  # the zip member's stream is its opener's to close
+    return ""
+
+
 def _field_reads_as(text: str, value: str | float) -> bool:
     """Whether a CSV field reads as ``value``, as the reader reads it: an alpha country code
     trimmed and in capitals, a number as a float (an empty field as NaN)."""
@@ -321,12 +347,13 @@ def _read_csv(
                 f"{row.expected_columns} (truncated or damaged file?)"
             ) from None
         column = re.search(r"column #(\d+)", message)
-        value = re.search(r"invalid value '([^']*)'", message)
+        # The whole message: a quoted field may hold a newline, and Arrow quotes it as it is.
+        value = re.search(r"invalid value '(.*)'\Z", str(exc), re.DOTALL)
         if column and int(column.group(1)) < len(header):
+            at = int(column.group(1))
             found = f": {value.group(1)[:40]!r}" if value else ""
-            raise InputError(
-                f"{where}: column {header[int(column.group(1))]}: not a number{found}"
-            ) from None
+            line = _not_a_number_line(source, at, value.group(1)) if value else ""
+            raise InputError(f"{where}: {line}column {header[at]}: not a number{found}") from None
         if "straddl" in message:  # Arrow's words for a line longer than its read block
             raise InputError(
                 f"{where}: a line longer than {BLOCK_BYTES >> 20} MiB (a WVS row is a few KiB): "
