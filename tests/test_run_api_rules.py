@@ -52,6 +52,27 @@ def test_sampling_counts_have_the_command_lines_bounds(
     assert getattr(SamplingParams(**{field: accepted}), field) == accepted
 
 
+@pytest.mark.parametrize(
+    ("field", "name", "most"),
+    [
+        ("max_tokens", "--max-tokens", 2**31 - 1),
+        ("max_completion_tokens", "--max-completion-tokens", 2**31 - 1),
+        ("n", "--n", 2**31 - 1),
+        ("top_logprobs", "top_logprobs", 2**31 - 1),
+        ("seed", "--seed", 2**63 - 1),
+    ],
+)
+def test_sampling_integers_are_what_a_server_reads(field: str, name: str, most: int) -> None:
+    """A count is a 32-bit integer to an OpenAI-compatible server, the seed a 64-bit one:
+    ``--seed 10**23`` and ``--max-tokens 10**20`` were sent as they were."""
+    with pytest.raises(InputError, match=f"^{name} {most + 1}: must be at most {most}$"):
+        SamplingParams(**{field: most + 1})
+    assert SamplingParams(**{field: most}).to_dict()[field] == most
+    with pytest.raises(InputError, match=f"^--seed {-(2**63) - 1}: must be at least"):
+        SamplingParams(seed=-(2**63) - 1)
+    assert SamplingParams(seed=-(2**63)).seed == -(2**63)
+
+
 def test_retry_policy_bounds_attempts_and_waits() -> None:
     with pytest.raises(InputError, match=f"must lie in 1..{MAX_ATTEMPTS}"):
         RetryPolicy(max_attempts=MAX_ATTEMPTS + 1)

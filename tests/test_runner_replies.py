@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_contract import assert_one_error_line
 from click.testing import CliRunner
 from fake_openai import UNSUPPORTED_MAX_TOKENS, ChatHandler, LoopbackChatServer, choice, serving
 
@@ -245,6 +246,24 @@ def test_non_finite_sampling_parameters_refused(
     with pytest.raises(InputError, match="must be a finite number"):
         SamplingParams(temperature=float(option[1]) if option[0] == "--temperature" else 0.0,
                        top_p=float(option[1]) if option[0] == "--top-p" else None)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("option", "most"),
+    [(["--seed", str(10**23)], 2**63 - 1), (["--max-tokens", str(10**20)], 2**31 - 1)],
+)
+@pytest.mark.parametrize("command", ["run", "judge"])
+def test_sampling_integers_past_a_servers_bound_refused(
+    option: list[str], most: int, command: str, built_default: Path, tmp_path: Path
+) -> None:
+    files = [str(tmp_path / "a"), str(tmp_path / "b")] if command == "judge" else []
+    for name in files:
+        Path(name).write_text('{"id": "x", "response": "1"}\n')
+    args = [command, *files, "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
+    args += ["--dataset", str(built_default), "--out", str(tmp_path / "o.jsonl"), *option]
+    result = CliRunner().invoke(main, args)
+    assert_one_error_line(result, f"{option[0]} {option[1]}: must be at most {most}")
+    assert not (tmp_path / "o.jsonl").exists()
 
 
 # --- redirects, slow servers, hostile bodies ----------------------------------------------------

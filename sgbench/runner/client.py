@@ -299,6 +299,21 @@ class Endpoint:
         return _shown(urllib.parse.urlsplit(self.url))
 
 
+INTEGER_BOUNDS: Final = MappingProxyType(
+    {
+        "max_tokens": ("--max-tokens", 1, 2**31 - 1),
+        "max_completion_tokens": ("--max-completion-tokens", 1, 2**31 - 1),
+        "n": ("--n", 1, 2**31 - 1),
+        "top_logprobs": ("top_logprobs", 0, 2**31 - 1),
+        "seed": ("--seed", -(2**63), 2**63 - 1),
+    }
+)
+"""The integers of :class:`SamplingParams` as an OpenAI-compatible server reads them: each
+field's name in messages and its least and greatest value. Counts are 32-bit integers there and
+the seed a 64-bit one; a larger number (``--seed 10**23``) was sent as it was, and a server
+answers it with HTTP 400 on every request or wraps it to another seed than the one recorded."""
+
+
 def _finite(name: str, value: float | None) -> None:
     if value is not None and not math.isfinite(value):
         raise InputError(f"--{name} {value}: must be a finite number")
@@ -336,17 +351,14 @@ class SamplingParams:
             raise InputError(f"--temperature {self.temperature}: must be at least 0")
         if self.top_p is not None and not 0 < self.top_p <= 1:
             raise InputError(f"--top-p {self.top_p}: must lie in (0, 1]")
-        # The command line's option types hold these too; a server given 0 or -1 answers 400.
-        counts = {
-            "max-tokens": self.max_tokens,
-            "max-completion-tokens": self.max_completion_tokens,
-            "n": self.n,
-        }
-        for name, count in counts.items():
-            if count is not None and count < 1:
-                raise InputError(f"--{name} {count}: must be at least 1")
-        if self.top_logprobs is not None and self.top_logprobs < 0:
-            raise InputError(f"top_logprobs {self.top_logprobs}: must be at least 0")
+        # The command line's option types hold the least values too; a server given 0 or -1
+        # answers 400, and so does one given more than it reads.
+        for key, (name, least, most) in INTEGER_BOUNDS.items():
+            value = getattr(self, key)
+            if value is not None and value < least:
+                raise InputError(f"{name} {value}: must be at least {least}")
+            if value is not None and value > most:
+                raise InputError(f"{name} {value}: must be at most {most}")
         # As --max-tokens with --max-completion-tokens: a limit asked for and never sent.
         unset = (None, SamplingParams.__dataclass_fields__["max_tokens"].default)
         refuse_without_effect(
