@@ -409,7 +409,8 @@ def test_persona_text_that_cannot_tell_subgroups_apart_is_refused(
     text = SHIPPED_CONFIG.replace(old, new, 1)
     if "gender" in new:
         gender = (
-            "  gender:\n    variable: Q260\n    values: {M: [1], F: [2]}\n"
+            # Another column than sex's Q260: one variable read twice is refused as such.
+            "  gender:\n    variable: Q288R\n    values: {M: [1], F: [2]}\n"
             "    persona: {role: noun, phrases: {M: man, F: woman}}\n"
         )
         text = text.replace("attributes:\n", "attributes:\n" + gender, 1)

@@ -538,6 +538,21 @@ CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
         {"Male": [1, 2], "Female": [2]},
         ("$.attributes.sex.values", "'Female' and 'Male' share codes"),  # keys sorted
     ),
+    "a code twice in one value": (
+        ("attributes", "sex", "values", "Male"),
+        [1, 1],
+        ("$.attributes.sex.values.Male", "non-unique elements"),
+    ),
+    "one variable read by two attributes": (
+        ("attributes", "religion", "variable"),
+        "q260",  # columns are matched without case; attributes are read in key order
+        ("$.attributes.sex.variable: Q260 is read by $.attributes.religion too",),
+    ),
+    "a derived variable read by another attribute": (
+        ("attributes", "religion", "variable"),
+        "Q262",
+        ("$.attributes.religion.variable: Q262 is read by $.attributes.age_group too",),
+    ),
     "overlapping ranges": (
         ("attributes", "age_group", "derive_from", "values", "25-34"),
         {"min": 20, "max": 34},
@@ -616,8 +631,8 @@ CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
     # subgroup, validate passed, and test_ood meant something else.
     "an attribute pointed at a column without its codes": (
         ("attributes", "ethnicity", "variable"),
-        "Q260",
-        ("$.attributes.ethnicity: no respondent of SGP", "(wave 7)", "Q260 holds 1, 2."),
+        "H_URBRURAL",  # a column no other attribute reads (that is refused as such)
+        ("$.attributes.ethnicity: no respondent of SGP", "(wave 7)", "H_URBRURAL holds 1."),
     ),
     # It dropped every subgroup of age_group x religion with exit 0: test_ood held two of the
     # three strata the config holds out.

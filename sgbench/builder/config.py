@@ -167,6 +167,31 @@ def _check_values(source: AttributeSource, key: str) -> None:
                 )
 
 
+def _check_variables_read_once(attributes: Mapping[str, Any], where: str) -> None:
+    """Each WVS variable is read by one attribute (its ``variable`` or ``derive_from``'s): two
+    attributes of one variable nest one's subgroups in the other's, so a held-out stratum of
+    one is seen in training through the other, which :func:`_check_ood_unseen` compares by
+    attribute name and cannot tell. Names are compared without case, as columns are matched.
+
+    Raises:
+        ConfigError: ``WHERE: $.attributes.NAME.variable: Q260 is read by $.attributes.OTHER
+            too; ...``.
+    """
+    readers: dict[str, str] = {}
+    for name, spec in attributes.items():
+        sources = {f"$.attributes.{name}": spec}
+        if "derive_from" in spec:
+            sources[f"$.attributes.{name}.derive_from"] = spec["derive_from"]
+        for key, source in sources.items():
+            variable = str(source["variable"])
+            other = readers.setdefault(variable.upper(), f"$.attributes.{name}")
+            if other != f"$.attributes.{name}":
+                raise ConfigError(
+                    f"{where}: {key}.variable: {variable} is read by {other} too; one variable, "
+                    "one attribute (its subgroups would nest in the other's)"
+                )
+
+
 def _check_text(text: str, key: str) -> None:
     """Refuse persona text that is blank or has spaces around it: `" "` passed the schema's
     non-empty rule and gave "You are a   living in Singapore." with exit code 0."""
@@ -271,6 +296,7 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
     """
     _check_all_text(raw, where)
     _validate_schema(raw, where)
+    _check_variables_read_once(raw["attributes"], where)
     attributes: dict[str, AttributeSpec] = {}
     for name, spec in raw["attributes"].items():
         source = _source(spec)
