@@ -64,16 +64,18 @@ from sgbench.leaderboard import (
     write_leaderboard,
 )
 from sgbench.leaderboard.ranking import competition_ranks, displayed, listing_order, worst_group
-from sgbench.leaderboard.render import csv_text, md_text
+from sgbench.leaderboard.render import csv_text, fairness_text, md_text
 from sgbench.leaderboard.submission import version_mismatch
 from sgbench.schema import load_schema, validator
 from sgbench.scoring import score_predictions
 from sgbench.scoring.bootstrap import (
     MIN_REPLICATES,
+    TWO_WAY,
     expanded_tail,
     multiplicities,
     paired_difference_intervals,
 )
+from sgbench.scoring.fairness import NO_GAP
 from sgbench.validate import validate_folder
 
 
@@ -438,6 +440,23 @@ def test_markdown_has_the_required_columns(board: Leaderboard) -> None:
     # Zeta (wrong everywhere): no subgroup spread at all, so no detectable gap.
     assert "| 7 | Zeta | other | A lab | 0.000 | [0.000, 0.000] | yes | 1.000 | " in markdown
     assert "0.000 (p 1.000, no detectable gap) |" in markdown
+
+
+def test_two_way_fairness_shows_the_verdicts_own_p(
+    toy_bootstrap: None, dataset: Path, valid_root: Path
+) -> None:
+    """Two-way, a subgroup row's verdict is its within-question permutation p (the populations'
+    null too, the groups being the subgroups): the p beside each fairness figure is the one the
+    mark follows, so "no detectable gap" appears exactly beside p ≥ 0.05 (it stood beside
+    p 0.001 when the two-way verdict read the interval)."""
+    board = build_leaderboard(valid_root, dataset, n_boot=300, seed=0, resample=TWO_WAY)
+    for row in board.rows:
+        for metric, figure in (("accuracy", "cv_between"), ("nmae", "sd_between")):
+            entry = row.ood.fairness[metric]
+            text = fairness_text(row, metric, figure)
+            assert entry["p_value"] is not None
+            assert (NO_GAP in text) is (entry["p_value"] >= 0.05), text
+            assert f"(p {entry['p_value']:.3f}" in text
 
 
 def test_write_is_all_or_nothing(

@@ -21,13 +21,14 @@ from sgbench.scoring.bootstrap import (
     QUESTIONS,
     TWO_WAY,
     Resample,
+    attribute_blocks,
     bootstrap_intervals,
 )
 from sgbench.scoring.fairness import (
     GAP,
     GAP_RULES,
-    INTERVAL_NOTE,
-    NO_GAP,
+    INTERVAL_NOTES,
+    SHUFFLED,
     UNTESTED_NOTES,
     ci_list,
     fairness_lines,
@@ -37,8 +38,13 @@ from sgbench.scoring.fairness import (
 )
 from sgbench.scoring.metrics import METRICS
 from sgbench.scoring.noise import (
+    SUBGROUP_SHUFFLE,
+    Cells,
+    Grouping,
     NoiseSpread,
+    block_permuted_means,
     cell_table,
+    null_of,
     permuted_means,
     spread_interval,
     unit_grouping,
@@ -274,50 +280,88 @@ def test_two_way_spread_claims_no_gap_between_equal_populations_and_finds_a_plan
     assert np.count_nonzero((planted[:, 0] <= truth) & (truth <= planted[:, 1])) >= 36
 
 
-def _verdict(spread: NoiseSpread, resample: Resample) -> bool | None:
-    """The report's ``no_detectable_gap`` of accuracy for ``spread`` (fairness_entry's rule)."""
-    assert spread.null is not None
+def _interval_gap(spread: NoiseSpread) -> bool:
+    """The two-way rule before: the read-first interval's lower end above 0 (a gap)."""
     ci = {name: ci_list(spread.ci.get(name)) for name in ("sd_between", "cv_between")}
     interval = verdict_interval(ci, METRICS["accuracy"].lead)
-    return gap_verdict(spread.null.p_value, interval, resample)
+    return interval is not None and interval[0] is not None and interval[0] > 0
 
 
-def test_two_way_verdict_finds_no_gap_between_equal_populations_and_finds_a_planted_one() -> None:
-    """Seeded Monte Carlo with a known truth, 30 splits of 200 questions, two-way, the verdict
-    the report prints. NULL: 4 attribute values with equal population means whose 5 subgroups
-    each differ (``b_u`` up to ±0.2). The verdict read the permutation p-value, which conditions
-    on the subgroups drawn: it found a gap in most splits (the benchmark: 90% of 300); it must
-    now find one in at most 3 of 30 (10%; the benchmark measures 0%). PLANTED: value offsets
-    (−0.15, −0.05, 0.05, 0.15), subgroup effects up to ±0.05: a gap found in at least 27 of
-    30."""
-    sims = 30
+def test_two_way_verdict_holds_its_level_between_equal_populations_and_has_power() -> None:
+    """Seeded Monte Carlo with a known truth, 40 splits of 200 questions, 4 attribute values of
+    5 subgroups, the verdict the report prints (gap_verdict of the two-way p-value, which
+    shuffles the values among whole subgroups). NULL: equal population means, subgroups that
+    differ (``b_u`` up to ±0.2). The within-question shuffle (conditional on the subgroups
+    drawn) finds a gap in most splits (at least 30 of 40: it fails on level); the subgroup
+    shuffle is exact here (the subgroups are exchangeable), so at most 5 of 40 (2 expected).
+    PLANTED: value offsets (−0.09, −0.03, 0.03, 0.09), subgroup effects up to ±0.1 (true spread
+    0.077): a gap found in at least 34 of 40, where the interval's lower end, the two-way rule
+    before, finds it in at most 26 (it fails on power)."""
+    sims = 40
+    conditional = _values_spreads((0.0,) * 4, 0.2, sims, QUESTIONS, n_permutations=199)
+    assert sum(gap_verdict(s.null.p_value) is False for s in conditional if s.null) >= 30
     null = _values_spreads((0.0,) * 4, 0.2, sims, TWO_WAY, n_permutations=199)
-    old = [s.null is not None and s.null.p_value < 0.05 for s in null]
-    assert sum(old) >= sims // 2  # what the verdict said before: a gap, for these subgroups
-    assert sum(_verdict(s, TWO_WAY) is False for s in null) <= 3
-    planted = _values_spreads((-0.15, -0.05, 0.05, 0.15), 0.05, sims, TWO_WAY, n_permutations=199)
-    assert sum(_verdict(s, TWO_WAY) is False for s in planted) >= 27
+    assert all(s.null is not None and s.null.method == SUBGROUP_SHUFFLE for s in null)
+    assert sum(gap_verdict(s.null.p_value) is False for s in null if s.null) <= 5
+    planted = _values_spreads((-0.09, -0.03, 0.03, 0.09), 0.1, sims, TWO_WAY, n_permutations=199)
+    assert sum(gap_verdict(s.null.p_value) is False for s in planted if s.null) >= 34
+    assert sum(_interval_gap(s) for s in planted) <= 26
 
 
-def test_verdict_rules_by_hand() -> None:
-    """Over questions the verdict is the permutation test alone (p < 0.05: a gap), whatever the
-    interval; two-way it is the read-first interval's lower end alone (above 0: a gap),
-    whatever p; missing evidence is no verdict. The old rule read p in both modes."""
-    assert gap_verdict(0.049, (0.0, 0.05)) is False
-    assert gap_verdict(0.05, (0.01, 0.05)) is True
-    assert gap_verdict(None, (0.01, 0.05)) is None
-    assert gap_verdict(0.001, (0.0, 0.05), TWO_WAY) is True
-    assert gap_verdict(0.9, (0.002, 0.05), TWO_WAY) is False
-    assert gap_verdict(0.001, None, TWO_WAY) is None
-    assert gap_verdict(0.001, (None, None), TWO_WAY) is None
-    with pytest.raises(ValueError, match="unknown resampling mode"):
-        gap_verdict(0.5, None, "subgroups")  # type: ignore[arg-type]
-    # The interval read is the last lead figure's; sd_between's when that one has none.
+def test_verdict_rule_by_hand() -> None:
+    """One rule in both modes: p < 0.05 is a gap; no p-value is no verdict."""
+    assert gap_verdict(0.049) is False
+    assert gap_verdict(0.05) is True
+    assert gap_verdict(None) is None
+    # The read-first interval is the last lead figure's; sd_between's when that one has none.
     ci = {"sd_between": [0.01, 0.03], "cv_between": [0.0, 0.06]}
     assert verdict_interval(ci, ("cv_between",)) == [0.0, 0.06]
     assert verdict_interval(ci, ("gap", "sd_between")) == [0.01, 0.03]
     assert verdict_interval({**ci, "cv_between": [None, None]}, ("cv_between",)) == [0.01, 0.03]
     assert verdict_interval({"sd_between": None, "cv_between": None}, ("cv_between",)) is None
+
+
+def test_subgroup_shuffle_matches_exact_enumeration_within_blocks() -> None:
+    """Two blocks of two subgroups, one of value a and one of b in each; subgroup totals over 4
+    questions: block 1 (a 4, b 0), block 2 (a 3, b 1). Values trade subgroups only within a
+    block: 4 equally likely assignments, group values (7, 1), (5, 3), (3, 5), (1, 7) / 8; the
+    observed spread is reached by 2: exact p = 1/2 (shuffling across blocks, 6 assignments,
+    would give 2/6). The add-one Monte Carlo p-value approaches 1/2. Blocks of one value each
+    leave nothing to shuffle: no test."""
+    sums = np.array([[1, 0, 1, 0], [1, 0, 1, 1], [1, 0, 1, 0], [1, 0, 0, 0]], dtype=np.float64)
+    cells = Cells(sums={"m": sums}, counts=np.ones((4, 4)))
+    grouping = Grouping(names=("a", "b"), of_unit=np.array([0, 1, 0, 1]))
+    n = 20_000
+    permuted, movable = block_permuted_means(
+        cells, grouping, np.array([0, 0, 1, 1]), ["m"], n, np.random.default_rng(3)
+    )
+    assert movable
+    assert {tuple(np.round(row * 8)) for row in permuted["m"]} == {(7, 1), (5, 3), (3, 5), (1, 7)}
+    p = null_of(np.array([7, 1]) / 8, permuted["m"]).p_value
+    assert abs(p - 0.5) < 5 * math.sqrt(0.25 / n) + 1 / n
+    # Blocks each of one value: no label can move.
+    _, movable = block_permuted_means(
+        cells, grouping, np.array([0, 1, 2, 3]), ["m"], 10, np.random.default_rng(3)
+    )
+    assert not movable
+
+
+def test_two_way_report_shuffles_values_within_stratum_and_other_attributes() -> None:
+    """The blocks a report gives the two-way null (attribute_blocks): an age × religion
+    subgroup trades its age only with subgroups of its stratum and religion."""
+    meta = pd.DataFrame(
+        {
+            "stratum": ["age_x_rel", "age_x_rel", "age_x_rel", "age_x_eth", "age"],
+            "age": ["young", "old", "young", "young", "old"],
+            "rel": ["muslim", "muslim", "other", None, None],
+            "eth": [None, None, None, "malay", None],
+        }
+    )
+    blocks = attribute_blocks({name: meta[name] for name in meta}, "age")
+    assert blocks[0] == blocks[1]
+    assert len(set(blocks)) == 4
+    # A two-way report records what its null shuffled.
+    assert "whole subgroups" in SHUFFLED[TWO_WAY]
 
 
 def _row(p_value: float | None, ci: list[float], no_gap: bool | None) -> dict[str, object]:
@@ -336,18 +380,18 @@ def _row(p_value: float | None, ci: list[float], no_gap: bool | None) -> dict[st
 
 @pytest.mark.parametrize("resample", [QUESTIONS, TWO_WAY])
 def test_each_row_says_one_verdict_and_the_heading_its_rule(resample: Resample) -> None:
-    """The README's age_group row: cv_between 0.018 [0.000, 0.048], p 0.031. Over questions the
-    verdict is the test's (a gap; the interval from 0 is explained under the rows); two-way the
-    interval's (no detectable gap). The row prints its verdict; the heading names the rule."""
+    """The README's age_group row: cv_between 0.018 [0.000, 0.048], p 0.031. The verdict is the
+    test's in both modes (a gap; the interval from 0 is explained under the rows, in the mode's
+    words). The row prints its verdict; the heading names the rule and its null."""
     ci = [0.0, 0.048]
-    no_gap = gap_verdict(0.031, ci, resample)
-    assert no_gap is (resample == TWO_WAY)
+    no_gap = gap_verdict(0.031)
+    assert no_gap is False
     lines = fairness_lines({"age_group": {"accuracy": _row(0.031, ci, no_gap)}}, resample)
     row = lines[1]
-    assert "0.031  " + (NO_GAP if no_gap else GAP) in row
-    assert (INTERVAL_NOTE in lines) is (resample == QUESTIONS)
+    assert "0.031  " + GAP in row
+    assert INTERVAL_NOTES[resample] in lines
     assert GAP_RULES[resample] in fairness_note(resample)
-    # No evidence for the mode's rule: "-" and the mode's own note.
+    # No p-value: "-" and the mode's own note.
     lines = fairness_lines({"g": {"accuracy": _row(None, ci, None)}}, resample)
     assert "  -  " in lines[1]
     assert UNTESTED_NOTES[resample] in lines

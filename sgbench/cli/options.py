@@ -298,9 +298,9 @@ def _resample_help() -> str:
     return (
         "What a bootstrap replicate draws: questions (intervals conditional on these subgroups; "
         "a fairness gap is found when p < 0.05) or questions+subgroups (a two-way bootstrap over "
-        "the populations of questions and subgroups, wider; a gap is found when the spread's "
-        f"interval lies above 0; below {MIN_SUBGROUPS} subgroups it draws no interval, so gives "
-        "no verdict)."
+        "the populations of questions and subgroups, wider; a gap is found when p < 0.05 with an "
+        "attribute's values shuffled among whole subgroups, a claim about the populations of "
+        f"subgroups; below {MIN_SUBGROUPS} subgroups it draws no interval)."
     )
 
 
@@ -322,8 +322,8 @@ def resampling_options(what: str) -> Callable[[F], F]:
             type=click.IntRange(min=0, max=100_000),
             default=1000,
             show_default=True,
-            help=f"Shuffles of group labels within each question for the p-value of {what}; "
-            "0 to skip.",
+            help=f"Shuffles of group labels within each question (two-way, of an attribute's "
+            f"values among whole subgroups) for the p-value of {what}; 0 to skip.",
         )(function)
 
     return decorate

@@ -61,6 +61,7 @@ from sgbench.scoring.bootstrap import (
     QUESTIONS,
     Intervals,
     Resample,
+    attribute_blocks,
     bootstrap_intervals,
     bootstrap_record,
     check_settings,
@@ -68,6 +69,7 @@ from sgbench.scoring.bootstrap import (
 )
 from sgbench.scoring.data import EARLIER_WAVE_SUFFIX, ID_FORM, FloatArray
 from sgbench.scoring.fairness import (
+    SHUFFLED,
     ci_list,
     fairness_entry,
     fairness_lines,
@@ -386,6 +388,12 @@ def criterion_result(
             if rows[ATTRIBUTE_PREFIX + a].notna().any()
         }
     )
+    columns = {a: rows[ATTRIBUTE_PREFIX + a] for a in judgments.attributes}
+    blocks = {
+        label: attribute_blocks(columns, label.removeprefix(ATTRIBUTE_PREFIX))
+        for label in groupings
+        if label != SUBGROUP
+    }
     n = len(rows)
     by = {
         name: grouped(scores, keys, metric=criterion, higher_is_better=True)
@@ -403,6 +411,7 @@ def criterion_result(
         seed=seed if n else 0,
         n_permutations=n_permutations if n else 0,
         resample=resample if n else QUESTIONS,
+        blocks=blocks,
     )
     counts = verdicts[read].value_counts()
     first_won = np.count_nonzero(first == 1.0)
@@ -533,7 +542,7 @@ class JudgeReport(FromFiles):
             "permutations": {
                 "seed": self.seed,
                 "n_permutations": self.n_permutations,
-                "shuffled": "group labels within each question",
+                "shuffled": SHUFFLED[self.resample],
                 "statistic": "sd_observed",
             },
         }

@@ -22,8 +22,9 @@ split) and ``test_id`` of the ``default`` config, with the same bootstrap settin
 - **fairness**: each entry's ``test_ood`` fairness entry across subgroups, for accuracy and NMAE
   (:func:`sgbench.scoring.fairness.fairness_entry`); the table shows ``cv_between`` of accuracy
   and ``sd_between`` of NMAE, each with its permutation p-value, and "no detectable gap" by
-  the verdict of the resampling mode (:func:`sgbench.scoring.fairness.gap_verdict`: ``p ≥
-  0.05`` over questions; two-way, the spread's interval reaching 0); ``leaderboard.json`` keeps
+  the verdict (:func:`sgbench.scoring.fairness.gap_verdict`: ``p ≥ 0.05``, in both resampling
+  modes: the groups are the subgroups, so the within-question null is the populations' too, and
+  the p shown is the one the mark follows); ``leaderboard.json`` keeps
   every figure, descriptive ones included.
 """
 
@@ -93,8 +94,8 @@ RULES: Final[dict[str, str]] = {
     "fairness": "cv_between of accuracy and sd_between of NMAE across subgroups: the spread of "
     "subgroup values left once each subgroup's sampling noise over its questions is taken out, "
     "with the p-value of a permutation null (subgroup labels shuffled within each question); "
-    "'no detectable gap' when p ≥ 0.05 (with --resample questions+subgroups: when the "
-    "spread's two-way interval reaches 0, the permutation null being for these subgroups only)",
+    "'no detectable gap' when p ≥ 0.05, with --resample questions+subgroups too (equal "
+    "subgroups in the population are equal here, so the null is the populations' as well)",
     "missing": "a sample without a prediction counts as wrong (accuracy 0, NMAE 1)",
 }
 """The ranking rules, as written into every output."""

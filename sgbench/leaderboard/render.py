@@ -84,8 +84,8 @@ def _figure(row: Row, metric: str, figure: str) -> float | None:
 
 def fairness_text(row: Row, metric: str, figure: str) -> str:
     """``figure`` of ``metric`` across subgroups with its permutation p-value, and the plain
-    "no detectable gap" mark when the entry's verdict says so (``p ≥ 0.05`` over questions;
-    :func:`sgbench.scoring.fairness.gap_verdict`): ``0.072 (p 0.001)``,
+    "no detectable gap" mark when the entry's verdict says so (``p ≥ 0.05`` of that same p, in
+    both resampling modes; :func:`sgbench.scoring.fairness.gap_verdict`): ``0.072 (p 0.001)``,
     ``0.000 (p 0.480, no detectable gap)``; just the figure without permutations."""
     entry = row.ood.fairness[metric]
     value = number(_figure(row, metric, figure))

@@ -54,6 +54,7 @@ own, so the same seed and data give the same figures whatever else is computed.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal, get_args
@@ -71,10 +72,12 @@ from sgbench.scoring.noise import (
     MOMENT_MATCHED,
     NOISE_FIGURES,
     SPREAD_INTERVAL_METHOD,
+    SUBGROUP_SHUFFLE,
     Cells,
     Grouping,
     GroupStats,
     NoiseSpread,
+    block_permuted_means,
     cell_table,
     group_stats,
     moment_p_values,
@@ -126,6 +129,7 @@ TWO_WAY: Final[Resample] = "questions+subgroups"
 
 _UNIT_STREAM: Final = 1
 _PERMUTATION_STREAM: Final = 2
+_BLOCK_STREAM: Final = 3
 
 Interval = tuple[float, float]
 
@@ -430,6 +434,27 @@ def _moment_matched(
     return out
 
 
+def attribute_blocks(columns: Mapping[str, pd.Series], attribute: str) -> pd.Series:
+    """Per sample, the block within which ``attribute``'s values may trade subgroups under the
+    two-way null (``blocks`` of :func:`bootstrap_intervals`): the values of every column of
+    ``columns`` other than ``attribute`` (the subgroup's stratum, its other attributes; a
+    missing value is a key of its own). A subgroup given another age may then bring no other
+    attribute's effect with it (an age × religion subgroup trades its age only with subgroups of
+    the same religion), and subgroups of two strata, which share respondents (25-34 × Muslim and
+    25-34 × Malay), never trade."""
+    parts = [
+        keys.astype(str).where(keys.notna(), "\x00")
+        for name, keys in columns.items()
+        if name != attribute
+    ]
+    if not parts:
+        return pd.Series([""] * len(columns[attribute]), dtype=object)
+    block = parts[0]
+    for part in parts[1:]:
+        block = block + "\x1f" + part
+    return block
+
+
 @public
 def bootstrap_intervals(
     values: Mapping[str, Values],
@@ -442,6 +467,7 @@ def bootstrap_intervals(
     seed: int,
     n_permutations: int = 0,
     resample: Resample = QUESTIONS,
+    blocks: Mapping[str, Keys] | None = None,
 ) -> Intervals:
     """Intervals for the mean of every metric, and the noise-aware spread (with intervals and
     permutation null) of ``fairness_metrics`` under every grouping.
@@ -452,12 +478,23 @@ def bootstrap_intervals(
     :data:`MIN_SUBGROUPS` units, get no interval (``n_boot`` is kept as asked;
     :func:`drawn_replicates`).
 
+    The permutation null: over questions, group labels shuffled within each question
+    (:func:`~sgbench.scoring.noise.permuted_means`, these subgroups); two-way, a grouping of
+    several subgroups has its labels shuffled among whole subgroups
+    (:func:`~sgbench.scoring.noise.block_permuted_means`, the populations of subgroups), within
+    the blocks of ``blocks[label]`` (one key per sample, a property of the unit: the units whose
+    labels are exchangeable when the groups do not differ; absent: all one block), and
+    ``null.method`` is :data:`~sgbench.scoring.noise.SUBGROUP_SHUFFLE`. A grouping whose groups
+    are the units keeps the shuffle within questions in both modes: equal subgroups in the
+    population are equal subgroups here, so its null is the populations' too.
+
     Raises:
         InputError: invalid ``n_boot``, ``seed``, ``n_permutations`` or ``resample``; values,
             questions, units or a grouping without one finite number or key per sample (a NaN
             made every interval NaN; other lengths crashed in numpy), a sample without a question
             or unit, or a fairness metric that ``values`` lacks (:mod:`sgbench.scoring.samples`);
-            a grouping that splits a unit's samples (:func:`~sgbench.scoring.noise.unit_grouping`).
+            a grouping or block that splits a unit's samples
+            (:func:`~sgbench.scoring.noise.unit_grouping`); blocks of an unknown grouping.
     """
     check_settings(n_boot, seed, n_permutations, resample)
     n = len(questions)
@@ -468,6 +505,13 @@ def bootstrap_intervals(
     questions = sample_keys("questions", questions, n, nulls=False)
     units = sample_keys("units", units, n, nulls=False)
     groupings = {label: sample_keys(label, keys, n) for label, keys in groupings.items()}
+    unknown = sorted(set(blocks or {}) - set(groupings))
+    if unknown:
+        raise InputError(f"blocks[{unknown[0]!r}]: no grouping of that name")
+    block_keys = {
+        label: sample_keys(f"blocks[{label!r}]", keys, n, nulls=False)
+        for label, keys in (blocks or {}).items()
+    }
     question, n_questions = _codes(questions)
     unit, n_units = _codes(units)
     cells = cell_table(arrays, question, unit, (n_questions, n_units))
@@ -492,19 +536,53 @@ def bootstrap_intervals(
     group_intervals: dict[str, dict[str, dict[str, Interval]]] = {}
     kept = {label: unit_grouping(keys, unit, n_units, label) for label, keys in groupings.items()}
     kept = {label: grouping for label, grouping in kept.items() if grouping.size}
-    nulls: list[dict[str, FloatArray]] = [{} for _ in kept]
+    # Two-way, only groupings that are the subgroups themselves are shuffled within questions.
+    within = [label for label, g in kept.items() if resample == QUESTIONS or g.identity]
+    nulls: dict[str, dict[str, FloatArray]] = {label: {} for label in kept}
     method, drawn = null_plan(n_permutations, cells.counts)
-    if drawn:
+    if drawn and within:
         stream = np.random.SeedSequence(seed, spawn_key=(_PERMUTATION_STREAM,))
-        nulls = permuted_means(
-            cells, list(kept.values()), fairness_metrics, drawn, np.random.default_rng(stream)
+        drawn_nulls = permuted_means(
+            cells,
+            [kept[label] for label in within],
+            fairness_metrics,
+            drawn,
+            np.random.default_rng(stream),
         )
-    for (label, grouping), permuted in zip(kept.items(), nulls, strict=True):
+        nulls.update(zip(within, drawn_nulls, strict=True))
+    for label, grouping in kept.items():
+        permuted = nulls[label]
         spreads[label] = {}
         if w is not None:
             group_intervals[label] = {}
+        shuffled = n_permutations > 0 and label not in within
+        movable = True
+        if shuffled:
+            block = block_keys.get(label)
+            of_unit = (
+                np.zeros(n_units, dtype=np.int64)
+                if block is None
+                else unit_grouping(block_keys[label], unit, n_units, f"blocks[{label!r}]").of_unit
+            )
+            # Its own stream per grouping: its p-value does not move with the other groupings.
+            stream = np.random.SeedSequence(
+                seed, spawn_key=(_BLOCK_STREAM, zlib.crc32(label.encode()))
+            )
+            permuted, movable = block_permuted_means(
+                cells,
+                grouping,
+                of_unit,
+                fairness_metrics,
+                n_permutations,
+                np.random.default_rng(stream),
+            )
         for name in fairness_metrics:
             spread, replicate_means = _spread(cells, name, grouping, w, v, permuted.get(name))
+            if shuffled and spread.null is not None:
+                p_value = spread.null.p_value if movable else float("nan")
+                spread = replace(
+                    spread, null=replace(spread.null, method=SUBGROUP_SHUFFLE, p_value=p_value)
+                )
             spreads[label][name] = spread
             if replicate_means is not None:
                 bounds = _percentiles(replicate_means, n_questions)
@@ -512,7 +590,7 @@ def bootstrap_intervals(
                     g: (float(bounds[0, i]), float(bounds[1, i]))
                     for i, g in enumerate(grouping.names)
                 }
-        if drawn and method == MOMENT_MATCHED:
+        if drawn and method == MOMENT_MATCHED and not shuffled:
             spreads[label] = _moment_matched(spreads[label], cells, grouping, n_permutations)
     return Intervals(
         seed=seed,

@@ -47,6 +47,10 @@ The permutation null does not rely on ``sd_noise``:
   (add-one: never 0, and exact in level). The null mean of each descriptive figure
   (``norm_range``, ``cv``, ``gap``, ``ratio``) and of ``sd_observed`` says how large the figure is
   when group labels mean nothing.
+- **subgroup permutation** (:func:`block_permuted_means`, two-way reports, groupings that pool
+  several units): the group labels are shuffled among whole units within blocks, each unit
+  keeping its own cells; same statistic and p-value. Its null is about the populations of
+  units, not these units.
 
 Worked example (one metric, two groups, three questions, one sample per cell): group ``a`` scores
 ``1, 1, 0`` and ``b`` scores ``0, 0, 0``. ``m = (2/3, 0)``. Question levels ``1/2, 1/2, 0``, so the
@@ -88,6 +92,9 @@ memory by questions × units × chunk, whatever the number of replicates."""
 
 EXACT: Final = "permutation"
 MOMENT_MATCHED: Final = "moment-matched"
+SUBGROUP_SHUFFLE: Final = "subgroup permutation"
+"""The null of a grouping of several subgroups in a two-way report (:func:`block_permuted_means`):
+group labels shuffled among whole subgroups, within blocks."""
 
 EXACT_POSITIONS: Final = 1 << 25
 """Largest ``permutations × questions × width`` shuffled exactly (``width``: the most units seen
@@ -451,6 +458,48 @@ def _means(result: Mapping[str, FloatArray], metrics: Sequence[str]) -> dict[str
             name: np.where(counts > 0, result[name] / np.where(counts > 0, counts, 1.0), np.nan)
             for name in metrics
         }
+
+
+def block_permuted_means(
+    cells: Cells,
+    grouping: Grouping,
+    block_of_unit: IntArray,
+    metrics: Sequence[str],
+    n_permutations: int,
+    rng: np.random.Generator,
+) -> tuple[dict[str, FloatArray], bool]:
+    """Metric → ``(n_permutations, G)`` group values with the group labels shuffled among whole
+    units (subgroups) within each block, and whether any block can move a label (holds units of
+    two groups; if none does, every shuffle is the observed grouping and there is no test).
+
+    The null is about the *populations* of subgroups: a group's value is the pooled mean of its
+    subgroups, ``Σ_{u ∈ g} T_u / Σ_{u ∈ g} N_u`` (``T_u``, ``N_u`` the unit's sums and counts over
+    all questions, so the observed values are :func:`group_stats`'s), and if the groups'
+    subgroups are exchangeable, a subgroup's label says nothing about its column of cells, which
+    moves whole, with its own effect and noise. Shuffling cells within questions instead
+    (:func:`permuted_means`) conditions on the subgroups drawn: a value whose few subgroups
+    happen to differ is a gap there, and a 5% test of equal population means found one in most
+    splits. ``block_of_unit`` ``(U,)`` codes where labels may move (units in no group keep
+    theirs): one uniform permutation per block and replicate, the ranks of ``block + uniform``
+    keys, whose blocks sort apart."""
+    labelled = np.flatnonzero(grouping.of_unit >= 0)
+    order = labelled[np.argsort(block_of_unit[labelled], kind="stable")]
+    blocks = np.asarray(block_of_unit[order], dtype=np.float64)
+    labels = grouping.of_unit[order]
+    movable = any(len(np.unique(labels[blocks == b])) > 1 for b in np.unique(blocks))
+    totals = {name: cells.sums[name].sum(axis=0)[order] for name in metrics}
+    counts = cells.counts.sum(axis=0)[order]
+    groups, n = grouping.size, len(order)
+    out = {name: np.zeros((n_permutations, groups)) for name in (*metrics, _COUNTS)}
+    chunk = max(1, CHUNK_CELLS // max(n, 1))
+    for start in range(0, n_permutations, chunk):
+        size = min(chunk, n_permutations - start)
+        shuffled = labels[np.argsort(blocks[None, :] + rng.random((size, n)), axis=1)]
+        bins = (np.arange(size)[:, None] * groups + shuffled).ravel()
+        for name, weights in (*totals.items(), (_COUNTS, counts)):
+            total = np.bincount(bins, weights=np.tile(weights, size), minlength=size * groups)
+            out[name][start : start + size] = total.reshape(size, groups)
+    return _means(out, metrics), movable
 
 
 def null_of(observed: FloatArray, permuted: FloatArray) -> Null:

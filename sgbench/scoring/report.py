@@ -33,6 +33,7 @@ from sgbench.scoring.bootstrap import (
     QUESTIONS,
     Intervals,
     Resample,
+    attribute_blocks,
     bootstrap_intervals,
     bootstrap_record,
     check_settings,
@@ -40,6 +41,7 @@ from sgbench.scoring.bootstrap import (
 )
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.fairness import (
+    SHUFFLED,
     ci_list,
     fairness_entry,
     fairness_lines,
@@ -188,7 +190,7 @@ class ScoreReport(FromFiles):
                 "min_p_value": finite(1.0 / (1 + self.intervals.n_permutations))
                 if self.intervals.n_permutations
                 else None,
-                "shuffled": "group labels within each question",
+                "shuffled": SHUFFLED[self.intervals.resample],
                 "statistic": "sd_observed",
             },
         }
@@ -375,6 +377,8 @@ def score(
     }
     groupings = {SUBGROUP: meta["subgroup_id"]}
     groupings.update({ATTRIBUTE_PREFIX + a: meta[a] for a in by_attribute})
+    columns = {"stratum": meta["stratum"], **{a: meta[a] for a in items.attributes}}
+    blocks = {ATTRIBUTE_PREFIX + a: attribute_blocks(columns, a) for a in by_attribute}
     stability = meta["mode_stability"].to_numpy(dtype=np.float64)
     ceiling = (
         None
@@ -397,6 +401,7 @@ def score(
         seed=seed,
         n_permutations=n_permutations,
         resample=resample,
+        blocks=blocks,
     )
     manifest = data.manifest
     return ScoreReport(
