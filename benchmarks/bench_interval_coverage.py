@@ -46,9 +46,11 @@ figures):
 - ``two-way-spread``: the two-way intervals of the spreads (``sd_between``, ``cv_between``)
   where the truth is known (:data:`TWO_WAY_SPREAD_CASES`): the null (no subgroup differs, from 3
   to 48 subgroups; an attribute's values with equal population means whose subgroups differ),
-  how often the interval claims a gap (its lower end above 0), how often the permutation
-  ``p_value`` is below 0.05 (the verdict's rule before it followed the mode) and how often the
-  two-way verdict a report prints finds a gap (:func:`~sgbench.scoring.fairness.gap_verdict`);
+  how often the interval claims a gap (its lower end above 0; the read-first one's is the
+  two-way rule before, ``interval_gap``), how often the within-question permutation ``p_value``
+  (conditional on the subgroups) is below 0.05 and how often the two-way verdict a report prints
+  finds a gap (:func:`~sgbench.scoring.fairness.gap_verdict` of the two-way p-value, which
+  shuffles an attribute's values among whole subgroups);
   planted spreads over 3 to 20 subgroups, how often the interval holds the truth (the overall
   mean's too); and planted gaps between an attribute's values whose subgroups differ, the
   verdict's power. At :data:`TWO_WAY_SPREAD_GRID` questions; every share with its binomial
@@ -96,7 +98,7 @@ from sgbench.scoring.bootstrap import (
     bootstrap_intervals,
     paired_difference_intervals,
 )
-from sgbench.scoring.fairness import ci_list, gap_verdict, verdict_interval
+from sgbench.scoring.fairness import ci_list, finite, gap_verdict, verdict_interval
 from sgbench.scoring.metrics import METRICS
 
 RESULTS = results_path(__file__)
@@ -347,18 +349,19 @@ TWO_WAY_SPREAD_GRID = (10, 20, 50, 200)
 """The numbers of questions of ``--part two-way-spread``: those of :data:`TWO_WAY_GRID` and 200,
 nearer a one-country split (420), where the subgroups' own effects dominate the error most."""
 SPREAD_PERMUTATIONS: Final = 200
-"""Permutations behind the ``p_value`` measured with the two-way spreads (its level is exact at
-any number; 200 keep the part's run short)."""
+"""Permutations behind each ``p_value`` measured with the two-way spreads, the within-question
+one and the verdict's (their level is exact at any number; 200 keep the part's run short)."""
 
 
 def two_way_spread_split(
     case: SpreadCase, n_questions: int, n_boot: int, seed: int, rng: np.random.Generator
 ) -> dict[str, float]:
     """One split of ``case`` scored with the two-way bootstrap: the ends of the spread's
-    ``sd_between`` and ``cv_between`` intervals, its permutation ``p_value``, the report's
-    verdict on accuracy (``no_gap``: 1 no detectable gap, 0 a gap, NaN none;
-    :func:`~sgbench.scoring.fairness.gap_verdict` by the two-way rule) and the overall mean's
-    interval."""
+    ``sd_between`` and ``cv_between`` intervals and the read-first one's lower end
+    (``interval_low``), the within-question permutation ``p_value`` (between values, from a
+    questions-only null of its own), the report's verdict on accuracy (``no_gap``: 1 no
+    detectable gap, 0 a gap, NaN none; :func:`~sgbench.scoring.fairness.gap_verdict` of the
+    two-way p-value) and the overall mean's interval."""
     n = case.n_subgroups
     p = 0.15 + 0.7 * rng.beta(2.0, 2.0, n_questions)
     effect = rng.uniform(-case.spread, case.spread, n)
@@ -383,16 +386,32 @@ def two_way_spread_split(
     sd, cv = spread.ci["sd_between"], spread.ci["cv_between"]
     mean = result.metrics["accuracy"]
     cis = {"sd_between": ci_list(sd), "cv_between": ci_list(cv)}
-    no_gap = gap_verdict(
-        spread.null.p_value, verdict_interval(cis, METRICS["accuracy"].lead), TWO_WAY
-    )
+    no_gap = gap_verdict(finite(spread.null.p_value))
+    read_first = verdict_interval(cis, METRICS["accuracy"].lead)
+    conditional = spread.null.p_value
+    if case.n_values > 1:
+        # Between values the two-way null shuffles whole subgroups; the rule before shuffled
+        # labels within questions, conditional on the subgroups (no replicates needed for it).
+        within = bootstrap_intervals(
+            {"accuracy": right.astype(np.float64)},
+            questions,
+            {"g": values},
+            ["accuracy"],
+            units=subgroups,
+            n_boot=0,
+            seed=seed,
+            n_permutations=SPREAD_PERMUTATIONS,
+        ).spreads["g"]["accuracy"]
+        assert within.null is not None
+        conditional = within.null.p_value
     return {
         "no_gap": float("nan") if no_gap is None else float(no_gap),
+        "interval_low": float("nan") if read_first is None else float(read_first[0] or 0.0),
         "sd_low": sd[0],
         "sd_high": sd[1],
         "cv_low": cv[0],
         "cv_high": cv[1],
-        "p_value": spread.null.p_value,
+        "p_value": conditional,
         "mean_low": mean[0],
         "mean_high": mean[1],
     }
@@ -415,8 +434,9 @@ def measure_two_way_spread(
     """The two-way spread intervals on :data:`TWO_WAY_SPREAD_CASES`, at
     :data:`TWO_WAY_SPREAD_GRID` questions: how often ``sd_between``'s and ``cv_between``'s
     intervals claim a gap (lower end above 0) and hold the truth, how often ``cv_between`` has
-    none, how often ``p_value < 0.05`` (the verdict's rule before it followed the mode), how often
-    the report's two-way verdict finds a gap (``verdict_gap``), and how often the mean's interval
+    none, how often the within-question ``p_value < 0.05``, how often the read-first interval's
+    lower end is above 0 (``interval_gap``, the two-way rule before), how often the report's
+    two-way verdict finds a gap (``verdict_gap``), and how often the mean's interval
     holds 0.5, each with its binomial standard error.
 
     ``only`` (case names) measures those cases alone and keeps the other cases' figures from
@@ -446,6 +466,7 @@ def measure_two_way_spread(
                     "sd_gap": _rate(ends["sd_low"] > 0),
                     "cv_gap": _rate(ends["cv_low"] > 0),
                     "p_below_0.05": _rate(ends["p_value"] < 0.05),
+                    "interval_gap": _rate(ends["interval_low"] > 0),
                     "verdict_gap": _rate(ends["no_gap"] == 0),
                     "sd_covers": _rate(_holds(ends["sd_low"], ends["sd_high"], case.truth)),
                     "cv_covers": _rate(_holds(ends["cv_low"], ends["cv_high"], cv_truth)),

@@ -1095,16 +1095,14 @@ def two_way_spread_figures(spread: Mapping[str, Any]) -> dict[str, str]:
             rows.append(f"| {name} | " + " | ".join(cells) + " |")
         return "\n\n" + "\n".join(rows) + "\n\n"
 
-    out[f"{key}.null_table"] = table(null, ("sd_gap", "cv_gap", "p_below_0.05"))
+    out[f"{key}.null_table"] = table(null, ("sd_gap", "cv_gap", "p_below_0.05", "verdict_gap"))
     out[f"{key}.planted_table"] = table(
         [n for n in planted if cases[n]["n_values"] == 1], ("sd_covers", "cv_covers", "mean_covers")
     )
-    # The verdict a two-way report prints (a gap: the read-first interval above 0), against the
-    # rule before (p < 0.05), where the report gives one (from MIN_SUBGROUPS subgroups on).
+    # The verdict a two-way report prints (p < 0.05 of the subgroup shuffle), against the
+    # within-question p and the read-first interval (the rules before), from MIN_SUBGROUPS on.
     judged = [n for n in null + planted if cases[n]["n_subgroups"] >= MIN_SUBGROUPS]
-    out[f"{key}.verdict_table"] = table(judged, ("p_below_0.05", "verdict_gap")).replace(
-        " · ", " → "
-    )
+    out[f"{key}.verdict_table"] = table(judged, ("p_below_0.05", "interval_gap", "verdict_gap"))
 
     def shares(names: Sequence[str], figure: str) -> list[float]:
         return [rates[name][q][figure]["share"] for name in names for q in grid]
@@ -1134,21 +1132,36 @@ def two_way_spread_figures(spread: Mapping[str, Any]) -> dict[str, str]:
     out[f"{key}.cv_none_max"] = _pct(max(shares(list(cases), "cv_none")))
     judged_null = [n for n in judged if cases[n]["truth"] == 0]
     between = [n for n in judged if cases[n]["n_values"] > 1]
-    out[f"{key}.verdict_null_max"] = _pct(max(shares(judged_null, "verdict_gap")))
+    out[f"{key}.verdict_null"] = span(shares(judged_null, "verdict_gap"))
+    out[f"{key}.verdict_null_all"] = span(shares(null, "verdict_gap"))
+    # The verdict's test is exact where the subgroups are exchangeable: its cells scatter around
+    # 5% by Monte Carlo error; pooled over the cells, the level with its standard error.
+    pooled = shares(judged_null, "verdict_gap")
+    level = sum(pooled) / len(pooled)
+    out[f"{key}.verdict_null_pooled"] = _pct(level)
+    out[f"{key}.verdict_null_pooled_n"] = _n(len(pooled) * sims)
+    out[f"{key}.verdict_null_pooled_se"] = (
+        f"{100 * math.sqrt(level * (1 - level) / (len(pooled) * sims)):.1f}"
+    )
     out[f"{key}.verdict_null_before"] = span(
         shares([n for n in judged_null if cases[n]["n_values"] > 1], "p_below_0.05")
     )
+    out[f"{key}.interval_null_max"] = _pct(max(shares(judged_null, "interval_gap")))
     largest = grid[-1]
     powered = [n for n in between if cases[n]["truth"] > 0]
     out[f"{key}.verdict_power_largest"] = span(
         [rates[n][largest]["verdict_gap"]["share"] for n in powered]
+    )
+    out[f"{key}.verdict_power_between"] = span(shares(powered, "verdict_gap"))
+    out[f"{key}.interval_power_largest"] = span(
+        [rates[n][largest]["interval_gap"]["share"] for n in powered]
     )
     out[f"{key}.verdict_power_before_largest"] = span(
         [rates[n][largest]["p_below_0.05"]["share"] for n in powered]
     )
     subgroups = [n for n in judged if cases[n]["n_values"] == 1 and cases[n]["truth"] > 0]
     out[f"{key}.verdict_power_subgroups"] = span(shares(subgroups, "verdict_gap"))
-    out[f"{key}.verdict_power_subgroups_before"] = span(shares(subgroups, "p_below_0.05"))
+    out[f"{key}.interval_power_subgroups"] = span(shares(subgroups, "interval_gap"))
     out[f"{key}.se_max"] = (
         f"{100 * max(c['se'] for n in judged for q in grid for c in rates[n][q].values()):.1f}"
     )
