@@ -42,10 +42,21 @@ the first rule that yields exactly one of the item's option codes wins:
    the longest wins if it contains all the others (``not very important`` beats
    ``very important``), otherwise ambiguous.
 
-Before any rule, three kinds of text are set aside. Reasoning in tags: when text follows the
-last closing tag of :data:`REASONING_END` (``</think>``), only that text is read. Numbers that
-only name the scale (on three or more options): its range from first code to last (``1 to
-10``, ``1-4``) and the last code after ``out of`` (``7 out of 10``). And a reply writing a code
+Rules 4 and 5 must agree: a text naming a code in digits and an option's label for another
+code is missing, since an age, a household size or a count of years is written beside the
+label chosen (``I have 2 kids, so family is Very important`` was 2, ``No. I'm only 1 person``
+was 1), and the reader cannot tell it from a code beside a label for its side of the scale
+(``I lean left, so 3``, which is missing too). A number that is no code (``At 45``, ``Since
+2019``) conflicts with nothing, and a code agreeing with the label (``Rather important: 2``)
+is read.
+
+Before any rule, three kinds of text are set aside. Reasoning in tags (:func:`strike_reasoning`,
+the tags of :data:`REASONING_TAGS`): every block, from an opening tag to its closing one or to
+the end of a reply cut off inside it, and everything before a closing tag nothing opened; a
+reply that is all reasoning is missing (``<think>leaning 4</think>`` alone was 4). Numbers that
+only name the scale: a count of its options (``4 options``, ``5 choices``, ``a 10-point
+scale``), and on three or more options its range from first code to last (``1 to 10``,
+``1-4``) and the last code after ``out of`` (``7 out of 10``). And a reply writing a code
 beside another option's label (``1. Rather important``, ``Answer: 2 (Very important)``)
 contradicts itself: it is missing. A point of a scale labelled only by its code (``"2"``) is a
 number, read by rules 2 and 4 and never as a label (``I'd say between 1 and 2`` was 2).
@@ -84,7 +95,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -208,13 +219,28 @@ _HEDGE_AFTER: Final = (
 _HEDGED_CODE: Final = re.compile(rf"(\d+)(?!\d|{NUMBER_GOES_ON})(?={_HEDGE_AFTER})", re.IGNORECASE)
 # A code opening an answer marker's line, unless a hedge, range or NUMBER_GOES_ON follows it.
 _OPENING_CODE: Final = re.compile(rf"(\d+)(?!\d|{NUMBER_GOES_ON}|{_HEDGE_AFTER})", re.IGNORECASE)
-# Reasoning a model writes before its answer, in tags (DeepSeek-R1's and QwQ's "<think>...</think>",
-# "<thinking>", "<reasoning>"): the codes it weighs there are no answer. When text follows the
-# last closing tag, only that text is read ("<think>1 very, 2 rather ...</think> 2" was missing).
-REASONING_END: Final = re.compile(r"</(?:think|thinking|reasoning)>", re.IGNORECASE)
+REASONING_TAGS: Final = ("think", "thinking", "thought", "reasoning", "reflection")
+"""The names of the tags a model writes its reasoning in (DeepSeek-R1's and QwQ's ``<think>``,
+``<thinking>``, ``<thought>``, ``<reasoning>``, ``<reflection>``), in angle brackets, square
+brackets (``[THINK]``) or Kimi's triangles (``\u25c1think\u25b7``), any case, spaces allowed
+inside (``</think >``). :func:`strike_reasoning` sets every block of them aside."""
+# One tag of REASONING_TAGS, opening or (with its slash) closing; the bracket kinds may mix.
+_REASONING_TAG: Final = re.compile(
+    rf"[<\[\u25c1]\s*(/)?\s*(?:{'|'.join(REASONING_TAGS)})\s*[>\]\u25b7]", re.IGNORECASE
+)
 # What a number of the scale becomes when it only names the scale (_SCALE_NAMED): like _STRUCK, a
 # character no rule reads, but no negation either (a marker naming the scale is not passed over).
 _SCALE_DIGIT: Final = "\ue000"
+# A number counting the options or points of the scale: "4 options", "5 possible choices", "a
+# 10-point scale", "a 7 point Likert scale". It names the scale, not an answer ("Agree. (Note:
+# there are 5 options here.)" was 5). Plural nouns only: "1 option" is no count a reply writes.
+_SCALE_COUNT: Final = re.compile(
+    rf"(?<![\d.,{MINUS_SIGNS}])\d+(?!\d|{NUMBER_GOES_ON})(?="
+    rf"(?:{_SPACE}+(?:possible|available|answer|response))?"
+    rf"{_SPACE}+(?:options|choices|alternatives|categories)\b"
+    rf"|{_SPACE}*[{MINUS_SIGNS}]?{_SPACE}*point\b(?:{_SPACE}+[\w{MINUS_SIGNS}]+)?{_SPACE}+scale\b)",
+    re.IGNORECASE,
+)
 # Longest digit run read as a number: option codes are small, and int() refuses (raises on)
 # runs of thousands of digits, which a reply may hold.
 _MAX_DIGITS: Final = 9
@@ -284,11 +310,6 @@ def _bare_label(text: str, options: Options) -> int | None:
     return hits.pop() if len(hits) == 1 else None
 
 
-def _number_in_text(text: str, codes: set[int]) -> int | None:
-    found = {_number(m) for m in INTEGER.findall(text)} & codes
-    return found.pop() if len(found) == 1 else None
-
-
 def _label_in_text(text: str, options: Options) -> int | None:
     haystack = f" {_normalise(text)} "
     hits: dict[int, str] = {}
@@ -308,19 +329,36 @@ def _label_in_text(text: str, options: Options) -> int | None:
 
 
 def _read(text: str, options: Options) -> int | None:
-    """Rules 2–5 of the module docstring, in order; the first giving a code wins."""
+    """Rules 2–5 of the module docstring, in order; the first giving a code wins. Rules 4 and 5
+    must agree: a text naming a code in digits and an option's label for another code is
+    missing (``I have 2 kids, so family is Very important`` was read as 2)."""
     codes = {code for code, _ in options}
-    rules: tuple[Callable[[], int | None], ...] = (
-        lambda: _bare_number(text, codes),
-        lambda: _bare_label(text, options),
-        lambda: _number_in_text(text, codes),
-        lambda: _label_in_text(text, options),
+    value = _bare_number(text, codes)
+    if value is None:
+        value = _bare_label(text, options)
+    if value is not None:
+        return value
+    numbers = {_number(m) for m in INTEGER.findall(text)} & codes
+    labelled = _label_in_text(text, options)
+    if numbers and _labels_named(text, options):
+        # A number and a label in one text: an age, a household size or a count of years is
+        # written in digits beside the label chosen, and a code beside a label for its side of
+        # the scale ("I lean left, so 3"); the reader cannot tell which is the answer, and a
+        # wrong code scores as the model's where a missing one is counted as missing.
+        return labelled if numbers == {labelled} else None
+    if numbers:
+        return numbers.pop() if len(numbers) == 1 else None
+    return labelled
+
+
+def _labels_named(text: str, options: Options) -> bool:
+    """Whether an option's label (one worded, not a bare code) occurs in ``text`` as words."""
+    haystack = f" {_normalise(text)} "
+    return any(
+        re.search(rf"(?<!\w){re.escape(_normalise(label))}(?!\w)", haystack)
+        for _, label in _worded(options)
+        if _normalise(label)
     )
-    for rule in rules:
-        value = rule()
-        if value is not None:
-            return value
-    return None
 
 
 def _opens_with_non_option(text: str, start: int, line: str, options: Options) -> bool:
@@ -379,11 +417,44 @@ def strike_negated(text: str) -> str:
     return _NEGATED.sub(strike, text)
 
 
+def strike_reasoning(text: str) -> str:
+    """``text`` without its reasoning: every block in :data:`REASONING_TAGS`, from an opening tag
+    to the next closing one, or to the end of the reply when none closes it (a reply cut off by
+    ``--max-tokens`` mid-thought), and everything before a closing tag that nothing opened (the
+    chat template wrote the opening tag into the prompt). The codes weighed there are no answer:
+    ``<think>leaning 4</think>`` alone and ``<think>Option 4 seems right`` were read as 4, and
+    ``Rather important.<think>though maybe 3</think>`` as 3. An opening tag inside a block
+    opens nothing. What is left of the reply is read, joined by spaces."""
+    kept: list[str] = []
+    at = 0
+    inside = False
+    for tag in _REASONING_TAG.finditer(text):
+        if tag.group(1) is None:
+            if not inside:
+                kept.append(text[at : tag.start()])
+                inside = True
+            continue
+        if not inside:
+            kept = []
+        inside = False
+        at = tag.end()
+    if not inside:
+        kept.append(text[at:])
+    return " ".join(kept)
+
+
 def _strike_scale(text: str, codes: set[int]) -> str:
-    """``text`` with the numbers that only name the scale set aside: its whole range, first code
-    to last (``1 to 10``, ``1-4``, ``from 0 to 10``), and the last code after ``out of`` (``7 out
-    of 10``). They are no answer: ``Options 1-4. I choose 2.`` is 2 (it named three codes, so was
-    missing), and ``On a scale of 1 to 10, I'd say 8`` is 8."""
+    """``text`` with the numbers that only name the scale set aside: a count of its options
+    (``4 options``, ``5 possible choices``, ``a 10-point scale``, on any number of options), and
+    on three or more options its whole range, first code to last (``1 to 10``, ``1-4``, ``from 0
+    to 10``), and the last code after ``out of`` (``7 out of 10``). They are no answer:
+    ``Options 1-4. I choose 2.`` is 2 (it named three codes, so was missing), ``On a scale of 1
+    to 10, I'd say 8`` is 8, and ``Of the 4 options, Quite happy fits best`` is 2 (it was 4)."""
+
+    def strike(match: re.Match[str]) -> str:
+        return re.sub(r"\d", _SCALE_DIGIT, match.group(0))
+
+    text = _SCALE_COUNT.sub(strike, text)
     if len(codes) < 3:
         # On two options "1-2" is a hedge between them, not the scale named.
         return text
@@ -393,11 +464,6 @@ def _strike_scale(text: str, codes: set[int]) -> str:
         rf"{_SPACE}*)|out{_SPACE}+of{_SPACE}+)({high})(?!\d|{NUMBER_GOES_ON})",
         re.IGNORECASE,
     )
-
-    def strike(match: re.Match[str]) -> str:
-        whole = match.group(0)
-        return re.sub(r"\d", _SCALE_DIGIT, whole)
-
     return named.sub(strike, text)
 
 
@@ -439,10 +505,7 @@ def _mislabelled(text: str, options: Options) -> bool:
 
 def parse_response(text: str, options: Options) -> int | None:
     """The option code a response gives (rules in the module docstring), or None."""
-    closing = list(REASONING_END.finditer(text))
-    if closing and text[closing[-1].end() :].strip():
-        text = text[closing[-1].end() :]
-    plain = _SIGN_WORD.sub("-", text)
+    plain = _SIGN_WORD.sub("-", strike_reasoning(text))
     codes = {code for code, _ in options}
     # Striking keeps every position (one character per digit), so a struck run's digits are read
     # back from ``plain`` at the same place.

@@ -1,0 +1,121 @@
+"""Three ways a reply's prose was read as a wrong code (#8 probe, R0–R2): reasoning in tags read
+as the answer (``<think>leaning 4</think>`` alone was 4), a count of the options read as one
+(``Of the 4 options, Quite happy fits best`` was 4), and a number about the persona read before
+the label chosen (``I have 2 kids, so family is Very important`` was 2).
+
+Each case names, by hand, what the reply says; a reply that cannot be told is missing, never a
+guessed code (missing is scored as wrong but is visible; a wrong code passes as the model's).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sgbench.scoring.parse import parse_response, strike_reasoning
+
+OPTIONS = [
+    (1, "Very important"),
+    (2, "Rather important"),
+    (3, "Not very important"),
+    (4, "Not at all important"),
+]
+LEFT_RIGHT = [(1, "Left"), *((c, str(c)) for c in range(2, 10)), (10, "Right")]
+YES_NO = [(1, "Yes"), (2, "No")]
+AGREE = [
+    (1, "Agree strongly"),
+    (2, "Agree"),
+    (3, "Neither agree nor disagree"),
+    (4, "Disagree"),
+    (5, "Disagree strongly"),
+]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # Reasoning only: closed with nothing after it, cut off unclosed, or a closing tag with
+        # nothing before it opened (the opening tag was in the prompt).
+        ("<think>leaning 4</think>", None),
+        ("<think>leaning 4</think>\n\n", None),
+        ("<think>Option 4 seems right", None),
+        ("<reasoning>Option 4 seems right</reasoning>", None),
+        ("<thought>4</thought>", None),
+        ("leaning 4</think>", None),
+        # A block anywhere is struck, the text around it read.
+        ("Rather important.<think>though maybe 3</think>", 2),
+        ("<think>considering</think> Answer: Very important <think>actually 4</think>", 1),
+        ("<think>1 or 4?</think> 2 <think>yes, 2", 2),
+        ("leaning 4</think> 2", 2),
+        # The spellings: case, spaces inside the tag, square brackets and Kimi's triangles.
+        ("<THINK>3</THINK> Rather important", 2),
+        ("<think>I'd say 3</think >\nRather important", 2),
+        ("< think >3< / think > Rather important", 2),
+        ("[THINK]3[/THINK] Rather important", 2),
+        ("\u25c1think\u25b73\u25c1/think\u25b7 Rather important", 2),
+        # An opening tag inside a block opens nothing: the first closing tag ends it.
+        ("<think>3 <think>4</think> 2", 2),
+    ],
+)
+def test_reasoning_in_tags_is_no_answer(reply: str, expected: int | None) -> None:
+    assert parse_response(reply, OPTIONS) == expected
+
+
+def test_strike_reasoning_keeps_only_the_text_outside_the_blocks() -> None:
+    assert strike_reasoning("a<think>b</think>c<think>d") == "a c"
+    assert strike_reasoning("a</think>b") == "b"
+    assert strike_reasoning("no tags at all") == "no tags at all"
+    # A word that only starts like a tag name is no tag.
+    assert strike_reasoning("<thinker>2</thinker>") == "<thinker>2</thinker>"
+
+
+@pytest.mark.parametrize(
+    ("reply", "options", "expected"),
+    [
+        ("Agree. (Note: there are 5 options here.)", AGREE, 2),
+        ("Of the 4 options, Rather important fits best.", OPTIONS, 2),
+        ("Among these 4 choices I'd say Very important.", OPTIONS, 1),
+        ("Of the 4 possible options, I pick 3.", OPTIONS, 3),
+        ("On a 4-point scale, I'd choose 2.", OPTIONS, 2),
+        ("On a 10-point Likert scale, 7.", LEFT_RIGHT, 7),
+        # On two options too: "1-2" there is a hedge, but "2 options" is still a count.
+        ("Of the 2 options, Yes.", YES_NO, 1),
+        ("1-2", YES_NO, None),
+        # Only counts: "7 points" may be the answer itself, and "option 4" names one.
+        ("I'd give it 7 points.", LEFT_RIGHT, 7),
+        ("I pick option 4.", OPTIONS, 4),
+    ],
+)
+def test_a_count_of_the_options_is_no_answer(
+    reply: str, options: list[tuple[int, str]], expected: int | None
+) -> None:
+    assert parse_response(reply, options) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "options", "expected"),
+    [
+        # A number and a label for another code, no marker: missing (each was read as the number).
+        ("I have 2 kids, so family is Very important to me.", OPTIONS, None),
+        ("No. I'm only 1 person.", YES_NO, None),
+        ("I lean left, so 3.", LEFT_RIGHT, None),
+        # Several numbers, one the label's: still a conflict (it was read by the label).
+        ("I have 2 children, so family is very important: 1.", OPTIONS, None),
+        # The number and the label agree: read.
+        ("Rather important: 2.", OPTIONS, 2),
+        ("I'm 65 and it's Not very important; I'd say 3.", OPTIONS, 3),
+        # Numbers that are no code do not conflict: an age, a year.
+        ("At 45, family is Rather important.", OPTIONS, 2),
+        ("Since 2019, Rather important.", OPTIONS, 2),
+        # A number alone, or a label alone, as before.
+        ("I'd pick 2 because family matters.", OPTIONS, 2),
+        ("Family is not very important to me.", OPTIONS, 3),
+        # A marker's code settles the line whatever label the explanation names.
+        ("Answer: 2 (Rather important); my 3 kids agree.", OPTIONS, 2),
+        # A label opening the marker's line with a number for another code beside it: a conflict.
+        ("Answer: Very important, as a mother of 3", OPTIONS, None),
+    ],
+)
+def test_a_number_and_a_label_for_another_code_are_missing(
+    reply: str, options: list[tuple[int, str]], expected: int | None
+) -> None:
+    assert parse_response(reply, options) == expected
