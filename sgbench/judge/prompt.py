@@ -6,21 +6,22 @@ One request shows the judge the persona, the question, the subgroup's actual ans
 object. The wording is fixed and versioned by :data:`JUDGE_PROMPT`: the same sample, responses
 and criteria always give the same messages.
 
-Reading a reply (:func:`parse_verdicts`) never guesses. The reply's last JSON object that has a
-criterion key is read (code fences and text around it are allowed): a value counts only when it
-is ``1``, ``2``, ``tie``, ``Response 1`` or ``Response 2`` (any case, quotes and surrounding
-punctuation ignored), or opens with one and goes on with its reasons, read as a line's value is
-below (``"1 (not 2)"`` and ``"Response 1 is better"`` are 1; ``"1 or 2"`` is none). Without
-such an object, lines starting ``overall: 1`` (or ``= 2``, ``- tie``, ``**Overall**: Response
-1``) are read, and a criterion given twice with different
-values is unreadable, as is a value signed with a minus (``overall: -2`` is no verdict), a
-number of which 1 or 2 is only the first digits (``overall: 1,5`` or ``1.5``, as ``parse`` reads
-``I'd say 1,5``), a number word (``overall: one``: the values asked for are ``1``, ``2`` and
-``tie``) and a hedge of two values (``overall: 1 or 2``, ``1/2``, ``1,2``, ``1-2``; ``overall: 1
-because response 2 ...`` is 1). A full stop ends a value: ``overall: 2.`` is 2, but a stroke
-on it strikes the value, as ``parse`` strikes a number (``overall: 2.\u0338`` is none).
-Anything else leaves that criterion unread (None).
-"""
+Reading a reply (:func:`parse_verdicts`) never guesses. Reasoning blocks (``<think>…</think>``
+and the other spellings ``parse`` strikes, closed or cut off) are struck first, as ``parse``
+strikes them from answers: a verdict weighed there is not given. The reply's last JSON object
+that has a criterion key is read (code fences and text around it are allowed): a value counts
+only when it is ``1``, ``2``, ``tie``, ``Response 1`` or ``Response 2`` (any case, quotes and
+surrounding punctuation ignored), or opens with one and goes on with its reasons, read as a
+line's value is below (``"1 (not 2)"`` and ``"Response 1 is better"`` are 1; ``"1 or 2"`` is
+none). Without such an object, lines starting ``overall: 1`` (or ``= 2``, ``- tie``,
+``**Overall**: Response 1``) are read, and a criterion given twice with different values is
+unreadable, as is a value signed with a minus (``overall: -2`` is no verdict), a number of which
+1 or 2 is only the first digits (``overall: 1,5`` or ``1.5``, as ``parse`` reads ``I'd say
+1,5``), a number word (``overall: one``: the values asked for are ``1``, ``2`` and ``tie``) and
+a hedge of two values (``overall: 1 or 2``, ``1/2``, ``1,2``, ``1-2``; ``overall: 1 because
+response 2 ...`` is 1). A full stop ends a value: ``overall: 2.`` is 2, but a stroke on it
+strikes the value, as ``parse`` strikes a number (``overall: 2.\u0338`` is none). Anything else
+leaves that criterion unread (None)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from sgbench.scoring.parse import (
     NUMBER_GOES_ON,
     OPENING_SIGN,
     strike_negated,
+    strike_reasoning,
 )
 
 JUDGE_PROMPT: Final = "judge-v1"
@@ -246,7 +248,8 @@ def parse_verdicts(text: str, criteria: Sequence[str]) -> dict[str, Position | N
             (:func:`check_criteria`).
     """
     criteria = check_criteria(criteria)
-    cleaned = _FENCE.sub("", text)
+    # A verdict weighed inside a reasoning block is not given: the same rule as the answers'.
+    cleaned = _FENCE.sub("", strike_reasoning(text))
     chosen = [obj for obj in embedded_objects(cleaned) if any(name in obj for name in criteria)]
     if chosen:
         last = chosen[-1]
