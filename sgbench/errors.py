@@ -129,10 +129,18 @@ def model_name_problem(name: str) -> str | None:
     """Why ``name`` cannot name a model (None when it can). A model name is recorded in every
     line and shown on the leaderboard and in chart titles, so it must read as it is: not blank,
     not padded with spaces, nothing that does not print (a control or a format character such
-    as a bidirectional control). The one rule for every model name, given (``--model``) or
-    taken from a file's name."""
+    as a bidirectional control), nor one drawn as nothing that Python calls printable (a
+    Hangul filler, a variation selector, U+2800 BRAILLE PATTERN BLANK: :func:`unseen`). The one
+    rule for every model name, given (``--model``) or taken from a file's name."""
     if not name.strip() or not name.isprintable() or name != name.strip():
         return "a model name is not blank, has no surrounding space and only printable characters"
+    blank = next((char for char in name if unseen(char)), None)
+    if blank is not None:
+        # Printable to Python, yet drawn as nothing: 'gpt-4\u2800' would read 'gpt-4'.
+        return (
+            f"U+{ord(blank):04X} ({unicodedata.name(blank, 'unnamed')}) draws nothing; a model "
+            "name holds only characters that show"
+        )
     return None
 
 
@@ -302,20 +310,67 @@ letter named I or IOTA) whose prototype is 'l' maps to 'i', since UTS #39 draws 
 Cherokee NA, drawn as 'O'."""
 
 FOLD: Final = {**dict.fromkeys(map(ord, DASHES), "-"), **LOOKALIKES}
-"""What :func:`shown_model` translates: :data:`DASHES` to '-' and :data:`LOOKALIKES`."""
+"""What :func:`read_as` translates: :data:`DASHES` to '-' and :data:`LOOKALIKES`."""
+
+BLANKS: Final = "\u2800"
+"""Characters that draw as nothing but are neither spaces, format characters nor
+Default_Ignorable (:data:`IGNORABLE`, which holds the Hangul fillers): U+2800 BRAILLE PATTERN
+BLANK, a symbol (So) drawn as an empty cell, so 'gpt-4\u2800' reads 'gpt-4'."""
+
+ZWJ: Final = "\u200d"
+_EMOJI_TRAIL: Final = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]*\\Z")
+"""What may stand between an emoji and the joiner after it: a variation selector, a skin tone."""
+
+
+def _joins_emoji(text: str, at: int) -> bool:
+    """Whether the zero-width joiner at ``at`` joins two symbols (category So, what emoji
+    are): there it draws one glyph of two (U+1F468 ZWJ U+1F4BB is one technologist, without
+    it a man and a laptop), so it is seen; between letters it draws nothing."""
+    before = text[:at]
+    trail = _EMOJI_TRAIL.search(before)
+    base = before[: trail.start()] if trail else before
+    after = text[at + 1 : at + 2]
+    return bool(base and after) and _is_symbol(base[-1]) and _is_symbol(after)
+
+
+def _is_symbol(char: str) -> bool:
+    return unicodedata.category(char) == "So"
+
+
+def unseen(char: str) -> bool:
+    """Whether a character draws nothing on its own: Default_Ignorable (:data:`IGNORABLE`),
+    a format (Cf) or control (Cc) character, or one of :data:`BLANKS`. The one test of what
+    :func:`read_as` drops and :func:`model_name_problem` refuses."""
+    return (
+        IGNORABLE.match(char) is not None
+        or unicodedata.category(char) in ("Cf", "Cc")
+        or char in BLANKS
+    )
+
+
+def read_as(text: object) -> str:
+    """Text as a reader tells it from other text, the one fold of names compared by eye (model
+    names, :func:`shown_model`; a config's country name): Unicode NFKC (so fullwidth and
+    mathematical letters are plain ones), without the characters that draw nothing
+    (:func:`unseen`; a zero-width joiner between two emoji is kept, since it makes them one
+    glyph), every dash and minus sign a hyphen (:data:`DASHES`), letters and digits of any
+    script drawn as Latin ones read as those (:data:`LOOKALIKES`), case-folded, and runs of
+    spaces (any Unicode space) as one. Lookalikes are read before case folding (Greek 'Ν' is
+    'N', its small 'ν' is 'v') and again after it, for a capital whose small letter is the
+    lookalike."""
+    shown = unicodedata.normalize("NFKC", str(text))
+    visible = "".join(
+        char
+        for at, char in enumerate(shown)
+        if not unseen(char) or (char == ZWJ and _joins_emoji(shown, at))
+    )
+    return " ".join(visible.translate(FOLD).casefold().translate(FOLD).split())
 
 
 def shown_model(name: object) -> str:
-    """A model name as a reader tells it from another: Unicode NFKC (so fullwidth and
-    mathematical letters are plain ones), without the characters that show nothing
-    (:data:`IGNORABLE`, format and control characters), every dash and minus sign a hyphen
-    (:data:`DASHES`), letters and digits of any script drawn as Latin ones read as those
-    (:data:`LOOKALIKES`), case-folded, and runs of spaces as one. Lookalikes are read before
-    case folding (Greek 'Ν' is 'N', its small 'ν' is 'v') and again after it, for a capital
-    whose small letter is the lookalike."""
-    shown = IGNORABLE.sub("", unicodedata.normalize("NFKC", str(name)))
-    visible = "".join(c for c in shown if unicodedata.category(c) not in ("Cf", "Cc"))
-    return " ".join(visible.translate(FOLD).casefold().translate(FOLD).split())
+    """A model name as a reader tells it from another: :func:`read_as`, the fold of every
+    name compared by eye."""
+    return read_as(name)
 
 
 def size_limit_hit(exc: OSError) -> int | None:

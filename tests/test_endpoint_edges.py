@@ -106,7 +106,7 @@ def test_a_timeout_beyond_a_day_is_one_line(name: str, timeout: str, folder: Pat
     assert_one_error_line(result, "--timeout", "at most 86400")
 
 
-@pytest.mark.parametrize("model", ["", "   ", " m", "m ", "m\u202e"])
+@pytest.mark.parametrize("model", ["", "   ", " m", "m ", "m\u202e", "m\u2800"])
 @pytest.mark.parametrize("name", ["run", "judge"])
 def test_a_blank_or_unprintable_model_name_is_refused(name: str, model: str, folder: Path) -> None:
     # Control characters and bytes that are not UTF-8 are refused in every argument before a

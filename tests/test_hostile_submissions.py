@@ -37,7 +37,7 @@ from scoring_fixtures import (
 import sgbench.leaderboard.submission as submission_module
 import sgbench.scoring.predictions as predictions_module
 from sgbench.cli import EXIT_LEFT_OUT, main
-from sgbench.errors import shown_model
+from sgbench.errors import model_name_problem, shown_model
 
 SECRET = "sk-TOP-SECRET-token-0123456789"
 QUESTIONS = ("Q1", "Q2")
@@ -253,6 +253,7 @@ def test_bidirectional_controls_are_escaped_or_dropped(dataset: Path, tmp_path: 
         ("HON\u200bEST", True),
         ("Ｈｏｎｅｓｔ", True),  # fullwidth letters, the same under NFKC
         ("Honest\u3164", True),  # a Hangul filler: a letter that shows nothing
+        ("Honest\u2800", True),  # BRAILLE PATTERN BLANK: a symbol drawn as nothing (#15)
         ("Hon\ufe0fest", True),  # a variation selector
         ("Honest 2", False),
         # Planted: ASCII characters a font may draw alike stay two names (UTS #39 folds them).
@@ -346,6 +347,45 @@ def test_every_dash_of_unicode_reads_as_a_hyphen() -> None:
 )
 def test_names_a_reader_tells_apart_stay_apart(one: str, other: str) -> None:
     assert shown_model(one) != shown_model(other)
+
+
+def test_a_joiner_between_emoji_is_seen_and_between_letters_is_not(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """U+1F468 ZWJ U+1F4BB draws one glyph (technologist), without the joiner two (man,
+    laptop): both were folded into one name and the second left out as "already entered".
+    A joiner inside Latin text draws nothing and still folds away."""
+    joined, apart = "\U0001f468\u200d\U0001f4bb", "\U0001f468\U0001f4bb"
+    assert shown_model(joined) != shown_model(apart)
+    assert (
+        shown_model("\U0001f469\U0001f3fd\u200d\U0001f4bb")
+        == "\U0001f469\U0001f3fd\u200d\U0001f4bb"
+    )
+    assert shown_model("\U0001f441\ufe0f\u200d\U0001f5e8\ufe0f") == "\U0001f441\u200d\U0001f5e8"
+    assert shown_model("gp\u200dt-4") == shown_model("g\u200d\u200dpt-4") == "gpt-4"
+    assert shown_model("\U0001f468\u200d") == shown_model("\U0001f468")
+    root = tmp_path / "submissions"
+    submit(root, "a-joined", submission_metadata(model=joined))
+    submit(root, "b-apart", submission_metadata(model=apart))
+    result = leaderboard(root, dataset, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    board = json.loads((tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8"))
+    assert sorted(row["slug"] for row in board["entries"]) == ["a-joined", "b-apart"]
+
+
+@pytest.mark.parametrize(
+    "blank", ["\u2800", "\u3164", "\u115f", "\u1160", "\uffa0", "\ufe0f", "\u034f", "\U000e0100"]
+)
+def test_a_model_name_with_a_character_drawn_as_nothing_is_refused(blank: str) -> None:
+    """Python calls these printable, yet 'gpt-4' + U+2800 reads 'gpt-4' (#15): a name sent
+    and recorded must show all it holds."""
+    assert shown_model(f"gpt-4{blank}") == "gpt-4"
+    problem = model_name_problem(f"gpt-4{blank}")
+    assert problem is not None
+    assert f"U+{ord(blank):04X}" in problem
+    assert "draws nothing" in problem
+    for name in ("gpt-4", "Café", "日本語モデル", "\U0001f468\U0001f4bb"):
+        assert model_name_problem(name) is None, name
 
 
 @pytest.mark.parametrize(
@@ -493,6 +533,7 @@ def test_a_lone_surrogate_is_a_line_problem(
         ("   ", "shows nothing"),
         ("\u200b\u2060", "shows nothing"),
         ("\u202e\u3164", "shows nothing"),
+        ("\u2800\u115f\u1160\uffa0", "shows nothing"),
         ("H\u043enest", "mixes Cyrillic and Latin letters in one word"),
         ("Hon\u03b5st", "mixes Greek and Latin letters in one word"),
     ],
