@@ -493,6 +493,9 @@ def test_the_field_bound_counts_every_part() -> None:
         ("1\n", None, 801),  # a quoted newline: Arrow's message held the value past its line
         ("abc", "two\nlines", 802),  # a quoted newline in an earlier record: lines, not records
         ("1_0", None, 801),  # Python reads it as 10, Arrow does not
+        # Arrow trims a space or tab and quotes the value trimmed; the cell is shown as held.
+        (" abc", None, 801),
+        ("abc\t", None, 801),
     ],
 )
 def test_a_cell_that_is_not_a_number_is_named_by_its_line(
@@ -519,3 +522,20 @@ def test_a_cell_that_is_not_a_number_is_named_by_its_line(
     )
     where = "t.zip:t.csv" if suffix == ".zip" else "t.csv"
     assert_one_error_line(result, f"{where}: line {line}: column Q5: not a number: {bad!r}")
+
+
+@pytest.mark.parametrize(("first", "later"), [(" abc", "abc"), ("abc", "\tabc ")])
+def test_the_first_bad_cell_is_named_when_a_later_one_reads_alike(
+    first: str, later: str, tmp_path: Path
+) -> None:
+    """Arrow quotes ' abc' as 'abc': a plain 'abc' later in the column was named (its line)
+    instead of the first bad record, and ' abc' alone by no line."""
+    frame = synthetic_sample()
+    frame["Q5"] = frame["Q5"].astype("object")
+    frame.loc[frame.index[99], "Q5"] = first
+    frame.loc[frame.index[299], "Q5"] = later
+    (tmp_path / "t.csv").write_text(frame.to_csv(index=False, lineterminator="\n"), "utf-8")
+    result = CliRunner().invoke(
+        main, ["build", "--quiet", "--wvs", str(tmp_path / "t.csv"), "--out", str(tmp_path / "o")]
+    )
+    assert_one_error_line(result, f"t.csv: line 101: column Q5: not a number: {first!r}")

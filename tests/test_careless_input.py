@@ -548,6 +548,23 @@ CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
         "q260",  # columns are matched without case; attributes are read in key order
         ("$.attributes.sex.variable: Q260 is read by $.attributes.religion too",),
     ),
+    # One variable under another release's name: the Time Series calls Q260 X001, Wave 6
+    # V240; each layout reads one column for both (#15: held-out subgroups were in training).
+    "a variable read under its Time Series name": (
+        ("attributes", "religion", "variable"),
+        "x001",
+        ("$.attributes.sex.variable: Q260 is read by $.attributes.religion (as x001) too",),
+    ),
+    "a variable read under its Wave 6 name": (
+        ("attributes", "religion", "variable"),
+        "V240",
+        ("$.attributes.sex.variable: Q260 is read by $.attributes.religion (as V240) too",),
+    ),
+    "a derived variable read under another release's name": (
+        ("attributes", "age_group", "derive_from", "variable"),
+        "X001",
+        ("$.attributes.sex.variable: Q260 is read by $.attributes.age_group (as X001) too",),
+    ),
     "a derived variable read by another attribute": (
         ("attributes", "religion", "variable"),
         "Q262",

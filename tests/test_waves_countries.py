@@ -238,6 +238,11 @@ def singapore_raw(country: str, country_name: str) -> dict[str, object]:
         ("SGP", "Netherlands", "the Netherlands (NLD)", "SGP (Singapore)"),
         ("MYS", "Singapore", "Singapore (SGP)", "MYS (Malaysia)"),
         ("XYZ", "Malaysia", "Malaysia (MYS)", "XYZ:"),
+        # Read as a reader reads them (sgbench.errors.read_as, as model names are, #15):
+        # fullwidth letters, a Cyrillic 'е', a Greek capital Nu and Eta.
+        ("SGP", "\uff27\uff45\uff52\uff4d\uff41\uff4e\uff59", "Germany (DEU)", "SGP (Singapore)"),
+        ("SGP", "G\u0435rmany", "Germany (DEU)", "SGP (Singapore)"),
+        ("SGP", "\u039d\u0395THERLANDS", "the Netherlands (NLD)", "SGP (Singapore)"),
     ],
 )
 def test_a_country_name_of_another_catalogue_country_is_refused(
@@ -260,6 +265,7 @@ def test_a_country_name_of_another_catalogue_country_is_refused(
         ("702", "singapore"),
         ("SGP", "the Republic of Singapore"),
         ("SGP", "Singapore and its islands"),
+        ("SGP", "\uff33\uff49\uff4e\uff47\uff41\uff50\uff4f\uff52\uff45"),  # fullwidth, its own
         ("NLD", "Netherlands"),
         ("XKX", "Kosovo"),
         # Not used with ALL (each persona names its own country): a copy of singapore.yaml
@@ -271,6 +277,24 @@ def test_a_free_display_name_or_the_country_own_name_is_kept(
     country: str, country_name: str
 ) -> None:
     assert parse_config(singapore_raw(country, country_name)).country_name == country_name
+
+
+@pytest.mark.parametrize("layout", ["wvs6", "timeseries"])
+def test_an_item_read_by_two_attributes_under_two_names_is_refused(layout: str) -> None:
+    """The crosswalk gives each item its name in each release (Q1 is the Time Series' A001,
+    Wave 6's V4): an attribute reading Q1 and another its other name read one column of a
+    file of that release, and their subgroups nest (#15: compared by spelling, it built)."""
+    alias = load_crosswalk()[layout]["Q1"].variable
+    raw = singapore_raw("SGP", "Singapore")
+    attributes = raw["attributes"]
+    assert isinstance(attributes, dict)
+    attributes["sex"]["variable"] = "Q1"
+    attributes["religion"]["variable"] = alias
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw, "c.yaml")
+    assert str(caught.value).startswith(
+        f"c.yaml: $.attributes.religion.variable: {alias} is read by $.attributes.sex (as Q1) too;"
+    )
 
 
 def test_every_catalogue_name_is_its_own_country_only() -> None:

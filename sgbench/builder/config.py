@@ -18,9 +18,10 @@ from typing import Any, Final, Literal
 import yaml
 
 from sgbench.boundary import PathArg, public
+from sgbench.builder.layouts import LAYOUTS
 from sgbench.catalogue import ALL_COUNTRIES, Country, load_countries
 from sgbench.dataset import PUBLICATION_FLOOR
-from sgbench.errors import ConfigError, first_unseen
+from sgbench.errors import ConfigError, first_unseen, read_as
 from sgbench.jsonl import loads_yaml, read_bounded
 from sgbench.schema import validator
 from sgbench.schema.ids import slug as slug
@@ -171,25 +172,34 @@ def _check_variables_read_once(attributes: Mapping[str, Any], where: str) -> Non
     """Each WVS variable is read by one attribute (its ``variable`` or ``derive_from``'s): two
     attributes of one variable nest one's subgroups in the other's, so a held-out stratum of
     one is seen in training through the other, which :func:`_check_ood_unseen` compares by
-    attribute name and cannot tell. Names are compared without case, as columns are matched.
+    attribute name and cannot tell. What is compared is the column each release layout reads
+    for the name (:meth:`sgbench.builder.layouts.Layout.column`: Q260 and its Time Series name
+    X001 are one variable), without case, as columns are matched.
 
     Raises:
         ConfigError: ``WHERE: $.attributes.NAME.variable: Q260 is read by $.attributes.OTHER
             too; ...``.
     """
-    readers: dict[str, str] = {}
+    readers: dict[tuple[str, str], tuple[str, str]] = {}
     for name, spec in attributes.items():
         sources = {f"$.attributes.{name}": spec}
         if "derive_from" in spec:
             sources[f"$.attributes.{name}.derive_from"] = spec["derive_from"]
         for key, source in sources.items():
             variable = str(source["variable"])
-            other = readers.setdefault(variable.upper(), f"$.attributes.{name}")
-            if other != f"$.attributes.{name}":
-                raise ConfigError(
-                    f"{where}: {key}.variable: {variable} is read by {other} too; one variable, "
-                    "one attribute (its subgroups would nest in the other's)"
+            # One variable has a name in each release (Q260 is Wave 6's V240 and the Time
+            # Series' X001): the column each layout reads for it is what is compared.
+            for layout in LAYOUTS.values():
+                column = layout.column(variable).upper()
+                other, spelt = readers.setdefault(
+                    (layout.name, column), (f"$.attributes.{name}", variable)
                 )
+                if other != f"$.attributes.{name}":
+                    alias = "" if spelt.upper() == variable.upper() else f" (as {spelt})"
+                    raise ConfigError(
+                        f"{where}: {key}.variable: {variable} is read by {other}{alias} too; "
+                        "one variable, one attribute (its subgroups would nest in the other's)"
+                    )
 
 
 def _check_text(text: str, key: str) -> None:
@@ -504,9 +514,11 @@ def _country_code(given: str, countries: Mapping[str, Country], where: str) -> s
 
 
 def _name_key(name: str) -> str:
-    """A country name as a reader tells names apart: case, spacing and a leading "the"
-    aside (the catalogue writes "the Netherlands" for "living in ...")."""
-    return " ".join(name.split()).casefold().removeprefix("the ")
+    """A country name as a reader tells names apart (:func:`sgbench.errors.read_as`, the fold
+    model names are compared by: NFKC, lookalike letters of other scripts, case, spacing), a
+    leading "the" aside (the catalogue writes "the Netherlands" for "living in ...").
+    Fullwidth 'Ｇｅｒｍａｎｙ' and 'Gеrmany' with a Cyrillic 'е' read 'Germany'."""
+    return read_as(name).removeprefix("the ")
 
 
 def _check_country_name(name: str, country: str, where: str) -> None:

@@ -59,6 +59,12 @@ class Layout:
     respondent_column: str | None = None
     """The respondent's id (interview number), unique within a country-wave."""
 
+    def column(self, name: str) -> str:
+        """The column this layout reads for the Wave 7 name ``name``: an item's from the
+        catalogue's crosswalk, another variable's from :attr:`variables`, else ``name`` itself
+        (a column the release spells as Wave 7 does). The one map of what a name reads."""
+        return self.item_variables([name]).get(name) or self.variables.get(name, name)
+
     def item_variables(self, question_ids: Iterable[str]) -> dict[str, str]:
         """Wave 7 item id → this layout's column, for the items the layout has."""
         if self.name == "wvs7":

@@ -223,10 +223,19 @@ def _line_of(path: Path, text: str) -> int | None:
     return None
 
 
-def _not_a_number_line(source: Path | io.BufferedIOBase, at: int, value: str) -> str:
-    """``line N: `` for the first record of a CSV whose field ``at`` is ``value``, the one
-    Arrow could not read as a number, else "" (error path only: the threaded reader keeps no
-    line numbers; numbered as :func:`_csv_place` numbers, so a quoted newline counts)."""
+ARROW_TRIMS: Final = " \t"
+"""What Arrow strips from a CSV field before reading it as a number, and from the value its
+conversion error quotes (a space or a tab; not a vertical tab, a form feed or U+00A0)."""
+
+
+def _not_a_number_line(
+    source: Path | io.BufferedIOBase, at: int, value: str
+) -> tuple[str, str] | None:
+    """``("line N: ", field)`` for the first record of a CSV whose field ``at`` reads as
+    ``value``, the one Arrow could not read as a number, trimmed as Arrow trims it
+    (:data:`ARROW_TRIMS`: ' abc' is quoted as 'abc'), else None (error path only: the threaded
+    reader keeps no line numbers; numbered as :func:`_csv_place` numbers, so a quoted newline
+    counts). The field is as the file holds it, padding and all."""
     binary = source.open("rb") if isinstance(source, Path) else source
     binary.seek(0)
     lines = io.TextIOWrapper(
@@ -237,8 +246,8 @@ def _not_a_number_line(source: Path | io.BufferedIOBase, at: int, value: str) ->
         after = 0  # the line the previous record ended on
         for number, record in enumerate(reader):
             start, after = after + 1, reader.line_num
-            if number and at < len(record) and record[at] == value:
-                return f"line {start}: "
+            if number and at < len(record) and record[at].strip(ARROW_TRIMS) == value:
+                return f"line {start}: ", record[at]
     except csv.Error:  # a field past csv's size limit: the line stays unnamed
         pass
     finally:
@@ -246,7 +255,7 @@ def _not_a_number_line(source: Path | io.BufferedIOBase, at: int, value: str) ->
             lines.close()
         else:
             lines.detach()  # the zip member's stream is its opener's to close
-    return ""
+    return None
 
 
 def _field_reads_as(text: str, value: str | float) -> bool:
@@ -351,8 +360,9 @@ def _read_csv(
         value = re.search(r"invalid value '(.*)'\Z", str(exc), re.DOTALL)
         if column and int(column.group(1)) < len(header):
             at = int(column.group(1))
-            found = f": {value.group(1)[:40]!r}" if value else ""
-            line = _not_a_number_line(source, at, value.group(1)) if value else ""
+            record = _not_a_number_line(source, at, value.group(1)) if value else None
+            line, field = record if record else ("", value.group(1) if value else "")
+            found = f": {field[:40]!r}" if value else ""
             raise InputError(f"{where}: {line}column {header[at]}: not a number{found}") from None
         if "straddl" in message:  # Arrow's words for a line longer than its read block
             raise InputError(
@@ -660,8 +670,7 @@ def read_survey(
         by_upper = {name.upper(): name for name in header}
         # Wave 7 name → the layout's column name, for everything the file has.
         sources = {
-            **{name: layout.variables.get(name, name) for name in wanted},
-            **layout.item_variables(wanted),
+            **{name: layout.column(name) for name in wanted},
             COUNTRY_NUMERIC: layout.country_numeric,
         }
         if layout.country_alpha:
