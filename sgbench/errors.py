@@ -118,11 +118,19 @@ def first_unseen(text: str, allowed: str = "") -> int | None:
     control (a NUL, an escape, a carriage return), a format character (a bidirectional control,
     a zero-width space, a word joiner, a soft hyphen, a tag character, which models read as
     ASCII), a line or paragraph separator, a space other than U+0020, an unassigned or private
-    code point. The one rule for text sgbench puts into every prompt (templates, build
-    configs): such a character would reach every model unseen in any editor."""
-    if text.translate({ord(char): None for char in allowed}).isprintable():
-        return None
-    return next(n for n, char in enumerate(text) if char not in allowed and not char.isprintable())
+    code point; and what prints but draws nothing (:func:`unseen`: U+2800 BRAILLE PATTERN BLANK,
+    the Hangul fillers), other than a combining mark (a variation selector changes the glyph
+    before it, so '❤️' stays). The one rule for text sgbench puts into every prompt (templates,
+    build configs): such a character would reach every model unseen in any editor."""
+    return next(
+        (
+            n
+            for n, char in enumerate(text)
+            if char not in allowed
+            and (not char.isprintable() or (unseen(char) and unicodedata.category(char) != "Mn"))
+        ),
+        None,
+    )
 
 
 def model_name_problem(name: str) -> str | None:

@@ -278,6 +278,9 @@ UNSEEN = {
     ),
     "ps.txt": ("{question}\u2029{options}".encode(), "user: character 11 is '\\u2029'"),
     "bom.txt": ("{question}\ufeff{options}".encode(), "user: character 11 is '\\ufeff'"),
+    # Printable, yet drawn as nothing: a braille blank, a Hangul filler (sgbench.errors.unseen).
+    "braille.txt": ("{question}\u2800{options}".encode(), "user: character 11 is '\\u2800'"),
+    "filler.txt": ("{question} \u3164{options}".encode(), "user: character 12 is '\\u3164'"),
 }
 
 
@@ -539,3 +542,18 @@ def test_the_first_bad_cell_is_named_when_a_later_one_reads_alike(
         main, ["build", "--quiet", "--wvs", str(tmp_path / "t.csv"), "--out", str(tmp_path / "o")]
     )
     assert_one_error_line(result, f"t.csv: line 101: column Q5: not a number: {first!r}")
+
+
+def test_an_emoji_with_its_variation_selector_is_plain_text(
+    built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variation selector (U+FE0F, Default_Ignorable) changes the glyph before it rather than
+    hiding: the rule that refuses a braille blank (sgbench.errors.first_unseen) keeps it."""
+    monkeypatch.chdir(tmp_path)
+    Path("e.txt").write_text("\u2764\ufe0f {question}\n{options}", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["prompts", "--dataset", str(built_default), "--template", "e.txt"]
+    )
+    assert result.exit_code == 0, result.output
+    first = json.loads(result.output.splitlines()[0])
+    assert first["messages"][-1]["content"].startswith("\u2764\ufe0f ")

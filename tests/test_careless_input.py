@@ -602,6 +602,12 @@ CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
         "Singa\u202epore",
         ("$.country_name", "control or bidirectional character"),
     ),
+    # Printable, yet drawn as nothing (sgbench.errors.unseen): named by code point.
+    "a braille blank in a persona phrase": (
+        ("attributes", "sex", "persona", "phrases", "Male"),
+        "man\u2800",
+        ("$.attributes.sex.persona.phrases.Male", "(U+2800 at character 4)"),
+    ),
     "thresholds that empty the test split": (
         ("max_train_overlap",),
         0,

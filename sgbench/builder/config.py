@@ -267,10 +267,12 @@ def _check_all_text(raw: Any, where: str) -> None:
                 f"{where}: {path}: {len(value):,} characters; a key or text of a config is at "
                 f"most {MAX_TEXT:,} (it is repeated in every sample's persona or prompt)"
             )
-        elif isinstance(value, str) and first_unseen(value) is not None:
+        elif isinstance(value, str) and (unseen := first_unseen(value)) is not None:
+            # Named by code point: a blank that prints (U+2800) shows as nothing in the repr.
             raise ConfigError(
                 f"{where}: {path}: {value!r} holds a control or bidirectional character or "
-                "another that does not print; write plain text"
+                f"another that does not print (U+{ord(value[unseen]):04X} at character "
+                f"{unseen + 1}); write plain text"
             )
 
 

@@ -212,7 +212,7 @@ def check_template(template: Template, where: str) -> Template:
         unseen = first_unseen(text, _LAYOUT)
         if unseen is not None:
             raise InputError(
-                f"{where}: {part}: character {unseen + 1} is {text[unseen]!r}, a control or "
+                f"{where}: {part}: character {unseen + 1} is {text[unseen]!a}, a control or "
                 "bidirectional character or another that does not print; write plain text "
                 "(newlines and tabs are fine)"
             )
