@@ -28,21 +28,26 @@ from sgbench.scoring.fairness import (
     GAP,
     GAP_RULES,
     INTERVAL_NOTES,
+    NO_GAP,
     SHUFFLED,
     UNTESTED_NOTES,
     ci_list,
+    fairness_entry,
     fairness_lines,
     fairness_note,
     gap_verdict,
     verdict_interval,
 )
+from sgbench.scoring.grouped import grouped
 from sgbench.scoring.metrics import METRICS
 from sgbench.scoring.noise import (
     SUBGROUP_SHUFFLE,
     Cells,
     Grouping,
     NoiseSpread,
+    block_arrangements,
     block_permuted_means,
+    block_testable,
     cell_table,
     null_of,
     permuted_means,
@@ -326,24 +331,106 @@ def test_subgroup_shuffle_matches_exact_enumeration_within_blocks() -> None:
     questions: block 1 (a 4, b 0), block 2 (a 3, b 1). Values trade subgroups only within a
     block: 4 equally likely assignments, group values (7, 1), (5, 3), (3, 5), (1, 7) / 8; the
     observed spread is reached by 2: exact p = 1/2 (shuffling across blocks, 6 assignments,
-    would give 2/6). The add-one Monte Carlo p-value approaches 1/2. Blocks of one value each
-    leave nothing to shuffle: no test."""
+    would give 2/6). Asked for at least 4 permutations, each deal is made once and the p-value
+    is that exact share; asked for fewer, the shuffles are drawn (within blocks all the same).
+    Blocks of one value each leave nothing to shuffle: no test."""
     sums = np.array([[1, 0, 1, 0], [1, 0, 1, 1], [1, 0, 1, 0], [1, 0, 0, 0]], dtype=np.float64)
     cells = Cells(sums={"m": sums}, counts=np.ones((4, 4)))
     grouping = Grouping(names=("a", "b"), of_unit=np.array([0, 1, 0, 1]))
-    n = 20_000
-    permuted, movable = block_permuted_means(
-        cells, grouping, np.array([0, 0, 1, 1]), ["m"], n, np.random.default_rng(3)
+    blocks = np.array([0, 0, 1, 1])
+    every, exhaustive = block_permuted_means(
+        cells, grouping, blocks, ["m"], 1000, np.random.default_rng(3)
     )
-    assert movable
-    assert {tuple(np.round(row * 8)) for row in permuted["m"]} == {(7, 1), (5, 3), (3, 5), (1, 7)}
-    p = null_of(np.array([7, 1]) / 8, permuted["m"]).p_value
-    assert abs(p - 0.5) < 5 * math.sqrt(0.25 / n) + 1 / n
-    # Blocks each of one value: no label can move.
-    _, movable = block_permuted_means(
-        cells, grouping, np.array([0, 1, 2, 3]), ["m"], 10, np.random.default_rng(3)
+    assert exhaustive
+    assert sorted(tuple(np.round(row * 8)) for row in every["m"]) == [
+        (1, 7),
+        (3, 5),
+        (5, 3),
+        (7, 1),
+    ]
+    assert null_of(np.array([7, 1]) / 8, every["m"], exhaustive=True).p_value == 0.5
+    drawn, exhaustive = block_permuted_means(
+        cells, grouping, blocks, ["m"], 3, np.random.default_rng(3)
     )
-    assert not movable
+    assert not exhaustive
+    assert len(drawn["m"]) == 3
+    assert {tuple(np.round(row * 8)) for row in drawn["m"]} <= {(7, 1), (5, 3), (3, 5), (1, 7)}
+    # 4 deals, but a and b hold one unit in each block, so swapping them is a deal of the same
+    # spread: 2 outcomes, and the exact p-value of the observed (largest) one is 1/2.
+    assert block_arrangements(grouping.of_unit, blocks) == 2
+    # Blocks each of one value: no label can move, one arrangement, no test.
+    assert block_arrangements(grouping.of_unit, np.array([0, 1, 2, 3])) == 1
+    assert not block_testable(1)
+
+
+def test_block_arrangements_by_hand() -> None:
+    """Distinct outcomes of the subgroup permutation, counted by hand: per block ``n! / Π c!``
+    deals, divided by ``m!`` for ``m`` values holding the same counts in every block (swapping
+    them all is a deal of the same spread)."""
+
+    def count(values: str, blocks: str) -> int:
+        return block_arrangements(
+            np.array(["abc".index(v) if v != "-" else -1 for v in values]),
+            np.array([int(b) for b in blocks]),
+        )
+
+    assert count("ab", "00") == 1  # 2 deals, a and b alike: 1 outcome, nothing to test
+    assert count("abaab", "00111") == 6  # 2 · 3, a (1, 2) and b (1, 1) differ
+    assert count("aaabbb", "000000") == 10  # 6!/(3!·3!) = 20, a and b alike: / 2
+    assert count("aabbcc", "000000") == 15  # 6!/(2!·2!·2!) = 90, three alike: / 3!
+    assert count("abaaabb", "0011111") == 20  # 2 · 5!/(3!·2!) = 20, a (1, 3) and b (1, 2)
+    assert count("aaaaabb", "0000000") == 21  # 7!/(5!·2!)
+    assert count("aab-b", "01011") == 2  # the unlabelled unit never moves: block 1 holds a, b
+    # The smallest p-value is 1 / outcomes: 20 cannot go below 0.05, 21 can (1/21 = 0.048).
+    assert not block_testable(20)
+    assert block_testable(21)
+
+
+def _dealt(values: str, blocks: str, n_permutations: int) -> list[str]:
+    """The two-way fairness rows of value ``values[u]`` for subgroup ``u`` in block
+    ``blocks[u]``, 12 questions, a planted gap as large as it can be: a's subgroups right on
+    every question, b's wrong on every one."""
+    n_questions = 12
+    questions = [f"q{q}" for q in range(n_questions) for _ in values]
+    units = [f"u{u}" for _ in range(n_questions) for u in range(len(values))]
+    groups = [values[int(u[1:])] for u in units]
+    right = np.array([1.0 if g == "a" else 0.0 for g in groups])
+    result = bootstrap_intervals(
+        {"m": right},
+        questions,
+        {"value": groups},
+        ["m"],
+        units=units,
+        n_boot=MIN_REPLICATES,
+        seed=1,
+        n_permutations=n_permutations,
+        resample=TWO_WAY,
+        blocks={"value": [blocks[int(u[1:])] for u in units]},
+    )
+    spread = result.spreads["value"]["m"]
+    values_result = grouped(right, pd.Series(groups), metric="m", higher_is_better=True)
+    entry = fairness_entry(values_result, spread, resample=TWO_WAY)
+    return fairness_lines({"value": {"m": entry}}, TWO_WAY)
+
+
+def test_two_way_row_with_too_few_arrangements_has_no_test() -> None:
+    """Blocks {a, b} and {a, a, a, b, b}: 2 · 10 = 20 distinct deals (a and b hold different
+    counts, (1, 3) and (1, 2)). The observed one is the only one with a all right and b all
+    wrong, so its exact p-value is 1/20 = 0.05: even the largest gap there can be is not below
+    the level. The row has no p-value and no verdict (it read "no detectable gap"), and the note
+    says why. Just above: one block of a × 5 and b × 2, 7!/(5!·2!) = 21 deals, is a test; dealt
+    exhaustively, p = 1/21 and the gap is found."""
+    lines = _dealt("abaaabb", "0011111", n_permutations=999)
+    assert "  -  " in lines[1]
+    assert NO_GAP not in lines[1]
+    assert UNTESTED_NOTES[TWO_WAY] in lines
+    assert "too few arrangements" in UNTESTED_NOTES[TWO_WAY]
+    lines = _dealt("aaaaabb", "0000000", n_permutations=999)
+    assert f"{1 / 21:.3f}  {GAP}" in lines[1]
+    assert UNTESTED_NOTES[TWO_WAY] not in lines
+    # Fewer permutations than deals: drawn at random, a test all the same (p near 1/21).
+    lines = _dealt("aaaaabb", "0000000", n_permutations=19)
+    assert "  -  " not in lines[1]
 
 
 def test_two_way_report_shuffles_values_within_stratum_and_other_attributes() -> None:

@@ -77,7 +77,9 @@ from sgbench.scoring.noise import (
     Grouping,
     GroupStats,
     NoiseSpread,
+    block_arrangements,
     block_permuted_means,
+    block_testable,
     cell_table,
     group_stats,
     moment_p_values,
@@ -359,8 +361,10 @@ def _spread(
     w: FloatArray | None,
     v: FloatArray | None,
     permuted: FloatArray | None,
+    exhaustive: bool = False,
 ) -> tuple[NoiseSpread, FloatArray | None]:
-    """The noise-aware spread of one metric over one grouping, and its group-mean replicates."""
+    """The noise-aware spread of one metric over one grouping, and its group-mean replicates
+    (``exhaustive``: ``permuted`` is every arrangement once, :func:`null_of`)."""
     sums = to_groups(cells.sums[name], grouping)
     counts = to_groups(cells.counts, grouping)
     point = group_stats(sums, counts, np.ones((1, sums.shape[0])))
@@ -407,7 +411,7 @@ def _spread(
             )
         else:
             ci["cv_between"] = (0.0, 0.0)
-    null = None if permuted is None else null_of(point.means[0], permuted)
+    null = None if permuted is None else null_of(point.means[0], permuted, exhaustive=exhaustive)
     spread = NoiseSpread(
         figures={k: estimate[k] for k in NOISE_FIGURES},
         standard_errors=tuple(float(x) for x in np.sqrt(point.se2[0])),
@@ -556,7 +560,7 @@ def bootstrap_intervals(
         if w is not None:
             group_intervals[label] = {}
         shuffled = n_permutations > 0 and label not in within
-        movable = True
+        testable, exhaustive = True, False
         if shuffled:
             block = block_keys.get(label)
             of_unit = (
@@ -568,7 +572,8 @@ def bootstrap_intervals(
             stream = np.random.SeedSequence(
                 seed, spawn_key=(_BLOCK_STREAM, zlib.crc32(label.encode()))
             )
-            permuted, movable = block_permuted_means(
+            testable = block_testable(block_arrangements(grouping.of_unit, of_unit))
+            permuted, exhaustive = block_permuted_means(
                 cells,
                 grouping,
                 of_unit,
@@ -577,9 +582,11 @@ def bootstrap_intervals(
                 np.random.default_rng(stream),
             )
         for name in fairness_metrics:
-            spread, replicate_means = _spread(cells, name, grouping, w, v, permuted.get(name))
+            spread, replicate_means = _spread(
+                cells, name, grouping, w, v, permuted.get(name), exhaustive
+            )
             if shuffled and spread.null is not None:
-                p_value = spread.null.p_value if movable else float("nan")
+                p_value = spread.null.p_value if testable else float("nan")
                 spread = replace(
                     spread, null=replace(spread.null, method=SUBGROUP_SHUFFLE, p_value=p_value)
                 )

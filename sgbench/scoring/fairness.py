@@ -29,7 +29,10 @@ draws the p-value from the null of its claim (:data:`GAP_RULES`;
   before, is a valid but weak test (7-11% power where this one has 60-70%;
   docs/metrics-and-fairness.md, "One verdict per row"). The ``subgroup`` row keeps the
   within-question shuffle: subgroups equal in the population are equal here, so its null is the
-  populations' too. Both nulls condition on the questions.
+  populations' too. Both nulls condition on the questions. A row whose blocks allow 20 or
+  fewer distinct arrangements of its values could never reach ``p < 0.05``, so it has no
+  p-value and no verdict (:func:`sgbench.scoring.noise.block_testable`), rather than a "no
+  detectable gap" that no data could have turned.
 
 ``norm_range_degenerate`` is true when some group's value is 0: ``norm_range = (max − min) / max``
 is then 1 for an error-like metric whatever the other groups do (and for an accuracy-like one
@@ -45,11 +48,7 @@ from typing import Any, Final
 from sgbench.errors import bounded, one_line
 from sgbench.scoring.bootstrap import QUESTIONS, TWO_WAY, Interval, Resample
 from sgbench.scoring.grouped import FIGURES, GroupedResult
-from sgbench.scoring.noise import NOISE_FIGURES, NoiseSpread
-
-DETECTABLE: Final = 0.05
-"""Over questions, a spread is called detectable when its permutation p-value is below this
-level."""
+from sgbench.scoring.noise import DETECTABLE, NOISE_FIGURES, NoiseSpread
 
 NO_GAP: Final = "no detectable gap"
 """The plain mark of a row whose verdict (:func:`gap_verdict`) finds no gap."""
@@ -83,9 +82,10 @@ UNTESTED_NOTES: Final[Mapping[Resample, str]] = {
         "neither found nor ruled out (no_detectable_gap null)"
     ),
     TWO_WAY: (
-        "p -: no permutation test (none asked for, fewer than two groups, or no stratum with "
-        "subgroups of two values to shuffle), so a gap is neither found nor ruled out "
-        "(no_detectable_gap null)"
+        "p -: no permutation test (none asked for, fewer than two groups, or too few "
+        f"arrangements: the values' subgroups can be dealt among them within strata in "
+        f"{round(1 / DETECTABLE)} or fewer distinct ways, so p could not go below {DETECTABLE}), "
+        "so a gap is neither found nor ruled out (no_detectable_gap null)"
     ),
 }
 """Resampling mode → the line under the fairness rows when some row has no verdict."""

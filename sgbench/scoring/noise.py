@@ -50,7 +50,9 @@ The permutation null does not rely on ``sd_noise``:
 - **subgroup permutation** (:func:`block_permuted_means`, two-way reports, groupings that pool
   several units): the group labels are shuffled among whole units within blocks, each unit
   keeping its own cells; same statistic and p-value. Its null is about the populations of
-  units, not these units.
+  units, not these units. Its outcomes are few when blocks are small: a row whose blocks allow
+  ``1 / DETECTABLE`` or fewer distinct arrangements (:func:`block_arrangements`) could never
+  reach ``p < DETECTABLE`` and has no test (:func:`block_testable`).
 
 Worked example (one metric, two groups, three questions, one sample per cell): group ``a`` scores
 ``1, 1, 0`` and ``b`` scores ``0, 0, 0``. ``m = (2/3, 0)``. Question levels ``1/2, 1/2, 0``, so the
@@ -66,6 +68,7 @@ both 1s in one group (the observed spread) and 2 split them (spread 0), so the e
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -104,6 +107,10 @@ on one question): a second or two of CPU for four groupings and two metrics. Abo
 MEAN_POSITIONS: Final = 1 << 22
 """Above :data:`EXACT_POSITIONS`, the null means of the figures come from
 ``MEAN_POSITIONS // (questions × width)`` exact permutations (at least 1)."""
+
+DETECTABLE: Final = 0.05
+"""The level of every permutation test here: a spread is detectable when its p-value is below
+this (:func:`sgbench.scoring.fairness.gap_verdict`)."""
 
 _TIE: Final = 1e-12
 """A permuted statistic within this of the observed one counts as "at least as large" (float
@@ -460,6 +467,91 @@ def _means(result: Mapping[str, FloatArray], metrics: Sequence[str]) -> dict[str
         }
 
 
+def _block_table(of_unit: IntArray, block_of_unit: IntArray) -> IntArray:
+    """``(B, G)`` units of each group (columns, in group order) in each block (rows) that holds
+    a labelled unit."""
+    labelled = of_unit >= 0
+    _, block = np.unique(block_of_unit[labelled], return_inverse=True)
+    _, group = np.unique(of_unit[labelled], return_inverse=True)
+    table = np.zeros((int(block.max(initial=-1)) + 1, int(group.max(initial=-1)) + 1), np.int64)
+    np.add.at(table, (block, group), 1)
+    return table
+
+
+def _deals(table: IntArray) -> int:
+    """Ways to deal the labels within blocks, ``Π_b n_b! / Π_g c_bg!`` (exact integer)."""
+    ways = 1
+    for row in table:
+        ways *= math.factorial(int(row.sum()))
+        for c in row:
+            ways //= math.factorial(int(c))
+    return ways
+
+
+def block_arrangements(of_unit: IntArray, block_of_unit: IntArray) -> int:
+    """How many distinct outcomes the subgroup permutation (:func:`block_permuted_means`) can
+    give a grouping: ``of_unit`` ``(U,)`` each unit's group (−1: in none, never moves),
+    ``block_of_unit`` ``(U,)`` where its label may move.
+
+    Dealing the labels of a block with ``n_b`` units, ``c_bg`` of group ``g``, among its units can
+    be done in ``n_b! / Π_g c_bg!`` ways (which unit carries which label), independently per
+    block. The statistic (the spread of the group values) does not change when two groups swap
+    all their units, and such a swap is itself a deal exactly when the two groups hold as many
+    units as each other in every block; so the deals come in classes of ``Π_k m_k!`` equal
+    spreads (``m_k`` groups sharing one vector of block counts), and the distinct outcomes are
+    ``Π_b n_b! / Π_{b,g} c_bg! / Π_k m_k!``. One of them is the observed one, so no p-value of
+    this null can be below ``1 / arrangements`` (reached when no other outcome spreads the groups
+    as far). Exact integer; 1 when no label can move.
+
+    Example: blocks ``{a, b}`` and ``{a, a, b}``: ``2!/(1!·1!) · 3!/(2!·1!) = 6`` deals; ``a`` and
+    ``b`` hold different counts (``(1, 2)`` and ``(1, 1)``), so no swap coincides: 6 outcomes."""
+    table = _block_table(of_unit, block_of_unit)
+    _, classes = np.unique(table.T, axis=0, return_counts=True)
+    return _deals(table) // math.prod(math.factorial(int(m)) for m in classes)
+
+
+def block_testable(arrangements: int) -> bool:
+    """Whether a subgroup permutation with ``arrangements`` distinct outcomes
+    (:func:`block_arrangements`) is a test at :data:`DETECTABLE`: its smallest p-value,
+    ``1 / arrangements``, is below the level. With 20 or fewer outcomes no spread, however
+    large, could be called a gap, and "no detectable gap" would be the design's, not the
+    data's: such a row has no p-value and no verdict."""
+    return 1 / arrangements < DETECTABLE
+
+
+def _orders(values: IntArray) -> IntArray:
+    """``(ways, n)``: every distinct order of the multiset ``values``, in a fixed order (each
+    value's positions chosen in turn among those left)."""
+    kinds, counts = np.unique(values, return_counts=True)
+    orders: list[list[int]] = []
+    stack: list[tuple[list[int], tuple[int, ...], int]] = [
+        ([0] * len(values), tuple(range(len(values))), 0)
+    ]
+    while stack:
+        order, free, k = stack.pop()
+        if k == len(kinds):
+            orders.append(order)
+            continue
+        for chosen in itertools.combinations(free, int(counts[k])):
+            placed = list(order)
+            for i in chosen:
+                placed[i] = int(kinds[k])
+            stack.append((placed, tuple(i for i in free if i not in chosen), k + 1))
+    return np.asarray(orders, dtype=np.int64).reshape(len(orders), len(values))
+
+
+def _all_deals(labels: IntArray, blocks: FloatArray) -> IntArray:
+    """``(deals, n)``: every distinct way to deal ``labels`` among their positions within
+    ``blocks`` (the product over blocks of each block's distinct orders)."""
+    out = np.zeros((1, len(labels)), dtype=np.int64)
+    for b in np.unique(blocks):
+        where = np.flatnonzero(blocks == b)
+        orders = _orders(labels[where])
+        out = np.repeat(out, len(orders), axis=0)
+        out[:, where] = np.tile(orders, (len(out) // len(orders), 1))
+    return out
+
+
 def block_permuted_means(
     cells: Cells,
     grouping: Grouping,
@@ -468,9 +560,12 @@ def block_permuted_means(
     n_permutations: int,
     rng: np.random.Generator,
 ) -> tuple[dict[str, FloatArray], bool]:
-    """Metric → ``(n_permutations, G)`` group values with the group labels shuffled among whole
-    units (subgroups) within each block, and whether any block can move a label (holds units of
-    two groups; if none does, every shuffle is the observed grouping and there is no test).
+    """Metric → ``(P, G)`` group values with the group labels shuffled among whole units
+    (subgroups) within each block (whether they make a test: :func:`block_testable`), and
+    whether they are exhaustive. When the ways to deal the labels within blocks are no more than
+    ``n_permutations``, each is dealt once (``P`` is their number, the null is exact, and its
+    p-value is the share of deals at least as spread, :func:`null_of` with ``exhaustive``);
+    otherwise ``P = n_permutations`` uniform shuffles.
 
     The null is about the *populations* of subgroups: a group's value is the pooled mean of its
     subgroups, ``Σ_{u ∈ g} T_u / Σ_{u ∈ g} N_u`` (``T_u``, ``N_u`` the unit's sums and counts over
@@ -486,26 +581,35 @@ def block_permuted_means(
     order = labelled[np.argsort(block_of_unit[labelled], kind="stable")]
     blocks = np.asarray(block_of_unit[order], dtype=np.float64)
     labels = grouping.of_unit[order]
-    movable = any(len(np.unique(labels[blocks == b])) > 1 for b in np.unique(blocks))
     totals = {name: cells.sums[name].sum(axis=0)[order] for name in metrics}
     counts = cells.counts.sum(axis=0)[order]
+    exhaustive = _deals(_block_table(grouping.of_unit, block_of_unit)) <= n_permutations
+    every = _all_deals(labels, blocks) if exhaustive else None
+    rows = n_permutations if every is None else len(every)
     groups, n = grouping.size, len(order)
-    out = {name: np.zeros((n_permutations, groups)) for name in (*metrics, _COUNTS)}
+    out = {name: np.zeros((rows, groups)) for name in (*metrics, _COUNTS)}
     chunk = max(1, CHUNK_CELLS // max(n, 1))
-    for start in range(0, n_permutations, chunk):
-        size = min(chunk, n_permutations - start)
-        shuffled = labels[np.argsort(blocks[None, :] + rng.random((size, n)), axis=1)]
+    for start in range(0, rows, chunk):
+        size = min(chunk, rows - start)
+        shuffled = (
+            labels[np.argsort(blocks[None, :] + rng.random((size, n)), axis=1)]
+            if every is None
+            else every[start : start + size]
+        )
         bins = (np.arange(size)[:, None] * groups + shuffled).ravel()
         for name, weights in (*totals.items(), (_COUNTS, counts)):
             total = np.bincount(bins, weights=np.tile(weights, size), minlength=size * groups)
             out[name][start : start + size] = total.reshape(size, groups)
-    return _means(out, metrics), movable
+    return _means(out, metrics), exhaustive
 
 
-def null_of(observed: FloatArray, permuted: FloatArray) -> Null:
+def null_of(observed: FloatArray, permuted: FloatArray, *, exhaustive: bool = False) -> Null:
     """The :class:`Null` of one metric: ``observed`` ``(G,)`` and ``permuted`` ``(P, G)`` values.
 
-    With fewer than two groups there is no spread to test: ``p_value`` is NaN.
+    ``p_value`` is the add-one share ``(1 + k) / (1 + P)`` of the ``k`` permutations at least as
+    spread as observed; with ``exhaustive`` (``permuted`` is every arrangement once, the observed
+    one among them) it is the exact share ``k / P``. With fewer than two groups there is no
+    spread to test: ``p_value`` is NaN.
     """
     figures = spread(permuted)
     sd = _sd(permuted)
@@ -513,7 +617,10 @@ def null_of(observed: FloatArray, permuted: FloatArray) -> Null:
     mean[NULL_STATISTIC] = _mean(sd)
     reference = float(_sd(observed))
     at_least = int(np.count_nonzero(sd >= reference - _TIE))
-    p_value = (1 + at_least) / (1 + permuted.shape[0]) if np.isfinite(reference) else float("nan")
+    extra = 0 if exhaustive else 1
+    p_value = (
+        (extra + at_least) / (extra + permuted.shape[0]) if np.isfinite(reference) else float("nan")
+    )
     return Null(n_permutations=int(permuted.shape[0]), mean=mean, p_value=p_value)
 
 
