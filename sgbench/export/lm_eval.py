@@ -10,7 +10,8 @@ so two exports side by side do not collide. The prompt is laid out as ``sgbench 
 
 - the template's system message (the persona) is the task's ``description``, which the harness
   sends as the system message under ``--apply_chat_template`` and puts first otherwise (each
-  document carries it, rendered, as ``sgbench_description``, added by ``process_docs``);
+  document carries it, rendered, as ``sgbench_description``, added by ``process_docs``, and the
+  description is the template ``{{sgbench_description}}``, which every harness version renders);
 - the user message is ``doc_to_text``; the template's answer prefix (``Answer:`` for ``paper``)
   is ``gen_prefix``, the start of the assistant's turn under a chat template, and after a line
   break otherwise, so without a chat template the context is exactly the prompt text of
@@ -126,7 +127,9 @@ def task_yaml(
         f"test_split: {split}",
         "output_type: multiple_choice",
         "process_docs: !function utils.process_docs",
-        "description: sgbench_description",
+        # A Jinja template, not the bare field name: harness versions before 0.4.9 or so render
+        # the description as a template only, so a bare name reached every prompt as the word.
+        'description: "{{sgbench_description}}"',
         "doc_to_text: !function utils.doc_to_text",
         "doc_to_choice: !function utils.doc_to_choice",
         "doc_to_target: !function utils.doc_to_target",
