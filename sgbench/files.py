@@ -44,7 +44,14 @@ from sgbench.jsonl import input_problem as input_problem  # its home is jsonl, b
 from sgbench.sidecars import _RANDOM_ROOM as _RANDOM_ROOM
 from sgbench.sidecars import HELD_LOCKS as HELD_LOCKS
 from sgbench.sidecars import NAME_MAX as NAME_MAX
-from sgbench.sidecars import being_written, in_use, missing_folder, open_locked, remove_if_ours
+from sgbench.sidecars import (
+    being_written,
+    in_use,
+    lock_held,
+    missing_folder,
+    open_locked,
+    remove_if_ours,
+)
 from sgbench.sidecars import hidden_name as hidden_name
 from sgbench.sidecars import lock_path as lock_path
 
@@ -58,21 +65,11 @@ def check_not_a_lock(path: PathArg) -> None:
     Raises:
         InputError: ``PATH: the lock file of another sgbench process's output; ...``.
     """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO: no wait (refused elsewhere)
-    except OSError:  # absent or unreadable: nothing holds it, or its writer says so
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if lock_held(path):
         raise InputError(
             f"{shown_name(str(path))}: the lock file of an output another sgbench process is "
             "writing; choose another output file"
-        ) from None
-    except OSError:  # a file system without flock: no sgbench lock can be held there either
-        pass
-    finally:
-        os.close(fd)
+        )
 
 
 @contextlib.contextmanager
@@ -1219,9 +1216,11 @@ def stderr_named(arguments: Iterable[str]) -> bool:
 def _check_stream_folder(found: tuple[os.stat_result, Path | None], stream: str) -> str | None:
     """Why the stream ``found`` (:func:`_stream_file`) may not be written: it is a file with
     other names (hard links), it is a file another sgbench process is writing
-    (:func:`~sgbench.sidecars.being_written`, the rule of every named output and input), or it
-    lies inside a dataset or output folder sgbench built (:func:`_built_ancestor`), the rule of
-    every output path (:func:`check_parent`).
+    (:func:`~sgbench.sidecars.being_written`, the rule of every named output and input), it is
+    the lock file such a process holds (:func:`~sgbench.sidecars.lock_held`, the rule of every
+    named output, :func:`check_not_a_lock`), or it lies inside a dataset or output folder
+    sgbench built (:func:`_built_ancestor`), the rule of every output path
+    (:func:`check_parent`).
 
     ``prompts >> L.jsonl`` while a ``run`` appended to ``L.jsonl`` mixed 12,000 prompt lines into
     its responses with exit code 0, and the next resume refused the file.
@@ -1243,6 +1242,13 @@ def _check_stream_folder(found: tuple[os.stat_result, Path | None], stream: str)
         return (
             f"{stream} is {_shown_path(where)}, being written by another sgbench process; "
             "redirect it to another file"
+        )
+    # `baseline > .r.jsonl.lock` while a run held it wrote 745 KB into the lock, and every
+    # later run on r.jsonl refused a lock file holding data.
+    if where is not None and lock_held(where):
+        return (
+            f"{stream} is {_shown_path(where)}, the lock file of an output another sgbench "
+            "process is writing, which sgbench keeps empty; redirect it to another file"
         )
     built = _built_ancestor(where) if where is not None else None
     if built is None:

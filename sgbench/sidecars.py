@@ -87,23 +87,22 @@ HELD_LOCKS: Final = HeldLocks()
 :func:`write_atomic` replaces a file under the calling thread's own lock, never another's."""
 
 
-def being_written(path: PathArg) -> bool:
-    """Whether another sgbench process holds ``path``'s lock (:func:`lock_path`): a ``run`` or
-    ``judge`` still appending to it. A file read then is a prefix of what it will be: scored,
-    parsed or reported, it gave figures of a partial file with exit code 0.
+def lock_held(file: PathArg, *, follow: bool = True) -> bool:
+    """Whether ``file`` is a lock file an sgbench process holds (a ``run``'s ``.r.jsonl.lock``
+    while it appends to ``r.jsonl``): the one test of "an sgbench lock file in use", asked of
+    a sidecar (:func:`being_written`), of a named output (:func:`sgbench.files.check_not_a_lock`)
+    and of a redirected standard stream (:func:`sgbench.files.stream_problems`). Written into,
+    such a file is removed with what was written when its holder ends, or, kept because it
+    holds data, makes every later command on the locked file refuse it.
 
-    The probe takes a shared lock on the sidecar for an instant and releases it; it meets only
-    a holder's exclusive lock, so readers never refuse each other. The calling thread's own
-    locks (:data:`HELD_LOCKS`: ``run`` reading back its ``--out`` to resume) are not asked;
-    another thread's are, as another process's.
+    The probe takes a shared lock for an instant and releases it; it meets only a holder's
+    exclusive lock, so two probes never refuse each other. ``follow=False`` follows no symlink
+    (a sidecar sgbench made is a regular file); a FIFO is never waited for.
     """
-    sidecar = lock_path(path)
-    if sidecar in HELD_LOCKS:
-        return False
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
     try:
-        # No symlink followed, no FIFO waited for: a sidecar sgbench made is a regular file.
-        fd = os.open(sidecar, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
-    except OSError:  # no sidecar: no sgbench process writes the file
+        fd = os.open(file, flags)
+    except OSError:  # absent or unreadable: nothing holds it, or its reader says so
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -114,6 +113,21 @@ def being_written(path: PathArg) -> bool:
     finally:
         os.close(fd)
     return False
+
+
+def being_written(path: PathArg) -> bool:
+    """Whether another sgbench process holds ``path``'s lock (:func:`lock_path`,
+    :func:`lock_held`): a ``run`` or ``judge`` still appending to it. A file read then is a
+    prefix of what it will be: scored, parsed or reported, it gave figures of a partial file
+    with exit code 0.
+
+    The calling thread's own locks (:data:`HELD_LOCKS`: ``run`` reading back its ``--out`` to
+    resume) are not asked; another thread's are, as another process's.
+    """
+    sidecar = lock_path(path)
+    if sidecar in HELD_LOCKS:
+        return False
+    return lock_held(sidecar, follow=False)
 
 
 def in_use(target: PathArg, what: str = "output file") -> InputError:

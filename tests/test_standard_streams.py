@@ -328,6 +328,42 @@ def test_a_stream_onto_the_lock_file_of_a_named_file_is_refused(
     assert not (command_folder / "r.json").exists()
 
 
+@pytest.mark.parametrize("fd", [1, 2])
+def test_a_stream_onto_a_lock_file_another_process_holds_is_refused(
+    fd: int, command_folder: Path
+) -> None:
+    """The lock file of a file the command does not name, held by another process (this one,
+    for the child): `baseline majority > .r.jsonl.lock` while a run held r.jsonl wrote 745 KB
+    into the lock with exit code 0, and every later run on r.jsonl refused it as holding data.
+    The rule of a named output (`--out .r.jsonl.lock`, `check_not_a_lock`) holds for a stream:
+    one predicate, `sidecars.lock_held`."""
+    from sgbench.locks import exclusive
+
+    held = command_folder / "r.jsonl"
+    target = command_folder / ".r.jsonl.lock"
+    with exclusive(held):
+        with target.open("ab") as stream:
+            streams = {"stdout": stream} if fd == 1 else {"stderr": stream}
+            done = run_module(
+                ["baseline", "majority", "--dataset", "ds"],
+                command_folder,
+                env=_environment(),
+                **streams,
+            )
+        assert done.returncode == 2, done.stderr
+        assert target.read_bytes() == b""
+        if fd == 1:
+            lines = done.stderr.splitlines()
+            assert len(lines) == 1, lines
+            assert lines[0].startswith(
+                "Error: standard output is .r.jsonl.lock, the lock file of an output "
+            )
+    # The lock was kept empty, so it was removed on release and the next run may lock r.jsonl.
+    assert not target.exists()
+    with exclusive(held):
+        pass
+
+
 BUILT_FOLDERS = {
     "dataset": ("other", "the dataset folder other"),
     "dataset-subfolder": ("other/data", "the dataset folder other"),
