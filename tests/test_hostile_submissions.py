@@ -14,12 +14,14 @@ nothing it should not, and one bad entry fails only itself (`leaderboard` and `v
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import sys
+import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +170,51 @@ def test_a_hard_link_is_not_read(command: str, name: str, dataset: Path, tmp_pat
     assert SECRET not in written
     assert f"sneaky/{name}: a hard link" in result.stderr
     assert "Traceback" not in result.output
+
+
+@contextlib.contextmanager
+def held_elsewhere(path: Path) -> Iterator[None]:
+    """``path``'s lock held by another thread for the block, as a ``run`` still appending to
+    it holds it (another thread's lock counts as another process's)."""
+    from sgbench.locks import exclusive
+
+    taken, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with exclusive(path):
+            taken.set()
+            done.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert taken.wait(30)
+        yield
+    finally:
+        done.set()
+        holder.join()
+
+
+@pytest.mark.parametrize("command", ["leaderboard", "validate"])
+@pytest.mark.parametrize("name", ["predictions.jsonl", "submission.json"])
+def test_a_file_being_written_is_not_read(
+    command: str, name: str, dataset: Path, tmp_path: Path
+) -> None:
+    """A predictions.jsonl a run is still appending to was ranked as if whole (a half-written
+    file scored 0.294, exit 0) and validated: the input rule of every file a command reads
+    (`sgbench.jsonl.input_problem`) leaves the submission out, exit 3 (validate: exit 2)."""
+    root = tmp_path / "submissions"
+    submit(root, "honest")
+    folder = submit(root, "busy")
+    with held_elsewhere(folder / name):
+        result, _ = refused(command, folder, dataset, tmp_path)
+    assert f"busy/{name}: being written by another sgbench process" in result.stderr
+    if command == "leaderboard":
+        board = json.loads((tmp_path / "out" / "leaderboard.json").read_text(encoding="utf-8"))
+        assert [row["slug"] for row in board["entries"]] == ["honest"]
+    # Once the writer has finished, the same folder is read and valid.
+    again = CliRunner().invoke(main, ["validate", str(folder)])
+    assert again.exit_code == 0, again.output
 
 
 def test_a_hard_link_between_submissions_is_refused_too(dataset: Path, tmp_path: Path) -> None:

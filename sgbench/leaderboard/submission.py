@@ -31,7 +31,15 @@ from sgbench.boundary import PathArg, public
 from sgbench.dataset import CONFIG_SPLITS, BuiltDataset, check_config_split, open_dataset
 from sgbench.errors import IGNORABLE, InputError, shown_model, shown_name
 from sgbench.files import FromFiles, reads, resolve_path
-from sgbench.jsonl import BOM, MAX_FILE_BYTES, SizeBound, loads_strict, split_lines, too_large
+from sgbench.jsonl import (
+    BOM,
+    MAX_FILE_BYTES,
+    SizeBound,
+    input_problem,
+    loads_strict,
+    split_lines,
+    too_large,
+)
 from sgbench.schema import schema_problems, validator
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.predictions import (
@@ -188,7 +196,8 @@ def _read_inside(path: Path, own: Path, limit: int | None = None) -> bytes:
     Raises:
         FileNotFoundError, IsADirectoryError, OSError: missing, a folder, not a regular file
             (``strerror``), or unreadable.
-        _Refused: a hard link, or a file outside ``own``.
+        _Refused: a hard link, a file outside ``own``, or one another sgbench process is
+            writing (:func:`sgbench.jsonl.input_problem`).
         _TooLarge: more than ``limit`` bytes, when opened or by the time it is read (a file
             growing while it is read is cut off there, not read to its end).
     """
@@ -214,6 +223,11 @@ def _read_inside(path: Path, own: Path, limit: int | None = None) -> bytes:
             real is not None and own not in real.parents
         ):
             raise _Refused(_OUTSIDE)
+        # The input rule of every file a command reads: a predictions.jsonl a run is still
+        # appending to was ranked (a prefix scored as the whole, exit 0), and validated.
+        problem = input_problem(path)
+        if problem is not None:
+            raise _Refused(problem)
         if limit is not None and info.st_size > limit:
             raise _TooLarge(info.st_size)
         with os.fdopen(os.dup(fd), "rb") as handle:
