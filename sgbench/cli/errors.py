@@ -277,9 +277,26 @@ def _not_utf8(arg: str) -> str:
     )
 
 
+def _check_stdout() -> None:
+    """Refuse a closed standard output, or one open for reading only: checked by
+    :meth:`SgbenchGroup.main` before click runs anything, as the other stream rules are. Checked
+    once a command ran, it let ``sgbench --version >&-`` (answered by click before any command)
+    end with exit code 0 having written nothing, where ``--help``, usage errors and every
+    command exit 2."""
+    if sys.stdout is None:  # Python's stdout when descriptor 1 is closed (`>&-`)
+        raise SgbenchClickError(
+            "standard output is closed; redirect it to a file or /dev/null instead"
+        )
+    if _read_only(sys.stdout):
+        raise SgbenchClickError(
+            "standard output is open for reading only (1<file); redirect it with > to a file "
+            "or /dev/null instead"
+        )
+
+
 def _check_environment() -> None:
-    """Refuse a working folder that no longer exists, a closed standard output (or one open for
-    reading only), and a umask that takes permissions from the owner.
+    """Refuse a working folder that no longer exists and a umask that takes permissions from
+    the owner.
 
     Under ``umask 777`` every folder a command makes (a staging folder, matplotlib's temporary
     cache) is made without the owner's permissions, so a user other than root is locked out of
@@ -293,15 +310,6 @@ def _check_environment() -> None:
             f"the working folder cannot be found ({exc.strerror}): it was deleted or moved "
             "while this shell was in it; cd to an existing folder"
         ) from None
-    if sys.stdout is None:  # Python's stdout when descriptor 1 is closed (`>&-`)
-        raise SgbenchClickError(
-            "standard output is closed; redirect it to a file or /dev/null instead"
-        )
-    if _read_only(sys.stdout):
-        raise SgbenchClickError(
-            "standard output is open for reading only (1<file); redirect it with > to a file "
-            "or /dev/null instead"
-        )
     mask = os.umask(0)
     os.umask(mask)
     if mask & 0o700 and os.geteuid() != 0:
@@ -447,8 +455,9 @@ class SgbenchGroup(click.Group):
         (:func:`sgbench.files.check_outputs_apart`, which needs the stream as it is), but a
         usage error found before was written into that file.
 
-        Before click runs anything, a standard stream no command may write is refused
-        (:func:`sgbench.files.check_standard_streams`): everything the command line writes comes
+        Before click runs anything, a closed standard output (:func:`_check_stdout`) and a
+        standard stream no command may write (:func:`sgbench.files.check_standard_streams`) are
+        refused: everything the command line writes comes
         after this point, a command's output, its ``Error:`` line, ``--help``, ``--version``, a
         usage error, the help shown for no arguments and a shell completion script. click
         answers completion (``_SGBENCH_COMPLETE=bash_source``) inside its own ``main``, before
@@ -457,12 +466,17 @@ class SgbenchGroup(click.Group):
         _standard_streams()
         given = kwargs.get("args", args[0] if args else None)
         SgbenchClickError.quiet = stderr_named(sys.argv[1:] if given is None else given)
+        refusal: SgbenchClickError | None = None
         try:
+            _check_stdout()
             check_standard_streams()
         except StreamClash as exc:
             if exc.stderr_too:
                 _drop_stream(2)  # the line would be written into that file
             refusal = SgbenchClickError(bounded(shown_name(str(exc))))
+        except SgbenchClickError as exc:
+            refusal = exc
+        if refusal is not None:
             if not kwargs.get("standalone_mode", args[3] if len(args) > 3 else True):
                 raise refusal from None
             refusal.show()
