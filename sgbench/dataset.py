@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -445,14 +445,203 @@ def binding(manifest: Mapping[str, Any], relative: str) -> dict[bytes, bytes]:
     return {BINDING_KEY: _canonical(bound_part(manifest)), PATH_KEY: relative.encode("utf-8")}
 
 
+class FooterProblem(Exception):
+    """A data file's metadata that does not read one way (:func:`carried_metadata`); the
+    message says why, without the file, which the caller names."""
+
+
+_T_STOP, _T_TRUE, _T_FALSE, _T_BYTE, _T_I16, _T_I32, _T_I64, _T_DOUBLE = range(8)
+_T_BINARY, _T_LIST, _T_SET, _T_MAP, _T_STRUCT = range(8, 13)
+"""Thrift compact protocol types (the encoding of a parquet footer)."""
+_KEY_VALUE_FIELD: Final = 5
+"""``FileMetaData.key_value_metadata``, a ``list<KeyValue{1: key, 2: value}>`` (parquet.thrift)."""
+_MAX_NESTING: Final = 64
+"""Deeper thrift nesting than a parquet footer ever has is not read (a bounded recursion)."""
+
+
+class _CompactReader:
+    """Just enough of the Thrift compact protocol to read the key-value list of a parquet
+    footer as written, every other field skipped by its type."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._at = 0
+
+    def _byte(self) -> int:
+        if self._at >= len(self._data):
+            raise FooterProblem("its footer ends early")
+        value = self._data[self._at]
+        self._at += 1
+        return value
+
+    def _varint(self) -> int:
+        value = shift = 0
+        while True:
+            byte = self._byte()
+            value |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return value
+            shift += 7
+            if shift > 70:
+                raise FooterProblem("its footer holds a number too long")
+
+    def _binary(self) -> bytes:
+        size = self._varint()  # read first: it moves the position the value starts at
+        end = self._at + size
+        if end > len(self._data):
+            raise FooterProblem("its footer ends early")
+        value = self._data[self._at : end]
+        self._at = end
+        return value
+
+    def _fields(self) -> Iterator[tuple[int, int]]:
+        """(field id, type) of each field of the struct being read, up to its stop."""
+        last = 0
+        while True:
+            header = self._byte()
+            kind = header & 0x0F
+            if kind == _T_STOP:
+                return
+            if header >> 4:
+                last += header >> 4
+            else:
+                zigzag = self._varint()
+                last = (zigzag >> 1) ^ -(zigzag & 1)
+            yield last, kind
+
+    def _list_header(self) -> tuple[int, int]:
+        header = self._byte()
+        size = header >> 4
+        return (self._varint() if size == 15 else size), header & 0x0F
+
+    def _skip(self, kind: int, depth: int = 0, element: bool = False) -> None:
+        # Every value but a struct field's boolean takes a byte at least, so a list's size read
+        # from a damaged footer cannot make this loop longer than the footer.
+        if depth > _MAX_NESTING:
+            raise FooterProblem("its footer nests deeper than a parquet footer does")
+        if kind in (_T_TRUE, _T_FALSE):
+            if element:  # a boolean in a list or map is one byte; a field's is in its header
+                self._byte()
+        elif kind == _T_BYTE:
+            self._byte()
+        elif kind in (_T_I16, _T_I32, _T_I64):
+            self._varint()
+        elif kind == _T_DOUBLE:
+            for _ in range(8):
+                self._byte()
+        elif kind == _T_BINARY:
+            self._binary()
+        elif kind in (_T_LIST, _T_SET):
+            size, element_kind = self._list_header()
+            for _ in range(size):
+                self._skip(element_kind, depth + 1, element=True)
+        elif kind == _T_MAP:
+            size = self._varint()
+            kinds = self._byte() if size else 0
+            for _ in range(size):
+                self._skip(kinds >> 4, depth + 1, element=True)
+                self._skip(kinds & 0x0F, depth + 1, element=True)
+        elif kind == _T_STRUCT:
+            for _, inner in self._fields():
+                self._skip(inner, depth + 1)
+        else:
+            raise FooterProblem(f"its footer holds a value of unknown type {kind}")
+
+    def key_values(self) -> list[tuple[bytes, bytes]]:
+        """The footer's key-value list in the order written, every entry kept."""
+        for number, kind in self._fields():
+            if number != _KEY_VALUE_FIELD or kind != _T_LIST:
+                self._skip(kind)
+                continue
+            size, element_kind = self._list_header()
+            if element_kind != _T_STRUCT:
+                raise FooterProblem("its footer's key-value list is not a list of entries")
+            pairs = []
+            for _ in range(size):
+                key: bytes | None = None
+                value = b""
+                for inner_number, inner in self._fields():
+                    if inner_number == 1 and inner == _T_BINARY:
+                        key = self._binary()
+                    elif inner_number == 2 and inner == _T_BINARY:
+                        value = self._binary()
+                    else:
+                        self._skip(inner)
+                if key is None:
+                    raise FooterProblem("its footer holds a key-value entry without a key")
+                pairs.append((key, value))
+            return pairs
+        return []
+
+
+def _footer_key_values(footer: pq.FileMetaData) -> list[tuple[bytes, bytes]]:
+    """Every key-value entry of ``footer`` as written, a key given twice kept twice: pyarrow's
+    ``FileMetaData.metadata`` is a dict, which keeps one of them silently (the first). The
+    footer's bytes come from pyarrow itself (``write_metadata_file``: the thrift message of the
+    footer it parsed, with every entry, byte for byte the file's), and only its key-value list
+    is read from them; counting a key's bytes in the footer would also count them in a value
+    or a column name."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    footer.write_metadata_file(sink)
+    written = sink.getvalue().to_pybytes()  # b"PAR1", the footer, its length, b"PAR1"
+    return _CompactReader(written[4:-8]).key_values()
+
+
+def _shown_key(key: bytes) -> str:
+    return shown_name(key.decode("utf-8", "backslashreplace"))
+
+
 def carried_metadata(footer: pq.FileMetaData) -> dict[bytes, bytes]:
     """The key-value metadata of a parquet file's footer, where its binding is
     (:func:`binding`): the file's own, not its Arrow schema's (``ParquetFile.schema_arrow``,
     ``pq.read_schema``), which pyarrow reads from the serialised schema (``ARROW:schema``) the
     build writes without the binding, so that the manifest's copy is stored once per file. A
     file whose schema carries the binding (an earlier build, or one written with
-    ``pq.write_table``) has it in its key-value metadata too."""
-    return dict(footer.metadata or {})
+    ``pq.write_table``) has it in its key-value metadata too.
+
+    The one place the binding is read, so the metadata must read one way:
+
+    - a key the footer holds twice is refused: pyarrow keeps the first, another reader may keep
+      the last, and a footer with ``sgbench`` twice (the right copy first, another second)
+      passed validate, score and push;
+    - every key of the Arrow schema's metadata must be in the footer with the same value: the
+      schema is what pandas, ``datasets`` and :meth:`BuiltDataset.table` hand out, and a stray
+      ``sgbench`` copy there, another than the footer's, was accepted and reached callers.
+
+    Raises:
+        FooterProblem: why the metadata does not read one way.
+    """
+    import base64
+    import binascii
+
+    import pyarrow as pa
+
+    pairs = _footer_key_values(footer)
+    carried: dict[bytes, bytes] = {}
+    for key, value in pairs:
+        if key in carried:
+            raise FooterProblem(
+                f"its footer holds the key-value entry {_shown_key(key)!r} twice; a file holds "
+                "each key once (readers keep one or the other): rebuild the dataset"
+            )
+        carried[key] = value
+    serialised = carried.get(b"ARROW:schema")
+    if serialised is not None:
+        try:
+            message = base64.b64decode(serialised, validate=True)
+            schema = pa.ipc.read_schema(pa.py_buffer(message))
+        except (binascii.Error, ValueError, pa.ArrowException) as exc:
+            raise FooterProblem(f"its Arrow schema cannot be read ({_first_line(exc)})") from None
+        for key, value in (schema.metadata or {}).items():
+            if carried.get(key) != value:
+                raise FooterProblem(
+                    f"its Arrow schema (ARROW:schema) carries {_shown_key(key)!r} "
+                    + ("unlike its footer" if key in carried else "and its footer does not")
+                    + "; a file sgbench wrote holds each key once: rebuild the dataset"
+                )
+    return carried
 
 
 def _plain_mapping(value: Any) -> dict[str, Any]:
@@ -809,6 +998,8 @@ class BuiltDataset:
             with pq.ParquetFile(path) as parquet:
                 metadata = carried_metadata(parquet.metadata)
                 rows = parquet.metadata.num_rows
+        except FooterProblem as exc:
+            raise InputError(bounded(f"{path}: {exc}")) from None
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             raise InputError(f"{path}: not a readable parquet file ({exc})") from None
         relative = path.relative_to(self.root).as_posix()
@@ -880,7 +1071,10 @@ class BuiltDataset:
                 f"{path}: column {nulls!r} holds a null value; not an sgbench split "
                 "(rebuild the dataset)"
             )
-        return table
+        # The declared schema's metadata (the features' `huggingface`), whatever else the
+        # file's schema carries with its footer's consent (carried_metadata): a caller is
+        # handed what sgbench declares, never a copy of the binding or a writer's extras.
+        return table.replace_schema_metadata(declared.metadata)
 
     def ids(self, config: str) -> dict[str, pa.ChunkedArray]:
         """Split → its sample ids in row order, for every split of ``config`` (only the ``id``

@@ -424,3 +424,125 @@ def test_a_split_with_rows_deleted_or_added_is_refused(
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2, result.output
         assert result.output == f"Error: {expected}\n"
+
+
+# --- a data file's metadata reads one way --------------------------------------------------------
+
+TEST_OOD = "data/default/test_ood-00000-of-00001.parquet"
+
+
+def test_the_footer_reader_reads_what_pyarrow_reads(builds: list[Path]) -> None:
+    """On files without a key twice, the footer's key-value list read from its thrift bytes is
+    pyarrow's dict, entry for entry (the reader skips every other field right)."""
+    from sgbench.dataset import _footer_key_values
+
+    for build in builds:
+        for relative in load_manifest(build)["files"]:
+            footer = pq.read_metadata(build / relative)
+            read = _footer_key_values(footer)
+            assert sorted(read) == sorted((footer.metadata or {}).items())
+
+
+def _with_key_twice(path: Path, key: bytes, first: bytes, second: bytes) -> None:
+    """Rewrite the data file ``path`` with ``key`` twice in its footer, ``first`` then
+    ``second``. pyarrow merges a key given twice when it writes, so the second is written under
+    a stand-in of the same length and renamed in the footer's bytes (no length changes)."""
+    carried = bound(path)
+    table = pq.read_table(path)
+    stand_in = key[:-1] + b"X"
+    rest = {k: v for k, v in carried.items() if k != key}
+    with pq.ParquetWriter(path, table.schema) as writer:
+        writer.write_table(table)
+        writer.add_key_value_metadata({key: first, stand_in: second, **rest})
+    data = path.read_bytes()
+    size = int.from_bytes(data[-8:-4], "little")
+    head, footer = data[: -8 - size], data[-8 - size :]
+    assert footer.count(stand_in) == 1
+    path.write_bytes(head + footer.replace(stand_in, key))
+
+
+def _refused_as(folder: Path, relative: str, words: str) -> None:
+    """validate names the data file with ``words``; push refuses before any Hub call; the
+    reader and the score and baseline commands refuse with one line naming it."""
+    problems = [str(p) for p in check_dataset(folder).problems]
+    assert any(p.startswith(f"{folder / relative}: ") and words in p for p in problems), problems
+    api = FakeHubApi()
+    with pytest.raises(InputError, match="not published"):
+        push_dataset(folder, REPO, api=api)
+    assert api.calls == []
+    with pytest.raises(InputError) as read:
+        open_dataset(folder).table("default", "test_ood")
+    assert str(read.value).startswith(f"{folder / relative}: ")
+    assert words in str(read.value)
+    result = CliRunner().invoke(main, ["baseline", "majority", "--dataset", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1, result.output
+    assert words in result.output
+
+
+@pytest.mark.parametrize("key", [BINDING_KEY, PATH_KEY])
+@pytest.mark.parametrize("right", ["first", "second"])
+def test_a_footer_key_given_twice_is_refused(
+    key: bytes, right: str, built_publishable: Path, tmp_path: Path
+) -> None:
+    """The probe of #15: `sgbench` (or `sgbench.path`) twice in a footer, the right value first
+    and another second, passed validate, score, baseline and push: pyarrow's dict keeps the
+    first, and another reader may keep the last. Either order is refused."""
+    folder = _copy(built_publishable, tmp_path)
+    manifest = load_manifest(folder)
+    path = folder / TEST_OOD
+    good = bound(path)[key]
+    if key == BINDING_KEY:
+        other = binding({**manifest, "version": "9.9.9"}, TEST_OOD)[key]
+    else:
+        other = TEST_ID.encode()
+    pair = (good, other) if right == "first" else (other, good)
+    _with_key_twice(path, key, *pair)
+    _rehash(folder)
+    assert pq.read_metadata(path).metadata[key] == pair[0]  # what pyarrow shows: one of two
+    _refused_as(folder, TEST_OOD, f"its footer holds the key-value entry {key.decode()!r} twice")
+
+
+@pytest.mark.parametrize(
+    "stray",
+    [{BINDING_KEY: b'{"name":"evil"}'}, {PATH_KEY: TEST_ID.encode()}],
+    ids=["binding", "path"],
+)
+def test_a_stray_binding_in_the_arrow_schema_is_refused(
+    stray: dict[bytes, bytes], built_publishable: Path, tmp_path: Path
+) -> None:
+    """The probe of #15: the footer's binding right, the Arrow schema (what pandas, `datasets`
+    and `BuiltDataset.table()` read) carrying another `sgbench` copy or another file's path:
+    accepted, and `table()` handed the stray copy to callers."""
+    folder = _copy(built_publishable, tmp_path)
+    path = folder / TEST_OOD
+    carried = bound(path)
+    table = pq.read_table(path)
+    schema = table.schema.with_metadata({**(table.schema.metadata or {}), **stray})
+    with pq.ParquetWriter(path, schema) as writer:
+        writer.write_table(table.cast(schema))
+        writer.add_key_value_metadata(carried)  # the footer's entries: the right ones
+    _rehash(folder)
+    assert pq.read_metadata(path).metadata[next(iter(stray))] == carried[next(iter(stray))]
+    key = next(iter(stray)).decode()
+    _refused_as(folder, TEST_OOD, f"its Arrow schema (ARROW:schema) carries {key!r} unlike")
+
+
+def test_a_table_carries_only_the_declared_metadata(
+    built_publishable: Path, tmp_path: Path
+) -> None:
+    """A file written with `pq.write_table`, its binding in its schema too (the same as the
+    footer's: one copy of each key), and a writer's extra key, is read; the table handed out
+    carries the declared schema's metadata only (the features' `huggingface`)."""
+    folder = _copy(built_publishable, tmp_path)
+    manifest = load_manifest(folder)
+    path = folder / TEST_OOD
+    table = pq.read_table(path)
+    extra = {**(table.schema.metadata or {}), b"writer": b"notes"}
+    rewrite(path, table.replace_schema_metadata(extra))
+    _rehash(folder)
+    assert BINDING_KEY in (pq.read_schema(path).metadata or {})
+    declared = sample_schema(list(manifest["attributes"]))
+    for columns in (None, ["id"]):
+        handed = open_dataset(folder).table("default", "test_ood", columns)
+        assert handed.schema.metadata == declared.metadata

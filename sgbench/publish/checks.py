@@ -43,6 +43,7 @@ from sgbench.dataset import (
     CARD_KEY,
     MANIFEST_FILE,
     PATH_KEY,
+    FooterProblem,
     binding_problem,
     carried_metadata,
     manifest_problems,
@@ -351,7 +352,12 @@ def _binding_problems(
     problems = []
     for relative, footer in footers.items():
         rows = int(footer.num_rows)
-        problem = binding_problem(carried_metadata(footer), manifest, relative, rows)
+        try:
+            carried = carried_metadata(footer)
+        except FooterProblem as exc:
+            problems.append(Problem(str(root / relative), str(exc)))
+            continue
+        problem = binding_problem(carried, manifest, relative, rows)
         if problem is not None:
             where, message = problem
             problems.append(Problem(_where(root, where), message))
