@@ -11,6 +11,8 @@ Exit codes:
   ``judge``: verdicts left unparsed;
   ``import paper-outputs``: released rows matching no sample or several).
 - ``130`` (:data:`EXIT_INTERRUPTED`): interrupted with Ctrl-C.
+- ``141`` (:data:`EXIT_BROKEN_PIPE`): the reader of standard output went away (``| head``);
+  nothing is said.
 
 :class:`SgbenchGroup` turns library errors and Ctrl-C into these codes for every command, so no
 command handles them itself. It also refuses, before any command runs, what no command could use:
@@ -52,6 +54,9 @@ EXIT_OK: Final = 0
 EXIT_ERROR: Final = 2
 EXIT_LEFT_OUT: Final = 3
 EXIT_INTERRUPTED: Final = 130
+EXIT_BROKEN_PIPE: Final = 141
+"""128 + SIGPIPE: the code the shell reports for a program the signal ended, as ``yes | head``
+ends ``yes``; not 0, so ``set -o pipefail`` still sees the output cut."""
 
 _INTERRUPT_NOTE: Final = "sgbench.interrupt_note"
 
@@ -339,7 +344,8 @@ def _os_error_line(exc: OSError) -> SgbenchClickError:
     An OSError naming a file is a path the system refused wherever it was first touched (a name
     too long for the file system fails even ``Path.exists()``): a problem of that path. One with
     no file name is a failed write to stdout (``> /dev/full``, a full disk), also of the
-    group's own ``--help`` and ``--version``, which click writes before any command runs.
+    group's own ``--help`` and ``--version``, which click writes before any command runs. A
+    reader gone (``EPIPE``) is no error line: :data:`EXIT_BROKEN_PIPE`, nothing said.
     """
     if exc.filename is not None:
         where = bounded(shown_name(os.fsdecode(exc.filename)))
@@ -347,6 +353,11 @@ def _os_error_line(exc: OSError) -> SgbenchClickError:
     if exc.errno not in _STREAM_ERRORS:
         raise exc
     _drop_stdout()
+    if exc.errno == errno.EPIPE:
+        # The reader went away (`| head`): it has all it wanted, and a line saying so was noise
+        # on every `sgbench CMD --help | head`. Stopped quietly, as POSIX tools and git are by
+        # SIGPIPE and as Python's note on SIGPIPE advises; a full disk still has its line.
+        raise click.exceptions.Exit(EXIT_BROKEN_PIPE)
     return SgbenchClickError(f"cannot write standard output ({write_reason(exc)})")
 
 
