@@ -1023,6 +1023,7 @@ class BuiltDataset:
         struct then keeps only the fields asked for (the option labels are most of a split's
         bytes, and scoring never reads them).
         """
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         from sgbench.schema import load_schema
@@ -1074,7 +1075,12 @@ class BuiltDataset:
         # The declared schema's metadata (the features' `huggingface`), whatever else the
         # file's schema carries with its footer's consent (carried_metadata): a caller is
         # handed what sgbench declares, never a copy of the binding or a writer's extras.
-        return table.replace_schema_metadata(declared.metadata)
+        if table.num_columns:
+            return table.replace_schema_metadata(declared.metadata)
+        # `columns=[]`: a table of no column keeps its row count only through its batches
+        # (replace_schema_metadata and cast give 0 rows).
+        schema = table.schema.with_metadata(declared.metadata)
+        return pa.Table.from_batches(table.to_batches(), schema=schema)
 
     def ids(self, config: str) -> dict[str, pa.ChunkedArray]:
         """Split → its sample ids in row order, for every split of ``config`` (only the ``id``

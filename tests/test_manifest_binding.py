@@ -543,6 +543,8 @@ def test_a_table_carries_only_the_declared_metadata(
     _rehash(folder)
     assert BINDING_KEY in (pq.read_schema(path).metadata or {})
     declared = sample_schema(list(manifest["attributes"]))
-    for columns in (None, ["id"]):
+    rows = pq.read_metadata(path).num_rows
+    for columns in (None, ["id"], []):
         handed = open_dataset(folder).table("default", "test_ood", columns)
         assert handed.schema.metadata == declared.metadata
+        assert handed.num_rows == rows
