@@ -152,6 +152,19 @@ CASES: dict[str, tuple[Callable[[], object], str]] = {
     "holm p-value above 1": (lambda: holm([1.5, 0.01]), "from 0 to 1"),
     "holm negative p-value": (lambda: holm([-0.2, 0.01]), "from 0 to 1"),
     "holm 2-D": (lambda: holm([[0.1, 0.2]]), "one per entry"),
+    # None was read as NaN ("not tested"): holm([0.5, None]) gave [0.5, nan], no error.
+    "holm None p-value": (
+        lambda: holm([0.5, None]),
+        "p-values: values are not numbers \\(None is NoneType\\)",
+    ),
+    "holm text p-value": (
+        lambda: holm(["0.5", 0.01]),
+        "p-values: values are not numbers \\('0.5' is str\\)",
+    ),
+    "sign flip None value": (
+        lambda: _sign_flip(values=[ROW, [None, *ROW[1:]]]),
+        "not numbers \\(None is NoneType\\)",
+    ),
     "multiplicities no question": (lambda: multiplicities(0, 10, 0), "n_questions"),
 }
 
@@ -184,5 +197,9 @@ def test_the_checks_leave_the_figures_as_they_were() -> None:
     result = _breakdown()
     assert result.results["m"].values == pytest.approx([2 / 3, 2 / 3])  # x: 1, 1, 0; y: 0, 1, 1
     assert holm([0.01, 0.04, 0.03]).tolist() == pytest.approx([0.03, 0.06, 0.06])
+    # NaN is "not tested" (the leaderboard's leader), a number that stays NaN, unlike None.
+    nan_kept = holm(np.array([np.nan, 0.04, 0.01], dtype=object))
+    assert np.isnan(nan_kept[0])
+    assert nan_kept[1:].tolist() == pytest.approx([0.04, 0.02])
     p = _sign_flip(values=np.array([ROW, ROW]))
     assert np.asarray(p).tolist() == [1.0, 1.0]  # identical entries: every d_q is 0

@@ -14,6 +14,7 @@ and ``"1"`` became two groups both named ``1``.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -43,6 +44,34 @@ _ONE_KIND = frozenset({"string", "integer", "floating", "boolean", "categorical"
 when they are shown alike; other keys (``1`` beside ``"1"``) are compared as their text."""
 
 
+def as_numbers(what: str, values: object) -> FloatArray:
+    """``values`` as float64, refusing an entry that is not a number (``None``, a text) before
+    the conversion, which read ``None`` as NaN (``holm([0.5, None])`` returned ``[0.5, nan]``,
+    NaN being "not tested" there) and ``"0.5"`` as 0.5. Booleans are numbers (a correct flag).
+
+    Raises:
+        InputError: a ragged table or an entry that is not a number.
+    """
+    try:
+        raw = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what}: values are not numbers ({exc})") from None
+    if raw.dtype.kind not in "biuf":
+        odd = [
+            v.item() if isinstance(v, np.generic) else v
+            for v in raw.ravel()
+            if raw.dtype != object or not isinstance(v, numbers.Real)
+        ][:1]
+        if odd:
+            raise InputError(
+                f"{what}: values are not numbers ({odd[0]!r} is {type(odd[0]).__name__})"
+            )
+    try:
+        return np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what}: values are not numbers ({exc})") from None
+
+
 def finite_values(
     what: str, values: object, n: int | None = None, *, rows: bool = False, least: int = 1
 ) -> FloatArray:
@@ -54,10 +83,7 @@ def finite_values(
         InputError: text or a ragged table, another shape or length, no sample, or a value that is
             not finite (NaN or infinite) or beyond :data:`MAX_MAGNITUDE`.
     """
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{what}: values are not numbers ({exc})") from None
+    array = as_numbers(what, values)
     if rows and array.ndim == 1:
         array = array[None, :]
     if array.ndim != (2 if rows else 1):
@@ -159,13 +185,11 @@ def p_values(values: object) -> FloatArray:
     """``values`` as a 1-D array of p-values: each in 0..1, or NaN (not tested).
 
     Raises:
-        InputError: another shape, or a value outside 0..1 (Holm scaled a negative one into a
-            negative "p-value").
+        InputError: another shape, an entry that is not a number (:func:`as_numbers`: ``None``
+            is not NaN), or a value outside 0..1 (Holm scaled a negative one into a negative
+            "p-value").
     """
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"p-values are not numbers ({exc})") from None
+    array = as_numbers("p-values", values)
     if array.ndim != 1:
         raise InputError(f"p-values: needs one per entry, got shape {array.shape}")
     tested = array[~np.isnan(array)]
