@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,17 +31,22 @@ from sgbench.scoring.fairness import (
     INTERVAL_NOTES,
     NO_GAP,
     SHUFFLED,
+    SUBGROUPS_RULE,
     UNTESTED_NOTES,
+    WITHIN_RULE,
     ci_list,
     fairness_entry,
     fairness_lines,
     fairness_note,
+    gap_rule,
     gap_verdict,
     verdict_interval,
 )
 from sgbench.scoring.grouped import grouped
 from sgbench.scoring.metrics import METRICS
 from sgbench.scoring.noise import (
+    DETECTABLE,
+    EXACT,
     SUBGROUP_SHUFFLE,
     Cells,
     Grouping,
@@ -411,6 +417,73 @@ def _dealt(values: str, blocks: str, n_permutations: int) -> list[str]:
     values_result = grouped(right, pd.Series(groups), metric="m", higher_is_better=True)
     entry = fairness_entry(values_result, spread, resample=TWO_WAY)
     return fairness_lines({"value": {"m": entry}}, TWO_WAY)
+
+
+def _two_way_row(values: str, blocks: str) -> tuple[NoiseSpread, dict[str, Any]]:
+    """The two-way spread and JSON fairness entry of an attribute whose subgroup ``u`` has value
+    ``values[u]`` (``.``: a subgroup of another stratum, in no group of it) in block
+    ``blocks[u]``, 12 questions, a's subgroups right on every one and b's wrong, 999
+    permutations."""
+    n_questions = 12
+    questions = [f"q{q}" for q in range(n_questions) for _ in values]
+    units = [f"u{u}" for _ in range(n_questions) for u in range(len(values))]
+    groups = [None if values[int(u[1:])] == "." else values[int(u[1:])] for u in units]
+    right = np.array([1.0 if g == "a" else 0.0 for g in groups])
+    result = bootstrap_intervals(
+        {"m": right},
+        questions,
+        {"value": groups},
+        ["m"],
+        units=units,
+        n_boot=MIN_REPLICATES,
+        seed=1,
+        n_permutations=999,
+        resample=TWO_WAY,
+        blocks={"value": [blocks[int(u[1:])] for u in units]},
+    )
+    spread = result.spreads["value"]["m"]
+    values_result = grouped(right, pd.Series(groups), metric="m", higher_is_better=True)
+    return spread, fairness_entry(values_result, spread, resample=TWO_WAY)
+
+
+@pytest.mark.parametrize("values", ["ab", "ab.."])
+def test_two_way_row_of_single_subgroups_is_shuffled_within_questions_and_says_so(
+    values: str,
+) -> None:
+    """An attribute whose values are one subgroup each (the OOD split's only stratum
+    [ethnicity]: ``ab``; beside a [sex] stratum: ``ab..``) is tested two-way by the
+    within-question shuffle, valid there (if no subgroup of the population differs, none drawn
+    does), and its gap_rule said "values shuffled among whole subgroups"; beside another stratum
+    the row had no test at all (one deal of whole subgroups). Exact p of the planted gap: only
+    all 12 questions kept or all swapped reach it, 2 / 2¹² (Monte Carlo, add-one: under 0.05)."""
+    spread, entry = _two_way_row(values, "0" * len(values))
+    assert spread.null is not None
+    assert spread.null.method == EXACT
+    assert entry["p_value"] is not None
+    assert 1 / 1000 <= entry["p_value"] < DETECTABLE
+    assert entry["no_detectable_gap"] is False
+    assert entry["gap_rule"] == WITHIN_RULE[TWO_WAY]
+    assert "within each question" in entry["gap_rule"]
+    assert "whole subgroups" not in entry["gap_rule"]
+    assert gap_rule(TWO_WAY, entry["null"]["method"]) == entry["gap_rule"]
+
+
+def test_two_way_row_of_two_values_per_block_names_the_subgroup_shuffle() -> None:
+    """Values a and b of four subgroups each in one block: 8!/(4!·4!) = 70 deals, dealt
+    exhaustively; only the observed deal and its mirror are as spread, so p = 2/70 by hand. Two
+    of each (6 deals) is no test, yet names the same null."""
+    spread, entry = _two_way_row("aaaabbbb", "0" * 8)
+    assert spread.null is not None
+    assert spread.null.method == SUBGROUP_SHUFFLE
+    assert entry["p_value"] == pytest.approx(2 / 70)
+    assert entry["gap_rule"] == SUBGROUPS_RULE
+    assert "whole subgroups" in entry["gap_rule"]
+    _, untested = _two_way_row("aabb", "0000")
+    assert untested["p_value"] is None
+    assert untested["gap_rule"] == SUBGROUPS_RULE
+    # Without a null drawn the row names the mode's rule, both nulls, as the heading does.
+    assert gap_rule(TWO_WAY, None) == GAP_RULES[TWO_WAY]
+    assert gap_rule(QUESTIONS, EXACT) == GAP_RULES[QUESTIONS]
 
 
 def test_two_way_row_with_too_few_arrangements_has_no_test() -> None:

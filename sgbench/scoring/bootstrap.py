@@ -489,8 +489,11 @@ def bootstrap_intervals(
     the blocks of ``blocks[label]`` (one key per sample, a property of the unit: the units whose
     labels are exchangeable when the groups do not differ; absent: all one block), and
     ``null.method`` is :data:`~sgbench.scoring.noise.SUBGROUP_SHUFFLE`. A grouping whose groups
-    are the units keeps the shuffle within questions in both modes: equal subgroups in the
-    population are equal subgroups here, so its null is the populations' too.
+    are single units (the units themselves, or an attribute whose values are one subgroup each;
+    :attr:`~sgbench.scoring.noise.Grouping.single_units`) keeps the shuffle within questions in
+    both modes: equal subgroups in the population are equal subgroups here, so its null is the
+    populations' too (and shuffling whole subgroups among single-subgroup values, one per block,
+    had no arrangement to deal).
 
     Raises:
         InputError: invalid ``n_boot``, ``seed``, ``n_permutations`` or ``resample``; values,
@@ -540,8 +543,9 @@ def bootstrap_intervals(
     group_intervals: dict[str, dict[str, dict[str, Interval]]] = {}
     kept = {label: unit_grouping(keys, unit, n_units, label) for label, keys in groupings.items()}
     kept = {label: grouping for label, grouping in kept.items() if grouping.size}
-    # Two-way, only groupings that are the subgroups themselves are shuffled within questions.
-    within = [label for label, g in kept.items() if resample == QUESTIONS or g.identity]
+    # Two-way, only groupings whose groups are single subgroups are shuffled within questions
+    # (their null.method, not SUBGROUP_SHUFFLE, names the rule: fairness.gap_rule).
+    within = [label for label, g in kept.items() if resample == QUESTIONS or g.single_units]
     nulls: dict[str, dict[str, FloatArray]] = {label: {} for label in kept}
     method, drawn = null_plan(n_permutations, cells.counts)
     if drawn and within:

@@ -29,7 +29,9 @@ draws the p-value from the null of its claim (:data:`GAP_RULES`;
   before, is a valid but weak test (7-11% power where this one has 60-70%;
   docs/metrics-and-fairness.md, "One verdict per row"). The ``subgroup`` row keeps the
   within-question shuffle: subgroups equal in the population are equal here, so its null is the
-  populations' too. Both nulls condition on the questions. A row whose blocks allow 20 or
+  populations' too; so does any grouping whose groups are single subgroups (an attribute of a
+  split whose only stratum is that attribute), and its ``gap_rule`` says so (:func:`gap_rule`).
+  Both nulls condition on the questions. A row whose blocks allow 20 or
   fewer distinct arrangements of its values could never reach ``p < 0.05``, so it has no
   p-value and no verdict (:func:`sgbench.scoring.noise.block_testable`), rather than a "no
   detectable gap" that no data could have turned.
@@ -48,7 +50,7 @@ from typing import Any, Final
 from sgbench.errors import bounded, one_line
 from sgbench.scoring.bootstrap import QUESTIONS, TWO_WAY, Interval, Resample
 from sgbench.scoring.grouped import FIGURES, GroupedResult
-from sgbench.scoring.noise import DETECTABLE, NOISE_FIGURES, NoiseSpread
+from sgbench.scoring.noise import DETECTABLE, NOISE_FIGURES, SUBGROUP_SHUFFLE, NoiseSpread
 
 NO_GAP: Final = "no detectable gap"
 """The plain mark of a row whose verdict (:func:`gap_verdict`) finds no gap."""
@@ -56,16 +58,49 @@ NO_GAP: Final = "no detectable gap"
 GAP: Final = "gap found"
 """The plain mark of a row whose verdict (:func:`gap_verdict`) finds a gap."""
 
-GAP_RULES: Final[Mapping[Resample, str]] = {
+WITHIN_RULE: Final[Mapping[Resample, str]] = {
     QUESTIONS: f"permutation p < {DETECTABLE} (these questions and subgroups)",
     TWO_WAY: (
-        f"permutation p < {DETECTABLE}, values shuffled among whole subgroups (the populations "
-        "of subgroups, on these questions)"
+        f"permutation p < {DETECTABLE}, group labels shuffled within each question, each group "
+        "one subgroup (the populations of subgroups, on these questions)"
     ),
 }
-"""Resampling mode → the rule its verdict follows (:func:`gap_verdict`) with the null its p-value
-is drawn from, as reports write it (``gap_rule`` of every fairness entry, and the text
-summary's heading)."""
+"""Resampling mode → the rule of a row whose p-value shuffles group labels within each question:
+every row over questions; two-way, a grouping whose groups are single subgroups (the
+``subgroup`` row, an attribute of a split whose only stratum is that attribute), whose null is
+the populations' too (module docstring)."""
+
+SUBGROUPS_RULE: Final = (
+    f"permutation p < {DETECTABLE}, values shuffled among whole subgroups (the populations of "
+    "subgroups, on these questions)"
+)
+"""The rule of a two-way row whose p-value shuffles its values among whole subgroups
+(``null.method`` :data:`~sgbench.scoring.noise.SUBGROUP_SHUFFLE`)."""
+
+GAP_RULES: Final[Mapping[Resample, str]] = {
+    QUESTIONS: WITHIN_RULE[QUESTIONS],
+    TWO_WAY: (
+        f"permutation p < {DETECTABLE}, values shuffled among whole subgroups, or group "
+        "labels within each question where each group is one subgroup (the populations of "
+        "subgroups, on these questions)"
+    ),
+}
+"""Resampling mode → the rule its verdicts follow (:func:`gap_verdict`) with the nulls their
+p-values are drawn from, as the text summary's heading writes it; each row names its own
+(:func:`gap_rule`)."""
+
+
+def gap_rule(resample: Resample, method: str | None) -> str:
+    """The rule a row's verdict follows, named from the null its p-value was drawn from: its
+    ``null.method`` (:data:`~sgbench.scoring.noise.SUBGROUP_SHUFFLE`: :data:`SUBGROUPS_RULE`;
+    another: :data:`WITHIN_RULE` of ``resample``), or ``resample``'s :data:`GAP_RULES` when no
+    null was drawn. The row says which null it used: a two-way row of single subgroups was
+    labelled "values shuffled among whole subgroups" while shuffled within questions
+    (:func:`sgbench.scoring.bootstrap.bootstrap_intervals` chooses)."""
+    if method is None:
+        return GAP_RULES[resample]
+    return SUBGROUPS_RULE if method == SUBGROUP_SHUFFLE else WITHIN_RULE[resample]
+
 
 SHUFFLED: Final[Mapping[Resample, str]] = {
     QUESTIONS: "group labels within each question",
@@ -144,7 +179,7 @@ def verdict_interval(
 def gap_verdict(p_value: float | None) -> bool | None:
     """Whether no gap is detectable (``no_detectable_gap``): the row's permutation ``p_value`` at
     least :data:`DETECTABLE`, in both resampling modes; what the p-value claims is its null's
-    (:data:`GAP_RULES`; the module docstring says why each mode has its own). None (unknown)
+    (:func:`gap_rule`; the module docstring says why each mode has its own). None (unknown)
     without a p-value (no permutations, fewer than two groups, nothing to shuffle): ``False``
     there read as a gap found by a test that never ran."""
     return None if p_value is None else p_value >= DETECTABLE
@@ -162,8 +197,8 @@ def fairness_entry(
 
     Keys, in order: ``lead`` figures, ``p_value`` (null without permutations),
     ``no_detectable_gap`` (:func:`gap_verdict`; null without a p-value: untested), ``gap_rule``
-    (its rule in ``resample``, the mode the intervals and the null were drawn in,
-    :data:`GAP_RULES`), the rest of
+    (its rule, named from the null drawn in ``resample``, the mode of the intervals too:
+    :func:`gap_rule`), the rest of
     ``sd_observed, sd_noise, sd_between, cv_between``,
     ``norm_range, cv, gap, ratio``, ``worst``, ``norm_range_degenerate``, ``null``
     (``{n_permutations, method, n_drawn, statistic, p_value, mean: {figure: value}}`` or null:
@@ -183,7 +218,7 @@ def fairness_entry(
     ci = {k: ci_list(cis.get(k)) for k in ("sd_between", "cv_between")}
     entry["p_value"] = p_value
     entry["no_detectable_gap"] = gap_verdict(p_value)
-    entry["gap_rule"] = GAP_RULES[resample]
+    entry["gap_rule"] = gap_rule(resample, None if null is None else null.method)
     for name in (*NOISE_FIGURES, *FIGURES):
         if name not in entry and name in figures:
             entry[name] = figures[name]

@@ -169,6 +169,14 @@ class Grouping:
         """True when the groups are the units themselves (unit ``i`` is group ``i``)."""
         return bool(np.array_equal(self.of_unit, np.arange(len(self.of_unit))))
 
+    @property
+    def single_units(self) -> bool:
+        """True when every group is one unit (a subgroup), whether or not every unit is in a
+        group: the units themselves (:attr:`identity`), or an attribute of a split whose strata
+        hold it alone (``ethnicity`` beside a ``[sex]`` stratum)."""
+        members = np.bincount(self.of_unit[self.of_unit >= 0], minlength=self.size)
+        return bool((members == 1).all())
+
 
 def unit_grouping(keys: Keys, unit: IntArray, n_units: int, what: str = "grouping") -> Grouping:
     """The grouping given by one key per sample (null: no group), as a map from units to groups.
