@@ -137,22 +137,31 @@ def _first_line(obj: object) -> str:
     return " ".join(doc.split("\n\n", 1)[0].split())
 
 
+class _RunDependent:
+    """A default whose own text names a memory address: shown as ``…`` so the page is the same
+    on every run."""
+
+    def __repr__(self) -> str:
+        return "…"
+
+
 def _call_form(name: str, obj: object) -> str:
     """``name(a, b=1, *, c=None)``: the parameters without annotations, defaults shown only when
-    their text does not depend on the run (no ``<object at 0x…>``)."""
+    their text does not depend on the run (no ``<object at 0x…>``). The text is the signature's
+    own, so the keyword-only ``*`` and positional-only ``/`` markers are kept
+    as Python reads them."""
     try:
         signature = inspect.signature(obj)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return name
-    parts = []
+    parameters = []
     for parameter in signature.parameters.values():
         plain = parameter.replace(annotation=inspect.Parameter.empty)
-        text = str(plain)
-        if " at 0x" in text:
-            text = str(plain.replace(default=inspect.Parameter.empty)) + "=…"
-        parts.append(text)
-    shown = str(signature.replace(parameters=[], return_annotation=inspect.Signature.empty))
-    return f"{name}({', '.join(parts)})" if shown == "()" else name
+        if " at 0x" in str(plain):
+            plain = plain.replace(default=_RunDependent())
+        parameters.append(plain)
+    shown = signature.replace(parameters=parameters, return_annotation=inspect.Signature.empty)
+    return f"{name}{shown}"
 
 
 def _type_text(alias: object) -> str:

@@ -81,6 +81,26 @@ def test_cli_reference_lists_every_command_and_option(generate: ModuleType) -> N
     assert "--help" not in page.split("## ", 1)[1]
 
 
+def test_api_call_forms_keep_the_keyword_and_positional_only_markers(
+    generate: ModuleType,
+) -> None:
+    """The documented call must be one Python accepts: a parameter after ``*`` is keyword-only,
+    so dropping the marker documents a call that raises TypeError."""
+
+    class Opaque:
+        pass
+
+    def f(a: int, /, b: int, *, c: int = 1, d: object = Opaque()) -> int:
+        return a
+
+    def g(*args: int, e: int, **kw: int) -> None:
+        pass
+
+    assert generate._call_form("f", f) == "f(a, /, b, *, c=1, d=…)"
+    assert generate._call_form("g", g) == "g(*args, e, **kw)"
+    assert generate._call_form("len", 3) == "len"
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"Install and run the tests.*?```bash\n(.+?)\n```", readme, re.DOTALL)
