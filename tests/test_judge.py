@@ -504,12 +504,28 @@ def hand_file(path: Path, lines: list[str] | None = None) -> Path:
     return path
 
 
+def test_summary_counts_the_judgments_of_samples_in_both_orders(tmp_path: Path) -> None:
+    # Every AB line, and s1's BA: 5 judgments, of which s1's 2 are of a sample in both orders.
+    rows = [row for row in HAND if row[3] == "AB" or row[0] == "s1"]
+    one_order = judge_report(hand_file(tmp_path / "one.jsonl", [hand_line(*r) for r in rows]))
+    assert one_order.to_dict()["n_judgments_both_orders"] == 2
+    text = one_order.render()
+    assert "5 judgments (2 of samples judged in both orders)" in text
+    assert "note: 3 judgment(s) of samples judged in one order only" in text
+    assert "not balanced for position" in text
+    both = judge_report(hand_file(tmp_path / "both.jsonl")).render()
+    assert "8 judgments (8 of samples judged in both orders)" in both
+    assert "one order only" not in both
+
+
 @pytest.mark.usefixtures("toy_bootstrap")
 def test_win_rate_arithmetic(tmp_path: Path) -> None:
     error_line = json.dumps({"id": "s9", "order": "AB", "error": "HTTP 500", **SETTINGS})
     path = hand_file(tmp_path / "j.jsonl", [hand_line(*row) for row in HAND] + [error_line])
     report = judge_report(path, n_boot=400, seed=3).to_dict()
     assert (report["n_judgments"], report["n_errors"], report["n_samples"]) == (8, 1, 4)
+    # s9's only line is an error, so no read judgment belongs to a one-order sample.
+    assert report["n_judgments_both_orders"] == 8
     overall = report["win_rate"]["overall"]
     # Read verdicts A, A, A, tie, A, B, B: (1 + 1 + 1 + 0.5 + 1 + 0 + 0) / 7.
     assert overall["value"] == pytest.approx(4.5 / 7)

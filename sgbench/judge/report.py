@@ -502,6 +502,9 @@ class JudgeReport(FromFiles):
             "scores": dict(SCORES),
             "n_lines": j.n_lines,
             "n_judgments": len(frame),
+            "n_judgments_both_orders": int(
+                (frame.groupby("id")["order"].transform("nunique") == len(ORDERS)).sum()
+            ),
             "n_errors": j.n_errors,
             "n_samples": int(frame["id"].nunique()),
             "n_questions": int(frame["question_id"].nunique()),
@@ -568,10 +571,18 @@ class JudgeReport(FromFiles):
             f"dataset {shown(data.get('name'))} {shown(data.get('version'))}{flag}, config "
             f"{shown(data.get('config'))}, split {shown(data.get('split'))}",
             f"{d['n_samples']} samples ({d['n_questions']} questions, {d['n_subgroups']} "
-            f"subgroups), {d['n_judgments']} judgments in both orders; "
-            f"{d['n_errors']} request error(s) left out",
-            "",
+            f"subgroups), {d['n_judgments']} judgments ({d['n_judgments_both_orders']} of "
+            f"samples judged in both orders); {d['n_errors']} request error(s) left out",
         ]
+        one_order = d["n_judgments"] - d["n_judgments_both_orders"]
+        if one_order:
+            # Only a sample shown both ways cancels the judge's preference for a position out of
+            # A's win rate; the others count it in, and first_score then carries A-vs-B too.
+            lines.append(
+                f"note: {one_order} judgment(s) of samples judged in one order only: the win "
+                "rate is not balanced for position, and position bias mixes in A against B"
+            )
+        lines.append("")
         ci_head = interval_heading(
             self.n_boot, d["n_questions"], self.resample, self.seed, d["n_subgroups"]
         )
