@@ -14,6 +14,7 @@ from cli_contract import assert_one_error_line
 from click.testing import CliRunner
 from scoring_fixtures import paper_score_report
 
+from sgbench import DATASET_NAME
 from sgbench.cli import main
 from sgbench.dataset import load_split
 from sgbench.paper.table import load_paper_results, normalise, resolve
@@ -88,6 +89,18 @@ def test_report_of_another_split_or_synthetic_data_is_flagged(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert "gpt-4o was scored on config default, split test_ood" in result.stderr
     assert "gpt-4o was scored on SYNTHETIC data" in result.stderr
+
+
+def test_report_of_another_dataset_is_flagged(tmp_path: Path) -> None:
+    """Another country's build on the paper's config and split: not the paper's figures."""
+    report = score_report(tmp_path / "gpt-4o.json", 0.5, 0.2, name="wvs-de-subgroups")
+    result = CliRunner().invoke(main, ["paper-table", str(report)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "note: gpt-4o was scored on dataset wvs-de-subgroups; the paper's figures are dataset "
+        f"{published()['dataset']}\n"
+    )
+    assert published()["dataset"] == DATASET_NAME
 
 
 def test_names_match_only_after_normalising() -> None:
@@ -234,6 +247,10 @@ def test_one_report_under_two_names_is_refused(
             {"metrics": {}, "dataset": {"config": "paper", "synthetic": False}, "split": 7},
             "split is 7, not a split name",
         ),
+        (
+            {"metrics": {}, "dataset": {"config": "paper", "synthetic": False}, "split": "x"},
+            "dataset.name is None, not a dataset name",
+        ),
     ],
 )
 def test_a_report_without_the_shape_of_a_score_report_is_refused(
@@ -319,7 +336,7 @@ def _two_rows() -> dict[str, Any]:
     """A report of two subgroups whose figures agree with its rows (worked out by hand in the
     test below)."""
     return {
-        "dataset": {"config": "paper", "synthetic": False},
+        "dataset": {"name": "wvs-sg-subgroups", "config": "paper", "synthetic": False},
         "split": "test_ood",
         "n_samples": 4,
         "metrics": {"accuracy": 0.5, "nmae": 0.275},

@@ -55,6 +55,8 @@ class PaperResults:
     """The published table."""
 
     source: str
+    dataset: str
+    """The name of the dataset the figures were computed on (``dataset.name`` of a report)."""
     config: str
     split: str
     settings: tuple[str, ...]
@@ -72,6 +74,7 @@ def load_paper_results() -> PaperResults:
     raw = json.loads(text)
     return PaperResults(
         source=raw["source"],
+        dataset=raw["dataset"],
         config=raw["config"],
         split=raw["split"],
         settings=tuple(raw["settings"]),
@@ -111,6 +114,7 @@ class ReportEntry:
     """The paper's row it matches, or None."""
     setting: str
     figures: dict[str, float | None]
+    dataset: str | None
     config: str | None
     split: str | None
     synthetic: bool | None
@@ -120,6 +124,7 @@ REPORT_SHAPES: Final = (
     (("dataset", "config"), str, "a config name"),
     (("dataset", "synthetic"), bool, "true or false"),
     (("split",), str, "a split name"),
+    (("dataset", "name"), str, "a dataset name"),
 )
 """What the table reads of a report besides its figures, with the type ``sgbench score --json``
 writes: without them a JSON file holding ``metrics`` (a leaderboard's, an edited one) was shown
@@ -216,6 +221,7 @@ def read_entry(argument: str, results: PaperResults) -> ReportEntry:
         row=row,
         setting=setting,
         figures=figures,
+        dataset=bounded(one_line(dataset["name"])),
         config=bounded(one_line(dataset["config"])),
         split=bounded(one_line(split)),
         synthetic=dataset["synthetic"],
@@ -234,9 +240,17 @@ class PaperTable(FromFiles):
     entries: tuple[ReportEntry, ...]
 
     def warnings(self) -> list[str]:
-        """Reports scored on another config or split than the paper's, or on SYNTHETIC data."""
+        """Reports scored on another dataset, config or split than the paper's, or on
+        SYNTHETIC data."""
         lines = []
         for entry in self.entries:
+            # Another dataset's figures (another country's build) are not comparable with the
+            # paper's even on the same config and split names.
+            if entry.dataset != self.results.dataset:
+                lines.append(
+                    f"note: {entry.name} was scored on dataset {entry.dataset}; the paper's "
+                    f"figures are dataset {self.results.dataset}"
+                )
             if (entry.config, entry.split) != (self.results.config, self.results.split):
                 lines.append(
                     f"note: {entry.name} was scored on config {entry.config}, split "
