@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from cli_contract import assert_one_error_line
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from fake_openai import UNSUPPORTED_MAX_TOKENS, ChatHandler, LoopbackChatServer, choice, serving
 
 from sgbench.cli import main
@@ -225,6 +225,17 @@ def test_temperature_can_be_left_out(
     assert all(body["max_tokens"] == 64 for body in server.bodies)
 
 
+def _with_option(command: str, option: list[str], dataset: Path, tmp_path: Path) -> Result:
+    """``run`` or ``judge`` (on two one-line response files) against a closed port, writing
+    ``o.jsonl``, with a sampling ``option`` that must be refused before any request."""
+    files = [str(tmp_path / "a"), str(tmp_path / "b")] if command == "judge" else []
+    for name in files:
+        Path(name).write_text('{"id": "x", "response": "1"}\n')
+    args = [command, *files, "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
+    args += ["--dataset", str(dataset), "--out", str(tmp_path / "o.jsonl"), *option]
+    return CliRunner().invoke(main, args)
+
+
 @pytest.mark.parametrize(
     "option", [["--temperature", "nan"], ["--temperature", "inf"], ["--top-p", "nan"]]
 )
@@ -234,12 +245,7 @@ def test_non_finite_sampling_parameters_refused(
 ) -> None:
     if command == "judge" and option[0] == "--top-p":
         return  # judge has no --top-p
-    files = [str(tmp_path / "a"), str(tmp_path / "b")] if command == "judge" else []
-    for name in files:
-        Path(name).write_text('{"id": "x", "response": "1"}\n')
-    args = [command, *files, "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
-    args += ["--dataset", str(built_default), "--out", str(tmp_path / "o.jsonl"), *option]
-    result = CliRunner().invoke(main, args)
+    result = _with_option(command, option, built_default, tmp_path)
     assert result.exit_code == 2
     assert "is not a finite number" in result.output
     assert not (tmp_path / "o.jsonl").exists()
@@ -256,12 +262,7 @@ def test_non_finite_sampling_parameters_refused(
 def test_sampling_integers_past_a_servers_bound_refused(
     option: list[str], most: int, command: str, built_default: Path, tmp_path: Path
 ) -> None:
-    files = [str(tmp_path / "a"), str(tmp_path / "b")] if command == "judge" else []
-    for name in files:
-        Path(name).write_text('{"id": "x", "response": "1"}\n')
-    args = [command, *files, "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
-    args += ["--dataset", str(built_default), "--out", str(tmp_path / "o.jsonl"), *option]
-    result = CliRunner().invoke(main, args)
+    result = _with_option(command, option, built_default, tmp_path)
     assert_one_error_line(result, f"{option[0]} {option[1]}: must be at most {most}")
     assert not (tmp_path / "o.jsonl").exists()
 

@@ -396,34 +396,16 @@ def _dealt(values: str, blocks: str, n_permutations: int) -> list[str]:
     """The two-way fairness rows of value ``values[u]`` for subgroup ``u`` in block
     ``blocks[u]``, 12 questions, a planted gap as large as it can be: a's subgroups right on
     every question, b's wrong on every one."""
-    n_questions = 12
-    questions = [f"q{q}" for q in range(n_questions) for _ in values]
-    units = [f"u{u}" for _ in range(n_questions) for u in range(len(values))]
-    groups = [values[int(u[1:])] for u in units]
-    right = np.array([1.0 if g == "a" else 0.0 for g in groups])
-    result = bootstrap_intervals(
-        {"m": right},
-        questions,
-        {"value": groups},
-        ["m"],
-        units=units,
-        n_boot=MIN_REPLICATES,
-        seed=1,
-        n_permutations=n_permutations,
-        resample=TWO_WAY,
-        blocks={"value": [blocks[int(u[1:])] for u in units]},
-    )
-    spread = result.spreads["value"]["m"]
-    values_result = grouped(right, pd.Series(groups), metric="m", higher_is_better=True)
-    entry = fairness_entry(values_result, spread, resample=TWO_WAY)
+    _, entry = _two_way_row(values, blocks, n_permutations)
     return fairness_lines({"value": {"m": entry}}, TWO_WAY)
 
 
-def _two_way_row(values: str, blocks: str) -> tuple[NoiseSpread, dict[str, Any]]:
+def _two_way_row(
+    values: str, blocks: str, n_permutations: int = 999
+) -> tuple[NoiseSpread, dict[str, Any]]:
     """The two-way spread and JSON fairness entry of an attribute whose subgroup ``u`` has value
     ``values[u]`` (``.``: a subgroup of another stratum, in no group of it) in block
-    ``blocks[u]``, 12 questions, a's subgroups right on every one and b's wrong, 999
-    permutations."""
+    ``blocks[u]``, 12 questions, a's subgroups right on every one and b's wrong."""
     n_questions = 12
     questions = [f"q{q}" for q in range(n_questions) for _ in values]
     units = [f"u{u}" for _ in range(n_questions) for u in range(len(values))]
@@ -437,7 +419,7 @@ def _two_way_row(values: str, blocks: str) -> tuple[NoiseSpread, dict[str, Any]]
         units=units,
         n_boot=MIN_REPLICATES,
         seed=1,
-        n_permutations=999,
+        n_permutations=n_permutations,
         resample=TWO_WAY,
         blocks={"value": [blocks[int(u[1:])] for u in units]},
     )
