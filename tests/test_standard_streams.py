@@ -103,21 +103,26 @@ def test_stdout_onto_a_hard_link_of_a_dataset_file_is_refused(
     `card.md` a hard link of `DS/README.md`, appended every prompt to the dataset card with
     exit code 0."""
     args, target = CASES[case](command_folder)
-    before = target.read_bytes()
-    link = command_folder / "elsewhere.txt"
-    os.link(target, link)
-    with link.open("ab") as stdout:
-        done = run_module(args, command_folder, stdout=stdout, env=_environment())
-    assert target.read_bytes() == before
-    assert done.returncode == 2, done.stderr
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert lines == [HARD_LINK_LINE], lines
+    _refused_onto_a_hard_link(args, command_folder, target, command_folder / "elsewhere.txt")
 
 
 HARD_LINK_LINE = (
     "Error: standard output is a hard link with 2 names; sgbench writes no stream into a file "
     "with other names, which may lie in a dataset; redirect it to another file"
 )
+
+
+def _refused_onto_a_hard_link(args: list[str], folder: Path, target: Path, link: Path) -> None:
+    """The command run in ``folder`` with stdout appending to ``link``, a new hard link of
+    ``target``: refused with :data:`HARD_LINK_LINE` alone, ``target`` unchanged."""
+    before = target.read_bytes()
+    os.link(target, link)
+    with link.open("ab") as stdout:
+        done = run_module(args, folder, stdout=stdout, env=_environment())
+    assert target.read_bytes() == before
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines == [HARD_LINK_LINE], lines
 
 
 @pytest.mark.parametrize("case", ["score >> PRED", "run >> its --out", "stats >> DS/README.md"])
@@ -203,14 +208,7 @@ def test_stdout_onto_a_hard_link_of_a_dataset_it_does_not_name_is_refused(
     a file can lie anywhere, so a stream with other names is refused whatever it is."""
     args, _ = CASES[case](built_elsewhere)
     card = built_elsewhere / "other" / "README.md"
-    before = card.read_bytes()
-    link = built_elsewhere / "card.md"
-    os.link(card, link)
-    with link.open("ab") as stdout:
-        done = run_module(args, built_elsewhere, stdout=stdout, env=_environment())
-    assert card.read_bytes() == before
-    assert done.returncode == 2, done.stderr
-    assert [line for line in done.stderr.splitlines() if line.strip()] == [HARD_LINK_LINE]
+    _refused_onto_a_hard_link(args, built_elsewhere, card, built_elsewhere / "card.md")
     assert not (built_elsewhere / "st").exists()  # stats wrote nothing either
 
 
