@@ -3,11 +3,12 @@
 ``tests/data/reply_corpus.jsonl``: realistic model replies to catalogue items (bare codes,
 markers, Markdown, JSON, reasoning then an answer, refusals, hedges, ranges, negations, the
 options quoted back, numbers in reasoning, ten-point scales, codes 0, number words, numbers
-about the persona beside a label), each with the code a careful reader takes from it
-(``expected``; null where it gives no single answer), labelled by hand before the parser was
-run on them. ``tests/data/verdict_corpus.jsonl`` does the same for judge replies. Where the
-documented rule reads otherwise, the entry says so (``known``: what the rule reads and why it
-stands); the parser is held to that too, so every entry guards a rule.
+about the persona beside a label, first-person choices, self-corrections, ordinals), each with
+the code a careful reader takes from it (``expected``; null where it gives no single answer),
+labelled by hand before the parser was run on them. ``tests/data/verdict_corpus.jsonl`` does
+the same for judge replies. Where the documented rule reads otherwise, the entry says so
+(``known``: what the rule reads and why it stands); the parser is held to that too, so every
+entry guards a rule.
 ``benchmarks/bench_parse_corpus.py`` prints the agreement per category.
 """
 

@@ -33,7 +33,8 @@ the first rule that yields exactly one of the item's option codes wins:
    -2); a dash right after the word, or spaced on both sides, is the marker's separator
    (``Answer - 2`` is 2), and ``- `` opening a line of its own (after any indentation) a list
    bullet;
-2. a bare number: the whole response is one integer (``3``, ``3.``, ``(3)``);
+2. a bare number: the whole response is one integer (``3``, ``3.``, ``(3)``) or number word
+   (``Two.``);
 3. a bare label: the whole response is an option's label (case and surrounding punctuation
    ignored);
 4. a number with text around it: the integers in the text that are option codes are all the same
@@ -41,6 +42,14 @@ the first rule that yields exactly one of the item's option codes wins:
 5. a label inside the text: the options whose label occurs as whole words; when several occur,
    the longest wins if it contains all the others (``not very important`` beats
    ``very important``), otherwise ambiguous.
+
+Where no ``Answer`` marker gives the answer, a first-person choice ending its sentence is one
+(:func:`_choice`: ``I'd choose 2.``, ``I pick 3.``, ``I'll go with 4.``, ``I'd say two.``): the
+last one is read, whatever codes and labels the text weighed before it. It is none when the
+code does not end its sentence (``I'd choose 2 if I were younger, but as I am, 1``), when its
+sentence is hypothetical (``if``, ``unless``, ``were``, ``had``), when it follows a quote mark
+(someone else's words), or when the text after it names another code (``I pick 2. My husband
+would pick 1``); then rules 4 and 5 read the text. A choice of no option is missing.
 
 Rules 4 and 5 must agree: a text naming a code in digits and an option's label for another
 code is missing, since an age, a household size or a count of years is written beside the
@@ -50,13 +59,17 @@ was 1), and the reader cannot tell it from a code beside a label for its side of
 2019``) conflicts with nothing, and a code agreeing with the label (``Rather important: 2``)
 is read.
 
-Before any rule, three kinds of text are set aside. Reasoning in tags (:func:`strike_reasoning`,
-the tags of :data:`REASONING_TAGS`): every block, from an opening tag to its closing one or to
-the end of a reply cut off inside it, and everything before a closing tag nothing opened; a
-reply that is all reasoning is missing (``<think>leaning 4</think>`` alone was 4). Numbers that
-only name the scale: a count of its options (``4 options``, ``5 choices``, ``a 10-point
-scale``), and on three or more options its range from first code to last (``1 to 10``,
-``1-4``) and the last code after ``out of`` (``7 out of 10``). And a reply writing a code
+Before any rule, ordinals in digits become codes: ``the 2nd`` is the code of the second option
+listed (``The 2nd of 3`` is 1 on a scale coded 0, 1, 2), and a count of the options after it
+(``of 4``) names the scale. Then three kinds of text are set aside. Reasoning in tags
+(:func:`strike_reasoning`, the tags of :data:`REASONING_TAGS`): every block, from an opening
+tag to its closing one or to the end of a reply cut off inside it, and everything before a
+closing tag nothing opened; a reply that is all reasoning is missing (``<think>leaning
+4</think>`` alone was 4). Numbers that
+only name the scale: a count of its options (``4 options``, ``5 choices``, ``4 possible
+answers``, ``a 10-point scale``), and on three or more options its range from first code to
+last (``1 to 10``, ``1-4``) and the last code after ``out of`` (``7 out of 10``), or after a
+slash on a scale ending at 10 (``8/10``). And a reply writing a code
 beside another option's label (``1. Rather important``, ``Answer: 2 (Very important)``)
 contradicts itself: it is missing. A point of a scale labelled only by its code (``"2"``) is a
 number, read by rules 2 and 4 and never as a label (``I'd say between 1 and 2`` was 2).
@@ -65,7 +78,9 @@ A negated or compared number (:data:`NEGATIONS` before it, :data:`NEGATION_MARKS
 ``not 2``, ``\u00ac2``, ``<2``, ``2\u0338``) is read by no rule: ``Answer: not 2`` is missing, and
 ``Answer: 2 (not 3)`` and ``The answer is 2, not 3`` are 2. The alternatives joined to a negated
 number by ``or`` or ``nor`` are negated too, and a negation in words reaches over one word to its
-number: ``Answer: 2 (not 1 or 3)`` and ``Answer: 2 \u2014 I did not choose 1`` are 2.
+number: ``Answer: 2 (not 1 or 3)`` and ``Answer: 2 \u2014 I did not choose 1`` are 2. So is a
+number taken back (:data:`RETRACTIONS` after it: ``2? No, 3`` is 3, ``I'd pick 3... actually
+no`` is missing).
 
 Decimals (``3.5``, ``3,5``), exponents (``1e0``) and lists without spaces (``1,5``) are not
 integers, nor is any digit run of them (``I'd say 1,5`` was read as 1); negative numbers are
@@ -231,13 +246,15 @@ _REASONING_TAG: Final = re.compile(
 # What a number of the scale becomes when it only names the scale (_SCALE_NAMED): like _STRUCK, a
 # character no rule reads, but no negation either (a marker naming the scale is not passed over).
 _SCALE_DIGIT: Final = "\ue000"
-# A number counting the options or points of the scale: "4 options", "5 possible choices", "a
-# 10-point scale", "a 7 point Likert scale". It names the scale, not an answer ("Agree. (Note:
-# there are 5 options here.)" was 5). Plural nouns only: "1 option" is no count a reply writes.
+# A number counting the options or points of the scale: "4 options", "5 possible choices", "4
+# possible answers", "4 responses", "a 10-point scale", "a 7 point Likert scale". It names the
+# scale, not an answer ("Agree. (Note: there are 5 options here.)" was 5; "Of the 4 possible
+# answers, I pick Rather important" was missing). Plural nouns only: "1 option" is no count a
+# reply writes.
 _SCALE_COUNT: Final = re.compile(
     rf"(?<![\d.,{MINUS_SIGNS}])\d+(?!\d|{NUMBER_GOES_ON})(?="
     rf"(?:{_SPACE}+(?:possible|available|answer|response))?"
-    rf"{_SPACE}+(?:options|choices|alternatives|categories)\b"
+    rf"{_SPACE}+(?:options|choices|alternatives|categories|answers|responses)\b"
     rf"|{_SPACE}*[{MINUS_SIGNS}]?{_SPACE}*point\b(?:{_SPACE}+[\w{MINUS_SIGNS}]+)?{_SPACE}+scale\b)",
     re.IGNORECASE,
 )
@@ -336,6 +353,11 @@ def _read(text: str, options: Options) -> int | None:
     value = _bare_number(text, codes)
     if value is None:
         value = _bare_label(text, options)
+    if value is None:
+        # The whole reply one number word ("Two.") is that number, as a bare digit is.
+        word = re.fullmatch(_NUMBER_WORD, text.strip(_EDGES), re.IGNORECASE)
+        value = NUMBER_WORDS.index(word.group().casefold()) if word is not None else None
+        value = value if value in codes else None
     if value is not None:
         return value
     numbers = {_number(m) for m in INTEGER.findall(text)} & codes
@@ -464,7 +486,129 @@ def _strike_scale(text: str, codes: set[int]) -> str:
         rf"{_SPACE}*)|out{_SPACE}+of{_SPACE}+)({high})(?!\d|{NUMBER_GOES_ON})",
         re.IGNORECASE,
     )
-    return named.sub(strike, text)
+    text = named.sub(strike, text)
+    if high != 10:
+        return text
+    # "8/10" rates on a ten-point scale, the 10 naming the scale as in "8 out of 10" ("Answer:
+    # 8/10" was a hedge between 8 and 10). Only out of ten: on four options "2/4" may be a hedge.
+    rated = re.compile(rf"(?<=\d){_SPACE}*/{_SPACE}*(?:10)(?!\d|{NUMBER_GOES_ON})")
+    return rated.sub(strike, text)
+
+
+RETRACTIONS: Final = (
+    r"(?:actually|wait)[^\w\n]*no(?=[^\S\n]*(?:[^\w\s]|$))|no[^\w\n]*wait\b"
+    r"|scratch[^\S\n]+that\b|on[^\S\n]+second[^\S\n]+thought\b"
+)
+"""What, right after a number (punctuation and spaces between), takes it back: ``actually no``,
+``wait, no``, ``no, wait``, ``scratch that``, ``on second thought``; and ``No`` after the number
+and a question mark (``2? No, 3``). The number is read by no rule, as a negated one is (``2?
+No, 3`` and ``Answer: 3. Actually no, 2`` are 3 and 2; ``I'd pick 3... actually no`` is
+missing). ``No`` must end its clause: ``Is it 2? No doubt`` takes nothing back."""
+# A number and the retraction (RETRACTIONS) after it: the number's digits are struck as a negated
+# number's are, and the retraction's words blanked: on a yes/no item "1? No." names neither 1 nor
+# the label "No" (it was read as 2 once 1 was struck).
+_RETRACTED: Final = re.compile(
+    rf"(?<![\d.,])(\d+)(?!\d|{NUMBER_GOES_ON})"
+    rf"([^\w\n]*(?={RETRACTIONS})|{_SPACE}*\?[^\w\n]*(?=no{_SPACE}*(?:[^\w\s]|$)))"
+    rf"({RETRACTIONS}|no)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def strike_retracted(text: str) -> str:
+    """``text`` with the digits of every number a retraction (:data:`RETRACTIONS`) takes back
+    struck out, as :func:`strike_negated` does for a negated number, and the retraction's words
+    blanked (spaces, so every position stays): ``3? No, 2`` names only 2."""
+
+    def strike(match: re.Match[str]) -> str:
+        digits, gap, words = match.groups()
+        return _STRUCK * len(digits) + gap + " " * len(words)
+
+    return _RETRACTED.sub(strike, text)
+
+
+# An ordinal in digits ("the 2nd", "3rd"), and a count after it ("the 2nd of 4", "the 2nd of the
+# 4"): the ordinal is a position in the list of options, not a code.
+_ORDINAL: Final = re.compile(
+    rf"(?<![\d.,{MINUS_SIGNS}])(\d+)(?:st|nd|rd|th)\b"
+    rf"(?:({_SPACE}+of{_SPACE}+(?:the{_SPACE}+)?)(\d+)(?!\d|{NUMBER_GOES_ON}))?",
+    re.IGNORECASE,
+)
+
+
+def _ordinals_as_codes(text: str, options: Options) -> str:
+    """``text`` with every ordinal in digits written as the code of the option at that position
+    in the item's list, and a count of the options after it (``of 4``, ``of the 4``) set aside as
+    :func:`_strike_scale` sets counts aside: ``the 2nd of 4`` on a scale coded 1 to 4 is 2, while
+    ``the 2nd of 3`` is 1 on a scale coded 0, 1, 2 and 3 on one listing 1, 3, 2 (both were read
+    as 2). An ordinal past the last option is left as written."""
+
+    def code(match: re.Match[str]) -> str:
+        position = _number(match.group(1))
+        whole = match.group(0)
+        if position is None or not 1 <= position <= len(options):
+            return whole
+        out = str(options[position - 1][0])
+        if match.group(3) is not None:
+            count = match.group(3)
+            if _number(count) == len(options):
+                count = _SCALE_DIGIT * len(count)
+            out += match.group(2) + count
+        return out
+
+    return _ORDINAL.sub(code, text)
+
+
+# A choice in the first person, in words ("I'd choose", "I pick", "I'll go with", "I would say"),
+# and the code or number word right after it ("option" or "number" between allowed). Right after a
+# quote it is someone else's words ('She always says "I pick 1"'), so no choice.
+_CHOICE: Final = re.compile(
+    rf"(?<![\w\"'\u201c\u2018\u00ab])I(?:['\u2019](?:d|ll)|{_SPACE}+(?:would|will))?{_SPACE}+"
+    rf"(?:choose|pick|select|say|go{_SPACE}+with|opt{_SPACE}+for){_SPACE}+"
+    rf"(?:(?:option|number){_SPACE}+)?(?:(\d+)(?!\d|{NUMBER_GOES_ON})|({_NUMBER_WORD}))"
+    # The code ends its sentence: no clause goes on after it ("I'd choose 2 if I were younger",
+    # "I'll go with 2, or 3").
+    rf"(?=[*_\"'\u201d\u2019)\]]*(?:[.!\u2026]*{_SPACE}*$|[.!\u2026]+\s))",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A word that makes the sentence of a choice hypothetical: "If I were younger, I'd pick 2."
+_HYPOTHETICAL: Final = re.compile(r"\b(?:if|unless|were|had)\b", re.IGNORECASE)
+# The end of the sentence before a choice.
+_SENTENCE_END: Final = re.compile(r"[.!?;\n]")
+_NO_CHOICE: Final = -1
+
+
+def _choice(text: str, options: Options) -> int | None:
+    """The code the last first-person choice in ``text`` names (:data:`_CHOICE`: ``I'd choose
+    2.``, ``I pick 3.``, ``I'll go with 4.``, ``I'd say two.``); :data:`_NO_CHOICE` when there is
+    no such choice, or it does not stand as the answer: its sentence is hypothetical (``if``,
+    ``unless``, ``were``, ``had``), or the text after it names another code in digits or by its
+    label (``I pick 2. My husband would pick 1``); None when its number is no option."""
+    choices = list(_CHOICE.finditer(text))
+    if not choices:
+        return _NO_CHOICE
+    last = choices[-1]
+    before = text[: last.start()]
+    ends = list(_SENTENCE_END.finditer(before))
+    sentence = before[ends[-1].end() :] if ends else before
+    if _HYPOTHETICAL.search(sentence):
+        return _NO_CHOICE
+    digits, word = last.groups()
+    value = _number(digits) if digits is not None else NUMBER_WORDS.index(word.casefold())
+    codes = {code for code, _ in options}
+    if value not in codes:
+        # The choice is no option ("I'd say 7." on four): no other number takes its place.
+        return None
+    rest = text[last.end() :]
+    named = {_number(m) for m in INTEGER.findall(rest)} & codes
+    haystack = f" {_normalise(rest)} "
+    named |= {
+        code
+        for code, label in _worded(options)
+        if _normalise(label)
+        and re.search(rf"(?<!\w){re.escape(_normalise(label))}(?!\w)", haystack)
+    }
+    return _NO_CHOICE if named - {value} else value
 
 
 # A code and, after punctuation or spaces, a label up to the end of its clause (a line, a closing
@@ -505,11 +649,11 @@ def _mislabelled(text: str, options: Options) -> bool:
 
 def parse_response(text: str, options: Options) -> int | None:
     """The option code a response gives (rules in the module docstring), or None."""
-    plain = _SIGN_WORD.sub("-", strike_reasoning(text))
+    plain = _SIGN_WORD.sub("-", _ordinals_as_codes(strike_reasoning(text), options))
     codes = {code for code, _ in options}
     # Striking keeps every position (one character per digit), so a struck run's digits are read
     # back from ``plain`` at the same place.
-    text = _strike_scale(strike_negated(plain), codes)
+    text = _strike_scale(strike_retracted(strike_negated(plain)), codes)
     if _mislabelled(text, options):
         return None
     # The last marker wins, but one whose number (the first on its line) is negated ("the answer
@@ -572,7 +716,13 @@ def parse_response(text: str, options: Options) -> int | None:
         if value is not None:
             return _unless_retracted(value, retracted)
         break
-    found = _read(text[markers[0].end() :] if passed_over else text, options)
+    rest = text[markers[0].end() :] if passed_over else text
+    # A first-person choice ending its sentence ("I'd choose 2.") reads as a marker would, so the
+    # codes and labels weighed before it are no second answer ("1 = Very important (too
+    # strong) ... I choose 2." was missing).
+    found = _choice(rest, options)
+    if found == _NO_CHOICE:
+        found = _read(rest, options)
     return _unless_retracted(found, retracted)
 
 
