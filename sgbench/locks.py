@@ -13,6 +13,11 @@ resolved (the target itself is replaced by renames, which would orphan a lock he
 target with several hard links is refused: no sidecar is common to its names. The kernel releases
 it when the process ends, however it ends; the sidecar is removed on a normal release.
 
+While it appends, the writer also holds the lock of the file itself (:func:`appending`, taken
+on the file it opens, after any tidying rename): a hard link made after the run started has a
+sidecar of its own that nobody holds, but the same file, so a reader of that name
+(:func:`sgbench.sidecars.being_written`) meets this lock and does not read a partial file.
+
 A sidecar is sgbench's only while it is empty (a lock file is never written): one holding data
 is someone's file under a name like ours, refused and never removed, and a release removes the
 sidecar only while it is still the empty file it locked. An output that is itself a sidecar in
@@ -26,13 +31,15 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
 
 from sgbench.boundary import PathArg
 from sgbench.errors import InputError, shown_name
 from sgbench.files import HELD_LOCKS, check_not_a_lock, check_parent, lock_path
-from sgbench.sidecars import open_locked, remove_if_ours
+from sgbench.sidecars import in_use, lock_now, open_locked, remove_if_ours
 
-__all__ = ["exclusive", "lock_path"]
+__all__ = ["appending", "exclusive", "lock_path"]
 
 
 def _check_one_name(path: PathArg) -> None:
@@ -75,3 +82,26 @@ def exclusive(*paths: PathArg | None) -> Iterator[None]:
             HELD_LOCKS.add(sidecar)
             stack.callback(HELD_LOCKS.discard, sidecar)
         yield
+
+
+@contextlib.contextmanager
+def appending(path: PathArg) -> Iterator[TextIO]:
+    """``path`` opened to append UTF-8 text, its file's own exclusive lock held until the block
+    ends: how ``run`` and ``judge`` write their ``--out``, under :func:`exclusive`. Taken on the
+    file opened, so after any tidying (a rename puts a new file under the name); every name of
+    that file, a hard link made meanwhile too, reads as being written
+    (:func:`sgbench.sidecars.being_written`) until the handle is closed.
+
+    Raises:
+        InputError: ``PATH: in use by another sgbench process; ...`` when another program
+            holds the file's lock.
+        OSError: the file cannot be opened.
+    """
+    with Path(path).open("a", encoding="utf-8") as handle:
+        try:
+            locked = lock_now(handle.fileno())
+        except OSError:  # a file system without flock: no reader can probe it either
+            locked = True
+        if not locked:
+            raise in_use(path)
+        yield handle

@@ -13,6 +13,7 @@ import fcntl
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 from typing import Final
 
@@ -27,6 +28,11 @@ _RANDOM_ROOM: Final = 16
 
 _ATTEMPTS: Final = 5
 """Tries to lock a sidecar that a releasing process keeps removing (a race, never a wait)."""
+
+_PROBE_PAUSES: Final = (0.002, 0.01, 0.05, 0.1)
+"""Seconds a writer's exclusive lock is tried again after, when refused: a reader's probe
+(:func:`lock_held`) holds a shared lock for an instant, and a run starting at that instant was
+refused as if another process wrote its file. A holder is never waited for longer."""
 
 
 def hidden_name(target: Path, tag: str) -> str:
@@ -105,29 +111,78 @@ def lock_held(file: PathArg, *, follow: bool = True) -> bool:
     except OSError:  # absent or unreadable: nothing holds it, or its reader says so
         return False
     try:
+        return _probed(fd)
+    finally:
+        os.close(fd)
+
+
+def _probed(fd: int) -> bool:
+    """Whether another open file holds an exclusive ``flock`` of ``fd``'s file: a shared lock
+    taken for an instant (never waited for) and released."""
+    try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
     except OSError:  # a file system without flock: no sgbench lock can be held there either
         return False
+    return False  # released with the descriptor
+
+
+def _appended_to(path: PathArg) -> bool:
+    """Whether a writer holds the lock of the file ``path`` names itself
+    (:func:`sgbench.locks.appending`): a lock belongs to the file, not to a name, so every name
+    of it meets the lock, a hard link made after the writer started among them. Only a regular
+    file is opened (opening a device may act on it), never waiting (``O_NONBLOCK``)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError:  # absent or unreadable: its reader says so
+        return False
+    try:
+        # Replaced by a FIFO between the two looks: not a file a writer appends to.
+        return stat.S_ISREG(os.fstat(fd).st_mode) and _probed(fd)
     finally:
         os.close(fd)
-    return False
 
 
 def being_written(path: PathArg) -> bool:
     """Whether another sgbench process holds ``path``'s lock (:func:`lock_path`,
-    :func:`lock_held`): a ``run`` or ``judge`` still appending to it. A file read then is a
-    prefix of what it will be: scored, parsed or reported, it gave figures of a partial file
-    with exit code 0.
+    :func:`lock_held`), or the lock of the file itself (a ``run`` or ``judge`` holds both while
+    it appends, :func:`sgbench.locks.appending`): a ``run`` or ``judge`` still appending to it.
+    A file read then is a prefix of what it will be: scored, parsed or reported, it gave
+    figures of a partial file with exit code 0. The sidecar alone missed a hard link made after
+    the run started: its name has a sidecar of its own, which nobody holds.
 
     The calling thread's own locks (:data:`HELD_LOCKS`: ``run`` reading back its ``--out`` to
-    resume) are not asked; another thread's are, as another process's.
+    resume) are not asked; another thread's are, as another process's. Both probes take a
+    shared lock for an instant, so two readers never refuse each other.
     """
     sidecar = lock_path(path)
     if sidecar in HELD_LOCKS:
         return False
-    return lock_held(sidecar, follow=False)
+    return lock_held(sidecar, follow=False) or _appended_to(path)
+
+
+def lock_now(fd: int) -> bool:
+    """Take the exclusive ``flock`` of ``fd``'s file, or say it is held (False): never a wait
+    for a holder, only for the instant of a reader's probe (:data:`_PROBE_PAUSES`). The one way
+    a writer locks, a sidecar (:func:`open_locked`) or the file it appends to
+    (:func:`sgbench.locks.appending`).
+
+    Raises:
+        OSError: the file system has no ``flock``.
+    """
+    for pause in (*_PROBE_PAUSES, None):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if pause is None:
+                return False
+            time.sleep(pause)
+        else:
+            return True
+    return False
 
 
 def in_use(target: PathArg, what: str = "output file") -> InputError:
@@ -177,11 +232,9 @@ def open_locked(sidecar: Path, target: PathArg, what: str = "output file") -> in
                 f"{shown_name(str(target))}: its lock file {shown_name(sidecar.name)} is not a "
                 f"regular file, not one sgbench made; move it away or choose another {what}"
             )
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not lock_now(fd):
             os.close(fd)
-            raise in_use(target, what) from None
+            raise in_use(target, what)
         if os.fstat(fd).st_size:
             os.close(fd)
             raise InputError(

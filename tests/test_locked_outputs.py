@@ -211,6 +211,104 @@ def test_a_finished_writers_file_is_read(command_folder: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+LINK = "link.jsonl"
+
+
+def _on_the_link(case: str) -> list[str]:
+    return [LINK if arg == BUSY else arg for arg in READERS[case]]
+
+
+@pytest.mark.parametrize("case", ["score", "parse", "judge-report"])
+def test_a_hard_link_made_while_a_run_appends_is_not_read(case: str, command_folder: Path) -> None:
+    """`ln r.jsonl link.jsonl` while a run appended to r.jsonl, then `score link.jsonl`: the
+    reader looked for `.link.jsonl.lock`, which nobody holds, and read a partial file with exit
+    0. The writer (sgbench.runner.run.run_pool, under the run's lock) also locks the file it
+    appends to, which every name of it meets. Asked from a worker of the pool, another thread,
+    while the run's thread holds the handle; read once the run has ended."""
+    from sgbench.runner.run import run_pool
+
+    busy = command_folder / BUSY
+    busy.write_bytes((command_folder / "p.jsonl").read_bytes())
+    seen = []
+
+    def work(task: str, wait: object, stop: object) -> None:
+        os.link(busy, LINK)  # made after the run started: it was checked to have one name
+        seen.append(CliRunner().invoke(main, _on_the_link(case)))
+
+    with exclusive(busy):
+        run_pool(["t"], work, busy, where="test", concurrency=1, kept="responses")
+    assert_one_error_line(seen[0], f"{LINK}: being written by another sgbench process")
+    assert busy.stat().st_nlink == 2
+    if case == "score":  # a plain hard link nobody writes is read
+        assert CliRunner().invoke(main, _on_the_link(case)).exit_code == 0
+
+
+def _held_in_a_process_of_its_own(out: Path) -> subprocess.Popen[str]:
+    """A Python process holding the locks a run holds on ``out`` while it appends, until its
+    standard input closes."""
+    import sys
+
+    holder = (
+        "import sys\n"
+        "from sgbench.locks import appending, exclusive\n"
+        f"with exclusive({str(out)!r}), appending({str(out)!r}):\n"
+        "    print('held', flush=True)\n"
+        "    sys.stdin.read()\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", holder],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "held\n"
+    return process
+
+
+def test_a_hard_link_made_while_another_process_appends_is_not_read(command_folder: Path) -> None:
+    busy = command_folder / BUSY
+    busy.write_bytes((command_folder / "p.jsonl").read_bytes())
+    holder = _held_in_a_process_of_its_own(busy)
+    try:
+        os.link(busy, LINK)
+        result = CliRunner().invoke(main, _on_the_link("score"))
+    finally:
+        holder.communicate("")
+    assert holder.returncode == 0
+    assert_one_error_line(result, f"{LINK}: being written by another sgbench process")
+    assert CliRunner().invoke(main, _on_the_link("score")).exit_code == 0
+
+
+def test_the_writer_reads_its_own_file_and_readers_never_refuse_each_other(
+    command_folder: Path,
+) -> None:
+    """The run's own thread reads back what it appends to (a resume), another reader's probe
+    (a shared lock for an instant) refuses no reader, and a writer starting while a probe holds
+    it for a moment takes its lock once the probe is done rather than refusing itself."""
+    from sgbench.locks import appending
+    from sgbench.sidecars import being_written
+
+    busy = command_folder / BUSY
+    busy.write_bytes((command_folder / "p.jsonl").read_bytes())
+    with exclusive(busy), appending(busy):
+        assert not being_written(busy)
+        assert CliRunner().invoke(main, READERS["score"]).exit_code == 0
+    reader = os.open(busy, os.O_RDONLY)  # another reader, caught in the instant of its probe
+    fcntl.flock(reader, fcntl.LOCK_SH)
+    done = threading.Timer(0.05, os.close, [reader])  # its probe ends a moment later
+    try:
+        assert not being_written(busy)
+        assert CliRunner().invoke(main, READERS["score"]).exit_code == 0
+    finally:
+        done.start()
+    with exclusive(busy), appending(busy) as handle:
+        handle.write("appended\n")
+    done.join()
+    assert busy.read_text(encoding="utf-8").endswith("}\nappended\n")
+
+
 @pytest.mark.parametrize("kind", [ANY_TEXT, None], ids=["replacing", "new-only"])
 def test_threads_of_one_process_each_write_their_own_temporary_file(
     tmp_path: Path, kind: OutputKind | None

@@ -39,7 +39,7 @@ from typing import Any, Final, TextIO, TypeVar
 
 from sgbench.boundary import PathArg
 from sgbench.errors import InputError, shown_name, write_reason
-from sgbench.locks import exclusive
+from sgbench.locks import appending, exclusive
 from sgbench.prompts import Prompt
 from sgbench.runner.backoff import RetryPolicy, retry_delay, sample_rng
 from sgbench.runner.client import (
@@ -535,7 +535,8 @@ def run_pool(
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"sgbench-{label}")
     futures: list[Future[dict[str, Any] | None]] = []
     try:
-        with Path(out).open("a", encoding="utf-8") as handle:
+        # Locked as a file too: a hard link made while it runs reads as being written.
+        with appending(out) as handle:
             futures = [pool.submit(_stopping_on_fatal, work, task, wait, stop) for task in tasks]
             for future in _as_completed(futures):
                 try:
