@@ -18,6 +18,8 @@ values and requires an InputError or a correct result, never another exception.
 from __future__ import annotations
 
 import collections.abc
+import contextlib
+import contextvars
 import functools
 import inspect
 import numbers
@@ -26,7 +28,8 @@ import pathlib
 import sys
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Final, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
@@ -349,6 +352,47 @@ def _path_spelling(value: object, options: tuple[Any, ...]) -> bool:
     )
 
 
+_ON_THE_COMMAND_LINE: Final[contextvars.ContextVar[bool]] = contextvars.ContextVar(
+    "sgbench_on_the_command_line", default=False
+)
+"""Whether the running call came from the command line (:func:`named_as_on_the_command_line`)."""
+
+
+@contextlib.contextmanager
+def named_as_on_the_command_line() -> Iterator[None]:
+    """Within the block, every :class:`ArgumentName` is shown as the command line spells it.
+
+    ``sgbench.cli`` runs each command in it; any other caller is a Python caller. A flag of the
+    call, not an argument of each function, since the names are shown far below the entry
+    point (a result's recorded inputs, checked by the writer it is given to).
+    """
+    token = _ON_THE_COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _ON_THE_COMMAND_LINE.reset(token)
+
+
+@dataclass(frozen=True)
+class ArgumentName:
+    """An argument of a public function as a message names it: ``parameter`` (``path``,
+    ``predictions_path``) to a Python caller, ``option`` (``--json``, ``PRED``) on the command
+    line (:func:`named_as_on_the_command_line`), which is what ``str()`` gives.
+
+    The one rule of it: ``write_report(report, "p.jsonl")`` told a Python caller that ``--json
+    would overwrite the input p.jsonl (PRED)``, options of a command it never ran.
+    """
+
+    parameter: str
+    """The Python parameter's name."""
+    option: str
+    """What the command line's user types for it: an option (``--json``) or an argument
+    (``PRED``)."""
+
+    def __str__(self) -> str:
+        return self.option if _ON_THE_COMMAND_LINE.get() else self.parameter
+
+
 def public(function: Callable[P, R]) -> Callable[P, R]:
     """Mark ``function`` as part of the public API and check its arguments' kinds on each call.
 
@@ -419,11 +463,13 @@ def is_public(obj: object) -> bool:
 __all__ = [
     "PUBLIC_MARK",
     "PUBLIC_MODULES",
+    "ArgumentName",
     "PathArg",
     "argument_hints",
     "described",
     "is_public",
     "matches",
+    "named_as_on_the_command_line",
     "public",
     "public_class",
     "read_only",

@@ -34,7 +34,7 @@ from tempfile import mkdtemp
 from types import MappingProxyType
 from typing import Any, Final, ParamSpec, TypeAlias, TypeVar, cast
 
-from sgbench.boundary import PathArg
+from sgbench.boundary import ArgumentName, PathArg
 from sgbench.errors import InputError, has_control, shown_name, write_reason
 from sgbench.jsonl import BOM, MAX_FILE_BYTES, loads_strict, read_bounded
 from sgbench.jsonl import input_problem as input_problem  # its home is jsonl, below files
@@ -934,16 +934,21 @@ def _same_or_inside(a: Path, b: Path) -> bool:
     return b in a.parents or same_file(a, b)
 
 
-Named: TypeAlias = Iterable[tuple[str, "PathArg | None"]]
-"""``(what the user typed, path)`` pairs: an option or argument name, such as ``--json`` or
-``PRED``, and its value (None when not given)."""
+Name: TypeAlias = "str | ArgumentName"
+"""How a message names an input or output: an :class:`~sgbench.boundary.ArgumentName` of a
+library function (``path`` from Python, ``--json`` on the command line), or a text shown to every
+caller as it is (the command line's own checks, which name its options; a report argument
+``NAME=REPORT.json`` as given)."""
+
+Named: TypeAlias = Iterable[tuple[Name, "PathArg | None"]]
+"""``(name, path)`` pairs (:data:`Name`): an argument and its value (None when not given)."""
 
 
 def check_outputs_apart(inputs: Named, outputs: Named) -> None:
     """Refuse a command whose outputs would overwrite what it reads: the one rule for every
     command that takes inputs and writes files or folders.
 
-    ``inputs`` and ``outputs`` pair what the user typed with a path; None and ``-`` (stdout) are
+    ``inputs`` and ``outputs`` pair a :data:`Name` with a path; None and ``-`` (stdout) are
     skipped. An output may not be
     an input (compared after resolving symlinks, and by inode for hard links), lie inside an
     input folder (a dataset folder it reads), or be a folder holding an input (replacing it would
@@ -961,7 +966,7 @@ def check_outputs_apart(inputs: Named, outputs: Named) -> None:
         for name, path in inputs
         if path is not None and str(path) != "-"
     ]
-    seen: dict[Path, str] = {}
+    seen: dict[Path, Name] = {}
     named = [(name, given, real, "reads") for name, given, real in resolved_in]
     for out_name, out_path in outputs:
         if out_path is None or str(out_path) == "-":
@@ -989,8 +994,9 @@ prefix reaches the network: a bare ``org/name`` is a local path, so a mistyped f
 line at once rather than a download attempt (the network is needed by default only by ``push``).
 """
 
-ReadFrom: TypeAlias = tuple[tuple[str, str], ...]
-"""``(what the user typed, absolute path)`` pairs: the files and folders a result was read from."""
+ReadFrom: TypeAlias = tuple[tuple[Name, str], ...]
+"""``(name, absolute path)`` pairs (:data:`Name`, an :class:`~sgbench.boundary.ArgumentName` of
+the function that read it): the files and folders a result was read from."""
 
 
 @dataclass(frozen=True)
@@ -1015,14 +1021,14 @@ Located: TypeAlias = "str | os.PathLike[str] | Iterable[str | os.PathLike[str]] 
 """What an input argument holds: a path, several (a build's WVS files) or None."""
 
 
-def recorded(*inputs: tuple[str, Located]) -> ReadFrom:
+def recorded(*inputs: tuple[Name, Located]) -> ReadFrom:
     """:attr:`FromFiles.read_from` for ``inputs`` (``(name, path or paths)``), each path
     absolute (a caller changing folder before writing must not move them) and once. None,
     ``-`` (a standard stream) and a Hub id (``hf://org/name``, whose files are the Hub's cache,
     not the caller's) are skipped; any other text is a local path, as every reader takes it
     (skipping every text holding ``://`` left a local dataset ``a://ds`` unrecorded, and
     ``write_report`` wrote into it)."""
-    found: dict[tuple[str, str], None] = {}
+    found: dict[tuple[Name, str], None] = {}
     for name, value in inputs:
         paths = [value] if isinstance(value, str | os.PathLike) else list(value or ())
         for path in paths:
@@ -1058,10 +1064,11 @@ R = TypeVar("R")
 def reads(**inputs: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Mark a function whose result is read from files: the :class:`FromFiles` it returns (or
     each one of a list it returns) records the arguments named in ``inputs`` (argument name →
-    the option or argument the user types for it, such as ``dataset="--dataset"``;
-    :func:`recorded`), then what every :class:`FromFiles` argument records: a report scored
-    from predictions read from a file remembers that file. The one place a result learns
-    where it came from, so that no producer can forget it."""
+    the option or argument the command line's user types for it, such as
+    ``dataset="--dataset"``: an :class:`~sgbench.boundary.ArgumentName`; :func:`recorded`),
+    then what every :class:`FromFiles` argument records: a report scored from predictions read
+    from a file remembers that file. The one place a result learns where it came from, so that
+    no producer can forget it."""
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:
         signature = inspect.signature(function)
@@ -1071,7 +1078,10 @@ def reads(**inputs: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             result = function(*args, **kwargs)
             bound = signature.bind(*args, **kwargs)  # it was called: it binds
             named = recorded(
-                *((option, bound.arguments.get(name)) for name, option in inputs.items())
+                *(
+                    (ArgumentName(name, option), bound.arguments.get(name))
+                    for name, option in inputs.items()
+                )
             )
             found = tuple(dict.fromkeys(named + read_from_of(*bound.arguments.values())))
             return cast(R, _stamped(result, found))
@@ -1083,7 +1093,8 @@ def reads(**inputs: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 def writes(**outputs: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Mark a function as a writer of ``outputs`` (argument name → the option or argument the
-    user typed for it, such as ``path="--json"``) and keep them apart from its inputs.
+    command line's user types for it, such as ``path="--json"``: an
+    :class:`~sgbench.boundary.ArgumentName`) and keep them apart from its inputs.
 
     Before the function runs, every argument that is a :class:`FromFiles` gives its
     ``read_from``, and :func:`check_outputs_apart` refuses an output among them: the one check
@@ -1102,7 +1113,10 @@ def writes(**outputs: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 return function(*args, **kwargs)
             check_outputs_apart(
                 read_from_of(*bound.arguments.values()),
-                [(option, bound.arguments.get(name)) for name, option in outputs.items()],
+                [
+                    (ArgumentName(name, option), bound.arguments.get(name))
+                    for name, option in outputs.items()
+                ],
             )
             return function(*args, **kwargs)
 
@@ -1116,7 +1130,7 @@ WRITES_MARK: Final = "__sgbench_outputs__"
 """Attribute :func:`writes` sets on a writer: its outputs (argument name → option)."""
 
 
-def _check_not_a_sidecar(named: list[tuple[str, Path, Path, str]]) -> None:
+def _check_not_a_sidecar(named: list[tuple[Name, Path, Path, str]]) -> None:
     """Refuse an output that is the lock file (:func:`lock_path`) of another file the command
     names: ``run --out r.jsonl --predictions .r.jsonl.lock`` renamed its predictions over the
     lock it held on ``r.jsonl`` (a second run could then start on it) and left a lock file
@@ -1288,7 +1302,7 @@ def check_standard_streams() -> None:
         raise StreamClash(next(iter(problems.values())), stderr_too=2 in problems)
 
 
-def _check_streams_apart(named: list[tuple[str, Path, Path, str]]) -> None:
+def _check_streams_apart(named: list[tuple[Name, Path, Path, str]]) -> None:
     """Refuse a standard stream that is one of the ``named`` files or lies inside a named folder.
 
     ``sgbench parse R >> R`` appended predictions to the responses it read, ``prompts >>

@@ -14,6 +14,7 @@ import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner
 
+from sgbench.boundary import ArgumentName
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.files import FromFiles, check_output_folder, check_outputs_apart, reads, writes
@@ -275,14 +276,17 @@ def test_a_local_path_spelled_with_a_scheme_is_an_input_a_hub_id_is_not(
     (tmp_path / "p.txt").write_text("x", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     result = _read("p.txt", "a://ds")
+    path, dataset = ArgumentName("path", "PRED"), ArgumentName("dataset", "--dataset")
     assert result.read_from == (
-        ("PRED", str(tmp_path / "p.txt")),
-        ("--dataset", str(tmp_path / "a:" / "ds")),
+        (path, str(tmp_path / "p.txt")),
+        (dataset, str(tmp_path / "a:" / "ds")),
     )
-    with pytest.raises(InputError, match=r"^a://ds/r\.json: --json would overwrite the input"):
+    with pytest.raises(
+        InputError, match=r"^a://ds/r\.json: out would overwrite the input .*/a:/ds \(dataset\)"
+    ):
         _write(result, "a://ds/r.json")
     assert list((tmp_path / "a:" / "ds").iterdir()) == []
-    assert _read("p.txt", "hf://org/name").read_from == (("PRED", str(tmp_path / "p.txt")),)
+    assert _read("p.txt", "hf://org/name").read_from == ((path, str(tmp_path / "p.txt")),)
 
 
 @pytest.mark.parametrize("b", ["p.jsonl", "./p.jsonl", "link.jsonl", "hard.jsonl"])

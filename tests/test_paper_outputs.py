@@ -462,7 +462,7 @@ def test_the_python_function_keeps_its_outputs_apart(built_default: Path, tmp_pa
     imported the empty responses file was replaced by the report. The rule is the function's."""
     source = write_source(tmp_path / "s.jsonl", [{"custom_id": "garbled", "response": "1"}])
     both = tmp_path / "both.jsonl"
-    with pytest.raises(InputError, match="--report is also --out"):
+    with pytest.raises(InputError, match=": report is also out;"):
         import_paper_outputs(source, built_default, both, report=both)
     assert not both.exists()
     with pytest.raises(InputError, match="would overwrite the input"):

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.builder.aggregate import (
     Aggregates,
     aggregate,
@@ -329,11 +329,16 @@ def build_dataset(
     check_each(
         waves or (), (numbers.Integral,), "build_dataset(): argument 'waves'", "a wave number"
     )
-    inputs = [*(("--wvs", p) for p in _as_paths(wvs_path)), ("--config", config_path)]
-    check_outputs_apart(inputs, [("--out", out_dir)])
+    wvs_arg, config_arg, out_arg = (
+        ArgumentName("wvs_path", "--wvs"),
+        ArgumentName("config_path", "--config"),
+        ArgumentName("out_dir", "--out"),
+    )
+    inputs = [*((wvs_arg, p) for p in _as_paths(wvs_path)), (config_arg, config_path)]
+    check_outputs_apart(inputs, [(out_arg, out_dir)])
     config = resolve_config(config_path, country)
     out_dir = Path(config.name) if out_dir is None else Path(out_dir)
-    check_outputs_apart(inputs, [("--out", out_dir)])
+    check_outputs_apart(inputs, [(out_arg, out_dir)])
     check_output_folder(out_dir, "build")
     items = _select_items(config)
     notes: list[str] = []

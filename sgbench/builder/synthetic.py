@@ -22,7 +22,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.builder.layouts import LAYOUTS, SYNTHETIC_COLUMN, LayoutName
 from sgbench.catalogue import load_catalogue
 from sgbench.errors import InputError
@@ -305,7 +305,7 @@ def write_synthetic_sample(
         raise InputError(f"{path}: a {layout} layout sample is written as .csv only")
     # It reads nothing, but its note goes to standard error: kept out of a dataset folder and
     # off the file it writes, as every command's streams (check_outputs_apart).
-    check_outputs_apart([], [("--out", path)])
+    check_outputs_apart([], [(ArgumentName("path", "--out"), path)])
 
     def write(partial: Path) -> None:
         if layout != "wvs7":

@@ -39,6 +39,7 @@ from typing import IO, Any, ClassVar, Final, TextIO
 
 import click
 
+from sgbench.boundary import named_as_on_the_command_line
 from sgbench.errors import (
     SgbenchError,
     SgbenchWarning,
@@ -473,7 +474,11 @@ class SgbenchGroup(click.Group):
         usage error, the help shown for no arguments and a shell completion script. click
         answers completion (``_SGBENCH_COMPLETE=bash_source``) inside its own ``main``, before
         any context is made, so the check made with the root context let ``sgbench >
-        ds/comp.sh`` write a completion script into the dataset ``ds`` with exit code 0."""
+        ds/comp.sh`` write a completion script into the dataset ``ds`` with exit code 0.
+
+        Everything runs :func:`~sgbench.boundary.named_as_on_the_command_line`: a message names
+        an argument as the command line's user typed it (``--json``, ``PRED``), where a Python
+        caller reads the parameter (``path``, ``predictions_path``)."""
         _standard_streams()
         given = kwargs.get("args", args[0] if args else None)
         SgbenchClickError.quiet = stderr_named(sys.argv[1:] if given is None else given)
@@ -492,7 +497,8 @@ class SgbenchGroup(click.Group):
                 raise refusal from None
             refusal.show()
             sys.exit(refusal.exit_code)
-        return super().main(*args, **kwargs)
+        with named_as_on_the_command_line():
+            return super().main(*args, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Refuse an argument no command could use (:func:`_argument_problem`), by position."""

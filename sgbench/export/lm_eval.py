@@ -40,7 +40,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from sgbench import __version__
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.dataset import CONFIG_SPLITS, check_config_split, hub_id
 from sgbench.errors import InputError
 from sgbench.files import check_outputs_apart, input_problem, replace_folder, writes
@@ -287,7 +287,10 @@ def write_lm_eval_task(
     check_multiple_choice(template)
     dataset_path = resolved_dataset_path(str(dataset))
     if hub_id(dataset) is None:  # the task folder never goes inside the dataset it reads
-        check_outputs_apart([("--dataset", dataset)], [("--out", out_dir)])
+        check_outputs_apart(
+            [(ArgumentName("dataset", "--dataset"), dataset)],
+            [(ArgumentName("out_dir", "--out"), out_dir)],
+        )
     provenance = dataset_provenance(str(dataset), config, template)
     text = task_yaml(dataset_path, config, split, template, provenance)
     task_file = f"{task_name(_dataset_name(dataset_path, provenance), config, split)}.yaml"

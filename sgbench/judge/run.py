@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.errors import InputError, bounded, check_model_name, shown_name
 from sgbench.files import FromFiles, check_outputs_apart, reads, same_file
 from sgbench.jsonl import read_lines, response_lines
@@ -409,7 +409,14 @@ def judge_files(
     criteria = check_criteria(criteria)
     check_model_name(model)
     # Here, not only in the CLI: a Python caller's out inside the dataset folder was written.
-    check_outputs_apart([("A", a_path), ("B", b_path), ("--dataset", dataset)], [("--out", out)])
+    check_outputs_apart(
+        [
+            (ArgumentName("a_path", "A"), a_path),
+            (ArgumentName("b_path", "B"), b_path),
+            (ArgumentName("dataset", "--dataset"), dataset),
+        ],
+        [(ArgumentName("out", "--out"), out)],
+    )
     params = params or SamplingParams(max_tokens=DEFAULT_MAX_TOKENS)
     policy = policy or RetryPolicy()
     if same_file(a_path, b_path):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.builder.config import stratum_name
 from sgbench.catalogue import items_by_id
 from sgbench.dataset import (
@@ -434,7 +434,11 @@ def import_paper_outputs(
     # Here, not only in the CLI: a Python caller giving one path as out and report had the
     # responses replaced by the report (no line imported: an empty file is replaceable).
     check_outputs_apart(
-        [("SOURCE", source), ("--dataset", dataset_dir)], [("--out", out), ("--report", report)]
+        [
+            (ArgumentName("source", "SOURCE"), source),
+            (ArgumentName("dataset_dir", "--dataset"), dataset_dir),
+        ],
+        [(ArgumentName("out", "--out"), out), (ArgumentName("report", "--report"), report)],
     )
     source = str(source)  # a local file's path, or a Hub dataset hf://owner/name
     name = model or hub_config or Path(source.removeprefix(HUB_PREFIX)).stem

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
-from sgbench.boundary import PathArg, public, public_class
+from sgbench.boundary import ArgumentName, PathArg, public, public_class
 from sgbench.errors import InputError, bounded, first_unseen, shown_value
 from sgbench.files import FromFiles, input_problem, recorded
 from sgbench.jsonl import loads_strict, loads_yaml, read_bounded
@@ -282,9 +282,14 @@ def checked_template(template: Template) -> Template:
     return check_template(template, f"template {template.name!r}")
 
 
+_TEMPLATE_FILE: Final = ArgumentName("name_or_path", "--template")
+"""How a template records the file :func:`load_template` read it from, looked up by
+:func:`template_where` as recorded, not by what either caller sees."""
+
+
 def template_where(template: Template) -> str:
     """How messages name a template: the file it was read from, else its name."""
-    files = [path for name, path in template.read_from if name == "--template"]
+    files = [path for name, path in template.read_from if name == _TEMPLATE_FILE]
     return files[0] if files else f"template {template.name!r}"
 
 
@@ -416,7 +421,7 @@ def load_template(name_or_path: PathArg) -> Template:
     if problem is not None:
         raise InputError(f"{key}: cannot read the template ({problem})")
     template = check_template(_read_template_file(path), str(path))
-    return dataclasses.replace(template, read_from=recorded(("--template", path)))
+    return dataclasses.replace(template, read_from=recorded((_TEMPLATE_FILE, path)))
 
 
 FILL_ERRORS: Final = (KeyError, IndexError, ValueError, AttributeError, TypeError)

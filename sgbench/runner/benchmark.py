@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.errors import (
     InputError,
     bounded,
@@ -147,8 +147,14 @@ def run_benchmark(
     # Here, not only in the CLI: a Python caller's out_path inside the dataset folder was
     # written there (and predictions_path equal to out_path replaced the responses).
     check_outputs_apart(
-        [("--dataset", dataset), ("--template", template_source(template_name))],
-        [("--out", out_path), ("--predictions", predictions_path)],
+        [
+            (ArgumentName("dataset", "--dataset"), dataset),
+            (ArgumentName("template_name", "--template"), template_source(template_name)),
+        ],
+        [
+            (ArgumentName("out_path", "--out"), out_path),
+            (ArgumentName("predictions_path", "--predictions"), predictions_path),
+        ],
     )
     from sgbench.dataset import open_dataset
 
