@@ -1045,15 +1045,22 @@ def read_from_of(*results: object) -> ReadFrom:
     return tuple(dict.fromkeys(found))
 
 
-def _stamped(result: Any, inputs: ReadFrom) -> Any:
-    """``result`` (a :class:`FromFiles`, or a list or tuple of them) recording ``inputs`` after
-    what it recorded itself."""
+def _stamped(result: Any, own: ReadFrom, passed: ReadFrom) -> Any:
+    """``result`` (a :class:`FromFiles`, or a list or tuple of them) recording ``own`` (the
+    arguments of the function that returned it), then what it recorded itself, then ``passed``
+    (what its :class:`FromFiles` arguments recorded), each path once, under the first name.
+
+    A path is named as the function the caller called names it: ``score_predictions``'s report
+    was refused over ``(path)``, the argument of ``read_predictions``, which it calls."""
     if isinstance(result, FromFiles):
+        first: dict[str, Name] = {}
+        for name, path in own + result.read_from + passed:
+            first.setdefault(path, name)
         return dataclasses.replace(
-            result, read_from=tuple(dict.fromkeys(result.read_from + inputs))
+            result, read_from=tuple((name, path) for path, name in first.items())
         )
     if type(result) in (list, tuple):
-        return type(result)(_stamped(one, inputs) for one in result)
+        return type(result)(_stamped(one, own, passed) for one in result)
     return result
 
 
@@ -1067,8 +1074,9 @@ def reads(**inputs: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     the option or argument the command line's user types for it, such as
     ``dataset="--dataset"``: an :class:`~sgbench.boundary.ArgumentName`; :func:`recorded`),
     then what every :class:`FromFiles` argument records: a report scored from predictions read
-    from a file remembers that file. The one place a result learns where it came from, so that
-    no producer can forget it."""
+    from a file remembers that file. Each path is recorded once, under the name of the outermost
+    such function (:func:`_stamped`), the one its caller called. The one place a result learns
+    where it came from, so that no producer can forget it."""
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:
         signature = inspect.signature(function)
@@ -1083,8 +1091,8 @@ def reads(**inputs: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                     for name, option in inputs.items()
                 )
             )
-            found = tuple(dict.fromkeys(named + read_from_of(*bound.arguments.values())))
-            return cast(R, _stamped(result, found))
+            passed = read_from_of(*bound.arguments.values())
+            return cast(R, _stamped(result, named, passed))
 
         return stamping
 

@@ -179,7 +179,7 @@ def test_write_stats_and_write_report_keep_out_of_the_dataset_they_were_computed
     # Refused before drawing, so also where matplotlib is missing; a relative path too.
     for chart in (built_default / "chart.png", Path(built_default.name) / "data" / "chart.svg"):
         monkeypatch.chdir(built_default.parent)
-        with pytest.raises(InputError, match=r": path would overwrite the input .*\(dataset\)"):
+        with pytest.raises(InputError, match=r": path would overwrite the input .*\(dataset_dir\)"):
             write_score_chart(report, chart)
     monkeypatch.chdir(tmp_path)
     assert sorted(str(p) for p in built_default.rglob("*")) == before

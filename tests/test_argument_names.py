@@ -1,0 +1,158 @@
+"""How a refused output names its arguments: by the Python parameter to a Python caller, by the
+command line's option or argument on the command line (``sgbench.boundary.ArgumentName``).
+
+``write_report(report, <the predictions file it was scored from>)`` was refused as
+``--json would overwrite the input ... (PRED)``: options of a command the caller never ran
+(issue #15, H7).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from pathlib import Path
+
+import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner
+
+from sgbench.boundary import ArgumentName, named_as_on_the_command_line
+from sgbench.cli import main
+from sgbench.errors import InputError
+from sgbench.files import check_outputs_apart
+
+URL = "http://127.0.0.1:9/v1"  # never reached: the refusal comes before any request
+
+
+def _refusal(call: object, *args: object, **kwargs: object) -> str:
+    """The message of the InputError ``call(*args, **kwargs)`` raises."""
+    with pytest.raises(InputError) as refused:
+        call(*args, **kwargs)  # type: ignore[operator]
+    return str(refused.value)
+
+
+def test_an_argument_name_is_the_parameter_unless_on_the_command_line() -> None:
+    name = ArgumentName("predictions_path", "PRED")
+    assert str(name) == "predictions_path"
+    with named_as_on_the_command_line():
+        assert str(name) == "PRED"
+        with named_as_on_the_command_line():  # nested: still the command line's
+            assert f"{name}" == "PRED"
+        assert str(name) == "PRED"
+    assert str(name) == "predictions_path"
+
+
+def test_a_plain_text_name_is_shown_as_it_is_to_either_caller(tmp_path: Path) -> None:
+    """The command line's own checks pass its labels as texts: shown so from Python too."""
+    (tmp_path / "p").write_text("x", encoding="utf-8")
+    line = f"{tmp_path / 'p'}: --json would overwrite the input {tmp_path / 'p'} (PRED); "
+    for caller in (contextlib.nullcontext, named_as_on_the_command_line):
+        with caller():
+            refused = _refusal(
+                check_outputs_apart, [("PRED", tmp_path / "p")], [("--json", tmp_path / "p")]
+            )
+        assert refused == line + "choose another path"
+
+
+def test_python_writers_name_their_parameters(built_default: Path, tmp_path: Path) -> None:
+    """Four public writers, each given an input of what it writes as its output, from Python:
+    the refusal names the writer's parameter and the reader's, never a command line option."""
+    from sgbench.baselines import run_baseline
+    from sgbench.paper import import_paper_outputs
+    from sgbench.scoring import score_predictions, write_report
+    from sgbench.stats import compute_stats, write_stats
+    from sgbench.stats.plots import write_score_chart
+
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text(
+        run_baseline("majority", built_default, split="test_id").to_jsonl(), encoding="utf-8"
+    )
+    kept = predictions.read_bytes()
+    report = score_predictions(
+        predictions, built_default, split="test_id", n_boot=0, n_permutations=0
+    )
+    stats_out = built_default / "stats"
+    source = tmp_path / "s.jsonl"
+    source.write_text('{"custom_id": "garbled", "response": "1"}\n', encoding="utf-8")
+    both = tmp_path / "both.jsonl"
+
+    messages = {
+        "write_report": _refusal(write_report, report, predictions),
+        "write_score_chart": _refusal(write_score_chart, report, predictions),
+        "write_stats": _refusal(write_stats, compute_stats(built_default), stats_out),
+        "import_paper_outputs": _refusal(import_paper_outputs, source, built_default, source),
+        "import_paper_outputs report": _refusal(
+            import_paper_outputs, source, built_default, both, report=both
+        ),
+    }
+    assert messages == {
+        "write_report": f"{predictions}: path would overwrite the input {predictions} "
+        "(predictions_path); choose another path",
+        "write_score_chart": f"{predictions}: path would overwrite the input {predictions} "
+        "(predictions_path); choose another path",
+        "write_stats": f"{stats_out}: out_dir would overwrite the input {built_default} "
+        "(dataset); choose another path",
+        "import_paper_outputs": f"{source}: out would overwrite the input {source} (source); "
+        "choose another path",
+        "import_paper_outputs report": f"{both}: report is also out; choose another path",
+    }
+    for message in messages.values():
+        assert "--" not in message
+        assert "PRED" not in message
+        assert "SOURCE" not in message
+    assert predictions.read_bytes() == kept
+    assert not stats_out.exists()
+    assert not both.exists()
+
+
+def test_a_template_file_is_still_named_by_its_path_from_python(
+    built_default: Path, tmp_path: Path
+) -> None:
+    """``template_where`` finds the file a template was read from by the name it was recorded
+    under, so a Python caller is told the file, as the command line is."""
+    from sgbench.dataset import open_dataset
+    from sgbench.prompts import load_template
+    from sgbench.prompts.templates import check_attributes
+
+    path = tmp_path / "t.txt"
+    path.write_text("{persona} {subgroup[nope]}: {question}\n{options}", encoding="utf-8")
+    message = _refusal(check_attributes, load_template(path), open_dataset(built_default))
+    assert message.startswith(f"{path}: user: {{subgroup[nope]}}: dataset ")
+
+
+# The same functions from the command line: the same refusals, named as its user typed them.
+# judge and import paper-outputs leave the check to the library function they call.
+JUDGE = ["judge", "p.jsonl", "b.jsonl", "--base-url", URL, "--model", "j"]
+IMPORT = ["import", "paper-outputs", "s.jsonl", "--dataset", "ds"]
+COMMAND_LINE = {
+    "judge --out A": (
+        [*JUDGE, "--dataset", "ds", "--out", "p.jsonl"],
+        "Error: p.jsonl: --out would overwrite the input p.jsonl (A); choose another path",
+    ),
+    "import paper-outputs --out SOURCE": (
+        [*IMPORT, "--out", "s.jsonl"],
+        "Error: s.jsonl: --out would overwrite the input s.jsonl (SOURCE); choose another path",
+    ),
+    "import paper-outputs --report = --out": (
+        [*IMPORT, "--out", "r.jsonl", "--report", "r.jsonl"],
+        "Error: r.jsonl: --report is also --out; choose another path",
+    ),
+    "score --json PRED": (
+        ["score", "p.jsonl", "--dataset", "ds", "--json", "p.jsonl"],
+        "Error: p.jsonl: --json would overwrite the input p.jsonl (PRED); choose another path",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMMAND_LINE))
+def test_the_command_line_names_its_options_as_before(
+    case: str, built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(built_default, tmp_path / "ds")
+    (tmp_path / "p.jsonl").write_text('{"id": "x", "response": "a"}\n', encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"id": "x", "response": "b"}\n', encoding="utf-8")
+    (tmp_path / "s.jsonl").write_text('{"custom_id": "x", "response": "1"}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args, line = COMMAND_LINE[case]
+    result = CliRunner().invoke(main, args)
+    assert assert_one_error_line(result) == line
