@@ -31,9 +31,9 @@ replicates each, every draw seeded):
 - ``spread, none``: the same with ``δ = 0``: no spread, truth 0. The interval holds it when its
   lower end is 0, so the coverage here is how often the interval does *not* claim a gap.
 
-Three more parts (``--part replicates``, ``--part two-way``, ``--part two-way-spread``;
-``--part all``, the default, runs the four, and a part run alone keeps the others' committed
-figures):
+Four more parts (``--part replicates``, ``--part two-way``, ``--part two-way-spread``,
+``--part two-way-real-split``; ``--part all``, the default, runs the five, and a part run alone
+keeps the others' committed figures):
 
 - ``replicates``: the floor's scenarios at 10, 12 and 15 questions, each split scored with
   40, 100, 200, :data:`~sgbench.scoring.bootstrap.MIN_REPLICATES` and 1,000 replicates. The
@@ -57,6 +57,20 @@ figures):
   standard error. It sets :data:`~sgbench.scoring.bootstrap.MIN_SUBGROUPS`. ``--case NAME``
   (repeatable) measures those cases alone and keeps the others' committed figures, so the part
   can be run in pieces.
+- ``two-way-real-split``: the two-way verdict on the structure of a real split, the default
+  build's ``test_ood`` (:func:`real_split`: the package's own build steps on the embedded
+  SYNTHETIC sample; 51 subgroups of three crossed strata, ``age × religion``, ``age ×
+  ethnicity`` and ``ethnicity × religion``, so every respondent is in up to three subgroups and
+  an age value pools subgroups of two strata whose blocks share respondents). Every split draws
+  each respondent's answer to every item the way the embedded sample's generator does
+  (:data:`GENERATOR_SCALES`), scores a model that predicts the population's modal answer
+  (accuracy and nmae against each subgroup's modal answer, and agreement, the share of the
+  subgroup giving it) and records whether the report's verdict finds an age gap
+  (:data:`REAL_SPLIT_CASES`: the null, where age has no effect and religion and ethnicity move
+  every subgroup; planted age effects; a model that errs more for one age), over the whole
+  split, over each stratum alone, and with the strata apart (every stratum's subgroups drawn
+  from respondents of their own, :data:`APART`), which separates what the shared respondents
+  do from what the blocks do. Shares with their binomial standard errors.
 
 For each method, scenario and ``Q`` it prints the coverage (share of splits whose interval holds
 the truth) and the median width, and writes them to
@@ -76,7 +90,7 @@ the fewest questions a report may print an interval from.
         [--case NAME ...]
 
 (``--sims``: 2,000 by default, 1,000 for ``two-way``, 300 for ``two-way-spread``, whose cells
-at 200 questions are the slowest.)
+at 200 questions are the slowest, and for ``two-way-real-split``.)
 """
 
 from __future__ import annotations
@@ -88,13 +102,21 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 from shared import read_results, results_path, write_results
 
+from sgbench.builder.aggregate import valid_answer_counts
+from sgbench.builder.config import load_config, stratum_name
+from sgbench.builder.harmonise import harmonise
+from sgbench.builder.subgroups import find_subgroups
+from sgbench.builder.synthetic import synthetic_sample
+from sgbench.catalogue import load_catalogue
 from sgbench.scoring.bootstrap import (
     CONFIDENCE,
     QUESTIONS,
     TWO_WAY,
     Resample,
+    attribute_blocks,
     bootstrap_intervals,
     paired_difference_intervals,
 )
@@ -500,6 +522,271 @@ def measure_two_way_spread(
     }
 
 
+@dataclass(frozen=True)
+class RealSplit:
+    """The structure of the default build's ``test_ood`` split, from the package's own build
+    code on the embedded SYNTHETIC sample: its subgroups (the kept subgroups of the config's OOD
+    strata, crossed pairs whose strata share respondents) and which respondents each holds."""
+
+    subgroups: pd.DataFrame
+    """One row per subgroup: ``subgroup_id``, ``stratum``, one column per attribute (None
+    outside the subgroup's stratum), ``subgroup_size``."""
+    membership: np.ndarray
+    """``(S, R)``: the subgroup (row) respondent ``r`` is in within each stratum, −1 none (a
+    respondent is in at most one subgroup of a stratum, in several of the split)."""
+    codes: dict[str, np.ndarray]
+    """Attribute → ``(R,)`` each respondent's value code (−1: missing)."""
+    options: np.ndarray
+    """``(Q,)`` options of each item the sample asks (the catalogue's)."""
+
+
+def real_split() -> RealSplit:
+    """:class:`RealSplit` of the default build (``sgbench build`` without a file): the shipped
+    config, the embedded sample harmonised unweighted, :func:`find_subgroups`, the OOD strata."""
+    config = load_config(None)
+    items = [
+        i
+        for i in load_catalogue(config.wave)
+        if config.items is None or i.question_id in config.items
+    ]
+    frame = synthetic_sample()
+    present = [item for item in items if item.question_id in frame]
+    respondents = harmonise(frame, config, present, weighted=False).table
+    asked = valid_answer_counts(respondents, present) > 0
+    found = find_subgroups(respondents, config)
+    held = {stratum_name(s) for s in config.ood_strata}
+    rows = np.flatnonzero(
+        found.table["kept"].to_numpy() & found.table["stratum"].isin(held).to_numpy()
+    )
+    table = found.table.iloc[rows].reset_index(drop=True)
+    strata = [i for i, s in enumerate(config.strata) if stratum_name(s) in held]
+    row_of = np.full(len(found.table) + 1, -1, dtype=np.int64)
+    row_of[rows] = np.arange(len(rows))
+    membership = row_of[found.membership[strata]]  # −1 (outside) reads the last entry, −1
+    return RealSplit(
+        subgroups=table[["subgroup_id", "stratum", *found.attributes, "subgroup_size"]],
+        membership=membership,
+        codes={a: respondents[a].cat.codes.to_numpy(np.int64) for a in found.attributes},
+        options=np.array([len(item.options) for item in present if asked[item.question_id]]),
+    )
+
+
+GENERATOR_SCALES: Final = {"sex": 0.35, "age_group": 0.55, "ethnicity": 0.8, "religion": 1.0}
+"""The standard deviations of each attribute value's per-item effect on the latent answer in the
+embedded sample's generator (:func:`sgbench.builder.synthetic.synthetic_sample`), whose item
+intercepts are ``N(0, 0.9)``, respondent noise ``Logistic(0, 0.9)`` and options cut at evenly
+spaced thresholds on [−1.6, 1.6]; ``--part two-way-real-split`` draws answers the same way."""
+
+
+@dataclass(frozen=True)
+class RealSplitCase:
+    """Respondent-level answers on :class:`RealSplit`: every attribute value has a per-item
+    effect ``N(0, scales[attribute])`` (drawn anew in every split; attributes not named have
+    none). ``tested`` is the attribute whose verdict is measured: with no effect of its own
+    (and none of an attribute its values go with: religion with ethnicity) its values'
+    populations do not differ, the null; with one they do, in every split (the values' effects
+    are fixed over its questions), a planted gap. The model predicts the population's modal
+    answer; with ``erring`` it errs more for one value: on each item of a subgroup of that
+    value, with probability ``error_rate``, it gives one of the item's options at random (a gap
+    of the model's, which is what a fairness verdict is for)."""
+
+    tested: str
+    scales: Mapping[str, float]
+    erring: str | None = None
+    error_rate: float = 0.0
+
+    @property
+    def null(self) -> bool:
+        """Whether the tested attribute's values' populations, and the model, do not differ."""
+        return self.scales.get(self.tested, 0.0) == 0.0 and self.erring is None
+
+
+REAL_SPLIT_CASES: dict[str, RealSplitCase] = {
+    "null for age: religion and ethnicity effects": RealSplitCase(
+        "age_group",
+        {"religion": GENERATOR_SCALES["religion"], "ethnicity": GENERATOR_SCALES["ethnicity"]},
+    ),
+    "planted age effects beside religion and ethnicity effects": RealSplitCase(
+        "age_group", dict(GENERATOR_SCALES)
+    ),
+    "planted age effects alone": RealSplitCase(
+        "age_group", {"age_group": GENERATOR_SCALES["age_group"]}
+    ),
+    "planted: the model errs on 10% of 65+ items": RealSplitCase(
+        "age_group",
+        {"religion": GENERATOR_SCALES["religion"], "ethnicity": GENERATOR_SCALES["ethnicity"]},
+        "65+",
+        0.1,
+    ),
+}
+"""The cases of ``--part two-way-real-split``: age (independent of the other attributes in the
+embedded sample) with no effect while religion and ethnicity move every subgroup (the null);
+planted age effects in the answers, beside the others' or alone; and, on the null's answers, a
+model that errs more for one age."""
+REAL_SPLIT_METRICS: Final = ("accuracy", "nmae", "agreement")
+"""Scored against each subgroup's answers: ``accuracy`` and ``nmae`` (the report's fairness
+metrics, from the subgroup's modal answer) and ``agreement`` (the share of the subgroup giving
+the predicted answer, linear in its respondents' answers)."""
+
+
+def real_split_answers(
+    split: RealSplit, case: RealSplitCase, rng: np.random.Generator, n_draws: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The population's modal answer per item and ``n_draws`` independent draws of every
+    respondent's answer positions ``(R, Q)`` under the same item intercepts and effects."""
+    n_items = len(split.options)
+    base = rng.normal(0.0, 0.9, n_items)[None, :]
+    for attribute, scale in case.scales.items():
+        codes = split.codes[attribute]
+        effects = rng.normal(0.0, scale, (int(codes.max()) + 2, n_items))
+        base = base + effects[codes]  # code −1 (missing) takes the last row
+    cuts = np.full((n_items, int(split.options.max()) - 1), np.inf)
+    for j, k in enumerate(split.options):
+        cuts[j, : k - 1] = np.linspace(-1.6, 1.6, k - 1) if k > 2 else [0.0]
+    draws = []
+    for _ in range(n_draws):
+        latent = base + rng.logistic(0.0, 0.9, base.shape)
+        draws.append((latent[:, :, None] > cuts[None, :, :]).sum(axis=2))
+    first = draws[0]
+    counts = np.stack([(first == k).sum(axis=0) for k in range(int(split.options.max()))], 1)
+    return counts.argmax(axis=1), draws
+
+
+def real_split_values(
+    split: RealSplit, positions: np.ndarray, predicted: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each metric per (subgroup, item), ``(U, Q)``, of the ``(U, Q)`` predicted positions."""
+    n_units, n_items = len(split.subgroups), positions.shape[1]
+    width = int(split.options.max())
+    cell = np.arange(n_items)[None, :] * width + positions
+    counts = np.zeros(n_units * n_items * width)
+    for row in split.membership:  # one stratum: every respondent in at most one subgroup
+        inside = row >= 0
+        counts += np.bincount(
+            (row[inside, None] * n_items * width + cell[inside]).ravel(),
+            minlength=counts.size,
+        )
+    counts = counts.reshape(n_units, n_items, width)
+    shares = counts / counts.sum(axis=2, keepdims=True)
+    mode = shares.argmax(axis=2)
+    steps = np.maximum(split.options - 1, 1)[None, :]
+    return {
+        "accuracy": (mode == predicted).astype(np.float64),
+        "nmae": np.abs(mode - predicted) / steps,
+        "agreement": np.take_along_axis(shares, predicted[:, :, None], 2)[:, :, 0],
+    }
+
+
+APART: Final = "strata apart"
+"""The control of ``--part two-way-real-split``: the same split with every stratum's subgroups
+drawn from respondents of their own (an independent draw of every respondent's answers per
+stratum), so that no two subgroups share respondents."""
+
+
+def real_split_verdicts(
+    split: RealSplit, case: RealSplitCase, n_boot: int, seed: int, rng: np.random.Generator
+) -> dict[str, dict[str, float]]:
+    """One split of ``case``: for the tested attribute, whether the report's two-way verdict
+    finds a gap (1, 0, NaN untested) on each metric of :data:`REAL_SPLIT_METRICS`, over the
+    whole split (``real``), over each of its strata alone, and with the strata apart
+    (:data:`APART`)."""
+    strata = split.subgroups["stratum"].to_numpy()
+    held = sorted({s for s in strata if split.subgroups[case.tested].notna()[strata == s].all()})
+    modal, draws = real_split_answers(split, case, rng, 1 + len(held))
+    n_items = len(split.options)
+    predicted = np.tile(modal, (len(strata), 1))
+    if case.erring is not None:
+        errs = (split.subgroups[case.tested] == case.erring).to_numpy()[:, None] & (
+            rng.random(predicted.shape) < case.error_rate
+        )
+        guess = (rng.random(predicted.shape) * split.options[None, :]).astype(np.int64)
+        predicted = np.where(errs, guess, predicted)
+    real = real_split_values(split, draws[0], predicted)
+    apart_rows = [real_split_values(split, d, predicted) for d in draws[1:]]
+    which = [held.index(s) if s in held else 0 for s in strata]
+    apart = {
+        name: np.stack([apart_rows[i][name][u] for u, i in enumerate(which)])
+        for name in REAL_SPLIT_METRICS
+    }
+    units = np.repeat(split.subgroups["subgroup_id"].to_numpy(), n_items)
+    questions = np.tile([f"q{j}" for j in range(n_items)], len(strata))
+    columns = {
+        name: pd.Series(np.repeat(split.subgroups[name].to_numpy(), n_items))
+        for name in ("stratum", *split.codes)
+    }
+    tested = columns[case.tested]
+    groupings = {"real": tested}
+    groupings.update({s: tested.where(columns["stratum"] == s, None) for s in held})
+    block = attribute_blocks(columns, case.tested)
+    out: dict[str, dict[str, float]] = {}
+    for values, labels in ((real, groupings), (apart, {APART: tested})):
+        result = bootstrap_intervals(
+            {name: v.ravel() for name, v in values.items()},
+            questions,
+            labels,
+            list(REAL_SPLIT_METRICS),
+            units=units,
+            n_boot=n_boot,
+            seed=seed,
+            n_permutations=SPREAD_PERMUTATIONS,
+            resample=TWO_WAY,
+            blocks={label: block for label in labels},
+        )
+        for label in labels:
+            out[label] = {}
+            for name in REAL_SPLIT_METRICS:
+                null = result.spreads[label][name].null
+                verdict = gap_verdict(None if null is None else finite(null.p_value))
+                out[label][name] = float("nan") if verdict is None else float(not verdict)
+    return out
+
+
+def measure_two_way_real_split(sims: int, n_boot: int) -> dict[str, object]:
+    """The two-way verdict on the default build's ``test_ood`` structure (:class:`RealSplit`)
+    in the cases of :data:`REAL_SPLIT_CASES`: how often it finds a gap between the tested
+    attribute's values, per metric, over the whole split, each of its strata alone and with the
+    strata apart (:data:`APART`), each share with its binomial standard error (splits whose row
+    has no test, none here, are left out of the share)."""
+    split = real_split()
+    table: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for name, case in REAL_SPLIT_CASES.items():
+        rng = np.random.default_rng(20261202)
+        rows = [real_split_verdicts(split, case, n_boot, sim, rng) for sim in range(sims)]
+        table[name] = {}
+        for label in rows[0]:
+            table[name][label] = {}
+            for metric in REAL_SPLIT_METRICS:
+                found = np.array([row[label][metric] for row in rows])
+                table[name][label][metric] = _rate(found[~np.isnan(found)] == 1)
+            print(
+                f"two-way real split {name:<58} {label:<24} "
+                + "  ".join(
+                    f"{m} {v['share']:.3f}±{v['se']:.3f}" for m, v in table[name][label].items()
+                ),
+                flush=True,
+            )
+    tested = {case.tested for case in REAL_SPLIT_CASES.values()}
+    subgroups = split.subgroups
+    return {
+        "sims": sims,
+        "n_permutations": SPREAD_PERMUTATIONS,
+        "n_subgroups": len(subgroups),
+        "n_questions": len(split.options),
+        "n_respondents": int(split.membership.shape[1]),
+        "strata": {
+            str(stratum): int(count)
+            for stratum, count in subgroups["stratum"].value_counts().items()
+        },
+        "values": {a: int(subgroups[a].nunique()) for a in sorted(tested)},
+        "labelled": {a: int(subgroups[a].notna().sum()) for a in sorted(tested)},
+        "cases": {
+            name: {"tested": case.tested, "null": case.null, "scales": dict(case.scales)}
+            for name, case in REAL_SPLIT_CASES.items()
+        },
+        "rates": table,
+    }
+
+
 PERCENTILE = "percentile"
 EXPANDED = "expanded percentile"
 
@@ -690,7 +977,7 @@ def measure_two_way(sims: int, n_boot: int) -> dict[str, object]:
     }
 
 
-PARTS = ("questions", "replicates", "two-way", "two-way-spread")
+PARTS = ("questions", "replicates", "two-way", "two-way-spread", "two-way-real-split")
 
 
 def main() -> None:
@@ -733,6 +1020,9 @@ def main() -> None:
         out["two_way_spread"] = measure_two_way_spread(
             args.sims or 300, args.n_boot, args.case, out.get("two_way_spread")
         )
+    if "two-way-real-split" in parts:
+        # The verdict needs no replicates (its p-value has its own stream): one, floors lifted.
+        out["two_way_real_split"] = measure_two_way_real_split(args.sims or 300, 1)
     write_results(RESULTS, out)
 
 
