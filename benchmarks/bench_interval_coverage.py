@@ -691,7 +691,7 @@ def real_split_verdicts(
     whole split (``real``), over each of its strata alone, and with the strata apart
     (:data:`APART`)."""
     strata = split.subgroups["stratum"].to_numpy()
-    held = sorted({s for s in strata if split.subgroups[case.tested].notna()[strata == s].all()})
+    held = sorted({s for s in strata if split.subgroups[case.tested].notna()[strata == s].any()})
     modal, draws = real_split_answers(split, case, rng, 1 + len(held))
     n_items = len(split.options)
     predicted = np.tile(modal, (len(strata), 1))
@@ -780,7 +780,13 @@ def measure_two_way_real_split(sims: int, n_boot: int) -> dict[str, object]:
         "values": {a: int(subgroups[a].nunique()) for a in sorted(tested)},
         "labelled": {a: int(subgroups[a].notna().sum()) for a in sorted(tested)},
         "cases": {
-            name: {"tested": case.tested, "null": case.null, "scales": dict(case.scales)}
+            name: {
+                "tested": case.tested,
+                "null": case.null,
+                "scales": dict(case.scales),
+                "erring": case.erring,
+                "error_rate": case.error_rate,
+            }
             for name, case in REAL_SPLIT_CASES.items()
         },
         "rates": table,

@@ -1005,6 +1005,7 @@ def coverage_figures(coverage: Mapping[str, Any]) -> dict[str, str]:
     out.update(replicate_figures(coverage["replicates"]))
     out.update(two_way_figures(coverage["two_way"]))
     out.update(two_way_spread_figures(coverage["two_way_spread"]))
+    out.update(two_way_real_split_figures(coverage["two_way_real_split"]))
     return out
 
 
@@ -1174,6 +1175,56 @@ def two_way_spread_figures(spread: Mapping[str, Any]) -> dict[str, str]:
     out[f"{key}.se_max"] = (
         f"{100 * max(c['se'] for n in judged for q in grid for c in rates[n][q].values()):.1f}"
     )
+    return out
+
+
+def two_way_real_split_figures(real: Mapping[str, Any]) -> dict[str, str]:
+    """``bench_interval_coverage.two_way_real_split.*``: the two-way verdict on the default
+    build's ``test_ood`` structure (``--part two-way-real-split``): its size, a table of how
+    often an age gap is found per case, scope and metric, and the null's level per metric over
+    the whole split, each stratum alone and the strata apart."""
+    key = "bench_interval_coverage.two_way_real_split"
+    cases, rates = real["cases"], real["rates"]
+    metrics = ("accuracy", "nmae", "agreement")
+
+    def cell(rate: Mapping[str, float]) -> str:
+        return f"{100 * rate['share']:.1f} ± {100 * rate['se']:.1f}"
+
+    rows = ["| case | subgroups of | " + " | ".join(metrics) + " |", "|---|---|---|---|---|"]
+    for name in cases:
+        for scope, by_metric in rates[name].items():
+            where = {"real": "the split", "strata apart": "the split, strata apart"}.get(
+                scope, f"`{scope}` alone"
+            )
+            rows.append(
+                f"| {name} | {where} | " + " | ".join(cell(by_metric[m]) for m in metrics) + " |"
+            )
+    (null,) = [name for name, case in cases.items() if case["null"]]
+    strata = real["strata"]
+    out = {
+        f"{key}.sims": _n(real["sims"]),
+        f"{key}.n_permutations": _n(real["n_permutations"]),
+        f"{key}.n_subgroups": _n(real["n_subgroups"]),
+        f"{key}.n_questions": _n(real["n_questions"]),
+        f"{key}.n_respondents": _n(real["n_respondents"]),
+        f"{key}.strata": ", ".join(f"{_n(n)} of `{s}`" for s, n in sorted(strata.items())),
+        f"{key}.age_subgroups": _n(real["labelled"]["age_group"]),
+        f"{key}.age_values": _n(real["values"]["age_group"]),
+        f"{key}.table": "\n\n" + "\n".join(rows) + "\n\n",
+    }
+    for metric in metrics:
+        out[f"{key}.null_{metric}"] = cell(rates[null]["real"][metric])
+        out[f"{key}.apart_{metric}"] = cell(rates[null]["strata apart"][metric])
+        alone = [r[metric] for scope, r in rates[null].items() if scope.endswith(tuple(strata))]
+        out[f"{key}.alone_{metric}"] = " and ".join(cell(r) for r in alone)
+        for name, case in cases.items():
+            if not case["null"]:
+                slug = (
+                    "model"
+                    if case.get("erring")
+                    else ("alone" if len(case["scales"]) == 1 else "beside")
+                )
+                out[f"{key}.power_{slug}_{metric}"] = cell(rates[name]["real"][metric])
     return out
 
 
