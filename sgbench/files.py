@@ -553,13 +553,43 @@ def _is_cache(relative: str, disposable: Mapping[str, str]) -> bool:
     return pattern is not None and "/" not in name and fnmatch.fnmatchcase(name, pattern)
 
 
+def foreign_entries(
+    folder: PathArg, own: Iterable[str], disposable: Mapping[str, str] = MappingProxyType({})
+) -> list[str]:
+    """Every entry under ``folder`` that is not one of its ``own`` files (relative POSIX paths)
+    nor its :data:`OUTPUT_MARKER`, sorted: a file nothing lists, a symlink or a device (even at
+    an own file's name: never followed), an empty subfolder (``NAME/``). Files of the
+    ``disposable`` caches are not foreign (see :func:`_is_cache`). The one rule of what is an
+    output folder's own: :func:`replace_folder` refuses to replace a folder holding a foreign
+    entry, and ``sgbench validate`` names them (a dataset folder that passed there was then
+    refused by ``build --out``).
+
+    Raises:
+        OSError: the folder cannot be listed.
+    """
+    return _own_and_foreign(Path(folder), own, disposable)[1]
+
+
+def _own_and_foreign(
+    folder: Path, own: Iterable[str], disposable: Mapping[str, str]
+) -> tuple[dict[str, Path], list[str]]:
+    """The regular files under ``folder`` that are ``own`` (by relative POSIX path), and
+    :func:`foreign_entries`."""
+    files, foreign = _tree(folder)
+    caches = {f"{cache}/" for cache in disposable}
+    listed = {*own, OUTPUT_MARKER}
+    foreign = [name for name in foreign if name not in caches]
+    foreign += [name for name in files if name not in listed and not _is_cache(name, disposable)]
+    return {name: path for name, path in files.items() if name in listed}, sorted(foreign)
+
+
 def _check_replaceable(
     target: Path, kind: str, disposable: Mapping[str, str], named: Path | None = None
 ) -> None:
     """Raise unless ``target`` is absent, an empty folder, or exactly the ``kind`` output a
     :func:`replace_folder` call left there (marker present, every file listed with its hash,
-    nothing else but the ``disposable`` caches: see :func:`_is_cache`). Messages name ``named``
-    (the folder as the user gave it) when ``target`` is where it was moved aside."""
+    nothing foreign: :func:`foreign_entries`). Messages name ``named`` (the folder as the user
+    gave it) when ``target`` is where it was moved aside."""
     folder = target
     target = named if named is not None else target
     if folder.is_symlink():  # even to a folder: what it points at is not the output's own
@@ -571,10 +601,9 @@ def _check_replaceable(
     refuse = (
         f"{target}: refusing to replace a folder that is not an earlier output of `sgbench {kind}`"
     )
-    files, foreign = _tree(folder)
-    files = {name: path for name, path in files.items() if not _is_cache(name, disposable)}
-    foreign = [name for name in foreign if name not in {f"{cache}/" for cache in disposable}]
-    marker_path = files.pop(OUTPUT_MARKER, None)
+    marker_path: Path | None = folder / OUTPUT_MARKER
+    if not (folder / OUTPUT_MARKER).is_file() or (folder / OUTPUT_MARKER).is_symlink():
+        marker_path = None  # a symlinked marker is foreign, as every symlink
     listed: object = {}
     sizes: object = {}
     if marker_path is not None:
@@ -594,7 +623,7 @@ def _check_replaceable(
         sizes = {}
     if not isinstance(listed, dict):
         raise InputError(f"{refuse} ({OUTPUT_MARKER} is damaged); choose another --out")
-    foreign += sorted(set(files) - set(listed))
+    files, foreign = _own_and_foreign(folder, listed, disposable)
     if foreign:
         shown = ", ".join(map(shown_name, sorted(foreign)[:3])) + (
             " ..." if len(foreign) > 3 else ""

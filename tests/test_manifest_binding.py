@@ -336,7 +336,8 @@ def test_two_swapped_split_files_are_refused(built_publishable: Path, tmp_path: 
     (folder / TRAIN).write_bytes(validation)
     (folder / VALIDATION).write_bytes(train)
     _rehash(folder)
-    (folder / "p.jsonl").write_text('{"id": "q/g", "answer": 1}\n', encoding="utf-8")
+    # Beside the dataset, not in it: a file of one's own there is a problem of its own.
+    (tmp_path / "p.jsonl").write_text('{"id": "q/g", "answer": 1}\n', encoding="utf-8")
     assert check_dataset(built_publishable).ok  # the untouched build, for contrast
     _refused_everywhere(
         folder,
@@ -352,7 +353,8 @@ def test_a_split_copied_over_another_is_refused(built_publishable: Path, tmp_pat
     folder = _copy(built_publishable, tmp_path)
     shutil.copyfile(folder / TEST_ID, folder / VALIDATION)
     _rehash(folder)
-    (folder / "p.jsonl").write_text('{"id": "q/g", "answer": 1}\n', encoding="utf-8")
+    # Beside the dataset, not in it: a file of one's own there is a problem of its own.
+    (tmp_path / "p.jsonl").write_text('{"id": "q/g", "answer": 1}\n', encoding="utf-8")
     _refused_everywhere(
         folder,
         "validation",
@@ -402,7 +404,8 @@ def test_a_split_with_rows_deleted_or_added_is_refused(
         changed = pa.concat_tables([table, table.slice(0, 1)])
     rewrite(folder / VALIDATION, changed)
     _rehash(folder)
-    (folder / "p.jsonl").write_text('{"id": "q/g", "answer": 1}\n', encoding="utf-8")
+    # Beside the dataset, not in it: a file of one's own there is a problem of its own.
+    (tmp_path / "p.jsonl").write_text('{"id": "q/g", "answer": 1}\n', encoding="utf-8")
     counted = load_manifest(folder)["configs"]["default"]["validation"]["samples"]
     assert counted == len(table)
     expected = f"{folder / VALIDATION}: {len(changed)} rows, {MANIFEST_FILE} counts {counted}"
@@ -419,7 +422,7 @@ def test_a_split_with_rows_deleted_or_added_is_refused(
     assert str(read.value) == expected
     for args in (
         ["baseline", "majority", "--dataset", str(folder), "--split", "validation"],
-        ["score", str(folder / "p.jsonl"), "--dataset", str(folder), "--split", "validation"],
+        ["score", str(tmp_path / "p.jsonl"), "--dataset", str(folder), "--split", "validation"],
     ):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2, result.output

@@ -772,6 +772,50 @@ def test_validate_folder_refuses_a_dataset_it_would_ignore(built_default: Path) 
         validate_folder(built_default, built_default)
 
 
+FOREIGN: dict[str, Callable[[Path], None]] = {
+    # name as validate and build show it: put it in a dataset folder
+    "notes.txt": lambda d: (d / "notes.txt").write_text("mine\n", encoding="utf-8"),
+    "mine/a.txt": lambda d: (d / "mine").mkdir() or (d / "mine" / "a.txt").write_bytes(b"x"),
+    "empty/": lambda d: (d / "empty").mkdir(),
+    "link": lambda d: (d / "link").symlink_to("README.md"),
+    # at a listed name: the card's bytes, through a link (never followed)
+    "README.md": lambda d: (d / "README.md").symlink_to((d / "README.md").rename(d / "c.md")),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(FOREIGN))
+def test_validate_names_what_the_next_build_would_refuse(dataset: Path, entry: str) -> None:
+    """validate called a folder holding a file of the user's valid, and the next `build --out`
+    refused to replace it: one rule (`foreign_entries`) now decides for both."""
+    from sgbench.files import check_output_folder
+
+    check_output_folder(dataset, "build")  # a fresh build is its own and replaceable
+    FOREIGN[entry](dataset)
+    result = CliRunner().invoke(main, ["validate", str(dataset)])
+    assert result.exit_code == 2, result.output
+    shown = str(dataset / entry)
+    named = [line for line in result.stderr.splitlines() if line.startswith(f"{shown}: ")]
+    assert len(named) == 1, result.stderr
+    assert "not the dataset's own" in named[0]
+    with pytest.raises(InputError, match=re.escape(entry)):
+        check_output_folder(dataset, "build")
+
+
+def test_validate_passes_the_build_marker(dataset: Path) -> None:
+    """The build's own marker is the dataset's: a fresh build stays valid with it."""
+    assert (dataset / ".sgbench-output.json").is_file()
+    assert check_dataset(dataset).ok
+
+
+def test_push_refuses_a_folder_holding_a_foreign_file(real: Path) -> None:
+    (real / "notes.txt").write_text("api key: secret\n", encoding="utf-8")
+    api = FakeHubApi()
+    with pytest.raises(InvalidDatasetError, match=r"notes\.txt: not listed in manifest\.json"):
+        push_dataset(real, REPO, api=api)
+    assert "upload_folder" not in api.names()
+    assert api.sent == {}
+
+
 def test_validate_neither_kind_of_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert result.exit_code == 2

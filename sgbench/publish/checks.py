@@ -6,8 +6,9 @@ naming the file concerned, so one run tells the whole story. What is checked:
 - ``manifest.json`` is present, parses, and has the keys the other checks need; it lists exactly
   one data file per (config, split) of its ``configs``;
 - every listed data file exists and has the size, then the sha256, the manifest records
-  (:func:`sgbench.dataset.recorded_problem`), as has the card; no parquet file under
-  ``data/`` is left unlisted (a stale shard would be picked up by the card's ``data_files`` globs);
+  (:func:`sgbench.dataset.recorded_problem`), as has the card; the folder holds nothing else
+  (:func:`sgbench.files.foreign_entries`: a stale shard would be picked up by the card's
+  ``data_files`` globs, and ``build --out`` refuses to replace a folder holding a foreign file);
 - every data file is readable parquet, has the declared sample features as its Arrow schema, the
   same schema (metadata included) as every other split and config, and, in its key-value
   metadata, its copy of the manifest and its path, and as many rows as the manifest counts (the
@@ -29,6 +30,7 @@ refuses on and ``sgbench validate`` shows as a note.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -53,7 +55,7 @@ from sgbench.dataset import (
     split_file,
 )
 from sgbench.errors import InputError, bounded, shown_name
-from sgbench.files import FromFiles, input_problem, reads
+from sgbench.files import FromFiles, foreign_entries, input_problem, reads
 from sgbench.jsonl import loads_yaml, read_bounded, read_json_file
 from sgbench.publish.publication import PUBLISHING_DOC, publication_problems
 
@@ -272,23 +274,35 @@ def _manifest_content_problems(where: str, manifest: dict[str, Any]) -> list[Pro
 
 def _data_file_problems(root: Path, manifest: Mapping[str, Any]) -> list[Problem]:
     """Listed files missing or changed since the build (their size, then their sha256:
-    :func:`~sgbench.dataset.recorded_problem`), and parquet files nobody listed."""
+    :func:`~sgbench.dataset.recorded_problem`), and every entry that is not the dataset's own
+    (:func:`~sgbench.files.foreign_entries`, the rule by which ``build --out`` refuses to replace
+    the folder): a stale shard would be picked up by the card's globs, and a file of the user's
+    (``notes.txt``, a subfolder, a symlink) passed here, then made the next build refuse."""
     problems: list[Problem] = []
     files: Mapping[str, str] = manifest["files"]
     for relative in sorted(files):
         problem = recorded_problem(root, relative, manifest)
         if problem is not None:
             problems.append(Problem(str(problem[0]), problem[1]))
-    data = root / DATA_DIR
-    if data.is_dir():
-        for path in sorted(data.rglob("*.parquet")):
-            if path.relative_to(root).as_posix() not in files:
-                problems.append(
-                    Problem(
-                        str(path),
-                        f"not listed in {MANIFEST_FILE} (a stale shard? delete it or rebuild)",
-                    )
-                )
+    try:
+        foreign = foreign_entries(root, [CARD_FILE, MANIFEST_FILE, *files])
+    except OSError as exc:
+        return [*problems, Problem(str(root), f"cannot list what it holds ({exc.strerror})")]
+    for relative in foreign:
+        what = (
+            "a symlink"
+            if os.path.islink(root / relative)
+            else "an empty folder"
+            if relative.endswith("/")
+            else f"not listed in {MANIFEST_FILE} (a stale shard, or a file of yours?)"
+        )
+        problems.append(
+            Problem(
+                _where(root, relative),
+                f"{what}: not the dataset's own; move it out of the dataset folder (`sgbench "
+                "build --out` replaces only a folder holding nothing else)",
+            )
+        )
     return problems
 
 
