@@ -309,3 +309,35 @@ def test_distribution_changes_wasserstein_not_accuracy(tmp_path: Path) -> None:
     assert metrics["agreement"] == 0.5
     # CDFs p: [.5, 1, 1], q: [.25, .5, .5] → (.25 + .5 + .5) / 3
     assert metrics["wasserstein"] == pytest.approx(1.25 / 3)
+
+
+def test_answers_off_their_own_distribution_are_counted(tmp_path: Path) -> None:
+    """An answer its own distribution does not make modal is accepted and scored apart from
+    that distribution (as above), but counted in the report and noted in the summary: two such
+    lines among four with a distribution (a tie makes either option modal)."""
+    rows = [make_row(q, s, FOUR_POINT, [5, 5, 0, 0]) for q in ("Q1", "Q2") for s in (S1, S2, S3)]
+    given: list[tuple[int, dict[str, float] | None]] = [
+        (1, {"1": 0.6, "2": 0.4}),  # modal
+        (1, {"3": 1.0}),  # all its mass elsewhere: counted
+        (2, {"2": 0.5, "3": 0.5}),  # a tie: modal
+        (4, {"1": 0.8, "4": 0.2}),  # counted
+        (4, None),  # no distribution: nothing to disagree with
+    ]
+    lines = [
+        {"id": row["id"], "answer": a, **({"distribution": d} if d else {})}
+        for row, (a, d) in zip(rows, given, strict=False)
+    ]
+    dataset = write_dataset(tmp_path / "ds", {"test_ood": rows})
+    report = score_predictions(write_jsonl(tmp_path / "p.jsonl", lines), dataset, n_boot=0)
+    assert report.to_dict()["n_with_distribution"] == 4
+    assert report.to_dict()["n_answer_not_modal"] == 2
+    notes = [line for line in report.render().splitlines() if line.startswith("note: ")]
+    assert notes == [
+        "note: 2 of 4 predictions with a distribution answer an option that is not a mode of "
+        "it; answer (accuracy, nmae, agreement) and distribution (wasserstein, js_distance) are "
+        "scored apart"
+    ]
+    answers_only = [{"id": line["id"], "answer": line["answer"]} for line in lines]
+    plain = score_predictions(write_jsonl(tmp_path / "a.jsonl", answers_only), dataset, n_boot=0)
+    assert "n_answer_not_modal" not in plain.to_dict()
+    assert "note: " not in plain.render()

@@ -108,6 +108,16 @@ class PredictionArrays:
     refused: BoolArray | None = None
     """``(N,)`` True where the line was a refusal (then ``answered`` is False); None: none."""
 
+    @property
+    def answer_not_modal(self) -> BoolArray:
+        """``(N,)`` True where the line carried a ``distribution`` that gives its own ``answer``
+        less than its largest probability. Accepted (a model may sample its answer and state
+        its distribution apart), and each is scored on its own metrics; the score report counts
+        them, since a file of such lines had agreed with nothing and said so nowhere."""
+        own = np.take_along_axis(self.distribution, self.position.clip(0)[:, None], axis=1)[:, 0]
+        modal: BoolArray = own >= self.distribution.max(axis=1, initial=0.0)
+        return self.has_distribution & ~modal
+
 
 @dataclass(frozen=True)
 class Predictions(FromFiles):

@@ -10,8 +10,9 @@ summary. Key paths relied on by tools: ``split``, ``n_samples``, ``n_scored``, `
 ``by_subgroup``, ``by_stratum``, ``by_attribute_value``, ``by_section``, ``by_scale_type``,
 ``by_overlap`` (bands of ``train_overlap``), ``ceiling.accuracy`` and ``ceiling.by_subgroup``
 (mean ``mode_stability``), ``metrics.accuracy_normalised``, ``bootstrap``, ``permutations``,
-``n_skipped_other_splits`` and ``dataset``. The same input gives the same bytes
-(:meth:`ScoreReport.to_json`): no paths, times or host details go into the report.
+``n_skipped_other_splits``, ``n_answer_not_modal`` (with a distribution) and ``dataset``. The
+same input gives the same bytes (:meth:`ScoreReport.to_json`): no paths, times or host details go
+into the report.
 """
 
 from __future__ import annotations
@@ -110,6 +111,10 @@ class ScoreReport(FromFiles):
     n_refused: int = 0
     """Samples the model refused (among the missing ones); with any, ``refusal_rate`` is a metric
     and a fairness figure, and every table row gets ``n_refused``."""
+    n_answer_not_modal: int = 0
+    """Scored predictions whose ``answer`` is not a modal option of their own ``distribution``
+    (:attr:`~sgbench.scoring.predictions.PredictionArrays.answer_not_modal`); reported with
+    ``n_with_distribution``, and a note in :meth:`render` when any."""
 
     @property
     def fairness_metrics(self) -> tuple[str, ...]:
@@ -157,6 +162,9 @@ class ScoreReport(FromFiles):
             **({"n_refused": self.n_refused} if "refusal_rate" in self.metrics else {}),
             "n_skipped_other_splits": self.n_skipped_other_splits,
             "n_with_distribution": self.n_with_distribution,
+            # Only where a distribution is given, as js_distance: a report of answers alone
+            # keeps its keys.
+            **({"n_answer_not_modal": self.n_answer_not_modal} if self.n_with_distribution else {}),
             "n_questions": self.n_questions,
             "n_subgroups": len(self.by[SUBGROUP].groups),
             "metrics": {**self.metrics, **self._normalised()},
@@ -229,8 +237,14 @@ class ScoreReport(FromFiles):
             + (f"; {self.n_refused} of them refused" if self.n_refused else "")
             + "), "
             f"{self.n_skipped_other_splits} lines for other splits skipped",
-            "",
         ]
+        if self.n_answer_not_modal:
+            lines.append(
+                f"note: {self.n_answer_not_modal} of {self.n_with_distribution} predictions with "
+                "a distribution answer an option that is not a mode of it; answer (accuracy, "
+                "nmae, agreement) and distribution (wasserstein, js_distance) are scored apart"
+            )
+        lines.append("")
         boot = self.intervals
         ci_head = interval_heading(
             boot.n_boot, boot.n_questions, boot.resample, boot.seed, boot.n_units
@@ -428,6 +442,7 @@ def score(
         ceiling=ceiling,
         by_overlap=by_overlap,
         n_refused=int(arrays.refused.sum()) if arrays.refused is not None else 0,
+        n_answer_not_modal=int(arrays.answer_not_modal.sum()),
     )
 
 
