@@ -124,8 +124,9 @@ def _standard_streams() -> None:
         sys.stderr.reconfigure(errors="backslashreplace")
 
 
-def _check_delivered() -> None:
-    """Raise the failed write of standard output that the interpreter dropped.
+def check_delivered() -> None:
+    """Raise the failed write of standard output that the interpreter dropped: run after every
+    command, and before every summary line on standard error (:func:`sgbench.cli.output.say`).
 
     Writing a large block to a pipe whose reader has gone (``sgbench baseline ... | head -1``)
     can return short without an error, and Python then drops the rest: the command ended with
@@ -539,9 +540,9 @@ class SgbenchGroup(click.Group):
                     done = super().invoke(ctx)
             except click.exceptions.Exit as exc:
                 if exc.exit_code in (EXIT_OK, EXIT_LEFT_OUT):
-                    _check_delivered()
+                    check_delivered()
                 raise
-            _check_delivered()
+            check_delivered()
             return done
         except _HELP_ON_NO_ARGS:
             raise

@@ -14,6 +14,7 @@ from sgbench.cli.options import (
     template_file,
     template_option,
 )
+from sgbench.cli.output import say
 from sgbench.dataset import evaluation_split
 from sgbench.files import check_outputs_apart
 
@@ -74,4 +75,4 @@ def export_lm_eval_command(
     template = load_template(template_name)
     split = split or evaluation_split(config)
     written = write_lm_eval_task(out_dir, dataset_dir, config, split, template)
-    click.echo(f"wrote {written} and {written.parent / 'utils.py'}: task {written.stem}", err=True)
+    say(f"wrote {written} and {written.parent / 'utils.py'}: task {written.stem}")

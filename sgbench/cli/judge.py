@@ -29,7 +29,7 @@ from sgbench.cli.options import (
     temperature_option,
     timeout_option,
 )
-from sgbench.cli.output import show_report
+from sgbench.cli.output import say, show_report
 from sgbench.cli.run import resumable_note
 from sgbench.dataset import evaluation_split
 from sgbench.files import check_outputs_apart, check_outputs_replaceable
@@ -113,7 +113,7 @@ def judge_command(
         policy=RetryPolicy(max_attempts=max_attempts),
         show_progress=progress,
     )
-    click.echo(summary.render(), err=True)
+    say(summary.render())
     if not summary.complete:
         left_out()
 

@@ -21,6 +21,7 @@ from sgbench.cli.options import (
     resampling_options,
     split_option,
 )
+from sgbench.cli.output import say
 from sgbench.dataset import evaluation_split
 from sgbench.errors import shown_name
 from sgbench.files import check_outputs_apart
@@ -62,25 +63,22 @@ def baseline_command(
     result = run_baseline(name, dataset_dir, config=config, split=split, seed=seed)
     for chunk in result.jsonl_chunks():
         click.echo(chunk, nl=False)
-    click.echo(
+    say(
         f"{name}: {result.n_predicted} of {len(result.ids)} samples of {split} predicted from "
-        f"the train split of config {config}",
-        err=True,
+        f"the train split of config {config}"
     )
     if result.n_fallback:
-        click.echo(f"note: {result.n_fallback} predicted with the majority rule instead", err=True)
+        say(f"note: {result.n_fallback} predicted with the majority rule instead")
     if result.n_unseen:
-        click.echo(
+        say(
             f"note: {result.n_unseen} sample(s) of questions without a training sample predicted "
             "with the unseen-question rule (the position most often modal in training among "
-            "questions with as many options; see docs/baselines.md)",
-            err=True,
+            "questions with as many options; see docs/baselines.md)"
         )
     if result.n_predicted < len(result.ids):
-        click.echo(
+        say(
             f"note: {len(result.ids) - result.n_predicted} sample(s) left out: the train split "
-            "has no sample (they score as missing)",
-            err=True,
+            "has no sample (they score as missing)"
         )
 
 
@@ -138,10 +136,10 @@ def leaderboard_command(
     )
     written = write_leaderboard(board, out_dir)
     click.echo(render_text(board))
-    click.echo(f"wrote {shown_name(str(written))}/", err=True)
+    say(f"wrote {shown_name(str(written))}/")
     if board.excluded:
         for excluded in board.excluded:
-            click.echo(f"left out '{excluded.slug}':", err=True)  # already shown_name'd
+            say(f"left out '{excluded.slug}':")  # already shown_name'd
             for problem in excluded.problems:
-                click.echo(f"  {problem}", err=True)
+                say(f"  {problem}")
         left_out()

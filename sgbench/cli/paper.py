@@ -8,6 +8,7 @@ import click
 
 from sgbench.cli.errors import left_out
 from sgbench.cli.options import OutputFile, dataset_option, model_name
+from sgbench.cli.output import say
 
 LISTED_WITH_REPORT = 20
 """Rows left out that stderr lists when ``--report`` holds them all."""
@@ -76,7 +77,7 @@ def import_paper_outputs_command(
         report=report_path,
     )
     limit = None if report_path is None else LISTED_WITH_REPORT
-    click.echo(result.summary(list_limit=limit), err=True)
+    say(result.summary(list_limit=limit))
     if result.left_out:
         left_out()
 
@@ -96,5 +97,5 @@ def paper_table_command(reports: tuple[str, ...]) -> None:
     check_outputs_apart([(report, entry_parts(report)[1] or None) for report in reports], [])
     table = paper_table(list(reports))
     for warning in table.warnings():
-        click.echo(warning, err=True)
+        say(warning)
     click.echo(table.render())

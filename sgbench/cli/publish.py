@@ -96,5 +96,7 @@ def validate(path: Path, dataset_dir: str | None) -> None:
     if result.ok:
         click.echo(result.render())
         return
+    # The problems lead to the error line, on stderr as it: not a summary (sgbench.cli.output.say)
+    # that a reader gone from stdout could make untrue.
     click.echo(result.render(), err=True)
     raise InputError(f"{shown_name(str(path))}: not a valid {result.kind} folder")

@@ -29,6 +29,7 @@ from sgbench.cli.options import (
     template_option,
     timeout_option,
 )
+from sgbench.cli.output import say
 from sgbench.dataset import evaluation_split
 from sgbench.errors import shown_name
 from sgbench.files import check_outputs_apart
@@ -237,6 +238,6 @@ def run_command(
         distribution=distribution,
         samples=samples,
     )
-    click.echo(outcome.render(), err=True)
+    say(outcome.render())
     if outcome.summary.n_errors:
         left_out()

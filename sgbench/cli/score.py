@@ -19,7 +19,7 @@ from sgbench.cli.options import (
     resampling_options,
     split_option,
 )
-from sgbench.cli.output import show_report
+from sgbench.cli.output import say, show_report
 from sgbench.dataset import evaluation_split
 from sgbench.errors import InputError
 from sgbench.files import check_outputs_apart, check_outputs_replaceable
@@ -113,10 +113,9 @@ def score(
         write_score_chart(report, plot_out, predictions_path, model)
     show_report(report, json_out, write_report)
     if report.n_missing:
-        click.echo(
+        say(
             f"note: {report.n_missing} sample(s) of {split} have no prediction; "
-            "they are scored as wrong (use --strict to refuse)",
-            err=True,
+            "they are scored as wrong (use --strict to refuse)"
         )
 
 
@@ -141,11 +140,8 @@ def parse(responses_path: Path, dataset_dir: str, config: str) -> None:
     result = parse_responses(responses_path, dataset_dir, config=config)
     click.echo(result.to_jsonl(), nl=False)
     refused = f", {len(result.refused_ids)} refused" if result.refused_ids else ""
-    click.echo(f"parsed {len(result.predictions)} of {result.n_lines} responses{refused}", err=True)
+    say(f"parsed {len(result.predictions)} of {result.n_lines} responses{refused}")
     if result.unparsed_ids:
-        click.echo(
-            f"{len(result.unparsed_ids)} response(s) could not be parsed (left missing):",
-            err=True,
-        )
+        say(f"{len(result.unparsed_ids)} response(s) could not be parsed (left missing):")
         for sample_id in result.unparsed_ids:
-            click.echo(f"  {sample_id}", err=True)
+            say(f"  {sample_id}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sgbench.cli.options import LibraryChoice, config_option, dataset_option, out_folder_option
+from sgbench.cli.output import say
 
 
 def _chart_formats() -> Sequence[str]:
@@ -57,6 +58,6 @@ def stats_command(
     report = compute_stats(dataset_dir, config=config, top=top)
     written = write_stats(report, out_dir, chart_format=chart_format)  # type: ignore[arg-type]
     click.echo(report.summary())
-    click.echo(f"wrote {', '.join(str(path) for path in written.paths)}", err=True)
+    say(f"wrote {', '.join(str(path) for path in written.paths)}")
     if written.charts_skipped:
-        click.echo(f"note: no charts written; {INSTALL_HINT}", err=True)
+        say(f"note: no charts written; {INSTALL_HINT}")
