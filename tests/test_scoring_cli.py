@@ -92,6 +92,25 @@ def test_cli_resample_choices_are_the_library_modes() -> None:
         assert tuple(option.type.choices) == RESAMPLE_MODES, name  # type: ignore[attr-defined]
 
 
+def test_permutations_help_names_the_null_of_single_subgroups(case: tuple[Path, Path]) -> None:
+    """Two-way, the subgroup row (each group one subgroup) is shuffled within questions, not
+    among whole subgroups; the help said every two-way shuffle was among whole subgroups."""
+    from sgbench.scoring.noise import SUBGROUP_SHUFFLE
+
+    dataset, predictions = case
+    report = score_predictions(
+        predictions,
+        dataset,
+        n_boot=MIN_REPLICATES,
+        n_permutations=30,
+        resample="questions+subgroups",
+    ).to_dict()
+    assert report["fairness"]["subgroup"]["accuracy"]["null"]["method"] != SUBGROUP_SHUFFLE
+    for name in ("score", "judge-report", "leaderboard"):
+        option = next(p for p in main.commands[name].params if p.name == "n_permutations")
+        assert "among whole subgroups, unless each group is one subgroup" in str(option.help)
+
+
 def test_cli_json_to_stdout(case: tuple[Path, Path]) -> None:
     dataset, predictions = case
     args = ["score", str(predictions), "--dataset", str(dataset), "--json", "-"]

@@ -299,8 +299,9 @@ def _resample_help() -> str:
         "What a bootstrap replicate draws: questions (intervals conditional on these subgroups; "
         "a fairness gap is found when p < 0.05) or questions+subgroups (a two-way bootstrap over "
         "the populations of questions and subgroups, wider; a gap is found when p < 0.05 with an "
-        "attribute's values shuffled among whole subgroups, a claim about the populations of "
-        f"subgroups; below {MIN_SUBGROUPS} subgroups it draws no interval)."
+        "attribute's values shuffled among whole subgroups, or labels within each question where "
+        "each group is one subgroup, a claim about the populations of subgroups; below "
+        f"{MIN_SUBGROUPS} subgroups it draws no interval)."
     )
 
 
@@ -323,7 +324,8 @@ def resampling_options(what: str) -> Callable[[F], F]:
             default=1000,
             show_default=True,
             help=f"Shuffles of group labels within each question (two-way, of an attribute's "
-            f"values among whole subgroups) for the p-value of {what}; 0 to skip.",
+            "values among whole subgroups, unless each group is one subgroup) for the p-value of "
+            f"{what}; 0 to skip.",
         )(function)
 
     return decorate
