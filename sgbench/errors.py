@@ -403,8 +403,16 @@ def file_size_limit() -> int | None:
 def write_reason(exc: OSError) -> str:
     """Why a write failed, for a message: the system's reason, and for a write past the file
     size limit (:func:`size_limit_hit`) that limit, since no other folder or disk helps (a
-    build said to set TMPDIR, which cannot)."""
+    build said to set TMPDIR, which cannot); for a file that cannot be created in a folder
+    that exists (``/proc/self``), that the folder takes no new file."""
     limit = size_limit_hit(exc)
+    if limit is None and exc.errno == errno.ENOENT and exc.filename is not None:
+        # A folder that exists and lets no file be created (/proc): its "No such file or
+        # directory" read as a missing folder. Not named: it may be the folder a symlink
+        # leads to (/proc/self is /proc/PID), not the one the message's path shows.
+        folder = os.path.dirname(os.fsdecode(exc.filename)) or "."
+        if os.path.isdir(folder):
+            return f"{exc.strerror}: its folder exists but takes no new file"
     if limit is None:
         return exc.strerror or str(exc)
     return (

@@ -247,12 +247,33 @@ def check_outputs_replaceable(outputs: FileOutputs) -> None:
         if path is not None and str(path) != "-":
             # What write_atomic would refuse at the end, refused before the work (the first of
             # two outputs was written, then the second refused).
-            check_file_name(path)
-            target = check_output_file(Path(path))
-            if target.is_dir():
-                raise InputError(f"{option} {shown_name(str(path))}: is a folder; give a file name")
-            check_parent(target, option=option)
+            check_output_name(path, option)
             check_replaceable(path, kind, option)
+
+
+def check_output_name(path: PathArg, option: str | None = None) -> Path:
+    """Refuse a path no output file can be written at, judged on its name and what is there
+    now, never on what it holds: the one rule, in one order, that every writer applies first
+    (:func:`write_atomic`, :func:`check_outputs_replaceable`, the appended outputs of ``run``
+    and ``judge`` in :func:`sgbench.locks.exclusive`, the command line's ``OutputFile``). The
+    name comes first (:func:`check_file_name`: a newline in it made a message of two lines, or
+    a file created under it), then what it is (:func:`check_output_file`; a folder, whose link
+    count the lock's hard-link rule read as "2 names"), then its folder (:func:`check_parent`).
+
+    Returns:
+        The file written: ``path``, or for a symlink the file it points at.
+
+    Raises:
+        InputError: as :func:`check_file_name`, :func:`check_output_file` and
+            :func:`check_parent`, or ``[OPTION ]PATH: is a folder; give a file name``.
+    """
+    check_file_name(path)
+    target = check_output_file(Path(path))
+    if target.is_dir():
+        named = f"{option} " if option else ""
+        raise InputError(f"{named}{shown_name(str(path))}: is a folder; give a file name")
+    check_parent(target, option=option)
+    return target
 
 
 def check_name_text(text: str) -> None:
@@ -324,16 +345,14 @@ def write_atomic(
     than replaces.
 
     Raises:
-        InputError: ``PATH: its folder FOLDER does not exist; ...`` or ``PATH: cannot be
-            created, ANCESTOR is not a folder`` (:func:`check_parent`); ``PATH: cannot write
-            (REASON)`` (``cannot write the WHAT`` when ``what`` is given), for an unwritable
-            folder or a full disk;
-            ``PATH: exists and is not KIND ...``, or with ``kind`` None ``PATH: already exists;
-            ...``; the temporary file is removed and ``path`` is left as it was.
+        InputError: what :func:`check_output_name` refuses (a name holding a control
+            character, a folder, ``PATH: its folder FOLDER does not exist; ...``);
+            ``PATH: cannot write (REASON)`` (``cannot write the WHAT`` when ``what`` is
+            given), for an unwritable folder or a full disk; ``PATH: exists and is not KIND
+            ...``, or with ``kind`` None ``PATH: already exists; ...``; the temporary file is
+            removed and ``path`` is left as it was.
     """
-    check_file_name(path)
-    target = check_output_file(Path(path))
-    check_parent(target)
+    target = check_output_name(path)
     if kind is None:
         refuse_existing(Path(path))
     with not_locked_elsewhere(path):
@@ -1000,7 +1019,10 @@ def check_outputs_apart(inputs: Named, outputs: Named) -> None:
     for out_name, out_path in outputs:
         if out_path is None or str(out_path) == "-":
             continue
-        check_output_file(Path(out_path))  # refused before any work, not when writing
+        # Refused before any work, not when writing: a name no output can have (file or
+        # folder; run's appended --out was checked only once its dataset was read).
+        check_name_text(os.fspath(out_path))
+        check_output_file(Path(out_path))
         out = resolve_path(out_path)
         for in_name, given, real in resolved_in:
             if _same_or_inside(out, real) or _same_or_inside(real, out):

@@ -36,7 +36,7 @@ from typing import TextIO
 
 from sgbench.boundary import PathArg
 from sgbench.errors import InputError, shown_name
-from sgbench.files import HELD_LOCKS, check_not_a_lock, check_parent, lock_path
+from sgbench.files import HELD_LOCKS, check_not_a_lock, check_output_name, lock_path
 from sgbench.sidecars import in_use, lock_now, open_locked, remove_if_ours
 
 __all__ = ["appending", "exclusive", "lock_path"]
@@ -70,8 +70,9 @@ def exclusive(*paths: PathArg | None) -> Iterator[None]:
             if path is None:
                 continue
             # An appended output (run's and judge's --out) is never written whole, so this is
-            # where the rule of every output's folder is applied to it.
-            check_parent(path)
+            # where the rule of every output file's name is applied to it, first: a folder's
+            # link count read as "2 names", and a newline in the name made the file.
+            check_output_name(path)
             _check_one_name(path)
             check_not_a_lock(path)
             sidecar = lock_path(path)

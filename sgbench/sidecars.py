@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from sgbench.boundary import PathArg
-from sgbench.errors import InputError, shown_name
+from sgbench.errors import InputError, shown_name, write_reason
 
 NAME_MAX: Final = 255
 """Longest file name (in bytes) common file systems allow."""
@@ -215,8 +215,13 @@ def open_locked(sidecar: Path, target: PathArg, what: str = "output file") -> in
     for _ in range(_ATTEMPTS):
         try:
             fd = os.open(sidecar, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
-        except FileNotFoundError:
-            raise missing_folder(target, what) from None
+        except FileNotFoundError as exc:
+            if not os.path.isdir(sidecar.parent):
+                raise missing_folder(target, what) from None
+            raise InputError(
+                f"{shown_name(str(target))}: cannot create its lock file ({write_reason(exc)}); "
+                f"choose another {what}"
+            ) from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink at the sidecar's name
                 raise InputError(

@@ -25,8 +25,8 @@ import pandas as pd
 from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.builder.layouts import LAYOUTS, SYNTHETIC_COLUMN, LayoutName
 from sgbench.catalogue import load_catalogue
-from sgbench.errors import InputError
-from sgbench.files import check_outputs_apart, write_atomic
+from sgbench.errors import InputError, shown_name
+from sgbench.files import check_output_name, check_outputs_apart, write_atomic
 
 SYNTHETIC_SEED: Final = 7_2020
 N_RESPONDENTS: Final = 2012
@@ -288,21 +288,27 @@ def write_synthetic_sample(
     and the column's variable label), so a build from it, renamed or not, is SYNTHETIC.
 
     Raises:
-        InputError: an unsupported extension, a negative seed (numpy's generators take
+        InputError: a path no output file can have (:func:`~sgbench.files.check_output_name`:
+            a name holding a control character, a folder, a missing folder), an unsupported
+            extension, a negative seed (numpy's generators take
             none), a sample size out of range (:func:`check_sample_settings`), or an existing
             ``path``: a file in WVS format may be a real WVS download,
             and nothing in a CSV tells a synthetic sample from one, so none is replaced.
     """
     import pyreadstat
 
+    # The name first, as typed (Path drops a final '/'), as every writer: its extension was
+    # judged first, and a newline in the name made that refusal two lines.
+    check_output_name(path)
     path = Path(path)
     seed = SYNTHETIC_SEED if seed is None else seed
     check_sample_settings(seed, n)
     suffix = path.suffix.lower()
+    shown = shown_name(str(path))
     if suffix not in {".csv", ".dta", ".sav", ".zip"}:
-        raise InputError(f"{path}: unsupported extension; use .csv, .dta, .sav or .zip")
+        raise InputError(f"{shown}: unsupported extension; use .csv, .dta, .sav or .zip")
     if layout != "wvs7" and suffix != ".csv":
-        raise InputError(f"{path}: a {layout} layout sample is written as .csv only")
+        raise InputError(f"{shown}: a {layout} layout sample is written as .csv only")
     # It reads nothing, but its note goes to standard error: kept out of a dataset folder and
     # off the file it writes, as every command's streams (check_outputs_apart).
     check_outputs_apart([], [(ArgumentName("path", "--out"), path)])

@@ -165,9 +165,10 @@ class InputPath(click.Path):
 
 
 class OutputFile(click.Path):
-    """A :class:`click.Path` for a file a command writes: refuses, as typed, a path naming a
-    folder (:func:`sgbench.files.check_file_name`; click would drop the final ``/``), one whose
-    folder does not exist (:func:`sgbench.files.check_parent`, so the line names the option),
+    """A :class:`click.Path` for a file a command writes: refuses, as typed, what every writer
+    refuses first (:func:`sgbench.files.check_output_name`, so the line names the option: a
+    path naming a folder, as click would not after dropping a final ``/``, one that is a
+    folder, one whose folder does not exist),
     and ``-`` where it does not mean standard output (``run --out -`` wrote a file named ``-``
     with exit code 0, while ``score --json -`` prints)."""
 
@@ -176,7 +177,7 @@ class OutputFile(click.Path):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from sgbench.errors import InputError
-        from sgbench.files import check_file_name, check_parent
+        from sgbench.files import check_output_name
 
         if value == "-" and not self.allow_dash:
             self.fail(
@@ -187,8 +188,7 @@ class OutputFile(click.Path):
             )
         if isinstance(value, str) and value != "-":
             try:
-                check_file_name(value)
-                check_parent(value)
+                check_output_name(value)
             except InputError as exc:
                 self.fail(str(exc), param, ctx)
         return super().convert(value, param, ctx)
