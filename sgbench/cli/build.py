@@ -9,7 +9,7 @@ import click
 
 from sgbench import DATASET_NAME
 from sgbench.cli.options import LibraryChoice, OutputFile, out_folder_option
-from sgbench.cli.output import say
+from sgbench.cli.output import wrote
 
 
 def _layouts() -> Sequence[str]:
@@ -106,4 +106,4 @@ def synth(out_path: Path, seed: int | None, layout: str) -> None:
     from sgbench.builder.synthetic import write_synthetic_sample
 
     written = write_synthetic_sample(out_path, seed=seed, layout=layout)  # type: ignore[arg-type]
-    say(f"wrote {written} (SYNTHETIC: not WVS data)")
+    wrote(written, note=" (SYNTHETIC: not WVS data)")

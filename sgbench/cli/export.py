@@ -14,8 +14,9 @@ from sgbench.cli.options import (
     template_file,
     template_option,
 )
-from sgbench.cli.output import say
+from sgbench.cli.output import wrote
 from sgbench.dataset import evaluation_split
+from sgbench.errors import shown_name
 from sgbench.files import check_outputs_apart
 
 
@@ -75,4 +76,4 @@ def export_lm_eval_command(
     template = load_template(template_name)
     split = split or evaluation_split(config)
     written = write_lm_eval_task(out_dir, dataset_dir, config, split, template)
-    say(f"wrote {written} and {written.parent / 'utils.py'}: task {written.stem}")
+    wrote(written, written.parent / "utils.py", note=f": task {shown_name(written.stem)}")

@@ -21,9 +21,8 @@ from sgbench.cli.options import (
     resampling_options,
     split_option,
 )
-from sgbench.cli.output import say
+from sgbench.cli.output import say, wrote
 from sgbench.dataset import evaluation_split
-from sgbench.errors import shown_name
 from sgbench.files import check_outputs_apart
 
 
@@ -136,7 +135,7 @@ def leaderboard_command(
     )
     written = write_leaderboard(board, out_dir)
     click.echo(render_text(board))
-    say(f"wrote {shown_name(str(written))}/")
+    wrote(f"{written}/")
     if board.excluded:
         for excluded in board.excluded:
             say(f"left out '{excluded.slug}':")  # already shown_name'd

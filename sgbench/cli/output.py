@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 import click
 
+from sgbench.boundary import PathArg
 from sgbench.cli.errors import check_delivered
+from sgbench.errors import shown_name
 
 
 class _Report(Protocol):
@@ -27,6 +30,15 @@ def say(text: str) -> None:
     predictions never delivered."""
     check_delivered()
     click.echo(text, err=True)
+
+
+def wrote(*paths: PathArg, note: str = "") -> None:
+    """The summary line on standard error naming what a command wrote (``wrote P1, P2``, then
+    ``note``): the one way such a line names a path, escaped as every message names one
+    (:func:`~sgbench.errors.shown_name`). Printed as given, a right-to-left override (U+202E)
+    in a name reordered the terminal line (``synth``, ``stats``, ``export lm-eval``)."""
+    names = ", ".join(shown_name(os.fspath(path)) for path in paths)
+    say(f"wrote {names}{note}")
 
 
 def show_report(report: R, json_out: str | None, write: Callable[[R, str], None]) -> None:

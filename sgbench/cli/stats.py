@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sgbench.cli.options import LibraryChoice, config_option, dataset_option, out_folder_option
-from sgbench.cli.output import say
+from sgbench.cli.output import say, wrote
 
 
 def _chart_formats() -> Sequence[str]:
@@ -58,6 +58,6 @@ def stats_command(
     report = compute_stats(dataset_dir, config=config, top=top)
     written = write_stats(report, out_dir, chart_format=chart_format)  # type: ignore[arg-type]
     click.echo(report.summary())
-    say(f"wrote {', '.join(str(path) for path in written.paths)}")
+    wrote(*written.paths)
     if written.charts_skipped:
         say(f"note: no charts written; {INSTALL_HINT}")
