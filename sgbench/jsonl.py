@@ -302,6 +302,32 @@ def _unique_key_loader() -> type[Any]:
     return UniqueKeyLoader
 
 
+def _check_yaml_depth(text: str) -> None:
+    """Refuse YAML nested more than :data:`MAX_DEPTH` levels before it is composed. PyYAML's
+    composer recurses once per level, so a deep document was refused only by catching the
+    RecursionError it raised: near the interpreter's limit (a deeper caller's stack, a tracer)
+    that error surfaced elsewhere, and a 10,000-deep config failed a test run. The parser's
+    events come from a state machine with a stack of its own, so counting them recurses
+    nowhere, and the walk stops at the first level past the bound.
+
+    Raises:
+        ValueError: ``nested more than MAX_DEPTH levels deep``.
+        yaml.YAMLError: not YAML (as :func:`loads_yaml`).
+    """
+    import yaml
+
+    opened = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    closed = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, opened):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, closed):
+            depth -= 1
+
+
 def loads_yaml(text: str) -> Any:
     """``yaml.safe_load`` bounded as JSON is (:func:`out_of_bounds`), and refusing ``.nan`` and
     ``.inf`` as :func:`loads_strict` refuses ``NaN`` and ``Infinity``, and a key twice in one
@@ -315,8 +341,9 @@ def loads_yaml(text: str) -> Any:
     import yaml
 
     try:
+        _check_yaml_depth(text)
         value = yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader
-    except RecursionError:
+    except RecursionError:  # kept: a bound crossed in a way the event walk does not see
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
     except yaml.reader.ReaderError as exc:
         raise _marked(text, exc) from None

@@ -1403,3 +1403,24 @@ def test_a_line_longer_than_the_read_block_is_named(
     source.write_bytes(header + b"\n" + b"1" * (3 << 20) + b"\n")
     result = invoke(["build", "-q", "--wvs", str(source), "--out", str(tmp_path / "out")])
     assert_one_error_line(result, "long.csv", "a line longer than 1 MiB")
+
+
+def test_deep_yaml_is_refused_without_recursing() -> None:
+    """A YAML list 10,000 levels deep is refused by counting the parser's events, not by
+    catching the composer's RecursionError: with the interpreter's limit a few dozen frames
+    above the caller (a deep caller, a tracer), the recursion path failed elsewhere (a CI run);
+    the count needs no frames per level, so the refusal is the same at any stack depth."""
+    import inspect
+    import sys
+
+    from sgbench.jsonl import loads_yaml
+
+    text = "[" * 10_000 + "]" * 10_000
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack(0)) + 60)
+    try:
+        with pytest.raises(ValueError, match="^nested more than 64 levels deep$"):
+            loads_yaml(text)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert loads_yaml("[" * 64 + "]" * 64) is not None
