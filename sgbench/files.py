@@ -46,8 +46,8 @@ from sgbench.sidecars import HELD_LOCKS as HELD_LOCKS
 from sgbench.sidecars import NAME_MAX as NAME_MAX
 from sgbench.sidecars import (
     being_written,
+    held_lock_file,
     in_use,
-    lock_held,
     missing_folder,
     open_locked,
     remove_if_ours,
@@ -65,7 +65,7 @@ def check_not_a_lock(path: PathArg) -> None:
     Raises:
         InputError: ``PATH: the lock file of another sgbench process's output; ...``.
     """
-    if lock_held(path):
+    if held_lock_file(path):
         raise InputError(
             f"{shown_name(str(path))}: the lock file of an output another sgbench process is "
             "writing; choose another output file"
@@ -1311,17 +1311,17 @@ def _check_stream_folder(found: tuple[os.stat_result, Path | None], stream: str)
             "into a file with other names, which may lie in a dataset; redirect it to another file"
         )
     where = found[1]
+    # `baseline > .r.jsonl.lock` while a run held it wrote 745 KB into the lock, and every
+    # later run on r.jsonl refused a lock file holding data.
+    if where is not None and held_lock_file(where):
+        return (
+            f"{stream} is {_shown_path(where)}, the lock file of an output another sgbench "
+            "process is writing, which sgbench keeps empty; redirect it to another file"
+        )
     if where is not None and being_written(where):
         return (
             f"{stream} is {_shown_path(where)}, being written by another sgbench process; "
             "redirect it to another file"
-        )
-    # `baseline > .r.jsonl.lock` while a run held it wrote 745 KB into the lock, and every
-    # later run on r.jsonl refused a lock file holding data.
-    if where is not None and lock_held(where):
-        return (
-            f"{stream} is {_shown_path(where)}, the lock file of an output another sgbench "
-            "process is writing, which sgbench keeps empty; redirect it to another file"
         )
     built = _built_ancestor(where) if where is not None else None
     if built is None:

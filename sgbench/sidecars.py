@@ -146,6 +146,16 @@ def _appended_to(path: PathArg) -> bool:
         os.close(fd)
 
 
+def held_lock_file(file: PathArg) -> bool:
+    """Whether ``file`` is a sidecar lock file (named ``.<name>.lock``, :func:`hidden_name`)
+    that an sgbench process holds (:func:`lock_held`). The name tells it from a ``run``'s own
+    ``--out`` or a hard link of it, which are locked too (:func:`being_written`) but are files
+    of data: written into, a lock file is removed with what was written when its holder ends.
+    """
+    name = Path(file).name
+    return name.startswith(".") and name.endswith(".lock") and lock_held(file)
+
+
 def being_written(path: PathArg) -> bool:
     """Whether another sgbench process holds ``path``'s lock (:func:`lock_path`,
     :func:`lock_held`), or the lock of the file itself (a ``run`` or ``judge`` holds both while
