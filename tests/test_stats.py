@@ -55,10 +55,12 @@ from sgbench.scoring.metrics import distribution_distance
 from sgbench.stats import compute_stats, write_stats
 from sgbench.stats.landscape import (
     first_mode,
+    mean_pairwise_distance,
     modal_diversity,
     null_modal_diversity,
     population_distribution,
     shuffled_counts,
+    within_cell_pair_runs,
     within_cell_pairs,
 )
 from sgbench.stats.plots import INSTALL_HINT
@@ -185,6 +187,57 @@ def test_within_cell_pairs_lists_every_unordered_pair_once() -> None:
     pairs = sorted(tuple(sorted(p)) for p in zip(left.tolist(), right.tolist(), strict=True))
     assert pairs == [(0, 2), (0, 5), (1, 4), (2, 5)]
     assert (cell[left] == cell[right]).all()
+
+
+def test_pair_runs_cut_the_pair_list_in_its_order() -> None:
+    cell = np.array([3, 1, 3, 0, 3, 1, 2, 3, 2, 2])
+    left, right = within_cell_pairs(cell)
+    runs = list(within_cell_pair_runs(cell, 4))
+    # cells 1, 2, 3 have 2, 3 and 4 rows: 1 + 3 + 6 pairs, cut 4 + 4 + 2
+    assert [len(a) for a, _ in runs] == [4, 4, 2]
+    assert np.concatenate([a for a, _ in runs]).tolist() == left.tolist()
+    assert np.concatenate([b for _, b in runs]).tolist() == right.tolist()
+    assert list(within_cell_pair_runs(np.zeros(0, dtype=np.int64), 4)) == []
+
+
+def _by_hand_distance(p: list[float], q: list[float], nominal: bool) -> float:
+    """W1 over the CDF's first K − 1 points / (K − 1), or TV, written out for one pair."""
+    if nominal:
+        return 0.5 * sum(abs(a - b) for a, b in zip(p, q, strict=True))
+    cum_p = cum_q = gap = 0.0
+    for a, b in zip(p[:-1], q[:-1], strict=True):
+        cum_p, cum_q = cum_p + a, cum_q + b
+        gap += abs(cum_p - cum_q)
+    return gap / (len(p) - 1)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 1 << 17])
+def test_mean_pairwise_distance_in_chunks_matches_every_pair_by_hand(chunk: int) -> None:
+    # Cells of 1, 2, 3 and 7 subgroups (0 + 1 + 3 + 21 = 25 pairs), rows interleaved across
+    # cells; cell 2 is a nominal item. Chunks of 1, 2 and 5 pairs cut cells apart.
+    rng = np.random.default_rng(7)
+    cell = rng.permutation(np.repeat([0, 1, 2, 3], [1, 2, 3, 7]))
+    k = np.where(cell == 1, 2, 4)
+    target = rng.dirichlet(np.ones(4), size=len(cell))
+    target[k == 2, 2:] = 0.0
+    target /= target.sum(axis=1, keepdims=True)
+    nominal = cell == 2
+    result = mean_pairwise_distance(target, k, nominal, cell, 4, chunk=chunk)
+
+    assert math.isnan(result[0])  # one subgroup: no pair
+    for c in (1, 2, 3):
+        rows = np.flatnonzero(cell == c).tolist()
+        width = int(k[rows[0]])
+        pairs = [
+            _by_hand_distance(target[i, :width].tolist(), target[j, :width].tolist(), c == 2)
+            for n, i in enumerate(rows)
+            for j in rows[n + 1 :]
+        ]
+        assert len(pairs) == len(rows) * (len(rows) - 1) // 2
+        assert result[c] == pytest.approx(sum(pairs) / len(pairs), abs=1e-12)
+    # The cut does not move a bit: each cell's sum is added in the same pair order.
+    whole = mean_pairwise_distance(target, k, nominal, cell, 4, chunk=1000)
+    assert np.array_equal(result, whole, equal_nan=True)
 
 
 def test_population_pools_the_largest_single_stratum_by_valid_answers() -> None:
