@@ -795,6 +795,21 @@ def file_metadata_figures(results: Path) -> dict[str, str]:
     return out
 
 
+def stats_memory_figures(results: Path) -> dict[str, str]:
+    """``bench_stats_memory.*``: ``sgbench stats`` on the largest many-country build measured,
+    and the checkout before the pairs were chunked where it ran there."""
+    bench = json.loads((results / "bench_stats_memory.json").read_text(encoding="utf-8"))
+    label, build = max(bench["builds"].items(), key=lambda b: b[1]["samples"])
+    out = {
+        "bench_stats_memory.build": label,
+        "bench_stats_memory.samples": _n(build["samples"]),
+        "bench_stats_memory.pairs": f"{build['pairs'] / 1e6:.1f} million",
+        "bench_stats_memory.seconds": f"{build['after']['median_s']:.0f} s",
+        "bench_stats_memory.peak": f"{_n(build['after']['peak_mib'])} MiB",
+    }
+    return out
+
+
 def benchmark_figures(results: Path) -> dict[str, str]:
     """The committed results of the benchmark scripts (``benchmarks/results/*.json``)."""
     out: dict[str, str] = {}
@@ -861,6 +876,7 @@ def benchmark_figures(results: Path) -> dict[str, str]:
     for case, figures in memory["cases"].items():
         key = case.replace("at the bound", "at_bound").replace(" ", "_")
         out[f"bench_input_memory.{key}"] = _n(round(figures["peak_mib"]))
+    out.update(stats_memory_figures(results))
     coverage = json.loads((results / "bench_interval_coverage.json").read_text(encoding="utf-8"))
     out.update(coverage_figures(coverage))
     disclosure = json.loads((results / "bench_disclosure.json").read_text(encoding="utf-8"))
