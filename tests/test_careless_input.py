@@ -1419,7 +1419,7 @@ def test_deep_yaml_is_refused_without_recursing() -> None:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(len(inspect.stack(0)) + 60)
     try:
-        with pytest.raises(ValueError, match="^nested more than 64 levels deep$"):
+        with pytest.raises(ValueError, match=r"^nested more than 64 levels deep$"):
             loads_yaml(text)
     finally:
         sys.setrecursionlimit(limit)
