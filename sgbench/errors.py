@@ -167,9 +167,12 @@ def refuse_without_effect(*rules: tuple[str, bool, bool, str]) -> None:
             raise InputError(f"{name} has no effect {reason}; leave it out")
 
 
-def check_model_name(name: str, option: str = "--model") -> None:
+def check_model_name(name: str, option: object) -> None:
     """Refuse a model name :func:`model_name_problem` refuses, before it is sent or recorded:
     what the command line's ``--model`` checks, a Python caller's name is held to as well.
+    ``option`` names the argument as its caller wrote it (an
+    :class:`~sgbench.boundary.ArgumentName`: ``model`` from Python, ``--model`` on the command
+    line; this module lies below that one).
 
     Raises:
         InputError: ``OPTION 'NAME': why``.

@@ -183,7 +183,7 @@ def report_kind(name: str, *keys: str) -> OutputKind:
     return opening_kind(name, opening)
 
 
-def check_replaceable(path: PathArg, kind: OutputKind, option: str | None = None) -> None:
+def check_replaceable(path: PathArg, kind: OutputKind, option: Name | None = None) -> None:
     """Refuse to replace ``path`` with an output of ``kind`` unless it is one already: the one
     rule for every output file written whole (a report, a chart, predictions, an import), so
     that a file of someone else's named by mistake (a responses file of ``sgbench run``, hours
@@ -229,7 +229,7 @@ def check_replaceable(path: PathArg, kind: OutputKind, option: str | None = None
     )
 
 
-FileOutputs: TypeAlias = Iterable[tuple[str, "PathArg | None", OutputKind]]
+FileOutputs: TypeAlias = Iterable[tuple["Name", "PathArg | None", OutputKind]]
 """``(option, path, kind)`` triples: a command's file outputs (None when not given)."""
 
 
@@ -669,7 +669,7 @@ def _check_replaceable(
         )
 
 
-def check_parent(target: PathArg, what: str = "output file", option: str | None = None) -> None:
+def check_parent(target: PathArg, what: str = "output file", option: Name | None = None) -> None:
     """Refuse an output (a file or a folder) whose folder does not exist, lies under a file, or
     lies inside a dataset or output folder sgbench built (:func:`_inside_a_built_folder`): the
     one rule for every output, from the command line (before any work, ``OPTION`` first in

@@ -9,17 +9,20 @@ command line's option or argument on the command line (``sgbench.boundary.Argume
 from __future__ import annotations
 
 import contextlib
+import io
 import shutil
 from pathlib import Path
 
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner
+from fake_openai import ChatHandler, LoopbackChatServer, serving
 
 from sgbench.boundary import ArgumentName, named_as_on_the_command_line
 from sgbench.cli import main
-from sgbench.errors import InputError
+from sgbench.errors import InputError, model_name_problem
 from sgbench.files import check_outputs_apart
+from sgbench.judge import judge_files
 
 URL = "http://127.0.0.1:9/v1"  # never reached: the refusal comes before any request
 
@@ -137,6 +140,15 @@ COMMAND_LINE = {
         [*IMPORT, "--out", "r.jsonl", "--report", "r.jsonl"],
         "Error: r.jsonl: --report is also --out; choose another path",
     ),
+    "judge A and B": (
+        ["judge", "p.jsonl", "p.jsonl", "--base-url", URL, "--model", "j", "--out", "j.jsonl"],
+        "Error: p.jsonl, p.jsonl: A and B are the same file; judge two runs",
+    ),
+    "import paper-outputs give --model": (
+        ["import", "paper-outputs", " .jsonl", "--dataset", "ds", "--out", "o.jsonl"],
+        "Error: model name ' ' (taken from SOURCE's file name; give --model): "
+        + str(model_name_problem(" ")),
+    ),
     "score --json PRED": (
         ["score", "p.jsonl", "--dataset", "ds", "--json", "p.jsonl"],
         "Error: p.jsonl: --json would overwrite the input p.jsonl (PRED); choose another path",
@@ -152,7 +164,131 @@ def test_the_command_line_names_its_options_as_before(
     (tmp_path / "p.jsonl").write_text('{"id": "x", "response": "a"}\n', encoding="utf-8")
     (tmp_path / "b.jsonl").write_text('{"id": "x", "response": "b"}\n', encoding="utf-8")
     (tmp_path / "s.jsonl").write_text('{"custom_id": "x", "response": "1"}\n', encoding="utf-8")
+    shutil.copy(tmp_path / "s.jsonl", tmp_path / " .jsonl")
     monkeypatch.chdir(tmp_path)
     args, line = COMMAND_LINE[case]
     result = CliRunner().invoke(main, args)
     assert assert_one_error_line(result) == line
+
+
+class _NotFound(LoopbackChatServer):
+    """A server answering every request with 404: the run stops at once, saying what to check."""
+
+    def respond(self, handler: ChatHandler, body: dict[str, object]) -> None:
+        handler.send(404, b"<html>no</html>")
+
+
+def test_python_checks_of_values_name_their_parameters(
+    built_default: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checks of a value (not of a path) from Python: each message names the parameter or field
+    the caller gave, never the option the command line has for it (exact wording)."""
+    from sgbench.paper import import_paper_outputs
+    from sgbench.paper.importer import IMPORTED
+    from sgbench.runner import Endpoint, SamplingParams, api_key_from_env, run_benchmark
+    from sgbench.runner.client import MAX_TIMEOUT
+
+    monkeypatch.delenv("SGBENCH_NO_SUCH_VAR", raising=False)
+    (tmp_path / "p.jsonl").write_text('{"id": "x", "response": "a"}\n', encoding="utf-8")
+    blank = tmp_path / " .jsonl"  # its stem, the model name taken, is a space
+    blank.write_text('{"custom_id": "x", "response": "1"}\n', encoding="utf-8")
+    shutil.copy(blank, tmp_path / "s.jsonl")
+    kept = tmp_path / "notes.jsonl"
+    kept.write_text("my notes\n", encoding="utf-8")
+    p = tmp_path / "p.jsonl"
+    endpoint = Endpoint(URL)
+    run = {"config": "default", "split": "test_ood", "template_name": "paper"}
+    messages = {
+        "judge_files same": _refusal(
+            judge_files, p, p, tmp_path / "j.jsonl", dataset=built_default, model="j",
+            endpoint=endpoint,
+        ),
+        "judge_files model": _refusal(
+            judge_files, p, tmp_path / "b.jsonl", tmp_path / "j.jsonl",
+            dataset=built_default, model="", endpoint=endpoint,
+        ),
+        "run_benchmark limit": _refusal(
+            run_benchmark, built_default, tmp_path / "r.jsonl", model="m", endpoint=endpoint,
+            limit=0, **run,
+        ),
+        "run_benchmark predictions": _refusal(
+            run_benchmark, built_default, tmp_path / "r.jsonl", model="m", endpoint=endpoint,
+            predictions_path=kept, **run,
+        ),
+        "api_key_from_env": _refusal(api_key_from_env, "SGBENCH_NO_SUCH_VAR"),
+        "Endpoint scheme": _refusal(Endpoint, "ftp://host/v1"),
+        "Endpoint user": _refusal(Endpoint, "http://u:p@host/v1"),
+        "Endpoint timeout": _refusal(Endpoint, URL, timeout=0.0),
+        "SamplingParams temperature": _refusal(SamplingParams, temperature=-1.0),
+        "SamplingParams top_p": _refusal(SamplingParams, top_p=2.0),
+        "SamplingParams top_p nan": _refusal(SamplingParams, top_p=float("nan")),
+        "SamplingParams seed": _refusal(SamplingParams, seed=2**63),
+        "import_paper_outputs stem": _refusal(
+            import_paper_outputs, blank, built_default, tmp_path / "o.jsonl"
+        ),
+        "import_paper_outputs hub_config": _refusal(
+            import_paper_outputs, blank, built_default, tmp_path / "o.jsonl", hub_config=" "
+        ),
+        "import_paper_outputs out": _refusal(
+            import_paper_outputs, tmp_path / "s.jsonl", built_default, kept
+        ),
+    }  # fmt: skip
+    empty = model_name_problem("")
+    blank_name = model_name_problem(" ")
+    assert messages == {
+        "judge_files same": f"{p}, {p}: a_path and b_path are the same file; judge two runs",
+        "judge_files model": f"model '': {empty}",
+        "run_benchmark limit": "limit 0: must be at least 1 (None for the whole split)",
+        "run_benchmark predictions": f"predictions_path {kept}: exists and is not a predictions "
+        "file (its first line is not a prediction line), so it is not replaced; choose another "
+        "file or delete it",
+        "api_key_from_env": "api_key_env SGBENCH_NO_SUCH_VAR: that environment variable is not set",
+        "Endpoint scheme": "base_url 'ftp://host/v1': needs http:// or https://",
+        "Endpoint user": "base_url: holds a user name or password (user:pass@host), which would "
+        "not be sent; remove it and give the API key in the environment variable "
+        "OPENAI_API_KEY (or the one api_key_env names)",
+        "Endpoint timeout": "timeout 0: must be a positive number of seconds, at most "
+        f"{MAX_TIMEOUT:g}",
+        "SamplingParams temperature": "temperature -1.0: must be at least 0",
+        "SamplingParams top_p": "top_p 2.0: must lie in (0, 1]",
+        "SamplingParams top_p nan": "top_p nan: must be a finite number",
+        "SamplingParams seed": f"seed {2**63}: must be at most {2**63 - 1}",
+        "import_paper_outputs stem": "model name ' ' (taken from source's file name; give "
+        f"model): {blank_name}",
+        "import_paper_outputs hub_config": "model name ' ' (taken from hub_config; give model): "
+        f"{blank_name}",
+        "import_paper_outputs out": f"out {kept}: exists and is not {IMPORTED.name}, so it is not "
+        "replaced; choose another file or delete it",
+    }
+    for message in messages.values():
+        assert "--" not in message
+        assert " A " not in message
+        assert "SOURCE" not in message
+
+
+def test_a_request_worker_names_the_arguments_as_its_caller_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a status says is worded on a request thread, which sees its caller's naming."""
+    from sgbench.prompts import Prompt
+    from sgbench.runner import Endpoint, RetryPolicy
+    from sgbench.runner.run import run_model
+
+    prompt = Prompt(
+        id="s0", template="paper", messages=[{"role": "user", "content": "q"}], prompt="q"
+    )
+    said = {}
+    with serving(_NotFound(), monkeypatch) as server:
+        for caller in (contextlib.nullcontext, named_as_on_the_command_line):
+            out = tmp_path / f"{caller.__name__}.jsonl"
+            with caller():
+                said[caller.__name__] = _refusal(
+                    run_model, [prompt], out, model="m", template="paper",
+                    endpoint=Endpoint(server.url), policy=RetryPolicy(max_attempts=1),
+                    concurrency=1, progress_stream=io.StringIO(),
+                )  # fmt: skip
+    assert "(no such endpoint or model: check base_url and model)" in said["nullcontext"]
+    assert (
+        "(no such endpoint or model: check --base-url and --model)"
+        in said["named_as_on_the_command_line"]
+    )

@@ -5,6 +5,7 @@ written, and the values at each bound still accepted."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from fake_openai import LoopbackChatServer, run_quickly, serving
 from leaderboard_fixtures import ood_ids, sample_id, write_board_dataset
 
+from sgbench.boundary import named_as_on_the_command_line
 from sgbench.errors import InputError
 from sgbench.judge import judge_files, parse_criteria, parse_verdicts
 from sgbench.paper import import_paper_outputs, paper_table
@@ -53,7 +55,7 @@ def test_sampling_counts_have_the_command_lines_bounds(
 
 
 @pytest.mark.parametrize(
-    ("field", "name", "most"),
+    ("field", "option", "most"),
     [
         ("max_tokens", "--max-tokens", 2**31 - 1),
         ("max_completion_tokens", "--max-completion-tokens", 2**31 - 1),
@@ -62,13 +64,15 @@ def test_sampling_counts_have_the_command_lines_bounds(
         ("seed", "--seed", 2**63 - 1),
     ],
 )
-def test_sampling_integers_are_what_a_server_reads(field: str, name: str, most: int) -> None:
+def test_sampling_integers_are_what_a_server_reads(field: str, option: str, most: int) -> None:
     """A count is a 32-bit integer to an OpenAI-compatible server, the seed a 64-bit one:
-    ``--seed 10**23`` and ``--max-tokens 10**20`` were sent as they were."""
-    with pytest.raises(InputError, match=f"^{name} {most + 1}: must be at most {most}$"):
-        SamplingParams(**{field: most + 1})
+    ``--seed 10**23`` and ``--max-tokens 10**20`` were sent as they were. The message names
+    the field to a Python caller, the option on the command line."""
+    for name, caller in ((field, contextlib.nullcontext), (option, named_as_on_the_command_line)):
+        with caller(), pytest.raises(InputError, match=f"^{name} {most + 1}: must be at most"):
+            SamplingParams(**{field: most + 1})
     assert SamplingParams(**{field: most}).to_dict()[field] == most
-    with pytest.raises(InputError, match=f"^--seed {-(2**63) - 1}: must be at least"):
+    with pytest.raises(InputError, match=f"^seed {-(2**63) - 1}: must be at least"):
         SamplingParams(seed=-(2**63) - 1)
     assert SamplingParams(seed=-(2**63)).seed == -(2**63)
 
@@ -92,9 +96,9 @@ def _run(server: LoopbackChatServer, folder: Path, **changes: Any) -> Any:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"limit": 0}, "--limit 0: must be at least 1"),
-        ({"limit": -1}, "--limit -1: must be at least 1"),
-        ({"model": " m"}, "--model ' m': a model name is not blank"),
+        ({"limit": 0}, "limit 0: must be at least 1"),
+        ({"limit": -1}, "limit -1: must be at least 1"),
+        ({"model": " m"}, "model ' m': a model name is not blank"),
         (
             {
                 "distribution": "sample",
@@ -139,7 +143,7 @@ def test_criteria_are_distinct_known_names() -> None:
     [
         ({"criteria": ["style"]}, "criteria: unknown criterion 'style'"),
         ({"criteria": ["value", "value"]}, "criteria: ['value', 'value'] names a criterion twice"),
-        ({"model": ""}, "--model '': a model name is not blank"),
+        ({"model": ""}, "model '': a model name is not blank"),
     ],
 )
 def test_judge_files_refuses_before_any_request(
@@ -175,7 +179,7 @@ def test_an_output_that_is_a_folder_is_refused_before_the_other_is_written(
         import_paper_outputs(
             source, built_default, tmp_path / "out.jsonl", report=tmp_path / "report"
         )
-    assert str(caught.value) == f"--report {tmp_path / 'report'}: is a folder; give a file name"
+    assert str(caught.value) == f"report {tmp_path / 'report'}: is a folder; give a file name"
     assert not (tmp_path / "out.jsonl").exists()
 
 

@@ -367,6 +367,11 @@ def dataset_identity(root: Path, config: str, split: str) -> dict[str, Any]:
     }
 
 
+_A: Final = ArgumentName("a_path", "A")
+_B: Final = ArgumentName("b_path", "B")
+_MODEL: Final = ArgumentName("model", "--model")
+
+
 @public
 @reads(a_path="A", b_path="B", dataset="--dataset")
 def judge_files(
@@ -407,12 +412,12 @@ def judge_files(
     from sgbench.prompts import split_rows
 
     criteria = check_criteria(criteria)
-    check_model_name(model)
+    check_model_name(model, _MODEL)
     # Here, not only in the CLI: a Python caller's out inside the dataset folder was written.
     check_outputs_apart(
         [
-            (ArgumentName("a_path", "A"), a_path),
-            (ArgumentName("b_path", "B"), b_path),
+            (_A, a_path),
+            (_B, b_path),
             (ArgumentName("dataset", "--dataset"), dataset),
         ],
         [(ArgumentName("out", "--out"), out)],
@@ -422,8 +427,8 @@ def judge_files(
     if same_file(a_path, b_path):
         # Every verdict would be a tie, measuring nothing but position bias.
         raise InputError(
-            f"{shown_name(str(a_path))}, {shown_name(str(b_path))}: A and B are the same file; "
-            "judge two runs"
+            f"{shown_name(str(a_path))}, {shown_name(str(b_path))}: {_A} and {_B} are the same "
+            "file; judge two runs"
         )
     root = resolve_dataset(dataset)
     rows = split_rows(root, config, split)

@@ -403,6 +403,13 @@ IMPORT_REPORT: Final[OutputKind] = opening_kind(
 and ``template``, fixed by :meth:`ImportResult.to_dict`), or an empty file."""
 
 
+_SOURCE: Final = ArgumentName("source", "SOURCE")
+_OUT: Final = ArgumentName("out", "--out")
+_REPORT: Final = ArgumentName("report", "--report")
+_MODEL: Final = ArgumentName("model", "--model")
+_HUB_CONFIG: Final = ArgumentName("hub_config", "--hub-config")
+
+
 @public
 @reads(source="SOURCE", dataset_dir="--dataset")
 def import_paper_outputs(
@@ -435,22 +442,22 @@ def import_paper_outputs(
     # responses replaced by the report (no line imported: an empty file is replaceable).
     check_outputs_apart(
         [
-            (ArgumentName("source", "SOURCE"), source),
+            (_SOURCE, source),
             (ArgumentName("dataset_dir", "--dataset"), dataset_dir),
         ],
-        [(ArgumentName("out", "--out"), out), (ArgumentName("report", "--report"), report)],
+        [(_OUT, out), (_REPORT, report)],
     )
     source = str(source)  # a local file's path, or a Hub dataset hf://owner/name
     name = model or hub_config or Path(source.removeprefix(HUB_PREFIX)).stem
     problem = model_name_problem(name)
     if problem:
         # A name taken from SOURCE's file name (or --hub-config) is recorded like a given one.
-        taken = "--hub-config" if hub_config else "SOURCE's file name"
-        origin = "" if model else f" (taken from {taken}; give --model)"
+        taken = f"{_HUB_CONFIG}" if hub_config else f"{_SOURCE}'s file name"
+        origin = "" if model else f" (taken from {taken}; give {_MODEL})"
         raise InputError(f"model name {name!r}{origin}: {problem}")
     # A responses file of `sgbench run` (hours of requests), a judgments file or notes named
     # as --out by mistake would be lost: only an earlier import is replaced.
-    check_outputs_replaceable([("--out", out, IMPORTED), ("--report", report, IMPORT_REPORT)])
+    check_outputs_replaceable([(_OUT, out, IMPORTED), (_REPORT, report, IMPORT_REPORT)])
     # The local dataset first: a missing one should fail before any download.
     index = build_index(dataset_dir, config)
     frame = read_source(source, hub_config=hub_config, hub_split=hub_split, loader=loader)

@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from sgbench.scoring import ParseResult
 
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
+_API_KEY_ENV = ArgumentName("api_key_env", "--api-key-env")
+_LIMIT = ArgumentName("limit", "--limit")
+_MODEL = ArgumentName("model", "--model")
+_PREDICTIONS = ArgumentName("predictions_path", "--predictions")
 
 
 @public
@@ -57,7 +61,7 @@ def api_key_from_env(api_key_env: str | None) -> str | None:
     api_key = os.environ.get(name) or None
     if api_key_env is not None and api_key is None:
         shown = shown_name(api_key_env)
-        raise InputError(bounded(f"--api-key-env {shown}: that environment variable is not set"))
+        raise InputError(bounded(f"{_API_KEY_ENV} {shown}: that environment variable is not set"))
     if api_key is not None:
         check_api_key(api_key, name)
     return api_key
@@ -124,8 +128,8 @@ def run_benchmark(
     """
     if limit is not None and limit < 1:
         # every[:-1] would send all but the last sample, every[:0] or None all of them.
-        raise InputError(f"--limit {limit}: must be at least 1 (None for the whole split)")
-    check_model_name(model)
+        raise InputError(f"{_LIMIT} {limit}: must be at least 1 (None for the whole split)")
+    check_model_name(model, _MODEL)
     builtin = builtin_name(template_name)
     # As on the command line: a sample count never drawn, or a verbalized run of a template
     # asking for one answer (every line without a distribution), was accepted silently.
@@ -153,7 +157,7 @@ def run_benchmark(
         ],
         [
             (ArgumentName("out_path", "--out"), out_path),
-            (ArgumentName("predictions_path", "--predictions"), predictions_path),
+            (_PREDICTIONS, predictions_path),
         ],
     )
     from sgbench.dataset import open_dataset
@@ -168,7 +172,7 @@ def run_benchmark(
 
     with exclusive(predictions_path):
         # Before any request, and under the lock.
-        check_outputs_replaceable([("--predictions", predictions_path, PREDICTIONS)])
+        check_outputs_replaceable([(_PREDICTIONS, predictions_path, PREDICTIONS)])
         summary = run_model(
             prompts,
             out_path,

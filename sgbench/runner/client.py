@@ -46,9 +46,18 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from sgbench import __version__
-from sgbench.boundary import public_class
+from sgbench.boundary import ArgumentName, public_class
 from sgbench.errors import InputError, refuse_without_effect, replace_surrogates, shown_name
 from sgbench.jsonl import MAX_DEPTH, unique_keys
+
+_BASE_URL: Final = ArgumentName("base_url", "--base-url")
+_TIMEOUT: Final = ArgumentName("timeout", "--timeout")
+_MODEL: Final = ArgumentName("model", "--model")
+_API_KEY_ENV: Final = ArgumentName("api_key_env", "--api-key-env")
+_TEMPERATURE: Final = ArgumentName("temperature", "--temperature")
+_TOP_P: Final = ArgumentName("top_p", "--top-p")
+"""The arguments messages here name, as their caller spelled them (Endpoint's and
+SamplingParams' fields, run_model's model, api_key_from_env's api_key_env)."""
 
 RETRYABLE_STATUS: Final = frozenset({408, 409, 425, 429})
 """Client-error statuses that mean "try again later"; every 5xx is retried as well."""
@@ -58,19 +67,19 @@ FATAL_STATUS: Final[Mapping[int, str]] = MappingProxyType(
         401: "the key is refused",
         402: "the account cannot pay for requests",
         403: "the key has no access to this endpoint or model",
-        404: "no such endpoint or model: check --base-url and --model",
-        405: "the address takes no POST: is --base-url the API's address?",
+        404: "no such endpoint or model: check {base_url} and {model}",
+        405: "the address takes no POST: is {base_url} the API's address?",
         406: "the server will not reply in JSON",
         407: "the proxy asks for credentials",
         410: "the endpoint or model is gone",
         411: "the server wants a request framing this client does not send",
         414: "the address is too long for the server",
-        415: "the server does not take JSON here: is --base-url the API's address?",
+        415: "the server does not take JSON here: is {base_url} the API's address?",
         417: "the server refuses an expectation of the request's headers",
         426: "the server wants another protocol (https?)",
         428: "the server wants conditional requests",
         431: "the request's headers are too large for the server (the key?)",
-        501: "the server does not implement this request: is --base-url the API's address?",
+        501: "the server does not implement this request: is {base_url} the API's address?",
         505: "the server does not speak HTTP/1.1",
     }
 )
@@ -204,7 +213,7 @@ def check_base_url(url: str) -> urllib.parse.SplitResult:
     if bad or not url:
         where = next((i for i, ch in enumerate(url) if not "!" <= ch <= "~"), 0)
         raise InputError(
-            "--base-url: "
+            f"{_BASE_URL}: "
             + (
                 f"character {where + 1} is a space, a control or a non-ASCII character; "
                 "percent-encode it (and give a host in punycode)"
@@ -214,27 +223,29 @@ def check_base_url(url: str) -> urllib.parse.SplitResult:
         )
     if "@" in url.split("?", 1)[0]:  # user:pass@host, however the rest of the URL reads
         raise InputError(
-            "--base-url: holds a user name or password (user:pass@host), which would not be "
+            f"{_BASE_URL}: holds a user name or password (user:pass@host), which would not be "
             "sent; remove it and give the API key in the environment variable OPENAI_API_KEY "
-            "(or the one --api-key-env names)"
+            f"(or the one {_API_KEY_ENV} names)"
         )
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
     except ValueError:
         raise InputError(
-            "--base-url: not a valid URL (a port that is not a number in 1..65535, or a "
+            f"{_BASE_URL}: not a valid URL (a port that is not a number in 1..65535, or a "
             "bracketed IPv6 host left open)"
         ) from None
     shown = _shown(parts)
     if parts.scheme.lower() not in ("http", "https"):
-        raise InputError(f"--base-url {shown!r}: needs http:// or https://")
+        raise InputError(f"{_BASE_URL} {shown!r}: needs http:// or https://")
     if not parts.hostname:
-        raise InputError(f"--base-url {shown!r}: names no host")
+        raise InputError(f"{_BASE_URL} {shown!r}: names no host")
     if port == 0:
-        raise InputError(f"--base-url {shown!r}: port 0; give a port in 1..65535")
+        raise InputError(f"{_BASE_URL} {shown!r}: port 0; give a port in 1..65535")
     if parts.fragment or url.endswith("#"):
-        raise InputError(f"--base-url {shown!r}: holds a #fragment, which is never sent; remove it")
+        raise InputError(
+            f"{_BASE_URL} {shown!r}: holds a #fragment, which is never sent; remove it"
+        )
     return parts
 
 
@@ -280,7 +291,7 @@ class Endpoint:
         proxy_for(urllib.parse.urlsplit(self.url))  # a proxy that would misbehave: say so now
         if not (math.isfinite(self.timeout) and 0 < self.timeout <= MAX_TIMEOUT):
             raise InputError(
-                f"--timeout {self.timeout:g}: must be a positive number of seconds, at most "
+                f"{_TIMEOUT} {self.timeout:g}: must be a positive number of seconds, at most "
                 f"{MAX_TIMEOUT:g}"
             )
 
@@ -301,11 +312,15 @@ class Endpoint:
 
 INTEGER_BOUNDS: Final = MappingProxyType(
     {
-        "max_tokens": ("--max-tokens", 1, 2**31 - 1),
-        "max_completion_tokens": ("--max-completion-tokens", 1, 2**31 - 1),
-        "n": ("--n", 1, 2**31 - 1),
-        "top_logprobs": ("top_logprobs", 0, 2**31 - 1),
-        "seed": ("--seed", -(2**63), 2**63 - 1),
+        "max_tokens": (ArgumentName("max_tokens", "--max-tokens"), 1, 2**31 - 1),
+        "max_completion_tokens": (
+            ArgumentName("max_completion_tokens", "--max-completion-tokens"),
+            1,
+            2**31 - 1,
+        ),
+        "n": (ArgumentName("n", "--n"), 1, 2**31 - 1),
+        "top_logprobs": (ArgumentName("top_logprobs", "top_logprobs"), 0, 2**31 - 1),
+        "seed": (ArgumentName("seed", "--seed"), -(2**63), 2**63 - 1),
     }
 )
 """The integers of :class:`SamplingParams` as an OpenAI-compatible server reads them: each
@@ -314,9 +329,9 @@ the seed a 64-bit one; a larger number (``--seed 10**23``) was sent as it was, a
 answers it with HTTP 400 on every request or wraps it to another seed than the one recorded."""
 
 
-def _finite(name: str, value: float | None) -> None:
+def _finite(name: ArgumentName, value: float | None) -> None:
     if value is not None and not math.isfinite(value):
-        raise InputError(f"--{name} {value}: must be a finite number")
+        raise InputError(f"{name} {value}: must be a finite number")
 
 
 @public_class
@@ -345,12 +360,12 @@ class SamplingParams:
     """Completions per request (for ``--distribution sample``)."""
 
     def __post_init__(self) -> None:
-        _finite("temperature", self.temperature)
-        _finite("top-p", self.top_p)
+        _finite(_TEMPERATURE, self.temperature)
+        _finite(_TOP_P, self.top_p)
         if self.temperature is not None and self.temperature < 0:
-            raise InputError(f"--temperature {self.temperature}: must be at least 0")
+            raise InputError(f"{_TEMPERATURE} {self.temperature}: must be at least 0")
         if self.top_p is not None and not 0 < self.top_p <= 1:
-            raise InputError(f"--top-p {self.top_p}: must lie in (0, 1]")
+            raise InputError(f"{_TOP_P} {self.top_p}: must lie in (0, 1]")
         # The command line's option types hold the least values too; a server given 0 or -1
         # answers 400, and so does one given more than it reads.
         for key, (name, least, most) in INTEGER_BOUNDS.items():
@@ -457,7 +472,9 @@ class RequestFailed(Exception):
 def _said(status: int) -> str:
     """What a :data:`FATAL_STATUS` says, for its message (the body rarely says it: a web site's
     405 page is HTML)."""
-    return f" ({FATAL_STATUS[status]})" if status in FATAL_STATUS else ""
+    if status not in FATAL_STATUS:
+        return ""
+    return f" ({FATAL_STATUS[status].format(base_url=_BASE_URL, model=_MODEL)})"
 
 
 def retryable_status(status: int) -> bool:
@@ -989,7 +1006,7 @@ def post_chat(
         where = _excerpt((reply_headers.get("Location") or "").encode(), key)
         raise RequestFailed(
             f"HTTP {status}: a redirect (to {where or 'nowhere'}); redirects are not followed, "
-            "give --base-url the final address",
+            f"give {_BASE_URL} the final address",
             retryable=False,
             fatal=True,
         )

@@ -25,6 +25,7 @@ client and a second resume.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import os
 import sys
@@ -537,7 +538,15 @@ def run_pool(
     try:
         # Locked as a file too: a hard link made while it runs reads as being written.
         with appending(out) as handle:
-            futures = [pool.submit(_stopping_on_fatal, work, task, wait, stop) for task in tasks]
+            # Each request in the caller's context: a message a worker words names the
+            # arguments as its caller spelled them (sgbench.boundary.ArgumentName), and a
+            # pool thread starts in an empty one.
+            futures = [
+                pool.submit(
+                    contextvars.copy_context().run, _stopping_on_fatal, work, task, wait, stop
+                )
+                for task in tasks
+            ]
             for future in _as_completed(futures):
                 try:
                     record = future.result()
