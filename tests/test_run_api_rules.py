@@ -105,7 +105,7 @@ def _run(server: LoopbackChatServer, folder: Path, **changes: Any) -> Any:
                 "samples": MAX_SAMPLES + 1,
                 "params": SamplingParams(temperature=1.0),
             },
-            f"--samples {MAX_SAMPLES + 1}: --distribution sample needs 2..{MAX_SAMPLES}",
+            f"samples {MAX_SAMPLES + 1}: distribution sample needs 2..{MAX_SAMPLES}",
         ),
     ],
 )

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TextIO, TypeVar
 
-from sgbench.boundary import PathArg
+from sgbench.boundary import ArgumentName, PathArg
 from sgbench.errors import InputError, shown_name, write_reason
 from sgbench.locks import appending, exclusive
 from sgbench.prompts import Prompt
@@ -189,10 +189,17 @@ def request_with_retries(
     return Outcome(completion=None, error=str(last), attempts=attempt)
 
 
-NO_LOGPROBS: Final = (
-    "the server sent no logprobs: it does not support --distribution logprobs "
-    "(use --distribution sample or verbalized)"
-)
+_DISTRIBUTION: Final = ArgumentName("distribution", "--distribution")
+_SAMPLES: Final = ArgumentName("samples", "--samples")
+_TEMPERATURE: Final = ArgumentName("temperature", "--temperature")
+
+
+def no_logprobs() -> str:
+    """What a server sending no logprobs is told, named as the caller spells the mode."""
+    return (
+        f"the server sent no logprobs: it does not support {_DISTRIBUTION} logprobs "
+        f"(use {_DISTRIBUTION} sample or verbalized)"
+    )
 
 
 def _read_distribution(
@@ -208,7 +215,7 @@ def _read_distribution(
     if mode == "logprobs":
         tokens = completion.choices[0].logprobs
         if tokens is None:
-            raise RequestFailed(NO_LOGPROBS, retryable=False, fatal=True)
+            raise RequestFailed(no_logprobs(), retryable=False, fatal=True)
         read = logprob_distribution(tokens, codes)
         return {} if read is None else {"distribution": read[0], "mass_outside": read[1]}
     if mode == "verbalized":
@@ -675,11 +682,11 @@ def distribution_params(params: SamplingParams, mode: Mode | None, samples: int)
     if mode == "sample":
         if not 2 <= samples <= MAX_SAMPLES:
             raise InputError(
-                f"--samples {samples}: --distribution sample needs 2..{MAX_SAMPLES} answers"
+                f"{_SAMPLES} {samples}: {_DISTRIBUTION} sample needs 2..{MAX_SAMPLES} answers"
             )
         if params.temperature == 0:
             raise InputError(
-                "--distribution sample at --temperature 0 would draw one answer N times; "
+                f"{_DISTRIBUTION} sample at {_TEMPERATURE} 0 would draw one answer N times; "
                 "give a temperature above 0 (1 samples the model's own distribution)"
             )
         return dataclasses.replace(params, n=samples)
@@ -730,7 +737,7 @@ def run_model(
     if distribution is not None:
         lacking = [p["id"] for p in prompts if p["id"] not in choices]
         if lacking:
-            raise InputError(f"--distribution {distribution}: no options for sample {lacking[0]}")
+            raise InputError(f"{_DISTRIBUTION} {distribution}: no options for sample {lacking[0]}")
     run: dict[str, Any] = {"model": model, "template": template, "params": params.to_dict()}
     if distribution is not None:
         run["distribution_mode"] = distribution
