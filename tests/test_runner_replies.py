@@ -627,7 +627,7 @@ def test_sample_keeps_the_answers_asked_within_one_reply_s_bound(
 
 
 def test_sample_refuses_temperature_zero(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="^distribution sample at temperature 0 "):
+    with pytest.raises(InputError, match=r"^distribution sample at temperature 0 "):
         run_model(prompts(1), tmp_path / "r", model="m", template="t",
                   endpoint=Endpoint(base_url="http://127.0.0.1:9/v1"), distribution="sample",
                   options={"s0": [(1, "a"), (2, "b")]})  # fmt: skip
