@@ -251,7 +251,7 @@ def check_outputs_replaceable(outputs: FileOutputs) -> None:
             check_replaceable(path, kind, option)
 
 
-def check_output_name(path: PathArg, option: str | None = None) -> Path:
+def check_output_name(path: PathArg, option: Name | None = None) -> Path:
     """Refuse a path no output file can be written at, judged on its name and what is there
     now, never on what it holds: the one rule, in one order, that every writer applies first
     (:func:`write_atomic`, :func:`check_outputs_replaceable`, the appended outputs of ``run``
