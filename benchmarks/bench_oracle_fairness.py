@@ -1,0 +1,424 @@
+"""How often the fairness verdict calls a perfect model unfair: target noise, not the model.
+
+A subgroup's target (its modal answer) is itself an estimate from its respondents, noisier for a
+small subgroup (``mode_stability``, the report's ``ceiling.by_subgroup``). A model that predicts
+every subgroup's *true* modal answer therefore scores lower accuracy on small subgroups, and
+:func:`~sgbench.scoring.fairness.gap_verdict` (questions-only mode, the default of ``sgbench
+score``: group labels shuffled within each question, so its null is "these groups' values do
+not differ on these questions") may find a gap between them. This script measures how often,
+where the truth is known.
+
+The embedded SYNTHETIC sample is drawn by a known generator
+(:func:`sgbench.builder.synthetic.synthetic_sample`): each respondent's latent answer to an item
+is the item's intercept plus their sex, age, ethnicity and religion effects plus
+``Logistic(0, 0.9)`` noise, cut at fixed thresholds. :func:`generator_truth` replays the
+generator's random stream to recover every respondent's latent mean (checked: the replayed
+answers are the sample's), so every respondent's probability of every option is known. A
+subgroup's true distribution is the weighted mean of its members' probabilities, its true
+modal answer that distribution's mode: the ORACLE predicts it for every (subgroup, item) of the
+default build's ``test_ood`` split (51 subgroups of three crossed strata, 33 to 588
+respondents, 238 items).
+
+Every redraw keeps the respondents, their weights and the effects, draws every answer anew
+(fresh noise and missing codes, as the generator does), builds the targets with the builder's
+own steps (:func:`~sgbench.builder.harmonise.harmonise`, :func:`~sgbench.builder.aggregate
+.aggregate`: weighted shares, tied modes, ``mode_stability``) and scores the oracle with the
+report's code path (:func:`sgbench.scoring.report.score`, ``n_permutations`` 1,000, questions
+mode). Per fairness row (``subgroup`` and each attribute; ``accuracy`` and ``nmae``) it records
+whether the verdict finds a gap and ``sd_between``; and, for comparison, the same verdict on the
+oracle's accuracy minus its sample's ``mode_stability`` (the ceiling), which asks whether the
+accuracy differs across groups beyond what their targets' reliability predicts. Rates with
+binomial standard errors, written to ``benchmarks/results/bench_oracle_fairness.json``. Usage::
+
+    python benchmarks/bench_oracle_fairness.py [--sims 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from shared import results_path, write_results
+
+from sgbench.builder.aggregate import aggregate
+from sgbench.builder.config import BuildConfig, load_config
+from sgbench.builder.harmonise import harmonise
+from sgbench.builder.pipeline import build_dataset
+from sgbench.builder.subgroups import Subgroups, find_subgroups
+from sgbench.builder.synthetic import (
+    N_RESPONDENTS,
+    NOT_ASKED,
+    SYNTHETIC_SEED,
+    _demographics,
+    synthetic_sample,
+)
+from sgbench.catalogue import Item, load_catalogue
+from sgbench.scoring.bootstrap import bootstrap_intervals
+from sgbench.scoring.data import ScoringData, load_scoring_data
+from sgbench.scoring.fairness import finite, gap_verdict
+from sgbench.scoring.predictions import Predictions, read_predictions
+from sgbench.scoring.report import ATTRIBUTE_PREFIX, SUBGROUP, score
+
+RESULTS = results_path(__file__)
+SPLIT: Final = "test_ood"
+N_PERMUTATIONS: Final = 1000
+"""The default of ``sgbench score``."""
+NOISE_SCALE: Final = 0.9
+"""The generator's respondent noise, ``Logistic(0, 0.9)``."""
+FACTORS: Final = {
+    "Q260": ([1, 2], 0.35),
+    "X003R": ([1, 2, 3, 4, 5, 6], 0.55),
+    "Q290": ([702001, 702003, 702004, 702006, 702008, 702999], 0.8),
+    "Q289": ([-2, 0, 1, 2, 5, 6, 7, 8, 9], 1.0),
+}
+"""The generator's factors, their levels and effect scales (``synthetic._answers``)."""
+CEILING: Final = "accuracy − ceiling"
+"""The comparison row's metric: the oracle's accuracy minus its sample's ``mode_stability``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Truth:
+    """The embedded sample's generator, replayed: respondents, latent means and cut points."""
+
+    people: pd.DataFrame
+    """The sample's demographic and weight columns (the generator's first draws)."""
+    items: list[Item]
+    """Every catalogue item, in the generator's order."""
+    mean: np.ndarray
+    """``(R, I)`` each respondent's latent mean (intercept plus effects) per item."""
+    cuts: np.ndarray
+    """``(I, K_max − 1)`` each item's thresholds (``inf`` past its last)."""
+
+
+def generator_truth() -> Truth:
+    """Replay :func:`synthetic_sample`'s random stream up to the answers' noise, keeping the
+    latent means the generator adds its noise to (the stream order is the generator's:
+    intercepts, noise, then each factor's effects)."""
+    rng = np.random.default_rng(SYNTHETIC_SEED)
+    people = _demographics(rng, N_RESPONDENTS)
+    items = load_catalogue()
+    n_items = len(items)
+    mean = np.broadcast_to(rng.normal(0.0, 0.9, size=n_items)[None, :], (N_RESPONDENTS, n_items))
+    noise = rng.logistic(0, NOISE_SCALE, (N_RESPONDENTS, n_items))  # the sample's own
+    mean = mean.copy()
+    for column, (levels, scale) in FACTORS.items():
+        effects = rng.normal(0.0, scale, size=(len(levels), n_items))
+        mean += effects[np.searchsorted(np.asarray(levels), people[column].to_numpy())]
+    width = max(len(item.options) for item in items)
+    cuts = np.full((n_items, width - 1), np.inf)
+    for j, item in enumerate(items):
+        k = len(item.options)
+        cuts[j, : k - 1] = np.linspace(-1.6, 1.6, k - 1) if k > 2 else [0.0]
+    # The replay is the generator: with the sample's own noise its answers are the sample's
+    # wherever the sample holds an option (not a missing or excluded code).
+    position = ((mean + noise)[:, :, None] > cuts[None, :, :]).sum(axis=2)
+    sample = synthetic_sample()
+    for j, item in enumerate(items):
+        answer = sample[item.question_id].to_numpy()
+        valid = np.isin(answer, item.codes)
+        if not np.array_equal(np.asarray(item.codes)[position[valid, j]], answer[valid]):
+            raise SystemExit(f"{item.question_id}: the replay is not the generator")
+    return Truth(people=people, items=items, mean=mean, cuts=cuts)
+
+
+def draw_frame(truth: Truth, rng: np.random.Generator) -> pd.DataFrame:
+    """A sample of the same respondents with every answer drawn anew as the generator draws
+    it (noise, then missing, non-substantive and excluded codes, and the item not asked)."""
+    n, n_items = truth.mean.shape
+    latent = truth.mean + rng.logistic(0, NOISE_SCALE, (n, n_items))
+    position = (latent[:, :, None] > truth.cuts[None, :, :]).sum(axis=2)
+    codes = np.full((len(truth.items), truth.cuts.shape[1] + 1), -5, dtype=np.int64)
+    for j, item in enumerate(truth.items):
+        codes[j, : len(item.options)] = item.codes
+    answer = codes[np.arange(n_items)[None, :], position]
+    draw = rng.random((n, n_items))
+    answer[draw < 0.02] = -1
+    answer[(draw >= 0.02) & (draw < 0.025)] = -2
+    for j, item in enumerate(truth.items):
+        if item.excluded:
+            answer[draw[:, j] > 0.985, j] = item.excluded[0].code
+        if item.question_id in NOT_ASKED:
+            answer[:, j] = -4
+    answers = pd.DataFrame({item.question_id: answer[:, j] for j, item in enumerate(truth.items)})
+    return pd.concat([truth.people, answers], axis=1)
+
+
+def true_distributions(truth: Truth, weights: np.ndarray, subgroups: Subgroups) -> np.ndarray:
+    """``(S, I, K_max)`` each kept subgroup's true answer distribution: the weighted mean of its
+    members' option probabilities (missing codes fall on every option alike, so they do not
+    move it)."""
+    above = 1.0 / (1.0 + np.exp(-(truth.mean[:, :, None] - truth.cuts[None, :, :]) / NOISE_SCALE))
+    n, n_items = truth.mean.shape
+    ones = np.ones((n, n_items, 1))
+    zeros = np.zeros((n, n_items, 1))
+    probability = np.concatenate([ones, above], axis=2) - np.concatenate([above, zeros], axis=2)
+    kept = np.flatnonzero(subgroups.table["kept"].to_numpy())
+    out = np.zeros((len(kept), n_items, probability.shape[2]))
+    for stratum in subgroups.membership:
+        for row in np.unique(stratum[stratum >= 0]):
+            where = np.flatnonzero(kept == row)
+            if where.size:
+                members = stratum == row
+                w = weights[members]
+                out[where[0]] = np.tensordot(w, probability[members], axes=1) / w.sum()
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """What every redraw shares: the generator, config, subgroups, the scored split and the
+    oracle's predictions read against it."""
+
+    truth: Truth
+    config: BuildConfig
+    present: list[Item]
+    subgroups: Subgroups
+    data: ScoringData
+    oracle: Predictions
+    rows: np.ndarray
+    """``(N,)`` for each sample of the split, its (kept subgroup, item) cell index
+    ``subgroup · I + item`` in :func:`aggregate`'s numbering."""
+
+
+def setup(folder: Path) -> Setup:
+    """Build the default dataset into ``folder``, check the replayed generator against the
+    embedded sample and the builder's targets, and write and read the oracle's predictions."""
+    truth = generator_truth()
+    config = load_config(None)
+    sample = synthetic_sample()
+    items = [i for i in truth.items if config.items is None or i.question_id in config.items]
+    present = [item for item in items if item.question_id in sample]
+    respondents = harmonise(sample, config, present, weighted=True).table
+    found = find_subgroups(respondents, config)
+    build_dataset(out_dir=folder / "ds")
+    data = load_scoring_data(folder / "ds", "default", SPLIT)
+    kept = found.table.loc[found.table["kept"], "subgroup_id"].astype(str).tolist()
+    index = {s: u for u, s in enumerate(kept)}
+    column = {item.question_id: j for j, item in enumerate(present)}
+    meta = data.items.meta
+    rows = np.array(
+        [
+            index[s] * len(present) + column[q]
+            for s, q in zip(meta["subgroup_id"], meta["question_id"], strict=True)
+        ]
+    )
+    # The builder's own targets from the embedded sample: the same as the dataset's.
+    modal, stability = targets(respondents, found, present, config, rows, data)
+    if not (
+        np.array_equal(modal, data.items.modal) and np.allclose(stability, meta.mode_stability)
+    ):
+        raise SystemExit("the builder's targets are not the dataset's: this script is out of date")
+    weights = respondents["weight"].to_numpy(np.float64)
+    shares = true_distributions(truth, weights, found)
+    position_of = {item.question_id: j for j, item in enumerate(truth.items)}
+    cells = shares.reshape(-1, shares.shape[2])[
+        np.array(
+            [
+                index[s] * len(truth.items) + position_of[q]
+                for s, q in zip(meta["subgroup_id"], meta["question_id"], strict=True)
+            ]
+        )
+    ]
+    cells = np.where(data.items.valid[:, : cells.shape[1]], cells, -1.0)
+    mode = cells.argmax(axis=1)
+    path = folder / "oracle.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for sample_id, codes, m in zip(data.items.ids, data.items.codes, mode, strict=True):
+            handle.write(f'{{"id": "{sample_id}", "answer": {int(codes[m])}}}\n')
+    oracle = read_predictions(path, data)
+    return Setup(truth, config, present, found, data, oracle, rows)
+
+
+def targets(
+    respondents: pd.DataFrame,
+    subgroups: Subgroups,
+    present: list[Item],
+    config: BuildConfig,
+    rows: np.ndarray,
+    data: ScoringData,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The split's ``modal`` matrix and ``mode_stability`` as the builder computes them from
+    ``respondents`` (a pair below ``min_valid_answers`` in a redraw keeps the split's row, its
+    target from the answers it has)."""
+    samples = aggregate(respondents, subgroups, present, 1).samples.rows
+    n_items = len(present)
+    cell = samples.column("subgroup").to_numpy() * n_items + samples.column("item").to_numpy()
+    at = np.full(len(subgroups.table) * n_items, -1)
+    at[cell] = np.arange(len(cell))
+    picked = at[rows]
+    modal_lists = samples.column("modal_answers").to_pylist()
+    stability = samples.column("mode_stability").to_numpy()[picked]
+    codes = data.items.codes
+    modal = np.zeros_like(data.items.modal)
+    for r, p in enumerate(picked):
+        modal[r] = np.isin(codes[r], modal_lists[p]) & data.items.valid[r]
+    return modal, stability
+
+
+def redraw(
+    ready: Setup, rng: np.random.Generator, seed: int
+) -> tuple[dict[str, dict[str, dict[str, float]]], dict[str, float]]:
+    """One redraw of every answer: per fairness row and metric, whether the verdict finds a
+    gap, its p-value and ``sd_between``; and the oracle's accuracy against the ceiling."""
+    frame = draw_frame(ready.truth, rng)
+    respondents = harmonise(frame, ready.config, ready.present, weighted=True).table
+    modal, stability = targets(
+        respondents, ready.subgroups, ready.present, ready.config, ready.rows, ready.data
+    )
+    meta = ready.data.items.meta.assign(mode_stability=stability)
+    items = dataclasses.replace(ready.data.items, modal=modal, meta=meta)
+    data = dataclasses.replace(ready.data, items=items)
+    report = score(data, ready.oracle, n_boot=0, seed=seed, n_permutations=N_PERMUTATIONS)
+    fairness = report.to_dict()["fairness"]
+    blocks = {SUBGROUP: fairness["subgroup"]}
+    blocks.update(fairness["attributes"])
+    out = {
+        label: {
+            metric: {
+                "gap": float(not entry["no_detectable_gap"]),
+                "p_value": entry["p_value"],
+                "sd_between": entry["sd_between"],
+                "sd_observed": entry["sd_observed"],
+            }
+            for metric, entry in block.items()
+        }
+        for label, block in blocks.items()
+    }
+    # The comparison: the same verdict on accuracy minus the sample's ceiling.
+    values = report.to_dict()
+    hit = modal[np.arange(items.n), ready.oracle.arrays.position]
+    groupings = {SUBGROUP: meta["subgroup_id"]}
+    groupings.update({ATTRIBUTE_PREFIX + a: meta[a] for a in fairness["attributes"]})
+    excess = bootstrap_intervals(
+        {CEILING: hit.astype(np.float64) - stability},
+        meta["question_id"],
+        groupings,
+        [CEILING],
+        units=meta["subgroup_id"],
+        n_boot=0,
+        seed=seed,
+        n_permutations=N_PERMUTATIONS,
+    )
+    for label, spreads in excess.spreads.items():
+        spread = spreads[CEILING]
+        null = spread.null
+        p = None if null is None else finite(null.p_value)
+        verdict = gap_verdict(p)
+        out[label.removeprefix(ATTRIBUTE_PREFIX)][CEILING] = {
+            "gap": math.nan if verdict is None else float(not verdict),
+            "p_value": p,
+            "sd_between": finite(spread.figures["sd_between"]),
+            "sd_observed": finite(spread.figures["sd_observed"]),
+        }
+    # Per attribute value: the oracle's accuracy and the mean ceiling of its samples.
+    for attribute in fairness["attributes"]:
+        by_value = values["by_attribute_value"][attribute]
+        limits = pd.Series(stability).groupby(meta[attribute].to_numpy()).mean()
+        for value, row in by_value.items():
+            out[attribute].setdefault("by_value", {})[value] = {
+                "accuracy": row["accuracy"],
+                "ceiling": float(limits[value]),
+            }
+    ceiling = values["ceiling"]
+    by_subgroup = values["by_subgroup"]
+    accuracy = np.array([by_subgroup[s]["accuracy"] for s in ceiling["by_subgroup"]])
+    expected = np.array(list(ceiling["by_subgroup"].values()))
+    overall = {
+        "accuracy": values["metrics"]["accuracy"],
+        "ceiling": ceiling["accuracy"],
+        "accuracy_normalised": values["metrics"]["accuracy_normalised"],
+        "sd_subgroup_accuracy": float(np.std(accuracy, ddof=1)),
+        "sd_subgroup_ceiling": float(np.std(expected, ddof=1)),
+        "correlation": float(np.corrcoef(accuracy, expected)[0, 1]),
+    }
+    return out, overall
+
+
+def rate(flags: np.ndarray) -> dict[str, float]:
+    """The share of True in ``flags`` and its binomial standard error."""
+    share = float(np.mean(flags))
+    return {"share": share, "se": math.sqrt(share * (1 - share) / flags.size), "n": int(flags.size)}
+
+
+def measure(sims: int) -> dict[str, Any]:
+    """The verdict's gap rate on the oracle over ``sims`` redraws, per row and metric."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ready = setup(Path(tmp))
+        rng = np.random.default_rng(20261202)
+        runs = []
+        for sim in range(sims):
+            runs.append(redraw(ready, rng, sim))
+            if (sim + 1) % 20 == 0:
+                print(f"{sim + 1} redraws", flush=True)
+        sizes = ready.data.items.meta.groupby("subgroup_id")["subgroup_id"].size()
+        kept = sizes.index.tolist()
+    rows: dict[str, dict[str, dict[str, float]]] = {}
+    by_value: dict[str, dict[str, dict[str, float]]] = {}
+    for label, block in runs[0][0].items():
+        rows[label] = {}
+        if "by_value" in block:
+            by_value[label] = {
+                value: {
+                    figure: float(
+                        np.mean([run[0][label]["by_value"][value][figure] for run in runs])
+                    )
+                    for figure in ("accuracy", "ceiling")
+                }
+                for value in block["by_value"]
+            }
+        for metric in (m for m in block if m != "by_value"):
+            cells = [run[0][label][metric] for run in runs]
+            gaps = np.array([c["gap"] for c in cells])
+            between = np.array([c["sd_between"] for c in cells], dtype=np.float64)
+            observed = np.array([c["sd_observed"] for c in cells], dtype=np.float64)
+            rows[label][metric] = {
+                **rate(gaps[~np.isnan(gaps)] == 1),
+                "sd_between_mean": float(np.nanmean(between)),
+                "sd_between_positive": float(np.mean(between > 0)),
+                "sd_observed_mean": float(np.nanmean(observed)),
+            }
+            print(
+                f"{label:<12} {metric:<20} gap found {rows[label][metric]['share']:.3f}"
+                f" ± {rows[label][metric]['se']:.3f}  sd_between mean "
+                f"{rows[label][metric]['sd_between_mean']:.4f}",
+                flush=True,
+            )
+    overall = {
+        key: float(np.mean([run[1][key] for run in runs])) for key in runs[0][1] if runs[0][1]
+    }
+    print(overall)
+    return {
+        "sims": sims,
+        "n_permutations": N_PERMUTATIONS,
+        "split": SPLIT,
+        "n_samples": int(sizes.sum()),
+        "n_subgroups": int(sizes.size),
+        "subgroup_size": {
+            "min": int(
+                ready.subgroups.table.set_index("subgroup_id").loc[kept, "subgroup_size"].min()
+            ),
+            "max": int(
+                ready.subgroups.table.set_index("subgroup_id").loc[kept, "subgroup_size"].max()
+            ),
+        },
+        "rows": rows,
+        "by_value": by_value,
+        "mean_over_redraws": overall,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sims", type=int, default=200)
+    args = parser.parse_args()
+    write_results(RESULTS, measure(args.sims))
+
+
+if __name__ == "__main__":
+    main()
