@@ -883,6 +883,56 @@ def benchmark_figures(results: Path) -> dict[str, str]:
     out.update(disclosure_bench_figures(disclosure))
     optimal = json.loads((results / "bench_disclosure_optimal.json").read_text(encoding="utf-8"))
     out.update(disclosure_optimal_figures(optimal))
+    oracle = json.loads((results / "bench_oracle_fairness.json").read_text(encoding="utf-8"))
+    out.update(oracle_fairness_figures(oracle))
+    return out
+
+
+def oracle_fairness_figures(bench: Mapping[str, Any]) -> dict[str, str]:
+    """``bench_oracle_fairness.*``: how often the default verdict finds a gap for a model that
+    predicts every subgroup's true modal answer (a table per row and metric, with the same
+    verdict on accuracy minus the ceiling), each row's rate, and the oracle's accuracy and
+    ceiling by ethnicity."""
+    key = "bench_oracle_fairness"
+    rows = bench["rows"]
+    adjusted = "accuracy − ceiling"
+
+    def cell(rate: Mapping[str, float]) -> str:
+        if rate["share"] in (0.0, 1.0):  # a standard error of 0 would claim too much
+            return f"{100 * rate['share']:.1f} ({'all' if rate['share'] else 'none'})"
+        return f"{100 * rate['share']:.1f} ± {100 * rate['se']:.1f}"
+
+    table = [
+        "| row | accuracy | nmae | accuracy − ceiling | mean `sd_between` (accuracy) |",
+        "|---|---|---|---|---|",
+    ]
+    out = {
+        f"{key}.sims": _n(bench["sims"]),
+        f"{key}.n_permutations": _n(bench["n_permutations"]),
+        f"{key}.n_subgroups": _n(bench["n_subgroups"]),
+        f"{key}.n_samples": _n(bench["n_samples"]),
+        f"{key}.size_min": _n(bench["subgroup_size"]["min"]),
+        f"{key}.size_max": _n(bench["subgroup_size"]["max"]),
+    }
+    for label, by_metric in sorted(rows.items(), key=lambda row: row[0] != "subgroup"):
+        name = "`subgroup`" if label == "subgroup" else f"`attributes.{label}`"
+        table.append(
+            f"| {name} | {cell(by_metric['accuracy'])} | {cell(by_metric['nmae'])} | "
+            f"{cell(by_metric[adjusted])} | {by_metric['accuracy']['sd_between_mean']:.3f} |"
+        )
+        for metric, slug in (("accuracy", "accuracy"), ("nmae", "nmae"), (adjusted, "adjusted")):
+            out[f"{key}.{label}.{slug}"] = cell(by_metric[metric])
+    out[f"{key}.table"] = "\n\n" + "\n".join(table) + "\n\n"
+    for value, figures in bench["by_value"]["ethnicity"].items():
+        slug = value.lower().replace(" ", "_")
+        out[f"{key}.ethnicity.{slug}"] = (
+            f"{_f3(figures['accuracy'])} (ceiling {_f3(figures['ceiling'])})"
+        )
+    overall = bench["mean_over_redraws"]
+    out[f"{key}.sd_accuracy"] = _f3(overall["sd_subgroup_accuracy"])
+    out[f"{key}.sd_ceiling"] = _f3(overall["sd_subgroup_ceiling"])
+    out[f"{key}.correlation"] = f"{overall['correlation']:.2f}"
+    out[f"{key}.normalised"] = _f3(overall["accuracy_normalised"])
     return out
 
 
