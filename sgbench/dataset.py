@@ -271,6 +271,13 @@ def split_file(config: str, split: str) -> str:
     return f"data/{config}/{split}-00000-of-00001.parquet"
 
 
+def card_data_files(config: str, split: str) -> str:
+    """The ``data_files`` path the dataset card gives for one split (the Hub's pattern for its
+    shards, :func:`split_file`). The card is checked against this text, never by globbing it: a
+    pattern through a symlink walked and listed a whole outside tree."""
+    return f"data/{config}/{split}-*.parquet"
+
+
 _SAMPLE_FIELDS: Final[tuple[tuple[str, Any], ...]] = (
     ("id", "string"),
     ("question_id", "string"),
@@ -901,6 +908,199 @@ class Manifest:
         return self.raw.get(key, default)
 
 
+COUNT_BOUND: Final = 10**9
+"""A row's answer counts and ``n_valid`` are below this: more answers than any survey holds, and
+the first number numpy's hypergeometric sampler (the null of ``sgbench stats``) refuses."""
+
+DISTRIBUTION_TOLERANCE: Final = 1e-6
+"""How far from 1 a distribution's sum may be (dataset rows and predicted distributions)."""
+
+QUESTION_FIELDS: Final = ("question", "section", "scale_type", "options")
+"""The fields of a row that belong to its question: equal in every row of it, in every split of
+a config."""
+
+ROW_COLUMNS: Final = (
+    "id",
+    "question_id",
+    *QUESTION_FIELDS,
+    "subgroup_size",
+    "n_valid",
+    "counts",
+    "distribution",
+    "margin",
+    "mode_stability",
+    "train_overlap",
+)
+"""The columns the row rule (:func:`row_problems`) reads."""
+
+
+def row_error(where: PathArg, ids: Any, bad: npt.NDArray[np.bool_], what: str) -> str:
+    """The one-line message naming the file, the first of the ``bad`` rows (by number and id)
+    and ``what`` is wrong with it."""
+    return f"{where}: {_row_message(ids, bad, what)}"
+
+
+def _row_message(ids: Any, bad: npt.NDArray[np.bool_], what: str) -> str:
+    i = int(np.flatnonzero(bad)[0])
+    shown = f" (id {ids[i].as_py()!r})" if ids is not None else ""
+    return f"row {i + 1}{shown}: {what}; {int(bad.sum())} row(s) affected; rebuild the dataset"
+
+
+def _threshold(manifest: Mapping[str, Any], name: str) -> int:
+    """A build threshold of the manifest (1 when it records none as a whole number)."""
+    value = manifest.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 1 else 1
+
+
+def row_problems(
+    table: pa.Table, manifest: Mapping[str, Any]
+) -> Iterator[tuple[npt.NDArray[np.bool_], str]]:
+    """The row rule: each ``(bad rows, what is wrong)`` of one split, for the columns of
+    :data:`ROW_COLUMNS` that ``table`` has, in the order shown (a caller names the first).
+
+    Vectorised over the table (list values flattened with their row numbers), so a split of
+    millions of rows costs a few passes of numpy. Every reader of a dataset applies it through
+    :meth:`BuiltDataset.table`, and ``sgbench validate`` reports it: ``stats`` crashed on a count
+    of 10⁹ and published a margin of 1e308 or an ``n_valid`` of -5, with exit code 0.
+    """
+    import pyarrow.compute as pc
+
+    n = table.num_rows
+    names = set(table.column_names)
+
+    def numbers(column: str) -> npt.NDArray[Any]:
+        return np.asarray(table.column(column).to_numpy(zero_copy_only=False))
+
+    for column in ("question", "section"):
+        if column in names:
+            text = pc.utf8_trim_whitespace(table.column(column))
+            yield (
+                np.asarray(pc.equal(text, "").to_numpy(zero_copy_only=False)),
+                f"{column} is empty",
+            )
+    k = None
+    if "options" in names:
+        k = np.asarray(pc.list_value_length(table.column("options")).to_numpy(), dtype=np.int64)
+        yield k < 2, "an item needs at least two options"
+    lists: dict[str, tuple[npt.NDArray[Any], npt.NDArray[np.int64]]] = {}
+    for column in ("counts", "distribution"):
+        if column not in names:
+            continue
+        array = table.column(column).combine_chunks()
+        lengths = np.asarray(pc.list_value_length(array).to_numpy(), dtype=np.int64)
+        if k is not None:
+            yield lengths != k, f"{column} does not align with options"
+        values = np.asarray(array.flatten().to_numpy(zero_copy_only=False))
+        lists[column] = (values, np.repeat(np.arange(n), lengths))
+    sums: dict[str, npt.NDArray[np.float64]] = {}
+    for column, (values, row) in lists.items():
+        if column == "counts":
+            outside = (values < 0) | (values >= COUNT_BOUND)
+            what = f"a negative count, or one of {COUNT_BOUND:,} or more"
+        else:
+            outside = ~((values >= 0) & (values <= 1))  # NaN compares False: caught
+            what = "bad distribution (not finite shares summing to 1)"
+        yield np.bincount(row[outside], minlength=n) > 0, what
+        sums[column] = np.asarray(
+            np.bincount(row, weights=values.astype(np.float64), minlength=n), dtype=np.float64
+        )
+    if "distribution" in sums:
+        off = ~(np.abs(sums["distribution"] - 1.0) <= DISTRIBUTION_TOLERANCE)
+        yield off, "bad distribution (not finite shares summing to 1)"
+    least = {"n_valid": "min_valid_answers", "subgroup_size": "min_subgroup_size"}
+    for column, threshold in least.items():
+        if column in names:
+            low = _threshold(manifest, threshold)
+            value = numbers(column)
+            yield (
+                (value < low) | (value >= COUNT_BOUND),
+                f"{column} below {low} (the manifest's {threshold}) or {COUNT_BOUND:,} or more",
+            )
+    if "n_valid" in names and "counts" in sums:
+        # Counts are below COUNT_BOUND and few per row here: their float sum is exact.
+        yield sums["counts"] != numbers("n_valid"), "counts do not sum to n_valid"
+    if {"n_valid", "subgroup_size"} <= names:
+        yield numbers("n_valid") > numbers("subgroup_size"), "n_valid exceeds subgroup_size"
+    if "margin" in names:
+        margin = numbers("margin").astype(np.float64)
+        yield ~((margin >= 0) & (margin <= 1)), "margin is not a share from 0 to 1"
+    for column in ("mode_stability", "train_overlap"):
+        if column in names:
+            # A null is "not known" (files of older builds); a value given is a share.
+            values = table.column(column)
+            given = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False))
+            share = np.asarray(values.fill_null(0.5).to_numpy(zero_copy_only=False), np.float64)
+            yield given & ~((share >= 0) & (share <= 1)), f"{column} is not a share from 0 to 1"
+
+
+def question_problem(
+    tables: Mapping[str, pa.Table],
+) -> tuple[str, npt.NDArray[np.bool_], str] | None:
+    """The first split (its name, its rows that disagree, what) holding a row whose
+    :data:`QUESTION_FIELDS` differ from those of its question's first row among ``tables``
+    (split → its rows, in split order); None when none does.
+
+    ``stats`` counted 422 questions in 13 sections of a 238-question dataset whose train rows
+    gave another section. Compared per row against the question's first row (one ``take`` per
+    field), with the options compared value by value.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    common = [
+        c
+        for c in ("question_id", *QUESTION_FIELDS)
+        if all(c in t.column_names for t in tables.values())
+    ]
+    if "question_id" not in common or not any(t.num_rows for t in tables.values()):
+        return None
+    every = pa.concat_tables([t.select(common) for t in tables.values()]).combine_chunks()
+    sizes = [t.num_rows for t in tables.values()]
+    splits = np.repeat(list(tables), sizes)
+    starts = np.cumsum([0, *sizes])
+    question = np.asarray(every.column("question_id").to_numpy(zero_copy_only=False))
+    _, first_of, inverse = np.unique(question, return_index=True, return_inverse=True)
+    first = first_of[inverse]
+    bad: dict[str, npt.NDArray[np.bool_]] = {}
+    for column in common[1:]:
+        values = every.column(column).chunk(0)
+        if column != "options":
+            same = pc.equal(values, values.take(pa.array(first)))
+            bad[column] = ~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
+            continue
+        k = np.asarray(pc.list_value_length(values).to_numpy(), dtype=np.int64)
+        differs = k != k[first]
+        fields = values.flatten()
+        row = np.repeat(np.arange(len(k)), k)
+        own = np.arange(len(row))
+        start = np.cumsum(k) - k
+        # Position j of row r against position j of its question's first row; a row of
+        # another length (already named) is compared with itself.
+        other = np.where(differs[row], own, start[first][row] + own - start[row])
+        # StructArray.flatten, not .field: a field ignores the offset of a sliced struct array.
+        for leaf in fields.flatten():
+            theirs = leaf.take(pa.array(other))
+            # Null is equal to null here (an off_scale flag older builds left unset).
+            both = pc.and_(pc.is_null(leaf), pc.is_null(theirs))
+            same = pc.or_(pc.fill_null(pc.equal(leaf, theirs), False), both)
+            unequal = ~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
+            differs |= np.bincount(row[unequal], minlength=len(k)) > 0
+        bad[column] = differs
+    for column, rows in bad.items():
+        if rows.any():
+            i = int(np.flatnonzero(rows)[0])
+            j = int(first[i])
+            order = list(tables)
+            at = order.index(splits[i])
+            return (
+                str(splits[i]),
+                rows[starts[at] : starts[at + 1]],
+                f"{column} of question {question[i]} differs from row "
+                f"{j - int(starts[order.index(splits[j])]) + 1} of {splits[j]}, its first row",
+            )
+    return None
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
@@ -920,6 +1120,9 @@ class BuiltDataset:
     manifest: Manifest
     _checked: dict[str, str] = field(default_factory=dict, repr=False, init=False)
     _ids: dict[str, dict[str, pa.ChunkedArray]] = field(
+        default_factory=dict, repr=False, init=False
+    )
+    _row_problems: dict[str, tuple[Path, str] | None] = field(
         default_factory=dict, repr=False, init=False
     )
 
@@ -1023,12 +1226,64 @@ class BuiltDataset:
         struct then keeps only the fields asked for (the option labels are most of a split's
         bytes, and scoring never reads them).
         """
+        self.file_hash(config, split)
+        problem = self.row_problem(config)
+        if problem is not None:
+            raise InputError(f"{problem[0]}: {problem[1]}")
+        return self._read(config, split, columns)
+
+    def row_problem(self, config: str) -> tuple[Path, str] | None:
+        """The first row of ``config`` breaking the row rule (:func:`row_problems` in each
+        split, then :func:`question_problem` across them): its file, and a message naming the
+        row and what is wrong; None when every row keeps it.
+
+        Checked once per opened dataset and config, on the :data:`ROW_COLUMNS` of every split
+        (never the personas or subgroups); :meth:`table` refuses every split of a config that
+        breaks it, whatever columns are asked for.
+
+        Raises:
+            InputError: a data file is missing, changed or unreadable (see :meth:`table`).
+        """
+        self.check_config(config)
+        if config not in self._row_problems:
+            self._row_problems[config] = self._first_row_problem(config)
+        return self._row_problems[config]
+
+    def _first_row_problem(self, config: str) -> tuple[Path, str] | None:
+        import pyarrow.parquet as pq
+
+        tables: dict[str, pa.Table] = {}
+        for split in CONFIG_SPLITS[config]:
+            self.file_hash(config, split)
+            path = self.path(config, split)
+            try:
+                names = pq.read_schema(path).names
+            except Exception as exc:  # pyarrow raises several unrelated types
+                raise InputError(
+                    f"{path}: not a readable parquet file ({_first_line(exc)})"
+                ) from None
+            # A column a split lacks is named by the reader that asks for it.
+            table = self._read(config, split, [c for c in ROW_COLUMNS if c in names])
+            ids = table.column("id") if "id" in names else None
+            for bad, what in row_problems(table, self.manifest.raw):
+                if bad.any():
+                    return path, _row_message(ids, bad, what)
+            tables[split] = table
+        found = question_problem(tables)
+        if found is None:
+            return None
+        split, bad, what = found
+        ids = tables[split].column("id") if "id" in tables[split].column_names else None
+        return self.path(config, split), _row_message(ids, bad, what)
+
+    def _read(self, config: str, split: str, columns: Sequence[str] | None) -> pa.Table:
+        """One split's ``columns`` (every required one when None), checked against the declared
+        sample schema: names, types, no null."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         from sgbench.schema import load_schema
 
-        self.file_hash(config, split)
         path = self.path(config, split)
         try:
             schema = pq.read_schema(path)

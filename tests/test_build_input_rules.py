@@ -191,14 +191,16 @@ def test_push_names_every_problem_in_a_deep_folder(
     monkeypatch.setattr(push_module, "_default_api", lambda: pytest.fail("reached the Hub"))
     dataset = tmp_path / ("d" * (150 - len(str(tmp_path)))) / "ds"
     shutil.copytree(built_default, dataset, copy_function=os.link)
-    (dataset / SPLIT_FILE).unlink()
-    _fifo(dataset / SPLIT_FILE)
+    other = "data/paper/test_ood-00000-of-00001.parquet"
+    for relative in (SPLIT_FILE, other):
+        (dataset / relative).unlink()
+        _fifo(dataset / relative)
     result = CliRunner().invoke(main, ["push", str(dataset), "--repo-id", "o/n", "--dry-run"])
     assert result.exit_code == 2, result.output
     assert f"{dataset}: 2 problem(s), not published: {SPLIT_FILE}: not a regular file (a FIFO" in (
         result.output
     )
-    assert "README.md: configs.default.test_ood: data_files match no file" in result.output
+    assert f"; {other}: not a regular file (a FIFO" in result.output
 
 
 @pytest.mark.parametrize("there", ["a FIFO", "a file"])

@@ -15,9 +15,9 @@ from scoring_fixtures import (
     HAND_PREDICTIONS,
     HAND_QUESTIONS,
     HAND_SUBGROUPS,
+    Q1_OPTIONS,
     S1,
     S2,
-    TRAIN_ROW,
     make_row,
     write_dataset,
     write_hand_dataset,
@@ -123,7 +123,10 @@ def test_predictions_read_against_another_dataset_are_refused(tmp_path: Path) ->
             )
         )
     hand = write_hand_dataset(tmp_path / "hand")
-    twin = write_dataset(tmp_path / "twin", {"test_ood": twin_rows, "train": [TRAIN_ROW]})
+    # Its train row gives Q1's options in the twin's order too: a question's options are the
+    # same in every row of it (sgbench.dataset.question_problem).
+    train_row = make_row("Q1", {"sex": "Female"}, Q1_OPTIONS[::-1], [3, 2, 2, 2, 2])
+    twin = write_dataset(tmp_path / "twin", {"test_ood": twin_rows, "train": [train_row]})
     path = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
     hand_data = load_scoring_data(hand, "default", "test_ood")
     twin_data = load_scoring_data(twin, "default", "test_ood")

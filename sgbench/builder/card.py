@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import yaml
 
-from sgbench.dataset import NEAR_COPY, sample_card_features
+from sgbench.dataset import NEAR_COPY, card_data_files, sample_card_features
 from sgbench.errors import md_text
 from sgbench.versioning import CHANGELOG, VERSION_POLICY
 
@@ -127,7 +127,7 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
                 "config_name": config,
                 **({"default": True} if config == "default" else {}),
                 "data_files": [
-                    {"split": split, "path": f"data/{config}/{split}-*.parquet"}
+                    {"split": split, "path": card_data_files(config, split)}
                     for split in configs[config]
                 ],
             }

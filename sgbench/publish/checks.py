@@ -33,7 +33,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import yaml
@@ -47,6 +47,7 @@ from sgbench.dataset import (
     PATH_KEY,
     FooterProblem,
     binding_problem,
+    card_data_files,
     carried_metadata,
     manifest_problems,
     recorded_problem,
@@ -54,7 +55,7 @@ from sgbench.dataset import (
     sample_schema,
     split_file,
 )
-from sgbench.errors import InputError, bounded, shown_name
+from sgbench.errors import InputError, bounded, shown_name, shown_value
 from sgbench.files import FromFiles, foreign_entries, input_problem, reads
 from sgbench.jsonl import loads_yaml, read_bounded, read_json_file
 from sgbench.publish.publication import PUBLISHING_DOC, publication_problems
@@ -310,9 +311,10 @@ def _data_file_problems(root: Path, manifest: Mapping[str, Any]) -> list[Problem
 
 
 def _row_value_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
-    """Rows breaking the invariants the scorer relies on (a NaN or negative distribution, one
-    not summing to 1, duplicate option codes, ...), checked by the scorer's own reader so that
-    a dataset that passes here can be scored."""
+    """Rows breaking the row rule every reader applies (:meth:`BuiltDataset.row_problem
+    <sgbench.dataset.BuiltDataset.row_problem>`: counts, thresholds, shares, a question's fields
+    equal in all its rows; the first per config), then the scorer's layout checks (duplicate
+    option codes, ids, ...), so that a dataset that passes here can be read by every command."""
     from sgbench.dataset import open_dataset
     from sgbench.scoring.data import attribute_names, item_arrays, split_ids
 
@@ -322,6 +324,13 @@ def _row_value_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
         return [Problem(str(root), str(exc))]
     problems: list[Problem] = []
     for config, splits in sorted(dataset.manifest.configs.items()):
+        try:
+            broken = dataset.row_problem(config)
+        except InputError as exc:
+            broken = (root, str(exc).removeprefix(f"{root}: "))
+        if broken is not None:  # every split of the config would repeat it
+            problems.append(Problem(str(broken[0]), broken[1]))
+            continue
         for split in splits:
             path = dataset.path(config, split)
             try:
@@ -479,7 +488,7 @@ def _card_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
         return [*problems, Problem(where, "YAML front matter is not a mapping")]
     return [
         *problems,
-        *(Problem(where, message) for message in _card_config_messages(root, metadata, manifest)),
+        *(Problem(where, message) for message in _card_config_messages(metadata, manifest)),
         *(Problem(where, message) for message in _card_info_messages(metadata, manifest)),
         *(Problem(where, message) for message in _card_body_messages(body, manifest)),
     ]
@@ -494,19 +503,7 @@ def _entries(value: Any, key: str) -> dict[str, Any] | None:
     return {str(entry.get(key, "default")): entry for entry in value}
 
 
-def _glob(root: Path, pattern: Any) -> list[str] | None:
-    """Relative paths of the files a ``data_files`` pattern matches; None for a bad pattern."""
-    if not isinstance(pattern, str) or not pattern:
-        return None
-    pure = PurePosixPath(pattern)
-    if pure.is_absolute() or ".." in pure.parts:
-        return None
-    return sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
-
-
-def _card_config_messages(
-    root: Path, metadata: dict[str, Any], manifest: dict[str, Any]
-) -> list[str]:
+def _card_config_messages(metadata: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
     configs = _entries(metadata.get("configs"), "config_name")
     if configs is None:
         return ["front matter: `configs` missing or not a list of configs"]
@@ -529,20 +526,13 @@ def _card_config_messages(
             if split not in by_split:
                 messages.append(f"configs.{name}: no data_files for split {split!r}")
                 continue
-            patterns = by_split[split]
-            patterns = patterns if isinstance(patterns, list) else [patterns]
-            matched: set[str] = set()
-            for pattern in patterns:
-                found = _glob(root, pattern)
-                if found is None:
-                    messages.append(f"configs.{name}.{split}: bad data_files path {pattern!r}")
-                else:
-                    matched |= set(found)
-            expected = {split_file(name, split)}
-            if matched != expected:
-                shown = sorted(matched) or "no file"
+            # Compared as text: the files a pattern matches are the data files the manifest
+            # lists only when it is the build's (foreign entries are refused above).
+            expected = card_data_files(name, split)
+            if by_split[split] not in (expected, [expected]):
                 messages.append(
-                    f"configs.{name}.{split}: data_files match {shown}, expected {sorted(expected)}"
+                    f"configs.{name}.{split}: data_files path {shown_value(by_split[split])}, "
+                    f"expected {expected!r} (what sgbench build writes)"
                 )
         messages += [
             f"configs.{name}: split {split!r} is not in the manifest"
