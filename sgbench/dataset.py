@@ -1058,9 +1058,14 @@ def question_problem(
     sizes = [t.num_rows for t in tables.values()]
     splits = np.repeat(list(tables), sizes)
     starts = np.cumsum([0, *sizes])
-    question = np.asarray(every.column("question_id").to_numpy(zero_copy_only=False))
-    _, first_of, inverse = np.unique(question, return_index=True, return_inverse=True)
-    first = first_of[inverse]
+    question = every.column("question_id").chunk(0)
+    # Dictionary codes, not Python strings: each row's question as a number, then the first
+    # row of each (assigned last to first, so the first row's number is the one kept).
+    codes = np.asarray(pc.dictionary_encode(question).indices.to_numpy(), dtype=np.int64)
+    rows_of = np.arange(len(codes))
+    first_of = np.zeros(int(codes.max()) + 1, dtype=np.int64)
+    first_of[codes[::-1]] = rows_of[::-1]
+    first = first_of[codes]
     bad: dict[str, npt.NDArray[np.bool_]] = {}
     for column in common[1:]:
         values = every.column(column).chunk(0)
@@ -1071,7 +1076,7 @@ def question_problem(
         k = np.asarray(pc.list_value_length(values).to_numpy(), dtype=np.int64)
         differs = k != k[first]
         fields = values.flatten()
-        row = np.repeat(np.arange(len(k)), k)
+        row = np.repeat(rows_of, k)
         own = np.arange(len(row))
         start = np.cumsum(k) - k
         # Position j of row r against position j of its question's first row; a row of
@@ -1095,7 +1100,8 @@ def question_problem(
             return (
                 str(splits[i]),
                 rows[starts[at] : starts[at + 1]],
-                f"{column} of question {question[i]} differs from row "
+                f"{'question text' if column == 'question' else column} of question "
+                f"{question[i].as_py()} differs from row "
                 f"{j - int(starts[order.index(splits[j])]) + 1} of {splits[j]}, its first row",
             )
     return None
