@@ -908,6 +908,10 @@ class Manifest:
         return self.raw.get(key, default)
 
 
+EARLIER_WAVE_SUFFIX: Final = "@w[0-9]+$"
+"""What ends the id of an earlier wave's sample (the builder's ``id_suffix``)."""
+ID_FORM: Final = "<question_id>/<subgroup_id> (then @w<wave> for an earlier wave)"
+
 COUNT_BOUND: Final = 10**9
 """A row's answer counts and ``n_valid`` are below this: more answers than any survey holds, and
 the first number numpy's hypergeometric sampler (the null of ``sgbench stats``) refuses."""
@@ -922,6 +926,7 @@ a config."""
 ROW_COLUMNS: Final = (
     "id",
     "question_id",
+    "subgroup_id",
     *QUESTION_FIELDS,
     "subgroup_size",
     "n_valid",
@@ -971,6 +976,21 @@ def row_problems(
     def numbers(column: str) -> npt.NDArray[Any]:
         return np.asarray(table.column(column).to_numpy(zero_copy_only=False))
 
+    if {"id", "question_id", "subgroup_id"} <= names:
+        # The id is how a prediction finds its sample, and question_id/subgroup_id how it is
+        # grouped: a row whose id names another question or subgroup would score one against the
+        # other. An earlier wave's sample (temporal's train) ends in @w<wave>.
+        joined = pc.binary_join_element_wise(
+            table.column("question_id"), table.column("subgroup_id"), "/"
+        )
+        stem = pc.replace_substring_regex(
+            table.column("id"), pattern=EARLIER_WAVE_SUFFIX, replacement=""
+        )
+        same = np.asarray(pc.equal(stem, joined).to_numpy(zero_copy_only=False), dtype=bool)
+        yield ~same, f"id is not {ID_FORM}"
+    if "scale_type" in names:
+        scale = table.column("scale_type").to_numpy()
+        yield ~np.isin(scale, SCALE_TYPES), f"scale_type not one of {SCALE_TYPES}"
     for column in ("question", "section"):
         if column in names:
             text = pc.utf8_trim_whitespace(table.column(column))
@@ -1031,6 +1051,23 @@ def row_problems(
             given = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False))
             share = np.asarray(values.fill_null(0.5).to_numpy(zero_copy_only=False), np.float64)
             yield given & ~((share >= 0) & (share <= 1)), f"{column} is not a share from 0 to 1"
+
+
+def repeated_id(tables: Mapping[str, pa.Table]) -> tuple[str, list[str]] | None:
+    """An id held by two rows of ``tables`` (split → its rows; in one split or two) and the
+    splits holding it, or None. A prediction finds its sample
+    by id: this comes before every other row problem, which names rows by their ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    held = {split: t.column("id") for split, t in tables.items() if "id" in t.column_names}
+    every = pa.chunked_array([c for ids in held.values() for c in ids.chunks], pa.string())
+    if len(every.unique()) == len(every):
+        return None
+    counts = pc.value_counts(every)
+    twice = counts.field("values").filter(pc.greater(counts.field("counts"), 1))[0].as_py()
+    splits = sorted(s for s, ids in held.items() if pc.any(pc.equal(ids, twice)).as_py())
+    return twice, splits
 
 
 def question_problem(
@@ -1269,12 +1306,18 @@ class BuiltDataset:
                     f"{path}: not a readable parquet file ({_first_line(exc)})"
                 ) from None
             # A column a split lacks is named by the reader that asks for it.
-            table = self._read(config, split, [c for c in ROW_COLUMNS if c in names])
-            ids = table.column("id") if "id" in names else None
+            tables[split] = self._read(config, split, [c for c in ROW_COLUMNS if c in names])
+        repeated = repeated_id(tables)
+        if repeated is not None:
+            twice, splits = repeated
+            return self.root, f"id {twice!r} occurs more than once in config {config!r} " + (
+                f"(splits: {splits})"
+            )
+        for split, table in tables.items():
+            ids = table.column("id") if "id" in table.column_names else None
             for bad, what in row_problems(table, self.manifest.raw):
                 if bad.any():
-                    return path, _row_message(ids, bad, what)
-            tables[split] = table
+                    return self.path(config, split), _row_message(ids, bad, what)
         found = question_problem(tables)
         if found is None:
             return None

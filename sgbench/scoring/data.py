@@ -21,15 +21,20 @@ import pandas as pd
 from sgbench.boundary import PathArg, public
 from sgbench.dataset import (
     CONFIG_SPLITS,
-    SCALE_TYPES,
     BuiltDataset,
     Manifest,
     check_config_split,
     open_dataset,
     row_error,
 )
+from sgbench.dataset import (  # the rows' rule, which predictions and judge lines keep too
+    DISTRIBUTION_TOLERANCE as DISTRIBUTION_TOLERANCE,
+)
 from sgbench.dataset import (
-    DISTRIBUTION_TOLERANCE as DISTRIBUTION_TOLERANCE,  # predictions are held to the rows' rule
+    EARLIER_WAVE_SUFFIX as EARLIER_WAVE_SUFFIX,
+)
+from sgbench.dataset import (
+    ID_FORM as ID_FORM,
 )
 from sgbench.errors import InputError
 from sgbench.files import FromFiles, reads
@@ -44,9 +49,6 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-EARLIER_WAVE_SUFFIX: Final = "@w[0-9]+$"
-"""What ends the id of an earlier wave's sample (the builder's ``id_suffix``)."""
-ID_FORM: Final = "<question_id>/<subgroup_id> (then @w<wave> for an earlier wave)"
 
 META_COLUMNS: Final = ("id", "question_id", "section", "scale_type", "subgroup_id", "stratum")
 OPTION_CODE: Final = "options.list.element.code"
@@ -257,8 +259,8 @@ def item_arrays(
     """Lay one split's rows out as :class:`ItemArrays`, checking each item's scale.
 
     ``table`` is read by :meth:`~sgbench.dataset.BuiltDataset.table`, whose rows keep the row
-    rule (:func:`sgbench.dataset.row_problems`: option, count and distribution lengths, counts,
-    shares, thresholds); what is checked here is what needs the layout.
+    rule (:func:`sgbench.dataset.row_problems`: ids, scale types, option, count and distribution
+    lengths, counts, shares, thresholds); what is checked here is what needs the layout.
 
     Works on the Arrow columns directly (list offsets and flattened values), so no Python
     object is made per row. With ``answers=False`` (a split to be predicted, not scored: see
@@ -267,12 +269,10 @@ def item_arrays(
 
     Raises:
         InputError: a row breaks the dataset's invariants (duplicate option codes, a modal
-            answer that is not an option, an unknown scale type, an id other than
-            :data:`ID_FORM`, a ``subgroup_id`` not naming its ``subgroup``); the message names
-            the first.
+            answer that is not an option, a ``subgroup_id`` not naming its ``subgroup``); the
+            message names the first.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     n = table.num_rows
     ids = table.column("id")
@@ -300,19 +300,6 @@ def item_arrays(
     if duplicated.any():
         raise _row_error(where, ids, duplicated, "duplicate option codes")
     scale = table.column("scale_type").to_numpy()
-    unknown = ~np.isin(scale, SCALE_TYPES)
-    if unknown.any():
-        raise _row_error(where, ids, unknown, f"scale_type not one of {SCALE_TYPES}")
-    # The id is how a prediction finds its sample, and question_id/subgroup_id how it is grouped:
-    # a row whose id names another question or subgroup would score one against the other. An
-    # earlier wave's sample (temporal's train) ends in @w<wave>.
-    joined = pc.binary_join_element_wise(
-        table.column("question_id"), table.column("subgroup_id"), "/"
-    )
-    stem = pc.replace_substring_regex(ids, pattern=EARLIER_WAVE_SUFFIX, replacement="")
-    mismatched = ~np.asarray(pc.equal(stem, joined).to_numpy(zero_copy_only=False), dtype=bool)
-    if mismatched.any():
-        raise _row_error(where, ids, mismatched, f"id is not {ID_FORM}")
 
     if answers:
         target, modal = _answers(table, flat["distribution"], codes, valid, where)
@@ -373,26 +360,11 @@ def split_ids(dataset: BuiltDataset, config: str) -> dict[str, pa.ChunkedArray]:
     """Split → its sample ids (only the ``id`` column is read).
 
     Raises:
-        InputError: an id occurs in more than one row of the config (in one split or two).
+        InputError: an id occurs in more than one row of the config (in one split or two: the
+            row rule, :meth:`~sgbench.dataset.BuiltDataset.row_problem`), or another row
+            problem.
     """
-    import pyarrow as pa
-
-    ids = dataset.ids(config)
-    every = pa.chunked_array([c for column in ids.values() for c in column.chunks], pa.string())
-    if len(every.unique()) != len(every):
-        frame = pd.DataFrame(
-            {
-                "id": every.to_numpy(zero_copy_only=False),
-                "split": np.repeat(list(ids), [len(c) for c in ids.values()]),
-            }
-        )
-        repeated = frame["id"].duplicated(keep=False)
-        first = frame.loc[repeated].iloc[0]
-        raise InputError(
-            f"{dataset.root}: id {first['id']!r} occurs more than once in config {config!r} "
-            f"(splits: {sorted(set(frame.loc[frame['id'] == first['id'], 'split']))})"
-        )
-    return ids
+    return dataset.ids(config)
 
 
 @public
