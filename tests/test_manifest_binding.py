@@ -320,7 +320,7 @@ def _refused_everywhere(folder: Path, split: str, lines: list[str]) -> None:
     assert str(read.value) in expected
     for args in (
         ["baseline", "majority", "--dataset", str(folder), "--split", split],
-        ["score", str(folder / "p.jsonl"), "--dataset", str(folder), "--split", split],
+        ["score", str(folder.parent / "p.jsonl"), "--dataset", str(folder), "--split", split],
     ):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2, result.output
