@@ -11,7 +11,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from scoring_fixtures import group_spread
+from scoring_fixtures import (
+    HAND_PREDICTIONS,
+    TRAIN_ROW,
+    group_spread,
+    hand_id,
+    hand_rows,
+    write_dataset,
+    write_hand_dataset,
+    write_jsonl,
+)
 
 from sgbench.baselines import BASELINES, run_baseline
 from sgbench.dataset import load_split
@@ -441,6 +450,85 @@ def test_verdict_counts_target_noise_of_small_subgroups_as_a_gap() -> None:
     assert equal.count(False) <= 8
     unequal = _oracle_gaps([30] * 4 + [400] * 4, 30)
     assert unequal.count(False) >= 24
+
+
+# mode_stability of each hand-worked sample (question, subgroup number of HAND_SUBGROUPS): the
+# subgroups' means are 0.5, 0.8 and 0.9; by age_group 16-24 (S1, S3) 4.2 / 6 = 0.7 and 25-34
+# (S2) 0.8; by religion Muslim (S1, S2) 3.9 / 6 = 0.65 and Buddhist (S3) 0.9.
+HAND_STABILITY = {
+    ("Q1", 1): 0.4,
+    ("Q2", 1): 0.6,
+    ("Q3", 1): 0.5,
+    ("Q1", 2): 0.9,
+    ("Q2", 2): 0.5,
+    ("Q3", 2): 1.0,
+    ("Q1", 3): 0.9,
+    ("Q2", 3): 1.0,
+    ("Q3", 3): 0.8,
+}
+
+
+def _hand_with_stability(root: Path) -> Path:
+    stability = {hand_id(q, n): value for (q, n), value in HAND_STABILITY.items()}
+    rows = [{**row, "mode_stability": stability[row["id"]]} for row in hand_rows()]
+    return write_dataset(root, {"test_ood": rows, "train": [TRAIN_ROW]})
+
+
+def test_accuracy_rows_report_their_groups_ceilings_spread(tmp_path: Path) -> None:
+    """Each accuracy row carries the spread of its groups' ceilings (mean mode_stability over
+    the group's samples, grouped as the row is), by hand from :data:`HAND_STABILITY`; the
+    summary puts each beside accuracy's sd_observed. Accuracy per subgroup (scoring_fixtures'
+    docstring table): 0, 1/3, 1; by age_group 0.5 and 1/3; by religion 1/6 and 1."""
+    root = _hand_with_stability(tmp_path / "ds")
+    predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
+    report = score_predictions(predictions, root, n_boot=0, n_permutations=10)
+    fairness = report.to_dict()["fairness"]
+    rows = {"subgroup": fairness["subgroup"], **fairness["attributes"]}
+    ceilings = {
+        "subgroup": [0.5, 0.8, 0.9],
+        "age_group": {"16-24": 0.7, "25-34": 0.8},
+        "religion": {"Buddhist": 0.9, "Muslim": 0.65},
+    }
+    accuracy_sd = {
+        "subgroup": math.sqrt(((4 / 9) ** 2 + (1 / 9) ** 2 + (5 / 9) ** 2) / 2),
+        "age_group": (1 / 2 - 1 / 3) / math.sqrt(2),
+        "religion": (1 - 1 / 6) / math.sqrt(2),
+    }
+    for name, groups in ceilings.items():
+        values = list(groups.values()) if isinstance(groups, dict) else groups
+        mean = sum(values) / len(values)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+        entry = rows[name]["accuracy"]["ceiling"]
+        assert entry["sd_observed"] == pytest.approx(sd)
+        assert entry["gap"] == pytest.approx(max(values) - min(values))
+        assert entry["norm_range"] == pytest.approx((max(values) - min(values)) / max(values))
+        assert rows[name]["accuracy"]["sd_observed"] == pytest.approx(accuracy_sd[name])
+        assert "ceiling" not in rows[name]["nmae"]
+        if isinstance(groups, dict):
+            assert entry["values"] == pytest.approx(groups)
+        else:  # the subgroup row's values are ceiling.by_subgroup, as its accuracies by_subgroup
+            assert "values" not in entry
+    by_subgroup = report.to_dict()["ceiling"]["by_subgroup"]
+    assert sorted(by_subgroup.values()) == pytest.approx(ceilings["subgroup"])
+    lines = [line for line in report.render().splitlines() if line.startswith("ceiling:")]
+    assert len(lines) == 1
+    assert (
+        "subgroup 0.509 / 0.208, age_group 0.118 / 0.071, religion 0.589 / 0.177; a gap found "
+        "includes the targets' noise" in lines[0]
+    )
+    assert "A perfect model and noisy targets" in lines[0]
+
+
+def test_without_mode_stability_rows_have_no_ceiling_and_no_line(tmp_path: Path) -> None:
+    root = write_hand_dataset(tmp_path / "ds")
+    predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
+    report = score_predictions(predictions, root, n_boot=0, n_permutations=10)
+    fairness = report.to_dict()["fairness"]
+    entries = [*fairness["subgroup"].values()]
+    entries += [e for block in fairness["attributes"].values() for e in block.values()]
+    assert len(entries) == 6
+    assert all("ceiling" not in entry for entry in entries)
+    assert not any(line.startswith("ceiling:") for line in report.render().splitlines())
 
 
 def test_verdict_rule_by_hand() -> None:

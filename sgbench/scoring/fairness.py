@@ -47,10 +47,18 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+import numpy as np
+
 from sgbench.errors import bounded, one_line
 from sgbench.scoring.bootstrap import QUESTIONS, TWO_WAY, Interval, Resample
 from sgbench.scoring.grouped import FIGURES, GroupedResult
-from sgbench.scoring.noise import DETECTABLE, NOISE_FIGURES, SUBGROUP_SHUFFLE, NoiseSpread
+from sgbench.scoring.noise import (
+    DETECTABLE,
+    NOISE_FIGURES,
+    SUBGROUP_SHUFFLE,
+    NoiseSpread,
+    sample_sd,
+)
 
 NO_GAP: Final = "no detectable gap"
 """The plain mark of a row whose verdict (:func:`gap_verdict`) finds no gap."""
@@ -149,6 +157,21 @@ NO_NOISE_NOTE: Final = (
 )
 """The line under the fairness rows when some row has no noise estimate."""
 
+CEILING_NOTE: Final = (
+    "ceiling: sd_observed of accuracy / of the groups' ceilings alone (mean mode_stability): "
+    "{pairs}; a {gap} includes the targets' noise (docs/metrics-and-fairness.md, \"A perfect "
+    'model and noisy targets")'
+)
+"""The line under the fairness rows when the accuracy rows carry their groups' ceilings
+(:func:`ceiling_entry`): ``{pairs}`` is ``<groups> <accuracy's> / <ceilings'>`` per row. A
+subgroup's target is its observed modal answer, noisier the fewer its respondents, so a model
+that predicts every true mode is found unfair wherever the groups' sizes differ
+(``benchmarks/bench_oracle_fairness.py``): the ceilings' spread says how much of the row's is the
+targets'."""
+
+CEILING_FIGURES: Final = ("sd_observed", *FIGURES)
+"""The spread figures of a row's groups' ceilings (:func:`ceiling_entry`), in report order."""
+
 DEFAULT_LEAD: Final = ("cv_between",)
 """Figures shown first for accuracy-like metrics (``p_value`` always follows them)."""
 
@@ -185,6 +208,22 @@ def gap_verdict(p_value: float | None) -> bool | None:
     return None if p_value is None else p_value >= DETECTABLE
 
 
+def ceiling_entry(ceiling: GroupedResult, *, with_values: bool = False) -> dict[str, Any]:
+    """The spread of a row's groups' ceilings (each group's mean ``mode_stability``, grouped as
+    the row's metric is): :data:`CEILING_FIGURES` as the row defines them (``sd_observed`` with
+    ddof 1, :func:`~sgbench.scoring.noise.sample_sd`; the rest
+    :meth:`~sgbench.scoring.grouped.GroupedResult.fairness`), and with ``with_values`` the group
+    ``values``. What the row's spread would be for a model that reaches every group's ceiling:
+    target noise alone (:data:`CEILING_NOTE`)."""
+    figures = ceiling.fairness()
+    sd = float(sample_sd(np.asarray(ceiling.values, dtype=np.float64)))
+    entry: dict[str, Any] = {"sd_observed": finite(sd)}
+    entry.update({name: finite(figures[name]) for name in FIGURES})
+    if with_values:
+        entry["values"] = ceiling.by_group()
+    return entry
+
+
 def fairness_entry(
     result: GroupedResult,
     spread: NoiseSpread | None,
@@ -192,6 +231,7 @@ def fairness_entry(
     lead: Sequence[str] = DEFAULT_LEAD,
     with_values: bool = False,
     resample: Resample = QUESTIONS,
+    ceiling: GroupedResult | None = None,
 ) -> dict[str, Any]:
     """One grouping's fairness figures for one metric, as JSON-ready values.
 
@@ -204,8 +244,9 @@ def fairness_entry(
     (``{n_permutations, method, n_drawn, statistic, p_value, mean: {figure: value}}`` or null:
     ``method`` is ``permutation``, ``moment-matched`` or ``subgroup permutation``, ``n_drawn``
     the exact permutations behind ``mean``; see :func:`sgbench.scoring.noise.null_plan`), ``ci``
-    (``sd_between`` and ``cv_between`` → ``[low, high]``, or null without bootstrap), and with
-    ``with_values`` the group ``values`` and their ``standard_errors``.
+    (``sd_between`` and ``cv_between`` → ``[low, high]``, or null without bootstrap), with
+    ``with_values`` the group ``values`` and their ``standard_errors``, and with ``ceiling`` (the
+    groups' mean ``mode_stability``, grouped as ``result``) its :func:`ceiling_entry`.
     """
     descriptive = result.fairness()
     figures: dict[str, float | None] = {f: finite(descriptive[f]) for f in FIGURES}
@@ -244,6 +285,8 @@ def fairness_entry(
         entry["standard_errors"] = {
             g: finite(se) for g, se in zip(result.groups, errors, strict=True)
         }
+    if ceiling is not None:
+        entry["ceiling"] = ceiling_entry(ceiling, with_values=with_values)
     return entry
 
 
@@ -296,13 +339,17 @@ def fairness_lines(
     :func:`fairness_entry`, whose verdicts follow the rule of ``resample``), one row each with
     its verdict (:func:`verdict_text`), followed by the mode's :data:`UNTESTED_NOTES` line when
     some row has none, its :data:`INTERVAL_NOTES` line when some row's gap was found next to a
-    read-first interval from 0, and :data:`NO_NOISE_NOTE` when some row has no noise
-    estimate."""
+    read-first interval from 0, :data:`NO_NOISE_NOTE` when some row has no noise estimate, and
+    :data:`CEILING_NOTE` when some row carries its groups' ceilings (:func:`ceiling_entry`)."""
     lines = [FAIRNESS_HEADER]
     untested = no_noise = apart = False
+    ceilings: list[str] = []
     for label_text, block in blocks.items():
         label = bounded(one_line(label_text))  # group names come from the files read
         for metric, e in block.items():
+            if "ceiling" in e:
+                sds = (e.get("sd_observed"), e["ceiling"]["sd_observed"])
+                ceilings.append(f"{label} {number(sds[0])} / {number(sds[1])}")
             worst = e["worst"]
             degenerate = "*" if e["norm_range_degenerate"] else " "
             no_gap = e["no_detectable_gap"]
@@ -323,6 +370,8 @@ def fairness_lines(
             )
     lines += [UNTESTED_NOTES[resample]] * untested + [INTERVAL_NOTES[resample]] * apart
     lines += [NO_NOISE_NOTE] * no_noise
+    if ceilings:
+        lines.append(CEILING_NOTE.format(pairs=", ".join(ceilings), gap=GAP))
     return lines
 
 

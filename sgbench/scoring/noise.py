@@ -620,10 +620,10 @@ def null_of(observed: FloatArray, permuted: FloatArray, *, exhaustive: bool = Fa
     spread to test: ``p_value`` is NaN.
     """
     figures = spread(permuted)
-    sd = _sd(permuted)
+    sd = sample_sd(permuted)
     mean = {name: _mean(figures[name]) for name in FIGURES}
     mean[NULL_STATISTIC] = _mean(sd)
-    reference = float(_sd(observed))
+    reference = float(sample_sd(observed))
     at_least = int(np.count_nonzero(sd >= reference - _TIE))
     extra = 0 if exhaustive else 1
     p_value = (
@@ -638,8 +638,9 @@ def _mean(values: FloatArray) -> float:
     return float(kept.mean()) if kept.size else float("nan")
 
 
-def _sd(values: FloatArray) -> FloatArray:
-    """Sample standard deviation (ddof 1) over the last axis, ignoring NaN groups."""
+def sample_sd(values: FloatArray) -> FloatArray:
+    """Sample standard deviation (ddof 1) over the last axis, ignoring NaN groups: a row's
+    ``sd_observed`` (NaN below two groups)."""
     present = (~np.isnan(values)).sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         centre = np.nansum(values, axis=-1) / present

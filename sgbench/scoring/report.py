@@ -6,7 +6,8 @@ summary. Key paths relied on by tools: ``split``, ``n_samples``, ``n_scored``, `
 ``fairness.subgroup.<metric>`` (:func:`sgbench.scoring.fairness.fairness_entry`: ``cv_between``,
 ``p_value``, ``sd_between``, ..., ``norm_range``, ``cv``, ``gap``, ``ratio``, ``worst``, ``null``,
 ``ci``), ``fairness.attributes.<attribute>.<metric>`` (the same, plus ``values`` and
-``standard_errors``),
+``standard_errors``), ``fairness.<...>.accuracy.ceiling`` (the groups' ceilings' spread,
+:func:`sgbench.scoring.fairness.ceiling_entry`, with a ceiling),
 ``by_subgroup``, ``by_stratum``, ``by_attribute_value``, ``by_section``, ``by_scale_type``,
 ``by_overlap`` (bands of ``train_overlap``), ``ceiling.accuracy`` and ``ceiling.by_subgroup``
 (mean ``mode_stability``), ``metrics.accuracy_normalised``, ``bootstrap``, ``permutations``,
@@ -54,6 +55,8 @@ from sgbench.scoring.metrics import METRICS, compute, fairness_names, metric_nam
 from sgbench.scoring.predictions import Predictions, read_predictions
 
 SUBGROUP: Final = "subgroup"
+CEILING_METRIC: Final = "accuracy"
+"""The metric whose fairness rows carry their groups' ceilings (``mode_stability`` bounds it)."""
 ATTRIBUTE_PREFIX: Final = "attribute:"
 BREAKDOWNS: Final = (
     ("subgroup", "subgroup_id"),
@@ -106,6 +109,11 @@ class ScoreReport(FromFiles):
     ceiling: GroupedResult | None = None
     """Mean ``mode_stability`` of the split's samples, overall and per subgroup: the accuracy a
     predictor of the true distributions would expect (None when the dataset lacks it)."""
+    ceiling_by_attribute: Mapping[str, GroupedResult] | None = None
+    """Attribute → mean ``mode_stability`` by its values, for every attribute of
+    :attr:`by_attribute` (None when the dataset lacks it): with :attr:`ceiling`, the groups'
+    ceilings the accuracy fairness rows report beside their spread
+    (:func:`~sgbench.scoring.fairness.ceiling_entry`)."""
     by_overlap: Breakdown | None = None
     """Metrics by band of ``train_overlap`` (None when the dataset lacks it)."""
     n_refused: int = 0
@@ -130,7 +138,13 @@ class ScoreReport(FromFiles):
                 row["n_refused"] = round(row["refusal_rate"] * row["n"])
         return table
 
-    def _fairness(self, grouping: str, result: Breakdown, with_values: bool) -> dict[str, Any]:
+    def _fairness(
+        self,
+        grouping: str,
+        result: Breakdown,
+        with_values: bool,
+        ceiling: GroupedResult | None,
+    ) -> dict[str, Any]:
         spreads = self.intervals.spreads.get(grouping, {})
         return {
             name: fairness_entry(
@@ -139,6 +153,8 @@ class ScoreReport(FromFiles):
                 lead=METRICS[name].lead,
                 with_values=with_values,
                 resample=self.intervals.resample,
+                # mode_stability is the chance of matching the observed mode: accuracy's bound.
+                ceiling=ceiling if name == CEILING_METRIC else None,
             )
             for name in self.fairness_metrics
         }
@@ -171,9 +187,18 @@ class ScoreReport(FromFiles):
             "ceiling": self._ceiling(),
             "ci": {name: ci_list(self.intervals.metrics.get(name)) for name in self.metrics},
             "fairness": {
-                "subgroup": self._fairness(SUBGROUP, self.by[SUBGROUP], with_values=False),
+                "subgroup": self._fairness(
+                    SUBGROUP, self.by[SUBGROUP], with_values=False, ceiling=self.ceiling
+                ),
                 "attributes": {
-                    attribute: self._fairness(ATTRIBUTE_PREFIX + attribute, result, True)
+                    attribute: self._fairness(
+                        ATTRIBUTE_PREFIX + attribute,
+                        result,
+                        True,
+                        None
+                        if self.ceiling_by_attribute is None
+                        else self.ceiling_by_attribute[attribute],
+                    )
                     for attribute, result in self.by_attribute.items()
                 },
             },
@@ -394,10 +419,14 @@ def score(
     columns = {"stratum": meta["stratum"], **{a: meta[a] for a in items.attributes}}
     blocks = {ATTRIBUTE_PREFIX + a: attribute_blocks(columns, a) for a in by_attribute}
     stability = meta["mode_stability"].to_numpy(dtype=np.float64)
-    ceiling = (
+    # Grouped by the rows' own keys (groupings), so each accuracy row's ceilings are its groups'.
+    ceilings = (
         None
         if np.isnan(stability).any()
-        else grouped(stability, meta["subgroup_id"], metric="ceiling", higher_is_better=True)
+        else {
+            name: grouped(stability, keys, metric="ceiling", higher_is_better=True)
+            for name, keys in groupings.items()
+        }
     )
     overlap = meta["train_overlap"].to_numpy(dtype=np.float64)
     by_overlap = (
@@ -439,7 +468,10 @@ def score(
         by=by,
         by_attribute=by_attribute,
         intervals=intervals,
-        ceiling=ceiling,
+        ceiling=None if ceilings is None else ceilings[SUBGROUP],
+        ceiling_by_attribute=None
+        if ceilings is None
+        else {a: ceilings[ATTRIBUTE_PREFIX + a] for a in by_attribute},
         by_overlap=by_overlap,
         n_refused=int(arrays.refused.sum()) if arrays.refused is not None else 0,
         n_answer_not_modal=int(arrays.answer_not_modal.sum()),
