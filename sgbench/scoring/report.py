@@ -109,11 +109,6 @@ class ScoreReport(FromFiles):
     ceiling: GroupedResult | None = None
     """Mean ``mode_stability`` of the split's samples, overall and per subgroup: the accuracy a
     predictor of the true distributions would expect (None when the dataset lacks it)."""
-    ceiling_by_attribute: Mapping[str, GroupedResult] | None = None
-    """Attribute → mean ``mode_stability`` by its values, for every attribute of
-    :attr:`by_attribute` (None when the dataset lacks it): with :attr:`ceiling`, the groups'
-    ceilings the accuracy fairness rows report beside their spread
-    (:func:`~sgbench.scoring.fairness.ceiling_entry`)."""
     by_overlap: Breakdown | None = None
     """Metrics by band of ``train_overlap`` (None when the dataset lacks it)."""
     n_refused: int = 0
@@ -123,6 +118,11 @@ class ScoreReport(FromFiles):
     """Scored predictions whose ``answer`` is not a modal option of their own ``distribution``
     (:attr:`~sgbench.scoring.predictions.PredictionArrays.answer_not_modal`); reported with
     ``n_with_distribution``, and a note in :meth:`render` when any."""
+    ceiling_by_attribute: Mapping[str, GroupedResult] | None = None
+    """Attribute → mean ``mode_stability`` by its values, for every attribute of
+    :attr:`by_attribute` (None when the dataset lacks it): with :attr:`ceiling`, the groups'
+    ceilings the accuracy fairness rows report beside their spread
+    (:func:`~sgbench.scoring.fairness.ceiling_entry`)."""
 
     @property
     def fairness_metrics(self) -> tuple[str, ...]:
@@ -195,9 +195,7 @@ class ScoreReport(FromFiles):
                         ATTRIBUTE_PREFIX + attribute,
                         result,
                         True,
-                        None
-                        if self.ceiling_by_attribute is None
-                        else self.ceiling_by_attribute[attribute],
+                        (self.ceiling_by_attribute or {}).get(attribute),
                     )
                     for attribute, result in self.by_attribute.items()
                 },
