@@ -95,7 +95,10 @@ RULES: Final[dict[str, str]] = {
     "subgroup values left once each subgroup's sampling noise over its questions is taken out, "
     "with the p-value of a permutation null (subgroup labels shuffled within each question); "
     "'no detectable gap' when p ≥ 0.05, with --resample questions+subgroups too (equal "
-    "subgroups in the population are equal here, so the null is the populations' as well)",
+    "subgroups in the population are equal here, so the null is the populations' as well); a "
+    "gap is against the observed modal answers, noisier the smaller the subgroup, so it includes "
+    "the targets' noise (each entry's fairness.accuracy.ceiling: the spread of the subgroups' "
+    'ceilings alone; docs/metrics-and-fairness.md, "A perfect model and noisy targets")',
     "missing": "a sample without a prediction counts as wrong (accuracy 0, NMAE 1)",
 }
 """The ranking rules, as written into every output."""
