@@ -528,24 +528,55 @@ def strike_retracted(text: str) -> str:
 
 
 # An ordinal in digits ("the 2nd", "3rd"), and a count after it ("the 2nd of 4", "the 2nd of the
-# 4"): the ordinal is a position in the list of options, not a code.
+# 4"). After a slash it is a fraction's denominator ("1/10th"), no ordinal.
 _ORDINAL: Final = re.compile(
-    rf"(?<![\d.,{MINUS_SIGNS}])(\d+)(?:st|nd|rd|th)\b"
+    rf"(?<![\d.,/{MINUS_SIGNS}])(\d+)(?:st|nd|rd|th)\b"
     rf"(?:({_SPACE}+of{_SPACE}+(?:the{_SPACE}+)?)(\d+)(?!\d|{NUMBER_GOES_ON}))?",
+    re.IGNORECASE,
+)
+# Where an ordinal names an option: after an answer marker or a choice verb ("Answer: the 2nd",
+# "I'd choose the 3rd"), before a word for an option ("the 2nd option", "the 3rd one"), or as the
+# whole reply ("The 2nd of 3."). Anywhere else it is prose: a year, a date, a child, a place in a
+# race ("I'm in my 3rd year at uni" was read as the third option's code).
+_ORDINAL_BEFORE: Final = re.compile(
+    rf"(?:\banswer\b[^\w\n]*(?:is\b{_SPACE}*)?|\b(?:choose|pick|select|say|go{_SPACE}+with"
+    rf"|opt{_SPACE}+for)\b{_SPACE}*)(?:the{_SPACE}+)?$",
+    re.IGNORECASE,
+)
+_ORDINAL_AFTER: Final = re.compile(
+    rf"{_SPACE}+(?:option|one|choice|answer|category|point)s?\b", re.IGNORECASE
+)
+# The whole reply an ordinal: "The 2nd.", "the 3rd of the 4 options".
+_ORDINAL_ALONE: Final = re.compile(
+    rf"[^\w]*(?:the{_SPACE}+)?\d+\w*(?:{_SPACE}+of{_SPACE}+(?:the{_SPACE}+)?\d+)?"
+    rf"(?:{_SPACE}+(?:options|choices|answers))?[^\w]*",
     re.IGNORECASE,
 )
 
 
 def _ordinals_as_codes(text: str, options: Options) -> str:
-    """``text`` with every ordinal in digits written as the code of the option at that position
-    in the item's list, and a count of the options after it (``of 4``, ``of the 4``) set aside as
+    """``text`` with every ordinal in digits in an answer's place (:data:`_ORDINAL_BEFORE`,
+    :data:`_ORDINAL_AFTER`) written as the code of the option at that position in the item's
+    list, and a count of the options after it (``of 4``, ``of the 4``) set aside as
     :func:`_strike_scale` sets counts aside: ``the 2nd of 4`` on a scale coded 1 to 4 is 2, while
     ``the 2nd of 3`` is 1 on a scale coded 0, 1, 2 and 3 on one listing 1, 3, 2 (both were read
-    as 2). An ordinal past the last option is left as written."""
+    as 2). Any other ordinal, with the count after it, is set aside: it names no option (``I'm
+    the 2nd of 4 kids`` was 4, ``my 2nd year`` 2). An answer's ordinal past the last option is
+    left as written."""
 
     def code(match: re.Match[str]) -> str:
         position = _number(match.group(1))
         whole = match.group(0)
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        before = text[line_start : match.start()]
+        after = text[match.end() : len(text) if line_end < 0 else line_end]
+        if not (
+            _ORDINAL_BEFORE.search(before)
+            or _ORDINAL_AFTER.match(after)
+            or _ORDINAL_ALONE.fullmatch(text)
+        ):
+            return re.sub(r"\d", _SCALE_DIGIT, whole)
         if position is None or not 1 <= position <= len(options):
             return whole
         out = str(options[position - 1][0])
