@@ -246,6 +246,9 @@ _REASONING_TAG: Final = re.compile(
 # What a number of the scale becomes when it only names the scale (_SCALE_NAMED): like _STRUCK, a
 # character no rule reads, but no negation either (a marker naming the scale is not passed over).
 _SCALE_DIGIT: Final = "\ue000"
+# What a count of options that is not the item's number of options becomes (_strike_scale): it
+# counts something else (people, replies), so the reply's numbers in prose are no answer beside it.
+_COUNTED: Final = "\ue001"
 # A number counting the options or points of the scale: "4 options", "5 possible choices", "4
 # possible answers", "4 responses", "a 10-point scale", "a 7 point Likert scale". It names the
 # scale, not an answer ("Agree. (Note: there are 5 options here.)" was 5; "Of the 4 possible
@@ -369,7 +372,7 @@ def _read(text: str, options: Options) -> int | None:
         # wrong code scores as the model's where a missing one is counted as missing.
         return labelled if numbers == {labelled} else None
     if numbers:
-        return numbers.pop() if len(numbers) == 1 else None
+        return numbers.pop() if len(numbers) == 1 and _COUNTED not in text else None
     return labelled
 
 
@@ -476,7 +479,16 @@ def _strike_scale(text: str, codes: set[int]) -> str:
     def strike(match: re.Match[str]) -> str:
         return re.sub(r"\d", _SCALE_DIGIT, match.group(0))
 
-    text = _SCALE_COUNT.sub(strike, text)
+    # A count is the scale's only when it is the number of its options: "3 answers from my family"
+    # counts people, and "4 possible answers, 3 of them wrong" names no answer either way.
+    # Any other count is struck too, as counted: it is no code, and no bare number of the text
+    # is read beside it ("I pray 3 times a day; 5 responses fit" names no answer).
+    def count(match: re.Match[str]) -> str:
+        if _number(match.group()) == len(codes):
+            return strike(match)
+        return _COUNTED * len(match.group())
+
+    text = _PART_OF.sub(strike, _SCALE_COUNT.sub(count, text))
     if len(codes) < 3:
         # On two options "1-2" is a hedge between them, not the scale named.
         return text
@@ -490,9 +502,42 @@ def _strike_scale(text: str, codes: set[int]) -> str:
     if high != 10:
         return text
     # "8/10" rates on a ten-point scale, the 10 naming the scale as in "8 out of 10" ("Answer:
-    # 8/10" was a hedge between 8 and 10). Only out of ten: on four options "2/4" may be a hedge.
-    rated = re.compile(rf"(?<=\d){_SPACE}*/{_SPACE}*(?:10)(?!\d|{NUMBER_GOES_ON})")
-    return rated.sub(strike, text)
+    # 8/10" was a hedge between 8 and 10). Only out of ten (on four options "2/4" may be a hedge),
+    # and only as the answer: the whole reply, or right after an answer marker or a choice verb.
+    # Elsewhere it is a fraction, a date or the rating of something else ("Around 3/10 of
+    # people", "Since 2/10/2023", "Food here: 8/10" were 3, 2 and 8).
+    rated = re.compile(
+        rf"(?<![\d.,])\d+({_SPACE}*/{_SPACE}*10)(?!\d|{NUMBER_GOES_ON}|\w|{_SPACE}*(?:/|of\b))",
+        re.IGNORECASE,
+    )
+
+    def rating(match: re.Match[str]) -> str:
+        head = text[: match.start()]
+        line = head[head.rfind("\n") + 1 :]
+        whole = not line.strip(_EDGES) and not text[match.end() :].strip(_EDGES)
+        if not (whole or _RATING_BEFORE.search(line)):
+            return match.group()
+        cut = match.start(1) - match.start()
+        return match.group()[:cut] + re.sub(r"\d", _SCALE_DIGIT, match.group(1))
+
+    return rated.sub(rating, text)
+
+
+# What may stand right before a rating out of ten that answers: an answer marker ("Answer:
+# 8/10", "My answer is 8/10") or a first-person choice ("I'd say 8/10", "I'd give it a 7/10").
+_RATING_BEFORE: Final = re.compile(
+    rf"(?:\banswer\b[^\w\n]*(?:is\b{_SPACE}*)?|\bI(?:['\u2019](?:d|ll)|{_SPACE}+(?:would|will))?"
+    rf"{_SPACE}+(?:choose|pick|select|say|give(?:{_SPACE}+it)?"
+    rf"|rate(?:{_SPACE}+(?:it|this|my{_SPACE}+\w+))?)"
+    rf"{_SPACE}+(?:a{_SPACE}+|an{_SPACE}+)?)$",
+    re.IGNORECASE,
+)
+# A count of part of a group ("3 of them", "2 of those"): no answer.
+_PART_OF: Final = re.compile(
+    rf"(?<![\d.,{MINUS_SIGNS}])\d+(?!\d|{NUMBER_GOES_ON})(?={_SPACE}+of{_SPACE}+"
+    r"(?:them|those|these|us|you)\b)",
+    re.IGNORECASE,
+)
 
 
 RETRACTIONS: Final = (
