@@ -44,12 +44,19 @@ the first rule that yields exactly one of the item's option codes wins:
    ``very important``), otherwise ambiguous.
 
 Where no ``Answer`` marker gives the answer, a first-person choice ending its sentence is one
-(:func:`_choice`: ``I'd choose 2.``, ``I pick 3.``, ``I'll go with 4.``, ``I'd say two.``): the
-last one is read, whatever codes and labels the text weighed before it. It is none when the
-code does not end its sentence (``I'd choose 2 if I were younger, but as I am, 1``), when its
-sentence is hypothetical (``if``, ``unless``, ``were``, ``had``), when it follows a quote mark
-(someone else's words), or when the text after it names another code (``I pick 2. My husband
-would pick 1``); then rules 4 and 5 read the text. A choice of no option is missing.
+(:func:`_choice`: ``I'd choose 2.``, ``I pick 3.``, ``I'll go with 4.``, ``I'd say two.``),
+whatever codes and labels the text weighed before it, when it is the reply's only choice of its
+own: a second one (``I'd pick 2. Or I'd pick 3``) leaves the text to rules 4 and 5. It is none
+when the code does not end its sentence (``I'd choose 2 if I were younger, but as I am, 1``),
+and it is missing when the text after it names another code in digits, in words or by its label,
+or takes something back (``I pick 2. My husband would pick 1``, ``I'd say two. Actually,
+three``, ``I'd say two. Scratch that``). A choice that is not the reply's own
+(:func:`_own_choice`: in a hypothetical, denied, reported or quoted sentence, after a question
+or a colon other than a marker's, or someone else's turn: ``If I were younger? I'd pick 1``,
+``Not that I'd choose 1``, ``She said: I'd choose 1``, ``My sister? I'd say 3``) names a code
+no rule reads as the answer: those replies were read as that code. ``If I had to choose, I'd
+say 2`` is the reply's own. A retraction that takes back no number (``Very important. Scratch
+that.``) leaves only what follows it to be read. A choice of no option is missing.
 
 Rules 4 and 5 must agree: a text naming a code in digits and an option's label for another
 code is missing, since an age, a household size or a count of years is written beside the
@@ -59,17 +66,24 @@ was 1), and the reader cannot tell it from a code beside a label for its side of
 2019``) conflicts with nothing, and a code agreeing with the label (``Rather important: 2``)
 is read.
 
-Before any rule, ordinals in digits become codes: ``the 2nd`` is the code of the second option
-listed (``The 2nd of 3`` is 1 on a scale coded 0, 1, 2), and a count of the options after it
-(``of 4``) names the scale. Then three kinds of text are set aside. Reasoning in tags
+Before any rule, ordinals in digits in an answer's place (after a marker or a choice verb,
+before ``option``, ``one`` or ``choice``, or the whole reply) become codes: ``the 2nd`` is the
+code of the second option listed (``The 2nd of 3`` is 1 on a scale coded 0, 1, 2), and a count
+of the options after it (``of 4``) names the scale. Any other ordinal, with the count after it,
+names nothing (``I'm in my 3rd year``, ``the 2nd of 4 kids``). Then three kinds of text are
+set aside. Reasoning in tags
 (:func:`strike_reasoning`, the tags of :data:`REASONING_TAGS`): every block, from an opening
 tag to its closing one or to the end of a reply cut off inside it, and everything before a
 closing tag nothing opened; a reply that is all reasoning is missing (``<think>leaning
 4</think>`` alone was 4). Numbers that
 only name the scale: a count of its options (``4 options``, ``5 choices``, ``4 possible
-answers``, ``a 10-point scale``), and on three or more options its range from first code to
-last (``1 to 10``, ``1-4``) and the last code after ``out of`` (``7 out of 10``), or after a
-slash on a scale ending at 10 (``8/10``). And a reply writing a code
+answers``, ``a 10-point scale``) when it is the item's number of options (any other count
+counts something else, and a text holding one has no bare number read as its answer), and on
+three or more options its range from first code to last (``1 to 10``, ``1-4``) and the last
+code after ``out of`` (``7 out of 10``), or after a slash on a scale ending at 10 (``8/10``) as
+the whole reply or after a marker or ``I'd say``/``give``/``rate``, never before ``of``,
+``th`` or a date's slash (``3/10 of people``, ``2/10/2023``). A part of a group (``3 of
+them``) is no code. And a reply writing a code
 beside another option's label (``1. Rather important``, ``Answer: 2 (Very important)``)
 contradicts itself: it is missing. A point of a scale labelled only by its code (``"2"``) is a
 number, read by rules 2 and 4 and never as a label (``I'd say between 1 and 2`` was 2).
@@ -647,36 +661,128 @@ _CHOICE: Final = re.compile(
     rf"(?=[*_\"'\u201d\u2019)\]]*(?:[.!\u2026]*{_SPACE}*$|[.!\u2026]+\s))",
     re.IGNORECASE | re.MULTILINE,
 )
-# A word that makes the sentence of a choice hypothetical: "If I were younger, I'd pick 2."
-_HYPOTHETICAL: Final = re.compile(r"\b(?:if|unless|were|had)\b", re.IGNORECASE)
+# A choice verb and the code after it, whoever speaks ("I'd say 2", "my wife would choose four",
+# "Imagine I pick 1"): every choice a reply names, its own or not.
+_ANY_CHOICE: Final = re.compile(
+    rf"\b(?:choose|chose|pick|picked|select|say|go{_SPACE}+with|opt{_SPACE}+for){_SPACE}+"
+    rf"(?:(?:option|number){_SPACE}+)?(?:(\d+)(?!\d|{NUMBER_GOES_ON})|({_NUMBER_WORD}))",
+    re.IGNORECASE,
+)
+# The speaker of a choice is the reply's: "I'd", "I will", "would I" right before the verb.
+_FIRST_PERSON: Final = re.compile(
+    rf"(?:\bI(?:['\u2019](?:d|ll)|{_SPACE}+(?:would|will))?|\b(?:would|will){_SPACE}+I)"
+    rf"{_SPACE}+$",
+    re.IGNORECASE,
+)
+# Words before a choice, in its sentence, that make it not the reply's own answer: a hypothetical
+# ("if", "were", "imagine", "in your shoes", "back when"), a denial ("not that", "no way", "as
+# if", "nobody"), reported words ("says", "told"), someone else's turn ("as for my brother").
+_NOT_OWN: Final = re.compile(
+    r"\b(?:if|unless|were|had|imagine|suppose|supposing|pretend|in\s+your\s+shoes|back\s+when"
+    r"|used\s+to|forced|not\s+(?:that|like)\s+I|never|no\s+way|as\s+if|nobody|no\s+one"
+    r"|don['\u2019]?t\s+expect|says|said|tells?|told|reads|writes|claims?|as\s+for"
+    r"|devil['\u2019]?s\s+advocate|(?:my|his|her|their|our|your)\s+(?:brother|sister|husband"
+    r"|wife|partner|friend|mom|mum|mother|dad|father|parent|kid|child|children|son|daughter"
+    r"|family|boss|colleague)s?)\b",
+    re.IGNORECASE,
+)
+# The idiom of a reply that does answer: "If I had to choose, I'd say 2." is its choice.
+_FORCED_CHOICE: Final = re.compile(
+    r"\bif\s+(?:I\s+(?:had|have)\s+to|forced)(?:\s+(?:choose|pick|answer|say|decide))?\b",
+    re.IGNORECASE,
+)
+# Right after a choice: a denial or a question makes it no answer ("I'll go with 1. Not.",
+# "You think I'd pick 4?", "I'd pick 4 over my dead body").
+_DENIED_AFTER: Final = re.compile(
+    r"[^\w\n]*(?:\?|not[^\w\s]*(?:\s|$)|over\s+my\s+dead\s+body|(?:just\s+)?kidding)",
+    re.IGNORECASE,
+)
+# A colon of an answer marker ("Answer: I'd pick 2") is the reply's; any other colon before a
+# choice introduces words quoted or someone else's ("She said: I'd choose 1").
+_MARKER_COLON: Final = re.compile(r"\banswer(?:\s+is)?\W*$", re.IGNORECASE)
 # The end of the sentence before a choice.
-_SENTENCE_END: Final = re.compile(r"[.!?;\n]")
+_SENTENCE_END: Final = re.compile(r"[.!?;\n\u3002]")
 _NO_CHOICE: Final = -1
 
 
-def _choice(text: str, options: Options) -> int | None:
-    """The code the last first-person choice in ``text`` names (:data:`_CHOICE`: ``I'd choose
-    2.``, ``I pick 3.``, ``I'll go with 4.``, ``I'd say two.``); :data:`_NO_CHOICE` when there is
-    no such choice, or it does not stand as the answer: its sentence is hypothetical (``if``,
-    ``unless``, ``were``, ``had``), or the text after it names another code in digits or by its
-    label (``I pick 2. My husband would pick 1``); None when its number is no option."""
-    choices = list(_CHOICE.finditer(text))
-    if not choices:
-        return _NO_CHOICE
-    last = choices[-1]
-    before = text[: last.start()]
+def _choice_code(match: re.Match[str]) -> int | None:
+    digits, word = match.group(1), match.group(2)
+    return _number(digits) if digits is not None else NUMBER_WORDS.index(word.casefold())
+
+
+def _own_choice(text: str, match: re.Match[str]) -> bool:
+    """Whether the choice ``match`` in ``text`` is the reply's own answer: said in the first
+    person, not in a hypothetical, denied, reported or quoted sentence, nor after a question
+    (``My sister? I'd say 3``), a colon other than a marker's (``She said: I'd choose 1``), a
+    quote mark, a backtick or a Markdown quote, nor denied or asked right after it."""
+    before = text[: match.start()]
     ends = list(_SENTENCE_END.finditer(before))
-    sentence = before[ends[-1].end() :] if ends else before
-    if _HYPOTHETICAL.search(sentence):
+    start = ends[-1].end() if ends else 0
+    sentence = _FORCED_CHOICE.sub(" ", before[start:])
+    if _NOT_OWN.search(sentence) or _DENIED_AFTER.match(text, match.end()):
+        return False
+    colon = sentence.rfind(":")
+    if (
+        colon >= 0
+        and len(sentence[colon + 1 :].split()) <= 3
+        and not _MARKER_COLON.search(sentence[:colon])
+    ):
+        return False
+    if re.search(r"(?:^|(?<=[\s(:]))[\"\u201c\u00ab\u2018'`](?=\S)", sentence):
+        return False
+    line = before[before.rfind("\n") + 1 :]
+    if line.lstrip().startswith(">"):
+        return False
+    # The sentence before: a question ("How many kids would I want? I'd say 2"), or a
+    # hypothetical trailing off ("If I were younger...").
+    prior = before[:start].rstrip()
+    if prior.endswith("?"):
+        return False
+    if prior.endswith(("..", "\u2026")):
+        body = prior.rstrip(".\u2026")
+        cut = list(_SENTENCE_END.finditer(body))
+        if _NOT_OWN.search(body[cut[-1].end() if cut else 0 :]):
+            return False
+    return True
+
+
+def disowned_choices(text: str) -> set[int | None]:
+    """The codes ``text`` names in choices that are not its own answer (:func:`_own_choice`:
+    ``If I were younger? I'd pick 1``, ``My sister? I'd say 3``, ``Not that I'd choose 1``,
+    ``She said: I'd choose 1``): the reply's answer is never one of them."""
+    return {_choice_code(m) for m in _ANY_CHOICE.finditer(text) if not _own_choice(text, m)}
+
+
+def _choice(text: str, options: Options) -> int | None:
+    """The code the one first-person choice in ``text`` names (:data:`_CHOICE`: ``I'd choose
+    2.``, ``I pick 3.``, ``I'll go with 4.``, ``I'd say two.``); :data:`_NO_CHOICE` when there is
+    no such choice, the text names another choice (``I'd pick 2. Or I'd pick 3``), or it is not
+    the reply's own (:func:`_own_choice`); None when its number is no option, or the text after
+    it names another code in digits, in words or by its label, or takes something back (``I
+    pick 2. My husband would pick 1``, ``I'd say two. Actually, three``, ``I'd say two. Scratch
+    that``)."""
+    # Someone else's choices may stand beside it ("She picked 1; I pick 2"), but not a second
+    # one of the reply's own ("I'd pick 2. Or I'd pick 3" was 3).
+    own = [
+        m
+        for m in _ANY_CHOICE.finditer(text)
+        if _FIRST_PERSON.search(text, 0, m.start()) and _own_choice(text, m)
+    ]
+    if len(own) != 1:
         return _NO_CHOICE
-    digits, word = last.groups()
-    value = _number(digits) if digits is not None else NUMBER_WORDS.index(word.casefold())
+    last = next((m for m in _CHOICE.finditer(text) if m.end() == own[0].end()), None)
+    if last is None:
+        return _NO_CHOICE
+    value = _choice_code(last)
     codes = {code for code, _ in options}
     if value not in codes:
         # The choice is no option ("I'd say 7." on four): no other number takes its place.
         return None
     rest = text[last.end() :]
     named = {_number(m) for m in INTEGER.findall(rest)} & codes
+    named |= {
+        NUMBER_WORDS.index(w.casefold()) for w in re.findall(_NUMBER_WORD, rest, re.IGNORECASE)
+    } & codes
     haystack = f" {_normalise(rest)} "
     named |= {
         code
@@ -684,7 +790,9 @@ def _choice(text: str, options: Options) -> int | None:
         if _normalise(label)
         and re.search(rf"(?<!\w){re.escape(_normalise(label))}(?!\w)", haystack)
     }
-    return _NO_CHOICE if named - {value} else value
+    if named - {value} or re.search(RETRACTIONS, rest, re.IGNORECASE):
+        return None
+    return value
 
 
 # A code and, after punctuation or spaces, a label up to the end of its clause (a line, a closing
@@ -741,7 +849,9 @@ def parse_response(text: str, options: Options) -> int | None:
     passed_over = False
     # The numbers a passed-over marker negates: an earlier answer giving one of them is taken
     # back ("Answer: 1 ... the answer is not 1; it's 3" was read as 1), so the reply is missing.
-    retracted: set[int | None] = set()
+    # A choice that is not the reply's own ("My sister? I'd say 3", "Not that I'd choose 1")
+    # names a code no rule may read as the answer.
+    retracted: set[int | None] = disowned_choices(text)
     markers = list(ANSWER_MARKER.finditer(text))
     for marker in reversed(markers):
         start = marker.end()
@@ -793,6 +903,11 @@ def parse_response(text: str, options: Options) -> int | None:
             return _unless_retracted(value, retracted)
         break
     rest = text[markers[0].end() :] if passed_over else text
+    # A retraction left after the numbers' own are struck takes back the words before it: only
+    # what follows answers ("Very important. Scratch that." was 1).
+    taken_back = list(re.finditer(RETRACTIONS, rest, re.IGNORECASE))
+    if taken_back:
+        rest = rest[taken_back[-1].end() :]
     # A first-person choice ending its sentence ("I'd choose 2.") reads as a marker would, so the
     # codes and labels weighed before it are no second answer ("1 = Very important (too
     # strong) ... I choose 2." was missing).
