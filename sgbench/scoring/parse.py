@@ -691,10 +691,12 @@ _FORCED_CHOICE: Final = re.compile(
     r"\bif\s+(?:I\s+(?:had|have)\s+to|forced)(?:\s+(?:choose|pick|answer|say|decide))?\b",
     re.IGNORECASE,
 )
-# Right after a choice: a denial or a question makes it no answer ("I'll go with 1. Not.",
+# Right after a choice: a denial or a question makes it no answer ("I'll go with 1. Not." as a
+# sentence of its own, never "I pick 2, not 1.5";
 # "You think I'd pick 4?", "I'd pick 4 over my dead body").
 _DENIED_AFTER: Final = re.compile(
-    r"[^\w\n]*(?:\?|not[^\w\s]*(?:\s|$)|over\s+my\s+dead\s+body|(?:just\s+)?kidding)",
+    r"[^\w\n]*(?:\?|(?<=[.!\u2026])\s*not(?:[.!\u2026]+|\s*$)|over\s+my\s+dead\s+body"
+    r"|(?:just\s+)?kidding)",
     re.IGNORECASE,
 )
 # A colon of an answer marker ("Answer: I'd pick 2") is the reply's; any other colon before a
