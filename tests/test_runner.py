@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 from fake_openai import ChatHandler, LoopbackChatServer, serving
 
+from sgbench.boundary import ArgumentName
 from sgbench.cli import EXIT_LEFT_OUT, main
 from sgbench.dataset import open_dataset
 from sgbench.errors import InputError
@@ -34,6 +35,8 @@ from sgbench.runner.client import parse_retry_after
 from sgbench.runner.progress import format_duration, format_progress
 from sgbench.runner.run import run_model
 from sgbench.runner.store import RESPONSES, LineFormat, prepare_output
+
+OUT = ArgumentName("out", "--out")
 
 KEY = "sk-test-SECRET-0123456789"
 CLIENT_TIMEOUT = 3.0
@@ -244,19 +247,19 @@ def test_resume_keeps_one_of_two_lines_only_when_they_are_equal(
     line = json.dumps(first) + "\n"
     out = tmp_path / "out.jsonl"
     out.write_text(line + line, encoding="utf-8")
-    assert prepare_output(out, settings, line_format).n_duplicates_dropped == 1
+    assert prepare_output(out, settings, line_format, out_name=OUT).n_duplicates_dropped == 1
     assert out.read_text(encoding="utf-8") == line
     other = json.dumps(first | {"response": "Answer: 3"}) + "\n"
     out.write_text(line + other, encoding="utf-8")
     with pytest.raises(
         InputError, match=r"line 2: a second line for 's0.*' that differs from line 1"
     ):
-        prepare_output(out, settings, line_format)
+        prepare_output(out, settings, line_format, out_name=OUT)
     assert out.read_text(encoding="utf-8") == line + other
     out.write_bytes(line.encode("utf-16"))
     with pytest.raises(InputError) as refused:
-        prepare_output(out, settings, line_format)
-    assert str(refused.value).endswith(f"so it holds no {line_format.name}; choose another --out")
+        prepare_output(out, settings, line_format, out_name=OUT)
+    assert str(refused.value).endswith(f"so it holds no {line_format.name}; choose another out")
 
 
 def test_resume_shows_model_names_that_look_alike_by_code_point(

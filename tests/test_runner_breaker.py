@@ -188,7 +188,7 @@ def test_a_judge_whose_first_answers_are_never_read_stops(
         "h: the first 3 judgments gave no verdict for criteria 'overall', 'value': the judge "
         "is misconfigured (another model, or a server not applying its chat template), not the "
         f"samples; stopped: {kinds[:stops_after].count('u')} answered in this run (the "
-        f"judgments so far are kept in {out}); fix the judge or --criteria and use a new --out "
+        f"judgments so far are kept in {out}); fix the judge or criteria and use a new out "
         "(a rerun into this one keeps these unread for good)"
     )
 
@@ -218,7 +218,7 @@ def test_a_judge_that_never_reads_one_criterion_stops_naming_it(
     message = str(caught.value)
     assert message.startswith(f"h: the first 3 judgments gave no verdict for {named}: ")
     assert "run the same command again" not in message
-    assert message.endswith("use a new --out (a rerun into this one keeps these unread for good)")
+    assert message.endswith("use a new out (a rerun into this one keeps these unread for good)")
 
 
 def test_run_never_stops_for_unreadable_answers(tmp_path: Path) -> None:
@@ -303,7 +303,7 @@ def test_every_stop_fits_one_line_with_a_long_url_and_out(
     unread = stop(scripted("uuuoo"), 5, kept="judgments", unread=never_read)
     assert "criteria 'overall', 'value', 'persona'" in unread
     assert "stopped: 3 answered in this run (the judgments so far are kept in" in unread
-    assert "use a new --out" in unread
+    assert "use a new out" in unread
     for kept in sorted(WORDS.values()):
         failing = stop(scripted("o5555o"), 6, kept=kept)
         assert f"stopped: 1 answered in this run (the {kept} so far are kept in" in failing

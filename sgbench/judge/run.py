@@ -370,6 +370,8 @@ def dataset_identity(root: Path, config: str, split: str) -> dict[str, Any]:
 _A: Final = ArgumentName("a_path", "A")
 _B: Final = ArgumentName("b_path", "B")
 _MODEL: Final = ArgumentName("model", "--model")
+_OUT: Final = ArgumentName("out", "--out")
+_DATASET: Final = ArgumentName("dataset", "--dataset")
 
 
 @public
@@ -418,9 +420,9 @@ def judge_files(
         [
             (_A, a_path),
             (_B, b_path),
-            (ArgumentName("dataset", "--dataset"), dataset),
+            (_DATASET, dataset),
         ],
-        [(ArgumentName("out", "--out"), out)],
+        [(_OUT, out)],
     )
     params = params or SamplingParams(max_tokens=DEFAULT_MAX_TOKENS)
     policy = policy or RetryPolicy()
@@ -447,7 +449,7 @@ def judge_files(
         if other is not None:
             raise InputError(
                 f"{shown_name(str(name))}: sample {bounded(other)!r} answered another prompt "
-                f"than --dataset's with template {responses.template!r} (a dataset built "
+                f"than {_DATASET}'s with template {responses.template!r} (a dataset built "
                 "otherwise); judge responses with the dataset they answered"
             )
     n_only_one = len((set(a.texts) ^ set(b.texts)) & in_split)
@@ -492,6 +494,7 @@ def judge_files(
         label="judge",
         kept="judgments",
         unread=unread_criteria,
+        out_name=_OUT,
     )
     counts = appended.counts
     return JudgeSummary(

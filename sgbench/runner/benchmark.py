@@ -44,6 +44,7 @@ _API_KEY_ENV = ArgumentName("api_key_env", "--api-key-env")
 _LIMIT = ArgumentName("limit", "--limit")
 _MODEL = ArgumentName("model", "--model")
 _PREDICTIONS = ArgumentName("predictions_path", "--predictions")
+_OUT_PATH = ArgumentName("out_path", "--out")
 
 
 @public
@@ -156,7 +157,7 @@ def run_benchmark(
             (ArgumentName("template_name", "--template"), template_source(template_name)),
         ],
         [
-            (ArgumentName("out_path", "--out"), out_path),
+            (_OUT_PATH, out_path),
             (_PREDICTIONS, predictions_path),
         ],
     )
@@ -192,6 +193,7 @@ def run_benchmark(
                 str(row["id"]): request_digest(render_prompt(template, row)["messages"])
                 for row in every
             },
+            out_name=_OUT_PATH,
         )
         if predictions_path is None:
             return BenchmarkRun(summary)

@@ -192,6 +192,9 @@ def request_with_retries(
 _DISTRIBUTION: Final = ArgumentName("distribution", "--distribution")
 _SAMPLES: Final = ArgumentName("samples", "--samples")
 _TEMPERATURE: Final = ArgumentName("temperature", "--temperature")
+_OUT: Final = ArgumentName("out", "--out")
+_CRITERIA: Final = ArgumentName("criteria", "--criteria")
+"""``judge_files``' criteria: the one a run stopped with judgments left unread is told to fix."""
 
 
 def no_logprobs() -> str:
@@ -507,6 +510,7 @@ def run_pool(
     label: str = "run",
     kept: str,
     unread: Callable[[Mapping[str, Any]], Sequence[str]] | None = None,
+    out_name: ArgumentName = _OUT,
 ) -> PoolCounts:
     """Run ``work(task, sleep, stop)`` for every task on a bounded thread pool, appending the
     line each returns to ``out`` (the calling thread alone writes, flushing each line).
@@ -519,7 +523,7 @@ def run_pool(
     ``kept`` is what the lines of ``out`` are, in the plural (``responses`` for ``run``,
     ``judgments`` for ``judge``), for the messages of a stop: a stopped judge said its
     judgments were "responses". ``unread`` gives the criteria an answer line has no verdict for
-    (:class:`Breaker`).
+    (:class:`Breaker`). ``out_name`` is the argument ``out`` was given as, which a stop names.
 
     Raises:
         InputError: a fatal status, a server failing request after request, or the first
@@ -588,8 +592,8 @@ def run_pool(
                     # again), and other criteria are other settings, refused in this file.
                     # --out is named once: twice, with the URL, the line passed its bound.
                     then = (
-                        "fix the judge or --criteria and use a new --out (a rerun into this one "
-                        "keeps these unread for good)"
+                        f"fix the judge or {_CRITERIA} and use a new {out_name} (a rerun into "
+                        "this one keeps these unread for good)"
                         if breaker.stopped_unread
                         else "run the same command again to resume"
                     )
@@ -637,20 +641,24 @@ def append_pending(
     in_split: Collection[str] | None = None,
     label: str = "run",
     unread: Callable[[Mapping[str, Any]], Sequence[str]] | None = None,
+    out_name: ArgumentName,
 ) -> Appended:
     """Append to ``out`` the line of every task it holds none for yet: how ``run`` and ``judge``
     resume. Under ``out``'s lock (:func:`~sgbench.locks.exclusive`) for the whole call,
     :func:`~sgbench.runner.store.prepare_output` tidies it (``run``, ``line_format``,
     ``in_split`` and ``asked``, key → request digest, as there), then :func:`run_pool` runs
     ``work`` for each task whose ``key`` has no line, as ``requests`` says (``label``, ``kept``
-    and ``unread`` as there).
+    and ``unread`` as there). ``out_name`` is the argument ``out`` was given as (``out``,
+    ``out_path``; ``--out`` on the command line), which a refusal names.
 
     Raises:
         InputError: as :func:`~sgbench.runner.store.prepare_output` and :func:`run_pool`, or
             ``out`` in use by another process; lines written before stay in ``out``.
     """
     with exclusive(out):
-        existing = prepare_output(out, run, line_format, in_split=in_split, asked=asked)
+        existing = prepare_output(
+            out, run, line_format, in_split=in_split, asked=asked, out_name=out_name
+        )
         pending = [task for task in tasks if key(task) not in existing.done]
         counts = run_pool(
             pending,
@@ -664,6 +672,7 @@ def append_pending(
             label=label,
             kept=kept,
             unread=unread,
+            out_name=out_name,
         )
     return Appended(counts, len(tasks) - len(pending), existing.n_errors_dropped)
 
@@ -711,6 +720,7 @@ def run_model(
     options: Mapping[str, Options] | None = None,
     in_split: Collection[str] | None = None,
     asked: Mapping[str, str] | None = None,
+    out_name: ArgumentName = _OUT,
 ) -> RunSummary:
     """Answer every prompt not yet answered in ``out``, appending one line per sample.
 
@@ -722,7 +732,8 @@ def run_model(
     pairs, required then). ``in_split`` holds the ids of the whole split the prompts come from
     (lines of ``out`` outside it are refused: :func:`~sgbench.runner.store.prepare_output`), and
     ``asked`` the request digest of each of them (default: those of ``prompts``); a line
-    answering another prompt is refused.
+    answering another prompt is refused. ``out_name`` is the argument ``out`` was given as, which
+    a refusal names (``out_path`` for :func:`~sgbench.runner.run_benchmark`).
 
     Raises:
         InputError: bad settings, an output file that cannot be resumed (see
@@ -770,6 +781,7 @@ def run_model(
         asked=asked,
         in_split=in_split,
         kept="responses",
+        out_name=out_name,
     )
     counts = appended.counts
     return RunSummary(

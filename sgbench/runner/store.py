@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from sgbench.boundary import PathArg
+from sgbench.boundary import ArgumentName, PathArg
 from sgbench.errors import InputError, bounded, replace_surrogates, shown_model, shown_name
 from sgbench.files import OutputKind, write_atomic
 from sgbench.jsonl import loads_strict, raw_lines
@@ -162,8 +162,14 @@ def prepare_output(
     line_format: LineFormat = RESPONSES,
     in_split: Collection[str] | None = None,
     asked: Mapping[str, str] | None = None,
+    *,
+    out_name: ArgumentName,
 ) -> ExistingOutput:
     """Read an existing output file for resuming, and tidy it (module docstring).
+
+    ``out_name`` is the argument ``path`` was given as, which a refusal tells to use another of
+    (``out`` of ``run_model`` and ``judge_files``, ``out_path`` of ``run_benchmark``, ``--out``
+    on the command line).
 
     ``run`` holds this run's ``line_format.run_keys`` (for responses, :data:`RUN_KEYS`); lines
     are identified by :func:`line_key`. ``in_split`` (when given) holds the ids of the split the
@@ -185,7 +191,7 @@ def prepare_output(
     where = Path(path)
     name = shown_name(str(path))
     if where.is_dir():
-        raise InputError(f"{name}: is a folder; --out needs a file")
+        raise InputError(f"{name}: is a folder; {out_name} needs a file")
     if not where.exists():
         return ExistingOutput(frozenset(), 0, 0, 0)
     kept: list[str] = []
@@ -201,7 +207,7 @@ def prepare_output(
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"{name}: line {number}: not UTF-8 text (byte {exc.start + 1}), so it holds no "
-                f"{line_format.name}; choose another --out"
+                f"{line_format.name}; choose another {out_name}"
             ) from None
         if raw is not None and not line.strip():
             continue
@@ -220,7 +226,7 @@ def prepare_output(
                 truncated = 1  # the run writing it was stopped mid-line
                 continue
             raise InputError(
-                f"{name}: line {number}: not a {line_format.name}; choose another --out"
+                f"{name}: line {number}: not a {line_format.name}; choose another {out_name}"
             )
         if "error" in obj:
             errors += 1
@@ -228,19 +234,20 @@ def prepare_output(
         if in_split is not None and obj.get("id") not in in_split:
             raise InputError(
                 f"{name}: line {number}: sample {str(obj.get('id'))[:100]!r} is not in the split "
-                "this run answers; use another --out for another split or config"
+                f"this run answers; use another {out_name} for another split or config"
             )
         problem = _mismatch(obj, run, line_format.run_keys)
         if problem is not None:
             raise InputError(
                 f"{name}: line {number}: written with {bounded(problem)}; "
-                f"use another --out for another {line_format.settings}"
+                f"use another {out_name} for another {line_format.settings}"
             )
         if asked is not None and key in asked and obj.get(PROMPT_KEY) != asked[key]:
             raise InputError(
                 f"{name}: line {number}: answers another prompt than this run sends for "
                 f"{bounded(key.replace(chr(9), ' '))!r} (the dataset was rebuilt, or the template "
-                "or the responses judged changed, or the line records none); use another --out"
+                "or the responses judged changed, or the line records none); "
+                f"use another {out_name}"
             )
         if key in done:
             first, first_obj = done[key]
@@ -248,7 +255,7 @@ def prepare_output(
                 raise InputError(
                     f"{name}: line {number}: a second line for "
                     f"{bounded(key.replace(chr(9), ' '))!r} that differs from line {first}; keep "
-                    "the one you mean (or use another --out)"
+                    f"the one you mean (or use another {out_name})"
                 )
             duplicates += 1
             continue
