@@ -603,18 +603,23 @@ def _own_and_foreign(
 
 
 def _check_replaceable(
-    target: Path, kind: str, disposable: Mapping[str, str], named: Path | None = None
+    target: Path,
+    kind: str,
+    disposable: Mapping[str, str],
+    name: Name,
+    named: Path | None = None,
 ) -> None:
     """Raise unless ``target`` is absent, an empty folder, or exactly the ``kind`` output a
     :func:`replace_folder` call left there (marker present, every file listed with its hash,
     nothing foreign: :func:`foreign_entries`). Messages name ``named`` (the folder as the user
-    gave it) when ``target`` is where it was moved aside."""
+    gave it) when ``target`` is where it was moved aside, and tell to choose another ``name``
+    (the argument it was given as)."""
     folder = target
     target = named if named is not None else target
     if folder.is_symlink():  # even to a folder: what it points at is not the output's own
-        raise InputError(f"{target}: is a symlink; choose another --out (a real folder)")
+        raise InputError(f"{target}: is a symlink; choose another {name} (a real folder)")
     if folder.exists() and not folder.is_dir():
-        raise InputError(f"{target}: exists and is not a folder; choose another --out")
+        raise InputError(f"{target}: exists and is not a folder; choose another {name}")
     if not folder.exists() or not any(folder.iterdir()):
         return
     refuse = (
@@ -634,14 +639,14 @@ def _check_replaceable(
             marker = None
         if not isinstance(marker, dict) or marker.get("written_by") != f"sgbench {kind}":
             raise InputError(
-                f"{refuse} ({OUTPUT_MARKER} is not from `sgbench {kind}`); choose another --out"
+                f"{refuse} ({OUTPUT_MARKER} is not from `sgbench {kind}`); choose another {name}"
             )
         listed = marker.get("files")
         sizes = marker.get("sizes")
     if not isinstance(sizes, dict):
         sizes = {}
     if not isinstance(listed, dict):
-        raise InputError(f"{refuse} ({OUTPUT_MARKER} is damaged); choose another --out")
+        raise InputError(f"{refuse} ({OUTPUT_MARKER} is damaged); choose another {name}")
     files, foreign = _own_and_foreign(folder, listed, disposable)
     if foreign:
         shown = ", ".join(map(shown_name, sorted(foreign)[:3])) + (
@@ -654,9 +659,9 @@ def _check_replaceable(
                 f"{refuse} (it holds other files: {shown}); it has no {OUTPUT_MARKER}, the "
                 "mark sgbench leaves in its outputs: if it is an output of an older sgbench, "
                 f"written before that mark existed, delete {target} yourself once; otherwise "
-                "choose another --out"
+                f"choose another {name}"
             )
-        raise InputError(f"{refuse} (it holds other files: {shown}); choose another --out")
+        raise InputError(f"{refuse} (it holds other files: {shown}); choose another {name}")
     changed = sorted(
         name
         for name in listed
@@ -665,7 +670,7 @@ def _check_replaceable(
     if changed:
         raise InputError(
             f"{refuse} ({shown_name(changed[0])} was changed or removed since); choose another "
-            "--out"
+            f"{name}"
         )
 
 
@@ -774,20 +779,24 @@ def _shown_path(real: Path) -> str:
     return shown_name(str(shown))
 
 
-def _check_not_above_cwd(target: Path) -> None:
+def _check_not_above_cwd(target: Path, name: Name) -> None:
     resolved = resolve_path(target)
     cwd = Path.cwd().resolve()
     if resolved == cwd or resolved in cwd.parents or resolved.parent == resolved:
         raise InputError(
-            f"{target}: cannot replace the current folder or one above it; choose another --out"
+            f"{target}: cannot replace the current folder or one above it; choose another {name}"
         )
 
 
 def check_output_folder(
-    target: PathArg, kind: str, disposable: Mapping[str, str] = MappingProxyType({})
+    target: PathArg,
+    kind: str,
+    disposable: Mapping[str, str] = MappingProxyType({}),
+    *,
+    name: Name,
 ) -> None:
     """The checks :func:`replace_folder` makes before writing, for a command to run first and
-    fail before any long computation.
+    fail before any long computation; ``name`` as there.
 
     Raises:
         InputError: ``target`` could not be replaced (see :func:`replace_folder`), another
@@ -795,23 +804,24 @@ def check_output_folder(
             which means standard output to the commands writing one file (``--json -``): a
             folder cannot be written there, and ``build --out -`` made a folder named ``-``.
     """
-    check_folder_name(target)
+    check_folder_name(target, name=name)
     if being_written(target):  # refused before the work, not once it is done
         raise in_use(target, "output folder")
-    _check_folder_held(target, kind, disposable)
+    _check_folder_held(target, kind, disposable, name)
 
 
-def check_folder_name(target: PathArg) -> None:
+def check_folder_name(target: PathArg, *, name: Name) -> None:
     """The checks of :func:`check_output_folder` on the name and its parents (not what the
     folder holds): made before anything is created, even a lock file (and by the CLI's
-    ``OutputFolder`` as the option is read, so the line names the option)."""
+    ``OutputFolder`` as the option is read, so the line names the option); ``name`` as for
+    :func:`replace_folder`."""
     if str(target) == "-":
         raise InputError(
             "-: an output folder cannot be standard output ('-' means it for a file output); "
             "give a folder name (its absolute path if you mean one named '-')"
         )
     check_name_text(os.fspath(target))
-    _check_not_above_cwd(Path(target))
+    _check_not_above_cwd(Path(target), name)
     if Path(target).name == "..":
         # Its parent is a folder inside the target: the staging folder was made there, inside
         # the earlier output, and the swap failed with that folder left in it.
@@ -819,10 +829,12 @@ def check_folder_name(target: PathArg) -> None:
     check_parent(target, "output folder")
 
 
-def _check_folder_held(target: PathArg, kind: str, disposable: Mapping[str, str]) -> None:
+def _check_folder_held(
+    target: PathArg, kind: str, disposable: Mapping[str, str], name: Name
+) -> None:
     """The check of :func:`check_output_folder` on what the folder holds."""
     try:
-        _check_replaceable(Path(target), kind, disposable)
+        _check_replaceable(Path(target), kind, disposable, name)
     except OSError as exc:  # an unreadable folder or file: nothing proves it is ours
         raise InputError(f"{target}: cannot check what the folder holds ({exc.strerror})") from None
 
@@ -856,7 +868,12 @@ def _one_writer(shown: Path) -> Iterator[None]:
 
 
 def _swap_in(
-    staging: Path, target: Path, kind: str, disposable: Mapping[str, str], shown: Path
+    staging: Path,
+    target: Path,
+    kind: str,
+    disposable: Mapping[str, str],
+    shown: Path,
+    name: Name,
 ) -> None:
     """Move ``staging`` to ``target``, the earlier output (checked again) moved aside first, and
     its folder judged again (:func:`check_parent`), as :func:`write_atomic` does before its
@@ -871,7 +888,7 @@ def _swap_in(
     try:
         # Checked again once moved aside, where nothing can be added by its name: a file
         # written into the folder while the new output was staged was deleted.
-        _check_replaceable(retired / target.name, kind, disposable, shown)
+        _check_replaceable(retired / target.name, kind, disposable, name, shown)
         staging.replace(target)
     except (OSError, InputError):
         # Put back; should that fail too, the earlier output stays where it was moved
@@ -889,6 +906,7 @@ def replace_folder(
     *,
     what: str = "output",
     disposable: Mapping[str, str] = MappingProxyType({}),
+    name: Name,
 ) -> Path:
     """Create or replace the folder ``target`` with what ``write`` puts in an empty folder, all
     or nothing: the one way sgbench writes an output folder.
@@ -907,6 +925,10 @@ def replace_folder(
     another tool makes in it, such as ``{"__pycache__": "utils.*.pyc"}``), so a folder holding
     anything else is never deleted.
 
+    ``name`` is the argument ``target`` was given as (an :class:`~sgbench.boundary.ArgumentName`:
+    ``out_dir`` from Python, ``--out`` on the command line), which a refusal tells to choose
+    another of: each writer names its output its own way.
+
     Raises:
         InputError: one line naming ``target``: it is a file, the current folder (or above), a
             foreign folder, another process is writing it, or it cannot be written (``cannot
@@ -915,7 +937,8 @@ def replace_folder(
             nothing is left behind.
     """
     shown = Path(target)
-    check_folder_name(shown)  # before anything is made (`--out .`, a parent that is a file)
+    # Before anything is made (`--out .`, a parent that is a file).
+    check_folder_name(shown, name=name)
     # Renamed through its parent as the system resolves it now: a parent path through the
     # target itself (`ds/../ds`, `link-to-ds/../ds`) stopped resolving once the target was
     # moved aside, and the earlier output was left hidden beside a failed swap.
@@ -929,11 +952,11 @@ def replace_folder(
         with _one_writer(target):
             # What it holds is checked by its one writer: checked during another writer's swap,
             # an output moved aside seemed foreign.
-            _check_folder_held(shown, kind, disposable)
+            _check_folder_held(shown, kind, disposable, name)
             write(staging)
             files, _ = _tree(staging)
             (staging / OUTPUT_MARKER).write_text(_marker_text(kind, files), encoding="utf-8")
-            _swap_in(staging, target, kind, disposable, shown)
+            _swap_in(staging, target, kind, disposable, shown, name)
     except OSError as exc:
         raise InputError(f"{shown}: cannot write the {what} ({write_reason(exc)})") from None
     finally:

@@ -97,7 +97,7 @@ def test_python_writers_keep_the_rule(workdir: Path) -> None:
     with pytest.raises(InputError, match="lies inside the dataset folder"):
         write_atomic(workdir / "other" / "r.json", "{}", kind=ANY_TEXT)
     with pytest.raises(InputError, match="lies inside an output folder of `sgbench leaderboard`"):
-        replace_folder(workdir / "board" / "sub", "stats", lambda staging: None)
+        replace_folder(workdir / "board" / "sub", "stats", lambda staging: None, name="out")
     with (
         pytest.raises(InputError, match="lies inside the dataset folder"),
         exclusive(workdir / "other" / "data" / "r.jsonl"),
@@ -140,7 +140,9 @@ def test_a_folder_is_not_swapped_into_a_folder_that_became_a_dataset_meanwhile(
     out = tmp_path / "out"
     out.mkdir()
     if earlier:
-        replace_folder(out / "st", "stats", lambda staging: (staging / "a.txt").write_text("1"))
+        replace_folder(
+            out / "st", "stats", lambda staging: (staging / "a.txt").write_text("1"), name="out"
+        )
     before = snapshot(out)
 
     def write(staging: Path) -> None:
@@ -148,7 +150,7 @@ def test_a_folder_is_not_swapped_into_a_folder_that_became_a_dataset_meanwhile(
         (out / "manifest.json").write_text(DATASET_MANIFEST, encoding="utf-8")
 
     with pytest.raises(InputError, match=r"st: lies inside the dataset folder "):
-        replace_folder(out / "st", "stats", write)
+        replace_folder(out / "st", "stats", write, name="out")
     after = snapshot(out)
     assert after.pop("manifest.json") == DATASET_MANIFEST.encode()
     assert after == before  # the earlier output (or nothing), no staging folder left

@@ -37,7 +37,7 @@ CHILD = textwrap.dedent(
         time.sleep(0.001)
     for _ in range(rounds):
         try:
-            replace_folder(target, "export lm-eval", write)
+            replace_folder(target, "export lm-eval", write, name="out")
             print("ok", flush=True)
         except InputError as exc:
             print("refused", str(exc), flush=True)
@@ -90,7 +90,8 @@ def test_two_processes_replacing_one_folder_leave_one_whole_output(tmp_path: Pat
     assert names == sorted([OUTPUT_MARKER, *(f"f{i}.txt" for i in range(FILES))])
     writers = {(target / f"f{i}.txt").read_text(encoding="utf-8").split()[0] for i in range(FILES)}
     assert len(writers) == 1  # one process's whole output, never a mixture
-    check_output_folder(target, "export lm-eval")  # its marker lists exactly what is there
+    # Its marker lists exactly what is there.
+    check_output_folder(target, "export lm-eval", name="out")
 
 
 def test_a_folder_held_by_another_process_is_refused_before_any_work(tmp_path: Path) -> None:
@@ -118,7 +119,7 @@ def test_a_folder_held_by_another_process_is_refused_before_any_work(tmp_path: P
         assert holder.stdout.readline() == "held\n"
         started = time.monotonic()
         try:
-            check_output_folder(target, "build")
+            check_output_folder(target, "build", name="out")
         except sgbench.errors.InputError as exc:
             message = str(exc)
         else:
@@ -131,4 +132,4 @@ def test_a_folder_held_by_another_process_is_refused_before_any_work(tmp_path: P
     finally:
         holder.kill()
         holder.wait()
-    check_output_folder(target, "build")  # released with its process
+    check_output_folder(target, "build", name="out")  # released with its process

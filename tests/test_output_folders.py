@@ -188,7 +188,7 @@ def test_a_file_added_while_the_output_is_staged_is_kept(
         (in_tmp / "out" / "notes.txt").write_text("mine", encoding="utf-8")  # another process
 
     with pytest.raises(InputError, match=r"out: refusing to replace .* notes\.txt"):
-        replace_folder(in_tmp / "out", writer, write, disposable=CACHES)
+        replace_folder(in_tmp / "out", writer, write, disposable=CACHES, name="out")
     assert snapshot(in_tmp / "out") == {**before, "notes.txt": b"mine"}
     assert sorted(p.name for p in in_tmp.iterdir()) == ["out"]
 
@@ -533,7 +533,7 @@ def test_threads_writing_one_output_folder_leave_one_output(tmp_path: Path) -> N
     def one() -> None:
         try:
             for _ in range(20):
-                replace_folder(tmp_path / "out", "export lm-eval", write)
+                replace_folder(tmp_path / "out", "export lm-eval", write, name="out")
         except BaseException as exc:  # reported below
             errors.append(exc)
 

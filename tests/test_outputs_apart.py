@@ -432,4 +432,4 @@ def test_an_output_folder_at_the_root_is_refused_not_a_crash(
     assert "Traceback" not in result.output
     check_outputs_apart([], [("--out", Path(spelling))])  # no lock beside the root: no crash
     with pytest.raises(InputError, match="cannot replace the current folder or one above it"):
-        check_output_folder(spelling, "build")
+        check_output_folder(spelling, "build", name="out")

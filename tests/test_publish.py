@@ -812,7 +812,7 @@ def test_validate_names_what_the_next_build_would_refuse(dataset: Path, entry: s
     refused to replace it: one rule (`foreign_entries`) now decides for both."""
     from sgbench.files import check_output_folder
 
-    check_output_folder(dataset, "build")  # a fresh build is its own and replaceable
+    check_output_folder(dataset, "build", name="out")  # a fresh build is its own and replaceable
     FOREIGN[entry](dataset)
     result = CliRunner().invoke(main, ["validate", str(dataset)])
     assert result.exit_code == 2, result.output
@@ -821,7 +821,7 @@ def test_validate_names_what_the_next_build_would_refuse(dataset: Path, entry: s
     assert len(named) == 1, result.stderr
     assert "not the dataset's own" in named[0]
     with pytest.raises(InputError, match=re.escape(entry)):
-        check_output_folder(dataset, "build")
+        check_output_folder(dataset, "build", name="out")
 
 
 def test_validate_passes_the_build_marker(dataset: Path) -> None:

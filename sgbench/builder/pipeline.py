@@ -339,7 +339,7 @@ def build_dataset(
     config = resolve_config(config_path, country)
     out_dir = Path(config.name) if out_dir is None else Path(out_dir)
     check_outputs_apart(inputs, [(out_arg, out_dir)])
-    check_output_folder(out_dir, "build")
+    check_output_folder(out_dir, "build", name=out_arg)
     items = _select_items(config)
     notes: list[str] = []
     attribute_columns = [spec.source.variable for spec in config.attributes.values()] + [
@@ -416,7 +416,8 @@ def build_dataset(
         # vanish from a build that claims it.
         files = ", ".join(file_shown(survey) for survey in surveys)
         raise InputError(
-            f"--wave {absent[0]}: no respondent of {config.country} in that wave in {files} "
+            f"{ArgumentName('waves', '--wave')} {absent[0]}: no respondent of {config.country} "
+            f"in that wave in {files} "
             f"(waves found: {sorted(by_wave)})"
         )
     primary_wave = max(by_wave)
@@ -462,7 +463,9 @@ def build_dataset(
         splits[("temporal", "test")] = SplitRows(((samples, rows["test"][0]),))
     _check_not_empty(splits, config)
     manifest = _manifest(config, by_wave, primary, builds, synthetic, items, splits, too_close)
-    written = write_dataset(out_dir, splits, list(config.attributes), manifest, render_card)
+    written = write_dataset(
+        out_dir, splits, list(config.attributes), manifest, render_card, name=out_arg
+    )
     marked = [file_shown(survey) for survey in surveys if survey.synthetic and not name]
     if marked:
         notes.append(

@@ -25,7 +25,7 @@ from sgbench.dataset import (
     sample_schema,
     split_file,
 )
-from sgbench.files import replace_folder, sha256_file
+from sgbench.files import Name, replace_folder, sha256_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -86,6 +86,8 @@ def write_dataset(
     attribute_names: list[str],
     manifest: Mapping[str, Any],
     render_card: Callable[[dict[str, Any]], str],
+    *,
+    name: Name,
 ) -> dict[str, Any]:
     """Write a complete dataset folder and move it into place.
 
@@ -98,6 +100,7 @@ def write_dataset(
             ``configs.<config>.<split>.num_bytes``, the card's sha256 and size (``card``), and
             the sha256 of each data file (``files``) and its size in bytes (``sizes``).
         render_card: builds the dataset card from the finished manifest (without ``card``).
+        name: the argument ``out_dir`` was given as (:func:`~sgbench.files.replace_folder`).
 
     Returns:
         The manifest as written.
@@ -129,5 +132,5 @@ def write_dataset(
             json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
 
-    replace_folder(out_dir, "build", write, what="dataset")
+    replace_folder(out_dir, "build", write, what="dataset", name=name)
     return written

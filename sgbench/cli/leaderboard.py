@@ -123,7 +123,7 @@ def leaderboard_command(
     check_outputs_apart(
         [("SUBMISSIONS", submissions_dir), ("--dataset", dataset_dir)], [("--out", out_dir)]
     )
-    check_output_folder(out_dir, "leaderboard")
+    check_output_folder(out_dir, "leaderboard", name="--out")
     board = build_leaderboard(
         submissions_dir,
         dataset_dir,

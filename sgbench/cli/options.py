@@ -209,7 +209,7 @@ class OutputFolder(click.Path):
 
         if isinstance(value, str) and value:  # an empty argument: refused as every one is
             try:
-                check_folder_name(value)
+                check_folder_name(value, name="--out")
             except InputError as exc:
                 self.fail(str(exc), param, ctx)
         return super().convert(value, param, ctx)

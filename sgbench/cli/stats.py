@@ -54,7 +54,7 @@ def stats_command(
     from sgbench.stats.plots import INSTALL_HINT
 
     check_outputs_apart([("--dataset", dataset_dir)], [("--out", out_dir)])
-    check_output_folder(out_dir, "stats")
+    check_output_folder(out_dir, "stats", name="--out")
     report = compute_stats(dataset_dir, config=config, top=top)
     written = write_stats(report, out_dir, chart_format=chart_format)  # type: ignore[arg-type]
     click.echo(report.summary())

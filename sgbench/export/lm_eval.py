@@ -56,6 +56,8 @@ CACHES: Final = MappingProxyType({"__pycache__": "utils.*.pyc"})
 """What lm-evaluation-harness adds to the task folder (importing utils.py writes
 ``__pycache__/utils.cpython-312.pyc``); a later export replaces it with the rest. Anything else
 in ``__pycache__`` is foreign, and the folder is refused."""
+_OUT_DIR: Final = ArgumentName("out_dir", "--out")
+_TEMPLATE: Final = ArgumentName("template", "--template")
 
 
 def _quoted(value: str) -> str:
@@ -83,7 +85,7 @@ def check_multiple_choice(template: Template) -> None:
         used |= set(render.field_roots(template.system))
     if not used & CHOICE_FIELDS:
         raise InputError(
-            f"--template {template.name}: shows no options ({{options}} or {{codes}}); "
+            f"{_TEMPLATE} {template.name}: shows no options ({{options}} or {{codes}}); "
             "an lm-eval multiple-choice task needs them (judge free text with `sgbench judge`)"
         )
 
@@ -289,7 +291,7 @@ def write_lm_eval_task(
     if hub_id(dataset) is None:  # the task folder never goes inside the dataset it reads
         check_outputs_apart(
             [(ArgumentName("dataset", "--dataset"), dataset)],
-            [(ArgumentName("out_dir", "--out"), out_dir)],
+            [(_OUT_DIR, out_dir)],
         )
     provenance = dataset_provenance(str(dataset), config, template)
     text = task_yaml(dataset_path, config, split, template, provenance)
@@ -299,5 +301,7 @@ def write_lm_eval_task(
         (staging / task_file).write_text(text, encoding="utf-8")
         (staging / UTILS_FILE).write_text(utils_source(template), encoding="utf-8")
 
-    target = replace_folder(out_dir, "export lm-eval", write, what="task", disposable=CACHES)
+    target = replace_folder(
+        out_dir, "export lm-eval", write, what="task", disposable=CACHES, name=_OUT_DIR
+    )
     return target / task_file

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.files import replace_folder, writes
 from sgbench.leaderboard.page import to_html
 from sgbench.leaderboard.ranking import RULES, Leaderboard, Row, build_leaderboard
@@ -50,7 +50,9 @@ def write_leaderboard(board: Leaderboard, out_dir: PathArg) -> Path:
         for name, content in render_files(board).items():
             (staging / name).write_text(content, encoding="utf-8", newline="\n")
 
-    return replace_folder(out_dir, "leaderboard", write, what="leaderboard")
+    return replace_folder(
+        out_dir, "leaderboard", write, what="leaderboard", name=ArgumentName("out_dir", "--out")
+    )
 
 
 __all__ = [

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.files import replace_folder, writes
 from sgbench.stats.plots import ChartFormat, PlotsUnavailable, stats_charts
 from sgbench.stats.report import StatsReport
@@ -74,5 +74,7 @@ def write_stats(
         for name, content in files.items():
             (staging / name).write_bytes(content)
 
-    target = replace_folder(out_dir, "stats", write, what="statistics")
+    target = replace_folder(
+        out_dir, "stats", write, what="statistics", name=ArgumentName("out_dir", "--out")
+    )
     return StatsOutput(paths=tuple(target / name for name in files), charts_skipped=skipped)
