@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.dataset import MANIFEST_FILE
 from sgbench.errors import InputError, shown_name
 from sgbench.files import FromFiles, reads
@@ -55,7 +55,7 @@ class FolderValidation(FromFiles):
             # "valid" alone was read as "will be ranked", while every id may be unknown.
             return (
                 f"{self.kind} folder {where}: valid in form; its ids, answers and "
-                "dataset_version are checked against a dataset with --dataset, as the "
+                f"dataset_version are checked against a dataset with {_DATASET}, as the "
                 "leaderboard does"
             )
         if self.ok:
@@ -91,6 +91,9 @@ def folder_kind(path: Path) -> FolderKind:
         f"{where}: neither a dataset folder (no {MANIFEST_FILE}) nor a submission folder "
         f"(no {SUBMISSION_FILE})"
     )
+
+
+_DATASET = ArgumentName("dataset", "--dataset")
 
 
 @public

@@ -17,7 +17,7 @@ from typing import Any, Final, Literal
 
 import yaml
 
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.builder.layouts import LAYOUTS
 from sgbench.catalogue import ALL_COUNTRIES, Country, load_countries
 from sgbench.dataset import PUBLICATION_FLOOR
@@ -573,6 +573,9 @@ def _everywhere(config: BuildConfig, countries: Mapping[str, Country], name: str
     return replace(config, name=name, country=ALL_COUNTRIES, country_name="their country")
 
 
+_COUNTRY: Final = ArgumentName("country", "--country")
+
+
 @public
 def resolve_config(config_path: PathArg | None, country: str | None) -> BuildConfig:
     """The build config for a command line: a file, or the shipped config for the country.
@@ -586,7 +589,7 @@ def resolve_config(config_path: PathArg | None, country: str | None) -> BuildCon
         ConfigError: an unknown country code or an invalid config.
     """
     countries = load_countries()
-    code = None if country is None else _country_code(country, countries, "--country")
+    code = None if country is None else _country_code(country, countries, str(_COUNTRY))
     if config_path is not None:
         config = load_config(config_path)
         own = _country_code(config.country, countries, f"{config_path}: $.country")
@@ -610,7 +613,7 @@ def resolve_config(config_path: PathArg | None, country: str | None) -> BuildCon
     known = countries.get(code)
     if known is None:
         raise ConfigError(
-            f"--country: unknown country code {code!r} (see sgbench/catalogue/countries.json)"
+            f"{_COUNTRY}: unknown country code {code!r} (see sgbench/catalogue/countries.json)"
         )
     config = with_ethnicity(generic, known.ethnicity)
     return replace(

@@ -16,9 +16,14 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from sgbench.boundary import ArgumentName
 from sgbench.builder.config import AttributeSource, AttributeSpec, BuildConfig, ValueRange
 from sgbench.catalogue import Item
 from sgbench.errors import InputError
+
+_UNWEIGHTED: Final = ArgumentName("weighted=False", "--unweighted")
+"""How a refusal of the weights tells to build without them: build_dataset's argument, the
+command line's option."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,7 @@ def harmonise(
         raise InputError(
             f"column {config.weight}: not in the file, but {config.source} names it as the "
             "weight ($.weight); set $.weight to the file's weight column (null for none) or "
-            "build with --unweighted"
+            f"build with {_UNWEIGHTED}"
         )
     if use_weight:
         assert config.weight is not None
@@ -147,7 +152,7 @@ def harmonise(
             raise InputError(
                 f"column {config.weight}: {int(unusable.sum())} respondent(s) with a missing, "
                 f"infinite, zero, negative or extreme weight (first: {first}); weights must be "
-                f"finite and between {low:g} and {high:g} (or build with --unweighted)"
+                f"finite and between {low:g} and {high:g} (or build with {_UNWEIGHTED})"
             )
         columns["weight"] = weights.to_numpy(dtype="float64")
     else:

@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
-from sgbench.boundary import public
+from sgbench.boundary import ArgumentName, public
 from sgbench.errors import InputError, bounded
 from sgbench.prompts import Message
 from sgbench.runner.client import embedded_objects
@@ -115,7 +115,7 @@ def parse_criteria(text: str) -> tuple[str, ...]:
         InputError: an unknown or empty name (:func:`check_criteria`).
     """
     names = list(dict.fromkeys(part.strip() for part in text.split(",")))
-    return check_criteria(names, f"--criteria {text!r}")
+    return check_criteria(names, f"{ArgumentName('text', '--criteria')} {text!r}")
 
 
 def reply_format(criteria: Sequence[str]) -> str:

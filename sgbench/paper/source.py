@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from sgbench import jsonl
+from sgbench.boundary import ArgumentName
 from sgbench.builder.reader import check_distinct_header
 from sgbench.dataset import HUB_PREFIX, hub_id, not_local
 from sgbench.errors import InputError, bounded
@@ -117,6 +118,11 @@ def _load_hub(
     return frame
 
 
+_SOURCE: Final = ArgumentName("source", "SOURCE")
+_HUB_CONFIG: Final = ArgumentName("hub_config", "--hub-config")
+_HUB_SPLIT: Final = ArgumentName("hub_split", "--hub-split")
+
+
 def read_source(
     source: str,
     *,
@@ -142,7 +148,7 @@ def read_source(
         frame = _load_hub(repo, hub_config, hub_split or "train", loader)
     elif hub_config is not None or hub_split is not None:
         raise InputError(
-            f"{source}: --hub-config and --hub-split choose part of a Hub SOURCE "
+            f"{source}: {_HUB_CONFIG} and {_HUB_SPLIT} choose part of a Hub {_SOURCE} "
             f"({HUB_PREFIX}owner/name), not of a local file"
         )
     else:

@@ -24,13 +24,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from sgbench.boundary import public
+from sgbench.boundary import ArgumentName, public
 from sgbench.dataset import PUBLICATION_FLOOR, under_floor
 
 DISCLOSURE_DOC: Final = "docs/dataset-and-splits.md#small-groups-recoverable-by-subtraction"
 """Where the recoverable groups a refusal counts are explained."""
 PUBLISHING_DOC: Final = "docs/publishing.md#what-cannot-be-published"
 """Where the reasons are listed."""
+
+
+_ALLOW_SYNTHETIC: Final = ArgumentName("allow_synthetic=True", "--allow-synthetic")
 
 
 @public
@@ -51,7 +54,7 @@ def publication_problems(
             return []
         return [
             "a SYNTHETIC build (not WVS data; from the embedded sample or a file of `sgbench "
-            "synth`): build from a WVS file, or pass --allow-synthetic to push it anyway"
+            f"synth`): build from a WVS file, or pass {_ALLOW_SYNTHETIC} to push it anyway"
         ]
     problems = [_floor_problem(name, value) for name, value in under_floor(manifest).items()]
     recoverable = _recoverable(manifest.get("disclosure"))

@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final, Protocol, TypeVar, cast, runtime_checkable
 
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.errors import InputError, bounded, size_limit_hit, write_reason
 from sgbench.files import FromFiles, reads
 from sgbench.publish.checks import DATA_DIR, DatasetCheck, InvalidDatasetError, check_dataset
@@ -130,12 +130,17 @@ class PushResult(FromFiles):
         lines.append(f"{would}delete {len(self.deleted)} stale file(s) under {DATA_DIR}/")
         lines += [f"  {path}" for path in self.deleted]
         if self.tag is None:
-            lines.append("no tag (--no-tag)")
+            lines.append(f"no tag ({_NO_TAG})")
         else:
             target = "" if self.commit_oid is None else f" on commit {self.commit_oid}"
             lines.append(f"{would}tag {self.tag}{target}")
             lines.append(f'load it with: load_dataset("{self.repo_id}", revision="{self.tag}")')
         return "\n".join(lines)
+
+
+_REPO_ID: Final = ArgumentName("repo_id", "--repo-id")
+_NO_TAG: Final = ArgumentName("tag=False", "--no-tag")
+"""How a push without a tag is asked for: push_dataset's argument, the command line's option."""
 
 
 @public
@@ -172,7 +177,7 @@ def push_dataset(
         raise InvalidDatasetError(check)
     refuse_unpublishable(check, allow_synthetic=allow_synthetic)
     if not REPO_ID_PATTERN.fullmatch(repo_id):
-        raise InputError(f"--repo-id {repo_id!r}: expected ORG/NAME")
+        raise InputError(f"{_REPO_ID} {repo_id!r}: expected ORG/NAME")
     version = check.version or ""
     tag_name = check.tag if tag else None
     message = f"Release {check.name} {version}"
@@ -188,7 +193,7 @@ def push_dataset(
     if tag_name is not None and tag_name in tags:
         raise InputError(
             f"{repo_id}: tag {tag_name} already exists (commit {tags[tag_name][:12]}); tags are "
-            "never moved: bump the dataset version (see the version policy) or push with --no-tag"
+            f"never moved: bump the dataset version (see the version policy) or push with {_NO_TAG}"
         )
     remote_files: list[str] = []
     if exists:
