@@ -153,6 +153,31 @@ COMMAND_LINE = {
         ["score", "p.jsonl", "--dataset", "ds", "--json", "p.jsonl"],
         "Error: p.jsonl: --json would overwrite the input p.jsonl (PRED); choose another path",
     ),
+    "run --out not resumable": (
+        ["run", "--dataset", "ds", "--base-url", URL, "--model", "m", "--out", "g.jsonl"],
+        "Error: g.jsonl: line 1: not a response line of `sgbench run`; choose another --out",
+    ),
+    "stats --out foreign": (
+        ["stats", "--dataset", "ds", "--out", "foreign"],
+        "Error: foreign: refusing to replace a folder that is not an earlier output of `sgbench "
+        "stats` (it holds other files: mine.txt); it has no .sgbench-output.json, the mark "
+        "sgbench leaves in its outputs: if it is an output of an older sgbench, written before "
+        "that mark existed, delete foreign yourself once; otherwise choose another --out",
+    ),
+    "build --country": (
+        ["build", "--country", "ZZZ", "--out", "o"],
+        "Error: --country: unknown country code 'ZZZ' (see sgbench/catalogue/countries.json)",
+    ),
+    "push --repo-id": (
+        ["push", "ds", "--repo-id", "bad", "--dry-run", "--allow-synthetic"],
+        "Error: --repo-id 'bad': expected ORG/NAME",
+    ),
+    "push --allow-synthetic": (
+        ["push", "ds", "--repo-id", "org/name", "--dry-run"],
+        "Error: ds: not published: a SYNTHETIC build (not WVS data; from the embedded sample or "
+        "a file of `sgbench synth`): build from a WVS file, or pass --allow-synthetic to push "
+        "it anyway",
+    ),
 }
 
 
@@ -165,6 +190,9 @@ def test_the_command_line_names_its_options_as_before(
     (tmp_path / "b.jsonl").write_text('{"id": "x", "response": "b"}\n', encoding="utf-8")
     (tmp_path / "s.jsonl").write_text('{"custom_id": "x", "response": "1"}\n', encoding="utf-8")
     shutil.copy(tmp_path / "s.jsonl", tmp_path / " .jsonl")
+    (tmp_path / "g.jsonl").write_text("hello\n", encoding="utf-8")
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "mine.txt").write_text("x", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     args, line = COMMAND_LINE[case]
     result = CliRunner().invoke(main, args)
@@ -292,3 +320,105 @@ def test_a_request_worker_names_the_arguments_as_its_caller_did(
         "(no such endpoint or model: check --base-url and --model)"
         in said["named_as_on_the_command_line"]
     )
+
+
+def _not_ours(folder: Path, kind: str) -> str:
+    """The refusal of ``folder``, holding a file of the user's, by a Python folder writer."""
+    return (
+        f"{folder}: refusing to replace a folder that is not an earlier output of `sgbench "
+        f"{kind}` (it holds other files: mine.txt); it has no .sgbench-output.json, the mark "
+        "sgbench leaves in its outputs: if it is an output of an older sgbench, written before "
+        f"that mark existed, delete {folder} yourself once; otherwise choose another out_dir"
+    )
+
+
+def test_python_advice_names_the_argument_to_change(built_default: Path, tmp_path: Path) -> None:
+    """Output files that cannot be resumed, output folders that are not sgbench's, and the
+    advice of the builder, the publisher, the paper importer and the judge, from Python: each
+    names the parameter (or the argument to pass) of the function called, never an option
+    (issue #15; the same calls from the command line: COMMAND_LINE, above)."""
+    from sgbench.builder import build_dataset, resolve_config
+    from sgbench.export import write_lm_eval_task
+    from sgbench.judge import parse_criteria
+    from sgbench.leaderboard import build_leaderboard, write_leaderboard
+    from sgbench.paper.source import read_source
+    from sgbench.prompts import Prompt, load_template
+    from sgbench.publish import push_dataset
+    from sgbench.runner import Endpoint, run_benchmark
+    from sgbench.runner.run import run_model
+    from sgbench.stats import compute_stats, write_stats
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "mine.txt").write_text("x", encoding="utf-8")
+    garbage = tmp_path / "g.jsonl"
+    garbage.write_text("hello\n", encoding="utf-8")
+    source = tmp_path / "s.jsonl"
+    source.write_text('{"custom_id": "x", "response": "1"}\n', encoding="utf-8")
+    (tmp_path / "subs").mkdir()
+    endpoint = Endpoint(URL)
+    run = {"model": "m", "endpoint": endpoint, "config": "default", "split": "test_ood"}
+    prompt = Prompt(
+        id="s0", template="paper", messages=[{"role": "user", "content": "q"}], prompt="q"
+    )
+    board = build_leaderboard(
+        tmp_path / "subs", built_default, with_baselines=True, n_boot=0, n_permutations=0
+    )
+    messages = {
+        "run_benchmark": _refusal(run_benchmark, built_default, garbage, template_name="paper",
+                                  **run),
+        "run_model": _refusal(run_model, [prompt], garbage, model="m", template="paper",
+                              endpoint=endpoint),
+        "build_dataset out_dir": _refusal(build_dataset, out_dir=foreign),
+        "write_stats": _refusal(write_stats, compute_stats(built_default), foreign),
+        "build_leaderboard": _refusal(build_leaderboard, tmp_path / "subs", built_default),
+        "write_leaderboard": _refusal(write_leaderboard, board, foreign),
+        "write_lm_eval_task out_dir": _refusal(
+            write_lm_eval_task, foreign, built_default, "default", "test_ood",
+            load_template("paper"),
+        ),
+        "write_lm_eval_task template": _refusal(
+            write_lm_eval_task, tmp_path / "lm", built_default, "default", "test_ood",
+            load_template("open"),
+        ),
+        "build_dataset country": _refusal(build_dataset, out_dir=tmp_path / "o", country="ZZZ"),
+        "resolve_config country": _refusal(resolve_config, None, " "),
+        "push_dataset synthetic": _refusal(push_dataset, built_default, "org/name", dry_run=True),
+        "push_dataset repo_id": _refusal(
+            push_dataset, built_default, "bad", dry_run=True, allow_synthetic=True
+        ),
+        "read_source": _refusal(read_source, str(source), hub_config="c"),
+        "parse_criteria": _refusal(parse_criteria, "style"),
+    }  # fmt: skip
+    assert messages == {
+        "run_benchmark": f"{garbage}: line 1: not a response line of `sgbench run`; choose "
+        "another out_path",
+        "run_model": f"{garbage}: line 1: not a response line of `sgbench run`; choose another out",
+        "build_dataset out_dir": _not_ours(foreign, "build"),
+        "write_stats": _not_ours(foreign, "stats"),
+        "build_leaderboard": f"{tmp_path / 'subs'}: no submission folders (and no "
+        "with_baselines=True)",
+        "write_leaderboard": _not_ours(foreign, "leaderboard"),
+        "write_lm_eval_task out_dir": _not_ours(foreign, "export lm-eval"),
+        "write_lm_eval_task template": "template open: shows no options ({options} or "
+        "{codes}); an lm-eval multiple-choice task needs them (judge free text with `sgbench "
+        "judge`)",
+        "build_dataset country": "country: unknown country code 'ZZZ' (see "
+        "sgbench/catalogue/countries.json)",
+        "resolve_config country": "country: empty country code",
+        "push_dataset synthetic": f"{built_default}: not published: a SYNTHETIC build (not WVS "
+        "data; from the embedded sample or a file of `sgbench synth`): build from a WVS file, "
+        "or pass allow_synthetic=True to push it anyway",
+        "push_dataset repo_id": "repo_id 'bad': expected ORG/NAME",
+        "read_source": f"{source}: hub_config and hub_split choose part of a Hub source "
+        "(hf://owner/name), not of a local file",
+        "parse_criteria": "text 'style': unknown criterion 'style'; choose from overall, value, "
+        "persona (comma-separated)",
+    }
+    for message in messages.values():
+        assert "--" not in message
+        assert "SOURCE" not in message
+    assert garbage.read_text(encoding="utf-8") == "hello\n"
+    assert sorted(p.name for p in foreign.iterdir()) == ["mine.txt"]
+    assert not (tmp_path / "lm").exists()
+    assert not (tmp_path / "o").exists()

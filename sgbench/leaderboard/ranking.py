@@ -43,7 +43,7 @@ import pandas as pd
 
 from sgbench import __version__
 from sgbench.baselines import BASELINES, DESCRIPTIONS, BaselineName, run_baselines
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.dataset import BuiltDataset
 from sgbench.errors import InputError, shown_model, shown_name
 from sgbench.files import FromFiles, reads
@@ -579,7 +579,8 @@ def build_leaderboard(
     check_settings(n_boot, seed, n_permutations, resample)
     folders = submission_folders(Path(submissions))
     if not folders and not with_baselines:
-        raise InputError(f"{submissions}: no submission folders (and no --with-baselines)")
+        with_them = ArgumentName("with_baselines=True", "--with-baselines")
+        raise InputError(f"{submissions}: no submission folders (and no {with_them})")
     data = load_ranked_splits(dataset, CONFIG)
     primary = data[0]
     settings: dict[str, Any] = {
