@@ -40,8 +40,14 @@ def shown_name(name: str) -> str:
     """A file or folder name as a message or an output shows it: as is when every character is
     printable, else with Python's escapes (``\\n``, ``\\x1b``, ``\\u202e``, ``\\udcff``), so a
     name cannot start a line of its own, drive a terminal, reorder the text around it or break
-    a UTF-8 writer (a name that is not UTF-8 holds lone surrogates)."""
-    return name if name.isprintable() else repr(name)[1:-1]
+    a UTF-8 writer (a name that is not UTF-8 holds lone surrogates).
+
+    A name that would still start or end in a space is shown as Python's ``repr`` writes it,
+    quoted (``'data/x.parquet '``): a space has no escape, and shown bare, ``data/x.parquet :
+    not listed in manifest.json`` read as the listed file, not the one beside it.
+    """
+    shown = name if name.isprintable() else repr(name)[1:-1]
+    return repr(name) if shown != shown.strip() else shown
 
 
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")

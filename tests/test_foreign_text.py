@@ -20,7 +20,7 @@ from test_careless_input import rewrite_split
 from test_judge import HAND, hand_line
 
 from sgbench.cli import main
-from sgbench.errors import BIDI_CONTROLS, MAX_MESSAGE, one_line
+from sgbench.errors import BIDI_CONTROLS, MAX_MESSAGE, one_line, shown_name
 
 pytest.importorskip("matplotlib")
 
@@ -213,3 +213,33 @@ def scoring_predictions(workdir: Path) -> Path:
 def test_one_line_rule() -> None:
     assert one_line("a\nb\tc\x1b[31m\u202ed") == "a b c [31md"
     assert one_line(" x\ud800 ") == "x\ufffd"
+
+
+def test_a_name_ending_or_starting_in_a_space_is_quoted() -> None:
+    """A space has no escape: a name that would still start or end in one is quoted as
+    Python's repr writes it, escapes included; any other name is shown as before."""
+    assert shown_name("data/x.parquet ") == "'data/x.parquet '"
+    assert shown_name(" x") == "' x'"
+    assert shown_name("a\nb ") == "'a\\nb '"
+    assert shown_name("it's ") == '"it\'s "'
+    assert shown_name("a b") == "a b"
+    assert shown_name("a\n") == "a\\n"  # escaped, so it no longer ends in whitespace
+    assert shown_name("x\u202e") == "x\\u202e"
+    assert shown_name("") == ""
+
+
+def test_validate_tells_a_foreign_name_ending_in_a_space_from_the_listed_file(
+    workdir: Path,
+) -> None:
+    """`data/default/train-...parquet ` (a trailing space) beside the listed shard was shown
+    bare, reading as if the listed file were not listed."""
+    folder = Path("ds", "data", "default")
+    listed = sorted(path.name for path in folder.iterdir())[0]
+    (folder / f"{listed} ").write_bytes(b"x")
+    (folder / " ").write_bytes(b"x")
+    result = CliRunner().invoke(main, ["validate", "ds"])
+    assert result.exit_code != 0
+    not_listed = [line for line in result.output.splitlines() if "not listed in" in line]
+    assert sorted(line.split(": not listed in")[0].strip() for line in not_listed) == sorted(
+        ["'ds/data/default/ '", f"'ds/data/default/{listed} '"]
+    )

@@ -78,7 +78,7 @@ class Problem:
     """What is wrong, one line."""
 
     def __str__(self) -> str:
-        return bounded(shown_name(f"{self.file}: {self.message}"))
+        return self._shown(self.file)
 
     def under(self, folder: Path) -> str:
         """The problem as a message listing several shows it: its file named under ``folder``,
@@ -88,7 +88,12 @@ class Problem:
             file = str(Path(self.file).relative_to(folder))
         except ValueError:
             file = self.file
-        return bounded(shown_name(f"{file}: {self.message}"))
+        return self._shown(file)
+
+    def _shown(self, file: str) -> str:
+        # The name shown on its own (sgbench.errors.shown_name), not as part of the line: a name
+        # ending in a space was shown bare, `data/x.parquet : not listed`, as the listed file.
+        return bounded(f"{shown_name(file)}: {shown_name(self.message)}")
 
 
 @dataclass(frozen=True)
