@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -337,6 +338,7 @@ def test_python_advice_names_the_argument_to_change(built_default: Path, tmp_pat
     advice of the builder, the publisher, the paper importer and the judge, from Python: each
     names the parameter (or the argument to pass) of the function called, never an option
     (issue #15; the same calls from the command line: COMMAND_LINE, above)."""
+    from sgbench.baselines import run_baseline
     from sgbench.builder import build_dataset, resolve_config
     from sgbench.export import write_lm_eval_task
     from sgbench.judge import parse_criteria
@@ -346,6 +348,7 @@ def test_python_advice_names_the_argument_to_change(built_default: Path, tmp_pat
     from sgbench.publish import push_dataset
     from sgbench.runner import Endpoint, run_benchmark
     from sgbench.runner.run import run_model
+    from sgbench.scoring import score_predictions
     from sgbench.stats import compute_stats, write_stats
 
     foreign = tmp_path / "foreign"
@@ -356,6 +359,11 @@ def test_python_advice_names_the_argument_to_change(built_default: Path, tmp_pat
     source = tmp_path / "s.jsonl"
     source.write_text('{"custom_id": "x", "response": "1"}\n', encoding="utf-8")
     (tmp_path / "subs").mkdir()
+    lines = run_baseline("majority", built_default, split="test_id").to_jsonl().splitlines()
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")  # one sample short
+    first = json.loads(lines[0])["id"]
+    no_ci = {"n_boot": 0, "n_permutations": 0}
     endpoint = Endpoint(URL)
     run = {"model": "m", "endpoint": endpoint, "config": "default", "split": "test_ood"}
     prompt = Prompt(
@@ -389,6 +397,12 @@ def test_python_advice_names_the_argument_to_change(built_default: Path, tmp_pat
         ),
         "read_source": _refusal(read_source, str(source), hub_config="c"),
         "parse_criteria": _refusal(parse_criteria, "style"),
+        "score_predictions split": _refusal(
+            score_predictions, predictions, built_default, split="test_ood", **no_ci
+        ),
+        "score_predictions strict": _refusal(
+            score_predictions, predictions, built_default, split="test_id", strict=True, **no_ci
+        ),
     }  # fmt: skip
     assert messages == {
         "run_benchmark": f"{garbage}: line 1: not a response line of `sgbench run`; choose "
@@ -414,6 +428,11 @@ def test_python_advice_names_the_argument_to_change(built_default: Path, tmp_pat
         "(hf://owner/name), not of a local file",
         "parse_criteria": "text 'style': unknown criterion 'style'; choose from overall, value, "
         "persona (comma-separated)",
+        "score_predictions split": f"{predictions}: none of its {len(lines) - 1} prediction(s) "
+        "is for split 'test_ood'; all are for other splits of config 'default' (choose the "
+        "split with split)",
+        "score_predictions strict": f"{predictions}: 1 sample(s) of split 'test_id' have no "
+        f"prediction (strict=True): {first!r}",
     }
     for message in messages.values():
         assert "--" not in message

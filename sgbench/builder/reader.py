@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sgbench.boundary import PathArg
+from sgbench.boundary import ArgumentName, PathArg
 from sgbench.builder.layouts import LayoutName, Recode, detect_layout, is_synthetic
 from sgbench.catalogue import ALL_COUNTRIES, country_numeric_code, load_countries
 from sgbench.errors import InputError, shown_name
@@ -572,9 +572,10 @@ def _country_mask(frame: pd.DataFrame, country: str) -> pd.Series:
         return frame[COUNTRY_ALPHA] == country.upper()
     numeric = country_numeric_code(country)
     if numeric is None or COUNTRY_NUMERIC not in frame:
+        example = ArgumentName("country='702'", "--country 702")
         raise InputError(
             f"no alpha-3 country column to match country {country}; pass its numeric code "
-            "(e.g. --country 702)"
+            f"(e.g. {example})"
         )
     return frame[COUNTRY_NUMERIC] == float(numeric)
 

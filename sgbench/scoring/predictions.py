@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.errors import InputError, bounded
 from sgbench.files import FromFiles, OutputKind, json_lines_kind, reads
 from sgbench.jsonl import (
@@ -611,7 +611,7 @@ def _finish(
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         raise InputError(
             f"{name}: {len(missing)} sample(s) of split {data.split!r} have no prediction "
-            f"(--strict): {shown}{more}"
+            f"({ArgumentName('strict=True', '--strict')}): {shown}{more}"
         )
     return Predictions(
         arrays=arrays,

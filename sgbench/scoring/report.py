@@ -27,7 +27,7 @@ from typing import Any, Final
 import numpy as np
 
 from sgbench import __version__
-from sgbench.boundary import PathArg, public
+from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.dataset import check_config_split, evaluation_split, overlap_band
 from sgbench.errors import InputError, bounded, one_line
 from sgbench.files import FromFiles, reads, report_kind, write_atomic, writes
@@ -350,7 +350,7 @@ def score_predictions(
         raise InputError(
             f"{predictions_path}: none of its {predictions.n_skipped_other_splits} "
             f"prediction(s) is for split {split!r}; all are for other splits of config "
-            f"{config!r} (choose the split with --split)"
+            f"{config!r} (choose the split with {ArgumentName('split', '--split')})"
         )
     return score(
         data,
