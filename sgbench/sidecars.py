@@ -266,7 +266,9 @@ def open_locked(sidecar: Path, target: PathArg, what: str = "output file") -> in
         if same:
             return fd
         os.close(fd)
-    raise InputError(f"{shown_name(str(target))}: its lock file keeps changing; try again")
+    # Each attempt met a lock another process took and gave up meanwhile (writers in a loop,
+    # whose releases a reader's probe pause lets us see): the output is in use, as a held lock.
+    raise in_use(target, what)
 
 
 def remove_if_ours(sidecar: Path, fd: int) -> None:
