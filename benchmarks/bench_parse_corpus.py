@@ -11,7 +11,11 @@ figures (``docs/generate.py``) are computed from the same function, so they foll
 
 An entry may carry ``known``: the value the parser's documented rule gives where it differs
 from the label (``because`` says why the rule stands). It counts as a disagreement here; the
-test (``tests/test_reply_corpus.py``) holds the parser to it.
+test (``tests/test_reply_corpus.py``) holds the parser to it. The replies fall in two sets,
+counted apart: the natural and targeted replies (no ``set`` key), where the parser reads no
+wrong code, and the adversarial probe (``"set": "adversarial"``), replies written to break the
+rules, where it does; for each the script prints how many agree, read a wrong code (another
+code, or one where the label has none) and are left missing where the label has a code.
 
 Usage::
 
@@ -68,6 +72,27 @@ def read_verdicts(path: Path = VERDICTS) -> list[Reading]:
     return [Reading(e, parse_verdicts(e["reply"], e["criteria"])) for e in entries(path)]
 
 
+SETS = ("natural", "adversarial")
+
+
+def set_of(entry: dict[str, Any]) -> str:
+    """The set an entry belongs to: ``adversarial`` when it says so, else ``natural``."""
+    return "adversarial" if entry.get("set") == "adversarial" else "natural"
+
+
+def tally(readings: list[Reading]) -> tuple[int, int, int]:
+    """(agree, wrong, missing): a wrong reading is a code the label does not give; a missing
+    one reads nothing where the label has a code."""
+    agree = sum(r.agrees for r in readings)
+    wrong = sum(not r.agrees and r.got is not None for r in readings)
+    return agree, wrong, len(readings) - agree - wrong
+
+
+def tally_by_set(readings: list[Reading]) -> dict[str, tuple[int, int, int]]:
+    """Set name → :func:`tally` of its readings, for every name of :data:`SETS`."""
+    return {name: tally([r for r in readings if set_of(r.entry) == name]) for name in SETS}
+
+
 def by_category(readings: list[Reading]) -> dict[str, tuple[int, int]]:
     """Category → (entries agreeing, entries), categories in corpus order, then ``all``."""
     out: dict[str, tuple[int, int]] = {}
@@ -80,10 +105,17 @@ def by_category(readings: list[Reading]) -> dict[str, tuple[int, int]]:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    for name, readings in (("replies", read_replies()), ("verdicts", read_verdicts())):
+    replies = read_replies()
+    groups = [
+        (f"replies, {name} set", [r for r in replies if set_of(r.entry) == name]) for name in SETS
+    ]
+    for name, readings in (*groups, ("verdicts", read_verdicts())):
         print(f"{name}:")
         for category, (agree, total) in by_category(readings).items():
             print(f"  {category:<14} {agree:>4} / {total:<4} {100 * agree / total:6.1f} %")
+        if name.startswith("replies"):
+            agree, wrong, missing = tally(readings)
+            print(f"  {agree} agree, {wrong} wrong code, {missing} missing")
         for reading in readings:
             if not reading.agrees:
                 entry = reading.entry

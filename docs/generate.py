@@ -1403,17 +1403,23 @@ def corpus_figures() -> dict[str, str]:
     sys.modules[spec.name] = bench
     spec.loader.exec_module(bench)
     out: dict[str, str] = {}
-    for name, readings in (("replies", bench.read_replies()), ("verdicts", bench.read_verdicts())):
+    replies = bench.read_replies()
+    natural = [r for r in replies if bench.set_of(r.entry) == "natural"]
+    for name, readings in (("replies", natural), ("verdicts", bench.read_verdicts())):
         agree, total = bench.by_category(readings)["all"]
         out[f"corpus.{name}"] = _n(total)
         out[f"corpus.{name}.agree"] = _n(agree)
         out[f"corpus.{name}.agreement"] = _pct(agree / total)
-        if name == "replies":
-            wrong = [r for r in readings if not r.agrees and r.got is not None]
-            out["corpus.replies.wrong_code"] = _n(len(wrong))
-            out["corpus.replies.unanswered"] = _n(
-                sum(r.entry["expected"] is None for r in readings)
-            )
+    out["corpus.replies.wrong_code"] = _n(bench.tally(natural)[1])
+    out["corpus.replies.unanswered"] = _n(sum(r.entry["expected"] is None for r in natural))
+    # The adversarial probe is counted apart: replies written to break the rules, where the
+    # parser does read wrong codes; the docs quote them beside the natural set's.
+    adversarial = [r for r in replies if bench.set_of(r.entry) == "adversarial"]
+    agree, wrong, missing = bench.tally(adversarial)
+    out["corpus.adversarial"] = _n(len(adversarial))
+    out["corpus.adversarial.agree"] = _n(agree)
+    out["corpus.adversarial.wrong_code"] = _n(wrong)
+    out["corpus.adversarial.missing"] = _n(missing)
     return out
 
 
