@@ -286,3 +286,30 @@ def test_judge_reads_strikethrough_as_no_verdict() -> None:
 )
 def test_number_word_followed_by_words_is_prose(reply: str, expected: int | None) -> None:
     assert parse_response(reply, OPTIONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # Every retraction takes back the marker's code; a code after it is the answer.
+        ("Answer: 2. Correction: 3.", 3),
+        ("Answer: 1. Strike that.", None),
+        ("Answer: 4. Disregard the above.", None),
+        ("I'd say 2. Never mind.", None),
+        ("Answer: 3. I take it back.", None),
+        ("Answer: 2 (oops, meant 3)", 3),
+        ("Answer: 2. Sorry, typo \u2014 1.", 1),
+        ("Answer: 4. On reflection, 3.", 3),
+        ("Answer: 3. Hmm, no \u2014 make it 2.", 2),
+        ("Answer: 6. Nope.", None),
+        ("Answer: 2. I withdraw my answer.", None),
+        ("Answer: 2 [retracted]", None),
+        # The words elsewhere, not right after a number, take nothing back.
+        ("Answer: 2. Make that decision carefully, but 2 it is.", 2),
+        ("Answer: 2. Hold on to family, I say.", 2),
+        ("Answer: 2. Correction of my views comes later.", 2),
+        ("Oops, I mean: Answer: 3", 3),
+    ],
+)
+def test_retraction_words_take_a_code_back(reply: str, expected: int | None) -> None:
+    assert parse_response(reply, OPTIONS) == expected

@@ -555,11 +555,21 @@ _PART_OF: Final = re.compile(
 
 
 RETRACTIONS: Final = (
-    r"(?:actually|wait)[^\w\n]*no(?=[^\S\n]*(?:[^\w\s]|$))|no[^\w\n]*wait\b"
-    r"|scratch[^\S\n]+that\b|on[^\S\n]+second[^\S\n]+thought\b"
+    r"(?:(?:hmm|erm|um|eh|oh|sorry)[^\w\n]*)?(?:"
+    r"(?:actually|wait|erm|um|hmm|eh)[^\w\n]*no(?=[^\S\n]*(?:[^\w\s]|$))|no[^\w\n]*wait\b"
+    r"|(?:scratch|strike|scrap|cancel|ignore|disregard)[^\S\n]+(?:that|the[^\S\n]+above)\b"
+    r"|(?:on|upon)[^\S\n]+(?:second[^\S\n]+thought|reflection)\b|never[^\S\n]+mind\b"
+    r"|correction(?=[^\w\s])|make[^\S\n]+(?:that|it)(?=[^\w\n]*(?:an?[^\S\n]+)?\d)"
+    r"|hold[^\S\n]+on(?=[^\w\s])|oops\b|typo\b|nope\b"
+    r"|undo\b|retracted\b|I[^\S\n]+(?:take[^\S\n]+it[^\S\n]+back|withdraw)\b"
+    r"|forget[^\S\n]+I[^\S\n]+said\b|let[^\S\n]+me[^\S\n]+(?:rethink|revise)\b)"
 )
 """What, right after a number (punctuation and spaces between), takes it back: ``actually no``,
-``wait, no``, ``no, wait``, ``scratch that``, ``on second thought``; and ``No`` after the number
+``wait, no``, ``no, wait``, ``scratch that``, ``on second thought``, and every other way of
+saying so (``strike``/``scrap``/``cancel``/``ignore``/``disregard`` ``that``, ``never mind``,
+``on reflection``, ``Correction:``, ``make it 3``, ``hold on,``, ``oops``, ``typo``, ``nope``,
+``undo``, ``[retracted]``, ``I take it back``, ``I withdraw``, ``forget I said``, ``let me
+rethink``), a filler (``hmm``, ``sorry`` …) allowed before it; and ``No`` after the number
 and a question mark (``2? No, 3``). The number is read by no rule, as a negated one is (``2?
 No, 3`` and ``Answer: 3. Actually no, 2`` are 3 and 2; ``I'd pick 3... actually no`` is
 missing). ``No`` must end its clause: ``Is it 2? No doubt`` takes nothing back."""
