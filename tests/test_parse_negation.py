@@ -313,3 +313,27 @@ def test_number_word_followed_by_words_is_prose(reply: str, expected: int | None
 )
 def test_retraction_words_take_a_code_back(reply: str, expected: int | None) -> None:
     assert parse_response(reply, OPTIONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # A bare code in a hypothetical, denied, reported or someone else's sentence is no answer.
+        ("Were I younger, 2.", None),
+        ("Had I kids, 1.", None),
+        ("My kids feel 1, I don't.", None),
+        ("Back in college I'd have said 4.", None),
+        ("Nobody would pick 3 here.", None),
+        # Beside it, a sentence of the reply's own still answers, and the forced-choice idiom and
+        # the family as the item's subject are the reply's own.
+        ("Were I younger, 1. As I am, 3.", 3),
+        ("If I had to choose, probably 2.", 2),
+        ("3 - I rarely see my family these days.", 3),
+        # Inside a marker's line the marker settles it.
+        ("Answer: 2, were I to guess.", 2),
+    ],
+)
+def test_bare_code_in_a_sentence_not_the_replys_own_is_no_answer(
+    reply: str, expected: int | None
+) -> None:
+    assert parse_response(reply, OPTIONS) == expected

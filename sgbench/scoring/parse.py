@@ -55,7 +55,9 @@ three``, ``I'd say two. Scratch that``). A choice that is not the reply's own
 or a colon other than a marker's, or someone else's turn: ``If I were younger? I'd pick 1``,
 ``Not that I'd choose 1``, ``She said: I'd choose 1``, ``My sister? I'd say 3``) names a code
 no rule reads as the answer: those replies were read as that code. ``If I had to choose, I'd
-say 2`` is the reply's own. A retraction that takes back no number (``Very important. Scratch
+say 2`` is the reply's own. Outside a marker and such a choice, the same words in a sentence
+make its codes in digits no answer (:func:`_strike_not_own`: ``Were I younger, 2.``, ``My kids
+feel 1, I don't.`` were 2 and 1). A retraction that takes back no number (``Very important. Scratch
 that.``) leaves only what follows it to be read. A choice of no option is missing.
 
 Rules 4 and 5 must agree: a text naming a code in digits and an option's label for another
@@ -843,6 +845,28 @@ def _mislabelled(text: str, options: Options) -> bool:
     return False
 
 
+# "my family" before a bare code is mostly the item's own subject ("I see my family 3 times a
+# week" on "How important is family"), not its speaker; before a choice verb it stays one.
+_SUBJECT_NOT_SPEAKER: Final = re.compile(r"famil(?:y|ies)", re.IGNORECASE)
+
+
+def _strike_not_own(text: str) -> str:
+    """``text`` with the digits of every sentence that is not the reply's own answer (the words
+    of :data:`_NOT_OWN` in it: hypothetical, denied, reported, someone else's; ``If I had to
+    choose`` excepted) replaced by ``#``, so that no rule reads them as a bare code: ``Were I
+    younger, 2.``, ``Had I kids, 1.``, ``My kids feel 1, I don't.`` name no answer (they were 2,
+    1 and 1), as a choice in such a sentence never did. Every position stays."""
+
+    def strike(match: re.Match[str]) -> str:
+        sentence = match.group()
+        words = _NOT_OWN.finditer(_FORCED_CHOICE.sub(" ", sentence))
+        if any(not _SUBJECT_NOT_SPEAKER.fullmatch(w.group().split()[-1]) for w in words):
+            return re.sub(r"\d", "#", sentence)
+        return sentence
+
+    return re.sub(r"[^.!?;\n\u3002]+", strike, text)
+
+
 def parse_response(text: str, options: Options) -> int | None:
     """The option code a response gives (rules in the module docstring), or None."""
     plain = _SIGN_WORD.sub("-", _ordinals_as_codes(strike_reasoning(text), options))
@@ -925,7 +949,9 @@ def parse_response(text: str, options: Options) -> int | None:
     # strong) ... I choose 2." was missing).
     found = _choice(rest, options)
     if found == _NO_CHOICE:
-        found = _read(rest, options)
+        # Outside a marker and a first-person choice, a code in a sentence that is not the reply's
+        # own is no answer either ("Were I younger, 2." was 2).
+        found = _read(_strike_not_own(rest), options)
     return _unless_retracted(found, retracted)
 
 
