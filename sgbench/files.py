@@ -847,13 +847,46 @@ _TURNS_GUARD: Final = threading.Lock()
 
 
 @contextlib.contextmanager
+def writing_folder(
+    target: PathArg,
+    kind: str,
+    disposable: Mapping[str, str] = MappingProxyType({}),
+    *,
+    name: Name,
+) -> Iterator[None]:
+    """Hold the output folder ``target``'s writer lock from before a command's work until its
+    folder is in place (the block), after :func:`check_output_folder`'s checks: the one way a
+    writer of an output folder starts. A second process is refused at once, before any work:
+    the lock taken only at the swap let two ``stats --out stC`` both compute, both print
+    ``wrote``, and the later swap refused nothing, losing one output with exit 0. Threads of
+    this process take turns; :func:`replace_folder` inside the block, in the same thread, uses
+    the lock held (:data:`HELD_LOCKS`) rather than refusing itself. ``kind``, ``disposable``
+    and ``name`` as for :func:`replace_folder`.
+
+    Raises:
+        InputError: as :func:`check_output_folder`; ``in use by another sgbench process`` when
+            another process (or thread, after its turn) writes it.
+    """
+    shown = Path(target)
+    check_folder_name(shown, name=name)
+    with _one_writer(shown):
+        _check_folder_held(shown, kind, disposable, name)
+        yield
+
+
+@contextlib.contextmanager
 def _one_writer(shown: Path) -> Iterator[None]:
     """Hold the folder ``shown``'s writer lock for the block: threads of this process wait their
     turn; another process holding it is refused at once, as for an output file
     (:func:`~sgbench.sidecars.open_locked` on ``.NAME.lock``, beside the folder): two processes
     exporting into one folder could swap at once, leaving a hidden ``.NAME.old-*`` folder and a
-    ``Directory not empty`` error. The first caller's parents must exist."""
+    ``Directory not empty`` error. The first caller's parents must exist. A thread already
+    holding it (:func:`writing_folder` around :func:`replace_folder`) keeps it: taken again,
+    its own lock refused it."""
     sidecar = lock_path(shown)
+    if sidecar in HELD_LOCKS:
+        yield
+        return
     with _TURNS_GUARD:
         turn = _TURNS.setdefault(sidecar, threading.Lock())
     with turn:

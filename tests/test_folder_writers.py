@@ -8,11 +8,19 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner
 
 import sgbench
+from sgbench.cli import main
 from sgbench.files import OUTPUT_MARKER, check_output_folder
+from sgbench.sidecars import being_written
 
 ROOT = Path(sgbench.__file__).parent.parent
 ROUNDS = 25
@@ -133,3 +141,110 @@ def test_a_folder_held_by_another_process_is_refused_before_any_work(tmp_path: P
         holder.kill()
         holder.wait()
     check_output_folder(target, "build", name="out")  # released with its process
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from sgbench.files import replace_folder, writing_folder
+
+    target, go = sys.argv[1], Path(sys.argv[2])
+
+    def write(staging):
+        (staging / "first.txt").write_text("first\\n", encoding="utf-8")
+
+    with writing_folder(target, "stats", name="out"):
+        print("held", flush=True)
+        while not go.exists():
+            time.sleep(0.01)
+        # The holder's own swap, inside its own hold, must not refuse itself.
+        replace_folder(target, "stats", write, name="out")
+    print("done", flush=True)
+    """
+)
+
+
+def test_a_command_meeting_a_folder_being_computed_is_refused_at_once(
+    tmp_path: Path, built_default: Path
+) -> None:
+    """`stats --out stC` started while another process computed into stC (holding its lock from
+    before its work) used to compute too, print `wrote stC/...` and exit 0, its output lost
+    under the first's; now it is refused at once with one line and writes nothing, and the
+    first's output is whole, its lock file gone (`sgbench.files.writing_folder`)."""
+    target = tmp_path / "out"
+    go = tmp_path.parent / f"{tmp_path.name}.go"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(target), str(go)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        for args in (
+            ["stats", "--dataset", str(built_default), "--out", str(target)],
+            ["build", "--out", str(target)],
+        ):
+            started = time.monotonic()
+            result = CliRunner().invoke(main, args)
+            assert_one_error_line(
+                result,
+                f"{target}: in use by another sgbench process; wait for it to finish or "
+                "choose another output folder",
+            )
+            # Refused before any work: a synthetic build alone takes seconds.
+            assert time.monotonic() - started < 5
+            assert "wrote" not in result.output
+            assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock"]
+        go.touch()
+        stdout, stderr = holder.communicate(timeout=120)
+    finally:
+        go.unlink(missing_ok=True)
+        holder.kill()
+        holder.wait()
+    assert (holder.returncode, stdout, stderr) == (0, "done\n", "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # the lock file removed
+    assert sorted(p.name for p in target.iterdir()) == sorted([OUTPUT_MARKER, "first.txt"])
+    assert (target / "first.txt").read_text(encoding="utf-8") == "first\n"
+    check_output_folder(target, "stats", name="out")
+
+
+def test_stats_holds_its_folder_lock_while_it_computes(
+    tmp_path: Path, built_default: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock was taken only at the swap, so nothing told another process the folder was
+    being written while `stats` computed; now it is held from before the computation to the
+    swap, and released (its file removed) after."""
+    import sgbench.stats
+
+    target = tmp_path / "out"
+    computing, proceed = threading.Event(), threading.Event()
+    compute = sgbench.stats.compute_stats
+
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        computing.set()
+        assert proceed.wait(60)
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(sgbench.stats, "compute_stats", paused)
+    results: list[Any] = []
+    args = ["stats", "--dataset", str(built_default), "--out", str(target)]
+    runner = threading.Thread(target=lambda: results.append(CliRunner().invoke(main, args)))
+    runner.start()
+    try:
+        assert computing.wait(60)
+        # Another thread (as another process) sees the folder being written.
+        assert being_written(target)
+        with pytest.raises(sgbench.errors.InputError, match="in use by another sgbench process"):
+            check_output_folder(target, "stats", name="out")
+    finally:
+        proceed.set()
+        runner.join(120)
+    assert results[0].exit_code == 0, results[0].output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert (target / "stats.json").is_file()
+    assert not being_written(target)
+    check_output_folder(target, "stats", name="out")

@@ -51,7 +51,7 @@ from sgbench.errors import (
     size_limit_hit,
     write_reason,
 )
-from sgbench.files import check_output_folder, check_outputs_apart, reads
+from sgbench.files import check_outputs_apart, reads, writing_folder
 from sgbench.splits import assign_splits
 from sgbench.splits.overlap import train_overlap
 from sgbench.splits.temporal import temporal_split
@@ -339,7 +339,19 @@ def build_dataset(
     config = resolve_config(config_path, country)
     out_dir = Path(config.name) if out_dir is None else Path(out_dir)
     check_outputs_apart(inputs, [(out_arg, out_dir)])
-    check_output_folder(out_dir, "build", name=out_arg)
+    with writing_folder(out_dir, "build", name=out_arg):
+        return _build(config, out_dir, out_arg, wvs_path, weighted, waves)
+
+
+def _build(
+    config: BuildConfig,
+    out_dir: Path,
+    out_arg: ArgumentName,
+    wvs_path: PathArg | Sequence[PathArg] | None,
+    weighted: bool,
+    waves: Sequence[int] | None,
+) -> BuildSummary:
+    """:func:`build_dataset` once its arguments are checked and ``out_dir``'s lock is held."""
     items = _select_items(config)
     notes: list[str] = []
     attribute_columns = [spec.source.variable for spec in config.attributes.values()] + [

@@ -116,24 +116,24 @@ def leaderboard_command(
     ranked. Exit code 0 when every submission was ranked, 3 when the outputs were written but
     some submission was left out, 2 on an error (nothing written).
     """
-    from sgbench.files import check_output_folder
+    from sgbench.files import writing_folder
     from sgbench.leaderboard import build_leaderboard, render_text, write_leaderboard
 
     refuse_unused_resampling(n_boot, n_permutations)
     check_outputs_apart(
         [("SUBMISSIONS", submissions_dir), ("--dataset", dataset_dir)], [("--out", out_dir)]
     )
-    check_output_folder(out_dir, "leaderboard", name="--out")
-    board = build_leaderboard(
-        submissions_dir,
-        dataset_dir,
-        with_baselines=with_baselines,
-        n_boot=n_boot,
-        seed=seed,
-        n_permutations=n_permutations,
-        resample=resample,  # type: ignore[arg-type]  # the option's choices are the modes
-    )
-    written = write_leaderboard(board, out_dir)
+    with writing_folder(out_dir, "leaderboard", name="--out"):
+        board = build_leaderboard(
+            submissions_dir,
+            dataset_dir,
+            with_baselines=with_baselines,
+            n_boot=n_boot,
+            seed=seed,
+            n_permutations=n_permutations,
+            resample=resample,  # type: ignore[arg-type]  # the option's choices are the modes
+        )
+        written = write_leaderboard(board, out_dir)
     click.echo(render_text(board))
     wrote(f"{written}/")
     if board.excluded:

@@ -49,14 +49,14 @@ def stats_command(
     subgroup × section distance from the population, and the distribution of margin. Every
     sample of the config counts (its splits together hold the whole dataset).
     """
-    from sgbench.files import check_output_folder, check_outputs_apart
+    from sgbench.files import check_outputs_apart, writing_folder
     from sgbench.stats import compute_stats, write_stats
     from sgbench.stats.plots import INSTALL_HINT
 
     check_outputs_apart([("--dataset", dataset_dir)], [("--out", out_dir)])
-    check_output_folder(out_dir, "stats", name="--out")
-    report = compute_stats(dataset_dir, config=config, top=top)
-    written = write_stats(report, out_dir, chart_format=chart_format)  # type: ignore[arg-type]
+    with writing_folder(out_dir, "stats", name="--out"):
+        report = compute_stats(dataset_dir, config=config, top=top)
+        written = write_stats(report, out_dir, chart_format=chart_format)  # type: ignore[arg-type]
     click.echo(report.summary())
     wrote(*written.paths)
     if written.charts_skipped:

@@ -43,7 +43,13 @@ from sgbench import __version__
 from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.dataset import CONFIG_SPLITS, check_config_split, hub_id
 from sgbench.errors import InputError
-from sgbench.files import check_outputs_apart, input_problem, replace_folder, writes
+from sgbench.files import (
+    check_outputs_apart,
+    input_problem,
+    replace_folder,
+    writes,
+    writing_folder,
+)
 from sgbench.prompts import Template, render
 from sgbench.prompts.templates import check_attributes, checked_template
 
@@ -293,15 +299,16 @@ def write_lm_eval_task(
             [(ArgumentName("dataset", "--dataset"), dataset)],
             [(_OUT_DIR, out_dir)],
         )
-    provenance = dataset_provenance(str(dataset), config, template)
-    text = task_yaml(dataset_path, config, split, template, provenance)
-    task_file = f"{task_name(_dataset_name(dataset_path, provenance), config, split)}.yaml"
+    with writing_folder(out_dir, "export lm-eval", CACHES, name=_OUT_DIR):
+        provenance = dataset_provenance(str(dataset), config, template)
+        text = task_yaml(dataset_path, config, split, template, provenance)
+        task_file = f"{task_name(_dataset_name(dataset_path, provenance), config, split)}.yaml"
 
-    def write(staging: Path) -> None:
-        (staging / task_file).write_text(text, encoding="utf-8")
-        (staging / UTILS_FILE).write_text(utils_source(template), encoding="utf-8")
+        def write(staging: Path) -> None:
+            (staging / task_file).write_text(text, encoding="utf-8")
+            (staging / UTILS_FILE).write_text(utils_source(template), encoding="utf-8")
 
-    target = replace_folder(
-        out_dir, "export lm-eval", write, what="task", disposable=CACHES, name=_OUT_DIR
-    )
+        target = replace_folder(
+            out_dir, "export lm-eval", write, what="task", disposable=CACHES, name=_OUT_DIR
+        )
     return target / task_file
