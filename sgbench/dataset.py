@@ -186,23 +186,31 @@ def not_local(ref: PathArg, what: str) -> str:
     return f"{ref}: no such {what}{hint}"
 
 
-NO_NULLS: Final = (
-    "id",
-    "question_id",
-    "section",
-    "options",
-    "scale_type",
-    "subgroup_id",
-    "subgroup",
-    "stratum",
-    "counts",
-    "distribution",
-    "answer",
-    "modal_answers",
+SAMPLE_SCHEMA: Final[Mapping[str, Any]] = read_only(
+    json.loads((Path(__file__).parent / "schema" / "sample.schema.json").read_text("utf-8"))
+)
+"""The packaged ``sample.schema.json`` (read as plain JSON: no validator is needed here). The
+row rule takes each column's null, pattern, length and minimum constraints from it."""
+
+
+def _types(declared: Mapping[str, Any]) -> tuple[str, ...]:
+    kind = declared.get("type", ())
+    return (kind,) if isinstance(kind, str) else tuple(kind)
+
+
+LEGACY_NULLS: Final = ("mode_stability", "train_overlap")
+"""Columns the schema declares as numbers that files of older builds leave null ("not known")."""
+
+NO_NULLS: Final = tuple(
+    name
+    for name in SAMPLE_SCHEMA["required"]
+    if "null" not in _types(SAMPLE_SCHEMA["properties"][name]) and name not in LEGACY_NULLS
 )
 """Columns that hold no null anywhere, inside their lists and structs too, except the
-:data:`NULLABLE_FIELDS`. A null there has no meaning: numpy would read it as an arbitrary code
-or share, or as a group of its own."""
+:data:`NULLABLE_FIELDS`: every required column of the sample schema whose type does not allow
+null, but the :data:`LEGACY_NULLS`. A null there has no meaning: numpy would read it as an
+arbitrary code or share, or as a group of its own. The row rule (:func:`row_problems`) checks it,
+so ``validate`` and every reader apply the same list."""
 
 NULLABLE_FIELDS: Final = {"subgroup": None, "options": ("off_scale",)}
 """Struct fields that may be null (None: every field): an attribute the subgroup's stratum does
@@ -236,34 +244,24 @@ def column_problem(name: str, actual: pa.DataType, declared: pa.DataType) -> str
     return None
 
 
-def null_column(table: pa.Table) -> str | None:
-    """The first column of :data:`NO_NULLS` in ``table`` holding a null (None when none does)."""
+def null_rows(array: pa.Array, nullable: tuple[str, ...] | None = ()) -> npt.NDArray[np.bool_]:
+    """Which rows of ``array`` hold a null, at the top or inside their lists and structs (the
+    fields named in ``nullable`` excepted; None: every field)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    def has_null(array: pa.Array, nullable: tuple[str, ...] | None = ()) -> bool:
-        if array.null_count:
-            return True
-        if pa.types.is_list(array.type):
-            return has_null(array.flatten(), nullable)
-        if pa.types.is_struct(array.type) and nullable is not None:
-            return any(
-                has_null(array.field(i))
-                for i, field in enumerate(array.type)
-                if field.name not in nullable
-            )
-        return False
-
-    # Chunk by chunk: flattening a list or taking a struct field is a view, so nothing is copied.
-    present = [name for name in NO_NULLS if name in table.column_names]
-    return next(
-        (
-            name
-            for name in present
-            for chunk in table.column(name).chunks
-            if has_null(chunk, NULLABLE_FIELDS.get(name, ()))
-        ),
-        None,
-    )
+    bad = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if pa.types.is_list(array.type):
+        lengths = pc.fill_null(pc.list_value_length(array), 0).to_numpy(zero_copy_only=False)
+        inner = null_rows(array.flatten(), nullable)
+        row = np.repeat(np.arange(len(array)), np.asarray(lengths, dtype=np.int64))
+        bad |= np.bincount(row[inner], minlength=len(array)) > 0
+    elif pa.types.is_struct(array.type) and nullable is not None:
+        # StructArray.flatten, not .field: a field ignores the offset of a sliced struct array.
+        for kind, values in zip(array.type, array.flatten(), strict=True):
+            if kind.name not in nullable:
+                bad |= null_rows(values)
+    return bad
 
 
 def split_file(config: str, split: str) -> str:
@@ -923,20 +921,17 @@ QUESTION_FIELDS: Final = ("question", "section", "scale_type", "options")
 """The fields of a row that belong to its question: equal in every row of it, in every split of
 a config."""
 
-ROW_COLUMNS: Final = (
-    "id",
-    "question_id",
-    "subgroup_id",
-    *QUESTION_FIELDS,
-    "subgroup_size",
-    "n_valid",
-    "counts",
-    "distribution",
-    "margin",
-    "mode_stability",
-    "train_overlap",
+ROW_COLUMNS: Final = tuple(
+    name
+    for name in dict.fromkeys(("id", "question_id", "subgroup_id", *SAMPLE_SCHEMA["required"]))
+    if name != "year"
 )
-"""The columns the row rule (:func:`row_problems`) reads."""
+"""The columns the row rule (:func:`row_problems`) reads: every column of the sample schema but
+``year`` (which may be null and has no bound), the id columns first."""
+
+MODE_TOLERANCE: Final = 1e-9
+"""How far below its row's top share a code of ``modal_answers`` may be (the builder ties shares
+within 1e-12)."""
 
 
 def row_error(where: PathArg, ids: Any, bad: npt.NDArray[np.bool_], what: str) -> str:
@@ -976,6 +971,15 @@ def row_problems(
     def numbers(column: str) -> npt.NDArray[Any]:
         return np.asarray(table.column(column).to_numpy(zero_copy_only=False))
 
+    nulls = False
+    for column in NO_NULLS:
+        if column in names:
+            array = table.column(column).combine_chunks()
+            bad = null_rows(array, NULLABLE_FIELDS.get(column, ()))
+            nulls |= bool(bad.any())
+            yield bad, f"{column} is null (or holds a null)"
+    if nulls:
+        return  # every check below would read the null as some value
     if {"id", "question_id", "subgroup_id"} <= names:
         # The id is how a prediction finds its sample, and question_id/subgroup_id how it is
         # grouped: a row whose id names another question or subgroup would score one against the
@@ -988,16 +992,26 @@ def row_problems(
         )
         same = np.asarray(pc.equal(stem, joined).to_numpy(zero_copy_only=False), dtype=bool)
         yield ~same, f"id is not {ID_FORM}"
+    # Stronger than the schema's minimum of 1: the manifest's thresholds (below).
+    least = {"n_valid": "min_valid_answers", "subgroup_size": "min_subgroup_size"}
     if "scale_type" in names:
         scale = table.column("scale_type").to_numpy()
         yield ~np.isin(scale, SCALE_TYPES), f"scale_type not one of {SCALE_TYPES}"
-    for column in ("question", "section"):
-        if column in names:
+    for column in ROW_COLUMNS:
+        declared = SAMPLE_SCHEMA["properties"][column]
+        if column not in names:
+            continue
+        if "pattern" in declared:
+            # RE2's $ is the end of the text, as the schema's (ECMA-262) $.
+            pattern = declared["pattern"]
+            matches = pc.match_substring_regex(table.column(column), pattern)
+            yield ~matches.to_numpy(zero_copy_only=False), f"{column} does not match {pattern}"
+        if "minLength" in declared:
             text = pc.utf8_trim_whitespace(table.column(column))
-            yield (
-                np.asarray(pc.equal(text, "").to_numpy(zero_copy_only=False)),
-                f"{column} is empty",
-            )
+            yield pc.equal(text, "").to_numpy(zero_copy_only=False), f"{column} is empty"
+        if "minimum" in declared and _types(declared) == ("integer",) and column not in least:
+            low = declared["minimum"]
+            yield numbers(column) < low, f"{column} below {low}"
     k = None
     if "options" in names:
         k = np.asarray(pc.list_value_length(table.column("options")).to_numpy(), dtype=np.int64)
@@ -1027,7 +1041,6 @@ def row_problems(
     if "distribution" in sums:
         off = ~(np.abs(sums["distribution"] - 1.0) <= DISTRIBUTION_TOLERANCE)
         yield off, "bad distribution (not finite shares summing to 1)"
-    least = {"n_valid": "min_valid_answers", "subgroup_size": "min_subgroup_size"}
     for column, threshold in least.items():
         if column in names:
             low = _threshold(manifest, threshold)
@@ -1041,6 +1054,8 @@ def row_problems(
         yield sums["counts"] != numbers("n_valid"), "counts do not sum to n_valid"
     if {"n_valid", "subgroup_size"} <= names:
         yield numbers("n_valid") > numbers("subgroup_size"), "n_valid exceeds subgroup_size"
+    if {"options", "answer", "modal_answers"} <= names and k is not None:
+        yield from _answer_problems(table, k, lists.get("distribution"))
     if "margin" in names:
         margin = numbers("margin").astype(np.float64)
         yield ~((margin >= 0) & (margin <= 1)), "margin is not a share from 0 to 1"
@@ -1051,6 +1066,61 @@ def row_problems(
             given = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False))
             share = np.asarray(values.fill_null(0.5).to_numpy(zero_copy_only=False), np.float64)
             yield given & ~((share >= 0) & (share <= 1)), f"{column} is not a share from 0 to 1"
+
+
+def _answer_problems(
+    table: pa.Table,
+    k: npt.NDArray[np.int64],
+    distribution: tuple[npt.NDArray[Any], npt.NDArray[np.int64]] | None,
+) -> Iterator[tuple[npt.NDArray[np.bool_], str]]:
+    """The row rule for ``answer`` and ``modal_answers`` (what the builder writes): the modal
+    codes are codes of the row's options, at least one, each with the row's top share (within
+    :data:`MODE_TOLERANCE`), and ``answer`` is the first of them (scale order)."""
+    import pyarrow.compute as pc
+
+    n = table.num_rows
+    options = table.column("options").combine_chunks()
+    codes = np.asarray(options.flatten().field("code").to_numpy(zero_copy_only=False), np.int64)
+    option_row = np.repeat(np.arange(n), k)
+    modal = table.column("modal_answers").combine_chunks()
+    m = np.asarray(pc.list_value_length(modal).to_numpy(), dtype=np.int64)
+    modal_codes = np.asarray(modal.flatten().to_numpy(zero_copy_only=False), np.int64)
+    modal_row = np.repeat(np.arange(n), m)
+    answer = np.asarray(table.column("answer").to_numpy(zero_copy_only=False), np.int64)
+    # (row, code) as one sortable key: a code is found among its own row's options only.
+    option_key = (option_row << 32) | (codes & 0xFFFFFFFF)
+    order = np.argsort(option_key, kind="stable")
+    sorted_keys = option_key[order]
+
+    def position(rows: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]) -> Any:
+        """Flat option position of each (row, code), -1 where the row has no such option."""
+        key = (rows << 32) | (wanted & 0xFFFFFFFF)
+        at = np.minimum(np.searchsorted(sorted_keys, key), max(len(sorted_keys) - 1, 0))
+        found = (sorted_keys[at] == key) if len(sorted_keys) else np.zeros(len(key), bool)
+        return np.where(found, order[at] if len(order) else 0, -1)
+
+    yield position(np.arange(n), answer) < 0, "answer is not one of the row's option codes"
+    where = position(modal_row, modal_codes)
+    yield (
+        (m < 1) | (np.bincount(modal_row[where < 0], minlength=n) > 0),
+        "modal_answers empty or not codes of the row's options",
+    )
+    first = np.full(n, -1, dtype=np.int64)
+    starts = np.cumsum(m) - m
+    has = m > 0
+    first[has] = modal_codes[starts[has]]
+    yield answer != first, "answer is not the first of modal_answers"
+    if distribution is None or not np.array_equal(distribution[1], option_row):
+        return  # distribution not aligned with options: named above
+    shares = distribution[0].astype(np.float64)
+    top = np.full(n, -np.inf)
+    np.maximum.at(top, option_row, shares)
+    known = where >= 0
+    below = shares[where[known]] < top[modal_row[known]] - MODE_TOLERANCE
+    yield (
+        np.bincount(modal_row[known][below], minlength=n) > 0,
+        "a code of modal_answers does not have the row's top share",
+    )
 
 
 def repeated_id(tables: Mapping[str, pa.Table]) -> tuple[str, list[str]] | None:
@@ -1281,7 +1351,8 @@ class BuiltDataset:
         row and what is wrong; None when every row keeps it.
 
         Checked once per opened dataset and config, on the :data:`ROW_COLUMNS` of every split
-        (never the personas or subgroups); :meth:`table` refuses every split of a config that
+        (so also the null check of :data:`NO_NULLS`, whatever columns a reader asks for);
+        :meth:`table` refuses every split of a config that
         breaks it, whatever columns are asked for.
 
         Raises:
@@ -1327,7 +1398,7 @@ class BuiltDataset:
 
     def _read(self, config: str, split: str, columns: Sequence[str] | None) -> pa.Table:
         """One split's ``columns`` (every required one when None), checked against the declared
-        sample schema: names, types, no null."""
+        sample schema: names and types (nulls are the row rule's, :meth:`row_problem`)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -1353,8 +1424,8 @@ class BuiltDataset:
         if absent:
             raise InputError(f"{path}: no column {absent[0]!r}; not an sgbench split")
         # A file rewritten with its hash (a re-hashed manifest) passes the checks above; the
-        # columns read must still have one name each, the declared types and no null, or
-        # numpy reads them as something else (an int id, a NaN code, a null group).
+        # columns read must still have one name each and the declared types, or numpy reads
+        # them as something else (an int id, a float code); nulls are the row rule's.
         declared = sample_schema(self.manifest.attributes)
         for name in dict.fromkeys(column.split(".")[0] for column in wanted):
             if schema.names.count(name) > 1:
@@ -1370,12 +1441,6 @@ class BuiltDataset:
                 table = pq.read_table(path, columns=None if columns is None else list(columns))
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             raise InputError(f"{path}: not a readable parquet file ({_first_line(exc)})") from None
-        nulls = null_column(table)
-        if nulls is not None:
-            raise InputError(
-                f"{path}: column {nulls!r} holds a null value; not an sgbench split "
-                "(rebuild the dataset)"
-            )
         # The declared schema's metadata (the features' `huggingface`), whatever else the
         # file's schema carries with its footer's consent (carried_metadata): a caller is
         # handed what sgbench declares, never a copy of the binding or a writer's extras.

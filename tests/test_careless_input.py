@@ -863,18 +863,18 @@ DATASET_CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
     # BuiltDataset.table; the row rules are sgbench.scoring.data.item_arrays).
     "a null question_id": (
         lambda d: rewrite_split(d, first_row(lambda row: row.update(question_id=None))),
-        "column 'question_id' holds a null value",
-        "column 'question_id' holds a null value",
+        "question_id is null (or holds a null)",
+        "question_id is null (or holds a null)",
     ),
     "a null option code": (
         lambda d: rewrite_split(d, first_row(set_first_option_code)),
-        "column 'options' holds a null value",
-        "column 'options' holds a null value",
+        "options is null (or holds a null)",
+        "options is null (or holds a null)",
     ),
     "a null subgroup": (
         lambda d: rewrite_split(d, first_row(lambda row: row.update(subgroup=None))),
-        "column 'subgroup' holds a null value",
-        "column 'subgroup' holds a null value",
+        "subgroup is null (or holds a null)",
+        "subgroup is null (or holds a null)",
     ),
     "ids as integers": (
         lambda d: rewrite_split(d, ids_as_integers),

@@ -61,6 +61,21 @@ def _more_answers_than_people(row: dict[str, Any]) -> None:
     row["subgroup_size"] = row["n_valid"] - 1
 
 
+def _other_answer(row: dict[str, Any]) -> None:
+    row["answer"] = next(o["code"] for o in row["options"] if o["code"] not in row["modal_answers"])
+
+
+def _tie_another(row: dict[str, Any]) -> None:
+    """List a code of a smaller share as tied with the modal one."""
+    top = max(row["distribution"])
+    lower = next(
+        o["code"]
+        for o, share in zip(row["options"], row["distribution"], strict=True)
+        if share < top
+    )
+    row["modal_answers"] = [*row["modal_answers"], lower]
+
+
 BIG = 2**31 - 1
 CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     # H6: numpy's hypergeometric sampler crashed stats on counts from 1e9.
@@ -88,6 +103,24 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "another option label": (_relabel_option, "options of question Q1 differs"),
     "another scale type": (_other_scale, "scale_type of question Q1 differs"),
     "empty question text": (_set(question="  "), "question is empty"),
+    # Issue #15 (probe 13): columns the sample schema constrains.
+    "answer 99": (_set(answer=99), "answer is not one of the row's option codes"),
+    "answer not modal": (_other_answer, "answer is not the first of modal_answers"),
+    "a modal code without the top share": (_tie_another, "modal_answers does not have the row's"),
+    "modal_answers empty": (_set(modal_answers=[]), "modal_answers empty or not codes"),
+    "modal_answers 99": (_set(modal_answers=[99]), "modal_answers empty or not codes"),
+    "answer null": (_set(answer=None), "answer is null"),
+    "modal_answers holding a null": (_set(modal_answers=[None]), "modal_answers is null"),
+    "subgroup_size null": (_set(subgroup_size=None), "subgroup_size is null"),
+    "n_valid null": (_set(n_valid=None), "n_valid is null"),
+    "wave null": (_set(wave=None), "wave is null"),
+    "wave 0": (_set(wave=0), "wave below 1"),
+    "country null": (_set(country=None), "country is null"),
+    "country empty": (_set(country=""), "country is empty"),
+    "persona null": (_set(persona=None), "persona is null"),
+    "persona empty": (_set(persona=" "), "persona is empty"),
+    "stratum off its pattern": (_set(stratum="BAD STRATUM"), "stratum does not match"),
+    "stratum null": (_set(stratum=None), "stratum is null"),
 }
 
 
@@ -165,3 +198,49 @@ def test_counts_sum_and_bounds_by_hand() -> None:
     found = {what: bad.tolist() for bad, what in row_problems(table, {})}
     assert found["a negative count, or one of 1,000,000,000 or more"] == [False, False, True]
     assert found["counts do not sum to n_valid"] == [False, True, True]
+
+
+def test_answer_rule_by_hand() -> None:
+    """Row 1 keeps it; row 2's answer is no option code; row 3's answer is modal but not the
+    first modal code; row 4 lists a code of share 0.2 as modal (top 0.8); row 5 lists none."""
+    options = _options("a", "b")
+    table = pa.table(
+        {
+            "options": [options] * 5,
+            "distribution": [[0.5, 0.5], [0.4, 0.6], [0.5, 0.5], [0.2, 0.8], [0.5, 0.5]],
+            "answer": [1, 7, 2, 2, 1],
+            "modal_answers": [[1, 2], [2], [1, 2], [1, 2], []],
+        }
+    )
+    found = {what: bad.tolist() for bad, what in row_problems(table, {})}
+    assert found["answer is not one of the row's option codes"] == [
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert found["modal_answers empty or not codes of the row's options"] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert found["answer is not the first of modal_answers"] == [False, True, True, True, True]
+    assert found["a code of modal_answers does not have the row's top share"] == [
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
+
+
+def test_a_null_is_named_by_its_row_and_nothing_else_is_read() -> None:
+    table = pa.table({"wave": pa.array([7, None, 7], pa.int32()), "persona": ["p", "q", ""]})
+    found = list(row_problems(table, {}))
+    assert [(bad.tolist(), what) for bad, what in found] == [
+        ([False, False, False], "persona is null (or holds a null)"),
+        ([False, True, False], "wave is null (or holds a null)"),
+    ]

@@ -49,11 +49,13 @@ BROKEN = [
     (_set("counts", [1, 2, 3]), "counts does not align with options"),
     (_set("distribution", [0.5, 0.5]), "distribution does not align with options"),
     (_set("distribution", [0.5, 0.5, 0.5, 0.0]), "bad distribution"),
-    (_set("modal_answers", [9]), "a modal answer is not an option"),
-    (_set("modal_answers", []), "no modal answer"),
+    # The dataset's row rule (sgbench.dataset.row_problems) names these before the scorer.
+    (_set("modal_answers", [9]), "modal_answers empty or not codes of the row's options"),
+    (_set("modal_answers", []), "modal_answers empty or not codes of the row's options"),
     (_set("scale_type", "interval"), "scale_type not one of"),
     (
-        _set("options", [{"code": 1, "label": "A"}, {"code": 1, "label": "B"}] * 2),
+        # The modal code 4 kept: a code the answer rule finds, so the scorer's check is reached.
+        _set("options", [{"code": c, "label": f"L{c}{i}"} for i, c in enumerate([1, 1, 3, 4])]),
         "duplicate option codes",
     ),
 ]
