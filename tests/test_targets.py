@@ -296,19 +296,25 @@ SUBGROUPS = [{"sex": "Male"}, {"sex": "Female"}, {"religion": "Hindu"}]
 
 
 def _off_scale_values(tmp_path: Path, predictions: list[dict[str, Any]]) -> dict[str, np.ndarray]:
-    rows = [
+    flagged = [
         # p = [.1, .4, .2, .2, .1]: mode "agree" (code 2).
         make_row("Q119", SUBGROUPS[0], Q119, [1, 4, 2, 2, 1], off_scale=[0]),
         # p = [.1, .2, .4, .2, .1]: mode "hard to say" (code 0).
         make_row("Q119", SUBGROUPS[1], Q119, [1, 2, 4, 2, 1], off_scale=[0]),
-        # Without the flag: the old interval reading, for contrast.
-        make_row("Q119", SUBGROUPS[2], Q119, [1, 4, 2, 2, 1]),
     ]
-    root = write_dataset(tmp_path / "ds", {"test_ood": rows})
-    data = load_scoring_data(root, "default", "test_ood")
-    arrays = read_predictions(write_jsonl(tmp_path / "p.jsonl", predictions), data).arrays
-    order = [data.index[row["id"]] for row in rows]
-    return {name: METRICS[name](data.items, arrays)[order] for name in ("nmae", "wasserstein")}
+    # Without the flag: the old interval reading, for contrast. A dataset of its own, since
+    # every row of one question carries the same options in a valid dataset.
+    unflagged = [make_row("Q119", SUBGROUPS[2], Q119, [1, 4, 2, 2, 1])]
+    parts = []
+    for name, rows in (("flagged", flagged), ("unflagged", unflagged)):
+        root = write_dataset(tmp_path / name / "ds", {"test_ood": rows})
+        data = load_scoring_data(root, "default", "test_ood")
+        ids = {row["id"] for row in rows}
+        mine = [p for p in predictions if p["id"] in ids]
+        arrays = read_predictions(write_jsonl(tmp_path / name / "p.jsonl", mine), data).arrays
+        order = [data.index[row["id"]] for row in rows]
+        parts.append({m: METRICS[m](data.items, arrays)[order] for m in ("nmae", "wasserstein")})
+    return {m: np.concatenate([part[m] for part in parts]) for m in ("nmae", "wasserstein")}
 
 
 def test_off_scale_options_are_nominal_in_nmae_and_wasserstein(tmp_path: Path) -> None:
