@@ -764,3 +764,8 @@ def test_cli_errors(built_default: Path, tmp_path: Path) -> None:
     report = CliRunner().invoke(main, ["judge-report", str(empty)])
     assert report.exit_code == 2
     assert report.output.strip().endswith("empty file, no judgments")
+
+
+def test_parse_verdicts_long_digit_run_is_no_verdict() -> None:
+    # A run of 80,000 digits (a degenerate judge reply) once took minutes; it names no verdict.
+    assert parse_verdicts("overall: " + "1" * 80_000, CRITERIA) == dict.fromkeys(CRITERIA)

@@ -119,3 +119,30 @@ def test_a_number_and_a_label_for_another_code_are_missing(
     reply: str, options: list[tuple[int, str]], expected: int | None
 ) -> None:
     assert parse_response(reply, options) == expected
+
+
+# Degenerate model output, long enough that a rule reading back over the whole text (or
+# backtracking through a digit run) took seconds to minutes: each is no single answer, so missing.
+PATHOLOGICAL = [
+    "1" * 80_000,
+    "Answer: " + "3" * 50_000,
+    "2" * 30_000 + ".",
+    "-" * 60_000 + "1" * 40_000,
+    "1.1 " * 20_000,
+    "1-2 " * 20_000,
+    "1,3," * 20_000,
+    "the 1st of 4 " * 6_000,
+    "I'd say two. I'd say three. " * 3_000,
+]
+
+
+@pytest.mark.parametrize("reply", PATHOLOGICAL, ids=range(len(PATHOLOGICAL)))
+def test_pathological_reply_is_missing(reply: str) -> None:
+    assert parse_response(reply, OPTIONS) is None
+
+
+def test_long_digit_run_reads_as_a_number_too_long_to_be_a_code() -> None:
+    # Cut to ten digits, a run stays a number no rule reads as a code: it opens the marker's line,
+    # so no later code takes its place.
+    assert parse_response("Answer: " + "1" * 20_000 + "\nI'd pick 2.", OPTIONS) is None
+    assert parse_response("1" * 20_000 + " is long. Answer: 2", OPTIONS) == 2

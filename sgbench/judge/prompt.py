@@ -38,6 +38,7 @@ from sgbench.scoring.parse import (
     NEGATION_MARKS,
     NUMBER_GOES_ON,
     OPENING_SIGN,
+    cut_digit_runs,
     strike_negated,
     strike_reasoning,
 )
@@ -249,7 +250,8 @@ def parse_verdicts(text: str, criteria: Sequence[str]) -> dict[str, Position | N
     """
     criteria = check_criteria(criteria)
     # A verdict weighed inside a reasoning block is not given: the same rule as the answers'.
-    cleaned = _FENCE.sub("", strike_reasoning(text))
+    # A digit run longer than any code is cut first, as parse cuts it (it made the rules quadratic).
+    cleaned = _FENCE.sub("", strike_reasoning(cut_digit_runs(text)))
     chosen = [obj for obj in embedded_objects(cleaned) if any(name in obj for name in criteria)]
     if chosen:
         last = chosen[-1]

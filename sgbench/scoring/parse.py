@@ -281,6 +281,20 @@ _SCALE_COUNT: Final = re.compile(
 # runs of thousands of digits, which a reply may hold.
 _MAX_DIGITS: Final = 9
 _EDGES: Final = " \t\r\n.,;:!?\"'`*()[]{}<>"
+# A digit run longer than any code, cut to :data:`_MAX_DIGITS` + 1 digits before any rule runs:
+# every rule still sees a number too long to be a code, and none backtracks through the run
+# (the lookarounds around ``\d+`` made a reply of 20,000 digits take 8 s and one of 80,000
+# over 100 s).
+_LONG_RUN: Final = re.compile(rf"(\d{{{_MAX_DIGITS + 1}}})\d+")
+
+
+def cut_digit_runs(text: str) -> str:
+    """``text`` with every run of more than :data:`_MAX_DIGITS` + 1 digits cut to its first
+    :data:`_MAX_DIGITS` + 1: read alike by every rule (a number no code can be), in time linear
+    in the run."""
+    return _LONG_RUN.sub(r"\1", text)
+
+
 # The number that opens an answer marker's line: its sign, digits and any decimal part.
 _OPENING_NUMBER: Final = re.compile(rf"({OPENING_SIGN})?(\d+)({NUMBER_GOES_ON})?")
 # The same in words: "two", "minus two", "-two", "- two".
@@ -640,7 +654,8 @@ def _ordinals_as_codes(text: str, options: Options) -> str:
         whole = match.group(0)
         line_start = text.rfind("\n", 0, match.start()) + 1
         line_end = text.find("\n", match.end())
-        before = text[line_start : match.start()]
+        # Bounded as a choice's sentence is (a line of thousands of ordinals took minutes).
+        before = text[max(line_start, match.start() - CHOICE_CONTEXT) : match.start()]
         after = text[match.end() : len(text) if line_end < 0 else line_end]
         if not (
             _ORDINAL_BEFORE.search(before)
@@ -717,6 +732,9 @@ _MARKER_COLON: Final = re.compile(r"\banswer(?:\s+is)?\W*$", re.IGNORECASE)
 # The end of the sentence before a choice.
 _SENTENCE_END: Final = re.compile(r"[.!?;\n\u3002]")
 _NO_CHOICE: Final = -1
+CHOICE_CONTEXT: Final = 1000
+"""How far before a choice its sentence and the sentence before it are read (characters): a
+natural sentence is far shorter, and a bound keeps a reply of many choices linear."""
 
 
 def _choice_code(match: re.Match[str]) -> int | None:
@@ -729,7 +747,9 @@ def _own_choice(text: str, match: re.Match[str]) -> bool:
     person, not in a hypothetical, denied, reported or quoted sentence, nor after a question
     (``My sister? I'd say 3``), a colon other than a marker's (``She said: I'd choose 1``), a
     quote mark, a backtick or a Markdown quote, nor denied or asked right after it."""
-    before = text[: match.start()]
+    # Only the words just before a choice are its sentence and the one before: read back over
+    # the whole text, a reply repeating a choice thousands of times took minutes.
+    before = text[max(0, match.start() - CHOICE_CONTEXT) : match.start()]
     ends = list(_SENTENCE_END.finditer(before))
     start = ends[-1].end() if ends else 0
     sentence = _FORCED_CHOICE.sub(" ", before[start:])
@@ -780,7 +800,8 @@ def _choice(text: str, options: Options) -> int | None:
     own = [
         m
         for m in _ANY_CHOICE.finditer(text)
-        if _FIRST_PERSON.search(text, 0, m.start()) and _own_choice(text, m)
+        if _FIRST_PERSON.search(text, max(0, m.start() - CHOICE_CONTEXT), m.start())
+        and _own_choice(text, m)
     ]
     if len(own) != 1:
         return _NO_CHOICE
@@ -869,6 +890,7 @@ def _strike_not_own(text: str) -> str:
 
 def parse_response(text: str, options: Options) -> int | None:
     """The option code a response gives (rules in the module docstring), or None."""
+    text = cut_digit_runs(text)
     plain = _SIGN_WORD.sub("-", _ordinals_as_codes(strike_reasoning(text), options))
     codes = {code for code, _ in options}
     # Striking keeps every position (one character per digit), so a struck run's digits are read
