@@ -123,6 +123,7 @@ config's order, rows in file order), whatever order the lines are in.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -732,9 +733,14 @@ _MARKER_COLON: Final = re.compile(r"\banswer(?:\s+is)?\W*$", re.IGNORECASE)
 # The end of the sentence before a choice.
 _SENTENCE_END: Final = re.compile(r"[.!?;\n\u3002]")
 _NO_CHOICE: Final = -1
+_OPENING_QUOTE: Final = re.compile(r"(?:^|(?<=[\s(:]))[\"\u201c\u00ab\u2018'`](?=\S)")
+_COLON_OR_QUOTE: Final = ":\"\u201c\u00ab\u2018'`"
 CHOICE_CONTEXT: Final = 1000
 """How far before a choice its sentence and the sentence before it are read (characters): a
 natural sentence is far shorter, and a bound keeps a reply of many choices linear."""
+_SPEAKER_CONTEXT: Final = 64
+# How far before a choice's verb its speaker (:data:`_FIRST_PERSON`: "I'd", "would I") is
+# looked for, spaces included.
 
 
 def _choice_code(match: re.Match[str]) -> int | None:
@@ -742,18 +748,40 @@ def _choice_code(match: re.Match[str]) -> int | None:
     return _number(digits) if digits is not None else NUMBER_WORDS.index(word.casefold())
 
 
-def _own_choice(text: str, match: re.Match[str]) -> bool:
+class _NotOwnWords:
+    """Where :data:`_NOT_OWN` words stand in a text (a :data:`_FORCED_CHOICE` idiom blanked),
+    found in one pass: searched again in every choice's sentence, a reply repeating a choice
+    thousands of times in one sentence took seconds."""
+
+    def __init__(self, text: str) -> None:
+        blanked = _FORCED_CHOICE.sub(lambda m: " " * len(m.group()), text)
+        spans = [m.span() for m in _NOT_OWN.finditer(blanked)]
+        self.starts = [start for start, _ in spans]
+        self.ends = [end for _, end in spans]
+
+    def within(self, start: int, end: int) -> bool:
+        """Whether a word lies wholly in ``text[start:end]``."""
+        at = bisect.bisect_left(self.starts, start)
+        return at < len(self.ends) and self.ends[at] <= end
+
+
+def _own_choice(text: str, match: re.Match[str], not_own: _NotOwnWords) -> bool:
     """Whether the choice ``match`` in ``text`` is the reply's own answer: said in the first
     person, not in a hypothetical, denied, reported or quoted sentence, nor after a question
     (``My sister? I'd say 3``), a colon other than a marker's (``She said: I'd choose 1``), a
     quote mark, a backtick or a Markdown quote, nor denied or asked right after it."""
     # Only the words just before a choice are its sentence and the one before: read back over
     # the whole text, a reply repeating a choice thousands of times took minutes.
-    before = text[max(0, match.start() - CHOICE_CONTEXT) : match.start()]
+    low = max(0, match.start() - CHOICE_CONTEXT)
+    before = text[low : match.start()]
     ends = list(_SENTENCE_END.finditer(before))
     start = ends[-1].end() if ends else 0
-    sentence = _FORCED_CHOICE.sub(" ", before[start:])
-    if _NOT_OWN.search(sentence) or _DENIED_AFTER.match(text, match.end()):
+    sentence = before[start:]
+    # Only a colon or a quote mark makes the checks below read the sentence (each a pass over it).
+    marked = any(mark in sentence for mark in _COLON_OR_QUOTE)
+    if marked:
+        sentence = _FORCED_CHOICE.sub(" ", sentence)
+    if not_own.within(low + start, match.start()) or _DENIED_AFTER.match(text, match.end()):
         return False
     colon = sentence.rfind(":")
     if (
@@ -762,7 +790,7 @@ def _own_choice(text: str, match: re.Match[str]) -> bool:
         and not _MARKER_COLON.search(sentence[:colon])
     ):
         return False
-    if re.search(r"(?:^|(?<=[\s(:]))[\"\u201c\u00ab\u2018'`](?=\S)", sentence):
+    if marked and _OPENING_QUOTE.search(sentence):
         return False
     line = before[before.rfind("\n") + 1 :]
     if line.lstrip().startswith(">"):
@@ -784,7 +812,10 @@ def disowned_choices(text: str) -> set[int | None]:
     """The codes ``text`` names in choices that are not its own answer (:func:`_own_choice`:
     ``If I were younger? I'd pick 1``, ``My sister? I'd say 3``, ``Not that I'd choose 1``,
     ``She said: I'd choose 1``): the reply's answer is never one of them."""
-    return {_choice_code(m) for m in _ANY_CHOICE.finditer(text) if not _own_choice(text, m)}
+    not_own = _NotOwnWords(text)
+    return {
+        _choice_code(m) for m in _ANY_CHOICE.finditer(text) if not _own_choice(text, m, not_own)
+    }
 
 
 def _choice(text: str, options: Options) -> int | None:
@@ -797,11 +828,12 @@ def _choice(text: str, options: Options) -> int | None:
     that``)."""
     # Someone else's choices may stand beside it ("She picked 1; I pick 2"), but not a second
     # one of the reply's own ("I'd pick 2. Or I'd pick 3" was 3).
+    not_own = _NotOwnWords(text)
     own = [
         m
         for m in _ANY_CHOICE.finditer(text)
-        if _FIRST_PERSON.search(text, max(0, m.start() - CHOICE_CONTEXT), m.start())
-        and _own_choice(text, m)
+        if _FIRST_PERSON.search(text, max(0, m.start() - _SPEAKER_CONTEXT), m.start())
+        and _own_choice(text, m, not_own)
     ]
     if len(own) != 1:
         return _NO_CHOICE
