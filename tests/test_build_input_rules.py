@@ -559,3 +559,32 @@ def test_an_emoji_with_its_variation_selector_is_plain_text(
     assert result.exit_code == 0, result.output
     first = json.loads(result.output.splitlines()[0])
     assert first["messages"][-1]["content"].startswith("\u2764\ufe0f ")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".zip"])
+@pytest.mark.parametrize(("change", "fields"), [(",9", 1), ("", -1)])
+def test_a_row_of_the_wrong_width_is_named_by_its_line(
+    suffix: str, change: str, fields: int, tmp_path: Path
+) -> None:
+    """A record with a field too many or too few (a truncated or damaged file) is named by its
+    line and its count against the header's. Arrow's threaded read finds it and an unthreaded
+    second read names it: the row handler run on Arrow's workers aborted the process now and then
+    after the Error: line (exit 134), which only many runs under load showed."""
+    lines = synthetic_sample().to_csv(index=False, lineterminator="\n").splitlines()
+    width = lines[0].count(",") + 1
+    lines[800] = lines[800] + change if change else lines[800].rsplit(",", 1)[0]
+    text = "\n".join(lines) + "\n"
+    source = tmp_path / f"t{suffix}"
+    if suffix == ".zip":
+        with zipfile.ZipFile(source, "w") as archive:
+            archive.writestr("t.csv", text)
+    else:
+        source.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "o")]
+    )
+    where = "t.zip:t.csv" if suffix == ".zip" else "t.csv"
+    assert_one_error_line(
+        result, f"{where}: line 801: {width + fields} fields where the header has {width} "
+    )
+    assert not (tmp_path / "o").exists()

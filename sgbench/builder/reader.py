@@ -316,6 +316,7 @@ def _csv_place(path: Path, header: list[str], present: dict[str, str]) -> RowPla
 
 BLOCK_BYTES: Final = 1 << 20
 """Arrow's CSV read block; no line may be longer."""
+_WRONG_WIDTH: Final = re.compile(r"CSV parse error: Expected \d+ columns, got \d+")
 
 
 def _read_csv(
@@ -334,15 +335,32 @@ def _read_csv(
         return "error"
 
     types = {name: pa.string() if name in text_columns else pa.float64() for name in columns}
-    try:
-        table = pacsv.read_csv(
+
+    def read(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(delimiter=",", invalid_row_handler=on_invalid_row),
+            read_options=pacsv.ReadOptions(use_threads=threads, block_size=BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(
+                delimiter=",", invalid_row_handler=None if threads else on_invalid_row
+            ),
             convert_options=pacsv.ConvertOptions(
                 include_columns=columns, column_types=types, strings_can_be_null=False
             ),
         )
+
+    # The threaded read calls no Python: a row handler called on Arrow's worker threads, still
+    # running when the process exited after the error, aborted it ("terminate called without an
+    # active exception", exit 134, after the Error: line). A row of the wrong width is named by
+    # a second, unthreaded read with the handler (error path only), which also numbers the row.
+    try:
+        try:
+            table = read(threads=True)
+        except pa.ArrowInvalid as exc:
+            if not _WRONG_WIDTH.match(str(exc)):
+                raise
+            if not isinstance(source, Path):
+                source.seek(0)
+            table = read(threads=False)
     except pa.ArrowInvalid as exc:
         message = str(exc).splitlines()[0]
         if bad_rows:
