@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from sgbench.builder.synthetic import synthetic_sample
 from sgbench.cli import main
@@ -516,6 +516,13 @@ def test_a_cell_that_is_not_a_number_is_named_by_its_line(
     frame["Q5"] = frame["Q5"].astype("object")
     frame.loc[frame.index[799], "Q5"] = bad
     text = frame.to_csv(index=False, lineterminator="\n")
+    result, where = _build_from_text(text, suffix, tmp_path)
+    assert_one_error_line(result, f"{where}: line {line}: column Q5: not a number: {bad!r}")
+
+
+def _build_from_text(text: str, suffix: str, tmp_path: Path) -> tuple[Result, str]:
+    """Build from ``text`` written as ``t.csv`` (``suffix`` ``.csv``) or as the one member of
+    ``t.zip``, into ``tmp_path / "o"``; the result and how errors name the file."""
     source = tmp_path / f"t{suffix}"
     if suffix == ".zip":
         with zipfile.ZipFile(source, "w") as archive:
@@ -525,8 +532,7 @@ def test_a_cell_that_is_not_a_number_is_named_by_its_line(
     result = CliRunner().invoke(
         main, ["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "o")]
     )
-    where = "t.zip:t.csv" if suffix == ".zip" else "t.csv"
-    assert_one_error_line(result, f"{where}: line {line}: column Q5: not a number: {bad!r}")
+    return result, "t.zip:t.csv" if suffix == ".zip" else "t.csv"
 
 
 @pytest.mark.parametrize(("first", "later"), [(" abc", "abc"), ("abc", "\tabc ")])
@@ -574,16 +580,7 @@ def test_a_row_of_the_wrong_width_is_named_by_its_line(
     width = lines[0].count(",") + 1
     lines[800] = lines[800] + change if change else lines[800].rsplit(",", 1)[0]
     text = "\n".join(lines) + "\n"
-    source = tmp_path / f"t{suffix}"
-    if suffix == ".zip":
-        with zipfile.ZipFile(source, "w") as archive:
-            archive.writestr("t.csv", text)
-    else:
-        source.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(
-        main, ["build", "--quiet", "--wvs", str(source), "--out", str(tmp_path / "o")]
-    )
-    where = "t.zip:t.csv" if suffix == ".zip" else "t.csv"
+    result, where = _build_from_text(text, suffix, tmp_path)
     assert_one_error_line(
         result, f"{where}: line 801: {width + fields} fields where the header has {width} "
     )
