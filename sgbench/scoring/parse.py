@@ -554,10 +554,16 @@ def _strike_scale(text: str, codes: set[int]) -> str:
     return rated.sub(rating, text)
 
 
+# The reply's own speaker before a choice verb ("I", "I'd", "I'll", "I would", "I will"), and
+# the verbs that make a choice: one list for every rule that reads a choice.
+_I_WOULD: Final = rf"I(?:['\u2019](?:d|ll)|{_SPACE}+(?:would|will))?"
+_CHOICE_VERBS: Final = rf"choose|pick|select|say|go{_SPACE}+with|opt{_SPACE}+for"
+
+
 # What may stand right before a rating out of ten that answers: an answer marker ("Answer:
 # 8/10", "My answer is 8/10") or a first-person choice ("I'd say 8/10", "I'd give it a 7/10").
 _RATING_BEFORE: Final = re.compile(
-    rf"(?:\banswer\b[^\w\n]*(?:is\b{_SPACE}*)?|\bI(?:['\u2019](?:d|ll)|{_SPACE}+(?:would|will))?"
+    rf"(?:\banswer\b[^\w\n]*(?:is\b{_SPACE}*)?|\b{_I_WOULD}"
     rf"{_SPACE}+(?:choose|pick|select|say|give(?:{_SPACE}+it)?"
     rf"|rate(?:{_SPACE}+(?:it|this|my{_SPACE}+\w+))?)"
     rf"{_SPACE}+(?:a{_SPACE}+|an{_SPACE}+)?)$",
@@ -625,8 +631,8 @@ _ORDINAL: Final = re.compile(
 # whole reply ("The 2nd of 3."). Anywhere else it is prose: a year, a date, a child, a place in a
 # race ("I'm in my 3rd year at uni" was read as the third option's code).
 _ORDINAL_BEFORE: Final = re.compile(
-    rf"(?:\banswer\b[^\w\n]*(?:is\b{_SPACE}*)?|\b(?:choose|pick|select|say|go{_SPACE}+with"
-    rf"|opt{_SPACE}+for)\b{_SPACE}*)(?:the{_SPACE}+)?$",
+    rf"(?:\banswer\b[^\w\n]*(?:is\b{_SPACE}*)?|\b(?:{_CHOICE_VERBS})\b{_SPACE}*)"
+    rf"(?:the{_SPACE}+)?$",
     re.IGNORECASE,
 )
 _ORDINAL_AFTER: Final = re.compile(
@@ -681,8 +687,8 @@ def _ordinals_as_codes(text: str, options: Options) -> str:
 # and the code or number word right after it ("option" or "number" between allowed). Right after a
 # quote it is someone else's words ('She always says "I pick 1"'), so no choice.
 _CHOICE: Final = re.compile(
-    rf"(?<![\w\"'\u201c\u2018\u00ab])I(?:['\u2019](?:d|ll)|{_SPACE}+(?:would|will))?{_SPACE}+"
-    rf"(?:choose|pick|select|say|go{_SPACE}+with|opt{_SPACE}+for){_SPACE}+"
+    rf"(?<![\w\"'\u201c\u2018\u00ab]){_I_WOULD}{_SPACE}+"
+    rf"(?:{_CHOICE_VERBS}){_SPACE}+"
     rf"(?:(?:option|number){_SPACE}+)?(?:(\d+)(?!\d|{NUMBER_GOES_ON})|({_NUMBER_WORD}))"
     # The code ends its sentence: no clause goes on after it ("I'd choose 2 if I were younger",
     # "I'll go with 2, or 3").
@@ -692,13 +698,13 @@ _CHOICE: Final = re.compile(
 # A choice verb and the code after it, whoever speaks ("I'd say 2", "my wife would choose four",
 # "Imagine I pick 1"): every choice a reply names, its own or not.
 _ANY_CHOICE: Final = re.compile(
-    rf"\b(?:choose|chose|pick|picked|select|say|go{_SPACE}+with|opt{_SPACE}+for){_SPACE}+"
+    rf"\b(?:chose|picked|{_CHOICE_VERBS}){_SPACE}+"
     rf"(?:(?:option|number){_SPACE}+)?(?:(\d+)(?!\d|{NUMBER_GOES_ON})|({_NUMBER_WORD}))",
     re.IGNORECASE,
 )
 # The speaker of a choice is the reply's: "I'd", "I will", "would I" right before the verb.
 _FIRST_PERSON: Final = re.compile(
-    rf"(?:\bI(?:['\u2019](?:d|ll)|{_SPACE}+(?:would|will))?|\b(?:would|will){_SPACE}+I)"
+    rf"(?:\b{_I_WOULD}|\b(?:would|will){_SPACE}+I)"
     rf"{_SPACE}+$",
     re.IGNORECASE,
 )
