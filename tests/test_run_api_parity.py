@@ -123,6 +123,24 @@ def test_resample_without_replicates_is_refused_from_python(tmp_path: Path) -> N
         assert call("questions").resample == "questions"
 
 
+def test_a_board_without_replicates_takes_the_seed_and_mode_of_its_permutations(
+    tmp_path: Path,
+) -> None:
+    """The board's paired intervals were asked with its seed and mode even with n_boot 0, and
+    refused them as drawing nothing ('seed 5 has no effect with n_boot 0 and n_permutations 0',
+    from a board given 50 permutations)."""
+    dataset = write_board_dataset(tmp_path / "ds")
+    subs = tmp_path / "subs"
+    submit(subs, "alpha", wrong_on(set(), 1), metadata(model="Alpha"))
+    submit(subs, "beta", wrong_on({0, 1}, 1), metadata(model="Beta"))
+    board = build_leaderboard(
+        subs, dataset, n_boot=0, n_permutations=50, seed=5, resample="questions+subgroups"
+    )
+    assert (board.seed, board.resample) == (5, "questions+subgroups")
+    assert [row.leader_gap_ci for row in board.rows] == [None, None]
+    assert board.rows[1].leader_p_value is not None
+
+
 # --- outputs apart -----------------------------------------------------------------------------
 
 

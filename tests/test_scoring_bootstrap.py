@@ -44,6 +44,7 @@ from sgbench.scoring.bootstrap import (
     paired_difference_intervals,
     unit_multiplicities,
 )
+from sgbench.scoring.noise import SUBGROUP_SHUFFLE
 
 
 @pytest.fixture(scope="module")
@@ -685,3 +686,76 @@ def test_intervals_without_a_fairness_metric_shuffle_nothing() -> None:
     assert alone.spreads == {"unit": {}}
     assert alone.metrics == fair.metrics
     assert alone.metrics["accuracy"][0] < alone.metrics["accuracy"][1]
+
+
+def test_a_two_way_verdict_needs_no_replicate() -> None:
+    """Two-way, the permutation null of an attribute shuffles its values among whole subgroups:
+    with ``n_boot=0`` it is drawn all the same (its own stream, so the p-value of a run with
+    replicates), intervals left out. Planted: 8
+    subgroups, the 4 of value A at 0.9, the 4 of B at 0.1 on every question; of the 8!/(4!·4!) =
+    70 ways to deal the values, only the observed one and its mirror are as spread, so the
+    exact p-value is 2/70."""
+    units = [f"u{u}" for u in range(8) for _ in range(MIN_QUESTIONS)]
+    questions = [f"Q{q}" for _ in range(8) for q in range(MIN_QUESTIONS)]
+    value = ["A" if int(u[1:]) < 4 else "B" for u in units]
+    accuracy = np.array([0.9 if v == "A" else 0.1 for v in value])
+
+    def fairness(n_boot: int) -> Any:
+        return bootstrap_intervals(
+            {"accuracy": accuracy},
+            questions,
+            {"value": value},
+            ("accuracy",),
+            units=units,
+            n_boot=n_boot,
+            seed=3,
+            n_permutations=200,
+            resample=TWO_WAY,
+        )
+
+    without, drawn = fairness(0), fairness(MIN_REPLICATES)
+    spread = without.spreads["value"]["accuracy"]
+    assert spread.null is not None
+    assert spread.null.method == SUBGROUP_SHUFFLE
+    assert spread.null.p_value == pytest.approx(2 / 70)
+    assert spread.null == drawn.spreads["value"]["accuracy"].null
+    assert spread.ci == {}
+    assert without.metrics == {}
+    assert without.groups == {}
+    with pytest.raises(InputError, match=r"^resample 'questions\+subgroups' has no effect with n_"):
+        bootstrap_intervals(
+            {"accuracy": accuracy},
+            questions,
+            {"value": value},
+            ("accuracy",),
+            units=units,
+            n_boot=0,
+            seed=0,
+            resample=TWO_WAY,
+        )
+
+
+def test_cli_two_way_without_bootstrap(tmp_path: Path, random_case: tuple[Path, Path]) -> None:
+    """``--resample questions+subgroups --bootstrap 0``: the report of the same Python call, the
+    two-way null, no interval; refused only with ``--permutations 0`` too."""
+    dataset, predictions = random_case
+    out = tmp_path / "report.json"
+    args = ["score", str(predictions), "--dataset", str(dataset), "--json", str(out)]
+    args += ["--bootstrap", "0", "--permutations", "30", "--resample", "questions+subgroups"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    api = score_predictions(predictions, dataset, n_boot=0, n_permutations=30, resample=TWO_WAY)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report == api.to_dict()
+    assert report["bootstrap"]["resampled"] == "questions+subgroups"
+    assert report["fairness"]["subgroup"]["accuracy"]["null"]["n_permutations"] == 30
+    assert report["fairness"]["subgroup"]["accuracy"]["ci"] == {
+        "sd_between": None,
+        "cv_between": None,
+    }
+    refused = CliRunner().invoke(main, [*args[:-4], "--permutations", "0", *args[-2:]])
+    assert_one_error_line(refused)
+    assert refused.stderr.strip() == (
+        "Error: --resample has no effect with --bootstrap 0 and --permutations 0 (it shapes the "
+        "bootstrap and chooses the permutation null); leave it out"
+    )

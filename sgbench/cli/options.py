@@ -480,19 +480,18 @@ def refuse_unused(*rules: tuple[str, str, bool, str]) -> None:
 
 def refuse_unused_resampling(n_boot: int, n_permutations: int) -> None:
     """:func:`refuse_unused` for the options of :func:`resampling_options` and
-    :data:`bootstrap_seed_option`: ``--resample`` only shapes bootstrap replicates, and
-    ``--seed`` only seeds the bootstrap and the permutations."""
+    :data:`bootstrap_seed_option`: both draw something only with bootstrap replicates or
+    permutations (:func:`sgbench.scoring.bootstrap.draws_anything`)."""
+    from sgbench.scoring.bootstrap import draws_anything
+
+    drawn = draws_anything(n_boot, n_permutations)
     refuse_unused(
         (
             "--resample",
             "resample",
-            n_boot > 0,
-            "with --bootstrap 0 (it shapes bootstrap replicates)",
+            drawn,
+            "with --bootstrap 0 and --permutations 0 (it shapes the bootstrap and chooses the "
+            "permutation null)",
         ),
-        (
-            "--seed",
-            "seed",
-            n_boot > 0 or n_permutations > 0,
-            "with --bootstrap 0 and --permutations 0",
-        ),
+        ("--seed", "seed", drawn, "with --bootstrap 0 and --permutations 0"),
     )

@@ -425,14 +425,20 @@ def rank_entries(
     ranks = competition_ranks([displayed(ood[i].accuracy) for i in order])
     values = np.stack([scored[i].accuracy for i in order])
     meta = primary.items.meta
-    gaps = paired_difference_intervals(
-        values,
-        meta["question_id"],
-        0,
-        n_boot=n_boot,
-        seed=seed,
-        units=meta["subgroup_id"],
-        resample=resample,
+    # No replicates, no interval: the board's seed and mode may be there for its permutations
+    # alone, and the paired intervals refuse them as drawing nothing.
+    gaps = (
+        paired_difference_intervals(
+            values,
+            meta["question_id"],
+            0,
+            n_boot=n_boot,
+            seed=seed,
+            units=meta["subgroup_id"],
+            resample=resample,
+        )
+        if n_boot
+        else np.full((len(order), 2), np.nan)
     )
     raw = sign_flip_p_values(
         values, meta["question_id"], 0, n_permutations=n_permutations, seed=seed

@@ -171,9 +171,10 @@ def check_settings(
 ) -> None:
     """Raise :class:`InputError` unless ``n_boot`` (0, or :data:`MIN_REPLICATES` to
     ``MAX_BOOT``: the CLI's rule holds for the API too), ``seed ≥ 0`` and
-    ``0 ≤ n_permutations ≤ MAX_PERMUTATIONS`` are ints and ``resample`` is a known mode, other
-    than :data:`QUESTIONS` only with replicates to shape, and ``seed`` other than 0 only with
-    replicates or permutations to draw (:func:`~sgbench.errors.refuse_without_effect`)."""
+    ``0 ≤ n_permutations ≤ MAX_PERMUTATIONS`` are ints and ``resample`` is a known mode, and
+    ``resample`` other than :data:`QUESTIONS` and ``seed`` other than 0 are given only with
+    replicates or permutations to draw (:func:`draws_anything`,
+    :func:`~sgbench.errors.refuse_without_effect`)."""
     if (
         isinstance(n_boot, bool)
         or not isinstance(n_boot, int)
@@ -198,15 +199,31 @@ def check_settings(
         raise InputError(f"resample must be one of {list(RESAMPLE_MODES)}, got {resample!r}")
     # A report recorded a resampling that never happened, or a seed that drew nothing (the CLI
     # refuses --resample and --seed alike); 0, the default, is no seed given.
+    drawn = draws_anything(n_boot, n_permutations)
     refuse_without_effect(
-        (f"resample {resample!r}", resample != QUESTIONS, n_boot > 0, "with n_boot 0"),
+        (
+            f"resample {resample!r}",
+            resample != QUESTIONS,
+            drawn,
+            "with n_boot 0 and n_permutations 0 (it shapes the bootstrap and chooses the "
+            "permutation null)",
+        ),
         (
             f"seed {seed!r}",
             seed != 0,
-            n_boot > 0 or n_permutations > 0,
+            drawn,
             "with n_boot 0 and n_permutations 0 (it seeds the bootstrap and the permutations)",
         ),
     )
+
+
+def draws_anything(n_boot: int, n_permutations: int) -> bool:
+    """Whether ``resample`` and ``seed`` have an effect: the seed seeds the bootstrap and the
+    permutations, and the mode shapes the bootstrap's replicates and chooses the permutation
+    null (two-way, an attribute's values shuffled among whole subgroups), so a two-way verdict
+    needs no replicate. The one rule of :func:`check_settings` and of the command line's
+    ``--resample`` and ``--seed``."""
+    return n_boot > 0 or n_permutations > 0
 
 
 def drawn_replicates(
