@@ -70,8 +70,9 @@ def exclusive(*paths: PathArg | None) -> Iterator[None]:
             if path is None:
                 continue
             # An appended output (run's and judge's --out) is never written whole, so this is
-            # where the rule of every output file's name is applied to it, first: a folder's
-            # link count read as "2 names", and a newline in the name made the file.
+            # where the rule of every output file's name holds it when written (run_benchmark
+            # and judge_files also apply it before any work): a folder's link count read as
+            # "2 names", and a newline in the name made the file.
             check_output_name(path)
             _check_one_name(path)
             check_not_a_lock(path)

@@ -138,3 +138,27 @@ def test_the_wrote_lines_show_names_escaped(built_default: Path, tmp_path: Path)
         assert len(wrote) == 1, result.stderr
         assert RLO not in wrote[0]
         assert shown_name(str(tmp_path / name)) in wrote[0]
+
+
+@pytest.mark.parametrize("case", ["folder", "missing folder"])
+@pytest.mark.parametrize("writer", sorted(set(WRITERS) - {"write_synthetic_sample"}))
+def test_an_appending_writer_judges_its_output_name_before_reading(
+    writer: str, case: str, test_ood_ids: tuple[str, ...], tmp_path: Path
+) -> None:
+    """run_benchmark and judge_files judged an output's name (a folder, a missing folder) only
+    when taking its lock, after reading the dataset (seconds on a full build): here the dataset
+    is missing, and the output's reason still comes first. (A folder that takes no new file,
+    /proc/self, is found only by creating the lock file: before any request, not before the
+    reading.)"""
+    suffix, write = WRITERS[writer]
+    if case == "folder":
+        path, reason = _case(case, tmp_path, suffix)
+    else:
+        path = tmp_path / "typo" / f"r{suffix}"
+        reason = f"{path}: its folder {path.parent} does not exist"
+    missing = tmp_path / "no-dataset"
+    with pytest.raises(InputError) as caught:
+        write(missing, tmp_path, path, test_ood_ids[0])
+    assert reason in str(caught.value)
+    assert "no-dataset" not in str(caught.value)
+    assert not (tmp_path / "typo").exists()

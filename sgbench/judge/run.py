@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.errors import InputError, bounded, check_model_name, shown_name
-from sgbench.files import FromFiles, check_outputs_apart, reads, same_file
+from sgbench.files import FromFiles, check_output_name, check_outputs_apart, reads, same_file
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.judge.prompt import (
     JUDGE_PROMPT,
@@ -415,6 +415,9 @@ def judge_files(
 
     criteria = check_criteria(criteria)
     check_model_name(model, _MODEL)
+    # Judged again when locked (sgbench.locks.exclusive), but first here, as by every writer:
+    # it was judged only once both files and the dataset were read.
+    check_output_name(out)
     # Here, not only in the CLI: a Python caller's out inside the dataset folder was written.
     check_outputs_apart(
         [

@@ -22,6 +22,7 @@ from sgbench.errors import (
 )
 from sgbench.files import (
     FromFiles,
+    check_output_name,
     check_outputs_apart,
     check_outputs_replaceable,
     reads,
@@ -149,6 +150,11 @@ def run_benchmark(
             f"percentage per option (give template_name={VERBALIZED_TEMPLATE!r}, or a file)",
         ),
     )
+    # Both are judged again when locked (sgbench.locks.exclusive), but first here, as by
+    # every writer: they were judged only once the dataset was read and the prompts made.
+    for path in (out_path, predictions_path):
+        if path is not None:
+            check_output_name(path)
     # Here, not only in the CLI: a Python caller's out_path inside the dataset folder was
     # written there (and predictions_path equal to out_path replaced the responses).
     check_outputs_apart(
