@@ -257,7 +257,8 @@ def null_rows(array: pa.Array, nullable: tuple[str, ...] | None = ()) -> npt.NDA
         row = np.repeat(np.arange(len(array)), np.asarray(lengths, dtype=np.int64))
         bad |= np.bincount(row[inner], minlength=len(array)) > 0
     elif pa.types.is_struct(array.type) and nullable is not None:
-        # StructArray.flatten, not .field: a field ignores the offset of a sliced struct array.
+        # StructArray.flatten, not .field: both keep a sliced array's offset (pyarrow since
+        # 0.9, ARROW-2311), but only flatten gives a null struct's fields as null.
         for kind, values in zip(array.type, array.flatten(), strict=True):
             if kind.name not in nullable:
                 bad |= null_rows(values)
@@ -1189,7 +1190,8 @@ def question_problem(
         # Position j of row r against position j of its question's first row; a row of
         # another length (already named) is compared with itself.
         other = np.where(differs[row], own, start[first][row] + own - start[row])
-        # StructArray.flatten, not .field: a field ignores the offset of a sliced struct array.
+        # StructArray.flatten, not .field: both keep a sliced array's offset (pyarrow since
+        # 0.9, ARROW-2311), but only flatten gives a null struct's fields as null.
         for leaf in fields.flatten():
             theirs = leaf.take(pa.array(other))
             # Null is equal to null here (an off_scale flag older builds left unset).

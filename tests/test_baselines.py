@@ -37,9 +37,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
-from scoring_fixtures import FOUR_POINT, make_row, write_dataset
+from scoring_fixtures import FOUR_POINT, hand_rows, make_row, write_dataset
 
 from sgbench.baselines import BASELINES, run_baseline, run_baselines
 from sgbench.baselines.rules import first_mode
@@ -342,3 +343,35 @@ def test_a_predicted_split_is_read_without_its_answers(crafted: Path) -> None:
     assert not lean.target.any()
     assert not lean.modal.any()
     assert full.target.any()
+
+
+def test_item_arrays_of_a_sliced_table_are_those_of_its_rows(tmp_path: Path) -> None:
+    """Options, answers and subgroups are read from Arrow's nested columns (list values, struct
+    fields): a table sliced (an offset into its buffers), or in chunks of such slices, gives the
+    arrays of the rows it holds, not of the rows at the start of its buffers. The hand rows
+    differ in options (5, 3 and 2 of them), answers and subgroups, so a read from the wrong rows
+    differs."""
+    built = open_dataset(write_dataset(tmp_path / "ds", {"test_ood": hand_rows()}))
+    table = built.table("default", "test_ood", item_columns(built, "default", "test_ood"))
+    attributes = attribute_names(table, built.manifest)
+    where = built.path("default", "test_ood")
+    whole = item_arrays(table, attributes, where)
+    n = table.num_rows
+    assert n >= 4
+    start = n // 2
+    sliced = table.slice(start)
+    chunked = pa.Table.from_batches(
+        [*table.slice(1, start - 1).to_batches(), *table.slice(start + 1).to_batches()]
+    )
+    for part, rows in ((sliced, np.arange(start, n)), (chunked, np.r_[1:start, start + 1 : n])):
+        read = item_arrays(part, attributes, where)
+        assert read.ids == tuple(whole.ids[i] for i in rows)
+        width = int(whole.k[rows].max())
+        assert read.codes.shape[1] == width
+        for name in ("k", "codes", "valid", "target", "modal", "off_scale", "nominal"):
+            expected = getattr(whole, name)[rows]
+            if expected.ndim == 2:
+                expected = expected[:, :width]
+            assert np.array_equal(getattr(read, name), expected), name
+        for attribute in attributes:
+            assert read.meta[attribute].tolist() == whole.meta[attribute].iloc[rows].tolist()
