@@ -1,7 +1,8 @@
 """Three ways a reply's prose was read as a wrong code (#8 probe, R0–R2): reasoning in tags read
 as the answer (``<think>leaning 4</think>`` alone was 4), a count of the options read as one
 (``Of the 4 options, Quite happy fits best`` was 4), and a number about the persona read before
-the label chosen (``I have 2 kids, so family is Very important`` was 2).
+the label chosen (``I have 2 kids, so family is Very important`` was 2; a quantity such as
+``2 kids`` is now set aside, so it is 1 by its label).
 
 Each case names, by hand, what the reply says; a reply that cannot be told is missing, never a
 guessed code (missing is scored as wrong but is visible; a wrong code passes as the model's).
@@ -21,6 +22,7 @@ OPTIONS = [
 ]
 LEFT_RIGHT = [(1, "Left"), *((c, str(c)) for c in range(2, 10)), (10, "Right")]
 YES_NO = [(1, "Yes"), (2, "No")]
+CAREFUL = [(1, "Most people can be trusted"), (2, "Need to be very careful")]
 AGREE = [
     (1, "Agree strongly"),
     (2, "Agree"),
@@ -95,11 +97,11 @@ def test_a_count_of_the_options_is_no_answer(
     ("reply", "options", "expected"),
     [
         # A number and a label for another code, no marker: missing (each was read as the number).
-        ("I have 2 kids, so family is Very important to me.", OPTIONS, None),
-        ("No. I'm only 1 person.", YES_NO, None),
+        ("Need to be very careful; 1 bad experience taught me that.", CAREFUL, None),
+        ("No. I'm only 1 voice.", YES_NO, None),
         ("I lean left, so 3.", LEFT_RIGHT, None),
         # Several numbers, one the label's: still a conflict (it was read by the label).
-        ("I have 2 children, so family is very important: 1.", OPTIONS, None),
+        ("My 2 are grown, so family is very important: 1.", OPTIONS, None),
         # The number and the label agree: read.
         ("Rather important: 2.", OPTIONS, 2),
         ("I'm 65 and it's Not very important; I'd say 3.", OPTIONS, 3),
@@ -116,6 +118,40 @@ def test_a_count_of_the_options_is_no_answer(
     ],
 )
 def test_a_number_and_a_label_for_another_code_are_missing(
+    reply: str, options: list[tuple[int, str]], expected: int | None
+) -> None:
+    assert parse_response(reply, options) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "options", "expected"),
+    [
+        # A quantity beside a label: read by the label alone (each was missing as a conflict).
+        ("I have 2 kids, so family is Very important to me.", OPTIONS, 1),
+        ("No. I'm only 1 person.", YES_NO, 2),
+        ("I have 2 children, so family is very important: 1.", OPTIONS, 1),
+        ("Rent is 4 grand. Rather important.", OPTIONS, 2),
+        ("Meeting at 1:30, gotta run, Not very important.", OPTIONS, 3),
+        ("As a 24-year-old, Rather important.", OPTIONS, 2),
+        # A quantity alone: no answer (each was read as its digits).
+        ("Paid 3 dollars for this survey.", OPTIONS, None),
+        ("Taxes should be 10% flat.", LEFT_RIGHT, None),
+        ("Crime rose 2 percent.", OPTIONS, None),
+        ("Paying $5 bribes is routine here.", LEFT_RIGHT, None),
+        ("Earning 2k a month.", OPTIONS, None),
+        ("It's 3 o'clock and I'm still at my desk.", OPTIONS, None),
+        ("Up at 4am.", OPTIONS, None),
+        ("I attend services 4 times a week.", LEFT_RIGHT, None),
+        ("I pray 1 or 2 times a day.", OPTIONS, None),
+        # A range of quantities: neither end is read (a choice followed by "2-3 years" was missing).
+        ("I'd pick 1. Took me 2-3 years to decide.", OPTIONS, 1),
+        # A code before any other word, or a count of no unit, is still read.
+        ("I'd say 2 because family matters.", OPTIONS, 2),
+        ("3 feels right.", OPTIONS, 3),
+        ("Got 1 dog.", OPTIONS, 1),
+    ],
+)
+def test_a_quantity_is_no_code(
     reply: str, options: list[tuple[int, str]], expected: int | None
 ) -> None:
     assert parse_response(reply, options) == expected

@@ -61,12 +61,16 @@ feel 1, I don't.`` were 2 and 1). A retraction that takes back no number (``Very
 that.``) leaves only what follows it to be read. A choice of no option is missing.
 
 Rules 4 and 5 must agree: a text naming a code in digits and an option's label for another
-code is missing, since an age, a household size or a count of years is written beside the
-label chosen (``I have 2 kids, so family is Very important`` was 2, ``No. I'm only 1 person``
-was 1), and the reader cannot tell it from a code beside a label for its side of the scale
-(``I lean left, so 3``, which is missing too). A number that is no code (``At 45``, ``Since
-2019``) conflicts with nothing, and a code agreeing with the label (``Rather important: 2``)
-is read.
+code is missing, since an age or a count is written beside the label chosen (``Agree. 0 doubt
+about it`` was 0), and the reader cannot tell it from a code beside a label for its side of
+the scale (``I lean left, so 3``, which is missing too). A number that is no code (``At 45``,
+``Since 2019``) conflicts with nothing, and a code agreeing with the label (``Rather important:
+2``) is read. Nor does a quantity (:func:`_strike_quantities`): a number before a unit of time,
+people, times or money (``3 years``, ``2 kids``, ``4 times``, ``9 euros``, ``2-3 hours``), a
+share (``10%``, ``2 percent``), a thousand (``2k``), a time of day (``3pm``, ``3 o'clock``,
+``1:30``) or a number after a currency sign (``$5``) is no code: ``Paid 3 dollars for this
+survey`` is missing (it was 3), and ``I have 2 kids, so family is Very important`` and ``No.
+I'm only 1 person`` are read by their label (1 and 2; they were missing as a conflict).
 
 Before any rule, ordinals in digits in an answer's place (after a marker or a choice verb,
 before ``option``, ``one`` or ``choice``, or the whole reply) become codes: ``the 2nd`` is the
@@ -382,7 +386,7 @@ def _label_in_text(text: str, options: Options) -> int | None:
 def _read(text: str, options: Options) -> int | None:
     """Rules 2–5 of the module docstring, in order; the first giving a code wins. Rules 4 and 5
     must agree: a text naming a code in digits and an option's label for another code is
-    missing (``I have 2 kids, so family is Very important`` was read as 2)."""
+    missing (``Agree. 0 doubt about it`` was read as 0)."""
     codes = {code for code, _ in options}
     value = _bare_number(text, codes)
     if value is None:
@@ -575,6 +579,37 @@ _PART_OF: Final = re.compile(
     r"(?:them|those|these|us|you)\b)",
     re.IGNORECASE,
 )
+
+# The words that, right after a number, make it a quantity: a span of time, a count of people or
+# of times, money, a share, a time of day ("3 years", "2 kids", "4 times", "9 euros", "10%",
+# "3 o'clock"). A quantity is no answer, whatever code its digits write.
+_UNITS: Final = (
+    r"years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?|seconds?|decades?"
+    r"|centur(?:y|ies)|generations?|times?|people|persons?|kids?|child|children|siblings?"
+    r"|brothers?|sisters?|sons?|daughters?|parents?|grandchildren|friends?|jobs?"
+    r"|dollars?|euros?|pounds?|rupees?|bucks?|cents?|grand|lakhs?|crores?|percent|per\s+cent"
+    r"|a\.m\.|p\.m\.|am|pm|o['\u2019]clock"
+)
+# A quantity: a number (or a range or choice of numbers, "2-3 years", "1 or 2 times") before a
+# unit of :data:`_UNITS` or a share's "%" or a thousand's "k", after a currency sign ("$5",
+# "\u20ac2"), or a time of day written with its minutes ("1:30").
+_QUANTITY: Final = re.compile(
+    rf"(?<![\d.,])(?:\d+{_SPACE}*(?:[{MINUS_SIGNS}{_DASHES}]|\b(?:to|or)\b){_SPACE}*)*"
+    rf"\d+(?!\d|{NUMBER_GOES_ON})"
+    rf"(?={_SPACE}*(?:%|[{MINUS_SIGNS}]?{_SPACE}*(?:{_UNITS})(?!\w))"
+    rf"|k\b|:\d\d(?!\d))"
+    rf"|(?<=[$\u20ac\u00a3\u00a5\u20b9]){_SPACE}*\d+",
+    re.IGNORECASE,
+)
+
+
+def _strike_quantities(text: str) -> str:
+    """``text`` with the digits of every quantity (:data:`_QUANTITY`: ``3 years``, ``2 kids``,
+    ``4 times``, ``$5``, ``10%``, ``3 o'clock``) set aside as the numbers naming the scale are:
+    a count, a span of time, money or a share beside the answer is no answer (``Paid 3 dollars
+    for this survey`` was 3), and a label beside it is read alone (``I have 2 kids, so family is
+    Very important`` was missing)."""
+    return _QUANTITY.sub(lambda m: re.sub(r"\d", _SCALE_DIGIT, m.group()), text)
 
 
 RETRACTIONS: Final = (
@@ -933,7 +968,7 @@ def parse_response(text: str, options: Options) -> int | None:
     codes = {code for code, _ in options}
     # Striking keeps every position (one character per digit), so a struck run's digits are read
     # back from ``plain`` at the same place.
-    text = _strike_scale(strike_retracted(strike_negated(plain)), codes)
+    text = _strike_quantities(_strike_scale(strike_retracted(strike_negated(plain)), codes))
     if _mislabelled(text, options):
         return None
     # The last marker wins, but one whose number (the first on its line) is negated ("the answer
