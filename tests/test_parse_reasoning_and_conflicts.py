@@ -169,6 +169,10 @@ PATHOLOGICAL = [
     "1,3," * 20_000,
     "the 1st of 4 " * 6_000,
     "I'd say two. I'd say three. " * 3_000,
+    # Quantities: a range of numbers before a unit was read back over every number before it.
+    "1-2-" * 25_000,
+    "2 or 3 years " * 7_700,
+    "$2 " * 33_000,
 ]
 
 

@@ -590,11 +590,12 @@ _UNITS: Final = (
     r"|dollars?|euros?|pounds?|rupees?|bucks?|cents?|grand|lakhs?|crores?|percent|per\s+cent"
     r"|a\.m\.|p\.m\.|am|pm|o['\u2019]clock"
 )
-# A quantity: a number (or a range or choice of numbers, "2-3 years", "1 or 2 times") before a
+# A quantity: a number (or a range or choice of up to three, "2-3 years", "1 or 2 times"; a longer
+# run was read back over at every number of it, "1-2-" * 25,000 took minutes) before a
 # unit of :data:`_UNITS` or a share's "%" or a thousand's "k", after a currency sign ("$5",
 # "\u20ac2"), or a time of day written with its minutes ("1:30").
 _QUANTITY: Final = re.compile(
-    rf"(?<![\d.,])(?:\d+{_SPACE}*(?:[{MINUS_SIGNS}{_DASHES}]|\b(?:to|or)\b){_SPACE}*)*"
+    rf"(?<![\d.,])(?:\d+{_SPACE}*(?:[{MINUS_SIGNS}{_DASHES}]|\b(?:to|or)\b){_SPACE}*){{0,2}}"
     rf"\d+(?!\d|{NUMBER_GOES_ON})"
     rf"(?={_SPACE}*(?:%|[{MINUS_SIGNS}]?{_SPACE}*(?:{_UNITS})(?!\w))"
     rf"|k\b|:\d\d(?!\d))"
