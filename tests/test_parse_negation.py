@@ -230,7 +230,7 @@ def test_opening_code_settles_its_line(
     ("reply", "expected"),
     [
         # A later marker negating the number an earlier one gave takes it back: missing.
-        ("Answer: 1\n\nOn reflection, the answer is not 1; it's 3.", None),
+        ("Answer: 1\n\nThinking again, the answer is not 1; it's 3.", None),
         ("Answer: 2\n\nActually no, the answer is not 2.", None),
         ("Answer: 1\nThe answer isn't 1 after all.", None),
         ("Answer: 2\n\nWait.\n\nAnswer: not 2, but 3", None),
@@ -312,6 +312,29 @@ def test_number_word_followed_by_words_is_prose(reply: str, expected: int | None
     ],
 )
 def test_retraction_words_take_a_code_back(reply: str, expected: int | None) -> None:
+    assert parse_response(reply, OPTIONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # A correction opening the next line takes back the number ending the line before (each
+        # was read as that number).
+        ("Answer: 2\nUpdate: 1", 1),
+        ("Answer: 2\n\nEdit: make that 3.", 3),
+        ("Answer: 3\nCorrection: 4", 4),
+        ("Answer: 1\nRevised answer: 2", 2),
+        ("2\n\nEdit: 3", 3),
+        ("Answer: 3\nActually, no: 4", 4),
+        ("Answer: 4\nScratch that.", None),
+        # As on one line ("Answer: 1. On reflection, the answer is not 1; it's 3." is 3).
+        ("Answer: 1\n\nOn reflection, the answer is not 1; it's 3.", 3),
+        # A correction line naming no number, or a number not ending its line, takes nothing back.
+        ("Answer: 2\nEdit: fixed formatting", 2),
+        ("Answer: 2 (Rather important)\nEdit: fixed formatting, 3 typos", 2),
+    ],
+)
+def test_a_correction_on_the_next_line_takes_a_code_back(reply: str, expected: int | None) -> None:
     assert parse_response(reply, OPTIONS) == expected
 
 

@@ -631,14 +631,26 @@ saying so (``strike``/``scrap``/``cancel``/``ignore``/``disregard`` ``that``, ``
 rethink``), a filler (``hmm``, ``sorry`` …) allowed before it; and ``No`` after the number
 and a question mark (``2? No, 3``). The number is read by no rule, as a negated one is (``2?
 No, 3`` and ``Answer: 3. Actually no, 2`` are 3 and 2; ``I'd pick 3... actually no`` is
-missing). ``No`` must end its clause: ``Is it 2? No doubt`` takes nothing back."""
+missing). ``No`` must end its clause: ``Is it 2? No doubt`` takes nothing back. A number
+ending its line is taken back too by a retraction opening the next line, or by a line opening
+with ``Edit``, ``Update``, ``Correction``, ``Revision`` or ``Revised answer`` that names a
+number (``Answer: 2\\nUpdate: 1`` and ``Answer: 2\\n\\nEdit: make that 3`` are 1 and 3; they
+were 2)."""
 # A number and the retraction (RETRACTIONS) after it: the number's digits are struck as a negated
 # number's are, and the retraction's words blanked: on a yes/no item "1? No." names neither 1 nor
 # the label "No" (it was read as 2 once 1 was struck).
+# A line opening with a correction and naming a number ("Edit: 3", "Update: make that 1",
+# "Correction: 4"): it takes back the number ending the line before, as a retraction right after
+# it would ("Answer: 2\nUpdate: 1" was 2).
+_LINE_CORRECTION: Final = (
+    rf"(?:edit|update|correction|revision|revised(?:{_SPACE}+answer)?)\b"
+    rf"(?=[^\d\n]*\d)"
+)
 _RETRACTED: Final = re.compile(
     rf"(?<![\d.,])(\d+)(?!\d|{NUMBER_GOES_ON})"
-    rf"([^\w\n]*(?={RETRACTIONS})|{_SPACE}*\?[^\w\n]*(?=no{_SPACE}*(?:[^\w\s]|$)))"
-    rf"({RETRACTIONS}|no)",
+    rf"([^\w\n]*(?={RETRACTIONS})|{_SPACE}*\?[^\w\n]*(?=no{_SPACE}*(?:[^\w\s]|$))"
+    rf"|[^\w\n]*\n\s*(?={_LINE_CORRECTION}|{RETRACTIONS}))"
+    rf"({RETRACTIONS}|no|{_LINE_CORRECTION})",
     re.IGNORECASE | re.MULTILINE,
 )
 
