@@ -143,6 +143,14 @@ def test_a_number_and_a_label_for_another_code_are_missing(
         ("Up at 4am.", OPTIONS, None),
         ("I attend services 4 times a week.", LEFT_RIGHT, None),
         ("I pray 1 or 2 times a day.", OPTIONS, None),
+        ("Voted at 8 this morning.", LEFT_RIGHT, None),
+        ("Ask me again on May 3.", LEFT_RIGHT, None),
+        ("Since 3 March, Rather important.", OPTIONS, 2),
+        ("8 out of 10 doctors disagree.", LEFT_RIGHT, None),
+        ("3 in 4 people I know say 2.", OPTIONS, 2),
+        # A rating out of ten, and a time with no word of the day, are still read.
+        ("Very important, 9 out of 10 for me.", LEFT_RIGHT, 9),
+        ("I'd put it at 7 this time around.", LEFT_RIGHT, 7),
         # A range of quantities: neither end is read (a choice followed by "2-3 years" was missing).
         ("I'd pick 1. Took me 2-3 years to decide.", OPTIONS, 1),
         # A code before any other word, or a count of no unit, is still read.

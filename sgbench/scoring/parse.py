@@ -68,9 +68,11 @@ the scale (``I lean left, so 3``, which is missing too). A number that is no cod
 2``) is read. Nor does a quantity (:func:`_strike_quantities`): a number before a unit of time,
 people, times or money (``3 years``, ``2 kids``, ``4 times``, ``9 euros``, ``2-3 hours``), a
 share (``10%``, ``2 percent``), a thousand (``2k``), a time of day (``3pm``, ``3 o'clock``,
-``1:30``) or a number after a currency sign (``$5``) is no code: ``Paid 3 dollars for this
-survey`` is missing (it was 3), and ``I have 2 kids, so family is Very important`` and ``No.
-I'm only 1 person`` are read by their label (1 and 2; they were missing as a conflict).
+``1:30``, ``at 8 this morning``), a date (``May 3``), a proportion of something counted
+(``3 out of 10 people``) or a number after a currency sign (``$5``) is no code: ``Paid 3
+dollars for this survey`` is missing (it was 3), and ``I have 2 kids, so family is Very
+important`` and ``No. I'm only 1 person`` are read by their label (1 and 2; they were missing
+as a conflict).
 
 Before any rule, ordinals in digits in an answer's place (after a marker or a choice verb,
 before ``option``, ``one`` or ``choice``, or the whole reply) become codes: ``the 2nd`` is the
@@ -590,16 +592,34 @@ _UNITS: Final = (
     r"|dollars?|euros?|pounds?|rupees?|bucks?|cents?|grand|lakhs?|crores?|percent|per\s+cent"
     r"|a\.m\.|p\.m\.|am|pm|o['\u2019]clock"
 )
+_MONTHS: Final = (
+    r"jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_PROPORTION_NOT_NOUN: Final = (
+    r"for|on|in|at|to|from|and|or|but|because|since|as|is|overall|here|me|I|it|this|that"
+    r"|though|would|with|by|so|then|if|when|now|today|really|honestly|maybe|probably"
+)
 # A quantity: a number (or a range or choice of up to three, "2-3 years", "1 or 2 times"; a longer
 # run was read back over at every number of it, "1-2-" * 25,000 took minutes) before a
 # unit of :data:`_UNITS` or a share's "%" or a thousand's "k", after a currency sign ("$5",
-# "\u20ac2"), or a time of day written with its minutes ("1:30").
+# "\u20ac2"), a time of day written with its minutes ("1:30") or as "at 8 this morning", "at 6
+# every day", a date ("May 3", "3 March"), or a proportion of something counted ("3 out of 10
+# people", "4 in 10 voters": both numbers, before a word that is no preposition, conjunction or
+# pronoun, so "9 out of 10 for me" still rates).
 _QUANTITY: Final = re.compile(
     rf"(?<![\d.,])(?:\d+{_SPACE}*(?:[{MINUS_SIGNS}{_DASHES}]|\b(?:to|or)\b){_SPACE}*){{0,2}}"
     rf"\d+(?!\d|{NUMBER_GOES_ON})"
-    rf"(?={_SPACE}*(?:%|[{MINUS_SIGNS}]?{_SPACE}*(?:{_UNITS})(?!\w))"
+    rf"(?={_SPACE}*(?:%|(?:[{MINUS_SIGNS}]{_SPACE}*)?(?:{_UNITS})(?!\w))"
     rf"|k\b|:\d\d(?!\d))"
-    rf"|(?<=[$\u20ac\u00a3\u00a5\u20b9]){_SPACE}*\d+",
+    rf"|(?<=[$\u20ac\u00a3\u00a5\u20b9]){_SPACE}*\d+"
+    rf"|(?<![\d.,])\d+{_SPACE}+(?:out{_SPACE}+of|in){_SPACE}+[\d{_SCALE_DIGIT}]+"
+    rf"(?={_SPACE}+(?!(?:{_PROPORTION_NOT_NOUN})\b)[^\W\d_])"
+    rf"|\bat{_SPACE}+\d+(?!\d|{NUMBER_GOES_ON})"
+    rf"(?={_SPACE}+(?:sharp|tonight|(?:this|every|each|tomorrow|in{_SPACE}+the){_SPACE}+"
+    rf"(?:morning|afternoon|evening|night|day))\b)"
+    rf"|\b(?:{_MONTHS}|may)\.?{_SPACE}+\d+(?!\d|{NUMBER_GOES_ON})"
+    rf"|(?<![\d.,])\d+(?:st|nd|rd|th)?{_SPACE}+(?:of{_SPACE}+)?(?:{_MONTHS})\b",
     re.IGNORECASE,
 )
 
