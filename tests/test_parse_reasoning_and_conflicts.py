@@ -181,6 +181,10 @@ PATHOLOGICAL = [
     "1-2-" * 25_000,
     "2 or 3 years " * 7_700,
     "$2 " * 33_000,
+    # A run of spaces after a number, read over twice by a count's or a unit's lookahead (optional
+    # spaces, an optional minus, spaces again) from every split: 100,000 characters took minutes.
+    "1" + " " * 99_998 + "2",
+    "at 1" + " " * 99_980 + "this morning",
 ]
 
 

@@ -281,7 +281,7 @@ _SCALE_COUNT: Final = re.compile(
     rf"(?<![\d.,{MINUS_SIGNS}])\d+(?!\d|{NUMBER_GOES_ON})(?="
     rf"(?:{_SPACE}+(?:possible|available|answer|response))?"
     rf"{_SPACE}+(?:options|choices|alternatives|categories|answers|responses)\b"
-    rf"|{_SPACE}*[{MINUS_SIGNS}]?{_SPACE}*point\b(?:{_SPACE}+[\w{MINUS_SIGNS}]+)?{_SPACE}+scale\b)",
+    rf"|{_SPACE}*(?:[{MINUS_SIGNS}]{_SPACE}*)?point\b(?:{_SPACE}+[\w{MINUS_SIGNS}]+)?{_SPACE}+scale\b)",
     re.IGNORECASE,
 )
 # Longest digit run read as a number: option codes are small, and int() refuses (raises on)
