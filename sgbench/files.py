@@ -870,6 +870,7 @@ def writing_folder(
     shown = Path(target)
     check_folder_name(shown, name=name)
     with _one_writer(shown):
+        _recover_swaps(shown, kind, disposable, name)
         _check_folder_held(shown, kind, disposable, name)
         yield
 
@@ -910,26 +911,128 @@ def _swap_in(
 ) -> None:
     """Move ``staging`` to ``target``, the earlier output (checked again) moved aside first, and
     its folder judged again (:func:`check_parent`), as :func:`write_atomic` does before its
-    rename: it may have become a dataset folder while the output was staged."""
+    rename: it may have become a dataset folder while the output was staged.
+
+    Whatever is raised on the way (a refusal, a full disk, Ctrl-C, or SIGTERM and SIGHUP, which
+    the command line turns into Ctrl-C), the swap ends with the earlier output back at its name
+    or the new one in place, and no hidden ``.NAME.old-*`` folder (:func:`_settle`): catching
+    only errors, an interrupt left the earlier output hidden there, and, landing while it was
+    checked again, left nothing at the name. A hard kill between the two renames is mended by
+    the folder's next writer (:func:`_recover_swaps`)."""
     check_parent(target, "output folder")
     _keep_mode(target, staging)  # once written: a read-only one would refuse the files
     if not target.exists():
         staging.replace(target)
         return
-    retired = Path(mkdtemp(prefix=hidden_name(target, "old-"), dir=target.parent))
-    target.replace(retired / target.name)
+    retired = Path(mkdtemp(prefix=hidden_name(target, _RETIRED), dir=target.parent))
     try:
+        target.replace(retired / target.name)
         # Checked again once moved aside, where nothing can be added by its name: a file
         # written into the folder while the new output was staged was deleted.
         _check_replaceable(retired / target.name, kind, disposable, name, shown)
         staging.replace(target)
-    except (OSError, InputError):
-        # Put back; should that fail too, the earlier output stays where it was moved
-        # (deleting it with the retired folder lost it).
-        (retired / target.name).replace(target)
-        retired.rmdir()
+    except BaseException:
+        _to_the_end(lambda: _settle(staging, target, retired))
         raise
-    shutil.rmtree(retired, ignore_errors=True)
+    _to_the_end(lambda: _settle(staging, target, retired))
+
+
+_RETIRED: Final = "old-"
+"""The tag of the hidden folder (``.NAME.old-XXXXXXXX``, ``mkdtemp``'s eight random characters)
+an earlier output is moved into while the new one takes its place (:func:`_swap_in`)."""
+_RANDOM_PART: Final = re.compile(r"[a-z0-9_]{8}")
+"""What ``mkdtemp`` appends to its prefix (``tempfile``'s names: eight of these characters)."""
+_TRIES: Final = 5
+"""Times :func:`_to_the_end` starts a clean-up again that an interrupt broke off."""
+
+
+def _settle(staging: Path, target: Path, retired: Path) -> None:
+    """End a swap from wherever it stopped, judged by what is on disk: the new output is in
+    place once ``staging`` is gone, and the earlier one, moved into ``retired``, is deleted;
+    otherwise the earlier one is put back. Run again, it finishes what it started, so an
+    interrupt inside it is no loss (:func:`_to_the_end`). Should the put-back fail, the earlier
+    output stays where it was moved (deleting it with the retired folder lost it); the next
+    writer puts it back if it is provably an earlier output (:func:`_recover_swaps`)."""
+    aside = retired / target.name
+    if os.path.lexists(staging):
+        if os.path.lexists(aside):
+            aside.replace(target)
+        with contextlib.suppress(FileNotFoundError):
+            retired.rmdir()
+    else:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def _to_the_end(step: Callable[[], None]) -> None:
+    """Run ``step``, a clean-up that may be run again, to its end: an interrupt
+    (``KeyboardInterrupt``, ``SystemExit``) breaking it off is held, ``step`` started again (at
+    most :data:`_TRIES` times), and the interrupt raised once it has ended. A second Ctrl-C from
+    Python (the command line stops at the first) broke the clean-up of the first."""
+    held: BaseException | None = None
+    for _ in range(_TRIES):
+        try:
+            step()
+            break
+        except (KeyboardInterrupt, SystemExit) as exc:
+            held = held or exc
+    if held is not None:
+        raise held
+
+
+def _recover_swaps(target: PathArg, kind: str, disposable: Mapping[str, str], name: Name) -> None:
+    """Mend what a hard kill (SIGKILL, a power loss) left of a swap of ``target``
+    (:func:`_swap_in`): a hidden ``.NAME.old-XXXXXXXX`` sibling holding the earlier output.
+    Only those provably this writer's own are touched: an empty one, or one holding nothing but
+    ``NAME``, an earlier ``kind`` output by the rule every writer replaces by
+    (:func:`_check_replaceable`: its marker, every file unchanged, nothing foreign). When
+    ``NAME`` is missing (killed between the two renames), the newest is put back first; the
+    others are deleted. Anything else of that name is left as it is.
+
+    Called by the folder's one writer while it holds the folder's lock (:func:`writing_folder`,
+    :func:`replace_folder`), so no swap of another sgbench process is under way."""
+    parent = resolve_path(Path(target).parent)
+    real = parent / Path(target).name
+    prefix = hidden_name(real, _RETIRED)
+    try:
+        names = [entry for entry in os.listdir(parent) if entry.startswith(prefix)]
+    except OSError:  # the write says why
+        return
+    own: list[Path] = []
+    for entry in sorted(names):
+        folder = parent / entry
+        if _RANDOM_PART.fullmatch(entry[len(prefix) :]) and _retired_own(
+            folder, real.name, kind, disposable, name
+        ):
+            own.append(folder)
+    if not own:
+        return
+    if not os.path.lexists(real):
+        held = [folder for folder in own if os.path.lexists(folder / real.name)]
+        if held:
+            newest = max(held, key=lambda folder: folder.stat().st_mtime_ns)
+            (newest / real.name).replace(real)
+    for folder in own:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _retired_own(
+    folder: Path, held: str, kind: str, disposable: Mapping[str, str], name: Name
+) -> bool:
+    """Whether ``folder`` is a retired folder :func:`_swap_in` made for a ``kind`` output named
+    ``held``: a real folder, empty or holding only ``held``, an earlier ``kind`` output
+    (:func:`_check_replaceable`)."""
+    try:
+        if folder.is_symlink() or not folder.is_dir():
+            return False
+        inside = os.listdir(folder)
+        if not inside:
+            return True
+        if inside != [held] or (folder / held).is_symlink() or not (folder / held).is_dir():
+            return False
+        _check_replaceable(folder / held, kind, disposable, name)
+    except (OSError, InputError):
+        return False
+    return True
 
 
 def replace_folder(
@@ -985,6 +1088,7 @@ def replace_folder(
         with _one_writer(target):
             # What it holds is checked by its one writer: checked during another writer's swap,
             # an output moved aside seemed foreign.
+            _recover_swaps(shown, kind, disposable, name)
             _check_folder_held(shown, kind, disposable, name)
             write(staging)
             files, _ = _tree(staging)
@@ -994,7 +1098,8 @@ def replace_folder(
         raise InputError(f"{shown}: cannot write the {what} ({write_reason(exc)})") from None
     finally:
         if staging is not None and staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+            done = staging
+            _to_the_end(lambda: shutil.rmtree(done, ignore_errors=True))
     return shown
 
 

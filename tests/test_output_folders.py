@@ -17,8 +17,10 @@ import py_compile
 import shutil
 import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_contract import assert_one_error_line
@@ -567,3 +569,196 @@ def test_a_folder_another_writer_holds_is_one_line_and_kept(
     assert_one_error_line(
         result, "out: in use by another sgbench process", "choose another output folder"
     )
+
+
+def _one_file(text: str) -> Callable[[Path], None]:
+    def write(staging: Path) -> None:
+        (staging / "a.txt").write_text(text, encoding="utf-8")
+
+    return write
+
+
+def _holds(folder: Path) -> str:
+    """The text of the one file a `_one_file` output holds (its marker aside)."""
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["a.txt", OUTPUT_MARKER])
+    return (folder / "a.txt").read_text(encoding="utf-8")
+
+
+# Each step of the swap, interrupted (KeyboardInterrupt: Ctrl-C, or SIGTERM and SIGHUP, which the
+# command line turns into it), and which output must then be at the name.
+SWAP_STEPS = {
+    "making the retired folder": ("mkdtemp", "old"),
+    "the first rename": ("rename 1 instead", "old"),
+    "between the renames": ("rename 1 after", "old"),
+    "the re-check": ("re-check", "old"),
+    "the second rename": ("rename 2 instead", "old"),
+    "after the second rename": ("rename 2 after", "new"),
+    "the put-back, after the re-check": ("put-back", "old"),
+    "the clean-up, once": ("clean-up", "new"),
+}
+
+
+@pytest.mark.parametrize("step", SWAP_STEPS)
+def test_an_interrupted_swap_leaves_one_output_and_nothing_hidden(
+    step: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C during replace_folder's swap exited 130 "interrupted" but left the earlier output
+    in a hidden .out.old-* folder; landing during the re-check, nothing was left at the name.
+    Whatever step it lands on, the old output is back or the new one in place, nothing else."""
+    import sgbench.files as files
+
+    replace_folder(tmp_path / "out", "export lm-eval", _one_file("old\n"), name="out")
+    how, left = SWAP_STEPS[step]
+    renames: list[tuple[Path, Path]] = []
+    real_replace = Path.replace
+    real_check = files._check_replaceable
+    real_rmtree = shutil.rmtree
+
+    def replace(self: Path, to: Any) -> Path:
+        renames.append((self, Path(to)))
+        number = len(renames)
+        if how == f"rename {number} instead" or (how == "put-back" and number == 3):
+            raise KeyboardInterrupt
+        done = real_replace(self, to)
+        if how == f"rename {number} after":
+            raise KeyboardInterrupt
+        return done
+
+    def check(folder: Path, *args: Any, **kwargs: Any) -> None:
+        if how in ("re-check", "put-back") and ".old-" in str(folder):
+            raise KeyboardInterrupt
+        real_check(folder, *args, **kwargs)
+
+    rmtrees: list[Path] = []
+
+    def rmtree(path: Any, *args: Any, **kwargs: Any) -> None:
+        rmtrees.append(Path(path))
+        if how == "clean-up" and ".old-" in str(path) and len(rmtrees) == 1:
+            # Broken off half way: the earlier output's marker already gone.
+            (Path(path) / "out" / OUTPUT_MARKER).unlink()
+            raise KeyboardInterrupt
+        real_rmtree(path, *args, **kwargs)
+
+    def mkdtemp(*args: Any, **kwargs: Any) -> str:
+        made = tempfile.mkdtemp(*args, **kwargs)
+        if how == "mkdtemp" and ".old-" in made:
+            raise KeyboardInterrupt  # made, but its name not yet returned
+        return made
+
+    monkeypatch.setattr(Path, "replace", replace)
+    monkeypatch.setattr(files, "_check_replaceable", check)
+    monkeypatch.setattr(files.shutil, "rmtree", rmtree)
+    monkeypatch.setattr(files, "mkdtemp", mkdtemp)
+    with pytest.raises(KeyboardInterrupt):
+        replace_folder(tmp_path / "out", "export lm-eval", _one_file("new\n"), name="out")
+    monkeypatch.undo()
+    hidden = sorted(p.name for p in tmp_path.iterdir() if p.name != "out")
+    if how == "mkdtemp":
+        # Interrupted inside mkdtemp, the empty folder's name is never known to the swap: it is
+        # empty, and the folder's next writer removes it (below).
+        assert [name[: len(".out.old-")] for name in hidden] == [".out.old-"]
+        assert not any((tmp_path / hidden[0]).iterdir())
+    else:
+        assert hidden == []
+    assert _holds(tmp_path / "out") == f"{left}\n"
+    replace_folder(tmp_path / "out", "export lm-eval", _one_file("next\n"), name="out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert _holds(tmp_path / "out") == "next\n"
+
+
+def _killed_mid_swap(folder: Path, text: str, random_part: str) -> Path:
+    """A hidden .out.old-XXXXXXXX folder holding an earlier output, as a SIGKILL between the
+    swap's two renames leaves it (the output moved aside, the new one not yet in)."""
+    retired = folder / f".out.old-{random_part}"
+    retired.mkdir()
+    replace_folder(retired / "out", "export lm-eval", _one_file(text), name="out")
+    return retired
+
+
+def test_the_next_writer_puts_back_the_newest_output_a_kill_left_hidden(tmp_path: Path) -> None:
+    """SIGKILL between the two renames left the only copy of the earlier output in a hidden
+    folder, which no later writer looked at. The next writer of the folder puts the newest back
+    before anything else (its lock held), and deletes the other retired outputs of its own."""
+    from sgbench.files import writing_folder
+
+    older = _killed_mid_swap(tmp_path, "older\n", "aaaa1111")
+    newer = _killed_mid_swap(tmp_path, "newer\n", "zzzz0000")
+    os.utime(older, ns=(1_000_000_000, 1_000_000_000))
+    os.utime(newer, ns=(2_000_000_000, 2_000_000_000))
+    empty = tmp_path / ".out.old-mmmm_555"  # killed inside mkdtemp
+    empty.mkdir()
+    with writing_folder(tmp_path / "out", "export lm-eval", name="out"):
+        assert _holds(tmp_path / "out") == "newer\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_the_next_writer_deletes_its_own_retired_output_when_the_name_is_taken(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL after the second rename (during the clean-up) left the earlier output hidden
+    beside the new one: the next replace_folder deletes it and writes its own."""
+    replace_folder(tmp_path / "out", "export lm-eval", _one_file("new\n"), name="out")
+    _killed_mid_swap(tmp_path, "old\n", "k1ll3d00")
+    replace_folder(tmp_path / "out", "export lm-eval", _one_file("next\n"), name="out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert _holds(tmp_path / "out") == "next\n"
+
+
+@pytest.mark.parametrize("present", [True, False], ids=["name taken", "name missing"])
+def test_hidden_old_folders_not_provably_sgbench_are_left_alone(
+    present: bool, tmp_path: Path
+) -> None:
+    """Only a retired folder that is provably this writer's own is put back or deleted: one
+    holding a file nothing lists, one holding more than the output, one of another command's
+    output, one not named as mkdtemp names, and a symlink are each kept byte for byte."""
+    notes = tmp_path / ".out.old-n0t3s000"
+    (notes / "out").mkdir(parents=True)
+    (notes / "out" / "notes.txt").write_text("mine\n", encoding="utf-8")
+    more = _killed_mid_swap(tmp_path, "old\n", "m0r3m0r3")
+    (more / "diary.txt").write_text("mine too\n", encoding="utf-8")
+    other = tmp_path / ".out.old-0th3rk1d"
+    other.mkdir()
+    replace_folder(other / "out", "stats", _one_file("a chart\n"), name="out")
+    misnamed = _killed_mid_swap(tmp_path, "old\n", "k1ll3d00")
+    misnamed.rename(tmp_path / ".out.old-mine")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / ".out.old-l1nk3d00").symlink_to(tmp_path / "elsewhere")
+    if present:
+        replace_folder(tmp_path / "out", "export lm-eval", _one_file("new\n"), name="out")
+    before = {p.name: snapshot(p) for p in tmp_path.iterdir() if p.name.startswith(".out.old-")}
+    replace_folder(tmp_path / "out", "export lm-eval", _one_file("next\n"), name="out")
+    after = {p.name: snapshot(p) for p in tmp_path.iterdir() if p.name.startswith(".out.old-")}
+    assert after == before
+    kept = ["n0t3s000", "m0r3m0r3", "0th3rk1d", "mine", "l1nk3d00"]
+    assert sorted(after) == sorted(f".out.old-{tag}" for tag in kept)
+    assert _holds(tmp_path / "out") == "next\n"
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_each_writer_interrupted_during_its_swap_keeps_the_earlier_output(
+    writer: str,
+    commands: dict[str, Command],
+    earlier: Callable[[str, Path], None],
+    in_tmp: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One swap for every command writing a folder: Ctrl-C while the earlier output is checked
+    again, moved aside, is exit 130 with the earlier output back byte for byte and nothing
+    hidden (it was left only in .out.old-*/out)."""
+    import sgbench.files as files
+
+    earlier(writer, in_tmp / "out")
+    before = snapshot(in_tmp)
+    real_check = files._check_replaceable
+
+    def check(folder: Path, *args: Any, **kwargs: Any) -> None:
+        if ".old-" in str(folder):
+            raise KeyboardInterrupt
+        real_check(folder, *args, **kwargs)
+
+    monkeypatch.setattr(files, "_check_replaceable", check)
+    result = invoke(commands[writer](in_tmp, "out"))
+    assert result.exit_code == 130, result.output
+    assert "interrupted" in result.output
+    assert snapshot(in_tmp) == before
