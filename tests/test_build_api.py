@@ -109,13 +109,33 @@ def test_a_wave_without_a_catalogue_is_an_input_error(wave: int) -> None:
         items_by_id(wave)
 
 
-@pytest.mark.parametrize("code", ["A\nB", "S G", "SG-P", "X" * 201])
+@pytest.mark.parametrize("code", ["A\nB", "S G", "SG-P", "٧٠٢"])
 def test_a_country_code_is_letters_or_digits(code: str, tmp_path: Path) -> None:
-    """An unknown code becomes the persona's country name: a newline or 100 kB of it reached
-    the config resolve_config returned."""
+    """An unknown code becomes the persona's country name: a newline of it reached the config
+    resolve_config returned. country_numeric_code holds codes to the same form."""
     for config_path in (None, tiny_config(tmp_path)):
         with pytest.raises(ConfigError, match="neither alpha-3 letters nor ASCII digits"):
             resolve_config(config_path, code)
+    with pytest.raises(InputError, match="neither alpha-3 letters nor ASCII digits"):
+        country_numeric_code(code)
+
+
+@pytest.mark.parametrize("code", ["X" * 201, "0" * 300 + "702", "9" * 5000])
+def test_a_country_code_is_at_most_200_characters(code: str, tmp_path: Path) -> None:
+    """Judged before its characters: 300 ASCII digits were refused as "neither alpha-3 letters
+    nor ASCII digits", and country_numeric_code("9" * 5000) raised Python's ValueError (its
+    4,300-digit limit on int())."""
+    too_long = f"has {len(code):,} characters; a code has at most 200"
+    for config_path in (None, tiny_config(tmp_path)):
+        with pytest.raises(ConfigError, match=too_long):
+            resolve_config(config_path, code)
+    with pytest.raises(InputError, match=too_long):
+        country_numeric_code(code)
+
+
+def test_a_country_code_of_200_digits_is_read() -> None:
+    """The bound is 200 characters: 197 leading zeros and Singapore's 702 still name it."""
+    assert country_numeric_code("0" * 197 + "702") == 702
 
 
 def test_all_countries_with_a_config_file_makes_country_an_attribute(tmp_path: Path) -> None:

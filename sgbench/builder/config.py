@@ -19,7 +19,7 @@ import yaml
 
 from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.builder.layouts import LAYOUTS
-from sgbench.catalogue import ALL_COUNTRIES, Country, load_countries
+from sgbench.catalogue import ALL_COUNTRIES, Country, country_code_problem, load_countries
 from sgbench.dataset import PUBLICATION_FLOOR
 from sgbench.errors import ConfigError, first_unseen, read_as
 from sgbench.jsonl import loads_yaml, read_bounded
@@ -493,22 +493,20 @@ def _country_code(given: str, countries: Mapping[str, Country], where: str) -> s
     (``sgp``, `` SGP``, ``702`` and ``0702`` are all ``SGP``), ``ALL``, or an unknown code as
     given (upper case), so that every way of naming a country builds the same dataset.
 
-    A code is ASCII letters or digits, at most :data:`MAX_TEXT` of them: an unknown code
+    A code is ASCII letters or digits, at most
+    :data:`~sgbench.catalogue.MAX_COUNTRY_CODE` of them (one rule,
+    :func:`~sgbench.catalogue.country_code_problem`): an unknown code
     becomes the persona's country name, and ``A\nB`` or a 100,000-character code given with
     ``country=`` gave a config whose every persona broke a line or ran to 100 kB.
 
     Raises:
         ConfigError: an empty code, or one with another character (``²``, ``٧٠٢``, a space, a
-            control) or longer than :data:`MAX_TEXT`.
+            control) or longer than :data:`~sgbench.catalogue.MAX_COUNTRY_CODE`.
     """
     code = given.strip().upper()
-    if code == "":
-        raise ConfigError(f"{where}: empty country code")
-    if not (code.isascii() and code.isalnum()) or len(code) > MAX_TEXT:
-        shown = code if len(code) <= 20 else code[:17] + "..."
-        raise ConfigError(
-            f"{where}: country code {shown!r} is neither alpha-3 letters nor ASCII digits"
-        )
+    problem = country_code_problem(code)
+    if problem is not None:
+        raise ConfigError(f"{where}: {problem}")
     if code.isdigit():
         numeric = int(code)
         return next((c.alpha for c in countries.values() if c.numeric == numeric), str(numeric))

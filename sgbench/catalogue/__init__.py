@@ -191,6 +191,30 @@ def load_countries() -> Mapping[str, Country]:
     )
 
 
+MAX_COUNTRY_CODE: Final = 200
+"""Most characters of a country code: an unknown one becomes the persona's country name,
+repeated in every sample."""
+
+
+def country_code_problem(code: str) -> str | None:
+    """Why ``code`` (stripped) is not in a country code's form, or None: the one rule of that
+    form, for ``--country``, ``country=`` and :func:`country_numeric_code`. A code is 1 to
+    :data:`MAX_COUNTRY_CODE` ASCII letters or digits. The length is judged first:
+    ``int("9" * 5000)`` is a ValueError (Python's limit on digits), and 300 ASCII digits were
+    refused as "neither letters nor digits"."""
+    if code == "":
+        return "empty country code"
+    if len(code) > MAX_COUNTRY_CODE:
+        return (
+            f"country code {code[:17]!r}... has {len(code):,} characters; a code has at most "
+            f"{MAX_COUNTRY_CODE} (alpha-3 letters or a numeric code)"
+        )
+    if not (code.isascii() and code.isalnum()):
+        shown = code if len(code) <= 20 else code[:17] + "..."
+        return f"country code {shown!r} is neither alpha-3 letters nor ASCII digits"
+    return None
+
+
 @public
 def country_numeric_code(alpha: str) -> int | None:
     """The numeric code of a country the catalogue knows, or None.
@@ -198,10 +222,16 @@ def country_numeric_code(alpha: str) -> int | None:
     The code is read as ``--country`` reads it: alpha-3 or numeric, any case, spaces around
     (``" SGP"`` and ``"702"`` were None while ``--country " SGP"`` and ``--country 702`` built
     Singapore).
+
+    Raises:
+        InputError: a code not in a country code's form (:func:`country_code_problem`).
     """
     code = alpha.strip().upper()
+    problem = country_code_problem(code)
+    if problem is not None:
+        raise InputError(problem)
     countries = load_countries()
-    if code.isascii() and code.isdigit():
+    if code.isdigit():
         numeric = int(code)
         return numeric if any(c.numeric == numeric for c in countries.values()) else None
     country = countries.get(code)
