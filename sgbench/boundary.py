@@ -25,16 +25,17 @@ import inspect
 import numbers
 import os
 import pathlib
+import re
 import sys
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 
-from sgbench.errors import InputError, bounded, shown_value
+from sgbench.errors import InputError, bounded, shown_name, shown_value
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -402,6 +403,62 @@ def public(function: Callable[P, R]) -> Callable[P, R]:
     return _checked(function, f"{function.__qualname__}()")
 
 
+_PARTS: Final = re.compile(r"[\\/]")
+"""What separates the names in a path (either separator: a path may be written for Windows)."""
+
+
+def unseen_names(hints: dict[str, Any], bound: dict[str, Any]) -> list[str]:
+    """The parts of the caller's paths in ``bound`` (each name between separators, of every
+    argument a path annotates, alone or in a list or mapping) that do not print as themselves
+    (:func:`~sgbench.errors.shown_name` would escape them), longest first."""
+    found: set[str] = set()
+
+    def collect(value: object, depth: int) -> None:
+        if isinstance(value, str | os.PathLike):
+            try:
+                text = os.fspath(value)
+            except TypeError:
+                return
+            if isinstance(text, str):
+                found.update(part for part in _PARTS.split(text) if not part.isprintable())
+        elif depth < 2 and isinstance(value, Mapping):
+            for key, item in value.items():
+                collect(key, depth + 1)
+                collect(item, depth + 1)
+        elif depth < 2 and isinstance(value, list | tuple | set | frozenset):
+            for item in value:
+                collect(item, depth + 1)
+
+    for name, value in bound.items():
+        if _mentions_path(hints.get(name, _UNKNOWN)):
+            collect(value, 0)
+    return sorted(found, key=len, reverse=True)
+
+
+def _mentions_path(hint: Any) -> bool:
+    """Whether ``hint`` takes a path, itself or among what it holds (``list[PathArg]``)."""
+    return _takes_path(_options(hint)) or any(
+        _mentions_path(arg) for arg in typing.get_args(hint) if not isinstance(arg, str)
+    )
+
+
+def _show_names(exc: InputError, names: list[str]) -> None:
+    """``exc``'s message with each of ``names`` (:func:`unseen_names`) as
+    :func:`~sgbench.errors.shown_name` shows it: the one rule for a caller's path in a message
+    to a Python caller. The command line refuses such names before any command runs and shows
+    every line escaped; a Python caller got ``score_predictions("x.jsonl\\nError: forged", ds)``
+    refused with two lines, the second its own ``Error:`` line, since the messages that name
+    an input (``no such file``, ``no such dataset folder`` and a hundred more) quote the path
+    as given. Escaped here, where the caller's arguments are known, every message of every
+    public function is one line per problem, however deep it was raised."""
+    if not names or not exc.args or not isinstance(exc.args[0], str):
+        return
+    message = exc.args[0]
+    for name in names:
+        message = message.replace(name, shown_name(name))
+    exc.args = (message, *exc.args[1:])
+
+
 def _checked(
     function: Callable[P, R], where: str, owner: Callable[..., Any] | None = None
 ) -> Callable[P, R]:
@@ -420,10 +477,14 @@ def _checked(
             return function(*args, **kwargs)
         check_arguments(where, signature, resolved[0], bound.arguments)
         plain = plain_numbers(signature, resolved[0], bound.arguments)
-        if plain:
-            bound.arguments.update(plain)
-            return function(*bound.args, **bound.kwargs)
-        return function(*args, **kwargs)
+        try:
+            if plain:
+                bound.arguments.update(plain)
+                return function(*bound.args, **bound.kwargs)
+            return function(*args, **kwargs)
+        except InputError as exc:
+            _show_names(exc, unseen_names(resolved[0], bound.arguments))
+            raise
 
     setattr(checked, PUBLIC_MARK, True)
     return checked

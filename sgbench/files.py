@@ -236,7 +236,9 @@ FileOutputs: TypeAlias = Iterable[tuple["Name", "PathArg | None", OutputKind]]
 def check_outputs_replaceable(outputs: FileOutputs) -> None:
     """:func:`check_replaceable` for each of a command's file outputs, before any work (and
     :func:`write_atomic` again when replacing, since another program may have written the file
-    meanwhile); None and ``-`` (standard output) are skipped.
+    meanwhile); None is skipped. ``-`` is refused as every writer refuses it
+    (:func:`check_file_name`): the command line, which writes ``--json -`` to standard output,
+    leaves it out; ``import_paper_outputs(..., report="-")`` wrote its responses, then refused.
 
     Raises:
         InputError: ``OPTION PATH: exists and is not KIND, ...``, ``... is a folder``, or what
@@ -244,7 +246,7 @@ def check_outputs_replaceable(outputs: FileOutputs) -> None:
             for the first refused.
     """
     for option, path, kind in outputs:
-        if path is not None and str(path) != "-":
+        if path is not None:
             # What write_atomic would refuse at the end, refused before the work (the first of
             # two outputs was written, then the second refused).
             check_output_name(path, option)
@@ -306,13 +308,24 @@ def check_file_name(path: PathArg) -> None:
     ``/``, so ``out/`` would otherwise become a file named ``out``; the one rule for every
     output file, checked on the path as typed.
 
+    ``-`` is refused too, as :func:`check_folder_name` refuses it for a folder: the command
+    line reads it as standard output (``--json -``) and never hands it to a writer, so a
+    Python caller's ``write_report(report, "-")`` wrote a file named ``-`` in the working
+    folder where ``write_stats`` and ``build_dataset`` refused. No writer takes ``-`` for
+    standard output; ``./-`` names such a file.
+
     Raises:
-        InputError: ``PATH: ends in '/', so it names a folder; give a file name``, an empty
-            path, or a name holding a control character or that is not UTF-8 text.
+        InputError: ``PATH: ends in '/', so it names a folder; give a file name``, ``-``, an
+            empty path, or a name holding a control character or that is not UTF-8 text.
     """
     text = os.fspath(path)
     if not text:
         raise InputError("an empty output path; give a file name")
+    if text == "-":
+        raise InputError(
+            "-: a file output cannot be standard output from Python ('-' means it only to the "
+            "command line); give a file name (./- if you mean one named '-')"
+        )
     check_name_text(text)
     separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
     last = re.split("|".join(map(re.escape, separators)), text)[-1]

@@ -56,6 +56,7 @@ appends each compared call's outcome to FILE, one JSON line each (how the holes 
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import hashlib
 import inspect
 import json
@@ -70,7 +71,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import FrameType, UnionType
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pytest
@@ -179,23 +180,35 @@ def _foreign_folder(folder: Path, valid: dict[str, Any]) -> Path:
     return path
 
 
+def _forging(folder: Path, valid: dict[str, Any]) -> Path:
+    return folder / "x.jsonl\nError: forged line"
+
+
 INPUT_PATHS: tuple[tuple[str, PathCase], ...] = (
     ("missing", PathCase(_missing)),
+    ("newline-missing", PathCase(_forging)),
     ("folder", PathCase(_folder)),
     ("empty-file", PathCase(_empty)),
     ("garbage", PathCase(_garbage)),
     ("dangling-symlink", PathCase(_dangling)),
 )
 """Careless inputs: each must be refused with an InputError (or read correctly, where a kind
-allows it: an empty folder may be a valid empty submissions folder)."""
+allows it: an empty folder may be a valid empty submissions folder). A missing one whose name
+holds a newline and an ``Error:`` is refused with one line (:data:`ONE_LINE`)."""
+
+ONE_LINE: Final = frozenset({"newline-missing", "newline-name"})
+"""Cases refused with a message of one line (or, for a check, a result saying the problem on
+one line): a name holding a newline, quoted as given, made a
+second line of its own (``score_predictions("x.jsonl\\nError: forged", ds)``)."""
 
 
 def output_paths(entry: Entry) -> tuple[tuple[str, PathCase], ...]:
     """Careless outputs: an input's own path (each input in turn), a new name inside it (an
     input folder, such as a dataset, must not gain a file; a name under an input file must be
     refused, not crash), someone's file or folder where the output goes (both must survive),
-    and a name with a newline (refused: it would forge a line in every message and manifest
-    naming it)."""
+    a name with a newline (refused: it would forge a line in every message and manifest
+    naming it), and ``-`` (refused as standard output, by every writer: ``write_report(report,
+    "-")`` wrote a file named ``-`` in the working folder, the case's folder here)."""
     same = tuple(
         (f"same-as-{name}", PathCase(lambda folder, valid, name=name: valid[name]))
         for name in entry.inputs
@@ -213,6 +226,7 @@ def output_paths(entry: Entry) -> tuple[tuple[str, PathCase], ...]:
         ("foreign-file", PathCase(_foreign)),
         ("foreign-folder", PathCase(_foreign_folder)),
         ("newline-name", PathCase(lambda folder, valid: folder / "out\nforged line")),
+        ("dash", PathCase(lambda folder, valid: "-")),
     )
 
 
@@ -506,7 +520,8 @@ def _run_one(case: Case, folder: Path, valid: dict[str, Any], value: Any) -> Inp
     refusal: InputError | None = None
     result: Any = None
     try:
-        result = case.entry.function(**arguments)
+        with contextlib.chdir(folder) if case.label == "dash" else contextlib.nullcontext():
+            result = case.entry.function(**arguments)
     except InputError as error:
         refusal = error
     except _TooSlow:
@@ -518,6 +533,14 @@ def _run_one(case: Case, folder: Path, valid: dict[str, Any], value: Any) -> Inp
         signal.signal(signal.SIGALRM, previous)
     for path, fingerprint in protected.items():
         assert _fingerprint(Path(path)) == fingerprint, f"{case.id}: input {path} changed"
+    if case.label in ONE_LINE:
+        # A check of a missing folder is a result (validate_submission): its problems then.
+        said = [str(refusal)] if refusal is not None else list(getattr(result, "problems", ()))
+        assert said, f"{case.id}: neither refused nor a problem said"
+        assert all("\n" not in line for line in said), f"{case.id}: two lines in {said!r}"
+    if case.label == "dash":
+        assert refusal is not None, f"{case.id}: '-' was not refused"
+        assert "cannot be standard output" in str(refusal), f"{case.id}: {refusal}"
     if refusal is not None:
         assert case.argument, f"{case.id}: the valid call was refused: {refusal}"
         assert str(refusal).strip(), f"{case.id}: an InputError with no message"

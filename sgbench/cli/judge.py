@@ -148,7 +148,7 @@ def judge_report_command(
 
     refuse_unused_resampling(n_boot, n_permutations)
     check_outputs_apart([("JUDGMENTS", judgments_path)], [("--json", json_out)])
-    check_outputs_replaceable([("--json", json_out, JUDGE_REPORT)])
+    check_outputs_replaceable([("--json", None if json_out == "-" else json_out, JUDGE_REPORT)])
     report = judge_report(
         judgments_path,
         n_boot=n_boot,

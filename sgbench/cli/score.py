@@ -94,7 +94,12 @@ def score(
         [("PRED", predictions_path), ("--dataset", dataset_dir)],
         [("--json", json_out), ("--plot", plot_out)],
     )
-    check_outputs_replaceable([("--json", json_out, SCORE_REPORT), ("--plot", plot_out, CHART)])
+    check_outputs_replaceable(
+        [
+            ("--json", None if json_out == "-" else json_out, SCORE_REPORT),
+            ("--plot", plot_out, CHART),
+        ]
+    )
     split = split or evaluation_split(config)
     report = score_predictions(
         predictions_path,
