@@ -344,6 +344,7 @@ def limit_figures() -> dict[str, str]:
     from sgbench.jsonl import MAX_DEPTH, MAX_FILE_BYTES, MAX_KEPT_PROBLEMS, MAX_VALUES
     from sgbench.prompts.templates import MAX_FIELDS
     from sgbench.scoring.bootstrap import MAX_PERMUTATIONS
+    from sgbench.scoring.parse import MAX_REPLY_CHARS
     from sgbench.scoring.predictions import (
         LINE_FRAME_BYTES,
         OPTION_BYTES,
@@ -374,6 +375,7 @@ def limit_figures() -> dict[str, str]:
         "limits.synthetic_respondents": _n(MAX_RESPONDENTS),
         "limits.max_permutations": _n(MAX_PERMUTATIONS),
         "limits.max_magnitude": f"{MAX_MAGNITUDE:g}",
+        "limits.reply_chars": _n(MAX_REPLY_CHARS),
     }
 
 

@@ -24,6 +24,7 @@ from sgbench.judge.run import build_tasks, read_responses, to_files
 from sgbench.prompts import TEMPLATES, render_prompt, split_rows
 from sgbench.runner import Endpoint, RetryPolicy
 from sgbench.scoring.bootstrap import MIN_REPLICATES
+from sgbench.scoring.parse import MAX_REPLY_CHARS
 
 CRITERIA = ("overall", "value", "persona")
 FAST = RetryPolicy(max_attempts=2, base_delay=0.0, max_delay=0.0, jitter=0)
@@ -769,3 +770,11 @@ def test_cli_errors(built_default: Path, tmp_path: Path) -> None:
 def test_parse_verdicts_long_digit_run_is_no_verdict() -> None:
     # A run of 80,000 digits (a degenerate judge reply) once took minutes; it names no verdict.
     assert parse_verdicts("overall: " + "1" * 80_000, CRITERIA) == dict.fromkeys(CRITERIA)
+
+
+def test_parse_verdicts_reads_no_reply_longer_than_parse_reads() -> None:
+    verdict = '\n{"overall": "1", "value": "2", "persona": "tie"}'
+    at_bound = "x" * (MAX_REPLY_CHARS - len(verdict)) + verdict
+    assert parse_verdicts(at_bound, CRITERIA) == {"overall": "1", "value": "2", "persona": "tie"}
+    assert parse_verdicts("x" + at_bound, CRITERIA) == dict.fromkeys(CRITERIA)
+    assert parse_verdicts(verdict + "x" * 1_000_000, CRITERIA) == dict.fromkeys(CRITERIA)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from sgbench.judge.prompt import parse_verdicts
-from sgbench.scoring.parse import parse_response
+from sgbench.scoring.parse import MAX_REPLY_CHARS, parse_response
 
 OPTIONS = [
     (1, "Very important"),
@@ -183,7 +183,9 @@ def test_judge_reads_no_negated_verdict(reply: str, expected: str | None) -> Non
 def test_many_negated_markers_read_in_linear_time() -> None:
     """Each passed-over marker is read only up to the next one: a reply of many negated markers
     on one line was read once per marker, to the end of the line."""
-    reply = "Answer: 2. " + "the answer is not 3, " * 20_000
+    # 4,700 markers: as many as fit in the longest reply read (MAX_REPLY_CHARS).
+    reply = "Answer: 2. " + "the answer is not 3, " * 4_700
+    assert len(reply) <= MAX_REPLY_CHARS
     assert parse_response(reply, OPTIONS) == 2
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from sgbench.scoring.parse import parse_response, strike_reasoning
+from sgbench.scoring.parse import MAX_REPLY_CHARS, parse_response, strike_reasoning
 
 OPTIONS = [
     (1, "Very important"),
@@ -179,7 +179,7 @@ PATHOLOGICAL = [
     "I'd say two. I'd say three. " * 3_000,
     # Quantities: a range of numbers before a unit was read back over every number before it.
     "1-2-" * 25_000,
-    "2 or 3 years " * 7_700,
+    "2 or 3 years " * 7_692,
     "$2 " * 33_000,
     # A run of spaces after a number, read over twice by a count's or a unit's lookahead (optional
     # spaces, an optional minus, spaces again) from every split: 100,000 characters took minutes.
@@ -191,6 +191,24 @@ PATHOLOGICAL = [
 @pytest.mark.parametrize("reply", PATHOLOGICAL, ids=range(len(PATHOLOGICAL)))
 def test_pathological_reply_is_missing(reply: str) -> None:
     assert parse_response(reply, OPTIONS) is None
+
+
+def test_reply_longer_than_the_bound_is_not_read() -> None:
+    answer = "\nAnswer: 2"
+    at_bound = "x" * (MAX_REPLY_CHARS - len(answer)) + answer
+    assert len(at_bound) == MAX_REPLY_CHARS
+    assert parse_response(at_bound, OPTIONS) == 2
+    # One character more and none of it is read, not a window of it: a window could cut off a
+    # retraction after it and read a wrong code.
+    assert parse_response("x" + at_bound, OPTIONS) is None
+    # The probe's replies, which took 7-16 s each, and one whose first line answers.
+    for reply in [
+        ("the 1st of 4 " * 80_000)[:1_000_000],
+        "x" * 4_000_000,
+        "1 2 3 4 " * 250_000,
+        "Answer: 2\n" + "x" * 1_000_000,
+    ]:
+        assert parse_response(reply, OPTIONS) is None
 
 
 def test_long_digit_run_reads_as_a_number_too_long_to_be_a_code() -> None:

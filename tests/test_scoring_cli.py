@@ -23,7 +23,7 @@ from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.scoring import parse_responses, score_predictions
 from sgbench.scoring.bootstrap import MIN_REPLICATES
-from sgbench.scoring.parse import parse_response
+from sgbench.scoring.parse import MAX_REPLY_CHARS, parse_response
 
 
 @pytest.fixture
@@ -273,6 +273,26 @@ def test_parse_cli_output_scores(tmp_path: Path) -> None:
     report = score_predictions(predictions, dataset, n_boot=0)
     assert report.n_scored == 4
     assert report.n_missing == 5
+
+
+def test_parse_lists_a_reply_too_long_to_read(tmp_path: Path) -> None:
+    dataset = write_hand_dataset(tmp_path / "ds")
+    long = "Answer: 3\n" + "x" * MAX_REPLY_CHARS
+    lines = [
+        {"id": hand_id("Q1", 1), "response": long},
+        {"id": hand_id("Q1", 2), "response": "no idea"},
+        {"id": hand_id("Q2", 1), "response": "Green"},
+    ]
+    path = write_jsonl(tmp_path / "responses.jsonl", lines)
+    parsed = parse_responses(path, dataset)
+    assert parsed.unparsed_ids == (hand_id("Q1", 1), hand_id("Q1", 2))
+    assert parsed.too_long_ids == (hand_id("Q1", 1),)
+    result = CliRunner().invoke(main, ["parse", str(path), "--dataset", str(dataset)])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [hand_id("Q2", 1)]
+    note = f"(longer than {MAX_REPLY_CHARS:,} characters; not read)"
+    assert f"  {hand_id('Q1', 1)} {note}\n" in result.stderr
+    assert f"  {hand_id('Q1', 2)}\n" in result.stderr
 
 
 def test_parse_refuses_bad_lines(tmp_path: Path) -> None:

@@ -140,6 +140,7 @@ def parse(responses_path: Path, dataset_dir: str, config: str) -> None:
     are counted, and are written as {"id", "refusal"} for the score report.
     """
     from sgbench.scoring import parse_responses
+    from sgbench.scoring.parse import MAX_REPLY_CHARS
 
     check_outputs_apart([("RESPONSES", responses_path), ("--dataset", dataset_dir)], [])
     result = parse_responses(responses_path, dataset_dir, config=config)
@@ -148,5 +149,7 @@ def parse(responses_path: Path, dataset_dir: str, config: str) -> None:
     say(f"parsed {len(result.predictions)} of {result.n_lines} responses{refused}")
     if result.unparsed_ids:
         say(f"{len(result.unparsed_ids)} response(s) could not be parsed (left missing):")
+        too_long = set(result.too_long_ids)
+        note = f" (longer than {MAX_REPLY_CHARS:,} characters; not read)"
         for sample_id in result.unparsed_ids:
-            say(f"  {sample_id}")
+            say(f"  {sample_id}{note if sample_id in too_long else ''}")

@@ -21,7 +21,8 @@ unreadable, as is a value signed with a minus (``overall: -2`` is no verdict), a
 a hedge of two values (``overall: 1 or 2``, ``1/2``, ``1,2``, ``1-2``; ``overall: 1 because
 response 2 ...`` is 1). A full stop ends a value: ``overall: 2.`` is 2, but a stroke on it
 strikes the value, as ``parse`` strikes a number (``overall: 2.\u0338`` is none). Anything else
-leaves that criterion unread (None)."""
+leaves that criterion unread (None), and so does a reply longer than ``parse`` reads
+(:data:`~sgbench.scoring.parse.MAX_REPLY_CHARS`): every criterion."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ from sgbench.scoring.parse import (
     NEGATION_MARKS,
     NUMBER_GOES_ON,
     OPENING_SIGN,
-    cut_digit_runs,
+    readable,
     strike_negated,
     strike_reasoning,
 )
@@ -250,8 +251,12 @@ def parse_verdicts(text: str, criteria: Sequence[str]) -> dict[str, Position | N
     """
     criteria = check_criteria(criteria)
     # A verdict weighed inside a reasoning block is not given: the same rule as the answers'.
-    # A digit run longer than any code is cut first, as parse cuts it (it made the rules quadratic).
-    cleaned = _FENCE.sub("", strike_reasoning(cut_digit_runs(text)))
+    # Bounded and with its digit runs cut as parse reads a reply (a reply of 16 MiB, or a long
+    # digit run, held the rules for seconds to minutes): a longer one gives no verdict.
+    cut = readable(text)
+    if cut is None:
+        return dict.fromkeys(criteria)
+    cleaned = _FENCE.sub("", strike_reasoning(cut))
     chosen = [obj for obj in embedded_objects(cleaned) if any(name in obj for name in criteria)]
     if chosen:
         last = chosen[-1]

@@ -295,6 +295,21 @@ _EDGES: Final = " \t\r\n.,;:!?\"'`*()[]{}<>"
 _LONG_RUN: Final = re.compile(rf"(\d{{{_MAX_DIGITS + 1}}})\d+")
 
 
+MAX_REPLY_CHARS: Final = 100_000
+"""The longest reply the rules read, in characters: a longer one is not read and stays missing
+(:func:`readable`). The rules take time growing with the text (a 1 MB reply of ``the 1st of 4``
+repeated took 16 s, and a reply may hold 16 MiB); the worst replies of this length take about a
+second, and no reply of the corpus comes near it."""
+
+
+def readable(text: str) -> str | None:
+    """``text`` as every rule reads it, or None when it is longer than :data:`MAX_REPLY_CHARS`:
+    not read at all rather than a window of it, which could cut off a retraction and read a wrong
+    code (a missing answer is counted as one; a wrong code is scored as the model's). Within the
+    bound, digit runs are cut (:func:`cut_digit_runs`)."""
+    return None if len(text) > MAX_REPLY_CHARS else cut_digit_runs(text)
+
+
 def cut_digit_runs(text: str) -> str:
     """``text`` with every run of more than :data:`_MAX_DIGITS` + 1 digits cut to its first
     :data:`_MAX_DIGITS` + 1: read alike by every rule (a number no code can be), in time linear
@@ -324,6 +339,9 @@ class ParseResult(FromFiles):
     n_lines: int
     refused: tuple[dict[str, str], ...] = ()
     """``{"id", "refusal"}`` per refusal line, in file order."""
+    too_long_ids: tuple[str, ...] = ()
+    """The ids of :attr:`unparsed_ids` whose response is longer than :data:`MAX_REPLY_CHARS`,
+    not read (:func:`readable`), in the same order."""
 
     @property
     def refused_ids(self) -> tuple[str, ...]:
@@ -995,8 +1013,12 @@ def _strike_not_own(text: str) -> str:
 
 
 def parse_response(text: str, options: Options) -> int | None:
-    """The option code a response gives (rules in the module docstring), or None."""
-    text = cut_digit_runs(text)
+    """The option code a response gives (rules in the module docstring), or None (a reply longer
+    than :data:`MAX_REPLY_CHARS` too: :func:`readable`)."""
+    cut = readable(text)
+    if cut is None:
+        return None
+    text = cut
     plain = _SIGN_WORD.sub("-", _ordinals_as_codes(strike_reasoning(text), options))
     codes = {code for code, _ in options}
     # Striking keeps every position (one character per digit), so a struck run's digits are read
@@ -1105,6 +1127,7 @@ def parse_responses(path: PathArg, dataset_dir: PathArg, config: str = "default"
     parsed: list[dict[str, Any]] = []
     unparsed: list[str] = []
     refused: list[dict[str, str]] = []
+    too_long: list[str] = []
     for number, obj in response_lines(lines, problems):
         sample_id: str = obj["id"]
         response: str = obj["response"]
@@ -1133,6 +1156,8 @@ def parse_responses(path: PathArg, dataset_dir: PathArg, config: str = "default"
         answer = parse_response(response, options[sample_id])
         if answer is None:
             unparsed.append(sample_id)
+            if len(response) > MAX_REPLY_CHARS:
+                too_long.append(sample_id)
         else:
             parsed.append({"id": sample_id, "answer": answer, "response": response})
     if problems:
@@ -1145,6 +1170,7 @@ def parse_responses(path: PathArg, dataset_dir: PathArg, config: str = "default"
         unparsed_ids=tuple(sorted(unparsed, key=order.__getitem__)),
         n_lines=lines.count,
         refused=tuple(sorted(refused, key=lambda line: order[line["id"]])),
+        too_long_ids=tuple(sorted(too_long, key=order.__getitem__)),
     )
 
 
