@@ -52,6 +52,7 @@ from sgbench.errors import (
     write_reason,
 )
 from sgbench.files import check_outputs_apart, reads, writing_folder
+from sgbench.schema.ids import id_suffix
 from sgbench.splits import assign_splits
 from sgbench.splits.overlap import train_overlap
 from sgbench.splits.temporal import temporal_split
@@ -156,7 +157,7 @@ def _build_wave(
     items: list[Item],
     weighted: bool,
     where: str,
-    primary: bool,
+    latest_wave: int,
 ) -> WaveBuild:
     present = [item for item in items if item.question_id in frame]
     items_dropped: dict[str, str] = {
@@ -226,8 +227,7 @@ def _build_wave(
         samples,
         subgroups=subgroup_table.append_column("year", year),
         wave=wave,
-        # Earlier waves share subgroup and question ids with the primary wave.
-        id_suffix="" if primary else f"@w{wave}",
+        id_suffix=id_suffix(wave, latest_wave),
     )
     return WaveBuild(
         wave=wave,
@@ -439,7 +439,7 @@ def _build(
         where = file_shown(survey) + (f":{survey.member}" if survey.member else "")
         frame = survey.frame[survey.frame[WAVE] == wave].reset_index(drop=True)
         builds[wave] = _build_wave(
-            frame, wave, config, items, weighted, where, primary=wave == primary_wave
+            frame, wave, config, items, weighted, where, latest_wave=primary_wave
         )
     primary = builds[primary_wave]
     if primary.respondents.unexpected_codes:

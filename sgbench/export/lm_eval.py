@@ -247,7 +247,7 @@ def dataset_provenance(
     dataset: str, config: str, template: Template | None = None
 ) -> dict[str, Any] | None:
     """``{"name", "version", "synthetic"}`` of a local dataset folder's checked manifest, whose
-    ``config`` files are checked too (the harness reads them); None for a Hub id
+    ``config`` files and rows are checked too (the harness reads them); None for a Hub id
     ``hf://org/name`` (nothing local to read). A ``template`` given is checked against the
     dataset's attributes (:func:`~sgbench.prompts.templates.check_attributes`).
 
@@ -256,7 +256,8 @@ def dataset_provenance(
     local folder of that name in the working folder as the Hub dataset's provenance.
 
     Raises:
-        InputError: the manifest or a data file of ``config`` fails its checks, or the
+        InputError: the manifest or a data file of ``config`` fails its checks, a row of it
+            breaks the row rule (:meth:`~sgbench.dataset.BuiltDataset.check_rows`), or the
             template names an attribute the dataset lacks.
     """
     from sgbench.dataset import open_dataset
@@ -264,7 +265,7 @@ def dataset_provenance(
     if hub_id(dataset) is not None:
         return None
     opened = open_dataset(dataset)
-    opened.files(config)
+    opened.check_rows(config)
     if template is not None:
         check_attributes(template, opened)
     manifest = opened.manifest

@@ -28,3 +28,15 @@ def names_subgroup(subgroup_id_text: str, values: Mapping[str, Any]) -> bool:
     """
     present = {name: str(value) for name, value in values.items() if value is not None}
     return sorted(subgroup_id(present).split("&")) == sorted(subgroup_id_text.split("&"))
+
+
+def id_suffix(wave: int, latest_wave: int) -> str:
+    """What follows ``<question_id>/<subgroup_id>`` in the id of a sample of ``wave``, in a build
+    whose latest wave is ``latest_wave``: nothing, or ``@w<wave>`` for an earlier wave (whose
+    samples share question and subgroup ids with the latest wave's).
+
+    The one definition: the builder writes ids by it, and the dataset's row rule checks each id
+    is the one its row's question, subgroup and wave give (an id edited to ``@w3`` in a wave-7
+    build passed ``validate``, and ``score`` matched predictions to it).
+    """
+    return "" if wave == latest_wave else f"@w{wave}"

@@ -38,7 +38,6 @@ from sgbench.dataset import (
 )
 from sgbench.errors import InputError
 from sgbench.files import FromFiles, reads
-from sgbench.schema.ids import names_subgroup
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -202,30 +201,6 @@ def _row_error(path: Path, ids: pa.ChunkedArray, bad: BoolArray, what: str) -> I
     return InputError(row_error(path, ids, bad, what))
 
 
-def _misnamed_subgroups(meta: pd.DataFrame, attributes: Sequence[str]) -> BoolArray:
-    """Rows whose ``subgroup_id`` is not the id of their ``subgroup`` values
-    (:func:`sgbench.schema.ids.subgroup_id`, parts in any order).
-
-    Samples are grouped and shown by ``subgroup_id`` but described by ``subgroup``: a re-hashed
-    split whose two disagreed counted one subgroup's samples under another's attribute value,
-    with exit code 0. Checked once per distinct pair (a few hundred), not per row.
-    """
-    keys = ["subgroup_id", *attributes]
-    pair = meta.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
-    first = meta[keys].iloc[np.unique(pair, return_index=True)[1]]
-    wrong = np.array(
-        [
-            not names_subgroup(
-                str(row[0]),
-                {a: None if pd.isna(v) else v for a, v in zip(attributes, row[1:], strict=True)},
-            )
-            for row in first.itertuples(index=False)
-        ],
-        dtype=bool,
-    )
-    return np.asarray(wrong[pair], dtype=bool)
-
-
 def _answers(
     table: pa.Table, distribution: FloatArray, codes: IntArray, valid: BoolArray, where: Path
 ) -> tuple[FloatArray, BoolArray]:
@@ -259,8 +234,9 @@ def item_arrays(
     """Lay one split's rows out as :class:`ItemArrays`, checking each item's scale.
 
     ``table`` is read by :meth:`~sgbench.dataset.BuiltDataset.table`, whose rows keep the row
-    rule (:func:`sgbench.dataset.row_problems`: ids, scale types, option, count and distribution
-    lengths, counts, shares, thresholds); what is checked here is what needs the layout.
+    rule (:func:`sgbench.dataset.row_problems`: ids, a ``subgroup_id`` naming its ``subgroup``,
+    scale types, distinct option codes, option, count and distribution lengths, counts, shares,
+    thresholds); what is checked here is what needs the layout.
 
     Works on the Arrow columns directly (list offsets and flattened values), so no Python
     object is made per row. With ``answers=False`` (a split to be predicted, not scored: see
@@ -268,14 +244,12 @@ def item_arrays(
     ``modal`` are all-zero read-only views that take no memory.
 
     Raises:
-        InputError: a row breaks the dataset's invariants (duplicate option codes, a modal
-            answer that is not an option, a ``subgroup_id`` not naming its ``subgroup``); the
-            message names the first.
+        InputError: a row has no modal answer, or one that is not an option; the message
+            names the first.
     """
     import pyarrow as pa
 
     n = table.num_rows
-    ids = table.column("id")
     options = _lists(table, "options")
     k = _lengths(options)
     width = int(k.max()) if n else 0
@@ -291,14 +265,6 @@ def item_arrays(
     )
     off_scale = _padded(off_flat, k, width, np.bool_)
     valid = np.arange(width)[None, :] < k[:, None]
-    # Options are few (K ≤ about 11): comparing each position with the later ones is K²/2
-    # vectorised passes, instead of an (N, K, K) cube.
-    duplicated = np.zeros(n, dtype=bool)
-    for j in range(width):
-        later = codes[:, j + 1 :] == codes[:, j : j + 1]
-        duplicated |= (later & valid[:, j + 1 :] & valid[:, j : j + 1]).any(axis=1)
-    if duplicated.any():
-        raise _row_error(where, ids, duplicated, "duplicate option codes")
     scale = table.column("scale_type").to_numpy()
 
     if answers:
@@ -314,9 +280,6 @@ def item_arrays(
     # One Arrow-backed string column per field: a Python str per value and attribute would cost
     # gigabytes on the all-country build.
     meta = pa.table(columns, names=[*META_COLUMNS, *attributes]).to_pandas()
-    misnamed = _misnamed_subgroups(meta, attributes)
-    if misnamed.any():
-        raise _row_error(where, ids, misnamed, '"subgroup_id" does not name the row\'s "subgroup"')
     for column in RELIABILITY_COLUMNS:
         values = np.asarray(
             table.column(column).to_numpy(zero_copy_only=False)

@@ -1,0 +1,279 @@
+"""The row rule reaches every reader of a dataset (issue #15, probe 14): a row edited in a
+re-hashed data file, so that only the row rule can catch it, is refused with the one ``Error:``
+line naming its file, row and field by every command that reads the dataset and by the Python
+readers, and nothing is written. Before, a ``subgroup`` disagreeing with its ``subgroup_id`` was
+refused only by the scorer's readers (``prompts``, ``export sft`` and ``run`` read it, the
+persona saying "aged 25-34" for a 16-24 id), ``export lm-eval`` applied no row rule (an
+``answer`` of 99 was exported), and an id's ``@w<wave>`` was not compared with the row's wave or
+the build's waves (``validate`` passed a wave-7 build holding ``…@w3``)."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from cli_contract import assert_one_error_line
+from click.testing import CliRunner
+from manifest_tools import rewrite
+
+from sgbench.cli import main
+from sgbench.dataset import build_waves, load_split, open_dataset, row_problems, split_file
+from sgbench.errors import InputError
+from sgbench.files import sha256_file
+from sgbench.schema.ids import id_suffix
+
+TEST_OOD = split_file("default", "test_ood")
+
+
+def _edit_first_row(dataset: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change test_ood's first row (the split every reader below reads), then re-record the
+    file's sha256 and size."""
+    path = dataset / TEST_OOD
+    table = pq.read_table(path)
+    head = table.slice(0, 1).to_pylist()
+    change(head[0])
+    edited = pa.concat_tables([pa.Table.from_pylist(head, schema=table.schema), table.slice(1)])
+    rewrite(path, edited.combine_chunks())
+    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"][TEST_OOD] = sha256_file(path)
+    manifest["sizes"][TEST_OOD] = path.stat().st_size
+    (dataset / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _another_age_group(row: dict[str, Any]) -> None:
+    """The id says one age group, the subgroup's values another."""
+    age = row["subgroup"]["age_group"]
+    assert age is not None
+    assert f"age_group={age}" in row["subgroup_id"]
+    row["subgroup"] = {**row["subgroup"], "age_group": "25-34" if age != "25-34" else "16-24"}
+
+
+def _earlier_wave_id(row: dict[str, Any]) -> None:
+    row["id"] += "@w3"
+
+
+def _earlier_wave(row: dict[str, Any]) -> None:
+    row["id"] += "@w3"
+    row["wave"] = 3
+
+
+def _nan_distribution(row: dict[str, Any]) -> None:
+    row["distribution"] = [math.nan, *row["distribution"][1:]]
+
+
+def _modal_twice(row: dict[str, Any]) -> None:
+    row["modal_answers"] = [row["answer"], row["answer"]]
+
+
+def _wider_margin(row: dict[str, Any]) -> None:
+    row["margin"] = min(1.0, row["margin"] + 0.25)
+
+
+CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    # 01: read by prompts, export sft and run (and load_split) with exit code 0.
+    "subgroup another age group": (
+        _another_age_group,
+        '"subgroup_id" does not name the row\'s "subgroup"',
+    ),
+    # 02: exported by export lm-eval with exit code 0.
+    "answer 99": (lambda row: row.update(answer=99), "answer is not one of the row's option"),
+    "persona null": (lambda row: row.update(persona=None), "persona is null"),
+    "NaN distribution": (_nan_distribution, "bad distribution"),
+    # 07: passed validate; score matched predictions to the edited id.
+    "id @w3, wave 7": (_earlier_wave_id, "id is not <question_id>/<subgroup_id>"),
+    "id @w3, wave 3": (_earlier_wave, "wave is not one of the build's waves [7]"),
+    # Refused by the scorer alone before (prompts and exports read it).
+    "two options of one code": (
+        lambda row: row["options"][1].update(code=row["options"][0]["code"]),
+        "duplicate option codes",
+    ),
+    # Allowed by the schema, never written by the builder.
+    "modal_answers listing a code twice": (_modal_twice, "modal_answers lists a code twice"),
+    "margin off its distribution": (_wider_margin, "margin is not the top share minus"),
+}
+
+READERS = (
+    "validate",
+    "score",
+    "baseline",
+    "stats",
+    "prompts",
+    "export sft",
+    "export lm-eval",
+    "run",
+    "load_split",
+    "BuiltDataset.table",
+)
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def spoilt(
+    request: pytest.FixtureRequest, built_default: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, str]:
+    dataset = tmp_path_factory.mktemp("spoilt") / "ds"
+    shutil.copytree(built_default, dataset)
+    change, said = CASES[request.param]
+    _edit_first_row(dataset, change)
+    return dataset, said
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_every_reader_refuses_a_row_breaking_the_rule(
+    spoilt: tuple[Path, str], reader: str, tmp_path: Path
+) -> None:
+    dataset, said = spoilt
+    where = f"{dataset / TEST_OOD}: row 1 (id "
+    if reader in ("load_split", "BuiltDataset.table"):
+        read: Callable[[], object] = (
+            (lambda: load_split(dataset, "default", "test_ood"))
+            if reader == "load_split"
+            # Another split, and a column holding nothing wrong: the rule is the config's.
+            else (lambda: open_dataset(dataset).table("default", "validation", ["question_id"]))
+        )
+        with pytest.raises(InputError) as info:
+            read()
+        assert str(info.value).startswith(where), info.value
+        assert said in str(info.value), info.value
+        return
+    out = tmp_path / "out"
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text('{"id": "x", "answer": 1}\n', encoding="utf-8")
+    ds = ["--dataset", str(dataset)]
+    args = {
+        "validate": ["validate", str(dataset)],
+        "score": ["score", str(predictions), *ds, "--bootstrap", "0"],
+        "baseline": ["baseline", "majority", *ds],
+        "stats": ["stats", *ds, "--out", str(out)],
+        "prompts": ["prompts", *ds],
+        "export sft": ["export", "sft", *ds, "--split", "test_ood"],
+        "export lm-eval": ["export", "lm-eval", *ds, "--out", str(out)],
+        # Never contacted: the rows are read (and refused) before any request.
+        "run": [
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--model",
+            "m",
+            *ds,
+            "--out",
+            str(out),
+        ],
+    }[reader]
+    result = CliRunner().invoke(main, args)
+    if reader == "validate":
+        assert result.exit_code == 2, result.output
+        assert where in result.stderr, result.stderr
+        assert said in result.stderr, result.stderr
+    else:
+        line = assert_one_error_line(result, said)
+        assert line.startswith(f"Error: {where}"), line
+        assert result.stdout == ""
+    assert not out.exists()
+
+
+def test_the_ids_of_a_temporal_build_keep_the_rule(built_temporal: Path) -> None:
+    """An earlier wave's samples end in @w<wave>, the latest wave's in nothing, each by the
+    builder's id_suffix: the rule passes the build it checks."""
+    dataset = open_dataset(built_temporal)
+    assert build_waves(dataset.manifest.raw) == (7, (6, 7))
+    for config in dataset.manifest.configs:
+        assert dataset.row_problem(config) is None
+    train = dataset.table("temporal", "train", ["id", "wave"]).to_pylist()
+    assert {row["wave"] for row in train} == {6}
+    assert all(row["id"].endswith("@w6") for row in train)
+    assert id_suffix(6, 7) == "@w6"
+    assert id_suffix(7, 7) == ""
+
+
+def _rows(**columns: list[Any]) -> pa.Table:
+    return pa.table(columns)
+
+
+def test_ids_by_hand() -> None:
+    """Wave-7 build with earlier wave 6: row 1 keeps the rule, row 2 has an @w for the latest
+    wave, row 3 lacks it for wave 6, row 4 names wave 5 for wave 6, row 5 is wave 6's own id, row 6
+    names another subgroup; wave 3 (row 7) is no wave of the build."""
+    manifest = {"built_from": {"wave": 7}, "earlier_waves": [{"wave": 6}]}
+    table = _rows(
+        id=["Q1/a=x", "Q1/a=x@w7", "Q1/a=x", "Q1/a=x@w5", "Q1/a=x@w6", "Q1/a=y", "Q1/a=x@w3"],
+        question_id=["Q1"] * 7,
+        subgroup_id=["a=x"] * 7,
+        wave=pa.array([7, 7, 6, 6, 6, 7, 3], pa.int32()),
+    )
+    found = {what.split(" (")[0]: bad.tolist() for bad, what in row_problems(table, manifest)}
+    assert found["wave is not one of the build's waves [6, 7]"] == [False] * 6 + [True]
+    assert found["id is not <question_id>/<subgroup_id>"] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+        True,
+        False,
+    ]
+    # No latest wave recorded: an id may end in its own row's wave, or in nothing.
+    loose = {what.split(" (")[0]: bad.tolist() for bad, what in row_problems(table, {})}
+    assert loose["id is not <question_id>/<subgroup_id>"] == [
+        False,
+        False,
+        False,
+        True,
+        False,
+        True,
+        False,
+    ]
+
+
+def test_subgroup_values_by_hand() -> None:
+    """Parts in any order; a null value is no part; rows 3 and 4 share row 2's pair of values
+    with other ids."""
+    subgroup = pa.array(
+        [
+            {"age": "16-24", "sex": None},
+            {"age": "25-34", "sex": "Male"},
+            {"age": "25-34", "sex": "Male"},
+            {"age": "25-34", "sex": "Male"},
+        ]
+    )
+    table = pa.table(
+        {
+            "subgroup_id": ["age=16-24", "sex=male&age=25-34", "age=25-34", "age=16-24&sex=male"],
+            "subgroup": subgroup,
+        }
+    )
+    found = {what: bad.tolist() for bad, what in row_problems(table, {})}
+    assert found['"subgroup_id" does not name the row\'s "subgroup"'] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+
+
+def test_margin_and_modal_answers_by_hand() -> None:
+    """Row 1 keeps the rule (0.5 − 0.3); row 2's margin is 0.5; row 3 is a tie (margin 0) and
+    lists its code 2 twice."""
+    options = [{"code": c, "label": str(c), "off_scale": False} for c in (1, 2, 3)]
+    table = pa.table(
+        {
+            "options": [options] * 3,
+            "distribution": [[0.5, 0.3, 0.2], [0.5, 0.3, 0.2], [0.4, 0.4, 0.2]],
+            "answer": [1, 1, 1],
+            "modal_answers": [[1], [1], [1, 2, 2]],
+            "margin": [0.2, 0.5, 0.0],
+        }
+    )
+    found = {what: bad.tolist() for bad, what in row_problems(table, {})}
+    assert found["modal_answers lists a code twice"] == [False, False, True]
+    assert found["margin is not the top share minus the second of distribution"] == [
+        False,
+        True,
+        False,
+    ]
