@@ -772,6 +772,32 @@ def test_parse_verdicts_long_digit_run_is_no_verdict() -> None:
     assert parse_verdicts("overall: " + "1" * 80_000, CRITERIA) == dict.fromkeys(CRITERIA)
 
 
+# Degenerate judge replies under the bound, one line start after another: the run before a
+# criterion's name crossed every blank (or bullet, heading, quote, brace) line after each line
+# start, so 99,999 newlines took over 100 s. Each names no verdict.
+PATHOLOGICAL_VERDICTS = [
+    "\n" * (MAX_REPLY_CHARS - 1),
+    *(unit * ((MAX_REPLY_CHARS - 1) // len(unit)) for unit in ("-\n", "*\n", "#\n", ">\n", "{\n")),
+    "_\n" * ((MAX_REPLY_CHARS - 1) // 2),
+    " \n" * ((MAX_REPLY_CHARS - 1) // 2),
+]
+
+
+@pytest.mark.parametrize("reply", PATHOLOGICAL_VERDICTS, ids=range(len(PATHOLOGICAL_VERDICTS)))
+def test_parse_verdicts_pathological_reply_is_no_verdict(reply: str) -> None:
+    assert len(reply) < MAX_REPLY_CHARS
+    assert parse_verdicts(reply, CRITERIA) == dict.fromkeys(CRITERIA)
+    assert parse_verdicts(reply, ("overall",)) == {"overall": None}
+
+
+def test_parse_verdicts_line_after_blank_and_bullet_lines_is_read() -> None:
+    # The run before a name stays on its line, and a name opening a later line is still read from
+    # that line's start, after blank lines, bullets or underscores.
+    reply = "\n\n-\n*\n\n- **Overall**: 1\n\n> _value_ = Response 2\n#\n__persona__ - tie\n"
+    assert parse_verdicts(reply, CRITERIA) == {"overall": "1", "value": "2", "persona": "tie"}
+    assert parse_verdicts("\n" * 50_000 + "overall: 2", ("overall",)) == {"overall": "2"}
+
+
 def test_parse_verdicts_reads_no_reply_longer_than_parse_reads() -> None:
     verdict = '\n{"overall": "1", "value": "2", "persona": "tie"}'
     at_bound = "x" * (MAX_REPLY_CHARS - len(verdict)) + verdict

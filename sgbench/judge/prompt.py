@@ -230,8 +230,12 @@ def _from_lines(text: str, criterion: str) -> Position | None:
     the answer). Words after the value are not a second value: ``overall: 1 because response 2
     ...`` and ``overall: 2 - Response 2 is better`` are 1 and 2 (a dash joins a second value
     only as a digit, ``1 - 2``, or one ending the line, ``Response 1 - Response 2``)."""
+    # The run before the name ([\W_] but a newline) stays on its line: let across newlines, it
+    # ran from every line start over all the blank (or "-", "*", "#", ">" or "{") lines after it
+    # and backed off, so a reply of 99,999 newlines took minutes. A name opening a later line is
+    # found from that line's own start, so no reading changes.
     pattern = re.compile(
-        rf"^[\W_]*{criterion}(?![\W_]*?[:=][\s\"'*`]*{OPENING_SIGN}\d)"
+        rf"^(?:[^\w\n]|_)*{criterion}(?![\W_]*?[:=][\s\"'*`]*{OPENING_SIGN}\d)"
         rf"[\W_]*?[:=\-][\s\"'*`]*(?<![{MINUS_SIGNS}])"
         rf"(response\s*[12]|[12]|tie){_END}(?!{_HEDGE})",
         re.IGNORECASE | re.MULTILINE,
