@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections.abc
 import contextlib
 import contextvars
+import errno
 import functools
 import inspect
 import numbers
@@ -485,9 +486,32 @@ def _checked(
         except InputError as exc:
             _show_names(exc, unseen_names(resolved[0], bound.arguments))
             raise
+        except OSError as exc:
+            refused = refused_name(exc)
+            if refused is None:
+                raise
+            raise refused from None
 
     setattr(checked, PUBLIC_MARK, True)
     return checked
+
+
+def refused_name(exc: OSError) -> InputError | None:
+    """``exc`` as the caller's problem when it is a path the system refuses as a name too long
+    (``ENAMETOOLONG``: a name past the file system's limit, 255 bytes), else None.
+
+    Such a path fails wherever it is first touched, even ``Path.exists()`` and ``is_dir()``,
+    which say False of a missing file: each reader and writer caught it at its own open, and
+    those that looked first (``build_dataset``'s survey file, ``build_leaderboard``'s and
+    ``validate_submission``'s folder, ``write_synthetic_sample``'s output) raised the raw
+    ``OSError``. Turned here, where every public call returns, no public function can leak it,
+    whichever path (an argument, one in a list, one a config file names) it came from; the
+    command line has the same rule for every OSError naming a file (``sgbench.cli.errors``).
+    """
+    if exc.errno != errno.ENAMETOOLONG or exc.filename is None:
+        return None
+    where = bounded(shown_name(os.fsdecode(exc.filename)))
+    return InputError(f"{where}: {exc.strerror or exc}; give a shorter name")
 
 
 def public_class(cls: type[T]) -> type[T]:

@@ -184,6 +184,11 @@ def _forging(folder: Path, valid: dict[str, Any]) -> Path:
     return folder / "x.jsonl\nError: forged line"
 
 
+def _too_long(folder: Path, valid: dict[str, Any]) -> Path:
+    """A name past the file system's limit (255 bytes): even ``Path.exists()`` raises on it."""
+    return folder / ("n" * 300)
+
+
 INPUT_PATHS: tuple[tuple[str, PathCase], ...] = (
     ("missing", PathCase(_missing)),
     ("newline-missing", PathCase(_forging)),
@@ -191,15 +196,22 @@ INPUT_PATHS: tuple[tuple[str, PathCase], ...] = (
     ("empty-file", PathCase(_empty)),
     ("garbage", PathCase(_garbage)),
     ("dangling-symlink", PathCase(_dangling)),
+    ("name-too-long", PathCase(_too_long)),
 )
 """Careless inputs: each must be refused with an InputError (or read correctly, where a kind
 allows it: an empty folder may be a valid empty submissions folder). A missing one whose name
-holds a newline and an ``Error:`` is refused with one line (:data:`ONE_LINE`)."""
+holds a newline and an ``Error:`` is refused with one line (:data:`ONE_LINE`), and so is a name
+past the file system's limit (:data:`REFUSED`)."""
 
-ONE_LINE: Final = frozenset({"newline-missing", "newline-name"})
+ONE_LINE: Final = frozenset({"newline-missing", "newline-name", "name-too-long"})
 """Cases refused with a message of one line (or, for a check, a result saying the problem on
 one line): a name holding a newline, quoted as given, made a
 second line of its own (``score_predictions("x.jsonl\\nError: forged", ds)``)."""
+
+REFUSED: Final = frozenset({"name-too-long"})
+"""Cases every function must refuse with an InputError, input or output: no file can have a
+name past the file system's limit, and ``build_dataset``, ``build_leaderboard``,
+``validate_submission`` and ``write_synthetic_sample`` raised the system's raw ``OSError``."""
 
 
 def output_paths(entry: Entry) -> tuple[tuple[str, PathCase], ...]:
@@ -226,6 +238,7 @@ def output_paths(entry: Entry) -> tuple[tuple[str, PathCase], ...]:
         ("foreign-file", PathCase(_foreign)),
         ("foreign-folder", PathCase(_foreign_folder)),
         ("newline-name", PathCase(lambda folder, valid: folder / "out\nforged line")),
+        ("name-too-long", PathCase(_too_long)),
         ("dash", PathCase(lambda folder, valid: "-")),
     )
 
@@ -379,6 +392,10 @@ def cases(entries: list[Entry]) -> list[Case]:
 
 def _fingerprint(path: Path) -> dict[str, str]:
     """Every file under ``path`` (or ``path`` itself) with its bytes' digest; symlinks by target."""
+    try:
+        path.lstat()
+    except OSError:  # missing, or a name no file can have (is_symlink raises on that)
+        return {}
     if path.is_symlink():
         return {str(path): "-> " + os.readlink(path)}
     if path.is_file():
@@ -538,6 +555,8 @@ def _run_one(case: Case, folder: Path, valid: dict[str, Any], value: Any) -> Inp
         said = [str(refusal)] if refusal is not None else list(getattr(result, "problems", ()))
         assert said, f"{case.id}: neither refused nor a problem said"
         assert all("\n" not in line for line in said), f"{case.id}: two lines in {said!r}"
+    if case.label in REFUSED:
+        assert refusal is not None, f"{case.id}: not refused: {result!r:.300}"
     if case.label == "dash":
         assert refusal is not None, f"{case.id}: '-' was not refused"
         assert "cannot be standard output" in str(refusal), f"{case.id}: {refusal}"
