@@ -883,8 +883,7 @@ def writing_folder(
     shown = Path(target)
     check_folder_name(shown, name=name)
     with _one_writer(shown):
-        _recover_swaps(shown, kind, disposable, name)
-        _check_folder_held(shown, kind, disposable, name)
+        _check_and_recover_swaps(shown, kind, disposable, name)
         yield
 
 
@@ -931,7 +930,7 @@ def _swap_in(
     or the new one in place, and no hidden ``.NAME.old-*`` folder (:func:`_settle`): catching
     only errors, an interrupt left the earlier output hidden there, and, landing while it was
     checked again, left nothing at the name. A hard kill between the two renames is mended by
-    the folder's next writer (:func:`_recover_swaps`)."""
+    the folder's next writer (:func:`_check_and_recover_swaps`)."""
     check_parent(target, "output folder")
     _keep_mode(target, staging)  # once written: a read-only one would refuse the files
     if not target.exists():
@@ -965,7 +964,7 @@ def _settle(staging: Path, target: Path, retired: Path) -> None:
     otherwise the earlier one is put back. Run again, it finishes what it started, so an
     interrupt inside it is no loss (:func:`_to_the_end`). Should the put-back fail, the earlier
     output stays where it was moved (deleting it with the retired folder lost it); the next
-    writer puts it back if it is provably an earlier output (:func:`_recover_swaps`)."""
+    writer puts it back if it is provably an earlier output (:func:`_check_and_recover_swaps`)."""
     aside = retired / target.name
     if os.path.lexists(staging):
         if os.path.lexists(aside):
@@ -992,24 +991,35 @@ def _to_the_end(step: Callable[[], None]) -> None:
         raise held
 
 
-def _recover_swaps(target: PathArg, kind: str, disposable: Mapping[str, str], name: Name) -> None:
-    """Mend what a hard kill (SIGKILL, a power loss) left of a swap of ``target``
-    (:func:`_swap_in`): a hidden ``.NAME.old-XXXXXXXX`` sibling holding the earlier output.
-    Only those provably this writer's own are touched: an empty one, or one holding nothing but
-    ``NAME``, an earlier ``kind`` output by the rule every writer replaces by
-    (:func:`_check_replaceable`: its marker, every file unchanged, nothing foreign). When
-    ``NAME`` is missing (killed between the two renames), the newest is put back first; the
-    others are deleted. Anything else of that name is left as it is.
+def _check_and_recover_swaps(
+    target: PathArg, kind: str, disposable: Mapping[str, str], name: Name
+) -> None:
+    """Check what ``target`` holds (:func:`_check_folder_held`), mending first and after what a
+    hard kill (SIGKILL, a power loss) left of a swap of it (:func:`_swap_in`): a hidden
+    ``.NAME.old-XXXXXXXX`` sibling holding the earlier output. Only those provably this
+    writer's own are touched: an empty one, or one holding nothing but ``NAME``, an earlier
+    ``kind`` output by the rule every writer replaces by (:func:`_check_replaceable`: its
+    marker, every file unchanged, nothing foreign). When ``NAME`` is missing (killed between
+    the two renames), the newest is put back first; the others are deleted only once ``NAME``
+    is known to be replaced, after its check. Anything else of that name is left as it is.
+
+    A refused write deletes nothing: ``NAME`` made a folder of the user's after the kill was
+    refused as foreign, but only after the earlier output, provably its own and then its only
+    copy, had been deleted (exit 2, the earlier build gone).
 
     Called by the folder's one writer while it holds the folder's lock (:func:`writing_folder`,
-    :func:`replace_folder`), so no swap of another sgbench process is under way."""
+    :func:`replace_folder`), so no swap of another sgbench process is under way.
+
+    Raises:
+        InputError: as :func:`_check_folder_held`; every retired folder is then kept.
+    """
     parent = resolve_path(Path(target).parent)
     real = parent / Path(target).name
     prefix = hidden_name(real, _RETIRED)
     try:
         names = [entry for entry in os.listdir(parent) if entry.startswith(prefix)]
     except OSError:  # the write says why
-        return
+        names = []
     own: list[Path] = []
     for entry in sorted(names):
         folder = parent / entry
@@ -1017,13 +1027,14 @@ def _recover_swaps(target: PathArg, kind: str, disposable: Mapping[str, str], na
             folder, real.name, kind, disposable, name
         ):
             own.append(folder)
-    if not own:
-        return
-    if not os.path.lexists(real):
+    if own and not os.path.lexists(real):
         held = [folder for folder in own if os.path.lexists(folder / real.name)]
         if held:
+            # Put back, not deleted: whatever the write comes to, the earlier output has its
+            # name again, as the interrupted swap would have left it.
             newest = max(held, key=lambda folder: folder.stat().st_mtime_ns)
             (newest / real.name).replace(real)
+    _check_folder_held(target, kind, disposable, name)
     for folder in own:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -1101,8 +1112,7 @@ def replace_folder(
         with _one_writer(target):
             # What it holds is checked by its one writer: checked during another writer's swap,
             # an output moved aside seemed foreign.
-            _recover_swaps(shown, kind, disposable, name)
-            _check_folder_held(shown, kind, disposable, name)
+            _check_and_recover_swaps(shown, kind, disposable, name)
             write(staging)
             files, _ = _tree(staging)
             (staging / OUTPUT_MARKER).write_text(_marker_text(kind, files), encoding="utf-8")

@@ -762,3 +762,50 @@ def test_each_writer_interrupted_during_its_swap_keeps_the_earlier_output(
     assert result.exit_code == 130, result.output
     assert "interrupted" in result.output
     assert snapshot(in_tmp) == before
+
+
+@pytest.mark.parametrize("taken_by", ["folder", "file"])
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_refused_writer_keeps_the_earlier_output_a_kill_left_hidden(
+    writer: str,
+    taken_by: str,
+    commands: dict[str, Command],
+    earlier: Callable[[str, Path], None],
+    in_tmp: Path,
+) -> None:
+    """A hard kill between the swap's renames left the only copy of the earlier output in
+    .out.old-*/out; the user then put something of their own at out. The command, refused
+    since out is not its own (exit 2), first deleted the hidden earlier output as provably its
+    own: a refused command now changes nothing, the earlier output kept byte for byte."""
+    retired = in_tmp / ".out.old-abcdefgh"
+    retired.mkdir()
+    earlier(writer, retired / "out")
+    if taken_by == "folder":
+        (in_tmp / "out").mkdir()
+        (in_tmp / "out" / "mine.txt").write_text("mine\n", encoding="utf-8")
+    else:
+        (in_tmp / "out").write_text("mine\n", encoding="utf-8")
+    before = snapshot(in_tmp)
+    result = invoke(commands[writer](in_tmp, "out"))
+    assert_one_error_line(result, "out")
+    assert snapshot(in_tmp) == before
+
+
+def test_a_refused_replace_folder_keeps_every_retired_output(tmp_path: Path) -> None:
+    """The rule in replace_folder itself: with the name taken by a folder of the user's, the
+    retired outputs (one holding an earlier output, one empty) are all kept, and once the name
+    is free again the newest is put back and the rest deleted."""
+    _killed_mid_swap(tmp_path, "old\n", "k1ll3d00")
+    (tmp_path / ".out.old-mmmm_555").mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    with pytest.raises(InputError, match="refusing to replace a folder"):
+        replace_folder(tmp_path / "out", "export lm-eval", _one_file("new\n"), name="out")
+    assert snapshot(tmp_path) == before
+    shutil.rmtree(tmp_path / "out")
+    from sgbench.files import writing_folder
+
+    with writing_folder(tmp_path / "out", "export lm-eval", name="out"):
+        assert _holds(tmp_path / "out") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
