@@ -185,7 +185,33 @@ PATHOLOGICAL = [
     # spaces, an optional minus, spaces again) from every split: 100,000 characters took minutes.
     "1" + " " * 99_998 + "2",
     "at 1" + " " * 99_980 + "this morning",
+    # Ordinals with no answer's place, each read against the whole text (a blank half before
+    # them: most of a minute) or against the thousand characters before it (seconds).
+    "\n" * 50_000 + "1st " * 12_500,
+    " " * 50_000 + "the 2nd " * 6_250,
+    "1st " * 25_000,
 ]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # In an answer's place: after a marker or a choice verb, however far back its few words
+        # reach within the thousand characters before it, and not past them nor past a line.
+        ("My answer is the 2nd.", 2),
+        ("I'd go with the 3rd.", 3),
+        ("My answer is the" + " " * 900 + "2nd.", 2),
+        ("I pick" + " " * 1200 + "the 2nd.", None),
+        ("Answer:\n the 2nd", None),
+        # Before a word for an option, or the whole reply.
+        ("The 2nd one, surely. Went there on my 1st visit.", 2),
+        ("The 2nd.", 2),
+        # Prose.
+        ("I'm in my 3rd year.", None),
+    ],
+)
+def test_ordinal_in_an_answers_place(reply: str, expected: int | None) -> None:
+    assert parse_response(reply, OPTIONS) == expected
 
 
 @pytest.mark.parametrize("reply", PATHOLOGICAL, ids=range(len(PATHOLOGICAL)))

@@ -724,6 +724,8 @@ _ORDINAL_BEFORE: Final = re.compile(
 _ORDINAL_AFTER: Final = re.compile(
     rf"{_SPACE}+(?:option|one|choice|answer|category|point)s?\b", re.IGNORECASE
 )
+# The most words a match of ``_ORDINAL_BEFORE`` holds ("answer is the", "go with the").
+_ORDINAL_BEFORE_WORDS: Final = 3
 # The whole reply an ordinal: "The 2nd.", "the 3rd of the 4 options".
 _ORDINAL_ALONE: Final = re.compile(
     rf"[^\w]*(?:the{_SPACE}+)?\d+\w*(?:{_SPACE}+of{_SPACE}+(?:the{_SPACE}+)?\d+)?"
@@ -742,18 +744,27 @@ def _ordinals_as_codes(text: str, options: Options) -> str:
     the 2nd of 4 kids`` was 4, ``my 2nd year`` 2). An answer's ordinal past the last option is
     left as written."""
 
+    # Each reading below is done once per reply or bounded near the ordinal, never over the whole
+    # text or line per ordinal: a blank half and then thousands of ordinals took most of a minute.
+    alone = _ORDINAL_ALONE.fullmatch(text) is not None
+    words = [word.start() for word in re.finditer(r"\w+", text)]
+
     def code(match: re.Match[str]) -> str:
         position = _number(match.group(1))
         whole = match.group(0)
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        line_end = text.find("\n", match.end())
+        start = match.start()
         # Bounded as a choice's sentence is (a line of thousands of ordinals took minutes).
-        before = text[max(line_start, match.start() - CHOICE_CONTEXT) : match.start()]
-        after = text[match.end() : len(text) if line_end < 0 else line_end]
+        window = max(0, start - CHOICE_CONTEXT)
+        low = max(text.rfind("\n", window, start) + 1, window)
+        # A match of ``_ORDINAL_BEFORE`` ends right before the ordinal and holds at most its last
+        # words, so it is sought from there, not from every place in the window.
+        last = bisect.bisect_left(words, start) - _ORDINAL_BEFORE_WORDS
+        since = max(low, words[last]) - low if last >= 0 else 0
         if not (
-            _ORDINAL_BEFORE.search(before)
-            or _ORDINAL_AFTER.match(after)
-            or _ORDINAL_ALONE.fullmatch(text)
+            alone
+            or _ORDINAL_BEFORE.search(text[low:start], since)
+            # In place, not on a copy of the rest of the line: it stops at the line's end itself.
+            or _ORDINAL_AFTER.match(text, match.end())
         ):
             return re.sub(r"\d", _SCALE_DIGIT, whole)
         if position is None or not 1 <= position <= len(options):
