@@ -50,7 +50,7 @@ from sgbench.boundary import PathArg, public, public_class, read_only
 from sgbench.errors import InputError, bounded, check_each, shown_name
 from sgbench.files import HUB_PREFIX as HUB_PREFIX  # one spelling for the readers and recorded()
 from sgbench.jsonl import loads_strict, read_json_file
-from sgbench.schema.ids import id_suffix, names_subgroup
+from sgbench.schema.ids import id_suffix, names_subgroup, persona_as_read, stratum_name
 
 if TYPE_CHECKING:
     import datasets
@@ -923,13 +923,21 @@ QUESTION_FIELDS: Final = ("question", "section", "scale_type", "options")
 """The fields of a row that belong to its question: equal in every row of it, in every split of
 a config."""
 
-ROW_COLUMNS: Final = tuple(
-    name
-    for name in dict.fromkeys(("id", "question_id", "subgroup_id", *SAMPLE_SCHEMA["required"]))
-    if name != "year"
+SUBGROUP_FIELDS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    ("persona", ("subgroup_id",)),
+    ("subgroup_size", ("subgroup_id", "wave")),
+    ("train_overlap", ("subgroup_id", "wave")),
+    ("year", ("wave", "country")),
 )
-"""The columns the row rule (:func:`row_problems`) reads: every column of the sample schema but
-``year`` (which may be null and has no bound), the id columns first."""
+"""The fields of a row that belong to its subgroup (or its wave and country), each with what
+it belongs to: equal in every row of that, in every split of a config
+(:func:`subgroup_problem`)."""
+
+ROW_COLUMNS: Final = tuple(
+    dict.fromkeys(("id", "question_id", "subgroup_id", *SAMPLE_SCHEMA["required"]))
+)
+"""The columns the row rule (:func:`row_problems`) reads: every column of the sample schema,
+the id columns first."""
 
 MODE_TOLERANCE: Final = 1e-9
 """How far below its row's top share a code of ``modal_answers`` may be (the builder ties shares
@@ -1005,6 +1013,61 @@ def _expected_ids(table: pa.Table, latest: int | None) -> pa.Array:
     return pc.binary_join_element_wise(joined, suffix, "")
 
 
+def _codes(
+    columns: Sequence[pa.Array | pa.ChunkedArray], n: int
+) -> tuple[npt.NDArray[np.int64], int]:
+    """One number per row of ``n``, equal exactly where every column is (dictionary indices, a
+    null its own value), and a bound every number is below: rows grouped by numbers, not Python
+    objects. The numbers stay within a few times ``n`` (renumbered densely, a sort, only when
+    they would not), so a group's rows are found by indexing, not by sorting."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    key = np.zeros(n, dtype=np.int64)
+    size = 1
+    for column in columns:
+        whole = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        encoded = pc.dictionary_encode(whole)
+        codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(False), np.int64) + 1
+        width = len(encoded.dictionary) + 1
+        key = key * width + codes
+        size *= width
+        if size > 4 * n + 4096:
+            key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+            size = int(key.max()) + 1 if n else 1
+    return key, size
+
+
+def _first_rows(key: npt.NDArray[np.int64], size: int) -> npt.NDArray[np.int64]:
+    """The first row holding each number below ``size`` (-1 where none does)."""
+    first = np.full(size, -1, dtype=np.int64)
+    rows = np.arange(len(key), dtype=np.int64)
+    first[key[::-1]] = rows[::-1]  # assigned last to first: the first row's is kept
+    return first
+
+
+def _distinct(
+    columns: Sequence[pa.Array | pa.ChunkedArray], n: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The first row of each distinct combination of ``columns``' values, and each row's
+    combination (an index into the first)."""
+    key, size = _codes(columns, n)
+    first = _first_rows(key, size)
+    present = first >= 0
+    return first[present], (np.cumsum(present) - 1)[key].astype(np.int64)
+
+
+def _uneven(
+    keys: Sequence[pa.Array | pa.ChunkedArray], values: pa.Array | pa.ChunkedArray, n: int
+) -> npt.NDArray[np.bool_]:
+    """Rows of a group (equal ``keys``) whose ``values`` are not one value (null one of them):
+    every row of such a group, so the first row named is the group's first, whichever differs."""
+    group, size = _codes(keys, n)
+    value = _codes([values], n)[0]
+    differs = value != value[_first_rows(group, size)[group]]
+    return np.asarray((np.bincount(group[differs], minlength=size) > 0)[group], dtype=bool)
+
+
 def _misnamed_subgroups(table: pa.Table) -> npt.NDArray[np.bool_]:
     """Rows whose ``subgroup_id`` is not the id of their ``subgroup`` values
     (:func:`~sgbench.schema.ids.names_subgroup`, parts in any order).
@@ -1015,21 +1078,11 @@ def _misnamed_subgroups(table: pa.Table) -> npt.NDArray[np.bool_]:
     once per distinct pair (a few hundred), found by integer codes (dictionary indices, a null
     value its own code), not per row.
     """
-    import pyarrow.compute as pc
-
     n = table.num_rows
     subgroup = table.column("subgroup").combine_chunks()
     columns = [table.column("subgroup_id").combine_chunks()]
     columns += [subgroup.field(i) for i in range(subgroup.type.num_fields)]
-    key = np.zeros(n, dtype=np.int64)
-    for column in columns:
-        encoded = pc.dictionary_encode(column)
-        codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(False), np.int64) + 1
-        width = len(encoded.dictionary) + 1
-        if n and int(key.max()) >= (2**62) // width:  # renumber densely before it overflows
-            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
-        key = key * width + codes
-    _, first, pair = np.unique(key, return_index=True, return_inverse=True)
+    first, pair = _distinct(columns, n)
     names = [field.name for field in subgroup.type]
     firsts = table.select(["subgroup_id", "subgroup"]).take(first).to_pylist()
     wrong = np.array(
@@ -1042,6 +1095,143 @@ def _misnamed_subgroups(table: pa.Table) -> npt.NDArray[np.bool_]:
         dtype=bool,
     )
     return np.asarray(wrong[pair], dtype=bool) if n else np.zeros(0, dtype=bool)
+
+
+OVERLAP_RECORD_TOLERANCE: Final = 1e-6
+"""How far a row's ``train_overlap`` may be from the manifest's record of it (rounded to six
+decimals by the builder)."""
+
+
+def _misfiled_strata(table: pa.Table, manifest: Mapping[str, Any]) -> npt.NDArray[np.bool_]:
+    """Rows whose ``stratum`` is not the stratum of their ``subgroup_id``: the manifest's
+    stratum of the id's attributes (:func:`~sgbench.schema.ids.stratum_name`), or, with no
+    ``strata`` recorded, the attributes in the id's order (the builder's).
+
+    ``score`` reports by stratum: a row of an age × religion subgroup filed under ``sex`` added
+    a ``sex`` row to ``by_stratum``, with exit code 0. Checked once per distinct pair.
+    """
+    n = table.num_rows
+    strata = manifest.get("strata")
+    known = (
+        {frozenset(s): stratum_name(s) for s in strata if isinstance(s, list)}
+        if isinstance(strata, list)
+        else None
+    )
+    first, pair = _distinct([table.column("subgroup_id"), table.column("stratum")], n)
+    wrong = []
+    for row in table.select(["subgroup_id", "stratum"]).take(first).to_pylist():
+        attributes = [part.split("=", 1)[0] for part in row["subgroup_id"].split("&")]
+        expected = stratum_name(attributes) if known is None else known.get(frozenset(attributes))
+        wrong.append(row["stratum"] != expected)
+    return np.asarray(np.array(wrong, dtype=bool)[pair], dtype=bool) if n else np.zeros(0, bool)
+
+
+def _wave_years(manifest: Mapping[str, Any]) -> dict[int, set[int]]:
+    """Wave → the survey years the manifest records for it (``built_from`` for the latest,
+    ``earlier_waves`` for the others); a wave without a record is absent."""
+    years: dict[int, set[int]] = {}
+    built = manifest.get("built_from")
+    earlier = manifest.get("earlier_waves")
+    records = [built] if isinstance(built, Mapping) else []
+    records += [e for e in earlier if isinstance(e, Mapping)] if isinstance(earlier, list) else []
+    for record in records:
+        wave, year = record.get("wave"), record.get("year")
+        listed = [year] if _whole(year) else year if isinstance(year, list) else None
+        if _whole(wave) and listed is not None and all(_whole(y) for y in listed):
+            years[wave] = set(listed)
+    return years
+
+
+def _place_problems(
+    table: pa.Table, manifest: Mapping[str, Any]
+) -> Iterator[tuple[npt.NDArray[np.bool_], str]]:
+    """``country`` is the build's (its subgroup's ``country`` value in a build across
+    countries, where ``country`` is an attribute), and a ``year`` given is one the manifest
+    records for the row's wave."""
+    import pyarrow.compute as pc
+
+    names = set(table.column_names)
+    attributes = manifest.get("attributes")
+    built = manifest.get("built_from")
+    if "country" in names:
+        country = table.column("country")
+        if isinstance(attributes, Mapping) and "country" in attributes:
+            if (
+                "subgroup" in names
+                and table.schema.field("subgroup").type.get_field_index("country") >= 0
+            ):
+                own = pc.struct_field(table.column("subgroup"), "country")
+                same = pc.fill_null(pc.equal(country, own), False)
+                yield (
+                    ~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool),
+                    "country is not the row's subgroup value of country",
+                )
+        elif isinstance(built, Mapping) and isinstance(built.get("country"), str):
+            same = pc.fill_null(pc.equal(country, built["country"]), False)
+            yield (
+                ~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool),
+                f"country is not the build's, {built['country']!r} (the manifest's "
+                "built_from.country)",
+            )
+    years = _wave_years(manifest)
+    if {"year", "wave"} <= names and years:
+        column = table.column("year")
+        given = np.asarray(pc.is_valid(column).to_numpy(zero_copy_only=False), dtype=bool)
+        year = np.asarray(column.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+        wave = np.asarray(table.column("wave").to_numpy(zero_copy_only=False), dtype=np.int64)
+        bad = np.zeros(table.num_rows, dtype=bool)
+        for w, listed in years.items():
+            bad |= (wave == w) & given & ~np.isin(year, sorted(listed))
+        yield (
+            bad,
+            "year is not one the manifest records for the row's wave (built_from.year, "
+            + ("earlier_waves)"),
+        )
+
+
+def _overlap_problems(
+    table: pa.Table, manifest: Mapping[str, Any]
+) -> Iterator[tuple[npt.NDArray[np.bool_], str]]:
+    """``train_overlap`` (when given) is 1 for a subgroup of a training stratum (it overlaps
+    itself) and, for a held-out subgroup of the latest wave, the Jaccard the manifest records
+    (``train_overlap``, rounded to six decimals). The scorer bands OOD samples by it. Checked
+    once per distinct (subgroup, stratum, wave, value)."""
+    n = table.num_rows
+    splits = manifest.get("splits")
+    training = splits.get("in_distribution_strata") if isinstance(splits, Mapping) else None
+    held_out = splits.get("ood_strata") if isinstance(splits, Mapping) else None
+    recorded = manifest.get("train_overlap")
+    waves = build_waves(manifest)
+    columns = ["subgroup_id", "stratum", "wave", "train_overlap"]
+    first, group = _distinct([table.column(c) for c in columns], n)
+    not_one, not_recorded = [], []
+    for row in table.select(columns).take(first).to_pylist():
+        value = row["train_overlap"]
+        not_one.append(
+            value is not None
+            and isinstance(training, list)
+            and row["stratum"] in training
+            and value != 1.0
+        )
+        record = recorded.get(row["subgroup_id"]) if isinstance(recorded, Mapping) else None
+        jaccard = record.get("jaccard") if isinstance(record, Mapping) else None
+        not_recorded.append(
+            value is not None
+            and isinstance(held_out, list)
+            and row["stratum"] in held_out
+            and waves is not None
+            and row["wave"] == waves[0]
+            and isinstance(jaccard, int | float)
+            and not abs(value - jaccard) <= OVERLAP_RECORD_TOLERANCE
+        )
+    for wrong, what in (
+        (not_one, "train_overlap of a training subgroup is not 1"),
+        (not_recorded, "train_overlap is not the manifest's for the subgroup (train_overlap)"),
+    ):
+        yield (
+            np.asarray(np.array(wrong, dtype=bool)[group], dtype=bool) if n else np.zeros(0, bool),
+            what,
+        )
 
 
 def row_problems(
@@ -1094,6 +1284,13 @@ def row_problems(
             yield numbers(column) < low, f"{column} below {low}"
     if "subgroup_id" in names and "subgroup" in names:
         yield _misnamed_subgroups(table), '"subgroup_id" does not name the row\'s "subgroup"'
+    if {"subgroup_id", "stratum"} <= names:
+        yield (
+            _misfiled_strata(table, manifest),
+            "stratum is not the one of the row's subgroup_id (its attributes, as in the "
+            "manifest's strata)",
+        )
+    yield from _place_problems(table, manifest)
     waves = build_waves(manifest)
     if "wave" in names and waves is not None:
         yield (
@@ -1167,6 +1364,8 @@ def row_problems(
             given = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False))
             share = np.asarray(values.fill_null(0.5).to_numpy(zero_copy_only=False), np.float64)
             yield given & ~((share >= 0) & (share <= 1)), f"{column} is not a share from 0 to 1"
+    if {"train_overlap", "stratum", "subgroup_id", "wave"} <= names:
+        yield from _overlap_problems(table, manifest)
 
 
 def _margin_off(
@@ -1343,6 +1542,127 @@ def question_problem(
                 f"{question[i].as_py()} differs from row "
                 f"{j - int(starts[order.index(splits[j])]) + 1} of {splits[j]}, its first row",
             )
+    return None
+
+
+def _phrase_of(persona: str, country_name: str) -> str | None:
+    """The text of a one-attribute subgroup's persona that names its value: what the builder's
+    persona sentence ("You are a/an HEAD[ SUFFIX,] living in COUNTRY.") holds besides its frame
+    and the default noun ``person``; None when that is not its form (or nothing is left: a
+    place, which replaces the country)."""
+    for start in ("You are an ", "You are a "):
+        if persona.startswith(start):
+            break
+    else:
+        return None
+    end = f" living in {country_name}."
+    if not persona.endswith(end):
+        return None
+    core = persona[len(start) : -len(end)]
+    if core.startswith("person ") and core.endswith(","):  # a suffix
+        return core[len("person ") : -1] or None
+    if core.endswith(" person"):  # an adjective
+        return core[: -len(" person")] or None
+    return None if core == "person" else core  # a noun, or the place (nothing of its own)
+
+
+def _unnamed_values(every: pa.Table, manifest: Mapping[str, Any]) -> npt.NDArray[np.bool_]:
+    """Rows whose persona lacks the phrase of one of their subgroup's values, as the persona of
+    that value's own one-attribute subgroup (``age_group=16-24``) in these rows gives it: the
+    builder makes every persona from the same phrase of each value (in a build of one country,
+    the manifest's ``built_from.country_name``; across countries no subgroup has one attribute
+    but ``country``, whose phrase is the place). A subgroup whose persona was rewritten in every
+    row, to words no other subgroup has ("aged 65+" for a 16-24 id), kept every other rule."""
+    n = every.num_rows
+    built = manifest.get("built_from")
+    attributes = manifest.get("attributes")
+    name = built.get("country_name") if isinstance(built, Mapping) else None
+    if not isinstance(name, str) or not isinstance(attributes, Mapping) or "country" in attributes:
+        return np.zeros(n, dtype=bool)
+    first, pair = _distinct([every.column("subgroup_id"), every.column("persona")], n)
+    distinct = every.select(["subgroup_id", "persona"]).take(first).to_pylist()
+    phrases = {
+        row["subgroup_id"]: _phrase_of(row["persona"], name)
+        for row in distinct
+        if "&" not in row["subgroup_id"]
+    }
+    wrong = [
+        any(
+            phrases.get(part) is not None and str(phrases[part]) not in row["persona"]
+            for part in row["subgroup_id"].split("&")
+        )
+        for row in distinct
+    ]
+    return np.asarray(np.array(wrong, dtype=bool)[pair], dtype=bool) if n else np.zeros(0, bool)
+
+
+def subgroup_problem(
+    tables: Mapping[str, pa.Table], manifest: Mapping[str, Any]
+) -> tuple[str, npt.NDArray[np.bool_], str] | None:
+    """The first split (its name, its rows that disagree, what) holding a row whose
+    :data:`SUBGROUP_FIELDS` are not those of every other row of its subgroup (or wave and
+    country) among ``tables`` (split → its rows, in split order), or whose persona is another
+    subgroup's (as read, :func:`~sgbench.schema.ids.persona_as_read`); None when none does.
+
+    The builder writes each from the subgroup: a re-hashed split whose row said "aged 65+" for
+    a 16-24 id was prompted so with exit code 0. Every row of a group that disagrees is named
+    (the first is the group's first row, whichever one differs). Grouped by integer codes.
+    """
+    import pyarrow as pa
+
+    present = set.intersection(*(set(t.column_names) for t in tables.values())) if tables else set()
+    wanted = [
+        c
+        for c in (
+            "subgroup_id",
+            "wave",
+            "country",
+            "persona",
+            "subgroup_size",
+            "train_overlap",
+            "year",
+        )
+        if c in present
+    ]
+    if not any(t.num_rows for t in tables.values()) or "subgroup_id" not in wanted:
+        return None
+    every = pa.concat_tables([t.select(wanted) for t in tables.values()]).combine_chunks()
+    n = every.num_rows
+    sizes = [t.num_rows for t in tables.values()]
+    splits = np.repeat(list(tables), sizes)
+    starts = np.cumsum([0, *sizes])
+    checks: list[tuple[npt.NDArray[np.bool_], str, tuple[str, ...]]] = []
+    for column, keys in SUBGROUP_FIELDS:
+        if column in wanted and all(k in wanted for k in keys):
+            bad = _uneven([every.column(k) for k in keys], every.column(column), n)
+            checks.append((bad, column, keys))
+    if "persona" in wanted:
+        persona = every.column("persona")
+        first, inverse = _distinct([persona], n)
+        read = pa.array([persona_as_read(p) for p in persona.take(first).to_pylist()])
+        bad = _uneven([read.take(pa.array(inverse))], every.column("subgroup_id"), n)
+        checks.append((bad, "", ("persona",)))
+        checks.append((_unnamed_values(every, manifest), "", ()))
+    for bad, column, keys in checks:
+        if not bad.any():
+            continue
+        i = int(np.flatnonzero(bad)[0])
+        at = list(tables).index(str(splits[i]))
+        shown = every.slice(i, 1).to_pylist()[0]
+        if column:
+            group = " and ".join(f"{k} {shown[k]!r}" for k in keys)
+            what = f"{column} differs between the rows of {group}"
+        elif keys:
+            what = (
+                f"persona of subgroup {shown['subgroup_id']!r} is also another subgroup's "
+                "(case, spacing and Unicode forms aside)"
+            )
+        else:
+            what = (
+                f"persona of subgroup {shown['subgroup_id']!r} does not hold the phrase of each "
+                "of its values (as the persona of the value's own subgroup gives it)"
+            )
+        return str(splits[i]), bad[starts[at] : starts[at + 1]], what + ", in this config"
     return None
 
 
@@ -1535,7 +1855,7 @@ class BuiltDataset:
             for bad, what in row_problems(table, self.manifest.raw):
                 if bad.any():
                     return self.path(config, split), _row_message(ids, bad, what)
-        found = question_problem(tables)
+        found = question_problem(tables) or subgroup_problem(tables, self.manifest.raw)
         if found is None:
             return None
         split, bad, what = found

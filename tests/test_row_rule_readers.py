@@ -5,7 +5,11 @@ readers, and nothing is written. Before, a ``subgroup`` disagreeing with its ``s
 refused only by the scorer's readers (``prompts``, ``export sft`` and ``run`` read it, the
 persona saying "aged 25-34" for a 16-24 id), ``export lm-eval`` applied no row rule (an
 ``answer`` of 99 was exported), and an id's ``@w<wave>`` was not compared with the row's wave or
-the build's waves (``validate`` passed a wave-7 build holding ``…@w3``)."""
+the build's waves (``validate`` passed a wave-7 build holding ``…@w3``). Nor were the fields
+that describe the subgroup tied to it (probe 15): a persona saying "aged 65+" for a 16-24 id was
+prompted, a ``stratum`` of ``sex`` for an age × religion subgroup added a row to ``score``'s
+``by_stratum``, and a ``country``, ``year``, ``subgroup_size`` or ``train_overlap`` the builder
+never writes was read, each with exit code 0."""
 
 from __future__ import annotations
 
@@ -24,7 +28,14 @@ from click.testing import CliRunner
 from manifest_tools import rewrite
 
 from sgbench.cli import main
-from sgbench.dataset import build_waves, load_split, open_dataset, row_problems, split_file
+from sgbench.dataset import (
+    build_waves,
+    load_split,
+    open_dataset,
+    row_problems,
+    split_file,
+    subgroup_problem,
+)
 from sgbench.errors import InputError
 from sgbench.files import sha256_file
 from sgbench.schema.ids import id_suffix
@@ -76,6 +87,22 @@ def _wider_margin(row: dict[str, Any]) -> None:
     row["margin"] = min(1.0, row["margin"] + 0.25)
 
 
+def _persona_of_another_age(row: dict[str, Any]) -> None:
+    """What probe 15 did: the persona says 65+ (as the builder words it) for a 16-24 id."""
+    assert "age_group=16-24" in row["subgroup_id"]
+    assert "aged 16–24" in row["persona"]
+    row["persona"] = row["persona"].replace("aged 16–24", "aged 65 or over")
+
+
+def _stratum_of_another_crossing(row: dict[str, Any]) -> None:
+    assert row["stratum"] == "age_group_x_religion"
+    row["stratum"] = "sex"
+
+
+def _overlap_off_the_record(row: dict[str, Any]) -> None:
+    row["train_overlap"] = (row["train_overlap"] + 0.5) % 1.0
+
+
 CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     # 01: read by prompts, export sft and run (and load_split) with exit code 0.
     "subgroup another age group": (
@@ -97,6 +124,31 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     # Allowed by the schema, never written by the builder.
     "modal_answers listing a code twice": (_modal_twice, "modal_answers lists a code twice"),
     "margin off its distribution": (_wider_margin, "margin is not the top share minus"),
+    # Probe 15: fields of the subgroup read with exit code 0 by every reader.
+    "persona of another age group": (
+        _persona_of_another_age,
+        "persona differs between the rows of subgroup_id 'age_group=16-24&religion=no_religion'",
+    ),
+    "stratum of another crossing": (
+        _stratum_of_another_crossing,
+        "stratum is not the one of the row's subgroup_id",
+    ),
+    "subgroup_size of one row": (
+        lambda row: row.update(subgroup_size=row["subgroup_size"] + 5),
+        "subgroup_size differs between the rows of subgroup_id",
+    ),
+    "year of one row": (
+        lambda row: row.update(year=row["year"] + 1),
+        "year is not one the manifest records for the row's wave",
+    ),
+    "country of one row": (
+        lambda row: row.update(country="USA"),
+        "country is not the build's, 'SGP'",
+    ),
+    "train_overlap off the manifest's": (
+        _overlap_off_the_record,
+        "train_overlap is not the manifest's for the subgroup",
+    ),
 }
 
 READERS = (
@@ -277,3 +329,228 @@ def test_margin_and_modal_answers_by_hand() -> None:
         True,
         False,
     ]
+
+
+def _edit_subgroup(dataset: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change every row of test_ood's first subgroup, in every config holding it, then
+    re-record the files' sha256 and size: a consistent edit, which no comparison of the
+    subgroup's rows with each other finds."""
+    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
+    first = pq.read_table(dataset / TEST_OOD, columns=["subgroup_id"]).column(0)[0].as_py()
+    for relative in manifest["files"]:
+        path = dataset / relative
+        table = pq.read_table(path)
+        rows = table.to_pylist()
+        for row in rows:
+            if row["subgroup_id"] == first:
+                change(row)
+        rewrite(path, pa.Table.from_pylist(rows, schema=table.schema))
+        manifest["files"][relative] = sha256_file(path)
+        manifest["sizes"][relative] = path.stat().st_size
+    (dataset / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("says", "said"),
+    [
+        # Probe 15's words: no other subgroup has this persona.
+        ("aged 65+", "does not hold the phrase of each of its values"),
+        # The builder's words for 65+: age_group=65+ & religion=no_religion has this persona.
+        ("aged 65 or over", "is also another subgroup's"),
+    ],
+)
+def test_a_persona_rewritten_in_every_row_of_its_subgroup(
+    built_default: Path, tmp_path: Path, says: str, said: str
+) -> None:
+    """Probe 15: every row of age_group=16-24 & religion=no_religion, in both configs, said
+    another age: its rows agree with each other, but the persona of age_group=16-24 says "aged
+    16–24", which it lacks, or another subgroup has it. validate, prompts and load_split refuse
+    it."""
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset)
+
+    def another_age(row: dict[str, Any]) -> None:
+        row["persona"] = row["persona"].replace("aged 16–24", says)
+
+    _edit_subgroup(dataset, another_age)
+    said = f"persona of subgroup 'age_group=16-24&religion=no_religion' {said}"
+    result = CliRunner().invoke(main, ["validate", str(dataset)])
+    assert result.exit_code == 2, result.output
+    assert f"{dataset / TEST_OOD}: row 1 (id " in result.stderr
+    assert said in result.stderr, result.stderr
+    line = assert_one_error_line(CliRunner().invoke(main, ["prompts", "--dataset", str(dataset)]))
+    assert said in line, line
+    with pytest.raises(InputError, match="persona of subgroup"):
+        load_split(dataset, "paper", "train")
+
+
+def test_the_subgroup_fields_of_a_temporal_build_keep_the_rule(built_temporal: Path) -> None:
+    """Sizes, overlaps and years are per wave: the same subgroup has other ones in wave 6."""
+    dataset = open_dataset(built_temporal)
+    for config in dataset.manifest.configs:
+        assert dataset.row_problem(config) is None
+    rows = pa.concat_tables(
+        dataset.table("temporal", split, ["subgroup_id", "wave", "subgroup_size", "year"])
+        for split in ("train", "test")
+    ).to_pylist()
+    sizes = {(r["subgroup_id"], r["wave"]): r["subgroup_size"] for r in rows}
+    years = {r["wave"]: r["year"] for r in rows}
+    assert years == {6: 2012, 7: 2020}
+    both = {sid for sid, wave in sizes if wave == 6} & {sid for sid, wave in sizes if wave == 7}
+    assert any(sizes[sid, 6] != sizes[sid, 7] for sid in both)
+
+
+def test_strata_countries_and_years_by_hand() -> None:
+    """Against a manifest recording strata, the country and each wave's years: row 1 keeps the
+    rule; row 2's stratum is of another crossing; row 3's stratum lists the attributes out of
+    the manifest's order; row 4's subgroup is of no stratum of the build; row 5's country is not
+    the build's; row 6's year is not wave 7's; row 7 is wave 6, whose year 2012 is; row 8's
+    year is unknown (null)."""
+    manifest = {
+        "strata": [["sex"], ["age", "sex"]],
+        "attributes": {"sex": {}, "age": {}},
+        "built_from": {"wave": 7, "year": 2020, "country": "SGP"},
+        "earlier_waves": [{"wave": 6, "year": [2012]}],
+    }
+    table = _rows(
+        subgroup_id=["age=a&sex=m", "age=a&sex=m", "age=a&sex=m", "age=a"] + ["sex=m"] * 4,
+        stratum=["age_x_sex", "sex", "sex_x_age", "age"] + ["sex"] * 4,
+        country=["SGP"] * 4 + ["USA", "SGP", "SGP", "SGP"],
+        wave=pa.array([7] * 6 + [6, 7], pa.int32()),
+        year=pa.array([2020] * 5 + [2021, 2012, None], pa.int32()),
+    )
+    found = {what.split(" (")[0]: bad.tolist() for bad, what in row_problems(table, manifest)}
+    assert (
+        found["stratum is not the one of the row's subgroup_id"]
+        == [
+            False,
+            True,
+            True,
+            True,
+        ]
+        + [False] * 4
+    )
+    assert found["country is not the build's, 'SGP'"] == [False] * 4 + [True] + [False] * 3
+    assert found["year is not one the manifest records for the row's wave"] == [False] * 5 + [
+        True,
+        False,
+        False,
+    ]
+    # No strata recorded: the attributes in the id's order (the builder's).
+    loose = {what.split(" (")[0]: bad.tolist() for bad, what in row_problems(table, {})}
+    assert (
+        loose["stratum is not the one of the row's subgroup_id"]
+        == [
+            False,
+            True,
+            True,
+            False,
+        ]
+        + [False] * 4
+    )
+    # Across countries `country` is an attribute: each row's is its subgroup's value.
+    across = {**manifest, "attributes": {"country": {}, "sex": {}}}
+    table = _rows(
+        country=["SGP", "MYS", "SGP"],
+        subgroup=pa.array([{"country": "SGP"}, {"country": "SGP"}, {"country": None}]),
+    )
+    found = {what: bad.tolist() for bad, what in row_problems(table, across)}
+    assert found["country is not the row's subgroup value of country"] == [False, True, True]
+
+
+def test_train_overlap_by_hand() -> None:
+    """A training subgroup overlaps itself (1); a held-out one of the latest wave has the
+    Jaccard the manifest records (rounded to six decimals); an earlier wave's is not recorded;
+    a null is "not known" (older builds)."""
+    manifest = {
+        "built_from": {"wave": 7},
+        "earlier_waves": [{"wave": 6}],
+        "splits": {"in_distribution_strata": ["a"], "ood_strata": ["a_x_b"]},
+        "train_overlap": {"a=x&b=y": {"subgroup": "a=x", "jaccard": 0.333333}},
+    }
+    table = _rows(
+        subgroup_id=["a=x", "a=x", "a=x"] + ["a=x&b=y"] * 4,
+        stratum=["a"] * 3 + ["a_x_b"] * 4,
+        wave=pa.array([7, 7, 6, 7, 7, 6, 7], pa.int32()),
+        train_overlap=[1.0, 0.5, None, 1 / 3, 0.34, 0.9, None],
+    )
+    found = {what.split(" (")[0]: bad.tolist() for bad, what in row_problems(table, manifest)}
+    assert found["train_overlap of a training subgroup is not 1"] == [
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
+    assert found["train_overlap is not the manifest's for the subgroup"] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_subgroup_fields_across_splits_by_hand() -> None:
+    """Split a holds rows 1-3, split b rows 1-2. Each check names every row of the group that
+    disagrees, in the first split holding one, and a consistent group passes."""
+    manifest = {"built_from": {"country_name": "Here"}, "attributes": {"a": {}, "b": {}}}
+
+    def tables(**changes: list[Any]) -> dict[str, pa.Table]:
+        columns: dict[str, list[Any]] = {
+            "subgroup_id": ["a=x", "a=x&b=y", "b=y", "a=x", "a=x&b=y"],
+            "wave": [7, 7, 7, 7, 7],
+            "country": ["C"] * 5,
+            "persona": [
+                "You are an old person living in Here.",
+                "You are an old person tall, living in Here.",
+                "You are a person tall, living in Here.",
+                "You are an old person living in Here.",
+                "You are an old person tall, living in Here.",
+            ],
+            "subgroup_size": [50, 40, 60, 50, 40],
+            "year": [2020] * 5,
+        }
+        columns.update(changes)
+        whole = pa.table(columns)
+        return {"a": whole.slice(0, 3), "b": whole.slice(3)}
+
+    assert subgroup_problem(tables(), manifest) is None
+    # The builder's sentences: "old" an adjective, "tall" a suffix; a=x&b=y holds both.
+    sizes = [50, 40, 60, 50, 41]
+    split, bad, what = subgroup_problem(tables(subgroup_size=sizes), manifest) or ("", [], "")
+    assert (split, bad.tolist()) == ("a", [False, True, False])
+    assert what.startswith("subgroup_size differs between the rows of subgroup_id 'a=x&b=y'")
+    # Sizes are per wave: another wave may have another size.
+    assert subgroup_problem(tables(subgroup_size=sizes, wave=[7, 7, 7, 7, 6]), manifest) is None
+    years = [2020, 2020, 2020, 2020, 2019]
+    split, bad, what = subgroup_problem(tables(year=years), manifest) or ("", [], "")
+    assert (split, bad.tolist()) == ("a", [True, True, True])
+    assert what.startswith("year differs between the rows of wave 7 and country 'C'")
+    assert subgroup_problem(tables(year=years, country=["C"] * 4 + ["D"]), manifest) is None
+    # One persona for two subgroups (case and spaces aside): both named.
+    personas = ["You are an old person living in Here."] * 2 + [
+        "You are a person tall, living in Here.",
+        "you are an OLD  person living in Here.",
+        "You are an old person tall, living in Here.",
+    ]
+    split, bad, what = subgroup_problem(tables(persona=personas), manifest) or ("", [], "")
+    assert (split, bad.tolist()) == ("a", [True, True, False])
+    assert "persona differs between the rows of subgroup_id 'a=x'" in what
+    both = [*personas[:3], personas[0], personas[0]]
+    split, bad, what = subgroup_problem(tables(persona=both), manifest) or ("", [], "")
+    assert (split, bad.tolist()) == ("a", [True, True, False])
+    assert "is also another subgroup's" in what
+    # The crossed subgroup's persona lacks "tall": its rows are named.
+    short = "You are an old person short, living in Here."
+    personas = [personas[0], short, personas[2], personas[0], short]
+    split, bad, what = subgroup_problem(tables(persona=personas), manifest) or ("", [], "")
+    assert (split, bad.tolist()) == ("a", [False, True, False])
+    assert "persona of subgroup 'a=x&b=y' does not hold the phrase of each" in what
+    # Across countries (`country` an attribute) no phrase is read from a persona.
+    across = {**manifest, "attributes": {"country": {}, "a": {}, "b": {}}}
+    assert subgroup_problem(tables(persona=personas), across) is None

@@ -25,6 +25,7 @@ from sgbench.errors import ConfigError, first_unseen, read_as
 from sgbench.jsonl import loads_yaml, read_bounded
 from sgbench.schema import validator
 from sgbench.schema.ids import slug as slug
+from sgbench.schema.ids import stratum_name as stratum_name
 from sgbench.splits import check_fractions
 
 PersonaRole = Literal["noun", "adjective", "suffix", "place"]
@@ -132,11 +133,6 @@ class BuildConfig:
     ``min_subgroup_size`` (the paper's config, for its exact sample set) and only measures."""
     source: str = field(default=DEFAULT_CONFIG, compare=False)
     """Where the config came from (file name), for messages."""
-
-
-def stratum_name(attributes: tuple[str, ...]) -> str:
-    """``("age_group", "religion")`` → ``"age_group_x_religion"``."""
-    return "_x_".join(attributes)
 
 
 def _check_values(source: AttributeSource, key: str) -> None:

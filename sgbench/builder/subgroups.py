@@ -7,7 +7,6 @@ combinations that occur (``25-34 × Muslim``). A subgroup is kept when it has at
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +14,7 @@ import pandas as pd
 
 from sgbench.builder.config import BuildConfig, PersonaPhrase, stratum_name
 from sgbench.errors import ConfigError
+from sgbench.schema.ids import persona_as_read
 from sgbench.schema.ids import subgroup_id as subgroup_id
 
 
@@ -110,13 +110,6 @@ def find_subgroups(respondents: pd.DataFrame, config: BuildConfig) -> Subgroups:
     return Subgroups(table=table, attributes=tuple(config.attributes), membership=membership)
 
 
-def _as_read(persona: str) -> str:
-    """A persona as a reader tells it from others: Unicode twins (``Café`` composed and
-    decomposed, full-width letters), case and runs of spaces do not make two personas (two
-    subgroups whose values were ``Café`` in NFC and in NFD had personas that look the same)."""
-    return " ".join(unicodedata.normalize("NFKC", persona).casefold().split())
-
-
 def _check_personas_apart(table: pd.DataFrame, config: BuildConfig) -> None:
     """Refuse two kept subgroups with one persona: their prompts are identical while their
     targets differ, so no model could tell them apart. ``{Male: woman, Female: woman}``, or a
@@ -126,11 +119,13 @@ def _check_personas_apart(table: pd.DataFrame, config: BuildConfig) -> None:
         ConfigError: naming the config, both subgroups and the persona.
     """
     kept = table.loc[table["kept"], ["subgroup_id", "persona"]]
-    seen = kept["persona"].map(_as_read)
+    seen = kept["persona"].map(persona_as_read)
     twice = kept[seen.duplicated(keep=False)]
     if not twice.empty:
         persona = twice["persona"].iloc[0]
-        first, second = twice.loc[seen[twice.index] == _as_read(persona), "subgroup_id"].iloc[:2]
+        first, second = twice.loc[
+            seen[twice.index] == persona_as_read(persona), "subgroup_id"
+        ].iloc[:2]
         raise ConfigError(
             f"{config.source}: subgroups {first} and {second} have one persona ({persona!r}), "
             "so their prompts could not be told apart; give their values different persona "

@@ -4,7 +4,8 @@ that writes them and by the readers that check them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -16,6 +17,21 @@ def slug(label: str) -> str:
 def subgroup_id(values: Mapping[str, str]) -> str:
     """``{"age_group": "25-34", "religion": "Muslim"}`` → ``age_group=25-34&religion=muslim``."""
     return "&".join(f"{name}={slug(value)}" for name, value in values.items())
+
+
+def stratum_name(attributes: Sequence[str]) -> str:
+    """``("age_group", "religion")`` → ``"age_group_x_religion"``: a row's ``stratum``, from
+    the attributes of its subgroup in the stratum's order (which its ``subgroup_id`` keeps)."""
+    return "_x_".join(attributes)
+
+
+def persona_as_read(persona: str) -> str:
+    """A persona as a reader tells it from others: Unicode twins (``Café`` composed and
+    decomposed, full-width letters), case and runs of spaces do not make two personas (two
+    subgroups whose values were ``Café`` in NFC and in NFD had personas that look the same).
+    The builder refuses two subgroups with one persona by it, and the row rule two subgroup ids
+    with one persona."""
+    return " ".join(unicodedata.normalize("NFKC", persona).casefold().split())
 
 
 def names_subgroup(subgroup_id_text: str, values: Mapping[str, Any]) -> bool:
