@@ -245,6 +245,13 @@ def random_rows(
             rows.append(
                 make_row(f"Q{q}", subgroup, options, counts, scale_type=scale, section=f"S{q % 3}")
             )
+    # A subgroup has one size, on every row (the row rule holds it to that): the largest number
+    # of valid answers among its rows, plus the 3 that make_row counts as not answering.
+    size: dict[str, int] = {}
+    for row in rows:
+        size[row["subgroup_id"]] = max(size.get(row["subgroup_id"], 0), row["subgroup_size"])
+    for row in rows:
+        row["subgroup_size"] = size[row["subgroup_id"]]
     return rows
 
 
