@@ -23,6 +23,7 @@ from scoring_fixtures import (
 )
 
 from sgbench.baselines import BASELINES, run_baseline
+from sgbench.builder.reliability import mode_stability
 from sgbench.dataset import load_split
 from sgbench.errors import InputError
 from sgbench.scoring import score_predictions
@@ -35,6 +36,8 @@ from sgbench.scoring.bootstrap import (
     bootstrap_intervals,
 )
 from sgbench.scoring.fairness import (
+    CLEAR_STABILITY,
+    CLEAR_TEXT,
     GAP,
     GAP_RULES,
     INTERVAL_NOTES,
@@ -405,29 +408,53 @@ def test_two_way_verdict_on_overlapping_strata_holds_its_level_and_finds_a_plant
     assert planted.count(False) >= 34
 
 
-def _oracle_gaps(sizes: list[int], sims: int) -> list[bool | None]:
+def _oracle_gaps(
+    sizes: list[int], sims: int, *, clear: bool = False, planted: float = 0.0
+) -> list[bool | None]:
     """The default (questions-only) verdict on the ``subgroup`` row's accuracy of a PERFECT
     model in ``sims`` splits: subgroups of ``sizes`` respondents answer 40 items of 4 options,
     every respondent drawing from the item's true distribution (``Dirichlet(2, 2, 2, 2)``, the
     same for every subgroup); a subgroup's target is its observed modal answer(s), and the
-    model predicts the true modal answer everywhere."""
+    model predicts the true modal answer everywhere, but for a share ``planted`` of the samples
+    of the subgroups smaller than the largest, where it answers another option. With ``clear``
+    the verdict is tested as the report tests it: on the samples whose ``mode_stability``
+    (the builder's, from the counts) is at least :data:`CLEAR_STABILITY`."""
     rng = np.random.default_rng(20261202)
     n_items, k = 40, 4
     units = np.repeat([f"u{u}" for u in range(len(sizes))], n_items)
     questions = np.tile([f"q{q}" for q in range(n_items)], len(sizes))
+    small = np.repeat(np.asarray(sizes) < max(sizes), n_items)
     verdicts = []
     for sim in range(sims):
         shares = rng.dirichlet(np.full(k, 2.0), n_items)
         truth = shares.argmax(axis=1)
         counts = np.stack([[rng.multinomial(n, shares[q]) for q in range(n_items)] for n in sizes])
         modal = counts == counts.max(axis=2, keepdims=True)
-        right = modal[:, np.arange(n_items), truth]
+        right = modal[:, np.arange(n_items), truth].ravel()
+        wrong = small & (rng.random(right.size) < planted)
+        # Another option is modal only on a tie with the true one: then the planted answer
+        # misses it anyway (it is the option after the true mode, which a tie may include).
+        other = modal.reshape(-1, k)[np.arange(right.size), (np.tile(truth, len(sizes)) + 1) % k]
+        right = np.where(wrong, other & ~right, right)
+        keep = np.ones(right.size, dtype=bool)
+        if clear:
+            flat = counts.reshape(-1, k).astype(np.float64)
+            n = flat.sum(axis=1)
+            stability = mode_stability(
+                flat / n[:, None],
+                n,
+                flat,
+                np.argmax(flat, axis=1),
+                np.full(len(n), k),
+                n.astype(np.int64),
+            )
+            keep = stability >= CLEAR_STABILITY
         result = bootstrap_intervals(
-            {"accuracy": right.ravel().astype(np.float64)},
-            questions,
-            {"subgroup": units},
+            {"accuracy": right[keep].astype(np.float64)},
+            questions[keep],
+            {"subgroup": units[keep]},
             ["accuracy"],
-            units=units,
+            units=units[keep],
             n_boot=0,
             seed=sim,
             n_permutations=199,
@@ -450,6 +477,23 @@ def test_verdict_counts_target_noise_of_small_subgroups_as_a_gap() -> None:
     assert equal.count(False) <= 8
     unequal = _oracle_gaps([30] * 4 + [400] * 4, 30)
     assert unequal.count(False) >= 24
+
+
+def test_verdict_on_clear_targets_finds_no_gap_for_a_perfect_model_and_finds_a_planted_one() -> (
+    None
+):
+    """The report's verdict, tested on the clear targets alone (``CLEAR_STABILITY``), on the
+    same known truth: four subgroups of 30 beside four of 400, where the verdict on every target
+    found the perfect model unfair in at least 24 of 30 splits. On clear targets it finds it
+    unfair in at most 4 of 60 (3 expected at the test's level; 0 of 200 measured). PLANTED: the
+    same model answering another option on half the small subgroups' samples is found unfair
+    in at least 24 of 30 (91 of 100 measured; 73 at 30%, 87 at 40%: a subgroup of 30 has few
+    clear targets, so the test there has less power than on every target)."""
+    null = _oracle_gaps([30] * 4 + [400] * 4, 60, clear=True)
+    assert None not in null
+    assert null.count(False) <= 4
+    planted = _oracle_gaps([30] * 4 + [400] * 4, 30, clear=True, planted=0.5)
+    assert planted.count(False) >= 24
 
 
 # mode_stability of each hand-worked sample (question, subgroup number of HAND_SUBGROUPS): the
@@ -513,10 +557,98 @@ def test_accuracy_rows_report_their_groups_ceilings_spread(tmp_path: Path) -> No
     lines = [line for line in report.render().splitlines() if line.startswith("ceiling:")]
     assert len(lines) == 1
     assert (
-        "subgroup 0.509 / 0.208, age_group 0.118 / 0.071, religion 0.589 / 0.177; a gap found "
-        "includes the targets' noise" in lines[0]
+        "subgroup 0.509 / 0.208, age_group 0.118 / 0.071, religion 0.589 / 0.177; the spread "
+        "figures include the targets' noise, the verdicts do not (tested on clear targets)"
+        in lines[0]
     )
     assert "A perfect model and noisy targets" in lines[0]
+
+
+# Clear targets of the hand-worked samples (mode_stability ≥ 0.99, the bound included), with the
+# accuracy of HAND_PREDICTIONS on each: Q2 of S1 (0), S2 (1) and S3 (1), Q1 of S3 (1), Q3 of S2
+# (0). The other four are just below.
+CLEAR_HAND_STABILITY = {
+    ("Q1", 1): 0.989,
+    ("Q2", 1): 0.995,
+    ("Q3", 1): 0.5,
+    ("Q1", 2): 0.9,
+    ("Q2", 2): 1.0,
+    ("Q3", 2): 0.99,
+    ("Q1", 3): 0.999,
+    ("Q2", 3): 0.99,
+    ("Q3", 3): 0.2,
+}
+
+
+def test_verdict_is_tested_on_the_clear_targets_by_hand(tmp_path: Path) -> None:
+    """Each row's verdict comes from its clear samples alone (``clear_targets``); every other
+    figure stays that of every sample. On the five clear samples (:data:`CLEAR_HAND_STABILITY`)
+    accuracy is S1 0, S2 1/2 (Q2 1, Q3 0), S3 1 (Q1, Q2); by age_group 16-24 2/3 and 25-34
+    1/2; by religion Muslim 1/3 and Buddhist 1; nmae is 1 − accuracy on each (Q2 nominal, Q3
+    binary with the answer one step from the mode). The subgroup row's exact p-value: only Q2
+    has several subgroups; of the three ways to deal its values (0, 1, 1), S1 taking the 0
+    (observed, sd 0.5) or S2 (sd 0.577) reach the observed spread and S3 (sd 0.289) does not:
+    p = 2/3."""
+    stability = {hand_id(q, n): value for (q, n), value in CLEAR_HAND_STABILITY.items()}
+    rows = [{**row, "mode_stability": stability[row["id"]]} for row in hand_rows()]
+    root = write_dataset(tmp_path / "ds", {"test_ood": rows, "train": [TRAIN_ROW]})
+    predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
+    report = score_predictions(predictions, root, n_boot=0, n_permutations=2000)
+    d = report.to_dict()
+    assert d["clear_targets"] == {"min_mode_stability": 0.99, "n_samples": 5, "share": 5 / 9}
+    fairness = d["fairness"]
+    subgroup = fairness["subgroup"]["accuracy"]
+    clear = subgroup["clear_targets"]
+    assert clear["n_samples"] == 5
+    assert clear["share"] == pytest.approx(5 / 9)
+    assert clear["sd_observed"] == pytest.approx(0.5)  # ddof 1 of 0, 1/2, 1
+    assert clear["p_value"] == pytest.approx(2 / 3, abs=0.03)
+    assert subgroup["p_value"] == clear["p_value"]
+    assert subgroup["no_detectable_gap"] is True
+    assert subgroup["gap_rule"].endswith(CLEAR_TEXT)
+    # Every other figure is every sample's: accuracy 0, 1/3, 1 by subgroup.
+    assert subgroup["sd_observed"] == pytest.approx(
+        math.sqrt(((4 / 9) ** 2 + (1 / 9) ** 2 + (5 / 9) ** 2) / 2)
+    )
+    assert subgroup["null"]["p_value"] != subgroup["p_value"]
+    expected = {
+        "age_group": {"16-24": 2 / 3, "25-34": 1 / 2},
+        "religion": {"Buddhist": 1.0, "Muslim": 1 / 3},
+    }
+    for attribute, values in expected.items():
+        block = fairness["attributes"][attribute]
+        assert block["accuracy"]["clear_targets"]["values"] == pytest.approx(values)
+        assert block["nmae"]["clear_targets"]["values"] == pytest.approx(
+            {g: 1 - v for g, v in values.items()}
+        )
+        assert block["accuracy"]["clear_targets"]["n_samples"] == 5
+        assert block["accuracy"]["p_value"] == block["accuracy"]["clear_targets"]["p_value"]
+    text = report.render()
+    assert "clear targets: 5 of 9 samples (56%) have mode_stability ≥ 0.99" in text
+    assert (
+        f"verdict: gap found when permutation p < 0.05 (these questions and subgroups) {CLEAR_TEXT}"
+        in text
+    )
+    assert "the verdicts do not (tested on clear targets)" in text
+
+
+def test_a_row_without_a_clear_target_has_no_verdict(tmp_path: Path) -> None:
+    """No sample reaches 0.99: every row's clear block counts none and its verdict is unknown
+    (null), not "no detectable gap" from a test that never ran."""
+    rows = [{**row, "mode_stability": 0.98} for row in hand_rows()]
+    root = write_dataset(tmp_path / "ds", {"test_ood": rows, "train": [TRAIN_ROW]})
+    predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
+    report = score_predictions(predictions, root, n_boot=0, n_permutations=100)
+    fairness = report.to_dict()["fairness"]
+    entries = [*fairness["subgroup"].values()]
+    entries += [e for block in fairness["attributes"].values() for e in block.values()]
+    assert len(entries) == 6
+    for entry in entries:
+        assert entry["clear_targets"] == {"min_mode_stability": 0.99, "n_samples": 0, "share": 0.0}
+        assert entry["p_value"] is None
+        assert entry["no_detectable_gap"] is None
+        assert entry["null"]["p_value"] is not None  # every target's test ran
+    assert "p -: no permutation test" in report.render()
 
 
 def test_without_mode_stability_rows_have_no_ceiling_and_no_line(tmp_path: Path) -> None:

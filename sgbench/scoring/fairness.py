@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -65,6 +66,19 @@ NO_GAP: Final = "no detectable gap"
 
 GAP: Final = "gap found"
 """The plain mark of a row whose verdict (:func:`gap_verdict`) finds a gap."""
+
+CLEAR_STABILITY: Final = 0.99
+"""The least ``mode_stability`` of a *clear* target, the targets a row's verdict is tested on
+(:func:`clear_targets`). A subgroup's target is its observed modal answer, noisier the fewer its
+respondents: on every target, a model that predicts each subgroup's true mode scores lower on
+small subgroups and was found unfair in every redraw (``benchmarks/bench_oracle_fairness.py``).
+``mode_stability ≥ 0.99`` asks the observed top share to lead the next by about 2.3 of its
+standard errors, so the observed mode is the true one on a clear target, for a subgroup of 30
+as of 500, and a model's scores there differ between groups by the model, not by the targets'
+noise. The spread figures of a row stay those of every target (the paper's)."""
+
+CLEAR_TEXT: Final = f"on the samples whose target is clear (mode_stability ≥ {CLEAR_STABILITY})"
+"""How a rule names the samples its verdict is tested on."""
 
 WITHIN_RULE: Final[Mapping[Resample, str]] = {
     QUESTIONS: f"permutation p < {DETECTABLE} (these questions and subgroups)",
@@ -98,16 +112,19 @@ p-values are drawn from, as the text summary's heading writes it; each row names
 (:func:`gap_rule`)."""
 
 
-def gap_rule(resample: Resample, method: str | None) -> str:
+def gap_rule(resample: Resample, method: str | None, *, clear: bool = False) -> str:
     """The rule a row's verdict follows, named from the null its p-value was drawn from: its
     ``null.method`` (:data:`~sgbench.scoring.noise.SUBGROUP_SHUFFLE`: :data:`SUBGROUPS_RULE`;
     another: :data:`WITHIN_RULE` of ``resample``), or ``resample``'s :data:`GAP_RULES` when no
-    null was drawn. The row says which null it used: a two-way row of single subgroups was
-    labelled "values shuffled among whole subgroups" while shuffled within questions
+    null was drawn, followed by :data:`CLEAR_TEXT` when ``clear`` (tested on the clear targets
+    alone). The row says which null it used: a two-way row of single subgroups was labelled
+    "values shuffled among whole subgroups" while shuffled within questions
     (:func:`sgbench.scoring.bootstrap.bootstrap_intervals` chooses)."""
     if method is None:
-        return GAP_RULES[resample]
-    return SUBGROUPS_RULE if method == SUBGROUP_SHUFFLE else WITHIN_RULE[resample]
+        rule = GAP_RULES[resample]
+    else:
+        rule = SUBGROUPS_RULE if method == SUBGROUP_SHUFFLE else WITHIN_RULE[resample]
+    return f"{rule} {CLEAR_TEXT}" if clear else rule
 
 
 SHUFFLED: Final[Mapping[Resample, str]] = {
@@ -121,11 +138,13 @@ SHUFFLED: Final[Mapping[Resample, str]] = {
 
 UNTESTED_NOTES: Final[Mapping[Resample, str]] = {
     QUESTIONS: (
-        "p -: no permutation test (none asked for, or fewer than two groups), so a gap is "
-        "neither found nor ruled out (no_detectable_gap null)"
+        "p -: no permutation test (none asked for, or fewer than two groups, with a clear "
+        "target where the verdicts are tested on those), so a gap is neither found nor ruled "
+        "out (no_detectable_gap null)"
     ),
     TWO_WAY: (
-        "p -: no permutation test (none asked for, fewer than two groups, or too few "
+        "p -: no permutation test (none asked for, fewer than two groups, with a clear target "
+        "where the verdicts are tested on those, or too few "
         f"arrangements: the values' subgroups can be dealt among them within strata in "
         f"{round(1 / DETECTABLE)} or fewer distinct ways, so p could not go below {DETECTABLE}), "
         "so a gap is neither found nor ruled out (no_detectable_gap null)"
@@ -159,15 +178,19 @@ NO_NOISE_NOTE: Final = (
 
 CEILING_NOTE: Final = (
     "ceiling: sd_observed of accuracy / of the groups' ceilings alone (mean mode_stability): "
-    "{pairs}; a {gap} includes the targets' noise (docs/metrics-and-fairness.md, \"A perfect "
-    'model and noisy targets")'
+    "{pairs}; the spread figures include the targets' noise{verdicts} "
+    '(docs/metrics-and-fairness.md, "A perfect model and noisy targets")'
 )
 """The line under the fairness rows when the accuracy rows carry their groups' ceilings
-(:func:`ceiling_entry`): ``{pairs}`` is ``<groups> <accuracy's> / <ceilings'>`` per row. A
-subgroup's target is its observed modal answer, noisier the fewer its respondents, so a model
-that predicts every true mode is found unfair wherever the groups' sizes differ
-(``benchmarks/bench_oracle_fairness.py``): the ceilings' spread says how much of the row's is the
-targets'."""
+(:func:`ceiling_entry`): ``{pairs}`` is ``<groups> <accuracy's> / <ceilings'>`` per row, and
+``{verdicts}`` :data:`CLEAR_VERDICTS` when the verdicts were tested on clear targets, else
+:data:`NOISY_VERDICTS`. A subgroup's target is its observed modal answer, noisier the fewer its
+respondents, so a model that predicts every true mode scores lower where subgroups are small
+(``benchmarks/bench_oracle_fairness.py``): the ceilings' spread says how much of the row's is
+the targets'."""
+
+CLEAR_VERDICTS: Final = ", the verdicts do not (tested on clear targets)"
+NOISY_VERDICTS: Final = ", and so may a gap found"
 
 CEILING_FIGURES: Final = ("sd_observed", *FIGURES)
 """The spread figures of a row's groups' ceilings (:func:`ceiling_entry`), in report order."""
@@ -224,6 +247,42 @@ def ceiling_entry(ceiling: GroupedResult, *, with_values: bool = False) -> dict[
     return entry
 
 
+@dataclass(frozen=True)
+class ClearRow:
+    """One fairness row's metric on its clear targets alone (:data:`CLEAR_STABILITY`): what its
+    verdict is tested on (:func:`fairness_entry`)."""
+
+    result: GroupedResult | None
+    """The metric by group over the row's clear samples (None when no group has one)."""
+    spread: NoiseSpread | None
+    """Its noise-aware figures and permutation null (None when no group has a clear sample)."""
+    n_samples: int
+    """The row's samples (in some group) whose target is clear."""
+    n_all: int
+    """The row's samples (in some group), clear or not."""
+
+
+def clear_entry(
+    clear: ClearRow, *, lead: Sequence[str], with_values: bool, resample: Resample
+) -> dict[str, Any]:
+    """A row's ``clear_targets`` block: ``min_mode_stability``, ``n_samples``, ``share`` (of
+    the row's samples), then the :func:`fairness_entry` of the metric on those samples alone
+    (their ``p_value`` decides the row's verdict), or only the first three with no clear
+    sample."""
+    entry: dict[str, Any] = {
+        "min_mode_stability": CLEAR_STABILITY,
+        "n_samples": clear.n_samples,
+        "share": finite(clear.n_samples / clear.n_all) if clear.n_all else None,
+    }
+    if clear.result is not None:
+        entry.update(
+            fairness_entry(
+                clear.result, clear.spread, lead=lead, with_values=with_values, resample=resample
+            )
+        )
+    return entry
+
+
 def fairness_entry(
     result: GroupedResult,
     spread: NoiseSpread | None,
@@ -232,6 +291,7 @@ def fairness_entry(
     with_values: bool = False,
     resample: Resample = QUESTIONS,
     ceiling: GroupedResult | None = None,
+    clear: ClearRow | None = None,
 ) -> dict[str, Any]:
     """One grouping's fairness figures for one metric, as JSON-ready values.
 
@@ -247,6 +307,12 @@ def fairness_entry(
     (``sd_between`` and ``cv_between`` → ``[low, high]``, or null without bootstrap), with
     ``with_values`` the group ``values`` and their ``standard_errors``, and with ``ceiling`` (the
     groups' mean ``mode_stability``, grouped as ``result``) its :func:`ceiling_entry`.
+
+    With ``clear`` (the metric on the row's clear targets, :class:`ClearRow`), the verdict is
+    tested there: ``p_value`` and ``no_detectable_gap`` are its block's (``clear_targets``,
+    :func:`clear_entry`, last), ``gap_rule`` says so, and every other figure, ``null`` (with the
+    p-value on every target) included, stays that of every target. A row without a clear
+    sample has no verdict.
     """
     descriptive = result.fairness()
     figures: dict[str, float | None] = {f: finite(descriptive[f]) for f in FIGURES}
@@ -257,9 +323,17 @@ def fairness_entry(
     entry: dict[str, Any] = {f: figures.get(f) for f in lead}
     cis = spread.ci if spread is not None else {}
     ci = {k: ci_list(cis.get(k)) for k in ("sd_between", "cv_between")}
-    entry["p_value"] = p_value
-    entry["no_detectable_gap"] = gap_verdict(p_value)
-    entry["gap_rule"] = gap_rule(resample, None if null is None else null.method)
+    clear_block = (
+        None
+        if clear is None
+        else clear_entry(clear, lead=lead, with_values=with_values, resample=resample)
+    )
+    verdict_p = p_value if clear_block is None else clear_block.get("p_value")
+    entry["p_value"] = verdict_p
+    entry["no_detectable_gap"] = gap_verdict(verdict_p)
+    entry["gap_rule"] = gap_rule(
+        resample, None if null is None else null.method, clear=clear_block is not None
+    )
     for name in (*NOISE_FIGURES, *FIGURES):
         if name not in entry and name in figures:
             entry[name] = figures[name]
@@ -287,6 +361,8 @@ def fairness_entry(
         }
     if ceiling is not None:
         entry["ceiling"] = ceiling_entry(ceiling, with_values=with_values)
+    if clear_block is not None:
+        entry["clear_targets"] = clear_block
     return entry
 
 
@@ -344,6 +420,7 @@ def fairness_lines(
     lines = [FAIRNESS_HEADER]
     untested = no_noise = apart = False
     ceilings: list[str] = []
+    clear = False
     for label_text, block in blocks.items():
         label = bounded(one_line(label_text))  # group names come from the files read
         for metric, e in block.items():
@@ -353,8 +430,11 @@ def fairness_lines(
             worst = e["worst"]
             degenerate = "*" if e["norm_range_degenerate"] else " "
             no_gap = e["no_detectable_gap"]
+            clear = clear or "clear_targets" in e
             untested = untested or no_gap is None
-            interval = verdict_interval(e["ci"], lead_names(e))
+            # The interval of what the verdict tested: the clear targets', where it was there.
+            tested = e["clear_targets"] if "ci" in e.get("clear_targets", {}) else e
+            interval = verdict_interval(tested["ci"], lead_names(e))
             apart = apart or (
                 no_gap is False
                 and interval is not None
@@ -371,14 +451,17 @@ def fairness_lines(
     lines += [UNTESTED_NOTES[resample]] * untested + [INTERVAL_NOTES[resample]] * apart
     lines += [NO_NOISE_NOTE] * no_noise
     if ceilings:
-        lines.append(CEILING_NOTE.format(pairs=", ".join(ceilings), gap=GAP))
+        verdicts = CLEAR_VERDICTS if clear else NOISY_VERDICTS
+        lines.append(CEILING_NOTE.format(pairs=", ".join(ceilings), verdicts=verdicts))
     return lines
 
 
-def fairness_note(resample: Resample = QUESTIONS) -> str:
+def fairness_note(resample: Resample = QUESTIONS, *, clear: bool = False) -> str:
     """The fairness heading's note: what to read first, and the rule of the rows' verdicts in
-    ``resample`` mode (:data:`GAP_RULES`)."""
+    ``resample`` mode (:data:`GAP_RULES`), tested on the clear targets alone when ``clear``
+    (:data:`CLEAR_TEXT`)."""
+    where = f" {CLEAR_TEXT}" if clear else ""
     return (
         "read first: the spread beyond sampling noise; verdict: "
-        f"{GAP} when {GAP_RULES[resample]}; * norm_range degenerate (a group at 0)"
+        f"{GAP} when {GAP_RULES[resample]}{where}; * norm_range degenerate (a group at 0)"
     )

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 
 from sgbench import __version__
 from sgbench.boundary import ArgumentName, PathArg, public
@@ -41,9 +42,11 @@ from sgbench.scoring.bootstrap import (
     check_settings,
     interval_heading,
 )
-from sgbench.scoring.data import ScoringData, load_scoring_data
+from sgbench.scoring.data import BoolArray, FloatArray, ScoringData, load_scoring_data
 from sgbench.scoring.fairness import (
+    CLEAR_STABILITY,
     SHUFFLED,
+    ClearRow,
     ci_list,
     fairness_entry,
     fairness_lines,
@@ -123,6 +126,13 @@ class ScoreReport(FromFiles):
     :attr:`by_attribute` (None when the dataset lacks it): with :attr:`ceiling`, the groups'
     ceilings the accuracy fairness rows report beside their spread
     (:func:`~sgbench.scoring.fairness.ceiling_entry`)."""
+    clear: Mapping[str, Mapping[str, ClearRow]] | None = None
+    """Grouping (``subgroup``, ``attribute:<name>``) → fairness metric → the metric on the
+    grouping's clear targets (:data:`~sgbench.scoring.fairness.CLEAR_STABILITY`), where its
+    verdict is tested (None when the dataset lacks ``mode_stability``: verdicts on every
+    target)."""
+    n_clear: int = 0
+    """Samples of the split whose target is clear (0 without :attr:`clear`)."""
 
     @property
     def fairness_metrics(self) -> tuple[str, ...]:
@@ -155,6 +165,7 @@ class ScoreReport(FromFiles):
                 resample=self.intervals.resample,
                 # mode_stability is the chance of matching the observed mode: accuracy's bound.
                 ceiling=ceiling if name == CEILING_METRIC else None,
+                clear=None if self.clear is None else self.clear[grouping][name],
             )
             for name in self.fairness_metrics
         }
@@ -185,6 +196,13 @@ class ScoreReport(FromFiles):
             "n_subgroups": len(self.by[SUBGROUP].groups),
             "metrics": {**self.metrics, **self._normalised()},
             "ceiling": self._ceiling(),
+            "clear_targets": None
+            if self.clear is None
+            else {
+                "min_mode_stability": CLEAR_STABILITY,
+                "n_samples": self.n_clear,
+                "share": finite(self.n_clear / self.n_samples),
+            },
             "ci": {name: ci_list(self.intervals.metrics.get(name)) for name in self.metrics},
             "fairness": {
                 "subgroup": self._fairness(
@@ -290,8 +308,14 @@ class ScoreReport(FromFiles):
             perms += f", p {boot.null_method}, means over {boot.n_permutations_drawn} drawn"
         lines += [
             "",
-            f"fairness across groups ({perms}; {fairness_note(boot.resample)})",
+            f"fairness across groups ({perms}; "
+            f"{fairness_note(boot.resample, clear=self.clear is not None)})",
         ]
+        if self.clear is not None:
+            lines.append(
+                f"clear targets: {self.n_clear} of {self.n_samples} samples "
+                f"({self.n_clear / self.n_samples:.0%}) have mode_stability ≥ {CLEAR_STABILITY}"
+            )
         fairness = self.to_dict()["fairness"]
         blocks = {SUBGROUP: fairness["subgroup"], **fairness["attributes"]}
         lines += fairness_lines(blocks, boot.resample)
@@ -412,10 +436,7 @@ def score(
         for attribute in items.attributes
         if meta[attribute].notna().any()
     }
-    groupings = {SUBGROUP: meta["subgroup_id"]}
-    groupings.update({ATTRIBUTE_PREFIX + a: meta[a] for a in by_attribute})
-    columns = {"stratum": meta["stratum"], **{a: meta[a] for a in items.attributes}}
-    blocks = {ATTRIBUTE_PREFIX + a: attribute_blocks(columns, a) for a in by_attribute}
+    groupings, blocks = _groupings(meta, items.attributes, by_attribute)
     stability = meta["mode_stability"].to_numpy(dtype=np.float64)
     # Grouped by the rows' own keys (groupings), so each accuracy row's ceilings are its groups'.
     ceilings = (
@@ -443,6 +464,23 @@ def score(
         n_permutations=n_permutations,
         resample=resample,
         blocks=blocks,
+    )
+    fairness_values = {name: values[name] for name in fairness_names(names)}
+    clear = (
+        None
+        if ceilings is None
+        else clear_rows(
+            fairness_values,
+            higher,
+            meta,
+            stability >= CLEAR_STABILITY,
+            items.attributes,
+            by_attribute,
+            n_boot=n_boot,
+            seed=seed,
+            n_permutations=n_permutations,
+            resample=resample,
+        )
     )
     manifest = data.manifest
     return ScoreReport(
@@ -473,7 +511,80 @@ def score(
         by_overlap=by_overlap,
         n_refused=int(arrays.refused.sum()) if arrays.refused is not None else 0,
         n_answer_not_modal=int(arrays.answer_not_modal.sum()),
+        clear=clear,
+        n_clear=0 if ceilings is None else int((stability >= CLEAR_STABILITY).sum()),
     )
+
+
+def _groupings(
+    meta: pd.DataFrame, attributes: Sequence[str], by_attribute: Mapping[str, Any]
+) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """The fairness rows' groupings of the samples of ``meta`` (``subgroup``, then
+    ``attribute:<name>`` for each of ``by_attribute``) and their two-way blocks
+    (:func:`~sgbench.scoring.bootstrap.attribute_blocks`)."""
+    groupings = {SUBGROUP: meta["subgroup_id"]}
+    groupings.update({ATTRIBUTE_PREFIX + a: meta[a] for a in by_attribute})
+    columns = {"stratum": meta["stratum"], **{a: meta[a] for a in attributes}}
+    blocks = {ATTRIBUTE_PREFIX + a: attribute_blocks(columns, a) for a in by_attribute}
+    return groupings, blocks
+
+
+def clear_rows(
+    values: Mapping[str, FloatArray],
+    higher: Mapping[str, bool],
+    meta: pd.DataFrame,
+    clear: BoolArray,
+    attributes: Sequence[str],
+    by_attribute: Mapping[str, Any],
+    *,
+    n_boot: int,
+    seed: int,
+    n_permutations: int,
+    resample: Resample,
+) -> dict[str, dict[str, ClearRow]]:
+    """Every fairness row's metric on the samples where ``clear`` (their target is clear,
+    :data:`~sgbench.scoring.fairness.CLEAR_STABILITY`): its groups' values, and its noise-aware
+    figures, intervals and permutation null drawn as the row's own are (same settings and seed),
+    over those samples alone. ``values`` holds the fairness metrics; rows are keyed as
+    :func:`_groupings` keys them."""
+    groupings, _ = _groupings(meta, attributes, by_attribute)
+    kept = np.flatnonzero(clear)
+    sub = meta.iloc[kept].reset_index(drop=True)
+    sub_groupings, sub_blocks = _groupings(sub, attributes, by_attribute)
+    sub_values = {name: np.asarray(v)[kept] for name, v in values.items()}
+    intervals = (
+        bootstrap_intervals(
+            sub_values,
+            sub["question_id"],
+            sub_groupings,
+            list(values),
+            units=sub["subgroup_id"],
+            n_boot=n_boot,
+            seed=seed,
+            n_permutations=n_permutations,
+            resample=resample,
+            blocks=sub_blocks,
+        )
+        if len(kept)
+        else None
+    )
+    rows: dict[str, dict[str, ClearRow]] = {}
+    for label, keys in groupings.items():
+        in_group = keys.notna().to_numpy()
+        sub_keys = sub_groupings[label]
+        n_clear = int(sub_keys.notna().sum())
+        rows[label] = {}
+        for name, v in sub_values.items():
+            result = (
+                grouped(v, sub_keys, metric=name, higher_is_better=higher[name])
+                if n_clear
+                else None
+            )
+            spread_ = None if intervals is None else intervals.spreads.get(label, {}).get(name)
+            rows[label][name] = ClearRow(
+                result=result, spread=spread_, n_samples=n_clear, n_all=int(in_group.sum())
+            )
+    return rows
 
 
 SCORE_REPORT: Final = report_kind(
