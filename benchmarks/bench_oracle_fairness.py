@@ -61,7 +61,8 @@ from sgbench.builder.synthetic import (
 from sgbench.catalogue import Item, load_catalogue
 from sgbench.scoring.bootstrap import bootstrap_intervals
 from sgbench.scoring.data import ScoringData, load_scoring_data
-from sgbench.scoring.fairness import finite, gap_verdict
+from sgbench.scoring.fairness import CLEAR_STABILITY, finite, gap_verdict
+from sgbench.scoring.noise import DETECTABLE
 from sgbench.scoring.predictions import Predictions, read_predictions
 from sgbench.scoring.report import ATTRIBUTE_PREFIX, SUBGROUP, score
 
@@ -78,6 +79,13 @@ FACTORS: Final = {
     "Q289": ([-2, 0, 1, 2, 5, 6, 7, 8, 9], 1.0),
 }
 """The generator's factors, their levels and effect scales (``synthetic._answers``)."""
+ORACLE: Final = "oracle"
+ERRORS: Final = "errors"
+PLANTED: Final = "planted"
+PLANTED_SHARE: Final = 0.1
+"""The share of the Malay subgroups' samples the PLANTED model answers wrongly."""
+OTHER_BOUNDS: Final = (0.9, 0.95)
+"""Looser bounds of a clear target than the report's, whose oracle verdicts are compared."""
 CEILING: Final = "accuracy − ceiling"
 """The comparison row's metric: the oracle's accuracy minus its sample's ``mode_stability``."""
 
@@ -261,11 +269,70 @@ def targets(
     return modal, stability
 
 
+def bound_name(bound: float) -> str:
+    """The comparison row of the oracle's accuracy verdict on targets of ``mode_stability``
+    at least ``bound``."""
+    return f"accuracy, mode_stability ≥ {bound}"
+
+
+def answering(oracle: Predictions, wrong: np.ndarray, valid: np.ndarray) -> Predictions:
+    """``oracle`` answering the next valid option (in scale order, wrapping) where ``wrong``,
+    as a point mass: another option than the true mode (a tie in the observed target may
+    still count it)."""
+    arrays = oracle.arrays
+    k = valid.sum(axis=1)
+    position = np.where(wrong, (arrays.position + 1) % k, arrays.position)
+    distribution = np.zeros_like(arrays.distribution)
+    distribution[np.arange(len(position)), position] = 1.0
+    return dataclasses.replace(
+        oracle,
+        arrays=dataclasses.replace(arrays, position=position, distribution=distribution),
+    )
+
+
+def models(ready: Setup, rng: np.random.Generator) -> dict[str, Predictions]:
+    """The scored models of one redraw: the ORACLE; ERRORS, the oracle answering another
+    option on each sample with a probability drawn per question (uniform on 0 to 0.6, anew each
+    redraw), the same for every group, so the groups do not differ (a null with errors); and
+    PLANTED, the oracle answering another option on :data:`PLANTED_SHARE` of the Malay
+    subgroups' samples (a gap the verdict must find)."""
+    data = ready.data
+    meta = data.items.meta
+    valid = data.items.valid
+    question = pd.factorize(meta["question_id"])[0]
+    by_question = rng.uniform(0.0, 0.6, question.max() + 1)
+    errors = rng.random(data.items.n) < by_question[question]
+    planted = (rng.random(data.items.n) < PLANTED_SHARE) & (meta["ethnicity"] == "Malay").to_numpy()
+    return {
+        ORACLE: ready.oracle,
+        ERRORS: answering(ready.oracle, errors, valid),
+        PLANTED: answering(ready.oracle, planted, valid),
+    }
+
+
+def verdicts(entry: dict[str, Any]) -> dict[str, float | None]:
+    """One fairness row's outcomes: whether its verdict (on the clear targets) finds a gap,
+    whether the same test on every target does, and its figures."""
+    every = entry["null"]["p_value"]
+    clear = entry["clear_targets"]
+    no_gap = entry["no_detectable_gap"]
+    return {
+        "gap": math.nan if no_gap is None else float(not no_gap),
+        "gap_every": math.nan if every is None else float(every < DETECTABLE),
+        "p_value": entry["p_value"],
+        "sd_between": entry["sd_between"],
+        "sd_observed": entry["sd_observed"],
+        "sd_between_clear": clear.get("sd_between"),
+    }
+
+
 def redraw(
     ready: Setup, rng: np.random.Generator, seed: int
-) -> tuple[dict[str, dict[str, dict[str, float]]], dict[str, float]]:
-    """One redraw of every answer: per fairness row and metric, whether the verdict finds a
-    gap, its p-value and ``sd_between``; and the oracle's accuracy against the ceiling."""
+) -> tuple[dict[str, dict[str, dict[str, dict[str, Any]]]], dict[str, float]]:
+    """One redraw of every answer, scoring each of :func:`models`: per model, fairness row and
+    metric, whether the verdict finds a gap (on the clear targets, as the report tests it) and
+    whether the same test on every target would, with ``sd_between``; for the oracle also the
+    verdict on accuracy minus the ceiling, and its accuracy and ceiling by attribute value."""
     frame = draw_frame(ready.truth, rng)
     respondents = harmonise(frame, ready.config, ready.present, weighted=True).table
     modal, stability = targets(
@@ -274,24 +341,22 @@ def redraw(
     meta = ready.data.items.meta.assign(mode_stability=stability)
     items = dataclasses.replace(ready.data.items, modal=modal, meta=meta)
     data = dataclasses.replace(ready.data, items=items)
-    report = score(data, ready.oracle, n_boot=0, seed=seed, n_permutations=N_PERMUTATIONS)
-    fairness = report.to_dict()["fairness"]
-    blocks = {SUBGROUP: fairness["subgroup"]}
-    blocks.update(fairness["attributes"])
-    out = {
-        label: {
-            metric: {
-                "gap": float(not entry["no_detectable_gap"]),
-                "p_value": entry["p_value"],
-                "sd_between": entry["sd_between"],
-                "sd_observed": entry["sd_observed"],
-            }
-            for metric, entry in block.items()
+    out: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
+    values: dict[str, Any] = {}
+    for name, predictions in models(ready, rng).items():
+        report = score(data, predictions, n_boot=0, seed=seed, n_permutations=N_PERMUTATIONS)
+        d = report.to_dict()
+        blocks = {SUBGROUP: d["fairness"]["subgroup"], **d["fairness"]["attributes"]}
+        out[name] = {
+            label: {metric: verdicts(entry) for metric, entry in block.items()}
+            for label, block in blocks.items()
         }
-        for label, block in blocks.items()
-    }
-    # The comparison: the same verdict on accuracy minus the sample's ceiling.
-    values = report.to_dict()
+        if name == ORACLE:
+            values = d
+    oracle = out[ORACLE]
+    fairness = values["fairness"]
+    overall_bounds: dict[str, float] = {}
+    # The comparison: the same verdict on accuracy minus the sample's ceiling, every target.
     hit = modal[np.arange(items.n), ready.oracle.arrays.position]
     groupings = {SUBGROUP: meta["subgroup_id"]}
     groupings.update({ATTRIBUTE_PREFIX + a: meta[a] for a in fairness["attributes"]})
@@ -310,20 +375,48 @@ def redraw(
         null = spread.null
         p = None if null is None else finite(null.p_value)
         verdict = gap_verdict(p)
-        out[label.removeprefix(ATTRIBUTE_PREFIX)][CEILING] = {
+        oracle[label.removeprefix(ATTRIBUTE_PREFIX)][CEILING] = {
             "gap": math.nan if verdict is None else float(not verdict),
             "p_value": p,
             "sd_between": finite(spread.figures["sd_between"]),
             "sd_observed": finite(spread.figures["sd_observed"]),
         }
-    # Per attribute value: the oracle's accuracy and the mean ceiling of its samples.
+    # Other bounds of a clear target: the oracle's accuracy verdict on the samples reaching each.
+    for bound in OTHER_BOUNDS:
+        keep = stability >= bound
+        kept = meta[keep]
+        kept_groupings = {SUBGROUP: kept["subgroup_id"]}
+        kept_groupings.update({ATTRIBUTE_PREFIX + a: kept[a] for a in fairness["attributes"]})
+        looser = bootstrap_intervals(
+            {"accuracy": hit[keep].astype(np.float64)},
+            kept["question_id"],
+            kept_groupings,
+            ["accuracy"],
+            units=kept["subgroup_id"],
+            n_boot=0,
+            seed=seed,
+            n_permutations=N_PERMUTATIONS,
+        )
+        for label, spreads in looser.spreads.items():
+            null = spreads["accuracy"].null
+            verdict = gap_verdict(None if null is None else finite(null.p_value))
+            oracle[label.removeprefix(ATTRIBUTE_PREFIX)][bound_name(bound)] = {
+                "gap": math.nan if verdict is None else float(not verdict),
+                "sd_between": finite(spreads["accuracy"].figures["sd_between"]),
+                "sd_observed": finite(spreads["accuracy"].figures["sd_observed"]),
+            }
+        overall_bounds[bound_name(bound)] = float(keep.mean())
+    # Per attribute value: the oracle's accuracy, the mean ceiling of its samples, and its
+    # accuracy on the clear targets.
     for attribute in fairness["attributes"]:
         by_value = values["by_attribute_value"][attribute]
+        clear_values = fairness["attributes"][attribute]["accuracy"]["clear_targets"]["values"]
         limits = pd.Series(stability).groupby(meta[attribute].to_numpy()).mean()
         for value, row in by_value.items():
-            out[attribute].setdefault("by_value", {})[value] = {
+            oracle[attribute].setdefault("by_value", {})[value] = {
                 "accuracy": row["accuracy"],
                 "ceiling": float(limits[value]),
+                "accuracy_clear": clear_values[value],
             }
     ceiling = values["ceiling"]
     by_subgroup = values["by_subgroup"]
@@ -336,6 +429,8 @@ def redraw(
         "sd_subgroup_accuracy": float(np.std(accuracy, ddof=1)),
         "sd_subgroup_ceiling": float(np.std(expected, ddof=1)),
         "correlation": float(np.corrcoef(accuracy, expected)[0, 1]),
+        "clear_share": values["clear_targets"]["share"],
+        **{f"clear_share {name}": share for name, share in overall_bounds.items()},
     }
     return out, overall
 
@@ -358,37 +453,51 @@ def measure(sims: int) -> dict[str, Any]:
                 print(f"{sim + 1} redraws", flush=True)
         sizes = ready.data.items.meta.groupby("subgroup_id")["subgroup_id"].size()
         kept = sizes.index.tolist()
-    rows: dict[str, dict[str, dict[str, float]]] = {}
+    rows: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
     by_value: dict[str, dict[str, dict[str, float]]] = {}
-    for label, block in runs[0][0].items():
-        rows[label] = {}
-        if "by_value" in block:
-            by_value[label] = {
-                value: {
-                    figure: float(
-                        np.mean([run[0][label]["by_value"][value][figure] for run in runs])
-                    )
-                    for figure in ("accuracy", "ceiling")
+    for model, blocks in runs[0][0].items():
+        rows[model] = {}
+        for label, block in blocks.items():
+            rows[model][label] = {}
+            if "by_value" in block:
+                by_value[label] = {
+                    value: {
+                        figure: float(
+                            np.mean(
+                                [run[0][model][label]["by_value"][value][figure] for run in runs]
+                            )
+                        )
+                        for figure in ("accuracy", "ceiling", "accuracy_clear")
+                    }
+                    for value in block["by_value"]
                 }
-                for value in block["by_value"]
-            }
-        for metric in (m for m in block if m != "by_value"):
-            cells = [run[0][label][metric] for run in runs]
-            gaps = np.array([c["gap"] for c in cells])
-            between = np.array([c["sd_between"] for c in cells], dtype=np.float64)
-            observed = np.array([c["sd_observed"] for c in cells], dtype=np.float64)
-            rows[label][metric] = {
-                **rate(gaps[~np.isnan(gaps)] == 1),
-                "sd_between_mean": float(np.nanmean(between)),
-                "sd_between_positive": float(np.mean(between > 0)),
-                "sd_observed_mean": float(np.nanmean(observed)),
-            }
-            print(
-                f"{label:<12} {metric:<20} gap found {rows[label][metric]['share']:.3f}"
-                f" ± {rows[label][metric]['se']:.3f}  sd_between mean "
-                f"{rows[label][metric]['sd_between_mean']:.4f}",
-                flush=True,
-            )
+            for metric in (m for m in block if m != "by_value"):
+                cells = [run[0][model][label][metric] for run in runs]
+                gaps = np.array([c["gap"] for c in cells])
+                between = np.array([c["sd_between"] for c in cells], dtype=np.float64)
+                observed = np.array([c["sd_observed"] for c in cells], dtype=np.float64)
+                row = {
+                    **rate(gaps[~np.isnan(gaps)] == 1),
+                    "sd_between_mean": float(np.nanmean(between)),
+                    "sd_between_positive": float(np.mean(between > 0)),
+                    "sd_observed_mean": float(np.nanmean(observed)),
+                }
+                if "gap_every" in cells[0]:
+                    every = np.array([c["gap_every"] for c in cells])
+                    row["every_target"] = rate(every[~np.isnan(every)] == 1)
+                    clear = np.array([c["sd_between_clear"] for c in cells], dtype=np.float64)
+                    row["sd_between_clear_mean"] = float(np.nanmean(clear))
+                rows[model][label][metric] = row
+                every_text = (
+                    f"  every target {row['every_target']['share']:.3f}"
+                    if "every_target" in row
+                    else ""
+                )
+                print(
+                    f"{model:<8} {label:<12} {metric:<20} gap found {row['share']:.3f}"
+                    f" ± {row['se']:.3f}{every_text}",
+                    flush=True,
+                )
     overall = {
         key: float(np.mean([run[1][key] for run in runs])) for key in runs[0][1] if runs[0][1]
     }
@@ -396,6 +505,8 @@ def measure(sims: int) -> dict[str, Any]:
     return {
         "sims": sims,
         "n_permutations": N_PERMUTATIONS,
+        "min_mode_stability": CLEAR_STABILITY,
+        "planted_share": PLANTED_SHARE,
         "split": SPLIT,
         "n_samples": int(sizes.sum()),
         "n_subgroups": int(sizes.size),
