@@ -1,12 +1,14 @@
-"""How often the fairness verdict calls a perfect model unfair: target noise, not the model.
+"""How often the fairness verdict calls a perfect model unfair, on every target and on the clear
+targets it is tested on; and whether it keeps its level and finds a planted gap there.
 
 A subgroup's target (its modal answer) is itself an estimate from its respondents, noisier for a
 small subgroup (``mode_stability``, the report's ``ceiling.by_subgroup``). A model that predicts
-every subgroup's *true* modal answer therefore scores lower accuracy on small subgroups, and
-:func:`~sgbench.scoring.fairness.gap_verdict` (questions-only mode, the default of ``sgbench
-score``: group labels shuffled within each question, so its null is "these groups' values do
-not differ on these questions") may find a gap between them. This script measures how often,
-where the truth is known.
+every subgroup's *true* modal answer therefore scores lower accuracy on small subgroups, and a
+permutation test on every target (questions-only mode, the default of ``sgbench score``: group
+labels shuffled within each question, so its null is "these groups' values do not differ on
+these questions") finds a gap between them. The report tests each row's verdict on the samples
+whose ``mode_stability`` reaches :data:`~sgbench.scoring.fairness.CLEAR_STABILITY` instead
+(``clear_targets``). This script measures both, where the truth is known.
 
 The embedded SYNTHETIC sample is drawn by a known generator
 (:func:`sgbench.builder.synthetic.synthetic_sample`): each respondent's latent answer to an item
@@ -22,13 +24,17 @@ respondents, 238 items).
 Every redraw keeps the respondents, their weights and the effects, draws every answer anew
 (fresh noise and missing codes, as the generator does), builds the targets with the builder's
 own steps (:func:`~sgbench.builder.harmonise.harmonise`, :func:`~sgbench.builder.aggregate
-.aggregate`: weighted shares, tied modes, ``mode_stability``) and scores the oracle with the
+.aggregate`: weighted shares, tied modes, ``mode_stability``) and scores three models with the
 report's code path (:func:`sgbench.scoring.report.score`, ``n_permutations`` 1,000, questions
-mode). Per fairness row (``subgroup`` and each attribute; ``accuracy`` and ``nmae``) it records
-whether the verdict finds a gap and ``sd_between``; and, for comparison, the same verdict on the
-oracle's accuracy minus its sample's ``mode_stability`` (the ceiling), which asks whether the
-accuracy differs across groups beyond what their targets' reliability predicts. Rates with
-binomial standard errors, written to ``benchmarks/results/bench_oracle_fairness.json``. Usage::
+mode; :func:`models`): the ORACLE; ERRORS, the oracle wrong with a probability drawn per
+question, the same in every group (a null with errors); PLANTED, the oracle wrong on
+:data:`PLANTED_SHARE` of the Malay subgroups' samples (a gap to find). Per model, fairness row
+(``subgroup`` and each attribute) and metric (``accuracy``, ``nmae``) it records whether the
+verdict (clear targets) finds a gap, whether the same test on every target (``null.p_value``)
+does, and ``sd_between``; for the oracle also the test on every target of its accuracy minus
+its sample's ``mode_stability`` (the ceiling), and its accuracy verdict at the looser bounds
+:data:`OTHER_BOUNDS`. Rates with binomial standard errors, written to
+``benchmarks/results/bench_oracle_fairness.json``. Usage::
 
     python benchmarks/bench_oracle_fairness.py [--sims 200]
 """

@@ -386,6 +386,14 @@ def publication_figures() -> dict[str, str]:
     return {"publication_floor": _n(PUBLICATION_FLOOR)}
 
 
+def clear_target_figures() -> dict[str, str]:
+    """The least ``mode_stability`` of a clear target, the verdicts' samples
+    (docs/metrics-and-fairness.md), read from its one constant."""
+    from sgbench.scoring.fairness import CLEAR_STABILITY
+
+    return {"clear_stability": f"{CLEAR_STABILITY}"}
+
+
 def baseline_figures(dataset: Path, scratch: Path) -> dict[str, str]:
     """Each baseline scored on test_ood of ``paper`` and ``default`` (1,000 replicates, seed 0)."""
     from sgbench.baselines import BASELINES, run_baselines
@@ -891,22 +899,34 @@ def benchmark_figures(results: Path) -> dict[str, str]:
 
 
 def oracle_fairness_figures(bench: Mapping[str, Any]) -> dict[str, str]:
-    """``bench_oracle_fairness.*``: how often the default verdict finds a gap for a model that
-    predicts every subgroup's true modal answer (a table per row and metric, with the same
-    verdict on accuracy minus the ceiling), each row's rate, and the oracle's accuracy and
-    ceiling by ethnicity."""
+    """``bench_oracle_fairness.*``: how often the verdict finds a gap, on the clear targets (as
+    the report tests it) and on every target, for a model that predicts every subgroup's true
+    modal answer (with the comparisons: accuracy minus the ceiling, looser bounds of a clear
+    target), for the oracle with errors alike in every group (a null) and with errors planted
+    on the Malay subgroups; the oracle's accuracy, ceiling and accuracy on clear targets by
+    ethnicity; the share of clear targets."""
     key = "bench_oracle_fairness"
-    rows = bench["rows"]
+    models = bench["rows"]
+    oracle = models["oracle"]
     adjusted = "accuracy − ceiling"
+    bounds = sorted(m for m in oracle["subgroup"] if m.startswith("accuracy, mode_stability"))
 
     def cell(rate: Mapping[str, float]) -> str:
         if rate["share"] in (0.0, 1.0):  # a standard error of 0 would claim too much
             return f"{100 * rate['share']:.1f} ({'all' if rate['share'] else 'none'})"
         return f"{100 * rate['share']:.1f} ± {100 * rate['se']:.1f}"
 
+    def ordered(rows: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        return sorted(rows.items(), key=lambda row: row[0] != "subgroup")
+
+    def name(label: str) -> str:
+        return "`subgroup`" if label == "subgroup" else f"`attributes.{label}`"
+
+    bound_heads = " | ".join(f"≥ {m.rsplit(' ', 1)[-1]}" for m in bounds)
     table = [
-        "| row | accuracy | nmae | accuracy − ceiling | mean `sd_between` (accuracy) |",
-        "|---|---|---|---|---|",
+        "| row | every target: accuracy | every target: nmae | clear targets: accuracy | "
+        f"clear targets: nmae | accuracy − ceiling | {bound_heads} |",
+        "|---|---|---|---|---|---|" + "---|" * len(bounds),
     ]
     out = {
         f"{key}.sims": _n(bench["sims"]),
@@ -915,26 +935,53 @@ def oracle_fairness_figures(bench: Mapping[str, Any]) -> dict[str, str]:
         f"{key}.n_samples": _n(bench["n_samples"]),
         f"{key}.size_min": _n(bench["subgroup_size"]["min"]),
         f"{key}.size_max": _n(bench["subgroup_size"]["max"]),
+        f"{key}.min_mode_stability": f"{bench['min_mode_stability']}",
+        f"{key}.planted_share": _pct(bench["planted_share"], 0),
     }
-    for label, by_metric in sorted(rows.items(), key=lambda row: row[0] != "subgroup"):
-        name = "`subgroup`" if label == "subgroup" else f"`attributes.{label}`"
+    for label, by_metric in ordered(oracle):
+        accuracy, nmae = by_metric["accuracy"], by_metric["nmae"]
+        looser = " | ".join(cell(by_metric[m]) for m in bounds)
         table.append(
-            f"| {name} | {cell(by_metric['accuracy'])} | {cell(by_metric['nmae'])} | "
-            f"{cell(by_metric[adjusted])} | {by_metric['accuracy']['sd_between_mean']:.3f} |"
+            f"| {name(label)} | {cell(accuracy['every_target'])} | {cell(nmae['every_target'])} "
+            f"| {cell(accuracy)} | {cell(nmae)} | {cell(by_metric[adjusted])} | {looser} |"
         )
-        for metric, slug in (("accuracy", "accuracy"), ("nmae", "nmae"), (adjusted, "adjusted")):
-            out[f"{key}.{label}.{slug}"] = cell(by_metric[metric])
+        out[f"{key}.{label}.every"] = cell(accuracy["every_target"])
+        out[f"{key}.{label}.clear"] = cell(accuracy)
+        out[f"{key}.{label}.clear_nmae"] = cell(nmae)
+        out[f"{key}.{label}.adjusted"] = cell(by_metric[adjusted])
+        for m in bounds:
+            out[f"{key}.{label}.bound_{m.rsplit(' ', 1)[-1]}"] = cell(by_metric[m])
     out[f"{key}.table"] = "\n\n" + "\n".join(table) + "\n\n"
+    others = [
+        "| row | errors alike: every target | errors alike: clear, accuracy | errors alike: "
+        "clear, nmae | planted: every target | planted: clear, accuracy | planted: clear, nmae |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, _ in ordered(oracle):
+        errors, planted = models["errors"][label], models["planted"][label]
+        others.append(
+            f"| {name(label)} | {cell(errors['accuracy']['every_target'])} | "
+            f"{cell(errors['accuracy'])} | {cell(errors['nmae'])} | "
+            f"{cell(planted['accuracy']['every_target'])} | {cell(planted['accuracy'])} | "
+            f"{cell(planted['nmae'])} |"
+        )
+        out[f"{key}.errors.{label}"] = cell(errors["accuracy"])
+        out[f"{key}.planted.{label}"] = cell(planted["accuracy"])
+    out[f"{key}.others"] = "\n\n" + "\n".join(others) + "\n\n"
     for value, figures in bench["by_value"]["ethnicity"].items():
         slug = value.lower().replace(" ", "_")
         out[f"{key}.ethnicity.{slug}"] = (
             f"{_f3(figures['accuracy'])} (ceiling {_f3(figures['ceiling'])})"
         )
+        out[f"{key}.ethnicity_clear.{slug}"] = _f3(figures["accuracy_clear"])
     overall = bench["mean_over_redraws"]
     out[f"{key}.sd_accuracy"] = _f3(overall["sd_subgroup_accuracy"])
     out[f"{key}.sd_ceiling"] = _f3(overall["sd_subgroup_ceiling"])
     out[f"{key}.correlation"] = f"{overall['correlation']:.2f}"
     out[f"{key}.normalised"] = _f3(overall["accuracy_normalised"])
+    out[f"{key}.clear_share"] = _pct(overall["clear_share"], 0)
+    for m in bounds:
+        out[f"{key}.clear_share_{m.rsplit(' ', 1)[-1]}"] = _pct(overall[f"clear_share {m}"], 0)
     return out
 
 
@@ -1452,6 +1499,7 @@ def figures(dataset: Path | None = None, chart: Path | None = None) -> dict[str,
         out.update(layout_figures())
         out.update(limit_figures())
         out.update(publication_figures())
+        out.update(clear_target_figures())
         out.update(baseline_figures(dataset, scratch))
         out.update(worked_example_figures())
         out.update(random_truth(dataset))

@@ -24,7 +24,8 @@ split) and ``test_id`` of the ``default`` config, with the same bootstrap settin
   and ``sd_between`` of NMAE, each with its permutation p-value, and "no detectable gap" by
   the verdict (:func:`sgbench.scoring.fairness.gap_verdict`: ``p ≥ 0.05``, in both resampling
   modes: the groups are the subgroups, so the within-question null is the populations' too, and
-  the p shown is the one the mark follows); ``leaderboard.json`` keeps
+  the p shown is the one the mark follows, drawn on the clear targets,
+  :data:`sgbench.scoring.fairness.CLEAR_STABILITY`); ``leaderboard.json`` keeps
   every figure, descriptive ones included.
 """
 
@@ -62,6 +63,7 @@ from sgbench.scoring.bootstrap import (
     paired_difference_intervals,
 )
 from sgbench.scoring.data import FloatArray, ScoringData
+from sgbench.scoring.fairness import CLEAR_STABILITY
 from sgbench.scoring.metrics import FAIRNESS_METRICS, METRICS
 from sgbench.scoring.paired import LEVEL, holm, sign_flip_p_values
 from sgbench.scoring.predictions import Predictions, read_predictions
@@ -93,12 +95,15 @@ RULES: Final[dict[str, str]] = {
     "nobody is marked",
     "fairness": "cv_between of accuracy and sd_between of NMAE across subgroups: the spread of "
     "subgroup values left once each subgroup's sampling noise over its questions is taken out, "
-    "with the p-value of a permutation null (subgroup labels shuffled within each question); "
-    "'no detectable gap' when p ≥ 0.05, with --resample questions+subgroups too (equal "
-    "subgroups in the population are equal here, so the null is the populations' as well); a "
-    "gap is against the observed modal answers, noisier the smaller the subgroup, so it includes "
-    "the targets' noise (each entry's fairness.accuracy.ceiling: the spread of the subgroups' "
-    'ceilings alone; docs/metrics-and-fairness.md, "A perfect model and noisy targets")',
+    "with the p-value of a permutation null (subgroup labels shuffled within each question) "
+    f"drawn on the samples whose target is clear (mode_stability ≥ {CLEAR_STABILITY}; each entry's "
+    "fairness.<metric>.clear_targets); 'no detectable gap' when p ≥ 0.05, with --resample "
+    "questions+subgroups too (equal subgroups in the population are equal here, so the null is "
+    "the populations' as well); the spread figures are over every sample, whose observed modal "
+    "answers are noisier the smaller the subgroup, so they include the targets' noise (each "
+    "entry's fairness.accuracy.ceiling: the spread of the subgroups' ceilings alone); the "
+    "verdict, on clear targets, does not "
+    '(docs/metrics-and-fairness.md, "A perfect model and noisy targets")',
     "missing": "a sample without a prediction counts as wrong (accuracy 0, NMAE 1)",
 }
 """The ranking rules, as written into every output."""

@@ -69,13 +69,14 @@ GAP: Final = "gap found"
 
 CLEAR_STABILITY: Final = 0.99
 """The least ``mode_stability`` of a *clear* target, the targets a row's verdict is tested on
-(:func:`clear_targets`). A subgroup's target is its observed modal answer, noisier the fewer its
+(:class:`ClearRow`): a resample of the subgroup's respondents keeps its modal answer at least
+this often. A subgroup's target is its observed modal answer, noisier the fewer its
 respondents: on every target, a model that predicts each subgroup's true mode scores lower on
-small subgroups and was found unfair in every redraw (``benchmarks/bench_oracle_fairness.py``).
-``mode_stability ≥ 0.99`` asks the observed top share to lead the next by about 2.3 of its
-standard errors, so the observed mode is the true one on a clear target, for a subgroup of 30
-as of 500, and a model's scores there differ between groups by the model, not by the targets'
-noise. The spread figures of a row stay those of every target (the paper's)."""
+small subgroups and is found unfair (``benchmarks/bench_oracle_fairness.py`` measures how
+often, and how often on clear targets, where the truth is known). On a clear target the
+observed mode is the true one but rarely, whatever the subgroup's size, so what differs there
+between groups is the model. The spread figures of a row stay those of every target (the
+paper's)."""
 
 CLEAR_TEXT: Final = f"on the samples whose target is clear (mode_stability ≥ {CLEAR_STABILITY})"
 """How a rule names the samples its verdict is tested on."""
