@@ -487,7 +487,7 @@ def test_verdict_on_clear_targets_finds_no_gap_for_a_perfect_model_and_finds_a_p
     found the perfect model unfair in at least 24 of 30 splits. On clear targets it finds it
     unfair in at most 4 of 60 (3 expected at the test's level; 0 of 200 measured). PLANTED: the
     same model answering another option on half the small subgroups' samples is found unfair
-    in at least 24 of 30 (91 of 100 measured; 73 at 30%, 87 at 40%: a subgroup of 30 has few
+    in at least 24 of 30 (87 of 100 measured; 61 at 30%, 75 at 40%: a subgroup of 30 has few
     clear targets, so the test there has less power than on every target)."""
     null = _oracle_gaps([30] * 4 + [400] * 4, 60, clear=True)
     assert None not in null
@@ -564,18 +564,18 @@ def test_accuracy_rows_report_their_groups_ceilings_spread(tmp_path: Path) -> No
     assert "A perfect model and noisy targets" in lines[0]
 
 
-# Clear targets of the hand-worked samples (mode_stability ≥ 0.99, the bound included), with the
+# Clear targets of the hand-worked samples (mode_stability ≥ 0.995, the bound included), with the
 # accuracy of HAND_PREDICTIONS on each: Q2 of S1 (0), S2 (1) and S3 (1), Q1 of S3 (1), Q3 of S2
-# (0). The other four are just below.
+# (0). The other four are below it, one just below.
 CLEAR_HAND_STABILITY = {
-    ("Q1", 1): 0.989,
-    ("Q2", 1): 0.995,
+    ("Q1", 1): 0.994,
+    ("Q2", 1): 0.998,
     ("Q3", 1): 0.5,
     ("Q1", 2): 0.9,
     ("Q2", 2): 1.0,
-    ("Q3", 2): 0.99,
+    ("Q3", 2): 0.995,
     ("Q1", 3): 0.999,
-    ("Q2", 3): 0.99,
+    ("Q2", 3): 0.995,
     ("Q3", 3): 0.2,
 }
 
@@ -589,13 +589,18 @@ def test_verdict_is_tested_on_the_clear_targets_by_hand(tmp_path: Path) -> None:
     has several subgroups; of the three ways to deal its values (0, 1, 1), S1 taking the 0
     (observed, sd 0.5) or S2 (sd 0.577) reach the observed spread and S3 (sd 0.289) does not:
     p = 2/3."""
+    assert CLEAR_STABILITY == 0.995  # the bound the hand table is written around
     stability = {hand_id(q, n): value for (q, n), value in CLEAR_HAND_STABILITY.items()}
     rows = [{**row, "mode_stability": stability[row["id"]]} for row in hand_rows()]
     root = write_dataset(tmp_path / "ds", {"test_ood": rows, "train": [TRAIN_ROW]})
     predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
     report = score_predictions(predictions, root, n_boot=0, n_permutations=2000)
     d = report.to_dict()
-    assert d["clear_targets"] == {"min_mode_stability": 0.99, "n_samples": 5, "share": 5 / 9}
+    assert d["clear_targets"] == {
+        "min_mode_stability": CLEAR_STABILITY,
+        "n_samples": 5,
+        "share": 5 / 9,
+    }
     fairness = d["fairness"]
     subgroup = fairness["subgroup"]["accuracy"]
     clear = subgroup["clear_targets"]
@@ -624,7 +629,7 @@ def test_verdict_is_tested_on_the_clear_targets_by_hand(tmp_path: Path) -> None:
         assert block["accuracy"]["clear_targets"]["n_samples"] == 5
         assert block["accuracy"]["p_value"] == block["accuracy"]["clear_targets"]["p_value"]
     text = report.render()
-    assert "clear targets: 5 of 9 samples (56%) have mode_stability ≥ 0.99" in text
+    assert f"clear targets: 5 of 9 samples (56%) have mode_stability ≥ {CLEAR_STABILITY}" in text
     assert (
         f"verdict: gap found when permutation p < 0.05 (these questions and subgroups) {CLEAR_TEXT}"
         in text
@@ -633,9 +638,9 @@ def test_verdict_is_tested_on_the_clear_targets_by_hand(tmp_path: Path) -> None:
 
 
 def test_a_row_without_a_clear_target_has_no_verdict(tmp_path: Path) -> None:
-    """No sample reaches 0.99: every row's clear block counts none and its verdict is unknown
+    """No sample reaches the bound: every row's clear block counts none and its verdict is unknown
     (null), not "no detectable gap" from a test that never ran."""
-    rows = [{**row, "mode_stability": 0.98} for row in hand_rows()]
+    rows = [{**row, "mode_stability": 0.994} for row in hand_rows()]
     root = write_dataset(tmp_path / "ds", {"test_ood": rows, "train": [TRAIN_ROW]})
     predictions = write_jsonl(tmp_path / "p.jsonl", HAND_PREDICTIONS)
     report = score_predictions(predictions, root, n_boot=0, n_permutations=100)
@@ -644,7 +649,11 @@ def test_a_row_without_a_clear_target_has_no_verdict(tmp_path: Path) -> None:
     entries += [e for block in fairness["attributes"].values() for e in block.values()]
     assert len(entries) == 6
     for entry in entries:
-        assert entry["clear_targets"] == {"min_mode_stability": 0.99, "n_samples": 0, "share": 0.0}
+        assert entry["clear_targets"] == {
+            "min_mode_stability": CLEAR_STABILITY,
+            "n_samples": 0,
+            "share": 0.0,
+        }
         assert entry["p_value"] is None
         assert entry["no_detectable_gap"] is None
         assert entry["null"]["p_value"] is not None  # every target's test ran

@@ -67,7 +67,7 @@ NO_GAP: Final = "no detectable gap"
 GAP: Final = "gap found"
 """The plain mark of a row whose verdict (:func:`gap_verdict`) finds a gap."""
 
-CLEAR_STABILITY: Final = 0.99
+CLEAR_STABILITY: Final = 0.995
 """The least ``mode_stability`` of a *clear* target, the targets a row's verdict is tested on
 (:class:`ClearRow`): a resample of the subgroup's respondents keeps its modal answer at least
 this often. A subgroup's target is its observed modal answer, noisier the fewer its
