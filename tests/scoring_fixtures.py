@@ -102,6 +102,28 @@ def make_row(
     }
 
 
+def one_size_per_subgroup(tables: Iterable[list[Mapping[str, Any]]]) -> None:
+    """Give every row of a subgroup (and wave) one ``subgroup_size``, as a build does and the row
+    rule requires: the largest of its rows' (``make_row`` derives each row's from that row's own
+    answers). Rows are replaced in place by copies."""
+
+    def key(row: Mapping[str, Any]) -> tuple[Any, Any] | None:
+        # A row written broken on purpose (no id, a size that is no count) is left as it is.
+        size, subgroup = row.get("subgroup_size"), row.get("subgroup_id")
+        sized = isinstance(size, int) and not isinstance(size, bool)
+        return (subgroup, row.get("wave")) if sized and isinstance(subgroup, str) else None
+
+    largest: dict[tuple[Any, Any], int] = {}
+    for rows in tables:
+        for row in rows:
+            if (k := key(row)) is not None:
+                largest[k] = max(largest.get(k, 0), row["subgroup_size"])
+    for rows in tables:
+        rows[:] = [
+            row if (k := key(row)) is None else {**row, "subgroup_size": largest[k]} for row in rows
+        ]
+
+
 def write_dataset(
     root: Path,
     splits: Mapping[str, Iterable[Mapping[str, Any]]],
@@ -122,6 +144,7 @@ def write_dataset(
             rows = list(config_splits.get(split, []))
             counts.setdefault(config_name, {})[split] = {"samples": len(rows)}
             tables[split_file(config_name, split)] = rows
+    one_size_per_subgroup(tables.values())
     strata = sorted({row["stratum"] for rows in splits.values() for row in rows})
     manifest: dict[str, Any] = {
         "name": name,
@@ -245,13 +268,6 @@ def random_rows(
             rows.append(
                 make_row(f"Q{q}", subgroup, options, counts, scale_type=scale, section=f"S{q % 3}")
             )
-    # A subgroup has one size, on every row (the row rule holds it to that): the largest number
-    # of valid answers among its rows, plus the 3 that make_row counts as not answering.
-    size: dict[str, int] = {}
-    for row in rows:
-        size[row["subgroup_id"]] = max(size.get(row["subgroup_id"], 0), row["subgroup_size"])
-    for row in rows:
-        row["subgroup_size"] = size[row["subgroup_id"]]
     return rows
 
 
