@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,19 @@ def rebind(folder: Path, manifest: dict[str, Any]) -> None:
         manifest["files"][relative] = hashlib.sha256(path.read_bytes()).hexdigest()
         manifest["sizes"][relative] = path.stat().st_size
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+def edit_first_row(dataset: Path, relative: str, change: Callable[[dict[str, Any]], None]) -> None:
+    """Apply ``change`` to the first row of the data file ``relative`` of ``dataset``, then
+    re-record the file's sha256 and size in the manifest: a row tampered with after the build,
+    with the hashes made to match (what only the row rule can catch)."""
+    path = dataset / relative
+    table = pq.read_table(path)
+    head = table.slice(0, 1).to_pylist()
+    change(head[0])
+    edited = pa.concat_tables([pa.Table.from_pylist(head, schema=table.schema), table.slice(1)])
+    rewrite(path, edited.combine_chunks())
+    manifest = json.loads((dataset / MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest["files"][relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest["sizes"][relative] = path.stat().st_size
+    (dataset / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")

@@ -5,7 +5,6 @@ refused by ``validate``, naming the field, and by every reader (``stats``, ``sco
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 from collections.abc import Callable
@@ -13,32 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner
-from manifest_tools import rewrite
+from manifest_tools import edit_first_row
 
 from sgbench.cli import main
 from sgbench.dataset import question_problem, row_problems, split_file
-from sgbench.files import sha256_file
 from sgbench.publish import check_dataset
 
 TRAIN = split_file("default", "train")
-
-
-def _edit_first_row(dataset: Path, change: Callable[[dict[str, Any]], None]) -> None:
-    """Change the train file's first row, then re-record its sha256 and size."""
-    path = dataset / TRAIN
-    table = pq.read_table(path)
-    head = table.slice(0, 1).to_pylist()
-    change(head[0])
-    edited = pa.concat_tables([pa.Table.from_pylist(head, schema=table.schema), table.slice(1)])
-    rewrite(path, edited.combine_chunks())
-    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
-    manifest["files"][TRAIN] = sha256_file(path)
-    manifest["sizes"][TRAIN] = path.stat().st_size
-    (dataset / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def _set(**values: Any) -> Callable[[dict[str, Any]], None]:
@@ -128,7 +111,7 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
 def spoilt(request: pytest.FixtureRequest, built_default: Path, tmp_path: Path) -> Path:
     dataset = tmp_path / "ds"
     shutil.copytree(built_default, dataset)
-    _edit_first_row(dataset, CASES[request.param][0])
+    edit_first_row(dataset, TRAIN, CASES[request.param][0])
     return dataset
 
 

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner
-from manifest_tools import rewrite
+from manifest_tools import edit_first_row, rewrite
 
 from sgbench.cli import main
 from sgbench.dataset import (
@@ -41,21 +41,6 @@ from sgbench.files import sha256_file
 from sgbench.schema.ids import id_suffix
 
 TEST_OOD = split_file("default", "test_ood")
-
-
-def _edit_first_row(dataset: Path, change: Callable[[dict[str, Any]], None]) -> None:
-    """Change test_ood's first row (the split every reader below reads), then re-record the
-    file's sha256 and size."""
-    path = dataset / TEST_OOD
-    table = pq.read_table(path)
-    head = table.slice(0, 1).to_pylist()
-    change(head[0])
-    edited = pa.concat_tables([pa.Table.from_pylist(head, schema=table.schema), table.slice(1)])
-    rewrite(path, edited.combine_chunks())
-    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
-    manifest["files"][TEST_OOD] = sha256_file(path)
-    manifest["sizes"][TEST_OOD] = path.stat().st_size
-    (dataset / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def _another_age_group(row: dict[str, Any]) -> None:
@@ -172,7 +157,7 @@ def spoilt(
     dataset = tmp_path_factory.mktemp("spoilt") / "ds"
     shutil.copytree(built_default, dataset)
     change, said = CASES[request.param]
-    _edit_first_row(dataset, change)
+    edit_first_row(dataset, TEST_OOD, change)
     return dataset, said
 
 
