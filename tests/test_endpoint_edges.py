@@ -714,3 +714,15 @@ def test_a_run_that_reached_the_server_once_goes_on_through_connection_errors(
             kept="responses",
         )
     assert len((tmp_path / "q.jsonl").read_text().splitlines()) == 2
+
+
+def test_a_verbalized_reply_longer_than_parse_reads_is_not_read() -> None:
+    """`parse`, `run` and `judge` read no reply longer than MAX_REPLY_CHARS; a verbalized
+    distribution was read at any length (a 1 MB reply took 1.2 s per line)."""
+    from sgbench.runner.distribution import verbalized_distribution
+    from sgbench.scoring.parse import MAX_REPLY_CHARS
+
+    reply = '{"1": 25, "2": 75}'
+    at_bound = " " * (MAX_REPLY_CHARS - len(reply)) + reply
+    assert verbalized_distribution(at_bound, [1, 2]) == {"1": 0.25, "2": 0.75}
+    assert verbalized_distribution(" " + at_bound, [1, 2]) is None

@@ -16,7 +16,9 @@ tracks a population's distribution best, and the log-probabilities of one token 
 - ``verbalized``: the ``verbalized`` template asks for a percentage per option as one JSON
   object; the last object in the reply whose keys are all option codes is read strictly
   (non-negative finite numbers adding up to 100 ± :data:`VERBALIZED_TOLERANCE`; a code left out
-  counts 0) and divided by its sum.
+  counts 0) and divided by its sum. A reply longer than
+  :data:`~sgbench.scoring.parse.MAX_REPLY_CHARS` is not read, as ``parse`` reads none: a
+  distribution is then missing, as an answer would be.
 
 A distribution is a ``{"<code>": share}`` mapping over the item's codes (shares sum to 1); the
 prediction's ``answer`` is its mode (:func:`sgbench.scoring.parse` reads it from the line).
@@ -31,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
 from sgbench.runner.client import TokenLogprobs, embedded_objects
+from sgbench.scoring.parse import MAX_REPLY_CHARS
 
 Mode = Literal["logprobs", "sample", "verbalized"]
 MODES: Final[tuple[Mode, ...]] = ("logprobs", "sample", "verbalized")
@@ -109,6 +112,8 @@ def _percentage(value: object) -> float | None:
 
 def verbalized_distribution(text: str, codes: Sequence[int]) -> Distribution | None:
     """The percentages of a verbalized reply as shares (module docstring); None if unreadable."""
+    if len(text) > MAX_REPLY_CHARS:
+        return None
     wanted = {str(code) for code in codes}
     candidates = [
         obj
