@@ -36,7 +36,7 @@ from typing import Any, Final, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 
-from sgbench.errors import InputError, bounded, shown_name, shown_value
+from sgbench.errors import InputError, bounded, shown_name, shown_value, write_reason
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -487,7 +487,7 @@ def _checked(
             _show_names(exc, unseen_names(resolved[0], bound.arguments))
             raise
         except OSError as exc:
-            refused = refused_name(exc)
+            refused = refused_path(exc)
             if refused is None:
                 raise
             raise refused from None
@@ -496,22 +496,26 @@ def _checked(
     return checked
 
 
-def refused_name(exc: OSError) -> InputError | None:
-    """``exc`` as the caller's problem when it is a path the system refuses as a name too long
-    (``ENAMETOOLONG``: a name past the file system's limit, 255 bytes), else None.
+def refused_path(exc: OSError) -> InputError | None:
+    """``exc`` as the caller's problem when it names a file (a path the system refused: too
+    long a name, no permission, a file where a folder should be, a full disk), else None.
 
-    Such a path fails wherever it is first touched, even ``Path.exists()`` and ``is_dir()``,
-    which say False of a missing file: each reader and writer caught it at its own open, and
-    those that looked first (``build_dataset``'s survey file, ``build_leaderboard``'s and
-    ``validate_submission``'s folder, ``write_synthetic_sample``'s output) raised the raw
-    ``OSError``. Turned here, where every public call returns, no public function can leak it,
-    whichever path (an argument, one in a list, one a config file names) it came from; the
-    command line has the same rule for every OSError naming a file (``sgbench.cli.errors``).
+    A public function's checks refuse what they can foresee; the system refuses the rest where
+    the path is first touched, and a name too long fails even ``Path.exists()``, which says
+    False of a missing file. Each such refusal reached a Python caller as the raw ``OSError``
+    (``build_dataset`` on a 300-byte name, ``write_report`` into a read-only folder), where the
+    command line gave one line. Turned here, where every public call returns, with the command
+    line's own text (:func:`~sgbench.errors.write_reason`, as in ``sgbench.cli.errors``), no
+    public function can leak one, whichever path (an argument, one in a list, one a config file
+    names) it came from. An ``OSError`` naming no file (a broken pipe, a lost connection) is not
+    about a path the caller gave, and goes through.
     """
-    if exc.errno != errno.ENAMETOOLONG or exc.filename is None:
+    if not isinstance(exc.filename, str | bytes):
         return None
     where = bounded(shown_name(os.fsdecode(exc.filename)))
-    return InputError(f"{where}: {exc.strerror or exc}; give a shorter name")
+    if exc.errno == errno.ENAMETOOLONG:
+        return InputError(f"{where}: {exc.strerror or exc}; give a shorter name")
+    return InputError(f"{where}: {write_reason(exc)}")
 
 
 def public_class(cls: type[T]) -> type[T]:

@@ -3,6 +3,8 @@ known for each argument."""
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,3 +261,38 @@ def test_a_numpy_seed_scores_as_the_same_int(tmp_path: Path) -> None:
     numpy_seeded = score_predictions(predictions, dataset, n_boot=0, seed=np.int64(5))
     plain = score_predictions(predictions, dataset, n_boot=0, seed=5)
     assert numpy_seeded.to_json() == plain.to_json()
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (errno.EACCES, "Permission denied"),
+        (errno.ENOTDIR, "Not a directory"),
+        (errno.EROFS, "Read-only file system"),
+        (errno.ENOSPC, "No space left on device"),
+        (errno.ENAMETOOLONG, "File name too long; give a shorter name"),
+    ],
+)
+def test_an_os_error_naming_a_file_is_an_input_error_naming_it(code: int, reason: str) -> None:
+    """The system's refusal of a path reached a Python caller raw (a PermissionError from a
+    read-only output folder), where the command line gave one line: it is an InputError from
+    every public function, with the path and the system's reason."""
+
+    @public
+    def write(path: str) -> None:
+        raise OSError(code, os.strerror(code), path)
+
+    with pytest.raises(InputError) as raised:
+        write("out/report.json")
+    assert str(raised.value) == f"out/report.json: {reason}"
+
+
+def test_an_os_error_naming_no_file_goes_through() -> None:
+    """A broken pipe or a lost connection is not about a path the caller gave."""
+
+    @public
+    def send(text: str) -> None:
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    with pytest.raises(BrokenPipeError):
+        send("x")
