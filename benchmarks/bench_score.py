@@ -9,10 +9,15 @@ Three parts (``--part``, default all); their figures go to
   ``test_ood`` with 420 questions × 48 subgroups = 20,160 samples, every other split empty) and a
   predictions file (about 2% of samples missing, half the lines with a distribution), scored with
   ``n_boot=1000`` and 1,000 permutations; median and spread of the runs.
-- ``fairness``: the embedded default (``sgbench build``, 12,095 ``test_ood`` samples) scored for
+- ``fairness``: the embedded default (``sgbench build``, 12,135 ``test_ood`` samples) scored for
   the ``random`` baseline with 1,000 bootstrap replicates, with and without 1,000 permutations,
   and the fairness engine alone (:func:`sgbench.scoring.bootstrap.bootstrap_intervals` with the
-  report's groupings minus the same call without groupings); medians of the runs.
+  report's groupings minus the same call without groupings); medians of the runs. The verdicts'
+  second draw on the clear targets (``mode_stability`` >= ``CLEAR_STABILITY``) is timed as
+  :func:`sgbench.scoring.report.clear_rows` alone, called with the arguments ``score`` gives it
+  (values, groupings and blocks computed once beforehand, as ``score`` has them): its share is
+  its median over the median of ``score_predictions`` (which includes it), wall-clock and CPU.
+  Every run times each variant once, in turn, so a change of the machine's load falls on all.
 - ``scale``: a synthetic cell table of 239 questions × 4,756 subgroups (1.14 M samples, the ALL
   build's size) with the subgroup grouping and three attribute groupings; the engine's time for
   ``--scale-bootstrap`` replicates and ``--scale-permutations`` permutations (medians of
@@ -35,7 +40,7 @@ import resource
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +53,12 @@ from sgbench.baselines import run_baseline
 from sgbench.builder import build_dataset
 from sgbench.dataset import CONFIG_SPLITS, MANIFEST_FILE, binding, sample_features, split_file
 from sgbench.scoring import score_predictions
-from sgbench.scoring.bootstrap import bootstrap_intervals
+from sgbench.scoring.bootstrap import QUESTIONS, bootstrap_intervals
 from sgbench.scoring.data import load_scoring_data
-from sgbench.scoring.metrics import FAIRNESS_METRICS, compute
+from sgbench.scoring.fairness import CLEAR_STABILITY, ClearRow
+from sgbench.scoring.metrics import FAIRNESS_METRICS, METRICS, compute, fairness_names, metric_names
 from sgbench.scoring.predictions import read_predictions
+from sgbench.scoring.report import _groupings, clear_rows
 
 RESULTS = results_path(__file__)
 N_SUBGROUPS = 48
@@ -213,6 +220,17 @@ def score_part(runs: int, questions: int, n_boot: int) -> dict[str, Any]:
     }
 
 
+def _p_values(rows: Mapping[str, Mapping[str, ClearRow]]) -> dict[str, dict[str, float | None]]:
+    """Each clear row's permutation p-value (None without a null)."""
+    return {
+        label: {
+            name: None if row.spread is None or row.spread.null is None else row.spread.null.p_value
+            for name, row in by_metric.items()
+        }
+        for label, by_metric in rows.items()
+    }
+
+
 def fairness_part(runs: int, n_boot: int) -> dict[str, Any]:
     """What the fairness work costs on the embedded default's test_ood (module docstring)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -220,16 +238,18 @@ def fairness_part(runs: int, n_boot: int) -> dict[str, Any]:
         build_dataset(out_dir=dataset)
         predictions = Path(tmp) / "random.jsonl"
         predictions.write_text(run_baseline("random", dataset).to_jsonl(), encoding="utf-8")
-        with_null = timed(lambda: score_predictions(predictions, dataset, n_boot=n_boot), runs)
-        without = timed(
-            lambda: score_predictions(predictions, dataset, n_boot=n_boot, n_permutations=0), runs
-        )
         data = load_scoring_data(dataset, "default", "test_ood")
         arrays = read_predictions(predictions, data).arrays
+        names = metric_names(bool(arrays.has_distribution.any()))
+        fair_values = dict(compute(data.items, arrays, fairness_names(names)))
         values = compute(data.items, arrays, ("accuracy", "nmae", "wasserstein", "agreement"))
+        higher = {name: METRICS[name].higher_is_better for name in names}
         meta = data.items.meta
+        by_attribute = {a: None for a in data.items.attributes if meta[a].notna().any()}
+        report_groupings, blocks = _groupings(meta, data.items.attributes, by_attribute)
+        clear = meta["mode_stability"].to_numpy(dtype=np.float64) >= CLEAR_STABILITY
         groupings = {"subgroup": meta["subgroup_id"]}
-        groupings.update({a: meta[a] for a in data.items.attributes if meta[a].notna().any()})
+        groupings.update({a: meta[a] for a in by_attribute})
 
         def engine(with_groups: bool) -> object:
             return bootstrap_intervals(
@@ -243,36 +263,93 @@ def fairness_part(runs: int, n_boot: int) -> dict[str, Any]:
                 n_permutations=1000 if with_groups else 0,
             )
 
-        fair_cpu: list[float] = []
-        plain_cpu: list[float] = []
-        fair = timed(lambda: engine(True), runs, fair_cpu)
-        plain = timed(lambda: engine(False), runs, plain_cpu)
-    extra = statistics.median(fair) - statistics.median(plain)
-    extra_cpu = statistics.median(fair_cpu) - statistics.median(plain_cpu)
+        variants: dict[str, Callable[[], object]] = {
+            "score": lambda: score_predictions(predictions, dataset, n_boot=n_boot),
+            "without": lambda: score_predictions(
+                predictions, dataset, n_boot=n_boot, n_permutations=0
+            ),
+            "fair": lambda: engine(True),
+            "plain": lambda: engine(False),
+            "clear": lambda: clear_rows(
+                fair_values,
+                higher,
+                meta,
+                clear,
+                report_groupings,
+                blocks,
+                n_boot=n_boot,
+                seed=0,
+                n_permutations=1000,
+                resample=QUESTIONS,
+            ),
+        }
+        # The call timed is the report's own: the same verdicts (p-values) as score's.
+        report = score_predictions(predictions, dataset, n_boot=n_boot)
+        timed_rows = clear_rows(
+            fair_values,
+            higher,
+            meta,
+            clear,
+            report_groupings,
+            blocks,
+            n_boot=n_boot,
+            seed=0,
+            n_permutations=1000,
+            resample=QUESTIONS,
+        )
+        if report.clear is None or _p_values(report.clear) != _p_values(timed_rows):
+            raise SystemExit("clear_rows as timed does not give the report's clear verdicts")
+        wall: dict[str, list[float]] = {name: [] for name in variants}
+        cpu: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(runs):
+            for name, function in variants.items():
+                wall[name] += timed(function, 1, cpu[name])
+    median = {name: statistics.median(times) for name, times in wall.items()}
+    median_cpu = {name: statistics.median(times) for name, times in cpu.items()}
+    extra = median["fair"] - median["plain"]
+    extra_cpu = median_cpu["fair"] - median_cpu["plain"]
+    share = median["clear"] / median["score"]
+    share_cpu = median_cpu["clear"] / median_cpu["score"]
+    n_clear = int(clear.sum())
     print(
-        f"embedded default test_ood ({data.items.n} samples, {len(groupings)} groupings), "
-        f"random baseline, {n_boot} bootstrap replicates, {runs} runs:"
+        f"embedded default test_ood ({data.items.n} samples, {len(groupings)} groupings, "
+        f"{n_clear} with a clear target), random baseline, {n_boot} bootstrap replicates, "
+        f"{runs} runs:"
     )
-    print(f"  score_predictions with 1000 permutations:  {spread_text(with_null)}")
-    print(f"  score_predictions with 0 permutations:     {spread_text(without)}")
-    print(f"  fairness engine (noise figures, intervals, 1000 permutations): {spread_text(fair)}")
-    print(f"  the same call without groupings (metric intervals only):       {spread_text(plain)}")
+    for name, text in (
+        ("score", "score_predictions with 1000 permutations:"),
+        ("without", "score_predictions with 0 permutations:"),
+        ("fair", "fairness engine (noise figures, intervals, 1000 permutations):"),
+        ("plain", "the same call without groupings (metric intervals only):"),
+        ("clear", "clear_rows (the verdicts on clear targets, same settings):"),
+    ):
+        print(f"  {text:<64}{spread_text(wall[name])}")
     print(
         f"  fairness work costs {extra:.3f} s wall, {extra_cpu:.3f} s CPU (median differences; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
+    print(
+        f"  clear verdict: {share:.0%} of score_predictions wall, {share_cpu:.0%} CPU "
+        f"({median_cpu['clear']:.3f} of {median_cpu['score']:.3f} s CPU)"
     )
     return {
         "runs": runs,
         "bootstrap": n_boot,
         "permutations": 1000,
         "n_samples": data.items.n,
+        "n_clear": n_clear,
         "groupings": len(groupings),
-        "score_median_s": statistics.median(with_null),
-        "score_without_permutations_median_s": statistics.median(without),
-        "engine_median_s": statistics.median(fair),
-        "engine_without_groupings_median_s": statistics.median(plain),
+        "score_median_s": median["score"],
+        "score_cpu_median_s": median_cpu["score"],
+        "score_without_permutations_median_s": median["without"],
+        "engine_median_s": median["fair"],
+        "engine_without_groupings_median_s": median["plain"],
         "extra_s": extra,
         "extra_cpu_s": extra_cpu,
+        "clear_median_s": median["clear"],
+        "clear_cpu_median_s": median_cpu["clear"],
+        "clear_share": share,
+        "clear_share_cpu": share_cpu,
         "load_average": os.getloadavg()[0],
     }
 
