@@ -98,6 +98,7 @@ def make_rows(n_questions: int, n_subgroups: int, rng: np.random.Generator) -> l
             total = int(counts.sum())
             top = counts.max()
             modal = [codes[j] for j in range(k) if counts[j] == top]
+            second, first = np.sort(counts)[-2:] / total
             sid = "&".join(f"{a}={v.lower()}" for a, v in group.items())
             rows.append(
                 {
@@ -119,9 +120,15 @@ def make_rows(n_questions: int, n_subgroups: int, rng: np.random.Generator) -> l
                     "distribution": [float(c) / total for c in counts],
                     "answer": modal[0],
                     "modal_answers": modal,
-                    "margin": 0.0,
+                    "margin": float(first - second),
                 }
             )
+    # A subgroup's size is one for all its rows (the row rule): its largest n_valid, as a build's.
+    size: dict[str, int] = {}
+    for row in rows:
+        size[row["subgroup_id"]] = max(size.get(row["subgroup_id"], 0), row["n_valid"])
+    for row in rows:
+        row["subgroup_size"] = size[row["subgroup_id"]]
     return rows
 
 
