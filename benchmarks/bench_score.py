@@ -22,7 +22,8 @@ Three parts (``--part``, default all); their figures go to
   build's size) with the subgroup grouping and three attribute groupings; the engine's time for
   ``--scale-bootstrap`` replicates and ``--scale-permutations`` permutations (medians of
   ``--scale-runs`` calls), per 1,000 of each,
-  and the process's peak memory. At that size the null is moment-matched
+  and the process's peak memory (the whole process's: run ``--part scale`` alone for the
+  engine's own, as the committed figure is). At that size the null is moment-matched
   (:func:`sgbench.scoring.noise.null_plan`); the figures say so, and how many exact permutations
   were drawn for the null means.
 
