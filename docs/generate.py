@@ -855,6 +855,11 @@ def benchmark_figures(results: Path) -> dict[str, str]:
     out["bench_score.fairness.score_without"] = (
         f"{fairness['score_without_permutations_median_s']:.2f} s"
     )
+    out["bench_score.fairness.clear_cpu"] = f"{fairness['clear_cpu_median_s']:.2f} s"
+    out["bench_score.fairness.score_cpu"] = f"{fairness['score_cpu_median_s']:.2f} s"
+    out["bench_score.fairness.clear_share_cpu"] = _pct(fairness["clear_share_cpu"], 0)
+    out["bench_score.fairness.clear_share"] = _pct(fairness["clear_share"], 0)
+    out["bench_score.fairness.n_clear"] = _n(fairness["n_clear"])
     scale = score["scale"]
     out["bench_score.scale.bootstrap"] = f"{scale['bootstrap_per_1000_s']:.0f} s"
     out["bench_score.scale.permutations"] = f"{scale['permutations_per_1000_s']:.1f} s"
