@@ -34,9 +34,15 @@ verdict (clear targets) finds a gap, whether the same test on every target (``nu
 does, and ``sd_between``; for the oracle also the test on every target of its accuracy minus
 its sample's ``mode_stability`` (the ceiling), and its accuracy verdict at other bounds
 :data:`OTHER_BOUNDS`. Rates with binomial standard errors, written to
-``benchmarks/results/bench_oracle_fairness.json``. Usage::
+``benchmarks/results/bench_oracle_fairness.json``.
 
-    python benchmarks/bench_oracle_fairness.py [--sims 200]
+``--resample questions+subgroups`` scores the same redraws (the same seed) in the two-way mode
+(``sgbench score --resample questions+subgroups``), whose null shuffles an attribute's values
+among whole subgroups (the ``subgroup`` row, of single subgroups, still shuffles within
+questions): it records the rows' rates alone, under the results' ``two_way`` key, and keeps every
+other key, as a questions run keeps ``two_way``. Usage::
+
+    python benchmarks/bench_oracle_fairness.py [--sims 200] [--resample questions+subgroups]
 """
 
 from __future__ import annotations
@@ -45,12 +51,13 @@ import argparse
 import dataclasses
 import math
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-from shared import results_path, write_results
+from shared import read_results, results_path, write_results
 
 from sgbench.builder.aggregate import aggregate
 from sgbench.builder.config import BuildConfig, load_config
@@ -65,7 +72,13 @@ from sgbench.builder.synthetic import (
     synthetic_sample,
 )
 from sgbench.catalogue import Item, load_catalogue
-from sgbench.scoring.bootstrap import bootstrap_intervals
+from sgbench.scoring.bootstrap import (
+    QUESTIONS,
+    RESAMPLE_MODES,
+    TWO_WAY,
+    Resample,
+    bootstrap_intervals,
+)
 from sgbench.scoring.data import ScoringData, load_scoring_data
 from sgbench.scoring.fairness import CLEAR_STABILITY, finite, gap_verdict
 from sgbench.scoring.noise import DETECTABLE
@@ -92,6 +105,9 @@ PLANTED_SHARE: Final = 0.1
 """The share of the Malay subgroups' samples the PLANTED model answers wrongly."""
 OTHER_BOUNDS: Final = (0.95, 0.99, 0.999)
 """Other bounds of a clear target than the report's, whose oracle accuracy verdicts are compared."""
+TWO_WAY_KEY: Final = "two_way"
+"""The results' key of the two-way run (``--resample questions+subgroups``), which a questions
+run keeps, as a two-way run keeps every other key."""
 CEILING: Final = "accuracy − ceiling"
 """The comparison row's metric: the oracle's accuracy minus its sample's ``mode_stability``."""
 
@@ -333,12 +349,14 @@ def verdicts(entry: dict[str, Any]) -> dict[str, float | None]:
 
 
 def redraw(
-    ready: Setup, rng: np.random.Generator, seed: int
+    ready: Setup, rng: np.random.Generator, seed: int, resample: Resample = QUESTIONS
 ) -> tuple[dict[str, dict[str, dict[str, dict[str, Any]]]], dict[str, float]]:
-    """One redraw of every answer, scoring each of :func:`models`: per model, fairness row and
-    metric, whether the verdict finds a gap (on the clear targets, as the report tests it) and
-    whether the same test on every target would, with ``sd_between``; for the oracle also the
-    verdict on accuracy minus the ceiling, and its accuracy and ceiling by attribute value."""
+    """One redraw of every answer, scoring each of :func:`models` in ``resample`` mode: per
+    model, fairness row and metric, whether the verdict finds a gap (on the clear targets, as the
+    report tests it) and whether the same test on every target would, with ``sd_between``; in
+    questions mode, for the oracle also the verdict on accuracy minus the ceiling, and its
+    accuracy and ceiling by attribute value. The redraw's answers and models do not depend on
+    ``resample``: with the same ``rng`` both modes score the same redraws."""
     frame = draw_frame(ready.truth, rng)
     respondents = harmonise(frame, ready.config, ready.present, weighted=True).table
     modal, stability = targets(
@@ -350,7 +368,14 @@ def redraw(
     out: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     values: dict[str, Any] = {}
     for name, predictions in models(ready, rng).items():
-        report = score(data, predictions, n_boot=0, seed=seed, n_permutations=N_PERMUTATIONS)
+        report = score(
+            data,
+            predictions,
+            n_boot=0,
+            seed=seed,
+            n_permutations=N_PERMUTATIONS,
+            resample=resample,
+        )
         d = report.to_dict()
         blocks = {SUBGROUP: d["fairness"]["subgroup"], **d["fairness"]["attributes"]}
         out[name] = {
@@ -359,6 +384,8 @@ def redraw(
         }
         if name == ORACLE:
             values = d
+    if resample != QUESTIONS:
+        return out, {}
     oracle = out[ORACLE]
     fairness = values["fairness"]
     overall_bounds: dict[str, float] = {}
@@ -442,21 +469,27 @@ def redraw(
 
 
 def rate(flags: np.ndarray) -> dict[str, float]:
-    """The share of True in ``flags`` and its binomial standard error."""
+    """The share of True in ``flags`` and its binomial standard error (none of either where no
+    redraw gave the row a verdict: a two-way row with too few arrangements has none)."""
+    if not flags.size:
+        return {"n": 0}
     share = float(np.mean(flags))
     return {"share": share, "se": math.sqrt(share * (1 - share) / flags.size), "n": int(flags.size)}
 
 
-def measure(sims: int) -> dict[str, Any]:
-    """The verdict's gap rate on the oracle over ``sims`` redraws, per row and metric."""
+def measure(sims: int, resample: Resample = QUESTIONS) -> dict[str, Any]:
+    """The verdict's gap rate on the oracle over ``sims`` redraws, per row and metric, in
+    ``resample`` mode (two-way: only the rows' rates, the time per redraw and the redraws)."""
     with tempfile.TemporaryDirectory() as tmp:
         ready = setup(Path(tmp))
         rng = np.random.default_rng(20261202)
         runs = []
+        start = time.perf_counter()
         for sim in range(sims):
-            runs.append(redraw(ready, rng, sim))
+            runs.append(redraw(ready, rng, sim, resample))
             if (sim + 1) % 20 == 0:
                 print(f"{sim + 1} redraws", flush=True)
+        seconds = (time.perf_counter() - start) / sims
         sizes = ready.data.items.meta.groupby("subgroup_id")["subgroup_id"].size()
         kept = sizes.index.tolist()
     rows: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
@@ -495,19 +528,28 @@ def measure(sims: int) -> dict[str, Any]:
                     row["sd_between_clear_mean"] = float(np.nanmean(clear))
                 rows[model][label][metric] = row
                 every_text = (
-                    f"  every target {row['every_target']['share']:.3f}"
+                    f"  every target {row['every_target'].get('share', math.nan):.3f}"
                     if "every_target" in row
                     else ""
                 )
                 print(
-                    f"{model:<8} {label:<12} {metric:<20} gap found {row['share']:.3f}"
-                    f" ± {row['se']:.3f}{every_text}",
+                    f"{model:<8} {label:<12} {metric:<20}"
+                    f" gap found {row.get('share', math.nan):.3f}"
+                    f" ± {row.get('se', math.nan):.3f} (n {row['n']}){every_text}",
                     flush=True,
                 )
     overall = {
         key: float(np.mean([run[1][key] for run in runs])) for key in runs[0][1] if runs[0][1]
     }
     print(overall)
+    if resample != QUESTIONS:
+        return {
+            "sims": sims,
+            "n_permutations": N_PERMUTATIONS,
+            "min_mode_stability": CLEAR_STABILITY,
+            "seconds_per_redraw": round(seconds, 1),
+            "rows": rows,
+        }
     return {
         "sims": sims,
         "n_permutations": N_PERMUTATIONS,
@@ -533,8 +575,21 @@ def measure(sims: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sims", type=int, default=200)
+    parser.add_argument(
+        "--resample",
+        choices=RESAMPLE_MODES,
+        default=QUESTIONS,
+        help=f"the scoring mode; {TWO_WAY} writes only the {TWO_WAY_KEY!r} key",
+    )
     args = parser.parse_args()
-    write_results(RESULTS, measure(args.sims))
+    results = read_results(RESULTS)
+    measured = measure(args.sims, args.resample)
+    if args.resample == QUESTIONS:
+        results = {**measured, TWO_WAY_KEY: results.get(TWO_WAY_KEY)}
+        results = {k: v for k, v in results.items() if v is not None}
+    else:
+        results[TWO_WAY_KEY] = measured
+    write_results(RESULTS, results)
 
 
 if __name__ == "__main__":
