@@ -917,6 +917,8 @@ def oracle_fairness_figures(bench: Mapping[str, Any]) -> dict[str, str]:
     bounds = sorted(m for m in oracle["subgroup"] if m.startswith("accuracy, mode_stability"))
 
     def cell(rate: Mapping[str, float]) -> str:
+        if not rate["n"]:  # no redraw gave the row a verdict
+            return "–"
         if rate["share"] in (0.0, 1.0):  # a standard error of 0 would claim too much
             return f"{100 * rate['share']:.1f} ({'all' if rate['share'] else 'none'})"
         return f"{100 * rate['share']:.1f} ± {100 * rate['se']:.1f}"
@@ -973,6 +975,26 @@ def oracle_fairness_figures(bench: Mapping[str, Any]) -> dict[str, str]:
         out[f"{key}.errors.{label}"] = cell(errors["accuracy"])
         out[f"{key}.planted.{label}"] = cell(planted["accuracy"])
     out[f"{key}.others"] = "\n\n" + "\n".join(others) + "\n\n"
+    two_way = bench.get("two_way")
+    if two_way is not None:
+        heads = [
+            f"{model}: {where}"
+            for model in ("oracle", "errors alike", "planted")
+            for where in ("every target", "clear, accuracy", "clear, nmae")
+        ]
+        rows = ["| row | " + " | ".join(heads) + " |", "|---|" + "---|" * len(heads)]
+        for label, _ in ordered(oracle):
+            cells = []
+            for model in ("oracle", "errors", "planted"):
+                by_metric = two_way["rows"][model][label]
+                accuracy, nmae = by_metric["accuracy"], by_metric["nmae"]
+                cells += [cell(accuracy["every_target"]), cell(accuracy), cell(nmae)]
+                out[f"{key}.two_way.{model}.{label}"] = cell(accuracy)
+                out[f"{key}.two_way.{model}.{label}.every"] = cell(accuracy["every_target"])
+            rows.append(f"| {name(label)} | " + " | ".join(cells) + " |")
+        out[f"{key}.two_way.table"] = "\n\n" + "\n".join(rows) + "\n\n"
+        out[f"{key}.two_way.sims"] = _n(two_way["sims"])
+        out[f"{key}.two_way.seconds"] = f"{two_way['seconds_per_redraw']:.1f}"
     for value, figures in bench["by_value"]["ethnicity"].items():
         slug = value.lower().replace(" ", "_")
         out[f"{key}.ethnicity.{slug}"] = (
