@@ -26,9 +26,9 @@ from sgbench.jsonl import loads_yaml, read_bounded
 from sgbench.schema import validator
 from sgbench.schema.ids import slug as slug
 from sgbench.schema.ids import stratum_name as stratum_name
+from sgbench.schema.persona import PersonaPhrase as PersonaPhrase
 from sgbench.splits import check_fractions
 
-PersonaRole = Literal["noun", "adjective", "suffix", "place"]
 DisclosureControl = Literal["suppress", "none"]
 DEFAULT_CONFIG: Final = "singapore.yaml"
 GENERIC_CONFIG: Final = "generic.yaml"
@@ -75,16 +75,6 @@ class AttributeSource:
                 for label, rule in self.values.items()
             },
         }
-
-
-@dataclass(frozen=True)
-class PersonaPhrase:
-    """How one attribute value reads in the persona sentence."""
-
-    role: PersonaRole
-    """``noun`` (the head: "woman"), ``adjective`` ("Malay"), ``suffix`` ("aged 25–34") or
-    ``place`` (where the person lives, instead of the config's ``country_name``)."""
-    phrase: str
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sgbench.builder.config import BuildConfig, PersonaPhrase, stratum_name
+from sgbench.builder.config import BuildConfig, stratum_name
 from sgbench.errors import ConfigError
 from sgbench.schema.ids import persona_as_read
 from sgbench.schema.ids import subgroup_id as subgroup_id
+from sgbench.schema.persona import persona_sentence as persona_sentence
 
 
 @dataclass(frozen=True)
@@ -30,26 +31,6 @@ class Subgroups:
     membership: np.ndarray
     """Shape (strata, respondents): the ``table`` row of the kept subgroup each respondent
     belongs to in each stratum, or -1 (outside every kept subgroup of that stratum)."""
-
-
-def persona_sentence(phrases: list[PersonaPhrase], country_name: str) -> str:
-    """One sentence describing a subgroup, e.g. "You are a Malay Muslim woman aged 25–34, …".
-
-    Adjectives come before the noun (``person`` when no attribute gives one), suffixes after it,
-    each in attribute order; a ``place`` phrase (the country attribute of a multi-country build)
-    replaces ``country_name``.
-    """
-    places = [p.phrase for p in phrases if p.role == "place"]
-    country_name = places[0] if places else country_name
-    adjectives = [p.phrase for p in phrases if p.role == "adjective"]
-    nouns = [p.phrase for p in phrases if p.role == "noun"] or ["person"]
-    suffixes = [p.phrase for p in phrases if p.role == "suffix"]
-    head = " ".join([*adjectives, *nouns])
-    article = "an" if head[:1].lower() in set("aeiou") else "a"
-    sentence = f"You are {article} {head}"
-    if suffixes:
-        sentence += " " + " ".join(suffixes) + ","
-    return f"{sentence} living in {country_name}."
 
 
 def find_subgroups(respondents: pd.DataFrame, config: BuildConfig) -> Subgroups:
