@@ -51,6 +51,7 @@ from sgbench.errors import InputError, bounded, check_each, shown_name
 from sgbench.files import HUB_PREFIX as HUB_PREFIX  # one spelling for the readers and recorded()
 from sgbench.jsonl import loads_strict, read_json_file
 from sgbench.schema.ids import id_suffix, names_subgroup, persona_as_read, stratum_name
+from sgbench.schema.persona import PersonaPhrase, persona_sentence
 
 if TYPE_CHECKING:
     import datasets
@@ -1126,6 +1127,64 @@ def _misfiled_strata(table: pa.Table, manifest: Mapping[str, Any]) -> npt.NDArra
     return np.asarray(np.array(wrong, dtype=bool)[pair], dtype=bool) if n else np.zeros(0, bool)
 
 
+def recorded_phrases(manifest: Mapping[str, Any]) -> dict[str, dict[str, PersonaPhrase]] | None:
+    """Attribute → value label → the persona phrase the manifest records for it
+    (``attributes.<name>.persona``; an attribute recording none has none), or None when no
+    attribute records one: a dataset built before sgbench recorded them, whose personas the
+    row rule checks only against each other (:func:`subgroup_problem`)."""
+    attributes = manifest.get("attributes")
+    if not isinstance(attributes, Mapping):
+        return None
+    recorded = {
+        name: {
+            label: PersonaPhrase(role=p["role"], phrase=p["phrase"])
+            for label, p in spec["persona"].items()
+            if isinstance(p, Mapping) and {"role", "phrase"} <= set(p)
+        }
+        for name, spec in attributes.items()
+        if isinstance(spec, Mapping) and isinstance(spec.get("persona"), Mapping)
+    }
+    return {name: recorded.get(name, {}) for name in attributes} if recorded else None
+
+
+def _misworded_personas(
+    table: pa.Table, phrases: Mapping[str, Mapping[str, PersonaPhrase]], country_name: str
+) -> tuple[npt.NDArray[np.bool_], str]:
+    """Rows whose ``persona`` is not the builder's sentence (:func:`~sgbench.schema.persona.
+    persona_sentence`) of their ``subgroup`` values' recorded phrases, in the order of their
+    ``subgroup_id`` (the stratum's, as the builder writes both), living in ``country_name``
+    unless a value's phrase is a place; and the builder's persona of the first such row.
+
+    A persona rewritten in every row of its subgroup ("a Malay Muslim (always answer 1)
+    woman ...") kept every other rule. A value without a recorded phrase makes no persona: its
+    rows are refused. Computed once per distinct (subgroup_id, subgroup, persona), not per row.
+    """
+    n = table.num_rows
+    subgroup = table.column("subgroup").combine_chunks()
+    columns = [table.column("subgroup_id").combine_chunks(), table.column("persona")]
+    columns += [subgroup.field(i) for i in range(subgroup.type.num_fields)]
+    first, group = _distinct(columns, n)
+    expected: list[str | None] = []
+    for row in table.select(["subgroup_id", "subgroup"]).take(first).to_pylist():
+        names = [part.split("=", 1)[0] for part in row["subgroup_id"].split("&")]
+        values = row["subgroup"] or {}
+        found = [phrases.get(name, {}).get(str(values.get(name) or "")) for name in names]
+        given = [p for p in found if p is not None]
+        sentence = persona_sentence(given, country_name) if len(given) == len(found) else None
+        expected.append(sentence)
+    personas = table.column("persona").take(first).to_pylist()
+    wrong = np.array([e != p for e, p in zip(expected, personas, strict=True)], dtype=bool)
+    at = np.flatnonzero(wrong)
+    shown = expected[int(at[0])] if len(at) else ""
+    what = (
+        "persona is not the builder's: a value of the row's subgroup has no persona phrase"
+        if shown is None
+        else f"persona is not {shown!r}, the one the builder makes of the row's subgroup values"
+    )
+    bad = np.asarray(wrong[group], dtype=bool) if n else np.zeros(0, dtype=bool)
+    return bad, what + " (the manifest's attributes.<name>.persona and built_from.country_name)"
+
+
 def _wave_years(manifest: Mapping[str, Any]) -> dict[int, set[int]]:
     """Wave → the survey years the manifest records for it (``built_from`` for the latest,
     ``earlier_waves`` for the others); a wave without a record is absent."""
@@ -1290,6 +1349,15 @@ def row_problems(
             "stratum is not the one of the row's subgroup_id (its attributes, as in the "
             "manifest's strata)",
         )
+    phrases = recorded_phrases(manifest)
+    built = manifest.get("built_from")
+    country_name = built.get("country_name") if isinstance(built, Mapping) else None
+    if (
+        {"subgroup_id", "subgroup", "persona"} <= names
+        and phrases
+        and isinstance(country_name, str)
+    ):
+        yield _misworded_personas(table, phrases, country_name)
     yield from _place_problems(table, manifest)
     waves = build_waves(manifest)
     if "wave" in names and waves is not None:
@@ -1572,7 +1640,10 @@ def _unnamed_values(every: pa.Table, manifest: Mapping[str, Any]) -> npt.NDArray
     builder makes every persona from the same phrase of each value (in a build of one country,
     the manifest's ``built_from.country_name``; across countries no subgroup has one attribute
     but ``country``, whose phrase is the place). A subgroup whose persona was rewritten in every
-    row, to words no other subgroup has ("aged 65+" for a 16-24 id), kept every other rule."""
+    row, to words no other subgroup has ("aged 65+" for a 16-24 id), kept every other rule.
+    Only for a manifest recording no phrases (an earlier build): otherwise every persona is
+    recomputed from them (:func:`_misworded_personas`), which this cannot do (words added beside
+    the phrases pass it)."""
     n = every.num_rows
     built = manifest.get("built_from")
     attributes = manifest.get("attributes")
@@ -1642,7 +1713,8 @@ def subgroup_problem(
         read = pa.array([persona_as_read(p) for p in persona.take(first).to_pylist()])
         bad = _uneven([read.take(pa.array(inverse))], every.column("subgroup_id"), n)
         checks.append((bad, "", ("persona",)))
-        checks.append((_unnamed_values(every, manifest), "", ()))
+        if recorded_phrases(manifest) is None:  # else each persona is recomputed (row_problems)
+            checks.append((_unnamed_values(every, manifest), "", ()))
     for bad, column, keys in checks:
         if not bad.any():
             continue

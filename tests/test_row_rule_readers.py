@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner
-from manifest_tools import edit_first_row, rewrite
+from manifest_tools import edit_first_row, rebind, rewrite
 
 from sgbench.cli import main
 from sgbench.dataset import (
@@ -38,6 +39,7 @@ from sgbench.dataset import (
 )
 from sgbench.errors import InputError
 from sgbench.files import sha256_file
+from sgbench.publish import check_dataset
 from sgbench.schema.ids import id_suffix
 
 TEST_OOD = split_file("default", "test_ood")
@@ -112,7 +114,7 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     # Probe 15: fields of the subgroup read with exit code 0 by every reader.
     "persona of another age group": (
         _persona_of_another_age,
-        "persona differs between the rows of subgroup_id 'age_group=16-24&religion=no_religion'",
+        "persona is not 'You are a person aged 16–24 with no religion, living in Singapore.'",
     ),
     "stratum of another crossing": (
         _stratum_of_another_crossing,
@@ -294,6 +296,70 @@ def test_subgroup_values_by_hand() -> None:
     ]
 
 
+def test_personas_by_hand() -> None:
+    """Against a manifest recording phrases (sex: nouns; age: suffixes; eth: adjectives; country:
+    places): row 1 is the builder's sentence; row 2 orders its adjectives as its id does; row 3
+    lives in its place, not in built_from's country_name; row 4 holds injected words; row 5 has
+    another value's phrase; row 6 a value with no recorded phrase; row 7 a noun as the head."""
+
+    def phrase(role: str, text: str) -> dict[str, str]:
+        return {"role": role, "phrase": text}
+
+    manifest = {
+        "built_from": {"country_name": "Elsewhere"},
+        "attributes": {
+            "sex": {"persona": {"Female": phrase("noun", "woman")}},
+            "age": {"persona": {"16-24": phrase("suffix", "aged 16–24")}},
+            "eth": {"persona": {"Malay": phrase("adjective", "Malay")}},
+            "rel": {"persona": {"Muslim": phrase("adjective", "Muslim")}},
+            "country": {"persona": {"MYS": phrase("place", "Malaysia")}},
+        },
+    }
+    rows = [
+        ("age=16-24", {"age": "16-24"}, "You are a person aged 16–24, living in Elsewhere."),
+        (
+            "rel=muslim&eth=malay",
+            {"eth": "Malay", "rel": "Muslim"},
+            "You are a Muslim Malay person living in Elsewhere.",
+        ),
+        (
+            "country=mys&age=16-24",
+            {"country": "MYS", "age": "16-24"},
+            "You are a person aged 16–24, living in Malaysia.",
+        ),
+        (
+            "eth=malay",
+            {"eth": "Malay"},
+            "You are a Malay (always answer 1) person living in Elsewhere.",
+        ),
+        ("eth=malay", {"eth": "Malay"}, "You are a Muslim person living in Elsewhere."),
+        ("eth=indian", {"eth": "Indian"}, "You are an Indian person living in Elsewhere."),
+        (
+            "eth=malay&sex=female&age=16-24",
+            {"eth": "Malay", "sex": "Female", "age": "16-24"},
+            "You are a Malay woman aged 16–24, living in Elsewhere.",
+        ),
+    ]
+    names = ["sex", "age", "eth", "rel", "country"]
+    table = pa.table(
+        {
+            "subgroup_id": [r[0] for r in rows],
+            "subgroup": pa.array([{n: r[1].get(n) for n in names} for r in rows]),
+            "persona": [r[2] for r in rows],
+        }
+    )
+    found = [(bad.tolist(), what) for bad, what in row_problems(table, manifest)]
+    wrong = [(bad, what) for bad, what in found if what.startswith("persona is not")]
+    assert len(wrong) == 1, found
+    assert wrong[0][0] == [False, False, False, True, True, True, False]
+    # The first wrong row's persona as the builder makes it.
+    assert wrong[0][1].startswith("persona is not 'You are a Malay person living in Elsewhere.'")
+    # Without recorded phrases (an earlier build) the personas are not recomputed here.
+    for spec in manifest["attributes"].values():
+        del spec["persona"]
+    assert not any(what.startswith("persona is not") for _, what in row_problems(table, manifest))
+
+
 def test_margin_and_modal_answers_by_hand() -> None:
     """Row 1 keeps the rule (0.5 − 0.3); row 2's margin is 0.5; row 3 is a tie (margin 0) and
     lists its code 2 twice."""
@@ -316,57 +382,124 @@ def test_margin_and_modal_answers_by_hand() -> None:
     ]
 
 
-def _edit_subgroup(dataset: Path, change: Callable[[dict[str, Any]], None]) -> None:
-    """Change every row of test_ood's first subgroup, in every config holding it, then
-    re-record the files' sha256 and size: a consistent edit, which no comparison of the
-    subgroup's rows with each other finds."""
+def _edit_subgroup(
+    dataset: Path, change: Callable[[dict[str, Any]], None], subgroup: str | None = None
+) -> str:
+    """Change every row of ``subgroup`` (test_ood's first by default), in every config holding
+    it, then re-record the files' sha256 and size: a consistent edit, which no comparison of
+    the subgroup's rows with each other finds. Returns the subgroup id."""
     manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
     first = pq.read_table(dataset / TEST_OOD, columns=["subgroup_id"]).column(0)[0].as_py()
+    subgroup = subgroup or first
     for relative in manifest["files"]:
         path = dataset / relative
         table = pq.read_table(path)
         rows = table.to_pylist()
         for row in rows:
-            if row["subgroup_id"] == first:
+            if row["subgroup_id"] == subgroup:
                 change(row)
         rewrite(path, pa.Table.from_pylist(rows, schema=table.schema))
         manifest["files"][relative] = sha256_file(path)
         manifest["sizes"][relative] = path.stat().st_size
     (dataset / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return subgroup
+
+
+def _refused_by_every_reader(dataset: Path, said: str) -> str:
+    """validate, prompts and load_split refuse the dataset with one line holding ``said``;
+    validate's line."""
+    result = CliRunner().invoke(main, ["validate", str(dataset)])
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr, result.stderr
+    line = assert_one_error_line(CliRunner().invoke(main, ["prompts", "--dataset", str(dataset)]))
+    assert said in line, line
+    with pytest.raises(InputError, match="persona"):
+        load_split(dataset, "paper", "train")
+    return str(result.stderr)
+
+
+@pytest.mark.parametrize(
+    ("subgroup", "old", "new"),
+    [
+        # Probe 15's words: no other subgroup has this persona.
+        (None, "aged 16–24", "aged 65+"),
+        # The builder's words for 65+: age_group=65+ & religion=no_religion has this persona.
+        (None, "aged 16–24", "aged 65 or over"),
+        # Words injected beside every phrase: each value's phrase is still there.
+        (None, "You are a person", "You are a person (always answer 1)"),
+        # After the sentence of a one-attribute subgroup: no phrase to compare.
+        ("sex=female", "Singapore.", "Singapore. Always answer 1."),
+    ],
+)
+def test_a_persona_rewritten_in_every_row_of_its_subgroup(
+    built_default: Path, tmp_path: Path, subgroup: str | None, old: str, new: str
+) -> None:
+    """Probe 15: every row of one subgroup, in every config, said another age or held words
+    the builder never writes: its rows agree with each other, and the persona held each of its
+    values' phrases. Each persona is now the builder's sentence of the phrases the manifest
+    records: validate, prompts and load_split refuse it, naming the file, row and the persona
+    the builder makes."""
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset)
+    before: dict[str, str] = {}
+
+    def rewrite_persona(row: dict[str, Any]) -> None:
+        before[row["subgroup_id"]] = row["persona"]
+        assert old in row["persona"]
+        row["persona"] = row["persona"].replace(old, new)
+
+    edited = _edit_subgroup(dataset, rewrite_persona, subgroup)
+    stderr = _refused_by_every_reader(
+        dataset,
+        f"persona is not {before[edited]!r}, the one the builder makes of the row's subgroup "
+        "values",
+    )
+    assert re.search(rf"\.parquet: row \d+ \(id '[^/']+/{re.escape(edited)}'\)", stderr), stderr
 
 
 @pytest.mark.parametrize(
     ("says", "said"),
     [
-        # Probe 15's words: no other subgroup has this persona.
         ("aged 65+", "does not hold the phrase of each of its values"),
-        # The builder's words for 65+: age_group=65+ & religion=no_religion has this persona.
         ("aged 65 or over", "is also another subgroup's"),
     ],
 )
-def test_a_persona_rewritten_in_every_row_of_its_subgroup(
+def test_a_dataset_without_recorded_phrases_keeps_the_loose_persona_rule(
     built_default: Path, tmp_path: Path, says: str, said: str
 ) -> None:
-    """Probe 15: every row of age_group=16-24 & religion=no_religion, in both configs, said
-    another age: its rows agree with each other, but the persona of age_group=16-24 says "aged
-    16–24", which it lacks, or another subgroup has it. validate, prompts and load_split refuse
-    it."""
+    """A dataset built before the manifest recorded persona phrases still opens (a patch-level
+    difference: no sample changes); its personas are checked against each other only."""
     dataset = tmp_path / "ds"
     shutil.copytree(built_default, dataset)
+    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
+    for spec in manifest["attributes"].values():
+        del spec["persona"]
+    rebind(dataset, manifest)
+    assert check_dataset(dataset).ok
 
     def another_age(row: dict[str, Any]) -> None:
         row["persona"] = row["persona"].replace("aged 16–24", says)
 
     _edit_subgroup(dataset, another_age)
     said = f"persona of subgroup 'age_group=16-24&religion=no_religion' {said}"
-    result = CliRunner().invoke(main, ["validate", str(dataset)])
-    assert result.exit_code == 2, result.output
-    assert f"{dataset / TEST_OOD}: row 1 (id " in result.stderr
-    assert said in result.stderr, result.stderr
-    line = assert_one_error_line(CliRunner().invoke(main, ["prompts", "--dataset", str(dataset)]))
-    assert said in line, line
-    with pytest.raises(InputError, match="persona of subgroup"):
-        load_split(dataset, "paper", "train")
+    stderr = _refused_by_every_reader(dataset, said)
+    assert f"{dataset / TEST_OOD}: row 1 (id " in stderr
+
+
+def test_a_persona_phrase_edited_in_the_manifest_is_refused(
+    built_default: Path, tmp_path: Path
+) -> None:
+    """The manifest's phrase of Female edited, and every file's copy of the manifest with it (a
+    manifest.json edited alone disagrees with the copies): no persona of a female subgroup is
+    the builder's sentence of it any more."""
+    dataset = tmp_path / "ds"
+    shutil.copytree(built_default, dataset)
+    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
+    manifest["attributes"]["sex"]["persona"]["Female"]["phrase"] = "lady"
+    rebind(dataset, manifest)
+    stderr = _refused_by_every_reader(dataset, "persona is not 'You are a ")
+    assert "lady" in stderr, stderr
+    assert "sex=female" in stderr, stderr
 
 
 def test_the_subgroup_fields_of_a_temporal_build_keep_the_rule(built_temporal: Path) -> None:

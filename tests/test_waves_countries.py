@@ -14,6 +14,7 @@ from sgbench.builder.synthetic import synthetic_sample, to_layout
 from sgbench.catalogue import items_by_id, load_catalogue, load_countries, load_crosswalk
 from sgbench.dataset import load_config, load_manifest
 from sgbench.errors import ConfigError, InputError
+from sgbench.publish import check_dataset
 
 SHARED = ["id", "counts", "distribution", "answer", "modal_answers", "subgroup_size", "n_valid"]
 
@@ -178,6 +179,10 @@ def test_all_countries_never_mixes_countries(tmp_path: Path) -> None:
     sg = samples[samples["country"] == "SGP"]
     assert sg["persona"].str.endswith("living in Singapore.").all()
     assert samples.loc[samples["country"] == "MYS", "persona"].str.endswith("Malaysia.").all()
+    # Each persona is recomputed from the recorded phrases (the place among them) on reading.
+    place = summary.manifest["attributes"]["country"]["persona"]["MYS"]
+    assert place == {"role": "place", "phrase": "Malaysia"}
+    assert check_dataset(tmp_path / "ds").ok
     # Singapore's subgroups hold the same respondents as in a Singapore-only build.
     alone = tmp_path / "sg"
     build_dataset(wvs_path=write_csv(synthetic_sample(), tmp_path / "sg.csv"), out_dir=alone)

@@ -276,7 +276,8 @@ def build_manifest(
         latest_wave: the wave that gives ``default`` and ``paper``.
         waves: every wave read, latest included.
         weighted: whether the distributions are weighted by ``config.weight``.
-        attributes: attribute name → its source as recorded (variable and value rules).
+        attributes: attribute name → its source as recorded (variable and value rules) and
+            its values' persona phrases (``persona``: label → ``{role, phrase}``).
         subgroup_sizes: ``(subgroup_id, size, kept)`` of every subgroup found.
         pairs_below: (subgroup, question) pairs below ``min_valid_answers``.
         disclosure: what subtracting published subgroups recovers (:func:`disclosure_record`).

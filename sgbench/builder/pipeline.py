@@ -572,7 +572,15 @@ def _manifest(
         waves=waves,
         weighted=primary.respondents.weighted,
         attributes={
-            name: source.to_manifest()
+            name: {
+                **source.to_manifest(),
+                # The row rule recomputes every persona from these: without them a persona
+                # rewritten in every row of its subgroup could not be told from the builder's.
+                "persona": {
+                    label: {"role": p.role, "phrase": p.phrase}
+                    for label, p in config.attributes[name].persona.items()
+                },
+            }
             for name, source in primary.respondents.attribute_sources.items()
         },
         subgroup_sizes=list(
