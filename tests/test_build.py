@@ -107,6 +107,14 @@ def test_manifest_records_files_counts_and_provenance(built_default: Path) -> No
     assert manifest["attributes"]["ethnicity"] == {
         "variable": "Q290",
         "values": {"Chinese": [702004], "Malay": [702006], "Indian": [702003]},
+        "persona": {
+            label: {"role": "adjective", "phrase": label}
+            for label in ("Chinese", "Malay", "Indian")
+        },
+    }
+    assert manifest["attributes"]["sex"]["persona"] == {
+        "Male": {"role": "noun", "phrase": "man"},
+        "Female": {"role": "noun", "phrase": "woman"},
     }
     assert manifest["strata"][7] == ["age_group", "religion"]
     assert manifest["min_subgroup_size"] == 30
