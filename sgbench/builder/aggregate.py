@@ -18,7 +18,7 @@ import pyarrow as pa
 from sgbench.builder.reliability import mode_stability
 from sgbench.builder.samples import SampleSet
 from sgbench.builder.subgroups import Subgroups
-from sgbench.catalogue import Item, Option
+from sgbench.catalogue import Item, question_fields
 
 ITEM_CHUNK: Final = 32
 """Items aggregated per bincount: bounds the temporary key matrix, not the result."""
@@ -100,10 +100,6 @@ def answer_cells(
                 keys, weights=cell_weights * cell_weights, minlength=size
             ).reshape(shape)
     return counts, sums, squares
-
-
-def _option(option: Option) -> dict[str, object]:
-    return {"code": option.code, "label": option.label, "off_scale": option.off_scale}
 
 
 def _list_array(values: np.ndarray, lengths: np.ndarray, value_type: pa.DataType) -> pa.Array:
@@ -192,22 +188,17 @@ def aggregate(
     option_type = pa.struct(
         [("code", pa.int32()), ("label", pa.string()), ("off_scale", pa.bool_())]
     )
+    fields = [question_fields(item) for item in items]
     item_table = pa.table(
         {
             "question_id": pa.array(question_ids, pa.string()),
-            "question": pa.array([i.question for i in items], pa.string()),
-            "section": pa.array([i.section for i in items], pa.string()),
-            "options": pa.array(
-                [
-                    [
-                        {"code": o.code, "label": o.label, "off_scale": o.off_scale}
-                        for o in i.options
-                    ]
-                    for i in items
-                ],
-                type=pa.list_(option_type),
-            ),
-            "scale_type": pa.array([i.scale_type for i in items], pa.string()),
+            **{
+                name: pa.array(
+                    [f[name] for f in fields],
+                    pa.list_(option_type) if name == "options" else pa.string(),
+                )
+                for name in ("question", "section", "options", "scale_type")
+            },
         }
     )
     kept = subgroups.table.iloc[kept_rows]

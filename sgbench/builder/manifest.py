@@ -8,7 +8,6 @@ The writer adds ``files`` and ``sizes`` (sha256 and bytes per data file), each s
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypedDict
 
@@ -19,7 +18,7 @@ from sgbench.builder.config import BuildConfig, stratum_name
 from sgbench.builder.disclosure import EXACT_FAMILY, Control
 from sgbench.builder.reader import SurveyData
 from sgbench.builder.reliability import METHOD as RELIABILITY_METHOD
-from sgbench.catalogue import Item
+from sgbench.catalogue import Item, fingerprint
 from sgbench.dataset import PUBLICATION_FLOOR, under_floor
 from sgbench.splits import split_manifest
 from sgbench.versioning import VERSION_POLICY
@@ -246,11 +245,7 @@ class WaveRecord(TypedDict):
     items_dropped: dict[str, str]
 
 
-def catalogue_sha256(items: Sequence[Item]) -> str:
-    """A fingerprint of the requested items' ids and codes (changes when the catalogue does)."""
-    return hashlib.sha256(
-        "\n".join(f"{i.question_id}:{i.codes}" for i in items).encode()
-    ).hexdigest()
+catalogue_sha256 = fingerprint  # one definition: the row rule recomputes it
 
 
 def build_manifest(

@@ -10,8 +10,9 @@ treated as missing answers.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -117,6 +118,33 @@ def load_catalogue(wave: int = 7) -> tuple[Item, ...]:
 def items_by_id(wave: int = 7) -> dict[str, Item]:
     """The catalogue keyed by ``question_id``."""
     return {item.question_id: item for item in load_catalogue(wave)}
+
+
+def fingerprint(items: Sequence[Item]) -> str:
+    """The manifest's ``items.catalogue_sha256``: a sha256 of the requested items' ids and codes,
+    in catalogue order (changes when the catalogue's questions or codes do). The builder records
+    it and the dataset's row rule recomputes it."""
+    return hashlib.sha256(
+        "\n".join(f"{i.question_id}:{i.codes}" for i in items).encode()
+    ).hexdigest()
+
+
+def option_fields(option: Option) -> dict[str, object]:
+    """One option as a sample row holds it (``{code, label, off_scale}``)."""
+    return {"code": option.code, "label": option.label, "off_scale": option.off_scale}
+
+
+def question_fields(item: Item) -> dict[str, object]:
+    """The question fields of every sample row of ``item`` (``question``, ``section``,
+    ``scale_type``, ``options``): the one derivation, which the builder writes and the row rule
+    compares rows with. The same for every wave of a build (earlier waves' answers are recoded to
+    this catalogue's codes)."""
+    return {
+        "question": item.question,
+        "section": item.section,
+        "scale_type": item.scale_type,
+        "options": [option_fields(option) for option in item.options],
+    }
 
 
 @dataclass(frozen=True)

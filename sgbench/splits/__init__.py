@@ -21,7 +21,6 @@ No (subgroup, question) pair is in two splits of a config.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
@@ -31,6 +30,8 @@ import pandas as pd
 
 from sgbench.boundary import public, read_only
 from sgbench.errors import ConfigError, InputError, check_each
+from sgbench.schema.held_out import held_out_splits
+from sgbench.schema.held_out import id_hash as id_hash  # one definition (the row rule reads it)
 
 _RULES: Final[dict[str, dict[str, str]]] = {
     "paper": {
@@ -52,20 +53,6 @@ SPLIT_DEFINITIONS: Final[Mapping[str, Mapping[str, str]]] = read_only(_RULES)
 Read-only, and :func:`split_manifest` records a copy: a manifest is the caller's to change, and
 it had held this very dict, so that changing a build's returned manifest changed every later
 build's ``manifest.json``."""
-
-
-def id_hash(ids: Iterable[str], seed: int) -> np.ndarray:
-    """A uniform number in [0, 1) per id, fixed by ``seed`` and the id alone."""
-    return np.array(
-        [
-            int.from_bytes(
-                hashlib.blake2b(f"{seed}:{sample_id}".encode(), digest_size=8).digest(), "big"
-            )
-            / 2.0**64
-            for sample_id in ids
-        ],
-        dtype=np.float64,
-    )
 
 
 def check_fractions(validation_fraction: float, test_id_fraction: float, where: str) -> None:
@@ -104,17 +91,7 @@ def question_splits(
     check_fractions(validation_fraction, test_id_fraction, "question_splits")
     question_ids = list(question_ids)
     check_each(question_ids, (str,), "question_splits(): argument 'question_ids'", "a text")
-    draws = id_hash(question_ids, seed)
-    split = np.select(
-        [draws < validation_fraction, draws < validation_fraction + test_id_fraction],
-        ["validation", "test_id"],
-        default="train",
-    ).astype(object)
-    if len(split) and not (split == "train").any():
-        # Every copy of that id: a question listed twice had one copy train, one held out.
-        largest = question_ids[int(draws.argmax())]
-        split[np.array([q == largest for q in question_ids], dtype=bool)] = "train"
-    return split
+    return held_out_splits(question_ids, seed, validation_fraction, test_id_fraction)
 
 
 SPLIT_KEYS: Final = ("stratum", "question_id")
