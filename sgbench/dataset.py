@@ -50,7 +50,7 @@ from sgbench.boundary import PathArg, public, public_class, read_only
 from sgbench.errors import InputError, bounded, check_each, shown_name
 from sgbench.files import HUB_PREFIX as HUB_PREFIX  # one spelling for the readers and recorded()
 from sgbench.jsonl import loads_strict, read_json_file
-from sgbench.schema.ids import id_suffix, names_subgroup, persona_as_read, stratum_name
+from sgbench.schema.ids import id_suffix, names_subgroup, persona_as_read, slug, stratum_name
 from sgbench.schema.persona import PersonaPhrase, persona_sentence
 
 if TYPE_CHECKING:
@@ -1738,6 +1738,300 @@ def subgroup_problem(
     return None
 
 
+def _split_rows(
+    tables: Mapping[str, pa.Table], bad: npt.NDArray[np.bool_], what: str
+) -> tuple[str, npt.NDArray[np.bool_], str] | None:
+    """The first split of ``tables`` holding a row of ``bad`` (rows of every split, in order),
+    its own rows of it, and ``what``; None when no row is bad."""
+    start = 0
+    for split, table in tables.items():
+        own = bad[start : start + table.num_rows]
+        if own.any():
+            return split, own, what
+        start += table.num_rows
+    return None
+
+
+def _concatenated(tables: Mapping[str, pa.Table], columns: Sequence[str]) -> pa.Table | None:
+    """``columns`` of every split, one after another; None when a split lacks one or no split
+    has a row."""
+    import pyarrow as pa
+
+    if not any(t.num_rows for t in tables.values()):
+        return None
+    if not all(set(columns) <= set(t.column_names) for t in tables.values()):
+        return None
+    return pa.concat_tables([t.select(list(columns)) for t in tables.values()]).combine_chunks()
+
+
+def _same_release(manifest: Mapping[str, Any]) -> bool:
+    """Whether the dataset is of this package's release (its ``version`` without a build mark
+    such as ``+synthetic`` is :data:`sgbench.DATASET_VERSION`): only then are its question
+    texts, labels and catalogue this package's (a patch release changes texts, a minor one adds
+    items; :mod:`sgbench.versioning`)."""
+    from sgbench import DATASET_VERSION
+
+    version = manifest.get("version")
+    return isinstance(version, str) and version.split("+", 1)[0] == DATASET_VERSION
+
+
+def _shown_options(options: Any, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Options as compared with the catalogue's: the fields the file has, an unset
+    ``off_scale`` read as False (as the scorer reads it)."""
+    return [
+        {k: (bool(o.get(k)) if k == "off_scale" else o.get(k)) for k in keys} for o in options or []
+    ]
+
+
+def catalogue_problem(
+    tables: Mapping[str, pa.Table], manifest: Mapping[str, Any]
+) -> tuple[str, npt.NDArray[np.bool_], str] | None:
+    """The first split (its name, its rows that disagree, what) holding a row whose question is
+    not the catalogue's, in a dataset of this package's release (:func:`_same_release`) whose
+    manifest names a catalogue this package has (``items.catalogue``, ``wvs7``): its question
+    id is not in the catalogue, or its :data:`QUESTION_FIELDS` are not what the builder writes
+    for it (:func:`~sgbench.catalogue.question_fields`); then, the catalogue's fingerprint of
+    the questions the config holds and the manifest's ``items_dropped`` is not the recorded
+    ``items.catalogue_sha256``. None when none is, and for a dataset of another release or
+    catalogue (whose rows are held to their own first row's fields only,
+    :func:`question_problem`).
+
+    A question's text, labels and scale type rewritten in every split kept the per-question
+    consistency rule, and ``run`` prompted the edited labels. Compared once per question.
+    """
+    from sgbench.catalogue import fingerprint, items_by_id, load_catalogue, question_fields
+
+    record = manifest.get("items")
+    name = record.get("catalogue") if isinstance(record, Mapping) else None
+    wave = re.fullmatch(r"wvs([0-9]{1,2})", name) if isinstance(name, str) else None
+    if wave is None or not _same_release(manifest) or not isinstance(record, Mapping):
+        return None
+    try:
+        catalogue = items_by_id(int(wave.group(1)))
+    except InputError:
+        return None  # a catalogue this package does not have
+    present = set.intersection(*(set(t.column_names) for t in tables.values()))
+    fields = [c for c in QUESTION_FIELDS if c in present]
+    every = _concatenated(tables, ["question_id", *fields])
+    if every is None:
+        return None
+    n = every.num_rows
+    first, question = _distinct([every.column("question_id")], n)
+    wrong: list[str | None] = []
+    for row in every.take(first).to_pylist():
+        item = catalogue.get(row["question_id"])
+        if item is None:
+            wrong.append(f"question_id {row['question_id']!r} is not in the catalogue {name}")
+            continue
+        expected = question_fields(item)
+        keys = list(every.schema.field("options").type.value_type) if "options" in fields else []
+        differs = [
+            column
+            for column in fields
+            if (
+                _shown_options(row[column], [k.name for k in keys])
+                != _shown_options(expected[column], [k.name for k in keys])
+                if column == "options"
+                else row[column] != expected[column]
+            )
+        ]
+        wrong.append(
+            f"{', '.join('question text' if c == 'question' else c for c in differs)} of "
+            f"question {row['question_id']} not the catalogue's ({name}: what a build writes)"
+            if differs
+            else None
+        )
+    what = next((w for w in wrong if w is not None), None)
+    if what is not None:
+        bad = np.array([w == what for w in wrong], dtype=bool)[question]
+        return _split_rows(tables, bad, what)
+    dropped = manifest.get("items_dropped")
+    requested = set(catalogue).intersection(
+        {row["question_id"] for row in every.take(first).select(["question_id"]).to_pylist()}
+        | set(dropped if isinstance(dropped, Mapping) else ())
+    )
+    items = [item for item in load_catalogue(int(wave.group(1))) if item.question_id in requested]
+    if fingerprint(items) == record.get("catalogue_sha256"):
+        return None
+    return _split_rows(
+        tables,
+        np.ones(n, dtype=bool),
+        f"the questions of this config and the manifest's items_dropped are not those whose "
+        f"fingerprint it records (items.catalogue_sha256, catalogue {name}): a question was "
+        "added, renamed or removed",
+    )
+
+
+def _recorded_splits(
+    manifest: Mapping[str, Any], config: str
+) -> tuple[set[str], set[str], tuple[int, float, float] | None] | None:
+    """The manifest's OOD and in-distribution strata and, for ``default``, its seed and
+    fractions (None where not recorded as a build records them); None for a config whose rows
+    are not split by stratum and question, or a manifest that records no strata."""
+    splits = manifest.get("splits")
+    if config not in ("default", "paper") or not isinstance(splits, Mapping):
+        return None
+    ood, known = splits.get("ood_strata"), splits.get("in_distribution_strata")
+    if not isinstance(ood, list) or not isinstance(known, list):
+        return None
+    seed, shares = (
+        splits.get("seed"),
+        (
+            splits.get("validation_fraction"),
+            splits.get("test_id_fraction"),
+        ),
+    )
+    numbers = all(isinstance(s, int | float) and not isinstance(s, bool) for s in shares)
+    held = (seed, float(shares[0]), float(shares[1])) if _whole(seed) and numbers else None  # type: ignore[arg-type]
+    return {str(s) for s in ood}, {str(s) for s in known}, held
+
+
+def split_problem(
+    tables: Mapping[str, pa.Table], manifest: Mapping[str, Any], config: str
+) -> tuple[str, npt.NDArray[np.bool_], str] | None:
+    """The first split (its name, its rows that disagree, what) of ``config`` holding a row the
+    build would have put in another split, or whose count of questions or subgroups is not the
+    manifest's (``configs.<config>.<split>``); None when none does.
+
+    A row's split is the one :func:`~sgbench.splits.assign_splits` gives its stratum and
+    question under the manifest's ``splits`` (``test_ood`` for an OOD stratum; in ``default``,
+    the seeded hash of the question, :func:`~sgbench.schema.held_out.held_out_splits`, for the
+    others; ``train`` in ``paper``). Whole questions moved between ``validation`` and
+    ``test_id``, and a training row swapped with a ``test_id`` row (a held-out question then
+    trained), kept every other rule. Checked once per distinct (question, stratum, split).
+    """
+    from sgbench.schema.held_out import held_out_splits
+
+    recorded = _recorded_splits(manifest, config)
+    every = _concatenated(tables, ["question_id", "stratum"])
+    if recorded is None or every is None:
+        return None
+    ood, known, held = recorded
+    n = every.num_rows
+    split = np.repeat(np.array(list(tables), dtype=object), [t.num_rows for t in tables.values()])
+    first, group = _distinct([every.column("question_id"), every.column("stratum")], n)
+    pairs = every.take(first).to_pylist()
+    by_question: dict[str, str] = {}
+    if config == "default" and held is not None:
+        # Every question of the config, as the builder hashes the questions of every sample.
+        questions = list(dict.fromkeys(pair["question_id"] for pair in pairs))
+        by_question = dict(zip(questions, held_out_splits(questions, *held), strict=True))
+    expected = np.array(
+        [
+            "test_ood"
+            if pair["stratum"] in ood
+            else (by_question.get(pair["question_id"], "") if config == "default" else "train")
+            if pair["stratum"] in known
+            else ""
+            for pair in pairs
+        ],
+        dtype=object,
+    )
+    bad = np.asarray(expected[group] != split, dtype=bool)
+    if config == "default" and held is None:  # no hash settings recorded: any of the three
+        known_rows = np.array([pair["stratum"] in known for pair in pairs], dtype=bool)[group]
+        bad &= ~(known_rows & np.isin(split, ["train", "validation", "test_id"]))
+    found = _split_rows(
+        tables,
+        bad,
+        "split is not the one the build gives the row's stratum and question (the manifest's "
+        "splits: ood_strata, in_distribution_strata, seed and fractions)",
+    )
+    if found is not None:
+        return found
+    counts = manifest.get("configs")
+    recorded_counts = counts.get(config) if isinstance(counts, Mapping) else None
+    for name, table in tables.items():
+        record = recorded_counts.get(name) if isinstance(recorded_counts, Mapping) else None
+        if not isinstance(record, Mapping):
+            continue
+        for what, column in (("questions", "question_id"), ("subgroups", "subgroup_id")):
+            wanted = record.get(what)
+            if column not in table.column_names or not _whole(wanted):
+                continue
+            held_here = len(table.column(column).unique())
+            if held_here != wanted:
+                return (
+                    name,
+                    np.ones(table.num_rows, dtype=bool),
+                    f"the split holds {held_here} {what}; the manifest records {wanted} "
+                    f"(configs.{config}.{name}.{what})",
+                )
+    return None
+
+
+def value_problem(
+    tables: Mapping[str, pa.Table], manifest: Mapping[str, Any], config: str
+) -> tuple[str, npt.NDArray[np.bool_], str] | None:
+    """The first split (its name, its rows that disagree, what) holding a row whose subgroup
+    the build could not have written: a value of its ``subgroup_id`` that is none of the
+    manifest's values of that attribute (``attributes.<name>.values``, as ids spell them,
+    :func:`~sgbench.schema.ids.slug`), or a subgroup the manifest lists as dropped
+    (``subgroups.dropped``, ``splits.dropped_for_overlap``); then, in ``default`` and
+    ``paper`` (which hold every subgroup of the latest wave; ``temporal`` holds those of both
+    waves), a count of subgroups other than ``subgroups.kept`` less those dropped for their
+    overlap. None when none does.
+
+    Rows of ``religion=hindu`` renamed ``religion=jain`` (subgroup, id and persona alike), a
+    value no build of the manifest has, were scored and published. Checked once per subgroup.
+    """
+    attributes = manifest.get("attributes")
+    every = _concatenated(tables, ["subgroup_id"])
+    if every is None or not isinstance(attributes, Mapping):
+        return None
+    values = {
+        str(name): {slug(str(label)) for label in spec["values"]}
+        for name, spec in attributes.items()
+        if isinstance(spec, Mapping) and isinstance(spec.get("values"), Mapping)
+    }
+    record = manifest.get("subgroups")
+    listed = record.get("dropped") if isinstance(record, Mapping) else None
+    dropped = (
+        {d.get("subgroup_id") for d in listed or () if isinstance(d, Mapping)}
+        if isinstance(listed, list)
+        else set()
+    )
+    splits = manifest.get("splits")
+    near = splits.get("dropped_for_overlap") if isinstance(splits, Mapping) else None
+    # Kept by size, then left out as near-copies of a training subgroup: counted, not written.
+    overlap = {s for s in near if isinstance(s, str)} if isinstance(near, list) else set()
+    n = every.num_rows
+    first, group = _distinct([every.column("subgroup_id")], n)
+    ids = every.column("subgroup_id").take(first).to_pylist()
+    wrong: list[str | None] = []
+    for subgroup in ids:
+        unknown = [
+            part
+            for part in subgroup.split("&")
+            if part.partition("=")[0] in values
+            and part.partition("=")[2] not in values[part.partition("=")[0]]
+        ]
+        wrong.append(
+            f"subgroup_id value {unknown[0]!r} is none of the manifest's values of its "
+            "attribute (attributes.<name>.values)"
+            if unknown
+            else f"subgroup {subgroup!r} is one the manifest lists as dropped (subgroups.dropped)"
+            if subgroup in dropped
+            else f"subgroup {subgroup!r} is one the manifest lists as dropped for its overlap "
+            "with training (splits.dropped_for_overlap)"
+            if subgroup in overlap
+            else None
+        )
+    what = next((w for w in wrong if w is not None), None)
+    if what is not None:
+        return _split_rows(tables, np.array([w == what for w in wrong], dtype=bool)[group], what)
+    kept = record.get("kept") if isinstance(record, Mapping) else None
+    if config in ("default", "paper") and _whole(kept) and kept - len(overlap) != len(ids):
+        return _split_rows(
+            tables,
+            np.ones(n, dtype=bool),
+            f"the config holds {len(ids)} subgroups; the manifest records {kept} kept, "
+            f"{len(overlap)} of them then dropped for their overlap with training "
+            "(subgroups.kept, splits.dropped_for_overlap)",
+        )
+    return None
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
@@ -1928,6 +2222,9 @@ class BuiltDataset:
                 if bad.any():
                     return self.path(config, split), _row_message(ids, bad, what)
         found = question_problem(tables) or subgroup_problem(tables, self.manifest.raw)
+        found = found or catalogue_problem(tables, self.manifest.raw)
+        found = found or split_problem(tables, self.manifest.raw, config)
+        found = found or value_problem(tables, self.manifest.raw, config)
         if found is None:
             return None
         split, bad, what = found

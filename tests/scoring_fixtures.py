@@ -124,6 +124,26 @@ def one_size_per_subgroup(tables: Iterable[list[Mapping[str, Any]]]) -> None:
         ]
 
 
+def recorded_attributes(tables: Iterable[list[Mapping[str, Any]]]) -> dict[str, Any]:
+    """:data:`MANIFEST_ATTRIBUTES` with every value the rows' subgroups hold, as a build records
+    each value it found (the row rule refuses a subgroup value the manifest does not list); a
+    value added here has no survey codes."""
+    attributes = {
+        name: {**spec, "values": dict(spec["values"])} for name, spec in MANIFEST_ATTRIBUTES.items()
+    }
+    for rows in tables:
+        for row in rows:
+            subgroup = row.get("subgroup")
+            if not isinstance(subgroup, Mapping):
+                continue  # a row written broken on purpose
+            for name, value in subgroup.items():
+                values = attributes[name]["values"] if name in attributes else None
+                known = {slug(label) for label in values or ()}
+                if isinstance(value, str) and values is not None and slug(value) not in known:
+                    values[value] = []
+    return attributes
+
+
 def write_dataset(
     root: Path,
     splits: Mapping[str, Iterable[Mapping[str, Any]]],
@@ -150,7 +170,7 @@ def write_dataset(
         "name": name,
         "version": version,
         "synthetic": True,
-        "attributes": MANIFEST_ATTRIBUTES,
+        "attributes": recorded_attributes(tables.values()),
         "strata": [stratum.split("_x_") for stratum in strata],
         "configs": counts,
     }
