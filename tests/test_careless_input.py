@@ -29,11 +29,12 @@ from click.testing import CliRunner, Result
 from manifest_tools import rewrite, same_data
 
 from sgbench.builder import build_dataset
+from sgbench.builder.config import parse_config
 from sgbench.builder.synthetic import write_synthetic_sample
 from sgbench.cli import main
 from sgbench.cli.errors import EXIT_INTERRUPTED
 from sgbench.dataset import split_file
-from sgbench.errors import InputError
+from sgbench.errors import ConfigError, InputError
 from sgbench.files import sha256_file
 from sgbench.scoring.parse import parse_response
 
@@ -570,6 +571,31 @@ CONFIG_CASES: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
         "Q262",
         ("$.attributes.religion.variable: Q262 is read by $.attributes.age_group too",),
     ),
+    # An attribute, a derive_from or the weight reading an item the build asks (#16: `sex` on
+    # Q1 with `items: all` built, every sex=male Q1 target one answer at 100%).
+    "an attribute reading an item asked": (
+        ("attributes", "sex", "variable"),
+        "Q1",
+        ("$.attributes.sex.variable: Q1 is read by $.items (all: the catalogue) too",),
+    ),
+    "a derived variable reading an item under its Time Series name": (
+        ("attributes", "age_group", "derive_from", "variable"),
+        "a001",
+        (
+            "$.attributes.age_group.derive_from.variable: a001 is read by $.items "
+            "(all: the catalogue) (as Q1) too",
+        ),
+    ),
+    "the weight read as an attribute": (
+        ("weight",),
+        "Q260",
+        ("$.attributes.sex.variable: Q260 is read by $.weight too", "not the weight"),
+    ),
+    "the weight an item asked": (
+        ("weight",),
+        "Q5",
+        ("$.weight: Q5 is read by $.items (all: the catalogue) too",),
+    ),
     "overlapping ranges": (
         ("attributes", "age_group", "derive_from", "values", "25-34"),
         {"min": 20, "max": 34},
@@ -684,6 +710,22 @@ def test_a_config_that_changes_meaning_is_refused_naming_the_key(case: str, tmp_
     result = invoke(["build", "-q", "--config", str(source), "--out", str(tmp_path / "out")])
     assert_one_error_line(result, "my-config.yaml", *fragments)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my-config.yaml"]
+
+
+def test_an_attribute_may_read_an_item_the_build_does_not_ask() -> None:
+    """The items asked are those listed: an attribute on Q1 builds beside `items: [Q2, Q3]`, and
+    is refused, naming `$.items`, once Q1 is listed."""
+    config = shipped_config()
+    config["attributes"]["sex"]["variable"] = "Q1"
+    config["items"] = ["Q2", "Q3"]
+    assert parse_config(config).attributes["sex"].source.variable == "Q1"
+    config["items"] = ["Q2", "Q1"]
+    with pytest.raises(
+        ConfigError,
+        match=r"^config: \$\.attributes\.sex\.variable: Q1 is read "
+        r"by \$\.items too; an attribute is not an item",
+    ):
+        parse_config(config)
 
 
 @pytest.mark.parametrize(

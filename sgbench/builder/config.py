@@ -19,7 +19,13 @@ import yaml
 
 from sgbench.boundary import ArgumentName, PathArg, public
 from sgbench.builder.layouts import LAYOUTS
-from sgbench.catalogue import ALL_COUNTRIES, Country, country_code_problem, load_countries
+from sgbench.catalogue import (
+    ALL_COUNTRIES,
+    Country,
+    country_code_problem,
+    load_catalogue,
+    load_countries,
+)
 from sgbench.dataset import PUBLICATION_FLOOR
 from sgbench.errors import ConfigError, first_unseen, read_as
 from sgbench.jsonl import loads_yaml, read_bounded
@@ -154,38 +160,76 @@ def _check_values(source: AttributeSource, key: str) -> None:
                 )
 
 
-def _check_variables_read_once(attributes: Mapping[str, Any], where: str) -> None:
-    """Each WVS variable is read by one attribute (its ``variable`` or ``derive_from``'s): two
-    attributes of one variable nest one's subgroups in the other's, so a held-out stratum of
-    one is seen in training through the other, which :func:`_check_ood_unseen` compares by
-    attribute name and cannot tell. What is compared is the column each release layout reads
-    for the name (:meth:`sgbench.builder.layouts.Layout.column`: Q260 and its Time Series name
-    X001 are one variable), without case, as columns are matched.
+def _check_variables_read_once(raw: Mapping[str, Any], where: str) -> None:
+    """Each WVS variable is read for one purpose: by one attribute (its ``variable`` or
+    ``derive_from``'s), as the weight, or as an item the build asks (``items``, ``all`` being
+    the wave's catalogue). Two attributes of one variable nest one's subgroups in the other's,
+    so a held-out stratum of one is seen in training through the other, which
+    :func:`_check_ood_unseen` compares by attribute name and cannot tell; an attribute reading
+    an item asked makes each of its subgroups' answers to that item one answer (``sex`` on Q1
+    gave ``sex=male`` a Q1 target of 100%); a weight read as an attribute or an item weighs
+    each respondent by their own answer code (``weight: Q260`` weighed women twice). What is
+    compared is the column each release layout reads for the name
+    (:meth:`sgbench.builder.layouts.Layout.column`: Q260 and its Time Series name X001 are one
+    variable, as are the item Q1 and A001), without case, as columns are matched.
 
     Raises:
         ConfigError: ``WHERE: $.attributes.NAME.variable: Q260 is read by $.attributes.OTHER
-            too; ...``.
+            too; ...`` (or by ``$.weight``, or by ``$.items``).
     """
-    readers: dict[tuple[str, str], tuple[str, str]] = {}
-    for name, spec in attributes.items():
-        sources = {f"$.attributes.{name}": spec}
+    items = raw.get("items", "all")
+    asked = (
+        [item.question_id for item in load_catalogue(int(raw["wave"]))]
+        if items == "all"
+        else [str(q) for q in items]
+    )
+    # Items first, then the weight, then attributes: a message names the attribute (or the
+    # weight) that reads what is already read, the key a user most likely got wrong.
+    uses: list[tuple[str, str, str]] = [
+        ("$.items" + (" (all: the catalogue)" if items == "all" else ""), "$.items", q)
+        for q in asked
+    ]
+    if raw.get("weight") is not None:
+        uses.append(("$.weight", "$.weight", str(raw["weight"])))
+    for name, spec in raw["attributes"].items():
+        uses.append(
+            (f"$.attributes.{name}", f"$.attributes.{name}.variable", str(spec["variable"]))
+        )
         if "derive_from" in spec:
-            sources[f"$.attributes.{name}.derive_from"] = spec["derive_from"]
-        for key, source in sources.items():
-            variable = str(source["variable"])
-            # One variable has a name in each release (Q260 is Wave 6's V240 and the Time
-            # Series' X001): the column each layout reads for it is what is compared.
-            for layout in LAYOUTS.values():
-                column = layout.column(variable).upper()
-                other, spelt = readers.setdefault(
-                    (layout.name, column), (f"$.attributes.{name}", variable)
+            uses.append(
+                (
+                    f"$.attributes.{name}",
+                    f"$.attributes.{name}.derive_from.variable",
+                    str(spec["derive_from"]["variable"]),
                 )
-                if other != f"$.attributes.{name}":
-                    alias = "" if spelt.upper() == variable.upper() else f" (as {spelt})"
-                    raise ConfigError(
-                        f"{where}: {key}.variable: {variable} is read by {other}{alias} too; "
-                        "one variable, one attribute (its subgroups would nest in the other's)"
-                    )
+            )
+    readers: dict[tuple[str, str], tuple[str, str]] = {}
+    for reader, key, variable in uses:
+        # One variable has a name in each release (Q260 is Wave 6's V240 and the Time
+        # Series' X001): the column each layout reads for it is what is compared.
+        for layout in LAYOUTS.values():
+            column = layout.column(variable).upper()
+            other, spelt = readers.setdefault((layout.name, column), (reader, variable))
+            if other != reader:
+                alias = "" if spelt.upper() == variable.upper() else f" (as {spelt})"
+                raise ConfigError(
+                    f"{where}: {key}: {variable} is read by {other}{alias} too; "
+                    + _why_once(key, other)
+                )
+
+
+def _why_once(key: str, other: str) -> str:
+    """Why a variable of :func:`_check_variables_read_once` may not be read twice."""
+    if other.startswith("$.items"):
+        if key == "$.weight":
+            return "a weight is not an answer the build asks (each answer would weigh itself)"
+        return (
+            "an attribute is not an item the build asks (each of its subgroups would give "
+            "that item one answer); drop the item from $.items or read another variable"
+        )
+    if other == "$.weight":
+        return "an attribute is not the weight (each respondent would weigh by their own code)"
+    return "one variable, one attribute (its subgroups would nest in the other's)"
 
 
 def _check_text(text: str, key: str) -> None:
@@ -294,7 +338,7 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
     """
     _check_all_text(raw, where)
     _validate_schema(raw, where)
-    _check_variables_read_once(raw["attributes"], where)
+    _check_variables_read_once(raw, where)
     attributes: dict[str, AttributeSpec] = {}
     for name, spec in raw["attributes"].items():
         source = _source(spec)
