@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from tempfile import mkdtemp
+from tempfile import mkdtemp, mkstemp
 from types import MappingProxyType
 from typing import Any, Final, ParamSpec, TypeAlias, TypeVar, cast
 
@@ -48,6 +48,7 @@ from sgbench.sidecars import (
     being_written,
     held_lock_file,
     in_use,
+    lock_now,
     missing_folder,
     open_locked,
     remove_if_ours,
@@ -1015,6 +1016,7 @@ def _check_and_recover_swaps(
     """
     parent = resolve_path(Path(target).parent)
     real = parent / Path(target).name
+    _remove_dead_staging(parent, real.name)
     prefix = hidden_name(real, _RETIRED)
     try:
         names = [entry for entry in os.listdir(parent) if entry.startswith(prefix)]
@@ -1105,10 +1107,10 @@ def replace_folder(
     parent = resolve_path(shown.parent)
     target = parent / shown.name
     staging: Path | None = None
+    held: tuple[Path, int] | None = None
     try:
         # Made before the lock, so that an unwritable parent is "cannot write", as it was.
-        staging = Path(mkdtemp(prefix=hidden_name(target, "partial-"), dir=parent))
-        os.chmod(staging, 0o777 & ~_umask())
+        staging, held = _new_staging(target)
         with _one_writer(target):
             # What it holds is checked by its one writer: checked during another writer's swap,
             # an output moved aside seemed foreign.
@@ -1120,10 +1122,89 @@ def replace_folder(
     except OSError as exc:
         raise InputError(f"{shown}: cannot write the {what} ({write_reason(exc)})") from None
     finally:
-        if staging is not None and staging.exists():
-            done = staging
-            _to_the_end(lambda: shutil.rmtree(done, ignore_errors=True))
+        try:
+            if staging is not None and staging.exists():
+                done = staging
+                _to_the_end(lambda: shutil.rmtree(done, ignore_errors=True))
+        finally:
+            if held is not None:
+                # Released once the staging folder is gone: a kill before this leaves the
+                # pair the next writer removes (:func:`_remove_dead_staging`).
+                remove_if_ours(*held)
+                os.close(held[1])
     return shown
+
+
+_STAGING: Final = "partial-"
+"""The tag of an output folder's hidden staging sibling (``.NAME.partial-XXXXXXXX``, beside
+its lock ``.NAME.partial-XXXXXXXX.lock``): :func:`_new_staging`."""
+
+
+def _new_staging(target: Path) -> tuple[Path, tuple[Path, int]]:
+    """A new empty staging folder beside ``target`` (its usual permissions, not the 0700 of a
+    temporary folder) and its lock, held: the lock file is made and locked first, and the folder
+    named after it, so that a staging folder is never without its writer's lock while that
+    writer lives. After a hard kill both are left, the lock no longer held, which is what
+    proves the folder a dead writer's to the next (:func:`_remove_dead_staging`).
+
+    Raises:
+        OSError: the folder or lock cannot be made.
+    """
+    fd, name = mkstemp(
+        prefix=hidden_name(target, _STAGING), suffix=_STAGING_LOCK, dir=target.parent
+    )
+    sidecar = Path(name)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody else knows the name yet
+        staging = sidecar.with_name(sidecar.name.removesuffix(_STAGING_LOCK))
+        staging.mkdir(mode=0o700)
+        os.chmod(staging, 0o777 & ~_umask())
+    except BaseException:
+        remove_if_ours(sidecar, fd)
+        os.close(fd)
+        raise
+    return staging, (sidecar, fd)
+
+
+_STAGING_LOCK: Final = ".lock"
+
+
+def _remove_dead_staging(parent: Path, name: str) -> None:
+    """Remove the staging folders of writers of ``parent / name`` that were killed (SIGKILL, a
+    power loss) before they could: each is a full hidden copy of the output (1 MB for a build),
+    and every killed build left one more, never removed. Only those provably a dead sgbench
+    writer's are touched: a real folder named as :func:`_new_staging` names one, beside its
+    lock file (an empty regular file of its name) that no process holds, taken here while the
+    folder and then the lock are removed. A lookalike without that lock is kept, and so is one
+    whose writer lives (a thread of this process waiting its turn, or this very writer: a lock
+    taken through another descriptor conflicts within a process too).
+
+    Called by the folder's one writer while it holds the folder's lock
+    (:func:`_check_and_recover_swaps`).
+    """
+    prefix = hidden_name(parent / name, _STAGING)
+    try:
+        entries = sorted(os.listdir(parent))
+    except OSError:  # the write says why
+        return
+    for entry in entries:
+        if not entry.startswith(prefix) or not _RANDOM_PART.fullmatch(entry[len(prefix) :]):
+            continue
+        folder = parent / entry
+        sidecar = parent / (entry + _STAGING_LOCK)
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            fd = os.open(sidecar, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:  # no lock beside it: nothing proves it ours
+            continue
+        try:
+            info = os.fstat(fd)
+            if stat.S_ISREG(info.st_mode) and not info.st_size and lock_now(fd):
+                shutil.rmtree(folder, ignore_errors=True)
+                remove_if_ours(sidecar, fd)
+        finally:
+            os.close(fd)
 
 
 def resolve_path(path: PathArg) -> Path:

@@ -248,3 +248,115 @@ def test_stats_holds_its_folder_lock_while_it_computes(
     assert (target / "stats.json").is_file()
     assert not being_written(target)
     check_output_folder(target, "stats", name="out")
+
+
+KILLED = textwrap.dedent(
+    """
+    import sys, time
+    from sgbench.files import replace_folder
+
+    def write(staging):
+        (staging / "a.txt").write_text("half\\n", encoding="utf-8")
+        print("staged", flush=True)
+        time.sleep(60)
+
+    replace_folder(sys.argv[1], "export lm-eval", write, name="out")
+    """
+)
+
+
+def _one_file(staging: Path) -> None:
+    (staging / "a.txt").write_text("whole\n", encoding="utf-8")
+
+
+def _tree(folder: Path) -> dict[str, bytes | str]:
+    """Every entry under ``folder`` (hidden ones too): bytes, link target or ``dir``."""
+    return {
+        path.relative_to(folder).as_posix(): (
+            f"-> {os.readlink(path)}"
+            if path.is_symlink()
+            else path.read_bytes()
+            if path.is_file()
+            else "dir"
+        )
+        for path in sorted(folder.rglob("*"))
+    }
+
+
+def test_a_killed_writers_staging_folder_is_removed_by_the_next_and_lookalikes_kept(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL of a writer while it staged left its hidden .out.partial-* copy (1.1 MB for a
+    build) and every later writer left it there. The next writer removes it, under the folder's
+    lock, because it is provably a dead writer's: beside it is its lock file, empty, that no
+    process holds. Folders that only look like one are kept byte for byte: without that lock,
+    with a lock file holding data, a symlink, a name mkstemp does not make."""
+    from sgbench.files import replace_folder
+
+    target = tmp_path / "out"
+    replace_folder(target, "export lm-eval", _one_file, name="out")
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED, str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "staged\n"
+    finally:
+        child.kill()  # SIGKILL: no clean-up of its own runs
+        child.wait()
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name != "out")
+    assert len(left) == 3, left  # the folder's lock, the staging folder and its lock
+    staging = next(name for name in left if name.startswith(".out.partial-"))
+    assert left == sorted([".out.lock", staging, f"{staging}.lock"])
+    assert (tmp_path / staging / "a.txt").read_text(encoding="utf-8") == "half\n"
+
+    lookalikes = {
+        "f0re1gn0": None,  # no lock beside it
+        "w1thd4t4": b"my notes\n",  # a lock file holding data is not sgbench's
+        "mine": b"",  # not a name mkstemp makes
+    }
+    for tag, lock in lookalikes.items():
+        (tmp_path / f".out.partial-{tag}").mkdir()
+        (tmp_path / f".out.partial-{tag}" / "notes.txt").write_text("mine\n", encoding="utf-8")
+        if lock is not None:
+            (tmp_path / f".out.partial-{tag}.lock").write_bytes(lock)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "keep.txt").write_text("keep\n", encoding="utf-8")
+    (tmp_path / ".out.partial-l1nk3d00").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / ".out.partial-l1nk3d00.lock").write_bytes(b"")
+    before = {k: v for k, v in _tree(tmp_path).items() if staging not in k and k != ".out.lock"}
+
+    replace_folder(target, "export lm-eval", _one_file, name="out")
+    after = _tree(tmp_path)
+    assert staging not in {k.split("/")[0] for k in after}
+    assert f"{staging}.lock" not in after
+    assert {k: v for k, v in after.items() if not k.startswith("out")} == {
+        k: v for k, v in before.items() if not k.startswith("out")
+    }
+    assert (target / "a.txt").read_text(encoding="utf-8") == "whole\n"
+
+
+def test_a_staging_folder_whose_writer_lives_is_kept(tmp_path: Path) -> None:
+    """A staging folder made by the writer's own function, its lock held through another
+    descriptor (a writer of this process waiting its turn, which made its staging folder before
+    the folder's lock): kept while held, removed by the next writer once released as a kill
+    releases it (the pair left exactly as a SIGKILL leaves it)."""
+    import sgbench.files as files
+
+    target = tmp_path / "out"
+    staging, (sidecar, fd) = files._new_staging(target)
+    (staging / "a.txt").write_text("half\n", encoding="utf-8")
+    try:
+        files.replace_folder(target, "export lm-eval", _one_file, name="out")
+        assert (staging / "a.txt").read_text(encoding="utf-8") == "half\n"
+        assert sidecar.exists()
+    finally:
+        os.close(fd)  # as a kill closes it: the pair stays on disk, no longer held
+    assert staging.exists()
+    assert sidecar.exists()
+    files.replace_folder(target, "export lm-eval", _one_file, name="out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

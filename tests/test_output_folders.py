@@ -441,7 +441,7 @@ def test_a_refused_staging_folder_is_one_line(
     def refused(*_: object, **__: object) -> str:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr("sgbench.files.mkdtemp", refused)
+    monkeypatch.setattr("sgbench.files.mkstemp", refused)  # the staging folder's lock, first
     result = invoke(commands[writer](in_tmp, "out"))
     assert_one_error_line(result, "out: cannot write", os.strerror(errno.EACCES))
     assert list(in_tmp.iterdir()) == []
