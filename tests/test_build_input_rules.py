@@ -77,6 +77,25 @@ def test_a_weight_column_the_config_names_but_the_file_lacks_is_refused(
     assert result.exit_code == 0, result.output
 
 
+def test_a_weight_error_names_the_file_as_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A weight refused after reading (a negative one, one the file lacks) named the file by
+    its base name (`w.csv: column W_WEIGHT: ...`) where the reader's own errors give the path
+    as typed: every build error now names it so (`SurveyData.shown`)."""
+    monkeypatch.chdir(tmp_path)
+    Path("data").mkdir()
+    frame = synthetic_sample()
+    frame.loc[0, "W_WEIGHT"] = -1.0
+    frame.to_csv("data/w.csv", index=False)
+    frame.rename(columns={"W_WEIGHT": "W_WEIGHT_V2"}).to_csv("data/x.csv", index=False)
+    result = CliRunner().invoke(main, ["build", "--wvs", "data/w.csv", "--out", "ds", "-q"])
+    assert_one_error_line(result, "Error: data/w.csv: column W_WEIGHT: 1 respondent(s)")
+    result = CliRunner().invoke(main, ["build", "--wvs", "data/x.csv", "--out", "ds", "-q"])
+    assert_one_error_line(result, "Error: data/x.csv: column W_WEIGHT: not in the file")
+    assert sorted(os.listdir(tmp_path)) == ["data"]
+
+
 def _fifo(path: Path) -> None:
     os.mkfifo(path)
 

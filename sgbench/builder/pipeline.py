@@ -410,8 +410,9 @@ def _build(
     synthetic = synthetic or any(survey.synthetic for survey in surveys)
 
     def file_shown(survey: SurveyData) -> str:
-        # The embedded sample's file is a temporary copy: never named in a message.
-        return name or survey.file_name
+        # As typed, as the reader's messages name it (a weight error named c.csv for
+        # data/c.csv); the embedded sample's temporary copy is never named.
+        return survey.shown
 
     by_wave: dict[int, SurveyData] = {}
     for survey in surveys:

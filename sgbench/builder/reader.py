@@ -49,6 +49,10 @@ class SurveyData:
     frame: pd.DataFrame
     """One row per respondent; every column float64 (missing codes still negative)."""
     file_name: str
+    """The file's name, without its folder (what the manifest records)."""
+    shown: str
+    """What messages call the file: its path as given, or the ``name`` given for it
+    (:func:`read_survey`), as the reader's own messages do."""
     sha256: str
     format: FileFormat
     layout: LayoutName
@@ -782,6 +786,7 @@ def read_survey(
     return SurveyData(
         frame=frame,
         file_name=path.name,
+        shown=where,
         sha256=sha256_file(path),
         format=file_format,
         layout=layout.name,
