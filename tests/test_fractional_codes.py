@@ -238,12 +238,14 @@ def test_a_time_series_row_of_another_wave_is_checked(
     assert_one_error_line(result, "ts.csv: line 8: column F025: 2.5 is not a whole number")
 
 
-def test_the_weight_read_by_codes_too_holds_codes(
+def test_an_attribute_reading_the_weight_is_refused(
     synthetic_frame: pd.DataFrame, tmp_path: Path
 ) -> None:
-    """A config whose attribute reads the weight's column by codes makes it a code column: a
-    weight of 1.5 was read as no code of that attribute, with exit code 0, and refused only
-    with ``--unweighted``."""
+    """A config whose attribute reads the weight's column by codes: a weight of 1.5 was read as
+    no code of that attribute, with exit code 0, and refused only with ``--unweighted``. Such a
+    config is now refused as it is read, with or without ``--unweighted``, naming the attribute
+    and ``$.weight`` (``sgbench.builder.config._check_variables_read_once``), before any file
+    is read; nothing is written."""
     import yaml
 
     from sgbench.builder import config as config_module
@@ -263,4 +265,8 @@ def test_the_weight_read_by_codes_too_holds_codes(
         out = str(tmp_path / "out")
         args = ["build", "--quiet", "--wvs", str(source), "--config", str(config_path)]
         result = invoke([*args, *extra, "--out", out])
-        assert_one_error_line(result, "line 8: column W_WEIGHT: 1.5 is not a whole number")
+        assert_one_error_line(
+            result,
+            "config.yaml: $.attributes.weight_code.variable: W_WEIGHT is read by $.weight too",
+        )
+        assert not Path(out).exists()

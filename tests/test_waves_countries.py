@@ -295,6 +295,7 @@ def test_an_item_read_by_two_attributes_under_two_names_is_refused(layout: str) 
     assert isinstance(attributes, dict)
     attributes["sex"]["variable"] = "Q1"
     attributes["religion"]["variable"] = alias
+    raw["items"] = ["Q2", "Q3"]  # Q1 asked too is refused by the same rule, naming $.items
     with pytest.raises(ConfigError) as caught:
         parse_config(raw, "c.yaml")
     assert str(caught.value).startswith(
