@@ -479,7 +479,9 @@ def _build(
     written = write_dataset(
         out_dir, splits, list(config.attributes), manifest, render_card, name=out_arg
     )
-    marked = [file_shown(survey) for survey in surveys if survey.synthetic and not name]
+    # A note is part of the result, which is the same however the path is spelled (relative
+    # or absolute): the file's own name, where errors give the path as typed.
+    marked = [survey.file_name for survey in surveys if survey.synthetic and not name]
     if marked:
         notes.append(
             f"SYNTHETIC build: {shown_name(marked[0])} carries the mark of `sgbench synth` (column "
