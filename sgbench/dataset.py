@@ -34,6 +34,7 @@ files, their hashes and the manifest together; nothing unsigned can.)
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -942,7 +943,13 @@ the id columns first."""
 
 MODE_TOLERANCE: Final = 1e-9
 """How far below its row's top share a code of ``modal_answers`` may be (the builder ties shares
-within 1e-12)."""
+within :data:`TIE_TOLERANCE`)."""
+
+TIE_TOLERANCE: Final = 1e-12
+"""Shares closer than this to a row's top share are tied modes: the builder lists every such
+code in ``modal_answers`` and no other, and the row rule holds a row to exactly that set
+(weights make exact ties rare, but unweighted shares tie exactly and must not be split by
+rounding noise)."""
 
 
 def row_error(where: PathArg, ids: Any, bad: npt.NDArray[np.bool_], what: str) -> str:
@@ -1434,6 +1441,7 @@ def row_problems(
             yield given & ~((share >= 0) & (share <= 1)), f"{column} is not a share from 0 to 1"
     if {"train_overlap", "stratum", "subgroup_id", "wave"} <= names:
         yield from _overlap_problems(table, manifest)
+    yield from _target_problems(table, manifest, k, lists)
 
 
 def _margin_off(
@@ -1518,6 +1526,77 @@ def _answer_problems(
     yield (
         np.bincount(modal_row[known][below], minlength=n) > 0,
         "a code of modal_answers does not have the row's top share",
+    )
+
+
+def _target_problems(
+    table: pa.Table,
+    manifest: Mapping[str, Any],
+    k: npt.NDArray[np.int64] | None,
+    lists: Mapping[str, tuple[npt.NDArray[Any], npt.NDArray[np.int64]]],
+) -> Iterator[tuple[npt.NDArray[np.bool_], str]]:
+    """The row rule for the targets the builder derives from a pair's answers, as far as the
+    row itself can tell: an option's share is 0 exactly when its count is (every kept
+    respondent's weight is positive, :data:`~sgbench.builder.harmonise.WEIGHT_RANGE`), on an
+    unweighted build (the manifest's ``weight`` null) every share is its count over ``n_valid``,
+    ``modal_answers`` is every code within :data:`TIE_TOLERANCE` of the row's top share, and a
+    column the manifest records how it was computed (``mode_stability``, ``train_overlap``) is
+    null in no row: only older builds, which record neither, leave them unknown.
+
+    A zero count held the top share and a 4-way tie listed one mode, both with exit code 0; a
+    null ``mode_stability`` in one row made ``score`` drop the clear-target basis for all.
+    """
+    import pyarrow.compute as pc
+
+    n = table.num_rows
+    names = set(table.column_names)
+    for column in LEGACY_NULLS:
+        if column in names and isinstance(manifest.get(column), Mapping):
+            yield (
+                np.asarray(pc.is_null(table.column(column)).to_numpy(zero_copy_only=False)),
+                f"{column} is null, but the manifest records its {column} (a build gives every "
+                "row one)",
+            )
+    if "counts" in lists and "distribution" in lists:
+        (counts, row), (shares, share_row) = lists["counts"], lists["distribution"]
+        if np.array_equal(row, share_row):
+            zero = (counts == 0) != (shares == 0)
+            yield (
+                np.bincount(row[zero], minlength=n) > 0,
+                "an option's share and count are not both 0 or both above 0 (a share is that "
+                "of the respondents who gave the answer)",
+            )
+            if manifest.get("weight", "") is None:
+                valid = np.bincount(row, weights=counts.astype(np.float64), minlength=n)
+                off = np.abs(shares - counts / np.maximum(valid, 1.0)[row])
+                yield (
+                    np.bincount(row[off > DISTRIBUTION_TOLERANCE], minlength=n) > 0,
+                    "distribution is not counts / n_valid, on an unweighted build (the "
+                    "manifest's weight is null)",
+                )
+    if k is None or "distribution" not in lists or "modal_answers" not in names:
+        return
+    shares, share_row = lists["distribution"]
+    option_row = np.repeat(np.arange(n), k)
+    if not np.array_equal(share_row, option_row) or not len(option_row):
+        return  # not aligned with options: named by the checks above
+    shares = shares.astype(np.float64)
+    starts = np.cumsum(k) - k
+    has = k > 0
+    top = np.full(n, -np.inf)
+    top[has] = np.maximum.reduceat(shares, starts[has])
+    modal = shares >= (top - TIE_TOLERANCE)[option_row]
+    options = table.column("options").combine_chunks()
+    codes = np.asarray(options.flatten().field("code").to_numpy(zero_copy_only=False), np.int64)
+    listed_array = table.column("modal_answers").combine_chunks()
+    m = np.asarray(pc.list_value_length(listed_array).to_numpy(), dtype=np.int64)
+    listed_codes = np.asarray(listed_array.flatten().to_numpy(zero_copy_only=False), np.int64)
+    # (row, code) as one key: a code is listed for its own row only.
+    listed_keys = (np.repeat(np.arange(n), m) << 32) | (listed_codes & 0xFFFFFFFF)
+    listed = np.isin((option_row << 32) | (codes & 0xFFFFFFFF), listed_keys)
+    yield (
+        np.bincount(option_row[listed != modal], minlength=n) > 0,
+        f"modal_answers is not every code within {TIE_TOLERANCE:g} of the row's top share",
     )
 
 
@@ -2032,6 +2111,68 @@ def value_problem(
     return None
 
 
+def nesting_problem(
+    tables: Mapping[str, pa.Table],
+) -> tuple[str, npt.NDArray[np.bool_], str] | None:
+    """The first split (its name, its rows that break it, what) holding a row larger than a
+    subgroup nested around it, among ``tables`` (split → its rows, in split order); None when
+    none is.
+
+    A subgroup's respondents are among those of every subgroup whose values are a subset of its
+    own (``age_group=16-24&religion=muslim`` of ``age_group=16-24``), of the same wave and
+    country: the builder counts both from the same respondents and withholds subgroups (too
+    small, suppressed) but never changes one. So its ``subgroup_size`` is at most the larger
+    subgroup's (when both were published). Distinct subgroups are paired in Python (tens to
+    hundreds), their rows by integer keys.
+    """
+    import pyarrow as pa
+
+    present = set.intersection(*(set(t.column_names) for t in tables.values())) if tables else set()
+    if not {"subgroup_id", "subgroup", "subgroup_size"} <= present:
+        return None
+    place = [c for c in ("wave", "country") if c in present]
+    wanted = [*place, "subgroup_id", "subgroup", "subgroup_size"]
+    every = pa.concat_tables([t.select(wanted) for t in tables.values()]).combine_chunks()
+    n = every.num_rows
+    if not n:
+        return None
+    first, group = _distinct([every.column(c) for c in [*place, "subgroup_id"]], n)
+    head = every.take(pa.array(first))
+    where = list(zip(*(head.column(c).to_pylist() for c in place), strict=True)) or [()] * len(
+        first
+    )
+    values = [
+        frozenset((a, v) for a, v in (struct or {}).items() if v is not None)
+        for struct in head.column("subgroup").to_pylist()
+    ]
+    found = {(at, parts): g for g, (at, parts) in enumerate(zip(where, values, strict=True))}
+    pairs = [
+        (g, found[(where[g], frozenset(sub))])
+        for g, parts in enumerate(values)
+        for size in range(1, len(parts))
+        for sub in itertools.combinations(sorted(parts), size)
+        if (where[g], frozenset(sub)) in found
+    ]
+    if not pairs:
+        return None
+    child, parent = (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
+    ids = head.column("subgroup_id").to_pylist()
+    sizes = np.asarray(head.column("subgroup_size").to_numpy(zero_copy_only=False), np.int64)
+    larger = sizes[child] > sizes[parent]
+    culprit = np.full(len(first), -1, dtype=np.int64)
+    culprit[child[larger]] = parent[larger]
+    bad = culprit[group] >= 0
+    if not bad.any():
+        return None
+    larger_one = ids[int(culprit[group][int(np.flatnonzero(bad)[0])])]
+    return _split_rows(
+        tables,
+        bad,
+        f"subgroup_size exceeds that of subgroup {larger_one!r}, whose values are a subset of "
+        "this subgroup's (its respondents are among that one's), in this config",
+    )
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
@@ -2221,7 +2362,11 @@ class BuiltDataset:
             for bad, what in row_problems(table, self.manifest.raw):
                 if bad.any():
                     return self.path(config, split), _row_message(ids, bad, what)
-        found = question_problem(tables) or subgroup_problem(tables, self.manifest.raw)
+        found = (
+            question_problem(tables)
+            or subgroup_problem(tables, self.manifest.raw)
+            or nesting_problem(tables)
+        )
         found = found or catalogue_problem(tables, self.manifest.raw)
         found = found or split_problem(tables, self.manifest.raw, config)
         found = found or value_problem(tables, self.manifest.raw, config)

@@ -104,8 +104,9 @@ def make_row(
 
 def one_size_per_subgroup(tables: Iterable[list[Mapping[str, Any]]]) -> None:
     """Give every row of a subgroup (and wave) one ``subgroup_size``, as a build does and the row
-    rule requires: the largest of its rows' (``make_row`` derives each row's from that row's own
-    answers). Rows are replaced in place by copies."""
+    rule requires: the largest of its rows' and of the rows of every subgroup nested in it (whose
+    values include its own: their respondents are among its). ``make_row`` derives each row's
+    from that row's own answers. Rows are replaced in place by copies."""
 
     def key(row: Mapping[str, Any]) -> tuple[Any, Any] | None:
         # A row written broken on purpose (no id, a size that is no count) is left as it is.
@@ -118,6 +119,15 @@ def one_size_per_subgroup(tables: Iterable[list[Mapping[str, Any]]]) -> None:
         for row in rows:
             if (k := key(row)) is not None:
                 largest[k] = max(largest.get(k, 0), row["subgroup_size"])
+    values = {k: frozenset(k[0].split("&")) for k in largest}
+    largest = {
+        k: max(
+            size
+            for other, size in largest.items()
+            if other[1] == k[1] and values[k] <= values[other]
+        )
+        for k in largest
+    }
     for rows in tables:
         rows[:] = [
             row if (k := key(row)) is None else {**row, "subgroup_size": largest[k]} for row in rows

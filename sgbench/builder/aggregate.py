@@ -19,13 +19,10 @@ from sgbench.builder.reliability import mode_stability
 from sgbench.builder.samples import SampleSet
 from sgbench.builder.subgroups import Subgroups
 from sgbench.catalogue import Item, question_fields
+from sgbench.dataset import TIE_TOLERANCE  # the reader holds rows to the same ties
 
 ITEM_CHUNK: Final = 32
 """Items aggregated per bincount: bounds the temporary key matrix, not the result."""
-
-TIE_TOLERANCE: Final = 1e-12
-"""Shares closer than this to the top share are tied modes (weights make exact ties rare, but
-unweighted shares tie exactly and must not be split by rounding noise)."""
 
 
 @dataclass(frozen=True)
@@ -124,10 +121,10 @@ def aggregate(
 
     ``counts`` are unweighted respondent counts per option; ``distribution`` the weighted shares
     (summing to 1); ``answer`` the first modal option in scale order; ``modal_answers`` every
-    option within :data:`TIE_TOLERANCE` of the top share; ``margin`` the top share minus the
-    second largest (0 on a tie); ``mode_stability`` how often ``answer`` stays modal when the
-    pair's respondents are resampled (:mod:`~sgbench.builder.reliability`). Rows come in
-    subgroup order, then catalogue order. The result is columnar (Arrow) and normalised, so
+    option within :data:`~sgbench.dataset.TIE_TOLERANCE` of the top share; ``margin`` the top
+    share minus the second largest (0 on a tie); ``mode_stability`` how often ``answer`` stays
+    modal when the pair's respondents are resampled (:mod:`~sgbench.builder.reliability`). Rows
+    come in subgroup order, then catalogue order. The result is columnar (Arrow) and normalised, so
     millions of samples cost no Python object per row and no repeated text.
     """
     question_ids = [item.question_id for item in items]

@@ -34,11 +34,9 @@ from typing import Final
 
 import numpy as np
 
+from sgbench.dataset import TIE_TOLERANCE  # the dataset's ties, for pooled distributions too
 from sgbench.scoring.data import BoolArray, FloatArray, IntArray
 from sgbench.scoring.metrics import distribution_distance
-
-TIE_TOLERANCE: Final = 1e-12
-"""Shares closer than this to the largest share count as tied modes of a pooled distribution."""
 
 
 def cell_totals(values: FloatArray, cell: IntArray, n_cells: int) -> FloatArray:
@@ -318,8 +316,9 @@ def population_distribution(
 def first_mode(distribution: FloatArray) -> IntArray:
     """Scale position of each row's modal answer; ties go to the first in scale order.
 
-    Shares within :data:`TIE_TOLERANCE` of the row's largest count as tied, so that rounding in
-    pooled sums does not decide a tie. The same rule as the dataset's ``answer`` field.
+    Shares within :data:`~sgbench.dataset.TIE_TOLERANCE` of the row's largest count as tied, so
+    that rounding in pooled sums does not decide a tie. The same rule as the dataset's ``answer``
+    field.
     """
     top = distribution.max(axis=1, keepdims=True)
     position: IntArray = np.argmax(distribution >= top - TIE_TOLERANCE, axis=1).astype(np.int64)
