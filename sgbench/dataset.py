@@ -1924,10 +1924,15 @@ def catalogue_problem(
     if what is not None:
         bad = np.array([w == what for w in wrong], dtype=bool)[question]
         return _split_rows(tables, bad, what)
-    dropped = manifest.get("items_dropped")
+    # What the build asked is what a config holds and what a wave dropped: the latest wave's
+    # drops (items_dropped), and in a config across waves (temporal) the questions an earlier
+    # wave's file lacks too (an honest two-wave build was refused without them).
+    earlier = manifest.get("earlier_waves")
+    waves = [w for w in earlier if isinstance(w, Mapping)] if isinstance(earlier, list) else []
+    drops = [manifest.get("items_dropped"), *(w.get("items_dropped") for w in waves)]
     requested = set(catalogue).intersection(
         {row["question_id"] for row in every.take(first).select(["question_id"]).to_pylist()}
-        | set(dropped if isinstance(dropped, Mapping) else ())
+        | {question for d in drops if isinstance(d, Mapping) for question in d}
     )
     items = [item for item in load_catalogue(int(wave.group(1))) if item.question_id in requested]
     if fingerprint(items) == record.get("catalogue_sha256"):

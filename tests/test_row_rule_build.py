@@ -279,3 +279,22 @@ def test_readers_refuse_through_the_opened_dataset(copy: Path) -> None:
     problem = open_dataset(copy).row_problem("default")
     assert problem is not None
     assert "section of question Q1 not the catalogue's" in problem[1]
+
+
+def test_an_honest_build_of_two_wave_files_keeps_every_rule(tmp_path: Path) -> None:
+    """A build of a Wave 7 and a Wave 6 file: its temporal config holds the questions both
+    waves have, so what it asked is that set, the latest wave's drops and those the earlier
+    wave's file lacks (``earlier_waves[].items_dropped``). Without the last, the fingerprint
+    check refused every reader of this honest build (probe17)."""
+    runner = CliRunner()
+    for layout, name in (("wvs7", "w7.csv"), ("wvs6", "w6.csv")):
+        made = runner.invoke(main, ["synth", "--layout", layout, "--out", str(tmp_path / name)])
+        assert made.exit_code == 0, made.output
+    folder = tmp_path / "ds"
+    waves = ["--wvs", str(tmp_path / "w7.csv"), "--wvs", str(tmp_path / "w6.csv")]
+    built = runner.invoke(main, ["build", "--quiet", "--out", str(folder), *waves])
+    assert built.exit_code == 0, built.output
+    assert _manifest(folder)["earlier_waves"][0]["items_dropped"]  # the case: wave 6 lacks some
+    assert runner.invoke(main, ["validate", str(folder)]).exit_code == 0
+    tables = _tables(folder, "temporal")
+    assert catalogue_problem(tables, _manifest(folder)) is None
