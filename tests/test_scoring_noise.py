@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pytest
 from scoring_fixtures import (
@@ -64,6 +65,7 @@ from sgbench.scoring.noise import (
     Grouping,
     NoiseSpread,
     block_arrangements,
+    block_p_value,
     block_permuted_means,
     block_testable,
     cell_table,
@@ -697,7 +699,7 @@ def test_subgroup_shuffle_matches_exact_enumeration_within_blocks() -> None:
     cells = Cells(sums={"m": sums}, counts=np.ones((4, 4)))
     grouping = Grouping(names=("a", "b"), of_unit=np.array([0, 1, 0, 1]))
     blocks = np.array([0, 0, 1, 1])
-    every, exhaustive = block_permuted_means(
+    every, exhaustive, statistics = block_permuted_means(
         cells, grouping, blocks, ["m"], 1000, np.random.default_rng(3)
     )
     assert exhaustive
@@ -708,7 +710,17 @@ def test_subgroup_shuffle_matches_exact_enumeration_within_blocks() -> None:
         (7, 1),
     ]
     assert null_of(np.array([7, 1]) / 8, every["m"], exhaustive=True).p_value == 0.5
-    drawn, exhaustive = block_permuted_means(
+    # The test's own statistic, Σ_g T'_g² / R_g on question-centred cells: question levels
+    # (1/2, 3/4, 1/2, 1/4), so the units' centred cells are (1/2, 1/4, 1/2, 3/4),
+    # (−1/2, −3/4, −1/2, −1/4), (1/2, 1/4, 1/2, −1/4) and (−1/2, 1/4, −1/2, −1/4): totals
+    # T' = (2, −2, 1, −1), squares R = (9/8, 9/8, 5/8, 5/8). Observed a = units 0 and 2:
+    # T' = 3, R = 7/4, and b alike with −3: 2 · 9 / (7/4) = 72/7. The deals give a = 3, 1, −1, −3
+    # (R = 7/4 in each), so 72/7, 8/7, 8/7, 72/7, and the exact p-value is again 2/4.
+    observed, permuted = statistics["m"]
+    assert observed == pytest.approx(72 / 7)
+    assert sorted(permuted) == pytest.approx([8 / 7, 8 / 7, 72 / 7, 72 / 7])
+    assert block_p_value(observed, permuted, exhaustive=True) == 0.5
+    drawn, exhaustive, _ = block_permuted_means(
         cells, grouping, blocks, ["m"], 3, np.random.default_rng(3)
     )
     assert not exhaustive
@@ -1069,3 +1081,55 @@ def test_two_way_bootstrap_is_wider_and_recorded(
     assert one["fairness"]["subgroup"]["accuracy"]["sd_between"] == pytest.approx(
         two["fairness"]["subgroup"]["accuracy"]["sd_between"]
     )
+
+
+def _unequal_units(
+    rng: np.random.Generator, planted: float
+) -> tuple[Cells, Grouping, npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Eight blocks of two subgroups: one of value ``a`` seen on 10 of 60 questions (a small
+    subgroup, few clear targets), one of ``b`` on all 60. Every sample is right with its
+    question's probability (drawn in [0.6, 0.95]), less ``planted`` for ``a``."""
+    n_questions, n_units = 60, 16
+    level = rng.uniform(0.6, 0.95, n_questions)
+    counts = np.zeros((n_questions, n_units))
+    sums = np.zeros((n_questions, n_units))
+    for unit in range(n_units):
+        small = unit % 2 == 0
+        seen = rng.choice(n_questions, 10, replace=False) if small else np.arange(n_questions)
+        counts[seen, unit] = 1
+        sums[seen, unit] = rng.random(len(seen)) < level[seen] - (planted if small else 0.0)
+    of_unit = (np.arange(n_units) + 1) % 2  # a (0) on the small units
+    values = np.array([sums[:, of_unit == g].sum() / counts[:, of_unit == g].sum() for g in (0, 1)])
+    return (
+        Cells(sums={"m": sums}, counts=counts),
+        Grouping(names=("a", "b"), of_unit=of_unit),
+        np.arange(n_units) // 2,
+        values,
+    )
+
+
+def test_subgroup_shuffle_holds_its_level_when_one_value_has_the_small_subgroups() -> None:
+    """Known truth: every sample is right with its question's probability, whatever its group,
+    but ``a``'s subgroups are small, as the minorities' are. A subgroup moves with all its
+    samples, so the shuffles give ``a`` more samples than it has; compared by the spread of the
+    values (``null_of``'s statistic), the noisy observed arrangement was found unfair in 40 of
+    these 200 draws. The studentised between-groups statistic keeps the level (9 of 200) and
+    finds 0.15 less accuracy on ``a``'s samples in 53 of 100."""
+    rng = np.random.default_rng(1)
+
+    def rejected(planted: float, draws: int) -> tuple[int, int]:
+        spread_test = between_test = 0
+        for _ in range(draws):
+            cells, grouping, blocks, values = _unequal_units(rng, planted)
+            means, exhaustive, statistics = block_permuted_means(
+                cells, grouping, blocks, ["m"], 199, rng
+            )
+            spread_test += null_of(values, means["m"], exhaustive=exhaustive).p_value < 0.05
+            between_test += block_p_value(*statistics["m"], exhaustive=exhaustive) < 0.05
+        return spread_test, between_test
+
+    spread_null, between_null = rejected(0.0, 200)
+    assert spread_null >= 25  # the flaw this statistic removes: 12.5% or more at level 5%
+    assert between_null <= 18  # 9%: within about 2 SE of 5% at 200 draws
+    _, between_planted = rejected(0.15, 100)
+    assert between_planted >= 45

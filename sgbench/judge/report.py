@@ -70,6 +70,7 @@ from sgbench.scoring.bootstrap import (
 from sgbench.scoring.data import EARLIER_WAVE_SUFFIX, ID_FORM, FloatArray
 from sgbench.scoring.fairness import (
     SHUFFLED,
+    STATISTICS,
     ci_list,
     fairness_entry,
     fairness_lines,
@@ -546,7 +547,7 @@ class JudgeReport(FromFiles):
                 "seed": self.seed,
                 "n_permutations": self.n_permutations,
                 "shuffled": SHUFFLED[self.resample],
-                "statistic": "sd_observed",
+                "statistic": STATISTICS[self.resample],
             },
         }
 

@@ -67,6 +67,7 @@ from sgbench.errors import InputError, refuse_without_effect
 from sgbench.scoring.data import FloatArray, IntArray
 from sgbench.scoring.distributions import normal_cdf, student_t_quantile
 from sgbench.scoring.noise import (
+    BLOCK_STATISTIC,
     CHUNK_CELLS,
     EXACT,
     MOMENT_MATCHED,
@@ -78,6 +79,7 @@ from sgbench.scoring.noise import (
     GroupStats,
     NoiseSpread,
     block_arrangements,
+    block_p_value,
     block_permuted_means,
     block_testable,
     cell_table,
@@ -582,6 +584,7 @@ def bootstrap_intervals(
             group_intervals[label] = {}
         shuffled = n_permutations > 0 and label not in within
         testable, exhaustive = True, False
+        statistics: dict[str, tuple[float, FloatArray]] = {}
         if shuffled:
             block = block_keys.get(label)
             of_unit = (
@@ -594,7 +597,7 @@ def bootstrap_intervals(
                 seed, spawn_key=(_BLOCK_STREAM, zlib.crc32(label.encode()))
             )
             testable = block_testable(block_arrangements(grouping.of_unit, of_unit))
-            permuted, exhaustive = block_permuted_means(
+            permuted, exhaustive, statistics = block_permuted_means(
                 cells,
                 grouping,
                 of_unit,
@@ -607,9 +610,20 @@ def bootstrap_intervals(
                 cells, name, grouping, w, v, permuted.get(name), exhaustive
             )
             if shuffled and spread.null is not None:
-                p_value = spread.null.p_value if testable else float("nan")
+                observed, drawn_statistics = statistics[name]
+                p_value = (
+                    block_p_value(observed, drawn_statistics, exhaustive=exhaustive)
+                    if testable
+                    else float("nan")
+                )
                 spread = replace(
-                    spread, null=replace(spread.null, method=SUBGROUP_SHUFFLE, p_value=p_value)
+                    spread,
+                    null=replace(
+                        spread.null,
+                        method=SUBGROUP_SHUFFLE,
+                        p_value=p_value,
+                        statistic=BLOCK_STATISTIC,
+                    ),
                 )
             spreads[label][name] = spread
             if replicate_means is not None:

@@ -54,8 +54,10 @@ from sgbench.errors import bounded, one_line
 from sgbench.scoring.bootstrap import QUESTIONS, TWO_WAY, Interval, Resample
 from sgbench.scoring.grouped import FIGURES, GroupedResult
 from sgbench.scoring.noise import (
+    BLOCK_STATISTIC,
     DETECTABLE,
     NOISE_FIGURES,
+    NULL_STATISTIC,
     SUBGROUP_SHUFFLE,
     NoiseSpread,
     sample_sd,
@@ -136,6 +138,13 @@ SHUFFLED: Final[Mapping[Resample, str]] = {
     ),
 }
 """Resampling mode → what its permutation null shuffles (a report's ``permutations.shuffled``)."""
+
+STATISTICS: Final[Mapping[Resample, str]] = {
+    QUESTIONS: NULL_STATISTIC,
+    TWO_WAY: f"{BLOCK_STATISTIC} among whole subgroups; {NULL_STATISTIC} within each question",
+}
+"""Resampling mode → what its permutation nulls compare (a report's
+``permutations.statistic``; each row's is its ``null.statistic``)."""
 
 UNTESTED_NOTES: Final[Mapping[Resample, str]] = {
     QUESTIONS: (
@@ -348,7 +357,7 @@ def fairness_entry(
             "n_permutations": null.n_permutations,
             "method": null.method,
             "n_drawn": null.drawn,
-            "statistic": "sd_observed",
+            "statistic": null.statistic,
             "p_value": finite(null.p_value),
             "mean": {k: finite(v) for k, v in null.mean.items()},
         }

@@ -46,6 +46,7 @@ from sgbench.scoring.data import BoolArray, FloatArray, ScoringData, load_scorin
 from sgbench.scoring.fairness import (
     CLEAR_STABILITY,
     SHUFFLED,
+    STATISTICS,
     ClearRow,
     ci_list,
     fairness_entry,
@@ -240,7 +241,7 @@ class ScoreReport(FromFiles):
                 if self.intervals.n_permutations
                 else None,
                 "shuffled": SHUFFLED[self.intervals.resample],
-                "statistic": "sd_observed",
+                "statistic": STATISTICS[self.intervals.resample],
             },
         }
 
