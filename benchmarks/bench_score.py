@@ -271,14 +271,8 @@ def fairness_part(runs: int, n_boot: int) -> dict[str, Any]:
                 n_permutations=1000 if with_groups else 0,
             )
 
-        variants: dict[str, Callable[[], object]] = {
-            "score": lambda: score_predictions(predictions, dataset, n_boot=n_boot),
-            "without": lambda: score_predictions(
-                predictions, dataset, n_boot=n_boot, n_permutations=0
-            ),
-            "fair": lambda: engine(True),
-            "plain": lambda: engine(False),
-            "clear": lambda: clear_rows(
+        def clear_call() -> Any:
+            return clear_rows(
                 fair_values,
                 higher,
                 meta,
@@ -289,22 +283,20 @@ def fairness_part(runs: int, n_boot: int) -> dict[str, Any]:
                 seed=0,
                 n_permutations=1000,
                 resample=QUESTIONS,
+            )
+
+        variants: dict[str, Callable[[], object]] = {
+            "score": lambda: score_predictions(predictions, dataset, n_boot=n_boot),
+            "without": lambda: score_predictions(
+                predictions, dataset, n_boot=n_boot, n_permutations=0
             ),
+            "fair": lambda: engine(True),
+            "plain": lambda: engine(False),
+            "clear": clear_call,
         }
         # The call timed is the report's own: the same verdicts (p-values) as score's.
         report = score_predictions(predictions, dataset, n_boot=n_boot)
-        timed_rows = clear_rows(
-            fair_values,
-            higher,
-            meta,
-            clear,
-            report_groupings,
-            blocks,
-            n_boot=n_boot,
-            seed=0,
-            n_permutations=1000,
-            resample=QUESTIONS,
-        )
+        timed_rows = clear_call()
         if report.clear is None or _p_values(report.clear) != _p_values(timed_rows):
             raise SystemExit("clear_rows as timed does not give the report's clear verdicts")
         wall: dict[str, list[float]] = {name: [] for name in variants}
