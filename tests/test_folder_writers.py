@@ -53,18 +53,23 @@ CHILD = textwrap.dedent(
 )
 
 
+def python_child(script: str, *args: str) -> subprocess.Popen[str]:
+    """``script`` run by another Python process with this checkout's package, its output read
+    as text (each test's writer, holder or victim)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
 def test_two_processes_replacing_one_folder_leave_one_whole_output(tmp_path: Path) -> None:
     target = tmp_path / "out"
     go = tmp_path.parent / f"{tmp_path.name}.go"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     children = [
-        subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(target), tag, str(ROUNDS), str(FILES), str(go)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        python_child(CHILD, str(target), tag, str(ROUNDS), str(FILES), str(go))
         for tag in ("a", "b")
     ]
     try:
@@ -174,13 +179,7 @@ def test_a_command_meeting_a_folder_being_computed_is_refused_at_once(
     first's output is whole, its lock file gone (`sgbench.files.writing_folder`)."""
     target = tmp_path / "out"
     go = tmp_path.parent / f"{tmp_path.name}.go"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(target), str(go)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    holder = python_child(HOLDER, str(target), str(go))
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline() == "held\n"
@@ -295,13 +294,7 @@ def test_a_killed_writers_staging_folder_is_removed_by_the_next_and_lookalikes_k
 
     target = tmp_path / "out"
     replace_folder(target, "export lm-eval", _one_file, name="out")
-    child = subprocess.Popen(
-        [sys.executable, "-c", KILLED, str(target)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    child = python_child(KILLED, str(target))
     try:
         assert child.stdout is not None
         assert child.stdout.readline() == "staged\n"
