@@ -395,10 +395,46 @@ def load_manifest(dataset_dir: PathArg) -> dict[str, Any]:
 
 
 def manifest_problems(manifest: Any) -> list[str]:
-    """Every way ``manifest`` breaks ``manifest.schema.json``, as ``JSON_PATH: message``."""
-    from sgbench.schema import schema_problems, validator
+    """Every way ``manifest`` breaks ``manifest.schema.json``, as ``JSON_PATH: message``; then,
+    when it has none, why this sgbench cannot read its version
+    (:func:`sgbench.versioning.version_problem`) and, for a build's manifest (its version's label
+    is one of :data:`~sgbench.versioning.BUILD_LABELS`), every record a build writes that it
+    lacks (the schema's ``$defs/build``).
 
-    return schema_problems(validator("manifest"), manifest)
+    One rule for every record: the row rule holds rows to the manifest's records, and a record
+    that was optional switched its check off when deleted (a held-out question trained with
+    ``splits`` gone, a subgroup deleted with ``subgroups`` gone, and ``validate`` passed).
+    """
+    from sgbench.catalogue import CATALOGUE_WAVES, catalogue_name
+    from sgbench.schema import schema_problems, validator
+    from sgbench.versioning import BUILD_LABELS, build_label, version_problem
+
+    problems = schema_problems(validator("manifest"), manifest)
+    if problems:
+        return problems
+    version = version_problem(manifest["version"], manifest["synthetic"])
+    if version is not None:
+        return [f"$.version: {version}"]
+    if build_label(manifest["version"]) not in BUILD_LABELS:
+        return []
+    records = validator("manifest").evolve(schema={"$ref": f"{_MANIFEST_SCHEMA_ID}#/$defs/build"})
+    problems = [
+        f"{problem} (a build's manifest, version {manifest['version']}, holds every record the "
+        "builder writes; rebuild the dataset if an older sgbench wrote it)"
+        for problem in schema_problems(records, manifest)
+    ]
+    catalogues = [catalogue_name(wave) for wave in CATALOGUE_WAVES]
+    if not problems and manifest["items"]["catalogue"] not in catalogues:
+        # A build reads one of this package's catalogues; a catalogue renamed to one it lacks
+        # skipped the check of every row's question against it.
+        problems.append(
+            f"$.items.catalogue: {bounded(repr(manifest['items']['catalogue']))} is not a "
+            f"catalogue sgbench has ({', '.join(catalogues)}); a build records the one it read"
+        )
+    return problems
+
+
+_MANIFEST_SCHEMA_ID: Final = "https://sgbench.invalid/schema/manifest.schema.json"
 
 
 def check_config_split(config: str, split: str | None = None) -> None:

@@ -48,3 +48,46 @@ CHANGELOG: Final[dict[str, str]] = {
     "`paper` (train, test_ood); WVS Wave 7 Singapore subgroups of at least 30 respondents.",
 }
 """What changed in each release (``MAJOR.MINOR.PATCH`` → one line); the card renders it."""
+
+SYNTHETIC_LABEL: Final = "synthetic"
+"""The build label of a build from the embedded synthetic sample (``1.0.0+synthetic``)."""
+
+BUILD_LABELS: Final = ("", SYNTHETIC_LABEL)
+"""The labels a build writes after a release's ``+``: none (a build from WVS data) or
+:data:`SYNTHETIC_LABEL`. A manifest whose version carries one of these claims to be a build, and
+must hold every record a build writes (``manifest.schema.json``'s ``$defs/build``); any other
+label (``1.0.0+handmade``) marks a dataset sgbench did not build, held only to what it records,
+and every report shows its version."""
+
+
+def release_of(version: str) -> str:
+    """The ``MAJOR.MINOR.PATCH`` part of a dataset version (``1.0.0+synthetic`` → ``1.0.0``)."""
+    return version.split("+", 1)[0]
+
+
+def build_label(version: str) -> str:
+    """The label after a version's ``+`` (``""`` when none)."""
+    return version.partition("+")[2]
+
+
+def version_problem(version: str, synthetic: object) -> str | None:
+    """Why a manifest's ``version`` (with its ``synthetic`` flag) cannot be read by this sgbench,
+    or None.
+
+    Its release must be one :data:`CHANGELOG` lists: a dataset of a release this package does
+    not know was built by a newer sgbench (whose records and rules this one lacks) or relabelled,
+    and read as this release's it skipped the checks that hold only for this release's
+    catalogue. A build's label must agree with ``synthetic``."""
+    release = release_of(version)
+    if release not in CHANGELOG:
+        return (
+            f"release {release} is not one this sgbench knows ({', '.join(CHANGELOG)}); a "
+            "dataset of a newer release needs a newer sgbench (pip install --upgrade sgbench)"
+        )
+    label = build_label(version)
+    if label in BUILD_LABELS and (label == SYNTHETIC_LABEL) is not synthetic:
+        return (
+            f"version {version} says a build from {'synthetic' if label else 'WVS'} data and "
+            f"synthetic is {synthetic!r}: a build writes them together"
+        )
+    return None

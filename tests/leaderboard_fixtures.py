@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from scoring_fixtures import FOUR_POINT, make_row, write_dataset
+from scoring_fixtures import FOUR_POINT, HANDMADE_VERSION, make_row, write_dataset
 
 QUESTIONS = ("Q1", "Q2", "Q3", "Q4")
 OOD_SUBGROUPS = (
@@ -57,7 +57,7 @@ def metadata(**changes: Any) -> dict[str, Any]:
         "method": "zero-shot",
         "organisation": "A lab",
         "url": None,
-        "dataset_version": "1.0.0",
+        "dataset_version": HANDMADE_VERSION,
         "date": "2026-03-01",
         "notes": "",
     }
@@ -122,7 +122,7 @@ def write_invalid_submissions(root: Path) -> dict[str, str]:
     (only_id / "predictions.jsonl").write_text(
         json.dumps({"id": sample_id("Q1", ID_SUBGROUP), "answer": 1}) + "\n", encoding="utf-8"
     )
-    submit(root, "old-version", wrong_on(set(), 1), metadata(dataset_version="2.0.0"))
+    submit(root, "old-version", wrong_on(set(), 1), metadata(dataset_version="2.0.0+handmade"))
     submit(root, "Bad_Slug", wrong_on(set(), 1), metadata())
     submit(root, HOSTILE_FOLDER, wrong_on(set(), 1), metadata())
     return {

@@ -77,8 +77,16 @@ TAMPERING: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         lambda m: m["sizes"].update({k: "1" for k in m["sizes"]}),
         "$.sizes",
     ),
-    "version edited": (lambda m: m.update(version="9.9.9"), "version: differs from the copy"),
-    "synthetic edited": (lambda m: m.update(synthetic=False), "synthetic: differs from the copy"),
+    "version edited": (
+        lambda m: m.update(version=m["version"] + ".edited"),
+        "version: differs from the copy",
+    ),
+    "a release this sgbench does not know": (
+        lambda m: m.update(version="9.9.9"),
+        "not one this sgbench knows (1.0.0); a dataset of a newer release needs a newer sgbench",
+    ),
+    # A hand-made dataset's copy differs; a build's version says synthetic (test_manifest_records).
+    "synthetic edited": (lambda m: m.update(synthetic=False), "synthetic"),
     "name edited": (lambda m: m.update(name="other"), "name: differs from the copy"),
     "version not a version": (lambda m: m.update(version="one"), "$.version: 'one'"),
     "synthetic not a boolean": (lambda m: m.update(synthetic="no"), "$.synthetic: 'no'"),
@@ -492,6 +500,7 @@ def test_validate_tells_an_older_manifest_to_rebuild(
     edit_manifest(root, lambda m: m.pop(key))
     problems = validate_problems(root)
     assert problems == [
-        f"{root / MANIFEST_FILE}: no `{key}`: written by an sgbench that recorded neither the "
-        "data files' sizes nor the card's sha256; rebuild the dataset"
+        f"{root / MANIFEST_FILE}: $: '{key}' is a required property (a build's manifest, version "
+        "1.0.0+synthetic, holds every record the builder writes; rebuild the dataset if an older "
+        "sgbench wrote it)"
     ]

@@ -72,6 +72,10 @@ def _changed(value: Any) -> Any:
 def _first_edit(manifest: dict[str, Any], field: str) -> str | None:
     """Edit the first leaf of ``field`` that has a value to change, in place; its JSON path."""
     value = manifest[field]
+    if field == "version":
+        # Another label: a release this sgbench does not know is refused before the binding.
+        manifest[field] = value + (".edited" if "+" in value else "+edited")
+        return field
     if not isinstance(value, dict | list):
         if value is None:
             return None
@@ -79,6 +83,8 @@ def _first_edit(manifest: dict[str, Any], field: str) -> str | None:
         return field
     for where, container, key in _leaves(value, field):
         old = container[key]  # type: ignore[index]
+        if where == "items.catalogue":
+            continue  # a catalogue sgbench lacks: a build's manifest is refused before the binding
         if old is not None:
             container[key] = _changed(old)  # type: ignore[index]
             return where
@@ -164,6 +170,18 @@ def test_every_field_of_a_real_build_is_bound(builds: list[Path], tmp_path: Path
                 continue
             folder = _copy(build, tmp_path / field)
             _write(folder, manifest)
+            if field == "synthetic":
+                # A build's version says whether it is synthetic: the flag edited alone is
+                # refused before the binding is read (test_dataset_access edits it in a
+                # hand-made dataset, whose binding finds it).
+                assert manifest_problems(manifest) == [
+                    "$.version: version 1.0.0 says a build from WVS data and synthetic is True: "
+                    "a build writes them together"
+                ]
+                with pytest.raises(InputError, match="a build writes them together"):
+                    open_dataset(folder)
+                covered.append(field)
+                break
             assert manifest_problems(manifest) == [], (field, where)
             expected = f"{where}: differs from the copy"
 

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from scoring_fixtures import (
     HAND_PREDICTIONS,
+    HANDMADE_VERSION,
     Q1_OPTIONS,
     S1,
     S2,
@@ -172,7 +173,7 @@ def test_report_key_paths(case: tuple[Path, Path]) -> None:
         assert {"values", "norm_range", "cv", "gap", "ratio", "worst"} <= set(religion)
     assert report["bootstrap"]["resampled"] == "questions"
     assert report["dataset"]["name"] == "wvs-sg-subgroups"
-    assert report["dataset"]["version"] == "1.0.0"
+    assert report["dataset"]["version"] == HANDMADE_VERSION
     assert set(report["dataset"]["files"]) == {
         f"data/default/{s}-00000-of-00001.parquet"
         for s in ("train", "validation", "test_id", "test_ood")

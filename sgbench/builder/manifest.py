@@ -18,7 +18,7 @@ from sgbench.builder.config import BuildConfig, stratum_name
 from sgbench.builder.disclosure import EXACT_FAMILY, Control
 from sgbench.builder.reader import SurveyData
 from sgbench.builder.reliability import METHOD as RELIABILITY_METHOD
-from sgbench.catalogue import Item, fingerprint
+from sgbench.catalogue import Item, catalogue_name, fingerprint
 from sgbench.dataset import PUBLICATION_FLOOR, under_floor
 from sgbench.splits import split_manifest
 from sgbench.versioning import VERSION_POLICY
@@ -333,7 +333,7 @@ def build_manifest(
         "min_valid_answers": config.min_valid_answers,
         "publication_floor": publication_floor(config),
         "items": {
-            "catalogue": f"wvs{config.wave}",
+            "catalogue": catalogue_name(config.wave),
             "catalogue_sha256": catalogue_sha256(items),
             "requested": len(items),
             "kept": len(items) - len(latest["items_dropped"]),

@@ -89,6 +89,16 @@ def _frozen(mapping: dict[K, V]) -> Mapping[K, V]:
     return MappingProxyType(mapping)
 
 
+CATALOGUE_WAVES: Final[tuple[int, ...]] = (7,)
+"""The waves this package has an item catalogue for (``wvs<wave>.json``); a build's earlier
+waves' answers are recoded to its latest wave's codes (the crosswalk)."""
+
+
+def catalogue_name(wave: int) -> str:
+    """The name a manifest records for the catalogue of ``wave`` (``items.catalogue``)."""
+    return f"wvs{wave}"
+
+
 @public
 @cache
 def load_catalogue(wave: int = 7) -> tuple[Item, ...]:
@@ -97,8 +107,10 @@ def load_catalogue(wave: int = 7) -> tuple[Item, ...]:
     Raises:
         InputError: no catalogue exists for ``wave``.
     """
-    if wave != 7:
-        raise InputError(f"wave {wave}: no item catalogue for it; available: [7]")
+    if wave not in CATALOGUE_WAVES:
+        raise InputError(
+            f"wave {wave}: no item catalogue for it; available: {list(CATALOGUE_WAVES)}"
+        )
     text = resources.files(__package__).joinpath(f"wvs{wave}.json").read_text(encoding="utf-8")
     raw = json.loads(text)
     return tuple(

@@ -58,7 +58,8 @@ from sgbench.dataset import (
 from sgbench.errors import InputError, bounded, shown_name, shown_value
 from sgbench.files import FromFiles, foreign_entries, input_problem, reads
 from sgbench.jsonl import loads_yaml, read_bounded, read_json_file
-from sgbench.publish.publication import PUBLISHING_DOC, publication_problems
+from sgbench.publish.publication import PUBLISHING_DOC, not_a_build, publication_problems
+from sgbench.versioning import BUILD_LABELS, build_label
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -146,7 +147,9 @@ class DatasetCheck(FromFiles):
         else:
             lines.append(f"{head}: {len(self.problems)} problem(s)")
             lines += [str(problem) for problem in self.problems]
-        if self.synthetic:
+        if self.ok and self.version is not None and build_label(self.version) not in BUILD_LABELS:
+            lines.append(not_a_build(self.version))
+        elif self.synthetic:
             lines.append(
                 "SYNTHETIC build: not WVS data; `sgbench push` refuses it without --allow-synthetic"
             )

@@ -5,6 +5,9 @@ it can be scored) and still not be publishable. :func:`publication_problems` giv
 from the manifest alone; ``sgbench push`` refuses a dataset with any, and ``sgbench validate``
 shows them as a note (the folder is still a valid dataset). The reasons:
 
+- **Not a build**: its version's label is not a build's (``1.0.0+handmade``;
+  :data:`~sgbench.versioning.BUILD_LABELS`), so its manifest need not hold a build's records and
+  its rows were held only to those it has; never lifted.
 - **SYNTHETIC**: built from the embedded sample or from a file ``sgbench synth`` wrote
   (``synthetic: true``); lifted by ``allow_synthetic`` (``--allow-synthetic``).
 - **Under the publication floor**: ``min_subgroup_size`` or ``min_valid_answers`` below
@@ -26,6 +29,8 @@ from typing import Any, Final
 
 from sgbench.boundary import ArgumentName, public
 from sgbench.dataset import PUBLICATION_FLOOR, under_floor
+from sgbench.errors import bounded, one_line
+from sgbench.versioning import BUILD_LABELS, build_label
 
 DISCLOSURE_DOC: Final = "docs/dataset-and-splits.md#small-groups-recoverable-by-subtraction"
 """Where the recoverable groups a refusal counts are explained."""
@@ -48,6 +53,9 @@ def publication_problems(
             checked manifest's fields are bound to its data).
         allow_synthetic: do not count a SYNTHETIC build as a reason (``--allow-synthetic``).
     """
+    version = manifest.get("version")
+    if isinstance(version, str) and build_label(version) not in BUILD_LABELS:
+        return [not_a_build(version)]
     if manifest.get("synthetic") is not False:
         # Not False: a manifest without the field is not taken for WVS data.
         if allow_synthetic:
@@ -71,6 +79,16 @@ def publication_problems(
             f"(see {DISCLOSURE_DOC})"
         )
     return problems
+
+
+def not_a_build(version: str) -> str:
+    """What ``validate`` and ``push`` say of a dataset whose version's label is not a build's
+    (:data:`~sgbench.versioning.BUILD_LABELS`)."""
+    return (
+        f"NOT AN SGBENCH BUILD (version {bounded(one_line(version))}): its rows are held only to "
+        "the records its manifest has, so scores on it are not the benchmark's; only a build "
+        "is published"
+    )
 
 
 def _floor_problem(name: str, value: object) -> str:
