@@ -2019,9 +2019,12 @@ def split_problem(
     others; ``train`` in ``paper``). Whole questions moved between ``validation`` and
     ``test_id``, and a training row swapped with a ``test_id`` row (a held-out question then
     trained), kept every other rule. Checked once per distinct (question, stratum, split).
+    In ``temporal``, by the row's wave and pair instead (:func:`_temporal_split_problem`).
     """
     from sgbench.schema.held_out import held_out_splits
 
+    if config == "temporal":
+        return _temporal_split_problem(tables, manifest)
     recorded = _recorded_splits(manifest, config)
     every = _concatenated(tables, ["question_id", "stratum"])
     if recorded is None or every is None:
@@ -2057,8 +2060,15 @@ def split_problem(
         "split is not the one the build gives the row's stratum and question (the manifest's "
         "splits: ood_strata, in_distribution_strata, seed and fractions)",
     )
-    if found is not None:
-        return found
+    return found or _count_problem(tables, manifest, config)
+
+
+def _count_problem(
+    tables: Mapping[str, pa.Table], manifest: Mapping[str, Any], config: str
+) -> tuple[str, npt.NDArray[np.bool_], str] | None:
+    """The first split of ``config`` (its name, all its rows, what) whose count of questions or
+    subgroups is not the manifest's (``configs.<config>.<split>``); None when none is (or the
+    manifest records no whole count). Its ``samples`` are the binding's (rows of the file)."""
     counts = manifest.get("configs")
     recorded_counts = counts.get(config) if isinstance(counts, Mapping) else None
     for name, table in tables.items():
@@ -2078,6 +2088,51 @@ def split_problem(
                     f"(configs.{config}.{name}.{what})",
                 )
     return None
+
+
+def _temporal_split_problem(
+    tables: Mapping[str, pa.Table], manifest: Mapping[str, Any]
+) -> tuple[str, npt.NDArray[np.bool_], str] | None:
+    """The first ``temporal`` split (its name, its rows that disagree, what) holding a row the
+    build would have put in the other split or in none, or whose count of questions or
+    subgroups is not the manifest's (``configs.temporal.<split>``); None when none does.
+
+    A row's split is the one :func:`~sgbench.schema.temporal.temporal_splits` (the builder's
+    rule) gives its ``wave`` and (subgroup, question) pair among the config's rows: ``test`` for
+    the latest wave (``built_from.wave``), ``train`` for an earlier one (``earlier_waves[].wave``),
+    and only for a pair both the latest and an earlier wave hold. A latest-wave row moved to
+    ``train`` (a test answer trained on), an earlier one moved to ``test``, and a subgroup's rows
+    deleted with the counts kept each passed ``validate``. Without a recorded latest wave, or
+    the columns, only the counts are checked.
+    """
+    from sgbench.schema.temporal import temporal_splits
+
+    waves = build_waves(manifest)
+    every = _concatenated(tables, ["subgroup_id", "question_id", "wave"])
+    if waves is not None and every is not None:
+        latest, recorded = waves
+        n = every.num_rows
+        split = np.repeat(
+            np.array(list(tables), dtype=object), [t.num_rows for t in tables.values()]
+        )
+        wave = np.asarray(every.column("wave").to_numpy(zero_copy_only=False), dtype=np.int64)
+        pair = _distinct([every.column("subgroup_id"), every.column("question_id")], n)[1]
+        expected = temporal_splits(wave, pair, latest)
+        expected[~np.isin(wave, recorded)] = ""
+        found = _split_rows(
+            tables,
+            np.asarray((expected != split) & (expected != ""), dtype=bool),
+            "split is not the one the build gives the row's wave (test for the latest wave, "
+            "built_from.wave; train for an earlier one, earlier_waves[].wave)",
+        ) or _split_rows(
+            tables,
+            np.asarray(expected == "", dtype=bool),
+            "no build puts this row in temporal: its wave is none the manifest records, or its "
+            "(subgroup, question) pair is not held by both the latest wave and an earlier one",
+        )
+        if found is not None:
+            return found
+    return _count_problem(tables, manifest, "temporal")
 
 
 def value_problem(
