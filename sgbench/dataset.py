@@ -52,7 +52,7 @@ from sgbench.errors import InputError, bounded, check_each, shown_name
 from sgbench.files import HUB_PREFIX as HUB_PREFIX  # one spelling for the readers and recorded()
 from sgbench.jsonl import loads_strict, read_json_file
 from sgbench.schema.ids import id_suffix, names_subgroup, persona_as_read, slug, stratum_name
-from sgbench.schema.persona import PersonaPhrase, persona_sentence
+from sgbench.schema.persona import PersonaPhrase, persona_sentence, phrase_problem, text_problem
 
 if TYPE_CHECKING:
     import datasets
@@ -399,7 +399,9 @@ def manifest_problems(manifest: Any) -> list[str]:
     when it has none, why this sgbench cannot read its version
     (:func:`sgbench.versioning.version_problem`) and, for a build's manifest (its version's label
     is one of :data:`~sgbench.versioning.BUILD_LABELS`), every record a build writes that it
-    lacks (the schema's ``$defs/build``).
+    lacks (the schema's ``$defs/build``); then every way what it records breaks a rule of the
+    build: its texts (:func:`recorded_text_problems`) and the subgroups it says were left out for
+    their overlap (:func:`overlap_drop_problems`).
 
     One rule for every record: the row rule holds rows to the manifest's records, and a record
     that was optional switched its check off when deleted (a held-out question trained with
@@ -415,23 +417,26 @@ def manifest_problems(manifest: Any) -> list[str]:
     version = version_problem(manifest["version"], manifest["synthetic"])
     if version is not None:
         return [f"$.version: {version}"]
-    if build_label(manifest["version"]) not in BUILD_LABELS:
-        return []
-    records = validator("manifest").evolve(schema={"$ref": f"{_MANIFEST_SCHEMA_ID}#/$defs/build"})
-    problems = [
-        f"{problem} (a build's manifest, version {manifest['version']}, holds every record the "
-        "builder writes; rebuild the dataset if an older sgbench wrote it)"
-        for problem in schema_problems(records, manifest)
-    ]
-    catalogues = [catalogue_name(wave) for wave in CATALOGUE_WAVES]
-    if not problems and manifest["items"]["catalogue"] not in catalogues:
-        # A build reads one of this package's catalogues; a catalogue renamed to one it lacks
-        # skipped the check of every row's question against it.
-        problems.append(
-            f"$.items.catalogue: {bounded(repr(manifest['items']['catalogue']))} is not a "
-            f"catalogue sgbench has ({', '.join(catalogues)}); a build records the one it read"
+    if build_label(manifest["version"]) in BUILD_LABELS:
+        records = validator("manifest").evolve(
+            schema={"$ref": f"{_MANIFEST_SCHEMA_ID}#/$defs/build"}
         )
-    return problems
+        problems = [
+            f"{problem} (a build's manifest, version {manifest['version']}, holds every record "
+            "the builder writes; rebuild the dataset if an older sgbench wrote it)"
+            for problem in schema_problems(records, manifest)
+        ]
+        catalogues = [catalogue_name(wave) for wave in CATALOGUE_WAVES]
+        if not problems and manifest["items"]["catalogue"] not in catalogues:
+            # A build reads one of this package's catalogues; a catalogue renamed to one it
+            # lacks skipped the check of every row's question against it.
+            problems.append(
+                f"$.items.catalogue: {bounded(repr(manifest['items']['catalogue']))} is not a "
+                f"catalogue sgbench has ({', '.join(catalogues)}); a build records the one it read"
+            )
+        if problems:
+            return problems
+    return [*recorded_text_problems(manifest), *overlap_drop_problems(manifest)]
 
 
 _MANIFEST_SCHEMA_ID: Final = "https://sgbench.invalid/schema/manifest.schema.json"
@@ -1188,6 +1193,49 @@ def recorded_phrases(manifest: Mapping[str, Any]) -> dict[str, dict[str, Persona
         if isinstance(spec, Mapping) and isinstance(spec.get("persona"), Mapping)
     }
     return {name: recorded.get(name, {}) for name in attributes} if recorded else None
+
+
+def recorded_text_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """Every recorded text of a schema-valid ``manifest`` that the build config's text rules
+    refuse, as ``JSON_PATH: why``: each attribute's name and persona labels and phrases
+    (``attributes.<name>.persona``) and ``built_from.country_name``, by the config loader's
+    rules (:func:`~sgbench.schema.persona.text_problem`,
+    :func:`~sgbench.schema.persona.phrase_problem`,
+    :func:`~sgbench.catalogue.country_name_problem` against ``built_from.country``).
+
+    The row rule recomputes every persona from these texts (:func:`_misworded_personas`), so a
+    forger editing a phrase and every row's persona alike passed it: a bidirectional control, a
+    newline or 200,000 characters in every prompt, or personas living in another country than
+    their respondents, none of which a build writes.
+    """
+    from sgbench.catalogue import country_name_problem
+
+    problems: list[str] = []
+
+    def check(text: str, path: str, phrase: bool) -> None:
+        problem = text_problem(text) or (phrase_problem(text) if phrase else None)
+        if problem is not None:
+            problems.append(f"{path}: {problem}")
+
+    attributes = manifest.get("attributes")
+    for name, spec in attributes.items() if isinstance(attributes, Mapping) else ():
+        check(str(name), f"attributes.{name}", False)
+        persona = spec.get("persona") if isinstance(spec, Mapping) else None
+        for label, entry in persona.items() if isinstance(persona, Mapping) else ():
+            check(str(label), f"attributes.{name}.persona.{label}", False)
+            if isinstance(entry, Mapping) and isinstance(entry.get("phrase"), str):
+                check(entry["phrase"], f"attributes.{name}.persona.{label}.phrase", True)
+    built = manifest.get("built_from")
+    name = built.get("country_name") if isinstance(built, Mapping) else None
+    if isinstance(built, Mapping) and isinstance(name, str):
+        before = len(problems)
+        check(name, "built_from.country_name", True)
+        country = built.get("country")
+        if len(problems) == before and isinstance(country, str):
+            problem = country_name_problem(name, country, "built_from.country")
+            if problem is not None:
+                problems.append(f"built_from.country_name: {problem}")
+    return problems
 
 
 def _misworded_personas(
@@ -2205,6 +2253,81 @@ def value_problem(
             "(subgroups.kept, splits.dropped_for_overlap)",
         )
     return None
+
+
+def overlap_drop_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """Every way a schema-valid ``manifest``'s ``splits.dropped_for_overlap`` is not what the
+    build writes, as ``JSON_PATH: why``. The build leaves out exactly the subgroups of an OOD
+    stratum whose Jaccard with their nearest training subgroup is above
+    ``splits.max_train_overlap`` (``sgbench.builder.pipeline._too_close``), and records every
+    kept OOD subgroup's Jaccard, rounded to six decimals (``train_overlap``). So a listed
+    subgroup needs a numeric bound, an OOD stratum (the manifest's ``strata`` of its id's
+    attributes, in ``splits.ood_strata``) and, where ``train_overlap`` is recorded, a Jaccard
+    recorded above the bound; and a subgroup recorded above it must be listed.
+
+    A forger deleted a subgroup's rows and listed it as dropped with no bound
+    (``max_train_overlap: null``), and validate passed. Whether a recorded Jaccard is the
+    respondents' own cannot be told from the dataset (it holds no respondents).
+    """
+    splits = manifest.get("splits")
+    if not isinstance(splits, Mapping):
+        return []
+    near = splits.get("dropped_for_overlap")
+    listed = [s for s in near if isinstance(s, str)] if isinstance(near, list) else []
+    limit = splits.get("max_train_overlap")
+    if not (isinstance(limit, int | float) and not isinstance(limit, bool)):
+        return (
+            [
+                f"splits.dropped_for_overlap: lists {listed[0]!r} as left out for its overlap "
+                "with training, but splits.max_train_overlap is null: with no bound a build "
+                "leaves no subgroup out"
+            ]
+            if listed
+            else []
+        )
+    strata = manifest.get("strata")
+    known = (
+        {frozenset(s): stratum_name(s) for s in strata if isinstance(s, list)}
+        if isinstance(strata, list)
+        else None
+    )
+    ood = splits.get("ood_strata")
+    recorded = manifest.get("train_overlap")
+    problems: list[str] = []
+    for index, subgroup in enumerate(listed):
+        path = f"splits.dropped_for_overlap[{index}]"
+        attributes = [part.partition("=")[0] for part in subgroup.split("&")]
+        stratum = stratum_name(attributes) if known is None else known.get(frozenset(attributes))
+        record = recorded.get(subgroup) if isinstance(recorded, Mapping) else None
+        jaccard = record.get("jaccard") if isinstance(record, Mapping) else None
+        if isinstance(ood, list) and stratum not in ood:
+            problems.append(
+                f"{path}: {subgroup!r} is not a subgroup of an OOD stratum (splits.ood_strata); "
+                "only held-out subgroups are left out for their overlap with training"
+            )
+        elif isinstance(recorded, Mapping) and not isinstance(jaccard, int | float):
+            problems.append(
+                f"{path}: {subgroup!r} is not among the OOD subgroups whose overlap the "
+                "manifest records (train_overlap)"
+            )
+        elif isinstance(jaccard, int | float) and not jaccard > limit - OVERLAP_RECORD_TOLERANCE:
+            problems.append(
+                f"{path}: {subgroup!r} overlaps training by {jaccard:g} (train_overlap), not "
+                f"above splits.max_train_overlap {limit:g}"
+            )
+    for subgroup, record in recorded.items() if isinstance(recorded, Mapping) else ():
+        jaccard = record.get("jaccard") if isinstance(record, Mapping) else None
+        if (
+            isinstance(jaccard, int | float)
+            and jaccard > limit + OVERLAP_RECORD_TOLERANCE
+            and subgroup not in listed
+        ):
+            problems.append(
+                f"train_overlap.{subgroup}: overlaps training by {jaccard:g}, above "
+                f"splits.max_train_overlap {limit:g}, but splits.dropped_for_overlap does not "
+                "list it (a build leaves it out of test_ood)"
+            )
+    return problems
 
 
 def nesting_problem(

@@ -22,28 +22,27 @@ from sgbench.builder.layouts import LAYOUTS
 from sgbench.catalogue import (
     ALL_COUNTRIES,
     Country,
+    country_alpha,
     country_code_problem,
+    country_name_problem,
     load_catalogue,
     load_countries,
 )
 from sgbench.dataset import PUBLICATION_FLOOR
-from sgbench.errors import ConfigError, first_unseen, read_as
+from sgbench.errors import ConfigError
 from sgbench.jsonl import loads_yaml, read_bounded
 from sgbench.schema import validator
 from sgbench.schema.ids import slug as slug
 from sgbench.schema.ids import stratum_name as stratum_name
+from sgbench.schema.persona import MAX_TEXT as MAX_TEXT
 from sgbench.schema.persona import PersonaPhrase as PersonaPhrase
+from sgbench.schema.persona import phrase_problem, text_problem
 from sgbench.splits import check_fractions
 
 DisclosureControl = Literal["suppress", "none"]
 DEFAULT_CONFIG: Final = "singapore.yaml"
 GENERIC_CONFIG: Final = "generic.yaml"
 COUNTRY_ATTRIBUTE: Final = "country"
-MAX_TEXT: Final = 200
-"""Longest key or text value of a config (the shipped ones are under 40 characters). Persona
-phrases, labels and the country name are repeated in every sample: a 1 MB persona phrase
-overflowed pyarrow's string column (a traceback, exit 1) and a 1 MB country name asked for a
-9 GB allocation."""
 
 
 @dataclass(frozen=True)
@@ -233,10 +232,11 @@ def _why_once(key: str, other: str) -> str:
 
 
 def _check_text(text: str, key: str) -> None:
-    """Refuse persona text that is blank or has spaces around it: `" "` passed the schema's
-    non-empty rule and gave "You are a   living in Singapore." with exit code 0."""
-    if not text.strip() or text != text.strip():
-        raise ConfigError(f"{key}: {text!r} is blank or has spaces around it")
+    """Refuse persona text that is blank or has spaces around it
+    (:func:`~sgbench.schema.persona.phrase_problem`)."""
+    problem = phrase_problem(text)
+    if problem is not None:
+        raise ConfigError(f"{key}: {problem}")
 
 
 def _check_phrases(persona: Mapping[str, PersonaPhrase], key: str) -> None:
@@ -280,10 +280,8 @@ def _validate_schema(raw: Any, where: str) -> None:
 
 
 def _check_all_text(raw: Any, where: str) -> None:
-    """Refuse a key or text value holding a character that is not printable (a newline, an
-    escape, a bidirectional control): they would reach every persona, prompt and card built
-    from the config, where a newline splits a sentence and U+202E shows text reversed. Refuse
-    one longer than :data:`MAX_TEXT` too: it is repeated in every sample."""
+    """Refuse a key or text value that breaks :func:`~sgbench.schema.persona.text_problem` (a
+    character that is not printable, or longer than :data:`MAX_TEXT`)."""
     stack: list[tuple[str, Any]] = [("$", raw)]
     while stack:
         path, value = stack.pop()
@@ -292,18 +290,8 @@ def _check_all_text(raw: Any, where: str) -> None:
                 stack += [(f"{path}.{key}", key), (f"{path}.{key}", item)]  # names are text too
         elif isinstance(value, list):
             stack += [(f"{path}[{n}]", item) for n, item in enumerate(value)]
-        elif isinstance(value, str) and len(value) > MAX_TEXT:
-            raise ConfigError(
-                f"{where}: {path}: {len(value):,} characters; a key or text of a config is at "
-                f"most {MAX_TEXT:,} (it is repeated in every sample's persona or prompt)"
-            )
-        elif isinstance(value, str) and (unseen := first_unseen(value)) is not None:
-            # Named by code point: a blank that prints (U+2800) shows as nothing in the repr.
-            raise ConfigError(
-                f"{where}: {path}: {value!r} holds a control or bidirectional character or "
-                f"another that does not print (U+{ord(value[unseen]):04X} at character "
-                f"{unseen + 1}); write plain text"
-            )
+        elif isinstance(value, str) and (problem := text_problem(value)) is not None:
+            raise ConfigError(f"{where}: {path}: {problem}")
 
 
 def _check_ood_unseen(
@@ -537,51 +525,21 @@ def _country_code(given: str, countries: Mapping[str, Country], where: str) -> s
     problem = country_code_problem(code)
     if problem is not None:
         raise ConfigError(f"{where}: {problem}")
-    if code.isdigit():
-        numeric = int(code)
-        return next((c.alpha for c in countries.values() if c.numeric == numeric), str(numeric))
-    return code
-
-
-def _name_key(name: str) -> str:
-    """A country name as a reader tells names apart (:func:`sgbench.errors.read_as`, the fold
-    model names are compared by: NFKC, lookalike letters of other scripts, case, spacing), a
-    leading "the" aside (the catalogue writes "the Netherlands" for "living in ...").
-    Fullwidth 'Ｇｅｒｍａｎｙ' and 'Gеrmany' with a Cyrillic 'е' read 'Germany'."""
-    return read_as(name).removeprefix("the ")
+    return country_alpha(code, countries)
 
 
 def _check_country_name(name: str, country: str, where: str) -> None:
     """A config's ``country_name`` (the persona's "living in ...") may be any display name
-    (``the Republic of Singapore``) but the name or alpha-3 code of a catalogue country other
-    than its ``country``: ``country: SGP`` with ``country_name: Germany`` told every sample of
-    Singapore's respondents they lived in Germany, with exit code 0. With ``ALL`` the name is
-    not used (each persona names its respondents' own country), so a copy of the Singapore
-    config with only ``country`` changed to ``ALL`` builds.
+    but that of a catalogue country other than its ``country``
+    (:func:`~sgbench.catalogue.country_name_problem`).
 
     Raises:
         ConfigError: naming ``$.country_name``, the country it names and ``$.country``.
     """
-    countries = load_countries()
-    own = _country_code(country, countries, f"{where}: $.country")
-    if own == ALL_COUNTRIES:
-        return
-    said = _name_key(name)
-    other = next(
-        (
-            c
-            for c in countries.values()
-            if c.alpha != own and said in (_name_key(c.name), c.alpha.casefold())
-        ),
-        None,
-    )
-    if other is not None:
-        known = countries.get(own)
-        raise ConfigError(
-            f"{where}: $.country_name: {name!r} is {other.name} ({other.alpha}), but $.country "
-            f"is {own}" + (f" ({known.name})" if known else "") + ": every persona would live "
-            "where its respondents do not; give the name of the country built, or none"
-        )
+    _country_code(country, load_countries(), f"{where}: $.country")
+    problem = country_name_problem(name, country, "$.country")
+    if problem is not None:
+        raise ConfigError(f"{where}: $.country_name: {problem}")
 
 
 def _everywhere(config: BuildConfig, countries: Mapping[str, Country], name: str) -> BuildConfig:

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Final, Literal, TypeVar
 
 from sgbench.boundary import public
-from sgbench.errors import InputError
+from sgbench.errors import InputError, read_as
 
 SECTIONS: Final[tuple[str, ...]] = (
     "Social Values, Norms, Stereotypes",
@@ -253,6 +253,62 @@ def country_code_problem(code: str) -> str | None:
         shown = code if len(code) <= 20 else code[:17] + "..."
         return f"country code {shown!r} is neither alpha-3 letters nor ASCII digits"
     return None
+
+
+def country_alpha(code: str, countries: Mapping[str, Country] | None = None) -> str:
+    """The one spelling of a country code in its form (:func:`country_code_problem` is None for
+    it, upper case): the catalogue's alpha-3 code for a numeric code it knows (``702`` and
+    ``0702`` are ``SGP``), an unknown numeric code without leading zeros, any other as given."""
+    if code.isdigit():
+        numeric = int(code)
+        known = load_countries() if countries is None else countries
+        return next((c.alpha for c in known.values() if c.numeric == numeric), str(numeric))
+    return code
+
+
+def _name_key(name: str) -> str:
+    """A country name as a reader tells names apart (:func:`sgbench.errors.read_as`, the fold
+    model names are compared by: NFKC, lookalike letters of other scripts, case, spacing), a
+    leading "the" aside (the catalogue writes "the Netherlands" for "living in ...").
+    Fullwidth 'Ｇｅｒｍａｎｙ' and 'Gеrmany' with a Cyrillic 'е' read 'Germany'."""
+    return read_as(name).removeprefix("the ")
+
+
+def country_name_problem(name: str, country: str, country_key: str) -> str | None:
+    """Why ``name`` cannot be the persona's country name ("living in ...") of a build of
+    ``country`` (None when it can): it is the name or alpha-3 code of a catalogue country other
+    than ``country`` (any other display name, ``the Republic of Singapore``, is allowed), or
+    ``country`` is not a code in form. ``country: SGP`` with ``country_name: Germany`` told every
+    sample of Singapore's respondents they lived in Germany, with exit code 0. With ``ALL`` the
+    name is not used (each persona names its respondents' own country). The one rule for a
+    build config's ``country_name`` and the ``built_from.country_name`` a manifest records;
+    ``country_key`` is where ``country`` is given, for the message."""
+    code = country.strip().upper()
+    problem = country_code_problem(code)
+    if problem is not None:
+        return f"{country_key}: {problem}"
+    countries = load_countries()
+    own = country_alpha(code, countries)
+    if own == ALL_COUNTRIES:
+        return None
+    said = _name_key(name)
+    other = next(
+        (
+            c
+            for c in countries.values()
+            if c.alpha != own and said in (_name_key(c.name), c.alpha.casefold())
+        ),
+        None,
+    )
+    if other is None:
+        return None
+    known = countries.get(own)
+    return (
+        f"{name!r} is {other.name} ({other.alpha}), but {country_key} is {own}"
+        + (f" ({known.name})" if known else "")
+        + ": every persona would live where its respondents do not; give the name of the "
+        "country built, or none"
+    )
 
 
 @public

@@ -5,7 +5,47 @@ phrases the manifest records (``attributes.<name>.persona``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
+
+from sgbench.errors import first_unseen
+
+MAX_TEXT: Final = 200
+"""Longest key or text value of a build config (the shipped ones are under 40 characters), and
+so of a persona phrase or country name a manifest records. Persona phrases, labels and the
+country name are repeated in every sample: a 1 MB persona phrase overflowed pyarrow's string
+column (a traceback, exit 1) and a 1 MB country name asked for a 9 GB allocation."""
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a key or text value of a build config (None when it can): longer
+    than :data:`MAX_TEXT`, or holding a character that is not printable (a newline, an escape, a
+    bidirectional control; :func:`sgbench.errors.first_unseen`). Such text would reach every
+    persona, prompt and card built from it, where a newline splits a sentence and U+202E shows
+    text reversed. The one rule for the config loader and for the texts a manifest records from
+    a config (:func:`sgbench.dataset.recorded_text_problems`)."""
+    if len(text) > MAX_TEXT:
+        return (
+            f"{len(text):,} characters; a key or text of a config is at most {MAX_TEXT:,} (it is "
+            "repeated in every sample's persona or prompt)"
+        )
+    unseen = first_unseen(text)
+    if unseen is not None:
+        # Named by code point: a blank that prints (U+2800) shows as nothing in the repr.
+        return (
+            f"{text!r} holds a control or bidirectional character or another that does not "
+            f"print (U+{ord(text[unseen]):04X} at character {unseen + 1}); write plain text"
+        )
+    return None
+
+
+def phrase_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a persona phrase or country name (None when it can): blank, or
+    spaces around it. `" "` passed the config schema's non-empty rule and gave "You are a   living
+    in Singapore." with exit code 0. Judged after :func:`text_problem` (which bounds its repr)."""
+    if not text.strip() or text != text.strip():
+        return f"{text!r} is blank or has spaces around it"
+    return None
+
 
 PersonaRole = Literal["noun", "adjective", "suffix", "place"]
 
