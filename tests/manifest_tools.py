@@ -80,3 +80,16 @@ def edit_first_row(dataset: Path, relative: str, change: Callable[[dict[str, Any
     manifest["files"][relative] = hashlib.sha256(path.read_bytes()).hexdigest()
     manifest["sizes"][relative] = path.stat().st_size
     (dataset / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def recard(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write ``manifest`` into a dataset folder with the card the builder renders for it (its
+    title names the manifest's version), the card's sha256 and size recorded, then re-bound as
+    :func:`rebind` does: a manifest edited where the card shows it (a version relabelled)."""
+    from sgbench.builder.card import render_card
+
+    unbound = {k: v for k, v in manifest.items() if k not in ("files", "sizes", "card")}
+    card = render_card(unbound).encode("utf-8")
+    (folder / "README.md").write_bytes(card)
+    manifest["card"] = {"sha256": hashlib.sha256(card).hexdigest(), "size": len(card)}
+    rebind(folder, manifest)

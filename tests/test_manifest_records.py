@@ -211,8 +211,8 @@ def test_a_dataset_labelled_as_no_build_is_read_and_never_published(
 
 
 def _retitle_card(folder: Path) -> None:
-    """The card's title names the manifest's version: a relabelled dataset's is rewritten, and
-    its sha256 and size re-recorded (as the forger of the manifest would)."""
+    """The card's title names the manifest's version: a relabelled dataset's is rewritten, its
+    sha256 and size re-recorded (its records deleted, the builder's card cannot be rendered)."""
     card = folder / "README.md"
     text = card.read_text(encoding="utf-8")
     manifest = load_manifest(folder)

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner
-from manifest_tools import edit_first_row, rebind, rewrite
+from manifest_tools import edit_first_row, rebind, recard, rewrite
 
 from sgbench.cli import main
 from sgbench.dataset import (
@@ -467,14 +467,15 @@ def test_a_persona_rewritten_in_every_row_of_its_subgroup(
 def test_a_dataset_without_recorded_phrases_keeps_the_loose_persona_rule(
     built_default: Path, tmp_path: Path, says: str, said: str
 ) -> None:
-    """A dataset built before the manifest recorded persona phrases still opens (a patch-level
-    difference: no sample changes); its personas are checked against each other only."""
+    """A dataset whose manifest records no persona phrases opens when its version says it is no
+    build (a build's manifest holds them: test_manifest_records); its personas are checked
+    against each other only."""
     dataset = tmp_path / "ds"
     shutil.copytree(built_default, dataset)
     manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
     for spec in manifest["attributes"].values():
         del spec["persona"]
-    rebind(dataset, manifest)
+    recard(dataset, {**manifest, "version": "1.0.0+handmade"})
     assert check_dataset(dataset).ok
 
     def another_age(row: dict[str, Any]) -> None:
