@@ -277,22 +277,23 @@ def test_the_cli_refusal_is_one_line(built_small: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "changes",
+    ("changes", "said"),
     [
-        {"min_subgroup_size": 30, "min_valid_answers": 30},
-        {"publication_floor": {"floor": 30, "under_floor": {}}},
-        {"synthetic": True},
+        ({"min_subgroup_size": 30, "min_valid_answers": 30}, "the manifest was edited after"),
+        ({"publication_floor": {"floor": 30, "under_floor": {}}}, "the manifest was edited after"),
+        # A build's version says whether it is synthetic: the flag alone is refused first.
+        ({"synthetic": True}, "says a build from WVS data and synthetic is True"),
     ],
     ids=["thresholds", "publication_floor", "synthetic"],
 )
 def test_editing_the_manifest_fails_the_checks(
-    built_small: Path, tmp_path: Path, changes: dict[str, Any]
+    built_small: Path, tmp_path: Path, changes: dict[str, Any], said: str
 ) -> None:
     folder = _copy(built_small, tmp_path)
     _edit_manifest(folder, **changes)
     check = check_dataset(folder)
     assert not check.ok
-    assert any("the manifest was edited after the build" in str(p) for p in check.problems)
+    assert any(said in str(p) for p in check.problems), check.problems
     assert check.unpublishable == ()  # no verdict on fields that cannot be trusted
     with pytest.raises(InvalidDatasetError):
         push_dataset(folder, REPO, api=FakeHubApi(), allow_synthetic=True)
@@ -307,7 +308,8 @@ def test_deleting_a_bound_field_fails_the_checks(
     manifest = json.loads(path.read_text(encoding="utf-8"))
     del manifest[field]
     path.write_text(json.dumps(manifest), encoding="utf-8")
-    assert any("edited after the build" in str(p) for p in check_dataset(folder).problems)
+    problems = [str(p) for p in check_dataset(folder).problems]
+    assert any(f"'{field}' is a required property (a build's manifest" in p for p in problems)
 
 
 def test_editing_disclosure_to_zero_fails_the_checks(built_real: Path, tmp_path: Path) -> None:
@@ -363,14 +365,19 @@ def test_recoverable_groups_refuse_a_push(built_publishable: Path, tmp_path: Pat
 def test_a_manifest_without_disclosure_refuses_a_push(
     built_publishable: Path, tmp_path: Path
 ) -> None:
+    """A build's manifest holds its disclosure record (test_manifest_records): without it, re-bound
+    as a forger would, the folder is invalid and push stops before any Hub call."""
     folder = _copy(built_publishable, tmp_path)
     manifest = load_manifest(folder)
     del manifest["disclosure"]
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     _rebind(folder)
-    assert check_dataset(folder).ok
-    message, _ = _refusal(folder)
-    assert "records no complete `disclosure`" in message
+    check = check_dataset(folder)
+    assert any("'disclosure' is a required property" in str(p) for p in check.problems)
+    api = FakeHubApi()
+    with pytest.raises(InvalidDatasetError):
+        push_dataset(folder, REPO, api=api)
+    assert api.calls == []
 
 
 def test_the_default_build_is_refused_with_its_own_count(built_real: Path) -> None:
