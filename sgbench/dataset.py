@@ -2392,6 +2392,181 @@ def nesting_problem(
     )
 
 
+IN_DISTRIBUTION: Final = ("train", "validation", "test_id")
+"""The ``default`` splits whose samples form ``paper``'s ``train`` (the in-distribution strata,
+divided by question in ``default``, whole in ``paper``: :func:`~sgbench.splits.assign_splits`)."""
+
+Agreement = tuple[str, tuple[str, ...], tuple[str, ...], str]
+"""One entry of :data:`CONFIG_AGREEMENT`."""
+
+CONFIG_AGREEMENT: Final[dict[str, tuple[Agreement, ...]]] = {
+    "default": (
+        ("paper", IN_DISTRIBUTION, ("train",), "same"),
+        ("paper", ("test_ood",), ("test_ood",), "same"),
+        ("temporal", CONFIG_SPLITS["default"], ("test",), "holds"),
+    ),
+    "paper": (
+        ("default", ("train",), IN_DISTRIBUTION, "same"),
+        ("default", ("test_ood",), ("test_ood",), "same"),
+    ),
+    "temporal": (("default", ("test",), CONFIG_SPLITS["default"], "within"),),
+}
+"""What the row rule compares each config with (:func:`config_agreement_problem`): entries
+``(other config, these splits, its splits, relation)``. The builder writes one row per sample
+into every config that holds it, from the same table (``sgbench.builder.pipeline``): ``paper``'s
+``test_ood`` is ``default``'s, ``paper``'s ``train`` is ``default``'s other three splits, and
+``temporal``'s ``test`` is the latest wave's samples that an earlier wave also has, under the
+same ids (no ``@w`` suffix). ``same``: both sides hold the same ids; ``within``: every id of
+these splits is in the other's; ``holds``: every id of the other's is in these. ``default`` and
+``paper`` check each other, and ``default`` and ``temporal`` too, so a disagreement is refused
+by whichever of the pair a command reads (``paper`` is not read against ``temporal``: ``default``
+sits between them)."""
+
+
+@dataclass(frozen=True)
+class _Side:
+    """Some splits of one config, concatenated in split order."""
+
+    config: str
+    splits: tuple[str, ...]
+    tables: tuple[pa.Table, ...]
+
+    @property
+    def ids(self) -> pa.ChunkedArray:
+        import pyarrow as pa
+
+        return pa.chunked_array(
+            [c for t in self.tables for c in t.column("id").chunks], pa.string()
+        )
+
+    def where(self, i: int) -> tuple[str, int]:
+        """The split and row number of row ``i`` of the concatenation."""
+        for split, table in zip(self.splits, self.tables, strict=True):
+            if i < table.num_rows:
+                return split, i
+            i -= table.num_rows
+        raise IndexError(i)
+
+    def column(self, name: str) -> pa.ChunkedArray | None:
+        """One column across the splits; None when the splits type it differently."""
+        import pyarrow as pa
+
+        columns = [t.column(name) for t in self.tables]
+        if any(not c.type.equals(columns[0].type) for c in columns):
+            return None
+        return pa.chunked_array([k for c in columns for k in c.chunks], columns[0].type)
+
+    def values(self, name: str) -> list[Any]:
+        return [v for t in self.tables for v in t.column(name).to_pylist()]
+
+
+def config_agreement_problem(
+    config: str,
+    tables: Mapping[str, pa.Table],
+    others: Mapping[str, Mapping[str, pa.Table]],
+) -> tuple[str, str, str] | None:
+    """The first sample on which ``config`` and the configs it is compared with
+    (:data:`CONFIG_AGREEMENT`) disagree: the config and split of the file to name, and a message
+    naming its row and id; None when they agree.
+
+    A sample id holds an identical row (every :data:`ROW_COLUMNS` column both sides have) in
+    every config that holds it, and configs hold the ids the build gives both (a forger rewrote
+    ``paper``'s ``test_ood`` with the top two shares swapped, each row consistent on its own:
+    the same predictions scored 0.361 on ``default`` and 0.183 on ``paper``). Ids are matched by
+    hash (``index_in``) and each column compared whole (``equals``); only a column that differs
+    is compared row by row, to name the first row. A config absent from ``others`` is skipped.
+
+    Args:
+        config: the config checked; ``tables`` its splits (its ids distinct across them).
+        others: config → split → table, for the configs :data:`CONFIG_AGREEMENT` names.
+    """
+    import pyarrow.compute as pc
+
+    for other, ours_splits, theirs_splits, relation in CONFIG_AGREEMENT.get(config, ()):
+        if other not in others:
+            continue
+        ours = _Side(config, ours_splits, tuple(tables[s] for s in ours_splits))
+        theirs = _Side(other, theirs_splits, tuple(others[other][s] for s in theirs_splits))
+        if any("id" not in t.column_names for t in (*ours.tables, *theirs.tables)):
+            return None  # the reader that asks for the ids names the file
+        inner, outer = (theirs, ours) if relation == "holds" else (ours, theirs)
+        inner_ids, outer_ids = inner.ids, outer.ids
+        position = pc.index_in(inner_ids, value_set=outer_ids)
+        missing = np.asarray(position.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
+        if relation == "same" and not missing.any() and len(outer_ids) != len(inner_ids):
+            # Every id here is there: a row there is another id, or an id twice.
+            inner, outer = outer, inner
+            inner_ids, outer_ids = outer_ids, inner_ids
+            first = np.asarray(pc.index_in(inner_ids, value_set=inner_ids).to_numpy(), np.int64)
+            missing = np.asarray(
+                pc.invert(pc.is_in(inner_ids, value_set=outer_ids)).to_numpy(zero_copy_only=False),
+                dtype=np.bool_,
+            ) | (first != np.arange(len(inner_ids)))
+        if missing.any():
+            i = int(np.flatnonzero(missing)[0])
+            split, row = inner.where(i)
+            return (
+                inner.config,
+                split,
+                (
+                    f"row {row + 1} (id {inner_ids[i].as_py()!r}): not once in config "
+                    f"{outer.config!r} (splits {list(outer.splits)}), where the build also writes "
+                    f"it; {int(missing.sum())} row(s) affected; rebuild the dataset"
+                ),
+            )
+        found = _row_disagreement(inner, outer, np.asarray(position.to_numpy(), np.int64))
+        if found is not None:
+            i, column, count = found
+            j = int(position[i].as_py())
+            split, row = ours.where(i if inner is ours else j)
+            their_split, their_row = theirs.where(j if inner is ours else i)
+            return (
+                config,
+                split,
+                (
+                    f"row {row + 1} (id {inner_ids[i].as_py()!r}): {column!r} differs from the "
+                    f"same id's row in {split_file(other, their_split)} (row {their_row + 1}); the "
+                    f"build writes one row per sample into every config holding it; {count} row(s) "
+                    "affected; rebuild the dataset"
+                ),
+            )
+    return None
+
+
+def _row_disagreement(
+    inner: _Side, outer: _Side, position: npt.NDArray[np.int64]
+) -> tuple[int, str, int] | None:
+    """The first row of ``inner`` (its index, the first column that differs, how many rows
+    differ) whose row in ``outer`` (at ``position``) is another; None when none is."""
+    import pyarrow as pa
+
+    names = [
+        c for c in ROW_COLUMNS if all(c in t.column_names for t in (*inner.tables, *outer.tables))
+    ]
+    # The two builds' splits keep the sample table's order: often no reordering is needed.
+    same_order = bool(np.array_equal(position, np.arange(len(position))))
+    take = pa.array(position)
+    differing: list[tuple[str, npt.NDArray[np.bool_]]] = []
+    for name in names:
+        mine, theirs = inner.column(name), outer.column(name)
+        if mine is not None and theirs is not None and mine.type.equals(theirs.type):
+            taken = theirs if same_order and len(theirs) == len(mine) else theirs.take(take)
+            if mine.equals(taken):
+                continue
+            left, right = mine.to_pylist(), taken.to_pylist()
+        else:  # typed otherwise (a field order, an absent off_scale): compared as values
+            every = outer.values(name)
+            left, right = inner.values(name), [every[p] for p in position]
+        differs = np.fromiter((a != b for a, b in zip(left, right, strict=True)), np.bool_)
+        if differs.any():
+            differing.append((name, differs))
+    if not differing:
+        return None
+    bad = np.logical_or.reduce([d for _, d in differing])
+    i = int(np.flatnonzero(bad)[0])
+    return i, next(name for name, d in differing if d[i]), int(bad.sum())
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
@@ -2590,10 +2765,35 @@ class BuiltDataset:
         found = found or split_problem(tables, self.manifest.raw, config)
         found = found or value_problem(tables, self.manifest.raw, config)
         if found is None:
-            return None
+            return self._agreement_problem(config, tables)
         split, bad, what = found
         ids = tables[split].column("id") if "id" in tables[split].column_names else None
         return self.path(config, split), _row_message(ids, bad, what)
+
+    def _agreement_problem(
+        self, config: str, tables: Mapping[str, pa.Table]
+    ) -> tuple[Path, str] | None:
+        """:func:`config_agreement_problem` for ``config`` against the other configs of this
+        folder it is compared with, their splits read through the checks of every read (sha256,
+        binding, column types): a file of theirs edited without its hash is refused here."""
+        import pyarrow.parquet as pq
+
+        others: dict[str, dict[str, pa.Table]] = {}
+        for other, _, splits, _ in CONFIG_AGREEMENT.get(config, ()):
+            if other not in self.manifest.configs or other not in CONFIG_SPLITS:
+                continue
+            for split in splits:
+                if split in others.get(other, {}):
+                    continue
+                self.file_hash(other, split)
+                names = pq.read_schema(self.path(other, split)).names
+                wanted = [c for c in ROW_COLUMNS if c in names]
+                others.setdefault(other, {})[split] = self._read(other, split, wanted)
+        found = config_agreement_problem(config, tables, others)
+        if found is None:
+            return None
+        where, split, message = found
+        return self.path(where, split), message
 
     def _read(self, config: str, split: str, columns: Sequence[str] | None) -> pa.Table:
         """One split's ``columns`` (every required one when None), checked against the declared
