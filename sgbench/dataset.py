@@ -436,7 +436,11 @@ def manifest_problems(manifest: Any) -> list[str]:
             )
         if problems:
             return problems
-    return [*recorded_text_problems(manifest), *overlap_drop_problems(manifest)]
+    return [
+        *recorded_text_problems(manifest),
+        *overlap_drop_problems(manifest),
+        *derived_record_problems(manifest),
+    ]
 
 
 _MANIFEST_SCHEMA_ID: Final = "https://sgbench.invalid/schema/manifest.schema.json"
@@ -2567,6 +2571,156 @@ def _row_disagreement(
     return i, next(name for name, d in differing if d[i]), int(bad.sum())
 
 
+# --- Records a build derives, recomputed (the builder reads these definitions too) -----------
+
+ITEM_NOT_IN_FILE: Final = "not in the file"
+"""``items_dropped``'s reason for a catalogue item the survey file lacks."""
+
+
+def item_unanswered(country: str) -> str:
+    """``items_dropped``'s reason for an item no respondent of ``country`` answered."""
+    return f"no valid answer in {country}"
+
+
+def item_without_samples(min_valid_answers: int) -> str:
+    """``items_dropped``'s reason for an answered item no subgroup answered often enough."""
+    return f"no subgroup with {min_valid_answers} valid answers"
+
+
+def floor_record(thresholds: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest's ``publication_floor`` of a build with ``thresholds`` (a build config's
+    values, or a manifest's: it records the same names)."""
+    return {"floor": PUBLICATION_FLOOR, "under_floor": under_floor(thresholds)}
+
+
+PAPER_COUNTS: Final[Mapping[str, int]] = read_only(
+    {
+        "train_subgroups": 50,
+        "ood_subgroups": 48,
+        "train_samples": 10_700,
+        "ood_samples": 10_177,
+        "items": 214,
+    }
+)
+"""Counts reported in the paper (citations, not computed here) for its Singapore split: the
+manifest's ``paper_counts`` of a build of the paper's config, null in any other build."""
+
+
+def derived_record_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """Every record of a schema-valid build ``manifest`` that the build derives from the others
+    and that is not what they give, as ``JSON_PATH: why``: ``publication_floor`` (from the
+    thresholds, :func:`floor_record`), ``items.requested`` (``items.kept`` plus the items
+    dropped), ``paper_counts`` (:data:`PAPER_COUNTS` or null) and each ``items_dropped`` reason
+    (one of the three a build writes, for the country and threshold recorded; so for each
+    earlier wave). A forger lowered the floor, edited the counts and wrote a free-text reason,
+    re-bound them, and validate passed. Records of no build (a hand-made dataset's) are held
+    to what they record only where they record it.
+    """
+    from sgbench.versioning import BUILD_LABELS, build_label
+
+    if build_label(str(manifest.get("version"))) not in BUILD_LABELS:
+        return []
+    problems: list[str] = []
+    floor = floor_record(manifest)
+    if manifest.get("publication_floor") != floor:
+        problems.append(
+            f"$.publication_floor: {bounded(json.dumps(manifest.get('publication_floor')))} is "
+            f"not what a build with these thresholds records ({json.dumps(floor)})"
+        )
+    items, dropped = manifest["items"], manifest["items_dropped"]
+    if items["requested"] != items["kept"] + len(dropped):
+        problems.append(
+            f"$.items.requested: {items['requested']} is not items.kept {items['kept']} plus the "
+            f"{len(dropped)} item(s) of items_dropped, as a build records"
+        )
+    counts = manifest.get("paper_counts")
+    if counts is not None and counts != dict(PAPER_COUNTS):
+        problems.append(
+            "$.paper_counts: not the paper's counts a build cites (sgbench.dataset.PAPER_COUNTS) "
+            "nor null"
+        )
+    country = str(manifest["built_from"]["country"])
+    reasons = {
+        ITEM_NOT_IN_FILE,
+        item_unanswered(country),
+        item_without_samples(manifest["min_valid_answers"]),
+    }
+    waves = [("$.items_dropped", dropped)] + [
+        (f"$.earlier_waves[{n}].items_dropped", wave.get("items_dropped", {}))
+        for n, wave in enumerate(manifest.get("earlier_waves", []))
+    ]
+    for path, recorded_reasons in waves:
+        odd = next((q for q, why in recorded_reasons.items() if why not in reasons), None)
+        if odd is not None:
+            problems.append(
+                f"{path}.{odd}: {bounded(repr(recorded_reasons[odd]))} is no reason a build gives "
+                f"(one of {', '.join(repr(r) for r in sorted(reasons))})"
+            )
+    return problems
+
+
+def derived_row_problem(
+    tables: Mapping[str, pa.Table], manifest: Mapping[str, Any], config: str
+) -> tuple[str, npt.NDArray[np.bool_], str] | None:
+    """The first split of ``config`` whose rows contradict a record the build derives from
+    them (its name, the rows, what), or None: a question of the rows listed in
+    ``items_dropped``; ``items.kept`` other than the questions the ``default`` or ``paper``
+    rows hold (at least that many when ``splits.dropped_for_overlap`` left subgroups out after
+    the items were counted); ``pairs_below_min_valid_answers`` more than the pairs of
+    ``subgroups.kept`` x answered items the rows leave (a bound: a pair no one in the subgroup
+    answered is neither a row nor counted, so the count itself is not recomputable). Only a
+    build's manifest records these; the checks apply to builds.
+    Not ``num_bytes``: Arrow's ``nbytes`` depends on how the rows are laid out in memory (the
+    same rows read from two row groups or one differ), so it is no function of the rows.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sgbench.versioning import BUILD_LABELS, build_label
+
+    if build_label(str(manifest.get("version"))) not in BUILD_LABELS or config == "temporal":
+        return None
+    dropped = sorted(manifest["items_dropped"])
+    held: set[str] = set()
+    for split, table in tables.items():
+        questions = table.column("question_id")
+        bad = pc.is_in(questions, value_set=pa.array(dropped, pa.string())).to_numpy(
+            zero_copy_only=False
+        )
+        if bad.any():
+            return split, bad, "its question is listed in the manifest's items_dropped"
+        held.update(questions.unique().to_pylist())
+    kept = manifest["items"]["kept"]
+    overlap_drops = bool(manifest["splits"].get("dropped_for_overlap"))
+    if len(held) > kept or (len(held) < kept and not overlap_drops):
+        split = next(iter(tables))
+        return (
+            split,
+            np.ones(tables[split].num_rows, dtype=bool),
+            f"the config's rows hold {len(held)} questions; the manifest records {kept} "
+            "(items.kept)",
+        )
+    # Samples and pairs below min_valid_answers are disjoint cells of the grid of kept
+    # subgroups x items with an answer; the rows are the samples not dropped for overlap.
+    answered = kept + sum(
+        why == item_without_samples(manifest["min_valid_answers"])
+        for why in manifest["items_dropped"].values()
+    )
+    grid = manifest["subgroups"]["kept"] * answered
+    rows = sum(table.num_rows for table in tables.values())
+    below = manifest["pairs_below_min_valid_answers"]
+    if rows + below > grid:
+        split = next(iter(tables))
+        return (
+            split,
+            np.ones(tables[split].num_rows, dtype=bool),
+            f"the config's {rows} rows and the manifest's pairs_below_min_valid_answers {below} "
+            f"exceed the {grid} (subgroup, question) pairs of subgroups.kept x the answered "
+            "items they are drawn from",
+        )
+    return None
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
@@ -2764,6 +2918,7 @@ class BuiltDataset:
         found = found or catalogue_problem(tables, self.manifest.raw)
         found = found or split_problem(tables, self.manifest.raw, config)
         found = found or value_problem(tables, self.manifest.raw, config)
+        found = found or derived_row_problem(tables, self.manifest.raw, config)
         if found is None:
             return self._agreement_problem(config, tables)
         split, bad, what = found

@@ -9,7 +9,7 @@ The writer adds ``files`` and ``sizes`` (sha256 and bytes per data file), each s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, TypedDict
+from typing import Any, Final, TypedDict, cast
 
 import pandas as pd
 
@@ -19,7 +19,8 @@ from sgbench.builder.disclosure import EXACT_FAMILY, Control
 from sgbench.builder.reader import SurveyData
 from sgbench.builder.reliability import METHOD as RELIABILITY_METHOD
 from sgbench.catalogue import Item, catalogue_name, fingerprint
-from sgbench.dataset import PUBLICATION_FLOOR, under_floor
+from sgbench.dataset import PAPER_COUNTS as CITED_COUNTS
+from sgbench.dataset import floor_record
 from sgbench.splits import split_manifest
 from sgbench.versioning import VERSION_POLICY
 
@@ -167,7 +168,7 @@ def publication_floor(config: BuildConfig) -> PublicationFloor:
         "min_subgroup_size": config.min_subgroup_size,
         "min_valid_answers": config.min_valid_answers,
     }
-    return {"floor": PUBLICATION_FLOOR, "under_floor": under_floor(thresholds)}
+    return cast(PublicationFloor, floor_record(thresholds))
 
 
 class Overlap(TypedDict):
@@ -196,14 +197,8 @@ class PaperCounts(TypedDict):
     items: int
 
 
-PAPER_COUNTS: Final[PaperCounts] = {
-    "train_subgroups": 50,
-    "ood_subgroups": 48,
-    "train_samples": 10_700,
-    "ood_samples": 10_177,
-    "items": 214,
-}
-"""Counts reported in the paper (citations, not computed here) for its Singapore split."""
+PAPER_COUNTS: Final[PaperCounts] = cast(PaperCounts, dict(CITED_COUNTS))
+"""The paper's counts (:data:`sgbench.dataset.PAPER_COUNTS`, where validate reads them too)."""
 
 
 class Manifest(TypedDict):

@@ -42,7 +42,12 @@ from sgbench.builder.summary import BuildSummary
 from sgbench.builder.synthetic import SYNTHETIC_FILE_NAME, synthetic_csv_bytes
 from sgbench.builder.writer import write_dataset
 from sgbench.catalogue import Item, load_catalogue
-from sgbench.dataset import CONFIG_SPLITS
+from sgbench.dataset import (
+    CONFIG_SPLITS,
+    ITEM_NOT_IN_FILE,
+    item_unanswered,
+    item_without_samples,
+)
 from sgbench.errors import (
     ConfigError,
     InputError,
@@ -161,7 +166,7 @@ def _build_wave(
 ) -> WaveBuild:
     present = [item for item in items if item.question_id in frame]
     items_dropped: dict[str, str] = {
-        item.question_id: "not in the file" for item in items if item not in present
+        item.question_id: ITEM_NOT_IN_FILE for item in items if item not in present
     }
     if not present:
         raise InputError(f"{where}: none of the catalogue's items is in the file (wave {wave})")
@@ -173,7 +178,7 @@ def _build_wave(
     answered = valid_answer_counts(respondents.table, present)
     for item in present:
         if answered[item.question_id] == 0:
-            items_dropped[item.question_id] = f"no valid answer in {config.country}"
+            items_dropped[item.question_id] = item_unanswered(config.country)
     asked = [item for item in present if answered[item.question_id] > 0]
     if not asked:
         raise InputError(f"{where}: no catalogue item has a valid answer in {config.country}")
@@ -202,7 +207,7 @@ def _build_wave(
         )
     aggregates = aggregate(respondents.table, subgroups, asked, config.min_valid_answers)
     for question_id in aggregates.items_without_samples:
-        items_dropped[question_id] = f"no subgroup with {config.min_valid_answers} valid answers"
+        items_dropped[question_id] = item_without_samples(config.min_valid_answers)
     samples = aggregates.samples
     if samples.num_rows == 0:
         raise InputError(f"{where}: no (subgroup, question) pair has enough valid answers")

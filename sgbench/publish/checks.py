@@ -483,6 +483,9 @@ def _card_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
         text = read_bounded(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [*problems, Problem(where, f"unreadable ({exc})")]
+    rendered = _render_problem(text, manifest)
+    if rendered is not None:
+        return [*problems, Problem(where, rendered)]
     front, body = split_card(text)
     if front is None:
         return [*problems, Problem(where, "no YAML front matter (--- … --- at the top)")]
@@ -500,6 +503,36 @@ def _card_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
         *(Problem(where, message) for message in _card_info_messages(metadata, manifest)),
         *(Problem(where, message) for message in _card_body_messages(body, manifest)),
     ]
+
+
+def _render_problem(text: str, manifest: dict[str, Any]) -> str | None:
+    """Why a build's card is not the one its builder writes for ``manifest``, or None.
+
+    A build's card is :func:`sgbench.builder.card.render_card` of its manifest, a pure function
+    of it: any other text (a country or licence rewritten, its hash and size re-recorded and
+    re-bound) said what no build says and passed. A card of a hand-made dataset (a version whose
+    label is not a build's) is held only to the structural checks that follow.
+    """
+    from sgbench.builder.card import render_card
+
+    if build_label(manifest["version"]) not in BUILD_LABELS:
+        return None
+    try:
+        expected = render_card(manifest)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # The build schema should make this unreachable; say so rather than skip the check.
+        return f"cannot be compared with the card a build writes for this manifest ({exc!r})"
+    if text == expected:
+        return None
+    lines, wanted = text.splitlines(), expected.splitlines()
+    line = next(
+        (n for n, (a, b) in enumerate(zip(lines, wanted, strict=False), 1) if a != b),
+        min(len(lines), len(wanted)) + 1,
+    )
+    return (
+        f"differs from the card a build writes for this manifest: first differing line {line} "
+        "(rebuild the dataset; the card is generated, never edited)"
+    )
 
 
 def _entries(value: Any, key: str) -> dict[str, Any] | None:
