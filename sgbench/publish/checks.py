@@ -483,9 +483,6 @@ def _card_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
         text = read_bounded(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [*problems, Problem(where, f"unreadable ({exc})")]
-    rendered = _render_problem(text, manifest)
-    if rendered is not None:
-        return [*problems, Problem(where, rendered)]
     front, body = split_card(text)
     if front is None:
         return [*problems, Problem(where, "no YAML front matter (--- … --- at the top)")]
@@ -497,12 +494,15 @@ def _card_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
         return [*problems, Problem(where, f"YAML front matter {exc}")]
     if not isinstance(metadata, dict):
         return [*problems, Problem(where, "YAML front matter is not a mapping")]
-    return [
-        *problems,
-        *(Problem(where, message) for message in _card_config_messages(metadata, manifest)),
-        *(Problem(where, message) for message in _card_info_messages(metadata, manifest)),
-        *(Problem(where, message) for message in _card_body_messages(body, manifest)),
+    messages = [
+        *_card_config_messages(metadata, manifest),
+        *_card_info_messages(metadata, manifest),
+        *_card_body_messages(body, manifest),
     ]
+    # The specific messages say what is wrong where they can; the comparison with the card a
+    # build writes catches every other edit (a licence, a country's name).
+    rendered = None if messages else _render_problem(text, manifest)
+    return [*problems, *(Problem(where, m) for m in [*messages, *filter(None, [rendered])])]
 
 
 def _render_problem(text: str, manifest: dict[str, Any]) -> str | None:
