@@ -440,6 +440,7 @@ def manifest_problems(manifest: Any) -> list[str]:
         *recorded_text_problems(manifest),
         *overlap_drop_problems(manifest),
         *derived_record_problems(manifest),
+        *manifest_structure_problems(manifest),
     ]
 
 
@@ -2334,6 +2335,351 @@ def overlap_drop_problems(manifest: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _id_stratum(subgroup: str, manifest: Mapping[str, Any]) -> str | None:
+    """The recorded stratum (name) whose subgroup ``subgroup`` is, spelled as a build spells it
+    (:func:`~sgbench.schema.ids.subgroup_id`: the stratum's attributes in its order, each with
+    the slug of one of the manifest's ``attributes`` values); None when it is no such id."""
+    attributes = manifest.get("attributes")
+    strata = manifest.get("strata")
+    if not isinstance(attributes, Mapping) or not isinstance(strata, list):
+        return None
+    parts = [part.partition("=") for part in subgroup.split("&")]
+    names = [name for name, _, _ in parts]
+    if not any(names == stratum for stratum in strata):
+        return None
+    for name, _, value in parts:
+        spec = attributes.get(name)
+        values = spec.get("values") if isinstance(spec, Mapping) else None
+        if not isinstance(values, Mapping) or value not in {slug(str(v)) for v in values}:
+            return None
+    return stratum_name(names)
+
+
+def recorded_config_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """Every way the build config a schema-valid ``manifest`` records breaks the config loader's
+    rules (:mod:`sgbench.schema.values`: each attribute's values distinct in ids and codes; each
+    stratum of known attributes, none twice), or its waves are not a build's (``earlier_waves``
+    distinct, none the latest ``built_from.wave``, and recorded exactly when a ``temporal``
+    config is: a build of several waves always writes one). A forged manifest giving two values
+    one code, or listing an earlier wave with no ``temporal`` config, passed ``validate``."""
+    from sgbench.schema.values import strata_problem, value_rule, values_problem
+
+    problems: list[str] = []
+    attributes = manifest.get("attributes")
+    if isinstance(attributes, Mapping):
+        for name, spec in attributes.items():
+            values = spec.get("values") if isinstance(spec, Mapping) else None
+            if not isinstance(values, Mapping):
+                continue
+            try:
+                rules = {str(label): value_rule(rule) for label, rule in values.items()}
+            except (AssertionError, KeyError, TypeError, ValueError):
+                continue  # the schema's to name
+            problem = values_problem(rules)
+            if problem is not None:
+                problems.append(f"attributes.{name}.values{problem[0]}: {problem[1]}")
+        strata = manifest.get("strata")
+        if isinstance(strata, list):
+            why = strata_problem([s for s in strata if isinstance(s, list)], list(attributes))
+            if why is not None:
+                problems.append(f"strata: {why}")
+    built = manifest.get("built_from")
+    latest = built.get("wave") if isinstance(built, Mapping) else None
+    earlier = manifest.get("earlier_waves")
+    if isinstance(earlier, list):
+        seen: set[Any] = {latest}
+        for index, entry in enumerate(earlier):
+            wave = entry.get("wave") if isinstance(entry, Mapping) else None
+            if wave in seen:
+                problems.append(
+                    f"earlier_waves[{index}].wave: wave {wave!r} is already recorded (in "
+                    "built_from.wave or earlier_waves); a build reads each wave once"
+                )
+            seen.add(wave)
+        configs = manifest.get("configs")
+        if isinstance(configs, Mapping) and bool(earlier) != ("temporal" in configs):
+            problems.append(
+                "earlier_waves: "
+                + (
+                    "records an earlier wave, but configs has no temporal config"
+                    if earlier
+                    else "is empty, but configs has a temporal config"
+                )
+                + "; a build writes temporal exactly when it reads more than one wave"
+            )
+    return problems
+
+
+def dropped_subgroup_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """Every way a schema-valid ``manifest``'s ``subgroups.dropped`` is not what a build writes:
+    each distinct subgroup it found and did not publish, an id of a recorded stratum with the
+    recorded values (:func:`_id_stratum`), of 1 to ``min_subgroup_size - 1`` respondents unless
+    disclosure control withheld it (then ``min_subgroup_size`` or more: exactly
+    ``disclosure.withheld_subgroups`` of them). Whether no row holds it is the row rule's
+    (:func:`value_problem`). A forged entry of 31 respondents, a duplicated entry and a
+    value no attribute has passed ``validate``."""
+    subgroups = manifest.get("subgroups")
+    dropped = subgroups.get("dropped") if isinstance(subgroups, Mapping) else None
+    least = manifest.get("min_subgroup_size")
+    if not isinstance(dropped, list) or not _whole(least):
+        return []
+    problems: list[str] = []
+    seen: set[str] = set()
+    large: list[str] = []
+    for index, entry in enumerate(dropped):
+        sid = entry.get("subgroup_id") if isinstance(entry, Mapping) else None
+        size = entry.get("subgroup_size") if isinstance(entry, Mapping) else None
+        if not isinstance(sid, str) or not _whole(size):
+            continue  # the schema's to name
+        path = f"subgroups.dropped[{index}]"
+        if sid in seen:
+            problems.append(f"{path}: {sid!r} is listed twice; a build lists each subgroup once")
+        elif _id_stratum(sid, manifest) is None:
+            problems.append(
+                f"{path}: {sid!r} is not a subgroup of a recorded stratum (strata) with the "
+                "recorded attribute values (attributes)"
+            )
+        elif size < 1:
+            problems.append(f"{path}: {sid!r} has {size} respondents; a build finds none empty")
+        elif size >= least:
+            large.append(f"{path}: {sid!r} has {size} respondents")
+        seen.add(sid)
+    disclosure = manifest.get("disclosure")
+    withheld = disclosure.get("withheld_subgroups") if isinstance(disclosure, Mapping) else 0
+    if _whole(withheld) and len(large) != withheld:
+        problems.append(
+            (large[withheld] if len(large) > withheld else "subgroups.dropped")
+            + f": {len(large)} dropped subgroup(s) hold min_subgroup_size ({least}) respondents "
+            f"or more, but disclosure.withheld_subgroups is {withheld}; a build drops such a "
+            "subgroup only to withhold it"
+        )
+    return problems
+
+
+def train_overlap_record_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """Every ``train_overlap`` record of a schema-valid ``manifest`` that is not of an OOD
+    subgroup (a recorded id of a stratum in ``splits.ood_strata``) or whose ``subgroup`` is not
+    a training one (of a stratum outside it): the build records each kept OOD subgroup's
+    nearest training subgroup (``sgbench.builder.pipeline._overlap``). That the rows hold them
+    is the row rule's (:func:`subgroup_record_problem`)."""
+    records = manifest.get("train_overlap")
+    splits = manifest.get("splits")
+    ood = splits.get("ood_strata") if isinstance(splits, Mapping) else None
+    if not isinstance(records, Mapping) or not isinstance(ood, list):
+        return []
+    problems: list[str] = []
+    for key, record in records.items():
+        nearest = record.get("subgroup") if isinstance(record, Mapping) else None
+        if _id_stratum(str(key), manifest) not in ood:
+            problems.append(
+                f"train_overlap.{key}: not a subgroup of an OOD stratum (splits.ood_strata) with "
+                "the recorded attribute values; a build records the overlap of those only"
+            )
+        elif isinstance(nearest, str) and _id_stratum(nearest, manifest) in (*ood, None):
+            problems.append(
+                f"train_overlap.{key}.subgroup: {nearest!r} is not a training subgroup (of a "
+                "recorded stratum outside splits.ood_strata, with the recorded values)"
+            )
+    return problems
+
+
+def disclosure_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """Every way a schema-valid ``manifest``'s ``disclosure`` breaks the definitions of its
+    counts (:class:`sgbench.builder.manifest.Disclosure`): method ``none`` withholds nothing and
+    ``suppress`` leaves nothing derivable; a smallest size is recorded exactly when its count is
+    not 0 and lies in 1 to ``min_subgroup_size - 1``; exact remainders are among the recoverable
+    ones; and the exact audit covers every recoverable remainder, so something recoverable is
+    derivable, no larger than the smallest recoverable one. A forged ``withheld_subgroups: 3``
+    under method ``none`` passed ``validate``."""
+    record = manifest.get("disclosure")
+    least = manifest.get("min_subgroup_size")
+    if not isinstance(record, Mapping) or not _whole(least):
+        return []
+    get = record.get
+    problems: list[str] = []
+
+    def need(ok: bool, path: str, why: str) -> None:
+        if not ok:
+            problems.append(f"disclosure.{path}: {get(path.partition('[')[0])!r}: {why}")
+
+    entries = [record, *(e for e in get("earlier_waves") or () if isinstance(e, Mapping))]
+    for index, entry in enumerate(entries):
+        at = "" if index == 0 else f"earlier_waves[{index - 1}]."
+        if get("method") == "none":
+            for name in ("withheld_subgroups", "withheld_samples"):
+                if entry.get(name) not in (0, None):
+                    problems.append(
+                        f"disclosure.{at}{name}: {entry.get(name)!r}, but method is 'none', "
+                        "which withholds nothing"
+                    )
+        if get("method") == "suppress" and entry.get("derivable_groups") not in (0, None):
+            problems.append(
+                f"disclosure.{at}derivable_groups: {entry.get('derivable_groups')!r}, but "
+                "method 'suppress' withholds until nothing is derivable"
+            )
+        withheld, samples = entry.get("withheld_subgroups"), entry.get("withheld_samples")
+        if _whole(samples) and samples > 0 and withheld == 0:
+            problems.append(
+                f"disclosure.{at}withheld_samples: {samples}, but withheld_subgroups is 0"
+            )
+        recoverable, derivable = entry.get("recoverable_groups"), entry.get("derivable_groups")
+        if _whole(recoverable) and recoverable > 0 and derivable == 0:
+            problems.append(
+                f"disclosure.{at}derivable_groups: 0, but recoverable_groups is {recoverable} "
+                "(the exact audit covers every recoverable remainder)"
+            )
+    for count, smallest in (
+        ("recoverable_groups", "smallest_size"),
+        ("derivable_groups", "derivable_smallest"),
+    ):
+        if _whole(get(count)) and (get(smallest) is None) != (get(count) == 0):
+            need(False, smallest, f"recorded exactly when {count} ({get(count)}) is not 0")
+        elif _whole(size := get(smallest)):
+            need(
+                0 < size < least,
+                smallest,
+                f"not in 1 to min_subgroup_size - 1 ({least - 1}), the sizes it counts",
+            )
+    exact, recoverable = get("exact_subgroups"), get("recoverable_groups")
+    if _whole(exact) and _whole(recoverable):
+        need(exact <= recoverable, "exact_subgroups", f"above recoverable_groups {recoverable}")
+    derived, smallest_size = get("derivable_smallest"), get("smallest_size")
+    if _whole(derived) and _whole(smallest_size) and not problems:
+        need(
+            derived <= smallest_size,
+            "derivable_smallest",
+            f"above smallest_size {smallest_size} (the exact audit covers every "
+            "recoverable remainder)",
+        )
+    return problems
+
+
+def manifest_structure_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """The recorded config's rules (:func:`recorded_config_problems`), then the dropped
+    subgroups' (:func:`dropped_subgroup_problems`), the overlap records'
+    (:func:`train_overlap_record_problems`) and the disclosure record's
+    (:func:`disclosure_problems`)."""
+    return [
+        *recorded_config_problems(manifest),
+        *dropped_subgroup_problems(manifest),
+        *train_overlap_record_problems(manifest),
+        *disclosure_problems(manifest),
+    ]
+
+
+def _wave_respondents(manifest: Mapping[str, Any]) -> dict[int, int]:
+    """Each wave's respondents read (``built_from``, ``earlier_waves``) by the manifest."""
+    entries = [manifest.get("built_from"), *(manifest.get("earlier_waves") or ())]
+    return {
+        e["wave"]: e["respondents"]
+        for e in entries
+        if isinstance(e, Mapping) and _whole(e.get("wave")) and _whole(e.get("respondents"))
+    }
+
+
+def _oversized(
+    sizes: Mapping[str, int], strata: Sequence[Sequence[str]], respondents: int | None
+) -> tuple[list[str], int, str] | None:
+    """The first set of disjoint subgroups of one wave (id → ``subgroup_size``) whose sizes sum
+    to more than what holds them all: a one-attribute stratum's subgroups, ``respondents``; the
+    subgroups of a stratum that differ in one attribute's value only, the published subgroup of
+    their other values. As (the ids, their sum, the container)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for sid in sizes:
+        parts = sid.split("&")
+        names = [p.partition("=")[0] for p in parts]
+        if not any(names == list(s) for s in strata):
+            continue  # another rule names it
+        for left_out in range(len(parts)):
+            container = "&".join(parts[:left_out] + parts[left_out + 1 :])
+            groups.setdefault((container, names[left_out]), []).append(sid)
+    for (container, _), members in groups.items():
+        whole = sizes.get(container) if container else respondents
+        total = sum(sizes[m] for m in members)
+        if whole is not None and total > whole:
+            return members, total, container or "built_from/earlier_waves respondents"
+    return None
+
+
+def subgroup_record_problem(
+    tables: Mapping[str, pa.Table], manifest: Mapping[str, Any]
+) -> tuple[str, npt.NDArray[np.bool_], str] | None:
+    """The first split (its name, its rows, what) whose rows break what the manifest records of
+    the subgroups: an OOD subgroup
+    of the latest wave (in a config with ``test_ood``) without its ``train_overlap`` record, or
+    whose recorded nearest training subgroup no row holds; disjoint subgroups of one wave whose
+    ``subgroup_size`` sums to more than their container (:func:`_oversized`). None when none.
+
+    The build records the overlap of every published OOD subgroup with a published training
+    one (a row of a subgroup listed in ``subgroups.dropped`` is :func:`value_problem`'s), and
+    counts each
+    respondent in one value of an attribute: a forger who added 5 to ``sex=male``'s size in
+    every row (976 + 1036 of 2012 respondents) passed ``validate``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    every = _concatenated(tables, ["subgroup_id", "stratum", "wave", "subgroup_size"])
+    waves = build_waves(manifest)
+    if every is None or waves is None:
+        return None
+    unique = every.group_by(["wave", "subgroup_id", "stratum", "subgroup_size"]).aggregate([])
+    latest = every.column("wave").to_numpy(zero_copy_only=False) == waves[0]
+    ids = every.column("subgroup_id")
+    records = manifest.get("train_overlap")
+    splits = manifest.get("splits")
+    ood = splits.get("ood_strata") if isinstance(splits, Mapping) else None
+    if "test_ood" in tables and isinstance(records, Mapping) and isinstance(ood, list):
+        latest_ids = set(pc.filter(ids, pa.array(latest)).to_pylist())
+        nearest = {key: r.get("subgroup") for key, r in records.items() if isinstance(r, Mapping)}
+        unrecorded = [s for s in latest_ids if s not in nearest]
+        unheld = [s for s in latest_ids if isinstance(nearest.get(s), str)]
+        unheld = [s for s in unheld if nearest[s] not in latest_ids]
+        for what, lacking in (
+            ("has no manifest.json train_overlap record", unrecorded),
+            ("has a manifest.json train_overlap record naming a subgroup no row holds", unheld),
+        ):
+            in_ood = pc.is_in(every.column("stratum"), value_set=pa.array(ood, pa.string()))
+            found = pc.is_in(ids, value_set=pa.array(lacking, pa.string()))
+            bad = latest & (
+                in_ood.to_numpy(zero_copy_only=False) & found.to_numpy(zero_copy_only=False)
+            )
+            if bad.any():
+                sid = ids[int(np.flatnonzero(bad)[0])].as_py()
+                return _split_rows(tables, bad, f"OOD subgroup {sid!r} {what}")
+    strata = [s for s in manifest.get("strata") or () if isinstance(s, list)]
+    respondents = _wave_respondents(manifest)
+    rows = unique.to_pydict()
+    for wave in sorted(set(rows["wave"])):
+        sizes = {
+            sid: size
+            for w, sid, size in zip(
+                rows["wave"], rows["subgroup_id"], rows["subgroup_size"], strict=True
+            )
+            if w == wave and size is not None
+        }
+        found = _oversized(sizes, strata, respondents.get(wave))
+        if found is not None:
+            members, total, container = found
+            in_wave = every.column("wave").to_numpy(zero_copy_only=False) == wave
+            bad = in_wave & pc.is_in(ids, value_set=pa.array(members, pa.string())).to_numpy(
+                zero_copy_only=False
+            )
+            shown = (
+                container
+                if "&" in container or "=" in container
+                else (f"the {respondents.get(wave)} respondents of wave {wave} (manifest.json)")
+            )
+            return _split_rows(
+                tables,
+                bad,
+                f"subgroup_size of the disjoint subgroups {', '.join(members[:4])}"
+                f"{', ...' if len(members) > 4 else ''} (wave {wave}) sums to {total}, more "
+                f"than {shown}" + ("" if shown != container else f" ({sizes[container]})"),
+            )
+    return None
+
+
 def nesting_problem(
     tables: Mapping[str, pa.Table],
 ) -> tuple[str, npt.NDArray[np.bool_], str] | None:
@@ -2919,6 +3265,7 @@ class BuiltDataset:
         found = found or split_problem(tables, self.manifest.raw, config)
         found = found or value_problem(tables, self.manifest.raw, config)
         found = found or derived_row_problem(tables, self.manifest.raw, config)
+        found = found or subgroup_record_problem(tables, self.manifest.raw)
         if found is None:
             return self._agreement_problem(config, tables)
         split, bad, what = found

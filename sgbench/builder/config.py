@@ -37,26 +37,15 @@ from sgbench.schema.ids import stratum_name as stratum_name
 from sgbench.schema.persona import MAX_TEXT as MAX_TEXT
 from sgbench.schema.persona import PersonaPhrase as PersonaPhrase
 from sgbench.schema.persona import phrase_problem, text_problem
+from sgbench.schema.values import ValueRange as ValueRange
+from sgbench.schema.values import ValueRule as ValueRule
+from sgbench.schema.values import strata_problem, value_rule, values_problem
 from sgbench.splits import check_fractions
 
 DisclosureControl = Literal["suppress", "none"]
 DEFAULT_CONFIG: Final = "singapore.yaml"
 GENERIC_CONFIG: Final = "generic.yaml"
 COUNTRY_ATTRIBUTE: Final = "country"
-
-
-@dataclass(frozen=True)
-class ValueRange:
-    """An inclusive range of whole numbers, e.g. ages 25 to 34. A value is matched by its whole
-    part: an age of 34.9 is 34 completed years (:func:`sgbench.builder.harmonise.attribute_labels`).
-    """
-
-    min: float
-    max: float
-
-
-ValueRule = tuple[int, ...] | ValueRange
-"""How respondents get an attribute value: a list of codes or a numeric range."""
 
 
 @dataclass(frozen=True)
@@ -131,32 +120,14 @@ class BuildConfig:
 
 
 def _check_values(source: AttributeSource, key: str) -> None:
-    """Each respondent gets at most one value, and each value its own id: two labels with one
-    slug (``Muslim`` and ``muslim``) would give two subgroups one id, and a code in two values'
-    rules would go to whichever is first.
+    """:func:`~sgbench.schema.values.values_problem` of ``source``'s values.
 
     Raises:
         ConfigError: naming ``key`` (``WHERE: $.attributes.NAME.values``).
     """
-    slugs: dict[str, str] = {}
-    for label in source.values:
-        if not slug(label):
-            raise ConfigError(f"{key}: value {label!r} has no letter or digit for its id")
-        other = slugs.setdefault(slug(label), label)
-        if other != label:
-            raise ConfigError(
-                f"{key}: values {other!r} and {label!r} would have one id ({slug(label)!r})"
-            )
-    rules = list(source.values.items())
-    for index, (label, rule) in enumerate(rules):
-        if isinstance(rule, ValueRange) and rule.min > rule.max:
-            raise ConfigError(f"{key}.{label}: min {rule.min:g} is above max {rule.max:g}")
-        for other, earlier in rules[:index]:
-            if _overlap(rule, earlier):
-                raise ConfigError(
-                    f"{key}: values {other!r} and {label!r} share codes (a respondent would "
-                    "match both)"
-                )
+    problem = values_problem(source.values)
+    if problem is not None:
+        raise ConfigError(f"{key}{problem[0]}: {problem[1]}")
 
 
 def _check_variables_read_once(raw: Mapping[str, Any], where: str) -> None:
@@ -247,26 +218,10 @@ def _check_phrases(persona: Mapping[str, PersonaPhrase], key: str) -> None:
         _check_text(phrase.phrase, f"{key}.{label}")
 
 
-def _overlap(a: ValueRule, b: ValueRule) -> bool:
-    if isinstance(a, ValueRange) and isinstance(b, ValueRange):
-        return a.min <= b.max and b.min <= a.max
-    if isinstance(a, ValueRange):
-        return any(a.min <= code <= a.max for code in b)  # type: ignore[union-attr]
-    if isinstance(b, ValueRange):
-        return any(b.min <= code <= b.max for code in a)
-    return bool(set(a) & set(b))
-
-
-def _rule(raw: Any) -> ValueRule:
-    if isinstance(raw, dict):
-        return ValueRange(min=float(raw["min"]), max=float(raw["max"]))
-    return tuple(int(code) for code in raw)
-
-
 def _source(raw: dict[str, Any]) -> AttributeSource:
     return AttributeSource(
         variable=str(raw["variable"]),
-        values={str(label): _rule(rule) for label, rule in raw["values"].items()},
+        values={str(label): value_rule(rule) for label, rule in raw["values"].items()},
     )
 
 
@@ -369,9 +324,10 @@ def parse_config(raw: Any, where: str = "config") -> BuildConfig:
             raise ConfigError(f"{where}: $.{key}: unknown attribute(s) {unknown}")
         return tuple(sorted(stratum, key=order.__getitem__))
 
+    problem = strata_problem(raw["strata"], list(attributes))
+    if problem is not None:
+        raise ConfigError(f"{where}: $.strata: {problem}")
     strata = tuple(canonical(s, "strata") for s in raw["strata"])
-    if len(set(strata)) != len(strata):
-        raise ConfigError(f"{where}: $.strata: a stratum is listed twice")
     ood_strata = tuple(canonical(s, "ood_strata") for s in raw["ood_strata"])
     if len(set(ood_strata)) != len(ood_strata):
         raise ConfigError(f"{where}: $.ood_strata: a stratum is listed twice")
