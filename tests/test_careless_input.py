@@ -246,6 +246,18 @@ def duplicate_in_case(frame: pd.DataFrame) -> bytes:
     return (header.replace("Q2,", "q1,", 1) + "\n" + rest).encode()
 
 
+def header_q2_as(name: str) -> Callable[[pd.DataFrame], bytes]:
+    """The sample with its Q2 column named ``name`` (one that displays as Q1, or holds a
+    character that does not print): built, the real Q1 was read and Q2 silently dropped."""
+
+    def change(frame: pd.DataFrame) -> bytes:
+        text = frame_csv(frame).decode()
+        header, rest = text.split("\n", 1)
+        return (header.replace("Q2,", f"{name},", 1) + "\n" + rest).encode()
+
+    return change
+
+
 def comma_space(frame: pd.DataFrame) -> bytes:
     return frame_csv(frame).replace(b",", b", ")
 
@@ -266,6 +278,22 @@ def weights(value: float | None, everyone: bool = False) -> Callable[[pd.DataFra
 CSV_CASES: dict[str, tuple[Callable[[pd.DataFrame], bytes], tuple[str, ...]]] = {
     "duplicate header": (duplicate_column, ("column Q1 appears twice", "columns")),
     "duplicate header, other case": (duplicate_in_case, ("column q1 appears twice",)),
+    "duplicate header, full-width": (
+        header_q2_as("\uff31\uff11"),
+        ("column \uff31\uff11 appears twice", "Q1 and \uff31\uff11"),
+    ),
+    "duplicate header, zero-width space": (
+        header_q2_as("\u200bQ1"),
+        ("name '\\u200bQ1' holds U+200B", "does not print"),
+    ),
+    "header with a byte order mark inside": (
+        header_q2_as("\ufeffQ1"),
+        ("name '\\ufeffQ1' holds U+FEFF", "does not print"),
+    ),
+    "header with a soft hyphen": (
+        header_q2_as("Q\u00ad2"),
+        ("name 'Q\\xad2' holds U+00AD", "does not print"),
+    ),
     "comma and space": (comma_space, ("line 1", "spaces around it")),
     "semicolons": (
         lambda frame: frame_csv(frame).replace(b",", b";"),

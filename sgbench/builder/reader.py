@@ -14,6 +14,7 @@ import io
 import re
 import shutil
 import tempfile
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -30,7 +31,7 @@ import pyarrow.compute as pc
 from sgbench.boundary import ArgumentName, PathArg
 from sgbench.builder.layouts import LayoutName, Recode, detect_layout, is_synthetic
 from sgbench.catalogue import ALL_COUNTRIES, country_numeric_code, load_countries
-from sgbench.errors import InputError, shown_name
+from sgbench.errors import InputError, first_unseen, read_as, shown_exactly, shown_name
 from sgbench.files import sha256_file
 
 FileFormat = Literal["csv", "dta", "sav"]
@@ -396,20 +397,33 @@ def _read_csv(
 
 
 def check_distinct_header(header: list[str], where: str) -> None:
-    """Column names are matched without case, so two spellings of one name are one column
-    twice: the reader would take the first and silently drop the other's data. (Also the
-    rule for the tables ``sgbench import paper-outputs`` reads.)
+    """Column names are matched without case, so two names a reader takes for one (the same
+    after :func:`sgbench.errors.read_as`: case, full-width 'Ｑ1', lookalike letters) are one
+    column twice: the reader would take the first and silently drop the other's data. A name
+    holding a character that does not print (:func:`sgbench.errors.first_unseen`: a zero-width
+    space, a byte order mark inside the header, a soft hyphen) is refused, as a padded one is:
+    '\u200bQ1' displays as Q1 yet is another column. (Also the rule for the tables ``sgbench
+    import paper-outputs`` reads.)
 
     Raises:
-        InputError: ``WHERE: column NAME appears twice in the header (columns I and J); ...``.
+        InputError: ``WHERE: column NAME appears twice in the header (columns I and J); ...``
+            or ``WHERE: column I's name NAME holds U+XXXX (...), which does not print; ...``.
     """
-    first: dict[str, int] = {}
+    first: dict[str, tuple[int, str]] = {}
     for number, name in enumerate(header, start=1):
-        earlier = first.setdefault(name.upper(), number)
+        hidden = first_unseen(name)
+        if hidden is not None:
+            char = name[hidden]
+            raise InputError(
+                f"{where}: column {number}'s name {shown_exactly(name)} holds U+{ord(char):04X} "
+                f"({unicodedata.name(char, 'unnamed')}), which does not print; rename the column"
+            )
+        earlier, earlier_name = first.setdefault(read_as(name), (number, name))
         if earlier != number:
+            alike = "" if name.upper() == earlier_name.upper() else f": {earlier_name} and {name}"
             raise InputError(
                 f"{where}: column {name} appears twice in the header (columns {earlier} and "
-                f"{number}); rename or remove one"
+                f"{number}{alike}); rename or remove one"
             )
 
 

@@ -138,6 +138,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from sgbench.boundary import PathArg, public
+from sgbench.errors import without_unseen
 from sgbench.files import FromFiles, reads
 from sgbench.jsonl import read_lines, response_lines
 from sgbench.scoring.data import DISTRIBUTION_TOLERANCE, load_options
@@ -306,8 +307,12 @@ def readable(text: str) -> str | None:
     """``text`` as every rule reads it, or None when it is longer than :data:`MAX_REPLY_CHARS`:
     not read at all rather than a window of it, which could cut off a retraction and read a wrong
     code (a missing answer is counted as one; a wrong code is scored as the model's). Within the
-    bound, digit runs are cut (:func:`cut_digit_runs`)."""
-    return None if len(text) > MAX_REPLY_CHARS else cut_digit_runs(text)
+    bound, the characters that print nothing are removed, so a number reads as it displays
+    ('Answer: 1<ZWSP>2' is 12, not 1: :func:`sgbench.errors.without_unseen`, keeping line breaks
+    and tabs), then digit runs are cut (:func:`cut_digit_runs`)."""
+    if len(text) > MAX_REPLY_CHARS:
+        return None
+    return cut_digit_runs(without_unseen(text, keep_spaces=True))
 
 
 def cut_digit_runs(text: str) -> str:
