@@ -74,10 +74,11 @@ def test_every_record_a_build_writes_is_required(built_default: Path) -> None:
         problems = manifest_problems(_without(manifest, path))
         assert problems, path
         assert problems[0].startswith(f"{where}: {required}"), problems
+        # Without the record, a hand-made manifest may break another rule that reads it (its
+        # dropped subgroups then name no recorded stratum), but only the schema's own
+        # requirements are required of it.
         of_every = manifest_problems(_without(handmade, path))
-        if of_every:
-            assert of_every[0].startswith(f"{where}: {required}"), of_every
-        else:
+        if not any(problem.startswith(f"{where}: {required}") for problem in of_every):
             assert all(BUILD_NOTE in problem for problem in problems), problems
             of_builds.append(path)
     # What the probe deleted to switch checks off is among the records required of builds.

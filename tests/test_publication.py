@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 from click.testing import CliRunner
-from manifest_tools import rebind
+from manifest_tools import rebind, recard
 from publication_fixtures import publishable_config
 from test_publish import REPO, FakeHubApi
 
@@ -279,8 +279,9 @@ def test_the_cli_refusal_is_one_line(built_small: Path) -> None:
 @pytest.mark.parametrize(
     ("changes", "said"),
     [
-        ({"min_subgroup_size": 30, "min_valid_answers": 30}, "the manifest was edited after"),
-        ({"publication_floor": {"floor": 30, "under_floor": {}}}, "the manifest was edited after"),
+        # The floor record is derived from the thresholds: either edited alone disagrees.
+        ({"min_subgroup_size": 30, "min_valid_answers": 30}, "is not what a build with these"),
+        ({"publication_floor": {"floor": 30, "under_floor": {}}}, "is not what a build with these"),
         # A build's version says whether it is synthetic: the flag alone is refused first.
         ({"synthetic": True}, "says a build from WVS data and synthetic is True"),
     ],
@@ -355,7 +356,12 @@ def built_real(tmp_path_factory: pytest.TempPathFactory, unmarked_csv: Path) -> 
 def test_recoverable_groups_refuse_a_push(built_publishable: Path, tmp_path: Path) -> None:
     folder = _copy(built_publishable, tmp_path)
     disclosure = load_manifest(folder)["disclosure"]
-    _rebind(folder, disclosure={**disclosure, "recoverable_groups": 4, "smallest_size": 3})
+    # Recoverable groups are derivable too (the exact audit covers every remainder).
+    recoverable = {"recoverable_groups": 4, "smallest_size": 3}
+    derivable = {"derivable_groups": 4, "derivable_smallest": 3}
+    manifest = load_manifest(folder)
+    manifest["disclosure"] = {**disclosure, **recoverable, **derivable}
+    recard(folder, manifest)  # the card shows the disclosure
     assert check_dataset(folder).ok
     message, _ = _refusal(folder)
     assert "4 group(s) of fewer than 30 respondents are recoverable" in message
