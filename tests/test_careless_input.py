@@ -33,7 +33,7 @@ from sgbench.builder.config import parse_config
 from sgbench.builder.synthetic import write_synthetic_sample
 from sgbench.cli import main
 from sgbench.cli.errors import EXIT_INTERRUPTED
-from sgbench.dataset import split_file
+from sgbench.dataset import MANIFEST_FILE, split_file
 from sgbench.errors import ConfigError, InputError
 from sgbench.files import sha256_file
 from sgbench.scoring.parse import parse_response
@@ -841,8 +841,11 @@ def rehash(dataset: Path) -> None:
 
 
 def rewrite_split(dataset: Path, change: Callable[[pa.Table], pa.Table]) -> None:
-    for split in ("train", "validation", "test_id", "test_ood"):
-        path = dataset / split_file("default", split)
+    """Apply ``change`` to every data file, then re-record the hashes: every config alike (the
+    row rule holds a sample to one row in every config holding it)."""
+    manifest = json.loads((dataset / MANIFEST_FILE).read_text(encoding="utf-8"))
+    for relative in manifest["files"]:
+        path = dataset / relative
         rewrite(path, change(pq.read_table(path)))
     rehash(dataset)
 

@@ -729,7 +729,7 @@ def _unknown_ids(folder: Path) -> None:
 
 def _other_build(folder: Path) -> None:
     meta = json.loads((folder / "submission.json").read_text(encoding="utf-8"))
-    meta["dataset_version"] += "+synthetic"
+    meta["dataset_version"] = meta["dataset_version"].split("+")[0] + "+synthetic"
     (folder / "submission.json").write_text(json.dumps(meta), encoding="utf-8")
 
 

@@ -83,12 +83,29 @@ def _first_edit(manifest: dict[str, Any], field: str) -> str | None:
         return field
     for where, container, key in _leaves(value, field):
         old = container[key]  # type: ignore[index]
-        if where == "items.catalogue":
-            continue  # a catalogue sgbench lacks: a build's manifest is refused before the binding
         if old is not None:
             container[key] = _changed(old)  # type: ignore[index]
-            return where
+            if manifest_problems(manifest) == []:
+                return where
+            # A leaf the manifest's own rules hold (a catalogue sgbench lacks, a stratum of no
+            # attribute, an earlier wave that is the latest) is refused before the binding is
+            # read: edit the next one.
+            container[key] = old  # type: ignore[index]
     return None
+
+
+def _held_by_rules(manifest: dict[str, Any], field: str) -> bool:
+    """Whether the first leaf of ``field`` with a value, edited, is refused by the manifest's
+    own rules (:func:`manifest_problems`)."""
+    edited = json.loads(json.dumps(manifest))
+    value = edited[field]
+    if not isinstance(value, dict | list):
+        return False
+    for _, container, key in _leaves(value, field):
+        if container[key] is not None:  # type: ignore[index]
+            container[key] = _changed(container[key])  # type: ignore[index]
+            return manifest_problems(edited) != []
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +184,11 @@ def test_every_field_of_a_real_build_is_bound(builds: list[Path], tmp_path: Path
                 continue
             where = _first_edit(manifest, field)
             if where is None:
+                if _held_by_rules(manifest, field):
+                    # Every leaf is derived or checked by the manifest's own rules (the floor
+                    # from the thresholds, the cited counts): an edit never reaches the binding.
+                    covered.append(field)
+                    break
                 continue
             folder = _copy(build, tmp_path / field)
             _write(folder, manifest)

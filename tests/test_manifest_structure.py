@@ -86,7 +86,11 @@ MANIFEST_EDITS: dict[str, tuple[Callable[[Manifest], None], str]] = {
         "subgroups.dropped[0]: ",
     ),
     "min_subgroup_size lowered below the dropped sizes": (
-        lambda m: m.__setitem__("min_subgroup_size", 5),
+        # With the floor record a build derives from it, so that only the dropped sizes tell.
+        lambda m: m.update(
+            min_subgroup_size=5,
+            publication_floor={"floor": 30, "under_floor": {"min_subgroup_size": 5}},
+        ),
         "subgroups.dropped[0]: 'age_group=16-24&religion=roman_catholic' has 8 respondents: ",
     ),
     "a dropped subgroup listed twice": (

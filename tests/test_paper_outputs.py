@@ -262,10 +262,14 @@ def test_a_left_out_id_is_named_exactly_as_the_file_holds_it(
     assert imported == [good]
 
 
-def test_an_id_two_samples_spell_is_ambiguous(
-    built_default: Path, tmp_path: Path, released: pd.DataFrame
+def test_a_dataset_where_an_id_two_samples_spell_is_refused(
+    built_default: Path, tmp_path: Path
 ) -> None:
-    # A dataset whose Hindu value stands for the Buddhist code: both release as "Buddhist".
+    """A dataset whose Hindu value stands for the Buddhist code would release both as
+    "Buddhist" (an id two samples spell). No build writes one: the recorded config keeps the
+    config loader's rule that no code is in two values, so import refuses the dataset in one
+    line before reading a row (its ambiguity rule is left for datasets no manifest rule
+    refuses)."""
     dataset = tmp_path / "ds"
     shutil.copytree(built_default, dataset)
     meta = manifest(dataset)
@@ -273,24 +277,13 @@ def test_an_id_two_samples_spell_is_ambiguous(
     rebind(dataset, meta)  # a build with that value rule (an edit alone is refused)
     source = write_source(
         tmp_path / "amb.jsonl",
-        [
-            {"custom_id": "Q1_religion_Buddhist", "response": "Answer: 1"},
-            {"custom_id": "Q1_religion_Muslim", "response": "Answer: 1"},
-        ],
+        [{"custom_id": "Q1_religion_Buddhist", "response": "Answer: 1"}],
     )
     out, report = tmp_path / "out.jsonl", tmp_path / "report.json"
     result = run_import(source, dataset, out, "--report", str(report))
-    assert result.exit_code == 3, result.output
-    rows = json.loads(report.read_text(encoding="utf-8"))["left_out_rows"]
-    assert rows == [
-        {
-            "custom_id": "Q1_religion_Buddhist",
-            "reason": "ambiguous",
-            "stratum": "religion",
-            "candidates": ["Q1/religion=buddhist", "Q1/religion=hindu"],
-        }
-    ]
-    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["Q1/religion=muslim"]
+    assert result.exit_code == 2, result.output
+    assert "attributes.religion.values: values 'Hindu' and 'Buddhist' share codes" in result.output
+    assert not out.exists()
 
 
 def test_rows_naming_the_same_sample_are_both_left_out(built_default: Path, tmp_path: Path) -> None:

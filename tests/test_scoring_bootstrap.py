@@ -15,6 +15,7 @@ from cli_contract import assert_one_error_line
 from click.testing import CliRunner
 from scoring_fixtures import (
     FOUR_POINT,
+    HANDMADE_VERSION,
     RANDOM_SUBGROUPS,
     S1,
     S2,
@@ -654,7 +655,7 @@ def test_a_leaderboard_of_one_question_has_no_leader_interval(tmp_path: Path) ->
         folder = tmp_path / "subs" / slug
         folder.mkdir(parents=True)
         meta = {"model": f"Model {slug}", "method": "zero-shot", "organisation": "x", "url": None}
-        meta.update({"dataset_version": "1.0.0", "date": "2026-03-01", "notes": ""})
+        meta.update({"dataset_version": HANDMADE_VERSION, "date": "2026-03-01", "notes": ""})
         (folder / "submission.json").write_text(json.dumps(meta), encoding="utf-8")
         lines = [json.dumps({"id": r["id"], "answer": answer}) + "\n" for r in rows]
         (folder / "predictions.jsonl").write_text("".join(lines), encoding="utf-8")

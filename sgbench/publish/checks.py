@@ -501,7 +501,8 @@ def _card_problems(root: Path, manifest: dict[str, Any]) -> list[Problem]:
     ]
     # The specific messages say what is wrong where they can; the comparison with the card a
     # build writes catches every other edit (a licence, a country's name).
-    rendered = None if messages else _render_problem(text, manifest)
+    # An edit its recorded hash or size already names is one problem, not two.
+    rendered = None if messages or problems else _render_problem(text, manifest)
     return [*problems, *(Problem(where, m) for m in [*messages, *filter(None, [rendered])])]
 
 
