@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -93,3 +94,30 @@ def recard(folder: Path, manifest: dict[str, Any]) -> None:
     (folder / "README.md").write_bytes(card)
     manifest["card"] = {"sha256": hashlib.sha256(card).hexdigest(), "size": len(card)}
     rebind(folder, manifest)
+
+
+def forge(
+    built: Path,
+    folder: Path,
+    change_manifest: Callable[[dict[str, Any]], None],
+    keep_row: Callable[[dict[str, Any]], bool] | None = None,
+) -> Path:
+    """A copy of ``built`` into ``folder`` whose manifest ``change_manifest`` edited and whose
+    every row passed ``keep_row`` (which may edit it), each split's counts made to match the
+    rows kept, the card rendered again and every file re-bound and re-hashed (:func:`recard`):
+    consistent throughout, as a forger makes it."""
+    shutil.copytree(built, folder)
+    manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    change_manifest(manifest)
+    if keep_row is not None:
+        for relative in manifest["files"]:
+            path = folder / relative
+            table = pq.read_table(path)
+            rows = [row for row in table.to_pylist() if keep_row(row)]
+            rewrite(path, pa.Table.from_pylist(rows, schema=table.schema))
+            config, split = relative.split("/")[1], relative.split("/")[2].split("-")[0]
+            record = manifest["configs"][config][split]
+            record["samples"] = len(rows)
+            record["subgroups"] = len({row["subgroup_id"] for row in rows})
+    recard(folder, manifest)
+    return folder

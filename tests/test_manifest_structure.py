@@ -8,23 +8,19 @@ records, disclosure counts, recorded config (the config loader's rules,
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner
-from manifest_tools import rebind, rewrite
+from manifest_tools import forge
 
-from sgbench.builder.card import render_card
 from sgbench.cli import main
-from sgbench.dataset import CARD_FILE, CARD_KEY, MANIFEST_FILE, manifest_problems
+from sgbench.dataset import MANIFEST_FILE, manifest_problems
 
 Row = dict[str, Any]
 Manifest = dict[str, Any]
@@ -33,34 +29,6 @@ Manifest = dict[str, Any]
 def _manifest(folder: Path) -> Manifest:
     loaded: Manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
     return loaded
-
-
-def _forge(
-    built: Path,
-    folder: Path,
-    change_manifest: Callable[[Manifest], None],
-    change_row: Callable[[Row], None] | None = None,
-) -> Path:
-    """A copy of ``built`` with its manifest edited by ``change_manifest`` and each row by
-    ``change_row``, the card rendered again and every file re-bound and re-hashed: consistent
-    throughout, as a forger makes it."""
-    shutil.copytree(built, folder)
-    manifest = _manifest(folder)
-    change_manifest(manifest)
-    if change_row is not None:
-        for relative in manifest["files"]:
-            path = folder / relative
-            table = pq.read_table(path)
-            rows = table.to_pylist()
-            for row in rows:
-                change_row(row)
-            rewrite(path, pa.Table.from_pylist(rows, schema=table.schema))
-    unbound = {k: v for k, v in manifest.items() if k not in ("files", "sizes", CARD_KEY)}
-    card = render_card(unbound).encode("utf-8")
-    (folder / CARD_FILE).write_bytes(card)
-    manifest[CARD_KEY] = {"sha256": hashlib.sha256(card).hexdigest(), "size": len(card)}
-    rebind(folder, manifest)
-    return folder
 
 
 def _refused(folder: Path, said: str) -> None:
@@ -176,7 +144,7 @@ def test_a_manifest_a_build_could_not_write_is_refused(
     case: str, built_default: Path, tmp_path: Path
 ) -> None:
     change, said = MANIFEST_EDITS[case]
-    forged = _forge(built_default, tmp_path / "ds", change)
+    forged = forge(built_default, tmp_path / "ds", change)
     _refused(forged, f"{MANIFEST_FILE}: {said}")
 
 
@@ -184,7 +152,7 @@ def test_an_earlier_wave_recorded_twice_is_refused(built_temporal: Path, tmp_pat
     def change(manifest: Manifest) -> None:
         manifest["earlier_waves"].append(dict(manifest["earlier_waves"][0]))
 
-    forged = _forge(built_temporal, tmp_path / "ds", change)
+    forged = forge(built_temporal, tmp_path / "ds", change)
     _refused(forged, f"{MANIFEST_FILE}: earlier_waves[1].wave: wave 6 is already recorded")
 
 
@@ -204,11 +172,12 @@ def test_one_attributes_sizes_above_the_respondents_are_refused(
     extra = respondents - sizes["sex=male"] - sizes["sex=female"] + 1
     assert extra > 0
 
-    def change_row(row: Row) -> None:
+    def change_row(row: Row) -> bool:
         if row["subgroup_id"] == "sex=male":
             row["subgroup_size"] += extra
+        return True
 
-    forged = _forge(built_default, tmp_path / "ds", lambda m: None, change_row)
+    forged = forge(built_default, tmp_path / "ds", lambda m: None, change_row)
     _refused(
         forged,
         f"subgroup_size of the disjoint subgroups sex=male, sex=female (wave 7) sums to "
@@ -223,7 +192,7 @@ def test_respondents_below_a_strata_sizes_are_refused(built_default: Path, tmp_p
     def change(manifest: Manifest) -> None:
         manifest["built_from"]["respondents"] = total - 1
 
-    forged = _forge(built_default, tmp_path / "ds", change)
+    forged = forge(built_default, tmp_path / "ds", change)
     _refused(forged, f"sums to {total}, more than the {total - 1} respondents of wave 7")
 
 
@@ -238,11 +207,12 @@ def test_nested_sizes_above_their_container_are_refused(
     first = sorted(ages)[0]
     assert sizes[first] + spare + 1 < sizes["sex=male"]  # the nesting rule alone passes it
 
-    def change_row(row: Row) -> None:
+    def change_row(row: Row) -> bool:
         if row["subgroup_id"] == first:
             row["subgroup_size"] += spare + 1
+        return True
 
-    forged = _forge(built_default, tmp_path / "ds", lambda m: None, change_row)
+    forged = forge(built_default, tmp_path / "ds", lambda m: None, change_row)
     _refused(forged, f"subgroup_size of the disjoint subgroups {first}, ")
 
 

@@ -6,28 +6,20 @@ the recorded phrases), so the recorded texts and overlap drops are held to what 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from cli_contract import assert_one_error_line
 from click.testing import CliRunner
-from manifest_tools import rebind, rewrite
+from manifest_tools import forge
 
 from sgbench.builder import build_dataset
 from sgbench.builder import config as config_module
-from sgbench.builder.card import render_card
 from sgbench.builder.config import DEFAULT_CONFIG
 from sgbench.cli import main
 from sgbench.dataset import (
-    CARD_FILE,
-    CARD_KEY,
     MANIFEST_FILE,
     manifest_problems,
     overlap_drop_problems,
@@ -41,37 +33,6 @@ Manifest = dict[str, Any]
 def _manifest(folder: Path) -> Manifest:
     loaded: Manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
     return loaded
-
-
-def _forge(
-    built: Path,
-    folder: Path,
-    change_manifest: Callable[[Manifest], None],
-    keep_row: Callable[[Row], bool],
-) -> Path:
-    """A copy of ``built`` whose every row passed ``keep_row`` (which may edit it) and whose
-    manifest ``change_manifest`` edited, the split counts made to match the rows kept, the card
-    rendered again, every file re-bound to the manifest and re-hashed
-    (:func:`manifest_tools.rebind`): consistent throughout, as a forger makes it."""
-    shutil.copytree(built, folder)
-    manifest = _manifest(folder)
-    change_manifest(manifest)
-    for relative in manifest["files"]:
-        path = folder / relative
-        table = pq.read_table(path)
-        rows = [row for row in table.to_pylist() if keep_row(row)]
-        rewrite(path, pa.Table.from_pylist(rows, schema=table.schema))
-        config, split = relative.split("/")[1], relative.split("/")[2].split("-")[0]
-        record = manifest["configs"][config][split]
-        record["samples"] = len(rows)
-        record["subgroups"] = len({row["subgroup_id"] for row in rows})
-    # The card shows the counts: rendered again, as the writer does, and its hash recorded.
-    unbound = {k: v for k, v in manifest.items() if k not in ("files", "sizes", CARD_KEY)}
-    card = render_card(unbound).encode("utf-8")
-    (folder / CARD_FILE).write_bytes(card)
-    manifest[CARD_KEY] = {"sha256": hashlib.sha256(card).hexdigest(), "size": len(card)}
-    rebind(folder, manifest)
-    return folder
 
 
 def _validate(folder: Path) -> Any:
@@ -111,7 +72,7 @@ def test_the_forger_keeps_the_row_rule(built_default: Path, tmp_path: Path) -> N
         row["persona"] = row["persona"].replace("Muslim", "Moslem")
         return True
 
-    forged = _forge(built_default, tmp_path / "ds", change, keep)
+    forged = forge(built_default, tmp_path / "ds", change, keep)
     assert _validate(forged).exit_code == 0
 
 
@@ -140,7 +101,7 @@ def test_a_phrase_the_config_would_refuse_is_refused(
         row["persona"] = row["persona"].replace("Muslim", phrase)
         return True
 
-    forged = _forge(built_default, tmp_path / "ds", change, keep)
+    forged = forge(built_default, tmp_path / "ds", change, keep)
     _refused(forged, f"attributes.religion.persona.Muslim.phrase: {why}", tmp_path)
 
 
@@ -173,7 +134,7 @@ def test_a_country_name_the_config_would_refuse_is_refused(
         row["persona"] = row["persona"].replace("living in Singapore.", f"living in {name}.")
         return True
 
-    forged = _forge(built_default, tmp_path / "ds", change, keep)
+    forged = forge(built_default, tmp_path / "ds", change, keep)
     _refused(forged, f"built_from.country_name: {why}", tmp_path)
 
 
@@ -202,7 +163,7 @@ def test_a_subgroup_listed_as_dropped_with_no_bound_is_refused(
     def change(manifest: Manifest) -> None:
         manifest["splits"]["dropped_for_overlap"] = [GONE]
 
-    forged = _forge(built_default, tmp_path / "ds", change, lambda row: row["subgroup_id"] != GONE)
+    forged = forge(built_default, tmp_path / "ds", change, lambda row: row["subgroup_id"] != GONE)
     _refused(
         forged,
         f"splits.dropped_for_overlap: lists {GONE!r} as left out for its overlap with "
@@ -226,7 +187,7 @@ def test_a_subgroup_listed_under_its_bound_is_refused(built_default: Path, tmp_p
     manifest = _manifest(built_default)
     change(manifest)
     dropped = set(manifest["splits"]["dropped_for_overlap"])
-    forged = _forge(
+    forged = forge(
         built_default, tmp_path / "ds", change, lambda row: row["subgroup_id"] not in dropped
     )
     _refused(
@@ -301,5 +262,5 @@ def test_a_near_copy_no_longer_listed_is_refused(built_with_a_bound: Path, tmp_p
         manifest["splits"]["dropped_for_overlap"].remove(first)
         manifest["subgroups"]["kept"] -= 1
 
-    forged = _forge(built_with_a_bound, tmp_path / "ds", change, _keep)
+    forged = forge(built_with_a_bound, tmp_path / "ds", change, _keep)
     _refused(forged, f"train_overlap.{first}: overlaps training by ", tmp_path)
