@@ -533,29 +533,72 @@ def _umask() -> int:
     return mask
 
 
+def _listing(folder: Path, prefix: str) -> list[tuple[str, os.DirEntry[str], bool]]:
+    """``folder``'s entries as ``(relative, entry, descend)``, ``descend`` for a real folder (a
+    symlink is never followed), sorted by ``NAME/`` for such a folder and ``NAME`` otherwise:
+    that key puts every path under a folder exactly where :func:`sorted` would put it among its
+    siblings (``a-b`` before ``a/c``), so :func:`_tree_entries` yields in sorted order without
+    listing everything first.
+
+    Raises:
+        OSError: the folder cannot be listed.
+    """
+    found: list[tuple[str, os.DirEntry[str], bool]] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                descend = entry.is_dir(follow_symlinks=False)
+            except OSError:  # cannot be told a folder: an entry that is not ours, as a device
+                descend = False
+            found.append((prefix + entry.name, entry, descend))
+    found.sort(key=lambda item: item[0] + "/" if item[2] else item[0])
+    return found
+
+
+def _tree_entries(root: Path) -> Iterator[tuple[str, Path | None]]:
+    """Every entry under ``root`` by relative POSIX path, in sorted order and lazily: ``(path,
+    Path)`` for a regular file, ``(path, None)`` for any other entry (a symlink, a device, an
+    empty or unreadable folder as ``NAME/``). Symlinks are never followed. Lazily, so that a
+    caller who has seen enough stops the walk: ``build --out $HOME`` listed all of ``$HOME``
+    (35 s) to name three files in its refusal.
+
+    Raises:
+        OSError: ``root`` itself cannot be listed.
+    """
+    stack = [iter(_listing(root, ""))]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+            continue
+        relative, entry, descend = item
+        if descend:
+            try:
+                inside = _listing(Path(entry.path), relative + "/")
+            except OSError:  # unreadable: what it holds cannot be proven ours
+                inside = []
+            if inside:
+                stack.append(iter(inside))
+            else:
+                yield relative + "/", None
+            continue
+        try:
+            regular = entry.is_file(follow_symlinks=False)
+        except OSError:
+            regular = False
+        yield relative, Path(entry.path) if regular else None
+
+
 def _tree(root: Path) -> tuple[dict[str, Path], list[str]]:
     """Regular files under ``root`` by relative POSIX path, and every other entry (a symlink, a
-    device, an empty folder) as foreign. Symlinks are never followed."""
+    device, an empty folder) as foreign (:func:`_tree_entries`, all of it)."""
     files: dict[str, Path] = {}
     foreign: list[str] = []
-    for folder, dirs, names in os.walk(root, followlinks=False):
-        here = Path(folder)
-        for name in [*dirs, *names]:
-            path = here / name
-            relative = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                foreign.append(relative)
-            elif path.is_dir():
-                try:
-                    empty = not any(path.iterdir())
-                except OSError:  # unreadable: what it holds cannot be proven ours
-                    empty = True
-                if empty:
-                    foreign.append(relative + "/")
-            elif path.is_file():
-                files[relative] = path
-            else:
-                foreign.append(relative)
+    for relative, path in _tree_entries(root):
+        if path is None:
+            foreign.append(relative)
+        else:
+            files[relative] = path
     return files, foreign
 
 
@@ -593,27 +636,42 @@ def foreign_entries(
     nor its :data:`OUTPUT_MARKER`, sorted: a file nothing lists, a symlink or a device (even at
     an own file's name: never followed), an empty subfolder (``NAME/``). Files of the
     ``disposable`` caches are not foreign (see :func:`_is_cache`). The one rule of what is an
-    output folder's own: :func:`replace_folder` refuses to replace a folder holding a foreign
-    entry, and ``sgbench validate`` names them (a dataset folder that passed there was then
-    refused by ``build --out``).
+    output folder's own (:func:`_own_and_foreign`): :func:`replace_folder` refuses to replace a
+    folder holding a foreign entry, and ``sgbench validate`` names them (a dataset folder that
+    passed there was then refused by ``build --out``).
 
     Raises:
         OSError: the folder cannot be listed.
     """
-    return _own_and_foreign(Path(folder), own, disposable)[1]
+    return [name for name, path in _own_and_foreign(Path(folder), own, disposable) if not path]
 
 
 def _own_and_foreign(
     folder: Path, own: Iterable[str], disposable: Mapping[str, str]
-) -> tuple[dict[str, Path], list[str]]:
-    """The regular files under ``folder`` that are ``own`` (by relative POSIX path), and
-    :func:`foreign_entries`."""
-    files, foreign = _tree(folder)
+) -> Iterator[tuple[str, Path | None]]:
+    """Every entry under ``folder`` in sorted order, lazily (:func:`_tree_entries`): ``(name,
+    Path)`` for a regular file that is ``own`` (by relative POSIX path) or the marker, ``(name,
+    None)`` for a foreign one (:func:`foreign_entries`); cache files are left out. The one
+    place that tells own from foreign; a caller that has seen enough foreign entries stops.
+
+    Raises:
+        OSError: the folder cannot be listed.
+    """
     caches = {f"{cache}/" for cache in disposable}
     listed = {*own, OUTPUT_MARKER}
-    foreign = [name for name in foreign if name not in caches]
-    foreign += [name for name in files if name not in listed and not _is_cache(name, disposable)]
-    return {name: path for name, path in files.items() if name in listed}, sorted(foreign)
+    for name, path in _tree_entries(folder):
+        if path is None:
+            if name not in caches:  # an empty cache folder is the tool's, not foreign
+                yield name, None
+        elif name in listed:
+            yield name, path
+        elif not _is_cache(name, disposable):
+            yield name, None
+
+
+SHOWN_FOREIGN: Final = 3
+"""How many foreign entries a refusal to replace a folder names (in sorted order): the walk
+stops at the next one, which only says there are more (``...``)."""
 
 
 def _check_replaceable(
@@ -661,10 +719,18 @@ def _check_replaceable(
         sizes = {}
     if not isinstance(listed, dict):
         raise InputError(f"{refuse} ({OUTPUT_MARKER} is damaged); choose another {name}")
-    files, foreign = _own_and_foreign(folder, listed, disposable)
+    files: dict[str, Path] = {}
+    foreign: list[str] = []
+    for relative, path in _own_and_foreign(folder, listed, disposable):
+        if path is not None:
+            files[relative] = path
+            continue
+        foreign.append(relative)
+        if len(foreign) > SHOWN_FOREIGN:  # enough to refuse: $HOME is not listed whole
+            break
     if foreign:
-        shown = ", ".join(map(shown_name, sorted(foreign)[:3])) + (
-            " ..." if len(foreign) > 3 else ""
+        shown = ", ".join(map(shown_name, foreign[:SHOWN_FOREIGN])) + (
+            " ..." if len(foreign) > SHOWN_FOREIGN else ""
         )
         if marker_path is None:
             # Outputs written before the marker existed look exactly like this: nothing can

@@ -30,7 +30,13 @@ from sgbench.cli import main
 from sgbench.dataset import load_split
 from sgbench.errors import InputError
 from sgbench.export.lm_eval import CACHES
-from sgbench.files import MAX_MARKER_BYTES, OUTPUT_MARKER, replace_folder, sha256_file
+from sgbench.files import (
+    MAX_MARKER_BYTES,
+    OUTPUT_MARKER,
+    foreign_entries,
+    replace_folder,
+    sha256_file,
+)
 
 Command = Callable[[Path, str], list[str]]
 """(test folder, --out value) -> the command's arguments."""
@@ -809,3 +815,43 @@ def test_a_refused_replace_folder_keeps_every_retired_output(tmp_path: Path) -> 
     with writing_folder(tmp_path / "out", "export lm-eval", name="out"):
         assert _holds(tmp_path / "out") == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_large_foreign_folder_is_refused_without_listing_all_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``build --out $HOME`` listed all of it (35 s) to name three files: the walk stops at the
+    fourth foreign entry, which only says there are more, and names the first three in sorted
+    order, as the message did when it listed everything."""
+    big = tmp_path / "big"
+    for number in range(40):
+        (big / f"d{number:02d}").mkdir(parents=True)
+        for file in range(3):
+            (big / f"d{number:02d}" / f"f{file}.txt").write_text("x", encoding="utf-8")
+    listed: list[Path] = []
+    original = os.scandir
+
+    def counted(path: Any = ".") -> Any:
+        if not isinstance(path, int):  # shutil.rmtree lists by descriptor
+            listed.append(Path(path))
+        return original(path)
+
+    monkeypatch.setattr(os, "scandir", counted)
+    with pytest.raises(InputError) as refused:
+        replace_folder(big, "export lm-eval", _one_file("x\n"), name="out")
+    assert "(it holds other files: d00/f0.txt, d00/f1.txt, d00/f2.txt ...)" in str(refused.value)
+    inside = [path for path in listed if big in path.parents]
+    assert inside == [big / "d00", big / "d01"]  # the fourth foreign entry is d01/f0.txt
+
+
+def test_foreign_entries_are_every_one_in_sorted_order(tmp_path: Path) -> None:
+    """``sgbench validate`` names every foreign entry, in the order :func:`sorted` gives their
+    relative paths (``a-b`` before ``a/c``, though the walk enters the folder ``a`` by name)."""
+    root = tmp_path / "ds"
+    (root / "a" / "d").mkdir(parents=True)
+    (root / "e").mkdir()
+    for name in ("a-b", "a/c", "a0", "own.txt", "a/own.txt"):
+        (root / name).write_text("x", encoding="utf-8")
+    (root / "link").symlink_to(root / "own.txt")
+    expected = ["a-b", "a/c", "a/d/", "a0", "e/", "link"]
+    assert foreign_entries(root, ["own.txt", "a/own.txt"]) == sorted(expected) == expected
