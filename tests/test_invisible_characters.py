@@ -186,3 +186,29 @@ def test_a_leading_byte_order_mark_is_still_the_file_encoding(
     source.write_text("\ufeff" + synthetic_frame.to_csv(index=False), encoding="utf-8")
     build_dataset(wvs_path=source, out_dir=tmp_path / "out")
     assert (tmp_path / "out").is_dir()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".dta"])
+def test_a_lone_full_width_column_name_is_read_as_its_plain_name(
+    suffix: str, synthetic_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Header names are matched as the duplicate rule reads them (one rule): a file whose only
+    Q1 column is spelt 'Ｑ1' (full-width) builds exactly as the plain file, where it was built
+    without Q1, reported absent, while 'Ｑ1' beside 'Q1' was refused as Q1 twice."""
+    wide = synthetic_frame.rename(columns={"Q1": "\uff31\uff11"})
+    built = {}
+    for label, frame in (("plain", synthetic_frame), ("wide", wide)):
+        source = tmp_path / label / f"v{suffix}"
+        source.parent.mkdir()
+        if suffix == ".csv":
+            source.write_text(frame.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
+        else:
+            frame.to_stata(source, write_index=False, version=118)
+        summary = build_dataset(wvs_path=source, out_dir=tmp_path / label / "out")
+        built[label] = (
+            summary.manifest["items_dropped"],
+            pq.read_table(tmp_path / label / "out" / split_file("default", "test_ood")),
+        )
+    assert "Q1" not in built["plain"][0]  # the plain file builds the item
+    assert built["wide"][0] == built["plain"][0]
+    assert built["wide"][1].equals(built["plain"][1])

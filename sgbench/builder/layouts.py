@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from sgbench.catalogue import load_crosswalk
-from sgbench.errors import InputError
+from sgbench.errors import InputError, read_as
 
 LayoutName = Literal["wvs7", "wvs6", "timeseries"]
 
@@ -25,11 +25,20 @@ No WVS release has it. A column, because a header is the one thing every format 
 reader reads anyway; a file label or comment would be one rule per format."""
 
 
+def column_key(name: str) -> str:
+    """A data file's column name as it is matched to the names a layout reads (and to the
+    file's other columns): :func:`sgbench.errors.read_as`, so case, a full-width 'Ｑ3' and
+    lookalike letters do not count. The one rule of which header name is which column: a file
+    whose only Q3 column was spelt 'Ｑ3' was refused as holding 'Q3' twice beside a plain one,
+    yet built without Q3 ("absent") when alone."""
+    return read_as(name)
+
+
 def is_synthetic(columns: Iterable[str]) -> bool:
     """Whether a file with these column names (case-insensitive) is marked SYNTHETIC
     (:data:`SYNTHETIC_COLUMN`). The one rule for every format; it sees the mark, not the data:
     a synthetic sample whose marker column was removed reads as WVS data."""
-    return SYNTHETIC_COLUMN.upper() in {name.upper() for name in columns}
+    return column_key(SYNTHETIC_COLUMN) in {column_key(name) for name in columns}
 
 
 @dataclass(frozen=True)
@@ -191,17 +200,17 @@ LAYOUTS: Final[dict[LayoutName, Layout]] = {
 
 
 def detect_layout(columns: Iterable[str], where: str) -> Layout:
-    """Tell a release's layout from its column names (case-insensitive).
+    """Tell a release's layout from its column names (as :func:`column_key` reads them).
 
     Raises:
         InputError: the columns match no known WVS layout.
     """
-    names = {name.upper() for name in columns}
-    if {"S002VS", "S003"} <= names:
+    names = {column_key(name) for name in columns}
+    if {"s002vs", "s003"} <= names:
         return LAYOUTS["timeseries"]
-    if names & {"B_COUNTRY", "B_COUNTRY_ALPHA"}:
+    if names & {"b_country", "b_country_alpha"}:
         return LAYOUTS["wvs7"]
-    if {"V2", "V4"} <= names:
+    if {"v2", "v4"} <= names:
         return LAYOUTS["wvs6"]
     raise InputError(
         f"{where}: not WVS data: no B_COUNTRY_ALPHA or B_COUNTRY column (Wave 7), no V2 (Wave 6), "

@@ -29,9 +29,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sgbench.boundary import ArgumentName, PathArg
-from sgbench.builder.layouts import LayoutName, Recode, detect_layout, is_synthetic
+from sgbench.builder.layouts import LayoutName, Recode, column_key, detect_layout, is_synthetic
 from sgbench.catalogue import ALL_COUNTRIES, country_numeric_code, load_countries
-from sgbench.errors import InputError, first_unseen, read_as, shown_exactly, shown_name
+from sgbench.errors import InputError, first_unseen, shown_exactly, shown_name
 from sgbench.files import sha256_file
 
 FileFormat = Literal["csv", "dta", "sav"]
@@ -397,9 +397,9 @@ def _read_csv(
 
 
 def check_distinct_header(header: list[str], where: str) -> None:
-    """Column names are matched without case, so two names a reader takes for one (the same
-    after :func:`sgbench.errors.read_as`: case, full-width 'Ｑ1', lookalike letters) are one
-    column twice: the reader would take the first and silently drop the other's data. A name
+    """Column names are matched as :func:`~sgbench.builder.layouts.column_key` reads them, so
+    two names a reader takes for one (case, full-width 'Ｑ1', lookalike letters) are one column
+    twice: the reader would take the first and silently drop the other's data. A name
     holding a character that does not print (:func:`sgbench.errors.first_unseen`: a zero-width
     space, a byte order mark inside the header, a soft hyphen) is refused, as a padded one is:
     '\u200bQ1' displays as Q1 yet is another column. (Also the rule for the tables ``sgbench
@@ -418,7 +418,7 @@ def check_distinct_header(header: list[str], where: str) -> None:
                 f"{where}: column {number}'s name {shown_exactly(name)} holds U+{ord(char):04X} "
                 f"({unicodedata.name(char, 'unnamed')}), which does not print; rename the column"
             )
-        earlier, earlier_name = first.setdefault(read_as(name), (number, name))
+        earlier, earlier_name = first.setdefault(column_key(name), (number, name))
         if earlier != number:
             alike = "" if name.upper() == earlier_name.upper() else f": {earlier_name} and {name}"
             raise InputError(
@@ -704,7 +704,7 @@ def read_survey(
             header = _stat_columns(source, file_format, label)
         check_distinct_header(header, label)
         layout = detect_layout(header, label)
-        by_upper = {name.upper(): name for name in header}
+        by_key = {column_key(name): name for name in header}
         # Wave 7 name → the layout's column name, for everything the file has.
         sources = {
             **{name: layout.column(name) for name in wanted},
@@ -719,7 +719,9 @@ def read_survey(
         if layout.respondent_column:
             sources[RESPONDENT] = layout.respondent_column
         present = {
-            name: by_upper[col.upper()] for name, col in sources.items() if col.upper() in by_upper
+            name: by_key[column_key(col)]
+            for name, col in sources.items()
+            if column_key(col) in by_key
         }
         if COUNTRY_NUMERIC not in present and COUNTRY_ALPHA not in present:
             raise InputError(f"{label}: missing column {layout.country_numeric}")
