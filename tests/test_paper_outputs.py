@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ import pytest
 from click.testing import CliRunner, Result
 from manifest_tools import rebind
 
-from sgbench.catalogue import load_value_labels
+import sgbench
+from sgbench.catalogue import items_by_id, load_value_labels
 from sgbench.cli import main
 from sgbench.errors import InputError
 from sgbench.paper import import_paper_outputs
@@ -284,6 +286,28 @@ def test_a_dataset_where_an_id_two_samples_spell_is_refused(
     assert result.exit_code == 2, result.output
     assert "attributes.religion.values: values 'Hindu' and 'Buddhist' share codes" in result.output
     assert not out.exists()
+
+
+def test_no_dataset_can_spell_one_released_id_for_two_samples() -> None:
+    """Import had an ``ambiguous`` reason for an id two samples spell; no dataset reaches it, so
+    it was removed (build_index asserts the invariant). An id ends in one or two codebook labels
+    after question and stratum names: each label names one variable, hence one attribute and
+    one value, when these premises of the catalogue and of the config rules hold (with no code
+    in two values, test_a_dataset_where_an_id_two_samples_spell_is_refused)."""
+    texts = [
+        label.replace(" ", "-")
+        for codes in load_value_labels().values()
+        for label in codes.values()
+    ]
+    assert len(set(texts)) == len(texts)  # no two codes, of one variable or two, share a label
+    # A label never reads as part of a stratum (lower-case names joined by '_'), nor splits.
+    assert not [text for text in texts if "_" in text or re.fullmatch("[a-z0-9]+", text)]
+    assert not [question for question in items_by_id(7) if "_" in question]
+    schema = json.loads(
+        (Path(sgbench.__file__).parent / "schema" / "build_config.schema.json").read_text()
+    )
+    names = schema["properties"]["attributes"]["propertyNames"]["pattern"]
+    assert names == "^[a-z][a-z0-9_]*$"
 
 
 def test_rows_naming_the_same_sample_are_both_left_out(built_default: Path, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ codebook labels of the package catalogue (:func:`sgbench.catalogue.load_value_la
   order. Every spelling of a stratum is accepted.
 
 No table of ids is written anywhere: the accepted ids of a dataset are enumerated from these
-rules, and an id spelled by more than one sample is ambiguous (never resolved by a guess).
+rules, each spelled by one sample only (see :func:`sgbench.paper.importer.build_index`).
 """
 
 from __future__ import annotations

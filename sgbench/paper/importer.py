@@ -1,8 +1,9 @@
 """``sgbench import paper-outputs``: the study's released outputs as a responses file of ours.
 
 Each released ``custom_id`` is matched exactly against the released-format ids of the dataset's
-samples, enumerated from the dataset's own definitions (:mod:`sgbench.paper.ids`). A row is
-matched when its id is spelled by exactly one sample and no other row names that sample; every
+samples, enumerated from the dataset's own definitions (:mod:`sgbench.paper.ids`; no id is
+spelled by two samples, :func:`build_index`). A row is matched when its id is a sample's and no
+other row names that sample; every
 other row is left out, never guessed, with one reason:
 
 - ``garbled``: not ``<question>_<stratum>_<value>`` in shape (fewer than three parts, an empty
@@ -13,7 +14,6 @@ other row is left out, never guessed, with one reason:
 - ``not in dataset``: a valid subgroup and question the dataset has no sample for (the subgroup
   is below the size threshold, the pair below the valid-answer threshold, or the question was
   dropped);
-- ``ambiguous``: the id is spelled by more than one sample;
 - ``duplicate``: another row names the same sample (or has the same id);
 - ``no response``: the response is not text.
 """
@@ -70,7 +70,6 @@ REASONS: Final = (
     "unknown stratum",
     "unknown value",
     "not in dataset",
-    "ambiguous",
     "duplicate",
     "no response",
 )
@@ -137,6 +136,13 @@ def build_index(dataset_dir: PathArg, config: str = "paper") -> SampleIndex:
     keys = samples.merge(suffixes, on="subgroup_id", how="inner")
     keys["custom_id"] = keys["question_id"] + PART_SEPARATOR + keys["suffix"]
     keys = keys[["custom_id", "id"]].sort_values(["custom_id", "id"])
+    # No released id is spelled by two samples, so none is ever resolved by a guess: the last
+    # one or two parts are codebook labels (none holds '_' or is all [a-z0-9], the form of an
+    # attribute name, and no two variables share one), each naming one variable, hence one
+    # attribute (one variable per attribute), and one value (no code in two values: the
+    # recorded config's rules); question ids hold no '_' (the catalogue's, the row rules).
+    # tests/test_paper_outputs.py checks those premises of the catalogue.
+    assert keys["custom_id"].is_unique, "a released id spelled by two samples"
     spellings: dict[str, list[tuple[str, ...]]] = {}
     for stratum in strata.values():
         for spelling, order in stratum_spellings(stratum).items():
@@ -174,7 +180,7 @@ class LeftOut:
     stratum: str
     """The stratum the id names (the dataset's name for it), or :data:`UNRECOGNISED`."""
     candidates: tuple[str, ...] = ()
-    """Our sample ids the id could stand for (``ambiguous``, ``duplicate``)."""
+    """Our sample ids the id could stand for (``duplicate``)."""
 
 
 @dataclass(frozen=True)
@@ -306,21 +312,14 @@ def diagnose(custom_id: str, index: SampleIndex) -> tuple[str, str]:
 
 def match_outputs(frame: pd.DataFrame, index: SampleIndex, model: str) -> ImportResult:
     """Match released rows (``custom_id``, ``response``) to the samples of ``index``."""
-    keys = index.keys
-    spelled_by = keys["custom_id"].value_counts()
-    # Ids spelled by one sample map directly; the few spelled by several keep their candidates.
-    single = keys[keys["custom_id"].map(spelled_by) == 1].set_index("custom_id")["id"]
-    n_samples = frame["custom_id"].map(spelled_by).fillna(0).astype(int)
-    unique = frame[n_samples == 1].assign(id=lambda f: f["custom_id"].map(single))
-    several = keys[keys["custom_id"].isin(frame.loc[n_samples > 1, "custom_id"])]
-    candidates = {cid: tuple(ids) for cid, ids in several.groupby("custom_id")["id"]}
+    # One sample per id (build_index): a row's id names one sample or none.
+    by_id = index.keys.set_index("custom_id")["id"]
+    found = frame["custom_id"].isin(by_id.index)
+    unique = frame[found].assign(id=lambda f: f["custom_id"].map(by_id))
     left_out: list[LeftOut] = []
-    for custom_id in frame.loc[n_samples == 0, "custom_id"]:
+    for custom_id in frame.loc[~found, "custom_id"]:
         reason, stratum = diagnose(custom_id, index)
         left_out.append(LeftOut(custom_id, reason, stratum))
-    for custom_id in frame.loc[n_samples > 1, "custom_id"]:
-        found = candidates[custom_id]
-        left_out.append(LeftOut(custom_id, "ambiguous", _stratum_of(found, index), found))
     # A sample named by two rows (the same id twice, or two spellings) takes neither.
     repeated = unique["id"].duplicated(keep=False)
     for custom_id, sample_id in zip(
