@@ -995,6 +995,7 @@ def oracle_fairness_figures(bench: Mapping[str, Any]) -> dict[str, str]:
         out[f"{key}.two_way.table"] = "\n\n" + "\n".join(rows) + "\n\n"
         out[f"{key}.two_way.sims"] = _n(two_way["sims"])
         out[f"{key}.two_way.seconds"] = f"{two_way['seconds_per_redraw']:.1f}"
+    out.update(bound_figures(bench, cell, name, key))
     for value, figures in bench["by_value"]["ethnicity"].items():
         slug = value.lower().replace(" ", "_")
         out[f"{key}.ethnicity.{slug}"] = (
@@ -1009,6 +1010,54 @@ def oracle_fairness_figures(bench: Mapping[str, Any]) -> dict[str, str]:
     out[f"{key}.clear_share"] = _pct(overall["clear_share"], 0)
     for m in bounds:
         out[f"{key}.clear_share_{m.rsplit(' ', 1)[-1]}"] = _pct(overall[f"clear_share {m}"], 0)
+    return out
+
+
+def bound_figures(
+    bench: Mapping[str, Any],
+    cell: Callable[[Mapping[str, float]], str],
+    name: Callable[[str], str],
+    key: str,
+) -> dict[str, str]:
+    """``bench_oracle_fairness.bounds``: the table the bound is chosen by, every row's accuracy
+    verdict at each measured bound of a clear target (the report's own, ``min_mode_stability``,
+    is the verdict's column) for each model, in each mode the bench has run; and one figure per
+    mode, model, row and bound (``…bound.<mode>.<model>.<row>.<bound>``) and the oracle's mean
+    misses on the targets reaching each bound."""
+    report = float(bench["min_mode_stability"])
+    if f"clear_misses ≥ {report}" not in bench["mean_over_redraws"]:
+        return {}  # results of a bench from before the per-model bounds: no table to draw
+    modes = {"questions": bench, "two-way": bench.get("two_way")}
+    prefix = "accuracy, mode_stability ≥ "
+    others = {
+        float(m.removeprefix(prefix))
+        for m in bench["rows"]["oracle"]["subgroup"]
+        if m.startswith(prefix)
+    }
+    bounds = sorted(others | {report})
+    heads = " | ".join(f"≥ {b}" + (" (report)" if b == report else "") for b in bounds)
+    table = [f"| mode | model | row | {heads} |", "|---|---|---|" + "---|" * len(bounds)]
+    out: dict[str, str] = {}
+    labels = {"oracle": "oracle", "errors": "errors alike", "planted": "planted"}
+    for mode, run in modes.items():
+        if run is None:
+            continue
+        slug = mode.replace("-", "_")
+        for model, model_name in labels.items():
+            rows = sorted(run["rows"][model].items(), key=lambda row: row[0] != "subgroup")
+            for label, by_metric in rows:
+                cells = []
+                for b in bounds:
+                    rate = by_metric["accuracy" if b == report else f"{prefix}{b}"]
+                    cells.append(cell(rate))
+                    out[f"{key}.bound.{slug}.{model}.{label}.{b}"] = cell(rate)
+                table.append(
+                    f"| {mode} | {model_name} | {name(label)} | " + " | ".join(cells) + " |"
+                )
+    out[f"{key}.bounds"] = "\n\n" + "\n".join(table) + "\n\n"
+    overall = bench["mean_over_redraws"]
+    for b in bounds:
+        out[f"{key}.misses_{b}"] = f"{overall[f'clear_misses ≥ {b}']:.1f}"
     return out
 
 
