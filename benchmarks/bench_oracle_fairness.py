@@ -470,6 +470,9 @@ def redraw(
         # The oracle's misses on targets reaching the bound: each is an observed mode that is
         # not the true one, the only thing that can make the perfect model's groups differ there.
         misses[f"clear_misses ≥ {bound}"] = float((keep & ~hit).sum())
+        # Without a miss every group's accuracy is 1 and no test finds a gap: the share of
+        # redraws with one bounds the oracle's rate of gaps found from above, in either mode.
+        misses[f"clear_missed ≥ {bound}"] = float((keep & ~hit).any())
     # Per attribute value: the oracle's accuracy, the mean ceiling of its samples, and its
     # accuracy on the clear targets.
     for attribute in fairness["attributes"]:

@@ -1022,8 +1022,9 @@ def bound_figures(
     """``bench_oracle_fairness.bounds``: the table the bound is chosen by, every row's accuracy
     verdict at each measured bound of a clear target (the report's own, ``min_mode_stability``,
     is the verdict's column) for each model, in each mode the bench has run; and one figure per
-    mode, model, row and bound (``…bound.<mode>.<model>.<row>.<bound>``) and the oracle's mean
-    misses on the targets reaching each bound."""
+    mode, model, row and bound (``…bound.<mode>.<model>.<row>.<bound>``); the oracle's mean
+    misses on the targets reaching each bound, and the share of redraws with one (without one,
+    no test can find the oracle unfair: an upper bound of its rate in either mode)."""
     report = float(bench["min_mode_stability"])
     if f"clear_misses ≥ {report}" not in bench["mean_over_redraws"]:
         return {}  # results of a bench from before the per-model bounds: no table to draw
@@ -1058,6 +1059,7 @@ def bound_figures(
     overall = bench["mean_over_redraws"]
     for b in bounds:
         out[f"{key}.misses_{b}"] = f"{overall[f'clear_misses ≥ {b}']:.1f}"
+        out[f"{key}.missed_{b}"] = _pct(overall[f"clear_missed ≥ {b}"], 0)
     return out
 
 
