@@ -78,7 +78,11 @@ small subgroups and is found unfair (``benchmarks/bench_oracle_fairness.py`` mea
 often, and how often on clear targets, where the truth is known). On a clear target the
 observed mode is the true one but rarely, whatever the subgroup's size, so what differs there
 between groups is the model. The spread figures of a row stay those of every target (the
-paper's)."""
+paper's). The bound is the least the benchmark measured whose rows keep the test's level in the
+questions-only mode; in the two-way mode the religion row does not keep it here (a rare wrong
+clear target, in a subgroup whose religion is not exchangeable with the others' in size), so
+the bound is not settled for that mode (docs/metrics-and-fairness.md, "A perfect model and
+noisy targets")."""
 
 CLEAR_TEXT: Final = f"on the samples whose target is clear (mode_stability ≥ {CLEAR_STABILITY})"
 """How a rule names the samples its verdict is tested on."""
