@@ -28,6 +28,7 @@ release gets an entry in :data:`CHANGELOG`, which the card's "Changelog" section
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 VERSION_POLICY: Final[dict[str, str]] = {
@@ -70,6 +71,38 @@ def build_label(version: str) -> str:
     return version.partition("+")[2]
 
 
+def version_marker(version: str, synthetic: object) -> str:
+    """What every report header shows after a dataset's version, or ``""``: ``NOT AN SGBENCH
+    BUILD`` for a label no build writes (:data:`BUILD_LABELS`; such a dataset is held only to
+    the records it has, so its scores are not the benchmark's), ``SYNTHETIC, not WVS data``
+    for a synthetic one. The one marker of ``score``, ``stats`` and the leaderboard, so no
+    reader shows a hand-made dataset's version as a build's."""
+    marks = [] if build_label(version) in BUILD_LABELS else ["NOT AN SGBENCH BUILD"]
+    marks += ["SYNTHETIC, not WVS data"] if synthetic is True else []
+    return "; ".join(marks)
+
+
+def posed_build_label(label: str) -> str | None:
+    """The build label (:data:`BUILD_LABELS`) that ``label``, not one of them, reads as, or None.
+
+    A label sgbench did not write marks a hand-made dataset, held only to the records it has; one
+    that a reader takes for a build's is refused, or ``1.0.0+Synthetic`` (with its ``splits``
+    deleted and a held-out question moved into train) was scored under a header reading like a
+    build's. It reads as one when it equals one after :func:`~sgbench.errors.read_as` (case,
+    lookalike letters), or when its leading letters do and only a suffix follows
+    (``synthetic.0``, ``synthetic-1``)."""
+    from sgbench.errors import read_as
+
+    if label in BUILD_LABELS:
+        return None
+    folded = read_as(label)
+    leading = re.match(r"[^\W\d_]*", folded)
+    for build in BUILD_LABELS:
+        if folded == read_as(build) or (build and leading and leading.group() == read_as(build)):
+            return build
+    return None
+
+
 def version_problem(version: str, synthetic: object) -> str | None:
     """Why a manifest's ``version`` (with its ``synthetic`` flag) cannot be read by this sgbench,
     or None.
@@ -85,6 +118,14 @@ def version_problem(version: str, synthetic: object) -> str | None:
             "dataset of a newer release needs a newer sgbench (pip install --upgrade sgbench)"
         )
     label = build_label(version)
+    posing = posed_build_label(label)
+    if posing is not None:
+        build = f"{release}+{posing}" if posing else release
+        return (
+            f"version {version!r} looks like the build label {build!r} "
+            "but is not it: a build writes its label exactly, and another label is a dataset "
+            "sgbench did not build (`1.0.0+handmade`)"
+        )
     if label in BUILD_LABELS and (label == SYNTHETIC_LABEL) is not synthetic:
         return (
             f"version {version} says a build from {'synthetic' if label else 'WVS'} data and "

@@ -177,6 +177,27 @@ def test_a_builds_version_and_synthetic_flag_agree(
     _refused(folder, tmp_path, f"$.version: version {version} says a build from", "together")
 
 
+@pytest.mark.parametrize("version", ["1.0.0+Synthetic", "1.0.0+synthetic.0", "1.0.0+SYNTHETIC-1"])
+def test_a_label_that_looks_like_a_builds_is_refused(
+    forge: Callable[[Callable[[dict[str, Any]], None]], Path], tmp_path: Path, version: str
+) -> None:
+    """The probe's forgery: relabelled so as to be read as hand-made (held only to the records it
+    has) with ``splits`` deleted, a header that read like a build's was printed over its scores.
+    A label that reads as a build's is no build's and no hand-made one's: refused by name."""
+
+    def relabel(manifest: dict[str, Any]) -> None:
+        manifest.update(version=version)
+        manifest.pop("splits")
+
+    folder = forge(relabel)
+    _refused(
+        folder,
+        tmp_path,
+        f"$.version: version '{version}' looks like the build label '1.0.0+synthetic' but is "
+        "not it",
+    )
+
+
 def test_a_dataset_labelled_as_no_build_is_read_and_never_published(
     forge: Callable[[Callable[[dict[str, Any]], None]], Path], tmp_path: Path
 ) -> None:
@@ -208,7 +229,8 @@ def test_a_dataset_labelled_as_no_build_is_read_and_never_published(
     args = ["score", str(predictions), "--dataset", str(folder), "--bootstrap", "0"]
     scored = CliRunner().invoke(main, [*args, "--permutations", "0"])
     assert scored.exit_code == 0, scored.output
-    assert "wvs-sg-subgroups 1.0.0+handmade" in scored.output
+    # The reader's header says it is no build, as validate does (versioning.version_marker).
+    assert "wvs-sg-subgroups 1.0.0+handmade (NOT AN SGBENCH BUILD; SYNTHETIC" in scored.output
 
 
 def _retitle_card(folder: Path) -> None:

@@ -25,6 +25,7 @@ from sgbench.errors import one_line
 from sgbench.leaderboard.ranking import RULES, Leaderboard, Row
 from sgbench.leaderboard.render import COLUMNS, Column, interval, number
 from sgbench.schema import load_schema
+from sgbench.versioning import version_marker
 
 STYLE: Final = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1b1b1b; }
@@ -386,6 +387,10 @@ def to_html(board: Leaderboard) -> str:
         "<body>",
         f"<h1>{text(title)}</h1>",
     ]
+    # The version's marker without the synthetic one, which the banner below words for a page.
+    not_a_build = version_marker(str(d["version"]), False)
+    if not_a_build:
+        lines.append(f'<p class="synthetic"><strong>{text(not_a_build)}</strong></p>')
     if board.synthetic:
         lines.append(
             '<p class="synthetic"><strong>SYNTHETIC dataset</strong>: these figures are not '

@@ -32,6 +32,7 @@ from sgbench.boundary import public
 from sgbench.errors import BIDI_CONTROLS, md_text, one_line
 from sgbench.leaderboard.ranking import DIGITS, RULES, Leaderboard, Row, figure_key
 from sgbench.scoring.fairness import NO_GAP
+from sgbench.versioning import version_marker
 
 MISSING: Final = "–"
 """Shown for a figure that does not exist (no ``test_id`` predictions, no bootstrap)."""
@@ -206,7 +207,8 @@ COLUMNS: Final[tuple[Column, ...]] = (
 
 def _dataset_line(board: Leaderboard) -> str:
     d = board.dataset
-    flag = " — SYNTHETIC data, not WVS results" if board.synthetic else ""
+    marker = version_marker(str(d["version"]), board.synthetic)
+    flag = f" — {marker}" if marker else ""
     return f"dataset {d['name']} {d['version']}, config {d['config']}{flag}"
 
 

@@ -57,6 +57,7 @@ from sgbench.scoring.fairness import (
 from sgbench.scoring.grouped import Breakdown, GroupedResult, breakdown, grouped, spread
 from sgbench.scoring.metrics import METRICS, compute, fairness_names, metric_names
 from sgbench.scoring.predictions import Predictions, read_predictions
+from sgbench.versioning import version_marker
 
 SUBGROUP: Final = "subgroup"
 CEILING_METRIC: Final = "accuracy"
@@ -269,7 +270,8 @@ class ScoreReport(FromFiles):
     def render(self) -> str:
         """A readable summary: headline metrics with intervals, fairness, the worst groups."""
         d = self.dataset
-        flag = " (SYNTHETIC, not WVS data)" if d.synthetic else ""
+        marker = version_marker(d.version, d.synthetic)
+        flag = f" ({marker})" if marker else ""
         lines = [
             f"sgbench score: {bounded(one_line(d.name))} {bounded(one_line(d.version))}{flag}, "
             f"config {d.config}, split {self.split}",

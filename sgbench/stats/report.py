@@ -56,6 +56,7 @@ from sgbench.stats.landscape import (
     null_modal_diversity,
     population_distribution,
 )
+from sgbench.versioning import version_marker
 
 DECIMALS: Final = 6
 """Floats in ``stats.json`` are rounded to this many decimals."""
@@ -308,7 +309,8 @@ class StatsReport(FromFiles):
         """A short readable summary (for the terminal): sections by MDS, the population-mode
         accuracy, the most divisive questions."""
         d, c = self.dataset, self.counts
-        flag = " (SYNTHETIC, not WVS data)" if d.synthetic else ""
+        marker = version_marker(d.version, d.synthetic)
+        flag = f" ({marker})" if marker else ""
         lines = [
             f"sgbench stats: {shown(d.name)} {shown(d.version)}{flag}, config {shown(d.config)}",
             f"{c['samples']} samples: {c['questions']} questions × {c['subgroups']} subgroups, "
