@@ -767,6 +767,52 @@ def binding_problem(
     samples = _counted_samples(manifest, file)
     if samples is not None and rows != samples:
         return file, f"{rows} rows, {MANIFEST_FILE} counts {samples}"
+    return metadata_problem(metadata, manifest, file)
+
+
+ARROW_SCHEMA_KEY: Final = b"ARROW:schema"
+"""Where pyarrow stores a file's Arrow schema in its key-value metadata (its own, not sgbench's:
+:func:`carried_metadata` holds the metadata it carries to the footer's)."""
+
+
+def metadata_problem(
+    metadata: Mapping[bytes, bytes], manifest: Mapping[str, Any], file: str
+) -> tuple[str, str] | None:
+    """Why the data file ``file``'s key-value metadata is not what a build writes: exactly the
+    declared schema's keys (:func:`sample_schema`: the features as ``huggingface``), the binding's
+    (:data:`BINDING_KEY`, :data:`PATH_KEY`) and pyarrow's :data:`ARROW_SCHEMA_KEY`, each declared
+    value equal to the declared one once parsed as JSON (the bytes of a file another writer
+    re-wrote may differ in spacing); None when it is. Part of :func:`binding_problem`, so every
+    reader and ``validate`` apply it to every file they open.
+
+    Compared with the first file alone, the same edit in every file passed ``validate`` and
+    ``score``: features saying ``answer`` is a string (what ``datasets`` then hands out), an
+    extra key, the ``huggingface`` key removed."""
+    declared = sample_schema(list(manifest.get("attributes") or ())).metadata or {}
+    allowed = {*declared, BINDING_KEY, PATH_KEY, ARROW_SCHEMA_KEY}
+    extra = sorted(key for key in metadata if key not in allowed)
+    if extra:
+        return file, (
+            f"its parquet metadata holds the key {_shown_key(extra[0])!r}, which sgbench does not "
+            f"write (it writes {', '.join(repr(_shown_key(key)) for key in sorted(allowed))}): "
+            "rebuild the dataset"
+        )
+    for key, value in sorted(declared.items()):
+        if key not in metadata:
+            return file, (
+                f"its parquet metadata lacks the key {_shown_key(key)!r} (the declared "
+                "features): rebuild the dataset"
+            )
+        try:
+            carried = loads_strict(metadata[key])
+        except ValueError:
+            carried = None
+        differ = _differences(carried, json.loads(value), "")
+        if differ:
+            return file, bounded(
+                f"its parquet metadata {_shown_key(key)!r} differs from the declared features at "
+                f"{differ[0]}: rebuild the dataset"
+            )
     return None
 
 

@@ -575,14 +575,14 @@ def test_a_table_carries_only_the_declared_metadata(
     built_publishable: Path, tmp_path: Path
 ) -> None:
     """A file written with `pq.write_table`, its binding in its schema too (the same as the
-    footer's: one copy of each key), and a writer's extra key, is read; the table handed out
-    carries the declared schema's metadata only (the features' `huggingface`)."""
+    footer's: one copy of each key), is read; the table handed out carries the declared schema's
+    metadata only (the features' `huggingface`). A writer's extra key is refused
+    (test_data_file_metadata)."""
     folder = _copy(built_publishable, tmp_path)
     manifest = load_manifest(folder)
     path = folder / TEST_OOD
     table = pq.read_table(path)
-    extra = {**(table.schema.metadata or {}), b"writer": b"notes"}
-    rewrite(path, table.replace_schema_metadata(extra))
+    rewrite(path, table)
     _rehash(folder)
     assert BINDING_KEY in (pq.read_schema(path).metadata or {})
     declared = sample_schema(list(manifest["attributes"]))
