@@ -84,6 +84,11 @@ PHRASES = {
     "a printing blank": ("Muslim\u2800", "'Muslim\u2800' holds a control"),
     "a phrase over the bound": ("Muslim" + "a" * 300, "306 characters; a key or text"),
     "spaces around it": (" Muslim", "' Muslim' is blank or has spaces around it"),
+    "a Cyrillic letter drawn as a Latin one": (
+        "Musl\u0456m",
+        "'Musl\u0456m' mixes Latin letters with one of another script drawn as a Latin one "
+        "(CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I, U+0456",
+    ),
 }
 """Each phrase and the start of the message about it (the config loader's words)."""
 

@@ -4,10 +4,12 @@ phrases the manifest records (``attributes.<name>.persona``)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from sgbench.errors import first_unseen
+from sgbench.errors import LOOKALIKES, first_unseen
 
 MAX_TEXT: Final = 200
 """Longest key or text value of a build config (the shipped ones are under 40 characters), and
@@ -44,6 +46,37 @@ def phrase_problem(text: str) -> str | None:
     in Singapore." with exit code 0. Judged after :func:`text_problem` (which bounds its repr)."""
     if not text.strip() or text != text.strip():
         return f"{text!r} is blank or has spaces around it"
+    return posing_letter_problem(text)
+
+
+_WORD: Final = re.compile(r"[^\W\d_]+")
+"""A word: a run of letters (a hyphen or a space parts two)."""
+
+
+def _latin(letter: str) -> bool:
+    return unicodedata.name(letter, "").startswith("LATIN ")
+
+
+def posing_letter_problem(text: str) -> str | None:
+    """Why ``text`` (a persona phrase or country name) holds a letter posing as a Latin one, or
+    None: a word with Latin letters and a letter of another script drawn as a Latin one
+    (:data:`sgbench.errors.LOOKALIKES`), as Cyrillic 'а' in 'mаn'. Such a phrase reads as the
+    Latin word and is another string, so two values' personas that read alike differ. A word
+    wholly in another script ('мужчина') is text of that script and passes, as does a Latin
+    letter that is a lookalike itself (Turkish 'ı' in 'Kadın'); words are compared after NFKC,
+    so fullwidth or mathematical Latin letters are Latin ones."""
+    for word in _WORD.findall(unicodedata.normalize("NFKC", text)):
+        if not any(_latin(letter) for letter in word):
+            continue
+        posing = next(
+            (letter for letter in word if ord(letter) in LOOKALIKES and not _latin(letter)), None
+        )
+        if posing is not None:
+            return (
+                f"{text!r} mixes Latin letters with one of another script drawn as a Latin one "
+                f"({unicodedata.name(posing)}, U+{ord(posing):04X}, in {word!r}); write each "
+                "word in one script"
+            )
     return None
 
 
