@@ -78,7 +78,7 @@ TAMPERING: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         "$.sizes",
     ),
     "version edited": (
-        lambda m: m.update(version=m["version"] + ".edited"),
+        lambda m: m.update(version="1.0.0+edited"),
         "version: differs from the copy",
     ),
     "a release this sgbench does not know": (
